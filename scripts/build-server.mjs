@@ -1,0 +1,16 @@
+// Bundles the server (and the shared program core it imports from src/lib/program) into
+// plain JavaScript for Node 20, which cannot run TypeScript itself. npm packages stay external.
+import { build } from 'esbuild';
+
+await build({
+	entryPoints: { main: 'server/main.ts', cli: 'server/cli/main.ts' },
+	outdir: 'build/server',
+	bundle: true,
+	platform: 'node',
+	target: 'node20',
+	format: 'esm',
+	packages: 'external',
+	sourcemap: true,
+	logLevel: 'warning'
+});
+console.log('server built to build/server');

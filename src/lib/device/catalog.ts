@@ -1,0 +1,59 @@
+import * as idb from 'lib0/indexeddb';
+
+/**
+ * The list of programs kept on this device, with the few facts the home screen shows.
+ * Each program's document lives in its own y-indexeddb database; this catalog lets the home
+ * screen render without opening every document.
+ */
+export interface CatalogEntry {
+	id: string;
+	title: string;
+	/** The person's role in this program, as shown: «наставник», «наставляемый», «куратор». */
+	roleLabel?: string;
+	stageTitle?: string;
+	progress?: { done: number; total: number };
+	/** 'YYYY-MM-DD' */
+	nextDeadline?: string;
+	/** Local edits not yet confirmed by the server. */
+	pendingChanges?: number;
+	/** ISO time of the last server acknowledgement. */
+	savedAt?: string;
+	/** ISO time this device last opened the program. */
+	openedAt?: string;
+}
+
+const DB_NAME = 'nastavnik-device';
+const STORE = 'programs';
+
+let dbPromise: Promise<IDBDatabase> | null = null;
+
+function open(): Promise<IDBDatabase> {
+	dbPromise ??= idb.openDB(DB_NAME, (db) => idb.createStores(db, [[STORE]]));
+	return dbPromise;
+}
+
+function isEntry(value: unknown): value is CatalogEntry {
+	return (
+		typeof value === 'object' &&
+		value !== null &&
+		typeof (value as CatalogEntry).id === 'string' &&
+		typeof (value as CatalogEntry).title === 'string'
+	);
+}
+
+export async function listPrograms(): Promise<CatalogEntry[]> {
+	const [store] = idb.transact(await open(), [STORE], 'readonly');
+	const values: unknown[] = store ? await idb.getAll(store) : [];
+	return values.filter(isEntry).sort((a, b) => (b.openedAt ?? '').localeCompare(a.openedAt ?? ''));
+}
+
+export async function saveProgram(entry: CatalogEntry): Promise<void> {
+	const [store] = idb.transact(await open(), [STORE]);
+	// lib0's typing only admits primitives, but IndexedDB stores structured-cloneable objects.
+	if (store) await idb.put(store, entry as unknown as string, entry.id);
+}
+
+export async function removeProgram(id: string): Promise<void> {
+	const [store] = idb.transact(await open(), [STORE]);
+	if (store) await idb.del(store, id);
+}

@@ -1,0 +1,16 @@
+import adapter from '@sveltejs/adapter-static';
+import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
+
+/** @type {import('@sveltejs/kit').Config} */
+const config = {
+	preprocess: vitePreprocess(),
+	kit: {
+		// The PWA is a static app shell: every screen renders from local data in the browser,
+		// so the server only has to hand out files. The fallback page serves deep links.
+		adapter: adapter({ pages: 'build/client', assets: 'build/client', fallback: '200.html' }),
+		serviceWorker: { register: false },
+		version: { pollInterval: 0 }
+	}
+};
+
+export default config;

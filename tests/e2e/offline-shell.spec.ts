@@ -1,0 +1,73 @@
+import { expect, test } from '@playwright/test';
+import { screenshot, waitForServiceWorker } from './helpers';
+
+test('the app opens offline after the first visit: reload and deep link come from the service worker', async ({
+	page,
+	context
+}) => {
+	const errors: string[] = [];
+	page.on('pageerror', (error) => errors.push(error.message));
+
+	await page.goto('/');
+	await expect(page.getByRole('heading', { name: 'Мои программы наставничества' })).toBeVisible();
+	await expect(page.getByTestId('empty-state')).toContainText('ссылку-приглашение');
+	await waitForServiceWorker(page);
+	await screenshot(page, 'home-empty');
+
+	await context.setOffline(true);
+
+	const reload = await page.reload();
+	expect(reload?.fromServiceWorker()).toBe(true);
+	await expect(page.getByRole('heading', { name: 'Мои программы наставничества' })).toBeVisible();
+	await expect(page.getByTestId('network-status')).toHaveText('Нет сети');
+	await screenshot(page, 'home-offline');
+
+	const deepLink = await page.goto('/program/demo-program-1');
+	expect(deepLink?.fromServiceWorker()).toBe(true);
+	await expect(page.getByTestId('program-id')).toContainText('demo-program-1');
+
+	await context.setOffline(false);
+	expect(errors).toEqual([]);
+});
+
+test('PWA basics: manifest, icons, service worker control, Russian language', async ({
+	page,
+	request
+}) => {
+	await page.goto('/');
+	await expect(page.locator('html')).toHaveAttribute('lang', 'ru');
+
+	const manifestHref = await page.locator('link[rel="manifest"]').getAttribute('href');
+	expect(manifestHref).toBeTruthy();
+	const manifestResponse = await request.get(manifestHref!);
+	expect(manifestResponse.ok()).toBe(true);
+	const manifest = await manifestResponse.json();
+	expect(manifest).toMatchObject({
+		name: expect.stringContaining('Наставник'),
+		short_name: 'Наставник',
+		lang: 'ru',
+		start_url: '/',
+		display: 'standalone',
+		theme_color: expect.stringMatching(/^#[0-9a-f]{6}$/i)
+	});
+	const icons: { src: string; sizes: string; purpose?: string }[] = manifest.icons;
+	expect(icons.some((i) => i.sizes === '192x192')).toBe(true);
+	expect(icons.some((i) => i.sizes === '512x512')).toBe(true);
+	expect(icons.some((i) => i.purpose?.includes('maskable'))).toBe(true);
+	for (const icon of icons) {
+		const response = await request.get(icon.src);
+		expect(response.ok(), icon.src).toBe(true);
+		expect(response.headers()['content-type']).toBe('image/png');
+		const [w, h] = icon.sizes.split('x').map(Number);
+		const png = await response.body();
+		// PNG IHDR: width and height as big-endian integers at bytes 16 and 20.
+		expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([w, h]);
+	}
+
+	await expect(page.locator('meta[name="theme-color"]')).toHaveAttribute(
+		'content',
+		manifest.theme_color
+	);
+	await waitForServiceWorker(page);
+	expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+});

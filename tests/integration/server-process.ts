@@ -1,0 +1,58 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+
+/** A free TCP port on loopback (the OS picks it; we release it right away). */
+export async function freePort(): Promise<number> {
+	const server = createServer();
+	server.listen(0, '127.0.0.1');
+	await once(server, 'listening');
+	const address = server.address();
+	server.close();
+	if (typeof address !== 'object' || !address) throw new Error('no port');
+	return address.port;
+}
+
+export interface ServerProcess {
+	child: ChildProcess;
+	port: number;
+	url: string;
+	output(): string;
+	/** Resolves with the exit code (or signal name) when the process ends. */
+	exited: Promise<number | string>;
+}
+
+/**
+ * Runs the real server as a separate process (through tsx, so no build is needed), on a given
+ * data directory; resolves when /healthz answers.
+ */
+export async function startServerProcess(
+	dataDir: string,
+	env: Record<string, string> = {}
+): Promise<ServerProcess> {
+	const port = await freePort();
+	const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+		env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env },
+		stdio: ['ignore', 'pipe', 'pipe']
+	});
+	let output = '';
+	child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+	child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+	const exited = new Promise<number | string>((resolve) =>
+		child.on('exit', (code, signal) => resolve(code ?? signal ?? -1))
+	);
+	const url = `http://127.0.0.1:${port}`;
+	const deadline = Date.now() + 20_000;
+	while (Date.now() < deadline) {
+		if (child.exitCode !== null) break;
+		try {
+			const response = await fetch(`${url}/healthz`);
+			if (response.ok) return { child, port, url, output: () => output, exited };
+		} catch {
+			// not listening yet
+		}
+		await new Promise((r) => setTimeout(r, 100));
+	}
+	child.kill('SIGKILL');
+	throw new Error(`server did not become healthy:\n${output}`);
+}

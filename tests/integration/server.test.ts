@@ -1,0 +1,129 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type NastavnikServer } from '../../server/app';
+import { loadConfig } from '../../server/config';
+import { createLogger } from '../../server/logger';
+import { startServerProcess } from './server-process';
+
+describe('the all-in-one server', () => {
+	let root: string;
+	let server: NastavnikServer;
+	let base: string;
+	let logs = '';
+
+	beforeAll(async () => {
+		root = mkdtempSync(path.join(tmpdir(), 'nastavnik-server-'));
+		// A minimal built client: the real build is exercised by the e2e tests.
+		const client = path.join(root, 'client');
+		mkdirSync(path.join(client, '_app/immutable'), { recursive: true });
+		writeFileSync(path.join(client, '200.html'), '<!doctype html><html lang="ru"><p>shell</p>');
+		writeFileSync(path.join(client, 'index.html'), '<!doctype html><html lang="ru"><p>home</p>');
+		writeFileSync(path.join(client, 'sw.js'), '// sw');
+		writeFileSync(path.join(client, '_app/immutable/app.abc123.js'), 'export {}');
+		const config = loadConfig(
+			{ PORT: '0', DATA_DIR: path.join(root, 'data'), CLIENT_DIR: client, LOG_LEVEL: 'info' },
+			root
+		);
+		const sink = new Writable({
+			write(chunk, _enc, done) {
+				logs += chunk.toString();
+				done();
+			}
+		});
+		server = await createServer(config, createLogger('info', sink));
+		base = `http://127.0.0.1:${await server.listen()}`;
+	});
+
+	afterAll(async () => {
+		await server?.close();
+		rmSync(root, { recursive: true, force: true });
+	});
+
+	it('reports health with version, uptime and storage state', async () => {
+		const response = await fetch(`${base}/healthz`);
+		expect(response.status).toBe(200);
+		const body = await response.json();
+		expect(body).toMatchObject({
+			status: 'ok',
+			version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+			uptimeSeconds: expect.any(Number),
+			storage: { ok: true, kind: 'sqlite', schemaVersion: expect.any(Number) }
+		});
+		expect(body.storage.schemaVersion).toBeGreaterThanOrEqual(1);
+	});
+
+	it('exposes Prometheus metrics', async () => {
+		const response = await fetch(`${base}/metrics`);
+		expect(response.status).toBe(200);
+		expect(response.headers.get('content-type')).toContain('text/plain');
+		expect(await response.text()).toMatch(/^process_cpu_user_seconds_total\{service="nastavnik"\} /m);
+	});
+
+	it('serves the app shell for deep links, with caching that lets updates through', async () => {
+		const deep = await fetch(`${base}/program/some-id`);
+		expect(deep.status).toBe(200);
+		expect(await deep.text()).toContain('shell');
+		expect(deep.headers.get('cache-control')).toBe('no-cache');
+
+		const home = await fetch(`${base}/`);
+		expect(await home.text()).toContain('home');
+
+		const sw = await fetch(`${base}/sw.js`);
+		expect(sw.headers.get('cache-control')).toBe('no-cache');
+
+		const asset = await fetch(`${base}/_app/immutable/app.abc123.js`);
+		expect(asset.headers.get('cache-control')).toContain('immutable');
+	});
+
+	it('answers unknown API paths with a JSON 404, not the app shell', async () => {
+		const response = await fetch(`${base}/api/no-such-thing`);
+		expect(response.status).toBe(404);
+		expect(await response.json()).toEqual({ error: 'not_found', message: 'Не найдено' });
+	});
+
+	it('never writes query strings (tokens, invitation codes) to the log', async () => {
+		await fetch(`${base}/program/x?token=SECRET-TOKEN-123&code=INVITE-456`);
+		expect(logs).toContain('/program/x?[redacted]');
+		expect(logs).not.toContain('SECRET-TOKEN-123');
+		expect(logs).not.toContain('INVITE-456');
+	});
+});
+
+describe('the server process', () => {
+	it('starts cleanly on the same data directory after kill -9', async () => {
+		const dataDir = mkdtempSync(path.join(tmpdir(), 'nastavnik-kill-'));
+		try {
+			const first = await startServerProcess(dataDir);
+			// Keep it busy with requests while it dies.
+			const inflight = Array.from({ length: 20 }, () =>
+				fetch(`${first.url}/healthz`).catch(() => null)
+			);
+			first.child.kill('SIGKILL');
+			expect(await first.exited).toBe('SIGKILL');
+			await Promise.all(inflight);
+
+			const second = await startServerProcess(dataDir);
+			const health = await (await fetch(`${second.url}/healthz`)).json();
+			expect(health.status).toBe('ok');
+			second.child.kill('SIGTERM');
+			expect(await second.exited).toBe(0);
+			expect(second.output()).toContain('shutdown complete');
+		} finally {
+			rmSync(dataDir, { recursive: true, force: true });
+		}
+	});
+
+	it('refuses a bad configuration with a clear message', async () => {
+		const dataDir = mkdtempSync(path.join(tmpdir(), 'nastavnik-cfg-'));
+		try {
+			await expect(startServerProcess(dataDir, { PORT: 'eighty' })).rejects.toThrow(
+				/PORT must be an integer/
+			);
+		} finally {
+			rmSync(dataDir, { recursive: true, force: true });
+		}
+	});
+});

@@ -1,0 +1,53 @@
+import { sveltekit } from '@sveltejs/kit/vite';
+import { SvelteKitPWA } from '@vite-pwa/sveltekit';
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+	plugins: [
+		sveltekit(),
+		SvelteKitPWA({
+			// 'prompt': a new version never reloads the page by itself while someone is typing;
+			// the app shows «Доступна новая версия» and reloads when the user agrees.
+			registerType: 'prompt',
+			injectRegister: false,
+			manifest: {
+				name: 'Наставник — программы наставничества',
+				short_name: 'Наставник',
+				description:
+					'Персонализированные программы наставничества: совместная работа наставника и наставляемого без сети.',
+				lang: 'ru',
+				dir: 'ltr',
+				start_url: '/',
+				scope: '/',
+				display: 'standalone',
+				orientation: 'portrait',
+				background_color: '#ffffff',
+				theme_color: '#0f5c55',
+				icons: [
+					{ src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png', purpose: 'any' },
+					{ src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png', purpose: 'any' },
+					{
+						src: '/icons/icon-maskable-512.png',
+						sizes: '512x512',
+						type: 'image/png',
+						purpose: 'maskable'
+					}
+				]
+			},
+			kit: {
+				adapterFallback: '200.html',
+				spa: true,
+				includeVersionFile: true
+			},
+			workbox: {
+				globPatterns: ['client/**/*.{js,css,ico,png,svg,webp,webmanifest,woff2}'],
+				// API and sync traffic must always reach the server: never answer it from the cache.
+				navigateFallbackDenylist: [/^\/api\//, /^\/sync\//, /^\/healthz/, /^\/metrics/],
+				cleanupOutdatedCaches: true,
+				// The first install takes control at once, so a phone that loses the network right after
+				// its first visit still has the app. Updates still wait for the user (registerType 'prompt').
+				clientsClaim: true
+			}
+		})
+	]
+});

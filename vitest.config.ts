@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+// Unit and integration tests: plain TypeScript (the program core and the server).
+// Browser behaviour is tested by Playwright against the built product (tests/e2e).
+export default defineConfig({
+	test: {
+		include: ['src/**/*.test.ts', 'server/**/*.test.ts', 'tests/integration/**/*.test.ts'],
+		environment: 'node',
+		testTimeout: 30_000,
+		hookTimeout: 60_000
+	}
+});
