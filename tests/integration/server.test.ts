@@ -59,7 +59,9 @@ describe('the all-in-one server', () => {
 		const response = await fetch(`${base}/metrics`);
 		expect(response.status).toBe(200);
 		expect(response.headers.get('content-type')).toContain('text/plain');
-		expect(await response.text()).toMatch(/^process_cpu_user_seconds_total\{service="nastavnik"\} /m);
+		expect(await response.text()).toMatch(
+			/^process_cpu_user_seconds_total\{service="nastavnik"\} /m
+		);
 	});
 
 	it('serves the app shell for deep links, with caching that lets updates through', async () => {
