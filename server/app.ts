@@ -8,12 +8,28 @@ import { registerStaticClient } from './http/static-client.js';
 import { safeUrl, type Logger } from './logger.js';
 import { createMetricsRegistry } from './metrics.js';
 import { openDatabase, schemaVersion, type SqliteDatabase } from './storage/sqlite/database.js';
+import { createSqliteDocumentStore } from './storage/sqlite/document-store.js';
+import { loadServerSecret } from './auth/secret.js';
+import { loadRelayConfig } from './sync/config.js';
+import { createRelay, type Relay } from './sync/relay.js';
 import { readVersion } from './version.js';
+import { registerIdentityApi } from './http/api/identity.js';
+import {
+	connectIdentityToRelay,
+	createIdentity,
+	createRelayAuthorizer,
+	logFirstStartHint,
+	type IdentityService
+} from './identity/index.js';
 
 export interface NastavnikServer {
 	app: FastifyInstance;
 	db: SqliteDatabase;
 	metrics: Registry;
+	/** The sync relay (/sync/<programId>): server edits, closeWhere, diagnostics. */
+	relay: Relay;
+	/** People, roles, invitations, sessions, the authorization policy (server/identity). */
+	identity: IdentityService;
 	/** Starts listening; resolves with the bound port (useful with PORT=0 in tests). */
 	listen(): Promise<number>;
 	/** Graceful shutdown: stop accepting, flush storage, close sockets, close the database. */
@@ -45,27 +61,51 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 		metrics
 	);
 
+	const secret = loadServerSecret(db);
+	const identity = createIdentity({
+		db,
+		documents: createSqliteDocumentStore(db),
+		secret,
+		logger,
+		publicUrl: config.publicUrl
+	});
+	await logFirstStartHint(identity, logger);
+
 	await app.register(
 		async (api) => {
 			api.get('/', async () => ({ name: 'nastavnik', version }));
+			await registerIdentityApi(api, identity);
 		},
 		{ prefix: '/api' }
 	);
 
 	await registerStaticClient(app, config.clientDir);
 
-	const onUpgrade = (request: IncomingMessage, socket: Duplex) => {
+	const store = createSqliteDocumentStore(db);
+	const relay = createRelay({
+		store,
+		authorize: createRelayAuthorizer(identity, secret, store),
+		logger,
+		registry: metrics,
+		config: loadRelayConfig()
+	});
+
+	const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
 		// The relay takes over /sync/<programId> upgrades; nothing else speaks websocket.
+		if (relay.handleUpgrade(request, socket, head)) return;
 		logger.warn({ path: safeUrl(request.url) }, 'websocket upgrade to an unknown path');
 		socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
 	};
 	app.server.on('upgrade', onUpgrade);
+	connectIdentityToRelay(identity, relay);
 
 	let closing: Promise<void> | null = null;
 	return {
 		app,
 		db,
 		metrics,
+		relay,
+		identity,
 		async listen() {
 			await app.listen({ port: config.port, host: config.host });
 			const address = app.server.address();
@@ -73,6 +113,8 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 		},
 		close() {
 			closing ??= (async () => {
+				// Relay first: flush queued updates, close sockets (1012), then HTTP, then storage.
+				await relay.close();
 				await app.close();
 				db.close();
 			})();

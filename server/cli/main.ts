@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { openDatabase, schemaVersion } from '../storage/sqlite/database.js';
 import { readVersion } from '../version.js';
+import { identityCommands } from './identity/commands.js';
 
 /**
  * Admin CLI: `npm run cli -- <command> [options]`. Commands work on the data directory
@@ -40,7 +41,8 @@ const commands: Record<string, Command> = {
 			db.close();
 			return 0;
 		}
-	}
+	},
+	...identityCommands
 };
 
 function help(): string {

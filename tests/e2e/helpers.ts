@@ -17,8 +17,13 @@ export async function waitForServiceWorker(page: Page): Promise<void> {
 	});
 }
 
-/** Saves a full-page screenshot for people to look at (the e2e run produces one per screen). */
+/**
+ * Saves what a person sees on a 360×640 phone (the viewport), and the whole scrolled page beside
+ * it (`-full`), for people to look at: the e2e run produces them for every screen.
+ */
 export async function screenshot(page: Page, name: string): Promise<void> {
 	mkdirSync(SCREENSHOT_DIR, { recursive: true });
-	await page.screenshot({ path: `${SCREENSHOT_DIR}/${name}.png`, fullPage: true });
+	await page.evaluate(() => scrollTo({ top: 0 }));
+	await page.screenshot({ path: `${SCREENSHOT_DIR}/${name}.png` });
+	await page.screenshot({ path: `${SCREENSHOT_DIR}/${name}-full.png`, fullPage: true });
 }

@@ -23,15 +23,18 @@ export interface ServerProcess {
 }
 
 /**
- * Runs the real server as a separate process (through tsx, so no build is needed), on a given
- * data directory; resolves when /healthz answers.
+ * Runs the real server as a separate process on a given data directory; resolves when /healthz
+ * answers. By default through tsx (no build needed); `built: true` runs the bundle that
+ * `npm start` runs (build/server/main.js, serving build/client).
  */
 export async function startServerProcess(
 	dataDir: string,
-	env: Record<string, string> = {}
+	env: Record<string, string> = {},
+	options: { built?: boolean; port?: number } = {}
 ): Promise<ServerProcess> {
-	const port = await freePort();
-	const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+	const port = options.port ?? (await freePort());
+	const entry = options.built ? ['build/server/main.js'] : ['--import', 'tsx', 'server/main.ts'];
+	const child = spawn(process.execPath, entry, {
 		env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env },
 		stdio: ['ignore', 'pipe', 'pipe']
 	});

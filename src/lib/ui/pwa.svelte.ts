@@ -11,9 +11,16 @@ class PwaState {
 
 	start(): void {
 		if (this.#update || !('serviceWorker' in navigator)) return;
+		// workbox-window calls a first install "external" when it is found more than 200 ms after
+		// registering (a busy phone), and would then offer an "update" on the very first visit.
+		// Without a controlling worker there is nothing to update from.
+		const hadController = navigator.serviceWorker.controller !== null;
 		this.#update = registerSW({
 			immediate: true,
-			onNeedRefresh: () => (this.updateAvailable = true),
+			onNeedRefresh: () => {
+				if (hadController) this.updateAvailable = true;
+				else this.offlineReady = true;
+			},
 			onOfflineReady: () => (this.offlineReady = true)
 		});
 	}

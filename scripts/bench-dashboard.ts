@@ -1,0 +1,98 @@
+/**
+ * Curator dashboard benchmark (npm run bench:dashboard): an organization with 10,000 programs
+ * generated from the templates with the program core, summarized by the real `summarize` and
+ * stored through the relay's DocumentStore (the curator index triggers run as in production).
+ * Then the dashboard query runs with a set of filters and sorts, and p50 / p95 are printed.
+ *
+ * PROGRAMS=10000 ROUNDS=30 tsx scripts/bench-dashboard.ts
+ */
+import { performance } from 'node:perf_hooks';
+import { rmSync } from 'node:fs';
+import {
+	queryDashboard,
+	organizationAggregates,
+	type DashboardQuery
+} from '../server/curator/dashboard';
+import { computeFigures } from '../server/curator/figures';
+import { createDataset } from '../tests/integration/curator-fixtures';
+
+const programs = Number(process.env.PROGRAMS ?? 10_000);
+const rounds = Number(process.env.ROUNDS ?? 30);
+
+const t0 = performance.now();
+const ds = await createDataset({ programs, organizations: 1 });
+const genMs = performance.now() - t0;
+const org = ds.organizations[0];
+if (!org) throw new Error('no organization');
+const scope = { organizationIds: [org.id] };
+
+const cases: Array<[string, DashboardQuery]> = [
+	['first page, by title', {}],
+	['sort: progress desc', { sort: 'progress', dir: 'desc' }],
+	['sort: next deadline', { sort: 'next-deadline' }],
+	['filter: overdue, sort overdue desc', { flags: ['overdue'], sort: 'overdue', dir: 'desc' }],
+	['filter: reports due + stale devices', { flags: ['reports-due', 'stale'] }],
+	['filter: pending sync', { flags: ['pending-sync'] }],
+	[
+		'filter: template + stage + status',
+		{ templateId: 'tomsk-heads-beginner', stage: 'activity', status: 'active' }
+	],
+	['filter: type in-group', { type: 'group', sort: 'last-activity', dir: 'desc' }],
+	['search: surname', { q: 'иванова', sort: 'reports-due', dir: 'desc' }],
+	['page 50 of 200 (offset 2450)', { offset: 2450, limit: 50, sort: 'stage' }]
+];
+
+const pct = (xs: number[], p: number) => {
+	const s = [...xs].sort((a, b) => a - b);
+	return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
+};
+
+console.log(`generated ${programs} programs in ${(genMs / 1000).toFixed(1)} s (${ds.dataDir})`);
+console.log(`node ${process.version}, ${process.platform} ${process.arch}`);
+console.log('');
+console.log('| query | rows matched | p50 ms | p95 ms |');
+console.log('|---|---:|---:|---:|');
+const all: number[] = [];
+for (const [name, q] of cases) {
+	const times: number[] = [];
+	let total = 0;
+	for (let i = 0; i < rounds + 3; i++) {
+		const s = performance.now();
+		const r = queryDashboard(ds.db, scope, { staleDays: ds.staleDays, ...q }, { now: ds.now });
+		const ms = performance.now() - s;
+		total = r.total;
+		if (i >= 3) times.push(ms);
+	}
+	all.push(...times);
+	console.log(
+		`| ${name} | ${total} | ${pct(times, 50).toFixed(1)} | ${pct(times, 95).toFixed(1)} |`
+	);
+}
+{
+	const times: number[] = [];
+	for (let i = 0; i < rounds; i++) {
+		const s = performance.now();
+		computeFigures(ds.db, scope, { now: ds.now });
+		times.push(performance.now() - s);
+	}
+	console.log(
+		`| figures for statistical forms | ${programs} | ${pct(times, 50).toFixed(1)} | ${pct(times, 95).toFixed(1)} |`
+	);
+}
+{
+	const times: number[] = [];
+	for (let i = 0; i < rounds; i++) {
+		const s = performance.now();
+		organizationAggregates(ds.db, [org.id], { now: ds.now });
+		times.push(performance.now() - s);
+	}
+	console.log(
+		`| municipal view: per-organization aggregates | ${programs} | ${pct(times, 50).toFixed(1)} | ${pct(times, 95).toFixed(1)} |`
+	);
+}
+console.log('');
+console.log(
+	`all dashboard queries: p50 ${pct(all, 50).toFixed(1)} ms, p95 ${pct(all, 95).toFixed(1)} ms`
+);
+ds.db.close();
+if (!process.env.KEEP) rmSync(ds.dataDir, { recursive: true, force: true });

@@ -1,0 +1,218 @@
+/**
+ * The monitoring calendar (Tomsk 2024 order p. 3; Divnogorsk 2022 roadmap 5.2–5.7): what is due
+ * when, with live counts, and which generated document pre-fills it.
+ *   10 June / 10 December — mentors' semi-annual reports;
+ *   January and May — monitoring of forms of mentoring and of inclusion;
+ *   by 1 June — справка on implementation and effectiveness of the programs (curators);
+ *   by 1 July — data for the regional monitoring (municipality);
+ *   December — monitoring of implementation (информационная справка);
+ *   annually (December) — аналитический отчет.
+ */
+import type { SqliteDatabase } from '../storage/sqlite/database.js';
+import type { Scope } from './dashboard.js';
+
+export type CalendarDocument =
+	| { kind: 'monitoring-xlsx'; label: string }
+	| {
+			kind: 'note';
+			docKind: 'info-note' | 'analytic-note' | 'analytic-report';
+			label: string;
+			from: string;
+			to: string;
+	  }
+	| { kind: 'dashboard'; label: string; flag: string };
+
+export interface CalendarEvent {
+	id: string;
+	date: string;
+	title: string;
+	basis: string;
+	responsible: string;
+	state: 'past' | 'soon' | 'upcoming';
+	/** Live figures for the event. */
+	figures: Array<{ label: string; value: number }>;
+	documents: CalendarDocument[];
+}
+
+const addDaysIso = (d: string, n: number) =>
+	new Date(Date.parse(`${d}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+
+export function monitoringCalendar(
+	db: SqliteDatabase,
+	scope: Scope,
+	opts: { year: number; today: string; municipal: boolean }
+): CalendarEvent[] {
+	const y = opts.year;
+	const ids = scope.organizationIds;
+	const inScope = ids.length ? `organization_id IN (${ids.map(() => '?').join(',')})` : '0';
+	const count = (extra: string, ...p: unknown[]) =>
+		(db
+			.prepare(`SELECT count(*) FROM curator_program_index WHERE ${inScope} AND ${extra}`)
+			.pluck()
+			.get(...ids, ...p) as number) ?? 0;
+	/** Programs owing the semi-annual report of `period` (YYYY-06 / YYYY-12): ran ≥ 1 month before the date and overlap the half-year. */
+	const semiannual = (period: string, due: string) => {
+		const monthBefore = addDaysIso(due, -30);
+		const halfYearBefore = addDaysIso(due, -183);
+		const expected = count(
+			'start_date IS NOT NULL AND start_date <= ? AND (end_date IS NULL OR end_date >= ?)',
+			monthBefore,
+			halfYearBefore
+		);
+		// After the date, a report still missing is listed in the summary's due keys.
+		const missing =
+			due <= opts.today
+				? ((db
+						.prepare(
+							`SELECT count(*) FROM curator_program_index i JOIN program_summaries s ON s.program_id = i.program_id
+							WHERE ${inScope.replace('organization_id', 'i.organization_id')} AND instr(s.summary, ?) > 0`
+						)
+						.pluck()
+						.get(...ids, `"mentor:${period}"`) as number) ?? 0)
+				: null;
+		const figures = [{ label: 'программ должны представить отчет', value: expected }];
+		if (missing !== null) figures.push({ label: 'отчет не представлен', value: missing });
+		return figures;
+	};
+	const active = count("status = 'active'");
+	const forms =
+		(db
+			.prepare(`SELECT count(DISTINCT form) FROM curator_program_index WHERE ${inScope}`)
+			.pluck()
+			.get(...ids) as number) ?? 0;
+	const mentees =
+		(db
+			.prepare(
+				`SELECT coalesce(sum(mentees), 0) FROM curator_program_index WHERE ${inScope} AND status != 'draft'`
+			)
+			.pluck()
+			.get(...ids) as number) ?? 0;
+	const acYear = (to: string) => ({ from: `${Number(to.slice(0, 4)) - 1}-09-01`, to });
+
+	const events: Omit<CalendarEvent, 'state'>[] = [
+		{
+			id: `${y}-01-monitoring`,
+			date: `${y}-01-31`,
+			title: 'Мониторинг форм наставничества и включенности педагогов и обучающихся (январь)',
+			basis: 'Дорожная карта (Дивногорск, 2022), п. 5.2',
+			responsible: opts.municipal ? 'МКУ ГИМЦ' : 'куратор ОО (данные для ГИМЦ)',
+			figures: [
+				{ label: 'программ реализуется', value: active },
+				{ label: 'форм наставничества', value: forms },
+				{ label: 'наставляемых включено', value: mentees }
+			],
+			documents: [{ kind: 'monitoring-xlsx', label: 'Таблица мониторинга (XLSX)' }]
+		},
+		{
+			id: `${y}-05-monitoring`,
+			date: `${y}-05-31`,
+			title: 'Мониторинг форм наставничества и включенности педагогов и обучающихся (май)',
+			basis: 'Дорожная карта (Дивногорск, 2022), п. 5.2',
+			responsible: opts.municipal ? 'МКУ ГИМЦ' : 'куратор ОО (данные для ГИМЦ)',
+			figures: [
+				{ label: 'программ реализуется', value: active },
+				{ label: 'форм наставничества', value: forms },
+				{ label: 'наставляемых включено', value: mentees }
+			],
+			documents: [{ kind: 'monitoring-xlsx', label: 'Таблица мониторинга (XLSX)' }]
+		},
+		{
+			id: `${y}-06-01-note`,
+			date: `${y}-06-01`,
+			title:
+				'Информационная справка о реализации и эффективности программ наставничества (не позднее 1 июня)',
+			basis: 'Дорожная карта (Дивногорск, 2022), п. 5.3',
+			responsible: 'куратор ОО',
+			figures: [
+				{ label: 'программ реализуется', value: active },
+				{ label: 'завершено', value: count("status = 'completed'") }
+			],
+			documents: [
+				{
+					kind: 'note',
+					docKind: 'info-note',
+					label: 'Информационная справка (DOCX / PDF)',
+					...acYear(`${y}-05-31`)
+				}
+			]
+		},
+		{
+			id: `${y}-06-10-reports`,
+			date: `${y}-06-10`,
+			title: 'Отчеты наставников о реализации программ (до 10 июня)',
+			basis: 'Положение о наставничестве руководителей (Томск, 2024), п. 3 распоряжения',
+			responsible: 'наставники; прием — куратор',
+			figures: semiannual(`${y}-06`, `${y}-06-10`),
+			documents: [
+				{ kind: 'dashboard', label: 'Программы с непредставленными отчетами', flag: 'reports-due' }
+			]
+		},
+		{
+			id: `${y}-07-01-regional`,
+			date: `${y}-07-01`,
+			title:
+				'Данные для регионального мониторинга реализации целевой модели наставничества (не позднее 1 июля)',
+			basis: 'Дорожная карта (Дивногорск, 2022), п. 5.5',
+			responsible: opts.municipal ? 'МКУ ГИМЦ' : 'куратор ОО (данные для ГИМЦ)',
+			figures: [
+				{ label: 'программ', value: count('1') },
+				{ label: 'наставляемых', value: mentees }
+			],
+			documents: [{ kind: 'monitoring-xlsx', label: 'Таблица мониторинга с показателями (XLSX)' }]
+		},
+		{
+			id: `${y}-12-10-reports`,
+			date: `${y}-12-10`,
+			title: 'Отчеты наставников о реализации программ (до 10 декабря)',
+			basis: 'Положение о наставничестве руководителей (Томск, 2024), п. 3 распоряжения',
+			responsible: 'наставники; прием — куратор',
+			figures: semiannual(`${y}-12`, `${y}-12-10`),
+			documents: [
+				{ kind: 'dashboard', label: 'Программы с непредставленными отчетами', flag: 'reports-due' }
+			]
+		},
+		{
+			id: `${y}-12-monitoring`,
+			date: `${y}-12-20`,
+			title: 'Мониторинг внедрения и реализации целевой модели наставничества (декабрь)',
+			basis: 'Дорожная карта (Дивногорск, 2022), п. 5.4',
+			responsible: 'МКУ ГИМЦ, кураторы ОО',
+			figures: [{ label: 'программ реализуется', value: active }],
+			documents: [
+				{
+					kind: 'note',
+					docKind: 'info-note',
+					label: 'Информационная справка (DOCX / PDF)',
+					from: `${y}-01-01`,
+					to: `${y}-12-31`
+				}
+			]
+		},
+		{
+			id: `${y}-12-annual`,
+			date: `${y}-12-31`,
+			title: opts.municipal
+				? 'Аналитический отчет по результатам мониторинга реализации целевой модели наставничества (ежегодно)'
+				: 'Аналитическая справка о реализации программ наставничества за год',
+			basis: 'Дорожная карта (Дивногорск, 2022), п. 5.7',
+			responsible: opts.municipal ? 'МКУ ГИМЦ' : 'куратор ОО',
+			figures: [{ label: 'программ', value: count('1') }],
+			documents: [
+				{
+					kind: 'note',
+					docKind: opts.municipal ? 'analytic-report' : 'analytic-note',
+					label: opts.municipal
+						? 'Аналитический отчет (DOCX / PDF)'
+						: 'Аналитическая справка (DOCX / PDF)',
+					from: `${y}-01-01`,
+					to: `${y}-12-31`
+				}
+			]
+		}
+	];
+	const soon = addDaysIso(opts.today, 30);
+	return events.map((e) => ({
+		...e,
+		state: e.date < opts.today ? 'past' : e.date <= soon ? 'soon' : 'upcoming'
+	}));
+}

@@ -1,0 +1,626 @@
+/**
+ * The monitoring dashboard: every program of an organization (or of every organization of a
+ * municipality) with its stage, progress, overdue activities, next deadline, reports and the
+ * sync health of each participant's devices — read from the index the triggers keep
+ * (server/curator/schema.ts), never from the documents. Filters, sorting and search run in SQL;
+ * only the rows of the requested page have their summary JSON parsed.
+ */
+import type { SqliteDatabase } from '../storage/sqlite/database.js';
+import type { ProgramSummary } from '../../src/lib/program/index.js';
+import { OUTDATED_SQL } from './refresh.js';
+
+export const DAY_MS = 86_400_000;
+export const DEFAULT_STALE_DAYS = 7;
+
+export const PROBLEM_FLAGS = [
+	/** At least one overdue activity. */
+	'overdue',
+	/** A report's date has come and it is not submitted (missing, draft or returned). */
+	'reports-due',
+	/** Reports waiting for the curator's decision. */
+	'reports-submitted',
+	/** A report was returned for rework. */
+	'reports-returned',
+	/** A participant's device reported changes not yet on the server. */
+	'pending-sync',
+	/** A participant not seen by the server for `staleDays` (or never). */
+	'stale',
+	/** An extension / correction request waits for a decision. */
+	'changes-pending',
+	/** The document has values the reader could not understand. */
+	'problems'
+] as const;
+export type ProblemFlag = (typeof PROBLEM_FLAGS)[number];
+
+export const SORT_KEYS = [
+	'title',
+	'organization',
+	'stage',
+	'progress',
+	'overdue',
+	'next-deadline',
+	'reports-due',
+	'reports-submitted',
+	'last-activity',
+	'last-seen',
+	'start',
+	'end'
+] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+
+export interface DashboardQuery {
+	/** Search in the title and participants' names (case-insensitive, ё = е). */
+	q?: string;
+	organizationId?: string;
+	form?: string;
+	/** Type of mentoring (a program may have several). */
+	type?: string;
+	/** Mentee category (model). */
+	category?: string;
+	/** Template the program was created from (the model: e.g. tomsk-heads-beginner). */
+	templateId?: string;
+	/** Stage: a stage kind (organizational…reflective, custom) or a phase (not-started, finished, unscheduled). */
+	stage?: string;
+	status?: string;
+	/** All must hold. */
+	flags?: ProblemFlag[];
+	/** One program (its row with sync health, for the program screen). */
+	programId?: string;
+	sort?: SortKey;
+	dir?: 'asc' | 'desc';
+	offset?: number;
+	limit?: number;
+	/** "Not seen for N days" threshold. */
+	staleDays?: number;
+}
+
+export type DeviceState = 'in-sync' | 'pending' | 'stale' | 'seen';
+
+export interface DeviceView {
+	deviceId: string;
+	state: DeviceState;
+	/** Last time the server heard from the device (Unix ms) or null. */
+	lastSeenAt: number | null;
+	lastInSyncAt: number | null;
+	pending: number;
+	pendingReportedAt: number | null;
+	connected: boolean;
+}
+
+export interface ParticipantRow {
+	id: string;
+	role: string;
+	name: string;
+	userId: string | null;
+	/** Latest edit stamp of the person in the document (device clock). */
+	lastEditAt: string | null;
+	lastSeenAt: number | null;
+	/** Worst state over the person's devices; 'never' when the server never saw one. */
+	sync: DeviceState | 'never';
+	devices: DeviceView[];
+}
+
+export interface DashboardRow {
+	programId: string;
+	organizationId: string | null;
+	organizationName: string | null;
+	title: string;
+	templateId: string | null;
+	form: string | null;
+	types: string[];
+	category: string | null;
+	status: string;
+	stage: ProgramSummary['stage'];
+	startDate: string | null;
+	endDate: string | null;
+	progress: ProgramSummary['progress'];
+	overdue: number;
+	nextDeadline: string | null;
+	reports: Omit<ProgramSummary['reports'], 'dueKeys'>;
+	meetings: { count: number; lastDate: string | null };
+	changesPending: number;
+	participants: ParticipantRow[];
+	flags: ProblemFlag[];
+	/** Day the figures were computed for; older than today means they are being refreshed. */
+	asOf: string;
+	computedAt: number;
+}
+
+export interface DashboardTotals {
+	programs: number;
+	active: number;
+	draft: number;
+	completed: number;
+	withOverdue: number;
+	overdueActivities: number;
+	reportsExpected: number;
+	reportsDue: number;
+	reportsSubmitted: number;
+	reportsAccepted: number;
+	reportsReturned: number;
+	pendingSync: number;
+	stale: number;
+	averageProgress: number;
+}
+
+export interface DashboardResult {
+	today: string;
+	staleDays: number;
+	/** Programs matching the filters. */
+	total: number;
+	offset: number;
+	limit: number;
+	rows: DashboardRow[];
+	/** Over the matching programs. */
+	totals: DashboardTotals;
+	/** Counts per value over the whole scope (for the filter pickers). */
+	facets: {
+		status: Record<string, number>;
+		stage: Record<string, number>;
+		form: Record<string, number>;
+		category: Record<string, number>;
+		template: Record<string, number>;
+		organization: Record<string, number>;
+	};
+	/** Programs whose figures are from an earlier day (a refresh is under way). */
+	outdated: number;
+}
+
+/** Case- and ё-insensitive folding (for comparisons in JS). */
+export function fold(s: string): string {
+	return s.toLowerCase().replace(/ё/g, 'е');
+}
+
+const SORT_SQL: Record<SortKey, string> = {
+	title: 'i.title',
+	organization: 'o.name',
+	stage:
+		"CASE i.stage_phase WHEN 'not-started' THEN -1 WHEN 'unscheduled' THEN -2 WHEN 'finished' THEN 1000 ELSE i.stage_index END",
+	progress: 'i.progress_percent',
+	overdue: 'i.overdue_count',
+	'next-deadline': 'i.next_deadline',
+	'reports-due': 'i.reports_due',
+	'reports-submitted': 'i.reports_submitted',
+	'last-activity': 'i.last_edit_at',
+	'last-seen': 'i.min_participant_seen',
+	start: 'i.start_date',
+	end: 'i.end_date'
+};
+
+const STAGE_PHASES = new Set(['not-started', 'finished', 'unscheduled']);
+
+export interface Scope {
+	organizationIds: string[];
+}
+
+interface Built {
+	where: string;
+	params: unknown[];
+}
+
+function buildWhere(scope: Scope, q: DashboardQuery, staleCutoff: number): Built {
+	const where: string[] = [];
+	const params: unknown[] = [];
+	if (scope.organizationIds.length === 0) where.push('0');
+	else {
+		where.push(`i.organization_id IN (${scope.organizationIds.map(() => '?').join(',')})`);
+		params.push(...scope.organizationIds);
+	}
+	if (q.programId) {
+		where.push('i.program_id = ?');
+		params.push(q.programId);
+	}
+	if (q.organizationId) {
+		where.push('i.organization_id = ?');
+		params.push(q.organizationId);
+	}
+	if (q.form) {
+		where.push('i.form = ?');
+		params.push(q.form);
+	}
+	if (q.type) {
+		where.push('instr(i.types, ?) > 0');
+		params.push(`,${q.type},`);
+	}
+	if (q.category) {
+		where.push('i.category = ?');
+		params.push(q.category);
+	}
+	if (q.templateId) {
+		where.push('i.template_id = ?');
+		params.push(q.templateId);
+	}
+	if (q.status) {
+		where.push('i.status = ?');
+		params.push(q.status);
+	}
+	if (q.stage) {
+		if (STAGE_PHASES.has(q.stage)) {
+			where.push('i.stage_phase = ?');
+			params.push(q.stage);
+		} else {
+			where.push("i.stage_phase = 'in-progress' AND i.stage_kind = ?");
+			params.push(q.stage);
+		}
+	}
+	const qs = q.q?.trim();
+	if (qs) {
+		for (const word of fold(qs).split(/\s+/).slice(0, 5)) {
+			where.push(
+				'i.program_id IN (SELECT program_id FROM curator_program_search WHERE instr(search, ?) > 0)'
+			);
+			params.push(word);
+		}
+	}
+	for (const f of q.flags ?? []) {
+		switch (f) {
+			case 'overdue':
+				where.push('i.overdue_count > 0');
+				break;
+			case 'reports-due':
+				where.push('i.reports_due > 0');
+				break;
+			case 'reports-submitted':
+				where.push('i.reports_submitted > 0');
+				break;
+			case 'reports-returned':
+				where.push('i.reports_returned > 0');
+				break;
+			case 'pending-sync':
+				where.push('i.pending_devices > 0');
+				break;
+			case 'stale':
+				where.push("i.status != 'completed' AND i.min_participant_seen < ?");
+				params.push(staleCutoff);
+				break;
+			case 'changes-pending':
+				where.push('i.changes_pending > 0');
+				break;
+			case 'problems':
+				where.push('i.problems > 0');
+				break;
+		}
+	}
+	return { where: where.join(' AND '), params };
+}
+
+interface IndexRow {
+	program_id: string;
+	organization_id: string | null;
+	org_name: string | null;
+	summary: string;
+	as_of: string;
+	computed_at: number;
+	pending_devices: number | null;
+	min_participant_seen: number | null;
+}
+
+interface FactRow {
+	program_id: string;
+	user_id: string;
+	device_id: string;
+	last_connected_at: number | null;
+	last_update_at: number | null;
+	last_in_sync_at: number | null;
+	pending: number | null;
+	pending_reported_at: number | null;
+}
+
+export interface DashboardOptions {
+	now?: number;
+	/** Live connections (userId, deviceId) per program, from the relay. */
+	connected?: (programId: string) => Array<{ userId: string; deviceId: string | undefined }>;
+}
+
+const today = (now: number) => new Date(now).toISOString().slice(0, 10);
+
+/** Device sync state from the stored facts. */
+export function deviceState(
+	f: Omit<FactRow, 'program_id' | 'user_id' | 'device_id'>,
+	staleCutoff: number,
+	connected: boolean
+): DeviceView['state'] {
+	const seen = lastSeen(f);
+	if ((f.pending ?? 0) > 0) return 'pending';
+	if (connected) return 'in-sync';
+	if (seen === null || seen < staleCutoff) return 'stale';
+	if (f.last_in_sync_at !== null && f.last_in_sync_at >= (f.last_update_at ?? 0)) return 'in-sync';
+	return 'seen';
+}
+
+function lastSeen(
+	f: Pick<
+		FactRow,
+		'last_connected_at' | 'last_update_at' | 'last_in_sync_at' | 'pending_reported_at'
+	>
+): number | null {
+	const v = Math.max(
+		f.last_connected_at ?? 0,
+		f.last_update_at ?? 0,
+		f.last_in_sync_at ?? 0,
+		f.pending_reported_at ?? 0
+	);
+	return v > 0 ? v : null;
+}
+
+const SEVERITY: Record<ParticipantRow['sync'], number> = {
+	pending: 4,
+	never: 3,
+	stale: 2,
+	seen: 1,
+	'in-sync': 0
+};
+
+export function queryDashboard(
+	db: SqliteDatabase,
+	scope: Scope,
+	query: DashboardQuery,
+	options: DashboardOptions = {}
+): DashboardResult {
+	const now = options.now ?? Date.now();
+	const staleDays = clampInt(query.staleDays, 1, 365, DEFAULT_STALE_DAYS);
+	const staleCutoff = now - staleDays * DAY_MS;
+	const day = today(now);
+	const limit = clampInt(query.limit, 1, 500, 50);
+	const offset = clampInt(query.offset, 0, 1_000_000, 0);
+	const { where, params } = buildWhere(scope, query, staleCutoff);
+	const from = 'FROM curator_program_index i';
+
+	const totalsRow = db
+		.prepare(
+			`SELECT count(*) AS programs,
+				coalesce(sum(i.status = 'active'), 0) AS active,
+				coalesce(sum(i.status = 'draft'), 0) AS draft,
+				coalesce(sum(i.status = 'completed'), 0) AS completed,
+				coalesce(sum(i.overdue_count > 0), 0) AS withOverdue,
+				coalesce(sum(i.overdue_count), 0) AS overdueActivities,
+				coalesce(sum(i.reports_expected), 0) AS reportsExpected,
+				coalesce(sum(i.reports_due), 0) AS reportsDue,
+				coalesce(sum(i.reports_submitted), 0) AS reportsSubmitted,
+				coalesce(sum(i.reports_accepted), 0) AS reportsAccepted,
+				coalesce(sum(i.reports_returned), 0) AS reportsReturned,
+				coalesce(sum(i.pending_devices > 0), 0) AS pendingSync,
+				coalesce(sum(i.status != 'completed' AND i.min_participant_seen < ?), 0) AS stale,
+				coalesce(avg(i.progress_percent), 0) AS averageProgress,
+				coalesce(sum(${OUTDATED_SQL}), 0) AS outdated
+			${from} WHERE ${where}`
+		)
+		.get(staleCutoff, day, day, day, day, day, ...params) as DashboardTotals & { outdated: number };
+
+	const dir = query.dir === 'desc' ? 'DESC' : 'ASC';
+	const sortKey: SortKey = query.sort && query.sort in SORT_SQL ? query.sort : 'title';
+	const sortExpr = SORT_SQL[sortKey];
+	// Sort and page over the narrow index only; the summary blobs of the page are read afterwards
+	// (carrying them through the sorter would move megabytes per request).
+	const page = db
+		.prepare(
+			`SELECT i.program_id FROM curator_program_index i
+			${sortKey === 'organization' ? 'LEFT JOIN organizations o ON o.id = i.organization_id' : ''}
+			WHERE ${where}
+			ORDER BY (${sortExpr}) IS NULL, ${sortExpr} ${dir}, i.title ASC, i.program_id ASC
+			LIMIT ? OFFSET ?`
+		)
+		.pluck()
+		.all(...params, limit, offset) as string[];
+	const byId = new Map<string, IndexRow>();
+	if (page.length > 0) {
+		for (const r of db
+			.prepare(
+				`SELECT i.program_id, i.organization_id, o.name AS org_name, ps.summary, i.as_of, i.computed_at,
+					i.pending_devices, i.min_participant_seen
+				FROM curator_program_index i
+					LEFT JOIN organizations o ON o.id = i.organization_id
+				JOIN program_summaries ps ON ps.program_id = i.program_id
+				WHERE i.program_id IN (${page.map(() => '?').join(',')})`
+			)
+			.all(...page) as IndexRow[])
+			byId.set(r.program_id, r);
+	}
+	const rows = page.map((id) => byId.get(id)).filter((r): r is IndexRow => r !== undefined);
+
+	const facts = new Map<string, FactRow[]>();
+	if (rows.length > 0) {
+		const ids = rows.map((r) => r.program_id);
+		const list = db
+			.prepare(
+				`SELECT * FROM program_device_sync WHERE program_id IN (${ids.map(() => '?').join(',')})`
+			)
+			.all(...ids) as FactRow[];
+		for (const f of list) {
+			const arr = facts.get(f.program_id) ?? [];
+			arr.push(f);
+			facts.set(f.program_id, arr);
+		}
+	}
+
+	const out = rows.map((r) =>
+		toRow(r, facts.get(r.program_id) ?? [], staleCutoff, options.connected?.(r.program_id) ?? [])
+	);
+
+	// All pickers' counts from one scan of the covering facet index.
+	const facets: DashboardResult['facets'] = {
+		status: {},
+		stage: {},
+		form: {},
+		category: {},
+		template: {},
+		organization: {}
+	};
+	const scoped = buildWhere(scope, {}, staleCutoff);
+	const add = (o: Record<string, number>, k: string | null, n: number) => {
+		o[k ?? ''] = (o[k ?? ''] ?? 0) + n;
+	};
+	for (const f of db
+		.prepare(
+			`SELECT i.organization_id AS org, i.status AS status,
+				CASE WHEN i.stage_phase = 'in-progress' THEN coalesce(i.stage_kind, 'custom') ELSE i.stage_phase END AS stage,
+				i.form AS form, i.category AS category, i.template_id AS template, count(*) AS n
+			FROM curator_program_index i WHERE ${scoped.where}
+			GROUP BY org, status, stage, form, category, template`
+		)
+		.all(...scoped.params) as Array<{
+		org: string | null;
+		status: string;
+		stage: string;
+		form: string | null;
+		category: string | null;
+		template: string | null;
+		n: number;
+	}>) {
+		add(facets.status, f.status, f.n);
+		add(facets.stage, f.stage, f.n);
+		add(facets.form, f.form, f.n);
+		add(facets.category, f.category, f.n);
+		add(facets.template, f.template, f.n);
+		add(facets.organization, f.org, f.n);
+	}
+
+	const { outdated, ...totals } = totalsRow;
+	return {
+		today: day,
+		staleDays,
+		total: totals.programs,
+		offset,
+		limit,
+		rows: out,
+		totals: { ...totals, averageProgress: Math.round(totals.averageProgress) },
+		facets,
+		outdated
+	};
+}
+
+function toRow(
+	r: IndexRow,
+	facts: FactRow[],
+	staleCutoff: number,
+	live: Array<{ userId: string; deviceId: string | undefined }>
+): DashboardRow {
+	const s = JSON.parse(r.summary) as ProgramSummary;
+	const participants: ParticipantRow[] = (s.participants ?? []).map((p) => {
+		const mine = p.userId ? facts.filter((f) => f.user_id === p.userId) : [];
+		const devices: DeviceView[] = mine.map((f) => {
+			const connected = live.some(
+				(c) => c.userId === f.user_id && (c.deviceId ?? 'unknown') === f.device_id
+			);
+			return {
+				deviceId: f.device_id,
+				state: deviceState(f, staleCutoff, connected),
+				lastSeenAt: connected ? Date.now() : lastSeen(f),
+				lastInSyncAt: f.last_in_sync_at,
+				pending: f.pending ?? 0,
+				pendingReportedAt: f.pending_reported_at,
+				connected
+			};
+		});
+		let sync: ParticipantRow['sync'] = devices.length === 0 ? 'never' : 'in-sync';
+		for (const d of devices) if (SEVERITY[d.state] > SEVERITY[sync]) sync = d.state;
+		// A person who has one up-to-date device and an old abandoned one is not "stale".
+		if (sync === 'stale' && devices.some((d) => d.state === 'in-sync' || d.state === 'seen'))
+			sync = 'seen';
+		const seen = devices.reduce<number | null>(
+			(m, d) => (d.lastSeenAt !== null && (m === null || d.lastSeenAt > m) ? d.lastSeenAt : m),
+			null
+		);
+		return {
+			id: p.id,
+			role: p.role,
+			name: p.name,
+			userId: p.userId,
+			lastEditAt: (p.userId && s.lastEdits?.[p.userId]) || null,
+			lastSeenAt: seen,
+			sync,
+			devices
+		};
+	});
+	const flags: ProblemFlag[] = [];
+	if (s.overdue.count > 0) flags.push('overdue');
+	if (s.reports.due > 0) flags.push('reports-due');
+	if (s.reports.submitted > 0) flags.push('reports-submitted');
+	if (s.reports.returned > 0) flags.push('reports-returned');
+	if ((r.pending_devices ?? 0) > 0) flags.push('pending-sync');
+	if (s.status !== 'completed' && (r.min_participant_seen ?? 0) < staleCutoff) flags.push('stale');
+	if (s.changeRequests.pending > 0) flags.push('changes-pending');
+	if (s.problems.length > 0) flags.push('problems');
+	const { dueKeys: _dueKeys, ...reports } = s.reports;
+	void _dueKeys;
+	return {
+		programId: r.program_id,
+		organizationId: r.organization_id,
+		organizationName: r.org_name,
+		title: s.title,
+		templateId: s.templateId,
+		form: s.form,
+		types: s.types,
+		category: s.menteeCategory,
+		status: s.status,
+		stage: s.stage,
+		startDate: s.startDate,
+		endDate: s.endDate,
+		progress: s.progress,
+		overdue: s.overdue.count,
+		nextDeadline: s.nextDeadline?.date ?? null,
+		reports,
+		meetings: { count: s.meetings.count, lastDate: s.meetings.lastDate },
+		changesPending: s.changeRequests.pending,
+		participants,
+		flags,
+		asOf: r.as_of,
+		computedAt: r.computed_at
+	};
+}
+
+export function clampInt(v: unknown, min: number, max: number, dflt: number): number {
+	const n = typeof v === 'string' ? Number(v) : v;
+	if (typeof n !== 'number' || !Number.isFinite(n)) return dflt;
+	return Math.min(max, Math.max(min, Math.trunc(n)));
+}
+
+/** Per-organization aggregates for the municipal view. */
+export interface OrganizationAggregate {
+	organizationId: string;
+	name: string;
+	programs: number;
+	active: number;
+	completed: number;
+	averageProgress: number;
+	withOverdue: number;
+	reportsDue: number;
+	reportsSubmitted: number;
+	reportsAccepted: number;
+	pendingSync: number;
+	stale: number;
+	mentors: number;
+	mentees: number;
+}
+
+export function organizationAggregates(
+	db: SqliteDatabase,
+	organizationIds: string[],
+	options: { now?: number; staleDays?: number } = {}
+): OrganizationAggregate[] {
+	if (organizationIds.length === 0) return [];
+	const now = options.now ?? Date.now();
+	const cutoff = now - clampInt(options.staleDays, 1, 365, DEFAULT_STALE_DAYS) * DAY_MS;
+	const marks = organizationIds.map(() => '?').join(',');
+	return db
+		.prepare(
+			`SELECT o.id AS organizationId, o.name AS name,
+				count(i.program_id) AS programs,
+				coalesce(sum(i.status = 'active'), 0) AS active,
+				coalesce(sum(i.status = 'completed'), 0) AS completed,
+				coalesce(round(avg(i.progress_percent)), 0) AS averageProgress,
+				coalesce(sum(i.overdue_count > 0), 0) AS withOverdue,
+				coalesce(sum(i.reports_due), 0) AS reportsDue,
+				coalesce(sum(i.reports_submitted), 0) AS reportsSubmitted,
+				coalesce(sum(i.reports_accepted), 0) AS reportsAccepted,
+				coalesce(sum(i.pending_devices > 0), 0) AS pendingSync,
+				coalesce(sum(i.program_id IS NOT NULL AND i.status != 'completed' AND i.min_participant_seen < ?), 0) AS stale,
+				coalesce(sum(i.mentors), 0) AS mentors,
+				coalesce(sum(i.mentees), 0) AS mentees
+			FROM organizations o
+			LEFT JOIN curator_program_index i ON i.organization_id = o.id
+			WHERE o.id IN (${marks})
+			GROUP BY o.id ORDER BY o.name`
+		)
+		.all(cutoff, ...organizationIds) as OrganizationAggregate[];
+}

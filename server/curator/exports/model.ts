@@ -1,0 +1,106 @@
+/**
+ * A tiny neutral document model: the generators (program, справки, отчет) describe WHAT a
+ * document says once, and two renderers (docx.ts, pdf.ts) lay it out for Word and for signing.
+ */
+export type Block =
+	| { kind: 'title'; text: string }
+	| { kind: 'subtitle'; text: string }
+	| { kind: 'heading'; text: string }
+	| {
+			kind: 'para';
+			text: string;
+			bold?: boolean;
+			align?: 'left' | 'right' | 'center';
+			italic?: boolean;
+	  }
+	| { kind: 'fields'; rows: Array<[string, string]> }
+	| {
+			kind: 'table';
+			headers: string[];
+			/** Relative column widths. */
+			widths: number[];
+			rows: string[][];
+			/** Rows (by index) shown as a group header spanning the table. */
+			groupRows?: number[];
+	  }
+	| { kind: 'signatures'; lines: Array<[string, string]> }
+	| { kind: 'approval'; lines: string[] };
+
+export interface DocModel {
+	/** File name without extension (Latin/Cyrillic allowed; sanitized by the route). */
+	name: string;
+	title: string;
+	landscape?: boolean;
+	blocks: Block[];
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** 'YYYY-MM-DD' → 'DD.MM.YYYY' (as Russian documents write dates); other values as is. */
+export function ruDate(d: string | null | undefined): string {
+	if (!d) return '—';
+	const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(d);
+	return m ? `${m[3]}.${m[2]}.${m[1]}` : d;
+}
+
+export function ruDateTime(ms: number | null | undefined): string {
+	if (!ms) return '—';
+	const d = new Date(ms);
+	return `${pad(d.getUTCDate())}.${pad(d.getUTCMonth() + 1)}.${d.getUTCFullYear()} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} UTC`;
+}
+
+const MONTHS_GEN = [
+	'января',
+	'февраля',
+	'марта',
+	'апреля',
+	'мая',
+	'июня',
+	'июля',
+	'августа',
+	'сентября',
+	'октября',
+	'ноября',
+	'декабря'
+];
+
+/** '2026-06-10' → '10 июня 2026 г.' */
+export function ruLongDate(d: string): string {
+	const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(d);
+	if (!m) return d;
+	return `${Number(m[3])} ${MONTHS_GEN[Number(m[2]) - 1] ?? ''} ${m[1]} г.`;
+}
+
+export const percent = (n: number, d: number): string =>
+	d ? `${Math.round((n / d) * 100)} %` : '—';
+export const num = (x: number | null | undefined, digits = 1): string =>
+	x === null || x === undefined ? '—' : x.toFixed(digits).replace('.', ',');
+
+/** Plain text of a document model (tests, previews). */
+export function modelText(m: DocModel): string {
+	const out: string[] = [];
+	for (const b of m.blocks) {
+		switch (b.kind) {
+			case 'title':
+			case 'subtitle':
+			case 'heading':
+			case 'para':
+				out.push(b.text);
+				break;
+			case 'fields':
+				for (const [k, v] of b.rows) out.push(`${k}: ${v}`);
+				break;
+			case 'table':
+				out.push(b.headers.join(' | '));
+				for (const r of b.rows) out.push(r.join(' | '));
+				break;
+			case 'signatures':
+				for (const [k, v] of b.lines) out.push(`${k} ____ ${v}`);
+				break;
+			case 'approval':
+				out.push(...b.lines);
+				break;
+		}
+	}
+	return out.join('\n');
+}

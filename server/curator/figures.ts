@@ -1,0 +1,257 @@
+/**
+ * Figures for statistical forms and monitoring (DOMAIN.md §3): participants by form, type and
+ * category; mentors per mentee; young teachers (under 35) covered; completed programs; average
+ * satisfaction from the feedback surveys; growth between the entry and exit self-assessments.
+ * All from the curator index (summaries) plus the people registry for ages — no document is read.
+ */
+import type { SqliteDatabase } from '../storage/sqlite/database.js';
+import type { Scope } from './dashboard.js';
+
+export interface FigurePeriod {
+	/** YYYY-MM-DD, inclusive. Programs that ran (at least partly) within the period count. */
+	from?: string;
+	to?: string;
+}
+
+export interface CountRow {
+	key: string;
+	programs: number;
+	mentors: number;
+	mentees: number;
+}
+
+export interface Figures {
+	period: { from: string | null; to: string | null };
+	programs: { total: number; draft: number; active: number; completed: number };
+	participants: {
+		mentors: number;
+		mentees: number;
+		mentorsPerMentee: number | null;
+		menteesPerMentor: number | null;
+	};
+	byForm: CountRow[];
+	byType: CountRow[];
+	byCategory: CountRow[];
+	byTemplate: CountRow[];
+	byStage: CountRow[];
+	completed: { total: number; byReason: Record<string, number>; inPeriod: number };
+	youngTeachers: {
+		/** People of the registry under 35 (adults) — young pedagogues. */
+		inRegistry: number;
+		/** … of whom are mentees of a program in scope. */
+		covered: number;
+		/** covered / inRegistry, percent (null when there are none). */
+		sharePercent: number | null;
+		/** Of them in the first 3 years of work (experience ≤ 3), when recorded. */
+		firstYearsCovered: number;
+	};
+	satisfaction: {
+		surveys: number;
+		mentorAvg: number | null;
+		menteeAvg: number | null;
+		programsWithFeedback: number;
+	};
+	assessment: {
+		programsWithBoth: number;
+		entryAvg: number | null;
+		exitAvg: number | null;
+		/** Average of (exit − entry) over programs with both. */
+		growthAvg: number | null;
+		/** Growth in percent of the entry level. */
+		growthPercent: number | null;
+	};
+	reports: { expected: number; due: number; submitted: number; accepted: number; returned: number };
+}
+
+const r2 = (x: number | null | undefined): number | null =>
+	x === null || x === undefined || !Number.isFinite(x) ? null : Math.round(x * 100) / 100;
+
+function ageOn(birthDate: string, day: string): number {
+	const [by, bm, bd] = birthDate.split('-').map(Number) as [number, number, number];
+	const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+	return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
+}
+
+export function computeFigures(
+	db: SqliteDatabase,
+	scope: Scope,
+	options: { now?: number; period?: FigurePeriod } = {}
+): Figures {
+	const now = options.now ?? Date.now();
+	const today = new Date(now).toISOString().slice(0, 10);
+	const from = options.period?.from ?? null;
+	const to = options.period?.to ?? null;
+	const ids = scope.organizationIds;
+	const where: string[] = [
+		ids.length ? `i.organization_id IN (${ids.map(() => '?').join(',')})` : '0'
+	];
+	const params: unknown[] = [...ids];
+	if (to) {
+		where.push('(i.start_date IS NULL OR i.start_date <= ?)');
+		params.push(to);
+	}
+	if (from) {
+		where.push(
+			'(coalesce(i.completion_date, i.end_date) IS NULL OR coalesce(i.completion_date, i.end_date) >= ?)'
+		);
+		params.push(from);
+	}
+	const w = where.join(' AND ');
+
+	const totals = db
+		.prepare(
+			`SELECT count(*) AS total,
+				coalesce(sum(i.status = 'draft'), 0) AS draft,
+				coalesce(sum(i.status = 'active'), 0) AS active,
+				coalesce(sum(i.status = 'completed'), 0) AS completed,
+				coalesce(sum(i.mentors), 0) AS mentors,
+				coalesce(sum(i.mentees), 0) AS mentees,
+				coalesce(sum(i.reports_expected), 0) AS expected,
+				coalesce(sum(i.reports_due), 0) AS due,
+				coalesce(sum(i.reports_submitted), 0) AS submitted,
+				coalesce(sum(i.reports_accepted), 0) AS accepted,
+				coalesce(sum(i.reports_returned), 0) AS returned,
+				coalesce(sum(i.completion_date IS NOT NULL AND (? IS NULL OR i.completion_date >= ?) AND (? IS NULL OR i.completion_date <= ?)), 0) AS completedInPeriod
+			FROM curator_program_index i WHERE ${w}`
+		)
+		.get(from, from, to, to, ...params) as Record<string, number>;
+
+	const group = (expr: string, fromClause = 'curator_program_index i'): CountRow[] =>
+		(
+			db
+				.prepare(
+					`SELECT ${expr} AS key, count(*) AS programs, coalesce(sum(i.mentors), 0) AS mentors,
+						coalesce(sum(i.mentees), 0) AS mentees
+					FROM ${fromClause} WHERE ${w} GROUP BY key ORDER BY programs DESC, key`
+				)
+				.all(...params) as Array<{ key: string | null } & Omit<CountRow, 'key'>>
+		).map((r) => ({ ...r, key: r.key ?? '' }));
+
+	const byReason: Record<string, number> = {};
+	for (const r of db
+		.prepare(
+			`SELECT i.completion_reason AS k, count(*) AS n FROM curator_program_index i
+			WHERE ${w} AND i.completion_reason IS NOT NULL GROUP BY k`
+		)
+		.all(...params) as Array<{ k: string; n: number }>)
+		byReason[r.k] = r.n;
+
+	const fb = db
+		.prepare(
+			`SELECT coalesce(sum(i.feedback_count), 0) AS surveys,
+				avg(i.mentor_avg) AS mentorAvg, avg(i.mentee_avg) AS menteeAvg,
+				coalesce(sum(i.feedback_count > 0), 0) AS programsWithFeedback
+			FROM curator_program_index i WHERE ${w}`
+		)
+		.get(...params) as {
+		surveys: number;
+		mentorAvg: number | null;
+		menteeAvg: number | null;
+		programsWithFeedback: number;
+	};
+
+	const as = db
+		.prepare(
+			`SELECT count(*) AS n, avg(i.entry_avg) AS entryAvg, avg(i.exit_avg) AS exitAvg,
+				avg(i.exit_avg - i.entry_avg) AS growth
+			FROM curator_program_index i WHERE ${w} AND i.entry_avg IS NOT NULL AND i.exit_avg IS NOT NULL`
+		)
+		.get(...params) as {
+		n: number;
+		entryAvg: number | null;
+		exitAvg: number | null;
+		growth: number | null;
+	};
+
+	// Young teachers: adults under 35 in the registry of the scope, and those who are mentees.
+	const people = ids.length
+		? (db
+				.prepare(
+					`SELECT p.id, p.birth_date, p.age_group, p.minor, p.experience_years,
+						EXISTS (SELECT 1 FROM program_participants pp JOIN curator_program_index i ON i.program_id = pp.program_id
+							WHERE pp.person_id = p.id AND pp.role = 'mentee' AND ${w}) AS covered
+					FROM people p WHERE p.active = 1 AND p.organization_id IN (${ids.map(() => '?').join(',')})`
+				)
+				.all(...params, ...ids) as Array<{
+				id: string;
+				birth_date: string | null;
+				age_group: string | null;
+				minor: number;
+				experience_years: number | null;
+				covered: number;
+			}>)
+		: [];
+	let young = 0;
+	let covered = 0;
+	let firstYears = 0;
+	for (const p of people) {
+		if (p.minor) continue;
+		let under35: boolean;
+		if (p.birth_date && /^\d{4}-\d{2}-\d{2}$/.test(p.birth_date)) {
+			const age = ageOn(p.birth_date, today);
+			under35 = age >= 18 && age < 35;
+		} else under35 = p.age_group === 'under-35';
+		if (!under35) continue;
+		young++;
+		if (p.covered) {
+			covered++;
+			if (p.experience_years !== null && p.experience_years <= 3) firstYears++;
+		}
+	}
+
+	const mentors = totals.mentors ?? 0;
+	const mentees = totals.mentees ?? 0;
+	return {
+		period: { from, to },
+		programs: {
+			total: totals.total ?? 0,
+			draft: totals.draft ?? 0,
+			active: totals.active ?? 0,
+			completed: totals.completed ?? 0
+		},
+		participants: {
+			mentors,
+			mentees,
+			mentorsPerMentee: mentees ? r2(mentors / mentees) : null,
+			menteesPerMentor: mentors ? r2(mentees / mentors) : null
+		},
+		byForm: group('i.form'),
+		byType: group(
+			'j.value',
+			"curator_program_index i, json_each('[\"' || replace(trim(i.types, ','), ',', '\",\"') || '\"]') j"
+		).filter((r) => r.key !== ''),
+		byCategory: group('i.category'),
+		byTemplate: group('i.template_id'),
+		byStage: group(
+			"CASE WHEN i.stage_phase = 'in-progress' THEN coalesce(i.stage_kind, 'custom') ELSE i.stage_phase END"
+		),
+		completed: { total: totals.completed ?? 0, byReason, inPeriod: totals.completedInPeriod ?? 0 },
+		youngTeachers: {
+			inRegistry: young,
+			covered,
+			sharePercent: young ? Math.round((covered / young) * 1000) / 10 : null,
+			firstYearsCovered: firstYears
+		},
+		satisfaction: {
+			surveys: fb.surveys,
+			mentorAvg: r2(fb.mentorAvg),
+			menteeAvg: r2(fb.menteeAvg),
+			programsWithFeedback: fb.programsWithFeedback
+		},
+		assessment: {
+			programsWithBoth: as.n,
+			entryAvg: r2(as.entryAvg),
+			exitAvg: r2(as.exitAvg),
+			growthAvg: r2(as.growth),
+			growthPercent:
+				as.entryAvg && as.growth !== null ? Math.round((as.growth / as.entryAvg) * 1000) / 10 : null
+		},
+		reports: {
+			expected: totals.expected ?? 0,
+			due: totals.due ?? 0,
+			submitted: totals.submitted ?? 0,
+			accepted: totals.accepted ?? 0,
+			returned: totals.returned ?? 0
+		}
+	};
+}

@@ -1,0 +1,609 @@
+/**
+ * The curator's and the municipal coordinator's side of the server: monitoring dashboards,
+ * figures, calendar, exports, curator actions, cases. Every entry point asks identity's policy
+ * (`can`) through `IdentityService.guard`; the data comes from the curator index (summaries),
+ * the relay (documents, server-side edits) and the identity registry.
+ */
+import * as Y from 'yjs';
+import { readProgram, type ProgramView } from '../../src/lib/program/index.js';
+import type { Actor } from '../identity/policy.js';
+import type { IdentityService } from '../identity/service.js';
+import type { Logger } from '../logger.js';
+import type { DocumentStore } from '../storage/document-store.js';
+import type { SqliteDatabase } from '../storage/sqlite/database.js';
+import { applyCuratorAction, type CuratorAction, type ServerEditor } from './actions.js';
+import {
+	CaseError,
+	createCase,
+	getCase,
+	listCases,
+	withdrawCase,
+	type CaseRecord
+} from './cases.js';
+import { monitoringCalendar, type CalendarEvent } from './calendar.js';
+import {
+	DEFAULT_STALE_DAYS,
+	organizationAggregates,
+	queryDashboard,
+	type DashboardQuery,
+	type DashboardResult,
+	type DashboardRow,
+	type OrganizationAggregate,
+	type Scope
+} from './dashboard.js';
+import { computeFigures, type FigurePeriod, type Figures } from './figures.js';
+import { renderDocx } from './exports/docx.js';
+import type { DocModel } from './exports/model.js';
+import { renderPdf } from './exports/pdf.js';
+import { programModel, stageNoteModel } from './exports/program-docs.js';
+import { scopeDocModel, type ScopeDocKind } from './exports/scope-docs.js';
+import { monitoringWorkbook, registriesWorkbook, type RegistryPerson } from './exports/xlsx.js';
+import { createRefresher, type Refresher } from './refresh.js';
+
+export interface CuratorDeps {
+	db: SqliteDatabase;
+	identity: IdentityService;
+	relay: ServerEditor & {
+		getDocument(programId: string): Promise<Uint8Array>;
+		connections(): Array<{ programId: string; userId: string; deviceId: string | undefined }>;
+	};
+	documents: Pick<DocumentStore, 'saveSummary'>;
+	logger: Logger;
+	now?: () => number;
+	/** Default "not seen for N days" (CURATOR_STALE_DAYS). */
+	staleDays?: number;
+	/** Start the background refresher of outdated summaries (default true). */
+	refresher?: boolean;
+}
+
+export type ScopeRef = { kind: 'organization'; id: string } | { kind: 'municipality'; id: string };
+
+export interface ResolvedScope extends Scope {
+	kind: 'organization' | 'municipality';
+	id: string;
+	name: string;
+	municipalityId: string;
+}
+
+export interface FileResult {
+	fileName: string;
+	contentType: string;
+	body: Buffer;
+}
+
+export const CONTENT_TYPES = {
+	docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+	pdf: 'application/pdf',
+	xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+} as const;
+
+export class CuratorError extends Error {
+	constructor(
+		readonly status: number,
+		readonly code: string,
+		readonly messageRu: string
+	) {
+		super(code);
+	}
+}
+
+export class CuratorService {
+	readonly db: SqliteDatabase;
+	readonly identity: IdentityService;
+	private readonly deps: CuratorDeps;
+	readonly now: () => number;
+	readonly staleDays: number;
+	readonly refresher: Refresher | null;
+
+	constructor(deps: CuratorDeps) {
+		this.deps = deps;
+		this.db = deps.db;
+		this.identity = deps.identity;
+		this.now = deps.now ?? Date.now;
+		const env = Number(process.env.CURATOR_STALE_DAYS);
+		this.staleDays = deps.staleDays ?? (Number.isFinite(env) && env > 0 ? env : DEFAULT_STALE_DAYS);
+		this.refresher =
+			deps.refresher === false
+				? null
+				: createRefresher({
+						db: deps.db,
+						relay: deps.relay,
+						documents: deps.documents,
+						logger: deps.logger,
+						now: this.now
+					});
+	}
+
+	today(): string {
+		return new Date(this.now()).toISOString().slice(0, 10);
+	}
+
+	close(): void {
+		this.refresher?.stop();
+	}
+
+	// ------------------------------------------------------------------ scopes
+
+	/** Organizations and municipalities the actor monitors (for the scope picker). */
+	async monitoredScopes(
+		actor: Actor
+	): Promise<
+		Array<{ kind: 'organization' | 'municipality'; id: string; name: string; role: string }>
+	> {
+		const out: Array<{
+			kind: 'organization' | 'municipality';
+			id: string;
+			name: string;
+			role: string;
+		}> = [];
+		const seen = new Set<string>();
+		for (const g of actor.roles) {
+			if (
+				(g.role === 'curator' || g.role === 'head') &&
+				g.organizationId &&
+				!seen.has(g.organizationId)
+			) {
+				const org = await this.identity.store.scopes.getOrganization(g.organizationId);
+				if (org) {
+					seen.add(org.id);
+					out.push({ kind: 'organization', id: org.id, name: org.name, role: g.role });
+				}
+			}
+			if (g.role === 'coordinator' && g.municipalityId && !seen.has(g.municipalityId)) {
+				const mun = await this.identity.store.scopes.getMunicipality(g.municipalityId);
+				if (mun) {
+					seen.add(mun.id);
+					out.push({ kind: 'municipality', id: mun.id, name: mun.name, role: g.role });
+				}
+			}
+		}
+		return out;
+	}
+
+	async resolveScope(actor: Actor, ref: ScopeRef): Promise<ResolvedScope> {
+		if (ref.kind === 'organization') {
+			const org = await this.identity.store.scopes.getOrganization(ref.id);
+			if (!org) throw new CuratorError(404, 'not_found', 'Организация не найдена');
+			this.identity.guard(actor, 'organization.monitor', {
+				kind: 'organization',
+				id: org.id,
+				municipalityId: org.municipalityId
+			});
+			return {
+				kind: 'organization',
+				id: org.id,
+				name: org.name,
+				municipalityId: org.municipalityId,
+				organizationIds: [org.id]
+			};
+		}
+		const mun = await this.identity.store.scopes.getMunicipality(ref.id);
+		if (!mun) throw new CuratorError(404, 'not_found', 'Муниципалитет не найден');
+		this.identity.guard(actor, 'municipality.monitor', { kind: 'municipality', id: mun.id });
+		const orgs = await this.identity.store.scopes.listOrganizations(mun.id);
+		return {
+			kind: 'municipality',
+			id: mun.id,
+			name: mun.name,
+			municipalityId: mun.id,
+			organizationIds: orgs.map((o) => o.id)
+		};
+	}
+
+	// ------------------------------------------------------------------ monitoring
+
+	dashboard(
+		scope: ResolvedScope,
+		query: DashboardQuery
+	): DashboardResult & { organizations?: OrganizationAggregate[] } {
+		const live = this.liveConnections();
+		const result = queryDashboard(
+			this.db,
+			scope,
+			{ staleDays: this.staleDays, ...query },
+			{
+				now: this.now(),
+				connected: (id) => live.get(id) ?? []
+			}
+		);
+		if (result.outdated > 0) this.refresher?.nudge();
+		if (scope.kind === 'municipality')
+			return {
+				...result,
+				organizations: organizationAggregates(this.db, scope.organizationIds, {
+					now: this.now(),
+					staleDays: query.staleDays ?? this.staleDays
+				})
+			};
+		return result;
+	}
+
+	/** Every matching row (exports): the dashboard query without paging. */
+	allRows(scope: ResolvedScope, query: DashboardQuery = {}): DashboardRow[] {
+		const live = this.liveConnections();
+		const rows: DashboardRow[] = [];
+		for (let offset = 0; ; offset += 500) {
+			const r = queryDashboard(
+				this.db,
+				scope,
+				{ staleDays: this.staleDays, ...query, offset, limit: 500 },
+				{
+					now: this.now(),
+					connected: (id) => live.get(id) ?? []
+				}
+			);
+			rows.push(...r.rows);
+			if (r.rows.length < 500) break;
+		}
+		return rows;
+	}
+
+	figures(scope: ResolvedScope, period: FigurePeriod = {}): Figures {
+		return computeFigures(this.db, scope, { now: this.now(), period });
+	}
+
+	calendar(scope: ResolvedScope, year: number): CalendarEvent[] {
+		return monitoringCalendar(this.db, scope, {
+			year,
+			today: this.today(),
+			municipal: scope.kind === 'municipality'
+		});
+	}
+
+	private liveConnections(): Map<string, Array<{ userId: string; deviceId: string | undefined }>> {
+		const m = new Map<string, Array<{ userId: string; deviceId: string | undefined }>>();
+		for (const c of this.deps.relay.connections()) {
+			const arr = m.get(c.programId) ?? [];
+			arr.push({ userId: c.userId, deviceId: c.deviceId });
+			m.set(c.programId, arr);
+		}
+		return m;
+	}
+
+	// ------------------------------------------------------------------ one program
+
+	private async programFor(
+		actor: Actor,
+		programId: string,
+		action: 'program.read' | 'program.curate'
+	) {
+		const res = await this.identity.programResource(programId);
+		if (!res) throw new CuratorError(404, 'not_found', 'Программа не найдена');
+		this.identity.guard(actor, action, res);
+		return res;
+	}
+
+	async readView(programId: string): Promise<ProgramView> {
+		const bytes = await this.deps.relay.getDocument(programId);
+		const doc = new Y.Doc();
+		Y.applyUpdate(doc, bytes);
+		// The view holds live Y.Text references; the doc stays alive as long as they are used.
+		return readProgram(doc);
+	}
+
+	async programView(
+		actor: Actor,
+		programId: string
+	): Promise<{ view: ProgramView; organizationId: string; organizationName: string }> {
+		const res = await this.programFor(actor, programId, 'program.read');
+		const org = await this.identity.store.scopes.getOrganization(res.organizationId);
+		return {
+			view: await this.readView(programId),
+			organizationId: res.organizationId,
+			organizationName: org?.name ?? ''
+		};
+	}
+
+	/** Dashboard row of one program (sync health included). */
+	programRow(organizationId: string, programId: string): DashboardRow | null {
+		const live = this.liveConnections();
+		const r = queryDashboard(
+			this.db,
+			{ organizationIds: [organizationId] },
+			{ programId, staleDays: this.staleDays },
+			{
+				now: this.now(),
+				connected: (id) => live.get(id) ?? []
+			}
+		);
+		return r.rows[0] ?? null;
+	}
+
+	async act(actor: Actor, programId: string, action: CuratorAction) {
+		const res = await this.programFor(actor, programId, 'program.curate');
+		const person = await this.identity.store.people.get(actor.personId);
+		const curator = actor.roles.some(
+			(g) => g.role === 'curator' && g.organizationId === res.organizationId
+		);
+		const result = await applyCuratorAction(
+			this.deps.relay,
+			programId,
+			{
+				personId: actor.personId,
+				fullName: person?.fullName ?? 'Куратор',
+				role: curator ? 'curator' : 'head'
+			},
+			action,
+			this.today()
+		);
+		await this.identity.store.audit.record({
+			at: this.now(),
+			actorId: actor.personId,
+			action: `curator.${action.action}`,
+			entityType: 'program',
+			entityId: programId,
+			organizationId: res.organizationId,
+			municipalityId: res.municipalityId,
+			details: { action: action.action }
+		});
+		return result;
+	}
+
+	// ------------------------------------------------------------------ documents
+
+	async render(model: DocModel, format: 'docx' | 'pdf'): Promise<FileResult> {
+		const body = format === 'pdf' ? await renderPdf(model) : await renderDocx(model);
+		return { fileName: `${model.name}.${format}`, contentType: CONTENT_TYPES[format], body };
+	}
+
+	async programDocument(
+		actor: Actor,
+		programId: string,
+		format: 'docx' | 'pdf'
+	): Promise<FileResult> {
+		const { view, organizationName } = await this.programView(actor, programId);
+		return this.render(programModel(view, { organizationName, today: this.today() }), format);
+	}
+
+	async stageNote(
+		actor: Actor,
+		programId: string,
+		stageId: string,
+		format: 'docx' | 'pdf'
+	): Promise<FileResult> {
+		const { view, organizationName } = await this.programView(actor, programId);
+		const model = stageNoteModel(view, stageId, { organizationName, today: this.today() });
+		if (!model) throw new CuratorError(404, 'not_found', 'Этап не найден');
+		return this.render(model, format);
+	}
+
+	async scopeDocument(
+		scope: ResolvedScope,
+		kind: ScopeDocKind,
+		period: FigurePeriod,
+		format: 'docx' | 'pdf'
+	): Promise<FileResult> {
+		const rows = this.allRows(scope, {});
+		const inPeriod = rows.filter(
+			(r) =>
+				(!period.to || !r.startDate || r.startDate <= period.to) &&
+				(!period.from || !r.endDate || r.endDate >= period.from)
+		);
+		const model = scopeDocModel({
+			kind,
+			scope: scope.kind,
+			scopeName: scope.name,
+			period: { from: period.from ?? null, to: period.to ?? null },
+			today: this.today(),
+			figures: this.figures(scope, period),
+			rows: inPeriod,
+			...(scope.kind === 'municipality'
+				? {
+						organizations: organizationAggregates(this.db, scope.organizationIds, {
+							now: this.now(),
+							staleDays: this.staleDays
+						})
+					}
+				: {}),
+			staleDays: this.staleDays
+		});
+		return this.render(model, format);
+	}
+
+	async monitoringXlsx(
+		scope: ResolvedScope,
+		query: DashboardQuery,
+		period: FigurePeriod = {}
+	): Promise<FileResult> {
+		const body = await monitoringWorkbook({
+			title: `Мониторинг реализации программ наставничества: ${scope.name}, на ${this.today().split('-').reverse().join('.')}`,
+			rows: this.allRows(scope, query),
+			figures: this.figures(scope, period),
+			...(scope.kind === 'municipality'
+				? {
+						organizations: organizationAggregates(this.db, scope.organizationIds, {
+							now: this.now(),
+							staleDays: this.staleDays
+						})
+					}
+				: {})
+		});
+		return { fileName: `Мониторинг ${scope.name}.xlsx`, contentType: CONTENT_TYPES.xlsx, body };
+	}
+
+	async registriesXlsx(actor: Actor, scope: ResolvedScope): Promise<FileResult> {
+		if (scope.kind === 'organization')
+			this.identity.guard(actor, 'people.read', {
+				kind: 'organization',
+				id: scope.id,
+				municipalityId: scope.municipalityId
+			});
+		else this.identity.guard(actor, 'people.read', { kind: 'municipality', id: scope.id });
+		const { mentors, mentees } = this.registryPeople(scope.organizationIds);
+		const body = await registriesWorkbook({
+			title: scope.name,
+			mentors,
+			mentees,
+			programs: this.allRows(scope, {}),
+			cases: listCases(this.db, scope.organizationIds).map((c) => ({
+				title: c.title,
+				organization: this.orgName(c.organizationId),
+				form: c.form,
+				category: c.category,
+				template: c.templateId,
+				description: c.description,
+				tags: c.tags.join(', '),
+				createdAt: c.createdAt
+			}))
+		});
+		return { fileName: `Реестры ${scope.name}.xlsx`, contentType: CONTENT_TYPES.xlsx, body };
+	}
+
+	private orgName(id: string | null): string {
+		if (!id) return '';
+		return (
+			(this.db.prepare('SELECT name FROM organizations WHERE id = ?').pluck().get(id) as
+				string | undefined) ?? ''
+		);
+	}
+
+	/** Mentors and mentees of the organizations (by role or by participation), with their programs and consents. */
+	registryPeople(organizationIds: string[]): {
+		mentors: RegistryPerson[];
+		mentees: RegistryPerson[];
+	} {
+		if (!organizationIds.length) return { mentors: [], mentees: [] };
+		const marks = organizationIds.map(() => '?').join(',');
+		const rows = this.db
+			.prepare(
+				`SELECT p.*, o.name AS org_name, r.role AS role,
+					(SELECT group_concat(pi.title, '; ') FROM program_participants pp JOIN program_info pi ON pi.program_id = pp.program_id
+						WHERE pp.person_id = p.id AND pp.role = r.role) AS programs,
+					(SELECT max(c.given_on) FROM consents c WHERE c.person_id = p.id AND c.revoked_at IS NULL) AS consent
+				FROM role_assignments r JOIN people p ON p.id = r.person_id LEFT JOIN organizations o ON o.id = p.organization_id
+				WHERE r.role IN ('mentor', 'mentee') AND r.organization_id IN (${marks}) AND p.active = 1
+				GROUP BY p.id, r.role ORDER BY p.full_name`
+			)
+			.all(...organizationIds) as Array<{
+			full_name: string;
+			org_name: string | null;
+			position: string | null;
+			birth_date: string | null;
+			age_group: string | null;
+			minor: number;
+			experience_years: number | null;
+			category: string | null;
+			email: string | null;
+			phone: string | null;
+			mentor_requirements: string | null;
+			notes: string | null;
+			role: 'mentor' | 'mentee';
+			programs: string | null;
+			consent: string | null;
+		}>;
+		const REQ: Record<string, string> = {
+			experience5Years: 'стаж руководителя от 5 лет',
+			provenResults: 'подтвержденные результаты',
+			positiveAssessment: 'положительная оценка эффективности',
+			mentoringCourse: 'курсы по наставничеству'
+		};
+		const toPerson = (r: (typeof rows)[number]): RegistryPerson => {
+			let req = '';
+			if (r.mentor_requirements) {
+				try {
+					const o = JSON.parse(r.mentor_requirements) as Record<string, boolean>;
+					req = Object.entries(o)
+						.filter(([, v]) => v)
+						.map(([k]) => REQ[k] ?? k)
+						.join('; ');
+				} catch {
+					req = '';
+				}
+			}
+			return {
+				fullName: r.full_name,
+				organization: r.org_name ?? '',
+				position: r.position,
+				birthDate: r.birth_date,
+				ageGroup: r.age_group,
+				experienceYears: r.experience_years,
+				category: r.category,
+				email: r.email,
+				phone: r.phone,
+				roles: r.role === 'mentor' ? 'наставник' : 'наставляемый',
+				programs: r.programs ?? '',
+				consent: r.consent
+					? `получено ${r.consent.split('-').reverse().join('.')}`
+					: r.minor
+						? 'требуется (несовершеннолетний)'
+						: '',
+				mentorRequirements: req,
+				notes: r.notes
+			};
+		};
+		return {
+			mentors: rows.filter((r) => r.role === 'mentor').map(toPerson),
+			mentees: rows.filter((r) => r.role === 'mentee').map(toPerson)
+		};
+	}
+
+	// ------------------------------------------------------------------ cases
+
+	async markCase(
+		actor: Actor,
+		programId: string,
+		input: {
+			title?: string;
+			description: string;
+			tags: string[];
+			consentMentor: boolean;
+			consentMentee: boolean;
+			consentNote?: string | null;
+		}
+	): Promise<CaseRecord> {
+		const res = await this.programFor(actor, programId, 'program.curate');
+		if (!actor.roles.some((g) => g.role === 'curator' && g.organizationId === res.organizationId))
+			throw new CuratorError(
+				403,
+				'forbidden',
+				'Вносить практики в реестр может куратор организации'
+			);
+		const view = await this.readView(programId);
+		try {
+			return createCase(this.db, {
+				...input,
+				view,
+				programId,
+				organizationId: res.organizationId,
+				createdBy: actor.personId,
+				now: this.now()
+			});
+		} catch (e) {
+			if (e instanceof CaseError) throw new CuratorError(e.status, e.code, e.messageRu);
+			throw e;
+		}
+	}
+
+	/** Cases visible to the actor: every organization and municipality they monitor. */
+	async cases(
+		actor: Actor,
+		filter: { q?: string; form?: string; category?: string }
+	): Promise<CaseRecord[]> {
+		const orgs = new Set<string>();
+		for (const s of await this.monitoredScopes(actor)) {
+			const r = await this.resolveScope(actor, s);
+			for (const id of r.organizationIds) orgs.add(id);
+		}
+		return listCases(this.db, [...orgs], filter);
+	}
+
+	async caseById(actor: Actor, id: string): Promise<CaseRecord> {
+		const c = getCase(this.db, id);
+		if (!c || c.withdrawnAt !== null)
+			throw new CuratorError(404, 'not_found', 'Практика не найдена');
+		const visible = (await this.cases(actor, {})).some((x) => x.id === id);
+		if (!visible) throw new CuratorError(404, 'not_found', 'Практика не найдена');
+		return c;
+	}
+
+	async withdraw(actor: Actor, id: string): Promise<void> {
+		const c = await this.caseById(actor, id);
+		if (!actor.roles.some((g) => g.role === 'curator' && g.organizationId === c.organizationId))
+			throw new CuratorError(
+				403,
+				'forbidden',
+				'Исключить практику из реестра может куратор организации'
+			);
+		withdrawCase(this.db, id, this.now());
+	}
+}

@@ -1,0 +1,285 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import QRCode from 'qrcode';
+import { ROLES, type Role } from '../../identity/policy.js';
+import {
+	invitationStatus,
+	type IdentityService,
+	type IssuedSession
+} from '../../identity/service.js';
+import {
+	clearSessionCookie,
+	personJson,
+	principalOf,
+	requestOrigin,
+	sessionJson,
+	setSessionCookie
+} from './context.js';
+
+const id = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' } as const;
+const idParams = {
+	type: 'object',
+	required: ['id'],
+	properties: { id },
+	additionalProperties: false
+} as const;
+const deviceName = { type: 'string', maxLength: 100 } as const;
+
+/** What a device needs to work: who, what roles, which programs, how to reach the relay. */
+async function meJson(identity: IdentityService, issued: Omit<IssuedSession, 'token'>) {
+	const now = identity.now();
+	const programs = await identity.listMyPrograms(issued.actor);
+	return {
+		person: personJson(issued.person, now),
+		roles: issued.actor.roles,
+		programs: programs.map((p) => ({
+			id: p.id,
+			title: p.title,
+			role: p.role,
+			access: p.access,
+			organizationId: p.organizationId
+		})),
+		session: sessionJson(issued.session, issued.session.id, now),
+		relay: {
+			/** Same origin: the websocket upgrade carries the session cookie. */
+			path: '/sync/',
+			auth: 'cookie',
+			/** For clients that cannot use the cookie: a short-lived token per program. */
+			tokenEndpoint: '/api/programs/{id}/access'
+		}
+	};
+}
+
+function signIn(
+	identity: IdentityService,
+	request: FastifyRequest,
+	reply: FastifyReply,
+	issued: IssuedSession
+) {
+	setSessionCookie(request, reply, issued.token, issued.session.expiresAt, identity.now());
+	reply.header('cache-control', 'no-store');
+	return meJson(identity, issued);
+}
+
+export function registerAuthRoutes(api: FastifyInstance, identity: IdentityService): void {
+	api.post(
+		'/invitations/redeem',
+		{
+			schema: {
+				body: {
+					type: 'object',
+					required: ['code'],
+					properties: { code: { type: 'string', maxLength: 100 }, deviceName },
+					additionalProperties: false
+				}
+			}
+		},
+		async (request, reply) => {
+			const body = request.body as { code: string; deviceName?: string };
+			const issued = await identity.redeemInvitation(
+				body.code,
+				body.deviceName ?? guessDevice(request.headers['user-agent'])
+			);
+			return signIn(identity, request, reply, issued);
+		}
+	);
+
+	api.post(
+		'/login',
+		{
+			schema: {
+				body: {
+					type: 'object',
+					required: ['login', 'password'],
+					properties: {
+						login: { type: 'string', maxLength: 100 },
+						password: { type: 'string', maxLength: 200 },
+						deviceName
+					},
+					additionalProperties: false
+				}
+			}
+		},
+		async (request, reply) => {
+			const body = request.body as { login: string; password: string; deviceName?: string };
+			const issued = await identity.loginWithPassword(
+				body.login,
+				body.password,
+				body.deviceName ?? guessDevice(request.headers['user-agent'])
+			);
+			return signIn(identity, request, reply, issued);
+		}
+	);
+
+	api.post('/logout', async (request, reply) => {
+		if (request.principal) await identity.logout(request.principal);
+		clearSessionCookie(request, reply);
+		return { ok: true };
+	});
+
+	api.get('/me', async (request, reply) => {
+		const p = principalOf(request);
+		reply.header('cache-control', 'no-store');
+		return meJson(identity, p);
+	});
+
+	api.put(
+		'/me/password',
+		{
+			schema: {
+				body: {
+					type: 'object',
+					required: ['login', 'password'],
+					properties: {
+						login: { type: 'string', maxLength: 100 },
+						password: { type: 'string', maxLength: 200 }
+					},
+					additionalProperties: false
+				}
+			}
+		},
+		async (request) => {
+			const p = principalOf(request);
+			const body = request.body as { login: string; password: string };
+			await identity.setPassword(p.actor, p.actor.personId, body.login, body.password);
+			return { ok: true };
+		}
+	);
+
+	// ---------------------------------------------------------------- sessions
+
+	api.get('/sessions', async (request) => {
+		const p = principalOf(request);
+		const now = identity.now();
+		const sessions = await identity.listSessions(p.actor, p.actor.personId);
+		return { sessions: sessions.map((s) => sessionJson(s, p.session.id, now)) };
+	});
+
+	api.get('/people/:id/sessions', { schema: { params: idParams } }, async (request) => {
+		const p = principalOf(request);
+		const { id: personId } = request.params as { id: string };
+		const now = identity.now();
+		const sessions = await identity.listSessions(p.actor, personId);
+		return { sessions: sessions.map((s) => sessionJson(s, p.session.id, now)) };
+	});
+
+	api.delete('/sessions/:id', { schema: { params: idParams } }, async (request, reply) => {
+		const p = principalOf(request);
+		const { id: sessionId } = request.params as { id: string };
+		await identity.revokeSession(p.actor, sessionId);
+		if (sessionId === p.session.id) clearSessionCookie(request, reply);
+		return { ok: true };
+	});
+
+	// ---------------------------------------------------------------- invitations
+
+	api.post(
+		'/invitations',
+		{
+			schema: {
+				body: {
+					type: 'object',
+					required: ['personId'],
+					properties: {
+						personId: id,
+						role: { type: 'string', enum: [...ROLES] },
+						organizationId: id,
+						municipalityId: id,
+						programId: id,
+						ttlHours: { type: 'number', minimum: 1, maximum: 24 * 90 }
+					},
+					additionalProperties: false
+				}
+			}
+		},
+		async (request, reply) => {
+			const p = principalOf(request);
+			const body = request.body as {
+				personId: string;
+				role?: Role;
+				organizationId?: string;
+				municipalityId?: string;
+				programId?: string;
+				ttlHours?: number;
+			};
+			const { invitation, url } = await identity.createInvitation(
+				p.actor,
+				{
+					personId: body.personId,
+					...(body.role !== undefined ? { role: body.role } : {}),
+					...(body.organizationId !== undefined ? { organizationId: body.organizationId } : {}),
+					...(body.municipalityId !== undefined ? { municipalityId: body.municipalityId } : {}),
+					...(body.programId !== undefined ? { programId: body.programId } : {}),
+					...(body.ttlHours !== undefined ? { ttlMs: body.ttlHours * 3600_000 } : {})
+				},
+				requestOrigin(request)
+			);
+			reply.header('cache-control', 'no-store');
+			reply.code(201);
+			return {
+				invitation: invitationJson(invitation, identity.now()),
+				url,
+				qrSvg: await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 })
+			};
+		}
+	);
+
+	api.get('/organizations/:id/invitations', { schema: { params: idParams } }, async (request) => {
+		const p = principalOf(request);
+		const { id: orgId } = request.params as { id: string };
+		const now = identity.now();
+		const list = await identity.listInvitations(p.actor, orgId);
+		return { invitations: list.map((i) => invitationJson(i, now)) };
+	});
+
+	api.delete('/invitations/:id', { schema: { params: idParams } }, async (request) => {
+		const p = principalOf(request);
+		const { id: invitationId } = request.params as { id: string };
+		await identity.revokeInvitation(p.actor, invitationId);
+		return { ok: true };
+	});
+}
+
+function invitationJson(i: Parameters<typeof invitationStatus>[0], now: number) {
+	return {
+		id: i.id,
+		personId: i.personId,
+		role: i.role,
+		organizationId: i.organizationId,
+		municipalityId: i.municipalityId,
+		programId: i.programId,
+		createdBy: i.createdBy,
+		createdAt: i.createdAt,
+		expiresAt: i.expiresAt,
+		usedAt: i.usedAt,
+		revokedAt: i.revokedAt,
+		status: invitationStatus(i, now)
+	};
+}
+
+/** A readable default device name from the User-Agent («Android, Chrome»). */
+export function guessDevice(ua: string | undefined): string {
+	if (!ua) return 'Устройство';
+	const os = /Android/.test(ua)
+		? 'Android'
+		: /iPhone|iPad/.test(ua)
+			? 'iOS'
+			: /Windows/.test(ua)
+				? 'Windows'
+				: /Mac OS/.test(ua)
+					? 'macOS'
+					: /Linux/.test(ua)
+						? 'Linux'
+						: null;
+	const browser = /YaBrowser/.test(ua)
+		? 'Яндекс Браузер'
+		: /Edg\//.test(ua)
+			? 'Edge'
+			: /Firefox/.test(ua)
+				? 'Firefox'
+				: /Chrome/.test(ua)
+					? 'Chrome'
+					: /Safari/.test(ua)
+						? 'Safari'
+						: null;
+	return [os, browser].filter(Boolean).join(', ') || 'Устройство';
+}

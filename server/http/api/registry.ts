@@ -1,0 +1,306 @@
+import type { FastifyInstance } from 'fastify';
+import { ROLES, type Role } from '../../identity/policy.js';
+import type { ConsentInput, IdentityService, PersonPatch } from '../../identity/service.js';
+import { personJson, principalOf } from './context.js';
+
+const id = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' } as const;
+const idParams = {
+	type: 'object',
+	required: ['id'],
+	properties: { id },
+	additionalProperties: false
+} as const;
+const nullableText = (max: number) => ({ type: ['string', 'null'], maxLength: max }) as const;
+const name = { type: 'string', minLength: 1, maxLength: 300 } as const;
+
+const personProperties = {
+	fullName: name,
+	position: nullableText(300),
+	email: nullableText(300),
+	phone: nullableText(50),
+	birthDate: nullableText(10),
+	ageGroup: { type: ['string', 'null'], enum: ['under-18', 'under-35', '35-plus', null] },
+	minor: { type: 'boolean' },
+	experienceYears: { type: ['number', 'null'], minimum: 0, maximum: 80 },
+	category: nullableText(300),
+	mentorRequirements: {
+		type: ['object', 'null'],
+		properties: {
+			experience5Years: { type: 'boolean' },
+			provenResults: { type: 'boolean' },
+			positiveAssessment: { type: 'boolean' },
+			mentoringCourse: { type: 'boolean' }
+		},
+		additionalProperties: false
+	},
+	notes: nullableText(2000),
+	active: { type: 'boolean' }
+} as const;
+
+export function registerRegistryRoutes(api: FastifyInstance, identity: IdentityService): void {
+	const now = () => identity.now();
+
+	// ---------------------------------------------------------------- municipalities
+
+	api.get('/municipalities', async (request) => {
+		const p = principalOf(request);
+		return { municipalities: await identity.listMunicipalities(p.actor) };
+	});
+
+	api.post(
+		'/municipalities',
+		{
+			schema: {
+				body: {
+					type: 'object',
+					required: ['name'],
+					properties: { name },
+					additionalProperties: false
+				}
+			}
+		},
+		async (request, reply) => {
+			const p = principalOf(request);
+			const { name: n } = request.body as { name: string };
+			reply.code(201);
+			return { municipality: await identity.createMunicipality(p.actor, n) };
+		}
+	);
+
+	api.get(
+		'/municipalities/:id/organizations',
+		{ schema: { params: idParams } },
+		async (request) => {
+			const p = principalOf(request);
+			const { id: munId } = request.params as { id: string };
+			await identity.getMunicipality(p.actor, munId);
+			return { organizations: await identity.listOrganizations(p.actor, munId) };
+		}
+	);
+
+	api.get('/municipalities/:id/people', { schema: { params: idParams } }, async (request) => {
+		const p = principalOf(request);
+		const { id: munId } = request.params as { id: string };
+		const people = await identity.listMunicipalityPeople(p.actor, munId);
+		return { people: people.map((x) => personJson(x, now())) };
+	});
+
+	api.get('/municipalities/:id/monitoring', { schema: { params: idParams } }, async (request) => {
+		const p = principalOf(request);
+		const { id: munId } = request.params as { id: string };
+		const rows = await identity.municipalityMonitoring(p.actor, munId);
+		return {
+			programs: rows.map((r) => ({
+				id: r.program.id,
+				organizationId: r.program.organizationId,
+				title: r.program.title,
+				templateId: r.program.templateId,
+				participants: r.program.participants,
+				summary: r.summary
+			}))
+		};
+	});
+
+	// ---------------------------------------------------------------- organizations
+
+	api.get('/organizations', async (request) => {
+		const p = principalOf(request);
+		return { organizations: await identity.listOrganizations(p.actor) };
+	});
+
+	api.post(
+		'/organizations',
+		{
+			schema: {
+				body: {
+					type: 'object',
+					required: ['municipalityId', 'name'],
+					properties: { municipalityId: id, name },
+					additionalProperties: false
+				}
+			}
+		},
+		async (request, reply) => {
+			const p = principalOf(request);
+			const body = request.body as { municipalityId: string; name: string };
+			reply.code(201);
+			return {
+				organization: await identity.createOrganization(p.actor, body.municipalityId, body.name)
+			};
+		}
+	);
+
+	api.get('/organizations/:id', { schema: { params: idParams } }, async (request) => {
+		const p = principalOf(request);
+		const { id: orgId } = request.params as { id: string };
+		return { organization: await identity.getOrganization(p.actor, orgId) };
+	});
+
+	api.get('/organizations/:id/people', { schema: { params: idParams } }, async (request) => {
+		const p = principalOf(request);
+		const { id: orgId } = request.params as { id: string };
+		const people = await identity.listPeople(p.actor, orgId);
+		return { people: people.map((x) => personJson(x, now())) };
+	});
+
+	api.post(
+		'/organizations/:id/people',
+		{
+			schema: {
+				params: idParams,
+				body: {
+					type: 'object',
+					required: ['fullName'],
+					properties: personProperties,
+					additionalProperties: false
+				}
+			}
+		},
+		async (request, reply) => {
+			const p = principalOf(request);
+			const { id: orgId } = request.params as { id: string };
+			const person = await identity.createPerson(
+				p.actor,
+				{ organizationId: orgId },
+				request.body as PersonPatch & { fullName: string }
+			);
+			reply.code(201);
+			return { person: personJson(person, now()) };
+		}
+	);
+
+	api.get('/organizations/:id/audit', { schema: { params: idParams } }, async (request) => {
+		const p = principalOf(request);
+		const { id: orgId } = request.params as { id: string };
+		return { entries: await identity.listAudit(p.actor, { organizationId: orgId }) };
+	});
+
+	api.get('/audit', async (request) => {
+		const p = principalOf(request);
+		return { entries: await identity.listAudit(p.actor, {}) };
+	});
+
+	// ---------------------------------------------------------------- people
+
+	api.get('/people/:id', { schema: { params: idParams } }, async (request) => {
+		const p = principalOf(request);
+		const { id: personId } = request.params as { id: string };
+		const person = await identity.getPerson(p.actor, personId);
+		return { person: personJson(person, now()) };
+	});
+
+	api.patch(
+		'/people/:id',
+		{
+			schema: {
+				params: idParams,
+				body: { type: 'object', properties: personProperties, additionalProperties: false }
+			}
+		},
+		async (request) => {
+			const p = principalOf(request);
+			const { id: personId } = request.params as { id: string };
+			const person = await identity.updatePerson(p.actor, personId, request.body as PersonPatch);
+			return { person: personJson(person, now()) };
+		}
+	);
+
+	api.get('/people/:id/consents', { schema: { params: idParams } }, async (request) => {
+		const p = principalOf(request);
+		const { id: personId } = request.params as { id: string };
+		return { consents: await identity.listConsents(p.actor, personId) };
+	});
+
+	api.post(
+		'/people/:id/consents',
+		{
+			schema: {
+				params: idParams,
+				body: {
+					type: 'object',
+					required: ['representativeName', 'givenOn', 'scope'],
+					properties: {
+						representativeName: name,
+						representativeRelation: nullableText(100),
+						givenOn: { type: 'string', maxLength: 10 },
+						scope: { type: 'string', minLength: 1, maxLength: 300 },
+						documentRef: nullableText(300)
+					},
+					additionalProperties: false
+				}
+			}
+		},
+		async (request, reply) => {
+			const p = principalOf(request);
+			const { id: personId } = request.params as { id: string };
+			reply.code(201);
+			return {
+				consent: await identity.recordConsent(p.actor, personId, request.body as ConsentInput)
+			};
+		}
+	);
+
+	api.delete(
+		'/people/:id/consents/:consentId',
+		{
+			schema: {
+				params: {
+					type: 'object',
+					required: ['id', 'consentId'],
+					properties: { id, consentId: id },
+					additionalProperties: false
+				}
+			}
+		},
+		async (request) => {
+			const p = principalOf(request);
+			const params = request.params as { id: string; consentId: string };
+			await identity.revokeConsent(p.actor, params.id, params.consentId);
+			return { ok: true };
+		}
+	);
+
+	api.get('/people/:id/roles', { schema: { params: idParams } }, async (request) => {
+		const p = principalOf(request);
+		const { id: personId } = request.params as { id: string };
+		return { roles: await identity.listRoles(p.actor, personId) };
+	});
+
+	api.post(
+		'/people/:id/roles',
+		{
+			schema: {
+				params: idParams,
+				body: {
+					type: 'object',
+					required: ['role'],
+					properties: {
+						role: { type: 'string', enum: [...ROLES] },
+						organizationId: id,
+						municipalityId: id
+					},
+					additionalProperties: false
+				}
+			}
+		},
+		async (request, reply) => {
+			const p = principalOf(request);
+			const { id: personId } = request.params as { id: string };
+			const body = request.body as { role: Role; organizationId?: string; municipalityId?: string };
+			reply.code(201);
+			return {
+				role: await identity.assignRole(p.actor, personId, body.role, {
+					...(body.organizationId !== undefined ? { organizationId: body.organizationId } : {}),
+					...(body.municipalityId !== undefined ? { municipalityId: body.municipalityId } : {})
+				})
+			};
+		}
+	);
+
+	api.delete('/roles/:id', { schema: { params: idParams } }, async (request) => {
+		const p = principalOf(request);
+		const { id: roleId } = request.params as { id: string };
+		await identity.removeRole(p.actor, roleId);
+		return { ok: true };
+	});
+}

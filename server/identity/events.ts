@@ -1,0 +1,39 @@
+/** Events the relay listens to (server/app.ts wires them to relay.closeWhere). */
+export interface SessionRevokedEvent {
+	sessionId: string;
+	personId: string;
+	reason: 'revoked' | 'logout';
+}
+
+/** A person's rights changed (role or participation removed): their live connections must re-authorize. */
+export interface AccessChangedEvent {
+	personId: string;
+	/** Set when only one program is affected. */
+	programId?: string;
+}
+
+type Listener<E> = (event: E) => void;
+
+export class IdentityEvents {
+	private readonly revoked = new Set<Listener<SessionRevokedEvent>>();
+	private readonly changed = new Set<Listener<AccessChangedEvent>>();
+
+	/** Returns an unsubscribe function. */
+	onSessionRevoked(listener: Listener<SessionRevokedEvent>): () => void {
+		this.revoked.add(listener);
+		return () => this.revoked.delete(listener);
+	}
+
+	onAccessChanged(listener: Listener<AccessChangedEvent>): () => void {
+		this.changed.add(listener);
+		return () => this.changed.delete(listener);
+	}
+
+	emitSessionRevoked(e: SessionRevokedEvent): void {
+		for (const l of this.revoked) l(e);
+	}
+
+	emitAccessChanged(e: AccessChangedEvent): void {
+		for (const l of this.changed) l(e);
+	}
+}

@@ -1,0 +1,112 @@
+/**
+ * Identity: scopes (municipalities, organizations), the people registry, roles, consents,
+ * programs' participants, invitations, device sessions, the authorization policy and the audit
+ * log. docs/identity.md describes the model, the policy table and the HTTP API.
+ */
+import { chainAuthorizers, createTokenAuthorizer, type Authorizer } from '../auth/authorize.js';
+import type { Logger } from '../logger.js';
+import type { DocumentStore } from '../storage/document-store.js';
+import type { SqliteDatabase } from '../storage/sqlite/database.js';
+import { CloseCode } from '../sync/protocol.js';
+import type { ConnectionInfo, Relay } from '../sync/relay.js';
+import { createSessionCookieAuthorizer, requireLiveSession } from './relay-authorizer.js';
+import { IdentityService } from './service.js';
+import { createSqliteIdentityStore } from './sqlite/index.js';
+
+export { IdentityService } from './service.js';
+export { can, canSee, relayAccess, type Actor, type Resource, type Role } from './policy.js';
+export {
+	SESSION_COOKIE,
+	createSessionCookieAuthorizer,
+	requireLiveSession
+} from './relay-authorizer.js';
+
+export function createIdentity(options: {
+	db: SqliteDatabase;
+	documents: ConstructorParameters<typeof IdentityService>[0]['documents'];
+	secret: string;
+	logger: Logger;
+	publicUrl?: string | null;
+	now?: () => number;
+}): IdentityService {
+	return new IdentityService({
+		store: createSqliteIdentityStore(options.db),
+		documents: options.documents,
+		secret: options.secret,
+		logger: options.logger,
+		publicUrl: options.publicUrl ?? null,
+		...(options.now ? { now: options.now } : {})
+	});
+}
+
+/**
+ * The relay's authorizer chain: the session cookie first (same-origin PWA), then access tokens,
+ * whose session (when they carry one) must still be alive.
+ */
+export function createRelayAuthorizer(
+	identity: IdentityService,
+	secret: string,
+	documents: Pick<DocumentStore, 'programExists'>
+): Authorizer {
+	return chainAuthorizers(
+		createSessionCookieAuthorizer(identity),
+		requireLiveSession(createTokenAuthorizer(secret, documents), identity)
+	);
+}
+
+/**
+ * Makes revocation take effect on live websockets at once: a revoked session's connections are
+ * closed with 4401 (the PWA keeps its local edits and asks to sign in again); when a person's
+ * rights change, their connections are closed with 4403 (one program) or 1012 (reconnect and
+ * re-authorize: what is still allowed comes back).
+ */
+export function connectIdentityToRelay(
+	identity: IdentityService,
+	relay: {
+		closeWhere(predicate: (c: ConnectionInfo) => boolean, code: number, reason?: string): number;
+		applyServerEdit?: Relay['applyServerEdit'];
+	}
+): () => void {
+	if (relay.applyServerEdit) {
+		const apply = relay.applyServerEdit.bind(relay);
+		identity.serverEdit = (programId, author, edit) => apply(programId, author, (doc) => edit(doc));
+	}
+	const offRevoked = identity.events.onSessionRevoked((e) => {
+		relay.closeWhere(
+			(c) => c.sessionId === e.sessionId,
+			CloseCode.UNAUTHENTICATED,
+			'session revoked'
+		);
+	});
+	const offChanged = identity.events.onAccessChanged((e) => {
+		if (e.programId !== undefined) {
+			relay.closeWhere(
+				(c) => c.userId === e.personId && c.programId === e.programId,
+				CloseCode.FORBIDDEN,
+				'access revoked'
+			);
+		} else {
+			relay.closeWhere((c) => c.userId === e.personId, CloseCode.SERVICE_RESTART, 'access changed');
+		}
+	});
+	return () => {
+		identity.serverEdit = null;
+		offRevoked();
+		offChanged();
+	};
+}
+
+/** On an empty data directory, tells the operator how to create the first organization. */
+export async function logFirstStartHint(
+	identity: IdentityService,
+	logger: Logger
+): Promise<boolean> {
+	if (!(await identity.store.scopes.isEmpty())) return false;
+	logger.warn(
+		{
+			hint: 'npm run cli -- setup --municipality "<муниципалитет>" --organization "<организация>" --curator "<ФИО куратора>"'
+		},
+		'no organizations yet: nothing is open to anonymous users; create the first organization and its curator with the CLI command in "hint" (it prints a one-time invitation link), or try the product with: npm run cli -- demo'
+	);
+	return true;
+}

@@ -1,0 +1,148 @@
+import type { ParticipantRole, Role } from './policy.js';
+
+/** Times are Unix milliseconds unless named `…On` (calendar dates, YYYY-MM-DD). */
+
+export interface Municipality {
+	id: string;
+	name: string;
+	createdAt: number;
+}
+
+export interface Organization {
+	id: string;
+	municipalityId: string;
+	name: string;
+	createdAt: number;
+}
+
+/** Tomsk 2024 §3.5: all four must hold for a head of an organization to be a mentor. */
+export interface MentorRequirements {
+	/** Стаж работы в должности руководителя не менее 5 лет. */
+	experience5Years?: boolean;
+	/** Подтвержденные результаты успешной управленческой деятельности (конкурсы). */
+	provenResults?: boolean;
+	/** Положительное заключение по оценке эффективности (81–100 %). */
+	positiveAssessment?: boolean;
+	/** Удостоверение о курсах повышения квалификации по программе наставничества. */
+	mentoringCourse?: boolean;
+}
+
+export type AgeGroup = 'under-18' | 'under-35' | '35-plus';
+
+/** An entry of the bank of mentors and mentees (and the account of any user). */
+export interface Person {
+	id: string;
+	organizationId: string | null;
+	municipalityId: string | null;
+	fullName: string;
+	position: string | null;
+	email: string | null;
+	phone: string | null;
+	/** YYYY-MM-DD */
+	birthDate: string | null;
+	/** When the birth date is not recorded: enough for the under-35 indicator and minors. */
+	ageGroup: AgeGroup | null;
+	/** Under 18: a consent of a legal representative is needed to add them to a program. */
+	minor: boolean;
+	experienceYears: number | null;
+	category: string | null;
+	mentorRequirements: MentorRequirements | null;
+	notes: string | null;
+	active: boolean;
+	createdAt: number;
+	updatedAt: number;
+}
+
+export type PersonInput = Omit<Person, 'id' | 'createdAt' | 'updatedAt' | 'active' | 'minor'> & {
+	minor?: boolean;
+};
+
+export interface Consent {
+	id: string;
+	personId: string;
+	/** ФИО законного представителя. */
+	representativeName: string;
+	/** мать, отец, опекун, … */
+	representativeRelation: string | null;
+	/** YYYY-MM-DD, the date on the signed consent. */
+	givenOn: string;
+	/** What the consent covers, e.g. «обработка персональных данных для участия в программе наставничества». */
+	scope: string;
+	documentRef: string | null;
+	recordedBy: string | null;
+	recordedAt: number;
+	revokedAt: number | null;
+}
+
+export interface RoleAssignment {
+	id: string;
+	personId: string;
+	role: Role;
+	organizationId: string | null;
+	municipalityId: string | null;
+	createdAt: number;
+	createdBy: string | null;
+}
+
+export interface ProgramInfo {
+	id: string;
+	organizationId: string;
+	municipalityId: string;
+	title: string;
+	templateId: string;
+	createdBy: string | null;
+	createdAt: number;
+	participants: Array<{ personId: string; role: ParticipantRole }>;
+}
+
+export interface Pair {
+	id: string;
+	organizationId: string;
+	mentorId: string;
+	menteeId: string;
+	programId: string | null;
+	createdAt: number;
+}
+
+export interface Invitation {
+	id: string;
+	personId: string;
+	role: Role | null;
+	organizationId: string | null;
+	municipalityId: string | null;
+	programId: string | null;
+	createdBy: string | null;
+	createdAt: number;
+	expiresAt: number;
+	usedAt: number | null;
+	sessionId: string | null;
+	revokedAt: number | null;
+}
+
+export type InvitationStatus = 'active' | 'used' | 'expired' | 'revoked';
+
+export interface Session {
+	id: string;
+	personId: string;
+	deviceName: string;
+	method: 'invitation' | 'password';
+	createdAt: number;
+	lastUsedAt: number;
+	expiresAt: number;
+	revokedAt: number | null;
+	revokedBy: string | null;
+}
+
+export interface AuditEntry {
+	seq: number;
+	at: number;
+	actorId: string | null;
+	action: string;
+	entityType: string;
+	entityId: string;
+	organizationId: string | null;
+	municipalityId: string | null;
+	details: Record<string, unknown> | null;
+}
+
+export type AuditInput = Omit<AuditEntry, 'seq' | 'at'> & { at?: number };

@@ -1,0 +1,262 @@
+/**
+ * The authorization policy: ONE pure function decides every access, for the HTTP API and the
+ * relay alike. No I/O here — callers load the actor (roles per organization / municipality) and
+ * the resource (its organization, municipality, participants) and ask `can(actor, action, resource)`.
+ *
+ * "Доступ к информационному ресурсу варьируется в зависимости от зон ответственности" (Dinskoy §6.2):
+ * - a participant (mentor, mentee) reads and writes their own programs;
+ * - a curator and a head read every program of their organization and act through curator actions
+ *   (the curator also manages the registry, roles, invitations and participants of the organization);
+ * - a municipal coordinator sees aggregates and registries of their municipality, never program texts;
+ * - an administrator manages municipalities, organizations and accounts, never program texts.
+ * docs/identity.md has the table.
+ */
+
+export const ORGANIZATION_ROLES = ['mentor', 'mentee', 'curator', 'head'] as const;
+export type OrganizationRole = (typeof ORGANIZATION_ROLES)[number];
+export const ROLES = [...ORGANIZATION_ROLES, 'coordinator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+export type ParticipantRole = 'mentor' | 'mentee';
+
+export const ROLE_LABELS_RU: Record<Role, string> = {
+	mentor: 'наставник',
+	mentee: 'наставляемый',
+	curator: 'куратор',
+	head: 'руководитель ОО',
+	coordinator: 'муниципальный координатор',
+	admin: 'администратор'
+};
+
+/** One role of a person in one scope. Organization roles carry the organization's municipality. */
+export interface RoleGrant {
+	role: Role;
+	/** Set for mentor, mentee, curator, head. */
+	organizationId: string | null;
+	/** Set for coordinator; for organization roles, the municipality of the organization. */
+	municipalityId: string | null;
+}
+
+export interface Actor {
+	personId: string;
+	roles: readonly RoleGrant[];
+}
+
+export type Resource =
+	| {
+			kind: 'program';
+			id: string;
+			organizationId: string;
+			municipalityId: string;
+			participants: ReadonlyArray<{ personId: string; role: ParticipantRole }>;
+	  }
+	| { kind: 'organization'; id: string; municipalityId: string }
+	| { kind: 'municipality'; id: string }
+	| { kind: 'person'; id: string; organizationId: string | null; municipalityId: string | null }
+	| { kind: 'system' };
+
+export const ACTIONS = {
+	program: [
+		/** Read the document (texts: difficulties, plan, meetings). */
+		'program.read',
+		/** Edit the document as a participant. */
+		'program.write',
+		/** Curator actions: comments, accept / return a report, completion, extension petition. */
+		'program.curate',
+		/** The stored summary (stage, progress, overdue counts) — monitoring, not texts. */
+		'program.summary',
+		/** Add / remove participants, invite to the program. */
+		'program.manage'
+	],
+	organization: [
+		'organization.view',
+		'organization.manage',
+		/** Aggregates and the list of programs with their summaries. */
+		'organization.monitor',
+		'program.create',
+		'people.read',
+		'people.write',
+		'roles.manage',
+		'audit.read'
+	],
+	municipality: [
+		'municipality.view',
+		'municipality.manage',
+		'municipality.monitor',
+		'people.read',
+		'roles.manage',
+		'audit.read'
+	],
+	person: ['person.read', 'person.write', 'sessions.read', 'sessions.revoke'],
+	system: ['municipality.create', 'organization.list', 'audit.read']
+} as const;
+
+export type ProgramAction = (typeof ACTIONS.program)[number];
+export type OrganizationAction = (typeof ACTIONS.organization)[number];
+export type MunicipalityAction = (typeof ACTIONS.municipality)[number];
+export type PersonAction = (typeof ACTIONS.person)[number];
+export type SystemAction = (typeof ACTIONS.system)[number];
+export type Action =
+	ProgramAction | OrganizationAction | MunicipalityAction | PersonAction | SystemAction;
+
+const has = (actor: Actor, role: Role, pred: (g: RoleGrant) => boolean = () => true): boolean =>
+	actor.roles.some((g) => g.role === role && pred(g));
+
+const inOrg = (organizationId: string | null) => (g: RoleGrant) =>
+	organizationId !== null && g.organizationId === organizationId;
+const inMunicipality = (municipalityId: string | null) => (g: RoleGrant) =>
+	municipalityId !== null && g.municipalityId === municipalityId;
+
+function canProgram(
+	actor: Actor,
+	action: ProgramAction,
+	r: Extract<Resource, { kind: 'program' }>
+): boolean {
+	const participant = r.participants.some((p) => p.personId === actor.personId);
+	const curator = has(actor, 'curator', inOrg(r.organizationId));
+	const head = has(actor, 'head', inOrg(r.organizationId));
+	const coordinator = has(actor, 'coordinator', inMunicipality(r.municipalityId));
+	switch (action) {
+		case 'program.read':
+			return participant || curator || head;
+		case 'program.write':
+			return participant;
+		case 'program.curate':
+			return curator || head;
+		case 'program.summary':
+			return participant || curator || head || coordinator;
+		case 'program.manage':
+			return curator;
+	}
+}
+
+function canOrganization(
+	actor: Actor,
+	action: OrganizationAction,
+	r: Extract<Resource, { kind: 'organization' }>
+): boolean {
+	const admin = has(actor, 'admin');
+	const curator = has(actor, 'curator', inOrg(r.id));
+	const head = has(actor, 'head', inOrg(r.id));
+	const member = actor.roles.some(inOrg(r.id));
+	const coordinator = has(actor, 'coordinator', inMunicipality(r.municipalityId));
+	switch (action) {
+		case 'organization.view':
+			return admin || member || coordinator;
+		case 'organization.manage':
+			return admin;
+		case 'organization.monitor':
+			return curator || head || coordinator;
+		case 'program.create':
+			return curator;
+		case 'people.read':
+			return admin || curator || head || coordinator;
+		case 'people.write':
+			return admin || curator;
+		case 'roles.manage':
+			return admin || curator;
+		case 'audit.read':
+			return admin || curator;
+	}
+}
+
+function canMunicipality(
+	actor: Actor,
+	action: MunicipalityAction,
+	r: Extract<Resource, { kind: 'municipality' }>
+): boolean {
+	const admin = has(actor, 'admin');
+	const coordinator = has(actor, 'coordinator', inMunicipality(r.id));
+	switch (action) {
+		case 'municipality.view':
+			return admin || coordinator || actor.roles.some(inMunicipality(r.id));
+		case 'municipality.manage':
+			return admin;
+		case 'municipality.monitor':
+			return coordinator;
+		case 'people.read':
+			return admin || coordinator;
+		case 'roles.manage':
+		case 'audit.read':
+			return admin;
+	}
+}
+
+function canPerson(
+	actor: Actor,
+	action: PersonAction,
+	r: Extract<Resource, { kind: 'person' }>
+): boolean {
+	const self = r.id === actor.personId;
+	const admin = has(actor, 'admin');
+	const curator = has(actor, 'curator', inOrg(r.organizationId));
+	const head = has(actor, 'head', inOrg(r.organizationId));
+	const coordinator = has(
+		actor,
+		'coordinator',
+		(g) => r.municipalityId !== null && g.municipalityId === r.municipalityId
+	);
+	switch (action) {
+		case 'person.read':
+			return self || admin || curator || head || coordinator;
+		case 'person.write':
+			return admin || curator;
+		case 'sessions.read':
+		case 'sessions.revoke':
+			return self || admin || curator;
+	}
+}
+
+function canSystem(actor: Actor, action: SystemAction): boolean {
+	switch (action) {
+		case 'municipality.create':
+		case 'organization.list':
+		case 'audit.read':
+			return has(actor, 'admin');
+	}
+}
+
+const includes = <T extends string>(list: readonly T[], a: string): a is T =>
+	(list as readonly string[]).includes(a);
+
+/** The single authorization decision. Unknown action / resource combinations are denied. */
+export function can(actor: Actor, action: Action, resource: Resource): boolean {
+	switch (resource.kind) {
+		case 'program':
+			return includes(ACTIONS.program, action) && canProgram(actor, action, resource);
+		case 'organization':
+			return includes(ACTIONS.organization, action) && canOrganization(actor, action, resource);
+		case 'municipality':
+			return includes(ACTIONS.municipality, action) && canMunicipality(actor, action, resource);
+		case 'person':
+			return includes(ACTIONS.person, action) && canPerson(actor, action, resource);
+		case 'system':
+			return includes(ACTIONS.system, action) && canSystem(actor, action);
+	}
+}
+
+/**
+ * Whether the actor may know that the resource exists (any action on it is allowed). A denial on
+ * a resource the actor may not know about answers 404, otherwise 403.
+ */
+export function canSee(actor: Actor, resource: Resource): boolean {
+	const list: readonly Action[] = ACTIONS[resource.kind];
+	return list.some((a) => can(actor, a, resource));
+}
+
+/** What the relay grants on a program: participants write, curators and heads read. */
+export function relayAccess(
+	actor: Actor,
+	program: Extract<Resource, { kind: 'program' }>
+): 'rw' | 'ro' | null {
+	if (can(actor, 'program.write', program)) return 'rw';
+	if (can(actor, 'program.read', program)) return 'ro';
+	return null;
+}
+
+/** Roles an actor may assign (and invite to) in an organization / municipality / globally. */
+export function canAssignRole(actor: Actor, role: Role, scope: Resource): boolean {
+	if (role === 'admin') return scope.kind === 'system' && has(actor, 'admin');
+	if (role === 'coordinator')
+		return scope.kind === 'municipality' && can(actor, 'roles.manage', scope);
+	return scope.kind === 'organization' && can(actor, 'roles.manage', scope);
+}

@@ -1,0 +1,68 @@
+import * as Y from 'yjs';
+import {
+	createProgram,
+	loadTemplate,
+	summarize,
+	TEMPLATES,
+	type ProgramSummary
+} from '../../src/lib/program/index.js';
+import type { DocumentStore } from '../storage/document-store.js';
+
+export interface InitialDocumentInput {
+	programId: string;
+	templateId: string;
+	title?: string;
+	organizationName: string;
+	/** YYYY-MM-DD */
+	startDate: string;
+	/** The curator who creates the program (written into the document as its creator). */
+	creatorId: string;
+	participants: Array<{ role: 'mentor' | 'mentee' | 'curator'; name: string; userId: string }>;
+}
+
+export const templateIds = (): string[] => TEMPLATES.map((t) => t.id);
+
+/** Builds the first Yjs update of a program from a template (src/lib/program), plus its summary. */
+export async function buildInitialDocument(
+	input: InitialDocumentInput,
+	now: Date = new Date()
+): Promise<{ update: Uint8Array; summary: ProgramSummary }> {
+	const template = await loadTemplate(input.templateId);
+	const doc = new Y.Doc();
+	try {
+		const opts: Parameters<typeof createProgram>[3] = {
+			programId: input.programId,
+			organization: input.organizationName,
+			startDate: input.startDate,
+			participants: input.participants,
+			clock: () => now
+		};
+		if (input.title !== undefined) opts.title = input.title;
+		createProgram(doc, { userId: input.creatorId, role: 'curator' }, template, opts);
+		return { update: Y.encodeStateAsUpdate(doc), summary: summarize(doc, now) };
+	} finally {
+		doc.destroy();
+	}
+}
+
+/**
+ * Registers a program in the relay's storage and stores its initial document and summary.
+ * The program id is new, so no relay room can hold it yet: writing to the store directly is safe.
+ */
+export async function storeInitialDocument(
+	documents: Pick<DocumentStore, 'createProgram' | 'append' | 'saveSummary'>,
+	organizationId: string,
+	programId: string,
+	built: { update: Uint8Array; summary: ProgramSummary },
+	now: number = Date.now()
+): Promise<void> {
+	await documents.createProgram(programId, organizationId);
+	const [seq] = await documents.append([{ programId, data: built.update, receivedAt: now }]);
+	await documents.saveSummary({
+		programId,
+		summary: built.summary,
+		docBytes: built.update.byteLength,
+		throughSeq: seq ?? 0,
+		computedAt: now
+	});
+}

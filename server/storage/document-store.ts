@@ -1,0 +1,90 @@
+/**
+ * Storage of program documents for the relay. Async so that a PostgreSQL implementation can
+ * follow the SQLite one (server/storage/sqlite/document-store.ts) without touching the relay.
+ *
+ * Model: per program, an append-only log of accepted Yjs updates (V1 encoding) plus one
+ * compacted state row that merges every log row up to `throughSeq`. The document is
+ * `mergeUpdates([state, ...log rows after throughSeq])`.
+ */
+export interface StoredDocument {
+	/** Compacted state (merged log prefix), or null before the first compaction. */
+	state: Uint8Array | null;
+	/** State vector of `state` (Yjs V1 encoding), stored with it so loading needs no decode. */
+	stateVector: Uint8Array | null;
+	/** Log rows not yet compacted, in order. */
+	updates: Uint8Array[];
+	/** Highest log sequence number reflected by `state` + `updates` (0 when empty). */
+	lastSeq: number;
+}
+
+export interface AppendedUpdate {
+	programId: string;
+	data: Uint8Array;
+	receivedAt: number;
+}
+
+export interface DeviceSyncFacts {
+	programId: string;
+	userId: string;
+	deviceId: string;
+	lastConnectedAt?: number;
+	lastUpdateAt?: number;
+	lastInSyncAt?: number;
+	pending?: number;
+	pendingReportedAt?: number;
+}
+
+/** A stored row of sync facts; null = never happened / never reported. */
+export interface DeviceSyncRecord {
+	programId: string;
+	userId: string;
+	deviceId: string;
+	lastConnectedAt: number | null;
+	lastUpdateAt: number | null;
+	lastInSyncAt: number | null;
+	pending: number | null;
+	pendingReportedAt: number | null;
+}
+
+export interface StoredSummary {
+	programId: string;
+	summary: unknown;
+	docBytes: number;
+	throughSeq: number;
+	computedAt: number;
+}
+
+export interface ProgramRecord {
+	id: string;
+	organizationId: string | null;
+	createdAt: string;
+}
+
+export interface DocumentStore {
+	programExists(programId: string): Promise<boolean>;
+	createProgram(programId: string, organizationId?: string | null): Promise<ProgramRecord>;
+	load(programId: string): Promise<StoredDocument>;
+	/**
+	 * Appends updates of any number of programs and upserts device facts in ONE durable
+	 * transaction (group commit). Resolves with the log sequence number of each update, in order.
+	 */
+	append(updates: AppendedUpdate[], facts?: DeviceSyncFacts[]): Promise<number[]>;
+	/**
+	 * Replaces the compacted state with `merged` (which must equal the document through
+	 * `throughSeq`) and deletes the log rows it covers, atomically.
+	 */
+	compact(
+		programId: string,
+		merged: Uint8Array,
+		stateVector: Uint8Array,
+		throughSeq: number
+	): Promise<void>;
+	/** Number of log rows not yet compacted. */
+	logLength(programId: string): Promise<number>;
+	saveFacts(facts: DeviceSyncFacts[]): Promise<void>;
+	getFacts(programId: string): Promise<DeviceSyncRecord[]>;
+	saveSummary(summary: StoredSummary): Promise<void>;
+	/** Several summaries in one transaction (the relay's background summarizer). */
+	saveSummaries(summaries: StoredSummary[]): Promise<void>;
+	getSummary(programId: string): Promise<StoredSummary | null>;
+}

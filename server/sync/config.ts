@@ -1,0 +1,75 @@
+/** Relay tunables. Defaults suit one small server; every value can be set from the environment. */
+export interface RelayConfig {
+	/** Largest accepted websocket message (bytes); larger → close 4413, nothing stored. */
+	maxMessageBytes: number;
+	/** Largest stored document (bytes of the merged update); an update that would exceed it → 4507. */
+	maxDocumentBytes: number;
+	/** Document-carrying messages (sync step 2 / update) per second per connection, sustained. */
+	updatesPerSecond: number;
+	/** Burst allowance for the update rate (token bucket size). */
+	updateBurst: number;
+	/** All messages per second per connection (awareness included), sustained; burst = 4×. */
+	messagesPerSecond: number;
+	/** Simultaneous connections per remote address (schools sit behind one NAT: keep it generous). */
+	maxConnectionsPerIp: number;
+	/** Unload a program this long after its last connection closed. */
+	idleUnloadMs: number;
+	/** Ping interval; a socket that did not answer the previous ping is terminated. */
+	pingIntervalMs: number;
+	/** Group commit: wait this long after the first queued update before flushing (0 = next tick). */
+	flushDelayMs: number;
+	/** Compact a program's log when it holds this many rows (also on unload). */
+	compactAfterUpdates: number;
+	/** Summaries: recompute this long after the last change … */
+	summaryDebounceMs: number;
+	/** … but at least this often while changes keep coming. */
+	summaryMaxWaitMs: number;
+	/** Device facts (connections, pending counts) are written at most this often when no update flush carries them. */
+	factsFlushMs: number;
+}
+
+export const DEFAULT_RELAY_CONFIG: RelayConfig = {
+	maxMessageBytes: 2 * 1024 * 1024,
+	maxDocumentBytes: 32 * 1024 * 1024,
+	updatesPerSecond: 30,
+	updateBurst: 300,
+	messagesPerSecond: 60,
+	maxConnectionsPerIp: 500,
+	idleUnloadMs: 30_000,
+	pingIntervalMs: 30_000,
+	flushDelayMs: 0,
+	compactAfterUpdates: 500,
+	summaryDebounceMs: 2_000,
+	summaryMaxWaitMs: 60_000,
+	factsFlushMs: 5_000
+};
+
+const ENV: Record<keyof RelayConfig, string> = {
+	maxMessageBytes: 'RELAY_MAX_MESSAGE_BYTES',
+	maxDocumentBytes: 'RELAY_MAX_DOCUMENT_BYTES',
+	updatesPerSecond: 'RELAY_UPDATES_PER_SECOND',
+	updateBurst: 'RELAY_UPDATE_BURST',
+	messagesPerSecond: 'RELAY_MESSAGES_PER_SECOND',
+	maxConnectionsPerIp: 'RELAY_MAX_CONNECTIONS_PER_IP',
+	idleUnloadMs: 'RELAY_IDLE_UNLOAD_MS',
+	pingIntervalMs: 'RELAY_PING_INTERVAL_MS',
+	flushDelayMs: 'RELAY_FLUSH_DELAY_MS',
+	compactAfterUpdates: 'RELAY_COMPACT_AFTER_UPDATES',
+	summaryDebounceMs: 'RELAY_SUMMARY_DEBOUNCE_MS',
+	summaryMaxWaitMs: 'RELAY_SUMMARY_MAX_WAIT_MS',
+	factsFlushMs: 'RELAY_FACTS_FLUSH_MS'
+};
+
+export function loadRelayConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
+	const config = { ...DEFAULT_RELAY_CONFIG };
+	for (const key of Object.keys(ENV) as (keyof RelayConfig)[]) {
+		const raw = env[ENV[key]];
+		if (raw === undefined || raw === '') continue;
+		const value = Number(raw);
+		if (!Number.isFinite(value) || value < 0) {
+			throw new Error(`${ENV[key]} must be a non-negative number, got "${raw}"`);
+		}
+		config[key] = value;
+	}
+	return config;
+}

@@ -1,0 +1,70 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export interface RelayMetrics {
+	connections: Gauge;
+	loadedPrograms: Gauge;
+	updatesIn: Counter;
+	updatesOut: Counter;
+	persistSeconds: Histogram;
+	persistBatchUpdates: Histogram;
+	rejected: Counter<'reason'>;
+	authFailures: Counter<'reason'>;
+	closes: Counter<'code'>;
+}
+
+/** Relay metrics, registered on the server's own registry (served on /metrics). */
+export function createRelayMetrics(registry: Registry): RelayMetrics {
+	const registers = [registry];
+	return {
+		connections: new Gauge({
+			name: 'relay_connections',
+			help: 'Open relay websocket connections',
+			registers
+		}),
+		loadedPrograms: new Gauge({
+			name: 'relay_loaded_programs',
+			help: 'Programs loaded in the relay',
+			registers
+		}),
+		updatesIn: new Counter({
+			name: 'relay_updates_in_total',
+			help: 'Document updates accepted from clients and server edits (persisted)',
+			registers
+		}),
+		updatesOut: new Counter({
+			name: 'relay_updates_out_total',
+			help: 'Document update messages delivered to connections',
+			registers
+		}),
+		persistSeconds: new Histogram({
+			name: 'relay_persist_seconds',
+			help: 'Group-commit transaction latency',
+			buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
+			registers
+		}),
+		persistBatchUpdates: new Histogram({
+			name: 'relay_persist_batch_updates',
+			help: 'Updates per group-commit transaction',
+			buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+			registers
+		}),
+		rejected: new Counter({
+			name: 'relay_rejected_messages_total',
+			help: 'Messages rejected or dropped, by reason',
+			labelNames: ['reason'],
+			registers
+		}),
+		authFailures: new Counter({
+			name: 'relay_auth_failures_total',
+			help: 'Refused websocket upgrades, by reason',
+			labelNames: ['reason'],
+			registers
+		}),
+		closes: new Counter({
+			name: 'relay_closes_total',
+			help: 'Connections closed by the relay, by close code',
+			labelNames: ['code'],
+			registers
+		})
+	};
+}

@@ -1,0 +1,1017 @@
+// The typed write API. Rules every method follows:
+// - one user action = one doc.transact(fn, userOrigin(userId)), so a per-user UndoManager undoes
+//   the whole action and a remote peer sees it atomically;
+// - only the keys the action owns are set (never rewrite a map: an older app must not wipe keys
+//   written by a newer one, and a concurrent edit of another key must survive);
+// - list items are never deleted, only marked `removed` (undo works, nothing is lost);
+// - every value is validated first; nothing is written when validation fails.
+import * as Y from 'yjs';
+import { stampOf } from './dates';
+import {
+	ACTIVITY_STATUS_LABELS,
+	ASSESSMENT_PHASE_LABELS,
+	CHANGE_KIND_LABELS,
+	COMPLETION_REASON_LABELS,
+	FORM_LABELS,
+	MEETING_FORMAT_LABELS,
+	MEETING_KIND_LABELS,
+	MENTEE_CATEGORY_LABELS,
+	PROGRAM_STATUS_LABELS,
+	RESULT_FORM_LABELS,
+	STAGE_KIND_LABELS,
+	TYPE_LABELS,
+	type ActivityStatus,
+	type AssessmentPhase,
+	type ChangeKind,
+	type CompletionReason,
+	type MeetingFormat,
+	type MeetingKind,
+	type MenteeCategory,
+	type MentoringForm,
+	type MentoringType,
+	type ParticipantRole,
+	type ProgramStatus,
+	type ResultForm,
+	type StageKind
+} from './labels';
+import { compareOrder, keyBetween } from './order';
+import {
+	Problems,
+	findItem,
+	readActivities,
+	readChangeRequests,
+	readCompletion,
+	readParticipants,
+	readProgram,
+	readReports,
+	readStages,
+	writableByThisApp
+} from './read';
+import {
+	canApproveChange,
+	canComplete,
+	canRequestChange,
+	defaultDeadline,
+	reportKey
+} from './rules';
+import {
+	ACTIVITY,
+	CHANGE,
+	COMMENT,
+	COMPLETION,
+	DIAGNOSIS_FIELDS,
+	ITEM,
+	MEETING,
+	META,
+	PARTICIPANT,
+	REPORT,
+	SCHEMA_VERSION,
+	STAGE,
+	diagnosisText,
+	randomId,
+	root,
+	userOrigin,
+	type Actor,
+	type DiagnosisField,
+	type Root,
+	type UserOrigin
+} from './schema';
+import {
+	LIMITS,
+	ProgramValidationError,
+	checkDate,
+	checkEnum,
+	checkId,
+	checkInt,
+	checkText,
+	forbidden,
+	invalidState,
+	notFound
+} from './validate';
+
+export interface EditorOptions {
+	/** Device clock, used only for the informational updatedAt stamps. */
+	clock?: () => Date;
+	/** Id source (tests and fixtures use a seeded one). */
+	newId?: () => string;
+}
+
+/** A free-text field the UI can bind to and edit. */
+export type TextRef =
+	| { kind: 'diagnosis'; field: DiagnosisField }
+	| { kind: 'activity'; id: string; field: 'notes' }
+	| { kind: 'meeting'; id: string; field: 'notes' | 'agreements' }
+	| { kind: 'report'; id: string; field: 'text' | 'curatorComment' }
+	| { kind: 'comment'; id: string }
+	| { kind: 'change'; id: string; field: 'reason' };
+
+export interface MetaPatch {
+	title?: string;
+	organization?: string;
+	form?: MentoringForm;
+	types?: MentoringType[];
+	model?: string;
+	menteeCategory?: MenteeCategory;
+	startDate?: string;
+	durationMonths?: number;
+	status?: ProgramStatus;
+}
+
+export interface NewActivity {
+	stageId: string;
+	title: string;
+	resultForm?: ResultForm;
+	deadline?: string;
+	responsible?: string;
+	/** Position inside the stage; default: at the end. */
+	index?: number;
+}
+
+export interface ActivityPatch {
+	title?: string;
+	resultForm?: ResultForm | null;
+	responsible?: string;
+	status?: ActivityStatus;
+}
+
+export interface NewMeeting {
+	date: string;
+	format: MeetingFormat;
+	kind: MeetingKind;
+	topic: string;
+	notes?: string;
+	agreements?: string;
+}
+
+export type ReportTarget =
+	{ kind: 'stage'; stageId: string } | { kind: 'mentor-semiannual'; period: string };
+
+type AnyMap = Y.Map<unknown>;
+const PLAN_ROLES: ReadonlyArray<Actor['role']> = ['mentor', 'mentee'];
+const PEOPLE_ROLES: ReadonlyArray<Actor['role']> = ['mentor', 'mentee', 'curator'];
+const CURATOR_ROLES: ReadonlyArray<Actor['role']> = ['curator', 'head'];
+
+export class ProgramEditor {
+	readonly origin: UserOrigin;
+	private readonly r: Root;
+	private readonly clock: () => Date;
+	private readonly newId: () => string;
+
+	constructor(
+		readonly doc: Y.Doc,
+		readonly actor: Actor,
+		opts: EditorOptions = {}
+	) {
+		checkId('userId', actor.userId);
+		this.origin = userOrigin(actor.userId);
+		this.r = root(doc);
+		this.clock = opts.clock ?? (() => new Date());
+		this.newId = opts.newId ?? randomId;
+	}
+
+	// ---------- plumbing ----------
+
+	private write<T>(roles: ReadonlyArray<Actor['role']>, what: string, fn: () => T): T {
+		if (!roles.includes(this.actor.role)) throw forbidden(what);
+		if (!writableByThisApp(this.doc))
+			throw new ProgramValidationError(
+				'schema-too-new',
+				what,
+				'document requires a newer app version to write',
+				'Программа создана в более новой версии приложения. Обновите приложение, чтобы вносить изменения.'
+			);
+		// Yjs has no rollback: every check inside fn runs before its first write, and the version
+		// mark goes last so a rejected action leaves the document untouched.
+		return this.doc.transact(() => {
+			const res = fn();
+			const sv = this.r.meta.get(META.schemaVersion);
+			if (typeof sv !== 'number' || sv < SCHEMA_VERSION)
+				this.r.meta.set(META.schemaVersion, SCHEMA_VERSION);
+			return res;
+		}, this.origin);
+	}
+
+	private stamp(): string {
+		return stampOf(this.clock());
+	}
+
+	/** Sets a key only if the value changes: fewer tombstones, smaller document. */
+	private put(m: AnyMap, key: string, v: unknown): void {
+		if (m.get(key) !== v) m.set(key, v);
+	}
+
+	private touch(m: AnyMap): void {
+		this.put(m, ITEM.updatedBy, this.actor.userId);
+		this.put(m, ITEM.updatedAt, this.stamp());
+	}
+
+	private newItem(fields: Record<string, unknown>): { id: string; map: AnyMap } {
+		const id = this.newId();
+		const now = this.stamp();
+		const map = new Y.Map<unknown>(
+			Object.entries({
+				[ITEM.id]: id,
+				...fields,
+				[ITEM.createdBy]: this.actor.userId,
+				[ITEM.createdAt]: now,
+				[ITEM.updatedBy]: this.actor.userId,
+				[ITEM.updatedAt]: now
+			})
+		);
+		return { id, map };
+	}
+
+	private item(arr: Y.Array<unknown>, field: string, id: string, allowRemoved = false): AnyMap {
+		checkId(field, id);
+		const m = findItem(arr, id);
+		if (!m || (!allowRemoved && m.get(ITEM.removed) === true)) throw notFound(field, id);
+		return m;
+	}
+
+	private softRemove(m: AnyMap): void {
+		this.put(m, ITEM.removed, true);
+		this.put(m, ITEM.removedBy, this.actor.userId);
+		this.put(m, ITEM.removedAt, this.stamp());
+		this.touch(m);
+	}
+
+	private restore(m: AnyMap): void {
+		this.put(m, ITEM.removed, false);
+		this.touch(m);
+	}
+
+	private today(date: string | undefined): string {
+		return date === undefined ? this.clock().toISOString().slice(0, 10) : checkDate('date', date);
+	}
+
+	// ---------- metadata and participants ----------
+
+	setMeta(patch: MetaPatch): void {
+		const v: Array<[string, unknown]> = [];
+		if (patch.title !== undefined)
+			v.push([META.title, checkText('title', patch.title, LIMITS.title)]);
+		if (patch.organization !== undefined)
+			v.push([
+				META.organization,
+				checkText('organization', patch.organization, LIMITS.title, { allowEmpty: true })
+			]);
+		if (patch.form !== undefined) v.push([META.form, checkEnum('form', FORM_LABELS, patch.form)]);
+		if (patch.types !== undefined) {
+			if (!Array.isArray(patch.types) || patch.types.length > 7)
+				throw new ProgramValidationError(
+					'invalid-enum',
+					'types',
+					'types: expected a list',
+					'Выберите виды наставничества из списка.'
+				);
+			const t = [...new Set(patch.types.map((x) => checkEnum('types', TYPE_LABELS, x)))];
+			v.push([META.types, t]);
+		}
+		if (patch.model !== undefined)
+			v.push([META.model, checkText('model', patch.model, LIMITS.shortText, { allowEmpty: true })]);
+		if (patch.menteeCategory !== undefined)
+			v.push([
+				META.menteeCategory,
+				checkEnum('menteeCategory', MENTEE_CATEGORY_LABELS, patch.menteeCategory)
+			]);
+		if (patch.startDate !== undefined)
+			v.push([META.startDate, checkDate('startDate', patch.startDate)]);
+		if (patch.durationMonths !== undefined)
+			v.push([META.durationMonths, checkInt('durationMonths', patch.durationMonths, 1, 60)]);
+		if (patch.status !== undefined) {
+			const s = checkEnum('status', PROGRAM_STATUS_LABELS, patch.status);
+			if (s === 'completed')
+				throw invalidState(
+					'status',
+					'use completeProgram',
+					'Чтобы завершить программу, укажите основание завершения.'
+				);
+			v.push([META.status, s]);
+		}
+		this.write(PEOPLE_ROLES, 'setMeta', () => {
+			for (const [k, x] of v) {
+				// Arrays are values: compare by content so re-saving the same list writes nothing.
+				if (Array.isArray(x) && JSON.stringify(this.r.meta.get(k)) === JSON.stringify(x)) continue;
+				this.put(this.r.meta, k, x);
+			}
+		});
+	}
+
+	addParticipant(p: { role: ParticipantRole; name: string; userId?: string }): string {
+		const role = checkEnum('role', { mentor: '', mentee: '', curator: '' }, p.role);
+		const name = checkText('name', p.name, LIMITS.name);
+		const userId = p.userId === undefined ? undefined : checkId('userId', p.userId);
+		return this.write(PEOPLE_ROLES, 'addParticipant', () => {
+			const { id, map } = this.newItem({
+				[PARTICIPANT.role]: role,
+				[PARTICIPANT.name]: name,
+				...(userId ? { [PARTICIPANT.userId]: userId } : {})
+			});
+			this.r.participants.push([map]);
+			return id;
+		});
+	}
+
+	renameParticipant(id: string, name: string): void {
+		const n = checkText('name', name, LIMITS.name);
+		this.write(PEOPLE_ROLES, 'renameParticipant', () => {
+			const m = this.item(this.r.participants, 'participant', id);
+			this.put(m, PARTICIPANT.name, n);
+			this.touch(m);
+		});
+	}
+
+	removeParticipant(id: string): void {
+		this.write(PEOPLE_ROLES, 'removeParticipant', () =>
+			this.softRemove(this.item(this.r.participants, 'participant', id))
+		);
+	}
+
+	// ---------- stages ----------
+
+	addStage(s: {
+		title: string;
+		months: number;
+		kind?: StageKind;
+		resultForm?: ResultForm;
+	}): string {
+		const title = checkText('title', s.title, LIMITS.title);
+		const months = checkInt('months', s.months, 0, 60);
+		const kind = checkEnum('kind', STAGE_KIND_LABELS, s.kind ?? 'custom');
+		const rf =
+			s.resultForm === undefined
+				? undefined
+				: checkEnum('resultForm', RESULT_FORM_LABELS, s.resultForm);
+		return this.write(PLAN_ROLES, 'addStage', () => {
+			const stages = readStages(this.r, new Problems());
+			const last = stages[stages.length - 1];
+			const { id, map } = this.newItem({
+				[STAGE.kind]: kind,
+				[STAGE.title]: title,
+				[STAGE.months]: months,
+				[STAGE.order]: keyBetween(last?.order ?? null, null),
+				...(rf ? { [STAGE.resultForm]: rf } : {})
+			});
+			this.r.stages.push([map]);
+			return id;
+		});
+	}
+
+	editStage(id: string, patch: { title?: string; months?: number; resultForm?: ResultForm }): void {
+		const v: Array<[string, unknown]> = [];
+		if (patch.title !== undefined)
+			v.push([STAGE.title, checkText('title', patch.title, LIMITS.title)]);
+		if (patch.months !== undefined) v.push([STAGE.months, checkInt('months', patch.months, 0, 60)]);
+		if (patch.resultForm !== undefined)
+			v.push([STAGE.resultForm, checkEnum('resultForm', RESULT_FORM_LABELS, patch.resultForm)]);
+		this.write(PLAN_ROLES, 'editStage', () => {
+			const m = this.item(this.r.stages, 'stage', id);
+			for (const [k, x] of v) this.put(m, k, x);
+			this.touch(m);
+		});
+	}
+
+	/**
+	 * Recomputes default deadlines after the start date or a stage length changed. Deadlines set by
+	 * hand and done activities are left alone.
+	 */
+	rescheduleDeadlines(): number {
+		return this.write(PLAN_ROLES, 'rescheduleDeadlines', () => {
+			const view = readProgram(this.doc);
+			let n = 0;
+			for (const a of view.activities) {
+				if (a.deadlineEdited || a.status === 'done' || !a.stageId) continue;
+				const d = defaultDeadline(view, a.stageId);
+				if (d && d !== a.deadline) {
+					const m = this.item(this.r.activities, 'activity', a.id);
+					this.put(m, ACTIVITY.deadline, d);
+					this.touch(m);
+					n++;
+				}
+			}
+			return n;
+		});
+	}
+
+	// ---------- activities ----------
+
+	private orderAt(stageId: string, index: number | undefined, exceptId?: string): string {
+		const list = readActivities(this.r, new Problems())
+			.filter((a) => a.stageId === stageId && a.id !== exceptId)
+			.sort(compareOrder);
+		const i = index === undefined ? list.length : Math.max(0, Math.min(list.length, index));
+		return keyBetween(list[i - 1]?.order ?? null, list[i]?.order ?? null);
+	}
+
+	private checkStage(stageId: string): void {
+		checkId('stageId', stageId);
+		const m = findItem(this.r.stages, stageId);
+		if (!m || m.get(ITEM.removed) === true) throw notFound('stage', stageId);
+	}
+
+	addActivity(a: NewActivity): string {
+		const title = checkText('title', a.title, LIMITS.title);
+		const rf =
+			a.resultForm === undefined
+				? undefined
+				: checkEnum('resultForm', RESULT_FORM_LABELS, a.resultForm);
+		const deadline = a.deadline === undefined ? undefined : checkDate('deadline', a.deadline);
+		const responsible =
+			a.responsible === undefined
+				? ''
+				: checkText('responsible', a.responsible, LIMITS.name, { allowEmpty: true });
+		if (a.index !== undefined) checkInt('index', a.index, 0, LIMITS.listItems);
+		return this.write(PLAN_ROLES, 'addActivity', () => {
+			this.checkStage(a.stageId);
+			const view = { meta: readProgram(this.doc).meta, stages: readStages(this.r, new Problems()) };
+			const d = deadline ?? defaultDeadline(view, a.stageId);
+			const { id, map } = this.newItem({
+				[ACTIVITY.stageId]: a.stageId,
+				[ACTIVITY.order]: this.orderAt(a.stageId, a.index),
+				[ACTIVITY.title]: title,
+				...(rf ? { [ACTIVITY.resultForm]: rf } : {}),
+				...(d ? { [ACTIVITY.deadline]: d } : {}),
+				...(deadline ? { [ACTIVITY.deadlineEdited]: true } : {}),
+				[ACTIVITY.responsible]: responsible,
+				[ACTIVITY.status]: 'planned',
+				[ACTIVITY.notes]: new Y.Text()
+			});
+			this.r.activities.push([map]);
+			return id;
+		});
+	}
+
+	editActivity(id: string, patch: ActivityPatch): void {
+		const v: Array<[string, unknown]> = [];
+		if (patch.title !== undefined)
+			v.push([ACTIVITY.title, checkText('title', patch.title, LIMITS.title)]);
+		if (patch.resultForm !== undefined)
+			v.push([
+				ACTIVITY.resultForm,
+				patch.resultForm === null
+					? null
+					: checkEnum('resultForm', RESULT_FORM_LABELS, patch.resultForm)
+			]);
+		if (patch.responsible !== undefined)
+			v.push([
+				ACTIVITY.responsible,
+				checkText('responsible', patch.responsible, LIMITS.name, { allowEmpty: true })
+			]);
+		if (patch.status !== undefined) {
+			const s = checkEnum('status', ACTIVITY_STATUS_LABELS, patch.status);
+			if (s === 'done')
+				throw invalidState(
+					'status',
+					'use completeActivity',
+					'Чтобы отметить выполнение, укажите дату.'
+				);
+			v.push([ACTIVITY.status, s]);
+		}
+		this.write(PLAN_ROLES, 'editActivity', () => {
+			const m = this.item(this.r.activities, 'activity', id);
+			for (const [k, x] of v) this.put(m, k, x);
+			this.touch(m);
+		});
+	}
+
+	setDeadline(id: string, date: string): void {
+		const d = checkDate('deadline', date);
+		this.write(PLAN_ROLES, 'setDeadline', () => {
+			const m = this.item(this.r.activities, 'activity', id);
+			this.put(m, ACTIVITY.deadline, d);
+			this.put(m, ACTIVITY.deadlineEdited, true);
+			this.touch(m);
+		});
+	}
+
+	/** Move = set stageId and order. The Y.Map stays where it is in the array (see order.ts). */
+	moveActivity(id: string, toStageId: string, index?: number): void {
+		if (index !== undefined) checkInt('index', index, 0, LIMITS.listItems);
+		this.write(PLAN_ROLES, 'moveActivity', () => {
+			const m = this.item(this.r.activities, 'activity', id);
+			this.checkStage(toStageId);
+			this.put(m, ACTIVITY.stageId, toStageId);
+			m.set(ACTIVITY.order, this.orderAt(toStageId, index, id));
+			this.touch(m);
+		});
+	}
+
+	completeActivity(id: string, date: string): void {
+		const d = checkDate('doneAt', date);
+		this.write(PLAN_ROLES, 'completeActivity', () => {
+			const m = this.item(this.r.activities, 'activity', id);
+			this.put(m, ACTIVITY.status, 'done');
+			this.put(m, ACTIVITY.doneAt, d);
+			this.put(m, ACTIVITY.doneBy, this.actor.userId);
+			this.touch(m);
+		});
+	}
+
+	reopenActivity(id: string): void {
+		this.write(PLAN_ROLES, 'reopenActivity', () => {
+			const m = this.item(this.r.activities, 'activity', id);
+			this.put(m, ACTIVITY.status, 'in-progress');
+			if (m.has(ACTIVITY.doneAt)) m.delete(ACTIVITY.doneAt);
+			if (m.has(ACTIVITY.doneBy)) m.delete(ACTIVITY.doneBy);
+			this.touch(m);
+		});
+	}
+
+	removeActivity(id: string): void {
+		this.write(PLAN_ROLES, 'removeActivity', () =>
+			this.softRemove(this.item(this.r.activities, 'activity', id))
+		);
+	}
+
+	restoreActivity(id: string): void {
+		this.write(PLAN_ROLES, 'restoreActivity', () =>
+			this.restore(this.item(this.r.activities, 'activity', id, true))
+		);
+	}
+
+	// ---------- free text ----------
+
+	/** The Y.Text behind a field (for binding an editor); throws if the item does not exist. */
+	text(ref: TextRef): Y.Text {
+		return this.resolveText(ref, false).text;
+	}
+
+	private resolveText(
+		ref: TextRef,
+		create: boolean
+	): { text: Y.Text; owner: AnyMap | null; roles: ReadonlyArray<Actor['role']> } {
+		let owner: AnyMap;
+		let key: string;
+		let roles = PLAN_ROLES;
+		switch (ref.kind) {
+			case 'diagnosis': {
+				const f = checkEnum(
+					'field',
+					Object.fromEntries(DIAGNOSIS_FIELDS.map((x) => [x, x])),
+					ref.field
+				) as DiagnosisField;
+				return { text: diagnosisText(this.doc, f), owner: null, roles };
+			}
+			case 'activity':
+				owner = this.item(this.r.activities, 'activity', ref.id);
+				key = ACTIVITY.notes;
+				break;
+			case 'meeting':
+				owner = this.item(this.r.meetings, 'meeting', ref.id);
+				key = checkEnum('field', { notes: '', agreements: '' }, ref.field);
+				break;
+			case 'report':
+				owner = this.item(this.r.reports, 'report', ref.id);
+				key = checkEnum('field', { text: '', curatorComment: '' }, ref.field);
+				if (key === REPORT.curatorComment) roles = CURATOR_ROLES;
+				break;
+			case 'comment':
+				owner = this.item(this.r.comments, 'comment', ref.id);
+				key = COMMENT.text;
+				roles = CURATOR_ROLES;
+				break;
+			case 'change':
+				owner = this.item(this.r.changes, 'change', ref.id);
+				key = CHANGE.reason;
+				roles = PEOPLE_ROLES;
+				break;
+			default:
+				throw notFound('text', 'unknown');
+		}
+		const t = owner.get(key);
+		if (t instanceof Y.Text) return { text: t, owner, roles };
+		if (!create) throw notFound('text', key);
+		// Missing or malformed (older or broken client): create it. Concurrent creation by two
+		// people is possible only on such damaged items; one of the two texts then wins.
+		const fresh = new Y.Text();
+		owner.set(key, fresh);
+		return { text: fresh, owner, roles };
+	}
+
+	/** Character-level edit of a free-text field: merges with concurrent typing of others. */
+	editText(ref: TextRef, index: number, deleteCount: number, insert = ''): void {
+		if (typeof insert !== 'string')
+			throw new ProgramValidationError(
+				'empty',
+				'text',
+				'insert must be a string',
+				'Некорректный текст.'
+			);
+		const probe = this.resolveTextRoles(ref);
+		this.write(probe, 'editText', () => {
+			const { text, owner } = this.resolveText(ref, true);
+			const len = text.length;
+			const i = checkInt('index', index, 0, len);
+			const del = checkInt('deleteCount', deleteCount, 0, len - i);
+			if (len - del + insert.length > LIMITS.longText)
+				throw new ProgramValidationError(
+					'too-long',
+					'text',
+					`text longer than ${LIMITS.longText}`,
+					`Слишком длинный текст: не более ${LIMITS.longText} символов.`
+				);
+			if (del > 0) text.delete(i, del);
+			if (insert) text.insert(i, insert);
+			this.touchText(ref, owner);
+		});
+	}
+
+	/** Replaces the whole value, as a minimal edit (common prefix and suffix kept) so concurrent typing elsewhere survives. */
+	setText(ref: TextRef, value: string): void {
+		const v = checkText('text', value, LIMITS.longText, { allowEmpty: true });
+		const probe = this.resolveTextRoles(ref);
+		this.write(probe, 'setText', () => {
+			const { text, owner } = this.resolveText(ref, true);
+			const cur = text.toString();
+			if (cur === v) return;
+			let a = 0;
+			while (a < cur.length && a < v.length && cur[a] === v[a]) a++;
+			let b = 0;
+			while (
+				b < cur.length - a &&
+				b < v.length - a &&
+				cur[cur.length - 1 - b] === v[v.length - 1 - b]
+			)
+				b++;
+			if (cur.length - a - b > 0) text.delete(a, cur.length - a - b);
+			if (v.length - a - b > 0) text.insert(a, v.slice(a, v.length - b));
+			this.touchText(ref, owner);
+		});
+	}
+
+	private resolveTextRoles(ref: TextRef): ReadonlyArray<Actor['role']> {
+		if (ref.kind === 'comment' || (ref.kind === 'report' && ref.field === 'curatorComment'))
+			return CURATOR_ROLES;
+		if (ref.kind === 'change') return PEOPLE_ROLES;
+		return PLAN_ROLES;
+	}
+
+	private touchText(ref: TextRef, owner: AnyMap | null): void {
+		if (owner) return this.touch(owner);
+		if (ref.kind !== 'diagnosis') return;
+		const cur = this.r.diagnosis.get(ref.field) as
+			{ updatedBy?: unknown; updatedAt?: unknown } | undefined;
+		const next = { updatedBy: this.actor.userId, updatedAt: this.stamp() };
+		if (!cur || cur.updatedBy !== next.updatedBy || cur.updatedAt !== next.updatedAt)
+			this.r.diagnosis.set(ref.field, next);
+	}
+
+	// ---------- meetings ----------
+
+	logMeeting(m: NewMeeting): string {
+		const date = checkDate('date', m.date);
+		const format = checkEnum('format', MEETING_FORMAT_LABELS, m.format);
+		const kind = checkEnum('kind', MEETING_KIND_LABELS, m.kind);
+		const topic = checkText('topic', m.topic, LIMITS.title, { allowEmpty: true });
+		const notes = checkText('notes', m.notes ?? '', LIMITS.longText, { allowEmpty: true });
+		const agreements = checkText('agreements', m.agreements ?? '', LIMITS.longText, {
+			allowEmpty: true
+		});
+		return this.write(PLAN_ROLES, 'logMeeting', () => {
+			const { id, map } = this.newItem({
+				[MEETING.date]: date,
+				[MEETING.format]: format,
+				[MEETING.kind]: kind,
+				[MEETING.topic]: topic,
+				[MEETING.notes]: new Y.Text(notes),
+				[MEETING.agreements]: new Y.Text(agreements)
+			});
+			this.r.meetings.push([map]);
+			return id;
+		});
+	}
+
+	editMeeting(
+		id: string,
+		patch: Partial<Pick<NewMeeting, 'date' | 'format' | 'kind' | 'topic'>>
+	): void {
+		const v: Array<[string, unknown]> = [];
+		if (patch.date !== undefined) v.push([MEETING.date, checkDate('date', patch.date)]);
+		if (patch.format !== undefined)
+			v.push([MEETING.format, checkEnum('format', MEETING_FORMAT_LABELS, patch.format)]);
+		if (patch.kind !== undefined)
+			v.push([MEETING.kind, checkEnum('kind', MEETING_KIND_LABELS, patch.kind)]);
+		if (patch.topic !== undefined)
+			v.push([MEETING.topic, checkText('topic', patch.topic, LIMITS.title, { allowEmpty: true })]);
+		this.write(PLAN_ROLES, 'editMeeting', () => {
+			const m = this.item(this.r.meetings, 'meeting', id);
+			for (const [k, x] of v) this.put(m, k, x);
+			this.touch(m);
+		});
+	}
+
+	removeMeeting(id: string): void {
+		this.write(PLAN_ROLES, 'removeMeeting', () =>
+			this.softRemove(this.item(this.r.meetings, 'meeting', id))
+		);
+	}
+
+	restoreMeeting(id: string): void {
+		this.write(PLAN_ROLES, 'restoreMeeting', () =>
+			this.restore(this.item(this.r.meetings, 'meeting', id, true))
+		);
+	}
+
+	// ---------- reports ----------
+
+	/** The report for a stage or a semi-annual period: the existing one, or a new draft. */
+	startReport(target: ReportTarget): string {
+		const kind = target.kind;
+		let fields: Record<string, unknown>;
+		if (kind === 'stage') {
+			checkId('stageId', target.stageId);
+			fields = { [REPORT.kind]: 'stage', [REPORT.stageId]: target.stageId };
+		} else if (kind === 'mentor-semiannual') {
+			if (typeof target.period !== 'string' || !/^\d{4}-(06|12)$/.test(target.period))
+				throw new ProgramValidationError(
+					'invalid-date',
+					'period',
+					'period must be YYYY-06 or YYYY-12',
+					'Отчетный период: до 10 июня или до 10 декабря (ГГГГ-06 или ГГГГ-12).'
+				);
+			fields = { [REPORT.kind]: kind, [REPORT.period]: target.period };
+		} else throw checkEnum('kind', { stage: '', 'mentor-semiannual': '' }, kind);
+		// The semi-annual report is the mentor's (Tomsk 2024: «отчёты руководителей, осуществляющих
+		// функции наставника»); the mentee may still co-write its text.
+		return this.write(kind === 'stage' ? PLAN_ROLES : ['mentor'], 'startReport', () => {
+			if (kind === 'stage') this.checkStage(target.stageId);
+			const key = reportKey(
+				kind === 'stage'
+					? { kind, stageId: target.stageId, period: null }
+					: { kind, stageId: null, period: target.period }
+			);
+			const existing = readReports(this.r, new Problems()).find((x) => reportKey(x) === key);
+			if (existing) return existing.id;
+			const { id, map } = this.newItem({
+				...fields,
+				[REPORT.status]: 'draft',
+				[REPORT.text]: new Y.Text(),
+				[REPORT.curatorComment]: new Y.Text()
+			});
+			this.r.reports.push([map]);
+			return id;
+		});
+	}
+
+	submitReport(id: string, date?: string): void {
+		const d = this.today(date);
+		this.write(PLAN_ROLES, 'submitReport', () => {
+			const m = this.item(this.r.reports, 'report', id);
+			const s = m.get(REPORT.status);
+			if (s === 'accepted')
+				throw invalidState('status', 'report already accepted', 'Отчет уже принят.');
+			this.put(m, REPORT.status, 'submitted');
+			this.put(m, REPORT.submittedAt, d);
+			this.put(m, REPORT.submittedBy, this.actor.userId);
+			this.touch(m);
+		});
+	}
+
+	acceptReport(id: string, date?: string, comment?: string): void {
+		this.review(id, 'accepted', date, comment);
+	}
+
+	/** Returned for rework; a comment saying what to fix is required. */
+	returnReport(id: string, comment: string, date?: string): void {
+		checkText('comment', comment, LIMITS.longText);
+		this.review(id, 'returned', date, comment);
+	}
+
+	private review(
+		id: string,
+		status: 'accepted' | 'returned',
+		date: string | undefined,
+		comment: string | undefined
+	): void {
+		const d = this.today(date);
+		const c =
+			comment === undefined
+				? undefined
+				: checkText('comment', comment, LIMITS.longText, { allowEmpty: true });
+		this.write(CURATOR_ROLES, status === 'accepted' ? 'acceptReport' : 'returnReport', () => {
+			const m = this.item(this.r.reports, 'report', id);
+			if (m.get(REPORT.status) !== 'submitted')
+				throw invalidState(
+					'status',
+					'report is not submitted',
+					'Отчет еще не представлен на проверку.'
+				);
+			this.put(m, REPORT.status, status);
+			this.put(m, REPORT.reviewedAt, d);
+			this.put(m, REPORT.reviewedBy, this.actor.userId);
+			if (c !== undefined) {
+				const t = m.get(REPORT.curatorComment);
+				if (t instanceof Y.Text) {
+					if (t.length) t.delete(0, t.length);
+					t.insert(0, c);
+				} else m.set(REPORT.curatorComment, new Y.Text(c));
+			}
+			this.touch(m);
+		});
+	}
+
+	// ---------- curator comments ----------
+
+	commentActivity(activityId: string, text: string): string {
+		const t = checkText('comment', text, LIMITS.longText);
+		return this.write(CURATOR_ROLES, 'commentActivity', () => {
+			this.item(this.r.activities, 'activity', activityId);
+			const { id, map } = this.newItem({
+				[COMMENT.targetId]: activityId,
+				[COMMENT.text]: new Y.Text(t)
+			});
+			this.r.comments.push([map]);
+			return id;
+		});
+	}
+
+	removeComment(id: string): void {
+		this.write(CURATOR_ROLES, 'removeComment', () =>
+			this.softRemove(this.item(this.r.comments, 'comment', id))
+		);
+	}
+
+	// ---------- assessments and feedback ----------
+
+	/**
+	 * Self-assessment of one competency (score 1..5) at entry or exit. Stored under a key made of
+	 * phase, participant and competency, so setting the same one twice overwrites instead of duplicating.
+	 */
+	setAssessment(
+		phase: AssessmentPhase,
+		participantId: string,
+		competency: string,
+		score: number
+	): void {
+		const ph = checkEnum('phase', ASSESSMENT_PHASE_LABELS, phase);
+		const pid = checkId('participantId', participantId);
+		const comp = checkText('competency', competency, LIMITS.shortText);
+		const sc = checkInt('score', score, 1, 5);
+		this.write(PLAN_ROLES, 'setAssessment', () => {
+			this.item(this.r.participants, 'participant', pid);
+			const key = JSON.stringify([ph, pid, comp]);
+			this.r.assessments.set(key, {
+				phase: ph,
+				participantId: pid,
+				competency: comp,
+				score: sc,
+				updatedBy: this.actor.userId,
+				updatedAt: this.stamp()
+			});
+		});
+	}
+
+	removeAssessment(phase: AssessmentPhase, participantId: string, competency: string): void {
+		const key = JSON.stringify([phase, participantId, competency]);
+		this.write(PLAN_ROLES, 'removeAssessment', () => {
+			if (this.r.assessments.has(key)) this.r.assessments.delete(key);
+		});
+	}
+
+	/** Satisfaction survey at the end (1..10); one answer per participant, the last one counts. */
+	setFeedback(f: {
+		participantId: string;
+		satisfaction: number;
+		comment?: string;
+		date?: string;
+	}): void {
+		const pid = checkId('participantId', f.participantId);
+		const sat = checkInt('satisfaction', f.satisfaction, 1, 10);
+		const comment = checkText('comment', f.comment ?? '', LIMITS.shortText * 4, {
+			allowEmpty: true
+		});
+		const d = this.today(f.date);
+		this.write(PLAN_ROLES, 'setFeedback', () => {
+			const p = readParticipants(this.r, new Problems()).find((x) => x.id === pid);
+			if (!p) throw notFound('participant', pid);
+			if (p.role === 'curator')
+				throw invalidState(
+					'participantId',
+					'curators do not answer the survey',
+					'Анкету заполняют наставник и наставляемый.'
+				);
+			this.r.feedback.set(pid, {
+				role: p.role,
+				satisfaction: sat,
+				comment,
+				date: d,
+				updatedBy: this.actor.userId,
+				updatedAt: this.stamp()
+			});
+		});
+	}
+
+	// ---------- completion, extension, correction (Tomsk 2024 §7) ----------
+
+	completeProgram(c: { reason: CompletionReason; date: string; note?: string }): void {
+		const reason = checkEnum('reason', COMPLETION_REASON_LABELS, c.reason);
+		const date = checkDate('date', c.date);
+		const note = checkText('note', c.note ?? '', LIMITS.shortText * 4, { allowEmpty: true });
+		this.write(['mentor', 'mentee', 'curator', 'head'], 'completeProgram', () => {
+			const rule = canComplete(readProgram(this.doc), reason, this.actor, date);
+			if (!rule.ok) throw invalidState('reason', rule.reason, rule.messageRu);
+			this.r.completion.set(COMPLETION.record, {
+				reason,
+				date,
+				note,
+				initiatedBy: this.actor.userId,
+				initiatorRole: this.actor.role,
+				updatedBy: this.actor.userId,
+				updatedAt: this.stamp()
+			});
+			this.put(this.r.meta, META.status, 'completed');
+		});
+	}
+
+	/** Undo of a completion decided by mistake (curator only): clears the completion record. */
+	reopenProgram(): void {
+		this.write(CURATOR_ROLES, 'reopenProgram', () => {
+			// Only the key this version owns: a newer app's extra keys stay (evolution rule 3).
+			if (this.r.completion.has(COMPLETION.record)) this.r.completion.delete(COMPLETION.record);
+			this.put(this.r.meta, META.status, 'active');
+		});
+	}
+
+	requestChange(c: { kind: ChangeKind; months?: number; reason: string; date?: string }): string {
+		const kind = checkEnum('kind', CHANGE_KIND_LABELS, c.kind);
+		const months = kind === 'extension' ? checkInt('months', c.months, 1, 24) : 0;
+		const reason = checkText('reason', c.reason, LIMITS.longText);
+		const d = this.today(c.date);
+		return this.write(PEOPLE_ROLES, 'requestChange', () => {
+			const view = readProgram(this.doc);
+			const rule = canRequestChange(view, this.actor);
+			if (!rule.ok) throw invalidState('kind', rule.reason, rule.messageRu);
+			const fields: Record<string, unknown> = {
+				[CHANGE.kind]: kind,
+				[CHANGE.months]: months,
+				[CHANGE.reason]: new Y.Text(reason),
+				[CHANGE.status]: 'requested',
+				[CHANGE.requestedAt]: d
+			};
+			if (this.actor.role === 'curator') fields[CHANGE.petitionedBy] = this.actor.userId;
+			for (const p of this.ownParticipants(view.participants)) fields[CHANGE.consentPrefix + p] = d;
+			const { id, map } = this.newItem(fields);
+			this.r.changes.push([map]);
+			return id;
+		});
+	}
+
+	private ownParticipants(
+		ps: ReadonlyArray<{ id: string; role: string; userId: string | null }>
+	): string[] {
+		return ps
+			.filter((p) => p.userId === this.actor.userId && (p.role === 'mentor' || p.role === 'mentee'))
+			.map((p) => p.id);
+	}
+
+	/** The acting mentor/mentee agrees to the request (one key per person: consents never collide). */
+	consentChange(id: string, date?: string): void {
+		const d = this.today(date);
+		this.write(PLAN_ROLES, 'consentChange', () => {
+			const m = this.item(this.r.changes, 'change', id);
+			const mine = this.ownParticipants(readParticipants(this.r, new Problems()));
+			if (mine.length === 0) throw forbidden('consentChange');
+			for (const p of mine) this.put(m, CHANGE.consentPrefix + p, d);
+			this.touch(m);
+		});
+	}
+
+	petitionChange(id: string): void {
+		this.write(['curator'], 'petitionChange', () => {
+			const m = this.item(this.r.changes, 'change', id);
+			this.put(m, CHANGE.petitionedBy, this.actor.userId);
+			this.touch(m);
+		});
+	}
+
+	/** Records the decision (the head's order) on an extension or correction request. */
+	decideChange(id: string, decision: 'approved' | 'rejected', date?: string): void {
+		const dec = checkEnum('decision', { approved: '', rejected: '' }, decision);
+		const d = this.today(date);
+		this.write(CURATOR_ROLES, 'decideChange', () => {
+			const m = this.item(this.r.changes, 'change', id);
+			const req = readChangeRequests(this.r, new Problems()).find((x) => x.id === id);
+			if (!req) throw notFound('change', id);
+			if (dec === 'approved') {
+				const view = readProgram(this.doc);
+				const rule = canApproveChange(view, req, this.actor);
+				if (!rule.ok) throw invalidState('decision', rule.reason, rule.messageRu);
+			} else if (req.status !== 'requested')
+				throw invalidState('decision', 'already decided', 'Решение по ходатайству уже принято.');
+			this.put(m, CHANGE.status, dec);
+			this.put(m, CHANGE.decidedBy, this.actor.userId);
+			this.put(m, CHANGE.decidedAt, d);
+			this.touch(m);
+		});
+	}
+
+	/** Convenience for tests and tools: the plain read of the document. */
+	read() {
+		return readProgram(this.doc);
+	}
+
+	/** Completion as stored, for UI badges without reading the whole program. */
+	completion() {
+		return readCompletion(this.r, new Problems());
+	}
+}

@@ -1,0 +1,85 @@
+// Public API of the program document core, shared by the browser client and the Node relay.
+// Depends on yjs only; no UI, no server code.
+export {
+	SCHEMA_VERSION,
+	ROOT,
+	DIAGNOSIS_FIELDS,
+	userOrigin,
+	randomId,
+	seededIds,
+	type Actor,
+	type DiagnosisField,
+	type UserOrigin
+} from './schema';
+export * from './labels';
+export { isIsoDate, addMonths, addDays, daysBetween, calendarDate, type IsoDate } from './dates';
+export { keyBetween, compareOrder, isOrderKey } from './order';
+export { ProgramValidationError, LIMITS, type ValidationCode } from './validate';
+export {
+	readProgram,
+	programToJSON,
+	writableByThisApp,
+	MAX_PROBLEMS,
+	type ProgramView,
+	type ProgramMeta,
+	type ParticipantView,
+	type StageView,
+	type ActivityView,
+	type MeetingView,
+	type ReportView,
+	type CommentView,
+	type ChangeRequestView,
+	type AssessmentView,
+	type FeedbackView,
+	type CompletionView,
+	type DiagnosisView,
+	type ItemMeta
+} from './read';
+export {
+	stageTimeline,
+	defaultDeadline,
+	programEndDate,
+	approvedExtensionMonths,
+	currentStage,
+	progress,
+	overdueActivities,
+	nextDeadline,
+	expectedReports,
+	reportsDue,
+	semiannualDeadlines,
+	reportKey,
+	reportsByKey,
+	canComplete,
+	canRequestChange,
+	canApproveChange,
+	requiredConsents,
+	missingConsents,
+	effectiveStatus,
+	type StageSpan,
+	type CurrentStage,
+	type StagePhase,
+	type Progress,
+	type ExpectedReport,
+	type RuleResult
+} from './rules';
+export { summarize, summarizeView, SUMMARY_VERSION, type ProgramSummary } from './summary';
+export {
+	ProgramEditor,
+	type EditorOptions,
+	type TextRef,
+	type MetaPatch,
+	type NewActivity,
+	type ActivityPatch,
+	type NewMeeting,
+	type ReportTarget
+} from './api';
+export { createProgram, fitStageMonths, type CreateProgramOptions } from './create';
+export { createUndoManager } from './undo';
+export {
+	TEMPLATES,
+	loadTemplate,
+	type ProgramTemplate,
+	type TemplateInfo,
+	type TemplateStage,
+	type TemplateActivity
+} from './templates/index';

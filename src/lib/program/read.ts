@@ -1,0 +1,767 @@
+// Reading the document into plain typed objects. The document may have been written by a newer
+// app, an older app, or a buggy/hostile client, so nothing read here is trusted: every value is
+// type-checked, malformed items are skipped or defaulted, and what could not be read is reported
+// in `problems` instead of throwing. Free-text fields come back as the live Y.Text (for binding).
+import * as Y from 'yjs';
+import { isIsoDate } from './dates';
+import {
+	ACTIVITY_STATUS_LABELS,
+	ASSESSMENT_PHASE_LABELS,
+	CHANGE_KIND_LABELS,
+	CHANGE_STATUS_LABELS,
+	COMPLETION_REASON_LABELS,
+	FORM_LABELS,
+	MEETING_FORMAT_LABELS,
+	MEETING_KIND_LABELS,
+	MENTEE_CATEGORY_LABELS,
+	PARTICIPANT_ROLES,
+	PROGRAM_STATUS_LABELS,
+	REPORT_KIND_LABELS,
+	REPORT_STATUS_LABELS,
+	RESULT_FORM_LABELS,
+	STAGE_KIND_LABELS,
+	TYPE_LABELS,
+	isKeyOf,
+	type ActivityStatus,
+	type AssessmentPhase,
+	type ChangeKind,
+	type ChangeStatus,
+	type CompletionReason,
+	type MeetingFormat,
+	type MeetingKind,
+	type MenteeCategory,
+	type MentoringForm,
+	type MentoringType,
+	type ParticipantRole,
+	type ProgramStatus,
+	type ReportKind,
+	type ReportStatus,
+	type ResultForm,
+	type StageKind
+} from './labels';
+import { compareOrder, isOrderKey } from './order';
+import {
+	ACTIVITY,
+	CHANGE,
+	COMMENT,
+	COMPLETION,
+	DIAGNOSIS_FIELDS,
+	ITEM,
+	MEETING,
+	META,
+	PARTICIPANT,
+	REPORT,
+	SCHEMA_VERSION,
+	STAGE,
+	diagnosisText,
+	root,
+	type DiagnosisField,
+	type Root
+} from './schema';
+import { LIMITS, isId } from './validate';
+
+/** Cap on reported problems: a hostile document must not turn the summary into a megabyte. */
+export const MAX_PROBLEMS = 20;
+
+export class Problems {
+	readonly list: string[] = [];
+	private dropped = 0;
+	add(p: string): void {
+		if (this.list.length < MAX_PROBLEMS) this.list.push(p.slice(0, 200));
+		else this.dropped++;
+	}
+	result(): string[] {
+		return this.dropped ? [...this.list, `… and ${this.dropped} more`] : [...this.list];
+	}
+}
+
+export interface ItemMeta {
+	id: string;
+	createdBy: string | null;
+	createdAt: string | null;
+	updatedBy: string | null;
+	updatedAt: string | null;
+}
+
+export interface ProgramMeta {
+	schemaVersion: number;
+	minWriterVersion: number;
+	programId: string | null;
+	templateId: string | null;
+	title: string;
+	organization: string;
+	form: MentoringForm | null;
+	types: MentoringType[];
+	model: string;
+	menteeCategory: MenteeCategory | null;
+	startDate: string | null;
+	durationMonths: number | null;
+	status: ProgramStatus;
+	createdBy: string | null;
+	createdAt: string | null;
+}
+
+export interface ParticipantView extends ItemMeta {
+	role: ParticipantRole;
+	name: string;
+	userId: string | null;
+}
+
+export interface StageView extends ItemMeta {
+	kind: StageKind;
+	title: string;
+	months: number;
+	order: string;
+	resultForm: ResultForm | null;
+}
+
+export interface ActivityView extends ItemMeta {
+	stageId: string | null;
+	order: string;
+	title: string;
+	resultForm: ResultForm | null;
+	deadline: string | null;
+	deadlineEdited: boolean;
+	responsible: string;
+	status: ActivityStatus;
+	doneAt: string | null;
+	doneBy: string | null;
+	notes: Y.Text | null;
+}
+
+export interface MeetingView extends ItemMeta {
+	date: string | null;
+	format: MeetingFormat | null;
+	kind: MeetingKind | null;
+	topic: string;
+	notes: Y.Text | null;
+	agreements: Y.Text | null;
+}
+
+export interface ReportView extends ItemMeta {
+	kind: ReportKind;
+	stageId: string | null;
+	period: string | null;
+	text: Y.Text | null;
+	status: ReportStatus;
+	submittedAt: string | null;
+	submittedBy: string | null;
+	reviewedAt: string | null;
+	reviewedBy: string | null;
+	curatorComment: Y.Text | null;
+}
+
+export interface CommentView extends ItemMeta {
+	targetId: string;
+	text: Y.Text | null;
+}
+
+export interface ChangeRequestView extends ItemMeta {
+	kind: ChangeKind;
+	months: number;
+	reason: Y.Text | null;
+	status: ChangeStatus;
+	requestedAt: string | null;
+	petitionedBy: string | null;
+	decidedBy: string | null;
+	decidedAt: string | null;
+	/** participantId → date of consent */
+	consents: Record<string, string>;
+}
+
+export interface AssessmentView {
+	phase: AssessmentPhase;
+	participantId: string;
+	competency: string;
+	score: number;
+	updatedBy: string | null;
+	updatedAt: string | null;
+}
+
+export interface FeedbackView {
+	participantId: string;
+	role: 'mentor' | 'mentee';
+	/** 1..10 */
+	satisfaction: number;
+	comment: string;
+	date: string | null;
+	updatedBy: string | null;
+	updatedAt: string | null;
+}
+
+export interface CompletionView {
+	reason: CompletionReason;
+	date: string;
+	note: string;
+	initiatedBy: string | null;
+	initiatorRole: string | null;
+	updatedBy: string | null;
+	updatedAt: string | null;
+}
+
+export interface DiagnosisView {
+	texts: Record<DiagnosisField, Y.Text>;
+	/** who/when per field */
+	info: Record<DiagnosisField, { updatedBy: string | null; updatedAt: string | null }>;
+}
+
+export interface ProgramView {
+	meta: ProgramMeta;
+	participants: ParticipantView[];
+	/** Sorted by order. */
+	stages: StageView[];
+	/** Not removed, sorted by stage then order. */
+	activities: ActivityView[];
+	/** Not removed, sorted by date. */
+	meetings: MeetingView[];
+	reports: ReportView[];
+	comments: CommentView[];
+	changeRequests: ChangeRequestView[];
+	assessments: AssessmentView[];
+	feedback: FeedbackView[];
+	completion: CompletionView | null;
+	diagnosis: DiagnosisView;
+	problems: string[];
+}
+
+// ---------- value readers -------------------------------------------------------------------
+
+type AnyMap = Y.Map<unknown>;
+
+function str(m: AnyMap, key: string, p: Problems, ctx: string, max: number = LIMITS.title): string {
+	const v = m.get(key);
+	if (v === undefined) return '';
+	if (typeof v !== 'string') {
+		p.add(`${ctx}.${key}: not a string`);
+		return '';
+	}
+	if (v.length > max) {
+		p.add(`${ctx}.${key}: too long (${v.length})`);
+		return v.slice(0, max);
+	}
+	return v;
+}
+
+function optStr(m: AnyMap, key: string, p: Problems, ctx: string): string | null {
+	const v = m.get(key);
+	if (v === undefined || v === null) return null;
+	if (typeof v !== 'string' || v.length > LIMITS.name) {
+		p.add(`${ctx}.${key}: malformed`);
+		return null;
+	}
+	return v;
+}
+
+function date(m: AnyMap, key: string, p: Problems, ctx: string): string | null {
+	const v = m.get(key);
+	if (v === undefined || v === null) return null;
+	if (!isIsoDate(v)) {
+		p.add(`${ctx}.${key}: not a date`);
+		return null;
+	}
+	return v;
+}
+
+function enumOr<T extends Record<string, string>>(
+	m: AnyMap,
+	key: string,
+	labels: T,
+	p: Problems,
+	ctx: string
+): (keyof T & string) | null {
+	const v = m.get(key);
+	if (v === undefined || v === null) return null;
+	if (!isKeyOf(labels, v)) {
+		p.add(`${ctx}.${key}: unknown value`);
+		return null;
+	}
+	return v as keyof T & string;
+}
+
+function int(
+	m: AnyMap,
+	key: string,
+	p: Problems,
+	ctx: string,
+	min: number,
+	max: number
+): number | null {
+	const v = m.get(key);
+	if (v === undefined || v === null) return null;
+	if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+		p.add(`${ctx}.${key}: not an integer in range`);
+		return null;
+	}
+	return v;
+}
+
+function text(m: AnyMap, key: string, p: Problems, ctx: string): Y.Text | null {
+	const v = m.get(key);
+	if (v === undefined) return null;
+	if (!(v instanceof Y.Text)) {
+		p.add(`${ctx}.${key}: not a text`);
+		return null;
+	}
+	return v;
+}
+
+function itemMeta(m: AnyMap, id: string, p: Problems, ctx: string): ItemMeta {
+	return {
+		id,
+		createdBy: optStr(m, ITEM.createdBy, p, ctx),
+		createdAt: optStr(m, ITEM.createdAt, p, ctx),
+		updatedBy: optStr(m, ITEM.updatedBy, p, ctx),
+		updatedAt: optStr(m, ITEM.updatedAt, p, ctx)
+	};
+}
+
+/**
+ * The Y.Maps of a list with a valid id, first occurrence wins. `includeRemoved` for raw access.
+ * Anything else in the array (numbers, texts, maps without id) is skipped and reported.
+ */
+export function listItems(
+	arr: Y.Array<unknown>,
+	p: Problems,
+	ctx: string,
+	includeRemoved = false
+): Array<{ id: string; map: AnyMap }> {
+	const out: Array<{ id: string; map: AnyMap }> = [];
+	const seen = new Set<string>();
+	let i = 0;
+	for (const v of arr) {
+		i++;
+		if (!(v instanceof Y.Map)) {
+			p.add(`${ctx}[${i - 1}]: not a map`);
+			continue;
+		}
+		const m = v as AnyMap;
+		const id = m.get(ITEM.id);
+		if (!isId(id)) {
+			p.add(`${ctx}[${i - 1}]: missing or invalid id`);
+			continue;
+		}
+		if (seen.has(id)) {
+			p.add(`${ctx}: duplicate id ${id}`);
+			continue;
+		}
+		seen.add(id);
+		if (!includeRemoved && m.get(ITEM.removed) === true) continue;
+		out.push({ id, map: m });
+	}
+	return out;
+}
+
+/** Finds the Y.Map of a list item by id (removed ones too); null when absent or malformed. */
+export function findItem(arr: Y.Array<unknown>, id: string): AnyMap | null {
+	for (const v of arr) {
+		if (v instanceof Y.Map && v.get(ITEM.id) === id) return v as AnyMap;
+	}
+	return null;
+}
+
+// ---------- section readers -----------------------------------------------------------------
+
+export function readMeta(r: Root, p: Problems): ProgramMeta {
+	const m = r.meta;
+	const c = 'meta';
+	const typesRaw = m.get(META.types);
+	let types: MentoringType[] = [];
+	if (Array.isArray(typesRaw)) {
+		types = typesRaw.filter((t): t is MentoringType => isKeyOf(TYPE_LABELS, t)).slice(0, 20);
+		if (types.length !== typesRaw.length) p.add('meta.types: unknown values');
+	} else if (typesRaw !== undefined) p.add('meta.types: not a list');
+	const sv = m.get(META.schemaVersion);
+	const mw = m.get(META.minWriterVersion);
+	return {
+		schemaVersion: typeof sv === 'number' && Number.isInteger(sv) && sv > 0 ? sv : 0,
+		minWriterVersion: typeof mw === 'number' && Number.isInteger(mw) && mw > 0 ? mw : 0,
+		programId: optStr(m, META.programId, p, c),
+		templateId: optStr(m, META.templateId, p, c),
+		title: str(m, META.title, p, c),
+		organization: str(m, META.organization, p, c),
+		form: enumOr(m, META.form, FORM_LABELS, p, c),
+		types,
+		model: str(m, META.model, p, c, LIMITS.shortText),
+		menteeCategory: enumOr(m, META.menteeCategory, MENTEE_CATEGORY_LABELS, p, c),
+		startDate: date(m, META.startDate, p, c),
+		durationMonths: int(m, META.durationMonths, p, c, 1, 120),
+		status: enumOr(m, META.status, PROGRAM_STATUS_LABELS, p, c) ?? 'draft',
+		createdBy: optStr(m, META.createdBy, p, c),
+		createdAt: optStr(m, META.createdAt, p, c)
+	};
+}
+
+export function readParticipants(r: Root, p: Problems): ParticipantView[] {
+	const out: ParticipantView[] = [];
+	for (const { id, map } of listItems(r.participants, p, 'participants')) {
+		const c = `participant ${id}`;
+		const role = map.get(PARTICIPANT.role);
+		if (!(PARTICIPANT_ROLES as readonly unknown[]).includes(role)) {
+			p.add(`${c}: unknown role`);
+			continue;
+		}
+		out.push({
+			...itemMeta(map, id, p, c),
+			role: role as ParticipantRole,
+			name: str(map, PARTICIPANT.name, p, c, LIMITS.name),
+			userId: optStr(map, PARTICIPANT.userId, p, c)
+		});
+	}
+	return out;
+}
+
+export function readStages(r: Root, p: Problems): StageView[] {
+	const out: StageView[] = [];
+	for (const { id, map } of listItems(r.stages, p, 'stages')) {
+		const c = `stage ${id}`;
+		const order = map.get(STAGE.order);
+		if (!isOrderKey(order)) p.add(`${c}.order: malformed`);
+		out.push({
+			...itemMeta(map, id, p, c),
+			kind: enumOr(map, STAGE.kind, STAGE_KIND_LABELS, p, c) ?? 'custom',
+			title: str(map, STAGE.title, p, c),
+			months: int(map, STAGE.months, p, c, 0, 60) ?? 0,
+			order: isOrderKey(order) ? order : '',
+			resultForm: enumOr(map, STAGE.resultForm, RESULT_FORM_LABELS, p, c)
+		});
+	}
+	return out.sort(compareOrder);
+}
+
+export function readActivities(r: Root, p: Problems, stages?: StageView[]): ActivityView[] {
+	const st = stages ?? readStages(r, new Problems());
+	const stageIndex = new Map(st.map((s, i) => [s.id, i]));
+	const out: ActivityView[] = [];
+	for (const { id, map } of listItems(r.activities, p, 'activities')) {
+		const c = `activity ${id}`;
+		const order = map.get(ACTIVITY.order);
+		if (!isOrderKey(order)) p.add(`${c}.order: malformed`);
+		let stageId = optStr(map, ACTIVITY.stageId, p, c);
+		if (stageId !== null && !stageIndex.has(stageId)) {
+			p.add(`${c}.stageId: unknown stage`);
+			stageId = null;
+		}
+		out.push({
+			...itemMeta(map, id, p, c),
+			stageId,
+			order: isOrderKey(order) ? order : '',
+			title: str(map, ACTIVITY.title, p, c),
+			resultForm: enumOr(map, ACTIVITY.resultForm, RESULT_FORM_LABELS, p, c),
+			deadline: date(map, ACTIVITY.deadline, p, c),
+			deadlineEdited: map.get(ACTIVITY.deadlineEdited) === true,
+			responsible: str(map, ACTIVITY.responsible, p, c, LIMITS.name),
+			status: enumOr(map, ACTIVITY.status, ACTIVITY_STATUS_LABELS, p, c) ?? 'planned',
+			doneAt: date(map, ACTIVITY.doneAt, p, c),
+			doneBy: optStr(map, ACTIVITY.doneBy, p, c),
+			notes: text(map, ACTIVITY.notes, p, c)
+		});
+	}
+	// Activities of an unknown stage sort last, so they stay visible and can be moved back.
+	const si = (a: ActivityView) =>
+		a.stageId === null ? st.length : (stageIndex.get(a.stageId) ?? st.length);
+	return out.sort((a, b) => si(a) - si(b) || compareOrder(a, b));
+}
+
+export function readMeetings(r: Root, p: Problems): MeetingView[] {
+	const out: MeetingView[] = [];
+	for (const { id, map } of listItems(r.meetings, p, 'meetings')) {
+		const c = `meeting ${id}`;
+		out.push({
+			...itemMeta(map, id, p, c),
+			date: date(map, MEETING.date, p, c),
+			format: enumOr(map, MEETING.format, MEETING_FORMAT_LABELS, p, c),
+			kind: enumOr(map, MEETING.kind, MEETING_KIND_LABELS, p, c),
+			topic: str(map, MEETING.topic, p, c),
+			notes: text(map, MEETING.notes, p, c),
+			agreements: text(map, MEETING.agreements, p, c)
+		});
+	}
+	return out.sort(
+		(a, b) => (a.date ?? '').localeCompare(b.date ?? '') || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+	);
+}
+
+export function readReports(r: Root, p: Problems): ReportView[] {
+	const out: ReportView[] = [];
+	for (const { id, map } of listItems(r.reports, p, 'reports')) {
+		const c = `report ${id}`;
+		const kind = enumOr(map, REPORT.kind, REPORT_KIND_LABELS, p, c);
+		if (kind === null) {
+			p.add(`${c}: unknown kind`);
+			continue;
+		}
+		const period = optStr(map, REPORT.period, p, c);
+		out.push({
+			...itemMeta(map, id, p, c),
+			kind,
+			stageId: optStr(map, REPORT.stageId, p, c),
+			period: period !== null && /^\d{4}-(06|12)$/.test(period) ? period : null,
+			text: text(map, REPORT.text, p, c),
+			status: enumOr(map, REPORT.status, REPORT_STATUS_LABELS, p, c) ?? 'draft',
+			submittedAt: date(map, REPORT.submittedAt, p, c),
+			submittedBy: optStr(map, REPORT.submittedBy, p, c),
+			reviewedAt: date(map, REPORT.reviewedAt, p, c),
+			reviewedBy: optStr(map, REPORT.reviewedBy, p, c),
+			curatorComment: text(map, REPORT.curatorComment, p, c)
+		});
+	}
+	return out;
+}
+
+export function readComments(r: Root, p: Problems): CommentView[] {
+	const out: CommentView[] = [];
+	for (const { id, map } of listItems(r.comments, p, 'comments')) {
+		const c = `comment ${id}`;
+		const targetId = map.get(COMMENT.targetId);
+		if (!isId(targetId)) {
+			p.add(`${c}: no target`);
+			continue;
+		}
+		out.push({ ...itemMeta(map, id, p, c), targetId, text: text(map, COMMENT.text, p, c) });
+	}
+	return out;
+}
+
+export function readChangeRequests(r: Root, p: Problems): ChangeRequestView[] {
+	const out: ChangeRequestView[] = [];
+	for (const { id, map } of listItems(r.changes, p, 'changeRequests')) {
+		const c = `change ${id}`;
+		const kind = enumOr(map, CHANGE.kind, CHANGE_KIND_LABELS, p, c);
+		if (kind === null) {
+			p.add(`${c}: unknown kind`);
+			continue;
+		}
+		const consents: Record<string, string> = {};
+		for (const [k, v] of map.entries()) {
+			if (!k.startsWith(CHANGE.consentPrefix)) continue;
+			const pid = k.slice(CHANGE.consentPrefix.length);
+			if (isId(pid) && isIsoDate(v)) consents[pid] = v;
+			else p.add(`${c}: malformed consent`);
+		}
+		out.push({
+			...itemMeta(map, id, p, c),
+			kind,
+			months: int(map, CHANGE.months, p, c, 0, 24) ?? 0,
+			reason: text(map, CHANGE.reason, p, c),
+			status: enumOr(map, CHANGE.status, CHANGE_STATUS_LABELS, p, c) ?? 'requested',
+			requestedAt: date(map, CHANGE.requestedAt, p, c),
+			petitionedBy: optStr(map, CHANGE.petitionedBy, p, c),
+			decidedBy: optStr(map, CHANGE.decidedBy, p, c),
+			decidedAt: date(map, CHANGE.decidedAt, p, c),
+			consents
+		});
+	}
+	return out;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+	return (
+		typeof v === 'object' &&
+		v !== null &&
+		!Array.isArray(v) &&
+		!(v instanceof Y.AbstractType) &&
+		!(v instanceof Uint8Array)
+	);
+}
+
+const s = (v: unknown, max: number = LIMITS.name): string | null =>
+	typeof v === 'string' && v.length <= max ? v : null;
+
+export function readAssessments(r: Root, p: Problems): AssessmentView[] {
+	const out: AssessmentView[] = [];
+	for (const [key, v] of r.assessments.entries()) {
+		const phase = isRecord(v) ? v.phase : undefined;
+		const score = isRecord(v) ? v.score : undefined;
+		if (
+			!isRecord(v) ||
+			!isKeyOf(ASSESSMENT_PHASE_LABELS, phase) ||
+			!isId(v.participantId) ||
+			s(v.competency, LIMITS.shortText) === null ||
+			typeof score !== 'number' ||
+			!Number.isInteger(score) ||
+			score < 1 ||
+			score > 5
+		) {
+			p.add(`assessment ${key.slice(0, 40)}: malformed`);
+			continue;
+		}
+		out.push({
+			phase,
+			participantId: v.participantId,
+			competency: v.competency as string,
+			score,
+			updatedBy: s(v.updatedBy),
+			updatedAt: s(v.updatedAt)
+		});
+	}
+	return out.sort((a, b) =>
+		(a.phase + a.participantId + a.competency).localeCompare(
+			b.phase + b.participantId + b.competency
+		)
+	);
+}
+
+export function readFeedback(r: Root, p: Problems): FeedbackView[] {
+	const out: FeedbackView[] = [];
+	for (const [key, v] of r.feedback.entries()) {
+		const sat = isRecord(v) ? v.satisfaction : undefined;
+		if (
+			!isRecord(v) ||
+			!isId(key) ||
+			(v.role !== 'mentor' && v.role !== 'mentee') ||
+			typeof sat !== 'number' ||
+			!Number.isInteger(sat) ||
+			sat < 1 ||
+			sat > 10
+		) {
+			p.add(`feedback ${key.slice(0, 40)}: malformed`);
+			continue;
+		}
+		out.push({
+			participantId: key,
+			role: v.role,
+			satisfaction: sat,
+			comment: s(v.comment, LIMITS.shortText * 4) ?? '',
+			date: isIsoDate(v.date) ? v.date : null,
+			updatedBy: s(v.updatedBy),
+			updatedAt: s(v.updatedAt)
+		});
+	}
+	return out.sort((a, b) => (a.participantId < b.participantId ? -1 : 1));
+}
+
+export function readCompletion(r: Root, p: Problems): CompletionView | null {
+	const v = r.completion.get(COMPLETION.record);
+	if (v === undefined) return null;
+	if (!isRecord(v) || !isKeyOf(COMPLETION_REASON_LABELS, v.reason) || !isIsoDate(v.date)) {
+		p.add('completion: malformed');
+		return null;
+	}
+	return {
+		reason: v.reason,
+		date: v.date,
+		note: s(v.note, LIMITS.shortText * 4) ?? '',
+		initiatedBy: s(v.initiatedBy),
+		initiatorRole: s(v.initiatorRole),
+		updatedBy: s(v.updatedBy),
+		updatedAt: s(v.updatedAt)
+	};
+}
+
+export function readDiagnosis(doc: Y.Doc, r: Root): DiagnosisView {
+	const texts = {} as Record<DiagnosisField, Y.Text>;
+	const info = {} as DiagnosisView['info'];
+	for (const f of DIAGNOSIS_FIELDS) {
+		texts[f] = diagnosisText(doc, f);
+		const v = r.diagnosis.get(f);
+		info[f] = {
+			updatedBy: isRecord(v) ? s(v.updatedBy) : null,
+			updatedAt: isRecord(v) ? s(v.updatedAt) : null
+		};
+	}
+	return { texts, info };
+}
+
+/** The whole program as plain typed objects (free text as live Y.Text). Never throws on bad data. */
+export function readProgram(doc: Y.Doc): ProgramView {
+	const p = new Problems();
+	const r = safeRoot(doc, p);
+	if (!r) return emptyView(p);
+	const stages = guard(p, 'stages', () => readStages(r, p), []);
+	return {
+		meta: guard(p, 'meta', () => readMeta(r, p), emptyMeta()),
+		participants: guard(p, 'participants', () => readParticipants(r, p), []),
+		stages,
+		activities: guard(p, 'activities', () => readActivities(r, p, stages), []),
+		meetings: guard(p, 'meetings', () => readMeetings(r, p), []),
+		reports: guard(p, 'reports', () => readReports(r, p), []),
+		comments: guard(p, 'comments', () => readComments(r, p), []),
+		changeRequests: guard(p, 'changeRequests', () => readChangeRequests(r, p), []),
+		assessments: guard(p, 'assessments', () => readAssessments(r, p), []),
+		feedback: guard(p, 'feedback', () => readFeedback(r, p), []),
+		completion: guard(p, 'completion', () => readCompletion(r, p), null),
+		diagnosis: guard(p, 'diagnosis', () => readDiagnosis(doc, r), detachedDiagnosis()),
+		problems: p.result()
+	};
+}
+
+/** Last line of defence: a reader bug or a Yjs internal error on a corrupt document becomes a problem, not a crash. */
+function guard<T>(p: Problems, what: string, fn: () => T, fallback: T): T {
+	try {
+		return fn();
+	} catch (e) {
+		p.add(`${what}: unreadable (${e instanceof Error ? e.message : String(e)})`);
+		return fallback;
+	}
+}
+
+function safeRoot(doc: Y.Doc, p: Problems): Root | null {
+	try {
+		return root(doc);
+	} catch (e) {
+		// Another part of the app claimed one of our names with a different type.
+		p.add(`document layout: ${e instanceof Error ? e.message : String(e)}`);
+		return null;
+	}
+}
+
+function emptyMeta(): ProgramMeta {
+	return {
+		schemaVersion: 0,
+		minWriterVersion: 0,
+		programId: null,
+		templateId: null,
+		title: '',
+		organization: '',
+		form: null,
+		types: [],
+		model: '',
+		menteeCategory: null,
+		startDate: null,
+		durationMonths: null,
+		status: 'draft',
+		createdBy: null,
+		createdAt: null
+	};
+}
+
+function detachedDiagnosis(): DiagnosisView {
+	const texts = {} as Record<DiagnosisField, Y.Text>;
+	const info = {} as DiagnosisView['info'];
+	for (const f of DIAGNOSIS_FIELDS) {
+		texts[f] = new Y.Text();
+		info[f] = { updatedBy: null, updatedAt: null };
+	}
+	return { texts, info };
+}
+
+function emptyView(p: Problems): ProgramView {
+	return {
+		meta: emptyMeta(),
+		participants: [],
+		stages: [],
+		activities: [],
+		meetings: [],
+		reports: [],
+		comments: [],
+		changeRequests: [],
+		assessments: [],
+		feedback: [],
+		completion: null,
+		diagnosis: detachedDiagnosis(),
+		problems: p.result()
+	};
+}
+
+/** Whether this app may write to the document (a newer app can forbid older writers). */
+export function writableByThisApp(doc: Y.Doc): boolean {
+	const mw = doc.getMap<unknown>('meta').get(META.minWriterVersion);
+	return !(typeof mw === 'number' && mw > SCHEMA_VERSION);
+}
+
+/** Plain JSON of the whole program (Y.Text → string): exports, tests, debugging. */
+export function programToJSON(view: ProgramView): unknown {
+	return JSON.parse(
+		JSON.stringify(view, (_k, v: unknown) => (v instanceof Y.Text ? v.toString() : v))
+	) as unknown;
+}

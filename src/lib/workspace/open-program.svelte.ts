@@ -1,0 +1,190 @@
+import { IndexeddbPersistence } from 'y-indexeddb';
+import { Awareness } from 'y-protocols/awareness';
+import * as Y from 'yjs';
+import {
+	ProgramEditor,
+	ProgramValidationError,
+	ROLE_LABELS,
+	createUndoManager,
+	readProgram,
+	type Actor,
+	type ProgramView
+} from '$lib/program';
+import { catalogEntry } from './catalog-entry';
+import { saveProgram } from '$lib/device/catalog';
+import { ProgramSync, type SyncState } from '$lib/sync/program-sync';
+
+export interface Person extends Actor {
+	name: string;
+}
+
+export interface Peer {
+	clientId: number;
+	name: string;
+	role: string;
+	/** What they are editing now, as a label («Затруднения»), or null. */
+	editing: string | null;
+}
+
+export function programDatabaseName(programId: string): string {
+	return `nastavnik-program-${programId}`;
+}
+
+function relayUrl(): string {
+	const protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+	return `${protocol}//${location.host}/sync`;
+}
+
+/**
+ * One program open on this device: the Y.Doc loaded from IndexedDB first (no network needed),
+ * then kept in sync with the relay. Screens read `view` and write through `act()`.
+ */
+export class OpenProgram {
+	readonly doc = new Y.Doc();
+	readonly awareness = new Awareness(this.doc);
+	readonly editor: ProgramEditor;
+	readonly undo: Y.UndoManager;
+	view = $state.raw<ProgramView | null>(null);
+	syncState = $state.raw<SyncState>({
+		phase: 'connecting',
+		pending: 0,
+		savedAt: null,
+		closeCode: null
+	});
+	peers = $state.raw<Peer[]>([]);
+	canUndo = $state(false);
+	canRedo = $state(false);
+
+	#persistence: IndexeddbPersistence | null = null;
+	#sync: ProgramSync | null = null;
+	#refreshQueued = false;
+	#catalogTimer: ReturnType<typeof setTimeout> | null = null;
+	#destroyed = false;
+
+	constructor(
+		readonly programId: string,
+		readonly person: Person,
+		readonly deviceId: string,
+		readonly initialPending = 0
+	) {
+		this.editor = new ProgramEditor(this.doc, { userId: person.userId, role: person.role });
+		this.undo = createUndoManager(this.doc, person.userId, { captureTimeout: 600 });
+		const onStack = () => {
+			this.canUndo = this.undo.undoStack.length > 0;
+			this.canRedo = this.undo.redoStack.length > 0;
+		};
+		this.undo.on('stack-item-added', onStack);
+		this.undo.on('stack-item-popped', onStack);
+		this.undo.on('stack-cleared', onStack);
+		this.doc.on('update', () => this.#queueRefresh());
+		this.awareness.setLocalStateField('user', {
+			name: person.name,
+			role: ROLE_LABELS[person.role] ?? person.role
+		});
+		this.awareness.on('change', () => this.#readPeers());
+	}
+
+	/** Resolves once the program is on screen from local data; the network catches up later. */
+	async open(): Promise<void> {
+		this.#persistence = new IndexeddbPersistence(programDatabaseName(this.programId), this.doc);
+		await this.#persistence.whenSynced;
+		if (this.#destroyed) return;
+		// Loading is not an action the user could undo.
+		this.undo.clear();
+		this.#refresh();
+		this.#sync = new ProgramSync({
+			programId: this.programId,
+			doc: this.doc,
+			serverUrl: relayUrl(),
+			deviceId: this.deviceId,
+			initialPending: this.initialPending,
+			ignoredOrigins: [this.#persistence],
+			awareness: this.awareness,
+			onState: (state) => {
+				this.syncState = state;
+				this.#scheduleCatalog();
+			}
+		});
+		this.syncState = this.#sync.state;
+		this.#sync.start();
+	}
+
+	/** Runs one user action; returns a Russian error message for the user, or null. */
+	act(action: (editor: ProgramEditor) => void): string | null {
+		try {
+			action(this.editor);
+			return null;
+		} catch (error) {
+			if (error instanceof ProgramValidationError) return error.messageRu;
+			console.error('program action failed', error);
+			return 'Не удалось сохранить изменение. Попробуйте ещё раз.';
+		}
+	}
+
+	/** Tells partners what this person is editing (awareness), or null when they stop. */
+	setEditing(label: string | null): void {
+		this.awareness.setLocalStateField('editing', label);
+	}
+
+	retrySync(): void {
+		this.#sync?.retry();
+	}
+
+	destroy(): void {
+		this.#destroyed = true;
+		if (this.#catalogTimer) {
+			clearTimeout(this.#catalogTimer);
+			this.#writeCatalog();
+		}
+		this.#sync?.destroy();
+		this.awareness.destroy();
+		void this.#persistence?.destroy();
+		this.doc.destroy();
+	}
+
+	#queueRefresh(): void {
+		// Coalesce the updates of one task into one read, but still render before the next frame.
+		if (this.#refreshQueued) return;
+		this.#refreshQueued = true;
+		queueMicrotask(() => {
+			this.#refreshQueued = false;
+			if (!this.#destroyed) this.#refresh();
+		});
+	}
+
+	#refresh(): void {
+		this.view = readProgram(this.doc);
+		this.#scheduleCatalog();
+	}
+
+	#readPeers(): void {
+		const peers: Peer[] = [];
+		this.awareness.getStates().forEach((state, clientId) => {
+			if (clientId === this.doc.clientID) return;
+			const user = state.user as { name?: unknown; role?: unknown } | undefined;
+			if (!user || typeof user.name !== 'string') return;
+			peers.push({
+				clientId,
+				name: user.name.slice(0, 80),
+				role: typeof user.role === 'string' ? user.role.slice(0, 40) : '',
+				editing: typeof state.editing === 'string' ? state.editing.slice(0, 80) : null
+			});
+		});
+		this.peers = peers;
+	}
+
+	#scheduleCatalog(): void {
+		if (this.#catalogTimer) return;
+		this.#catalogTimer = setTimeout(() => {
+			this.#catalogTimer = null;
+			this.#writeCatalog();
+		}, 400);
+	}
+
+	#writeCatalog(): void {
+		if (!this.view) return;
+		void saveProgram(
+			catalogEntry(this.programId, this.view, this.person.role, this.syncState)
+		).catch((error: unknown) => console.error('device catalog write failed', error));
+	}
+}

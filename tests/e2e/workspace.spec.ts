@@ -1,0 +1,318 @@
+import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { screenshot, waitForServiceWorker } from './helpers';
+import { Product, type Curator, type PairProgram } from './product';
+
+/**
+ * Mentor and mentee on two phones (separate browser contexts: same-origin tabs would sync over
+ * BroadcastChannel and hide bugs), against the built product with a real relay that the tests
+ * can restart.
+ */
+const product = new Product();
+let curator: Curator;
+
+test.beforeAll(async () => {
+	await product.start();
+	curator = await product.setupOrganization();
+});
+test.afterAll(async () => {
+	await curator?.api.dispose();
+	await product.dispose();
+});
+
+interface Phone {
+	context: BrowserContext;
+	page: Page;
+}
+
+async function openPhone(browser: Browser, link: string): Promise<Phone> {
+	const context = await browser.newContext({
+		baseURL: product.url,
+		viewport: { width: 360, height: 640 },
+		locale: 'ru-RU',
+		serviceWorkers: 'allow'
+	});
+	const page = await context.newPage();
+	page.on('pageerror', (error) => console.error('[page error]', error.message));
+	await page.goto(link);
+	await expect(page.getByTestId('program-title')).toBeVisible();
+	await waitForServiceWorker(page);
+	return { context, page };
+}
+
+const status = (page: Page) => page.getByTestId('sync-status');
+
+async function expectSaved(page: Page) {
+	await expect(status(page)).toHaveAttribute('data-phase', 'saved');
+	await expect(status(page)).toContainText('Сохранено на сервере в');
+}
+
+async function tab(page: Page, name: string) {
+	await page.getByRole('tab', { name }).click();
+}
+
+async function goOffline(phone: Phone) {
+	await phone.context.setOffline(true);
+	await expect(status(phone.page)).toHaveAttribute('data-phase', 'offline');
+}
+
+async function goOnline(phone: Phone) {
+	await phone.context.setOffline(false);
+}
+
+/** The same program as both people see it: diagnosis, plan and meetings. */
+async function snapshot(page: Page) {
+	await tab(page, 'Диагностика');
+	const difficulties = await page.getByTestId('diagnosis-difficulties').inputValue();
+	await tab(page, 'План');
+	const activities = await page.getByTestId('activity').allInnerTexts();
+	await tab(page, 'Встречи');
+	const meetings = await page.getByTestId('meeting').allInnerTexts();
+	return { difficulties, activities, meetings };
+}
+
+test.describe.configure({ mode: 'serial' });
+
+test('mentor and mentee edit live: an edit appears on the other phone within 1 s', async ({
+	browser
+}) => {
+	const pair: PairProgram = await curator.createPairProgram();
+	const mentor = await openPhone(browser, pair.mentorLink);
+	const mentee = await openPhone(browser, pair.menteeLink);
+	await expectSaved(mentor.page);
+	await expectSaved(mentee.page);
+	await screenshot(mentor.page, 'program-overview');
+
+	await tab(mentor.page, 'Диагностика');
+	await tab(mentee.page, 'Диагностика');
+	const mentorField = mentor.page.getByTestId('diagnosis-difficulties');
+	const menteeField = mentee.page.getByTestId('diagnosis-difficulties');
+	await mentorField.click();
+	await mentorField.pressSequentially('Планирование уроков');
+	const typedAt = Date.now();
+	await expect(menteeField).toHaveValue('Планирование уроков', { timeout: 1000 });
+	const latency = Date.now() - typedAt;
+	expect(latency).toBeLessThan(1000);
+	await expect(mentee.page.getByTestId('presence')).toContainText('Иванова Мария Сергеевна');
+	await screenshot(mentee.page, 'program-diagnosis');
+
+	await mentor.context.close();
+	await mentee.context.close();
+});
+
+test('both offline: concurrent edits of the same text, activity and meetings all survive reloads and merge', async ({
+	browser
+}) => {
+	const pair = await curator.createPairProgram();
+	const mentor = await openPhone(browser, pair.mentorLink);
+	const mentee = await openPhone(browser, pair.menteeLink);
+	await expectSaved(mentor.page);
+	await expectSaved(mentee.page);
+
+	// A shared starting text both will edit.
+	await tab(mentor.page, 'Диагностика');
+	await mentor.page.getByTestId('diagnosis-difficulties').fill('Затруднения: ');
+	await expectSaved(mentor.page);
+	await tab(mentee.page, 'Диагностика');
+	await expect(mentee.page.getByTestId('diagnosis-difficulties')).toHaveValue('Затруднения: ');
+
+	await goOffline(mentor);
+	await goOffline(mentee);
+
+	// Same text field.
+	await mentor.page.getByTestId('diagnosis-difficulties').press('End');
+	await mentor.page.getByTestId('diagnosis-difficulties').pressSequentially('оценивание;');
+	await mentee.page.getByTestId('diagnosis-difficulties').press('End');
+	await mentee.page.getByTestId('diagnosis-difficulties').pressSequentially(' дисциплина.');
+
+	// Same activity: the mentor marks it done, the mentee changes its deadline.
+	await tab(mentor.page, 'План');
+	await tab(mentee.page, 'План');
+	const firstMentor = mentor.page.getByTestId('activity').first();
+	const firstMentee = mentee.page.getByTestId('activity').first();
+	const activityTitle = (await firstMentor.locator('.title > span').first().innerText()).trim();
+	await firstMentor.getByRole('checkbox').check();
+	await firstMentee.locator('button.title').click();
+	await firstMentee.getByTestId('activity-deadline').fill('2027-03-15');
+	await firstMentee.getByTestId('activity-deadline').dispatchEvent('change');
+
+	// Both log a meeting.
+	for (const [phone, topic] of [
+		[mentor, 'Встреча наставника без сети'],
+		[mentee, 'Встреча наставляемого без сети']
+	] as const) {
+		await tab(phone.page, 'Встречи');
+		await phone.page.getByTestId('meeting-topic').fill(topic);
+		await phone.page.getByRole('button', { name: 'Записать встречу' }).click();
+		await expect(phone.page.getByTestId('meeting').filter({ hasText: topic })).toBeVisible();
+	}
+	await expect(status(mentor.page)).toContainText('ждут отправки');
+	await screenshot(mentee.page, 'program-meetings-offline');
+
+	// Reload while still offline: the app and the program open from the device.
+	for (const phone of [mentor, mentee]) {
+		const response = await phone.page.reload();
+		expect(response?.fromServiceWorker()).toBe(true);
+		await expect(phone.page.getByTestId('program-title')).toBeVisible();
+		await expect(status(phone.page)).toContainText('ждут отправки');
+	}
+
+	await goOnline(mentor);
+	await goOnline(mentee);
+	await expectSaved(mentor.page);
+	await expectSaved(mentee.page);
+	// Let the last relayed updates land before comparing.
+	await expect
+		.poll(
+			async () =>
+				JSON.stringify(await snapshot(mentor.page)) === JSON.stringify(await snapshot(mentee.page)),
+			{
+				timeout: 10_000
+			}
+		)
+		.toBe(true);
+
+	const a = await snapshot(mentor.page);
+	expect(a.difficulties).toContain('оценивание;');
+	expect(a.difficulties).toContain(' дисциплина.');
+	expect(a.difficulties.startsWith('Затруднения: ')).toBe(true);
+	expect(a.meetings.join('\n')).toContain('Встреча наставника без сети');
+	expect(a.meetings.join('\n')).toContain('Встреча наставляемого без сети');
+	const merged = a.activities.find((t) => t.includes(activityTitle)) ?? '';
+	expect(merged).toContain('15 марта');
+	await tab(mentee.page, 'План');
+	await expect(mentee.page.getByTestId('activity').first().getByRole('checkbox')).toBeChecked();
+	await screenshot(mentee.page, 'program-plan');
+
+	await mentor.context.close();
+	await mentee.context.close();
+});
+
+test('sync status is honest: offline → pending → saved only after the relay stored the edit', async ({
+	browser
+}) => {
+	const pair = await curator.createPairProgram();
+	const mentee = await openPhone(browser, pair.menteeLink);
+	await expectSaved(mentee.page);
+	await goOffline(mentee);
+
+	await tab(mentee.page, 'Встречи');
+	await mentee.page.getByTestId('meeting-topic').fill('Встреча на выезде');
+	const tapAt = await mentee.page.evaluate(() => performance.now());
+	await mentee.page.getByRole('button', { name: 'Записать встречу' }).click();
+	await expect(
+		mentee.page.getByTestId('meeting').filter({ hasText: 'Встреча на выезде' })
+	).toBeVisible();
+	const shownAt = await mentee.page.evaluate(() => performance.now());
+	// Visible within 100 ms of the tap, with no spinner (measured in the page's own clock).
+	expect(shownAt - tapAt).toBeLessThan(100);
+	await expect(status(mentee.page)).toContainText('1 изменение ждёт отправки');
+	await screenshot(mentee.page, 'sync-pending-offline');
+
+	await goOnline(mentee);
+	await expectSaved(mentee.page);
+	// "Saved" must mean stored: a crash right now loses nothing.
+	await product.restart('SIGKILL');
+	const fresh = await openPhone(browser, pair.mentorLink);
+	await tab(fresh.page, 'Встречи');
+	await expect(
+		fresh.page.getByTestId('meeting').filter({ hasText: 'Встреча на выезде' })
+	).toBeVisible();
+
+	await fresh.context.close();
+	await mentee.context.close();
+});
+
+test('an expired session while offline: editing keeps working, edits sync after signing in again', async ({
+	browser
+}) => {
+	const pair = await curator.createPairProgram();
+	const mentee = await openPhone(browser, pair.menteeLink);
+	await expectSaved(mentee.page);
+	await goOffline(mentee);
+
+	// The curator ends the mentee's session while the phone is offline.
+	const sessions = await (await curator.api.get(`/api/people/${pair.menteeId}/sessions`)).json();
+	for (const s of sessions.sessions as { id: string }[]) {
+		expect((await curator.api.delete(`/api/sessions/${s.id}`)).ok()).toBe(true);
+	}
+
+	await tab(mentee.page, 'Встречи');
+	await mentee.page.getByTestId('meeting-topic').fill('Запись после окончания сеанса');
+	await mentee.page.getByRole('button', { name: 'Записать встречу' }).click();
+	await expect(
+		mentee.page.getByTestId('meeting').filter({ hasText: 'Запись после окончания сеанса' })
+	).toBeVisible();
+
+	await goOnline(mentee);
+	await expect(status(mentee.page)).toHaveAttribute('data-phase', 'auth-required');
+	await expect(status(mentee.page)).toContainText('Войдите снова');
+	await screenshot(mentee.page, 'sync-signin-again');
+
+	// Signing in again with a new invitation: the work made meanwhile reaches the server.
+	const link = await curator.invite(pair.menteeId, pair.programId);
+	await mentee.page.goto(link);
+	await expect(mentee.page.getByTestId('program-title')).toBeVisible();
+	await expectSaved(mentee.page);
+
+	const mentor = await openPhone(browser, pair.mentorLink);
+	await tab(mentor.page, 'Встречи');
+	await expect(
+		mentor.page.getByTestId('meeting').filter({ hasText: 'Запись после окончания сеанса' })
+	).toBeVisible();
+	await mentor.context.close();
+	await mentee.context.close();
+});
+
+test('export → clear the browser storage → import: the program is back and syncs without duplicates', async ({
+	browser
+}) => {
+	const pair = await curator.createPairProgram();
+	const mentee = await openPhone(browser, pair.menteeLink);
+	await expectSaved(mentee.page);
+	await goOffline(mentee);
+	await tab(mentee.page, 'Встречи');
+	await mentee.page.getByTestId('meeting-topic').fill('Только в файле');
+	await mentee.page.getByRole('button', { name: 'Записать встречу' }).click();
+
+	await tab(mentee.page, 'Обзор');
+	const downloadPromise = mentee.page.waitForEvent('download');
+	await mentee.page.getByRole('button', { name: 'Сохранить в файл' }).click();
+	const download = await downloadPromise;
+	const file = await download.path();
+
+	// The phone loses its storage (cleared by the user or evicted by the browser).
+	await mentee.page.evaluate(async () => {
+		const dbs = await indexedDB.databases();
+		await Promise.all(
+			dbs.map(
+				(db) =>
+					new Promise<void>((resolve) => {
+						const req = indexedDB.deleteDatabase(db.name ?? '');
+						req.onsuccess = req.onerror = req.onblocked = () => resolve();
+					})
+			)
+		);
+	});
+	await goOnline(mentee);
+	await mentee.page.goto('/');
+	await expect(mentee.page.getByTestId('import-file')).toBeVisible();
+	await mentee.page.getByTestId('import-file').setInputFiles(file);
+	await expect(mentee.page.getByTestId('program-title')).toBeVisible();
+	await expectSaved(mentee.page);
+	await tab(mentee.page, 'Встречи');
+	await expect(
+		mentee.page.getByTestId('meeting').filter({ hasText: 'Только в файле' })
+	).toHaveCount(1);
+	await screenshot(mentee.page, 'home-after-import');
+
+	const mentor = await openPhone(browser, pair.mentorLink);
+	await tab(mentor.page, 'Встречи');
+	await expect(
+		mentor.page.getByTestId('meeting').filter({ hasText: 'Только в файле' })
+	).toHaveCount(1);
+	await expect(mentor.page.getByTestId('meeting')).toHaveCount(1);
+	await tab(mentor.page, 'Отчеты');
+	await screenshot(mentor.page, 'program-reports');
+	await mentor.context.close();
+	await mentee.context.close();
+});

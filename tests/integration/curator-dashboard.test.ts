@@ -1,0 +1,307 @@
+/**
+ * The curator dashboard, figures and exports against a generated data set with known truth,
+ * stored through the relay's DocumentStore (the index triggers run as in production).
+ */
+import { rmSync } from 'node:fs';
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+	organizationAggregates,
+	queryDashboard,
+	type DashboardRow
+} from '../../server/curator/dashboard';
+import { computeFigures } from '../../server/curator/figures';
+import { monitoringCalendar } from '../../server/curator/calendar';
+import { renderDocx } from '../../server/curator/exports/docx';
+import { renderPdf } from '../../server/curator/exports/pdf';
+import { scopeDocModel } from '../../server/curator/exports/scope-docs';
+import { monitoringWorkbook } from '../../server/curator/exports/xlsx';
+import { TEMPLATES, loadTemplate } from '../../src/lib/program/index';
+import {
+	createDataset,
+	docxText,
+	pdfPageCount,
+	type Dataset,
+	type ProgramTruth
+} from './curator-fixtures';
+
+let ds: Dataset;
+let truthById: Map<string, ProgramTruth>;
+const PROGRAMS = 420;
+
+beforeAll(async () => {
+	ds = await createDataset({ programs: PROGRAMS, organizations: 2, seed: 7 });
+	truthById = new Map(ds.truth.map((t) => [t.programId, t]));
+}, 120_000);
+
+afterAll(() => {
+	ds.db.close();
+	rmSync(ds.dataDir, { recursive: true, force: true });
+});
+
+const scopeOf = (orgIds: string[]) => ({ organizationIds: orgIds });
+function allRows(orgIds: string[], q: Parameters<typeof queryDashboard>[2] = {}): DashboardRow[] {
+	const out: DashboardRow[] = [];
+	for (let offset = 0; ; offset += 100) {
+		const r = queryDashboard(
+			ds.db,
+			scopeOf(orgIds),
+			{ staleDays: ds.staleDays, ...q, offset, limit: 100 },
+			{ now: ds.now }
+		);
+		out.push(...r.rows);
+		if (r.rows.length < 100) return out;
+	}
+}
+
+describe('curator dashboard over stored summaries', () => {
+	it('lists every program of the organization with figures matching the known truth', () => {
+		for (const org of ds.organizations) {
+			const rows = allRows([org.id]);
+			const expected = ds.truth.filter((t) => t.organizationId === org.id);
+			expect(rows.length).toBe(expected.length);
+			for (const r of rows) {
+				const t = truthById.get(r.programId);
+				expect(t, r.programId).toBeDefined();
+				if (!t) continue;
+				expect(r.organizationId).toBe(org.id);
+				expect(r.organizationName).toBe(org.name);
+				expect(r.status).toBe(t.status);
+				expect(r.progress).toEqual({ done: t.done, total: t.total, percent: t.percent });
+				expect(r.overdue).toBe(t.overdue);
+				expect(r.reports.due).toBe(t.reportsDue);
+				expect(r.reports.submitted).toBe(t.reportsSubmitted);
+				expect(r.reports.accepted).toBe(t.reportsAccepted);
+				expect(r.reports.returned).toBe(t.reportsReturned);
+				expect(r.flags.includes('pending-sync')).toBe(t.pending);
+				expect(r.flags.includes('stale')).toBe(t.stale);
+				const mentee = r.participants.find((p) => p.userId === t.mentee);
+				const mentor = r.participants.find((p) => p.userId === t.mentor);
+				expect(mentee?.sync).toBe(t.pending ? 'pending' : 'in-sync');
+				expect(mentee?.devices[0]?.pending).toBe(t.pending ? 3 : 0);
+				expect(mentor?.name).toBe(t.mentorName);
+				if (mentor?.sync === 'never') expect(t.stale || t.status === 'completed').toBe(true);
+				expect(r.asOf).toBe(ds.today);
+			}
+		}
+	});
+
+	it('totals and problem filters count exactly the programs with the problem', () => {
+		const org = ds.organizations[0];
+		if (!org) throw new Error('no org');
+		const mine = ds.truth.filter((t) => t.organizationId === org.id);
+		const r = queryDashboard(
+			ds.db,
+			scopeOf([org.id]),
+			{ staleDays: ds.staleDays, limit: 5 },
+			{ now: ds.now }
+		);
+		expect(r.total).toBe(mine.length);
+		expect(r.totals.withOverdue).toBe(mine.filter((t) => t.overdue > 0).length);
+		expect(r.totals.overdueActivities).toBe(mine.reduce((a, t) => a + t.overdue, 0));
+		expect(r.totals.reportsDue).toBe(mine.reduce((a, t) => a + t.reportsDue, 0));
+		expect(r.totals.reportsSubmitted).toBe(mine.reduce((a, t) => a + t.reportsSubmitted, 0));
+		expect(r.totals.reportsAccepted).toBe(mine.reduce((a, t) => a + t.reportsAccepted, 0));
+		expect(r.totals.pendingSync).toBe(mine.filter((t) => t.pending).length);
+		expect(r.totals.stale).toBe(mine.filter((t) => t.stale).length);
+		expect(r.totals.completed).toBe(mine.filter((t) => t.status === 'completed').length);
+		expect(r.outdated).toBe(0);
+
+		const count = (flags: Parameters<typeof queryDashboard>[2]['flags']) =>
+			queryDashboard(ds.db, scopeOf([org.id]), { staleDays: ds.staleDays, flags }, { now: ds.now })
+				.total;
+		expect(count(['overdue'])).toBe(mine.filter((t) => t.overdue > 0).length);
+		expect(count(['reports-due'])).toBe(mine.filter((t) => t.reportsDue > 0).length);
+		expect(count(['pending-sync'])).toBe(mine.filter((t) => t.pending).length);
+		expect(count(['stale'])).toBe(mine.filter((t) => t.stale).length);
+		expect(count(['overdue', 'stale'])).toBe(mine.filter((t) => t.overdue > 0 && t.stale).length);
+		// A wider threshold: fewer stale programs.
+		const wide = queryDashboard(
+			ds.db,
+			scopeOf([org.id]),
+			{ staleDays: 30, flags: ['stale'] },
+			{ now: ds.now }
+		).total;
+		expect(wide).toBeLessThan(count(['stale']));
+	});
+
+	it('filters by template, status and stage; sorts; searches names ignoring case and ё', () => {
+		const org = ds.organizations[1];
+		if (!org) throw new Error('no org');
+		const mine = ds.truth.filter((t) => t.organizationId === org.id);
+		const tomsk = allRows([org.id], { templateId: 'tomsk-heads-beginner' });
+		expect(tomsk.length).toBe(mine.filter((t) => t.templateId === 'tomsk-heads-beginner').length);
+		expect(tomsk.every((r) => r.templateId === 'tomsk-heads-beginner')).toBe(true);
+		const completed = allRows([org.id], { status: 'completed' });
+		expect(completed.length).toBe(mine.filter((t) => t.status === 'completed').length);
+		const activityStage = allRows([org.id], { stage: 'activity' });
+		expect(
+			activityStage.every((r) => r.stage.kind === 'activity' && r.stage.phase === 'in-progress')
+		).toBe(true);
+
+		const byProgress = allRows([org.id], { sort: 'progress', dir: 'desc' });
+		for (let i = 1; i < byProgress.length; i++)
+			expect((byProgress[i - 1] as DashboardRow).progress.percent).toBeGreaterThanOrEqual(
+				(byProgress[i] as DashboardRow).progress.percent
+			);
+		const byDeadline = allRows([org.id], { sort: 'next-deadline' })
+			.map((r) => r.nextDeadline)
+			.filter((d): d is string => d !== null);
+		expect([...byDeadline].sort()).toEqual(byDeadline);
+
+		const someone = mine[3] as ProgramTruth;
+		const surname = someone.mentorName.split(' ')[0] as string;
+		const found = allRows([org.id], { q: surname.toUpperCase() });
+		const expected = mine.filter(
+			(t) => t.mentorName.includes(surname) || t.menteeName.includes(surname)
+		);
+		expect(found.length).toBe(expected.length);
+		expect(found.some((r) => r.programId === someone.programId)).toBe(true);
+	});
+
+	it('municipal view aggregates organizations', () => {
+		const ids = ds.organizations.map((o) => o.id);
+		const aggs = organizationAggregates(ds.db, ids, { now: ds.now, staleDays: ds.staleDays });
+		expect(aggs.length).toBe(2);
+		for (const a of aggs) {
+			const mine = ds.truth.filter((t) => t.organizationId === a.organizationId);
+			expect(a.programs).toBe(mine.length);
+			expect(a.completed).toBe(mine.filter((t) => t.status === 'completed').length);
+			expect(a.withOverdue).toBe(mine.filter((t) => t.overdue > 0).length);
+			expect(a.stale).toBe(mine.filter((t) => t.stale).length);
+			expect(a.pendingSync).toBe(mine.filter((t) => t.pending).length);
+		}
+		const all = queryDashboard(ds.db, scopeOf(ids), { staleDays: ds.staleDays }, { now: ds.now });
+		expect(all.total).toBe(PROGRAMS);
+		expect(all.facets.organization[ids[0] as string]).toBe(
+			ds.truth.filter((t) => t.organizationId === ids[0]).length
+		);
+	});
+
+	it('figures for statistical forms match the truth', async () => {
+		const ids = ds.organizations.map((o) => o.id);
+		const f = computeFigures(ds.db, scopeOf(ids), { now: ds.now });
+		expect(f.programs.total).toBe(PROGRAMS);
+		expect(f.programs.completed).toBe(ds.truth.filter((t) => t.status === 'completed').length);
+		expect(f.participants.mentors).toBe(PROGRAMS);
+		expect(f.participants.mentees).toBe(PROGRAMS);
+		const withFb = ds.truth.filter((t) => t.feedback);
+		const avg = (xs: number[]) =>
+			Math.round((xs.reduce((a, b) => a + b, 0) / xs.length) * 100) / 100;
+		expect(f.satisfaction.programsWithFeedback).toBe(withFb.length);
+		expect(f.satisfaction.mentorAvg).toBe(avg(withFb.map((t) => t.feedback?.mentor ?? 0)));
+		expect(f.satisfaction.menteeAvg).toBe(avg(withFb.map((t) => t.feedback?.mentee ?? 0)));
+		expect(f.assessment.programsWithBoth).toBe(ds.truth.filter((t) => t.exitAvg !== null).length);
+		expect(f.assessment.growthAvg).toBe(2);
+		expect(f.byTemplate.reduce((a, r) => a + r.programs, 0)).toBe(PROGRAMS);
+		const formOf = new Map<string, string>();
+		for (const t of TEMPLATES) formOf.set(t.id, (await loadTemplate(t.id)).form ?? '');
+		const expectedForms = new Map<string, number>();
+		for (const t of ds.truth)
+			expectedForms.set(
+				formOf.get(t.templateId) ?? '',
+				(expectedForms.get(formOf.get(t.templateId) ?? '') ?? 0) + 1
+			);
+		expect(new Map(f.byForm.map((r) => [r.key, r.programs]))).toEqual(expectedForms);
+		expect(f.completed.byReason['curator-initiative']).toBe(f.programs.completed);
+	});
+
+	it('the calendar lists the monitoring dates with live counts', () => {
+		const ev = monitoringCalendar(ds.db, scopeOf(ds.organizations.map((o) => o.id)), {
+			year: 2026,
+			today: ds.today,
+			municipal: true
+		});
+		expect(ev.map((e) => e.date)).toEqual([
+			'2026-01-31',
+			'2026-05-31',
+			'2026-06-01',
+			'2026-06-10',
+			'2026-07-01',
+			'2026-12-10',
+			'2026-12-20',
+			'2026-12-31'
+		]);
+		expect(ev[0]?.state).toBe('past');
+		expect(ev[3]?.figures[0]?.value).toBeGreaterThan(0);
+		expect(ev.find((e) => e.id.endsWith('annual'))?.documents[0]).toMatchObject({
+			kind: 'note',
+			docKind: 'analytic-report'
+		});
+	});
+});
+
+describe('exports from the same data', () => {
+	it('monitoring XLSX has one row per program with the dashboard figures, and the figures sheet', async () => {
+		const org = ds.organizations[0];
+		if (!org) throw new Error('no org');
+		const rows = allRows([org.id]);
+		const figures = computeFigures(ds.db, scopeOf([org.id]), { now: ds.now });
+		const buf = await monitoringWorkbook({ title: 'Мониторинг', rows, figures });
+		const wb = new ExcelJS.Workbook();
+		// exceljs types want its own Buffer flavour.
+		await wb.xlsx.load(buf as unknown as ArrayBuffer);
+		const ws = wb.getWorksheet('Мониторинг программ');
+		if (!ws) throw new Error('no sheet');
+		expect(ws.getRow(2).getCell(3).value).toBe('Программа');
+		expect(ws.rowCount).toBe(rows.length + 2);
+		const header = (ws.getRow(2).values as unknown[]).map(String);
+		const col = (name: string) => header.indexOf(name);
+		for (let i = 0; i < rows.length; i++) {
+			const r = ws.getRow(i + 3);
+			const row = rows[i] as DashboardRow;
+			const t = truthById.get(row.programId) as ProgramTruth;
+			expect(r.getCell(col('Программа')).value).toBe(t.title);
+			expect(r.getCell(col('Наставник')).value).toBe(t.mentorName);
+			expect(r.getCell(col('Выполнено мероприятий')).value).toBe(t.done);
+			expect(r.getCell(col('Всего мероприятий')).value).toBe(t.total);
+			expect(r.getCell(col('Просрочено')).value).toBe(t.overdue);
+			expect(r.getCell(col('Отчетов не представлено к сроку')).value).toBe(t.reportsDue);
+			expect(r.getCell(col('Отчетов принято')).value).toBe(t.reportsAccepted);
+			expect(String(r.getCell(col('Синхронизация устройств')).value)).toContain(
+				t.pending ? 'есть неотправленные изменения' : 'синхронизировано'
+			);
+		}
+		const fs = wb.getWorksheet('Показатели');
+		const fig = new Map<string, unknown>();
+		fs?.eachRow((r) => fig.set(String(r.getCell(1).value), r.getCell(2).value));
+		expect(fig.get('Программ наставничества всего')).toBe(rows.length);
+		expect(fig.get('завершено')).toBe(
+			ds.truth.filter((t) => t.organizationId === org.id && t.status === 'completed').length
+		);
+		expect(wb.getWorksheet('По формам')?.rowCount).toBeGreaterThan(2);
+	});
+
+	it('аналитическая справка (DOCX) has the sections and the figures; the PDF renders', async () => {
+		const ids = ds.organizations.map((o) => o.id);
+		const rows = allRows(ids);
+		const figures = computeFigures(ds.db, scopeOf(ids), { now: ds.now });
+		const model = scopeDocModel({
+			kind: 'analytic-report',
+			scope: 'municipality',
+			scopeName: 'г. Томск',
+			period: { from: '2025-09-01', to: '2026-05-31' },
+			today: ds.today,
+			figures,
+			rows,
+			organizations: organizationAggregates(ds.db, ids, { now: ds.now }),
+			staleDays: ds.staleDays
+		});
+		const docx = await renderDocx(model);
+		const text = docxText(docx);
+		expect(text).toContain('Аналитический отчет');
+		expect(text).toContain('1. Общие сведения');
+		expect(text).toContain('2. Формы наставничества');
+		expect(text).toContain('5. Охват молодых педагогов (до 35 лет)');
+		expect(text).toContain('8. Сведения по образовательным организациям');
+		expect(text).toContain('Выводы');
+		expect(text).toContain(`Программ наставничества всего\n${PROGRAMS}`);
+		expect(text).toContain(
+			`Программ с просроченными мероприятиями\n${ds.truth.filter((t) => t.overdue > 0).length}`
+		);
+		for (const o of ds.organizations) expect(text).toContain(o.name);
+		const pdf = await renderPdf(model);
+		expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+		expect(pdfPageCount(pdf)).toBeGreaterThan(5);
+	});
+});

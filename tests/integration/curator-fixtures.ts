@@ -1,0 +1,393 @@
+/**
+ * A generated organization (or municipality) of mentoring programs with known truth, for the
+ * curator tests and scripts/bench-dashboard.ts. Every program is created from a real template
+ * with the program core (createProgram + ProgramEditor), its summary is computed by the real
+ * `summarize`, and everything is written through the relay's DocumentStore (so the curator
+ * index triggers run exactly as in production). Device sync facts are written the same way.
+ */
+import { mkdtempSync } from 'node:fs';
+import { inflateRawSync } from 'node:zlib';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as Y from 'yjs';
+import {
+	ProgramEditor,
+	TEMPLATES,
+	addDays,
+	createProgram,
+	loadTemplate,
+	readProgram,
+	seededIds,
+	summarize,
+	type Actor,
+	type ProgramTemplate
+} from '../../src/lib/program/index';
+import { openDatabase, type SqliteDatabase } from '../../server/storage/sqlite/database';
+import { createSqliteDocumentStore } from '../../server/storage/sqlite/document-store';
+import type { DeviceSyncFacts, DocumentStore } from '../../server/storage/document-store';
+
+export const DAY = 86_400_000;
+
+export interface ProgramTruth {
+	programId: string;
+	organizationId: string;
+	templateId: string;
+	title: string;
+	status: 'draft' | 'active' | 'completed';
+	done: number;
+	total: number;
+	percent: number;
+	overdue: number;
+	reportsDue: number;
+	reportsSubmitted: number;
+	reportsAccepted: number;
+	reportsReturned: number;
+	/** userIds of mentor and mentee */
+	mentor: string;
+	mentee: string;
+	mentorName: string;
+	menteeName: string;
+	/** A device of the mentee reported unsent changes. */
+	pending: boolean;
+	/** The mentor was last seen more than `staleDays` ago (or never). */
+	stale: boolean;
+	feedback: { mentor: number; mentee: number } | null;
+	entryAvg: number | null;
+	exitAvg: number | null;
+	completedOn: string | null;
+}
+
+export interface Dataset {
+	db: SqliteDatabase;
+	store: DocumentStore;
+	dataDir: string;
+	municipalityId: string;
+	organizations: Array<{ id: string; name: string }>;
+	truth: ProgramTruth[];
+	today: string;
+	now: number;
+	staleDays: number;
+}
+
+function rng(seed: number): () => number {
+	let a = seed >>> 0 || 0x9e3779b9;
+	return () => {
+		a = (a + 0x6d2b79f5) >>> 0;
+		let t = a;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+const SURNAMES = [
+	'Иванова',
+	'Петрова',
+	'Смирнова',
+	'Кузнецова',
+	'Попова',
+	'Соколова',
+	'Лебедева',
+	'Козлова',
+	'Новикова',
+	'Морозова'
+];
+const NAMES = ['Анна', 'Мария', 'Елена', 'Ольга', 'Татьяна', 'Наталья', 'Ирина', 'Светлана'];
+const PATRONYMICS = ['Петровна', 'Ивановна', 'Сергеевна', 'Александровна', 'Викторовна'];
+
+/** Templates with a plan (the blank one has no stages). */
+const PLAN_TEMPLATES = TEMPLATES.filter((t) => t.id !== 'blank').map((t) => t.id);
+
+export interface DatasetOptions {
+	programs: number;
+	organizations?: number;
+	seed?: number;
+	/** "today" of the data set (YYYY-MM-DD). */
+	today?: string;
+	staleDays?: number;
+	dataDir?: string;
+	/** Use only this template (default: all with a plan, round robin). */
+	templateId?: string;
+}
+
+export async function createDataset(opts: DatasetOptions): Promise<Dataset> {
+	const seed = opts.seed ?? 1;
+	const rand = rng(seed);
+	const today = opts.today ?? '2026-03-15';
+	const now = Date.parse(`${today}T12:00:00Z`);
+	const staleDays = opts.staleDays ?? 7;
+	const dataDir = opts.dataDir ?? mkdtempSync(path.join(tmpdir(), 'nastavnik-curator-'));
+	const db = openDatabase(dataDir);
+	const store = createSqliteDocumentStore(db);
+	const municipalityId = `mun${seed}`;
+	db.prepare('INSERT INTO municipalities (id, name, created_at) VALUES (?, ?, ?)').run(
+		municipalityId,
+		'г. Томск',
+		now
+	);
+	const organizations: Array<{ id: string; name: string }> = [];
+	for (let i = 0; i < (opts.organizations ?? 1); i++) {
+		const org = { id: `org${seed}x${i + 1}`, name: `МАОУ СОШ № ${i + 1} г. Томска` };
+		db.prepare(
+			'INSERT INTO organizations (id, municipality_id, name, created_at) VALUES (?, ?, ?, ?)'
+		).run(org.id, municipalityId, org.name, now);
+		organizations.push(org);
+	}
+	const templates = new Map<string, ProgramTemplate>();
+	for (const id of PLAN_TEMPLATES) templates.set(id, await loadTemplate(id));
+
+	const ids = seededIds(seed * 31 + 7);
+	const truth: ProgramTruth[] = [];
+	const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
+	const person = () => `${pick(SURNAMES)} ${pick(NAMES)} ${pick(PATRONYMICS)}`;
+	const clock = () => new Date(now - DAY);
+	const factBatch: DeviceSyncFacts[] = [];
+
+	for (let n = 0; n < opts.programs; n++) {
+		const org = organizations[n % organizations.length] as { id: string; name: string };
+		const templateId = opts.templateId ?? (PLAN_TEMPLATES[n % PLAN_TEMPLATES.length] as string);
+		const template = templates.get(templateId) as ProgramTemplate;
+		const programId = `p${seed}x${n}`;
+		const mentor = `m${seed}x${n}`;
+		const mentee = `e${seed}x${n}`;
+		const curatorActor: Actor = { userId: `cur${seed}`, role: 'curator' };
+		const mentorName = person();
+		const menteeName = person();
+		// Start between 30 months ago and 1 month ahead.
+		const start = addDays(today, -Math.floor(rand() * 900) + 30);
+		const doc = new Y.Doc();
+		createProgram(doc, curatorActor, template, {
+			programId,
+			organization: org.name,
+			startDate: start,
+			newId: ids,
+			clock,
+			participants: [
+				{ role: 'mentor', name: mentorName, userId: mentor },
+				{ role: 'mentee', name: menteeName, userId: mentee },
+				{ role: 'curator', name: 'Сидорова Анна Викторовна', userId: curatorActor.userId }
+			]
+		});
+		const edM = new ProgramEditor(doc, { userId: mentor, role: 'mentor' }, { clock, newId: ids });
+		const edE = new ProgramEditor(doc, { userId: mentee, role: 'mentee' }, { clock, newId: ids });
+		const edC = new ProgramEditor(doc, curatorActor, { clock, newId: ids });
+		const draft = rand() < 0.05;
+		if (!draft) edM.setMeta({ status: 'active' });
+		const view = readProgram(doc);
+		// Activities due before today are mostly done; some later ones too.
+		let done = 0;
+		for (const a of view.activities) {
+			const due = a.deadline !== null && a.deadline < today;
+			if (!draft && rand() < (due ? 0.8 : 0.1)) {
+				(rand() < 0.5 ? edM : edE).completeActivity(
+					a.id,
+					a.deadline && a.deadline < today ? a.deadline : addDays(today, -1)
+				);
+				done++;
+			}
+		}
+		// Stage reports for finished stages: submitted, accepted, returned or missing.
+		const v2 = readProgram(doc);
+		const tl = v2.stages.map((s) => s.id);
+		let stageEnd = start;
+		for (let si = 0; si < v2.stages.length && !draft; si++) {
+			const st = v2.stages[si];
+			if (!st) continue;
+			stageEnd = addDays(stageEnd, Math.round(st.months * 30.4));
+			if (stageEnd >= today) break;
+			const r = rand();
+			if (r < 0.2) continue; // missing
+			const id = edE.startReport({ kind: 'stage', stageId: tl[si] as string });
+			edE.setText(
+				{ kind: 'report', id, field: 'text' },
+				'Информационная справка по итогам этапа: мероприятия выполнены.'
+			);
+			if (r < 0.3) continue; // draft
+			edE.submitReport(id, addDays(today, -3));
+			if (r < 0.55) continue; // submitted, waiting
+			if (r < 0.65) edC.returnReport(id, 'Дополните раздел о результатах', addDays(today, -2));
+			else edC.acceptReport(id, addDays(today, -2));
+		}
+		// Entry / exit self-assessment and feedback for older programs.
+		const mp = v2.participants.find((p) => p.role === 'mentee');
+		const mentorP = v2.participants.find((p) => p.role === 'mentor');
+		let feedback: ProgramTruth['feedback'] = null;
+		let completedOn: string | null = null;
+		if (mp && mentorP && !draft) {
+			edE.setAssessment('entry', mp.id, 'Управление персоналом', 2);
+			edE.setAssessment('entry', mp.id, 'Лидерство', 3);
+			if (start < addDays(today, -600)) {
+				edE.setAssessment('exit', mp.id, 'Управление персоналом', 4);
+				edE.setAssessment('exit', mp.id, 'Лидерство', 5);
+				feedback = { mentor: 8 + (n % 3), mentee: 7 + (n % 4) };
+				edM.setFeedback({
+					participantId: mentorP.id,
+					satisfaction: feedback.mentor,
+					date: addDays(today, -5)
+				});
+				edE.setFeedback({
+					participantId: mp.id,
+					satisfaction: feedback.mentee,
+					date: addDays(today, -5)
+				});
+				if (rand() < 0.5) {
+					completedOn = addDays(today, -4);
+					edC.completeProgram({
+						reason: 'curator-initiative',
+						date: completedOn,
+						note: 'Сроки реализации истекли'
+					});
+				}
+			}
+		}
+
+		const summary = summarize(doc, today);
+		const update = Y.encodeStateAsUpdate(doc);
+		doc.destroy();
+		await store.createProgram(programId, org.id);
+		const [seq] = await store.append([{ programId, data: update, receivedAt: now }]);
+		await store.saveSummary({
+			programId,
+			summary,
+			docBytes: update.length,
+			throughSeq: seq ?? 0,
+			computedAt: now
+		});
+
+		// Devices: the mentee's phone seen 1 h ago, sometimes with pending changes; the mentor's
+		// phone seen `age` days ago (stale when age > staleDays), sometimes never.
+		const pending = rand() < 0.1;
+		factBatch.push({
+			programId,
+			userId: mentee,
+			deviceId: `dev-${mentee}`,
+			lastConnectedAt: now - 3_600_000,
+			lastUpdateAt: now - 3_600_000,
+			lastInSyncAt: now - 3_600_000,
+			pending: pending ? 3 : 0,
+			pendingReportedAt: now - 3_500_000
+		});
+		const never = rand() < 0.05;
+		const age = Math.floor(rand() * 20);
+		if (!never)
+			factBatch.push({
+				programId,
+				userId: mentor,
+				deviceId: `dev-${mentor}`,
+				lastConnectedAt: now - age * DAY - 1000,
+				lastUpdateAt: now - age * DAY - 1000,
+				lastInSyncAt: now - age * DAY - 1000
+			});
+		if (factBatch.length > 500) await store.saveFacts(factBatch.splice(0));
+
+		const fin = readProgramSummaryTruth(summary);
+		truth.push({
+			programId,
+			organizationId: org.id,
+			templateId,
+			title: summary.title,
+			status: completedOn ? 'completed' : draft ? 'draft' : 'active',
+			done,
+			total: view.activities.length,
+			percent: view.activities.length ? Math.round((done / view.activities.length) * 100) : 0,
+			overdue: countOverdue(update, today),
+			reportsDue: fin.reportsDue,
+			reportsSubmitted: fin.submitted,
+			reportsAccepted: fin.accepted,
+			reportsReturned: fin.returned,
+			mentor,
+			mentee,
+			mentorName,
+			menteeName,
+			pending,
+			stale: completedOn === null && (never || age * DAY + 1000 > staleDays * DAY),
+			feedback,
+			entryAvg: mp && !draft ? 2.5 : null,
+			exitAvg: feedback ? 4.5 : null,
+			completedOn
+		});
+	}
+	if (factBatch.length) await store.saveFacts(factBatch.splice(0));
+	return { db, store, dataDir, municipalityId, organizations, truth, today, now, staleDays };
+}
+
+/** Overdue computed directly from the document (independent of the summary code). */
+function countOverdue(update: Uint8Array, today: string): number {
+	const doc = new Y.Doc();
+	Y.applyUpdate(doc, update);
+	let n = 0;
+	for (const item of doc.getArray<Y.Map<unknown>>('activities').toArray()) {
+		const status = item.get('status');
+		const deadline = item.get('deadline');
+		if (item.get('removed') === true) continue;
+		if (status === 'done' || status === 'cancelled') continue;
+		if (typeof deadline === 'string' && deadline < today) n++;
+	}
+	doc.destroy();
+	return n;
+}
+
+function readProgramSummaryTruth(s: ReturnType<typeof summarize>) {
+	return {
+		reportsDue: s.reports.due,
+		submitted: s.reports.submitted,
+		accepted: s.reports.accepted,
+		returned: s.reports.returned
+	};
+}
+
+/** Reads one entry of a ZIP archive (DOCX / XLSX) with node:zlib: enough to check generated files. */
+export function readZipEntry(zip: Buffer, name: string): string | null {
+	// End of central directory: signature 0x06054b50, within the last 64 KiB.
+	let eocd = -1;
+	for (let i = zip.length - 22; i >= Math.max(0, zip.length - 65_558); i--) {
+		if (zip.readUInt32LE(i) === 0x06054b50) {
+			eocd = i;
+			break;
+		}
+	}
+	if (eocd < 0) throw new Error('not a zip');
+	const entries = zip.readUInt16LE(eocd + 10);
+	let p = zip.readUInt32LE(eocd + 16);
+	for (let n = 0; n < entries; n++) {
+		if (zip.readUInt32LE(p) !== 0x02014b50) throw new Error('bad central directory');
+		const method = zip.readUInt16LE(p + 10);
+		const compressed = zip.readUInt32LE(p + 20);
+		const nameLen = zip.readUInt16LE(p + 28);
+		const extraLen = zip.readUInt16LE(p + 30);
+		const commentLen = zip.readUInt16LE(p + 32);
+		const local = zip.readUInt32LE(p + 42);
+		const entryName = zip.subarray(p + 46, p + 46 + nameLen).toString('utf8');
+		if (entryName === name) {
+			const lNameLen = zip.readUInt16LE(local + 26);
+			const lExtraLen = zip.readUInt16LE(local + 28);
+			const data = zip.subarray(
+				local + 30 + lNameLen + lExtraLen,
+				local + 30 + lNameLen + lExtraLen + compressed
+			);
+			return (method === 8 ? inflateRawSync(data) : data).toString('utf8');
+		}
+		p += 46 + nameLen + extraLen + commentLen;
+	}
+	return null;
+}
+
+/** Text of a DOCX (word/document.xml without tags; paragraphs on separate lines). */
+export function docxText(docx: Buffer): string {
+	const xml = readZipEntry(docx, 'word/document.xml');
+	if (xml === null) throw new Error('no word/document.xml');
+	return xml
+		.replace(/<\/w:p>/g, '\n')
+		.replace(/<w:tab\/>/g, '\t')
+		.replace(/<[^>]+>/g, '')
+		.replace(/&quot;/g, '"')
+		.replace(/&apos;/g, "'")
+		.replace(/&lt;/g, '<')
+		.replace(/&gt;/g, '>')
+		.replace(/&amp;/g, '&');
+}
+
+/** Number of pages of a PDF written by pdfkit (counts page objects). */
+export function pdfPageCount(pdf: Buffer): number {
+	return (pdf.toString('latin1').match(/\/Type \/Page\b/g) ?? []).length;
+}

@@ -1,0 +1,439 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { readProgram } from '../../src/lib/program/index';
+import {
+	api,
+	closeWs,
+	probeRelay,
+	seedWorld,
+	signIn,
+	startTestServer,
+	type TestServer,
+	type World
+} from './identity-fixture';
+
+/**
+ * The authorization matrix: every role × resources of its own and of a foreign program,
+ * organization and municipality, over the real HTTP API and the real relay. The expectations
+ * are written out here by hand from the table in docs/identity.md (not derived from the policy).
+ */
+type ActorName =
+	| 'mentor1'
+	| 'mentee1'
+	| 'mentor2'
+	| 'curator1'
+	| 'head1'
+	| 'curator1b'
+	| 'curator2'
+	| 'coordinator1'
+	| 'coordinator2'
+	| 'admin'
+	| 'anonymous';
+
+const ACTORS: ActorName[] = [
+	'mentor1',
+	'mentee1',
+	'mentor2',
+	'curator1',
+	'head1',
+	'curator1b',
+	'curator2',
+	'coordinator1',
+	'coordinator2',
+	'admin',
+	'anonymous'
+];
+
+interface HttpCheck {
+	name: string;
+	method: string;
+	url: (w: World) => string;
+	body?: (w: World) => unknown;
+	allowed: ActorName[];
+}
+
+const P1 = '(own program P1 of org1 / mun1)';
+/** An activity of P1 (read from the stored document in beforeAll). */
+let activityOfP1 = '';
+const P3 = '(foreign program P3 of org2 / mun2)';
+
+const HTTP: HttpCheck[] = [
+	{
+		name: `program card ${P1}`,
+		method: 'GET',
+		url: (w) => `/api/programs/${w.programs.p1}`,
+		allowed: ['mentor1', 'mentee1', 'curator1', 'head1', 'coordinator1']
+	},
+	{
+		name: `relay token ${P1}`,
+		method: 'GET',
+		url: (w) => `/api/programs/${w.programs.p1}/access`,
+		allowed: ['mentor1', 'mentee1', 'curator1', 'head1']
+	},
+	{
+		name: `add participant ${P1}`,
+		method: 'POST',
+		url: (w) => `/api/programs/${w.programs.p1}/participants`,
+		body: () => ({ personId: 'nobody', role: 'mentee' }),
+		allowed: ['curator1']
+	},
+	{
+		name: `curator action (comment) ${P1}`,
+		method: 'POST',
+		url: (w) => `/api/programs/${w.programs.p1}/curator-actions`,
+		body: () => ({ action: 'commentActivity', activityId: activityOfP1, text: 'Проверьте сроки' }),
+		allowed: ['curator1', 'head1']
+	},
+	{
+		name: `program card ${P3}`,
+		method: 'GET',
+		url: (w) => `/api/programs/${w.programs.p3}`,
+		allowed: ['curator2', 'coordinator2']
+	},
+	{
+		name: `relay token ${P3}`,
+		method: 'GET',
+		url: (w) => `/api/programs/${w.programs.p3}/access`,
+		allowed: ['curator2']
+	},
+	{
+		name: `add participant ${P3}`,
+		method: 'POST',
+		url: (w) => `/api/programs/${w.programs.p3}/participants`,
+		body: () => ({ personId: 'nobody', role: 'mentee' }),
+		allowed: ['curator2']
+	},
+	{
+		name: 'create program in org1',
+		method: 'POST',
+		url: () => '/api/programs',
+		body: (w) => ({
+			organizationId: w.org1,
+			templateId: 'no-such-template',
+			participants: [{ personId: w.people.mentee1, role: 'mentee' }]
+		}),
+		allowed: ['curator1']
+	},
+	{
+		name: 'create program in org2',
+		method: 'POST',
+		url: () => '/api/programs',
+		body: (w) => ({
+			organizationId: w.org2,
+			templateId: 'no-such-template',
+			participants: [{ personId: w.people.mentee1, role: 'mentee' }]
+		}),
+		allowed: ['curator2']
+	},
+	{
+		name: 'registry of org1',
+		method: 'GET',
+		url: (w) => `/api/organizations/${w.org1}/people`,
+		allowed: ['curator1', 'head1', 'coordinator1', 'admin']
+	},
+	{
+		name: 'add to registry of org1',
+		method: 'POST',
+		url: (w) => `/api/organizations/${w.org1}/people`,
+		body: () => ({ fullName: 'Новый Человек' }),
+		allowed: ['curator1', 'admin']
+	},
+	{
+		name: 'programs of org1',
+		method: 'GET',
+		url: (w) => `/api/organizations/${w.org1}/programs`,
+		allowed: ['curator1', 'head1', 'coordinator1']
+	},
+	{
+		name: 'invitations of org1',
+		method: 'GET',
+		url: (w) => `/api/organizations/${w.org1}/invitations`,
+		allowed: ['curator1', 'admin']
+	},
+	{
+		name: 'audit of org1',
+		method: 'GET',
+		url: (w) => `/api/organizations/${w.org1}/audit`,
+		allowed: ['curator1', 'admin']
+	},
+	{
+		name: 'registry of org2',
+		method: 'GET',
+		url: (w) => `/api/organizations/${w.org2}/people`,
+		allowed: ['curator2', 'coordinator2', 'admin']
+	},
+	{
+		name: 'programs of org2',
+		method: 'GET',
+		url: (w) => `/api/organizations/${w.org2}/programs`,
+		allowed: ['curator2', 'coordinator2']
+	},
+	{
+		name: 'monitoring of mun1',
+		method: 'GET',
+		url: (w) => `/api/municipalities/${w.mun1}/monitoring`,
+		allowed: ['coordinator1']
+	},
+	{
+		name: 'registry of mun1',
+		method: 'GET',
+		url: (w) => `/api/municipalities/${w.mun1}/people`,
+		allowed: ['coordinator1', 'admin']
+	},
+	{
+		name: 'monitoring of mun2',
+		method: 'GET',
+		url: (w) => `/api/municipalities/${w.mun2}/monitoring`,
+		allowed: ['coordinator2']
+	},
+	{
+		name: 'registry of mun2',
+		method: 'GET',
+		url: (w) => `/api/municipalities/${w.mun2}/people`,
+		allowed: ['coordinator2', 'admin']
+	},
+	{
+		name: 'create organization in mun1',
+		method: 'POST',
+		url: () => '/api/organizations',
+		body: (w) => ({ municipalityId: w.mun1, name: 'Новая школа' }),
+		allowed: ['admin']
+	},
+	{
+		name: 'create municipality',
+		method: 'POST',
+		url: () => '/api/municipalities',
+		body: () => ({ name: 'Новый муниципалитет' }),
+		allowed: ['admin']
+	},
+	{ name: 'global audit', method: 'GET', url: () => '/api/audit', allowed: ['admin'] },
+	{
+		name: 'person card of mentee1',
+		method: 'GET',
+		url: (w) => `/api/people/${w.people.mentee1}`,
+		allowed: ['mentee1', 'curator1', 'head1', 'coordinator1', 'admin']
+	},
+	{
+		name: 'edit mentee1',
+		method: 'PATCH',
+		url: (w) => `/api/people/${w.people.mentee1}`,
+		body: () => ({ position: 'учитель математики' }),
+		allowed: ['curator1', 'admin']
+	},
+	{
+		name: 'record consent for mentee1',
+		method: 'POST',
+		url: (w) => `/api/people/${w.people.mentee1}/consents`,
+		body: () => ({
+			representativeName: 'Петрова Ирина',
+			givenOn: '2026-09-01',
+			scope: 'обработка персональных данных'
+		}),
+		allowed: ['curator1', 'admin']
+	},
+	{
+		name: 'sessions of mentee1',
+		method: 'GET',
+		url: (w) => `/api/people/${w.people.mentee1}/sessions`,
+		allowed: ['mentee1', 'curator1', 'admin']
+	},
+	{
+		name: 'invite mentee1 as mentor in org1',
+		method: 'POST',
+		url: () => '/api/invitations',
+		body: (w) => ({ personId: w.people.mentee1, role: 'mentor', organizationId: w.org1 }),
+		allowed: ['curator1', 'admin']
+	},
+	{
+		name: 'give mentee3 a role in org2',
+		method: 'POST',
+		url: (w) => `/api/people/${w.people.mentee3}/roles`,
+		body: (w) => ({ role: 'mentor', organizationId: w.org2 }),
+		allowed: ['curator2', 'admin']
+	},
+	{
+		name: 'make mentee1 a coordinator of mun1',
+		method: 'POST',
+		url: (w) => `/api/people/${w.people.mentee1}/roles`,
+		body: (w) => ({ role: 'coordinator', municipalityId: w.mun1 }),
+		allowed: ['admin']
+	}
+];
+
+/** Relay: the access each actor gets on the websocket; absent = refused. */
+const RELAY: Array<{
+	program: keyof World['programs'];
+	access: Partial<Record<ActorName, 'rw' | 'ro'>>;
+}> = [
+	{ program: 'p1', access: { mentor1: 'rw', mentee1: 'rw', curator1: 'ro', head1: 'ro' } },
+	{ program: 'p2', access: { mentor2: 'rw', curator1: 'ro', head1: 'ro' } },
+	{ program: 'p3', access: { curator2: 'ro' } }
+];
+
+const ALLOWED_DENIAL_MESSAGES = [
+	'Не найдено',
+	'Недостаточно прав для этого действия',
+	'Войдите по ссылке-приглашению или с паролем'
+];
+
+describe('authorization matrix', () => {
+	let t: TestServer;
+	let w: World;
+	const cookies = new Map<ActorName, string | null>();
+
+	beforeAll(async () => {
+		t = await startTestServer();
+		w = await seedWorld(t);
+		const doc = new Y.Doc();
+		Y.applyUpdate(doc, await t.server.relay.getDocument(w.programs.p1));
+		activityOfP1 = readProgram(doc).activities[0]?.id ?? '';
+		cookies.set('anonymous', null);
+		for (const a of ACTORS) {
+			if (a === 'anonymous') continue;
+			cookies.set(a, (await signIn(t, w.people[a])).cookie);
+		}
+	});
+
+	afterAll(async () => {
+		await t?.close();
+	});
+
+	/** Everything the actor may not learn from a denial: ids and names of the world. */
+	const secretsOfTheWorld = () => [
+		...Object.values(w.programs),
+		...Object.values(w.people),
+		w.org1,
+		w.org1b,
+		w.org2,
+		w.mun1,
+		w.mun2,
+		'Петров',
+		'Иванова',
+		'СОШ'
+	];
+
+	for (const check of HTTP) {
+		it(`HTTP: ${check.method} ${check.name}`, async () => {
+			const rows: string[] = [];
+			for (const actor of ACTORS) {
+				const r = await api(t, check.method, check.url(w), {
+					cookie: cookies.get(actor) ?? null,
+					...(check.body ? { body: check.body(w) } : {})
+				});
+				const allowed = check.allowed.includes(actor);
+				const denied = r.status === 401 || r.status === 403 || r.status === 404;
+				if (allowed === denied)
+					rows.push(
+						`${actor}: expected ${allowed ? 'allowed' : 'denied'}, got ${r.status} ${JSON.stringify(r.body)}`
+					);
+				if (!allowed) {
+					if (actor === 'anonymous') expect(r.status, actor).toBe(401);
+					expect(Object.keys(r.body).sort(), actor).toEqual(['error', 'message']);
+					expect(ALLOWED_DENIAL_MESSAGES, actor).toContain(r.body.message);
+					const text = JSON.stringify(r.body);
+					for (const s of secretsOfTheWorld()) expect(text, actor).not.toContain(s);
+				}
+			}
+			expect(rows).toEqual([]);
+		});
+	}
+
+	it('HTTP: a resource of a foreign municipality answers 404 (its existence is not revealed)', async () => {
+		for (const actor of ['mentor1', 'curator1', 'head1', 'coordinator1'] as const) {
+			const cookie = cookies.get(actor) ?? null;
+			expect((await api(t, 'GET', `/api/programs/${w.programs.p3}`, { cookie })).status).toBe(404);
+			expect((await api(t, 'GET', `/api/organizations/${w.org2}/people`, { cookie })).status).toBe(
+				404
+			);
+			expect(
+				(await api(t, 'GET', `/api/municipalities/${w.mun2}/monitoring`, { cookie })).status
+			).toBe(404);
+		}
+		// A missing program and a foreign one look the same.
+		const cookie = cookies.get('curator1') ?? null;
+		const foreign = await api(t, 'GET', `/api/programs/${w.programs.p3}`, { cookie });
+		const missing = await api(t, 'GET', '/api/programs/no-such-program', { cookie });
+		expect(foreign).toEqual({ ...missing, setCookie: foreign.setCookie });
+	});
+
+	for (const row of RELAY) {
+		it(`relay: /sync/<${row.program}> for every role`, async () => {
+			const problems: string[] = [];
+			for (const actor of ACTORS) {
+				const programId = w.programs[row.program];
+				const probe = await probeRelay(t, programId, { cookie: cookies.get(actor) ?? null });
+				const expected = row.access[actor];
+				if (probe.open) {
+					const conn = t.server.relay
+						.connections()
+						.find(
+							(c) =>
+								c.programId === programId &&
+								c.userId === w.people[actor as Exclude<ActorName, 'anonymous'>]
+						);
+					if (conn?.access !== expected)
+						problems.push(`${actor}: expected ${expected ?? 'refused'}, got ${conn?.access}`);
+					await closeWs(probe.ws);
+				} else {
+					if (expected) problems.push(`${actor}: expected ${expected}, refused with ${probe.code}`);
+					else if (actor === 'anonymous') expect(probe.code).toBe(4401);
+					else expect([4403, 4404]).toContain(probe.code);
+				}
+			}
+			expect(problems).toEqual([]);
+		});
+	}
+
+	it('curator actions reach the document with the curator as author; participants cannot use them', async () => {
+		const doc = new Y.Doc();
+		Y.applyUpdate(doc, await t.server.relay.getDocument(w.programs.p1));
+		const comments = readProgram(doc).comments.filter((c) => c.targetId === activityOfP1);
+		expect(comments.map((c) => c.createdBy).sort()).toEqual(
+			[w.people.curator1, w.people.head1].sort()
+		);
+		const report = await api(t, 'POST', `/api/programs/${w.programs.p1}/curator-actions`, {
+			cookie: cookies.get('curator1') ?? null,
+			body: { action: 'acceptReport', reportId: 'no-such-report' }
+		});
+		expect(report.status).toBe(404);
+		expect(report.body.message).toEqual(expect.any(String));
+	});
+
+	it('relay: a cookie on a cross-origin upgrade is not accepted', async () => {
+		const probe = await probeRelay(t, w.programs.p1, {
+			cookie: cookies.get('mentor1') ?? null,
+			origin: 'https://evil.example'
+		});
+		expect(probe.open).toBe(false);
+		if (!probe.open) expect(probe.code).toBe(4401);
+	});
+
+	it('relay: a token minted from a session gives the same access, and dies with the session', async () => {
+		const cookie = cookies.get('curator1') ?? null;
+		const access = await api(t, 'GET', `/api/programs/${w.programs.p1}/access`, { cookie });
+		expect(access.status).toBe(200);
+		expect(access.body.access).toBe('ro');
+		const token = String(access.body.token);
+		t.secrets.add(token);
+		const probe = await probeRelay(t, w.programs.p1, { token });
+		expect(probe.open).toBe(true);
+		if (probe.open) await closeWs(probe.ws);
+		// A token for P1 does not open P2.
+		const other = await probeRelay(t, w.programs.p2, { token });
+		expect(other.open).toBe(false);
+	});
+
+	it('every denial is logged with the actor, action and resource, and no secret reaches the log', async () => {
+		const logs = t.logs();
+		const denials = logs.split('\n').filter((l) => l.includes('"access denied"'));
+		expect(denials.length).toBeGreaterThan(50);
+		const sample = denials.map((l) => JSON.parse(l) as Record<string, unknown>);
+		expect(
+			sample.some((d) => d.actorId === w.people.mentor1 && d.action === 'program.manage')
+		).toBe(true);
+		expect(sample.some((d) => d.actorId === w.people.admin && d.action === 'relay.connect')).toBe(
+			true
+		);
+		for (const s of t.secrets) expect(logs).not.toContain(s);
+	});
+});

@@ -1,0 +1,189 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import * as Y from 'yjs';
+import { createServer, type NastavnikServer } from '../../server/app';
+import { loadServerSecret } from '../../server/auth/secret';
+import { mintAccessToken } from '../../server/auth/tokens';
+import { loadConfig } from '../../server/config';
+import { createLogger } from '../../server/logger';
+import { createSqliteDocumentStore } from '../../server/storage/sqlite/document-store';
+import { ProgramSync, type SyncState } from '../../src/lib/sync/program-sync';
+import { freePort } from './server-process';
+
+/**
+ * The PWA's sync layer against the real relay over real sockets: the status it shows must be
+ * true — "saved" only after the relay confirmed storage, pending work kept across drops.
+ */
+const PROGRAM = 'program-sync-test';
+
+async function until(check: () => boolean, what: string, timeoutMs = 10_000) {
+	const deadline = Date.now() + timeoutMs;
+	while (!check()) {
+		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+		await new Promise((r) => setTimeout(r, 20));
+	}
+}
+
+describe('ProgramSync against the relay', () => {
+	let dataDir: string;
+	let server: NastavnikServer;
+	let port: number;
+	let token: string;
+	const syncs: ProgramSync[] = [];
+
+	async function start() {
+		const config = loadConfig(
+			{ PORT: String(port), DATA_DIR: dataDir, CLIENT_DIR: path.join(dataDir, 'none') },
+			dataDir
+		);
+		server = await createServer(config, createLogger('silent'));
+		await server.listen();
+	}
+
+	beforeEach(async () => {
+		dataDir = mkdtempSync(path.join(tmpdir(), 'nastavnik-program-sync-'));
+		port = await freePort();
+		await start();
+		await createSqliteDocumentStore(server.db).createProgram(PROGRAM);
+		token = mintAccessToken(loadServerSecret(server.db), {
+			userId: 'mentee-1',
+			programId: PROGRAM,
+			access: 'rw',
+			expiresAt: Date.now() + 3600_000
+		});
+	});
+
+	afterEach(async () => {
+		for (const s of syncs.splice(0)) s.destroy();
+		await server.close();
+		rmSync(dataDir, { recursive: true, force: true });
+	});
+
+	function phone(doc: Y.Doc, opts: { token?: string; initialPending?: number } = {}) {
+		const states: SyncState[] = [];
+		const sync = new ProgramSync({
+			programId: PROGRAM,
+			doc,
+			serverUrl: `ws://127.0.0.1:${port}/sync`,
+			deviceId: 'phone-1',
+			getToken: async () => opts.token ?? token,
+			WebSocketImpl: WebSocket as unknown as typeof globalThis.WebSocket,
+			startOffline: true,
+			initialPending: opts.initialPending ?? 0,
+			onState: (s) => states.push(s)
+		});
+		syncs.push(sync);
+		return { sync, states };
+	}
+
+	async function storedText(): Promise<string> {
+		const stored = await createSqliteDocumentStore(server.db).load(PROGRAM);
+		const doc = new Y.Doc();
+		if (stored.state) Y.applyUpdate(doc, stored.state);
+		for (const u of stored.updates) Y.applyUpdate(doc, u);
+		return doc.getText('t').toString();
+	}
+
+	it('counts offline changes, sends them on reconnect and says saved only after the ack', async () => {
+		const doc = new Y.Doc();
+		const { sync, states } = phone(doc);
+		sync.start();
+		doc.getText('t').insert(0, 'первое ');
+		await new Promise((r) => setTimeout(r, 1100));
+		doc.getText('t').insert(7, 'второе');
+		expect(sync.state).toMatchObject({ phase: 'offline', pending: 2, savedAt: null });
+
+		sync.setOnline(true);
+		await until(() => sync.state.phase === 'saved', 'saved');
+		expect(sync.state.pending).toBe(0);
+		expect(await storedText()).toBe('первое второе');
+		// It went through connecting/syncing, and never claimed "saved" while changes were pending.
+		expect(states.some((s) => s.phase === 'connecting')).toBe(true);
+		expect(states.every((s) => s.phase !== 'saved' || s.pending === 0)).toBe(true);
+	});
+
+	it('counts a burst of typing as one change, confirmed when its last keystroke is stored', async () => {
+		const doc = new Y.Doc();
+		const { sync } = phone(doc);
+		sync.start();
+		for (const ch of 'наставник') doc.getText('t').insert(doc.getText('t').length, ch);
+		expect(sync.state.pending).toBe(1);
+		sync.setOnline(true);
+		await until(() => sync.state.phase === 'saved', 'saved');
+		expect(await storedText()).toBe('наставник');
+	});
+
+	it('keeps unconfirmed changes across a relay restart and confirms them after reconnecting', async () => {
+		const doc = new Y.Doc();
+		const { sync } = phone(doc);
+		sync.start();
+		sync.setOnline(true);
+		await until(() => sync.state.phase === 'saved', 'first saved');
+
+		await server.close();
+		await until(() => sync.state.phase === 'connecting', 'disconnect noticed');
+		doc.getText('t').insert(0, 'во время перезапуска');
+		expect(sync.state.pending).toBe(1);
+		await start();
+		await until(() => sync.state.phase === 'saved', 'saved after restart', 20_000);
+		expect(await storedText()).toBe('во время перезапуска');
+	});
+
+	it('restores the pending count of a previous page load and clears it once the relay has the work', async () => {
+		// A previous page load made two changes offline; they are in the doc (IndexedDB) only.
+		const doc = new Y.Doc();
+		doc.getText('t').insert(0, 'с прошлого раза');
+		const { sync } = phone(doc, { initialPending: 2 });
+		sync.start();
+		expect(sync.state).toMatchObject({ phase: 'offline', pending: 2 });
+		sync.setOnline(true);
+		await until(() => sync.state.phase === 'saved', 'saved');
+		expect(await storedText()).toBe('с прошлого раза');
+	});
+
+	it('asks to sign in again when the relay refuses the credentials, keeping local work', async () => {
+		const doc = new Y.Doc();
+		const { sync } = phone(doc, { token: 'not-a-token' });
+		sync.start();
+		doc.getText('t').insert(0, 'моя работа');
+		sync.setOnline(true);
+		await until(() => sync.state.phase === 'auth-required', 'auth-required');
+		expect(sync.state.pending).toBe(1);
+		expect(doc.getText('t').toString()).toBe('моя работа');
+		expect(await storedText()).toBe('');
+	});
+
+	it('never says saved to a relay that does not confirm storage (the in-memory reference server)', async () => {
+		const refPort = await freePort();
+		const ref = spawn(process.execPath, ['node_modules/y-websocket-1.5.4/bin/server.js'], {
+			env: { ...process.env, PORT: String(refPort), HOST: '127.0.0.1' },
+			stdio: 'ignore'
+		});
+		try {
+			await until(() => ref.pid !== undefined, 'reference server');
+			await new Promise((r) => setTimeout(r, 400));
+			const doc = new Y.Doc();
+			const sync = new ProgramSync({
+				programId: PROGRAM,
+				doc,
+				serverUrl: `ws://127.0.0.1:${refPort}`,
+				deviceId: 'phone-2',
+				WebSocketImpl: WebSocket as unknown as typeof globalThis.WebSocket,
+				startOffline: true
+			});
+			syncs.push(sync);
+			doc.getText('t').insert(0, 'x');
+			sync.setOnline(true);
+			await until(() => sync.provider.synced, 'synced with the reference server');
+			await new Promise((r) => setTimeout(r, 500));
+			expect(sync.state.phase).toBe('pending');
+			expect(sync.state.pending).toBe(1);
+		} finally {
+			ref.kill('SIGTERM');
+		}
+	});
+});

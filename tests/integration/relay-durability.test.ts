@@ -1,0 +1,170 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as decoding from 'lib0/decoding';
+import WebSocket from 'ws';
+import { afterAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { WebsocketProvider } from 'y-websocket';
+import { mintAccessToken } from '../../server/auth/tokens';
+import { openDatabase } from '../../server/storage/sqlite/database';
+import { createSqliteDocumentStore } from '../../server/storage/sqlite/document-store';
+import { MESSAGE_ACK, readAck } from '../../src/lib/sync/protocol';
+import { waitFor } from './relay-helpers';
+import { startServerProcess, type ServerProcess } from './server-process';
+
+const SECRET = 'durability-test-secret-0123456789abcdef';
+
+/** A ws client that records every document-carrying message it sends (for matching acks). */
+function recordingSocket(onOpen: (sent: Uint8Array[]) => void) {
+	return class RecordingWebSocket extends WebSocket {
+		sent: Uint8Array[] = [];
+		constructor(url: string, protocols?: string | string[]) {
+			super(url, protocols);
+			onOpen(this.sent);
+		}
+		override send(data: Uint8Array): void {
+			if (data[0] === 0 && (data[1] === 1 || data[1] === 2)) {
+				const d = decoding.createDecoder(data);
+				decoding.readVarUint(d);
+				decoding.readVarUint(d);
+				this.sent.push(decoding.readVarUint8Array(d));
+			}
+			super.send(data);
+		}
+	};
+}
+
+interface Writer {
+	name: string;
+	doc: Y.Doc;
+	provider: WebsocketProvider;
+	/** Keys the server acknowledged as durable. */
+	acked: Set<string>;
+	written: number;
+}
+
+function writer(name: string, port: number, programId: string): Writer {
+	const doc = new Y.Doc();
+	const acked = new Set<string>();
+	let currentSent: Uint8Array[] = [];
+	const WS = recordingSocket((sent) => (currentSent = sent));
+	const token = mintAccessToken(SECRET, {
+		userId: name,
+		programId,
+		access: 'rw',
+		expiresAt: Date.now() + 600_000
+	});
+	const provider = new WebsocketProvider(`ws://127.0.0.1:${port}/sync`, programId, doc, {
+		WebSocketPolyfill: WS as unknown as typeof globalThis.WebSocket,
+		params: { token, ack: '1' },
+		disableBc: true,
+		maxBackoffTime: 200
+	});
+	const w: Writer = { name, doc, provider, acked, written: 0 };
+	provider.messageHandlers[MESSAGE_ACK] = (_e: unknown, decoder: decoding.Decoder) => {
+		const { persistedCount } = readAck(decoder);
+		// The first persistedCount messages sent on this socket are durable: collect their keys.
+		const scratch = new Y.Doc();
+		for (const u of currentSent.slice(0, persistedCount)) Y.applyUpdate(scratch, u);
+		for (const key of scratch.getMap('m').keys()) if (key.startsWith(`${name}-`)) acked.add(key);
+		scratch.destroy();
+	};
+	return w;
+}
+
+describe('relay: durability across SIGKILL', () => {
+	const root = mkdtempSync(path.join(tmpdir(), 'nastavnik-kill-'));
+	const dataDir = path.join(root, 'data');
+	const procs: ServerProcess[] = [];
+	const writers: Writer[] = [];
+
+	afterAll(async () => {
+		for (const w of writers) w.provider.destroy();
+		for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+		rmSync(root, { recursive: true, force: true });
+	});
+
+	it('every acknowledged update survives a SIGKILL and all clients converge after restart', async () => {
+		// Register the program before the server starts (the storage function, no HTTP API yet).
+		const db = openDatabase(dataDir);
+		await createSqliteDocumentStore(db).createProgram('p-kill');
+		db.close();
+
+		const env = { SERVER_SECRET: SECRET, LOG_LEVEL: 'warn' };
+		const first = await startServerProcess(dataDir, env);
+		procs.push(first);
+		writers.push(writer('a', first.port, 'p-kill'), writer('b', first.port, 'p-kill'));
+		await waitFor(() => writers.every((w) => w.provider.synced), 'writers to sync');
+
+		let writing = true;
+		const loops = writers.map(async (w) => {
+			while (writing) {
+				w.doc.getMap('m').set(`${w.name}-${w.written++}`, Date.now());
+				await new Promise((r) => setTimeout(r, 2));
+			}
+		});
+		await waitFor(
+			() => writers.every((w) => w.acked.size >= 50),
+			'some acknowledged writes',
+			10_000
+		);
+		first.child.kill('SIGKILL');
+		await first.exited;
+		const ackedAtKill = writers.map((w) => new Set(w.acked));
+		// Keep editing while the server is down (offline edits).
+		await new Promise((r) => setTimeout(r, 100));
+		writing = false;
+		await Promise.all(loops);
+		const ackedTotal = ackedAtKill.reduce((n, s) => n + s.size, 0);
+		const writtenTotal = writers.reduce((n, w) => n + w.written, 0);
+		console.log(`SIGKILL test: ${writtenTotal} writes, ${ackedTotal} acknowledged before the kill`);
+		expect(ackedTotal).toBeGreaterThan(100);
+
+		// Restart on the same data directory; check with a fresh observer BEFORE the writers come back
+		// (otherwise they would re-upload what the server lost and hide it).
+		const second = await startServerProcess(dataDir, env);
+		procs.push(second);
+		const observer = new Y.Doc();
+		const token = mintAccessToken(SECRET, {
+			userId: 'curator',
+			programId: 'p-kill',
+			access: 'ro',
+			expiresAt: Date.now() + 60_000
+		});
+		const op = new WebsocketProvider(`ws://127.0.0.1:${second.port}/sync`, 'p-kill', observer, {
+			WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+			params: { token },
+			disableBc: true
+		});
+		try {
+			await waitFor(() => op.synced, 'the observer to sync');
+			const stored = new Set(observer.getMap('m').keys());
+			const lost = ackedAtKill.flatMap((s) => [...s].filter((k) => !stored.has(k)));
+			expect(lost).toEqual([]);
+
+			// Writers reconnect to the restarted server and everything converges.
+			for (const w of writers) w.provider.serverUrl = `ws://127.0.0.1:${second.port}/sync`;
+			const all = () =>
+				writers.flatMap((w) =>
+					[...w.doc.getMap('m').keys()].filter((k) => k.startsWith(`${w.name}-`))
+				);
+			await waitFor(
+				() => {
+					const keys = new Set(all());
+					return (
+						writers.every((w) => w.doc.getMap('m').size === keys.size) &&
+						observer.getMap('m').size === keys.size
+					);
+				},
+				'all clients to converge after restart',
+				15_000
+			);
+			expect(observer.getMap('m').size).toBe(writtenTotal);
+		} finally {
+			op.destroy();
+			second.child.kill('SIGTERM');
+			await second.exited;
+		}
+	}, 45_000);
+});

@@ -1,0 +1,221 @@
+/**
+ * Helpers for the relay integration tests: a real server on an ephemeral port with a temporary
+ * DATA_DIR, the stock y-websocket client over real sockets, raw websocket clients for protocol
+ * abuse, and token minting.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import WebSocket from 'ws';
+import * as Y from 'yjs';
+import { WebsocketProvider } from 'y-websocket';
+import * as encoding from 'lib0/encoding';
+import { createServer, type NastavnikServer } from '../../server/app';
+import { loadServerSecret } from '../../server/auth/secret';
+import { mintAccessToken, type Access } from '../../server/auth/tokens';
+import { loadConfig } from '../../server/config';
+import { createLogger } from '../../server/logger';
+import { createSqliteDocumentStore } from '../../server/storage/sqlite/document-store';
+import type { DocumentStore } from '../../server/storage/document-store';
+import { encodeSyncStep1, encodeSyncUpdate } from '../../src/lib/sync/protocol';
+
+export interface TestRelay {
+	server: NastavnikServer;
+	port: number;
+	wsBase: string;
+	dataDir: string;
+	secret: string;
+	store: DocumentStore;
+	logs(): string;
+	token(userId: string, programId: string, access?: Access, ttlMs?: number): string;
+	createProgram(id: string): Promise<void>;
+	close(): Promise<void>;
+}
+
+/** Starts the real all-in-one server in this process. `relayEnv` sets RELAY_* limits for this server only. */
+export async function startRelay(relayEnv: Record<string, string> = {}): Promise<TestRelay> {
+	const root = mkdtempSync(path.join(tmpdir(), 'nastavnik-relay-'));
+	const dataDir = path.join(root, 'data');
+	let logs = '';
+	const sink = new Writable({
+		write(chunk: Buffer, _enc, done) {
+			logs += chunk.toString();
+			done();
+		}
+	});
+	const saved: Record<string, string | undefined> = {};
+	for (const [k, v] of Object.entries(relayEnv)) {
+		saved[k] = process.env[k];
+		process.env[k] = v;
+	}
+	let server: NastavnikServer;
+	try {
+		const config = loadConfig(
+			{ PORT: '0', DATA_DIR: dataDir, CLIENT_DIR: path.join(root, 'no-client'), LOG_LEVEL: 'info' },
+			root
+		);
+		server = await createServer(config, createLogger('info', sink));
+	} finally {
+		for (const [k, v] of Object.entries(saved)) {
+			if (v === undefined) delete process.env[k];
+			else process.env[k] = v;
+		}
+	}
+	const port = await server.listen();
+	const secret = loadServerSecret(server.db, {});
+	const store = createSqliteDocumentStore(server.db);
+	return {
+		server,
+		port,
+		wsBase: `ws://127.0.0.1:${port}/sync`,
+		dataDir,
+		secret,
+		store,
+		logs: () => logs,
+		token: (userId, programId, access = 'rw', ttlMs = 3_600_000) =>
+			mintAccessToken(secret, { userId, programId, access, expiresAt: Date.now() + ttlMs }),
+		createProgram: async (id) => {
+			await store.createProgram(id);
+		},
+		async close() {
+			await server.close();
+			rmSync(root, { recursive: true, force: true });
+		}
+	};
+}
+
+export interface TestClient {
+	doc: Y.Doc;
+	provider: WebsocketProvider;
+	closes: { code: number; reason: string }[];
+	destroy(): void;
+}
+
+/** The stock y-websocket client (unchanged), in Node over a real socket. */
+export function connectClient(
+	wsBase: string,
+	programId: string,
+	token: string,
+	opts: { doc?: Y.Doc; connect?: boolean; params?: Record<string, string> } = {}
+): TestClient {
+	const doc = opts.doc ?? new Y.Doc();
+	const provider = new WebsocketProvider(wsBase, programId, doc, {
+		// ws implements the browser WebSocket interface closely enough for the provider.
+		WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+		params: { token, ...opts.params },
+		disableBc: true,
+		connect: opts.connect ?? true,
+		maxBackoffTime: 300
+	});
+	const closes: { code: number; reason: string }[] = [];
+	provider.on('connection-close', (event) => {
+		if (event) closes.push({ code: event.code, reason: event.reason });
+	});
+	return {
+		doc,
+		provider,
+		closes,
+		destroy() {
+			provider.destroy();
+			doc.destroy();
+		}
+	};
+}
+
+export async function waitFor(
+	condition: () => boolean,
+	what: string,
+	timeoutMs = 10_000,
+	intervalMs = 10
+): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (!condition()) {
+		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+		await new Promise((r) => setTimeout(r, intervalMs));
+	}
+}
+
+export async function waitForAsync(
+	condition: () => Promise<boolean>,
+	what: string,
+	timeoutMs = 10_000
+): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (!(await condition())) {
+		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+		await new Promise((r) => setTimeout(r, 20));
+	}
+}
+
+export function synced(client: TestClient): Promise<void> {
+	return waitFor(() => client.provider.synced, 'the client to sync');
+}
+
+/** Text of the shared 'text' type: the tests' stand-in for a program field. */
+export function text(doc: Y.Doc): string {
+	return doc.getText('t').toString();
+}
+
+export interface RawClient {
+	ws: WebSocket;
+	messages: Uint8Array[];
+	open: Promise<void>;
+	closed: Promise<{ code: number; reason: string }>;
+	send(bytes: Uint8Array): void;
+}
+
+/** A bare websocket client for sending arbitrary bytes. */
+export function rawClient(url: string): RawClient {
+	const ws = new WebSocket(url);
+	const messages: Uint8Array[] = [];
+	ws.binaryType = 'nodebuffer';
+	ws.on('message', (data: Buffer) => messages.push(new Uint8Array(data)));
+	ws.on('error', () => {});
+	const open = new Promise<void>((resolve, reject) => {
+		ws.once('open', () => resolve());
+		ws.once('close', () => reject(new Error('closed before open')));
+	});
+	open.catch(() => {});
+	const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+		ws.once('close', (code: number, reason: Buffer) => resolve({ code, reason: reason.toString() }))
+	);
+	return { ws, messages, open, closed, send: (bytes) => ws.send(bytes) };
+}
+
+export function rawUrl(relay: TestRelay, programId: string, token?: string, extra = ''): string {
+	const q = token === undefined ? '' : `?token=${encodeURIComponent(token)}${extra}`;
+	return `${relay.wsBase}/${programId}${q}`;
+}
+
+/** A sync update message carrying `insert(text)` from a fresh document. */
+export function textUpdateMessage(value: string): Uint8Array {
+	const doc = new Y.Doc();
+	doc.getText('t').insert(0, value);
+	const update = Y.encodeStateAsUpdate(doc);
+	doc.destroy();
+	return encodeSyncUpdate(update);
+}
+
+export function emptyStep1(): Uint8Array {
+	const e = encoding.createEncoder();
+	encoding.writeVarUint(e, 0);
+	return encodeSyncStep1(encoding.toUint8Array(e));
+}
+
+/** The document as stored in SQLite (compacted state + log), as a Y.Doc. */
+export async function storedDoc(relay: TestRelay, programId: string): Promise<Y.Doc> {
+	await relay.server.relay.flush();
+	const stored = await relay.store.load(programId);
+	const doc = new Y.Doc();
+	if (stored.state) Y.applyUpdate(doc, stored.state);
+	for (const u of stored.updates) Y.applyUpdate(doc, u);
+	return doc;
+}
+
+export async function storedText(relay: TestRelay, programId: string): Promise<string> {
+	const doc = await storedDoc(relay, programId);
+	const value = text(doc);
+	doc.destroy();
+	return value;
+}
