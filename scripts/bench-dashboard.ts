@@ -14,6 +14,11 @@ import {
 	type DashboardQuery
 } from '../server/curator/dashboard';
 import { computeFigures } from '../server/curator/figures';
+import Fastify from 'fastify';
+import { CuratorService } from '../server/curator/service';
+import { registerCuratorRoutes } from '../server/http/curator-routes';
+import { createIdentity } from '../server/identity/index';
+import { createLogger } from '../server/logger';
 import { createDataset } from '../tests/integration/curator-fixtures';
 
 const programs = Number(process.env.PROGRAMS ?? 10_000);
@@ -94,5 +99,108 @@ console.log('');
 console.log(
 	`all dashboard queries: p50 ${pct(all, 50).toFixed(1)} ms, p95 ${pct(all, 95).toFixed(1)} ms`
 );
+
+// The same through the HTTP API (real Fastify, session cookie, policy check, JSON serialization).
+{
+	const logger = createLogger('error');
+	const identity = createIdentity({
+		db: ds.db,
+		documents: ds.store,
+		secret: 'bench-secret-bench-secret-bench-secret',
+		logger
+	});
+	const t = Date.now();
+	const mk = async (id: string, role: 'admin' | 'curator', orgId: string | null) => {
+		await identity.store.people.create({
+			id,
+			organizationId: orgId,
+			municipalityId: null,
+			fullName: id,
+			position: null,
+			email: null,
+			phone: null,
+			birthDate: null,
+			ageGroup: null,
+			minor: false,
+			experienceYears: null,
+			category: null,
+			mentorRequirements: null,
+			notes: null,
+			active: true,
+			createdAt: t,
+			updatedAt: t
+		});
+		await identity.store.roles.assign({
+			id: `${id}role`,
+			personId: id,
+			role,
+			organizationId: orgId,
+			municipalityId: null,
+			createdAt: t,
+			createdBy: null
+		});
+	};
+	await mk('benchadmin', 'admin', null);
+	await mk('benchcurator', 'curator', org.id);
+	const admin = await identity.actorFor('benchadmin');
+	const inv = await identity.createInvitation(admin, { personId: 'benchcurator' });
+	const session = await identity.redeemInvitation(inv.code, 'bench');
+	const curator = new CuratorService({
+		db: ds.db,
+		identity,
+		relay: {
+			applyServerEdit: () => Promise.reject(new Error('read-only bench')),
+			getDocument: () => Promise.reject(new Error('read-only bench')),
+			connections: () => []
+		},
+		documents: ds.store,
+		logger,
+		refresher: false,
+		now: () => ds.now,
+		staleDays: ds.staleDays
+	});
+	const app = Fastify();
+	await app.register(async (api) => registerCuratorRoutes(api, curator), { prefix: '/api' });
+	await app.listen({ port: 0, host: '127.0.0.1' });
+	const address = app.server.address();
+	const port = typeof address === 'object' && address ? address.port : 0;
+	const http: Array<[string, string]> = [
+		['HTTP: first page', ''],
+		['HTTP: overdue, sorted by overdue desc', '?flags=overdue&sort=overdue&dir=desc'],
+		['HTTP: reports due + stale, by deadline', '?flags=reports-due,stale&sort=next-deadline'],
+		['HTTP: search + stage filter', `?q=${encodeURIComponent('Петрова')}&stage=activity`]
+	];
+	console.log('');
+	console.log(
+		'| HTTP GET /api/curator/organizations/:id/dashboard | rows matched | p50 ms | p95 ms |'
+	);
+	console.log('|---|---:|---:|---:|');
+	const allHttp: number[] = [];
+	for (const [name, qs] of http) {
+		const times: number[] = [];
+		let total = 0;
+		for (let i = 0; i < rounds + 3; i++) {
+			const s = performance.now();
+			const res = await fetch(
+				`http://127.0.0.1:${port}/api/curator/organizations/${org.id}/dashboard${qs}`,
+				{ headers: { cookie: `nst_session=${session.token}` } }
+			);
+			const body = (await res.json()) as { total: number };
+			const ms = performance.now() - s;
+			if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+			total = body.total;
+			if (i >= 3) times.push(ms);
+		}
+		allHttp.push(...times);
+		console.log(
+			`| ${name} | ${total} | ${pct(times, 50).toFixed(1)} | ${pct(times, 95).toFixed(1)} |`
+		);
+	}
+	console.log('');
+	console.log(
+		`all HTTP dashboard requests: p50 ${pct(allHttp, 50).toFixed(1)} ms, p95 ${pct(allHttp, 95).toFixed(1)} ms`
+	);
+	await app.close();
+}
 ds.db.close();
 if (!process.env.KEEP) rmSync(ds.dataDir, { recursive: true, force: true });

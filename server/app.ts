@@ -14,6 +14,8 @@ import { loadRelayConfig } from './sync/config.js';
 import { createRelay, type Relay } from './sync/relay.js';
 import { readVersion } from './version.js';
 import { registerIdentityApi } from './http/api/identity.js';
+import { registerCuratorRoutes } from './http/curator-routes.js';
+import { CuratorService } from './curator/service.js';
 import {
 	connectIdentityToRelay,
 	createIdentity,
@@ -81,13 +83,15 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 
 	await registerStaticClient(app, config.clientDir);
 
-	const store = createSqliteDocumentStore(db);
+	const relayConfig = loadRelayConfig();
+	// RELAY_WRITER_THREAD=1 moves the relay's commits (fsync) off the event loop (docs/relay.md).
+	const store = createSqliteDocumentStore(db, { writerThread: relayConfig.writerThread !== 0 });
 	const relay = createRelay({
 		store,
 		authorize: createRelayAuthorizer(identity, secret, store),
 		logger,
 		registry: metrics,
-		config: loadRelayConfig()
+		config: relayConfig
 	});
 
 	const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -98,6 +102,10 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 	};
 	app.server.on('upgrade', onUpgrade);
 	connectIdentityToRelay(identity, relay);
+
+	// Curator dashboards, exports and actions under /api/curator (server/curator, docs/curator.md).
+	const curator = new CuratorService({ db, identity, relay, documents: store, logger });
+	await app.register(async (api) => registerCuratorRoutes(api, curator), { prefix: '/api' });
 
 	let closing: Promise<void> | null = null;
 	return {
@@ -114,6 +122,7 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 		close() {
 			closing ??= (async () => {
 				// Relay first: flush queued updates, close sockets (1012), then HTTP, then storage.
+				curator.close();
 				await relay.close();
 				await app.close();
 				db.close();

@@ -12,13 +12,17 @@ export const REDACTED_PATHS = [
 	'req.headers.authorization',
 	'res.headers["set-cookie"]',
 	'token',
-	'code',
+	'invitationCode',
 	'secret',
 	'password',
 	'*.token',
-	'*.code',
+	'*.invitationCode',
 	'*.secret',
-	'*.password'
+	'*.password',
+	// Request bodies are never logged; these cover a body passed to a log call by mistake.
+	'body.code',
+	'body.password',
+	'*.body.code'
 ];
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {

@@ -9,7 +9,10 @@ import {
 	ProgramEditor,
 	ProgramValidationError,
 	readProgram,
-	type CompletionReason
+	type CompletionReason,
+	type MenteeCategory,
+	type MentoringForm,
+	type MentoringType
 } from '../../src/lib/program/index.js';
 
 export type CuratorAction =
@@ -19,7 +22,14 @@ export type CuratorAction =
 	| { action: 'complete'; reason: CompletionReason; date: string; note?: string }
 	| { action: 'petition-change'; changeId: string }
 	| { action: 'approve-change'; changeId: string }
-	| { action: 'reject-change'; changeId: string };
+	| { action: 'reject-change'; changeId: string }
+	/** Form, types and mentee category chosen when the pair was formed (the template's by default). */
+	| {
+			action: 'set-form';
+			form?: MentoringForm;
+			types?: MentoringType[];
+			menteeCategory?: MenteeCategory;
+	  };
 
 export const CURATOR_ACTIONS = [
 	'accept-report',
@@ -28,7 +38,8 @@ export const CURATOR_ACTIONS = [
 	'complete',
 	'petition-change',
 	'approve-change',
-	'reject-change'
+	'reject-change',
+	'set-form'
 ] as const;
 
 export interface ActingCurator {
@@ -98,6 +109,24 @@ export async function applyCuratorAction(
 				case 'reject-change':
 					ed.decideChange(a.changeId, 'rejected', today);
 					return;
+				case 'set-form':
+					if (who.role !== 'curator')
+						throw new ProgramValidationError(
+							'forbidden',
+							'form',
+							'only the curator sets the form',
+							'Форму и вид наставничества задает куратор.'
+						);
+					ed.setMeta({
+						...(a.form ? { form: a.form } : {}),
+						...(a.types ? { types: a.types } : {}),
+						...(a.menteeCategory ? { menteeCategory: a.menteeCategory } : {})
+					});
+					return;
+				default: {
+					const never: never = a;
+					throw new Error(`unknown action ${JSON.stringify(never)}`);
+				}
 			}
 		}
 	);

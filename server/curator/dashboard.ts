@@ -74,6 +74,7 @@ export interface DashboardQuery {
 	staleDays?: number;
 }
 
+/** See deviceState(). */
 export type DeviceState = 'in-sync' | 'pending' | 'stale' | 'seen';
 
 export interface DeviceView {
@@ -314,7 +315,13 @@ export interface DashboardOptions {
 
 const today = (now: number) => new Date(now).toISOString().slice(0, 10);
 
-/** Device sync state from the stored facts. */
+/**
+ * Device sync state from the stored facts and the live connections:
+ * pending — its last status report counted changes not yet on the server;
+ * in-sync — connected now, nothing pending;
+ * seen — not connected now, left with nothing pending, last contact within the threshold;
+ * stale — not seen by the server for the threshold.
+ */
 export function deviceState(
 	f: Omit<FactRow, 'program_id' | 'user_id' | 'device_id'>,
 	staleCutoff: number,
@@ -324,7 +331,6 @@ export function deviceState(
 	if ((f.pending ?? 0) > 0) return 'pending';
 	if (connected) return 'in-sync';
 	if (seen === null || seen < staleCutoff) return 'stale';
-	if (f.last_in_sync_at !== null && f.last_in_sync_at >= (f.last_update_at ?? 0)) return 'in-sync';
 	return 'seen';
 }
 
@@ -515,8 +521,10 @@ function toRow(
 		let sync: ParticipantRow['sync'] = devices.length === 0 ? 'never' : 'in-sync';
 		for (const d of devices) if (SEVERITY[d.state] > SEVERITY[sync]) sync = d.state;
 		// A person who has one up-to-date device and an old abandoned one is not "stale".
-		if (sync === 'stale' && devices.some((d) => d.state === 'in-sync' || d.state === 'seen'))
-			sync = 'seen';
+		if (sync === 'stale') {
+			if (devices.some((d) => d.state === 'in-sync')) sync = 'in-sync';
+			else if (devices.some((d) => d.state === 'seen')) sync = 'seen';
+		}
 		const seen = devices.reduce<number | null>(
 			(m, d) => (d.lastSeenAt !== null && (m === null || d.lastSeenAt > m) ? d.lastSeenAt : m),
 			null

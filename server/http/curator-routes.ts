@@ -9,9 +9,15 @@ import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
 	COMPLETION_REASON_LABELS,
+	FORM_LABELS,
+	MENTEE_CATEGORY_LABELS,
 	ProgramValidationError,
+	TYPE_LABELS,
 	programToJSON,
-	type CompletionReason
+	type CompletionReason,
+	type MenteeCategory,
+	type MentoringForm,
+	type MentoringType
 } from '../../src/lib/program/index.js';
 import { CURATOR_ACTIONS, type CuratorAction } from '../curator/actions.js';
 import {
@@ -175,6 +181,29 @@ function parseAction(body: unknown): CuratorAction {
 		case 'approve-change':
 		case 'reject-change':
 			return { action: b.action, changeId: id(b.changeId) };
+		case 'set-form': {
+			const out: Extract<CuratorAction, { action: 'set-form' }> = { action: 'set-form' };
+			if (b.form !== undefined) {
+				if (typeof b.form !== 'string' || !(b.form in FORM_LABELS))
+					throw bad('Неизвестная форма наставничества');
+				out.form = b.form as MentoringForm;
+			}
+			if (b.types !== undefined) {
+				if (
+					!Array.isArray(b.types) ||
+					b.types.length === 0 ||
+					!b.types.every((t) => typeof t === 'string' && t in TYPE_LABELS)
+				)
+					throw bad('Неизвестный вид наставничества');
+				out.types = b.types as MentoringType[];
+			}
+			if (b.menteeCategory !== undefined) {
+				if (typeof b.menteeCategory !== 'string' || !(b.menteeCategory in MENTEE_CATEGORY_LABELS))
+					throw bad('Неизвестная категория наставляемого');
+				out.menteeCategory = b.menteeCategory as MenteeCategory;
+			}
+			return out;
+		}
 		default:
 			throw bad(`Неизвестное действие; допустимы: ${CURATOR_ACTIONS.join(', ')}`);
 	}

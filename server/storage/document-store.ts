@@ -87,4 +87,6 @@ export interface DocumentStore {
 	/** Several summaries in one transaction (the relay's background summarizer). */
 	saveSummaries(summaries: StoredSummary[]): Promise<void>;
 	getSummary(programId: string): Promise<StoredSummary | null>;
+	/** Releases resources (e.g. a writer thread); the relay calls it last in its close(). */
+	close?(): Promise<void>;
 }

@@ -26,6 +26,8 @@ export interface RelayConfig {
 	summaryMaxWaitMs: number;
 	/** Device facts (connections, pending counts) are written at most this often when no update flush carries them. */
 	factsFlushMs: number;
+	/** 0 (default): commit inline on the event loop; 1: commit in a writer thread (fsync never blocks the event loop, ~10 % more CPU and a second V8 isolate). */
+	writerThread: number;
 }
 
 export const DEFAULT_RELAY_CONFIG: RelayConfig = {
@@ -41,7 +43,8 @@ export const DEFAULT_RELAY_CONFIG: RelayConfig = {
 	compactAfterUpdates: 500,
 	summaryDebounceMs: 2_000,
 	summaryMaxWaitMs: 60_000,
-	factsFlushMs: 5_000
+	factsFlushMs: 5_000,
+	writerThread: 0
 };
 
 const ENV: Record<keyof RelayConfig, string> = {
@@ -57,7 +60,8 @@ const ENV: Record<keyof RelayConfig, string> = {
 	compactAfterUpdates: 'RELAY_COMPACT_AFTER_UPDATES',
 	summaryDebounceMs: 'RELAY_SUMMARY_DEBOUNCE_MS',
 	summaryMaxWaitMs: 'RELAY_SUMMARY_MAX_WAIT_MS',
-	factsFlushMs: 'RELAY_FACTS_FLUSH_MS'
+	factsFlushMs: 'RELAY_FACTS_FLUSH_MS',
+	writerThread: 'RELAY_WRITER_THREAD'
 };
 
 export function loadRelayConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {

@@ -52,6 +52,8 @@ const MAX_TAIL = 256;
 /** Background summaries: check for due programs this often, and work at most this long before yielding. */
 const SUMMARY_TICK_MS = 250;
 const SUMMARY_SLICE_MS = 20;
+/** Sync-fact times are written when they moved by at least this much (or on connect/disconnect). */
+const FACTS_RESOLUTION_MS = 30_000;
 
 /** What the relay knows about a live connection (for closeWhere and diagnostics). */
 export interface ConnectionInfo {
@@ -139,6 +141,8 @@ interface Conn {
 	updateBucket: Bucket;
 	messageBucket: Bucket;
 	expiryTimer: NodeJS.Timeout | null;
+	/** Sync facts as last handed to storage for this connection's device (to skip no-news writes). */
+	factsWritten: Omit<DeviceSyncFacts, 'programId' | 'userId' | 'deviceId'>;
 }
 
 interface Room {
@@ -149,6 +153,11 @@ interface Room {
 	state: Uint8Array;
 	/** State vector of `state` alone (null: compute from `state` when needed). */
 	baseSv: Map<number, number> | null;
+	/**
+	 * The persisted document has no clock gaps (no struct stored after a missing one of the same
+	 * client); null = unknown, computed when needed. Gaps disable the reconnect fast path.
+	 */
+	gapFree: boolean | null;
 	/** The delete set of `state` as an update without structs (cached; null: not computed yet). */
 	baseDs: Uint8Array | null;
 	/** Persisted updates not merged into `state` yet, in order. */
@@ -168,6 +177,7 @@ interface Room {
 	editChain: Promise<unknown>;
 	compacting: Promise<void> | null;
 	summaryDirtySince: number | null;
+	summaryMaxWaitJitter: number | null;
 }
 
 interface QueueItem {
@@ -179,6 +189,8 @@ interface QueueItem {
 	receivedAt: number;
 	done?: { resolve: () => void; reject: (e: Error) => void };
 }
+
+function ignoreError(): void {}
 
 function toUint8(data: RawData): Uint8Array | null {
 	if (Array.isArray(data)) return Buffer.concat(data);
@@ -232,6 +244,7 @@ export function createRelay(options: RelayOptions): Relay {
 			isLoaded: false,
 			state: EMPTY_UPDATE,
 			baseSv: new Map(),
+			gapFree: true,
 			baseDs: null,
 			tail: [],
 			tailBytes: 0,
@@ -246,7 +259,8 @@ export function createRelay(options: RelayOptions): Relay {
 			idleTimer: null,
 			editChain: Promise.resolve(),
 			compacting: null,
-			summaryDirtySince: null
+			summaryDirtySince: null,
+			summaryMaxWaitJitter: null
 		};
 		room.loaded = (async () => {
 			const t0 = performance.now();
@@ -260,6 +274,7 @@ export function createRelay(options: RelayOptions): Relay {
 					: null
 				: new Map();
 			room.sv = room.baseSv ? new Map(room.baseSv) : null;
+			room.gapFree = stored.state ? null : true;
 			room.lastSeq = stored.lastSeq;
 			for (const row of stored.updates) {
 				let ranges: Map<number, [number, number]> | null = null;
@@ -341,15 +356,26 @@ export function createRelay(options: RelayOptions): Relay {
 		return room.baseSv;
 	}
 
+	function isGapFree(room: Room): boolean {
+		if (room.gapFree === null) {
+			// Every client's last stored clock equals its contiguous state-vector clock.
+			const { to } = Y.parseUpdateMeta(roomState(room));
+			const sv = roomSv(room);
+			room.gapFree = [...to].every(([client, clock]) => (sv.get(client) ?? 0) >= clock);
+		}
+		return room.gapFree;
+	}
+
 	/**
 	 * Sync step 2 for a client with state vector `sv`. Fast paths: an empty client gets the
 	 * merged state as stored (no re-encoding); a client that has at least the base state gets
-	 * the base's delete set plus the recent tail (redundant structs are harmless). Otherwise
-	 * Y.diffUpdate over the whole document.
+	 * the base's delete set plus the recent tail (redundant structs are harmless) — only when the
+	 * document has no clock gaps, since structs stored beyond a gap are not in the state vector.
+	 * Otherwise Y.diffUpdate over the whole document.
 	 */
 	function stepTwo(room: Room, sv: Map<number, number>, svBytes: Uint8Array): Uint8Array {
 		if (sv.size === 0) return roomState(room);
-		if (stateVectorCovers(sv, baseSv(room))) {
+		if (isGapFree(room) && stateVectorCovers(sv, baseSv(room))) {
 			room.baseDs ??= Y.diffUpdate(room.state, encodeStateVector(baseSv(room)));
 			return room.tail.length === 0 ? room.baseDs : Y.mergeUpdates([room.baseDs, ...room.tail]);
 		}
@@ -360,6 +386,8 @@ export function createRelay(options: RelayOptions): Relay {
 		if (!room.sv) {
 			room.sv = decodeStateVector(Y.encodeStateVectorFromUpdate(roomState(room)));
 			room.svBytes = null;
+			// A gap may have been filled since: find out again when it matters.
+			if (room.gapFree === false) room.gapFree = null;
 		}
 		return room.sv;
 	}
@@ -390,12 +418,15 @@ export function createRelay(options: RelayOptions): Relay {
 				const cur = room.sv.get(client) ?? 0;
 				if (from > cur) {
 					room.sv = null; // a gap: the update is pending until its dependency arrives
+					room.gapFree = false;
 					break;
 				}
 				if (to > cur) room.sv.set(client, to);
 			}
 		} else {
 			room.sv = null;
+			// Without a known state vector (or with a Skip inside the update) gaps cannot be ruled out.
+			if (room.gapFree === true) room.gapFree = ranges ? null : false;
 		}
 		room.svBytes = null;
 		if (
@@ -471,10 +502,10 @@ export function createRelay(options: RelayOptions): Relay {
 	function markSummaryDirty(room: Room) {
 		const t = now();
 		room.summaryDirtySince ??= t;
-		summaryDue.set(
-			room,
-			Math.min(t + config.summaryDebounceMs, room.summaryDirtySince + config.summaryMaxWaitMs)
-		);
+		// Jitter on the max wait keeps programs that started changing together from all coming due at once.
+		room.summaryMaxWaitJitter ??= (Math.random() - 0.5) * 0.5 * config.summaryMaxWaitMs;
+		const maxDue = room.summaryDirtySince + config.summaryMaxWaitMs + room.summaryMaxWaitJitter;
+		summaryDue.set(room, Math.min(t + config.summaryDebounceMs, maxDue));
 		armSummaries();
 	}
 
@@ -555,8 +586,22 @@ export function createRelay(options: RelayOptions): Relay {
 
 	function recordFacts(
 		conn: Conn,
-		facts: Omit<DeviceSyncFacts, 'programId' | 'userId' | 'deviceId'>
+		facts: Omit<DeviceSyncFacts, 'programId' | 'userId' | 'deviceId'>,
+		force = false
 	) {
+		// The curator needs minutes, not milliseconds: a time that moved by less than
+		// FACTS_RESOLUTION_MS since it was last written is not news (pending counts always are).
+		const w = conn.factsWritten;
+		const news =
+			force ||
+			(facts.pending !== undefined && facts.pending !== w.pending) ||
+			(['lastConnectedAt', 'lastUpdateAt', 'lastInSyncAt', 'pendingReportedAt'] as const).some(
+				(k) => facts[k] !== undefined && (facts[k] ?? 0) - (w[k] ?? 0) >= FACTS_RESOLUTION_MS
+			);
+		if (!news) return;
+		for (const [k, v] of Object.entries(facts) as [keyof typeof facts, number | undefined][]) {
+			if (v !== undefined) w[k] = v;
+		}
 		const deviceId = conn.info.deviceId ?? 'unknown';
 		const key = `${conn.info.programId}\u0000${conn.info.userId}\u0000${deviceId}`;
 		const entry = dirtyFacts.get(key) ?? {
@@ -868,7 +913,7 @@ export function createRelay(options: RelayOptions): Relay {
 		if (conn.expiryTimer) clearTimeout(conn.expiryTimer);
 		const room = conn.room;
 		room.conns.delete(conn);
-		if (conn.ready) recordFacts(conn, { lastConnectedAt: now() });
+		if (conn.ready) recordFacts(conn, { lastConnectedAt: now() }, true);
 		if (conn.awarenessClients.size > 0 && room.conns.size > 0) {
 			const e = encoding.createEncoder();
 			encoding.writeVarUint(e, conn.awarenessClients.size);
@@ -930,7 +975,8 @@ export function createRelay(options: RelayOptions): Relay {
 			awarenessClients: new Map(),
 			updateBucket: { tokens: config.updateBurst, last: t },
 			messageBucket: { tokens: config.messagesPerSecond * 4 + config.updateBurst, last: t },
-			expiryTimer: null
+			expiryTimer: null,
+			factsWritten: {}
 		};
 		conn.info.id = conn.id;
 		conns.add(conn);
@@ -947,7 +993,7 @@ export function createRelay(options: RelayOptions): Relay {
 			() => {
 				if (conn.closing || !conns.has(conn)) return;
 				conn.ready = true;
-				recordFacts(conn, { lastConnectedAt: now() });
+				recordFacts(conn, { lastConnectedAt: now() }, true);
 				// Document bytes only now, after the program is loaded from storage.
 				if (conn.info.access === 'rw') {
 					conn.ws.send(encodeSyncStep1(room.isLoaded ? roomSvBytes(room) : EMPTY_STATE_VECTOR));
@@ -1022,7 +1068,11 @@ export function createRelay(options: RelayOptions): Relay {
 			if (n <= 0) perIp.delete(ip);
 			else perIp.set(ip, n);
 		};
-		socket.on('error', () => {});
+		// A module-level no-op: a closure here would keep this function's context (the request and
+		// `head`) alive for the connection's whole life.
+		socket.on('error', ignoreError);
+		// A socket that dies before the handshake completes gives its slot back.
+		socket.once('close', release);
 		authorize(request, programId)
 			.then((result) => {
 				if (!isDenied(result) && !PROGRAM_ID.test(programId)) result = { deny: 'not_found' };
@@ -1046,11 +1096,8 @@ export function createRelay(options: RelayOptions): Relay {
 				wss.handleUpgrade(request, socket, head, (ws) => {
 					// The per-IP count now belongs to the connection (released in onClose).
 					counted = false;
+					socket.off('close', release);
 					setupConnection(ws, request, programId, grant, ip);
-				});
-				// handleUpgrade destroys sockets that died meanwhile without calling back.
-				socket.once('close', () => {
-					if (counted) release();
 				});
 			})
 			.catch((error: unknown) => {
@@ -1202,6 +1249,7 @@ export function createRelay(options: RelayOptions): Relay {
 			await runSummaries(true);
 			await flush();
 			wss.close();
+			await store.close?.();
 		}
 	};
 }

@@ -17,7 +17,11 @@ import { renderPdf } from '../../server/curator/exports/pdf';
 import { scopeDocModel } from '../../server/curator/exports/scope-docs';
 import { monitoringWorkbook } from '../../server/curator/exports/xlsx';
 import { TEMPLATES, loadTemplate } from '../../src/lib/program/index';
+import * as Y from 'yjs';
+import { createRefresher } from '../../server/curator/refresh';
+import { createLogger } from '../../server/logger';
 import {
+	countOverdue,
 	createDataset,
 	docxText,
 	pdfPageCount,
@@ -77,7 +81,8 @@ describe('curator dashboard over stored summaries', () => {
 				expect(r.flags.includes('stale')).toBe(t.stale);
 				const mentee = r.participants.find((p) => p.userId === t.mentee);
 				const mentor = r.participants.find((p) => p.userId === t.mentor);
-				expect(mentee?.sync).toBe(t.pending ? 'pending' : 'in-sync');
+				// Nobody is connected in the data set: last contact an hour ago, with or without unsent changes.
+				expect(mentee?.sync).toBe(t.pending ? 'pending' : 'seen');
 				expect(mentee?.devices[0]?.pending).toBe(t.pending ? 3 : 0);
 				expect(mentor?.name).toBe(t.mentorName);
 				if (mentor?.sync === 'never') expect(t.stale || t.status === 'completed').toBe(true);
@@ -259,7 +264,7 @@ describe('exports from the same data', () => {
 			expect(r.getCell(col('Отчетов не представлено к сроку')).value).toBe(t.reportsDue);
 			expect(r.getCell(col('Отчетов принято')).value).toBe(t.reportsAccepted);
 			expect(String(r.getCell(col('Синхронизация устройств')).value)).toContain(
-				t.pending ? 'есть неотправленные изменения' : 'синхронизировано'
+				t.pending ? 'есть неотправленные изменения' : 'изменения доставлены'
 			);
 		}
 		const fs = wb.getWorksheet('Показатели');
@@ -303,5 +308,50 @@ describe('exports from the same data', () => {
 		const pdf = await renderPdf(model);
 		expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
 		expect(pdfPageCount(pdf)).toBeGreaterThan(5);
+	});
+});
+
+describe('time passing without edits', () => {
+	it('the refresher recomputes exactly the summaries whose figures changed with the date', async () => {
+		const later = Date.parse('2026-04-20T12:00:00Z');
+		const org = ds.organizations[0];
+		if (!org) throw new Error('no org');
+		const before = queryDashboard(
+			ds.db,
+			scopeOf([org.id]),
+			{ staleDays: ds.staleDays },
+			{ now: later }
+		);
+		expect(before.outdated).toBeGreaterThan(0);
+		const refresher = createRefresher(
+			{
+				db: ds.db,
+				relay: {
+					async getDocument(id: string) {
+						const d = await ds.store.load(id);
+						return Y.mergeUpdates([...(d.state ? [d.state] : []), ...d.updates]);
+					}
+				},
+				documents: ds.store,
+				logger: createLogger('error'),
+				now: () => later
+			},
+			3_600_000
+		);
+		let n = 0;
+		while ((n = await refresher.runOnce(1000)) > 0) expect(n).toBeGreaterThan(0);
+		refresher.stop();
+		const after = queryDashboard(
+			ds.db,
+			scopeOf([org.id]),
+			{ staleDays: ds.staleDays },
+			{ now: later }
+		);
+		expect(after.outdated).toBe(0);
+		for (const r of allRows([org.id]).slice(0, 60)) {
+			const d = await ds.store.load(r.programId);
+			const bytes = Y.mergeUpdates([...(d.state ? [d.state] : []), ...d.updates]);
+			expect(r.overdue, r.programId).toBe(countOverdue(bytes, '2026-04-20'));
+		}
 	});
 });

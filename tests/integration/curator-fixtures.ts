@@ -312,7 +312,7 @@ export async function createDataset(opts: DatasetOptions): Promise<Dataset> {
 }
 
 /** Overdue computed directly from the document (independent of the summary code). */
-function countOverdue(update: Uint8Array, today: string): number {
+export function countOverdue(update: Uint8Array, today: string): number {
 	const doc = new Y.Doc();
 	Y.applyUpdate(doc, update);
 	let n = 0;

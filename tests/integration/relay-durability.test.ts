@@ -91,7 +91,8 @@ describe('relay: durability across SIGKILL', () => {
 		await createSqliteDocumentStore(db).createProgram('p-kill');
 		db.close();
 
-		const env = { SERVER_SECRET: SECRET, LOG_LEVEL: 'warn' };
+		// Frequent compaction: the kill also lands while logs are being merged into the state.
+		const env = { SERVER_SECRET: SECRET, LOG_LEVEL: 'warn', RELAY_COMPACT_AFTER_UPDATES: '20' };
 		const first = await startServerProcess(dataDir, env);
 		procs.push(first);
 		writers.push(writer('a', first.port, 'p-kill'), writer('b', first.port, 'p-kill'));
@@ -119,7 +120,7 @@ describe('relay: durability across SIGKILL', () => {
 		const ackedTotal = ackedAtKill.reduce((n, s) => n + s.size, 0);
 		const writtenTotal = writers.reduce((n, w) => n + w.written, 0);
 		console.log(`SIGKILL test: ${writtenTotal} writes, ${ackedTotal} acknowledged before the kill`);
-		expect(ackedTotal).toBeGreaterThan(100);
+		expect(ackedTotal).toBeGreaterThanOrEqual(100);
 
 		// Restart on the same data directory; check with a fresh observer BEFORE the writers come back
 		// (otherwise they would re-upload what the server lost and hide it).

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import * as encoding from 'lib0/encoding';
 import {
 	ProgramEditor,
 	createProgram,
@@ -12,12 +13,16 @@ import * as decoding from 'lib0/decoding';
 import {
 	MESSAGE_ACK,
 	decodeStateVector,
+	encodeAwarenessMessage,
 	encodeDeviceStatus,
+	encodeSyncUpdate,
 	readAck,
 	stateVectorCovers
 } from '../../src/lib/sync/protocol';
 import {
 	connectClient,
+	rawClient,
+	rawUrl,
 	startRelay,
 	storedDoc,
 	storedText,
@@ -281,6 +286,59 @@ describe('relay: sync with the stock y-websocket client', () => {
 		expect(text(late.doc)).toBe(text(a.doc));
 	});
 
+	it('an update stored before its dependency still reaches reconnecting clients (no fast path over gaps)', async () => {
+		await relay.createProgram('p-gap');
+		const b = client('p-gap', 'mentee');
+		await synced(b);
+		b.doc.getMap('m').set('b', 1);
+		await waitForAsync(
+			async () => (await storedDoc(relay, 'p-gap')).getMap('m').get('b') === 1,
+			'b stored'
+		);
+		// Another device's two consecutive edits; the second arrives first.
+		const other = new Y.Doc();
+		const parts: Uint8Array[] = [];
+		other.on('update', (u: Uint8Array) => parts.push(u));
+		other.getText('t').insert(0, 'a');
+		other.getText('t').insert(1, 'b');
+		b.provider.disconnect();
+		const raw = rawClient(rawUrl(relay, 'p-gap', relay.token('mentor', 'p-gap')));
+		await raw.open;
+		raw.send(encodeSyncUpdate(parts[1]!));
+		await waitForAsync(
+			async () => (await relay.store.load('p-gap')).updates.length >= 2,
+			'the orphan stored'
+		);
+		// An empty client forces the tail into the base; then b reconnects with a state vector.
+		const fresh = client('p-gap', 'curator', 'ro');
+		await synced(fresh);
+		b.provider.connect();
+		await waitFor(() => b.provider.synced, 'b to resync');
+		raw.send(encodeSyncUpdate(parts[0]!));
+		await waitFor(() => text(b.doc) === 'ab' && text(fresh.doc) === 'ab', 'both to see "ab"');
+		raw.ws.close();
+	});
+
+	it("a dropped connection's awareness states are removed for the others", async () => {
+		await relay.createProgram('p-presence');
+		const b = client('p-presence', 'mentee');
+		await synced(b);
+		const raw = rawClient(rawUrl(relay, 'p-presence', relay.token('mentor', 'p-presence')));
+		await raw.open;
+		const e = encoding.createEncoder();
+		encoding.writeVarUint(e, 1);
+		encoding.writeVarUint(e, 424242);
+		encoding.writeVarUint(e, 3);
+		encoding.writeVarString(e, JSON.stringify({ user: { name: 'Наставник' } }));
+		raw.send(encodeAwarenessMessage(encoding.toUint8Array(e)));
+		await waitFor(() => b.provider.awareness.getStates().has(424242), 'the presence to arrive');
+		raw.ws.terminate(); // no goodbye from the client: the relay must announce the removal
+		await waitFor(
+			() => !b.provider.awareness.getStates().has(424242),
+			'the presence to be removed'
+		);
+	});
+
 	it('logged no errors (storage, summaries, compaction) during all of the above', () => {
 		const errors = relay
 			.logs()
@@ -303,5 +361,46 @@ describe('relay: sync with the stock y-websocket client', () => {
 			expect(body).toContain(name);
 		}
 		expect(body).toMatch(/relay_updates_in_total\{[^}]*\} [1-9]/);
+	});
+});
+
+describe('relay: commits in a writer thread (RELAY_WRITER_THREAD=1)', () => {
+	let relay: TestRelay;
+	beforeAll(async () => {
+		relay = await startRelay({
+			RELAY_WRITER_THREAD: '1',
+			RELAY_COMPACT_AFTER_UPDATES: '3',
+			RELAY_SUMMARY_DEBOUNCE_MS: '20'
+		});
+	});
+	afterAll(async () => {
+		await relay?.close();
+	});
+
+	it('persists, compacts, summarizes and serves edits the same way', async () => {
+		await relay.createProgram('p-thread');
+		const a = connectClient(relay.wsBase, 'p-thread', relay.token('mentor', 'p-thread'));
+		const b = connectClient(relay.wsBase, 'p-thread', relay.token('mentee', 'p-thread'));
+		try {
+			await Promise.all([synced(a), synced(b)]);
+			for (let i = 0; i < 10; i++) a.doc.getText('t').insert(0, `${i}`);
+			await waitFor(() => text(b.doc) === text(a.doc) && text(a.doc).length === 10, 'convergence');
+			await relay.server.relay.applyServerEdit('p-thread', { userId: 'curator' }, (doc) =>
+				doc.getMap('m').set('ok', true)
+			);
+			await waitFor(() => b.doc.getMap('m').get('ok') === true, 'the server edit');
+			await waitForAsync(
+				async () => (await storedText(relay, 'p-thread')) === text(a.doc),
+				'storage'
+			);
+			expect(await relay.store.logLength('p-thread')).toBeLessThan(3);
+			await waitForAsync(
+				async () => (await relay.store.getSummary('p-thread')) !== null,
+				'a summary'
+			);
+		} finally {
+			a.destroy();
+			b.destroy();
+		}
 	});
 });

@@ -42,19 +42,17 @@ function p(
 	return new Paragraph({
 		alignment: ALIGN[opts.align ?? 'left'],
 		spacing: { after: opts.after ?? 80 },
-		children: text
-			.split('\n')
-			.map(
-				(line, i) =>
-					new TextRun({
-						text: line,
-						bold: opts.bold,
-						italics: opts.italic,
-						font: FONT,
-						size: opts.size ?? 24,
-						break: i > 0 ? 1 : 0
-					})
-			)
+		children: text.split('\n').map(
+			(line, i) =>
+				new TextRun({
+					text: line,
+					bold: opts.bold,
+					italics: opts.italic,
+					font: FONT,
+					size: opts.size ?? 24,
+					break: i > 0 ? 1 : 0
+				})
+		)
 	});
 }
 

@@ -83,7 +83,7 @@ function table(
 	const W = width(doc);
 	const cols = widths.map((w) => (w / total) * W);
 	const pad = 3;
-	const size = 8.5;
+	const size = 8;
 	const rowHeight = (cells: string[], font: 'r' | 'b') => {
 		doc.font(font).fontSize(size);
 		return (
@@ -100,7 +100,8 @@ function table(
 			: rowHeight(cells, font);
 		if (doc.y + h > bottomY(doc)) {
 			doc.addPage();
-			if (!span && font === 'r') drawHeader();
+			// The column headings again on the new page (unless this row is the heading itself).
+			if (span || font === 'r') drawHeader();
 		}
 		const y = doc.y;
 		let x = left(doc);

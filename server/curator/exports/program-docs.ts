@@ -162,7 +162,7 @@ export function programModel(
 			'Ответственный',
 			'Отметка о выполнении'
 		],
-		widths: [6, 38, 16, 11, 13, 16],
+		widths: [6, 32, 19, 12, 13, 18],
 		rows,
 		groupRows
 	});
@@ -333,7 +333,7 @@ export function stageNoteModel(
 				'Срок',
 				'Отметка о выполнении'
 			],
-			widths: [7, 45, 18, 12, 18],
+			widths: [6, 42, 19, 13, 20],
 			rows: acts.map((a, i) => [
 				`${si + 1}.${i + 1}`,
 				a.title,

@@ -47,10 +47,10 @@ const names = (r: DashboardRow, role: string) =>
 		.map((p) => p.name)
 		.join(', ');
 const syncLabel: Record<string, string> = {
-	'in-sync': 'синхронизировано',
+	'in-sync': 'на связи, всё синхронизировано',
 	pending: 'есть неотправленные изменения',
 	stale: 'давно не выходил на связь',
-	seen: 'на связи',
+	seen: 'изменения доставлены при последней связи',
 	never: 'ни разу не подключался'
 };
 

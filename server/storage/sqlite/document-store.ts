@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import type {
 	AppendedUpdate,
 	DeviceSyncFacts,
@@ -20,40 +22,32 @@ interface DeviceRow {
 	pending_reported_at: number | null;
 }
 
-function toBuffer(u: Uint8Array): Buffer {
-	return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-}
-
 function toBytes(b: Buffer): Uint8Array {
 	return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
+/** The write operations, each one transaction. */
+interface WriteOps {
+	append(updates: AppendedUpdate[], facts: DeviceSyncFacts[]): number[];
+	compact(programId: string, merged: Uint8Array, sv: Uint8Array, throughSeq: number): void;
+	saveFacts(facts: DeviceSyncFacts[]): void;
+	saveSummaries(list: StoredSummary[]): void;
+}
+
 /**
- * SQLite implementation of DocumentStore. better-sqlite3 is synchronous: every method runs to
- * completion inside the returned promise's executor, and each write is one transaction
- * (WAL + synchronous=FULL, so a resolved append has been fsynced).
+ * Prepares the write operations on a connection. SELF-CONTAINED on purpose (no reference to
+ * anything outside its body but globals): its source text is also run in the writer thread.
+ * No UPSERTs: other modules hang triggers with INSERT OR REPLACE on these tables, and SQLite lets
+ * an outer UPSERT override a trigger's conflict clause (→ UNIQUE errors).
  */
-export function createSqliteDocumentStore(db: SqliteDatabase): DocumentStore {
-	const stmt = {
-		exists: db.prepare('SELECT 1 FROM programs WHERE id = ?').pluck(),
-		insertProgram: db.prepare(
-			'INSERT INTO programs (id, organization_id, created_at) VALUES (?, ?, ?) ON CONFLICT(id) DO NOTHING'
-		),
-		getProgram: db.prepare('SELECT id, organization_id, created_at FROM programs WHERE id = ?'),
-		state: db.prepare(
-			'SELECT data, state_vector, through_seq FROM program_state WHERE program_id = ?'
-		),
-		log: db
-			.prepare(
-				'SELECT seq, data FROM program_updates WHERE program_id = ? AND seq > ? ORDER BY seq'
-			)
-			.raw(),
-		logLength: db.prepare('SELECT COUNT(*) FROM program_updates WHERE program_id = ?').pluck(),
+function prepareWriteOps(db: SqliteDatabase): WriteOps {
+	const buf = (u: Uint8Array) =>
+		Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+	const s = {
 		insertUpdate: db.prepare(
 			'INSERT INTO program_updates (program_id, data, received_at) VALUES (?, ?, ?)'
 		),
-		// No UPSERTs below: other modules hang triggers with INSERT OR REPLACE on these tables, and
-		// SQLite lets an outer UPSERT override the trigger's conflict clause (→ UNIQUE errors).
+		stateSeq: db.prepare('SELECT through_seq FROM program_state WHERE program_id = ?').pluck(),
 		insertState: db.prepare(
 			'INSERT INTO program_state (program_id, data, state_vector, through_seq, compacted_at) VALUES (?, ?, ?, ?, ?)'
 		),
@@ -76,20 +70,13 @@ export function createSqliteDocumentStore(db: SqliteDatabase): DocumentStore {
 			   last_in_sync_at, pending, pending_reported_at)
 			 VALUES (@programId, @userId, @deviceId, @lastConnectedAt, @lastUpdateAt, @lastInSyncAt, @pending, @pendingReportedAt)`
 		),
-		facts: db.prepare(
-			'SELECT * FROM program_device_sync WHERE program_id = ? ORDER BY user_id, device_id'
-		),
 		updateSummary: db.prepare(
 			'UPDATE program_summaries SET summary = ?, doc_bytes = ?, through_seq = ?, computed_at = ? WHERE program_id = ?'
 		),
 		insertSummary: db.prepare(
 			'INSERT INTO program_summaries (program_id, summary, doc_bytes, through_seq, computed_at) VALUES (?, ?, ?, ?, ?)'
-		),
-		summary: db.prepare(
-			'SELECT summary, doc_bytes, through_seq, computed_at FROM program_summaries WHERE program_id = ?'
 		)
 	};
-
 	const writeFacts = (facts: DeviceSyncFacts[]) => {
 		for (const f of facts) {
 			const row = {
@@ -102,44 +89,163 @@ export function createSqliteDocumentStore(db: SqliteDatabase): DocumentStore {
 				pending: f.pending ?? null,
 				pendingReportedAt: f.pendingReportedAt ?? null
 			};
-			if (stmt.updateFacts.run(row).changes === 0) stmt.insertFacts.run(row);
+			if (s.updateFacts.run(row).changes === 0) s.insertFacts.run(row);
 		}
 	};
+	return {
+		append: db.transaction((updates: AppendedUpdate[], facts: DeviceSyncFacts[]) => {
+			const seqs: number[] = [];
+			for (const u of updates) {
+				seqs.push(
+					Number(s.insertUpdate.run(u.programId, buf(u.data), u.receivedAt).lastInsertRowid)
+				);
+			}
+			writeFacts(facts);
+			return seqs;
+		}),
+		compact: db.transaction(
+			(programId: string, merged: Uint8Array, sv: Uint8Array, throughSeq: number) => {
+				const current = s.stateSeq.get(programId) as number | undefined;
+				// Never move the compacted state backwards (a stale compaction racing a newer one).
+				if (current !== undefined && current >= throughSeq) return;
+				if (current !== undefined)
+					s.updateState.run(buf(merged), buf(sv), throughSeq, Date.now(), programId);
+				else s.insertState.run(programId, buf(merged), buf(sv), throughSeq, Date.now());
+				s.deleteLog.run(programId, throughSeq);
+			}
+		),
+		saveFacts: db.transaction(writeFacts),
+		saveSummaries: db.transaction((list: StoredSummary[]) => {
+			for (const x of list) {
+				const json = JSON.stringify(x.summary);
+				if (
+					s.updateSummary.run(json, x.docBytes, x.throughSeq, x.computedAt, x.programId).changes ===
+					0
+				) {
+					s.insertSummary.run(x.programId, json, x.docBytes, x.throughSeq, x.computedAt);
+				}
+			}
+		})
+	};
+}
 
-	const appendTx = db.transaction((updates: AppendedUpdate[], facts: DeviceSyncFacts[]) => {
-		const seqs: number[] = [];
-		for (const u of updates) {
-			const info = stmt.insertUpdate.run(u.programId, toBuffer(u.data), u.receivedAt);
-			seqs.push(Number(info.lastInsertRowid));
-		}
-		writeFacts(facts);
-		return seqs;
-	});
-	const factsTx = db.transaction(writeFacts);
-	const writeSummary = (s: StoredSummary) => {
-		const json = JSON.stringify(s.summary);
-		if (
-			stmt.updateSummary.run(json, s.docBytes, s.throughSeq, s.computedAt, s.programId).changes ===
-			0
-		) {
-			stmt.insertSummary.run(s.programId, json, s.docBytes, s.throughSeq, s.computedAt);
-		}
+type WriteOp = keyof WriteOps;
+
+/**
+ * Runs the write operations on a second connection in a worker thread, so that the fsync of a
+ * commit (and WAL checkpoints) never block the relay's event loop. One operation at a time, in
+ * order; reads stay on the caller's connection (WAL: readers see every committed write).
+ */
+class WriterThread {
+	private worker: Worker | null = null;
+	private nextId = 1;
+	private readonly pending = new Map<
+		number,
+		{ resolve: (v: unknown) => void; reject: (e: Error) => void }
+	>();
+
+	constructor(private readonly filename: string) {}
+
+	private start(): Worker {
+		// __name: some TypeScript loaders (tsx: esbuild keepNames) wrap functions with it.
+		const source = `
+			var __name = (f) => f;
+			const { parentPort, workerData } = require('node:worker_threads');
+			const Database = require(workerData.driver);
+			const db = new Database(workerData.filename);
+			db.pragma('journal_mode = WAL');
+			db.pragma('synchronous = FULL');
+			db.pragma('foreign_keys = ON');
+			db.pragma('busy_timeout = 5000');
+			const ops = (${prepareWriteOps.toString()})(db);
+			parentPort.on('message', (m) => {
+				if (m.op === 'close') { db.close(); parentPort.postMessage({ id: m.id, result: null }); return; }
+				try { parentPort.postMessage({ id: m.id, result: ops[m.op](...m.args) }); }
+				catch (e) { parentPort.postMessage({ id: m.id, error: (e && e.message) || String(e) }); }
+			});`;
+		const worker = new Worker(source, {
+			eval: true,
+			workerData: {
+				filename: this.filename,
+				driver: createRequire(import.meta.url).resolve('better-sqlite3')
+			}
+		});
+		worker.on('message', (m: { id: number; result?: unknown; error?: string }) => {
+			const p = this.pending.get(m.id);
+			if (!p) return;
+			this.pending.delete(m.id);
+			if (m.error !== undefined) p.reject(new Error(m.error));
+			else p.resolve(m.result);
+		});
+		const fail = (error: Error) => {
+			this.worker = null;
+			for (const p of this.pending.values()) p.reject(error);
+			this.pending.clear();
+		};
+		worker.on('error', fail);
+		worker.on('exit', (code) => fail(new Error(`storage writer thread exited (${code})`)));
+		return worker;
+	}
+
+	call<T>(op: WriteOp | 'close', args: unknown[]): Promise<T> {
+		if (op === 'close' && !this.worker) return Promise.resolve(undefined as T);
+		this.worker ??= this.start();
+		const worker = this.worker;
+		const id = this.nextId++;
+		return new Promise<T>((resolve, reject) => {
+			this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+			worker.postMessage({ id, op, args });
+		});
+	}
+
+	async close(): Promise<void> {
+		const worker = this.worker;
+		if (!worker) return;
+		await this.call('close', []);
+		this.worker = null;
+		await worker.terminate();
+	}
+}
+
+export interface SqliteDocumentStoreOptions {
+	/**
+	 * Run writes (appends, compaction, facts, summaries) on a second connection in a worker
+	 * thread, so fsyncs never block the caller's event loop. The relay uses this; other callers
+	 * (identity, tests, CLI) may write inline.
+	 */
+	writerThread?: boolean;
+}
+
+/**
+ * SQLite implementation of DocumentStore (WAL + synchronous=FULL: a resolved append has been
+ * fsynced). Reads run inline on the given connection.
+ */
+export function createSqliteDocumentStore(
+	db: SqliteDatabase,
+	options: SqliteDocumentStoreOptions = {}
+): DocumentStore & { close(): Promise<void> } {
+	const stmt = {
+		exists: db.prepare('SELECT 1 FROM programs WHERE id = ?').pluck(),
+		insertProgram: db.prepare(
+			'INSERT INTO programs (id, organization_id, created_at) VALUES (?, ?, ?) ON CONFLICT(id) DO NOTHING'
+		),
+		getProgram: db.prepare('SELECT id, organization_id, created_at FROM programs WHERE id = ?'),
+		state: db.prepare(
+			'SELECT data, state_vector, through_seq FROM program_state WHERE program_id = ?'
+		),
+		log: db
+			.prepare(
+				'SELECT seq, data FROM program_updates WHERE program_id = ? AND seq > ? ORDER BY seq'
+			)
+			.raw(),
+		logLength: db.prepare('SELECT COUNT(*) FROM program_updates WHERE program_id = ?').pluck(),
+		facts: db.prepare(
+			'SELECT * FROM program_device_sync WHERE program_id = ? ORDER BY user_id, device_id'
+		),
+		summary: db.prepare(
+			'SELECT summary, doc_bytes, through_seq, computed_at FROM program_summaries WHERE program_id = ?'
+		)
 	};
-	const summaryTx = db.transaction(writeSummary);
-	const summariesTx = db.transaction((list: StoredSummary[]) => {
-		for (const s of list) writeSummary(s);
-	});
-	const compactTx = db.transaction(
-		(programId: string, merged: Uint8Array, sv: Uint8Array, throughSeq: number) => {
-			const current = stmt.state.get(programId) as { through_seq: number } | undefined;
-			// Never move the compacted state backwards (a stale compaction racing a newer one).
-			if (current && current.through_seq >= throughSeq) return;
-			if (current)
-				stmt.updateState.run(toBuffer(merged), toBuffer(sv), throughSeq, Date.now(), programId);
-			else stmt.insertState.run(programId, toBuffer(merged), toBuffer(sv), throughSeq, Date.now());
-			stmt.deleteLog.run(programId, throughSeq);
-		}
-	);
 
 	const run = <T>(fn: () => T): Promise<T> =>
 		new Promise<T>((resolve, reject) => {
@@ -150,7 +256,28 @@ export function createSqliteDocumentStore(db: SqliteDatabase): DocumentStore {
 			}
 		});
 
+	let write: <K extends WriteOp>(
+		op: K,
+		...args: Parameters<WriteOps[K]>
+	) => Promise<ReturnType<WriteOps[K]>>;
+	let close: () => Promise<void>;
+	if (options.writerThread && db.name !== ':memory:' && !db.memory) {
+		const thread = new WriterThread(db.name);
+		write = (op, ...args) => thread.call(op, args);
+		close = () => thread.close();
+	} else {
+		let ops: WriteOps | null = null;
+		write = (op, ...args) =>
+			run(() => {
+				ops ??= prepareWriteOps(db);
+				// Each op has its own parameter list; the generic signature above keeps callers typed.
+				return (ops[op] as (...a: unknown[]) => ReturnType<WriteOps[typeof op]>)(...args);
+			});
+		close = async () => {};
+	}
+
 	return {
+		close,
 		programExists: (programId) => run(() => stmt.exists.get(programId) === 1),
 		createProgram: (programId, organizationId = null) =>
 			run(() => {
@@ -180,11 +307,11 @@ export function createSqliteDocumentStore(db: SqliteDatabase): DocumentStore {
 					lastSeq: last ? last[0] : throughSeq
 				};
 			}),
-		append: (updates, facts = []) => run(() => appendTx(updates, facts)),
+		append: (updates, facts = []) => write('append', updates, facts),
 		compact: (programId, merged, sv, throughSeq) =>
-			run(() => compactTx(programId, merged, sv, throughSeq)),
+			write('compact', programId, merged, sv, throughSeq),
 		logLength: (programId) => run(() => Number(stmt.logLength.get(programId))),
-		saveFacts: (facts) => run(() => factsTx(facts)),
+		saveFacts: (facts) => write('saveFacts', facts),
 		getFacts: (programId) =>
 			run(() =>
 				(stmt.facts.all(programId) as DeviceRow[]).map((r): DeviceSyncRecord => ({
@@ -198,8 +325,8 @@ export function createSqliteDocumentStore(db: SqliteDatabase): DocumentStore {
 					pendingReportedAt: r.pending_reported_at
 				}))
 			),
-		saveSummary: (s) => run(() => summaryTx(s)),
-		saveSummaries: (list) => run(() => summariesTx(list)),
+		saveSummary: (s) => write('saveSummaries', [s]),
+		saveSummaries: (list) => write('saveSummaries', list),
 		getSummary: (programId) =>
 			run(() => {
 				const r = stmt.summary.get(programId) as

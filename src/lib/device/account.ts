@@ -15,6 +15,8 @@ export interface DeviceAccount {
 	personId: string;
 	fullName: string;
 	programs: AccountProgram[];
+	/** Curator, head, coordinator or administrator somewhere: the monitoring screens apply. */
+	monitors?: boolean;
 	/** Set when the server said the session is no longer valid: the UI asks to sign in again. */
 	signedOut?: boolean;
 }

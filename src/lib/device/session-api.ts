@@ -11,8 +11,10 @@ import { deviceName } from './device-id';
 interface MeResponse {
 	person: { id: string; fullName: string };
 	programs: { id: string; title: string; role: ProgramRole }[];
-	roles?: unknown;
+	roles?: { role: string }[];
 }
+
+const MONITORING_ROLES = new Set(['curator', 'head', 'coordinator', 'admin']);
 
 export class ApiError extends Error {
 	constructor(
@@ -57,7 +59,8 @@ function remember(me: MeResponse): DeviceAccount {
 	const account: DeviceAccount = {
 		personId: me.person.id,
 		fullName: me.person.fullName,
-		programs: me.programs.map((p) => ({ id: p.id, title: p.title, role: p.role }))
+		programs: me.programs.map((p) => ({ id: p.id, title: p.title, role: p.role })),
+		monitors: (me.roles ?? []).some((r) => MONITORING_ROLES.has(r.role))
 	};
 	saveAccount(account);
 	return account;

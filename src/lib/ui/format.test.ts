@@ -20,9 +20,14 @@ describe('plural', () => {
 });
 
 describe('formatDate', () => {
+	const now = new Date(2026, 10, 21);
 	it('formats a calendar date in Russian without a time-zone shift', () => {
-		expect(formatDate('2026-12-10')).toBe('10 декабря');
-		expect(formatDate('2026-06-01')).toBe('1 июня');
+		expect(formatDate('2026-12-10', { now })).toBe('10 декабря');
+		expect(formatDate('2026-06-01', { now })).toBe('1 июня');
+	});
+	it('names the year when it is not the current one, or when asked to', () => {
+		expect(formatDate('2027-03-15', { now })).toBe('15 марта 2027 г.');
+		expect(formatDate('2026-03-15', { now, year: 'always' })).toBe('15 марта 2026 г.');
 	});
 	it('returns what it cannot parse unchanged', () => {
 		expect(formatDate('завтра')).toBe('завтра');

@@ -1,11 +1,24 @@
 const dateFormat = new Intl.DateTimeFormat('ru-RU', { day: 'numeric', month: 'long' });
+const dateWithYearFormat = new Intl.DateTimeFormat('ru-RU', {
+	day: 'numeric',
+	month: 'long',
+	year: 'numeric'
+});
 const timeFormat = new Intl.DateTimeFormat('ru-RU', { hour: '2-digit', minute: '2-digit' });
 
-/** '2026-12-10' → «10 декабря». Calendar dates are parsed as local dates, never shifted by time zone. */
-export function formatDate(isoDate: string): string {
+/**
+ * '2026-12-10' → «10 декабря» in the current year, «10 декабря 2027 г.» otherwise (programs run
+ * for two years). Calendar dates are parsed as local dates, never shifted by time zone.
+ */
+export function formatDate(
+	isoDate: string,
+	{ now = new Date(), year = 'auto' }: { now?: Date; year?: 'auto' | 'always' } = {}
+): string {
 	const [y, m, d] = isoDate.split('-').map(Number);
 	if (!y || !m || !d) return isoDate;
-	return dateFormat.format(new Date(y, m - 1, d));
+	const date = new Date(y, m - 1, d);
+	const short = year === 'auto' && y === now.getFullYear();
+	return (short ? dateFormat : dateWithYearFormat).format(date);
 }
 
 export function formatTime(iso: string): string {
