@@ -168,7 +168,7 @@ try {
 			await page.evaluate(
 				() =>
 					new Promise<number>((resolve) => {
-						const list = document.querySelector('ul.meetings');
+						const list = document.querySelector('ul.ws-cards');
 						const button = [...document.querySelectorAll('button[type="submit"]')].find((b) =>
 							b.textContent?.includes('Записать встречу')
 						) as HTMLButtonElement | undefined;

@@ -63,7 +63,12 @@ for (const [name, q] of cases) {
 	let total = 0;
 	for (let i = 0; i < rounds + 3; i++) {
 		const s = performance.now();
-		const r = queryDashboard(ds.db, scope, { staleDays: ds.staleDays, ...q }, { now: ds.now });
+		const r = await queryDashboard(
+			ds.sql,
+			scope,
+			{ staleDays: ds.staleDays, ...q },
+			{ now: ds.now }
+		);
 		const ms = performance.now() - s;
 		total = r.total;
 		if (i >= 3) times.push(ms);
@@ -77,7 +82,7 @@ for (const [name, q] of cases) {
 	const times: number[] = [];
 	for (let i = 0; i < rounds; i++) {
 		const s = performance.now();
-		computeFigures(ds.db, scope, { now: ds.now });
+		await computeFigures(ds.sql, scope, { now: ds.now });
 		times.push(performance.now() - s);
 	}
 	console.log(
@@ -88,7 +93,7 @@ for (const [name, q] of cases) {
 	const times: number[] = [];
 	for (let i = 0; i < rounds; i++) {
 		const s = performance.now();
-		organizationAggregates(ds.db, [org.id], { now: ds.now });
+		await organizationAggregates(ds.sql, [org.id], { now: ds.now });
 		times.push(performance.now() - s);
 	}
 	console.log(
@@ -104,7 +109,7 @@ console.log(
 {
 	const logger = createLogger('error');
 	const identity = createIdentity({
-		db: ds.db,
+		store: ds.storage.identity,
 		documents: ds.store,
 		secret: 'bench-secret-bench-secret-bench-secret',
 		logger
@@ -146,7 +151,7 @@ console.log(
 	const inv = await identity.createInvitation(admin, { personId: 'benchcurator' });
 	const session = await identity.redeemInvitation(inv.code, 'bench');
 	const curator = new CuratorService({
-		db: ds.db,
+		db: ds.sql,
 		identity,
 		relay: {
 			applyServerEdit: () => Promise.reject(new Error('read-only bench')),
@@ -202,5 +207,5 @@ console.log(
 	);
 	await app.close();
 }
-ds.db.close();
+await ds.close();
 if (!process.env.KEEP) rmSync(ds.dataDir, { recursive: true, force: true });

@@ -7,12 +7,14 @@ import { registerHealthRoutes } from './http/health.js';
 import { registerStaticClient } from './http/static-client.js';
 import { safeUrl, type Logger } from './logger.js';
 import { createMetricsRegistry } from './metrics.js';
-import { openDatabase, schemaVersion, type SqliteDatabase } from './storage/sqlite/database.js';
-import { createSqliteDocumentStore } from './storage/sqlite/document-store.js';
-import { loadServerSecret } from './auth/secret.js';
+import type { SqliteDatabase } from './storage/sqlite/database.js';
+import { openStorage, type Storage } from './storage/index.js';
+import type { DocumentStore } from './storage/document-store.js';
 import { loadRelayConfig } from './sync/config.js';
 import { createRelay, type Relay } from './sync/relay.js';
 import { readVersion } from './version.js';
+import { createLocalCluster, createRedisCluster, type Cluster } from './cluster/index.js';
+import { connectIdentityToCluster } from './cluster/identity.js';
 import { registerIdentityApi } from './http/api/identity.js';
 import { registerCuratorRoutes } from './http/curator-routes.js';
 import { CuratorService } from './curator/service.js';
@@ -26,7 +28,19 @@ import {
 
 export interface NastavnikServer {
 	app: FastifyInstance;
+	/**
+	 * The SQLite connection. Only with the embedded SQLite storage: with DATABASE_URL, reading it
+	 * throws (use `storage`, which works with both).
+	 */
 	db: SqliteDatabase;
+	/** Storage selected by configuration (SQLite in DATA_DIR, or PostgreSQL by DATABASE_URL). */
+	storage: Storage;
+	/** Document store writing inline (not the relay's): tests, tools. */
+	documents: DocumentStore;
+	/** The server's signing secret (never log it). */
+	secret: string;
+	/** Cross-instance fan-out and leadership (REDIS_URL), or the single-instance no-op. */
+	cluster: Cluster;
 	metrics: Registry;
 	/** The sync relay (/sync/<programId>): server edits, closeWhere, diagnostics. */
 	relay: Relay;
@@ -42,8 +56,14 @@ export interface NastavnikServer {
 export async function createServer(config: ServerConfig, logger: Logger): Promise<NastavnikServer> {
 	const version = readVersion();
 	const startedAt = Date.now();
-	const db = openDatabase(config.dataDir);
+	const storage = await openStorage({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+	logger.info({ storage: storage.kind, location: storage.location }, 'storage opened');
 	const metrics = createMetricsRegistry();
+	let accepting = true;
+	const cluster = config.redisUrl
+		? createRedisCluster({ url: config.redisUrl, logger, registry: metrics })
+		: createLocalCluster();
+	if (cluster.enabled) logger.info({ instanceId: cluster.instanceId }, 'cluster mode (REDIS_URL)');
 
 	const app = Fastify({
 		// Fastify's own logger type is the narrower pino interface it needs.
@@ -57,16 +77,19 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 		{
 			version,
 			startedAt,
-			storageOk: () => db.prepare('SELECT 1').pluck().get() === 1,
-			schemaVersion: () => schemaVersion(db)
+			storageKind: storage.kind,
+			storageOk: () => storage.ping(),
+			schemaVersion: () => storage.schemaVersion(),
+			accepting: () => accepting,
+			...(cluster.enabled ? { cluster: () => cluster.health() } : {})
 		},
 		metrics
 	);
 
-	const secret = loadServerSecret(db);
+	const secret = await storage.loadSecret();
 	const identity = createIdentity({
-		db,
-		documents: createSqliteDocumentStore(db),
+		store: storage.identity,
+		documents: storage.documents,
 		secret,
 		logger,
 		publicUrl: config.publicUrl
@@ -85,13 +108,14 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 
 	const relayConfig = loadRelayConfig();
 	// RELAY_WRITER_THREAD=1 moves the relay's commits (fsync) off the event loop (docs/relay.md).
-	const store = createSqliteDocumentStore(db, { writerThread: relayConfig.writerThread !== 0 });
+	const store = storage.relayDocuments({ writerThread: relayConfig.writerThread !== 0 });
 	const relay = createRelay({
 		store,
 		authorize: createRelayAuthorizer(identity, secret, store),
 		logger,
 		registry: metrics,
-		config: relayConfig
+		config: relayConfig,
+		cluster
 	});
 
 	const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -102,30 +126,60 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 	};
 	app.server.on('upgrade', onUpgrade);
 	connectIdentityToRelay(identity, relay);
+	// Revocations and access changes reach the other instances too (no-op without REDIS_URL).
+	const offCluster = connectIdentityToCluster({
+		events: identity.events,
+		relay,
+		cluster,
+		sql: storage.sql,
+		logger
+	});
 
 	// Curator dashboards, exports and actions under /api/curator (server/curator, docs/curator.md).
-	const curator = new CuratorService({ db, identity, relay, documents: store, logger });
+	const curator = new CuratorService({
+		db: storage.sql,
+		identity,
+		relay,
+		documents: store,
+		logger
+	});
 	await app.register(async (api) => registerCuratorRoutes(api, curator), { prefix: '/api' });
 
 	let closing: Promise<void> | null = null;
 	return {
 		app,
-		db,
+		get db(): SqliteDatabase {
+			if (!storage.sqlite)
+				throw new Error(
+					'server.db is the SQLite connection; this server uses PostgreSQL (server.storage)'
+				);
+			return storage.sqlite;
+		},
+		storage,
+		documents: storage.documents,
+		secret,
+		cluster,
 		metrics,
 		relay,
 		identity,
 		async listen() {
-			await app.listen({ port: config.port, host: config.host });
+			// A restart brings every phone back within a second: with Node's default backlog (511)
+			// the kernel drops the excess SYNs and those clients retry only after 1, 3, 7 s
+			// (docs/resilience.md, reconnect storm). The kernel caps it at net.core.somaxconn.
+			await app.listen({ port: config.port, host: config.host, backlog: 4096 });
 			const address = app.server.address();
 			return typeof address === 'object' && address ? address.port : config.port;
 		},
 		close() {
 			closing ??= (async () => {
 				// Relay first: flush queued updates, close sockets (1012), then HTTP, then storage.
+				accepting = false;
 				curator.close();
+				offCluster();
 				await relay.close();
 				await app.close();
-				db.close();
+				await cluster.close();
+				await storage.close();
 			})();
 			return closing;
 		}

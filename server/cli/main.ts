@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
-import { openDatabase, schemaVersion } from '../storage/sqlite/database.js';
+import { openStorage } from '../storage/index.js';
+import { migrateStorageCommand } from './migrate-storage.js';
 import { readVersion } from '../version.js';
 import { identityCommands } from './identity/commands.js';
 
@@ -16,17 +17,18 @@ interface Command {
 
 const commands: Record<string, Command> = {
 	status: {
-		summary: 'Show the data directory, schema version and product version',
+		summary:
+			'Show the storage (data directory or DATABASE_URL), schema version and product version',
 		usage: 'status',
-		run() {
+		async run() {
 			const config = loadConfig();
-			const db = openDatabase(config.dataDir);
+			const storage = await openStorage(config);
 			try {
 				console.log(`version:        ${readVersion()}`);
-				console.log(`data directory: ${config.dataDir}`);
-				console.log(`schema version: ${schemaVersion(db)}`);
+				console.log(`storage:        ${storage.kind} (${storage.location})`);
+				console.log(`schema version: ${await storage.schemaVersion()}`);
 			} finally {
-				db.close();
+				await storage.close();
 			}
 			return 0;
 		}
@@ -34,14 +36,15 @@ const commands: Record<string, Command> = {
 	migrate: {
 		summary: 'Apply pending storage migrations (the server also does this at start-up)',
 		usage: 'migrate',
-		run() {
+		async run() {
 			const config = loadConfig();
-			const db = openDatabase(config.dataDir);
-			console.log(`schema version ${schemaVersion(db)}`);
-			db.close();
+			const storage = await openStorage(config);
+			console.log(`schema version ${await storage.schemaVersion()}`);
+			await storage.close();
 			return 0;
 		}
 	},
+	'migrate-storage': migrateStorageCommand,
 	...identityCommands
 };
 
@@ -56,7 +59,7 @@ function help(): string {
 		'Commands:',
 		...lines,
 		'',
-		'Environment: DATA_DIR (default ./data). Run `npm run cli -- <command> --help` for details.'
+		'Environment: DATA_DIR (default ./data), DATABASE_URL (PostgreSQL instead of SQLite). Run `npm run cli -- <command> --help` for details.'
 	].join('\n');
 }
 

@@ -8,7 +8,7 @@
  *   December — monitoring of implementation (информационная справка);
  *   annually (December) — аналитический отчет.
  */
-import type { SqliteDatabase } from '../storage/sqlite/database.js';
+import type { SqlClient } from '../storage/sql.js';
 import type { Scope } from './dashboard.js';
 
 export type CalendarDocument =
@@ -37,24 +37,26 @@ export interface CalendarEvent {
 const addDaysIso = (d: string, n: number) =>
 	new Date(Date.parse(`${d}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 
-export function monitoringCalendar(
-	db: SqliteDatabase,
+export async function monitoringCalendar(
+	db: SqlClient,
 	scope: Scope,
 	opts: { year: number; today: string; municipal: boolean }
-): CalendarEvent[] {
+): Promise<CalendarEvent[]> {
 	const y = opts.year;
 	const ids = scope.organizationIds;
-	const inScope = ids.length ? `organization_id IN (${ids.map(() => '?').join(',')})` : '0';
+	const inScope = ids.length ? `organization_id IN (${ids.map(() => '?').join(',')})` : '1 = 0';
+	const scalar = async (sql: string, p: unknown[]) =>
+		(await db.get<{ n: number | null }>(sql, p))?.n ?? 0;
 	const count = (extra: string, ...p: unknown[]) =>
-		(db
-			.prepare(`SELECT count(*) FROM curator_program_index WHERE ${inScope} AND ${extra}`)
-			.pluck()
-			.get(...ids, ...p) as number) ?? 0;
+		scalar(`SELECT count(*) AS n FROM curator_program_index WHERE ${inScope} AND ${extra}`, [
+			...ids,
+			...p
+		]);
 	/** Programs owing the semi-annual report of `period` (YYYY-06 / YYYY-12): ran ≥ 1 month before the date and overlap the half-year. */
-	const semiannual = (period: string, due: string) => {
+	const semiannual = async (period: string, due: string) => {
 		const monthBefore = addDaysIso(due, -30);
 		const halfYearBefore = addDaysIso(due, -183);
-		const expected = count(
+		const expected = await count(
 			'start_date IS NOT NULL AND start_date <= ? AND (end_date IS NULL OR end_date >= ?)',
 			monthBefore,
 			halfYearBefore
@@ -62,31 +64,25 @@ export function monitoringCalendar(
 		// After the date, a report still missing is listed in the summary's due keys.
 		const missing =
 			due <= opts.today
-				? ((db
-						.prepare(
-							`SELECT count(*) FROM curator_program_index i JOIN program_summaries s ON s.program_id = i.program_id
-							WHERE ${inScope.replace('organization_id', 'i.organization_id')} AND instr(s.summary, ?) > 0`
-						)
-						.pluck()
-						.get(...ids, `"mentor:${period}"`) as number) ?? 0)
+				? await scalar(
+						`SELECT count(*) AS n FROM curator_program_index i JOIN program_summaries s ON s.program_id = i.program_id
+							WHERE ${inScope.replace('organization_id', 'i.organization_id')} AND instr(s.summary, ?) > 0`,
+						[...ids, `"mentor:${period}"`]
+					)
 				: null;
 		const figures = [{ label: 'программ должны представить отчет', value: expected }];
 		if (missing !== null) figures.push({ label: 'отчет не представлен', value: missing });
 		return figures;
 	};
-	const active = count("status = 'active'");
-	const forms =
-		(db
-			.prepare(`SELECT count(DISTINCT form) FROM curator_program_index WHERE ${inScope}`)
-			.pluck()
-			.get(...ids) as number) ?? 0;
-	const mentees =
-		(db
-			.prepare(
-				`SELECT coalesce(sum(mentees), 0) FROM curator_program_index WHERE ${inScope} AND status != 'draft'`
-			)
-			.pluck()
-			.get(...ids) as number) ?? 0;
+	const active = await count("status = 'active'");
+	const forms = await scalar(
+		`SELECT count(DISTINCT form) AS n FROM curator_program_index WHERE ${inScope}`,
+		ids
+	);
+	const mentees = await scalar(
+		`SELECT coalesce(sum(mentees), 0) AS n FROM curator_program_index WHERE ${inScope} AND status != 'draft'`,
+		ids
+	);
 	const acYear = (to: string) => ({ from: `${Number(to.slice(0, 4)) - 1}-09-01`, to });
 
 	const events: Omit<CalendarEvent, 'state'>[] = [
@@ -125,7 +121,7 @@ export function monitoringCalendar(
 			responsible: 'куратор ОО',
 			figures: [
 				{ label: 'программ реализуется', value: active },
-				{ label: 'завершено', value: count("status = 'completed'") }
+				{ label: 'завершено', value: await count("status = 'completed'") }
 			],
 			documents: [
 				{
@@ -142,7 +138,7 @@ export function monitoringCalendar(
 			title: 'Отчеты наставников о реализации программ (до 10 июня)',
 			basis: 'Положение о наставничестве руководителей (Томск, 2024), п. 3 распоряжения',
 			responsible: 'наставники; прием — куратор',
-			figures: semiannual(`${y}-06`, `${y}-06-10`),
+			figures: await semiannual(`${y}-06`, `${y}-06-10`),
 			documents: [
 				{ kind: 'dashboard', label: 'Программы с непредставленными отчетами', flag: 'reports-due' }
 			]
@@ -155,7 +151,7 @@ export function monitoringCalendar(
 			basis: 'Дорожная карта (Дивногорск, 2022), п. 5.5',
 			responsible: opts.municipal ? 'МКУ ГИМЦ' : 'куратор ОО (данные для ГИМЦ)',
 			figures: [
-				{ label: 'программ', value: count('1') },
+				{ label: 'программ', value: await count('1 = 1') },
 				{ label: 'наставляемых', value: mentees }
 			],
 			documents: [{ kind: 'monitoring-xlsx', label: 'Таблица мониторинга с показателями (XLSX)' }]
@@ -166,7 +162,7 @@ export function monitoringCalendar(
 			title: 'Отчеты наставников о реализации программ (до 10 декабря)',
 			basis: 'Положение о наставничестве руководителей (Томск, 2024), п. 3 распоряжения',
 			responsible: 'наставники; прием — куратор',
-			figures: semiannual(`${y}-12`, `${y}-12-10`),
+			figures: await semiannual(`${y}-12`, `${y}-12-10`),
 			documents: [
 				{ kind: 'dashboard', label: 'Программы с непредставленными отчетами', flag: 'reports-due' }
 			]
@@ -196,7 +192,7 @@ export function monitoringCalendar(
 				: 'Аналитическая справка о реализации программ наставничества за год',
 			basis: 'Дорожная карта (Дивногорск, 2022), п. 5.7',
 			responsible: opts.municipal ? 'МКУ ГИМЦ' : 'куратор ОО',
-			figures: [{ label: 'программ', value: count('1') }],
+			figures: [{ label: 'программ', value: await count('1 = 1') }],
 			documents: [
 				{
 					kind: 'note',

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ProgramTemplate, ProgramView } from '../../src/lib/program/index.js';
-import type { SqliteDatabase } from '../storage/sqlite/database.js';
+import type { SqlClient } from '../storage/sql.js';
 import { fold } from './dashboard.js';
 
 export interface CaseRecord {
@@ -101,8 +101,8 @@ export class CaseError extends Error {
 	}
 }
 
-export function createCase(
-	db: SqliteDatabase,
+export async function createCase(
+	db: SqlClient,
 	input: {
 		view: ProgramView;
 		programId: string;
@@ -116,7 +116,7 @@ export function createCase(
 		createdBy: string;
 		now: number;
 	}
-): CaseRecord {
+): Promise<CaseRecord> {
 	const v = input.view;
 	if (!v.completion && v.meta.status !== 'completed')
 		throw new CaseError(
@@ -132,64 +132,65 @@ export function createCase(
 			'no_consent',
 			'Нужно согласие наставника и наставляемого на включение практики в реестр.'
 		);
-	const existing = db
-		.prepare('SELECT id FROM curator_cases WHERE program_id = ? AND withdrawn_at IS NULL')
-		.pluck()
-		.get(input.programId);
+	const existing = await db.get<{ id: string }>(
+		'SELECT id FROM curator_cases WHERE program_id = ? AND withdrawn_at IS NULL',
+		[input.programId]
+	);
 	if (existing)
 		throw new CaseError(409, 'exists', 'Программа уже внесена в реестр успешных практик.');
 	const id = randomBytes(9).toString('base64url');
 	const title = (input.title?.trim() || v.meta.title).slice(0, 300);
 	const snapshot = planSnapshot(v, id, title);
-	db.prepare('DELETE FROM curator_cases WHERE program_id = ? AND withdrawn_at IS NOT NULL').run(
+	await db.run('DELETE FROM curator_cases WHERE program_id = ? AND withdrawn_at IS NOT NULL', [
 		input.programId
-	);
-	db.prepare(
+	]);
+	await db.run(
 		`INSERT INTO curator_cases (id, program_id, organization_id, title, description, tags, template_id, form, category,
 			consent_mentor, consent_mentee, consent_note, snapshot, created_by, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	).run(
-		id,
-		input.programId,
-		input.organizationId,
-		title,
-		input.description.slice(0, 5000),
-		input.tags
-			.map((t) => t.trim().replace(/,/g, ' '))
-			.filter(Boolean)
-			.slice(0, 20)
-			.join(','),
-		v.meta.templateId,
-		v.meta.form,
-		v.meta.menteeCategory,
-		input.consentMentor ? 1 : 0,
-		input.consentMentee ? 1 : 0,
-		input.consentNote ?? null,
-		JSON.stringify(snapshot),
-		input.createdBy,
-		input.now
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		[
+			id,
+			input.programId,
+			input.organizationId,
+			title,
+			input.description.slice(0, 5000),
+			input.tags
+				.map((t) => t.trim().replace(/,/g, ' '))
+				.filter(Boolean)
+				.slice(0, 20)
+				.join(','),
+			v.meta.templateId,
+			v.meta.form,
+			v.meta.menteeCategory,
+			input.consentMentor ? 1 : 0,
+			input.consentMentee ? 1 : 0,
+			input.consentNote ?? null,
+			JSON.stringify(snapshot),
+			input.createdBy,
+			input.now
+		]
 	);
-	return getCase(db, id) as CaseRecord;
+	return (await getCase(db, id)) as CaseRecord;
 }
 
-export function getCase(db: SqliteDatabase, id: string): CaseRecord | null {
-	const r = db.prepare('SELECT * FROM curator_cases WHERE id = ?').get(id) as CaseRow | undefined;
+export async function getCase(db: SqlClient, id: string): Promise<CaseRecord | null> {
+	const r = await db.get<CaseRow>('SELECT * FROM curator_cases WHERE id = ?', [id]);
 	return r ? toCase(r) : null;
 }
 
 /** Cases visible in the scope (organizations), searchable by words in title, description, tags and activities. */
-export function listCases(
-	db: SqliteDatabase,
+export async function listCases(
+	db: SqlClient,
 	organizationIds: string[] | null,
 	filter: { q?: string; form?: string; category?: string } = {}
-): CaseRecord[] {
+): Promise<CaseRecord[]> {
 	const where = ['withdrawn_at IS NULL'];
 	const params: unknown[] = [];
 	if (organizationIds) {
 		where.push(
 			organizationIds.length
 				? `organization_id IN (${organizationIds.map(() => '?').join(',')})`
-				: '0'
+				: '1 = 0'
 		);
 		params.push(...organizationIds);
 	}
@@ -202,9 +203,10 @@ export function listCases(
 		params.push(filter.category);
 	}
 	const rows = (
-		db
-			.prepare(`SELECT * FROM curator_cases WHERE ${where.join(' AND ')} ORDER BY created_at DESC`)
-			.all(...params) as CaseRow[]
+		await db.all<CaseRow>(
+			`SELECT * FROM curator_cases WHERE ${where.join(' AND ')} ORDER BY created_at DESC`,
+			params
+		)
 	).map(toCase);
 	const words = filter.q ? fold(filter.q).split(/\s+/).filter(Boolean) : [];
 	if (!words.length) return rows;
@@ -221,10 +223,11 @@ export function listCases(
 	});
 }
 
-export function withdrawCase(db: SqliteDatabase, id: string, now: number): boolean {
+export async function withdrawCase(db: SqlClient, id: string, now: number): Promise<boolean> {
 	return (
-		db
-			.prepare('UPDATE curator_cases SET withdrawn_at = ? WHERE id = ? AND withdrawn_at IS NULL')
-			.run(now, id).changes > 0
+		(await db.run(
+			'UPDATE curator_cases SET withdrawn_at = ? WHERE id = ? AND withdrawn_at IS NULL',
+			[now, id]
+		)) > 0
 	);
 }

@@ -5,7 +5,7 @@
  * (server/curator/schema.ts), never from the documents. Filters, sorting and search run in SQL;
  * only the rows of the requested page have their summary JSON parsed.
  */
-import type { SqliteDatabase } from '../storage/sqlite/database.js';
+import type { SqlClient } from '../storage/sql.js';
 import type { ProgramSummary } from '../../src/lib/program/index.js';
 import { OUTDATED_SQL } from './refresh.js';
 
@@ -202,7 +202,7 @@ interface Built {
 function buildWhere(scope: Scope, q: DashboardQuery, staleCutoff: number): Built {
 	const where: string[] = [];
 	const params: unknown[] = [];
-	if (scope.organizationIds.length === 0) where.push('0');
+	if (scope.organizationIds.length === 0) where.push('1 = 0');
 	else {
 		where.push(`i.organization_id IN (${scope.organizationIds.map(() => '?').join(',')})`);
 		params.push(...scope.organizationIds);
@@ -357,12 +357,15 @@ const SEVERITY: Record<ParticipantRow['sync'], number> = {
 	'in-sync': 0
 };
 
-export function queryDashboard(
-	db: SqliteDatabase,
+/** `sum(cond)` of SQLite, portable: PostgreSQL cannot sum booleans. */
+const countIf = (cond: string) => `coalesce(sum(CASE WHEN ${cond} THEN 1 ELSE 0 END), 0)`;
+
+export async function queryDashboard(
+	db: SqlClient,
 	scope: Scope,
 	query: DashboardQuery,
 	options: DashboardOptions = {}
-): DashboardResult {
+): Promise<DashboardResult> {
 	const now = options.now ?? Date.now();
 	const staleDays = clampInt(query.staleDays, 1, 365, DEFAULT_STALE_DAYS);
 	const staleCutoff = now - staleDays * DAY_MS;
@@ -372,54 +375,52 @@ export function queryDashboard(
 	const { where, params } = buildWhere(scope, query, staleCutoff);
 	const from = 'FROM curator_program_index i';
 
-	const totalsRow = db
-		.prepare(
-			`SELECT count(*) AS programs,
-				coalesce(sum(i.status = 'active'), 0) AS active,
-				coalesce(sum(i.status = 'draft'), 0) AS draft,
-				coalesce(sum(i.status = 'completed'), 0) AS completed,
-				coalesce(sum(i.overdue_count > 0), 0) AS withOverdue,
-				coalesce(sum(i.overdue_count), 0) AS overdueActivities,
-				coalesce(sum(i.reports_expected), 0) AS reportsExpected,
-				coalesce(sum(i.reports_due), 0) AS reportsDue,
-				coalesce(sum(i.reports_submitted), 0) AS reportsSubmitted,
-				coalesce(sum(i.reports_accepted), 0) AS reportsAccepted,
-				coalesce(sum(i.reports_returned), 0) AS reportsReturned,
-				coalesce(sum(i.pending_devices > 0), 0) AS pendingSync,
-				coalesce(sum(i.status != 'completed' AND i.min_participant_seen < ?), 0) AS stale,
-				coalesce(avg(i.progress_percent), 0) AS averageProgress,
-				coalesce(sum(${OUTDATED_SQL}), 0) AS outdated
-			${from} WHERE ${where}`
-		)
-		.get(staleCutoff, day, day, day, day, day, ...params) as DashboardTotals & { outdated: number };
+	const totalsRow = (await db.get<DashboardTotals & { outdated: number }>(
+		`SELECT count(*) AS programs,
+				${countIf("i.status = 'active'")} AS active,
+				${countIf("i.status = 'draft'")} AS draft,
+				${countIf("i.status = 'completed'")} AS completed,
+				${countIf('i.overdue_count > 0')} AS "withOverdue",
+				coalesce(sum(i.overdue_count), 0) AS "overdueActivities",
+				coalesce(sum(i.reports_expected), 0) AS "reportsExpected",
+				coalesce(sum(i.reports_due), 0) AS "reportsDue",
+				coalesce(sum(i.reports_submitted), 0) AS "reportsSubmitted",
+				coalesce(sum(i.reports_accepted), 0) AS "reportsAccepted",
+				coalesce(sum(i.reports_returned), 0) AS "reportsReturned",
+				${countIf('i.pending_devices > 0')} AS "pendingSync",
+				${countIf("i.status != 'completed' AND i.min_participant_seen < ?")} AS stale,
+				coalesce(avg(i.progress_percent), 0) AS "averageProgress",
+				${countIf(OUTDATED_SQL)} AS outdated
+			${from} WHERE ${where}`,
+		[staleCutoff, day, day, day, day, day, ...params]
+	)) as DashboardTotals & { outdated: number };
 
 	const dir = query.dir === 'desc' ? 'DESC' : 'ASC';
 	const sortKey: SortKey = query.sort && query.sort in SORT_SQL ? query.sort : 'title';
 	const sortExpr = SORT_SQL[sortKey];
 	// Sort and page over the narrow index only; the summary blobs of the page are read afterwards
 	// (carrying them through the sorter would move megabytes per request).
-	const page = db
-		.prepare(
+	const page = (
+		await db.all<{ program_id: string }>(
 			`SELECT i.program_id FROM curator_program_index i
 			${sortKey === 'organization' ? 'LEFT JOIN organizations o ON o.id = i.organization_id' : ''}
 			WHERE ${where}
 			ORDER BY (${sortExpr}) IS NULL, ${sortExpr} ${dir}, i.title ASC, i.program_id ASC
-			LIMIT ? OFFSET ?`
+			LIMIT ? OFFSET ?`,
+			[...params, limit, offset]
 		)
-		.pluck()
-		.all(...params, limit, offset) as string[];
+	).map((r) => r.program_id);
 	const byId = new Map<string, IndexRow>();
 	if (page.length > 0) {
-		for (const r of db
-			.prepare(
-				`SELECT i.program_id, i.organization_id, o.name AS org_name, ps.summary, i.as_of, i.computed_at,
+		for (const r of await db.all<IndexRow>(
+			`SELECT i.program_id, i.organization_id, o.name AS org_name, ps.summary, i.as_of, i.computed_at,
 					i.pending_devices, i.min_participant_seen
 				FROM curator_program_index i
 					LEFT JOIN organizations o ON o.id = i.organization_id
 				JOIN program_summaries ps ON ps.program_id = i.program_id
-				WHERE i.program_id IN (${page.map(() => '?').join(',')})`
-			)
-			.all(...page) as IndexRow[])
+				WHERE i.program_id IN (${page.map(() => '?').join(',')})`,
+			page
+		))
 			byId.set(r.program_id, r);
 	}
 	const rows = page.map((id) => byId.get(id)).filter((r): r is IndexRow => r !== undefined);
@@ -427,11 +428,10 @@ export function queryDashboard(
 	const facts = new Map<string, FactRow[]>();
 	if (rows.length > 0) {
 		const ids = rows.map((r) => r.program_id);
-		const list = db
-			.prepare(
-				`SELECT * FROM program_device_sync WHERE program_id IN (${ids.map(() => '?').join(',')})`
-			)
-			.all(...ids) as FactRow[];
+		const list = await db.all<FactRow>(
+			`SELECT * FROM program_device_sync WHERE program_id IN (${ids.map(() => '?').join(',')})`,
+			ids
+		);
 		for (const f of list) {
 			const arr = facts.get(f.program_id) ?? [];
 			arr.push(f);
@@ -456,15 +456,7 @@ export function queryDashboard(
 	const add = (o: Record<string, number>, k: string | null, n: number) => {
 		o[k ?? ''] = (o[k ?? ''] ?? 0) + n;
 	};
-	for (const f of db
-		.prepare(
-			`SELECT i.organization_id AS org, i.status AS status,
-				CASE WHEN i.stage_phase = 'in-progress' THEN coalesce(i.stage_kind, 'custom') ELSE i.stage_phase END AS stage,
-				i.form AS form, i.category AS category, i.template_id AS template, count(*) AS n
-			FROM curator_program_index i WHERE ${scoped.where}
-			GROUP BY org, status, stage, form, category, template`
-		)
-		.all(...scoped.params) as Array<{
+	for (const f of await db.all<{
 		org: string | null;
 		status: string;
 		stage: string;
@@ -472,7 +464,14 @@ export function queryDashboard(
 		category: string | null;
 		template: string | null;
 		n: number;
-	}>) {
+	}>(
+		`SELECT i.organization_id AS org, i.status AS status,
+				CASE WHEN i.stage_phase = 'in-progress' THEN coalesce(i.stage_kind, 'custom') ELSE i.stage_phase END AS stage,
+				i.form AS form, i.category AS category, i.template_id AS template, count(*) AS n
+			FROM curator_program_index i WHERE ${scoped.where}
+			GROUP BY 1, 2, 3, 4, 5, 6`,
+		scoped.params
+	)) {
 		add(facets.status, f.status, f.n);
 		add(facets.stage, f.stage, f.n);
 		add(facets.form, f.form, f.n);
@@ -601,34 +600,33 @@ export interface OrganizationAggregate {
 	mentees: number;
 }
 
-export function organizationAggregates(
-	db: SqliteDatabase,
+export async function organizationAggregates(
+	db: SqlClient,
 	organizationIds: string[],
 	options: { now?: number; staleDays?: number } = {}
-): OrganizationAggregate[] {
+): Promise<OrganizationAggregate[]> {
 	if (organizationIds.length === 0) return [];
 	const now = options.now ?? Date.now();
 	const cutoff = now - clampInt(options.staleDays, 1, 365, DEFAULT_STALE_DAYS) * DAY_MS;
 	const marks = organizationIds.map(() => '?').join(',');
-	return db
-		.prepare(
-			`SELECT o.id AS organizationId, o.name AS name,
+	return db.all<OrganizationAggregate>(
+		`SELECT o.id AS "organizationId", o.name AS name,
 				count(i.program_id) AS programs,
-				coalesce(sum(i.status = 'active'), 0) AS active,
-				coalesce(sum(i.status = 'completed'), 0) AS completed,
-				coalesce(round(avg(i.progress_percent)), 0) AS averageProgress,
-				coalesce(sum(i.overdue_count > 0), 0) AS withOverdue,
-				coalesce(sum(i.reports_due), 0) AS reportsDue,
-				coalesce(sum(i.reports_submitted), 0) AS reportsSubmitted,
-				coalesce(sum(i.reports_accepted), 0) AS reportsAccepted,
-				coalesce(sum(i.pending_devices > 0), 0) AS pendingSync,
-				coalesce(sum(i.program_id IS NOT NULL AND i.status != 'completed' AND i.min_participant_seen < ?), 0) AS stale,
+				${countIf("i.status = 'active'")} AS active,
+				${countIf("i.status = 'completed'")} AS completed,
+				coalesce(round(avg(i.progress_percent)), 0) AS "averageProgress",
+				${countIf('i.overdue_count > 0')} AS "withOverdue",
+				coalesce(sum(i.reports_due), 0) AS "reportsDue",
+				coalesce(sum(i.reports_submitted), 0) AS "reportsSubmitted",
+				coalesce(sum(i.reports_accepted), 0) AS "reportsAccepted",
+				${countIf('i.pending_devices > 0')} AS "pendingSync",
+				${countIf("i.program_id IS NOT NULL AND i.status != 'completed' AND i.min_participant_seen < ?")} AS stale,
 				coalesce(sum(i.mentors), 0) AS mentors,
 				coalesce(sum(i.mentees), 0) AS mentees
 			FROM organizations o
 			LEFT JOIN curator_program_index i ON i.organization_id = o.id
 			WHERE o.id IN (${marks})
-			GROUP BY o.id ORDER BY o.name`
-		)
-		.all(cutoff, ...organizationIds) as OrganizationAggregate[];
+			GROUP BY o.id, o.name ORDER BY o.name`,
+		[cutoff, ...organizationIds]
+	);
 }

@@ -4,7 +4,7 @@
  * satisfaction from the feedback surveys; growth between the entry and exit self-assessments.
  * All from the curator index (summaries) plus the people registry for ages — no document is read.
  */
-import type { SqliteDatabase } from '../storage/sqlite/database.js';
+import type { SqlClient } from '../storage/sql.js';
 import type { Scope } from './dashboard.js';
 
 export interface FigurePeriod {
@@ -72,18 +72,20 @@ function ageOn(birthDate: string, day: string): number {
 	return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
 }
 
-export function computeFigures(
-	db: SqliteDatabase,
+const countIf = (cond: string) => `coalesce(sum(CASE WHEN ${cond} THEN 1 ELSE 0 END), 0)`;
+
+export async function computeFigures(
+	db: SqlClient,
 	scope: Scope,
 	options: { now?: number; period?: FigurePeriod } = {}
-): Figures {
+): Promise<Figures> {
 	const now = options.now ?? Date.now();
 	const today = new Date(now).toISOString().slice(0, 10);
 	const from = options.period?.from ?? null;
 	const to = options.period?.to ?? null;
 	const ids = scope.organizationIds;
 	const where: string[] = [
-		ids.length ? `i.organization_id IN (${ids.map(() => '?').join(',')})` : '0'
+		ids.length ? `i.organization_id IN (${ids.map(() => '?').join(',')})` : '1 = 0'
 	];
 	const params: unknown[] = [...ids];
 	if (to) {
@@ -98,12 +100,11 @@ export function computeFigures(
 	}
 	const w = where.join(' AND ');
 
-	const totals = db
-		.prepare(
-			`SELECT count(*) AS total,
-				coalesce(sum(i.status = 'draft'), 0) AS draft,
-				coalesce(sum(i.status = 'active'), 0) AS active,
-				coalesce(sum(i.status = 'completed'), 0) AS completed,
+	const totals = (await db.get<Record<string, number>>(
+		`SELECT count(*) AS total,
+				${countIf("i.status = 'draft'")} AS draft,
+				${countIf("i.status = 'active'")} AS active,
+				${countIf("i.status = 'completed'")} AS completed,
 				coalesce(sum(i.mentors), 0) AS mentors,
 				coalesce(sum(i.mentees), 0) AS mentees,
 				coalesce(sum(i.reports_expected), 0) AS expected,
@@ -111,75 +112,75 @@ export function computeFigures(
 				coalesce(sum(i.reports_submitted), 0) AS submitted,
 				coalesce(sum(i.reports_accepted), 0) AS accepted,
 				coalesce(sum(i.reports_returned), 0) AS returned,
-				coalesce(sum(i.completion_date IS NOT NULL AND (? IS NULL OR i.completion_date >= ?) AND (? IS NULL OR i.completion_date <= ?)), 0) AS completedInPeriod
-			FROM curator_program_index i WHERE ${w}`
-		)
-		.get(from, from, to, to, ...params) as Record<string, number>;
+				${countIf('i.completion_date IS NOT NULL AND (CAST(? AS TEXT) IS NULL OR i.completion_date >= ?) AND (CAST(? AS TEXT) IS NULL OR i.completion_date <= ?)')} AS "completedInPeriod"
+			FROM curator_program_index i WHERE ${w}`,
+		[from, from, to, to, ...params]
+	)) as Record<string, number>;
 
-	const group = (expr: string, fromClause = 'curator_program_index i'): CountRow[] =>
+	const group = async (expr: string, fromClause = 'curator_program_index i'): Promise<CountRow[]> =>
 		(
-			db
-				.prepare(
-					`SELECT ${expr} AS key, count(*) AS programs, coalesce(sum(i.mentors), 0) AS mentors,
+			await db.all<{ key: string | null } & Omit<CountRow, 'key'>>(
+				`SELECT ${expr} AS key, count(*) AS programs, coalesce(sum(i.mentors), 0) AS mentors,
 						coalesce(sum(i.mentees), 0) AS mentees
-					FROM ${fromClause} WHERE ${w} GROUP BY key ORDER BY programs DESC, key`
-				)
-				.all(...params) as Array<{ key: string | null } & Omit<CountRow, 'key'>>
+					FROM ${fromClause} WHERE ${w} GROUP BY 1 ORDER BY programs DESC, key`,
+				params
+			)
 		).map((r) => ({ ...r, key: r.key ?? '' }));
 
 	const byReason: Record<string, number> = {};
-	for (const r of db
-		.prepare(
-			`SELECT i.completion_reason AS k, count(*) AS n FROM curator_program_index i
-			WHERE ${w} AND i.completion_reason IS NOT NULL GROUP BY k`
-		)
-		.all(...params) as Array<{ k: string; n: number }>)
+	for (const r of await db.all<{ k: string; n: number }>(
+		`SELECT i.completion_reason AS k, count(*) AS n FROM curator_program_index i
+			WHERE ${w} AND i.completion_reason IS NOT NULL GROUP BY 1`,
+		params
+	))
 		byReason[r.k] = r.n;
 
-	const fb = db
-		.prepare(
-			`SELECT coalesce(sum(i.feedback_count), 0) AS surveys,
-				avg(i.mentor_avg) AS mentorAvg, avg(i.mentee_avg) AS menteeAvg,
-				coalesce(sum(i.feedback_count > 0), 0) AS programsWithFeedback
-			FROM curator_program_index i WHERE ${w}`
-		)
-		.get(...params) as {
+	const fb = (await db.get<{
+		surveys: number;
+		mentorAvg: number | null;
+		menteeAvg: number | null;
+		programsWithFeedback: number;
+	}>(
+		`SELECT coalesce(sum(i.feedback_count), 0) AS surveys,
+				avg(i.mentor_avg) AS "mentorAvg", avg(i.mentee_avg) AS "menteeAvg",
+				${countIf('i.feedback_count > 0')} AS "programsWithFeedback"
+			FROM curator_program_index i WHERE ${w}`,
+		params
+	)) as {
 		surveys: number;
 		mentorAvg: number | null;
 		menteeAvg: number | null;
 		programsWithFeedback: number;
 	};
 
-	const as = db
-		.prepare(
-			`SELECT count(*) AS n, avg(i.entry_avg) AS entryAvg, avg(i.exit_avg) AS exitAvg,
-				avg(i.exit_avg - i.entry_avg) AS growth
-			FROM curator_program_index i WHERE ${w} AND i.entry_avg IS NOT NULL AND i.exit_avg IS NOT NULL`
-		)
-		.get(...params) as {
+	const as = (await db.get<{
 		n: number;
 		entryAvg: number | null;
 		exitAvg: number | null;
 		growth: number | null;
-	};
+	}>(
+		`SELECT count(*) AS n, avg(i.entry_avg) AS "entryAvg", avg(i.exit_avg) AS "exitAvg",
+				avg(i.exit_avg - i.entry_avg) AS growth
+			FROM curator_program_index i WHERE ${w} AND i.entry_avg IS NOT NULL AND i.exit_avg IS NOT NULL`,
+		params
+	)) as { n: number; entryAvg: number | null; exitAvg: number | null; growth: number | null };
 
 	// Young teachers: adults under 35 in the registry of the scope, and those who are mentees.
 	const people = ids.length
-		? (db
-				.prepare(
-					`SELECT p.id, p.birth_date, p.age_group, p.minor, p.experience_years,
-						EXISTS (SELECT 1 FROM program_participants pp JOIN curator_program_index i ON i.program_id = pp.program_id
-							WHERE pp.person_id = p.id AND pp.role = 'mentee' AND ${w}) AS covered
-					FROM people p WHERE p.active = 1 AND p.organization_id IN (${ids.map(() => '?').join(',')})`
-				)
-				.all(...params, ...ids) as Array<{
+		? await db.all<{
 				id: string;
 				birth_date: string | null;
 				age_group: string | null;
 				minor: number;
 				experience_years: number | null;
-				covered: number;
-			}>)
+				covered: number | boolean;
+			}>(
+				`SELECT p.id, p.birth_date, p.age_group, p.minor, p.experience_years,
+						EXISTS (SELECT 1 FROM program_participants pp JOIN curator_program_index i ON i.program_id = pp.program_id
+							WHERE pp.person_id = p.id AND pp.role = 'mentee' AND ${w}) AS covered
+					FROM people p WHERE p.active = 1 AND p.organization_id IN (${ids.map(() => '?').join(',')})`,
+				[...params, ...ids]
+			)
 		: [];
 	let young = 0;
 	let covered = 0;
@@ -215,14 +216,20 @@ export function computeFigures(
 			mentorsPerMentee: mentees ? r2(mentors / mentees) : null,
 			menteesPerMentor: mentors ? r2(mentees / mentors) : null
 		},
-		byForm: group('i.form'),
-		byType: group(
-			'j.value',
-			"curator_program_index i, json_each('[\"' || replace(trim(i.types, ','), ',', '\",\"') || '\"]') j"
+		byForm: await group('i.form'),
+		byType: (db.dialect === 'postgres'
+			? await group(
+					'j.value',
+					"curator_program_index i, unnest(string_to_array(trim(both ',' from i.types), ',')) AS j(value)"
+				)
+			: await group(
+					'j.value',
+					"curator_program_index i, json_each('[\"' || replace(trim(i.types, ','), ',', '\",\"') || '\"]') j"
+				)
 		).filter((r) => r.key !== ''),
-		byCategory: group('i.category'),
-		byTemplate: group('i.template_id'),
-		byStage: group(
+		byCategory: await group('i.category'),
+		byTemplate: await group('i.template_id'),
+		byStage: await group(
 			"CASE WHEN i.stage_phase = 'in-progress' THEN coalesce(i.stage_kind, 'custom') ELSE i.stage_phase END"
 		),
 		completed: { total: totals.completed ?? 0, byReason, inPeriod: totals.completedInPeriod ?? 0 },

@@ -10,7 +10,7 @@ import * as Y from 'yjs';
 import { summarize } from '../../src/lib/program/index.js';
 import type { Logger } from '../logger.js';
 import type { DocumentStore } from '../storage/document-store.js';
-import type { SqliteDatabase } from '../storage/sqlite/database.js';
+import type { SqlClient } from '../storage/sql.js';
 
 /** SQL condition (on alias i, parameter: today ×5) for "the figures of this summary changed since its day". */
 export const OUTDATED_SQL = `(i.as_of < ? AND (
@@ -20,7 +20,7 @@ export const OUTDATED_SQL = `(i.as_of < ? AND (
 	OR (i.stage_phase = 'not-started' AND i.start_date IS NOT NULL AND i.start_date <= ?)))`;
 
 export interface RefresherDeps {
-	db: SqliteDatabase;
+	db: SqlClient;
 	relay: { getDocument(programId: string): Promise<Uint8Array> };
 	documents: Pick<DocumentStore, 'saveSummary'>;
 	logger: Logger;
@@ -44,11 +44,10 @@ export function createRefresher(deps: RefresherDeps, intervalMs = 10 * 60_000): 
 
 	async function refreshBatch(limit: number): Promise<number> {
 		const day = new Date(now()).toISOString().slice(0, 10);
-		const rows = deps.db
-			.prepare(
-				`SELECT i.program_id, i.computed_at FROM curator_program_index i WHERE ${OUTDATED_SQL} LIMIT ?`
-			)
-			.all(day, day, day, day, day, limit) as Array<{ program_id: string; computed_at: number }>;
+		const rows = await deps.db.all<{ program_id: string; computed_at: number }>(
+			`SELECT i.program_id, i.computed_at FROM curator_program_index i WHERE ${OUTDATED_SQL} LIMIT ?`,
+			[day, day, day, day, day, limit]
+		);
 		let n = 0;
 		for (const r of rows) {
 			if (stopped) break;
@@ -62,9 +61,10 @@ export function createRefresher(deps: RefresherDeps, intervalMs = 10 * 60_000): 
 				} finally {
 					doc.destroy();
 				}
-				const current = deps.db
-					.prepare('SELECT computed_at, through_seq FROM program_summaries WHERE program_id = ?')
-					.get(r.program_id) as { computed_at: number; through_seq: number } | undefined;
+				const current = await deps.db.get<{ computed_at: number; through_seq: number }>(
+					'SELECT computed_at, through_seq FROM program_summaries WHERE program_id = ?',
+					[r.program_id]
+				);
 				// The relay wrote a newer summary meanwhile: keep it (it saw later edits).
 				if (!current || current.computed_at !== r.computed_at) continue;
 				await deps.documents.saveSummary({

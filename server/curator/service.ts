@@ -10,7 +10,7 @@ import type { Actor } from '../identity/policy.js';
 import type { IdentityService } from '../identity/service.js';
 import type { Logger } from '../logger.js';
 import type { DocumentStore } from '../storage/document-store.js';
-import type { SqliteDatabase } from '../storage/sqlite/database.js';
+import type { SqlClient } from '../storage/sql.js';
 import { applyCuratorAction, type CuratorAction, type ServerEditor } from './actions.js';
 import {
 	CaseError,
@@ -41,7 +41,8 @@ import { monitoringWorkbook, registriesWorkbook, type RegistryPerson } from './e
 import { createRefresher, type Refresher } from './refresh.js';
 
 export interface CuratorDeps {
-	db: SqliteDatabase;
+	/** SQL over the server's storage (SQLite or PostgreSQL): server/storage/sql.ts. */
+	db: SqlClient;
 	identity: IdentityService;
 	relay: ServerEditor & {
 		getDocument(programId: string): Promise<Uint8Array>;
@@ -88,7 +89,7 @@ export class CuratorError extends Error {
 }
 
 export class CuratorService {
-	readonly db: SqliteDatabase;
+	readonly db: SqlClient;
 	readonly identity: IdentityService;
 	private readonly deps: CuratorDeps;
 	readonly now: () => number;
@@ -192,12 +193,12 @@ export class CuratorService {
 
 	// ------------------------------------------------------------------ monitoring
 
-	dashboard(
+	async dashboard(
 		scope: ResolvedScope,
 		query: DashboardQuery
-	): DashboardResult & { organizations?: OrganizationAggregate[] } {
+	): Promise<DashboardResult & { organizations?: OrganizationAggregate[] }> {
 		const live = this.liveConnections();
-		const result = queryDashboard(
+		const result = await queryDashboard(
 			this.db,
 			scope,
 			{ staleDays: this.staleDays, ...query },
@@ -210,7 +211,7 @@ export class CuratorService {
 		if (scope.kind === 'municipality')
 			return {
 				...result,
-				organizations: organizationAggregates(this.db, scope.organizationIds, {
+				organizations: await organizationAggregates(this.db, scope.organizationIds, {
 					now: this.now(),
 					staleDays: query.staleDays ?? this.staleDays
 				})
@@ -219,11 +220,11 @@ export class CuratorService {
 	}
 
 	/** Every matching row (exports): the dashboard query without paging. */
-	allRows(scope: ResolvedScope, query: DashboardQuery = {}): DashboardRow[] {
+	async allRows(scope: ResolvedScope, query: DashboardQuery = {}): Promise<DashboardRow[]> {
 		const live = this.liveConnections();
 		const rows: DashboardRow[] = [];
 		for (let offset = 0; ; offset += 500) {
-			const r = queryDashboard(
+			const r = await queryDashboard(
 				this.db,
 				scope,
 				{ staleDays: this.staleDays, ...query, offset, limit: 500 },
@@ -238,11 +239,11 @@ export class CuratorService {
 		return rows;
 	}
 
-	figures(scope: ResolvedScope, period: FigurePeriod = {}): Figures {
+	figures(scope: ResolvedScope, period: FigurePeriod = {}): Promise<Figures> {
 		return computeFigures(this.db, scope, { now: this.now(), period });
 	}
 
-	calendar(scope: ResolvedScope, year: number): CalendarEvent[] {
+	calendar(scope: ResolvedScope, year: number): Promise<CalendarEvent[]> {
 		return monitoringCalendar(this.db, scope, {
 			year,
 			today: this.today(),
@@ -295,9 +296,9 @@ export class CuratorService {
 	}
 
 	/** Dashboard row of one program (sync health included). */
-	programRow(organizationId: string, programId: string): DashboardRow | null {
+	async programRow(organizationId: string, programId: string): Promise<DashboardRow | null> {
 		const live = this.liveConnections();
-		const r = queryDashboard(
+		const r = await queryDashboard(
 			this.db,
 			{ organizationIds: [organizationId] },
 			{ programId, staleDays: this.staleDays },
@@ -373,7 +374,7 @@ export class CuratorService {
 		period: FigurePeriod,
 		format: 'docx' | 'pdf'
 	): Promise<FileResult> {
-		const rows = this.allRows(scope, {});
+		const rows = await this.allRows(scope, {});
 		const inPeriod = rows.filter(
 			(r) =>
 				(!period.to || !r.startDate || r.startDate <= period.to) &&
@@ -385,11 +386,11 @@ export class CuratorService {
 			scopeName: scope.name,
 			period: { from: period.from ?? null, to: period.to ?? null },
 			today: this.today(),
-			figures: this.figures(scope, period),
+			figures: await this.figures(scope, period),
 			rows: inPeriod,
 			...(scope.kind === 'municipality'
 				? {
-						organizations: organizationAggregates(this.db, scope.organizationIds, {
+						organizations: await organizationAggregates(this.db, scope.organizationIds, {
 							now: this.now(),
 							staleDays: this.staleDays
 						})
@@ -407,11 +408,11 @@ export class CuratorService {
 	): Promise<FileResult> {
 		const body = await monitoringWorkbook({
 			title: `Мониторинг реализации программ наставничества: ${scope.name}, на ${this.today().split('-').reverse().join('.')}`,
-			rows: this.allRows(scope, query),
-			figures: this.figures(scope, period),
+			rows: await this.allRows(scope, query),
+			figures: await this.figures(scope, period),
 			...(scope.kind === 'municipality'
 				? {
-						organizations: organizationAggregates(this.db, scope.organizationIds, {
+						organizations: await organizationAggregates(this.db, scope.organizationIds, {
 							now: this.now(),
 							staleDays: this.staleDays
 						})
@@ -429,15 +430,18 @@ export class CuratorService {
 				municipalityId: scope.municipalityId
 			});
 		else this.identity.guard(actor, 'people.read', { kind: 'municipality', id: scope.id });
-		const { mentors, mentees } = this.registryPeople(scope.organizationIds);
+		const { mentors, mentees } = await this.registryPeople(scope.organizationIds);
+		const orgNames = new Map(
+			(await this.identity.store.scopes.listOrganizations()).map((o) => [o.id, o.name])
+		);
 		const body = await registriesWorkbook({
 			title: scope.name,
 			mentors,
 			mentees,
-			programs: this.allRows(scope, {}),
-			cases: listCases(this.db, scope.organizationIds).map((c) => ({
+			programs: await this.allRows(scope, {}),
+			cases: (await listCases(this.db, scope.organizationIds)).map((c) => ({
 				title: c.title,
-				organization: this.orgName(c.organizationId),
+				organization: (c.organizationId && orgNames.get(c.organizationId)) || '',
 				form: c.form,
 				category: c.category,
 				template: c.templateId,
@@ -449,32 +453,18 @@ export class CuratorService {
 		return { fileName: `Реестры ${scope.name}.xlsx`, contentType: CONTENT_TYPES.xlsx, body };
 	}
 
-	private orgName(id: string | null): string {
-		if (!id) return '';
-		return (
-			(this.db.prepare('SELECT name FROM organizations WHERE id = ?').pluck().get(id) as
-				string | undefined) ?? ''
-		);
-	}
-
 	/** Mentors and mentees of the organizations (by role or by participation), with their programs and consents. */
-	registryPeople(organizationIds: string[]): {
+	async registryPeople(organizationIds: string[]): Promise<{
 		mentors: RegistryPerson[];
 		mentees: RegistryPerson[];
-	} {
+	}> {
 		if (!organizationIds.length) return { mentors: [], mentees: [] };
 		const marks = organizationIds.map(() => '?').join(',');
-		const rows = this.db
-			.prepare(
-				`SELECT p.*, o.name AS org_name, r.role AS role,
-					(SELECT group_concat(pi.title, '; ') FROM program_participants pp JOIN program_info pi ON pi.program_id = pp.program_id
-						WHERE pp.person_id = p.id AND pp.role = r.role) AS programs,
-					(SELECT max(c.given_on) FROM consents c WHERE c.person_id = p.id AND c.revoked_at IS NULL) AS consent
-				FROM role_assignments r JOIN people p ON p.id = r.person_id LEFT JOIN organizations o ON o.id = p.organization_id
-				WHERE r.role IN ('mentor', 'mentee') AND r.organization_id IN (${marks}) AND p.active = 1
-				GROUP BY p.id, r.role ORDER BY p.full_name`
-			)
-			.all(...organizationIds) as Array<{
+		const concat =
+			this.db.dialect === 'postgres'
+				? "string_agg(pi.title, '; ')"
+				: "group_concat(pi.title, '; ')";
+		const rows = await this.db.all<{
 			full_name: string;
 			org_name: string | null;
 			position: string | null;
@@ -490,7 +480,16 @@ export class CuratorService {
 			role: 'mentor' | 'mentee';
 			programs: string | null;
 			consent: string | null;
-		}>;
+		}>(
+			`SELECT p.*, o.name AS org_name, r.role AS role,
+					(SELECT ${concat} FROM program_participants pp JOIN program_info pi ON pi.program_id = pp.program_id
+						WHERE pp.person_id = p.id AND pp.role = r.role) AS programs,
+					(SELECT max(c.given_on) FROM consents c WHERE c.person_id = p.id AND c.revoked_at IS NULL) AS consent
+				FROM role_assignments r JOIN people p ON p.id = r.person_id LEFT JOIN organizations o ON o.id = p.organization_id
+				WHERE r.role IN ('mentor', 'mentee') AND r.organization_id IN (${marks}) AND p.active = 1
+				GROUP BY p.id, r.role, o.name ORDER BY p.full_name`,
+			organizationIds
+		);
 		const REQ: Record<string, string> = {
 			experience5Years: 'стаж руководителя от 5 лет',
 			provenResults: 'подтвержденные результаты',
@@ -560,7 +559,7 @@ export class CuratorService {
 			);
 		const view = await this.readView(programId);
 		try {
-			return createCase(this.db, {
+			return await createCase(this.db, {
 				...input,
 				view,
 				programId,
@@ -588,7 +587,7 @@ export class CuratorService {
 	}
 
 	async caseById(actor: Actor, id: string): Promise<CaseRecord> {
-		const c = getCase(this.db, id);
+		const c = await getCase(this.db, id);
 		if (!c || c.withdrawnAt !== null)
 			throw new CuratorError(404, 'not_found', 'Практика не найдена');
 		const visible = (await this.cases(actor, {})).some((x) => x.id === id);
@@ -604,6 +603,6 @@ export class CuratorService {
 				'forbidden',
 				'Исключить практику из реестра может куратор организации'
 			);
-		withdrawCase(this.db, id, this.now());
+		await withdrawCase(this.db, id, this.now());
 	}
 }

@@ -278,7 +278,10 @@ export async function registerCuratorRoutes(
 				reply.header('cache-control', 'no-store');
 				return {
 					scope: { kind: s.kind, id: s.id, name: s.name },
-					...curator.dashboard(s, parseDashboardQuery(request.query as Record<string, unknown>))
+					...(await curator.dashboard(
+						s,
+						parseDashboardQuery(request.query as Record<string, unknown>)
+					))
 				};
 			});
 
@@ -286,7 +289,7 @@ export async function registerCuratorRoutes(
 				const s = await curator.resolveScope(actorOf(request), scopeRef(request));
 				return {
 					scope: { kind: s.kind, id: s.id, name: s.name },
-					figures: curator.figures(s, period(request.query as Record<string, unknown>))
+					figures: await curator.figures(s, period(request.query as Record<string, unknown>))
 				};
 			});
 
@@ -298,7 +301,7 @@ export async function registerCuratorRoutes(
 					scope: { kind: s.kind, id: s.id, name: s.name },
 					year,
 					today: curator.today(),
-					events: curator.calendar(s, year)
+					events: await curator.calendar(s, year)
 				};
 			});
 
@@ -340,7 +343,7 @@ export async function registerCuratorRoutes(
 					program: programToJSON(view),
 					organizationId,
 					organizationName,
-					row: curator.programRow(organizationId, programId),
+					row: await curator.programRow(organizationId, programId),
 					today: curator.today()
 				};
 			});

@@ -12,6 +12,7 @@ import type { ConnectionInfo, Relay } from '../sync/relay.js';
 import { createSessionCookieAuthorizer, requireLiveSession } from './relay-authorizer.js';
 import { IdentityService } from './service.js';
 import { createSqliteIdentityStore } from './sqlite/index.js';
+import type { IdentityStore } from './store.js';
 
 export { IdentityService } from './service.js';
 export { can, canSee, relayAccess, type Actor, type Resource, type Role } from './policy.js';
@@ -22,7 +23,9 @@ export {
 } from './relay-authorizer.js';
 
 export function createIdentity(options: {
-	db: SqliteDatabase;
+	/** SQLite connection (the embedded default); or pass `store` (e.g. the PostgreSQL one). */
+	db?: SqliteDatabase;
+	store?: IdentityStore;
 	documents: ConstructorParameters<typeof IdentityService>[0]['documents'];
 	secret: string;
 	logger: Logger;
@@ -30,13 +33,18 @@ export function createIdentity(options: {
 	now?: () => number;
 }): IdentityService {
 	return new IdentityService({
-		store: createSqliteIdentityStore(options.db),
+		store: options.store ?? createSqliteIdentityStore(requireDb(options.db)),
 		documents: options.documents,
 		secret: options.secret,
 		logger: options.logger,
 		publicUrl: options.publicUrl ?? null,
 		...(options.now ? { now: options.now } : {})
 	});
+}
+
+function requireDb(db: SqliteDatabase | undefined): SqliteDatabase {
+	if (!db) throw new Error('createIdentity needs a database connection or a store');
+	return db;
 }
 
 /**

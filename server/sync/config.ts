@@ -26,6 +26,12 @@ export interface RelayConfig {
 	summaryMaxWaitMs: number;
 	/** Device facts (connections, pending counts) are written at most this often when no update flush carries them. */
 	factsFlushMs: number;
+	/**
+	 * Reverse proxies in front of the relay whose X-Forwarded-For entries are trusted for the
+	 * per-address connection limit: 0 (default) = use the socket's address; 1 = the last entry
+	 * (appended by your proxy); n = the n-th entry from the end.
+	 */
+	trustedProxyHops: number;
 	/** 0 (default): commit inline on the event loop; 1: commit in a writer thread (fsync never blocks the event loop, ~10 % more CPU and a second V8 isolate). */
 	writerThread: number;
 }
@@ -44,6 +50,7 @@ export const DEFAULT_RELAY_CONFIG: RelayConfig = {
 	summaryDebounceMs: 2_000,
 	summaryMaxWaitMs: 60_000,
 	factsFlushMs: 5_000,
+	trustedProxyHops: 0,
 	writerThread: 0
 };
 
@@ -61,6 +68,7 @@ const ENV: Record<keyof RelayConfig, string> = {
 	summaryDebounceMs: 'RELAY_SUMMARY_DEBOUNCE_MS',
 	summaryMaxWaitMs: 'RELAY_SUMMARY_MAX_WAIT_MS',
 	factsFlushMs: 'RELAY_FACTS_FLUSH_MS',
+	trustedProxyHops: 'RELAY_TRUSTED_PROXY_HOPS',
 	writerThread: 'RELAY_WRITER_THREAD'
 };
 

@@ -18,6 +18,7 @@ import {
 	type DenyReason
 } from '../auth/authorize.js';
 import type { Access } from '../auth/tokens.js';
+import type { Cluster } from '../cluster/index.js';
 import type { Logger } from '../logger.js';
 import { safeUrl } from '../logger.js';
 import type { DeviceSyncFacts, DocumentStore, StoredSummary } from '../storage/document-store.js';
@@ -114,6 +115,24 @@ export interface RelayOptions {
 	config: RelayConfig;
 	summarize?: Summarizer;
 	now?: () => number;
+	/**
+	 * Several instances (server/cluster, REDIS_URL): durable updates and awareness are published
+	 * to the other instances and theirs delivered here; compaction and summaries of a program run
+	 * on its leader only. Absent or disabled: a single instance, as before.
+	 */
+	cluster?: Pick<
+		Cluster,
+		| 'enabled'
+		| 'join'
+		| 'leave'
+		| 'publishUpdate'
+		| 'publishAwareness'
+		| 'onUpdate'
+		| 'onAwareness'
+		| 'onResync'
+		| 'tryLead'
+		| 'release'
+	>;
 }
 
 interface Bucket {
@@ -153,11 +172,6 @@ interface Room {
 	state: Uint8Array;
 	/** State vector of `state` alone (null: compute from `state` when needed). */
 	baseSv: Map<number, number> | null;
-	/**
-	 * The persisted document has no clock gaps (no struct stored after a missing one of the same
-	 * client); null = unknown, computed when needed. Gaps disable the reconnect fast path.
-	 */
-	gapFree: boolean | null;
 	/** The delete set of `state` as an update without structs (cached; null: not computed yet). */
 	baseDs: Uint8Array | null;
 	/** Persisted updates not merged into `state` yet, in order. */
@@ -198,8 +212,16 @@ function toUint8(data: RawData): Uint8Array | null {
 	return data;
 }
 
-function remoteAddress(request: HttpRequest): string {
-	return request.socket.remoteAddress ?? 'unknown';
+/** The client's address for the per-address limit; X-Forwarded-For only through trusted proxies. */
+function remoteAddress(request: HttpRequest, trustedHops: number): string {
+	const socketAddress = request.socket.remoteAddress ?? 'unknown';
+	if (trustedHops <= 0) return socketAddress;
+	const header = request.headers['x-forwarded-for'];
+	const chain = (Array.isArray(header) ? header.join(',') : (header ?? ''))
+		.split(',')
+		.map((s) => s.trim())
+		.filter(Boolean);
+	return chain[chain.length - trustedHops] ?? chain[0] ?? socketAddress;
 }
 
 const DENY_CODES: Record<DenyReason, { code: number; reason: string }> = {
@@ -211,6 +233,7 @@ const DENY_CODES: Record<DenyReason, { code: number; reason: string }> = {
 
 export function createRelay(options: RelayOptions): Relay {
 	const { store, authorize, config } = options;
+	const cluster = options.cluster?.enabled ? options.cluster : null;
 	const log = options.logger.child({ component: 'relay' });
 	const now = options.now ?? Date.now;
 	const summarize = options.summarize ?? programSummary;
@@ -244,7 +267,6 @@ export function createRelay(options: RelayOptions): Relay {
 			isLoaded: false,
 			state: EMPTY_UPDATE,
 			baseSv: new Map(),
-			gapFree: true,
 			baseDs: null,
 			tail: [],
 			tailBytes: 0,
@@ -264,6 +286,9 @@ export function createRelay(options: RelayOptions): Relay {
 		};
 		room.loaded = (async () => {
 			const t0 = performance.now();
+			// Subscribe before loading: an update committed elsewhere meanwhile is either in what we
+			// load or arrives on the channel (applied twice is harmless: Yjs merges idempotently).
+			await cluster?.join(id);
 			const stored = await store.load(id);
 			// No decoding of the compacted state: its state vector is stored with it, and the log
 			// rows after it stay an unmerged tail until someone needs the merged form.
@@ -274,7 +299,6 @@ export function createRelay(options: RelayOptions): Relay {
 					: null
 				: new Map();
 			room.sv = room.baseSv ? new Map(room.baseSv) : null;
-			room.gapFree = stored.state ? null : true;
 			room.lastSeq = stored.lastSeq;
 			for (const row of stored.updates) {
 				let ranges: Map<number, [number, number]> | null = null;
@@ -356,26 +380,16 @@ export function createRelay(options: RelayOptions): Relay {
 		return room.baseSv;
 	}
 
-	function isGapFree(room: Room): boolean {
-		if (room.gapFree === null) {
-			// Every client's last stored clock equals its contiguous state-vector clock.
-			const { to } = Y.parseUpdateMeta(roomState(room));
-			const sv = roomSv(room);
-			room.gapFree = [...to].every(([client, clock]) => (sv.get(client) ?? 0) >= clock);
-		}
-		return room.gapFree;
-	}
-
 	/**
 	 * Sync step 2 for a client with state vector `sv`. Fast paths: an empty client gets the
-	 * merged state as stored (no re-encoding); a client that has at least the base state gets
-	 * the base's delete set plus the recent tail (redundant structs are harmless) — only when the
-	 * document has no clock gaps, since structs stored beyond a gap are not in the state vector.
-	 * Otherwise Y.diffUpdate over the whole document.
+	 * merged state as stored (no re-encoding); a client whose state vector covers the base's gets
+	 * `diffUpdate(base, baseSv)` — the base's delete set plus any structs stored beyond a clock gap
+	 * (not in a state vector), cached per base — and the recent tail (redundant structs are
+	 * harmless). Otherwise Y.diffUpdate over the whole document.
 	 */
 	function stepTwo(room: Room, sv: Map<number, number>, svBytes: Uint8Array): Uint8Array {
 		if (sv.size === 0) return roomState(room);
-		if (isGapFree(room) && stateVectorCovers(sv, baseSv(room))) {
+		if (stateVectorCovers(sv, baseSv(room))) {
 			room.baseDs ??= Y.diffUpdate(room.state, encodeStateVector(baseSv(room)));
 			return room.tail.length === 0 ? room.baseDs : Y.mergeUpdates([room.baseDs, ...room.tail]);
 		}
@@ -386,8 +400,6 @@ export function createRelay(options: RelayOptions): Relay {
 		if (!room.sv) {
 			room.sv = decodeStateVector(Y.encodeStateVectorFromUpdate(roomState(room)));
 			room.svBytes = null;
-			// A gap may have been filled since: find out again when it matters.
-			if (room.gapFree === false) room.gapFree = null;
 		}
 		return room.sv;
 	}
@@ -418,15 +430,12 @@ export function createRelay(options: RelayOptions): Relay {
 				const cur = room.sv.get(client) ?? 0;
 				if (from > cur) {
 					room.sv = null; // a gap: the update is pending until its dependency arrives
-					room.gapFree = false;
 					break;
 				}
 				if (to > cur) room.sv.set(client, to);
 			}
 		} else {
 			room.sv = null;
-			// Without a known state vector (or with a Skip inside the update) gaps cannot be ruled out.
-			if (room.gapFree === true) room.gapFree = ranges ? null : false;
 		}
 		room.svBytes = null;
 		if (
@@ -468,12 +477,23 @@ export function createRelay(options: RelayOptions): Relay {
 		summaryDue.delete(room);
 		rooms.delete(room.id);
 		metrics.loadedPrograms.set(rooms.size);
+		if (cluster) {
+			cluster.leave(room.id);
+			void cluster.release('summary', room.id);
+			void cluster.release('compact', room.id);
+		}
 		log.debug({ programId: room.id }, 'program unloaded');
 	}
 
 	function compact(room: Room): Promise<void> {
 		room.compacting ??= (async () => {
 			try {
+				// One instance compacts a program ('unknown' = Redis down: compacting anyway is safe,
+				// the store merges and deletes only the rows it saw).
+				if (cluster && (await cluster.tryLead('compact', room.id)) === 'follower') {
+					room.logRows = 0; // the leader compacts; do not retry after every flush
+					return;
+				}
 				const merged = roomState(room);
 				const sv = encodeStateVector(baseSv(room));
 				const throughSeq = room.lastSeq;
@@ -530,6 +550,8 @@ export function createRelay(options: RelayOptions): Relay {
 		for (const [room, due] of summaryDue) {
 			if (!all && due > now()) continue;
 			summaryDue.delete(room);
+			// The program's leader writes its summary (it receives every instance's updates).
+			if (cluster && (await cluster.tryLead('summary', room.id)) === 'follower') continue;
 			const s = summaryOf(room);
 			if (s) batch.push(s);
 			if (performance.now() - sliceStart > SUMMARY_SLICE_MS) {
@@ -709,6 +731,8 @@ export function createRelay(options: RelayOptions): Relay {
 				room.queuedBytes -= item.update.length;
 				absorb(room, item.update, item.ranges, seq);
 				touched.add(room);
+				// Durable now: other instances deliver it to their connections of the program.
+				cluster?.publishUpdate(room.id, item.update);
 				const message = encodeSyncUpdate(item.update);
 				for (const other of room.conns) {
 					if (other === conn || !other.ready || other.closing) continue;
@@ -741,6 +765,68 @@ export function createRelay(options: RelayOptions): Relay {
 				setImmediate(() => void compact(room));
 			}
 		}
+	}
+
+	// ------------------------------------------------------------ other instances (cluster)
+
+	/** An update made durable by another instance: into memory and to our connections. */
+	function applyRemote(programId: string, update: Uint8Array) {
+		const room = rooms.get(programId);
+		if (!room) return;
+		void room.loaded.then(() => {
+			if (rooms.get(programId) !== room) return;
+			let ranges: Map<number, [number, number]> | null;
+			try {
+				const inspection = inspectUpdate(update);
+				if (inspection.empty) return;
+				ranges = inspection.ranges;
+			} catch {
+				log.warn({ programId }, 'undecodable update from another instance ignored');
+				return;
+			}
+			const copy = new Uint8Array(update);
+			absorb(room, copy, ranges, room.lastSeq);
+			const message = encodeSyncUpdate(copy);
+			let delivered = 0;
+			for (const c of room.conns) {
+				if (!c.ready || c.closing) continue;
+				c.ws.send(message);
+				delivered++;
+			}
+			if (delivered > 0) metrics.updatesOut.inc(delivered);
+			markSummaryDirty(room);
+		}, ignoreError);
+	}
+
+	/** After a Redis outage: what other instances stored meanwhile, from the durable log. */
+	async function resyncRoom(room: Room) {
+		await room.loaded;
+		const stored = await store.load(room.id);
+		if (rooms.get(room.id) !== room) return;
+		const full = mergeSafely(room.id, [...(stored.state ? [stored.state] : []), ...stored.updates]);
+		const diff = Y.diffUpdate(full, roomSvBytes(room));
+		const inspection = inspectUpdate(diff);
+		if (inspection.empty) return;
+		absorb(room, diff, inspection.ranges, stored.lastSeq);
+		const message = encodeSyncUpdate(diff);
+		for (const c of room.conns) if (c.ready && !c.closing) c.ws.send(message);
+		markSummaryDirty(room);
+	}
+
+	if (cluster) {
+		cluster.onUpdate(applyRemote);
+		cluster.onAwareness((programId, payload) => {
+			const room = rooms.get(programId);
+			if (!room?.isLoaded) return;
+			const message = new Uint8Array(payload);
+			for (const c of room.conns) if (c.ready && !c.closing) c.ws.send(message);
+		});
+		cluster.onResync(() => {
+			for (const room of rooms.values())
+				resyncRoom(room).catch((error: unknown) =>
+					log.error({ err: error, programId: room.id }, 'resync from storage failed')
+				);
+		});
 	}
 
 	function enqueue(item: QueueItem) {
@@ -885,6 +971,7 @@ export function createRelay(options: RelayOptions): Relay {
 				for (const other of room.conns) {
 					if (other.ready && !other.closing) other.ws.send(msg.message);
 				}
+				cluster?.publishAwareness(room.id, msg.message);
 				return;
 			}
 			case 'query-awareness': {
@@ -924,6 +1011,16 @@ export function createRelay(options: RelayOptions): Relay {
 			}
 			const message = encodeAwarenessMessage(encoding.toUint8Array(e));
 			for (const other of room.conns) if (other.ready && !other.closing) other.ws.send(message);
+			cluster?.publishAwareness(room.id, message);
+		} else if (conn.awarenessClients.size > 0) {
+			const e = encoding.createEncoder();
+			encoding.writeVarUint(e, conn.awarenessClients.size);
+			for (const [clientId, clock] of conn.awarenessClients) {
+				encoding.writeVarUint(e, clientId);
+				encoding.writeVarUint(e, clock + 1);
+				encoding.writeVarString(e, 'null');
+			}
+			cluster?.publishAwareness(room.id, encodeAwarenessMessage(encoding.toUint8Array(e)));
 		}
 		maybeUnloadLater(room);
 	}
@@ -1044,7 +1141,7 @@ export function createRelay(options: RelayOptions): Relay {
 		} catch {
 			programId = '';
 		}
-		const ip = remoteAddress(request);
+		const ip = remoteAddress(request, config.trustedProxyHops);
 		if (closing) {
 			refuse(request, socket, head, CloseCode.SERVICE_RESTART, 'server restarting');
 			return true;

@@ -38,17 +38,20 @@ beforeAll(async () => {
 	truthById = new Map(ds.truth.map((t) => [t.programId, t]));
 }, 120_000);
 
-afterAll(() => {
-	ds.db.close();
+afterAll(async () => {
+	await ds.close();
 	rmSync(ds.dataDir, { recursive: true, force: true });
 });
 
 const scopeOf = (orgIds: string[]) => ({ organizationIds: orgIds });
-function allRows(orgIds: string[], q: Parameters<typeof queryDashboard>[2] = {}): DashboardRow[] {
+async function allRows(
+	orgIds: string[],
+	q: Parameters<typeof queryDashboard>[2] = {}
+): Promise<DashboardRow[]> {
 	const out: DashboardRow[] = [];
 	for (let offset = 0; ; offset += 100) {
-		const r = queryDashboard(
-			ds.db,
+		const r = await queryDashboard(
+			ds.sql,
 			scopeOf(orgIds),
 			{ staleDays: ds.staleDays, ...q, offset, limit: 100 },
 			{ now: ds.now }
@@ -59,9 +62,9 @@ function allRows(orgIds: string[], q: Parameters<typeof queryDashboard>[2] = {})
 }
 
 describe('curator dashboard over stored summaries', () => {
-	it('lists every program of the organization with figures matching the known truth', () => {
+	it('lists every program of the organization with figures matching the known truth', async () => {
 		for (const org of ds.organizations) {
-			const rows = allRows([org.id]);
+			const rows = await allRows([org.id]);
 			const expected = ds.truth.filter((t) => t.organizationId === org.id);
 			expect(rows.length).toBe(expected.length);
 			for (const r of rows) {
@@ -91,12 +94,12 @@ describe('curator dashboard over stored summaries', () => {
 		}
 	});
 
-	it('totals and problem filters count exactly the programs with the problem', () => {
+	it('totals and problem filters count exactly the programs with the problem', async () => {
 		const org = ds.organizations[0];
 		if (!org) throw new Error('no org');
 		const mine = ds.truth.filter((t) => t.organizationId === org.id);
-		const r = queryDashboard(
-			ds.db,
+		const r = await queryDashboard(
+			ds.sql,
 			scopeOf([org.id]),
 			{ staleDays: ds.staleDays, limit: 5 },
 			{ now: ds.now }
@@ -112,51 +115,61 @@ describe('curator dashboard over stored summaries', () => {
 		expect(r.totals.completed).toBe(mine.filter((t) => t.status === 'completed').length);
 		expect(r.outdated).toBe(0);
 
-		const count = (flags: Parameters<typeof queryDashboard>[2]['flags']) =>
-			queryDashboard(ds.db, scopeOf([org.id]), { staleDays: ds.staleDays, flags }, { now: ds.now })
-				.total;
-		expect(count(['overdue'])).toBe(mine.filter((t) => t.overdue > 0).length);
-		expect(count(['reports-due'])).toBe(mine.filter((t) => t.reportsDue > 0).length);
-		expect(count(['pending-sync'])).toBe(mine.filter((t) => t.pending).length);
-		expect(count(['stale'])).toBe(mine.filter((t) => t.stale).length);
-		expect(count(['overdue', 'stale'])).toBe(mine.filter((t) => t.overdue > 0 && t.stale).length);
+		const count = async (flags: Parameters<typeof queryDashboard>[2]['flags']) =>
+			(
+				await queryDashboard(
+					ds.sql,
+					scopeOf([org.id]),
+					{ staleDays: ds.staleDays, flags },
+					{ now: ds.now }
+				)
+			).total;
+		expect(await count(['overdue'])).toBe(mine.filter((t) => t.overdue > 0).length);
+		expect(await count(['reports-due'])).toBe(mine.filter((t) => t.reportsDue > 0).length);
+		expect(await count(['pending-sync'])).toBe(mine.filter((t) => t.pending).length);
+		expect(await count(['stale'])).toBe(mine.filter((t) => t.stale).length);
+		expect(await count(['overdue', 'stale'])).toBe(
+			mine.filter((t) => t.overdue > 0 && t.stale).length
+		);
 		// A wider threshold: fewer stale programs.
-		const wide = queryDashboard(
-			ds.db,
-			scopeOf([org.id]),
-			{ staleDays: 30, flags: ['stale'] },
-			{ now: ds.now }
+		const wide = (
+			await queryDashboard(
+				ds.sql,
+				scopeOf([org.id]),
+				{ staleDays: 30, flags: ['stale'] },
+				{ now: ds.now }
+			)
 		).total;
-		expect(wide).toBeLessThan(count(['stale']));
+		expect(wide).toBeLessThan(await count(['stale']));
 	});
 
-	it('filters by template, status and stage; sorts; searches names ignoring case and ё', () => {
+	it('filters by template, status and stage; sorts; searches names ignoring case and ё', async () => {
 		const org = ds.organizations[1];
 		if (!org) throw new Error('no org');
 		const mine = ds.truth.filter((t) => t.organizationId === org.id);
-		const tomsk = allRows([org.id], { templateId: 'tomsk-heads-beginner' });
+		const tomsk = await allRows([org.id], { templateId: 'tomsk-heads-beginner' });
 		expect(tomsk.length).toBe(mine.filter((t) => t.templateId === 'tomsk-heads-beginner').length);
 		expect(tomsk.every((r) => r.templateId === 'tomsk-heads-beginner')).toBe(true);
-		const completed = allRows([org.id], { status: 'completed' });
+		const completed = await allRows([org.id], { status: 'completed' });
 		expect(completed.length).toBe(mine.filter((t) => t.status === 'completed').length);
-		const activityStage = allRows([org.id], { stage: 'activity' });
+		const activityStage = await allRows([org.id], { stage: 'activity' });
 		expect(
 			activityStage.every((r) => r.stage.kind === 'activity' && r.stage.phase === 'in-progress')
 		).toBe(true);
 
-		const byProgress = allRows([org.id], { sort: 'progress', dir: 'desc' });
+		const byProgress = await allRows([org.id], { sort: 'progress', dir: 'desc' });
 		for (let i = 1; i < byProgress.length; i++)
 			expect((byProgress[i - 1] as DashboardRow).progress.percent).toBeGreaterThanOrEqual(
 				(byProgress[i] as DashboardRow).progress.percent
 			);
-		const byDeadline = allRows([org.id], { sort: 'next-deadline' })
+		const byDeadline = (await allRows([org.id], { sort: 'next-deadline' }))
 			.map((r) => r.nextDeadline)
 			.filter((d): d is string => d !== null);
 		expect([...byDeadline].sort()).toEqual(byDeadline);
 
 		const someone = mine[3] as ProgramTruth;
 		const surname = someone.mentorName.split(' ')[0] as string;
-		const found = allRows([org.id], { q: surname.toUpperCase() });
+		const found = await allRows([org.id], { q: surname.toUpperCase() });
 		const expected = mine.filter(
 			(t) => t.mentorName.includes(surname) || t.menteeName.includes(surname)
 		);
@@ -164,9 +177,12 @@ describe('curator dashboard over stored summaries', () => {
 		expect(found.some((r) => r.programId === someone.programId)).toBe(true);
 	});
 
-	it('municipal view aggregates organizations', () => {
+	it('municipal view aggregates organizations', async () => {
 		const ids = ds.organizations.map((o) => o.id);
-		const aggs = organizationAggregates(ds.db, ids, { now: ds.now, staleDays: ds.staleDays });
+		const aggs = await organizationAggregates(ds.sql, ids, {
+			now: ds.now,
+			staleDays: ds.staleDays
+		});
 		expect(aggs.length).toBe(2);
 		for (const a of aggs) {
 			const mine = ds.truth.filter((t) => t.organizationId === a.organizationId);
@@ -176,7 +192,12 @@ describe('curator dashboard over stored summaries', () => {
 			expect(a.stale).toBe(mine.filter((t) => t.stale).length);
 			expect(a.pendingSync).toBe(mine.filter((t) => t.pending).length);
 		}
-		const all = queryDashboard(ds.db, scopeOf(ids), { staleDays: ds.staleDays }, { now: ds.now });
+		const all = await queryDashboard(
+			ds.sql,
+			scopeOf(ids),
+			{ staleDays: ds.staleDays },
+			{ now: ds.now }
+		);
 		expect(all.total).toBe(PROGRAMS);
 		expect(all.facets.organization[ids[0] as string]).toBe(
 			ds.truth.filter((t) => t.organizationId === ids[0]).length
@@ -185,7 +206,7 @@ describe('curator dashboard over stored summaries', () => {
 
 	it('figures for statistical forms match the truth', async () => {
 		const ids = ds.organizations.map((o) => o.id);
-		const f = computeFigures(ds.db, scopeOf(ids), { now: ds.now });
+		const f = await computeFigures(ds.sql, scopeOf(ids), { now: ds.now });
 		expect(f.programs.total).toBe(PROGRAMS);
 		expect(f.programs.completed).toBe(ds.truth.filter((t) => t.status === 'completed').length);
 		expect(f.participants.mentors).toBe(PROGRAMS);
@@ -211,8 +232,8 @@ describe('curator dashboard over stored summaries', () => {
 		expect(f.completed.byReason['curator-initiative']).toBe(f.programs.completed);
 	});
 
-	it('the calendar lists the monitoring dates with live counts', () => {
-		const ev = monitoringCalendar(ds.db, scopeOf(ds.organizations.map((o) => o.id)), {
+	it('the calendar lists the monitoring dates with live counts', async () => {
+		const ev = await monitoringCalendar(ds.sql, scopeOf(ds.organizations.map((o) => o.id)), {
 			year: 2026,
 			today: ds.today,
 			municipal: true
@@ -240,8 +261,8 @@ describe('exports from the same data', () => {
 	it('monitoring XLSX has one row per program with the dashboard figures, and the figures sheet', async () => {
 		const org = ds.organizations[0];
 		if (!org) throw new Error('no org');
-		const rows = allRows([org.id]);
-		const figures = computeFigures(ds.db, scopeOf([org.id]), { now: ds.now });
+		const rows = await allRows([org.id]);
+		const figures = await computeFigures(ds.sql, scopeOf([org.id]), { now: ds.now });
 		const buf = await monitoringWorkbook({ title: 'Мониторинг', rows, figures });
 		const wb = new ExcelJS.Workbook();
 		// exceljs types want its own Buffer flavour.
@@ -279,8 +300,8 @@ describe('exports from the same data', () => {
 
 	it('аналитическая справка (DOCX) has the sections and the figures; the PDF renders', async () => {
 		const ids = ds.organizations.map((o) => o.id);
-		const rows = allRows(ids);
-		const figures = computeFigures(ds.db, scopeOf(ids), { now: ds.now });
+		const rows = await allRows(ids);
+		const figures = await computeFigures(ds.sql, scopeOf(ids), { now: ds.now });
 		const model = scopeDocModel({
 			kind: 'analytic-report',
 			scope: 'municipality',
@@ -289,7 +310,7 @@ describe('exports from the same data', () => {
 			today: ds.today,
 			figures,
 			rows,
-			organizations: organizationAggregates(ds.db, ids, { now: ds.now }),
+			organizations: await organizationAggregates(ds.sql, ids, { now: ds.now }),
 			staleDays: ds.staleDays
 		});
 		const docx = await renderDocx(model);
@@ -316,8 +337,8 @@ describe('time passing without edits', () => {
 		const later = Date.parse('2026-04-20T12:00:00Z');
 		const org = ds.organizations[0];
 		if (!org) throw new Error('no org');
-		const before = queryDashboard(
-			ds.db,
+		const before = await queryDashboard(
+			ds.sql,
 			scopeOf([org.id]),
 			{ staleDays: ds.staleDays },
 			{ now: later }
@@ -325,7 +346,7 @@ describe('time passing without edits', () => {
 		expect(before.outdated).toBeGreaterThan(0);
 		const refresher = createRefresher(
 			{
-				db: ds.db,
+				db: ds.sql,
 				relay: {
 					async getDocument(id: string) {
 						const d = await ds.store.load(id);
@@ -341,14 +362,14 @@ describe('time passing without edits', () => {
 		let n = 0;
 		while ((n = await refresher.runOnce(1000)) > 0) expect(n).toBeGreaterThan(0);
 		refresher.stop();
-		const after = queryDashboard(
-			ds.db,
+		const after = await queryDashboard(
+			ds.sql,
 			scopeOf([org.id]),
 			{ staleDays: ds.staleDays },
 			{ now: later }
 		);
 		expect(after.outdated).toBe(0);
-		for (const r of allRows([org.id]).slice(0, 60)) {
+		for (const r of (await allRows([org.id])).slice(0, 60)) {
 			const d = await ds.store.load(r.programId);
 			const bytes = Y.mergeUpdates([...(d.state ? [d.state] : []), ...d.updates]);
 			expect(r.overdue, r.programId).toBe(countOverdue(bytes, '2026-04-20'));

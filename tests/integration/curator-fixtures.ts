@@ -22,8 +22,9 @@ import {
 	type Actor,
 	type ProgramTemplate
 } from '../../src/lib/program/index';
-import { openDatabase, type SqliteDatabase } from '../../server/storage/sqlite/database';
-import { createSqliteDocumentStore } from '../../server/storage/sqlite/document-store';
+import { openPostgresStorage, openSqliteStorage, type Storage } from '../../server/storage/index';
+import type { SqlClient } from '../../server/storage/sql';
+import { testStorageEnv } from './test-storage';
 import type { DeviceSyncFacts, DocumentStore } from '../../server/storage/document-store';
 
 export const DAY = 86_400_000;
@@ -58,7 +59,10 @@ export interface ProgramTruth {
 }
 
 export interface Dataset {
-	db: SqliteDatabase;
+	/** The storage the data set lives in (SQLite in dataDir, or PostgreSQL with TEST_STORAGE=postgres). */
+	storage: Storage;
+	/** SQL over that storage (the curator queries take it). */
+	sql: SqlClient;
 	store: DocumentStore;
 	dataDir: string;
 	municipalityId: string;
@@ -67,6 +71,8 @@ export interface Dataset {
 	today: string;
 	now: number;
 	staleDays: number;
+	/** Closes the storage (and drops the test database). */
+	close(): Promise<void>;
 }
 
 function rng(seed: number): () => number {
@@ -108,6 +114,10 @@ export interface DatasetOptions {
 	dataDir?: string;
 	/** Use only this template (default: all with a plan, round robin). */
 	templateId?: string;
+	/** Store in this PostgreSQL database instead of SQLite (default: as TEST_STORAGE says). */
+	databaseUrl?: string;
+	/** Always SQLite in dataDir, whatever TEST_STORAGE says (migrate-storage test). */
+	sqlite?: boolean;
 }
 
 export async function createDataset(opts: DatasetOptions): Promise<Dataset> {
@@ -117,20 +127,29 @@ export async function createDataset(opts: DatasetOptions): Promise<Dataset> {
 	const now = Date.parse(`${today}T12:00:00Z`);
 	const staleDays = opts.staleDays ?? 7;
 	const dataDir = opts.dataDir ?? mkdtempSync(path.join(tmpdir(), 'nastavnik-curator-'));
-	const db = openDatabase(dataDir);
-	const store = createSqliteDocumentStore(db);
+	const testStorage: { env: Record<string, string>; cleanup(): Promise<void> } = opts.sqlite
+		? { env: {}, cleanup: async () => undefined }
+		: opts.databaseUrl
+			? { env: { DATABASE_URL: opts.databaseUrl }, cleanup: async () => undefined }
+			: await testStorageEnv();
+	const storage = testStorage.env.DATABASE_URL
+		? await openPostgresStorage(testStorage.env.DATABASE_URL)
+		: openSqliteStorage(dataDir);
+	const sql = storage.sql;
+	const store = storage.documents;
 	const municipalityId = `mun${seed}`;
-	db.prepare('INSERT INTO municipalities (id, name, created_at) VALUES (?, ?, ?)').run(
+	await sql.run('INSERT INTO municipalities (id, name, created_at) VALUES (?, ?, ?)', [
 		municipalityId,
 		'г. Томск',
 		now
-	);
+	]);
 	const organizations: Array<{ id: string; name: string }> = [];
 	for (let i = 0; i < (opts.organizations ?? 1); i++) {
 		const org = { id: `org${seed}x${i + 1}`, name: `МАОУ СОШ № ${i + 1} г. Томска` };
-		db.prepare(
-			'INSERT INTO organizations (id, municipality_id, name, created_at) VALUES (?, ?, ?, ?)'
-		).run(org.id, municipalityId, org.name, now);
+		await sql.run(
+			'INSERT INTO organizations (id, municipality_id, name, created_at) VALUES (?, ?, ?, ?)',
+			[org.id, municipalityId, org.name, now]
+		);
 		organizations.push(org);
 	}
 	const templates = new Map<string, ProgramTemplate>();
@@ -308,7 +327,22 @@ export async function createDataset(opts: DatasetOptions): Promise<Dataset> {
 		});
 	}
 	if (factBatch.length) await store.saveFacts(factBatch.splice(0));
-	return { db, store, dataDir, municipalityId, organizations, truth, today, now, staleDays };
+	return {
+		storage,
+		sql,
+		store,
+		dataDir,
+		municipalityId,
+		organizations,
+		truth,
+		today,
+		now,
+		staleDays,
+		async close() {
+			await storage.close();
+			await testStorage.cleanup();
+		}
+	};
 }
 
 /** Overdue computed directly from the document (independent of the summary code). */

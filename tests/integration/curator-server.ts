@@ -7,13 +7,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { createServer, type NastavnikServer } from '../../server/app';
-import { loadServerSecret } from '../../server/auth/secret';
 import { mintAccessToken } from '../../server/auth/tokens';
 import { loadConfig } from '../../server/config';
 import type { IdentityService } from '../../server/identity/index';
 import type { Actor } from '../../server/identity/policy';
 import { createLogger } from '../../server/logger';
-import { createSqliteDocumentStore } from '../../server/storage/sqlite/document-store';
+import { testStorageEnv } from './test-storage';
 import type { DocumentStore } from '../../server/storage/document-store';
 
 export interface CuratorTestServer {
@@ -57,12 +56,14 @@ export async function startCuratorServer(
 		saved[k] = process.env[k];
 		process.env[k] = v;
 	}
+	const storage = await testStorageEnv();
 	const config = loadConfig(
 		{
 			PORT: '0',
 			DATA_DIR: path.join(root, 'data'),
 			CLIENT_DIR: path.join(root, 'none'),
-			LOG_LEVEL: 'info'
+			LOG_LEVEL: 'info',
+			...storage.env
 		},
 		root
 	);
@@ -72,8 +73,8 @@ export async function startCuratorServer(
 		if (v === undefined) delete process.env[k];
 		else process.env[k] = v;
 	}
-	const store = createSqliteDocumentStore(server.db);
-	const secret = loadServerSecret(server.db, {});
+	const store = server.documents;
+	const secret = server.secret;
 	const identity = server.identity;
 	const port = await server.listen();
 	const base = `http://127.0.0.1:${port}`;
@@ -165,6 +166,7 @@ export async function startCuratorServer(
 		logs: () => logs,
 		async close() {
 			await server.close();
+			await storage.cleanup();
 			rmSync(root, { recursive: true, force: true });
 		}
 	};

@@ -8,6 +8,7 @@ import { loadConfig } from '../../server/config';
 import type { Actor } from '../../server/identity/policy';
 import { SYSTEM_ACTOR } from '../../server/identity/service';
 import { createLogger } from '../../server/logger';
+import { testStorageEnv } from './test-storage';
 
 /** A real server on an ephemeral port with a temporary data directory and captured logs. */
 export interface TestServer {
@@ -26,12 +27,14 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
 	mkdirSync(client, { recursive: true });
 	writeFileSync(path.join(client, '200.html'), '<!doctype html><p>shell</p>');
 	writeFileSync(path.join(client, 'index.html'), '<!doctype html><p>home</p>');
+	const storage = await testStorageEnv();
 	const config = loadConfig(
 		{
 			PORT: '0',
 			DATA_DIR: path.join(root, 'data'),
 			CLIENT_DIR: client,
 			LOG_LEVEL: 'debug',
+			...storage.env,
 			...env
 		},
 		root
@@ -53,6 +56,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
 		secrets: new Set(),
 		async close() {
 			await server.close();
+			await storage.cleanup();
 			rmSync(root, { recursive: true, force: true });
 		}
 	};

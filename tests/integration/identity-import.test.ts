@@ -5,16 +5,18 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadServerSecret } from '../../server/auth/secret';
 import { deriveTokenKey, verifyAccessToken } from '../../server/auth/tokens';
 import { createIdentity } from '../../server/identity/index';
 import { formatImportErrors, importPeople, readXlsx } from '../../server/identity/import';
 import { SYSTEM_ACTOR, type IdentityService } from '../../server/identity/service';
 import { createLogger } from '../../server/logger';
-import { openDatabase, type SqliteDatabase } from '../../server/storage/sqlite/database';
-import { createSqliteDocumentStore } from '../../server/storage/sqlite/document-store';
+import { openStorage, type Storage } from '../../server/storage/index';
+import { isolatedEnv, testStorageEnv, type TestStorageEnv } from './test-storage';
 
 const run = promisify(execFile);
+
+/** DATABASE_URL of this file's test database (TEST_STORAGE=postgres), else nothing. */
+let storageEnv: Record<string, string> = {};
 
 /** Runs the real CLI (`npm run cli -- …`) on a data directory. */
 async function cli(
@@ -23,7 +25,7 @@ async function cli(
 ): Promise<{ code: number; stdout: string; stderr: string }> {
 	try {
 		const r = await run(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', ...args], {
-			env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn' }
+			env: isolatedEnv({ DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...storageEnv })
 		});
 		return { code: 0, stdout: r.stdout, stderr: r.stderr };
 	} catch (error) {
@@ -107,16 +109,22 @@ async function xlsx(rows: string[][]): Promise<Buffer> {
 describe('import of people and pairs', () => {
 	let root: string;
 	let dataDir: string;
-	let db: SqliteDatabase;
+	let storage: Storage;
+	let testStorage: TestStorageEnv;
+	let secret: string;
+	const count = async (sql: string, params: unknown[] = []) =>
+		Number((await storage.sql.get<{ n: number }>(sql, params))?.n);
 	let identity: IdentityService;
 	let orgId: string;
 
 	const peopleCount = () =>
-		Number(db.prepare('SELECT COUNT(*) FROM people WHERE organization_id = ?').pluck().get(orgId));
+		count('SELECT COUNT(*) AS n FROM people WHERE organization_id = ?', [orgId]);
 
 	beforeAll(async () => {
 		root = mkdtempSync(path.join(tmpdir(), 'nastavnik-import-'));
 		dataDir = path.join(root, 'data');
+		testStorage = await testStorageEnv();
+		storageEnv = testStorage.env;
 		const setup = await cli(
 			dataDir,
 			'setup',
@@ -132,24 +140,29 @@ describe('import of people and pairs', () => {
 		expect(setup.stdout).toMatch(
 			/Ссылка-приглашение куратора \(одноразовая\): http:\/\/localhost:3000\/invite#[A-Za-z0-9_-]{43}/
 		);
-		db = openDatabase(dataDir);
+		storage = await openStorage({
+			dataDir,
+			databaseUrl: testStorage.env.DATABASE_URL ?? null
+		});
+		secret = await storage.loadSecret({});
 		identity = createIdentity({
-			db,
-			documents: createSqliteDocumentStore(db),
-			secret: loadServerSecret(db),
+			store: storage.identity,
+			documents: storage.documents,
+			secret,
 			logger: createLogger('silent')
 		});
 	});
 
-	afterAll(() => {
-		db?.close();
+	afterAll(async () => {
+		await storage?.close();
+		await testStorage?.cleanup();
 		rmSync(root, { recursive: true, force: true });
 	});
 
 	it('dry run of a CSV (Excel, «;», BOM) lists exactly the 5 wrong rows, in Russian, and writes nothing', async () => {
 		const file = path.join(root, 'people.csv');
 		writeFileSync(file, csv(table()));
-		const before = peopleCount();
+		const before = await peopleCount();
 		const r = await cli(dataDir, 'import', '--organization', orgId, '--file', file, '--dry-run');
 		expect(r.code).toBe(3);
 		const lines = r.stdout.trim().split('\n');
@@ -157,7 +170,7 @@ describe('import of people and pairs', () => {
 		expect(lines.at(-2)).toBe(
 			'Строк: 200, с ошибками: 5; будет добавлено: людей 195, пар 175, согласий 1.'
 		);
-		expect(peopleCount()).toBe(before);
+		expect(await peopleCount()).toBe(before);
 	});
 
 	it('dry run of the same table as XLSX reports the same rows', async () => {
@@ -171,31 +184,26 @@ describe('import of people and pairs', () => {
 	it('the real import adds the 195 good rows with roles, pairs, the consent and audit entries, atomically', async () => {
 		const file = path.join(root, 'people.xlsx');
 		writeFileSync(file, await xlsx(table()));
-		const before = peopleCount();
+		const before = await peopleCount();
 		const r = await cli(dataDir, 'import', '--organization', orgId, '--file', file);
 		expect(r.code, r.stderr).toBe(0);
 		expect(r.stdout).toContain(
 			'Строк: 200, с ошибками: 5; добавлено: людей 195, пар 175, согласий 1.'
 		);
-		expect(peopleCount()).toBe(before + 195);
+		expect(await peopleCount()).toBe(before + 195);
 		expect(
-			db
-				.prepare(
-					"SELECT COUNT(*) FROM role_assignments WHERE organization_id = ? AND role = 'mentor'"
-				)
-				.pluck()
-				.get(orgId)
+			await count(
+				"SELECT COUNT(*) AS n FROM role_assignments WHERE organization_id = ? AND role = 'mentor'",
+				[orgId]
+			)
 		).toBe(20);
+		expect(await count('SELECT COUNT(*) AS n FROM pairs WHERE organization_id = ?', [orgId])).toBe(
+			175
+		);
 		expect(
-			db.prepare('SELECT COUNT(*) FROM pairs WHERE organization_id = ?').pluck().get(orgId)
-		).toBe(175);
-		expect(
-			db
-				.prepare(
-					"SELECT COUNT(*) FROM audit_log WHERE action = 'person.import' AND actor_id = 'system'"
-				)
-				.pluck()
-				.get()
+			await count(
+				"SELECT COUNT(*) AS n FROM audit_log WHERE action = 'person.import' AND actor_id = 'system'"
+			)
 		).toBe(195);
 		const minor = (await identity.store.people.listByOrganization(orgId)).find(
 			(p) => p.fullName === 'Наставляемый158 Олег Ильич'
@@ -205,7 +213,7 @@ describe('import of people and pairs', () => {
 	});
 
 	it('a failing batch leaves nothing behind (one transaction)', async () => {
-		const before = peopleCount();
+		const before = await peopleCount();
 		const now = Date.now();
 		const person = (id: string) => ({
 			id,
@@ -245,16 +253,16 @@ describe('import of people and pairs', () => {
 				audit: []
 			})
 		).rejects.toThrow();
-		expect(peopleCount()).toBe(before);
+		expect(await peopleCount()).toBe(before);
 	});
 
 	it('`token` mints a relay token for an operator, honouring the policy', async () => {
-		const curator = db
-			.prepare(
-				"SELECT person_id FROM role_assignments WHERE role = 'curator' AND organization_id = ?"
+		const curator = (
+			await storage.sql.get<{ person_id: string }>(
+				"SELECT person_id FROM role_assignments WHERE role = 'curator' AND organization_id = ?",
+				[orgId]
 			)
-			.pluck()
-			.get(orgId) as string;
+		)?.person_id as string;
 		const people = await identity.store.people.listByOrganization(orgId);
 		const mentor = people.find((p) => p.fullName === 'Наставник181 Иван Петрович');
 		const mentee = people.find((p) => p.fullName === 'Наставляемый21 Олег Ильич');
@@ -267,7 +275,7 @@ describe('import of people and pairs', () => {
 				{ personId: mentee?.id ?? '', role: 'mentee' }
 			]
 		});
-		const key = deriveTokenKey(loadServerSecret(db));
+		const key = deriveTokenKey(secret);
 
 		const rw = await cli(
 			dataDir,

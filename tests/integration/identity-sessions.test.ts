@@ -103,9 +103,10 @@ describe('invitations, sessions, revocation, consent', () => {
 	it('an expired link does not work', async () => {
 		const inv = await invite({ personId: w.people.mentee2, ttlHours: 1 });
 		// An hour passes.
-		t.server.db
-			.prepare('UPDATE invitations SET expires_at = ? WHERE id = ?')
-			.run(Date.now() - 1, inv.invitation.id);
+		await t.server.storage.sql.run('UPDATE invitations SET expires_at = ? WHERE id = ?', [
+			Date.now() - 1,
+			inv.invitation.id
+		]);
 		const r = await redeem(inv.code);
 		expect(r.status).toBe(410);
 		expect(r.body.error).toBe(INVALID_LINK);
@@ -214,9 +215,10 @@ describe('invitations, sessions, revocation, consent', () => {
 	it('an expired session is refused; edits made offline meanwhile sync after signing in again', async () => {
 		const s = await signIn(t, w.people.mentor2, 'Телефон');
 		const sessionId = (s.body.session as { id: string }).id;
-		t.server.db
-			.prepare('UPDATE sessions SET expires_at = ? WHERE id = ?')
-			.run(Date.now() - 1, sessionId);
+		await t.server.storage.sql.run('UPDATE sessions SET expires_at = ? WHERE id = ?', [
+			Date.now() - 1,
+			sessionId
+		]);
 		expect((await api(t, 'GET', '/api/me', { cookie: s.cookie })).status).toBe(401);
 		const refused = await probeRelay(t, w.programs.p2, { cookie: s.cookie });
 		expect(refused.open).toBe(false);

@@ -6,13 +6,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { createServer, type NastavnikServer } from '../../server/app';
-import { loadServerSecret } from '../../server/auth/secret';
 import { mintAccessToken } from '../../server/auth/tokens';
 import { loadConfig } from '../../server/config';
 import { createLogger } from '../../server/logger';
-import { createSqliteDocumentStore } from '../../server/storage/sqlite/document-store';
 import { ProgramSync, type SyncState } from '../../src/lib/sync/program-sync';
 import { freePort } from './server-process';
+import { testStorageEnv, type TestStorageEnv } from './test-storage';
 
 /**
  * The PWA's sync layer against the real relay over real sockets: the status it shows must be
@@ -34,10 +33,16 @@ describe('ProgramSync against the relay', () => {
 	let port: number;
 	let token: string;
 	const syncs: ProgramSync[] = [];
+	let storage: TestStorageEnv;
 
 	async function start() {
 		const config = loadConfig(
-			{ PORT: String(port), DATA_DIR: dataDir, CLIENT_DIR: path.join(dataDir, 'none') },
+			{
+				PORT: String(port),
+				DATA_DIR: dataDir,
+				CLIENT_DIR: path.join(dataDir, 'none'),
+				...storage.env
+			},
 			dataDir
 		);
 		server = await createServer(config, createLogger('silent'));
@@ -47,9 +52,10 @@ describe('ProgramSync against the relay', () => {
 	beforeEach(async () => {
 		dataDir = mkdtempSync(path.join(tmpdir(), 'nastavnik-program-sync-'));
 		port = await freePort();
+		storage = await testStorageEnv();
 		await start();
-		await createSqliteDocumentStore(server.db).createProgram(PROGRAM);
-		token = mintAccessToken(loadServerSecret(server.db), {
+		await server.documents.createProgram(PROGRAM);
+		token = mintAccessToken(server.secret, {
 			userId: 'mentee-1',
 			programId: PROGRAM,
 			access: 'rw',
@@ -60,6 +66,7 @@ describe('ProgramSync against the relay', () => {
 	afterEach(async () => {
 		for (const s of syncs.splice(0)) s.destroy();
 		await server.close();
+		await storage.cleanup();
 		rmSync(dataDir, { recursive: true, force: true });
 	});
 
@@ -81,7 +88,7 @@ describe('ProgramSync against the relay', () => {
 	}
 
 	async function storedText(): Promise<string> {
-		const stored = await createSqliteDocumentStore(server.db).load(PROGRAM);
+		const stored = await server.documents.load(PROGRAM);
 		const doc = new Y.Doc();
 		if (stored.state) Y.applyUpdate(doc, stored.state);
 		for (const u of stored.updates) Y.applyUpdate(doc, u);

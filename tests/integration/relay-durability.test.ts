@@ -7,8 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import { mintAccessToken } from '../../server/auth/tokens';
-import { openDatabase } from '../../server/storage/sqlite/database';
-import { createSqliteDocumentStore } from '../../server/storage/sqlite/document-store';
+import { openStorage } from '../../server/storage/index';
+import { testStorageEnv, type TestStorageEnv } from './test-storage';
 import { MESSAGE_ACK, readAck } from '../../src/lib/sync/protocol';
 import { waitFor } from './relay-helpers';
 import { startServerProcess, type ServerProcess } from './server-process';
@@ -79,20 +79,30 @@ describe('relay: durability across SIGKILL', () => {
 	const procs: ServerProcess[] = [];
 	const writers: Writer[] = [];
 
+	let storage: TestStorageEnv | null = null;
+
 	afterAll(async () => {
 		for (const w of writers) w.provider.destroy();
 		for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+		await Promise.all(procs.map((p) => p.exited));
+		await storage?.cleanup();
 		rmSync(root, { recursive: true, force: true });
 	});
 
 	it('every acknowledged update survives a SIGKILL and all clients converge after restart', async () => {
 		// Register the program before the server starts (the storage function, no HTTP API yet).
-		const db = openDatabase(dataDir);
-		await createSqliteDocumentStore(db).createProgram('p-kill');
-		db.close();
+		storage = await testStorageEnv();
+		const st = await openStorage({ dataDir, databaseUrl: storage.env.DATABASE_URL ?? null });
+		await st.documents.createProgram('p-kill');
+		await st.close();
 
 		// Frequent compaction: the kill also lands while logs are being merged into the state.
-		const env = { SERVER_SECRET: SECRET, LOG_LEVEL: 'warn', RELAY_COMPACT_AFTER_UPDATES: '20' };
+		const env = {
+			SERVER_SECRET: SECRET,
+			LOG_LEVEL: 'warn',
+			RELAY_COMPACT_AFTER_UPDATES: '20',
+			...storage.env
+		};
 		const first = await startServerProcess(dataDir, env);
 		procs.push(first);
 		writers.push(writer('a', first.port, 'p-kill'), writer('b', first.port, 'p-kill'));

@@ -12,11 +12,10 @@ import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import * as encoding from 'lib0/encoding';
 import { createServer, type NastavnikServer } from '../../server/app';
-import { loadServerSecret } from '../../server/auth/secret';
 import { mintAccessToken, type Access } from '../../server/auth/tokens';
 import { loadConfig } from '../../server/config';
 import { createLogger } from '../../server/logger';
-import { createSqliteDocumentStore } from '../../server/storage/sqlite/document-store';
+import { testStorageEnv } from './test-storage';
 import type { DocumentStore } from '../../server/storage/document-store';
 import { encodeSyncStep1, encodeSyncUpdate } from '../../src/lib/sync/protocol';
 
@@ -50,9 +49,16 @@ export async function startRelay(relayEnv: Record<string, string> = {}): Promise
 		process.env[k] = v;
 	}
 	let server: NastavnikServer;
+	const storage = await testStorageEnv();
 	try {
 		const config = loadConfig(
-			{ PORT: '0', DATA_DIR: dataDir, CLIENT_DIR: path.join(root, 'no-client'), LOG_LEVEL: 'info' },
+			{
+				PORT: '0',
+				DATA_DIR: dataDir,
+				CLIENT_DIR: path.join(root, 'no-client'),
+				LOG_LEVEL: 'info',
+				...storage.env
+			},
 			root
 		);
 		server = await createServer(config, createLogger('info', sink));
@@ -63,8 +69,8 @@ export async function startRelay(relayEnv: Record<string, string> = {}): Promise
 		}
 	}
 	const port = await server.listen();
-	const secret = loadServerSecret(server.db, {});
-	const store = createSqliteDocumentStore(server.db);
+	const secret = server.secret;
+	const store = server.documents;
 	return {
 		server,
 		port,
@@ -80,6 +86,7 @@ export async function startRelay(relayEnv: Record<string, string> = {}): Promise
 		},
 		async close() {
 			await server.close();
+			await storage.cleanup();
 			rmSync(root, { recursive: true, force: true });
 		}
 	};
@@ -166,8 +173,8 @@ export interface RawClient {
 }
 
 /** A bare websocket client for sending arbitrary bytes. */
-export function rawClient(url: string): RawClient {
-	const ws = new WebSocket(url);
+export function rawClient(url: string, headers?: Record<string, string>): RawClient {
+	const ws = new WebSocket(url, headers ? { headers } : undefined);
 	const messages: Uint8Array[] = [];
 	ws.binaryType = 'nodebuffer';
 	ws.on('message', (data: Buffer) => messages.push(new Uint8Array(data)));

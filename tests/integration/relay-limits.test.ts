@@ -187,3 +187,28 @@ describe('relay: connections per address and dead sockets', () => {
 		raw.ws.terminate();
 	});
 });
+
+describe('relay: per-address limit behind a trusted proxy', () => {
+	let relay: TestRelay;
+	beforeAll(async () => {
+		relay = await startRelay({ RELAY_MAX_CONNECTIONS_PER_IP: '1', RELAY_TRUSTED_PROXY_HOPS: '1' });
+		await relay.createProgram('p-proxy');
+	});
+	afterAll(async () => {
+		await relay?.close();
+	});
+
+	it('counts the address the proxy saw, not the proxy', async () => {
+		const token = relay.token('mentor', 'p-proxy');
+		const url = rawUrl(relay, 'p-proxy', token);
+		const school1 = rawClient(url, { 'x-forwarded-for': '198.51.100.7, 10.0.0.1' });
+		const school2 = rawClient(url, { 'x-forwarded-for': '198.51.100.99, 10.0.0.2' });
+		await Promise.all([school1.open, school2.open]);
+		// A forged leftmost entry does not help: the entry appended by the proxy counts.
+		const again = rawClient(url, { 'x-forwarded-for': '203.0.113.5, 10.0.0.1' });
+		expect((await again.closed).code).toBe(CloseCode.TOO_MANY_CONNECTIONS);
+		school1.ws.close();
+		school2.ws.close();
+		await Promise.all([school1.closed, school2.closed]);
+	});
+});

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { isolatedEnv } from './test-storage';
 
 /** A free TCP port on loopback (the OS picks it; we release it right away). */
 export async function freePort(): Promise<number> {
@@ -35,7 +36,8 @@ export async function startServerProcess(
 	const port = options.port ?? (await freePort());
 	const entry = options.built ? ['build/server/main.js'] : ['--import', 'tsx', 'server/main.ts'];
 	const child = spawn(process.execPath, entry, {
-		env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env },
+		// DATABASE_URL / REDIS_URL only when the test passes them in `env`.
+		env: isolatedEnv({ PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env }),
 		stdio: ['ignore', 'pipe', 'pipe']
 	});
 	let output = '';

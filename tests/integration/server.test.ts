@@ -7,14 +7,17 @@ import { createServer, type NastavnikServer } from '../../server/app';
 import { loadConfig } from '../../server/config';
 import { createLogger } from '../../server/logger';
 import { startServerProcess } from './server-process';
+import { testStorageEnv, type TestStorageEnv } from './test-storage';
 
 describe('the all-in-one server', () => {
 	let root: string;
 	let server: NastavnikServer;
 	let base: string;
 	let logs = '';
+	let storage: TestStorageEnv;
 
 	beforeAll(async () => {
+		storage = await testStorageEnv();
 		root = mkdtempSync(path.join(tmpdir(), 'nastavnik-server-'));
 		// A minimal built client: the real build is exercised by the e2e tests.
 		const client = path.join(root, 'client');
@@ -24,7 +27,13 @@ describe('the all-in-one server', () => {
 		writeFileSync(path.join(client, 'sw.js'), '// sw');
 		writeFileSync(path.join(client, '_app/immutable/app.abc123.js'), 'export {}');
 		const config = loadConfig(
-			{ PORT: '0', DATA_DIR: path.join(root, 'data'), CLIENT_DIR: client, LOG_LEVEL: 'info' },
+			{
+				PORT: '0',
+				DATA_DIR: path.join(root, 'data'),
+				CLIENT_DIR: client,
+				LOG_LEVEL: 'info',
+				...storage.env
+			},
 			root
 		);
 		const sink = new Writable({
@@ -39,6 +48,7 @@ describe('the all-in-one server', () => {
 
 	afterAll(async () => {
 		await server?.close();
+		await storage?.cleanup();
 		rmSync(root, { recursive: true, force: true });
 	});
 
@@ -50,7 +60,7 @@ describe('the all-in-one server', () => {
 			status: 'ok',
 			version: expect.stringMatching(/^\d+\.\d+\.\d+/),
 			uptimeSeconds: expect.any(Number),
-			storage: { ok: true, kind: 'sqlite', schemaVersion: expect.any(Number) }
+			storage: { ok: true, kind: storage.kind, schemaVersion: expect.any(Number) }
 		});
 		expect(body.storage.schemaVersion).toBeGreaterThanOrEqual(1);
 	});
@@ -97,8 +107,9 @@ describe('the all-in-one server', () => {
 describe('the server process', () => {
 	it('starts cleanly on the same data directory after kill -9', async () => {
 		const dataDir = mkdtempSync(path.join(tmpdir(), 'nastavnik-kill-'));
+		const storage = await testStorageEnv();
 		try {
-			const first = await startServerProcess(dataDir);
+			const first = await startServerProcess(dataDir, storage.env);
 			// Keep it busy with requests while it dies.
 			const inflight = Array.from({ length: 20 }, () =>
 				fetch(`${first.url}/healthz`).catch(() => null)
@@ -107,13 +118,14 @@ describe('the server process', () => {
 			expect(await first.exited).toBe('SIGKILL');
 			await Promise.all(inflight);
 
-			const second = await startServerProcess(dataDir);
+			const second = await startServerProcess(dataDir, storage.env);
 			const health = await (await fetch(`${second.url}/healthz`)).json();
 			expect(health.status).toBe('ok');
 			second.child.kill('SIGTERM');
 			expect(await second.exited).toBe(0);
 			expect(second.output()).toContain('shutdown complete');
 		} finally {
+			await storage.cleanup();
 			rmSync(dataDir, { recursive: true, force: true });
 		}
 	});

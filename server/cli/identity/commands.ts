@@ -28,7 +28,7 @@ function args<O extends Options>(argv: string[], options: O) {
 }
 
 async function withContext(fn: (ctx: CliContext) => Promise<number>): Promise<number> {
-	const ctx = openCliContext();
+	const ctx = await openCliContext();
 	try {
 		return await fn(ctx);
 	} catch (error) {
@@ -38,7 +38,7 @@ async function withContext(fn: (ctx: CliContext) => Promise<number>): Promise<nu
 		}
 		throw error;
 	} finally {
-		ctx.close();
+		await ctx.close();
 	}
 }
 

@@ -1,30 +1,35 @@
-import { loadServerSecret } from '../../auth/secret.js';
 import { loadConfig, type ServerConfig } from '../../config.js';
 import { createIdentity } from '../../identity/index.js';
 import type { IdentityService } from '../../identity/service.js';
 import { createLogger } from '../../logger.js';
-import { openDatabase, type SqliteDatabase } from '../../storage/sqlite/database.js';
-import { createSqliteDocumentStore } from '../../storage/sqlite/document-store.js';
 import type { DocumentStore } from '../../storage/document-store.js';
+import { openStorage, type Storage } from '../../storage/index.js';
 
 export interface CliContext {
 	config: ServerConfig;
-	db: SqliteDatabase;
+	/** The server's storage: SQLite in DATA_DIR, or PostgreSQL when DATABASE_URL is set. */
+	storage: Storage;
 	identity: IdentityService;
 	documents: DocumentStore;
 	secret: string;
-	close(): void;
+	close(): Promise<void>;
 }
 
-/** Opens DATA_DIR like the server does (migrations included); logs go to stderr. */
-export function openCliContext(env: NodeJS.ProcessEnv = process.env): CliContext {
+/** Opens the storage like the server does (migrations included); logs go to stderr. */
+export async function openCliContext(env: NodeJS.ProcessEnv = process.env): Promise<CliContext> {
 	const config = loadConfig(env);
-	const db = openDatabase(config.dataDir);
-	const secret = loadServerSecret(db, env);
-	const documents = createSqliteDocumentStore(db);
+	const storage = await openStorage({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+	const secret = await storage.loadSecret(env);
+	const documents = storage.documents;
 	const logger = createLogger(env.LOG_LEVEL ?? 'warn', process.stderr);
-	const identity = createIdentity({ db, documents, secret, logger, publicUrl: config.publicUrl });
-	return { config, db, identity, documents, secret, close: () => db.close() };
+	const identity = createIdentity({
+		store: storage.identity,
+		documents,
+		secret,
+		logger,
+		publicUrl: config.publicUrl
+	});
+	return { config, storage, identity, documents, secret, close: () => storage.close() };
 }
 
 /** "90s", "15m", "1h", "7d" → milliseconds; null when malformed. */

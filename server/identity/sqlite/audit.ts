@@ -3,7 +3,7 @@ import type { AuditEntry, AuditInput } from '../model.js';
 import type { AuditRepository } from '../store.js';
 import { run } from './util.js';
 
-interface AuditRow {
+export interface AuditRow {
 	seq: number;
 	at: number;
 	actor_id: string | null;

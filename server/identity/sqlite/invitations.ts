@@ -4,7 +4,7 @@ import type { Role } from '../policy.js';
 import type { InvitationRepository } from '../store.js';
 import { run } from './util.js';
 
-interface InvitationRow {
+export interface InvitationRow {
 	id: string;
 	person_id: string;
 	role: string | null;
@@ -19,7 +19,7 @@ interface InvitationRow {
 	revoked_at: number | null;
 }
 
-const toInvitation = (r: InvitationRow): Invitation => ({
+export const toInvitation = (r: InvitationRow): Invitation => ({
 	id: r.id,
 	personId: r.person_id,
 	role: r.role as Role | null,

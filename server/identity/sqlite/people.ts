@@ -5,7 +5,7 @@ import { insertAudit } from './audit.js';
 import { insertRole } from './roles.js';
 import { bool, run } from './util.js';
 
-interface PersonRow {
+export interface PersonRow {
 	id: string;
 	organization_id: string | null;
 	municipality_id: string | null;
@@ -25,7 +25,7 @@ interface PersonRow {
 	updated_at: number;
 }
 
-interface ConsentRow {
+export interface ConsentRow {
 	id: string;
 	person_id: string;
 	representative_name: string;
@@ -38,7 +38,7 @@ interface ConsentRow {
 	revoked_at: number | null;
 }
 
-interface PairRow {
+export interface PairRow {
 	id: string;
 	organization_id: string;
 	mentor_id: string;
@@ -47,7 +47,7 @@ interface PairRow {
 	created_at: number;
 }
 
-const toPerson = (r: PersonRow): Person => ({
+export const toPerson = (r: PersonRow): Person => ({
 	id: r.id,
 	organizationId: r.organization_id,
 	municipalityId: r.municipality_id,
@@ -69,7 +69,7 @@ const toPerson = (r: PersonRow): Person => ({
 	updatedAt: r.updated_at
 });
 
-const personParams = (p: Person) => ({
+export const personParams = (p: Person) => ({
 	id: p.id,
 	organizationId: p.organizationId,
 	municipalityId: p.municipalityId,
@@ -89,7 +89,7 @@ const personParams = (p: Person) => ({
 	updatedAt: p.updatedAt
 });
 
-const toConsent = (r: ConsentRow): Consent => ({
+export const toConsent = (r: ConsentRow): Consent => ({
 	id: r.id,
 	personId: r.person_id,
 	representativeName: r.representative_name,
@@ -102,7 +102,7 @@ const toConsent = (r: ConsentRow): Consent => ({
 	revokedAt: r.revoked_at
 });
 
-const toPair = (r: PairRow): Pair => ({
+export const toPair = (r: PairRow): Pair => ({
 	id: r.id,
 	organizationId: r.organization_id,
 	mentorId: r.mentor_id,

@@ -4,7 +4,7 @@ import type { Role } from '../policy.js';
 import type { RoleRepository } from '../store.js';
 import { run } from './util.js';
 
-interface RoleRow {
+export interface RoleRow {
 	id: string;
 	person_id: string;
 	role: string;
@@ -14,7 +14,7 @@ interface RoleRow {
 	created_by: string | null;
 }
 
-const toRole = (r: RoleRow): RoleAssignment => ({
+export const toRole = (r: RoleRow): RoleAssignment => ({
 	id: r.id,
 	personId: r.person_id,
 	role: r.role as Role,

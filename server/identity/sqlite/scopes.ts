@@ -3,14 +3,14 @@ import type { Municipality, Organization } from '../model.js';
 import type { ScopeRepository } from '../store.js';
 import { run } from './util.js';
 
-interface OrgRow {
+export interface OrgRow {
 	id: string;
 	municipality_id: string;
 	name: string;
 	created_at: number;
 }
 
-const toOrg = (r: OrgRow): Organization => ({
+export const toOrg = (r: OrgRow): Organization => ({
 	id: r.id,
 	municipalityId: r.municipality_id,
 	name: r.name,

@@ -3,7 +3,7 @@ import type { Session } from '../model.js';
 import type { CredentialRepository, SessionRepository } from '../store.js';
 import { run } from './util.js';
 
-interface SessionRow {
+export interface SessionRow {
 	id: string;
 	person_id: string;
 	device_name: string;
@@ -15,7 +15,7 @@ interface SessionRow {
 	revoked_by: string | null;
 }
 
-const toSession = (r: SessionRow): Session => ({
+export const toSession = (r: SessionRow): Session => ({
 	id: r.id,
 	personId: r.person_id,
 	deviceName: r.device_name,

@@ -1,0 +1,261 @@
+/**
+ * Copies an SQLite data directory into an empty PostgreSQL database and verifies the copy
+ * (`npm run cli -- migrate-storage`, docs/deploy.md).
+ *
+ * Copy: every table of migrations 1–30 in dependency order, in ONE PostgreSQL transaction (all
+ * or nothing), rows in their original order with their original keys — log sequence numbers and
+ * audit sequence numbers included; the identity sequences are moved past them. The curator index
+ * tables are not copied: the PostgreSQL triggers rebuild them from the copied summaries and sync
+ * facts, and verification then compares them with SQLite's, column by column — which checks the
+ * two dialects' triggers against each other on real data.
+ *
+ * Verification (also alone: `--verify-only`): every table, row by row in primary-key order, every
+ * column compared exactly (bytes for BYTEA/BLOB); then, per program, the merged document through
+ * both DocumentStores byte for byte and the stored summary field for field.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type pg from 'pg';
+import * as Y from 'yjs';
+import type { DocumentStore } from './document-store.js';
+import { withTransaction } from './postgres/database.js';
+import type { SqliteDatabase } from './sqlite/database.js';
+
+interface TableSpec {
+	name: string;
+	/** Primary key columns (verification order). */
+	key: string[];
+	/** Copied (false: rebuilt by the target's triggers, only verified). */
+	copy: boolean;
+	/** Identity column whose sequence must move past the copied values. */
+	identity?: string;
+}
+
+/** In foreign-key order. */
+export const TABLES: TableSpec[] = [
+	{ name: 'server_meta', key: ['key'], copy: true },
+	{ name: 'programs', key: ['id'], copy: true },
+	{ name: 'program_updates', key: ['seq'], copy: true, identity: 'seq' },
+	{ name: 'program_state', key: ['program_id'], copy: true },
+	{ name: 'municipalities', key: ['id'], copy: true },
+	{ name: 'organizations', key: ['id'], copy: true },
+	{ name: 'people', key: ['id'], copy: true },
+	{ name: 'role_assignments', key: ['id'], copy: true },
+	{ name: 'consents', key: ['id'], copy: true },
+	{ name: 'program_info', key: ['program_id'], copy: true },
+	{ name: 'program_participants', key: ['program_id', 'person_id'], copy: true },
+	{ name: 'pairs', key: ['id'], copy: true },
+	{ name: 'invitations', key: ['id'], copy: true },
+	{ name: 'sessions', key: ['id'], copy: true },
+	{ name: 'credentials', key: ['person_id'], copy: true },
+	{ name: 'audit_log', key: ['seq'], copy: true, identity: 'seq' },
+	{ name: 'program_summaries', key: ['program_id'], copy: true },
+	{ name: 'program_device_sync', key: ['program_id', 'user_id', 'device_id'], copy: true },
+	{ name: 'curator_cases', key: ['id'], copy: true },
+	{ name: 'curator_program_index', key: ['program_id'], copy: false },
+	{ name: 'curator_program_search', key: ['program_id'], copy: false }
+];
+
+const BATCH = 500;
+/** PostgreSQL's limit is 65535 parameters per statement. */
+const MAX_PARAMS = 60_000;
+
+type Row = Record<string, unknown>;
+
+function columnsOf(db: SqliteDatabase, table: string): string[] {
+	return (db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).map(
+		(c) => c.name
+	);
+}
+
+export interface MigrateReport {
+	tables: Array<{ table: string; sqlite: number; postgres: number; copied: boolean }>;
+	programs: number;
+	documentsCompared: number;
+	summariesCompared: number;
+	mismatches: string[];
+	ms: number;
+}
+
+export interface MigrateOptions {
+	/** Progress lines (the CLI prints them). */
+	log?: (line: string) => void;
+	/** Copy into a database that already has rows (default: refuse). */
+	allowNonEmpty?: boolean;
+	/** Only verify (after an earlier copy). */
+	verifyOnly?: boolean;
+	/** Stop listing mismatches after this many. */
+	maxMismatches?: number;
+}
+
+export async function copySqliteToPostgres(
+	sqlite: SqliteDatabase,
+	pool: pg.Pool,
+	options: MigrateOptions = {}
+): Promise<Array<{ table: string; rows: number }>> {
+	const log = options.log ?? (() => undefined);
+	if (!options.allowNonEmpty) {
+		for (const t of TABLES) {
+			const r = await pool.query<{ n: number }>(`SELECT count(*) AS n FROM ${t.name}`);
+			if ((r.rows[0]?.n ?? 0) > 0)
+				throw new Error(
+					`target database is not empty (${t.name} has rows): migrate-storage copies into a fresh database`
+				);
+		}
+	}
+	const copied: Array<{ table: string; rows: number }> = [];
+	await withTransaction(pool, async (client) => {
+		for (const t of TABLES) {
+			if (!t.copy) continue;
+			const cols = columnsOf(sqlite, t.name);
+			const quoted = cols.map((c) => `"${c}"`).join(', ');
+			const perBatch = Math.max(1, Math.min(BATCH, Math.floor(MAX_PARAMS / cols.length)));
+			const select = sqlite.prepare(
+				`SELECT ${quoted} FROM ${t.name} ORDER BY ${t.key.map((k) => `"${k}"`).join(', ')}`
+			);
+			let n = 0;
+			let batch: unknown[][] = [];
+			const flush = async () => {
+				if (batch.length === 0) return;
+				const params: unknown[] = [];
+				const values = batch
+					.map(
+						(row) =>
+							`(${row.map((v) => {
+								params.push(v);
+								return `$${params.length}`;
+							})})`
+					)
+					.join(', ');
+				await client.query(
+					`INSERT INTO ${t.name} (${quoted}) OVERRIDING SYSTEM VALUE VALUES ${values}`,
+					params
+				);
+				n += batch.length;
+				batch = [];
+			};
+			for (const row of select.raw().iterate() as Iterable<unknown[]>) {
+				batch.push(row);
+				if (batch.length >= perBatch) await flush();
+			}
+			await flush();
+			if (t.identity) {
+				await client.query(
+					`SELECT setval(pg_get_serial_sequence('${t.name}', '${t.identity}'),
+					   GREATEST((SELECT max(${t.identity}) FROM ${t.name}), 1), (SELECT count(*) > 0 FROM ${t.name}))`
+				);
+			}
+			copied.push({ table: t.name, rows: n });
+			log(`copied ${t.name}: ${n} rows`);
+		}
+	});
+	return copied;
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+	if (a === b) return true;
+	if (a === null || b === null || a === undefined || b === undefined) return false;
+	if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
+	if (typeof a === 'number' && typeof b === 'number') return Object.is(a, b) || a === b;
+	if (typeof a === 'bigint' || typeof b === 'bigint') return String(a) === String(b);
+	return false;
+}
+
+/** Compares every table row by row and every document and summary through the stores. */
+export async function verifyCopy(
+	sqlite: SqliteDatabase,
+	pool: pg.Pool,
+	stores: { sqlite: DocumentStore; postgres: DocumentStore },
+	options: MigrateOptions = {}
+): Promise<Omit<MigrateReport, 'ms'>> {
+	const log = options.log ?? (() => undefined);
+	const max = options.maxMismatches ?? 50;
+	const mismatches: string[] = [];
+	const miss = (m: string) => {
+		if (mismatches.length < max) mismatches.push(m);
+	};
+	const tables: MigrateReport['tables'] = [];
+	for (const t of TABLES) {
+		const cols = columnsOf(sqlite, t.name);
+		const quoted = cols.map((c) => `"${c}"`).join(', ');
+		const orderSqlite = t.key.map((k) => `"${k}"`).join(', ');
+		// Byte order in both (SQLite BINARY = COLLATE "C"); integer keys sort numerically in both.
+		const orderPg = t.key.map((k) => (k === 'seq' ? `"${k}"` : `"${k}" COLLATE "C"`)).join(', ');
+		const left = sqlite
+			.prepare(`SELECT ${quoted} FROM ${t.name} ORDER BY ${orderSqlite}`)
+			.raw()
+			.iterate() as IterableIterator<unknown[]>;
+		let sqliteCount = 0;
+		let pgCount = 0;
+		let offset = 0;
+		for (;;) {
+			const r = await pool.query({
+				text: `SELECT ${quoted} FROM ${t.name} ORDER BY ${orderPg} LIMIT ${BATCH * 4} OFFSET ${offset}`,
+				rowMode: 'array'
+			});
+			const rows = r.rows as unknown[][];
+			for (const right of rows) {
+				pgCount++;
+				const next = left.next();
+				if (next.done) {
+					miss(`${t.name}: extra row in PostgreSQL ${JSON.stringify(right.slice(0, 2))}`);
+					continue;
+				}
+				sqliteCount++;
+				const l = next.value;
+				for (let i = 0; i < cols.length; i++) {
+					if (!sameValue(l[i], right[i])) {
+						const key = t.key.map((k) => String(l[cols.indexOf(k)])).join('/');
+						miss(
+							`${t.name} ${key}: ${cols[i]} differs (sqlite ${preview(l[i])}, postgres ${preview(right[i])})`
+						);
+					}
+				}
+			}
+			offset += rows.length;
+			if (rows.length < BATCH * 4) break;
+		}
+		for (let next = left.next(); !next.done; next = left.next()) {
+			sqliteCount++;
+			miss(`${t.name}: row missing in PostgreSQL ${JSON.stringify(next.value.slice(0, 2))}`);
+		}
+		tables.push({ table: t.name, sqlite: sqliteCount, postgres: pgCount, copied: t.copy });
+		log(`verified ${t.name}: ${sqliteCount} rows in SQLite, ${pgCount} in PostgreSQL`);
+	}
+
+	const programIds = sqlite
+		.prepare('SELECT id FROM programs ORDER BY id')
+		.pluck()
+		.all() as string[];
+	let documentsCompared = 0;
+	let summariesCompared = 0;
+	const merged = (d: Awaited<ReturnType<DocumentStore['load']>>) =>
+		Buffer.from(Y.mergeUpdates([...(d.state ? [d.state] : []), ...d.updates]));
+	for (const id of programIds) {
+		const [a, b] = await Promise.all([stores.sqlite.load(id), stores.postgres.load(id)]);
+		if (!merged(a).equals(merged(b))) miss(`program ${id}: merged document differs`);
+		if (a.lastSeq !== b.lastSeq) miss(`program ${id}: last sequence ${a.lastSeq} vs ${b.lastSeq}`);
+		documentsCompared++;
+		const [sa, sb] = await Promise.all([
+			stores.sqlite.getSummary(id),
+			stores.postgres.getSummary(id)
+		]);
+		if (!isDeepStrictEqual(sa, sb)) miss(`program ${id}: summary differs`);
+		if (sa) summariesCompared++;
+	}
+	log(
+		`verified ${documentsCompared} documents (merged bytes) and ${summariesCompared} summaries (fields)`
+	);
+	return {
+		tables,
+		programs: programIds.length,
+		documentsCompared,
+		summariesCompared,
+		mismatches
+	};
+}
+
+function preview(v: unknown): string {
+	if (Buffer.isBuffer(v)) return `<${v.length} bytes>`;
+	const s = JSON.stringify(v) ?? String(v);
+	return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}

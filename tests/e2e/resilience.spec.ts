@@ -1,0 +1,134 @@
+import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { summarize } from '../../src/lib/program';
+import { procStats, readStored, summarySettled } from '../resilience/harness';
+import { waitForServiceWorker } from './helpers';
+import { Product, type Curator } from './product';
+
+/**
+ * Resilience in the browser (docs/resilience.md): the PWA in Chromium against the built product.
+ * Browser storage eviction: IndexedDB cleared on one phone → the program comes back from the
+ * server with everything that phone had been told was saved.
+ */
+const product = new Product();
+let curator: Curator;
+
+test.beforeAll(async () => {
+	await product.start();
+	curator = await product.setupOrganization();
+});
+test.afterAll(async () => {
+	await curator?.api.dispose();
+	await product.dispose();
+});
+
+interface Phone {
+	context: BrowserContext;
+	page: Page;
+}
+
+async function openPhone(browser: Browser, link: string): Promise<Phone> {
+	const context = await browser.newContext({
+		baseURL: product.url,
+		viewport: { width: 360, height: 640 },
+		locale: 'ru-RU',
+		serviceWorkers: 'allow'
+	});
+	const page = await context.newPage();
+	page.on('pageerror', (error) => console.error('[page error]', error.message));
+	await page.goto(link);
+	await expect(page.getByTestId('program-title')).toBeVisible();
+	await waitForServiceWorker(page);
+	return { context, page };
+}
+
+const status = (page: Page) => page.getByTestId('sync-status');
+
+async function expectSaved(page: Page) {
+	await expect(status(page)).toHaveAttribute('data-phase', 'saved');
+}
+
+async function tab(page: Page, name: string) {
+	await page.getByRole('tab', { name }).click();
+}
+
+test('storage eviction: IndexedDB cleared → the program comes back from the server with all acknowledged work', async ({
+	browser
+}) => {
+	const pair = await curator.createPairProgram();
+	const pid = product.server!.child.pid!;
+	const baseline = procStats(pid);
+	const mentee = await openPhone(browser, pair.menteeLink);
+	const mentor = await openPhone(browser, pair.mentorLink);
+	await expectSaved(mentee.page);
+	const programUrl = mentee.page.url();
+
+	// Work the mentee was told is saved.
+	await tab(mentee.page, 'Диагностика');
+	await mentee.page.getByTestId('diagnosis-difficulties').fill('Сохранено до очистки хранилища');
+	await tab(mentee.page, 'Встречи');
+	await mentee.page.getByTestId('meeting-topic').fill('Встреча до очистки');
+	await mentee.page.getByRole('button', { name: 'Записать встречу' }).click();
+	await tab(mentee.page, 'План');
+	await mentee.page.getByTestId('activity').first().getByRole('checkbox').check();
+	await expectSaved(mentee.page);
+
+	// The browser evicts this origin's IndexedDB (as under storage pressure), with the app open.
+	const cdp = await mentee.context.newCDPSession(mentee.page);
+	await cdp.send('Storage.clearDataForOrigin', {
+		origin: new URL(product.url).origin,
+		storageTypes: 'indexeddb'
+	});
+	const left = await mentee.page.evaluate(async () =>
+		(await indexedDB.databases()).map((d) => d.name)
+	);
+	expect(left, 'IndexedDB databases after the eviction').toEqual([]);
+	// Meanwhile the partner keeps working.
+	await tab(mentor.page, 'Встречи');
+	await mentor.page.getByTestId('meeting-topic').fill('Встреча наставника после очистки');
+	await mentor.page.getByRole('button', { name: 'Записать встречу' }).click();
+	await expectSaved(mentor.page);
+
+	await mentee.page.goto(programUrl);
+	await expect(mentee.page.getByTestId('program-title')).toBeVisible();
+	await expectSaved(mentee.page);
+	await tab(mentee.page, 'Диагностика');
+	await expect(mentee.page.getByTestId('diagnosis-difficulties')).toHaveValue(
+		'Сохранено до очистки хранилища'
+	);
+	await tab(mentee.page, 'Встречи');
+	await expect(
+		mentee.page.getByTestId('meeting').filter({ hasText: 'Встреча до очистки' })
+	).toBeVisible();
+	await expect(
+		mentee.page.getByTestId('meeting').filter({ hasText: 'Встреча наставника после очистки' })
+	).toBeVisible();
+	await tab(mentee.page, 'План');
+	await expect(mentee.page.getByTestId('activity').first().getByRole('checkbox')).toBeChecked();
+
+	// And the device writes again after the eviction.
+	await tab(mentee.page, 'Диагностика');
+	await mentee.page.getByTestId('diagnosis-difficulties').press('End');
+	await mentee.page.getByTestId('diagnosis-difficulties').pressSequentially(' и после');
+	await expectSaved(mentee.page);
+	await tab(mentor.page, 'Диагностика');
+	await expect(mentor.page.getByTestId('diagnosis-difficulties')).toHaveValue(
+		'Сохранено до очистки хранилища и после'
+	);
+
+	// Server side: stored document = what both show; summary = summarize(stored).
+	await summarySettled(product.dataDir, pair.programId);
+	const stored = readStored(product.dataDir, pair.programId);
+	expect(stored.badRows).toBe(0);
+	expect(stored.doc.getText('diagnosis.difficulties').toString()).toBe(
+		'Сохранено до очистки хранилища и после'
+	);
+	const s = stored.summary!.summary as { asOf: string; meetings: { count: number } };
+	expect(s).toEqual(JSON.parse(JSON.stringify(summarize(stored.doc, s.asOf))));
+	expect(s.meetings.count).toBe(2);
+
+	await mentee.context.close();
+	await mentor.context.close();
+	await expect
+		.poll(() => procStats(pid).fds, { timeout: 15_000 })
+		.toBeLessThanOrEqual(baseline.fds + 2);
+});

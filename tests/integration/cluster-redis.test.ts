@@ -1,0 +1,180 @@
+/**
+ * server/cluster against a real Redis (REDIS_URL): fan-out between two instances, no echo to the
+ * origin, control messages, per-program leases, and what losing Redis does (publishes fail
+ * without throwing, health says degraded, the subscription comes back and asks for a resync).
+ * Skipped, saying why, without REDIS_URL.
+ */
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { createRedisCluster, type Cluster } from '../../server/cluster/index';
+import { createLogger } from '../../server/logger';
+import { redisUrl } from './test-storage';
+
+async function redisUnavailable(): Promise<string | null> {
+	const url = redisUrl();
+	if (!url) return 'REDIS_URL is not set (cluster tests need Redis, e.g. redis://127.0.0.1:6379)';
+	const r = new Redis(url, {
+		lazyConnect: true,
+		maxRetriesPerRequest: 0,
+		retryStrategy: () => null
+	});
+	try {
+		await r.connect();
+		await r.ping();
+		return null;
+	} catch (error) {
+		return `Redis at REDIS_URL does not answer: ${error instanceof Error ? error.message : String(error)}`;
+	} finally {
+		r.disconnect();
+	}
+}
+
+const skip = await redisUnavailable();
+if (skip) console.warn(`[skipped] cluster-redis: ${skip}`);
+
+const logger = createLogger('silent');
+const waitFor = async (check: () => boolean, what: string, ms = 5_000) => {
+	const deadline = Date.now() + ms;
+	while (!check()) {
+		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+		await new Promise((r) => setTimeout(r, 10));
+	}
+};
+
+/** A TCP proxy in front of Redis that the test can cut and restore. */
+async function cuttableProxy(target: URL) {
+	const sockets = new Set<net.Socket>();
+	let open = true;
+	const server = net.createServer((client) => {
+		if (!open) return client.destroy();
+		const upstream = net.connect(Number(target.port || 6379), target.hostname);
+		sockets.add(client).add(upstream);
+		client.pipe(upstream).pipe(client);
+		const end = () => {
+			client.destroy();
+			upstream.destroy();
+		};
+		client.on('error', end).on('close', end);
+		upstream.on('error', end).on('close', end);
+	});
+	await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+	const port = (server.address() as net.AddressInfo).port;
+	return {
+		url: `redis://127.0.0.1:${port}`,
+		cut() {
+			open = false;
+			for (const s of sockets) s.destroy();
+			sockets.clear();
+		},
+		restore() {
+			open = true;
+		},
+		close: () => {
+			for (const s of sockets) s.destroy();
+			return new Promise<void>((r) => server.close(() => r()));
+		}
+	};
+}
+
+describe.skipIf(skip !== null)('cluster over Redis', () => {
+	const clusters: Cluster[] = [];
+	const make = (url = redisUrl() ?? '', prefix = `t${randomBytes(4).toString('hex')}`) => {
+		const c = createRedisCluster({ url, logger, prefix });
+		clusters.push(c);
+		return c;
+	};
+	afterAll(async () => {
+		await Promise.all(clusters.map((c) => c.close()));
+	});
+
+	it('delivers updates and awareness of joined programs to the other instance only', async () => {
+		const prefix = `t${randomBytes(4).toString('hex')}`;
+		const a = make(undefined, prefix);
+		const b = make(undefined, prefix);
+		await waitFor(() => a.health().ok && b.health().ok, 'redis');
+		const gotA: string[] = [];
+		const gotB: string[] = [];
+		a.onUpdate((p, u) => gotA.push(`${p}:${Buffer.from(u).toString()}`));
+		b.onUpdate((p, u) => gotB.push(`${p}:${Buffer.from(u).toString()}`));
+		b.onAwareness((p, u) => gotB.push(`aw:${p}:${Buffer.from(u).toString()}`));
+		await a.join('p1');
+		await b.join('p1');
+		a.publishUpdate('p1', Buffer.from('u1'));
+		a.publishAwareness('p1', Buffer.from('x'));
+		a.publishUpdate('p2', Buffer.from('not joined'));
+		await waitFor(() => gotB.length >= 2, 'delivery');
+		await new Promise((r) => setTimeout(r, 100));
+		expect(gotB).toEqual(['p1:u1', 'aw:p1:x']);
+		expect(gotA).toEqual([]);
+		b.leave('p1');
+		a.publishUpdate('p1', Buffer.from('after leave'));
+		await new Promise((r) => setTimeout(r, 100));
+		expect(gotB).toHaveLength(2);
+	});
+
+	it('fans out session revocation to every other instance', async () => {
+		const prefix = `t${randomBytes(4).toString('hex')}`;
+		const [a, b, c] = [make(undefined, prefix), make(undefined, prefix), make(undefined, prefix)];
+		await waitFor(() => [a, b, c].every((x) => x.health().ok), 'redis');
+		await new Promise((r) => setTimeout(r, 50));
+		const seen: string[] = [];
+		for (const [name, x] of [
+			['a', a],
+			['b', b],
+			['c', c]
+		] as const)
+			x.onControl((m) => seen.push(`${name}:${m.type}:${'sessionId' in m ? m.sessionId : ''}`));
+		a.publishControl({ type: 'session-revoked', sessionId: 's1' });
+		await waitFor(() => seen.length >= 2, 'control');
+		await new Promise((r) => setTimeout(r, 50));
+		expect(seen.sort()).toEqual(['b:session-revoked:s1', 'c:session-revoked:s1']);
+	});
+
+	it('grants a program lease to one instance at a time, renewable, released, expiring', async () => {
+		const prefix = `t${randomBytes(4).toString('hex')}`;
+		const a = make(undefined, prefix);
+		const b = make(undefined, prefix);
+		await waitFor(() => a.health().ok && b.health().ok, 'redis');
+		const results = await Promise.all([a.tryLead('compact', 'p'), b.tryLead('compact', 'p')]);
+		expect([...results].sort()).toEqual(['follower', 'leader']);
+		const leader = results[0] === 'leader' ? a : b;
+		const other = leader === a ? b : a;
+		expect(await leader.tryLead('compact', 'p')).toBe('leader'); // renewal
+		expect(await other.tryLead('compact', 'q')).toBe('leader'); // per program
+		await leader.release('compact', 'p');
+		expect(await other.tryLead('compact', 'p', 100)).toBe('leader');
+		await new Promise((r) => setTimeout(r, 200));
+		expect(await leader.tryLead('compact', 'p')).toBe('leader'); // expired lease
+	});
+
+	it('losing Redis: publishes fail quietly, health degrades, the subscription comes back with a resync', async () => {
+		const proxy = await cuttableProxy(new URL(redisUrl() ?? ''));
+		const prefix = `t${randomBytes(4).toString('hex')}`;
+		const a = make(proxy.url, prefix);
+		const b = make(undefined, prefix);
+		await waitFor(() => a.health().ok && b.health().ok, 'redis');
+		let resyncs = 0;
+		a.onResync(() => resyncs++);
+		const got: string[] = [];
+		a.onUpdate((_p, u) => got.push(Buffer.from(u).toString()));
+		await a.join('p');
+		await b.join('p');
+		proxy.cut();
+		await waitFor(() => !a.health().ok, 'degraded health');
+		expect(a.health().detail).toContain('sync on reconnect');
+		expect(await a.tryLead('summary', 'p')).toBe('unknown');
+		expect(() => a.publishUpdate('p', Buffer.from('lost'))).not.toThrow();
+		b.publishUpdate('p', Buffer.from('missed while down'));
+		proxy.restore();
+		await waitFor(() => a.health().ok, 'recovery', 10_000);
+		expect(resyncs).toBe(1);
+		await new Promise((r) => setTimeout(r, 100));
+		b.publishUpdate('p', Buffer.from('after'));
+		await waitFor(() => got.includes('after'), 'delivery after recovery');
+		expect(got).toEqual(['after']);
+		await a.close();
+		await proxy.close();
+	});
+});

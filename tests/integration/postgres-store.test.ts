@@ -1,0 +1,222 @@
+/**
+ * The DocumentStore contract, run against SQLite and PostgreSQL alike, plus what only matters
+ * with several instances on one PostgreSQL: migrations racing at start-up, appends from two
+ * pools into one program, and compaction that must never drop a row it did not see. The
+ * PostgreSQL part needs DATABASE_URL; without it, it is skipped and says why.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { openPostgresStorage, openSqliteStorage, type Storage } from '../../server/storage/index';
+import { createPool, migratePostgres } from '../../server/storage/postgres/database';
+import { createTestDatabase, postgresUnavailable, type TestDatabase } from './test-storage';
+
+const skip = await postgresUnavailable();
+if (skip) console.warn(`[skipped] PostgreSQL part of postgres-store: ${skip}`);
+
+function update(doc: Y.Doc, fn: () => void): Uint8Array {
+	const before = Y.encodeStateVector(doc);
+	fn();
+	return Y.encodeStateAsUpdate(doc, before);
+}
+
+const merged = (d: { state: Uint8Array | null; updates: Uint8Array[] }) =>
+	Y.mergeUpdates([...(d.state ? [d.state] : []), ...d.updates]);
+
+function text(bytes: Uint8Array): string {
+	const doc = new Y.Doc();
+	Y.applyUpdate(doc, bytes);
+	return doc.getText('t').toString();
+}
+
+const kinds = [
+	{ kind: 'sqlite' as const, enabled: true },
+	{ kind: 'postgres' as const, enabled: skip === null }
+];
+
+for (const { kind, enabled } of kinds) {
+	describe.skipIf(!enabled)(`DocumentStore contract (${kind})`, () => {
+		let storage: Storage;
+		let dir: string;
+		let db: TestDatabase | null = null;
+		const open = async () => {
+			dir = mkdtempSync(path.join(tmpdir(), 'nastavnik-store-'));
+			if (kind === 'postgres') {
+				db = await createTestDatabase();
+				storage = await openPostgresStorage(db.url);
+			} else storage = openSqliteStorage(dir);
+			return storage;
+		};
+		afterAll(async () => {
+			await storage?.close();
+			await db?.drop();
+			rmSync(dir, { recursive: true, force: true });
+		});
+
+		it('appends in order, loads, compacts atomically, keeps facts and summaries', async () => {
+			const s = (await open()).documents;
+			expect(await s.programExists('p1')).toBe(false);
+			const rec = await s.createProgram('p1', null);
+			expect(rec).toMatchObject({ id: 'p1', organizationId: null });
+			expect(await s.createProgram('p1', 'other')).toEqual(rec);
+			expect(await s.load('p1')).toEqual({
+				state: null,
+				stateVector: null,
+				updates: [],
+				lastSeq: 0
+			});
+
+			const doc = new Y.Doc();
+			const u1 = update(doc, () => doc.getText('t').insert(0, 'ab'));
+			const u2 = update(doc, () => doc.getText('t').insert(2, 'cd'));
+			const seqs = await s.append(
+				[
+					{ programId: 'p1', data: u1, receivedAt: 1 },
+					{ programId: 'p1', data: u2, receivedAt: 2 }
+				],
+				[
+					{
+						programId: 'p1',
+						userId: 'u',
+						deviceId: 'd',
+						lastConnectedAt: 10,
+						pending: 2,
+						pendingReportedAt: 10
+					}
+				]
+			);
+			expect(seqs).toHaveLength(2);
+			expect(seqs[1]).toBeGreaterThan(seqs[0] ?? Infinity);
+			const loaded = await s.load('p1');
+			expect(loaded.updates.map((u) => Buffer.from(u))).toEqual([Buffer.from(u1), Buffer.from(u2)]);
+			expect(loaded.lastSeq).toBe(seqs[1]);
+			expect(await s.logLength('p1')).toBe(2);
+
+			const all = merged(loaded);
+			await s.compact('p1', all, Y.encodeStateVectorFromUpdate(all), seqs[1] ?? 0);
+			const after = await s.load('p1');
+			expect(after.updates).toHaveLength(0);
+			expect(after.lastSeq).toBe(seqs[1]);
+			expect(text(merged(after))).toBe('abcd');
+			expect(Buffer.from(after.stateVector ?? [])).toEqual(
+				Buffer.from(Y.encodeStateVectorFromUpdate(after.state ?? new Uint8Array()))
+			);
+			// A stale compaction never moves the state backwards.
+			await s.compact('p1', u1, Y.encodeStateVectorFromUpdate(u1), seqs[0] ?? 0);
+			expect(text(merged(await s.load('p1')))).toBe('abcd');
+
+			// Facts only move forward; pending follows the newest report.
+			await s.saveFacts([
+				{
+					programId: 'p1',
+					userId: 'u',
+					deviceId: 'd',
+					lastConnectedAt: 5,
+					lastInSyncAt: 20,
+					pending: 0,
+					pendingReportedAt: 30
+				}
+			]);
+			await s.saveFacts([
+				{ programId: 'p1', userId: 'u', deviceId: 'd', pending: 7, pendingReportedAt: 25 }
+			]);
+			expect(await s.getFacts('p1')).toEqual([
+				{
+					programId: 'p1',
+					userId: 'u',
+					deviceId: 'd',
+					lastConnectedAt: 10,
+					lastUpdateAt: null,
+					lastInSyncAt: 20,
+					pending: 0,
+					pendingReportedAt: 30
+				}
+			]);
+
+			await s.saveSummaries([
+				{
+					programId: 'p1',
+					summary: { title: 'Т', n: 1.5, list: [1, 'а'] },
+					docBytes: 9,
+					throughSeq: 2,
+					computedAt: 100
+				}
+			]);
+			await s.saveSummary({
+				programId: 'p1',
+				summary: { title: 'Т2' },
+				docBytes: 10,
+				throughSeq: 3,
+				computedAt: 101
+			});
+			expect(await s.getSummary('p1')).toEqual({
+				programId: 'p1',
+				summary: { title: 'Т2' },
+				docBytes: 10,
+				throughSeq: 3,
+				computedAt: 101
+			});
+			expect(await s.getSummary('nope')).toBeNull();
+			expect(await storage.ping()).toBe(true);
+			expect(await storage.schemaVersion()).toBe(30);
+		});
+	});
+}
+
+describe.skipIf(skip !== null)('PostgreSQL with several instances', () => {
+	const dbs: TestDatabase[] = [];
+	afterAll(async () => {
+		for (const d of dbs) await d.drop();
+	});
+
+	it('two instances starting together apply each migration once (advisory lock)', async () => {
+		const db = await createTestDatabase();
+		dbs.push(db);
+		const pools = [createPool(db.url), createPool(db.url), createPool(db.url)];
+		const ran = await Promise.all(pools.map((p) => migratePostgres(p)));
+		expect(ran.flat().sort((a, b) => a - b)).toEqual([1, 10, 20, 30]);
+		await Promise.all(pools.map((p) => p.end()));
+	});
+
+	it('compaction racing appends from another instance never drops a row', async () => {
+		const db = await createTestDatabase();
+		dbs.push(db);
+		const a = await openPostgresStorage(db.url);
+		const b = await openPostgresStorage(db.url);
+		try {
+			await a.documents.createProgram('p');
+			const docA = new Y.Doc();
+			const docB = new Y.Doc();
+			let expected = 0;
+			let writing = true;
+			// Instance B appends continuously; instance A keeps compacting what IT has seen.
+			const writer = (async () => {
+				while (writing) {
+					const u = update(docB, () => docB.getArray('a').push([expected]));
+					expected++;
+					await b.documents.append([{ programId: 'p', data: u, receivedAt: Date.now() }]);
+				}
+			})();
+			for (let i = 0; i < 30; i++) {
+				const u = update(docA, () => docA.getArray('x').push([i]));
+				const [seq] = await a.documents.append([
+					{ programId: 'p', data: u, receivedAt: Date.now() }
+				]);
+				// A's view: only its own updates (it missed B's), compacted through its newest seq.
+				const mine = Y.encodeStateAsUpdate(docA);
+				await a.documents.compact('p', mine, Y.encodeStateVectorFromUpdate(mine), seq ?? 0);
+			}
+			writing = false;
+			await writer;
+			const doc = new Y.Doc();
+			Y.applyUpdate(doc, merged(await b.documents.load('p')));
+			expect(doc.getArray('x').length).toBe(30);
+			expect(doc.getArray('a').toArray()).toEqual(Array.from({ length: expected }, (_, i) => i));
+		} finally {
+			await a.close();
+			await b.close();
+		}
+	});
+});

@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+// The resilience campaign (docs/resilience.md): the built server as a child process, driven by
+// stock y-websocket clients and the PWA's ProgramSync through faults. One file at a time: the
+// scenarios measure the server's memory and file descriptors and share two cores.
+// RESILIENCE_LONG=1 runs the release form (more seeds, more frames, more clients).
+export default defineConfig({
+	test: {
+		include: ['tests/resilience/**/*.test.ts'],
+		environment: 'node',
+		globalSetup: ['tests/resilience/global-setup.ts'],
+		fileParallelism: false,
+		testTimeout: 120_000,
+		hookTimeout: 60_000
+	}
+});
