@@ -61,7 +61,13 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 	const metrics = createMetricsRegistry();
 	let accepting = true;
 	const cluster = config.redisUrl
-		? createRedisCluster({ url: config.redisUrl, logger, registry: metrics })
+		? createRedisCluster({
+				url: config.redisUrl,
+				logger,
+				registry: metrics,
+				// Key and channel prefix: deployments (or test runs) sharing one Redis stay apart.
+				prefix: process.env.CLUSTER_PREFIX || 'nst'
+			})
 		: createLocalCluster();
 	if (cluster.enabled) logger.info({ instanceId: cluster.instanceId }, 'cluster mode (REDIS_URL)');
 

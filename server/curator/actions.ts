@@ -23,6 +23,8 @@ export type CuratorAction =
 	| { action: 'petition-change'; changeId: string }
 	| { action: 'approve-change'; changeId: string }
 	| { action: 'reject-change'; changeId: string }
+	/** The program is approved (by order of the head): from «проект» to «реализуется». */
+	| { action: 'approve-program' }
 	/** Form, types and mentee category chosen when the pair was formed (the template's by default). */
 	| {
 			action: 'set-form';
@@ -39,6 +41,7 @@ export const CURATOR_ACTIONS = [
 	'petition-change',
 	'approve-change',
 	'reject-change',
+	'approve-program',
 	'set-form'
 ] as const;
 
@@ -108,6 +111,16 @@ export async function applyCuratorAction(
 					return;
 				case 'reject-change':
 					ed.decideChange(a.changeId, 'rejected', today);
+					return;
+				case 'approve-program':
+					if (readProgram(doc).meta.status !== 'draft')
+						throw new ProgramValidationError(
+							'invalid-state',
+							'status',
+							'program is not a draft',
+							'Программа уже утверждена.'
+						);
+					ed.setMeta({ status: 'active' });
 					return;
 				case 'set-form':
 					if (who.role !== 'curator')

@@ -181,6 +181,8 @@ function parseAction(body: unknown): CuratorAction {
 		case 'approve-change':
 		case 'reject-change':
 			return { action: b.action, changeId: id(b.changeId) };
+		case 'approve-program':
+			return { action: 'approve-program' };
 		case 'set-form': {
 			const out: Extract<CuratorAction, { action: 'set-form' }> = { action: 'set-form' };
 			if (b.form !== undefined) {

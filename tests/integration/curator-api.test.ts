@@ -276,6 +276,25 @@ describe('curator API', () => {
 		expect((await dashboard('?type=group')).total).toBe(0);
 	});
 
+	it('approves a draft program: «проект» becomes «реализуется» on the phones and the dashboard', async () => {
+		expect(view(mentorClient).meta.status).toBe('draft');
+		const res = await t.post(
+			`/api/curator/programs/${programId}/actions`,
+			{ action: 'approve-program' },
+			t.curatorCookie
+		);
+		expect(res.status).toBe(200);
+		await waitFor(() => view(mentorClient).meta.status === 'active', 'the status on the phone');
+		await rowWhen((x) => x.status === 'active', 'the status on the dashboard');
+		const again = await t.post(
+			`/api/curator/programs/${programId}/actions`,
+			{ action: 'approve-program' },
+			t.curatorCookie
+		);
+		expect(again.status).toBe(409);
+		expect(((await again.json()) as { message: string }).message).toBe('Программа уже утверждена.');
+	});
+
 	it('the read-only program view carries the live document and the sync row', async () => {
 		const res = await t.get(`/api/curator/programs/${programId}`, t.curatorCookie);
 		expect(res.status).toBe(200);

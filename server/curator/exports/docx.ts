@@ -1,33 +1,20 @@
-/** Renders a DocModel as a Word document (docx 9): A4, Times New Roman 12, tables with borders. */
-import {
-	AlignmentType,
-	BorderStyle,
-	Document,
-	Footer,
-	HeadingLevel,
-	Packer,
-	PageNumber,
-	PageOrientation,
-	Paragraph,
-	ShadingType,
-	Table,
-	TableCell,
-	TableRow,
-	TextRun,
-	WidthType,
-	type FileChild
-} from 'docx';
+/**
+ * Renders a DocModel as a Word document (docx 9): A4, Times New Roman 12, tables with borders.
+ * The library is loaded on the first export, not at server start (it is megabytes of heap that
+ * most server processes never need).
+ */
+import type { FileChild, Paragraph, Table, TableCell } from 'docx';
 import type { Block, DocModel } from './model.js';
 
-const FONT = 'Times New Roman';
-const border = { style: BorderStyle.SINGLE, size: 4, color: '808080' };
-const borders = { top: border, bottom: border, left: border, right: border };
+type Docx = typeof import('docx');
+let d: Docx;
 
-const ALIGN = {
-	left: AlignmentType.LEFT,
-	right: AlignmentType.RIGHT,
-	center: AlignmentType.CENTER
-} as const;
+const FONT = 'Times New Roman';
+const borders = () => {
+	const border = { style: d.BorderStyle.SINGLE, size: 4, color: '808080' };
+	return { top: border, bottom: border, left: border, right: border };
+};
+const ALIGN = { left: 'LEFT', right: 'RIGHT', center: 'CENTER' } as const;
 
 function p(
 	text: string,
@@ -39,12 +26,12 @@ function p(
 		after?: number;
 	} = {}
 ): Paragraph {
-	return new Paragraph({
-		alignment: ALIGN[opts.align ?? 'left'],
+	return new d.Paragraph({
+		alignment: d.AlignmentType[ALIGN[opts.align ?? 'left']],
 		spacing: { after: opts.after ?? 80 },
 		children: text.split('\n').map(
 			(line, i) =>
-				new TextRun({
+				new d.TextRun({
 					text: line,
 					bold: opts.bold,
 					italics: opts.italic,
@@ -61,11 +48,11 @@ function cell(
 	width: number,
 	opts: { bold?: boolean; span?: number; shade?: boolean } = {}
 ): TableCell {
-	return new TableCell({
-		borders,
-		width: { size: width, type: WidthType.PERCENTAGE },
+	return new d.TableCell({
+		borders: borders(),
+		width: { size: width, type: d.WidthType.PERCENTAGE },
 		columnSpan: opts.span,
-		shading: opts.shade ? { type: ShadingType.CLEAR, color: 'auto', fill: 'E8EEF4' } : undefined,
+		shading: opts.shade ? { type: d.ShadingType.CLEAR, color: 'auto', fill: 'E8EEF4' } : undefined,
 		children: [p(text, { bold: opts.bold, size: 20, after: 0 })]
 	});
 }
@@ -78,19 +65,19 @@ function table(
 ): Table {
 	const total = widths.reduce((a, b) => a + b, 0) || 1;
 	const w = widths.map((x) => Math.round((x / total) * 100));
-	return new Table({
-		width: { size: 100, type: WidthType.PERCENTAGE },
+	return new d.Table({
+		width: { size: 100, type: d.WidthType.PERCENTAGE },
 		rows: [
-			new TableRow({
+			new d.TableRow({
 				tableHeader: true,
 				children: headers.map((h, i) => cell(h, w[i] ?? 10, { bold: true, shade: true }))
 			}),
 			...rows.map((r, ri) =>
 				groupRows.has(ri)
-					? new TableRow({
+					? new d.TableRow({
 							children: [cell(r[0] ?? '', 100, { bold: true, span: headers.length, shade: true })]
 						})
-					: new TableRow({ children: headers.map((_h, i) => cell(r[i] ?? '', w[i] ?? 10)) })
+					: new d.TableRow({ children: headers.map((_h, i) => cell(r[i] ?? '', w[i] ?? 10)) })
 			)
 		]
 	});
@@ -100,21 +87,21 @@ function render(b: Block): FileChild[] {
 	switch (b.kind) {
 		case 'title':
 			return [
-				new Paragraph({
-					heading: HeadingLevel.TITLE,
-					alignment: AlignmentType.CENTER,
+				new d.Paragraph({
+					heading: d.HeadingLevel.TITLE,
+					alignment: d.AlignmentType.CENTER,
 					spacing: { after: 120 },
-					children: [new TextRun({ text: b.text, bold: true, font: FONT, size: 32 })]
+					children: [new d.TextRun({ text: b.text, bold: true, font: FONT, size: 32 })]
 				})
 			];
 		case 'subtitle':
 			return [p(b.text, { align: 'center', bold: true, size: 26, after: 200 })];
 		case 'heading':
 			return [
-				new Paragraph({
-					heading: HeadingLevel.HEADING_2,
+				new d.Paragraph({
+					heading: d.HeadingLevel.HEADING_2,
 					spacing: { before: 240, after: 120 },
-					children: [new TextRun({ text: b.text, bold: true, font: FONT, size: 26 })]
+					children: [new d.TextRun({ text: b.text, bold: true, font: FONT, size: 26 })]
 				})
 			];
 		case 'para':
@@ -144,7 +131,8 @@ function render(b: Block): FileChild[] {
 }
 
 export async function renderDocx(m: DocModel): Promise<Buffer> {
-	const doc = new Document({
+	d ??= await import('docx');
+	const doc = new d.Document({
 		creator: 'Наставник',
 		title: m.title,
 		styles: { default: { document: { run: { font: FONT, size: 24 } } } },
@@ -152,16 +140,18 @@ export async function renderDocx(m: DocModel): Promise<Buffer> {
 			{
 				properties: {
 					page: {
-						size: m.landscape ? { orientation: PageOrientation.LANDSCAPE } : {},
+						size: m.landscape ? { orientation: d.PageOrientation.LANDSCAPE } : {},
 						margin: { top: 1134, bottom: 1134, left: 1418, right: 850 }
 					}
 				},
 				footers: {
-					default: new Footer({
+					default: new d.Footer({
 						children: [
-							new Paragraph({
-								alignment: AlignmentType.CENTER,
-								children: [new TextRun({ children: [PageNumber.CURRENT], font: FONT, size: 18 })]
+							new d.Paragraph({
+								alignment: d.AlignmentType.CENTER,
+								children: [
+									new d.TextRun({ children: [d.PageNumber.CURRENT], font: FONT, size: 18 })
+								]
 							})
 						]
 					})
@@ -170,5 +160,5 @@ export async function renderDocx(m: DocModel): Promise<Buffer> {
 			}
 		]
 	});
-	return Packer.toBuffer(doc);
+	return d.Packer.toBuffer(doc);
 }

@@ -1,6 +1,9 @@
-/** Renders a DocModel as PDF (pdfkit, DejaVu fonts for Cyrillic): A4, tables that break across pages. */
+/**
+ * Renders a DocModel as PDF (pdfkit, DejaVu fonts for Cyrillic): A4, tables that break across pages.
+ * pdfkit is loaded on the first export, not at server start.
+ */
 import { createRequire } from 'node:module';
-import PDFDocument from 'pdfkit';
+import type PDFDocument from 'pdfkit';
 import type { Block, DocModel } from './model.js';
 
 const require = createRequire(import.meta.url);
@@ -10,9 +13,10 @@ const ITALIC = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSerif-Italic.ttf');
 
 type Doc = InstanceType<typeof PDFDocument>;
 
-export function renderPdf(m: DocModel): Promise<Buffer> {
+export async function renderPdf(m: DocModel): Promise<Buffer> {
+	const { default: PDFKit } = await import('pdfkit');
 	return new Promise((resolve, reject) => {
-		const doc: Doc = new PDFDocument({
+		const doc: Doc = new PDFKit({
 			size: 'A4',
 			layout: m.landscape ? 'landscape' : 'portrait',
 			margins: { top: 56, bottom: 56, left: 70, right: 42 },

@@ -3,7 +3,7 @@
  * statistical forms + per-organization aggregates) and the registries (banks of mentors and
  * mentees, program bank, registry of successful practices).
  */
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import {
 	COMPLETION_REASON_LABELS,
 	FORM_LABELS,
@@ -134,7 +134,9 @@ export async function monitoringWorkbook(input: {
 	figures: Figures;
 	organizations?: OrganizationAggregate[];
 }): Promise<Buffer> {
-	const wb = new ExcelJS.Workbook();
+	// exceljs is loaded on the first export, not at server start.
+	const { default: Excel } = await import('exceljs');
+	const wb = new Excel.Workbook();
 	wb.creator = 'Наставник';
 	wb.created = new Date();
 	sheet(wb, 'Мониторинг программ', input.title, MONITORING_HEADERS, monitoringRows(input.rows));
@@ -282,7 +284,9 @@ export async function registriesWorkbook(input: {
 	programs: DashboardRow[];
 	cases: RegistryCase[];
 }): Promise<Buffer> {
-	const wb = new ExcelJS.Workbook();
+	// exceljs is loaded on the first export, not at server start.
+	const { default: Excel } = await import('exceljs');
+	const wb = new Excel.Workbook();
 	wb.creator = 'Наставник';
 	const personHead: Array<[string, number]> = [
 		['№', 5],

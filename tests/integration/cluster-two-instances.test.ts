@@ -1,0 +1,350 @@
+/**
+ * Two server processes on different ports sharing one PostgreSQL database and one Redis, behind
+ * a TCP load balancer (round robin, fails over to the live instance): clients of one program split
+ * across the two converge live (updates and presence); a session revoked on one instance closes
+ * its websocket on the other; SIGKILL of one instance mid-burst → its clients reconnect through
+ * the balancer to the other and nothing acknowledged is lost. Needs DATABASE_URL and REDIS_URL;
+ * skipped, saying why, without them.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as decoding from 'lib0/decoding';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+import { mintAccessToken } from '../../server/auth/tokens';
+import { createIdentity } from '../../server/identity/index';
+import { SYSTEM_ACTOR } from '../../server/identity/service';
+import { createLogger } from '../../server/logger';
+import { openPostgresStorage } from '../../server/storage/index';
+import { MESSAGE_ACK, readAck } from '../../src/lib/sync/protocol';
+import { startServerProcess, type ServerProcess } from './server-process';
+import {
+	createTestDatabase,
+	postgresUnavailable,
+	redisUrl,
+	type TestDatabase
+} from './test-storage';
+
+const SECRET = 'cluster-test-secret-0123456789abcdef-xyz';
+const why =
+	(await postgresUnavailable()) ??
+	(redisUrl() ? null : 'REDIS_URL is not set (e.g. redis://127.0.0.1:6379)');
+if (why) console.warn(`[skipped] cluster-two-instances: ${why}`);
+
+async function waitFor(check: () => boolean, what: string, ms = 10_000) {
+	const deadline = Date.now() + ms;
+	while (!check()) {
+		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+		await new Promise((r) => setTimeout(r, 20));
+	}
+}
+
+/** A TCP load balancer: round robin over the backends, skipping one that refuses connections. */
+async function loadBalancer(backends: number[]) {
+	let next = 0;
+	const placed: number[] = [];
+	const server = net.createServer((client) => {
+		client.pause();
+		const tryBackend = (attempt: number) => {
+			if (attempt >= backends.length) return client.destroy();
+			const port = backends[(next + attempt) % backends.length] as number;
+			const upstream = net.connect(port, '127.0.0.1');
+			let connected = false;
+			upstream.once('connect', () => {
+				connected = true;
+				next = (next + attempt + 1) % backends.length;
+				placed.push(port);
+				client.pipe(upstream).pipe(client);
+				client.resume();
+			});
+			upstream.on('error', () => {
+				if (!connected) tryBackend(attempt + 1);
+				else client.destroy();
+			});
+			client.once('close', () => upstream.destroy());
+			upstream.once('close', () => {
+				if (connected) client.destroy();
+			});
+		};
+		client.on('error', () => undefined);
+		tryBackend(0);
+	});
+	await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+	return {
+		port: (server.address() as net.AddressInfo).port,
+		placed,
+		close: () => new Promise<void>((r) => server.close(() => r()))
+	};
+}
+
+/** A ws client that records every document-carrying message it sends (for matching acks). */
+function recordingSocket(onOpen: (sent: Uint8Array[]) => void) {
+	return class RecordingWebSocket extends WebSocket {
+		sent: Uint8Array[] = [];
+		constructor(url: string, protocols?: string | string[]) {
+			super(url, protocols);
+			onOpen(this.sent);
+		}
+		override send(data: Uint8Array): void {
+			if (data[0] === 0 && (data[1] === 1 || data[1] === 2)) {
+				const d = decoding.createDecoder(data);
+				decoding.readVarUint(d);
+				decoding.readVarUint(d);
+				this.sent.push(decoding.readVarUint8Array(d));
+			}
+			super.send(data);
+		}
+	};
+}
+
+interface Client {
+	name: string;
+	doc: Y.Doc;
+	provider: WebsocketProvider;
+	acked: Set<string>;
+	written: number;
+	connections: number;
+}
+
+function client(name: string, port: number, programId: string): Client {
+	const doc = new Y.Doc();
+	const acked = new Set<string>();
+	let currentSent: Uint8Array[] = [];
+	const WS = recordingSocket((sent) => (currentSent = sent));
+	const token = mintAccessToken(SECRET, {
+		userId: name,
+		programId,
+		access: 'rw',
+		expiresAt: Date.now() + 600_000
+	});
+	const provider = new WebsocketProvider(`ws://127.0.0.1:${port}/sync`, programId, doc, {
+		WebSocketPolyfill: WS as unknown as typeof globalThis.WebSocket,
+		params: { token, ack: '1' },
+		disableBc: true,
+		maxBackoffTime: 200
+	});
+	const c: Client = { name, doc, provider, acked, written: 0, connections: 0 };
+	provider.on('status', (e: { status: string }) => {
+		if (e.status === 'connected') c.connections++;
+	});
+	provider.messageHandlers[MESSAGE_ACK] = (_e: unknown, decoder: decoding.Decoder) => {
+		const { persistedCount } = readAck(decoder);
+		const scratch = new Y.Doc();
+		for (const u of currentSent.slice(0, persistedCount)) Y.applyUpdate(scratch, u);
+		for (const key of scratch.getMap('m').keys()) if (key.startsWith(`${name}-`)) acked.add(key);
+		scratch.destroy();
+	};
+	return c;
+}
+
+describe.skipIf(why !== null)('two instances sharing PostgreSQL and Redis', () => {
+	const root = mkdtempSync(path.join(tmpdir(), 'nastavnik-cluster-'));
+	let db: TestDatabase;
+	let a: ServerProcess;
+	let b: ServerProcess;
+	let lb: Awaited<ReturnType<typeof loadBalancer>>;
+	const programId = `pc-${randomBytes(4).toString('hex')}`;
+	const clients: Client[] = [];
+	let world: { menteeId: string; programId: string };
+
+	beforeAll(async () => {
+		db = await createTestDatabase();
+		const storage = await openPostgresStorage(db.url);
+		await storage.documents.createProgram(programId);
+		// People and a program with participants, for the revocation test.
+		const identity = createIdentity({
+			store: storage.identity,
+			documents: storage.documents,
+			secret: SECRET,
+			logger: createLogger('silent')
+		});
+		const mun = await identity.createMunicipality(SYSTEM_ACTOR, 'Город Томск');
+		const org = await identity.createOrganization(SYSTEM_ACTOR, mun.id, 'МАОУ СОШ № 1');
+		const person = (fullName: string) =>
+			identity.createPerson(
+				SYSTEM_ACTOR,
+				{ organizationId: org.id },
+				{ fullName, birthDate: '1990-01-01' }
+			);
+		const curator = await person('Смирнова Елена Викторовна');
+		const mentor = await person('Иванова Мария Петровна');
+		const mentee = await person('Петров Олег Игоревич');
+		await identity.assignRole(SYSTEM_ACTOR, curator.id, 'curator', { organizationId: org.id });
+		const program = await identity.createProgram(await identity.actorFor(curator.id), {
+			organizationId: org.id,
+			templateId: 'teacher-surgut',
+			startDate: '2026-09-01',
+			participants: [
+				{ personId: mentor.id, role: 'mentor' },
+				{ personId: mentee.id, role: 'mentee' }
+			]
+		});
+		world = { menteeId: mentee.id, programId: program.id };
+		await storage.close();
+
+		const env = {
+			DATABASE_URL: db.url,
+			REDIS_URL: redisUrl() ?? '',
+			CLUSTER_PREFIX: `t${randomBytes(4).toString('hex')}`,
+			SERVER_SECRET: SECRET,
+			LOG_LEVEL: 'warn',
+			RELAY_COMPACT_AFTER_UPDATES: '25',
+			RELAY_MAX_CONNECTIONS_PER_IP: '10000'
+		};
+		[a, b] = await Promise.all([
+			startServerProcess(path.join(root, 'a'), env),
+			startServerProcess(path.join(root, 'b'), env)
+		]);
+		lb = await loadBalancer([a.port, b.port]);
+	}, 60_000);
+
+	afterAll(async () => {
+		for (const c of clients) c.provider.destroy();
+		for (const p of [a, b]) if (p && p.child.exitCode === null) p.child.kill('SIGKILL');
+		await Promise.all([a?.exited, b?.exited]);
+		await lb?.close();
+		await db?.drop();
+		rmSync(root, { recursive: true, force: true });
+	});
+
+	it('reports the database and Redis in /readyz', async () => {
+		for (const p of [a, b]) {
+			const r = await fetch(`${p.url}/readyz`);
+			expect(r.status).toBe(200);
+			const body = (await r.json()) as Record<string, { ok: boolean; kind?: string }>;
+			expect(body.storage).toMatchObject({ ok: true, kind: 'postgres' });
+			expect(body.cluster).toMatchObject({ ok: true });
+		}
+	});
+
+	it('clients of one program split across the instances converge live, presence included', async () => {
+		for (const name of ['w1', 'w2', 'w3', 'w4']) {
+			clients.push(client(name, lb.port, programId));
+			await waitFor(() => clients.at(-1)?.provider.synced === true, `${name} to sync`);
+		}
+		expect(lb.placed.slice(0, 4)).toEqual([a.port, b.port, a.port, b.port]);
+		for (const c of clients) c.doc.getMap('m').set(`${c.name}-live`, Date.now());
+		await waitFor(
+			() => clients.every((c) => c.doc.getMap('m').size === 4),
+			'every client to see every other client’s edit',
+			5_000
+		);
+		// Live: nobody reconnected to get them.
+		expect(clients.map((c) => c.connections)).toEqual([1, 1, 1, 1]);
+		clients[0]?.provider.awareness.setLocalStateField('user', { name: 'w1 на A' });
+		await waitFor(
+			() =>
+				[...(clients[1]?.provider.awareness.getStates().values() ?? [])].some(
+					(s) => (s as { user?: { name?: string } }).user?.name === 'w1 на A'
+				),
+			'presence from instance A on instance B',
+			5_000
+		);
+	});
+
+	it('a session revoked on one instance closes its websocket on the other at once', async () => {
+		const identityCode = await (async () => {
+			const storage = await openPostgresStorage(db.url);
+			try {
+				const identity = createIdentity({
+					store: storage.identity,
+					documents: storage.documents,
+					secret: SECRET,
+					logger: createLogger('silent')
+				});
+				return (await identity.createInvitation(SYSTEM_ACTOR, { personId: world.menteeId })).code;
+			} finally {
+				await storage.close();
+			}
+		})();
+		const redeem = await fetch(`${a.url}/api/invitations/redeem`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ code: identityCode, deviceName: 'Телефон' })
+		});
+		expect(redeem.status).toBe(200);
+		const cookie = (redeem.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+		const ws = new WebSocket(`ws://127.0.0.1:${b.port}/sync/${world.programId}`, {
+			headers: { cookie, origin: b.url }
+		});
+		const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+		await new Promise<void>((resolve, reject) => {
+			ws.once('message', () => resolve());
+			ws.once('close', (code) => reject(new Error(`refused ${code}`)));
+			ws.on('open', () => ws.send(Uint8Array.from([0, 0, 1, 0])));
+		});
+		const t0 = Date.now();
+		const logout = await fetch(`${a.url}/api/logout`, {
+			method: 'POST',
+			headers: { cookie, 'content-type': 'application/json' },
+			body: '{}'
+		});
+		expect(logout.status).toBeLessThan(300);
+		expect(await closed).toBe(4401);
+		expect(Date.now() - t0).toBeLessThan(2_000);
+	});
+
+	it('SIGKILL of one instance mid-burst: its clients move to the other, nothing acknowledged is lost', async () => {
+		let writing = true;
+		const loops = clients.map(async (c) => {
+			while (writing) {
+				c.doc.getMap('m').set(`${c.name}-${c.written++}`, Date.now());
+				await new Promise((r) => setTimeout(r, 3));
+			}
+		});
+		await waitFor(() => clients.every((c) => c.acked.size >= 40), 'acknowledged writes', 15_000);
+		a.child.kill('SIGKILL');
+		expect(await a.exited).toBe('SIGKILL');
+		const ackedAtKill = clients.map((c) => new Set(c.acked));
+		await new Promise((r) => setTimeout(r, 300));
+		writing = false;
+		await Promise.all(loops);
+		const writtenTotal = clients.reduce((n, c) => n + c.written, 0) + 4;
+		// Clients of A reconnect through the balancer to B.
+		await waitFor(
+			() => clients.every((c) => c.provider.wsconnected && c.provider.synced),
+			'clients to reconnect',
+			15_000
+		);
+		expect(clients[0]?.connections).toBeGreaterThanOrEqual(2);
+		expect(clients[2]?.connections).toBeGreaterThanOrEqual(2);
+
+		// A fresh observer on B sees every acknowledged write (durable in PostgreSQL), and then all converge.
+		const observer = new Y.Doc();
+		const token = mintAccessToken(SECRET, {
+			userId: 'observer',
+			programId,
+			access: 'ro',
+			expiresAt: Date.now() + 60_000
+		});
+		const op = new WebsocketProvider(`ws://127.0.0.1:${b.port}/sync`, programId, observer, {
+			WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+			params: { token },
+			disableBc: true
+		});
+		try {
+			await waitFor(() => op.synced, 'observer to sync');
+			const stored = new Set(observer.getMap('m').keys());
+			const lost = ackedAtKill.flatMap((s) => [...s].filter((k) => !stored.has(k)));
+			const ackedTotal = ackedAtKill.reduce((n, s) => n + s.size, 0);
+			console.log(
+				`two instances, SIGKILL of A: ${writtenTotal} writes, ${ackedTotal} acknowledged before the kill, ${lost.length} lost`
+			);
+			expect(lost).toEqual([]);
+			await waitFor(
+				() =>
+					observer.getMap('m').size === writtenTotal &&
+					clients.every((c) => c.doc.getMap('m').size === writtenTotal),
+				'all clients to converge on B',
+				20_000
+			);
+		} finally {
+			op.destroy();
+		}
+	}, 60_000);
+});
