@@ -7,7 +7,8 @@
 import * as Y from 'yjs';
 import { readProgram, type ProgramView } from '../../src/lib/program/index.js';
 import type { Actor } from '../identity/policy.js';
-import type { IdentityService } from '../identity/service.js';
+import type { IdentityService, ProgramInput } from '../identity/service.js';
+import type { ProgramInfo } from '../identity/model.js';
 import type { Logger } from '../logger.js';
 import type { DocumentStore } from '../storage/document-store.js';
 import type { SqlClient } from '../storage/sql.js';
@@ -593,6 +594,23 @@ export class CuratorService {
 		const visible = (await this.cases(actor, {})).some((x) => x.id === id);
 		if (!visible) throw new CuratorError(404, 'not_found', 'Практика не найдена');
 		return c;
+	}
+
+	/**
+	 * A new program whose plan is a practice from the registry: the practice becomes a reusable
+	 * template. Identity checks the right to create programs in the organization and the people.
+	 */
+	async createProgramFromCase(
+		actor: Actor,
+		caseId: string,
+		input: Omit<ProgramInput, 'templateId' | 'template'>
+	): Promise<ProgramInfo> {
+		const c = await this.caseById(actor, caseId);
+		return this.identity.createProgram(actor, {
+			...input,
+			templateId: c.template.id,
+			template: c.template
+		});
 	}
 
 	async withdraw(actor: Actor, id: string): Promise<void> {

@@ -417,6 +417,49 @@ export async function registerCuratorRoutes(
 				case: await curator.caseById(actorOf(request), id((request.params as { id: string }).id))
 			}));
 
+			// A practice from the registry reused as the plan of a new program.
+			scope.post(
+				'/cases/:id/programs',
+				{
+					schema: {
+						body: {
+							type: 'object',
+							required: ['organizationId', 'participants'],
+							properties: {
+								organizationId: { type: 'string', maxLength: 64 },
+								title: { type: 'string', maxLength: 300 },
+								startDate: { type: 'string', maxLength: 10 },
+								participants: {
+									type: 'array',
+									minItems: 1,
+									maxItems: 50,
+									items: {
+										type: 'object',
+										required: ['personId', 'role'],
+										properties: {
+											personId: { type: 'string', maxLength: 64 },
+											role: { type: 'string', enum: ['mentor', 'mentee'] }
+										},
+										additionalProperties: false
+									}
+								}
+							},
+							additionalProperties: false
+						}
+					}
+				},
+				async (request, reply) => {
+					const body = request.body as Parameters<CuratorService['createProgramFromCase']>[2];
+					const program = await curator.createProgramFromCase(
+						actorOf(request),
+						id((request.params as { id: string }).id),
+						body
+					);
+					reply.code(201);
+					return { program };
+				}
+			);
+
 			scope.delete('/cases/:id', async (request) => {
 				await curator.withdraw(actorOf(request), id((request.params as { id: string }).id));
 				return { ok: true };

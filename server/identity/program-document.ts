@@ -4,13 +4,16 @@ import {
 	loadTemplate,
 	summarize,
 	TEMPLATES,
-	type ProgramSummary
+	type ProgramSummary,
+	type ProgramTemplate
 } from '../../src/lib/program/index.js';
 import type { DocumentStore } from '../storage/document-store.js';
 
 export interface InitialDocumentInput {
 	programId: string;
 	templateId: string;
+	/** A ready plan instead of a shipped template: a practice from the registry of cases. */
+	template?: ProgramTemplate;
 	title?: string;
 	organizationName: string;
 	/** YYYY-MM-DD */
@@ -27,7 +30,7 @@ export async function buildInitialDocument(
 	input: InitialDocumentInput,
 	now: Date = new Date()
 ): Promise<{ update: Uint8Array; summary: ProgramSummary }> {
-	const template = await loadTemplate(input.templateId);
+	const template = input.template ?? (await loadTemplate(input.templateId));
 	const doc = new Y.Doc();
 	try {
 		const opts: Parameters<typeof createProgram>[3] = {

@@ -1,6 +1,7 @@
 import { mintAccessToken, type Access } from '../auth/tokens.js';
 import type { Logger } from '../logger.js';
 import type { DocumentStore } from '../storage/document-store.js';
+import type { ProgramTemplate } from '../../src/lib/program/index.js';
 import {
 	conflict,
 	forbidden,
@@ -129,6 +130,11 @@ export interface InvitationInput {
 export interface ProgramInput {
 	organizationId: string;
 	templateId: string;
+	/**
+	 * A plan taken from the registry of successful practices (server/curator/cases.ts); the
+	 * caller has checked that the actor may see it. `templateId` then names the practice.
+	 */
+	template?: ProgramTemplate;
 	title?: string;
 	startDate?: string;
 	participants: Array<{ personId: string; role: ParticipantRole }>;
@@ -1032,7 +1038,8 @@ export class IdentityService {
 		const found = await this.orgResource(input.organizationId);
 		if (!found) throw notFound();
 		this.guard(actor, 'program.create', found.res);
-		if (!templateIds().includes(input.templateId)) invalidField('Неизвестный шаблон программы');
+		if (!input.template && !templateIds().includes(input.templateId))
+			invalidField('Неизвестный шаблон программы');
 		const startDate = input.startDate ?? new Date(this.now()).toISOString().slice(0, 10);
 		if (!isValidIsoDate(startDate)) invalidField('Дата начала должна быть в формате ГГГГ-ММ-ДД');
 		if (input.participants.length === 0) invalidField('Укажите наставника и наставляемого');
@@ -1053,6 +1060,7 @@ export class IdentityService {
 			{
 				programId,
 				templateId: input.templateId,
+				...(input.template ? { template: input.template } : {}),
 				...(title ? { title } : {}),
 				organizationName: found.org.name,
 				startDate,

@@ -59,8 +59,6 @@ const BATCH = 500;
 /** PostgreSQL's limit is 65535 parameters per statement. */
 const MAX_PARAMS = 60_000;
 
-type Row = Record<string, unknown>;
-
 function columnsOf(db: SqliteDatabase, table: string): string[] {
 	return (db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).map(
 		(c) => c.name

@@ -132,3 +132,35 @@ test('storage eviction: IndexedDB cleared → the program comes back from the se
 		.poll(() => procStats(pid).fds, { timeout: 15_000 })
 		.toBeLessThanOrEqual(baseline.fds + 2);
 });
+
+test('server killed while the PWA is typing: after the restart everything saved is stored, the rest is sent', async ({
+	browser
+}) => {
+	const pair = await curator.createPairProgram();
+	const mentee = await openPhone(browser, pair.menteeLink);
+	await expectSaved(mentee.page);
+	await tab(mentee.page, 'Диагностика');
+	const field = mentee.page.getByTestId('diagnosis-difficulties');
+	await field.click();
+	await field.pressSequentially('до сбоя; ');
+	await expectSaved(mentee.page);
+	const acknowledged = await field.inputValue();
+
+	// Typing continues while the server dies (SIGKILL) and comes back on the same port.
+	const typing = field.pressSequentially('во время сбоя; ', { delay: 40 });
+	await product.restart('SIGKILL');
+	await typing;
+	await field.pressSequentially('после сбоя.');
+	await expectSaved(mentee.page);
+	const shown = await field.inputValue();
+	expect(shown.startsWith(acknowledged)).toBe(true);
+	expect(shown).toBe('до сбоя; во время сбоя; после сбоя.');
+
+	await summarySettled(product.dataDir, pair.programId);
+	const stored = readStored(product.dataDir, pair.programId);
+	expect(stored.badRows).toBe(0);
+	expect(stored.doc.getText('diagnosis.difficulties').toString()).toBe(shown);
+	const s = stored.summary!.summary as { asOf: string };
+	expect(s).toEqual(JSON.parse(JSON.stringify(summarize(stored.doc, s.asOf))));
+	await mentee.context.close();
+});

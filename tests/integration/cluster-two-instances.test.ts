@@ -348,3 +348,132 @@ describe.skipIf(why !== null)('two instances sharing PostgreSQL and Redis', () =
 		}
 	}, 60_000);
 });
+
+/** A TCP proxy in front of Redis that the test can cut and restore. */
+async function cuttableProxy(target: URL) {
+	const sockets = new Set<net.Socket>();
+	let open = true;
+	const server = net.createServer((c) => {
+		if (!open) return c.destroy();
+		const upstream = net.connect(Number(target.port || 6379), target.hostname);
+		sockets.add(c).add(upstream);
+		c.pipe(upstream).pipe(c);
+		const end = () => {
+			c.destroy();
+			upstream.destroy();
+		};
+		c.on('error', end).on('close', end);
+		upstream.on('error', end).on('close', end);
+	});
+	await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+	return {
+		url: `redis://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+		cut() {
+			open = false;
+			for (const s of sockets) s.destroy();
+			sockets.clear();
+		},
+		restore() {
+			open = true;
+		},
+		close() {
+			for (const s of sockets) s.destroy();
+			return new Promise<void>((r) => server.close(() => r()));
+		}
+	};
+}
+
+describe.skipIf(why !== null)('two instances when Redis goes away', () => {
+	const root = mkdtempSync(path.join(tmpdir(), 'nastavnik-cluster-redis-'));
+	let db: TestDatabase;
+	let a: ServerProcess;
+	let b: ServerProcess;
+	let proxy: Awaited<ReturnType<typeof cuttableProxy>>;
+	const programId = `pr-${randomBytes(4).toString('hex')}`;
+	const clients: Client[] = [];
+
+	beforeAll(async () => {
+		db = await createTestDatabase();
+		const storage = await openPostgresStorage(db.url);
+		await storage.documents.createProgram(programId);
+		await storage.close();
+		proxy = await cuttableProxy(new URL(redisUrl() ?? ''));
+		const env = {
+			DATABASE_URL: db.url,
+			CLUSTER_PREFIX: `t${randomBytes(4).toString('hex')}`,
+			SERVER_SECRET: SECRET,
+			LOG_LEVEL: 'warn'
+		};
+		// B reaches Redis through the proxy the test cuts; A directly.
+		[a, b] = await Promise.all([
+			startServerProcess(path.join(root, 'a'), { ...env, REDIS_URL: redisUrl() ?? '' }),
+			startServerProcess(path.join(root, 'b'), { ...env, REDIS_URL: proxy.url })
+		]);
+	}, 60_000);
+
+	afterAll(async () => {
+		for (const c of clients) c.provider.destroy();
+		for (const p of [a, b]) if (p && p.child.exitCode === null) p.child.kill('SIGKILL');
+		await Promise.all([a?.exited, b?.exited]);
+		await proxy?.close();
+		await db?.drop();
+		rmSync(root, { recursive: true, force: true });
+	});
+
+	it('degrades to "sync on reconnect", loses nothing, and catches up when Redis returns', async () => {
+		const onA = client('ra', a.port, programId);
+		const onB = client('rb', b.port, programId);
+		clients.push(onA, onB);
+		await waitFor(() => onA.provider.synced && onB.provider.synced, 'clients to sync');
+		onA.doc.getMap('m').set('ra-before', 1);
+		await waitFor(() => onB.doc.getMap('m').has('ra-before'), 'live delivery before the cut');
+
+		proxy.cut();
+		const deadline = Date.now() + 10_000;
+		for (;;) {
+			const h = (await (await fetch(`${b.url}/readyz`)).json()) as {
+				status: string;
+				cluster?: { ok: boolean; detail?: string };
+			};
+			if (h.cluster?.ok === false) {
+				expect(h.status).toBe('degraded');
+				expect(h.cluster.detail).toContain('sync on reconnect');
+				break;
+			}
+			if (Date.now() > deadline) throw new Error('B never reported Redis as down');
+			await new Promise((r) => setTimeout(r, 50));
+		}
+		expect((await fetch(`${b.url}/readyz`)).status).toBe(200);
+
+		// Writes on both sides are still acknowledged (durable in PostgreSQL).
+		for (let i = 0; i < 20; i++) {
+			onA.doc.getMap('m').set(`ra-${i}`, i);
+			onB.doc.getMap('m').set(`rb-${i}`, i);
+			await new Promise((r) => setTimeout(r, 5));
+		}
+		await waitFor(
+			() => onA.acked.size >= 20 && onB.acked.size >= 20,
+			'acknowledgements without Redis'
+		);
+		// A fresh client on A reads everything from the durable log, B's writes included.
+		const fresh = client('rf', a.port, programId);
+		clients.push(fresh);
+		await waitFor(() => fresh.provider.synced, 'fresh client');
+		for (const k of [...onA.acked, ...onB.acked])
+			expect(fresh.doc.getMap('m').has(k), k).toBe(true);
+
+		// Redis returns: B reloads from storage and pushes what its client missed, no reconnect needed.
+		proxy.restore();
+		await waitFor(
+			() => [...onA.acked].every((k) => onB.doc.getMap('m').has(k)),
+			'B’s client to catch up after Redis returns',
+			15_000
+		);
+		await waitFor(
+			() => [...onB.acked].every((k) => onA.doc.getMap('m').has(k)),
+			'A’s client to catch up',
+			15_000
+		);
+		expect(onB.connections).toBe(1);
+	}, 60_000);
+});

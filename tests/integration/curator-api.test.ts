@@ -31,11 +31,15 @@ async function dashboard(query = '', cookie = t.curatorCookie): Promise<Dash> {
 	return (await res.json()) as Dash;
 }
 
-async function rowWhen(pred: (r: DashboardRow) => boolean, what: string): Promise<DashboardRow> {
+async function rowWhen(
+	pred: (r: DashboardRow) => boolean,
+	what: string,
+	ofProgram = programId
+): Promise<DashboardRow> {
 	const deadline = Date.now() + 15_000;
 	for (;;) {
 		const d = await dashboard();
-		const r = d.rows.find((x) => x.programId === programId);
+		const r = d.rows.find((x) => x.programId === ofProgram);
 		if (r && pred(r)) return r;
 		if (Date.now() > deadline)
 			throw new Error(`dashboard never showed ${what}: ${JSON.stringify(r)}`);
@@ -487,5 +491,33 @@ describe('curator API', () => {
 			t.curatorCookie
 		);
 		expect(((await none.json()) as { cases: unknown[] }).cases).toEqual([]);
+
+		// The practice is reusable: a new pair gets its plan as their program.
+		const reuse = await t.post(
+			`/api/curator/cases/${c.id}/programs`,
+			{
+				organizationId: t.organizationId,
+				title: 'Программа по практике',
+				participants: [
+					{ personId: mentor.id, role: 'mentor' },
+					{ personId: mentee.id, role: 'mentee' }
+				]
+			},
+			t.curatorCookie
+		);
+		expect(reuse.status).toBe(201);
+		const { program: copy } = (await reuse.json()) as { program: { id: string; title: string } };
+		expect(copy.title).toBe('Программа по практике');
+		const copied = await rowWhen(() => true, 'the program made from the practice', copy.id);
+		const planned = c.template.stages.reduce((n, st) => n + st.activities.length, 0);
+		expect(copied.progress.total).toBe(planned);
+		expect(copied.progress.done).toBe(0);
+
+		const foreign = await t.post(
+			`/api/curator/cases/no-such-case/programs`,
+			{ organizationId: t.organizationId, participants: [{ personId: mentor.id, role: 'mentor' }] },
+			t.curatorCookie
+		);
+		expect(foreign.status).toBe(404);
 	});
 });
