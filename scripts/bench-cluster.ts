@@ -4,6 +4,7 @@
  *
  * Configurations (each on fresh server processes and a fresh database):
  *   1×pg           one instance, PostgreSQL, no Redis: both clients of a program on it;
+ *   1×pg+redis     the same with REDIS_URL set (cluster mode, nobody to fan out to): its overhead;
  *   2×pg+redis     two instances, PostgreSQL + Redis, the two clients of each program on DIFFERENT
  *                  instances: every delivery crosses Redis (the worst case of a round-robin balancer);
  *   2×pg+redis co  two instances, both clients of a program on the SAME instance (what a balancer
@@ -45,12 +46,17 @@ const WARMUP_S = env('BENCH_WARMUP_S', 5);
 const MEASURE_S = env('BENCH_MEASURE_S', 20);
 const PG_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-const ALL = ['1×pg', '2×pg+redis', '2×pg+redis co', '1×sqlite'] as const;
+const ALL = ['1×pg', '1×pg+redis', '2×pg+redis', '2×pg+redis co', '1×sqlite'] as const;
 type Config = (typeof ALL)[number];
 const CONFIGS = (process.env.BENCH_CONFIGS?.split(',') ?? [...ALL]) as Config[];
 const SECRET = 'bench-secret-0123456789abcdef0123456789';
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const CLK_TCK = 100;
+/** Extra node flags for the instances, e.g. BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'. */
+const NODE_ARGS = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+
+// One process holds 1,000 y-websocket providers (each adds an exit listener).
+process.setMaxListeners(0);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (...args: unknown[]) => console.error('[bench]', ...args);
@@ -98,7 +104,7 @@ async function startInstance(entry: string, extra: Record<string, string>): Prom
 	const base: NodeJS.ProcessEnv = { ...process.env };
 	delete base.DATABASE_URL;
 	delete base.REDIS_URL;
-	const child = spawn(process.execPath, [entry], {
+	const child = spawn(process.execPath, [...NODE_ARGS, entry], {
 		cwd: ROOT,
 		env: {
 			...base,
@@ -163,7 +169,7 @@ async function runConfig(entry: string, config: Config): Promise<Result> {
 		await storage.close();
 	}
 	const two = config.startsWith('2×');
-	if (two) {
+	if (config.includes('redis')) {
 		extra.REDIS_URL = REDIS;
 		extra.CLUSTER_PREFIX = `bench${randomBytes(3).toString('hex')}`;
 	}
@@ -180,7 +186,7 @@ async function runConfig(entry: string, config: Config): Promise<Result> {
 			const base: NodeJS.ProcessEnv = { ...process.env };
 			delete base.DATABASE_URL;
 			delete base.REDIS_URL;
-			const child = spawn(process.execPath, [entry], {
+			const child = spawn(process.execPath, [...NODE_ARGS, entry], {
 				cwd: ROOT,
 				env: {
 					...base,

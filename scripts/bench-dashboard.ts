@@ -5,6 +5,8 @@
  * Then the dashboard query runs with a set of filters and sorts, and p50 / p95 are printed.
  *
  * PROGRAMS=10000 ROUNDS=30 tsx scripts/bench-dashboard.ts
+ * On PostgreSQL (a fresh database, dropped afterwards):
+ * TEST_STORAGE=postgres DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres tsx scripts/bench-dashboard.ts
  */
 import { performance } from 'node:perf_hooks';
 import { rmSync } from 'node:fs';

@@ -147,7 +147,14 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 		identity,
 		relay,
 		documents: store,
-		logger
+		logger,
+		// One instance refreshes outdated summaries ('unknown' = Redis down: twice is harmless).
+		...(cluster.enabled
+			? {
+					refreshLeader: async () =>
+						(await cluster.tryLead('curator-refresh', 'all', 15 * 60_000)) !== 'follower'
+				}
+			: {})
 	});
 	await app.register(async (api) => registerCuratorRoutes(api, curator), { prefix: '/api' });
 

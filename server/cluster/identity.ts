@@ -48,6 +48,8 @@ export function connectIdentityToCluster(options: {
 					CloseCode.UNAUTHENTICATED,
 					'session revoked'
 				);
+			} else if (m.type !== 'access-changed') {
+				return; // resync: the relay's business
 			} else if (m.programId !== undefined) {
 				const programId = m.programId;
 				relay.closeWhere(

@@ -17,6 +17,9 @@
  * - **Control.** Session revocation and access changes are published on `<prefix>:control` so that
  *   every instance closes the affected websockets at once (the session rows in the database stay
  *   the truth: a revoked session cannot reconnect anywhere).
+ * - **Resync.** An instance whose subscription or publishing comes back after an outage reloads
+ *   its loaded programs from storage (`onResync`) and asks the others to do the same for those
+ *   programs (a `resync` control message), because they may have missed its updates.
  *
  * Without REDIS_URL, `createLocalCluster()` is the single-instance no-op.
  */
@@ -28,7 +31,9 @@ import type { Logger } from '../logger.js';
 
 export type ControlMessage =
 	| { type: 'session-revoked'; sessionId: string }
-	| { type: 'access-changed'; personId: string; programId?: string };
+	| { type: 'access-changed'; personId: string; programId?: string }
+	/** An instance could not publish for a while: reload these programs from storage. */
+	| { type: 'resync'; programIds: string[] };
 
 export type Leadership = 'leader' | 'follower' | 'unknown';
 
@@ -180,9 +185,11 @@ export function createRedisCluster(options: RedisClusterOptions): Cluster {
 		retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2_000)
 	};
 	// Publishes fail fast while Redis is down (no offline queue: stale presence is worse than none).
+	// Auto-pipelining: the publishes of one group commit go out in one write.
 	const pub = new Redis(options.url, {
 		...common,
 		enableOfflineQueue: false,
+		enableAutoPipelining: true,
 		maxRetriesPerRequest: 1
 	});
 	const sub = new Redis(options.url, { ...common, autoResubscribe: true });
@@ -195,6 +202,7 @@ export function createRedisCluster(options: RedisClusterOptions): Cluster {
 	let everReady = false;
 	let lostSince: number | null = null;
 	let lastError: string | null = null;
+	let publishFailing = false;
 	let closed = false;
 
 	pub.on('error', (e: Error) => {
@@ -270,9 +278,18 @@ export function createRedisCluster(options: RedisClusterOptions): Cluster {
 	const publish = (channel: string, kind: number, label: string, payload: Uint8Array) => {
 		if (closed) return;
 		pub.publish(channel, frame(kind, payload)).then(
-			() => metrics.published.inc({ kind: label }),
+			() => {
+				metrics.published.inc({ kind: label });
+				if (publishFailing) {
+					// Publishing works again: what failed meanwhile must reach the others from storage.
+					publishFailing = false;
+					log.warn('publishing to redis works again: asking for a resync');
+					resync.emit(log);
+				}
+			},
 			(error: unknown) => {
 				metrics.failures.inc();
+				publishFailing = true;
 				lastError = error instanceof Error ? error.message : String(error);
 			}
 		);

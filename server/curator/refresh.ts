@@ -25,6 +25,11 @@ export interface RefresherDeps {
 	documents: Pick<DocumentStore, 'saveSummary'>;
 	logger: Logger;
 	now?: () => number;
+	/**
+	 * Several instances: true when this instance should refresh now (one of them does; see
+	 * server/cluster). Absent: always.
+	 */
+	isLeader?: () => Promise<boolean>;
 }
 
 export interface Refresher {
@@ -43,6 +48,7 @@ export function createRefresher(deps: RefresherDeps, intervalMs = 10 * 60_000): 
 	let nudged: NodeJS.Timeout | null = null;
 
 	async function refreshBatch(limit: number): Promise<number> {
+		if (deps.isLeader && !(await deps.isLeader())) return 0;
 		const day = new Date(now()).toISOString().slice(0, 10);
 		const rows = await deps.db.all<{ program_id: string; computed_at: number }>(
 			`SELECT i.program_id, i.computed_at FROM curator_program_index i WHERE ${OUTDATED_SQL} LIMIT ?`,

@@ -56,6 +56,8 @@ export interface CuratorDeps {
 	staleDays?: number;
 	/** Start the background refresher of outdated summaries (default true). */
 	refresher?: boolean;
+	/** Several instances: whether this one runs the refresher now (server/cluster lease). */
+	refreshLeader?: () => Promise<boolean>;
 }
 
 export type ScopeRef = { kind: 'organization'; id: string } | { kind: 'municipality'; id: string };
@@ -112,7 +114,8 @@ export class CuratorService {
 						relay: deps.relay,
 						documents: deps.documents,
 						logger: deps.logger,
-						now: this.now
+						now: this.now,
+						...(deps.refreshLeader ? { isLeader: deps.refreshLeader } : {})
 					});
 	}
 

@@ -87,6 +87,12 @@ export interface DocumentStore {
 	/** Several summaries in one transaction (the relay's background summarizer). */
 	saveSummaries(summaries: StoredSummary[]): Promise<void>;
 	getSummary(programId: string): Promise<StoredSummary | null>;
+	/**
+	 * Programs whose stored summary is behind their stored updates: the server died between a
+	 * commit and the debounced summary. Swept once at start-up. Optional: without it, a summary
+	 * is brought up to date when its program is next loaded.
+	 */
+	staleSummaries?(): Promise<string[]>;
 	/** Releases resources (e.g. a writer thread); the relay calls it last in its close(). */
 	close?(): Promise<void>;
 }

@@ -130,6 +130,8 @@ export interface RelayOptions {
 		| 'onUpdate'
 		| 'onAwareness'
 		| 'onResync'
+		| 'onControl'
+		| 'publishControl'
 		| 'tryLead'
 		| 'release'
 	>;
@@ -313,7 +315,12 @@ export function createRelay(options: RelayOptions): Relay {
 				absorb(room, row, ranges, stored.lastSeq);
 			}
 			room.logRows = stored.updates.length;
+			// A crash between a commit and its debounced summary leaves the stored summary behind
+			// the log; nothing else would recompute it (found by the crash campaign, seed 2001).
+			const summaryBehind =
+				stored.lastSeq > 0 && ((await store.getSummary(id))?.throughSeq ?? 0) < stored.lastSeq;
 			room.isLoaded = true;
+			if (summaryBehind) markSummaryDirty(room);
 			log.debug(
 				{
 					programId: id,
@@ -821,11 +828,24 @@ export function createRelay(options: RelayOptions): Relay {
 			const message = new Uint8Array(payload);
 			for (const c of room.conns) if (c.ready && !c.closing) c.ws.send(message);
 		});
-		cluster.onResync(() => {
-			for (const room of rooms.values())
+		const resyncAll = (ids: Iterable<string>) => {
+			for (const id of ids) {
+				const room = rooms.get(id);
+				if (!room) continue;
 				resyncRoom(room).catch((error: unknown) =>
 					log.error({ err: error, programId: room.id }, 'resync from storage failed')
 				);
+			}
+		};
+		cluster.onResync(() => {
+			// We may have missed their updates, and they ours: both sides reload from storage.
+			const ids = [...rooms.keys()];
+			resyncAll(ids);
+			for (let i = 0; i < ids.length; i += 500)
+				cluster.publishControl({ type: 'resync', programIds: ids.slice(i, i + 500) });
+		});
+		cluster.onControl((m) => {
+			if (m.type === 'resync') resyncAll(m.programIds);
 		});
 	}
 
@@ -1044,6 +1064,7 @@ export function createRelay(options: RelayOptions): Relay {
 	) {
 		const params = new URLSearchParams((request.url ?? '').split('?')[1] ?? '');
 		const device = params.get('device');
+		const existed = rooms.has(programId);
 		const room = acquireRoom(programId);
 		const t = performance.now();
 		const conn: Conn = {
@@ -1086,7 +1107,17 @@ export function createRelay(options: RelayOptions): Relay {
 		ws.on('close', () => onClose(conn));
 		ws.on('error', (error) => log.debug({ err: error, conn: conn.id }, 'websocket error'));
 		armExpiry(conn);
-		room.loaded.then(
+		// Several instances: a program loaded here earlier may lack updates another instance could
+		// not publish (Redis outage); the newcomer gets what the durable log has.
+		const ready =
+			cluster && existed
+				? room.loaded.then(() =>
+						resyncRoom(room).catch((error: unknown) =>
+							log.warn({ err: error, programId }, 'catch-up from storage failed')
+						)
+					)
+				: room.loaded;
+		ready.then(
 			() => {
 				if (conn.closing || !conns.has(conn)) return;
 				conn.ready = true;
@@ -1207,6 +1238,20 @@ export function createRelay(options: RelayOptions): Relay {
 
 	// ------------------------------------------------------------ keep-alive
 
+	// Summaries left behind by a crash (commit done, debounced summary not yet computed) are
+	// recomputed once at start-up, for programs nobody reopens soon.
+	const staleSweep = setTimeout(() => {
+		void (async () => {
+			const stale = (await store.staleSummaries?.()) ?? [];
+			if (stale.length) log.info({ programs: stale.length }, 'recomputing summaries left behind');
+			for (const id of stale) {
+				if (closing) return;
+				await withRoom(id, (room) => flushRoomSummary(room));
+			}
+		})().catch((error: unknown) => log.error({ err: error }, 'stale summary sweep failed'));
+	}, config.summaryDebounceMs);
+	staleSweep.unref();
+
 	const heartbeat = setInterval(() => {
 		for (const conn of conns) {
 			if (!conn.alive) {
@@ -1321,6 +1366,7 @@ export function createRelay(options: RelayOptions): Relay {
 		async close() {
 			if (closing) return;
 			closing = true;
+			clearTimeout(staleSweep);
 			clearInterval(heartbeat);
 			if (factsTimer) clearTimeout(factsTimer);
 			await flush();

@@ -9,9 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProgramEditor } from '../../src/lib/program';
 import {
 	BUSY_RELAY_ENV,
-	KNOWN_BUG,
 	LONG,
 	createPrograms,
+	expectBackToBaseline,
+	procStats,
 	integrityCheck,
 	readStored,
 	rng,
@@ -21,6 +22,7 @@ import {
 	summarySettled,
 	tempRoot,
 	until,
+	type ProcStats,
 	type ServerHandle
 } from './harness';
 import {
@@ -42,6 +44,7 @@ describe('server crashes (SIGKILL) at random points', () => {
 	const tmp = tempRoot('crash');
 	let server: ServerHandle;
 	let port = 0;
+	let baseline: ProcStats;
 
 	beforeAll(async () => {
 		server = await startServer(tmp.dataDir, BUSY_RELAY_ENV);
@@ -101,6 +104,7 @@ describe('server crashes (SIGKILL) at random points', () => {
 						).toBe(true);
 					}
 					server = await startServer(tmp.dataDir, BUSY_RELAY_ENV, port);
+					baseline = procStats(server.pid);
 				}
 				await until(
 					() =>
@@ -133,51 +137,49 @@ describe('server crashes (SIGKILL) at random points', () => {
 				for (const p of phones) p.destroy();
 				third.destroy();
 			}
+			// The last incarnation, from its start to after the clients left.
+			await expectBackToBaseline(server, baseline);
 		});
 	}
 
 	/**
-	 * KNOWN BUG (server/sync/relay.ts, owned by «relay»; see docs/resilience.md "Bugs found"):
-	 * a crash after an update's commit and before its debounced summary leaves the stored summary
-	 * stale for good — loading a program does not compare the summary's through_seq with the
-	 * log, and reconnecting clients send nothing new. `it.fails` keeps CI green while the bug is
-	 * there and turns red once the fix lands: then drop `.fails`.
+	 * Regression (crash seed 2001, docs/resilience.md "Bugs found"): a crash after an update's
+	 * commit and before its debounced summary left the stored summary stale for good. Fixed in
+	 * server/sync/relay.ts: a program's summary is recomputed when it loads behind the log, and
+	 * a start-up sweep covers programs nobody reopens (tests/integration/relay-summary-sweep).
 	 */
-	(KNOWN_BUG ? it : it.fails)(
-		'regression: the summary is current after a crash between commit and summary',
-		async () => {
-			const programId = 'stale-summary';
-			const env = {
-				...BUSY_RELAY_ENV,
-				RELAY_SUMMARY_DEBOUNCE_MS: '3000',
-				RELAY_SUMMARY_MAX_WAIT_MS: '6000'
-			};
-			await server.stop('SIGTERM');
+	it('regression: the summary is current after a crash between commit and summary', async () => {
+		const programId = 'stale-summary';
+		const env = {
+			...BUSY_RELAY_ENV,
+			RELAY_SUMMARY_DEBOUNCE_MS: '3000',
+			RELAY_SUMMARY_MAX_WAIT_MS: '6000'
+		};
+		await server.stop('SIGTERM');
+		server = await startServer(tmp.dataDir, env, port);
+		const mentor = phone({
+			programId,
+			wsBase: server.wsBase,
+			name: 'mentor',
+			actor: MENTOR,
+			maxBackoffMs: 300
+		});
+		seedProgram(mentor.doc, programId);
+		try {
+			mentor.sync.start();
+			mentor.sync.setOnline(true);
+			await until(() => mentor.sync.state.phase === 'saved', 'saved');
+			// Acknowledged, summary not yet due: crash.
+			await server.stop('SIGKILL');
 			server = await startServer(tmp.dataDir, env, port);
-			const mentor = phone({
-				programId,
-				wsBase: server.wsBase,
-				name: 'mentor',
-				actor: MENTOR,
-				maxBackoffMs: 300
-			});
-			seedProgram(mentor.doc, programId);
-			try {
-				mentor.sync.start();
-				mentor.sync.setOnline(true);
-				await until(() => mentor.sync.state.phase === 'saved', 'saved');
-				// Acknowledged, summary not yet due: crash.
-				await server.stop('SIGKILL');
-				server = await startServer(tmp.dataDir, env, port);
-				await until(() => mentor.sync.state.phase === 'saved', 'saved after restart');
-				await sleep(4_000);
-				const stored = readStored(tmp.dataDir, programId);
-				expect(stored.summary?.throughSeq ?? 0, 'summary through the last stored update').toBe(
-					stored.lastSeq
-				);
-			} finally {
-				mentor.destroy();
-			}
+			await until(() => mentor.sync.state.phase === 'saved', 'saved after restart');
+			await sleep(4_000);
+			const stored = readStored(tmp.dataDir, programId);
+			expect(stored.summary?.throughSeq ?? 0, 'summary through the last stored update').toBe(
+				stored.lastSeq
+			);
+		} finally {
+			mentor.destroy();
 		}
-	);
+	});
 });

@@ -11,6 +11,8 @@ import path from 'node:path';
 export const RESILIENCE_BUILD_DIR = path.resolve('node_modules/.cache/nastavnik-resilience');
 
 export default async function setup(): Promise<void> {
+	// A bundle given explicitly (RESILIENCE_SERVER_ENTRY, e.g. with a proposed fix) needs no build.
+	if (process.env.RESILIENCE_SERVER_ENTRY) return;
 	mkdirSync(RESILIENCE_BUILD_DIR, { recursive: true });
 	await build({
 		entryPoints: { main: 'server/main.ts' },

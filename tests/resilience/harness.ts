@@ -130,7 +130,8 @@ export async function startServer(
 	env: Record<string, string> = {},
 	port?: number
 ): Promise<ServerHandle> {
-	const entry = path.join(RESILIENCE_BUILD_DIR, 'main.js');
+	// RESILIENCE_SERVER_ENTRY: another bundle (e.g. one with a proposed fix applied).
+	const entry = process.env.RESILIENCE_SERVER_ENTRY ?? path.join(RESILIENCE_BUILD_DIR, 'main.js');
 	if (!existsSync(entry)) throw new Error(`${entry} missing: run with vitest.resilience.config.ts`);
 	const serverPort = port ?? (await freePort());
 	const child = spawn(process.execPath, [entry], {

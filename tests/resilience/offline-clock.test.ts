@@ -17,12 +17,15 @@ import {
 import {
 	BUSY_RELAY_ENV,
 	createPrograms,
+	expectBackToBaseline,
+	procStats,
 	rng,
 	sleep,
 	startServer,
 	summarySettled,
 	tempRoot,
 	until,
+	type ProcStats,
 	type ServerHandle
 } from './harness';
 import {
@@ -41,10 +44,12 @@ const DAY = 86_400_000;
 describe('long offline, schema bump, clock skew', () => {
 	const tmp = tempRoot('time');
 	let server: ServerHandle;
+	let baseline: ProcStats;
 
 	beforeAll(async () => {
 		server = await startServer(tmp.dataDir, BUSY_RELAY_ENV);
 		await createPrograms(tmp.dataDir, ['offline-30d', 'skew']);
+		baseline = procStats(server.pid);
 	});
 	afterAll(async () => {
 		await server?.stop('SIGKILL');
@@ -311,5 +316,10 @@ describe('long offline, schema bump, clock skew', () => {
 		} finally {
 			for (const p of phones) p.destroy();
 		}
+	});
+
+	it('server memory and file descriptors return to the baseline', async () => {
+		const after = await expectBackToBaseline(server, baseline);
+		console.log(`[time] baseline ${JSON.stringify(baseline)} → after ${JSON.stringify(after)}`);
 	});
 });

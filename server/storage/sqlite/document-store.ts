@@ -244,7 +244,17 @@ export function createSqliteDocumentStore(
 		),
 		summary: db.prepare(
 			'SELECT summary, doc_bytes, through_seq, computed_at FROM program_summaries WHERE program_id = ?'
-		)
+		),
+		staleSummaries: db
+			.prepare(
+				`SELECT p.id FROM programs p
+				LEFT JOIN program_summaries s ON s.program_id = p.id
+				WHERE MAX(
+					COALESCE((SELECT MAX(u.seq) FROM program_updates u WHERE u.program_id = p.id), 0),
+					COALESCE((SELECT st.through_seq FROM program_state st WHERE st.program_id = p.id), 0)
+				) > COALESCE(s.through_seq, 0)`
+			)
+			.pluck()
 	};
 
 	const run = <T>(fn: () => T): Promise<T> =>
@@ -325,6 +335,7 @@ export function createSqliteDocumentStore(
 					pendingReportedAt: r.pending_reported_at
 				}))
 			),
+		staleSummaries: () => run(() => stmt.staleSummaries.all() as string[]),
 		saveSummary: (s) => write('saveSummaries', [s]),
 		saveSummaries: (list) => write('saveSummaries', list),
 		getSummary: (programId) =>

@@ -234,7 +234,13 @@ export class ProgramSync {
 		this.#destroyed = true;
 		if (this.#statusTimer) clearTimeout(this.#statusTimer);
 		for (const fn of this.#cleanup) fn();
-		this.provider.destroy();
+		try {
+			this.provider.destroy();
+		} catch (error) {
+			// y-websocket's awareness clean-up throws once Yjs has switched this doc's client id
+			// (another writer used it); the socket is closed either way, and leaving must not fail.
+			console.warn('sync provider did not close cleanly', error);
+		}
 	}
 
 	async #connect(): Promise<void> {

@@ -1,0 +1,69 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { createServer, type NastavnikServer } from '../../server/app';
+import { loadConfig } from '../../server/config';
+import { createLogger } from '../../server/logger';
+import { openDatabase } from '../../server/storage/sqlite/database';
+import { createSqliteDocumentStore } from '../../server/storage/sqlite/document-store';
+import { ProgramEditor, createProgram, loadTemplate } from '../../src/lib/program';
+
+/**
+ * A crash between a commit and the debounced summary leaves the curator's figures behind the
+ * document (found by the resilience campaign, crash seed 2001). At start-up the relay recomputes
+ * such summaries, also for programs nobody reopens.
+ */
+let server: NastavnikServer | null = null;
+let dataDir = '';
+afterEach(async () => {
+	await server?.close();
+	server = null;
+	rmSync(dataDir, { recursive: true, force: true });
+});
+
+it('recomputes at start-up the summaries a crash left behind the log', async () => {
+	dataDir = mkdtempSync(path.join(tmpdir(), 'nastavnik-sweep-'));
+	// What a crash leaves: updates committed, no summary (or an older one).
+	const db = openDatabase(dataDir);
+	const store = createSqliteDocumentStore(db);
+	const doc = new Y.Doc();
+	const curator = { userId: 'curator-1', role: 'curator' as const };
+	createProgram(doc, curator, await loadTemplate('tomsk-heads-beginner'), {
+		programId: 'crashed',
+		startDate: '2026-09-01'
+	});
+	await store.createProgram('crashed');
+	await store.append([{ programId: 'crashed', data: Y.encodeStateAsUpdate(doc), receivedAt: 1 }]);
+	const mentor = new ProgramEditor(doc, { userId: 'mentor-1', role: 'mentor' });
+	const before = Y.encodeStateVector(doc);
+	const first = mentor.read().activities[0];
+	if (!first) throw new Error('template without activities');
+	mentor.completeActivity(first.id, '2026-09-10');
+	await store.append([
+		{ programId: 'crashed', data: Y.encodeStateAsUpdate(doc, before), receivedAt: 2 }
+	]);
+	expect(await store.staleSummaries?.()).toEqual(['crashed']);
+	db.close();
+
+	const config = loadConfig(
+		{
+			PORT: '0',
+			DATA_DIR: dataDir,
+			CLIENT_DIR: path.join(dataDir, 'none'),
+			RELAY_SUMMARY_DEBOUNCE_MS: '20'
+		},
+		dataDir
+	);
+	server = await createServer(config, createLogger('silent'));
+	const started = createSqliteDocumentStore(server.db);
+	const deadline = Date.now() + 10_000;
+	while ((await started.staleSummaries?.())?.length && Date.now() < deadline) {
+		await new Promise((r) => setTimeout(r, 20));
+	}
+	const summary = await started.getSummary('crashed');
+	expect(summary?.throughSeq).toBe(2);
+	expect((summary?.summary as { progress: { done: number } }).progress.done).toBe(1);
+	expect(await started.staleSummaries?.()).toEqual([]);
+});
