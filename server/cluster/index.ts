@@ -37,6 +37,12 @@ export type ControlMessage =
 
 export type Leadership = 'leader' | 'follower' | 'unknown';
 
+/** Yjs client ids an update claimed for its writer (the relay's client-id ownership). */
+export interface UpdateClaims {
+	userId: string;
+	clientIds: number[];
+}
+
 export interface ClusterHealth {
 	ok: boolean;
 	instanceId: string;
@@ -51,10 +57,12 @@ export interface Cluster {
 	join(programId: string): Promise<void>;
 	leave(programId: string): void;
 	/** After the update is durable. Never throws; a failure is counted and logged. */
-	publishUpdate(programId: string, update: Uint8Array): void;
+	publishUpdate(programId: string, update: Uint8Array, claims?: UpdateClaims): void;
 	publishAwareness(programId: string, payload: Uint8Array): void;
 	publishControl(message: ControlMessage): void;
-	onUpdate(handler: (programId: string, update: Uint8Array) => void): () => void;
+	onUpdate(
+		handler: (programId: string, update: Uint8Array, claims?: UpdateClaims) => void
+	): () => void;
 	onAwareness(handler: (programId: string, payload: Uint8Array) => void): () => void;
 	onControl(handler: (message: ControlMessage) => void): () => void;
 	/** The subscription came back after an outage: reload loaded programs from storage. */
@@ -69,6 +77,8 @@ export interface Cluster {
 const KIND_UPDATE = 1;
 const KIND_AWARENESS = 2;
 const KIND_CONTROL = 3;
+/** An update with claims: uint16 length of the claims JSON, the JSON, then the update. */
+const KIND_UPDATE_CLAIMS = 4;
 const ORIGIN_BYTES = 8;
 
 class Handlers<A extends unknown[]> {
@@ -193,7 +203,7 @@ export function createRedisCluster(options: RedisClusterOptions): Cluster {
 		maxRetriesPerRequest: 1
 	});
 	const sub = new Redis(options.url, { ...common, autoResubscribe: true });
-	const updates = new Handlers<[string, Uint8Array]>();
+	const updates = new Handlers<[string, Uint8Array, UpdateClaims | undefined]>();
 	const awareness = new Handlers<[string, Uint8Array]>();
 	const control = new Handlers<[ControlMessage]>();
 	const resync = new Handlers<[]>();
@@ -261,7 +271,20 @@ export function createRedisCluster(options: RedisClusterOptions): Cluster {
 		if (!programId || !joined.has(programId)) return;
 		if (kind === KIND_UPDATE) {
 			metrics.received.inc({ kind: 'update' });
-			updates.emit(log, programId, payload);
+			updates.emit(log, programId, payload, undefined);
+		} else if (kind === KIND_UPDATE_CLAIMS && payload.length >= 2) {
+			const n = ((payload[0] ?? 0) << 8) | (payload[1] ?? 0);
+			let claims: UpdateClaims;
+			try {
+				claims = JSON.parse(
+					Buffer.from(payload.subarray(2, 2 + n)).toString('utf8')
+				) as UpdateClaims;
+			} catch {
+				log.warn({ programId }, 'malformed claims ignored');
+				return;
+			}
+			metrics.received.inc({ kind: 'update' });
+			updates.emit(log, programId, payload.subarray(2 + n), claims);
 		} else if (kind === KIND_AWARENESS) {
 			metrics.received.inc({ kind: 'awareness' });
 			awareness.emit(log, programId, payload);
@@ -314,8 +337,20 @@ export function createRedisCluster(options: RedisClusterOptions): Cluster {
 			if (!joined.delete(programId)) return;
 			sub.unsubscribe(programChannel(programId)).catch(() => undefined);
 		},
-		publishUpdate: (programId, update) =>
-			publish(programChannel(programId), KIND_UPDATE, 'update', update),
+		publishUpdate: (programId, update, claims) => {
+			if (!claims || claims.clientIds.length === 0) {
+				publish(programChannel(programId), KIND_UPDATE, 'update', update);
+				return;
+			}
+			const json = Buffer.from(JSON.stringify(claims), 'utf8');
+			if (json.length > 0xffff) return; // never: a handful of ids
+			const payload = new Uint8Array(2 + json.length + update.length);
+			payload[0] = json.length >> 8;
+			payload[1] = json.length & 0xff;
+			payload.set(json, 2);
+			payload.set(update, 2 + json.length);
+			publish(programChannel(programId), KIND_UPDATE_CLAIMS, 'update', payload);
+		},
 		publishAwareness: (programId, payload) =>
 			publish(programChannel(programId), KIND_AWARENESS, 'awareness', payload),
 		publishControl: (message) =>

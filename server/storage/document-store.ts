@@ -15,12 +15,20 @@ export interface StoredDocument {
 	updates: Uint8Array[];
 	/** Highest log sequence number reflected by `state` + `updates` (0 when empty). */
 	lastSeq: number;
+	/** Which user first wrote under each Yjs client id of this program. */
+	clientOwners: Array<[clientId: number, userId: string]>;
 }
 
 export interface AppendedUpdate {
 	programId: string;
 	data: Uint8Array;
 	receivedAt: number;
+	/**
+	 * Yjs client ids this update claims for the first time, and the user who wrote it: stored
+	 * with the update (first writer wins), so no participant can later write under another
+	 * participant's client id (docs/relay.md, "Client ids belong to their writer").
+	 */
+	claims?: { userId: string; clientIds: number[] };
 }
 
 export interface DeviceSyncFacts {

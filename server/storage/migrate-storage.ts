@@ -36,6 +36,7 @@ export const TABLES: TableSpec[] = [
 	{ name: 'programs', key: ['id'], copy: true },
 	{ name: 'program_updates', key: ['seq'], copy: true, identity: 'seq' },
 	{ name: 'program_state', key: ['program_id'], copy: true },
+	{ name: 'program_client_owners', key: ['program_id', 'client_id'], copy: true },
 	{ name: 'municipalities', key: ['id'], copy: true },
 	{ name: 'organizations', key: ['id'], copy: true },
 	{ name: 'people', key: ['id'], copy: true },
@@ -58,6 +59,25 @@ export const TABLES: TableSpec[] = [
 const BATCH = 500;
 /** PostgreSQL's limit is 65535 parameters per statement. */
 const MAX_PARAMS = 60_000;
+
+/** The tables of TABLES this SQLite database has (older schemas may lack later ones). */
+function tablesOf(db: SqliteDatabase): TableSpec[] {
+	const present = new Set(
+		db
+			.prepare(
+				"SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'schema_migrations'"
+			)
+			.pluck()
+			.all() as string[]
+	);
+	const unknown = [...present].filter((t) => !TABLES.some((x) => x.name === t));
+	// A table added by a later migration must be listed above, or it would silently not move.
+	if (unknown.length > 0)
+		throw new Error(
+			`migrate-storage does not know the table(s) ${unknown.join(', ')}: add them to TABLES`
+		);
+	return TABLES.filter((t) => present.has(t.name));
+}
 
 function columnsOf(db: SqliteDatabase, table: string): string[] {
 	return (db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).map(
@@ -91,8 +111,9 @@ export async function copySqliteToPostgres(
 	options: MigrateOptions = {}
 ): Promise<Array<{ table: string; rows: number }>> {
 	const log = options.log ?? (() => undefined);
+	const tables = tablesOf(sqlite);
 	if (!options.allowNonEmpty) {
-		for (const t of TABLES) {
+		for (const t of tables) {
 			const r = await pool.query<{ n: number }>(`SELECT count(*) AS n FROM ${t.name}`);
 			if ((r.rows[0]?.n ?? 0) > 0)
 				throw new Error(
@@ -102,7 +123,7 @@ export async function copySqliteToPostgres(
 	}
 	const copied: Array<{ table: string; rows: number }> = [];
 	await withTransaction(pool, async (client) => {
-		for (const t of TABLES) {
+		for (const t of tables) {
 			if (!t.copy) continue;
 			const cols = columnsOf(sqlite, t.name);
 			const quoted = cols.map((c) => `"${c}"`).join(', ');
@@ -172,12 +193,13 @@ export async function verifyCopy(
 		if (mismatches.length < max) mismatches.push(m);
 	};
 	const tables: MigrateReport['tables'] = [];
-	for (const t of TABLES) {
+	for (const t of tablesOf(sqlite)) {
 		const cols = columnsOf(sqlite, t.name);
 		const quoted = cols.map((c) => `"${c}"`).join(', ');
 		const orderSqlite = t.key.map((k) => `"${k}"`).join(', ');
-		// Byte order in both (SQLite BINARY = COLLATE "C"); integer keys sort numerically in both.
-		const orderPg = t.key.map((k) => (k === 'seq' ? `"${k}"` : `"${k}" COLLATE "C"`)).join(', ');
+		// Integer keys sort numerically in both; text keys in byte order (SQLite BINARY = "C").
+		const numeric = new Set(['seq', 'client_id']);
+		const orderPg = t.key.map((k) => (numeric.has(k) ? `"${k}"` : `"${k}" COLLATE "C"`)).join(', ');
 		const left = sqlite
 			.prepare(`SELECT ${quoted} FROM ${t.name} ORDER BY ${orderSqlite}`)
 			.raw()

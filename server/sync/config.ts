@@ -34,6 +34,12 @@ export interface RelayConfig {
 	trustedProxyHops: number;
 	/** 0 (default): commit inline on the event loop; 1: commit in a writer thread (fsync never blocks the event loop, ~10 % more CPU and a second V8 isolate). */
 	writerThread: number;
+	/**
+	 * 1 (default): a Yjs client id belongs to the user who first wrote under it; an update with
+	 * structs under another user's client id closes its connection (4403). 0 only for the
+	 * recovery after restoring an old backup, when phones re-upload their partners' edits.
+	 */
+	clientIdBinding: number;
 }
 
 export const DEFAULT_RELAY_CONFIG: RelayConfig = {
@@ -51,7 +57,8 @@ export const DEFAULT_RELAY_CONFIG: RelayConfig = {
 	summaryMaxWaitMs: 60_000,
 	factsFlushMs: 5_000,
 	trustedProxyHops: 0,
-	writerThread: 0
+	writerThread: 0,
+	clientIdBinding: 1
 };
 
 const ENV: Record<keyof RelayConfig, string> = {
@@ -69,7 +76,8 @@ const ENV: Record<keyof RelayConfig, string> = {
 	summaryMaxWaitMs: 'RELAY_SUMMARY_MAX_WAIT_MS',
 	factsFlushMs: 'RELAY_FACTS_FLUSH_MS',
 	trustedProxyHops: 'RELAY_TRUSTED_PROXY_HOPS',
-	writerThread: 'RELAY_WRITER_THREAD'
+	writerThread: 'RELAY_WRITER_THREAD',
+	clientIdBinding: 'RELAY_CLIENT_ID_BINDING'
 };
 
 export function loadRelayConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {

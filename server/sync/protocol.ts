@@ -105,6 +105,8 @@ export interface UpdateInspection {
 	 * state vector from the merged document.
 	 */
 	ranges: Map<number, [number, number]> | null;
+	/** The client ids under which the update carries new structs (who claims to have written them). */
+	clients: Set<number>;
 }
 
 /**
@@ -114,6 +116,8 @@ export interface UpdateInspection {
 export function inspectUpdate(update: Uint8Array): UpdateInspection {
 	const { structs, ds } = Y.decodeUpdate(update);
 	let ranges: Map<number, [number, number]> | null = new Map();
+	const clients = new Set<number>();
+	for (const s of structs) if (!(s instanceof Y.Skip)) clients.add(s.id.client);
 	for (const s of structs) {
 		if (s instanceof Y.Skip) {
 			ranges = null;
@@ -129,5 +133,5 @@ export function inspectUpdate(update: Uint8Array): UpdateInspection {
 			break;
 		}
 	}
-	return { empty: structs.length === 0 && ds.clients.size === 0, ranges };
+	return { empty: structs.length === 0 && ds.clients.size === 0, ranges, clients };
 }

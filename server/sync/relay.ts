@@ -194,6 +194,8 @@ interface Room {
 	compacting: Promise<void> | null;
 	summaryDirtySince: number | null;
 	summaryMaxWaitJitter: number | null;
+	/** Yjs client id → the user who first wrote under it (stored; see docs/relay.md). */
+	owners: Map<number, string>;
 }
 
 interface QueueItem {
@@ -203,6 +205,8 @@ interface QueueItem {
 	update: Uint8Array | null;
 	ranges: Map<number, [number, number]> | null;
 	receivedAt: number;
+	/** Client ids this update is the first to write under (persisted with it). */
+	claims?: { userId: string; clientIds: number[] };
 	done?: { resolve: () => void; reject: (e: Error) => void };
 }
 
@@ -284,7 +288,8 @@ export function createRelay(options: RelayOptions): Relay {
 			editChain: Promise.resolve(),
 			compacting: null,
 			summaryDirtySince: null,
-			summaryMaxWaitJitter: null
+			summaryMaxWaitJitter: null,
+			owners: new Map()
 		};
 		room.loaded = (async () => {
 			const t0 = performance.now();
@@ -315,6 +320,7 @@ export function createRelay(options: RelayOptions): Relay {
 				absorb(room, row, ranges, stored.lastSeq);
 			}
 			room.logRows = stored.updates.length;
+			for (const [client, user] of stored.clientOwners) room.owners.set(client, user);
 			// A crash between a commit and its debounced summary leaves the stored summary behind
 			// the log; nothing else would recompute it (found by the crash campaign, seed 2001).
 			const summaryBehind =
@@ -699,7 +705,12 @@ export function createRelay(options: RelayOptions): Relay {
 		const rows = [];
 		for (const item of batch) {
 			if (item.update)
-				rows.push({ programId: item.room.id, data: item.update, receivedAt: item.receivedAt });
+				rows.push({
+					programId: item.room.id,
+					data: item.update,
+					receivedAt: item.receivedAt,
+					...(item.claims ? { claims: item.claims } : {})
+				});
 		}
 		const t0 = performance.now();
 		let seqs: number[];
@@ -738,8 +749,9 @@ export function createRelay(options: RelayOptions): Relay {
 				room.queuedBytes -= item.update.length;
 				absorb(room, item.update, item.ranges, seq);
 				touched.add(room);
-				// Durable now: other instances deliver it to their connections of the program.
-				cluster?.publishUpdate(room.id, item.update);
+				// Durable now: other instances deliver it to their connections of the program (with
+				// the client ids it claimed, so they enforce the same ownership).
+				cluster?.publishUpdate(room.id, item.update, item.claims);
 				const message = encodeSyncUpdate(item.update);
 				for (const other of room.conns) {
 					if (other === conn || !other.ready || other.closing) continue;
@@ -777,7 +789,11 @@ export function createRelay(options: RelayOptions): Relay {
 	// ------------------------------------------------------------ other instances (cluster)
 
 	/** An update made durable by another instance: into memory and to our connections. */
-	function applyRemote(programId: string, update: Uint8Array) {
+	function applyRemote(
+		programId: string,
+		update: Uint8Array,
+		claims?: { userId: string; clientIds: number[] }
+	) {
 		const room = rooms.get(programId);
 		if (!room) return;
 		void room.loaded.then(() => {
@@ -792,6 +808,9 @@ export function createRelay(options: RelayOptions): Relay {
 				return;
 			}
 			const copy = new Uint8Array(update);
+			// First writer wins, as in storage.
+			for (const c of claims?.clientIds ?? [])
+				if (!room.owners.has(c)) room.owners.set(c, claims?.userId ?? '');
 			absorb(room, copy, ranges, room.lastSeq);
 			const message = encodeSyncUpdate(copy);
 			let delivered = 0;
@@ -810,6 +829,7 @@ export function createRelay(options: RelayOptions): Relay {
 		await room.loaded;
 		const stored = await store.load(room.id);
 		if (rooms.get(room.id) !== room) return;
+		for (const [c, user] of stored.clientOwners) room.owners.set(c, user);
 		const full = mergeSafely(room.id, [...(stored.state ? [stored.state] : []), ...stored.updates]);
 		const diff = Y.diffUpdate(full, roomSvBytes(room));
 		const inspection = inspectUpdate(diff);
@@ -884,6 +904,25 @@ export function createRelay(options: RelayOptions): Relay {
 			conn.ws.terminate();
 		}
 		setTimeout(() => conn.ws.terminate(), 5_000).unref();
+	}
+
+	/**
+	 * A Yjs client id belongs to the user who first wrote under it. Yjs identifies every struct by
+	 * (client id, clock) and keeps the first one it sees, so a participant writing under the
+	 * partner's id at the partner's next clock would make the partner's real edit vanish
+	 * everywhere while the partner's phone shows it acknowledged (resilience campaign, hostile
+	 * client). Returns the client ids newly claimed by this user, or null when one belongs to
+	 * someone else. Claims are taken at once (in memory) so two updates of one batch cannot race.
+	 */
+	function claimClientIds(room: Room, userId: string, clients: Set<number>): number[] | null {
+		const fresh: number[] = [];
+		for (const c of clients) {
+			const owner = room.owners.get(c);
+			if (owner === undefined) fresh.push(c);
+			else if (owner !== userId && config.clientIdBinding !== 0) return null;
+		}
+		for (const c of fresh) room.owners.set(c, userId);
+		return fresh;
 	}
 
 	function reject(conn: Conn, reason: string, code: number, detail?: string) {
@@ -965,6 +1004,16 @@ export function createRelay(options: RelayOptions): Relay {
 					reject(conn, 'malformed', CloseCode.MALFORMED, 'malformed update');
 					return;
 				}
+				const claims = claimClientIds(room, conn.info.userId, inspection.clients);
+				if (claims === null) {
+					reject(
+						conn,
+						'foreign_client_id',
+						CloseCode.FORBIDDEN,
+						"update under another participant's client id"
+					);
+					return;
+				}
 				if (msg.kind === 'step2') conn.handshakeDone = true;
 				if (!inspection.empty && roomSize(room) + msg.update.length > config.maxDocumentBytes) {
 					reject(conn, 'document_too_large', CloseCode.DOCUMENT_TOO_LARGE, 'document too large');
@@ -977,7 +1026,8 @@ export function createRelay(options: RelayOptions): Relay {
 					// copy: the message buffer may be a view into a larger socket chunk
 					update: inspection.empty ? null : new Uint8Array(msg.update),
 					ranges: inspection.ranges,
-					receivedAt: now()
+					receivedAt: now(),
+					...(claims.length > 0 ? { claims: { userId: conn.info.userId, clientIds: claims } } : {})
 				});
 				return;
 			}
@@ -1322,6 +1372,9 @@ export function createRelay(options: RelayOptions): Relay {
 						throw new Error('document too large');
 					}
 					const inspection = inspectUpdate(update);
+					// The edit's (fresh, random) client id is the author's from now on.
+					const claims = claimClientIds(room, author.userId, inspection.clients);
+					if (claims === null) throw new Error('server edit collided with a client id in use');
 					await new Promise<void>((resolve, rejectEdit) => {
 						enqueue({
 							room,
@@ -1329,6 +1382,9 @@ export function createRelay(options: RelayOptions): Relay {
 							update,
 							ranges: inspection.ranges,
 							receivedAt: now(),
+							...(claims.length > 0
+								? { claims: { userId: author.userId, clientIds: claims } }
+								: {}),
 							done: { resolve, reject: rejectEdit }
 						});
 					});

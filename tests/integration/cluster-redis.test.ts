@@ -108,10 +108,17 @@ describe.skipIf(skip !== null)('cluster over Redis', () => {
 		await new Promise((r) => setTimeout(r, 100));
 		expect(gotB).toEqual(['p1:u1', 'aw:p1:x']);
 		expect(gotA).toEqual([]);
+		// An update that claimed client ids carries them (the other instance enforces ownership too).
+		const claimed: unknown[] = [];
+		b.onUpdate((_p, u, claims) => claimed.push([Buffer.from(u).toString(), claims]));
+		a.publishUpdate('p1', Buffer.from('u2'), { userId: 'mentor', clientIds: [42, 7] });
+		await waitFor(() => claimed.length >= 1, 'claims');
+		expect(claimed[0]).toEqual(['u2', { userId: 'mentor', clientIds: [42, 7] }]);
+		expect(gotB.at(-1)).toBe('p1:u2');
 		b.leave('p1');
 		a.publishUpdate('p1', Buffer.from('after leave'));
 		await new Promise((r) => setTimeout(r, 100));
-		expect(gotB).toHaveLength(2);
+		expect(gotB).toHaveLength(3);
 	});
 
 	it('fans out session revocation to every other instance', async () => {

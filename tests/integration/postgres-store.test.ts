@@ -65,7 +65,8 @@ for (const { kind, enabled } of kinds) {
 				state: null,
 				stateVector: null,
 				updates: [],
-				lastSeq: 0
+				lastSeq: 0,
+				clientOwners: []
 			});
 
 			const doc = new Y.Doc();

@@ -294,13 +294,6 @@ export async function summarySettled(dataDir: string, programId: string, timeout
 	);
 }
 
-/**
- * A test that reproduces a known, not yet fixed bug in code this campaign does not own: it is
- * expected to fail (CI stays green) and turns red when the fix lands, so `.fails` gets dropped.
- * RESILIENCE_KNOWN_BUGS=strict runs it as a plain test (shows the actual failure).
- */
-export const KNOWN_BUG = process.env.RESILIENCE_KNOWN_BUGS === 'strict';
-
 /** CPU time (user + system) of a process in ms, from /proc/<pid>/stat (clock ticks of 10 ms). */
 export function cpuMs(pid: number): number {
 	const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');

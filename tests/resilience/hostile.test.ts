@@ -22,7 +22,6 @@ import {
 } from '../../src/lib/sync/protocol';
 import {
 	BUSY_RELAY_ENV,
-	KNOWN_BUG,
 	LONG,
 	createPrograms,
 	expectBackToBaseline,
@@ -325,55 +324,49 @@ describe('hostile clients are contained to their own connection', () => {
 	});
 
 	/**
-	 * KNOWN BUG (server/sync/relay.ts, owned by «relay»; docs/resilience.md "Bugs found"): the
-	 * relay accepts structs under any client id, so a participant can write under the partner's
-	 * client id at the partner's next clock. The partner's real edit with that id is then skipped
-	 * as "already known" by the relay and every other replica, yet it is acknowledged: the phone
-	 * says saved, the work is gone.
+	 * Regression (docs/resilience.md "Bugs found"): the relay accepted structs under any client
+	 * id, so a participant could write under the partner's client id at the partner's next clock;
+	 * the partner's real edit was then skipped as "already known" everywhere, yet acknowledged.
+	 * Fixed: a client id belongs to the user who first wrote under it (server/sync/relay.ts
+	 * `claimClientIds`, table program_client_owners); the forged update closes its connection.
 	 */
-	(KNOWN_BUG ? it : it.fails)(
-		'regression: a forged client id cannot erase the partner’s next edit',
-		async () => {
-			const programId = 'forged';
-			const victim = phone({
-				programId,
-				wsBase: server.wsBase,
-				name: 'victim',
-				actor: MENTEE,
-				maxBackoffMs: 300
-			});
-			seedProgram(victim.doc, programId);
-			try {
-				victim.sync.start();
-				victim.sync.setOnline(true);
-				await until(() => victim.sync.state.phase === 'saved', 'victim saved');
-				// The victim goes offline (a school day without network); it never sees what follows.
-				victim.sync.setOnline(false);
-				// The intruder reads the victim's client id and clock from the document it syncs.
-				const forger = new Y.Doc();
-				Y.applyUpdate(forger, readStored(tmp.dataDir, programId).update);
-				const sv = Y.encodeStateVector(forger);
-				forger.clientID = victim.doc.clientID;
-				forger.getText('diagnosis.goals').insert(0, 'x'.repeat(50));
-				const forged = Y.encodeStateAsUpdate(forger, sv);
-				const ws = await openRaw(
-					`${server.wsBase}/${programId}?token=${encodeURIComponent(token('intruder', programId))}`
-				);
-				ws!.send(encodeSyncUpdate(forged));
-				await sleep(500);
-				ws!.close();
-				// The victim, still offline, writes; then comes back.
-				victim.editor.setText(
-					{ kind: 'diagnosis', field: 'goals' },
-					'Настоящая цель наставляемого'
-				);
-				victim.sync.setOnline(true);
-				await until(() => victim.sync.state.phase === 'saved', 'victim saved again');
-				const stored = readStored(tmp.dataDir, programId);
-				expect(contains(stored.doc, victim.acked!), 'acknowledged work is stored').toBe(true);
-			} finally {
-				victim.destroy();
-			}
+	it('regression: a forged client id cannot erase the partner’s next edit', async () => {
+		const programId = 'forged';
+		const victim = phone({
+			programId,
+			wsBase: server.wsBase,
+			name: 'victim',
+			actor: MENTEE,
+			maxBackoffMs: 300
+		});
+		seedProgram(victim.doc, programId);
+		try {
+			victim.sync.start();
+			victim.sync.setOnline(true);
+			await until(() => victim.sync.state.phase === 'saved', 'victim saved');
+			// The victim goes offline (a school day without network); it never sees what follows.
+			victim.sync.setOnline(false);
+			// The intruder reads the victim's client id and clock from the document it syncs.
+			const forger = new Y.Doc();
+			Y.applyUpdate(forger, readStored(tmp.dataDir, programId).update);
+			const sv = Y.encodeStateVector(forger);
+			forger.clientID = victim.doc.clientID;
+			forger.getText('diagnosis.goals').insert(0, 'x'.repeat(50));
+			const forged = Y.encodeStateAsUpdate(forger, sv);
+			const ws = await openRaw(
+				`${server.wsBase}/${programId}?token=${encodeURIComponent(token('intruder', programId))}`
+			);
+			ws!.send(encodeSyncUpdate(forged));
+			await sleep(500);
+			ws!.close();
+			// The victim, still offline, writes; then comes back.
+			victim.editor.setText({ kind: 'diagnosis', field: 'goals' }, 'Настоящая цель наставляемого');
+			victim.sync.setOnline(true);
+			await until(() => victim.sync.state.phase === 'saved', 'victim saved again');
+			const stored = readStored(tmp.dataDir, programId);
+			expect(contains(stored.doc, victim.acked!), 'acknowledged work is stored').toBe(true);
+		} finally {
+			victim.destroy();
 		}
-	);
+	});
 });

@@ -119,11 +119,16 @@ export function createPostgresDocumentStore(pool: pg.Pool): DocumentStore & {
 				);
 				const throughSeq = state?.through_seq ?? 0;
 				const last = rows.rows[rows.rows.length - 1];
+				const owners = await client.query<{ client_id: string; user_id: string }>(
+					'SELECT client_id, user_id FROM program_client_owners WHERE program_id = $1',
+					[programId]
+				);
 				return {
 					state: state ? bytes(state.data) : null,
 					stateVector: state ? bytes(state.state_vector) : null,
 					updates: rows.rows.map((r) => bytes(r.data)),
-					lastSeq: Math.max(throughSeq, last ? last.seq : 0)
+					lastSeq: Math.max(throughSeq, last ? last.seq : 0),
+					clientOwners: owners.rows.map((o): [number, string] => [Number(o.client_id), o.user_id])
 				};
 			});
 		},
@@ -146,6 +151,18 @@ export function createPostgresDocumentStore(pool: pg.Pool): DocumentStore & {
 					// Identity values are drawn in insertion order (ORDER BY n); RETURNING's row order is
 					// not guaranteed, so sort.
 					seqs = r.rows.map((x) => x.seq).sort((a, b) => a - b);
+					const claims = updates.flatMap((u) =>
+						(u.claims?.clientIds ?? []).map(
+							(c) => [u.programId, c, u.claims?.userId ?? ''] as const
+						)
+					);
+					if (claims.length > 0)
+						await client.query(
+							`INSERT INTO program_client_owners (program_id, client_id, user_id)
+							 SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[])
+							 ON CONFLICT DO NOTHING`,
+							[claims.map((c) => c[0]), claims.map((c) => c[1]), claims.map((c) => c[2])]
+						);
 				}
 				await writeFacts(client, facts);
 				return seqs;

@@ -87,6 +87,18 @@ export const migrations: PgMigration[] = [
 		`
 	},
 	{
+		version: 11,
+		name: 'relay: owners of Yjs client ids',
+		sql: `
+			CREATE TABLE program_client_owners (
+				program_id TEXT NOT NULL REFERENCES programs(id) ON DELETE CASCADE,
+				client_id BIGINT NOT NULL,
+				user_id TEXT NOT NULL,
+				PRIMARY KEY (program_id, client_id)
+			);
+		`
+	},
+	{
 		version: 20,
 		name: 'identity: municipalities, organizations, people, roles, consents, participants, invitations, sessions, audit',
 		sql: `

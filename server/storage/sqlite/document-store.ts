@@ -47,6 +47,9 @@ function prepareWriteOps(db: SqliteDatabase): WriteOps {
 		insertUpdate: db.prepare(
 			'INSERT INTO program_updates (program_id, data, received_at) VALUES (?, ?, ?)'
 		),
+		claimClient: db.prepare(
+			'INSERT OR IGNORE INTO program_client_owners (program_id, client_id, user_id) VALUES (?, ?, ?)'
+		),
 		stateSeq: db.prepare('SELECT through_seq FROM program_state WHERE program_id = ?').pluck(),
 		insertState: db.prepare(
 			'INSERT INTO program_state (program_id, data, state_vector, through_seq, compacted_at) VALUES (?, ?, ?, ?, ?)'
@@ -99,6 +102,8 @@ function prepareWriteOps(db: SqliteDatabase): WriteOps {
 				seqs.push(
 					Number(s.insertUpdate.run(u.programId, buf(u.data), u.receivedAt).lastInsertRowid)
 				);
+				if (u.claims)
+					for (const c of u.claims.clientIds) s.claimClient.run(u.programId, c, u.claims.userId);
 			}
 			writeFacts(facts);
 			return seqs;
@@ -245,6 +250,9 @@ export function createSqliteDocumentStore(
 		summary: db.prepare(
 			'SELECT summary, doc_bytes, through_seq, computed_at FROM program_summaries WHERE program_id = ?'
 		),
+		clientOwners: db
+			.prepare('SELECT client_id, user_id FROM program_client_owners WHERE program_id = ?')
+			.raw(),
 		staleSummaries: db
 			.prepare(
 				`SELECT p.id FROM programs p
@@ -314,7 +322,8 @@ export function createSqliteDocumentStore(
 					state: st ? toBytes(st.data) : null,
 					stateVector: st ? toBytes(st.state_vector) : null,
 					updates: rows.map((r) => toBytes(r[1])),
-					lastSeq: last ? last[0] : throughSeq
+					lastSeq: last ? last[0] : throughSeq,
+					clientOwners: stmt.clientOwners.all(programId) as Array<[number, string]>
 				};
 			}),
 		append: (updates, facts = []) => write('append', updates, facts),

@@ -69,6 +69,20 @@ export const migrations: Migration[] = [
 		`
 	},
 	{
+		// Who first wrote under each Yjs client id of a program (docs/relay.md, "Client ids belong
+		// to their writer"): a participant cannot write under the partner's id and erase their edits.
+		version: 11,
+		name: 'relay: owners of Yjs client ids',
+		sql: `
+			CREATE TABLE program_client_owners (
+				program_id TEXT NOT NULL REFERENCES programs(id) ON DELETE CASCADE,
+				client_id INTEGER NOT NULL,
+				user_id TEXT NOT NULL,
+				PRIMARY KEY (program_id, client_id)
+			) STRICT;
+		`
+	},
+	{
 		// Identity (server/identity/, docs/identity.md): scopes, people registry, invitations,
 		// sessions, consents, audit. Times are Unix milliseconds; ids are random and URL-safe.
 		version: 20,

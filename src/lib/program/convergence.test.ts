@@ -365,7 +365,9 @@ describe('convergence (property-based)', () => {
 			fc.property(fc.array(opArb, { minLength: 5, maxLength: 50 }), fc.nat(), (ops, seed) =>
 				run(ops, seed)
 			),
-			{ numRuns: 200 }
+			// A fixed seed keeps CI reproducible (and the coverage check below stable); set FC_SEED to
+			// explore other sequences — fast-check prints the seed and path of any failure.
+			{ numRuns: 200, seed: Number(process.env.FC_SEED ?? 20261121) }
 		);
 		for (const t of [
 			'add',
