@@ -20,6 +20,7 @@ import Fastify from 'fastify';
 import { CuratorService } from '../server/curator/service';
 import { registerCuratorRoutes } from '../server/http/curator-routes';
 import { createIdentity } from '../server/identity/index';
+import { blankPerson } from '../server/identity/model';
 import { createLogger } from '../server/logger';
 import { createDataset } from '../tests/integration/curator-fixtures';
 
@@ -118,25 +119,9 @@ console.log(
 	});
 	const t = Date.now();
 	const mk = async (id: string, role: 'admin' | 'curator', orgId: string | null) => {
-		await identity.store.people.create({
-			id,
-			organizationId: orgId,
-			municipalityId: null,
-			fullName: id,
-			position: null,
-			email: null,
-			phone: null,
-			birthDate: null,
-			ageGroup: null,
-			minor: false,
-			experienceYears: null,
-			category: null,
-			mentorRequirements: null,
-			notes: null,
-			active: true,
-			createdAt: t,
-			updatedAt: t
-		});
+		await identity.store.people.create(
+			blankPerson({ id, organizationId: orgId, municipalityId: null, fullName: id }, t)
+		);
 		await identity.store.roles.assign({
 			id: `${id}role`,
 			personId: id,

@@ -53,6 +53,29 @@ export interface Person {
 	updatedAt: number;
 }
 
+/** A registry card with nothing recorded but what is given (new people, imports, fixtures). */
+export function blankPerson(
+	fields: Pick<Person, 'id' | 'organizationId' | 'municipalityId' | 'fullName'> & Partial<Person>,
+	now: number
+): Person {
+	return {
+		position: null,
+		email: null,
+		phone: null,
+		birthDate: null,
+		ageGroup: null,
+		minor: false,
+		experienceYears: null,
+		category: null,
+		mentorRequirements: null,
+		notes: null,
+		active: true,
+		createdAt: now,
+		updatedAt: now,
+		...fields
+	};
+}
+
 export type PersonInput = Omit<Person, 'id' | 'createdAt' | 'updatedAt' | 'active' | 'minor'> & {
 	minor?: boolean;
 };

@@ -25,6 +25,7 @@ import type {
 	RoleAssignment,
 	Session
 } from './model.js';
+import { blankPerson } from './model.js';
 import {
 	can,
 	canAssignRole,
@@ -398,25 +399,7 @@ export class IdentityService {
 		}
 		const now = this.now();
 		const person = applyPatch(
-			{
-				id: newId(),
-				organizationId,
-				municipalityId,
-				fullName: '',
-				position: null,
-				email: null,
-				phone: null,
-				birthDate: null,
-				ageGroup: null,
-				minor: false,
-				experienceYears: null,
-				category: null,
-				mentorRequirements: null,
-				notes: null,
-				active: true,
-				createdAt: now,
-				updatedAt: now
-			},
+			blankPerson({ id: newId(), organizationId, municipalityId, fullName: '' }, now),
 			input,
 			now
 		);

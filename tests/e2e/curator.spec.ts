@@ -1,5 +1,12 @@
-import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
-import { screenshot, waitForServiceWorker } from './helpers';
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import {
+	expectSaved,
+	openPhone as openPhoneAt,
+	screenshot,
+	syncStatus,
+	tab,
+	type Phone
+} from './helpers';
 import { Product, type Curator } from './product';
 
 /**
@@ -39,11 +46,6 @@ test.afterAll(async () => {
 	await product.dispose();
 });
 
-interface Phone {
-	context: BrowserContext;
-	page: Page;
-}
-
 /**
  * The mentee's network, as the test controls it: while `hold`, the sync traffic from the phone is
  * lost (the connection and the phone's status reports get through, as on a network that drops
@@ -54,41 +56,30 @@ interface Network {
 	kick?: () => void;
 }
 
-async function openPhone(browser: Browser, link: string, network?: Network): Promise<Phone> {
-	const context = await browser.newContext({
-		baseURL: product.url,
-		viewport: { width: 360, height: 640 },
-		locale: 'ru-RU',
-		serviceWorkers: 'allow'
-	});
-	if (network) {
-		await context.routeWebSocket(/\/sync\//, (ws) => {
-			const server = ws.connectToServer();
-			ws.onMessage((m) => {
-				// y-websocket sync step 2 (0,1) and update (0,2) frames from the phone are lost.
-				if (network.hold && typeof m !== 'string' && m[0] === 0 && (m[1] === 1 || m[1] === 2))
-					return;
-				server.send(m);
-			});
-			server.onMessage((m) => ws.send(m));
-			network.kick = () => void ws.close({ code: 4000, reason: 'network changed' });
-		});
-	}
-	const page = await context.newPage();
-	page.on('pageerror', (error) => console.error('[page error]', error.message));
-	await page.goto(link);
-	await expect(page.getByTestId('program-title')).toBeVisible();
-	await waitForServiceWorker(page);
-	return { context, page };
+/** A phone whose sync traffic can be held by the test (see Network). */
+function openPhone(browser: Browser, link: string, network?: Network): Promise<Phone> {
+	return openPhoneAt(
+		browser,
+		product.url,
+		link,
+		network
+			? async (context) => {
+					await context.routeWebSocket(/\/sync\//, (ws) => {
+						const server = ws.connectToServer();
+						ws.onMessage((m) => {
+							// y-websocket sync step 2 (0,1) and update (0,2) frames from the phone are lost.
+							if (network.hold && typeof m !== 'string' && m[0] === 0 && (m[1] === 1 || m[1] === 2))
+								return;
+							server.send(m);
+						});
+						server.onMessage((m) => ws.send(m));
+						network.kick = () => void ws.close({ code: 4000, reason: 'network changed' });
+					});
+				}
+			: undefined
+	);
 }
 
-const syncStatus = (page: Page) => page.getByTestId('sync-status');
-async function expectSaved(page: Page) {
-	await expect(syncStatus(page)).toHaveAttribute('data-phase', 'saved');
-}
-async function tab(page: Page, name: string) {
-	await page.getByRole('tab', { name }).click();
-}
 async function checkActivity(page: Page, index: number) {
 	await tab(page, 'План');
 	await page.getByTestId('activity').nth(index).getByRole('checkbox').check();

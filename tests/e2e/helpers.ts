@@ -1,4 +1,4 @@
-import type { Page } from '@playwright/test';
+import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 
 export const SCREENSHOT_DIR = 'tests/e2e/screenshots';
@@ -26,4 +26,48 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 	await page.evaluate(() => scrollTo({ top: 0 }));
 	await page.screenshot({ path: `${SCREENSHOT_DIR}/${name}.png` });
 	await page.screenshot({ path: `${SCREENSHOT_DIR}/${name}-full.png`, fullPage: true });
+}
+
+/** One person's phone: a browser context of its own (same-origin tabs would share storage). */
+export interface Phone {
+	context: BrowserContext;
+	page: Page;
+}
+
+/**
+ * Opens an invitation link on a new phone and waits until the program is on screen and the
+ * service worker controls the page. `prepare` runs on the new context before the first page
+ * (e.g. to route its websocket through a test-controlled network).
+ */
+export async function openPhone(
+	browser: Browser,
+	baseURL: string,
+	link: string,
+	prepare?: (context: BrowserContext) => Promise<void>
+): Promise<Phone> {
+	const context = await browser.newContext({
+		baseURL,
+		viewport: { width: 360, height: 640 },
+		locale: 'ru-RU',
+		serviceWorkers: 'allow'
+	});
+	await prepare?.(context);
+	const page = await context.newPage();
+	page.on('pageerror', (error) => console.error('[page error]', error.message));
+	await page.goto(link);
+	await expect(page.getByTestId('program-title')).toBeVisible();
+	await waitForServiceWorker(page);
+	return { context, page };
+}
+
+export const syncStatus = (page: Page) => page.getByTestId('sync-status');
+
+/** «Сохранено на сервере»: only after the relay acknowledged every local change. */
+export async function expectSaved(page: Page): Promise<void> {
+	await expect(syncStatus(page)).toHaveAttribute('data-phase', 'saved');
+	await expect(syncStatus(page)).toContainText('Сохранено на сервере в');
+}
+
+export async function tab(page: Page, name: string): Promise<void> {
+	await page.getByRole('tab', { name }).click();
 }

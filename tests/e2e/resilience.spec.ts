@@ -1,7 +1,7 @@
-import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { expect, test, type Browser } from '@playwright/test';
 import { summarize } from '../../src/lib/program';
 import { procStats, readStored, summarySettled } from '../resilience/harness';
-import { waitForServiceWorker } from './helpers';
+import { expectSaved, openPhone as openPhoneAt, tab } from './helpers';
 import { Product, type Curator } from './product';
 
 /**
@@ -21,35 +21,7 @@ test.afterAll(async () => {
 	await product.dispose();
 });
 
-interface Phone {
-	context: BrowserContext;
-	page: Page;
-}
-
-async function openPhone(browser: Browser, link: string): Promise<Phone> {
-	const context = await browser.newContext({
-		baseURL: product.url,
-		viewport: { width: 360, height: 640 },
-		locale: 'ru-RU',
-		serviceWorkers: 'allow'
-	});
-	const page = await context.newPage();
-	page.on('pageerror', (error) => console.error('[page error]', error.message));
-	await page.goto(link);
-	await expect(page.getByTestId('program-title')).toBeVisible();
-	await waitForServiceWorker(page);
-	return { context, page };
-}
-
-const status = (page: Page) => page.getByTestId('sync-status');
-
-async function expectSaved(page: Page) {
-	await expect(status(page)).toHaveAttribute('data-phase', 'saved');
-}
-
-async function tab(page: Page, name: string) {
-	await page.getByRole('tab', { name }).click();
-}
+const openPhone = (browser: Browser, link: string) => openPhoneAt(browser, product.url, link);
 
 test('storage eviction: IndexedDB cleared → the program comes back from the server with all acknowledged work', async ({
 	browser

@@ -1,5 +1,12 @@
-import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
-import { screenshot, waitForServiceWorker } from './helpers';
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import {
+	expectSaved,
+	openPhone as openPhoneAt,
+	screenshot,
+	syncStatus,
+	tab,
+	type Phone
+} from './helpers';
 import { Product, type Curator, type PairProgram } from './product';
 
 /**
@@ -19,36 +26,8 @@ test.afterAll(async () => {
 	await product.dispose();
 });
 
-interface Phone {
-	context: BrowserContext;
-	page: Page;
-}
-
-async function openPhone(browser: Browser, link: string): Promise<Phone> {
-	const context = await browser.newContext({
-		baseURL: product.url,
-		viewport: { width: 360, height: 640 },
-		locale: 'ru-RU',
-		serviceWorkers: 'allow'
-	});
-	const page = await context.newPage();
-	page.on('pageerror', (error) => console.error('[page error]', error.message));
-	await page.goto(link);
-	await expect(page.getByTestId('program-title')).toBeVisible();
-	await waitForServiceWorker(page);
-	return { context, page };
-}
-
-const status = (page: Page) => page.getByTestId('sync-status');
-
-async function expectSaved(page: Page) {
-	await expect(status(page)).toHaveAttribute('data-phase', 'saved');
-	await expect(status(page)).toContainText('Сохранено на сервере в');
-}
-
-async function tab(page: Page, name: string) {
-	await page.getByRole('tab', { name }).click();
-}
+const openPhone = (browser: Browser, link: string) => openPhoneAt(browser, product.url, link);
+const status = syncStatus;
 
 async function goOffline(phone: Phone) {
 	await phone.context.setOffline(true);

@@ -10,6 +10,7 @@ import { createServer, type NastavnikServer } from '../../server/app';
 import { mintAccessToken } from '../../server/auth/tokens';
 import { loadConfig } from '../../server/config';
 import type { IdentityService } from '../../server/identity/index';
+import { blankPerson } from '../../server/identity/model';
 import type { Actor } from '../../server/identity/policy';
 import { createLogger } from '../../server/logger';
 import { testStorageEnv } from './test-storage';
@@ -82,25 +83,12 @@ export async function startCuratorServer(
 	// Bootstrap: an administrator (as the CLI would), a municipality, an organization, a curator.
 	const now = Date.now();
 	const adminId = 'admin0000001';
-	await identity.store.people.create({
-		id: adminId,
-		organizationId: null,
-		municipalityId: null,
-		fullName: 'Администратор',
-		position: null,
-		email: null,
-		phone: null,
-		birthDate: null,
-		ageGroup: null,
-		minor: false,
-		experienceYears: null,
-		category: null,
-		mentorRequirements: null,
-		notes: null,
-		active: true,
-		createdAt: now,
-		updatedAt: now
-	});
+	await identity.store.people.create(
+		blankPerson(
+			{ id: adminId, organizationId: null, municipalityId: null, fullName: 'Администратор' },
+			now
+		)
+	);
 	await identity.store.roles.assign({
 		id: 'adminrole001',
 		personId: adminId,

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveTokenKey, verifyAccessToken } from '../../server/auth/tokens';
 import { createIdentity } from '../../server/identity/index';
 import { formatImportErrors, importPeople, readXlsx } from '../../server/identity/import';
+import { blankPerson } from '../../server/identity/model';
 import { SYSTEM_ACTOR, type IdentityService } from '../../server/identity/service';
 import { createLogger } from '../../server/logger';
 import { openStorage, type Storage } from '../../server/storage/index';
@@ -215,25 +216,11 @@ describe('import of people and pairs', () => {
 	it('a failing batch leaves nothing behind (one transaction)', async () => {
 		const before = await peopleCount();
 		const now = Date.now();
-		const person = (id: string) => ({
-			id,
-			organizationId: orgId,
-			municipalityId: null,
-			fullName: 'Проверка Атомарности',
-			position: null,
-			email: null,
-			phone: null,
-			birthDate: null,
-			ageGroup: null,
-			minor: false,
-			experienceYears: null,
-			category: null,
-			mentorRequirements: null,
-			notes: null,
-			active: true,
-			createdAt: now,
-			updatedAt: now
-		});
+		const person = (id: string) =>
+			blankPerson(
+				{ id, organizationId: orgId, municipalityId: null, fullName: 'Проверка Атомарности' },
+				now
+			);
 		await expect(
 			identity.store.people.importBatch({
 				people: [person('atomic-1'), person('atomic-2')],
