@@ -32,6 +32,7 @@ import { mintAccessToken } from '../server/auth/tokens';
 import { openDatabase } from '../server/storage/sqlite/database';
 import { createSqliteDocumentStore } from '../server/storage/sqlite/document-store';
 import { createProgram } from '../src/lib/program/index';
+import { isolatedEnv } from '../tests/integration/test-storage';
 import { generateRealisticProgram } from '../src/lib/program/fixtures';
 import tomskBeginner from '../src/lib/program/templates/tomsk-heads-beginner';
 import {
@@ -135,8 +136,8 @@ async function startServer(
 		db.close();
 		child = spawn(process.execPath, [await bundleRelay()], {
 			cwd: ROOT,
-			env: {
-				...process.env,
+			// The measured relay runs on its own SQLite directory, whatever the environment says.
+			env: isolatedEnv({
 				PORT: String(port),
 				HOST: '127.0.0.1',
 				DATA_DIR: dataDir,
@@ -145,7 +146,7 @@ async function startServer(
 				// All bench clients come from 127.0.0.1; the default per-address cap (500) is for the real world.
 				RELAY_MAX_CONNECTIONS_PER_IP: '100000',
 				...extraEnv
-			},
+			}),
 			stdio: ['ignore', 'ignore', 'inherit']
 		});
 	} else {

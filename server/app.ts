@@ -61,7 +61,7 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 	const metrics = createMetricsRegistry();
 	let accepting = true;
 	const cluster = config.redisUrl
-		? createRedisCluster({
+		? await createRedisCluster({
 				url: config.redisUrl,
 				logger,
 				registry: metrics,

@@ -37,7 +37,10 @@ export const migrateStorageCommand = {
 		}
 		const started = Date.now();
 		const sqlite = openDatabase(dataDir);
-		const pool = createPool(config.databaseUrl, { max: 4, applicationName: 'nastavnik-migrate' });
+		const pool = await createPool(config.databaseUrl, {
+			max: 4,
+			applicationName: 'nastavnik-migrate'
+		});
 		try {
 			console.log(`from: SQLite ${dataDir}`);
 			console.log(`to:   PostgreSQL ${redactUrl(config.databaseUrl)}`);

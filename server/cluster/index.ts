@@ -24,7 +24,6 @@
  * Without REDIS_URL, `createLocalCluster()` is the single-instance no-op.
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { Counter, Gauge } from 'prom-client';
 import type { Logger } from '../logger.js';
@@ -177,7 +176,9 @@ function metricsFor(registry: Registry | undefined) {
 	};
 }
 
-export function createRedisCluster(options: RedisClusterOptions): Cluster {
+export async function createRedisCluster(options: RedisClusterOptions): Promise<Cluster> {
+	// Loaded only in cluster mode: a single-instance server never pays for the Redis client.
+	const { Redis } = await import('ioredis');
 	const log = options.logger.child({ component: 'cluster' });
 	const prefix = options.prefix ?? 'nst';
 	const originBytes = randomBytes(ORIGIN_BYTES);

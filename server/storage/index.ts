@@ -88,7 +88,7 @@ export function sqliteStorage(db: SqliteDatabase, location: string): Storage {
 }
 
 export async function openPostgresStorage(url: string, poolSize?: number): Promise<Storage> {
-	const pool = createPool(url, poolSize ? { max: poolSize } : {});
+	const pool = await createPool(url, poolSize ? { max: poolSize } : {});
 	try {
 		await migratePostgres(pool);
 	} catch (error) {

@@ -80,8 +80,8 @@ async function cuttableProxy(target: URL) {
 
 describe.skipIf(skip !== null)('cluster over Redis', () => {
 	const clusters: Cluster[] = [];
-	const make = (url = redisUrl() ?? '', prefix = `t${randomBytes(4).toString('hex')}`) => {
-		const c = createRedisCluster({ url, logger, prefix });
+	const make = async (url = redisUrl() ?? '', prefix = `t${randomBytes(4).toString('hex')}`) => {
+		const c = await createRedisCluster({ url, logger, prefix });
 		clusters.push(c);
 		return c;
 	};
@@ -91,8 +91,8 @@ describe.skipIf(skip !== null)('cluster over Redis', () => {
 
 	it('delivers updates and awareness of joined programs to the other instance only', async () => {
 		const prefix = `t${randomBytes(4).toString('hex')}`;
-		const a = make(undefined, prefix);
-		const b = make(undefined, prefix);
+		const a = await make(undefined, prefix);
+		const b = await make(undefined, prefix);
 		await waitFor(() => a.health().ok && b.health().ok, 'redis');
 		const gotA: string[] = [];
 		const gotB: string[] = [];
@@ -123,7 +123,11 @@ describe.skipIf(skip !== null)('cluster over Redis', () => {
 
 	it('fans out session revocation to every other instance', async () => {
 		const prefix = `t${randomBytes(4).toString('hex')}`;
-		const [a, b, c] = [make(undefined, prefix), make(undefined, prefix), make(undefined, prefix)];
+		const [a, b, c] = await Promise.all([
+			make(undefined, prefix),
+			make(undefined, prefix),
+			make(undefined, prefix)
+		]);
 		await waitFor(() => [a, b, c].every((x) => x.health().ok), 'redis');
 		await new Promise((r) => setTimeout(r, 50));
 		const seen: string[] = [];
@@ -141,8 +145,8 @@ describe.skipIf(skip !== null)('cluster over Redis', () => {
 
 	it('grants a program lease to one instance at a time, renewable, released, expiring', async () => {
 		const prefix = `t${randomBytes(4).toString('hex')}`;
-		const a = make(undefined, prefix);
-		const b = make(undefined, prefix);
+		const a = await make(undefined, prefix);
+		const b = await make(undefined, prefix);
 		await waitFor(() => a.health().ok && b.health().ok, 'redis');
 		const results = await Promise.all([a.tryLead('compact', 'p'), b.tryLead('compact', 'p')]);
 		expect([...results].sort()).toEqual(['follower', 'leader']);
@@ -159,8 +163,8 @@ describe.skipIf(skip !== null)('cluster over Redis', () => {
 	it('losing Redis: publishes fail quietly, health degrades, the subscription comes back with a resync', async () => {
 		const proxy = await cuttableProxy(new URL(redisUrl() ?? ''));
 		const prefix = `t${randomBytes(4).toString('hex')}`;
-		const a = make(proxy.url, prefix);
-		const b = make(undefined, prefix);
+		const a = await make(proxy.url, prefix);
+		const b = await make(undefined, prefix);
 		await waitFor(() => a.health().ok && b.health().ok, 'redis');
 		let resyncs = 0;
 		a.onResync(() => resyncs++);

@@ -185,7 +185,7 @@ describe.skipIf(skip !== null)('PostgreSQL with several instances', () => {
 	it('two instances starting together apply each migration once (advisory lock)', async () => {
 		const db = await createTestDatabase();
 		dbs.push(db);
-		const pools = [createPool(db.url), createPool(db.url), createPool(db.url)];
+		const pools = await Promise.all([createPool(db.url), createPool(db.url), createPool(db.url)]);
 		const ran = await Promise.all(pools.map((p) => migratePostgres(p)));
 		expect(ran.flat().sort((a, b) => a - b)).toEqual(
 			migrations.map((m) => m.version).sort((a, b) => a - b)

@@ -1,23 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { migrations as allMigrations, type PgMigration } from './migrations.js';
-
-/**
- * PostgreSQL connection pool for `DATABASE_URL`. Column types are chosen so that rows read back
- * exactly as SQLite's do: BIGINT (times in Unix ms, counts, sequence numbers) and NUMERIC
- * (aggregates such as avg) are returned as JS numbers instead of pg's default strings; every
- * value stored is far below 2^53.
- */
-const types = {
-	getTypeParser(oid: number, format?: 'text' | 'binary') {
-		if (oid === 20 /* int8 */) return (v: string) => Number(v);
-		if (oid === 1700 /* numeric */) return (v: string) => Number(v);
-		// The format overloads of getTypeParser cannot be expressed through one call signature.
-		return (pg.types.getTypeParser as (o: number, f?: string) => (v: string) => unknown)(
-			oid,
-			format
-		);
-	}
-};
 
 export interface PostgresOptions {
 	/** Pool size (PG_POOL_SIZE, default 10). */
@@ -25,9 +7,28 @@ export interface PostgresOptions {
 	applicationName?: string;
 }
 
-export function createPool(url: string, options: PostgresOptions = {}): pg.Pool {
+/**
+ * PostgreSQL connection pool for `DATABASE_URL`. Column types are chosen so that rows read back
+ * exactly as SQLite's do: BIGINT (times in Unix ms, counts, sequence numbers) and NUMERIC
+ * (aggregates such as avg) are returned as JS numbers instead of pg's default strings; every
+ * value stored is far below 2^53.
+ */
+export async function createPool(url: string, options: PostgresOptions = {}): Promise<pg.Pool> {
+	// Loaded only with DATABASE_URL: an SQLite server never pays for the PostgreSQL client.
+	const { default: pgModule } = await import('pg');
+	const types = {
+		getTypeParser(oid: number, format?: 'text' | 'binary') {
+			if (oid === 20 /* int8 */) return (v: string) => Number(v);
+			if (oid === 1700 /* numeric */) return (v: string) => Number(v);
+			// The format overloads of getTypeParser cannot be expressed through one call signature.
+			return (pgModule.types.getTypeParser as (o: number, f?: string) => (v: string) => unknown)(
+				oid,
+				format
+			);
+		}
+	};
 	const envMax = Number(process.env.PG_POOL_SIZE);
-	const pool = new pg.Pool({
+	const pool = new pgModule.Pool({
 		connectionString: url,
 		max: options.max ?? (Number.isInteger(envMax) && envMax > 0 ? envMax : 10),
 		application_name: options.applicationName ?? 'nastavnik',
