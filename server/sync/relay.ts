@@ -980,11 +980,16 @@ export function createRelay(options: RelayOptions): Relay {
 		switch (msg.kind) {
 			case 'step1': {
 				conn.ws.send(encodeSyncStep2(stepTwo(room, msg.sv, msg.stateVector)));
-				if (stateVectorCovers(roomSv(room), msg.sv)) recordFacts(conn, { lastInSyncAt: now() });
-				if (conn.ack)
-					conn.ws.send(
-						encodeAck({ persistedCount: conn.persistedCount, stateVector: roomSvBytes(room) })
-					);
+				// The answer goes out first; the bookkeeping (which may decode the document's state
+				// vector) waits for the next turn so it never delays the first sync.
+				setImmediate(() => {
+					if (conn.closing) return;
+					if (stateVectorCovers(roomSv(room), msg.sv)) recordFacts(conn, { lastInSyncAt: now() });
+					if (conn.ack)
+						conn.ws.send(
+							encodeAck({ persistedCount: conn.persistedCount, stateVector: roomSvBytes(room) })
+						);
+				});
 				return;
 			}
 			case 'step2':
