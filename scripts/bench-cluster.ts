@@ -24,8 +24,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -34,6 +33,7 @@ import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import { mintAccessToken } from '../server/auth/tokens';
 import { openStorage } from '../server/storage/index';
+import { cpuMs, freePort } from '../tests/integration/server-process';
 import { createTestDatabase, type TestDatabase } from '../tests/integration/test-storage';
 
 const env = (name: string, fallback: number) => {
@@ -51,7 +51,6 @@ type Config = (typeof ALL)[number];
 const CONFIGS = (process.env.BENCH_CONFIGS?.split(',') ?? [...ALL]) as Config[];
 const SECRET = 'bench-secret-0123456789abcdef0123456789';
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const CLK_TCK = 100;
 /** Extra node flags for the instances, e.g. BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'. */
 const NODE_ARGS = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 
@@ -60,22 +59,6 @@ process.setMaxListeners(0);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (...args: unknown[]) => console.error('[bench]', ...args);
-
-async function freePort(): Promise<number> {
-	const server = createNetServer();
-	server.listen(0, '127.0.0.1');
-	await once(server, 'listening');
-	const address = server.address();
-	server.close();
-	if (typeof address !== 'object' || !address) throw new Error('no port');
-	return address.port;
-}
-
-function cpuMs(pid: number): number {
-	const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-	const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-	return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
-}
 
 async function bundle(): Promise<string> {
 	const outdir = path.join(ROOT, 'build', 'bench');

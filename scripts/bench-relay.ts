@@ -18,9 +18,8 @@
  * BENCH_ONLY=relay|reference, BENCH_PHASES=load,idle,first (default all).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -32,6 +31,7 @@ import { mintAccessToken } from '../server/auth/tokens';
 import { openDatabase } from '../server/storage/sqlite/database';
 import { createSqliteDocumentStore } from '../server/storage/sqlite/document-store';
 import { createProgram } from '../src/lib/program/index';
+import { cpuMs, freePort, rssMb } from '../tests/integration/server-process';
 import { isolatedEnv } from '../tests/integration/test-storage';
 import { generateRealisticProgram } from '../src/lib/program/fixtures';
 import tomskBeginner from '../src/lib/program/templates/tomsk-heads-beginner';
@@ -61,35 +61,11 @@ const ONLY = process.env.BENCH_ONLY as Kind | undefined;
 const PHASES = new Set((process.env.BENCH_PHASES ?? 'load,idle,first').split(','));
 const SECRET = 'bench-secret-0123456789abcdef0123456789';
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const CLK_TCK = 100; // Linux USER_HZ
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (...args: unknown[]) => console.error('[bench]', ...args);
 
 // ------------------------------------------------------------------ processes
-
-async function freePort(): Promise<number> {
-	const server = createNetServer();
-	server.listen(0, '127.0.0.1');
-	await once(server, 'listening');
-	const address = server.address();
-	server.close();
-	if (typeof address !== 'object' || !address) throw new Error('no port');
-	return address.port;
-}
-
-function cpuMs(pid: number): number {
-	const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-	const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-	// fields[11] = utime, fields[12] = stime (fields 14 and 15 of proc(5), counted from state = 3)
-	return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
-}
-
-function rssMb(pid: number): number {
-	const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-	const m = /VmRSS:\s+(\d+) kB/.exec(status);
-	return m ? Number(m[1]) / 1024 : NaN;
-}
 
 interface ServerProc {
 	kind: Kind;

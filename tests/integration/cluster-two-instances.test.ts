@@ -22,6 +22,7 @@ import { SYSTEM_ACTOR } from '../../server/identity/service';
 import { createLogger } from '../../server/logger';
 import { openPostgresStorage } from '../../server/storage/index';
 import { MESSAGE_ACK, readAck } from '../../src/lib/sync/protocol';
+import { recordingSocket } from './relay-helpers';
 import { startServerProcess, type ServerProcess } from './server-process';
 import {
 	createTestDatabase,
@@ -79,26 +80,6 @@ async function loadBalancer(backends: number[]) {
 		port: (server.address() as net.AddressInfo).port,
 		placed,
 		close: () => new Promise<void>((r) => server.close(() => r()))
-	};
-}
-
-/** A ws client that records every document-carrying message it sends (for matching acks). */
-function recordingSocket(onOpen: (sent: Uint8Array[]) => void) {
-	return class RecordingWebSocket extends WebSocket {
-		sent: Uint8Array[] = [];
-		constructor(url: string, protocols?: string | string[]) {
-			super(url, protocols);
-			onOpen(this.sent);
-		}
-		override send(data: Uint8Array): void {
-			if (data[0] === 0 && (data[1] === 1 || data[1] === 2)) {
-				const d = decoding.createDecoder(data);
-				decoding.readVarUint(d);
-				decoding.readVarUint(d);
-				this.sent.push(decoding.readVarUint8Array(d));
-			}
-			super.send(data);
-		}
 	};
 }
 

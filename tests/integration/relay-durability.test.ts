@@ -10,30 +10,10 @@ import { mintAccessToken } from '../../server/auth/tokens';
 import { openStorage } from '../../server/storage/index';
 import { testStorageEnv, type TestStorageEnv } from './test-storage';
 import { MESSAGE_ACK, readAck } from '../../src/lib/sync/protocol';
-import { waitFor } from './relay-helpers';
+import { recordingSocket, waitFor } from './relay-helpers';
 import { startServerProcess, type ServerProcess } from './server-process';
 
 const SECRET = 'durability-test-secret-0123456789abcdef';
-
-/** A ws client that records every document-carrying message it sends (for matching acks). */
-function recordingSocket(onOpen: (sent: Uint8Array[]) => void) {
-	return class RecordingWebSocket extends WebSocket {
-		sent: Uint8Array[] = [];
-		constructor(url: string, protocols?: string | string[]) {
-			super(url, protocols);
-			onOpen(this.sent);
-		}
-		override send(data: Uint8Array): void {
-			if (data[0] === 0 && (data[1] === 1 || data[1] === 2)) {
-				const d = decoding.createDecoder(data);
-				decoding.readVarUint(d);
-				decoding.readVarUint(d);
-				this.sent.push(decoding.readVarUint8Array(d));
-			}
-			super.send(data);
-		}
-	};
-}
 
 interface Writer {
 	name: string;

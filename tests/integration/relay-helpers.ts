@@ -10,6 +10,7 @@ import { Writable } from 'node:stream';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
+import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import { createServer, type NastavnikServer } from '../../server/app';
 import { mintAccessToken, type Access } from '../../server/auth/tokens';
@@ -225,4 +226,27 @@ export async function storedText(relay: TestRelay, programId: string): Promise<s
 	const value = text(doc);
 	doc.destroy();
 	return value;
+}
+
+/**
+ * A `ws` WebSocket class that records the document payload of every sync step 2 and update it
+ * sends (what a client has handed to the relay), for checking what was acknowledged.
+ */
+export function recordingSocket(onOpen: (sent: Uint8Array[]) => void) {
+	return class RecordingWebSocket extends WebSocket {
+		sent: Uint8Array[] = [];
+		constructor(url: string, protocols?: string | string[]) {
+			super(url, protocols);
+			onOpen(this.sent);
+		}
+		override send(data: Uint8Array): void {
+			if (data[0] === 0 && (data[1] === 1 || data[1] === 2)) {
+				const d = decoding.createDecoder(data);
+				decoding.readVarUint(d);
+				decoding.readVarUint(d);
+				this.sent.push(decoding.readVarUint8Array(d));
+			}
+			super.send(data);
+		}
+	};
 }

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { isolatedEnv } from './test-storage';
 
@@ -60,4 +61,21 @@ export async function startServerProcess(
 	}
 	child.kill('SIGKILL');
 	throw new Error(`server did not become healthy:\n${output}`);
+}
+
+/** Linux USER_HZ: /proc/<pid>/stat counts CPU time in ticks of 10 ms. */
+const CLK_TCK = 100;
+
+/** CPU time (user + system) of a process in ms, from /proc/<pid>/stat. */
+export function cpuMs(pid: number): number {
+	const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+	const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+	// fields[11] = utime, fields[12] = stime (fields 14 and 15 of proc(5), counted from state = 3)
+	return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+}
+
+/** Resident memory of a process in MB, from /proc/<pid>/status (VmRSS). */
+export function rssMb(pid: number): number {
+	const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+	return m ? Number(m[1]) / 1024 : NaN;
 }

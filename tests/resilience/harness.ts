@@ -13,7 +13,7 @@ import * as Y from 'yjs';
 import { mintAccessToken, type Access } from '../../server/auth/tokens';
 import { DATABASE_FILE, openDatabase } from '../../server/storage/sqlite/database';
 import { createSqliteDocumentStore } from '../../server/storage/sqlite/document-store';
-import { freePort } from '../integration/server-process';
+import { freePort, rssMb } from '../integration/server-process';
 import { RESILIENCE_BUILD_DIR } from './global-setup';
 
 /** RESILIENCE_LONG=1: the release form (more seeds, frames, clients). */
@@ -294,11 +294,7 @@ export async function summarySettled(dataDir: string, programId: string, timeout
 	);
 }
 
-/** CPU time (user + system) of a process in ms, from /proc/<pid>/stat (clock ticks of 10 ms). */
-export function cpuMs(pid: number): number {
-	const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-	return (Number(fields[11]) + Number(fields[12])) * 10;
-}
+export { cpuMs } from '../integration/server-process';
 
 /** The kernel's count of connections dropped because a listen queue was full (all sockets). */
 export function listenOverflows(): number {
@@ -317,9 +313,7 @@ export interface ProcStats {
 
 /** VmRSS and open file descriptors of a process, from /proc. */
 export function procStats(pid: number): ProcStats {
-	const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-	const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-	return { rssMb: Math.round(rssKb / 102.4) / 10, fds: readdirSync(`/proc/${pid}/fd`).length };
+	return { rssMb: Math.round(rssMb(pid) * 10) / 10, fds: readdirSync(`/proc/${pid}/fd`).length };
 }
 
 /**
