@@ -520,4 +520,49 @@ describe('curator API', () => {
 		);
 		expect(foreign.status).toBe(404);
 	});
+
+	it('imports the bank from a table: the dry run lists the wrong rows in Russian, the import adds the rest', async () => {
+		const csv = [
+			'ФИО;Роль;Должность;Стаж',
+			'Сидорова Анна Павловна;наставник;учитель математики;12',
+			';наставляемый;учитель;1',
+			'Кузнецов Илья Олегович;наставляемый;учитель физики;2'
+		].join('\n');
+		const body = {
+			fileName: 'банк.csv',
+			content: Buffer.from(csv, 'utf8').toString('base64')
+		};
+		const url = `/api/organizations/${t.organizationId}/import`;
+		const dry = await t.post(url, { ...body, dryRun: true }, t.curatorCookie);
+		expect(dry.status).toBe(200);
+		const dryJson = (await dry.json()) as {
+			report: { total: number; errors: { line: number }[]; applied: boolean };
+			messages: string[];
+		};
+		expect(dryJson.report).toMatchObject({ total: 3, applied: false });
+		expect(dryJson.report.errors.map((e) => e.line)).toEqual([3]);
+		expect(dryJson.messages.join('\n')).toMatch(/^Строка 3: /);
+
+		const real = await t.post(url, body, t.curatorCookie);
+		const realJson = (await real.json()) as {
+			report: { applied: boolean; adds: { people: number } };
+		};
+		expect(realJson.report).toMatchObject({ applied: true, adds: { people: 2 } });
+		const people = (await (
+			await t.get(`/api/organizations/${t.organizationId}/people`, t.curatorCookie)
+		).json()) as { people: { fullName: string }[] };
+		expect(people.people.map((p) => p.fullName)).toEqual(
+			expect.arrayContaining(['Сидорова Анна Павловна', 'Кузнецов Илья Олегович'])
+		);
+
+		const notATable = await t.post(
+			url,
+			{ fileName: 'фото.jpg', content: Buffer.from('x').toString('base64') },
+			t.curatorCookie
+		);
+		expect(notATable.status).toBe(400);
+		expect(((await notATable.json()) as { message: string }).message).toBe(
+			'Поддерживаются файлы .csv и .xlsx'
+		);
+	});
 });

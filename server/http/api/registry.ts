@@ -1,5 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { ROLES, type Role } from '../../identity/policy.js';
+import {
+	formatImportErrors,
+	importPeople,
+	readCsv,
+	readXlsx,
+	type ImportRow
+} from '../../identity/import.js';
+import { IdentityError, invalid } from '../../identity/errors.js';
 import type { ConsentInput, IdentityService, PersonPatch } from '../../identity/service.js';
 import { personJson, principalOf } from './context.js';
 
@@ -142,6 +150,50 @@ export function registerRegistryRoutes(api: FastifyInstance, identity: IdentityS
 		const people = await identity.listPeople(p.actor, orgId);
 		return { people: people.map((x) => personJson(x, now())) };
 	});
+
+	// The bank's import from the curator's screen: the same rules and report as the CLI import,
+	// with a dry run that lists errors by row in Russian; the real import is atomic.
+	api.post(
+		'/organizations/:id/import',
+		{
+			bodyLimit: 8 * 1024 * 1024,
+			schema: {
+				params: idParams,
+				body: {
+					type: 'object',
+					required: ['fileName', 'content'],
+					properties: {
+						fileName: { type: 'string', maxLength: 300 },
+						/** The file, base64. */
+						content: { type: 'string', maxLength: 8 * 1024 * 1024 },
+						dryRun: { type: 'boolean' }
+					},
+					additionalProperties: false
+				}
+			}
+		},
+		async (request) => {
+			const p = principalOf(request);
+			const { id: orgId } = request.params as { id: string };
+			const body = request.body as { fileName: string; content: string; dryRun?: boolean };
+			const data = Buffer.from(body.content, 'base64');
+			const lower = body.fileName.toLowerCase();
+			let rows: ImportRow[];
+			try {
+				if (lower.endsWith('.xlsx')) rows = await readXlsx(data);
+				else if (lower.endsWith('.csv') || lower.endsWith('.txt'))
+					rows = readCsv(data.toString('utf8'));
+				else throw invalid('Поддерживаются файлы .csv и .xlsx');
+			} catch (error) {
+				if (error instanceof IdentityError) throw error;
+				throw invalid('Не удалось прочитать файл: проверьте, что это таблица .csv или .xlsx');
+			}
+			const report = await importPeople(identity, p.actor, orgId, rows, {
+				dryRun: body.dryRun ?? false
+			});
+			return { report, messages: formatImportErrors(report) };
+		}
+	);
 
 	api.post(
 		'/organizations/:id/people',
