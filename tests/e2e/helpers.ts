@@ -71,3 +71,11 @@ export async function expectSaved(page: Page): Promise<void> {
 export async function tab(page: Page, name: string): Promise<void> {
 	await page.getByRole('tab', { name }).click();
 }
+
+/** Logs a meeting with the given topic in a few taps, as on a school visit, and waits to see it. */
+export async function logMeeting(page: Page, topic: string): Promise<void> {
+	await tab(page, 'Встречи');
+	await page.getByTestId('meeting-topic').fill(topic);
+	await page.getByRole('button', { name: 'Записать встречу' }).click();
+	await expect(page.getByTestId('meeting').filter({ hasText: topic })).toBeVisible();
+}

@@ -1,7 +1,7 @@
 import { expect, test, type Browser } from '@playwright/test';
 import { summarize } from '../../src/lib/program';
 import { procStats, readStored, summarySettled } from '../resilience/harness';
-import { expectSaved, openPhone as openPhoneAt, tab } from './helpers';
+import { expectSaved, logMeeting, openPhone as openPhoneAt, tab } from './helpers';
 import { Product, type Curator } from './product';
 
 /**
@@ -37,9 +37,7 @@ test('storage eviction: IndexedDB cleared → the program comes back from the se
 	// Work the mentee was told is saved.
 	await tab(mentee.page, 'Диагностика');
 	await mentee.page.getByTestId('diagnosis-difficulties').fill('Сохранено до очистки хранилища');
-	await tab(mentee.page, 'Встречи');
-	await mentee.page.getByTestId('meeting-topic').fill('Встреча до очистки');
-	await mentee.page.getByRole('button', { name: 'Записать встречу' }).click();
+	await logMeeting(mentee.page, 'Встреча до очистки');
 	await tab(mentee.page, 'План');
 	await mentee.page.getByTestId('activity').first().getByRole('checkbox').check();
 	await expectSaved(mentee.page);
@@ -55,9 +53,7 @@ test('storage eviction: IndexedDB cleared → the program comes back from the se
 	);
 	expect(left, 'IndexedDB databases after the eviction').toEqual([]);
 	// Meanwhile the partner keeps working.
-	await tab(mentor.page, 'Встречи');
-	await mentor.page.getByTestId('meeting-topic').fill('Встреча наставника после очистки');
-	await mentor.page.getByRole('button', { name: 'Записать встречу' }).click();
+	await logMeeting(mentor.page, 'Встреча наставника после очистки');
 	await expectSaved(mentor.page);
 
 	await mentee.page.goto(programUrl);

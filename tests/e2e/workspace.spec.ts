@@ -1,6 +1,7 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import {
 	expectSaved,
+	logMeeting,
 	openPhone as openPhoneAt,
 	screenshot,
 	syncStatus,
@@ -128,10 +129,7 @@ test('both offline: concurrent edits of the same text, activity and meetings all
 		[mentor, 'Встреча наставника без сети'],
 		[mentee, 'Встреча наставляемого без сети']
 	] as const) {
-		await tab(phone.page, 'Встречи');
-		await phone.page.getByTestId('meeting-topic').fill(topic);
-		await phone.page.getByRole('button', { name: 'Записать встречу' }).click();
-		await expect(phone.page.getByTestId('meeting').filter({ hasText: topic })).toBeVisible();
+		await logMeeting(phone.page, topic);
 	}
 	await expect(status(mentor.page)).toContainText(/жд(ёт|ут) отправки/);
 	await screenshot(mentee.page, 'program-meetings-offline');
@@ -183,12 +181,7 @@ test('sync status is honest: offline → pending → saved only after the relay 
 	await expectSaved(mentee.page);
 	await goOffline(mentee);
 
-	await tab(mentee.page, 'Встречи');
-	await mentee.page.getByTestId('meeting-topic').fill('Встреча на выезде');
-	await mentee.page.getByRole('button', { name: 'Записать встречу' }).click();
-	await expect(
-		mentee.page.getByTestId('meeting').filter({ hasText: 'Встреча на выезде' })
-	).toBeVisible();
+	await logMeeting(mentee.page, 'Встреча на выезде');
 	await expect(status(mentee.page)).toContainText('1 изменение ждёт отправки');
 	await screenshot(mentee.page, 'sync-pending-offline');
 
@@ -220,12 +213,7 @@ test('an expired session while offline: editing keeps working, edits sync after 
 		expect((await curator.api.delete(`/api/sessions/${s.id}`)).ok()).toBe(true);
 	}
 
-	await tab(mentee.page, 'Встречи');
-	await mentee.page.getByTestId('meeting-topic').fill('Запись после окончания сеанса');
-	await mentee.page.getByRole('button', { name: 'Записать встречу' }).click();
-	await expect(
-		mentee.page.getByTestId('meeting').filter({ hasText: 'Запись после окончания сеанса' })
-	).toBeVisible();
+	await logMeeting(mentee.page, 'Запись после окончания сеанса');
 
 	await goOnline(mentee);
 	await expect(status(mentee.page)).toHaveAttribute('data-phase', 'auth-required');
@@ -254,9 +242,7 @@ test('export → clear the browser storage → import: the program is back and s
 	const mentee = await openPhone(browser, pair.menteeLink);
 	await expectSaved(mentee.page);
 	await goOffline(mentee);
-	await tab(mentee.page, 'Встречи');
-	await mentee.page.getByTestId('meeting-topic').fill('Только в файле');
-	await mentee.page.getByRole('button', { name: 'Записать встречу' }).click();
+	await logMeeting(mentee.page, 'Только в файле');
 
 	await tab(mentee.page, 'Обзор');
 	const downloadPromise = mentee.page.waitForEvent('download');

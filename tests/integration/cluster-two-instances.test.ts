@@ -11,7 +11,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import * as decoding from 'lib0/decoding';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
@@ -21,8 +20,7 @@ import { createIdentity } from '../../server/identity/index';
 import { SYSTEM_ACTOR } from '../../server/identity/service';
 import { createLogger } from '../../server/logger';
 import { openPostgresStorage } from '../../server/storage/index';
-import { MESSAGE_ACK, readAck } from '../../src/lib/sync/protocol';
-import { recordingSocket } from './relay-helpers';
+import { ackedWriter, type AckedWriter } from './relay-helpers';
 import { startServerProcess, type ServerProcess } from './server-process';
 import {
 	createTestDatabase,
@@ -83,45 +81,9 @@ async function loadBalancer(backends: number[]) {
 	};
 }
 
-interface Client {
-	name: string;
-	doc: Y.Doc;
-	provider: WebsocketProvider;
-	acked: Set<string>;
-	written: number;
-	connections: number;
-}
-
-function client(name: string, port: number, programId: string): Client {
-	const doc = new Y.Doc();
-	const acked = new Set<string>();
-	let currentSent: Uint8Array[] = [];
-	const WS = recordingSocket((sent) => (currentSent = sent));
-	const token = mintAccessToken(SECRET, {
-		userId: name,
-		programId,
-		access: 'rw',
-		expiresAt: Date.now() + 600_000
-	});
-	const provider = new WebsocketProvider(`ws://127.0.0.1:${port}/sync`, programId, doc, {
-		WebSocketPolyfill: WS as unknown as typeof globalThis.WebSocket,
-		params: { token, ack: '1' },
-		disableBc: true,
-		maxBackoffTime: 200
-	});
-	const c: Client = { name, doc, provider, acked, written: 0, connections: 0 };
-	provider.on('status', (e: { status: string }) => {
-		if (e.status === 'connected') c.connections++;
-	});
-	provider.messageHandlers[MESSAGE_ACK] = (_e: unknown, decoder: decoding.Decoder) => {
-		const { persistedCount } = readAck(decoder);
-		const scratch = new Y.Doc();
-		for (const u of currentSent.slice(0, persistedCount)) Y.applyUpdate(scratch, u);
-		for (const key of scratch.getMap('m').keys()) if (key.startsWith(`${name}-`)) acked.add(key);
-		scratch.destroy();
-	};
-	return c;
-}
+type Client = AckedWriter;
+const client = (name: string, port: number, programId: string) =>
+	ackedWriter(name, port, programId, SECRET);
 
 describe.skipIf(why !== null)('two instances sharing PostgreSQL and Redis', () => {
 	const root = mkdtempSync(path.join(tmpdir(), 'nastavnik-cluster-'));

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import * as decoding from 'lib0/decoding';
 import WebSocket from 'ws';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
@@ -9,49 +8,14 @@ import { WebsocketProvider } from 'y-websocket';
 import { mintAccessToken } from '../../server/auth/tokens';
 import { openStorage } from '../../server/storage/index';
 import { testStorageEnv, type TestStorageEnv } from './test-storage';
-import { MESSAGE_ACK, readAck } from '../../src/lib/sync/protocol';
-import { recordingSocket, waitFor } from './relay-helpers';
+import { ackedWriter, waitFor, type AckedWriter } from './relay-helpers';
 import { startServerProcess, type ServerProcess } from './server-process';
 
 const SECRET = 'durability-test-secret-0123456789abcdef';
 
-interface Writer {
-	name: string;
-	doc: Y.Doc;
-	provider: WebsocketProvider;
-	/** Keys the server acknowledged as durable. */
-	acked: Set<string>;
-	written: number;
-}
-
-function writer(name: string, port: number, programId: string): Writer {
-	const doc = new Y.Doc();
-	const acked = new Set<string>();
-	let currentSent: Uint8Array[] = [];
-	const WS = recordingSocket((sent) => (currentSent = sent));
-	const token = mintAccessToken(SECRET, {
-		userId: name,
-		programId,
-		access: 'rw',
-		expiresAt: Date.now() + 600_000
-	});
-	const provider = new WebsocketProvider(`ws://127.0.0.1:${port}/sync`, programId, doc, {
-		WebSocketPolyfill: WS as unknown as typeof globalThis.WebSocket,
-		params: { token, ack: '1' },
-		disableBc: true,
-		maxBackoffTime: 200
-	});
-	const w: Writer = { name, doc, provider, acked, written: 0 };
-	provider.messageHandlers[MESSAGE_ACK] = (_e: unknown, decoder: decoding.Decoder) => {
-		const { persistedCount } = readAck(decoder);
-		// The first persistedCount messages sent on this socket are durable: collect their keys.
-		const scratch = new Y.Doc();
-		for (const u of currentSent.slice(0, persistedCount)) Y.applyUpdate(scratch, u);
-		for (const key of scratch.getMap('m').keys()) if (key.startsWith(`${name}-`)) acked.add(key);
-		scratch.destroy();
-	};
-	return w;
-}
+type Writer = AckedWriter;
+const writer = (name: string, port: number, programId: string) =>
+	ackedWriter(name, port, programId, SECRET);
 
 describe('relay: durability across SIGKILL', () => {
 	const root = mkdtempSync(path.join(tmpdir(), 'nastavnik-kill-'));

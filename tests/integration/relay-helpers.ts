@@ -18,7 +18,12 @@ import { loadConfig } from '../../server/config';
 import { createLogger } from '../../server/logger';
 import { testStorageEnv } from './test-storage';
 import type { DocumentStore } from '../../server/storage/document-store';
-import { encodeSyncStep1, encodeSyncUpdate } from '../../src/lib/sync/protocol';
+import {
+	MESSAGE_ACK,
+	encodeSyncStep1,
+	encodeSyncUpdate,
+	readAck
+} from '../../src/lib/sync/protocol';
 
 export interface TestRelay {
 	server: NastavnikServer;
@@ -249,4 +254,54 @@ export function recordingSocket(onOpen: (sent: Uint8Array[]) => void) {
 			super.send(data);
 		}
 	};
+}
+
+/** A stock y-websocket client writing keys `<name>-<n>` into map `m`, that tracks which of its
+ * keys the relay acknowledged as durable (from the ack's persistedCount and what it had sent). */
+export interface AckedWriter {
+	name: string;
+	doc: Y.Doc;
+	provider: WebsocketProvider;
+	/** Keys the server acknowledged as durable. */
+	acked: Set<string>;
+	written: number;
+	/** Connections opened so far (reconnects included). */
+	connections: number;
+}
+
+export function ackedWriter(
+	name: string,
+	port: number,
+	programId: string,
+	secret: string
+): AckedWriter {
+	const doc = new Y.Doc();
+	const acked = new Set<string>();
+	let currentSent: Uint8Array[] = [];
+	const WS = recordingSocket((sent) => (currentSent = sent));
+	const token = mintAccessToken(secret, {
+		userId: name,
+		programId,
+		access: 'rw',
+		expiresAt: Date.now() + 600_000
+	});
+	const provider = new WebsocketProvider(`ws://127.0.0.1:${port}/sync`, programId, doc, {
+		WebSocketPolyfill: WS as unknown as typeof globalThis.WebSocket,
+		params: { token, ack: '1' },
+		disableBc: true,
+		maxBackoffTime: 200
+	});
+	const w: AckedWriter = { name, doc, provider, acked, written: 0, connections: 0 };
+	provider.on('status', (e: { status: string }) => {
+		if (e.status === 'connected') w.connections++;
+	});
+	provider.messageHandlers[MESSAGE_ACK] = (_e: unknown, decoder: decoding.Decoder) => {
+		const { persistedCount } = readAck(decoder);
+		// The first persistedCount messages sent on this socket are durable: collect their keys.
+		const scratch = new Y.Doc();
+		for (const u of currentSent.slice(0, persistedCount)) Y.applyUpdate(scratch, u);
+		for (const key of scratch.getMap('m').keys()) if (key.startsWith(`${name}-`)) acked.add(key);
+		scratch.destroy();
+	};
+	return w;
 }

@@ -8,6 +8,8 @@ import {
 } from '../../identity/service.js';
 import {
 	clearSessionCookie,
+	id,
+	idParams,
 	personJson,
 	principalOf,
 	requestOrigin,
@@ -15,13 +17,6 @@ import {
 	setSessionCookie
 } from './context.js';
 
-const id = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' } as const;
-const idParams = {
-	type: 'object',
-	required: ['id'],
-	properties: { id },
-	additionalProperties: false
-} as const;
 const deviceName = { type: 'string', maxLength: 100 } as const;
 
 /** What a device needs to work: who, what roles, which programs, how to reach the relay. */

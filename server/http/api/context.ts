@@ -11,6 +11,26 @@ declare module 'fastify' {
 	}
 }
 
+/** JSON schema of an id in a path or body: random, URL-safe. */
+export const id = {
+	type: 'string',
+	minLength: 1,
+	maxLength: 64,
+	pattern: '^[A-Za-z0-9_-]+$'
+} as const;
+
+/** Path parameters that are all ids, e.g. `paramsOf('id', 'personId')`. */
+export function paramsOf<const K extends string>(...names: K[]) {
+	return {
+		type: 'object',
+		required: names,
+		properties: Object.fromEntries(names.map((n) => [n, id])) as Record<K, typeof id>,
+		additionalProperties: false
+	} as const;
+}
+
+export const idParams = paramsOf('id');
+
 export function principalOf(request: FastifyRequest): Principal {
 	if (!request.principal) throw unauthenticated();
 	return request.principal;

@@ -3,15 +3,8 @@ import { TEMPLATES } from '../../../src/lib/program/index.js';
 import type { ParticipantRole } from '../../identity/policy.js';
 import { CURATOR_ACTIONS, type CuratorActionInput } from '../../identity/curator-actions.js';
 import type { IdentityService } from '../../identity/service.js';
-import { principalOf } from './context.js';
+import { id, idParams, paramsOf, principalOf } from './context.js';
 
-const id = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' } as const;
-const idParams = {
-	type: 'object',
-	required: ['id'],
-	properties: { id },
-	additionalProperties: false
-} as const;
 const participantRole = { type: 'string', enum: ['mentor', 'mentee'] } as const;
 
 export function registerProgramRoutes(api: FastifyInstance, identity: IdentityService): void {
@@ -126,12 +119,7 @@ export function registerProgramRoutes(api: FastifyInstance, identity: IdentitySe
 		'/programs/:id/participants/:personId',
 		{
 			schema: {
-				params: {
-					type: 'object',
-					required: ['id', 'personId'],
-					properties: { id, personId: id },
-					additionalProperties: false
-				}
+				params: paramsOf('id', 'personId')
 			}
 		},
 		async (request) => {

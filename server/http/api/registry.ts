@@ -9,15 +9,8 @@ import {
 } from '../../identity/import.js';
 import { IdentityError, invalid } from '../../identity/errors.js';
 import type { ConsentInput, IdentityService, PersonPatch } from '../../identity/service.js';
-import { personJson, principalOf } from './context.js';
+import { id, idParams, paramsOf, personJson, principalOf } from './context.js';
 
-const id = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' } as const;
-const idParams = {
-	type: 'object',
-	required: ['id'],
-	properties: { id },
-	additionalProperties: false
-} as const;
 const nullableText = (max: number) => ({ type: ['string', 'null'], maxLength: max }) as const;
 const name = { type: 'string', minLength: 1, maxLength: 300 } as const;
 
@@ -296,12 +289,7 @@ export function registerRegistryRoutes(api: FastifyInstance, identity: IdentityS
 		'/people/:id/consents/:consentId',
 		{
 			schema: {
-				params: {
-					type: 'object',
-					required: ['id', 'consentId'],
-					properties: { id, consentId: id },
-					additionalProperties: false
-				}
+				params: paramsOf('id', 'consentId')
 			}
 		},
 		async (request) => {
