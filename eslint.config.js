@@ -24,6 +24,45 @@ export default ts.config(
 		}
 	},
 	{
+		// The shared kernel (program core, wire protocol, API contract) is used by the PWA and the
+		// server alike, so it may import neither: no UI, no SvelteKit, no Node, no server code.
+		files: ['src/lib/shared/**'],
+		ignores: ['src/lib/shared/**/*.test.ts'],
+		rules: {
+			'no-restricted-imports': [
+				'error',
+				{
+					patterns: [
+						{
+							group: ['**/server/**', '**/routes/**', '$app/*', '$env/*', 'svelte', 'svelte/*'],
+							message: 'The shared kernel imports no UI, SvelteKit or server code.'
+						},
+						{
+							group: ['$lib/*', '!$lib/shared', '!$lib/shared/**'],
+							message:
+								'The shared kernel imports only itself (use a relative import inside src/lib/shared).'
+						},
+						{
+							group: [
+								'**/workspace/**',
+								'**/curator/**',
+								'**/device/**',
+								'**/ui/**',
+								'**/sync/**',
+								'*.svelte'
+							],
+							message: 'The shared kernel imports no client modules.'
+						},
+						{
+							group: ['node:*', 'fs', 'path', 'ws', 'fastify', 'better-sqlite3', 'pg', 'ioredis'],
+							message: 'The shared kernel runs in the browser too: no Node or server packages.'
+						}
+					]
+				}
+			]
+		}
+	},
+	{
 		files: ['**/*.svelte', '**/*.svelte.ts', '**/*.svelte.js'],
 		languageOptions: {
 			parserOptions: {

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // The resilience campaign (docs/resilience.md): the built server as a child process, driven by
@@ -5,6 +6,8 @@ import { defineConfig } from 'vitest/config';
 // scenarios measure the server's memory and file descriptors and share two cores.
 // RESILIENCE_LONG=1 runs the release form (more seeds, more frames, more clients).
 export default defineConfig({
+	// The same `$lib` alias as SvelteKit, so client modules under test import the kernel as in the app.
+	resolve: { alias: { $lib: fileURLToPath(new URL('./src/lib', import.meta.url)) } },
 	test: {
 		include: ['tests/resilience/**/*.test.ts'],
 		environment: 'node',

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as Y from 'yjs';
-import { generateRealisticProgram } from '../src/lib/program/fixtures';
+import { generateRealisticProgram } from '../src/lib/shared/program/fixtures';
 import { startServerProcess } from '../tests/integration/server-process';
 import { Product } from '../tests/e2e/product';
 

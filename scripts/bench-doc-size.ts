@@ -1,8 +1,8 @@
 // Size of a program document after two years of realistic use (npm run bench:doc).
 // Budget: < 200 KB encoded (docs/program-document.md, "Size").
 import * as Y from 'yjs';
-import { generateRealisticProgram } from '../src/lib/program/fixtures';
-import { summarize } from '../src/lib/program/summary';
+import { generateRealisticProgram } from '../src/lib/shared/program/fixtures';
+import { summarize } from '../src/lib/shared/program/summary';
 
 const LIMIT = 200 * 1024;
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;

@@ -8,7 +8,7 @@
  *              updates (utime+stime from /proc/<pid>/stat), p50/p99 delivery latency.
  *   2. idle:   I programs, one idle client each that uploaded a program made from a template →
  *              server RSS (/proc/<pid>/status VmRSS).
- *   3. first sync of a realistic 5,000-edit program (src/lib/program/fixtures): time from opening
+ *   3. first sync of a realistic 5,000-edit program (src/lib/shared/program/fixtures): time from opening
  *              a socket to receiving the complete sync step 2 (raw client, server-side cost), and
  *              until the stock client reports `synced` (includes the client applying it).
  *
@@ -30,17 +30,17 @@ import { WebsocketProvider } from 'y-websocket';
 import { mintAccessToken } from '../server/auth/tokens';
 import { openDatabase } from '../server/storage/sqlite/database';
 import { createSqliteDocumentStore } from '../server/storage/sqlite/document-store';
-import { createProgram } from '../src/lib/program/index';
+import { createProgram } from '../src/lib/shared/program/index';
 import { cpuMs, freePort, rssMb } from '../tests/integration/server-process';
 import { isolatedEnv } from '../tests/integration/test-storage';
-import { generateRealisticProgram } from '../src/lib/program/fixtures';
-import tomskBeginner from '../src/lib/program/templates/tomsk-heads-beginner';
+import { generateRealisticProgram } from '../src/lib/shared/program/fixtures';
+import tomskBeginner from '../src/lib/shared/program/templates/tomsk-heads-beginner';
 import {
 	MESSAGE_SYNC,
 	SYNC_STEP2,
 	encodeSyncStep1,
 	encodeSyncUpdate
-} from '../src/lib/sync/protocol';
+} from '../src/lib/shared/protocol';
 
 type Kind = 'relay' | 'reference';
 

@@ -1,4 +1,4 @@
-// Bundles the server (and the shared program core it imports from src/lib/program) into
+// Bundles the server (and the shared program core it imports from src/lib/shared/program) into
 // plain JavaScript for Node 20, which cannot run TypeScript itself. npm packages stay external.
 import { build } from 'esbuild';
 

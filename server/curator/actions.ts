@@ -13,7 +13,7 @@ import {
 	type MenteeCategory,
 	type MentoringForm,
 	type MentoringType
-} from '../../src/lib/program/index.js';
+} from '../../src/lib/shared/program/index.js';
 
 export type CuratorAction =
 	| { action: 'accept-report'; reportId: string; comment?: string }

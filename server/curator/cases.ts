@@ -5,7 +5,7 @@
  * template, so it can be searched and reused to create a new program.
  */
 import { randomBytes } from 'node:crypto';
-import type { ProgramTemplate, ProgramView } from '../../src/lib/program/index.js';
+import type { ProgramTemplate, ProgramView } from '../../src/lib/shared/program/index.js';
 import type { SqlClient } from '../storage/sql.js';
 import { fold } from './dashboard.js';
 

@@ -6,7 +6,7 @@
  * only the rows of the requested page have their summary JSON parsed.
  */
 import type { SqlClient } from '../storage/sql.js';
-import type { ProgramSummary } from '../../src/lib/program/index.js';
+import type { ProgramSummary } from '../../src/lib/shared/program/index.js';
 import { OUTDATED_SQL } from './refresh.js';
 
 export const DAY_MS = 86_400_000;

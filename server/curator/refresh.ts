@@ -7,7 +7,7 @@
  * reached since the summary's day.
  */
 import * as Y from 'yjs';
-import { summarize } from '../../src/lib/program/index.js';
+import { summarize } from '../../src/lib/shared/program/index.js';
 import type { Logger } from '../logger.js';
 import type { DocumentStore } from '../storage/document-store.js';
 import type { SqlClient } from '../storage/sql.js';

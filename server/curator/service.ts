@@ -5,7 +5,7 @@
  * the relay (documents, server-side edits) and the identity registry.
  */
 import * as Y from 'yjs';
-import { readProgram, type ProgramView } from '../../src/lib/program/index.js';
+import { readProgram, type ProgramView } from '../../src/lib/shared/program/index.js';
 import type { Actor } from '../identity/policy.js';
 import type { IdentityService, ProgramInput } from '../identity/service.js';
 import type { ProgramInfo } from '../identity/model.js';

@@ -18,7 +18,7 @@ import {
 	type MenteeCategory,
 	type MentoringForm,
 	type MentoringType
-} from '../../src/lib/program/index.js';
+} from '../../src/lib/shared/program/index.js';
 import { CURATOR_ACTIONS, type CuratorAction } from '../curator/actions.js';
 import {
 	PROBLEM_FLAGS,

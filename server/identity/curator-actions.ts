@@ -1,14 +1,14 @@
 /**
  * Curator actions: curators and heads read a program's document (the relay gives them 'ro') and
  * act through these server-side edits, each checked by the policy ('program.curate') and by the
- * program's own rules (src/lib/program ProgramEditor), then applied by the relay as a server edit.
+ * program's own rules (src/lib/shared/program ProgramEditor), then applied by the relay as a server edit.
  */
 import type * as Y from 'yjs';
 import {
 	ProgramEditor,
 	ProgramValidationError,
 	type CompletionReason
-} from '../../src/lib/program/index.js';
+} from '../../src/lib/shared/program/index.js';
 import { IdentityError } from './errors.js';
 
 export const CURATOR_ACTIONS = [

@@ -6,7 +6,7 @@ import {
 	TEMPLATES,
 	type ProgramSummary,
 	type ProgramTemplate
-} from '../../src/lib/program/index.js';
+} from '../../src/lib/shared/program/index.js';
 import type { DocumentStore } from '../storage/document-store.js';
 
 export interface InitialDocumentInput {
@@ -25,7 +25,7 @@ export interface InitialDocumentInput {
 
 export const templateIds = (): string[] => TEMPLATES.map((t) => t.id);
 
-/** Builds the first Yjs update of a program from a template (src/lib/program), plus its summary. */
+/** Builds the first Yjs update of a program from a template (src/lib/shared/program), plus its summary. */
 export async function buildInitialDocument(
 	input: InitialDocumentInput,
 	now: Date = new Date()

@@ -1,7 +1,7 @@
 import { mintAccessToken, type Access } from '../auth/tokens.js';
 import type { Logger } from '../logger.js';
 import type { DocumentStore } from '../storage/document-store.js';
-import type { ProgramTemplate } from '../../src/lib/program/index.js';
+import type { ProgramTemplate } from '../../src/lib/shared/program/index.js';
 import {
 	conflict,
 	forbidden,

@@ -1,6 +1,6 @@
 /**
  * Server side of the relay protocol. The encoding (message types, close codes, encoders) is
- * shared with the PWA in src/lib/sync/protocol.ts; this module adds strict parsing and
+ * shared with the PWA in src/lib/shared/protocol.ts; this module adds strict parsing and
  * validation of what clients send. docs/relay.md describes the whole protocol.
  */
 import * as decoding from 'lib0/decoding';
@@ -17,9 +17,9 @@ import {
 	SYNC_UPDATE,
 	decodeStateVector,
 	readDeviceStatus
-} from '../../src/lib/sync/protocol.js';
+} from '../../src/lib/shared/protocol.js';
 
-export * from '../../src/lib/sync/protocol.js';
+export * from '../../src/lib/shared/protocol.js';
 
 export interface AwarenessEntry {
 	clientId: number;

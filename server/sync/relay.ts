@@ -40,7 +40,7 @@ import {
 	stateVectorCovers,
 	type IncomingMessage
 } from './protocol.js';
-import { userOrigin } from '../../src/lib/program/index.js';
+import { userOrigin } from '../../src/lib/shared/program/index.js';
 import { programSummary, type Summarizer } from './summary.js';
 
 export const SYNC_PATH_PREFIX = '/sync/';

@@ -1,5 +1,5 @@
 import type * as Y from 'yjs';
-import { summarize } from '../../src/lib/program/index.js';
+import { summarize } from '../../src/lib/shared/program/index.js';
 
 /**
  * Computes the curator-facing summary of a program document. The relay calls it off the hot
@@ -8,5 +8,5 @@ import { summarize } from '../../src/lib/program/index.js';
  */
 export type Summarizer = (doc: Y.Doc, now: Date) => unknown;
 
-/** The program core's `summarize` (src/lib/program/summary.ts). */
+/** The program core's `summarize` (src/lib/shared/program/summary.ts). */
 export const programSummary: Summarizer = (doc, now) => summarize(doc, now);

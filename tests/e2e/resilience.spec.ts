@@ -1,5 +1,5 @@
 import { expect, test, type Browser } from '@playwright/test';
-import { summarize } from '../../src/lib/program';
+import { summarize } from '../../src/lib/shared/program';
 import { procStats, readStored, summarySettled } from '../resilience/harness';
 import { expectSaved, logMeeting, openPhone as openPhoneAt, tab } from './helpers';
 import { Product, type Curator } from './product';

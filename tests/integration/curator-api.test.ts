@@ -6,8 +6,8 @@
  */
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProgramEditor, readProgram, type ProgramView } from '../../src/lib/program/index';
-import { encodeDeviceStatus } from '../../src/lib/sync/protocol';
+import { ProgramEditor, readProgram, type ProgramView } from '../../src/lib/shared/program/index';
+import { encodeDeviceStatus } from '../../src/lib/shared/protocol';
 import type { DashboardResult, DashboardRow } from '../../server/curator/dashboard';
 import { connectClient, synced, waitFor, type TestClient } from './relay-helpers';
 import { startCuratorServer, type CuratorTestServer } from './curator-server';

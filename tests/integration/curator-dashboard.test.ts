@@ -16,7 +16,7 @@ import { renderDocx } from '../../server/curator/exports/docx';
 import { renderPdf } from '../../server/curator/exports/pdf';
 import { scopeDocModel } from '../../server/curator/exports/scope-docs';
 import { monitoringWorkbook } from '../../server/curator/exports/xlsx';
-import { TEMPLATES, loadTemplate } from '../../src/lib/program/index';
+import { TEMPLATES, loadTemplate } from '../../src/lib/shared/program/index';
 import * as Y from 'yjs';
 import { createRefresher } from '../../server/curator/refresh';
 import { createLogger } from '../../server/logger';

@@ -21,7 +21,7 @@ import {
 	summarize,
 	type Actor,
 	type ProgramTemplate
-} from '../../src/lib/program/index';
+} from '../../src/lib/shared/program/index';
 import { openPostgresStorage, openSqliteStorage, type Storage } from '../../server/storage/index';
 import type { SqlClient } from '../../server/storage/sql';
 import { testStorageEnv } from './test-storage';

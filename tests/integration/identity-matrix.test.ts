@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { readProgram } from '../../src/lib/program/index';
+import { readProgram } from '../../src/lib/shared/program/index';
 import {
 	api,
 	closeWs,

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mintAccessToken } from '../../server/auth/tokens';
-import { CloseCode, MESSAGE_SYNC, SYNC_STEP2 } from '../../src/lib/sync/protocol';
+import { CloseCode, MESSAGE_SYNC, SYNC_STEP2 } from '../../src/lib/shared/protocol';
 import {
 	connectClient,
 	emptyStep1,

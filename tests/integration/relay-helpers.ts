@@ -23,7 +23,7 @@ import {
 	encodeSyncStep1,
 	encodeSyncUpdate,
 	readAck
-} from '../../src/lib/sync/protocol';
+} from '../../src/lib/shared/protocol';
 
 export interface TestRelay {
 	server: NastavnikServer;

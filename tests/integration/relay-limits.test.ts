@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
-import { CloseCode, encodeAwarenessMessage, encodeSyncUpdate } from '../../src/lib/sync/protocol';
+import { CloseCode, encodeAwarenessMessage, encodeSyncUpdate } from '../../src/lib/shared/protocol';
 import {
 	connectClient,
 	rawClient,

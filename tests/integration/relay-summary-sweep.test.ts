@@ -8,7 +8,7 @@ import { loadConfig } from '../../server/config';
 import { createLogger } from '../../server/logger';
 import { openDatabase } from '../../server/storage/sqlite/database';
 import { createSqliteDocumentStore } from '../../server/storage/sqlite/document-store';
-import { ProgramEditor, createProgram, loadTemplate } from '../../src/lib/program';
+import { ProgramEditor, createProgram, loadTemplate } from '../../src/lib/shared/program';
 
 /**
  * A crash between a commit and the debounced summary leaves the curator's figures behind the

@@ -7,8 +7,8 @@ import {
 	readProgram,
 	type Actor,
 	type ProgramSummary
-} from '../../src/lib/program/index';
-import tomskBeginner from '../../src/lib/program/templates/tomsk-heads-beginner';
+} from '../../src/lib/shared/program/index';
+import tomskBeginner from '../../src/lib/shared/program/templates/tomsk-heads-beginner';
 import * as decoding from 'lib0/decoding';
 import {
 	MESSAGE_ACK,
@@ -18,7 +18,7 @@ import {
 	encodeSyncUpdate,
 	readAck,
 	stateVectorCovers
-} from '../../src/lib/sync/protocol';
+} from '../../src/lib/shared/protocol';
 import {
 	connectClient,
 	rawClient,

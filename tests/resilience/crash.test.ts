@@ -6,7 +6,7 @@
  * database is intact, and the summary is current.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProgramEditor } from '../../src/lib/program';
+import { ProgramEditor } from '../../src/lib/shared/program';
 import {
 	BUSY_RELAY_ENV,
 	LONG,

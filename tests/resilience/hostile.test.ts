@@ -19,7 +19,7 @@ import {
 	encodeSyncStep1,
 	encodeSyncStep2,
 	encodeSyncUpdate
-} from '../../src/lib/sync/protocol';
+} from '../../src/lib/shared/protocol';
 import {
 	BUSY_RELAY_ENV,
 	LONG,

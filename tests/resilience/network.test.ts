@@ -5,7 +5,7 @@
  * everything acknowledged stored, summary current, server back to its baseline.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProgramEditor } from '../../src/lib/program';
+import { ProgramEditor } from '../../src/lib/shared/program';
 import { startChaosProxy } from './chaos-proxy';
 import {
 	BUSY_RELAY_ENV,

@@ -13,7 +13,7 @@ import {
 	readProgram,
 	summarize,
 	userOrigin
-} from '../../src/lib/program';
+} from '../../src/lib/shared/program';
 import {
 	BUSY_RELAY_ENV,
 	createPrograms,

@@ -14,8 +14,8 @@ import {
 	readProgram,
 	summarize,
 	type Actor
-} from '../../src/lib/program';
-import tomskBeginner from '../../src/lib/program/templates/tomsk-heads-beginner';
+} from '../../src/lib/shared/program';
+import tomskBeginner from '../../src/lib/shared/program/templates/tomsk-heads-beginner';
 import { ProgramSync, type SyncState } from '../../src/lib/sync/program-sync';
 import { readStored, token, type Rng } from './harness';
 

@@ -1,6 +1,6 @@
 import type { IdentityService } from '../../identity/service.js';
 import { SYSTEM_ACTOR } from '../../identity/service.js';
-import { TEMPLATES } from '../../../src/lib/program/index.js';
+import { TEMPLATES } from '../../../src/lib/shared/program/index.js';
 import type { ParticipantRole } from '../../identity/policy.js';
 
 const SCHOOLS = [

@@ -25,7 +25,7 @@ import {
 	progress,
 	stageTimeline,
 	type ProgramView
-} from '../../../src/lib/program/index.js';
+} from '../../../src/lib/shared/program/index.js';
 import { percent, ruDate, type Block, type DocModel } from './model.js';
 
 const names = (v: ProgramView, role: string) =>

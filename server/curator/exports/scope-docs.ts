@@ -14,7 +14,7 @@ import {
 	TEMPLATES,
 	TYPE_LABELS,
 	labelOf
-} from '../../../src/lib/program/index.js';
+} from '../../../src/lib/shared/program/index.js';
 import type { DashboardRow, OrganizationAggregate } from '../dashboard.js';
 import type { CountRow, Figures } from '../figures.js';
 import { num, ruDate, type Block, type DocModel } from './model.js';

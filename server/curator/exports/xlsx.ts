@@ -11,7 +11,7 @@ import {
 	PROGRAM_STATUS_LABELS,
 	TYPE_LABELS,
 	labelOf
-} from '../../../src/lib/program/index.js';
+} from '../../../src/lib/shared/program/index.js';
 import type { DashboardRow, OrganizationAggregate } from '../dashboard.js';
 import type { CountRow, Figures } from '../figures.js';
 import { ruDate, ruDateTime } from './model.js';

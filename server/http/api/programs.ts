@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { TEMPLATES } from '../../../src/lib/program/index.js';
+import { TEMPLATES } from '../../../src/lib/shared/program/index.js';
 import type { ParticipantRole } from '../../identity/policy.js';
 import { CURATOR_ACTIONS, type CuratorActionInput } from '../../identity/curator-actions.js';
 import type { IdentityService } from '../../identity/service.js';

@@ -14,7 +14,7 @@ export {
 	RESULT_FORM_LABELS,
 	TYPE_LABELS,
 	labelOf
-} from '$lib/program/labels';
+} from '$lib/shared/program/labels';
 
 export const DIAGNOSIS_LABELS_RU: Record<string, string> = {
 	difficulties: 'Профессиональные затруднения (дефициты)',

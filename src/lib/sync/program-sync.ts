@@ -32,7 +32,7 @@ import {
 	isRelayDecision,
 	readAck,
 	stateVectorCovers
-} from './protocol';
+} from '$lib/shared/protocol';
 
 export type SyncPhase =
 	| 'offline'

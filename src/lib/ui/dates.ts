@@ -1,4 +1,4 @@
-import { addDays, calendarDate, type IsoDate } from '$lib/program';
+import { addDays, calendarDate, type IsoDate } from '$lib/shared/program';
 
 /** Today's calendar date on this device, in its own time zone. */
 export function today(now: Date = new Date()): IsoDate {

@@ -1,4 +1,10 @@
-import { ROLE_LABELS, currentStage, nextDeadline, progress, type ProgramView } from '$lib/program';
+import {
+	ROLE_LABELS,
+	currentStage,
+	nextDeadline,
+	progress,
+	type ProgramView
+} from '$lib/shared/program';
 import type { CatalogEntry } from '$lib/device/catalog';
 import type { ProgramRole } from '$lib/device/account';
 import type { SyncState } from '$lib/sync/program-sync';

@@ -9,7 +9,7 @@ import {
 	readProgram,
 	type Actor,
 	type ProgramView
-} from '$lib/program';
+} from '$lib/shared/program';
 import { catalogEntry } from './catalog-entry';
 import { saveProgram } from '$lib/device/catalog';
 import { ProgramSync, type SyncState } from '$lib/sync/program-sync';

@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
 import { IndexeddbPersistence } from 'y-indexeddb';
-import { readProgram } from '$lib/program';
+import { readProgram } from '$lib/shared/program';
 import { programDatabaseName } from './open-program.svelte';
 
 /**
