@@ -35,7 +35,7 @@ import {
 	type ServerEditResult
 } from './server-edits.js';
 import { sessionCloser, type ConnectionInfo, type Session, type SessionSocket } from './session.js';
-import { createSummaries, type SummaryWriter } from './summaries.js';
+import { createSummaries } from './summaries.js';
 import { programSummary, type Summarizer } from './summary.js';
 import { createUpgradeHandler } from './upgrade.js';
 
@@ -44,7 +44,7 @@ export type { ConnectionInfo } from './session.js';
 export type { ServerEditAuthor, ServerEditResult } from './server-edits.js';
 export type { SummaryWriter } from './summaries.js';
 
-export interface Relay extends SummaryWriter {
+export interface Relay {
 	/** Handles an HTTP upgrade; returns false when the path is not /sync/… (caller answers 404). */
 	handleUpgrade(request: HttpRequest, socket: Duplex, head: Buffer): boolean;
 	/**
