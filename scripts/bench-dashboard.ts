@@ -143,9 +143,9 @@ console.log(
 		relay: {
 			applyServerEdit: () => Promise.reject(new Error('read-only bench')),
 			getDocument: () => Promise.reject(new Error('read-only bench')),
+			refreshSummaries: () => Promise.reject(new Error('read-only bench')),
 			connections: () => []
 		},
-		documents: ds.store,
 		logger,
 		refresher: false,
 		now: () => ds.now,

@@ -146,7 +146,6 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 		db: storage.sql,
 		identity,
 		relay,
-		documents: store,
 		logger,
 		// One instance refreshes outdated summaries ('unknown' = Redis down: twice is harmless).
 		...(cluster.enabled

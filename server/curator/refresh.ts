@@ -4,13 +4,13 @@
  * passes with no edit. This refresher recomputes, in small batches off the request path, the
  * summaries whose figures the passing of time has changed — exactly those where a date stored
  * in the index (next open deadline, next report date, end of the current stage, start) has been
- * reached since the summary's day.
+ * reached since the summary's day. It only chooses them: the relay recomputes and writes them
+ * (server/sync/summaries.ts is the one writer of summaries, so a refresh never replaces a
+ * summary with one computed from an older document).
  */
-import * as Y from 'yjs';
-import { summarize } from '../../src/lib/shared/program/index.js';
 import type { Logger } from '../logger.js';
-import type { DocumentStore } from '../storage/document-store.js';
 import type { SqlClient } from '../storage/sql.js';
+import type { SummaryWriter } from '../sync/summaries.js';
 
 /** SQL condition (on alias i, parameter: today ×5) for "the figures of this summary changed since its day". */
 export const OUTDATED_SQL = `(i.as_of < ? AND (
@@ -21,8 +21,8 @@ export const OUTDATED_SQL = `(i.as_of < ? AND (
 
 export interface RefresherDeps {
 	db: SqlClient;
-	relay: { getDocument(programId: string): Promise<Uint8Array> };
-	documents: Pick<DocumentStore, 'saveSummary'>;
+	/** The relay (the one writer of summaries). */
+	summaries: SummaryWriter;
 	logger: Logger;
 	now?: () => number;
 	/**
@@ -50,37 +50,15 @@ export function createRefresher(deps: RefresherDeps, intervalMs = 10 * 60_000): 
 	async function refreshBatch(limit: number): Promise<number> {
 		if (deps.isLeader && !(await deps.isLeader())) return 0;
 		const day = new Date(now()).toISOString().slice(0, 10);
-		const rows = await deps.db.all<{ program_id: string; computed_at: number }>(
-			`SELECT i.program_id, i.computed_at FROM curator_program_index i WHERE ${OUTDATED_SQL} LIMIT ?`,
+		const rows = await deps.db.all<{ program_id: string }>(
+			`SELECT i.program_id FROM curator_program_index i WHERE ${OUTDATED_SQL} LIMIT ?`,
 			[day, day, day, day, day, limit]
 		);
 		let n = 0;
 		for (const r of rows) {
 			if (stopped) break;
 			try {
-				const bytes = await deps.relay.getDocument(r.program_id);
-				const doc = new Y.Doc();
-				let summary: unknown;
-				try {
-					Y.applyUpdate(doc, bytes);
-					summary = summarize(doc, new Date(now()));
-				} finally {
-					doc.destroy();
-				}
-				const current = await deps.db.get<{ computed_at: number; through_seq: number }>(
-					'SELECT computed_at, through_seq FROM program_summaries WHERE program_id = ?',
-					[r.program_id]
-				);
-				// The relay wrote a newer summary meanwhile: keep it (it saw later edits).
-				if (!current || current.computed_at !== r.computed_at) continue;
-				await deps.documents.saveSummary({
-					programId: r.program_id,
-					summary,
-					docBytes: bytes.length,
-					throughSeq: current.through_seq,
-					computedAt: now()
-				});
-				n++;
+				n += await deps.summaries.refreshSummaries([r.program_id]);
 			} catch (error) {
 				log.warn({ err: error, programId: r.program_id }, 'summary refresh failed');
 			}

@@ -10,8 +10,8 @@ import type { Actor } from '../identity/policy.js';
 import type { IdentityService, ProgramInput } from '../identity/service.js';
 import type { ProgramInfo } from '../identity/model.js';
 import type { Logger } from '../logger.js';
-import type { DocumentStore } from '../storage/document-store.js';
 import type { SqlClient } from '../storage/sql.js';
+import type { SummaryWriter } from '../sync/summaries.js';
 import { applyCuratorAction, type CuratorAction, type ServerEditor } from './actions.js';
 import {
 	CaseError,
@@ -45,11 +45,12 @@ export interface CuratorDeps {
 	/** SQL over the server's storage (SQLite or PostgreSQL): server/storage/sql.ts. */
 	db: SqlClient;
 	identity: IdentityService;
-	relay: ServerEditor & {
-		getDocument(programId: string): Promise<Uint8Array>;
-		connections(): Array<{ programId: string; userId: string; deviceId: string | undefined }>;
-	};
-	documents: Pick<DocumentStore, 'saveSummary'>;
+	/** The relay: server edits, documents, connections, and the one writer of summaries. */
+	relay: ServerEditor &
+		SummaryWriter & {
+			getDocument(programId: string): Promise<Uint8Array>;
+			connections(): Array<{ programId: string; userId: string; deviceId: string | undefined }>;
+		};
 	logger: Logger;
 	now?: () => number;
 	/** Default "not seen for N days" (CURATOR_STALE_DAYS). */
@@ -111,8 +112,7 @@ export class CuratorService {
 				? null
 				: createRefresher({
 						db: deps.db,
-						relay: deps.relay,
-						documents: deps.documents,
+						summaries: deps.relay,
 						logger: deps.logger,
 						now: this.now,
 						...(deps.refreshLeader ? { isLeader: deps.refreshLeader } : {})

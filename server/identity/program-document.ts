@@ -8,6 +8,7 @@ import {
 	type ProgramTemplate
 } from '../../src/lib/shared/program/index.js';
 import type { DocumentStore } from '../storage/document-store.js';
+import { writeSummaries } from '../sync/summaries.js';
 
 export interface InitialDocumentInput {
 	programId: string;
@@ -61,11 +62,14 @@ export async function storeInitialDocument(
 ): Promise<void> {
 	await documents.createProgram(programId, organizationId);
 	const [seq] = await documents.append([{ programId, data: built.update, receivedAt: now }]);
-	await documents.saveSummary({
-		programId,
-		summary: built.summary,
-		docBytes: built.update.byteLength,
-		throughSeq: seq ?? 0,
-		computedAt: now
-	});
+	// Through the one writer of summaries (server/sync/summaries.ts).
+	await writeSummaries(documents, [
+		{
+			programId,
+			summary: built.summary,
+			docBytes: built.update.byteLength,
+			throughSeq: seq ?? 0,
+			computedAt: now
+		}
+	]);
 }

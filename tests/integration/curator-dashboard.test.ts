@@ -19,6 +19,8 @@ import { monitoringWorkbook } from '../../server/curator/exports/xlsx';
 import { TEMPLATES, loadTemplate } from '../../src/lib/shared/program/index';
 import * as Y from 'yjs';
 import { createRefresher } from '../../server/curator/refresh';
+import { computeSummary, writeSummaries } from '../../server/sync/summaries';
+import { programSummary } from '../../server/sync/summary';
 import { createLogger } from '../../server/logger';
 import {
 	countOverdue,
@@ -347,13 +349,19 @@ describe('time passing without edits', () => {
 		const refresher = createRefresher(
 			{
 				db: ds.sql,
-				relay: {
-					async getDocument(id: string) {
-						const d = await ds.store.load(id);
-						return Y.mergeUpdates([...(d.state ? [d.state] : []), ...d.updates]);
+				// The relay's part (the one writer of summaries), over the stored documents.
+				summaries: {
+					async refreshSummaries(ids: string[]) {
+						for (const id of ids) {
+							const d = await ds.store.load(id);
+							const bytes = Y.mergeUpdates([...(d.state ? [d.state] : []), ...d.updates]);
+							await writeSummaries(ds.store, [
+								computeSummary(id, bytes, d.lastSeq, programSummary, later)
+							]);
+						}
+						return ids.length;
 					}
 				},
-				documents: ds.store,
 				logger: createLogger('error'),
 				now: () => later
 			},

@@ -145,7 +145,7 @@ describe('server crashes (SIGKILL) at random points', () => {
 	/**
 	 * Regression (crash seed 2001, docs/resilience.md "Bugs found"): a crash after an update's
 	 * commit and before its debounced summary left the stored summary stale for good. Fixed in
-	 * server/sync/relay.ts: a program's summary is recomputed when it loads behind the log, and
+	 * server/sync/summaries.ts: a program's summary is recomputed when it loads behind the log, and
 	 * a start-up sweep covers programs nobody reopens (tests/integration/relay-summary-sweep).
 	 */
 	it('regression: the summary is current after a crash between commit and summary', async () => {

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { createCommitQueue, type DurableItem, type QueuedUpdate } from './commit-queue.js';
+import { FakeClock, MemoryDocumentStore } from './test-fakes.js';
+
+interface Item extends QueuedUpdate {
+	name: string;
+}
+
+function setup(delayMs = 0) {
+	const clock = new FakeClock();
+	const store = new MemoryDocumentStore();
+	const durable: Array<Array<DurableItem<Item>>> = [];
+	const failed: Array<{ names: string[]; error: Error }> = [];
+	const queue = createCommitQueue<Item>({
+		store,
+		clock,
+		delayMs,
+		durable: (batch) => durable.push(batch),
+		failed: (batch, error) => failed.push({ names: batch.map((i) => i.name), error })
+	});
+	const item = (name: string, update: Uint8Array | null = new Uint8Array([0, 0])): Item => ({
+		name,
+		programId: 'p',
+		update,
+		receivedAt: clock.now()
+	});
+	return { clock, store, queue, durable, failed, item };
+}
+
+describe('commit queue', () => {
+	it('commits what was queued in one turn as one append, in order, with sequence numbers', async () => {
+		const { clock, store, queue, durable, item } = setup();
+		queue.enqueue(item('a'));
+		queue.enqueue(item('noop', null));
+		queue.enqueue(item('b'));
+		expect(store.appendCalls).toHaveLength(0);
+		await clock.settle();
+		expect(store.appendCalls).toHaveLength(1);
+		expect(store.appendCalls[0]).toHaveLength(2); // the no-op orders acks, it is not stored
+		expect(durable[0]?.map((d) => [d.item.name, d.seq])).toEqual([
+			['a', 1],
+			['noop', null],
+			['b', 2]
+		]);
+	});
+
+	it('hands nothing over before the append resolves; queues the rest behind it', async () => {
+		const { clock, store, queue, durable, item } = setup();
+		store.hold();
+		queue.enqueue(item('a'));
+		await clock.settle();
+		queue.enqueue(item('b'));
+		queue.enqueue(item('c'));
+		await clock.advance(10_000);
+		expect(durable).toHaveLength(0);
+		expect(store.appendCalls).toHaveLength(1);
+		store.release();
+		await clock.settle();
+		expect(durable.map((b) => b.map((d) => d.item.name))).toEqual([['a'], ['b', 'c']]);
+	});
+
+	it('a failed append fails its whole batch and nothing of it is durable', async () => {
+		const { clock, store, queue, durable, failed, item } = setup();
+		store.hold();
+		queue.enqueue(item('a'));
+		queue.enqueue(item('b'));
+		await clock.settle();
+		store.failHeld(new Error('disk full'));
+		await clock.settle();
+		expect(durable).toHaveLength(0);
+		expect(failed).toEqual([{ names: ['a', 'b'], error: new Error('disk full') }]);
+	});
+
+	it('waits for the flush delay after the first queued update', async () => {
+		const { clock, store, queue, item } = setup(100);
+		queue.enqueue(item('a'));
+		await clock.advance(60);
+		queue.enqueue(item('b'));
+		await clock.advance(39);
+		expect(store.appendCalls).toHaveLength(0);
+		await clock.advance(1);
+		expect(store.appendCalls.map((c) => c.length)).toEqual([2]);
+	});
+
+	it('flush() resolves once everything queued is committed', async () => {
+		const { queue, durable, item } = setup(1_000_000);
+		queue.enqueue(item('a'));
+		await queue.flush();
+		expect(durable).toHaveLength(1);
+		expect(queue.length).toBe(0);
+	});
+});

@@ -1,0 +1,120 @@
+/**
+ * Group commit: updates queued from any number of sessions and programs are appended in ONE
+ * durable `store.append` (one transaction, one fsync), and only then — in queue order — handed
+ * to `durable` (which applies, broadcasts and acknowledges them). Nothing is acknowledged
+ * before it is durable; a failed append hands the whole batch to `failed`. The clock decides
+ * when a flush runs (next turn, or `delayMs` after the first queued update), so unit tests
+ * control it.
+ */
+import { performance } from 'node:perf_hooks';
+import type { AppendedUpdate, DocumentStore } from '../storage/document-store.js';
+import type { Clock } from './clock.js';
+import type { Claims } from './hooks.js';
+
+export interface QueuedUpdate {
+	programId: string;
+	/** null: an empty (no-op) update, kept in the queue only to order acknowledgements. */
+	update: Uint8Array | null;
+	receivedAt: number;
+	/** Client ids this update is the first to write under (persisted with it). */
+	claims?: Claims;
+}
+
+export interface DurableItem<T> {
+	item: T;
+	/** The update's log sequence number; null for a no-op item. */
+	seq: number | null;
+}
+
+export interface CommitQueueOptions<T extends QueuedUpdate> {
+	store: Pick<DocumentStore, 'append'>;
+	clock: Clock;
+	/** 0: flush on the next turn; otherwise this long after the first queued update. */
+	delayMs: number;
+	/** The batch is durable: called once, synchronously, with the items in queue order. */
+	durable(batch: DurableItem<T>[], stats: { rows: number; seconds: number }): void;
+	/** Nothing of the batch is durable (the append failed). */
+	failed(batch: T[], error: Error): void;
+}
+
+export interface CommitQueue<T> {
+	enqueue(item: T): void;
+	/** Resolves once everything queued so far (and queued meanwhile) is committed or failed. */
+	flush(): Promise<void>;
+	readonly length: number;
+}
+
+export function createCommitQueue<T extends QueuedUpdate>(
+	options: CommitQueueOptions<T>
+): CommitQueue<T> {
+	const { store, clock } = options;
+	let queue: T[] = [];
+	let scheduled = false;
+	let flushing: Promise<void> | null = null;
+
+	function schedule() {
+		if (scheduled) return;
+		scheduled = true;
+		const run = () => {
+			scheduled = false;
+			void runFlush();
+		};
+		if (options.delayMs > 0) clock.setTimeout(run, options.delayMs);
+		else clock.defer(run);
+	}
+
+	async function runFlush(): Promise<void> {
+		while (flushing) await flushing;
+		if (queue.length === 0) return;
+		flushing = commitBatch().finally(() => {
+			flushing = null;
+		});
+		await flushing;
+		if (queue.length > 0) schedule();
+	}
+
+	async function commitBatch(): Promise<void> {
+		const batch = queue;
+		queue = [];
+		const rows: AppendedUpdate[] = [];
+		for (const item of batch) {
+			if (item.update)
+				rows.push({
+					programId: item.programId,
+					data: item.update,
+					receivedAt: item.receivedAt,
+					...(item.claims ? { claims: item.claims } : {})
+				});
+		}
+		const t0 = performance.now();
+		let seqs: number[];
+		try {
+			seqs = rows.length > 0 ? await store.append(rows) : [];
+		} catch (error) {
+			options.failed(batch, error instanceof Error ? error : new Error(String(error)));
+			return;
+		}
+		const seconds = (performance.now() - t0) / 1000;
+		let next = 0;
+		options.durable(
+			batch.map((item) => ({ item, seq: item.update ? (seqs[next++] ?? null) : null })),
+			{ rows: rows.length, seconds }
+		);
+	}
+
+	return {
+		enqueue(item) {
+			queue.push(item);
+			schedule();
+		},
+		async flush() {
+			while (flushing || queue.length > 0) {
+				if (flushing) await flushing;
+				else await runFlush();
+			}
+		},
+		get length() {
+			return queue.length;
+		}
+	};
+}

@@ -1,0 +1,175 @@
+/**
+ * What a session's messages do (Hocuspocus's MessageReceiver): limits first (size, rate), then
+ * held while the program loads, then parsed and handled — sync step 1 answered, updates
+ * validated and queued for commit, awareness relayed, device status recorded. Every refusal
+ * closes the connection with its close code (docs/relay.md, "Close codes").
+ */
+import type { Clock } from './clock.js';
+import type { Commits } from './commits.js';
+import { sendAck } from './commits.js';
+import type { RelayConfig } from './config.js';
+import type { FactsRecorder } from './facts.js';
+import type { RelayHooks } from './hooks.js';
+import type { RelayMetrics } from './metrics.js';
+import {
+	CloseCode,
+	encodeQueryAwareness,
+	encodeSyncStep2,
+	inspectUpdate,
+	parseClientMessage,
+	type IncomingMessage,
+	type UpdateInspection
+} from './protocol.js';
+import { broadcast, roomSize } from './rooms.js';
+import type { CloseSession, Session } from './session.js';
+
+export interface MessageReceiver {
+	/** A frame from the socket (`binary` false: a text frame, not part of the protocol). */
+	receive(session: Session, message: Uint8Array, binary: boolean): void;
+	/** A message that passed the limits, once the session is ready. */
+	handle(session: Session, message: Uint8Array): void;
+}
+
+export function createMessageReceiver(options: {
+	config: RelayConfig;
+	clock: Clock;
+	metrics: RelayMetrics;
+	commits: Pick<Commits, 'enqueue'>;
+	facts: Pick<FactsRecorder, 'record'>;
+	hooks: Required<RelayHooks>;
+	close: CloseSession;
+}): MessageReceiver {
+	const { config, clock, metrics, hooks } = options;
+
+	function reject(session: Session, reason: string, code: number, detail?: string) {
+		metrics.rejected.inc({ reason });
+		options.close(session, code, detail ?? reason.replace(/_/g, ' '), 'warn');
+	}
+
+	function receive(session: Session, message: Uint8Array, binary: boolean) {
+		if (session.closing) return;
+		if (!binary) {
+			reject(session, 'malformed', CloseCode.MALFORMED, 'text frames are not part of the protocol');
+			return;
+		}
+		if (message.length > config.maxMessageBytes) {
+			reject(session, 'message_too_large', CloseCode.MESSAGE_TOO_LARGE, 'message too large');
+			return;
+		}
+		if (!session.limits.messages.take(clock.monotonic())) {
+			reject(session, 'rate_limited', CloseCode.RATE_LIMITED, 'too many messages');
+			return;
+		}
+		if (session.hold(message)) return; // still loading: handled once ready
+		handle(session, message);
+	}
+
+	function handle(session: Session, message: Uint8Array) {
+		if (session.closing) return;
+		let msg: IncomingMessage;
+		try {
+			msg = parseClientMessage(message);
+		} catch {
+			reject(session, 'malformed', CloseCode.MALFORMED, 'malformed message');
+			return;
+		}
+		const room = session.room;
+		switch (msg.kind) {
+			case 'step1': {
+				session.socket.send(encodeSyncStep2(room.doc.stepTwo(msg.sv, msg.stateVector)));
+				// The answer goes out first; the bookkeeping (which may decode the document's state
+				// vector) waits for the next turn so it never delays the first sync.
+				clock.defer(() => {
+					if (session.closing) return;
+					if (room.doc.covers(msg.sv)) options.facts.record(session, { lastInSyncAt: clock.now() });
+					if (session.wantsAcks) sendAck(session);
+				});
+				return;
+			}
+			case 'step2':
+			case 'update':
+				receiveUpdate(session, msg.kind, msg.update);
+				return;
+			case 'awareness': {
+				for (const e of msg.entries) {
+					if (e.removed) session.awarenessClients.delete(e.clientId);
+					else session.awarenessClients.set(e.clientId, e.clock);
+				}
+				// Like the reference server, echo to the sender too: the stock client counts any
+				// message as a sign of life (it reconnects after 30 s of silence).
+				broadcast(room, msg.message);
+				hooks.awareness(room, msg.message);
+				return;
+			}
+			case 'query-awareness':
+				broadcast(room, encodeQueryAwareness(), session);
+				return;
+			case 'device-status': {
+				if (session.info.deviceId === undefined) session.info.deviceId = msg.deviceId;
+				options.facts.record(session, { pending: msg.pending, pendingReportedAt: clock.now() });
+				return;
+			}
+			case 'auth':
+				return;
+		}
+	}
+
+	function receiveUpdate(session: Session, kind: 'step2' | 'update', update: Uint8Array) {
+		const room = session.room;
+		if (session.info.access !== 'rw') {
+			metrics.rejected.inc({ reason: 'read_only' });
+			return; // dropped, not closed: curators' clients may echo sync step 2
+		}
+		if (!session.limits.updates.take(clock.monotonic())) {
+			reject(session, 'rate_limited', CloseCode.RATE_LIMITED, 'too many updates');
+			return;
+		}
+		let inspection: UpdateInspection;
+		try {
+			inspection = inspectUpdate(update);
+		} catch {
+			reject(session, 'malformed', CloseCode.MALFORMED, 'malformed update');
+			return;
+		}
+		const userId = session.info.userId;
+		if (!inspection.empty) {
+			const verdict = hooks.beforeCommit(room, { update, userId, session });
+			if (!verdict.accept) {
+				reject(session, 'refused', CloseCode.FORBIDDEN, verdict.reason);
+				return;
+			}
+		}
+		const claims = room.doc.claimClientIds(
+			userId,
+			inspection.clients,
+			config.clientIdBinding !== 0
+		);
+		if (claims === null) {
+			reject(
+				session,
+				'foreign_client_id',
+				CloseCode.FORBIDDEN,
+				"update under another participant's client id"
+			);
+			return;
+		}
+		if (kind === 'step2') session.handshakeDone();
+		if (!inspection.empty && roomSize(room) + update.length > config.maxDocumentBytes) {
+			reject(session, 'document_too_large', CloseCode.DOCUMENT_TOO_LARGE, 'document too large');
+			return;
+		}
+		session.receivedCount++;
+		options.commits.enqueue({
+			programId: room.id,
+			room,
+			session,
+			// copy: the message buffer may be a view into a larger socket chunk
+			update: inspection.empty ? null : new Uint8Array(update),
+			ranges: inspection.ranges,
+			receivedAt: clock.now(),
+			...(claims.length > 0 ? { claims: { userId, clientIds: claims } } : {})
+		});
+	}
+
+	return { receive, handle };
+}

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { decodeStateVector, encodeStateVector, inspectUpdate } from './protocol.js';
+import { RoomDocument, mergeSafely } from './room.js';
+
+function edits(clientId: number, n: number): { doc: Y.Doc; updates: Uint8Array[] } {
+	const doc = new Y.Doc();
+	doc.clientID = clientId;
+	const updates: Uint8Array[] = [];
+	doc.on('update', (u: Uint8Array) => updates.push(u));
+	for (let i = 0; i < n; i++) doc.getArray('a').push([i]);
+	return { doc, updates };
+}
+
+const absorbAll = (room: RoomDocument, updates: Uint8Array[], firstSeq = 1) =>
+	updates.forEach((u, i) => room.absorb(u, inspectUpdate(u).ranges, firstSeq + i));
+
+describe('RoomDocument', () => {
+	it('holds the document as merged state + tail and keeps its state vector without decoding', () => {
+		const { doc, updates } = edits(1, 5);
+		const room = new RoomDocument();
+		absorbAll(room, updates);
+		expect(room.lastSeq).toBe(5);
+		expect(room.logRows).toBe(5);
+		expect(room.stateVector()).toEqual(new Map([[1, 5]]));
+		expect(Y.encodeStateVectorFromUpdate(room.merged())).toEqual(Y.encodeStateVector(doc));
+	});
+
+	it('answers sync step 2 with what the client lacks', () => {
+		const { doc, updates } = edits(1, 6);
+		const room = new RoomDocument();
+		absorbAll(room, updates.slice(0, 3));
+		room.merged(); // base: the first three
+		absorbAll(room, updates.slice(3), 4);
+		const client = new Y.Doc();
+		// An empty client, one that has the base, one that has part of the base.
+		for (const have of [0, 3, 2]) {
+			const c = new Y.Doc();
+			for (const u of updates.slice(0, have)) Y.applyUpdate(c, u);
+			const sv = Y.encodeStateVector(c);
+			Y.applyUpdate(c, room.stepTwo(decodeStateVector(sv), sv));
+			expect(c.getArray('a').toArray()).toEqual(doc.getArray('a').toArray());
+		}
+		client.destroy();
+	});
+
+	it('recomputes the state vector after an update with a gap', () => {
+		const { updates } = edits(1, 3);
+		const room = new RoomDocument();
+		absorbAll(room, [updates[0] as Uint8Array]);
+		room.absorb(updates[2] as Uint8Array, inspectUpdate(updates[2] as Uint8Array).ranges, 2);
+		// The third update waits for the second: the document's state vector stays at clock 1.
+		expect(room.stateVector()).toEqual(new Map([[1, 1]]));
+		room.absorb(updates[1] as Uint8Array, inspectUpdate(updates[1] as Uint8Array).ranges, 3);
+		const doc = new Y.Doc();
+		Y.applyUpdate(doc, room.merged());
+		expect(doc.getArray('a').toArray()).toEqual([0, 1, 2]);
+	});
+
+	it('gives a client id to the first user writing under it', () => {
+		const room = new RoomDocument();
+		expect(room.claimClientIds('u1', new Set([1, 2]), true)).toEqual([1, 2]);
+		expect(room.claimClientIds('u1', new Set([1, 3]), true)).toEqual([3]);
+		expect(room.claimClientIds('u2', new Set([1]), true)).toBeNull();
+		expect(room.claimClientIds('u2', new Set([1]), false)).toEqual([]);
+	});
+
+	it('loads from storage and yields its compaction input', () => {
+		const { doc, updates } = edits(1, 4);
+		const state = Y.mergeUpdates(updates.slice(0, 2));
+		const room = RoomDocument.fromStored({
+			state,
+			stateVector: Y.encodeStateVectorFromUpdate(state),
+			updates: updates.slice(2),
+			lastSeq: 9,
+			clientOwners: [[1, 'u1']]
+		});
+		expect(room.owners.get(1)).toBe('u1');
+		expect(room.logRows).toBe(2);
+		const input = room.compactionInput();
+		expect(input).toMatchObject({ throughSeq: 9, rows: 2 });
+		expect(input.stateVector).toEqual(encodeStateVector(new Map([[1, 4]])));
+		expect(Y.encodeStateVectorFromUpdate(input.merged)).toEqual(Y.encodeStateVector(doc));
+		room.compacted(input.rows);
+		expect(room.logRows).toBe(0);
+	});
+
+	it('skips a part that cannot be merged and reports it', () => {
+		const { updates } = edits(1, 2);
+		const problems: string[] = [];
+		const merged = mergeSafely([updates[0] as Uint8Array, new Uint8Array([9, 9, 9])], {
+			undecodableRow: () => problems.push('row'),
+			mergeFailed: () => problems.push('merge'),
+			unmergeableRow: () => problems.push('skip')
+		});
+		expect(problems).toEqual(['merge', 'skip']);
+		expect(Y.encodeStateVectorFromUpdate(merged)).toEqual(
+			Y.encodeStateVectorFromUpdate(updates[0] as Uint8Array)
+		);
+	});
+});

@@ -1,0 +1,258 @@
+/**
+ * The byte-level document of one program, as the relay holds it: the persisted state (merged
+ * update bytes + state vector, no Y.Doc) and the tail of updates made durable since. Pure: no
+ * sockets, no timers, no storage calls; the relay's rooms (rooms.ts) wrap it with sessions and
+ * housekeeping. Design: docs/relay.md ("Memory").
+ */
+import * as Y from 'yjs';
+import type { StoredDocument } from '../storage/document-store.js';
+import {
+	decodeStateVector,
+	encodeStateVector,
+	inspectUpdate,
+	stateVectorCovers
+} from './protocol.js';
+
+export const EMPTY_UPDATE: Uint8Array = new Uint8Array([0, 0]);
+export const EMPTY_STATE_VECTOR: Uint8Array = new Uint8Array([0]);
+/** Merge the unmerged tail into the state once it is this long, to bound memory and work. */
+const MAX_TAIL = 256;
+
+/** Per client, the contiguous clock range an update carries; null when it has a gap. */
+export type ClockRanges = Map<number, [number, number]> | null;
+
+/** Told about stored rows that cannot be decoded or merged (never expected: updates are validated). */
+export interface RoomProblems {
+	undecodableRow(error: unknown): void;
+	mergeFailed(error: unknown): void;
+	unmergeableRow(error: unknown, bytes: number): void;
+}
+
+const SILENT: RoomProblems = {
+	undecodableRow: () => undefined,
+	mergeFailed: () => undefined,
+	unmergeableRow: () => undefined
+};
+
+/** What a compaction writes: the merged document through `throughSeq`, covering `rows` log rows. */
+export interface CompactionInput {
+	merged: Uint8Array;
+	stateVector: Uint8Array;
+	throughSeq: number;
+	rows: number;
+}
+
+/** Merges updates; a part that cannot be merged is skipped and reported. */
+export function mergeSafely(parts: Uint8Array[], problems: RoomProblems = SILENT): Uint8Array {
+	if (parts.length === 1) return parts[0] ?? EMPTY_UPDATE;
+	try {
+		return Y.mergeUpdates(parts);
+	} catch (error) {
+		problems.mergeFailed(error);
+		let acc = EMPTY_UPDATE;
+		for (const p of parts) {
+			try {
+				acc = Y.mergeUpdates([acc, p]);
+			} catch (e) {
+				problems.unmergeableRow(e, p.length);
+			}
+		}
+		return acc;
+	}
+}
+
+export class RoomDocument {
+	/** Merged persisted base state; together with `tail` it is the whole persisted document. */
+	private state: Uint8Array = EMPTY_UPDATE;
+	/** State vector of `state` alone (null: compute from `state` when needed). */
+	private baseSv: Map<number, number> | null = new Map();
+	/** The delete set of `state` as an update without structs (cached; null: not computed yet). */
+	private baseDs: Uint8Array | null = null;
+	/** Persisted updates not merged into `state` yet, in order. */
+	private tail: Uint8Array[] = [];
+	private tailBytes = 0;
+	/** State vector of the whole persisted document, or null when it must be recomputed. */
+	private sv: Map<number, number> | null = new Map();
+	private svBytes: Uint8Array | null = null;
+	/** Highest log sequence number reflected here. */
+	lastSeq = 0;
+	/** Log rows stored since the last compaction (as far as this instance knows). */
+	logRows = 0;
+	/** Yjs client id → the user who first wrote under it (stored; docs/relay.md). */
+	readonly owners = new Map<number, string>();
+
+	constructor(private readonly problems: RoomProblems = SILENT) {}
+
+	/**
+	 * The document as stored. No decoding of the compacted state: its state vector is stored
+	 * with it, and the log rows after it stay an unmerged tail until someone needs the merged form.
+	 */
+	static fromStored(stored: StoredDocument, problems: RoomProblems = SILENT): RoomDocument {
+		const room = new RoomDocument(problems);
+		room.state = stored.state ?? EMPTY_UPDATE;
+		room.baseSv = stored.state
+			? stored.stateVector
+				? decodeStateVector(stored.stateVector)
+				: null
+			: new Map();
+		room.sv = room.baseSv ? new Map(room.baseSv) : null;
+		room.lastSeq = stored.lastSeq;
+		for (const row of stored.updates) {
+			let ranges: ClockRanges = null;
+			try {
+				ranges = inspectUpdate(row).ranges;
+			} catch (error) {
+				problems.undecodableRow(error);
+			}
+			room.absorb(row, ranges, stored.lastSeq);
+		}
+		room.logRows = stored.updates.length;
+		for (const [client, user] of stored.clientOwners) room.owners.set(client, user);
+		return room;
+	}
+
+	/** Bytes held (merged state + unmerged tail). */
+	get bytes(): number {
+		return this.state.length + this.tailBytes;
+	}
+
+	/** Applies a persisted update (called synchronously once it is durable). */
+	absorb(update: Uint8Array, ranges: ClockRanges, seq: number): void {
+		this.tail.push(update);
+		this.tailBytes += update.length;
+		this.lastSeq = Math.max(this.lastSeq, seq);
+		this.logRows++;
+		if (this.sv && ranges) {
+			for (const [client, [from, to]] of ranges) {
+				const cur = this.sv.get(client) ?? 0;
+				if (from > cur) {
+					this.sv = null; // a gap: the update is pending until its dependency arrives
+					break;
+				}
+				if (to > cur) this.sv.set(client, to);
+			}
+		} else {
+			this.sv = null;
+		}
+		this.svBytes = null;
+		if (
+			this.tail.length >= MAX_TAIL ||
+			(this.tailBytes > 65_536 && this.tailBytes > this.state.length)
+		) {
+			this.merged();
+		}
+	}
+
+	/** The whole persisted document as one merged update (merges the tail into the base). */
+	merged(): Uint8Array {
+		if (this.tail.length > 0) {
+			this.state = mergeSafely([this.state, ...this.tail], this.problems);
+			this.tail = [];
+			this.tailBytes = 0;
+			this.baseSv = this.sv ? new Map(this.sv) : null;
+			this.baseDs = null;
+		}
+		return this.state;
+	}
+
+	private baseStateVector(): Map<number, number> {
+		if (!this.baseSv) {
+			this.baseSv = decodeStateVector(Y.encodeStateVectorFromUpdate(this.state));
+			if (this.tail.length === 0) this.sv = new Map(this.baseSv);
+		}
+		return this.baseSv;
+	}
+
+	stateVector(): Map<number, number> {
+		if (!this.sv) {
+			this.sv = decodeStateVector(Y.encodeStateVectorFromUpdate(this.merged()));
+			this.svBytes = null;
+		}
+		return this.sv;
+	}
+
+	stateVectorBytes(): Uint8Array {
+		const sv = this.stateVector();
+		this.svBytes ??= encodeStateVector(sv);
+		return this.svBytes;
+	}
+
+	/** Whether the document holds everything a client with state vector `sv` has. */
+	covers(sv: Map<number, number>): boolean {
+		return stateVectorCovers(this.stateVector(), sv);
+	}
+
+	/**
+	 * Sync step 2 for a client with state vector `sv`. Fast paths: an empty client gets the
+	 * merged state as stored (no re-encoding); a client whose state vector covers the base's gets
+	 * `diffUpdate(base, baseSv)` — the base's delete set plus any structs stored beyond a clock gap
+	 * (not in a state vector), cached per base — and the recent tail (redundant structs are
+	 * harmless). Otherwise Y.diffUpdate over the whole document.
+	 */
+	stepTwo(sv: Map<number, number>, svBytes: Uint8Array): Uint8Array {
+		if (sv.size === 0) return this.merged();
+		if (stateVectorCovers(sv, this.baseStateVector())) {
+			this.baseDs ??= Y.diffUpdate(this.state, encodeStateVector(this.baseStateVector()));
+			return this.tail.length === 0 ? this.baseDs : Y.mergeUpdates([this.baseDs, ...this.tail]);
+		}
+		return Y.diffUpdate(this.merged(), svBytes);
+	}
+
+	/**
+	 * A Yjs client id belongs to the user who first wrote under it. Yjs identifies every struct by
+	 * (client id, clock) and keeps the first one it sees, so a participant writing under the
+	 * partner's id at the partner's next clock would make the partner's real edit vanish
+	 * everywhere while the partner's phone shows it acknowledged (resilience campaign, hostile
+	 * client). Returns the client ids newly claimed by this user, or null when one belongs to
+	 * someone else (and `enforce` is on). Claims are taken at once so two updates of one batch
+	 * cannot race.
+	 */
+	claimClientIds(userId: string, clients: Set<number>, enforce: boolean): number[] | null {
+		const fresh: number[] = [];
+		for (const c of clients) {
+			const owner = this.owners.get(c);
+			if (owner === undefined) fresh.push(c);
+			else if (owner !== userId && enforce) return null;
+		}
+		for (const c of fresh) this.owners.set(c, userId);
+		return fresh;
+	}
+
+	/** Claims made on another instance: first writer wins, as in storage. */
+	adoptClaims(claims: { userId: string; clientIds: number[] } | undefined): void {
+		for (const c of claims?.clientIds ?? [])
+			if (!this.owners.has(c)) this.owners.set(c, claims?.userId ?? '');
+	}
+
+	/** What compaction writes now; call `compacted(rows)` once it is stored. */
+	compactionInput(): CompactionInput {
+		const merged = this.merged();
+		return {
+			merged,
+			stateVector: encodeStateVector(this.baseStateVector()),
+			throughSeq: this.lastSeq,
+			rows: this.logRows
+		};
+	}
+
+	compacted(rows: number): void {
+		this.logRows = Math.max(0, this.logRows - rows);
+	}
+
+	/**
+	 * Catches up with the stored document (after a Redis outage, other instances may have stored
+	 * updates this room never received): absorbs and returns what it lacked, or null.
+	 */
+	catchUp(stored: StoredDocument): Uint8Array | null {
+		for (const [c, user] of stored.clientOwners) this.owners.set(c, user);
+		const full = mergeSafely(
+			[...(stored.state ? [stored.state] : []), ...stored.updates],
+			this.problems
+		);
+		const diff = Y.diffUpdate(full, this.stateVectorBytes());
+		const inspection = inspectUpdate(diff);
+		if (inspection.empty) return null;
+		this.absorb(diff, inspection.ranges, stored.lastSeq);
+		return diff;
+	}
+}

@@ -1,0 +1,238 @@
+/**
+ * The loaded programs (Hocuspocus's "documents"): each a byte-level RoomDocument plus its
+ * sessions and housekeeping — loading from storage, holding it while in use, unloading it
+ * `idleUnloadMs` after the last session left (summary first, then compaction), and compacting
+ * its log when it grows.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Logger } from '../logger.js';
+import type { DocumentStore } from '../storage/document-store.js';
+import type { Clock, TimerHandle } from './clock.js';
+import type { RelayConfig } from './config.js';
+import type { Leadership, RelayHooks } from './hooks.js';
+import type { RelayMetrics } from './metrics.js';
+import { RoomDocument, type RoomProblems } from './room.js';
+import type { Session } from './session.js';
+
+export interface LiveRoom {
+	readonly id: string;
+	/** The document; replaced once loading is done (empty until then). */
+	doc: RoomDocument;
+	loaded: Promise<void>;
+	isLoaded: boolean;
+	readonly sessions: Set<Session>;
+	/** In-flight operations that keep the room loaded (server edits, getDocument). */
+	holds: number;
+	idleTimer: TimerHandle | null;
+	/** Server edits of this program run one after another. */
+	editChain: Promise<unknown>;
+	compacting: Promise<void> | null;
+	/** Updates queued for commit, not yet durable. */
+	queuedBytes: number;
+	queuedItems: number;
+}
+
+/** Bytes the document would have with everything queued committed. */
+export function roomSize(room: LiveRoom): number {
+	return room.doc.bytes + room.queuedBytes;
+}
+
+/** Sends `message` to the room's ready sessions except `except`; returns how many got it. */
+export function broadcast(
+	room: LiveRoom,
+	message: Uint8Array,
+	except: Session | null = null
+): number {
+	let delivered = 0;
+	for (const s of room.sessions) if (s !== except && s.deliver(message)) delivered++;
+	return delivered;
+}
+
+export interface RoomsOptions {
+	store: Pick<DocumentStore, 'load' | 'compact' | 'programExists'>;
+	hooks: Required<RelayHooks>;
+	lead: Leadership;
+	clock: Clock;
+	config: Pick<RelayConfig, 'idleUnloadMs' | 'compactAfterUpdates'>;
+	log: Logger;
+	metrics: RelayMetrics;
+	isClosing(): boolean;
+}
+
+export interface Rooms {
+	get(programId: string): LiveRoom | undefined;
+	ids(): string[];
+	all(): Iterable<LiveRoom>;
+	/** The room of a program, loading it if needed; cancels a pending unload. */
+	acquire(programId: string): LiveRoom;
+	/** Runs `fn` on the loaded room of an existing program, keeping it loaded meanwhile. */
+	withRoom<T>(programId: string, fn: (room: LiveRoom) => Promise<T>): Promise<T>;
+	/** Arms the idle unload when nobody uses the room. */
+	releaseLater(room: LiveRoom): void;
+	/** Forgets a room whose load failed. */
+	drop(room: LiveRoom): void;
+	/** After a commit: compact soon when the log is long. */
+	compactIfLong(room: LiveRoom): void;
+	compact(room: LiveRoom): Promise<void>;
+	/** Cancels idle timers (shutdown). */
+	stop(): void;
+}
+
+export function createRooms(options: RoomsOptions): Rooms {
+	const { store, hooks, clock, config, log, metrics } = options;
+	const rooms = new Map<string, LiveRoom>();
+
+	function problemsOf(programId: string): RoomProblems {
+		return {
+			undecodableRow: (err) =>
+				log.error(
+					{ err, programId },
+					'a stored update does not decode; the state vector will be recomputed'
+				),
+			mergeFailed: (err) =>
+				log.error({ err, programId }, 'merging stored updates failed; merging one by one'),
+			unmergeableRow: (err, bytes) =>
+				log.error({ err, programId, bytes }, 'skipping an unmergeable stored update')
+		};
+	}
+
+	function create(id: string): LiveRoom {
+		const room: LiveRoom = {
+			id,
+			doc: new RoomDocument(problemsOf(id)),
+			loaded: Promise.resolve(),
+			isLoaded: false,
+			sessions: new Set(),
+			holds: 0,
+			idleTimer: null,
+			editChain: Promise.resolve(),
+			compacting: null,
+			queuedBytes: 0,
+			queuedItems: 0
+		};
+		room.loaded = (async () => {
+			const t0 = performance.now();
+			// Subscribe before loading: an update committed elsewhere meanwhile is either in what we
+			// load or arrives on the channel (applied twice is harmless: Yjs merges idempotently).
+			await hooks.loading(id);
+			room.doc = RoomDocument.fromStored(await store.load(id), problemsOf(id));
+			room.isLoaded = true;
+			await hooks.loaded(room);
+			log.debug(
+				{
+					programId: id,
+					bytes: room.doc.bytes,
+					logRows: room.doc.logRows,
+					ms: +(performance.now() - t0).toFixed(2)
+				},
+				'program loaded'
+			);
+		})();
+		rooms.set(id, room);
+		metrics.loadedPrograms.set(rooms.size);
+		return room;
+	}
+
+	function acquire(id: string): LiveRoom {
+		const room = rooms.get(id) ?? create(id);
+		if (room.idleTimer) {
+			clock.clearTimeout(room.idleTimer);
+			room.idleTimer = null;
+		}
+		return room;
+	}
+
+	function releaseLater(room: LiveRoom): void {
+		if (room.sessions.size > 0 || room.holds > 0 || room.idleTimer || options.isClosing()) return;
+		room.idleTimer = clock.setTimeout(() => {
+			room.idleTimer = null;
+			void unload(room);
+		}, config.idleUnloadMs);
+	}
+
+	const inUse = (room: LiveRoom) =>
+		room.sessions.size > 0 || room.holds > 0 || room.queuedItems > 0;
+
+	async function unload(room: LiveRoom): Promise<void> {
+		if (inUse(room) || rooms.get(room.id) !== room) return;
+		room.holds++;
+		try {
+			await room.loaded;
+			await hooks.unloading(room);
+			if (room.doc.logRows > 0) await compact(room);
+		} catch (error) {
+			log.error({ err: error, programId: room.id }, 'unload housekeeping failed');
+		} finally {
+			room.holds--;
+		}
+		if (inUse(room)) return; // someone came back
+		rooms.delete(room.id);
+		metrics.loadedPrograms.set(rooms.size);
+		hooks.unloaded(room);
+		log.debug({ programId: room.id }, 'program unloaded');
+	}
+
+	function compact(room: LiveRoom): Promise<void> {
+		room.compacting ??= (async () => {
+			try {
+				// One instance compacts a program (Redis down: compacting anyway is safe, the store
+				// merges and deletes only the rows it saw).
+				if (!(await options.lead('compact', room.id))) {
+					room.doc.logRows = 0; // the leader compacts; do not retry after every flush
+					return;
+				}
+				const input = room.doc.compactionInput();
+				await store.compact(room.id, input.merged, input.stateVector, input.throughSeq);
+				room.doc.compacted(input.rows);
+				log.debug(
+					{ programId: room.id, bytes: input.merged.length, throughSeq: input.throughSeq },
+					'program compacted'
+				);
+			} catch (error) {
+				log.error({ err: error, programId: room.id }, 'compaction failed (log kept)');
+			} finally {
+				room.compacting = null;
+			}
+		})();
+		return room.compacting;
+	}
+
+	return {
+		get: (id) => rooms.get(id),
+		ids: () => [...rooms.keys()],
+		all: () => rooms.values(),
+		acquire,
+		async withRoom(programId, fn) {
+			if (!rooms.has(programId) && !(await store.programExists(programId))) {
+				throw new Error(`unknown program ${programId}`);
+			}
+			const room = acquire(programId);
+			room.holds++;
+			try {
+				await room.loaded;
+				return await fn(room);
+			} finally {
+				room.holds--;
+				releaseLater(room);
+			}
+		},
+		releaseLater,
+		drop(room) {
+			if (rooms.get(room.id) !== room) return;
+			rooms.delete(room.id);
+			metrics.loadedPrograms.set(rooms.size);
+		},
+		compactIfLong(room) {
+			if (room.doc.logRows >= config.compactAfterUpdates && !room.compacting) {
+				clock.defer(() => void compact(room));
+			}
+		},
+		compact,
+		stop() {
+			for (const room of rooms.values()) {
+				clock.clearTimeout(room.idleTimer);
+				room.idleTimer = null;
+			}
+		}
+	};
+}

@@ -1,0 +1,257 @@
+/**
+ * Curator-facing summaries of program documents — and the ONLY writer of `program_summaries`.
+ * The relay's changes mark a program dirty; summaries are computed in the background
+ * (debounced, at most `summaryMaxWaitMs` late), in time slices (SUMMARY_SLICE_MS of work, then
+ * yield) written in one transaction per slice, so a burst of thousands of changed programs never
+ * stalls the relay. The curator's refresher (the calendar moved, the document did not) asks
+ * `refresh`, and program creation writes its first summary through `writeSummaries`: every
+ * summary is computed from the newest document this instance has, and writes leave here in
+ * the order they were computed.
+ */
+import { performance } from 'node:perf_hooks';
+import * as Y from 'yjs';
+import type { Logger } from '../logger.js';
+import type { DocumentStore, StoredSummary } from '../storage/document-store.js';
+import type { Clock, TimerHandle } from './clock.js';
+import type { RelayConfig } from './config.js';
+import type { Leadership, RelayHooks } from './hooks.js';
+import type { LiveRoom, Rooms } from './rooms.js';
+import type { Summarizer } from './summary.js';
+
+/** Check for due programs this often, and work at most this long before yielding. */
+const SUMMARY_TICK_MS = 250;
+const SUMMARY_SLICE_MS = 20;
+
+/** Asks the one writer of summaries to recompute some programs' summaries now. */
+export interface SummaryWriter {
+	/** Recomputes and stores the summaries of these programs; resolves with how many were written. */
+	refreshSummaries(programIds: string[]): Promise<number>;
+}
+
+/**
+ * Stores summaries: the one place that calls the store's summary writes. Several summaries go
+ * in one transaction.
+ */
+export async function writeSummaries(
+	store: Pick<DocumentStore, 'saveSummary'> & Partial<Pick<DocumentStore, 'saveSummaries'>>,
+	summaries: StoredSummary[]
+): Promise<void> {
+	if (summaries.length === 0) return;
+	if (summaries.length === 1 || !store.saveSummaries) {
+		for (const s of summaries) await store.saveSummary(s);
+		return;
+	}
+	await store.saveSummaries(summaries);
+}
+
+/** The summary of a document (merged update bytes) through `throughSeq`, computed now. */
+export function computeSummary(
+	programId: string,
+	state: Uint8Array,
+	throughSeq: number,
+	summarize: Summarizer,
+	now: number
+): StoredSummary {
+	const doc = new Y.Doc();
+	try {
+		Y.applyUpdate(doc, state);
+		return {
+			programId,
+			summary: summarize(doc, new Date(now)),
+			docBytes: state.length,
+			throughSeq,
+			computedAt: now
+		};
+	} finally {
+		doc.destroy();
+	}
+}
+
+export interface Summaries extends SummaryWriter {
+	readonly hooks: RelayHooks;
+	/** A loaded program changed: recompute its summary soon. */
+	markDirty(room: LiveRoom): void;
+	/** Computes every pending summary now (tests, shutdown). */
+	flushAll(): Promise<void>;
+	/** Stops scheduling; pending summaries stay for `flushAll`. */
+	stop(): void;
+}
+
+export interface SummariesOptions {
+	store: Pick<DocumentStore, 'saveSummaries' | 'saveSummary' | 'getSummary' | 'staleSummaries'>;
+	rooms: Pick<Rooms, 'withRoom'>;
+	summarize: Summarizer;
+	lead: Leadership;
+	clock: Clock;
+	config: Pick<RelayConfig, 'summaryDebounceMs' | 'summaryMaxWaitMs'>;
+	log: Logger;
+	isClosing(): boolean;
+	/** Brings a room up to the stored document (several instances); absent: a single instance. */
+	catchUp?(room: LiveRoom): Promise<void>;
+	random?: () => number;
+}
+
+export function createSummaries(options: SummariesOptions): Summaries {
+	const { store, clock, config, log } = options;
+	const random = options.random ?? Math.random;
+	/** Loaded room → when its summary is due. */
+	const due = new Map<LiveRoom, number>();
+	/** Per room: since when it has changes not in a summary, and its max-wait jitter. */
+	const dirtySince = new Map<LiveRoom, number>();
+	const jitter = new Map<LiveRoom, number>();
+	let timer: TimerHandle | null = null;
+	let running: Promise<void> | null = null;
+	let stopped = false;
+	/** Writes leave in the order their summaries were computed. */
+	let writes: Promise<void> = Promise.resolve();
+
+	function write(batch: StoredSummary[]): Promise<void> {
+		if (batch.length === 0) return writes;
+		writes = writes.then(() =>
+			writeSummaries(store, batch).catch((error: unknown) =>
+				log.error({ err: error, count: batch.length }, 'saving summaries failed')
+			)
+		);
+		return writes;
+	}
+
+	function markDirty(room: LiveRoom) {
+		const t = clock.now();
+		const since = dirtySince.get(room) ?? t;
+		dirtySince.set(room, since);
+		// Jitter on the max wait keeps programs that started changing together from all coming due at once.
+		let j = jitter.get(room);
+		if (j === undefined) {
+			j = (random() - 0.5) * 0.5 * config.summaryMaxWaitMs;
+			jitter.set(room, j);
+		}
+		due.set(room, Math.min(t + config.summaryDebounceMs, since + config.summaryMaxWaitMs + j));
+		arm();
+	}
+
+	function arm() {
+		if (timer || running || stopped || options.isClosing() || due.size === 0) return;
+		timer = clock.setTimeout(
+			() => {
+				timer = null;
+				running = run(false).finally(() => {
+					running = null;
+					arm();
+				});
+			},
+			Math.min(SUMMARY_TICK_MS, config.summaryDebounceMs)
+		);
+	}
+
+	/** The summary of a loaded room now, or null on failure. */
+	function summaryOf(room: LiveRoom): StoredSummary | null {
+		if (!room.isLoaded) return null;
+		dirtySince.delete(room);
+		try {
+			const t = clock.now();
+			return computeSummary(room.id, room.doc.merged(), room.doc.lastSeq, options.summarize, t);
+		} catch (error) {
+			log.error({ err: error, programId: room.id }, 'summary failed');
+			return null;
+		}
+	}
+
+	async function run(all: boolean): Promise<void> {
+		let batch: StoredSummary[] = [];
+		let sliceStart = performance.now();
+		for (const [room, at] of due) {
+			if (!all && at > clock.now()) continue;
+			due.delete(room);
+			// The program's leader writes its summary (it receives every instance's updates).
+			if (!(await options.lead('summary', room.id))) continue;
+			const s = summaryOf(room);
+			if (s) batch.push(s);
+			if (performance.now() - sliceStart > SUMMARY_SLICE_MS) {
+				await write(batch);
+				batch = [];
+				await clock.yield();
+				sliceStart = performance.now();
+			}
+		}
+		await write(batch);
+	}
+
+	/** Computes and stores a room's pending summary now (before unloading it). */
+	async function flushRoom(room: LiveRoom) {
+		if (!due.delete(room)) return;
+		const s = summaryOf(room);
+		if (s) await write([s]);
+	}
+
+	// Summaries left behind by a crash (commit done, debounced summary not yet computed) are
+	// recomputed once at start-up, for programs nobody reopens soon.
+	const staleSweep = clock.setTimeout(() => {
+		void (async () => {
+			const stale = (await store.staleSummaries?.()) ?? [];
+			if (stale.length) log.info({ programs: stale.length }, 'recomputing summaries left behind');
+			for (const id of stale) {
+				if (options.isClosing()) return;
+				await options.rooms.withRoom(id, (room) => flushRoom(room));
+			}
+		})().catch((error: unknown) => log.error({ err: error }, 'stale summary sweep failed'));
+	}, config.summaryDebounceMs);
+
+	async function refreshOne(room: LiveRoom): Promise<boolean> {
+		const stored = await store.getSummary(room.id);
+		const behind = () => stored !== null && stored.throughSeq > room.doc.lastSeq;
+		// Another instance stored later updates than this room holds: catch up first, and never
+		// replace a summary with one computed from an older document.
+		if (behind() && options.catchUp) await options.catchUp(room);
+		if (behind()) return false;
+		due.delete(room);
+		const s = summaryOf(room);
+		if (!s) return false;
+		await write([s]);
+		return true;
+	}
+
+	return {
+		markDirty,
+		flushAll: async () => {
+			if (running) await running;
+			await run(true);
+			await writes;
+		},
+		async refreshSummaries(programIds) {
+			let n = 0;
+			for (const id of programIds) {
+				try {
+					if (await options.rooms.withRoom(id, refreshOne)) n++;
+				} catch (error) {
+					log.warn({ err: error, programId: id }, 'summary refresh failed');
+				}
+			}
+			return n;
+		},
+		stop() {
+			stopped = true;
+			clock.clearTimeout(staleSweep);
+			clock.clearTimeout(timer);
+			timer = null;
+		},
+		hooks: {
+			async loaded(room) {
+				// A crash between a commit and its debounced summary leaves the stored summary behind
+				// the log; nothing else would recompute it (found by the crash campaign, seed 2001).
+				const lastSeq = room.doc.lastSeq;
+				if (lastSeq > 0 && ((await store.getSummary(room.id))?.throughSeq ?? 0) < lastSeq) {
+					markDirty(room);
+				}
+			},
+			committed(room, commits) {
+				if (commits.some((c) => c.update !== null)) markDirty(room);
+			},
+			unloading: flushRoom,
+			unloaded(room) {
+				due.delete(room);
+				dirtySince.delete(room);
+				jitter.delete(room);
+			}
+		}
+	};
+}
