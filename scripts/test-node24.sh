@@ -30,16 +30,29 @@ git ls-files -z --cached --others --exclude-standard | grep -zv '^node_modules$'
 cp -a "$(readlink -f node_modules)" "$work/node_modules"
 
 start=$(date +%s)
-(
-	cd "$work"
-	# prebuild-install would try to download a binary; build_from_source sends it straight to node-gyp.
-	PATH="$node24:$PATH" npm_config_build_from_source=true \
-		npm rebuild better-sqlite3 --nodedir="$node_pkg" --foreground-scripts >/dev/null
-)
-echo "better-sqlite3 built for Node 24 in $(($(date +%s) - start)) s"
+sqlite_version="$(node -p "require('./node_modules/better-sqlite3/package.json').version")"
+built="$cache/better-sqlite3-$sqlite_version-node-$NODE24_VERSION.node"
+addon="$work/node_modules/better-sqlite3/build/Release/better_sqlite3.node"
+if [ -f "$built" ]; then
+	cp "$built" "$addon"
+	echo "better-sqlite3 $sqlite_version for Node 24: cached build"
+else
+	# node-gyp directly (npm's own copy): prebuild-install would try a download that cannot work
+	# here, and going through npm would pick up the machine's nodedir (Node 20's headers).
+	npm_dir="$(dirname "$(readlink -f "$(command -v npm)")")/.."
+	(
+		cd "$work/node_modules/better-sqlite3"
+		PATH="$node24:$PATH" node "$npm_dir/node_modules/node-gyp/bin/node-gyp.js" rebuild --release \
+			--nodedir="$node_pkg" >"$work/node-gyp.log" 2>&1 || { cat "$work/node-gyp.log"; exit 1; }
+	)
+	cp "$addon" "$built"
+	echo "better-sqlite3 $sqlite_version built for Node 24 in $(($(date +%s) - start)) s"
+fi
 
 cd "$work"
-PATH="$node24:$PATH" node --version
+export PATH="$node24:$PATH"
+node -e "new (require('better-sqlite3'))(':memory:').prepare('select 1').get()"
+node node_modules/@sveltejs/kit/svelte-kit.js sync >/dev/null
 # Unit tests of the server and the integration tests, on SQLite (TEST_STORAGE unset).
-env -u TEST_STORAGE PATH="$node24:$PATH" node node_modules/vitest/vitest.mjs run tests/integration server
+env -u TEST_STORAGE node node_modules/vitest/vitest.mjs run tests/integration server/
 echo "Node 24 run took $(($(date +%s) - start)) s (repo: $repo)"
