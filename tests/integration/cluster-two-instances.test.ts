@@ -139,7 +139,7 @@ describe.skipIf(why !== null)('two instances sharing PostgreSQL and Redis', () =
 			startServerProcess(path.join(root, 'b'), env)
 		]);
 		lb = await loadBalancer([a.port, b.port]);
-	}, 60_000);
+	}, 200_000); // child servers: up to 90 s to start on a loaded machine
 
 	afterAll(async () => {
 		for (const c of clients) c.provider.destroy();
@@ -348,7 +348,7 @@ describe.skipIf(why !== null)('two instances when Redis goes away', () => {
 			startServerProcess(path.join(root, 'a'), { ...env, REDIS_URL: redisUrl() ?? '' }),
 			startServerProcess(path.join(root, 'b'), { ...env, REDIS_URL: proxy.url })
 		]);
-	}, 60_000);
+	}, 200_000); // child servers: up to 90 s to start on a loaded machine
 
 	afterAll(async () => {
 		for (const c of clients) c.provider.destroy();

@@ -108,7 +108,7 @@ describe('the server process', () => {
 			await storage.cleanup();
 			rmSync(dataDir, { recursive: true, force: true });
 		}
-	});
+	}, 200_000); // child servers: up to 90 s each to start on a loaded machine
 
 	it('refuses a bad configuration with a clear message', async () => {
 		const dataDir = mkdtempSync(path.join(tmpdir(), 'nastavnik-cfg-'));
@@ -119,5 +119,5 @@ describe('the server process', () => {
 		} finally {
 			rmSync(dataDir, { recursive: true, force: true });
 		}
-	});
+	}, 200_000); // child servers: up to 90 s each to start on a loaded machine
 });
