@@ -83,6 +83,7 @@ describe.skipIf(!mounted)('storage faults: disk full', () => {
 	beforeAll(async () => {
 		server = await startServer(dataDir, BUSY_RELAY_ENV);
 		await createPrograms(dataDir, ['disk-full']);
+		// Let memory settle before the baseline (no condition to await).
 		await sleep(500);
 		baseline = procStats(server.pid);
 	});
