@@ -63,6 +63,22 @@ export default ts.config(
 		}
 	},
 	{
+		// Configuration is read once, by the entry points, through the schema in server/config.ts;
+		// modules receive values from it.
+		files: ['server/**/*.ts'],
+		ignores: ['server/main.ts', 'server/cli/**', 'server/**/*.test.ts'],
+		rules: {
+			'no-restricted-properties': [
+				'error',
+				{
+					object: 'process',
+					property: 'env',
+					message: 'Read configuration through server/config.ts (loadConfig), not process.env.'
+				}
+			]
+		}
+	},
+	{
 		files: ['**/*.svelte', '**/*.svelte.ts', '**/*.svelte.js'],
 		languageOptions: {
 			parserOptions: {

@@ -10,7 +10,6 @@ import { createMetricsRegistry } from './metrics.js';
 import type { SqliteDatabase } from './storage/sqlite/database.js';
 import { openStorage, type Storage } from './storage/index.js';
 import type { DocumentStore } from './storage/document-store.js';
-import { loadRelayConfig } from './sync/config.js';
 import { createRelay, type Relay } from './sync/relay.js';
 import { readVersion } from './version.js';
 import { createLocalCluster, createRedisCluster, type Cluster } from './cluster/index.js';
@@ -56,7 +55,11 @@ export interface NastavnikServer {
 export async function createServer(config: ServerConfig, logger: Logger): Promise<NastavnikServer> {
 	const version = readVersion();
 	const startedAt = Date.now();
-	const storage = await openStorage({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+	const storage = await openStorage({
+		dataDir: config.dataDir,
+		databaseUrl: config.databaseUrl,
+		poolSize: config.pgPoolSize
+	});
 	logger.info({ storage: storage.kind, location: storage.location }, 'storage opened');
 	const metrics = createMetricsRegistry();
 	let accepting = true;
@@ -66,7 +69,7 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 				logger,
 				registry: metrics,
 				// Key and channel prefix: deployments (or test runs) sharing one Redis stay apart.
-				prefix: process.env.CLUSTER_PREFIX || 'nst'
+				prefix: config.clusterPrefix
 			})
 		: createLocalCluster();
 	if (cluster.enabled) logger.info({ instanceId: cluster.instanceId }, 'cluster mode (REDIS_URL)');
@@ -92,7 +95,7 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 		metrics
 	);
 
-	const secret = await storage.loadSecret();
+	const secret = await storage.loadSecret({ serverSecret: config.serverSecret });
 	const identity = createIdentity({
 		store: storage.identity,
 		documents: storage.documents,
@@ -112,7 +115,7 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 
 	await registerStaticClient(app, config.clientDir);
 
-	const relayConfig = loadRelayConfig();
+	const relayConfig = config.relay;
 	// RELAY_WRITER_THREAD=1 moves the relay's commits (fsync) off the event loop (docs/relay.md).
 	const store = storage.relayDocuments({ writerThread: relayConfig.writerThread !== 0 });
 	const relay = createRelay({
@@ -147,6 +150,7 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 		identity,
 		relay,
 		logger,
+		staleDays: config.curatorStaleDays,
 		// One instance refreshes outdated summaries ('unknown' = Redis down: twice is harmless).
 		...(cluster.enabled
 			? {

@@ -1,6 +1,16 @@
+/**
+ * Every environment variable the server reads, in one schema: name, type, default, meaning.
+ * `loadConfig` reads them once at start-up into a typed, frozen object; modules receive values
+ * from it and never read `process.env` themselves (an ESLint rule keeps it so). The operator's
+ * reference table in docs/deploy.md is generated from this schema (`npm run docs:config`) and a
+ * test fails when the two disagree.
+ */
 import path from 'node:path';
+import { DEFAULT_RELAY_CONFIG, type RelayConfig } from './sync/config.js';
 
-/** Everything the server reads from its environment, validated once at start-up. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 export interface ServerConfig {
 	port: number;
 	host: string;
@@ -10,56 +20,357 @@ export interface ServerConfig {
 	clientDir: string;
 	/** PostgreSQL connection string; when set, replaces SQLite (multi-instance deployments). */
 	databaseUrl: string | null;
+	/** PostgreSQL connections per instance. */
+	pgPoolSize: number;
 	/** Redis connection string; when set, fans out updates between relay instances. */
 	redisUrl: string | null;
-	logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+	/** Key and channel prefix in Redis: deployments (or test runs) sharing one Redis stay apart. */
+	clusterPrefix: string;
+	logLevel: LogLevel;
 	/** Public origin used in invitation links, e.g. https://nastavnik.example.ru */
 	publicUrl: string | null;
+	/** Signing secret set by the operator, or null: generated once and kept in the database. */
+	serverSecret: string | null;
+	/** A participant not seen for this many days is "stale" on the curator dashboard. */
+	curatorStaleDays: number;
+	/** The relay's tunables (server/sync/config.ts). */
+	relay: RelayConfig;
 }
 
+/** A bad value in the environment; the message names the variable, the value and what is expected. */
 export class ConfigError extends Error {}
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const MIN_SECRET_LENGTH = 32;
 
-function parsePort(value: string | undefined, fallback: number): number {
-	if (value === undefined || value === '') return fallback;
-	const port = Number(value);
-	if (!Number.isInteger(port) || port < 0 || port > 65535) {
-		throw new ConfigError(`PORT must be an integer between 0 and 65535, got "${value}"`);
-	}
-	return port;
+/** One environment variable: how to parse it and how to document it. */
+interface Variable<T> {
+	readonly name: string;
+	/** The default as shown in the documentation. */
+	readonly shown: string;
+	readonly doc: string;
+	/** Parses a non-empty raw value; throws ConfigError (message from `expected`) when it is bad. */
+	read(raw: string | undefined, cwd: string): T;
 }
 
-function parseUrl(name: string, value: string | undefined, protocols: string[]): string | null {
-	if (value === undefined || value === '') return null;
-	let url: URL;
-	try {
-		url = new URL(value);
-	} catch {
-		throw new ConfigError(`${name} is not a valid URL`);
-	}
-	if (!protocols.includes(url.protocol)) {
-		throw new ConfigError(`${name} must use one of ${protocols.join(', ')}, got ${url.protocol}`);
-	}
-	return value;
+function bad(name: string, expected: string, raw: string): ConfigError {
+	return new ConfigError(`${name} must be ${expected}, got "${raw}"`);
 }
 
-export function loadConfig(
-	env: NodeJS.ProcessEnv = process.env,
-	cwd: string = process.cwd()
-): ServerConfig {
-	const logLevel = (env.LOG_LEVEL ?? 'info') as ServerConfig['logLevel'];
-	if (!LOG_LEVELS.includes(logLevel)) {
-		throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
-	}
+function variable<T>(
+	name: string,
+	fallback: T,
+	shown: string,
+	doc: string,
+	parse: (raw: string, cwd: string) => T | undefined,
+	expected: string
+): Variable<T> {
 	return {
-		port: parsePort(env.PORT, 3000),
-		host: env.HOST || '127.0.0.1',
-		dataDir: path.resolve(cwd, env.DATA_DIR || './data'),
-		clientDir: path.resolve(cwd, env.CLIENT_DIR || './build/client'),
-		databaseUrl: parseUrl('DATABASE_URL', env.DATABASE_URL, ['postgres:', 'postgresql:']),
-		redisUrl: parseUrl('REDIS_URL', env.REDIS_URL, ['redis:', 'rediss:']),
-		logLevel,
-		publicUrl: parseUrl('PUBLIC_URL', env.PUBLIC_URL, ['http:', 'https:'])
+		name,
+		shown,
+		doc,
+		read(raw, cwd) {
+			// Unset and empty mean the same: `FOO= node …` is a common way to unset in a shell.
+			if (raw === undefined || raw === '') return fallback;
+			const value = parse(raw, cwd);
+			if (value === undefined) throw bad(name, expected, raw);
+			return value;
+		}
 	};
+}
+
+function integer(
+	name: string,
+	fallback: number,
+	min: number,
+	max: number,
+	doc: string,
+	shown = String(fallback)
+): Variable<number> {
+	const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `${min}–${max}`;
+	return variable(
+		name,
+		fallback,
+		shown,
+		doc,
+		(raw) => {
+			if (!/^\s*\d+\s*$/.test(raw)) return undefined;
+			const n = Number(raw);
+			return Number.isSafeInteger(n) && n >= min && n <= max ? n : undefined;
+		},
+		`an integer ${range}`
+	);
+}
+
+function text(name: string, fallback: string, doc: string): Variable<string> {
+	return variable(name, fallback, `\`${fallback}\``, doc, (raw) => raw, 'a string');
+}
+
+function directory(name: string, fallback: string, doc: string): Variable<string> {
+	return {
+		name,
+		shown: `\`${fallback}\``,
+		doc,
+		read: (raw, cwd) => path.resolve(cwd, raw || fallback)
+	};
+}
+
+function url(name: string, protocols: string[], doc: string): Variable<string | null> {
+	return variable<string | null>(
+		name,
+		null,
+		'—',
+		doc,
+		(raw) => {
+			try {
+				return protocols.includes(new URL(raw).protocol) ? raw : undefined;
+			} catch {
+				return undefined;
+			}
+		},
+		`a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`
+	);
+}
+
+function oneOf<T extends string>(
+	name: string,
+	values: readonly T[],
+	fallback: T,
+	doc: string
+): Variable<T> {
+	return variable(
+		name,
+		fallback,
+		`\`${fallback}\``,
+		doc,
+		(raw) => values.find((v) => v === raw),
+		`one of ${values.join(', ')}`
+	);
+}
+
+function secret(name: string, doc: string): Variable<string | null> {
+	// The value is a secret: the error shows its length, never the value.
+	return {
+		name,
+		shown: '—',
+		doc,
+		read(raw) {
+			if (raw === undefined || raw === '') return null;
+			if (raw.length < MIN_SECRET_LENGTH)
+				throw new ConfigError(
+					`${name} must be at least ${MIN_SECRET_LENGTH} characters, got ${raw.length}`
+				);
+			return raw;
+		}
+	};
+}
+
+const MiB = 1024 * 1024;
+const ANY = Number.MAX_SAFE_INTEGER;
+const R = DEFAULT_RELAY_CONFIG;
+
+type Schema<T> = { readonly [K in keyof T]: Variable<T[K]> };
+
+/** The server's own settings. */
+export const SERVER_SCHEMA: Schema<Omit<ServerConfig, 'relay'>> = {
+	port: integer('PORT', 3000, 0, 65535, 'HTTP and websocket port (0: any free port)'),
+	host: text(
+		'HOST',
+		'127.0.0.1',
+		'interface to listen on; `0.0.0.0` to reach it from other devices'
+	),
+	dataDir: directory(
+		'DATA_DIR',
+		'./data',
+		'directory of the SQLite database (`nastavnik.sqlite`, WAL mode) and its backups'
+	),
+	clientDir: directory('CLIENT_DIR', './build/client', 'the built PWA to serve'),
+	databaseUrl: url(
+		'DATABASE_URL',
+		['postgres:', 'postgresql:'],
+		'`postgres://user:password@host:5432/db`: PostgreSQL instead of SQLite, for several instances; migrations run at start-up under an advisory lock'
+	),
+	pgPoolSize: integer('PG_POOL_SIZE', 10, 1, 1000, 'PostgreSQL connections per instance'),
+	redisUrl: url(
+		'REDIS_URL',
+		['redis:', 'rediss:'],
+		'`redis://host:6379`: fan out updates, presence and revocations between instances; one leader per program for compaction and summaries'
+	),
+	clusterPrefix: text(
+		'CLUSTER_PREFIX',
+		'nst',
+		'key and channel prefix in Redis; lets several deployments share one Redis'
+	),
+	logLevel: oneOf(
+		'LOG_LEVEL',
+		LOG_LEVELS,
+		'info',
+		'`fatal`, `error`, `warn`, `info`, `debug`, `trace`, `silent`; logs are JSON lines on stdout'
+	),
+	publicUrl: url(
+		'PUBLIC_URL',
+		['http:', 'https:'],
+		'public origin for invitation links, e.g. `https://nastavnik.school.ru`'
+	),
+	serverSecret: secret(
+		'SERVER_SECRET',
+		`token signing secret, at least ${MIN_SECRET_LENGTH} characters (docs/access-tokens.md); unset: the first start generates one and keeps it in the database`
+	),
+	curatorStaleDays: integer(
+		'CURATOR_STALE_DAYS',
+		7,
+		1,
+		365,
+		'the curator dashboard flags a participant not seen for this many days'
+	)
+};
+
+/** The relay's tunables (docs/relay.md explains each). */
+export const RELAY_SCHEMA: Schema<RelayConfig> = {
+	maxMessageBytes: integer(
+		'RELAY_MAX_MESSAGE_BYTES',
+		R.maxMessageBytes,
+		1,
+		ANY,
+		'largest websocket message (close 4413)',
+		'2 MiB'
+	),
+	maxDocumentBytes: integer(
+		'RELAY_MAX_DOCUMENT_BYTES',
+		R.maxDocumentBytes,
+		1,
+		ANY,
+		'largest stored document (close 4507)',
+		`${R.maxDocumentBytes / MiB} MiB`
+	),
+	updatesPerSecond: integer(
+		'RELAY_UPDATES_PER_SECOND',
+		R.updatesPerSecond,
+		0,
+		ANY,
+		'document messages per second per connection, sustained (close 4429)'
+	),
+	updateBurst: integer(
+		'RELAY_UPDATE_BURST',
+		R.updateBurst,
+		0,
+		ANY,
+		'burst allowance of the document message rate (token bucket size)'
+	),
+	messagesPerSecond: integer(
+		'RELAY_MESSAGES_PER_SECOND',
+		R.messagesPerSecond,
+		0,
+		ANY,
+		'all messages per second per connection (awareness included), burst 4× plus the update burst'
+	),
+	maxConnectionsPerIp: integer(
+		'RELAY_MAX_CONNECTIONS_PER_IP',
+		R.maxConnectionsPerIp,
+		0,
+		ANY,
+		'connections per remote address (close 4529); schools share one NAT address'
+	),
+	idleUnloadMs: integer(
+		'RELAY_IDLE_UNLOAD_MS',
+		R.idleUnloadMs,
+		0,
+		ANY,
+		'unload a program this long after its last connection closed'
+	),
+	pingIntervalMs: integer(
+		'RELAY_PING_INTERVAL_MS',
+		R.pingIntervalMs,
+		0,
+		ANY,
+		'websocket ping; a socket that missed the previous pong is terminated'
+	),
+	flushDelayMs: integer(
+		'RELAY_FLUSH_DELAY_MS',
+		R.flushDelayMs,
+		0,
+		ANY,
+		'group commit delay (0 = next tick)'
+	),
+	compactAfterUpdates: integer(
+		'RELAY_COMPACT_AFTER_UPDATES',
+		R.compactAfterUpdates,
+		0,
+		ANY,
+		"compact a program's log at this many rows (also on unload)"
+	),
+	summaryDebounceMs: integer(
+		'RELAY_SUMMARY_DEBOUNCE_MS',
+		R.summaryDebounceMs,
+		0,
+		ANY,
+		'recompute a summary this long after the last change …'
+	),
+	summaryMaxWaitMs: integer(
+		'RELAY_SUMMARY_MAX_WAIT_MS',
+		R.summaryMaxWaitMs,
+		0,
+		ANY,
+		'… but at least this often while changes keep coming'
+	),
+	factsFlushMs: integer(
+		'RELAY_FACTS_FLUSH_MS',
+		R.factsFlushMs,
+		0,
+		ANY,
+		'device sync facts are written at most this often'
+	),
+	trustedProxyHops: integer(
+		'RELAY_TRUSTED_PROXY_HOPS',
+		R.trustedProxyHops,
+		0,
+		ANY,
+		'reverse proxies trusted for `X-Forwarded-For` (per-address limit); 0: the socket address'
+	),
+	writerThread: integer(
+		'RELAY_WRITER_THREAD',
+		R.writerThread,
+		0,
+		1,
+		'1: commits (fsync) in a writer thread; 0: inline on the event loop'
+	),
+	clientIdBinding: integer(
+		'RELAY_CLIENT_ID_BINDING',
+		R.clientIdBinding,
+		0,
+		1,
+		"1: a Yjs client id belongs to the user who first wrote under it (close 4403); 0 only while phones re-upload partners' edits after a restore"
+	)
+};
+
+function readSchema<T>(schema: Schema<T>, env: NodeJS.ProcessEnv, cwd: string): T {
+	const out: Partial<T> = {};
+	for (const key of Object.keys(schema) as (keyof T)[]) {
+		const spec = schema[key];
+		out[key] = spec.read(env[spec.name], cwd);
+	}
+	return out as T;
+}
+
+/**
+ * Reads the configuration from `env` (the entry points pass `process.env`; tests pass their own).
+ * Throws ConfigError on the first bad value. The result is frozen: nothing changes it later.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): ServerConfig {
+	const relay = Object.freeze(readSchema(RELAY_SCHEMA, env, cwd));
+	return Object.freeze({ ...readSchema(SERVER_SCHEMA, env, cwd), relay });
+}
+
+/** Every variable of the schema, in documentation order. */
+export function configVariables(): { name: string; shown: string; doc: string }[] {
+	return [...Object.values(SERVER_SCHEMA), ...Object.values(RELAY_SCHEMA)].map(
+		({ name, shown, doc }) => ({ name, shown, doc })
+	);
+}
+
+/** The operator's reference table (Markdown), as docs/deploy.md carries it. */
+export function configTable(): string {
+	const rows = configVariables().map(
+		(v) => `| \`${v.name}\` | ${v.shown} | ${v.doc.replaceAll('|', '\\|')} |`
+	);
+	return ['| variable | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');
 }

@@ -6,7 +6,8 @@ import { createLogger } from './logger.js';
 async function main(): Promise<void> {
 	let config;
 	try {
-		config = loadConfig();
+		// The only place the server reads its environment (server/config.ts has the schema).
+		config = loadConfig(process.env);
 	} catch (error) {
 		if (error instanceof ConfigError) {
 			console.error(`Configuration error: ${error.message}`);

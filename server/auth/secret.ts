@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { MIN_SECRET_LENGTH } from '../config.js';
 import type { SqliteDatabase } from '../storage/sqlite/database.js';
 
 export const SERVER_SECRET_META_KEY = 'server_secret';
-const MIN_SECRET_LENGTH = 32;
 
 /**
  * The server's signing secret: `SERVER_SECRET` from the environment when set (an operator who
@@ -10,14 +10,9 @@ const MIN_SECRET_LENGTH = 32;
  * generated once and kept in `server_meta` so that tokens survive restarts.
  * Never log the returned value.
  */
-export function loadServerSecret(db: SqliteDatabase, env: NodeJS.ProcessEnv = process.env): string {
-	const fromEnv = env.SERVER_SECRET;
-	if (fromEnv !== undefined && fromEnv !== '') {
-		if (fromEnv.length < MIN_SECRET_LENGTH) {
-			throw new Error(`SERVER_SECRET must be at least ${MIN_SECRET_LENGTH} characters`);
-		}
-		return fromEnv;
-	}
+export function loadServerSecret(db: SqliteDatabase, configured: string | null = null): string {
+	// The configured value was validated by the configuration schema (server/config.ts).
+	if (configured) return configured;
 	const read = db.prepare('SELECT value FROM server_meta WHERE key = ?').pluck();
 	const existing = read.get(SERVER_SECRET_META_KEY);
 	if (typeof existing === 'string' && existing.length >= MIN_SECRET_LENGTH) return existing;

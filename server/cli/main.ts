@@ -21,8 +21,8 @@ const commands: Record<string, Command> = {
 			'Show the storage (data directory or DATABASE_URL), schema version and product version',
 		usage: 'status',
 		async run() {
-			const config = loadConfig();
-			const storage = await openStorage(config);
+			const config = loadConfig(process.env);
+			const storage = await openStorage({ ...config, poolSize: config.pgPoolSize });
 			try {
 				console.log(`version:        ${readVersion()}`);
 				console.log(`storage:        ${storage.kind} (${storage.location})`);
@@ -37,8 +37,8 @@ const commands: Record<string, Command> = {
 		summary: 'Apply pending storage migrations (the server also does this at start-up)',
 		usage: 'migrate',
 		async run() {
-			const config = loadConfig();
-			const storage = await openStorage(config);
+			const config = loadConfig(process.env);
+			const storage = await openStorage({ ...config, poolSize: config.pgPoolSize });
 			console.log(`schema version ${await storage.schemaVersion()}`);
 			await storage.close();
 			return 0;

@@ -28,9 +28,10 @@ export const migrateStorageCommand = {
 		});
 		const config = loadConfig({
 			...process.env,
-			DATABASE_URL: values.to ?? process.env.DATABASE_URL
+			...(values.to !== undefined ? { DATABASE_URL: values.to } : {}),
+			...(values.from !== undefined ? { DATA_DIR: values.from } : {})
 		});
-		const dataDir = values.from ? loadConfig({ DATA_DIR: values.from }).dataDir : config.dataDir;
+		const dataDir = config.dataDir;
 		if (!config.databaseUrl) {
 			console.error('migrate-storage needs a target: --to postgres://… or DATABASE_URL');
 			return 2;

@@ -105,8 +105,7 @@ export class CuratorService {
 		this.db = deps.db;
 		this.identity = deps.identity;
 		this.now = deps.now ?? Date.now;
-		const env = Number(process.env.CURATOR_STALE_DAYS);
-		this.staleDays = deps.staleDays ?? (Number.isFinite(env) && env > 0 ? env : DEFAULT_STALE_DAYS);
+		this.staleDays = deps.staleDays ?? DEFAULT_STALE_DAYS;
 		this.refresher =
 			deps.refresher === false
 				? null

@@ -32,15 +32,13 @@ export interface Storage {
 	readonly documents: DocumentStore;
 	/** Document store for the relay (SQLite: optionally with its writer thread). */
 	relayDocuments(options?: { writerThread?: boolean }): DocumentStore & { close(): Promise<void> };
-	/** SERVER_SECRET or the generated one kept in server_meta (never log it). */
-	loadSecret(env?: NodeJS.ProcessEnv): Promise<string>;
+	/** The configured SERVER_SECRET or the generated one kept in server_meta (never log it). */
+	loadSecret(options?: { serverSecret?: string | null }): Promise<string>;
 	/** True when the database answers a trivial query. */
 	ping(): Promise<boolean>;
 	schemaVersion(): Promise<number>;
 	close(): Promise<void>;
 }
-
-const MIN_SECRET_LENGTH = 32;
 
 /** Strips the password from a connection string. */
 export function redactUrl(url: string): string {
@@ -78,7 +76,7 @@ export function sqliteStorage(db: SqliteDatabase, location: string): Storage {
 		identity: createSqliteIdentityStore(db),
 		documents: createSqliteDocumentStore(db),
 		relayDocuments: (o = {}) => createSqliteDocumentStore(db, { writerThread: o.writerThread }),
-		loadSecret: async (env = process.env) => loadServerSecret(db, env),
+		loadSecret: async (o = {}) => loadServerSecret(db, o.serverSecret ?? null),
 		ping: async () => db.prepare('SELECT 1').pluck().get() === 1,
 		schemaVersion: async () => schemaVersion(db),
 		close: async () => {
@@ -106,13 +104,9 @@ export async function openPostgresStorage(url: string, poolSize?: number): Promi
 		identity: createPostgresIdentityStore(pool),
 		documents,
 		relayDocuments: () => documents,
-		async loadSecret(env = process.env) {
-			const fromEnv = env.SERVER_SECRET;
-			if (fromEnv !== undefined && fromEnv !== '') {
-				if (fromEnv.length < MIN_SECRET_LENGTH)
-					throw new Error(`SERVER_SECRET must be at least ${MIN_SECRET_LENGTH} characters`);
-				return fromEnv;
-			}
+		async loadSecret(o = {}) {
+			// Validated by the configuration schema (server/config.ts).
+			if (o.serverSecret) return o.serverSecret;
 			// Every instance must sign with the same secret: the first one to start generates it.
 			await pool.query(
 				'INSERT INTO server_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING',

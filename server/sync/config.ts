@@ -1,4 +1,7 @@
-/** Relay tunables. Defaults suit one small server; every value can be set from the environment. */
+/**
+ * Relay tunables: the relay's view of the configuration. Defaults suit one small server; each
+ * value is set by a RELAY_* variable of the one configuration schema (server/config.ts).
+ */
 export interface RelayConfig {
 	/** Largest accepted websocket message (bytes); larger → close 4413, nothing stored. */
 	maxMessageBytes: number;
@@ -60,36 +63,3 @@ export const DEFAULT_RELAY_CONFIG: RelayConfig = {
 	writerThread: 0,
 	clientIdBinding: 1
 };
-
-const ENV: Record<keyof RelayConfig, string> = {
-	maxMessageBytes: 'RELAY_MAX_MESSAGE_BYTES',
-	maxDocumentBytes: 'RELAY_MAX_DOCUMENT_BYTES',
-	updatesPerSecond: 'RELAY_UPDATES_PER_SECOND',
-	updateBurst: 'RELAY_UPDATE_BURST',
-	messagesPerSecond: 'RELAY_MESSAGES_PER_SECOND',
-	maxConnectionsPerIp: 'RELAY_MAX_CONNECTIONS_PER_IP',
-	idleUnloadMs: 'RELAY_IDLE_UNLOAD_MS',
-	pingIntervalMs: 'RELAY_PING_INTERVAL_MS',
-	flushDelayMs: 'RELAY_FLUSH_DELAY_MS',
-	compactAfterUpdates: 'RELAY_COMPACT_AFTER_UPDATES',
-	summaryDebounceMs: 'RELAY_SUMMARY_DEBOUNCE_MS',
-	summaryMaxWaitMs: 'RELAY_SUMMARY_MAX_WAIT_MS',
-	factsFlushMs: 'RELAY_FACTS_FLUSH_MS',
-	trustedProxyHops: 'RELAY_TRUSTED_PROXY_HOPS',
-	writerThread: 'RELAY_WRITER_THREAD',
-	clientIdBinding: 'RELAY_CLIENT_ID_BINDING'
-};
-
-export function loadRelayConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
-	const config = { ...DEFAULT_RELAY_CONFIG };
-	for (const key of Object.keys(ENV) as (keyof RelayConfig)[]) {
-		const raw = env[ENV[key]];
-		if (raw === undefined || raw === '') continue;
-		const value = Number(raw);
-		if (!Number.isFinite(value) || value < 0) {
-			throw new Error(`${ENV[key]} must be a non-negative number, got "${raw}"`);
-		}
-		config[key] = value;
-	}
-	return config;
-}

@@ -10,7 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { createRedisCluster, type Cluster } from '../../server/cluster/index';
 import { createLogger } from '../../server/logger';
-import { redisUrl } from './test-storage';
+import { redisUrl, skipUnlessCi } from './test-storage';
+import { waitFor } from '../support/wait';
 
 async function redisUnavailable(): Promise<string | null> {
 	const url = redisUrl();
@@ -31,17 +32,9 @@ async function redisUnavailable(): Promise<string | null> {
 	}
 }
 
-const skip = await redisUnavailable();
-if (skip) console.warn(`[skipped] cluster-redis: ${skip}`);
+const skip = skipUnlessCi('cluster-redis', await redisUnavailable());
 
 const logger = createLogger('silent');
-const waitFor = async (check: () => boolean, what: string, ms = 5_000) => {
-	const deadline = Date.now() + ms;
-	while (!check()) {
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await new Promise((r) => setTimeout(r, 10));
-	}
-};
 
 /** A TCP proxy in front of Redis that the test can cut and restore. */
 async function cuttableProxy(target: URL) {
@@ -105,6 +98,7 @@ describe.skipIf(skip !== null)('cluster over Redis', () => {
 		a.publishAwareness('p1', Buffer.from('x'));
 		a.publishUpdate('p2', Buffer.from('not joined'));
 		await waitFor(() => gotB.length >= 2, 'delivery');
+		// "Nothing else arrives" (p2 is not joined): a fixed window, not a condition.
 		await new Promise((r) => setTimeout(r, 100));
 		expect(gotB).toEqual(['p1:u1', 'aw:p1:x']);
 		expect(gotA).toEqual([]);
@@ -117,6 +111,7 @@ describe.skipIf(skip !== null)('cluster over Redis', () => {
 		expect(gotB.at(-1)).toBe('p1:u2');
 		b.leave('p1');
 		a.publishUpdate('p1', Buffer.from('after leave'));
+		// "Nothing arrives after leave": a fixed window, not a condition.
 		await new Promise((r) => setTimeout(r, 100));
 		expect(gotB).toHaveLength(3);
 	});
@@ -129,6 +124,7 @@ describe.skipIf(skip !== null)('cluster over Redis', () => {
 			make(undefined, prefix)
 		]);
 		await waitFor(() => [a, b, c].every((x) => x.health().ok), 'redis');
+		// Let the control subscriptions settle (no observable condition for it).
 		await new Promise((r) => setTimeout(r, 50));
 		const seen: string[] = [];
 		for (const [name, x] of [
@@ -139,6 +135,7 @@ describe.skipIf(skip !== null)('cluster over Redis', () => {
 			x.onControl((m) => seen.push(`${name}:${m.type}:${'sessionId' in m ? m.sessionId : ''}`));
 		a.publishControl({ type: 'session-revoked', sessionId: 's1' });
 		await waitFor(() => seen.length >= 2, 'control');
+		// "The sender does not hear itself": a fixed window, not a condition.
 		await new Promise((r) => setTimeout(r, 50));
 		expect(seen.sort()).toEqual(['b:session-revoked:s1', 'c:session-revoked:s1']);
 	});
@@ -156,6 +153,7 @@ describe.skipIf(skip !== null)('cluster over Redis', () => {
 		expect(await other.tryLead('compact', 'q')).toBe('leader'); // per program
 		await leader.release('compact', 'p');
 		expect(await other.tryLead('compact', 'p', 100)).toBe('leader');
+		// Time passes: the 100 ms lease expires.
 		await new Promise((r) => setTimeout(r, 200));
 		expect(await leader.tryLead('compact', 'p')).toBe('leader'); // expired lease
 	});
@@ -181,6 +179,7 @@ describe.skipIf(skip !== null)('cluster over Redis', () => {
 		proxy.restore();
 		await waitFor(() => a.health().ok, 'recovery', 10_000);
 		expect(resyncs).toBe(1);
+		// Let the resubscription settle (no observable condition for it).
 		await new Promise((r) => setTimeout(r, 100));
 		b.publishUpdate('p', Buffer.from('after'));
 		await waitFor(() => got.includes('after'), 'delivery after recovery');

@@ -36,15 +36,19 @@ async function rowWhen(
 	what: string,
 	ofProgram = programId
 ): Promise<DashboardRow> {
-	const deadline = Date.now() + 15_000;
-	for (;;) {
-		const d = await dashboard();
-		const r = d.rows.find((x) => x.programId === ofProgram);
-		if (r && pred(r)) return r;
-		if (Date.now() > deadline)
-			throw new Error(`dashboard never showed ${what}: ${JSON.stringify(r)}`);
-		await new Promise((resolve) => setTimeout(resolve, 50));
-	}
+	let last: DashboardRow | undefined;
+	return waitFor(
+		async () => {
+			const d = await dashboard();
+			last = d.rows.find((x) => x.programId === ofProgram);
+			return last && pred(last) ? last : null;
+		},
+		{
+			what: () => `the dashboard to show ${what}: ${JSON.stringify(last)}`,
+			timeout: 15_000,
+			interval: 50
+		}
+	);
 }
 
 const view = (c: TestClient): ProgramView => readProgram(c.doc);

@@ -2,18 +2,12 @@
  * The real all-in-one server (relay, SQLite, identity, the curator API as server/app.ts wires
  * them), plus a bootstrapped municipality, organization and curator session.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { Writable } from 'node:stream';
-import { createServer, type NastavnikServer } from '../../server/app';
+import type { NastavnikServer } from '../../server/app';
 import { mintAccessToken } from '../../server/auth/tokens';
-import { loadConfig } from '../../server/config';
 import type { IdentityService } from '../../server/identity/index';
 import { blankPerson } from '../../server/identity/model';
 import type { Actor } from '../../server/identity/policy';
-import { createLogger } from '../../server/logger';
-import { testStorageEnv } from './test-storage';
+import { createTestServer } from '../support/test-server';
 import type { DocumentStore } from '../../server/storage/document-store';
 
 export interface CuratorTestServer {
@@ -44,41 +38,13 @@ export interface CuratorTestServer {
 export async function startCuratorServer(
 	env: Record<string, string> = {}
 ): Promise<CuratorTestServer> {
-	const root = mkdtempSync(path.join(tmpdir(), 'nastavnik-curator-api-'));
-	let logs = '';
-	const sink = new Writable({
-		write(chunk: Buffer, _enc, done) {
-			logs += chunk.toString();
-			done();
-		}
-	});
-	const saved: Record<string, string | undefined> = {};
-	for (const [k, v] of Object.entries(env)) {
-		saved[k] = process.env[k];
-		process.env[k] = v;
-	}
-	const storage = await testStorageEnv();
-	const config = loadConfig(
-		{
-			PORT: '0',
-			DATA_DIR: path.join(root, 'data'),
-			CLIENT_DIR: path.join(root, 'none'),
-			LOG_LEVEL: 'info',
-			...storage.env
-		},
-		root
-	);
-	const logger = createLogger('info', sink);
-	const server = await createServer(config, logger);
-	for (const [k, v] of Object.entries(saved)) {
-		if (v === undefined) delete process.env[k];
-		else process.env[k] = v;
-	}
+	const t = await createTestServer({ env });
+	const server = t.server;
 	const store = server.documents;
 	const secret = server.secret;
 	const identity = server.identity;
-	const port = await server.listen();
-	const base = `http://127.0.0.1:${port}`;
+	const port = t.port;
+	const base = t.url;
 
 	// Bootstrap: an administrator (as the CLI would), a municipality, an organization, a curator.
 	const now = Date.now();
@@ -151,11 +117,7 @@ export async function startCuratorServer(
 			}),
 		get: (url, cookie) => req('GET', url, undefined, cookie),
 		post: (url, body, cookie) => req('POST', url, body, cookie),
-		logs: () => logs,
-		async close() {
-			await server.close();
-			await storage.cleanup();
-			rmSync(root, { recursive: true, force: true });
-		}
+		logs: t.logs,
+		close: t.close
 	};
 }

@@ -1,14 +1,11 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import WebSocket from 'ws';
-import { createServer, type NastavnikServer } from '../../server/app';
-import { loadConfig } from '../../server/config';
+import type { NastavnikServer } from '../../server/app';
 import type { Actor } from '../../server/identity/policy';
 import { SYSTEM_ACTOR } from '../../server/identity/service';
-import { createLogger } from '../../server/logger';
-import { testStorageEnv } from './test-storage';
+import { createTestServer } from '../support/test-server';
 
 /** A real server on an ephemeral port with a temporary data directory and captured logs. */
 export interface TestServer {
@@ -27,36 +24,15 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
 	mkdirSync(client, { recursive: true });
 	writeFileSync(path.join(client, '200.html'), '<!doctype html><p>shell</p>');
 	writeFileSync(path.join(client, 'index.html'), '<!doctype html><p>home</p>');
-	const storage = await testStorageEnv();
-	const config = loadConfig(
-		{
-			PORT: '0',
-			DATA_DIR: path.join(root, 'data'),
-			CLIENT_DIR: client,
-			LOG_LEVEL: 'debug',
-			...storage.env,
-			...env
-		},
-		root
-	);
-	let logs = '';
-	const sink = new Writable({
-		write(chunk, _enc, done) {
-			logs += chunk.toString();
-			done();
-		}
-	});
-	const server = await createServer(config, createLogger('debug', sink));
-	const port = await server.listen();
+	const t = await createTestServer({ clientDir: client, logLevel: 'debug', env });
 	return {
-		server,
-		base: `http://127.0.0.1:${port}`,
-		wsBase: `ws://127.0.0.1:${port}`,
-		logs: () => logs,
+		server: t.server,
+		base: t.url,
+		wsBase: `ws://127.0.0.1:${t.port}`,
+		logs: t.logs,
 		secrets: new Set(),
 		async close() {
-			await server.close();
-			await storage.cleanup();
+			await t.close();
 			rmSync(root, { recursive: true, force: true });
 		}
 	};

@@ -1,6 +1,7 @@
 import * as encoding from 'lib0/encoding';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import { waitFor } from '../support/wait';
 import { SYSTEM_ACTOR } from '../../server/identity/service';
 import {
 	api,
@@ -238,15 +239,15 @@ describe('invitations, sessions, revocation, consent', () => {
 		encoding.writeVarUint(e, 2);
 		encoding.writeVarUint8Array(e, offlineEdit);
 		probe.ws.send(encoding.toUint8Array(e));
-		const deadline = Date.now() + 3000;
-		let synced = false;
-		while (!synced && Date.now() < deadline) {
-			await t.server.relay.flush();
-			const server = new Y.Doc();
-			Y.applyUpdate(server, await t.server.relay.getDocument(w.programs.p2));
-			synced = server.getMap('offline-test').get('note') === 'встреча проведена без сети';
-			if (!synced) await new Promise((r) => setTimeout(r, 50));
-		}
+		const synced = await waitFor(
+			async () => {
+				await t.server.relay.flush();
+				const server = new Y.Doc();
+				Y.applyUpdate(server, await t.server.relay.getDocument(w.programs.p2));
+				return server.getMap('offline-test').get('note') === 'встреча проведена без сети';
+			},
+			{ what: 'the offline edit to reach the server', timeout: 3000, interval: 50 }
+		).catch(() => false);
 		expect(synced).toBe(true);
 		await closeWs(probe.ws);
 	});

@@ -21,12 +21,12 @@ import {
 	createTestDatabase,
 	isolatedEnv,
 	postgresUnavailable,
+	skipUnlessCi,
 	type TestDatabase
 } from './test-storage';
 
 const run = promisify(execFile);
-const skip = await postgresUnavailable();
-if (skip) console.warn(`[skipped] postgres-migrate-storage: ${skip}`);
+const skip = skipUnlessCi('postgres-migrate-storage', await postgresUnavailable());
 
 const PROGRAMS = 500;
 

@@ -13,10 +13,14 @@ import { openPostgresStorage, openSqliteStorage, type Storage } from '../../serv
 import { createPool, migratePostgres } from '../../server/storage/postgres/database';
 import { migrations } from '../../server/storage/postgres/migrations';
 import { migrations as sqliteMigrations } from '../../server/storage/sqlite/migrations';
-import { createTestDatabase, postgresUnavailable, type TestDatabase } from './test-storage';
+import {
+	createTestDatabase,
+	postgresUnavailable,
+	skipUnlessCi,
+	type TestDatabase
+} from './test-storage';
 
-const skip = await postgresUnavailable();
-if (skip) console.warn(`[skipped] PostgreSQL part of postgres-store: ${skip}`);
+const skip = skipUnlessCi('PostgreSQL part of postgres-store', await postgresUnavailable());
 
 function update(doc: Y.Doc, fn: () => void): Uint8Array {
 	const before = Y.encodeStateVector(doc);

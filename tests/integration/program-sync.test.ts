@@ -5,27 +5,20 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
-import { createServer, type NastavnikServer } from '../../server/app';
+import type { NastavnikServer } from '../../server/app';
 import { mintAccessToken } from '../../server/auth/tokens';
-import { loadConfig } from '../../server/config';
-import { createLogger } from '../../server/logger';
 import { ProgramSync, type SyncState } from '../../src/lib/sync/program-sync';
 import { freePort } from './server-process';
 import { testStorageEnv, type TestStorageEnv } from './test-storage';
+import { createTestServer } from '../support/test-server';
+import { waitFor as until } from '../support/wait';
+import { listening } from '../support/ports';
 
 /**
  * The PWA's sync layer against the real relay over real sockets: the status it shows must be
  * true — "saved" only after the relay confirmed storage, pending work kept across drops.
  */
 const PROGRAM = 'program-sync-test';
-
-async function until(check: () => boolean, what: string, timeoutMs = 10_000) {
-	const deadline = Date.now() + timeoutMs;
-	while (!check()) {
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await new Promise((r) => setTimeout(r, 20));
-	}
-}
 
 describe('ProgramSync against the relay', () => {
 	let dataDir: string;
@@ -36,17 +29,7 @@ describe('ProgramSync against the relay', () => {
 	let storage: TestStorageEnv;
 
 	async function start() {
-		const config = loadConfig(
-			{
-				PORT: String(port),
-				DATA_DIR: dataDir,
-				CLIENT_DIR: path.join(dataDir, 'none'),
-				...storage.env
-			},
-			dataDir
-		);
-		server = await createServer(config, createLogger('silent'));
-		await server.listen();
+		server = (await createTestServer({ dataDir, port, storage, logLevel: 'silent' })).server;
 	}
 
 	beforeEach(async () => {
@@ -100,6 +83,7 @@ describe('ProgramSync against the relay', () => {
 		const { sync, states } = phone(doc);
 		sync.start();
 		doc.getText('t').insert(0, 'первое ');
+		// Time passes between the two edits (not a wait for a condition): two separate changes.
 		await new Promise((r) => setTimeout(r, 1100));
 		doc.getText('t').insert(7, 'второе');
 		expect(sync.state).toMatchObject({ phase: 'offline', pending: 2, savedAt: null });
@@ -172,7 +156,7 @@ describe('ProgramSync against the relay', () => {
 		});
 		try {
 			await until(() => ref.pid !== undefined, 'reference server');
-			await new Promise((r) => setTimeout(r, 400));
+			await until(() => listening(refPort), 'the reference server to listen');
 			const doc = new Y.Doc();
 			const sync = new ProgramSync({
 				programId: PROGRAM,
@@ -186,6 +170,7 @@ describe('ProgramSync against the relay', () => {
 			doc.getText('t').insert(0, 'x');
 			sync.setOnline(true);
 			await until(() => sync.provider.synced, 'synced with the reference server');
+			// "Nothing happens": no ack ever comes, so give a would-be ack time to arrive.
 			await new Promise((r) => setTimeout(r, 500));
 			expect(sync.state.phase).toBe('pending');
 			expect(sync.state.pending).toBe(1);

@@ -3,20 +3,15 @@
  * DATA_DIR, the stock y-websocket client over real sockets, raw websocket clients for protocol
  * abuse, and token minting.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { Writable } from 'node:stream';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
-import { createServer, type NastavnikServer } from '../../server/app';
+import type { NastavnikServer } from '../../server/app';
 import { mintAccessToken, type Access } from '../../server/auth/tokens';
-import { loadConfig } from '../../server/config';
-import { createLogger } from '../../server/logger';
-import { testStorageEnv } from './test-storage';
+import { createTestServer } from '../support/test-server';
+import { waitFor } from '../support/wait';
 import type { DocumentStore } from '../../server/storage/document-store';
 import {
 	MESSAGE_ACK,
@@ -40,61 +35,24 @@ export interface TestRelay {
 
 /** Starts the real all-in-one server in this process. `relayEnv` sets RELAY_* limits for this server only. */
 export async function startRelay(relayEnv: Record<string, string> = {}): Promise<TestRelay> {
-	const root = mkdtempSync(path.join(tmpdir(), 'nastavnik-relay-'));
-	const dataDir = path.join(root, 'data');
-	let logs = '';
-	const sink = new Writable({
-		write(chunk: Buffer, _enc, done) {
-			logs += chunk.toString();
-			done();
-		}
-	});
-	const saved: Record<string, string | undefined> = {};
-	for (const [k, v] of Object.entries(relayEnv)) {
-		saved[k] = process.env[k];
-		process.env[k] = v;
-	}
-	let server: NastavnikServer;
-	const storage = await testStorageEnv();
-	try {
-		const config = loadConfig(
-			{
-				PORT: '0',
-				DATA_DIR: dataDir,
-				CLIENT_DIR: path.join(root, 'no-client'),
-				LOG_LEVEL: 'info',
-				...storage.env
-			},
-			root
-		);
-		server = await createServer(config, createLogger('info', sink));
-	} finally {
-		for (const [k, v] of Object.entries(saved)) {
-			if (v === undefined) delete process.env[k];
-			else process.env[k] = v;
-		}
-	}
-	const port = await server.listen();
+	const t = await createTestServer({ env: relayEnv });
+	const server = t.server;
 	const secret = server.secret;
 	const store = server.documents;
 	return {
 		server,
-		port,
-		wsBase: `ws://127.0.0.1:${port}/sync`,
-		dataDir,
+		port: t.port,
+		wsBase: t.wsBase,
+		dataDir: t.dataDir,
 		secret,
 		store,
-		logs: () => logs,
+		logs: t.logs,
 		token: (userId, programId, access = 'rw', ttlMs = 3_600_000) =>
 			mintAccessToken(secret, { userId, programId, access, expiresAt: Date.now() + ttlMs }),
 		createProgram: async (id) => {
 			await store.createProgram(id);
 		},
-		async close() {
-			await server.close();
-			await storage.cleanup();
-			rmSync(root, { recursive: true, force: true });
-		}
+		close: t.close
 	};
 }
 
@@ -136,33 +94,11 @@ export function connectClient(
 	};
 }
 
-export async function waitFor(
-	condition: () => boolean,
-	what: string,
-	timeoutMs = 10_000,
-	intervalMs = 10
-): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	while (!condition()) {
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await new Promise((r) => setTimeout(r, intervalMs));
-	}
-}
-
-export async function waitForAsync(
-	condition: () => Promise<boolean>,
-	what: string,
-	timeoutMs = 10_000
-): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	while (!(await condition())) {
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await new Promise((r) => setTimeout(r, 20));
-	}
-}
+/** The one wait helper (tests/support/wait.ts); `waitForAsync` is the same function. */
+export { waitFor, waitFor as waitForAsync };
 
 export function synced(client: TestClient): Promise<void> {
-	return waitFor(() => client.provider.synced, 'the client to sync');
+	return waitFor(() => client.provider.synced, 'the client to sync').then(() => undefined);
 }
 
 /** Text of the shared 'text' type: the tests' stand-in for a program field. */

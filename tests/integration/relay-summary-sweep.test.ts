@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { createServer, type NastavnikServer } from '../../server/app';
-import { loadConfig } from '../../server/config';
-import { createLogger } from '../../server/logger';
+import type { NastavnikServer } from '../../server/app';
 import { openDatabase } from '../../server/storage/sqlite/database';
 import { createSqliteDocumentStore } from '../../server/storage/sqlite/document-store';
+import { createTestServer } from '../support/test-server';
+import { waitFor } from '../support/wait';
 import { ProgramEditor, createProgram, loadTemplate } from '../../src/lib/shared/program';
 
 /**
@@ -47,21 +47,18 @@ it('recomputes at start-up the summaries a crash left behind the log', async () 
 	expect(await store.staleSummaries?.()).toEqual(['crashed']);
 	db.close();
 
-	const config = loadConfig(
-		{
-			PORT: '0',
-			DATA_DIR: dataDir,
-			CLIENT_DIR: path.join(dataDir, 'none'),
-			RELAY_SUMMARY_DEBOUNCE_MS: '20'
-		},
-		dataDir
-	);
-	server = await createServer(config, createLogger('silent'));
+	// This test writes SQLite directly: the server uses it too, whatever TEST_STORAGE says.
+	const t = await createTestServer({
+		dataDir,
+		storage: null,
+		logLevel: 'silent',
+		env: { RELAY_SUMMARY_DEBOUNCE_MS: '20' }
+	});
+	server = t.server;
 	const started = createSqliteDocumentStore(server.db);
-	const deadline = Date.now() + 10_000;
-	while ((await started.staleSummaries?.())?.length && Date.now() < deadline) {
-		await new Promise((r) => setTimeout(r, 20));
-	}
+	await waitFor(async () => !(await started.staleSummaries?.())?.length, {
+		what: 'the start-up sweep to recompute the stale summaries'
+	}).catch(() => undefined); // the assertions below say what is wrong
 	const summary = await started.getSummary('crashed');
 	expect(summary?.throughSeq).toBe(2);
 	expect((summary?.summary as { progress: { done: number } }).progress.done).toBe(1);

@@ -96,6 +96,7 @@ describe('relay: sync with the stock y-websocket client', () => {
 		b.provider.disconnect();
 		b.doc.getText('t').insert(text(b.doc).length, 'записано в школе без сети. ');
 		a.doc.getText('t').insert(0, 'правка наставника. ');
+		// "Nothing reaches a from the disconnected b": a fixed window, not a condition.
 		await new Promise((r) => setTimeout(r, 100));
 		expect(text(a.doc)).not.toContain('без сети');
 

@@ -1,19 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { isolatedEnv } from './test-storage';
+import { createTestServer } from '../support/test-server';
 
-/** A free TCP port on loopback (the OS picks it; we release it right away). */
-export async function freePort(): Promise<number> {
-	const server = createServer();
-	server.listen(0, '127.0.0.1');
-	await once(server, 'listening');
-	const address = server.address();
-	server.close();
-	if (typeof address !== 'object' || !address) throw new Error('no port');
-	return address.port;
-}
+export { freePort } from '../support/ports';
 
 export interface ServerProcess {
 	child: ChildProcess;
@@ -26,41 +15,30 @@ export interface ServerProcess {
 
 /**
  * Runs the real server as a separate process on a given data directory; resolves when /healthz
- * answers. By default through tsx (no build needed); `built: true` runs the bundle that
- * `npm start` runs (build/server/main.js, serving build/client).
+ * answers (tests/support/test-server.ts, child mode). By default through tsx (no build needed);
+ * `built: true` runs the bundle that `npm start` runs (build/server/main.js).
  */
 export async function startServerProcess(
 	dataDir: string,
 	env: Record<string, string> = {},
 	options: { built?: boolean; port?: number } = {}
 ): Promise<ServerProcess> {
-	const port = options.port ?? (await freePort());
-	const entry = options.built ? ['build/server/main.js'] : ['--import', 'tsx', 'server/main.ts'];
-	const child = spawn(process.execPath, entry, {
+	const server = await createTestServer({
+		mode: 'child',
+		dataDir,
 		// DATABASE_URL / REDIS_URL only when the test passes them in `env`.
-		env: isolatedEnv({ PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env }),
-		stdio: ['ignore', 'pipe', 'pipe']
+		storage: null,
+		env,
+		...(options.built ? { entry: 'build/server/main.js', clientDir: 'build/client' } : {}),
+		...(options.port ? { port: options.port } : {})
 	});
-	let output = '';
-	child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-	child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-	const exited = new Promise<number | string>((resolve) =>
-		child.on('exit', (code, signal) => resolve(code ?? signal ?? -1))
-	);
-	const url = `http://127.0.0.1:${port}`;
-	const deadline = Date.now() + 20_000;
-	while (Date.now() < deadline) {
-		if (child.exitCode !== null) break;
-		try {
-			const response = await fetch(`${url}/healthz`);
-			if (response.ok) return { child, port, url, output: () => output, exited };
-		} catch {
-			// not listening yet
-		}
-		await new Promise((r) => setTimeout(r, 100));
-	}
-	child.kill('SIGKILL');
-	throw new Error(`server did not become healthy:\n${output}`);
+	return {
+		child: server.child,
+		port: server.port,
+		url: server.url,
+		output: server.logs,
+		exited: server.exited
+	};
 }
 
 /** Linux USER_HZ: /proc/<pid>/stat counts CPU time in ticks of 10 ms. */

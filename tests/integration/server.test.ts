@@ -1,19 +1,15 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type NastavnikServer } from '../../server/app';
-import { loadConfig } from '../../server/config';
-import { createLogger } from '../../server/logger';
+import { createTestServer, type InProcessTestServer } from '../support/test-server';
 import { startServerProcess } from './server-process';
 import { testStorageEnv, type TestStorageEnv } from './test-storage';
 
 describe('the all-in-one server', () => {
 	let root: string;
-	let server: NastavnikServer;
 	let base: string;
-	let logs = '';
+	let t: InProcessTestServer;
 	let storage: TestStorageEnv;
 
 	beforeAll(async () => {
@@ -26,28 +22,12 @@ describe('the all-in-one server', () => {
 		writeFileSync(path.join(client, 'index.html'), '<!doctype html><html lang="ru"><p>home</p>');
 		writeFileSync(path.join(client, 'sw.js'), '// sw');
 		writeFileSync(path.join(client, '_app/immutable/app.abc123.js'), 'export {}');
-		const config = loadConfig(
-			{
-				PORT: '0',
-				DATA_DIR: path.join(root, 'data'),
-				CLIENT_DIR: client,
-				LOG_LEVEL: 'info',
-				...storage.env
-			},
-			root
-		);
-		const sink = new Writable({
-			write(chunk, _enc, done) {
-				logs += chunk.toString();
-				done();
-			}
-		});
-		server = await createServer(config, createLogger('info', sink));
-		base = `http://127.0.0.1:${await server.listen()}`;
+		t = await createTestServer({ clientDir: client, storage });
+		base = t.url;
 	});
 
 	afterAll(async () => {
-		await server?.close();
+		await t?.close();
 		await storage?.cleanup();
 		rmSync(root, { recursive: true, force: true });
 	});
@@ -98,9 +78,9 @@ describe('the all-in-one server', () => {
 
 	it('never writes query strings (tokens, invitation codes) to the log', async () => {
 		await fetch(`${base}/program/x?token=SECRET-TOKEN-123&code=INVITE-456`);
-		expect(logs).toContain('/program/x?[redacted]');
-		expect(logs).not.toContain('SECRET-TOKEN-123');
-		expect(logs).not.toContain('INVITE-456');
+		expect(t.logs()).toContain('/program/x?[redacted]');
+		expect(t.logs()).not.toContain('SECRET-TOKEN-123');
+		expect(t.logs()).not.toContain('INVITE-456');
 	});
 });
 
@@ -128,7 +108,7 @@ describe('the server process', () => {
 			await storage.cleanup();
 			rmSync(dataDir, { recursive: true, force: true });
 		}
-	});
+	}, 200_000); // child servers: up to 90 s each to start on a loaded machine
 
 	it('refuses a bad configuration with a clear message', async () => {
 		const dataDir = mkdtempSync(path.join(tmpdir(), 'nastavnik-cfg-'));
@@ -139,5 +119,5 @@ describe('the server process', () => {
 		} finally {
 			rmSync(dataDir, { recursive: true, force: true });
 		}
-	});
+	}, 200_000); // child servers: up to 90 s each to start on a loaded machine
 });

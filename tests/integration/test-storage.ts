@@ -26,6 +26,21 @@ export function redisUrl(): string | null {
 	return process.env.TEST_REDIS_URL || process.env.REDIS_URL || null;
 }
 
+/**
+ * Whether a test that needs a service runs: null when `why` is null (the service answers), else
+ * the reason, logged as a skip on a developer's machine. Under CI (`CI` set) a missing service
+ * is a failure, never a silent skip: the file fails at once with the reason.
+ */
+export function skipUnlessCi(name: string, why: string | null): string | null {
+	if (why === null) return null;
+	if (process.env.CI)
+		throw new Error(
+			`${name} cannot run under CI: ${why}. CI must provide TEST_DATABASE_URL and TEST_REDIS_URL.`
+		);
+	console.warn(`[skipped] ${name}: ${why}`);
+	return why;
+}
+
 /** Why a PostgreSQL test is skipped (null: it can run). Checks that the server answers. */
 export async function postgresUnavailable(): Promise<string | null> {
 	const url = postgresBaseUrl();

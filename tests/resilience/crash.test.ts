@@ -173,7 +173,8 @@ describe('server crashes (SIGKILL) at random points', () => {
 			await server.stop('SIGKILL');
 			server = await startServer(tmp.dataDir, env, port);
 			await until(() => mentor.sync.state.phase === 'saved', 'saved after restart');
-			await sleep(4_000);
+			// The start-up sweep recomputes the summary: await it rather than sleeping 4 s.
+			await summarySettled(tmp.dataDir, programId);
 			const stored = readStored(tmp.dataDir, programId);
 			expect(stored.summary?.throughSeq ?? 0, 'summary through the last stored update').toBe(
 				stored.lastSeq

@@ -5,7 +5,7 @@
  * from /proc. See docs/resilience.md.
  */
 import Database from 'better-sqlite3';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,7 +13,9 @@ import * as Y from 'yjs';
 import { mintAccessToken, type Access } from '../../server/auth/tokens';
 import { DATABASE_FILE, openDatabase } from '../../server/storage/sqlite/database';
 import { createSqliteDocumentStore } from '../../server/storage/sqlite/document-store';
-import { freePort, rssMb } from '../integration/server-process';
+import { rssMb } from '../integration/server-process';
+import { createTestServer } from '../support/test-server';
+import { sleep, waitFor } from '../support/wait';
 import { RESILIENCE_BUILD_DIR } from './global-setup';
 
 /** RESILIENCE_LONG=1: the release form (more seeds, frames, clients). */
@@ -71,23 +73,16 @@ export function token(
 	return mintAccessToken(SECRET, { userId, programId, access, expiresAt: Date.now() + ttlMs });
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { sleep };
 
-export async function until(
+/** The one wait helper (tests/support/wait.ts), with the campaign's defaults (15 s, 25 ms). */
+export function until(
 	check: () => boolean | Promise<boolean>,
 	what: string | (() => string),
 	timeoutMs = 15_000,
 	intervalMs = 25
 ): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	while (!(await check())) {
-		if (Date.now() > deadline) {
-			throw new Error(
-				`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`
-			);
-		}
-		await sleep(intervalMs);
-	}
+	return waitFor(check, { what, timeout: timeoutMs, interval: intervalMs }).then(() => undefined);
 }
 
 /** A temporary root with `data/` (the server's DATA_DIR); removed by `dispose()`. */
@@ -119,11 +114,6 @@ export interface ServerHandle {
 	stop(signal?: 'SIGKILL' | 'SIGTERM'): Promise<number | string>;
 }
 
-const live = new Set<ChildProcess>();
-process.on('exit', () => {
-	for (const child of live) child.kill('SIGKILL');
-});
-
 /** Starts the bundled server (tests/resilience/global-setup.ts) and waits for /healthz. */
 export async function startServer(
 	dataDir: string,
@@ -133,62 +123,26 @@ export async function startServer(
 	// RESILIENCE_SERVER_ENTRY: another bundle (e.g. one with a proposed fix applied).
 	const entry = process.env.RESILIENCE_SERVER_ENTRY ?? path.join(RESILIENCE_BUILD_DIR, 'main.js');
 	if (!existsSync(entry)) throw new Error(`${entry} missing: run with vitest.resilience.config.ts`);
-	const serverPort = port ?? (await freePort());
-	const child = spawn(process.execPath, [entry], {
-		env: {
-			...process.env,
-			PORT: String(serverPort),
-			HOST: '127.0.0.1',
-			DATA_DIR: dataDir,
-			CLIENT_DIR: path.join(dataDir, '..', 'no-client'),
-			LOG_LEVEL: 'warn',
-			SERVER_SECRET: SECRET,
-			...env
-		},
-		stdio: ['ignore', 'pipe', 'pipe']
+	const server = await createTestServer({
+		mode: 'child',
+		entry,
+		dataDir,
+		clientDir: path.join(dataDir, '..', 'no-client'),
+		storage: null,
+		logLevel: 'warn',
+		env: { SERVER_SECRET: SECRET, ...env },
+		...(port !== undefined ? { port } : {})
 	});
-	live.add(child);
-	let output = '';
-	const keep = (chunk: Buffer) => {
-		output += chunk.toString();
-		if (output.length > 2_000_000) output = output.slice(-1_000_000);
+	return {
+		child: server.child,
+		pid: server.pid,
+		port: server.port,
+		url: server.url,
+		wsBase: server.wsBase,
+		output: server.logs,
+		exited: server.exited,
+		stop: server.stop
 	};
-	child.stdout?.on('data', keep);
-	child.stderr?.on('data', keep);
-	const exited = new Promise<number | string>((resolve) =>
-		child.on('exit', (code, signal) => {
-			live.delete(child);
-			resolve(code ?? signal ?? -1);
-		})
-	);
-	const url = `http://127.0.0.1:${serverPort}`;
-	const deadline = Date.now() + 20_000;
-	while (Date.now() < deadline) {
-		if (child.exitCode !== null || child.signalCode !== null) break;
-		try {
-			const response = await fetch(`${url}/healthz`);
-			if (response.ok) {
-				return {
-					child,
-					pid: child.pid ?? 0,
-					port: serverPort,
-					url,
-					wsBase: `ws://127.0.0.1:${serverPort}/sync`,
-					output: () => output,
-					exited,
-					async stop(signal = 'SIGTERM') {
-						if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-						return exited;
-					}
-				};
-			}
-		} catch {
-			// not listening yet
-		}
-		await sleep(50);
-	}
-	child.kill('SIGKILL');
-	throw new Error(`server did not become healthy:\n${output}`);
 }
 
 /** Registers programs in the server's SQLite file (a second connection; WAL allows it). */

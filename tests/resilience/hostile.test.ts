@@ -167,6 +167,7 @@ describe('hostile clients are contained to their own connection', () => {
 			() => [mentor, mentee].every((p) => p.sync.state.phase === 'saved'),
 			'honest pair saved'
 		);
+		// Let memory settle before the baseline (no condition to await).
 		await sleep(500);
 		baseline = procStats(server.pid);
 	});
@@ -278,6 +279,7 @@ describe('hostile clients are contained to their own connection', () => {
 		const dependent = Y.encodeStateAsUpdate(a, sv); // needs the first part, which is never sent
 		const ws = await openRaw(intruderUrl());
 		ws!.send(encodeSyncUpdate(dependent));
+		// "Nothing happens": the socket must stay open through a fixed window.
 		await sleep(300);
 		expect(ws!.readyState).toBe(WebSocket.OPEN);
 		ws!.close();
@@ -357,6 +359,7 @@ describe('hostile clients are contained to their own connection', () => {
 				`${server.wsBase}/${programId}?token=${encodeURIComponent(token('intruder', programId))}`
 			);
 			ws!.send(encodeSyncUpdate(forged));
+			// Give the relay a fixed window to (not) accept the forgery before the victim returns.
 			await sleep(500);
 			ws!.close();
 			// The victim, still offline, writes; then comes back.

@@ -52,6 +52,7 @@ describe('network faults through a chaos proxy', () => {
 		w.sync.setOnline(true);
 		await until(() => w.sync.state.phase === 'saved', 'warm-up saved');
 		w.destroy();
+		// Let the warm-up connection's memory settle before the baseline (no condition to await).
 		await sleep(1_000);
 		baseline = procStats(server.pid);
 	});

@@ -175,6 +175,7 @@ describe(`reconnect storm: ${CLIENTS} clients`, () => {
 		const cycle = async (marker: string) => {
 			const docs = clients.map((c) => c.doc);
 			for (const c of clients) c.provider.destroy();
+			// The old sockets close (fixed window: a storm of reconnects is the point, not a condition).
 			await sleep(300);
 			docs.forEach((d, i) => d.getText('t').insert(0, `${marker}${i};`));
 			clients = docs.map((d, i) => connect(i, d));

@@ -17,11 +17,16 @@ export interface CliContext {
 
 /** Opens the storage like the server does (migrations included); logs go to stderr. */
 export async function openCliContext(env: NodeJS.ProcessEnv = process.env): Promise<CliContext> {
-	const config = loadConfig(env);
-	const storage = await openStorage({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
-	const secret = await storage.loadSecret(env);
+	// The CLI logs only warnings unless LOG_LEVEL says otherwise.
+	const config = loadConfig({ LOG_LEVEL: 'warn', ...env });
+	const storage = await openStorage({
+		dataDir: config.dataDir,
+		databaseUrl: config.databaseUrl,
+		poolSize: config.pgPoolSize
+	});
+	const secret = await storage.loadSecret({ serverSecret: config.serverSecret });
 	const documents = storage.documents;
-	const logger = createLogger(env.LOG_LEVEL ?? 'warn', process.stderr);
+	const logger = createLogger(config.logLevel, process.stderr);
 	const identity = createIdentity({
 		store: storage.identity,
 		documents,

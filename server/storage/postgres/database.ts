@@ -27,10 +27,9 @@ export async function createPool(url: string, options: PostgresOptions = {}): Pr
 			);
 		}
 	};
-	const envMax = Number(process.env.PG_POOL_SIZE);
 	const pool = new pgModule.Pool({
 		connectionString: url,
-		max: options.max ?? (Number.isInteger(envMax) && envMax > 0 ? envMax : 10),
+		max: options.max ?? 10,
 		application_name: options.applicationName ?? 'nastavnik',
 		types: types as pg.CustomTypesConfig,
 		connectionTimeoutMillis: 10_000,

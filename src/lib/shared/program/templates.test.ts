@@ -1,11 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readProgram } from './read';
 import { TEMPLATES, loadTemplate } from './templates/index';
 import { newProgram } from './test-utils';
 import type { ProgramTemplate } from './templates/types';
 
-// Counted by hand in /work/shared/seeds (see docs/program-document.md, "Templates").
+// Counted by hand in ../shared/seeds (beside the repository) (see docs/program-document.md, "Templates").
 const EXPECTED: Record<string, { perStage: number[]; months: number[]; duration: number }> = {
 	'tomsk-heads-beginner': { perStage: [4, 9, 7, 2], months: [1, 4, 9, 1], duration: 24 }, // Appendix 1: 1.1–1.4, 2.1–2.9, 3.1–3.7, 4.1–4.2
 	'tomsk-heads-reserve': { perStage: [4, 8, 8, 2], months: [1, 4, 9, 1], duration: 24 }, // Appendix 2: 1.1–1.4, 2.1–2.8, 3.1–3.8, 4.1–4.2
@@ -89,36 +91,40 @@ describe('templates', () => {
 		);
 	});
 
-	const tomsk = '/work/shared/seeds/tomsk-2024-heads-mentoring.txt';
-	const region = '/work/shared/seeds/tomsk-region-2020-student-mentoring.txt';
-	it.skipIf(!existsSync(tomsk) || !existsSync(region))(
-		'every activity is copied verbatim from its seed',
-		async () => {
-			const seed: Record<string, string> = {
-				'tomsk-heads': readFileSync(tomsk, 'utf8'),
-				'school-roadmap': readFileSync(region, 'utf8'),
-				'college-roadmap': readFileSync(region, 'utf8')
-			};
-			let checked = 0;
-			for (const t of await all()) {
-				const text = seed[t.kind];
-				if (!text) continue;
-				for (const s of t.stages)
-					for (const a of s.activities) {
-						expect(text.includes(a.title), `${t.id}: ${a.title}`).toBe(true);
-						checked++;
-					}
-			}
-			expect(checked).toBe(22 + 22 + 19 + 21 + 34 + 10);
-			// Step numbers of the school roadmap: the document numbers them 1..34.
-			const steps = [
-				...seed['school-roadmap']!.split('Примерная «дорожная карта» по внедрению')[0]!.matchAll(
-					/^(\d+)\t/gm
-				)
-			].map((m) => Number(m[1]));
-			expect(steps.slice(-34)).toEqual(Array.from({ length: 34 }, (_, i) => i + 1));
+	// The seeds live in ../shared/seeds beside the repository (CI checks out shared/ there).
+	const seeds = fileURLToPath(new URL('../../../../../shared/seeds/', import.meta.url));
+	const tomsk = path.join(seeds, 'tomsk-2024-heads-mentoring.txt');
+	const region = path.join(seeds, 'tomsk-region-2020-student-mentoring.txt');
+	const seedsPresent = existsSync(tomsk) && existsSync(region);
+	if (!seedsPresent && process.env.CI)
+		it('finds the seeds beside the repository', () => {
+			throw new Error(`${seeds} is missing: CI must check out shared/ beside the repository`);
+		});
+	it.skipIf(!seedsPresent)('every activity is copied verbatim from its seed', async () => {
+		const seed: Record<string, string> = {
+			'tomsk-heads': readFileSync(tomsk, 'utf8'),
+			'school-roadmap': readFileSync(region, 'utf8'),
+			'college-roadmap': readFileSync(region, 'utf8')
+		};
+		let checked = 0;
+		for (const t of await all()) {
+			const text = seed[t.kind];
+			if (!text) continue;
+			for (const s of t.stages)
+				for (const a of s.activities) {
+					expect(text.includes(a.title), `${t.id}: ${a.title}`).toBe(true);
+					checked++;
+				}
 		}
-	);
+		expect(checked).toBe(22 + 22 + 19 + 21 + 34 + 10);
+		// Step numbers of the school roadmap: the document numbers them 1..34.
+		const steps = [
+			...seed['school-roadmap']!.split('Примерная «дорожная карта» по внедрению')[0]!.matchAll(
+				/^(\d+)\t/gm
+			)
+		].map((m) => Number(m[1]));
+		expect(steps.slice(-34)).toEqual(Array.from({ length: 34 }, (_, i) => i + 1));
+	});
 
 	it('creating a program writes every activity with deadlines computed from the start date', async () => {
 		for (const t of await all()) {
