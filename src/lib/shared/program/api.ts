@@ -6,6 +6,7 @@
 // - list items are never deleted, only marked `removed` (undo works, nothing is lost);
 // - every value is validated first; nothing is written when validation fails.
 import * as Y from 'yjs';
+import { today, zoneOr } from '../time';
 import { stampOf } from './dates';
 import {
 	ACTIVITY_STATUS_LABELS,
@@ -241,7 +242,10 @@ export class ProgramEditor {
 	}
 
 	private today(date: string | undefined): string {
-		return date === undefined ? this.clock().toISOString().slice(0, 10) : checkDate('date', date);
+		// "Today" where the school is (the document's zone), not in UTC nor on the device.
+		return date === undefined
+			? today(zoneOr(this.r.meta.get(META.timeZone)), this.clock())
+			: checkDate('date', date);
 	}
 
 	// ---------- metadata and participants ----------
