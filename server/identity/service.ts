@@ -401,6 +401,7 @@ export class IdentityService {
 		this.guard(actor, 'organization.manage', found.res);
 		const zone = checkTimeZone(timeZone);
 		await this.store.scopes.setOrganizationTimeZone(id, zone);
+		await this.writeZoneIntoPrograms(actor, [id]);
 		await this.audit({
 			actorId: actor.personId,
 			action: 'organization.time-zone',
@@ -411,6 +412,28 @@ export class IdentityService {
 			details: { timeZone: zone }
 		});
 		return { ...found.org, timeZone: zone };
+	}
+
+	/**
+	 * Writes each organization's zone into its programs' documents (meta.timeZone) through the
+	 * relay, so that phones, offline too, count days in it and the curator index (which reads the
+	 * organization's zone, server/curator/local-day.ts) agrees with the documents.
+	 */
+	private async writeZoneIntoPrograms(actor: Actor, organizationIds: string[]): Promise<void> {
+		const edit = this.serverEdit;
+		if (!edit) return;
+		for (const orgId of organizationIds) {
+			const zone = await this.organizationTimeZone(orgId);
+			for (const p of await this.store.programs.listByOrganization(orgId)) {
+				try {
+					await edit(p.id, { userId: actor.personId, role: 'curator' }, (doc) => {
+						new ProgramEditor(doc, { userId: actor.personId, role: 'curator' }).setTimeZone(zone);
+					});
+				} catch (error) {
+					this.log.warn({ err: error, programId: p.id }, 'time zone not written into the program');
+				}
+			}
+		}
 	}
 
 	/** null: back to Europe/Moscow. */
@@ -424,6 +447,11 @@ export class IdentityService {
 		this.guard(actor, 'municipality.manage', { kind: 'municipality', id });
 		const zone = checkTimeZone(timeZone);
 		await this.store.scopes.setMunicipalityTimeZone(id, zone);
+		const inherit = (await this.store.scopes.listOrganizations(id)).filter((o) => !o.timeZone);
+		await this.writeZoneIntoPrograms(
+			actor,
+			inherit.map((o) => o.id)
+		);
 		await this.audit({
 			actorId: actor.personId,
 			action: 'municipality.time-zone',

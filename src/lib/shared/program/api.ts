@@ -6,7 +6,7 @@
 // - list items are never deleted, only marked `removed` (undo works, nothing is lost);
 // - every value is validated first; nothing is written when validation fails.
 import * as Y from 'yjs';
-import { today, zoneOr } from '../time';
+import { TIME_ZONE_ERROR_RU, isTimeZone, today, zoneOr } from '../time';
 import { stampOf } from './dates';
 import {
 	ACTIVITY_STATUS_LABELS,
@@ -249,6 +249,21 @@ export class ProgramEditor {
 	}
 
 	// ---------- metadata and participants ----------
+
+	/**
+	 * The program's time zone (the organization's, written by the server when it changes): from
+	 * then on every replica counts "today" in it.
+	 */
+	setTimeZone(zone: string): void {
+		if (!isTimeZone(zone))
+			throw new ProgramValidationError(
+				'invalid-enum',
+				'timeZone',
+				'timeZone: unknown time zone',
+				TIME_ZONE_ERROR_RU
+			);
+		this.write(CURATOR_ROLES, 'setTimeZone', () => this.put(this.r.meta, META.timeZone, zone));
+	}
 
 	setMeta(patch: MetaPatch): void {
 		const v: Array<[string, unknown]> = [];
