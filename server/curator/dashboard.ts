@@ -316,7 +316,6 @@ export interface DashboardOptions {
 	connected?: (programId: string) => Array<{ userId: string; deviceId: string | undefined }>;
 }
 
-
 /**
  * Device sync state from the stored facts and the live connections:
  * pending — its last status report counted changes not yet on the server;

@@ -13,7 +13,6 @@ import type { DocumentStore } from '../storage/document-store.js';
 import type { SqlClient } from '../storage/sql.js';
 import { ZONE_JOINS, localDaySql, outdatedSql } from './local-day.js';
 
-
 export interface RefresherDeps {
 	db: SqlClient;
 	relay: { getDocument(programId: string): Promise<Uint8Array> };

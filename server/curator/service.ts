@@ -6,7 +6,11 @@
  */
 import * as Y from 'yjs';
 import { readProgram, type ProgramView } from '../../src/lib/shared/program/index.js';
-import { DEFAULT_TIME_ZONE, formatDateNumeric, today as todayIn } from '../../src/lib/shared/time.js';
+import {
+	DEFAULT_TIME_ZONE,
+	formatDateNumeric,
+	today as todayIn
+} from '../../src/lib/shared/time.js';
 import type { Actor } from '../identity/policy.js';
 import type { IdentityService, ProgramInput } from '../identity/service.js';
 import type { ProgramInfo } from '../identity/model.js';

@@ -398,7 +398,7 @@ export class IdentityService {
 	): Promise<Organization> {
 		const found = await this.orgResource(id);
 		if (!found) throw notFound();
-		this.guard(actor, 'organization.manage', found.res);
+		this.guard(actor, 'organization.settings', found.res);
 		const zone = checkTimeZone(timeZone);
 		await this.store.scopes.setOrganizationTimeZone(id, zone);
 		await this.writeZoneIntoPrograms(actor, [id]);

@@ -36,7 +36,6 @@ export interface DocModel {
 	blocks: Block[];
 }
 
-
 /** 'YYYY-MM-DD' → 'DD.MM.YYYY' (as Russian documents write dates); other values as is. */
 export function ruDate(d: string | null | undefined): string {
 	if (!d) return '—';

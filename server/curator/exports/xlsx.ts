@@ -142,7 +142,13 @@ export async function monitoringWorkbook(input: {
 	const wb = new Excel.Workbook();
 	wb.creator = 'Наставник';
 	wb.created = new Date();
-	sheet(wb, 'Мониторинг программ', input.title, MONITORING_HEADERS, monitoringRows(input.rows, input.timeZone ?? DEFAULT_TIME_ZONE));
+	sheet(
+		wb,
+		'Мониторинг программ',
+		input.title,
+		MONITORING_HEADERS,
+		monitoringRows(input.rows, input.timeZone ?? DEFAULT_TIME_ZONE)
+	);
 	const f = input.figures;
 	const fig: Cell[][] = [
 		['Программ наставничества всего', f.programs.total],

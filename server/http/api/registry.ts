@@ -70,7 +70,10 @@ export function registerRegistryRoutes(api: FastifyInstance, identity: IdentityS
 		},
 		async (request, reply) => {
 			const p = principalOf(request);
-			const { name: n, timeZone: zone } = request.body as { name: string; timeZone?: string | null };
+			const { name: n, timeZone: zone } = request.body as {
+				name: string;
+				timeZone?: string | null;
+			};
 			reply.code(201);
 			return { municipality: await identity.createMunicipality(p.actor, n, zone ?? null) };
 		}

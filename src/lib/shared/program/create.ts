@@ -95,7 +95,12 @@ export function createProgram(
 	}));
 	const timeZone = opts.timeZone ?? DEFAULT_TIME_ZONE;
 	if (!isTimeZone(timeZone))
-		throw new ProgramValidationError('invalid-enum', 'timeZone', 'timeZone: unknown time zone', TIME_ZONE_ERROR_RU);
+		throw new ProgramValidationError(
+			'invalid-enum',
+			'timeZone',
+			'timeZone: unknown time zone',
+			TIME_ZONE_ERROR_RU
+		);
 	const stamp = stampOf((opts.clock ?? (() => new Date()))());
 	const r = root(doc);
 	if (r.meta.get(META.programId) !== undefined)
