@@ -35,3 +35,10 @@ export const PENDING = {
 	few: 'изменения ждут',
 	many: 'изменений ждут'
 } as const;
+
+/** «из 21 мероприятия», «из 5 мероприятий» (genitive after «из»). */
+export const OF_ACTIVITIES = {
+	one: 'мероприятия',
+	few: 'мероприятий',
+	many: 'мероприятий'
+} as const;
