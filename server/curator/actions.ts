@@ -14,6 +14,7 @@ import {
 	type MentoringForm,
 	type MentoringType
 } from '../../src/lib/shared/program/index.js';
+import { today as todayIn } from '../../src/lib/shared/time.js';
 
 export type CuratorAction =
 	| { action: 'accept-report'; reportId: string; comment?: string }
@@ -68,15 +69,17 @@ export interface ActionResult {
 }
 
 /**
- * Applies one action. Throws ProgramValidationError (with a Russian message) when the program's
- * rules refuse it: the document is then left untouched.
+ * Applies one action at instant `now`. Dates it writes (review, decision) are the day at `now` in
+ * the program's own zone (its document's), as the participants' phones count it.
+ * Throws ProgramValidationError (with a Russian message) when the program's rules refuse it:
+ * the document is then left untouched.
  */
 export async function applyCuratorAction(
 	relay: ServerEditor,
 	programId: string,
 	who: ActingCurator,
 	a: CuratorAction,
-	today: string
+	now: number
 ): Promise<ActionResult> {
 	let created: string | null = null;
 	const res = await relay.applyServerEdit(
@@ -84,6 +87,7 @@ export async function applyCuratorAction(
 		{ userId: who.personId, role: who.role },
 		(doc) => {
 			const ed = new ProgramEditor(doc, { userId: who.personId, role: who.role });
+			const today = todayIn(readProgram(doc).meta.timeZone, now);
 			// The curator's name must be resolvable on the participants' screens ("принял: …").
 			if (
 				who.role === 'curator' &&

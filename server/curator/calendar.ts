@@ -8,6 +8,7 @@
  *   December — monitoring of implementation (информационная справка);
  *   annually (December) — аналитический отчет.
  */
+import { addDays } from '../../src/lib/shared/time.js';
 import type { SqlClient } from '../storage/sql.js';
 import type { Scope } from './dashboard.js';
 
@@ -34,8 +35,7 @@ export interface CalendarEvent {
 	documents: CalendarDocument[];
 }
 
-const addDaysIso = (d: string, n: number) =>
-	new Date(Date.parse(`${d}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+const addDaysIso = (d: string, n: number) => addDays(d, n);
 
 export async function monitoringCalendar(
 	db: SqlClient,

@@ -7,7 +7,8 @@
  */
 import type { SqlClient } from '../storage/sql.js';
 import type { ProgramSummary } from '../../src/lib/shared/program/index.js';
-import { OUTDATED_SQL } from './refresh.js';
+import { today as todayIn, DEFAULT_TIME_ZONE } from '../../src/lib/shared/time.js';
+import { ZONE_JOINS, localDaySql, outdatedSql } from './local-day.js';
 
 export const DAY_MS = 86_400_000;
 export const DEFAULT_STALE_DAYS = 7;
@@ -192,6 +193,8 @@ const STAGE_PHASES = new Set(['not-started', 'finished', 'unscheduled']);
 
 export interface Scope {
 	organizationIds: string[];
+	/** The scope's IANA zone (the organization's or the municipality's): its "today". Default Europe/Moscow. */
+	timeZone?: string;
 }
 
 interface Built {
@@ -313,8 +316,6 @@ export interface DashboardOptions {
 	connected?: (programId: string) => Array<{ userId: string; deviceId: string | undefined }>;
 }
 
-const today = (now: number) => new Date(now).toISOString().slice(0, 10);
-
 /**
  * Device sync state from the stored facts and the live connections:
  * pending — its last status report counted changes not yet on the server;
@@ -369,7 +370,9 @@ export async function queryDashboard(
 	const now = options.now ?? Date.now();
 	const staleDays = clampInt(query.staleDays, 1, 365, DEFAULT_STALE_DAYS);
 	const staleCutoff = now - staleDays * DAY_MS;
-	const day = today(now);
+	const day = todayIn(scope.timeZone ?? DEFAULT_TIME_ZONE, now);
+	// Outdated per program: each against the day in its own zone.
+	const outdatedIf = outdatedSql(await localDaySql(db, now));
 	const limit = clampInt(query.limit, 1, 500, 50);
 	const offset = clampInt(query.offset, 0, 1_000_000, 0);
 	const { where, params } = buildWhere(scope, query, staleCutoff);
@@ -390,9 +393,9 @@ export async function queryDashboard(
 				${countIf('i.pending_devices > 0')} AS "pendingSync",
 				${countIf("i.status != 'completed' AND i.min_participant_seen < ?")} AS stale,
 				coalesce(avg(i.progress_percent), 0) AS "averageProgress",
-				${countIf(OUTDATED_SQL)} AS outdated
-			${from} WHERE ${where}`,
-		[staleCutoff, day, day, day, day, day, ...params]
+				${countIf(outdatedIf.sql)} AS outdated
+			${from} ${ZONE_JOINS} WHERE ${where}`,
+		[staleCutoff, ...outdatedIf.params, ...params]
 	)) as DashboardTotals & { outdated: number };
 
 	const dir = query.dir === 'desc' ? 'DESC' : 'ASC';

@@ -4,6 +4,7 @@
  * satisfaction from the feedback surveys; growth between the entry and exit self-assessments.
  * All from the curator index (summaries) plus the people registry for ages — no document is read.
  */
+import { DEFAULT_TIME_ZONE, today as todayIn } from '../../src/lib/shared/time.js';
 import type { SqlClient } from '../storage/sql.js';
 import type { Scope } from './dashboard.js';
 
@@ -80,7 +81,7 @@ export async function computeFigures(
 	options: { now?: number; period?: FigurePeriod } = {}
 ): Promise<Figures> {
 	const now = options.now ?? Date.now();
-	const today = new Date(now).toISOString().slice(0, 10);
+	const today = todayIn(scope.timeZone ?? DEFAULT_TIME_ZONE, now);
 	const from = options.period?.from ?? null;
 	const to = options.period?.to ?? null;
 	const ids = scope.organizationIds;

@@ -4,20 +4,15 @@
  * passes with no edit. This refresher recomputes, in small batches off the request path, the
  * summaries whose figures the passing of time has changed — exactly those where a date stored
  * in the index (next open deadline, next report date, end of the current stage, start) has been
- * reached since the summary's day. It only chooses them: the relay recomputes and writes them
- * (server/sync/summaries.ts is the one writer of summaries, so a refresh never replaces a
- * summary with one computed from an older document).
+ * reached since the summary's day — the day in the program's own time zone (local-day.ts).
+ * It only chooses them: the relay recomputes and writes them (server/sync/summaries.ts is the
+ * one writer of summaries, so a refresh never replaces a summary with one computed from an
+ * older document).
  */
 import type { Logger } from '../logger.js';
 import type { SqlClient } from '../storage/sql.js';
 import type { SummaryWriter } from '../sync/summaries.js';
-
-/** SQL condition (on alias i, parameter: today ×5) for "the figures of this summary changed since its day". */
-export const OUTDATED_SQL = `(i.as_of < ? AND (
-	(i.next_deadline IS NOT NULL AND i.next_deadline < ?)
-	OR (i.next_report_due IS NOT NULL AND i.next_report_due <= ?)
-	OR (i.stage_phase = 'in-progress' AND i.stage_end IS NOT NULL AND i.stage_end < ?)
-	OR (i.stage_phase = 'not-started' AND i.start_date IS NOT NULL AND i.start_date <= ?)))`;
+import { ZONE_JOINS, localDaySql, outdatedSql } from './local-day.js';
 
 export interface RefresherDeps {
 	db: SqlClient;
@@ -49,10 +44,11 @@ export function createRefresher(deps: RefresherDeps, intervalMs = 10 * 60_000): 
 
 	async function refreshBatch(limit: number): Promise<number> {
 		if (deps.isLeader && !(await deps.isLeader())) return 0;
-		const day = new Date(now()).toISOString().slice(0, 10);
+		const outdated = outdatedSql(await localDaySql(deps.db, now()));
 		const rows = await deps.db.all<{ program_id: string }>(
-			`SELECT i.program_id FROM curator_program_index i WHERE ${OUTDATED_SQL} LIMIT ?`,
-			[day, day, day, day, day, limit]
+			`SELECT i.program_id FROM curator_program_index i ${ZONE_JOINS}
+				WHERE ${outdated.sql} LIMIT ?`,
+			[...outdated.params, limit]
 		);
 		let n = 0;
 		for (const r of rows) {

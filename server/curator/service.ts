@@ -6,6 +6,11 @@
  */
 import * as Y from 'yjs';
 import { readProgram, type ProgramView } from '../../src/lib/shared/program/index.js';
+import {
+	DEFAULT_TIME_ZONE,
+	formatDateNumeric,
+	today as todayIn
+} from '../../src/lib/shared/time.js';
 import type { Actor } from '../identity/policy.js';
 import type { IdentityService, ProgramInput } from '../identity/service.js';
 import type { ProgramInfo } from '../identity/model.js';
@@ -68,6 +73,8 @@ export interface ResolvedScope extends Scope {
 	id: string;
 	name: string;
 	municipalityId: string;
+	/** The organization's zone (own or its municipality's), or the municipality's. */
+	timeZone: string;
 }
 
 export interface FileResult {
@@ -118,8 +125,9 @@ export class CuratorService {
 					});
 	}
 
-	today(): string {
-		return new Date(this.now()).toISOString().slice(0, 10);
+	/** Today in `timeZone` (a scope's or a program's; default Europe/Moscow). */
+	today(timeZone: string = DEFAULT_TIME_ZONE): string {
+		return todayIn(timeZone, this.now());
 	}
 
 	close(): void {
@@ -178,7 +186,8 @@ export class CuratorService {
 				id: org.id,
 				name: org.name,
 				municipalityId: org.municipalityId,
-				organizationIds: [org.id]
+				organizationIds: [org.id],
+				timeZone: await this.identity.organizationTimeZone(org.id)
 			};
 		}
 		const mun = await this.identity.store.scopes.getMunicipality(ref.id);
@@ -190,7 +199,8 @@ export class CuratorService {
 			id: mun.id,
 			name: mun.name,
 			municipalityId: mun.id,
-			organizationIds: orgs.map((o) => o.id)
+			organizationIds: orgs.map((o) => o.id),
+			timeZone: mun.timeZone ?? DEFAULT_TIME_ZONE
 		};
 	}
 
@@ -249,7 +259,7 @@ export class CuratorService {
 	calendar(scope: ResolvedScope, year: number): Promise<CalendarEvent[]> {
 		return monitoringCalendar(this.db, scope, {
 			year,
-			today: this.today(),
+			today: this.today(scope.timeZone),
 			municipal: scope.kind === 'municipality'
 		});
 	}
@@ -328,7 +338,7 @@ export class CuratorService {
 				role: curator ? 'curator' : 'head'
 			},
 			action,
-			this.today()
+			this.now()
 		);
 		await this.identity.store.audit.record({
 			at: this.now(),
@@ -356,7 +366,10 @@ export class CuratorService {
 		format: 'docx' | 'pdf'
 	): Promise<FileResult> {
 		const { view, organizationName } = await this.programView(actor, programId);
-		return this.render(programModel(view, { organizationName, today: this.today() }), format);
+		return this.render(
+			programModel(view, { organizationName, today: this.today(view.meta.timeZone) }),
+			format
+		);
 	}
 
 	async stageNote(
@@ -366,7 +379,10 @@ export class CuratorService {
 		format: 'docx' | 'pdf'
 	): Promise<FileResult> {
 		const { view, organizationName } = await this.programView(actor, programId);
-		const model = stageNoteModel(view, stageId, { organizationName, today: this.today() });
+		const model = stageNoteModel(view, stageId, {
+			organizationName,
+			today: this.today(view.meta.timeZone)
+		});
 		if (!model) throw new CuratorError(404, 'not_found', 'Этап не найден');
 		return this.render(model, format);
 	}
@@ -388,7 +404,7 @@ export class CuratorService {
 			scope: scope.kind,
 			scopeName: scope.name,
 			period: { from: period.from ?? null, to: period.to ?? null },
-			today: this.today(),
+			today: this.today(scope.timeZone),
 			figures: await this.figures(scope, period),
 			rows: inPeriod,
 			...(scope.kind === 'municipality'
@@ -410,7 +426,8 @@ export class CuratorService {
 		period: FigurePeriod = {}
 	): Promise<FileResult> {
 		const body = await monitoringWorkbook({
-			title: `Мониторинг реализации программ наставничества: ${scope.name}, на ${this.today().split('-').reverse().join('.')}`,
+			title: `Мониторинг реализации программ наставничества: ${scope.name}, на ${formatDateNumeric(this.today(scope.timeZone))}`,
+			timeZone: scope.timeZone,
 			rows: await this.allRows(scope, query),
 			figures: await this.figures(scope, period),
 			...(scope.kind === 'municipality'
@@ -439,6 +456,7 @@ export class CuratorService {
 		);
 		const body = await registriesWorkbook({
 			title: scope.name,
+			timeZone: scope.timeZone,
 			mentors,
 			mentees,
 			programs: await this.allRows(scope, {}),

@@ -298,11 +298,11 @@ export async function registerCuratorRoutes(
 			scope.get('/:kind/:id/calendar', async (request) => {
 				const s = await curator.resolveScope(actorOf(request), scopeRef(request));
 				const q = request.query as Record<string, unknown>;
-				const year = clampInt(q.year, 2000, 2100, Number(curator.today().slice(0, 4)));
+				const year = clampInt(q.year, 2000, 2100, Number(curator.today(s.timeZone).slice(0, 4)));
 				return {
 					scope: { kind: s.kind, id: s.id, name: s.name },
 					year,
-					today: curator.today(),
+					today: curator.today(s.timeZone),
 					events: await curator.calendar(s, year)
 				};
 			});
@@ -346,7 +346,7 @@ export async function registerCuratorRoutes(
 					organizationId,
 					organizationName,
 					row: await curator.programRow(organizationId, programId),
-					today: curator.today()
+					today: curator.today(view.meta.timeZone)
 				};
 			});
 

@@ -4,6 +4,7 @@
  * the real import adds every valid row in ONE transaction (all of them or none) and skips the
  * rows with errors. docs/identity.md lists the columns.
  */
+import { DEFAULT_TIME_ZONE, today } from '../../src/lib/shared/time.js';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { readFile } from 'node:fs/promises';
@@ -239,7 +240,7 @@ export async function importPeople(
 		let birthDate: string | null = null;
 		if (v.birthDate) {
 			birthDate = parseDate(v.birthDate);
-			if (!birthDate || birthDate > new Date(now).toISOString().slice(0, 10)) {
+			if (!birthDate || birthDate > today(DEFAULT_TIME_ZONE, now)) {
 				fail(line, `некорректная дата рождения «${v.birthDate}» (ожидается ДД.ММ.ГГГГ)`);
 				birthDate = null;
 			}

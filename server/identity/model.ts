@@ -6,6 +6,8 @@ export interface Municipality {
 	id: string;
 	name: string;
 	createdAt: number;
+	/** IANA time zone of its schools; null = Europe/Moscow (src/lib/shared/time.ts). */
+	timeZone: string | null;
 }
 
 export interface Organization {
@@ -13,6 +15,8 @@ export interface Organization {
 	municipalityId: string;
 	name: string;
 	createdAt: number;
+	/** Its own IANA time zone, overriding the municipality's; null = the municipality's. */
+	timeZone: string | null;
 }
 
 /** Tomsk 2024 §3.5: all four must hold for a head of an organization to be a mentor. */

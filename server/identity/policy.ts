@@ -70,6 +70,8 @@ export const ACTIONS = {
 	organization: [
 		'organization.view',
 		'organization.manage',
+		/** The organization's own settings (its time zone): its curator may set them. */
+		'organization.settings',
 		/** Aggregates and the list of programs with their summaries. */
 		'organization.monitor',
 		'program.create',
@@ -144,6 +146,8 @@ function canOrganization(
 			return admin || member || coordinator;
 		case 'organization.manage':
 			return admin;
+		case 'organization.settings':
+			return admin || curator;
 		case 'organization.monitor':
 			return curator || head || coordinator;
 		case 'program.create':

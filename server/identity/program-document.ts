@@ -17,6 +17,8 @@ export interface InitialDocumentInput {
 	template?: ProgramTemplate;
 	title?: string;
 	organizationName: string;
+	/** The organization's IANA zone, written into the document (meta.timeZone); default Europe/Moscow. */
+	timeZone?: string;
 	/** YYYY-MM-DD */
 	startDate: string;
 	/** The curator who creates the program (written into the document as its creator). */
@@ -42,6 +44,7 @@ export async function buildInitialDocument(
 			clock: () => now
 		};
 		if (input.title !== undefined) opts.title = input.title;
+		if (input.timeZone !== undefined) opts.timeZone = input.timeZone;
 		createProgram(doc, { userId: input.creatorId, role: 'curator' }, template, opts);
 		return { update: Y.encodeStateAsUpdate(doc), summary: summarize(doc, now) };
 	} finally {

@@ -2,6 +2,7 @@ import { mintAccessToken, type Access } from '../auth/tokens.js';
 import type { Logger } from '../logger.js';
 import type { DocumentStore } from '../storage/document-store.js';
 import type { ProgramTemplate } from '../../src/lib/shared/program/index.js';
+import { DEFAULT_TIME_ZONE, today } from '../../src/lib/shared/time.js';
 import {
 	conflict,
 	forbidden,
@@ -47,6 +48,7 @@ import {
 	type ServerEdit
 } from './curator-actions.js';
 import { buildInitialDocument, storeInitialDocument, templateIds } from './program-document.js';
+import { checkTimeZone, effectiveTimeZone } from './time-zone.js';
 import {
 	DUMMY_PASSWORD_HASH,
 	hashPassword,
@@ -161,7 +163,7 @@ export function ageOn(birthDate: string, day: string): number {
 /** Minor today: by birth date when recorded, otherwise by the recorded flag / age group. */
 export function isMinor(p: Pick<Person, 'birthDate' | 'minor' | 'ageGroup'>, now: number): boolean {
 	if (p.birthDate && isValidIsoDate(p.birthDate)) {
-		return ageOn(p.birthDate, new Date(now).toISOString().slice(0, 10)) < 18;
+		return ageOn(p.birthDate, today(DEFAULT_TIME_ZONE, now)) < 18;
 	}
 	return p.minor || p.ageGroup === 'under-18';
 }
@@ -169,7 +171,7 @@ export function isMinor(p: Pick<Person, 'birthDate' | 'minor' | 'ageGroup'>, now
 /** Under 35 (the young-teacher indicator): by birth date, else by age group; null when unknown. */
 export function isUnder35(p: Pick<Person, 'birthDate' | 'ageGroup'>, now: number): boolean | null {
 	if (p.birthDate && isValidIsoDate(p.birthDate)) {
-		return ageOn(p.birthDate, new Date(now).toISOString().slice(0, 10)) < 35;
+		return ageOn(p.birthDate, today(DEFAULT_TIME_ZONE, now)) < 35;
 	}
 	if (p.ageGroup === null) return null;
 	return p.ageGroup !== '35-plus';
@@ -294,12 +296,17 @@ export class IdentityService {
 
 	// ------------------------------------------------------------------ scopes
 
-	async createMunicipality(actor: Actor, name: string): Promise<Municipality> {
+	async createMunicipality(
+		actor: Actor,
+		name: string,
+		timeZone: string | null = null
+	): Promise<Municipality> {
 		this.guard(actor, 'municipality.create', { kind: 'system' });
 		const m: Municipality = {
 			id: newId(),
 			name: requireText(name, 'Название'),
-			createdAt: this.now()
+			createdAt: this.now(),
+			timeZone: checkTimeZone(timeZone)
 		};
 		await this.store.scopes.createMunicipality(m);
 		await this.audit({
@@ -317,7 +324,8 @@ export class IdentityService {
 	async createOrganization(
 		actor: Actor,
 		municipalityId: string,
-		name: string
+		name: string,
+		timeZone: string | null = null
 	): Promise<Organization> {
 		const mun = await this.store.scopes.getMunicipality(municipalityId);
 		if (!mun) {
@@ -329,7 +337,8 @@ export class IdentityService {
 			id: newId(),
 			municipalityId: mun.id,
 			name: requireText(name, 'Название'),
-			createdAt: this.now()
+			createdAt: this.now(),
+			timeZone: checkTimeZone(timeZone)
 		};
 		await this.store.scopes.createOrganization(o);
 		await this.audit({
@@ -372,6 +381,87 @@ export class IdentityService {
 		if (!found) throw notFound();
 		this.guard(actor, 'organization.view', found.res);
 		return found.org;
+	}
+
+	/** The zone "today" is computed in for an organization: its own, else its municipality's, else Moscow. */
+	async organizationTimeZone(organizationId: string): Promise<string> {
+		const org = await this.store.scopes.getOrganization(organizationId);
+		const mun = org ? await this.store.scopes.getMunicipality(org.municipalityId) : null;
+		return effectiveTimeZone(org, mun);
+	}
+
+	/** null: back to the municipality's zone. New programs carry the zone in their document. */
+	async setOrganizationTimeZone(
+		actor: Actor,
+		id: string,
+		timeZone: string | null
+	): Promise<Organization> {
+		const found = await this.orgResource(id);
+		if (!found) throw notFound();
+		this.guard(actor, 'organization.settings', found.res);
+		const zone = checkTimeZone(timeZone);
+		await this.store.scopes.setOrganizationTimeZone(id, zone);
+		await this.writeZoneIntoPrograms(actor, [id]);
+		await this.audit({
+			actorId: actor.personId,
+			action: 'organization.time-zone',
+			entityType: 'organization',
+			entityId: id,
+			organizationId: id,
+			municipalityId: found.org.municipalityId,
+			details: { timeZone: zone }
+		});
+		return { ...found.org, timeZone: zone };
+	}
+
+	/**
+	 * Writes each organization's zone into its programs' documents (meta.timeZone) through the
+	 * relay, so that phones, offline too, count days in it and the curator index (which reads the
+	 * organization's zone, server/curator/local-day.ts) agrees with the documents.
+	 */
+	private async writeZoneIntoPrograms(actor: Actor, organizationIds: string[]): Promise<void> {
+		const edit = this.serverEdit;
+		if (!edit) return;
+		for (const orgId of organizationIds) {
+			const zone = await this.organizationTimeZone(orgId);
+			for (const p of await this.store.programs.listByOrganization(orgId)) {
+				try {
+					await edit(p.id, { userId: actor.personId, role: 'curator' }, (doc) => {
+						new ProgramEditor(doc, { userId: actor.personId, role: 'curator' }).setTimeZone(zone);
+					});
+				} catch (error) {
+					this.log.warn({ err: error, programId: p.id }, 'time zone not written into the program');
+				}
+			}
+		}
+	}
+
+	/** null: back to Europe/Moscow. */
+	async setMunicipalityTimeZone(
+		actor: Actor,
+		id: string,
+		timeZone: string | null
+	): Promise<Municipality> {
+		const m = await this.store.scopes.getMunicipality(id);
+		if (!m) throw notFound();
+		this.guard(actor, 'municipality.manage', { kind: 'municipality', id });
+		const zone = checkTimeZone(timeZone);
+		await this.store.scopes.setMunicipalityTimeZone(id, zone);
+		const inherit = (await this.store.scopes.listOrganizations(id)).filter((o) => !o.timeZone);
+		await this.writeZoneIntoPrograms(
+			actor,
+			inherit.map((o) => o.id)
+		);
+		await this.audit({
+			actorId: actor.personId,
+			action: 'municipality.time-zone',
+			entityType: 'municipality',
+			entityId: id,
+			organizationId: null,
+			municipalityId: id,
+			details: { timeZone: zone }
+		});
+		return { ...m, timeZone: zone };
 	}
 
 	// ------------------------------------------------------------------ people registry
@@ -1023,7 +1113,9 @@ export class IdentityService {
 		this.guard(actor, 'program.create', found.res);
 		if (!input.template && !templateIds().includes(input.templateId))
 			invalidField('Неизвестный шаблон программы');
-		const startDate = input.startDate ?? new Date(this.now()).toISOString().slice(0, 10);
+		const mun = await this.store.scopes.getMunicipality(found.org.municipalityId);
+		const timeZone = effectiveTimeZone(found.org, mun);
+		const startDate = input.startDate ?? today(timeZone, this.now());
 		if (!isValidIsoDate(startDate)) invalidField('Дата начала должна быть в формате ГГГГ-ММ-ДД');
 		if (input.participants.length === 0) invalidField('Укажите наставника и наставляемого');
 		const seen = new Set<string>();
@@ -1046,6 +1138,7 @@ export class IdentityService {
 				...(input.template ? { template: input.template } : {}),
 				...(title ? { title } : {}),
 				organizationName: found.org.name,
+				timeZone,
 				startDate,
 				creatorId: actor.personId,
 				participants: [

@@ -27,6 +27,9 @@ export interface ScopeRepository {
 	getOrganization(id: string): Promise<Organization | null>;
 	listOrganizations(municipalityId?: string): Promise<Organization[]>;
 	renameOrganization(id: string, name: string): Promise<void>;
+	/** null: back to the default (Europe/Moscow for a municipality, the municipality's for an organization). */
+	setMunicipalityTimeZone(id: string, timeZone: string | null): Promise<void>;
+	setOrganizationTimeZone(id: string, timeZone: string | null): Promise<void>;
 	isEmpty(): Promise<boolean>;
 }
 

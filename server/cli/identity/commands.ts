@@ -52,7 +52,7 @@ export const identityCommands: Record<string, CliCommand> = {
 		summary:
 			'Create a municipality, an organization and its first curator; print the invitation link',
 		usage:
-			'setup --municipality "<name>" | --municipality-id <id>  --organization "<name>"  --curator "<full name>" [--email <e-mail>] [--ttl 14d] [--qr]',
+			'setup --municipality "<name>" | --municipality-id <id>  --organization "<name>"  --curator "<full name>" [--time-zone Asia/Vladivostok] [--email <e-mail>] [--ttl 14d] [--qr]',
 		run: (argv) =>
 			withContext(async ({ identity }) => {
 				const o = args(argv, {
@@ -62,7 +62,9 @@ export const identityCommands: Record<string, CliCommand> = {
 					curator: { type: 'string' },
 					email: { type: 'string' },
 					ttl: { type: 'string' },
-					qr: { type: 'boolean' }
+					qr: { type: 'boolean' },
+					/** IANA zone of a new municipality, else of the organization (default Europe/Moscow). */
+					'time-zone': { type: 'string' }
 				});
 				if ((!o.municipality && !o['municipality-id']) || !o.organization || !o.curator) {
 					console.error('Нужны --municipality (или --municipality-id), --organization и --curator');
@@ -75,8 +77,17 @@ export const identityCommands: Record<string, CliCommand> = {
 				}
 				const mun = o['municipality-id']
 					? await identity.getMunicipality(SYSTEM_ACTOR, o['municipality-id'])
-					: await identity.createMunicipality(SYSTEM_ACTOR, o.municipality ?? '');
-				const org = await identity.createOrganization(SYSTEM_ACTOR, mun.id, o.organization);
+					: await identity.createMunicipality(
+							SYSTEM_ACTOR,
+							o.municipality ?? '',
+							o['time-zone'] ?? null
+						);
+				const org = await identity.createOrganization(
+					SYSTEM_ACTOR,
+					mun.id,
+					o.organization,
+					o['municipality-id'] ? (o['time-zone'] ?? null) : null
+				);
 				const person = await identity.createPerson(
 					SYSTEM_ACTOR,
 					{ organizationId: org.id },
@@ -89,6 +100,7 @@ export const identityCommands: Record<string, CliCommand> = {
 				});
 				console.log(`Муниципалитет:  ${mun.name} (${mun.id})`);
 				console.log(`Организация:    ${org.name} (${org.id})`);
+				console.log(`Часовой пояс:   ${await identity.organizationTimeZone(org.id)}`);
 				console.log(`Куратор:        ${person.fullName} (${person.id})`);
 				await printInvitation(url, 'Ссылка-приглашение куратора (одноразовая)', Boolean(o.qr));
 				console.log(`Действует до:   ${new Date(invitation.expiresAt).toISOString()}`);

@@ -2,6 +2,8 @@
  * A tiny neutral document model: the generators (program, справки, отчет) describe WHAT a
  * document says once, and two renderers (docx.ts, pdf.ts) lay it out for Word and for signing.
  */
+import { formatDateTime } from '../../../src/lib/shared/time.js';
+
 export type Block =
 	| { kind: 'title'; text: string }
 	| { kind: 'subtitle'; text: string }
@@ -34,8 +36,6 @@ export interface DocModel {
 	blocks: Block[];
 }
 
-const pad = (n: number) => String(n).padStart(2, '0');
-
 /** 'YYYY-MM-DD' → 'DD.MM.YYYY' (as Russian documents write dates); other values as is. */
 export function ruDate(d: string | null | undefined): string {
 	if (!d) return '—';
@@ -43,10 +43,10 @@ export function ruDate(d: string | null | undefined): string {
 	return m ? `${m[3]}.${m[2]}.${m[1]}` : d;
 }
 
-export function ruDateTime(ms: number | null | undefined): string {
+/** An instant as 'ДД.ММ.ГГГГ ЧЧ:ММ' local time of `timeZone` (the scope's or the program's). */
+export function ruDateTime(ms: number | null | undefined, timeZone: string): string {
 	if (!ms) return '—';
-	const d = new Date(ms);
-	return `${pad(d.getUTCDate())}.${pad(d.getUTCMonth() + 1)}.${d.getUTCFullYear()} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} UTC`;
+	return formatDateTime(ms, timeZone);
 }
 
 const MONTHS_GEN = [

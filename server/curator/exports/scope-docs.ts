@@ -15,6 +15,7 @@ import {
 	TYPE_LABELS,
 	labelOf
 } from '../../../src/lib/shared/program/index.js';
+import { PROGRAMS, countOf, plural } from '../../../src/lib/shared/time.js';
 import type { DashboardRow, OrganizationAggregate } from '../dashboard.js';
 import type { CountRow, Figures } from '../figures.js';
 import { num, ruDate, type Block, type DocModel } from './model.js';
@@ -240,24 +241,28 @@ export function scopeDocModel(d: ScopeDocInput): DocModel {
 	);
 	const conclusions: string[] = [];
 	conclusions.push(
-		`Реализуется ${f.programs.active} программ(ы) наставничества, средний процент выполнения планов мероприятий — ${avgProgress} %.`
+		`${plural(f.programs.active, { one: 'Реализуется', few: 'Реализуются', many: 'Реализуется' })} ${countOf(f.programs.active, PROGRAMS)} наставничества, средний процент выполнения планов мероприятий — ${avgProgress} %.`
 	);
 	if (withOverdue.length)
 		conclusions.push(
-			`В ${withOverdue.length} программ(ах) есть просроченные мероприятия: куратору рекомендовано провести встречи с парами и при необходимости инициировать корректировку программ.`
+			`В ${countOf(withOverdue.length, { one: 'программе', few: 'программах', many: 'программах' })} есть просроченные мероприятия: куратору рекомендовано провести встречи с парами и при необходимости инициировать корректировку программ.`
 		);
 	if (f.reports.due)
 		conclusions.push(
 			`Не представлено к сроку отчетов: ${f.reports.due}. Наставникам и наставляемым направлены напоминания.`
 		);
 	if (f.reports.submitted)
-		conclusions.push(`На проверке у куратора ${f.reports.submitted} отчет(ов).`);
+		conclusions.push(
+			`На проверке у куратора ${countOf(f.reports.submitted, { one: 'отчет', few: 'отчета', many: 'отчетов' })}.`
+		);
 	if (stale.length)
 		conclusions.push(
-			`У ${stale.length} программ(ы) данные участника не поступали более ${d.staleDays} дн.: сведения по ним могут быть неполными.`
+			`У ${countOf(stale.length, { one: 'программы', few: 'программ', many: 'программ' })} данные участника не поступали более ${countOf(d.staleDays, { one: 'дня', few: 'дней', many: 'дней' })}: сведения по ним могут быть неполными.`
 		);
 	if (pending.length)
-		conclusions.push(`С ${pending.length} устройств(а) сообщено о неотправленных изменениях.`);
+		conclusions.push(
+			`С ${countOf(pending.length, { one: 'устройства', few: 'устройств', many: 'устройств' })} сообщено о неотправленных изменениях.`
+		);
 	if (f.youngTeachers.sharePercent !== null)
 		conclusions.push(
 			`Охват молодых педагогов наставничеством — ${num(f.youngTeachers.sharePercent)} %.`

@@ -3,6 +3,7 @@
  * statistical forms + per-organization aggregates) and the registries (banks of mentors and
  * mentees, program bank, registry of successful practices).
  */
+import { DEFAULT_TIME_ZONE } from '../../../src/lib/shared/time.js';
 import type ExcelJS from 'exceljs';
 import {
 	COMPLETION_REASON_LABELS,
@@ -54,7 +55,7 @@ const syncLabel: Record<string, string> = {
 	never: 'ни разу не подключался'
 };
 
-export function monitoringRows(rows: DashboardRow[]): Cell[][] {
+export function monitoringRows(rows: DashboardRow[], timeZone: string): Cell[][] {
 	return rows.map((r, i) => [
 		i + 1,
 		r.organizationName ?? '',
@@ -87,7 +88,7 @@ export function monitoringRows(rows: DashboardRow[]): Cell[][] {
 			.filter((p) => p.role !== 'curator')
 			.map(
 				(p) =>
-					`${p.name}: ${syncLabel[p.sync] ?? p.sync}${p.lastSeenAt ? ` (${ruDateTime(p.lastSeenAt)})` : ''}`
+					`${p.name}: ${syncLabel[p.sync] ?? p.sync}${p.lastSeenAt ? ` (${ruDateTime(p.lastSeenAt, timeZone)})` : ''}`
 			)
 			.join('; '),
 		ruDate(r.asOf)
@@ -130,6 +131,8 @@ function countRows(rows: CountRow[], label: (k: string) => string): Cell[][] {
 
 export async function monitoringWorkbook(input: {
 	title: string;
+	/** Zone of the scope: times of the sync column are local times there (default Europe/Moscow). */
+	timeZone?: string;
 	rows: DashboardRow[];
 	figures: Figures;
 	organizations?: OrganizationAggregate[];
@@ -139,7 +142,13 @@ export async function monitoringWorkbook(input: {
 	const wb = new Excel.Workbook();
 	wb.creator = 'Наставник';
 	wb.created = new Date();
-	sheet(wb, 'Мониторинг программ', input.title, MONITORING_HEADERS, monitoringRows(input.rows));
+	sheet(
+		wb,
+		'Мониторинг программ',
+		input.title,
+		MONITORING_HEADERS,
+		monitoringRows(input.rows, input.timeZone ?? DEFAULT_TIME_ZONE)
+	);
 	const f = input.figures;
 	const fig: Cell[][] = [
 		['Программ наставничества всего', f.programs.total],
@@ -278,6 +287,7 @@ export interface RegistryCase {
 }
 
 export async function registriesWorkbook(input: {
+	timeZone?: string;
 	title: string;
 	mentors: RegistryPerson[];
 	mentees: RegistryPerson[];
@@ -347,7 +357,7 @@ export async function registriesWorkbook(input: {
 		'Реестр программ',
 		`База программ наставничества: ${input.title}`,
 		MONITORING_HEADERS,
-		monitoringRows(input.programs)
+		monitoringRows(input.programs, input.timeZone ?? DEFAULT_TIME_ZONE)
 	);
 	sheet(
 		wb,
@@ -373,7 +383,7 @@ export async function registriesWorkbook(input: {
 			c.template ? templateTitle(c.template) : '',
 			c.description,
 			c.tags,
-			ruDateTime(c.createdAt).slice(0, 10)
+			ruDateTime(c.createdAt, input.timeZone ?? DEFAULT_TIME_ZONE).slice(0, 10)
 		])
 	);
 	return Buffer.from(await wb.xlsx.writeBuffer());

@@ -13,6 +13,14 @@ import { id, idParams, paramsOf, personJson, principalOf } from './context.js';
 
 const nullableText = (max: number) => ({ type: ['string', 'null'], maxLength: max }) as const;
 const name = { type: 'string', minLength: 1, maxLength: 300 } as const;
+/** IANA zone ('Asia/Vladivostok'); null = the default. Checked against Intl by identity (Russian error). */
+const timeZone = nullableText(64);
+const timeZoneBody = {
+	type: 'object',
+	required: ['timeZone'],
+	properties: { timeZone },
+	additionalProperties: false
+} as const;
 
 const personProperties = {
 	fullName: name,
@@ -55,16 +63,30 @@ export function registerRegistryRoutes(api: FastifyInstance, identity: IdentityS
 				body: {
 					type: 'object',
 					required: ['name'],
-					properties: { name },
+					properties: { name, timeZone },
 					additionalProperties: false
 				}
 			}
 		},
 		async (request, reply) => {
 			const p = principalOf(request);
-			const { name: n } = request.body as { name: string };
+			const { name: n, timeZone: zone } = request.body as {
+				name: string;
+				timeZone?: string | null;
+			};
 			reply.code(201);
-			return { municipality: await identity.createMunicipality(p.actor, n) };
+			return { municipality: await identity.createMunicipality(p.actor, n, zone ?? null) };
+		}
+	);
+
+	api.patch(
+		'/municipalities/:id',
+		{ schema: { params: idParams, body: timeZoneBody } },
+		async (request) => {
+			const p = principalOf(request);
+			const { id: munId } = request.params as { id: string };
+			const { timeZone: zone } = request.body as { timeZone: string | null };
+			return { municipality: await identity.setMunicipalityTimeZone(p.actor, munId, zone) };
 		}
 	);
 
@@ -116,17 +138,26 @@ export function registerRegistryRoutes(api: FastifyInstance, identity: IdentityS
 				body: {
 					type: 'object',
 					required: ['municipalityId', 'name'],
-					properties: { municipalityId: id, name },
+					properties: { municipalityId: id, name, timeZone },
 					additionalProperties: false
 				}
 			}
 		},
 		async (request, reply) => {
 			const p = principalOf(request);
-			const body = request.body as { municipalityId: string; name: string };
+			const body = request.body as {
+				municipalityId: string;
+				name: string;
+				timeZone?: string | null;
+			};
 			reply.code(201);
 			return {
-				organization: await identity.createOrganization(p.actor, body.municipalityId, body.name)
+				organization: await identity.createOrganization(
+					p.actor,
+					body.municipalityId,
+					body.name,
+					body.timeZone ?? null
+				)
 			};
 		}
 	);
@@ -134,8 +165,31 @@ export function registerRegistryRoutes(api: FastifyInstance, identity: IdentityS
 	api.get('/organizations/:id', { schema: { params: idParams } }, async (request) => {
 		const p = principalOf(request);
 		const { id: orgId } = request.params as { id: string };
-		return { organization: await identity.getOrganization(p.actor, orgId) };
+		const organization = await identity.getOrganization(p.actor, orgId);
+		return {
+			organization: {
+				...organization,
+				effectiveTimeZone: await identity.organizationTimeZone(orgId)
+			}
+		};
 	});
+
+	api.patch(
+		'/organizations/:id',
+		{ schema: { params: idParams, body: timeZoneBody } },
+		async (request) => {
+			const p = principalOf(request);
+			const { id: orgId } = request.params as { id: string };
+			const { timeZone: zone } = request.body as { timeZone: string | null };
+			const organization = await identity.setOrganizationTimeZone(p.actor, orgId, zone);
+			return {
+				organization: {
+					...organization,
+					effectiveTimeZone: await identity.organizationTimeZone(orgId)
+				}
+			};
+		}
+	);
 
 	api.get('/organizations/:id/people', { schema: { params: idParams } }, async (request) => {
 		const p = principalOf(request);

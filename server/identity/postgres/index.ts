@@ -158,25 +158,25 @@ export function createPostgresIdentityStore(pool: pg.Pool): IdentityStore {
 			createMunicipality: async (m) =>
 				void (await changes(
 					pool,
-					'INSERT INTO municipalities (id, name, created_at) VALUES ($1, $2, $3)',
-					[m.id, m.name, m.createdAt]
+					'INSERT INTO municipalities (id, name, created_at, time_zone) VALUES ($1, $2, $3, $4)',
+					[m.id, m.name, m.createdAt, m.timeZone ?? null]
 				)),
 			getMunicipality: (id) =>
 				one<Municipality>(
 					pool,
-					'SELECT id, name, created_at AS "createdAt" FROM municipalities WHERE id = $1',
+					'SELECT id, name, created_at AS "createdAt", time_zone AS "timeZone" FROM municipalities WHERE id = $1',
 					[id]
 				),
 			listMunicipalities: () =>
 				rows<Municipality>(
 					pool,
-					`SELECT id, name, created_at AS "createdAt" FROM municipalities ORDER BY name ${C}`
+					`SELECT id, name, created_at AS "createdAt", time_zone AS "timeZone" FROM municipalities ORDER BY name ${C}`
 				),
 			createOrganization: async (o) =>
 				void (await changes(
 					pool,
-					'INSERT INTO organizations (id, municipality_id, name, created_at) VALUES ($1, $2, $3, $4)',
-					[o.id, o.municipalityId, o.name, o.createdAt]
+					'INSERT INTO organizations (id, municipality_id, name, created_at, time_zone) VALUES ($1, $2, $3, $4, $5)',
+					[o.id, o.municipalityId, o.name, o.createdAt, o.timeZone ?? null]
 				)),
 			getOrganization: async (id) => {
 				const r = await one<OrgRow>(pool, 'SELECT * FROM organizations WHERE id = $1', [id]);
@@ -193,6 +193,16 @@ export function createPostgresIdentityStore(pool: pg.Pool): IdentityStore {
 				).map(toOrg),
 			renameOrganization: async (id, name) =>
 				void (await changes(pool, 'UPDATE organizations SET name = $1 WHERE id = $2', [name, id])),
+			setMunicipalityTimeZone: async (id, zone) =>
+				void (await changes(pool, 'UPDATE municipalities SET time_zone = $1 WHERE id = $2', [
+					zone,
+					id
+				])),
+			setOrganizationTimeZone: async (id, zone) =>
+				void (await changes(pool, 'UPDATE organizations SET time_zone = $1 WHERE id = $2', [
+					zone,
+					id
+				])),
 			isEmpty: async () => {
 				const r = await one<{ n: number }>(
 					pool,

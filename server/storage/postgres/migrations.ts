@@ -446,5 +446,16 @@ export const migrations: PgMigration[] = [
 			);
 			CREATE INDEX curator_cases_by_org ON curator_cases (organization_id);
 		`
+	},
+	{
+		// IANA time zone per municipality and (overriding it) per organization: "today", overdue
+		// and document dates are computed in it (src/lib/shared/time.ts). NULL = Europe/Moscow for
+		// a municipality, the municipality's zone for an organization.
+		version: 32,
+		name: 'scopes: time zone of municipalities and organizations',
+		sql: `
+			ALTER TABLE municipalities ADD COLUMN time_zone TEXT;
+			ALTER TABLE organizations ADD COLUMN time_zone TEXT;
+		`
 	}
 ];

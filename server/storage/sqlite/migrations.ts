@@ -239,5 +239,16 @@ export const migrations: Migration[] = [
 		version: 30,
 		name: 'curator: program index, sync aggregate, cases registry',
 		sql: CURATOR_MIGRATION_30
+	},
+	{
+		// IANA time zone per municipality and (overriding it) per organization: "today", overdue
+		// and document dates are computed in it (src/lib/shared/time.ts). NULL = Europe/Moscow for
+		// a municipality, the municipality's zone for an organization.
+		version: 32,
+		name: 'scopes: time zone of municipalities and organizations',
+		sql: `
+			ALTER TABLE municipalities ADD COLUMN time_zone TEXT;
+			ALTER TABLE organizations ADD COLUMN time_zone TEXT;
+		`
 	}
 ];

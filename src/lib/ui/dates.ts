@@ -1,10 +1,19 @@
-import { addDays, calendarDate, type IsoDate } from '$lib/shared/program';
+import { addDays, type IsoDate } from '$lib/shared/program';
+import { today as todayIn } from '$lib/shared/time';
 
-/** Today's calendar date on this device, in its own time zone. */
-export function today(now: Date = new Date()): IsoDate {
-	return calendarDate(now, -now.getTimezoneOffset());
+/** What the phone needs of a program to know its day: the zone its document carries. */
+export interface Zoned {
+	meta: { timeZone: string };
 }
 
-export function inDays(days: number, now: Date = new Date()): IsoDate {
-	return addDays(today(now), days);
+/**
+ * Today's calendar date where the program's school is (its document's zone), not on this device:
+ * the phone offline and the curator's server must agree on "overdue" at any hour.
+ */
+export function today(program: Zoned, now: Date = new Date()): IsoDate {
+	return todayIn(program.meta.timeZone, now);
+}
+
+export function inDays(program: Zoned, days: number, now: Date = new Date()): IsoDate {
+	return addDays(today(program, now), days);
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatDate, plural } from './format';
 
 describe('plural', () => {
-	const forms: [string, string, string] = ['изменение', 'изменения', 'изменений'];
+	const forms = { one: 'изменение', few: 'изменения', many: 'изменений' };
 	it.each([
 		[1, 'изменение'],
 		[2, 'изменения'],

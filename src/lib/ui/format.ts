@@ -26,11 +26,19 @@ export function formatTime(iso: string): string {
 	return Number.isNaN(date.getTime()) ? '' : timeFormat.format(date);
 }
 
-/** Russian plural: plural(3, ['изменение', 'изменения', 'изменений']) → 'изменения'. */
-export function plural(n: number, forms: [string, string, string]): string {
-	const mod10 = n % 10;
-	const mod100 = n % 100;
-	if (mod10 === 1 && mod100 !== 11) return forms[0];
-	if (mod10 >= 2 && mod10 <= 4 && (mod100 < 12 || mod100 > 14)) return forms[1];
-	return forms[2];
-}
+/** Russian plural (Intl.PluralRules): one helper for the phone, the curator screens and the server. */
+export { plural, countOf, type PluralForms } from '$lib/shared/time';
+
+/** «3 изменения ждут отправки». */
+export const PENDING = {
+	one: 'изменение ждёт',
+	few: 'изменения ждут',
+	many: 'изменений ждут'
+} as const;
+
+/** «из 21 мероприятия», «из 5 мероприятий» (genitive after «из»). */
+export const OF_ACTIVITIES = {
+	one: 'мероприятия',
+	few: 'мероприятий',
+	many: 'мероприятий'
+} as const;

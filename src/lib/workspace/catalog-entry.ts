@@ -18,7 +18,7 @@ export function catalogEntry(
 	sync: SyncState,
 	now: Date = new Date()
 ): CatalogEntry {
-	const date = today(now);
+	const date = today(view, now);
 	const stage = currentStage(view, date);
 	const stageTitle = view.stages.find((s) => s.id === stage.stageId)?.title;
 	const p = progress(view);

@@ -6,6 +6,7 @@
 // - list items are never deleted, only marked `removed` (undo works, nothing is lost);
 // - every value is validated first; nothing is written when validation fails.
 import * as Y from 'yjs';
+import { TIME_ZONE_ERROR_RU, isTimeZone, today, zoneOr } from '../time';
 import { stampOf } from './dates';
 import {
 	ACTIVITY_STATUS_LABELS,
@@ -241,10 +242,28 @@ export class ProgramEditor {
 	}
 
 	private today(date: string | undefined): string {
-		return date === undefined ? this.clock().toISOString().slice(0, 10) : checkDate('date', date);
+		// "Today" where the school is (the document's zone), not in UTC nor on the device.
+		return date === undefined
+			? today(zoneOr(this.r.meta.get(META.timeZone)), this.clock())
+			: checkDate('date', date);
 	}
 
 	// ---------- metadata and participants ----------
+
+	/**
+	 * The program's time zone (the organization's, written by the server when it changes): from
+	 * then on every replica counts "today" in it.
+	 */
+	setTimeZone(zone: string): void {
+		if (!isTimeZone(zone))
+			throw new ProgramValidationError(
+				'invalid-enum',
+				'timeZone',
+				'timeZone: unknown time zone',
+				TIME_ZONE_ERROR_RU
+			);
+		this.write(CURATOR_ROLES, 'setTimeZone', () => this.put(this.r.meta, META.timeZone, zone));
+	}
 
 	setMeta(patch: MetaPatch): void {
 		const v: Array<[string, unknown]> = [];

@@ -29,7 +29,9 @@ import {
 	type Actor
 } from './schema';
 import type { ProgramTemplate } from './templates/types';
+import { DEFAULT_TIME_ZONE, TIME_ZONE_ERROR_RU, isTimeZone } from '../time';
 import {
+	ProgramValidationError,
 	LIMITS,
 	checkDate,
 	checkEnum,
@@ -52,6 +54,8 @@ export interface CreateProgramOptions {
 	types?: MentoringType[];
 	menteeCategory?: MenteeCategory;
 	participants?: Array<{ role: ParticipantRole; name: string; userId?: string }>;
+	/** IANA zone of the organization ('Asia/Vladivostok'); default Europe/Moscow. */
+	timeZone?: string;
 	clock?: () => Date;
 	newId?: () => string;
 }
@@ -89,6 +93,14 @@ export function createProgram(
 		name: checkText('name', p.name, LIMITS.name),
 		userId: p.userId === undefined ? undefined : checkId('userId', p.userId)
 	}));
+	const timeZone = opts.timeZone ?? DEFAULT_TIME_ZONE;
+	if (!isTimeZone(timeZone))
+		throw new ProgramValidationError(
+			'invalid-enum',
+			'timeZone',
+			'timeZone: unknown time zone',
+			TIME_ZONE_ERROR_RU
+		);
 	const stamp = stampOf((opts.clock ?? (() => new Date()))());
 	const r = root(doc);
 	if (r.meta.get(META.programId) !== undefined)
@@ -113,7 +125,8 @@ export function createProgram(
 			[META.durationMonths, duration],
 			[META.status, 'draft'],
 			[META.createdBy, actor.userId],
-			[META.createdAt, stamp]
+			[META.createdAt, stamp],
+			[META.timeZone, timeZone]
 		];
 		if (form) meta.push([META.form, form]);
 		if (cat) meta.push([META.menteeCategory, cat]);

@@ -3,6 +3,7 @@
 // type-checked, malformed items are skipped or defaulted, and what could not be read is reported
 // in `problems` instead of throwing. Free-text fields come back as the live Y.Text (for binding).
 import * as Y from 'yjs';
+import { DEFAULT_TIME_ZONE, isTimeZone, zoneOr } from '../time';
 import { isIsoDate } from './dates';
 import {
 	ACTIVITY_STATUS_LABELS,
@@ -99,6 +100,8 @@ export interface ProgramMeta {
 	status: ProgramStatus;
 	createdBy: string | null;
 	createdAt: string | null;
+	/** The program's IANA time zone; Europe/Moscow when the document has none (or a bad one). */
+	timeZone: string;
 }
 
 export interface ParticipantView extends ItemMeta {
@@ -387,8 +390,15 @@ export function readMeta(r: Root, p: Problems): ProgramMeta {
 		durationMonths: int(m, META.durationMonths, p, c, 1, 120),
 		status: enumOr(m, META.status, PROGRAM_STATUS_LABELS, p, c) ?? 'draft',
 		createdBy: optStr(m, META.createdBy, p, c),
-		createdAt: optStr(m, META.createdAt, p, c)
+		createdAt: optStr(m, META.createdAt, p, c),
+		timeZone: readTimeZone(m, p)
 	};
+}
+
+function readTimeZone(m: AnyMap, p: Problems): string {
+	const v = m.get(META.timeZone);
+	if (v !== undefined && !isTimeZone(v)) p.add('meta.timeZone: unknown time zone');
+	return zoneOr(v);
 }
 
 export function readParticipants(r: Root, p: Problems): ParticipantView[] {
@@ -721,7 +731,8 @@ function emptyMeta(): ProgramMeta {
 		durationMonths: null,
 		status: 'draft',
 		createdBy: null,
-		createdAt: null
+		createdAt: null,
+		timeZone: DEFAULT_TIME_ZONE
 	};
 }
 

@@ -54,7 +54,13 @@ export const META = {
 	durationMonths: 'durationMonths',
 	status: 'status',
 	createdBy: 'createdBy',
-	createdAt: 'createdAt'
+	createdAt: 'createdAt',
+	/**
+	 * IANA zone of the program's school ('Asia/Vladivostok'): "today", deadlines and overdue are
+	 * computed in it on every replica (src/lib/shared/time.ts). Written at creation from the
+	 * organization's zone; absent in documents written before zones (read as Europe/Moscow).
+	 */
+	timeZone: 'timeZone'
 } as const;
 
 /** Keys common to every list item (Y.Map inside a Y.Array). */

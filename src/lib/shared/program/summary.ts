@@ -3,6 +3,8 @@
 // Versioned separately from the document: the server stores `v` and recomputes on upgrade.
 import type * as Y from 'yjs';
 import { calendarDate, isIsoDate } from './dates';
+import { DEFAULT_TIME_ZONE, today as todayIn, zoneOr } from '../time';
+import { META } from './schema';
 import type {
 	CompletionReason,
 	MeetingKind,
@@ -33,8 +35,10 @@ const MAX_IDS = 20;
 
 export interface ProgramSummary {
 	v: typeof SUMMARY_VERSION;
-	/** The day the summary was computed for. */
+	/** The day the summary was computed for (in `timeZone`). */
 	asOf: string;
+	/** The program's IANA time zone (meta.timeZone; Europe/Moscow for documents without one). */
+	timeZone: string;
 	schemaVersion: number;
 	programId: string | null;
 	templateId: string | null;
@@ -109,14 +113,19 @@ const avg = (xs: number[]): number | null =>
 	xs.length === 0 ? null : Math.round((xs.reduce((a, b) => a + b, 0) / xs.length) * 100) / 100;
 
 /**
- * Summary of the program as of `now` (a calendar day 'YYYY-MM-DD', or a Date read in UTC).
+ * Summary of the program as of `now`: a calendar day 'YYYY-MM-DD', or an instant whose day is
+ * taken in the program's own time zone (meta.timeZone, Europe/Moscow when absent) — so the
+ * relay, the refresher and an offline phone compute the same "today".
  * Never throws: an unreadable part is reported in `problems` and left empty.
  */
 export function summarize(doc: Y.Doc, now: Date | string): ProgramSummary {
 	let today: string;
 	const problems: string[] = [];
 	try {
-		today = calendarDate(now);
+		today =
+			typeof now === 'string'
+				? calendarDate(now)
+				: todayIn(zoneOr(doc.getMap<unknown>('meta').get(META.timeZone)), now);
 	} catch {
 		// A bad `now` is the caller's bug, but the dashboard must still render.
 		problems.push('now: not a date');
@@ -195,6 +204,7 @@ export function summarizeView(
 	return {
 		v: SUMMARY_VERSION,
 		asOf: today,
+		timeZone: m.timeZone,
 		schemaVersion: m.schemaVersion,
 		programId: m.programId,
 		templateId: m.templateId,
@@ -279,6 +289,7 @@ function emptySummary(today: string, problems: string[]): ProgramSummary {
 	return {
 		v: SUMMARY_VERSION,
 		asOf: today,
+		timeZone: DEFAULT_TIME_ZONE,
 		schemaVersion: 0,
 		programId: null,
 		templateId: null,
