@@ -26,8 +26,7 @@ import {
 	ProgramEditor,
 	currentStage,
 	overdueActivities,
-	readProgram,
-	summarize
+	readProgram
 } from '../../src/lib/shared/program/index';
 import { formatDateNumeric, startOfDay, today as todayIn } from '../../src/lib/shared/time';
 import { today as phoneToday } from '../../src/lib/ui/dates';
