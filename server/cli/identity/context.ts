@@ -1,5 +1,7 @@
 import { loadConfig, type ServerConfig } from '../../config.js';
+import { loadServerSecret } from '../../auth/secret.js';
 import { createIdentity } from '../../identity/index.js';
+import { createIdentityStore } from '../../identity/sql-store.js';
 import type { IdentityService } from '../../identity/service.js';
 import { createLogger } from '../../logger.js';
 import type { DocumentStore } from '../../storage/document-store.js';
@@ -19,11 +21,11 @@ export interface CliContext {
 export async function openCliContext(env: NodeJS.ProcessEnv = process.env): Promise<CliContext> {
 	const config = loadConfig(env);
 	const storage = await openStorage({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
-	const secret = await storage.loadSecret(env);
+	const secret = await loadServerSecret(storage.sql, env);
 	const documents = storage.documents;
 	const logger = createLogger(env.LOG_LEVEL ?? 'warn', process.stderr);
 	const identity = createIdentity({
-		store: storage.identity,
+		store: createIdentityStore(storage.sql),
 		documents,
 		secret,
 		logger,
