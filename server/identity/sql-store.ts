@@ -5,7 +5,14 @@
  * databases (`bytewise`: SQLite's BINARY, PostgreSQL's "C"), so lists come back in the same order.
  */
 import { dialectSql, type SqlClient, type Statement } from '../storage/sql.js';
-import type { AuditInput, Consent, Municipality, Pair, ProgramInfo, RoleAssignment } from './model.js';
+import type {
+	AuditInput,
+	Consent,
+	Municipality,
+	Pair,
+	ProgramInfo,
+	RoleAssignment
+} from './model.js';
 import type { ParticipantRole } from './policy.js';
 import {
 	PERSON_COLUMNS,
@@ -123,7 +130,10 @@ export function createIdentityStore(sql: SqlClient): IdentityStore {
 		createdBy: r.created_by,
 		createdAt: r.created_at,
 		participants: await rows(
-			(p: { person_id: string; role: ParticipantRole }) => ({ personId: p.person_id, role: p.role }),
+			(p: { person_id: string; role: ParticipantRole }) => ({
+				personId: p.person_id,
+				role: p.role
+			}),
 			`SELECT person_id, role FROM program_participants WHERE program_id = ?
 			 ORDER BY added_at, person_id${C}`,
 			[r.program_id]
@@ -289,7 +299,8 @@ export function createIdentityStore(sql: SqlClient): IdentityStore {
 						insertParticipant(info.id, p.personId, p.role, info.createdAt, addedBy)
 					)
 				])),
-			get: async (id) => (await programs(`${PROGRAM_SELECT} WHERE i.program_id = ?`, [id]))[0] ?? null,
+			get: async (id) =>
+				(await programs(`${PROGRAM_SELECT} WHERE i.program_id = ?`, [id]))[0] ?? null,
 			listByOrganization: (orgId) =>
 				programs(
 					`${PROGRAM_SELECT} WHERE i.organization_id = ? ORDER BY i.created_at, i.program_id${C}`,
@@ -308,7 +319,9 @@ export function createIdentityStore(sql: SqlClient): IdentityStore {
 					 WHERE pp.person_id = ? ORDER BY i.created_at`,
 					[personId]
 				);
-				return Promise.all(list.map(async (r) => ({ ...(await withParticipants(r)), role: r.role })));
+				return Promise.all(
+					list.map(async (r) => ({ ...(await withParticipants(r)), role: r.role }))
+				);
 			},
 			addParticipant: async (programId, personId, role, by, at) =>
 				(await exec(insertParticipant(programId, personId, role, at, by))) === 1,

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import * as Y from 'yjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateRealisticProgram } from '../../src/lib/shared/program/fixtures.js';
 import { summarize } from '../../src/lib/shared/program/summary.js';

@@ -6,10 +6,7 @@
  * facts. Until migration 31 database triggers in two SQL dialects did this; they re-encoded
  * ProgramSummary in SQL. Here it is once, as statements of a batch (server/storage/sql.ts).
  */
-import {
-	curatorIndexEntry,
-	type CuratorIndexRow
-} from '../../src/lib/shared/program/index-row.js';
+import { curatorIndexEntry, type CuratorIndexRow } from '../../src/lib/shared/program/index-row.js';
 import { dialectSql, type Dialect, type SqlClient, type Statement } from './sql.js';
 
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
@@ -41,7 +38,11 @@ export function indexEntryStatements(
 			params: [programId, search],
 			ifChanged
 		},
-		{ sql: 'DELETE FROM curator_program_users WHERE program_id = ?', params: [programId], ifChanged }
+		{
+			sql: 'DELETE FROM curator_program_users WHERE program_id = ?',
+			params: [programId],
+			ifChanged
+		}
 	];
 	if (users.length > 0)
 		statements.push({

@@ -71,7 +71,8 @@ export function sqliteStorage(db: SqliteDatabase, location: string): Storage {
 		sqlite: db,
 		pool: null,
 		documents: createSqliteDocumentStore(db, { sql }),
-		relayDocuments: (o = {}) => createSqliteDocumentStore(db, { sql, writerThread: o.writerThread }),
+		relayDocuments: (o = {}) =>
+			createSqliteDocumentStore(db, { sql, writerThread: o.writerThread }),
 		ping: async () => (await sql.get<{ one: number }>('SELECT 1 AS one'))?.one === 1,
 		schemaVersion: async () => schemaVersion(db),
 		close: async () => {

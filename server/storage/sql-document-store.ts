@@ -90,7 +90,9 @@ export function createSqlDocumentStore(
 	const factStatements = (facts: DeviceSyncFacts[]): Statement[] => {
 		const sorted = [...facts].sort(
 			(a, b) =>
-				byKey(a.programId, b.programId) || byKey(a.userId, b.userId) || byKey(a.deviceId, b.deviceId)
+				byKey(a.programId, b.programId) ||
+				byKey(a.userId, b.userId) ||
+				byKey(a.deviceId, b.deviceId)
 		);
 		const programs = [...new Set(sorted.map((f) => f.programId))];
 		return [
@@ -151,7 +153,9 @@ export function createSqlDocumentStore(
 	return {
 		close: options.close ?? (async () => {}),
 		async programExists(programId) {
-			return (await sql.get('SELECT 1 AS one FROM programs WHERE id = ?', [programId])) !== undefined;
+			return (
+				(await sql.get('SELECT 1 AS one FROM programs WHERE id = ?', [programId])) !== undefined
+			);
 		},
 		async createProgram(programId, organizationId = null) {
 			await sql.run(
@@ -191,8 +195,7 @@ export function createSqlDocumentStore(
 				{ snapshot: true }
 			);
 			const st = state?.rows[0] as
-				| { data: Uint8Array; state_vector: Uint8Array; through_seq: number }
-				| undefined;
+				{ data: Uint8Array; state_vector: Uint8Array; through_seq: number } | undefined;
 			const rows = (log?.rows ?? []) as Array<{ seq: number; data: Uint8Array }>;
 			const throughSeq = st?.through_seq ?? 0;
 			return {
@@ -207,25 +210,21 @@ export function createSqlDocumentStore(
 		},
 		async append(updates: AppendedUpdate[], facts: DeviceSyncFacts[] = []) {
 			if (updates.length === 0 && facts.length === 0) return [];
-			const inserts = chunks(updates, ROWS_PER_INSERT).map(
-				(part): Statement => ({
-					sql: `INSERT INTO program_updates (program_id, data, received_at)
+			const inserts = chunks(updates, ROWS_PER_INSERT).map((part): Statement => ({
+				sql: `INSERT INTO program_updates (program_id, data, received_at)
 						VALUES ${part.map(() => '(?, ?, ?)').join(', ')} RETURNING seq`,
-					params: part.flatMap((u) => [u.programId, u.data, u.receivedAt])
-				})
-			);
+				params: part.flatMap((u) => [u.programId, u.data, u.receivedAt])
+			}));
 			const claims = updates.flatMap((u) =>
 				(u.claims?.clientIds ?? []).map((c) => [u.programId, c, u.claims?.userId ?? ''])
 			);
 			const results = await write([
 				...inserts,
-				...chunks(claims, ROWS_PER_INSERT).map(
-					(part): Statement => ({
-						sql: `INSERT INTO program_client_owners (program_id, client_id, user_id)
+				...chunks(claims, ROWS_PER_INSERT).map((part): Statement => ({
+					sql: `INSERT INTO program_client_owners (program_id, client_id, user_id)
 							VALUES ${part.map(() => '(?, ?, ?)').join(', ')} ON CONFLICT DO NOTHING`,
-						params: part.flat()
-					})
-				),
+					params: part.flat()
+				})),
 				...factStatements(facts)
 			]);
 			// Sequence numbers are drawn in insertion order; RETURNING's row order is not promised.

@@ -183,8 +183,7 @@ export function postgresClient(pool: pg.Pool): SqlClient {
 		all: async <T>(sql: string, params?: unknown[]) => (await query(pool, sql, params)).rows as T[],
 		get: async <T>(sql: string, params?: unknown[]) =>
 			(await query(pool, sql, params)).rows[0] as T | undefined,
-		run: async (sql: string, params?: unknown[]) =>
-			(await query(pool, sql, params)).rowCount ?? 0,
+		run: async (sql: string, params?: unknown[]) => (await query(pool, sql, params)).rowCount ?? 0,
 		async batch(statements, options = {}) {
 			const client = await pool.connect();
 			try {
