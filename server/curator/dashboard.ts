@@ -1,8 +1,8 @@
 /**
  * The monitoring dashboard: every program of an organization (or of every organization of a
  * municipality) with its stage, progress, overdue activities, next deadline, reports and the
- * sync health of each participant's devices — read from the index the triggers keep
- * (server/curator/schema.ts), never from the documents. Filters, sorting and search run in SQL;
+ * sync health of each participant's devices — read from the index the document store keeps
+ * (server/storage/curator-index.ts), never from the documents. Filters, sorting and search run in SQL;
  * only the rows of the requested page have their summary JSON parsed.
  */
 import type { SqlClient } from '../storage/sql.js';
