@@ -18,6 +18,7 @@ import type {
 	AppendedUpdate,
 	DeviceSyncFacts,
 	DeviceSyncRecord,
+	DeviceSyncRow,
 	DocumentStore,
 	ProgramRecord,
 	StoredDocument,
@@ -245,16 +246,7 @@ export function createSqlDocumentStore(
 			if (facts.length > 0) await write(factStatements(facts));
 		},
 		async getFacts(programId) {
-			const rows = await sql.all<{
-				program_id: string;
-				user_id: string;
-				device_id: string;
-				last_connected_at: number | null;
-				last_update_at: number | null;
-				last_in_sync_at: number | null;
-				pending: number | null;
-				pending_reported_at: number | null;
-			}>(
+			const rows = await sql.all<DeviceSyncRow>(
 				`SELECT * FROM program_device_sync WHERE program_id = ?
 				 ORDER BY user_id${bytewise}, device_id${bytewise}`,
 				[programId]

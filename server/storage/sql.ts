@@ -16,6 +16,7 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import type pg from 'pg';
+import { withTransaction } from './postgres/database.js';
 import type { SqliteDatabase } from './sqlite/database.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -184,29 +185,22 @@ export function postgresClient(pool: pg.Pool): SqlClient {
 		get: async <T>(sql: string, params?: unknown[]) =>
 			(await query(pool, sql, params)).rows[0] as T | undefined,
 		run: async (sql: string, params?: unknown[]) => (await query(pool, sql, params)).rowCount ?? 0,
-		async batch(statements, options = {}) {
-			const client = await pool.connect();
-			try {
-				await client.query(
-					options.snapshot ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN'
-				);
-				const results: StatementResult[] = [];
-				for (const s of statements) {
-					if (s.ifChanged !== undefined && !((results[s.ifChanged]?.changes ?? 0) > 0)) {
-						results.push({ changes: 0, rows: [] });
-						continue;
+		batch: (statements, options = {}) =>
+			withTransaction(
+				pool,
+				async (client) => {
+					const results: StatementResult[] = [];
+					for (const s of statements) {
+						if (s.ifChanged !== undefined && !((results[s.ifChanged]?.changes ?? 0) > 0)) {
+							results.push({ changes: 0, rows: [] });
+							continue;
+						}
+						const r = await query(client, s.sql, s.params);
+						results.push({ changes: r.rowCount ?? r.rows.length, rows: r.rows });
 					}
-					const r = await query(client, s.sql, s.params);
-					results.push({ changes: r.rowCount ?? r.rows.length, rows: r.rows });
-				}
-				await client.query('COMMIT');
-				return results;
-			} catch (error) {
-				await client.query('ROLLBACK').catch(() => undefined);
-				throw error;
-			} finally {
-				client.release();
-			}
-		}
+					return results;
+				},
+				options.snapshot ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN'
+			)
 	};
 }
