@@ -83,11 +83,15 @@ export function syncAggregateStatement(
 /** How many programs one rebuild batch indexes. */
 const REBUILD_BATCH = 200;
 
-/** Stored summaries without an index entry. */
-export const MISSING_ENTRIES = `SELECT s.program_id AS "programId", s.summary, s.computed_at AS "computedAt"
+/**
+ * Stored summaries without an index entry, in the byte order of their ids: the order every
+ * summary writer locks rows in (no deadlock with a relay writing summaries meanwhile).
+ */
+export const missingEntries = (dialect: Dialect) =>
+	`SELECT s.program_id AS "programId", s.summary, s.computed_at AS "computedAt"
 	FROM program_summaries s
 	WHERE NOT EXISTS (SELECT 1 FROM curator_program_index i WHERE i.program_id = s.program_id)
-	ORDER BY s.program_id`;
+	ORDER BY s.program_id${dialectSql(dialect).bytewise}`;
 
 /** The statements that index summaries stored without an index entry. */
 export function missingEntryStatements(
@@ -115,7 +119,7 @@ export function missingEntryStatements(
  */
 export async function indexMissingEntries(sql: SqlClient): Promise<number> {
 	const rows = await sql.all<{ programId: string; summary: string; computedAt: number }>(
-		MISSING_ENTRIES
+		missingEntries(sql.dialect)
 	);
 	for (let i = 0; i < rows.length; i += REBUILD_BATCH)
 		await sql.batch(missingEntryStatements(sql.dialect, rows.slice(i, i + REBUILD_BATCH)));

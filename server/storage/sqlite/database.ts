@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { MISSING_ENTRIES, missingEntryStatements } from '../curator-index.js';
+import { missingEntries, missingEntryStatements } from '../curator-index.js';
 import { runSqliteBatch } from '../sql.js';
 import { migrations as allMigrations, type Migration } from './migrations.js';
 
@@ -40,7 +40,7 @@ function indexMissingEntriesSync(db: SqliteDatabase): void {
 		.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'curator_program_users'")
 		.get();
 	if (!ready) return;
-	const rows = db.prepare(MISSING_ENTRIES).all() as Array<{
+	const rows = db.prepare(missingEntries('sqlite')).all() as Array<{
 		programId: string;
 		summary: string;
 		computedAt: number;
