@@ -20,6 +20,7 @@ import Fastify from 'fastify';
 import { CuratorService } from '../server/curator/service';
 import { registerCuratorRoutes } from '../server/http/curator-routes';
 import { createIdentity } from '../server/identity/index';
+import { createIdentityStore } from '../server/identity/sql-store';
 import { blankPerson } from '../server/identity/model';
 import { createLogger } from '../server/logger';
 import { createDataset } from '../tests/integration/curator-fixtures';
@@ -112,7 +113,7 @@ console.log(
 {
 	const logger = createLogger('error');
 	const identity = createIdentity({
-		store: ds.storage.identity,
+		store: createIdentityStore(ds.storage.sql),
 		documents: ds.store,
 		secret: 'bench-secret-bench-secret-bench-secret',
 		logger

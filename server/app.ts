@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
+import { loadServerSecret } from './auth/secret.js';
 import type { ServerConfig } from './config.js';
 import { registerHealthRoutes } from './http/health.js';
 import { registerStaticClient } from './http/static-client.js';
@@ -14,6 +15,7 @@ import { createRelay, type Relay } from './sync/relay.js';
 import { readVersion } from './version.js';
 import { createLocalCluster, createRedisCluster, type Cluster } from './cluster/index.js';
 import { connectIdentityToCluster } from './cluster/identity.js';
+import { createIdentityStore } from './identity/sql-store.js';
 import { registerIdentityApi } from './http/api/identity.js';
 import { registerCuratorRoutes } from './http/curator-routes.js';
 import { CuratorService } from './curator/service.js';
@@ -95,9 +97,9 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 		metrics
 	);
 
-	const secret = await storage.loadSecret({ serverSecret: config.serverSecret });
+	const secret = await loadServerSecret(storage.sql, config.serverSecret);
 	const identity = createIdentity({
-		store: storage.identity,
+		store: createIdentityStore(storage.sql),
 		documents: storage.documents,
 		secret,
 		logger,

@@ -1,10 +1,11 @@
 /**
  * The monitoring dashboard: every program of an organization (or of every organization of a
  * municipality) with its stage, progress, overdue activities, next deadline, reports and the
- * sync health of each participant's devices — read from the index the triggers keep
- * (server/curator/schema.ts), never from the documents. Filters, sorting and search run in SQL;
+ * sync health of each participant's devices — read from the index the document store keeps
+ * (server/storage/curator-index.ts), never from the documents. Filters, sorting and search run in SQL;
  * only the rows of the requested page have their summary JSON parsed.
  */
+import type { DeviceSyncRow } from '../storage/document-store.js';
 import type { SqlClient } from '../storage/sql.js';
 import type { ProgramSummary } from '../../src/lib/shared/program/index.js';
 import { today as todayIn, DEFAULT_TIME_ZONE } from '../../src/lib/shared/time.js';
@@ -299,16 +300,7 @@ interface IndexRow {
 	min_participant_seen: number | null;
 }
 
-interface FactRow {
-	program_id: string;
-	user_id: string;
-	device_id: string;
-	last_connected_at: number | null;
-	last_update_at: number | null;
-	last_in_sync_at: number | null;
-	pending: number | null;
-	pending_reported_at: number | null;
-}
+type FactRow = DeviceSyncRow;
 
 export interface DashboardOptions {
 	now?: number;

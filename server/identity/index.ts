@@ -6,12 +6,13 @@
 import { chainAuthorizers, createTokenAuthorizer, type Authorizer } from '../auth/authorize.js';
 import type { Logger } from '../logger.js';
 import type { DocumentStore } from '../storage/document-store.js';
+import { sqliteClient } from '../storage/sql.js';
 import type { SqliteDatabase } from '../storage/sqlite/database.js';
 import { CloseCode } from '../sync/protocol.js';
 import type { ConnectionInfo, Relay } from '../sync/relay.js';
 import { createSessionCookieAuthorizer, requireLiveSession } from './relay-authorizer.js';
 import { IdentityService } from './service.js';
-import { createSqliteIdentityStore } from './sqlite/index.js';
+import { createIdentityStore } from './sql-store.js';
 import type { IdentityStore } from './store.js';
 
 export { IdentityService } from './service.js';
@@ -33,7 +34,7 @@ export function createIdentity(options: {
 	now?: () => number;
 }): IdentityService {
 	return new IdentityService({
-		store: options.store ?? createSqliteIdentityStore(requireDb(options.db)),
+		store: options.store ?? createIdentityStore(sqliteClient(requireDb(options.db))),
 		documents: options.documents,
 		secret: options.secret,
 		logger: options.logger,

@@ -14,8 +14,8 @@ import type {
 import type { ParticipantRole, Role } from './policy.js';
 
 /**
- * Identity storage, one repository per aggregate. Every function is async so that a PostgreSQL
- * implementation can replace the SQLite one (server/identity/sqlite/) without touching callers.
+ * Identity storage, one repository per aggregate, implemented once for SQLite and PostgreSQL over
+ * the storage's SQL client (server/identity/sql-store.ts); async because PostgreSQL is.
  * Each function is atomic on its own; operations that must be atomic together are one function
  * (e.g. `invitations.consume`, `people.importBatch`).
  */

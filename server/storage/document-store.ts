@@ -42,6 +42,18 @@ export interface DeviceSyncFacts {
 	pendingReportedAt?: number;
 }
 
+/** The table row of `program_device_sync` (as both databases return it). */
+export interface DeviceSyncRow {
+	program_id: string;
+	user_id: string;
+	device_id: string;
+	last_connected_at: number | null;
+	last_update_at: number | null;
+	last_in_sync_at: number | null;
+	pending: number | null;
+	pending_reported_at: number | null;
+}
+
 /** A stored row of sync facts; null = never happened / never reported. */
 export interface DeviceSyncRecord {
 	programId: string;

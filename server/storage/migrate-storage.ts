@@ -5,9 +5,9 @@
  * Copy: every table of migrations 1–30 in dependency order, in ONE PostgreSQL transaction (all
  * or nothing), rows in their original order with their original keys — log sequence numbers and
  * audit sequence numbers included; the identity sequences are moved past them. The curator index
- * tables are not copied: the PostgreSQL triggers rebuild them from the copied summaries and sync
- * facts, and verification then compares them with SQLite's, column by column — which checks the
- * two dialects' triggers against each other on real data.
+ * tables are not copied: they are rebuilt from the copied summaries and sync facts
+ * (curator-index.ts), and verification then compares them with SQLite's, column by column — which
+ * checks the index and the sync aggregate on both databases against each other on real data.
  *
  * Verification (also alone: `--verify-only`): every table, row by row in primary-key order, every
  * column compared exactly (bytes for BYTEA/BLOB); then, per program, the merged document through
@@ -17,7 +17,9 @@ import { isDeepStrictEqual } from 'node:util';
 import type pg from 'pg';
 import * as Y from 'yjs';
 import type { DocumentStore } from './document-store.js';
+import { indexMissingEntries } from './curator-index.js';
 import { withTransaction } from './postgres/database.js';
+import { postgresClient } from './sql.js';
 import type { SqliteDatabase } from './sqlite/database.js';
 
 interface TableSpec {
@@ -53,7 +55,8 @@ export const TABLES: TableSpec[] = [
 	{ name: 'program_device_sync', key: ['program_id', 'user_id', 'device_id'], copy: true },
 	{ name: 'curator_cases', key: ['id'], copy: true },
 	{ name: 'curator_program_index', key: ['program_id'], copy: false },
-	{ name: 'curator_program_search', key: ['program_id'], copy: false }
+	{ name: 'curator_program_search', key: ['program_id'], copy: false },
+	{ name: 'curator_program_users', key: ['program_id', 'user_id'], copy: false }
 ];
 
 const BATCH = 500;
@@ -167,6 +170,8 @@ export async function copySqliteToPostgres(
 			log(`copied ${t.name}: ${n} rows`);
 		}
 	});
+	const indexed = await indexMissingEntries(postgresClient(pool));
+	log(`indexed ${indexed} summaries for the curator dashboard`);
 	return copied;
 }
 

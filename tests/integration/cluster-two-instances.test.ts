@@ -17,6 +17,7 @@ import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { mintAccessToken } from '../../server/auth/tokens';
 import { createIdentity } from '../../server/identity/index';
+import { createIdentityStore } from '../../server/identity/sql-store';
 import { SYSTEM_ACTOR } from '../../server/identity/service';
 import { createLogger } from '../../server/logger';
 import { openPostgresStorage } from '../../server/storage/index';
@@ -96,7 +97,7 @@ describe.skipIf(why !== null)('two instances sharing PostgreSQL and Redis', () =
 		await storage.documents.createProgram(programId);
 		// People and a program with participants, for the revocation test.
 		const identity = createIdentity({
-			store: storage.identity,
+			store: createIdentityStore(storage.sql),
 			documents: storage.documents,
 			secret: SECRET,
 			logger: createLogger('silent')
@@ -190,7 +191,7 @@ describe.skipIf(why !== null)('two instances sharing PostgreSQL and Redis', () =
 			const storage = await openPostgresStorage(db.url);
 			try {
 				const identity = createIdentity({
-					store: storage.identity,
+					store: createIdentityStore(storage.sql),
 					documents: storage.documents,
 					secret: SECRET,
 					logger: createLogger('silent')

@@ -5,8 +5,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadServerSecret } from '../../server/auth/secret';
 import { deriveTokenKey, verifyAccessToken } from '../../server/auth/tokens';
 import { createIdentity } from '../../server/identity/index';
+import { createIdentityStore } from '../../server/identity/sql-store';
 import { formatImportErrors, importPeople, readXlsx } from '../../server/identity/import';
 import { blankPerson } from '../../server/identity/model';
 import { SYSTEM_ACTOR, type IdentityService } from '../../server/identity/service';
@@ -145,9 +147,9 @@ describe('import of people and pairs', () => {
 			dataDir,
 			databaseUrl: testStorage.env.DATABASE_URL ?? null
 		});
-		secret = await storage.loadSecret({});
+		secret = await loadServerSecret(storage.sql);
 		identity = createIdentity({
-			store: storage.identity,
+			store: createIdentityStore(storage.sql),
 			documents: storage.documents,
 			secret,
 			logger: createLogger('silent')

@@ -10,9 +10,11 @@ import { rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import { loadServerSecret } from '../../server/auth/secret';
 import { queryDashboard } from '../../server/curator/dashboard';
 import { computeFigures } from '../../server/curator/figures';
 import { createIdentity } from '../../server/identity/index';
+import { createIdentityStore } from '../../server/identity/sql-store';
 import { SYSTEM_ACTOR } from '../../server/identity/service';
 import { createLogger } from '../../server/logger';
 import { openPostgresStorage, type Storage } from '../../server/storage/index';
@@ -77,7 +79,7 @@ describe.skipIf(skip !== null)('migrate-storage: SQLite data directory → Postg
 		}
 		// Identity rows of every kind, through the identity service.
 		const identity = createIdentity({
-			store: ds.storage.identity,
+			store: createIdentityStore(ds.storage.sql),
 			documents: ds.store,
 			secret: 'migrate-secret-migrate-secret-migrate-secret',
 			logger: createLogger('silent')
@@ -155,7 +157,7 @@ describe.skipIf(skip !== null)('migrate-storage: SQLite data directory → Postg
 		]);
 		expect(seq).toBeGreaterThan(before.lastSeq);
 		// The same secret: tokens and sessions keep working after the move.
-		expect(await pg.loadSecret({})).toBe('x-secret-kept-across-the-move-0123456789');
+		expect(await loadServerSecret(pg.sql)).toBe('x-secret-kept-across-the-move-0123456789');
 	}, 120_000);
 
 	it('the curator dashboards and figures are the same on both', async () => {

@@ -177,6 +177,38 @@ for (const { kind, enabled } of kinds) {
 			expect(await storage.ping()).toBe(true);
 			expect(await storage.schemaVersion()).toBe(Math.max(...migrations.map((m) => m.version)));
 		});
+
+		it('refuses to replace a summary with an older one, index row included', async () => {
+			const s = storage.documents;
+			await s.createProgram('guarded', null);
+			const save = (title: string, throughSeq: number, computedAt: number) =>
+				s.saveSummary({
+					programId: 'guarded',
+					summary: { title },
+					docBytes: 1,
+					throughSeq,
+					computedAt
+				});
+			const stored = async () => ({
+				summary: (await s.getSummary('guarded'))?.summary,
+				row: await storage.sql.get(
+					'SELECT title, computed_at FROM curator_program_index WHERE program_id = ?',
+					['guarded']
+				)
+			});
+			await save('seq 5', 5, 100);
+			await save('seq 4, computed later', 4, 200);
+			await save('seq 5, computed earlier', 5, 50);
+			expect(await stored()).toEqual({
+				summary: { title: 'seq 5' },
+				row: { title: 'seq 5', computed_at: 100 }
+			});
+			await save('seq 5, refreshed', 5, 300);
+			expect(await stored()).toEqual({
+				summary: { title: 'seq 5, refreshed' },
+				row: { title: 'seq 5, refreshed', computed_at: 300 }
+			});
+		});
 	});
 }
 

@@ -36,6 +36,7 @@ import { modelText } from '../../server/curator/exports/model';
 import { IdentityError } from '../../server/identity/errors';
 import type { Actor } from '../../server/identity/policy';
 import { IdentityService } from '../../server/identity/service';
+import { createIdentityStore } from '../../server/identity/sql-store';
 import { createLogger } from '../../server/logger';
 import { openPostgresStorage, openSqliteStorage, type Storage } from '../../server/storage/index';
 import { DEFAULT_RELAY_CONFIG } from '../../server/sync/config';
@@ -75,7 +76,7 @@ async function world(): Promise<World> {
 	const logger = createLogger('silent');
 	const store = storage.documents;
 	const identity = new IdentityService({
-		store: storage.identity,
+		store: createIdentityStore(storage.sql),
 		documents: store,
 		secret: 's'.repeat(64),
 		logger,

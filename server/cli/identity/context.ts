@@ -1,5 +1,7 @@
 import { loadConfig, type ServerConfig } from '../../config.js';
+import { loadServerSecret } from '../../auth/secret.js';
 import { createIdentity } from '../../identity/index.js';
+import { createIdentityStore } from '../../identity/sql-store.js';
 import type { IdentityService } from '../../identity/service.js';
 import { createLogger } from '../../logger.js';
 import type { DocumentStore } from '../../storage/document-store.js';
@@ -24,11 +26,11 @@ export async function openCliContext(env: NodeJS.ProcessEnv = process.env): Prom
 		databaseUrl: config.databaseUrl,
 		poolSize: config.pgPoolSize
 	});
-	const secret = await storage.loadSecret({ serverSecret: config.serverSecret });
+	const secret = await loadServerSecret(storage.sql, config.serverSecret);
 	const documents = storage.documents;
 	const logger = createLogger(config.logLevel, process.stderr);
 	const identity = createIdentity({
-		store: storage.identity,
+		store: createIdentityStore(storage.sql),
 		documents,
 		secret,
 		logger,

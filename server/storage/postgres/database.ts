@@ -102,11 +102,12 @@ export async function postgresSchemaVersion(pool: Pick<pg.Pool, 'query'>): Promi
 /** Runs `fn` in one transaction on one pooled connection; COMMIT before resolving. */
 export async function withTransaction<T>(
 	pool: pg.Pool,
-	fn: (client: pg.PoolClient) => Promise<T>
+	fn: (client: pg.PoolClient) => Promise<T>,
+	begin = 'BEGIN'
 ): Promise<T> {
 	const client = await pool.connect();
 	try {
-		await client.query('BEGIN');
+		await client.query(begin);
 		const result = await fn(client);
 		await client.query('COMMIT');
 		return result;

@@ -3,8 +3,9 @@
  * same versions, tables, columns, keys and indexes, so that `migrate-storage` copies rows one to
  * one and every store answers the same. Type mapping: INTEGER → BIGINT (Unix ms), REAL → DOUBLE
  * PRECISION, TEXT → TEXT, BLOB → BYTEA, AUTOINCREMENT → BIGINT identity. Booleans stay 0/1
- * integers as in SQLite. The curator index (30) is maintained by PL/pgSQL triggers doing what the
- * SQLite triggers do. Never edit a migration that has shipped: add the next number in BOTH files.
+ * integers as in SQLite. The curator index of migration 30 was maintained by PL/pgSQL triggers
+ * until 31 dropped them: the document store writes it (server/storage/curator-index.ts).
+ * Never edit a migration that has shipped: add the next number in BOTH files.
  */
 export interface PgMigration {
 	version: number;
@@ -445,6 +446,31 @@ export const migrations: PgMigration[] = [
 				UNIQUE (program_id)
 			);
 			CREATE INDEX curator_cases_by_org ON curator_cases (organization_id);
+		`
+	},
+	{
+		version: 31,
+		name: 'curator: index written by the store, not by triggers',
+		sql: `
+			DROP TRIGGER curator_index_summary ON program_summaries;
+			DROP TRIGGER curator_sync ON program_device_sync;
+			DROP TRIGGER curator_program_org ON programs;
+			DROP FUNCTION curator_index_summary();
+			DROP FUNCTION curator_index_sync();
+			DROP FUNCTION curator_program_org();
+			DROP FUNCTION curator_sync_aggregate(TEXT);
+			DROP FUNCTION curator_fold(TEXT);
+			DROP FUNCTION curator_json(TEXT);
+			DROP FUNCTION curator_num(JSONB);
+			DROP FUNCTION curator_int(JSONB);
+			DROP FUNCTION curator_arr(JSONB);
+			CREATE TABLE curator_program_users (
+				program_id TEXT NOT NULL REFERENCES programs(id) ON DELETE CASCADE,
+				user_id TEXT NOT NULL,
+				PRIMARY KEY (program_id, user_id)
+			);
+			DELETE FROM curator_program_index;
+			DELETE FROM curator_program_search;
 		`
 	},
 	{

@@ -1,6 +1,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { missingEntries, missingEntryStatements } from '../curator-index.js';
+import { runSqliteBatch } from '../sql.js';
 import { migrations as allMigrations, type Migration } from './migrations.js';
 
 export type SqliteDatabase = Database.Database;
@@ -25,7 +27,25 @@ export function openDatabase(
 	db.pragma('foreign_keys = ON');
 	db.pragma('busy_timeout = 5000');
 	migrate(db, migrations);
+	indexMissingEntriesSync(db);
 	return db;
+}
+
+/**
+ * Indexes stored summaries that have no curator index entry (all of them after migration 31),
+ * synchronously, before anyone reads the index (server/storage/curator-index.ts).
+ */
+function indexMissingEntriesSync(db: SqliteDatabase): void {
+	const ready = db
+		.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'curator_program_users'")
+		.get();
+	if (!ready) return;
+	const rows = db.prepare(missingEntries('sqlite')).all() as Array<{
+		programId: string;
+		summary: string;
+		computedAt: number;
+	}>;
+	if (rows.length > 0) runSqliteBatch(db, missingEntryStatements('sqlite', rows));
 }
 
 export function migrate(db: SqliteDatabase, migrations: Migration[]): number[] {

@@ -2,7 +2,7 @@
  * Numbered schema migrations for the SQLite store. Each runs once, in its own transaction,
  * in order, at start-up. Never edit a migration that has shipped: add the next number.
  */
-import { CURATOR_MIGRATION_30 } from '../../curator/schema.js';
+import { CURATOR_MIGRATION_30 } from './migration-30-curator.js';
 
 export interface Migration {
 	version: number;
@@ -235,10 +235,32 @@ export const migrations: Migration[] = [
 	},
 	{
 		// Curator dashboard index, sync aggregate (triggers on program_summaries / program_device_sync)
-		// and the registry of successful practices (server/curator/schema.ts, docs/curator.md).
+		// and the registry of successful practices (migration-30-curator.ts, docs/curator.md).
 		version: 30,
 		name: 'curator: program index, sync aggregate, cases registry',
 		sql: CURATOR_MIGRATION_30
+	},
+	{
+		// The curator index is written by the document store in TypeScript, in the same transaction
+		// as the summary and the device facts (server/storage/curator-index.ts): the triggers go.
+		// The index is emptied here and rebuilt from the stored summaries when the database opens.
+		version: 31,
+		name: 'curator: index written by the store, not by triggers',
+		sql: `
+			DROP TRIGGER curator_index_summary_insert;
+			DROP TRIGGER curator_index_summary_update;
+			DROP TRIGGER curator_sync_insert;
+			DROP TRIGGER curator_sync_update;
+			DROP TRIGGER curator_program_org;
+			-- The mentors' and mentees' user ids of each summary, for the sync aggregate.
+			CREATE TABLE curator_program_users (
+				program_id TEXT NOT NULL REFERENCES programs(id) ON DELETE CASCADE,
+				user_id TEXT NOT NULL,
+				PRIMARY KEY (program_id, user_id)
+			) STRICT;
+			DELETE FROM curator_program_index;
+			DELETE FROM curator_program_search;
+		`
 	},
 	{
 		// IANA time zone per municipality and (overriding it) per organization: "today", overdue

@@ -1,12 +1,13 @@
 /**
- * Curator tables (migrations 30–39, docs/curator.md).
+ * Migration 30 of the SQLite store: the curator tables (docs/curator.md). Shipped text, kept as
+ * it was (it moved here from server/curator/schema.ts so that storage imports nothing of the
+ * curator).
  *
  * The dashboard must answer for 10,000 programs in well under 100 ms, so it never parses the
- * stored summary JSON per request: SQLite triggers copy the filterable and sortable fields of a
- * summary into real columns of `curator_program_index` the moment the relay (or identity, when a
- * program is created) writes `program_summaries`, and keep a per-program aggregate of the device
- * sync facts in the same row. The triggers live in the database, so no writer has to
- * remember to call a hook, and a summary written by any code path is indexed.
+ * stored summary JSON per request: the filterable and sortable fields of a summary are real
+ * columns of `curator_program_index`. Migration 30 filled them with triggers; migration 31 dropped
+ * them, and the document store writes the index row, computed in TypeScript, in the same
+ * transaction as the summary (server/storage/curator-index.ts).
  */
 
 /** Refreshes the sync aggregate columns of program `pid` (an SQL expression) in the index row. */

@@ -1,0 +1,127 @@
+/**
+ * The curator dashboard's index (`curator_program_index`, `curator_program_search`,
+ * `curator_program_users`), written by the document store in the same transaction as what it
+ * derives from: the summary columns with the summary (rows computed in TypeScript by
+ * `curatorIndexEntry`, src/lib/shared/program/index-row.ts), the sync aggregate with the device
+ * facts. Until migration 31 database triggers in two SQL dialects did this; they re-encoded
+ * ProgramSummary in SQL. Here it is once, as statements of a batch (server/storage/sql.ts).
+ */
+import { curatorIndexEntry, type CuratorIndexRow } from '../../src/lib/shared/program/index-row.js';
+import { dialectSql, type Dialect, type SqlClient, type Statement } from './sql.js';
+
+const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+
+/**
+ * Statements that write the index entry of a program from its summary. With `ifChanged`, each
+ * runs only if that earlier statement of the batch (the summary's write) changed a row.
+ */
+export function indexEntryStatements(
+	programId: string,
+	summary: unknown,
+	computedAt: number,
+	ifChanged?: number
+): Statement[] {
+	const { row, search, users } = curatorIndexEntry(summary);
+	const columns = Object.keys(row) as Array<keyof CuratorIndexRow>;
+	const written = ['organization_id', 'computed_at', ...columns];
+	const statements: Statement[] = [
+		{
+			sql: `INSERT INTO curator_program_index (program_id, ${written.join(', ')})
+				VALUES (?, (SELECT organization_id FROM programs WHERE id = ?), ?, ${placeholders(columns.length)})
+				ON CONFLICT (program_id) DO UPDATE SET ${written.map((c) => `${c} = excluded.${c}`).join(', ')}`,
+			params: [programId, programId, computedAt, ...columns.map((c) => row[c])],
+			ifChanged
+		},
+		{
+			sql: `INSERT INTO curator_program_search (program_id, search) VALUES (?, ?)
+				ON CONFLICT (program_id) DO UPDATE SET search = excluded.search`,
+			params: [programId, search],
+			ifChanged
+		},
+		{
+			sql: 'DELETE FROM curator_program_users WHERE program_id = ?',
+			params: [programId],
+			ifChanged
+		}
+	];
+	if (users.length > 0)
+		statements.push({
+			sql: `INSERT INTO curator_program_users (program_id, user_id)
+				VALUES ${users.map(() => '(?, ?)').join(', ')} ON CONFLICT DO NOTHING`,
+			params: users.flatMap((u) => [programId, u]),
+			ifChanged
+		});
+	return statements;
+}
+
+/**
+ * Recomputes the sync aggregate columns of a program's index row from its device facts: device
+ * count, devices with unsent changes, and the least recent "last seen" among its mentors and
+ * mentees (0 = one of them never seen by the server).
+ */
+export function syncAggregateStatement(
+	dialect: Dialect,
+	programId: string,
+	ifChanged?: number
+): Statement {
+	const { greatest } = dialectSql(dialect);
+	return {
+		sql: `UPDATE curator_program_index SET
+			device_count = (SELECT count(*) FROM program_device_sync d WHERE d.program_id = ?),
+			pending_devices = (SELECT count(*) FROM program_device_sync d WHERE d.program_id = ? AND d.pending > 0),
+			min_participant_seen = coalesce((SELECT min(coalesce((
+					SELECT max(${greatest}(coalesce(d.last_connected_at, 0), coalesce(d.last_update_at, 0),
+						coalesce(d.last_in_sync_at, 0), coalesce(d.pending_reported_at, 0)))
+					FROM program_device_sync d WHERE d.program_id = u.program_id AND d.user_id = u.user_id), 0))
+				FROM curator_program_users u WHERE u.program_id = ?), 0)
+			WHERE program_id = ?`,
+		params: [programId, programId, programId, programId],
+		ifChanged
+	};
+}
+
+/** How many programs one rebuild batch indexes. */
+const REBUILD_BATCH = 200;
+
+/**
+ * Stored summaries without an index entry, in the byte order of their ids: the order every
+ * summary writer locks rows in (no deadlock with a relay writing summaries meanwhile).
+ */
+export const missingEntries = (dialect: Dialect) =>
+	`SELECT s.program_id AS "programId", s.summary, s.computed_at AS "computedAt"
+	FROM program_summaries s
+	WHERE NOT EXISTS (SELECT 1 FROM curator_program_index i WHERE i.program_id = s.program_id)
+	ORDER BY s.program_id${dialectSql(dialect).bytewise}`;
+
+/** The statements that index summaries stored without an index entry. */
+export function missingEntryStatements(
+	dialect: Dialect,
+	rows: Array<{ programId: string; summary: string; computedAt: number }>
+): Statement[] {
+	return rows.flatMap((r) => {
+		let summary: unknown = {};
+		try {
+			summary = JSON.parse(r.summary);
+		} catch {
+			// A damaged summary still gets a row (defaults), as the triggers gave it.
+		}
+		return [
+			...indexEntryStatements(r.programId, summary, r.computedAt),
+			syncAggregateStatement(dialect, r.programId)
+		];
+	});
+}
+
+/**
+ * Indexes every stored summary that has no index entry: all of them once after migration 31
+ * (which empties the index the triggers had filled), and whatever a copy brought in
+ * (migrate-storage). Cheap when nothing is missing (one anti-join on primary keys).
+ */
+export async function indexMissingEntries(sql: SqlClient): Promise<number> {
+	const rows = await sql.all<{ programId: string; summary: string; computedAt: number }>(
+		missingEntries(sql.dialect)
+	);
+	for (let i = 0; i < rows.length; i += REBUILD_BATCH)
+		await sql.batch(missingEntryStatements(sql.dialect, rows.slice(i, i + REBUILD_BATCH)));
+	return rows.length;
+}

@@ -1,0 +1,302 @@
+/**
+ * The DocumentStore (server/storage/document-store.ts), written once over the SQL client for
+ * both databases. What differs between them is passed in, nowhere else:
+ *
+ * - `write`: where write batches run. SQLite's relay store runs them on a second connection in a
+ *   writer thread (server/storage/sqlite/writer-thread.ts), so fsyncs never block the event loop;
+ *   otherwise the client's own batch.
+ * - `compact`: SQLite has one writer, so compaction is a guarded upsert of the state and a delete
+ *   of the log rows it covers. PostgreSQL instances append concurrently and a lower sequence
+ *   number can commit after a higher one, so its compaction merges under a per-program lock what
+ *   it can see (server/storage/postgres/compact.ts).
+ *
+ * Every write batch also writes what the curator index derives from it (curator-index.ts): the
+ * summary's index entry with the summary, the sync aggregate with the device facts.
+ */
+import { indexEntryStatements, syncAggregateStatement } from './curator-index.js';
+import type {
+	AppendedUpdate,
+	DeviceSyncFacts,
+	DeviceSyncRecord,
+	DeviceSyncRow,
+	DocumentStore,
+	ProgramRecord,
+	StoredDocument,
+	StoredSummary
+} from './document-store.js';
+import { dialectSql, type BatchRunner, type SqlClient, type Statement } from './sql.js';
+
+export type CompactStrategy = DocumentStore['compact'];
+
+export interface SqlDocumentStoreOptions {
+	/** Runs write batches (default: `sql.batch`). */
+	write?: BatchRunner;
+	/** Compaction (default: the single-writer one below). */
+	compact?: CompactStrategy;
+	/** Offer `staleSummaries` (the start-up sweep of the single-instance server). */
+	staleSummaries?: boolean;
+	/** Releases what `write` holds (the writer thread). */
+	close?: () => Promise<void>;
+}
+
+/** Rows per multi-row INSERT (SQLite allows 32,766 parameters, PostgreSQL 65,535). */
+const ROWS_PER_INSERT = 500;
+
+const bytes = (b: Uint8Array): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
+function chunks<T>(list: T[], size: number): T[][] {
+	const out: T[][] = [];
+	for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+	return out;
+}
+
+const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** NULL-ignoring "larger of the stored and the new value" (never move a fact backwards). */
+const later = (c: string) =>
+	`${c} = CASE WHEN excluded.${c} IS NULL OR program_device_sync.${c} >= excluded.${c}
+		THEN program_device_sync.${c} ELSE excluded.${c} END`;
+
+const FACTS_UPSERT = `INSERT INTO program_device_sync (program_id, user_id, device_id, last_connected_at,
+		last_update_at, last_in_sync_at, pending, pending_reported_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT (program_id, user_id, device_id) DO UPDATE SET
+		${later('last_connected_at')}, ${later('last_update_at')}, ${later('last_in_sync_at')},
+		pending = CASE WHEN excluded.pending_reported_at IS NOT NULL
+				AND excluded.pending_reported_at >= coalesce(program_device_sync.pending_reported_at, 0)
+			THEN excluded.pending ELSE program_device_sync.pending END,
+		${later('pending_reported_at')}`;
+
+/**
+ * A summary replaces the stored one only if it is not older: a higher `throughSeq` (it saw
+ * later updates), or the same one computed no earlier. Compared in the database, in the write.
+ */
+const SUMMARY_UPSERT = `INSERT INTO program_summaries (program_id, summary, doc_bytes, through_seq, computed_at)
+	VALUES (?, ?, ?, ?, ?)
+	ON CONFLICT (program_id) DO UPDATE SET summary = excluded.summary, doc_bytes = excluded.doc_bytes,
+		through_seq = excluded.through_seq, computed_at = excluded.computed_at
+	WHERE program_summaries.through_seq < excluded.through_seq
+		OR (program_summaries.through_seq = excluded.through_seq
+			AND program_summaries.computed_at <= excluded.computed_at)`;
+
+export function createSqlDocumentStore(
+	sql: SqlClient,
+	options: SqlDocumentStoreOptions = {}
+): DocumentStore & { close(): Promise<void> } {
+	const write = options.write ?? sql.batch;
+	const { bytewise, greatest } = dialectSql(sql.dialect);
+
+	/** Device facts, in a fixed order (concurrent PostgreSQL writers lock rows alike), and the
+	 * sync aggregate of each program they touch. */
+	const factStatements = (facts: DeviceSyncFacts[]): Statement[] => {
+		const sorted = [...facts].sort(
+			(a, b) =>
+				byKey(a.programId, b.programId) ||
+				byKey(a.userId, b.userId) ||
+				byKey(a.deviceId, b.deviceId)
+		);
+		const programs = [...new Set(sorted.map((f) => f.programId))];
+		return [
+			...sorted.map((f) => ({
+				sql: FACTS_UPSERT,
+				params: [
+					f.programId,
+					f.userId,
+					f.deviceId,
+					f.lastConnectedAt ?? null,
+					f.lastUpdateAt ?? null,
+					f.lastInSyncAt ?? null,
+					f.pending ?? null,
+					f.pendingReportedAt ?? null
+				]
+			})),
+			...programs.map((p) => syncAggregateStatement(sql.dialect, p))
+		];
+	};
+
+	const compactSingleWriter: CompactStrategy = async (programId, merged, sv, throughSeq) => {
+		await write([
+			{
+				// Never move the compacted state backwards (a stale compaction racing a newer one).
+				sql: `INSERT INTO program_state (program_id, data, state_vector, through_seq, compacted_at)
+					VALUES (?, ?, ?, ?, ?)
+					ON CONFLICT (program_id) DO UPDATE SET data = excluded.data,
+						state_vector = excluded.state_vector, through_seq = excluded.through_seq,
+						compacted_at = excluded.compacted_at
+					WHERE program_state.through_seq < excluded.through_seq`,
+				params: [programId, merged, sv, throughSeq, Date.now()]
+			},
+			{
+				sql: 'DELETE FROM program_updates WHERE program_id = ? AND seq <= ?',
+				params: [programId, throughSeq],
+				ifChanged: 0
+			}
+		]);
+	};
+
+	const saveSummaries = async (list: StoredSummary[]): Promise<void> => {
+		if (list.length === 0) return;
+		const statements: Statement[] = [];
+		for (const x of [...list].sort((a, b) => byKey(a.programId, b.programId))) {
+			const written = statements.length;
+			statements.push(
+				{
+					sql: SUMMARY_UPSERT,
+					params: [x.programId, JSON.stringify(x.summary), x.docBytes, x.throughSeq, x.computedAt]
+				},
+				...indexEntryStatements(x.programId, x.summary, x.computedAt, written),
+				syncAggregateStatement(sql.dialect, x.programId, written)
+			);
+		}
+		await write(statements);
+	};
+
+	return {
+		close: options.close ?? (async () => {}),
+		async programExists(programId) {
+			return (
+				(await sql.get('SELECT 1 AS one FROM programs WHERE id = ?', [programId])) !== undefined
+			);
+		},
+		async createProgram(programId, organizationId = null) {
+			await sql.run(
+				'INSERT INTO programs (id, organization_id, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING',
+				[programId, organizationId, new Date().toISOString()]
+			);
+			const row = await sql.get<{ id: string; organization_id: string | null; created_at: string }>(
+				'SELECT id, organization_id, created_at FROM programs WHERE id = ?',
+				[programId]
+			);
+			if (!row) throw new Error(`program ${programId} was not created`);
+			return {
+				id: row.id,
+				organizationId: row.organization_id,
+				createdAt: row.created_at
+			} satisfies ProgramRecord;
+		},
+		async load(programId): Promise<StoredDocument> {
+			// One snapshot for the three reads, so a compaction committing between them cannot make
+			// rows disappear from view. Every remaining log row is read, whatever its number: on
+			// PostgreSQL a row committed late may sit below the state's through_seq.
+			const [state, log, owners] = await sql.batch(
+				[
+					{
+						sql: 'SELECT data, state_vector, through_seq FROM program_state WHERE program_id = ?',
+						params: [programId]
+					},
+					{
+						sql: 'SELECT seq, data FROM program_updates WHERE program_id = ? ORDER BY seq',
+						params: [programId]
+					},
+					{
+						sql: 'SELECT client_id, user_id FROM program_client_owners WHERE program_id = ?',
+						params: [programId]
+					}
+				],
+				{ snapshot: true }
+			);
+			const st = state?.rows[0] as
+				{ data: Uint8Array; state_vector: Uint8Array; through_seq: number } | undefined;
+			const rows = (log?.rows ?? []) as Array<{ seq: number; data: Uint8Array }>;
+			const throughSeq = st?.through_seq ?? 0;
+			return {
+				state: st ? bytes(st.data) : null,
+				stateVector: st ? bytes(st.state_vector) : null,
+				updates: rows.map((r) => bytes(r.data)),
+				lastSeq: Math.max(throughSeq, rows[rows.length - 1]?.seq ?? 0),
+				clientOwners: ((owners?.rows ?? []) as Array<{ client_id: number; user_id: string }>).map(
+					(o): [number, string] => [Number(o.client_id), o.user_id]
+				)
+			};
+		},
+		async append(updates: AppendedUpdate[], facts: DeviceSyncFacts[] = []) {
+			if (updates.length === 0 && facts.length === 0) return [];
+			const inserts = chunks(updates, ROWS_PER_INSERT).map((part): Statement => ({
+				sql: `INSERT INTO program_updates (program_id, data, received_at)
+						VALUES ${part.map(() => '(?, ?, ?)').join(', ')} RETURNING seq`,
+				params: part.flatMap((u) => [u.programId, u.data, u.receivedAt])
+			}));
+			const claims = updates.flatMap((u) =>
+				(u.claims?.clientIds ?? []).map((c) => [u.programId, c, u.claims?.userId ?? ''])
+			);
+			const results = await write([
+				...inserts,
+				...chunks(claims, ROWS_PER_INSERT).map((part): Statement => ({
+					sql: `INSERT INTO program_client_owners (program_id, client_id, user_id)
+							VALUES ${part.map(() => '(?, ?, ?)').join(', ')} ON CONFLICT DO NOTHING`,
+					params: part.flat()
+				})),
+				...factStatements(facts)
+			]);
+			// Sequence numbers are drawn in insertion order; RETURNING's row order is not promised.
+			return results
+				.slice(0, inserts.length)
+				.flatMap((r) => r.rows.map((x) => Number(x.seq)))
+				.sort((a, b) => a - b);
+		},
+		compact: options.compact ?? compactSingleWriter,
+		async logLength(programId) {
+			const r = await sql.get<{ n: number }>(
+				'SELECT count(*) AS n FROM program_updates WHERE program_id = ?',
+				[programId]
+			);
+			return Number(r?.n ?? 0);
+		},
+		async saveFacts(facts) {
+			if (facts.length > 0) await write(factStatements(facts));
+		},
+		async getFacts(programId) {
+			const rows = await sql.all<DeviceSyncRow>(
+				`SELECT * FROM program_device_sync WHERE program_id = ?
+				 ORDER BY user_id${bytewise}, device_id${bytewise}`,
+				[programId]
+			);
+			return rows.map((x): DeviceSyncRecord => ({
+				programId: x.program_id,
+				userId: x.user_id,
+				deviceId: x.device_id,
+				lastConnectedAt: x.last_connected_at,
+				lastUpdateAt: x.last_update_at,
+				lastInSyncAt: x.last_in_sync_at,
+				pending: x.pending,
+				pendingReportedAt: x.pending_reported_at
+			}));
+		},
+		saveSummary: (s) => saveSummaries([s]),
+		saveSummaries,
+		async getSummary(programId) {
+			const row = await sql.get<{
+				summary: string;
+				doc_bytes: number;
+				through_seq: number;
+				computed_at: number;
+			}>(
+				'SELECT summary, doc_bytes, through_seq, computed_at FROM program_summaries WHERE program_id = ?',
+				[programId]
+			);
+			if (!row) return null;
+			return {
+				programId,
+				summary: JSON.parse(row.summary) as unknown,
+				docBytes: row.doc_bytes,
+				throughSeq: row.through_seq,
+				computedAt: row.computed_at
+			};
+		},
+		...(options.staleSummaries
+			? {
+					staleSummaries: async () =>
+						(
+							await sql.all<{ id: string }>(
+								`SELECT p.id FROM programs p
+								 LEFT JOIN program_summaries s ON s.program_id = p.id
+								 WHERE ${greatest}(
+									coalesce((SELECT max(u.seq) FROM program_updates u WHERE u.program_id = p.id), 0),
+									coalesce((SELECT st.through_seq FROM program_state st WHERE st.program_id = p.id), 0)
+								 ) > coalesce(s.through_seq, 0)`
+							)
+						).map((r) => r.id)
+				}
+			: {})
+	};
+}
