@@ -10,29 +10,9 @@
  */
 import type { SqlClient } from '../storage/sql.js';
 import type { Scope } from './dashboard.js';
+import type { CalendarDocument, CalendarEvent } from '../../src/lib/shared/api/curator.js';
 
-export type CalendarDocument =
-	| { kind: 'monitoring-xlsx'; label: string }
-	| {
-			kind: 'note';
-			docKind: 'info-note' | 'analytic-note' | 'analytic-report';
-			label: string;
-			from: string;
-			to: string;
-	  }
-	| { kind: 'dashboard'; label: string; flag: string };
-
-export interface CalendarEvent {
-	id: string;
-	date: string;
-	title: string;
-	basis: string;
-	responsible: string;
-	state: 'past' | 'soon' | 'upcoming';
-	/** Live figures for the event. */
-	figures: Array<{ label: string; value: number }>;
-	documents: CalendarDocument[];
-}
+export type { CalendarDocument, CalendarEvent };
 
 const addDaysIso = (d: string, n: number) =>
 	new Date(Date.parse(`${d}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);

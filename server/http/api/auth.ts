@@ -1,11 +1,11 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
 import { ROLES, type Role } from '../../identity/policy.js';
-import {
-	invitationStatus,
-	type IdentityService,
-	type IssuedSession
-} from '../../identity/service.js';
+import { invitationStatus, type IssuedSession } from '../../identity/service.js';
+import type { MeResponse } from '../../../src/lib/shared/api/session.js';
+import { LoginBody, RedeemBody, SetPasswordBody } from '../../../src/lib/shared/api/session.js';
+import type { ApiDeps } from './deps.js';
 import {
 	clearSessionCookie,
 	id,
@@ -17,15 +17,16 @@ import {
 	setSessionCookie
 } from './context.js';
 
-const deviceName = { type: 'string', maxLength: 100 } as const;
-
 /** What a device needs to work: who, what roles, which programs, how to reach the relay. */
-async function meJson(identity: IdentityService, issued: Omit<IssuedSession, 'token'>) {
+async function meJson(
+	{ identity, programs: programsOf }: ApiDeps,
+	issued: Omit<IssuedSession, 'token'>
+): Promise<MeResponse> {
 	const now = identity.now();
-	const programs = await identity.listMyPrograms(issued.actor);
+	const programs = await programsOf.listMyPrograms(issued.actor);
 	return {
 		person: personJson(issued.person, now),
-		roles: issued.actor.roles,
+		roles: [...issued.actor.roles],
 		programs: programs.map((p) => ({
 			id: p.id,
 			title: p.title,
@@ -45,65 +46,37 @@ async function meJson(identity: IdentityService, issued: Omit<IssuedSession, 'to
 }
 
 function signIn(
-	identity: IdentityService,
+	deps: ApiDeps,
 	request: FastifyRequest,
 	reply: FastifyReply,
 	issued: IssuedSession
 ) {
-	setSessionCookie(request, reply, issued.token, issued.session.expiresAt, identity.now());
+	setSessionCookie(request, reply, issued.token, issued.session.expiresAt, deps.identity.now());
 	reply.header('cache-control', 'no-store');
-	return meJson(identity, issued);
+	return meJson(deps, issued);
 }
 
-export function registerAuthRoutes(api: FastifyInstance, identity: IdentityService): void {
-	api.post(
-		'/invitations/redeem',
-		{
-			schema: {
-				body: {
-					type: 'object',
-					required: ['code'],
-					properties: { code: { type: 'string', maxLength: 100 }, deviceName },
-					additionalProperties: false
-				}
-			}
-		},
-		async (request, reply) => {
-			const body = request.body as { code: string; deviceName?: string };
-			const issued = await identity.redeemInvitation(
-				body.code,
-				body.deviceName ?? guessDevice(request.headers['user-agent'])
-			);
-			return signIn(identity, request, reply, issued);
-		}
-	);
+export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
+	const { identity } = deps;
+	const api = app.withTypeProvider<TypeBoxTypeProvider>();
+	api.post('/invitations/redeem', { schema: { body: RedeemBody } }, async (request, reply) => {
+		const body = request.body;
+		const issued = await identity.redeemInvitation(
+			body.code,
+			body.deviceName ?? guessDevice(request.headers['user-agent'])
+		);
+		return signIn(deps, request, reply, issued);
+	});
 
-	api.post(
-		'/login',
-		{
-			schema: {
-				body: {
-					type: 'object',
-					required: ['login', 'password'],
-					properties: {
-						login: { type: 'string', maxLength: 100 },
-						password: { type: 'string', maxLength: 200 },
-						deviceName
-					},
-					additionalProperties: false
-				}
-			}
-		},
-		async (request, reply) => {
-			const body = request.body as { login: string; password: string; deviceName?: string };
-			const issued = await identity.loginWithPassword(
-				body.login,
-				body.password,
-				body.deviceName ?? guessDevice(request.headers['user-agent'])
-			);
-			return signIn(identity, request, reply, issued);
-		}
-	);
+	api.post('/login', { schema: { body: LoginBody } }, async (request, reply) => {
+		const body = request.body;
+		const issued = await identity.loginWithPassword(
+			body.login,
+			body.password,
+			body.deviceName ?? guessDevice(request.headers['user-agent'])
+		);
+		return signIn(deps, request, reply, issued);
+	});
 
 	api.post('/logout', async (request, reply) => {
 		if (request.principal) await identity.logout(request.principal);
@@ -114,31 +87,15 @@ export function registerAuthRoutes(api: FastifyInstance, identity: IdentityServi
 	api.get('/me', async (request, reply) => {
 		const p = principalOf(request);
 		reply.header('cache-control', 'no-store');
-		return meJson(identity, p);
+		return meJson(deps, p);
 	});
 
-	api.put(
-		'/me/password',
-		{
-			schema: {
-				body: {
-					type: 'object',
-					required: ['login', 'password'],
-					properties: {
-						login: { type: 'string', maxLength: 100 },
-						password: { type: 'string', maxLength: 200 }
-					},
-					additionalProperties: false
-				}
-			}
-		},
-		async (request) => {
-			const p = principalOf(request);
-			const body = request.body as { login: string; password: string };
-			await identity.setPassword(p.actor, p.actor.personId, body.login, body.password);
-			return { ok: true };
-		}
-	);
+	api.put('/me/password', { schema: { body: SetPasswordBody } }, async (request) => {
+		const p = principalOf(request);
+		const body = request.body;
+		await identity.setPassword(p.actor, p.actor.personId, body.login, body.password);
+		return { ok: true };
+	});
 
 	// ---------------------------------------------------------------- sessions
 

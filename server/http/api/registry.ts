@@ -8,7 +8,8 @@ import {
 	type ImportRow
 } from '../../identity/import.js';
 import { IdentityError, invalid } from '../../identity/errors.js';
-import type { ConsentInput, IdentityService, PersonPatch } from '../../identity/service.js';
+import type { ConsentInput, PersonPatch } from '../../identity/service.js';
+import type { ApiDeps } from './deps.js';
 import { id, idParams, paramsOf, personJson, principalOf } from './context.js';
 
 const nullableText = (max: number) => ({ type: ['string', 'null'], maxLength: max }) as const;
@@ -38,7 +39,10 @@ const personProperties = {
 	active: { type: 'boolean' }
 } as const;
 
-export function registerRegistryRoutes(api: FastifyInstance, identity: IdentityService): void {
+export function registerRegistryRoutes(
+	api: FastifyInstance,
+	{ identity, programs }: ApiDeps
+): void {
 	const now = () => identity.now();
 
 	// ---------------------------------------------------------------- municipalities
@@ -89,7 +93,7 @@ export function registerRegistryRoutes(api: FastifyInstance, identity: IdentityS
 	api.get('/municipalities/:id/monitoring', { schema: { params: idParams } }, async (request) => {
 		const p = principalOf(request);
 		const { id: munId } = request.params as { id: string };
-		const rows = await identity.municipalityMonitoring(p.actor, munId);
+		const rows = await programs.municipalityMonitoring(p.actor, munId);
 		return {
 			programs: rows.map((r) => ({
 				id: r.program.id,

@@ -1,19 +1,29 @@
 /**
- * Curator actions on a program, applied through the relay as server-side edits: the relay loads
+ * The one curator-action pipeline: one vocabulary (CURATOR_ACTIONS, shared with the PWA through
+ * src/lib/shared/api), one validation (`parseCuratorAction`), applied through the relay as
+ * server-side edits (ProgramsService.curatorAction checks the policy and writes the audit): the relay loads
  * the document, the program core's ProgramEditor writes the change as the curator (origin and
  * `updatedBy`/`reviewedBy` = the curator's person id), the update is made durable and broadcast
  * to every connected participant like any client update — so it appears on their phones live.
  */
 import * as Y from 'yjs';
 import {
+	COMPLETION_REASON_LABELS,
+	FORM_LABELS,
+	MENTEE_CATEGORY_LABELS,
 	ProgramEditor,
 	ProgramValidationError,
 	readProgram,
+	TYPE_LABELS,
 	type CompletionReason,
 	type MenteeCategory,
 	type MentoringForm,
 	type MentoringType
 } from '../../src/lib/shared/program/index.js';
+import { CURATOR_ACTIONS } from '../../src/lib/shared/api/curator.js';
+import { IdentityError } from '../identity/errors.js';
+
+export { CURATOR_ACTIONS };
 
 export type CuratorAction =
 	| { action: 'accept-report'; reportId: string; comment?: string }
@@ -32,18 +42,6 @@ export type CuratorAction =
 			types?: MentoringType[];
 			menteeCategory?: MenteeCategory;
 	  };
-
-export const CURATOR_ACTIONS = [
-	'accept-report',
-	'return-report',
-	'comment-activity',
-	'complete',
-	'petition-change',
-	'approve-change',
-	'reject-change',
-	'approve-program',
-	'set-form'
-] as const;
 
 export interface ActingCurator {
 	personId: string;
@@ -146,6 +144,76 @@ export async function applyCuratorAction(
 	return { ok: true, id: created, changed: res.update !== null };
 }
 
-export function isValidationError(e: unknown): e is ProgramValidationError {
-	return e instanceof ProgramValidationError;
+const ID = /^[A-Za-z0-9_-]{1,128}$/;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function id(v: unknown): string {
+	if (typeof v !== 'string' || !ID.test(v)) throw new IdentityError(404, 'not_found', 'Не найдено');
+	return v;
+}
+
+/** The request body of a curator action, checked field by field (Russian messages for the screen). */
+export function parseCuratorAction(body: unknown): CuratorAction {
+	const b = (body ?? {}) as Record<string, unknown>;
+	const bad = (m: string) => new IdentityError(400, 'invalid_request', m);
+	switch (b.action) {
+		case 'accept-report':
+			return {
+				action: 'accept-report',
+				reportId: id(b.reportId),
+				...(typeof b.comment === 'string' && b.comment.trim() ? { comment: b.comment } : {})
+			};
+		case 'return-report':
+			if (typeof b.comment !== 'string' || !b.comment.trim())
+				throw bad('Укажите, что нужно доработать');
+			return { action: 'return-report', reportId: id(b.reportId), comment: b.comment };
+		case 'comment-activity':
+			if (typeof b.text !== 'string' || !b.text.trim()) throw bad('Введите комментарий');
+			return { action: 'comment-activity', activityId: id(b.activityId), text: b.text };
+		case 'complete': {
+			if (typeof b.reason !== 'string' || !(b.reason in COMPLETION_REASON_LABELS))
+				throw bad('Укажите основание завершения');
+			const d =
+				typeof b.date === 'string' && b.date.length > 0 && b.date.length <= 10 ? b.date : '';
+			if (d && !DATE.test(d)) throw bad('Дата должна быть в формате ГГГГ-ММ-ДД');
+			if (!d) throw bad('Укажите дату завершения');
+			return {
+				action: 'complete',
+				reason: b.reason as CompletionReason,
+				date: d,
+				...(typeof b.note === 'string' ? { note: b.note } : {})
+			};
+		}
+		case 'petition-change':
+		case 'approve-change':
+		case 'reject-change':
+			return { action: b.action, changeId: id(b.changeId) };
+		case 'approve-program':
+			return { action: 'approve-program' };
+		case 'set-form': {
+			const out: Extract<CuratorAction, { action: 'set-form' }> = { action: 'set-form' };
+			if (b.form !== undefined) {
+				if (typeof b.form !== 'string' || !(b.form in FORM_LABELS))
+					throw bad('Неизвестная форма наставничества');
+				out.form = b.form as MentoringForm;
+			}
+			if (b.types !== undefined) {
+				if (
+					!Array.isArray(b.types) ||
+					b.types.length === 0 ||
+					!b.types.every((t) => typeof t === 'string' && t in TYPE_LABELS)
+				)
+					throw bad('Неизвестный вид наставничества');
+				out.types = b.types as MentoringType[];
+			}
+			if (b.menteeCategory !== undefined) {
+				if (typeof b.menteeCategory !== 'string' || !(b.menteeCategory in MENTEE_CATEGORY_LABELS))
+					throw bad('Неизвестная категория наставляемого');
+				out.menteeCategory = b.menteeCategory as MenteeCategory;
+			}
+			return out;
+		}
+		default:
+			throw bad(`Неизвестное действие; допустимы: ${CURATOR_ACTIONS.join(', ')}`);
+	}
 }

@@ -1,0 +1,29 @@
+/**
+ * Pieces of the HTTP API contract every part uses: ids in paths and bodies, and the error body.
+ * Schemas are TypeBox (JSON Schema at runtime, static types at compile time): the server
+ * validates requests with them (Fastify's type provider), the PWA types its calls with them.
+ */
+import { Type, type Static, type TString } from 'typebox';
+
+/** An id in a path or body: random, URL-safe. */
+export const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
+
+/** Path parameters that are all ids, e.g. `paramsOf('id', 'personId')`. */
+export function paramsOf<const K extends string>(...names: K[]) {
+	const properties = Object.fromEntries(names.map((n) => [n, Id])) as Record<K, TString>;
+	return Type.Object(properties, { additionalProperties: false });
+}
+
+export const IdParams = paramsOf('id');
+export type IdParams = Static<typeof IdParams>;
+
+/** Every refusal and failure: a stable English code and a Russian message for the user. */
+export interface ApiErrorBody {
+	error: string;
+	message: string;
+}
+
+/** `{ ok: true }`: the answer of deletions and other acts with nothing to return. */
+export interface OkResponse {
+	ok: true;
+}

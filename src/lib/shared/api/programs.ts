@@ -1,0 +1,81 @@
+/**
+ * The programs API's contract (/api/programs, /api/cases/:id/programs): request bodies as
+ * TypeBox schemas (validated by the server), answers as static types (read by the PWA).
+ */
+import { Type, type Static } from 'typebox';
+import { Id } from './common';
+
+export const ParticipantRoleSchema = Type.Union([Type.Literal('mentor'), Type.Literal('mentee')]);
+export type ParticipantRole = Static<typeof ParticipantRoleSchema>;
+
+const Participants = Type.Array(
+	Type.Object({ personId: Id, role: ParticipantRoleSchema }, { additionalProperties: false }),
+	{ minItems: 1, maxItems: 50 }
+);
+
+/** POST /api/programs */
+export const CreateProgramBody = Type.Object(
+	{
+		organizationId: Id,
+		templateId: Type.String({ maxLength: 64 }),
+		title: Type.Optional(Type.String({ maxLength: 300 })),
+		startDate: Type.Optional(Type.String({ maxLength: 10 })),
+		participants: Participants
+	},
+	{ additionalProperties: false }
+);
+export type CreateProgramBody = Static<typeof CreateProgramBody>;
+
+/** POST /api/curator/cases/:id/programs: a practice from the registry reused as the plan. */
+export const ProgramFromCaseBody = Type.Object(
+	{
+		organizationId: Type.String({ maxLength: 64 }),
+		title: Type.Optional(Type.String({ maxLength: 300 })),
+		startDate: Type.Optional(Type.String({ maxLength: 10 })),
+		participants: Type.Array(
+			Type.Object(
+				{ personId: Type.String({ maxLength: 64 }), role: ParticipantRoleSchema },
+				{ additionalProperties: false }
+			),
+			{ minItems: 1, maxItems: 50 }
+		)
+	},
+	{ additionalProperties: false }
+);
+export type ProgramFromCaseBody = Static<typeof ProgramFromCaseBody>;
+
+/** POST /api/programs/:id/participants */
+export const AddParticipantBody = Type.Object(
+	{ personId: Id, role: ParticipantRoleSchema },
+	{ additionalProperties: false }
+);
+export type AddParticipantBody = Static<typeof AddParticipantBody>;
+
+/** A program's record as the API answers it. */
+export interface ProgramRecord {
+	id: string;
+	organizationId: string;
+	municipalityId: string;
+	title: string;
+	templateId: string;
+	createdBy: string | null;
+	createdAt: number;
+	participants: Array<{ personId: string; role: ParticipantRole }>;
+}
+
+/** One line of GET /api/programs and of `programs` in /api/me. */
+export interface MyProgramItem {
+	id: string;
+	title: string;
+	role: ParticipantRole | 'curator' | 'head';
+	access: 'rw' | 'ro';
+	organizationId: string;
+}
+
+/** GET /api/programs/:id/access: a short-lived relay token. */
+export interface ProgramAccessResponse {
+	token: string;
+	access: 'rw' | 'ro';
+	expiresAt: number;
+	path: string;
+}
