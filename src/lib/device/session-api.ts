@@ -1,10 +1,4 @@
-import {
-	loadAccount,
-	saveAccount,
-	markSignedOut,
-	type DeviceAccount,
-	type ProgramRole
-} from './account';
+import { loadAccount, saveAccount, markSignedOut, type DeviceAccount } from './account';
 import { deviceName } from './device-id';
 import type { MeResponse as MeContract } from '$lib/shared/api/session';
 
