@@ -1,14 +1,13 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
-import { ROLES, type Role } from '../../identity/policy.js';
+import { CreateInvitationBody } from '../../../src/lib/shared/api/registry.js';
 import { invitationStatus, type IssuedSession } from '../../identity/service.js';
 import type { MeResponse } from '../../../src/lib/shared/api/session.js';
 import { LoginBody, RedeemBody, SetPasswordBody } from '../../../src/lib/shared/api/session.js';
 import type { ApiDeps } from './deps.js';
 import {
 	clearSessionCookie,
-	id,
 	idParams,
 	personJson,
 	principalOf,
@@ -108,7 +107,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
 	api.get('/people/:id/sessions', { schema: { params: idParams } }, async (request) => {
 		const p = principalOf(request);
-		const { id: personId } = request.params as { id: string };
+		const { id: personId } = request.params;
 		const now = identity.now();
 		const sessions = await identity.listSessions(p.actor, personId);
 		return { sessions: sessions.map((s) => sessionJson(s, p.session.id, now)) };
@@ -116,7 +115,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
 	api.delete('/sessions/:id', { schema: { params: idParams } }, async (request, reply) => {
 		const p = principalOf(request);
-		const { id: sessionId } = request.params as { id: string };
+		const { id: sessionId } = request.params;
 		await identity.revokeSession(p.actor, sessionId);
 		if (sessionId === p.session.id) clearSessionCookie(request, reply);
 		return { ok: true };
@@ -124,60 +123,33 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
 	// ---------------------------------------------------------------- invitations
 
-	api.post(
-		'/invitations',
-		{
-			schema: {
-				body: {
-					type: 'object',
-					required: ['personId'],
-					properties: {
-						personId: id,
-						role: { type: 'string', enum: [...ROLES] },
-						organizationId: id,
-						municipalityId: id,
-						programId: id,
-						ttlHours: { type: 'number', minimum: 1, maximum: 24 * 90 }
-					},
-					additionalProperties: false
-				}
-			}
-		},
-		async (request, reply) => {
-			const p = principalOf(request);
-			const body = request.body as {
-				personId: string;
-				role?: Role;
-				organizationId?: string;
-				municipalityId?: string;
-				programId?: string;
-				ttlHours?: number;
-			};
-			const { invitation, url } = await identity.createInvitation(
-				p.actor,
-				{
-					personId: body.personId,
-					...(body.role !== undefined ? { role: body.role } : {}),
-					...(body.organizationId !== undefined ? { organizationId: body.organizationId } : {}),
-					...(body.municipalityId !== undefined ? { municipalityId: body.municipalityId } : {}),
-					...(body.programId !== undefined ? { programId: body.programId } : {}),
-					...(body.ttlHours !== undefined ? { ttlMs: body.ttlHours * 3600_000 } : {})
-				},
-				requestOrigin(request)
-			);
-			reply.header('cache-control', 'no-store');
-			reply.code(201);
-			return {
-				invitation: invitationJson(invitation, identity.now()),
-				url,
-				qrSvg: await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 })
-			};
-		}
-	);
+	api.post('/invitations', { schema: { body: CreateInvitationBody } }, async (request, reply) => {
+		const p = principalOf(request);
+		const body = request.body;
+		const { invitation, url } = await identity.createInvitation(
+			p.actor,
+			{
+				personId: body.personId,
+				...(body.role !== undefined ? { role: body.role } : {}),
+				...(body.organizationId !== undefined ? { organizationId: body.organizationId } : {}),
+				...(body.municipalityId !== undefined ? { municipalityId: body.municipalityId } : {}),
+				...(body.programId !== undefined ? { programId: body.programId } : {}),
+				...(body.ttlHours !== undefined ? { ttlMs: body.ttlHours * 3600_000 } : {})
+			},
+			requestOrigin(request)
+		);
+		reply.header('cache-control', 'no-store');
+		reply.code(201);
+		return {
+			invitation: invitationJson(invitation, identity.now()),
+			url,
+			qrSvg: await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 })
+		};
+	});
 
 	api.get('/organizations/:id/invitations', { schema: { params: idParams } }, async (request) => {
 		const p = principalOf(request);
-		const { id: orgId } = request.params as { id: string };
+		const { id: orgId } = request.params;
 		const now = identity.now();
 		const list = await identity.listInvitations(p.actor, orgId);
 		return { invitations: list.map((i) => invitationJson(i, now)) };
@@ -185,7 +157,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
 	api.delete('/invitations/:id', { schema: { params: idParams } }, async (request) => {
 		const p = principalOf(request);
-		const { id: invitationId } = request.params as { id: string };
+		const { id: invitationId } = request.params;
 		await identity.revokeInvitation(p.actor, invitationId);
 		return { ok: true };
 	});

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { ROLES, type Role } from '../../identity/policy.js';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
 	formatImportErrors,
 	importPeople,
@@ -8,41 +8,23 @@ import {
 	type ImportRow
 } from '../../identity/import.js';
 import { IdentityError, invalid } from '../../identity/errors.js';
-import type { ConsentInput, PersonPatch } from '../../identity/service.js';
 import type { ApiDeps } from './deps.js';
-import { id, idParams, paramsOf, personJson, principalOf } from './context.js';
-
-const nullableText = (max: number) => ({ type: ['string', 'null'], maxLength: max }) as const;
-const name = { type: 'string', minLength: 1, maxLength: 300 } as const;
-
-const personProperties = {
-	fullName: name,
-	position: nullableText(300),
-	email: nullableText(300),
-	phone: nullableText(50),
-	birthDate: nullableText(10),
-	ageGroup: { type: ['string', 'null'], enum: ['under-18', 'under-35', '35-plus', null] },
-	minor: { type: 'boolean' },
-	experienceYears: { type: ['number', 'null'], minimum: 0, maximum: 80 },
-	category: nullableText(300),
-	mentorRequirements: {
-		type: ['object', 'null'],
-		properties: {
-			experience5Years: { type: 'boolean' },
-			provenResults: { type: 'boolean' },
-			positiveAssessment: { type: 'boolean' },
-			mentoringCourse: { type: 'boolean' }
-		},
-		additionalProperties: false
-	},
-	notes: nullableText(2000),
-	active: { type: 'boolean' }
-} as const;
+import { idParams, paramsOf, personJson, principalOf } from './context.js';
+import {
+	AssignRoleBody,
+	ConsentBody,
+	CreateMunicipalityBody,
+	CreateOrganizationBody,
+	CreatePersonBody,
+	ImportBody,
+	UpdatePersonBody
+} from '../../../src/lib/shared/api/registry.js';
 
 export function registerRegistryRoutes(
-	api: FastifyInstance,
+	app: FastifyInstance,
 	{ identity, programs }: ApiDeps
 ): void {
+	const api = app.withTypeProvider<TypeBoxTypeProvider>();
 	const now = () => identity.now();
 
 	// ---------------------------------------------------------------- municipalities
@@ -56,17 +38,12 @@ export function registerRegistryRoutes(
 		'/municipalities',
 		{
 			schema: {
-				body: {
-					type: 'object',
-					required: ['name'],
-					properties: { name },
-					additionalProperties: false
-				}
+				body: CreateMunicipalityBody
 			}
 		},
 		async (request, reply) => {
 			const p = principalOf(request);
-			const { name: n } = request.body as { name: string };
+			const { name: n } = request.body;
 			reply.code(201);
 			return { municipality: await identity.createMunicipality(p.actor, n) };
 		}
@@ -77,7 +54,7 @@ export function registerRegistryRoutes(
 		{ schema: { params: idParams } },
 		async (request) => {
 			const p = principalOf(request);
-			const { id: munId } = request.params as { id: string };
+			const { id: munId } = request.params;
 			await identity.getMunicipality(p.actor, munId);
 			return { organizations: await identity.listOrganizations(p.actor, munId) };
 		}
@@ -85,14 +62,14 @@ export function registerRegistryRoutes(
 
 	api.get('/municipalities/:id/people', { schema: { params: idParams } }, async (request) => {
 		const p = principalOf(request);
-		const { id: munId } = request.params as { id: string };
+		const { id: munId } = request.params;
 		const people = await identity.listMunicipalityPeople(p.actor, munId);
 		return { people: people.map((x) => personJson(x, now())) };
 	});
 
 	api.get('/municipalities/:id/monitoring', { schema: { params: idParams } }, async (request) => {
 		const p = principalOf(request);
-		const { id: munId } = request.params as { id: string };
+		const { id: munId } = request.params;
 		const rows = await programs.municipalityMonitoring(p.actor, munId);
 		return {
 			programs: rows.map((r) => ({
@@ -117,17 +94,12 @@ export function registerRegistryRoutes(
 		'/organizations',
 		{
 			schema: {
-				body: {
-					type: 'object',
-					required: ['municipalityId', 'name'],
-					properties: { municipalityId: id, name },
-					additionalProperties: false
-				}
+				body: CreateOrganizationBody
 			}
 		},
 		async (request, reply) => {
 			const p = principalOf(request);
-			const body = request.body as { municipalityId: string; name: string };
+			const body = request.body;
 			reply.code(201);
 			return {
 				organization: await identity.createOrganization(p.actor, body.municipalityId, body.name)
@@ -137,13 +109,13 @@ export function registerRegistryRoutes(
 
 	api.get('/organizations/:id', { schema: { params: idParams } }, async (request) => {
 		const p = principalOf(request);
-		const { id: orgId } = request.params as { id: string };
+		const { id: orgId } = request.params;
 		return { organization: await identity.getOrganization(p.actor, orgId) };
 	});
 
 	api.get('/organizations/:id/people', { schema: { params: idParams } }, async (request) => {
 		const p = principalOf(request);
-		const { id: orgId } = request.params as { id: string };
+		const { id: orgId } = request.params;
 		const people = await identity.listPeople(p.actor, orgId);
 		return { people: people.map((x) => personJson(x, now())) };
 	});
@@ -156,23 +128,13 @@ export function registerRegistryRoutes(
 			bodyLimit: 8 * 1024 * 1024,
 			schema: {
 				params: idParams,
-				body: {
-					type: 'object',
-					required: ['fileName', 'content'],
-					properties: {
-						fileName: { type: 'string', maxLength: 300 },
-						/** The file, base64. */
-						content: { type: 'string', maxLength: 8 * 1024 * 1024 },
-						dryRun: { type: 'boolean' }
-					},
-					additionalProperties: false
-				}
+				body: ImportBody
 			}
 		},
 		async (request) => {
 			const p = principalOf(request);
-			const { id: orgId } = request.params as { id: string };
-			const body = request.body as { fileName: string; content: string; dryRun?: boolean };
+			const { id: orgId } = request.params;
+			const body = request.body;
 			const data = Buffer.from(body.content, 'base64');
 			const lower = body.fileName.toLowerCase();
 			let rows: ImportRow[];
@@ -197,22 +159,13 @@ export function registerRegistryRoutes(
 		{
 			schema: {
 				params: idParams,
-				body: {
-					type: 'object',
-					required: ['fullName'],
-					properties: personProperties,
-					additionalProperties: false
-				}
+				body: CreatePersonBody
 			}
 		},
 		async (request, reply) => {
 			const p = principalOf(request);
-			const { id: orgId } = request.params as { id: string };
-			const person = await identity.createPerson(
-				p.actor,
-				{ organizationId: orgId },
-				request.body as PersonPatch & { fullName: string }
-			);
+			const { id: orgId } = request.params;
+			const person = await identity.createPerson(p.actor, { organizationId: orgId }, request.body);
 			reply.code(201);
 			return { person: personJson(person, now()) };
 		}
@@ -220,7 +173,7 @@ export function registerRegistryRoutes(
 
 	api.get('/organizations/:id/audit', { schema: { params: idParams } }, async (request) => {
 		const p = principalOf(request);
-		const { id: orgId } = request.params as { id: string };
+		const { id: orgId } = request.params;
 		return { entries: await identity.listAudit(p.actor, { organizationId: orgId }) };
 	});
 
@@ -233,7 +186,7 @@ export function registerRegistryRoutes(
 
 	api.get('/people/:id', { schema: { params: idParams } }, async (request) => {
 		const p = principalOf(request);
-		const { id: personId } = request.params as { id: string };
+		const { id: personId } = request.params;
 		const person = await identity.getPerson(p.actor, personId);
 		return { person: personJson(person, now()) };
 	});
@@ -243,20 +196,20 @@ export function registerRegistryRoutes(
 		{
 			schema: {
 				params: idParams,
-				body: { type: 'object', properties: personProperties, additionalProperties: false }
+				body: UpdatePersonBody
 			}
 		},
 		async (request) => {
 			const p = principalOf(request);
-			const { id: personId } = request.params as { id: string };
-			const person = await identity.updatePerson(p.actor, personId, request.body as PersonPatch);
+			const { id: personId } = request.params;
+			const person = await identity.updatePerson(p.actor, personId, request.body);
 			return { person: personJson(person, now()) };
 		}
 	);
 
 	api.get('/people/:id/consents', { schema: { params: idParams } }, async (request) => {
 		const p = principalOf(request);
-		const { id: personId } = request.params as { id: string };
+		const { id: personId } = request.params;
 		return { consents: await identity.listConsents(p.actor, personId) };
 	});
 
@@ -265,26 +218,15 @@ export function registerRegistryRoutes(
 		{
 			schema: {
 				params: idParams,
-				body: {
-					type: 'object',
-					required: ['representativeName', 'givenOn', 'scope'],
-					properties: {
-						representativeName: name,
-						representativeRelation: nullableText(100),
-						givenOn: { type: 'string', maxLength: 10 },
-						scope: { type: 'string', minLength: 1, maxLength: 300 },
-						documentRef: nullableText(300)
-					},
-					additionalProperties: false
-				}
+				body: ConsentBody
 			}
 		},
 		async (request, reply) => {
 			const p = principalOf(request);
-			const { id: personId } = request.params as { id: string };
+			const { id: personId } = request.params;
 			reply.code(201);
 			return {
-				consent: await identity.recordConsent(p.actor, personId, request.body as ConsentInput)
+				consent: await identity.recordConsent(p.actor, personId, request.body)
 			};
 		}
 	);
@@ -298,7 +240,7 @@ export function registerRegistryRoutes(
 		},
 		async (request) => {
 			const p = principalOf(request);
-			const params = request.params as { id: string; consentId: string };
+			const params = request.params;
 			await identity.revokeConsent(p.actor, params.id, params.consentId);
 			return { ok: true };
 		}
@@ -306,7 +248,7 @@ export function registerRegistryRoutes(
 
 	api.get('/people/:id/roles', { schema: { params: idParams } }, async (request) => {
 		const p = principalOf(request);
-		const { id: personId } = request.params as { id: string };
+		const { id: personId } = request.params;
 		return { roles: await identity.listRoles(p.actor, personId) };
 	});
 
@@ -315,22 +257,13 @@ export function registerRegistryRoutes(
 		{
 			schema: {
 				params: idParams,
-				body: {
-					type: 'object',
-					required: ['role'],
-					properties: {
-						role: { type: 'string', enum: [...ROLES] },
-						organizationId: id,
-						municipalityId: id
-					},
-					additionalProperties: false
-				}
+				body: AssignRoleBody
 			}
 		},
 		async (request, reply) => {
 			const p = principalOf(request);
-			const { id: personId } = request.params as { id: string };
-			const body = request.body as { role: Role; organizationId?: string; municipalityId?: string };
+			const { id: personId } = request.params;
+			const body = request.body;
 			reply.code(201);
 			return {
 				role: await identity.assignRole(p.actor, personId, body.role, {
@@ -343,7 +276,7 @@ export function registerRegistryRoutes(
 
 	api.delete('/roles/:id', { schema: { params: idParams } }, async (request) => {
 		const p = principalOf(request);
-		const { id: roleId } = request.params as { id: string };
+		const { id: roleId } = request.params;
 		await identity.removeRole(p.actor, roleId);
 		return { ok: true };
 	});

@@ -27,3 +27,16 @@ export interface ApiErrorBody {
 export interface OkResponse {
 	ok: true;
 }
+
+/**
+ * A string out of a fixed list, as JSON Schema's `enum` (the shape the API always validated;
+ * TypeBox's literal unions would become `anyOf`, with other error paths).
+ */
+export function StringEnum<const T extends readonly string[]>(values: T) {
+	return Type.Unsafe<T[number]>({ type: 'string', enum: [...values] });
+}
+
+/** Text or null up to `max` characters (`type: ['string', 'null']`, as before the contract). */
+export function NullableText(max: number) {
+	return Type.Unsafe<string | null>({ type: ['string', 'null'], maxLength: max });
+}

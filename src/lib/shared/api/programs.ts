@@ -3,9 +3,9 @@
  * TypeBox schemas (validated by the server), answers as static types (read by the PWA).
  */
 import { Type, type Static } from 'typebox';
-import { Id } from './common';
+import { Id, StringEnum } from './common';
 
-export const ParticipantRoleSchema = Type.Union([Type.Literal('mentor'), Type.Literal('mentee')]);
+export const ParticipantRoleSchema = StringEnum(['mentor', 'mentee'] as const);
 export type ParticipantRole = Static<typeof ParticipantRoleSchema>;
 
 const Participants = Type.Array(
