@@ -141,7 +141,7 @@ console.log(
 	const session = await identity.redeemInvitation(inv.code, 'bench');
 	const curator = new CuratorService({
 		db: ds.sql,
-		registry: identity.registry,
+		scopes: identity.scopes,
 		programs,
 		relay: {
 			getDocument: () => Promise.reject(new Error('read-only bench')),

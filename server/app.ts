@@ -123,7 +123,7 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 	// Curator dashboards, exports and cases under /api/curator (server/curator, docs/curator.md).
 	const curator = new CuratorService({
 		db: storage.sql,
-		registry: identity.registry,
+		scopes: identity.scopes,
 		programs,
 		relay,
 		documents: store,

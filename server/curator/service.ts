@@ -1,7 +1,7 @@
 /**
  * The curator's and the municipal coordinator's side of the server: monitoring dashboards,
  * figures, calendar, exports, cases. Every entry point asks identity's policy first: scopes
- * through `registry.scopeOf` (the one scope check: its organizations filter every query over
+ * through `scopes.scopeOf` (the one scope check: its organizations filter every query over
  * curator_program_index), programs through `programs.checked`; nothing here reads identity's
  * records except through those. Curator actions are the programs module's (server/programs).
  */
@@ -9,7 +9,7 @@ import * as Y from 'yjs';
 import { readProgram, type ProgramView } from '../../src/lib/shared/program/index.js';
 import type { Actor } from '../identity/policy.js';
 import { IdentityError } from '../identity/errors.js';
-import type { IdentityRegistry } from '../identity/registry.js';
+import type { CheckedScope, MonitoringScopes } from '../identity/scopes.js';
 import type { ProgramInfo } from '../identity/model.js';
 import type { ProgramInput, ProgramsService } from '../programs/service.js';
 import type { Logger } from '../logger.js';
@@ -46,8 +46,8 @@ import { createRefresher, type Refresher } from './refresh.js';
 export interface CuratorDeps {
 	/** SQL over the server's storage (SQLite or PostgreSQL): server/storage/sql.ts. */
 	db: SqlClient;
-	/** Identity's records, read only through its policy-checked functions. */
-	registry: IdentityRegistry;
+	/** Identity's scope check: every query here is filtered by the scope it returns. */
+	scopes: MonitoringScopes;
 	programs: ProgramsService;
 	relay: {
 		getDocument(programId: string): Promise<Uint8Array>;
@@ -66,12 +66,8 @@ export interface CuratorDeps {
 
 export type ScopeRef = { kind: 'organization'; id: string } | { kind: 'municipality'; id: string };
 
-export interface ResolvedScope extends Scope {
-	kind: 'organization' | 'municipality';
-	id: string;
-	name: string;
-	municipalityId: string;
-}
+/** A scope the policy allowed (identity's `scopes.scopeOf`); its organizations filter every query. */
+export type ResolvedScope = CheckedScope & Scope;
 
 export interface FileResult {
 	fileName: string;
@@ -95,7 +91,7 @@ export class CuratorError extends IdentityError {
 
 export class CuratorService {
 	readonly db: SqlClient;
-	private readonly registry: IdentityRegistry;
+	private readonly scopes: MonitoringScopes;
 	private readonly programs: ProgramsService;
 	private readonly deps: CuratorDeps;
 	readonly now: () => number;
@@ -105,7 +101,7 @@ export class CuratorService {
 	constructor(deps: CuratorDeps) {
 		this.deps = deps;
 		this.db = deps.db;
-		this.registry = deps.registry;
+		this.scopes = deps.scopes;
 		this.programs = deps.programs;
 		this.now = deps.now ?? Date.now;
 		const env = Number(process.env.CURATOR_STALE_DAYS);
@@ -135,12 +131,12 @@ export class CuratorService {
 
 	/** Organizations and municipalities the actor monitors (for the scope picker). */
 	monitoredScopes(actor: Actor) {
-		return this.registry.monitoredScopes(actor);
+		return this.scopes.monitoredScopes(actor);
 	}
 
 	/** The scope after the policy allowed monitoring it; its organizations filter every query. */
 	async resolveScope(actor: Actor, ref: ScopeRef): Promise<ResolvedScope> {
-		const scope = await this.registry.scopeOf(actor, ref, 'organization.monitor');
+		const scope = await this.scopes.scopeOf(actor, ref, 'organization.monitor');
 		if (!scope)
 			throw new CuratorError(
 				404,
@@ -244,16 +240,16 @@ export class CuratorService {
 		programId: string
 	): Promise<{ view: ProgramView; organizationId: string; organizationName: string }> {
 		const res = await this.programFor(actor, programId, 'program.read');
-		const org = await this.registry.organizationRecord(res.organizationId);
 		return {
 			view: await this.readView(programId),
 			organizationId: res.organizationId,
-			organizationName: org?.name ?? ''
+			organizationName: (await this.scopes.organizationName(res.organizationId)) ?? ''
 		};
 	}
 
-	/** Dashboard row of one program (sync health included). */
-	async programRow(organizationId: string, programId: string): Promise<DashboardRow | null> {
+	/** Dashboard row of one program (sync health included), after the policy's 'program.read'. */
+	async programRow(actor: Actor, programId: string): Promise<DashboardRow | null> {
+		const { organizationId } = await this.programFor(actor, programId, 'program.read');
 		const live = this.liveConnections();
 		const r = await queryDashboard(
 			this.db,
@@ -351,10 +347,10 @@ export class CuratorService {
 
 	async registriesXlsx(actor: Actor, monitored: ResolvedScope): Promise<FileResult> {
 		// The registries hold personal data: 'people.read' on the scope, not only monitoring.
-		const scope = await this.registry.scopeOf(actor, monitored, 'people.read');
+		const scope = await this.scopes.scopeOf(actor, monitored, 'people.read');
 		if (!scope) throw new CuratorError(404, 'not_found', 'Не найдено');
 		const { mentors, mentees } = await this.registryPeople(scope.organizationIds);
-		const orgNames = await this.registry.organizationNames();
+		const orgNames = await this.scopes.organizationNames();
 		const body = await registriesWorkbook({
 			title: scope.name,
 			mentors,

@@ -193,7 +193,7 @@ export async function registerCuratorRoutes(
 					program: programToJSON(view),
 					organizationId,
 					organizationName,
-					row: await curator.programRow(organizationId, programId),
+					row: await curator.programRow(actor, programId),
 					today: curator.today()
 				};
 			});

@@ -1,7 +1,7 @@
 /**
  * Identity's entry point: the registry (records: scopes, people, consents, roles), access
- * (invitations, sessions, passwords, sign-in, relay grants and tokens) and the guard (the policy
- * check, denial logging and the audit log), built together over one IdentityStore. The HTTP API,
+ * (invitations, sessions, passwords, sign-in, relay grants and tokens), monitoring scopes and the
+ * guard (the policy check, denial logging and the audit log), built together over one IdentityStore. The HTTP API,
  * the relay authorizer, the CLI and the programs / curator modules use this object; its methods
  * are the registry's and access's own (bound), so callers need not know which half answers.
  */
@@ -11,6 +11,7 @@ import { IdentityEvents } from './events.js';
 import { Guard } from './guard.js';
 import type { Action, Actor, Resource } from './policy.js';
 import { IdentityRegistry } from './registry.js';
+import { MonitoringScopes } from './scopes.js';
 import type { IdentityStore } from './store.js';
 
 export {
@@ -56,6 +57,8 @@ export class IdentityService {
 	readonly policy: Guard;
 	readonly registry: IdentityRegistry;
 	readonly access: IdentityAccess;
+	/** The one scope check of monitoring queries (server/identity/scopes.ts). */
+	readonly scopes: MonitoringScopes;
 
 	constructor(options: IdentityOptions) {
 		this.store = options.store;
@@ -74,6 +77,7 @@ export class IdentityService {
 			now: this.now,
 			sessionTtlMs: this.sessionTtlMs
 		});
+		this.scopes = new MonitoringScopes(this.store, this.registry, this.policy);
 		// Excluding a person from the registry ends their sessions at once.
 		this.registry.onDeactivated = (actor, personId) =>
 			this.access.revokeAllSessions(actor, personId);
