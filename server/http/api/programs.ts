@@ -1,8 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { TEMPLATES } from '../../../src/lib/shared/program/index.js';
-import { IdParams, paramsOf } from '../../../src/lib/shared/api/common.js';
-import { AddParticipantBody, CreateProgramBody } from '../../../src/lib/shared/api/programs.js';
+import { IdParams, OkResponse, paramsOf } from '../../../src/lib/shared/api/common.js';
+import {
+	AddParticipantBody,
+	CreateProgramBody,
+	MyProgramsResponse,
+	ProgramAccessResponse,
+	TemplatesResponse
+} from '../../../src/lib/shared/api/programs.js';
 import type { ApiDeps } from './deps.js';
 import { principalOf } from './context.js';
 
@@ -10,12 +16,12 @@ import { principalOf } from './context.js';
 export function registerProgramRoutes(app: FastifyInstance, { identity, programs }: ApiDeps): void {
 	const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
-	api.get('/templates', async (request) => {
+	api.get('/templates', { schema: { response: { 200: TemplatesResponse } } }, async (request) => {
 		principalOf(request);
 		return { templates: TEMPLATES.map((t) => ({ id: t.id, title: t.titleRu, kind: t.kind })) };
 	});
 
-	api.get('/programs', async (request) => {
+	api.get('/programs', { schema: { response: { 200: MyProgramsResponse } } }, async (request) => {
 		const p = principalOf(request);
 		const list = await programs.listMyPrograms(p.actor);
 		return {
@@ -61,16 +67,17 @@ export function registerProgramRoutes(app: FastifyInstance, { identity, programs
 
 	api.delete(
 		'/programs/:id/participants/:personId',
-		{ schema: { params: paramsOf('id', 'personId') } },
+		{ schema: { params: paramsOf('id', 'personId'), response: { 200: OkResponse } } },
 		async (request) => {
 			const p = principalOf(request);
 			await programs.removeParticipant(p.actor, request.params.id, request.params.personId);
-			return { ok: true };
+			return { ok: true } as const;
 		}
 	);
 
 	/** A short-lived relay token for this device's session (the cookie also works on the upgrade). */
-	api.get('/programs/:id/access', { schema: { params: IdParams } }, async (request, reply) => {
+	const accessSchema = { params: IdParams, response: { 200: ProgramAccessResponse } };
+	api.get('/programs/:id/access', { schema: accessSchema }, async (request, reply) => {
 		const p = principalOf(request);
 		reply.header('cache-control', 'no-store');
 		return identity.programAccessToken(p, request.params.id);

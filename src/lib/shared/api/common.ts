@@ -24,9 +24,8 @@ export interface ApiErrorBody {
 }
 
 /** `{ ok: true }`: the answer of deletions and other acts with nothing to return. */
-export interface OkResponse {
-	ok: true;
-}
+export const OkResponse = Type.Object({ ok: Type.Literal(true) });
+export type OkResponse = Static<typeof OkResponse>;
 
 /**
  * A string out of a fixed list, as JSON Schema's `enum` (the shape the API always validated;

@@ -63,19 +63,35 @@ export interface ProgramRecord {
 	participants: Array<{ personId: string; role: ParticipantRole }>;
 }
 
+const AccessSchema = StringEnum(['rw', 'ro'] as const);
+
 /** One line of GET /api/programs and of `programs` in /api/me. */
-export interface MyProgramItem {
-	id: string;
-	title: string;
-	role: ParticipantRole | 'curator' | 'head';
-	access: 'rw' | 'ro';
-	organizationId: string;
-}
+export const MyProgramItem = Type.Object({
+	id: Type.String(),
+	title: Type.String(),
+	role: StringEnum(['mentor', 'mentee', 'curator', 'head'] as const),
+	access: AccessSchema,
+	organizationId: Type.String()
+});
+export type MyProgramItem = Static<typeof MyProgramItem>;
+
+/** GET /api/programs */
+export const MyProgramsResponse = Type.Object({ programs: Type.Array(MyProgramItem) });
+export type MyProgramsResponse = Static<typeof MyProgramsResponse>;
+
+/** GET /api/templates: the shipped program templates. */
+export const TemplatesResponse = Type.Object({
+	templates: Type.Array(
+		Type.Object({ id: Type.String(), title: Type.String(), kind: Type.String() })
+	)
+});
+export type TemplatesResponse = Static<typeof TemplatesResponse>;
 
 /** GET /api/programs/:id/access: a short-lived relay token. */
-export interface ProgramAccessResponse {
-	token: string;
-	access: 'rw' | 'ro';
-	expiresAt: number;
-	path: string;
-}
+export const ProgramAccessResponse = Type.Object({
+	token: Type.String(),
+	access: AccessSchema,
+	expiresAt: Type.Number(),
+	path: Type.String()
+});
+export type ProgramAccessResponse = Static<typeof ProgramAccessResponse>;
