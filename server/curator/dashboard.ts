@@ -6,38 +6,22 @@
  * only the rows of the requested page have their summary JSON parsed.
  */
 import type { SqlClient } from '../storage/sql.js';
-import {
-	PROBLEM_FLAGS,
-	SORT_KEYS,
-	type DashboardQuery,
-	type DashboardResult,
-	type DashboardRow,
-	type DashboardTotals,
-	type DeviceState,
-	type DeviceView,
-	type OrganizationAggregate,
-	type ParticipantRow,
-	type ProblemFlag,
-	type SortKey
+import type {
+	DashboardQuery,
+	DashboardResult,
+	DashboardRow,
+	DashboardTotals,
+	DeviceView,
+	OrganizationAggregate,
+	ParticipantRow,
+	ProblemFlag,
+	SortKey
 } from '../../src/lib/shared/api/curator.js';
 import type { ProgramSummary } from '../../src/lib/shared/program/index.js';
+import { OUTDATED_SQL } from './refresh.js';
 
 // The answers' shapes are the API contract (src/lib/shared/api/curator.ts).
-export {
-	PROBLEM_FLAGS,
-	SORT_KEYS,
-	type DashboardQuery,
-	type DashboardResult,
-	type DashboardRow,
-	type DashboardTotals,
-	type DeviceState,
-	type DeviceView,
-	type OrganizationAggregate,
-	type ParticipantRow,
-	type ProblemFlag,
-	type SortKey
-};
-import { OUTDATED_SQL } from './refresh.js';
+export type { DashboardQuery, DashboardResult, DashboardRow, OrganizationAggregate };
 
 export const DAY_MS = 86_400_000;
 export const DEFAULT_STALE_DAYS = 7;

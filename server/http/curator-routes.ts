@@ -12,11 +12,11 @@ import { ProgramFromCaseBody } from '../../src/lib/shared/api/programs.js';
 import {
 	PROBLEM_FLAGS,
 	SORT_KEYS,
-	clampInt,
 	type DashboardQuery,
 	type ProblemFlag,
 	type SortKey
-} from '../curator/dashboard.js';
+} from '../../src/lib/shared/api/curator.js';
+import { clampInt } from '../curator/dashboard.js';
 import { SCOPE_DOC_KINDS, type ScopeDocKind } from '../curator/exports/scope-docs.js';
 import {
 	CuratorError,

@@ -230,17 +230,7 @@ export class IdentityAccess {
 			throw bad();
 		}
 		await this.grantInvited(inv, person, now);
-		const issued = await this.issueSession(person, deviceName, 'invitation', sessionId);
-		await this.guard.audit(null, {
-			actorId: person.id,
-			action: 'session.create',
-			entityType: 'session',
-			entityId: issued.session.id,
-			organizationId: person.organizationId,
-			municipalityId: person.municipalityId,
-			details: { method: 'invitation', invitationId: inv.id, deviceName: issued.session.deviceName }
-		});
-		return issued;
+		return this.issueSession(person, deviceName, 'invitation', { invitationId: inv.id }, sessionId);
 	}
 
 	/** Grants what the invitation promised (idempotent), on behalf of whoever invited. */
@@ -302,10 +292,12 @@ export class IdentityAccess {
 		}
 	}
 
+	/** A new device session for a signed-in person, audited as 'session.create' by that person. */
 	private async issueSession(
 		person: Person,
 		deviceName: string,
 		method: Session['method'],
+		details: Record<string, unknown>,
 		id: string = newId()
 	): Promise<IssuedSession> {
 		const now = this.now();
@@ -322,6 +314,15 @@ export class IdentityAccess {
 			revokedBy: null
 		};
 		await this.store.sessions.create(session, hashSecret(token));
+		await this.guard.audit(null, {
+			actorId: person.id,
+			action: 'session.create',
+			entityType: 'session',
+			entityId: session.id,
+			organizationId: person.organizationId,
+			municipalityId: person.municipalityId,
+			details: { method, ...details, deviceName: session.deviceName }
+		});
 		return { token, session, person, actor: await this.registry.actorFor(person.id) };
 	}
 
@@ -397,17 +398,7 @@ export class IdentityAccess {
 			throw wrong();
 		}
 		this.failures.delete(key);
-		const issued = await this.issueSession(person, deviceName, 'password');
-		await this.guard.audit(null, {
-			actorId: person.id,
-			action: 'session.create',
-			entityType: 'session',
-			entityId: issued.session.id,
-			organizationId: person.organizationId,
-			municipalityId: person.municipalityId,
-			details: { method: 'password', deviceName: issued.session.deviceName }
-		});
-		return issued;
+		return this.issueSession(person, deviceName, 'password', {});
 	}
 
 	// ------------------------------------------------------------------ sessions

@@ -51,18 +51,6 @@ export const AddParticipantBody = Type.Object(
 );
 export type AddParticipantBody = Static<typeof AddParticipantBody>;
 
-/** A program's record as the API answers it. */
-export interface ProgramRecord {
-	id: string;
-	organizationId: string;
-	municipalityId: string;
-	title: string;
-	templateId: string;
-	createdBy: string | null;
-	createdAt: number;
-	participants: Array<{ personId: string; role: ParticipantRole }>;
-}
-
 const AccessSchema = StringEnum(['rw', 'ro'] as const);
 
 /** One line of GET /api/programs and of `programs` in /api/me. */
