@@ -20,28 +20,15 @@ import {
 	type MentoringForm,
 	type MentoringType
 } from '../../src/lib/shared/program/index.js';
-import { CURATOR_ACTIONS } from '../../src/lib/shared/api/curator.js';
+import {
+	CURATOR_ACTIONS,
+	type CuratorAction,
+	type CuratorActionResult
+} from '../../src/lib/shared/api/curator.js';
 import { IdentityError } from '../identity/errors.js';
 
-export { CURATOR_ACTIONS };
-
-export type CuratorAction =
-	| { action: 'accept-report'; reportId: string; comment?: string }
-	| { action: 'return-report'; reportId: string; comment: string }
-	| { action: 'comment-activity'; activityId: string; text: string }
-	| { action: 'complete'; reason: CompletionReason; date: string; note?: string }
-	| { action: 'petition-change'; changeId: string }
-	| { action: 'approve-change'; changeId: string }
-	| { action: 'reject-change'; changeId: string }
-	/** The program is approved (by order of the head): from «проект» to «реализуется». */
-	| { action: 'approve-program' }
-	/** Form, types and mentee category chosen when the pair was formed (the template's by default). */
-	| {
-			action: 'set-form';
-			form?: MentoringForm;
-			types?: MentoringType[];
-			menteeCategory?: MenteeCategory;
-	  };
+// The vocabulary and the request shape are the API contract (src/lib/shared/api/curator.ts).
+export { CURATOR_ACTIONS, type CuratorAction };
 
 export interface ActingCurator {
 	personId: string;
@@ -58,12 +45,7 @@ export interface ServerEditor {
 	): Promise<{ update: Uint8Array | null }>;
 }
 
-export interface ActionResult {
-	ok: true;
-	/** Id of what was created (a comment), when any. */
-	id: string | null;
-	changed: boolean;
-}
+export type ActionResult = CuratorActionResult;
 
 /**
  * Applies one action. Throws ProgramValidationError (with a Russian message) when the program's

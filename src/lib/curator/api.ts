@@ -4,6 +4,8 @@
 import type {
 	CalendarEvent,
 	CaseRecord,
+	CuratorAction,
+	CuratorActionResult,
 	DashboardResult,
 	DashboardRow,
 	Figures,
@@ -12,6 +14,8 @@ import type {
 } from '$lib/shared/api/curator';
 
 export type {
+	CuratorAction,
+	CuratorActionResult,
 	DashboardResult,
 	DashboardRow,
 	OrganizationAggregate,

@@ -3,7 +3,14 @@
  * the dashboard's filters, and the shapes of the answers the curator screens read. Shared by the
  * server (server/curator, server/programs, server/http) and the PWA (src/lib/curator/api.ts).
  */
-import type { ProgramSummary, ProgramTemplate } from '../program/index';
+import type {
+	CompletionReason,
+	MenteeCategory,
+	MentoringForm,
+	MentoringType,
+	ProgramSummary,
+	ProgramTemplate
+} from '../program/index';
 
 /** The one vocabulary of curator actions (POST /api/curator/programs/:id/actions). */
 export const CURATOR_ACTIONS = [
@@ -18,6 +25,25 @@ export const CURATOR_ACTIONS = [
 	'set-form'
 ] as const;
 export type CuratorActionName = (typeof CURATOR_ACTIONS)[number];
+
+/** The body of a curator action, checked field by field by the server (server/programs). */
+export type CuratorAction =
+	| { action: 'accept-report'; reportId: string; comment?: string }
+	| { action: 'return-report'; reportId: string; comment: string }
+	| { action: 'comment-activity'; activityId: string; text: string }
+	| { action: 'complete'; reason: CompletionReason; date: string; note?: string }
+	| { action: 'petition-change'; changeId: string }
+	| { action: 'approve-change'; changeId: string }
+	| { action: 'reject-change'; changeId: string }
+	/** The program is approved (by order of the head): from «проект» to «реализуется». */
+	| { action: 'approve-program' }
+	/** Form, types and mentee category chosen when the pair was formed (the template's by default). */
+	| {
+			action: 'set-form';
+			form?: MentoringForm;
+			types?: MentoringType[];
+			menteeCategory?: MenteeCategory;
+	  };
 
 /** What a curator action answers. */
 export interface CuratorActionResult {
