@@ -17,6 +17,7 @@ import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { mintAccessToken } from '../../server/auth/tokens';
 import { createIdentity } from '../../server/identity/index';
+import { createPrograms } from '../../server/programs/index';
 import { SYSTEM_ACTOR } from '../../server/identity/service';
 import { createLogger } from '../../server/logger';
 import { openPostgresStorage } from '../../server/storage/index';
@@ -97,8 +98,12 @@ describe.skipIf(why !== null)('two instances sharing PostgreSQL and Redis', () =
 		// People and a program with participants, for the revocation test.
 		const identity = createIdentity({
 			store: storage.identity,
-			documents: storage.documents,
 			secret: SECRET,
+			logger: createLogger('silent')
+		});
+		const programs = createPrograms({
+			identity,
+			documents: storage.documents,
 			logger: createLogger('silent')
 		});
 		const mun = await identity.createMunicipality(SYSTEM_ACTOR, 'Город Томск');
@@ -113,7 +118,7 @@ describe.skipIf(why !== null)('two instances sharing PostgreSQL and Redis', () =
 		const mentor = await person('Иванова Мария Петровна');
 		const mentee = await person('Петров Олег Игоревич');
 		await identity.assignRole(SYSTEM_ACTOR, curator.id, 'curator', { organizationId: org.id });
-		const program = await identity.createProgram(await identity.actorFor(curator.id), {
+		const program = await programs.createProgram(await identity.actorFor(curator.id), {
 			organizationId: org.id,
 			templateId: 'teacher-surgut',
 			startDate: '2026-09-01',
@@ -191,7 +196,6 @@ describe.skipIf(why !== null)('two instances sharing PostgreSQL and Redis', () =
 			try {
 				const identity = createIdentity({
 					store: storage.identity,
-					documents: storage.documents,
 					secret: SECRET,
 					logger: createLogger('silent')
 				});

@@ -7,6 +7,7 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveTokenKey, verifyAccessToken } from '../../server/auth/tokens';
 import { createIdentity } from '../../server/identity/index';
+import { createPrograms } from '../../server/programs/index';
 import { formatImportErrors, importPeople, readXlsx } from '../../server/identity/import';
 import { blankPerson } from '../../server/identity/model';
 import { SYSTEM_ACTOR, type IdentityService } from '../../server/identity/service';
@@ -148,7 +149,6 @@ describe('import of people and pairs', () => {
 		secret = await storage.loadSecret({});
 		identity = createIdentity({
 			store: storage.identity,
-			documents: storage.documents,
 			secret,
 			logger: createLogger('silent')
 		});
@@ -253,7 +253,12 @@ describe('import of people and pairs', () => {
 		const people = await identity.store.people.listByOrganization(orgId);
 		const mentor = people.find((p) => p.fullName === 'Наставник181 Иван Петрович');
 		const mentee = people.find((p) => p.fullName === 'Наставляемый21 Олег Ильич');
-		const program = await identity.createProgram(await identity.actorFor(curator), {
+		const programs = createPrograms({
+			identity,
+			documents: storage.documents,
+			logger: createLogger('silent')
+		});
+		const program = await programs.createProgram(await identity.actorFor(curator), {
 			organizationId: orgId,
 			templateId: 'tomsk-heads-beginner',
 			startDate: '2026-09-01',
