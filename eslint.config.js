@@ -24,6 +24,26 @@ export default ts.config(
 		}
 	},
 	{
+		// The PWA talks to the server only through the API contract (src/lib/shared/api): no file
+		// under src/ imports server code, not even types. (The shared kernel's block below repeats
+		// the pattern, since a later block's options replace these for its files.)
+		files: ['src/**'],
+		rules: {
+			'no-restricted-imports': [
+				'error',
+				{
+					patterns: [
+						{
+							group: ['**/server/**', '**/server'],
+							message:
+								'The client imports no server code: use the API contract in src/lib/shared/api.'
+						}
+					]
+				}
+			]
+		}
+	},
+	{
 		// The shared kernel (program core, wire protocol, API contract) is used by the PWA and the
 		// server alike, so it may import neither: no UI, no SvelteKit, no Node, no server code.
 		files: ['src/lib/shared/**'],

@@ -18,7 +18,9 @@ import {
 import { computeFigures } from '../server/curator/figures';
 import Fastify from 'fastify';
 import { CuratorService } from '../server/curator/service';
+import { apiBoundary } from '../server/http/api-boundary';
 import { registerCuratorRoutes } from '../server/http/curator-routes';
+import { createPrograms } from '../server/programs/index';
 import { createIdentity } from '../server/identity/index';
 import { createIdentityStore } from '../server/identity/sql-store';
 import { blankPerson } from '../server/identity/model';
@@ -114,10 +116,10 @@ console.log(
 	const logger = createLogger('error');
 	const identity = createIdentity({
 		store: createIdentityStore(ds.storage.sql),
-		documents: ds.store,
 		secret: 'bench-secret-bench-secret-bench-secret',
 		logger
 	});
+	const programs = createPrograms({ identity, documents: ds.store, logger });
 	const t = Date.now();
 	const mk = async (id: string, role: 'admin' | 'curator', orgId: string | null) => {
 		await identity.store.people.create(
@@ -140,9 +142,9 @@ console.log(
 	const session = await identity.redeemInvitation(inv.code, 'bench');
 	const curator = new CuratorService({
 		db: ds.sql,
-		identity,
+		scopes: identity.scopes,
+		programs,
 		relay: {
-			applyServerEdit: () => Promise.reject(new Error('read-only bench')),
 			getDocument: () => Promise.reject(new Error('read-only bench')),
 			refreshSummaries: () => Promise.reject(new Error('read-only bench')),
 			connections: () => []
@@ -153,7 +155,13 @@ console.log(
 		staleDays: ds.staleDays
 	});
 	const app = Fastify();
-	await app.register(async (api) => registerCuratorRoutes(api, curator), { prefix: '/api' });
+	await app.register(
+		async (api) => {
+			await api.register(apiBoundary, { identity });
+			await registerCuratorRoutes(api, { curator, programs });
+		},
+		{ prefix: '/api' }
+	);
 	await app.listen({ port: 0, host: '127.0.0.1' });
 	const address = app.server.address();
 	const port = typeof address === 'object' && address ? address.port : 0;

@@ -16,9 +16,11 @@ import { readVersion } from './version.js';
 import { createLocalCluster, createRedisCluster, type Cluster } from './cluster/index.js';
 import { connectIdentityToCluster } from './cluster/identity.js';
 import { createIdentityStore } from './identity/sql-store.js';
+import { apiBoundary } from './http/api-boundary.js';
 import { registerIdentityApi } from './http/api/identity.js';
 import { registerCuratorRoutes } from './http/curator-routes.js';
 import { CuratorService } from './curator/service.js';
+import { createPrograms, type ProgramsService } from './programs/index.js';
 import {
 	connectIdentityToRelay,
 	createIdentity,
@@ -47,6 +49,8 @@ export interface NastavnikServer {
 	relay: Relay;
 	/** People, roles, invitations, sessions, the authorization policy (server/identity). */
 	identity: IdentityService;
+	/** Programs: creation, participants, curator actions (server/programs). */
+	programs: ProgramsService;
 	/** Starts listening; resolves with the bound port (useful with PORT=0 in tests). */
 	listen(): Promise<number>;
 	/** Graceful shutdown: stop accepting, flush storage, close sockets, close the database. */
@@ -100,22 +104,12 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 	const secret = await loadServerSecret(storage.sql, config.serverSecret);
 	const identity = createIdentity({
 		store: createIdentityStore(storage.sql),
-		documents: storage.documents,
 		secret,
 		logger,
 		publicUrl: config.publicUrl
 	});
 	await logFirstStartHint(identity, logger);
-
-	await app.register(
-		async (api) => {
-			api.get('/', async () => ({ name: 'nastavnik', version }));
-			await registerIdentityApi(api, identity);
-		},
-		{ prefix: '/api' }
-	);
-
-	await registerStaticClient(app, config.clientDir);
+	const programs = createPrograms({ identity, documents: storage.documents, logger });
 
 	const relayConfig = config.relay;
 	// RELAY_WRITER_THREAD=1 moves the relay's commits (fsync) off the event loop (docs/relay.md).
@@ -128,6 +122,39 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 		config: relayConfig,
 		cluster
 	});
+	// Curator actions are relay server edits: applied, made durable and broadcast like any update.
+	programs.relay = relay;
+
+	// Curator dashboards, exports and cases under /api/curator (server/curator, docs/curator.md).
+	const curator = new CuratorService({
+		db: storage.sql,
+		scopes: identity.scopes,
+		programs,
+		// Documents, connections and the one writer of summaries (server/sync/summaries.ts).
+		relay,
+		logger,
+		staleDays: config.curatorStaleDays,
+		// One instance refreshes outdated summaries ('unknown' = Redis down: twice is harmless).
+		...(cluster.enabled
+			? {
+					refreshLeader: async () =>
+						(await cluster.tryLead('curator-refresh', 'all', 15 * 60_000)) !== 'follower'
+				}
+			: {})
+	});
+
+	// The HTTP API: one boundary (session, CSRF, errors) in front of every /api route.
+	await app.register(
+		async (api) => {
+			await api.register(apiBoundary, { identity });
+			api.get('/', async () => ({ name: 'nastavnik', version }));
+			registerIdentityApi(api, { identity, programs });
+			await registerCuratorRoutes(api, { curator, programs });
+		},
+		{ prefix: '/api' }
+	);
+
+	await registerStaticClient(app, config.clientDir);
 
 	const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
 		// The relay takes over /sync/<programId> upgrades; nothing else speaks websocket.
@@ -146,23 +173,6 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 		logger
 	});
 
-	// Curator dashboards, exports and actions under /api/curator (server/curator, docs/curator.md).
-	const curator = new CuratorService({
-		db: storage.sql,
-		identity,
-		relay,
-		logger,
-		staleDays: config.curatorStaleDays,
-		// One instance refreshes outdated summaries ('unknown' = Redis down: twice is harmless).
-		...(cluster.enabled
-			? {
-					refreshLeader: async () =>
-						(await cluster.tryLead('curator-refresh', 'all', 15 * 60_000)) !== 'follower'
-				}
-			: {})
-	});
-	await app.register(async (api) => registerCuratorRoutes(api, curator), { prefix: '/api' });
-
 	let closing: Promise<void> | null = null;
 	return {
 		app,
@@ -180,6 +190,7 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 		metrics,
 		relay,
 		identity,
+		programs,
 		async listen() {
 			// A restart brings every phone back within a second: with Node's default backlog (511)
 			// the kernel drops the excess SYNs and those clients retry only after 1, 3, 7 s

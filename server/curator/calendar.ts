@@ -11,29 +11,9 @@
 import { addDays } from '../../src/lib/shared/time.js';
 import type { SqlClient } from '../storage/sql.js';
 import type { Scope } from './dashboard.js';
+import type { CalendarDocument, CalendarEvent } from '../../src/lib/shared/api/curator.js';
 
-export type CalendarDocument =
-	| { kind: 'monitoring-xlsx'; label: string }
-	| {
-			kind: 'note';
-			docKind: 'info-note' | 'analytic-note' | 'analytic-report';
-			label: string;
-			from: string;
-			to: string;
-	  }
-	| { kind: 'dashboard'; label: string; flag: string };
-
-export interface CalendarEvent {
-	id: string;
-	date: string;
-	title: string;
-	basis: string;
-	responsible: string;
-	state: 'past' | 'soon' | 'upcoming';
-	/** Live figures for the event. */
-	figures: Array<{ label: string; value: number }>;
-	documents: CalendarDocument[];
-}
+export type { CalendarDocument, CalendarEvent };
 
 const addDaysIso = (d: string, n: number) => addDays(d, n);
 

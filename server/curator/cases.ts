@@ -8,26 +8,9 @@ import { randomBytes } from 'node:crypto';
 import type { ProgramTemplate, ProgramView } from '../../src/lib/shared/program/index.js';
 import type { SqlClient } from '../storage/sql.js';
 import { fold } from './dashboard.js';
+import type { CaseRecord } from '../../src/lib/shared/api/curator.js';
 
-export interface CaseRecord {
-	id: string;
-	programId: string;
-	organizationId: string | null;
-	title: string;
-	description: string;
-	tags: string[];
-	templateId: string | null;
-	form: string | null;
-	category: string | null;
-	consentMentor: boolean;
-	consentMentee: boolean;
-	consentNote: string | null;
-	createdBy: string;
-	createdAt: number;
-	withdrawnAt: number | null;
-	/** The reusable plan. */
-	template: ProgramTemplate;
-}
+export type { CaseRecord };
 
 interface CaseRow {
 	id: string;

@@ -7,167 +7,26 @@
  */
 import type { DeviceSyncRow } from '../storage/document-store.js';
 import type { SqlClient } from '../storage/sql.js';
+import type {
+	DashboardQuery,
+	DashboardResult,
+	DashboardRow,
+	DashboardTotals,
+	DeviceView,
+	OrganizationAggregate,
+	ParticipantRow,
+	ProblemFlag,
+	SortKey
+} from '../../src/lib/shared/api/curator.js';
 import type { ProgramSummary } from '../../src/lib/shared/program/index.js';
 import { today as todayIn, DEFAULT_TIME_ZONE } from '../../src/lib/shared/time.js';
 import { ZONE_JOINS, localDaySql, outdatedSql } from './local-day.js';
 
+// The answers' shapes are the API contract (src/lib/shared/api/curator.ts).
+export type { DashboardQuery, DashboardResult, DashboardRow, OrganizationAggregate };
+
 export const DAY_MS = 86_400_000;
 export const DEFAULT_STALE_DAYS = 7;
-
-export const PROBLEM_FLAGS = [
-	/** At least one overdue activity. */
-	'overdue',
-	/** A report's date has come and it is not submitted (missing, draft or returned). */
-	'reports-due',
-	/** Reports waiting for the curator's decision. */
-	'reports-submitted',
-	/** A report was returned for rework. */
-	'reports-returned',
-	/** A participant's device reported changes not yet on the server. */
-	'pending-sync',
-	/** A participant not seen by the server for `staleDays` (or never). */
-	'stale',
-	/** An extension / correction request waits for a decision. */
-	'changes-pending',
-	/** The document has values the reader could not understand. */
-	'problems'
-] as const;
-export type ProblemFlag = (typeof PROBLEM_FLAGS)[number];
-
-export const SORT_KEYS = [
-	'title',
-	'organization',
-	'stage',
-	'progress',
-	'overdue',
-	'next-deadline',
-	'reports-due',
-	'reports-submitted',
-	'last-activity',
-	'last-seen',
-	'start',
-	'end'
-] as const;
-export type SortKey = (typeof SORT_KEYS)[number];
-
-export interface DashboardQuery {
-	/** Search in the title and participants' names (case-insensitive, ё = е). */
-	q?: string;
-	organizationId?: string;
-	form?: string;
-	/** Type of mentoring (a program may have several). */
-	type?: string;
-	/** Mentee category (model). */
-	category?: string;
-	/** Template the program was created from (the model: e.g. tomsk-heads-beginner). */
-	templateId?: string;
-	/** Stage: a stage kind (organizational…reflective, custom) or a phase (not-started, finished, unscheduled). */
-	stage?: string;
-	status?: string;
-	/** All must hold. */
-	flags?: ProblemFlag[];
-	/** One program (its row with sync health, for the program screen). */
-	programId?: string;
-	sort?: SortKey;
-	dir?: 'asc' | 'desc';
-	offset?: number;
-	limit?: number;
-	/** "Not seen for N days" threshold. */
-	staleDays?: number;
-}
-
-/** See deviceState(). */
-export type DeviceState = 'in-sync' | 'pending' | 'stale' | 'seen';
-
-export interface DeviceView {
-	deviceId: string;
-	state: DeviceState;
-	/** Last time the server heard from the device (Unix ms) or null. */
-	lastSeenAt: number | null;
-	lastInSyncAt: number | null;
-	pending: number;
-	pendingReportedAt: number | null;
-	connected: boolean;
-}
-
-export interface ParticipantRow {
-	id: string;
-	role: string;
-	name: string;
-	userId: string | null;
-	/** Latest edit stamp of the person in the document (device clock). */
-	lastEditAt: string | null;
-	lastSeenAt: number | null;
-	/** Worst state over the person's devices; 'never' when the server never saw one. */
-	sync: DeviceState | 'never';
-	devices: DeviceView[];
-}
-
-export interface DashboardRow {
-	programId: string;
-	organizationId: string | null;
-	organizationName: string | null;
-	title: string;
-	templateId: string | null;
-	form: string | null;
-	types: string[];
-	category: string | null;
-	status: string;
-	stage: ProgramSummary['stage'];
-	startDate: string | null;
-	endDate: string | null;
-	progress: ProgramSummary['progress'];
-	overdue: number;
-	nextDeadline: string | null;
-	reports: Omit<ProgramSummary['reports'], 'dueKeys'>;
-	meetings: { count: number; lastDate: string | null };
-	changesPending: number;
-	participants: ParticipantRow[];
-	flags: ProblemFlag[];
-	/** Day the figures were computed for; older than today means they are being refreshed. */
-	asOf: string;
-	computedAt: number;
-}
-
-export interface DashboardTotals {
-	programs: number;
-	active: number;
-	draft: number;
-	completed: number;
-	withOverdue: number;
-	overdueActivities: number;
-	reportsExpected: number;
-	reportsDue: number;
-	reportsSubmitted: number;
-	reportsAccepted: number;
-	reportsReturned: number;
-	pendingSync: number;
-	stale: number;
-	averageProgress: number;
-}
-
-export interface DashboardResult {
-	today: string;
-	staleDays: number;
-	/** Programs matching the filters. */
-	total: number;
-	offset: number;
-	limit: number;
-	rows: DashboardRow[];
-	/** Over the matching programs. */
-	totals: DashboardTotals;
-	/** Counts per value over the whole scope (for the filter pickers). */
-	facets: {
-		status: Record<string, number>;
-		stage: Record<string, number>;
-		form: Record<string, number>;
-		category: Record<string, number>;
-		template: Record<string, number>;
-		organization: Record<string, number>;
-	};
-	/** Programs whose figures are from an earlier day (a refresh is under way). */
-	outdated: number;
-}
 
 /** Case- and ё-insensitive folding (for comparisons in JS). */
 export function fold(s: string): string {
@@ -575,24 +434,6 @@ export function clampInt(v: unknown, min: number, max: number, dflt: number): nu
 	const n = typeof v === 'string' ? Number(v) : v;
 	if (typeof n !== 'number' || !Number.isFinite(n)) return dflt;
 	return Math.min(max, Math.max(min, Math.trunc(n)));
-}
-
-/** Per-organization aggregates for the municipal view. */
-export interface OrganizationAggregate {
-	organizationId: string;
-	name: string;
-	programs: number;
-	active: number;
-	completed: number;
-	averageProgress: number;
-	withOverdue: number;
-	reportsDue: number;
-	reportsSubmitted: number;
-	reportsAccepted: number;
-	pendingSync: number;
-	stale: number;
-	mentors: number;
-	mentees: number;
 }
 
 export async function organizationAggregates(

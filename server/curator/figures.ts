@@ -7,62 +7,9 @@
 import { DEFAULT_TIME_ZONE, today as todayIn } from '../../src/lib/shared/time.js';
 import type { SqlClient } from '../storage/sql.js';
 import type { Scope } from './dashboard.js';
+import type { CountRow, FigurePeriod, Figures } from '../../src/lib/shared/api/curator.js';
 
-export interface FigurePeriod {
-	/** YYYY-MM-DD, inclusive. Programs that ran (at least partly) within the period count. */
-	from?: string;
-	to?: string;
-}
-
-export interface CountRow {
-	key: string;
-	programs: number;
-	mentors: number;
-	mentees: number;
-}
-
-export interface Figures {
-	period: { from: string | null; to: string | null };
-	programs: { total: number; draft: number; active: number; completed: number };
-	participants: {
-		mentors: number;
-		mentees: number;
-		mentorsPerMentee: number | null;
-		menteesPerMentor: number | null;
-	};
-	byForm: CountRow[];
-	byType: CountRow[];
-	byCategory: CountRow[];
-	byTemplate: CountRow[];
-	byStage: CountRow[];
-	completed: { total: number; byReason: Record<string, number>; inPeriod: number };
-	youngTeachers: {
-		/** People of the registry under 35 (adults) — young pedagogues. */
-		inRegistry: number;
-		/** … of whom are mentees of a program in scope. */
-		covered: number;
-		/** covered / inRegistry, percent (null when there are none). */
-		sharePercent: number | null;
-		/** Of them in the first 3 years of work (experience ≤ 3), when recorded. */
-		firstYearsCovered: number;
-	};
-	satisfaction: {
-		surveys: number;
-		mentorAvg: number | null;
-		menteeAvg: number | null;
-		programsWithFeedback: number;
-	};
-	assessment: {
-		programsWithBoth: number;
-		entryAvg: number | null;
-		exitAvg: number | null;
-		/** Average of (exit − entry) over programs with both. */
-		growthAvg: number | null;
-		/** Growth in percent of the entry level. */
-		growthPercent: number | null;
-	};
-	reports: { expected: number; due: number; submitted: number; accepted: number; returned: number };
-}
+export type { CountRow, FigurePeriod, Figures };
 
 const r2 = (x: number | null | undefined): number | null =>
 	x === null || x === undefined || !Number.isFinite(x) ? null : Math.round(x * 100) / 100;

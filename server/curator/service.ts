@@ -1,8 +1,9 @@
 /**
  * The curator's and the municipal coordinator's side of the server: monitoring dashboards,
- * figures, calendar, exports, curator actions, cases. Every entry point asks identity's policy
- * (`can`) through `IdentityService.guard`; the data comes from the curator index (summaries),
- * the relay (documents, server-side edits) and the identity registry.
+ * figures, calendar, exports, cases. Every entry point asks identity's policy first: scopes
+ * through `scopes.scopeOf` (the one scope check: its organizations filter every query over
+ * curator_program_index), programs through `programs.checked`; nothing here reads identity's
+ * records except through those. Curator actions are the programs module's (server/programs).
  */
 import * as Y from 'yjs';
 import { readProgram, type ProgramView } from '../../src/lib/shared/program/index.js';
@@ -12,12 +13,13 @@ import {
 	today as todayIn
 } from '../../src/lib/shared/time.js';
 import type { Actor } from '../identity/policy.js';
-import type { IdentityService, ProgramInput } from '../identity/service.js';
+import { IdentityError } from '../identity/errors.js';
+import type { CheckedScope, MonitoringScopes } from '../identity/scopes.js';
 import type { ProgramInfo } from '../identity/model.js';
+import type { ProgramInput, ProgramsService } from '../programs/service.js';
 import type { Logger } from '../logger.js';
 import type { SqlClient } from '../storage/sql.js';
 import type { SummaryWriter } from '../sync/summaries.js';
-import { applyCuratorAction, type CuratorAction, type ServerEditor } from './actions.js';
 import {
 	CaseError,
 	createCase,
@@ -49,13 +51,14 @@ import { createRefresher, type Refresher } from './refresh.js';
 export interface CuratorDeps {
 	/** SQL over the server's storage (SQLite or PostgreSQL): server/storage/sql.ts. */
 	db: SqlClient;
-	identity: IdentityService;
-	/** The relay: server edits, documents, connections, and the one writer of summaries. */
-	relay: ServerEditor &
-		SummaryWriter & {
-			getDocument(programId: string): Promise<Uint8Array>;
-			connections(): Array<{ programId: string; userId: string; deviceId: string | undefined }>;
-		};
+	/** Identity's scope check: every query here is filtered by the scope it returns. */
+	scopes: MonitoringScopes;
+	programs: ProgramsService;
+	/** The relay: documents, connections, and the one writer of summaries (server/sync/summaries.ts). */
+	relay: SummaryWriter & {
+		getDocument(programId: string): Promise<Uint8Array>;
+		connections(): Array<{ programId: string; userId: string; deviceId: string | undefined }>;
+	};
 	logger: Logger;
 	now?: () => number;
 	/** Default "not seen for N days" (CURATOR_STALE_DAYS). */
@@ -68,14 +71,8 @@ export interface CuratorDeps {
 
 export type ScopeRef = { kind: 'organization'; id: string } | { kind: 'municipality'; id: string };
 
-export interface ResolvedScope extends Scope {
-	kind: 'organization' | 'municipality';
-	id: string;
-	name: string;
-	municipalityId: string;
-	/** The organization's zone (own or its municipality's), or the municipality's. */
-	timeZone: string;
-}
+/** A scope the policy allowed (identity's `scopes.scopeOf`); its organizations filter every query. */
+export type ResolvedScope = CheckedScope & Scope;
 
 export interface FileResult {
 	fileName: string;
@@ -89,19 +86,18 @@ export const CONTENT_TYPES = {
 	xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 } as const;
 
-export class CuratorError extends Error {
-	constructor(
-		readonly status: number,
-		readonly code: string,
-		readonly messageRu: string
-	) {
-		super(code);
+/** A curator failure: an API error like identity's (status, code, Russian message). */
+export class CuratorError extends IdentityError {
+	constructor(status: number, code: string, messageRu: string) {
+		super(status, code, messageRu);
+		this.name = 'CuratorError';
 	}
 }
 
 export class CuratorService {
 	readonly db: SqlClient;
-	readonly identity: IdentityService;
+	private readonly scopes: MonitoringScopes;
+	private readonly programs: ProgramsService;
 	private readonly deps: CuratorDeps;
 	readonly now: () => number;
 	readonly staleDays: number;
@@ -110,7 +106,8 @@ export class CuratorService {
 	constructor(deps: CuratorDeps) {
 		this.deps = deps;
 		this.db = deps.db;
-		this.identity = deps.identity;
+		this.scopes = deps.scopes;
+		this.programs = deps.programs;
 		this.now = deps.now ?? Date.now;
 		this.staleDays = deps.staleDays ?? DEFAULT_STALE_DAYS;
 		this.refresher =
@@ -137,71 +134,20 @@ export class CuratorService {
 	// ------------------------------------------------------------------ scopes
 
 	/** Organizations and municipalities the actor monitors (for the scope picker). */
-	async monitoredScopes(
-		actor: Actor
-	): Promise<
-		Array<{ kind: 'organization' | 'municipality'; id: string; name: string; role: string }>
-	> {
-		const out: Array<{
-			kind: 'organization' | 'municipality';
-			id: string;
-			name: string;
-			role: string;
-		}> = [];
-		const seen = new Set<string>();
-		for (const g of actor.roles) {
-			if (
-				(g.role === 'curator' || g.role === 'head') &&
-				g.organizationId &&
-				!seen.has(g.organizationId)
-			) {
-				const org = await this.identity.store.scopes.getOrganization(g.organizationId);
-				if (org) {
-					seen.add(org.id);
-					out.push({ kind: 'organization', id: org.id, name: org.name, role: g.role });
-				}
-			}
-			if (g.role === 'coordinator' && g.municipalityId && !seen.has(g.municipalityId)) {
-				const mun = await this.identity.store.scopes.getMunicipality(g.municipalityId);
-				if (mun) {
-					seen.add(mun.id);
-					out.push({ kind: 'municipality', id: mun.id, name: mun.name, role: g.role });
-				}
-			}
-		}
-		return out;
+	monitoredScopes(actor: Actor) {
+		return this.scopes.monitoredScopes(actor);
 	}
 
+	/** The scope after the policy allowed monitoring it; its organizations filter every query. */
 	async resolveScope(actor: Actor, ref: ScopeRef): Promise<ResolvedScope> {
-		if (ref.kind === 'organization') {
-			const org = await this.identity.store.scopes.getOrganization(ref.id);
-			if (!org) throw new CuratorError(404, 'not_found', 'Организация не найдена');
-			this.identity.guard(actor, 'organization.monitor', {
-				kind: 'organization',
-				id: org.id,
-				municipalityId: org.municipalityId
-			});
-			return {
-				kind: 'organization',
-				id: org.id,
-				name: org.name,
-				municipalityId: org.municipalityId,
-				organizationIds: [org.id],
-				timeZone: await this.identity.organizationTimeZone(org.id)
-			};
-		}
-		const mun = await this.identity.store.scopes.getMunicipality(ref.id);
-		if (!mun) throw new CuratorError(404, 'not_found', 'Муниципалитет не найден');
-		this.identity.guard(actor, 'municipality.monitor', { kind: 'municipality', id: mun.id });
-		const orgs = await this.identity.store.scopes.listOrganizations(mun.id);
-		return {
-			kind: 'municipality',
-			id: mun.id,
-			name: mun.name,
-			municipalityId: mun.id,
-			organizationIds: orgs.map((o) => o.id),
-			timeZone: mun.timeZone ?? DEFAULT_TIME_ZONE
-		};
+		const scope = await this.scopes.scopeOf(actor, ref, 'organization.monitor');
+		if (!scope)
+			throw new CuratorError(
+				404,
+				'not_found',
+				ref.kind === 'organization' ? 'Организация не найдена' : 'Муниципалитет не найден'
+			);
+		return scope;
 	}
 
 	// ------------------------------------------------------------------ monitoring
@@ -276,15 +222,13 @@ export class CuratorService {
 
 	// ------------------------------------------------------------------ one program
 
-	private async programFor(
-		actor: Actor,
-		programId: string,
-		action: 'program.read' | 'program.curate'
-	) {
-		const res = await this.identity.programResource(programId);
-		if (!res) throw new CuratorError(404, 'not_found', 'Программа не найдена');
-		this.identity.guard(actor, action, res);
-		return res;
+	private programFor(actor: Actor, programId: string, action: 'program.read' | 'program.curate') {
+		return this.programs.checked(
+			actor,
+			programId,
+			action,
+			() => new CuratorError(404, 'not_found', 'Программа не найдена')
+		);
 	}
 
 	async readView(programId: string): Promise<ProgramView> {
@@ -300,16 +244,16 @@ export class CuratorService {
 		programId: string
 	): Promise<{ view: ProgramView; organizationId: string; organizationName: string }> {
 		const res = await this.programFor(actor, programId, 'program.read');
-		const org = await this.identity.store.scopes.getOrganization(res.organizationId);
 		return {
 			view: await this.readView(programId),
 			organizationId: res.organizationId,
-			organizationName: org?.name ?? ''
+			organizationName: (await this.scopes.organizationName(res.organizationId)) ?? ''
 		};
 	}
 
-	/** Dashboard row of one program (sync health included). */
-	async programRow(organizationId: string, programId: string): Promise<DashboardRow | null> {
+	/** Dashboard row of one program (sync health included), after the policy's 'program.read'. */
+	async programRow(actor: Actor, programId: string): Promise<DashboardRow | null> {
+		const { organizationId } = await this.programFor(actor, programId, 'program.read');
 		const live = this.liveConnections();
 		const r = await queryDashboard(
 			this.db,
@@ -321,36 +265,6 @@ export class CuratorService {
 			}
 		);
 		return r.rows[0] ?? null;
-	}
-
-	async act(actor: Actor, programId: string, action: CuratorAction) {
-		const res = await this.programFor(actor, programId, 'program.curate');
-		const person = await this.identity.store.people.get(actor.personId);
-		const curator = actor.roles.some(
-			(g) => g.role === 'curator' && g.organizationId === res.organizationId
-		);
-		const result = await applyCuratorAction(
-			this.deps.relay,
-			programId,
-			{
-				personId: actor.personId,
-				fullName: person?.fullName ?? 'Куратор',
-				role: curator ? 'curator' : 'head'
-			},
-			action,
-			this.now()
-		);
-		await this.identity.store.audit.record({
-			at: this.now(),
-			actorId: actor.personId,
-			action: `curator.${action.action}`,
-			entityType: 'program',
-			entityId: programId,
-			organizationId: res.organizationId,
-			municipalityId: res.municipalityId,
-			details: { action: action.action }
-		});
-		return result;
 	}
 
 	// ------------------------------------------------------------------ documents
@@ -442,18 +356,12 @@ export class CuratorService {
 		return { fileName: `Мониторинг ${scope.name}.xlsx`, contentType: CONTENT_TYPES.xlsx, body };
 	}
 
-	async registriesXlsx(actor: Actor, scope: ResolvedScope): Promise<FileResult> {
-		if (scope.kind === 'organization')
-			this.identity.guard(actor, 'people.read', {
-				kind: 'organization',
-				id: scope.id,
-				municipalityId: scope.municipalityId
-			});
-		else this.identity.guard(actor, 'people.read', { kind: 'municipality', id: scope.id });
+	async registriesXlsx(actor: Actor, monitored: ResolvedScope): Promise<FileResult> {
+		// The registries hold personal data: 'people.read' on the scope, not only monitoring.
+		const scope = await this.scopes.scopeOf(actor, monitored, 'people.read');
+		if (!scope) throw new CuratorError(404, 'not_found', 'Не найдено');
 		const { mentors, mentees } = await this.registryPeople(scope.organizationIds);
-		const orgNames = new Map(
-			(await this.identity.store.scopes.listOrganizations()).map((o) => [o.id, o.name])
-		);
+		const orgNames = await this.scopes.organizationNames();
 		const body = await registriesWorkbook({
 			title: scope.name,
 			timeZone: scope.timeZone,
@@ -474,8 +382,11 @@ export class CuratorService {
 		return { fileName: `Реестры ${scope.name}.xlsx`, contentType: CONTENT_TYPES.xlsx, body };
 	}
 
-	/** Mentors and mentees of the organizations (by role or by participation), with their programs and consents. */
-	async registryPeople(organizationIds: string[]): Promise<{
+	/**
+	 * Mentors and mentees of the organizations (by role or by participation), with their programs
+	 * and consents. Only for organizations of a scope checked with 'people.read' (registriesXlsx).
+	 */
+	private async registryPeople(organizationIds: string[]): Promise<{
 		mentors: RegistryPerson[];
 		mentees: RegistryPerson[];
 	}> {
@@ -626,7 +537,7 @@ export class CuratorService {
 		input: Omit<ProgramInput, 'templateId' | 'template'>
 	): Promise<ProgramInfo> {
 		const c = await this.caseById(actor, caseId);
-		return this.identity.createProgram(actor, {
+		return this.programs.createProgram(actor, {
 			...input,
 			templateId: c.template.id,
 			template: c.template

@@ -1,33 +1,22 @@
 /**
  * The curator's HTTP API under /api/curator (docs/curator.md): dashboards, figures, calendar,
  * exports (DOCX / PDF / XLSX), the read-only program view, curator actions and the registry of
- * successful practices. Authentication: identity's session cookie; authorization: identity's
- * policy (`organization.monitor`, `municipality.monitor`, `program.read`, `program.curate`,
- * `people.read`).
+ * successful practices. Session, CSRF and errors: the API boundary (server/http/api-boundary.ts);
+ * authorization: identity's policy (`organization.monitor`, `municipality.monitor`,
+ * `program.read`, `program.curate`, `people.read`) through the curator, identity and programs.
  */
-import cookie from '@fastify/cookie';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import {
-	COMPLETION_REASON_LABELS,
-	FORM_LABELS,
-	MENTEE_CATEGORY_LABELS,
-	ProgramValidationError,
-	TYPE_LABELS,
-	programToJSON,
-	type CompletionReason,
-	type MenteeCategory,
-	type MentoringForm,
-	type MentoringType
-} from '../../src/lib/shared/program/index.js';
-import { CURATOR_ACTIONS, type CuratorAction } from '../curator/actions.js';
+import { programToJSON } from '../../src/lib/shared/program/index.js';
+import { ProgramFromCaseBody } from '../../src/lib/shared/api/programs.js';
 import {
 	PROBLEM_FLAGS,
 	SORT_KEYS,
-	clampInt,
 	type DashboardQuery,
 	type ProblemFlag,
 	type SortKey
-} from '../curator/dashboard.js';
+} from '../../src/lib/shared/api/curator.js';
+import { clampInt } from '../curator/dashboard.js';
 import { SCOPE_DOC_KINDS, type ScopeDocKind } from '../curator/exports/scope-docs.js';
 import {
 	CuratorError,
@@ -35,20 +24,16 @@ import {
 	type FileResult,
 	type ScopeRef
 } from '../curator/service.js';
-import { IdentityError } from '../identity/errors.js';
 import type { Actor } from '../identity/policy.js';
-import { SESSION_COOKIE } from '../identity/relay-authorizer.js';
+import { parseCuratorAction } from '../programs/curator-actions.js';
+import type { ProgramsService } from '../programs/service.js';
+import { principalOf } from './api/context.js';
 
-const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const ID = /^[A-Za-z0-9_-]{1,128}$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-const actors = new WeakMap<FastifyRequest, Actor>();
-
 function actorOf(request: FastifyRequest): Actor {
-	const a = actors.get(request);
-	if (!a) throw new CuratorError(401, 'unauthenticated', 'Войдите в систему');
-	return a;
+	return principalOf(request).actor;
 }
 
 function str(v: unknown, max = 200): string | undefined {
@@ -111,152 +96,15 @@ function sendFile(reply: FastifyReply, f: FileResult): FastifyReply {
 		.send(f.body);
 }
 
-function sendError(reply: FastifyReply, error: unknown): FastifyReply {
-	if (error instanceof CuratorError)
-		return reply.code(error.status).send({ error: error.code, message: error.messageRu });
-	if (error instanceof IdentityError)
-		return reply.code(error.status).send({ error: error.code, message: error.messageRu });
-	if (error instanceof ProgramValidationError)
-		return reply
-			.code(
-				error.code === 'not-found'
-					? 404
-					: error.code === 'forbidden'
-						? 403
-						: error.code === 'invalid-state'
-							? 409
-							: 400
-			)
-			.send({
-				error: error.code,
-				field: error.field,
-				message: error.messageRu
-			});
-	const e = error as { validation?: unknown; statusCode?: number; message?: string };
-	if (
-		e.validation ||
-		(typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500)
-	)
-		return reply
-			.code(e.statusCode ?? 400)
-			.send({ error: 'invalid_request', message: 'Неверный запрос' });
-	if (e.message?.startsWith('unknown program'))
-		return reply.code(404).send({ error: 'not_found', message: 'Программа не найдена' });
-	reply.log.error({ err: error }, 'curator API error');
-	return reply
-		.code(500)
-		.send({ error: 'internal', message: 'Ошибка сервера. Попробуйте ещё раз.' });
-}
-
-function parseAction(body: unknown): CuratorAction {
-	const b = (body ?? {}) as Record<string, unknown>;
-	const bad = (m: string) => new CuratorError(400, 'invalid_request', m);
-	switch (b.action) {
-		case 'accept-report':
-			return {
-				action: 'accept-report',
-				reportId: id(b.reportId),
-				...(typeof b.comment === 'string' && b.comment.trim() ? { comment: b.comment } : {})
-			};
-		case 'return-report':
-			if (typeof b.comment !== 'string' || !b.comment.trim())
-				throw bad('Укажите, что нужно доработать');
-			return { action: 'return-report', reportId: id(b.reportId), comment: b.comment };
-		case 'comment-activity':
-			if (typeof b.text !== 'string' || !b.text.trim()) throw bad('Введите комментарий');
-			return { action: 'comment-activity', activityId: id(b.activityId), text: b.text };
-		case 'complete': {
-			if (typeof b.reason !== 'string' || !(b.reason in COMPLETION_REASON_LABELS))
-				throw bad('Укажите основание завершения');
-			const d = date(b.date);
-			if (!d) throw bad('Укажите дату завершения');
-			return {
-				action: 'complete',
-				reason: b.reason as CompletionReason,
-				date: d,
-				...(typeof b.note === 'string' ? { note: b.note } : {})
-			};
-		}
-		case 'petition-change':
-		case 'approve-change':
-		case 'reject-change':
-			return { action: b.action, changeId: id(b.changeId) };
-		case 'approve-program':
-			return { action: 'approve-program' };
-		case 'set-form': {
-			const out: Extract<CuratorAction, { action: 'set-form' }> = { action: 'set-form' };
-			if (b.form !== undefined) {
-				if (typeof b.form !== 'string' || !(b.form in FORM_LABELS))
-					throw bad('Неизвестная форма наставничества');
-				out.form = b.form as MentoringForm;
-			}
-			if (b.types !== undefined) {
-				if (
-					!Array.isArray(b.types) ||
-					b.types.length === 0 ||
-					!b.types.every((t) => typeof t === 'string' && t in TYPE_LABELS)
-				)
-					throw bad('Неизвестный вид наставничества');
-				out.types = b.types as MentoringType[];
-			}
-			if (b.menteeCategory !== undefined) {
-				if (typeof b.menteeCategory !== 'string' || !(b.menteeCategory in MENTEE_CATEGORY_LABELS))
-					throw bad('Неизвестная категория наставляемого');
-				out.menteeCategory = b.menteeCategory as MenteeCategory;
-			}
-			return out;
-		}
-		default:
-			throw bad(`Неизвестное действие; допустимы: ${CURATOR_ACTIONS.join(', ')}`);
-	}
-}
-
 const format = (v: unknown): 'docx' | 'pdf' => (v === 'pdf' ? 'pdf' : 'docx');
 
 export async function registerCuratorRoutes(
 	api: FastifyInstance,
-	curator: CuratorService
+	{ curator, programs }: { curator: CuratorService; programs: ProgramsService }
 ): Promise<void> {
 	await api.register(
-		async (scope) => {
-			await scope.register(cookie);
-			scope.setErrorHandler((error, _request, reply) => sendError(reply, error));
-
-			// Same CSRF rule as the identity API: state changes only as same-origin JSON.
-			scope.addHook('onRequest', async (request, reply) => {
-				if (!UNSAFE.has(request.method)) return;
-				const origin = request.headers.origin;
-				if (origin !== undefined) {
-					let ok = false;
-					try {
-						ok = new URL(origin).host === request.host;
-					} catch {
-						ok = false;
-					}
-					if (!ok)
-						return reply
-							.code(403)
-							.send({ error: 'forbidden', message: 'Запрос с чужого сайта отклонён' });
-				}
-				const hasBody =
-					request.headers['content-length'] !== undefined &&
-					request.headers['content-length'] !== '0';
-				if (
-					(hasBody || request.headers['transfer-encoding']) &&
-					!(request.headers['content-type'] ?? '').startsWith('application/json')
-				)
-					return reply
-						.code(415)
-						.send({ error: 'unsupported_media_type', message: 'Ожидается JSON' });
-			});
-
-			scope.addHook('preHandler', async (request) => {
-				const token = request.cookies[SESSION_COOKIE];
-				if (token === undefined) return;
-				const principal = await curator.identity.authenticate(token);
-				if (principal) actors.set(request, principal.actor);
-			});
-
+		async (plain) => {
+			const scope = plain.withTypeProvider<TypeBoxTypeProvider>();
 			const scopeRef = (request: FastifyRequest): ScopeRef => {
 				const p = request.params as { kind: string; id: string };
 				if (p.kind !== 'organizations' && p.kind !== 'municipalities')
@@ -345,7 +193,7 @@ export async function registerCuratorRoutes(
 					program: programToJSON(view),
 					organizationId,
 					organizationName,
-					row: await curator.programRow(organizationId, programId),
+					row: await curator.programRow(actor, programId),
 					today: curator.today(view.meta.timeZone)
 				};
 			});
@@ -377,7 +225,11 @@ export async function registerCuratorRoutes(
 
 			scope.post('/programs/:id/actions', { bodyLimit: 64 * 1024 }, async (request) => {
 				const programId = id((request.params as { id: string }).id);
-				return curator.act(actorOf(request), programId, parseAction(request.body));
+				return programs.curatorAction(
+					actorOf(request),
+					programId,
+					parseCuratorAction(request.body)
+				);
 			});
 
 			scope.post('/programs/:id/case', { bodyLimit: 64 * 1024 }, async (request, reply) => {
@@ -420,40 +272,12 @@ export async function registerCuratorRoutes(
 			// A practice from the registry reused as the plan of a new program.
 			scope.post(
 				'/cases/:id/programs',
-				{
-					schema: {
-						body: {
-							type: 'object',
-							required: ['organizationId', 'participants'],
-							properties: {
-								organizationId: { type: 'string', maxLength: 64 },
-								title: { type: 'string', maxLength: 300 },
-								startDate: { type: 'string', maxLength: 10 },
-								participants: {
-									type: 'array',
-									minItems: 1,
-									maxItems: 50,
-									items: {
-										type: 'object',
-										required: ['personId', 'role'],
-										properties: {
-											personId: { type: 'string', maxLength: 64 },
-											role: { type: 'string', enum: ['mentor', 'mentee'] }
-										},
-										additionalProperties: false
-									}
-								}
-							},
-							additionalProperties: false
-						}
-					}
-				},
+				{ schema: { body: ProgramFromCaseBody } },
 				async (request, reply) => {
-					const body = request.body as Parameters<CuratorService['createProgramFromCase']>[2];
 					const program = await curator.createProgramFromCase(
 						actorOf(request),
 						id((request.params as { id: string }).id),
-						body
+						request.body
 					);
 					reply.code(201);
 					return { program };

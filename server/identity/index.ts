@@ -1,7 +1,7 @@
 /**
- * Identity: scopes (municipalities, organizations), the people registry, roles, consents,
- * programs' participants, invitations, device sessions, the authorization policy and the audit
- * log. docs/identity.md describes the model, the policy table and the HTTP API.
+ * Identity: the registry (scopes, people, consents, roles), access (invitations, device
+ * sessions, passwords, relay grants and tokens), the policy and the guard (check, write, audit).
+ * docs/identity.md describes the model, the policy table and the HTTP API.
  */
 import { chainAuthorizers, createTokenAuthorizer, type Authorizer } from '../auth/authorize.js';
 import type { Logger } from '../logger.js';
@@ -9,13 +9,16 @@ import type { DocumentStore } from '../storage/document-store.js';
 import { sqliteClient } from '../storage/sql.js';
 import type { SqliteDatabase } from '../storage/sqlite/database.js';
 import { CloseCode } from '../sync/protocol.js';
-import type { ConnectionInfo, Relay } from '../sync/relay.js';
+import type { ConnectionInfo } from '../sync/relay.js';
 import { createSessionCookieAuthorizer, requireLiveSession } from './relay-authorizer.js';
 import { IdentityService } from './service.js';
 import { createIdentityStore } from './sql-store.js';
 import type { IdentityStore } from './store.js';
 
 export { IdentityService } from './service.js';
+export { IdentityRegistry } from './registry.js';
+export { IdentityAccess } from './access.js';
+export { Guard } from './guard.js';
 export { can, canSee, relayAccess, type Actor, type Resource, type Role } from './policy.js';
 export {
 	SESSION_COOKIE,
@@ -27,7 +30,6 @@ export function createIdentity(options: {
 	/** SQLite connection (the embedded default); or pass `store` (e.g. the PostgreSQL one). */
 	db?: SqliteDatabase;
 	store?: IdentityStore;
-	documents: ConstructorParameters<typeof IdentityService>[0]['documents'];
 	secret: string;
 	logger: Logger;
 	publicUrl?: string | null;
@@ -35,7 +37,6 @@ export function createIdentity(options: {
 }): IdentityService {
 	return new IdentityService({
 		store: options.store ?? createIdentityStore(sqliteClient(requireDb(options.db))),
-		documents: options.documents,
 		secret: options.secret,
 		logger: options.logger,
 		publicUrl: options.publicUrl ?? null,
@@ -73,13 +74,8 @@ export function connectIdentityToRelay(
 	identity: IdentityService,
 	relay: {
 		closeWhere(predicate: (c: ConnectionInfo) => boolean, code: number, reason?: string): number;
-		applyServerEdit?: Relay['applyServerEdit'];
 	}
 ): () => void {
-	if (relay.applyServerEdit) {
-		const apply = relay.applyServerEdit.bind(relay);
-		identity.serverEdit = (programId, author, edit) => apply(programId, author, (doc) => edit(doc));
-	}
 	const offRevoked = identity.events.onSessionRevoked((e) => {
 		relay.closeWhere(
 			(c) => c.sessionId === e.sessionId,
@@ -99,7 +95,6 @@ export function connectIdentityToRelay(
 		}
 	});
 	return () => {
-		identity.serverEdit = null;
 		offRevoked();
 		offChanged();
 	};

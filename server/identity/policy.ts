@@ -12,10 +12,11 @@
  * docs/identity.md has the table.
  */
 
-export const ORGANIZATION_ROLES = ['mentor', 'mentee', 'curator', 'head'] as const;
+import { ORGANIZATION_ROLES, ROLES, type Role } from '../../src/lib/shared/api/registry.js';
+
+// The role names are part of the API contract (src/lib/shared/api/registry.ts).
+export { ORGANIZATION_ROLES, ROLES, type Role };
 export type OrganizationRole = (typeof ORGANIZATION_ROLES)[number];
-export const ROLES = [...ORGANIZATION_ROLES, 'coordinator', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
 export type ParticipantRole = 'mentor' | 'mentee';
 
 export const ROLE_LABELS_RU: Record<Role, string> = {

@@ -18,6 +18,7 @@ import * as Y from 'yjs';
 import { mintAccessToken } from '../../server/auth/tokens';
 import { createIdentity } from '../../server/identity/index';
 import { createIdentityStore } from '../../server/identity/sql-store';
+import { createPrograms } from '../../server/programs/index';
 import { SYSTEM_ACTOR } from '../../server/identity/service';
 import { createLogger } from '../../server/logger';
 import { openPostgresStorage } from '../../server/storage/index';
@@ -98,8 +99,12 @@ describe.skipIf(why !== null)('two instances sharing PostgreSQL and Redis', () =
 		// People and a program with participants, for the revocation test.
 		const identity = createIdentity({
 			store: createIdentityStore(storage.sql),
-			documents: storage.documents,
 			secret: SECRET,
+			logger: createLogger('silent')
+		});
+		const programs = createPrograms({
+			identity,
+			documents: storage.documents,
 			logger: createLogger('silent')
 		});
 		const mun = await identity.createMunicipality(SYSTEM_ACTOR, 'Город Томск');
@@ -114,7 +119,7 @@ describe.skipIf(why !== null)('two instances sharing PostgreSQL and Redis', () =
 		const mentor = await person('Иванова Мария Петровна');
 		const mentee = await person('Петров Олег Игоревич');
 		await identity.assignRole(SYSTEM_ACTOR, curator.id, 'curator', { organizationId: org.id });
-		const program = await identity.createProgram(await identity.actorFor(curator.id), {
+		const program = await programs.createProgram(await identity.actorFor(curator.id), {
 			organizationId: org.id,
 			templateId: 'teacher-surgut',
 			startDate: '2026-09-01',
@@ -192,7 +197,6 @@ describe.skipIf(why !== null)('two instances sharing PostgreSQL and Redis', () =
 			try {
 				const identity = createIdentity({
 					store: createIdentityStore(storage.sql),
-					documents: storage.documents,
 					secret: SECRET,
 					logger: createLogger('silent')
 				});

@@ -58,7 +58,7 @@ beforeAll(async () => {
 	mentor = await t.person('Иванова Мария Петровна', null);
 	mentee = await t.person('Петров Сергей Иванович', null);
 	const start = new Date(Date.now() - 40 * 86_400_000).toISOString().slice(0, 10);
-	const program = await t.identity.createProgram(t.curatorActor, {
+	const program = await t.server.programs.createProgram(t.curatorActor, {
 		organizationId: t.organizationId,
 		templateId: 'tomsk-heads-beginner',
 		startDate: start,

@@ -29,7 +29,7 @@ describe('first start and the demo', () => {
 	});
 
 	it('`demo` fills a municipality with organizations, people and programs from the templates', async () => {
-		const demo = await runDemo(t.server.identity, { programs: 8 });
+		const demo = await runDemo(t.server, { programs: 8 });
 		expect(demo.programIds).toHaveLength(8);
 		const links = demo.lines.flatMap(
 			(l) => /(https?:\/\/\S+\/invite#([A-Za-z0-9_-]{43}))/.exec(l)?.[2] ?? []

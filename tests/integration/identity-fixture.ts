@@ -199,7 +199,7 @@ export async function seedWorld(t: TestServer): Promise<World> {
 	const curator2 = await id.actorFor(people.curator2);
 	const program = async (actor: Actor, org: string, mentor: string, mentee: string) =>
 		(
-			await id.createProgram(actor, {
+			await t.server.programs.createProgram(actor, {
 				organizationId: org,
 				templateId: 'teacher-surgut',
 				startDate: '2026-09-01',

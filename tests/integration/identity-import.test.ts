@@ -9,6 +9,7 @@ import { loadServerSecret } from '../../server/auth/secret';
 import { deriveTokenKey, verifyAccessToken } from '../../server/auth/tokens';
 import { createIdentity } from '../../server/identity/index';
 import { createIdentityStore } from '../../server/identity/sql-store';
+import { createPrograms } from '../../server/programs/index';
 import { formatImportErrors, importPeople, readXlsx } from '../../server/identity/import';
 import { blankPerson } from '../../server/identity/model';
 import { SYSTEM_ACTOR, type IdentityService } from '../../server/identity/service';
@@ -150,7 +151,6 @@ describe('import of people and pairs', () => {
 		secret = await loadServerSecret(storage.sql);
 		identity = createIdentity({
 			store: createIdentityStore(storage.sql),
-			documents: storage.documents,
 			secret,
 			logger: createLogger('silent')
 		});
@@ -255,7 +255,12 @@ describe('import of people and pairs', () => {
 		const people = await identity.store.people.listByOrganization(orgId);
 		const mentor = people.find((p) => p.fullName === 'Наставник181 Иван Петрович');
 		const mentee = people.find((p) => p.fullName === 'Наставляемый21 Олег Ильич');
-		const program = await identity.createProgram(await identity.actorFor(curator), {
+		const programs = createPrograms({
+			identity,
+			documents: storage.documents,
+			logger: createLogger('silent')
+		});
+		const program = await programs.createProgram(await identity.actorFor(curator), {
 			organizationId: orgId,
 			templateId: 'tomsk-heads-beginner',
 			startDate: '2026-09-01',

@@ -80,8 +80,9 @@ const HTTP: HttpCheck[] = [
 	{
 		name: `curator action (comment) ${P1}`,
 		method: 'POST',
-		url: (w) => `/api/programs/${w.programs.p1}/curator-actions`,
-		body: () => ({ action: 'commentActivity', activityId: activityOfP1, text: 'Проверьте сроки' }),
+		// The one curator-action pipeline (server/programs), the route the PWA uses.
+		url: (w) => `/api/curator/programs/${w.programs.p1}/actions`,
+		body: () => ({ action: 'comment-activity', activityId: activityOfP1, text: 'Проверьте сроки' }),
 		allowed: ['curator1', 'head1']
 	},
 	{
@@ -391,9 +392,9 @@ describe('authorization matrix', () => {
 		expect(comments.map((c) => c.createdBy).sort()).toEqual(
 			[w.people.curator1, w.people.head1].sort()
 		);
-		const report = await api(t, 'POST', `/api/programs/${w.programs.p1}/curator-actions`, {
+		const report = await api(t, 'POST', `/api/curator/programs/${w.programs.p1}/actions`, {
 			cookie: cookies.get('curator1') ?? null,
-			body: { action: 'acceptReport', reportId: 'no-such-report' }
+			body: { action: 'accept-report', reportId: 'no-such-report' }
 		});
 		expect(report.status).toBe(404);
 		expect(report.body.message).toEqual(expect.any(String));

@@ -80,7 +80,6 @@ describe.skipIf(skip !== null)('migrate-storage: SQLite data directory → Postg
 		// Identity rows of every kind, through the identity service.
 		const identity = createIdentity({
 			store: createIdentityStore(ds.storage.sql),
-			documents: ds.store,
 			secret: 'migrate-secret-migrate-secret-migrate-secret',
 			logger: createLogger('silent')
 		});

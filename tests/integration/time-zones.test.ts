@@ -5,7 +5,7 @@
  *
  * The phone's view is the Y.Doc as the phone holds it, read with the phone's own functions
  * ($lib/ui/dates: today(view)) and the shared rules. The server's view is the real database:
- * identity creates the program (writing the organization's zone into the document), updates
+ * the programs module creates the program (writing the organization's zone into the document), updates
  * go through the real relay in process, whose one summary writer stores summarize(doc, now) at
  * the injected clock, and the
  * curator service answers the dashboard, refreshes outdated summaries and renders documents —
@@ -38,6 +38,7 @@ import type { Actor } from '../../server/identity/policy';
 import { IdentityService } from '../../server/identity/service';
 import { createIdentityStore } from '../../server/identity/sql-store';
 import { createLogger } from '../../server/logger';
+import { createPrograms, type ProgramsService } from '../../server/programs/index';
 import { openPostgresStorage, openSqliteStorage, type Storage } from '../../server/storage/index';
 import { DEFAULT_RELAY_CONFIG } from '../../server/sync/config';
 import { createRelay, type Relay } from '../../server/sync/relay';
@@ -54,6 +55,7 @@ interface World {
 	relay: Relay;
 	cleanup(): Promise<void>;
 	identity: IdentityService;
+	programs: ProgramsService;
 	curator: CuratorService;
 	setNow(t: number): void;
 	now(): number;
@@ -77,7 +79,6 @@ async function world(): Promise<World> {
 	const store = storage.documents;
 	const identity = new IdentityService({
 		store: createIdentityStore(storage.sql),
-		documents: store,
 		secret: 's'.repeat(64),
 		logger,
 		now: clock
@@ -106,10 +107,13 @@ async function world(): Promise<World> {
 		);
 		await relay.flushSummaries();
 	};
-	identity.serverEdit = (programId, author, edit) => relay.applyServerEdit(programId, author, edit);
+	// Programs write their documents (the zone, curator actions) through the relay's server edits.
+	const programs = createPrograms({ identity, documents: store, logger, now: clock });
+	programs.relay = relay;
 	const curator = new CuratorService({
 		db: storage.sql,
-		identity,
+		scopes: identity.scopes,
+		programs,
 		relay,
 		logger,
 		now: clock
@@ -124,6 +128,7 @@ async function world(): Promise<World> {
 		relay,
 		cleanup: testStorage.cleanup,
 		identity,
+		programs,
 		curator,
 		setNow: (t) => {
 			now = t;
@@ -165,7 +170,7 @@ async function schoolWithProgram(w: World, name: string, timeZone: string | null
 			fullName: 'Петрова Мария Ивановна'
 		}
 	);
-	const info = await w.identity.createProgram(curator, {
+	const info = await w.programs.createProgram(curator, {
 		organizationId: org.id,
 		templateId: 'tomsk-heads-beginner',
 		startDate: NEXT,
@@ -366,7 +371,10 @@ describe.each([
 		});
 		// No date given: the editor takes today in the document's zone from the phone's clock.
 		await school.edit((e) => e.submitReport(reportId));
-		await w.curator.act(w.curatorActor, school.programId, { action: 'accept-report', reportId });
+		await w.programs.curatorAction(w.curatorActor, school.programId, {
+			action: 'accept-report',
+			reportId
+		});
 		const server = readProgram(await w.document(school.programId));
 		const report = server.reports.find((r) => r.id === reportId)!;
 		expect(report.submittedAt).toBe('2026-04-11');

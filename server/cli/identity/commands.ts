@@ -324,7 +324,7 @@ export const identityCommands: Record<string, CliCommand> = {
 					console.error('--programs: от 1 до 5000');
 					return 2;
 				}
-				const result = await runDemo(ctx.identity, { programs: n, municipality: o.municipality });
+				const result = await runDemo(ctx, { programs: n, municipality: o.municipality });
 				for (const line of result.lines) console.log(line);
 				return 0;
 			})

@@ -3,6 +3,7 @@ import { loadServerSecret } from '../../auth/secret.js';
 import { createIdentity } from '../../identity/index.js';
 import { createIdentityStore } from '../../identity/sql-store.js';
 import type { IdentityService } from '../../identity/service.js';
+import { createPrograms, type ProgramsService } from '../../programs/index.js';
 import { createLogger } from '../../logger.js';
 import type { DocumentStore } from '../../storage/document-store.js';
 import { openStorage, type Storage } from '../../storage/index.js';
@@ -12,6 +13,7 @@ export interface CliContext {
 	/** The server's storage: SQLite in DATA_DIR, or PostgreSQL when DATABASE_URL is set. */
 	storage: Storage;
 	identity: IdentityService;
+	programs: ProgramsService;
 	documents: DocumentStore;
 	secret: string;
 	close(): Promise<void>;
@@ -31,12 +33,12 @@ export async function openCliContext(env: NodeJS.ProcessEnv = process.env): Prom
 	const logger = createLogger(config.logLevel, process.stderr);
 	const identity = createIdentity({
 		store: createIdentityStore(storage.sql),
-		documents,
 		secret,
 		logger,
 		publicUrl: config.publicUrl
 	});
-	return { config, storage, identity, documents, secret, close: () => storage.close() };
+	const programs = createPrograms({ identity, documents, logger });
+	return { config, storage, identity, programs, documents, secret, close: () => storage.close() };
 }
 
 /** "90s", "15m", "1h", "7d" → milliseconds; null when malformed. */

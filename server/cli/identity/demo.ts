@@ -1,4 +1,5 @@
 import type { IdentityService } from '../../identity/service.js';
+import type { ProgramsService } from '../../programs/service.js';
 import { SYSTEM_ACTOR } from '../../identity/service.js';
 import { TEMPLATES } from '../../../src/lib/shared/program/index.js';
 import type { ParticipantRole } from '../../identity/policy.js';
@@ -57,7 +58,7 @@ function fullName(i: number): string {
  * (a school roadmap with a minor mentee who has a recorded consent). Prints invitation links.
  */
 export async function runDemo(
-	identity: IdentityService,
+	{ identity, programs }: { identity: IdentityService; programs: ProgramsService },
 	opts: { programs: number; municipality?: string | undefined }
 ): Promise<{ municipalityId: string; programIds: string[]; lines: string[] }> {
 	const sys = SYSTEM_ACTOR;
@@ -166,7 +167,7 @@ export async function runDemo(
 			{ personId: mentor.id, role: 'mentor' },
 			{ personId: mentee.id, role: 'mentee' }
 		];
-		const program = await identity.createProgram(curatorActor, {
+		const program = await programs.createProgram(curatorActor, {
 			organizationId: slot.org.id,
 			templateId: template.id,
 			startDate: `2026-0${1 + (i % 9)}-01`,

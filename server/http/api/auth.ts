@@ -1,14 +1,13 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
-import { ROLES, type Role } from '../../identity/policy.js';
-import {
-	invitationStatus,
-	type IdentityService,
-	type IssuedSession
-} from '../../identity/service.js';
+import { CreateInvitationBody } from '../../../src/lib/shared/api/registry.js';
+import { invitationStatus, type IssuedSession } from '../../identity/service.js';
+import type { MeResponse } from '../../../src/lib/shared/api/session.js';
+import { LoginBody, RedeemBody, SetPasswordBody } from '../../../src/lib/shared/api/session.js';
+import type { ApiDeps } from './deps.js';
 import {
 	clearSessionCookie,
-	id,
 	idParams,
 	personJson,
 	principalOf,
@@ -17,15 +16,16 @@ import {
 	setSessionCookie
 } from './context.js';
 
-const deviceName = { type: 'string', maxLength: 100 } as const;
-
 /** What a device needs to work: who, what roles, which programs, how to reach the relay. */
-async function meJson(identity: IdentityService, issued: Omit<IssuedSession, 'token'>) {
+async function meJson(
+	{ identity, programs: programsOf }: ApiDeps,
+	issued: Omit<IssuedSession, 'token'>
+): Promise<MeResponse> {
 	const now = identity.now();
-	const programs = await identity.listMyPrograms(issued.actor);
+	const programs = await programsOf.listMyPrograms(issued.actor);
 	return {
 		person: personJson(issued.person, now),
-		roles: issued.actor.roles,
+		roles: [...issued.actor.roles],
 		programs: programs.map((p) => ({
 			id: p.id,
 			title: p.title,
@@ -45,65 +45,37 @@ async function meJson(identity: IdentityService, issued: Omit<IssuedSession, 'to
 }
 
 function signIn(
-	identity: IdentityService,
+	deps: ApiDeps,
 	request: FastifyRequest,
 	reply: FastifyReply,
 	issued: IssuedSession
 ) {
-	setSessionCookie(request, reply, issued.token, issued.session.expiresAt, identity.now());
+	setSessionCookie(request, reply, issued.token, issued.session.expiresAt, deps.identity.now());
 	reply.header('cache-control', 'no-store');
-	return meJson(identity, issued);
+	return meJson(deps, issued);
 }
 
-export function registerAuthRoutes(api: FastifyInstance, identity: IdentityService): void {
-	api.post(
-		'/invitations/redeem',
-		{
-			schema: {
-				body: {
-					type: 'object',
-					required: ['code'],
-					properties: { code: { type: 'string', maxLength: 100 }, deviceName },
-					additionalProperties: false
-				}
-			}
-		},
-		async (request, reply) => {
-			const body = request.body as { code: string; deviceName?: string };
-			const issued = await identity.redeemInvitation(
-				body.code,
-				body.deviceName ?? guessDevice(request.headers['user-agent'])
-			);
-			return signIn(identity, request, reply, issued);
-		}
-	);
+export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
+	const { identity } = deps;
+	const api = app.withTypeProvider<TypeBoxTypeProvider>();
+	api.post('/invitations/redeem', { schema: { body: RedeemBody } }, async (request, reply) => {
+		const body = request.body;
+		const issued = await identity.redeemInvitation(
+			body.code,
+			body.deviceName ?? guessDevice(request.headers['user-agent'])
+		);
+		return signIn(deps, request, reply, issued);
+	});
 
-	api.post(
-		'/login',
-		{
-			schema: {
-				body: {
-					type: 'object',
-					required: ['login', 'password'],
-					properties: {
-						login: { type: 'string', maxLength: 100 },
-						password: { type: 'string', maxLength: 200 },
-						deviceName
-					},
-					additionalProperties: false
-				}
-			}
-		},
-		async (request, reply) => {
-			const body = request.body as { login: string; password: string; deviceName?: string };
-			const issued = await identity.loginWithPassword(
-				body.login,
-				body.password,
-				body.deviceName ?? guessDevice(request.headers['user-agent'])
-			);
-			return signIn(identity, request, reply, issued);
-		}
-	);
+	api.post('/login', { schema: { body: LoginBody } }, async (request, reply) => {
+		const body = request.body;
+		const issued = await identity.loginWithPassword(
+			body.login,
+			body.password,
+			body.deviceName ?? guessDevice(request.headers['user-agent'])
+		);
+		return signIn(deps, request, reply, issued);
+	});
 
 	api.post('/logout', async (request, reply) => {
 		if (request.principal) await identity.logout(request.principal);
@@ -114,31 +86,15 @@ export function registerAuthRoutes(api: FastifyInstance, identity: IdentityServi
 	api.get('/me', async (request, reply) => {
 		const p = principalOf(request);
 		reply.header('cache-control', 'no-store');
-		return meJson(identity, p);
+		return meJson(deps, p);
 	});
 
-	api.put(
-		'/me/password',
-		{
-			schema: {
-				body: {
-					type: 'object',
-					required: ['login', 'password'],
-					properties: {
-						login: { type: 'string', maxLength: 100 },
-						password: { type: 'string', maxLength: 200 }
-					},
-					additionalProperties: false
-				}
-			}
-		},
-		async (request) => {
-			const p = principalOf(request);
-			const body = request.body as { login: string; password: string };
-			await identity.setPassword(p.actor, p.actor.personId, body.login, body.password);
-			return { ok: true };
-		}
-	);
+	api.put('/me/password', { schema: { body: SetPasswordBody } }, async (request) => {
+		const p = principalOf(request);
+		const body = request.body;
+		await identity.setPassword(p.actor, p.actor.personId, body.login, body.password);
+		return { ok: true };
+	});
 
 	// ---------------------------------------------------------------- sessions
 
@@ -151,7 +107,7 @@ export function registerAuthRoutes(api: FastifyInstance, identity: IdentityServi
 
 	api.get('/people/:id/sessions', { schema: { params: idParams } }, async (request) => {
 		const p = principalOf(request);
-		const { id: personId } = request.params as { id: string };
+		const { id: personId } = request.params;
 		const now = identity.now();
 		const sessions = await identity.listSessions(p.actor, personId);
 		return { sessions: sessions.map((s) => sessionJson(s, p.session.id, now)) };
@@ -159,7 +115,7 @@ export function registerAuthRoutes(api: FastifyInstance, identity: IdentityServi
 
 	api.delete('/sessions/:id', { schema: { params: idParams } }, async (request, reply) => {
 		const p = principalOf(request);
-		const { id: sessionId } = request.params as { id: string };
+		const { id: sessionId } = request.params;
 		await identity.revokeSession(p.actor, sessionId);
 		if (sessionId === p.session.id) clearSessionCookie(request, reply);
 		return { ok: true };
@@ -167,60 +123,33 @@ export function registerAuthRoutes(api: FastifyInstance, identity: IdentityServi
 
 	// ---------------------------------------------------------------- invitations
 
-	api.post(
-		'/invitations',
-		{
-			schema: {
-				body: {
-					type: 'object',
-					required: ['personId'],
-					properties: {
-						personId: id,
-						role: { type: 'string', enum: [...ROLES] },
-						organizationId: id,
-						municipalityId: id,
-						programId: id,
-						ttlHours: { type: 'number', minimum: 1, maximum: 24 * 90 }
-					},
-					additionalProperties: false
-				}
-			}
-		},
-		async (request, reply) => {
-			const p = principalOf(request);
-			const body = request.body as {
-				personId: string;
-				role?: Role;
-				organizationId?: string;
-				municipalityId?: string;
-				programId?: string;
-				ttlHours?: number;
-			};
-			const { invitation, url } = await identity.createInvitation(
-				p.actor,
-				{
-					personId: body.personId,
-					...(body.role !== undefined ? { role: body.role } : {}),
-					...(body.organizationId !== undefined ? { organizationId: body.organizationId } : {}),
-					...(body.municipalityId !== undefined ? { municipalityId: body.municipalityId } : {}),
-					...(body.programId !== undefined ? { programId: body.programId } : {}),
-					...(body.ttlHours !== undefined ? { ttlMs: body.ttlHours * 3600_000 } : {})
-				},
-				requestOrigin(request)
-			);
-			reply.header('cache-control', 'no-store');
-			reply.code(201);
-			return {
-				invitation: invitationJson(invitation, identity.now()),
-				url,
-				qrSvg: await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 })
-			};
-		}
-	);
+	api.post('/invitations', { schema: { body: CreateInvitationBody } }, async (request, reply) => {
+		const p = principalOf(request);
+		const body = request.body;
+		const { invitation, url } = await identity.createInvitation(
+			p.actor,
+			{
+				personId: body.personId,
+				...(body.role !== undefined ? { role: body.role } : {}),
+				...(body.organizationId !== undefined ? { organizationId: body.organizationId } : {}),
+				...(body.municipalityId !== undefined ? { municipalityId: body.municipalityId } : {}),
+				...(body.programId !== undefined ? { programId: body.programId } : {}),
+				...(body.ttlHours !== undefined ? { ttlMs: body.ttlHours * 3600_000 } : {})
+			},
+			requestOrigin(request)
+		);
+		reply.header('cache-control', 'no-store');
+		reply.code(201);
+		return {
+			invitation: invitationJson(invitation, identity.now()),
+			url,
+			qrSvg: await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 })
+		};
+	});
 
 	api.get('/organizations/:id/invitations', { schema: { params: idParams } }, async (request) => {
 		const p = principalOf(request);
-		const { id: orgId } = request.params as { id: string };
+		const { id: orgId } = request.params;
 		const now = identity.now();
 		const list = await identity.listInvitations(p.actor, orgId);
 		return { invitations: list.map((i) => invitationJson(i, now)) };
@@ -228,7 +157,7 @@ export function registerAuthRoutes(api: FastifyInstance, identity: IdentityServi
 
 	api.delete('/invitations/:id', { schema: { params: idParams } }, async (request) => {
 		const p = principalOf(request);
-		const { id: invitationId } = request.params as { id: string };
+		const { id: invitationId } = request.params;
 		await identity.revokeInvitation(p.actor, invitationId);
 		return { ok: true };
 	});

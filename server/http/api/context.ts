@@ -1,35 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { IdentityError, unauthenticated } from '../../identity/errors.js';
+import { unauthenticated } from '../../identity/errors.js';
 import type { Person, Session } from '../../identity/model.js';
 import { isUnder35, type Principal } from '../../identity/service.js';
 import { SESSION_COOKIE } from '../../identity/relay-authorizer.js';
 
-declare module 'fastify' {
-	interface FastifyRequest {
-		/** Set by the identity API's preHandler: the signed-in person, or null. */
-		principal: Principal | null;
-	}
-}
-
-/** JSON schema of an id in a path or body: random, URL-safe. */
-export const id = {
-	type: 'string',
-	minLength: 1,
-	maxLength: 64,
-	pattern: '^[A-Za-z0-9_-]+$'
-} as const;
-
-/** Path parameters that are all ids, e.g. `paramsOf('id', 'personId')`. */
-export function paramsOf<const K extends string>(...names: K[]) {
-	return {
-		type: 'object',
-		required: names,
-		properties: Object.fromEntries(names.map((n) => [n, id])) as Record<K, typeof id>,
-		additionalProperties: false
-	} as const;
-}
-
-export const idParams = paramsOf('id');
+export { Id as id, IdParams as idParams, paramsOf } from '../../../src/lib/shared/api/common.js';
 
 export function principalOf(request: FastifyRequest): Principal {
 	if (!request.principal) throw unauthenticated();
@@ -110,29 +85,4 @@ export function sessionJson(s: Session, currentId: string | null, now: number) {
 		active: s.revokedAt === null && s.expiresAt > now,
 		current: s.id === currentId
 	};
-}
-
-/** Error bodies: `{ error, message }`, message in Russian for users; nothing else leaks. */
-export function sendError(reply: FastifyReply, error: unknown): FastifyReply {
-	if (error instanceof IdentityError) {
-		return reply
-			.code(error.status)
-			.send({ error: error.code, message: error.messageRu, ...(error.details ?? {}) });
-	}
-	const e = error as { validation?: unknown; statusCode?: number; code?: string };
-	if (e.validation) {
-		return reply
-			.code(400)
-			.send({ error: 'invalid_request', message: 'Неверный запрос: проверьте заполнение полей' });
-	}
-	if (e.statusCode === 415 || e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-		return reply.code(415).send({ error: 'unsupported_media_type', message: 'Ожидается JSON' });
-	}
-	if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-		return reply.code(e.statusCode).send({ error: 'bad_request', message: 'Неверный запрос' });
-	}
-	reply.log.error({ err: error }, 'identity API error');
-	return reply
-		.code(500)
-		.send({ error: 'internal', message: 'Ошибка сервера. Попробуйте ещё раз.' });
 }

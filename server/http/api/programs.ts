@@ -1,23 +1,31 @@
 import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { TEMPLATES } from '../../../src/lib/shared/program/index.js';
-import type { ParticipantRole } from '../../identity/policy.js';
-import { CURATOR_ACTIONS, type CuratorActionInput } from '../../identity/curator-actions.js';
-import type { IdentityService } from '../../identity/service.js';
-import { id, idParams, paramsOf, principalOf } from './context.js';
+import { IdParams, OkResponse, paramsOf } from '../../../src/lib/shared/api/common.js';
+import {
+	AddParticipantBody,
+	CreateProgramBody,
+	MyProgramsResponse,
+	ProgramAccessResponse,
+	TemplatesResponse
+} from '../../../src/lib/shared/api/programs.js';
+import type { ApiDeps } from './deps.js';
+import { principalOf } from './context.js';
 
-const participantRole = { type: 'string', enum: ['mentor', 'mentee'] } as const;
+/** Programs (server/programs): create, read, lists, participants, the relay token. */
+export function registerProgramRoutes(app: FastifyInstance, { identity, programs }: ApiDeps): void {
+	const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
-export function registerProgramRoutes(api: FastifyInstance, identity: IdentityService): void {
-	api.get('/templates', async (request) => {
+	api.get('/templates', { schema: { response: { 200: TemplatesResponse } } }, async (request) => {
 		principalOf(request);
 		return { templates: TEMPLATES.map((t) => ({ id: t.id, title: t.titleRu, kind: t.kind })) };
 	});
 
-	api.get('/programs', async (request) => {
+	api.get('/programs', { schema: { response: { 200: MyProgramsResponse } } }, async (request) => {
 		const p = principalOf(request);
-		const programs = await identity.listMyPrograms(p.actor);
+		const list = await programs.listMyPrograms(p.actor);
 		return {
-			programs: programs.map((x) => ({
+			programs: list.map((x) => ({
 				id: x.id,
 				title: x.title,
 				role: x.role,
@@ -27,150 +35,51 @@ export function registerProgramRoutes(api: FastifyInstance, identity: IdentitySe
 		};
 	});
 
-	api.post(
-		'/programs',
-		{
-			schema: {
-				body: {
-					type: 'object',
-					required: ['organizationId', 'templateId', 'participants'],
-					properties: {
-						organizationId: id,
-						templateId: { type: 'string', maxLength: 64 },
-						title: { type: 'string', maxLength: 300 },
-						startDate: { type: 'string', maxLength: 10 },
-						participants: {
-							type: 'array',
-							minItems: 1,
-							maxItems: 50,
-							items: {
-								type: 'object',
-								required: ['personId', 'role'],
-								properties: { personId: id, role: participantRole },
-								additionalProperties: false
-							}
-						}
-					},
-					additionalProperties: false
-				}
-			}
-		},
-		async (request, reply) => {
-			const p = principalOf(request);
-			const body = request.body as {
-				organizationId: string;
-				templateId: string;
-				title?: string;
-				startDate?: string;
-				participants: Array<{ personId: string; role: ParticipantRole }>;
-			};
-			const program = await identity.createProgram(p.actor, body);
-			reply.code(201);
-			return { program };
-		}
-	);
-
-	api.get('/programs/:id', { schema: { params: idParams } }, async (request) => {
+	api.post('/programs', { schema: { body: CreateProgramBody } }, async (request, reply) => {
 		const p = principalOf(request);
-		const { id: programId } = request.params as { id: string };
-		const program = await identity.getProgram(p.actor, programId);
-		const participants = [];
-		for (const part of program.participants) {
-			const person = await identity.store.people.get(part.personId);
-			participants.push({ ...part, fullName: person?.fullName ?? null });
-		}
-		return {
-			program: { ...program, participants },
-			summary: await identity.programSummary(p.actor, programId)
-		};
+		const program = await programs.createProgram(p.actor, request.body);
+		reply.code(201);
+		return { program };
 	});
 
-	api.get('/organizations/:id/programs', { schema: { params: idParams } }, async (request) => {
+	api.get('/programs/:id', { schema: { params: IdParams } }, async (request) => {
 		const p = principalOf(request);
-		const { id: orgId } = request.params as { id: string };
-		return { programs: await identity.listOrganizationPrograms(p.actor, orgId) };
+		return programs.programCard(p.actor, request.params.id);
+	});
+
+	api.get('/organizations/:id/programs', { schema: { params: IdParams } }, async (request) => {
+		const p = principalOf(request);
+		return { programs: await programs.listOrganizationPrograms(p.actor, request.params.id) };
 	});
 
 	api.post(
 		'/programs/:id/participants',
-		{
-			schema: {
-				params: idParams,
-				body: {
-					type: 'object',
-					required: ['personId', 'role'],
-					properties: { personId: id, role: participantRole },
-					additionalProperties: false
-				}
-			}
-		},
+		{ schema: { params: IdParams, body: AddParticipantBody } },
 		async (request, reply) => {
 			const p = principalOf(request);
-			const { id: programId } = request.params as { id: string };
-			const body = request.body as { personId: string; role: ParticipantRole };
+			const { personId, role } = request.body;
 			reply.code(201);
 			return {
-				program: await identity.addParticipant(p.actor, programId, body.personId, body.role)
+				program: await programs.addParticipant(p.actor, request.params.id, personId, role)
 			};
 		}
 	);
 
 	api.delete(
 		'/programs/:id/participants/:personId',
-		{
-			schema: {
-				params: paramsOf('id', 'personId')
-			}
-		},
+		{ schema: { params: paramsOf('id', 'personId'), response: { 200: OkResponse } } },
 		async (request) => {
 			const p = principalOf(request);
-			const params = request.params as { id: string; personId: string };
-			await identity.removeParticipant(p.actor, params.id, params.personId);
-			return { ok: true };
-		}
-	);
-
-	/** Curator actions on the document (curators and heads of the program's organization). */
-	api.post(
-		'/programs/:id/curator-actions',
-		{
-			schema: {
-				params: idParams,
-				body: {
-					type: 'object',
-					required: ['action'],
-					properties: {
-						action: { type: 'string', enum: [...CURATOR_ACTIONS] },
-						activityId: id,
-						commentId: id,
-						reportId: id,
-						changeId: id,
-						text: { type: 'string', maxLength: 20_000 },
-						comment: { type: 'string', maxLength: 20_000 },
-						note: { type: 'string', maxLength: 2000 },
-						date: { type: 'string', maxLength: 10 },
-						reason: {
-							type: 'string',
-							enum: ['plan-completed', 'participant-initiative', 'curator-initiative']
-						},
-						decision: { type: 'string', enum: ['approved', 'rejected'] }
-					},
-					additionalProperties: false
-				}
-			}
-		},
-		async (request) => {
-			const p = principalOf(request);
-			const { id: programId } = request.params as { id: string };
-			return identity.curatorAction(p.actor, programId, request.body as CuratorActionInput);
+			await programs.removeParticipant(p.actor, request.params.id, request.params.personId);
+			return { ok: true } as const;
 		}
 	);
 
 	/** A short-lived relay token for this device's session (the cookie also works on the upgrade). */
-	api.get('/programs/:id/access', { schema: { params: idParams } }, async (request, reply) => {
+	const accessSchema = { params: IdParams, response: { 200: ProgramAccessResponse } };
+	api.get('/programs/:id/access', { schema: accessSchema }, async (request, reply) => {
 		const p = principalOf(request);
-		const { id: programId } = request.params as { id: string };
 		reply.header('cache-control', 'no-store');
-		return identity.programAccessToken(p, programId);
+		return identity.programAccessToken(p, request.params.id);
 	});
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { ROLES, type Role } from '../../identity/policy.js';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
 	formatImportErrors,
 	importPeople,
@@ -8,45 +8,24 @@ import {
 	type ImportRow
 } from '../../identity/import.js';
 import { IdentityError, invalid } from '../../identity/errors.js';
-import type { ConsentInput, IdentityService, PersonPatch } from '../../identity/service.js';
-import { id, idParams, paramsOf, personJson, principalOf } from './context.js';
+import type { ApiDeps } from './deps.js';
+import { idParams, paramsOf, personJson, principalOf } from './context.js';
+import {
+	AssignRoleBody,
+	ConsentBody,
+	CreateMunicipalityBody,
+	CreateOrganizationBody,
+	CreatePersonBody,
+	ImportBody,
+	SetTimeZoneBody,
+	UpdatePersonBody
+} from '../../../src/lib/shared/api/registry.js';
 
-const nullableText = (max: number) => ({ type: ['string', 'null'], maxLength: max }) as const;
-const name = { type: 'string', minLength: 1, maxLength: 300 } as const;
-/** IANA zone ('Asia/Vladivostok'); null = the default. Checked against Intl by identity (Russian error). */
-const timeZone = nullableText(64);
-const timeZoneBody = {
-	type: 'object',
-	required: ['timeZone'],
-	properties: { timeZone },
-	additionalProperties: false
-} as const;
-
-const personProperties = {
-	fullName: name,
-	position: nullableText(300),
-	email: nullableText(300),
-	phone: nullableText(50),
-	birthDate: nullableText(10),
-	ageGroup: { type: ['string', 'null'], enum: ['under-18', 'under-35', '35-plus', null] },
-	minor: { type: 'boolean' },
-	experienceYears: { type: ['number', 'null'], minimum: 0, maximum: 80 },
-	category: nullableText(300),
-	mentorRequirements: {
-		type: ['object', 'null'],
-		properties: {
-			experience5Years: { type: 'boolean' },
-			provenResults: { type: 'boolean' },
-			positiveAssessment: { type: 'boolean' },
-			mentoringCourse: { type: 'boolean' }
-		},
-		additionalProperties: false
-	},
-	notes: nullableText(2000),
-	active: { type: 'boolean' }
-} as const;
-
-export function registerRegistryRoutes(api: FastifyInstance, identity: IdentityService): void {
+export function registerRegistryRoutes(
+	app: FastifyInstance,
+	{ identity, programs }: ApiDeps
+): void {
+	const api = app.withTypeProvider<TypeBoxTypeProvider>();
 	const now = () => identity.now();
 
 	// ---------------------------------------------------------------- municipalities
@@ -60,20 +39,12 @@ export function registerRegistryRoutes(api: FastifyInstance, identity: IdentityS
 		'/municipalities',
 		{
 			schema: {
-				body: {
-					type: 'object',
-					required: ['name'],
-					properties: { name, timeZone },
-					additionalProperties: false
-				}
+				body: CreateMunicipalityBody
 			}
 		},
 		async (request, reply) => {
 			const p = principalOf(request);
-			const { name: n, timeZone: zone } = request.body as {
-				name: string;
-				timeZone?: string | null;
-			};
+			const { name: n, timeZone: zone } = request.body;
 			reply.code(201);
 			return { municipality: await identity.createMunicipality(p.actor, n, zone ?? null) };
 		}
@@ -81,11 +52,11 @@ export function registerRegistryRoutes(api: FastifyInstance, identity: IdentityS
 
 	api.patch(
 		'/municipalities/:id',
-		{ schema: { params: idParams, body: timeZoneBody } },
+		{ schema: { params: idParams, body: SetTimeZoneBody } },
 		async (request) => {
 			const p = principalOf(request);
-			const { id: munId } = request.params as { id: string };
-			const { timeZone: zone } = request.body as { timeZone: string | null };
+			const { id: munId } = request.params;
+			const { timeZone: zone } = request.body;
 			return { municipality: await identity.setMunicipalityTimeZone(p.actor, munId, zone) };
 		}
 	);
@@ -95,7 +66,7 @@ export function registerRegistryRoutes(api: FastifyInstance, identity: IdentityS
 		{ schema: { params: idParams } },
 		async (request) => {
 			const p = principalOf(request);
-			const { id: munId } = request.params as { id: string };
+			const { id: munId } = request.params;
 			await identity.getMunicipality(p.actor, munId);
 			return { organizations: await identity.listOrganizations(p.actor, munId) };
 		}
@@ -103,15 +74,15 @@ export function registerRegistryRoutes(api: FastifyInstance, identity: IdentityS
 
 	api.get('/municipalities/:id/people', { schema: { params: idParams } }, async (request) => {
 		const p = principalOf(request);
-		const { id: munId } = request.params as { id: string };
+		const { id: munId } = request.params;
 		const people = await identity.listMunicipalityPeople(p.actor, munId);
 		return { people: people.map((x) => personJson(x, now())) };
 	});
 
 	api.get('/municipalities/:id/monitoring', { schema: { params: idParams } }, async (request) => {
 		const p = principalOf(request);
-		const { id: munId } = request.params as { id: string };
-		const rows = await identity.municipalityMonitoring(p.actor, munId);
+		const { id: munId } = request.params;
+		const rows = await programs.municipalityMonitoring(p.actor, munId);
 		return {
 			programs: rows.map((r) => ({
 				id: r.program.id,
@@ -135,21 +106,12 @@ export function registerRegistryRoutes(api: FastifyInstance, identity: IdentityS
 		'/organizations',
 		{
 			schema: {
-				body: {
-					type: 'object',
-					required: ['municipalityId', 'name'],
-					properties: { municipalityId: id, name, timeZone },
-					additionalProperties: false
-				}
+				body: CreateOrganizationBody
 			}
 		},
 		async (request, reply) => {
 			const p = principalOf(request);
-			const body = request.body as {
-				municipalityId: string;
-				name: string;
-				timeZone?: string | null;
-			};
+			const body = request.body;
 			reply.code(201);
 			return {
 				organization: await identity.createOrganization(
@@ -164,7 +126,7 @@ export function registerRegistryRoutes(api: FastifyInstance, identity: IdentityS
 
 	api.get('/organizations/:id', { schema: { params: idParams } }, async (request) => {
 		const p = principalOf(request);
-		const { id: orgId } = request.params as { id: string };
+		const { id: orgId } = request.params;
 		const organization = await identity.getOrganization(p.actor, orgId);
 		return {
 			organization: {
@@ -176,11 +138,11 @@ export function registerRegistryRoutes(api: FastifyInstance, identity: IdentityS
 
 	api.patch(
 		'/organizations/:id',
-		{ schema: { params: idParams, body: timeZoneBody } },
+		{ schema: { params: idParams, body: SetTimeZoneBody } },
 		async (request) => {
 			const p = principalOf(request);
-			const { id: orgId } = request.params as { id: string };
-			const { timeZone: zone } = request.body as { timeZone: string | null };
+			const { id: orgId } = request.params;
+			const { timeZone: zone } = request.body;
 			const organization = await identity.setOrganizationTimeZone(p.actor, orgId, zone);
 			return {
 				organization: {
@@ -193,7 +155,7 @@ export function registerRegistryRoutes(api: FastifyInstance, identity: IdentityS
 
 	api.get('/organizations/:id/people', { schema: { params: idParams } }, async (request) => {
 		const p = principalOf(request);
-		const { id: orgId } = request.params as { id: string };
+		const { id: orgId } = request.params;
 		const people = await identity.listPeople(p.actor, orgId);
 		return { people: people.map((x) => personJson(x, now())) };
 	});
@@ -206,23 +168,13 @@ export function registerRegistryRoutes(api: FastifyInstance, identity: IdentityS
 			bodyLimit: 8 * 1024 * 1024,
 			schema: {
 				params: idParams,
-				body: {
-					type: 'object',
-					required: ['fileName', 'content'],
-					properties: {
-						fileName: { type: 'string', maxLength: 300 },
-						/** The file, base64. */
-						content: { type: 'string', maxLength: 8 * 1024 * 1024 },
-						dryRun: { type: 'boolean' }
-					},
-					additionalProperties: false
-				}
+				body: ImportBody
 			}
 		},
 		async (request) => {
 			const p = principalOf(request);
-			const { id: orgId } = request.params as { id: string };
-			const body = request.body as { fileName: string; content: string; dryRun?: boolean };
+			const { id: orgId } = request.params;
+			const body = request.body;
 			const data = Buffer.from(body.content, 'base64');
 			const lower = body.fileName.toLowerCase();
 			let rows: ImportRow[];
@@ -247,22 +199,13 @@ export function registerRegistryRoutes(api: FastifyInstance, identity: IdentityS
 		{
 			schema: {
 				params: idParams,
-				body: {
-					type: 'object',
-					required: ['fullName'],
-					properties: personProperties,
-					additionalProperties: false
-				}
+				body: CreatePersonBody
 			}
 		},
 		async (request, reply) => {
 			const p = principalOf(request);
-			const { id: orgId } = request.params as { id: string };
-			const person = await identity.createPerson(
-				p.actor,
-				{ organizationId: orgId },
-				request.body as PersonPatch & { fullName: string }
-			);
+			const { id: orgId } = request.params;
+			const person = await identity.createPerson(p.actor, { organizationId: orgId }, request.body);
 			reply.code(201);
 			return { person: personJson(person, now()) };
 		}
@@ -270,7 +213,7 @@ export function registerRegistryRoutes(api: FastifyInstance, identity: IdentityS
 
 	api.get('/organizations/:id/audit', { schema: { params: idParams } }, async (request) => {
 		const p = principalOf(request);
-		const { id: orgId } = request.params as { id: string };
+		const { id: orgId } = request.params;
 		return { entries: await identity.listAudit(p.actor, { organizationId: orgId }) };
 	});
 
@@ -283,7 +226,7 @@ export function registerRegistryRoutes(api: FastifyInstance, identity: IdentityS
 
 	api.get('/people/:id', { schema: { params: idParams } }, async (request) => {
 		const p = principalOf(request);
-		const { id: personId } = request.params as { id: string };
+		const { id: personId } = request.params;
 		const person = await identity.getPerson(p.actor, personId);
 		return { person: personJson(person, now()) };
 	});
@@ -293,20 +236,20 @@ export function registerRegistryRoutes(api: FastifyInstance, identity: IdentityS
 		{
 			schema: {
 				params: idParams,
-				body: { type: 'object', properties: personProperties, additionalProperties: false }
+				body: UpdatePersonBody
 			}
 		},
 		async (request) => {
 			const p = principalOf(request);
-			const { id: personId } = request.params as { id: string };
-			const person = await identity.updatePerson(p.actor, personId, request.body as PersonPatch);
+			const { id: personId } = request.params;
+			const person = await identity.updatePerson(p.actor, personId, request.body);
 			return { person: personJson(person, now()) };
 		}
 	);
 
 	api.get('/people/:id/consents', { schema: { params: idParams } }, async (request) => {
 		const p = principalOf(request);
-		const { id: personId } = request.params as { id: string };
+		const { id: personId } = request.params;
 		return { consents: await identity.listConsents(p.actor, personId) };
 	});
 
@@ -315,26 +258,15 @@ export function registerRegistryRoutes(api: FastifyInstance, identity: IdentityS
 		{
 			schema: {
 				params: idParams,
-				body: {
-					type: 'object',
-					required: ['representativeName', 'givenOn', 'scope'],
-					properties: {
-						representativeName: name,
-						representativeRelation: nullableText(100),
-						givenOn: { type: 'string', maxLength: 10 },
-						scope: { type: 'string', minLength: 1, maxLength: 300 },
-						documentRef: nullableText(300)
-					},
-					additionalProperties: false
-				}
+				body: ConsentBody
 			}
 		},
 		async (request, reply) => {
 			const p = principalOf(request);
-			const { id: personId } = request.params as { id: string };
+			const { id: personId } = request.params;
 			reply.code(201);
 			return {
-				consent: await identity.recordConsent(p.actor, personId, request.body as ConsentInput)
+				consent: await identity.recordConsent(p.actor, personId, request.body)
 			};
 		}
 	);
@@ -348,7 +280,7 @@ export function registerRegistryRoutes(api: FastifyInstance, identity: IdentityS
 		},
 		async (request) => {
 			const p = principalOf(request);
-			const params = request.params as { id: string; consentId: string };
+			const params = request.params;
 			await identity.revokeConsent(p.actor, params.id, params.consentId);
 			return { ok: true };
 		}
@@ -356,7 +288,7 @@ export function registerRegistryRoutes(api: FastifyInstance, identity: IdentityS
 
 	api.get('/people/:id/roles', { schema: { params: idParams } }, async (request) => {
 		const p = principalOf(request);
-		const { id: personId } = request.params as { id: string };
+		const { id: personId } = request.params;
 		return { roles: await identity.listRoles(p.actor, personId) };
 	});
 
@@ -365,22 +297,13 @@ export function registerRegistryRoutes(api: FastifyInstance, identity: IdentityS
 		{
 			schema: {
 				params: idParams,
-				body: {
-					type: 'object',
-					required: ['role'],
-					properties: {
-						role: { type: 'string', enum: [...ROLES] },
-						organizationId: id,
-						municipalityId: id
-					},
-					additionalProperties: false
-				}
+				body: AssignRoleBody
 			}
 		},
 		async (request, reply) => {
 			const p = principalOf(request);
-			const { id: personId } = request.params as { id: string };
-			const body = request.body as { role: Role; organizationId?: string; municipalityId?: string };
+			const { id: personId } = request.params;
+			const body = request.body;
 			reply.code(201);
 			return {
 				role: await identity.assignRole(p.actor, personId, body.role, {
@@ -393,7 +316,7 @@ export function registerRegistryRoutes(api: FastifyInstance, identity: IdentityS
 
 	api.delete('/roles/:id', { schema: { params: idParams } }, async (request) => {
 		const p = principalOf(request);
-		const { id: roleId } = request.params as { id: string };
+		const { id: roleId } = request.params;
 		await identity.removeRole(p.actor, roleId);
 		return { ok: true };
 	});

@@ -1,17 +1,21 @@
 // Client helpers for the curator's screens: the /api/curator calls, the scope in the URL, the
-// Russian labels of the dashboard's flags and sync states. Types come from the server module
-// (type-only imports: nothing of the server is bundled).
+// Russian labels of the dashboard's flags and sync states. Types come from the API contract in
+// the shared kernel (src/lib/shared/api), never from server files.
 import type {
+	CalendarEvent,
+	CaseRecord,
+	CuratorAction,
+	CuratorActionResult,
 	DashboardResult,
 	DashboardRow,
+	Figures,
 	OrganizationAggregate,
 	ProblemFlag
-} from '../../../server/curator/dashboard';
-import type { Figures } from '../../../server/curator/figures';
-import type { CalendarEvent } from '../../../server/curator/calendar';
-import type { CaseRecord } from '../../../server/curator/cases';
+} from '$lib/shared/api/curator';
 
 export type {
+	CuratorAction,
+	CuratorActionResult,
 	DashboardResult,
 	DashboardRow,
 	OrganizationAggregate,

@@ -1,18 +1,9 @@
-import {
-	loadAccount,
-	saveAccount,
-	markSignedOut,
-	type DeviceAccount,
-	type ProgramRole
-} from './account';
+import { loadAccount, saveAccount, markSignedOut, type DeviceAccount } from './account';
 import { deviceName } from './device-id';
+import type { MeResponse as MeContract } from '$lib/shared/api/session';
 
-/** What `/api/me`, redeem and login answer (the part the device keeps). */
-interface MeResponse {
-	person: { id: string; fullName: string };
-	programs: { id: string; title: string; role: ProgramRole }[];
-	roles?: { role: string }[];
-}
+/** What `/api/me`, redeem and login answer (the part the device keeps): the API contract. */
+type MeResponse = Pick<MeContract, 'person' | 'programs'> & { roles?: MeContract['roles'] };
 
 const MONITORING_ROLES = new Set(['curator', 'head', 'coordinator', 'admin']);
 

@@ -1,0 +1,326 @@
+/**
+ * The curator API's contract (/api/curator, docs/curator.md): the vocabulary of curator actions,
+ * the dashboard's filters, and the shapes of the answers the curator screens read. Shared by the
+ * server (server/curator, server/programs, server/http) and the PWA (src/lib/curator/api.ts).
+ */
+import type {
+	CompletionReason,
+	MenteeCategory,
+	MentoringForm,
+	MentoringType,
+	ProgramSummary,
+	ProgramTemplate
+} from '../program/index';
+
+/** The one vocabulary of curator actions (POST /api/curator/programs/:id/actions). */
+export const CURATOR_ACTIONS = [
+	'accept-report',
+	'return-report',
+	'comment-activity',
+	'complete',
+	'petition-change',
+	'approve-change',
+	'reject-change',
+	'approve-program',
+	'set-form'
+] as const;
+export type CuratorActionName = (typeof CURATOR_ACTIONS)[number];
+
+/** The body of a curator action, checked field by field by the server (server/programs). */
+export type CuratorAction =
+	| { action: 'accept-report'; reportId: string; comment?: string }
+	| { action: 'return-report'; reportId: string; comment: string }
+	| { action: 'comment-activity'; activityId: string; text: string }
+	| { action: 'complete'; reason: CompletionReason; date: string; note?: string }
+	| { action: 'petition-change'; changeId: string }
+	| { action: 'approve-change'; changeId: string }
+	| { action: 'reject-change'; changeId: string }
+	/** The program is approved (by order of the head): from «проект» to «реализуется». */
+	| { action: 'approve-program' }
+	/** Form, types and mentee category chosen when the pair was formed (the template's by default). */
+	| {
+			action: 'set-form';
+			form?: MentoringForm;
+			types?: MentoringType[];
+			menteeCategory?: MenteeCategory;
+	  };
+
+/** What a curator action answers. */
+export interface CuratorActionResult {
+	ok: true;
+	/** Id of what was created (a comment), when any. */
+	id: string | null;
+	changed: boolean;
+}
+
+export const PROBLEM_FLAGS = [
+	/** At least one overdue activity. */
+	'overdue',
+	/** A report's date has come and it is not submitted (missing, draft or returned). */
+	'reports-due',
+	/** Reports waiting for the curator's decision. */
+	'reports-submitted',
+	/** A report was returned for rework. */
+	'reports-returned',
+	/** A participant's device reported changes not yet on the server. */
+	'pending-sync',
+	/** A participant not seen by the server for `staleDays` (or never). */
+	'stale',
+	/** An extension / correction request waits for a decision. */
+	'changes-pending',
+	/** The document has values the reader could not understand. */
+	'problems'
+] as const;
+export type ProblemFlag = (typeof PROBLEM_FLAGS)[number];
+
+export const SORT_KEYS = [
+	'title',
+	'organization',
+	'stage',
+	'progress',
+	'overdue',
+	'next-deadline',
+	'reports-due',
+	'reports-submitted',
+	'last-activity',
+	'last-seen',
+	'start',
+	'end'
+] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+
+export interface DashboardQuery {
+	/** Search in the title and participants' names (case-insensitive, ё = е). */
+	q?: string;
+	organizationId?: string;
+	form?: string;
+	/** Type of mentoring (a program may have several). */
+	type?: string;
+	/** Mentee category (model). */
+	category?: string;
+	/** Template the program was created from (the model: e.g. tomsk-heads-beginner). */
+	templateId?: string;
+	/** Stage: a stage kind (organizational…reflective, custom) or a phase (not-started, finished, unscheduled). */
+	stage?: string;
+	status?: string;
+	/** All must hold. */
+	flags?: ProblemFlag[];
+	/** One program (its row with sync health, for the program screen). */
+	programId?: string;
+	sort?: SortKey;
+	dir?: 'asc' | 'desc';
+	offset?: number;
+	limit?: number;
+	/** "Not seen for N days" threshold. */
+	staleDays?: number;
+}
+
+/** See deviceState(). */
+export type DeviceState = 'in-sync' | 'pending' | 'stale' | 'seen';
+
+export interface DeviceView {
+	deviceId: string;
+	state: DeviceState;
+	/** Last time the server heard from the device (Unix ms) or null. */
+	lastSeenAt: number | null;
+	lastInSyncAt: number | null;
+	pending: number;
+	pendingReportedAt: number | null;
+	connected: boolean;
+}
+
+export interface ParticipantRow {
+	id: string;
+	role: string;
+	name: string;
+	userId: string | null;
+	/** Latest edit stamp of the person in the document (device clock). */
+	lastEditAt: string | null;
+	lastSeenAt: number | null;
+	/** Worst state over the person's devices; 'never' when the server never saw one. */
+	sync: DeviceState | 'never';
+	devices: DeviceView[];
+}
+
+export interface DashboardRow {
+	programId: string;
+	organizationId: string | null;
+	organizationName: string | null;
+	title: string;
+	templateId: string | null;
+	form: string | null;
+	types: string[];
+	category: string | null;
+	status: string;
+	stage: ProgramSummary['stage'];
+	startDate: string | null;
+	endDate: string | null;
+	progress: ProgramSummary['progress'];
+	overdue: number;
+	nextDeadline: string | null;
+	reports: Omit<ProgramSummary['reports'], 'dueKeys'>;
+	meetings: { count: number; lastDate: string | null };
+	changesPending: number;
+	participants: ParticipantRow[];
+	flags: ProblemFlag[];
+	/** Day the figures were computed for; older than today means they are being refreshed. */
+	asOf: string;
+	computedAt: number;
+}
+
+export interface DashboardTotals {
+	programs: number;
+	active: number;
+	draft: number;
+	completed: number;
+	withOverdue: number;
+	overdueActivities: number;
+	reportsExpected: number;
+	reportsDue: number;
+	reportsSubmitted: number;
+	reportsAccepted: number;
+	reportsReturned: number;
+	pendingSync: number;
+	stale: number;
+	averageProgress: number;
+}
+
+export interface DashboardResult {
+	today: string;
+	staleDays: number;
+	/** Programs matching the filters. */
+	total: number;
+	offset: number;
+	limit: number;
+	rows: DashboardRow[];
+	/** Over the matching programs. */
+	totals: DashboardTotals;
+	/** Counts per value over the whole scope (for the filter pickers). */
+	facets: {
+		status: Record<string, number>;
+		stage: Record<string, number>;
+		form: Record<string, number>;
+		category: Record<string, number>;
+		template: Record<string, number>;
+		organization: Record<string, number>;
+	};
+	/** Programs whose figures are from an earlier day (a refresh is under way). */
+	outdated: number;
+}
+
+/** Per-organization aggregates for the municipal view. */
+export interface OrganizationAggregate {
+	organizationId: string;
+	name: string;
+	programs: number;
+	active: number;
+	completed: number;
+	averageProgress: number;
+	withOverdue: number;
+	reportsDue: number;
+	reportsSubmitted: number;
+	reportsAccepted: number;
+	pendingSync: number;
+	stale: number;
+	mentors: number;
+	mentees: number;
+}
+
+export interface FigurePeriod {
+	/** YYYY-MM-DD, inclusive. Programs that ran (at least partly) within the period count. */
+	from?: string;
+	to?: string;
+}
+
+export interface CountRow {
+	key: string;
+	programs: number;
+	mentors: number;
+	mentees: number;
+}
+
+export interface Figures {
+	period: { from: string | null; to: string | null };
+	programs: { total: number; draft: number; active: number; completed: number };
+	participants: {
+		mentors: number;
+		mentees: number;
+		mentorsPerMentee: number | null;
+		menteesPerMentor: number | null;
+	};
+	byForm: CountRow[];
+	byType: CountRow[];
+	byCategory: CountRow[];
+	byTemplate: CountRow[];
+	byStage: CountRow[];
+	completed: { total: number; byReason: Record<string, number>; inPeriod: number };
+	youngTeachers: {
+		/** People of the registry under 35 (adults) — young pedagogues. */
+		inRegistry: number;
+		/** … of whom are mentees of a program in scope. */
+		covered: number;
+		/** covered / inRegistry, percent (null when there are none). */
+		sharePercent: number | null;
+		/** Of them in the first 3 years of work (experience ≤ 3), when recorded. */
+		firstYearsCovered: number;
+	};
+	satisfaction: {
+		surveys: number;
+		mentorAvg: number | null;
+		menteeAvg: number | null;
+		programsWithFeedback: number;
+	};
+	assessment: {
+		programsWithBoth: number;
+		entryAvg: number | null;
+		exitAvg: number | null;
+		/** Average of (exit − entry) over programs with both. */
+		growthAvg: number | null;
+		/** Growth in percent of the entry level. */
+		growthPercent: number | null;
+	};
+	reports: { expected: number; due: number; submitted: number; accepted: number; returned: number };
+}
+
+export type CalendarDocument =
+	| { kind: 'monitoring-xlsx'; label: string }
+	| {
+			kind: 'note';
+			docKind: 'info-note' | 'analytic-note' | 'analytic-report';
+			label: string;
+			from: string;
+			to: string;
+	  }
+	| { kind: 'dashboard'; label: string; flag: string };
+
+export interface CalendarEvent {
+	id: string;
+	date: string;
+	title: string;
+	basis: string;
+	responsible: string;
+	state: 'past' | 'soon' | 'upcoming';
+	/** Live figures for the event. */
+	figures: Array<{ label: string; value: number }>;
+	documents: CalendarDocument[];
+}
+
+export interface CaseRecord {
+	id: string;
+	programId: string;
+	organizationId: string | null;
+	title: string;
+	description: string;
+	tags: string[];
+	templateId: string | null;
+	form: string | null;
+	category: string | null;
+	consentMentor: boolean;
+	consentMentee: boolean;
+	consentNote: string | null;
+	createdBy: string;
+	createdAt: number;
+	withdrawnAt: number | null;
+	/** The reusable plan. */
+	template: ProgramTemplate;
+}

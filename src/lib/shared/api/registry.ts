@@ -1,0 +1,130 @@
+/**
+ * The registry API's contract (/api/municipalities, /api/organizations, /api/people, /api/roles,
+ * /api/invitations): roles, and the request bodies as TypeBox schemas the server validates.
+ */
+import { Type, type Static } from 'typebox';
+import { Id, NullableText, StringEnum } from './common';
+
+export const ORGANIZATION_ROLES = ['mentor', 'mentee', 'curator', 'head'] as const;
+export const ROLES = [...ORGANIZATION_ROLES, 'coordinator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+const Name = Type.String({ minLength: 1, maxLength: 300 });
+
+/** An IANA zone ('Asia/Vladivostok'); null = the default. Checked against Intl by the server (Russian error). */
+const TimeZone = NullableText(64);
+
+/** POST /api/municipalities */
+export const CreateMunicipalityBody = Type.Object(
+	{ name: Name, timeZone: Type.Optional(TimeZone) },
+	{ additionalProperties: false }
+);
+
+/** POST /api/organizations */
+export const CreateOrganizationBody = Type.Object(
+	{ municipalityId: Id, name: Name, timeZone: Type.Optional(TimeZone) },
+	{ additionalProperties: false }
+);
+
+/**
+ * PATCH /api/municipalities/:id and PATCH /api/organizations/:id: the scope's time zone
+ * (null: back to the municipality's, for an organization; to Europe/Moscow, for a municipality).
+ */
+export const SetTimeZoneBody = Type.Object({ timeZone: TimeZone }, { additionalProperties: false });
+export type SetTimeZoneBody = Static<typeof SetTimeZoneBody>;
+
+/** POST /api/organizations/:id/import: a CSV or XLSX file, base64. */
+export const ImportBody = Type.Object(
+	{
+		fileName: Type.String({ maxLength: 300 }),
+		content: Type.String({ maxLength: 8 * 1024 * 1024 }),
+		dryRun: Type.Optional(Type.Boolean())
+	},
+	{ additionalProperties: false }
+);
+
+const personFields = {
+	position: Type.Optional(NullableText(300)),
+	email: Type.Optional(NullableText(300)),
+	phone: Type.Optional(NullableText(50)),
+	birthDate: Type.Optional(NullableText(10)),
+	ageGroup: Type.Optional(
+		Type.Unsafe<'under-18' | 'under-35' | '35-plus' | null>({
+			type: ['string', 'null'],
+			enum: ['under-18', 'under-35', '35-plus', null]
+		})
+	),
+	minor: Type.Optional(Type.Boolean()),
+	experienceYears: Type.Optional(
+		Type.Unsafe<number | null>({ type: ['number', 'null'], minimum: 0, maximum: 80 })
+	),
+	category: Type.Optional(NullableText(300)),
+	mentorRequirements: Type.Optional(
+		Type.Unsafe<{
+			experience5Years?: boolean;
+			provenResults?: boolean;
+			positiveAssessment?: boolean;
+			mentoringCourse?: boolean;
+		} | null>({
+			type: ['object', 'null'],
+			properties: {
+				experience5Years: { type: 'boolean' },
+				provenResults: { type: 'boolean' },
+				positiveAssessment: { type: 'boolean' },
+				mentoringCourse: { type: 'boolean' }
+			},
+			additionalProperties: false
+		})
+	),
+	notes: Type.Optional(NullableText(2000)),
+	active: Type.Optional(Type.Boolean())
+};
+
+/** POST /api/organizations/:id/people */
+export const CreatePersonBody = Type.Object(
+	{ fullName: Name, ...personFields },
+	{ additionalProperties: false }
+);
+export type CreatePersonBody = Static<typeof CreatePersonBody>;
+
+/** PATCH /api/people/:id */
+export const UpdatePersonBody = Type.Object(
+	{ fullName: Type.Optional(Name), ...personFields },
+	{ additionalProperties: false }
+);
+export type UpdatePersonBody = Static<typeof UpdatePersonBody>;
+
+/** POST /api/people/:id/consents */
+export const ConsentBody = Type.Object(
+	{
+		representativeName: Name,
+		representativeRelation: Type.Optional(NullableText(100)),
+		givenOn: Type.String({ maxLength: 10 }),
+		scope: Type.String({ minLength: 1, maxLength: 300 }),
+		documentRef: Type.Optional(NullableText(300))
+	},
+	{ additionalProperties: false }
+);
+
+/** POST /api/people/:id/roles */
+export const AssignRoleBody = Type.Object(
+	{
+		role: StringEnum(ROLES),
+		organizationId: Type.Optional(Id),
+		municipalityId: Type.Optional(Id)
+	},
+	{ additionalProperties: false }
+);
+
+/** POST /api/invitations */
+export const CreateInvitationBody = Type.Object(
+	{
+		personId: Id,
+		role: Type.Optional(StringEnum(ROLES)),
+		organizationId: Type.Optional(Id),
+		municipalityId: Type.Optional(Id),
+		programId: Type.Optional(Id),
+		ttlHours: Type.Optional(Type.Number({ minimum: 1, maximum: 24 * 90 }))
+	},
+	{ additionalProperties: false }
+);
