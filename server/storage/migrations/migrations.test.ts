@@ -50,24 +50,37 @@ function parseColumns(body: string): Map<string, string> {
 	for (const raw of body.split('\n')) {
 		const line = raw.replace(/--.*$/, '').trim().replace(/,$/, '');
 		if (!line || /^(PRIMARY KEY|UNIQUE|FOREIGN KEY|CHECK|CONSTRAINT)\b/.test(line)) continue;
-		const [name, ...rest] = line.split(/\s+/);
+		const [name = '', ...rest] = line.split(/\s+/);
 		columns.set(name, rest.join(' ').replace(CONSTRAINT_START, '').trim());
 	}
 	return columns;
 }
 
+/** The capture groups of every match of `re` in `sql`. */
+const captures = (sql: string, re: RegExp): string[][] =>
+	[...sql.matchAll(re)].map((m) => m.slice(1).map((group) => group ?? ''));
+
 function parseSchema(sql: string): Schema {
 	const tables = new Map<string, Map<string, string>>();
-	for (const m of sql.matchAll(/CREATE TABLE (\w+) \(([\s\S]*?)\n\s*\)\s*(?:STRICT)?\s*;/g))
-		tables.set(m[1], parseColumns(m[2]));
-	const addedColumns = [...sql.matchAll(/ALTER TABLE (\w+) ADD COLUMN (\w+) ([^;]+);/g)].map(
-		(m): [string, string, string] => [m[1], m[2], m[3].replace(CONSTRAINT_START, '').trim()]
+	for (const [table = '', body = ''] of captures(
+		sql,
+		/CREATE TABLE (\w+) \(([\s\S]*?)\n\s*\)\s*(?:STRICT)?\s*;/g
+	))
+		tables.set(table, parseColumns(body));
+	const addedColumns = captures(sql, /ALTER TABLE (\w+) ADD COLUMN (\w+) ([^;]+);/g).map(
+		([table = '', column = '', type = '']): [string, string, string] => [
+			table,
+			column,
+			type.replace(CONSTRAINT_START, '').trim()
+		]
 	);
-	const indexes = new Set([...sql.matchAll(/CREATE (?:UNIQUE )?INDEX (\w+)/g)].map((m) => m[1]));
-	const droppedTables = new Set(
-		[...sql.matchAll(/DROP TABLE (?:IF EXISTS )?(\w+)/g)].map((m) => m[1])
-	);
-	return { tables, addedColumns, indexes, droppedTables };
+	const firstGroups = (re: RegExp) => new Set(captures(sql, re).map(([name = '']) => name));
+	return {
+		tables,
+		addedColumns,
+		indexes: firstGroups(/CREATE (?:UNIQUE )?INDEX (\w+)/g),
+		droppedTables: firstGroups(/DROP TABLE (?:IF EXISTS )?(\w+)/g)
+	};
 }
 
 const byVersion = (list: Migration[]) => new Map(list.map((m) => [m.version, m]));
