@@ -1,8 +1,8 @@
 /**
  * The storage of the server, selected by configuration: SQLite in `DATA_DIR` (the embedded
  * default) or PostgreSQL when `DATABASE_URL` is set (several instances share it). Both carry the
- * same numbered migrations (server/storage/sqlite/migrations.ts, server/storage/postgres/
- * migrations.ts) and are used through one query layer (`sql`, server/storage/sql.ts), over which
+ * same numbered migrations (server/storage/migrations/: listed and written once, rendered per
+ * dialect) and are used through one query layer (`sql`, server/storage/sql.ts), over which
  * the DocumentStore (relay) is written once here and the identity store once in identity
  * (server/identity/sql-store.ts). Storage imports nothing of identity, auth or the curator: the
  * app wiring composes them (server/app.ts).

@@ -1,0 +1,86 @@
+/**
+ * The numbered schema migrations of the store, listed once for SQLite and PostgreSQL. Each runs
+ * once, in its own transaction, in order, at start-up (sqlite/database.ts, postgres/database.ts).
+ * Databases in the field have applied them by number: never edit, renumber or rename a migration
+ * that has shipped; add the next number here, with its table definitions in ./schema.ts and, only
+ * where the dialects really differ, its dialect's statements beside that dialect's store.
+ */
+import { columnTypes, type Dialect } from './dialect.js';
+import {
+	clientIdOwners,
+	curatorCasesTable,
+	curatorIndexTables,
+	curatorProgramUsers,
+	identityTables,
+	relayTables,
+	scopeTimeZones,
+	serverMeta
+} from './schema.js';
+
+export type { Dialect } from './dialect.js';
+
+export interface Migration {
+	version: number;
+	name: string;
+	sql: string;
+}
+
+/** The statements of the shipped migrations that are written per dialect. */
+export interface DialectStatements {
+	/**
+	 * Migration 30, between the curator index tables and the cases registry: what filled the index
+	 * from the summaries and the device facts (SQLite triggers; PL/pgSQL functions and triggers).
+	 */
+	curatorIndexTriggers: string;
+	/** Migration 31, first: drops what `curatorIndexTriggers` created (the store writes the index). */
+	dropCuratorIndexTriggers: string;
+}
+
+export function migrationsFor(dialect: Dialect, statements: DialectStatements): Migration[] {
+	const types = columnTypes[dialect];
+	return [
+		{ version: 1, name: 'server meta', sql: serverMeta(types) },
+		{
+			// Relay storage (server/storage/sql-document-store.ts, docs/relay.md).
+			version: 10,
+			name: 'relay: programs registry, update log, compacted state, summaries, device sync facts',
+			sql: relayTables(types)
+		},
+		{
+			// Who first wrote under each Yjs client id of a program (docs/relay.md, "Client ids belong
+			// to their writer"): a participant cannot write under the partner's id and erase their edits.
+			version: 11,
+			name: 'relay: owners of Yjs client ids',
+			sql: clientIdOwners(types)
+		},
+		{
+			// Identity (server/identity/, docs/identity.md): scopes, people registry, invitations,
+			// sessions, consents, audit. Times are Unix milliseconds; ids are random and URL-safe.
+			version: 20,
+			name: 'identity: municipalities, organizations, people, roles, consents, participants, invitations, sessions, audit',
+			sql: identityTables(types)
+		},
+		{
+			// Curator dashboard index, sync aggregate (triggers on program_summaries /
+			// program_device_sync) and the registry of successful practices (docs/curator.md).
+			version: 30,
+			name: 'curator: program index, sync aggregate, cases registry',
+			sql: curatorIndexTables(types) + statements.curatorIndexTriggers + curatorCasesTable(types)
+		},
+		{
+			// The curator index is written by the document store in TypeScript, in the same transaction
+			// as the summary and the device facts (server/storage/curator-index.ts): the triggers go.
+			// The index is emptied here and rebuilt from the stored summaries when the database opens.
+			version: 31,
+			name: 'curator: index written by the store, not by triggers',
+			sql: statements.dropCuratorIndexTriggers + curatorProgramUsers(types)
+		},
+		{
+			// "Today", overdue and document dates are computed in the zone (src/lib/shared/time.ts).
+			// NULL = Europe/Moscow for a municipality, the municipality's zone for an organization.
+			version: 32,
+			name: 'scopes: time zone of municipalities and organizations',
+			sql: scopeTimeZones()
+		}
+	];
+}

@@ -1,0 +1,351 @@
+/**
+ * The table definitions of the numbered migrations, written once for both dialects
+ * (server/storage/migrations/index.ts lists the migrations). A definition is a function of the
+ * dialect's column types (./dialect.ts); the statements that really differ between SQLite and
+ * PostgreSQL (the curator triggers of migrations 30 and 31) stay in each dialect's folder.
+ * Shipped text: never edit a definition that a shipped migration uses, add the next migration.
+ */
+import type { ColumnTypes } from './dialect.js';
+
+/** Migration 1. */
+export const serverMeta = ({ STRICT }: ColumnTypes): string => `
+			CREATE TABLE server_meta (
+				key TEXT PRIMARY KEY,
+				value TEXT NOT NULL
+			)${STRICT};
+		`;
+
+/** Migration 10: relay storage (server/storage/sql-document-store.ts, docs/relay.md). */
+export const relayTables = ({ INT, BLOB, SERIAL_KEY, STRICT }: ColumnTypes): string => `
+			CREATE TABLE programs (
+				id TEXT PRIMARY KEY,
+				organization_id TEXT,
+				created_at TEXT NOT NULL
+			)${STRICT};
+			-- Append-only log of accepted updates (Yjs V1), in arrival order per program.
+			CREATE TABLE program_updates (
+				seq ${SERIAL_KEY},
+				program_id TEXT NOT NULL REFERENCES programs(id) ON DELETE CASCADE,
+				data ${BLOB} NOT NULL,
+				received_at ${INT} NOT NULL
+			)${STRICT};
+			CREATE INDEX program_updates_by_program ON program_updates (program_id, seq);
+			-- Merged state of all log rows up to through_seq (compaction output) and its state vector.
+			CREATE TABLE program_state (
+				program_id TEXT PRIMARY KEY REFERENCES programs(id) ON DELETE CASCADE,
+				data ${BLOB} NOT NULL,
+				state_vector ${BLOB} NOT NULL,
+				through_seq ${INT} NOT NULL,
+				compacted_at ${INT} NOT NULL
+			)${STRICT};
+			CREATE TABLE program_summaries (
+				program_id TEXT PRIMARY KEY REFERENCES programs(id) ON DELETE CASCADE,
+				summary TEXT NOT NULL,
+				doc_bytes ${INT} NOT NULL,
+				through_seq ${INT} NOT NULL,
+				computed_at ${INT} NOT NULL
+			)${STRICT};
+			-- Sync facts per participant and device (times are Unix milliseconds).
+			CREATE TABLE program_device_sync (
+				program_id TEXT NOT NULL REFERENCES programs(id) ON DELETE CASCADE,
+				user_id TEXT NOT NULL,
+				device_id TEXT NOT NULL,
+				last_connected_at ${INT},
+				last_update_at ${INT},
+				last_in_sync_at ${INT},
+				pending ${INT},
+				pending_reported_at ${INT},
+				PRIMARY KEY (program_id, user_id, device_id)
+			)${STRICT};
+		`;
+
+/** Migration 11: who first wrote under each Yjs client id of a program. */
+export const clientIdOwners = ({ INT, STRICT }: ColumnTypes): string => `
+			CREATE TABLE program_client_owners (
+				program_id TEXT NOT NULL REFERENCES programs(id) ON DELETE CASCADE,
+				client_id ${INT} NOT NULL,
+				user_id TEXT NOT NULL,
+				PRIMARY KEY (program_id, client_id)
+			)${STRICT};
+		`;
+
+/** Migration 20: identity (server/identity/, docs/identity.md). */
+export const identityTables = ({ INT, REAL, SERIAL_KEY, STRICT }: ColumnTypes): string => `
+			CREATE TABLE municipalities (
+				id TEXT PRIMARY KEY,
+				name TEXT NOT NULL,
+				created_at ${INT} NOT NULL
+			)${STRICT};
+			CREATE TABLE organizations (
+				id TEXT PRIMARY KEY,
+				municipality_id TEXT NOT NULL REFERENCES municipalities(id),
+				name TEXT NOT NULL,
+				created_at ${INT} NOT NULL
+			)${STRICT};
+			CREATE INDEX organizations_by_municipality ON organizations (municipality_id);
+			-- The bank of mentors and mentees (and accounts of curators, heads, coordinators, administrators).
+			CREATE TABLE people (
+				id TEXT PRIMARY KEY,
+				organization_id TEXT REFERENCES organizations(id),
+				municipality_id TEXT REFERENCES municipalities(id),
+				full_name TEXT NOT NULL,
+				position TEXT,
+				email TEXT,
+				phone TEXT,
+				birth_date TEXT,
+				age_group TEXT,
+				minor ${INT} NOT NULL DEFAULT 0,
+				experience_years ${REAL},
+				category TEXT,
+				mentor_requirements TEXT,
+				notes TEXT,
+				active ${INT} NOT NULL DEFAULT 1,
+				created_at ${INT} NOT NULL,
+				updated_at ${INT} NOT NULL
+			)${STRICT};
+			CREATE INDEX people_by_organization ON people (organization_id, full_name);
+			-- role: mentor | mentee | curator | head (organization scope), coordinator (municipality), admin (global).
+			CREATE TABLE role_assignments (
+				id TEXT PRIMARY KEY,
+				person_id TEXT NOT NULL REFERENCES people(id),
+				role TEXT NOT NULL,
+				organization_id TEXT REFERENCES organizations(id),
+				municipality_id TEXT REFERENCES municipalities(id),
+				created_at ${INT} NOT NULL,
+				created_by TEXT
+			)${STRICT};
+			CREATE UNIQUE INDEX role_assignments_unique
+				ON role_assignments (person_id, role, COALESCE(organization_id, ''), COALESCE(municipality_id, ''));
+			CREATE INDEX role_assignments_by_organization ON role_assignments (organization_id, role);
+			-- Consent of a legal representative (minors) to processing of personal data.
+			CREATE TABLE consents (
+				id TEXT PRIMARY KEY,
+				person_id TEXT NOT NULL REFERENCES people(id),
+				representative_name TEXT NOT NULL,
+				representative_relation TEXT,
+				given_on TEXT NOT NULL,
+				scope TEXT NOT NULL,
+				document_ref TEXT,
+				recorded_by TEXT,
+				recorded_at ${INT} NOT NULL,
+				revoked_at ${INT},
+				revoked_by TEXT
+			)${STRICT};
+			CREATE INDEX consents_by_person ON consents (person_id);
+			-- What identity knows about a program registered in the relay's programs table.
+			CREATE TABLE program_info (
+				program_id TEXT PRIMARY KEY REFERENCES programs(id) ON DELETE CASCADE,
+				organization_id TEXT NOT NULL REFERENCES organizations(id),
+				title TEXT NOT NULL,
+				template_id TEXT NOT NULL,
+				created_by TEXT,
+				created_at ${INT} NOT NULL
+			)${STRICT};
+			CREATE INDEX program_info_by_organization ON program_info (organization_id);
+			CREATE TABLE program_participants (
+				program_id TEXT NOT NULL REFERENCES programs(id) ON DELETE CASCADE,
+				person_id TEXT NOT NULL REFERENCES people(id),
+				role TEXT NOT NULL,
+				added_at ${INT} NOT NULL,
+				added_by TEXT,
+				PRIMARY KEY (program_id, person_id)
+			)${STRICT};
+			CREATE INDEX program_participants_by_person ON program_participants (person_id);
+			-- Mentoring pairs formed by the curator (import, registry) before a program exists.
+			CREATE TABLE pairs (
+				id TEXT PRIMARY KEY,
+				organization_id TEXT NOT NULL REFERENCES organizations(id),
+				mentor_id TEXT NOT NULL REFERENCES people(id),
+				mentee_id TEXT NOT NULL REFERENCES people(id),
+				program_id TEXT,
+				created_at ${INT} NOT NULL,
+				created_by TEXT,
+				UNIQUE (mentor_id, mentee_id)
+			)${STRICT};
+			-- One-time invitation links; only the SHA-256 of the code is stored.
+			CREATE TABLE invitations (
+				id TEXT PRIMARY KEY,
+				code_hash TEXT NOT NULL UNIQUE,
+				person_id TEXT NOT NULL REFERENCES people(id),
+				role TEXT,
+				organization_id TEXT REFERENCES organizations(id),
+				municipality_id TEXT REFERENCES municipalities(id),
+				program_id TEXT,
+				created_by TEXT,
+				created_at ${INT} NOT NULL,
+				expires_at ${INT} NOT NULL,
+				used_at ${INT},
+				session_id TEXT,
+				revoked_at ${INT},
+				revoked_by TEXT
+			)${STRICT};
+			CREATE INDEX invitations_by_person ON invitations (person_id);
+			-- Device sessions; only the SHA-256 of the cookie token is stored.
+			CREATE TABLE sessions (
+				id TEXT PRIMARY KEY,
+				token_hash TEXT NOT NULL UNIQUE,
+				person_id TEXT NOT NULL REFERENCES people(id),
+				device_name TEXT NOT NULL,
+				method TEXT NOT NULL,
+				created_at ${INT} NOT NULL,
+				last_used_at ${INT} NOT NULL,
+				expires_at ${INT} NOT NULL,
+				revoked_at ${INT},
+				revoked_by TEXT
+			)${STRICT};
+			CREATE INDEX sessions_by_person ON sessions (person_id);
+			-- Optional password login for curators and administrators (scrypt).
+			CREATE TABLE credentials (
+				person_id TEXT PRIMARY KEY REFERENCES people(id),
+				login TEXT NOT NULL UNIQUE,
+				password_hash TEXT NOT NULL,
+				updated_at ${INT} NOT NULL
+			)${STRICT};
+			CREATE TABLE audit_log (
+				seq ${SERIAL_KEY},
+				at ${INT} NOT NULL,
+				actor_id TEXT,
+				action TEXT NOT NULL,
+				entity_type TEXT NOT NULL,
+				entity_id TEXT NOT NULL,
+				organization_id TEXT,
+				municipality_id TEXT,
+				details TEXT
+			)${STRICT};
+			CREATE INDEX audit_log_by_organization ON audit_log (organization_id, seq);
+			CREATE INDEX audit_log_by_entity ON audit_log (entity_id, seq);
+		`;
+
+/**
+ * The columns of curator_program_index that migration 30's triggers filled from a summary (all
+ * but the sync aggregate), in the order of their SELECT lists.
+ */
+export const CURATOR_INDEX_SUMMARY_COLUMNS = `program_id, organization_id, as_of, computed_at, title, template_id, form, types, category, status,
+		stage_phase, stage_index, stage_count, stage_title, stage_kind, stage_end, start_date, end_date,
+		progress_done, progress_total, progress_percent, overdue_count, next_deadline,
+		reports_expected, reports_due, reports_draft, reports_submitted, reports_accepted, reports_returned,
+		next_report_due, meetings_count, last_meeting, mentors, mentees, last_edit_at,
+		feedback_count, mentor_avg, mentee_avg, entry_count, exit_count, entry_avg, exit_avg,
+		completion_reason, completion_date, changes_pending, curator_comments, problems`;
+
+/**
+ * Migration 30, before the dialect's triggers: the curator dashboard index (docs/curator.md). The
+ * dashboard must answer for 10,000 programs in well under 100 ms, so it never parses the stored
+ * summary JSON per request: the filterable and sortable fields of a summary are real columns.
+ */
+export const curatorIndexTables = ({ INT, REAL, STRICT }: ColumnTypes): string => `
+			-- Filterable / sortable fields of each stored summary (never written by hand).
+			CREATE TABLE curator_program_index (
+				program_id TEXT PRIMARY KEY REFERENCES programs(id) ON DELETE CASCADE,
+				organization_id TEXT,
+				as_of TEXT NOT NULL,
+				computed_at ${INT} NOT NULL,
+				title TEXT NOT NULL,
+				template_id TEXT,
+				form TEXT,
+				types TEXT NOT NULL,
+				category TEXT,
+				status TEXT NOT NULL,
+				stage_phase TEXT NOT NULL,
+				stage_index ${INT} NOT NULL,
+				stage_count ${INT} NOT NULL,
+				stage_title TEXT,
+				stage_kind TEXT,
+				stage_end TEXT,
+				start_date TEXT,
+				end_date TEXT,
+				progress_done ${INT} NOT NULL,
+				progress_total ${INT} NOT NULL,
+				progress_percent ${INT} NOT NULL,
+				overdue_count ${INT} NOT NULL,
+				next_deadline TEXT,
+				reports_expected ${INT} NOT NULL,
+				reports_due ${INT} NOT NULL,
+				reports_draft ${INT} NOT NULL,
+				reports_submitted ${INT} NOT NULL,
+				reports_accepted ${INT} NOT NULL,
+				reports_returned ${INT} NOT NULL,
+				next_report_due TEXT,
+				meetings_count ${INT} NOT NULL,
+				last_meeting TEXT,
+				mentors ${INT} NOT NULL,
+				mentees ${INT} NOT NULL,
+				last_edit_at TEXT,
+				feedback_count ${INT} NOT NULL,
+				mentor_avg ${REAL},
+				mentee_avg ${REAL},
+				entry_count ${INT} NOT NULL,
+				exit_count ${INT} NOT NULL,
+				entry_avg ${REAL},
+				exit_avg ${REAL},
+				completion_reason TEXT,
+				completion_date TEXT,
+				changes_pending ${INT} NOT NULL,
+				curator_comments ${INT} NOT NULL,
+				problems ${INT} NOT NULL,
+				-- Device sync facts aggregated (Unix ms; 0 = a participant never seen by the server).
+				device_count ${INT} NOT NULL DEFAULT 0,
+				pending_devices ${INT} NOT NULL DEFAULT 0,
+				min_participant_seen ${INT} NOT NULL DEFAULT 0
+			)${STRICT};
+			CREATE INDEX curator_program_index_by_org ON curator_program_index (organization_id, status);
+			CREATE INDEX curator_program_index_by_asof ON curator_program_index (as_of);
+			-- Covering index for the facet counts (one narrow scan for all pickers).
+			CREATE INDEX curator_program_index_facets ON curator_program_index
+				(organization_id, status, stage_phase, stage_kind, form, category, template_id);
+			-- Covering index for the totals strip.
+			CREATE INDEX curator_program_index_totals ON curator_program_index
+				(organization_id, status, overdue_count, reports_expected, reports_due, reports_submitted,
+				 reports_accepted, reports_returned, progress_percent, pending_devices, min_participant_seen, as_of,
+				 next_deadline, next_report_due, stage_phase, stage_end, start_date);
+			-- Title and participants' names, for search (kept apart so scans of the index stay narrow).
+			CREATE TABLE curator_program_search (
+				program_id TEXT PRIMARY KEY REFERENCES programs(id) ON DELETE CASCADE,
+				-- folded: lower case, ё → е
+				search TEXT NOT NULL
+			)${STRICT};
+`;
+
+/** Migration 30, after the dialect's triggers. */
+export const curatorCasesTable = ({ INT, STRICT }: ColumnTypes): string => `
+			-- Registry of successful practices (cases): a completed program marked by a curator, with the
+			-- participants' consent; it can be reused as a template.
+			CREATE TABLE curator_cases (
+				id TEXT PRIMARY KEY,
+				program_id TEXT NOT NULL REFERENCES programs(id) ON DELETE CASCADE,
+				organization_id TEXT,
+				title TEXT NOT NULL,
+				description TEXT NOT NULL,
+				tags TEXT NOT NULL,
+				template_id TEXT,
+				form TEXT,
+				category TEXT,
+				consent_mentor ${INT} NOT NULL,
+				consent_mentee ${INT} NOT NULL,
+				consent_note TEXT,
+				snapshot TEXT NOT NULL,
+				created_by TEXT NOT NULL,
+				created_at ${INT} NOT NULL,
+				withdrawn_at ${INT},
+				UNIQUE (program_id)
+			)${STRICT};
+			CREATE INDEX curator_cases_by_org ON curator_cases (organization_id);
+`;
+
+/** Migration 31, after the dialect drops its triggers. */
+export const curatorProgramUsers = ({ STRICT }: ColumnTypes): string => `
+			-- The mentors' and mentees' user ids of each summary, for the sync aggregate.
+			CREATE TABLE curator_program_users (
+				program_id TEXT NOT NULL REFERENCES programs(id) ON DELETE CASCADE,
+				user_id TEXT NOT NULL,
+				PRIMARY KEY (program_id, user_id)
+			)${STRICT};
+			DELETE FROM curator_program_index;
+			DELETE FROM curator_program_search;
+		`;
+
+/** Migration 32: IANA time zone per municipality and (overriding it) per organization. */
+export const scopeTimeZones = (): string => `
+			ALTER TABLE municipalities ADD COLUMN time_zone TEXT;
+			ALTER TABLE organizations ADD COLUMN time_zone TEXT;
+		`;
