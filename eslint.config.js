@@ -99,6 +99,50 @@ export default ts.config(
 		}
 	},
 	{
+		// Server layers point one way: storage knows nothing of the modules built on it, and
+		// identity (records, access, policy) nothing of programs, the curator or HTTP.
+		files: ['server/storage/**/*.ts'],
+		rules: {
+			'no-restricted-imports': [
+				'error',
+				{
+					patterns: [
+						{
+							group: [
+								'**/identity/**',
+								'**/auth/**',
+								'**/curator/**',
+								'**/programs/**',
+								'**/http/**',
+								'**/sync/**',
+								'**/cluster/**'
+							],
+							message:
+								'Storage imports nothing of the modules built on it (wire them in server/app.ts).'
+						}
+					]
+				}
+			]
+		}
+	},
+	{
+		files: ['server/identity/**/*.ts'],
+		rules: {
+			'no-restricted-imports': [
+				'error',
+				{
+					patterns: [
+						{
+							group: ['**/programs/**', '**/curator/**', '**/http/**'],
+							message:
+								'Identity imports nothing of programs, the curator or HTTP (they build on it).'
+						}
+					]
+				}
+			]
+		}
+	},
+	{
 		files: ['**/*.svelte', '**/*.svelte.ts', '**/*.svelte.js'],
 		languageOptions: {
 			parserOptions: {
