@@ -11,9 +11,11 @@ import type { RelayConfig } from './config.js';
 import type { FactsRecorder } from './facts.js';
 import type { RelayHooks } from './hooks.js';
 import type { RelayMetrics } from './metrics.js';
+import * as Y from 'yjs';
 import {
 	CloseCode,
 	encodeQueryAwareness,
+	encodeStateVector,
 	encodeSyncStep2,
 	inspectUpdate,
 	parseClientMessage,
@@ -22,6 +24,17 @@ import {
 } from './protocol.js';
 import { broadcast, roomSize } from './rooms.js';
 import type { CloseSession, Session } from './session.js';
+
+/** A clock beyond any real one: a state vector entry that covers every struct of its client. */
+const BEYOND_ANY_CLOCK = 2 ** 40;
+
+/** The update without the structs of these clients (its delete set is kept). */
+function withoutStructsOf(update: Uint8Array, clients: number[]): Uint8Array {
+	return Y.diffUpdate(
+		update,
+		encodeStateVector(new Map(clients.map((c) => [c, BEYOND_ANY_CLOCK])))
+	);
+}
 
 export interface MessageReceiver {
 	/** A frame from the socket (`binary` false: a text frame, not part of the protocol). */
@@ -132,6 +145,23 @@ export function createMessageReceiver(options: {
 			return;
 		}
 		const userId = session.info.userId;
+		const enforce = config.clientIdBinding !== 0;
+		const foreign = enforce ? room.doc.foreignClientIds(userId, inspection.clients) : [];
+		if (foreign.length > 0) {
+			// Structs under a client id another participant wrote first. An honest phone re-sends
+			// its partner's structs (on reconnect, or pending ones it holds behind a clock gap), so
+			// closing it would cut it off for good (44xx is final for y-websocket); a forger writing
+			// under the partner's id must not get its structs stored either. Both ways the answer
+			// is the same: keep the sender's own structs and the delete set, drop the others'.
+			try {
+				update = withoutStructsOf(update, foreign);
+				inspection = inspectUpdate(update);
+			} catch {
+				reject(session, 'malformed', CloseCode.MALFORMED, 'malformed update');
+				return;
+			}
+			metrics.rejected.inc({ reason: 'foreign_structs_dropped' });
+		}
 		if (!inspection.empty) {
 			const verdict = hooks.beforeCommit(room, { update, userId, session });
 			if (!verdict.accept) {
@@ -139,20 +169,8 @@ export function createMessageReceiver(options: {
 				return;
 			}
 		}
-		const claims = room.doc.claimClientIds(
-			userId,
-			inspection.clients,
-			config.clientIdBinding !== 0
-		);
-		if (claims === null) {
-			reject(
-				session,
-				'foreign_client_id',
-				CloseCode.FORBIDDEN,
-				"update under another participant's client id"
-			);
-			return;
-		}
+		// Never null here: the foreign client ids were dropped above (or binding is off).
+		const claims = room.doc.claimClientIds(userId, inspection.clients, enforce) ?? [];
 		if (kind === 'step2') session.handshakeDone();
 		if (!inspection.empty && roomSize(room) + update.length > config.maxDocumentBytes) {
 			reject(session, 'document_too_large', CloseCode.DOCUMENT_TOO_LARGE, 'document too large');

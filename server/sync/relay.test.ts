@@ -283,16 +283,52 @@ describe('refusals', () => {
 		expect(store.appendCalls.flat()).toHaveLength(2);
 	});
 
-	it("refuses an update under another participant's client id (4403)", async () => {
-		const { clock, connect } = setup();
+	it("drops structs under another participant's client id, keeps the sender's own, closes nobody", async () => {
+		const { clock, store, relay, connect } = setup();
 		const a = connect('u1');
 		const b = connect('u2');
 		await clock.settle();
 		const shared = new Client(5);
 		a.receive(update(shared.edit('a', '1')));
 		await clock.settle();
-		b.receive(update(shared.edit('b', '2')));
-		expect(b.socket.closedWith?.code).toBe(CloseCode.FORBIDDEN);
+		// A forger writing under u1's client id at u1's next clock: not stored, not closed.
+		const forged = new Client(6);
+		Y.applyUpdate(forged.doc, Y.encodeStateAsUpdate(shared.doc));
+		forged.doc.clientID = 5; // after applying: Yjs renews a client id it sees in use
+		b.receive(update(forged.edit('b', 'forged')));
+		await clock.settle();
+		expect(b.socket.closedWith).toBeNull();
+		// u1's real next edit under its own id is stored, not skipped as "already known".
+		a.receive(update(shared.edit('b', 'real')));
+		await clock.settle();
+		const stored = new Y.Doc();
+		Y.applyUpdate(stored, await relay.getDocument(PROGRAM));
+		expect(stored.getMap('m').toJSON()).toEqual({ a: '1', b: 'real' });
+		expect(store.appendCalls.flat()).toHaveLength(2);
+	});
+
+	it("an honest phone that re-sends its partner's structs with its own keeps syncing (no final close)", async () => {
+		const { clock, relay, connect } = setup();
+		const mentor = connect('mentor');
+		const mentee = connect('mentee');
+		await clock.settle();
+		const mentorDoc = new Client(5);
+		mentor.receive(update(mentorDoc.edit('goal', 'from the mentor')));
+		await clock.settle();
+		// The mentee holds the mentor's structs (synced earlier) and adds her own; on reconnect her
+		// sync step 2 carries both (y-websocket sends everything the relay's state vector lacks).
+		const menteeDoc = new Client(6);
+		Y.applyUpdate(menteeDoc.doc, Y.encodeStateAsUpdate(mentorDoc.doc));
+		menteeDoc.edit('answer', 'from the mentee');
+		mentee.receive(update(Y.encodeStateAsUpdate(menteeDoc.doc)));
+		await clock.settle();
+		expect(mentee.socket.closedWith).toBeNull();
+		const stored = new Y.Doc();
+		Y.applyUpdate(stored, await relay.getDocument(PROGRAM));
+		expect(stored.getMap('m').toJSON()).toEqual({
+			goal: 'from the mentor',
+			answer: 'from the mentee'
+		});
 	});
 
 	it('drops updates from a read-only session without closing it', async () => {

@@ -218,6 +218,16 @@ export class RoomDocument {
 		return fresh;
 	}
 
+	/** The client ids among `clients` that another user wrote under first. */
+	foreignClientIds(userId: string, clients: Set<number>): number[] {
+		const foreign: number[] = [];
+		for (const c of clients) {
+			const owner = this.owners.get(c);
+			if (owner !== undefined && owner !== userId) foreign.push(c);
+		}
+		return foreign;
+	}
+
 	/** Claims made on another instance: first writer wins, as in storage. */
 	adoptClaims(claims: { userId: string; clientIds: number[] } | undefined): void {
 		for (const c of claims?.clientIds ?? [])

@@ -330,7 +330,7 @@ describe('hostile clients are contained to their own connection', () => {
 	 * id, so a participant could write under the partner's client id at the partner's next clock;
 	 * the partner's real edit was then skipped as "already known" everywhere, yet acknowledged.
 	 * Fixed: a client id belongs to the user who first wrote under it (server/sync/room.ts
-	 * `claimClientIds`, table program_client_owners); the forged update closes its connection.
+	 * `claimClientIds`, table program_client_owners); the forged structs are dropped (receiver.ts).
 	 */
 	it('regression: a forged client id cannot erase the partner’s next edit', async () => {
 		const programId = 'forged';
