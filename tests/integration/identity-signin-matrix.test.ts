@@ -1,0 +1,191 @@
+/**
+ * Sign-in links (invitations) as a hostile curator uses them: every issuer × every target over
+ * the real HTTP API. A link gives whoever redeems it a session as the target, so the issuer may
+ * only ask for one for people whose every right lies inside the issuer's own (docs/identity.md,
+ * "Who may ask for a sign-in link"). The expectations are written out by hand, not derived from
+ * the policy; the right is checked again when the link is redeemed, and the issuer cannot redeem
+ * a link in their own browser to become someone else.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SYSTEM_ACTOR } from '../../server/identity/service';
+import {
+	api,
+	cookiePair,
+	seedWorld,
+	signIn,
+	startTestServer,
+	type TestServer,
+	type World
+} from './identity-fixture';
+
+type Who = 'admin' | 'curator1' | 'curator1b' | 'coordinator1' | 'head1' | 'mentor1' | 'mentee1';
+const ISSUERS: Who[] = [
+	'admin',
+	'curator1',
+	'curator1b',
+	'coordinator1',
+	'head1',
+	'mentor1',
+	'mentee1'
+];
+type Target = Who | 'roleless';
+const TARGETS: Target[] = [...ISSUERS, 'roleless'];
+
+/** Written out by hand: who may ask for a plain sign-in link for whom. */
+const ALLOWED: Record<Who, Target[]> = {
+	// An administrator may act for everyone.
+	admin: [...TARGETS],
+	// The curator of school 1: its mentors, mentees, people without a role, and themselves.
+	curator1: ['curator1', 'mentor1', 'mentee1', 'roleless'],
+	// The curator of another school: nobody of school 1.
+	curator1b: ['curator1b'],
+	coordinator1: [],
+	head1: [],
+	mentor1: [],
+	mentee1: []
+};
+
+describe('sign-in links: every issuer × every target', () => {
+	let t: TestServer;
+	let w: World;
+	let roleless: string;
+	const cookies = {} as Record<Who, string>;
+	const person = (x: Target) => (x === 'roleless' ? roleless : w.people[x]);
+
+	beforeAll(async () => {
+		t = await startTestServer();
+		w = await seedWorld(t);
+		roleless = (
+			await t.server.identity.createPerson(
+				SYSTEM_ACTOR,
+				{ organizationId: w.org1 },
+				{ fullName: 'Без Роли Иван Петрович', birthDate: '1991-02-03' }
+			)
+		).id;
+		for (const who of ISSUERS) cookies[who] = (await signIn(t, w.people[who], 'Ноутбук')).cookie;
+	});
+
+	afterAll(async () => {
+		await t?.close();
+	});
+
+	const issue = (issuer: Who, body: Record<string, unknown>) =>
+		api(t, 'POST', '/api/invitations', { cookie: cookies[issuer], body });
+	const codeOf = (body: Record<string, unknown>) => {
+		const url = String(body.url);
+		const code = url.slice(url.indexOf('#') + 1);
+		t.secrets.add(code);
+		return code;
+	};
+	const redeem = (code: string, cookie?: string) =>
+		api(t, 'POST', '/api/invitations/redeem', {
+			body: { code, deviceName: 'Чужой браузер' },
+			...(cookie ? { cookie } : {})
+		});
+
+	it('a plain sign-in link: issued only as the table says; redeemed elsewhere, never in the issuer’s browser', async () => {
+		const wrong: string[] = [];
+		for (const issuer of ISSUERS) {
+			for (const target of TARGETS) {
+				const allowed = ALLOWED[issuer].includes(target);
+				const r = await issue(issuer, { personId: person(target) });
+				const cell = `${issuer} → ${target}`;
+				if (!allowed) {
+					if (![403, 404].includes(r.status)) wrong.push(`${cell}: issued (${r.status})`);
+					continue;
+				}
+				if (r.status !== 201) {
+					wrong.push(`${cell}: refused (${r.status} ${String(r.body.error)})`);
+					continue;
+				}
+				const code = codeOf(r.body);
+				const self = person(target) === w.people[issuer];
+				if (!self) {
+					// The issuer's own browser: refused, and the link stays good for its addressee.
+					const own = await redeem(code, cookies[issuer]);
+					if (own.status === 200) wrong.push(`${cell}: redeemed in the issuer's browser`);
+					const me = await api(t, 'GET', '/api/me', { cookie: cookies[issuer] });
+					if ((me.body.person as { id?: string } | undefined)?.id !== w.people[issuer])
+						wrong.push(`${cell}: the issuer's browser changed identity`);
+				}
+				const ok = await redeem(code);
+				if (ok.status !== 200) wrong.push(`${cell}: the addressee could not redeem (${ok.status})`);
+				else if ((ok.body.person as { id: string }).id !== person(target))
+					wrong.push(`${cell}: a session as someone else`);
+				else t.secrets.add(cookiePair(ok.setCookie).split('=')[1] ?? '');
+			}
+		}
+		expect(wrong).toEqual([]);
+	});
+
+	it('links that come with a role or a program are held to the same rule', async () => {
+		const wrong: string[] = [];
+		for (const target of ['head1', 'curator1b', 'coordinator1', 'admin'] as const) {
+			const asMentor = await issue('curator1', {
+				personId: person(target),
+				role: 'mentor',
+				organizationId: w.org1
+			});
+			if (asMentor.status === 201) wrong.push(`role link for ${target}`);
+			const toProgram = await issue('curator1', {
+				personId: person(target),
+				programId: w.programs.p2,
+				role: 'mentee'
+			});
+			if (toProgram.status === 201) wrong.push(`program link for ${target}`);
+		}
+		expect(wrong).toEqual([]);
+		// Not added to the program by the refused attempt either.
+		const program = await t.server.identity.programResource(w.programs.p2);
+		expect(program?.participants.map((p) => p.personId).sort()).toEqual(
+			[w.people.mentor2, w.people.mentee2].sort()
+		);
+	});
+
+	it('the right is checked again at redeem: a link issued before its target gained wider rights is refused', async () => {
+		const later = await t.server.identity.createPerson(
+			SYSTEM_ACTOR,
+			{ organizationId: w.org1 },
+			{ fullName: 'Будущий Руководитель', birthDate: '1980-01-01' }
+		);
+		const r = await issue('curator1', { personId: later.id });
+		expect(r.status).toBe(201);
+		const code = codeOf(r.body);
+		await t.server.identity.assignRole(SYSTEM_ACTOR, later.id, 'head', { organizationId: w.org1 });
+		const refused = await redeem(code);
+		expect(refused.status).toBe(410);
+		expect(refused.setCookie).toBeNull();
+
+		// The issuer lost the curator role meanwhile: their pending links no longer open anything.
+		const issuer = await t.server.identity.createPerson(
+			SYSTEM_ACTOR,
+			{ organizationId: w.org1 },
+			{ fullName: 'Бывший Куратор', birthDate: '1985-01-01' }
+		);
+		const role = await t.server.identity.assignRole(SYSTEM_ACTOR, issuer.id, 'curator', {
+			organizationId: w.org1
+		});
+		const { cookie } = await signIn(t, issuer.id, 'Ноутбук');
+		const link = await api(t, 'POST', '/api/invitations', {
+			cookie,
+			body: { personId: w.people.mentee1 }
+		});
+		expect(link.status).toBe(201);
+		const code2 = codeOf(link.body);
+		await t.server.identity.removeRole(SYSTEM_ACTOR, role.id);
+		expect((await redeem(code2)).status).toBe(410);
+	});
+
+	it('a curator never gets read-write access as a mentee through a link in their own browser', async () => {
+		const r = await issue('curator1', { personId: w.people.mentee1 });
+		expect(r.status).toBe(201);
+		const own = await redeem(codeOf(r.body), cookies.curator1);
+		expect(own.status).toBe(403);
+		expect(own.body.error).toBe('invitation_for_someone_else');
+		expect(own.setCookie).toBeNull();
+		const access = await api(t, 'GET', `/api/programs/${w.programs.p1}/access`, {
+			cookie: cookies.curator1
+		});
+		expect(access.body.access).toBe('ro');
+	});
+});
