@@ -15,6 +15,7 @@ import { createRelay, type Relay } from './sync/relay.js';
 import { readVersion } from './version.js';
 import { createLocalCluster, createRedisCluster, type Cluster } from './cluster/index.js';
 import { connectIdentityToCluster } from './cluster/identity.js';
+import { watchRevocations } from './identity/revocation-watch.js';
 import { createIdentityStore } from './identity/sql-store.js';
 import { apiBoundary } from './http/api-boundary.js';
 import { registerIdentityApi } from './http/api/identity.js';
@@ -169,7 +170,13 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 		events: identity.events,
 		relay,
 		cluster,
+		logger
+	});
+	// Revocation: the database as the truth — CLI revocations (1 s poll) and a 10 s backstop sweep.
+	const offRevocationWatch = watchRevocations({
+		store: identity.store,
 		sql: storage.sql,
+		relay,
 		logger
 	});
 
@@ -205,6 +212,7 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 				accepting = false;
 				curator.close();
 				offCluster();
+				offRevocationWatch();
 				await relay.close();
 				await app.close();
 				await cluster.close();

@@ -8,6 +8,8 @@ export interface ConnectionGrant {
 	/** Unix milliseconds; the relay closes the connection with 4408 at this time. */
 	expiresAt: number;
 	sessionId?: string;
+	/** The id (`jti`) of a recorded standalone access token: revoking it closes the connection. */
+	tokenId?: string;
 }
 
 export type DenyReason = 'unauthenticated' | 'forbidden' | 'not_found' | 'expired';
@@ -60,6 +62,7 @@ export function createTokenAuthorizer(
 			expiresAt: result.claims.expiresAt
 		};
 		if (result.claims.sessionId !== undefined) grant.sessionId = result.claims.sessionId;
+		if (result.claims.tokenId !== undefined) grant.tokenId = result.claims.tokenId;
 		return grant;
 	};
 }

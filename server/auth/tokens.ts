@@ -5,7 +5,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * where signature = HMAC-SHA256(tokenKey, ASCII bytes of the payload segment) and
  * tokenKey = HMAC-SHA256(UTF-8 bytes of the server secret, "nastavnik/access-token/v1").
  * Payload: `{"v":1,"sub":userId,"prg":programId,"acc":"rw"|"ro","exp":unixSeconds}` plus
- * optional `"sid"` (session id, for revocation) and `"iat"`.
+ * optional `"sid"` (session id, for revocation), `"jti"` (the id of a recorded standalone token,
+ * for listing and revocation; migration 50) and `"iat"`.
  */
 export type Access = 'rw' | 'ro';
 
@@ -16,6 +17,8 @@ export interface AccessTokenClaims {
 	/** Expiry, Unix milliseconds (encoded in the token as whole seconds). */
 	expiresAt: number;
 	sessionId?: string;
+	/** `jti`: the id under which a standalone token is recorded (access_tokens). */
+	tokenId?: string;
 }
 
 export type TokenVerification =
@@ -42,6 +45,7 @@ export function mintAccessToken(secret: string, claims: AccessTokenClaims): stri
 		exp: Math.floor(claims.expiresAt / 1000)
 	};
 	if (claims.sessionId !== undefined) payload.sid = claims.sessionId;
+	if (claims.tokenId !== undefined) payload.jti = claims.tokenId;
 	const segment = Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
 	return `${segment}.${sign(deriveTokenKey(secret), segment).toString('base64url')}`;
 }
@@ -84,7 +88,8 @@ export function verifyAccessToken(
 		(p.acc !== 'rw' && p.acc !== 'ro') ||
 		typeof p.exp !== 'number' ||
 		!Number.isFinite(p.exp) ||
-		(p.sid !== undefined && !nonEmptyString(p.sid))
+		(p.sid !== undefined && !nonEmptyString(p.sid)) ||
+		(p.jti !== undefined && !nonEmptyString(p.jti, 64))
 	) {
 		return { ok: false, reason: 'malformed' };
 	}
@@ -95,6 +100,7 @@ export function verifyAccessToken(
 		expiresAt: p.exp * 1000
 	};
 	if (typeof p.sid === 'string') claims.sessionId = p.sid;
+	if (typeof p.jti === 'string') claims.tokenId = p.jti;
 	if (claims.expiresAt <= now) return { ok: false, reason: 'expired', claims };
 	return { ok: true, claims };
 }

@@ -31,6 +31,8 @@ import type { Logger } from '../logger.js';
 export type ControlMessage =
 	| { type: 'session-revoked'; sessionId: string }
 	| { type: 'access-changed'; personId: string; programId?: string }
+	/** A recorded access token was revoked (server/identity/access-tokens.ts). */
+	| { type: 'token-revoked'; tokenId: string }
 	/** An instance could not publish for a while: reload these programs from storage. */
 	| { type: 'resync'; programIds: string[] };
 

@@ -9,9 +9,16 @@ import { conflict, forbidden, IdentityError, notFound, unauthenticated } from '.
 import type { IdentityEvents } from './events.js';
 import type { Guard } from './guard.js';
 import type { Invitation, Person, Session } from './model.js';
-import { relayAccess, canSee, type Actor, type Role } from './policy.js';
+import {
+	canSee,
+	mayIssueSignIn,
+	relayAccess,
+	type Actor,
+	type Role,
+	type SignInTarget
+} from './policy.js';
 import type { IdentityRegistry } from './registry.js';
-import { invalidField, invitationStatus, type InvitationInput } from './rules.js';
+import { invalidField, invitationStatus, SYSTEM_ACTOR, type InvitationInput } from './rules.js';
 import {
 	DUMMY_PASSWORD_HASH,
 	hashPassword,
@@ -128,6 +135,11 @@ export class IdentityAccess {
 			organizationId = person.organizationId;
 			municipalityId = person.organizationId === null ? person.municipalityId : null;
 		}
+		if (!mayIssueSignIn(actor, await this.signInTarget(person))) {
+			// A link is a session as its target: only for people whose rights lie inside the actor's.
+			this.guard.logDenial(actor.personId, 'invitation.create', person.id, 'wider rights');
+			throw forbidden();
+		}
 		if (!person.active) throw conflict('person_inactive', 'Человек исключён из реестра');
 		const ttl = Math.min(Math.max(input.ttlMs ?? INVITATION_TTL_MS, 60_000), MAX_INVITATION_TTL_MS);
 		const now = this.now();
@@ -199,11 +211,38 @@ export class IdentityAccess {
 		}
 	}
 
+	/** What a sign-in link for this person would let its redeemer do (policy.mayIssueSignIn). */
+	async signInTarget(person: Person): Promise<SignInTarget> {
+		const actor = await this.registry.actorFor(person.id);
+		const programs = await this.store.programs.listForPerson(person.id);
+		return {
+			personId: person.id,
+			roles: actor.roles,
+			organizationId: person.organizationId,
+			programOrganizations: programs.map((p) => p.organizationId)
+		};
+	}
+
+	/** Who issued an invitation, with their rights now; null when they are gone or excluded. */
+	private async issuerOf(inv: Invitation): Promise<Actor | null> {
+		if (inv.createdBy === null || inv.createdBy === SYSTEM_ACTOR.personId) return SYSTEM_ACTOR;
+		const issuer = await this.store.people.get(inv.createdBy);
+		if (!issuer?.active) return null;
+		return this.registry.actorFor(issuer.id);
+	}
+
 	/**
 	 * Exchanges a one-time code for a device session. The code is consumed atomically: of two
-	 * devices racing with the same link exactly one gets a session.
+	 * devices racing with the same link exactly one gets a session. The issuer's right to the
+	 * link is checked again (the target may have gained wider rights since, or the issuer lost
+	 * theirs); `redeemer` is the session the request already carries: the issuer cannot redeem a
+	 * link for someone else in their own browser.
 	 */
-	async redeemInvitation(code: unknown, deviceName: string): Promise<IssuedSession> {
+	async redeemInvitation(
+		code: unknown,
+		deviceName: string,
+		redeemer: Principal | null = null
+	): Promise<IssuedSession> {
 		const bad = () =>
 			new IdentityError(
 				410,
@@ -224,6 +263,35 @@ export class IdentityAccess {
 		}
 		const person = await this.store.people.get(inv.personId);
 		if (!person || !person.active) throw bad();
+		if (
+			redeemer !== null &&
+			redeemer.actor.personId === inv.createdBy &&
+			inv.personId !== inv.createdBy
+		) {
+			// Not consumed: the link stays good for the person it was made for.
+			this.guard.logDenial(
+				redeemer.actor.personId,
+				'invitation.redeem',
+				inv.id,
+				"issuer's own browser"
+			);
+			throw new IdentityError(
+				403,
+				'invitation_for_someone_else',
+				'Эта ссылка выдана для другого человека, а в этом браузере вы вошли под своей учётной записью. Передайте ссылку адресату: войти по ней сами вы не можете.'
+			);
+		}
+		const issuer = await this.issuerOf(inv);
+		if (issuer === null || !mayIssueSignIn(issuer, await this.signInTarget(person))) {
+			this.guard.logDenial(
+				inv.createdBy,
+				'invitation.redeem',
+				inv.id,
+				'issuer may no longer act for the person'
+			);
+			await this.store.invitations.revoke(inv.id, SYSTEM_ACTOR.personId, now);
+			throw bad();
+		}
 		const sessionId = newId();
 		if (!(await this.store.invitations.consume(inv.id, sessionId, now))) {
 			this.guard.logDenial(inv.personId, 'invitation.redeem', inv.id, 'race');
@@ -459,7 +527,16 @@ export class IdentityAccess {
 		await this.revokeSessionRecord(principal.actor, principal.session, 'logout');
 	}
 
-	private async revokeSessionRecord(actor: Actor, s: Session, reason: 'revoked' | 'logout') {
+	/**
+	 * `silent`: no session-revoked event (endAccess closes the person's connections itself, with a
+	 * code their other devices reconnect on).
+	 */
+	async revokeSessionRecord(
+		actor: Actor,
+		s: Session,
+		reason: 'revoked' | 'logout',
+		silent = false
+	): Promise<void> {
 		if (!(await this.store.sessions.revoke(s.id, actor.personId, this.now()))) return;
 		const p = await this.store.people.get(s.personId);
 		await this.guard.audit(actor, {
@@ -470,7 +547,7 @@ export class IdentityAccess {
 			municipalityId: p?.municipalityId ?? null,
 			details: { personId: s.personId, deviceName: s.deviceName }
 		});
-		this.events.emitSessionRevoked({ sessionId: s.id, personId: s.personId, reason });
+		if (!silent) this.events.emitSessionRevoked({ sessionId: s.id, personId: s.personId, reason });
 	}
 
 	requireActor(principal: Principal | null): Principal {

@@ -12,11 +12,18 @@ export interface AccessChangedEvent {
 	programId?: string;
 }
 
+/** A recorded access token was revoked: connections opened with it must close. */
+export interface TokenRevokedEvent {
+	tokenId: string;
+	personId: string;
+}
+
 type Listener<E> = (event: E) => void;
 
 export class IdentityEvents {
 	private readonly revoked = new Set<Listener<SessionRevokedEvent>>();
 	private readonly changed = new Set<Listener<AccessChangedEvent>>();
+	private readonly tokens = new Set<Listener<TokenRevokedEvent>>();
 
 	/** Returns an unsubscribe function. */
 	onSessionRevoked(listener: Listener<SessionRevokedEvent>): () => void {
@@ -27,6 +34,15 @@ export class IdentityEvents {
 	onAccessChanged(listener: Listener<AccessChangedEvent>): () => void {
 		this.changed.add(listener);
 		return () => this.changed.delete(listener);
+	}
+
+	onTokenRevoked(listener: Listener<TokenRevokedEvent>): () => void {
+		this.tokens.add(listener);
+		return () => this.tokens.delete(listener);
+	}
+
+	emitTokenRevoked(e: TokenRevokedEvent): void {
+		for (const l of this.tokens) l(e);
 	}
 
 	emitSessionRevoked(e: SessionRevokedEvent): void {

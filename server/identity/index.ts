@@ -19,6 +19,8 @@ export { IdentityService } from './service.js';
 export { IdentityRegistry } from './registry.js';
 export { IdentityAccess } from './access.js';
 export { Guard } from './guard.js';
+export { AccessLifecycle, type EndReason } from './lifecycle.js';
+export { AccessTokens } from './access-tokens.js';
 export { can, canSee, relayAccess, type Actor, type Resource, type Role } from './policy.js';
 export {
 	SESSION_COOKIE,
@@ -65,10 +67,12 @@ export function createRelayAuthorizer(
 }
 
 /**
- * Makes revocation take effect on live websockets at once: a revoked session's connections are
- * closed with 4401 (the PWA keeps its local edits and asks to sign in again); when a person's
- * rights change, their connections are closed with 4403 (one program) or 1012 (reconnect and
- * re-authorize: what is still allowed comes back).
+ * Makes revocation take effect on live websockets at once. A revoked session's connections are
+ * closed with 4401 (that device signed out or was signed out: the PWA keeps its local edits and
+ * asks to sign in again). When a person's access ends or changes (role or participation removed,
+ * excluded — server/identity/lifecycle.ts) or a recorded token is revoked, their connections are
+ * closed with 1012: the client reconnects and the upgrade asks again, so a device still entitled
+ * to something comes back and is never told to give up (y-websocket 3 treats 44xx as final).
  */
 export function connectIdentityToRelay(
 	identity: IdentityService,
@@ -84,19 +88,23 @@ export function connectIdentityToRelay(
 		);
 	});
 	const offChanged = identity.events.onAccessChanged((e) => {
-		if (e.programId !== undefined) {
-			relay.closeWhere(
-				(c) => c.userId === e.personId && c.programId === e.programId,
-				CloseCode.FORBIDDEN,
-				'access revoked'
-			);
-		} else {
-			relay.closeWhere((c) => c.userId === e.personId, CloseCode.SERVICE_RESTART, 'access changed');
-		}
+		relay.closeWhere(
+			(c) => c.userId === e.personId && (e.programId === undefined || c.programId === e.programId),
+			CloseCode.SERVICE_RESTART,
+			'access changed'
+		);
+	});
+	const offToken = identity.events.onTokenRevoked((e) => {
+		relay.closeWhere(
+			(c) => c.tokenId === e.tokenId,
+			CloseCode.SERVICE_RESTART,
+			'access token revoked'
+		);
 	});
 	return () => {
 		offRevoked();
 		offChanged();
+		offToken();
 	};
 }
 

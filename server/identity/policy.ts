@@ -265,3 +265,42 @@ export function canAssignRole(actor: Actor, role: Role, scope: Resource): boolea
 		return scope.kind === 'municipality' && can(actor, 'roles.manage', scope);
 	return scope.kind === 'organization' && can(actor, 'roles.manage', scope);
 }
+
+/**
+ * The person a sign-in link would make its redeemer: their roles, the organization of their
+ * registry record, and the organizations of the programs they take part in.
+ */
+export interface SignInTarget {
+	personId: string;
+	roles: readonly RoleGrant[];
+	organizationId: string | null;
+	programOrganizations: readonly string[];
+}
+
+/**
+ * Whether `issuer` may ask for a sign-in link (an invitation of any kind) for `target`. A link
+ * gives whoever holds it a session as the target, so it is a way to act as them: only for people
+ * whose every right lies inside the issuer's own. An administrator may act for everyone; a
+ * curator for the mentors, mentees and role-less people of the organizations they curate (and
+ * for themselves) — never for anyone with a right elsewhere or wider (a curator or head, a
+ * coordinator, an administrator, a mentor of another school); nobody else for anyone. Checked
+ * when the link is issued and again when it is redeemed (docs/identity.md).
+ */
+export function mayIssueSignIn(issuer: Actor, target: SignInTarget): boolean {
+	if (has(issuer, 'admin')) return true;
+	const curated = new Set(
+		issuer.roles
+			.filter((g) => g.role === 'curator' && g.organizationId !== null)
+			.map((g) => g.organizationId as string)
+	);
+	if (curated.size === 0) return false;
+	if (target.personId === issuer.personId) return true;
+	const inside = (org: string | null) => org !== null && curated.has(org);
+	const onlyParticipant = target.roles.every(
+		(g) => (g.role === 'mentor' || g.role === 'mentee') && inside(g.organizationId)
+	);
+	if (!onlyParticipant) return false;
+	if (!target.programOrganizations.every(inside)) return false;
+	// A role-less person (or one whose record is elsewhere) belongs to the curator through a role here.
+	return inside(target.organizationId) || target.roles.length > 0;
+}

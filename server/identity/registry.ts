@@ -50,6 +50,8 @@ export type RoleScope = { organizationId?: string; municipalityId?: string };
 export class IdentityRegistry {
 	/** Called when a person is excluded from the registry (access revokes their sessions). */
 	onDeactivated: ((actor: Actor, personId: string) => Promise<void>) | null = null;
+	/** Called when a role is removed (access ends the person's links, sessions, tokens, sockets). */
+	onRoleRemoved: ((actor: Actor, personId: string) => Promise<void>) | null = null;
 	/**
 	 * Called after a zone change with the organizations whose effective zone it changed (programs
 	 * write it into their documents, server/programs/service.ts writeZoneIntoPrograms).
@@ -593,7 +595,8 @@ export class IdentityRegistry {
 			municipalityId: r.municipalityId,
 			details: { personId: r.personId, role: r.role }
 		});
-		this.events.emitAccessChanged({ personId: r.personId });
+		if (this.onRoleRemoved) await this.onRoleRemoved(actor, r.personId);
+		else this.events.emitAccessChanged({ personId: r.personId });
 	}
 
 	// ------------------------------------------------------------------ audit

@@ -67,21 +67,46 @@ export function createSessionCookieAuthorizer(identity: IdentityService): Author
 }
 
 /**
- * Wraps the relay's token authorizer: a token minted from a session (it carries `sid`) is only
- * good while that session is, and never grants more than the policy does now (a participant
- * removed since the token was minted is refused). Tokens without `sid` (minted by an operator
- * with `npm run cli -- token`) pass as the inner authorizer decides.
+ * Wraps the relay's token authorizer: every token is held to what is true now, at each use.
+ * - `sid` (minted from a session): only while that session is live;
+ * - `jti` (a recorded standalone token, docs/access-tokens.md): only while its record is live
+ *   (not revoked, not expired, same person and program);
+ * - whenever the token's user is a person in the registry: only while they are active, and never
+ *   more than the policy grants them now (a participant removed since is refused, rw becomes ro
+ *   for a reader).
+ * A token whose user is no person (an integration's id, minted with the server secret) without
+ * `jti` passes as the inner authorizer decides; it can only be revoked by rotating the secret.
  */
 export function requireLiveSession(inner: Authorizer, identity: IdentityService): Authorizer {
 	return async (request, programId) => {
 		const result = await inner(request, programId);
-		if (isDenied(result) || result.sessionId === undefined) return result;
-		const session = await identity.activeSession(result.sessionId);
-		if (!session || session.personId !== result.userId) {
-			identity.logDenial(result.userId, 'relay.connect', programId, 'session of the token is gone');
+		if (isDenied(result)) return result;
+		const refuse = (reason: string): { deny: 'unauthenticated' } => {
+			identity.logDenial(result.userId, 'relay.connect', programId, reason);
 			return { deny: 'unauthenticated' };
+		};
+		let expiresAt = result.expiresAt;
+		if (result.sessionId !== undefined) {
+			const session = await identity.activeSession(result.sessionId);
+			if (!session || session.personId !== result.userId)
+				return refuse('session of the token is gone');
+			expiresAt = Math.min(expiresAt, session.expiresAt);
 		}
-		const grant = await identity.relayGrant(await identity.actorFor(result.userId), programId);
+		if (result.tokenId !== undefined) {
+			const record = await identity.store.accessTokens.get(result.tokenId);
+			if (
+				!record ||
+				record.revokedAt !== null ||
+				record.expiresAt <= identity.now() ||
+				record.personId !== result.userId ||
+				record.programId !== programId
+			)
+				return refuse('access token revoked or unknown');
+		}
+		const person = await identity.store.people.get(result.userId);
+		if (!person) return { ...result, expiresAt };
+		if (!person.active) return refuse('person excluded');
+		const grant = await identity.relayGrant(await identity.actorFor(person.id), programId);
 		if ('deny' in grant) {
 			identity.logDenial(result.userId, 'relay.connect', programId, grant.deny);
 			return grant;
@@ -89,7 +114,7 @@ export function requireLiveSession(inner: Authorizer, identity: IdentityService)
 		return {
 			...result,
 			access: result.access === 'ro' || grant.access === 'ro' ? 'ro' : 'rw',
-			expiresAt: Math.min(result.expiresAt, session.expiresAt)
+			expiresAt
 		};
 	};
 }

@@ -7,6 +7,8 @@
  */
 import type { Logger } from '../logger.js';
 import { IdentityAccess, SESSION_TTL_MS } from './access.js';
+import { AccessTokens } from './access-tokens.js';
+import { AccessLifecycle } from './lifecycle.js';
 import { IdentityEvents } from './events.js';
 import { Guard } from './guard.js';
 import type { Action, Actor, Resource } from './policy.js';
@@ -59,6 +61,10 @@ export class IdentityService {
 	readonly access: IdentityAccess;
 	/** The one scope check of monitoring queries (server/identity/scopes.ts). */
 	readonly scopes: MonitoringScopes;
+	/** Recorded standalone relay access tokens (server/identity/access-tokens.ts). */
+	readonly tokens: AccessTokens;
+	/** Where access ends: links, sessions, tokens, live connections (server/identity/lifecycle.ts). */
+	readonly lifecycle: AccessLifecycle;
 
 	constructor(options: IdentityOptions) {
 		this.store = options.store;
@@ -78,9 +84,26 @@ export class IdentityService {
 			sessionTtlMs: this.sessionTtlMs
 		});
 		this.scopes = new MonitoringScopes(this.store, this.registry, this.policy);
-		// Excluding a person from the registry ends their sessions at once.
-		this.registry.onDeactivated = (actor, personId) =>
-			this.access.revokeAllSessions(actor, personId);
+		this.tokens = new AccessTokens(
+			this.store,
+			this.registry,
+			this.policy,
+			this.events,
+			options.secret,
+			this.now
+		);
+		this.lifecycle = new AccessLifecycle(
+			this.store,
+			this.access,
+			this.policy,
+			this.events,
+			this.now
+		);
+		// Excluding a person from the registry or removing a role ends their access at once.
+		this.registry.onDeactivated = async (actor, personId) =>
+			void (await this.lifecycle.endAccess(personId, 'deactivated', { actor }));
+		this.registry.onRoleRemoved = async (actor, personId) =>
+			void (await this.lifecycle.endAccess(personId, 'role-removed', { actor }));
 	}
 
 	/** The policy check (404 / 403 with a logged denial); see Guard.check. */
@@ -160,4 +183,14 @@ export class IdentityService {
 	readonly relayGrant: IdentityAccess['relayGrant'] = (...a) => this.access.relayGrant(...a);
 	readonly programAccessToken: IdentityAccess['programAccessToken'] = (...a) =>
 		this.access.programAccessToken(...a);
+
+	// Recorded access tokens and the end of access.
+	readonly mintAccessToken: AccessTokens['mint'] = (...a) => this.tokens.mint(...a);
+	readonly listAccessTokens: AccessTokens['list'] = (...a) => this.tokens.list(...a);
+	readonly revokeAccessToken: AccessTokens['revoke'] = (...a) => this.tokens.revoke(...a);
+	/**
+	 * Ends a person's access at once: pending links, sessions, access tokens, live connections on
+	 * every instance (server/identity/lifecycle.ts). For other modules: consent withdrawal, roles.
+	 */
+	readonly endAccess: AccessLifecycle['endAccess'] = (...a) => this.lifecycle.endAccess(...a);
 }

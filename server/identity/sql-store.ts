@@ -35,6 +35,7 @@ import {
 	type SessionRow
 } from './rows.js';
 import type { IdentityStore } from './store.js';
+import { createAccessTokenRepository } from './token-store.js';
 
 const INVITATION_COLUMNS = `id, person_id, role, organization_id, municipality_id, program_id, created_by,
 	created_at, expires_at, used_at, session_id, revoked_at`;
@@ -436,6 +437,7 @@ export function createIdentityStore(sql: SqlClient): IdentityStore {
 					[login]
 				)
 		},
+		accessTokens: createAccessTokenRepository(sql),
 		audit: {
 			record: async (e) => void (await exec(insertAudit(e))),
 			list: (filter) => {

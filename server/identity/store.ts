@@ -12,6 +12,7 @@ import type {
 	Session
 } from './model.js';
 import type { ParticipantRole, Role } from './policy.js';
+import type { AccessTokenRepository } from './token-store.js';
 
 /**
  * Identity storage, one repository per aggregate, implemented once for SQLite and PostgreSQL over
@@ -134,4 +135,6 @@ export interface IdentityStore {
 	sessions: SessionRepository;
 	credentials: CredentialRepository;
 	audit: AuditRepository;
+	/** Standalone relay access tokens by id (migration 50). */
+	accessTokens: AccessTokenRepository;
 }

@@ -286,7 +286,8 @@ export class ProgramsService {
 				details: { personId }
 			})
 		);
-		this.identity.events.emitAccessChanged({ personId, programId });
+		// Their pending links, sessions and tokens end, and their sockets close on every instance.
+		await this.identity.endAccess(personId, 'participant-removed', { actor, programId });
 	}
 
 	// ------------------------------------------------------------------ time zones

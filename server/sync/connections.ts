@@ -88,6 +88,7 @@ export function createConnections(options: {
 			userId: grant.userId,
 			access: grant.access,
 			sessionId: grant.sessionId,
+			tokenId: grant.tokenId,
 			deviceId: device && device.length <= 64 ? device : undefined,
 			ip: request.ip,
 			connectedAt: clock.now(),

@@ -30,6 +30,8 @@ export interface ConnectionInfo {
 	userId: string;
 	access: Access;
 	sessionId: string | undefined;
+	/** The recorded access token the connection came with (its `jti`), if any. */
+	tokenId?: string | undefined;
 	deviceId: string | undefined;
 	ip: string;
 	connectedAt: number;

@@ -75,22 +75,28 @@ describe('revocation: links, sessions, tokens and live sockets end with the reas
 		return { programId: program.id, mentor, mentee };
 	}
 
-	/** Everything a person can hold: a signed-in phone, a pending link, a legacy and a recorded token. */
-	async function holdings(personId: string, programId: string) {
+	/** Everything a person can hold: a signed-in phone, a pending link, a legacy token. */
+	async function holdings(personId: string, programId: string, access: 'rw' | 'ro' = 'rw') {
 		const phone = await signIn(t, personId, 'Телефон');
-		const link = await api(t, 'POST', '/api/invitations', {
-			cookie: curator,
-			body: { personId, programId, role: 'mentee' }
-		});
-		expect(link.status).toBe(201);
-		const url = String(link.body.url);
-		const code = url.slice(url.indexOf('#') + 1);
+		// A pending link: to the program for a participant, a plain one (from an administrator) else.
+		let code: string;
+		if (access === 'rw') {
+			const link = await api(t, 'POST', '/api/invitations', {
+				cookie: curator,
+				body: { personId, programId }
+			});
+			expect(link.status).toBe(201);
+			const url = String(link.body.url);
+			code = url.slice(url.indexOf('#') + 1);
+		} else {
+			code = (await t.server.identity.createInvitation(SYSTEM_ACTOR, { personId })).code;
+		}
 		t.secrets.add(code);
 		// What `npm run cli -- token` printed before tokens had an id: signed, no session, no id.
 		const legacyToken = mintAccessToken(t.server.secret, {
 			userId: personId,
 			programId,
-			access: 'rw',
+			access,
 			expiresAt: Date.now() + 3_600_000
 		});
 		t.secrets.add(legacyToken);
@@ -110,11 +116,14 @@ describe('revocation: links, sessions, tokens and live sockets end with the reas
 		what: string,
 		target: (p: Pair) => string,
 		partner: (p: Pair) => string,
-		act: (p: Pair, personId: string) => Promise<void>
+		act: (p: Pair, personId: string) => Promise<void>,
+		access: 'rw' | 'ro' = 'rw',
+		prepare: () => Promise<void> = async () => undefined
 	) {
+		await prepare();
 		const p = await pair();
 		const personId = target(p);
-		const h = await holdings(personId, p.programId);
+		const h = await holdings(personId, p.programId, access);
 		const byCookie = await openSocket(p.programId, { cookie: h.phone.cookie });
 		const byToken = await openSocket(p.programId, { token: h.legacyToken });
 		const other = await signIn(t, partner(p), 'Телефон партнёра');
@@ -129,7 +138,9 @@ describe('revocation: links, sessions, tokens and live sockets end with the reas
 		);
 		const [a, b] = await Promise.race([Promise.all([byCookie.closed, byToken.closed]), timeout]);
 		const latency = Math.max(a.at, b.at) - started;
-		console.log(`[revocation] ${what}: sockets closed ${latency} ms after the request (codes ${a.code}, ${b.code})`);
+		console.log(
+			`[revocation] ${what}: sockets closed ${latency} ms after the request (codes ${a.code}, ${b.code})`
+		);
 		expect(latency, what).toBeLessThan(2_000);
 		expect(reconnectable(a.code), `${what}: cookie socket closed with ${a.code}`).toBe(true);
 		expect(reconnectable(b.code), `${what}: token socket closed with ${b.code}`).toBe(true);
@@ -153,18 +164,31 @@ describe('revocation: links, sessions, tokens and live sockets end with the reas
 		return p;
 	}
 
-	it('a role removed', async () => {
+	it('a role removed (a second curator of the school)', async () => {
+		let second = '';
 		await scenario(
 			'role removed',
-			(p) => p.mentee,
+			() => second,
 			(p) => p.mentor,
 			async (_p, personId) => {
 				const roles = await api(t, 'GET', `/api/people/${personId}/roles`, { cookie: curator });
 				const role = (roles.body.roles as Array<{ id: string; role: string }>).find(
-					(r) => r.role === 'mentee'
+					(r) => r.role === 'curator'
 				);
 				const r = await api(t, 'DELETE', `/api/roles/${role?.id ?? ''}`, { cookie: curator });
 				expect(r.status).toBe(200);
+			},
+			'ro',
+			async () => {
+				const c = await t.server.identity.createPerson(
+					SYSTEM_ACTOR,
+					{ organizationId: w.org1 },
+					{ fullName: 'Второй Куратор Школы', birthDate: '1982-03-04' }
+				);
+				await t.server.identity.assignRole(SYSTEM_ACTOR, c.id, 'curator', {
+					organizationId: w.org1
+				});
+				second = c.id;
 			}
 		);
 	});
@@ -227,7 +251,9 @@ describe('revocation: links, sessions, tokens and live sockets end with the reas
 		const del = await api(t, 'DELETE', `/api/access-tokens/${minted.id}`, { cookie: curator });
 		expect(del.status).toBe(200);
 		const c1 = await s1.closed;
-		console.log(`[revocation] token revoked over HTTP: closed ${c1.at - started} ms (code ${c1.code})`);
+		console.log(
+			`[revocation] token revoked over HTTP: closed ${c1.at - started} ms (code ${c1.code})`
+		);
 		expect(c1.at - started).toBeLessThan(2_000);
 		expect(reconnectable(c1.code)).toBe(true);
 		expect((await probeRelay(t, p.programId, { token: minted.token })).open).toBe(false);
@@ -249,7 +275,9 @@ describe('revocation: links, sessions, tokens and live sockets end with the reas
 		started = Date.now();
 		await cli.revokeAccessToken(SYSTEM_ACTOR, second.id);
 		const c2 = await s2.closed;
-		console.log(`[revocation] token revoked from the CLI: closed ${c2.at - started} ms (code ${c2.code})`);
+		console.log(
+			`[revocation] token revoked from the CLI: closed ${c2.at - started} ms (code ${c2.code})`
+		);
 		expect(c2.at - started).toBeLessThan(2_000);
 		expect(reconnectable(c2.code)).toBe(true);
 

@@ -62,7 +62,9 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
 		const body = request.body;
 		const issued = await identity.redeemInvitation(
 			body.code,
-			body.deviceName ?? guessDevice(request.headers['user-agent'])
+			body.deviceName ?? guessDevice(request.headers['user-agent']),
+			// The session this browser already has: the issuer cannot become the link's addressee.
+			request.principal
 		);
 		return signIn(deps, request, reply, issued);
 	});

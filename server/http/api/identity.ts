@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { registerAccessTokenRoutes } from './access-tokens.js';
 import { registerAuthRoutes } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { registerProgramRoutes } from './programs.js';
@@ -15,4 +16,5 @@ export function registerIdentityApi(api: FastifyInstance, deps: ApiDeps): void {
 	registerAuthRoutes(api, deps);
 	registerRegistryRoutes(api, deps);
 	registerProgramRoutes(api, deps);
+	registerAccessTokenRoutes(api, deps);
 }

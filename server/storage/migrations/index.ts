@@ -7,6 +7,7 @@
  */
 import { columnTypes, type Dialect } from './dialect.js';
 import {
+	accessTokensTable,
 	clientIdOwners,
 	curatorCasesTable,
 	curatorIndexTables,
@@ -81,6 +82,13 @@ export function migrationsFor(dialect: Dialect, statements: DialectStatements): 
 			version: 32,
 			name: 'scopes: time zone of municipalities and organizations',
 			sql: scopeTimeZones()
+		},
+		{
+			// Standalone access tokens by id (server/identity/access-tokens.ts, docs/access-tokens.md):
+			// listed, revoked, checked against the person's current rights at each use.
+			version: 50,
+			name: 'identity: access tokens by id',
+			sql: accessTokensTable(types)
 		}
 	];
 }

@@ -349,3 +349,25 @@ export const scopeTimeZones = (): string => `
 			ALTER TABLE municipalities ADD COLUMN time_zone TEXT;
 			ALTER TABLE organizations ADD COLUMN time_zone TEXT;
 		`;
+
+/**
+ * Migration 50: standalone relay access tokens (`npm run cli -- token`, docs/access-tokens.md) by
+ * their id (`jti`): listed, revoked, and checked at each use. Only the id is stored, never the
+ * token. `person_id` is not a foreign key: an operator may mint for an integration's user id.
+ */
+export const accessTokensTable = ({ INT, STRICT }: ColumnTypes): string => `
+			CREATE TABLE access_tokens (
+				id TEXT PRIMARY KEY,
+				person_id TEXT NOT NULL,
+				program_id TEXT NOT NULL,
+				access TEXT NOT NULL,
+				created_by TEXT,
+				created_at ${INT} NOT NULL,
+				expires_at ${INT} NOT NULL,
+				revoked_at ${INT},
+				revoked_by TEXT,
+				revoked_reason TEXT
+			)${STRICT};
+			CREATE INDEX access_tokens_by_person ON access_tokens (person_id);
+			CREATE INDEX access_tokens_by_revoked_at ON access_tokens (revoked_at);
+		`;
