@@ -37,7 +37,8 @@ export class AccessTokens {
 	/**
 	 * Mints and records a token (administrators: the CLI). For a person in the registry the
 	 * access is capped by what the policy grants now; a person without access gets none. A user
-	 * id that is no person (an integration) gets what the operator asked.
+	 * id that is no person (an integration) gets what the operator asked, also on a program the
+	 * registry does not know (a relay-only program; the CLI checks that it exists).
 	 */
 	async mint(
 		actor: Actor,
@@ -45,10 +46,10 @@ export class AccessTokens {
 	): Promise<{ id: string; token: string; access: Access; expiresAt: number }> {
 		this.guard.check(actor, 'municipality.create', { kind: 'system' });
 		const program = await this.registry.programResource(input.programId);
-		if (!program) throw notFound();
 		let access = input.access;
 		const person = await this.store.people.get(input.personId);
 		if (person) {
+			if (!program) throw notFound();
 			const allowed = person.active
 				? relayAccess(await this.registry.actorFor(person.id), program)
 				: null;
@@ -60,7 +61,7 @@ export class AccessTokens {
 		const record: AccessTokenRecord = {
 			id: newId(),
 			personId: input.personId,
-			programId: program.id,
+			programId: input.programId,
 			access,
 			createdBy: actor.personId,
 			createdAt: now,
@@ -74,8 +75,8 @@ export class AccessTokens {
 			action: 'access-token.create',
 			entityType: 'access-token',
 			entityId: record.id,
-			organizationId: program.organizationId,
-			municipalityId: program.municipalityId,
+			organizationId: program?.organizationId ?? null,
+			municipalityId: program?.municipalityId ?? null,
 			details: {
 				personId: record.personId,
 				programId: record.programId,

@@ -1,6 +1,5 @@
 import QRCode from 'qrcode';
 import { parseArgs } from 'node:util';
-import { mintAccessToken } from '../../auth/tokens.js';
 import { IdentityError } from '../../identity/errors.js';
 import { formatImportErrors, importPeople, readImportFile } from '../../identity/import.js';
 import { relayAccess, ROLES, type Role } from '../../identity/policy.js';
@@ -195,16 +194,16 @@ export const identityCommands: Record<string, CliCommand> = {
 			})
 	},
 	token: {
-		summary: 'Mint a relay access token for a user and a program (operators, integrations)',
-		usage: 'token --user <id> --program <id> [--access rw|ro] [--ttl 1h] [--force]',
+		summary:
+			'Mint a recorded relay access token for a person and a program (operators, integrations)',
+		usage: 'token --user <id> --program <id> [--access rw|ro] [--ttl 1h]',
 		run: (argv) =>
-			withContext(async ({ identity, documents, secret }) => {
+			withContext(async ({ identity, documents }) => {
 				const o = args(argv, {
 					user: { type: 'string' },
 					program: { type: 'string' },
 					access: { type: 'string' },
-					ttl: { type: 'string' },
-					force: { type: 'boolean' }
+					ttl: { type: 'string' }
 				});
 				if (!o.user || !o.program) {
 					console.error(
@@ -225,37 +224,78 @@ export const identityCommands: Record<string, CliCommand> = {
 					console.error(`No program ${o.program}`);
 					return 1;
 				}
-				let access: 'rw' | 'ro' = o.access === 'ro' ? 'ro' : 'rw';
 				const person = await identity.store.people.get(o.user);
 				const program = await identity.programResource(o.program);
 				if (person && program) {
-					const allowed = relayAccess(await identity.actorFor(person.id), program);
-					if (allowed === null && !o.force) {
-						console.error(
-							'This person has no access to this program (use --force to mint anyway).'
-						);
+					const allowed = person.active
+						? relayAccess(await identity.actorFor(person.id), program)
+						: null;
+					if (allowed === null) {
+						// The relay checks the person's rights at every use: such a token would open nothing.
+						console.error('This person has no access to this program.');
 						return 1;
 					}
-					if (allowed === 'ro' && access === 'rw' && !o.force) {
-						if (o.access === 'rw') {
-							console.error(
-								'This person may only read this program (use --force to mint rw anyway).'
-							);
-							return 1;
-						}
-						access = 'ro';
+					if (allowed === 'ro' && o.access === 'rw') {
+						console.error('This person may only read this program.');
+						return 1;
 					}
 				} else if (!person) {
 					console.error(
 						`Note: ${o.user} is not a person in the registry (an integration?); minting as asked.`
 					);
 				}
-				const expiresAt = Date.now() + ttl;
+				const minted = await identity.mintAccessToken(SYSTEM_ACTOR, {
+					personId: o.user,
+					programId: o.program,
+					access: o.access === 'ro' ? 'ro' : 'rw',
+					ttlMs: ttl
+				});
 				// The token is the only thing on stdout, so that `$(npm run -s cli -- token …)` works.
-				console.log(
-					mintAccessToken(secret, { userId: o.user, programId: o.program, access, expiresAt })
+				console.log(minted.token);
+				console.error(
+					`id ${minted.id}, access ${minted.access}, expires ${new Date(minted.expiresAt).toISOString()} (revoke: npm run cli -- revoke-token --id ${minted.id})`
 				);
-				console.error(`access ${access}, expires ${new Date(expiresAt).toISOString()}`);
+				return 0;
+			})
+	},
+	tokens: {
+		summary: "List a person's recorded relay access tokens (ids, program, status; never the token)",
+		usage: 'tokens --person <id>',
+		run: (argv) =>
+			withContext(async ({ identity }) => {
+				const o = args(argv, { person: { type: 'string' } });
+				if (!o.person) {
+					console.error('Нужен --person');
+					return 2;
+				}
+				const now = Date.now();
+				for (const t of await identity.listAccessTokens(SYSTEM_ACTOR, o.person)) {
+					const status =
+						t.revokedAt !== null
+							? `revoked ${new Date(t.revokedAt).toISOString()} (${t.revokedReason ?? '-'})`
+							: t.expiresAt <= now
+								? 'expired'
+								: 'active';
+					console.log(
+						`${t.id}  ${t.programId}  ${t.access}  until ${new Date(t.expiresAt).toISOString()}  ${status}`
+					);
+				}
+				return 0;
+			})
+	},
+	'revoke-token': {
+		summary:
+			'Revoke a recorded relay access token by id; running servers close its connections within ~1 s',
+		usage: 'revoke-token --id <token id>',
+		run: (argv) =>
+			withContext(async ({ identity }) => {
+				const o = args(argv, { id: { type: 'string' } });
+				if (!o.id) {
+					console.error('Нужен --id');
+					return 2;
+				}
+				await identity.revokeAccessToken(SYSTEM_ACTOR, o.id);
+				console.log('Токен отозван.');
 				return 0;
 			})
 	},
