@@ -404,8 +404,14 @@ export class IdentityAccess {
 	): Promise<void> {
 		const p = await this.store.people.get(personId);
 		if (!p) throw notFound();
-		if (actor.personId !== personId)
+		if (actor.personId !== personId) {
 			this.guard.check(actor, 'person.write', await this.registry.personResource(p));
+			// A password someone else sets is a way in as that person: the sign-in link's rule.
+			if (!mayIssueSignIn(actor, await this.signInTarget(p))) {
+				this.guard.logDenial(actor.personId, 'credentials.set', personId, 'wider rights');
+				throw forbidden();
+			}
+		}
 		const target = await this.registry.actorFor(personId);
 		if (!target.roles.some((r) => ['curator', 'head', 'coordinator', 'admin'].includes(r.role))) {
 			throw conflict(

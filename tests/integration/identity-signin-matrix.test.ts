@@ -189,3 +189,53 @@ describe('sign-in links: every issuer × every target', () => {
 		expect(access.body.access).toBe('ro');
 	});
 });
+
+describe('the other way in: a password set by someone else', () => {
+	let t: TestServer;
+	let w: World;
+
+	beforeAll(async () => {
+		t = await startTestServer();
+		w = await seedWorld(t);
+	});
+
+	afterAll(async () => {
+		await t?.close();
+	});
+
+	it('a curator cannot set a password for the head or another curator of the school and sign in as them', async () => {
+		const second = await t.server.identity.createPerson(
+			SYSTEM_ACTOR,
+			{ organizationId: w.org1 },
+			{ fullName: 'Второй Куратор', birthDate: '1984-01-01' }
+		);
+		await t.server.identity.assignRole(SYSTEM_ACTOR, second.id, 'curator', {
+			organizationId: w.org1
+		});
+		for (const [name, personId] of [
+			['head', w.people.head1],
+			['curator', second.id]
+		] as const) {
+			const login = `taken-over-${name}`;
+			const password = 'очень-длинный-пароль-123';
+			t.secrets.add(password);
+			// No HTTP route sets another person's password; the service refuses it all the same.
+			const viaService = await t.server.identity
+				.setPassword(await t.server.identity.actorFor(w.people.curator1), personId, login, password)
+				.then(
+					() => 'set',
+					(e: { status?: number }) => e.status
+				);
+			expect(viaService, name).toBe(403);
+			const login2 = await api(t, 'POST', '/api/login', { body: { login, password } });
+			expect(login2.status, name).toBe(401);
+		}
+		// An administrator still may (that is how a head gets a desktop password).
+		await t.server.identity.setPassword(
+			SYSTEM_ACTOR,
+			w.people.head1,
+			'head-desktop',
+			'ещё-один-длинный-пароль'
+		);
+	});
+});
