@@ -50,6 +50,7 @@ export const TABLES: TableSpec[] = [
 	{ name: 'invitations', key: ['id'], copy: true },
 	{ name: 'sessions', key: ['id'], copy: true },
 	{ name: 'credentials', key: ['person_id'], copy: true },
+	{ name: 'access_tokens', key: ['id'], copy: true },
 	{ name: 'audit_log', key: ['seq'], copy: true, identity: 'seq' },
 	{ name: 'program_summaries', key: ['program_id'], copy: true },
 	{ name: 'program_device_sync', key: ['program_id', 'user_id', 'device_id'], copy: true },
