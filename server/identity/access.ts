@@ -138,7 +138,11 @@ export class IdentityAccess {
 		if (!mayIssueSignIn(actor, await this.signInTarget(person))) {
 			// A link is a session as its target: only for people whose rights lie inside the actor's.
 			this.guard.logDenial(actor.personId, 'invitation.create', person.id, 'wider rights');
-			throw forbidden();
+			throw new IdentityError(
+				403,
+				'forbidden',
+				'Ссылку для входа куратор выдаёт только наставникам, наставляемым и сотрудникам без роли своей организации. У этого человека есть права шире ваших: ссылку ему выдаёт администратор.'
+			);
 		}
 		if (!person.active) throw conflict('person_inactive', 'Человек исключён из реестра');
 		const ttl = Math.min(Math.max(input.ttlMs ?? INVITATION_TTL_MS, 60_000), MAX_INVITATION_TTL_MS);
