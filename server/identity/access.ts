@@ -15,6 +15,7 @@ import {
 	relayAccess,
 	type Actor,
 	type Role,
+	type RoleGrant,
 	type SignInTarget
 } from './policy.js';
 import type { IdentityRegistry } from './registry.js';
@@ -135,7 +136,8 @@ export class IdentityAccess {
 			organizationId = person.organizationId;
 			municipalityId = person.organizationId === null ? person.municipalityId : null;
 		}
-		if (!mayIssueSignIn(actor, await this.signInTarget(person))) {
+		const granted = role === null ? null : { role, organizationId, municipalityId };
+		if (!mayIssueSignIn(actor, await this.signInTarget(person, granted))) {
 			// A link is a session as its target: only for people whose rights lie inside the actor's.
 			this.guard.logDenial(actor.personId, 'invitation.create', person.id, 'wider rights');
 			throw new IdentityError(
@@ -215,13 +217,17 @@ export class IdentityAccess {
 		}
 	}
 
-	/** What a sign-in link for this person would let its redeemer do (policy.mayIssueSignIn). */
-	async signInTarget(person: Person): Promise<SignInTarget> {
+	/**
+	 * What a sign-in link for this person would let its redeemer do (policy.mayIssueSignIn): their
+	 * rights now, plus the role the link itself grants (a link that makes someone a head is a
+	 * head's session for whoever holds it).
+	 */
+	async signInTarget(person: Person, granted: RoleGrant | null = null): Promise<SignInTarget> {
 		const actor = await this.registry.actorFor(person.id);
 		const programs = await this.store.programs.listForPerson(person.id);
 		return {
 			personId: person.id,
-			roles: actor.roles,
+			roles: granted ? [...actor.roles, granted] : actor.roles,
 			organizationId: person.organizationId,
 			programOrganizations: programs.map((p) => p.organizationId)
 		};
@@ -286,7 +292,15 @@ export class IdentityAccess {
 			);
 		}
 		const issuer = await this.issuerOf(inv);
-		if (issuer === null || !mayIssueSignIn(issuer, await this.signInTarget(person))) {
+		const granted =
+			inv.role === null
+				? null
+				: {
+						role: inv.role,
+						organizationId: inv.organizationId,
+						municipalityId: inv.municipalityId
+					};
+		if (issuer === null || !mayIssueSignIn(issuer, await this.signInTarget(person, granted))) {
 			this.guard.logDenial(
 				inv.createdBy,
 				'invitation.redeem',

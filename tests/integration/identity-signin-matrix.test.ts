@@ -134,6 +134,19 @@ describe('sign-in links: every issuer × every target', () => {
 			});
 			if (toProgram.status === 201) wrong.push(`program link for ${target}`);
 		}
+		// A link that would make a role-less person a curator or head is a curator's or head's session
+		// for whoever holds it; as a mentor it is fine.
+		for (const role of ['curator', 'head'] as const) {
+			const r = await issue('curator1', { personId: roleless, role, organizationId: w.org1 });
+			if (r.status === 201) wrong.push(`a link making the role-less person a ${role}`);
+		}
+		const asMentor = await issue('curator1', {
+			personId: roleless,
+			role: 'mentor',
+			organizationId: w.org1
+		});
+		if (asMentor.status !== 201)
+			wrong.push(`a mentor link for the role-less person (${asMentor.status})`);
 		expect(wrong).toEqual([]);
 		// Not added to the program by the refused attempt either.
 		const program = await t.server.identity.programResource(w.programs.p2);
