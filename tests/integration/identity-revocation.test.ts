@@ -304,4 +304,28 @@ describe('revocation: links, sessions, tokens and live sockets end with the reas
 			(await api(t, 'DELETE', `/api/access-tokens/${third.id}`, { cookie: other })).status
 		).toBe(404);
 	});
+
+	it('the backstop: a person excluded by another process (only the database knows) is cut off by the sweep', async () => {
+		const p = await pair();
+		const phone = await signIn(t, p.mentee, 'Телефон');
+		const socket = await openSocket(p.programId, { cookie: phone.cookie });
+		const other = createIdentity({
+			store: createIdentityStore(t.server.storage.sql),
+			secret: t.server.secret,
+			logger: createLogger('silent')
+		});
+		const started = Date.now();
+		await other.updatePerson(SYSTEM_ACTOR, p.mentee, { active: false });
+		const closed = await Promise.race([
+			socket.closed,
+			new Promise<never>((_, reject) =>
+				setTimeout(() => reject(new Error('still open 15 s after the exclusion')), 15_000)
+			)
+		]);
+		console.log(
+			`[revocation] excluded by another process: closed by the sweep ${closed.at - started} ms later (code ${closed.code})`
+		);
+		expect(reconnectable(closed.code)).toBe(true);
+		expect((await probeRelay(t, p.programId, { cookie: phone.cookie })).open).toBe(false);
+	}, 30_000);
 });
