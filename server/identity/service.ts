@@ -10,6 +10,7 @@ import { IdentityAccess, SESSION_TTL_MS } from './access.js';
 import { IdentityEvents } from './events.js';
 import { Guard } from './guard.js';
 import type { Action, Actor, Resource } from './policy.js';
+import { endAccess } from './end-access.js';
 import { IdentityRegistry } from './registry.js';
 import { MonitoringScopes } from './scopes.js';
 import type { IdentityStore } from './store.js';
@@ -81,6 +82,19 @@ export class IdentityService {
 		// Excluding a person from the registry ends their sessions at once.
 		this.registry.onDeactivated = (actor, personId) =>
 			this.access.revokeAllSessions(actor, personId);
+		// A withdrawn consent ends what it covered (server/identity/end-access.ts).
+		this.registry.onAccessEnded = (actor, personId, what) =>
+			endAccess(
+				{
+					store: this.store,
+					events: this.events,
+					revokeSessions: (a, id) => this.access.revokeAllSessions(a, id),
+					now: this.now
+				},
+				actor,
+				personId,
+				what
+			);
 	}
 
 	/** The policy check (404 / 403 with a logged denial); see Guard.check. */

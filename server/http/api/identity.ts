@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { registerAuthRoutes } from './auth.js';
 import type { ApiDeps } from './deps.js';
+import { registerOrderRoutes } from './orders.js';
 import { registerProgramRoutes } from './programs.js';
 import { registerRegistryRoutes } from './registry.js';
 
@@ -15,4 +16,5 @@ export function registerIdentityApi(api: FastifyInstance, deps: ApiDeps): void {
 	registerAuthRoutes(api, deps);
 	registerRegistryRoutes(api, deps);
 	registerProgramRoutes(api, deps);
+	registerOrderRoutes(api, deps);
 }

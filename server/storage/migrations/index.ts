@@ -13,6 +13,7 @@ import {
 	curatorProgramUsers,
 	identityTables,
 	relayTables,
+	ordersAndConsentKinds,
 	scopeTimeZones,
 	serverMeta
 } from './schema.js';
@@ -81,6 +82,13 @@ export function migrationsFor(dialect: Dialect, statements: DialectStatements): 
 			version: 32,
 			name: 'scopes: time zone of municipalities and organizations',
 			sql: scopeTimeZones()
+		},
+		{
+			// Orders (приказы) approving pairs and programs, and consents by kind (server/programs/orders.ts,
+			// server/identity/consents.ts, docs/identity.md «Решения, приказы и согласия»).
+			version: 60,
+			name: 'authority: orders and their programs, consent kinds',
+			sql: ordersAndConsentKinds(types)
 		}
 	];
 }

@@ -21,7 +21,8 @@ const SHIPPED: [number, string][] = [
 	],
 	[30, 'curator: program index, sync aggregate, cases registry'],
 	[31, 'curator: index written by the store, not by triggers'],
-	[32, 'scopes: time zone of municipalities and organizations']
+	[32, 'scopes: time zone of municipalities and organizations'],
+	[60, 'authority: orders and their programs, consent kinds']
 ];
 
 /** SQLite column type → PostgreSQL column type (server/storage/migrations/dialect.ts). */
