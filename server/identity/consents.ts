@@ -41,7 +41,8 @@ export function buildConsent(
 ): Consent {
 	const kind: ConsentKind = input.kind ?? 'representative';
 	if (!CONSENT_KINDS.includes(kind)) invalidField('Неизвестный вид согласия');
-	if (!isValidIsoDate(input.givenOn)) invalidField('Дата согласия должна быть в формате ГГГГ-ММ-ДД');
+	if (!isValidIsoDate(input.givenOn))
+		invalidField('Дата согласия должна быть в формате ГГГГ-ММ-ДД');
 	const own = kind !== 'representative';
 	return {
 		id: ids.id,
@@ -52,7 +53,9 @@ export function buildConsent(
 			: requireText(input.representativeName ?? '', 'ФИО законного представителя'),
 		representativeRelation: own ? null : input.representativeRelation?.trim() || null,
 		givenOn: input.givenOn,
-		scope: input.scope?.trim() ? requireText(input.scope, 'Объём согласия') : CONSENT_KIND_LABELS_RU[kind],
+		scope: input.scope?.trim()
+			? requireText(input.scope, 'Объём согласия')
+			: CONSENT_KIND_LABELS_RU[kind],
 		documentRef: input.documentRef?.trim() || null,
 		validUntil: kind === 'mentor-duties' ? addYears(input.givenOn, MENTOR_TERM_YEARS) : null,
 		recordedBy: ids.recordedBy,
@@ -72,7 +75,8 @@ export function checkConsents(
 	role: 'mentor' | 'mentee' | null,
 	now: number
 ): void {
-	const active = (kind: ConsentKind) => consents.some((c) => c.kind === kind && c.revokedAt === null);
+	const active = (kind: ConsentKind) =>
+		consents.some((c) => c.kind === kind && c.revokedAt === null);
 	const withdrawn = (kind: ConsentKind) =>
 		!active(kind) && consents.some((c) => c.kind === kind && c.revokedAt !== null);
 	if (isMinor(person, now) && !active('representative'))

@@ -243,7 +243,13 @@ function canPerson(
 	switch (action) {
 		case 'person.read':
 			return (
-				self || admin || curator || head || coordinator || dep.municipalCurator || dep.departmentHead
+				self ||
+				admin ||
+				curator ||
+				head ||
+				coordinator ||
+				dep.municipalCurator ||
+				dep.departmentHead
 			);
 		case 'person.write':
 			return admin || curator;

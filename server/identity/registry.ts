@@ -54,8 +54,7 @@ export class IdentityRegistry {
 	/** Called when a person is excluded from the registry (access revokes their sessions). */
 	onDeactivated: ((actor: Actor, personId: string) => Promise<void>) | null = null;
 	/** Called when a withdrawn consent ends a person's access (service.ts wires end-access.ts). */
-	onAccessEnded: ((actor: Actor, personId: string, what: AccessEnd) => Promise<void>) | null =
-		null;
+	onAccessEnded: ((actor: Actor, personId: string, what: AccessEnd) => Promise<void>) | null = null;
 	/**
 	 * Called after a zone change with the organizations whose effective zone it changed (programs
 	 * write it into their documents, server/programs/service.ts writeZoneIntoPrograms).
@@ -469,7 +468,10 @@ export class IdentityRegistry {
 	}
 
 	/** The consent rule: a minor joins a program only with a recorded consent of a legal representative. */
-	async ensureMayParticipate(person: Person, role: 'mentor' | 'mentee' | null = null): Promise<void> {
+	async ensureMayParticipate(
+		person: Person,
+		role: 'mentor' | 'mentee' | null = null
+	): Promise<void> {
 		if (!person.active) throw conflict('person_inactive', 'Человек исключён из реестра');
 		checkConsents(person, await this.store.people.listConsents(person.id), role, this.now());
 	}

@@ -99,7 +99,12 @@ export class MonitoringScopes {
 			}
 			const municipal =
 				g.role === 'coordinator' || g.role === 'municipal-curator' || g.role === 'department-head';
-			if (municipal && g.organizationId === null && g.municipalityId && !seen.has(g.municipalityId)) {
+			if (
+				municipal &&
+				g.organizationId === null &&
+				g.municipalityId &&
+				!seen.has(g.municipalityId)
+			) {
 				const mun = await this.store.scopes.getMunicipality(g.municipalityId);
 				if (mun) {
 					seen.add(mun.id);

@@ -316,7 +316,9 @@ export class OrdersService {
 	async orderModel(order: Order): Promise<DocModel> {
 		const registry = this.identity.registry;
 		const mun = await this.identity.store.scopes.getMunicipality(order.municipalityId);
-		const org = order.organizationId ? await registry.organizationRecord(order.organizationId) : null;
+		const org = order.organizationId
+			? await registry.organizationRecord(order.organizationId)
+			: null;
 		const issuer = await registry.personRecord(order.issuerId);
 		const who = async (personId: string) => {
 			const p = await registry.personRecord(personId);
@@ -377,7 +379,10 @@ export class OrdersService {
 							}
 						]
 					: []),
-				{ kind: 'para', text: `${order.kind === 'approve-programs' ? 3 : 2}. Контроль исполнения приказа оставляю за собой.` },
+				{
+					kind: 'para',
+					text: `${order.kind === 'approve-programs' ? 3 : 2}. Контроль исполнения приказа оставляю за собой.`
+				},
 				{
 					kind: 'signatures',
 					lines: [
