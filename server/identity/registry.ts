@@ -31,10 +31,8 @@ import {
 } from './policy.js';
 import {
 	applyPatch,
-	CONSENT_REQUIRED_RU,
 	invalidField,
 	isMinor,
-	isValidIsoDate,
 	requireText,
 	toResource,
 	type ConsentInput,
