@@ -311,4 +311,53 @@ describe('authority: head mentoring in Tomsk', () => {
 		expect(programEndDate(after)).not.toBe(before);
 		expect(programEndDate(after)).toBe('2028-11-30');
 	});
+	it("a teacher's program is approved by the order of the school's head (Surgut 2022 §4.6)", async () => {
+		const id = t.server.identity;
+		const teacher = async (fullName: string) =>
+			(await id.createPerson(SYSTEM_ACTOR, { organizationId: ids.schoolB }, { fullName })).id;
+		const created = await api(t, 'POST', '/api/programs', {
+			cookie: cookies.schoolCurator,
+			body: {
+				organizationId: ids.schoolB,
+				templateId: 'teacher-surgut',
+				participants: [
+					{ personId: await teacher('Лаптева Анна Игоревна'), role: 'mentor' },
+					{ personId: await teacher('Мухин Денис Олегович'), role: 'mentee' }
+				]
+			}
+		});
+		expect(created.status).toBe(201);
+		const programId = (created.body.program as { id: string }).id;
+		const approve = () =>
+			api(t, 'POST', `/api/curator/programs/${programId}/actions`, {
+				cookie: cookies.schoolCurator,
+				body: { action: 'approve-program' }
+			});
+		expect((await approve()).status).toBe(409);
+		const order = (issuerId: string) =>
+			api(t, 'POST', '/api/orders', {
+				cookie: cookies.schoolCurator,
+				body: {
+					number: '41-о',
+					issuedOn: '2026-09-02',
+					kind: 'approve-programs',
+					issuerId,
+					programIds: [programId]
+				}
+			});
+		// Signed by the curator or by the department: not the organization's order.
+		expect((await order(ids.schoolCurator)).status).toBe(400);
+		expect((await order(ids.depHead)).status).toBe(400);
+		const r = await order(ids.menteeHead);
+		expect(r.status, JSON.stringify(r.body)).toBe(201);
+		const o = r.body.order as { id: string; organizationId: string };
+		expect(o.organizationId).toBe(ids.schoolB);
+		// Generated, not attached yet: still no approval.
+		expect((await approve()).status).toBe(409);
+		expect(
+			(await api(t, 'POST', `/api/orders/${o.id}/attach`, { cookie: cookies.schoolCurator })).status
+		).toBe(200);
+		expect((await approve()).status).toBe(200);
+		expect((await docOf(programId)).meta.status).toBe('active');
+	});
 });
