@@ -110,7 +110,13 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 		publicUrl: config.publicUrl
 	});
 	await logFirstStartHint(identity, logger);
-	const programs = createPrograms({ identity, documents: storage.documents, logger });
+	const programs = createPrograms({
+		identity,
+		documents: storage.documents,
+		logger,
+		// roles (issue 13): orders (приказы) are records of the same store.
+		sql: storage.sql
+	});
 
 	const relayConfig = config.relay;
 	// RELAY_WRITER_THREAD=1 moves the relay's commits (fsync) off the event loop (docs/relay.md).

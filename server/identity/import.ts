@@ -282,6 +282,8 @@ export async function importPeople(
 				fail(line, `некорректная дата согласия «${v.consentDate ?? ''}» (ожидается ДД.ММ.ГГГГ)`);
 			if (v.representative && givenOn) {
 				consent = {
+					kind: 'representative',
+					validUntil: null,
 					representativeName: v.representative,
 					representativeRelation: null,
 					givenOn,

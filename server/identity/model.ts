@@ -1,3 +1,4 @@
+import type { CONSENT_KINDS } from '../../src/lib/shared/api/registry.js';
 import type { ParticipantRole, Role } from './policy.js';
 
 /** Times are Unix milliseconds unless named `…On` (calendar dates, YYYY-MM-DD). */
@@ -84,10 +85,19 @@ export type PersonInput = Omit<Person, 'id' | 'createdAt' | 'updatedAt' | 'activ
 	minor?: boolean;
 };
 
+/**
+ * representative: a legal representative's consent for a minor (Tomsk region roadmap, steps 5–6);
+ * personal-data: an adult's own consent to the processing of personal data;
+ * mentor-duties: a mentor's written consent to the duties, for a term (two years, Tomsk 2024 §3.4).
+ */
+export { CONSENT_KINDS } from '../../src/lib/shared/api/registry.js';
+export type ConsentKind = (typeof CONSENT_KINDS)[number];
+
 export interface Consent {
 	id: string;
 	personId: string;
-	/** ФИО законного представителя. */
+	kind: ConsentKind;
+	/** ФИО законного представителя; for the person's own consents, the person's name. */
 	representativeName: string;
 	/** мать, отец, опекун, … */
 	representativeRelation: string | null;
@@ -96,6 +106,8 @@ export interface Consent {
 	/** What the consent covers, e.g. «обработка персональных данных для участия в программе наставничества». */
 	scope: string;
 	documentRef: string | null;
+	/** YYYY-MM-DD, the end of the term (mentor-duties: two years from the date given); null = none. */
+	validUntil: string | null;
 	recordedBy: string | null;
 	recordedAt: number;
 	revokedAt: number | null;

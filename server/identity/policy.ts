@@ -8,14 +8,22 @@
  * - a curator and a head read every program of their organization and act through curator actions
  *   (the curator also manages the registry, roles, invitations and participants of the organization);
  * - a municipal coordinator sees aggregates and registries of their municipality, never program texts;
+ * - a municipal curator of head mentoring (a department employee) reads, creates and curates the
+ *   programs of every organization of their municipality; the head of the department reads and
+ *   curates them (who may take which DECISION is authority.ts `canDecide`);
  * - an administrator manages municipalities, organizations and accounts, never program texts.
  * docs/identity.md has the table.
  */
 
-import { ORGANIZATION_ROLES, ROLES, type Role } from '../../src/lib/shared/api/registry.js';
+import {
+	MUNICIPALITY_ROLES,
+	ORGANIZATION_ROLES,
+	ROLES,
+	type Role
+} from '../../src/lib/shared/api/registry.js';
 
 // The role names are part of the API contract (src/lib/shared/api/registry.ts).
-export { ORGANIZATION_ROLES, ROLES, type Role };
+export { MUNICIPALITY_ROLES, ORGANIZATION_ROLES, ROLES, type Role };
 export type OrganizationRole = (typeof ORGANIZATION_ROLES)[number];
 export type ParticipantRole = 'mentor' | 'mentee';
 
@@ -25,6 +33,8 @@ export const ROLE_LABELS_RU: Record<Role, string> = {
 	curator: 'куратор',
 	head: 'руководитель ОО',
 	coordinator: 'муниципальный координатор',
+	'municipal-curator': 'куратор наставничества руководителей (департамент)',
+	'department-head': 'начальник департамента образования',
 	admin: 'администратор'
 };
 
@@ -33,7 +43,7 @@ export interface RoleGrant {
 	role: Role;
 	/** Set for mentor, mentee, curator, head. */
 	organizationId: string | null;
-	/** Set for coordinator; for organization roles, the municipality of the organization. */
+	/** Set for municipality roles; for organization roles, the municipality of the organization. */
 	municipalityId: string | null;
 }
 
@@ -89,7 +99,14 @@ export const ACTIONS = {
 		'roles.manage',
 		'audit.read'
 	],
-	person: ['person.read', 'person.write', 'sessions.read', 'sessions.revoke'],
+	person: [
+		'person.read',
+		'person.write',
+		/** Record and withdraw the person's consents (representative, personal data, mentor duties). */
+		'consents.write',
+		'sessions.read',
+		'sessions.revoke'
+	],
 	system: ['municipality.create', 'organization.list', 'audit.read']
 } as const;
 
@@ -108,6 +125,20 @@ const inOrg = (organizationId: string | null) => (g: RoleGrant) =>
 	organizationId !== null && g.organizationId === organizationId;
 const inMunicipality = (municipalityId: string | null) => (g: RoleGrant) =>
 	municipalityId !== null && g.municipalityId === municipalityId;
+/** A municipality role (not an organization's role that carries its municipality). */
+const ofMunicipality = (municipalityId: string | null) => (g: RoleGrant) =>
+	g.organizationId === null && inMunicipality(municipalityId)(g);
+
+/** The department's roles over the municipality's organizations (Tomsk 2024 §§1.2.4, 3.2, 7.2). */
+export function departmentRoles(
+	actor: Actor,
+	municipalityId: string | null
+): { municipalCurator: boolean; departmentHead: boolean } {
+	return {
+		municipalCurator: has(actor, 'municipal-curator', ofMunicipality(municipalityId)),
+		departmentHead: has(actor, 'department-head', ofMunicipality(municipalityId))
+	};
+}
 
 function canProgram(
 	actor: Actor,
@@ -118,16 +149,20 @@ function canProgram(
 	const curator = has(actor, 'curator', inOrg(r.organizationId));
 	const head = has(actor, 'head', inOrg(r.organizationId));
 	const coordinator = has(actor, 'coordinator', inMunicipality(r.municipalityId));
+	const dep = departmentRoles(actor, r.municipalityId);
+	const department = dep.municipalCurator || dep.departmentHead;
 	switch (action) {
 		case 'program.read':
-			return participant || curator || head;
+			return participant || curator || head || department;
 		case 'program.write':
 			return participant;
 		case 'program.curate':
-			return curator || head;
+			return curator || head || department;
 		case 'program.summary':
-			return participant || curator || head || coordinator;
+			return participant || curator || head || coordinator || department;
 		case 'program.manage':
+			// Not the municipal curator: managing participants issues program sign-in links, and a
+			// head (wider rights) gets those from the administrator.
 			return curator;
 	}
 }
@@ -142,19 +177,21 @@ function canOrganization(
 	const head = has(actor, 'head', inOrg(r.id));
 	const member = actor.roles.some(inOrg(r.id));
 	const coordinator = has(actor, 'coordinator', inMunicipality(r.municipalityId));
+	const dep = departmentRoles(actor, r.municipalityId);
+	const department = dep.municipalCurator || dep.departmentHead;
 	switch (action) {
 		case 'organization.view':
-			return admin || member || coordinator;
+			return admin || member || coordinator || department;
 		case 'organization.manage':
 			return admin;
 		case 'organization.settings':
 			return admin || curator;
 		case 'organization.monitor':
-			return curator || head || coordinator;
+			return curator || head || coordinator || department;
 		case 'program.create':
-			return curator;
+			return curator || dep.municipalCurator;
 		case 'people.read':
-			return admin || curator || head || coordinator;
+			return admin || curator || head || coordinator || department;
 		case 'people.write':
 			return admin || curator;
 		case 'roles.manage':
@@ -171,15 +208,17 @@ function canMunicipality(
 ): boolean {
 	const admin = has(actor, 'admin');
 	const coordinator = has(actor, 'coordinator', inMunicipality(r.id));
+	const dep = departmentRoles(actor, r.id);
+	const department = dep.municipalCurator || dep.departmentHead;
 	switch (action) {
 		case 'municipality.view':
 			return admin || coordinator || actor.roles.some(inMunicipality(r.id));
 		case 'municipality.manage':
 			return admin;
 		case 'municipality.monitor':
-			return coordinator;
+			return coordinator || department;
 		case 'people.read':
-			return admin || coordinator;
+			return admin || coordinator || department;
 		case 'roles.manage':
 		case 'audit.read':
 			return admin;
@@ -200,11 +239,23 @@ function canPerson(
 		'coordinator',
 		(g) => r.municipalityId !== null && g.municipalityId === r.municipalityId
 	);
+	const dep = departmentRoles(actor, r.municipalityId);
 	switch (action) {
 		case 'person.read':
-			return self || admin || curator || head || coordinator;
+			return (
+				self ||
+				admin ||
+				curator ||
+				head ||
+				coordinator ||
+				dep.municipalCurator ||
+				dep.departmentHead
+			);
 		case 'person.write':
 			return admin || curator;
+		case 'consents.write':
+			// The department's curator records the heads' consents (Tomsk 2024 §3.4), never edits their card.
+			return admin || curator || dep.municipalCurator;
 		case 'sessions.read':
 		case 'sessions.revoke':
 			return self || admin || curator;
@@ -261,7 +312,7 @@ export function relayAccess(
 /** Roles an actor may assign (and invite to) in an organization / municipality / globally. */
 export function canAssignRole(actor: Actor, role: Role, scope: Resource): boolean {
 	if (role === 'admin') return scope.kind === 'system' && has(actor, 'admin');
-	if (role === 'coordinator')
+	if ((MUNICIPALITY_ROLES as readonly string[]).includes(role))
 		return scope.kind === 'municipality' && can(actor, 'roles.manage', scope);
 	return scope.kind === 'organization' && can(actor, 'roles.manage', scope);
 }

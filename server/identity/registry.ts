@@ -22,6 +22,7 @@ import {
 	can,
 	canAssignRole,
 	canSee,
+	MUNICIPALITY_ROLES,
 	ROLES,
 	type Actor,
 	type Resource,
@@ -30,16 +31,16 @@ import {
 } from './policy.js';
 import {
 	applyPatch,
-	CONSENT_REQUIRED_RU,
 	invalidField,
 	isMinor,
-	isValidIsoDate,
 	requireText,
 	toResource,
 	type ConsentInput,
 	type PersonPatch,
 	type ProgramResource
 } from './rules.js';
+import { buildConsent, checkConsents, withdrawalEffect } from './consents.js';
+import type { AccessEnd } from './end-access.js';
 import { newId } from './secrets.js';
 import { checkTimeZone, effectiveTimeZone } from './time-zone.js';
 import type { IdentityStore } from './store.js';
@@ -52,6 +53,8 @@ export class IdentityRegistry {
 	onDeactivated: ((actor: Actor, personId: string) => Promise<void>) | null = null;
 	/** Called when a role is removed (access ends the person's links, sessions, tokens, sockets). */
 	onRoleRemoved: ((actor: Actor, personId: string) => Promise<void>) | null = null;
+	/** Called when a withdrawn consent ends a person's access (service.ts wires end-access.ts). */
+	onAccessEnded: ((actor: Actor, personId: string, what: AccessEnd) => Promise<void>) | null = null;
 	/**
 	 * Called after a zone change with the organizations whose effective zone it changed (programs
 	 * write it into their documents, server/programs/service.ts writeZoneIntoPrograms).
@@ -399,23 +402,14 @@ export class IdentityRegistry {
 		if (!p) throw notFound();
 		return this.guard.guarded(
 			actor,
-			'person.write',
+			'consents.write',
 			await this.personResource(p),
 			async () => {
-				if (!isValidIsoDate(input.givenOn))
-					invalidField('Дата согласия должна быть в формате ГГГГ-ММ-ДД');
-				const c: Consent = {
+				const c = buildConsent(p, input, {
 					id: newId(),
-					personId,
-					representativeName: requireText(input.representativeName, 'ФИО законного представителя'),
-					representativeRelation: input.representativeRelation?.trim() || null,
-					givenOn: input.givenOn,
-					scope: requireText(input.scope, 'Объём согласия'),
-					documentRef: input.documentRef?.trim() || null,
 					recordedBy: actor.personId,
-					recordedAt: this.now(),
-					revokedAt: null
-				};
+					recordedAt: this.now()
+				});
 				await this.store.people.addConsent(c);
 				return c;
 			},
@@ -425,7 +419,7 @@ export class IdentityRegistry {
 				entityId: c.id,
 				organizationId: p.organizationId,
 				municipalityId: p.municipalityId,
-				details: { personId, givenOn: c.givenOn }
+				details: { personId, kind: c.kind, givenOn: c.givenOn, validUntil: c.validUntil }
 			})
 		);
 	}
@@ -434,21 +428,24 @@ export class IdentityRegistry {
 		const p = await this.store.people.get(personId);
 		if (!p) throw notFound();
 		const res = await this.personResource(p);
-		if (!(p.id === actor.personId)) this.guard.check(actor, 'person.write', res);
+		if (!(p.id === actor.personId)) this.guard.check(actor, 'consents.write', res);
 		return this.store.people.listConsents(personId);
 	}
 
 	async revokeConsent(actor: Actor, personId: string, consentId: string): Promise<void> {
 		const p = await this.store.people.get(personId);
 		if (!p) throw notFound();
-		await this.guard.guarded(
+		const consent = await this.guard.guarded(
 			actor,
-			'person.write',
+			'consents.write',
 			await this.personResource(p),
 			async () => {
 				const consents = await this.store.people.listConsents(personId);
-				if (!consents.some((c) => c.id === consentId)) throw notFound();
-				return this.store.people.revokeConsent(consentId, actor.personId, this.now());
+				const c = consents.find((x) => x.id === consentId);
+				if (!c) throw notFound();
+				return (await this.store.people.revokeConsent(consentId, actor.personId, this.now()))
+					? c
+					: null;
 			},
 			(revoked) =>
 				revoked
@@ -458,18 +455,25 @@ export class IdentityRegistry {
 							entityId: consentId,
 							organizationId: p.organizationId,
 							municipalityId: p.municipalityId,
-							details: { personId }
+							details: { personId, kind: revoked.kind, ends: withdrawalEffect(revoked) }
 						}
 					: null
 		);
+		// The withdrawal takes effect: what it ends, ends now (consents.ts withdrawalEffect).
+		if (consent && !(await this.store.people.hasActiveConsent(personId, consent.kind))) {
+			const isRepresentativeOfAdult = consent.kind === 'representative' && !isMinor(p, this.now());
+			if (!isRepresentativeOfAdult)
+				await this.onAccessEnded?.(actor, personId, withdrawalEffect(consent));
+		}
 	}
 
 	/** The consent rule: a minor joins a program only with a recorded consent of a legal representative. */
-	async ensureMayParticipate(person: Person): Promise<void> {
+	async ensureMayParticipate(
+		person: Person,
+		role: 'mentor' | 'mentee' | null = null
+	): Promise<void> {
 		if (!person.active) throw conflict('person_inactive', 'Человек исключён из реестра');
-		if (isMinor(person, this.now()) && !(await this.store.people.hasActiveConsent(person.id))) {
-			throw conflict('consent_required', CONSENT_REQUIRED_RU);
-		}
+		checkConsents(person, await this.store.people.listConsents(person.id), role, this.now());
 	}
 
 	/** A participant comes from the organization's registry or holds a role in it (e.g. a mentor from another school). */
@@ -479,6 +483,12 @@ export class IdentityRegistry {
 		if (person.organizationId === org.id) return person;
 		const roles = await this.store.roles.listForPerson(personId);
 		if (roles.some((r) => r.organizationId === org.id)) return person;
+		// Tomsk 2024: the mentor of a head is the head of another school of the municipality.
+		const heads = roles.filter((r) => r.role === 'head' && r.organizationId !== null);
+		for (const r of heads) {
+			const other = await this.store.scopes.getOrganization(r.organizationId ?? '');
+			if (other?.municipalityId === org.municipalityId) return person;
+		}
 		// A mentor from another organization of a municipality the actor can see.
 		if (can(actor, 'person.read', await this.personResource(person))) return person;
 		throw invalid('Участник не найден в реестре организации');
@@ -560,7 +570,7 @@ export class IdentityRegistry {
 			}
 			return { organizationId: null, municipalityId: null };
 		}
-		if (role === 'coordinator') {
+		if ((MUNICIPALITY_ROLES as readonly string[]).includes(role)) {
 			if (scope.municipalityId === undefined) invalidField('Укажите муниципалитет');
 			const mun = await this.store.scopes.getMunicipality(scope.municipalityId ?? '');
 			if (!mun) throw notFound();

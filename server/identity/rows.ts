@@ -128,16 +128,21 @@ export interface ConsentRow {
 	recorded_by: string | null;
 	recorded_at: number;
 	revoked_at: number | null;
+	/** Migration 60; older rows read 'representative'. */
+	kind?: string | null;
+	valid_until?: string | null;
 }
 
 export const toConsent = (r: ConsentRow): Consent => ({
 	id: r.id,
 	personId: r.person_id,
+	kind: (r.kind ?? 'representative') as Consent['kind'],
 	representativeName: r.representative_name,
 	representativeRelation: r.representative_relation,
 	givenOn: r.given_on,
 	scope: r.scope,
 	documentRef: r.document_ref,
+	validUntil: r.valid_until ?? null,
 	recordedBy: r.recorded_by,
 	recordedAt: r.recorded_at,
 	revokedAt: r.revoked_at

@@ -6,6 +6,7 @@
 import { DEFAULT_TIME_ZONE, today } from '../../src/lib/shared/time.js';
 import { invalid } from './errors.js';
 import type {
+	ConsentKind,
 	AgeGroup,
 	Invitation,
 	InvitationStatus,
@@ -31,10 +32,14 @@ export interface PersonPatch {
 }
 
 export interface ConsentInput {
-	representativeName: string;
+	/** Default 'representative' (the only kind before migration 60). */
+	kind?: ConsentKind;
+	/** Required for a legal representative's consent; the person's own consents take their name. */
+	representativeName?: string;
 	representativeRelation?: string | null;
 	givenOn: string;
-	scope: string;
+	/** Default: the kind's label (server/identity/consents.ts). */
+	scope?: string;
 	documentRef?: string | null;
 }
 

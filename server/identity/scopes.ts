@@ -97,7 +97,14 @@ export class MonitoringScopes {
 					out.push({ kind: 'organization', id: org.id, name: org.name, role: g.role });
 				}
 			}
-			if (g.role === 'coordinator' && g.municipalityId && !seen.has(g.municipalityId)) {
+			const municipal =
+				g.role === 'coordinator' || g.role === 'municipal-curator' || g.role === 'department-head';
+			if (
+				municipal &&
+				g.organizationId === null &&
+				g.municipalityId &&
+				!seen.has(g.municipalityId)
+			) {
 				const mun = await this.store.scopes.getMunicipality(g.municipalityId);
 				if (mun) {
 					seen.add(mun.id);

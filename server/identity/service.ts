@@ -12,6 +12,7 @@ import { AccessLifecycle } from './lifecycle.js';
 import { IdentityEvents } from './events.js';
 import { Guard } from './guard.js';
 import type { Action, Actor, Resource } from './policy.js';
+import { endAccess } from './end-access.js';
 import { IdentityRegistry } from './registry.js';
 import { MonitoringScopes } from './scopes.js';
 import type { IdentityStore } from './store.js';
@@ -104,6 +105,21 @@ export class IdentityService {
 			void (await this.lifecycle.endAccess(personId, 'deactivated', { actor }));
 		this.registry.onRoleRemoved = async (actor, personId) =>
 			void (await this.lifecycle.endAccess(personId, 'role-removed', { actor }));
+		// A withdrawn consent ends what it covered (server/identity/end-access.ts).
+		this.registry.onAccessEnded = (actor, personId, what) =>
+			endAccess(
+				{
+					store: this.store,
+					events: this.events,
+					// Links, sessions, tokens and live connections: the one end of access (lifecycle.ts).
+					revokeSessions: async (a, id) =>
+						void (await this.lifecycle.endAccess(id, 'consent-withdrawn', { actor: a })),
+					now: this.now
+				},
+				actor,
+				personId,
+				what
+			);
 	}
 
 	/** The policy check (404 / 403 with a logged denial); see Guard.check. */

@@ -82,7 +82,8 @@ const insertRole = (r: RoleAssignment): Statement => ({
 
 const insertConsent = (c: Consent): Statement => ({
 	sql: `INSERT INTO consents (id, person_id, representative_name, representative_relation, given_on,
-		scope, document_ref, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		scope, document_ref, recorded_by, recorded_at, kind, valid_until)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	params: [
 		c.id,
 		c.personId,
@@ -92,7 +93,9 @@ const insertConsent = (c: Consent): Statement => ({
 		c.scope,
 		c.documentRef,
 		c.recordedBy,
-		c.recordedAt
+		c.recordedAt,
+		c.kind,
+		c.validUntil
 	]
 });
 
@@ -232,10 +235,10 @@ export function createIdentityStore(sql: SqlClient): IdentityStore {
 					'UPDATE consents SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL',
 					[at, by, id]
 				)) === 1,
-			hasActiveConsent: async (personId) =>
+			hasActiveConsent: async (personId, kind = 'representative') =>
 				(await sql.get(
-					'SELECT 1 AS one FROM consents WHERE person_id = ? AND revoked_at IS NULL LIMIT 1',
-					[personId]
+					'SELECT 1 AS one FROM consents WHERE person_id = ? AND kind = ? AND revoked_at IS NULL LIMIT 1',
+					[personId, kind]
 				)) !== undefined,
 			createPair: async (p) => void (await exec(insertPair(p))),
 			listPairs: (orgId) =>

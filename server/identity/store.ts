@@ -2,6 +2,7 @@ import type {
 	AuditEntry,
 	AuditInput,
 	Consent,
+	ConsentKind,
 	Invitation,
 	Municipality,
 	Organization,
@@ -52,7 +53,8 @@ export interface PeopleRepository {
 	addConsent(c: Consent): Promise<void>;
 	listConsents(personId: string): Promise<Consent[]>;
 	revokeConsent(id: string, by: string, at: number): Promise<boolean>;
-	hasActiveConsent(personId: string): Promise<boolean>;
+	/** An unrevoked consent of `kind` (default: a legal representative's). */
+	hasActiveConsent(personId: string, kind?: ConsentKind): Promise<boolean>;
 	createPair(p: Pair): Promise<void>;
 	listPairs(organizationId: string): Promise<Pair[]>;
 	/** Inserts everything in one transaction: all rows or none. */

@@ -4,6 +4,8 @@
  */
 import type { IdentityService } from '../identity/service.js';
 import type { Logger } from '../logger.js';
+import type { SqlClient } from '../storage/sql.js';
+import { OrdersService } from './orders.js';
 import type { ProgramsDeps } from './service.js';
 import { ProgramsService } from './service.js';
 
@@ -16,12 +18,16 @@ export function createPrograms(options: {
 	documents: ProgramsDeps['documents'];
 	logger: Logger;
 	now?: () => number;
+	/** The store's SQL client: orders (приказы) live there; without it /api/orders answers 503. */
+	sql?: SqlClient;
 }): ProgramsService {
-	return new ProgramsService({
+	const programs = new ProgramsService({
 		identity: options.identity,
 		records: options.identity.store.programs,
 		documents: options.documents,
 		logger: options.logger,
 		...(options.now ? { now: options.now } : {})
 	});
+	if (options.sql) programs.orders = new OrdersService(options.sql, options.identity, programs.now);
+	return programs;
 }

@@ -17,7 +17,10 @@ import type { DocumentStore } from '../storage/document-store.js';
 import { ProgramEditor, type ProgramTemplate } from '../../src/lib/shared/program/index.js';
 import { today } from '../../src/lib/shared/time.js';
 import type { CuratorActionResult } from '../../src/lib/shared/api/curator.js';
+import { decisionOf, decisionRefusal } from '../identity/authority.js';
+import { departmentRoles } from '../identity/policy.js';
 import { applyCuratorAction, type CuratorAction, type ServerEditor } from './curator-actions.js';
+import type { OrdersService } from './orders.js';
 import { buildInitialDocument, storeInitialDocument, templateIds } from './program-document.js';
 
 export interface ProgramInput {
@@ -55,6 +58,8 @@ export class ProgramsService {
 	readonly now: () => number;
 	/** The relay's server edits (set by app.ts once the relay exists; null = 503 on actions). */
 	relay: ServerEditor | null = null;
+	/** Orders (приказы), set by createPrograms when it has the store's SQL client. */
+	orders: OrdersService | null = null;
 
 	constructor(deps: ProgramsDeps) {
 		this.identity = deps.identity;
@@ -105,7 +110,7 @@ export class ProgramsService {
 					if (seen.has(part.personId)) invalidField('Один человек указан в программе дважды');
 					seen.add(part.personId);
 					const person = await registry.participantCandidate(actor, found.org, part.personId);
-					await registry.ensureMayParticipate(person);
+					await registry.ensureMayParticipate(person, part.role);
 					people.push({ person, role: part.role });
 				}
 				const curator = await registry.personRecord(actor.personId);
@@ -194,6 +199,18 @@ export class ProgramsService {
 			out.set(p.id, { ...p, access: 'rw' });
 		}
 		for (const g of actor.roles) {
+			// The department's curator and head: every program of their municipality (Tomsk 2024 §1.2.4).
+			if (
+				(g.role === 'municipal-curator' || g.role === 'department-head') &&
+				g.organizationId === null &&
+				g.municipalityId !== null
+			) {
+				const role = g.role === 'municipal-curator' ? 'curator' : 'head';
+				for (const p of await this.records.listByMunicipality(g.municipalityId)) {
+					if (!out.has(p.id)) out.set(p.id, { ...p, role, access: 'ro' });
+				}
+				continue;
+			}
 			if ((g.role !== 'curator' && g.role !== 'head') || g.organizationId === null) continue;
 			for (const p of await this.records.listByOrganization(g.organizationId)) {
 				if (!out.has(p.id)) out.set(p.id, { ...p, role: g.role, access: 'ro' });
@@ -249,7 +266,7 @@ export class ProgramsService {
 				if (info.participants.some((p) => p.personId === personId)) {
 					throw conflict('already_participant', 'Этот человек уже участвует в программе');
 				}
-				await registry.ensureMayParticipate(person);
+				await registry.ensureMayParticipate(person, role);
 				const now = this.now();
 				await this.records.addParticipant(programId, personId, role, actor.personId, now);
 				await registry.grantParticipantRole(actor, personId, role, info.organizationId, now);
@@ -334,12 +351,22 @@ export class ProgramsService {
 			'program.curate',
 			() => new IdentityError(404, 'not_found', 'Программа не найдена')
 		);
+		// Who may take THIS decision (server/identity/authority.ts); approval needs its order.
+		const refusal = decisionRefusal(actor, decisionOf(action.action), info);
+		if (refusal !== null) {
+			this.identity.logDenial(actor.personId, `decide.${action.action}`, programId, refusal);
+			throw new IdentityError(403, 'forbidden', refusal);
+		}
+		if (action.action === 'approve-program') {
+			if (!this.orders) throw new IdentityError(503, 'unavailable', 'Сервис временно недоступен');
+			await this.orders.ensureApprovalOrder(info);
+		}
 		const relay = this.relay;
 		if (!relay) throw new IdentityError(503, 'unavailable', 'Сервис временно недоступен');
 		const person = await this.identity.registry.personRecord(actor.personId);
-		const curator = actor.roles.some(
-			(g) => g.role === 'curator' && g.organizationId === info.organizationId
-		);
+		const curator =
+			actor.roles.some((g) => g.role === 'curator' && g.organizationId === info.organizationId) ||
+			departmentRoles(actor, info.municipalityId).municipalCurator;
 		const result = await applyCuratorAction(
 			relay,
 			programId,

@@ -55,6 +55,8 @@ export const TABLES: TableSpec[] = [
 	{ name: 'program_summaries', key: ['program_id'], copy: true },
 	{ name: 'program_device_sync', key: ['program_id', 'user_id', 'device_id'], copy: true },
 	{ name: 'curator_cases', key: ['id'], copy: true },
+	{ name: 'orders', key: ['id'], copy: true },
+	{ name: 'order_programs', key: ['order_id', 'program_id'], copy: true },
 	{ name: 'curator_program_index', key: ['program_id'], copy: false },
 	{ name: 'curator_program_search', key: ['program_id'], copy: false },
 	{ name: 'curator_program_users', key: ['program_id', 'user_id'], copy: false }

@@ -286,6 +286,33 @@ describe('curator API', () => {
 
 	it('approves a draft program: «проект» becomes «реализуется» on the phones and the dashboard', async () => {
 		expect(view(mentorClient).meta.status).toBe('draft');
+		// A head's program is approved by the department head's order (Tomsk 2024 §3.2): not without it.
+		const early = await t.post(
+			`/api/curator/programs/${programId}/actions`,
+			{ action: 'approve-program' },
+			t.curatorCookie
+		);
+		expect(early.status).toBe(409);
+		expect(((await early.json()) as { error: string }).error).toBe('order_required');
+		const depHead = await t.identity.createPerson(
+			t.admin,
+			{ municipalityId: t.municipalityId },
+			{ fullName: 'Начальникова Ирина Петровна', position: 'начальник департамента' }
+		);
+		await t.identity.assignRole(t.admin, depHead.id, 'department-head', {
+			municipalityId: t.municipalityId
+		});
+		const depActor = await t.identity.actorFor(depHead.id);
+		const orders = t.server.programs.orders;
+		if (!orders) throw new Error('orders are not wired');
+		const order = await orders.createOrder(depActor, {
+			number: '12-п',
+			issuedOn: '2026-09-01',
+			kind: 'approve-programs',
+			issuerId: depHead.id,
+			programIds: [programId]
+		});
+		await orders.attachOrder(depActor, order.id);
 		const res = await t.post(
 			`/api/curator/programs/${programId}/actions`,
 			{ action: 'approve-program' },

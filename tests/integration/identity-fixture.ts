@@ -147,6 +147,8 @@ export interface World {
 		| 'mentee3'
 		| 'coordinator1'
 		| 'coordinator2'
+		| 'muncurator1'
+		| 'dephead1'
 		| 'admin',
 		string
 	>;
@@ -175,8 +177,8 @@ export async function seedWorld(t: TestServer): Promise<World> {
 			{ fullName, birthDate: '1990-05-01' }
 		);
 		if (role === 'admin') await id.assignRole(sys, p.id, 'admin', {});
-		else if (role === 'coordinator')
-			await id.assignRole(sys, p.id, 'coordinator', { municipalityId: mun ?? '' });
+		else if (role === 'coordinator' || role === 'municipal-curator' || role === 'department-head')
+			await id.assignRole(sys, p.id, role, { municipalityId: mun ?? '' });
 		else await id.assignRole(sys, p.id, role, { organizationId: org ?? '' });
 		return p.id;
 	};
@@ -193,6 +195,9 @@ export async function seedWorld(t: TestServer): Promise<World> {
 		mentee3: await person(org2, 'Козлова Дарья Олеговна', 'mentee'),
 		coordinator1: await person(null, 'Новикова Светлана Игоревна', 'coordinator', mun1),
 		coordinator2: await person(null, 'Соколов Игорь Витальевич', 'coordinator', mun2),
+		// The department of mun1: curator of head mentoring, and its head (Tomsk 2024).
+		muncurator1: await person(null, 'Кравцова Марина Андреевна', 'municipal-curator', mun1),
+		dephead1: await person(null, 'Соболев Игорь Павлович', 'department-head', mun1),
 		admin: await person(null, 'Администратор Системы', 'admin')
 	};
 	const curator1 = await id.actorFor(people.curator1);

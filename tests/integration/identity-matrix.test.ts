@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { readProgram } from '../../src/lib/shared/program/index';
+import { ProgramEditor, readProgram } from '../../src/lib/shared/program/index';
+import { SYSTEM_ACTOR } from '../../server/identity/service';
 import {
 	api,
 	closeWs,
@@ -27,6 +28,8 @@ type ActorName =
 	| 'curator2'
 	| 'coordinator1'
 	| 'coordinator2'
+	| 'muncurator1'
+	| 'dephead1'
 	| 'admin'
 	| 'anonymous';
 
@@ -40,6 +43,8 @@ const ACTORS: ActorName[] = [
 	'curator2',
 	'coordinator1',
 	'coordinator2',
+	'muncurator1',
+	'dephead1',
 	'admin',
 	'anonymous'
 ];
@@ -56,19 +61,24 @@ const P1 = '(own program P1 of org1 / mun1)';
 /** An activity of P1 (read from the stored document in beforeAll). */
 let activityOfP1 = '';
 const P3 = '(foreign program P3 of org2 / mun2)';
+/** A head's program of org1b (mun1): mentor head1 (head of org1), mentee head1b (head of org1b). */
+const P4 = "(head's program P4 of org1b / mun1)";
+let headProgram = '';
+let activityOfP4 = '';
+let changeOfP4 = '';
 
 const HTTP: HttpCheck[] = [
 	{
 		name: `program card ${P1}`,
 		method: 'GET',
 		url: (w) => `/api/programs/${w.programs.p1}`,
-		allowed: ['mentor1', 'mentee1', 'curator1', 'head1', 'coordinator1']
+		allowed: ['mentor1', 'mentee1', 'curator1', 'head1', 'coordinator1', 'muncurator1', 'dephead1']
 	},
 	{
 		name: `relay token ${P1}`,
 		method: 'GET',
 		url: (w) => `/api/programs/${w.programs.p1}/access`,
-		allowed: ['mentor1', 'mentee1', 'curator1', 'head1']
+		allowed: ['mentor1', 'mentee1', 'curator1', 'head1', 'muncurator1', 'dephead1']
 	},
 	{
 		name: `add participant ${P1}`,
@@ -83,7 +93,47 @@ const HTTP: HttpCheck[] = [
 		// The one curator-action pipeline (server/programs), the route the PWA uses.
 		url: (w) => `/api/curator/programs/${w.programs.p1}/actions`,
 		body: () => ({ action: 'comment-activity', activityId: activityOfP1, text: 'Проверьте сроки' }),
+		allowed: ['curator1', 'head1', 'muncurator1', 'dephead1']
+	},
+	{
+		name: `curator action (comment) ${P4}: not by its mentor, who heads another school`,
+		method: 'POST',
+		url: () => `/api/curator/programs/${headProgram}/actions`,
+		body: () => ({ action: 'comment-activity', activityId: activityOfP4, text: 'Хорошо' }),
+		allowed: ['curator1b', 'muncurator1', 'dephead1']
+	},
+	{
+		name: `extension decision ${P4}: only the head of the department (Tomsk 2024 §7.2)`,
+		method: 'POST',
+		url: () => `/api/curator/programs/${headProgram}/actions`,
+		body: () => ({ action: 'approve-change', changeId: changeOfP4 }),
+		allowed: ['dephead1']
+	},
+	{
+		name: `order approving ${P1}, signed by head1`,
+		method: 'POST',
+		url: () => '/api/orders',
+		body: (w) => ({
+			number: '7-о',
+			issuedOn: '2026-09-01',
+			kind: 'approve-programs',
+			issuerId: w.people.head1,
+			programIds: [w.programs.p1]
+		}),
 		allowed: ['curator1', 'head1']
+	},
+	{
+		name: `order approving ${P4}, signed by the head of the department`,
+		method: 'POST',
+		url: () => '/api/orders',
+		body: (w) => ({
+			number: '8-н',
+			issuedOn: '2026-09-01',
+			kind: 'approve-programs',
+			issuerId: w.people.dephead1,
+			programIds: [headProgram]
+		}),
+		allowed: ['muncurator1', 'dephead1']
 	},
 	{
 		name: `program card ${P3}`,
@@ -113,7 +163,7 @@ const HTTP: HttpCheck[] = [
 			templateId: 'no-such-template',
 			participants: [{ personId: w.people.mentee1, role: 'mentee' }]
 		}),
-		allowed: ['curator1']
+		allowed: ['curator1', 'muncurator1']
 	},
 	{
 		name: 'create program in org2',
@@ -130,7 +180,7 @@ const HTTP: HttpCheck[] = [
 		name: 'registry of org1',
 		method: 'GET',
 		url: (w) => `/api/organizations/${w.org1}/people`,
-		allowed: ['curator1', 'head1', 'coordinator1', 'admin']
+		allowed: ['curator1', 'head1', 'coordinator1', 'muncurator1', 'dephead1', 'admin']
 	},
 	{
 		name: 'add to registry of org1',
@@ -143,7 +193,7 @@ const HTTP: HttpCheck[] = [
 		name: 'programs of org1',
 		method: 'GET',
 		url: (w) => `/api/organizations/${w.org1}/programs`,
-		allowed: ['curator1', 'head1', 'coordinator1']
+		allowed: ['curator1', 'head1', 'coordinator1', 'muncurator1', 'dephead1']
 	},
 	{
 		name: 'invitations of org1',
@@ -173,13 +223,13 @@ const HTTP: HttpCheck[] = [
 		name: 'monitoring of mun1',
 		method: 'GET',
 		url: (w) => `/api/municipalities/${w.mun1}/monitoring`,
-		allowed: ['coordinator1']
+		allowed: ['coordinator1', 'muncurator1', 'dephead1']
 	},
 	{
 		name: 'registry of mun1',
 		method: 'GET',
 		url: (w) => `/api/municipalities/${w.mun1}/people`,
-		allowed: ['coordinator1', 'admin']
+		allowed: ['coordinator1', 'muncurator1', 'dephead1', 'admin']
 	},
 	{
 		name: 'monitoring of mun2',
@@ -212,7 +262,7 @@ const HTTP: HttpCheck[] = [
 		name: 'person card of mentee1',
 		method: 'GET',
 		url: (w) => `/api/people/${w.people.mentee1}`,
-		allowed: ['mentee1', 'curator1', 'head1', 'coordinator1', 'admin']
+		allowed: ['mentee1', 'curator1', 'head1', 'coordinator1', 'muncurator1', 'dephead1', 'admin']
 	},
 	{
 		name: 'edit mentee1',
@@ -230,7 +280,35 @@ const HTTP: HttpCheck[] = [
 			givenOn: '2026-09-01',
 			scope: 'обработка персональных данных'
 		}),
+		allowed: ['curator1', 'muncurator1', 'admin']
+	},
+	{
+		name: "record the mentor's consent to the duties for head1 (org1)",
+		method: 'POST',
+		url: (w) => `/api/people/${w.people.head1}/consents`,
+		body: () => ({ kind: 'mentor-duties', givenOn: '2026-09-01' }),
+		allowed: ['curator1', 'muncurator1', 'admin']
+	},
+	{
+		name: 'plain sign-in link for mentee1: not by the department',
+		method: 'POST',
+		url: () => '/api/invitations',
+		body: (w) => ({ personId: w.people.mentee1 }),
 		allowed: ['curator1', 'admin']
+	},
+	{
+		name: 'make mentee3 (mun2) a municipal curator of mun1',
+		method: 'POST',
+		url: (w) => `/api/people/${w.people.mentee3}/roles`,
+		body: (w) => ({ role: 'municipal-curator', municipalityId: w.mun1 }),
+		allowed: ['admin']
+	},
+	{
+		name: 'make mentee3 (mun2) the head of the department of mun1',
+		method: 'POST',
+		url: (w) => `/api/people/${w.people.mentee3}/roles`,
+		body: (w) => ({ role: 'department-head', municipalityId: w.mun1 }),
+		allowed: ['admin']
 	},
 	{
 		name: 'sessions of mentee1',
@@ -266,13 +344,29 @@ const RELAY: Array<{
 	program: keyof World['programs'];
 	access: Partial<Record<ActorName, 'rw' | 'ro'>>;
 }> = [
-	{ program: 'p1', access: { mentor1: 'rw', mentee1: 'rw', curator1: 'ro', head1: 'ro' } },
-	{ program: 'p2', access: { mentor2: 'rw', curator1: 'ro', head1: 'ro' } },
+	{
+		program: 'p1',
+		access: {
+			mentor1: 'rw',
+			mentee1: 'rw',
+			curator1: 'ro',
+			head1: 'ro',
+			muncurator1: 'ro',
+			dephead1: 'ro'
+		}
+	},
+	{
+		program: 'p2',
+		access: { mentor2: 'rw', curator1: 'ro', head1: 'ro', muncurator1: 'ro', dephead1: 'ro' }
+	},
 	{ program: 'p3', access: { curator2: 'ro' } }
 ];
 
 const ALLOWED_DENIAL_MESSAGES = [
 	'Не найдено',
+	// server/identity/authority.ts: who decides (no names, no ids).
+	'Решения по программе, в которой вы участник, принимает куратор или руководитель.',
+	'Продление или корректировку программы руководителя утверждает начальник департамента образования.',
 	'Недостаточно прав для этого действия',
 	'Войдите по ссылке-приглашению или с паролем'
 ];
@@ -288,6 +382,42 @@ describe('authorization matrix', () => {
 		const doc = new Y.Doc();
 		Y.applyUpdate(doc, await t.server.relay.getDocument(w.programs.p1));
 		activityOfP1 = readProgram(doc).activities[0]?.id ?? '';
+		// P4: a pair of heads formed by the department's curator; the pair asks for an extension,
+		// the department's curator petitions (Tomsk 2024 §7.2).
+		const id = t.server.identity;
+		const head1b = await id.createPerson(
+			SYSTEM_ACTOR,
+			{ organizationId: w.org1b },
+			{ fullName: 'Белов Артём Викторович' }
+		);
+		await id.assignRole(SYSTEM_ACTOR, head1b.id, 'head', { organizationId: w.org1b });
+		const depCurator = await id.actorFor(w.people.muncurator1);
+		headProgram = (
+			await t.server.programs.createProgram(depCurator, {
+				organizationId: w.org1b,
+				templateId: 'tomsk-heads-beginner',
+				startDate: '2026-09-01',
+				participants: [
+					{ personId: w.people.head1, role: 'mentor' },
+					{ personId: head1b.id, role: 'mentee' }
+				]
+			})
+		).id;
+		const edit = (userId: string, role: 'mentor' | 'mentee', f: (e: ProgramEditor) => void) =>
+			t.server.relay.applyServerEdit(headProgram, { userId, role }, (d) =>
+				f(new ProgramEditor(d, { userId, role }))
+			);
+		await edit(head1b.id, 'mentee', (e) => {
+			changeOfP4 = e.requestChange({ kind: 'extension', months: 2, reason: 'Болезнь' });
+		});
+		await edit(w.people.head1, 'mentor', (e) => e.consentChange(changeOfP4));
+		await t.server.programs.curatorAction(depCurator, headProgram, {
+			action: 'petition-change',
+			changeId: changeOfP4
+		});
+		const doc4 = new Y.Doc();
+		Y.applyUpdate(doc4, await t.server.relay.getDocument(headProgram));
+		activityOfP4 = readProgram(doc4).activities[0]?.id ?? '';
 		cookies.set('anonymous', null);
 		for (const a of ACTORS) {
 			if (a === 'anonymous') continue;
@@ -390,7 +520,7 @@ describe('authorization matrix', () => {
 		Y.applyUpdate(doc, await t.server.relay.getDocument(w.programs.p1));
 		const comments = readProgram(doc).comments.filter((c) => c.targetId === activityOfP1);
 		expect(comments.map((c) => c.createdBy).sort()).toEqual(
-			[w.people.curator1, w.people.head1].sort()
+			[w.people.curator1, w.people.head1, w.people.muncurator1, w.people.dephead1].sort()
 		);
 		const report = await api(t, 'POST', `/api/curator/programs/${w.programs.p1}/actions`, {
 			cookie: cookies.get('curator1') ?? null,

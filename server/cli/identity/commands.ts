@@ -135,7 +135,7 @@ export const identityCommands: Record<string, CliCommand> = {
 					SYSTEM_ACTOR,
 					role === 'admin'
 						? {}
-						: role === 'coordinator'
+						: role === 'coordinator' || role === 'municipal-curator' || role === 'department-head'
 							? { municipalityId: o.municipality ?? '' }
 							: scope,
 					{ fullName: o.name }

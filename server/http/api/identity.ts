@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { registerAccessTokenRoutes } from './access-tokens.js';
 import { registerAuthRoutes } from './auth.js';
 import type { ApiDeps } from './deps.js';
+import { registerOrderRoutes } from './orders.js';
 import { registerProgramRoutes } from './programs.js';
 import { registerRegistryRoutes } from './registry.js';
 
@@ -17,4 +18,5 @@ export function registerIdentityApi(api: FastifyInstance, deps: ApiDeps): void {
 	registerRegistryRoutes(api, deps);
 	registerProgramRoutes(api, deps);
 	registerAccessTokenRoutes(api, deps);
+	registerOrderRoutes(api, deps);
 }

@@ -14,6 +14,7 @@ import {
 	curatorProgramUsers,
 	identityTables,
 	relayTables,
+	ordersAndConsentKinds,
 	scopeTimeZones,
 	serverMeta
 } from './schema.js';
@@ -89,6 +90,13 @@ export function migrationsFor(dialect: Dialect, statements: DialectStatements): 
 			version: 50,
 			name: 'identity: access tokens by id',
 			sql: accessTokensTable(types)
+		},
+		{
+			// Orders (приказы) approving pairs and programs, and consents by kind (server/programs/orders.ts,
+			// server/identity/consents.ts, docs/identity.md «Решения, приказы и согласия»).
+			version: 60,
+			name: 'authority: orders and their programs, consent kinds',
+			sql: ordersAndConsentKinds(types)
 		}
 	];
 }

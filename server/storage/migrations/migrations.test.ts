@@ -21,7 +21,9 @@ const SHIPPED: [number, string][] = [
 	],
 	[30, 'curator: program index, sync aggregate, cases registry'],
 	[31, 'curator: index written by the store, not by triggers'],
-	[32, 'scopes: time zone of municipalities and organizations']
+	[32, 'scopes: time zone of municipalities and organizations'],
+	[50, 'identity: access tokens by id'],
+	[60, 'authority: orders and their programs, consent kinds']
 ];
 
 /** SQLite column type → PostgreSQL column type (server/storage/migrations/dialect.ts). */

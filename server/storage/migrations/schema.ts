@@ -371,3 +371,35 @@ export const accessTokensTable = ({ INT, STRICT }: ColumnTypes): string => `
 			CREATE INDEX access_tokens_by_person ON access_tokens (person_id);
 			CREATE INDEX access_tokens_by_revoked_at ON access_tokens (revoked_at);
 		`;
+
+/**
+ * Migration 60 (issue 13, roles): orders (приказы) as records and the programs they approve;
+ * consents of every kind (a legal representative's, an adult's personal-data consent, a
+ * mentor's written consent to the duties for a term).
+ */
+export const ordersAndConsentKinds = ({ INT, STRICT }: ColumnTypes): string => `
+			-- kind: approve-programs (pairs and programs) | change-program (extension, correction).
+			CREATE TABLE orders (
+				id TEXT PRIMARY KEY,
+				number TEXT NOT NULL,
+				issued_on TEXT NOT NULL,
+				kind TEXT NOT NULL,
+				organization_id TEXT REFERENCES organizations(id),
+				municipality_id TEXT NOT NULL REFERENCES municipalities(id),
+				issuer_id TEXT NOT NULL REFERENCES people(id),
+				title TEXT NOT NULL,
+				created_by TEXT,
+				created_at ${INT} NOT NULL,
+				attached_at ${INT},
+				attached_by TEXT
+			)${STRICT};
+			CREATE INDEX orders_by_municipality ON orders (municipality_id, issued_on);
+			CREATE TABLE order_programs (
+				order_id TEXT NOT NULL REFERENCES orders(id),
+				program_id TEXT NOT NULL,
+				PRIMARY KEY (order_id, program_id)
+			)${STRICT};
+			CREATE INDEX order_programs_by_program ON order_programs (program_id);
+			ALTER TABLE consents ADD COLUMN kind TEXT NOT NULL DEFAULT 'representative';
+			ALTER TABLE consents ADD COLUMN valid_until TEXT;
+		`;

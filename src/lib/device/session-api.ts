@@ -5,7 +5,14 @@ import type { MeResponse as MeContract } from '$lib/shared/api/session';
 /** What `/api/me`, redeem and login answer (the part the device keeps): the API contract. */
 type MeResponse = Pick<MeContract, 'person' | 'programs'> & { roles?: MeContract['roles'] };
 
-const MONITORING_ROLES = new Set(['curator', 'head', 'coordinator', 'admin']);
+const MONITORING_ROLES = new Set([
+	'curator',
+	'head',
+	'coordinator',
+	'municipal-curator',
+	'department-head',
+	'admin'
+]);
 
 export class ApiError extends Error {
 	constructor(

@@ -6,7 +6,14 @@ import { Type, type Static } from 'typebox';
 import { Id, NullableText, StringEnum } from './common';
 
 export const ORGANIZATION_ROLES = ['mentor', 'mentee', 'curator', 'head'] as const;
-export const ROLES = [...ORGANIZATION_ROLES, 'coordinator', 'admin'] as const;
+/**
+ * Municipality roles: the coordinator (aggregates), the municipal curator of head mentoring
+ * (curates head programs across the municipality's schools, Tomsk 2024 §1.2.4) and the head of
+ * the municipal department of education (approves pairs of heads by order, decides on extension
+ * or correction of a head's program, Tomsk 2024 §§3.2, 7.2).
+ */
+export const MUNICIPALITY_ROLES = ['coordinator', 'municipal-curator', 'department-head'] as const;
+export const ROLES = [...ORGANIZATION_ROLES, ...MUNICIPALITY_ROLES, 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 const Name = Type.String({ minLength: 1, maxLength: 300 });
@@ -94,13 +101,20 @@ export const UpdatePersonBody = Type.Object(
 );
 export type UpdatePersonBody = Static<typeof UpdatePersonBody>;
 
-/** POST /api/people/:id/consents */
+export const CONSENT_KINDS = ['representative', 'personal-data', 'mentor-duties'] as const;
+
+/**
+ * POST /api/people/:id/consents. kind (default representative): a legal representative's consent
+ * for a minor (representativeName required), an adult's own personal-data consent, or a mentor's
+ * written consent to the duties for two years (Tomsk 2024 §3.4). scope defaults to the kind's text.
+ */
 export const ConsentBody = Type.Object(
 	{
-		representativeName: Name,
+		kind: Type.Optional(StringEnum(CONSENT_KINDS)),
+		representativeName: Type.Optional(Name),
 		representativeRelation: Type.Optional(NullableText(100)),
 		givenOn: Type.String({ maxLength: 10 }),
-		scope: Type.String({ minLength: 1, maxLength: 300 }),
+		scope: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
 		documentRef: Type.Optional(NullableText(300))
 	},
 	{ additionalProperties: false }
