@@ -24,41 +24,54 @@ export type ClockRanges = Map<number, [number, number]> | null;
 /** Told about stored rows that cannot be decoded or merged (never expected: updates are validated). */
 export interface RoomProblems {
 	undecodableRow(error: unknown): void;
-	mergeFailed(error: unknown): void;
-	unmergeableRow(error: unknown, bytes: number): void;
+	/** A merge of stored parts failed; nothing was dropped (the parts are kept as they are). */
+	mergeFailed(error: unknown, parts: number, bytes: number): void;
 }
 
 const SILENT: RoomProblems = {
 	undecodableRow: () => undefined,
-	mergeFailed: () => undefined,
-	unmergeableRow: () => undefined
+	mergeFailed: () => undefined
 };
 
-/** What a compaction writes: the merged document through `throughSeq`, covering `rows` log rows. */
-export interface CompactionInput {
-	merged: Uint8Array;
-	stateVector: Uint8Array;
-	throughSeq: number;
-	rows: number;
+/** A merge of stored parts failed: the caller keeps the parts (never a merge that skips some). */
+export class MergeFailedError extends Error {
+	constructor(override readonly cause: unknown) {
+		super(
+			`merging stored updates failed: ${cause instanceof Error ? cause.message : String(cause)}`
+		);
+		this.name = 'MergeFailedError';
+	}
 }
 
-/** Merges updates; a part that cannot be merged is skipped and reported. */
+/**
+ * Merges updates, all of them or none: a merge that throws is reported and rethrown as
+ * MergeFailedError. (It once fell back to merging part by part and skipping what failed — which
+ * turned a 48,980-byte stored state into a 2-byte empty one that compaction then stored.)
+ */
 export function mergeSafely(parts: Uint8Array[], problems: RoomProblems = SILENT): Uint8Array {
 	if (parts.length === 1) return parts[0] ?? EMPTY_UPDATE;
 	try {
 		return Y.mergeUpdates(parts);
 	} catch (error) {
-		problems.mergeFailed(error);
-		let acc = EMPTY_UPDATE;
-		for (const p of parts) {
-			try {
-				acc = Y.mergeUpdates([acc, p]);
-			} catch (e) {
-				problems.unmergeableRow(e, p.length);
-			}
-		}
-		return acc;
+		problems.mergeFailed(
+			error,
+			parts.length,
+			parts.reduce((n, p) => n + p.length, 0)
+		);
+		throw new MergeFailedError(error);
 	}
+}
+
+/**
+ * What a compaction proposes: the merged document through `throughSeq` (null when the parts do
+ * not merge: the store then merges and verifies the stored parts itself, and refuses), covering
+ * `rows` log rows.
+ */
+export interface CompactionInput {
+	merged: Uint8Array | null;
+	stateVector: Uint8Array | null;
+	throughSeq: number;
+	rows: number;
 }
 
 export class RoomDocument {
@@ -70,6 +83,8 @@ export class RoomDocument {
 	private baseDs: Uint8Array | null = null;
 	/** Persisted updates not merged into `state` yet, in order. */
 	private tail: Uint8Array[] = [];
+	/** Merge the tail into the state once it is this long (raised after a failed merge). */
+	private mergeTailAt = MAX_TAIL;
 	private tailBytes = 0;
 	/** State vector of the whole persisted document, or null when it must be recomputed. */
 	private sv: Map<number, number> | null = new Map();
@@ -136,14 +151,24 @@ export class RoomDocument {
 		}
 		this.svBytes = null;
 		if (
-			this.tail.length >= MAX_TAIL ||
+			this.tail.length >= this.mergeTailAt ||
 			(this.tailBytes > 65_536 && this.tailBytes > this.state.length)
 		) {
-			this.merged();
+			try {
+				this.merged();
+				this.mergeTailAt = MAX_TAIL;
+			} catch {
+				// Reported by mergeSafely; the parts stay as they are. Try again when the tail has
+				// doubled, not after every update.
+				this.mergeTailAt = this.tail.length * 2;
+			}
 		}
 	}
 
-	/** The whole persisted document as one merged update (merges the tail into the base). */
+	/**
+	 * The whole persisted document as one merged update (merges the tail into the base). Throws
+	 * MergeFailedError when the parts cannot be merged; the state and the tail stay as they were.
+	 */
 	merged(): Uint8Array {
 		if (this.tail.length > 0) {
 			this.state = mergeSafely([this.state, ...this.tail], this.problems);
@@ -236,10 +261,15 @@ export class RoomDocument {
 
 	/** What compaction writes now; call `compacted(rows)` once it is stored. */
 	compactionInput(): CompactionInput {
-		const merged = this.merged();
+		let merged: Uint8Array | null = null;
+		try {
+			merged = this.merged();
+		} catch {
+			// Reported by mergeSafely; the store decides (and refuses without dropping anything).
+		}
 		return {
 			merged,
-			stateVector: encodeStateVector(this.baseStateVector()),
+			stateVector: merged ? encodeStateVector(this.baseStateVector()) : null,
 			throughSeq: this.lastSeq,
 			rows: this.logRows
 		};

@@ -27,6 +27,8 @@ export interface LiveRoom {
 	/** Server edits of this program run one after another. */
 	editChain: Promise<unknown>;
 	compacting: Promise<void> | null;
+	/** Log rows when compaction was last refused (0: not refused); the next try waits for more. */
+	compactRefusedAt: number;
 	/** Updates queued for commit, not yet durable. */
 	queuedBytes: number;
 	queuedItems: number;
@@ -89,10 +91,13 @@ export function createRooms(options: RoomsOptions): Rooms {
 					{ err, programId },
 					'a stored update does not decode; the state vector will be recomputed'
 				),
-			mergeFailed: (err) =>
-				log.error({ err, programId }, 'merging stored updates failed; merging one by one'),
-			unmergeableRow: (err, bytes) =>
-				log.error({ err, programId, bytes }, 'skipping an unmergeable stored update')
+			mergeFailed: (err, parts, bytes) => {
+				metrics.mergeFailures.inc({ where: 'relay' });
+				log.warn(
+					{ err, programId, parts, bytes },
+					'merging stored updates failed; every part is kept as it is (nothing dropped)'
+				);
+			}
 		};
 	}
 
@@ -107,6 +112,7 @@ export function createRooms(options: RoomsOptions): Rooms {
 			idleTimer: null,
 			editChain: Promise.resolve(),
 			compacting: null,
+			compactRefusedAt: 0,
 			queuedBytes: 0,
 			queuedItems: 0
 		};
@@ -182,10 +188,28 @@ export function createRooms(options: RoomsOptions): Rooms {
 					return;
 				}
 				const input = room.doc.compactionInput();
-				await store.compact(room.id, input.merged, input.stateVector, input.throughSeq);
+				const outcome = await store.compact(
+					room.id,
+					input.merged,
+					input.stateVector,
+					input.throughSeq
+				);
+				if (outcome.status === 'refused') {
+					// Nothing was replaced or deleted. Try again only once the log has grown as much
+					// again, not after every commit.
+					metrics.compactionsRefused.inc({ reason: outcome.reason });
+					if (outcome.reason === 'merge_failed') metrics.mergeFailures.inc({ where: 'compaction' });
+					room.compactRefusedAt = room.doc.logRows;
+					log.warn(
+						{ programId: room.id, reason: outcome.reason, detail: outcome.detail },
+						'compaction refused: the log and the previous state are kept as they are'
+					);
+					return;
+				}
+				room.compactRefusedAt = 0;
 				room.doc.compacted(input.rows);
 				log.debug(
-					{ programId: room.id, bytes: input.merged.length, throughSeq: input.throughSeq },
+					{ programId: room.id, outcome, throughSeq: input.throughSeq },
 					'program compacted'
 				);
 			} catch (error) {
@@ -223,7 +247,8 @@ export function createRooms(options: RoomsOptions): Rooms {
 			metrics.loadedPrograms.set(rooms.size);
 		},
 		compactIfLong(room) {
-			if (room.doc.logRows >= config.compactAfterUpdates && !room.compacting) {
+			const due = Math.max(config.compactAfterUpdates, room.compactRefusedAt * 2);
+			if (room.doc.logRows >= due && !room.compacting) {
 				clock.defer(() => void compact(room));
 			}
 		},
