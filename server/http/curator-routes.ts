@@ -17,6 +17,7 @@ import {
 	type SortKey
 } from '../../src/lib/shared/api/curator.js';
 import { clampInt } from '../curator/dashboard.js';
+import { exportSafe } from '../curator/exports/export-safe.js';
 import { SCOPE_DOC_KINDS, type ScopeDocKind } from '../curator/exports/scope-docs.js';
 import {
 	CuratorError,
@@ -85,12 +86,14 @@ export function parseDashboardQuery(q: Record<string, unknown>): DashboardQuery 
 }
 
 function sendFile(reply: FastifyReply, f: FileResult): FastifyReply {
-	const ascii = f.fileName.replace(/[^A-Za-z0-9._-]+/g, '_');
+	// A lone surrogate in a title would make encodeURIComponent throw (export-safe.ts).
+	const fileName = exportSafe(f.fileName);
+	const ascii = fileName.replace(/[^A-Za-z0-9._-]+/g, '_');
 	return reply
 		.header('content-type', f.contentType)
 		.header(
 			'content-disposition',
-			`attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(f.fileName)}`
+			`attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`
 		)
 		.header('cache-control', 'no-store')
 		.send(f.body);

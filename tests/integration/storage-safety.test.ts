@@ -234,7 +234,7 @@ async function runScenario(h: Harness, programId: string, ops: Op[]): Promise<vo
 							: op.what === 'first-row'
 								? (stored.updates[0] ?? new Uint8Array([0, 0]))
 								: (stored.state ?? new Uint8Array([0, 0]));
-					let sv = new Uint8Array([0]);
+					let sv: Uint8Array = new Uint8Array([0]);
 					try {
 						sv = Y.encodeStateVectorFromUpdate(proposal);
 					} catch {

@@ -8,6 +8,7 @@ import {
 	type ImportRow
 } from '../../identity/import.js';
 import { IdentityError, invalid } from '../../identity/errors.js';
+import { SpreadsheetRefused } from '../../identity/spreadsheet-guard.js';
 import type { ApiDeps } from './deps.js';
 import { idParams, paramsOf, personJson, principalOf } from './context.js';
 import {
@@ -185,6 +186,7 @@ export function registerRegistryRoutes(
 				else throw invalid('Поддерживаются файлы .csv и .xlsx');
 			} catch (error) {
 				if (error instanceof IdentityError) throw error;
+				if (error instanceof SpreadsheetRefused) throw invalid(error.messageRu);
 				throw invalid('Не удалось прочитать файл: проверьте, что это таблица .csv или .xlsx');
 			}
 			const report = await importPeople(identity, p.actor, orgId, rows, {
