@@ -7,7 +7,6 @@
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { programToJSON } from '../../src/lib/shared/program/index.js';
 import { ProgramFromCaseBody } from '../../src/lib/shared/api/programs.js';
 import {
 	PROBLEM_FLAGS,
@@ -187,17 +186,18 @@ export async function registerCuratorRoutes(
 			scope.get('/programs/:id', async (request, reply) => {
 				const actor = actorOf(request);
 				const programId = id((request.params as { id: string }).id);
-				const { view, organizationId, organizationName } = await curator.programView(
+				// Read in the worker pool: a huge document costs this request, not the server.
+				const { program, organizationId, organizationName } = await curator.programJson(
 					actor,
 					programId
 				);
 				reply.header('cache-control', 'no-store');
 				return {
-					program: programToJSON(view),
+					program,
 					organizationId,
 					organizationName,
 					row: await curator.programRow(actor, programId),
-					today: curator.today(view.meta.timeZone)
+					today: curator.today(program.meta.timeZone)
 				};
 			});
 

@@ -182,6 +182,15 @@ export function mergeVerified(request: MergeRequest): MergeVerdict {
 	}
 }
 
+/** Below this many bytes of parts, a merge is cheaper inline than a trip to a worker thread. */
+export const INLINE_MERGE_BYTES = 256 * 1024;
+
+export function mergeRequestBytes(request: MergeRequest): number {
+	let n = request.candidate?.length ?? 0;
+	for (const p of request.parts) n += p.length;
+	return n;
+}
+
 /** Runs `mergeVerified` somewhere (inline, or in the worker pool: server/workers/). */
 export type MergeVerifier = (request: MergeRequest) => Promise<MergeVerdict>;
 

@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { IdentityError } from '../identity/errors.js';
 import type { Logger } from '../logger.js';
 import type { TaskInput, TaskName, TaskOutput } from './tasks.js';
 
@@ -39,21 +40,25 @@ const RU: Record<WorkerFailure, string> = {
 
 /**
  * A task that did not give its result. `messageRu` is for the user (the task's own Russian
- * message when it threw one, e.g. a refused spreadsheet); `message` is for the log.
+ * message when it threw one, e.g. a refused spreadsheet: HTTP 400; otherwise 503), `message`
+ * for the log. An IdentityError, so the API boundary answers it like any other refusal.
  */
-export class WorkerTaskError extends Error {
-	readonly messageRu: string;
+export class WorkerTaskError extends IdentityError {
 	constructor(
 		readonly failure: WorkerFailure,
 		readonly task: string,
 		detail: string,
 		/** The name of the error the task threw ('failed'), e.g. 'SpreadsheetRefused'. */
 		readonly causeName: string | null = null,
-		messageRu: string | null = null
+		ownMessageRu: string | null = null
 	) {
-		super(`worker task ${task} ${failure}: ${detail}`);
+		super(
+			ownMessageRu ? 400 : 503,
+			ownMessageRu ? 'invalid_request' : `task_${failure}`,
+			ownMessageRu ?? RU[failure]
+		);
 		this.name = 'WorkerTaskError';
-		this.messageRu = messageRu ?? RU[failure];
+		this.message = `worker task ${task} ${failure}: ${detail}`;
 	}
 }
 
