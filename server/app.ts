@@ -157,7 +157,8 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 		logger,
 		registry: metrics,
 		config: relayConfig,
-		cluster
+		cluster,
+		summaryTask: (input) => tasks('summary', input)
 	});
 	// Curator actions are relay server edits: applied, made durable and broadcast like any update.
 	programs.relay = relay;

@@ -36,6 +36,7 @@ import {
 } from './server-edits.js';
 import { sessionCloser, type ConnectionInfo, type Session, type SessionSocket } from './session.js';
 import { createSummaries } from './summaries.js';
+import type { StoredSummary } from '../storage/document-store.js';
 import { programSummary, type Summarizer } from './summary.js';
 import { createUpgradeHandler } from './upgrade.js';
 
@@ -98,6 +99,13 @@ export interface RelayOptions {
 	registry: Registry;
 	config: RelayConfig;
 	summarize?: Summarizer;
+	/** storage-safety: summarizes big documents off the event loop (the worker pool's 'summary'). */
+	summaryTask?: (input: {
+		programId: string;
+		state: Uint8Array;
+		throughSeq: number;
+		now: number;
+	}) => Promise<StoredSummary>;
 	now?: () => number;
 	/** Timers and time (default: the system clock with `now`); unit tests pass a fake one. */
 	clock?: Clock;
@@ -186,6 +194,8 @@ export function createRelay(options: RelayOptions): Relay {
 		store,
 		rooms,
 		summarize: options.summarize ?? programSummary,
+		// storage-safety: big documents summarized in the worker pool (same logic: programSummary)
+		...(options.summaryTask && !options.summarize ? { compute: options.summaryTask } : {}),
 		lead: (task, id) => lead(task, id),
 		clock,
 		config,
