@@ -6,6 +6,7 @@
  */
 import * as Y from 'yjs';
 import type { StoredDocument } from '../storage/document-store.js';
+import { coverageOf } from '../storage/update-containment.js';
 import {
 	decodeStateVector,
 	encodeStateVector,
@@ -72,6 +73,34 @@ export interface CompactionInput {
 	stateVector: Uint8Array | null;
 	throughSeq: number;
 	rows: number;
+}
+
+/**
+ * The state vector of several updates without merging them: per client, the clock up to which
+ * the structs of the parts that decode are contiguous from 0. (A part that does not decode adds
+ * nothing: nobody can read what it holds.)
+ */
+export function stateVectorOfParts(parts: Uint8Array[]): Map<number, number> {
+	const ranges = new Map<number, Array<[number, number]>>();
+	for (const p of parts) {
+		try {
+			for (const [client, list] of coverageOf(p).structs)
+				ranges.set(client, [...(ranges.get(client) ?? []), ...list]);
+		} catch {
+			// undecodable: contributes nothing
+		}
+	}
+	const sv = new Map<number, number>();
+	for (const [client, list] of ranges) {
+		list.sort((a, b) => a[0] - b[0]);
+		let clock = 0;
+		for (const [from, to] of list) {
+			if (from > clock) break;
+			clock = Math.max(clock, to);
+		}
+		if (clock > 0) sv.set(client, clock);
+	}
+	return sv;
 }
 
 export class RoomDocument {
@@ -190,7 +219,16 @@ export class RoomDocument {
 
 	stateVector(): Map<number, number> {
 		if (!this.sv) {
-			this.sv = decodeStateVector(Y.encodeStateVectorFromUpdate(this.merged()));
+			let merged: Uint8Array | null = null;
+			try {
+				merged = this.merged();
+			} catch {
+				// Reported by mergeSafely. The state vector is still known from the parts that
+				// decode, one by one: the commit path (acknowledgements) must not fail with it.
+			}
+			this.sv = merged
+				? decodeStateVector(Y.encodeStateVectorFromUpdate(merged))
+				: stateVectorOfParts([this.state, ...this.tail]);
 			this.svBytes = null;
 		}
 		return this.sv;
