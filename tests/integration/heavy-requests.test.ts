@@ -145,7 +145,11 @@ describe('heavy requests cost their requester, not everyone', () => {
 		};
 		expect(json.program.meta.title.length).toBeGreaterThan(0);
 		expect(docx.status).toBe(200);
-		expect(Buffer.from(bodies[1] as ArrayBuffer).subarray(0, 2).toString('latin1')).toBe('PK');
+		expect(
+			Buffer.from(bodies[1] as ArrayBuffer)
+				.subarray(0, 2)
+				.toString('latin1')
+		).toBe('PK');
 		expect(pdf.status).toBe(200);
 		expect(imported.status).toBe(400);
 		const refusal = JSON.parse(Buffer.from(bodies[3] as ArrayBuffer).toString('utf8')) as {
