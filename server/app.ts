@@ -158,7 +158,8 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 		registry: metrics,
 		config: relayConfig,
 		cluster,
-		summaryTask: (input) => tasks('summary', input)
+		summaryTask: (input) => tasks('summary', input),
+		mergeTask: (parts) => tasks('merge', { parts })
 	});
 	// Curator actions are relay server edits: applied, made durable and broadcast like any update.
 	programs.relay = relay;

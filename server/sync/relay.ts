@@ -99,6 +99,8 @@ export interface RelayOptions {
 	registry: Registry;
 	config: RelayConfig;
 	summarize?: Summarizer;
+	/** storage-safety: merges big documents off the event loop (the worker pool's 'merge'). */
+	mergeTask?: (parts: Uint8Array[]) => Promise<Uint8Array>;
 	/** storage-safety: summarizes big documents off the event loop (the worker pool's 'summary'). */
 	summaryTask?: (input: {
 		programId: string;
@@ -163,7 +165,8 @@ export function createRelay(options: RelayOptions): Relay {
 		config,
 		log,
 		metrics,
-		isClosing
+		isClosing,
+		...(options.mergeTask ? { merge: options.mergeTask } : {})
 	});
 	const commits = createCommits({
 		store,
@@ -294,7 +297,7 @@ export function createRelay(options: RelayOptions): Relay {
 			connections.closeWhere(predicate, code, reason),
 		connections: () => [...connections.all()].map((s) => ({ ...s.info })),
 		loadedPrograms: () => rooms.ids(),
-		getDocument: (programId) => rooms.withRoom(programId, async (room) => room.doc.merged()),
+		getDocument: (programId) => rooms.withRoom(programId, (room) => room.doc.mergedAsync()),
 		refreshSummaries: (programIds) => summaries.refreshSummaries(programIds),
 		flush,
 		async flushSummaries() {

@@ -103,6 +103,12 @@ export function stateVectorOfParts(parts: Uint8Array[]): Map<number, number> {
 	return sv;
 }
 
+/** Merges updates somewhere else (the worker pool); rejects when they cannot be merged. */
+export type BackgroundMerge = (parts: Uint8Array[]) => Promise<Uint8Array>;
+
+/** A document at least this big merges its tail in the background when it can. */
+const BACKGROUND_MERGE_BYTES = 1024 * 1024;
+
 export class RoomDocument {
 	/** Merged persisted base state; together with `tail` it is the whole persisted document. */
 	private state: Uint8Array = EMPTY_UPDATE;
@@ -125,14 +131,25 @@ export class RoomDocument {
 	/** Yjs client id → the user who first wrote under it (stored; docs/relay.md). */
 	readonly owners = new Map<number, string>();
 
-	constructor(private readonly problems: RoomProblems = SILENT) {}
+	/** A background merge of the tail into the base is running (`background`). */
+	private merging: Promise<void> | null = null;
+
+	constructor(
+		private readonly problems: RoomProblems = SILENT,
+		/** Merges big documents off the event loop (the worker pool); null: inline. */
+		private readonly background: BackgroundMerge | null = null
+	) {}
 
 	/**
 	 * The document as stored. No decoding of the compacted state: its state vector is stored
 	 * with it, and the log rows after it stay an unmerged tail until someone needs the merged form.
 	 */
-	static fromStored(stored: StoredDocument, problems: RoomProblems = SILENT): RoomDocument {
-		const room = new RoomDocument(problems);
+	static fromStored(
+		stored: StoredDocument,
+		problems: RoomProblems = SILENT,
+		background: BackgroundMerge | null = null
+	): RoomDocument {
+		const room = new RoomDocument(problems, background);
 		room.state = stored.state ?? EMPTY_UPDATE;
 		room.baseSv = stored.state
 			? stored.stateVector
@@ -183,6 +200,10 @@ export class RoomDocument {
 			this.tail.length >= this.mergeTailAt ||
 			(this.tailBytes > 65_536 && this.tailBytes > this.state.length)
 		) {
+			if (this.background && this.bytes >= BACKGROUND_MERGE_BYTES) {
+				void this.mergeInBackground();
+				return;
+			}
 			try {
 				this.merged();
 				this.mergeTailAt = MAX_TAIL;
@@ -192,6 +213,59 @@ export class RoomDocument {
 				this.mergeTailAt = this.tail.length * 2;
 			}
 		}
+	}
+
+	/**
+	 * Merges the current tail into the base in the background (a big document: the worker pool),
+	 * adopting the result only if nothing replaced the base meanwhile; updates absorbed since
+	 * stay in the tail. A failure is reported and keeps every part.
+	 */
+	private mergeInBackground(): Promise<void> {
+		if (this.merging || !this.background || this.tail.length === 0)
+			return this.merging ?? Promise.resolve();
+		const base = this.state;
+		const taken = this.tail.length;
+		const parts = [base, ...this.tail];
+		// The state vector of base + these rows, when known (it is the new base's).
+		const sv = this.sv ? new Map(this.sv) : null;
+		this.merging = this.background(parts)
+			.then(
+				(merged) => {
+					if (this.state !== base || this.tail.length < taken) return; // merged inline meanwhile
+					this.state = merged;
+					const rest = this.tail.slice(taken);
+					this.tail = rest;
+					this.tailBytes = rest.reduce((n, u) => n + u.length, 0);
+					this.baseSv = rest.length === 0 ? (this.sv ? new Map(this.sv) : null) : sv;
+					this.baseDs = null;
+					this.mergeTailAt = MAX_TAIL;
+				},
+				(error: unknown) => {
+					this.problems.mergeFailed(
+						error,
+						parts.length,
+						parts.reduce((n, p) => n + p.length, 0)
+					);
+					this.mergeTailAt = this.tail.length * 2;
+				}
+			)
+			.finally(() => {
+				this.merging = null;
+			});
+		return this.merging;
+	}
+
+	/**
+	 * The merged document, merging a big one off the event loop first (getDocument, summaries,
+	 * compaction). Throws MergeFailedError like `merged()`.
+	 */
+	async mergedAsync(): Promise<Uint8Array> {
+		if (this.background && this.tail.length > 0 && this.bytes >= BACKGROUND_MERGE_BYTES) {
+			if (this.merging) await this.merging;
+			if (this.tail.length > 0 && this.bytes >= BACKGROUND_MERGE_BYTES)
+				await this.mergeInBackground();
+		}
+		return this.merged();
 	}
 
 	/**

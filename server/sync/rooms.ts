@@ -11,7 +11,7 @@ import type { Clock, TimerHandle } from './clock.js';
 import type { RelayConfig } from './config.js';
 import type { Leadership, RelayHooks } from './hooks.js';
 import type { RelayMetrics } from './metrics.js';
-import { RoomDocument, type RoomProblems } from './room.js';
+import { RoomDocument, type BackgroundMerge, type RoomProblems } from './room.js';
 import type { Session } from './session.js';
 
 export interface LiveRoom {
@@ -59,6 +59,8 @@ export interface RoomsOptions {
 	log: Logger;
 	metrics: RelayMetrics;
 	isClosing(): boolean;
+	/** storage-safety: merges big documents off the event loop (the worker pool). */
+	merge?: BackgroundMerge;
 }
 
 export interface Rooms {
@@ -104,7 +106,7 @@ export function createRooms(options: RoomsOptions): Rooms {
 	function create(id: string): LiveRoom {
 		const room: LiveRoom = {
 			id,
-			doc: new RoomDocument(problemsOf(id)),
+			doc: new RoomDocument(problemsOf(id), options.merge ?? null),
 			loaded: Promise.resolve(),
 			isLoaded: false,
 			sessions: new Set(),
@@ -121,7 +123,11 @@ export function createRooms(options: RoomsOptions): Rooms {
 			// Subscribe before loading: an update committed elsewhere meanwhile is either in what we
 			// load or arrives on the channel (applied twice is harmless: Yjs merges idempotently).
 			await hooks.loading(id);
-			room.doc = RoomDocument.fromStored(await store.load(id), problemsOf(id));
+			room.doc = RoomDocument.fromStored(
+				await store.load(id),
+				problemsOf(id),
+				options.merge ?? null
+			);
 			room.isLoaded = true;
 			await hooks.loaded(room);
 			log.debug(
@@ -186,6 +192,11 @@ export function createRooms(options: RoomsOptions): Rooms {
 				if (!(await options.lead('compact', room.id))) {
 					room.doc.logRows = 0; // the leader compacts; do not retry after every flush
 					return;
+				}
+				try {
+					await room.doc.mergedAsync(); // a big document: merged off the event loop
+				} catch {
+					// reported; compaction decides below (and refuses)
 				}
 				const input = room.doc.compactionInput();
 				const outcome = await store.compact(

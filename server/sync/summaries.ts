@@ -161,7 +161,7 @@ export function createSummaries(options: SummariesOptions): Summaries {
 		dirtySince.delete(room);
 		try {
 			const t = clock.now();
-			const state = room.doc.merged();
+			const state = options.compute ? await room.doc.mergedAsync() : room.doc.merged();
 			const throughSeq = room.doc.lastSeq;
 			if (options.compute && state.length >= INLINE_SUMMARY_BYTES)
 				return await options.compute({ programId: room.id, state, throughSeq, now: t });

@@ -59,6 +59,10 @@ export const TASKS = {
 	/** Compaction: merge the stored parts and verify the result contains each (storage). */
 	mergeVerified: (input: MergeRequest): MergeVerdict => mergeVerified(input),
 
+	/** The relay's merge of a big document's parts (all or none: throws when they do not merge). */
+	merge: (input: { parts: Uint8Array[] }): Uint8Array =>
+		input.parts.length === 1 ? (input.parts[0] as Uint8Array) : Y.mergeUpdates(input.parts),
+
 	/** The curator summary of a program document. */
 	summary: (input: {
 		programId: string;

@@ -10,10 +10,14 @@
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import { encodeSyncUpdate } from '../../src/lib/shared/protocol';
 import { startCuratorServer, type CuratorTestServer } from './curator-server';
+import { rawClient } from './relay-helpers';
 
 let t: CuratorTestServer;
 let programId: string;
+let mentorId: string;
+let menteeId: string;
 
 /** Twelve updates of ~1.6 MiB each: many small entries, as a participant's phone could send. */
 function bigUpdates(): Uint8Array[] {
@@ -79,6 +83,8 @@ beforeAll(async () => {
 		]
 	});
 	programId = program.id;
+	mentorId = mentor.id;
+	menteeId = mentee.id;
 	// The big program as the relay stores it: twelve accepted updates, compacted into one state
 	// (done here, before anything is measured).
 	const updates = bigUpdates();
@@ -157,5 +163,53 @@ describe('heavy requests cost their requester, not everyone', () => {
 		};
 		expect(refusal.message).toMatch(/не больше 64 столбцов/);
 		expect(worst).toBeLessThan(3_000);
+	}, 600_000);
+
+	it('twelve allowed messages grow a program to ~20 MiB through the relay; then its view and summary run off the event loop', async () => {
+		const program = await t.server.programs.createProgram(t.curatorActor, {
+			organizationId: t.organizationId,
+			templateId: 'tomsk-heads-beginner',
+			startDate: new Date(Date.now() - 10 * 86_400_000).toISOString().slice(0, 10),
+			participants: [
+				{ personId: mentorId, role: 'mentor' },
+				{ personId: menteeId, role: 'mentee' }
+			]
+		});
+		const messages = bigUpdates().map((u) => encodeSyncUpdate(u));
+		const client = rawClient(
+			`${t.wsBase}/${program.id}?token=${encodeURIComponent(t.token(mentorId, program.id))}`
+		);
+		await client.open;
+		const health = pollHealth();
+		const started = performance.now();
+		for (const m of messages) {
+			client.send(m);
+			// Within the relay's rates: a message every 300 ms.
+			await new Promise((r) => setTimeout(r, 300));
+		}
+		// All twelve stored.
+		for (;;) {
+			const stored = await t.store.load(program.id);
+			const bytes = [stored.state, ...stored.updates].reduce((n, p) => n + (p?.length ?? 0), 0);
+			if (bytes > 15 * 1024 * 1024) break;
+			await new Promise((r) => setTimeout(r, 200));
+		}
+		const writes = await health.stop();
+		console.log(
+			`twelve messages stored in ${(performance.now() - started).toFixed(0)} ms; /healthz worst ${writes.worst.toFixed(0)} ms over ${writes.polls} polls (relay-side validation included)`
+		);
+		const viewHealth = pollHealth();
+		const view = await fetch(`${t.base}/api/curator/programs/${program.id}`, {
+			headers: { cookie: t.curatorCookie },
+			signal: AbortSignal.timeout(240_000)
+		});
+		expect(view.status).toBe(200);
+		await view.arrayBuffer();
+		// The summary of the big program (due after the changes) is computed meanwhile too.
+		await new Promise((r) => setTimeout(r, 3_000));
+		const reads = await viewHealth.stop();
+		console.log(`view of the grown program: /healthz worst ${reads.worst.toFixed(0)} ms`);
+		client.ws.close();
+		expect(reads.worst).toBeLessThan(3_000);
 	}, 600_000);
 });
