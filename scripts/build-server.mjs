@@ -3,7 +3,12 @@
 import { build } from 'esbuild';
 
 await build({
-	entryPoints: { main: 'server/main.ts', cli: 'server/cli/main.ts' },
+	// worker: the worker pool's thread (server/workers/pool.ts starts build/server/worker.js).
+	entryPoints: {
+		main: 'server/main.ts',
+		cli: 'server/cli/main.ts',
+		worker: 'server/workers/worker-entry.ts'
+	},
 	outdir: 'build/server',
 	bundle: true,
 	platform: 'node',

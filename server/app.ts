@@ -21,6 +21,13 @@ import { apiBoundary } from './http/api-boundary.js';
 import { registerIdentityApi } from './http/api/identity.js';
 import { registerCuratorRoutes } from './http/curator-routes.js';
 import { CuratorService } from './curator/service.js';
+import {
+	inlineMergeVerifier,
+	mergeRequestBytes,
+	INLINE_MERGE_BYTES
+} from './storage/update-containment.js';
+import { WorkerPool } from './workers/pool.js';
+import { inlineTasks, type TaskRunner } from './workers/tasks.js';
 import { createPrograms, type ProgramsService } from './programs/index.js';
 import {
 	connectIdentityToRelay,
@@ -118,16 +125,48 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 		sql: storage.sql
 	});
 
+	// storage-safety: heavy work off the event loop (server/workers, docs/architecture.md):
+	// big compactions, the curator's program view, exports and import parsing run in worker
+	// threads with time and memory limits. WORKER_THREADS=0 runs them inline.
+	const workers =
+		config.workerThreads > 0
+			? new WorkerPool({
+					threads: config.workerThreads,
+					taskTimeoutMs: config.workerTaskTimeoutMs,
+					maxMemoryMb: config.workerMaxMemoryMb,
+					logger
+				})
+			: null;
+	const tasks: TaskRunner = workers ? (task, input) => workers.run(task, input) : inlineTasks;
+	// Self-check (and a warm worker): a build that lost its worker bundle says so at start-up.
+	workers
+		?.run('ping', { value: 1 })
+		.then((r) =>
+			logger.info({ threads: config.workerThreads, threadId: r.threadId }, 'worker pool ready')
+		)
+		.catch((error: unknown) =>
+			logger.error({ err: error }, 'worker pool failed its start-up check')
+		);
+
 	const relayConfig = config.relay;
 	// RELAY_WRITER_THREAD=1 moves the relay's commits (fsync) off the event loop (docs/relay.md).
-	const store = storage.relayDocuments({ writerThread: relayConfig.writerThread !== 0 });
+	const store = storage.relayDocuments({
+		writerThread: relayConfig.writerThread !== 0,
+		// Compaction merges and verifies containment; big documents in the pool (storage-safety).
+		verify: (request) =>
+			mergeRequestBytes(request) < INLINE_MERGE_BYTES
+				? inlineMergeVerifier(request)
+				: tasks('mergeVerified', request)
+	});
 	const relay = createRelay({
 		store,
 		authorize: createRelayAuthorizer(identity, secret, store),
 		logger,
 		registry: metrics,
 		config: relayConfig,
-		cluster
+		cluster,
+		summaryTask: (input) => tasks('summary', input),
+		mergeTask: (parts) => tasks('merge', { parts })
 	});
 	// Curator actions are relay server edits: applied, made durable and broadcast like any update.
 	programs.relay = relay;
@@ -141,6 +180,7 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 		relay,
 		logger,
 		staleDays: config.curatorStaleDays,
+		tasks,
 		// One instance refreshes outdated summaries ('unknown' = Redis down: twice is harmless).
 		...(cluster.enabled
 			? {
@@ -155,7 +195,7 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 		async (api) => {
 			await api.register(apiBoundary, { identity });
 			api.get('/', async () => ({ name: 'nastavnik', version }));
-			registerIdentityApi(api, { identity, programs });
+			registerIdentityApi(api, { identity, programs, tasks });
 			await registerCuratorRoutes(api, { curator, programs });
 		},
 		{ prefix: '/api' }
@@ -223,6 +263,7 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 				await app.close();
 				await cluster.close();
 				await storage.close();
+				await workers?.close();
 			})();
 			return closing;
 		}

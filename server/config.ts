@@ -33,6 +33,13 @@ export interface ServerConfig {
 	serverSecret: string | null;
 	/** A participant not seen for this many days is "stale" on the curator dashboard. */
 	curatorStaleDays: number;
+	// storage-safety: the worker pool for heavy requests (server/workers/pool.ts)
+	/** Worker threads for heavy work (0: run it on the event loop). */
+	workerThreads: number;
+	/** A worker task running longer is stopped and its worker terminated. */
+	workerTaskTimeoutMs: number;
+	/** Heap limit of each worker thread, MiB. */
+	workerMaxMemoryMb: number;
 	/** The relay's tunables (server/sync/config.ts). */
 	relay: RelayConfig;
 }
@@ -221,6 +228,28 @@ export const SERVER_SCHEMA: Schema<Omit<ServerConfig, 'relay'>> = {
 		1,
 		365,
 		'the curator dashboard flags a participant not seen for this many days'
+	),
+	// storage-safety: the worker pool (docs/architecture.md, "Heavy work off the event loop")
+	workerThreads: integer(
+		'WORKER_THREADS',
+		2,
+		0,
+		64,
+		'threads for heavy work: big compactions, the curator program view, DOCX/PDF/XLSX exports, imports; 0: on the event loop'
+	),
+	workerTaskTimeoutMs: integer(
+		'WORKER_TASK_TIMEOUT_MS',
+		60_000,
+		100,
+		ANY,
+		'a heavy task running longer is stopped (its worker terminated); only its requester gets the error'
+	),
+	workerMaxMemoryMb: integer(
+		'WORKER_MAX_MEMORY_MB',
+		512,
+		32,
+		65_536,
+		'heap limit of each worker thread (MiB); a task past it fails alone'
 	)
 };
 

@@ -40,12 +40,10 @@ import {
 	type Scope
 } from './dashboard.js';
 import { computeFigures, type FigurePeriod, type Figures } from './figures.js';
-import { renderDocx } from './exports/docx.js';
 import type { DocModel } from './exports/model.js';
-import { renderPdf } from './exports/pdf.js';
-import { programModel, stageNoteModel } from './exports/program-docs.js';
 import { scopeDocModel, type ScopeDocKind } from './exports/scope-docs.js';
-import { monitoringWorkbook, registriesWorkbook, type RegistryPerson } from './exports/xlsx.js';
+import type { RegistryPerson } from './exports/xlsx.js';
+import { inlineTasks, type TaskInput, type TaskRunner } from '../workers/tasks.js';
 import { createRefresher, type Refresher } from './refresh.js';
 
 export interface CuratorDeps {
@@ -67,6 +65,17 @@ export interface CuratorDeps {
 	refresher?: boolean;
 	/** Several instances: whether this one runs the refresher now (server/cluster lease). */
 	refreshLeader?: () => Promise<boolean>;
+	/**
+	 * Where heavy work runs: the program view of a document, every rendered export (the worker
+	 * pool, server/workers; default: inline on the calling thread).
+	 */
+	tasks?: TaskRunner;
+}
+
+/** The program view as plain JSON (Y.Text as strings), as the curator's program page gets it. */
+export interface ProgramJson {
+	meta: { timeZone: string; title: string } & Record<string, unknown>;
+	[key: string]: unknown;
 }
 
 export type ScopeRef = { kind: 'organization'; id: string } | { kind: 'municipality'; id: string };
@@ -102,9 +111,11 @@ export class CuratorService {
 	readonly now: () => number;
 	readonly staleDays: number;
 	readonly refresher: Refresher | null;
+	private readonly tasks: TaskRunner;
 
 	constructor(deps: CuratorDeps) {
 		this.deps = deps;
+		this.tasks = deps.tasks ?? inlineTasks;
 		this.db = deps.db;
 		this.scopes = deps.scopes;
 		this.programs = deps.programs;
@@ -231,6 +242,7 @@ export class CuratorService {
 		);
 	}
 
+	/** The live view of a program on THIS thread (tests, small documents); requests use `programJson`. */
 	async readView(programId: string): Promise<ProgramView> {
 		const bytes = await this.deps.relay.getDocument(programId);
 		const doc = new Y.Doc();
@@ -246,6 +258,25 @@ export class CuratorService {
 		const res = await this.programFor(actor, programId, 'program.read');
 		return {
 			view: await this.readView(programId),
+			organizationId: res.organizationId,
+			organizationName: (await this.scopes.organizationName(res.organizationId)) ?? ''
+		};
+	}
+
+	/**
+	 * The program page: the view as JSON, computed in the worker pool (a 20 MiB document costs
+	 * its requester, not everyone).
+	 */
+	async programJson(
+		actor: Actor,
+		programId: string
+	): Promise<{ program: ProgramJson; organizationId: string; organizationName: string }> {
+		const res = await this.programFor(actor, programId, 'program.read');
+		const bytes = await this.deps.relay.getDocument(programId);
+		const { program } = await this.tasks('programView', { bytes });
+		return {
+			// programToJSON of a ProgramView: meta is always there (read.ts).
+			program: program as ProgramJson,
 			organizationId: res.organizationId,
 			organizationName: (await this.scopes.organizationName(res.organizationId)) ?? ''
 		};
@@ -269,9 +300,35 @@ export class CuratorService {
 
 	// ------------------------------------------------------------------ documents
 
+	/** Renders a document model in the worker pool. */
 	async render(model: DocModel, format: 'docx' | 'pdf'): Promise<FileResult> {
-		const body = format === 'pdf' ? await renderPdf(model) : await renderDocx(model);
+		const body = Buffer.from(await this.tasks('renderDocument', { model, format }));
 		return { fileName: `${model.name}.${format}`, contentType: CONTENT_TYPES[format], body };
+	}
+
+	/** A program's document (or a stage's note): read and rendered in the worker pool. */
+	private async renderProgram(
+		actor: Actor,
+		programId: string,
+		format: 'docx' | 'pdf',
+		stageId?: string
+	): Promise<FileResult | null> {
+		const res = await this.programFor(actor, programId, 'program.read');
+		const organizationName = (await this.scopes.organizationName(res.organizationId)) ?? '';
+		const bytes = await this.deps.relay.getDocument(programId);
+		const file = await this.tasks('programDocument', {
+			bytes,
+			format,
+			organizationName,
+			now: this.now(),
+			...(stageId !== undefined ? { stageId } : {})
+		});
+		if (!file) return null;
+		return {
+			fileName: file.fileName,
+			contentType: CONTENT_TYPES[format],
+			body: Buffer.from(file.body)
+		};
 	}
 
 	async programDocument(
@@ -279,11 +336,9 @@ export class CuratorService {
 		programId: string,
 		format: 'docx' | 'pdf'
 	): Promise<FileResult> {
-		const { view, organizationName } = await this.programView(actor, programId);
-		return this.render(
-			programModel(view, { organizationName, today: this.today(view.meta.timeZone) }),
-			format
-		);
+		const file = await this.renderProgram(actor, programId, format);
+		if (!file) throw new CuratorError(404, 'not_found', 'Программа не найдена');
+		return file;
 	}
 
 	async stageNote(
@@ -292,13 +347,9 @@ export class CuratorService {
 		stageId: string,
 		format: 'docx' | 'pdf'
 	): Promise<FileResult> {
-		const { view, organizationName } = await this.programView(actor, programId);
-		const model = stageNoteModel(view, stageId, {
-			organizationName,
-			today: this.today(view.meta.timeZone)
-		});
-		if (!model) throw new CuratorError(404, 'not_found', 'Этап не найден');
-		return this.render(model, format);
+		const file = await this.renderProgram(actor, programId, format, stageId);
+		if (!file) throw new CuratorError(404, 'not_found', 'Этап не найден');
+		return file;
 	}
 
 	async scopeDocument(
@@ -339,7 +390,7 @@ export class CuratorService {
 		query: DashboardQuery,
 		period: FigurePeriod = {}
 	): Promise<FileResult> {
-		const body = await monitoringWorkbook({
+		const body = await this.xlsx('monitoringXlsx', {
 			title: `Мониторинг реализации программ наставничества: ${scope.name}, на ${formatDateNumeric(this.today(scope.timeZone))}`,
 			timeZone: scope.timeZone,
 			rows: await this.allRows(scope, query),
@@ -356,13 +407,20 @@ export class CuratorService {
 		return { fileName: `Мониторинг ${scope.name}.xlsx`, contentType: CONTENT_TYPES.xlsx, body };
 	}
 
+	private async xlsx<K extends 'monitoringXlsx' | 'registriesXlsx'>(
+		task: K,
+		input: TaskInput<K>
+	): Promise<Buffer> {
+		return Buffer.from(await this.tasks(task, input));
+	}
+
 	async registriesXlsx(actor: Actor, monitored: ResolvedScope): Promise<FileResult> {
 		// The registries hold personal data: 'people.read' on the scope, not only monitoring.
 		const scope = await this.scopes.scopeOf(actor, monitored, 'people.read');
 		if (!scope) throw new CuratorError(404, 'not_found', 'Не найдено');
 		const { mentors, mentees } = await this.registryPeople(scope.organizationIds);
 		const orgNames = await this.scopes.organizationNames();
-		const body = await registriesWorkbook({
+		const body = await this.xlsx('registriesXlsx', {
 			title: scope.name,
 			timeZone: scope.timeZone,
 			mentors,
@@ -489,7 +547,12 @@ export class CuratorService {
 				'forbidden',
 				'Вносить практики в реестр может куратор организации'
 			);
-		const view = await this.readView(programId);
+		const { program } = await this.tasks('programView', {
+			bytes: await this.deps.relay.getDocument(programId)
+		});
+		// The JSON form of a ProgramView: createCase reads plain fields only (status, participants,
+		// stages, activities), never a Y.Text, so the detached view serves it as well.
+		const view = program as ProgramView;
 		try {
 			return await createCase(this.db, {
 				...input,

@@ -7,7 +7,6 @@
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { programToJSON } from '../../src/lib/shared/program/index.js';
 import { ProgramFromCaseBody } from '../../src/lib/shared/api/programs.js';
 import {
 	PROBLEM_FLAGS,
@@ -17,6 +16,7 @@ import {
 	type SortKey
 } from '../../src/lib/shared/api/curator.js';
 import { clampInt } from '../curator/dashboard.js';
+import { exportSafe } from '../curator/exports/export-safe.js';
 import { SCOPE_DOC_KINDS, type ScopeDocKind } from '../curator/exports/scope-docs.js';
 import {
 	CuratorError,
@@ -85,12 +85,14 @@ export function parseDashboardQuery(q: Record<string, unknown>): DashboardQuery 
 }
 
 function sendFile(reply: FastifyReply, f: FileResult): FastifyReply {
-	const ascii = f.fileName.replace(/[^A-Za-z0-9._-]+/g, '_');
+	// A lone surrogate in a title would make encodeURIComponent throw (export-safe.ts).
+	const fileName = exportSafe(f.fileName);
+	const ascii = fileName.replace(/[^A-Za-z0-9._-]+/g, '_');
 	return reply
 		.header('content-type', f.contentType)
 		.header(
 			'content-disposition',
-			`attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(f.fileName)}`
+			`attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`
 		)
 		.header('cache-control', 'no-store')
 		.send(f.body);
@@ -184,17 +186,18 @@ export async function registerCuratorRoutes(
 			scope.get('/programs/:id', async (request, reply) => {
 				const actor = actorOf(request);
 				const programId = id((request.params as { id: string }).id);
-				const { view, organizationId, organizationName } = await curator.programView(
+				// Read in the worker pool: a huge document costs this request, not the server.
+				const { program, organizationId, organizationName } = await curator.programJson(
 					actor,
 					programId
 				);
 				reply.header('cache-control', 'no-store');
 				return {
-					program: programToJSON(view),
+					program,
 					organizationId,
 					organizationName,
 					row: await curator.programRow(actor, programId),
-					today: curator.today(view.meta.timeZone)
+					today: curator.today(program.meta.timeZone)
 				};
 			});
 

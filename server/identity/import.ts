@@ -10,6 +10,7 @@ import ExcelJS from 'exceljs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { notFound } from './errors.js';
+import { guardSpreadsheet, MAX_COLUMNS } from './spreadsheet-guard.js';
 import type { AgeGroup, AuditInput, Consent, Pair, Person, RoleAssignment } from './model.js';
 import type { Actor, OrganizationRole } from './policy.js';
 import { newId } from './secrets.js';
@@ -137,6 +138,8 @@ function cellText(v: ExcelJS.CellValue): string {
 }
 
 export async function readXlsx(data: Buffer): Promise<ImportRow[]> {
+	// Before ExcelJS sees it: it would materialize every cell up to the farthest one named.
+	guardSpreadsheet(data);
 	const wb = new ExcelJS.Workbook();
 	// exceljs' load() declares its own Buffer type; a Node Buffer is what it reads.
 	await wb.xlsx.load(data as unknown as ExcelJS.Buffer);
@@ -146,7 +149,8 @@ export async function readXlsx(data: Buffer): Promise<ImportRow[]> {
 	let header: string[] | null = null;
 	ws.eachRow({ includeEmpty: false }, (row, rowNumber) => {
 		const cells: string[] = [];
-		for (let c = 1; c <= ws.columnCount; c++) cells.push(cellText(row.getCell(c).value));
+		const columns = Math.min(ws.columnCount, MAX_COLUMNS);
+		for (let c = 1; c <= columns; c++) cells.push(cellText(row.getCell(c).value));
 		if (header === null) header = cells;
 		else records.push({ line: rowNumber, cells });
 	});

@@ -74,6 +74,14 @@ export interface StoredSummary {
 	computedAt: number;
 }
 
+/** What a compaction did (docs/relay.md, "No path drops stored bytes"). */
+export type CompactionOutcome =
+	| { status: 'compacted'; bytes: number; rows: number }
+	/** Nothing to fold in, or another compaction got there first. */
+	| { status: 'skipped' }
+	/** The merge failed or its result did not contain every stored part: nothing replaced. */
+	| { status: 'refused'; reason: 'merge_failed' | 'not_contained'; detail: string };
+
 export interface ProgramRecord {
 	id: string;
 	organizationId: string | null;
@@ -90,15 +98,19 @@ export interface DocumentStore {
 	 */
 	append(updates: AppendedUpdate[], facts?: DeviceSyncFacts[]): Promise<number[]>;
 	/**
-	 * Replaces the compacted state with `merged` (which must equal the document through
-	 * `throughSeq`) and deletes the log rows it covers, atomically.
+	 * Folds the log rows through `throughSeq` into the compacted state, atomically: merges the
+	 * stored state and those rows (with `merged`, the caller's merge, as a candidate), verifies
+	 * the result contains every one of them and the old state vector
+	 * (server/storage/update-containment.ts), and only then replaces the state and deletes
+	 * exactly the rows it verified. A merge that fails or misses anything replaces nothing:
+	 * the outcome says "refused" and the log and the previous state stay as they are.
 	 */
 	compact(
 		programId: string,
-		merged: Uint8Array,
-		stateVector: Uint8Array,
+		merged: Uint8Array | null,
+		stateVector: Uint8Array | null,
 		throughSeq: number
-	): Promise<void>;
+	): Promise<CompactionOutcome>;
 	/** Number of log rows not yet compacted. */
 	logLength(programId: string): Promise<number>;
 	saveFacts(facts: DeviceSyncFacts[]): Promise<void>;

@@ -15,6 +15,7 @@ import { createPostgresDocumentStore } from './postgres/document-store.js';
 import { postgresClient, sqliteClient, type SqlClient } from './sql.js';
 import { openDatabase, schemaVersion, type SqliteDatabase } from './sqlite/database.js';
 import { createSqliteDocumentStore } from './sqlite/document-store.js';
+import type { MergeVerifier } from './update-containment.js';
 
 export interface Storage {
 	readonly kind: 'sqlite' | 'postgres';
@@ -29,7 +30,11 @@ export interface Storage {
 	/** Document store for callers that write inline (identity, curator, CLI, tests). */
 	readonly documents: DocumentStore;
 	/** Document store for the relay (SQLite: optionally with its writer thread). */
-	relayDocuments(options?: { writerThread?: boolean }): DocumentStore & { close(): Promise<void> };
+	relayDocuments(options?: {
+		writerThread?: boolean;
+		/** Where compaction merges and verifies (the server's worker pool; default inline). */
+		verify?: MergeVerifier;
+	}): DocumentStore & { close(): Promise<void> };
 	/** True when the database answers a trivial query. */
 	ping(): Promise<boolean>;
 	schemaVersion(): Promise<number>;
@@ -72,7 +77,11 @@ export function sqliteStorage(db: SqliteDatabase, location: string): Storage {
 		pool: null,
 		documents: createSqliteDocumentStore(db, { sql }),
 		relayDocuments: (o = {}) =>
-			createSqliteDocumentStore(db, { sql, writerThread: o.writerThread }),
+			createSqliteDocumentStore(db, {
+				sql,
+				writerThread: o.writerThread,
+				...(o.verify ? { verify: o.verify } : {})
+			}),
 		ping: async () => (await sql.get<{ one: number }>('SELECT 1 AS one'))?.one === 1,
 		schemaVersion: async () => schemaVersion(db),
 		close: async () => {
@@ -100,7 +109,8 @@ export async function openPostgresStorage(url: string, poolSize?: number): Promi
 		sqlite: null,
 		pool,
 		documents,
-		relayDocuments: () => documents,
+		relayDocuments: (o = {}) =>
+			o.verify ? createPostgresDocumentStore(pool, sql, o.verify) : documents,
 		ping: async () => (await sql.get<{ one: number }>('SELECT 1 AS one'))?.one === 1,
 		schemaVersion: () => postgresSchemaVersion(pool),
 		async close() {

@@ -5,8 +5,8 @@
  * - `write`: where write batches run. SQLite's relay store runs them on a second connection in a
  *   writer thread (server/storage/sqlite/writer-thread.ts), so fsyncs never block the event loop;
  *   otherwise the client's own batch.
- * - `compact`: SQLite has one writer, so compaction is a guarded upsert of the state and a delete
- *   of the log rows it covers. PostgreSQL instances append concurrently and a lower sequence
+ * - `compact`: SQLite has one writer, so compaction is a guarded upsert of the verified merge of
+ *   the stored parts and a delete of exactly the log rows it verified. PostgreSQL instances append concurrently and a lower sequence
  *   number can commit after a higher one, so its compaction merges under a per-program lock what
  *   it can see (server/storage/postgres/compact.ts).
  *
@@ -24,6 +24,7 @@ import type {
 	StoredDocument,
 	StoredSummary
 } from './document-store.js';
+import { inlineMergeVerifier, type MergeVerifier } from './update-containment.js';
 import { dialectSql, type BatchRunner, type SqlClient, type Statement } from './sql.js';
 
 export type CompactStrategy = DocumentStore['compact'];
@@ -37,6 +38,8 @@ export interface SqlDocumentStoreOptions {
 	staleSummaries?: boolean;
 	/** Releases what `write` holds (the writer thread). */
 	close?: () => Promise<void>;
+	/** Where compaction merges and verifies (default: inline; the server passes its worker pool). */
+	verify?: MergeVerifier;
 }
 
 /** Rows per multi-row INSERT (SQLite allows 32,766 parameters, PostgreSQL 65,535). */
@@ -84,6 +87,7 @@ export function createSqlDocumentStore(
 	options: SqlDocumentStoreOptions = {}
 ): DocumentStore & { close(): Promise<void> } {
 	const write = options.write ?? sql.batch;
+	const verify = options.verify ?? inlineMergeVerifier;
 	const { bytewise, greatest } = dialectSql(sql.dialect);
 
 	/** Device facts, in a fixed order (concurrent PostgreSQL writers lock rows alike), and the
@@ -114,24 +118,65 @@ export function createSqlDocumentStore(
 		];
 	};
 
-	const compactSingleWriter: CompactStrategy = async (programId, merged, sv, throughSeq) => {
-		await write([
+	/**
+	 * Single-writer compaction (SQLite): reads the stored state and the log rows through
+	 * `throughSeq` in one snapshot, merges and verifies them (`verify`: inline or in the worker
+	 * pool), then in one write replaces the state — only if no other compaction replaced it
+	 * meanwhile — and deletes exactly the rows it verified. Nothing else is ever deleted.
+	 */
+	const compactSingleWriter: CompactStrategy = async (programId, merged, _sv, throughSeq) => {
+		const [state, log] = await sql.batch(
+			[
+				{
+					sql: 'SELECT data, state_vector, through_seq, compacted_at FROM program_state WHERE program_id = ?',
+					params: [programId]
+				},
+				{
+					sql: 'SELECT seq, data FROM program_updates WHERE program_id = ? AND seq <= ? ORDER BY seq',
+					params: [programId, throughSeq]
+				}
+			],
+			{ snapshot: true }
+		);
+		const current = state?.rows[0] as
+			| { data: Uint8Array; state_vector: Uint8Array; through_seq: number; compacted_at: number }
+			| undefined;
+		const rows = (log?.rows ?? []) as Array<{ seq: number; data: Uint8Array }>;
+		if (rows.length === 0) return { status: 'skipped' };
+		const verdict = await verify({
+			parts: [...(current ? [bytes(current.data)] : []), ...rows.map((r) => bytes(r.data))],
+			candidate: merged,
+			stateVector: current ? bytes(current.state_vector) : null
+		});
+		if (!verdict.ok) return { status: 'refused', reason: verdict.reason, detail: verdict.detail };
+		const newThrough = Math.max(Number(current?.through_seq ?? 0), throughSeq);
+		const results = await write([
 			{
-				// Never move the compacted state backwards (a stale compaction racing a newer one).
+				// Replaces the state only as it was read: a compaction racing this one wins or loses whole.
 				sql: `INSERT INTO program_state (program_id, data, state_vector, through_seq, compacted_at)
 					VALUES (?, ?, ?, ?, ?)
 					ON CONFLICT (program_id) DO UPDATE SET data = excluded.data,
 						state_vector = excluded.state_vector, through_seq = excluded.through_seq,
 						compacted_at = excluded.compacted_at
-					WHERE program_state.through_seq < excluded.through_seq`,
-				params: [programId, merged, sv, throughSeq, Date.now()]
+					WHERE program_state.through_seq = ? AND program_state.compacted_at = ?`,
+				params: [
+					programId,
+					verdict.merged,
+					verdict.stateVector,
+					newThrough,
+					Date.now(),
+					current ? Number(current.through_seq) : -1,
+					current ? Number(current.compacted_at) : -1
+				]
 			},
-			{
-				sql: 'DELETE FROM program_updates WHERE program_id = ? AND seq <= ?',
-				params: [programId, throughSeq],
+			...chunks(rows, ROWS_PER_INSERT).map((part): Statement => ({
+				sql: `DELETE FROM program_updates WHERE program_id = ? AND seq IN (${part.map(() => '?').join(', ')})`,
+				params: [programId, ...part.map((r) => r.seq)],
 				ifChanged: 0
-			}
+			}))
 		]);
+		if (!((results[0]?.changes ?? 0) > 0)) return { status: 'skipped' };
+		return { status: 'compacted', bytes: verdict.merged.length, rows: rows.length };
 	};
 
 	const saveSummaries = async (list: StoredSummary[]): Promise<void> => {

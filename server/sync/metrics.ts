@@ -10,6 +10,9 @@ export interface RelayMetrics {
 	rejected: Counter<'reason'>;
 	authFailures: Counter<'reason'>;
 	closes: Counter<'code'>;
+	// storage-safety: refusals instead of dropped bytes (docs/relay.md, "No path drops stored bytes")
+	compactionsRefused: Counter<'reason'>;
+	mergeFailures: Counter<'where'>;
 }
 
 /** Relay metrics, registered on the server's own registry (served on /metrics). */
@@ -64,6 +67,19 @@ export function createRelayMetrics(registry: Registry): RelayMetrics {
 			name: 'relay_closes_total',
 			help: 'Connections closed by the relay, by close code',
 			labelNames: ['code'],
+			registers
+		}),
+		// storage-safety
+		compactionsRefused: new Counter({
+			name: 'relay_compactions_refused_total',
+			help: 'Compactions that replaced nothing because the merge failed or missed a stored part, by reason',
+			labelNames: ['reason'],
+			registers
+		}),
+		mergeFailures: new Counter({
+			name: 'relay_merge_failures_total',
+			help: 'Merges of stored updates that failed (nothing was dropped: the parts were kept), by where',
+			labelNames: ['where'],
 			registers
 		})
 	};

@@ -89,7 +89,16 @@ export function createMessageReceiver(options: {
 		const room = session.room;
 		switch (msg.kind) {
 			case 'step1': {
-				session.socket.send(encodeSyncStep2(room.doc.stepTwo(msg.sv, msg.stateVector)));
+				let answer: Uint8Array;
+				try {
+					answer = room.doc.stepTwo(msg.sv, msg.stateVector);
+				} catch {
+					// The stored parts do not merge (reported, and kept as they are): not this
+					// client's fault, so a close it reconnects after, never a final one.
+					reject(session, 'unservable', CloseCode.INTERNAL_ERROR, 'document cannot be served now');
+					return;
+				}
+				session.socket.send(encodeSyncStep2(answer));
 				// The answer goes out first; the bookkeeping (which may decode the document's state
 				// vector) waits for the next turn so it never delays the first sync.
 				clock.defer(() => {

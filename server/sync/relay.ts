@@ -36,6 +36,7 @@ import {
 } from './server-edits.js';
 import { sessionCloser, type ConnectionInfo, type Session, type SessionSocket } from './session.js';
 import { createSummaries } from './summaries.js';
+import type { StoredSummary } from '../storage/document-store.js';
 import { programSummary, type Summarizer } from './summary.js';
 import { createUpgradeHandler } from './upgrade.js';
 
@@ -98,6 +99,15 @@ export interface RelayOptions {
 	registry: Registry;
 	config: RelayConfig;
 	summarize?: Summarizer;
+	/** storage-safety: merges big documents off the event loop (the worker pool's 'merge'). */
+	mergeTask?: (parts: Uint8Array[]) => Promise<Uint8Array>;
+	/** storage-safety: summarizes big documents off the event loop (the worker pool's 'summary'). */
+	summaryTask?: (input: {
+		programId: string;
+		state: Uint8Array;
+		throughSeq: number;
+		now: number;
+	}) => Promise<StoredSummary>;
 	now?: () => number;
 	/** Timers and time (default: the system clock with `now`); unit tests pass a fake one. */
 	clock?: Clock;
@@ -155,7 +165,8 @@ export function createRelay(options: RelayOptions): Relay {
 		config,
 		log,
 		metrics,
-		isClosing
+		isClosing,
+		...(options.mergeTask ? { merge: options.mergeTask } : {})
 	});
 	const commits = createCommits({
 		store,
@@ -186,6 +197,8 @@ export function createRelay(options: RelayOptions): Relay {
 		store,
 		rooms,
 		summarize: options.summarize ?? programSummary,
+		// storage-safety: big documents summarized in the worker pool (same logic: programSummary)
+		...(options.summaryTask && !options.summarize ? { compute: options.summaryTask } : {}),
 		lead: (task, id) => lead(task, id),
 		clock,
 		config,
@@ -284,7 +297,7 @@ export function createRelay(options: RelayOptions): Relay {
 			connections.closeWhere(predicate, code, reason),
 		connections: () => [...connections.all()].map((s) => ({ ...s.info })),
 		loadedPrograms: () => rooms.ids(),
-		getDocument: (programId) => rooms.withRoom(programId, async (room) => room.doc.merged()),
+		getDocument: (programId) => rooms.withRoom(programId, (room) => room.doc.mergedAsync()),
 		refreshSummaries: (programIds) => summaries.refreshSummaries(programIds),
 		flush,
 		async flushSummaries() {

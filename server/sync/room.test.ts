@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { decodeStateVector, encodeStateVector, inspectUpdate } from './protocol.js';
-import { RoomDocument, mergeSafely } from './room.js';
+import { MergeFailedError, RoomDocument, mergeSafely } from './room.js';
 
 function edits(clientId: number, n: number): { doc: Y.Doc; updates: Uint8Array[] } {
 	const doc = new Y.Doc();
@@ -80,22 +80,36 @@ describe('RoomDocument', () => {
 		const input = room.compactionInput();
 		expect(input).toMatchObject({ throughSeq: 9, rows: 2 });
 		expect(input.stateVector).toEqual(encodeStateVector(new Map([[1, 4]])));
-		expect(Y.encodeStateVectorFromUpdate(input.merged)).toEqual(Y.encodeStateVector(doc));
+		expect(Y.encodeStateVectorFromUpdate(input.merged as Uint8Array)).toEqual(
+			Y.encodeStateVector(doc)
+		);
 		room.compacted(input.rows);
 		expect(room.logRows).toBe(0);
 	});
 
-	it('skips a part that cannot be merged and reports it', () => {
+	it('never skips a part that cannot be merged: reports it and throws, keeping the parts', () => {
 		const { updates } = edits(1, 2);
 		const problems: string[] = [];
-		const merged = mergeSafely([updates[0] as Uint8Array, new Uint8Array([9, 9, 9])], {
+		const report = {
 			undecodableRow: () => problems.push('row'),
-			mergeFailed: () => problems.push('merge'),
-			unmergeableRow: () => problems.push('skip')
-		});
-		expect(problems).toEqual(['merge', 'skip']);
-		expect(Y.encodeStateVectorFromUpdate(merged)).toEqual(
-			Y.encodeStateVectorFromUpdate(updates[0] as Uint8Array)
+			mergeFailed: () => problems.push('merge')
+		};
+		const bad = new Uint8Array([9, 9, 9]);
+		expect(() => mergeSafely([updates[0] as Uint8Array, bad], report)).toThrow(MergeFailedError);
+		expect(problems).toEqual(['merge']);
+		// A room whose stored parts do not merge keeps every part and proposes no merged state.
+		const room = RoomDocument.fromStored(
+			{
+				state: null,
+				stateVector: null,
+				updates: [updates[0] as Uint8Array, bad],
+				lastSeq: 2,
+				clientOwners: []
+			},
+			report
 		);
+		expect(() => room.merged()).toThrow(MergeFailedError);
+		expect(room.bytes).toBe(2 + (updates[0] as Uint8Array).length + bad.length); // empty base + both parts
+		expect(room.compactionInput()).toMatchObject({ merged: null, throughSeq: 2, rows: 2 });
 	});
 });

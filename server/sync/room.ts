@@ -6,6 +6,7 @@
  */
 import * as Y from 'yjs';
 import type { StoredDocument } from '../storage/document-store.js';
+import { coverageOf } from '../storage/update-containment.js';
 import {
 	decodeStateVector,
 	encodeStateVector,
@@ -24,42 +25,89 @@ export type ClockRanges = Map<number, [number, number]> | null;
 /** Told about stored rows that cannot be decoded or merged (never expected: updates are validated). */
 export interface RoomProblems {
 	undecodableRow(error: unknown): void;
-	mergeFailed(error: unknown): void;
-	unmergeableRow(error: unknown, bytes: number): void;
+	/** A merge of stored parts failed; nothing was dropped (the parts are kept as they are). */
+	mergeFailed(error: unknown, parts: number, bytes: number): void;
 }
 
 const SILENT: RoomProblems = {
 	undecodableRow: () => undefined,
-	mergeFailed: () => undefined,
-	unmergeableRow: () => undefined
+	mergeFailed: () => undefined
 };
 
-/** What a compaction writes: the merged document through `throughSeq`, covering `rows` log rows. */
-export interface CompactionInput {
-	merged: Uint8Array;
-	stateVector: Uint8Array;
-	throughSeq: number;
-	rows: number;
+/** A merge of stored parts failed: the caller keeps the parts (never a merge that skips some). */
+export class MergeFailedError extends Error {
+	constructor(override readonly cause: unknown) {
+		super(
+			`merging stored updates failed: ${cause instanceof Error ? cause.message : String(cause)}`
+		);
+		this.name = 'MergeFailedError';
+	}
 }
 
-/** Merges updates; a part that cannot be merged is skipped and reported. */
+/**
+ * Merges updates, all of them or none: a merge that throws is reported and rethrown as
+ * MergeFailedError. (It once fell back to merging part by part and skipping what failed — which
+ * turned a 48,980-byte stored state into a 2-byte empty one that compaction then stored.)
+ */
 export function mergeSafely(parts: Uint8Array[], problems: RoomProblems = SILENT): Uint8Array {
 	if (parts.length === 1) return parts[0] ?? EMPTY_UPDATE;
 	try {
 		return Y.mergeUpdates(parts);
 	} catch (error) {
-		problems.mergeFailed(error);
-		let acc = EMPTY_UPDATE;
-		for (const p of parts) {
-			try {
-				acc = Y.mergeUpdates([acc, p]);
-			} catch (e) {
-				problems.unmergeableRow(e, p.length);
-			}
-		}
-		return acc;
+		problems.mergeFailed(
+			error,
+			parts.length,
+			parts.reduce((n, p) => n + p.length, 0)
+		);
+		throw new MergeFailedError(error);
 	}
 }
+
+/**
+ * What a compaction proposes: the merged document through `throughSeq` (null when the parts do
+ * not merge: the store then merges and verifies the stored parts itself, and refuses), covering
+ * `rows` log rows.
+ */
+export interface CompactionInput {
+	merged: Uint8Array | null;
+	stateVector: Uint8Array | null;
+	throughSeq: number;
+	rows: number;
+}
+
+/**
+ * The state vector of several updates without merging them: per client, the clock up to which
+ * the structs of the parts that decode are contiguous from 0. (A part that does not decode adds
+ * nothing: nobody can read what it holds.)
+ */
+export function stateVectorOfParts(parts: Uint8Array[]): Map<number, number> {
+	const ranges = new Map<number, Array<[number, number]>>();
+	for (const p of parts) {
+		try {
+			for (const [client, list] of coverageOf(p).structs)
+				ranges.set(client, [...(ranges.get(client) ?? []), ...list]);
+		} catch {
+			// undecodable: contributes nothing
+		}
+	}
+	const sv = new Map<number, number>();
+	for (const [client, list] of ranges) {
+		list.sort((a, b) => a[0] - b[0]);
+		let clock = 0;
+		for (const [from, to] of list) {
+			if (from > clock) break;
+			clock = Math.max(clock, to);
+		}
+		if (clock > 0) sv.set(client, clock);
+	}
+	return sv;
+}
+
+/** Merges updates somewhere else (the worker pool); rejects when they cannot be merged. */
+export type BackgroundMerge = (parts: Uint8Array[]) => Promise<Uint8Array>;
+
+/** A document at least this big merges its tail in the background when it can. */
+const BACKGROUND_MERGE_BYTES = 1024 * 1024;
 
 export class RoomDocument {
 	/** Merged persisted base state; together with `tail` it is the whole persisted document. */
@@ -70,6 +118,8 @@ export class RoomDocument {
 	private baseDs: Uint8Array | null = null;
 	/** Persisted updates not merged into `state` yet, in order. */
 	private tail: Uint8Array[] = [];
+	/** Merge the tail into the state once it is this long (raised after a failed merge). */
+	private mergeTailAt = MAX_TAIL;
 	private tailBytes = 0;
 	/** State vector of the whole persisted document, or null when it must be recomputed. */
 	private sv: Map<number, number> | null = new Map();
@@ -81,14 +131,25 @@ export class RoomDocument {
 	/** Yjs client id → the user who first wrote under it (stored; docs/relay.md). */
 	readonly owners = new Map<number, string>();
 
-	constructor(private readonly problems: RoomProblems = SILENT) {}
+	/** A background merge of the tail into the base is running (`background`). */
+	private merging: Promise<void> | null = null;
+
+	constructor(
+		private readonly problems: RoomProblems = SILENT,
+		/** Merges big documents off the event loop (the worker pool); null: inline. */
+		private readonly background: BackgroundMerge | null = null
+	) {}
 
 	/**
 	 * The document as stored. No decoding of the compacted state: its state vector is stored
 	 * with it, and the log rows after it stay an unmerged tail until someone needs the merged form.
 	 */
-	static fromStored(stored: StoredDocument, problems: RoomProblems = SILENT): RoomDocument {
-		const room = new RoomDocument(problems);
+	static fromStored(
+		stored: StoredDocument,
+		problems: RoomProblems = SILENT,
+		background: BackgroundMerge | null = null
+	): RoomDocument {
+		const room = new RoomDocument(problems, background);
 		room.state = stored.state ?? EMPTY_UPDATE;
 		room.baseSv = stored.state
 			? stored.stateVector
@@ -136,14 +197,81 @@ export class RoomDocument {
 		}
 		this.svBytes = null;
 		if (
-			this.tail.length >= MAX_TAIL ||
+			this.tail.length >= this.mergeTailAt ||
 			(this.tailBytes > 65_536 && this.tailBytes > this.state.length)
 		) {
-			this.merged();
+			if (this.background && this.bytes >= BACKGROUND_MERGE_BYTES) {
+				void this.mergeInBackground();
+				return;
+			}
+			try {
+				this.merged();
+				this.mergeTailAt = MAX_TAIL;
+			} catch {
+				// Reported by mergeSafely; the parts stay as they are. Try again when the tail has
+				// doubled, not after every update.
+				this.mergeTailAt = this.tail.length * 2;
+			}
 		}
 	}
 
-	/** The whole persisted document as one merged update (merges the tail into the base). */
+	/**
+	 * Merges the current tail into the base in the background (a big document: the worker pool),
+	 * adopting the result only if nothing replaced the base meanwhile; updates absorbed since
+	 * stay in the tail. A failure is reported and keeps every part.
+	 */
+	private mergeInBackground(): Promise<void> {
+		if (this.merging || !this.background || this.tail.length === 0)
+			return this.merging ?? Promise.resolve();
+		const base = this.state;
+		const taken = this.tail.length;
+		const parts = [base, ...this.tail];
+		// The state vector of base + these rows, when known (it is the new base's).
+		const sv = this.sv ? new Map(this.sv) : null;
+		this.merging = this.background(parts)
+			.then(
+				(merged) => {
+					if (this.state !== base || this.tail.length < taken) return; // merged inline meanwhile
+					this.state = merged;
+					const rest = this.tail.slice(taken);
+					this.tail = rest;
+					this.tailBytes = rest.reduce((n, u) => n + u.length, 0);
+					this.baseSv = rest.length === 0 ? (this.sv ? new Map(this.sv) : null) : sv;
+					this.baseDs = null;
+					this.mergeTailAt = MAX_TAIL;
+				},
+				(error: unknown) => {
+					this.problems.mergeFailed(
+						error,
+						parts.length,
+						parts.reduce((n, p) => n + p.length, 0)
+					);
+					this.mergeTailAt = this.tail.length * 2;
+				}
+			)
+			.finally(() => {
+				this.merging = null;
+			});
+		return this.merging;
+	}
+
+	/**
+	 * The merged document, merging a big one off the event loop first (getDocument, summaries,
+	 * compaction). Throws MergeFailedError like `merged()`.
+	 */
+	async mergedAsync(): Promise<Uint8Array> {
+		if (this.background && this.tail.length > 0 && this.bytes >= BACKGROUND_MERGE_BYTES) {
+			if (this.merging) await this.merging;
+			if (this.tail.length > 0 && this.bytes >= BACKGROUND_MERGE_BYTES)
+				await this.mergeInBackground();
+		}
+		return this.merged();
+	}
+
+	/**
+	 * The whole persisted document as one merged update (merges the tail into the base). Throws
+	 * MergeFailedError when the parts cannot be merged; the state and the tail stay as they were.
+	 */
 	merged(): Uint8Array {
 		if (this.tail.length > 0) {
 			this.state = mergeSafely([this.state, ...this.tail], this.problems);
@@ -165,7 +293,16 @@ export class RoomDocument {
 
 	stateVector(): Map<number, number> {
 		if (!this.sv) {
-			this.sv = decodeStateVector(Y.encodeStateVectorFromUpdate(this.merged()));
+			let merged: Uint8Array | null = null;
+			try {
+				merged = this.merged();
+			} catch {
+				// Reported by mergeSafely. The state vector is still known from the parts that
+				// decode, one by one: the commit path (acknowledgements) must not fail with it.
+			}
+			this.sv = merged
+				? decodeStateVector(Y.encodeStateVectorFromUpdate(merged))
+				: stateVectorOfParts([this.state, ...this.tail]);
 			this.svBytes = null;
 		}
 		return this.sv;
@@ -236,10 +373,15 @@ export class RoomDocument {
 
 	/** What compaction writes now; call `compacted(rows)` once it is stored. */
 	compactionInput(): CompactionInput {
-		const merged = this.merged();
+		let merged: Uint8Array | null = null;
+		try {
+			merged = this.merged();
+		} catch {
+			// Reported by mergeSafely; the store decides (and refuses without dropping anything).
+		}
 		return {
 			merged,
-			stateVector: encodeStateVector(this.baseStateVector()),
+			stateVector: merged ? encodeStateVector(this.baseStateVector()) : null,
 			throughSeq: this.lastSeq,
 			rows: this.logRows
 		};

@@ -11,7 +11,7 @@ import type { Clock, TimerHandle } from './clock.js';
 import type { RelayConfig } from './config.js';
 import type { Leadership, RelayHooks } from './hooks.js';
 import type { RelayMetrics } from './metrics.js';
-import { RoomDocument, type RoomProblems } from './room.js';
+import { RoomDocument, type BackgroundMerge, type RoomProblems } from './room.js';
 import type { Session } from './session.js';
 
 export interface LiveRoom {
@@ -27,6 +27,8 @@ export interface LiveRoom {
 	/** Server edits of this program run one after another. */
 	editChain: Promise<unknown>;
 	compacting: Promise<void> | null;
+	/** Log rows when compaction was last refused (0: not refused); the next try waits for more. */
+	compactRefusedAt: number;
 	/** Updates queued for commit, not yet durable. */
 	queuedBytes: number;
 	queuedItems: number;
@@ -57,6 +59,8 @@ export interface RoomsOptions {
 	log: Logger;
 	metrics: RelayMetrics;
 	isClosing(): boolean;
+	/** storage-safety: merges big documents off the event loop (the worker pool). */
+	merge?: BackgroundMerge;
 }
 
 export interface Rooms {
@@ -89,17 +93,20 @@ export function createRooms(options: RoomsOptions): Rooms {
 					{ err, programId },
 					'a stored update does not decode; the state vector will be recomputed'
 				),
-			mergeFailed: (err) =>
-				log.error({ err, programId }, 'merging stored updates failed; merging one by one'),
-			unmergeableRow: (err, bytes) =>
-				log.error({ err, programId, bytes }, 'skipping an unmergeable stored update')
+			mergeFailed: (err, parts, bytes) => {
+				metrics.mergeFailures.inc({ where: 'relay' });
+				log.warn(
+					{ err, programId, parts, bytes },
+					'merging stored updates failed; every part is kept as it is (nothing dropped)'
+				);
+			}
 		};
 	}
 
 	function create(id: string): LiveRoom {
 		const room: LiveRoom = {
 			id,
-			doc: new RoomDocument(problemsOf(id)),
+			doc: new RoomDocument(problemsOf(id), options.merge ?? null),
 			loaded: Promise.resolve(),
 			isLoaded: false,
 			sessions: new Set(),
@@ -107,6 +114,7 @@ export function createRooms(options: RoomsOptions): Rooms {
 			idleTimer: null,
 			editChain: Promise.resolve(),
 			compacting: null,
+			compactRefusedAt: 0,
 			queuedBytes: 0,
 			queuedItems: 0
 		};
@@ -115,7 +123,11 @@ export function createRooms(options: RoomsOptions): Rooms {
 			// Subscribe before loading: an update committed elsewhere meanwhile is either in what we
 			// load or arrives on the channel (applied twice is harmless: Yjs merges idempotently).
 			await hooks.loading(id);
-			room.doc = RoomDocument.fromStored(await store.load(id), problemsOf(id));
+			room.doc = RoomDocument.fromStored(
+				await store.load(id),
+				problemsOf(id),
+				options.merge ?? null
+			);
 			room.isLoaded = true;
 			await hooks.loaded(room);
 			log.debug(
@@ -181,11 +193,34 @@ export function createRooms(options: RoomsOptions): Rooms {
 					room.doc.logRows = 0; // the leader compacts; do not retry after every flush
 					return;
 				}
+				try {
+					await room.doc.mergedAsync(); // a big document: merged off the event loop
+				} catch {
+					// reported; compaction decides below (and refuses)
+				}
 				const input = room.doc.compactionInput();
-				await store.compact(room.id, input.merged, input.stateVector, input.throughSeq);
+				const outcome = await store.compact(
+					room.id,
+					input.merged,
+					input.stateVector,
+					input.throughSeq
+				);
+				if (outcome.status === 'refused') {
+					// Nothing was replaced or deleted. Try again only once the log has grown as much
+					// again, not after every commit.
+					metrics.compactionsRefused.inc({ reason: outcome.reason });
+					if (outcome.reason === 'merge_failed') metrics.mergeFailures.inc({ where: 'compaction' });
+					room.compactRefusedAt = room.doc.logRows;
+					log.warn(
+						{ programId: room.id, reason: outcome.reason, detail: outcome.detail },
+						'compaction refused: the log and the previous state are kept as they are'
+					);
+					return;
+				}
+				room.compactRefusedAt = 0;
 				room.doc.compacted(input.rows);
 				log.debug(
-					{ programId: room.id, bytes: input.merged.length, throughSeq: input.throughSeq },
+					{ programId: room.id, outcome, throughSeq: input.throughSeq },
 					'program compacted'
 				);
 			} catch (error) {
@@ -223,7 +258,8 @@ export function createRooms(options: RoomsOptions): Rooms {
 			metrics.loadedPrograms.set(rooms.size);
 		},
 		compactIfLong(room) {
-			if (room.doc.logRows >= config.compactAfterUpdates && !room.compacting) {
+			const due = Math.max(config.compactAfterUpdates, room.compactRefusedAt * 2);
+			if (room.doc.logRows >= due && !room.compacting) {
 				clock.defer(() => void compact(room));
 			}
 		},

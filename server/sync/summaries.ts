@@ -21,6 +21,8 @@ import type { Summarizer } from './summary.js';
 /** Check for due programs this often, and work at most this long before yielding. */
 const SUMMARY_TICK_MS = 250;
 const SUMMARY_SLICE_MS = 20;
+/** Documents at least this big are summarized by `compute` (the worker pool) when given. */
+const INLINE_SUMMARY_BYTES = 256 * 1024;
 
 /** Asks the one writer of summaries to recompute some programs' summaries now. */
 export interface SummaryWriter {
@@ -88,6 +90,13 @@ export interface SummariesOptions {
 	isClosing(): boolean;
 	/** Brings a room up to the stored document (several instances); absent: a single instance. */
 	catchUp?(room: LiveRoom): Promise<void>;
+	/** Summarizes a big document off the event loop (the worker pool, with `summarize`'s logic). */
+	compute?(input: {
+		programId: string;
+		state: Uint8Array;
+		throughSeq: number;
+		now: number;
+	}): Promise<StoredSummary>;
 	random?: () => number;
 }
 
@@ -143,13 +152,20 @@ export function createSummaries(options: SummariesOptions): Summaries {
 		);
 	}
 
-	/** The summary of a loaded room now, or null on failure. */
-	function summaryOf(room: LiveRoom): StoredSummary | null {
+	/**
+	 * The summary of a loaded room now, or null on failure. A big document is summarized in the
+	 * worker pool when there is one (`compute`): its state and sequence number are taken now.
+	 */
+	async function summaryOf(room: LiveRoom): Promise<StoredSummary | null> {
 		if (!room.isLoaded) return null;
 		dirtySince.delete(room);
 		try {
 			const t = clock.now();
-			return computeSummary(room.id, room.doc.merged(), room.doc.lastSeq, options.summarize, t);
+			const state = options.compute ? await room.doc.mergedAsync() : room.doc.merged();
+			const throughSeq = room.doc.lastSeq;
+			if (options.compute && state.length >= INLINE_SUMMARY_BYTES)
+				return await options.compute({ programId: room.id, state, throughSeq, now: t });
+			return computeSummary(room.id, state, throughSeq, options.summarize, t);
 		} catch (error) {
 			log.error({ err: error, programId: room.id }, 'summary failed');
 			return null;
@@ -164,7 +180,7 @@ export function createSummaries(options: SummariesOptions): Summaries {
 			due.delete(room);
 			// The program's leader writes its summary (it receives every instance's updates).
 			if (!(await options.lead('summary', room.id))) continue;
-			const s = summaryOf(room);
+			const s = await summaryOf(room);
 			if (s) batch.push(s);
 			if (performance.now() - sliceStart > SUMMARY_SLICE_MS) {
 				await write(batch);
@@ -179,7 +195,7 @@ export function createSummaries(options: SummariesOptions): Summaries {
 	/** Computes and stores a room's pending summary now (before unloading it). */
 	async function flushRoom(room: LiveRoom) {
 		if (!due.delete(room)) return;
-		const s = summaryOf(room);
+		const s = await summaryOf(room);
 		if (s) await write([s]);
 	}
 
@@ -204,7 +220,7 @@ export function createSummaries(options: SummariesOptions): Summaries {
 		if (behind() && options.catchUp) await options.catchUp(room);
 		if (behind()) return false;
 		due.delete(room);
-		const s = summaryOf(room);
+		const s = await summaryOf(room);
 		if (!s) return false;
 		await write([s]);
 		return true;

@@ -6,6 +6,7 @@
 import * as decoding from 'lib0/decoding';
 import * as Y from 'yjs';
 import type {
+	CompactionOutcome,
 	AppendedUpdate,
 	DeviceSyncFacts,
 	DeviceSyncRecord,
@@ -14,6 +15,7 @@ import type {
 	StoredDocument,
 	StoredSummary
 } from '../storage/document-store.js';
+import { mergeVerified } from '../storage/update-containment.js';
 import type { Clock, TimerHandle } from './clock.js';
 import {
 	MESSAGE_ACK,
@@ -289,12 +291,30 @@ export class MemoryDocumentStore implements DocumentStore {
 		return seqs;
 	}
 
-	async compact(programId: string, merged: Uint8Array, _sv: Uint8Array, throughSeq: number) {
-		this.states.set(programId, { state: merged, throughSeq });
+	async compact(
+		programId: string,
+		merged: Uint8Array | null,
+		_sv: Uint8Array | null,
+		throughSeq: number
+	): Promise<CompactionOutcome> {
+		// Same contract as the SQL stores: merge and verify the stored parts, or replace nothing.
+		const current = this.states.get(programId);
+		const rows = (this.logs.get(programId) ?? []).filter((r) => r.seq <= throughSeq);
+		if (rows.length === 0) return { status: 'skipped' };
+		const verdict = mergeVerified({
+			parts: [...(current ? [current.state] : []), ...rows.map((r) => r.data)],
+			candidate: merged
+		});
+		if (!verdict.ok) return { status: 'refused', reason: verdict.reason, detail: verdict.detail };
+		this.states.set(programId, {
+			state: verdict.merged,
+			throughSeq: Math.max(current?.throughSeq ?? 0, throughSeq)
+		});
 		this.logs.set(
 			programId,
-			(this.logs.get(programId) ?? []).filter((r) => r.seq > throughSeq)
+			(this.logs.get(programId) ?? []).filter((r) => !rows.includes(r))
 		);
+		return { status: 'compacted', bytes: verdict.merged.length, rows: rows.length };
 	}
 
 	async logLength(programId: string): Promise<number> {

@@ -5,6 +5,7 @@
  */
 import type { FileChild, Paragraph, Table, TableCell } from 'docx';
 import type { Block, DocModel } from './model.js';
+import { exportSafeDeep } from './export-safe.js';
 
 type Docx = typeof import('docx');
 let d: Docx;
@@ -130,8 +131,9 @@ function render(b: Block): FileChild[] {
 	}
 }
 
-export async function renderDocx(m: DocModel): Promise<Buffer> {
+export async function renderDocx(model: DocModel): Promise<Buffer> {
 	d ??= await import('docx');
+	const m = exportSafeDeep(model);
 	const doc = new d.Document({
 		creator: 'Наставник',
 		title: m.title,

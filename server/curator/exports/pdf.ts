@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import type PDFDocument from 'pdfkit';
 import type { Block, DocModel } from './model.js';
+import { exportSafeDeep } from './export-safe.js';
 
 const require = createRequire(import.meta.url);
 const REGULAR = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSerif.ttf');
@@ -13,7 +14,8 @@ const ITALIC = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSerif-Italic.ttf');
 
 type Doc = InstanceType<typeof PDFDocument>;
 
-export async function renderPdf(m: DocModel): Promise<Buffer> {
+export async function renderPdf(model: DocModel): Promise<Buffer> {
+	const m = exportSafeDeep(model);
 	const { default: PDFKit } = await import('pdfkit');
 	return new Promise((resolve, reject) => {
 		const doc: Doc = new PDFKit({

@@ -16,6 +16,7 @@ import {
 import type { DashboardRow, OrganizationAggregate } from '../dashboard.js';
 import type { CountRow, Figures } from '../figures.js';
 import { ruDate, ruDateTime } from './model.js';
+import { exportSafe } from './export-safe.js';
 import { STAGE_LABEL, templateTitle } from './scope-docs.js';
 
 type Cell = string | number | null;
@@ -27,9 +28,9 @@ function sheet(
 	headers: Array<[string, number]>,
 	rows: Cell[][]
 ): ExcelJS.Worksheet {
-	const ws = wb.addWorksheet(name, { views: [{ state: 'frozen', ySplit: 2 }] });
-	ws.addRow([title]).font = { bold: true, size: 13 };
-	const h = ws.addRow(headers.map(([t]) => t));
+	const ws = wb.addWorksheet(exportSafe(name), { views: [{ state: 'frozen', ySplit: 2 }] });
+	ws.addRow([exportSafe(title)]).font = { bold: true, size: 13 };
+	const h = ws.addRow(headers.map(([t]) => exportSafe(t)));
 	h.font = { bold: true };
 	h.alignment = { wrapText: true, vertical: 'middle' };
 	h.eachCell((c) => {
@@ -37,7 +38,11 @@ function sheet(
 		c.border = { bottom: { style: 'thin' } };
 	});
 	headers.forEach(([, w], i) => (ws.getColumn(i + 1).width = w));
-	for (const r of rows) ws.addRow(r).alignment = { wrapText: true, vertical: 'top' };
+	for (const r of rows)
+		ws.addRow(r.map((c) => (typeof c === 'string' ? exportSafe(c) : c))).alignment = {
+			wrapText: true,
+			vertical: 'top'
+		};
 	ws.autoFilter = { from: { row: 2, column: 1 }, to: { row: 2, column: headers.length } };
 	return ws;
 }

@@ -1,13 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import {
-	formatImportErrors,
-	importPeople,
-	readCsv,
-	readXlsx,
-	type ImportRow
-} from '../../identity/import.js';
+import { formatImportErrors, importPeople, type ImportRow } from '../../identity/import.js';
+import { inlineTasks } from '../../workers/tasks.js';
 import { IdentityError, invalid } from '../../identity/errors.js';
+import { SpreadsheetRefused } from '../../identity/spreadsheet-guard.js';
 import type { ApiDeps } from './deps.js';
 import { idParams, paramsOf, personJson, principalOf } from './context.js';
 import {
@@ -23,7 +19,7 @@ import {
 
 export function registerRegistryRoutes(
 	app: FastifyInstance,
-	{ identity, programs }: ApiDeps
+	{ identity, programs, tasks = inlineTasks }: ApiDeps
 ): void {
 	const api = app.withTypeProvider<TypeBoxTypeProvider>();
 	const now = () => identity.now();
@@ -179,12 +175,14 @@ export function registerRegistryRoutes(
 			const lower = body.fileName.toLowerCase();
 			let rows: ImportRow[];
 			try {
-				if (lower.endsWith('.xlsx')) rows = await readXlsx(data);
+				// Parsed in the worker pool: a hostile spreadsheet costs this request, not the server.
+				if (lower.endsWith('.xlsx')) rows = await tasks('readXlsx', { data });
 				else if (lower.endsWith('.csv') || lower.endsWith('.txt'))
-					rows = readCsv(data.toString('utf8'));
+					rows = await tasks('readCsv', { text: data.toString('utf8') });
 				else throw invalid('Поддерживаются файлы .csv и .xlsx');
 			} catch (error) {
 				if (error instanceof IdentityError) throw error;
+				if (error instanceof SpreadsheetRefused) throw invalid(error.messageRu);
 				throw invalid('Не удалось прочитать файл: проверьте, что это таблица .csv или .xlsx');
 			}
 			const report = await importPeople(identity, p.actor, orgId, rows, {

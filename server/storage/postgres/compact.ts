@@ -4,13 +4,15 @@
  * Several instances may append to one program, and a log row with a lower sequence number can
  * commit after one with a higher number. So compaction runs under a per-program advisory lock and
  * merges, in the database transaction, the stored state, the caller's merged bytes and exactly the
- * log rows it can see up to `throughSeq`, and deletes exactly those rows. A row it could not see
+ * log rows it can see up to `throughSeq`, verifies the result contains each of them
+ * (update-containment.ts; otherwise it replaces nothing), and deletes exactly those rows. A row it could not see
  * stays in the log and `load` reads every remaining row, whatever its number: nothing
  * acknowledged is ever dropped (merging Yjs updates is idempotent).
  */
 import type pg from 'pg';
-import * as Y from 'yjs';
+import type { CompactionOutcome } from '../document-store.js';
 import type { CompactStrategy } from '../sql-document-store.js';
+import { inlineMergeVerifier, type MergeVerifier } from '../update-containment.js';
 import { withTransaction } from './database.js';
 
 /** Stable 32-bit key of a program for transaction-scoped advisory locks (compaction). */
@@ -20,15 +22,18 @@ const bytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, 
 const buf = (u: Uint8Array): Buffer =>
 	Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 
-export function postgresCompaction(pool: pg.Pool): CompactStrategy {
-	return async (programId, merged, _stateVector, throughSeq) => {
-		await withTransaction(pool, async (client) => {
+export function postgresCompaction(
+	pool: pg.Pool,
+	verify: MergeVerifier = inlineMergeVerifier
+): CompactStrategy {
+	return (programId, merged, _stateVector, throughSeq) =>
+		withTransaction(pool, async (client): Promise<CompactionOutcome> => {
 			await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [
 				PROGRAM_LOCK_SPACE,
 				programId
 			]);
-			const st = await client.query<{ data: Buffer; through_seq: number }>(
-				'SELECT data, through_seq FROM program_state WHERE program_id = $1 FOR UPDATE',
+			const st = await client.query<{ data: Buffer; state_vector: Buffer; through_seq: number }>(
+				'SELECT data, state_vector, through_seq FROM program_state WHERE program_id = $1 FOR UPDATE',
 				[programId]
 			);
 			const current = st.rows[0];
@@ -36,27 +41,27 @@ export function postgresCompaction(pool: pg.Pool): CompactStrategy {
 				'SELECT seq, data FROM program_updates WHERE program_id = $1 AND seq <= $2 ORDER BY seq',
 				[programId, throughSeq]
 			);
-			// Never move the compacted state backwards, and nothing to fold in: done.
-			if (current && current.through_seq >= throughSeq && rows.rows.length === 0) return;
-			const parts: Uint8Array[] = [];
-			if (current) parts.push(bytes(current.data));
-			parts.push(merged);
-			for (const r of rows.rows) parts.push(bytes(r.data));
-			const state = parts.length === 1 ? merged : Y.mergeUpdates(parts);
-			const sv = Y.encodeStateVectorFromUpdate(state);
-			const newThrough = Math.max(current?.through_seq ?? 0, throughSeq);
+			// Nothing to fold in: done (and never move the compacted state backwards).
+			if (rows.rows.length === 0) return { status: 'skipped' };
+			// Merged and verified while the lock is held (in the worker pool when the server has
+			// one): the new state must contain the stored state, its state vector and every row.
+			const verdict = await verify({
+				parts: [...(current ? [bytes(current.data)] : []), ...rows.rows.map((r) => bytes(r.data))],
+				candidate: merged,
+				stateVector: current ? bytes(current.state_vector) : null
+			});
+			if (!verdict.ok) return { status: 'refused', reason: verdict.reason, detail: verdict.detail };
+			const newThrough = Math.max(Number(current?.through_seq ?? 0), throughSeq);
 			await client.query(
 				`INSERT INTO program_state (program_id, data, state_vector, through_seq, compacted_at)
 				 VALUES ($1, $2, $3, $4, $5)
 				 ON CONFLICT (program_id) DO UPDATE SET data = EXCLUDED.data, state_vector = EXCLUDED.state_vector,
 				   through_seq = EXCLUDED.through_seq, compacted_at = EXCLUDED.compacted_at`,
-				[programId, buf(state), buf(sv), newThrough, Date.now()]
+				[programId, buf(verdict.merged), buf(verdict.stateVector), newThrough, Date.now()]
 			);
-			if (rows.rows.length > 0) {
-				await client.query('DELETE FROM program_updates WHERE seq = ANY($1::bigint[])', [
-					rows.rows.map((r) => r.seq)
-				]);
-			}
+			await client.query('DELETE FROM program_updates WHERE seq = ANY($1::bigint[])', [
+				rows.rows.map((r) => r.seq)
+			]);
+			return { status: 'compacted', bytes: verdict.merged.length, rows: rows.rows.length };
 		});
-	};
 }

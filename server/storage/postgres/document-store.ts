@@ -3,6 +3,7 @@ import type { DocumentStore } from '../document-store.js';
 import { createSqlDocumentStore } from '../sql-document-store.js';
 import { postgresClient, type SqlClient } from '../sql.js';
 import { postgresCompaction } from './compact.js';
+import type { MergeVerifier } from '../update-containment.js';
 
 /**
  * The DocumentStore on PostgreSQL: server/storage/sql-document-store.ts with the concurrent
@@ -12,7 +13,8 @@ import { postgresCompaction } from './compact.js';
  */
 export function createPostgresDocumentStore(
 	pool: pg.Pool,
-	sql: SqlClient = postgresClient(pool)
+	sql: SqlClient = postgresClient(pool),
+	verify?: MergeVerifier
 ): DocumentStore & { close(): Promise<void> } {
-	return createSqlDocumentStore(sql, { compact: postgresCompaction(pool) });
+	return createSqlDocumentStore(sql, { compact: postgresCompaction(pool, verify) });
 }

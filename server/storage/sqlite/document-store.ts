@@ -3,6 +3,7 @@ import { createSqlDocumentStore } from '../sql-document-store.js';
 import { sqliteClient, type SqlClient } from '../sql.js';
 import type { SqliteDatabase } from './database.js';
 import { WriterThread } from './writer-thread.js';
+import type { MergeVerifier } from '../update-containment.js';
 
 export interface SqliteDocumentStoreOptions {
 	/**
@@ -13,6 +14,8 @@ export interface SqliteDocumentStoreOptions {
 	writerThread?: boolean;
 	/** The client of `db` to read through (default: a new one). */
 	sql?: SqlClient;
+	/** Where compaction merges and verifies (default: inline). */
+	verify?: MergeVerifier;
 }
 
 /**
@@ -28,6 +31,7 @@ export function createSqliteDocumentStore(
 		options.writerThread && db.name !== ':memory:' && !db.memory ? new WriterThread(db.name) : null;
 	return createSqlDocumentStore(sql, {
 		staleSummaries: true,
+		...(options.verify ? { verify: options.verify } : {}),
 		...(thread ? { write: (s) => thread.batch(s), close: () => thread.close() } : {})
 	});
 }

@@ -1,0 +1,163 @@
+/**
+ * Looks at an XLSX before anything parses it. ExcelJS materializes every cell up to the
+ * farthest one a sheet names — a 47 KB file with one cell in column XFD (16,384 columns) kept the
+ * server busy for over nine minutes (issue #14) — and expands merged ranges and data-validation
+ * ranges cell by cell. The import needs a registry of people: a few columns and at most some
+ * thousand rows. So the guard reads the zip's central directory, inflates each worksheet with a
+ * cap on its size, and refuses (with a Russian message for the user) a sheet whose cells,
+ * dimension, merged ranges or validations reach beyond MAX_COLUMNS columns or MAX_ROWS rows.
+ */
+import { inflateRawSync } from 'node:zlib';
+
+export const MAX_COLUMNS = 64;
+export const MAX_ROWS = 20_000;
+/** A worksheet's XML inflated beyond this is refused (a zip bomb, or far more than a registry). */
+export const MAX_SHEET_XML_BYTES = 64 * 1024 * 1024;
+const MAX_ENTRIES = 2_000;
+
+export class SpreadsheetRefused extends Error {
+	constructor(
+		readonly messageRu: string,
+		detail: string
+	) {
+		super(detail);
+		this.name = 'SpreadsheetRefused';
+	}
+}
+
+const TOO_BIG = `Таблица слишком велика для импорта: не больше ${MAX_COLUMNS} столбцов и ${MAX_ROWS.toLocaleString('ru-RU')} строк. Удалите лишние столбцы и строки (в том числе пустые ячейки с оформлением далеко справа или внизу) и загрузите файл снова.`;
+const NOT_XLSX = 'Не удалось прочитать файл: проверьте, что это таблица .xlsx';
+
+/** Column letters → 1-based index (A = 1, XFD = 16384). */
+export function columnIndex(letters: string): number {
+	let n = 0;
+	for (const ch of letters.toUpperCase()) n = n * 26 + (ch.charCodeAt(0) - 64);
+	return n;
+}
+
+interface Extent {
+	cols: number;
+	rows: number;
+}
+
+/** The farthest column and row of a cell reference or range ("B7", "A1:XFD1", "$C$3"). */
+function extentOfRef(ref: string): Extent {
+	let cols = 0;
+	let rows = 0;
+	for (const m of ref.matchAll(/\$?([A-Za-z]{1,4})\$?(\d{1,8})/g)) {
+		cols = Math.max(cols, columnIndex(m[1] as string));
+		rows = Math.max(rows, Number(m[2]));
+	}
+	// Whole columns ("A:XFD") or whole rows ("1:1048576").
+	for (const m of ref.matchAll(/(?:^|[\s:])\$?([A-Za-z]{1,4})(?=:|\s|$)/g))
+		cols = Math.max(cols, columnIndex(m[1] as string));
+	if (/(?:^|\s)\$?[A-Za-z]{1,4}:\$?[A-Za-z]{1,4}(?:\s|$)/.test(ref)) rows = Number.MAX_SAFE_INTEGER;
+	for (const m of ref.matchAll(/(?:^|[\s:])\$?(\d{1,8})(?=:|\s|$)/g))
+		rows = Math.max(rows, Number(m[1]));
+	if (/(?:^|\s)\$?\d{1,8}:\$?\d{1,8}(?:\s|$)/.test(ref)) cols = Number.MAX_SAFE_INTEGER;
+	return { cols, rows };
+}
+
+/** Worksheets of an XLSX, inflated (capped). Throws SpreadsheetRefused on a bad or huge file. */
+function worksheets(zip: Buffer): Array<{ name: string; xml: string }> {
+	let eocd = -1;
+	for (let i = zip.length - 22; i >= Math.max(0, zip.length - 65_558); i--) {
+		if (zip.readUInt32LE(i) === 0x06054b50) {
+			eocd = i;
+			break;
+		}
+	}
+	if (eocd < 0) throw new SpreadsheetRefused(NOT_XLSX, 'not a zip archive');
+	const entries = zip.readUInt16LE(eocd + 10);
+	if (entries > MAX_ENTRIES) throw new SpreadsheetRefused(TOO_BIG, `${entries} zip entries`);
+	const out: Array<{ name: string; xml: string }> = [];
+	let p = zip.readUInt32LE(eocd + 16);
+	try {
+		for (let n = 0; n < entries; n++) {
+			if (zip.readUInt32LE(p) !== 0x02014b50) throw new Error('bad central directory');
+			const method = zip.readUInt16LE(p + 10);
+			const compressed = zip.readUInt32LE(p + 20);
+			const nameLen = zip.readUInt16LE(p + 28);
+			const extraLen = zip.readUInt16LE(p + 30);
+			const commentLen = zip.readUInt16LE(p + 32);
+			const local = zip.readUInt32LE(p + 42);
+			const name = zip.subarray(p + 46, p + 46 + nameLen).toString('utf8');
+			p += 46 + nameLen + extraLen + commentLen;
+			if (!/^xl\/worksheets\/[^/]+\.xml$/i.test(name)) continue;
+			const lNameLen = zip.readUInt16LE(local + 26);
+			const lExtraLen = zip.readUInt16LE(local + 28);
+			const start = local + 30 + lNameLen + lExtraLen;
+			const data = zip.subarray(start, start + compressed);
+			let xml: Buffer;
+			if (method === 0) xml = data;
+			else if (method === 8) {
+				try {
+					xml = inflateRawSync(data, { maxOutputLength: MAX_SHEET_XML_BYTES });
+				} catch (error) {
+					if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
+						throw new SpreadsheetRefused(
+							TOO_BIG,
+							`${name} inflates beyond ${MAX_SHEET_XML_BYTES} bytes`
+						);
+					throw error;
+				}
+			} else throw new Error(`compression method ${method}`);
+			if (xml.length > MAX_SHEET_XML_BYTES)
+				throw new SpreadsheetRefused(TOO_BIG, `${name} is ${xml.length} bytes`);
+			out.push({ name, xml: xml.toString('utf8') });
+		}
+	} catch (error) {
+		if (error instanceof SpreadsheetRefused) throw error;
+		throw new SpreadsheetRefused(NOT_XLSX, `unreadable zip: ${(error as Error).message}`);
+	}
+	return out;
+}
+
+/** What the guard saw (the farthest column and row over every sheet). */
+export interface SpreadsheetExtent {
+	sheets: number;
+	columns: number;
+	rows: number;
+}
+
+/**
+ * Refuses an XLSX whose sheets reach beyond MAX_COLUMNS columns or MAX_ROWS rows — through a
+ * cell, the sheet's dimension, a merged range or a data validation — before any parser sees it.
+ * Cells without a reference count by position. Throws SpreadsheetRefused (Russian `messageRu`).
+ */
+export function guardSpreadsheet(data: Buffer): SpreadsheetExtent {
+	const sheets = worksheets(data);
+	let columns = 0;
+	let rows = 0;
+	const see = (e: Extent, what: string, sheet: string) => {
+		columns = Math.max(columns, e.cols);
+		rows = Math.max(rows, e.rows);
+		if (columns > MAX_COLUMNS || rows > MAX_ROWS)
+			throw new SpreadsheetRefused(
+				TOO_BIG,
+				`${sheet}: ${what} reaches column ${e.cols}, row ${e.rows} (limits ${MAX_COLUMNS} × ${MAX_ROWS})`
+			);
+	};
+	for (const { name, xml } of sheets) {
+		for (const m of xml.matchAll(/<(?:\w+:)?dimension\b[^>]*\bref="([^"]*)"/g))
+			see(extentOfRef(m[1] as string), 'the dimension', name);
+		for (const m of xml.matchAll(/<(?:\w+:)?mergeCell\b[^>]*\bref="([^"]*)"/g))
+			see(extentOfRef(m[1] as string), 'a merged range', name);
+		for (const m of xml.matchAll(/<(?:\w+:)?dataValidation\b[^>]*\bsqref="([^"]*)"/g))
+			see(extentOfRef(m[1] as string), 'a data validation', name);
+		// Rows and cells: by reference where they carry one, else by position.
+		let rowNo = 0;
+		for (const row of xml.matchAll(/<(?:\w+:)?row\b([^>]*?)(\/>|>([\s\S]*?)<\/(?:\w+:)?row>)/g)) {
+			const r = /\br="(\d+)"/.exec(row[1] as string);
+			rowNo = r ? Number(r[1]) : rowNo + 1;
+			see({ cols: 0, rows: rowNo }, 'a row', name);
+			let colNo = 0;
+			for (const c of (row[3] ?? '').matchAll(/<(?:\w+:)?c\b([^>]*)>/g)) {
+				const ref = /\br="\$?([A-Za-z]{1,4})\$?(\d{1,8})"/.exec(c[1] as string);
+				colNo = ref ? columnIndex(ref[1] as string) : colNo + 1;
+				see({ cols: colNo, rows: ref ? Number(ref[2]) : rowNo }, 'a cell', name);
+			}
+		}
+	}
+	return { sheets: sheets.length, columns, rows };
+}

@@ -1,0 +1,115 @@
+/**
+ * The worker pool with real worker threads: a task past its time limit has its worker killed and
+ * its requester told (in Russian for the user, in English in the log); a task past its memory
+ * limit dies with its worker alone; a crashing task takes nothing else with it; and the main
+ * thread's event loop keeps turning while a worker spins.
+ */
+import { Writable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../logger.js';
+import { WorkerPool, WorkerTaskError } from './pool.js';
+
+const pools: WorkerPool[] = [];
+afterEach(async () => {
+	await Promise.all(pools.splice(0).map((p) => p.close()));
+});
+
+function pool(options: { threads?: number; taskTimeoutMs?: number; maxMemoryMb?: number } = {}) {
+	const lines: string[] = [];
+	const sink = new Writable({
+		write(chunk: Buffer, _enc, done) {
+			lines.push(chunk.toString());
+			done();
+		}
+	});
+	const p = new WorkerPool({
+		threads: options.threads ?? 2,
+		taskTimeoutMs: options.taskTimeoutMs ?? 20_000,
+		maxMemoryMb: options.maxMemoryMb ?? 256,
+		logger: createLogger('warn', sink)
+	});
+	pools.push(p);
+	return { pool: p, logs: () => lines.join('') };
+}
+
+async function failure(promise: Promise<unknown>): Promise<WorkerTaskError> {
+	try {
+		await promise;
+	} catch (error) {
+		expect(error).toBeInstanceOf(WorkerTaskError);
+		return error as WorkerTaskError;
+	}
+	throw new Error('the task was expected to fail');
+}
+
+describe('worker pool', () => {
+	it('runs tasks in worker threads, not on the main thread', async () => {
+		const { pool: p } = pool();
+		const r = await p.run('ping', { value: 7 });
+		expect(r.value).toBe(7);
+		expect(r.threadId).toBeGreaterThan(0);
+	}, 30_000);
+
+	it('kills the worker of a task past its time limit and tells its requester; the loop keeps turning', async () => {
+		const { pool: p, logs } = pool({ threads: 1, taskTimeoutMs: 1_500 });
+		await p.run('ping', { value: 1 }); // worker started
+		let ticks = 0;
+		const ticker = setInterval(() => ticks++, 50);
+		const started = Date.now();
+		const error = await failure(p.run('spin', { ms: 60_000 }));
+		clearInterval(ticker);
+		const took = Date.now() - started;
+		console.log(`timed-out task answered after ${took} ms; main loop ticked ${ticks} times`);
+		expect(error.failure).toBe('timeout');
+		expect(error.messageRu).toMatch(/слишком долго/);
+		expect(error.message).toMatch(/timeout/);
+		expect(took).toBeLessThan(30_000);
+		expect(ticks).toBeGreaterThan(5); // the main thread was never the one spinning
+		expect(logs()).toMatch(/worker task timed out; its worker was terminated/);
+		// The pool goes on with a fresh worker.
+		expect((await p.run('ping', { value: 2 })).value).toBe(2);
+	}, 60_000);
+
+	it('a task past its memory limit dies with its worker alone', async () => {
+		const { pool: p, logs } = pool({ threads: 2, maxMemoryMb: 64 });
+		const other = p.run('spin', { ms: 300 });
+		const error = await failure(p.run('allocate', { mb: 1_024 }));
+		expect(['memory', 'crashed']).toContain(error.failure);
+		expect(error.messageRu.length).toBeGreaterThan(10);
+		expect(await other).toBeGreaterThan(0);
+		expect(logs()).toMatch(/worker task (exceeded its memory limit|lost its worker)/);
+		expect((await p.run('ping', { value: 3 })).value).toBe(3);
+	}, 60_000);
+
+	it('a crashing task fails alone; queued and concurrent tasks still get their results', async () => {
+		const { pool: p } = pool({ threads: 2 });
+		const results = await Promise.allSettled([
+			p.run('exit', { code: 3 }),
+			p.run('ping', { value: 4 }),
+			p.run('ping', { value: 5 }),
+			p.run('spin', { ms: 50 })
+		]);
+		expect(results[0]?.status).toBe('rejected');
+		expect((results[0] as PromiseRejectedResult).reason).toMatchObject({ failure: 'crashed' });
+		expect(results.slice(1).map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+	}, 60_000);
+
+	it("a task's own error keeps its Russian message (a refused spreadsheet)", async () => {
+		const { pool: p } = pool();
+		const error = await failure(p.run('readXlsx', { data: new Uint8Array([1, 2, 3]) }));
+		expect(error.failure).toBe('failed');
+		expect(error.causeName).toBe('SpreadsheetRefused');
+		expect(error.messageRu).toMatch(/xlsx/);
+	}, 30_000);
+
+	it('close rejects what is queued and stops the workers', async () => {
+		const { pool: p } = pool({ threads: 1 });
+		await p.run('ping', { value: 0 });
+		const running = failure(p.run('spin', { ms: 5_000 }));
+		const queued = failure(p.run('ping', { value: 6 }));
+		await new Promise((r) => setTimeout(r, 200));
+		await p.close();
+		expect((await queued).failure).toBe('closed');
+		expect((await running).failure).toBe('closed');
+	}, 30_000);
+});

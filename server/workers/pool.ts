@@ -1,0 +1,256 @@
+/**
+ * A pool of worker threads for the heavy work of one request (docs/architecture.md, "Heavy work
+ * off the event loop"): merging and verifying big documents for compaction, the curator's
+ * program view and every DOCX/PDF/XLSX export, the parsing of imported spreadsheets. Each task
+ * is "bytes in, result out" (server/workers/tasks.ts) and runs with a time limit
+ * (WORKER_TASK_TIMEOUT_MS) and a heap limit (WORKER_MAX_MEMORY_MB, worker `resourceLimits`): a
+ * task past its time has its worker terminated, one past its memory dies with its worker, and
+ * either way only its requester gets the error (WorkerTaskError: English for the log, Russian
+ * for the user) — the event loop that answers everyone else never runs it.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { IdentityError } from '../identity/errors.js';
+import type { Logger } from '../logger.js';
+import type { TaskInput, TaskName, TaskOutput } from './tasks.js';
+
+export interface WorkerPoolOptions {
+	/** Worker threads (WORKER_THREADS); tasks beyond wait in order. */
+	threads: number;
+	/** A task running longer is stopped: its worker is terminated (WORKER_TASK_TIMEOUT_MS). */
+	taskTimeoutMs: number;
+	/** Heap limit of each worker (WORKER_MAX_MEMORY_MB, `resourceLimits.maxOldGenerationSizeMb`). */
+	maxMemoryMb: number;
+	logger: Logger;
+}
+
+export type WorkerFailure = 'timeout' | 'memory' | 'crashed' | 'failed' | 'closed';
+
+const RU: Record<WorkerFailure, string> = {
+	timeout:
+		'Запрос выполнялся слишком долго и был остановлен. Попробуйте ещё раз позже или обратитесь к администратору.',
+	memory:
+		'Для этого запроса не хватило памяти сервера: документ или файл слишком велик. Обратитесь к администратору.',
+	crashed: 'Запрос не удалось выполнить из-за внутренней ошибки. Попробуйте ещё раз.',
+	failed: 'Запрос не удалось выполнить из-за внутренней ошибки. Попробуйте ещё раз.',
+	closed: 'Сервер перезапускается. Повторите запрос через минуту.'
+};
+
+/**
+ * A task that did not give its result. `messageRu` is for the user (the task's own Russian
+ * message when it threw one, e.g. a refused spreadsheet: HTTP 400; otherwise 503), `message`
+ * for the log. An IdentityError, so the API boundary answers it like any other refusal.
+ */
+export class WorkerTaskError extends IdentityError {
+	constructor(
+		readonly failure: WorkerFailure,
+		readonly task: string,
+		detail: string,
+		/** The name of the error the task threw ('failed'), e.g. 'SpreadsheetRefused'. */
+		readonly causeName: string | null = null,
+		ownMessageRu: string | null = null
+	) {
+		super(
+			ownMessageRu ? 400 : 503,
+			ownMessageRu ? 'invalid_request' : `task_${failure}`,
+			ownMessageRu ?? RU[failure]
+		);
+		this.name = 'WorkerTaskError';
+		this.message = `worker task ${task} ${failure}: ${detail}`;
+	}
+}
+
+interface Job {
+	task: TaskName;
+	input: unknown;
+	resolve(v: unknown): void;
+	reject(e: Error): void;
+}
+
+interface Slot {
+	worker: Worker;
+	/** The worker has loaded its tasks (boot time never counts against a task's limit). */
+	ready: boolean;
+	job: Job | null;
+	timer: NodeJS.Timeout | null;
+	/** Set when the pool ended this worker on purpose (timeout, close). */
+	ended: WorkerFailure | null;
+}
+
+type Reply =
+	| { ok: true; output: unknown }
+	| { ok: false; name: string; message: string; messageRu: string | null };
+
+/**
+ * How to start a worker. Bundled (build/server/*.js): the worker bundle next to it. From source
+ * (tsx, vitest): the TypeScript entry through tsx's loader, registered inside the worker.
+ */
+function workerSource(): { source: string | URL; eval: boolean } {
+	const here = import.meta.url;
+	if (here.endsWith('.js')) return { source: new URL('./worker.js', here), eval: false };
+	const entry = new URL('./worker-entry.ts', here).href;
+	// require.resolve finds tsx's CommonJS build; its ES module build sits next to it.
+	const cjs = createRequire(here).resolve('tsx/esm/api');
+	const esm = cjs.replace(/\.cjs$/, '.mjs');
+	const tsx = existsSync(esm) ? pathToFileURL(esm).href : 'tsx/esm/api';
+	return {
+		source: `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`,
+		eval: true
+	};
+}
+
+export class WorkerPool {
+	private readonly slots = new Set<Slot>();
+	private readonly queue: Job[] = [];
+	private closed = false;
+	private readonly log: Logger;
+	private readonly started = workerSource();
+
+	constructor(private readonly options: WorkerPoolOptions) {
+		this.log = options.logger.child({ component: 'workers' });
+	}
+
+	/** Runs a task in a worker; resolves with its result or rejects with a WorkerTaskError. */
+	run<K extends TaskName>(task: K, input: TaskInput<K>): Promise<TaskOutput<K>> {
+		if (this.closed)
+			return Promise.reject(new WorkerTaskError('closed', task, 'the pool is closed'));
+		return new Promise<TaskOutput<K>>((resolve, reject) => {
+			this.queue.push({ task, input, resolve: resolve as (v: unknown) => void, reject });
+			this.dispatch();
+		});
+	}
+
+	/** Busy and queued tasks (diagnostics, tests). */
+	get load(): { busy: number; queued: number; workers: number } {
+		let busy = 0;
+		for (const s of this.slots) if (s.job) busy++;
+		return { busy, queued: this.queue.length, workers: this.slots.size };
+	}
+
+	private dispatch(): void {
+		while (this.queue.length > 0) {
+			const slot = [...this.slots].find((s) => s.ready && !s.job && !s.ended);
+			if (!slot) {
+				if (this.slots.size < this.options.threads) this.spawn();
+				return; // a worker takes the next job when it is ready or free
+			}
+			const job = this.queue.shift() as Job;
+			this.start(slot, job);
+		}
+	}
+
+	private spawn(): Slot {
+		const worker = new Worker(this.started.source, {
+			eval: this.started.eval,
+			resourceLimits: {
+				maxOldGenerationSizeMb: this.options.maxMemoryMb,
+				// The young generation counts against the same budget; a quarter is plenty.
+				maxYoungGenerationSizeMb: Math.max(4, Math.round(this.options.maxMemoryMb / 8))
+			},
+			stdout: false,
+			stderr: false
+		});
+		const slot: Slot = { worker, ready: false, job: null, timer: null, ended: null };
+		this.slots.add(slot);
+		worker.on('message', (reply: Reply | { ready: true }) => {
+			if ('ready' in reply) {
+				slot.ready = true;
+				this.dispatch();
+			} else this.finish(slot, reply);
+		});
+		worker.on('error', (error: Error & { code?: string }) => {
+			const failure: WorkerFailure =
+				error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'memory' : 'crashed';
+			this.fail(slot, failure, error.message);
+		});
+		worker.on('exit', (code) => {
+			this.fail(slot, slot.ended ?? 'crashed', `worker exited with code ${code}`);
+			this.slots.delete(slot);
+			if (!slot.ready && !this.closed) {
+				// It died while starting: the next job's requester hears of it (no retry loop).
+				const job = this.queue.shift();
+				if (job) {
+					this.log.error({ code }, 'a worker thread failed to start');
+					job.reject(new WorkerTaskError('crashed', job.task, `worker failed to start (${code})`));
+				}
+			}
+			this.dispatch();
+		});
+		// A worker waiting for work must not keep the process alive.
+		worker.unref();
+		return slot;
+	}
+
+	private start(slot: Slot, job: Job): void {
+		slot.job = job;
+		slot.worker.ref();
+		slot.timer = setTimeout(() => {
+			slot.ended = 'timeout';
+			this.fail(slot, 'timeout', `no result after ${this.options.taskTimeoutMs} ms`);
+			void slot.worker.terminate();
+		}, this.options.taskTimeoutMs);
+		slot.worker.postMessage({ task: job.task, input: job.input });
+	}
+
+	private settle(slot: Slot): Job | null {
+		const job = slot.job;
+		slot.job = null;
+		if (slot.timer) clearTimeout(slot.timer);
+		slot.timer = null;
+		slot.worker.unref();
+		return job;
+	}
+
+	private finish(slot: Slot, reply: Reply): void {
+		const job = this.settle(slot);
+		if (!job) return;
+		if (reply.ok) job.resolve(reply.output);
+		else {
+			const error = new WorkerTaskError(
+				'failed',
+				job.task,
+				`${reply.name}: ${reply.message}`,
+				reply.name,
+				reply.messageRu
+			);
+			// A task's own refusal (it carries a Russian message) is the requester's business.
+			if (reply.messageRu === null)
+				this.log.warn({ task: job.task, err: error.message }, 'worker task failed');
+			job.reject(error);
+		}
+		this.dispatch();
+	}
+
+	private fail(slot: Slot, failure: WorkerFailure, detail: string): void {
+		const job = this.settle(slot);
+		if (!job) return;
+		const error = new WorkerTaskError(failure, job.task, detail);
+		if (failure !== 'closed')
+			this.log.warn(
+				{ task: job.task, failure, detail },
+				failure === 'timeout'
+					? 'worker task timed out; its worker was terminated'
+					: failure === 'memory'
+						? 'worker task exceeded its memory limit; its worker died'
+						: 'worker task lost its worker'
+			);
+		job.reject(error);
+		// The worker is gone or going: make sure it is not handed another task.
+		slot.ended ??= failure;
+	}
+
+	/** Stops every worker; running and queued tasks are rejected ('closed'). */
+	async close(): Promise<void> {
+		this.closed = true;
+		for (const job of this.queue.splice(0))
+			job.reject(new WorkerTaskError('closed', job.task, 'the pool is closed'));
+		await Promise.all(
+			[...this.slots].map((s) => {
+				s.ended = 'closed';
+				return s.worker.terminate();
+			})
+		);
+	}
+}

@@ -1,0 +1,156 @@
+/**
+ * What the worker pool runs (server/workers/pool.ts): plain functions, bytes and plain data in,
+ * a result out, nothing shared with the main thread. The same functions run inline where no
+ * pool is configured (`inlineTasks`), so callers are written once.
+ *
+ * Adding an input (e.g. a second document of a program) is one more field of the task's input.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { threadId } from 'node:worker_threads';
+import * as Y from 'yjs';
+import { programToJSON, readProgram } from '../../src/lib/shared/program/index.js';
+import { today as todayIn } from '../../src/lib/shared/time.js';
+import { renderDocx } from '../curator/exports/docx.js';
+import type { DocModel } from '../curator/exports/model.js';
+import { renderPdf } from '../curator/exports/pdf.js';
+import { programModel, stageNoteModel } from '../curator/exports/program-docs.js';
+import { monitoringWorkbook, registriesWorkbook } from '../curator/exports/xlsx.js';
+import { readCsv, readXlsx, type ImportRow } from '../identity/import.js';
+import {
+	mergeVerified,
+	type MergeRequest,
+	type MergeVerdict
+} from '../storage/update-containment.js';
+import { computeSummary } from '../sync/summaries.js';
+import { programSummary } from '../sync/summary.js';
+import type { StoredSummary } from '../storage/document-store.js';
+
+const bytesOf = (b: Uint8Array | Buffer): Buffer =>
+	Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+
+/** A program document's Y.Doc, destroyed after `fn`. */
+function withDoc<T>(bytes: Uint8Array, fn: (doc: Y.Doc) => T): T {
+	const doc = new Y.Doc();
+	try {
+		Y.applyUpdate(doc, bytes);
+		return fn(doc);
+	} finally {
+		doc.destroy();
+	}
+}
+
+export interface ProgramDocumentInput {
+	/** The program document (merged update). */
+	bytes: Uint8Array;
+	format: 'docx' | 'pdf';
+	organizationName: string;
+	/** Now (ms): "today" is taken in the program's own time zone. */
+	now: number;
+	/** A stage's информационная справка instead of the whole program (null: not found). */
+	stageId?: string;
+}
+
+export interface RenderedFile {
+	fileName: string;
+	body: Uint8Array;
+}
+
+export const TASKS = {
+	/** Compaction: merge the stored parts and verify the result contains each (storage). */
+	mergeVerified: (input: MergeRequest): MergeVerdict => mergeVerified(input),
+
+	/** The relay's merge of a big document's parts (all or none: throws when they do not merge). */
+	merge: (input: { parts: Uint8Array[] }): Uint8Array =>
+		input.parts.length === 1 ? (input.parts[0] as Uint8Array) : Y.mergeUpdates(input.parts),
+
+	/** The curator summary of a program document. */
+	summary: (input: {
+		programId: string;
+		state: Uint8Array;
+		throughSeq: number;
+		now: number;
+	}): StoredSummary =>
+		computeSummary(input.programId, input.state, input.throughSeq, programSummary, input.now),
+
+	/** The curator's read-only program view, as plain JSON (Y.Text as strings). */
+	programView: (input: { bytes: Uint8Array }): { program: unknown } =>
+		withDoc(input.bytes, (doc) => ({ program: programToJSON(readProgram(doc)) })),
+
+	/** The program document (ППН) or a stage note, rendered. Null: no such stage. */
+	programDocument: async (input: ProgramDocumentInput): Promise<RenderedFile | null> => {
+		const model = withDoc(input.bytes, (doc) => {
+			const view = readProgram(doc);
+			const ctx = {
+				organizationName: input.organizationName,
+				today: todayIn(view.meta.timeZone, input.now)
+			};
+			return input.stageId === undefined
+				? programModel(view, ctx)
+				: stageNoteModel(view, input.stageId, ctx);
+		});
+		if (!model) return null;
+		return {
+			fileName: `${model.name}.${input.format}`,
+			body: input.format === 'pdf' ? await renderPdf(model) : await renderDocx(model)
+		};
+	},
+
+	/** A DOCX or PDF of a document model (scope notes and reports). */
+	renderDocument: async (input: {
+		model: DocModel;
+		format: 'docx' | 'pdf';
+	}): Promise<Uint8Array> =>
+		input.format === 'pdf' ? renderPdf(input.model) : renderDocx(input.model),
+
+	monitoringXlsx: (input: Parameters<typeof monitoringWorkbook>[0]): Promise<Uint8Array> =>
+		monitoringWorkbook(input),
+
+	registriesXlsx: (input: Parameters<typeof registriesWorkbook>[0]): Promise<Uint8Array> =>
+		registriesWorkbook(input),
+
+	/** Import parsing: the spreadsheet guard first, then ExcelJS (identity/import.ts). */
+	readXlsx: (input: { data: Uint8Array }): Promise<ImportRow[]> => readXlsx(bytesOf(input.data)),
+
+	readCsv: (input: { text: string }): ImportRow[] => readCsv(input.text),
+
+	// Diagnostics: what the pool's own tests (and an operator checking a deployment) run.
+	/** Answers at once (start-up self-check of the built server). */
+	ping: (input: { value: number }): { value: number; threadId: number } => ({
+		value: input.value,
+		threadId
+	}),
+	/** Keeps the worker's thread busy for `ms` without yielding (a runaway task). */
+	spin: (input: { ms: number }): number => {
+		const end = Date.now() + input.ms;
+		let n = 0;
+		while (Date.now() < end) n++;
+		return n;
+	},
+	/** Holds `mb` MiB of live objects (a task past its memory limit). */
+	allocate: async (input: { mb: number }): Promise<number> => {
+		const held: number[][] = [];
+		for (let i = 0; i < input.mb; i++) held.push(new Array<number>(128 * 1024).fill(i + 0.5));
+		await sleep(1);
+		return held.length;
+	},
+	/** Ends its worker's thread abruptly (a crashing task). */
+	exit: (input: { code: number }): never => process.exit(input.code)
+} as const;
+
+export type Tasks = typeof TASKS;
+export type TaskName = keyof Tasks;
+export type TaskInput<K extends TaskName> = Parameters<Tasks[K]>[0];
+export type TaskOutput<K extends TaskName> = Awaited<ReturnType<Tasks[K]>>;
+
+/** Runs a task somewhere: in the pool, or inline. */
+export type TaskRunner = <K extends TaskName>(
+	task: K,
+	input: TaskInput<K>
+) => Promise<TaskOutput<K>>;
+
+/** Runs tasks on the calling thread (no pool configured: tests, the CLI). */
+export const inlineTasks: TaskRunner = <K extends TaskName>(task: K, input: TaskInput<K>) =>
+	// The table's functions are checked one by one above; indexing it loses the pairing.
+	new Promise<unknown>((resolve) =>
+		resolve((TASKS[task] as (i: TaskInput<K>) => unknown)(input))
+	).then((output) => output as TaskOutput<K>);
