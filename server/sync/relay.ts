@@ -109,6 +109,10 @@ export interface RelayOptions {
 	 * on its leader only. Absent or disabled: a single instance, as before.
 	 */
 	cluster?: ClusterLink;
+	/** The client's address as the server decides it (TRUSTED_PROXIES); default by hops. */
+	clientAddress?: (request: HttpRequest) => string;
+	/** Open connections per user, all devices and tabs (RELAY_MAX_CONNECTIONS_PER_USER); none when absent. */
+	maxConnectionsPerUser?: number;
 }
 
 function toUint8(data: RawData): Uint8Array {
@@ -252,6 +256,15 @@ export function createRelay(options: RelayOptions): Relay {
 		metrics,
 		log,
 		isClosing,
+		...(options.clientAddress ? { clientAddress: options.clientAddress } : {}),
+		...(options.maxConnectionsPerUser
+			? {
+					users: {
+						counts: new AddressCounts(options.maxConnectionsPerUser),
+						limit: options.maxConnectionsPerUser
+					}
+				}
+			: {}),
 		accept({ ws, request, programId, grant, ip }) {
 			const params = new URLSearchParams((request.url ?? '').split('?')[1] ?? '');
 			const attached = attach(wsSocket(ws), {
