@@ -1,5 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { IncomingMessage } from 'node:http';
+import { availableParallelism } from 'node:os';
 import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
 import { loadServerSecret } from './auth/secret.js';
@@ -190,7 +191,11 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 			prefix: config.clusterPrefix,
 			log: logger
 		}),
-		new WorkSlots(security.loginConcurrency, security.loginQueue)
+		new WorkSlots(
+			security.loginConcurrency ||
+				Math.max(1, Math.min(4, Math.floor(availableParallelism() / 2))),
+			security.loginQueue
+		)
 	);
 	// The HTTP API: one boundary (session, CSRF, errors) in front of every /api route.
 	await app.register(

@@ -59,7 +59,7 @@ export interface SecurityConfig {
 	/** Failed sign-ins per account from one client address before that pair waits. */
 	loginFailuresPerAccount: number;
 	loginBlockMinutes: number;
-	/** Password checks (scrypt) running at once; more wait in a queue of `loginQueue`. */
+	/** Password checks (scrypt) running at once (0: from the CPU count); more wait in a queue of `loginQueue`. */
 	loginConcurrency: number;
 	loginQueue: number;
 	/** `/metrics` on the main port only with `Authorization: Bearer <token>`. */
@@ -459,10 +459,10 @@ export const SECURITY_SCHEMA: Schema<SecurityConfig> = {
 	),
 	loginConcurrency: integer(
 		'LOGIN_CONCURRENCY',
-		2,
-		1,
+		0,
+		0,
 		64,
-		'password checks (scrypt) at once; they use the thread pool that also reads files'
+		'password checks (scrypt, ~16 MiB and tens of ms of CPU each) at once; 0: half the CPU cores, 1 to 4 (they share the thread pool that reads files)'
 	),
 	loginQueue: integer(
 		'LOGIN_QUEUE',
