@@ -192,8 +192,7 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 			log: logger
 		}),
 		new WorkSlots(
-			security.loginConcurrency ||
-				Math.max(1, Math.min(4, Math.floor(availableParallelism() / 2))),
+			security.loginConcurrency || Math.max(1, Math.min(4, Math.floor(availableParallelism() / 2))),
 			security.loginQueue
 		)
 	);
