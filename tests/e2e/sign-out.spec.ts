@@ -143,18 +143,37 @@ test('sign out deleting the data: warned about unsent edits, then nothing of the
 	await context.close();
 });
 
-test('the other screens run under the CSP without a violation', async ({ browser }) => {
+test("the other screens, the curator's too, run under the CSP without a violation", async ({
+	browser
+}) => {
+	const pair = await curator.createPairProgram();
 	const context = await browser.newContext({
 		baseURL: product.url,
 		viewport: { width: 360, height: 640 },
-		locale: 'ru-RU'
+		locale: 'ru-RU',
+		// The curator's session (as in curator.spec.ts): the monitoring screens load real data.
+		storageState: await curator.api.storageState()
 	});
 	const violations = await collectCspViolations(context);
 	const page = await context.newPage();
-	for (const path of ['/', '/signin', '/invite', '/signout', '/curator', '/program/unknown']) {
+	const paths = [
+		'/',
+		'/signin',
+		'/invite',
+		'/signout',
+		'/program/unknown',
+		'/curator',
+		'/curator/people',
+		'/curator/calendar',
+		'/curator/cases',
+		'/curator/figures',
+		`/curator/program/${pair.programId}`
+	];
+	for (const path of paths) {
 		await page.goto(path);
 		await page.waitForLoadState('networkidle');
 	}
+	await expect(page.getByText('Программа наставничества: Петров А. И.').first()).toBeVisible();
 	expect(violations).toEqual([]);
 	const headers = (await page.request.get('/')).headers();
 	expect(headers['content-security-policy']).toContain("frame-ancestors 'none'");
