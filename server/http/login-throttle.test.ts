@@ -146,3 +146,37 @@ describe('work slots: bounded password checks', () => {
 		await g.close();
 	});
 });
+
+const REDIS_URL = process.env.TEST_REDIS_URL;
+
+describe.skipIf(!REDIS_URL)('login throttle in Redis (cluster mode)', () => {
+	it('failures counted on one instance block the same client on another; the curator elsewhere is not blocked', async () => {
+		const prefix = `test-throttle-${process.pid}-${Date.now()}`;
+		const options = {
+			failuresPerAddress: 30,
+			failuresPerAccount: 3,
+			blockMinutes: 1,
+			redisUrl: REDIS_URL,
+			prefix,
+			log
+		};
+		const a = createSignInGuard(await createLoginThrottle(options), new WorkSlots(2, 4));
+		const b = createSignInGuard(await createLoginThrottle(options), new WorkSlots(2, 4));
+		const set = () => undefined;
+		try {
+			// The Redis client connects lazily in the background; a first failure may land in memory.
+			await new Promise((r) => setTimeout(r, 300));
+			for (let i = 0; i < 3; i++)
+				expect(await outcome(a.attempt('203.0.113.66', 'curator', set, wrong))).toBe(
+					'401 login_failed'
+				);
+			expect(await outcome(b.attempt('203.0.113.66', 'curator', set, wrong))).toBe(
+				'429 too_many_attempts'
+			);
+			expect(await outcome(b.attempt('198.51.100.7', 'curator', set, async () => 'me'))).toBe('ok');
+		} finally {
+			await a.close();
+			await b.close();
+		}
+	});
+});
