@@ -261,7 +261,24 @@ export function createRelay(options: RelayOptions): Relay {
 			? {
 					users: {
 						counts: new AddressCounts(options.maxConnectionsPerUser),
-						limit: options.maxConnectionsPerUser
+						limit: options.maxConnectionsPerUser,
+						replaceOwn(userId: string, programId: string, device: string | null) {
+							if (!device) return false;
+							let oldest: Session | null = null;
+							for (const s of connections.all()) {
+								const i = s.info;
+								if (s.closing || i.userId !== userId || i.programId !== programId) continue;
+								if (i.deviceId !== device) continue;
+								if (!oldest || i.connectedAt < oldest.info.connectedAt) oldest = s;
+							}
+							if (!oldest) return false;
+							close(
+								oldest,
+								CloseCode.TOO_MANY_CONNECTIONS,
+								'replaced by a newer connection of its device'
+							);
+							return true;
+						}
 					}
 				}
 			: {}),

@@ -87,7 +87,16 @@ export function createUpgradeHandler(options: {
 	 * Open connections per authorized user (all devices and tabs); refused with 4529 beyond the
 	 * limit, released when the websocket (or the socket before the handshake) closes.
 	 */
-	users?: { counts: AddressCounts; limit: number };
+	users?: {
+		counts: AddressCounts;
+		limit: number;
+		/**
+		 * At the limit: closes this user's oldest connection to the same program from the same
+		 * device (a phone on a flaky network reconnects while its dead sockets wait for the ping
+		 * timeout) and returns true; false when there is none — the new connection is refused.
+		 */
+		replaceOwn?(userId: string, programId: string, device: string | null): boolean;
+	};
 }): UpgradeHandler {
 	const { wss, addresses, config, clock, metrics, log } = options;
 	const addressOf =
@@ -160,7 +169,14 @@ export function createUpgradeHandler(options: {
 				}
 				const grant = result;
 				const users = options.users;
-				if (users && !users.counts.tryAdd(grant.userId)) {
+				const device = new URLSearchParams(url.split('?')[1] ?? '').get('device');
+				let admitted = !users || users.counts.tryAdd(grant.userId);
+				if (!admitted && users?.replaceOwn?.(grant.userId, programId, device)) {
+					// Counted over the limit until the replaced connection closes and gives its slot back.
+					users.counts.add(grant.userId);
+					admitted = true;
+				}
+				if (users && !admitted) {
 					release();
 					metrics.rejected.inc({ reason: 'too_many_user_connections' });
 					log.warn(

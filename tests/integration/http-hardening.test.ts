@@ -61,11 +61,11 @@ function relayProbe(
 	wsBase: string,
 	programId: string,
 	token: string,
-	headers: Record<string, string> = {}
+	headers: Record<string, string> = {},
+	device?: string
 ): Promise<{ ws: WebSocket; result: 'open' | number }> {
-	const ws = new WebSocket(`${wsBase}/${programId}?token=${encodeURIComponent(token)}`, {
-		headers
-	});
+	const q = `token=${encodeURIComponent(token)}${device ? `&device=${device}` : ''}`;
+	const ws = new WebSocket(`${wsBase}/${programId}?${q}`, { headers });
 	return new Promise((resolve, reject) => {
 		const timer = setTimeout(() => reject(new Error('relay probe timed out')), 10_000);
 		ws.on('message', () => {
@@ -313,6 +313,30 @@ describe('connection limits', () => {
 			},
 			{ what: 'the user to connect again after closing one connection' }
 		);
+	});
+
+	it('at the per-user limit, a device reconnecting to the same program replaces its own oldest connection', async () => {
+		// A phone on a flaky network: its dead sockets linger until the ping timeout.
+		s = await createTestServer({ env: { RELAY_MAX_CONNECTIONS_PER_USER: '2' } });
+		await s.server.documents.createProgram('p-flaky');
+		const token = mintAccessToken(s.server.secret, {
+			userId: 'u-flaky',
+			programId: 'p-flaky',
+			access: 'rw',
+			expiresAt: Date.now() + 600_000
+		});
+		const first = await relayProbe(s.wsBase, 'p-flaky', token, {}, 'phone-1');
+		const second = await relayProbe(s.wsBase, 'p-flaky', token, {}, 'phone-1');
+		sockets2.push(first.ws, second.ws);
+		const firstClosed = new Promise<number>((r) => first.ws.once('close', (code) => r(code)));
+		const third = await relayProbe(s.wsBase, 'p-flaky', token, {}, 'phone-1');
+		sockets2.push(third.ws);
+		expect(third.result).toBe('open');
+		expect(await firstClosed).toBe(4529);
+		// Another device of the same person at the limit is refused (and retries later).
+		const laptop = await relayProbe(s.wsBase, 'p-flaky', token, {}, 'laptop');
+		sockets2.push(laptop.ws);
+		expect(laptop.result).toBe(4529);
 	});
 
 	it("the relay's per-address limit counts the address the trusted proxy decided", async () => {
