@@ -22,7 +22,7 @@ import { registerIdentityApi } from './http/api/identity.js';
 import { registerCuratorRoutes } from './http/curator-routes.js';
 import { CuratorService } from './curator/service.js';
 import { createPrograms, type ProgramsService } from './programs/index.js';
-import { clientAddress, createProxyTrust } from './http/client-address.js';
+import { clientAddress, createProxyTrust, forgottenProxyWarning } from './http/client-address.js';
 import { guardConnections } from './http/connection-guard.js';
 import { createLoginThrottle, createSignInGuard } from './http/login-throttle.js';
 import {
@@ -120,6 +120,12 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 		}
 	});
 	const guard = guardConnections(app.server, security, { trust, log: logger, registry: metrics });
+	const checkProxy = forgottenProxyWarning(trust, (fields, message) =>
+		logger.warn(fields, message)
+	);
+	app.addHook('onRequest', async (request) =>
+		checkProxy(request.socket.remoteAddress, request.headers['x-forwarded-for'])
+	);
 	await registerSecurityHeaders(app, {
 		clientDir: config.clientDir,
 		https: config.publicUrl?.startsWith('https:') ?? false

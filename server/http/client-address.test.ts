@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
 	clientAddress,
 	createProxyTrust,
+	forgottenProxyWarning,
 	normalizeAddress,
 	parseTrustedProxies
 } from './client-address';
@@ -57,5 +58,28 @@ describe('client address: only trusted proxies decide', () => {
 		const trust = createProxyTrust([], 1);
 		expect(clientAddress('10.0.0.5', '1.2.3.4, 203.0.113.9', trust)).toBe('203.0.113.9');
 		expect(clientAddress('10.0.0.5', undefined, trust)).toBe('10.0.0.5');
+	});
+});
+
+describe('a forgotten proxy', () => {
+	it('is reported once: X-Forwarded-For from a local peer that is not trusted', () => {
+		const warnings: string[] = [];
+		const check = forgottenProxyWarning(createProxyTrust([]), (_f, m) => warnings.push(m));
+		check('203.0.113.5', '1.2.3.4'); // a public client writing the header itself: not a proxy
+		check('127.0.0.1', undefined); // no header
+		expect(warnings).toHaveLength(0);
+		check('::ffff:127.0.0.1', '198.51.100.7');
+		check('10.0.0.2', '198.51.100.8');
+		expect(warnings).toHaveLength(1);
+		expect(warnings[0]).toContain('TRUSTED_PROXIES');
+	});
+
+	it('is silent when the proxy is trusted', () => {
+		const warnings: string[] = [];
+		const check = forgottenProxyWarning(createProxyTrust(['loopback']), (_f, m) =>
+			warnings.push(m)
+		);
+		check('127.0.0.1', '198.51.100.7');
+		expect(warnings).toHaveLength(0);
 	});
 });

@@ -99,3 +99,25 @@ export function clientAddress(
 	}
 	return current;
 }
+
+/**
+ * Warns once when requests carry X-Forwarded-For from a loopback or private peer that is not a
+ * trusted proxy: most likely a reverse proxy the operator forgot to list in TRUSTED_PROXIES, in
+ * which case every client shares the proxy's address (one login throttle, one connection count).
+ */
+export function forgottenProxyWarning(
+	trust: ProxyTrust,
+	warn: (fields: Record<string, unknown>, message: string) => void
+): (socketAddress: string | undefined, forwardedFor: unknown) => void {
+	const local = createProxyTrust(['loopback', 'private']);
+	let warned = false;
+	return (socketAddress, forwardedFor) => {
+		if (warned || forwardedFor === undefined || !socketAddress) return;
+		if (trust(socketAddress, 0) || !local(socketAddress, 0)) return;
+		warned = true;
+		warn(
+			{ peer: normalizeAddress(socketAddress) },
+			'requests come with X-Forwarded-For from a proxy that is not in TRUSTED_PROXIES: every client behind it counts as that one address (login throttling, connection limits)'
+		);
+	};
+}
