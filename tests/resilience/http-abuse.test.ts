@@ -163,7 +163,7 @@ describe('HTTP abuse: the server keeps answering', () => {
 			);
 			expect(health.failures).toBe(0);
 			// Generous: the machine is shared and noisy; what matters is that it answers at all.
-			expect(health.worst).toBeLessThan(3_000);
+			expect(health.worst).toBeLessThan(5_000);
 			// The excess beyond the per-address limit, then the rest after the headers timeout.
 			expect(closedByServer).toBeGreaterThan(4_000);
 		} finally {
@@ -188,8 +188,9 @@ describe('HTTP abuse: the server keeps answering', () => {
 				`/healthz and / worst ${health.worst} ms over ${health.count} probes, ${health.failures} failed`
 		);
 		expect(health.failures).toBe(0);
-		// Generous: the machine is shared and noisy; unbounded sign-ins took 26.5 s here.
-		expect(health.worst).toBeLessThan(3_000);
+		// Generous: the machine is shared (load 7–14 on 2 cores in these runs) and the probes run in
+		// the same process that sends the 400 sign-ins; unbounded, the probes waited 26–30 s and failed.
+		expect(health.worst).toBeLessThan(5_000);
 		// Every sign-in is answered: signed in, or «busy, retry» — never a server error.
 		expect([...statuses.keys()].every((s) => s === 200 || s === 429)).toBe(true);
 		expect(statuses.get(200) ?? 0).toBeGreaterThan(0);
