@@ -97,6 +97,8 @@ async function startInstance(entry: string, extra: Record<string, string>): Prom
 			SERVER_SECRET: SECRET,
 			LOG_LEVEL: 'warn',
 			RELAY_MAX_CONNECTIONS_PER_IP: '100000',
+			MAX_CONNECTIONS_PER_IP: '100000',
+			RELAY_MAX_CONNECTIONS_PER_USER: '100000',
 			...extra
 		},
 		stdio: ['ignore', 'ignore', 'inherit']
@@ -178,7 +180,9 @@ async function runConfig(entry: string, config: Config): Promise<Result> {
 					DATA_DIR: dataDir,
 					SERVER_SECRET: SECRET,
 					LOG_LEVEL: 'warn',
-					RELAY_MAX_CONNECTIONS_PER_IP: '100000'
+					RELAY_MAX_CONNECTIONS_PER_IP: '100000',
+					MAX_CONNECTIONS_PER_IP: '100000',
+					RELAY_MAX_CONNECTIONS_PER_USER: '100000'
 				},
 				stdio: ['ignore', 'ignore', 'inherit']
 			});

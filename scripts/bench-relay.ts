@@ -44,6 +44,8 @@ import {
 
 type Kind = 'relay' | 'reference';
 
+/** `/metrics` needs a token (server/http/metrics-access.ts). */
+const BENCH_METRICS_TOKEN = 'bench-metrics-token-0123456789abcdefghij';
 const env = (name: string, fallback: number) => {
 	const v = process.env[name];
 	return v ? Number(v) : fallback;
@@ -121,6 +123,9 @@ async function startServer(
 				LOG_LEVEL: 'warn',
 				// All bench clients come from 127.0.0.1; the default per-address cap (500) is for the real world.
 				RELAY_MAX_CONNECTIONS_PER_IP: '100000',
+				MAX_CONNECTIONS_PER_IP: '100000',
+				METRICS_TOKEN: BENCH_METRICS_TOKEN,
+				RELAY_MAX_CONNECTIONS_PER_USER: '100000',
 				...extraEnv
 			}),
 			stdio: ['ignore', 'ignore', 'inherit']
@@ -309,7 +314,11 @@ async function loadPhase(kind: Kind): Promise<LoadResult> {
 		latencies.sort((a, b) => a - b);
 		let persist = '';
 		if (kind === 'relay') {
-			const m = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+			const m = await (
+				await fetch(`http://127.0.0.1:${server.port}/metrics`, {
+					headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` }
+				})
+			).text();
 			const num = (re: RegExp) => Number(re.exec(m)?.[1] ?? NaN);
 			const sum = num(/^relay_persist_seconds_sum\{[^}]*\} ([\d.e+-]+)/m);
 			const count = num(/^relay_persist_seconds_count\{[^}]*\} ([\d.e+-]+)/m);
@@ -392,7 +401,11 @@ async function idlePhase(kind: Kind): Promise<IdleResult> {
 		}
 		await sleep(3000);
 		if (kind === 'relay') {
-			const m = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+			const m = await (
+				await fetch(`http://127.0.0.1:${server.port}/metrics`, {
+					headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` }
+				})
+			).text();
 			const mb = (name: string) =>
 				(
 					Number(new RegExp(`^${name}\\{[^}]*\\} ([\\d.e+]+)`, 'm').exec(m)?.[1] ?? NaN) / 1048576

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { IncomingMessage } from 'node:http';
+import { availableParallelism } from 'node:os';
 import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
 import { loadServerSecret } from './auth/secret.js';
@@ -29,6 +30,18 @@ import {
 import { WorkerPool } from './workers/pool.js';
 import { inlineTasks, type TaskRunner } from './workers/tasks.js';
 import { createPrograms, type ProgramsService } from './programs/index.js';
+import { clientAddress, createProxyTrust, forgottenProxyWarning } from './http/client-address.js';
+import { guardConnections } from './http/connection-guard.js';
+import { createLoginThrottle, createSignInGuard } from './http/login-throttle.js';
+import {
+	registerMetricsRoute,
+	startMetricsListener,
+	type MetricsListener
+} from './http/metrics-access.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
+import { WorkSlots } from './http/work-slots.js';
+import { secureDataDir } from './storage/data-files.js';
+import { DATABASE_FILE } from './storage/sqlite/database.js';
 import {
 	connectIdentityToRelay,
 	createIdentity,
@@ -69,6 +82,12 @@ export interface NastavnikServer {
 export async function createServer(config: ServerConfig, logger: Logger): Promise<NastavnikServer> {
 	const version = readVersion();
 	const startedAt = Date.now();
+	const security = config.security;
+	if (!config.databaseUrl) {
+		// The database holds the signing secret: 0700 directory, 0600 files (server/storage/data-files.ts).
+		for (const fix of secureDataDir(config.dataDir, DATABASE_FILE))
+			logger.warn(fix, 'data file permissions tightened: others could read it');
+	}
 	const storage = await openStorage({
 		dataDir: config.dataDir,
 		databaseUrl: config.databaseUrl,
@@ -88,26 +107,47 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 		: createLocalCluster();
 	if (cluster.enabled) logger.info({ instanceId: cluster.instanceId }, 'cluster mode (REDIS_URL)');
 
+	// Only the configured proxies' X-Forwarded-For decides the client address (request.ip, logs,
+	// login throttling, the relay's per-address limit); anyone else's is ignored.
+	const trust = createProxyTrust(security.trustedProxies, config.relay.trustedProxyHops);
 	const app = Fastify({
 		// Fastify's own logger type is the narrower pino interface it needs.
 		loggerInstance: logger as FastifyBaseLogger,
 		bodyLimit: 1024 * 1024,
-		trustProxy: true,
-		requestIdHeader: false
+		trustProxy: trust,
+		requestIdHeader: false,
+		// Slow and idle connections are closed (server/http/connection-guard.ts).
+		keepAliveTimeout: security.keepAliveTimeoutMs,
+		requestTimeout: security.requestTimeoutMs,
+		connectionTimeout: security.idleTimeoutMs,
+		http: {
+			headersTimeout: security.headersTimeoutMs,
+			requestTimeout: security.requestTimeoutMs,
+			// Node checks those deadlines this often (default 30 s: a slowloris would outlive them).
+			connectionsCheckingInterval: 1_000
+		}
 	});
-	registerHealthRoutes(
-		app,
-		{
-			version,
-			startedAt,
-			storageKind: storage.kind,
-			storageOk: () => storage.ping(),
-			schemaVersion: () => storage.schemaVersion(),
-			accepting: () => accepting,
-			...(cluster.enabled ? { cluster: () => cluster.health() } : {})
-		},
-		metrics
+	const guard = guardConnections(app.server, security, { trust, log: logger, registry: metrics });
+	const checkProxy = forgottenProxyWarning(trust, (fields, message) =>
+		logger.warn(fields, message)
 	);
+	app.addHook('onRequest', async (request) =>
+		checkProxy(request.socket.remoteAddress, request.headers['x-forwarded-for'])
+	);
+	await registerSecurityHeaders(app, {
+		clientDir: config.clientDir,
+		https: config.publicUrl?.startsWith('https:') ?? false
+	});
+	registerMetricsRoute(app, metrics, security.metricsToken);
+	registerHealthRoutes(app, {
+		version,
+		startedAt,
+		storageKind: storage.kind,
+		storageOk: () => storage.ping(),
+		schemaVersion: () => storage.schemaVersion(),
+		accepting: () => accepting,
+		...(cluster.enabled ? { cluster: () => cluster.health() } : {})
+	});
 
 	const secret = await loadServerSecret(storage.sql, config.serverSecret);
 	const identity = createIdentity({
@@ -166,7 +206,10 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 		config: relayConfig,
 		cluster,
 		summaryTask: (input) => tasks('summary', input),
-		mergeTask: (parts) => tasks('merge', { parts })
+		mergeTask: (parts) => tasks('merge', { parts }),
+		clientAddress: (request) =>
+			clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for'], trust),
+		maxConnectionsPerUser: security.relayMaxConnectionsPerUser
 	});
 	// Curator actions are relay server edits: applied, made durable and broadcast like any update.
 	programs.relay = relay;
@@ -190,12 +233,28 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 			: {})
 	});
 
+	// Password sign-ins: throttled per address and per account+address, never per account
+	// alone; password checks bounded so a burst of sign-ins cannot starve the thread pool.
+	const signIn = createSignInGuard(
+		await createLoginThrottle({
+			failuresPerAddress: security.loginFailuresPerAddress,
+			failuresPerAccount: security.loginFailuresPerAccount,
+			blockMinutes: security.loginBlockMinutes,
+			redisUrl: config.redisUrl,
+			prefix: config.clusterPrefix,
+			log: logger
+		}),
+		new WorkSlots(
+			security.loginConcurrency || Math.max(1, Math.min(4, Math.floor(availableParallelism() / 2))),
+			security.loginQueue
+		)
+	);
 	// The HTTP API: one boundary (session, CSRF, errors) in front of every /api route.
 	await app.register(
 		async (api) => {
 			await api.register(apiBoundary, { identity });
 			api.get('/', async () => ({ name: 'nastavnik', version }));
-			registerIdentityApi(api, { identity, programs, tasks });
+			registerIdentityApi(api, { identity, programs, tasks, signIn });
 			await registerCuratorRoutes(api, { curator, programs });
 		},
 		{ prefix: '/api' }
@@ -226,6 +285,7 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 		logger
 	});
 
+	let metricsListener: MetricsListener | null = null;
 	let closing: Promise<void> | null = null;
 	return {
 		app,
@@ -249,6 +309,13 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 			// the kernel drops the excess SYNs and those clients retry only after 1, 3, 7 s
 			// (docs/resilience.md, reconnect storm). The kernel caps it at net.core.somaxconn.
 			await app.listen({ port: config.port, host: config.host, backlog: 4096 });
+			if (security.metricsPort > 0 && !metricsListener) {
+				metricsListener = await startMetricsListener(metrics, {
+					host: security.metricsHost,
+					port: security.metricsPort,
+					log: logger
+				});
+			}
 			const address = app.server.address();
 			return typeof address === 'object' && address ? address.port : config.port;
 		},
@@ -260,7 +327,10 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 				offCluster();
 				offRevocationWatch();
 				await relay.close();
+				await metricsListener?.close();
 				await app.close();
+				guard.stop();
+				await signIn.close();
 				await cluster.close();
 				await storage.close();
 				await workers?.close();

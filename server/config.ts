@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import { DEFAULT_RELAY_CONFIG, type RelayConfig } from './sync/config.js';
+import { parseTrustedProxies } from './http/client-address.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -42,6 +43,37 @@ export interface ServerConfig {
 	workerMaxMemoryMb: number;
 	/** The relay's tunables (server/sync/config.ts). */
 	relay: RelayConfig;
+	/** Connections, proxies, login throttling, metrics access (docs/deploy.md, "Security"). */
+	security: SecurityConfig;
+}
+
+/** What protects the server from one client: connection limits, login throttling, metrics access. */
+export interface SecurityConfig {
+	/** Reverse proxies (addresses, CIDR blocks, `loopback`, `private`) whose X-Forwarded-For counts. */
+	trustedProxies: readonly string[];
+	/** Open TCP connections in all; 0 = from the open-file limit. */
+	maxConnections: number;
+	/** Open TCP connections per peer address (trusted proxies excepted). */
+	maxConnectionsPerIp: number;
+	/** Relay connections of one user at once (all devices and tabs). */
+	relayMaxConnectionsPerUser: number;
+	headersTimeoutMs: number;
+	requestTimeoutMs: number;
+	keepAliveTimeoutMs: number;
+	idleTimeoutMs: number;
+	/** Failed sign-ins per client address before it waits `loginBlockMinutes`. */
+	loginFailuresPerAddress: number;
+	/** Failed sign-ins per account from one client address before that pair waits. */
+	loginFailuresPerAccount: number;
+	loginBlockMinutes: number;
+	/** Password checks (scrypt) running at once (0: from the CPU count); more wait in a queue of `loginQueue`. */
+	loginConcurrency: number;
+	loginQueue: number;
+	/** `/metrics` on the main port only with `Authorization: Bearer <token>`. */
+	metricsToken: string | null;
+	/** A separate listener for `/metrics` (0: none). */
+	metricsPort: number;
+	metricsHost: string;
 }
 
 /** A bad value in the environment; the message names the variable, the value and what is expected. */
@@ -178,7 +210,7 @@ const R = DEFAULT_RELAY_CONFIG;
 type Schema<T> = { readonly [K in keyof T]: Variable<T[K]> };
 
 /** The server's own settings. */
-export const SERVER_SCHEMA: Schema<Omit<ServerConfig, 'relay'>> = {
+export const SERVER_SCHEMA: Schema<Omit<ServerConfig, 'relay' | 'security'>> = {
 	port: integer('PORT', 3000, 0, 65535, 'HTTP and websocket port (0: any free port)'),
 	host: text(
 		'HOST',
@@ -353,7 +385,7 @@ export const RELAY_SCHEMA: Schema<RelayConfig> = {
 		R.trustedProxyHops,
 		0,
 		ANY,
-		'reverse proxies trusted for `X-Forwarded-For` (per-address limit); 0: the socket address'
+		'older form of `TRUSTED_PROXIES`, used only while that is unset: this many hops are trusted whatever their address; 0: the socket address'
 	),
 	writerThread: integer(
 		'RELAY_WRITER_THREAD',
@@ -368,6 +400,121 @@ export const RELAY_SCHEMA: Schema<RelayConfig> = {
 		0,
 		1,
 		"1: a Yjs client id belongs to the user who first wrote under it (close 4403); 0 only while phones re-upload partners' edits after a restore"
+	)
+};
+
+/** Connections, proxies, login throttling, metrics access (docs/deploy.md, "Security"). */
+export const SECURITY_SCHEMA: Schema<SecurityConfig> = {
+	trustedProxies: variable<readonly string[]>(
+		'TRUSTED_PROXIES',
+		[],
+		'—',
+		'reverse proxies whose `X-Forwarded-For` decides the client address (logs, login throttling, per-address limits): addresses, CIDR blocks, `loopback`, `private`, comma separated; unset: the socket address, forwarded headers ignored',
+		(raw) => {
+			const parsed = parseTrustedProxies(raw);
+			return 'entries' in parsed ? Object.freeze(parsed.entries) : undefined;
+		},
+		'addresses or CIDR blocks (or loopback, private, linklocal), comma separated'
+	),
+	maxConnections: integer(
+		'MAX_CONNECTIONS',
+		0,
+		0,
+		ANY,
+		'open TCP connections in all; beyond it new ones are closed at accept; 0: 90 % of the open-file limit (`ulimit -n`)'
+	),
+	maxConnectionsPerIp: integer(
+		'MAX_CONNECTIONS_PER_IP',
+		500,
+		1,
+		ANY,
+		"open TCP connections per address, checked at accept (trusted proxies excepted); generous: a school's phones share one NAT address"
+	),
+	relayMaxConnectionsPerUser: integer(
+		'RELAY_MAX_CONNECTIONS_PER_USER',
+		20,
+		1,
+		ANY,
+		'relay connections of one person at once, all devices and tabs (close 4529, the client retries)'
+	),
+	headersTimeoutMs: integer(
+		'HTTP_HEADERS_TIMEOUT_MS',
+		15_000,
+		1_000,
+		ANY,
+		"a request's headers must arrive within this time (slow clients, slowloris)"
+	),
+	requestTimeoutMs: integer(
+		'HTTP_REQUEST_TIMEOUT_MS',
+		60_000,
+		1_000,
+		ANY,
+		'a whole request (headers and body) must arrive within this time'
+	),
+	keepAliveTimeoutMs: integer(
+		'HTTP_KEEP_ALIVE_TIMEOUT_MS',
+		10_000,
+		1_000,
+		ANY,
+		'an idle keep-alive connection is closed after this time'
+	),
+	idleTimeoutMs: integer(
+		'HTTP_IDLE_TIMEOUT_MS',
+		120_000,
+		1_000,
+		ANY,
+		'an HTTP connection with no traffic either way is closed after this time (websockets have their ping)'
+	),
+	loginFailuresPerAddress: integer(
+		'LOGIN_FAILURES_PER_ADDRESS',
+		30,
+		1,
+		ANY,
+		'failed password sign-ins from one client address before it waits `LOGIN_BLOCK_MINUTES` (429)'
+	),
+	loginFailuresPerAccount: integer(
+		'LOGIN_FAILURES_PER_ACCOUNT',
+		5,
+		1,
+		ANY,
+		'failed sign-ins to one account from one client address before that pair waits; never a lock of the account itself'
+	),
+	loginBlockMinutes: integer(
+		'LOGIN_BLOCK_MINUTES',
+		15,
+		1,
+		24 * 60,
+		'the window of the two counts above and how long a client waits once over them'
+	),
+	loginConcurrency: integer(
+		'LOGIN_CONCURRENCY',
+		0,
+		0,
+		64,
+		'password checks (scrypt, ~16 MiB and tens of ms of CPU each) at once; 0: half the CPU cores, 1 to 4 (they share the thread pool that reads files)'
+	),
+	loginQueue: integer(
+		'LOGIN_QUEUE',
+		32,
+		0,
+		ANY,
+		'password checks waiting for a slot; beyond it a sign-in is answered 429 with `Retry-After`'
+	),
+	metricsToken: secret(
+		'METRICS_TOKEN',
+		`\`/metrics\` on the main port answers only \`Authorization: Bearer <METRICS_TOKEN>\` (at least ${MIN_SECRET_LENGTH} characters); unset: closed there`
+	),
+	metricsPort: integer(
+		'METRICS_PORT',
+		0,
+		0,
+		65535,
+		'a separate listener serving only `/metrics`, without a token, on `METRICS_HOST`; 0: none'
+	),
+	metricsHost: text(
+		'METRICS_HOST',
+		'127.0.0.1',
+		'interface of the `METRICS_PORT` listener (loopback: only this machine scrapes it)'
 	)
 };
 
@@ -386,14 +533,17 @@ function readSchema<T>(schema: Schema<T>, env: NodeJS.ProcessEnv, cwd: string): 
  */
 export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): ServerConfig {
 	const relay = Object.freeze(readSchema(RELAY_SCHEMA, env, cwd));
-	return Object.freeze({ ...readSchema(SERVER_SCHEMA, env, cwd), relay });
+	const security = Object.freeze(readSchema(SECURITY_SCHEMA, env, cwd));
+	return Object.freeze({ ...readSchema(SERVER_SCHEMA, env, cwd), relay, security });
 }
 
 /** Every variable of the schema, in documentation order. */
 export function configVariables(): { name: string; shown: string; doc: string }[] {
-	return [...Object.values(SERVER_SCHEMA), ...Object.values(RELAY_SCHEMA)].map(
-		({ name, shown, doc }) => ({ name, shown, doc })
-	);
+	return [
+		...Object.values(SERVER_SCHEMA),
+		...Object.values(RELAY_SCHEMA),
+		...Object.values(SECURITY_SCHEMA)
+	].map(({ name, shown, doc }) => ({ name, shown, doc }));
 }
 
 /** The operator's reference table (Markdown), as docs/deploy.md carries it. */

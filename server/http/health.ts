@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import type { Registry } from 'prom-client';
 
 export interface DependencyHealth {
 	ok: boolean;
@@ -52,11 +51,7 @@ async function checkStorage(
  * but keeps the instance ready: updates are still durable and acknowledged; clients of the same
  * program on other instances see them on their next sync (reconnect), not live.
  */
-export function registerHealthRoutes(
-	app: FastifyInstance,
-	health: HealthSource,
-	metrics: Registry
-): void {
+export function registerHealthRoutes(app: FastifyInstance, health: HealthSource): void {
 	const body = async () => {
 		const storage = await checkStorage(health, app.log);
 		const cluster = health.cluster?.();
@@ -85,10 +80,5 @@ export function registerHealthRoutes(
 		reply.header('cache-control', 'no-store');
 		return reply.code(b.storageOk && b.accepting ? 200 : 503).send(b.payload);
 	});
-
-	app.get('/metrics', async (_request, reply) => {
-		reply.header('content-type', metrics.contentType);
-		reply.header('cache-control', 'no-store');
-		return metrics.metrics();
-	});
+	// `/metrics` is registered apart, behind its token (server/http/metrics-access.ts).
 }

@@ -76,7 +76,6 @@ export class IdentityAccess {
 	private readonly publicUrl: string | null;
 	private readonly now: () => number;
 	readonly sessionTtlMs: number;
-	private readonly failures = new Map<string, { count: number; since: number }>();
 
 	constructor(o: AccessOptions) {
 		this.store = o.store;
@@ -466,30 +465,17 @@ export class IdentityAccess {
 		password: string,
 		deviceName: string
 	): Promise<IssuedSession> {
+		// Throttling is per client address and per account from an address, at the HTTP layer
+		// (server/http/login-throttle.ts): a count per account alone let anyone lock a person out.
 		const key = login.trim().toLowerCase();
-		const now = this.now();
-		const f = this.failures.get(key);
 		const wrong = () => new IdentityError(401, 'login_failed', 'Неверный логин или пароль');
-		if (f && f.count >= 5 && now - f.since < 15 * 60_000) {
-			throw new IdentityError(
-				429,
-				'too_many_attempts',
-				'Слишком много попыток входа. Попробуйте через 15 минут.'
-			);
-		}
 		const cred = await this.store.credentials.findByLogin(key);
 		const ok = await verifyPassword(password, cred?.passwordHash ?? DUMMY_PASSWORD_HASH);
 		const person = cred ? await this.store.people.get(cred.personId) : null;
 		if (!ok || !cred || !person || !person.active) {
-			const next =
-				f && now - f.since < 15 * 60_000
-					? { count: f.count + 1, since: f.since }
-					: { count: 1, since: now };
-			this.failures.set(key, next);
 			this.guard.logDenial(cred?.personId ?? null, 'login.password', '-', 'bad credentials');
 			throw wrong();
 		}
-		this.failures.delete(key);
 		return this.issueSession(person, deviceName, 'password', {});
 	}
 

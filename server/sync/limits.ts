@@ -55,6 +55,11 @@ export class AddressCounts {
 		return true;
 	}
 
+	/** Counts one more even at the limit (a connection that replaces one about to close). */
+	add(ip: string): void {
+		this.counts.set(ip, (this.counts.get(ip) ?? 0) + 1);
+	}
+
 	release(ip: string): void {
 		const n = (this.counts.get(ip) ?? 1) - 1;
 		if (n <= 0) this.counts.delete(ip);

@@ -119,6 +119,10 @@ export interface RelayOptions {
 	 * on its leader only. Absent or disabled: a single instance, as before.
 	 */
 	cluster?: ClusterLink;
+	/** The client's address as the server decides it (TRUSTED_PROXIES); default by hops. */
+	clientAddress?: (request: HttpRequest) => string;
+	/** Open connections per user, all devices and tabs (RELAY_MAX_CONNECTIONS_PER_USER); none when absent. */
+	maxConnectionsPerUser?: number;
 }
 
 function toUint8(data: RawData): Uint8Array {
@@ -265,6 +269,32 @@ export function createRelay(options: RelayOptions): Relay {
 		metrics,
 		log,
 		isClosing,
+		...(options.clientAddress ? { clientAddress: options.clientAddress } : {}),
+		...(options.maxConnectionsPerUser
+			? {
+					users: {
+						counts: new AddressCounts(options.maxConnectionsPerUser),
+						limit: options.maxConnectionsPerUser,
+						replaceOwn(userId: string, programId: string, device: string | null) {
+							if (!device) return false;
+							let oldest: Session | null = null;
+							for (const s of connections.all()) {
+								const i = s.info;
+								if (s.closing || i.userId !== userId || i.programId !== programId) continue;
+								if (i.deviceId !== device) continue;
+								if (!oldest || i.connectedAt < oldest.info.connectedAt) oldest = s;
+							}
+							if (!oldest) return false;
+							close(
+								oldest,
+								CloseCode.TOO_MANY_CONNECTIONS,
+								'replaced by a newer connection of its device'
+							);
+							return true;
+						}
+					}
+				}
+			: {}),
 		accept({ ws, request, programId, grant, ip }) {
 			const params = new URLSearchParams((request.url ?? '').split('?')[1] ?? '');
 			const attached = attach(wsSocket(ws), {

@@ -78,8 +78,29 @@ export function createUpgradeHandler(options: {
 	log: Logger;
 	isClosing(): boolean;
 	accept(upgrade: AcceptedUpgrade): void;
+	/**
+	 * The client's address as the server decides it (TRUSTED_PROXIES, server/http/client-address.ts);
+	 * default: X-Forwarded-For by RELAY_TRUSTED_PROXY_HOPS.
+	 */
+	clientAddress?: (request: HttpRequest) => string;
+	/**
+	 * Open connections per authorized user (all devices and tabs); refused with 4529 beyond the
+	 * limit, released when the websocket (or the socket before the handshake) closes.
+	 */
+	users?: {
+		counts: AddressCounts;
+		limit: number;
+		/**
+		 * At the limit: closes this user's oldest connection to the same program from the same
+		 * device (a phone on a flaky network reconnects while its dead sockets wait for the ping
+		 * timeout) and returns true; false when there is none — the new connection is refused.
+		 */
+		replaceOwn?(userId: string, programId: string, device: string | null): boolean;
+	};
 }): UpgradeHandler {
 	const { wss, addresses, config, clock, metrics, log } = options;
+	const addressOf =
+		options.clientAddress ?? ((r: HttpRequest) => remoteAddress(r, config.trustedProxyHops));
 
 	function refuse(
 		request: HttpRequest,
@@ -101,7 +122,7 @@ export function createUpgradeHandler(options: {
 		const url = request.url ?? '';
 		const programId = programIdOf(url);
 		if (programId === null) return false;
-		const ip = remoteAddress(request, config.trustedProxyHops);
+		const ip = addressOf(request);
 		if (options.isClosing()) {
 			refuse(request, socket, head, CloseCode.SERVICE_RESTART, 'server restarting');
 			return true;
@@ -147,10 +168,39 @@ export function createUpgradeHandler(options: {
 					return;
 				}
 				const grant = result;
+				const users = options.users;
+				const device = new URLSearchParams(url.split('?')[1] ?? '').get('device');
+				let admitted = !users || users.counts.tryAdd(grant.userId);
+				if (!admitted && users?.replaceOwn?.(grant.userId, programId, device)) {
+					// Counted over the limit until the replaced connection closes and gives its slot back.
+					users.counts.add(grant.userId);
+					admitted = true;
+				}
+				if (users && !admitted) {
+					release();
+					metrics.rejected.inc({ reason: 'too_many_user_connections' });
+					log.warn(
+						{ ip, path: safeUrl(url), userId: grant.userId, limit: users.limit },
+						'refusing connection: too many connections of this user'
+					);
+					// 45xx: y-websocket reconnects with backoff (44xx would be final for version 3).
+					refuse(request, socket, head, CloseCode.TOO_MANY_CONNECTIONS, 'too many connections');
+					return;
+				}
+				let userCounted = users !== undefined;
+				const releaseUser = () => {
+					if (!userCounted) return;
+					userCounted = false;
+					users?.counts.release(grant.userId);
+				};
+				socket.once('close', releaseUser);
 				wss.handleUpgrade(request, socket, head, (ws) => {
 					// The per-address count now belongs to the connection (released when it closes).
 					counted = false;
 					socket.off('close', release);
+					// So does the per-user count: released when this websocket closes.
+					socket.off('close', releaseUser);
+					ws.once('close', releaseUser);
 					options.accept({ ws, request, programId, grant, ip });
 				});
 			})

@@ -79,3 +79,29 @@ export async function logMeeting(page: Page, topic: string): Promise<void> {
 	await page.getByRole('button', { name: 'Записать встречу' }).click();
 	await expect(page.getByTestId('meeting').filter({ hasText: topic })).toBeVisible();
 }
+
+/**
+ * Collects Content-Security-Policy violations of every page of a context, across navigations
+ * (`securitypolicyviolation` events, and console errors that name the policy): the built app
+ * must run under the server's CSP (server/http/security-headers.ts) without any.
+ */
+export async function collectCspViolations(context: BrowserContext): Promise<string[]> {
+	const violations: string[] = [];
+	await context.exposeBinding('__reportCspViolation', (_source, text: string) => {
+		violations.push(text);
+	});
+	await context.addInitScript(() => {
+		document.addEventListener('securitypolicyviolation', (e) => {
+			const report = (window as unknown as { __reportCspViolation?: (t: string) => void })
+				.__reportCspViolation;
+			report?.(
+				`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} on ${location.pathname}`
+			);
+		});
+	});
+	context.on('console', (message) => {
+		if (message.type() === 'error' && /Content.Security.Policy/i.test(message.text()))
+			violations.push(`console: ${message.text()}`);
+	});
+	return violations;
+}

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { screenshot, waitForServiceWorker } from './helpers';
+import { collectCspViolations, screenshot, waitForServiceWorker } from './helpers';
 
 test('the app opens offline after the first visit: reload and deep link come from the service worker', async ({
 	page,
@@ -7,6 +7,8 @@ test('the app opens offline after the first visit: reload and deep link come fro
 }) => {
 	const errors: string[] = [];
 	page.on('pageerror', (error) => errors.push(error.message));
+	// The server's CSP (hashes of the built inline scripts) must not block anything, online or off.
+	const violations = await collectCspViolations(context);
 
 	await page.goto('/');
 	await expect(page.getByRole('heading', { name: 'Мои программы наставничества' })).toBeVisible();
@@ -29,6 +31,7 @@ test('the app opens offline after the first visit: reload and deep link come fro
 
 	await context.setOffline(false);
 	expect(errors).toEqual([]);
+	expect(violations).toEqual([]);
 });
 
 test('PWA basics: manifest, icons, service worker control, Russian language', async ({

@@ -138,7 +138,9 @@ describe.skipIf(why !== null)('two instances sharing PostgreSQL and Redis', () =
 			SERVER_SECRET: SECRET,
 			LOG_LEVEL: 'warn',
 			RELAY_COMPACT_AFTER_UPDATES: '25',
-			RELAY_MAX_CONNECTIONS_PER_IP: '10000'
+			RELAY_MAX_CONNECTIONS_PER_IP: '10000',
+			MAX_CONNECTIONS_PER_IP: '10000',
+			RELAY_MAX_CONNECTIONS_PER_USER: '10000'
 		};
 		[a, b] = await Promise.all([
 			startServerProcess(path.join(root, 'a'), env),

@@ -23,7 +23,8 @@ describe('invitations, sessions, revocation, consent', () => {
 	let curator: string;
 
 	beforeAll(async () => {
-		t = await startTestServer();
+		// The test client plays the reverse proxy too (X-Forwarded-Proto): trust loopback.
+		t = await startTestServer({ TRUSTED_PROXIES: 'loopback' });
 		w = await seedWorld(t);
 		curator = (await signIn(t, w.people.curator1, 'Рабочий компьютер')).cookie;
 	});

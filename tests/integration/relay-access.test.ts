@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { metricsHeaders } from '../support/test-server';
 import { mintAccessToken } from '../../server/auth/tokens';
 import { CloseCode, MESSAGE_SYNC, SYNC_STEP2 } from '../../src/lib/shared/protocol';
 import {
@@ -136,7 +137,9 @@ describe('relay: access', () => {
 		await new Promise((r) => setTimeout(r, 150));
 		expect(text(writer.doc)).toBe('план');
 		expect(await storedText(relay, 'p-secret')).toBe('план');
-		const metrics = await (await fetch(`http://127.0.0.1:${relay.port}/metrics`)).text();
+		const metrics = await (
+			await fetch(`http://127.0.0.1:${relay.port}/metrics`, { headers: metricsHeaders })
+		).text();
 		const dropped = /relay_rejected_messages_total\{reason="read_only"[^}]*\} (\d+)/.exec(metrics);
 		expect(Number(dropped?.[1])).toBeGreaterThanOrEqual(3);
 		raw.ws.close();

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { metricsHeaders } from '../support/test-server';
 import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
 import {
@@ -354,7 +355,9 @@ describe('relay: sync with the stock y-websocket client', () => {
 	});
 
 	it('exposes relay metrics on /metrics', async () => {
-		const body = await (await fetch(`http://127.0.0.1:${relay.port}/metrics`)).text();
+		const body = await (
+			await fetch(`http://127.0.0.1:${relay.port}/metrics`, { headers: metricsHeaders })
+		).text();
 		for (const name of [
 			'relay_connections',
 			'relay_loaded_programs',

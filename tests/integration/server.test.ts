@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestServer, type InProcessTestServer } from '../support/test-server';
+import { createTestServer, metricsHeaders, type InProcessTestServer } from '../support/test-server';
 import { startServerProcess } from './server-process';
 import { testStorageEnv, type TestStorageEnv } from './test-storage';
 
@@ -46,7 +46,7 @@ describe('the all-in-one server', () => {
 	});
 
 	it('exposes Prometheus metrics', async () => {
-		const response = await fetch(`${base}/metrics`);
+		const response = await fetch(`${base}/metrics`, { headers: metricsHeaders });
 		expect(response.status).toBe(200);
 		expect(response.headers.get('content-type')).toContain('text/plain');
 		expect(await response.text()).toMatch(

@@ -51,7 +51,12 @@ describe(`reconnect storm: ${CLIENTS} clients`, () => {
 	const tmp = tempRoot('storm');
 	let server: ServerHandle;
 	let clients: Client[] = [];
-	const env = { RELAY_MAX_CONNECTIONS_PER_IP: '20000', RELAY_IDLE_UNLOAD_MS: '1000' };
+	const env = {
+		RELAY_MAX_CONNECTIONS_PER_IP: '20000',
+		MAX_CONNECTIONS_PER_IP: '20000',
+		RELAY_MAX_CONNECTIONS_PER_USER: '20000',
+		RELAY_IDLE_UNLOAD_MS: '1000'
+	};
 
 	afterAll(async () => {
 		for (const c of clients) c.provider.destroy();

@@ -81,6 +81,10 @@ export type TestServer = InProcessTestServer | ChildTestServer;
 
 export const DEFAULT_STARTUP_TIMEOUT_MS = 90_000;
 
+/** `/metrics` is closed without a token: test servers get this one (`metricsHeaders`). */
+export const TEST_METRICS_TOKEN = 'test-metrics-token-0123456789abcdefghij';
+export const metricsHeaders = { authorization: `Bearer ${TEST_METRICS_TOKEN}` };
+
 /** Children still running when the test process exits are killed with it. */
 const liveChildren = new Set<ChildProcess>();
 process.on('exit', () => {
@@ -109,6 +113,7 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
 		// A directory that does not exist: no PWA to serve.
 		CLIENT_DIR: options.clientDir ?? path.join(root ?? dataDir, 'no-client'),
 		LOG_LEVEL: options.logLevel ?? 'info',
+		METRICS_TOKEN: TEST_METRICS_TOKEN,
 		...(storage?.env ?? {}),
 		...options.env
 	};

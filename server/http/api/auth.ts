@@ -71,11 +71,21 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
 	api.post('/login', { schema: { body: LoginBody } }, async (request, reply) => {
 		const body = request.body;
-		const issued = await identity.loginWithPassword(
-			body.login,
-			body.password,
-			body.deviceName ?? guessDevice(request.headers['user-agent'])
-		);
+		const login = () =>
+			identity.loginWithPassword(
+				body.login,
+				body.password,
+				body.deviceName ?? guessDevice(request.headers['user-agent'])
+			);
+		// request.ip is the client address the trusted proxies decided (TRUSTED_PROXIES).
+		const issued = deps.signIn
+			? await deps.signIn.attempt(
+					request.ip,
+					body.login,
+					(seconds) => reply.header('retry-after', String(seconds)),
+					login
+				)
+			: await login();
 		return signIn(deps, request, reply, issued);
 	});
 

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { secureDataDir } from '../data-files.js';
 import { missingEntries, missingEntryStatements } from '../curator-index.js';
 import { runSqliteBatch } from '../sql.js';
 import { migrations as allMigrations, type Migration } from './migrations.js';
@@ -20,7 +20,8 @@ export function openDatabase(
 	dataDir: string,
 	migrations: Migration[] = allMigrations
 ): SqliteDatabase {
-	mkdirSync(dataDir, { recursive: true });
+	// 0700 directory, 0600 database; SQLite creates -wal and -shm with the database's mode.
+	secureDataDir(dataDir, DATABASE_FILE);
 	const db = new Database(path.join(dataDir, DATABASE_FILE));
 	db.pragma('journal_mode = WAL');
 	db.pragma('synchronous = FULL');

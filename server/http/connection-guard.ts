@@ -1,0 +1,130 @@
+/**
+ * Limits on the TCP connections the HTTP server holds, so that slow or idle connections cannot
+ * exhaust the process's file descriptors (20,000 slow connections once did):
+ * - a global cap (`server.maxConnections`; beyond it Node closes the new socket at once);
+ * - a cap per peer address, checked at accept — generous, because a school's phones share one
+ *   NAT address; a trusted reverse proxy is not counted here (its clients are told apart by the
+ *   forwarded address at the relay's upgrade, which has its own per-address limit);
+ * - Node's header, request, keep-alive and inactivity timeouts, checked every second or two so a
+ *   slowloris connection is closed soon after its deadline.
+ */
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+import { Counter, type Registry } from 'prom-client';
+import type { Logger } from '../logger.js';
+import { normalizeAddress, type ProxyTrust } from './client-address.js';
+
+export interface ConnectionLimits {
+	/** Open TCP connections in all; 0 = derived from the open-file limit. */
+	maxConnections: number;
+	/** Open TCP connections per peer address (trusted proxies excepted). */
+	maxConnectionsPerIp: number;
+	/** A request's headers must arrive within this time (slowloris). */
+	headersTimeoutMs: number;
+	/** A whole request (headers and body) must arrive within this time. */
+	requestTimeoutMs: number;
+	/** An idle keep-alive connection is closed after this time. */
+	keepAliveTimeoutMs: number;
+}
+
+/** File descriptors kept for the database, its WAL, log output, DNS, the Redis and PostgreSQL clients. */
+const DESCRIPTOR_RESERVE = 256;
+const FALLBACK_MAX_CONNECTIONS = 10_000;
+
+/** The soft open-file limit of this process (Linux /proc), or null elsewhere. */
+export function openFileLimit(): number | null {
+	try {
+		const limits = readFileSync('/proc/self/limits', 'utf8');
+		const m = /^Max open files\s+(\d+|unlimited)/m.exec(limits);
+		if (!m?.[1] || m[1] === 'unlimited') return null;
+		return Number(m[1]);
+	} catch {
+		return null;
+	}
+}
+
+/** MAX_CONNECTIONS=0: what the open-file limit allows, minus a reserve for everything else. */
+export function effectiveMaxConnections(configured: number, limit = openFileLimit()): number {
+	if (configured > 0) return configured;
+	if (limit === null) return FALLBACK_MAX_CONNECTIONS;
+	return Math.max(64, Math.min(limit - DESCRIPTOR_RESERVE, Math.floor(limit * 0.9)));
+}
+
+export interface ConnectionGuard {
+	readonly maxConnections: number;
+	/** Open connections counted per peer address (tests, diagnostics). */
+	openFrom(address: string): number;
+	stop(): void;
+}
+
+export function guardConnections(
+	server: Server,
+	limits: ConnectionLimits,
+	options: { trust: ProxyTrust; log: Logger; registry: Registry }
+): ConnectionGuard {
+	const { log } = options;
+	const maxConnections = effectiveMaxConnections(limits.maxConnections);
+	server.maxConnections = maxConnections;
+	server.headersTimeout = limits.headersTimeoutMs;
+	server.requestTimeout = limits.requestTimeoutMs;
+	server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+
+	const refused = new Counter({
+		name: 'http_connections_refused_total',
+		help: 'TCP connections closed at accept: too many in all, or from one address',
+		labelNames: ['reason'],
+		registers: [options.registry]
+	});
+
+	// One warning per address and reason a minute: a flood must not become a flood of log lines.
+	const warned = new Map<string, number>();
+	function warnOnce(key: string, fields: Record<string, unknown>, message: string) {
+		const now = Date.now();
+		if ((warned.get(key) ?? 0) > now - 60_000) return;
+		if (warned.size > 10_000) warned.clear();
+		warned.set(key, now);
+		log.warn(fields, message);
+	}
+
+	const perAddress = new Map<string, number>();
+	const onConnection = (socket: Socket) => {
+		const address = normalizeAddress(socket.remoteAddress ?? 'unknown');
+		if (options.trust(address, 0)) return;
+		const n = (perAddress.get(address) ?? 0) + 1;
+		if (n > limits.maxConnectionsPerIp) {
+			refused.inc({ reason: 'per_address' });
+			warnOnce(
+				`ip:${address}`,
+				{ ip: address, limit: limits.maxConnectionsPerIp },
+				'refusing connection: too many open connections from this address'
+			);
+			socket.destroy();
+			return;
+		}
+		perAddress.set(address, n);
+		socket.once('close', () => {
+			const left = (perAddress.get(address) ?? 1) - 1;
+			if (left <= 0) perAddress.delete(address);
+			else perAddress.set(address, left);
+		});
+	};
+	const onDrop = (data?: { remoteAddress?: string }) => {
+		refused.inc({ reason: 'global' });
+		warnOnce(
+			'global',
+			{ ip: data?.remoteAddress, limit: maxConnections },
+			'refusing connection: the server holds MAX_CONNECTIONS connections'
+		);
+	};
+	server.on('connection', onConnection);
+	server.on('drop', onDrop);
+	return {
+		maxConnections,
+		openFrom: (address) => perAddress.get(normalizeAddress(address)) ?? 0,
+		stop() {
+			server.off('connection', onConnection);
+			server.off('drop', onDrop);
+		}
+	};
+}

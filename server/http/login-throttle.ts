@@ -1,0 +1,189 @@
+/**
+ * Throttling of password sign-ins (rate-limiter-flexible; in memory, or in Redis when the
+ * cluster's REDIS_URL is set so every instance sees the same counts). Two counts of failures:
+ * - per client address: one address cannot try passwords against many accounts;
+ * - per account *and* client address: one address cannot try many passwords on one account.
+ * There is deliberately no count per account alone: an attacker failing from elsewhere must not
+ * lock the real person out (five wrong passwords once did). Success clears the pair's count.
+ */
+import { createHash } from 'node:crypto';
+import {
+	RateLimiterMemory,
+	RateLimiterRedis,
+	RateLimiterRes,
+	type RateLimiterAbstract
+} from 'rate-limiter-flexible';
+import { IdentityError } from '../identity/errors.js';
+import type { Logger } from '../logger.js';
+import { Busy, type WorkSlots } from './work-slots.js';
+
+export interface LoginThrottleOptions {
+	failuresPerAddress: number;
+	failuresPerAccount: number;
+	blockMinutes: number;
+	/** Redis (cluster mode): counts shared by every instance; memory otherwise. */
+	redisUrl?: string | null;
+	/** Key prefix in Redis. */
+	prefix?: string;
+	log: Logger;
+}
+
+export interface LoginBlock {
+	/** Why: too many failures from this address, or at this account from this address. */
+	scope: 'address' | 'account';
+	retryAfterSeconds: number;
+}
+
+export interface LoginThrottle {
+	/** Null when this client may try to sign in to this account now. */
+	blocked(address: string, account: string): Promise<LoginBlock | null>;
+	failed(address: string, account: string): Promise<void>;
+	succeeded(address: string, account: string): Promise<void>;
+	close(): Promise<void>;
+}
+
+/** Logins are personal data: the keys carry a digest, not the login. */
+function accountKey(address: string, account: string): string {
+	const digest = createHash('sha256').update(account.trim().toLowerCase()).digest('base64url');
+	return `${digest.slice(0, 22)}:${address}`;
+}
+
+async function blockOf(
+	limiter: RateLimiterAbstract,
+	key: string,
+	points: number
+): Promise<number | null> {
+	const res = await limiter.get(key);
+	if (!res || res.consumedPoints < points) return null;
+	return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+}
+
+async function consume(limiter: RateLimiterAbstract, key: string): Promise<void> {
+	try {
+		await limiter.consume(key);
+	} catch (error) {
+		// Over the limit: the rejection is a RateLimiterRes, and the key is now blocked.
+		if (!(error instanceof RateLimiterRes)) throw error;
+	}
+}
+
+export async function createLoginThrottle(options: LoginThrottleOptions): Promise<LoginThrottle> {
+	const duration = options.blockMinutes * 60;
+	const shape = (name: string, points: number) => ({
+		keyPrefix: `${options.prefix ?? 'nst'}:login:${name}`,
+		points,
+		duration,
+		blockDuration: duration
+	});
+	let redis: { quit(): Promise<unknown>; disconnect(): void } | null = null;
+	const make = async (name: string, points: number): Promise<RateLimiterAbstract> => {
+		const memory = new RateLimiterMemory(shape(name, points));
+		if (!options.redisUrl) return memory;
+		if (!redis) {
+			const { Redis } = await import('ioredis');
+			const client = new Redis(options.redisUrl, {
+				// A sign-in must not wait for a reconnecting Redis: the memory limiter answers meanwhile.
+				enableOfflineQueue: false,
+				maxRetriesPerRequest: 1,
+				lazyConnect: false
+			});
+			client.on('error', (error: Error) =>
+				options.log.debug({ err: error }, 'login throttle: Redis error')
+			);
+			redis = client;
+		}
+		return new RateLimiterRedis({
+			...shape(name, points),
+			storeClient: redis,
+			rejectIfRedisNotReady: true,
+			insuranceLimiter: memory
+		});
+	};
+	const perAddress = await make('address', options.failuresPerAddress);
+	const perAccount = await make('account', options.failuresPerAccount);
+
+	return {
+		async blocked(address, account) {
+			const byAddress = await blockOf(perAddress, address, options.failuresPerAddress);
+			if (byAddress !== null) return { scope: 'address', retryAfterSeconds: byAddress };
+			const key = accountKey(address, account);
+			const byAccount = await blockOf(perAccount, key, options.failuresPerAccount);
+			return byAccount === null ? null : { scope: 'account', retryAfterSeconds: byAccount };
+		},
+		async failed(address, account) {
+			await consume(perAddress, address);
+			await consume(perAccount, accountKey(address, account));
+		},
+		async succeeded(address, account) {
+			await perAccount.delete(accountKey(address, account));
+		},
+		async close() {
+			const client = redis;
+			redis = null;
+			if (client) await client.quit().catch(() => client.disconnect());
+		}
+	};
+}
+
+/** The sign-in route's guard: the throttle above, and a bound on password checks at once. */
+export interface SignInGuard {
+	/**
+	 * Runs one password sign-in for `account` from `address`: refused with 429 (and
+	 * `retry-after` on the reply) while the client is throttled or the checks are saturated;
+	 * a `login_failed` answer counts as a failure, success clears the pair's count.
+	 */
+	attempt<T>(
+		address: string,
+		account: string,
+		setRetryAfter: (seconds: number) => void,
+		signIn: () => Promise<T>
+	): Promise<T>;
+	close(): Promise<void>;
+}
+
+export function createSignInGuard(throttle: LoginThrottle, slots: WorkSlots): SignInGuard {
+	return {
+		async attempt(address, account, setRetryAfter, signIn) {
+			const block = await throttle.blocked(address, account);
+			if (block) {
+				setRetryAfter(block.retryAfterSeconds);
+				const minutes = Math.max(1, Math.ceil(block.retryAfterSeconds / 60));
+				throw new IdentityError(
+					429,
+					'too_many_attempts',
+					`Слишком много неудачных попыток входа${
+						block.scope === 'address' ? ' с этого адреса' : ''
+					}. Попробуйте через ${minutes} ${plural(minutes, ['минуту', 'минуты', 'минут'])}.`,
+					{ retryAfterSeconds: block.retryAfterSeconds }
+				);
+			}
+			try {
+				const result = await slots.run(signIn);
+				await throttle.succeeded(address, account);
+				return result;
+			} catch (error) {
+				if (error instanceof Busy) {
+					setRetryAfter(error.retryAfterSeconds);
+					throw new IdentityError(
+						429,
+						'busy',
+						'Сервер сейчас занят входом других пользователей. Попробуйте через несколько секунд.',
+						{ retryAfterSeconds: error.retryAfterSeconds }
+					);
+				}
+				if (error instanceof IdentityError && error.code === 'login_failed')
+					await throttle.failed(address, account);
+				throw error;
+			}
+		},
+		close: () => throttle.close()
+	};
+}
+
+function plural(n: number, forms: [string, string, string]): string {
+	const mod10 = n % 10;
+	const mod100 = n % 100;
+	if (mod10 === 1 && mod100 !== 11) return forms[0];
+	if (mod10 >= 2 && mod10 <= 4 && (mod100 < 12 || mod100 > 14)) return forms[1];
+	return forms[2];
+}
