@@ -62,6 +62,14 @@ export {
 	type ExpectedReport,
 	type RuleResult
 } from './rules';
+export {
+	DECISIONS_ROOT,
+	DECISIONS_SUFFIX,
+	decisionsDocumentId,
+	decisionsEmpty,
+	decisionsRoot
+} from './decisions';
+export { importLegacyDecisions, LEGACY_IMPORT_ORIGIN } from './legacy-decisions';
 export { summarize, summarizeView, SUMMARY_VERSION, type ProgramSummary } from './summary';
 export {
 	ProgramEditor,
