@@ -57,6 +57,8 @@ export interface CuratorDeps {
 	/** The relay: documents, connections, and the one writer of summaries (server/sync/summaries.ts). */
 	relay: SummaryWriter & {
 		getDocument(programId: string): Promise<Uint8Array>;
+		/** The program's decisions document (server/sync/decisions.ts). */
+		getDecisions(programId: string): Promise<Uint8Array>;
 		connections(): Array<{ programId: string; userId: string; deviceId: string | undefined }>;
 	};
 	logger: Logger;
@@ -232,11 +234,17 @@ export class CuratorService {
 	}
 
 	async readView(programId: string): Promise<ProgramView> {
-		const bytes = await this.deps.relay.getDocument(programId);
+		const [bytes, decisionBytes] = await Promise.all([
+			this.deps.relay.getDocument(programId),
+			this.deps.relay.getDecisions(programId)
+		]);
 		const doc = new Y.Doc();
 		Y.applyUpdate(doc, bytes);
-		// The view holds live Y.Text references; the doc stays alive as long as they are used.
-		return readProgram(doc);
+		const decisions = new Y.Doc();
+		Y.applyUpdate(decisions, decisionBytes);
+		// The view holds live Y.Text references; the docs stay alive as long as they are used.
+		// Decisions are read from the decisions document only (forged co-written fields are ignored).
+		return readProgram(doc, decisions);
 	}
 
 	async programView(
