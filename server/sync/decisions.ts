@@ -95,6 +95,11 @@ export interface Decisions {
 	): Promise<ServerEditResult>;
 	/** The decisions document's bytes (legacy import done first). */
 	getDecisions(programId: string): Promise<Uint8Array>;
+	/**
+	 * The decisions for a reader that must not write (summaries): the stored decisions document,
+	 * or — for a program not migrated yet — the legacy import computed in memory, not stored.
+	 */
+	readDecisions(programId: string): Promise<Uint8Array>;
 	/** Registers the decisions document in storage and imports legacy decisions once. */
 	prepare(programId: string): Promise<void>;
 }
@@ -150,6 +155,22 @@ export function createDecisions(options: {
 
 	return {
 		prepare,
+		async readDecisions(programId) {
+			const id = decisionsDocumentId(programId);
+			if (prepared.has(programId) || (await options.store.programExists(id)))
+				return options.getDocument(id);
+			const co = await options.getDocument(programId);
+			const doc = new Y.Doc();
+			const decisions = new Y.Doc();
+			try {
+				Y.applyUpdate(doc, co);
+				importLegacyDecisions(doc, decisions, new Date(options.now()).toISOString());
+				return Y.encodeStateAsUpdate(decisions);
+			} finally {
+				doc.destroy();
+				decisions.destroy();
+			}
+		},
 		async getDecisions(programId) {
 			await prepare(programId);
 			return options.getDocument(decisionsDocumentId(programId));

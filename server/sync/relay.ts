@@ -209,7 +209,7 @@ export function createRelay(options: RelayOptions): Relay {
 		config,
 		log,
 		isClosing,
-		decisionsOf: (programId) => decisions.getDecisions(programId),
+		decisionsOf: (programId) => decisions.readDecisions(programId),
 		...(bridge ? { catchUp: (room) => bridge.catchUp(room) } : {})
 	});
 	hookList.push(

@@ -87,3 +87,6 @@ export function decisionsEmpty(doc: Y.Doc): boolean {
 		r.deadlines.size === 0
 	);
 }
+
+/** The key of `decisions.program` that marks a started (imported or newly created) decisions document. */
+export const PROGRAM_DECISION_STARTED = PROGRAM_DECISION.imported;

@@ -65,6 +65,7 @@ export {
 export {
 	DECISIONS_ROOT,
 	DECISIONS_SUFFIX,
+	PROGRAM_DECISION_STARTED,
 	decisionsDocumentId,
 	decisionsEmpty,
 	decisionsRoot
