@@ -626,10 +626,17 @@ export class ProgramEditor {
 			case 'report':
 				owner = this.item(this.r.reports, 'report', ref.id);
 				key = checkEnum('field', { text: '', curatorComment: '' }, ref.field);
-				if (key === REPORT.curatorComment) roles = CURATOR_ROLES;
+				if (key === REPORT.curatorComment) {
+					// The curator's comment is part of the verdict, in the decisions document.
+					roles = CURATOR_ROLES;
+					const v = this.d.reports.get(ref.id);
+					if (!(v instanceof Y.Map)) throw notFound('text', key);
+					owner = v;
+					key = VERDICT.curatorComment;
+				}
 				break;
 			case 'comment':
-				owner = this.item(this.r.comments, 'comment', ref.id);
+				owner = this.item(this.d.comments, 'comment', ref.id);
 				key = COMMENT.text;
 				roles = CURATOR_ROLES;
 				break;

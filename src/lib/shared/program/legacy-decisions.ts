@@ -51,11 +51,12 @@ export function importLegacyDecisions(
 		}
 		for (const { map } of listItems(r.comments, p, 'comments')) {
 			// A copy of each comment item: same id and keys, text as a new Y.Text.
-			const copy = new Y.Map<unknown>();
+			const entries: Array<[string, unknown]> = [];
 			for (const [k, v] of map.entries())
-				copy.set(k, v instanceof Y.Text ? new Y.Text(v.toString()) : v);
-			if (!(copy.get(COMMENT.text) instanceof Y.Text)) copy.set(COMMENT.text, new Y.Text());
-			d.comments.push([copy]);
+				if (!(v instanceof Y.AbstractType)) entries.push([k, v]);
+			const t = map.get(COMMENT.text);
+			entries.push([COMMENT.text, new Y.Text(t instanceof Y.Text ? t.toString() : '')]);
+			d.comments.push([new Y.Map<unknown>(entries)]);
 		}
 		for (const { id, map } of listItems(r.changes, p, 'changeRequests')) {
 			const rec: Record<string, unknown> = {};
