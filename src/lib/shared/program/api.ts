@@ -110,6 +110,11 @@ export interface EditorOptions {
 	 * itself (tests and tools that keep one in-memory document; read it with readProgram(doc, doc)).
 	 */
 	decisions?: Y.Doc;
+	/**
+	 * The decisions document is a read-only replica (a phone's): decision methods refuse with a
+	 * Russian message instead of writing a local change the relay would never store.
+	 */
+	decisionsReadOnly?: boolean;
 }
 
 /** A free-text field the UI can bind to and edit. */
@@ -173,6 +178,7 @@ export class ProgramEditor {
 	/** The decisions document and its layout. */
 	readonly decisions: Y.Doc;
 	private readonly d: DecisionsRoot;
+	private readonly decisionsReadOnly: boolean;
 	private readonly clock: () => Date;
 	private readonly newId: () => string;
 
@@ -186,6 +192,7 @@ export class ProgramEditor {
 		this.r = root(doc);
 		this.decisions = opts.decisions ?? doc;
 		this.d = decisionsRoot(this.decisions);
+		this.decisionsReadOnly = opts.decisionsReadOnly === true;
 		this.clock = opts.clock ?? (() => new Date());
 		this.newId = opts.newId ?? randomId;
 	}
@@ -215,6 +222,13 @@ export class ProgramEditor {
 	/** A decision: written into the decisions document, one transaction, the same origin. */
 	private decide<T>(roles: ReadonlyArray<Actor['role']>, what: string, fn: () => T): T {
 		if (!roles.includes(this.actor.role)) throw forbidden(what);
+		if (this.decisionsReadOnly)
+			throw new ProgramValidationError(
+				'forbidden',
+				what,
+				'decisions are written by the server (curator actions over HTTP)',
+				'Решения куратора принимаются в разделе куратора и только при подключении к сети.'
+			);
 		return this.decisions.transact(fn, this.origin);
 	}
 
