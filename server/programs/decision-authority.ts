@@ -6,10 +6,7 @@
  * grow (a department head for extensions, orders before approval, nobody decides about their own
  * program).
  */
-import {
-	ProgramValidationError,
-	type ProgramView
-} from '../../src/lib/shared/program/index.js';
+import { ProgramValidationError, type ProgramView } from '../../src/lib/shared/program/index.js';
 import type { CuratorAction } from '../../src/lib/shared/api/curator.js';
 
 export interface DecisionMaker {

@@ -119,10 +119,7 @@ export function createDecisions(options: {
 		const id = decisionsDocumentId(programId);
 		// The decisions document is a storage document of its own (updates reference programs(id)).
 		if (!(await options.store.programExists(id))) await options.store.createProgram(id, null);
-		const [co, dec] = await Promise.all([
-			options.getDocument(programId),
-			options.getDocument(id)
-		]);
+		const [co, dec] = await Promise.all([options.getDocument(programId), options.getDocument(id)]);
 		const decisions = new Y.Doc();
 		try {
 			Y.applyUpdate(decisions, dec);

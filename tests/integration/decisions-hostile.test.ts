@@ -229,7 +229,7 @@ async function expectHonest(): Promise<void> {
 	expect((row?.reports as Record<string, number>).accepted).toBe(0);
 	expect((row?.reports as Record<string, number>).submitted).toBe(1);
 	const docx = await fetch(`${t.base}/api/curator/programs/${p1}/document?format=docx`, {
-		headers: { cookie: cookies.curator1 }
+		headers: { cookie: cookies.curator1 ?? '' }
 	});
 	expect(docx.status).toBe(200);
 	expect(docxText(Buffer.from(await docx.arrayBuffer()))).not.toContain('Подделка');

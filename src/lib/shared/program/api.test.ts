@@ -173,7 +173,9 @@ describe('editing', () => {
 		const inStage = v.activities.filter((x) => x.stageId === stages[2]);
 		expect(inStage.map((x) => x.id).indexOf(a.id)).toBe(1);
 		ed.moveActivity(a.id, stages[2]!, 0);
-		expect(readProgram(doc, doc).activities.filter((x) => x.stageId === stages[2])[0]!.id).toBe(a.id);
+		expect(readProgram(doc, doc).activities.filter((x) => x.stageId === stages[2])[0]!.id).toBe(
+			a.id
+		);
 		ed.moveActivity(a.id, stages[2]!);
 		expect(
 			readProgram(doc, doc)

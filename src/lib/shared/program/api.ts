@@ -47,7 +47,6 @@ import {
 	Problems,
 	findItem,
 	readActivities,
-	readChangeRequests,
 	readCompletion,
 	readParticipants,
 	readProgram,
@@ -362,7 +361,9 @@ export class ProgramEditor {
 			if (s === 'active') {
 				this.approveProgram();
 			} else if (this.d.program.has(PROGRAM_DECISION.approval))
-				this.decide(CURATOR_ROLES, 'setMeta', () => this.d.program.delete(PROGRAM_DECISION.approval));
+				this.decide(CURATOR_ROLES, 'setMeta', () =>
+					this.d.program.delete(PROGRAM_DECISION.approval)
+				);
 		}
 		if (v.length === 0) return;
 		this.write(PEOPLE_ROLES, 'setMeta', () => {
@@ -1120,7 +1121,11 @@ export class ProgramEditor {
 			if (months > 0) {
 				const after = this.view();
 				const end = programEndDate(after);
-				if (end) this.d.changes.set(id, { ...(this.d.changes.get(id) as object), [CHANGE_DECISION.endDate]: end });
+				if (end)
+					this.d.changes.set(id, {
+						...(this.d.changes.get(id) as object),
+						[CHANGE_DECISION.endDate]: end
+					});
 				const lastStage = after.stages[after.stages.length - 1];
 				if (lastStage)
 					for (const a of after.activities) {

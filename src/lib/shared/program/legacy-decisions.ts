@@ -52,8 +52,7 @@ export function importLegacyDecisions(
 		for (const { map } of listItems(r.comments, p, 'comments')) {
 			// A copy of each comment item: same id and keys, text as a new Y.Text.
 			const entries: Array<[string, unknown]> = [];
-			for (const [k, v] of map.entries())
-				if (!(v instanceof Y.AbstractType)) entries.push([k, v]);
+			for (const [k, v] of map.entries()) if (!(v instanceof Y.AbstractType)) entries.push([k, v]);
 			const t = map.get(COMMENT.text);
 			entries.push([COMMENT.text, new Y.Text(t instanceof Y.Text ? t.toString() : '')]);
 			d.comments.push([new Y.Map<unknown>(entries)]);
@@ -75,7 +74,10 @@ export function importLegacyDecisions(
 			if (Object.keys(rec).length > 0) d.changes.set(id, rec);
 		}
 		const completion = readCompletion(r, p);
-		if (completion && (completion.initiatorRole === 'curator' || completion.initiatorRole === 'head'))
+		if (
+			completion &&
+			(completion.initiatorRole === 'curator' || completion.initiatorRole === 'head')
+		)
 			d.program.set(PROGRAM_DECISION.completion, { ...completion });
 		const status = r.meta.get(META.status);
 		if (status === 'active' || status === 'completed')

@@ -720,7 +720,10 @@ export function readProgram(doc: Y.Doc, decisions: Y.Doc | null = null): Program
 // ---------- decisions (decisions.ts) ---------------------------------------------------------
 
 /** Reasons a mentor or mentee may complete the program by themselves (rules.ts canComplete). */
-const PARTICIPANT_COMPLETION: ReadonlySet<string> = new Set(['participant-initiative', 'plan-completed']);
+const PARTICIPANT_COMPLETION: ReadonlySet<string> = new Set([
+	'participant-initiative',
+	'plan-completed'
+]);
 
 /**
  * Overlays the decisions document on a view read from the co-written document. Every decision

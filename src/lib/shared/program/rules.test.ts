@@ -132,7 +132,9 @@ describe('reports due', () => {
 		ed.submitReport(r1, '2025-10-01');
 		expect(reportsDue(readProgram(doc, doc), '2025-10-01')).toHaveLength(0);
 		cur.returnReport(r1, 'Добавьте выводы', '2025-10-02');
-		expect(reportsDue(readProgram(doc, doc), '2025-10-02').map((e) => e.state)).toEqual(['returned']);
+		expect(reportsDue(readProgram(doc, doc), '2025-10-02').map((e) => e.state)).toEqual([
+			'returned'
+		]);
 		ed.submitReport(r1, '2025-10-03');
 		cur.acceptReport(r1, '2025-10-04');
 		const e = expectedReports(readProgram(doc, doc))[0]!;

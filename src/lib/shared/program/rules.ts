@@ -25,7 +25,9 @@ export function stageTimeline(
 	let cum = 0;
 	// An approved extension lengthens the last stage: the program's end and the last stage's
 	// default deadlines move with it (Tomsk 2024 §7.2).
-	const extra = view.changeRequests ? approvedExtensionMonths({ changeRequests: view.changeRequests }) : 0;
+	const extra = view.changeRequests
+		? approvedExtensionMonths({ changeRequests: view.changeRequests })
+		: 0;
 	const last = view.stages.length - 1;
 	view.stages.forEach((s, index) => {
 		const from = addMonths(start, cum);
