@@ -215,7 +215,8 @@ export function createSummaries(options: SummariesOptions): Summaries {
 	// recomputed once at start-up, for programs nobody reopens soon.
 	const staleSweep = clock.setTimeout(() => {
 		void (async () => {
-			const stale = (await store.staleSummaries?.()) ?? [];
+			// A decisions document has no summary of its own (its program's counts it).
+			const stale = ((await store.staleSummaries?.()) ?? []).filter((id) => !isDecisionsId(id));
 			if (stale.length) log.info({ programs: stale.length }, 'recomputing summaries left behind');
 			for (const id of stale) {
 				if (options.isClosing()) return;

@@ -456,7 +456,7 @@ describe('decisions are server-enforced', () => {
 			})
 		).id;
 		// As before this change: no decisions document, decisions in the co-written one.
-		t.server.db.prepare('DELETE FROM programs WHERE id = ?').run(`${legacy}/decisions`);
+		await t.server.storage.sql.run('DELETE FROM programs WHERE id = ?', [`${legacy}/decisions`]);
 		let reportId = '';
 		let activityId = '';
 		await t.server.relay.applyServerEdit(legacy, { userId: w.people.mentee2 }, (doc) => {
