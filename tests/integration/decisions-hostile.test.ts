@@ -363,7 +363,12 @@ describe('decisions are server-enforced', () => {
 					'https://evil.example'
 				)
 			).toBe(4401);
-			await rawSend(p1, cookies[who]!, [forgedUpdate(coBase, forgeCoWritten)]);
+			// Under its own client id, then under one the server or a partner wrote with.
+			const coClient = [...Y.decodeStateVector(coBase).keys()][0] ?? 1;
+			await rawSend(p1, cookies[who]!, [
+				forgedUpdate(coBase, forgeCoWritten),
+				forgedUpdate(coBase, forgeCoWritten, coClient)
+			]);
 			await rawSend(`${p1}/decisions`, cookies[who]!, [
 				forgedUpdate(decBase, forgeDecisions),
 				forgedUpdate(decBase, forgeDecisions, serverClient)
