@@ -20,6 +20,7 @@ import {
 	type ProgramView
 } from '../../src/lib/shared/program/index';
 import { encodeSyncStep1, encodeSyncUpdate } from '../../src/lib/shared/protocol';
+import { DecisionsSync } from '../../src/lib/sync/decisions-sync';
 import { docxText } from './curator-fixtures';
 import {
 	api,
@@ -386,8 +387,19 @@ describe('decisions are server-enforced', () => {
 
 	it("the curator's decision through the HTTP action arrives at an open phone", async () => {
 		const phone = stock(w.people.mentee1, p1);
-		const phoneDecisions = stock(w.people.mentee1, `${p1}/decisions`);
-		await Promise.all([synced(phone), synced(phoneDecisions)]);
+		// The phone's decisions document through the PWA's own module (src/lib/sync/decisions-sync.ts).
+		const phoneDecisions = { doc: new Y.Doc() };
+		const decisionsSync = new DecisionsSync({
+			programId: p1,
+			doc: phoneDecisions.doc,
+			serverUrl: `${t.wsBase}/sync`,
+			deviceId: 'phone-mentee',
+			token: token(w.people.mentee1, p1),
+			WebSocketImpl: WebSocket as unknown as typeof globalThis.WebSocket
+		});
+		decisionsSync.start();
+		await synced(phone);
+		await waitFor(() => decisionsSync.provider.synced, 'the decisions document on the phone');
 		const view = () => readProgram(phone.doc, phoneDecisions.doc);
 		expect(view().reports.find((r) => r.id === target.reportId)?.status).toBe('submitted');
 		const res = await api(t, 'POST', `/api/curator/programs/${p1}/actions`, {
@@ -445,6 +457,8 @@ describe('decisions are server-enforced', () => {
 		await new Promise((r) => setTimeout(r, 300));
 		const v = await curatorView();
 		expect(v.reports.find((r) => r.id === target.reportId)?.status).toBe('accepted');
+		decisionsSync.destroy();
+		phoneDecisions.doc.destroy();
 	});
 
 	it('legacy documents: decision fields in the co-written document are migrated once and read', async () => {
