@@ -146,6 +146,7 @@ console.log(
 		programs,
 		relay: {
 			getDocument: () => Promise.reject(new Error('read-only bench')),
+			getDecisions: () => Promise.reject(new Error('read-only bench')),
 			refreshSummaries: () => Promise.reject(new Error('read-only bench')),
 			connections: () => []
 		},

@@ -55,6 +55,8 @@ export interface CuratorDeps {
 	/** The relay: documents, connections, and the one writer of summaries (server/sync/summaries.ts). */
 	relay: SummaryWriter & {
 		getDocument(programId: string): Promise<Uint8Array>;
+		/** The program's decisions document (server/sync/decisions.ts). */
+		getDecisions(programId: string): Promise<Uint8Array>;
 		connections(): Array<{ programId: string; userId: string; deviceId: string | undefined }>;
 	};
 	logger: Logger;
@@ -242,13 +244,30 @@ export class CuratorService {
 		);
 	}
 
+	/** A program's two documents as bytes, for the worker pool's tasks. */
+	private async documentsOf(
+		programId: string
+	): Promise<{ bytes: Uint8Array; decisions: Uint8Array }> {
+		const [bytes, decisions] = await Promise.all([
+			this.deps.relay.getDocument(programId),
+			this.deps.relay.getDecisions(programId)
+		]);
+		return { bytes, decisions };
+	}
+
 	/** The live view of a program on THIS thread (tests, small documents); requests use `programJson`. */
 	async readView(programId: string): Promise<ProgramView> {
-		const bytes = await this.deps.relay.getDocument(programId);
+		const [bytes, decisionBytes] = await Promise.all([
+			this.deps.relay.getDocument(programId),
+			this.deps.relay.getDecisions(programId)
+		]);
 		const doc = new Y.Doc();
 		Y.applyUpdate(doc, bytes);
-		// The view holds live Y.Text references; the doc stays alive as long as they are used.
-		return readProgram(doc);
+		const decisions = new Y.Doc();
+		Y.applyUpdate(decisions, decisionBytes);
+		// The view holds live Y.Text references; the docs stay alive as long as they are used.
+		// Decisions are read from the decisions document only (forged co-written fields are ignored).
+		return readProgram(doc, decisions);
 	}
 
 	async programView(
@@ -272,8 +291,7 @@ export class CuratorService {
 		programId: string
 	): Promise<{ program: ProgramJson; organizationId: string; organizationName: string }> {
 		const res = await this.programFor(actor, programId, 'program.read');
-		const bytes = await this.deps.relay.getDocument(programId);
-		const { program } = await this.tasks('programView', { bytes });
+		const { program } = await this.tasks('programView', await this.documentsOf(programId));
 		return {
 			// programToJSON of a ProgramView: meta is always there (read.ts).
 			program: program as ProgramJson,
@@ -315,9 +333,8 @@ export class CuratorService {
 	): Promise<FileResult | null> {
 		const res = await this.programFor(actor, programId, 'program.read');
 		const organizationName = (await this.scopes.organizationName(res.organizationId)) ?? '';
-		const bytes = await this.deps.relay.getDocument(programId);
 		const file = await this.tasks('programDocument', {
-			bytes,
+			...(await this.documentsOf(programId)),
 			format,
 			organizationName,
 			now: this.now(),
@@ -547,9 +564,7 @@ export class CuratorService {
 				'forbidden',
 				'Вносить практики в реестр может куратор организации'
 			);
-		const { program } = await this.tasks('programView', {
-			bytes: await this.deps.relay.getDocument(programId)
-		});
+		const { program } = await this.tasks('programView', await this.documentsOf(programId));
 		// The JSON form of a ProgramView: createCase reads plain fields only (status, participants,
 		// stages, activities), never a Y.Text, so the detached view serves it as well.
 		const view = program as ProgramView;

@@ -27,6 +27,7 @@ import {
 	type CuratorActionResult
 } from '../../src/lib/shared/api/curator.js';
 import { IdentityError } from '../identity/errors.js';
+import { checkDecisionAuthority } from './decision-authority.js';
 
 // The vocabulary and the request shape are the API contract (src/lib/shared/api/curator.ts).
 export { CURATOR_ACTIONS, type CuratorAction };
@@ -44,6 +45,12 @@ export interface ServerEditor {
 		author: { userId: string; role?: string },
 		edit: (doc: Y.Doc, author: { userId: string; role?: string }) => void
 	): Promise<{ update: Uint8Array | null }>;
+	/** A server edit of the program's decisions document (server/sync/decisions.ts). */
+	applyDecisionEdit(
+		programId: string,
+		author: { userId: string; role?: string },
+		edit: (doc: Y.Doc, decisions: Y.Doc, author: { userId: string; role?: string }) => void
+	): Promise<{ update: Uint8Array | null }>;
 }
 
 export type ActionResult = CuratorActionResult;
@@ -51,8 +58,11 @@ export type ActionResult = CuratorActionResult;
 /**
  * Applies one action at instant `now`. Dates it writes (review, decision) are the day at `now` in
  * the program's own zone (its document's), as the participants' phones count it.
+ * Decisions (verdicts, comments, approval, completion, petitions and decisions on changes) are
+ * written into the decisions document, which only the server writes; the form is co-written
+ * metadata. `checkDecisionAuthority` decides first, on the program as it is read.
  * Throws ProgramValidationError (with a Russian message) when the program's rules refuse it:
- * the document is then left untouched.
+ * the documents are then left untouched.
  */
 export async function applyCuratorAction(
 	relay: ServerEditor,
@@ -61,73 +71,78 @@ export async function applyCuratorAction(
 	a: CuratorAction,
 	now: number
 ): Promise<ActionResult> {
+	const author = { userId: who.personId, role: who.role };
+	const actor = { userId: who.personId, role: who.role };
+	// The curator's name must be resolvable on the participants' screens ("принял: …"): a
+	// participant entry in the co-written document (the only co-written part of a decision).
+	let changed = false;
+	if (a.action !== 'set-form' && who.role === 'curator') {
+		const res = await relay.applyServerEdit(programId, author, (doc) => {
+			if (!readProgram(doc).participants.some((p) => p.userId === who.personId))
+				new ProgramEditor(doc, actor).addParticipant({
+					role: 'curator',
+					name: who.fullName,
+					userId: who.personId
+				});
+		});
+		changed = res.update !== null;
+	}
+	if (a.action === 'set-form') {
+		const res = await relay.applyServerEdit(programId, author, (doc) => {
+			checkDecisionAuthority(who, a, readProgram(doc));
+			new ProgramEditor(doc, actor).setMeta({
+				...(a.form ? { form: a.form } : {}),
+				...(a.types ? { types: a.types } : {}),
+				...(a.menteeCategory ? { menteeCategory: a.menteeCategory } : {})
+			});
+		});
+		return { ok: true, id: null, changed: res.update !== null };
+	}
 	let created: string | null = null;
-	const res = await relay.applyServerEdit(
-		programId,
-		{ userId: who.personId, role: who.role },
-		(doc) => {
-			const ed = new ProgramEditor(doc, { userId: who.personId, role: who.role });
-			const today = todayIn(readProgram(doc).meta.timeZone, now);
-			// The curator's name must be resolvable on the participants' screens ("принял: …").
-			if (
-				who.role === 'curator' &&
-				!readProgram(doc).participants.some((p) => p.userId === who.personId)
-			)
-				ed.addParticipant({ role: 'curator', name: who.fullName, userId: who.personId });
-			switch (a.action) {
-				case 'accept-report':
-					ed.acceptReport(a.reportId, today, a.comment);
-					return;
-				case 'return-report':
-					ed.returnReport(a.reportId, a.comment, today);
-					return;
-				case 'comment-activity':
-					created = ed.commentActivity(a.activityId, a.text);
-					return;
-				case 'complete':
-					ed.completeProgram({ reason: a.reason, date: a.date, note: a.note ?? '' });
-					return;
-				case 'petition-change':
-					ed.petitionChange(a.changeId);
-					return;
-				case 'approve-change':
-					ed.decideChange(a.changeId, 'approved', today);
-					return;
-				case 'reject-change':
-					ed.decideChange(a.changeId, 'rejected', today);
-					return;
-				case 'approve-program':
-					if (readProgram(doc).meta.status !== 'draft')
-						throw new ProgramValidationError(
-							'invalid-state',
-							'status',
-							'program is not a draft',
-							'Программа уже утверждена.'
-						);
-					ed.setMeta({ status: 'active' });
-					return;
-				case 'set-form':
-					if (who.role !== 'curator')
-						throw new ProgramValidationError(
-							'forbidden',
-							'form',
-							'only the curator sets the form',
-							'Форму и вид наставничества задает куратор.'
-						);
-					ed.setMeta({
-						...(a.form ? { form: a.form } : {}),
-						...(a.types ? { types: a.types } : {}),
-						...(a.menteeCategory ? { menteeCategory: a.menteeCategory } : {})
-					});
-					return;
-				default: {
-					const never: never = a;
-					throw new Error(`unknown action ${JSON.stringify(never)}`);
-				}
+	const res = await relay.applyDecisionEdit(programId, author, (doc, decisions) => {
+		const view = readProgram(doc, decisions);
+		checkDecisionAuthority(who, a, view);
+		const ed = new ProgramEditor(doc, actor, { decisions });
+		const today = todayIn(view.meta.timeZone, now);
+		switch (a.action) {
+			case 'accept-report':
+				ed.acceptReport(a.reportId, today, a.comment);
+				return;
+			case 'return-report':
+				ed.returnReport(a.reportId, a.comment, today);
+				return;
+			case 'comment-activity':
+				created = ed.commentActivity(a.activityId, a.text);
+				return;
+			case 'complete':
+				ed.completeProgram({ reason: a.reason, date: a.date, note: a.note ?? '' });
+				return;
+			case 'petition-change':
+				ed.petitionChange(a.changeId);
+				return;
+			case 'approve-change':
+				ed.decideChange(a.changeId, 'approved', today);
+				return;
+			case 'reject-change':
+				ed.decideChange(a.changeId, 'rejected', today);
+				return;
+			case 'approve-program':
+				if (view.meta.status !== 'draft')
+					throw new ProgramValidationError(
+						'invalid-state',
+						'status',
+						'program is not a draft',
+						'Программа уже утверждена.'
+					);
+				ed.approveProgram(today);
+				return;
+			default: {
+				const never: never = a;
+				throw new Error(`unknown action ${JSON.stringify(never)}`);
 			}
 		}
-	);
-	return { ok: true, id: created, changed: res.update !== null };
+	});
+	return { ok: true, id: created, changed: changed || res.update !== null };
 }
 
 const ID = /^[A-Za-z0-9_-]{1,128}$/;

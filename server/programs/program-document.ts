@@ -1,6 +1,9 @@
 import * as Y from 'yjs';
 import {
+	PROGRAM_DECISION_STARTED,
 	createProgram,
+	decisionsDocumentId,
+	decisionsRoot,
 	loadTemplate,
 	summarize,
 	TEMPLATES,
@@ -52,6 +55,17 @@ export async function buildInitialDocument(
 	}
 }
 
+/** The first update of a new program's decisions document: only the "started" mark. */
+function startedDecisions(now: number): Uint8Array {
+	const doc = new Y.Doc();
+	try {
+		decisionsRoot(doc).program.set(PROGRAM_DECISION_STARTED, new Date(now).toISOString());
+		return Y.encodeStateAsUpdate(doc);
+	} finally {
+		doc.destroy();
+	}
+}
+
 /**
  * Registers a program in the relay's storage and stores its initial document and summary.
  * The program id is new, so no relay room can hold it yet: writing to the store directly is safe.
@@ -64,7 +78,14 @@ export async function storeInitialDocument(
 	now: number = Date.now()
 ): Promise<void> {
 	await documents.createProgram(programId, organizationId);
-	const [seq] = await documents.append([{ programId, data: built.update, receivedAt: now }]);
+	// Its decisions document (server/sync/decisions.ts) is born started: nothing in the new
+	// co-written document is ever imported as a legacy decision.
+	const decisionsId = decisionsDocumentId(programId);
+	await documents.createProgram(decisionsId, null);
+	const [seq] = await documents.append([
+		{ programId, data: built.update, receivedAt: now },
+		{ programId: decisionsId, data: startedDecisions(now), receivedAt: now }
+	]);
 	// Through the one writer of summaries (server/sync/summaries.ts).
 	await writeSummaries(documents, [
 		{

@@ -20,6 +20,12 @@ import type { DocumentStore } from '../storage/document-store.js';
 import { systemClock, type Clock } from './clock.js';
 import { createClusterBridge, type ClusterLink } from './cluster-bridge.js';
 import { createCommits } from './commits.js';
+import {
+	createDecisions,
+	decisionsAuthorizer,
+	decisionsHooks,
+	type DecisionEdit
+} from './decisions.js';
 import type { RelayConfig } from './config.js';
 import { createConnections, type SessionRequest } from './connections.js';
 import { createFactsRecorder } from './facts.js';
@@ -58,6 +64,18 @@ export interface Relay {
 		author: ServerEditAuthor,
 		edit: (doc: Y.Doc, author: ServerEditAuthor) => void
 	): Promise<ServerEditResult>;
+	/**
+	 * A decision (server/sync/decisions.ts): `edit` gets a snapshot of the program's co-written
+	 * document and its decisions document; the decisions it writes are stored, acknowledged and
+	 * broadcast to the phones that have the decisions document open. Only the server writes it.
+	 */
+	applyDecisionEdit(
+		programId: string,
+		author: ServerEditAuthor,
+		edit: DecisionEdit
+	): Promise<ServerEditResult>;
+	/** The program's decisions document (merged update; legacy decisions imported first). */
+	getDecisions(programId: string): Promise<Uint8Array>;
 	/** Closes every live connection matching the predicate (e.g. a revoked session); returns how many. */
 	closeWhere(predicate: (c: ConnectionInfo) => boolean, code: number, reason?: string): number;
 	connections(): ConnectionInfo[];
@@ -107,6 +125,7 @@ export interface RelayOptions {
 		state: Uint8Array;
 		throughSeq: number;
 		now: number;
+		decisions: Uint8Array | null;
 	}) => Promise<StoredSummary>;
 	now?: () => number;
 	/** Timers and time (default: the system clock with `now`); unit tests pass a fake one. */
@@ -208,9 +227,11 @@ export function createRelay(options: RelayOptions): Relay {
 		config,
 		log,
 		isClosing,
+		decisionsOf: (programId) => decisions.readDecisions(programId),
 		...(bridge ? { catchUp: (room) => bridge.catchUp(room) } : {})
 	});
 	hookList.push(
+		decisionsHooks,
 		facts.hooks,
 		summaries.hooks,
 		...(bridge ? [bridge.hooks] : []),
@@ -239,6 +260,14 @@ export function createRelay(options: RelayOptions): Relay {
 		metrics,
 		log
 	});
+	// A big document's merge runs in the worker pool (mergedAsync, storage-safety).
+	const getDocument = (id: string) => rooms.withRoom(id, (room) => room.doc.mergedAsync());
+	const decisions = createDecisions({
+		store,
+		applyServerEdit,
+		getDocument,
+		now: () => clock.now()
+	});
 
 	function attach(socket: SessionSocket, request: SessionRequest): AttachedSession {
 		const session = connections.open(socket, request);
@@ -262,7 +291,7 @@ export function createRelay(options: RelayOptions): Relay {
 	});
 	const handleUpgrade = createUpgradeHandler({
 		wss,
-		authorize: options.authorize,
+		authorize: decisionsAuthorizer(options.authorize, (id) => decisions.prepare(id)),
 		addresses,
 		config,
 		clock,
@@ -322,12 +351,15 @@ export function createRelay(options: RelayOptions): Relay {
 		metrics,
 		handleUpgrade,
 		applyServerEdit,
+		applyDecisionEdit: (programId, author, edit) =>
+			decisions.applyDecisionEdit(programId, author, edit),
+		getDecisions: (programId) => decisions.getDecisions(programId),
 		attach,
 		closeWhere: (predicate, code, reason = 'closed by server') =>
 			connections.closeWhere(predicate, code, reason),
 		connections: () => [...connections.all()].map((s) => ({ ...s.info })),
 		loadedPrograms: () => rooms.ids(),
-		getDocument: (programId) => rooms.withRoom(programId, (room) => room.doc.mergedAsync()),
+		getDocument,
 		refreshSummaries: (programIds) => summaries.refreshSummaries(programIds),
 		flush,
 		async flushSummaries() {

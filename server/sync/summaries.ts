@@ -16,6 +16,7 @@ import type { Clock, TimerHandle } from './clock.js';
 import type { RelayConfig } from './config.js';
 import type { Leadership, RelayHooks } from './hooks.js';
 import type { LiveRoom, Rooms } from './rooms.js';
+import { isDecisionsId, programOfDecisions } from './decisions.js';
 import type { Summarizer } from './summary.js';
 
 /** Check for due programs this often, and work at most this long before yielding. */
@@ -52,20 +53,25 @@ export function computeSummary(
 	state: Uint8Array,
 	throughSeq: number,
 	summarize: Summarizer,
-	now: number
+	now: number,
+	/** The program's decisions document (server/sync/decisions.ts); null: none known. */
+	decisionsState: Uint8Array | null = null
 ): StoredSummary {
 	const doc = new Y.Doc();
+	const decisions = decisionsState ? new Y.Doc() : null;
 	try {
 		Y.applyUpdate(doc, state);
+		if (decisions && decisionsState) Y.applyUpdate(decisions, decisionsState);
 		return {
 			programId,
-			summary: summarize(doc, new Date(now)),
+			summary: summarize(doc, new Date(now), decisions),
 			docBytes: state.length,
 			throughSeq,
 			computedAt: now
 		};
 	} finally {
 		doc.destroy();
+		decisions?.destroy();
 	}
 }
 
@@ -88,6 +94,8 @@ export interface SummariesOptions {
 	config: Pick<RelayConfig, 'summaryDebounceMs' | 'summaryMaxWaitMs'>;
 	log: Logger;
 	isClosing(): boolean;
+	/** The decisions document of a program (its verdicts count in the summary). */
+	decisionsOf?(programId: string): Promise<Uint8Array>;
 	/** Brings a room up to the stored document (several instances); absent: a single instance. */
 	catchUp?(room: LiveRoom): Promise<void>;
 	/** Summarizes a big document off the event loop (the worker pool, with `summarize`'s logic). */
@@ -96,6 +104,7 @@ export interface SummariesOptions {
 		state: Uint8Array;
 		throughSeq: number;
 		now: number;
+		decisions: Uint8Array | null;
 	}): Promise<StoredSummary>;
 	random?: () => number;
 }
@@ -152,11 +161,25 @@ export function createSummaries(options: SummariesOptions): Summaries {
 		);
 	}
 
+	/** The decisions document's bytes for a program's summary (null when unavailable). */
+	async function decisionsFor(room: LiveRoom): Promise<Uint8Array | null> {
+		if (!options.decisionsOf) return null;
+		try {
+			return await options.decisionsOf(room.id);
+		} catch (error) {
+			log.error({ err: error, programId: room.id }, 'reading decisions for the summary failed');
+			return null;
+		}
+	}
+
 	/**
 	 * The summary of a loaded room now, or null on failure. A big document is summarized in the
 	 * worker pool when there is one (`compute`): its state and sequence number are taken now.
 	 */
-	async function summaryOf(room: LiveRoom): Promise<StoredSummary | null> {
+	async function summaryOf(
+		room: LiveRoom,
+		decisions: Uint8Array | null
+	): Promise<StoredSummary | null> {
 		if (!room.isLoaded) return null;
 		dirtySince.delete(room);
 		try {
@@ -164,8 +187,8 @@ export function createSummaries(options: SummariesOptions): Summaries {
 			const state = options.compute ? await room.doc.mergedAsync() : room.doc.merged();
 			const throughSeq = room.doc.lastSeq;
 			if (options.compute && state.length >= INLINE_SUMMARY_BYTES)
-				return await options.compute({ programId: room.id, state, throughSeq, now: t });
-			return computeSummary(room.id, state, throughSeq, options.summarize, t);
+				return await options.compute({ programId: room.id, state, throughSeq, now: t, decisions });
+			return computeSummary(room.id, state, throughSeq, options.summarize, t, decisions);
 		} catch (error) {
 			log.error({ err: error, programId: room.id }, 'summary failed');
 			return null;
@@ -180,7 +203,7 @@ export function createSummaries(options: SummariesOptions): Summaries {
 			due.delete(room);
 			// The program's leader writes its summary (it receives every instance's updates).
 			if (!(await options.lead('summary', room.id))) continue;
-			const s = await summaryOf(room);
+			const s = await summaryOf(room, await decisionsFor(room));
 			if (s) batch.push(s);
 			if (performance.now() - sliceStart > SUMMARY_SLICE_MS) {
 				await write(batch);
@@ -194,8 +217,10 @@ export function createSummaries(options: SummariesOptions): Summaries {
 
 	/** Computes and stores a room's pending summary now (before unloading it). */
 	async function flushRoom(room: LiveRoom) {
+		if (!due.has(room)) return;
+		const decisions = await decisionsFor(room);
 		if (!due.delete(room)) return;
-		const s = await summaryOf(room);
+		const s = await summaryOf(room, decisions);
 		if (s) await write([s]);
 	}
 
@@ -203,7 +228,8 @@ export function createSummaries(options: SummariesOptions): Summaries {
 	// recomputed once at start-up, for programs nobody reopens soon.
 	const staleSweep = clock.setTimeout(() => {
 		void (async () => {
-			const stale = (await store.staleSummaries?.()) ?? [];
+			// A decisions document has no summary of its own (its program's counts it).
+			const stale = ((await store.staleSummaries?.()) ?? []).filter((id) => !isDecisionsId(id));
 			if (stale.length) log.info({ programs: stale.length }, 'recomputing summaries left behind');
 			for (const id of stale) {
 				if (options.isClosing()) return;
@@ -219,8 +245,9 @@ export function createSummaries(options: SummariesOptions): Summaries {
 		// replace a summary with one computed from an older document.
 		if (behind() && options.catchUp) await options.catchUp(room);
 		if (behind()) return false;
+		const decisions = await decisionsFor(room);
 		due.delete(room);
-		const s = await summaryOf(room);
+		const s = await summaryOf(room, decisions);
 		if (!s) return false;
 		await write([s]);
 		return true;
@@ -252,6 +279,8 @@ export function createSummaries(options: SummariesOptions): Summaries {
 		},
 		hooks: {
 			async loaded(room) {
+				// A decisions document has no summary of its own: its program's counts it.
+				if (isDecisionsId(room.id)) return;
 				// A crash between a commit and its debounced summary leaves the stored summary behind
 				// the log; nothing else would recompute it (found by the crash campaign, seed 2001).
 				const lastSeq = room.doc.lastSeq;
@@ -260,7 +289,17 @@ export function createSummaries(options: SummariesOptions): Summaries {
 				}
 			},
 			committed(room, commits) {
-				if (commits.some((c) => c.update !== null)) markDirty(room);
+				if (!commits.some((c) => c.update !== null)) return;
+				if (!isDecisionsId(room.id)) {
+					markDirty(room);
+					return;
+				}
+				// A decision changes its program's summary (loading the program if needed).
+				void options.rooms
+					.withRoom(programOfDecisions(room.id), async (program) => markDirty(program))
+					.catch((error: unknown) =>
+						log.error({ err: error, programId: room.id }, 'marking the program dirty failed')
+					);
 			},
 			unloading: flushRoom,
 			unloaded(room) {

@@ -17,12 +17,12 @@ import type { Logger } from '../logger.js';
 import { safeUrl } from '../logger.js';
 import type { Clock } from './clock.js';
 import type { RelayConfig } from './config.js';
+import { isDocumentId } from './decisions.js';
 import type { AddressCounts } from './limits.js';
 import type { RelayMetrics } from './metrics.js';
 import { CloseCode } from './protocol.js';
 
 export const SYNC_PATH_PREFIX = '/sync/';
-const PROGRAM_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 export const DENY_CODES: Record<DenyReason, { code: number; reason: string }> = {
 	unauthenticated: { code: CloseCode.UNAUTHENTICATED, reason: 'unauthenticated' },
@@ -150,7 +150,7 @@ export function createUpgradeHandler(options: {
 		options
 			.authorize(request, programId)
 			.then((result) => {
-				if (!isDenied(result) && !PROGRAM_ID.test(programId)) result = { deny: 'not_found' };
+				if (!isDenied(result) && !isDocumentId(programId)) result = { deny: 'not_found' };
 				if (isDenied(result)) {
 					release();
 					metrics.authFailures.inc({ reason: result.deny });

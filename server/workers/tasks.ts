@@ -28,6 +28,20 @@ import type { StoredSummary } from '../storage/document-store.js';
 const bytesOf = (b: Uint8Array | Buffer): Buffer =>
 	Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
+/** A program's two documents (co-written and decisions), destroyed after `fn`. */
+function withProgram<T>(
+	input: { bytes: Uint8Array; decisions: Uint8Array },
+	fn: (doc: Y.Doc, decisions: Y.Doc) => T
+): T {
+	const decisions = new Y.Doc();
+	try {
+		Y.applyUpdate(decisions, input.decisions);
+		return withDoc(input.bytes, (doc) => fn(doc, decisions));
+	} finally {
+		decisions.destroy();
+	}
+}
+
 /** A program document's Y.Doc, destroyed after `fn`. */
 function withDoc<T>(bytes: Uint8Array, fn: (doc: Y.Doc) => T): T {
 	const doc = new Y.Doc();
@@ -42,6 +56,8 @@ function withDoc<T>(bytes: Uint8Array, fn: (doc: Y.Doc) => T): T {
 export interface ProgramDocumentInput {
 	/** The program document (merged update). */
 	bytes: Uint8Array;
+	/** Its decisions document (server/sync/decisions.ts): verdicts are read only from it. */
+	decisions: Uint8Array;
 	format: 'docx' | 'pdf';
 	organizationName: string;
 	/** Now (ms): "today" is taken in the program's own time zone. */
@@ -69,17 +85,28 @@ export const TASKS = {
 		state: Uint8Array;
 		throughSeq: number;
 		now: number;
+		/** The program's decisions document (server/sync/decisions.ts); null: none known. */
+		decisions: Uint8Array | null;
 	}): StoredSummary =>
-		computeSummary(input.programId, input.state, input.throughSeq, programSummary, input.now),
+		computeSummary(
+			input.programId,
+			input.state,
+			input.throughSeq,
+			programSummary,
+			input.now,
+			input.decisions
+		),
 
 	/** The curator's read-only program view, as plain JSON (Y.Text as strings). */
-	programView: (input: { bytes: Uint8Array }): { program: unknown } =>
-		withDoc(input.bytes, (doc) => ({ program: programToJSON(readProgram(doc)) })),
+	programView: (input: { bytes: Uint8Array; decisions: Uint8Array }): { program: unknown } =>
+		withProgram(input, (doc, decisions) => ({
+			program: programToJSON(readProgram(doc, decisions))
+		})),
 
 	/** The program document (ППН) or a stage note, rendered. Null: no such stage. */
 	programDocument: async (input: ProgramDocumentInput): Promise<RenderedFile | null> => {
-		const model = withDoc(input.bytes, (doc) => {
-			const view = readProgram(doc);
+		const model = withProgram(input, (doc, decisions) => {
+			const view = readProgram(doc, decisions);
 			const ctx = {
 				organizationName: input.organizationName,
 				today: todayIn(view.meta.timeZone, input.now)

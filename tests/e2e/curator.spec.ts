@@ -73,7 +73,13 @@ function openPhone(browser: Browser, link: string, network?: Network): Promise<P
 							server.send(m);
 						});
 						server.onMessage((m) => ws.send(m));
-						network.kick = () => void ws.close({ code: 4000, reason: 'network changed' });
+						// The phone opens two sockets (the program and its read-only decisions document):
+						// the network change drops both.
+						const kickBefore = network.kick;
+						network.kick = () => {
+							kickBefore?.();
+							void ws.close({ code: 4000, reason: 'network changed' });
+						};
 					});
 				}
 			: undefined

@@ -51,7 +51,9 @@ async function rowWhen(
 	);
 }
 
-const view = (c: TestClient): ProgramView => readProgram(c.doc);
+/** Each phone also holds the program's decisions document, read-only (/sync/<id>/decisions). */
+const decisionsOf = new Map<TestClient, TestClient>();
+const view = (c: TestClient): ProgramView => readProgram(c.doc, decisionsOf.get(c)?.doc ?? null);
 
 beforeAll(async () => {
 	t = await startCuratorServer({ RELAY_SUMMARY_DEBOUNCE_MS: '20', RELAY_FACTS_FLUSH_MS: '20' });
@@ -71,6 +73,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+	for (const d of decisionsOf.values()) d.destroy();
 	menteeClient?.destroy();
 	mentorClient?.destroy();
 	await t?.close();
@@ -134,8 +137,17 @@ describe('curator API', () => {
 		mentorClient = connectClient(t.wsBase, programId, t.token(mentor.id, programId), {
 			params: { device: 'phone-mentor' }
 		});
+		for (const [c, who] of [
+			[menteeClient, mentee.id],
+			[mentorClient, mentor.id]
+		] as const)
+			decisionsOf.set(
+				c,
+				connectClient(t.wsBase, `${programId}/decisions`, t.token(who, programId))
+			);
 		await synced(menteeClient);
 		await synced(mentorClient);
+		for (const d of decisionsOf.values()) await synced(d);
 		const ed = new ProgramEditor(menteeClient.doc, { userId: mentee.id, role: 'mentee' });
 		const first = view(menteeClient).activities[0];
 		if (!first) throw new Error('no activities');

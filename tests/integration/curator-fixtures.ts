@@ -187,12 +187,15 @@ export async function createDataset(opts: DatasetOptions): Promise<Dataset> {
 				{ role: 'curator', name: 'Сидорова Анна Викторовна', userId: curatorActor.userId }
 			]
 		});
-		const edM = new ProgramEditor(doc, { userId: mentor, role: 'mentor' }, { clock, newId: ids });
-		const edE = new ProgramEditor(doc, { userId: mentee, role: 'mentee' }, { clock, newId: ids });
-		const edC = new ProgramEditor(doc, curatorActor, { clock, newId: ids });
+		// Decisions go into the program's decisions document (stored beside it, as the server does).
+		const dec = new Y.Doc();
+		const o = { clock, newId: ids, decisions: dec };
+		const edM = new ProgramEditor(doc, { userId: mentor, role: 'mentor' }, o);
+		const edE = new ProgramEditor(doc, { userId: mentee, role: 'mentee' }, o);
+		const edC = new ProgramEditor(doc, curatorActor, o);
 		const draft = rand() < 0.05;
-		if (!draft) edM.setMeta({ status: 'active' });
-		const view = readProgram(doc);
+		if (!draft) edC.approveProgram(start);
+		const view = readProgram(doc, dec);
 		// Activities due before today are mostly done; some later ones too.
 		let done = 0;
 		for (const a of view.activities) {
@@ -206,7 +209,7 @@ export async function createDataset(opts: DatasetOptions): Promise<Dataset> {
 			}
 		}
 		// Stage reports for finished stages: submitted, accepted, returned or missing.
-		const v2 = readProgram(doc);
+		const v2 = readProgram(doc, dec);
 		const tl = v2.stages.map((s) => s.id);
 		let stageEnd = start;
 		for (let si = 0; si < v2.stages.length && !draft; si++) {
@@ -260,11 +263,17 @@ export async function createDataset(opts: DatasetOptions): Promise<Dataset> {
 			}
 		}
 
-		const summary = summarize(doc, today);
+		const summary = summarize(doc, today, dec);
 		const update = Y.encodeStateAsUpdate(doc);
+		const decisionsUpdate = Y.encodeStateAsUpdate(dec);
 		doc.destroy();
+		dec.destroy();
 		await store.createProgram(programId, org.id);
-		const [seq] = await store.append([{ programId, data: update, receivedAt: now }]);
+		await store.createProgram(`${programId}/decisions`, null);
+		const [seq] = await store.append([
+			{ programId, data: update, receivedAt: now },
+			{ programId: `${programId}/decisions`, data: decisionsUpdate, receivedAt: now }
+		]);
 		await store.saveSummary({
 			programId,
 			summary,

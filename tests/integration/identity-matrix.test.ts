@@ -518,7 +518,12 @@ describe('authorization matrix', () => {
 	it('curator actions reach the document with the curator as author; participants cannot use them', async () => {
 		const doc = new Y.Doc();
 		Y.applyUpdate(doc, await t.server.relay.getDocument(w.programs.p1));
-		const comments = readProgram(doc).comments.filter((c) => c.targetId === activityOfP1);
+		// Curator comments are decisions: in the program's decisions document.
+		const decisions = new Y.Doc();
+		Y.applyUpdate(decisions, await t.server.relay.getDecisions(w.programs.p1));
+		const comments = readProgram(doc, decisions).comments.filter(
+			(c) => c.targetId === activityOfP1
+		);
 		expect(comments.map((c) => c.createdBy).sort()).toEqual(
 			[w.people.curator1, w.people.head1, w.people.muncurator1, w.people.dephead1].sort()
 		);

@@ -375,7 +375,10 @@ describe.each([
 			action: 'accept-report',
 			reportId
 		});
-		const server = readProgram(await w.document(school.programId));
+		const server = readProgram(
+			await w.document(school.programId),
+			await w.document(`${school.programId}/decisions`)
+		);
 		const report = server.reports.find((r) => r.id === reportId)!;
 		expect(report.submittedAt).toBe('2026-04-11');
 		expect(report.reviewedAt).toBe('2026-04-11');

@@ -13,6 +13,7 @@ import {
 import { catalogEntry } from './catalog-entry';
 import { saveProgram } from '$lib/device/catalog';
 import { ProgramSync, type SyncState } from '$lib/sync/program-sync';
+import { DecisionsSync } from '$lib/sync/decisions-sync';
 
 export interface Person extends Actor {
 	name: string;
@@ -30,6 +31,11 @@ export function programDatabaseName(programId: string): string {
 	return `nastavnik-program-${programId}`;
 }
 
+/** The IndexedDB database of the program's decisions document (last known decisions, offline). */
+export function decisionsDatabaseName(programId: string): string {
+	return `nastavnik-program-${programId}-decisions`;
+}
+
 function relayUrl(): string {
 	const protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
 	return `${protocol}//${location.host}/sync`;
@@ -41,6 +47,11 @@ function relayUrl(): string {
  */
 export class OpenProgram {
 	readonly doc = new Y.Doc();
+	/**
+	 * The decisions document, read-only here: only the server writes it (the curator's HTTP
+	 * actions). Verdicts, approval and decisions on the screen come from it alone.
+	 */
+	readonly decisions = new Y.Doc();
 	readonly awareness = new Awareness(this.doc);
 	readonly editor: ProgramEditor;
 	readonly undo: Y.UndoManager;
@@ -56,6 +67,8 @@ export class OpenProgram {
 	canRedo = $state(false);
 
 	#persistence: IndexeddbPersistence | null = null;
+	#decisionsPersistence: IndexeddbPersistence | null = null;
+	#decisionsSync: DecisionsSync | null = null;
 	#sync: ProgramSync | null = null;
 	#refreshQueued = false;
 	#catalogTimer: ReturnType<typeof setTimeout> | null = null;
@@ -67,7 +80,11 @@ export class OpenProgram {
 		readonly deviceId: string,
 		readonly initialPending = 0
 	) {
-		this.editor = new ProgramEditor(this.doc, { userId: person.userId, role: person.role });
+		this.editor = new ProgramEditor(
+			this.doc,
+			{ userId: person.userId, role: person.role },
+			{ decisions: this.decisions, decisionsReadOnly: true }
+		);
 		this.undo = createUndoManager(this.doc, person.userId, { captureTimeout: 600 });
 		const onStack = () => {
 			this.canUndo = this.undo.undoStack.length > 0;
@@ -77,6 +94,7 @@ export class OpenProgram {
 		this.undo.on('stack-item-popped', onStack);
 		this.undo.on('stack-cleared', onStack);
 		this.doc.on('update', () => this.#queueRefresh());
+		this.decisions.on('update', () => this.#queueRefresh());
 		this.awareness.setLocalStateField('user', {
 			name: person.name,
 			role: ROLE_LABELS[person.role] ?? person.role
@@ -87,7 +105,11 @@ export class OpenProgram {
 	/** Resolves once the program is on screen from local data; the network catches up later. */
 	async open(): Promise<void> {
 		this.#persistence = new IndexeddbPersistence(programDatabaseName(this.programId), this.doc);
-		await this.#persistence.whenSynced;
+		this.#decisionsPersistence = new IndexeddbPersistence(
+			decisionsDatabaseName(this.programId),
+			this.decisions
+		);
+		await Promise.all([this.#persistence.whenSynced, this.#decisionsPersistence.whenSynced]);
 		if (this.#destroyed) return;
 		// Loading is not an action the user could undo.
 		this.undo.clear();
@@ -107,6 +129,13 @@ export class OpenProgram {
 		});
 		this.syncState = this.#sync.state;
 		this.#sync.start();
+		this.#decisionsSync = new DecisionsSync({
+			programId: this.programId,
+			doc: this.decisions,
+			serverUrl: relayUrl(),
+			deviceId: this.deviceId
+		});
+		this.#decisionsSync.start();
 	}
 
 	/** Runs one user action; returns a Russian error message for the user, or null. */
@@ -137,9 +166,12 @@ export class OpenProgram {
 			this.#writeCatalog();
 		}
 		this.#sync?.destroy();
+		this.#decisionsSync?.destroy();
 		this.awareness.destroy();
 		void this.#persistence?.destroy();
+		void this.#decisionsPersistence?.destroy();
 		this.doc.destroy();
+		this.decisions.destroy();
 	}
 
 	#queueRefresh(): void {
@@ -153,7 +185,7 @@ export class OpenProgram {
 	}
 
 	#refresh(): void {
-		this.view = readProgram(this.doc);
+		this.view = readProgram(this.doc, this.decisions);
 		this.#scheduleCatalog();
 	}
 

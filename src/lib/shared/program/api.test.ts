@@ -47,7 +47,7 @@ describe('create', () => {
 		expect(tx).toBe(1);
 		expect(origins).toEqual([{ kind: 'program-user', userId: curator.userId }]);
 		expect(programId).toBe('prog-1');
-		const v = readProgram(doc);
+		const v = readProgram(doc, doc);
 		expect(v.meta).toMatchObject({
 			schemaVersion: SCHEMA_VERSION,
 			title: beginner.titleRu,
@@ -143,7 +143,7 @@ describe('editing', () => {
 		const ed = new ProgramEditor(doc, mentee, { clock: () => new Date('2025-10-02T09:15:42Z') });
 		const a = ids(doc).view.activities[0]!.id;
 		ed.setDeadline(a, '2025-10-10');
-		const v = readProgram(doc).activities.find((x) => x.id === a)!;
+		const v = readProgram(doc, doc).activities.find((x) => x.id === a)!;
 		expect(v).toMatchObject({
 			deadline: '2025-10-10',
 			deadlineEdited: true,
@@ -152,7 +152,7 @@ describe('editing', () => {
 			createdBy: 'u-curator'
 		});
 		ed.editText({ kind: 'diagnosis', field: 'strengths' }, 0, 0, 'Умеет слушать');
-		expect(readProgram(doc).diagnosis.info.strengths).toEqual({
+		expect(readProgram(doc, doc).diagnosis.info.strengths).toEqual({
 			updatedBy: 'u-mentee',
 			updatedAt: '2025-10-02T09:15Z'
 		});
@@ -169,14 +169,16 @@ describe('editing', () => {
 		ed.moveActivity(a.id, stages[2]!, 1);
 		expect(arr.length).toBe(len);
 		expect(arr.get(0)).toBe(mapBefore);
-		const v = readProgram(doc);
+		const v = readProgram(doc, doc);
 		const inStage = v.activities.filter((x) => x.stageId === stages[2]);
 		expect(inStage.map((x) => x.id).indexOf(a.id)).toBe(1);
 		ed.moveActivity(a.id, stages[2]!, 0);
-		expect(readProgram(doc).activities.filter((x) => x.stageId === stages[2])[0]!.id).toBe(a.id);
+		expect(readProgram(doc, doc).activities.filter((x) => x.stageId === stages[2])[0]!.id).toBe(
+			a.id
+		);
 		ed.moveActivity(a.id, stages[2]!);
 		expect(
-			readProgram(doc)
+			readProgram(doc, doc)
 				.activities.filter((x) => x.stageId === stages[2])
 				.at(-1)!.id
 		).toBe(a.id);
@@ -188,11 +190,11 @@ describe('editing', () => {
 		const a = ids(doc).view.activities[3]!.id;
 		ed.editText({ kind: 'activity', id: a, field: 'notes' }, 0, 0, 'важные заметки');
 		ed.removeActivity(a);
-		expect(readProgram(doc).activities.some((x) => x.id === a)).toBe(false);
+		expect(readProgram(doc, doc).activities.some((x) => x.id === a)).toBe(false);
 		expectError(() => ed.setDeadline(a, '2025-10-01'), 'not-found');
 		ed.restoreActivity(a);
 		expect(
-			readProgram(doc)
+			readProgram(doc, doc)
 				.activities.find((x) => x.id === a)
 				?.notes?.toString()
 		).toBe('важные заметки');
@@ -203,9 +205,9 @@ describe('editing', () => {
 			topic: 'Знакомство'
 		});
 		ed.removeMeeting(m);
-		expect(readProgram(doc).meetings).toHaveLength(0);
+		expect(readProgram(doc, doc).meetings).toHaveLength(0);
 		ed.restoreMeeting(m);
-		expect(readProgram(doc).meetings).toHaveLength(1);
+		expect(readProgram(doc, doc).meetings).toHaveLength(1);
 	});
 
 	it('meetings, texts, reports, comments, assessments, feedback read back as typed objects', () => {
@@ -245,7 +247,7 @@ describe('editing', () => {
 			() => ed.setFeedback({ participantId: mentorP, satisfaction: 11 }),
 			'invalid-number'
 		);
-		const v = readProgram(doc);
+		const v = readProgram(doc, doc);
 		expect(v.problems).toEqual([]);
 		expect(programToJSON(v)).toMatchObject({
 			meetings: [
@@ -296,7 +298,7 @@ describe('editing', () => {
 		ed.setDeadline(view.activities[0]!.id, '2025-09-15');
 		ed.setMeta({ startDate: '2025-10-01' });
 		expect(ed.rescheduleDeadlines()).toBe(21);
-		const v = readProgram(doc);
+		const v = readProgram(doc, doc);
 		expect(v.activities[0]!.deadline).toBe('2025-09-15');
 		expect(v.activities[1]!.deadline).toBe('2025-10-31');
 	});
@@ -306,7 +308,7 @@ describe('editing', () => {
 		const ed = editor(doc, curator);
 		ed.addParticipant({ role: 'mentee', name: 'Смирнова О. Н.', userId: 'u-mentee2' });
 		expectError(() => ed.addParticipant({ role: 'head' as never, name: 'X' }), 'invalid-enum');
-		const v = readProgram(doc);
+		const v = readProgram(doc, doc);
 		expect(v.participants.filter((p) => p.role === 'mentee')).toHaveLength(2);
 	});
 });
@@ -325,12 +327,12 @@ describe('per-user undo', () => {
 		sync(doc, docB);
 		// The move set stageId, order, updatedAt: one undo step reverts all of it.
 		um.undo();
-		const v = readProgram(doc);
+		const v = readProgram(doc, doc);
 		expect(v.activities.find((x) => x.id === a)?.stageId).toBe(stages[0]);
 		expect(v.activities[0]!.id).toBe(a);
 		expect(v.diagnosis.texts.request.toString()).toBe('Запрос наставляемого');
 		um.redo();
-		expect(readProgram(doc).activities.find((x) => x.id === a)?.stageId).toBe(stages[2]);
+		expect(readProgram(doc, doc).activities.find((x) => x.id === a)?.stageId).toBe(stages[2]);
 	});
 	it("undo of my deadline edit keeps the partner's concurrent completion of the same activity", () => {
 		const doc = newProgram();
@@ -343,7 +345,7 @@ describe('per-user undo', () => {
 		um.undo();
 		sync(doc, docB);
 		for (const d of [doc, docB])
-			expect(readProgram(d).activities.find((x) => x.id === a)).toMatchObject({
+			expect(readProgram(d, d).activities.find((x) => x.id === a)).toMatchObject({
 				deadline: '2025-09-30',
 				status: 'done',
 				doneBy: 'u-mentee'
@@ -362,7 +364,7 @@ describe('per-user undo', () => {
 			0,
 			'Раздел наставляемого'
 		);
-		expect(readProgram(doc).reports[0]?.text?.toString()).toBe('Раздел наставляемого');
+		expect(readProgram(doc, doc).reports[0]?.text?.toString()).toBe('Раздел наставляемого');
 	});
 	it('undoes a removal and a completion step by step', () => {
 		const doc = newProgram();
@@ -372,9 +374,9 @@ describe('per-user undo', () => {
 		ed.completeActivity(a, '2025-09-10');
 		ed.removeActivity(a);
 		um.undo();
-		expect(readProgram(doc).activities.find((x) => x.id === a)?.status).toBe('done');
+		expect(readProgram(doc, doc).activities.find((x) => x.id === a)?.status).toBe('done');
 		um.undo();
-		const back = readProgram(doc).activities.find((x) => x.id === a)!;
+		const back = readProgram(doc, doc).activities.find((x) => x.id === a)!;
 		expect(back.status).toBe('planned');
 		expect(back.doneAt).toBeNull();
 		const m = ed.logMeeting({
@@ -384,7 +386,7 @@ describe('per-user undo', () => {
 			topic: 'Первая встреча'
 		});
 		um.undo();
-		expect(readProgram(doc).meetings.find((x) => x.id === m)).toBeUndefined();
+		expect(readProgram(doc, doc).meetings.find((x) => x.id === m)).toBeUndefined();
 	});
 });
 
@@ -414,7 +416,7 @@ describe('schema evolution', () => {
 		expect(r.meta.get('region')).toBe('Томская область');
 		expect(r.meta.get('schemaVersion')).toBe(SCHEMA_VERSION + 1); // never lowered
 		expect(newer.getArray('mentorTrainings').toArray()).toEqual(['курсы 2025']);
-		const v = readProgram(doc);
+		const v = readProgram(doc, doc);
 		expect(v.activities.find((x) => x.id === id)?.status).toBe('planned'); // shown with a default…
 		expect(v.problems.some((p) => p.includes('status'))).toBe(true); // …and reported
 	});
@@ -422,7 +424,7 @@ describe('schema evolution', () => {
 		const doc = newProgram();
 		root(doc).meta.set('minWriterVersion', SCHEMA_VERSION + 1);
 		expectError(() => editor(doc, mentor).setMeta({ title: 'X' }), 'schema-too-new');
-		expect(readProgram(doc).meta.title).toBe(beginner.titleRu);
+		expect(readProgram(doc, doc).meta.title).toBe(beginner.titleRu);
 	});
 	it('opens a document written before any key existed (empty doc)', () => {
 		const v = readProgram(new Y.Doc());

@@ -35,12 +35,18 @@ import {
 	type ResultForm,
 	type StageKind
 } from './labels';
+import {
+	CHANGE_DECISION,
+	PROGRAM_DECISION,
+	VERDICT,
+	decisionsRoot,
+	type DecisionsRoot
+} from './decisions';
 import { compareOrder, keyBetween } from './order';
 import {
 	Problems,
 	findItem,
 	readActivities,
-	readChangeRequests,
 	readCompletion,
 	readParticipants,
 	readProgram,
@@ -53,6 +59,7 @@ import {
 	canComplete,
 	canRequestChange,
 	defaultDeadline,
+	programEndDate,
 	reportKey
 } from './rules';
 import {
@@ -95,6 +102,18 @@ export interface EditorOptions {
 	clock?: () => Date;
 	/** Id source (tests and fixtures use a seeded one). */
 	newId?: () => string;
+	/**
+	 * The program's decisions document (decisions.ts): verdicts, approval, the curator's
+	 * completion, change decisions and curator comments are written there. Only the server holds
+	 * a writable one (a phone's is read-only: the relay refuses its updates). Default: `doc`
+	 * itself (tests and tools that keep one in-memory document; read it with readProgram(doc, doc)).
+	 */
+	decisions?: Y.Doc;
+	/**
+	 * The decisions document is a read-only replica (a phone's): decision methods refuse with a
+	 * Russian message instead of writing a local change the relay would never store.
+	 */
+	decisionsReadOnly?: boolean;
 }
 
 /** A free-text field the UI can bind to and edit. */
@@ -155,6 +174,10 @@ const CURATOR_ROLES: ReadonlyArray<Actor['role']> = ['curator', 'head'];
 export class ProgramEditor {
 	readonly origin: UserOrigin;
 	private readonly r: Root;
+	/** The decisions document and its layout. */
+	readonly decisions: Y.Doc;
+	private readonly d: DecisionsRoot;
+	private readonly decisionsReadOnly: boolean;
 	private readonly clock: () => Date;
 	private readonly newId: () => string;
 
@@ -166,6 +189,9 @@ export class ProgramEditor {
 		checkId('userId', actor.userId);
 		this.origin = userOrigin(actor.userId);
 		this.r = root(doc);
+		this.decisions = opts.decisions ?? doc;
+		this.d = decisionsRoot(this.decisions);
+		this.decisionsReadOnly = opts.decisionsReadOnly === true;
 		this.clock = opts.clock ?? (() => new Date());
 		this.newId = opts.newId ?? randomId;
 	}
@@ -190,6 +216,24 @@ export class ProgramEditor {
 				this.r.meta.set(META.schemaVersion, SCHEMA_VERSION);
 			return res;
 		}, this.origin);
+	}
+
+	/** A decision: written into the decisions document, one transaction, the same origin. */
+	private decide<T>(roles: ReadonlyArray<Actor['role']>, what: string, fn: () => T): T {
+		if (!roles.includes(this.actor.role)) throw forbidden(what);
+		if (this.decisionsReadOnly)
+			throw new ProgramValidationError(
+				'forbidden',
+				what,
+				'decisions are written by the server (curator actions over HTTP)',
+				'Решения куратора принимаются в разделе куратора и только при подключении к сети.'
+			);
+		return this.decisions.transact(fn, this.origin);
+	}
+
+	/** The program as every reader sees it: the co-written part with the decisions overlaid. */
+	private view() {
+		return readProgram(this.doc, this.decisions);
 	}
 
 	private stamp(): string {
@@ -250,6 +294,15 @@ export class ProgramEditor {
 
 	// ---------- metadata and participants ----------
 
+	/** Approval of the program (draft → active): a decision. */
+	approveProgram(date?: string): void {
+		const d = this.today(date);
+		this.decide(CURATOR_ROLES, 'approveProgram', () => {
+			if (this.d.program.has(PROGRAM_DECISION.approval)) return;
+			this.d.program.set(PROGRAM_DECISION.approval, { by: this.actor.userId, date: d });
+		});
+	}
+
 	/**
 	 * The program's time zone (the organization's, written by the server when it changes): from
 	 * then on every replica counts "today" in it.
@@ -305,8 +358,14 @@ export class ProgramEditor {
 					'use completeProgram',
 					'Чтобы завершить программу, укажите основание завершения.'
 				);
-			v.push([META.status, s]);
+			if (s === 'active') {
+				this.approveProgram();
+			} else if (this.d.program.has(PROGRAM_DECISION.approval))
+				this.decide(CURATOR_ROLES, 'setMeta', () =>
+					this.d.program.delete(PROGRAM_DECISION.approval)
+				);
 		}
+		if (v.length === 0) return;
 		this.write(PEOPLE_ROLES, 'setMeta', () => {
 			for (const [k, x] of v) {
 				// Arrays are values: compare by content so re-saving the same list writes nothing.
@@ -396,7 +455,7 @@ export class ProgramEditor {
 	 */
 	rescheduleDeadlines(): number {
 		return this.write(PLAN_ROLES, 'rescheduleDeadlines', () => {
-			const view = readProgram(this.doc);
+			const view = this.view();
 			let n = 0;
 			for (const a of view.activities) {
 				if (a.deadlineEdited || a.status === 'done' || !a.stageId) continue;
@@ -442,7 +501,7 @@ export class ProgramEditor {
 		if (a.index !== undefined) checkInt('index', a.index, 0, LIMITS.listItems);
 		return this.write(PLAN_ROLES, 'addActivity', () => {
 			this.checkStage(a.stageId);
-			const view = { meta: readProgram(this.doc).meta, stages: readStages(this.r, new Problems()) };
+			const view = { meta: this.view().meta, stages: readStages(this.r, new Problems()) };
 			const d = deadline ?? defaultDeadline(view, a.stageId);
 			const { id, map } = this.newItem({
 				[ACTIVITY.stageId]: a.stageId,
@@ -582,10 +641,17 @@ export class ProgramEditor {
 			case 'report':
 				owner = this.item(this.r.reports, 'report', ref.id);
 				key = checkEnum('field', { text: '', curatorComment: '' }, ref.field);
-				if (key === REPORT.curatorComment) roles = CURATOR_ROLES;
+				if (key === REPORT.curatorComment) {
+					// The curator's comment is part of the verdict, in the decisions document.
+					roles = CURATOR_ROLES;
+					const v = this.d.reports.get(ref.id);
+					if (!(v instanceof Y.Map)) throw notFound('text', key);
+					owner = v;
+					key = VERDICT.curatorComment;
+				}
 				break;
 			case 'comment':
-				owner = this.item(this.r.comments, 'comment', ref.id);
+				owner = this.item(this.d.comments, 'comment', ref.id);
 				key = COMMENT.text;
 				roles = CURATOR_ROLES;
 				break;
@@ -776,10 +842,11 @@ export class ProgramEditor {
 		const d = this.today(date);
 		this.write(PLAN_ROLES, 'submitReport', () => {
 			const m = this.item(this.r.reports, 'report', id);
-			const s = m.get(REPORT.status);
-			if (s === 'accepted')
+			if (this.view().reports.find((x) => x.id === id)?.status === 'accepted')
 				throw invalidState('status', 'report already accepted', 'Отчет уже принят.');
 			this.put(m, REPORT.status, 'submitted');
+			// A new submission: a verdict on the previous one no longer applies to it.
+			m.set(REPORT.submission, this.newId());
 			this.put(m, REPORT.submittedAt, d);
 			this.put(m, REPORT.submittedBy, this.actor.userId);
 			this.touch(m);
@@ -807,25 +874,23 @@ export class ProgramEditor {
 			comment === undefined
 				? undefined
 				: checkText('comment', comment, LIMITS.longText, { allowEmpty: true });
-		this.write(CURATOR_ROLES, status === 'accepted' ? 'acceptReport' : 'returnReport', () => {
-			const m = this.item(this.r.reports, 'report', id);
-			if (m.get(REPORT.status) !== 'submitted')
+		this.decide(CURATOR_ROLES, status === 'accepted' ? 'acceptReport' : 'returnReport', () => {
+			this.item(this.r.reports, 'report', id);
+			const rep = this.view().reports.find((x) => x.id === id);
+			if (rep?.status !== 'submitted')
 				throw invalidState(
 					'status',
 					'report is not submitted',
 					'Отчет еще не представлен на проверку.'
 				);
-			this.put(m, REPORT.status, status);
-			this.put(m, REPORT.reviewedAt, d);
-			this.put(m, REPORT.reviewedBy, this.actor.userId);
-			if (c !== undefined) {
-				const t = m.get(REPORT.curatorComment);
-				if (t instanceof Y.Text) {
-					if (t.length) t.delete(0, t.length);
-					t.insert(0, c);
-				} else m.set(REPORT.curatorComment, new Y.Text(c));
-			}
-			this.touch(m);
+			// One verdict per report, replaced by a later one (it answers the current submission).
+			const v = new Y.Map<unknown>();
+			v.set(VERDICT.status, status);
+			v.set(VERDICT.reviewedAt, d);
+			v.set(VERDICT.reviewedBy, this.actor.userId);
+			v.set(VERDICT.submission, rep.submission);
+			v.set(VERDICT.curatorComment, new Y.Text(c ?? ''));
+			this.d.reports.set(id, v);
 		});
 	}
 
@@ -833,20 +898,20 @@ export class ProgramEditor {
 
 	commentActivity(activityId: string, text: string): string {
 		const t = checkText('comment', text, LIMITS.longText);
-		return this.write(CURATOR_ROLES, 'commentActivity', () => {
-			this.item(this.r.activities, 'activity', activityId);
+		this.item(this.r.activities, 'activity', activityId);
+		return this.decide(CURATOR_ROLES, 'commentActivity', () => {
 			const { id, map } = this.newItem({
 				[COMMENT.targetId]: activityId,
 				[COMMENT.text]: new Y.Text(t)
 			});
-			this.r.comments.push([map]);
+			this.d.comments.push([map]);
 			return id;
 		});
 	}
 
 	removeComment(id: string): void {
-		this.write(CURATOR_ROLES, 'removeComment', () =>
-			this.softRemove(this.item(this.r.comments, 'comment', id))
+		this.decide(CURATOR_ROLES, 'removeComment', () =>
+			this.softRemove(this.item(this.d.comments, 'comment', id))
 		);
 	}
 
@@ -926,28 +991,47 @@ export class ProgramEditor {
 		const reason = checkEnum('reason', COMPLETION_REASON_LABELS, c.reason);
 		const date = checkDate('date', c.date);
 		const note = checkText('note', c.note ?? '', LIMITS.shortText * 4, { allowEmpty: true });
-		this.write(['mentor', 'mentee', 'curator', 'head'], 'completeProgram', () => {
-			const rule = canComplete(readProgram(this.doc), reason, this.actor, date);
-			if (!rule.ok) throw invalidState('reason', rule.reason, rule.messageRu);
-			this.r.completion.set(COMPLETION.record, {
-				reason,
-				date,
-				note,
-				initiatedBy: this.actor.userId,
-				initiatorRole: this.actor.role,
-				updatedBy: this.actor.userId,
-				updatedAt: this.stamp()
-			});
-			this.put(this.r.meta, META.status, 'completed');
+		const rule = canComplete(this.view(), reason, this.actor, date);
+		if (!rule.ok) throw invalidState('reason', rule.reason, rule.messageRu);
+		const record = () => ({
+			reason,
+			date,
+			note,
+			initiatedBy: this.actor.userId,
+			initiatorRole: this.actor.role,
+			updatedBy: this.actor.userId,
+			updatedAt: this.stamp()
 		});
+		// The curator's completion is a decision; a participant's own stays co-written.
+		if (CURATOR_ROLES.includes(this.actor.role))
+			this.decide(CURATOR_ROLES, 'completeProgram', () =>
+				this.d.program.set(PROGRAM_DECISION.completion, record())
+			);
+		else
+			this.write(PLAN_ROLES, 'completeProgram', () => {
+				this.r.completion.set(COMPLETION.record, record());
+				this.put(this.r.meta, META.status, 'completed');
+			});
 	}
 
 	/** Undo of a completion decided by mistake (curator only): clears the completion record. */
 	reopenProgram(): void {
-		this.write(CURATOR_ROLES, 'reopenProgram', () => {
+		const own = readCompletion(this.r, new Problems());
+		this.decide(CURATOR_ROLES, 'reopenProgram', () => {
+			if (own)
+				this.d.program.set(PROGRAM_DECISION.reopened, {
+					reason: own.reason,
+					date: own.date,
+					initiatedBy: own.initiatedBy
+				});
 			// Only the key this version owns: a newer app's extra keys stay (evolution rule 3).
-			if (this.r.completion.has(COMPLETION.record)) this.r.completion.delete(COMPLETION.record);
-			this.put(this.r.meta, META.status, 'active');
+			if (this.d.program.has(PROGRAM_DECISION.completion))
+				this.d.program.delete(PROGRAM_DECISION.completion);
+			if (!this.d.program.has(PROGRAM_DECISION.approval))
+				this.d.program.set(PROGRAM_DECISION.approval, {
+					by: this.actor.userId,
+					date: this.today(undefined)
+				});
 		});
 	}
 
@@ -956,8 +1040,8 @@ export class ProgramEditor {
 		const months = kind === 'extension' ? checkInt('months', c.months, 1, 24) : 0;
 		const reason = checkText('reason', c.reason, LIMITS.longText);
 		const d = this.today(c.date);
-		return this.write(PEOPLE_ROLES, 'requestChange', () => {
-			const view = readProgram(this.doc);
+		const created = this.write(PEOPLE_ROLES, 'requestChange', () => {
+			const view = this.view();
 			const rule = canRequestChange(view, this.actor);
 			if (!rule.ok) throw invalidState('kind', rule.reason, rule.messageRu);
 			const fields: Record<string, unknown> = {
@@ -967,12 +1051,14 @@ export class ProgramEditor {
 				[CHANGE.status]: 'requested',
 				[CHANGE.requestedAt]: d
 			};
-			if (this.actor.role === 'curator') fields[CHANGE.petitionedBy] = this.actor.userId;
 			for (const p of this.ownParticipants(view.participants)) fields[CHANGE.consentPrefix + p] = d;
 			const { id, map } = this.newItem(fields);
 			this.r.changes.push([map]);
 			return id;
 		});
+		// The curator's own request is also their petition (a decision).
+		if (this.actor.role === 'curator') this.petitionChange(created);
+		return created;
 	}
 
 	private ownParticipants(
@@ -996,41 +1082,68 @@ export class ProgramEditor {
 	}
 
 	petitionChange(id: string): void {
-		this.write(['curator'], 'petitionChange', () => {
-			const m = this.item(this.r.changes, 'change', id);
-			this.put(m, CHANGE.petitionedBy, this.actor.userId);
-			this.touch(m);
+		this.item(this.r.changes, 'change', id);
+		this.decide(['curator'], 'petitionChange', () => {
+			const prev = this.d.changes.get(id);
+			const rec = typeof prev === 'object' && prev !== null ? prev : {};
+			this.d.changes.set(id, { ...rec, [CHANGE_DECISION.petitionedBy]: this.actor.userId });
 		});
 	}
 
-	/** Records the decision (the head's order) on an extension or correction request. */
+	/**
+	 * Records the decision (the head's order) on an extension or correction request. An approved
+	 * extension moves the program's end and the default deadlines of the last stage (recorded
+	 * with the decision, so every reader moves them the same way).
+	 */
 	decideChange(id: string, decision: 'approved' | 'rejected', date?: string): void {
 		const dec = checkEnum('decision', { approved: '', rejected: '' }, decision);
 		const d = this.today(date);
-		this.write(CURATOR_ROLES, 'decideChange', () => {
-			const m = this.item(this.r.changes, 'change', id);
-			const req = readChangeRequests(this.r, new Problems()).find((x) => x.id === id);
-			if (!req) throw notFound('change', id);
-			if (dec === 'approved') {
-				const view = readProgram(this.doc);
-				const rule = canApproveChange(view, req, this.actor);
-				if (!rule.ok) throw invalidState('decision', rule.reason, rule.messageRu);
-			} else if (req.status !== 'requested')
-				throw invalidState('decision', 'already decided', 'Решение по ходатайству уже принято.');
-			this.put(m, CHANGE.status, dec);
-			this.put(m, CHANGE.decidedBy, this.actor.userId);
-			this.put(m, CHANGE.decidedAt, d);
-			this.touch(m);
+		this.item(this.r.changes, 'change', id);
+		const view = this.view();
+		const req = view.changeRequests.find((x) => x.id === id);
+		if (!req) throw notFound('change', id);
+		if (dec === 'approved') {
+			const rule = canApproveChange(view, req, this.actor);
+			if (!rule.ok) throw invalidState('decision', rule.reason, rule.messageRu);
+		} else if (req.status !== 'requested')
+			throw invalidState('decision', 'already decided', 'Решение по ходатайству уже принято.');
+		this.decide(CURATOR_ROLES, 'decideChange', () => {
+			const prev = this.d.changes.get(id);
+			const rec = typeof prev === 'object' && prev !== null ? prev : {};
+			const months = dec === 'approved' && req.kind === 'extension' ? req.months : 0;
+			this.d.changes.set(id, {
+				...rec,
+				[CHANGE_DECISION.status]: dec,
+				[CHANGE_DECISION.decidedBy]: this.actor.userId,
+				[CHANGE_DECISION.decidedAt]: d,
+				[CHANGE_DECISION.months]: months
+			});
+			if (months > 0) {
+				const after = this.view();
+				const end = programEndDate(after);
+				if (end)
+					this.d.changes.set(id, {
+						...(this.d.changes.get(id) as object),
+						[CHANGE_DECISION.endDate]: end
+					});
+				const lastStage = after.stages[after.stages.length - 1];
+				if (lastStage)
+					for (const a of after.activities) {
+						if (a.stageId !== lastStage.id || a.deadlineEdited || a.status === 'done') continue;
+						const nd = defaultDeadline(after, lastStage.id);
+						if (nd) this.d.deadlines.set(a.id, nd);
+					}
+			}
 		});
 	}
 
 	/** Convenience for tests and tools: the plain read of the document. */
 	read() {
-		return readProgram(this.doc);
+		return this.view();
 	}
 
-	/** Completion as stored, for UI badges without reading the whole program. */
+	/** Completion as every reader sees it, for UI badges. */
 	completion() {
-		return readCompletion(this.r, new Problems());
+		return this.view().completion;
 	}
 }

@@ -8,7 +8,7 @@ import { summarize } from './summary';
 import { curator, editor, ids, mentee, mentor, newProgram, replica, sync } from './test-utils';
 
 const same = (a: Y.Doc, b: Y.Doc) =>
-	expect(programToJSON(readProgram(a))).toEqual(programToJSON(readProgram(b)));
+	expect(programToJSON(readProgram(a, a))).toEqual(programToJSON(readProgram(b, b)));
 
 describe('concurrent edits', () => {
 	it('two users typing in the same difficulty text keep both insertions', () => {
@@ -25,8 +25,8 @@ describe('concurrent edits', () => {
 		editor(b, mentee).editText({ kind: 'diagnosis', field: 'difficulties' }, 0, 0, 'Финансы. ');
 		editor(b, mentee).editText({ kind: 'diagnosis', field: 'difficulties' }, 23, 0, ' Кадры.');
 		sync(a, b);
-		const t = readProgram(a).diagnosis.texts.difficulties.toString();
-		expect(t).toBe(readProgram(b).diagnosis.texts.difficulties.toString());
+		const t = readProgram(a, a).diagnosis.texts.difficulties.toString();
+		expect(t).toBe(readProgram(b, b).diagnosis.texts.difficulties.toString());
 		for (const part of ['Финансы. ', 'Планирование. ', 'Контроль.', ' Кадры.'])
 			expect(t).toContain(part);
 		expect(t.length).toBe('Финансы. Планирование. Контроль. Кадры.'.length);
@@ -40,7 +40,7 @@ describe('concurrent edits', () => {
 		editor(b, mentor).setDeadline(id, '2025-10-15');
 		sync(a, b);
 		same(a, b);
-		expect(readProgram(a).activities.find((x) => x.id === id)).toMatchObject({
+		expect(readProgram(a, a).activities.find((x) => x.id === id)).toMatchObject({
 			status: 'done',
 			doneAt: '2025-09-20',
 			doneBy: 'u-mentee',
@@ -58,7 +58,7 @@ describe('concurrent edits', () => {
 		editor(b, mentee).editText({ kind: 'activity', id, field: 'notes' }, 0, 0, 'анкета готова');
 		sync(a, b);
 		same(a, b);
-		const act = readProgram(a).activities.filter((x) => x.id === id);
+		const act = readProgram(a, a).activities.filter((x) => x.id === id);
 		expect(act).toHaveLength(1);
 		expect(act[0]).toMatchObject({
 			stageId: stages[2],
@@ -81,7 +81,7 @@ describe('concurrent edits', () => {
 		same(a, b);
 		same(b, c);
 		expect(root(a).activities.length).toBe(n);
-		expect(readProgram(a).activities.filter((x) => x.id === id)).toHaveLength(1);
+		expect(readProgram(a, a).activities.filter((x) => x.id === id)).toHaveLength(1);
 	});
 
 	it('concurrent inserts at the same position are ordered the same everywhere', () => {
@@ -92,7 +92,7 @@ describe('concurrent edits', () => {
 		const y = editor(b, mentee).addActivity({ stageId: stages[0]!, title: 'B', index: 1 });
 		sync(a, b);
 		same(a, b);
-		const order = readProgram(a)
+		const order = readProgram(a, a)
 			.activities.filter((v) => v.stageId === stages[0])
 			.map((v) => v.id);
 		expect(order.slice(1, 3).sort()).toEqual([x, y].sort());
@@ -105,9 +105,9 @@ describe('concurrent edits', () => {
 		editor(a, mentor).removeActivity(id);
 		editor(b, mentee).setDeadline(id, '2025-11-11');
 		sync(a, b);
-		expect(readProgram(a).activities.some((x) => x.id === id)).toBe(false);
+		expect(readProgram(a, a).activities.some((x) => x.id === id)).toBe(false);
 		editor(a, mentor).restoreActivity(id);
-		expect(readProgram(a).activities.find((x) => x.id === id)?.deadline).toBe('2025-11-11');
+		expect(readProgram(a, a).activities.find((x) => x.id === id)?.deadline).toBe('2025-11-11');
 	});
 
 	it('mentor and mentee consent concurrently: both consents are kept', () => {
@@ -123,7 +123,7 @@ describe('concurrent edits', () => {
 		editor(b, mentee).consentChange(req, '2026-01-12');
 		sync(a, b);
 		const { mentorP, menteeP } = ids(a);
-		expect(readProgram(a).changeRequests[0]!.consents).toEqual({
+		expect(readProgram(a, a).changeRequests[0]!.consents).toEqual({
 			[mentorP]: '2026-01-11',
 			[menteeP]: '2026-01-12'
 		});
@@ -138,10 +138,10 @@ describe('concurrent edits', () => {
 		editor(b, mentee).submitReport(r2, '2025-10-01');
 		sync(a, b);
 		expect(r1).not.toBe(r2);
-		const e = expectedReports(readProgram(a)).find((x) => x.stageId === s)!;
+		const e = expectedReports(readProgram(a, a)).find((x) => x.stageId === s)!;
 		expect(e.report?.id).toBe(r2); // the submitted one wins over the draft
-		expect(expectedReports(readProgram(b)).find((x) => x.stageId === s)?.report?.id).toBe(r2);
-		expect(summarize(a, '2025-10-02').reports).toMatchObject({ draft: 0, submitted: 1, due: 0 });
+		expect(expectedReports(readProgram(b, b)).find((x) => x.stageId === s)?.report?.id).toBe(r2);
+		expect(summarize(a, '2025-10-02', a).reports).toMatchObject({ draft: 0, submitted: 1, due: 0 });
 		// Later calls reuse an existing report instead of creating a third one.
 		expect([r1, r2]).toContain(editor(a, mentor).startReport({ kind: 'stage', stageId: s }));
 	});
@@ -157,7 +157,7 @@ describe('concurrent edits', () => {
 		editor(b, curator).completeProgram({ reason: 'curator-initiative', date: '2026-02-03' });
 		sync(a, b);
 		same(a, b);
-		const c = readProgram(a).completion!;
+		const c = readProgram(a, a).completion!;
 		const fromMentee = {
 			reason: 'participant-initiative',
 			date: '2026-02-01',
@@ -177,8 +177,8 @@ describe('concurrent edits', () => {
 			initiatorRole: c.initiatorRole
 		});
 		editor(a, curator).reopenProgram();
-		expect(readProgram(a).completion).toBeNull();
-		expect(readProgram(a).meta.status).toBe('active');
+		expect(readProgram(a, a).completion).toBeNull();
+		expect(readProgram(a, a).meta.status).toBe('active');
 	});
 
 	it('each API action is exactly one update with the author as origin', () => {

@@ -97,9 +97,11 @@ export function generateRealisticProgram(
 	const edA = new ProgramEditor(docA, mentor, { clock, newId: ids });
 	const edB = new ProgramEditor(docB, mentee, { clock, newId: ids });
 	const edC = new ProgramEditor(docC, curator, { clock, newId: ids });
-	edA.setMeta({ status: 'active', types: ['traditional', 'situational'] });
+	edA.setMeta({ types: ['traditional', 'situational'] });
+	// Approval is the curator's decision (one document here: decisions kept in the same doc).
+	edC.approveProgram('2025-09-01');
 
-	const view0 = readProgram(docA);
+	const view0 = readProgram(docA, docA);
 	const menteeP = view0.participants.find((p) => p.role === 'mentee');
 	const mentorP = view0.participants.find((p) => p.role === 'mentor');
 	if (!menteeP || !mentorP) throw new Error('fixture: participants missing');
@@ -181,7 +183,7 @@ export function generateRealisticProgram(
 			typeInto(ed, { kind: 'meeting', id, field: 'notes' }, 20);
 			typeInto(ed, { kind: 'meeting', id, field: 'agreements' }, 10);
 		}
-		const view = readProgram(ed.doc);
+		const view = readProgram(ed.doc, ed.doc);
 		const open = view.activities.filter((a) => a.status !== 'done');
 		const r = rand();
 		if (r < 0.25 && open.length) {
@@ -240,7 +242,7 @@ export function generateRealisticProgram(
 			}
 		}
 		if (dayIndex % 30 === 0) {
-			const view2 = readProgram(docC);
+			const view2 = readProgram(docC, docC);
 			const a = view2.activities[Math.floor(rand() * view2.activities.length)];
 			if (a && rand() < 0.3) {
 				edC.commentActivity(a.id, 'Прошу приложить подтверждающие материалы');
@@ -275,7 +277,7 @@ export function generateRealisticProgram(
 	sync(docA, docB);
 	sync(docA, docC);
 	sync(docB, docC);
-	const final = readProgram(docC);
+	const final = readProgram(docC, docC);
 	return {
 		doc: docC,
 		programId,

@@ -5,7 +5,7 @@ import { summarize } from './summary';
 
 describe('curatorIndexRow', () => {
 	const { doc } = generateRealisticProgram(3, { edits: 400 });
-	const summary = summarize(doc, '2025-03-15');
+	const summary = summarize(doc, '2025-03-15', doc);
 
 	it('copies the summary fields the dashboard filters and sorts by', () => {
 		const row = curatorIndexRow(summary);

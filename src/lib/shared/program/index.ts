@@ -62,6 +62,15 @@ export {
 	type ExpectedReport,
 	type RuleResult
 } from './rules';
+export {
+	DECISIONS_ROOT,
+	DECISIONS_SUFFIX,
+	PROGRAM_DECISION_STARTED,
+	decisionsDocumentId,
+	decisionsEmpty,
+	decisionsRoot
+} from './decisions';
+export { importLegacyDecisions, LEGACY_IMPORT_ORIGIN } from './legacy-decisions';
 export { summarize, summarizeView, SUMMARY_VERSION, type ProgramSummary } from './summary';
 export {
 	ProgramEditor,

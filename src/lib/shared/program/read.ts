@@ -42,6 +42,13 @@ import {
 } from './labels';
 import { compareOrder, isOrderKey } from './order';
 import {
+	CHANGE_DECISION,
+	PROGRAM_DECISION,
+	VERDICT,
+	decisionsRoot,
+	type DecisionsRoot
+} from './decisions';
+import {
 	ACTIVITY,
 	CHANGE,
 	COMMENT,
@@ -152,6 +159,8 @@ export interface ReportView extends ItemMeta {
 	reviewedAt: string | null;
 	reviewedBy: string | null;
 	curatorComment: Y.Text | null;
+	/** The mark of the current submission (null: none, or submitted before marks existed). */
+	submission: string | null;
 }
 
 export interface CommentView extends ItemMeta {
@@ -512,7 +521,8 @@ export function readReports(r: Root, p: Problems): ReportView[] {
 			submittedBy: optStr(map, REPORT.submittedBy, p, c),
 			reviewedAt: date(map, REPORT.reviewedAt, p, c),
 			reviewedBy: optStr(map, REPORT.reviewedBy, p, c),
-			curatorComment: text(map, REPORT.curatorComment, p, c)
+			curatorComment: text(map, REPORT.curatorComment, p, c),
+			submission: optStr(map, REPORT.submission, p, c)
 		});
 	}
 	return out;
@@ -641,7 +651,10 @@ export function readFeedback(r: Root, p: Problems): FeedbackView[] {
 }
 
 export function readCompletion(r: Root, p: Problems): CompletionView | null {
-	const v = r.completion.get(COMPLETION.record);
+	return completionOf(r.completion.get(COMPLETION.record), p);
+}
+
+function completionOf(v: unknown, p: Problems): CompletionView | null {
 	if (v === undefined) return null;
 	if (!isRecord(v) || !isKeyOf(COMPLETION_REASON_LABELS, v.reason) || !isIsoDate(v.date)) {
 		p.add('completion: malformed');
@@ -672,27 +685,132 @@ export function readDiagnosis(doc: Y.Doc, r: Root): DiagnosisView {
 	return { texts, info };
 }
 
-/** The whole program as plain typed objects (free text as live Y.Text). Never throws on bad data. */
-export function readProgram(doc: Y.Doc): ProgramView {
+/**
+ * The whole program as plain typed objects (free text as live Y.Text). Never throws on bad data.
+ * `decisions` is the program's decisions document (decisions.ts): verdicts, approval, the
+ * curator's completion, change decisions and curator comments are read from it ONLY; the same
+ * fields in `doc` (legacy, or forged by a participant) are ignored. null: no decisions known
+ * (a phone that has not synced them yet) — nothing is approved, accepted or decided.
+ */
+export function readProgram(doc: Y.Doc, decisions: Y.Doc | null = null): ProgramView {
 	const p = new Problems();
 	const r = safeRoot(doc, p);
 	if (!r) return emptyView(p);
 	const stages = guard(p, 'stages', () => readStages(r, p), []);
-	return {
+	const view: ProgramView = {
 		meta: guard(p, 'meta', () => readMeta(r, p), emptyMeta()),
 		participants: guard(p, 'participants', () => readParticipants(r, p), []),
 		stages,
 		activities: guard(p, 'activities', () => readActivities(r, p, stages), []),
 		meetings: guard(p, 'meetings', () => readMeetings(r, p), []),
 		reports: guard(p, 'reports', () => readReports(r, p), []),
-		comments: guard(p, 'comments', () => readComments(r, p), []),
+		comments: [],
 		changeRequests: guard(p, 'changeRequests', () => readChangeRequests(r, p), []),
 		assessments: guard(p, 'assessments', () => readAssessments(r, p), []),
 		feedback: guard(p, 'feedback', () => readFeedback(r, p), []),
 		completion: guard(p, 'completion', () => readCompletion(r, p), null),
 		diagnosis: guard(p, 'diagnosis', () => readDiagnosis(doc, r), detachedDiagnosis()),
-		problems: p.result()
+		problems: []
 	};
+	guard(p, 'decisions', () => applyDecisions(view, decisions, p), undefined);
+	view.problems = p.result();
+	return view;
+}
+
+// ---------- decisions (decisions.ts) ---------------------------------------------------------
+
+/** Reasons a mentor or mentee may complete the program by themselves (rules.ts canComplete). */
+const PARTICIPANT_COMPLETION: ReadonlySet<string> = new Set([
+	'participant-initiative',
+	'plan-completed'
+]);
+
+/**
+ * Overlays the decisions document on a view read from the co-written document. Every decision
+ * field of the co-written document is first reset (it may be legacy or forged), then set from
+ * the decisions document alone.
+ */
+function applyDecisions(view: ProgramView, decisions: Y.Doc | null, p: Problems): void {
+	let d: DecisionsRoot | null = null;
+	if (decisions) {
+		try {
+			d = decisionsRoot(decisions);
+		} catch (e) {
+			p.add(`decisions layout: ${e instanceof Error ? e.message : String(e)}`);
+		}
+	}
+	// Reports: the co-written part says draft or submitted; only a verdict says more.
+	for (const rep of view.reports) {
+		const co: ReportStatus = rep.status === 'draft' ? 'draft' : 'submitted';
+		rep.status = co;
+		rep.reviewedAt = null;
+		rep.reviewedBy = null;
+		rep.curatorComment = null;
+		const v = d?.reports.get(rep.id);
+		if (!(v instanceof Y.Map)) continue;
+		const c = `verdict ${rep.id}`;
+		const status = enumOr(v, VERDICT.status, REPORT_STATUS_LABELS, p, c);
+		rep.reviewedAt = date(v, VERDICT.reviewedAt, p, c);
+		rep.reviewedBy = optStr(v, VERDICT.reviewedBy, p, c);
+		rep.curatorComment = text(v, VERDICT.curatorComment, p, c);
+		const answered = v.get(VERDICT.submission) ?? null;
+		// Accepted is final; a return answers one submission (a resubmission reads as submitted).
+		if (status === 'accepted') rep.status = 'accepted';
+		else if (status === 'returned' && answered === rep.submission) rep.status = 'returned';
+	}
+	// Curator comments live only in the decisions document.
+	view.comments = d ? readComments({ comments: d.comments } as Root, p) : [];
+	// Change requests: the request and consents are co-written; petition and decision are not.
+	for (const req of view.changeRequests) {
+		req.petitionedBy = null;
+		req.status = 'requested';
+		req.decidedBy = null;
+		req.decidedAt = null;
+		const v = d?.changes.get(req.id);
+		if (!isRecord(v)) continue;
+		if (typeof v[CHANGE_DECISION.petitionedBy] === 'string')
+			req.petitionedBy = v[CHANGE_DECISION.petitionedBy] as string;
+		const st = v[CHANGE_DECISION.status];
+		if ((st === 'approved' || st === 'rejected') && isKeyOf(CHANGE_STATUS_LABELS, st)) {
+			req.status = st;
+			req.decidedBy = typeof v.decidedBy === 'string' ? v.decidedBy : null;
+			req.decidedAt = isIsoDate(v.decidedAt) ? v.decidedAt : null;
+			const m = v[CHANGE_DECISION.months];
+			if (typeof m === 'number' && Number.isInteger(m) && m >= 0 && m <= 24) req.months = m;
+		}
+	}
+	// Deadlines moved by an approved extension (a deadline set by hand stays as set).
+	if (d)
+		for (const a of view.activities) {
+			const moved = d.deadlines.get(a.id);
+			if (!a.deadlineEdited && isIsoDate(moved)) a.deadline = moved;
+		}
+	// Completion: the curator's from the decisions document; a participant's own completion
+	// (participant-initiative, plan-completed) stays co-written but must name a mentor/mentee.
+	const own = view.completion;
+	view.completion = null;
+	const reopened = d?.program.get(PROGRAM_DECISION.reopened);
+	if (
+		own &&
+		!(
+			isRecord(reopened) &&
+			reopened.reason === own.reason &&
+			reopened.date === own.date &&
+			reopened.initiatedBy === own.initiatedBy
+		) &&
+		PARTICIPANT_COMPLETION.has(own.reason) &&
+		(own.initiatorRole === 'mentor' || own.initiatorRole === 'mentee') &&
+		view.participants.some(
+			(x) => x.userId === own.initiatedBy && (x.role === 'mentor' || x.role === 'mentee')
+		)
+	)
+		view.completion = own;
+	if (d) {
+		const c = completionOf(d.program.get(PROGRAM_DECISION.completion), p);
+		if (c) view.completion = c;
+	}
+	const approved = d ? isRecord(d.program.get(PROGRAM_DECISION.approval)) : false;
+	view.meta.status = view.completion ? 'completed' : approved ? 'active' : 'draft';
 }
 
 /** Last line of defence: a reader bug or a Yjs internal error on a corrupt document becomes a problem, not a crash. */

@@ -16,15 +16,23 @@ export interface StageSpan {
 }
 
 /** Stage dates: consecutive from the program start, each as long as its `months`. */
-export function stageTimeline(view: Pick<ProgramView, 'meta' | 'stages'>): StageSpan[] {
+export function stageTimeline(
+	view: Pick<ProgramView, 'meta' | 'stages'> & Partial<Pick<ProgramView, 'changeRequests'>>
+): StageSpan[] {
 	const start = view.meta.startDate;
 	if (!start) return [];
 	const out: StageSpan[] = [];
 	let cum = 0;
+	// An approved extension lengthens the last stage: the program's end and the last stage's
+	// default deadlines move with it (Tomsk 2024 §7.2).
+	const extra = view.changeRequests
+		? approvedExtensionMonths({ changeRequests: view.changeRequests })
+		: 0;
+	const last = view.stages.length - 1;
 	view.stages.forEach((s, index) => {
 		const from = addMonths(start, cum);
 		// Capped: a hostile document with thousands of long stages must not run dates off the calendar.
-		cum = Math.min(cum + Math.max(0, s.months), 1200);
+		cum = Math.min(cum + Math.max(0, s.months) + (index === last ? extra : 0), 1200);
 		const to = addDays(addMonths(start, cum), -1);
 		out.push({ stageId: s.id, index, start: from, end: to < from ? from : to });
 	});
@@ -33,7 +41,7 @@ export function stageTimeline(view: Pick<ProgramView, 'meta' | 'stages'>): Stage
 
 /** Default deadline of an activity of a stage: the last day of that stage. */
 export function defaultDeadline(
-	view: Pick<ProgramView, 'meta' | 'stages'>,
+	view: Pick<ProgramView, 'meta' | 'stages'> & Partial<Pick<ProgramView, 'changeRequests'>>,
 	stageId: string
 ): string | null {
 	return stageTimeline(view).find((s) => s.stageId === stageId)?.end ?? null;

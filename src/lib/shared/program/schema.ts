@@ -116,7 +116,12 @@ export const REPORT = {
 	submittedBy: 'submittedBy',
 	reviewedAt: 'reviewedAt',
 	reviewedBy: 'reviewedBy',
-	curatorComment: 'curatorComment'
+	curatorComment: 'curatorComment',
+	/**
+	 * A fresh random mark written at each submission: a verdict in the decisions document answers
+	 * one submission, so a resubmission after «возвращен» reads as «представлен» again.
+	 */
+	submission: 'submission'
 } as const;
 export const COMMENT = { targetId: 'targetId', text: 'text' } as const;
 export const CHANGE = {

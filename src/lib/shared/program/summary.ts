@@ -118,7 +118,12 @@ const avg = (xs: number[]): number | null =>
  * relay, the refresher and an offline phone compute the same "today".
  * Never throws: an unreadable part is reported in `problems` and left empty.
  */
-export function summarize(doc: Y.Doc, now: Date | string): ProgramSummary {
+export function summarize(
+	doc: Y.Doc,
+	now: Date | string,
+	/** The program's decisions document (readProgram): verdicts, approval, completion, decisions. */
+	decisions: Y.Doc | null = null
+): ProgramSummary {
 	let today: string;
 	const problems: string[] = [];
 	try {
@@ -133,7 +138,7 @@ export function summarize(doc: Y.Doc, now: Date | string): ProgramSummary {
 	}
 	let view: ProgramView | null = null;
 	try {
-		view = readProgram(doc);
+		view = readProgram(doc, decisions);
 	} catch (e) {
 		problems.push(`document unreadable: ${e instanceof Error ? e.message : String(e)}`);
 	}

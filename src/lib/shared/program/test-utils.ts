@@ -45,7 +45,7 @@ export const editor = (doc: Y.Doc, actor: Actor) =>
 	new ProgramEditor(doc, actor, { clock: fixedClock });
 
 export function ids(doc: Y.Doc) {
-	const v = readProgram(doc);
+	const v = readProgram(doc, doc);
 	const p = (role: string) => v.participants.find((x) => x.role === role)?.id as string;
 	return {
 		view: v,
