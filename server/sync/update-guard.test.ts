@@ -92,8 +92,9 @@ function apply(doc: Y.Doc, o: Op): void {
 		case 'xml': {
 			const el = new Y.XmlElement('p');
 			el.setAttribute('class', 'x');
-			el.insert(0, [new Y.XmlText('текст'), new Y.XmlHook('hook')]);
-			doc.getXmlFragment('x').insert(0, [el]);
+			el.insert(0, [new Y.XmlText('текст')]);
+			// A hook (type ref 5, with its key) beside the element; Yjs' types do not list it as a child.
+			doc.getXmlFragment('x').insert(0, [el, new Y.XmlHook('hook') as unknown as Y.XmlElement]);
 			return;
 		}
 		case 'binary':
