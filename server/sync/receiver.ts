@@ -192,11 +192,7 @@ export function createMessageReceiver(options: {
 		try {
 			// On the bytes first: Yjs' decoders recurse into nested content (update-guard.ts).
 			const scan = scanUpdate(update);
-			const sv = room.doc.stateVector();
-			const owners = room.doc.owners;
-			let known = sv.size;
-			for (const c of owners.keys()) if (!sv.has(c)) known++;
-			checkNewClients(scan.clients, (c) => sv.has(c) || owners.has(c), known);
+			checkNewClients(scan.clients, (c) => room.doc.knowsClient(c), room.doc.knownClientCount());
 			inspection = inspectUpdate(update);
 		} catch (error) {
 			if (error instanceof UpdateRefused) {

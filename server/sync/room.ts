@@ -234,6 +234,19 @@ export class RoomDocument {
 		return foreign;
 	}
 
+	/**
+	 * Whether the document already knows a client id, without decoding anything (the update
+	 * guard asks on every update): its owners, plus the state vector when it is at hand.
+	 */
+	knowsClient(client: number): boolean {
+		return this.owners.has(client) || (this.sv ?? this.baseSv)?.has(client) === true;
+	}
+
+	/** How many client ids the document knows, as cheaply as `knowsClient` (a lower bound). */
+	knownClientCount(): number {
+		return Math.max(this.owners.size, (this.sv ?? this.baseSv)?.size ?? 0);
+	}
+
 	/** Claims made on another instance: first writer wins, as in storage. */
 	adoptClaims(claims: { userId: string; clientIds: number[] } | undefined): void {
 		for (const c of claims?.clientIds ?? [])
