@@ -47,7 +47,7 @@ export interface RelayConfig {
 
 export const DEFAULT_RELAY_CONFIG: RelayConfig = {
 	maxMessageBytes: 2 * 1024 * 1024,
-	maxDocumentBytes: 32 * 1024 * 1024,
+	maxDocumentBytes: 4 * 1024 * 1024,
 	updatesPerSecond: 30,
 	updateBurst: 300,
 	messagesPerSecond: 60,

@@ -6,18 +6,14 @@
 import * as encoding from 'lib0/encoding';
 import type { ConnectionGrant } from '../auth/authorize.js';
 import type { Logger } from '../logger.js';
+import type { AwarenessRelay } from './awareness.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { RelayConfig } from './config.js';
 import type { RelayHooks } from './hooks.js';
 import type { AddressCounts } from './limits.js';
 import { sessionLimits } from './limits.js';
 import type { RelayMetrics } from './metrics.js';
-import {
-	CloseCode,
-	encodeAwarenessMessage,
-	encodeQueryAwareness,
-	encodeSyncStep1
-} from './protocol.js';
+import { CloseCode, encodeAwarenessMessage, encodeSyncStep1 } from './protocol.js';
 import type { MessageReceiver } from './receiver.js';
 import { EMPTY_STATE_VECTOR } from './room.js';
 import { broadcast, type Rooms } from './rooms.js';
@@ -67,6 +63,7 @@ export function createConnections(options: {
 	rooms: Rooms;
 	hooks: Required<RelayHooks>;
 	receiver: Pick<MessageReceiver, 'handle'>;
+	awareness: Pick<AwarenessRelay, 'query'>;
 	addresses: AddressCounts;
 	config: RelayConfig;
 	clock: Clock;
@@ -119,7 +116,8 @@ export function createConnections(options: {
 							encodeSyncStep1(room.isLoaded ? room.doc.stateVectorBytes() : EMPTY_STATE_VECTOR)
 						);
 					}
-					broadcast(room, encodeQueryAwareness(), session);
+					// Coalesced per program: N quick joins must not make every phone answer N times.
+					options.awareness.query(room, session);
 					for (const m of inbox) options.receiver.handle(session, m);
 				},
 				(error: unknown) => {

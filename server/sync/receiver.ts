@@ -12,9 +12,10 @@ import type { FactsRecorder } from './facts.js';
 import type { RelayHooks } from './hooks.js';
 import type { RelayMetrics } from './metrics.js';
 import * as Y from 'yjs';
+import { AwarenessRefused, type AwarenessRelay } from './awareness.js';
 import {
 	CloseCode,
-	encodeQueryAwareness,
+	MESSAGE_AWARENESS,
 	encodeStateVector,
 	encodeSyncStep2,
 	inspectUpdate,
@@ -24,6 +25,7 @@ import {
 } from './protocol.js';
 import { broadcast, roomSize } from './rooms.js';
 import type { CloseSession, Session } from './session.js';
+import { UpdateRefused, checkNewClients, scanUpdate } from './update-guard.js';
 
 /** A clock beyond any real one: a state vector entry that covers every struct of its client. */
 const BEYOND_ANY_CLOCK = 2 ** 40;
@@ -50,16 +52,40 @@ export function createMessageReceiver(options: {
 	commits: Pick<Commits, 'enqueue'>;
 	facts: Pick<FactsRecorder, 'record'>;
 	hooks: Required<RelayHooks>;
+	awareness: AwarenessRelay;
 	close: CloseSession;
 }): MessageReceiver {
-	const { config, clock, metrics, hooks } = options;
+	const { config, clock, metrics, hooks, awareness } = options;
 
 	function reject(session: Session, reason: string, code: number, detail?: string) {
 		metrics.rejected.inc({ reason });
 		options.close(session, code, detail ?? reason.replace(/_/g, ' '), 'warn');
 	}
 
+	/**
+	 * Whatever a message does, an exception it raises closes only its own connection (1011: the
+	 * client reconnects) — never the process (issue 14: a RangeError from Yjs on a deeply nested
+	 * update escaped the websocket handler and the relay exited).
+	 */
+	function contained(session: Session, what: string, fn: () => void) {
+		try {
+			fn();
+		} catch (error) {
+			metrics.rejected.inc({ reason: 'internal_error' });
+			options.close(
+				session,
+				CloseCode.INTERNAL_ERROR,
+				`${what} failed: ${String(error).slice(0, 80)}`,
+				'error'
+			);
+		}
+	}
+
 	function receive(session: Session, message: Uint8Array, binary: boolean) {
+		contained(session, 'message', () => receiveFrame(session, message, binary));
+	}
+
+	function receiveFrame(session: Session, message: Uint8Array, binary: boolean) {
 		if (session.closing) return;
 		if (!binary) {
 			reject(session, 'malformed', CloseCode.MALFORMED, 'text frames are not part of the protocol');
@@ -69,16 +95,50 @@ export function createMessageReceiver(options: {
 			reject(session, 'message_too_large', CloseCode.MESSAGE_TOO_LARGE, 'message too large');
 			return;
 		}
-		if (!session.limits.messages.take(clock.monotonic())) {
+		// Answers to the relay's own "query awareness" are not the client's doing: not charged.
+		const answer = message[0] === MESSAGE_AWARENESS && awareness.isAnswer(session);
+		if (!answer && !session.limits.messages.take(clock.monotonic())) {
 			reject(session, 'rate_limited', CloseCode.RATE_LIMITED, 'too many messages');
 			return;
 		}
-		if (session.hold(message)) return; // still loading: handled once ready
-		handle(session, message);
+		// Still loading: handled once ready (no query reached it yet, so nothing held is an answer).
+		if (session.hold(message)) return;
+		handleMessage(session, message, answer);
 	}
 
 	function handle(session: Session, message: Uint8Array) {
+		contained(session, 'message', () => handleMessage(session, message, false));
+	}
+
+	function relayAwareness(session: Session, message: Uint8Array, answer: boolean) {
+		let relayed: ReturnType<AwarenessRelay['receive']>;
+		try {
+			relayed = awareness.receive(session, message, answer);
+		} catch (error) {
+			if (error instanceof AwarenessRefused) {
+				reject(session, 'awareness_refused', error.code, error.reason);
+				return;
+			}
+			reject(session, 'malformed', CloseCode.MALFORMED, 'malformed awareness');
+			return;
+		}
+		if (!relayed) return;
+		for (const e of relayed.entries) {
+			if (e.removed) session.awarenessClients.delete(e.clientId);
+			else session.awarenessClients.set(e.clientId, e.clock);
+		}
+		// Like the reference server, echo to the sender too: the stock client counts any
+		// message as a sign of life (it reconnects after 30 s of silence).
+		broadcast(session.room, relayed.message);
+		hooks.awareness(session.room, relayed.message);
+	}
+
+	function handleMessage(session: Session, message: Uint8Array, answer: boolean) {
 		if (session.closing) return;
+		if (message[0] === MESSAGE_AWARENESS) {
+			relayAwareness(session, message, answer);
+			return;
+		}
 		let msg: IncomingMessage;
 		try {
 			msg = parseClientMessage(message);
@@ -112,19 +172,10 @@ export function createMessageReceiver(options: {
 			case 'update':
 				receiveUpdate(session, msg.kind, msg.update);
 				return;
-			case 'awareness': {
-				for (const e of msg.entries) {
-					if (e.removed) session.awarenessClients.delete(e.clientId);
-					else session.awarenessClients.set(e.clientId, e.clock);
-				}
-				// Like the reference server, echo to the sender too: the stock client counts any
-				// message as a sign of life (it reconnects after 30 s of silence).
-				broadcast(room, msg.message);
-				hooks.awareness(room, msg.message);
+			case 'awareness': // handled above (awareness.ts)
 				return;
-			}
 			case 'query-awareness':
-				broadcast(room, encodeQueryAwareness(), session);
+				awareness.query(room, session);
 				return;
 			case 'device-status': {
 				if (session.info.deviceId === undefined) session.info.deviceId = msg.deviceId;
@@ -148,14 +199,26 @@ export function createMessageReceiver(options: {
 		}
 		let inspection: UpdateInspection;
 		try {
+			// On the bytes first: Yjs' decoders recurse into nested content (update-guard.ts).
+			const scan = scanUpdate(update);
+			checkNewClients(scan.clients, (c) => room.doc.knowsClient(c), room.doc.knownClientCount());
 			inspection = inspectUpdate(update);
-		} catch {
+		} catch (error) {
+			if (error instanceof UpdateRefused) {
+				reject(session, 'update_refused', error.code, error.reason);
+				return;
+			}
 			reject(session, 'malformed', CloseCode.MALFORMED, 'malformed update');
 			return;
 		}
 		const userId = session.info.userId;
 		const enforce = config.clientIdBinding !== 0;
-		const foreign = enforce ? room.doc.foreignClientIds(userId, inspection.clients) : [];
+		const foreign = enforce
+			? [
+					...room.doc.foreignClientIds(userId, inspection.clients),
+					...awareness.foreignByPresence(room, userId, inspection.clients)
+				]
+			: [];
 		if (foreign.length > 0) {
 			// Structs under a client id another participant wrote first. An honest phone re-sends
 			// its partner's structs (on reconnect, or pending ones it holds behind a clock gap), so

@@ -17,6 +17,7 @@ import type * as Y from 'yjs';
 import type { Authorizer } from '../auth/authorize.js';
 import type { Logger } from '../logger.js';
 import type { DocumentStore } from '../storage/document-store.js';
+import { createAwarenessRelay } from './awareness.js';
 import { systemClock, type Clock } from './clock.js';
 import { createClusterBridge, type ClusterLink } from './cluster-bridge.js';
 import { createCommits } from './commits.js';
@@ -238,12 +239,23 @@ export function createRelay(options: RelayOptions): Relay {
 		...(options.hooks ?? [])
 	);
 
-	const receiver = createMessageReceiver({ config, clock, metrics, commits, facts, hooks, close });
+	const awareness = createAwarenessRelay({ clock });
+	const receiver = createMessageReceiver({
+		config,
+		clock,
+		metrics,
+		commits,
+		facts,
+		hooks,
+		awareness,
+		close
+	});
 	const addresses = new AddressCounts(config.maxConnectionsPerIp);
 	const connections = createConnections({
 		rooms,
 		hooks,
 		receiver,
+		awareness,
 		addresses,
 		config,
 		clock,

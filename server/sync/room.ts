@@ -328,9 +328,15 @@ export class RoomDocument {
 	 */
 	stepTwo(sv: Map<number, number>, svBytes: Uint8Array): Uint8Array {
 		if (sv.size === 0) return this.merged();
-		if (stateVectorCovers(sv, this.baseStateVector())) {
-			this.baseDs ??= Y.diffUpdate(this.state, encodeStateVector(this.baseStateVector()));
-			return this.tail.length === 0 ? this.baseDs : Y.mergeUpdates([this.baseDs, ...this.tail]);
+		try {
+			if (stateVectorCovers(sv, this.baseStateVector())) {
+				this.baseDs ??= Y.diffUpdate(this.state, encodeStateVector(this.baseStateVector()));
+				return this.tail.length === 0 ? this.baseDs : Y.mergeUpdates([this.baseDs, ...this.tail]);
+			}
+		} catch (error) {
+			// Stored bytes Yjs cannot merge (written before update-guard.ts existed): answer from
+			// the safely merged document instead of failing this client's sync.
+			this.problems.mergeFailed(error);
 		}
 		return Y.diffUpdate(this.merged(), svBytes);
 	}
@@ -363,6 +369,19 @@ export class RoomDocument {
 			if (owner !== undefined && owner !== userId) foreign.push(c);
 		}
 		return foreign;
+	}
+
+	/**
+	 * Whether the document already knows a client id, without decoding anything (the update
+	 * guard asks on every update): its owners, plus the state vector when it is at hand.
+	 */
+	knowsClient(client: number): boolean {
+		return this.owners.has(client) || (this.sv ?? this.baseSv)?.has(client) === true;
+	}
+
+	/** How many client ids the document knows, as cheaply as `knowsClient` (a lower bound). */
+	knownClientCount(): number {
+		return Math.max(this.owners.size, (this.sv ?? this.baseSv)?.size ?? 0);
 	}
 
 	/** Claims made on another instance: first writer wins, as in storage. */

@@ -120,9 +120,15 @@ describe('relay: access', () => {
 		curator.provider.awareness.setLocalStateField('user', { name: 'Куратор' });
 		await waitFor(
 			() =>
-				[...writer.provider.awareness.getStates().values()].some((s) => s.user?.name === 'Куратор'),
+				// Stamped by the relay (server/sync/awareness.ts): a read-only connection is an observer.
+				[...writer.provider.awareness.getStates().values()].some(
+					(s) => s.user?.name === 'наблюдатель'
+				),
 			"the curator's awareness to reach the mentor"
 		);
+		expect(
+			[...writer.provider.awareness.getStates().values()].some((s) => s.user?.name === 'Куратор')
+		).toBe(false);
 		// A raw ro client sending step 2 + update directly.
 		const raw = rawClient(rawUrl(relay, 'p-secret', relay.token('curator', 'p-secret', 'ro')));
 		await raw.open;

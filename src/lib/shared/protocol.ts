@@ -66,6 +66,8 @@ export const CloseCode = {
 	RATE_LIMITED: 4429,
 	/** Accepting the update would make the stored document larger than allowed. */
 	DOCUMENT_TOO_LARGE: 4507,
+	/** The update carries more structs or new client ids than one update may (transient range: retried). */
+	UPDATE_TOO_COMPLEX: 4508,
 	/** Too many connections from this network address; retry later. */
 	TOO_MANY_CONNECTIONS: 4529
 } as const;

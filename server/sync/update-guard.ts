@@ -1,0 +1,260 @@
+/**
+ * Checks an update on its bytes before anything else touches it (docs/relay.md, "What the relay
+ * accepts"): Yjs' own decoders recurse into JSON and `Any` content, so a payload nested a few
+ * thousand deep throws a RangeError wherever it is decoded, merged or re-encoded — in the relay
+ * (which then crashed) and in every partner's phone it was forwarded to. This reader walks the
+ * Yjs V1 update format iteratively (no recursion, no allocation of the content) and refuses what
+ * a stock Yjs or Yrs peer cannot take in bounded time. Pure: no Yjs call, no state.
+ */
+import * as decoding from 'lib0/decoding';
+import { CloseCode } from './protocol.js';
+
+export const UPDATE_LIMITS = {
+	/** Nesting of arrays/objects inside `Any`, embed and format content (and awareness JSON). */
+	maxDepth: 64,
+	/** Structs (items, GC, skips) in one update. */
+	maxStructs: 50_000,
+	/** Client ids an update may add to the document (ids the document does not know yet). */
+	maxNewClientsPerUpdate: 2_000,
+	/** Client ids a document may hold in all. */
+	maxClientsPerDocument: 5_000,
+	/** Clocks (and clock + length) stay below 2^32: Yrs keeps clocks in a u32. */
+	maxClock: 2 ** 32
+} as const;
+
+/** A refusal: `code` 4400 for content no stock client produces, 4508 for limits one could reach. */
+export class UpdateRefused extends Error {
+	constructor(
+		readonly reason: string,
+		readonly code: number
+	) {
+		super(reason);
+	}
+}
+
+const malformed = (what: string) => new UpdateRefused(what, CloseCode.MALFORMED);
+const tooComplex = (what: string) => new UpdateRefused(what, CloseCode.UPDATE_TOO_COMPLEX);
+
+export interface UpdateScan {
+	/** Structs in the update (skips included). */
+	structs: number;
+	/** Client ids under which the update carries structs (skips excluded). */
+	clients: Set<number>;
+}
+
+function readClock(d: decoding.Decoder): number {
+	const n = decoding.readVarUint(d);
+	if (n >= UPDATE_LIMITS.maxClock) throw malformed('clock out of range');
+	return n;
+}
+
+function readId(d: decoding.Decoder): void {
+	if (decoding.readVarUint(d) >= UPDATE_LIMITS.maxClock) throw malformed('client id out of range');
+	readClock(d);
+}
+
+/** Length in UTF-16 code units (Yjs' string length) of a UTF-8 string read from `d`. */
+function readStringLength(d: decoding.Decoder): number {
+	return decoding.readVarString(d).length;
+}
+
+/**
+ * Deepest nesting of a JSON text, counted without parsing it (brackets outside strings). Returns
+ * as soon as `limit` is exceeded. Exported for awareness states.
+ */
+export function jsonDepth(text: string, limit: number = UPDATE_LIMITS.maxDepth): number {
+	let depth = 0;
+	let max = 0;
+	let inString = false;
+	for (let i = 0; i < text.length; i++) {
+		const c = text.charCodeAt(i);
+		if (inString) {
+			if (c === 92 /* \ */) i++;
+			else if (c === 34 /* " */) inString = false;
+		} else if (c === 34) inString = true;
+		else if (c === 91 /* [ */ || c === 123 /* { */) {
+			depth++;
+			if (depth > max) {
+				max = depth;
+				if (max > limit) return max;
+			}
+		} else if (c === 93 /* ] */ || c === 125 /* } */) depth--;
+	}
+	return max;
+}
+
+function readJsonChecked(d: decoding.Decoder): void {
+	const text = decoding.readVarString(d);
+	if (jsonDepth(text) > UPDATE_LIMITS.maxDepth) throw malformed('content nested too deep');
+}
+
+/**
+ * Skips one lib0 `Any` value iteratively, refusing nesting beyond the limit. `pending` holds, per
+ * open container, how many values are still to read in it.
+ */
+function skipAny(d: decoding.Decoder): void {
+	const pending: number[] = [];
+	const stack: boolean[] = []; // per open container: is it an object (keys before values)?
+	let remaining = 1;
+	let isObject = false;
+	for (;;) {
+		while (remaining === 0) {
+			const up = pending.pop();
+			if (up === undefined) return;
+			remaining = up;
+			isObject = stack.pop() ?? false;
+		}
+		remaining--;
+		if (isObject) decoding.readVarString(d); // the key
+		const type = decoding.readUint8(d);
+		switch (type) {
+			case 127: // undefined
+			case 126: // null
+			case 121: // false
+			case 120: // true
+				break;
+			case 125:
+				decoding.readVarInt(d);
+				break;
+			case 124:
+				decoding.readFloat32(d);
+				break;
+			case 123:
+				decoding.readFloat64(d);
+				break;
+			case 122:
+				decoding.readBigInt64(d);
+				break;
+			case 119:
+				decoding.readVarString(d);
+				break;
+			case 116:
+				decoding.readVarUint8Array(d);
+				break;
+			case 118:
+			case 117: {
+				const len = decoding.readVarUint(d);
+				if (pending.length + 1 > UPDATE_LIMITS.maxDepth) throw malformed('content nested too deep');
+				pending.push(remaining);
+				stack.push(isObject);
+				remaining = len;
+				isObject = type === 118;
+				break;
+			}
+			default:
+				throw malformed(`unknown value type ${type}`);
+		}
+	}
+}
+
+/** Reads one item's content by its ref; returns the item's length (clock units). */
+function readContent(d: decoding.Decoder, ref: number): number {
+	switch (ref) {
+		case 1: // deleted
+			return decoding.readVarUint(d);
+		case 2: // JSON: legacy, never written by Yjs 13; JSON.stringify of it recursed (issue 14)
+			throw malformed('JSON content is not accepted');
+		case 3: // binary
+			decoding.readVarUint8Array(d);
+			return 1;
+		case 4: // string
+			return readStringLength(d);
+		case 5: // embed
+			readJsonChecked(d);
+			return 1;
+		case 6: // format
+			decoding.readVarString(d);
+			readJsonChecked(d);
+			return 1;
+		case 7: {
+			// type
+			const typeRef = decoding.readVarUint(d);
+			if (typeRef > 6) throw malformed(`unknown type ref ${typeRef}`);
+			if (typeRef === 3 || typeRef === 5) decoding.readVarString(d);
+			return 1;
+		}
+		case 8: {
+			// any
+			const len = decoding.readVarUint(d);
+			for (let i = 0; i < len; i++) skipAny(d);
+			return len;
+		}
+		case 9: // subdocument: the program document has none; a peer would load it
+			throw malformed('subdocuments are not accepted');
+		default:
+			throw malformed(`unknown content ref ${ref}`);
+	}
+}
+
+/**
+ * Walks a Yjs V1 update (structs, then delete set). Throws UpdateRefused; a truncated or garbage
+ * update throws too (lib0's read errors are turned into 4400 by the caller).
+ */
+export function scanUpdate(update: Uint8Array): UpdateScan {
+	const d = decoding.createDecoder(update);
+	const clients = new Set<number>();
+	let structs = 0;
+	const groups = decoding.readVarUint(d);
+	for (let g = 0; g < groups; g++) {
+		const count = decoding.readVarUint(d);
+		const client = decoding.readVarUint(d);
+		if (client >= UPDATE_LIMITS.maxClock) throw malformed('client id out of range');
+		let clock = readClock(d);
+		structs += count;
+		if (structs > UPDATE_LIMITS.maxStructs) throw tooComplex('too many structs in one update');
+		for (let i = 0; i < count; i++) {
+			const info = decoding.readUint8(d);
+			const ref = info & 0b11111;
+			let length: number;
+			if (ref === 10) {
+				length = decoding.readVarUint(d); // skip: no struct of this client
+			} else {
+				clients.add(client);
+				if (ref === 0)
+					length = decoding.readVarUint(d); // GC
+				else {
+					if (info & 0x80) readId(d); // origin
+					if (info & 0x40) readId(d); // right origin
+					if ((info & 0xc0) === 0) {
+						// parent: a root type's name or the id of the item holding the type
+						if (decoding.readVarUint(d) === 1) decoding.readVarString(d);
+						else readId(d);
+						if (info & 0x20) decoding.readVarString(d); // parent sub (map key)
+					}
+					length = readContent(d, ref);
+				}
+			}
+			clock += length;
+			if (clock >= UPDATE_LIMITS.maxClock) throw malformed('clock out of range');
+		}
+	}
+	const dsClients = decoding.readVarUint(d);
+	for (let i = 0; i < dsClients; i++) {
+		decoding.readVarUint(d);
+		const deletes = decoding.readVarUint(d);
+		for (let j = 0; j < deletes; j++) {
+			const from = readClock(d);
+			if (from + decoding.readVarUint(d) > UPDATE_LIMITS.maxClock)
+				throw malformed('clock out of range');
+		}
+	}
+	if (decoding.hasContent(d)) throw malformed('trailing bytes after the update');
+	return { structs, clients };
+}
+
+/**
+ * The client-id limits, given the ids the document already knows: refuses an update that
+ * introduces too many ids at once, or would take the document over its total.
+ */
+export function checkNewClients(
+	clients: Set<number>,
+	known: (client: number) => boolean,
+	knownCount: number
+): void {
+	let fresh = 0;
+	for (const c of clients) if (!known(c)) fresh++;
+	if (fresh > UPDATE_LIMITS.maxNewClientsPerUpdate)
+		throw tooComplex('too many new client ids in one update');
+	if (fresh > 0 && knownCount + fresh > UPDATE_LIMITS.maxClientsPerDocument)
+		throw tooComplex('too many client ids in the document');
+}
