@@ -336,7 +336,12 @@ export class RoomDocument {
 		} catch (error) {
 			// Stored bytes Yjs cannot merge (written before update-guard.ts existed): answer from
 			// the safely merged document instead of failing this client's sync.
-			this.problems.mergeFailed(error);
+			const parts = [this.state, ...this.tail];
+			this.problems.mergeFailed(
+				error,
+				parts.length,
+				parts.reduce((n, p) => n + p.length, 0)
+			);
 		}
 		return Y.diffUpdate(this.merged(), svBytes);
 	}
