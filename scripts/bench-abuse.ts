@@ -41,6 +41,24 @@ const attacks = ATTACKS.filter((a) => !only || only.has(a.id));
 if (only && attacks.length !== only.size)
 	throw new Error(`unknown attack in --only; known: ${ATTACKS.map((a) => a.id).join(', ')}`);
 
+// Every honest phone (y-websocket adds a process 'exit' listener per provider).
+process.setMaxListeners(0);
+
+/**
+ * Exceptions thrown by the honest stock clients while they handle what the relay forwarded (e.g.
+ * y-protocols failing to re-encode an awareness state nested 10,000 deep). In a browser they are
+ * uncaught errors of the page's message handler; here they are counted per window, and the run goes on.
+ */
+const clientErrors: Array<{ t: number; message: string }> = [];
+process.on('uncaughtException', (error) => {
+	clientErrors.push({
+		t: performance.now(),
+		message: `${error.name}: ${error.message} (${(error.stack ?? '').split('\n')[1]?.trim() ?? '?'})`
+	});
+});
+const clientErrorsIn = (from: number, to: number) =>
+	clientErrors.filter((e) => e.t >= from && e.t <= to);
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (...args: unknown[]) => console.error('[bench:abuse]', ...args);
 const load = () =>
@@ -67,7 +85,9 @@ interface Row {
 	healthzWorstMs: number;
 	healthzFailed: number;
 	serverCpuPct: number;
+	driverCpuPct: number;
 	finalCloses: number;
+	clientErrors: number;
 	server: string;
 	load: string;
 	notes: string[];
@@ -111,10 +131,12 @@ async function main(): Promise<void> {
 		// Quiet baseline.
 		const q0 = performance.now();
 		const qCpu0 = server.cpuMs();
+		const qDriver0 = process.cpuUsage();
 		const qRss0 = server.rssNow();
 		await sleep(WINDOW_MS);
 		const q1 = performance.now();
 		const qCpu = server.cpuMs() - qCpu0;
+		const qDriver = process.cpuUsage(qDriver0);
 		await sleep(5000); // the last edits of the window arrive
 		const quiet = measure(q0, q1, performance.now());
 		const qh = server.healthzWorst(q0, q1);
@@ -133,7 +155,9 @@ async function main(): Promise<void> {
 			healthzWorstMs: qh.ms,
 			healthzFailed: qh.failed,
 			serverCpuPct: (qCpu / (q1 - q0)) * 100,
+			driverCpuPct: (qDriver.user + qDriver.system) / 10 / (q1 - q0),
 			finalCloses: honest.finalClosesIn(q0, q1),
+			clientErrors: clientErrorsIn(q0, q1).length,
 			server: 'up',
 			load: load(),
 			notes: []
@@ -146,10 +170,18 @@ async function main(): Promise<void> {
 			const victimProgramId = s.pairProgramIds[(k + 1) % PAIRS] as string;
 			const victims = honest.pair(victimProgramId).clients;
 			await sleep(PRE_MS);
+			// Then until the server is as quiet as in the baseline (the previous attack's backlog,
+			// e.g. password hashes still queued, must not be billed to this one); at most 30 s.
+			for (let i = 0; i < 30; i++) {
+				const c0 = server.cpuMs();
+				await sleep(1000);
+				if ((server.cpuMs() - c0) / 10 <= quietCpuPct * 1.5 + 10) break;
+			}
 			const rssBefore = server.rssNow();
 			const notes: string[] = [];
 			const t0 = performance.now();
 			const cpu0 = server.cpuMs();
+			const driver0 = process.cpuUsage();
 			const ctx: AttackContext = {
 				url: server.url,
 				wsBase: server.wsBase,
@@ -179,6 +211,7 @@ async function main(): Promise<void> {
 			if (outcome !== 'done') notes.push(outcome);
 			const t1 = performance.now();
 			const cpu = server.cpuMs() - cpu0;
+			const driver = process.cpuUsage(driver0);
 			const rssDuringWindow = server.rssMax(t0, t1);
 			// Settle: does the server answer again? A crash shows as an exit, a stall as no answer.
 			const settleEnd = t1 + SETTLE_MS;
@@ -192,6 +225,11 @@ async function main(): Promise<void> {
 			const asOf = performance.now();
 			const m = measure(t0, t1, asOf);
 			const h = server.healthzWorst(t0, asOf);
+			const errors = clientErrorsIn(t0, asOf);
+			if (errors.length)
+				notes.push(
+					`honest clients threw ${errors.length}×, e.g. ${errors[0]?.message.slice(0, 160)}`
+				);
 			let status = 'up';
 			let rssAfter = server.rssNow();
 			const rssDuring = Math.max(rssDuringWindow, server.rssMax(t1, asOf));
@@ -212,7 +250,9 @@ async function main(): Promise<void> {
 				healthzWorstMs: h.ms,
 				healthzFailed: h.failed,
 				serverCpuPct: (cpu / (t1 - t0)) * 100,
+				driverCpuPct: (driver.user + driver.system) / 10 / (t1 - t0),
 				finalCloses: honest.finalClosesIn(t0, asOf),
+				clientErrors: errors.length,
 				server: status,
 				load: load(),
 				notes
@@ -251,12 +291,12 @@ async function main(): Promise<void> {
 		`\nbench:abuse ${started.toISOString().slice(0, 16)}Z, commit ${commit}${dirty ? '+' : ''}, node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, fd limit ${fds}; ${PAIRS} honest pairs, window ${WINDOW_MS / 1000} s; load at the end ${load()}\n`
 	);
 	console.log(
-		'| attack | honest p99 ms | × quiet | edits (lost) | RSS MB before / during / after | /healthz worst ms | server CPU % | final closes | server | load 1m |'
+		'| attack | honest p99 ms | × quiet | edits (lost) | RSS MB before / during / after | /healthz worst ms | server / driver CPU % | final closes | client errors | server | load 1m |'
 	);
-	console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|---:|');
+	console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|');
 	for (const r of rows)
 		console.log(
-			`| ${r.id} | ${formatMs(r.p99)} | ${r === quiet ? '1.00' : ratio(r)} | ${r.samples} (${r.lost}) | ${mb(r.rssBefore)} / ${mb(r.rssDuring)} / ${mb(r.rssAfter)} | ${r.healthzWorstMs.toFixed(0)}${r.healthzFailed ? ` (${r.healthzFailed} failed)` : ''} | ${r.serverCpuPct.toFixed(0)} | ${r.finalCloses} | ${r.server} | ${r.load.split(' ')[0]} |`
+			`| ${r.id} | ${formatMs(r.p99)} | ${r === quiet ? '1.00' : ratio(r)} | ${r.samples} (${r.lost}) | ${mb(r.rssBefore)} / ${mb(r.rssDuring)} / ${mb(r.rssAfter)} | ${r.healthzWorstMs.toFixed(0)}${r.healthzFailed ? ` (${r.healthzFailed} failed)` : ''} | ${r.serverCpuPct.toFixed(0)} / ${r.driverCpuPct.toFixed(0)} | ${r.finalCloses} | ${r.clientErrors} | ${r.server} | ${r.load.split(' ')[0]} |`
 		);
 	console.log('');
 	for (const r of rows.slice(1)) console.log(`- ${r.id}: ${r.title}. ${r.notes.join('; ')}`);

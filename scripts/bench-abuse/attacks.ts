@@ -54,6 +54,13 @@ export interface Attack {
 	run(ctx: AttackContext): Promise<void>;
 }
 
+/** "TypeError: fetch failed (ECONNREFUSED …)": a request error with its cause, for the notes. */
+export function describeError(error: unknown): string {
+	if (!(error instanceof Error)) return String(error);
+	const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
+	return `${error.name}: ${error.message}${cause}`.slice(0, 160);
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const left = (ctx: AttackContext) => ctx.until - performance.now();
 
@@ -162,29 +169,31 @@ function reconnect(c: HonestClient): void {
 	c.provider.connect();
 }
 
-/** A curator's GET, timed; `null` when it did not answer before the window (plus 10 s) ended. */
-async function curatorGet(
-	ctx: AttackContext,
-	path: string
-): Promise<{ ms: number; status: number; body: Buffer } | null> {
+type Answer = { ms: number; status: number; body: Buffer } | { error: string };
+
+/** A curator's GET, timed; an error when it did not answer before the window ended. */
+async function curatorGet(ctx: AttackContext, path: string): Promise<Answer> {
 	const t0 = performance.now();
 	try {
 		const r = await fetch(`${ctx.url}${path}`, {
 			headers: { cookie: ctx.curatorCookie },
-			signal: AbortSignal.timeout(Math.max(1000, left(ctx) + 10_000))
+			signal: AbortSignal.timeout(Math.round(Math.max(1000, left(ctx))))
 		});
 		const body = Buffer.from(await r.arrayBuffer());
 		return { ms: performance.now() - t0, status: r.status, body };
-	} catch {
-		return null;
+	} catch (error) {
+		await sleep(250); // a refused request must not turn the loop into a busy loop
+		return { error: describeError(error) };
 	}
 }
 
-function summary(name: string, xs: Array<{ ms: number; status: number } | null>): string {
-	const done = xs.filter((x): x is { ms: number; status: number } => x !== null);
+function summary(name: string, xs: Answer[]): string {
+	const done = xs.filter((x) => 'status' in x);
+	const failed = xs.filter((x) => 'error' in x);
 	const statuses = [...new Set(done.map((x) => x.status))].join('/');
 	const worst = Math.max(0, ...done.map((x) => x.ms));
-	return `${name}: ${done.length} answered (${statuses || '—'}), worst ${(worst / 1000).toFixed(1)} s, ${xs.length - done.length} unanswered`;
+	const mean = done.reduce((a, x) => a + x.ms, 0) / Math.max(1, done.length);
+	return `${name}: ${done.length} answered (HTTP ${statuses || '—'}), mean ${(mean / 1000).toFixed(1)} s, worst ${(worst / 1000).toFixed(1)} s${failed.length ? `, ${failed.length} unanswered (${failed[0]?.error})` : ''}`;
 }
 
 export const ATTACKS: Attack[] = [
@@ -303,8 +312,8 @@ export const ATTACKS: Attack[] = [
 			ctx.note(`${accepted} big messages sent, attacker closed ${raw?.closeCode ?? 'no'}`);
 			raw?.close();
 			await sleep(1000);
-			const views: Array<{ ms: number; status: number } | null> = [];
-			const exports: Array<{ ms: number; status: number } | null> = [];
+			const views: Answer[] = [];
+			const exports: Answer[] = [];
 			for (let i = 0; left(ctx) > 0; i++) {
 				if (i % 2 === 0)
 					views.push(await curatorGet(ctx, `/api/curator/programs/${ctx.bigProgramId}`));
@@ -333,12 +342,12 @@ export const ATTACKS: Attack[] = [
 						content: file.toString('base64'),
 						dryRun: true
 					}),
-					signal: AbortSignal.timeout(Math.max(1000, left(ctx)))
+					signal: AbortSignal.timeout(Math.round(Math.max(1000, left(ctx))))
 				});
 				await r.arrayBuffer();
 				result = `${r.status} in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
-			} catch {
-				result = `no answer within the window (${((performance.now() - t0) / 1000).toFixed(0)} s)`;
+			} catch (error) {
+				result = `no answer after ${((performance.now() - t0) / 1000).toFixed(0)} s (${describeError(error)})`;
 			}
 			ctx.note(`${(file.length / 1024).toFixed(0)} KB file: ${result}`);
 			await sleep(Math.max(0, left(ctx)));
@@ -397,12 +406,14 @@ export const ATTACKS: Attack[] = [
 									login: `nobody${waves}x${i}`,
 									password: 'wrong-password-123'
 								}),
-								signal: AbortSignal.timeout(Math.max(1000, left(ctx) + 5000))
+								signal: AbortSignal.timeout(Math.round(Math.max(1000, left(ctx))))
 							});
 							await r.arrayBuffer();
 							statuses.set(String(r.status), (statuses.get(String(r.status)) ?? 0) + 1);
-						} catch {
-							statuses.set('none', (statuses.get('none') ?? 0) + 1);
+						} catch (error) {
+							const k = describeError(error);
+							statuses.set(k, (statuses.get(k) ?? 0) + 1);
+							await sleep(250);
 						}
 					})
 				);
@@ -423,7 +434,7 @@ export const ATTACKS: Attack[] = [
 			await sleep(3000); // the summary that feeds the exports is debounced (2 s)
 			raw?.close();
 			const org = `/api/curator/organizations/${ctx.organizationId}/exports`;
-			const results: Array<{ ms: number; status: number } | null> = [];
+			const results: Answer[] = [];
 			let lastXlsx: Buffer | null = null;
 			for (let i = 0; left(ctx) > 0; i++) {
 				const path = [
@@ -433,7 +444,7 @@ export const ATTACKS: Attack[] = [
 				][i % 3] as string;
 				const r = await curatorGet(ctx, path);
 				results.push(r);
-				if (r && i % 3 === 0 && r.status === 200) lastXlsx = r.body;
+				if ('status' in r && i % 3 === 0 && r.status === 200) lastXlsx = r.body;
 			}
 			ctx.note(summary('exports', results));
 			if (lastXlsx) {
