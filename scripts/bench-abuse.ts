@@ -166,6 +166,7 @@ async function main(): Promise<void> {
 			`quiet: p99 ${formatMs(quiet.p99)} ms over ${quiet.samples} edits, healthz worst ${qh.ms.toFixed(0)} ms`
 		);
 
+		const quietCpuPct = rows[0]?.serverCpuPct ?? 0;
 		for (const [k, attack] of attacks.entries()) {
 			const victimProgramId = s.pairProgramIds[(k + 1) % PAIRS] as string;
 			const victims = honest.pair(victimProgramId).clients;
