@@ -13,7 +13,9 @@ import {
 	MESSAGE_SYNC,
 	SYNC_STEP2,
 	SYNC_UPDATE,
+	decodeStateVector,
 	encodeAwarenessMessage,
+	encodeStateVector,
 	encodeSyncStep1,
 	encodeSyncUpdate
 } from '../../src/lib/shared/protocol';
@@ -200,14 +202,32 @@ export const ATTACKS: Attack[] = [
 	{
 		id: 'deep-json',
 		title:
-			'update with JSON content nested 5,000 deep (10 KB), then sync step 1; partner reconnects',
-		run: (ctx) =>
-			withAttacker(ctx, ctx.victimProgramId, 2000, async (raw) => {
-				raw.send(encodeSyncUpdate(deepContentUpdate(5000)));
-				await sleep(200);
-				raw.send(encodeSyncStep1(Y.encodeStateVector(raw.doc)));
+			'update with JSON content nested 5,000 deep (10 KB; less if the relay refuses that), then sync step 1; partner reconnects',
+		async run(ctx) {
+			// The issue's 5,000 levels, or the deepest the relay accepts (a refusal closes 4400).
+			const depths = [5000, 4500, 4000, 3500, 3000, 2500];
+			let level = 0;
+			let lastClose = 0;
+			await withAttacker(ctx, ctx.victimProgramId, 2000, async (raw) => {
+				const depth = depths[level] as number;
+				const { update, client } = deepContentUpdate(depth);
+				raw.send(encodeSyncUpdate(update));
+				await sleep(300);
+				if (!raw.open) {
+					lastClose = raw.closeCode ?? 0;
+					if (lastClose === 4400 && level < depths.length - 1) level++;
+					return;
+				}
+				// Sync step 1 whose state vector covers the stored base, the deep struct included.
+				const sv = decodeStateVector(Y.encodeStateVector(raw.doc));
+				sv.set(client, 1);
+				raw.send(encodeSyncStep1(encodeStateVector(sv)));
 				reconnect(ctx.victims[1]);
-			})
+			});
+			ctx.note(
+				`deepest content sent: ${depths[level]} levels${lastClose ? ` (deeper: closed ${lastClose})` : ''}`
+			);
+		}
 	},
 	{
 		id: 'reverse-order',
@@ -301,8 +321,14 @@ export const ATTACKS: Attack[] = [
 		id: 'big-program',
 		title: 'twelve 1.8 MiB messages grow a program to ~22 MiB, then curator view/export of it',
 		async run(ctx) {
-			const raw = await Raw.open(relayUrl(ctx, ctx.bigProgramId, ctx.attackerId));
-			if (raw) await raw.sync();
+			let raw: Raw | null = null;
+			let tries = 0;
+			while (!raw && left(ctx) > 0) {
+				tries++;
+				raw = await Raw.open(relayUrl(ctx, ctx.bigProgramId, ctx.attackerId), 10_000);
+			}
+			const synced = raw ? await raw.sync(Math.round(Math.max(100, left(ctx)))) : false;
+			ctx.note(`attacker connected after ${tries} tries, synced: ${synced ? 'yes' : 'no'}`);
 			let accepted = 0;
 			for (let i = 0; i < 12 && raw?.open && left(ctx) > 0; i++) {
 				raw.send(encodeSyncUpdate(bigTextUpdate(raw.doc, 1.8 * 1024 * 1024)));

@@ -20,13 +20,17 @@ export function nestedJson(depth: number, inner = '1'): string {
 	return '['.repeat(depth) + inner + ']'.repeat(depth);
 }
 
-/** An update whose JSON content (ContentAny) is nested `depth` deep (5,000 → ~10 KB). */
-export function deepContentUpdate(depth = 5000): Uint8Array {
+/**
+ * An update whose JSON content (ContentAny) is nested `depth` deep (5,000 → ~10 KB): one struct
+ * (clock 0, length 1) of `client`. The caller must not apply it: decoding it may overflow the stack.
+ */
+export function deepContentUpdate(depth = 5000): { update: Uint8Array; client: number } {
 	const doc = new Y.Doc();
 	doc.getMap('bench-abuse').set(`deep-${doc.clientID}`, nested(depth));
 	const update = Y.encodeStateAsUpdate(doc);
+	const client = doc.clientID;
 	doc.destroy();
-	return update;
+	return { update, client };
 }
 
 /** Two consecutive updates of one writer (u1 then u2); the attack sends them as [u2, u1]. */
