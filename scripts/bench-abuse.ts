@@ -207,7 +207,7 @@ async function main(): Promise<void> {
 			);
 			const outcome = await Promise.race([
 				ran,
-				sleep(WINDOW_MS + 30_000).then(() => 'the attack did not stop in time')
+				sleep(WINDOW_MS + 120_000).then(() => 'the attack did not stop in time')
 			]);
 			if (outcome !== 'done') notes.push(outcome);
 			const t1 = performance.now();

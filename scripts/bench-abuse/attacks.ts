@@ -174,12 +174,12 @@ function reconnect(c: HonestClient): void {
 type Answer = { ms: number; status: number; body: Buffer } | { error: string };
 
 /** A curator's GET, timed; an error when it did not answer before the window ended. */
-async function curatorGet(ctx: AttackContext, path: string): Promise<Answer> {
+async function curatorGet(ctx: AttackContext, path: string, minMs = 1000): Promise<Answer> {
 	const t0 = performance.now();
 	try {
 		const r = await fetch(`${ctx.url}${path}`, {
 			headers: { cookie: ctx.curatorCookie },
-			signal: AbortSignal.timeout(Math.round(Math.max(1000, left(ctx))))
+			signal: AbortSignal.timeout(Math.round(Math.max(minMs, left(ctx))))
 		});
 		const body = Buffer.from(await r.arrayBuffer());
 		return { ms: performance.now() - t0, status: r.status, body };
@@ -321,16 +321,18 @@ export const ATTACKS: Attack[] = [
 		id: 'big-program',
 		title: 'twelve 1.8 MiB messages grow a program to ~22 MiB, then curator view/export of it',
 		async run(ctx) {
+			// The growth is the attack's first half whatever the window: on a loaded machine it
+			// can take longer than the window, which then stretches (the report covers it all).
 			let raw: Raw | null = null;
 			let tries = 0;
-			while (!raw && left(ctx) > 0) {
+			while (!raw && tries < 5) {
 				tries++;
 				raw = await Raw.open(relayUrl(ctx, ctx.bigProgramId, ctx.attackerId), 10_000);
 			}
-			const synced = raw ? await raw.sync(Math.round(Math.max(100, left(ctx)))) : false;
+			const synced = raw ? await raw.sync(60_000) : false;
 			ctx.note(`attacker connected after ${tries} tries, synced: ${synced ? 'yes' : 'no'}`);
 			let accepted = 0;
-			for (let i = 0; i < 12 && raw?.open && left(ctx) > 0; i++) {
+			for (let i = 0; i < 12 && raw?.open; i++) {
 				raw.send(encodeSyncUpdate(bigTextUpdate(raw.doc, 1.8 * 1024 * 1024)));
 				accepted++;
 				await sleep(300);
@@ -340,13 +342,11 @@ export const ATTACKS: Attack[] = [
 			await sleep(1000);
 			const views: Answer[] = [];
 			const exports: Answer[] = [];
-			for (let i = 0; left(ctx) > 0; i++) {
-				if (i % 2 === 0)
-					views.push(await curatorGet(ctx, `/api/curator/programs/${ctx.bigProgramId}`));
-				else
-					exports.push(
-						await curatorGet(ctx, `/api/curator/programs/${ctx.bigProgramId}/document?format=docx`)
-					);
+			// At least one view and one export, each given 30 s when the window is already over.
+			for (let i = 0; left(ctx) > 0 || i < 2; i++) {
+				const path = `/api/curator/programs/${ctx.bigProgramId}`;
+				if (i % 2 === 0) views.push(await curatorGet(ctx, path, 30_000));
+				else exports.push(await curatorGet(ctx, `${path}/document?format=docx`, 30_000));
 			}
 			ctx.note(summary('view', views));
 			ctx.note(summary('export', exports));
