@@ -17,7 +17,7 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { ATTACKS, type AttackContext } from './bench-abuse/attacks';
+import { ATTACKS, preparePayloads, type AttackContext } from './bench-abuse/attacks';
 import { HonestPairs } from './bench-abuse/honest';
 import { MeasuredServer, curatorCookie, seed, token } from './bench-abuse/server';
 import { formatMs, percentile } from './bench-abuse/stats';
@@ -108,6 +108,7 @@ async function main(): Promise<void> {
 		`commit ${commit}${dirty ? ' (server/src modified)' : ''}, node ${process.version}, ${os.cpus().length} cores, fd limit ${fds}, load ${load()}`
 	);
 
+	await preparePayloads();
 	const s = await seed(PAIRS);
 	let server = await MeasuredServer.start(s.dir, {});
 	let cookie = await curatorCookie(server.url);
