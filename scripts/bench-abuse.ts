@@ -234,7 +234,9 @@ async function main(): Promise<void> {
 				);
 			let status = 'up';
 			let rssAfter = server.rssNow();
-			const rssDuring = Math.max(rssDuringWindow, server.rssMax(t1, asOf));
+			// The maximum of what was sampled (a crashed server has samples only up to its exit).
+			const sampled = [rssDuringWindow, server.rssMax(t1, asOf)].filter((x) => !Number.isNaN(x));
+			const rssDuring = sampled.length ? Math.max(...sampled) : NaN;
 			if (!server.alive) {
 				status = `crashed (exit ${server.exit})`;
 				notes.push(`server log: ${server.tail(3).replace(/\s+/g, ' ').slice(0, 300)}`);
@@ -298,7 +300,7 @@ async function main(): Promise<void> {
 	console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|');
 	for (const r of rows)
 		console.log(
-			`| ${r.id} | ${formatMs(r.p99)} | ${r === quiet ? '1.00' : ratio(r)} | ${r.samples} (${r.lost}) | ${mb(r.rssBefore)} / ${mb(r.rssDuring)} / ${mb(r.rssAfter)} | ${r.healthzWorstMs.toFixed(0)}${r.healthzFailed ? ` (${r.healthzFailed} failed)` : ''} | ${r.serverCpuPct.toFixed(0)} / ${r.driverCpuPct.toFixed(0)} | ${r.finalCloses} | ${r.clientErrors} | ${r.server} | ${r.load.split(' ')[0]} |`
+			`| ${r.id} | ${formatMs(r.p99)} | ${r === quiet ? '1.00' : ratio(r)} | ${r.samples} (${r.lost}) | ${mb(r.rssBefore)} / ${mb(r.rssDuring)} / ${mb(r.rssAfter)} | ${r.healthzWorstMs.toFixed(0)}${r.healthzFailed ? ` (${r.healthzFailed} failed)` : ''} | ${mb(r.serverCpuPct)} / ${mb(r.driverCpuPct)} | ${r.finalCloses} | ${r.clientErrors} | ${r.server} | ${r.load.split(' ')[0]} |`
 		);
 	console.log('');
 	for (const r of rows.slice(1)) console.log(`- ${r.id}: ${r.title}. ${r.notes.join('; ')}`);
