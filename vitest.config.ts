@@ -7,7 +7,12 @@ export default defineConfig({
 	// The same `$lib` alias as SvelteKit, so client modules under test import the kernel as in the app.
 	resolve: { alias: { $lib: fileURLToPath(new URL('./src/lib', import.meta.url)) } },
 	test: {
-		include: ['src/**/*.test.ts', 'server/**/*.test.ts', 'tests/integration/**/*.test.ts'],
+		include: [
+			'src/**/*.test.ts',
+			'server/**/*.test.ts',
+			'tests/integration/**/*.test.ts',
+			'scripts/**/*.test.ts'
+		],
 		environment: 'node',
 		testTimeout: 30_000,
 		hookTimeout: 60_000

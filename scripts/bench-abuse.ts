@@ -1,0 +1,321 @@
+/**
+ * `npm run bench:abuse` (issue #14): one hostile client performs each attack of the issue, one at
+ * a time, while N honest pairs (stock y-websocket 3 clients, one edit per second each) edit their
+ * programs on the built server (build/server/main.js, its own process, a temporary DATA_DIR).
+ *
+ * Reported per attack: the honest p99 of edit → received by the partner (edits never received
+ * count as ∞), its ratio to the quiet p99, the server's RSS before / during (max) / after, the
+ * worst /healthz latency, honest closes with a final code (4400–4499), and whether the server
+ * survived (a crash or a stall is detected, reported, and the server replaced for the next attack).
+ *
+ * Options: --pairs 200, --window 20 (seconds per attack and for the quiet baseline),
+ * --only <attack id>[,<id>…], --settle 10 (seconds after each attack before "after" is read).
+ * Exits non-zero when it cannot measure (the server does not start, phones do not sync, no
+ * latency in the quiet window).
+ */
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { ATTACKS, preparePayloads, type AttackContext } from './bench-abuse/attacks';
+import { HonestPairs } from './bench-abuse/honest';
+import { MeasuredServer, curatorCookie, seed, token } from './bench-abuse/server';
+import { formatMs, percentile } from './bench-abuse/stats';
+
+const { values } = parseArgs({
+	options: {
+		pairs: { type: 'string', default: '200' },
+		window: { type: 'string', default: '20' },
+		settle: { type: 'string', default: '10' },
+		only: { type: 'string' }
+	}
+});
+const PAIRS = Number(values.pairs);
+const WINDOW_MS = Number(values.window) * 1000;
+const SETTLE_MS = Number(values.settle) * 1000;
+const PRE_MS = 5000;
+const only = values.only ? new Set(values.only.split(',')) : null;
+if (!(PAIRS > 0) || !(WINDOW_MS > 0) || !(SETTLE_MS >= 0))
+	throw new Error('bad --pairs/--window/--settle');
+const attacks = ATTACKS.filter((a) => !only || only.has(a.id));
+if (only && attacks.length !== only.size)
+	throw new Error(`unknown attack in --only; known: ${ATTACKS.map((a) => a.id).join(', ')}`);
+
+// Every honest phone (y-websocket adds a process 'exit' listener per provider).
+process.setMaxListeners(0);
+
+/**
+ * Exceptions thrown by the honest stock clients while they handle what the relay forwarded (e.g.
+ * y-protocols failing to re-encode an awareness state nested 10,000 deep). In a browser they are
+ * uncaught errors of the page's message handler; here they are counted per window, and the run goes on.
+ */
+const clientErrors: Array<{ t: number; message: string }> = [];
+process.on('uncaughtException', (error) => {
+	clientErrors.push({
+		t: performance.now(),
+		message: `${error.name}: ${error.message} (${(error.stack ?? '').split('\n')[1]?.trim() ?? '?'})`
+	});
+});
+const clientErrorsIn = (from: number, to: number) =>
+	clientErrors.filter((e) => e.t >= from && e.t <= to);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const log = (...args: unknown[]) => console.error('[bench:abuse]', ...args);
+const load = () =>
+	os
+		.loadavg()
+		.map((x) => x.toFixed(2))
+		.join(' ');
+
+/** The soft limit on open files of this process (and of the server it spawns). */
+function fdLimit(): number {
+	const out = execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim();
+	return out === 'unlimited' ? 1_048_576 : Number(out);
+}
+
+interface Row {
+	id: string;
+	title: string;
+	p99: number;
+	samples: number;
+	lost: number;
+	rssBefore: number;
+	rssDuring: number;
+	rssAfter: number;
+	healthzWorstMs: number;
+	healthzFailed: number;
+	serverCpuPct: number;
+	driverCpuPct: number;
+	finalCloses: number;
+	clientErrors: number;
+	server: string;
+	load: string;
+	notes: string[];
+}
+
+async function main(): Promise<void> {
+	const started = new Date();
+	const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+	const dirty =
+		execFileSync('git', ['status', '--porcelain', '--', 'server', 'src'], {
+			encoding: 'utf8'
+		}).trim() !== '';
+	const fds = fdLimit();
+	log(
+		`pairs=${PAIRS} window=${WINDOW_MS / 1000}s settle=${SETTLE_MS / 1000}s attacks=${attacks.map((a) => a.id).join(',')}`
+	);
+	log(
+		`commit ${commit}${dirty ? ' (server/src modified)' : ''}, node ${process.version}, ${os.cpus().length} cores, fd limit ${fds}, load ${load()}`
+	);
+
+	await preparePayloads();
+	const s = await seed(PAIRS);
+	let server = await MeasuredServer.start(s.dir, {});
+	let cookie = await curatorCookie(server.url);
+	const honest = new HonestPairs(server.wsBase, s.pairProgramIds);
+	const rows: Row[] = [];
+	try {
+		await honest.waitSynced();
+		log(`${PAIRS * 2} honest clients synced; editing`);
+		honest.startEditing();
+		await sleep(5000); // warm-up
+
+		const measure = (from: number, to: number, asOf: number) => {
+			const lat = honest.latencies(from, to, asOf);
+			return {
+				p99: percentile(lat, 99),
+				samples: lat.length,
+				lost: lat.filter((x) => x === Infinity).length
+			};
+		};
+
+		// Quiet baseline.
+		const q0 = performance.now();
+		const qCpu0 = server.cpuMs();
+		const qDriver0 = process.cpuUsage();
+		const qRss0 = server.rssNow();
+		await sleep(WINDOW_MS);
+		const q1 = performance.now();
+		const qCpu = server.cpuMs() - qCpu0;
+		const qDriver = process.cpuUsage(qDriver0);
+		await sleep(5000); // the last edits of the window arrive
+		const quiet = measure(q0, q1, performance.now());
+		const qh = server.healthzWorst(q0, q1);
+		if (!server.alive) throw new Error(`the server died in the quiet window:\n${server.tail()}`);
+		if (!Number.isFinite(quiet.p99) || quiet.samples < PAIRS)
+			throw new Error(
+				`cannot measure: quiet p99 ${quiet.p99} from ${quiet.samples} edits (${quiet.lost} lost)`
+			);
+		rows.push({
+			id: 'quiet',
+			title: 'no attack',
+			...quiet,
+			rssBefore: qRss0,
+			rssDuring: server.rssMax(q0, q1),
+			rssAfter: server.rssNow(),
+			healthzWorstMs: qh.ms,
+			healthzFailed: qh.failed,
+			serverCpuPct: (qCpu / (q1 - q0)) * 100,
+			driverCpuPct: (qDriver.user + qDriver.system) / 10 / (q1 - q0),
+			finalCloses: honest.finalClosesIn(q0, q1),
+			clientErrors: clientErrorsIn(q0, q1).length,
+			server: 'up',
+			load: load(),
+			notes: []
+		});
+		log(
+			`quiet: p99 ${formatMs(quiet.p99)} ms over ${quiet.samples} edits, healthz worst ${qh.ms.toFixed(0)} ms`
+		);
+
+		const quietCpuPct = rows[0]?.serverCpuPct ?? 0;
+		for (const [k, attack] of attacks.entries()) {
+			const victimProgramId = s.pairProgramIds[(k + 1) % PAIRS] as string;
+			const victims = honest.pair(victimProgramId).clients;
+			await sleep(PRE_MS);
+			// Then until the server is as quiet as in the baseline (the previous attack's backlog,
+			// e.g. password hashes still queued, must not be billed to this one); at most 30 s.
+			for (let i = 0; i < 30; i++) {
+				const c0 = server.cpuMs();
+				await sleep(1000);
+				if ((server.cpuMs() - c0) / 10 <= quietCpuPct * 1.5 + 10) break;
+			}
+			const rssBefore = server.rssNow();
+			const notes: string[] = [];
+			const t0 = performance.now();
+			const cpu0 = server.cpuMs();
+			const driver0 = process.cpuUsage();
+			const ctx: AttackContext = {
+				url: server.url,
+				wsBase: server.wsBase,
+				until: t0 + WINDOW_MS,
+				victims,
+				victimProgramId,
+				organizationId: s.organizationId,
+				bigProgramId: s.bigProgramId,
+				titleProgramId: s.titleProgramId,
+				attackerId: s.attackerId,
+				curatorCookie: cookie,
+				// This process keeps ~2 per honest pair and a few hundred for itself.
+				fdBudget: Math.max(0, fds - PAIRS * 2 - 600),
+				token,
+				note: (text) => notes.push(text)
+			};
+			log(`${attack.id}: ${attack.title} (victim ${victimProgramId}), load ${load()}`);
+			const ran = attack.run(ctx).then(
+				() => 'done',
+				(error: unknown) =>
+					`the attack failed: ${error instanceof Error ? error.message : String(error)}`
+			);
+			const outcome = await Promise.race([
+				ran,
+				sleep(WINDOW_MS + 120_000).then(() => 'the attack did not stop in time')
+			]);
+			if (outcome !== 'done') notes.push(outcome);
+			const t1 = performance.now();
+			const cpu = server.cpuMs() - cpu0;
+			const driver = process.cpuUsage(driver0);
+			const rssDuringWindow = server.rssMax(t0, t1);
+			// Settle: does the server answer again? A crash shows as an exit, a stall as no answer.
+			const settleEnd = t1 + SETTLE_MS;
+			let answered = false;
+			while (performance.now() < settleEnd && server.alive) {
+				if (await server.healthy(2000)) answered = true;
+				else answered = false;
+				await sleep(500);
+			}
+			if (server.alive && !answered) answered = await server.healthy(2000);
+			const asOf = performance.now();
+			const m = measure(t0, t1, asOf);
+			const h = server.healthzWorst(t0, asOf);
+			const errors = clientErrorsIn(t0, asOf);
+			if (errors.length)
+				notes.push(
+					`honest clients threw ${errors.length}×, e.g. ${errors[0]?.message.slice(0, 160)}`
+				);
+			let status = 'up';
+			let rssAfter = server.rssNow();
+			// The maximum of what was sampled (a crashed server has samples only up to its exit).
+			const sampled = [rssDuringWindow, server.rssMax(t1, asOf)].filter((x) => !Number.isNaN(x));
+			const rssDuring = sampled.length ? Math.max(...sampled) : NaN;
+			if (!server.alive) {
+				status = `crashed (exit ${server.exit})`;
+				notes.push(`server log: ${server.tail(3).replace(/\s+/g, ' ').slice(0, 300)}`);
+				rssAfter = NaN;
+			} else if (!answered) {
+				status = 'stalled';
+			}
+			const row: Row = {
+				id: attack.id,
+				title: attack.title,
+				...m,
+				rssBefore,
+				rssDuring,
+				rssAfter,
+				healthzWorstMs: h.ms,
+				healthzFailed: h.failed,
+				serverCpuPct: (cpu / (t1 - t0)) * 100,
+				driverCpuPct: (driver.user + driver.system) / 10 / (t1 - t0),
+				finalCloses: honest.finalClosesIn(t0, asOf),
+				clientErrors: errors.length,
+				server: status,
+				load: load(),
+				notes
+			};
+			if (status !== 'up') {
+				const how = await server.stop();
+				if (status === 'stalled')
+					row.server = how === 'killed' ? 'stalled (deaf to SIGTERM, killed)' : 'stalled (stopped)';
+				log(`${attack.id}: server ${row.server}; starting a fresh one`);
+				server = await MeasuredServer.start(s.dir, {});
+				cookie = await curatorCookie(server.url);
+				honest.resetAll(server.wsBase);
+			} else {
+				const n = honest.repair(victimProgramId);
+				if (n > 2)
+					notes.push(`${n - 2} honest phones outside the victim pair had stopped for good`);
+			}
+			rows.push(row);
+			log(
+				`${attack.id}: p99 ${formatMs(m.p99)} ms (${m.samples} edits, ${m.lost} lost), RSS ${rssBefore.toFixed(0)}/${rssDuring.toFixed(0)}/${rssAfter.toFixed(0)} MB, healthz worst ${h.ms.toFixed(0)} ms, final closes ${row.finalCloses}, ${row.server}; ${notes.join('; ')}`
+			);
+			await honest.waitSynced();
+		}
+	} finally {
+		honest.destroy();
+		await sleep(200);
+		await server.stop();
+		rmSync(s.dir, { recursive: true, force: true });
+	}
+
+	const quiet = rows[0] as Row;
+	const ratio = (r: Row) =>
+		r.p99 === Infinity ? '∞' : Number.isNaN(r.p99) ? '—' : (r.p99 / quiet.p99).toFixed(2);
+	const mb = (x: number) => (Number.isNaN(x) ? '—' : x.toFixed(0));
+	console.log(
+		`\nbench:abuse ${started.toISOString().slice(0, 16)}Z, commit ${commit}${dirty ? '+' : ''}, node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, fd limit ${fds}; ${PAIRS} honest pairs, window ${WINDOW_MS / 1000} s; load at the end ${load()}\n`
+	);
+	console.log(
+		'| attack | honest p99 ms | × quiet | edits (lost) | RSS MB before / during / after | /healthz worst ms | server / driver CPU % | final closes | client errors | server | load 1m |'
+	);
+	console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|');
+	for (const r of rows)
+		console.log(
+			`| ${r.id} | ${formatMs(r.p99)} | ${r === quiet ? '1.00' : ratio(r)} | ${r.samples} (${r.lost}) | ${mb(r.rssBefore)} / ${mb(r.rssDuring)} / ${mb(r.rssAfter)} | ${r.healthzWorstMs.toFixed(0)}${r.healthzFailed ? ` (${r.healthzFailed} failed)` : ''} | ${mb(r.serverCpuPct)} / ${mb(r.driverCpuPct)} | ${r.finalCloses} | ${r.clientErrors} | ${r.server} | ${r.load.split(' ')[0]} |`
+		);
+	console.log('');
+	for (const r of rows.slice(1)) console.log(`- ${r.id}: ${r.title}. ${r.notes.join('; ')}`);
+	console.log(
+		JSON.stringify({ commit, pairs: PAIRS, windowS: WINDOW_MS / 1000, fdLimit: fds, rows })
+	);
+	const unmeasured = rows.filter((r) => r.samples === 0);
+	if (unmeasured.length)
+		throw new Error(`cannot measure: no honest edits in ${unmeasured.map((r) => r.id).join(', ')}`);
+}
+
+main().then(
+	() => process.exit(0),
+	(error: unknown) => {
+		console.error('[bench:abuse] FAILED:', error);
+		process.exit(1);
+	}
+);
