@@ -241,7 +241,10 @@ export function createRooms(options: RoomsOptions): Rooms {
 			if (!rooms.has(programId) && !(await store.programExists(programId))) {
 				throw new Error(`unknown program ${programId}`);
 			}
-			const room = acquire(programId);
+			// A server-side read or edit is not a user coming back: a pending unload keeps its
+			// time (it waits while the hold lasts, and the release re-arms it). Restarting the idle
+			// period here let the summary's own read of the decisions postpone the unload for ever.
+			const room = rooms.get(programId) ?? create(programId);
 			room.holds++;
 			try {
 				await room.loaded;
