@@ -31,10 +31,13 @@ describe('authority: head mentoring in Tomsk', () => {
 		'mentorHead' | 'menteeHead' | 'schoolCurator' | 'depCurator' | 'depHead',
 		string
 	>;
+	/** The program as a phone holding both documents sees it (verdicts live in the decisions one). */
 	const docOf = async (programId: string) => {
 		const doc = new Y.Doc();
 		Y.applyUpdate(doc, await t.server.relay.getDocument(programId));
-		return readProgram(doc);
+		const decisions = new Y.Doc();
+		Y.applyUpdate(decisions, await t.server.relay.getDecisions(programId));
+		return readProgram(doc, decisions);
 	};
 	const act = (who: keyof typeof cookies, body: unknown) =>
 		api(t, 'POST', `/api/curator/programs/${ids.program}/actions`, { cookie: cookies[who], body });
