@@ -414,7 +414,27 @@ describe('decisions are server-enforced', () => {
 		const rep = view().reports.find((r) => r.id === target.reportId)!;
 		expect(rep.reviewedBy).toBe(w.people.curator1);
 		expect(rep.curatorComment?.toString()).toBe('Хороший отчет');
-		// Approval and an extension, decided by the curator, also reach the phone.
+		// Approval and an extension, decided by the curator, also reach the phone. A teacher's
+		// program is approved by the order of the organization's head (Surgut 2022 §4.6): the
+		// curator records it, signed by the head, and attaches it first.
+		const order = await api(t, 'POST', '/api/orders', {
+			cookie: cookies.curator1,
+			body: {
+				number: '41-о',
+				issuedOn: '2026-09-02',
+				kind: 'approve-programs',
+				issuerId: w.people.head1,
+				programIds: [p1]
+			}
+		});
+		expect(order.status, JSON.stringify(order.body)).toBe(201);
+		const attached = await api(
+			t,
+			'POST',
+			`/api/orders/${(order.body.order as { id: string }).id}/attach`,
+			{ cookie: cookies.curator1 }
+		);
+		expect(attached.status, JSON.stringify(attached.body)).toBe(200);
 		for (const body of [
 			{ action: 'approve-program' },
 			{ action: 'petition-change', changeId: target.changeId },
