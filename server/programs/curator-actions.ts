@@ -27,7 +27,6 @@ import {
 	type CuratorActionResult
 } from '../../src/lib/shared/api/curator.js';
 import { IdentityError } from '../identity/errors.js';
-import { checkDecisionAuthority } from './decision-authority.js';
 
 // The vocabulary and the request shape are the API contract (src/lib/shared/api/curator.ts).
 export { CURATOR_ACTIONS, type CuratorAction };
@@ -60,7 +59,9 @@ export type ActionResult = CuratorActionResult;
  * the program's own zone (its document's), as the participants' phones count it.
  * Decisions (verdicts, comments, approval, completion, petitions and decisions on changes) are
  * written into the decisions document, which only the server writes; the form is co-written
- * metadata. `checkDecisionAuthority` decides first, on the program as it is read.
+ * metadata. Who may take the action was decided before (server/identity/authority.ts
+ * `decisionRefusal`, on the registry's participants: the co-written document's participant list
+ * is the participants' to write, so it never decides who may decide).
  * Throws ProgramValidationError (with a Russian message) when the program's rules refuse it:
  * the documents are then left untouched.
  */
@@ -89,7 +90,6 @@ export async function applyCuratorAction(
 	}
 	if (a.action === 'set-form') {
 		const res = await relay.applyServerEdit(programId, author, (doc) => {
-			checkDecisionAuthority(who, a, readProgram(doc));
 			new ProgramEditor(doc, actor).setMeta({
 				...(a.form ? { form: a.form } : {}),
 				...(a.types ? { types: a.types } : {}),
@@ -101,7 +101,6 @@ export async function applyCuratorAction(
 	let created: string | null = null;
 	const res = await relay.applyDecisionEdit(programId, author, (doc, decisions) => {
 		const view = readProgram(doc, decisions);
-		checkDecisionAuthority(who, a, view);
 		const ed = new ProgramEditor(doc, actor, { decisions });
 		const today = todayIn(view.meta.timeZone, now);
 		switch (a.action) {

@@ -385,6 +385,34 @@ describe('decisions are server-enforced', () => {
 		await expectHonest();
 	});
 
+	it('a participant cannot block the curator by naming him a participant in the co-written document', async () => {
+		// The co-written document is the participants' to write, so it cannot say who may decide:
+		// the registry's participants do (server/identity/authority.ts, `decisionRefusal`).
+		const phone = stock(w.people.mentee1, p1);
+		await synced(phone);
+		const editor = new ProgramEditor(phone.doc, { userId: w.people.mentee1, role: 'mentee' });
+		const forged = editor.addParticipant({
+			role: 'mentee',
+			name: 'Куратор (вписан подопечным)',
+			userId: w.people.curator1
+		});
+		await waitFor(async () => {
+			const doc = await stored(p1);
+			const listed = readProgram(doc).participants.some(
+				(p) => p.userId === w.people.curator1 && p.role === 'mentee'
+			);
+			doc.destroy();
+			return listed;
+		}, 'the forged participant entry to be stored');
+		const res = await api(t, 'POST', `/api/curator/programs/${p1}/actions`, {
+			cookie: cookies.curator1,
+			body: { action: 'comment-activity', activityId: target.activityId, text: 'Срок?' }
+		});
+		expect(res.status, JSON.stringify(res.body)).toBe(200);
+		editor.removeParticipant(forged);
+		phone.destroy();
+	});
+
 	it("the curator's decision through the HTTP action arrives at an open phone", async () => {
 		const phone = stock(w.people.mentee1, p1);
 		// The phone's decisions document through the PWA's own module (src/lib/sync/decisions-sync.ts).
