@@ -17,6 +17,7 @@ import type { ProgramInfo } from '../identity/model.js';
 import { isHeadProgram } from '../identity/authority.js';
 import { departmentRoles, type Actor } from '../identity/policy.js';
 import { isValidIsoDate } from '../identity/rules.js';
+import { DEFAULT_TIME_ZONE, today as todayIn } from '../../src/lib/shared/time.js';
 import { newId } from '../identity/secrets.js';
 import type { IdentityService } from '../identity/service.js';
 import type { SqlClient } from '../storage/sql.js';
@@ -295,8 +296,36 @@ export class OrdersService {
 	async ensureApprovalOrder(program: ProgramInfo): Promise<void> {
 		if (!requiresOrder(program.templateId)) return;
 		const orders = await this.ordersFor(program.id);
-		if (orders.some((o) => o.kind === 'approve-programs' && o.attachedAt !== null)) return;
-		throw conflict(
+		if (!orders.some((o) => o.kind === 'approve-programs' && o.attachedAt !== null))
+			throw this.orderRequired(program);
+		if (isHeadProgram(program.templateId)) await this.ensureMentorConsent(program);
+	}
+
+	/**
+	 * A head's mentor works on his written consent to the duties for a term of two years (Tomsk
+	 * 2024 §3.4): without a recorded, not withdrawn, unexpired consent the pair is not approved.
+	 */
+	private async ensureMentorConsent(program: ProgramInfo): Promise<void> {
+		const today = todayIn(DEFAULT_TIME_ZONE, this.now());
+		for (const p of program.participants) {
+			if (p.role !== 'mentor') continue;
+			const consents = await this.identity.store.people.listConsents(p.personId);
+			const valid = consents.some(
+				(c) =>
+					c.kind === 'mentor-duties' &&
+					c.revokedAt === null &&
+					(c.validUntil === null || c.validUntil >= today)
+			);
+			if (!valid)
+				throw conflict(
+					'mentor_consent_required',
+					'Наставник руководителя работает на основании письменного согласия на выполнение обязанностей наставника: запишите согласие, затем утверждайте программу.'
+				);
+		}
+	}
+
+	private orderRequired(program: ProgramInfo) {
+		return conflict(
 			'order_required',
 			isHeadProgram(program.templateId)
 				? 'Программу руководителя утверждает приказ начальника департамента: сформируйте приказ, подпишите и прикрепите его.'

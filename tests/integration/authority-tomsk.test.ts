@@ -237,6 +237,10 @@ describe('authority: head mentoring in Tomsk', () => {
 	});
 
 	it('the mentor consents in writing to the duties for two years', async () => {
+		// Without the mentor's written consent the pair is not approved, order or not (Tomsk 2024 §3.4).
+		const early = await act('depCurator', { action: 'approve-program' });
+		expect(early.status, JSON.stringify(early.body)).toBe(409);
+		expect(early.body.error).toBe('mentor_consent_required');
 		const r = await api(t, 'POST', `/api/people/${ids.mentorHead}/consents`, {
 			cookie: cookies.depCurator,
 			body: { kind: 'mentor-duties', givenOn: '2026-09-01', documentRef: 'вх. № 112' }

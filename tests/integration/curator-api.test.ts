@@ -325,6 +325,17 @@ describe('curator API', () => {
 			programIds: [programId]
 		});
 		await orders.attachOrder(depActor, order.id);
+		// …and on the mentor's written consent to the duties (Tomsk 2024 §3.4).
+		const noConsent = await t.post(
+			`/api/curator/programs/${programId}/actions`,
+			{ action: 'approve-program' },
+			t.curatorCookie
+		);
+		expect(((await noConsent.json()) as { error: string }).error).toBe('mentor_consent_required');
+		await t.identity.recordConsent(t.admin, mentor.id, {
+			kind: 'mentor-duties',
+			givenOn: '2026-09-01'
+		});
 		const res = await t.post(
 			`/api/curator/programs/${programId}/actions`,
 			{ action: 'approve-program' },
