@@ -223,6 +223,9 @@ test('Tomsk: a pair of heads, the order, the consent, nobody decides about their
 	}).toPass({ timeout: 20_000 });
 	await screenshot(page, 'curator-heads-desk');
 	await page.setViewportSize({ width: 360, height: 640 });
+	await page.reload();
+	// The section tabs scroll sideways on a phone: the current one is in view.
+	await expect(page.getByRole('link', { name: 'Руководители' })).toBeInViewport();
 	await screenshot(page, 'curator-heads-phone');
 	await page.setViewportSize({ width: 1366, height: 800 });
 
