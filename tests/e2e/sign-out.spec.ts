@@ -117,6 +117,13 @@ test('sign out deleting the data: warned about unsent edits, then nothing of the
 	await expect(page.getByTestId('program-title')).toBeVisible();
 	await logMeeting(page, 'Запись, которая не ушла на сервер');
 	await expect(syncStatus(page)).not.toHaveAttribute('data-phase', 'saved');
+	// Both documents of the program are on the device: the program and its decisions.
+	expect((await databases(mentee)).sort()).toEqual(
+		expect.arrayContaining([
+			`nastavnik-program-${pair.programId}`,
+			`nastavnik-program-${pair.programId}-decisions`
+		])
+	);
 
 	// «Выйти» straight from the program screen (the top bar is on every screen).
 	await page.getByTestId('sign-out-link').click();
@@ -169,10 +176,16 @@ test("the other screens, the curator's too, run under the CSP without a violatio
 		'/curator/figures',
 		`/curator/program/${pair.programId}`
 	];
+	// Nothing is wider than the phone: a wider page makes a mobile browser zoom out, and then the
+	// sticky top bar covers buttons (a completion reason's long <select> on the program screen).
+	const tooWide: string[] = [];
 	for (const path of paths) {
 		await page.goto(path);
 		await page.waitForLoadState('networkidle');
+		const width = await page.evaluate(() => document.documentElement.scrollWidth);
+		if (width > 360) tooWide.push(`${path}: ${width}px`);
 	}
+	expect(tooWide).toEqual([]);
 	await expect(page.getByText('Программа наставничества: Петров А. И.').first()).toBeVisible();
 	expect(violations).toEqual([]);
 	const headers = (await page.request.get('/')).headers();

@@ -1,17 +1,18 @@
 /**
  * Signing out of this device: the server ends the session (its cookie and every relay
- * connection of it), and — only if the person asks — the device forgets what it kept: every
- * program's y-indexeddb database, the device catalog, the account and the caches of the
- * session. The app itself (the service worker's precache) stays, so the device can still open
- * the app and sign in again offline-first. Unsent edits are counted first so the screen can warn.
+ * connection of it), and — only if the person asks — the device forgets what it kept: both
+ * y-indexeddb databases of every program (the program and its decisions), the device catalog,
+ * the account and the caches of the session. The app itself (the service worker's precache)
+ * stays, so the device can still open the app and sign in again offline-first. Unsent edits are
+ * counted first so the screen can warn.
  */
 import { loadAccount, markSignedOut } from './account';
 import { listPrograms } from './catalog';
+import { decisionsDatabaseName, programDatabaseName } from './database-names';
 import { ApiError } from './session-api';
 
 /** Local storage and IndexedDB names of the app start with this. */
 const PREFIX = 'nastavnik';
-const PROGRAM_DB_PREFIX = 'nastavnik-program-';
 const CATALOG_DB = 'nastavnik-device';
 
 /** Edits on this device that the server has not acknowledged yet (from the device catalog). */
@@ -62,9 +63,14 @@ function deleteDatabase(name: string): Promise<void> {
 /** Every IndexedDB database of the app on this device. */
 async function appDatabases(): Promise<string[]> {
 	const names = new Set<string>([CATALOG_DB]);
-	for (const p of loadAccount()?.programs ?? []) names.add(PROGRAM_DB_PREFIX + p.id);
+	// Each program keeps two documents: the co-written program and its decisions.
+	const addProgram = (id: string) => {
+		names.add(programDatabaseName(id));
+		names.add(decisionsDatabaseName(id));
+	};
+	for (const p of loadAccount()?.programs ?? []) addProgram(p.id);
 	try {
-		for (const e of await listPrograms()) names.add(PROGRAM_DB_PREFIX + e.id);
+		for (const e of await listPrograms()) addProgram(e.id);
 	} catch {
 		// The catalog cannot be read: the databases() listing below still finds them.
 	}

@@ -1,4 +1,5 @@
 import { IndexeddbPersistence } from 'y-indexeddb';
+import { decisionsDatabaseName, programDatabaseName } from '$lib/device/database-names';
 import { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import {
@@ -27,14 +28,7 @@ export interface Peer {
 	editing: string | null;
 }
 
-export function programDatabaseName(programId: string): string {
-	return `nastavnik-program-${programId}`;
-}
-
-/** The IndexedDB database of the program's decisions document (last known decisions, offline). */
-export function decisionsDatabaseName(programId: string): string {
-	return `nastavnik-program-${programId}-decisions`;
-}
+export { programDatabaseName, decisionsDatabaseName };
 
 function relayUrl(): string {
 	const protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
