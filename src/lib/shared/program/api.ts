@@ -167,6 +167,8 @@ export type ReportTarget =
 	{ kind: 'stage'; stageId: string } | { kind: 'mentor-semiannual'; period: string };
 
 type AnyMap = Y.Map<unknown>;
+/** On an activity removed together with its stage (removeStage): the stage's id, for restoreStage. */
+const REMOVED_WITH = 'removedWith';
 const PLAN_ROLES: ReadonlyArray<Actor['role']> = ['mentor', 'mentee'];
 const PEOPLE_ROLES: ReadonlyArray<Actor['role']> = ['mentor', 'mentee', 'curator'];
 const CURATOR_ROLES: ReadonlyArray<Actor['role']> = ['curator', 'head'];
@@ -446,6 +448,51 @@ export class ProgramEditor {
 			const m = this.item(this.r.stages, 'stage', id);
 			for (const [k, x] of v) this.put(m, k, x);
 			this.touch(m);
+		});
+	}
+
+	/**
+	 * Reorders a stage: it takes position `index` among the other stages (0 = first). A field
+	 * change (the order key), never delete + insert, so a concurrent edit of the stage survives.
+	 */
+	moveStage(id: string, index: number): void {
+		checkInt('index', index, 0, LIMITS.listItems);
+		this.write(PLAN_ROLES, 'moveStage', () => {
+			const m = this.item(this.r.stages, 'stage', id);
+			const others = readStages(this.r, new Problems()).filter((s) => s.id !== id);
+			const i = Math.max(0, Math.min(others.length, index));
+			m.set(STAGE.order, keyBetween(others[i - 1]?.order ?? null, others[i]?.order ?? null));
+			this.touch(m);
+		});
+	}
+
+	/**
+	 * Removes a stage with its activities (soft: `restoreStage` brings both back). The activities
+	 * removed here are marked with the stage, so restoring the stage restores exactly them.
+	 */
+	removeStage(id: string): void {
+		this.write(PLAN_ROLES, 'removeStage', () => {
+			const m = this.item(this.r.stages, 'stage', id);
+			for (const a of readActivities(this.r, new Problems())) {
+				if (a.stageId !== id) continue;
+				const am = this.item(this.r.activities, 'activity', a.id);
+				this.softRemove(am);
+				am.set(REMOVED_WITH, id);
+			}
+			this.softRemove(m);
+		});
+	}
+
+	restoreStage(id: string): void {
+		this.write(PLAN_ROLES, 'restoreStage', () => {
+			const m = this.item(this.r.stages, 'stage', id, true);
+			this.restore(m);
+			// The activities removed with the stage come back with it; those removed before stay removed.
+			for (const am of this.r.activities) {
+				if (!(am instanceof Y.Map) || am.get(REMOVED_WITH) !== id) continue;
+				am.delete(REMOVED_WITH);
+				if (am.get(ITEM.removed) === true) this.restore(am);
+			}
 		});
 	}
 
