@@ -9,6 +9,7 @@
  *   annually (December) — аналитический отчет.
  */
 import { addDays } from '../../src/lib/shared/time.js';
+import { notCancelled } from './cancelled.js';
 import type { SqlClient } from '../storage/sql.js';
 import type { Scope } from './dashboard.js';
 import type { CalendarDocument, CalendarEvent } from '../../src/lib/shared/api/curator.js';
@@ -24,7 +25,10 @@ export async function monitoringCalendar(
 ): Promise<CalendarEvent[]> {
 	const y = opts.year;
 	const ids = scope.organizationIds;
-	const inScope = ids.length ? `organization_id IN (${ids.map(() => '?').join(',')})` : '1 = 0';
+	// Cancelled programs owe nothing (server/curator/cancelled.ts).
+	const inScope =
+		(ids.length ? `organization_id IN (${ids.map(() => '?').join(',')})` : '1 = 0') +
+		` AND ${notCancelled('program_id')}`;
 	const scalar = async (sql: string, p: unknown[]) =>
 		(await db.get<{ n: number | null }>(sql, p))?.n ?? 0;
 	const count = (extra: string, ...p: unknown[]) =>
@@ -46,7 +50,7 @@ export async function monitoringCalendar(
 			due <= opts.today
 				? await scalar(
 						`SELECT count(*) AS n FROM curator_program_index i JOIN program_summaries s ON s.program_id = i.program_id
-							WHERE ${inScope.replace('organization_id', 'i.organization_id')} AND instr(s.summary, ?) > 0`,
+							WHERE ${inScope.replace('organization_id', 'i.organization_id').replace(notCancelled('program_id'), notCancelled('i.program_id'))} AND instr(s.summary, ?) > 0`,
 						[...ids, `"mentor:${period}"`]
 					)
 				: null;

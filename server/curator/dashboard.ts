@@ -5,6 +5,7 @@
  * (server/storage/curator-index.ts), never from the documents. Filters, sorting and search run in SQL;
  * only the rows of the requested page have their summary JSON parsed.
  */
+import { notCancelled } from './cancelled.js';
 import type { DeviceSyncRow } from '../storage/document-store.js';
 import type { SqlClient } from '../storage/sql.js';
 import type {
@@ -70,6 +71,8 @@ function buildWhere(scope: Scope, q: DashboardQuery, staleCutoff: number): Built
 		where.push(`i.organization_id IN (${scope.organizationIds.map(() => '?').join(',')})`);
 		params.push(...scope.organizationIds);
 	}
+	// Cancelled programs are not monitored (server/curator/cancelled.ts); one asked for by id is shown.
+	if (!q.programId) where.push(notCancelled('i.program_id'));
 	if (q.programId) {
 		where.push('i.program_id = ?');
 		params.push(q.programId);
@@ -460,7 +463,7 @@ export async function organizationAggregates(
 				coalesce(sum(i.mentors), 0) AS mentors,
 				coalesce(sum(i.mentees), 0) AS mentees
 			FROM organizations o
-			LEFT JOIN curator_program_index i ON i.organization_id = o.id
+			LEFT JOIN curator_program_index i ON i.organization_id = o.id AND ${notCancelled('i.program_id')}
 			WHERE o.id IN (${marks})
 			GROUP BY o.id, o.name ORDER BY o.name`,
 		[cutoff, ...organizationIds]

@@ -6,6 +6,7 @@
  */
 import { DEFAULT_TIME_ZONE, today as todayIn } from '../../src/lib/shared/time.js';
 import type { SqlClient } from '../storage/sql.js';
+import { notCancelled } from './cancelled.js';
 import type { Scope } from './dashboard.js';
 import type { CountRow, FigurePeriod, Figures } from '../../src/lib/shared/api/curator.js';
 
@@ -36,6 +37,8 @@ export async function computeFigures(
 		ids.length ? `i.organization_id IN (${ids.map(() => '?').join(',')})` : '1 = 0'
 	];
 	const params: unknown[] = [...ids];
+	// records (issue 16): cancelled programs are neither failures nor successes.
+	where.push(notCancelled('i.program_id'));
 	if (to) {
 		where.push('(i.start_date IS NULL OR i.start_date <= ?)');
 		params.push(to);

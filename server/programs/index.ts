@@ -6,10 +6,12 @@ import type { IdentityService } from '../identity/service.js';
 import type { Logger } from '../logger.js';
 import type { SqlClient } from '../storage/sql.js';
 import { OrdersService } from './orders.js';
+import { RecordsService } from './records.js';
 import type { ProgramsDeps } from './service.js';
 import { ProgramsService } from './service.js';
 
 export { ProgramsService, type ProgramInput, type MyProgram } from './service.js';
+export { RecordsService } from './records.js';
 export { CURATOR_ACTIONS, parseCuratorAction, type CuratorAction } from './curator-actions.js';
 
 /** Programs over an identity and a documents' store (the relay is attached later: `relay`). */
@@ -29,5 +31,14 @@ export function createPrograms(options: {
 		...(options.now ? { now: options.now } : {})
 	});
 	if (options.sql) programs.orders = new OrdersService(options.sql, options.identity, programs.now);
+	// The curator's records (issue 16): idempotent creation, cancellations, merges, erasure.
+	if (options.sql)
+		programs.curatorRecords = new RecordsService(
+			options.sql,
+			options.identity,
+			() => programs.relay,
+			options.logger,
+			programs.now
+		);
 	return programs;
 }

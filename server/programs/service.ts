@@ -21,6 +21,7 @@ import { decisionOf, decisionRefusal } from '../identity/authority.js';
 import { departmentRoles } from '../identity/policy.js';
 import { applyCuratorAction, type CuratorAction, type ServerEditor } from './curator-actions.js';
 import type { OrdersService } from './orders.js';
+import type { RecordsService } from './records.js';
 import { buildInitialDocument, storeInitialDocument, templateIds } from './program-document.js';
 
 export interface ProgramInput {
@@ -34,6 +35,8 @@ export interface ProgramInput {
 	title?: string;
 	startDate?: string;
 	participants: Array<{ personId: string; role: ParticipantRole }>;
+	/** Idempotency key from the client (records.ts): one program per key, however many requests. */
+	requestKey?: string;
 }
 
 export type MyProgram = ProgramInfo & {
@@ -60,6 +63,8 @@ export class ProgramsService {
 	relay: ServerEditor | null = null;
 	/** Orders (приказы), set by createPrograms when it has the store's SQL client. */
 	orders: OrdersService | null = null;
+	/** The curator's records (idempotent creation, cancellations, merges, erasure; records.ts). */
+	curatorRecords: RecordsService | null = null;
 
 	constructor(deps: ProgramsDeps) {
 		this.identity = deps.identity;
@@ -88,6 +93,26 @@ export class ProgramsService {
 	// ------------------------------------------------------------------ create
 
 	async createProgram(actor: Actor, input: ProgramInput): Promise<ProgramInfo> {
+		const key = input.requestKey;
+		const records = this.curatorRecords;
+		if (!key || !records) return this.createProgramOnce(actor, input, newId());
+		// A repeated request (double click, retry, another tab) answers with the program the first made.
+		const programId = newId();
+		const claim = await records.claimCreation(actor.personId, key, programId);
+		if (claim.kind === 'existing') return this.getProgram(actor, claim.programId);
+		try {
+			return await this.createProgramOnce(actor, input, programId);
+		} catch (error) {
+			await records.releaseCreation(actor.personId, key, programId);
+			throw error;
+		}
+	}
+
+	private async createProgramOnce(
+		actor: Actor,
+		input: ProgramInput,
+		programId: string
+	): Promise<ProgramInfo> {
 		const registry = this.identity.registry;
 		const found = await registry.orgResource(input.organizationId);
 		if (!found) throw notFound();
@@ -114,7 +139,6 @@ export class ProgramsService {
 					people.push({ person, role: part.role });
 				}
 				const curator = await registry.personRecord(actor.personId);
-				const programId = newId();
 				const now = this.now();
 				const title = input.title?.trim() || undefined;
 				const built = await buildInitialDocument(

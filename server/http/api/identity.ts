@@ -5,6 +5,7 @@ import type { ApiDeps } from './deps.js';
 import { registerOrderRoutes } from './orders.js';
 import { registerProgramRoutes } from './programs.js';
 import { registerRegistryRoutes } from './registry.js';
+import { registerRecordsRoutes } from './records.js';
 
 /**
  * The identity and programs HTTP API under /api (docs/identity.md): invitations, sessions, the
@@ -19,4 +20,5 @@ export function registerIdentityApi(api: FastifyInstance, deps: ApiDeps): void {
 	registerProgramRoutes(api, deps);
 	registerAccessTokenRoutes(api, deps);
 	registerOrderRoutes(api, deps);
+	registerRecordsRoutes(api, deps);
 }

@@ -203,7 +203,20 @@ export function registerRegistryRoutes(
 		async (request, reply) => {
 			const p = principalOf(request);
 			const { id: orgId } = request.params;
-			const person = await identity.createPerson(p.actor, { organizationId: orgId }, request.body);
+			const { allowDuplicate, ...input } = request.body;
+			// The same person already in the bank (src/lib/shared/duplicates.ts): 409 with the records,
+			// unless the curator confirmed it is someone else (issue 16).
+			if (!allowDuplicate && programs.curatorRecords) {
+				const candidates = await programs.curatorRecords.duplicatesOf(p.actor, orgId, input);
+				if (candidates.length > 0)
+					throw new IdentityError(
+						409,
+						'duplicate_person',
+						`Похоже, этот человек уже есть в банке: ${candidates.map((c) => `${c.fullName} (${c.reasonRu})`).join('; ')}`,
+						{ candidates }
+					);
+			}
+			const person = await identity.createPerson(p.actor, { organizationId: orgId }, input);
 			reply.code(201);
 			return { person: personJson(person, now()) };
 		}

@@ -16,7 +16,8 @@ import {
 	relayTables,
 	ordersAndConsentKinds,
 	scopeTimeZones,
-	serverMeta
+	serverMeta,
+	curatorRecords
 } from './schema.js';
 
 export type { Dialect } from './dialect.js';
@@ -97,6 +98,13 @@ export function migrationsFor(dialect: Dialect, statements: DialectStatements): 
 			version: 60,
 			name: 'authority: orders and their programs, consent kinds',
 			sql: ordersAndConsentKinds(types)
+		},
+		{
+			// Idempotent program creation, cancelled programs, merged duplicates, erased personal data
+			// (server/programs/records.ts, docs/identity.md «Записи куратора»).
+			version: 75,
+			name: 'records: program creation requests, cancellations, person merges and erasures',
+			sql: curatorRecords(types)
 		}
 	];
 }

@@ -403,3 +403,43 @@ export const ordersAndConsentKinds = ({ INT, STRICT }: ColumnTypes): string => `
 			ALTER TABLE consents ADD COLUMN kind TEXT NOT NULL DEFAULT 'representative';
 			ALTER TABLE consents ADD COLUMN valid_until TEXT;
 		`;
+
+/**
+ * Migration 75 (issue 16, the curator's records): idempotent program creation (one program per
+ * client request key, however many clicks or retries), cancelled programs (not a failure: out
+ * of the dashboard and the figures, restorable), merged duplicates and erased personal data.
+ */
+export const curatorRecords = ({ INT, STRICT }: ColumnTypes): string => `
+			-- One row per creation request: the key the client sent, the program it made.
+			CREATE TABLE program_create_requests (
+				actor_id TEXT NOT NULL,
+				request_key TEXT NOT NULL,
+				program_id TEXT NOT NULL,
+				created_at ${INT} NOT NULL,
+				PRIMARY KEY (actor_id, request_key)
+			)${STRICT};
+			-- A program cancelled by the curator (created by mistake, a duplicate): present while cancelled.
+			CREATE TABLE program_cancellations (
+				program_id TEXT PRIMARY KEY REFERENCES programs(id) ON DELETE CASCADE,
+				reason TEXT NOT NULL,
+				note TEXT,
+				cancelled_at ${INT} NOT NULL,
+				cancelled_by TEXT
+			)${STRICT};
+			-- A duplicate record merged into the kept one (the duplicate stays, inactive, for the audit).
+			CREATE TABLE person_merges (
+				duplicate_id TEXT PRIMARY KEY REFERENCES people(id),
+				kept_id TEXT NOT NULL REFERENCES people(id),
+				merged_at ${INT} NOT NULL,
+				merged_by TEXT,
+				details TEXT
+			)${STRICT};
+			CREATE INDEX person_merges_by_kept ON person_merges (kept_id);
+			-- Personal data removed on the person's request (152-FZ art. 14, 21): when and by whom.
+			CREATE TABLE person_erasures (
+				person_id TEXT PRIMARY KEY REFERENCES people(id),
+				erased_at ${INT} NOT NULL,
+				erased_by TEXT,
+				reason TEXT
+			)${STRICT};
+		`;

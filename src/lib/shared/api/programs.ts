@@ -4,6 +4,7 @@
  */
 import { Type, type Static } from 'typebox';
 import { Id, StringEnum } from './common';
+import { RequestKey } from './records';
 
 export const ParticipantRoleSchema = StringEnum(['mentor', 'mentee'] as const);
 export type ParticipantRole = Static<typeof ParticipantRoleSchema>;
@@ -20,7 +21,9 @@ export const CreateProgramBody = Type.Object(
 		templateId: Type.String({ maxLength: 64 }),
 		title: Type.Optional(Type.String({ maxLength: 300 })),
 		startDate: Type.Optional(Type.String({ maxLength: 10 })),
-		participants: Participants
+		participants: Participants,
+		/** Idempotency: a repeated request with the same key answers with the same program. */
+		requestKey: Type.Optional(RequestKey)
 	},
 	{ additionalProperties: false }
 );
@@ -38,7 +41,8 @@ export const ProgramFromCaseBody = Type.Object(
 				{ additionalProperties: false }
 			),
 			{ minItems: 1, maxItems: 50 }
-		)
+		),
+		requestKey: Type.Optional(RequestKey)
 	},
 	{ additionalProperties: false }
 );

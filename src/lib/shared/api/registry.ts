@@ -89,7 +89,12 @@ const personFields = {
 
 /** POST /api/organizations/:id/people */
 export const CreatePersonBody = Type.Object(
-	{ fullName: Name, ...personFields },
+	{
+		fullName: Name,
+		...personFields,
+		/** Add even though the bank has the same person (src/lib/shared/duplicates.ts); else 409. */
+		allowDuplicate: Type.Optional(Type.Boolean())
+	},
 	{ additionalProperties: false }
 );
 export type CreatePersonBody = Static<typeof CreatePersonBody>;

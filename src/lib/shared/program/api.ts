@@ -401,6 +401,27 @@ export class ProgramEditor {
 		});
 	}
 
+	/**
+	 * Registry records merged (a duplicate person): every participant entry of `fromUserId` now
+	 * names `toUserId`, optionally under a new name. Returns how many entries changed.
+	 */
+	relinkParticipants(fromUserId: string, toUserId: string, name?: string): number {
+		checkId('userId', fromUserId);
+		checkId('userId', toUserId);
+		const n = name === undefined ? undefined : checkText('name', name, LIMITS.name);
+		return this.write(PEOPLE_ROLES, 'relinkParticipants', () => {
+			let changed = 0;
+			for (const m of this.r.participants) {
+				if (!(m instanceof Y.Map) || m.get(PARTICIPANT.userId) !== fromUserId) continue;
+				this.put(m, PARTICIPANT.userId, toUserId);
+				if (n !== undefined) this.put(m, PARTICIPANT.name, n);
+				this.touch(m);
+				changed++;
+			}
+			return changed;
+		});
+	}
+
 	removeParticipant(id: string): void {
 		this.write(PEOPLE_ROLES, 'removeParticipant', () =>
 			this.softRemove(this.item(this.r.participants, 'participant', id))
