@@ -11,6 +11,15 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { notFound } from './errors.js';
 import { guardSpreadsheet, MAX_COLUMNS } from './spreadsheet-guard.js';
+import { decodeCsv } from './csv-encoding.js';
+import {
+	DUPLICATE_REASON_LABELS,
+	normalizeEmail,
+	normalizeName,
+	normalizePhone,
+	type DuplicateReason,
+	type PersonKeys
+} from '../../src/lib/shared/duplicates.js';
 import type { AgeGroup, AuditInput, Consent, Pair, Person, RoleAssignment } from './model.js';
 import type { Actor, OrganizationRole } from './policy.js';
 import { newId } from './secrets.js';
@@ -33,7 +42,44 @@ export interface ImportReport {
 	errors: RowError[];
 	/** What the import adds (or, in a dry run, would add). */
 	adds: { people: number; pairs: number; consents: number };
+	/**
+	 * Rows that are a person already in the bank (src/lib/shared/duplicates.ts): not added again;
+	 * their role and pair are added to the existing record when missing.
+	 */
+	existing: Array<{ line: number; personId: string; fullName: string; reason: string }>;
 	applied: boolean;
+}
+
+/** Finds the first earlier entry that is the same person (the rule of src/lib/shared/duplicates.ts). */
+class PersonIndex<T> {
+	private readonly byName = new Map<string, Array<{ birthDate: string | null; item: T }>>();
+	private readonly byEmail = new Map<string, T>();
+	private readonly byPhone = new Map<string, T>();
+
+	add(keys: PersonKeys, item: T): void {
+		const n = normalizeName(keys.fullName);
+		if (n) this.byName.set(n, [...(this.byName.get(n) ?? []), { birthDate: keys.birthDate ?? null, item }]);
+		const e = normalizeEmail(keys.email);
+		if (e && !this.byEmail.has(e)) this.byEmail.set(e, item);
+		const ph = normalizePhone(keys.phone);
+		if (ph && !this.byPhone.has(ph)) this.byPhone.set(ph, item);
+	}
+
+	find(keys: PersonKeys): { item: T; reason: DuplicateReason } | null {
+		const b = keys.birthDate ?? null;
+		for (const x of this.byName.get(normalizeName(keys.fullName)) ?? []) {
+			if (b && x.birthDate) {
+				if (b === x.birthDate) return { item: x.item, reason: 'name-birth' };
+			} else return { item: x.item, reason: 'name' };
+		}
+		const e = normalizeEmail(keys.email);
+		const byEmail = e ? this.byEmail.get(e) : undefined;
+		if (byEmail !== undefined) return { item: byEmail, reason: 'email' };
+		const ph = normalizePhone(keys.phone);
+		const byPhone = ph ? this.byPhone.get(ph) : undefined;
+		if (byPhone !== undefined) return { item: byPhone, reason: 'phone' };
+		return null;
+	}
 }
 
 /** Column headers (case-insensitive) → field. */
@@ -86,6 +132,14 @@ export const DEFAULT_CONSENT_SCOPE =
 
 // ------------------------------------------------------------------ reading files
 
+/** A file that is not the expected table; `messageRu` says what is wrong (HTTP 400). */
+export class ImportFormatError extends Error {
+	constructor(readonly messageRu: string) {
+		super('import file is not the expected table');
+		this.name = 'ImportFormatError';
+	}
+}
+
 function normalizeHeader(h: string): string {
 	return h.replace(/\s+/g, ' ').trim().toLowerCase();
 }
@@ -93,7 +147,16 @@ function normalizeHeader(h: string): string {
 function toRows(header: string[], records: Array<{ line: number; cells: string[] }>): ImportRow[] {
 	const fields = header.map((h) => COLUMNS[normalizeHeader(h)] ?? null);
 	if (!fields.includes('fullName')) {
-		throw new Error('В первой строке файла нет столбца «ФИО»');
+		// A refusal with a Russian message (the worker pool answers it with 400, not 503).
+		const found = header
+			.map((h) => h.trim())
+			.filter(Boolean)
+			.slice(0, 4)
+			.map((h) => `«${h.slice(0, 40)}»`)
+			.join(', ');
+		throw new ImportFormatError(
+			`В первой строке файла нет столбца «ФИО»${found ? ` (в ней: ${found})` : ' (она пуста)'}. Первая строка — заголовки столбцов: ФИО, Роль, …`
+		);
 	}
 	return records
 		.filter((r) => r.cells.some((c) => c.trim() !== ''))
@@ -161,7 +224,7 @@ export async function readImportFile(file: string): Promise<ImportRow[]> {
 	const ext = path.extname(file).toLowerCase();
 	const data = await readFile(file);
 	if (ext === '.xlsx') return readXlsx(data);
-	if (ext === '.csv' || ext === '.txt') return readCsv(data.toString('utf8'));
+	if (ext === '.csv' || ext === '.txt') return readCsv(decodeCsv(data).text);
 	throw new Error('Поддерживаются файлы .csv и .xlsx');
 }
 
@@ -178,6 +241,8 @@ export function parseDate(s: string): string | null {
 
 interface Candidate {
 	line: number;
+	/** The bank already has this person: nothing inserted, the role and pair go to this record. */
+	existing: boolean;
 	person: Person;
 	role: OrganizationRole;
 	mentorName: string | null;
@@ -216,7 +281,11 @@ export async function importPeople(
 		errors.set(line, list);
 	};
 	const candidates: Candidate[] = [];
-	const seen = new Map<string, number>();
+	const seen = new PersonIndex<number>();
+	const bank = new PersonIndex<Person>();
+	const existingPeople = await identity.store.people.listByOrganization(org.id);
+	for (const p of existingPeople) if (p.active) bank.add(p, p);
+	const existingRows: ImportReport['existing'] = [];
 
 	for (const { line, values: v } of rows) {
 		const fullName = (v.fullName ?? '').replace(/\s+/g, ' ');
@@ -296,12 +365,32 @@ export async function importPeople(
 				};
 			}
 		}
-		const key = `${fullName.toLowerCase()}|${birthDate ?? ''}`;
-		if (fullName && seen.has(key))
-			fail(line, `повторяет строку ${seen.get(key)} (те же ФИО и дата рождения)`);
-		else if (fullName) seen.set(key, line);
+		const keys: PersonKeys = { fullName, birthDate, email, phone: v.phone || null };
+		const again = fullName ? seen.find(keys) : null;
+		if (again)
+			fail(line, `повторяет строку ${again.item} (${DUPLICATE_REASON_LABELS[again.reason]})`);
+		else if (fullName) seen.add(keys, line);
 
 		if (errors.has(line) || !role) continue;
+		// The same person already in the bank: not added a second time (issue 16).
+		const inBank = bank.find(keys);
+		if (inBank) {
+			existingRows.push({
+				line,
+				personId: inBank.item.id,
+				fullName: inBank.item.fullName,
+				reason: DUPLICATE_REASON_LABELS[inBank.reason]
+			});
+			candidates.push({
+				line,
+				existing: true,
+				person: inBank.item,
+				role,
+				mentorName: v.mentor || null,
+				consent
+			});
+			continue;
+		}
 		const person: Person = {
 			id: newId(),
 			organizationId: personOrg.id,
@@ -330,11 +419,11 @@ export async function importPeople(
 			updatedAt: now
 		};
 		person.minor = isMinor(person, now);
-		candidates.push({ line, person, role, mentorName: v.mentor || null, consent });
+		candidates.push({ line, existing: false, person, role, mentorName: v.mentor || null, consent });
 	}
 
 	// Pairs: the mentor is named in the mentee's row; found among this file's valid rows or the registry.
-	const existing = await identity.store.people.listByOrganization(org.id);
+	const existing = existingPeople;
 	const pairs: Pair[] = [];
 	const badLines = new Set(errors.keys());
 	for (const c of candidates) {
@@ -345,7 +434,7 @@ export async function importPeople(
 			continue;
 		}
 		const inFile = candidates.filter(
-			(m) => m.role === 'mentor' && m.person.fullName.toLowerCase() === name
+			(m) => !m.existing && m.role === 'mentor' && m.person.fullName.toLowerCase() === name
 		);
 		const inBadRows = rows.filter(
 			(r) =>
@@ -368,7 +457,7 @@ export async function importPeople(
 			fail(c.line, `наставник «${c.mentorName}» встречается несколько раз — уточните ФИО`);
 			continue;
 		}
-		if (c.person.minor && !c.consent) {
+		if (c.person.minor && !c.consent && !(c.existing && (await identity.store.people.hasActiveConsent(c.person.id)))) {
 			fail(
 				c.line,
 				'несовершеннолетнего нельзя включить в пару без согласия законного представителя'
@@ -403,8 +492,24 @@ export async function importPeople(
 			finalIds.has(p.menteeId) &&
 			(finalIds.has(p.mentorId) || existing.some((e) => e.id === p.mentorId))
 	);
-	const consents: Consent[] = finalValid
-		.filter((c) => c.consent)
+	// Rows of people already in the bank add only what the record lacks: the role, the pair, a consent.
+	const knownPairs = await identity.store.people.listPairs(org.id);
+	const pairsToAdd = finalPairs.filter(
+		(p) => !knownPairs.some((k) => k.mentorId === p.mentorId && k.menteeId === p.menteeId)
+	);
+	const newPeople = finalValid.filter((c) => !c.existing);
+	const rolesToAdd: Candidate[] = [];
+	for (const c of finalValid) {
+		if (!c.existing) rolesToAdd.push(c);
+		else if (!(await identity.store.roles.find(c.person.id, c.role, org.id, null))) rolesToAdd.push(c);
+	}
+	const consentFrom: Candidate[] = [];
+	for (const c of finalValid) {
+		if (!c.consent) continue;
+		if (c.existing && (await identity.store.people.hasActiveConsent(c.person.id))) continue;
+		consentFrom.push(c);
+	}
+	const consents: Consent[] = consentFrom
 		.map((c) => ({
 			...(c.consent as NonNullable<Candidate['consent']>),
 			id: newId(),
@@ -420,12 +525,17 @@ export async function importPeople(
 		errors: [...errors.entries()]
 			.sort((a, b) => a[0] - b[0])
 			.map(([line, messages]) => ({ line, messages })),
-		adds: { people: finalValid.length, pairs: finalPairs.length, consents: consents.length },
+		adds: { people: newPeople.length, pairs: pairsToAdd.length, consents: consents.length },
+		existing: existingRows.filter((e) => !errors.has(e.line)),
 		applied: false
 	};
-	if (opts.dryRun || finalValid.length === 0) return report;
+	if (
+		opts.dryRun ||
+		newPeople.length + rolesToAdd.length + pairsToAdd.length + consents.length === 0
+	)
+		return report;
 
-	const roles: RoleAssignment[] = finalValid.map((c) => ({
+	const roles: RoleAssignment[] = rolesToAdd.map((c) => ({
 		id: newId(),
 		personId: c.person.id,
 		role: c.role,
@@ -435,7 +545,7 @@ export async function importPeople(
 		createdBy: actor.personId
 	}));
 	const audit: AuditInput[] = [
-		...finalValid.map((c): AuditInput => ({
+		...newPeople.map((c): AuditInput => ({
 			at: now,
 			actorId: actor.personId,
 			action: 'person.import',
@@ -457,10 +567,10 @@ export async function importPeople(
 		}))
 	];
 	await identity.store.people.importBatch({
-		people: finalValid.map((c) => c.person),
+		people: newPeople.map((c) => c.person),
 		roles,
 		consents,
-		pairs: finalPairs,
+		pairs: pairsToAdd,
 		audit
 	});
 	report.applied = true;
@@ -469,5 +579,11 @@ export async function importPeople(
 
 /** «Строка 17: не указано ФИО» — one line per bad row. */
 export function formatImportErrors(report: ImportReport): string[] {
-	return report.errors.map((e) => `Строка ${e.line}: ${e.messages.join('; ')}`);
+	return [
+		...report.errors.map((e) => `Строка ${e.line}: ${e.messages.join('; ')}`),
+		...(report.existing ?? []).map(
+			(e) =>
+				`Строка ${e.line}: «${e.fullName}» уже есть в банке (${e.reason}) — повторно не добавляется`
+		)
+	];
 }

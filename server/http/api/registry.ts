@@ -4,6 +4,7 @@ import { formatImportErrors, importPeople, type ImportRow } from '../../identity
 import { inlineTasks } from '../../workers/tasks.js';
 import { IdentityError, invalid } from '../../identity/errors.js';
 import { SpreadsheetRefused } from '../../identity/spreadsheet-guard.js';
+import { CsvEncodingError, decodeCsv } from '../../identity/csv-encoding.js';
 import type { ApiDeps } from './deps.js';
 import { idParams, paramsOf, personJson, principalOf } from './context.js';
 import {
@@ -178,11 +179,13 @@ export function registerRegistryRoutes(
 				// Parsed in the worker pool: a hostile spreadsheet costs this request, not the server.
 				if (lower.endsWith('.xlsx')) rows = await tasks('readXlsx', { data });
 				else if (lower.endsWith('.csv') || lower.endsWith('.txt'))
-					rows = await tasks('readCsv', { text: data.toString('utf8') });
+					// UTF-8 or Windows-1251 (Russian Excel), detected; neither → a Russian message (issue 16).
+					rows = await tasks('readCsv', { text: decodeCsv(data).text });
 				else throw invalid('Поддерживаются файлы .csv и .xlsx');
 			} catch (error) {
 				if (error instanceof IdentityError) throw error;
 				if (error instanceof SpreadsheetRefused) throw invalid(error.messageRu);
+				if (error instanceof CsvEncodingError) throw invalid(error.messageRu);
 				throw invalid('Не удалось прочитать файл: проверьте, что это таблица .csv или .xlsx');
 			}
 			const report = await importPeople(identity, p.actor, orgId, rows, {
