@@ -276,9 +276,11 @@ describe('a cancelled program is not a failure', () => {
 				)
 			).program.id;
 		const figures = async () =>
-			json<Figures>(
-				await t.get(`/api/curator/organizations/${t.organizationId}/figures`, t.curatorCookie)
-			);
+			(
+				await json<{ figures: Figures }>(
+					await t.get(`/api/curator/organizations/${t.organizationId}/figures`, t.curatorCookie)
+				)
+			).figures;
 		const dashboard = async () =>
 			json<DashboardResult>(
 				await t.get(
