@@ -20,6 +20,7 @@ const SAVE_AS =
 	'Сохраните таблицу в Excel как «CSV UTF-8 (разделитель — запятая)» или «CSV (разделители — точка с запятой)» и загрузите снова.';
 
 /** Control characters that never occur in a text table (NUL, etc.; tab, CR, LF are fine). */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 
 export function decodeCsv(data: Uint8Array): { text: string; encoding: CsvEncoding } {

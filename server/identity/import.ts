@@ -58,7 +58,11 @@ class PersonIndex<T> {
 
 	add(keys: PersonKeys, item: T): void {
 		const n = normalizeName(keys.fullName);
-		if (n) this.byName.set(n, [...(this.byName.get(n) ?? []), { birthDate: keys.birthDate ?? null, item }]);
+		if (n)
+			this.byName.set(n, [
+				...(this.byName.get(n) ?? []),
+				{ birthDate: keys.birthDate ?? null, item }
+			]);
 		const e = normalizeEmail(keys.email);
 		if (e && !this.byEmail.has(e)) this.byEmail.set(e, item);
 		const ph = normalizePhone(keys.phone);
@@ -457,7 +461,11 @@ export async function importPeople(
 			fail(c.line, `наставник «${c.mentorName}» встречается несколько раз — уточните ФИО`);
 			continue;
 		}
-		if (c.person.minor && !c.consent && !(c.existing && (await identity.store.people.hasActiveConsent(c.person.id)))) {
+		if (
+			c.person.minor &&
+			!c.consent &&
+			!(c.existing && (await identity.store.people.hasActiveConsent(c.person.id)))
+		) {
 			fail(
 				c.line,
 				'несовершеннолетнего нельзя включить в пару без согласия законного представителя'
@@ -501,7 +509,8 @@ export async function importPeople(
 	const rolesToAdd: Candidate[] = [];
 	for (const c of finalValid) {
 		if (!c.existing) rolesToAdd.push(c);
-		else if (!(await identity.store.roles.find(c.person.id, c.role, org.id, null))) rolesToAdd.push(c);
+		else if (!(await identity.store.roles.find(c.person.id, c.role, org.id, null)))
+			rolesToAdd.push(c);
 	}
 	const consentFrom: Candidate[] = [];
 	for (const c of finalValid) {
@@ -509,15 +518,14 @@ export async function importPeople(
 		if (c.existing && (await identity.store.people.hasActiveConsent(c.person.id))) continue;
 		consentFrom.push(c);
 	}
-	const consents: Consent[] = consentFrom
-		.map((c) => ({
-			...(c.consent as NonNullable<Candidate['consent']>),
-			id: newId(),
-			personId: c.person.id,
-			recordedBy: actor.personId,
-			recordedAt: now,
-			revokedAt: null
-		}));
+	const consents: Consent[] = consentFrom.map((c) => ({
+		...(c.consent as NonNullable<Candidate['consent']>),
+		id: newId(),
+		personId: c.person.id,
+		recordedBy: actor.personId,
+		recordedAt: now,
+		revokedAt: null
+	}));
 
 	const report: ImportReport = {
 		total: rows.length,

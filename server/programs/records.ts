@@ -320,7 +320,8 @@ export class RecordsService {
 			if (a === null || a === undefined || a === '') {
 				(next as unknown as Record<string, unknown>)[field] = b;
 				filled.push(label);
-			} else if (show(a) !== show(b)) conflicts.push({ field: label, kept: show(a), other: show(b) });
+			} else if (show(a) !== show(b))
+				conflicts.push({ field: label, kept: show(a), other: show(b) });
 		}
 		if (!kept.mentorRequirements && dup.mentorRequirements) {
 			next.mentorRequirements = dup.mentorRequirements;

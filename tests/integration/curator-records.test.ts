@@ -62,7 +62,8 @@ describe('idempotent creation', () => {
 			Array.from({ length: 5 }, () => t.post('/api/programs', createBody(key), t.curatorCookie))
 		);
 		const ids = new Set<string>();
-		for (const res of answers) ids.add((await json<{ program: { id: string } }>(res, 201)).program.id);
+		for (const res of answers)
+			ids.add((await json<{ program: { id: string } }>(res, 201)).program.id);
 		expect(ids.size).toBe(1);
 		// A retry much later still answers with the same program.
 		const again = await json<{ program: { id: string } }>(
@@ -78,7 +79,10 @@ describe('idempotent creation', () => {
 			t.curatorCookie
 		);
 		expect(bad.status).toBe(400);
-		await json(await t.post('/api/programs', createBody('refused-0123456789'), t.curatorCookie), 201);
+		await json(
+			await t.post('/api/programs', createBody('refused-0123456789'), t.curatorCookie),
+			201
+		);
 		expect((await programsOfOrg()).length).toBe(before + 2);
 	});
 });
@@ -128,7 +132,11 @@ describe('import of a CSV saved by Russian Excel', () => {
 		const real = await json<ImportAnswer>(await importFile('bank.csv', cp1251, false));
 		expect(real.report.adds).toMatchObject({ people: 3, pairs: 2 });
 		const names = (await bank()).map((p) => p.fullName);
-		for (const n of ['Кузнецова Ольга Юрьевна', 'Семёнов Артём Игоревич', 'Щукина Эльвира Фёдоровна'])
+		for (const n of [
+			'Кузнецова Ольга Юрьевна',
+			'Семёнов Артём Игоревич',
+			'Щукина Эльвира Фёдоровна'
+		])
 			expect(names).toContain(n);
 
 		// The same people again, in UTF-8, one with another spelling of «ё» and case, one by e-mail only.
@@ -157,7 +165,10 @@ describe('import of a CSV saved by Russian Excel', () => {
 		expect(body.message).toContain('Windows-1251');
 		expect(body.message).not.toContain('ФИО');
 		const binary = Buffer.from([0x00, 0x01, 0x02, 0xff, 0xfe, 0x00, 0x41]);
-		const b = await json<{ message: string }>(await importFile('x.csv', Buffer.concat([Buffer.from('ab'), binary]), true), 400);
+		const b = await json<{ message: string }>(
+			await importFile('x.csv', Buffer.concat([Buffer.from('ab'), binary]), true),
+			400
+		);
 		expect(b.message).toMatch(/UTF-8|двоичные/);
 	});
 });
@@ -200,7 +211,9 @@ describe('duplicates and their merge', () => {
 			await t.get(`/api/organizations/${t.organizationId}/duplicates`, t.curatorCookie)
 		);
 		const group = groups.groups.find((g) => g.people.some((p) => p.id === second.person.id));
-		expect(group?.people.map((p) => p.id).sort()).toEqual([first.person.id, second.person.id].sort());
+		expect(group?.people.map((p) => p.id).sort()).toEqual(
+			[first.person.id, second.person.id].sort()
+		);
 
 		// Each record has a program; the duplicate has a signed-in device.
 		const program = async (mentee: string) =>

@@ -101,8 +101,12 @@ export function registerRecordsRoutes(app: FastifyInstance, { programs }: ApiDep
 		async (request) => {
 			const p = principalOf(request);
 			const { confirmFullName, reason } = request.body;
-			const result = await records()
-				.erase(p.actor, request.params.id, confirmFullName, reason ?? null);
+			const result = await records().erase(
+				p.actor,
+				request.params.id,
+				confirmFullName,
+				reason ?? null
+			);
 			return result satisfies EraseResponse;
 		}
 	);
