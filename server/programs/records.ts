@@ -254,7 +254,10 @@ export class RecordsService {
 
 	/** Probable duplicates already in the bank, grouped (each group: one person, several records). */
 	async duplicateGroups(actor: Actor, organizationId: string) {
-		const people = (await this.identity.listPeople(actor, organizationId)).filter((p) => p.active);
+		// Oldest first: the record offered to keep is the one entered first.
+		const people = (await this.identity.listPeople(actor, organizationId))
+			.filter((p) => p.active)
+			.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
 		const groupOf = new Map<string, number>();
 		const groups: Array<Map<string, DuplicateCandidate>> = [];
 		for (let i = 0; i < people.length; i++) {
