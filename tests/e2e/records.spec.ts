@@ -1,4 +1,11 @@
-import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import {
+	expect,
+	test,
+	type Browser,
+	type BrowserContext,
+	type Locator,
+	type Page
+} from '@playwright/test';
 import iconv from 'iconv-lite';
 import { mkdirSync } from 'node:fs';
 import { SCREENSHOT_DIR, tab, waitForServiceWorker } from './helpers';
@@ -16,8 +23,11 @@ let curator: Curator;
 let desk: BrowserContext;
 let page: Page;
 
-/** What a person sees at 360×640 (a phone) and at 1366×800 (a desk), saved for people to look at. */
-async function shots(p: Page, name: string): Promise<void> {
+/**
+ * What a person sees at 360×640 (a phone) and at 1366×800 (a desk), with `focus` (the new part of
+ * the screen) scrolled into view, saved for people to look at; nothing may scroll sideways.
+ */
+async function shots(p: Page, name: string, focus?: Locator): Promise<void> {
 	mkdirSync(SCREENSHOT_DIR, { recursive: true });
 	const size = p.viewportSize();
 	for (const [w, h] of [
@@ -25,8 +35,8 @@ async function shots(p: Page, name: string): Promise<void> {
 		[1366, 800]
 	] as const) {
 		await p.setViewportSize({ width: w, height: h });
-		await p.screenshot({ path: `${SCREENSHOT_DIR}/records-${name}-${w}.png`, fullPage: true });
-		// Nothing scrolls sideways on a phone or a desk.
+		if (focus) await focus.first().evaluate((el) => el.scrollIntoView({ block: 'center' }));
+		await p.screenshot({ path: `${SCREENSHOT_DIR}/records-${name}-${w}.png` });
 		const overflow = await p.evaluate(
 			() => document.documentElement.scrollWidth - document.documentElement.clientWidth
 		);
@@ -107,7 +117,7 @@ test('double click, and a retry after a lost answer, create one program', async 
 	const programs = await orgPrograms();
 	expect(programs).toHaveLength(1);
 	blankProgramId = programs[0]?.id ?? '';
-	await shots(page, 'create');
+	await shots(page, 'create', page.getByTestId('create-program'));
 });
 
 test('a CSV saved by Russian Excel (Windows-1251) is imported', async () => {
@@ -134,7 +144,7 @@ test('a CSV saved by Russian Excel (Windows-1251) is imported', async () => {
 		'Щукина Эльвира Фёдоровна'
 	])
 		await expect(page.getByRole('cell', { name, exact: true })).toBeVisible();
-	await shots(page, 'import');
+	await shots(page, 'import', page.getByTestId('import-summary'));
 
 	// A file in another encoding is refused with a message that says what is wrong.
 	await page.getByTestId('import-table').setInputFiles({
@@ -152,12 +162,12 @@ test('a person added twice is caught, then merged', async () => {
 	await page.getByLabel('Телефон', { exact: true }).fill('+7 913 111-22-33');
 	await page.getByRole('button', { name: 'Добавить', exact: true }).click();
 	await expect(page.getByTestId('duplicate-warning')).toContainText('Кузнецова Ольга Юрьевна');
-	await shots(page, 'duplicate-warning');
+	await shots(page, 'duplicate-warning', page.getByTestId('duplicate-warning'));
 	await page.getByTestId('add-anyway').click();
 	await expect(page.getByTestId('notice')).toContainText('Человек добавлен в банк');
 	const group = page.getByTestId('duplicate-group');
 	await expect(group).toHaveCount(1);
-	await shots(page, 'duplicates');
+	await shots(page, 'duplicates', page.getByTestId('duplicates'));
 	await group.getByTestId('merge-duplicates').click();
 	await expect(page.getByTestId('merge-result')).toContainText('Записи объединены');
 	await expect(page.getByTestId('merge-result')).toContainText('телефон');
@@ -176,7 +186,7 @@ test('a minor entered by hand gets the representative’s consent and can be pai
 	await page.getByTestId('person-category').selectOption('pupil');
 	await page.getByTestId('consent-representative').fill('Белова Ирина Сергеевна');
 	await page.getByTestId('consent-date').fill('2026-09-01');
-	await shots(page, 'minor');
+	await shots(page, 'minor', page.getByTestId('consent-fields'));
 	await page.getByRole('button', { name: 'Добавить', exact: true }).click();
 	await expect(page.getByTestId('notice')).toContainText(
 		'Согласие законного представителя записано'
@@ -235,10 +245,10 @@ test('a duplicate program is cancelled, not failed, and leaves the figures', asy
 	await page.goto(`/curator/program/${dupeId}?scope=organization:${curator.organizationId}`);
 	await page.getByTestId('cancel-program').click();
 	await page.getByTestId('cancel-reason').selectOption('duplicate');
-	await shots(page, 'cancel');
+	await shots(page, 'cancel', page.getByTestId('program-cancel'));
 	await page.getByTestId('confirm-cancel').click();
 	await expect(page.getByTestId('cancelled-banner')).toContainText('дубликат другой программы');
-	await shots(page, 'cancelled');
+	await shots(page, 'cancelled', page.getByTestId('cancelled-banner'));
 	const after = await figures();
 	expect(after.completed.byReason['curator-initiative'] ?? 0).toBe(0);
 	expect(after.programs.total).toBe(total - 1);
@@ -249,7 +259,7 @@ test('a duplicate program is cancelled, not failed, and leaves the figures', asy
 	await page.goto(`/curator?scope=organization:${curator.organizationId}`);
 	await expect(page.getByTestId('cancelled-programs')).toContainText('Отменённые программы (2)');
 	await page.getByTestId('cancelled-programs').locator('summary').click();
-	await shots(page, 'dashboard-cancelled');
+	await shots(page, 'dashboard-cancelled', page.getByTestId('cancelled-programs'));
 });
 
 test('a blank program gets a plan with two stages, synced to the partner', async ({ browser }) => {
@@ -301,7 +311,7 @@ test('a blank program gets a plan with two stages, synced to the partner', async
 	// Renamed and moved up: «Практика» first.
 	await m.getByRole('button', { name: 'Этап «Практика» выше' }).click();
 	await expect(m.getByTestId('stage').first()).toContainText('Практика');
-	await shots(m, 'blank-plan');
+	await shots(m, 'blank-plan', m.getByTestId('stage'));
 
 	// The partner's phone shows the same plan.
 	await tab(mentee.page, 'План');

@@ -319,7 +319,8 @@ export const identityCommands: Record<string, CliCommand> = {
 					rows = await readImportFile(o.file);
 				} catch (error) {
 					console.error(
-						`Не удалось прочитать файл: ${error instanceof Error ? error.message : String(error)}`
+						// CsvEncodingError and ImportFormatError carry a Russian message for the operator.
+						`Не удалось прочитать файл: ${(error as { messageRu?: string }).messageRu ?? (error instanceof Error ? error.message : String(error))}`
 					);
 					return 1;
 				}
