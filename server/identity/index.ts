@@ -11,6 +11,7 @@ import type { SqliteDatabase } from '../storage/sqlite/database.js';
 import { CloseCode } from '../sync/protocol.js';
 import type { ConnectionInfo } from '../sync/relay.js';
 import { createSessionCookieAuthorizer, requireLiveSession } from './relay-authorizer.js';
+import { sessionCloseCode } from './events.js';
 import { IdentityService } from './service.js';
 import { createIdentityStore } from './sql-store.js';
 import type { IdentityStore } from './store.js';
@@ -67,9 +68,10 @@ export function createRelayAuthorizer(
 }
 
 /**
- * Makes revocation take effect on live websockets at once. A revoked session's connections are
- * closed with 4401 (that device signed out or was signed out: the PWA keeps its local edits and
- * asks to sign in again). When a person's access ends or changes (role or participation removed,
+ * Makes revocation take effect on live websockets at once. A session signed out on its own device
+ * closes with 4401; one revoked by someone else (the curator's device list) with 1012, non-final:
+ * the client reconnects, the upgrade refuses it (4401) and the PWA keeps its local edits and asks
+ * for a new link (events.ts, sessionCloseCode). When a person's access ends or changes (role or participation removed,
  * excluded — server/identity/lifecycle.ts) or a recorded token is revoked, their connections are
  * closed with 1012: the client reconnects and the upgrade asks again, so a device still entitled
  * to something comes back and is never told to give up (y-websocket 3 treats 44xx as final).
@@ -81,11 +83,7 @@ export function connectIdentityToRelay(
 	}
 ): () => void {
 	const offRevoked = identity.events.onSessionRevoked((e) => {
-		relay.closeWhere(
-			(c) => c.sessionId === e.sessionId,
-			CloseCode.UNAUTHENTICATED,
-			'session revoked'
-		);
+		relay.closeWhere((c) => c.sessionId === e.sessionId, sessionCloseCode(e.reason), 'session revoked');
 	});
 	const offChanged = identity.events.onAccessChanged((e) => {
 		relay.closeWhere(

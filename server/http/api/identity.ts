@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { registerAccessTokenRoutes } from './access-tokens.js';
+import { registerAccessRoutes } from './access.js';
 import { registerAuthRoutes } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { registerOrderRoutes } from './orders.js';
@@ -19,4 +20,5 @@ export function registerIdentityApi(api: FastifyInstance, deps: ApiDeps): void {
 	registerProgramRoutes(api, deps);
 	registerAccessTokenRoutes(api, deps);
 	registerOrderRoutes(api, deps);
+	registerAccessRoutes(api, deps);
 }
