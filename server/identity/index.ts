@@ -83,7 +83,11 @@ export function connectIdentityToRelay(
 	}
 ): () => void {
 	const offRevoked = identity.events.onSessionRevoked((e) => {
-		relay.closeWhere((c) => c.sessionId === e.sessionId, sessionCloseCode(e.reason), 'session revoked');
+		relay.closeWhere(
+			(c) => c.sessionId === e.sessionId,
+			sessionCloseCode(e.reason),
+			'session revoked'
+		);
 	});
 	const offChanged = identity.events.onAccessChanged((e) => {
 		relay.closeWhere(

@@ -70,9 +70,10 @@ describe('curator access tools: links, sheet, devices, not-opened', () => {
 		const { row, totals } = await dashboardRow(w.programs.p1);
 		expect(row.flags).toContain('not-opened');
 		expect(row.flags).not.toContain('stale');
-		expect(
-			row.participants.filter((p) => p.role !== 'curator').map((p) => p.sync)
-		).toEqual(['not-opened', 'not-opened']);
+		expect(row.participants.filter((p) => p.role !== 'curator').map((p) => p.sync)).toEqual([
+			'not-opened',
+			'not-opened'
+		]);
 		expect(totals.stale).toBe(0);
 		// Both pairs of the school (P1, P2): nobody has opened an invitation.
 		expect(totals.notOpened).toBe(2);
@@ -218,9 +219,9 @@ describe('curator access tools: links, sheet, devices, not-opened', () => {
 		expect(again.open).toBe(false);
 		const state = await api(t, 'GET', '/api/session/state', { cookie: phone.cookie });
 		expect(state.body).toMatchObject({ state: 'revoked', byOther: true });
-		expect((await api(t, 'GET', '/api/session/state', { cookie: tablet.cookie })).body).toMatchObject(
-			{ state: 'active' }
-		);
+		expect(
+			(await api(t, 'GET', '/api/session/state', { cookie: tablet.cookie })).body
+		).toMatchObject({ state: 'active' });
 		// A session of another person under this person's URL: not found, nothing revoked.
 		const tabletSession = (tablet.body.session as { id: string }).id;
 		expect(
