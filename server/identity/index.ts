@@ -118,9 +118,9 @@ export async function logFirstStartHint(
 	if (!(await identity.store.scopes.isEmpty())) return false;
 	logger.warn(
 		{
-			hint: 'npm run cli -- setup --municipality "<муниципалитет>" --organization "<организация>" --curator "<ФИО куратора>"'
+			hint: 'PUBLIC_URL=<server origin> npm run cli -- setup --municipality "<муниципалитет>" --organization "<организация>" --curator "<ФИО куратора>"'
 		},
-		'no organizations yet: nothing is open to anonymous users; create the first organization and its curator with the CLI command in "hint" (it prints a one-time invitation link), or try the product with: npm run cli -- demo'
+		'no organizations yet: nothing is open to anonymous users; create the first organization and its curator with the CLI command in "hint" (it prints a one-time invitation link for the origin in PUBLIC_URL or --origin), or try the product with: PUBLIC_URL=<server origin> npm run cli -- demo'
 	);
 	return true;
 }
