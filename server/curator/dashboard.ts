@@ -59,7 +59,7 @@ export interface Scope {
 
 /**
  * "Not seen for the threshold" (the stale flag), per program `i`: a mentor or mentee who has
- * opened an invitation (has had a session) and of whom nothing is newer than the cutoff — no
+ * opened an invitation (has had a session, or reached the relay for this program) and of whom nothing is newer than the cutoff — no
  * contact of a device with this program, no session opened (the invitation or a new link), no
  * joining of the program. The clock starts when the invitation is opened: someone who never opened
  * one is «приглашение не открыто» (NOT_OPENED_SQL), not stale. The cheap index column
@@ -68,7 +68,9 @@ export interface Scope {
  */
 const STALE_SQL = `(i.status != 'completed' AND i.min_participant_seen < ? AND EXISTS (
 	SELECT 1 FROM curator_program_users u WHERE u.program_id = i.program_id
-		AND EXISTS (SELECT 1 FROM sessions s WHERE s.person_id = u.user_id)
+		AND (EXISTS (SELECT 1 FROM sessions s WHERE s.person_id = u.user_id)
+			OR EXISTS (SELECT 1 FROM program_device_sync d
+				WHERE d.program_id = u.program_id AND d.user_id = u.user_id))
 		AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.person_id = u.user_id AND s.created_at >= ?)
 		AND NOT EXISTS (SELECT 1 FROM program_participants pp
 			WHERE pp.program_id = u.program_id AND pp.person_id = u.user_id AND pp.added_at >= ?)
@@ -78,10 +80,15 @@ const STALE_SQL = `(i.status != 'completed' AND i.min_participant_seen < ? AND E
 					OR d.pending_reported_at >= ?))))`;
 const staleParams = (cutoff: number) => Array.from({ length: 7 }, () => cutoff);
 
-/** A mentor or mentee of program `i` who never had a session: the invitation is not opened yet. */
+/**
+ * A mentor or mentee of program `i` who never had a session and never reached the relay for it
+ * (an integration's access token counts as reaching it): the invitation is not opened yet.
+ */
 const NOT_OPENED_SQL = `(i.status != 'completed' AND EXISTS (
 	SELECT 1 FROM curator_program_users u WHERE u.program_id = i.program_id
-		AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.person_id = u.user_id)))`;
+		AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.person_id = u.user_id)
+		AND NOT EXISTS (SELECT 1 FROM program_device_sync d
+			WHERE d.program_id = u.program_id AND d.user_id = u.user_id)))`;
 
 interface Built {
 	where: string;
@@ -448,13 +455,13 @@ function toRow(
 		// when the person joins this program): see STALE_SQL.
 		const opened = p.userId ? access.opened.get(p.userId) : undefined;
 		const counted = p.role === 'mentor' || p.role === 'mentee';
-		if (p.userId && counted && !opened) {
+		if (p.userId && counted && !opened && devices.length === 0) {
 			notOpened = true;
-			if (devices.length === 0) sync = 'not-opened';
-		} else if (p.userId && counted && opened) {
+			sync = 'not-opened';
+		} else if (p.userId && counted) {
 			const since = Math.max(
 				seen ?? 0,
-				opened.last,
+				opened?.last ?? 0,
 				access.added.get(`${r.program_id} ${p.userId}`) ?? 0
 			);
 			if (since < staleCutoff) stale = true;
