@@ -1,3 +1,5 @@
+import { CloseCode } from '../sync/protocol.js';
+
 /** Events the relay listens to (server/app.ts wires them to relay.closeWhere). */
 export interface SessionRevokedEvent {
 	sessionId: string;
@@ -9,11 +11,10 @@ export interface SessionRevokedEvent {
  * The close code of a revoked session's live connections: 4401 when the device signed out itself
  * (logout: it knows); 1012 (non-final) when someone else revoked it (the curator's «Отозвать
  * доступ», the person from another device): the client reconnects, the upgrade refuses the dead
- * session (4401) and the PWA asks for a new link with what it kept on the device. 1012 and 4401 as
- * numbers: this module imports nothing from the relay.
+ * session (4401) and the PWA asks for a new link with what it kept on the device.
  */
 export function sessionCloseCode(reason: SessionRevokedEvent['reason']): number {
-	return reason === 'logout' ? 4401 : 1012;
+	return reason === 'logout' ? CloseCode.UNAUTHENTICATED : CloseCode.SERVICE_RESTART;
 }
 
 /** A person's rights changed (role or participation removed): their live connections must re-authorize. */
