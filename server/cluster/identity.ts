@@ -3,6 +3,7 @@ import type { Logger } from '../logger.js';
 import { CloseCode } from '../sync/protocol.js';
 import type { ConnectionInfo } from '../sync/relay.js';
 import type { Cluster } from './index.js';
+import { sessionCloseCode } from '../identity/events.js';
 
 interface Closer {
 	closeWhere(predicate: (c: ConnectionInfo) => boolean, code: number, reason?: string): number;
@@ -12,7 +13,9 @@ interface Closer {
  * Session revocation, the end of a person's access and token revocation reach every instance:
  * the instance where it happened closes its own websockets (connectIdentityToRelay) and
  * publishes the event; the others close theirs when it arrives, with the same codes (4401 for a
- * revoked session; 1012 for the rest, so a device still entitled to something reconnects). The
+ * session signed out on its own device; 1012 for the rest — a device revoked by its curator
+ * included —, so the client reconnects and the upgrade decides; y-websocket 3 treats 44xx as
+ * final). The
  * database stays the truth: server/identity/revocation-watch.ts sweeps live connections on every
  * instance, so a control message lost with Redis only delays the close (and what is revoked can
  * never reconnect anywhere).
@@ -27,7 +30,7 @@ export function connectIdentityToCluster(options: {
 	if (!cluster.enabled) return () => undefined;
 	const offs = [
 		events.onSessionRevoked((e) =>
-			cluster.publishControl({ type: 'session-revoked', sessionId: e.sessionId })
+			cluster.publishControl({ type: 'session-revoked', sessionId: e.sessionId, reason: e.reason })
 		),
 		events.onAccessChanged((e) =>
 			cluster.publishControl({
@@ -43,7 +46,7 @@ export function connectIdentityToCluster(options: {
 			if (m.type === 'session-revoked') {
 				relay.closeWhere(
 					(c) => c.sessionId === m.sessionId,
-					CloseCode.UNAUTHENTICATED,
+					sessionCloseCode(m.reason ?? 'logout'),
 					'session revoked'
 				);
 			} else if (m.type === 'access-changed') {

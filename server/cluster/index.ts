@@ -29,7 +29,7 @@ import { Counter, Gauge } from 'prom-client';
 import type { Logger } from '../logger.js';
 
 export type ControlMessage =
-	| { type: 'session-revoked'; sessionId: string }
+	| { type: 'session-revoked'; sessionId: string; reason?: 'revoked' | 'logout' }
 	| { type: 'access-changed'; personId: string; programId?: string }
 	/** A recorded access token was revoked (server/identity/access-tokens.ts). */
 	| { type: 'token-revoked'; tokenId: string }

@@ -58,6 +58,39 @@ export interface Scope {
 	timeZone?: string;
 }
 
+/**
+ * "Not seen for the threshold" (the stale flag), per program `i`: a mentor or mentee who has
+ * opened an invitation (has had a session, or reached the relay for this program) and of whom nothing is newer than the cutoff — no
+ * contact of a device with this program, no session opened (the invitation or a new link), no
+ * joining of the program. The clock starts when the invitation is opened: someone who never opened
+ * one is «приглашение не открыто» (NOT_OPENED_SQL), not stale. The cheap index column
+ * (min_participant_seen: the least recent device contact, 0 = never) prunes first. 7 parameters,
+ * each the cutoff.
+ */
+const STALE_SQL = `(i.status != 'completed' AND i.min_participant_seen < ? AND EXISTS (
+	SELECT 1 FROM curator_program_users u WHERE u.program_id = i.program_id
+		AND (EXISTS (SELECT 1 FROM sessions s WHERE s.person_id = u.user_id)
+			OR EXISTS (SELECT 1 FROM program_device_sync d
+				WHERE d.program_id = u.program_id AND d.user_id = u.user_id))
+		AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.person_id = u.user_id AND s.created_at >= ?)
+		AND NOT EXISTS (SELECT 1 FROM program_participants pp
+			WHERE pp.program_id = u.program_id AND pp.person_id = u.user_id AND pp.added_at >= ?)
+		AND NOT EXISTS (SELECT 1 FROM program_device_sync d
+			WHERE d.program_id = u.program_id AND d.user_id = u.user_id
+				AND (d.last_connected_at >= ? OR d.last_update_at >= ? OR d.last_in_sync_at >= ?
+					OR d.pending_reported_at >= ?))))`;
+const staleParams = (cutoff: number) => Array.from({ length: 7 }, () => cutoff);
+
+/**
+ * A mentor or mentee of program `i` who never had a session and never reached the relay for it
+ * (an integration's access token counts as reaching it): the invitation is not opened yet.
+ */
+const NOT_OPENED_SQL = `(i.status != 'completed' AND EXISTS (
+	SELECT 1 FROM curator_program_users u WHERE u.program_id = i.program_id
+		AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.person_id = u.user_id)
+		AND NOT EXISTS (SELECT 1 FROM program_device_sync d
+			WHERE d.program_id = u.program_id AND d.user_id = u.user_id)))`;
+
 interface Built {
 	where: string;
 	params: unknown[];
@@ -137,8 +170,11 @@ function buildWhere(scope: Scope, q: DashboardQuery, staleCutoff: number): Built
 				where.push('i.pending_devices > 0');
 				break;
 			case 'stale':
-				where.push("i.status != 'completed' AND i.min_participant_seen < ?");
-				params.push(staleCutoff);
+				where.push(STALE_SQL);
+				params.push(...staleParams(staleCutoff));
+				break;
+			case 'not-opened':
+				where.push(NOT_OPENED_SQL);
 				break;
 			case 'changes-pending':
 				where.push('i.changes_pending > 0');
@@ -206,6 +242,7 @@ function lastSeen(
 
 const SEVERITY: Record<ParticipantRow['sync'], number> = {
 	pending: 4,
+	'not-opened': 3,
 	never: 3,
 	stale: 2,
 	seen: 1,
@@ -245,11 +282,12 @@ export async function queryDashboard(
 				coalesce(sum(i.reports_accepted), 0) AS "reportsAccepted",
 				coalesce(sum(i.reports_returned), 0) AS "reportsReturned",
 				${countIf('i.pending_devices > 0')} AS "pendingSync",
-				${countIf("i.status != 'completed' AND i.min_participant_seen < ?")} AS stale,
+				${countIf(STALE_SQL)} AS stale,
+				${countIf(NOT_OPENED_SQL)} AS "notOpened",
 				coalesce(avg(i.progress_percent), 0) AS "averageProgress",
 				${countIf(outdatedIf.sql)} AS outdated
 			${from} ${ZONE_JOINS} WHERE ${where}`,
-		[staleCutoff, ...outdatedIf.params, ...params]
+		[...staleParams(staleCutoff), ...outdatedIf.params, ...params]
 	)) as DashboardTotals & { outdated: number };
 
 	const dir = query.dir === 'desc' ? 'DESC' : 'ASC';
@@ -283,6 +321,7 @@ export async function queryDashboard(
 	const rows = page.map((id) => byId.get(id)).filter((r): r is IndexRow => r !== undefined);
 
 	const facts = new Map<string, FactRow[]>();
+	const access: AccessFacts = { opened: new Map(), added: new Map() };
 	if (rows.length > 0) {
 		const ids = rows.map((r) => r.program_id);
 		const list = await db.all<FactRow>(
@@ -294,10 +333,30 @@ export async function queryDashboard(
 			arr.push(f);
 			facts.set(f.program_id, arr);
 		}
+		// When each participant opened an invitation (first and last session) and joined the program.
+		const marks = ids.map(() => '?').join(',');
+		for (const a of await db.all<{ person_id: string; first: number; last: number }>(
+			`SELECT s.person_id, min(s.created_at) AS first, max(s.created_at) AS last FROM sessions s
+				WHERE s.person_id IN (SELECT u.user_id FROM curator_program_users u WHERE u.program_id IN (${marks}))
+				GROUP BY s.person_id`,
+			ids
+		))
+			access.opened.set(a.person_id, { first: Number(a.first), last: Number(a.last) });
+		for (const a of await db.all<{ program_id: string; person_id: string; added_at: number }>(
+			`SELECT program_id, person_id, added_at FROM program_participants WHERE program_id IN (${marks})`,
+			ids
+		))
+			access.added.set(`${a.program_id} ${a.person_id}`, Number(a.added_at));
 	}
 
 	const out = rows.map((r) =>
-		toRow(r, facts.get(r.program_id) ?? [], staleCutoff, options.connected?.(r.program_id) ?? [])
+		toRow(
+			r,
+			facts.get(r.program_id) ?? [],
+			staleCutoff,
+			options.connected?.(r.program_id) ?? [],
+			access
+		)
 	);
 
 	// All pickers' counts from one scan of the covering facet index.
@@ -351,13 +410,23 @@ export async function queryDashboard(
 	};
 }
 
+/** Per page: each participant's sessions (first, last opened) and each place's joining time. */
+interface AccessFacts {
+	opened: Map<string, { first: number; last: number }>;
+	/** `${programId} ${personId}` → added_at. */
+	added: Map<string, number>;
+}
+
 function toRow(
 	r: IndexRow,
 	facts: FactRow[],
 	staleCutoff: number,
-	live: Array<{ userId: string; deviceId: string | undefined }>
+	live: Array<{ userId: string; deviceId: string | undefined }>,
+	access: AccessFacts = { opened: new Map(), added: new Map() }
 ): DashboardRow {
 	const s = JSON.parse(r.summary) as ProgramSummary;
+	let stale = false;
+	let notOpened = false;
 	const participants: ParticipantRow[] = (s.participants ?? []).map((p) => {
 		const mine = p.userId ? facts.filter((f) => f.user_id === p.userId) : [];
 		const devices: DeviceView[] = mine.map((f) => {
@@ -385,6 +454,22 @@ function toRow(
 			(m, d) => (d.lastSeenAt !== null && (m === null || d.lastSeenAt > m) ? d.lastSeenAt : m),
 			null
 		);
+		// The "not seen" clock starts when the invitation is opened (and again at a new sign-in or
+		// when the person joins this program): see STALE_SQL.
+		const opened = p.userId ? access.opened.get(p.userId) : undefined;
+		const counted = p.role === 'mentor' || p.role === 'mentee';
+		if (p.userId && counted && !opened && devices.length === 0) {
+			notOpened = true;
+			sync = 'not-opened';
+		} else if (p.userId && counted) {
+			const since = Math.max(
+				seen ?? 0,
+				opened?.last ?? 0,
+				access.added.get(`${r.program_id} ${p.userId}`) ?? 0
+			);
+			if (since < staleCutoff) stale = true;
+			else if (sync === 'stale') sync = 'seen';
+		}
 		return {
 			id: p.id,
 			role: p.role,
@@ -393,7 +478,8 @@ function toRow(
 			lastEditAt: (p.userId && s.lastEdits?.[p.userId]) || null,
 			lastSeenAt: seen,
 			sync,
-			devices
+			devices,
+			invitationOpenedAt: opened?.first ?? null
 		};
 	});
 	const flags: ProblemFlag[] = [];
@@ -402,9 +488,11 @@ function toRow(
 	if (s.reports.submitted > 0) flags.push('reports-submitted');
 	if (s.reports.returned > 0) flags.push('reports-returned');
 	if ((r.pending_devices ?? 0) > 0) flags.push('pending-sync');
-	if (s.status !== 'completed' && (r.min_participant_seen ?? 0) < staleCutoff) flags.push('stale');
+	if (s.status !== 'completed' && (r.min_participant_seen ?? 0) < staleCutoff && stale)
+		flags.push('stale');
 	if (s.changeRequests.pending > 0) flags.push('changes-pending');
 	if (s.problems.length > 0) flags.push('problems');
+	if (s.status !== 'completed' && notOpened) flags.push('not-opened');
 	const { dueKeys: _dueKeys, ...reports } = s.reports;
 	void _dueKeys;
 	return {
@@ -459,13 +547,13 @@ export async function organizationAggregates(
 				coalesce(sum(i.reports_submitted), 0) AS "reportsSubmitted",
 				coalesce(sum(i.reports_accepted), 0) AS "reportsAccepted",
 				${countIf('i.pending_devices > 0')} AS "pendingSync",
-				${countIf("i.program_id IS NOT NULL AND i.status != 'completed' AND i.min_participant_seen < ?")} AS stale,
+				${countIf(`i.program_id IS NOT NULL AND ${STALE_SQL}`)} AS stale,
 				coalesce(sum(i.mentors), 0) AS mentors,
 				coalesce(sum(i.mentees), 0) AS mentees
 			FROM organizations o
 			LEFT JOIN curator_program_index i ON i.organization_id = o.id AND ${notCancelled('i.program_id')}
 			WHERE o.id IN (${marks})
 			GROUP BY o.id, o.name ORDER BY o.name`,
-		[cutoff, ...organizationIds]
+		[...staleParams(cutoff), ...organizationIds]
 	);
 }

@@ -1,8 +1,20 @@
+import { CloseCode } from '../sync/protocol.js';
+
 /** Events the relay listens to (server/app.ts wires them to relay.closeWhere). */
 export interface SessionRevokedEvent {
 	sessionId: string;
 	personId: string;
 	reason: 'revoked' | 'logout';
+}
+
+/**
+ * The close code of a revoked session's live connections: 4401 when the device signed out itself
+ * (logout: it knows); 1012 (non-final) when someone else revoked it (the curator's «Отозвать
+ * доступ», the person from another device): the client reconnects, the upgrade refuses the dead
+ * session (4401) and the PWA asks for a new link with what it kept on the device.
+ */
+export function sessionCloseCode(reason: SessionRevokedEvent['reason']): number {
+	return reason === 'logout' ? CloseCode.UNAUTHENTICATED : CloseCode.SERVICE_RESTART;
 }
 
 /** A person's rights changed (role or participation removed): their live connections must re-authorize. */

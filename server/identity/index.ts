@@ -11,6 +11,7 @@ import type { SqliteDatabase } from '../storage/sqlite/database.js';
 import { CloseCode } from '../sync/protocol.js';
 import type { ConnectionInfo } from '../sync/relay.js';
 import { createSessionCookieAuthorizer, requireLiveSession } from './relay-authorizer.js';
+import { sessionCloseCode } from './events.js';
 import { IdentityService } from './service.js';
 import { createIdentityStore } from './sql-store.js';
 import type { IdentityStore } from './store.js';
@@ -67,9 +68,10 @@ export function createRelayAuthorizer(
 }
 
 /**
- * Makes revocation take effect on live websockets at once. A revoked session's connections are
- * closed with 4401 (that device signed out or was signed out: the PWA keeps its local edits and
- * asks to sign in again). When a person's access ends or changes (role or participation removed,
+ * Makes revocation take effect on live websockets at once. A session signed out on its own device
+ * closes with 4401; one revoked by someone else (the curator's device list) with 1012, non-final:
+ * the client reconnects, the upgrade refuses it (4401) and the PWA keeps its local edits and asks
+ * for a new link (events.ts, sessionCloseCode). When a person's access ends or changes (role or participation removed,
  * excluded — server/identity/lifecycle.ts) or a recorded token is revoked, their connections are
  * closed with 1012: the client reconnects and the upgrade asks again, so a device still entitled
  * to something comes back and is never told to give up (y-websocket 3 treats 44xx as final).
@@ -83,7 +85,7 @@ export function connectIdentityToRelay(
 	const offRevoked = identity.events.onSessionRevoked((e) => {
 		relay.closeWhere(
 			(c) => c.sessionId === e.sessionId,
-			CloseCode.UNAUTHENTICATED,
+			sessionCloseCode(e.reason),
 			'session revoked'
 		);
 	});
@@ -116,9 +118,9 @@ export async function logFirstStartHint(
 	if (!(await identity.store.scopes.isEmpty())) return false;
 	logger.warn(
 		{
-			hint: 'npm run cli -- setup --municipality "<муниципалитет>" --organization "<организация>" --curator "<ФИО куратора>"'
+			hint: 'PUBLIC_URL=<server origin> npm run cli -- setup --municipality "<муниципалитет>" --organization "<организация>" --curator "<ФИО куратора>"'
 		},
-		'no organizations yet: nothing is open to anonymous users; create the first organization and its curator with the CLI command in "hint" (it prints a one-time invitation link), or try the product with: npm run cli -- demo'
+		'no organizations yet: nothing is open to anonymous users; create the first organization and its curator with the CLI command in "hint" (it prints a one-time invitation link for the origin in PUBLIC_URL or --origin), or try the product with: PUBLIC_URL=<server origin> npm run cli -- demo'
 	);
 	return true;
 }

@@ -11,6 +11,7 @@ import type { IdentityAccess } from './access.js';
 import type { IdentityEvents } from './events.js';
 import type { Guard } from './guard.js';
 import type { Actor } from './policy.js';
+import { notFound } from './errors.js';
 import { invitationStatus, SYSTEM_ACTOR } from './rules.js';
 import type { IdentityStore } from './store.js';
 
@@ -38,6 +39,21 @@ export class AccessLifecycle {
 		private readonly events: IdentityEvents,
 		private readonly now: () => number
 	) {}
+
+	/**
+	 * Ends one device of a person (the curator's device list, «Отозвать доступ»): that session only
+	 * — the person's other devices, links, programs and data stay. The caller must hold
+	 * `sessions.revoke` on the person (their curator, an administrator, the person). The device's
+	 * live connections close with 1012, non-final (events.ts, sessionCloseCode): it reconnects, is
+	 * refused at the upgrade and says in Russian that access from it was revoked, keeping its
+	 * local edits for the next sign-in.
+	 */
+	async endDevice(actor: Actor, personId: string, sessionId: string): Promise<void> {
+		const s = await this.store.sessions.get(sessionId);
+		// Another person's session under this person's URL: as if it did not exist.
+		if (!s || s.personId !== personId) throw notFound();
+		await this.access.revokeSession(actor, sessionId);
+	}
 
 	async endAccess(
 		personId: string,

@@ -123,11 +123,15 @@ describe('curator API', () => {
 		expect(r.stage).toMatchObject({ phase: 'in-progress', index: 1, kind: 'consultative' });
 		expect(r.overdue).toBeGreaterThan(0);
 		expect(r.reports.due).toBe(1);
+		// Both signed in a moment ago (curator-server.ts) and never connected: «ещё не подключался»,
+		// not «давно не на связи» — the clock starts when the invitation is opened.
 		expect(r.participants.filter((p) => p.role !== 'curator').map((p) => p.sync)).toEqual([
 			'never',
 			'never'
 		]);
-		expect(r.flags).toEqual(expect.arrayContaining(['overdue', 'reports-due', 'stale']));
+		expect(r.flags).toEqual(expect.arrayContaining(['overdue', 'reports-due']));
+		expect(r.flags).not.toContain('stale');
+		expect(r.flags).not.toContain('not-opened');
 	});
 
 	it('follows the participants: progress, pending changes of a device, then in sync', async () => {

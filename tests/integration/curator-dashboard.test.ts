@@ -90,7 +90,8 @@ describe('curator dashboard over stored summaries', () => {
 				expect(mentee?.sync).toBe(t.pending ? 'pending' : 'seen');
 				expect(mentee?.devices[0]?.pending).toBe(t.pending ? 3 : 0);
 				expect(mentor?.name).toBe(t.mentorName);
-				if (mentor?.sync === 'never') expect(t.stale || t.status === 'completed').toBe(true);
+				expect(r.flags.includes('not-opened')).toBe(t.notOpened);
+				if (t.notOpened) expect(mentor?.sync).toBe('not-opened');
 				expect(r.asOf).toBe(ds.today);
 			}
 		}
@@ -130,6 +131,7 @@ describe('curator dashboard over stored summaries', () => {
 		expect(await count(['reports-due'])).toBe(mine.filter((t) => t.reportsDue > 0).length);
 		expect(await count(['pending-sync'])).toBe(mine.filter((t) => t.pending).length);
 		expect(await count(['stale'])).toBe(mine.filter((t) => t.stale).length);
+		expect(await count(['not-opened'])).toBe(mine.filter((t) => t.notOpened).length);
 		expect(await count(['overdue', 'stale'])).toBe(
 			mine.filter((t) => t.overdue > 0 && t.stale).length
 		);

@@ -50,8 +50,10 @@ export interface ProgramTruth {
 	menteeName: string;
 	/** A device of the mentee reported unsent changes. */
 	pending: boolean;
-	/** The mentor was last seen more than `staleDays` ago (or never). */
+	/** The mentor was last seen more than `staleDays` ago (a mentor never seen is `notOpened`). */
 	stale: boolean;
+	/** The mentor never opened an invitation nor reached the relay (programs not completed). */
+	notOpened: boolean;
 	feedback: { mentor: number; mentee: number } | null;
 	entryAvg: number | null;
 	exitAvg: number | null;
@@ -328,7 +330,10 @@ export async function createDataset(opts: DatasetOptions): Promise<Dataset> {
 			mentorName,
 			menteeName,
 			pending,
-			stale: completedOn === null && (never || age * DAY + 1000 > staleDays * DAY),
+			// The "not seen" clock starts when the invitation is opened: a mentor never seen (no
+			// session, no device) is «приглашение не открыто», not stale.
+			stale: completedOn === null && !never && age * DAY + 1000 > staleDays * DAY,
+			notOpened: completedOn === null && never,
 			feedback,
 			entryAvg: mp && !draft ? 2.5 : null,
 			exitAvg: feedback ? 4.5 : null,

@@ -129,8 +129,7 @@ describe('import of people and pairs', () => {
 		dataDir = path.join(root, 'data');
 		testStorage = await testStorageEnv();
 		storageEnv = testStorage.env;
-		const setup = await cli(
-			dataDir,
+		const setupArgs = [
 			'setup',
 			'--municipality',
 			'Город Томск',
@@ -138,11 +137,18 @@ describe('import of people and pairs', () => {
 			'МАОУ СОШ № 7',
 			'--curator',
 			'Смирнова Елена Викторовна'
-		);
+		];
+		// Without PUBLIC_URL or --origin the CLI does not guess an address (it printed
+		// http://localhost:3000 whatever the server's port): it refuses, in English, creating nothing.
+		const refused = await cli(dataDir, ...setupArgs);
+		expect(refused.code).toBe(2);
+		expect(refused.stderr).toContain('PUBLIC_URL is not set');
+		expect(refused.stdout).not.toContain('invite#');
+		const setup = await cli(dataDir, ...setupArgs, '--origin', 'http://192.168.1.20:8080');
 		expect(setup.code, setup.stderr).toBe(0);
 		orgId = /Организация:\s+.*\(([0-9a-f-]{36})\)/.exec(setup.stdout)?.[1] ?? '';
 		expect(setup.stdout).toMatch(
-			/Ссылка-приглашение куратора \(одноразовая\): http:\/\/localhost:3000\/invite#[A-Za-z0-9_-]{43}/
+			/Ссылка-приглашение куратора \(одноразовая\): http:\/\/192\.168\.1\.20:8080\/invite#[A-Za-z0-9_-]{43}/
 		);
 		storage = await openStorage({
 			dataDir,

@@ -79,7 +79,7 @@ export interface ChildTestServer extends TestServerBase {
 
 export type TestServer = InProcessTestServer | ChildTestServer;
 
-export const DEFAULT_STARTUP_TIMEOUT_MS = 90_000;
+export const DEFAULT_STARTUP_TIMEOUT_MS = 180_000;
 
 /** `/metrics` is closed without a token: test servers get this one (`metricsHeaders`). */
 export const TEST_METRICS_TOKEN = 'test-metrics-token-0123456789abcdefghij';

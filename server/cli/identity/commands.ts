@@ -41,6 +41,36 @@ async function withContext(fn: (ctx: CliContext) => Promise<number>): Promise<nu
 	}
 }
 
+/**
+ * The origin of the links the CLI prints: `--origin`, else PUBLIC_URL. Never a guess: the CLI runs
+ * beside the data, not inside the server, and cannot know the address people open the server at
+ * (it used to print http://localhost:3000 whatever the port). Null, after an English message on
+ * stderr, when neither is given or `--origin` is not an http(s) origin; checked before anything is
+ * created.
+ */
+export function linkOrigin(publicUrl: string | null, given: string | undefined): string | null {
+	if (given !== undefined) {
+		try {
+			const u = new URL(given);
+			if ((u.protocol === 'http:' || u.protocol === 'https:') && u.pathname === '/' && !u.search)
+				return u.origin;
+		} catch {
+			// reported below
+		}
+		console.error(
+			`--origin must be the server's address as people open it, e.g. https://nastavnik.school.ru or http://192.168.1.20:3000 (got "${given}").`
+		);
+		return null;
+	}
+	if (publicUrl) return publicUrl;
+	console.error(
+		'PUBLIC_URL is not set, so the CLI cannot know the address people open the server at and will not print a link that may not work. ' +
+			"Set PUBLIC_URL to the server's public origin (e.g. PUBLIC_URL=https://nastavnik.school.ru npm run cli -- …, the same value the server runs with) " +
+			'or pass --origin http://<host>:<port>. Nothing was created.'
+	);
+	return null;
+}
+
 async function printInvitation(url: string, label: string, qr: boolean): Promise<void> {
 	console.log(`${label}: ${url}`);
 	if (qr) console.log(await QRCode.toString(url, { type: 'terminal', small: true }));
@@ -51,9 +81,9 @@ export const identityCommands: Record<string, CliCommand> = {
 		summary:
 			'Create a municipality, an organization and its first curator; print the invitation link',
 		usage:
-			'setup --municipality "<name>" | --municipality-id <id>  --organization "<name>"  --curator "<full name>" [--time-zone Asia/Vladivostok] [--email <e-mail>] [--ttl 14d] [--qr]',
+			'setup --municipality "<name>" | --municipality-id <id>  --organization "<name>"  --curator "<full name>" [--time-zone Asia/Vladivostok] [--email <e-mail>] [--ttl 14d] [--qr] [--origin <url>]',
 		run: (argv) =>
-			withContext(async ({ identity }) => {
+			withContext(async ({ identity, config }) => {
 				const o = args(argv, {
 					municipality: { type: 'string' },
 					'municipality-id': { type: 'string' },
@@ -62,6 +92,7 @@ export const identityCommands: Record<string, CliCommand> = {
 					email: { type: 'string' },
 					ttl: { type: 'string' },
 					qr: { type: 'boolean' },
+					origin: { type: 'string' },
 					/** IANA zone of a new municipality, else of the organization (default Europe/Moscow). */
 					'time-zone': { type: 'string' }
 				});
@@ -69,6 +100,8 @@ export const identityCommands: Record<string, CliCommand> = {
 					console.error('Нужны --municipality (или --municipality-id), --organization и --curator');
 					return 2;
 				}
+				const origin = linkOrigin(config.publicUrl, o.origin);
+				if (origin === null) return 2;
 				const ttl = o.ttl ? parseDuration(o.ttl) : undefined;
 				if (ttl === null) {
 					console.error('--ttl: например 7d, 48h');
@@ -93,10 +126,11 @@ export const identityCommands: Record<string, CliCommand> = {
 					{ fullName: o.curator, ...(o.email ? { email: o.email } : {}) }
 				);
 				await identity.assignRole(SYSTEM_ACTOR, person.id, 'curator', { organizationId: org.id });
-				const { url, invitation } = await identity.createInvitation(SYSTEM_ACTOR, {
-					personId: person.id,
-					...(ttl !== undefined ? { ttlMs: ttl } : {})
-				});
+				const { url, invitation } = await identity.createInvitation(
+					SYSTEM_ACTOR,
+					{ personId: person.id, ...(ttl !== undefined ? { ttlMs: ttl } : {}) },
+					origin
+				);
 				console.log(`Муниципалитет:  ${mun.name} (${mun.id})`);
 				console.log(`Организация:    ${org.name} (${org.id})`);
 				console.log(`Часовой пояс:   ${await identity.organizationTimeZone(org.id)}`);
@@ -109,22 +143,25 @@ export const identityCommands: Record<string, CliCommand> = {
 	account: {
 		summary: 'Create an account (admin, coordinator, curator, head) and print its invitation link',
 		usage:
-			'account --name "<full name>" --role admin|coordinator|curator|head [--organization <id>] [--municipality <id>] [--ttl 14d] [--qr]',
+			'account --name "<full name>" --role admin|coordinator|curator|head [--organization <id>] [--municipality <id>] [--ttl 14d] [--qr] [--origin <url>]',
 		run: (argv) =>
-			withContext(async ({ identity }) => {
+			withContext(async ({ identity, config }) => {
 				const o = args(argv, {
 					name: { type: 'string' },
 					role: { type: 'string' },
 					organization: { type: 'string' },
 					municipality: { type: 'string' },
 					ttl: { type: 'string' },
-					qr: { type: 'boolean' }
+					qr: { type: 'boolean' },
+					origin: { type: 'string' }
 				});
 				const role = o.role as Role | undefined;
 				if (!o.name || !role || !ROLES.includes(role)) {
 					console.error(`Нужны --name и --role (${ROLES.join(', ')})`);
 					return 2;
 				}
+				const origin = linkOrigin(config.publicUrl, o.origin);
+				if (origin === null) return 2;
 				const ttl = o.ttl ? parseDuration(o.ttl) : undefined;
 				if (ttl === null) return 2;
 				const scope = {
@@ -141,10 +178,11 @@ export const identityCommands: Record<string, CliCommand> = {
 					{ fullName: o.name }
 				);
 				await identity.assignRole(SYSTEM_ACTOR, person.id, role, scope);
-				const { url } = await identity.createInvitation(SYSTEM_ACTOR, {
-					personId: person.id,
-					...(ttl !== undefined ? { ttlMs: ttl } : {})
-				});
+				const { url } = await identity.createInvitation(
+					SYSTEM_ACTOR,
+					{ personId: person.id, ...(ttl !== undefined ? { ttlMs: ttl } : {}) },
+					origin
+				);
 				console.log(`${person.fullName} (${person.id}), роль: ${role}`);
 				await printInvitation(url, 'Ссылка-приглашение (одноразовая)', Boolean(o.qr));
 				return 0;
@@ -152,28 +190,36 @@ export const identityCommands: Record<string, CliCommand> = {
 	},
 	invite: {
 		summary: 'Print a new one-time invitation (sign-in) link for a person already in the registry',
-		usage: 'invite --person <id> [--program <id> --role mentor|mentee] [--ttl 14d] [--qr]',
+		usage:
+			'invite --person <id> [--program <id> --role mentor|mentee] [--ttl 14d] [--qr] [--origin <url>]',
 		run: (argv) =>
-			withContext(async ({ identity }) => {
+			withContext(async ({ identity, config }) => {
 				const o = args(argv, {
 					person: { type: 'string' },
 					program: { type: 'string' },
 					role: { type: 'string' },
 					ttl: { type: 'string' },
-					qr: { type: 'boolean' }
+					qr: { type: 'boolean' },
+					origin: { type: 'string' }
 				});
 				if (!o.person) {
 					console.error('Нужен --person');
 					return 2;
 				}
+				const origin = linkOrigin(config.publicUrl, o.origin);
+				if (origin === null) return 2;
 				const ttl = o.ttl ? parseDuration(o.ttl) : undefined;
 				if (ttl === null) return 2;
-				const { url, invitation } = await identity.createInvitation(SYSTEM_ACTOR, {
-					personId: o.person,
-					...(o.program ? { programId: o.program } : {}),
-					...(o.role ? { role: o.role as Role } : {}),
-					...(ttl !== undefined ? { ttlMs: ttl } : {})
-				});
+				const { url, invitation } = await identity.createInvitation(
+					SYSTEM_ACTOR,
+					{
+						personId: o.person,
+						...(o.program ? { programId: o.program } : {}),
+						...(o.role ? { role: o.role as Role } : {}),
+						...(ttl !== undefined ? { ttlMs: ttl } : {})
+					},
+					origin
+				);
 				await printInvitation(url, 'Ссылка-приглашение (одноразовая)', Boolean(o.qr));
 				console.log(`Действует до: ${new Date(invitation.expiresAt).toISOString()}`);
 				return 0;
@@ -356,16 +402,22 @@ export const identityCommands: Record<string, CliCommand> = {
 	demo: {
 		summary:
 			'Fill a demo municipality with organizations, people and N programs from the templates',
-		usage: 'demo [--programs 12] [--municipality "<name>"]',
+		usage: 'demo [--programs 12] [--municipality "<name>"] [--origin <url>]',
 		run: (argv) =>
 			withContext(async (ctx) => {
-				const o = args(argv, { programs: { type: 'string' }, municipality: { type: 'string' } });
+				const o = args(argv, {
+					programs: { type: 'string' },
+					municipality: { type: 'string' },
+					origin: { type: 'string' }
+				});
 				const n = Number(o.programs ?? '12');
 				if (!Number.isInteger(n) || n < 1 || n > 5000) {
 					console.error('--programs: от 1 до 5000');
 					return 2;
 				}
-				const result = await runDemo(ctx, { programs: n, municipality: o.municipality });
+				const origin = linkOrigin(ctx.config.publicUrl, o.origin);
+				if (origin === null) return 2;
+				const result = await runDemo(ctx, { programs: n, municipality: o.municipality, origin });
 				for (const line of result.lines) console.log(line);
 				return 0;
 			})

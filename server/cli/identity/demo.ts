@@ -59,7 +59,12 @@ function fullName(i: number): string {
  */
 export async function runDemo(
 	{ identity, programs }: { identity: IdentityService; programs: ProgramsService },
-	opts: { programs: number; municipality?: string | undefined }
+	opts: {
+		programs: number;
+		municipality?: string | undefined;
+		/** The origin of the printed links (the CLI: --origin or PUBLIC_URL). */
+		origin?: string;
+	}
 ): Promise<{ municipalityId: string; programIds: string[]; lines: string[] }> {
 	const sys = SYSTEM_ACTOR;
 	const lines: string[] = [];
@@ -177,7 +182,8 @@ export async function runDemo(
 		first ??= { programId: program.id, mentor: mentor.id, mentee: mentee.id };
 	}
 
-	const link = async (personId: string) => (await identity.createInvitation(sys, { personId })).url;
+	const link = async (personId: string) =>
+		(await identity.createInvitation(sys, { personId }, opts.origin)).url;
 	lines.push(`Демонстрационный муниципалитет: ${mun.name} (${mun.id})`);
 	lines.push(`Организаций: ${orgs.length}, программ: ${programIds.length}`);
 	lines.push('Одноразовые ссылки для входа (действуют 14 дней):');

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { registerAccessTokenRoutes } from './access-tokens.js';
+import { registerAccessRoutes } from './access.js';
 import { registerAuthRoutes } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { registerOrderRoutes } from './orders.js';
@@ -21,4 +22,5 @@ export function registerIdentityApi(api: FastifyInstance, deps: ApiDeps): void {
 	registerAccessTokenRoutes(api, deps);
 	registerOrderRoutes(api, deps);
 	registerRecordsRoutes(api, deps);
+	registerAccessRoutes(api, deps);
 }

@@ -98,7 +98,8 @@ export const FLAG_LABELS: Record<ProblemFlag, string> = {
 	'pending-sync': 'Неотправленные изменения на устройстве',
 	stale: 'Участник давно не на связи',
 	'changes-pending': 'Ходатайство о продлении / корректировке',
-	problems: 'Ошибки в данных программы'
+	problems: 'Ошибки в данных программы',
+	'not-opened': 'Приглашение не открыто'
 };
 
 export const SYNC_LABELS: Record<string, string> = {
@@ -106,7 +107,8 @@ export const SYNC_LABELS: Record<string, string> = {
 	pending: 'есть неотправленные изменения',
 	stale: 'давно не выходил на связь',
 	seen: 'изменения доставлены при последней связи',
-	never: 'ещё не подключался'
+	never: 'ещё не подключался',
+	'not-opened': 'приглашение не открыто'
 };
 
 export const STAGE_FILTERS: Record<string, string> = {

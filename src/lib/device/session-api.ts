@@ -1,6 +1,7 @@
 import { loadAccount, saveAccount, markSignedOut, type DeviceAccount } from './account';
 import { deviceName } from './device-id';
 import type { MeResponse as MeContract } from '$lib/shared/api/session';
+import type { SessionStateResponse } from '$lib/shared/api/access';
 
 /** What `/api/me`, redeem and login answer (the part the device keeps): the API contract. */
 type MeResponse = Pick<MeContract, 'person' | 'programs'> & { roles?: MeContract['roles'] };
@@ -91,5 +92,17 @@ export async function refreshAccount(): Promise<DeviceAccount | null> {
 	} catch (error) {
 		if (error instanceof ApiError && error.status === 401) markSignedOut(true);
 		return loadAccount();
+	}
+}
+
+/**
+ * What became of this device's session (GET /api/session/state, no session needed): a device the
+ * curator revoked says so instead of a bare «войдите снова». Null without a network.
+ */
+export async function sessionState(): Promise<SessionStateResponse | null> {
+	try {
+		return await call<SessionStateResponse>('/api/session/state');
+	} catch {
+		return null;
 	}
 }

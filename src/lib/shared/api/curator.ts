@@ -64,12 +64,17 @@ export const PROBLEM_FLAGS = [
 	'reports-returned',
 	/** A participant's device reported changes not yet on the server. */
 	'pending-sync',
-	/** A participant not seen by the server for `staleDays` (or never). */
+	/**
+	 * A participant not seen by the server for `staleDays`, counted from the latest of: their last
+	 * contact, the opening of their invitation (first session), their joining the program.
+	 */
 	'stale',
 	/** An extension / correction request waits for a decision. */
 	'changes-pending',
 	/** The document has values the reader could not understand. */
-	'problems'
+	'problems',
+	/** A participant has not opened any invitation yet (no session ever): «приглашение не открыто». */
+	'not-opened'
 ] as const;
 export type ProblemFlag = (typeof PROBLEM_FLAGS)[number];
 
@@ -137,9 +142,14 @@ export interface ParticipantRow {
 	/** Latest edit stamp of the person in the document (device clock). */
 	lastEditAt: string | null;
 	lastSeenAt: number | null;
-	/** Worst state over the person's devices; 'never' when the server never saw one. */
-	sync: DeviceState | 'never';
+	/**
+	 * Worst state over the person's devices; 'never' when the server never saw one;
+	 * 'not-opened' when the person has not opened an invitation yet (no session ever).
+	 */
+	sync: DeviceState | 'never' | 'not-opened';
 	devices: DeviceView[];
+	/** When the person first opened an invitation (their first session), or null. */
+	invitationOpenedAt?: number | null;
 }
 
 export interface DashboardRow {
@@ -182,6 +192,8 @@ export interface DashboardTotals {
 	reportsReturned: number;
 	pendingSync: number;
 	stale: number;
+	/** Programs (not completed) with a participant who has not opened an invitation yet. */
+	notOpened?: number;
 	averageProgress: number;
 }
 
