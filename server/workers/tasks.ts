@@ -5,7 +5,10 @@
  *
  * Adding an input (e.g. a second document of a program) is one more field of the task's input.
  */
+import { readlinkSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { getHeapStatistics } from 'node:v8';
 import { threadId } from 'node:worker_threads';
 import * as Y from 'yjs';
 import { programToJSON, readProgram } from '../../src/lib/shared/program/index.js';
@@ -24,6 +27,16 @@ import {
 import { computeSummary } from '../sync/summaries.js';
 import { programSummary } from '../sync/summary.js';
 import type { StoredSummary } from '../storage/document-store.js';
+
+/** This thread's nice value (Linux: per thread, /proc/thread-self); null elsewhere. */
+function ownNice(): number | null {
+	try {
+		const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+		return getPriority(tid);
+	} catch {
+		return null;
+	}
+}
 
 const bytesOf = (b: Uint8Array | Buffer): Buffer =>
 	Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
@@ -141,10 +154,14 @@ export const TASKS = {
 	readCsv: (input: { text: string }): ImportRow[] => readCsv(input.text),
 
 	// Diagnostics: what the pool's own tests (and an operator checking a deployment) run.
-	/** Answers at once (start-up self-check of the built server). */
-	ping: (input: { value: number }): { value: number; threadId: number } => ({
+	/** Answers at once (start-up self-check of the built server), with the thread's nice value (Linux). */
+	ping: (input: {
+		value: number;
+	}): { value: number; threadId: number; nice: number | null; heapMb: number } => ({
 		value: input.value,
-		threadId
+		threadId,
+		nice: ownNice(),
+		heapMb: getHeapStatistics().total_heap_size / 1048576
 	}),
 	/** Keeps the worker's thread busy for `ms` without yielding (a runaway task). */
 	spin: (input: { ms: number }): number => {
