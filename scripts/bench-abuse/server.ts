@@ -148,7 +148,8 @@ export class MeasuredServer {
 		cpSync(seedDir, runDir, { recursive: true });
 		const t = await createTestServer({
 			mode: 'child',
-			entry,
+			// BENCH_ABUSE_PROFILE_DIR: the same bundle with a CPU profile of its main thread.
+			entry: process.env.BENCH_ABUSE_PROFILE_DIR ? 'scripts/bench-abuse/profiled-main.mjs' : entry,
 			dataDir: runDir,
 			storage: null,
 			logLevel: 'warn',
@@ -158,11 +159,6 @@ export class MeasuredServer {
 				// many addresses (the default per-address cap, 500, is below 2 × 200 + the attacker).
 				RELAY_MAX_CONNECTIONS_PER_IP: '100000',
 				METRICS_TOKEN,
-				// Profiling the server under an attack, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
-				// (docs/benchmarks.md); the driver itself is not profiled.
-				...(process.env.BENCH_ABUSE_SERVER_NODE_OPTIONS
-					? { NODE_OPTIONS: process.env.BENCH_ABUSE_SERVER_NODE_OPTIONS }
-					: {}),
 				...extraEnv
 			}
 		});
