@@ -210,7 +210,7 @@ export class MeasuredServer {
 			});
 			const text = await r.text();
 			const read = (name: string) => {
-				const m = new RegExp(`^${name} ([0-9.e+-]+)`, 'm').exec(text);
+				const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)`, 'm').exec(text);
 				return m ? Number(m[1]) * 1000 : NaN;
 			};
 			return {
