@@ -14,7 +14,10 @@ session.connect();
 session.post('Profiler.enable');
 session.post('Profiler.setSamplingInterval', { interval: 1000 });
 session.post('Profiler.start');
-process.on('exit', () => {
+let written = false;
+function writeProfile() {
+	if (written) return;
+	written = true;
 	// In-thread inspector messages are dispatched synchronously: the profile is written here.
 	session.post('Profiler.stop', (error, result) => {
 		if (!error)
@@ -23,5 +26,9 @@ process.on('exit', () => {
 				JSON.stringify(result.profile)
 			);
 	});
-});
+}
+// At SIGTERM already (listeners run in order; the server's own shutdown may outlast the
+// driver's patience and end in SIGKILL), and at any other exit.
+process.on('SIGTERM', writeProfile);
+process.on('exit', writeProfile);
 await import(new URL('../../build/server/main.js', import.meta.url).href);
