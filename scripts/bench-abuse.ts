@@ -17,9 +17,10 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { ATTACKS, preparePayloads, type AttackContext } from './bench-abuse/attacks';
+import { ATTACKS, victimOf } from './bench-abuse/attacks';
+import { runAttack } from './bench-abuse/attacker';
 import { HonestPairs } from './bench-abuse/honest';
-import { MeasuredServer, curatorCookie, seed, token } from './bench-abuse/server';
+import { MeasuredServer, curatorCookie, seed } from './bench-abuse/server';
 import { formatMs, percentile } from './bench-abuse/stats';
 
 const { values } = parseArgs({
@@ -113,7 +114,6 @@ async function main(): Promise<void> {
 		`commit ${commit}${dirty ? ' (server/src modified)' : ''}, node ${process.version}, ${os.cpus().length} cores, fd limit ${fds}, load ${load()}`
 	);
 
-	await preparePayloads();
 	const s = await seed(PAIRS);
 	let server = await MeasuredServer.start(s.dir, {});
 	let cookie = await curatorCookie(server.url);
@@ -191,31 +191,36 @@ async function main(): Promise<void> {
 				await sleep(1000);
 				if ((server.cpuMs() - c0) / 10 <= quietCpuPct * 1.5 + 10) break;
 			}
-			const rssBefore = server.rssNow();
 			const notes: string[] = [];
+			// The attacker runs in a thread of its own (bench-abuse/attacker.ts): its payloads
+			// and its sockets' work do not delay the honest phones' event loop. Its payloads are
+			// built before the window.
+			const attacker = runAttack(
+				attack.id,
+				{
+					url: server.url,
+					wsBase: server.wsBase,
+					victimProgramId,
+					organizationId: s.organizationId,
+					bigProgramId: s.bigProgramId,
+					titleProgramId: s.titleProgramId,
+					attackerId: s.attackerId,
+					curatorCookie: cookie,
+					// This process keeps ~2 per honest pair and a few hundred for itself.
+					fdBudget: Math.max(0, fds - PAIRS * 2 - 600)
+				},
+				[victimOf(victims[0]), victimOf(victims[1])],
+				(text) => notes.push(text)
+			);
+			await attacker.ready;
+			const rssBefore = server.rssNow();
 			await server.loopDelay(); // resets the server's histogram
 			const t0 = performance.now();
 			const cpu0 = server.cpuMs();
 			const loop0 = server.mainThreadCpuMs();
 			const driver0 = process.cpuUsage();
-			const ctx: AttackContext = {
-				url: server.url,
-				wsBase: server.wsBase,
-				until: t0 + WINDOW_MS,
-				victims,
-				victimProgramId,
-				organizationId: s.organizationId,
-				bigProgramId: s.bigProgramId,
-				titleProgramId: s.titleProgramId,
-				attackerId: s.attackerId,
-				curatorCookie: cookie,
-				// This process keeps ~2 per honest pair and a few hundred for itself.
-				fdBudget: Math.max(0, fds - PAIRS * 2 - 600),
-				token,
-				note: (text) => notes.push(text)
-			};
 			log(`${attack.id}: ${attack.title} (victim ${victimProgramId}), load ${load()}`);
-			const ran = attack.run(ctx).then(
+			const ran = attacker.start(t0 + WINDOW_MS).then(
 				() => 'done',
 				(error: unknown) =>
 					`the attack failed: ${error instanceof Error ? error.message : String(error)}`
@@ -224,6 +229,7 @@ async function main(): Promise<void> {
 				ran,
 				sleep(WINDOW_MS + 120_000).then(() => 'the attack did not stop in time')
 			]);
+			await attacker.stop();
 			if (outcome !== 'done') notes.push(outcome);
 			const t1 = performance.now();
 			const cpu = server.cpuMs() - cpu0;
