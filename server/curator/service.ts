@@ -6,6 +6,7 @@
  * records except through those. Curator actions are the programs module's (server/programs).
  */
 import * as Y from 'yjs';
+import { transientDoc } from '../sync/transient-doc.js';
 import { readProgram, type ProgramView } from '../../src/lib/shared/program/index.js';
 import {
 	DEFAULT_TIME_ZONE,
@@ -261,9 +262,9 @@ export class CuratorService {
 			this.deps.relay.getDocument(programId),
 			this.deps.relay.getDecisions(programId)
 		]);
-		const doc = new Y.Doc();
+		const doc = transientDoc();
 		Y.applyUpdate(doc, bytes);
-		const decisions = new Y.Doc();
+		const decisions = transientDoc();
 		Y.applyUpdate(decisions, decisionBytes);
 		// The view holds live Y.Text references; the docs stay alive as long as they are used.
 		// Decisions are read from the decisions document only (forged co-written fields are ignored).

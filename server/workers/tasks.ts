@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { getHeapStatistics } from 'node:v8';
 import { threadId } from 'node:worker_threads';
 import * as Y from 'yjs';
+import { transientDoc } from '../sync/transient-doc.js';
 import { programToJSON, readProgram } from '../../src/lib/shared/program/index.js';
 import { today as todayIn } from '../../src/lib/shared/time.js';
 import { renderDocx } from '../curator/exports/docx.js';
@@ -46,7 +47,7 @@ function withProgram<T>(
 	input: { bytes: Uint8Array; decisions: Uint8Array },
 	fn: (doc: Y.Doc, decisions: Y.Doc) => T
 ): T {
-	const decisions = new Y.Doc();
+	const decisions = transientDoc();
 	try {
 		Y.applyUpdate(decisions, input.decisions);
 		return withDoc(input.bytes, (doc) => fn(doc, decisions));
@@ -57,7 +58,7 @@ function withProgram<T>(
 
 /** A program document's Y.Doc, destroyed after `fn`. */
 function withDoc<T>(bytes: Uint8Array, fn: (doc: Y.Doc) => T): T {
-	const doc = new Y.Doc();
+	const doc = transientDoc();
 	try {
 		Y.applyUpdate(doc, bytes);
 		return fn(doc);
