@@ -45,6 +45,7 @@ import type { DocModel } from './exports/model.js';
 import { scopeDocModel, type ScopeDocKind } from './exports/scope-docs.js';
 import type { RegistryPerson } from './exports/xlsx.js';
 import { inlineTasks, type TaskInput, type TaskRunner } from '../workers/tasks.js';
+import { memoizeTasks } from './task-memo.js';
 import { createRefresher, type Refresher } from './refresh.js';
 
 export interface CuratorDeps {
@@ -118,7 +119,16 @@ export class CuratorService {
 
 	constructor(deps: CuratorDeps) {
 		this.deps = deps;
-		this.tasks = deps.tasks ?? inlineTasks;
+		// Identical renderings within a few seconds are rendered once (task-memo.ts, issue 14).
+		this.tasks = memoizeTasks(deps.tasks ?? inlineTasks, {
+			tasks: [
+				'programView',
+				'programDocument',
+				'renderDocument',
+				'monitoringXlsx',
+				'registriesXlsx'
+			]
+		});
 		this.db = deps.db;
 		this.scopes = deps.scopes;
 		this.programs = deps.programs;
