@@ -34,7 +34,7 @@ export interface WorkerPoolOptions {
 	 * program's export must not leave hundreds of MiB resident. Default 96.
 	 */
 	recycleHeapMb?: number;
-	/** Nice value of the worker threads on Linux (they yield to the event loop). Default 10. */
+	/** How much nicer the worker threads run on Linux (they yield to the event loop; WORKER_NICE). Default 10. */
 	nice?: number;
 }
 
