@@ -159,6 +159,8 @@ export class MeasuredServer {
 				// many addresses (the default per-address cap, 500, is below 2 × 200 + the attacker).
 				RELAY_MAX_CONNECTIONS_PER_IP: '100000',
 				METRICS_TOKEN,
+				// The production default (the test factory runs workers at the loop's priority).
+				WORKER_NICE: '10',
 				...extraEnv
 			}
 		});
