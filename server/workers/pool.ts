@@ -30,8 +30,9 @@ export interface WorkerPoolOptions {
 	 */
 	idleMs?: number;
 	/**
-	 * A worker whose heap is bigger than this after a task (MiB) is ended at once: a 20 MiB
-	 * program's export must not leave hundreds of MiB resident. Default 96.
+	 * A worker whose heap grew by more than this over its heap when it started (MiB) is ended
+	 * after its task: a 20 MiB program's export must not leave hundreds of MiB resident.
+	 * Default 64.
 	 */
 	recycleHeapMb?: number;
 	/** How much nicer the worker threads run on Linux (they yield to the event loop; WORKER_NICE). Default 10. */
@@ -39,7 +40,7 @@ export interface WorkerPoolOptions {
 }
 
 const DEFAULT_IDLE_MS = 5_000;
-const DEFAULT_RECYCLE_HEAP_MB = 96;
+const DEFAULT_RECYCLE_HEAP_MB = 64;
 const DEFAULT_NICE = 10;
 
 export type WorkerFailure = 'timeout' | 'memory' | 'crashed' | 'failed' | 'closed';
@@ -95,6 +96,8 @@ interface Slot {
 	ended: WorkerFailure | null;
 	/** Ends the worker once it has been idle for `idleMs`. */
 	idle: NodeJS.Timeout | null;
+	/** Its heap once its tasks were loaded (MiB): recycling counts the growth over it. */
+	baseHeapMb: number;
 }
 
 type Reply = { heapMb?: number } & (
@@ -199,17 +202,28 @@ export class WorkerPool {
 			stdout: false,
 			stderr: false
 		});
-		const slot: Slot = { worker, ready: false, job: null, timer: null, ended: null, idle: null };
+		const slot: Slot = {
+			worker,
+			ready: false,
+			job: null,
+			timer: null,
+			ended: null,
+			idle: null,
+			baseHeapMb: 0
+		};
 		this.slots.add(slot);
-		worker.on('message', (reply: Reply | { ready: true }) => {
+		worker.on('message', (reply: Reply | { ready: true; heapMb?: number }) => {
 			if ('ready' in reply) {
 				slot.ready = true;
+				slot.baseHeapMb = reply.heapMb ?? 0;
 				this.idleTimer(slot);
 				this.dispatch();
 			} else {
 				// A worker a big task left fat is not handed the next one: it is ended, and the
 				// next task gets a fresh worker.
-				const fat = (reply.heapMb ?? 0) > (this.options.recycleHeapMb ?? DEFAULT_RECYCLE_HEAP_MB);
+				const fat =
+					(reply.heapMb ?? 0) - slot.baseHeapMb >
+					(this.options.recycleHeapMb ?? DEFAULT_RECYCLE_HEAP_MB);
 				if (fat) slot.ended = 'closed';
 				this.finish(slot, reply);
 				if (fat) {

@@ -52,4 +52,4 @@ port.on('message', (m: { task: TaskName; input: unknown }) => {
 });
 
 // Tasks loaded: the pool starts a task's clock only from here on.
-port.postMessage({ ready: true });
+port.postMessage({ ready: true, heapMb: heapMb() });
