@@ -17,9 +17,10 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { ATTACKS, preparePayloads, type AttackContext } from './bench-abuse/attacks';
+import { ATTACKS, victimOf } from './bench-abuse/attacks';
+import { runAttack } from './bench-abuse/attacker';
 import { HonestPairs } from './bench-abuse/honest';
-import { MeasuredServer, curatorCookie, seed, token } from './bench-abuse/server';
+import { MeasuredServer, curatorCookie, seed } from './bench-abuse/server';
 import { formatMs, percentile } from './bench-abuse/stats';
 
 const { values } = parseArgs({
@@ -85,6 +86,11 @@ interface Row {
 	healthzWorstMs: number;
 	healthzFailed: number;
 	serverCpuPct: number;
+	/** The server's main thread (event loop) alone. */
+	loopCpuPct: number;
+	/** Event-loop delay over the window (ms): p99 and max. */
+	loopP99: number;
+	loopMax: number;
 	driverCpuPct: number;
 	finalCloses: number;
 	clientErrors: number;
@@ -108,7 +114,6 @@ async function main(): Promise<void> {
 		`commit ${commit}${dirty ? ' (server/src modified)' : ''}, node ${process.version}, ${os.cpus().length} cores, fd limit ${fds}, load ${load()}`
 	);
 
-	await preparePayloads();
 	const s = await seed(PAIRS);
 	let server = await MeasuredServer.start(s.dir, {});
 	let cookie = await curatorCookie(server.url);
@@ -132,11 +137,15 @@ async function main(): Promise<void> {
 		// Quiet baseline.
 		const q0 = performance.now();
 		const qCpu0 = server.cpuMs();
+		const qLoop0 = server.mainThreadCpuMs();
 		const qDriver0 = process.cpuUsage();
 		const qRss0 = server.rssNow();
+		await server.loopDelay(); // resets the server's histogram
 		await sleep(WINDOW_MS);
 		const q1 = performance.now();
 		const qCpu = server.cpuMs() - qCpu0;
+		const qLoopCpu = server.mainThreadCpuMs() - qLoop0;
+		const qLag = await server.loopDelay();
 		const qDriver = process.cpuUsage(qDriver0);
 		await sleep(5000); // the last edits of the window arrive
 		const quiet = measure(q0, q1, performance.now());
@@ -156,6 +165,9 @@ async function main(): Promise<void> {
 			healthzWorstMs: qh.ms,
 			healthzFailed: qh.failed,
 			serverCpuPct: (qCpu / (q1 - q0)) * 100,
+			loopCpuPct: (qLoopCpu / (q1 - q0)) * 100,
+			loopP99: qLag.p99,
+			loopMax: qLag.max,
 			driverCpuPct: (qDriver.user + qDriver.system) / 10 / (q1 - q0),
 			finalCloses: honest.finalClosesIn(q0, q1),
 			clientErrors: clientErrorsIn(q0, q1).length,
@@ -179,29 +191,36 @@ async function main(): Promise<void> {
 				await sleep(1000);
 				if ((server.cpuMs() - c0) / 10 <= quietCpuPct * 1.5 + 10) break;
 			}
-			const rssBefore = server.rssNow();
 			const notes: string[] = [];
+			// The attacker runs in a thread of its own (bench-abuse/attacker.ts): its payloads
+			// and its sockets' work do not delay the honest phones' event loop. Its payloads are
+			// built before the window.
+			const attacker = runAttack(
+				attack.id,
+				{
+					url: server.url,
+					wsBase: server.wsBase,
+					victimProgramId,
+					organizationId: s.organizationId,
+					bigProgramId: s.bigProgramId,
+					titleProgramId: s.titleProgramId,
+					attackerId: s.attackerId,
+					curatorCookie: cookie,
+					// This process keeps ~2 per honest pair and a few hundred for itself.
+					fdBudget: Math.max(0, fds - PAIRS * 2 - 600)
+				},
+				[victimOf(victims[0]), victimOf(victims[1])],
+				(text) => notes.push(text)
+			);
+			await attacker.ready;
+			const rssBefore = server.rssNow();
+			await server.loopDelay(); // resets the server's histogram
 			const t0 = performance.now();
 			const cpu0 = server.cpuMs();
+			const loop0 = server.mainThreadCpuMs();
 			const driver0 = process.cpuUsage();
-			const ctx: AttackContext = {
-				url: server.url,
-				wsBase: server.wsBase,
-				until: t0 + WINDOW_MS,
-				victims,
-				victimProgramId,
-				organizationId: s.organizationId,
-				bigProgramId: s.bigProgramId,
-				titleProgramId: s.titleProgramId,
-				attackerId: s.attackerId,
-				curatorCookie: cookie,
-				// This process keeps ~2 per honest pair and a few hundred for itself.
-				fdBudget: Math.max(0, fds - PAIRS * 2 - 600),
-				token,
-				note: (text) => notes.push(text)
-			};
 			log(`${attack.id}: ${attack.title} (victim ${victimProgramId}), load ${load()}`);
-			const ran = attack.run(ctx).then(
+			const ran = attacker.start(t0 + WINDOW_MS).then(
 				() => 'done',
 				(error: unknown) =>
 					`the attack failed: ${error instanceof Error ? error.message : String(error)}`
@@ -210,9 +229,12 @@ async function main(): Promise<void> {
 				ran,
 				sleep(WINDOW_MS + 120_000).then(() => 'the attack did not stop in time')
 			]);
+			await attacker.stop();
 			if (outcome !== 'done') notes.push(outcome);
 			const t1 = performance.now();
 			const cpu = server.cpuMs() - cpu0;
+			const loopCpu = server.mainThreadCpuMs() - loop0;
+			const lag = server.alive ? await server.loopDelay() : { p99: NaN, max: NaN };
 			const driver = process.cpuUsage(driver0);
 			const rssDuringWindow = server.rssMax(t0, t1);
 			// Settle: does the server answer again? A crash shows as an exit, a stall as no answer.
@@ -254,6 +276,9 @@ async function main(): Promise<void> {
 				healthzWorstMs: h.ms,
 				healthzFailed: h.failed,
 				serverCpuPct: (cpu / (t1 - t0)) * 100,
+				loopCpuPct: (loopCpu / (t1 - t0)) * 100,
+				loopP99: lag.p99,
+				loopMax: lag.max,
 				driverCpuPct: (driver.user + driver.system) / 10 / (t1 - t0),
 				finalCloses: honest.finalClosesIn(t0, asOf),
 				clientErrors: errors.length,
@@ -276,7 +301,7 @@ async function main(): Promise<void> {
 			}
 			rows.push(row);
 			log(
-				`${attack.id}: p99 ${formatMs(m.p99)} ms (${m.samples} edits, ${m.lost} lost), RSS ${rssBefore.toFixed(0)}/${rssDuring.toFixed(0)}/${rssAfter.toFixed(0)} MB, healthz worst ${h.ms.toFixed(0)} ms, final closes ${row.finalCloses}, ${row.server}; ${notes.join('; ')}`
+				`${attack.id}: p99 ${formatMs(m.p99)} ms (${m.samples} edits, ${m.lost} lost), RSS ${rssBefore.toFixed(0)}/${rssDuring.toFixed(0)}/${rssAfter.toFixed(0)} MB, healthz worst ${h.ms.toFixed(0)} ms, loop CPU ${row.loopCpuPct.toFixed(0)} %, loop delay p99/max ${lag.p99.toFixed(0)}/${lag.max.toFixed(0)} ms, final closes ${row.finalCloses}, ${row.server}; ${notes.join('; ')}`
 			);
 			await honest.waitSynced();
 		}
@@ -295,12 +320,12 @@ async function main(): Promise<void> {
 		`\nbench:abuse ${started.toISOString().slice(0, 16)}Z, commit ${commit}${dirty ? '+' : ''}, node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, fd limit ${fds}; ${PAIRS} honest pairs, window ${WINDOW_MS / 1000} s; load at the end ${load()}\n`
 	);
 	console.log(
-		'| attack | honest p99 ms | × quiet | edits (lost) | RSS MB before / during / after | /healthz worst ms | server / driver CPU % | final closes | client errors | server | load 1m |'
+		'| attack | honest p99 ms | × quiet | edits (lost) | RSS MB before / during / after | /healthz worst ms | server (loop) / driver CPU % | loop delay p99 / max ms | final closes | client errors | server | load 1m |'
 	);
-	console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|');
+	console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|');
 	for (const r of rows)
 		console.log(
-			`| ${r.id} | ${formatMs(r.p99)} | ${r === quiet ? '1.00' : ratio(r)} | ${r.samples} (${r.lost}) | ${mb(r.rssBefore)} / ${mb(r.rssDuring)} / ${mb(r.rssAfter)} | ${r.healthzWorstMs.toFixed(0)}${r.healthzFailed ? ` (${r.healthzFailed} failed)` : ''} | ${mb(r.serverCpuPct)} / ${mb(r.driverCpuPct)} | ${r.finalCloses} | ${r.clientErrors} | ${r.server} | ${r.load.split(' ')[0]} |`
+			`| ${r.id} | ${formatMs(r.p99)} | ${r === quiet ? '1.00' : ratio(r)} | ${r.samples} (${r.lost}) | ${mb(r.rssBefore)} / ${mb(r.rssDuring)} / ${mb(r.rssAfter)} | ${r.healthzWorstMs.toFixed(0)}${r.healthzFailed ? ` (${r.healthzFailed} failed)` : ''} | ${mb(r.serverCpuPct)} (${mb(r.loopCpuPct)}) / ${mb(r.driverCpuPct)} | ${mb(r.loopP99)} / ${mb(r.loopMax)} | ${r.finalCloses} | ${r.clientErrors} | ${r.server} | ${r.load.split(' ')[0]} |`
 		);
 	console.log('');
 	for (const r of rows.slice(1)) console.log(`- ${r.id}: ${r.title}. ${r.notes.join('; ')}`);

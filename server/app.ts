@@ -174,6 +174,7 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 					threads: config.workerThreads,
 					taskTimeoutMs: config.workerTaskTimeoutMs,
 					maxMemoryMb: config.workerMaxMemoryMb,
+					nice: config.workerNice,
 					logger
 				})
 			: null;

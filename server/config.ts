@@ -41,6 +41,7 @@ export interface ServerConfig {
 	workerTaskTimeoutMs: number;
 	/** Heap limit of each worker thread, MiB. */
 	workerMaxMemoryMb: number;
+	workerNice: number;
 	/** The relay's tunables (server/sync/config.ts). */
 	relay: RelayConfig;
 	/** Connections, proxies, login throttling, metrics access (docs/deploy.md, "Security"). */
@@ -282,6 +283,13 @@ export const SERVER_SCHEMA: Schema<Omit<ServerConfig, 'relay' | 'security'>> = {
 		32,
 		65_536,
 		'heap limit of each worker thread (MiB); a task past it fails alone'
+	),
+	workerNice: integer(
+		'WORKER_NICE',
+		10,
+		0,
+		19,
+		'worker threads run this much nicer than the event loop (Linux, per thread): heavy work yields the CPU to the phones; 0: same priority'
 	)
 };
 

@@ -36,8 +36,12 @@ export interface AttackContext {
 	url: string;
 	wsBase: string;
 	until: number;
-	/** The honest pair of the program this attack targets (mentor, mentee). */
-	victims: [HonestClient, HonestClient];
+	/**
+	 * The honest pair of the program this attack targets (mentor, mentee): who they are, and a
+	 * way to make one reconnect (the phones live in the driver's main thread; the attack may run
+	 * in a worker thread of its own, attacker.ts).
+	 */
+	victims: [Victim, Victim];
 	victimProgramId: string;
 	organizationId: string;
 	bigProgramId: string;
@@ -48,6 +52,27 @@ export interface AttackContext {
 	fdBudget: number;
 	token(userId: string, programId: string, access?: 'rw' | 'ro'): string;
 	note(text: string): void;
+}
+
+/** What an attack knows of an honest phone, and what it can make it do. */
+export interface Victim {
+	userId: string;
+	/** Its document's Yjs client id. */
+	clientId: number;
+	/** The phone reconnects, as a phone does when it changes networks. */
+	reconnect(): void;
+}
+
+/** An honest phone as a victim (in the driver's main thread). */
+export function victimOf(c: HonestClient): Victim {
+	return {
+		userId: c.userId,
+		clientId: c.doc.clientID,
+		reconnect() {
+			c.provider.disconnect();
+			c.provider.connect();
+		}
+	};
 }
 
 export interface Attack {
@@ -166,9 +191,8 @@ async function withAttacker(
 }
 
 /** The honest phone reconnects, as a phone does when it changes networks. */
-function reconnect(c: HonestClient): void {
-	c.provider.disconnect();
-	c.provider.connect();
+function reconnect(c: Victim): void {
+	c.reconnect();
 }
 
 type Answer = { ms: number; status: number; body: Buffer } | { error: string };
@@ -260,9 +284,7 @@ export const ATTACKS: Attack[] = [
 			withAttacker(ctx, ctx.victimProgramId, 1000, (raw, n) => {
 				const victim = ctx.victims[1];
 				raw.send(
-					encodeSyncUpdate(
-						claimClientIdUpdate(Y.encodeStateAsUpdate(raw.doc), victim.doc.clientID, n)
-					)
+					encodeSyncUpdate(claimClientIdUpdate(Y.encodeStateAsUpdate(raw.doc), victim.clientId, n))
 				);
 				if (n % 5 === 4) reconnect(victim);
 			})

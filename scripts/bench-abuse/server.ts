@@ -4,7 +4,7 @@
  * (`/healthz` latency, RSS, CPU). A crash or a stall is detected here and the server replaced by
  * a fresh one on a fresh copy of the seed, so that one attack's leftovers never explain the next.
  */
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadServerSecret } from '../../server/auth/secret';
@@ -20,6 +20,8 @@ import { cpuMs, rssMb } from '../../tests/integration/server-process';
 import { createTestServer, type ChildTestServer } from '../../tests/support/test-server';
 
 export const SECRET = 'bench-abuse-secret-0123456789abcdef01234567';
+/** Opens `/metrics` of the measured server to the driver (event-loop delay per window). */
+const METRICS_TOKEN = 'bench-abuse-metrics-0123456789abcdef0123456';
 export const CURATOR_LOGIN = 'bench.curator';
 export const CURATOR_PASSWORD = 'bench-curator-password-1';
 
@@ -146,7 +148,8 @@ export class MeasuredServer {
 		cpSync(seedDir, runDir, { recursive: true });
 		const t = await createTestServer({
 			mode: 'child',
-			entry,
+			// BENCH_ABUSE_PROFILE_DIR: the same bundle with a CPU profile of its main thread.
+			entry: process.env.BENCH_ABUSE_PROFILE_DIR ? 'scripts/bench-abuse/profiled-main.mjs' : entry,
 			dataDir: runDir,
 			storage: null,
 			logLevel: 'warn',
@@ -155,6 +158,9 @@ export class MeasuredServer {
 				// All honest phones of the benchmark come from 127.0.0.1; in the field they come from
 				// many addresses (the default per-address cap, 500, is below 2 × 200 + the attacker).
 				RELAY_MAX_CONNECTIONS_PER_IP: '100000',
+				METRICS_TOKEN,
+				// The production default (the test factory runs workers at the loop's priority).
+				WORKER_NICE: '10',
 				...extraEnv
 			}
 		});
@@ -176,6 +182,46 @@ export class MeasuredServer {
 
 	cpuMs(): number {
 		return this.alive ? cpuMs(this.pid) : NaN;
+	}
+
+	/**
+	 * CPU time of the server's main thread alone (the event loop; worker threads excluded), from
+	 * /proc/<pid>/task/<pid>/stat: what an attack costs the loop every honest client waits on,
+	 * whatever else shares the machine.
+	 */
+	mainThreadCpuMs(): number {
+		if (!this.alive) return NaN;
+		try {
+			const stat = readFileSync(`/proc/${this.pid}/task/${this.pid}/stat`, 'utf8');
+			const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+			return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // CLK_TCK = 100
+		} catch {
+			return NaN;
+		}
+	}
+
+	/**
+	 * The server's event-loop delay (prom-client's monitorEventLoopDelay, p99 and max in ms) since
+	 * the previous call: the histogram is reset on every scrape. NaN when it cannot be read.
+	 */
+	async loopDelay(): Promise<{ p99: number; max: number }> {
+		try {
+			const r = await fetch(`${this.url}/metrics`, {
+				headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+				signal: AbortSignal.timeout(10_000)
+			});
+			const text = await r.text();
+			const read = (name: string) => {
+				const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)`, 'm').exec(text);
+				return m ? Number(m[1]) * 1000 : NaN;
+			};
+			return {
+				p99: read('nodejs_eventloop_lag_p99_seconds'),
+				max: read('nodejs_eventloop_lag_max_seconds')
+			};
+		} catch {
+			return { p99: NaN, max: NaN };
+		}
 	}
 
 	rssNow(): number {

@@ -6,6 +6,7 @@
  * records except through those. Curator actions are the programs module's (server/programs).
  */
 import * as Y from 'yjs';
+import { transientDoc } from '../sync/transient-doc.js';
 import { readProgram, type ProgramView } from '../../src/lib/shared/program/index.js';
 import {
 	DEFAULT_TIME_ZONE,
@@ -44,6 +45,7 @@ import type { DocModel } from './exports/model.js';
 import { scopeDocModel, type ScopeDocKind } from './exports/scope-docs.js';
 import type { RegistryPerson } from './exports/xlsx.js';
 import { inlineTasks, type TaskInput, type TaskRunner } from '../workers/tasks.js';
+import { memoizeTasks } from './task-memo.js';
 import { createRefresher, type Refresher } from './refresh.js';
 
 export interface CuratorDeps {
@@ -117,7 +119,16 @@ export class CuratorService {
 
 	constructor(deps: CuratorDeps) {
 		this.deps = deps;
-		this.tasks = deps.tasks ?? inlineTasks;
+		// Identical renderings within a few seconds are rendered once (task-memo.ts, issue 14).
+		this.tasks = memoizeTasks(deps.tasks ?? inlineTasks, {
+			tasks: [
+				'programView',
+				'programDocument',
+				'renderDocument',
+				'monitoringXlsx',
+				'registriesXlsx'
+			]
+		});
 		this.db = deps.db;
 		this.scopes = deps.scopes;
 		this.programs = deps.programs;
@@ -261,9 +272,9 @@ export class CuratorService {
 			this.deps.relay.getDocument(programId),
 			this.deps.relay.getDecisions(programId)
 		]);
-		const doc = new Y.Doc();
+		const doc = transientDoc();
 		Y.applyUpdate(doc, bytes);
-		const decisions = new Y.Doc();
+		const decisions = transientDoc();
 		Y.applyUpdate(decisions, decisionBytes);
 		// The view holds live Y.Text references; the docs stay alive as long as they are used.
 		// Decisions are read from the decisions document only (forged co-written fields are ignored).

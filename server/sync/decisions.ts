@@ -14,6 +14,7 @@
  *   the co-written document are copied into it once (`importLegacyDecisions`).
  */
 import * as Y from 'yjs';
+import { transientDoc } from './transient-doc.js';
 import {
 	DECISIONS_SUFFIX,
 	decisionsDocumentId,
@@ -120,7 +121,7 @@ export function createDecisions(options: {
 		// The decisions document is a storage document of its own (updates reference programs(id)).
 		if (!(await options.store.programExists(id))) await options.store.createProgram(id, null);
 		const [co, dec] = await Promise.all([options.getDocument(programId), options.getDocument(id)]);
-		const decisions = new Y.Doc();
+		const decisions = transientDoc();
 		try {
 			Y.applyUpdate(decisions, dec);
 			if (!decisionsEmpty(decisions)) return;
@@ -129,7 +130,7 @@ export function createDecisions(options: {
 		}
 		await options.applyServerEdit(id, SERVER_AUTHOR, (ddoc) => {
 			if (!decisionsEmpty(ddoc)) return;
-			const doc = new Y.Doc();
+			const doc = transientDoc();
 			try {
 				Y.applyUpdate(doc, co);
 				importLegacyDecisions(doc, ddoc, new Date(options.now()).toISOString());
@@ -157,8 +158,8 @@ export function createDecisions(options: {
 			if (prepared.has(programId) || (await options.store.programExists(id)))
 				return options.getDocument(id);
 			const co = await options.getDocument(programId);
-			const doc = new Y.Doc();
-			const decisions = new Y.Doc();
+			const doc = transientDoc();
+			const decisions = transientDoc();
 			try {
 				Y.applyUpdate(doc, co);
 				importLegacyDecisions(doc, decisions, new Date(options.now()).toISOString());
@@ -176,7 +177,7 @@ export function createDecisions(options: {
 			await prepare(programId);
 			const co = await options.getDocument(programId);
 			return options.applyServerEdit(decisionsDocumentId(programId), author, (ddoc, a) => {
-				const doc = new Y.Doc();
+				const doc = transientDoc();
 				try {
 					Y.applyUpdate(doc, co);
 					edit(doc, ddoc, a);

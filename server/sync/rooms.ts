@@ -34,6 +34,14 @@ export interface LiveRoom {
 	queuedItems: number;
 }
 
+/**
+ * The memory budget of a loaded program (issue 14): a document this big (a hostile writer's, or
+ * a huge legitimate one) is unloaded this soon after nobody uses it any more, not after
+ * `idleUnloadMs`, so that what it holds goes back to the system. Reloading it costs its next
+ * user a read from storage; its merges and renderings run in the worker pool.
+ */
+export const BIG_DOCUMENT = { bytes: 1024 * 1024, unloadMs: 2_000 } as const;
+
 /** Bytes the document would have with everything queued committed. */
 export function roomSize(room: LiveRoom): number {
 	return room.doc.bytes + room.queuedBytes;
@@ -156,10 +164,15 @@ export function createRooms(options: RoomsOptions): Rooms {
 
 	function releaseLater(room: LiveRoom): void {
 		if (room.sessions.size > 0 || room.holds > 0 || room.idleTimer || options.isClosing()) return;
-		room.idleTimer = clock.setTimeout(() => {
-			room.idleTimer = null;
-			void unload(room);
-		}, config.idleUnloadMs);
+		room.idleTimer = clock.setTimeout(
+			() => {
+				room.idleTimer = null;
+				void unload(room);
+			},
+			room.isLoaded && room.doc.bytes >= BIG_DOCUMENT.bytes
+				? Math.min(config.idleUnloadMs, BIG_DOCUMENT.unloadMs)
+				: config.idleUnloadMs
+		);
 	}
 
 	const inUse = (room: LiveRoom) =>

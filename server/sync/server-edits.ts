@@ -4,6 +4,7 @@
  * broadcast like any client update. One at a time per program; resolves once durable.
  */
 import * as Y from 'yjs';
+import { transientDoc } from './transient-doc.js';
 import { userOrigin } from '../../src/lib/shared/program/index.js';
 import type { Logger } from '../logger.js';
 import type { Clock } from './clock.js';
@@ -43,7 +44,7 @@ export function createServerEditor(options: {
 	): Promise<ServerEditResult> {
 		return options.rooms.withRoom(programId, (room) => {
 			const run = room.editChain.then(async (): Promise<ServerEditResult> => {
-				const doc = new Y.Doc();
+				const doc = transientDoc();
 				const updates: Uint8Array[] = [];
 				try {
 					Y.applyUpdate(doc, room.doc.merged());

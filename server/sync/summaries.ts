@@ -10,6 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import * as Y from 'yjs';
+import { transientDoc } from './transient-doc.js';
 import type { Logger } from '../logger.js';
 import type { DocumentStore, StoredSummary } from '../storage/document-store.js';
 import type { Clock, TimerHandle } from './clock.js';
@@ -57,8 +58,8 @@ export function computeSummary(
 	/** The program's decisions document (server/sync/decisions.ts); null: none known. */
 	decisionsState: Uint8Array | null = null
 ): StoredSummary {
-	const doc = new Y.Doc();
-	const decisions = decisionsState ? new Y.Doc() : null;
+	const doc = transientDoc();
+	const decisions = decisionsState ? transientDoc() : null;
 	try {
 		Y.applyUpdate(doc, state);
 		if (decisions && decisionsState) Y.applyUpdate(decisions, decisionsState);

@@ -4,7 +4,9 @@
  * limit dies with its worker alone; a crashing task takes nothing else with it; and the main
  * thread's event loop keeps turning while a worker spins.
  */
+import { getPriority } from 'node:os';
 import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../logger.js';
 import { WorkerPool, WorkerTaskError } from './pool.js';
@@ -14,7 +16,15 @@ afterEach(async () => {
 	await Promise.all(pools.splice(0).map((p) => p.close()));
 });
 
-function pool(options: { threads?: number; taskTimeoutMs?: number; maxMemoryMb?: number } = {}) {
+function pool(
+	options: {
+		threads?: number;
+		taskTimeoutMs?: number;
+		maxMemoryMb?: number;
+		idleMs?: number;
+		recycleHeapMb?: number;
+	} = {}
+) {
 	const lines: string[] = [];
 	const sink = new Writable({
 		write(chunk: Buffer, _enc, done) {
@@ -26,6 +36,8 @@ function pool(options: { threads?: number; taskTimeoutMs?: number; maxMemoryMb?:
 		threads: options.threads ?? 2,
 		taskTimeoutMs: options.taskTimeoutMs ?? 20_000,
 		maxMemoryMb: options.maxMemoryMb ?? 256,
+		...(options.idleMs !== undefined ? { idleMs: options.idleMs } : {}),
+		...(options.recycleHeapMb !== undefined ? { recycleHeapMb: options.recycleHeapMb } : {}),
 		logger: createLogger('warn', sink)
 	});
 	pools.push(p);
@@ -112,4 +124,39 @@ describe('worker pool', () => {
 		expect((await queued).failure).toBe('closed');
 		expect((await running).failure).toBe('closed');
 	}, 30_000);
+
+	// issue 14, round 2: exports of a 22 MiB program left the workers' heaps resident (+150 MB
+	// RSS after the attack), and two busy workers took the cores from the event loop.
+	it('ends a worker that stays idle; the next task gets a fresh one', async () => {
+		const { pool: p } = pool({ threads: 1, idleMs: 300 });
+		const first = await p.run('ping', { value: 1 });
+		for (let i = 0; i < 200 && p.load.workers > 0; i++) await sleep(50);
+		expect(p.load.workers).toBe(0);
+		expect(p.load.recycled).toBe(1);
+		const second = await p.run('ping', { value: 2 });
+		expect(second.threadId).not.toBe(first.threadId);
+	}, 30_000);
+
+	it('ends a worker whose heap a task grew by more than the recycling limit', async () => {
+		// idleMs: a loaded machine's pause between two tasks must not end the worker as idle.
+		const { pool: p } = pool({ threads: 1, recycleHeapMb: 48, idleMs: 600_000 });
+		const before = await p.run('ping', { value: 1 });
+		const small = await p.run('ping', { value: 2 });
+		expect(small.threadId).toBe(before.threadId); // a lean worker is kept
+		await p.run('allocate', { mb: 96 });
+		const after = await p.run('ping', { value: 3 });
+		expect(after.threadId).not.toBe(before.threadId);
+		expect(p.load.recycled).toBe(1);
+	}, 60_000);
+
+	it.runIf(process.platform === 'linux')(
+		'runs its tasks at a lower priority than the event loop (nice 10)',
+		async () => {
+			const { pool: p } = pool({ threads: 1 });
+			const r = await p.run('ping', { value: 1 });
+			expect(r.nice).toBe(Math.min(19, getPriority() + 10));
+			expect(getPriority()).not.toBe(r.nice); // the main thread keeps its own
+		},
+		30_000
+	);
 });

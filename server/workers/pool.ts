@@ -24,7 +24,24 @@ export interface WorkerPoolOptions {
 	/** Heap limit of each worker (WORKER_MAX_MEMORY_MB, `resourceLimits.maxOldGenerationSizeMb`). */
 	maxMemoryMb: number;
 	logger: Logger;
+	/**
+	 * A worker idle this long is ended (its heap goes back to the system; the next task starts a
+	 * fresh one). Default 5 s.
+	 */
+	idleMs?: number;
+	/**
+	 * A worker whose heap grew by more than this over its heap when it started (MiB) is ended
+	 * after its task: a 20 MiB program's export must not leave hundreds of MiB resident.
+	 * Default 64.
+	 */
+	recycleHeapMb?: number;
+	/** How much nicer the worker threads run on Linux (they yield to the event loop; WORKER_NICE). Default 10. */
+	nice?: number;
 }
+
+const DEFAULT_IDLE_MS = 5_000;
+const DEFAULT_RECYCLE_HEAP_MB = 64;
+const DEFAULT_NICE = 10;
 
 export type WorkerFailure = 'timeout' | 'memory' | 'crashed' | 'failed' | 'closed';
 
@@ -77,11 +94,16 @@ interface Slot {
 	timer: NodeJS.Timeout | null;
 	/** Set when the pool ended this worker on purpose (timeout, close). */
 	ended: WorkerFailure | null;
+	/** Ends the worker once it has been idle for `idleMs`. */
+	idle: NodeJS.Timeout | null;
+	/** Its heap once its tasks were loaded (MiB): recycling counts the growth over it. */
+	baseHeapMb: number;
 }
 
-type Reply =
+type Reply = { heapMb?: number } & (
 	| { ok: true; output: unknown }
-	| { ok: false; name: string; message: string; messageRu: string | null };
+	| { ok: false; name: string; message: string; messageRu: string | null }
+);
 
 /**
  * How to start a worker. Bundled (build/server/*.js): the worker bundle next to it. From source
@@ -122,11 +144,38 @@ export class WorkerPool {
 		});
 	}
 
-	/** Busy and queued tasks (diagnostics, tests). */
-	get load(): { busy: number; queued: number; workers: number } {
+	/** Busy and queued tasks, live workers and how many were recycled (diagnostics, tests). */
+	get load(): { busy: number; queued: number; workers: number; recycled: number } {
 		let busy = 0;
 		for (const s of this.slots) if (s.job) busy++;
-		return { busy, queued: this.queue.length, workers: this.slots.size };
+		return {
+			busy,
+			queued: this.queue.length,
+			workers: [...this.slots].filter((s) => !s.ended).length,
+			recycled: this.recycledCount
+		};
+	}
+
+	private recycledCount = 0;
+
+	/** Ends a worker that holds no task (idle, or fat after one); the next task gets a fresh one. */
+	private recycle(slot: Slot, why: string): void {
+		if (slot.job || slot.ended) return;
+		if (slot.idle) clearTimeout(slot.idle);
+		slot.idle = null;
+		slot.ended = 'closed';
+		this.recycledCount++;
+		this.log.debug({ why }, 'worker recycled');
+		void slot.worker.terminate();
+	}
+
+	private idleTimer(slot: Slot): void {
+		if (slot.idle) clearTimeout(slot.idle);
+		slot.idle = setTimeout(
+			() => this.recycle(slot, 'idle'),
+			this.options.idleMs ?? DEFAULT_IDLE_MS
+		);
+		slot.idle.unref();
 	}
 
 	private dispatch(): void {
@@ -144,6 +193,7 @@ export class WorkerPool {
 	private spawn(): Slot {
 		const worker = new Worker(this.started.source, {
 			eval: this.started.eval,
+			workerData: { nice: this.options.nice ?? DEFAULT_NICE },
 			resourceLimits: {
 				maxOldGenerationSizeMb: this.options.maxMemoryMb,
 				// The young generation counts against the same budget; a quarter is plenty.
@@ -152,13 +202,36 @@ export class WorkerPool {
 			stdout: false,
 			stderr: false
 		});
-		const slot: Slot = { worker, ready: false, job: null, timer: null, ended: null };
+		const slot: Slot = {
+			worker,
+			ready: false,
+			job: null,
+			timer: null,
+			ended: null,
+			idle: null,
+			baseHeapMb: 0
+		};
 		this.slots.add(slot);
-		worker.on('message', (reply: Reply | { ready: true }) => {
+		worker.on('message', (reply: Reply | { ready: true; heapMb?: number }) => {
 			if ('ready' in reply) {
 				slot.ready = true;
+				slot.baseHeapMb = reply.heapMb ?? 0;
+				this.idleTimer(slot);
 				this.dispatch();
-			} else this.finish(slot, reply);
+			} else {
+				// A worker a big task left fat is not handed the next one: it is ended, and the
+				// next task gets a fresh worker.
+				const fat =
+					(reply.heapMb ?? 0) - slot.baseHeapMb >
+					(this.options.recycleHeapMb ?? DEFAULT_RECYCLE_HEAP_MB);
+				if (fat) slot.ended = 'closed';
+				this.finish(slot, reply);
+				if (fat) {
+					this.recycledCount++;
+					this.log.debug({ heapMb: Math.round(reply.heapMb ?? 0) }, 'worker recycled after a task');
+					void slot.worker.terminate();
+				}
+			}
 		});
 		worker.on('error', (error: Error & { code?: string }) => {
 			const failure: WorkerFailure =
@@ -166,6 +239,8 @@ export class WorkerPool {
 			this.fail(slot, failure, error.message);
 		});
 		worker.on('exit', (code) => {
+			if (slot.idle) clearTimeout(slot.idle);
+			slot.idle = null;
 			this.fail(slot, slot.ended ?? 'crashed', `worker exited with code ${code}`);
 			this.slots.delete(slot);
 			if (!slot.ready && !this.closed) {
@@ -185,6 +260,8 @@ export class WorkerPool {
 
 	private start(slot: Slot, job: Job): void {
 		slot.job = job;
+		if (slot.idle) clearTimeout(slot.idle);
+		slot.idle = null;
 		slot.worker.ref();
 		slot.timer = setTimeout(() => {
 			slot.ended = 'timeout';
@@ -200,6 +277,7 @@ export class WorkerPool {
 		if (slot.timer) clearTimeout(slot.timer);
 		slot.timer = null;
 		slot.worker.unref();
+		if (job && !slot.ended) this.idleTimer(slot);
 		return job;
 	}
 

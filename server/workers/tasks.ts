@@ -5,9 +5,13 @@
  *
  * Adding an input (e.g. a second document of a program) is one more field of the task's input.
  */
+import { readlinkSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { getHeapStatistics } from 'node:v8';
 import { threadId } from 'node:worker_threads';
 import * as Y from 'yjs';
+import { transientDoc } from '../sync/transient-doc.js';
 import { programToJSON, readProgram } from '../../src/lib/shared/program/index.js';
 import { today as todayIn } from '../../src/lib/shared/time.js';
 import { renderDocx } from '../curator/exports/docx.js';
@@ -25,6 +29,16 @@ import { computeSummary } from '../sync/summaries.js';
 import { programSummary } from '../sync/summary.js';
 import type { StoredSummary } from '../storage/document-store.js';
 
+/** This thread's nice value (Linux: per thread, /proc/thread-self); null elsewhere. */
+function ownNice(): number | null {
+	try {
+		const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+		return getPriority(tid);
+	} catch {
+		return null;
+	}
+}
+
 const bytesOf = (b: Uint8Array | Buffer): Buffer =>
 	Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
@@ -33,7 +47,7 @@ function withProgram<T>(
 	input: { bytes: Uint8Array; decisions: Uint8Array },
 	fn: (doc: Y.Doc, decisions: Y.Doc) => T
 ): T {
-	const decisions = new Y.Doc();
+	const decisions = transientDoc();
 	try {
 		Y.applyUpdate(decisions, input.decisions);
 		return withDoc(input.bytes, (doc) => fn(doc, decisions));
@@ -44,7 +58,7 @@ function withProgram<T>(
 
 /** A program document's Y.Doc, destroyed after `fn`. */
 function withDoc<T>(bytes: Uint8Array, fn: (doc: Y.Doc) => T): T {
-	const doc = new Y.Doc();
+	const doc = transientDoc();
 	try {
 		Y.applyUpdate(doc, bytes);
 		return fn(doc);
@@ -141,10 +155,14 @@ export const TASKS = {
 	readCsv: (input: { text: string }): ImportRow[] => readCsv(input.text),
 
 	// Diagnostics: what the pool's own tests (and an operator checking a deployment) run.
-	/** Answers at once (start-up self-check of the built server). */
-	ping: (input: { value: number }): { value: number; threadId: number } => ({
+	/** Answers at once (start-up self-check of the built server), with the thread's nice value (Linux). */
+	ping: (input: {
+		value: number;
+	}): { value: number; threadId: number; nice: number | null; heapMb: number } => ({
 		value: input.value,
-		threadId
+		threadId,
+		nice: ownNice(),
+		heapMb: getHeapStatistics().total_heap_size / 1048576
 	}),
 	/** Keeps the worker's thread busy for `ms` without yielding (a runaway task). */
 	spin: (input: { ms: number }): number => {

@@ -3,29 +3,53 @@
  * error posted back. An error keeps its name and, when it has one, its Russian message (a
  * refused spreadsheet tells the user why). Bundled as build/server/worker.js.
  */
-import { parentPort } from 'node:worker_threads';
+import { readlinkSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
+import { getHeapStatistics } from 'node:v8';
+import { parentPort, workerData } from 'node:worker_threads';
 import { TASKS, type TaskName } from './tasks.js';
 
 const port = parentPort;
 if (!port) throw new Error('server/workers/worker-entry.ts runs only as a worker thread');
+
+/**
+ * Heavy work yields the CPU to the event loop that answers everyone (issue 14: on a 2-core
+ * machine two busy workers left the loop a third of a core). On Linux a thread has its own nice
+ * value: this thread's id is the last part of /proc/thread-self. Elsewhere nothing changes.
+ */
+function lowerOwnPriority(by: number): void {
+	if (!(by > 0)) return;
+	try {
+		const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+		if (Number.isInteger(tid) && tid > 0) setPriority(tid, Math.min(19, getPriority(tid) + by));
+	} catch {
+		// not Linux, or not allowed: the worker runs at the process's priority
+	}
+}
+lowerOwnPriority(Number((workerData as { nice?: number } | null)?.nice ?? 0));
+
+/** The worker's heap after a task (MiB), so the pool can recycle a worker a big task left fat. */
+const heapMb = () => getHeapStatistics().total_heap_size / 1048576;
 
 port.on('message', (m: { task: TaskName; input: unknown }) => {
 	void (async () => {
 		try {
 			const run = TASKS[m.task] as ((input: unknown) => unknown) | undefined;
 			if (!run) throw new Error(`unknown task ${String(m.task)}`);
-			port.postMessage({ ok: true, output: await run(m.input) });
+			const output = await run(m.input);
+			port.postMessage({ ok: true, output, heapMb: heapMb() });
 		} catch (error) {
 			const e = error as { name?: string; message?: string; messageRu?: unknown };
 			port.postMessage({
 				ok: false,
 				name: e.name ?? 'Error',
 				message: e.message ?? String(error),
-				messageRu: typeof e.messageRu === 'string' ? e.messageRu : null
+				messageRu: typeof e.messageRu === 'string' ? e.messageRu : null,
+				heapMb: heapMb()
 			});
 		}
 	})();
 });
 
 // Tasks loaded: the pool starts a task's clock only from here on.
-port.postMessage({ ready: true });
+port.postMessage({ ready: true, heapMb: heapMb() });

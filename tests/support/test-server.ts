@@ -114,6 +114,9 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
 		CLIENT_DIR: options.clientDir ?? path.join(root ?? dataDir, 'no-client'),
 		LOG_LEVEL: options.logLevel ?? 'info',
 		METRICS_TOKEN: TEST_METRICS_TOKEN,
+		// Worker threads at the event loop's priority: on a machine the suite itself saturates, niced
+		// workers (the production default, 10) made 30 s export tests time out. Behaviour is the same.
+		WORKER_NICE: '0',
 		...(storage?.env ?? {}),
 		...options.env
 	};

@@ -1,0 +1,34 @@
+/**
+ * The measured server with a CPU profile of its main thread (`--cpu-prof` is not allowed in
+ * NODE_OPTIONS): `BENCH_ABUSE_PROFILE_DIR=/tmp/prof npm run bench:abuse -- --only <id>` runs
+ * build/server/main.js through this file, which writes `<dir>/main-<pid>.cpuprofile` on exit
+ * (open it in Chrome DevTools or speedscope).
+ */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import path from 'node:path';
+
+const dir = process.env.BENCH_ABUSE_PROFILE_DIR ?? '.';
+const session = new Session();
+session.connect();
+session.post('Profiler.enable');
+session.post('Profiler.setSamplingInterval', { interval: 1000 });
+session.post('Profiler.start');
+let written = false;
+function writeProfile() {
+	if (written) return;
+	written = true;
+	// In-thread inspector messages are dispatched synchronously: the profile is written here.
+	session.post('Profiler.stop', (error, result) => {
+		if (!error)
+			writeFileSync(
+				path.join(dir, `main-${process.pid}.cpuprofile`),
+				JSON.stringify(result.profile)
+			);
+	});
+}
+// At SIGTERM already (listeners run in order; the server's own shutdown may outlast the
+// driver's patience and end in SIGKILL), and at any other exit.
+process.on('SIGTERM', writeProfile);
+process.on('exit', writeProfile);
+await import(new URL('../../build/server/main.js', import.meta.url).href);
