@@ -257,3 +257,81 @@ test('the pending count equals the distinct edits the server has not acknowledge
 	await expectSaved(mentee.page);
 	await mentee.context.close();
 });
+
+test('IME composition, paste and undo while the partner types', async ({ browser }) => {
+	test.setTimeout(180_000);
+	const pair = await curator.createPairProgram();
+	const mentor = await openPhone(browser, pair.mentorLink);
+	const mentee = await openPhone(browser, pair.menteeLink);
+	await expectSaved(mentor.page);
+	await expectSaved(mentee.page);
+	await tab(mentor.page, 'Диагностика');
+	await tab(mentee.page, 'Диагностика');
+	const mentorField = mentor.page.getByTestId('diagnosis-request');
+	const menteeField = mentee.page.getByTestId('diagnosis-request');
+	await mentorField.click();
+	await mentor.page.keyboard.type('Начало. Конец.');
+	await expect(menteeField).toHaveValue('Начало. Конец.');
+
+	// The mentor composes a word with an IME (as Android keyboards do for every word) at the end
+	// while the mentee types at the start: nothing is written mid-composition, the composition
+	// is never disturbed, and the committed word lands whole where it was composed.
+	await placeCaret(mentor.page, mentorField, 'Начало. Конец.'.length);
+	await placeCaret(mentee.page, menteeField, 0);
+	const ime = await mentor.context.newCDPSession(mentor.page);
+	const word = ' Наставник';
+	const menteeRun = 'Сначала: ';
+	const menteeRnd = random(77);
+	const violations: string[] = [];
+	const typing = typeRun('mentee', mentee.page, menteeField, menteeRun, menteeRnd, violations);
+	for (let i = 1; i <= word.length; i++) {
+		await ime.send('Input.imeSetComposition', {
+			text: word.slice(0, i),
+			selectionStart: i,
+			selectionEnd: i
+		});
+		const v = await mentorField.inputValue();
+		if (!v.endsWith(word.slice(0, i))) violations.push(`composition broken: «${v}»`);
+		await mentor.page.waitForTimeout(150);
+	}
+	await typing;
+	// The partner's keystrokes arrived, but the field waits for the composition to end.
+	await ime.send('Input.insertText', { text: word });
+	const expected = `${menteeRun}Начало. Конец.${word}`;
+	await expect(mentorField).toHaveValue(expected);
+	await expect(menteeField).toHaveValue(expected);
+	expect(violations).toEqual([]);
+	const caret = await mentorField.evaluate((el) => (el as HTMLTextAreaElement).selectionStart);
+	expect(caret).toBe(expected.length);
+
+	// The mentee selects «Начало» and pastes over it while the mentor goes on typing at the end.
+	await mentee.context.grantPermissions(['clipboard-read', 'clipboard-write']);
+	await mentee.page.evaluate(() => navigator.clipboard.writeText('Начальный вариант'));
+	await placeCaret(mentee.page, menteeField, menteeRun.length);
+	for (let i = 0; i < 'Начало'.length; i++) await mentee.page.keyboard.press('Shift+ArrowRight');
+	await Promise.all([
+		typeRun('mentor', mentor.page, mentorField, ' и ещё', random(78), violations),
+		mentee.page.keyboard.press('ControlOrMeta+V')
+	]);
+	const afterPaste = `${menteeRun}Начальный вариант. Конец.${word} и ещё`;
+	await expect(mentorField).toHaveValue(afterPaste);
+	await expect(menteeField).toHaveValue(afterPaste);
+	expect(violations).toEqual([]);
+
+	// Undo in the field undoes the person's own last edit only (their Y.UndoManager), never the
+	// partner's typing, and redo brings it back.
+	await expectSaved(mentee.page);
+	await mentee.page.waitForTimeout(700); // past the undo manager's capture window: a new step
+	await menteeField.press('End');
+	await mentee.page.keyboard.type('!');
+	await expect(mentorField).toHaveValue(afterPaste + '!');
+	await mentee.page.keyboard.press('ControlOrMeta+Z');
+	await expect(menteeField).toHaveValue(afterPaste);
+	await expect(mentorField).toHaveValue(afterPaste);
+	await mentee.page.keyboard.press('ControlOrMeta+Shift+Z');
+	await expect(mentorField).toHaveValue(afterPaste + '!');
+	await screenshotField(mentee.page, menteeField, 'text-together-after-paste');
+
+	await mentor.context.close();
+	await mentee.context.close();
+});

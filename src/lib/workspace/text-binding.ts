@@ -40,12 +40,27 @@ export function minimalEdit(before: string, after: string, hints: EditHints = {}
 		maxPrefix = Math.min(maxPrefix, sel.start);
 		maxSuffix = Math.min(maxSuffix, before.length - sel.end);
 	}
-	let start = 0;
-	while (start < maxPrefix && before[start] === after[start]) start++;
-	let suffix = 0;
-	const room = Math.min(before.length - start, after.length - start, maxSuffix);
-	while (suffix < room && before[before.length - 1 - suffix] === after[after.length - 1 - suffix])
-		suffix++;
+	const prefixFrom = (limit: number) => {
+		let n = 0;
+		while (n < limit && before[n] === after[n]) n++;
+		return n;
+	};
+	const suffixFrom = (limit: number) => {
+		let n = 0;
+		while (n < limit && before[before.length - 1 - n] === after[after.length - 1 - n]) n++;
+		return n;
+	};
+	const shorter = Math.min(before.length, after.length);
+	let start: number;
+	let suffix: number;
+	if (caret != null && caret >= 0 && caret <= after.length) {
+		// Anchor at the caret first: an insertion ends there, a deletion starts there.
+		suffix = suffixFrom(maxSuffix);
+		start = prefixFrom(Math.min(maxPrefix, shorter - suffix));
+	} else {
+		start = prefixFrom(maxPrefix);
+		suffix = suffixFrom(Math.min(maxSuffix, shorter - start));
+	}
 	return {
 		index: start,
 		deleteCount: before.length - suffix - start,
@@ -244,10 +259,15 @@ export function bindText(
 		}
 	};
 
-	/** Just before any transaction: where the caret is, as positions that survive remote edits. */
+	/**
+	 * Just before a batch of transactions: where the caret is, as positions that survive remote
+	 * edits. Not 'beforeTransaction': reading an event's delta in an observer runs a transaction of
+	 * its own after the change, and a caret captured then would be anchored in the wrong text.
+	 */
 	const onBeforeTransaction = () => {
 		anchor = null;
 		if (!text || writing || composing || !focused() || field.value !== shown) return;
+		if (text.length !== shown.length) return;
 		const start = field.selectionStart ?? 0;
 		const end = field.selectionEnd ?? start;
 		anchor = {
@@ -294,7 +314,7 @@ export function bindText(
 	field.addEventListener('compositionstart', onCompositionStart);
 	field.addEventListener('compositionend', onCompositionEnd);
 	field.addEventListener('keydown', onKeyDown as EventListener);
-	text?.doc?.on('beforeTransaction', onBeforeTransaction);
+	text?.doc?.on('beforeAllTransactions', onBeforeTransaction);
 	text?.observe(onChange);
 	return () => {
 		field.removeEventListener('beforeinput', onBeforeInput);
@@ -302,7 +322,7 @@ export function bindText(
 		field.removeEventListener('compositionstart', onCompositionStart);
 		field.removeEventListener('compositionend', onCompositionEnd);
 		field.removeEventListener('keydown', onKeyDown as EventListener);
-		text?.doc?.off('beforeTransaction', onBeforeTransaction);
+		text?.doc?.off('beforeAllTransactions', onBeforeTransaction);
 		text?.unobserve(onChange);
 	};
 }
