@@ -322,7 +322,7 @@ test('IME composition, paste and undo while the partner types', async ({ browser
 	// partner's typing, and redo brings it back.
 	await expectSaved(mentee.page);
 	await mentee.page.waitForTimeout(700); // past the undo manager's capture window: a new step
-	await menteeField.press('End');
+	await menteeField.press('Control+End');
 	await mentee.page.keyboard.type('!');
 	await expect(mentorField).toHaveValue(afterPaste + '!');
 	await mentee.page.keyboard.press('ControlOrMeta+Z');
