@@ -407,7 +407,9 @@ test("Ctrl+Z undoes this person's own typing only, Ctrl+Shift+Z and Ctrl+Y redo 
 	await close();
 });
 
-test('a rejected edit shows the stored text again and loses nothing stored', async ({ browser }) => {
+test('a rejected edit shows the stored text again and loses nothing stored', async ({
+	browser
+}) => {
 	const net = new Network(random(16), 0);
 	const { a, b, close } = await pair(browser, net, { rejectLongerThan: 5 });
 	await field(a).click();

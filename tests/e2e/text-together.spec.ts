@@ -1,5 +1,12 @@
 import { expect, test, type Browser, type Locator, type Page } from '@playwright/test';
-import { expectSaved, openPhone as openPhoneAt, screenshot, syncStatus, tab, type Phone } from './helpers';
+import {
+	expectSaved,
+	openPhone as openPhoneAt,
+	screenshot,
+	syncStatus,
+	tab,
+	type Phone
+} from './helpers';
 import { Product, type Curator } from './product';
 
 /**

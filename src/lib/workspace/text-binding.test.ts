@@ -74,9 +74,7 @@ describe('minimalEdit with the caret', () => {
 				(before, after, caret, sel) => {
 					const edit = minimalEdit(before, after, {
 						caretAfter: caret,
-						selectionBefore: sel
-							? { start: Math.min(...sel), end: Math.max(...sel) }
-							: null
+						selectionBefore: sel ? { start: Math.min(...sel), end: Math.max(...sel) } : null
 					});
 					const result = edit
 						? before.slice(0, edit.index) +
@@ -92,7 +90,12 @@ describe('minimalEdit with the caret', () => {
 
 describe('mapIndex', () => {
 	/** Applies the delta of one change to a Y.Text and maps `pos` through it. */
-	function through(base: string, change: (t: Y.Text) => void, pos: number, stick?: 'left' | 'right') {
+	function through(
+		base: string,
+		change: (t: Y.Text) => void,
+		pos: number,
+		stick?: 'left' | 'right'
+	) {
 		const doc = new Y.Doc();
 		const text = doc.getText('t');
 		text.insert(0, base);

@@ -121,7 +121,8 @@ function applyDelta(field: HTMLTextAreaElement | HTMLInputElement, delta: TextDe
 	}
 }
 
-const ACTS_AT_SELECTION = /^(insertText|insertLineBreak|insertParagraph|insertFromPaste|delete(Content|Word|SoftLine|HardLine))/;
+const ACTS_AT_SELECTION =
+	/^(insertText|insertLineBreak|insertParagraph|insertFromPaste|delete(Content|Word|SoftLine|HardLine))/;
 
 export interface UndoTarget {
 	undo(): unknown;
