@@ -129,8 +129,8 @@ export class ProgramSync {
 	readonly #now: () => number;
 	/**
 	 * One entry per local change: the number of the message that carried it on the current
-	 * connection (0 while not sent), and when it was made. Keystrokes within a second of each
-	 * other count as one change, as a person would count them.
+	 * connection (0 while not sent), when it was made, and the text it typed into. Keystrokes in
+	 * one field within a second of each other count as one change, as a person would count them.
 	 */
 	#pending: { carried: number; at: number; text?: Y.Text | null }[] = [];
 	#sentOnConnection = 0;
