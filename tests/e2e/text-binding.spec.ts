@@ -347,17 +347,23 @@ test('IME: nothing is written or disturbed mid-composition; the word lands where
 	await close();
 });
 
-test('IME: a composition cancelled to nothing writes nothing', async ({ browser }) => {
+test('IME: a composition cancelled to nothing writes nothing; held remote changes then show', async ({
+	browser
+}) => {
 	const net = new Network(random(12), 0);
 	const { a, b, close } = await pair(browser, net);
 	await field(a).click();
 	await a.page.keyboard.type('abc');
 	await converged(a, b, net);
+	await placeCaret(b, 0);
 	const ime = await compose(a);
 	await ime.send('Input.imeSetComposition', { text: 'xyz', selectionStart: 3, selectionEnd: 3 });
+	await b.page.keyboard.type('Q');
+	await net.settle();
+	expect(await field(a).inputValue()).toBe('abcxyz');
 	await ime.send('Input.imeSetComposition', { text: '', selectionStart: 0, selectionEnd: 0 });
-	await field(a).blur();
-	expect(await converged(a, b, net)).toBe('abc');
+	expect(await converged(a, b, net)).toBe('Qabc');
+	expect(await caret(a)).toMatchObject({ start: 4, end: 4 });
 	await close();
 });
 
@@ -415,9 +421,10 @@ test('a rejected edit shows the stored text again and loses nothing stored', asy
 	await field(a).click();
 	await a.page.keyboard.type('12345');
 	await converged(a, b, net);
+	await placeCaret(a, 2);
 	await a.page.keyboard.type('6');
 	expect(await converged(a, b, net)).toBe('12345');
-	expect(await field(a).inputValue()).toBe('12345');
+	expect(await caret(a)).toMatchObject({ value: '12345', start: 2, end: 2 });
 	await a.page.keyboard.press('Backspace');
 	expect(await converged(a, b, net)).toBe('1234');
 	await close();

@@ -192,6 +192,8 @@ export function bindText(
 				start = mapIndex(start, delta, edit.deleteCount > 0 ? 'right' : 'left');
 				end = Math.max(start, mapIndex(end, delta, 'left'));
 			}
+			// Rejected, the caret stays where the edit was.
+			caret = start;
 			writing = true;
 			try {
 				write(start, end - start, edit.insert);
@@ -201,16 +203,19 @@ export function bindText(
 			} finally {
 				writing = false;
 			}
+		} else if (behind.length > 0) {
+			// Nothing of ours (a composition cancelled): the caret follows the held remote changes.
+			let at = field.selectionEnd ?? 0;
+			for (const delta of behind) at = mapIndex(at, delta, 'left');
+			caret = at;
 		}
-		const hadRemote = behind.length > 0;
 		behind = [];
 		shown = current();
 		if (field.value !== shown) {
 			// A rejected edit (too long, no right) or remote changes held back during composition.
-			const keep = caret ?? (hadRemote ? field.selectionEnd : null);
 			field.value = shown;
-			if (keep != null && focused()) {
-				const at = Math.min(keep, shown.length);
+			if (caret != null && focused()) {
+				const at = Math.min(caret, shown.length);
 				field.setSelectionRange(at, at);
 			}
 		}
