@@ -426,6 +426,6 @@ test('a rejected edit shows the stored text again and loses nothing stored', asy
 	expect(await converged(a, b, net)).toBe('12345');
 	expect(await caret(a)).toMatchObject({ value: '12345', start: 2, end: 2 });
 	await a.page.keyboard.press('Backspace');
-	expect(await converged(a, b, net)).toBe('1234');
+	expect(await converged(a, b, net)).toBe('1345');
 	await close();
 });
