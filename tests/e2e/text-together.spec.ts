@@ -19,6 +19,8 @@ const product = new Product();
 let curator: Curator;
 
 test.beforeAll(async () => {
+	// Starting the built server and the CLI's setup can take over a minute on a loaded machine.
+	test.setTimeout(180_000);
 	await product.start();
 	curator = await product.setupOrganization();
 });
