@@ -108,6 +108,39 @@ describe('ProgramSync against the relay', () => {
 		expect(await storedText()).toBe('наставник');
 	});
 
+	it('counts distinct edits apart however fast they follow: each field typed into, each action', async () => {
+		const doc = new Y.Doc();
+		const { sync } = phone(doc);
+		sync.start();
+		const meta = doc.getMap('meta');
+		// Typing in one field, then another, then back: three edits, each a burst of keys.
+		for (const name of ['a', 'b', 'a'])
+			for (const ch of 'слово') doc.getText(name).insert(doc.getText(name).length, ch);
+		expect(sync.state.pending).toBe(3);
+		// Metadata written beside the text in the same transaction does not split a burst.
+		doc.transact(() => {
+			doc.getText('a').insert(0, 'x');
+			meta.set('updatedAt', 1);
+		});
+		expect(sync.state.pending).toBe(3);
+		// The first keystroke that creates a text under a map and the next ones are one edit.
+		const notes = doc.getMap('activity');
+		doc.transact(() => {
+			const t = new Y.Text();
+			notes.set('notes', t);
+			t.insert(0, 'з');
+		});
+		(notes.get('notes') as Y.Text).insert(1, 'аметка');
+		expect(sync.state.pending).toBe(4);
+		// Two actions that are not typing: two edits, even within the same second.
+		meta.set('done', true);
+		meta.set('done', false);
+		expect(sync.state.pending).toBe(6);
+		sync.setOnline(true);
+		await until(() => sync.state.phase === 'saved', 'saved');
+		expect(sync.state.pending).toBe(0);
+	});
+
 	it('keeps unconfirmed changes across a relay restart and confirms them after reconnecting', async () => {
 		const doc = new Y.Doc();
 		const { sync } = phone(doc);

@@ -19,8 +19,7 @@
 import * as decoding from 'lib0/decoding';
 import { WebsocketProvider } from 'y-websocket';
 import type { Awareness } from 'y-protocols/awareness';
-import type * as Y from 'yjs';
-import { encodeStateVector as yEncodeStateVector } from 'yjs';
+import * as Y from 'yjs';
 import {
 	CloseCode,
 	MESSAGE_ACK,
@@ -76,8 +75,36 @@ export interface ProgramSyncOptions {
 	awareness?: Awareness;
 }
 
-/** Local changes closer together than this count as one «изменение» (typing a word). */
+/**
+ * Keystrokes in one text field closer together than this count as one «изменение» (typing a
+ * word); any other change, or typing in another field, is an «изменение» of its own.
+ */
 const CHANGE_BURST_MS = 1000;
+
+/**
+ * The one text a transaction typed into (its Y.Text changed, or a map key now holding it, as when
+ * the first keystroke creates the text), or null when it changed anything else. Metadata written
+ * beside the text (who edited it, when) does not count.
+ */
+function typedText(transaction: Y.Transaction | undefined): Y.Text | null {
+	if (!transaction) return null;
+	let found: Y.Text | null = null;
+	for (const [type, keys] of transaction.changed) {
+		const texts: Y.Text[] = [];
+		if (type instanceof Y.Text) texts.push(type);
+		else if (type instanceof Y.Map)
+			for (const key of keys) {
+				const value = key === null ? undefined : type.get(key);
+				if (value instanceof Y.Text) texts.push(value);
+			}
+		else return null;
+		for (const text of texts) {
+			if (found && found !== text) return null;
+			found = text;
+		}
+	}
+	return found;
+}
 
 /** The first two varUints of a y-websocket frame: is this a document-carrying message? */
 function documentMessageKind(data: unknown): 'step2' | 'update' | null {
@@ -102,10 +129,10 @@ export class ProgramSync {
 	readonly #now: () => number;
 	/**
 	 * One entry per local change: the number of the message that carried it on the current
-	 * connection (0 while not sent), and when it was made. Keystrokes within a second of each
-	 * other count as one change, as a person would count them.
+	 * connection (0 while not sent), when it was made, and the text it typed into. Keystrokes in
+	 * one field within a second of each other count as one change, as a person would count them.
 	 */
-	#pending: { carried: number; at: number }[] = [];
+	#pending: { carried: number; at: number; text?: Y.Text | null }[] = [];
 	#sentOnConnection = 0;
 	#socket: WebSocket | null = null;
 	#online: boolean;
@@ -162,19 +189,31 @@ export class ProgramSync {
 		});
 		this.provider.on('connection-close', (event) => this.#onClose(event));
 
-		const onUpdate = (_update: Uint8Array, origin: unknown) => {
+		const onUpdate = (
+			_update: Uint8Array,
+			origin: unknown,
+			_doc: Y.Doc,
+			transaction?: Y.Transaction
+		) => {
 			if (this.#ignored.has(origin)) return;
+			const text = typedText(transaction);
 			// The provider's own update handler ran first (registered earlier) and has already
 			// sent this change if the socket is open: it carries the current message number.
 			const carried = this.provider.wsconnected ? this.#sentOnConnection : 0;
 			const at = this.#now();
 			const last = this.#pending[this.#pending.length - 1];
-			if (last && at - last.at < CHANGE_BURST_MS && (last.carried === 0) === (carried === 0)) {
+			if (
+				last &&
+				text &&
+				last.text === text &&
+				at - last.at < CHANGE_BURST_MS &&
+				(last.carried === 0) === (carried === 0)
+			) {
 				// Same burst: the change is confirmed once its latest part is.
 				last.carried = Math.max(last.carried, carried);
 				last.at = at;
 			} else {
-				this.#pending.push({ carried, at });
+				this.#pending.push({ carried, at, text });
 			}
 			this.#emit();
 			this.#scheduleStatusReport();
@@ -278,7 +317,7 @@ export class ProgramSync {
 				const server = decodeStateVector(ack.stateVector);
 				covered = stateVectorCovers(
 					server,
-					decodeStateVector(yEncodeStateVector(this.#options.doc))
+					decodeStateVector(Y.encodeStateVector(this.#options.doc))
 				);
 			} catch {
 				covered = false;
