@@ -231,6 +231,7 @@ describe('hostile clients are contained to their own connection', () => {
 			let sent = 0;
 			let connections = 0;
 			const codes = new Map<number, number>();
+			const started = Date.now();
 			const worker = async () => {
 				while (sent < FRAMES) {
 					const ws = await openRaw(intruderUrl());
@@ -247,6 +248,10 @@ describe('hostile clients are contained to their own connection', () => {
 						if (r.chance(0.02)) ws.send(Buffer.from(frame).toString('latin1'));
 						else ws.send(frame);
 						sent++;
+						if (sent % 10_000 === 0)
+							console.log(
+								`[hostile] fuzz: ${sent} frames, ${connections} connections, ${Math.round((Date.now() - started) / 1000)} s`
+							);
 						if (r.chance(0.1)) await sleep(1);
 					}
 					if (ws.readyState === WebSocket.OPEN) ws.close();
