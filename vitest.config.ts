@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -14,6 +15,10 @@ export default defineConfig({
 			'scripts/**/*.test.ts'
 		],
 		environment: 'node',
+		// Vitest's default is one worker less than the cores: ONE file at a time on a 2-core CI
+		// machine, although the integration files mostly wait (on sockets, child servers, the
+		// database). Two files at a time there; the default (cores − 1) on bigger machines.
+		maxWorkers: Math.max(2, availableParallelism() - 1),
 		testTimeout: 30_000,
 		hookTimeout: 60_000
 	}

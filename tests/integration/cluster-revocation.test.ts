@@ -1,3 +1,4 @@
+// Not in test:postgres: this file uses PostgreSQL in every run (scripts/test-postgres.mjs).
 /**
  * Revocation across instances: two servers sharing one PostgreSQL database and one Redis. What a
  * curator does on instance A (remove a participant, revoke an access token) closes the person's
