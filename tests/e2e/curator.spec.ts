@@ -150,7 +150,8 @@ test('curator forms a pair, participants work, the dashboard follows them live',
 	await mentor.context.setOffline(true);
 	await checkActivity(mentor.page, 1);
 	await expect(syncStatus(mentor.page)).toContainText(/жд(ё|у)т отправки/);
-	await page.waitForTimeout(5000);
+	// A window longer than the relay's facts flush and summary debounce (300 ms each here).
+	await page.waitForTimeout(1500);
 	await expect(row.getByTestId('progress')).toContainText('1 из');
 
 	// The mentee's network loses her changes: her phone reports them as pending.
