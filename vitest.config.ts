@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -14,7 +15,14 @@ export default defineConfig({
 			'scripts/**/*.test.ts'
 		],
 		environment: 'node',
-		testTimeout: 30_000,
-		hookTimeout: 60_000
+		// Vitest's default is one worker less than the cores: ONE file at a time on a 2-core CI
+		// machine, although the integration files mostly wait (on sockets, child servers, the
+		// database). Two files at a time there; the default (cores − 1) on bigger machines.
+		maxWorkers: Math.max(2, availableParallelism() - 1),
+		// Caps for a hang, not budgets: a loaded machine (load 30–37 on 2 cores here) stretches the
+		// exports and the stock-client tests past 30 s and a child server's start (tsx) past 90 s;
+		// a passing test is no slower for a larger cap.
+		testTimeout: 60_000,
+		hookTimeout: 240_000
 	}
 });

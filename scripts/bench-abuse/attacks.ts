@@ -14,23 +14,24 @@ import {
 	SYNC_STEP2,
 	SYNC_UPDATE,
 	decodeStateVector,
-	encodeAwarenessMessage,
 	encodeStateVector,
 	encodeSyncStep1,
 	encodeSyncUpdate
 } from '../../src/lib/shared/protocol';
 import type { HonestClient } from './honest';
 import {
-	awarenessUpdate,
 	bigTextUpdate,
 	claimClientIdUpdate,
 	consecutiveUpdates,
 	deepAwarenessState,
-	deepContentUpdate,
 	hostileTitleUpdate,
-	manyClientsUpdate,
 	xfdSpreadsheet
 } from './payloads';
+import {
+	awarenessMessage,
+	deepAnyUpdate,
+	manyClientsUpdate
+} from '../../tests/support/hostile-payloads';
 
 export interface AttackContext {
 	url: string;
@@ -240,8 +241,8 @@ export const ATTACKS: Attack[] = [
 			let lastClose = 0;
 			await withAttacker(ctx, ctx.victimProgramId, 2000, async (raw) => {
 				const depth = depths[level] as number;
-				const { update, client } = deepContentUpdate(depth);
-				raw.send(encodeSyncUpdate(update));
+				const client = 700_000_000 + Math.floor(Math.random() * 100_000_000);
+				raw.send(encodeSyncUpdate(deepAnyUpdate(client, depth)));
 				await sleep(300);
 				if (!raw.open) {
 					lastClose = raw.closeCode ?? 0;
@@ -316,7 +317,7 @@ export const ATTACKS: Attack[] = [
 		title: 'a 250 KB update carrying structs of 10,000 client ids, every 3 s',
 		run: (ctx) =>
 			withAttacker(ctx, ctx.victimProgramId, 3000, (raw, n) => {
-				const u = manyClientsUpdate(10_000, 1_000_000 + n * 10_000);
+				const u = manyClientsUpdate(10_000, 1_000_000 + n * 10_000, 'x'.repeat(8));
 				raw.send(encodeSyncUpdate(u));
 			})
 	},
@@ -332,9 +333,7 @@ export const ATTACKS: Attack[] = [
 			let sent = 0;
 			for (let clock = 1; left(ctx) > 0; clock++) {
 				const conn = clock % 2 ? rw : ro;
-				conn?.send(
-					encodeAwarenessMessage(awarenessUpdate(clock % 2 ? 424242 : 434343, clock, state))
-				);
+				conn?.send(awarenessMessage([[clock % 2 ? 424242 : 434343, clock, state]]));
 				if (conn?.open) sent++;
 				await sleep(Math.min(500, Math.max(0, left(ctx))));
 			}

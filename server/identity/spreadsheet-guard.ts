@@ -7,7 +7,7 @@
  * cap on its size, and refuses (with a Russian message for the user) a sheet whose cells,
  * dimension, merged ranges or validations reach beyond MAX_COLUMNS columns or MAX_ROWS rows.
  */
-import { inflateRawSync } from 'node:zlib';
+import { readZipEntryData, zipEntries, zipEntryCount } from '../zip-reader';
 
 export const MAX_COLUMNS = 64;
 export const MAX_ROWS = 20_000;
@@ -60,48 +60,25 @@ function extentOfRef(ref: string): Extent {
 
 /** Worksheets of an XLSX, inflated (capped). Throws SpreadsheetRefused on a bad or huge file. */
 function worksheets(zip: Buffer): Array<{ name: string; xml: string }> {
-	let eocd = -1;
-	for (let i = zip.length - 22; i >= Math.max(0, zip.length - 65_558); i--) {
-		if (zip.readUInt32LE(i) === 0x06054b50) {
-			eocd = i;
-			break;
-		}
-	}
-	if (eocd < 0) throw new SpreadsheetRefused(NOT_XLSX, 'not a zip archive');
-	const entries = zip.readUInt16LE(eocd + 10);
+	const entries = zipEntryCount(zip);
+	if (entries === null) throw new SpreadsheetRefused(NOT_XLSX, 'not a zip archive');
 	if (entries > MAX_ENTRIES) throw new SpreadsheetRefused(TOO_BIG, `${entries} zip entries`);
 	const out: Array<{ name: string; xml: string }> = [];
-	let p = zip.readUInt32LE(eocd + 16);
 	try {
-		for (let n = 0; n < entries; n++) {
-			if (zip.readUInt32LE(p) !== 0x02014b50) throw new Error('bad central directory');
-			const method = zip.readUInt16LE(p + 10);
-			const compressed = zip.readUInt32LE(p + 20);
-			const nameLen = zip.readUInt16LE(p + 28);
-			const extraLen = zip.readUInt16LE(p + 30);
-			const commentLen = zip.readUInt16LE(p + 32);
-			const local = zip.readUInt32LE(p + 42);
-			const name = zip.subarray(p + 46, p + 46 + nameLen).toString('utf8');
-			p += 46 + nameLen + extraLen + commentLen;
+		for (const entry of zipEntries(zip)) {
+			const { name } = entry;
 			if (!/^xl\/worksheets\/[^/]+\.xml$/i.test(name)) continue;
-			const lNameLen = zip.readUInt16LE(local + 26);
-			const lExtraLen = zip.readUInt16LE(local + 28);
-			const start = local + 30 + lNameLen + lExtraLen;
-			const data = zip.subarray(start, start + compressed);
 			let xml: Buffer;
-			if (method === 0) xml = data;
-			else if (method === 8) {
-				try {
-					xml = inflateRawSync(data, { maxOutputLength: MAX_SHEET_XML_BYTES });
-				} catch (error) {
-					if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
-						throw new SpreadsheetRefused(
-							TOO_BIG,
-							`${name} inflates beyond ${MAX_SHEET_XML_BYTES} bytes`
-						);
-					throw error;
-				}
-			} else throw new Error(`compression method ${method}`);
+			try {
+				xml = readZipEntryData(zip, entry, MAX_SHEET_XML_BYTES);
+			} catch (error) {
+				if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
+					throw new SpreadsheetRefused(
+						TOO_BIG,
+						`${name} inflates beyond ${MAX_SHEET_XML_BYTES} bytes`
+					);
+				throw error;
+			}
 			if (xml.length > MAX_SHEET_XML_BYTES)
 				throw new SpreadsheetRefused(TOO_BIG, `${name} is ${xml.length} bytes`);
 			out.push({ name, xml: xml.toString('utf8') });

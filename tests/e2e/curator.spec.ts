@@ -7,7 +7,7 @@ import {
 	tab,
 	type Phone
 } from './helpers';
-import { Product, type Curator } from './product';
+import { productForFile } from './product';
 
 /**
  * The curator at a desk and two phones: the curator forms a pair in the bank, creates the
@@ -17,34 +17,14 @@ import { Product, type Curator } from './product';
  * their progress and the device with pending changes, and follows them without a reload; a
  * curator decision on a report reaches the mentee's phone live.
  */
-const product = new Product();
-let curator: Curator;
-
 /** A desk is told about a phone gone offline when the relay's heartbeat misses it: 2 s here, 30 s by default. */
 const RELAY_ENV = {
 	RELAY_PING_INTERVAL_MS: '2000',
 	RELAY_FACTS_FLUSH_MS: '300',
 	RELAY_SUMMARY_DEBOUNCE_MS: '300'
 };
-
-test.beforeAll(async () => {
-	// The server process inherits the environment at spawn time; restore it for other spec files.
-	const saved = Object.fromEntries(Object.keys(RELAY_ENV).map((k) => [k, process.env[k]]));
-	Object.assign(process.env, RELAY_ENV);
-	try {
-		await product.start();
-	} finally {
-		for (const [k, v] of Object.entries(saved)) {
-			if (v === undefined) delete process.env[k];
-			else process.env[k] = v;
-		}
-	}
-	curator = await product.setupOrganization();
-});
-test.afterAll(async () => {
-	await curator?.api.dispose();
-	await product.dispose();
-});
+const app = productForFile(RELAY_ENV);
+const { product } = app;
 
 /**
  * The mentee's network, as the test controls it: while `hold`, the sync traffic from the phone is
@@ -99,7 +79,7 @@ test('curator forms a pair, participants work, the dashboard follows them live',
 		baseURL: product.url,
 		viewport: { width: 1280, height: 900 },
 		locale: 'ru-RU',
-		storageState: await curator.api.storageState()
+		storageState: await app.curator.api.storageState()
 	});
 	const page = await desk.newPage();
 	page.on('pageerror', (error) => console.error('[curator page error]', error.message));
@@ -170,7 +150,8 @@ test('curator forms a pair, participants work, the dashboard follows them live',
 	await mentor.context.setOffline(true);
 	await checkActivity(mentor.page, 1);
 	await expect(syncStatus(mentor.page)).toContainText(/жд(ё|у)т отправки/);
-	await page.waitForTimeout(5000);
+	// A window longer than the relay's facts flush and summary debounce (300 ms each here).
+	await page.waitForTimeout(1500);
 	await expect(row.getByTestId('progress')).toContainText('1 из');
 
 	// The mentee's network loses her changes: her phone reports them as pending.

@@ -1,4 +1,4 @@
-import { request, type APIRequestContext } from '@playwright/test';
+import { request, test, type APIRequestContext } from '@playwright/test';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,9 @@ export class Product {
 	readonly dataDir = mkdtempSync(path.join(tmpdir(), 'nastavnik-e2e-product-'));
 	port = 0;
 
+	/** `env`: server configuration on top of the defaults (e.g. shorter relay intervals). */
+	constructor(readonly env: Record<string, string> = {}) {}
+
 	get url(): string {
 		return `http://localhost:${this.port}`;
 	}
@@ -24,7 +27,7 @@ export class Product {
 	async start(): Promise<void> {
 		this.server = await startServerProcess(
 			this.dataDir,
-			{ LOG_LEVEL: 'warn', CLIENT_DIR: 'build/client' },
+			{ LOG_LEVEL: 'warn', CLIENT_DIR: 'build/client', ...this.env },
 			{ built: true, ...(this.port ? { port: this.port } : {}) }
 		);
 		this.port = this.server.port;
@@ -77,7 +80,28 @@ export class Product {
 	}
 }
 
-async function ok<T = unknown>(
+/**
+ * The built product for one spec file, with a curator signed in (`setupOrganization`): started
+ * before the file's first test, stopped after its last. `curator` is set once the file runs.
+ */
+export function productForFile(env: Record<string, string> = {}): {
+	product: Product;
+	curator: Curator;
+} {
+	const file = { product: new Product(env) } as { product: Product; curator: Curator };
+	test.beforeAll(async () => {
+		await file.product.start();
+		file.curator = await file.product.setupOrganization();
+	});
+	test.afterAll(async () => {
+		await file.curator?.api.dispose();
+		await file.product.dispose();
+	});
+	return file;
+}
+
+/** The JSON of a successful API response; anything else throws with the status and body. */
+export async function ok<T = unknown>(
 	response: Promise<import('@playwright/test').APIResponse>
 ): Promise<T> {
 	const r = await response;

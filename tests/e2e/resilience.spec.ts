@@ -2,31 +2,22 @@ import { expect, test, type Browser } from '@playwright/test';
 import { summarize } from '../../src/lib/shared/program';
 import { procStats, readStored, summarySettled } from '../resilience/harness';
 import { expectSaved, logMeeting, openPhone as openPhoneAt, tab } from './helpers';
-import { Product, type Curator } from './product';
+import { productForFile } from './product';
 
 /**
  * Resilience in the browser (docs/resilience.md): the PWA in Chromium against the built product.
  * Browser storage eviction: IndexedDB cleared on one phone → the program comes back from the
  * server with everything that phone had been told was saved.
  */
-const product = new Product();
-let curator: Curator;
-
-test.beforeAll(async () => {
-	await product.start();
-	curator = await product.setupOrganization();
-});
-test.afterAll(async () => {
-	await curator?.api.dispose();
-	await product.dispose();
-});
+const app = productForFile();
+const { product } = app;
 
 const openPhone = (browser: Browser, link: string) => openPhoneAt(browser, product.url, link);
 
 test('storage eviction: IndexedDB cleared → the program comes back from the server with all acknowledged work', async ({
 	browser
 }) => {
-	const pair = await curator.createPairProgram();
+	const pair = await app.curator.createPairProgram();
 	const pid = product.server!.child.pid!;
 	const baseline = procStats(pid);
 	const mentee = await openPhone(browser, pair.menteeLink);
@@ -104,7 +95,7 @@ test('storage eviction: IndexedDB cleared → the program comes back from the se
 test('server killed while the PWA is typing: after the restart everything saved is stored, the rest is sent', async ({
 	browser
 }) => {
-	const pair = await curator.createPairProgram();
+	const pair = await app.curator.createPairProgram();
 	const mentee = await openPhone(browser, pair.menteeLink);
 	await expectSaved(mentee.page);
 	await tab(mentee.page, 'Диагностика');

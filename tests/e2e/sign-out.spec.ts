@@ -5,28 +5,19 @@ import {
 	logMeeting,
 	screenshot,
 	syncStatus,
+	openPhone as openPhoneAt,
 	tab,
-	waitForServiceWorker,
 	type Phone
 } from './helpers';
-import { Product, type Curator } from './product';
+import { productForFile } from './product';
 
 /**
  * Signing out on a phone («Выйти», reachable from the top bar at 360×640): the server ends the
  * session; the device keeps its programs unless the person asks to delete them, and is warned
  * when that would lose edits not yet on the server. Every screen runs under the server's CSP.
  */
-const product = new Product();
-let curator: Curator;
-
-test.beforeAll(async () => {
-	await product.start();
-	curator = await product.setupOrganization();
-});
-test.afterAll(async () => {
-	await curator?.api.dispose();
-	await product.dispose();
-});
+const app = productForFile();
+const { product } = app;
 test.describe.configure({ mode: 'serial' });
 
 /** A phone whose CSP violations are collected from its first page on. */
@@ -34,19 +25,11 @@ async function openPhone(
 	browser: Browser,
 	link: string
 ): Promise<Phone & { violations: string[] }> {
-	const context = await browser.newContext({
-		baseURL: product.url,
-		viewport: { width: 360, height: 640 },
-		locale: 'ru-RU',
-		serviceWorkers: 'allow'
+	let violations: string[] = [];
+	const phone = await openPhoneAt(browser, product.url, link, async (context) => {
+		violations = await collectCspViolations(context);
 	});
-	const violations = await collectCspViolations(context);
-	const page = await context.newPage();
-	page.on('pageerror', (error) => console.error('[page error]', error.message));
-	await page.goto(link);
-	await expect(page.getByTestId('program-title')).toBeVisible();
-	await waitForServiceWorker(page);
-	return { context, page, violations };
+	return { ...phone, violations };
 }
 
 async function sessionCookie(context: BrowserContext): Promise<string> {
@@ -69,7 +52,7 @@ const databases = (phone: Phone) =>
 test('sign out keeping the data: the session ends on the server, the programs stay on the phone', async ({
 	browser
 }) => {
-	const pair = await curator.createPairProgram();
+	const pair = await app.curator.createPairProgram();
 	const mentor = await openPhone(browser, pair.mentorLink);
 	const { page } = mentor;
 	for (const name of ['Обзор', 'Диагностика', 'План', 'Встречи', 'Отчеты']) await tab(page, name);
@@ -104,7 +87,7 @@ test('sign out keeping the data: the session ends on the server, the programs st
 test('sign out deleting the data: warned about unsent edits, then nothing of the person stays', async ({
 	browser
 }) => {
-	const pair = await curator.createPairProgram();
+	const pair = await app.curator.createPairProgram();
 	const mentee = await openPhone(browser, pair.menteeLink);
 	const { page, context } = mentee;
 	await expectSaved(page);
@@ -153,13 +136,13 @@ test('sign out deleting the data: warned about unsent edits, then nothing of the
 test("the other screens, the curator's too, run under the CSP without a violation", async ({
 	browser
 }) => {
-	const pair = await curator.createPairProgram();
+	const pair = await app.curator.createPairProgram();
 	const context = await browser.newContext({
 		baseURL: product.url,
 		viewport: { width: 360, height: 640 },
 		locale: 'ru-RU',
 		// The curator's session (as in curator.spec.ts): the monitoring screens load real data.
-		storageState: await curator.api.storageState()
+		storageState: await app.curator.api.storageState()
 	});
 	const violations = await collectCspViolations(context);
 	const page = await context.newPage();

@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { formatDateLong, startOfDay, today } from '../../src/lib/shared/time';
 import { logMeeting, tab, waitForServiceWorker } from './helpers';
-import { Product, type Curator } from './product';
+import { productForFile } from './product';
 
 /**
  * A school in Kamchatka (UTC+12), a phone whose own zone is Tomsk (UTC+7), a meeting logged 30 s
@@ -9,24 +9,18 @@ import { Product, type Curator } from './product';
  * the device's zone (both still say the day before), and the curator's server reads that date.
  */
 const ZONE = 'Asia/Kamchatka';
-const product = new Product();
-let curator: Curator;
+const app = productForFile();
+const { product } = app;
 
 test.beforeAll(async () => {
-	await product.start();
-	curator = await product.setupOrganization();
-	const r = await curator.api.patch(`/api/organizations/${curator.organizationId}`, {
+	const r = await app.curator.api.patch(`/api/organizations/${app.curator.organizationId}`, {
 		data: { timeZone: ZONE }
 	});
 	expect(r.ok()).toBe(true);
 });
-test.afterAll(async () => {
-	await curator?.api.dispose();
-	await product.dispose();
-});
 
 test('a meeting logged just after local midnight has the local date', async ({ browser }) => {
-	const pair = await curator.createPairProgram();
+	const pair = await app.curator.createPairProgram();
 	const localDay = today(ZONE);
 	const justAfterMidnight = startOfDay(localDay, ZONE) + 30_000;
 	// In UTC and in Tomsk it is still the day before.
@@ -58,7 +52,7 @@ test('a meeting logged just after local midnight has the local date', async ({ b
 	// The server has the same date (and counts today in the same zone).
 	await expect
 		.poll(async () => {
-			const r = await curator.api.get(`/api/curator/programs/${pair.programId}`);
+			const r = await app.curator.api.get(`/api/curator/programs/${pair.programId}`);
 			const body = (await r.json()) as {
 				today: string;
 				program: { meetings: Array<{ topic: string; date: string }> };

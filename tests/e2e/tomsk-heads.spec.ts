@@ -1,8 +1,8 @@
 import { expect, request, test, type APIRequestContext, type Browser } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { inflateRawSync } from 'node:zlib';
+import { docxText } from '../support/docx';
 import { expectSaved, screenshot, tab } from './helpers';
-import { Product } from './product';
+import { Product, ok } from './product';
 
 /**
  * Head mentoring as Tomsk 2024 prescribes it, in the built app, each person in a browser context
@@ -12,59 +12,22 @@ import { Product } from './product';
  * accept it himself; the pair asks for an extension, the curator petitions, and only the head of
  * the department approves it — the program's end moves.
  */
-const product = new Product();
+
 let admin: APIRequestContext;
 const ids = {} as Record<'mun' | 'schoolA' | 'schoolB' | 'mentor' | 'mentee' | 'depHead', string>;
 const links = {} as Record<'depCurator' | 'depHead' | 'mentor' | 'mentee', string>;
 
 const RELAY_ENV = { RELAY_SUMMARY_DEBOUNCE_MS: '300', RELAY_FACTS_FLUSH_MS: '300' };
+const product = new Product(RELAY_ENV);
 
-async function ok<T>(r: Promise<import('@playwright/test').APIResponse>): Promise<T> {
-	const res = await r;
-	if (!res.ok()) throw new Error(`${res.url()} → ${res.status()} ${await res.text()}`);
-	return (await res.json()) as T;
-}
 const linkIn = (out: string): string => {
 	const m = /https?:\/\/\S+\/invite#\S+/.exec(out);
 	if (!m) throw new Error(`no link in:\n${out}`);
 	return product.url + new URL(m[0]).pathname + new URL(m[0]).hash;
 };
 
-/** word/document.xml of a DOCX as text (the stored entries of a zip, as Word writes them). */
-function docxText(zip: Buffer): string {
-	let eocd = zip.length - 22;
-	while (eocd >= 0 && zip.readUInt32LE(eocd) !== 0x06054b50) eocd--;
-	let p = zip.readUInt32LE(eocd + 16);
-	for (let n = zip.readUInt16LE(eocd + 10); n > 0; n--) {
-		const method = zip.readUInt16LE(p + 10);
-		const size = zip.readUInt32LE(p + 20);
-		const nameLen = zip.readUInt16LE(p + 28);
-		const skip = nameLen + zip.readUInt16LE(p + 30) + zip.readUInt16LE(p + 32);
-		const local = zip.readUInt32LE(p + 42);
-		if (zip.subarray(p + 46, p + 46 + nameLen).toString('utf8') === 'word/document.xml') {
-			const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-			const data = zip.subarray(start, start + size);
-			return (method === 8 ? inflateRawSync(data) : data)
-				.toString('utf8')
-				.replace(/<\/w:p>/g, '\n')
-				.replace(/<[^>]+>/g, '');
-		}
-		p += 46 + skip;
-	}
-	throw new Error('no word/document.xml');
-}
-
 test.beforeAll(async () => {
-	const saved = Object.fromEntries(Object.keys(RELAY_ENV).map((k) => [k, process.env[k]]));
-	Object.assign(process.env, RELAY_ENV);
-	try {
-		await product.start();
-	} finally {
-		for (const [k, v] of Object.entries(saved)) {
-			if (v === undefined) delete process.env[k];
-			else process.env[k] = v;
-		}
-	}
+	await product.start();
 	const setup = await product.cli(
 		'setup',
 		'--municipality',

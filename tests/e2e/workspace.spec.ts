@@ -8,24 +8,15 @@ import {
 	tab,
 	type Phone
 } from './helpers';
-import { Product, type Curator, type PairProgram } from './product';
+import { productForFile, type PairProgram } from './product';
 
 /**
  * Mentor and mentee on two phones (separate browser contexts: same-origin tabs would sync over
  * BroadcastChannel and hide bugs), against the built product with a real relay that the tests
  * can restart.
  */
-const product = new Product();
-let curator: Curator;
-
-test.beforeAll(async () => {
-	await product.start();
-	curator = await product.setupOrganization();
-});
-test.afterAll(async () => {
-	await curator?.api.dispose();
-	await product.dispose();
-});
+const app = productForFile();
+const { product } = app;
 
 const openPhone = (browser: Browser, link: string) => openPhoneAt(browser, product.url, link);
 const status = syncStatus;
@@ -56,7 +47,7 @@ test.describe.configure({ mode: 'serial' });
 // are measured by `npm run bench:client`, not asserted here: a loaded CI machine must not turn a
 // correct behaviour red.
 test('mentor and mentee edit live: an edit appears on the other phone', async ({ browser }) => {
-	const pair: PairProgram = await curator.createPairProgram();
+	const pair: PairProgram = await app.curator.createPairProgram();
 	const mentor = await openPhone(browser, pair.mentorLink);
 	const mentee = await openPhone(browser, pair.menteeLink);
 	await expectSaved(mentor.page);
@@ -91,7 +82,7 @@ test('mentor and mentee edit live: an edit appears on the other phone', async ({
 test('both offline: concurrent edits of the same text, activity and meetings all survive reloads and merge', async ({
 	browser
 }) => {
-	const pair = await curator.createPairProgram();
+	const pair = await app.curator.createPairProgram();
 	const mentor = await openPhone(browser, pair.mentorLink);
 	const mentee = await openPhone(browser, pair.menteeLink);
 	await expectSaved(mentor.page);
@@ -176,7 +167,7 @@ test('both offline: concurrent edits of the same text, activity and meetings all
 test('sync status is honest: offline → pending → saved only after the relay stored the edit', async ({
 	browser
 }) => {
-	const pair = await curator.createPairProgram();
+	const pair = await app.curator.createPairProgram();
 	const mentee = await openPhone(browser, pair.menteeLink);
 	await expectSaved(mentee.page);
 	await goOffline(mentee);
@@ -202,15 +193,17 @@ test('sync status is honest: offline → pending → saved only after the relay 
 test('an expired session while offline: editing keeps working, edits sync after signing in again', async ({
 	browser
 }) => {
-	const pair = await curator.createPairProgram();
+	const pair = await app.curator.createPairProgram();
 	const mentee = await openPhone(browser, pair.menteeLink);
 	await expectSaved(mentee.page);
 	await goOffline(mentee);
 
 	// The curator ends the mentee's session while the phone is offline.
-	const sessions = await (await curator.api.get(`/api/people/${pair.menteeId}/sessions`)).json();
+	const sessions = await (
+		await app.curator.api.get(`/api/people/${pair.menteeId}/sessions`)
+	).json();
 	for (const s of sessions.sessions as { id: string }[]) {
-		expect((await curator.api.delete(`/api/sessions/${s.id}`)).ok()).toBe(true);
+		expect((await app.curator.api.delete(`/api/sessions/${s.id}`)).ok()).toBe(true);
 	}
 
 	await logMeeting(mentee.page, 'Запись после окончания сеанса');
@@ -221,7 +214,7 @@ test('an expired session while offline: editing keeps working, edits sync after 
 	await screenshot(mentee.page, 'sync-signin-again');
 
 	// Signing in again with a new invitation: the work made meanwhile reaches the server.
-	const link = await curator.invite(pair.menteeId, pair.programId);
+	const link = await app.curator.invite(pair.menteeId, pair.programId);
 	await mentee.page.goto(link);
 	await expect(mentee.page.getByTestId('program-title')).toBeVisible();
 	await expectSaved(mentee.page);
@@ -238,7 +231,7 @@ test('an expired session while offline: editing keeps working, edits sync after 
 test('export → clear the browser storage → import: the program is back and syncs without duplicates', async ({
 	browser
 }) => {
-	const pair = await curator.createPairProgram();
+	const pair = await app.curator.createPairProgram();
 	const mentee = await openPhone(browser, pair.menteeLink);
 	await expectSaved(mentee.page);
 	await goOffline(mentee);

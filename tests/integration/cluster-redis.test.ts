@@ -5,13 +5,13 @@
  * Skipped, saying why, without REDIS_URL.
  */
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { createRedisCluster, type Cluster } from '../../server/cluster/index';
 import { createLogger } from '../../server/logger';
 import { redisUrl, skipUnlessCi } from './test-storage';
 import { waitFor } from '../support/wait';
+import { cuttableProxy } from '../support/cuttable-proxy';
 
 async function redisUnavailable(): Promise<string | null> {
 	const url = redisUrl();
@@ -35,41 +35,6 @@ async function redisUnavailable(): Promise<string | null> {
 const skip = skipUnlessCi('cluster-redis', await redisUnavailable());
 
 const logger = createLogger('silent');
-
-/** A TCP proxy in front of Redis that the test can cut and restore. */
-async function cuttableProxy(target: URL) {
-	const sockets = new Set<net.Socket>();
-	let open = true;
-	const server = net.createServer((client) => {
-		if (!open) return client.destroy();
-		const upstream = net.connect(Number(target.port || 6379), target.hostname);
-		sockets.add(client).add(upstream);
-		client.pipe(upstream).pipe(client);
-		const end = () => {
-			client.destroy();
-			upstream.destroy();
-		};
-		client.on('error', end).on('close', end);
-		upstream.on('error', end).on('close', end);
-	});
-	await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-	const port = (server.address() as net.AddressInfo).port;
-	return {
-		url: `redis://127.0.0.1:${port}`,
-		cut() {
-			open = false;
-			for (const s of sockets) s.destroy();
-			sockets.clear();
-		},
-		restore() {
-			open = true;
-		},
-		close: () => {
-			for (const s of sockets) s.destroy();
-			return new Promise<void>((r) => server.close(() => r()));
-		}
-	};
-}
 
 describe.skipIf(skip !== null)('cluster over Redis', () => {
 	const clusters: Cluster[] = [];

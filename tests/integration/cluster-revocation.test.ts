@@ -1,3 +1,4 @@
+// Not in test:postgres: this file uses PostgreSQL in every run (scripts/test-postgres.mjs).
 /**
  * Revocation across instances: two servers sharing one PostgreSQL database and one Redis. What a
  * curator does on instance A (remove a participant, revoke an access token) closes the person's
@@ -16,7 +17,7 @@ import { createIdentityStore } from '../../server/identity/sql-store';
 import { SYSTEM_ACTOR } from '../../server/identity/service';
 import { createLogger } from '../../server/logger';
 import { createTestServer, type InProcessTestServer } from '../support/test-server';
-import { api, probeRelay, signIn, type TestServer } from './identity-fixture';
+import { api, openRelaySocket, probeRelay, signIn, type TestServer } from './identity-fixture';
 import {
 	createTestDatabase,
 	postgresUnavailable,
@@ -120,19 +121,6 @@ describe.skipIf(why !== null)('revocation on one instance closes sockets on the 
 		return { programId: program.id, mentor, mentee };
 	}
 
-	async function openOn(
-		t: TestServer,
-		programId: string,
-		opts: { cookie?: string; token?: string }
-	) {
-		const probe = await probeRelay(t, programId, opts);
-		if (!probe.open) throw new Error(`relay refused: ${probe.code}`);
-		const closed = new Promise<{ code: number; at: number }>((resolve) =>
-			probe.ws.once('close', (code) => resolve({ code, at: Date.now() }))
-		);
-		return { ws: probe.ws, closed };
-	}
-
 	async function closedWithin(
 		what: string,
 		s: { closed: Promise<{ code: number; at: number }> },
@@ -155,8 +143,8 @@ describe.skipIf(why !== null)('revocation on one instance closes sockets on the 
 		const p = await pair();
 		const mentee = await signIn(a, p.mentee, 'Телефон');
 		const mentor = await signIn(a, p.mentor, 'Телефон');
-		const onB = await openOn(b, p.programId, { cookie: mentee.cookie });
-		const partner = await openOn(b, p.programId, { cookie: mentor.cookie });
+		const onB = await openRelaySocket(b, p.programId, { cookie: mentee.cookie });
+		const partner = await openRelaySocket(b, p.programId, { cookie: mentor.cookie });
 		let partnerCode: number | null = null;
 		void partner.closed.then((c) => (partnerCode = c.code));
 		const started = Date.now();
@@ -180,7 +168,7 @@ describe.skipIf(why !== null)('revocation on one instance closes sockets on the 
 			access: 'rw',
 			ttlMs: 3_600_000
 		});
-		const onB = await openOn(b, p.programId, { token: minted.token });
+		const onB = await openRelaySocket(b, p.programId, { token: minted.token });
 		const started = Date.now();
 		const r = await api(a, 'DELETE', `/api/access-tokens/${minted.id}`, { cookie: curator });
 		expect(r.status).toBe(200);
@@ -195,7 +183,7 @@ describe.skipIf(why !== null)('revocation on one instance closes sockets on the 
 			access: 'rw',
 			ttlMs: 3_600_000
 		});
-		const onB = await openOn(b, p.programId, { token: minted.token });
+		const onB = await openRelaySocket(b, p.programId, { token: minted.token });
 		const cli = createIdentity({
 			store: createIdentityStore(a.server.storage.sql),
 			secret: SECRET,

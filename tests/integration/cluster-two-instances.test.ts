@@ -32,6 +32,7 @@ import {
 	type TestDatabase
 } from './test-storage';
 import { waitFor } from '../support/wait';
+import { cuttableProxy } from '../support/cuttable-proxy';
 
 const SECRET = 'cluster-test-secret-0123456789abcdef-xyz';
 const why = skipUnlessCi(
@@ -294,40 +295,6 @@ describe.skipIf(why !== null)('two instances sharing PostgreSQL and Redis', () =
 		}
 	}, 60_000);
 });
-
-/** A TCP proxy in front of Redis that the test can cut and restore. */
-async function cuttableProxy(target: URL) {
-	const sockets = new Set<net.Socket>();
-	let open = true;
-	const server = net.createServer((c) => {
-		if (!open) return c.destroy();
-		const upstream = net.connect(Number(target.port || 6379), target.hostname);
-		sockets.add(c).add(upstream);
-		c.pipe(upstream).pipe(c);
-		const end = () => {
-			c.destroy();
-			upstream.destroy();
-		};
-		c.on('error', end).on('close', end);
-		upstream.on('error', end).on('close', end);
-	});
-	await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-	return {
-		url: `redis://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-		cut() {
-			open = false;
-			for (const s of sockets) s.destroy();
-			sockets.clear();
-		},
-		restore() {
-			open = true;
-		},
-		close() {
-			for (const s of sockets) s.destroy();
-			return new Promise<void>((r) => server.close(() => r()));
-		}
-	};
-}
 
 describe.skipIf(why !== null)('two instances when Redis goes away', () => {
 	const root = mkdtempSync(path.join(tmpdir(), 'nastavnik-cluster-redis-'));

@@ -6,7 +6,6 @@
  * index triggers run exactly as in production). Device sync facts are written the same way.
  */
 import { mkdtempSync } from 'node:fs';
-import { inflateRawSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as Y from 'yjs';
@@ -384,56 +383,7 @@ function readProgramSummaryTruth(s: ReturnType<typeof summarize>) {
 	};
 }
 
-/** Reads one entry of a ZIP archive (DOCX / XLSX) with node:zlib: enough to check generated files. */
-export function readZipEntry(zip: Buffer, name: string): string | null {
-	// End of central directory: signature 0x06054b50, within the last 64 KiB.
-	let eocd = -1;
-	for (let i = zip.length - 22; i >= Math.max(0, zip.length - 65_558); i--) {
-		if (zip.readUInt32LE(i) === 0x06054b50) {
-			eocd = i;
-			break;
-		}
-	}
-	if (eocd < 0) throw new Error('not a zip');
-	const entries = zip.readUInt16LE(eocd + 10);
-	let p = zip.readUInt32LE(eocd + 16);
-	for (let n = 0; n < entries; n++) {
-		if (zip.readUInt32LE(p) !== 0x02014b50) throw new Error('bad central directory');
-		const method = zip.readUInt16LE(p + 10);
-		const compressed = zip.readUInt32LE(p + 20);
-		const nameLen = zip.readUInt16LE(p + 28);
-		const extraLen = zip.readUInt16LE(p + 30);
-		const commentLen = zip.readUInt16LE(p + 32);
-		const local = zip.readUInt32LE(p + 42);
-		const entryName = zip.subarray(p + 46, p + 46 + nameLen).toString('utf8');
-		if (entryName === name) {
-			const lNameLen = zip.readUInt16LE(local + 26);
-			const lExtraLen = zip.readUInt16LE(local + 28);
-			const data = zip.subarray(
-				local + 30 + lNameLen + lExtraLen,
-				local + 30 + lNameLen + lExtraLen + compressed
-			);
-			return (method === 8 ? inflateRawSync(data) : data).toString('utf8');
-		}
-		p += 46 + nameLen + extraLen + commentLen;
-	}
-	return null;
-}
-
-/** Text of a DOCX (word/document.xml without tags; paragraphs on separate lines). */
-export function docxText(docx: Buffer): string {
-	const xml = readZipEntry(docx, 'word/document.xml');
-	if (xml === null) throw new Error('no word/document.xml');
-	return xml
-		.replace(/<\/w:p>/g, '\n')
-		.replace(/<w:tab\/>/g, '\t')
-		.replace(/<[^>]+>/g, '')
-		.replace(/&quot;/g, '"')
-		.replace(/&apos;/g, "'")
-		.replace(/&lt;/g, '<')
-		.replace(/&gt;/g, '>')
-		.replace(/&amp;/g, '&');
-}
+export { docxText } from '../support/docx';
 
 /** Number of pages of a PDF written by pdfkit (counts page objects). */
 export function pdfPageCount(pdf: Buffer): number {

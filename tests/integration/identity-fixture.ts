@@ -119,6 +119,20 @@ export function probeRelay(
 	});
 }
 
+/** An accepted relay socket, and when and how it closed (for "closed within 2 s" checks). */
+export async function openRelaySocket(
+	t: TestServer,
+	programId: string,
+	opts: { cookie?: string; token?: string }
+): Promise<{ ws: WebSocket; closed: Promise<{ code: number; at: number }> }> {
+	const probe = await probeRelay(t, programId, opts);
+	if (!probe.open) throw new Error(`relay refused: ${probe.code}`);
+	const closed = new Promise<{ code: number; at: number }>((resolve) =>
+		probe.ws.once('close', (code) => resolve({ code, at: Date.now() }))
+	);
+	return { ws: probe.ws, closed };
+}
+
 export function closeWs(ws: WebSocket): Promise<void> {
 	return new Promise((resolve) => {
 		if (ws.readyState === WebSocket.CLOSED) return resolve();
@@ -154,6 +168,19 @@ export interface World {
 	>;
 	/** P1: mentor1 + mentee1 in org1; P2: mentor2 + mentee2 in org1; P3: mentor3 + mentee3 in org2. */
 	programs: { p1: string; p2: string; p3: string };
+}
+
+/** The start of most identity tests: a test server (startTestServer) with the seeded world. */
+export async function startWorld(
+	env: Record<string, string> = {}
+): Promise<{ t: TestServer; w: World }> {
+	const t = await startTestServer(env);
+	try {
+		return { t, w: await seedWorld(t) };
+	} catch (error) {
+		await t.close();
+		throw error;
+	}
 }
 
 /** Two municipalities, three organizations, every role, three programs. */

@@ -6,9 +6,8 @@ import {
 	api,
 	closeWs,
 	probeRelay,
-	seedWorld,
 	signIn,
-	startTestServer,
+	startWorld,
 	type TestServer,
 	type World
 } from './identity-fixture';
@@ -377,8 +376,7 @@ describe('authorization matrix', () => {
 	const cookies = new Map<ActorName, string | null>();
 
 	beforeAll(async () => {
-		t = await startTestServer();
-		w = await seedWorld(t);
+		({ t, w } = await startWorld());
 		const doc = new Y.Doc();
 		Y.applyUpdate(doc, await t.server.relay.getDocument(w.programs.p1));
 		activityOfP1 = readProgram(doc).activities[0]?.id ?? '';

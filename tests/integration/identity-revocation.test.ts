@@ -15,10 +15,10 @@ import { createLogger } from '../../server/logger';
 import {
 	api,
 	closeWs,
+	openRelaySocket,
 	probeRelay,
-	seedWorld,
 	signIn,
-	startTestServer,
+	startWorld,
 	type TestServer,
 	type World
 } from './identity-fixture';
@@ -39,8 +39,7 @@ describe('revocation: links, sessions, tokens and live sockets end with the reas
 	let n = 0;
 
 	beforeAll(async () => {
-		t = await startTestServer();
-		w = await seedWorld(t);
+		({ t, w } = await startWorld());
 		curator = (await signIn(t, w.people.curator1, 'Рабочий компьютер')).cookie;
 	});
 
@@ -103,14 +102,8 @@ describe('revocation: links, sessions, tokens and live sockets end with the reas
 		return { phone, code, legacyToken };
 	}
 
-	async function openSocket(programId: string, opts: { cookie?: string; token?: string }) {
-		const probe = await probeRelay(t, programId, opts);
-		if (!probe.open) throw new Error(`relay refused: ${probe.code}`);
-		const closed = new Promise<{ code: number; at: number }>((resolve) =>
-			probe.ws.once('close', (code) => resolve({ code, at: Date.now() }))
-		);
-		return { ws: probe.ws, closed };
-	}
+	const openSocket = (programId: string, opts: { cookie?: string; token?: string }) =>
+		openRelaySocket(t, programId, opts);
 
 	async function scenario(
 		what: string,

@@ -8,9 +8,8 @@ import {
 	closeWs,
 	cookiePair,
 	probeRelay,
-	seedWorld,
 	signIn,
-	startTestServer,
+	startWorld,
 	type TestServer,
 	type World
 } from './identity-fixture';
@@ -24,8 +23,7 @@ describe('invitations, sessions, revocation, consent', () => {
 
 	beforeAll(async () => {
 		// The test client plays the reverse proxy too (X-Forwarded-Proto): trust loopback.
-		t = await startTestServer({ TRUSTED_PROXIES: 'loopback' });
-		w = await seedWorld(t);
+		({ t, w } = await startWorld({ TRUSTED_PROXIES: 'loopback' }));
 		curator = (await signIn(t, w.people.curator1, 'Рабочий компьютер')).cookie;
 	});
 

@@ -11,9 +11,8 @@ import { SYSTEM_ACTOR } from '../../server/identity/service';
 import {
 	api,
 	cookiePair,
-	seedWorld,
 	signIn,
-	startTestServer,
+	startWorld,
 	type TestServer,
 	type World
 } from './identity-fixture';
@@ -53,8 +52,7 @@ describe('sign-in links: every issuer × every target', () => {
 	const person = (x: Target) => (x === 'roleless' ? roleless : w.people[x]);
 
 	beforeAll(async () => {
-		t = await startTestServer();
-		w = await seedWorld(t);
+		({ t, w } = await startWorld());
 		roleless = (
 			await t.server.identity.createPerson(
 				SYSTEM_ACTOR,
@@ -208,8 +206,7 @@ describe('the other way in: a password set by someone else', () => {
 	let w: World;
 
 	beforeAll(async () => {
-		t = await startTestServer();
-		w = await seedWorld(t);
+		({ t, w } = await startWorld());
 	});
 
 	afterAll(async () => {

@@ -1,3 +1,4 @@
+// Not in test:postgres: this file uses PostgreSQL in every run (scripts/test-postgres.mjs).
 /**
  * `npm run cli -- migrate-storage`: an SQLite data directory with 500 programs (documents with
  * compacted state and log tails, summaries, device facts, people, roles, sessions, invitations,

@@ -39,9 +39,9 @@ function update(groups: { client: number; clock: number; write: (e: encoding.Enc
 	return encoding.toUint8Array(e);
 }
 
-/** `[[[ … ]]]` nested `depth` deep, as JSON text. */
-export function nestedJsonText(depth: number): string {
-	return '['.repeat(depth) + ']'.repeat(depth);
+/** `[[[ … ]]]` nested `depth` deep, as JSON text (`inner` innermost). */
+export function nestedJsonText(depth: number, inner = ''): string {
+	return '['.repeat(depth) + inner + ']'.repeat(depth);
 }
 
 /** An update with legacy JSON content (ContentJSON) nested `depth` deep (5,000 deep ≈ 10 KB). */
@@ -77,14 +77,14 @@ export function deepAnyUpdate(client: number, depth = 5_000, clock = 0): Uint8Ar
 	]);
 }
 
-/** One update carrying a one-character string under each of `n` client ids (fresh, from `base`). */
-export function manyClientsUpdate(n: number, base = 500_000_000): Uint8Array {
+/** One update carrying a short string (`value`) under each of `n` client ids (fresh, from `base`). */
+export function manyClientsUpdate(n: number, base = 500_000_000, value = 'x'): Uint8Array {
 	return update(
 		Array.from({ length: n }, (_, i) => ({
 			client: base + i,
 			clock: 0,
 			write: (e: encoding.Encoder) =>
-				writeMapItem(e, REF_STRING, 'junk', `k${i}`, (c) => encoding.writeVarString(c, 'x'))
+				writeMapItem(e, REF_STRING, 'junk', `k${i}`, (c) => encoding.writeVarString(c, value))
 		}))
 	);
 }
