@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# `npm test`: the whole suite (README's test command), arranged for a 2-core machine: the
+# single-threaded steps (lint, svelte-check, the build, and with TEST_NODE24=1 the Node 24 addon
+# compile) run side by side; the test runs one after another (vitest already keeps both cores
+# busy). Each step's time is printed as `[ci] <step>: N s`; docs/architecture.md ("Testing") says
+# what runs where. Run after `npm ci`; PostgreSQL/Redis come from TEST_DATABASE_URL/TEST_REDIS_URL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+logs="$(mktemp -d "${TMPDIR:-/tmp}/nastavnik-ci.XXXXXX")"
+node24_dir="$logs/node24"
+ci_start=$(date +%s)
+step() {
+	local name="$1" t0
+	shift
+	t0=$(date +%s)
+	"$@"
+	echo "[ci] $name: $(($(date +%s) - t0)) s"
+}
+# Runs "$@" in the background, its output in $logs/<name>.log; `finish` waits for them all.
+pids=()
+names=()
+bg() {
+	local name="$1"
+	shift
+	(
+		t0=$(date +%s)
+		"$@" >"$logs/$name.log" 2>&1
+		rc=$?
+		echo "[ci] $name: $(($(date +%s) - t0)) s (in parallel)" >>"$logs/$name.log"
+		exit $rc
+	) &
+	pids+=($!)
+	names+=("$name")
+}
+finish() {
+	local failed=0 i
+	for i in "${!pids[@]}"; do
+		if wait "${pids[$i]}"; then
+			tail -n 1 "$logs/${names[$i]}.log"
+		else
+			echo "[ci] ${names[$i]} FAILED:"
+			cat "$logs/${names[$i]}.log"
+			failed=1
+		fi
+	done
+	pids=()
+	names=()
+	return $failed
+}
+
+# SvelteKit's generated files once, up front: svelte-check and the build then find them written
+# (sync rewrites only what changed), so running side by side they never see a half-written one.
+npx svelte-kit sync
+bg lint npm run lint
+bg check npm run check
+bg build npm run build
+# Node 24 and better-sqlite3 compiled for it, in a copy of the checkout (scripts/test-node24.sh);
+# CI sets TEST_NODE24=1 (the product must run on Node 24 too), a developer's `npm test` skips it.
+if [ "${TEST_NODE24:-}" = 1 ]; then
+	bg 'node24 prepare' bash scripts/test-node24.sh prepare "$node24_dir"
+fi
+finish
+
+step 'test:unit' npm run test:unit
+step 'test:postgres' npm run test:postgres
+# The campaign drives the server bundle just built (the same esbuild as its own global setup).
+step 'test:resilience' env RESILIENCE_SERVER_ENTRY=build/server/main.js npm run test:resilience
+# `npm run test:e2e` is build + Playwright; the build is done.
+step 'e2e (playwright)' npx playwright test
+if [ "${TEST_NODE24:-}" = 1 ]; then
+	step 'node24' bash scripts/test-node24.sh test "$node24_dir"
+fi
+rm -rf "$logs"
+echo "[ci] total: $(($(date +%s) - ci_start)) s"
