@@ -153,9 +153,7 @@ export async function monitoringCalendar(
 			title: 'Мониторинг внедрения и реализации целевой модели наставничества (декабрь)',
 			basis: 'Дорожная карта (Дивногорск, 2022), п. 5.4',
 			responsible: 'МКУ ГИМЦ, кураторы ОО',
-			figures: [
-				{ label: 'программ реализуется', value: (await at(`${y}-12-20`)).programs.active }
-			],
+			figures: [{ label: 'программ реализуется', value: (await at(`${y}-12-20`)).programs.active }],
 			documents: [
 				{
 					kind: 'note',

@@ -111,7 +111,12 @@ async function loadHistory(
 ): Promise<ProgramHistory[]> {
 	if (organizationIds.length === 0) return [];
 	const orgs = organizationIds.map(() => '?').join(',');
-	const opening = await db.all<{ program_id: string; organization_id: string | null; day: string; facts: string }>(
+	const opening = await db.all<{
+		program_id: string;
+		organization_id: string | null;
+		day: string;
+		facts: string;
+	}>(
 		`SELECT h.program_id, h.organization_id, h.day, h.facts FROM curator_program_history h
 			JOIN (SELECT program_id, max(day) AS day FROM curator_program_history
 					WHERE organization_id IN (${orgs}) AND day <= ? GROUP BY program_id) m
@@ -120,13 +125,21 @@ async function loadHistory(
 	);
 	const within =
 		to > from
-			? await db.all<{ program_id: string; organization_id: string | null; day: string; facts: string }>(
+			? await db.all<{
+					program_id: string;
+					organization_id: string | null;
+					day: string;
+					facts: string;
+				}>(
 					`SELECT program_id, organization_id, day, facts FROM curator_program_history
 						WHERE organization_id IN (${orgs}) AND day > ? AND day <= ?`,
 					[...organizationIds, from, to]
 				)
 			: [];
-	const byProgram = new Map<string, Array<{ day: string; org: string | null; facts: FigureFacts }>>();
+	const byProgram = new Map<
+		string,
+		Array<{ day: string; org: string | null; facts: FigureFacts }>
+	>();
 	for (const r of [...opening, ...within]) {
 		let facts: FigureFacts;
 		try {
@@ -260,17 +273,26 @@ export async function computeFigures(
 			for (const key of new Set(keys(facts).map((k) => k ?? ''))) {
 				const g = acc.get(key) ?? { programs: 0, mentors: new Set(), mentees: new Set() };
 				g.programs++;
-				for (const x of facts.participants) (x.role === 'mentor' ? g.mentors : g.mentees).add(x.key);
+				for (const x of facts.participants)
+					(x.role === 'mentor' ? g.mentors : g.mentees).add(x.key);
 				acc.set(key, g);
 			}
 		return [...acc.entries()]
-			.map(([key, g]) => ({ key, programs: g.programs, mentors: g.mentors.size, mentees: g.mentees.size }))
+			.map(([key, g]) => ({
+				key,
+				programs: g.programs,
+				mentors: g.mentors.size,
+				mentees: g.mentees.size
+			}))
 			.sort((a, b) => b.programs - a.programs || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 	};
 
 	// The state on `to`: every program that existed then.
 	const status = (s: string) => programs.filter((p) => p.last.status === s).length;
-	const stages = new Map<string, { programs: number; mentors: Set<string>; mentees: Set<string> }>();
+	const stages = new Map<
+		string,
+		{ programs: number; mentors: Set<string>; mentees: Set<string> }
+	>();
 	for (const p of programs) {
 		const g = stages.get(p.last.stage) ?? { programs: 0, mentors: new Set(), mentees: new Set() };
 		g.programs++;
@@ -287,7 +309,8 @@ export async function computeFigures(
 	}
 	const reports = { expected: 0, due: 0, submitted: 0, accepted: 0, returned: 0 };
 	for (const p of programs)
-		for (const k of Object.keys(reports) as Array<keyof typeof reports>) reports[k] += p.last.reports[k] ?? 0;
+		for (const k of Object.keys(reports) as Array<keyof typeof reports>)
+			reports[k] += p.last.reports[k] ?? 0;
 
 	// Satisfaction (the feedback surveys of the programs in force).
 	let surveys = 0;
@@ -367,7 +390,12 @@ export async function computeFigures(
 		byCategory: group((f) => [f.category]),
 		byTemplate: group((f) => [f.templateId]),
 		byStage: [...stages.entries()]
-			.map(([key, g]) => ({ key, programs: g.programs, mentors: g.mentors.size, mentees: g.mentees.size }))
+			.map(([key, g]) => ({
+				key,
+				programs: g.programs,
+				mentors: g.mentors.size,
+				mentees: g.mentees.size
+			}))
 			.sort((a, b) => b.programs - a.programs || (a.key < b.key ? -1 : 1)),
 		completed: { total: status('completed'), byReason, inPeriod },
 		youngTeachers: {

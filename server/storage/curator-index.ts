@@ -81,7 +81,13 @@ export function historyStatement(
 			ON CONFLICT (program_id, day) DO UPDATE SET organization_id = excluded.organization_id,
 				computed_at = excluded.computed_at, facts = excluded.facts
 			WHERE curator_program_history.computed_at <= excluded.computed_at`,
-		params: [programId, day, programId, computedAt, JSON.stringify(figureFacts(summary, programId))],
+		params: [
+			programId,
+			day,
+			programId,
+			computedAt,
+			JSON.stringify(figureFacts(summary, programId))
+		],
 		ifChanged
 	};
 }
@@ -165,7 +171,10 @@ export function missingHistoryStatements(
 		} catch {
 			return [];
 		}
-		const day = typeof (summary as { asOf?: unknown }).asOf === 'string' ? (summary as { asOf: string }).asOf : '';
+		const day =
+			typeof (summary as { asOf?: unknown }).asOf === 'string'
+				? (summary as { asOf: string }).asOf
+				: '';
 		const st = historyStatement(r.programId, summary, day, r.computedAt);
 		return st ? [st] : [];
 	});

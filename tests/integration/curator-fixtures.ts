@@ -56,6 +56,7 @@ export interface ProgramTruth {
 	entryAvg: number | null;
 	exitAvg: number | null;
 	completedOn: string | null;
+	startDate: string;
 }
 
 export interface Dataset {
@@ -332,7 +333,8 @@ export async function createDataset(opts: DatasetOptions): Promise<Dataset> {
 			feedback,
 			entryAvg: mp && !draft ? 2.5 : null,
 			exitAvg: feedback ? 4.5 : null,
-			completedOn
+			completedOn,
+			startDate: start
 		});
 	}
 	if (factBatch.length) await store.saveFacts(factBatch.splice(0));

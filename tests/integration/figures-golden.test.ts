@@ -144,26 +144,88 @@ beforeAll(async () => {
 		who[key] = p.id;
 		return p.id;
 	};
-	await person('aHead', orgA, 'Александров Андрей Андреевич', { position: 'директор', birthDate: '1975-02-01' });
-	await person('aT1', orgA, 'Алексеева Анна Игоревна', { position: 'учитель математики', birthDate: '1998-05-10', experienceYears: 2 });
-	await person('aT2', orgA, 'Артемьева Алла Сергеевна', { position: 'учитель русского языка', birthDate: '1970-03-03' });
-	await person('aT3', orgA, 'Антонов Артем Олегович', { position: 'учитель физики', birthDate: '1996-01-10' });
-	await person('aT5', orgA, 'Ахметова Айгуль Маратовна', { birthDate: '1991-01-10', staffKind: 'pedagogue' });
-	await person('aDeputy', orgA, 'Абрамов Антон Викторович', { position: 'заместитель директора по УВР', birthDate: '1995-04-04' });
-	await person('aLab', orgA, 'Афанасьев Аркадий Ильич', { position: 'лаборант', birthDate: '2000-07-07' });
-	await person('aPupil1', orgA, 'Андреев Алеша', { position: 'ученик 8 класса', birthDate: '2011-03-03' });
-	await person('aPupil2', orgA, 'Андреева Ася', { position: 'ученик 8 класса', birthDate: '2011-05-05' });
-	await person('aPupil3', orgA, 'Арсеньев Аким', { position: 'ученик 10 класса', birthDate: '2009-09-09' });
-	await person('bHead', orgB, 'Борисов Борис Борисович', { position: 'директор', birthDate: '1968-06-06' });
-	await person('bT1', orgB, 'Белова Бэла Юрьевна', { position: 'учитель начальных классов', birthDate: '1990-02-01' });
-	await person('bT2', orgB, 'Беляева Богдана Олеговна', { position: 'воспитатель', birthDate: '2001-04-01', experienceYears: 1 });
-	await person('bRes', orgB, 'Богданов Булат Ринатович', { position: 'учитель истории', birthDate: '1988-08-08' });
-	await person('bDeputy', orgB, 'Быкова Берта Павловна', { position: 'заместитель директора', birthDate: '1994-09-09' });
-	await person('cHead', orgC, 'Смирнов Сергей Сергеевич', { position: 'директор', birthDate: '1972-10-10' });
-	await person('cLect', orgC, 'Соколова Светлана Петровна', { position: 'преподаватель', birthDate: '1985-11-11' });
-	await person('cSt1', orgC, 'Степанов Степан', { position: 'студент 2 курса', birthDate: '2006-01-20' });
-	await person('cSt2', orgC, 'Сергеева Софья', { position: 'студент 2 курса', birthDate: '2006-02-20' });
-	await person('cEmp', orgC, 'Савельев Савелий Ильич', { position: 'представитель работодателя', birthDate: '1980-12-12' });
+	await person('aHead', orgA, 'Александров Андрей Андреевич', {
+		position: 'директор',
+		birthDate: '1975-02-01'
+	});
+	await person('aT1', orgA, 'Алексеева Анна Игоревна', {
+		position: 'учитель математики',
+		birthDate: '1998-05-10',
+		experienceYears: 2
+	});
+	await person('aT2', orgA, 'Артемьева Алла Сергеевна', {
+		position: 'учитель русского языка',
+		birthDate: '1970-03-03'
+	});
+	await person('aT3', orgA, 'Антонов Артем Олегович', {
+		position: 'учитель физики',
+		birthDate: '1996-01-10'
+	});
+	await person('aT5', orgA, 'Ахметова Айгуль Маратовна', {
+		birthDate: '1991-01-10',
+		staffKind: 'pedagogue'
+	});
+	await person('aDeputy', orgA, 'Абрамов Антон Викторович', {
+		position: 'заместитель директора по УВР',
+		birthDate: '1995-04-04'
+	});
+	await person('aLab', orgA, 'Афанасьев Аркадий Ильич', {
+		position: 'лаборант',
+		birthDate: '2000-07-07'
+	});
+	await person('aPupil1', orgA, 'Андреев Алеша', {
+		position: 'ученик 8 класса',
+		birthDate: '2011-03-03'
+	});
+	await person('aPupil2', orgA, 'Андреева Ася', {
+		position: 'ученик 8 класса',
+		birthDate: '2011-05-05'
+	});
+	await person('aPupil3', orgA, 'Арсеньев Аким', {
+		position: 'ученик 10 класса',
+		birthDate: '2009-09-09'
+	});
+	await person('bHead', orgB, 'Борисов Борис Борисович', {
+		position: 'директор',
+		birthDate: '1968-06-06'
+	});
+	await person('bT1', orgB, 'Белова Бэла Юрьевна', {
+		position: 'учитель начальных классов',
+		birthDate: '1990-02-01'
+	});
+	await person('bT2', orgB, 'Беляева Богдана Олеговна', {
+		position: 'воспитатель',
+		birthDate: '2001-04-01',
+		experienceYears: 1
+	});
+	await person('bRes', orgB, 'Богданов Булат Ринатович', {
+		position: 'учитель истории',
+		birthDate: '1988-08-08'
+	});
+	await person('bDeputy', orgB, 'Быкова Берта Павловна', {
+		position: 'заместитель директора',
+		birthDate: '1994-09-09'
+	});
+	await person('cHead', orgC, 'Смирнов Сергей Сергеевич', {
+		position: 'директор',
+		birthDate: '1972-10-10'
+	});
+	await person('cLect', orgC, 'Соколова Светлана Петровна', {
+		position: 'преподаватель',
+		birthDate: '1985-11-11'
+	});
+	await person('cSt1', orgC, 'Степанов Степан', {
+		position: 'студент 2 курса',
+		birthDate: '2006-01-20'
+	});
+	await person('cSt2', orgC, 'Сергеева Софья', {
+		position: 'студент 2 курса',
+		birthDate: '2006-02-20'
+	});
+	await person('cEmp', orgC, 'Савельев Савелий Ильич', {
+		position: 'представитель работодателя',
+		birthDate: '1980-12-12'
+	});
 	await id.assignRole(sys, who.aHead!, 'head', { organizationId: orgA });
 	await id.assignRole(sys, who.bHead!, 'head', { organizationId: orgB });
 	await id.assignRole(sys, who.cHead!, 'head', { organizationId: orgC });
@@ -296,7 +358,11 @@ beforeAll(async () => {
 
 	// ---- 2026-03-10: P6 terminated by the curator in its first month; P1's exit assessment ----
 	setDay('2026-03-10');
-	await act(curatorB, 'P6', { action: 'complete', reason: 'curator-initiative', date: '2026-03-10' });
+	await act(curatorB, 'P6', {
+		action: 'complete',
+		reason: 'curator-initiative',
+		date: '2026-03-10'
+	});
 	await edit(P.P1!, who.aHead!, 'mentee', (ed, v) => {
 		ed.setAssessment('exit', participantId(v, who.aHead!), 'Управление', 4);
 		ed.setAssessment('exit', participantId(v, who.aHead!), 'Финансы', 5);
@@ -305,7 +371,10 @@ beforeAll(async () => {
 
 	// ---- 2026-03-16: today. A young teacher joins the registry --------------------------------
 	setDay(T2);
-	await person('aT4', orgA, 'Аксенова Алина Денисовна', { position: 'учитель биологии', birthDate: '1999-06-01' });
+	await person('aT4', orgA, 'Аксенова Алина Денисовна', {
+		position: 'учитель биологии',
+		birthDate: '1999-06-01'
+	});
 	await refreshAll();
 	coordinatorCookie = (await t.person('Координаторова Кира Олеговна', 'coordinator')).cookie;
 	curatorACookie = (await t.person('Кураторова Алла Андреевна', 'curator')).cookie;
@@ -447,7 +516,11 @@ describe('figures of the golden municipality, counted by hand', () => {
 			firstYearsCovered: 1
 		});
 		// Only entry self-assessments then.
-		expect(f.assessment).toMatchObject({ menteesWithBoth: 0, growthAvg: null, growthPercent: null });
+		expect(f.assessment).toMatchObject({
+			menteesWithBoth: 0,
+			growthAvg: null,
+			growthPercent: null
+		});
 		expect(f.reports).toMatchObject({ submitted: 0, accepted: 1, returned: 0 });
 	});
 
