@@ -605,4 +605,26 @@ describe('figures of the golden municipality, counted by hand', () => {
 		expect(value(y2026, '2026-01-monitoring', 'наставляемых-педагогов')).toBe(3);
 		expect(value(y2026, '2026-01-monitoring', 'наставляемых-обучающихся')).toBe(4);
 	});
+
+	it('the registry records a staff category over the API; the figures follow it', async () => {
+		const org = t.organizationId;
+		const bad = await t.post(
+			`/api/organizations/${org}/people`,
+			{ fullName: 'Неверная Категория', staffKind: 'teacher' },
+			curatorACookie
+		);
+		expect(bad.status).toBe(400);
+		// No position, recorded as a pedagogue, 26 today: a young pedagogue of org A (3 → 4).
+		const ok = await t.post(
+			`/api/organizations/${org}/people`,
+			{ fullName: 'Кириллова Ксения Олеговна', staffKind: 'pedagogue', birthDate: '2000-01-01' },
+			curatorACookie
+		);
+		expect([200, 201]).toContain(ok.status);
+		const f = await figures(`organizations/${org}`, '', curatorACookie);
+		expect(f.youngTeachers).toMatchObject({ inRegistry: 4, covered: 0 });
+		// …but not on the past date: she was not in the registry then.
+		const past = await figures(`organizations/${org}`, `?to=${T1}`, curatorACookie);
+		expect(past.youngTeachers).toMatchObject({ inRegistry: 3, covered: 1 });
+	});
 });
