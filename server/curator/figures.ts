@@ -107,22 +107,38 @@ async function loadHistory(
 	db: SqlClient,
 	organizationIds: string[],
 	from: string,
-	to: string
+	to: string,
+	/** `from` is today or later: each program's latest row is the one of its current summary. */
+	current = false
 ): Promise<ProgramHistory[]> {
 	if (organizationIds.length === 0) return [];
 	const orgs = organizationIds.map(() => '?').join(',');
-	const opening = await db.all<{
-		program_id: string;
-		organization_id: string | null;
-		day: string;
-		facts: string;
-	}>(
-		`SELECT h.program_id, h.organization_id, h.day, h.facts FROM curator_program_history h
+	// Today: the row of the day of each program's current summary (its index entry's `as_of`), by
+	// primary key — no scan of the whole history.
+	const opening = current
+		? await db.all<{
+				program_id: string;
+				organization_id: string | null;
+				day: string;
+				facts: string;
+			}>(
+				`SELECT h.program_id, h.organization_id, h.day, h.facts FROM curator_program_index i
+					JOIN curator_program_history h ON h.program_id = i.program_id AND h.day = i.as_of
+					WHERE i.organization_id IN (${orgs})`,
+				organizationIds
+			)
+		: await db.all<{
+				program_id: string;
+				organization_id: string | null;
+				day: string;
+				facts: string;
+			}>(
+				`SELECT h.program_id, h.organization_id, h.day, h.facts FROM curator_program_history h
 			JOIN (SELECT program_id, max(day) AS day FROM curator_program_history
 					WHERE organization_id IN (${orgs}) AND day <= ? GROUP BY program_id) m
 				ON m.program_id = h.program_id AND m.day = h.day`,
-		[...organizationIds, from]
-	);
+				[...organizationIds, from]
+			);
 	const within =
 		to > from
 			? await db.all<{
@@ -202,7 +218,9 @@ export async function computeFigures(
 	const today = todayIn(zone, options.now ?? Date.now());
 	const { from, to, kind } = resolvePeriod(options.period ?? {}, today);
 	const ids = scope.organizationIds;
-	const programs = (await loadHistory(db, ids, from, to)).filter((p) => counted(p.last));
+	const programs = (await loadHistory(db, ids, from, to, from >= today)).filter((p) =>
+		counted(p.last)
+	);
 
 	// The registry: staff category and age of the people of the scope and of every participant.
 	const registry = new Map<string, RegistryPerson>();

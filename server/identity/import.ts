@@ -1,11 +1,11 @@
 /**
  * Import of people and mentoring pairs from CSV or XLSX into one organization's registry.
  * A dry run lists the rows with errors, one line per row, in Russian («Строка 17: не указано ФИО»);
- * the real import { STAFF_KINDS, STAFF_KIND_LABELS, type StaffKind } from '../../src/lib/shared/figures.js';
-import adds every valid row in ONE transaction (all of them or none) and skips the
+ * the real import adds every valid row in ONE transaction (all of them or none) and skips the
  * rows with errors. docs/identity.md lists the columns.
  */
 import { DEFAULT_TIME_ZONE, today } from '../../src/lib/shared/time.js';
+import { STAFF_KINDS, STAFF_KIND_LABELS, type StaffKind } from '../../src/lib/shared/figures.js';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { readFile } from 'node:fs/promises';
