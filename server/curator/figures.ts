@@ -102,6 +102,60 @@ interface ProgramHistory {
 	rows: FigureFacts[];
 }
 
+type HistoryRow = {
+	program_id: string;
+	organization_id: string | null;
+	day: string;
+	computed_at: number;
+};
+
+/**
+ * Parsed facts by history row, per database: a row never changes once written for its
+ * (program, day, computed_at), so repeated figures (the screen, the calendar's dates, a document
+ * and its previous period) read the narrow columns only and parse nothing again.
+ */
+const factsCache = new WeakMap<SqlClient, Map<string, FigureFacts>>();
+const CACHE_LIMIT = 100_000;
+const cacheKey = (r: HistoryRow) => `${r.program_id}\u0000${r.day}\u0000${r.computed_at}`;
+
+/** The rows a query selects, with their facts (from the cache, else read and parsed). */
+async function rowsWithFacts(
+	db: SqlClient,
+	select: (columns: string) => string,
+	params: unknown[]
+): Promise<Array<HistoryRow & { facts: FigureFacts }>> {
+	let cache = factsCache.get(db);
+	if (!cache) factsCache.set(db, (cache = new Map()));
+	const narrow = await db.all<HistoryRow>(
+		select('h.program_id, h.organization_id, h.day, h.computed_at'),
+		params
+	);
+	const missing = narrow.some((r) => !cache.has(cacheKey(r)));
+	const rows: Array<HistoryRow & { facts?: string }> = missing
+		? await db.all<HistoryRow & { facts: string }>(
+				select('h.program_id, h.organization_id, h.day, h.computed_at, h.facts'),
+				params
+			)
+		: narrow;
+	const out: Array<HistoryRow & { facts: FigureFacts }> = [];
+	for (const r of rows) {
+		const key = cacheKey(r);
+		let facts = cache.get(key);
+		if (!facts) {
+			try {
+				facts = JSON.parse(r.facts ?? '') as FigureFacts;
+			} catch {
+				continue;
+			}
+			if (cache.size >= CACHE_LIMIT)
+				for (const k of [...cache.keys()].slice(0, CACHE_LIMIT / 10)) cache.delete(k);
+			cache.set(key, facts);
+		}
+		out.push({ ...r, facts });
+	}
+	return out;
+}
+
 /** Each program's rows from its state on `from` through `to`; programs without a row did not exist. */
 async function loadHistory(
 	db: SqlClient,
@@ -114,41 +168,28 @@ async function loadHistory(
 	if (organizationIds.length === 0) return [];
 	const orgs = organizationIds.map(() => '?').join(',');
 	// Today: the row of the day of each program's current summary (its index entry's `as_of`), by
-	// primary key — no scan of the whole history.
+	// primary key from the index (CROSS JOIN: SQLite keeps that order) — no scan of the history.
 	const opening = current
-		? await db.all<{
-				program_id: string;
-				organization_id: string | null;
-				day: string;
-				facts: string;
-			}>(
-				`SELECT h.program_id, h.organization_id, h.day, h.facts FROM curator_program_index i
-					JOIN curator_program_history h ON h.program_id = i.program_id AND h.day = i.as_of
-					WHERE i.organization_id IN (${orgs})`,
+		? await rowsWithFacts(
+				db,
+				(c) => `SELECT ${c} FROM curator_program_index i CROSS JOIN curator_program_history h
+					WHERE i.organization_id IN (${orgs}) AND h.program_id = i.program_id AND h.day = i.as_of`,
 				organizationIds
 			)
-		: await db.all<{
-				program_id: string;
-				organization_id: string | null;
-				day: string;
-				facts: string;
-			}>(
-				`SELECT h.program_id, h.organization_id, h.day, h.facts FROM curator_program_history h
-			JOIN (SELECT program_id, max(day) AS day FROM curator_program_history
-					WHERE organization_id IN (${orgs}) AND day <= ? GROUP BY program_id) m
-				ON m.program_id = h.program_id AND m.day = h.day`,
+		: await rowsWithFacts(
+				db,
+				(c) => `SELECT ${c} FROM curator_program_history h
+					JOIN (SELECT program_id, max(day) AS day FROM curator_program_history
+						WHERE organization_id IN (${orgs}) AND day <= ? GROUP BY program_id) m
+					ON m.program_id = h.program_id AND m.day = h.day`,
 				[...organizationIds, from]
 			);
 	const within =
 		to > from
-			? await db.all<{
-					program_id: string;
-					organization_id: string | null;
-					day: string;
-					facts: string;
-				}>(
-					`SELECT program_id, organization_id, day, facts FROM curator_program_history
-						WHERE organization_id IN (${orgs}) AND day > ? AND day <= ?`,
+			? await rowsWithFacts(
+					db,
+					(c) => `SELECT ${c} FROM curator_program_history h
+						WHERE h.organization_id IN (${orgs}) AND h.day > ? AND h.day <= ?`,
 					[...organizationIds, from, to]
 				)
 			: [];
@@ -157,19 +198,13 @@ async function loadHistory(
 		Array<{ day: string; org: string | null; facts: FigureFacts }>
 	>();
 	for (const r of [...opening, ...within]) {
-		let facts: FigureFacts;
-		try {
-			facts = JSON.parse(r.facts) as FigureFacts;
-		} catch {
-			continue;
-		}
 		const list = byProgram.get(r.program_id) ?? [];
-		list.push({ day: r.day, org: r.organization_id, facts });
+		list.push({ day: r.day, org: r.organization_id, facts: r.facts });
 		byProgram.set(r.program_id, list);
 	}
 	const out: ProgramHistory[] = [];
 	for (const [programId, list] of byProgram) {
-		list.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+		list.sort((x, y) => (x.day < y.day ? -1 : x.day > y.day ? 1 : 0));
 		const last = list[list.length - 1]!;
 		out.push({
 			programId,
@@ -232,27 +267,29 @@ export async function computeFigures(
 			ids
 		))
 			registry.set(r.id, r);
-	const outside = new Set<string>();
-	for (const p of programs)
-		for (const row of p.rows)
-			for (const x of row.participants)
-				if (x.registered && !registry.has(x.key)) outside.add(x.key);
-	const others = [...outside];
-	for (let i = 0; i < others.length; i += 500) {
-		const part = others.slice(i, i + 500);
+	// …and the participants from other organizations (a head mentoring another school's head), as
+	// the registry links them to the scope's programs now.
+	if (ids.length > 0)
 		for (const r of await db.all<RegistryPerson>(
-			`SELECT id, organization_id, position, staff_kind, birth_date, age_group, minor,
-					experience_years, active, created_at
-				FROM people WHERE id IN (${part.map(() => '?').join(',')})`,
-			part
+			`SELECT p.id, p.organization_id, p.position, p.staff_kind, p.birth_date, p.age_group, p.minor,
+					p.experience_years, p.active, p.created_at
+				FROM program_info pi
+				JOIN program_participants pp ON pp.program_id = pi.program_id
+				JOIN people p ON p.id = pp.person_id
+				WHERE pi.organization_id IN (${ids.map(() => '?').join(',')})
+					AND (p.organization_id IS NULL OR p.organization_id NOT IN (${ids.map(() => '?').join(',')}))`,
+			[...ids, ...ids]
 		))
 			registry.set(r.id, r);
-	}
 
 	// Programs in force in the period, with the facts of their last row in it.
-	const active = programs
-		.map((p) => ({ p, facts: [...p.rows].reverse().find((f) => inForce(f, from, to)) }))
-		.filter((x): x is { p: ProgramHistory; facts: FigureFacts } => x.facts !== undefined);
+	const active: Array<{ p: ProgramHistory; facts: FigureFacts }> = [];
+	for (const p of programs)
+		for (let i = p.rows.length - 1; i >= 0; i--)
+			if (inForce(p.rows[i]!, from, to)) {
+				active.push({ p, facts: p.rows[i]! });
+				break;
+			}
 
 	// People: each counted once, in each role; their category from the registry, else the form.
 	const kindOf = new Map<string, StaffKind | 'unknown'>();
@@ -274,15 +311,20 @@ export async function computeFigures(
 				);
 			}
 		}
-	const groupCount = (pred: (k: StaffKind | 'unknown') => boolean): PeopleCount => ({
-		mentors: [...mentors].filter((k) => pred(kindOf.get(k) ?? 'unknown')).length,
-		mentees: [...mentees].filter((k) => pred(kindOf.get(k) ?? 'unknown')).length
-	});
+	// One pass: mentors and mentees per category.
 	const byKind: Record<string, PeopleCount> = {};
-	for (const k of [...STAFF_KINDS, 'unknown' as const]) {
-		const c = groupCount((x) => x === k);
-		if (c.mentors || c.mentees) byKind[k] = c;
-	}
+	for (const [set, role] of [
+		[mentors, 'mentors'],
+		[mentees, 'mentees']
+	] as const)
+		for (const key of set) {
+			const k = kindOf.get(key) ?? 'unknown';
+			(byKind[k] ??= { mentors: 0, mentees: 0 })[role]++;
+		}
+	const groupCount = (kinds: Array<StaffKind | 'unknown'>): PeopleCount => ({
+		mentors: kinds.reduce((n, k) => n + (byKind[k]?.mentors ?? 0), 0),
+		mentees: kinds.reduce((n, k) => n + (byKind[k]?.mentees ?? 0), 0)
+	});
 
 	// Groups by form, type, category, template: programs in force and their distinct people.
 	const group = (keys: (f: FigureFacts) => Array<string | null>): CountRow[] => {
@@ -380,8 +422,6 @@ export async function computeFigures(
 	}
 
 	const people = new Set([...mentors, ...mentees]).size;
-	const isPedagogue = (k: StaffKind | 'unknown') => k === 'pedagogue' || k === 'head';
-	const isLearner = (k: StaffKind | 'unknown') => k === 'pupil' || k === 'student';
 	return {
 		period: { from, to },
 		kind,
@@ -398,10 +438,12 @@ export async function computeFigures(
 			people,
 			mentorsPerMentee: mentees.size ? r2(mentors.size / mentees.size) : null,
 			menteesPerMentor: mentors.size ? r2(mentees.size / mentors.size) : null,
-			pedagogues: groupCount(isPedagogue),
-			learners: groupCount(isLearner),
-			others: groupCount((k) => !isPedagogue(k) && !isLearner(k)),
-			byKind
+			pedagogues: groupCount(['pedagogue', 'head']),
+			learners: groupCount(['pupil', 'student']),
+			others: groupCount(['other', 'unknown']),
+			byKind: Object.fromEntries(
+				[...STAFF_KINDS, 'unknown'].filter((k) => byKind[k]).map((k) => [k, byKind[k]!])
+			)
 		},
 		byForm: group((f) => [f.form]),
 		byType: group((f) => f.types).filter((r) => r.key !== ''),
