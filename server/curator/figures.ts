@@ -253,6 +253,54 @@ export async function computeFigures(
 	const today = todayIn(zone, options.now ?? Date.now());
 	const { from, to, kind } = resolvePeriod(options.period ?? {}, today);
 	const ids = scope.organizationIds;
+	// The same figures again while nothing they read has changed: every summary write moves its
+	// program's computed_at (the history row is written with it), every registry edit a person's
+	// updated_at; the sums and counts over the scope change with any of them.
+	const version = await scopeVersion(db, ids);
+	const key = JSON.stringify([ids, zone, today, from, to, version]);
+	let cached = resultCache.get(db);
+	if (!cached) resultCache.set(db, (cached = new Map()));
+	const hit = cached.get(key);
+	if (hit) return structuredClone(hit);
+	const result = await compute(db, ids, zone, today, from, to, kind);
+	if (cached.size >= 200) cached.delete(cached.keys().next().value as string);
+	cached.set(key, structuredClone(result));
+	return result;
+}
+
+const resultCache = new WeakMap<SqlClient, Map<string, Figures>>();
+
+/** What the figures of a scope read, as a few sums: changes whenever any of it changes. */
+async function scopeVersion(db: SqlClient, ids: string[]): Promise<string> {
+	if (ids.length === 0) return '';
+	const marks = ids.map(() => '?').join(',');
+	const programs = await db.get<Record<string, unknown>>(
+		`SELECT count(*) AS n, sum(computed_at) AS s FROM curator_program_index WHERE organization_id IN (${marks})`,
+		ids
+	);
+	const people = await db.get<Record<string, unknown>>(
+		`SELECT count(*) AS n, sum(updated_at) AS s, sum(active) AS a FROM people WHERE organization_id IN (${marks})`,
+		ids
+	);
+	const links = await db.get<Record<string, unknown>>(
+		`SELECT count(*) AS n FROM program_info pi JOIN program_participants pp ON pp.program_id = pi.program_id
+			WHERE pi.organization_id IN (${marks})`,
+		ids
+	);
+	return [programs?.n, programs?.s, people?.n, people?.s, people?.a, links?.n]
+		.map(String)
+		.join(':');
+}
+
+async function compute(
+	db: SqlClient,
+	ids: string[],
+	zone: string,
+	today: string,
+	from: string,
+	to: string,
+	kind: 'date' | 'period'
+): Promise<Figures> {
 	const programs = (await loadHistory(db, ids, from, to, from >= today)).filter((p) =>
 		counted(p.last)
 	);
