@@ -12,6 +12,7 @@ import { addDays } from '../../src/lib/shared/time.js';
 import { notCancelled } from './cancelled.js';
 import type { SqlClient } from '../storage/sql.js';
 import type { Scope } from './dashboard.js';
+import { figuresAt, programsAt, type Figures } from './figures.js';
 import type { CalendarDocument, CalendarEvent } from '../../src/lib/shared/api/curator.js';
 
 export type { CalendarDocument, CalendarEvent };
@@ -31,20 +32,26 @@ export async function monitoringCalendar(
 		` AND ${notCancelled('program_id')}`;
 	const scalar = async (sql: string, p: unknown[]) =>
 		(await db.get<{ n: number | null }>(sql, p))?.n ?? 0;
-	const count = (extra: string, ...p: unknown[]) =>
-		scalar(`SELECT count(*) AS n FROM curator_program_index WHERE ${inScope} AND ${extra}`, [
-			...ids,
-			...p
-		]);
+	// Each item's figures are those of its date (the state then, from the programs' history: a
+	// program created later is not counted); a date still ahead shows today's state.
+	const asOf = (date: string) => (date <= opts.today ? date : opts.today);
+	const cache = new Map<string, Promise<Figures>>();
+	const at = (date: string): Promise<Figures> => {
+		const d = asOf(date);
+		let f = cache.get(d);
+		if (!f) cache.set(d, (f = figuresAt(db, scope, d)));
+		return f;
+	};
 	/** Programs owing the semi-annual report of `period` (YYYY-06 / YYYY-12): ran ≥ 1 month before the date and overlap the half-year. */
 	const semiannual = async (period: string, due: string) => {
 		const monthBefore = addDaysIso(due, -30);
 		const halfYearBefore = addDaysIso(due, -183);
-		const expected = await count(
-			'start_date IS NOT NULL AND start_date <= ? AND (end_date IS NULL OR end_date >= ?)',
-			monthBefore,
-			halfYearBefore
-		);
+		const expected = (await programsAt(db, ids, asOf(due))).filter(
+			({ facts: f }) =>
+				f.startDate !== null &&
+				f.startDate <= monthBefore &&
+				(f.endDate === null || f.endDate >= halfYearBefore)
+		).length;
 		// After the date, a report still missing is listed in the summary's due keys.
 		const missing =
 			due <= opts.today
@@ -58,15 +65,16 @@ export async function monitoringCalendar(
 		if (missing !== null) figures.push({ label: 'отчет не представлен', value: missing });
 		return figures;
 	};
-	const active = await count("status = 'active'");
-	const forms = await scalar(
-		`SELECT count(DISTINCT form) AS n FROM curator_program_index WHERE ${inScope}`,
-		ids
-	);
-	const mentees = await scalar(
-		`SELECT coalesce(sum(mentees), 0) AS n FROM curator_program_index WHERE ${inScope} AND status != 'draft'`,
-		ids
-	);
+	/** Monitoring of forms and of the inclusion of pedagogues and pupils (Divnogorsk 2022 p. 5.2). */
+	const inclusion = async (date: string) => {
+		const f = await at(date);
+		return [
+			{ label: 'программ реализуется', value: f.programs.active },
+			{ label: 'форм наставничества', value: f.byForm.filter((r) => r.key !== '').length },
+			{ label: 'наставляемых-педагогов', value: f.participants.pedagogues.mentees },
+			{ label: 'наставляемых-обучающихся', value: f.participants.learners.mentees }
+		];
+	};
 	const acYear = (to: string) => ({ from: `${Number(to.slice(0, 4)) - 1}-09-01`, to });
 
 	const events: Omit<CalendarEvent, 'state'>[] = [
@@ -76,11 +84,7 @@ export async function monitoringCalendar(
 			title: 'Мониторинг форм наставничества и включенности педагогов и обучающихся (январь)',
 			basis: 'Дорожная карта (Дивногорск, 2022), п. 5.2',
 			responsible: opts.municipal ? 'МКУ ГИМЦ' : 'куратор ОО (данные для ГИМЦ)',
-			figures: [
-				{ label: 'программ реализуется', value: active },
-				{ label: 'форм наставничества', value: forms },
-				{ label: 'наставляемых включено', value: mentees }
-			],
+			figures: await inclusion(`${y}-01-31`),
 			documents: [{ kind: 'monitoring-xlsx', label: 'Таблица мониторинга (XLSX)' }]
 		},
 		{
@@ -89,11 +93,7 @@ export async function monitoringCalendar(
 			title: 'Мониторинг форм наставничества и включенности педагогов и обучающихся (май)',
 			basis: 'Дорожная карта (Дивногорск, 2022), п. 5.2',
 			responsible: opts.municipal ? 'МКУ ГИМЦ' : 'куратор ОО (данные для ГИМЦ)',
-			figures: [
-				{ label: 'программ реализуется', value: active },
-				{ label: 'форм наставничества', value: forms },
-				{ label: 'наставляемых включено', value: mentees }
-			],
+			figures: await inclusion(`${y}-05-31`),
 			documents: [{ kind: 'monitoring-xlsx', label: 'Таблица мониторинга (XLSX)' }]
 		},
 		{
@@ -104,8 +104,8 @@ export async function monitoringCalendar(
 			basis: 'Дорожная карта (Дивногорск, 2022), п. 5.3',
 			responsible: 'куратор ОО',
 			figures: [
-				{ label: 'программ реализуется', value: active },
-				{ label: 'завершено', value: await count("status = 'completed'") }
+				{ label: 'программ реализуется', value: (await at(`${y}-06-01`)).programs.active },
+				{ label: 'завершено', value: (await at(`${y}-06-01`)).programs.completed }
 			],
 			documents: [
 				{
@@ -135,8 +135,8 @@ export async function monitoringCalendar(
 			basis: 'Дорожная карта (Дивногорск, 2022), п. 5.5',
 			responsible: opts.municipal ? 'МКУ ГИМЦ' : 'куратор ОО (данные для ГИМЦ)',
 			figures: [
-				{ label: 'программ', value: await count('1 = 1') },
-				{ label: 'наставляемых', value: mentees }
+				{ label: 'программ', value: (await at(`${y}-07-01`)).programs.total },
+				{ label: 'наставляемых', value: (await at(`${y}-07-01`)).participants.mentees }
 			],
 			documents: [{ kind: 'monitoring-xlsx', label: 'Таблица мониторинга с показателями (XLSX)' }]
 		},
@@ -157,7 +157,7 @@ export async function monitoringCalendar(
 			title: 'Мониторинг внедрения и реализации целевой модели наставничества (декабрь)',
 			basis: 'Дорожная карта (Дивногорск, 2022), п. 5.4',
 			responsible: 'МКУ ГИМЦ, кураторы ОО',
-			figures: [{ label: 'программ реализуется', value: active }],
+			figures: [{ label: 'программ реализуется', value: (await at(`${y}-12-20`)).programs.active }],
 			documents: [
 				{
 					kind: 'note',
@@ -176,7 +176,7 @@ export async function monitoringCalendar(
 				: 'Аналитическая справка о реализации программ наставничества за год',
 			basis: 'Дорожная карта (Дивногорск, 2022), п. 5.7',
 			responsible: opts.municipal ? 'МКУ ГИМЦ' : 'куратор ОО',
-			figures: [{ label: 'программ', value: await count('1 = 1') }],
+			figures: [{ label: 'программ', value: (await at(`${y}-12-31`)).programs.total }],
 			documents: [
 				{
 					kind: 'note',

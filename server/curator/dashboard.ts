@@ -527,6 +527,15 @@ export function clampInt(v: unknown, min: number, max: number, dflt: number): nu
 	return Math.min(max, Math.max(min, Math.trunc(n)));
 }
 
+/**
+ * People of the organization's programs in a role, each counted once however many programs they
+ * are in (the registry's participants; a sum over programs would count a mentor of two twice).
+ */
+const distinctPeople = (role: 'mentor' | 'mentee') =>
+	`(SELECT count(DISTINCT pp.person_id) FROM program_participants pp
+		JOIN curator_program_index j ON j.program_id = pp.program_id
+		WHERE j.organization_id = o.id AND pp.role = '${role}' AND ${notCancelled('j.program_id')})`;
+
 export async function organizationAggregates(
 	db: SqlClient,
 	organizationIds: string[],
@@ -548,8 +557,8 @@ export async function organizationAggregates(
 				coalesce(sum(i.reports_accepted), 0) AS "reportsAccepted",
 				${countIf('i.pending_devices > 0')} AS "pendingSync",
 				${countIf(`i.program_id IS NOT NULL AND ${STALE_SQL}`)} AS stale,
-				coalesce(sum(i.mentors), 0) AS mentors,
-				coalesce(sum(i.mentees), 0) AS mentees
+				${distinctPeople('mentor')} AS mentors,
+				${distinctPeople('mentee')} AS mentees
 			FROM organizations o
 			LEFT JOIN curator_program_index i ON i.organization_id = o.id AND ${notCancelled('i.program_id')}
 			WHERE o.id IN (${marks})

@@ -40,7 +40,7 @@ import {
 	type OrganizationAggregate,
 	type Scope
 } from './dashboard.js';
-import { computeFigures, type FigurePeriod, type Figures } from './figures.js';
+import { figuresAt, figuresFor, type FigurePeriod, type Figures } from './figures.js';
 import type { DocModel } from './exports/model.js';
 import { scopeDocModel, type ScopeDocKind } from './exports/scope-docs.js';
 import type { RegistryPerson } from './exports/xlsx.js';
@@ -222,8 +222,17 @@ export class CuratorService {
 		return rows;
 	}
 
+	/**
+	 * Figures for a period (with the previous period as `previous`, for dynamics) or, with only
+	 * `to`, the state on that date; neither: today. What was true then (docs/curator.md «Показатели»).
+	 */
 	figures(scope: ResolvedScope, period: FigurePeriod = {}): Promise<Figures> {
-		return computeFigures(this.db, scope, { now: this.now(), period });
+		return figuresFor(this.db, scope, period, this.now());
+	}
+
+	/** The figures on a date: the state then (programs that did not exist then are not counted). */
+	figuresAt(scope: ResolvedScope, date: string): Promise<Figures> {
+		return figuresAt(this.db, scope, date, this.now());
 	}
 
 	calendar(scope: ResolvedScope, year: number): Promise<CalendarEvent[]> {

@@ -5,6 +5,7 @@
  * rows with errors. docs/identity.md lists the columns.
  */
 import { DEFAULT_TIME_ZONE, today } from '../../src/lib/shared/time.js';
+import { STAFF_KINDS, STAFF_KIND_LABELS, type StaffKind } from '../../src/lib/shared/figures.js';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { readFile } from 'node:fs/promises';
@@ -103,6 +104,7 @@ const COLUMNS: Record<string, string> = {
 	стаж: 'experience',
 	'стаж (лет)': 'experience',
 	категория: 'category',
+	'кадровая категория': 'staffKind',
 	'требования к наставнику выполнены': 'requirements',
 	'соответствие требованиям': 'requirements',
 	наставник: 'mentor',
@@ -339,6 +341,20 @@ export async function importPeople(
 				experienceYears = null;
 			}
 		}
+		// Кадровая категория by its Russian label or its first word («педагогический», «студент»…).
+		let staffKind: StaffKind | null = null;
+		if (v.staffKind) {
+			const k = v.staffKind.trim().toLowerCase();
+			staffKind =
+				STAFF_KINDS.find(
+					(x) => STAFF_KIND_LABELS[x] === k || STAFF_KIND_LABELS[x].split(/[ (]/)[0] === k
+				) ?? null;
+			if (!staffKind)
+				fail(
+					line,
+					`неизвестная кадровая категория «${v.staffKind}» (допустимо: ${STAFF_KINDS.map((x) => STAFF_KIND_LABELS[x]).join('; ')})`
+				);
+		}
 		let requirements: boolean | null = null;
 		if (v.requirements !== undefined) {
 			const r = v.requirements.toLowerCase();
@@ -408,6 +424,7 @@ export async function importPeople(
 			minor: false,
 			experienceYears,
 			category: v.category || null,
+			staffKind,
 			mentorRequirements:
 				requirements === null
 					? null

@@ -1,3 +1,4 @@
+import type { StaffKind } from '../../src/lib/shared/figures.js';
 import type { CONSENT_KINDS } from '../../src/lib/shared/api/registry.js';
 import type { ParticipantRole, Role } from './policy.js';
 
@@ -51,6 +52,11 @@ export interface Person {
 	minor: boolean;
 	experienceYears: number | null;
 	category: string | null;
+	/**
+	 * Кадровая категория (src/lib/shared/figures.ts): pedagogue, head, pupil, student, other.
+	 * Null or absent: not recorded (the figures infer it from the position).
+	 */
+	staffKind?: StaffKind | null;
 	mentorRequirements: MentorRequirements | null;
 	notes: string | null;
 	active: boolean;

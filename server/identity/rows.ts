@@ -2,6 +2,7 @@
  * Identity's table rows (snake_case, as both databases return them) and their mapping to the
  * model. Booleans are stored as 0/1 integers in both databases.
  */
+import { isStaffKind } from '../../src/lib/shared/figures.js';
 import type {
 	AgeGroup,
 	AuditEntry,
@@ -47,6 +48,8 @@ export interface PersonRow {
 	minor: number;
 	experience_years: number | null;
 	category: string | null;
+	/** Migration 80; absent in rows read from an older schema. */
+	staff_kind?: string | null;
 	mentor_requirements: string | null;
 	notes: string | null;
 	active: number;
@@ -67,6 +70,7 @@ export const toPerson = (r: PersonRow): Person => ({
 	minor: bool(r.minor),
 	experienceYears: r.experience_years,
 	category: r.category,
+	staffKind: isStaffKind(r.staff_kind) ? r.staff_kind : null,
 	mentorRequirements: r.mentor_requirements
 		? (JSON.parse(r.mentor_requirements) as MentorRequirements)
 		: null,
@@ -94,7 +98,8 @@ export const PERSON_COLUMNS = [
 	'notes',
 	'active',
 	'created_at',
-	'updated_at'
+	'updated_at',
+	'staff_kind'
 ] as const;
 
 export const personValues = (p: Person): unknown[] => [
@@ -114,7 +119,8 @@ export const personValues = (p: Person): unknown[] => [
 	p.notes,
 	p.active ? 1 : 0,
 	p.createdAt,
-	p.updatedAt
+	p.updatedAt,
+	p.staffKind ?? null
 ];
 
 export interface ConsentRow {

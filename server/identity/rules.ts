@@ -4,6 +4,7 @@
  * programs and the HTTP layer alike.
  */
 import { DEFAULT_TIME_ZONE, today } from '../../src/lib/shared/time.js';
+import { isStaffKind, type StaffKind } from '../../src/lib/shared/figures.js';
 import { invalid } from './errors.js';
 import type {
 	ConsentKind,
@@ -26,6 +27,7 @@ export interface PersonPatch {
 	minor?: boolean;
 	experienceYears?: number | null;
 	category?: string | null;
+	staffKind?: StaffKind | null;
 	mentorRequirements?: MentorRequirements | null;
 	notes?: string | null;
 	active?: boolean;
@@ -160,6 +162,11 @@ export function applyPatch(p: Person, patch: PersonPatch, now: number): Person {
 		out.experienceYears = e;
 	}
 	if (patch.category !== undefined) out.category = text(patch.category);
+	if (patch.staffKind !== undefined) {
+		if (patch.staffKind !== null && !isStaffKind(patch.staffKind))
+			invalidField('Неизвестная кадровая категория');
+		out.staffKind = patch.staffKind;
+	}
 	if (patch.mentorRequirements !== undefined) out.mentorRequirements = patch.mentorRequirements;
 	if (patch.notes !== undefined) out.notes = text(patch.notes, 2000);
 	if (patch.active !== undefined) out.active = patch.active;

@@ -7,6 +7,7 @@
  * ProgramSummary in SQL. Here it is once, as statements of a batch (server/storage/sql.ts).
  */
 import { curatorIndexEntry, type CuratorIndexRow } from '../../src/lib/shared/program/index-row.js';
+import { figureFacts } from '../../src/lib/shared/figures.js';
 import { dialectSql, type Dialect, type SqlClient, type Statement } from './sql.js';
 
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
@@ -19,7 +20,9 @@ export function indexEntryStatements(
 	programId: string,
 	summary: unknown,
 	computedAt: number,
-	ifChanged?: number
+	ifChanged?: number,
+	/** Write the history row too (false only for a schema from before migration 81). */
+	history = true
 ): Statement[] {
 	const { row, search, users } = curatorIndexEntry(summary);
 	const columns = Object.keys(row) as Array<keyof CuratorIndexRow>;
@@ -44,6 +47,8 @@ export function indexEntryStatements(
 			ifChanged
 		}
 	];
+	const past = history && historyStatement(programId, summary, row.as_of, computedAt, ifChanged);
+	if (past) statements.push(past);
 	if (users.length > 0)
 		statements.push({
 			sql: `INSERT INTO curator_program_users (program_id, user_id)
@@ -52,6 +57,39 @@ export function indexEntryStatements(
 			ifChanged
 		});
 	return statements;
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * The program's row of `curator_program_history` for the summary's day (its `asOf`, in the
+ * program's zone): the facts the figures are computed from (src/lib/shared/figures.ts). One row
+ * per program per day: a later summary of the same day replaces the row, an older one does not.
+ * Null for a summary without a day (damaged): history keeps what it had.
+ */
+export function historyStatement(
+	programId: string,
+	summary: unknown,
+	day: string,
+	computedAt: number,
+	ifChanged?: number
+): Statement | null {
+	if (!DAY.test(day)) return null;
+	return {
+		sql: `INSERT INTO curator_program_history (program_id, day, organization_id, computed_at, facts)
+			VALUES (?, ?, (SELECT organization_id FROM programs WHERE id = ?), ?, ?)
+			ON CONFLICT (program_id, day) DO UPDATE SET organization_id = excluded.organization_id,
+				computed_at = excluded.computed_at, facts = excluded.facts
+			WHERE curator_program_history.computed_at <= excluded.computed_at`,
+		params: [
+			programId,
+			day,
+			programId,
+			computedAt,
+			JSON.stringify(figureFacts(summary, programId))
+		],
+		ifChanged
+	};
 }
 
 /**
@@ -96,7 +134,8 @@ export const missingEntries = (dialect: Dialect) =>
 /** The statements that index summaries stored without an index entry. */
 export function missingEntryStatements(
 	dialect: Dialect,
-	rows: Array<{ programId: string; summary: string; computedAt: number }>
+	rows: Array<{ programId: string; summary: string; computedAt: number }>,
+	history = true
 ): Statement[] {
 	return rows.flatMap((r) => {
 		let summary: unknown = {};
@@ -106,9 +145,38 @@ export function missingEntryStatements(
 			// A damaged summary still gets a row (defaults), as the triggers gave it.
 		}
 		return [
-			...indexEntryStatements(r.programId, summary, r.computedAt),
+			...indexEntryStatements(r.programId, summary, r.computedAt, undefined, history),
 			syncAggregateStatement(dialect, r.programId)
 		];
+	});
+}
+
+/**
+ * Stored summaries whose program has no history row yet (databases from before migration 81,
+ * copies): their current summary becomes the first row, on the summary's day.
+ */
+export const missingHistory = `SELECT s.program_id AS "programId", s.summary, s.computed_at AS "computedAt"
+	FROM program_summaries s
+	WHERE NOT EXISTS (SELECT 1 FROM curator_program_history h WHERE h.program_id = s.program_id)
+	ORDER BY s.program_id`;
+
+/** The statements that start the history of programs without one (see missingHistory). */
+export function missingHistoryStatements(
+	rows: Array<{ programId: string; summary: string; computedAt: number }>
+): Statement[] {
+	return rows.flatMap((r) => {
+		let summary: unknown = {};
+		try {
+			summary = JSON.parse(r.summary);
+		} catch {
+			return [];
+		}
+		const day =
+			typeof (summary as { asOf?: unknown }).asOf === 'string'
+				? (summary as { asOf: string }).asOf
+				: '';
+		const st = historyStatement(r.programId, summary, day, r.computedAt);
+		return st ? [st] : [];
 	});
 }
 
@@ -123,5 +191,10 @@ export async function indexMissingEntries(sql: SqlClient): Promise<number> {
 	);
 	for (let i = 0; i < rows.length; i += REBUILD_BATCH)
 		await sql.batch(missingEntryStatements(sql.dialect, rows.slice(i, i + REBUILD_BATCH)));
+	const unhistoried = await sql.all<{ programId: string; summary: string; computedAt: number }>(
+		missingHistory
+	);
+	for (let i = 0; i < unhistoried.length; i += REBUILD_BATCH)
+		await sql.batch(missingHistoryStatements(unhistoried.slice(i, i + REBUILD_BATCH)));
 	return rows.length;
 }

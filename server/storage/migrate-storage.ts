@@ -58,6 +58,7 @@ export const TABLES: TableSpec[] = [
 	{ name: 'curator_cases', key: ['id'], copy: true },
 	{ name: 'orders', key: ['id'], copy: true },
 	{ name: 'order_programs', key: ['order_id', 'program_id'], copy: true },
+	{ name: 'curator_program_history', key: ['program_id', 'day'], copy: true },
 	{ name: 'curator_program_index', key: ['program_id'], copy: false },
 	{ name: 'curator_program_search', key: ['program_id'], copy: false },
 	{ name: 'curator_program_users', key: ['program_id', 'user_id'], copy: false }

@@ -16,7 +16,7 @@ import { renderDocx } from '../../server/curator/exports/docx';
 import { renderPdf } from '../../server/curator/exports/pdf';
 import { scopeDocModel } from '../../server/curator/exports/scope-docs';
 import { monitoringWorkbook } from '../../server/curator/exports/xlsx';
-import { TEMPLATES, loadTemplate } from '../../src/lib/shared/program/index';
+import { TEMPLATES, addDays, loadTemplate } from '../../src/lib/shared/program/index';
 import * as Y from 'yjs';
 import { createRefresher } from '../../server/curator/refresh';
 import { computeSummary, writeSummaries } from '../../server/sync/summaries';
@@ -213,27 +213,47 @@ describe('curator dashboard over stored summaries', () => {
 		const f = await computeFigures(ds.sql, scopeOf(ids), { now: ds.now });
 		expect(f.programs.total).toBe(PROGRAMS);
 		expect(f.programs.completed).toBe(ds.truth.filter((t) => t.status === 'completed').length);
-		expect(f.participants.mentors).toBe(PROGRAMS);
-		expect(f.participants.mentees).toBe(PROGRAMS);
-		const withFb = ds.truth.filter((t) => t.feedback);
-		const avg = (xs: number[]) =>
-			Math.round((xs.reduce((a, b) => a + b, 0) / xs.length) * 100) / 100;
-		expect(f.satisfaction.programsWithFeedback).toBe(withFb.length);
-		expect(f.satisfaction.mentorAvg).toBe(avg(withFb.map((t) => t.feedback?.mentor ?? 0)));
-		expect(f.satisfaction.menteeAvg).toBe(avg(withFb.map((t) => t.feedback?.mentee ?? 0)));
-		expect(f.assessment.programsWithBoth).toBe(ds.truth.filter((t) => t.exitAvg !== null).length);
-		expect(f.assessment.growthAvg).toBe(2);
-		expect(f.byTemplate.reduce((a, r) => a + r.programs, 0)).toBe(PROGRAMS);
+		// In force today: approved and started, or completed today or later (none here: 4 days ago).
+		const inForce = ds.truth.filter(
+			(t) =>
+				(t.status === 'active' && t.startDate <= ds.today) ||
+				(t.status === 'completed' && (t.completedOn ?? '') >= ds.today)
+		);
+		expect(f.programs.inForce).toBe(inForce.length);
+		// Each program has its own mentor and mentee: people = programs in force.
+		expect(f.participants.mentors).toBe(new Set(inForce.map((t) => t.mentor)).size);
+		expect(f.participants.mentees).toBe(new Set(inForce.map((t) => t.mentee)).size);
+		// Feedback and exit assessments come with completion: none of those is in force today.
+		expect(f.satisfaction.programsWithFeedback).toBe(inForce.filter((t) => t.feedback).length);
+		expect(f.assessment.programsWithBoth).toBe(inForce.filter((t) => t.exitAvg !== null).length);
+		expect(f.byTemplate.reduce((a, r) => a + r.programs, 0)).toBe(inForce.length);
 		const formOf = new Map<string, string>();
 		for (const t of TEMPLATES) formOf.set(t.id, (await loadTemplate(t.id)).form ?? '');
 		const expectedForms = new Map<string, number>();
-		for (const t of ds.truth)
+		for (const t of inForce)
 			expectedForms.set(
 				formOf.get(t.templateId) ?? '',
 				(expectedForms.get(formOf.get(t.templateId) ?? '') ?? 0) + 1
 			);
 		expect(new Map(f.byForm.map((r) => [r.key, r.programs]))).toEqual(expectedForms);
 		expect(f.completed.byReason['curator-initiative']).toBe(f.programs.completed);
+		// Over the last 30 days the completed programs are in force, with their surveys and exit
+		// self-assessments (entry 2, 3 → exit 4, 5 of the mentee: +2).
+		const month = await computeFigures(ds.sql, scopeOf(ids), {
+			now: ds.now,
+			period: { from: addDays(ds.today, -30), to: ds.today }
+		});
+		const withFb = ds.truth.filter((t) => t.feedback);
+		const avg = (xs: number[]) =>
+			Math.round((xs.reduce((a, b) => a + b, 0) / xs.length) * 100) / 100;
+		expect(month.satisfaction.programsWithFeedback).toBe(withFb.length);
+		expect(month.satisfaction.mentorAvg).toBe(avg(withFb.map((t) => t.feedback?.mentor ?? 0)));
+		expect(month.satisfaction.menteeAvg).toBe(avg(withFb.map((t) => t.feedback?.mentee ?? 0)));
+		expect(month.assessment.programsWithBoth).toBe(
+			ds.truth.filter((t) => t.exitAvg !== null).length
+		);
+		expect(month.assessment.growthAvg).toBe(2);
+		expect(month.completed.inPeriod).toBe(f.programs.completed);
 	});
 
 	it('the calendar lists the monitoring dates with live counts', async () => {

@@ -57,6 +57,7 @@ export interface ProgramTruth {
 	entryAvg: number | null;
 	exitAvg: number | null;
 	completedOn: string | null;
+	startDate: string;
 }
 
 export interface Dataset {
@@ -336,7 +337,8 @@ export async function createDataset(opts: DatasetOptions): Promise<Dataset> {
 			feedback,
 			entryAvg: mp && !draft ? 2.5 : null,
 			exitAvg: feedback ? 4.5 : null,
-			completedOn
+			completedOn,
+			startDate: start
 		});
 	}
 	if (factBatch.length) await store.saveFacts(factBatch.splice(0));

@@ -57,6 +57,7 @@ export function personJson(p: Person, now: number) {
 		under35: isUnder35(p, now),
 		experienceYears: p.experienceYears,
 		category: p.category,
+		staffKind: p.staffKind ?? null,
 		mentorRequirements: p.mentorRequirements,
 		mentorRequirementsMet: p.mentorRequirements
 			? Boolean(

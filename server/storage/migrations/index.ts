@@ -15,6 +15,8 @@ import {
 	identityTables,
 	relayTables,
 	ordersAndConsentKinds,
+	peopleStaffKind,
+	curatorProgramHistory,
 	scopeTimeZones,
 	serverMeta,
 	curatorRecords
@@ -105,6 +107,18 @@ export function migrationsFor(dialect: Dialect, statements: DialectStatements): 
 			version: 75,
 			name: 'records: program creation requests, cancellations, person merges and erasures',
 			sql: curatorRecords(types)
+		},
+		{
+			// The registry's staff category of a person (src/lib/shared/figures.ts, docs/curator.md «Показатели»).
+			version: 80,
+			name: 'figures: staff category of people',
+			sql: peopleStaffKind()
+		},
+		{
+			// Per-program summary facts as a time series: figures for a past date or period (docs/curator.md).
+			version: 81,
+			name: 'figures: per-program history of summary facts',
+			sql: curatorProgramHistory(types)
 		}
 	];
 }

@@ -443,3 +443,30 @@ export const curatorRecords = ({ INT, STRICT }: ColumnTypes): string => `
 				reason TEXT
 			)${STRICT};
 		`;
+
+/**
+ * Migration 80 (issue 15, figures): the registry's staff category of a person (кадровая категория:
+ * pedagogue, head, pupil, student, other; src/lib/shared/figures.ts). NULL: not recorded, then
+ * inferred from the position (должность). The «молодой педагог» figure counts pedagogues only.
+ */
+export const peopleStaffKind = (): string => `
+			ALTER TABLE people ADD COLUMN staff_kind TEXT;
+		`;
+
+/**
+ * Migration 81 (issue 15, figures): the per-program summaries as a time series — one row per
+ * program per day its summary changed (the summary's own day), with the facts the statistical
+ * figures are computed from (src/lib/shared/figures.ts `figureFacts`). A figure for a past date
+ * reads, per program, the last row on or before that date: programs without one did not exist.
+ */
+export const curatorProgramHistory = ({ INT, STRICT }: ColumnTypes): string => `
+			CREATE TABLE curator_program_history (
+				program_id TEXT NOT NULL REFERENCES programs(id) ON DELETE CASCADE,
+				day TEXT NOT NULL,
+				organization_id TEXT,
+				computed_at ${INT} NOT NULL,
+				facts TEXT NOT NULL,
+				PRIMARY KEY (program_id, day)
+			)${STRICT};
+			CREATE INDEX curator_program_history_by_org ON curator_program_history (organization_id, day);
+		`;

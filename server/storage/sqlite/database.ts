@@ -1,7 +1,12 @@
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import { secureDataDir } from '../data-files.js';
-import { missingEntries, missingEntryStatements } from '../curator-index.js';
+import {
+	missingEntries,
+	missingEntryStatements,
+	missingHistory,
+	missingHistoryStatements
+} from '../curator-index.js';
 import { runSqliteBatch } from '../sql.js';
 import { migrations as allMigrations, type Migration } from './migrations.js';
 
@@ -46,7 +51,20 @@ function indexMissingEntriesSync(db: SqliteDatabase): void {
 		summary: string;
 		computedAt: number;
 	}>;
-	if (rows.length > 0) runSqliteBatch(db, missingEntryStatements('sqlite', rows));
+	const history =
+		db
+			.prepare(
+				"SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'curator_program_history'"
+			)
+			.get() !== undefined;
+	if (rows.length > 0) runSqliteBatch(db, missingEntryStatements('sqlite', rows, history));
+	if (!history) return;
+	const unhistoried = db.prepare(missingHistory).all() as Array<{
+		programId: string;
+		summary: string;
+		computedAt: number;
+	}>;
+	if (unhistoried.length > 0) runSqliteBatch(db, missingHistoryStatements(unhistoried));
 }
 
 export function migrate(db: SqliteDatabase, migrations: Migration[]): number[] {

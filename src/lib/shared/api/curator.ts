@@ -239,41 +239,68 @@ export interface OrganizationAggregate {
 }
 
 export interface FigurePeriod {
-	/** YYYY-MM-DD, inclusive. Programs that ran (at least partly) within the period count. */
+	/**
+	 * YYYY-MM-DD, inclusive. Both: the period from..to. Only `to`: the state on that date. Only
+	 * `from`: from..today. Neither: today. What was true then is read from the programs' history.
+	 */
 	from?: string;
 	to?: string;
 }
 
 export interface CountRow {
 	key: string;
+	/** Programs in force in the period (src/lib/shared/figures.ts FIGURE_DEFINITIONS). */
 	programs: number;
+	/** Distinct people (each counted once), mentors / mentees of those programs. */
+	mentors: number;
+	mentees: number;
+}
+
+/** Distinct mentors and mentees of one group of people. */
+export interface PeopleCount {
 	mentors: number;
 	mentees: number;
 }
 
 export interface Figures {
+	/** The period the figures are for; from = to for the state on a date. */
 	period: { from: string | null; to: string | null };
-	programs: { total: number; draft: number; active: number; completed: number };
+	/** 'date': the state on `period.to`; 'period': what happened from..to. */
+	kind: 'date' | 'period';
+	/** Programs that existed on `period.to`, by their status then; inForce: in force in the period. */
+	programs: { total: number; draft: number; active: number; completed: number; inForce: number };
 	participants: {
+		/** Distinct people who were mentors / mentees of a program in force in the period. */
 		mentors: number;
 		mentees: number;
+		/** Distinct people in either role. */
+		people: number;
 		mentorsPerMentee: number | null;
 		menteesPerMentor: number | null;
+		/** Pedagogical and managerial staff (педагогические и руководящие работники). */
+		pedagogues: PeopleCount;
+		/** Pupils and students (обучающиеся). */
+		learners: PeopleCount;
+		/** Employers and others, and people whose category is unknown. */
+		others: PeopleCount;
+		/** By staff category (src/lib/shared/figures.ts STAFF_KIND_LABELS, plus 'unknown'). */
+		byKind: Record<string, PeopleCount>;
 	};
 	byForm: CountRow[];
 	byType: CountRow[];
 	byCategory: CountRow[];
 	byTemplate: CountRow[];
+	/** Programs existing on `period.to` by their stage then ('completed' for completed programs). */
 	byStage: CountRow[];
 	completed: { total: number; byReason: Record<string, number>; inPeriod: number };
 	youngTeachers: {
-		/** People of the registry under 35 (adults) — young pedagogues. */
+		/** Pedagogues of the registry (staff category) under 35 on `period.to`. */
 		inRegistry: number;
-		/** … of whom are mentees of a program in scope. */
+		/** … of whom were mentees of a program in force in the period. */
 		covered: number;
 		/** covered / inRegistry, percent (null when there are none). */
 		sharePercent: number | null;
-		/** Of them in the first 3 years of work (experience ≤ 3), when recorded. */
+		/** Of the covered, those in their first 3 years of work (experience ≤ 3), when recorded. */
 		firstYearsCovered: number;
 	};
 	satisfaction: {
@@ -283,15 +310,21 @@ export interface Figures {
 		programsWithFeedback: number;
 	};
 	assessment: {
+		/** Mentees (per program) with both their own entry and exit self-assessment. */
 		programsWithBoth: number;
+		menteesWithBoth: number;
+		/** Average of the mentees' own entry / exit self-assessment (1–5). */
 		entryAvg: number | null;
 		exitAvg: number | null;
-		/** Average of (exit − entry) over programs with both. */
+		/** exitAvg − entryAvg. */
 		growthAvg: number | null;
 		/** Growth in percent of the entry level. */
 		growthPercent: number | null;
 	};
+	/** Stage reports of the programs existing on `period.to`, by their state then. */
 	reports: { expected: number; due: number; submitted: number; accepted: number; returned: number };
+	/** The figures of the previous period of the same length (dynamics); absent for a date. */
+	previous?: Figures | null;
 }
 
 export type CalendarDocument =

@@ -66,6 +66,13 @@ const personFields = {
 		Type.Unsafe<number | null>({ type: ['number', 'null'], minimum: 0, maximum: 80 })
 	),
 	category: Type.Optional(NullableText(300)),
+	/** Кадровая категория (src/lib/shared/figures.ts STAFF_KIND_LABELS). */
+	staffKind: Type.Optional(
+		Type.Unsafe<'pedagogue' | 'head' | 'pupil' | 'student' | 'other' | null>({
+			type: ['string', 'null'],
+			enum: ['pedagogue', 'head', 'pupil', 'student', 'other', null]
+		})
+	),
 	mentorRequirements: Type.Optional(
 		Type.Unsafe<{
 			experience5Years?: boolean;

@@ -99,6 +99,11 @@ export interface ProgramSummary {
 		exitCount: number;
 		entryAvg: number | null;
 		exitAvg: number | null;
+		/**
+		 * Each mentee's own entry and exit self-assessment (average over competencies): the
+		 * competence growth figure counts these only, never the mentor's. Absent in older summaries.
+		 */
+		mentees?: Array<{ participantId: string; entryAvg: number | null; exitAvg: number | null }>;
 	};
 	completion: { reason: CompletionReason; date: string } | null;
 	changeRequests: { pending: number; approved: number; rejected: number };
@@ -157,7 +162,16 @@ export function summarizeView(
 ): ProgramSummary {
 	const m = view.meta;
 	const tl = stageTimeline(view);
-	const cur = currentStage(view, today);
+	const status = effectiveStatus(view);
+	// A completed program is past its stages, whatever the calendar says (it may end early).
+	const cur =
+		status === 'completed' && tl.length > 0
+			? {
+					phase: 'finished' as const,
+					stageId: tl[tl.length - 1]?.stageId ?? null,
+					index: tl.length - 1
+				}
+			: currentStage(view, today);
 	const curStage = cur.index >= 0 ? view.stages[cur.index] : undefined;
 	const curSpan = cur.index >= 0 ? tl[cur.index] : undefined;
 	const prog = progress(view);
@@ -202,6 +216,18 @@ export function summarizeView(
 	);
 	const scores = (phase: 'entry' | 'exit') =>
 		view.assessments.filter((a) => a.phase === phase).map((a) => a.score);
+	const ownScores = (participantId: string, phase: 'entry' | 'exit') =>
+		view.assessments
+			.filter((a) => a.participantId === participantId && a.phase === phase)
+			.map((a) => a.score);
+	const menteeAssessments = view.participants
+		.filter((p) => p.role === 'mentee')
+		.slice(0, 50)
+		.map((p) => ({
+			participantId: p.id,
+			entryAvg: avg(ownScores(p.id, 'entry')),
+			exitAvg: avg(ownScores(p.id, 'exit'))
+		}));
 	const nextDue = expected.find(
 		(e) => e.dueDate > today && e.state !== 'submitted' && e.state !== 'accepted'
 	);
@@ -218,7 +244,7 @@ export function summarizeView(
 		form: m.form,
 		types: m.types,
 		menteeCategory: m.menteeCategory,
-		status: effectiveStatus(view),
+		status,
 		startDate: m.startDate,
 		endDate: programEndDate(view),
 		durationMonths: m.durationMonths,
@@ -273,7 +299,8 @@ export function summarizeView(
 			entryCount: scores('entry').length,
 			exitCount: scores('exit').length,
 			entryAvg: avg(scores('entry')),
-			exitAvg: avg(scores('exit'))
+			exitAvg: avg(scores('exit')),
+			mentees: menteeAssessments
 		},
 		completion:
 			view.completion && isIsoDate(view.completion.date)
