@@ -309,6 +309,13 @@ export class IdentityRegistry {
 
 	// ------------------------------------------------------------------ people registry
 
+	/** Refuses (403/404) an actor who may not add or change people in the organization's bank. */
+	async checkPeopleWrite(actor: Actor, organizationId: string): Promise<void> {
+		const found = await this.orgResource(organizationId);
+		if (!found) throw notFound();
+		this.guard.check(actor, 'people.write', found.res);
+	}
+
 	async createPerson(
 		actor: Actor,
 		scope: RoleScope,

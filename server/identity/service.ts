@@ -155,6 +155,8 @@ export class IdentityService {
 		this.registry.setMunicipalityTimeZone(...a);
 	readonly createPerson: IdentityRegistry['createPerson'] = (...a) =>
 		this.registry.createPerson(...a);
+	readonly checkPeopleWrite: IdentityRegistry['checkPeopleWrite'] = (...a) =>
+		this.registry.checkPeopleWrite(...a);
 	readonly getPerson: IdentityRegistry['getPerson'] = (...a) => this.registry.getPerson(...a);
 	readonly updatePerson: IdentityRegistry['updatePerson'] = (...a) =>
 		this.registry.updatePerson(...a);

@@ -245,6 +245,8 @@ export class RecordsService {
 		who: PersonKeys,
 		exceptId?: string
 	): Promise<DuplicateCandidate[]> {
+		// Only someone who may add people to this bank learns who is already in it this way.
+		await this.identity.checkPeopleWrite(actor, organizationId);
 		const people = await this.identity.listPeople(actor, organizationId);
 		return findDuplicates(
 			who,

@@ -59,6 +59,11 @@ export const TABLES: TableSpec[] = [
 	{ name: 'orders', key: ['id'], copy: true },
 	{ name: 'order_programs', key: ['order_id', 'program_id'], copy: true },
 	{ name: 'curator_program_history', key: ['program_id', 'day'], copy: true },
+	// The curator's records (migration 75): creation requests, cancellations, merges, erasures.
+	{ name: 'program_create_requests', key: ['actor_id', 'request_key'], copy: true },
+	{ name: 'program_cancellations', key: ['program_id'], copy: true },
+	{ name: 'person_merges', key: ['duplicate_id'], copy: true },
+	{ name: 'person_erasures', key: ['person_id'], copy: true },
 	{ name: 'curator_program_index', key: ['program_id'], copy: false },
 	{ name: 'curator_program_search', key: ['program_id'], copy: false },
 	{ name: 'curator_program_users', key: ['program_id', 'user_id'], copy: false }
