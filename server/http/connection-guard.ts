@@ -6,10 +6,15 @@
  *   NAT address; a trusted reverse proxy is not counted here (its clients are told apart by the
  *   forwarded address at the relay's upgrade, which has its own per-address limit);
  * - Node's header, request, keep-alive and inactivity timeouts, checked every second or two so a
- *   slowloris connection is closed soon after its deadline.
+ *   slowloris connection is closed soon after its deadline;
+ * - under pressure (open connections above 80 % of the global cap), connections that have not
+ *   completed one request's headers within `PRESSURE_HEADERS_MS` are closed, oldest first, when
+ *   a new one arrives: slow connections spread over many addresses would otherwise hold every
+ *   place until their headers timeout and keep `/healthz` and the phones out (an honest client
+ *   sends its headers in milliseconds; a websocket or a request under way is never shed).
  */
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
@@ -31,6 +36,12 @@ export interface ConnectionLimits {
 /** File descriptors kept for the database, its WAL, log output, DNS, the Redis and PostgreSQL clients. */
 const DESCRIPTOR_RESERVE = 256;
 const FALLBACK_MAX_CONNECTIONS = 10_000;
+/** Above this share of the global cap, connections without a request are shed. */
+const PRESSURE_SHARE = 0.8;
+/** Under pressure, a connection gets this long to complete its first request's headers. */
+export const PRESSURE_HEADERS_MS = 2_000;
+/** At most this many connections closed per accepted one (keeps each accept cheap). */
+const SHED_PER_ACCEPT = 64;
 
 /** The soft open-file limit of this process (Linux /proc), or null elsewhere. */
 export function openFileLimit(): number | null {
@@ -55,6 +66,8 @@ export interface ConnectionGuard {
 	readonly maxConnections: number;
 	/** Open connections counted per peer address (tests, diagnostics). */
 	openFrom(address: string): number;
+	/** Open connections in all. */
+	readonly open: number;
 	stop(): void;
 }
 
@@ -87,8 +100,44 @@ export function guardConnections(
 		log.warn(fields, message);
 	}
 
+	const shed = new Counter({
+		name: 'http_connections_shed_total',
+		help: 'connections closed under pressure before they completed a request (slow connections)',
+		registers: [options.registry]
+	});
+	const pressureMark = Math.floor(maxConnections * PRESSURE_SHARE);
+	let open = 0;
+	/** Connections that have not completed a request's headers yet, oldest first (insertion order). */
+	const waiting = new Map<Socket, number>();
+	const shedSlowest = () => {
+		const cutoff = performance.now() - PRESSURE_HEADERS_MS;
+		let closed = 0;
+		for (const [socket, at] of waiting) {
+			if (at > cutoff || closed >= SHED_PER_ACCEPT || open - closed <= pressureMark) break;
+			waiting.delete(socket);
+			socket.destroy();
+			closed++;
+		}
+		if (closed) {
+			shed.inc(closed);
+			warnOnce(
+				'shed',
+				{ open, limit: maxConnections, headersMs: PRESSURE_HEADERS_MS },
+				'under connection pressure: closing connections that send no request'
+			);
+		}
+	};
+	const started = (request: IncomingMessage) => waiting.delete(request.socket as Socket);
+
 	const perAddress = new Map<string, number>();
 	const onConnection = (socket: Socket) => {
+		open++;
+		waiting.set(socket, performance.now());
+		socket.once('close', () => {
+			open--;
+			waiting.delete(socket);
+		});
+		if (open > pressureMark) shedSlowest();
 		const address = normalizeAddress(socket.remoteAddress ?? 'unknown');
 		if (options.trust(address, 0)) return;
 		const n = (perAddress.get(address) ?? 0) + 1;
@@ -111,6 +160,8 @@ export function guardConnections(
 	};
 	const onDrop = (data?: { remoteAddress?: string }) => {
 		refused.inc({ reason: 'global' });
+		// Full: make room for the next one (this one is already gone, closed by Node).
+		shedSlowest();
 		warnOnce(
 			'global',
 			{ ip: data?.remoteAddress, limit: maxConnections },
@@ -119,12 +170,20 @@ export function guardConnections(
 	};
 	server.on('connection', onConnection);
 	server.on('drop', onDrop);
+	// Headers complete: a plain request, or a websocket upgrade (the relay's phones).
+	server.prependListener('request', started);
+	server.prependListener('upgrade', started);
 	return {
 		maxConnections,
 		openFrom: (address) => perAddress.get(normalizeAddress(address)) ?? 0,
+		get open() {
+			return open;
+		},
 		stop() {
 			server.off('connection', onConnection);
 			server.off('drop', onDrop);
+			server.off('request', started);
+			server.off('upgrade', started);
 		}
 	};
 }
