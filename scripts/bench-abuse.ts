@@ -13,7 +13,8 @@
  * Exits non-zero when it cannot measure (the server does not start, phones do not sync, no
  * latency in the quiet window).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createInterface, type Interface } from 'node:readline';
 import { rmSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -86,6 +87,8 @@ interface Row {
 	healthzFailed: number;
 	serverCpuPct: number;
 	driverCpuPct: number;
+	/** The attacker's own process (attacks marked ownProcess); NaN when it ran in the driver. */
+	attackerCpuPct: number;
 	finalCloses: number;
 	clientErrors: number;
 	server: string;
@@ -157,6 +160,7 @@ async function main(): Promise<void> {
 			healthzFailed: qh.failed,
 			serverCpuPct: (qCpu / (q1 - q0)) * 100,
 			driverCpuPct: (qDriver.user + qDriver.system) / 10 / (q1 - q0),
+			attackerCpuPct: NaN,
 			finalCloses: honest.finalClosesIn(q0, q1),
 			clientErrors: clientErrorsIn(q0, q1).length,
 			server: 'up',
@@ -181,9 +185,9 @@ async function main(): Promise<void> {
 			}
 			const rssBefore = server.rssNow();
 			const notes: string[] = [];
-			const t0 = performance.now();
-			const cpu0 = server.cpuMs();
-			const driver0 = process.cpuUsage();
+			let t0 = performance.now();
+			let cpu0 = server.cpuMs();
+			let driver0 = process.cpuUsage();
 			const ctx: AttackContext = {
 				url: server.url,
 				wsBase: server.wsBase,
@@ -200,8 +204,21 @@ async function main(): Promise<void> {
 				token,
 				note: (text) => notes.push(text)
 			};
+			let attacker: OwnProcess | null = null;
+			if (attack.ownProcess) {
+				// Loaded before the window (tsx compiles it), started at t0 (below).
+				attacker = await OwnProcess.start(attack.id, {
+					...ctx,
+					// Its own descriptors: only a few hundred for itself.
+					fdBudget: Math.max(0, fds - 600),
+					windowMs: WINDOW_MS
+				});
+				t0 = performance.now();
+				cpu0 = server.cpuMs();
+				driver0 = process.cpuUsage();
+			}
 			log(`${attack.id}: ${attack.title} (victim ${victimProgramId}), load ${load()}`);
-			const ran = attack.run(ctx).then(
+			const ran = (attacker ? attacker.run(notes) : attack.run(ctx)).then(
 				() => 'done',
 				(error: unknown) =>
 					`the attack failed: ${error instanceof Error ? error.message : String(error)}`
@@ -255,6 +272,7 @@ async function main(): Promise<void> {
 				healthzFailed: h.failed,
 				serverCpuPct: (cpu / (t1 - t0)) * 100,
 				driverCpuPct: (driver.user + driver.system) / 10 / (t1 - t0),
+				attackerCpuPct: attacker ? (attacker.cpuMs / (t1 - t0)) * 100 : NaN,
 				finalCloses: honest.finalClosesIn(t0, asOf),
 				clientErrors: errors.length,
 				server: status,
@@ -295,12 +313,12 @@ async function main(): Promise<void> {
 		`\nbench:abuse ${started.toISOString().slice(0, 16)}Z, commit ${commit}${dirty ? '+' : ''}, node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, fd limit ${fds}; ${PAIRS} honest pairs, window ${WINDOW_MS / 1000} s; load at the end ${load()}\n`
 	);
 	console.log(
-		'| attack | honest p99 ms | × quiet | edits (lost) | RSS MB before / during / after | /healthz worst ms | server / driver CPU % | final closes | client errors | server | load 1m |'
+		'| attack | honest p99 ms | × quiet | edits (lost) | RSS MB before / during / after | /healthz worst ms | server / driver / attacker CPU % | final closes | client errors | server | load 1m |'
 	);
 	console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|');
 	for (const r of rows)
 		console.log(
-			`| ${r.id} | ${formatMs(r.p99)} | ${r === quiet ? '1.00' : ratio(r)} | ${r.samples} (${r.lost}) | ${mb(r.rssBefore)} / ${mb(r.rssDuring)} / ${mb(r.rssAfter)} | ${r.healthzWorstMs.toFixed(0)}${r.healthzFailed ? ` (${r.healthzFailed} failed)` : ''} | ${mb(r.serverCpuPct)} / ${mb(r.driverCpuPct)} | ${r.finalCloses} | ${r.clientErrors} | ${r.server} | ${r.load.split(' ')[0]} |`
+			`| ${r.id} | ${formatMs(r.p99)} | ${r === quiet ? '1.00' : ratio(r)} | ${r.samples} (${r.lost}) | ${mb(r.rssBefore)} / ${mb(r.rssDuring)} / ${mb(r.rssAfter)} | ${r.healthzWorstMs.toFixed(0)}${r.healthzFailed ? ` (${r.healthzFailed} failed)` : ''} | ${mb(r.serverCpuPct)} / ${mb(r.driverCpuPct)} / ${mb(r.attackerCpuPct)} | ${r.finalCloses} | ${r.clientErrors} | ${r.server} | ${r.load.split(' ')[0]} |`
 		);
 	console.log('');
 	for (const r of rows.slice(1)) console.log(`- ${r.id}: ${r.title}. ${r.notes.join('; ')}`);
@@ -310,6 +328,49 @@ async function main(): Promise<void> {
 	const unmeasured = rows.filter((r) => r.samples === 0);
 	if (unmeasured.length)
 		throw new Error(`cannot measure: no honest edits in ${unmeasured.map((r) => r.id).join(', ')}`);
+}
+
+/** An attack in its own process (scripts/bench-abuse/attacker.ts). */
+class OwnProcess {
+	cpuMs = NaN;
+	private constructor(
+		private readonly child: ChildProcess,
+		private readonly lines: Interface
+	) {}
+
+	static async start(id: string, ctx: Record<string, unknown>): Promise<OwnProcess> {
+		// Functions and the honest clients stay here; `until` is set by the attacker at "go".
+		const shipped: Record<string, unknown> = { ...ctx, id };
+		for (const k of ['victims', 'note', 'token', 'until']) delete shipped[k];
+		const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench-abuse/attacker.ts'], {
+			env: { ...process.env, ATTACK_CONTEXT: JSON.stringify(shipped) },
+			stdio: ['pipe', 'pipe', 'inherit']
+		});
+		const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+		await new Promise<void>((resolve, reject) => {
+			child.once('exit', (code) =>
+				reject(new Error(`the attacker exited (${code}) before it was ready`))
+			);
+			lines.once('line', () => resolve());
+		});
+		return new OwnProcess(child, lines);
+	}
+
+	/** Starts the attack; resolves when the process has reported and exited. */
+	async run(notes: string[]): Promise<void> {
+		const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+		this.lines.on('line', (line) => {
+			try {
+				const m = JSON.parse(line) as { note?: string; cpuMs?: number };
+				if (m.note !== undefined) notes.push(m.note);
+				if (m.cpuMs !== undefined) this.cpuMs = m.cpuMs;
+			} catch {
+				notes.push(`attacker said: ${line.slice(0, 160)}`);
+			}
+		});
+		this.child.stdin?.write('go\n');
+		await exited;
+	}
 }
 
 main().then(

@@ -33,11 +33,7 @@ import { createPrograms, type ProgramsService } from './programs/index.js';
 import { clientAddress, createProxyTrust, forgottenProxyWarning } from './http/client-address.js';
 import { guardConnections } from './http/connection-guard.js';
 import { cheapClientErrorHandler, frontDoorServerFactory } from './http/front-door.js';
-import {
-	createLoginThrottle,
-	createSignInGuard,
-	type SignInGuard
-} from './http/login-throttle.js';
+import { createLoginThrottle, createSignInGuard, type SignInGuard } from './http/login-throttle.js';
 import {
 	registerMetricsRoute,
 	startMetricsListener,
