@@ -8,6 +8,7 @@
  * worst /healthz latency, honest closes with a final code (4400–4499), and whether the server
  * survived (a crash or a stall is detected, reported, and the server replaced for the next attack).
  *
+ * BENCH_ABUSE_SERVER_ENTRY=<bundle> measures another server build (e.g. an older commit's).
  * Options: --pairs 200, --window 20 (seconds per attack and for the quiet baseline),
  * --only <attack id>[,<id>…], --settle 10 (seconds after each attack before "after" is read).
  * Exits non-zero when it cannot measure (the server does not start, phones do not sync, no
@@ -108,7 +109,7 @@ async function main(): Promise<void> {
 		`pairs=${PAIRS} window=${WINDOW_MS / 1000}s settle=${SETTLE_MS / 1000}s attacks=${attacks.map((a) => a.id).join(',')}`
 	);
 	log(
-		`commit ${commit}${dirty ? ' (server/src modified)' : ''}, node ${process.version}, ${os.cpus().length} cores, fd limit ${fds}, load ${load()}`
+		`commit ${commit}${dirty ? ' (server/src modified)' : ''}${process.env.BENCH_ABUSE_SERVER_ENTRY ? `, server ${process.env.BENCH_ABUSE_SERVER_ENTRY}` : ''}, node ${process.version}, ${os.cpus().length} cores, fd limit ${fds}, load ${load()}`
 	);
 
 	await preparePayloads();

@@ -8,8 +8,8 @@
  * - Node's header, request, keep-alive and inactivity timeouts, checked every second or two so a
  *   slowloris connection is closed soon after its deadline;
  * - under pressure (open connections above 80 % of the global cap), connections that have not
- *   completed one request's headers within `PRESSURE_HEADERS_MS` are closed, oldest first, when
- *   a new one arrives: slow connections spread over many addresses would otherwise hold every
+ *   completed one request's headers within `PRESSURE_HEADERS_MS` are closed, oldest first (when
+ *   a new one arrives, when one is dropped at the cap, and every half second): slow connections spread over many addresses would otherwise hold every
  *   place until their headers timeout and keep `/healthz` and the phones out (an honest client
  *   sends its headers in milliseconds; a websocket or a request under way is never shed).
  */
@@ -42,6 +42,8 @@ const PRESSURE_SHARE = 0.8;
 export const PRESSURE_HEADERS_MS = 2_000;
 /** At most this many connections closed per accepted one (keeps each accept cheap). */
 const SHED_PER_ACCEPT = 64;
+/** Under pressure, request-less connections past their time are also closed this often. */
+const SWEEP_MS = 500;
 
 /** The soft open-file limit of this process (Linux /proc), or null elsewhere. */
 export function openFileLimit(): number | null {
@@ -109,11 +111,11 @@ export function guardConnections(
 	let open = 0;
 	/** Connections that have not completed a request's headers yet, oldest first (insertion order). */
 	const waiting = new Map<Socket, number>();
-	const shedSlowest = () => {
+	const shedSlowest = (most: number) => {
 		const cutoff = performance.now() - PRESSURE_HEADERS_MS;
 		let closed = 0;
 		for (const [socket, at] of waiting) {
-			if (at > cutoff || closed >= SHED_PER_ACCEPT || open - closed <= pressureMark) break;
+			if (at > cutoff || closed >= most || open - closed <= pressureMark) break;
 			waiting.delete(socket);
 			socket.destroy();
 			closed++;
@@ -137,7 +139,7 @@ export function guardConnections(
 			open--;
 			waiting.delete(socket);
 		});
-		if (open > pressureMark) shedSlowest();
+		if (open > pressureMark) shedSlowest(SHED_PER_ACCEPT);
 		const address = normalizeAddress(socket.remoteAddress ?? 'unknown');
 		if (options.trust(address, 0)) return;
 		const n = (perAddress.get(address) ?? 0) + 1;
@@ -161,7 +163,7 @@ export function guardConnections(
 	const onDrop = (data?: { remoteAddress?: string }) => {
 		refused.inc({ reason: 'global' });
 		// Full: make room for the next one (this one is already gone, closed by Node).
-		shedSlowest();
+		shedSlowest(SHED_PER_ACCEPT);
 		warnOnce(
 			'global',
 			{ ip: data?.remoteAddress, limit: maxConnections },
@@ -170,6 +172,11 @@ export function guardConnections(
 	};
 	server.on('connection', onConnection);
 	server.on('drop', onDrop);
+	// Also between accepts: connections held open and quiet keep the places otherwise.
+	const sweep = setInterval(() => {
+		if (open > pressureMark) shedSlowest(Number.POSITIVE_INFINITY);
+	}, SWEEP_MS);
+	sweep.unref();
 	// Headers complete: a plain request, or a websocket upgrade (the relay's phones).
 	server.prependListener('request', started);
 	server.prependListener('upgrade', started);
@@ -180,6 +187,7 @@ export function guardConnections(
 			return open;
 		},
 		stop() {
+			clearInterval(sweep);
 			server.off('connection', onConnection);
 			server.off('drop', onDrop);
 			server.off('request', started);
