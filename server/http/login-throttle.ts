@@ -64,11 +64,15 @@ async function blockOf(
 	return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
 }
 
-/** Counts one failure; the milliseconds the key is now blocked for, or null. */
-async function consume(limiter: RateLimiterAbstract, key: string): Promise<number | null> {
+/** Counts one failure; the milliseconds the key is now blocked for (at its limit), or null. */
+async function consume(
+	limiter: RateLimiterAbstract,
+	key: string,
+	points: number
+): Promise<number | null> {
 	try {
-		await limiter.consume(key);
-		return null;
+		const res = await limiter.consume(key);
+		return res.consumedPoints >= points ? res.msBeforeNext : null;
 	} catch (error) {
 		// Over the limit: the rejection is a RateLimiterRes, and the key is now blocked.
 		if (!(error instanceof RateLimiterRes)) throw error;
@@ -135,9 +139,9 @@ export async function createLoginThrottle(options: LoginThrottleOptions): Promis
 			return byAccount === null ? null : { scope: 'account', retryAfterSeconds: byAccount };
 		},
 		async failed(address, account) {
-			const blockedMs = await consume(perAddress, address);
+			const blockedMs = await consume(perAddress, address, options.failuresPerAddress);
 			if (blockedMs !== null) remember(address, blockedMs);
-			await consume(perAccount, accountKey(address, account));
+			await consume(perAccount, accountKey(address, account), options.failuresPerAccount);
 		},
 		knownAddressBlock(address) {
 			const until = knownBlocks.get(address);
