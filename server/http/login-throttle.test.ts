@@ -209,7 +209,11 @@ describe('the sign-in door (before the body is read)', () => {
 		const seventh = g.admit('198.51.100.7');
 		expect(seventh).toMatchObject({ refusal: { error: 'busy' } });
 		expect('refusal' in seventh && seventh.refusal.message).toMatch(/Сервер сейчас занят/);
-		for (const d of admitted) if ('release' in d) (d.release(), d.release()); // twice: no effect
+		for (const d of admitted) {
+			if (!('release' in d)) continue;
+			d.release();
+			d.release(); // twice: no effect
+		}
 		const again = Array.from({ length: 6 }, () => g.admit('198.51.100.8'));
 		expect(again.every((d) => 'release' in d)).toBe(true);
 		expect(g.admit('198.51.100.9')).toHaveProperty('refusal');
