@@ -32,7 +32,8 @@ import { inlineTasks, type TaskRunner } from './workers/tasks.js';
 import { createPrograms, type ProgramsService } from './programs/index.js';
 import { clientAddress, createProxyTrust, forgottenProxyWarning } from './http/client-address.js';
 import { guardConnections } from './http/connection-guard.js';
-import { createLoginThrottle, createSignInGuard } from './http/login-throttle.js';
+import { cheapClientErrorHandler, frontDoorServerFactory } from './http/front-door.js';
+import { createLoginThrottle, createSignInGuard, type SignInGuard } from './http/login-throttle.js';
 import {
 	registerMetricsRoute,
 	startMetricsListener,
@@ -110,7 +111,16 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 	// Only the configured proxies' X-Forwarded-For decides the client address (request.ip, logs,
 	// login throttling, the relay's per-address limit); anyone else's is ignored.
 	const trust = createProxyTrust(security.trustedProxies, config.relay.trustedProxyHops);
+	// Set once the sign-in guard exists (below): the front door refuses throttled or
+	// over-capacity sign-ins before Fastify reads them (server/http/front-door.ts).
+	let signInDoor: SignInGuard | null = null;
 	const app = Fastify({
+		serverFactory: frontDoorServerFactory({
+			trust,
+			signIn: () => (signInDoor ? { path: '/api/login', admit: signInDoor.admit } : null)
+		}),
+		// Timed-out and malformed connections: prepared bytes, no error formatting per socket.
+		clientErrorHandler: cheapClientErrorHandler,
 		// Fastify's own logger type is the narrower pino interface it needs.
 		loggerInstance: logger as FastifyBaseLogger,
 		bodyLimit: 1024 * 1024,
@@ -236,7 +246,7 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 
 	// Password sign-ins: throttled per address and per account+address, never per account
 	// alone; password checks bounded so a burst of sign-ins cannot starve the thread pool.
-	const signIn = createSignInGuard(
+	const signIn = (signInDoor = createSignInGuard(
 		await createLoginThrottle({
 			failuresPerAddress: security.loginFailuresPerAddress,
 			failuresPerAccount: security.loginFailuresPerAccount,
@@ -249,7 +259,7 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 			security.loginConcurrency || Math.max(1, Math.min(4, Math.floor(availableParallelism() / 2))),
 			security.loginQueue
 		)
-	);
+	));
 	// The HTTP API: one boundary (session, CSRF, errors) in front of every /api route.
 	await app.register(
 		async (api) => {

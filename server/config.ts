@@ -429,7 +429,7 @@ export const SECURITY_SCHEMA: Schema<SecurityConfig> = {
 		0,
 		0,
 		ANY,
-		'open TCP connections in all; beyond it new ones are closed at accept; 0: 90 % of the open-file limit (`ulimit -n`)'
+		'open TCP connections in all; beyond it new ones are closed at accept, and above 80 % of it connections that sent no request within 2 s are closed; 0: 90 % of the open-file limit (`ulimit -n`)'
 	),
 	maxConnectionsPerIp: integer(
 		'MAX_CONNECTIONS_PER_IP',
@@ -506,7 +506,7 @@ export const SECURITY_SCHEMA: Schema<SecurityConfig> = {
 		32,
 		0,
 		ANY,
-		'password checks waiting for a slot; beyond it a sign-in is answered 429 with `Retry-After`'
+		'password checks waiting for a slot; beyond it a sign-in is answered 429 with `Retry-After` before its body is read'
 	),
 	metricsToken: secret(
 		'METRICS_TOKEN',

@@ -4,6 +4,7 @@
  * or dropped connection is the server's answer, not the benchmark's failure), cleans up its
  * sockets, and writes what it saw into `ctx.note` for the report.
  */
+import { request as httpRequest } from 'node:http';
 import net from 'node:net';
 import ExcelJS from 'exceljs';
 import * as decoding from 'lib0/decoding';
@@ -79,7 +80,18 @@ export function victimOf(c: HonestClient): Victim {
 export interface Attack {
 	id: string;
 	title: string;
+	/**
+	 * Runs in a process of its own (scripts/bench-abuse/attacker.ts), from loopback addresses of
+	 * its own (127.0.1.0 and up; the honest phones and the /healthz probe use 127.0.0.1): the
+	 * attacker's CPU is then neither the honest clients' nor the server's, and is reported apart.
+	 */
+	ownProcess?: true;
 	run(ctx: AttackContext): Promise<void>;
+}
+
+/** The n-th attacker address (127.0.1.0 …): a client of its own, as a remote attacker would be. */
+export function attackerAddress(n: number): string {
+	return `127.0.${1 + Math.floor(n / 256)}.${n % 256}`;
 }
 
 /** "TypeError: fetch failed (ECONNREFUSED …)": a request error with its cause, for the notes. */
@@ -87,6 +99,35 @@ export function describeError(error: unknown): string {
 	if (!(error instanceof Error)) return String(error);
 	const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
 	return `${error.name}: ${error.message}${cause}`.slice(0, 160);
+}
+
+/** One POST on a new connection from `localAddress`: the status, or the error's code. */
+function postFrom(
+	url: URL,
+	localAddress: string,
+	body: string,
+	timeoutMs: number
+): Promise<string> {
+	return new Promise((resolve) => {
+		const req = httpRequest(
+			url,
+			{
+				method: 'POST',
+				localAddress,
+				agent: false,
+				timeout: timeoutMs,
+				headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
+			},
+			(res) => {
+				res.resume();
+				res.on('end', () => resolve(String(res.statusCode)));
+				res.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+			}
+		);
+		req.on('timeout', () => req.destroy(new Error('timeout')));
+		req.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+		req.end(body);
+	});
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -409,7 +450,9 @@ export const ATTACKS: Attack[] = [
 	},
 	{
 		id: 'slow-connections',
-		title: 'slow HTTP connections (a header line every 5 s), as many as the fd limit allows',
+		title:
+			'slow HTTP connections (a header line every 5 s), as many as the fd limit allows, 400 per address',
+		ownProcess: true,
 		async run(ctx) {
 			const target = Math.min(20_000, ctx.fdBudget);
 			const url = new URL(ctx.url);
@@ -418,7 +461,12 @@ export const ATTACKS: Attack[] = [
 			let connected = 0;
 			let closedByServer = 0;
 			for (let i = 0; i < target && left(ctx) > 0; i++) {
-				const s = net.connect(Number(url.port), url.hostname);
+				// 400 per address: below the per-address cap (500), so the global cap is what they meet.
+				const s = net.connect({
+					port: Number(url.port),
+					host: url.hostname,
+					localAddress: attackerAddress(Math.floor(i / 400))
+				});
 				s.on('connect', () => {
 					connected++;
 					s.write(`GET / HTTP/1.1\r\nHost: ${url.host}\r\n`);
@@ -438,41 +486,39 @@ export const ATTACKS: Attack[] = [
 			const open = sockets.filter((s) => !s.destroyed).length;
 			for (const s of sockets) s.destroy();
 			ctx.note(
-				`${target} of 20,000 (fd limit), ${connected} connected, ${open} still open at the end; errors ${errors.size ? [...errors].map(([k, v]) => `${k}×${v}`).join(', ') : 'none'}; ${closedByServer} closed`
+				`${target} of 20,000 (fd limit) from ${Math.ceil(target / 400)} addresses, ${connected} connected, ${open} still open at the end; errors ${errors.size ? [...errors].map(([k, v]) => `${k}×${v}`).join(', ') : 'none'}; ${closedByServer} closed`
 			);
 		}
 	},
 	{
 		id: 'parallel-logins',
-		title: 'waves of 400 parallel password logins (unknown logins, wrong passwords)',
+		title:
+			'400 password logins always in flight, each client from its own address (unknown logins, wrong passwords)',
+		ownProcess: true,
 		async run(ctx) {
 			const statuses = new Map<string, number>();
-			let waves = 0;
-			while (left(ctx) > 0) {
-				waves++;
-				await Promise.all(
-					Array.from({ length: 400 }, async (_, i) => {
-						try {
-							const r = await fetch(`${ctx.url}/api/login`, {
-								method: 'POST',
-								headers: { 'content-type': 'application/json' },
-								body: JSON.stringify({
-									login: `nobody${waves}x${i}`,
-									password: 'wrong-password-123'
-								}),
-								signal: AbortSignal.timeout(Math.round(Math.max(1000, left(ctx))))
-							});
-							await r.arrayBuffer();
-							statuses.set(String(r.status), (statuses.get(String(r.status)) ?? 0) + 1);
-						} catch (error) {
-							const k = describeError(error);
-							statuses.set(k, (statuses.get(k) ?? 0) + 1);
-							await sleep(250);
-						}
-					})
-				);
-			}
-			ctx.note(`${waves} waves; answers ${[...statuses].map(([k, v]) => `${k}×${v}`).join(', ')}`);
+			const url = new URL(`${ctx.url}/api/login`);
+			let sent = 0;
+			// Not in waves: a wave waits for its slowest sign-in (a queued password check), so 400
+			// clients that each send again as soon as they are answered keep the pressure constant.
+			await Promise.all(
+				Array.from({ length: 400 }, async (_, i) => {
+					while (left(ctx) > 0) {
+						sent++;
+						const k = await postFrom(
+							url,
+							attackerAddress(i),
+							JSON.stringify({ login: `nobody${sent}x${i}`, password: 'wrong-password-123' }),
+							Math.round(Math.max(1000, left(ctx)))
+						);
+						statuses.set(k, (statuses.get(k) ?? 0) + 1);
+						if (!/^\d+$/.test(k)) await sleep(250);
+					}
+				})
+			);
+			ctx.note(
+				`${sent} sign-ins sent; answers ${[...statuses].map(([k, v]) => `${k}×${v}`).join(', ')}`
+			);
 		}
 	},
 	{

@@ -139,7 +139,9 @@ export class MeasuredServer {
 	}
 
 	static async start(seedDir: string, extraEnv: Record<string, string>): Promise<MeasuredServer> {
-		const entry = 'build/server/main.js';
+		// BENCH_ABUSE_SERVER_ENTRY: another bundle (e.g. an older commit's, for a before/after pair
+		// measured under the same load).
+		const entry = process.env.BENCH_ABUSE_SERVER_ENTRY ?? 'build/server/main.js';
 		if (!existsSync(entry))
 			throw new Error(
 				`${entry} is missing: run \`npm run build:server\` (npm run bench:abuse does)`

@@ -6,10 +6,15 @@
  *   NAT address; a trusted reverse proxy is not counted here (its clients are told apart by the
  *   forwarded address at the relay's upgrade, which has its own per-address limit);
  * - Node's header, request, keep-alive and inactivity timeouts, checked every second or two so a
- *   slowloris connection is closed soon after its deadline.
+ *   slowloris connection is closed soon after its deadline;
+ * - under pressure (open connections above 80 % of the global cap), connections that have not
+ *   completed one request's headers within `PRESSURE_HEADERS_MS` are closed, oldest first (when
+ *   a new one arrives, when one is dropped at the cap, and every half second): slow connections spread over many addresses would otherwise hold every
+ *   place until their headers timeout and keep `/healthz` and the phones out (an honest client
+ *   sends its headers in milliseconds; a websocket or a request under way is never shed).
  */
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
@@ -31,6 +36,14 @@ export interface ConnectionLimits {
 /** File descriptors kept for the database, its WAL, log output, DNS, the Redis and PostgreSQL clients. */
 const DESCRIPTOR_RESERVE = 256;
 const FALLBACK_MAX_CONNECTIONS = 10_000;
+/** Above this share of the global cap, connections without a request are shed. */
+const PRESSURE_SHARE = 0.8;
+/** Under pressure, a connection gets this long to complete its first request's headers. */
+export const PRESSURE_HEADERS_MS = 2_000;
+/** At most this many connections closed per accepted one (keeps each accept cheap). */
+const SHED_PER_ACCEPT = 64;
+/** Under pressure, request-less connections past their time are also closed this often. */
+const SWEEP_MS = 500;
 
 /** The soft open-file limit of this process (Linux /proc), or null elsewhere. */
 export function openFileLimit(): number | null {
@@ -55,6 +68,8 @@ export interface ConnectionGuard {
 	readonly maxConnections: number;
 	/** Open connections counted per peer address (tests, diagnostics). */
 	openFrom(address: string): number;
+	/** Open connections in all. */
+	readonly open: number;
 	stop(): void;
 }
 
@@ -87,8 +102,44 @@ export function guardConnections(
 		log.warn(fields, message);
 	}
 
+	const shed = new Counter({
+		name: 'http_connections_shed_total',
+		help: 'connections closed under pressure before they completed a request (slow connections)',
+		registers: [options.registry]
+	});
+	const pressureMark = Math.floor(maxConnections * PRESSURE_SHARE);
+	let open = 0;
+	/** Connections that have not completed a request's headers yet, oldest first (insertion order). */
+	const waiting = new Map<Socket, number>();
+	const shedSlowest = (most: number) => {
+		const cutoff = performance.now() - PRESSURE_HEADERS_MS;
+		let closed = 0;
+		for (const [socket, at] of waiting) {
+			if (at > cutoff || closed >= most || open - closed <= pressureMark) break;
+			waiting.delete(socket);
+			socket.destroy();
+			closed++;
+		}
+		if (closed) {
+			shed.inc(closed);
+			warnOnce(
+				'shed',
+				{ open, limit: maxConnections, headersMs: PRESSURE_HEADERS_MS },
+				'under connection pressure: closing connections that send no request'
+			);
+		}
+	};
+	const started = (request: IncomingMessage) => waiting.delete(request.socket as Socket);
+
 	const perAddress = new Map<string, number>();
 	const onConnection = (socket: Socket) => {
+		open++;
+		waiting.set(socket, performance.now());
+		socket.once('close', () => {
+			open--;
+			waiting.delete(socket);
+		});
+		if (open > pressureMark) shedSlowest(SHED_PER_ACCEPT);
 		const address = normalizeAddress(socket.remoteAddress ?? 'unknown');
 		if (options.trust(address, 0)) return;
 		const n = (perAddress.get(address) ?? 0) + 1;
@@ -111,6 +162,8 @@ export function guardConnections(
 	};
 	const onDrop = (data?: { remoteAddress?: string }) => {
 		refused.inc({ reason: 'global' });
+		// Full: make room for the next one (this one is already gone, closed by Node).
+		shedSlowest(SHED_PER_ACCEPT);
 		warnOnce(
 			'global',
 			{ ip: data?.remoteAddress, limit: maxConnections },
@@ -119,12 +172,26 @@ export function guardConnections(
 	};
 	server.on('connection', onConnection);
 	server.on('drop', onDrop);
+	// Also between accepts: connections held open and quiet keep the places otherwise.
+	const sweep = setInterval(() => {
+		if (open > pressureMark) shedSlowest(Number.POSITIVE_INFINITY);
+	}, SWEEP_MS);
+	sweep.unref();
+	// Headers complete: a plain request, or a websocket upgrade (the relay's phones).
+	server.prependListener('request', started);
+	server.prependListener('upgrade', started);
 	return {
 		maxConnections,
 		openFrom: (address) => perAddress.get(normalizeAddress(address)) ?? 0,
+		get open() {
+			return open;
+		},
 		stop() {
+			clearInterval(sweep);
 			server.off('connection', onConnection);
 			server.off('drop', onDrop);
+			server.off('request', started);
+			server.off('upgrade', started);
 		}
 	};
 }

@@ -180,3 +180,43 @@ describe.skipIf(!REDIS_URL)('login throttle in Redis (cluster mode)', () => {
 		}
 	});
 });
+
+describe('the sign-in door (before the body is read)', () => {
+	it('refuses an address once it is seen blocked, with the same Russian message', async () => {
+		const g = await guard(3, 5);
+		const door = (address: string) => {
+			const d = g.admit(address);
+			if ('release' in d) d.release();
+			return 'refusal' in d ? d.refusal : null;
+		};
+		for (let i = 0; i < 3; i++) {
+			expect(door('203.0.113.5')).toBeNull();
+			await outcome(g.attempt('203.0.113.5', `nobody-${i}`, () => undefined, wrong));
+		}
+		const refusal = door('203.0.113.5');
+		expect(refusal).toMatchObject({ error: 'too_many_attempts' });
+		expect(refusal?.retryAfterSeconds).toBeGreaterThan(0);
+		expect(refusal?.message).toMatch(/с этого адреса\. Попробуйте через 15 минут/);
+		// Another address of the same school is not refused.
+		expect(door('203.0.113.6')).toBeNull();
+		await g.close();
+	});
+
+	it('admits as many sign-ins as there are check slots and queue places, and gives the places back', async () => {
+		const g = await guard(); // WorkSlots(2, 4): 6 places
+		const admitted = Array.from({ length: 6 }, (_, i) => g.admit(`198.51.100.${i}`));
+		expect(admitted.every((d) => 'release' in d)).toBe(true);
+		const seventh = g.admit('198.51.100.7');
+		expect(seventh).toMatchObject({ refusal: { error: 'busy' } });
+		expect('refusal' in seventh && seventh.refusal.message).toMatch(/Сервер сейчас занят/);
+		for (const d of admitted) {
+			if (!('release' in d)) continue;
+			d.release();
+			d.release(); // twice: no effect
+		}
+		const again = Array.from({ length: 6 }, () => g.admit('198.51.100.8'));
+		expect(again.every((d) => 'release' in d)).toBe(true);
+		expect(g.admit('198.51.100.9')).toHaveProperty('refusal');
+		await g.close();
+	});
+});

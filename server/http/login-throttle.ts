@@ -15,6 +15,7 @@ import {
 } from 'rate-limiter-flexible';
 import { IdentityError } from '../identity/errors.js';
 import type { Logger } from '../logger.js';
+import type { EarlyRefusal } from './front-door.js';
 import { Busy, type WorkSlots } from './work-slots.js';
 
 export interface LoginThrottleOptions {
@@ -39,6 +40,11 @@ export interface LoginThrottle {
 	blocked(address: string, account: string): Promise<LoginBlock | null>;
 	failed(address: string, account: string): Promise<void>;
 	succeeded(address: string, account: string): Promise<void>;
+	/**
+	 * Seconds this address still waits, as far as this instance has seen it blocked (by
+	 * `blocked` or `failed`), or null: a synchronous check for refusing before the body is read.
+	 */
+	knownAddressBlock(address: string): number | null;
 	close(): Promise<void>;
 }
 
@@ -58,14 +64,24 @@ async function blockOf(
 	return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
 }
 
-async function consume(limiter: RateLimiterAbstract, key: string): Promise<void> {
+/** Counts one failure; the milliseconds the key is now blocked for (at its limit), or null. */
+async function consume(
+	limiter: RateLimiterAbstract,
+	key: string,
+	points: number
+): Promise<number | null> {
 	try {
-		await limiter.consume(key);
+		const res = await limiter.consume(key);
+		return res.consumedPoints >= points ? res.msBeforeNext : null;
 	} catch (error) {
 		// Over the limit: the rejection is a RateLimiterRes, and the key is now blocked.
 		if (!(error instanceof RateLimiterRes)) throw error;
+		return error.msBeforeNext;
 	}
 }
+
+/** Addresses seen blocked, until when (bounded: a flood of addresses must not grow it for ever). */
+const KNOWN_BLOCKS_MAX = 100_000;
 
 export async function createLoginThrottle(options: LoginThrottleOptions): Promise<LoginThrottle> {
 	const duration = options.blockMinutes * 60;
@@ -101,18 +117,41 @@ export async function createLoginThrottle(options: LoginThrottleOptions): Promis
 	};
 	const perAddress = await make('address', options.failuresPerAddress);
 	const perAccount = await make('account', options.failuresPerAccount);
+	const knownBlocks = new Map<string, number>();
+	const remember = (address: string, ms: number) => {
+		if (knownBlocks.size >= KNOWN_BLOCKS_MAX) {
+			const now = Date.now();
+			for (const [a, until] of knownBlocks) if (until <= now) knownBlocks.delete(a);
+			if (knownBlocks.size >= KNOWN_BLOCKS_MAX) knownBlocks.clear();
+		}
+		knownBlocks.set(address, Date.now() + ms);
+	};
 
 	return {
 		async blocked(address, account) {
 			const byAddress = await blockOf(perAddress, address, options.failuresPerAddress);
-			if (byAddress !== null) return { scope: 'address', retryAfterSeconds: byAddress };
+			if (byAddress !== null) {
+				remember(address, byAddress * 1000);
+				return { scope: 'address', retryAfterSeconds: byAddress };
+			}
 			const key = accountKey(address, account);
 			const byAccount = await blockOf(perAccount, key, options.failuresPerAccount);
 			return byAccount === null ? null : { scope: 'account', retryAfterSeconds: byAccount };
 		},
 		async failed(address, account) {
-			await consume(perAddress, address);
-			await consume(perAccount, accountKey(address, account));
+			const blockedMs = await consume(perAddress, address, options.failuresPerAddress);
+			if (blockedMs !== null) remember(address, blockedMs);
+			await consume(perAccount, accountKey(address, account), options.failuresPerAccount);
+		},
+		knownAddressBlock(address) {
+			const until = knownBlocks.get(address);
+			if (until === undefined) return null;
+			const ms = until - Date.now();
+			if (ms <= 0) {
+				knownBlocks.delete(address);
+				return null;
+			}
+			return Math.max(1, Math.ceil(ms / 1000));
 		},
 		async succeeded(address, account) {
 			await perAccount.delete(accountKey(address, account));
@@ -138,24 +177,61 @@ export interface SignInGuard {
 		setRetryAfter: (seconds: number) => void,
 		signIn: () => Promise<T>
 	): Promise<T>;
+	/**
+	 * At the door, before the body is read (server/http/front-door.ts): a refusal when it is
+	 * already known — the address is throttled, or as many sign-ins are under way as there are
+	 * password check slots and queue places — else admission, to be released when the request
+	 * ends. A burst arrives in one turn of the event loop, before any of it reaches `attempt`,
+	 * so the count is kept here rather than read from the slots.
+	 */
+	admit(address: string): { refusal: EarlyRefusal } | { release: () => void };
 	close(): Promise<void>;
 }
 
+const BUSY_MESSAGE =
+	'Сервер сейчас занят входом других пользователей. Попробуйте через несколько секунд.';
+
+function throttledMessage(block: LoginBlock): string {
+	const minutes = Math.max(1, Math.ceil(block.retryAfterSeconds / 60));
+	return `Слишком много неудачных попыток входа${
+		block.scope === 'address' ? ' с этого адреса' : ''
+	}. Попробуйте через ${minutes} ${plural(minutes, ['минуту', 'минуты', 'минут'])}.`;
+}
+
 export function createSignInGuard(throttle: LoginThrottle, slots: WorkSlots): SignInGuard {
+	let admitted = 0;
 	return {
+		admit(address) {
+			const seconds = throttle.knownAddressBlock(address);
+			if (seconds !== null)
+				return {
+					refusal: {
+						error: 'too_many_attempts',
+						message: throttledMessage({ scope: 'address', retryAfterSeconds: seconds }),
+						retryAfterSeconds: seconds
+					}
+				};
+			if (admitted >= slots.capacity)
+				return {
+					refusal: { error: 'busy', message: BUSY_MESSAGE, retryAfterSeconds: slots.retryAfter }
+				};
+			admitted++;
+			let released = false;
+			return {
+				release() {
+					if (released) return;
+					released = true;
+					admitted--;
+				}
+			};
+		},
 		async attempt(address, account, setRetryAfter, signIn) {
 			const block = await throttle.blocked(address, account);
 			if (block) {
 				setRetryAfter(block.retryAfterSeconds);
-				const minutes = Math.max(1, Math.ceil(block.retryAfterSeconds / 60));
-				throw new IdentityError(
-					429,
-					'too_many_attempts',
-					`Слишком много неудачных попыток входа${
-						block.scope === 'address' ? ' с этого адреса' : ''
-					}. Попробуйте через ${minutes} ${plural(minutes, ['минуту', 'минуты', 'минут'])}.`,
-					{ retryAfterSeconds: block.retryAfterSeconds }
-				);
+				throw new IdentityError(429, 'too_many_attempts', throttledMessage(block), {
+					retryAfterSeconds: block.retryAfterSeconds
+				});
 			}
 			try {
 				const result = await slots.run(signIn);
@@ -164,12 +240,9 @@ export function createSignInGuard(throttle: LoginThrottle, slots: WorkSlots): Si
 			} catch (error) {
 				if (error instanceof Busy) {
 					setRetryAfter(error.retryAfterSeconds);
-					throw new IdentityError(
-						429,
-						'busy',
-						'Сервер сейчас занят входом других пользователей. Попробуйте через несколько секунд.',
-						{ retryAfterSeconds: error.retryAfterSeconds }
-					);
+					throw new IdentityError(429, 'busy', BUSY_MESSAGE, {
+						retryAfterSeconds: error.retryAfterSeconds
+					});
 				}
 				if (error instanceof IdentityError && error.code === 'login_failed')
 					await throttle.failed(address, account);

@@ -18,13 +18,13 @@ export class WorkSlots {
 		private readonly concurrency: number,
 		private readonly queue: number,
 		/** Suggested wait when the queue is full. */
-		private readonly retryAfterSeconds = 2
+		readonly retryAfter = 2
 	) {}
 
 	/** Runs `job` when a slot is free; throws Busy at once when the queue is full. */
 	async run<T>(job: () => Promise<T>): Promise<T> {
 		if (this.running >= this.concurrency) {
-			if (this.waiting.length >= this.queue) throw new Busy(this.retryAfterSeconds);
+			if (this.waiting.length >= this.queue) throw new Busy(this.retryAfter);
 			await new Promise<void>((resolve) => this.waiting.push(resolve));
 		} else {
 			this.running++;
@@ -37,6 +37,11 @@ export class WorkSlots {
 			if (next) next();
 			else this.running--;
 		}
+	}
+
+	/** Jobs running and waiting at most: one more and `run` throws Busy. */
+	get capacity(): number {
+		return this.concurrency + this.queue;
 	}
 
 	get active(): number {

@@ -11,7 +11,13 @@ import ExcelJS from 'exceljs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { notFound } from './errors.js';
-import { guardSpreadsheet, MAX_COLUMNS } from './spreadsheet-guard.js';
+import {
+	csvRowsRefused,
+	guardCsv,
+	guardSpreadsheet,
+	MAX_COLUMNS,
+	MAX_ROWS
+} from './spreadsheet-guard.js';
 import { decodeCsv } from './csv-encoding.js';
 import {
 	DUPLICATE_REASON_LABELS,
@@ -176,6 +182,7 @@ function toRows(header: string[], records: Array<{ line: number; cells: string[]
 }
 
 export function readCsv(text: string): ImportRow[] {
+	guardCsv(text);
 	const firstLine = text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '';
 	const delimiter =
 		(firstLine.match(/;/g)?.length ?? 0) > (firstLine.match(/,/g)?.length ?? 0) ? ';' : ',';
@@ -183,9 +190,14 @@ export function readCsv(text: string): ImportRow[] {
 		bom: true,
 		delimiter,
 		relax_column_count: true,
-		skip_empty_lines: false,
-		info: true
+		// Empty lines are not rows (the line numbers in the report stay the file's own).
+		skip_empty_lines: true,
+		info: true,
+		// The header, MAX_ROWS rows, and one more to tell that there are more: nothing beyond
+		// the limit is parsed, and nothing is dropped silently.
+		to: MAX_ROWS + 2
 	}) as unknown as Array<{ record: string[]; info: { lines: number } }>;
+	if (parsed.length > MAX_ROWS + 1) throw csvRowsRefused(parsed.length);
 	const [head, ...rest] = parsed;
 	if (!head) return [];
 	return toRows(

@@ -1,13 +1,19 @@
 /**
  * The spreadsheet guard on files as ExcelJS writes them: an ordinary registry passes; a cell, a
  * merged range or a data validation beyond 64 columns or 20,000 rows, or a dimension reaching
- * XFD, is refused with a Russian message before any parser sees the file.
+ * XFD, is refused with a Russian message before any parser sees the file; a CSV beyond
+ * 20,000 rows or MAX_CSV_BYTES likewise.
  */
 import ExcelJS from 'exceljs';
 import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { readXlsx } from './import.js';
-import { guardSpreadsheet, SpreadsheetRefused } from './spreadsheet-guard.js';
+import { readCsv, readXlsx } from './import.js';
+import {
+	guardSpreadsheet,
+	MAX_CSV_BYTES,
+	MAX_ROWS,
+	SpreadsheetRefused
+} from './spreadsheet-guard.js';
 
 async function workbook(fill: (ws: ExcelJS.Worksheet) => void): Promise<Buffer> {
 	const wb = new ExcelJS.Workbook();
@@ -100,5 +106,41 @@ describe('spreadsheet guard', () => {
 
 	it('refuses what is not a zip, in Russian', () => {
 		expect(refused(Buffer.from('not a spreadsheet')).messageRu).toMatch(/xlsx/);
+	});
+});
+
+describe('CSV limits (the same rows as XLSX, and MAX_CSV_BYTES)', () => {
+	const header = 'ФИО;Роль\n';
+	const rows = (n: number) =>
+		Array.from({ length: n }, (_, i) => `Иванова Мария ${i};наставник\n`).join('');
+
+	function csvRefused(text: string): SpreadsheetRefused {
+		try {
+			readCsv(text);
+		} catch (error) {
+			expect(error).toBeInstanceOf(SpreadsheetRefused);
+			return error as SpreadsheetRefused;
+		}
+		throw new Error('the CSV was expected to be refused');
+	}
+
+	it('reads 20,000 rows, empty lines not counted, with the file’s own line numbers', () => {
+		const read = readCsv(`${header}\n\n${rows(MAX_ROWS)}`);
+		expect(read).toHaveLength(MAX_ROWS);
+		expect(read[0]).toMatchObject({ line: 4, values: { fullName: 'Иванова Мария 0' } });
+		expect(read.at(-1)?.values.fullName).toBe(`Иванова Мария ${MAX_ROWS - 1}`);
+	});
+
+	it('refuses 20,001 rows in Russian, instead of dropping any', () => {
+		const e = csvRefused(header + rows(MAX_ROWS + 1));
+		expect(e.messageRu).toMatch(/Файл CSV слишком велик.*не больше 20[\s\u00a0]000 строк и 5 МБ/);
+		expect(e.message).toMatch(/more than 20000 rows/);
+	});
+
+	it('refuses a file beyond MAX_CSV_BYTES before parsing it', () => {
+		const long = `Иванова Мария;наставник;${'x'.repeat(MAX_CSV_BYTES)}\n`;
+		const e = csvRefused(header + long);
+		expect(e.messageRu).toMatch(/5 МБ/);
+		expect(e.message).toMatch(/bytes \(limit 5242880\)/);
 	});
 });

@@ -6,6 +6,8 @@
  * thousand rows. So the guard reads the zip's central directory, inflates each worksheet with a
  * cap on its size, and refuses (with a Russian message for the user) a sheet whose cells,
  * dimension, merged ranges or validations reach beyond MAX_COLUMNS columns or MAX_ROWS rows.
+ * A CSV gets the same row limit and a byte limit (MAX_CSV_BYTES): a huge one would otherwise be
+ * parsed whole and its rows validated one by one.
  */
 import { readZipEntryData, zipEntries, zipEntryCount } from '../zip-reader';
 
@@ -14,6 +16,11 @@ export const MAX_ROWS = 20_000;
 /** A worksheet's XML inflated beyond this is refused (a zip bomb, or far more than a registry). */
 export const MAX_SHEET_XML_BYTES = 64 * 1024 * 1024;
 const MAX_ENTRIES = 2_000;
+/**
+ * A CSV longer than this is refused before parsing: 20,000 registry rows of ~250 bytes, and it
+ * still fits the import request's 8 MiB body once base64-encoded.
+ */
+export const MAX_CSV_BYTES = 5 * 1024 * 1024;
 
 export class SpreadsheetRefused extends Error {
 	constructor(
@@ -26,6 +33,7 @@ export class SpreadsheetRefused extends Error {
 }
 
 const TOO_BIG = `Таблица слишком велика для импорта: не больше ${MAX_COLUMNS} столбцов и ${MAX_ROWS.toLocaleString('ru-RU')} строк. Удалите лишние столбцы и строки (в том числе пустые ячейки с оформлением далеко справа или внизу) и загрузите файл снова.`;
+const CSV_TOO_BIG = `Файл CSV слишком велик для импорта: не больше ${MAX_ROWS.toLocaleString('ru-RU')} строк и ${MAX_CSV_BYTES / 1024 / 1024} МБ. Разделите его на несколько файлов и загрузите их по очереди.`;
 const NOT_XLSX = 'Не удалось прочитать файл: проверьте, что это таблица .xlsx';
 
 /** Column letters → 1-based index (A = 1, XFD = 16384). */
@@ -137,4 +145,22 @@ export function guardSpreadsheet(data: Buffer): SpreadsheetExtent {
 		}
 	}
 	return { sheets: sheets.length, columns, rows };
+}
+
+/**
+ * Refuses a CSV beyond MAX_CSV_BYTES before the parser sees it; the parser stops after
+ * MAX_ROWS + 1 records (header included) and `csvRowsRefused` refuses a file that had more.
+ */
+export function guardCsv(text: string): void {
+	const bytes = Buffer.byteLength(text, 'utf8');
+	if (bytes > MAX_CSV_BYTES)
+		throw new SpreadsheetRefused(CSV_TOO_BIG, `CSV of ${bytes} bytes (limit ${MAX_CSV_BYTES})`);
+}
+
+/** The refusal of a CSV whose records went beyond the header and MAX_ROWS rows. */
+export function csvRowsRefused(records: number): SpreadsheetRefused {
+	return new SpreadsheetRefused(
+		CSV_TOO_BIG,
+		`CSV with more than ${MAX_ROWS} rows (${records} records read)`
+	);
 }
