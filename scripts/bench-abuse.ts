@@ -7,7 +7,10 @@
  * count as ∞), its ratio to the quiet p99, the server's RSS before / during (max) / after, the
  * worst /healthz latency, honest closes with a final code (4400–4499), and whether the server
  * survived (a crash or a stall is detected, reported, and the server replaced for the next attack).
+ * The relay attacks run in a worker thread, the HTTP attacks in a process of their own from
+ * loopback addresses of their own (bench-abuse/attacker.ts); the attacker's CPU is reported apart.
  *
+ * BENCH_ABUSE_SERVER_ENTRY=<bundle> measures another server build (e.g. an older commit's).
  * Options: --pairs 200, --window 20 (seconds per attack and for the quiet baseline),
  * --only <attack id>[,<id>…], --settle 10 (seconds after each attack before "after" is read).
  * Exits non-zero when it cannot measure (the server does not start, phones do not sync, no
@@ -61,6 +64,8 @@ const clientErrorsIn = (from: number, to: number) =>
 	clientErrors.filter((e) => e.t >= from && e.t <= to);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A figure rounded for the table; '—' when it could not be measured. */
+const mb = (x: number) => (Number.isNaN(x) ? '—' : x.toFixed(0));
 const log = (...args: unknown[]) => console.error('[bench:abuse]', ...args);
 const load = () =>
 	os
@@ -91,7 +96,10 @@ interface Row {
 	/** Event-loop delay over the window (ms): p99 and max. */
 	loopP99: number;
 	loopMax: number;
+	/** The driver's process (the honest phones, the probe; the attacker's thread excluded). */
 	driverCpuPct: number;
+	/** The attacker's thread or process alone; NaN in the quiet window. */
+	attackerCpuPct: number;
 	finalCloses: number;
 	clientErrors: number;
 	server: string;
@@ -111,7 +119,7 @@ async function main(): Promise<void> {
 		`pairs=${PAIRS} window=${WINDOW_MS / 1000}s settle=${SETTLE_MS / 1000}s attacks=${attacks.map((a) => a.id).join(',')}`
 	);
 	log(
-		`commit ${commit}${dirty ? ' (server/src modified)' : ''}, node ${process.version}, ${os.cpus().length} cores, fd limit ${fds}, load ${load()}`
+		`commit ${commit}${dirty ? ' (server/src modified)' : ''}${process.env.BENCH_ABUSE_SERVER_ENTRY ? `, server ${process.env.BENCH_ABUSE_SERVER_ENTRY}` : ''}, node ${process.version}, ${os.cpus().length} cores, fd limit ${fds}, load ${load()}`
 	);
 
 	const s = await seed(PAIRS);
@@ -169,6 +177,7 @@ async function main(): Promise<void> {
 			loopP99: qLag.p99,
 			loopMax: qLag.max,
 			driverCpuPct: (qDriver.user + qDriver.system) / 10 / (q1 - q0),
+			attackerCpuPct: NaN,
 			finalCloses: honest.finalClosesIn(q0, q1),
 			clientErrors: clientErrorsIn(q0, q1).length,
 			server: 'up',
@@ -192,9 +201,9 @@ async function main(): Promise<void> {
 				if ((server.cpuMs() - c0) / 10 <= quietCpuPct * 1.5 + 10) break;
 			}
 			const notes: string[] = [];
-			// The attacker runs in a thread of its own (bench-abuse/attacker.ts): its payloads
-			// and its sockets' work do not delay the honest phones' event loop. Its payloads are
-			// built before the window.
+			// The attacker runs in a thread of its own, an HTTP attacker in a process of its own
+			// (bench-abuse/attacker.ts): its payloads and its sockets' work do not delay the honest
+			// phones' event loop. Its payloads are built before the window.
 			const attacker = runAttack(
 				attack.id,
 				{
@@ -206,8 +215,9 @@ async function main(): Promise<void> {
 					titleProgramId: s.titleProgramId,
 					attackerId: s.attackerId,
 					curatorCookie: cookie,
-					// This process keeps ~2 per honest pair and a few hundred for itself.
-					fdBudget: Math.max(0, fds - PAIRS * 2 - 600)
+					// A thread shares this process's descriptors (~2 per honest pair and a few hundred
+					// for the driver); a process of its own keeps only a few hundred for itself.
+					fdBudget: Math.max(0, fds - (attack.ownProcess ? 0 : PAIRS * 2) - 600)
 				},
 				[victimOf(victims[0]), victimOf(victims[1])],
 				(text) => notes.push(text)
@@ -236,6 +246,9 @@ async function main(): Promise<void> {
 			const loopCpu = server.mainThreadCpuMs() - loop0;
 			const lag = server.alive ? await server.loopDelay() : { p99: NaN, max: NaN };
 			const driver = process.cpuUsage(driver0);
+			const driverMs = (driver.user + driver.system) / 1000;
+			// A thread's CPU is in the driver's process figure: taken out of it, reported apart.
+			const attackerMs = attacker.cpuMs;
 			const rssDuringWindow = server.rssMax(t0, t1);
 			// Settle: does the server answer again? A crash shows as an exit, a stall as no answer.
 			const settleEnd = t1 + SETTLE_MS;
@@ -279,7 +292,13 @@ async function main(): Promise<void> {
 				loopCpuPct: (loopCpu / (t1 - t0)) * 100,
 				loopP99: lag.p99,
 				loopMax: lag.max,
-				driverCpuPct: (driver.user + driver.system) / 10 / (t1 - t0),
+				driverCpuPct:
+					((attacker.where === 'thread' && Number.isFinite(attackerMs)
+						? driverMs - attackerMs
+						: driverMs) /
+						(t1 - t0)) *
+					100,
+				attackerCpuPct: (attackerMs / (t1 - t0)) * 100,
 				finalCloses: honest.finalClosesIn(t0, asOf),
 				clientErrors: errors.length,
 				server: status,
@@ -301,7 +320,7 @@ async function main(): Promise<void> {
 			}
 			rows.push(row);
 			log(
-				`${attack.id}: p99 ${formatMs(m.p99)} ms (${m.samples} edits, ${m.lost} lost), RSS ${rssBefore.toFixed(0)}/${rssDuring.toFixed(0)}/${rssAfter.toFixed(0)} MB, healthz worst ${h.ms.toFixed(0)} ms, loop CPU ${row.loopCpuPct.toFixed(0)} %, loop delay p99/max ${lag.p99.toFixed(0)}/${lag.max.toFixed(0)} ms, final closes ${row.finalCloses}, ${row.server}; ${notes.join('; ')}`
+				`${attack.id}: p99 ${formatMs(m.p99)} ms (${m.samples} edits, ${m.lost} lost), RSS ${rssBefore.toFixed(0)}/${rssDuring.toFixed(0)}/${rssAfter.toFixed(0)} MB, healthz worst ${h.ms.toFixed(0)} ms, attacker CPU ${mb(row.attackerCpuPct)} % (${attacker.where}), loop CPU ${row.loopCpuPct.toFixed(0)} %, loop delay p99/max ${lag.p99.toFixed(0)}/${lag.max.toFixed(0)} ms, final closes ${row.finalCloses}, ${row.server}; ${notes.join('; ')}`
 			);
 			await honest.waitSynced();
 		}
@@ -315,17 +334,16 @@ async function main(): Promise<void> {
 	const quiet = rows[0] as Row;
 	const ratio = (r: Row) =>
 		r.p99 === Infinity ? '∞' : Number.isNaN(r.p99) ? '—' : (r.p99 / quiet.p99).toFixed(2);
-	const mb = (x: number) => (Number.isNaN(x) ? '—' : x.toFixed(0));
 	console.log(
 		`\nbench:abuse ${started.toISOString().slice(0, 16)}Z, commit ${commit}${dirty ? '+' : ''}, node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, fd limit ${fds}; ${PAIRS} honest pairs, window ${WINDOW_MS / 1000} s; load at the end ${load()}\n`
 	);
 	console.log(
-		'| attack | honest p99 ms | × quiet | edits (lost) | RSS MB before / during / after | /healthz worst ms | server (loop) / driver CPU % | loop delay p99 / max ms | final closes | client errors | server | load 1m |'
+		'| attack | honest p99 ms | × quiet | edits (lost) | RSS MB before / during / after | /healthz worst ms | server (loop) / driver / attacker CPU % | loop delay p99 / max ms | final closes | client errors | server | load 1m |'
 	);
 	console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|');
 	for (const r of rows)
 		console.log(
-			`| ${r.id} | ${formatMs(r.p99)} | ${r === quiet ? '1.00' : ratio(r)} | ${r.samples} (${r.lost}) | ${mb(r.rssBefore)} / ${mb(r.rssDuring)} / ${mb(r.rssAfter)} | ${r.healthzWorstMs.toFixed(0)}${r.healthzFailed ? ` (${r.healthzFailed} failed)` : ''} | ${mb(r.serverCpuPct)} (${mb(r.loopCpuPct)}) / ${mb(r.driverCpuPct)} | ${mb(r.loopP99)} / ${mb(r.loopMax)} | ${r.finalCloses} | ${r.clientErrors} | ${r.server} | ${r.load.split(' ')[0]} |`
+			`| ${r.id} | ${formatMs(r.p99)} | ${r === quiet ? '1.00' : ratio(r)} | ${r.samples} (${r.lost}) | ${mb(r.rssBefore)} / ${mb(r.rssDuring)} / ${mb(r.rssAfter)} | ${r.healthzWorstMs.toFixed(0)}${r.healthzFailed ? ` (${r.healthzFailed} failed)` : ''} | ${mb(r.serverCpuPct)} (${mb(r.loopCpuPct)}) / ${mb(r.driverCpuPct)} / ${mb(r.attackerCpuPct)} | ${mb(r.loopP99)} / ${mb(r.loopMax)} | ${r.finalCloses} | ${r.clientErrors} | ${r.server} | ${r.load.split(' ')[0]} |`
 		);
 	console.log('');
 	for (const r of rows.slice(1)) console.log(`- ${r.id}: ${r.title}. ${r.notes.join('; ')}`);

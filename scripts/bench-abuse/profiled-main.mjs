@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const dir = process.env.BENCH_ABUSE_PROFILE_DIR ?? '.';
 const session = new Session();
@@ -31,4 +32,8 @@ function writeProfile() {
 // driver's patience and end in SIGKILL), and at any other exit.
 process.on('SIGTERM', writeProfile);
 process.on('exit', writeProfile);
-await import(new URL('../../build/server/main.js', import.meta.url).href);
+// The bundle the driver measures (BENCH_ABUSE_SERVER_ENTRY, else build/server/main.js).
+const entry = process.env.BENCH_ABUSE_PROFILED_ENTRY;
+await import(
+	entry ? pathToFileURL(entry).href : new URL('../../build/server/main.js', import.meta.url).href
+);

@@ -163,6 +163,13 @@ export class MeasuredServer {
 				METRICS_TOKEN,
 				// The production default (the test factory runs workers at the loop's priority).
 				WORKER_NICE: '10',
+				// The bundle profiled-main.mjs loads (this environment is all the server sees).
+				...(process.env.BENCH_ABUSE_PROFILE_DIR
+					? {
+							BENCH_ABUSE_PROFILE_DIR: path.resolve(process.env.BENCH_ABUSE_PROFILE_DIR),
+							BENCH_ABUSE_PROFILED_ENTRY: path.resolve(entry)
+						}
+					: {}),
 				...extraEnv
 			}
 		});
