@@ -77,16 +77,20 @@ else
 	npm_dir="$(dirname "$(readlink -f "$(command -v npm)")")/.."
 	(
 		cd "$work/node_modules/better-sqlite3"
+		# Under `npm test`, npm exports its config as npm_config_* (this machine's npmrc sets
+		# nodedir=/usr: Node 20's headers), which node-gyp prefers to --nodedir.
+		for v in $(compgen -e | grep -i '^npm_config_'); do unset "$v"; done
 		PATH="$node24:$PATH" node "$npm_dir/node_modules/node-gyp/bin/node-gyp.js" rebuild --release \
 			--nodedir="$node_pkg" >"$work/node-gyp.log" 2>&1 || { cat "$work/node-gyp.log"; exit 1; }
 	)
-	cp "$addon" "$built"
 	echo "better-sqlite3 $sqlite_version built for Node 24 in $(($(date +%s) - start)) s"
 fi
 
 cd "$work"
 export PATH="$node24:$PATH"
 node -e "new (require('better-sqlite3'))(':memory:').prepare('select 1').get()"
+# Cached only once Node 24 has loaded it (a wrong build must not be reused by the next run).
+[ -f "$built" ] || cp "$addon" "$built"
 node node_modules/@sveltejs/kit/svelte-kit.js sync >/dev/null
 echo "Node 24 ready in $(($(date +%s) - start)) s"
 [ "$stage" = prepare ] && exit 0
