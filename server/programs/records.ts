@@ -13,7 +13,7 @@
  * Schema: migration 75. docs/identity.md, «Записи куратора».
  */
 import { IdentityError, conflict, invalid, notFound } from '../identity/errors.js';
-import type { ProgramInfo, Person } from '../identity/model.js';
+import { blankPerson, type ProgramInfo, type Person } from '../identity/model.js';
 import type { Actor } from '../identity/policy.js';
 import { PERSON_COLUMNS, personValues } from '../identity/rows.js';
 import type { IdentityService } from '../identity/service.js';
@@ -35,6 +35,7 @@ import type {
 	ProgramCancellation
 } from '../../src/lib/shared/api/records.js';
 import type { ServerEditor } from './curator-actions.js';
+import { manageProgram } from './manage.js';
 
 /** The name an erased person's record and program entries carry from then on. */
 export const ERASED_NAME = 'Участник (персональные данные удалены)';
@@ -163,12 +164,11 @@ export class RecordsService {
 		reason: CancelReason,
 		note: string | null
 	): Promise<ProgramCancellation> {
-		const found = await this.programFor(actor, programId);
-		const info = found.info;
-		return this.identity.policy.guarded(
+		return manageProgram(
+			this.identity,
 			actor,
-			'program.manage',
-			found.res,
+			programId,
+			{ action: 'program.cancel', details: { reason } },
 			async () => {
 				const at = this.now();
 				const text = note?.trim() || null;
@@ -179,39 +179,22 @@ export class RecordsService {
 				);
 				if (n === 0) throw conflict('already_cancelled', 'Программа уже отменена');
 				return { programId, reason, note: text, cancelledAt: at, cancelledBy: actor.personId };
-			},
-			() => ({
-				action: 'program.cancel',
-				entityType: 'program',
-				entityId: programId,
-				organizationId: info.organizationId,
-				municipalityId: info.municipalityId,
-				details: { reason }
-			})
+			}
 		);
 	}
 
 	async restore(actor: Actor, programId: string): Promise<void> {
-		const found = await this.programFor(actor, programId);
-		const info = found.info;
-		await this.identity.policy.guarded(
+		await manageProgram(
+			this.identity,
 			actor,
-			'program.manage',
-			found.res,
+			programId,
+			{ action: 'program.restore', details: {} },
 			async () => {
 				const n = await this.sql.run('DELETE FROM program_cancellations WHERE program_id = ?', [
 					programId
 				]);
 				if (n === 0) throw conflict('not_cancelled', 'Программа не отменена');
-			},
-			() => ({
-				action: 'program.restore',
-				entityType: 'program',
-				entityId: programId,
-				organizationId: info.organizationId,
-				municipalityId: info.municipalityId,
-				details: {}
-			})
+			}
 		);
 	}
 
@@ -493,21 +476,21 @@ export class RecordsService {
 			throw invalid('Для подтверждения введите ФИО точно так, как оно записано в банке');
 		const at = this.now();
 		const programs = await this.identity.store.programs.listForPerson(personId);
+		// Everything the card records is blanked (blankPerson's empty card); the id, the places,
+		// the staff kind and the creation time stay.
 		const erased: Person = {
 			...person,
-			fullName: ERASED_NAME,
-			position: null,
-			email: null,
-			phone: null,
-			birthDate: null,
-			ageGroup: null,
-			minor: false,
-			experienceYears: null,
-			category: null,
-			mentorRequirements: null,
-			notes: null,
-			active: false,
-			updatedAt: at
+			...blankPerson(
+				{
+					id: person.id,
+					organizationId: person.organizationId,
+					municipalityId: person.municipalityId,
+					fullName: ERASED_NAME,
+					active: false,
+					createdAt: person.createdAt
+				},
+				at
+			)
 		};
 		const [id, ...rest] = personValues(erased);
 		const columns = PERSON_COLUMNS.slice(1).filter((c) => c !== 'created_at');

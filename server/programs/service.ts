@@ -20,6 +20,7 @@ import type { CuratorActionResult } from '../../src/lib/shared/api/curator.js';
 import { decisionOf, decisionRefusal } from '../identity/authority.js';
 import { departmentRoles } from '../identity/policy.js';
 import { applyCuratorAction, type CuratorAction, type ServerEditor } from './curator-actions.js';
+import { manageProgram } from './manage.js';
 import type { OrdersService } from './orders.js';
 import type { RecordsService } from './records.js';
 import { buildInitialDocument, storeInitialDocument, templateIds } from './program-document.js';
@@ -276,14 +277,12 @@ export class ProgramsService {
 		role: ParticipantRole
 	): Promise<ProgramInfo> {
 		const registry = this.identity.registry;
-		const found = await registry.program(programId);
-		if (!found) throw notFound();
-		const info = found.info;
-		return this.identity.policy.guarded(
+		return manageProgram(
+			this.identity,
 			actor,
-			'program.manage',
-			found.res,
-			async () => {
+			programId,
+			{ action: 'participant.add', details: { personId, role } },
+			async (info) => {
 				const org = await registry.organizationRecord(info.organizationId);
 				if (!org) throw notFound();
 				const person = await registry.participantCandidate(actor, org, personId);
@@ -295,37 +294,19 @@ export class ProgramsService {
 				await this.records.addParticipant(programId, personId, role, actor.personId, now);
 				await registry.grantParticipantRole(actor, personId, role, info.organizationId, now);
 				return (await this.records.get(programId)) ?? info;
-			},
-			() => ({
-				action: 'participant.add',
-				entityType: 'program',
-				entityId: programId,
-				organizationId: info.organizationId,
-				municipalityId: info.municipalityId,
-				details: { personId, role }
-			})
+			}
 		);
 	}
 
 	async removeParticipant(actor: Actor, programId: string, personId: string): Promise<void> {
-		const found = await this.identity.registry.program(programId);
-		if (!found) throw notFound();
-		const info = found.info;
-		await this.identity.policy.guarded(
+		await manageProgram(
+			this.identity,
 			actor,
-			'program.manage',
-			found.res,
+			programId,
+			{ action: 'participant.remove', details: { personId } },
 			async () => {
 				if (!(await this.records.removeParticipant(programId, personId))) throw notFound();
-			},
-			() => ({
-				action: 'participant.remove',
-				entityType: 'program',
-				entityId: programId,
-				organizationId: info.organizationId,
-				municipalityId: info.municipalityId,
-				details: { personId }
-			})
+			}
 		);
 		// Their pending links, sessions and tokens end, and their sockets close on every instance.
 		await this.identity.endAccess(personId, 'participant-removed', { actor, programId });

@@ -131,6 +131,15 @@ export const missingEntries = (dialect: Dialect) =>
 	WHERE NOT EXISTS (SELECT 1 FROM curator_program_index i WHERE i.program_id = s.program_id)
 	ORDER BY s.program_id${dialectSql(dialect).bytewise}`;
 
+/** A stored summary's JSON; undefined when it is damaged (JSON itself never parses to undefined). */
+function parseStoredSummary(text: string): unknown {
+	try {
+		return JSON.parse(text) as unknown;
+	} catch {
+		return undefined;
+	}
+}
+
 /** The statements that index summaries stored without an index entry. */
 export function missingEntryStatements(
 	dialect: Dialect,
@@ -138,12 +147,9 @@ export function missingEntryStatements(
 	history = true
 ): Statement[] {
 	return rows.flatMap((r) => {
-		let summary: unknown = {};
-		try {
-			summary = JSON.parse(r.summary);
-		} catch {
-			// A damaged summary still gets a row (defaults), as the triggers gave it.
-		}
+		// A damaged summary still gets a row (defaults), as the triggers gave it.
+		const parsed = parseStoredSummary(r.summary);
+		const summary = parsed === undefined ? {} : parsed;
 		return [
 			...indexEntryStatements(r.programId, summary, r.computedAt, undefined, history),
 			syncAggregateStatement(dialect, r.programId)
@@ -165,12 +171,8 @@ export function missingHistoryStatements(
 	rows: Array<{ programId: string; summary: string; computedAt: number }>
 ): Statement[] {
 	return rows.flatMap((r) => {
-		let summary: unknown = {};
-		try {
-			summary = JSON.parse(r.summary);
-		} catch {
-			return [];
-		}
+		const summary = parseStoredSummary(r.summary);
+		if (summary === undefined) return [];
 		const day =
 			typeof (summary as { asOf?: unknown }).asOf === 'string'
 				? (summary as { asOf: string }).asOf

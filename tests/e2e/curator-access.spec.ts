@@ -9,7 +9,7 @@ import {
 	tab,
 	type Phone
 } from './helpers';
-import { Product, type Curator } from './product';
+import { productForFile } from './product';
 
 /**
  * The curator's day, access (issue #16): a phone that lost its session gets a new link from the
@@ -18,17 +18,8 @@ import { Product, type Curator } from './product';
  * Russian; pairs nobody opened yet are «приглашение не открыто»; the printable QR sheet; the
  * coordinator's and the head's own cabinet. Screens at 360×640 and 1366×800 are saved.
  */
-const product = new Product();
-let curator: Curator;
-
-test.beforeAll(async () => {
-	await product.start();
-	curator = await product.setupOrganization();
-});
-test.afterAll(async () => {
-	await curator?.api.dispose();
-	await product.dispose();
-});
+const app = productForFile();
+const { product } = app;
 test.describe.configure({ mode: 'serial' });
 
 const DESK = { width: 1366, height: 800 };
@@ -102,11 +93,11 @@ test('a phone that lost its session is re-invited from the bank; a second device
 	browser
 }) => {
 	test.setTimeout(240_000);
-	const pair = await curator.createPairProgram();
-	const desk = await deskContext(browser, await curator.api.storageState());
+	const pair = await app.curator.createPairProgram();
+	const desk = await deskContext(browser, await app.curator.api.storageState());
 
 	// Created a moment ago and nobody opened the invitations: not «давно не на связи».
-	await desk.goto(`/curator?scope=organization:${curator.organizationId}`);
+	await desk.goto(`/curator?scope=organization:${app.curator.organizationId}`);
 	const row = desk.locator(`[data-testid="program-row"][data-program-id="${pair.programId}"]`);
 	for (const role of ['mentor', 'mentee']) {
 		const sync = row.locator(
@@ -120,7 +111,7 @@ test('a phone that lost its session is re-invited from the bank; a second device
 	await expect(desk.getByTestId('total-stale').locator('strong')).toHaveText('0');
 	await shots(desk, 'curator-access-not-opened');
 	await desk.goto(
-		`/curator/program/${pair.programId}?scope=organization:${curator.organizationId}`
+		`/curator/program/${pair.programId}?scope=organization:${app.curator.organizationId}`
 	);
 	await expect(desk.getByTestId('sync').first()).toContainText('приглашение не открыто');
 	await shots(desk, 'curator-access-program-not-opened');
@@ -146,7 +137,7 @@ test('a phone that lost its session is re-invited from the bank; a second device
 	).toHaveCount(1);
 
 	// The curator: the bank → «Вход и устройства» → a new link and its QR code.
-	await desk.goto(`/curator/people?scope=organization:${curator.organizationId}`);
+	await desk.goto(`/curator/people?scope=organization:${app.curator.organizationId}`);
 	await openAccess(desk, 'Петров Алексей Игоревич');
 	const dialog = desk.getByTestId('person-access-dialog').filter({ visible: true });
 	await expect(dialog.getByTestId('invitation-state')).toContainText('Приглашение открыто');
@@ -222,9 +213,9 @@ test('the printable QR sheet of a school: those who have not opened their invita
 	browser
 }) => {
 	test.setTimeout(120_000);
-	await curator.createPairProgram();
-	const desk = await deskContext(browser, await curator.api.storageState());
-	await desk.goto(`/curator/people?scope=organization:${curator.organizationId}`);
+	await app.curator.createPairProgram();
+	const desk = await deskContext(browser, await app.curator.api.storageState());
+	await desk.goto(`/curator/people?scope=organization:${app.curator.organizationId}`);
 	await desk.getByRole('link', { name: 'Лист QR-приглашений для школы' }).click();
 	await expect(desk.getByRole('heading', { name: 'Лист QR-приглашений для школы' })).toBeVisible();
 	await expect(desk.getByTestId('sheet-only-not-opened')).toBeChecked();
@@ -253,7 +244,7 @@ test('the coordinator and the head have their own cabinet; the coordinator picks
 	browser
 }) => {
 	const org = (await (
-		await curator.api.get(`/api/organizations/${curator.organizationId}`)
+		await app.curator.api.get(`/api/organizations/${app.curator.organizationId}`)
 	).json()) as {
 		organization?: { municipalityId: string };
 		municipalityId?: string;
@@ -305,7 +296,7 @@ test('the coordinator and the head have their own cabinet; the coordinator picks
 		'--role',
 		'head',
 		'--organization',
-		curator.organizationId
+		app.curator.organizationId
 	]);
 	await expect(head.getByTestId('cabinet-title')).toHaveText('Кабинет руководителя организации');
 	await shots(head, 'head-home');

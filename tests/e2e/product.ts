@@ -83,13 +83,18 @@ export class Product {
 /**
  * The built product for one spec file, with a curator signed in (`setupOrganization`): started
  * before the file's first test, stopped after its last. `curator` is set once the file runs.
+ * `setupTimeout` (ms): the start's own time limit, when it needs more than a test's.
  */
-export function productForFile(env: Record<string, string> = {}): {
+export function productForFile(
+	env: Record<string, string> = {},
+	setupTimeout?: number
+): {
 	product: Product;
 	curator: Curator;
 } {
 	const file = { product: new Product(env) } as { product: Product; curator: Curator };
 	test.beforeAll(async () => {
+		if (setupTimeout) test.setTimeout(setupTimeout);
 		await file.product.start();
 		file.curator = await file.product.setupOrganization();
 	});

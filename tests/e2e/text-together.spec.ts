@@ -7,7 +7,9 @@ import {
 	tab,
 	type Phone
 } from './helpers';
-import { Product, type Curator } from './product';
+import { productForFile } from './product';
+// Seeds are never 0 here (rng's 0 stands for another seed): every run of a seed types the same way.
+import { rng as random } from '../../src/lib/shared/program/fixtures';
 
 /**
  * Two people typing into the same text field at the same time, as found in issue #16: mentor and
@@ -15,35 +17,13 @@ import { Product, type Curator } from './product';
  * key events at human speeds. Both must converge, each person's typed run must stay contiguous
  * and in order, and the caret must never jump into the partner's text.
  */
-const product = new Product();
-let curator: Curator;
-
-test.beforeAll(async () => {
-	// Starting the built server and the CLI's setup can take over a minute on a loaded machine.
-	test.setTimeout(180_000);
-	await product.start();
-	curator = await product.setupOrganization();
-});
-test.afterAll(async () => {
-	await curator?.api.dispose();
-	await product.dispose();
-});
+// Starting the built server and the CLI's setup can take over a minute on a loaded machine.
+const app = productForFile({}, 180_000);
+const { product } = app;
 
 test.describe.configure({ mode: 'serial' });
 
 const openPhone = (browser: Browser, link: string) => openPhoneAt(browser, product.url, link);
-
-/** A small seeded PRNG (mulberry32): every run of a seed types the same way. */
-function random(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 /** Puts the caret at `index` the way a person would: tap into the field, then arrow keys. */
 async function placeCaret(page: Page, field: Locator, index: number): Promise<void> {
@@ -156,7 +136,7 @@ test('two people typing into the same field at the same time: runs stay whole, c
 	browser
 }) => {
 	test.setTimeout(300_000);
-	const pair = await curator.createPairProgram();
+	const pair = await app.curator.createPairProgram();
 	const mentor = await openPhone(browser, pair.mentorLink);
 	const mentee = await openPhone(browser, pair.menteeLink);
 	await expectSaved(mentor.page);
@@ -235,7 +215,7 @@ async function screenshotField(page: Page, field: Locator, name: string): Promis
 test('the pending count equals the distinct edits the server has not acknowledged', async ({
 	browser
 }) => {
-	const pair = await curator.createPairProgram();
+	const pair = await app.curator.createPairProgram();
 	const mentee = await openPhone(browser, pair.menteeLink);
 	await expectSaved(mentee.page);
 	await tab(mentee.page, 'Диагностика');
@@ -269,7 +249,7 @@ test('the pending count equals the distinct edits the server has not acknowledge
 
 test('IME composition, paste and undo while the partner types', async ({ browser }) => {
 	test.setTimeout(180_000);
-	const pair = await curator.createPairProgram();
+	const pair = await app.curator.createPairProgram();
 	const mentor = await openPhone(browser, pair.mentorLink);
 	const mentee = await openPhone(browser, pair.menteeLink);
 	await expectSaved(mentor.page);

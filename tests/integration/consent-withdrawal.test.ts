@@ -4,9 +4,8 @@ import {
 	api,
 	closeWs,
 	probeRelay,
-	seedWorld,
 	signIn,
-	startTestServer,
+	startWorld,
 	type TestServer,
 	type World
 } from './identity-fixture';
@@ -49,8 +48,7 @@ describe('consent withdrawal', () => {
 		});
 
 	beforeAll(async () => {
-		t = await startTestServer();
-		w = await seedWorld(t);
+		({ t, w } = await startWorld());
 		curator = (await signIn(t, w.people.curator1)).cookie;
 	});
 

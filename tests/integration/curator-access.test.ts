@@ -12,9 +12,8 @@ import {
 	closeWs,
 	cookiePair,
 	probeRelay,
-	seedWorld,
 	signIn,
-	startTestServer,
+	startWorld,
 	type TestServer,
 	type World
 } from './identity-fixture';
@@ -27,8 +26,7 @@ describe('curator access tools: links, sheet, devices, not-opened', () => {
 	let curator: string;
 
 	beforeAll(async () => {
-		t = await startTestServer();
-		w = await seedWorld(t);
+		({ t, w } = await startWorld());
 		curator = (await signIn(t, w.people.curator1, 'Рабочий компьютер')).cookie;
 	});
 

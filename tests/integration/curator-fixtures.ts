@@ -21,6 +21,7 @@ import {
 	type Actor,
 	type ProgramTemplate
 } from '../../src/lib/shared/program/index';
+import { rng } from '../../src/lib/shared/program/fixtures';
 import { openPostgresStorage, openSqliteStorage, type Storage } from '../../server/storage/index';
 import type { SqlClient } from '../../server/storage/sql';
 import { testStorageEnv } from './test-storage';
@@ -75,17 +76,6 @@ export interface Dataset {
 	staleDays: number;
 	/** Closes the storage (and drops the test database). */
 	close(): Promise<void>;
-}
-
-function rng(seed: number): () => number {
-	let a = seed >>> 0 || 0x9e3779b9;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
 }
 
 const SURNAMES = [

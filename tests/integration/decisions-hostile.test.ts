@@ -22,14 +22,7 @@ import {
 import { encodeSyncStep1, encodeSyncUpdate } from '../../src/lib/shared/protocol';
 import { DecisionsSync } from '../../src/lib/sync/decisions-sync';
 import { docxText } from './curator-fixtures';
-import {
-	api,
-	seedWorld,
-	signIn,
-	startTestServer,
-	type TestServer,
-	type World
-} from './identity-fixture';
+import { api, signIn, startWorld, type TestServer, type World } from './identity-fixture';
 import { connectClient, synced, waitFor, type TestClient } from './relay-helpers';
 
 /** The decisions document's layout, spelled out (a storage format: docs/program-document.md). */
@@ -252,8 +245,7 @@ async function expectCoWritingWorks(mark: string): Promise<void> {
 }
 
 beforeAll(async () => {
-	t = await startTestServer({ RELAY_SUMMARY_DEBOUNCE_MS: '20' });
-	w = await seedWorld(t);
+	({ t, w } = await startWorld({ RELAY_SUMMARY_DEBOUNCE_MS: '20' }));
 	p1 = w.programs.p1;
 	for (const who of ['mentor1', 'mentee1', 'curator1', 'head1', 'curator1b'] as const)
 		cookies[who] = (await signIn(t, w.people[who])).cookie;

@@ -1,14 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { readProgram } from '../../src/lib/shared/program/index';
-import {
-	api,
-	seedWorld,
-	signIn,
-	startTestServer,
-	type TestServer,
-	type World
-} from './identity-fixture';
+import { api, signIn, startWorld, type TestServer, type World } from './identity-fixture';
 
 /**
  * The time-zone routes over the real HTTP API (the API contract's bodies, the boundary, the
@@ -29,8 +22,7 @@ describe('time zones over the HTTP API', () => {
 	};
 
 	beforeAll(async () => {
-		t = await startTestServer();
-		w = await seedWorld(t);
+		({ t, w } = await startWorld());
 		admin = (await signIn(t, w.people.admin)).cookie;
 		curator1 = (await signIn(t, w.people.curator1)).cookie;
 		curator2 = (await signIn(t, w.people.curator2)).cookie;

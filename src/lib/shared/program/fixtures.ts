@@ -26,10 +26,13 @@ export interface RealisticProgram {
 	};
 }
 
-function rng(seed: number): () => number {
+/**
+ * A small seeded PRNG (mulberry32) in [0, 1): the same seed gives the same sequence (fixtures,
+ * typing schedules in tests). Seed 0 stands for 0x9e3779b9.
+ */
+export function rng(seed: number): () => number {
 	let a = seed >>> 0 || 0x9e3779b9;
 	return () => {
-		// mulberry32
 		a = (a + 0x6d2b79f5) >>> 0;
 		let t = a;
 		t = Math.imul(t ^ (t >>> 15), t | 1);
