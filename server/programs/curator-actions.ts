@@ -50,6 +50,8 @@ export interface ServerEditor {
 		author: { userId: string; role?: string },
 		edit: (doc: Y.Doc, decisions: Y.Doc, author: { userId: string; role?: string }) => void
 	): Promise<{ update: Uint8Array | null }>;
+	/** Recomputes and stores these programs' summaries now (the relay; absent in unit fakes). */
+	refreshSummaries?(programIds: string[]): Promise<number>;
 }
 
 export type ActionResult = CuratorActionResult;

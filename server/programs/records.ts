@@ -442,6 +442,13 @@ export class RecordsService {
 				this.log.warn({ err: error, programId: p.id }, 'participant not relinked in the document');
 			}
 		}
+		// The summaries (the curator's rows show participants' names) now, not when the documents
+		// settle: after an erasure no page may still show the removed name.
+		try {
+			await relay.refreshSummaries?.(programs.map((p) => p.id));
+		} catch (error) {
+			this.log.warn({ err: error }, 'summaries not refreshed after relinking participants');
+		}
 	}
 
 	// ------------------------------------------------------------------ removal of personal data
