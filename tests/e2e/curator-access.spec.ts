@@ -156,7 +156,10 @@ test('a phone that lost its session is re-invited from the bank; a second device
 	).toBeVisible();
 
 	// A second device: the link of the QR code, on a tablet of its own.
+	const firstUrl = await dialog.getByTestId('sign-in-url').inputValue();
 	await dialog.getByTestId('issue-sign-in-link').click();
+	// The field shows the new link once the server answered (the click returns before that).
+	await expect(dialog.getByTestId('sign-in-url')).not.toHaveValue(firstUrl);
 	const second = local(await dialog.getByTestId('sign-in-url').inputValue());
 	expect(second).not.toBe(relink);
 	const tabletContext = await browser.newContext({

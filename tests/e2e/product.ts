@@ -132,7 +132,12 @@ export class Curator {
 	async addPerson(fullName: string, role: 'mentor' | 'mentee'): Promise<string> {
 		const { person } = await ok<{ person: { id: string } }>(
 			this.api.post(`/api/organizations/${this.organizationId}/people`, {
-				data: { fullName, position: role === 'mentor' ? 'учитель' : 'молодой педагог' }
+				// Each test's pair is new people, even when another test of the file used the same names.
+				data: {
+					fullName,
+					position: role === 'mentor' ? 'учитель' : 'молодой педагог',
+					allowDuplicate: true
+				}
 			})
 		);
 		await ok(
