@@ -70,6 +70,15 @@ export {
 	decisionsEmpty,
 	decisionsRoot
 } from './decisions';
+export {
+	templateKindOf,
+	mentorReportsRequired,
+	programApprover,
+	stageDocumentForm,
+	halfYearLabel,
+	type Approver,
+	type StageDocumentForm
+} from './regulation';
 export { importLegacyDecisions, LEGACY_IMPORT_ORIGIN } from './legacy-decisions';
 export { summarize, summarizeView, SUMMARY_VERSION, type ProgramSummary } from './summary';
 export {

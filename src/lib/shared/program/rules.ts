@@ -5,6 +5,7 @@ import { addDays, addMonths, isIsoDate } from './dates';
 import type { CompletionReason, ReportKind, ReportStatus } from './labels';
 import type { Actor } from './schema';
 import type { ActivityView, ChangeRequestView, ProgramView, ReportView } from './read';
+import { mentorReportsRequired } from './regulation';
 
 export interface StageSpan {
 	stageId: string;
@@ -191,7 +192,10 @@ export function reportsByKey(reports: readonly ReportView[]): Map<string, Report
 	return byKey;
 }
 
-/** Every report the program owes over its life: one after each stage, plus the mentor's semi-annual ones. */
+/**
+ * Every report the program owes over its life: one after each stage, plus the mentor's
+ * semi-annual ones where the program's regulation requires them (regulation.ts).
+ */
 export function expectedReports(view: ProgramView): ExpectedReport[] {
 	const byKey = reportsByKey(view.reports);
 	const out: ExpectedReport[] = [];
@@ -217,7 +221,7 @@ export function expectedReports(view: ProgramView): ExpectedReport[] {
 	const start = view.meta.startDate;
 	let end = programEndDate(view);
 	if (view.completion && end && view.completion.date < end) end = view.completion.date;
-	if (start && end)
+	if (start && end && mentorReportsRequired(view.meta.templateId))
 		for (const d of semiannualDeadlines(start, end))
 			push(`mentor:${d.period}`, 'mentor-semiannual', null, d.period, d.dueDate);
 	return out.sort((a, b) => a.dueDate.localeCompare(b.dueDate) || a.key.localeCompare(b.key));
