@@ -5,7 +5,12 @@
  * the rules the documents, the summary and the calendar share.
  */
 import { describe, expect, it } from 'vitest';
-import { readProgram } from '../../../src/lib/shared/program/index';
+import {
+	expectedReports,
+	readProgram,
+	reportsDue,
+	writtenNotOwed
+} from '../../../src/lib/shared/program/index';
 import {
 	halfYearLabel,
 	mentorReportsRequired,
@@ -132,6 +137,23 @@ describe('Appendix 3 (ШНОР), stage 4: the аналитический отч�
 		expect(mentorReportModel(v, '2025-11', ctx)).toBeNull();
 		expect(mentorReportModel(v, '2026-06', ctx)?.name).toBe(
 			'Отчет наставника I полугодие 2026 г. Петров С.И.'
+		);
+	});
+});
+
+describe('a report written though the regulation does not ask for it', () => {
+	it('is shown as not owed (never lost) and is never due', () => {
+		const doc = newProgram(teacher, '2025-09-01');
+		const id = editor(doc, mentor).startReport({ kind: 'mentor-semiannual', period: '2025-12' });
+		editor(doc, mentor).setText({ kind: 'report', id, field: 'text' }, 'Отчет за полугодие');
+		const v = readProgram(doc, doc);
+		expect(expectedReports(v).some((e) => e.kind === 'mentor-semiannual')).toBe(false);
+		expect(writtenNotOwed(v).map((e) => [e.key, e.required, e.state])).toEqual([
+			['mentor:2025-12', false, 'draft']
+		]);
+		expect(reportsDue(v, '2026-12-31').some((e) => e.kind === 'mentor-semiannual')).toBe(false);
+		expect(modelText(programModel(v, ctx))).toContain(
+			'Отчет наставника за II полугодие 2025 г. | не требуется | черновик'
 		);
 	});
 });

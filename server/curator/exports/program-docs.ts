@@ -35,6 +35,7 @@ import {
 	semiannualDeadlines,
 	stageDocumentForm,
 	stageTimeline,
+	writtenNotOwed,
 	type ExpectedReport,
 	type ProgramView,
 	type StageDocumentForm
@@ -244,9 +245,9 @@ export function programModel(v: ProgramView, ctx: ProgramDocContext): DocModel {
 		kind: 'table',
 		headers: ['Отчет', 'Срок', 'Состояние', 'Представлен', 'Решение куратора'],
 		widths: [34, 12, 18, 12, 24],
-		rows: expectedReports(v).map((e) => [
+		rows: [...expectedReports(v), ...writtenNotOwed(v)].map((e) => [
 			reportTitle(v, e),
-			ruDate(e.dueDate),
+			e.required ? ruDate(e.dueDate) : 'не требуется',
 			reportState(e),
 			ruDate(e.report?.submittedAt),
 			e.report?.reviewedAt

@@ -45,6 +45,7 @@ export {
 	overdueActivities,
 	nextDeadline,
 	expectedReports,
+	writtenNotOwed,
 	reportsDue,
 	semiannualDeadlines,
 	reportKey,

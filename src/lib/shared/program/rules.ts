@@ -143,6 +143,8 @@ export interface ExpectedReport {
 	/** The report written for it, if any (the most advanced one when several were created concurrently). */
 	report: ReportView | null;
 	state: 'missing' | ReportStatus;
+	/** Owed under the program's regulation; false: written though not owed (writtenNotOwed). */
+	required: boolean;
 }
 
 const RANK: Record<ReportStatus, number> = { accepted: 3, submitted: 2, returned: 1, draft: 0 };
@@ -214,7 +216,8 @@ export function expectedReports(view: ProgramView): ExpectedReport[] {
 			period,
 			dueDate,
 			report,
-			state: report ? report.status : 'missing'
+			state: report ? report.status : 'missing',
+			required: true
 		});
 	};
 	for (const s of stageTimeline(view)) push(`stage:${s.stageId}`, 'stage', s.stageId, null, s.end);
@@ -225,6 +228,30 @@ export function expectedReports(view: ProgramView): ExpectedReport[] {
 		for (const d of semiannualDeadlines(start, end))
 			push(`mentor:${d.period}`, 'mentor-semiannual', null, d.period, d.dueDate);
 	return out.sort((a, b) => a.dueDate.localeCompare(b.dueDate) || a.key.localeCompare(b.key));
+}
+
+/**
+ * Reports written that the program does not owe: a mentor's semi-annual report written in a
+ * teacher's program before the rule followed the regulation, a report of a stage since removed.
+ * Shown (never lost), but never due.
+ */
+export function writtenNotOwed(view: ProgramView): ExpectedReport[] {
+	const owed = new Set(expectedReports(view).map((e) => e.key));
+	const out: ExpectedReport[] = [];
+	for (const [key, report] of reportsByKey(view.reports)) {
+		if (owed.has(key)) continue;
+		out.push({
+			key,
+			kind: report.kind,
+			stageId: report.stageId,
+			period: report.period,
+			dueDate: report.kind === 'stage' ? '' : `${report.period ?? ''}-10`,
+			report,
+			state: report.status,
+			required: false
+		});
+	}
+	return out.sort((a, b) => a.key.localeCompare(b.key));
 }
 
 /** Reports whose date has come and that are not yet submitted or accepted (missing, draft or returned). */
