@@ -501,4 +501,41 @@ describe('XLSX', () => {
 		expect(xml).toMatch(/<pane [^>]*ySplit="2"[^>]*state="frozen"/);
 		expect(xml).toMatch(/<autoFilter ref="A2:[A-Z]+5"\/>/);
 	});
+
+	it('monitoring: dates and the last time on the network are Excel dates; widths fit', async () => {
+		const f = await download(
+			`/api/curator/organizations/${ids.schoolB}/exports/monitoring.xlsx`,
+			cookies.schoolCurator
+		);
+		expect(f.status).toBe(200);
+		const wb = new ExcelJS.Workbook();
+		await wb.xlsx.load(f.body as unknown as ArrayBuffer);
+		const ws = wb.getWorksheet('Мониторинг программ');
+		if (!ws) throw new Error('no sheet');
+		const header = (ws.getRow(2).values as unknown[]).map(String);
+		const col = (name: string) => header.indexOf(name);
+		expect(col('Последний выход участников на связь (местное время)')).toBeGreaterThan(0);
+		for (let r = 3; r <= ws.rowCount; r++) {
+			for (const name of ['Начало', 'Окончание', 'Данные на дату']) {
+				const c = ws.getRow(r).getCell(col(name));
+				expect(c.type, name).toBe(ExcelJS.ValueType.Date);
+				expect(c.numFmt, name).toBe('dd.mm.yyyy');
+			}
+		}
+		// Every sheet: frozen header rows and a filter over its data.
+		wb.eachSheet((sheet) => {
+			expect(sheet.views[0]?.state, sheet.name).toBe('frozen');
+			expect(sheet.views[0]?.ySplit, sheet.name).toBe(2);
+		});
+	});
+});
+
+describe('the PDF layout of the other documents', () => {
+	it("the organization's информационная справка breaks lines between words only", async () => {
+		const base = `/api/curator/organizations/${ids.schoolB}/exports/note?kind=info-note`;
+		const docx = await download(`${base}&format=docx`, cookies.schoolCurator);
+		const pdf = await download(`${base}&format=pdf`, cookies.schoolCurator);
+		expect(pdf.status).toBe(200);
+		expectNoBrokenWords(pdf.body, docxText(docx.body));
+	});
 });
