@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import {
 	expectedReports,
+	programTerm,
 	readProgram,
 	reportsDue,
 	writtenNotOwed
@@ -72,6 +73,26 @@ describe('the regulation of a program', () => {
 		expect(stageDocumentForm({ resultForm: 'analytic-note' })).toBe('analytic-note');
 		expect(stageDocumentForm({ resultForm: 'methodical-materials' })).toBe('info-note');
 		expect(stageDocumentForm({ resultForm: null })).toBe('info-note');
+	});
+
+	it('the term after an extension: the JSON the curator page holds reads like the document', () => {
+		const json = {
+			meta: { startDate: '2026-09-01', durationMonths: 24 },
+			changeRequests: [
+				{ kind: 'extension', status: 'approved', months: 3, decidedAt: '2026-10-15' },
+				{ kind: 'extension', status: 'rejected', months: 6, decidedAt: '2026-10-16' },
+				{ kind: 'correction', status: 'approved', months: 0, decidedAt: '2026-10-17' }
+			]
+		};
+		expect(programTerm(json)).toBe(
+			'27 месяцев, с 01.09.2026 по 30.11.2028 (продлен на 3 месяца решением от 15.10.2026; первоначальный срок — 24 месяца)'
+		);
+		expect(programTerm({ ...json, changeRequests: [] })).toBe(
+			'24 месяца, с 01.09.2026 по 31.08.2028'
+		);
+		expect(
+			programTerm({ meta: { startDate: '2026-09-01', durationMonths: 1 }, changeRequests: [] })
+		).toBe('1 месяц, с 01.09.2026 по 30.09.2026');
 	});
 
 	it('half-years and names as documents write them', () => {

@@ -24,7 +24,6 @@ import {
 	RESULT_FORM_LABELS,
 	TYPE_LABELS,
 	addDays,
-	approvedExtensionMonths,
 	expectedReports,
 	halfYearLabel,
 	labelOf,
@@ -42,6 +41,7 @@ import {
 } from '../../../src/lib/shared/program/index.js';
 import { MONTHS, countOf, formatDateLong } from '../../../src/lib/shared/time.js';
 import { namesShort } from '../../../src/lib/shared/names.js';
+import { programTerm } from '../../../src/lib/shared/program/term.js';
 import { num, percent, ruDate, type Block, type DocModel } from './model.js';
 
 export interface ProgramDocContext {
@@ -72,24 +72,6 @@ const stageName = (v: ProgramView, si: number): string => {
 function activityMark(a: ProgramView['activities'][number]): string {
 	if (a.status === 'done') return `выполнено${a.doneAt ? ` ${ruDate(a.doneAt)}` : ''}`;
 	return labelOf(ACTIVITY_STATUS_LABELS, a.status);
-}
-
-/**
- * The program's current term: start, end and length with the approved extensions (Tomsk 2024
- * §7.2: the extension is decided by the department head; the decisions document holds it).
- */
-export function programTerm(v: ProgramView): string {
-	const { startDate, durationMonths } = v.meta;
-	if (!startDate || !durationMonths) return '—';
-	const extra = approvedExtensionMonths(v);
-	const end = programEndDate(v);
-	const base = `${countOf(durationMonths + extra, MONTHS)}, с ${ruDate(startDate)} по ${ruDate(end)}`;
-	if (!extra) return base;
-	const decided = v.changeRequests
-		.filter((c) => c.kind === 'extension' && c.status === 'approved' && c.decidedAt)
-		.map((c) => ruDate(c.decidedAt))
-		.join(', ');
-	return `${base} (продлен на ${countOf(extra, MONTHS)}${decided ? ` решением от ${decided}` : ''}; первоначальный срок — ${countOf(durationMonths, MONTHS)})`;
 }
 
 function header(v: ProgramView, organizationName: string): Block {

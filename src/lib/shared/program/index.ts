@@ -80,6 +80,7 @@ export {
 	type Approver,
 	type StageDocumentForm
 } from './regulation';
+export { programTerm, type TermSource } from './term';
 export { importLegacyDecisions, LEGACY_IMPORT_ORIGIN } from './legacy-decisions';
 export { summarize, summarizeView, SUMMARY_VERSION, type ProgramSummary } from './summary';
 export {

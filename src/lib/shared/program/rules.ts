@@ -48,7 +48,12 @@ export function defaultDeadline(
 	return stageTimeline(view).find((s) => s.stageId === stageId)?.end ?? null;
 }
 
-export function approvedExtensionMonths(view: Pick<ProgramView, 'changeRequests'>): number {
+/** What extensions are read from: a ProgramView or its JSON (the curator's screens). */
+export interface ExtensionSource {
+	changeRequests: ReadonlyArray<{ kind: string; status: string; months: number }>;
+}
+
+export function approvedExtensionMonths(view: ExtensionSource): number {
 	const n = view.changeRequests
 		.filter((c) => c.kind === 'extension' && c.status === 'approved')
 		.reduce((n, c) => n + c.months, 0);
@@ -56,7 +61,9 @@ export function approvedExtensionMonths(view: Pick<ProgramView, 'changeRequests'
 }
 
 /** Last day of the program, extensions included; null without a start date or duration. */
-export function programEndDate(view: Pick<ProgramView, 'meta' | 'changeRequests'>): string | null {
+export function programEndDate(
+	view: ExtensionSource & { meta: { startDate: string | null; durationMonths: number | null } }
+): string | null {
 	const { startDate, durationMonths } = view.meta;
 	if (!startDate || !durationMonths) return null;
 	return addDays(addMonths(startDate, durationMonths + approvedExtensionMonths(view)), -1);
