@@ -82,11 +82,11 @@ function sheet(
 		c.border = { bottom: { style: 'thin' } };
 	});
 	for (const r of rows) {
-		const row = ws.addRow(r.map((c) => excelValue(c).value));
+		const cells = r.map(excelValue);
+		const row = ws.addRow(cells.map((c) => c.value));
 		row.alignment = { wrapText: true, vertical: 'top' };
-		r.forEach((c, i) => {
-			const f = excelValue(c).numFmt;
-			if (f) row.getCell(i + 1).numFmt = f;
+		cells.forEach((c, i) => {
+			if (c.numFmt) row.getCell(i + 1).numFmt = c.numFmt;
 		});
 	}
 	// Widths that fit the content: the longest value (long texts wrap at MAX_WIDTH), at least the
