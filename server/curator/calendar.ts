@@ -9,6 +9,7 @@
  *   annually (December) — аналитический отчет.
  */
 import { addDays } from '../../src/lib/shared/time.js';
+import { mentorReportsRequired } from '../../src/lib/shared/program/regulation.js';
 import { notCancelled } from './cancelled.js';
 import type { SqlClient } from '../storage/sql.js';
 import type { Scope } from './dashboard.js';
@@ -48,6 +49,8 @@ export async function monitoringCalendar(
 		const halfYearBefore = addDaysIso(due, -183);
 		const expected = (await programsAt(db, ids, asOf(due))).filter(
 			({ facts: f }) =>
+				// Only programs whose regulation asks for the report (head mentoring, Tomsk 2024).
+				mentorReportsRequired(f.templateId) &&
 				f.startDate !== null &&
 				f.startDate <= monthBefore &&
 				(f.endDate === null || f.endDate >= halfYearBefore)

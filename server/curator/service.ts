@@ -41,7 +41,7 @@ import {
 	type Scope
 } from './dashboard.js';
 import { figuresAt, figuresFor, type FigurePeriod, type Figures } from './figures.js';
-import type { DocModel } from './exports/model.js';
+import { fileNameOf, type DocModel } from './exports/model.js';
 import { scopeDocModel, type ScopeDocKind } from './exports/scope-docs.js';
 import type { RegistryPerson } from './exports/xlsx.js';
 import { inlineTasks, type TaskInput, type TaskRunner } from '../workers/tasks.js';
@@ -341,7 +341,7 @@ export class CuratorService {
 	/** Renders a document model in the worker pool. */
 	async render(model: DocModel, format: 'docx' | 'pdf'): Promise<FileResult> {
 		const body = Buffer.from(await this.tasks('renderDocument', { model, format }));
-		return { fileName: `${model.name}.${format}`, contentType: CONTENT_TYPES[format], body };
+		return { fileName: fileNameOf(model.name, format), contentType: CONTENT_TYPES[format], body };
 	}
 
 	/** A program's document (or a stage's note): read and rendered in the worker pool. */
@@ -349,7 +349,7 @@ export class CuratorService {
 		actor: Actor,
 		programId: string,
 		format: 'docx' | 'pdf',
-		stageId?: string
+		part: { stageId?: string; period?: string } = {}
 	): Promise<FileResult | null> {
 		const res = await this.programFor(actor, programId, 'program.read');
 		const organizationName = (await this.scopes.organizationName(res.organizationId)) ?? '';
@@ -358,7 +358,7 @@ export class CuratorService {
 			format,
 			organizationName,
 			now: this.now(),
-			...(stageId !== undefined ? { stageId } : {})
+			...part
 		});
 		if (!file) return null;
 		return {
@@ -384,8 +384,25 @@ export class CuratorService {
 		stageId: string,
 		format: 'docx' | 'pdf'
 	): Promise<FileResult> {
-		const file = await this.renderProgram(actor, programId, format, stageId);
+		const file = await this.renderProgram(actor, programId, format, { stageId });
 		if (!file) throw new CuratorError(404, 'not_found', 'Этап не найден');
+		return file;
+	}
+
+	/** The mentor's semi-annual report ('YYYY-06' / 'YYYY-12'), where the regulation asks for one. */
+	async mentorReport(
+		actor: Actor,
+		programId: string,
+		period: string,
+		format: 'docx' | 'pdf'
+	): Promise<FileResult> {
+		const file = await this.renderProgram(actor, programId, format, { period });
+		if (!file)
+			throw new CuratorError(
+				404,
+				'not_found',
+				'Отчет наставника за этот период программой не предусмотрен'
+			);
 		return file;
 	}
 

@@ -226,6 +226,22 @@ export async function registerCuratorRoutes(
 				);
 			});
 
+			// The mentor's report by 10 June / 10 December: period 'YYYY-06' or 'YYYY-12'.
+			scope.get('/programs/:id/reports/:period/document', async (request, reply) => {
+				const p = request.params as { id: string; period: string };
+				if (!/^\d{4}-(06|12)$/.test(p.period))
+					throw new CuratorError(404, 'not_found', 'Отчетный период не найден');
+				return sendFile(
+					reply,
+					await curator.mentorReport(
+						actorOf(request),
+						id(p.id),
+						p.period,
+						format((request.query as Record<string, unknown>).format)
+					)
+				);
+			});
+
 			scope.post('/programs/:id/actions', { bodyLimit: 64 * 1024 }, async (request) => {
 				const programId = id((request.params as { id: string }).id);
 				return programs.curatorAction(

@@ -15,9 +15,13 @@ import { transientDoc } from '../sync/transient-doc.js';
 import { programToJSON, readProgram } from '../../src/lib/shared/program/index.js';
 import { today as todayIn } from '../../src/lib/shared/time.js';
 import { renderDocx } from '../curator/exports/docx.js';
-import type { DocModel } from '../curator/exports/model.js';
+import { fileNameOf, type DocModel } from '../curator/exports/model.js';
 import { renderPdf } from '../curator/exports/pdf.js';
-import { programModel, stageNoteModel } from '../curator/exports/program-docs.js';
+import {
+	mentorReportModel,
+	programModel,
+	stageNoteModel
+} from '../curator/exports/program-docs.js';
 import { monitoringWorkbook, registriesWorkbook } from '../curator/exports/xlsx.js';
 import { readCsv, readXlsx, type ImportRow } from '../identity/import.js';
 import {
@@ -76,8 +80,10 @@ export interface ProgramDocumentInput {
 	organizationName: string;
 	/** Now (ms): "today" is taken in the program's own time zone. */
 	now: number;
-	/** A stage's информационная справка instead of the whole program (null: not found). */
+	/** A stage's document (справка / отчет) instead of the whole program (null: not found). */
 	stageId?: string;
+	/** The mentor's semi-annual report of this period ('YYYY-06' / 'YYYY-12'; null: not owed). */
+	period?: string;
 }
 
 export interface RenderedFile {
@@ -117,7 +123,7 @@ export const TASKS = {
 			program: programToJSON(readProgram(doc, decisions))
 		})),
 
-	/** The program document (ППН) or a stage note, rendered. Null: no such stage. */
+	/** The program document (ППН), a stage's document or the mentor's report, rendered. Null: none such. */
 	programDocument: async (input: ProgramDocumentInput): Promise<RenderedFile | null> => {
 		const model = withProgram(input, (doc, decisions) => {
 			const view = readProgram(doc, decisions);
@@ -125,13 +131,14 @@ export const TASKS = {
 				organizationName: input.organizationName,
 				today: todayIn(view.meta.timeZone, input.now)
 			};
+			if (input.period !== undefined) return mentorReportModel(view, input.period, ctx);
 			return input.stageId === undefined
 				? programModel(view, ctx)
 				: stageNoteModel(view, input.stageId, ctx);
 		});
 		if (!model) return null;
 		return {
-			fileName: `${model.name}.${input.format}`,
+			fileName: fileNameOf(model.name, input.format),
 			body: input.format === 'pdf' ? await renderPdf(model) : await renderDocx(model)
 		};
 	},

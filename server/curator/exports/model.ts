@@ -36,6 +36,14 @@ export interface DocModel {
 	blocks: Block[];
 }
 
+/**
+ * The file name of a rendered model: «ППН Иванова М.С.» + docx → «ППН Иванова М.С.docx» (the
+ * initials' last dot is the extension's; never «..docx»).
+ */
+export function fileNameOf(name: string, ext: string): string {
+	return `${name.replace(/[.\s]+$/, '')}.${ext}`;
+}
+
 /** 'YYYY-MM-DD' → 'DD.MM.YYYY' (as Russian documents write dates); other values as is. */
 export function ruDate(d: string | null | undefined): string {
 	if (!d) return '—';

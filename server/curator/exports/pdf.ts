@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import type PDFDocument from 'pdfkit';
 import type { Block, DocModel } from './model.js';
 import { exportSafeDeep } from './export-safe.js';
+import { breakLines, fitColumns, fitSize, widestPiece, type Measure } from './line-break.js';
 
 const require = createRequire(import.meta.url);
 const REGULAR = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSerif.ttf');
@@ -64,18 +65,64 @@ function ensure(doc: Doc, h: number): void {
 	if (doc.y + h > bottomY(doc)) doc.addPage();
 }
 
+type Font = 'r' | 'b' | 'i';
+const measureIn =
+	(doc: Doc, font: Font): Measure =>
+	(s, size) =>
+		doc.font(font).fontSize(size).widthOfString(s);
+const lineHeight = (doc: Doc, font: Font, size: number) =>
+	doc.font(font).fontSize(size).currentLineHeight(true);
+
+/** Draws prepared lines at (x, y) in a box `w` wide, without pdfkit's own wrapping. */
+function drawLines(
+	doc: Doc,
+	lines: string[],
+	font: Font,
+	size: number,
+	x: number,
+	y: number,
+	w: number,
+	align: 'left' | 'right' | 'center' = 'left'
+): void {
+	const lh = lineHeight(doc, font, size);
+	doc.font(font).fontSize(size).fillColor('#000');
+	lines.forEach((line, i) => {
+		const free = w - doc.widthOfString(line);
+		const dx = align === 'center' ? free / 2 : align === 'right' ? free : 0;
+		doc.text(line, x + Math.max(0, dx), y + i * lh, { lineBreak: false });
+	});
+}
+
+/** A paragraph across the page width, broken at spaces and hyphens only, continuing on new pages. */
 function text(
 	doc: Doc,
 	s: string,
-	font: 'r' | 'b' | 'i',
+	font: Font,
 	size: number,
 	align: 'left' | 'right' | 'center' = 'left',
 	gap = 4
 ): void {
-	doc.font(font).fontSize(size).fillColor('#000');
-	ensure(doc, doc.heightOfString(s, { width: width(doc) }));
-	doc.text(s, left(doc), doc.y, { width: width(doc), align });
-	doc.moveDown(gap / size);
+	const W = width(doc);
+	const sz = fitSize(s, W, size, 6, measureIn(doc, font));
+	const lines = breakLines(s, W, sz, measureIn(doc, font));
+	const lh = lineHeight(doc, font, sz);
+	// A short paragraph is kept on one page; a long one runs on.
+	ensure(doc, Math.min(lines.length, 3) * lh);
+	for (const line of lines) {
+		ensure(doc, lh);
+		const y = doc.y;
+		drawLines(doc, [line], font, sz, left(doc), y, W, align);
+		doc.x = left(doc);
+		doc.y = y + lh;
+	}
+	doc.y += gap;
+}
+
+/** One cell's text, laid out: the font size that holds its longest word, and its lines. */
+interface CellLayout {
+	size: number;
+	lines: string[];
+	height: number;
 }
 
 function table(
@@ -87,23 +134,35 @@ function table(
 ): void {
 	const total = widths.reduce((a, b) => a + b, 0) || 1;
 	const W = width(doc);
-	const cols = widths.map((w) => (w / total) * W);
 	const pad = 3;
 	const size = 8;
-	const rowHeight = (cells: string[], font: 'r' | 'b') => {
-		doc.font(font).fontSize(size);
-		return (
-			Math.max(
-				...cells.map((c, i) => doc.heightOfString(c || ' ', { width: (cols[i] ?? 40) - 2 * pad }))
-			) +
-			2 * pad
-		);
+	const minSize = 5;
+	// Columns wide enough for their longest word (headers in bold) where the table can afford it.
+	const needs = headers.map((h, i) => {
+		let need = widestPiece(h, size, measureIn(doc, 'b'));
+		rows.forEach((r, ri) => {
+			if (!groups.has(ri))
+				need = Math.max(need, widestPiece(r[i] ?? '', size, measureIn(doc, 'r')));
+		});
+		return need + 2 * pad;
+	});
+	const cols = fitColumns(
+		widths.map((w) => (w / total) * W),
+		needs
+	);
+	const layout = (c: string, w: number, font: Font): CellLayout => {
+		const m = measureIn(doc, font);
+		const inner = w - 2 * pad;
+		// Still too long for the column (a word longer than any column can be): a smaller font.
+		const sz = fitSize(c || ' ', inner, size, minSize, m);
+		const lines = breakLines(c || ' ', inner, sz, m);
+		return { size: sz, lines, height: lines.length * lineHeight(doc, font, sz) + 2 * pad };
 	};
-	const draw = (cells: string[], font: 'r' | 'b', shade: boolean, span = false) => {
-		const h = span
-			? (doc.font(font).fontSize(size),
-				doc.heightOfString(cells[0] || ' ', { width: W - 2 * pad }) + 2 * pad)
-			: rowHeight(cells, font);
+	const draw = (cells: string[], font: Font, shade: boolean, span = false) => {
+		const laid = span
+			? [layout(cells[0] ?? '', W, font)]
+			: cells.map((c, i) => layout(c, cols[i] ?? 40, font));
+		const h = Math.max(...laid.map((l) => l.height));
 		if (doc.y + h > bottomY(doc)) {
 			doc.addPage();
 			// The column headings again on the new page (unless this row is the heading itself).
@@ -111,27 +170,14 @@ function table(
 		}
 		const y = doc.y;
 		let x = left(doc);
-		if (span) {
-			if (shade) doc.rect(x, y, W, h).fill('#E8EEF4');
-			doc.rect(x, y, W, h).lineWidth(0.5).stroke('#808080');
-			doc
-				.fillColor('#000')
-				.font(font)
-				.fontSize(size)
-				.text(cells[0] ?? '', x + pad, y + pad, { width: W - 2 * pad });
-		} else {
-			cells.forEach((c, i) => {
-				const cw = cols[i] ?? 40;
-				if (shade) doc.rect(x, y, cw, h).fill('#E8EEF4');
-				doc.rect(x, y, cw, h).lineWidth(0.5).stroke('#808080');
-				doc
-					.fillColor('#000')
-					.font(font)
-					.fontSize(size)
-					.text(c, x + pad, y + pad, { width: cw - 2 * pad });
-				x += cw;
-			});
-		}
+		const widthsNow = span ? [W] : cols;
+		laid.forEach((l, i) => {
+			const cw = widthsNow[i] ?? 40;
+			if (shade) doc.rect(x, y, cw, h).fill('#E8EEF4');
+			doc.rect(x, y, cw, h).lineWidth(0.5).stroke('#808080');
+			drawLines(doc, l.lines, font, l.size, x + pad, y + pad, cw - 2 * pad);
+			x += cw;
+		});
 		doc.x = left(doc);
 		doc.y = y + h;
 	};
@@ -183,7 +229,7 @@ function block(doc: Doc, b: Block): void {
 				text(doc, `${role} ____________________ / ${name} /`, 'r', 10.5, 'left', 12);
 			return;
 		case 'approval':
-			for (const l of b.lines) text(doc, l, 'r', 10.5, 'right', 1);
+			for (const l of b.lines) text(doc, l, 'r', 10.5, 'right', 2);
 			doc.moveDown(0.5);
 			return;
 	}

@@ -3,7 +3,7 @@
  * statistical forms + per-organization aggregates) and the registries (banks of mentors and
  * mentees, program bank, registry of successful practices).
  */
-import { DEFAULT_TIME_ZONE } from '../../../src/lib/shared/time.js';
+import { DEFAULT_TIME_ZONE, formatDateTime, localDate } from '../../../src/lib/shared/time.js';
 import type ExcelJS from 'exceljs';
 import {
 	COMPLETION_REASON_LABELS,
@@ -15,11 +15,54 @@ import {
 } from '../../../src/lib/shared/program/index.js';
 import type { DashboardRow, OrganizationAggregate } from '../dashboard.js';
 import type { CountRow, Figures } from '../figures.js';
-import { ruDate, ruDateTime } from './model.js';
+import { ruDateTime } from './model.js';
 import { exportSafe } from './export-safe.js';
 import { STAGE_LABEL, templateTitle } from './scope-docs.js';
 
-type Cell = string | number | null;
+/**
+ * A calendar day ('YYYY-MM-DD') or an instant shown in a zone: written as a real Excel date
+ * (a number with a date format), so the curator can sort, filter and compute with it.
+ */
+type DateCell = { date: string } | { at: number; zone: string };
+type Cell = string | number | null | DateCell;
+
+const DATE_FORMAT = 'dd.mm.yyyy';
+const DATE_TIME_FORMAT = 'dd.mm.yyyy hh:mm';
+
+/** A calendar day as a date cell (null: none, or not a date). */
+export const day = (d: string | null | undefined): DateCell | null =>
+	d && /^\d{4}-\d{2}-\d{2}$/.test(d) ? { date: d } : null;
+
+/** An instant as a date-time cell in `zone` (Excel has no zones: the local wall-clock time). */
+export const instant = (ms: number | null | undefined, zone: string): DateCell | null =>
+	ms ? { at: ms, zone } : null;
+
+/** The value ExcelJS writes, and its number format. */
+export function excelValue(c: Cell): { value: string | number | Date | null; numFmt?: string } {
+	if (c === null || typeof c !== 'object')
+		return { value: typeof c === 'string' ? exportSafe(c) : c };
+	if ('date' in c) {
+		const [y, m, d] = c.date.split('-').map(Number) as [number, number, number];
+		// ExcelJS turns a Date into a serial day number by its UTC time: UTC midnight is the day itself.
+		return { value: new Date(Date.UTC(y, m - 1, d)), numFmt: DATE_FORMAT };
+	}
+	const [date, time] = formatDateTime(c.at, c.zone).split(' ') as [string, string];
+	const [d, m, y] = date.split('.').map(Number) as [number, number, number];
+	const [h, mi] = time.split(':').map(Number) as [number, number];
+	return { value: new Date(Date.UTC(y, m - 1, d, h, mi)), numFmt: DATE_TIME_FORMAT };
+}
+
+/** Characters a column needs for a value (Excel widths are in characters of the default font). */
+function widthOf(c: Cell): number {
+	if (c === null) return 0;
+	if (typeof c === 'number') return String(c).length + 1;
+	if (typeof c === 'object') return 'date' in c ? 11 : 17;
+	// Long texts wrap: they ask for a readable line, not their whole length.
+	return Math.max(...c.split('\n').map((l) => l.length));
+}
+
+const MIN_WIDTH = 6;
+const MAX_WIDTH = 50;
 
 function sheet(
 	wb: ExcelJS.Workbook,
@@ -28,6 +71,7 @@ function sheet(
 	headers: Array<[string, number]>,
 	rows: Cell[][]
 ): ExcelJS.Worksheet {
+	// The title row and the header row stay in view while scrolling.
 	const ws = wb.addWorksheet(exportSafe(name), { views: [{ state: 'frozen', ySplit: 2 }] });
 	ws.addRow([exportSafe(title)]).font = { bold: true, size: 13 };
 	const h = ws.addRow(headers.map(([t]) => exportSafe(t)));
@@ -37,13 +81,28 @@ function sheet(
 		c.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFE8EEF4' } };
 		c.border = { bottom: { style: 'thin' } };
 	});
-	headers.forEach(([, w], i) => (ws.getColumn(i + 1).width = w));
-	for (const r of rows)
-		ws.addRow(r.map((c) => (typeof c === 'string' ? exportSafe(c) : c))).alignment = {
-			wrapText: true,
-			vertical: 'top'
-		};
-	ws.autoFilter = { from: { row: 2, column: 1 }, to: { row: 2, column: headers.length } };
+	for (const r of rows) {
+		const cells = r.map(excelValue);
+		const row = ws.addRow(cells.map((c) => c.value));
+		row.alignment = { wrapText: true, vertical: 'top' };
+		cells.forEach((c, i) => {
+			if (c.numFmt) row.getCell(i + 1).numFmt = c.numFmt;
+		});
+	}
+	// Widths that fit the content: the longest value (long texts wrap at MAX_WIDTH), at least the
+	// header's longest word (headers wrap between words), never narrower than the filter button.
+	// An empty sheet keeps the declared widths, so its headers are still readable.
+	headers.forEach(([t, declared], i) => {
+		const headerWord = Math.max(...t.split(/\s+/).map((w) => w.length)) + 3;
+		const content = rows.reduce((m, r) => Math.max(m, widthOf(r[i] ?? null)), 0) + 2;
+		ws.getColumn(i + 1).width = rows.length
+			? Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, headerWord, content))
+			: declared;
+	});
+	ws.autoFilter = {
+		from: { row: 2, column: 1 },
+		to: { row: Math.max(2, rows.length + 2), column: headers.length }
+	};
 	return ws;
 }
 
@@ -75,20 +134,20 @@ export function monitoringRows(rows: DashboardRow[], timeZone: string): Cell[][]
 		r.stage.phase === 'in-progress'
 			? `${r.stage.index + 1}. ${r.stage.title ?? ''}`
 			: STAGE_LABEL(r.stage.phase),
-		ruDate(r.startDate),
-		ruDate(r.endDate),
+		day(r.startDate),
+		day(r.endDate),
 		r.progress.done,
 		r.progress.total,
 		r.progress.percent,
 		r.overdue,
-		ruDate(r.nextDeadline),
+		day(r.nextDeadline),
 		r.reports.expected,
 		r.reports.due,
 		r.reports.submitted,
 		r.reports.accepted,
 		r.reports.returned,
 		r.meetings.count,
-		ruDate(r.meetings.lastDate),
+		day(r.meetings.lastDate),
 		r.participants
 			.filter((p) => p.role !== 'curator')
 			.map(
@@ -96,7 +155,14 @@ export function monitoringRows(rows: DashboardRow[], timeZone: string): Cell[][]
 					`${p.name}: ${syncLabel[p.sync] ?? p.sync}${p.lastSeenAt ? ` (${ruDateTime(p.lastSeenAt, timeZone)})` : ''}`
 			)
 			.join('; '),
-		ruDate(r.asOf)
+		instant(
+			Math.max(
+				0,
+				...r.participants.filter((p) => p.role !== 'curator').map((p) => p.lastSeenAt ?? 0)
+			),
+			timeZone
+		),
+		day(r.asOf)
 	]);
 }
 
@@ -127,6 +193,7 @@ export const MONITORING_HEADERS: Array<[string, number]> = [
 	['Встреч', 8],
 	['Последняя встреча', 12],
 	['Синхронизация устройств', 40],
+	['Последний выход участников на связь (местное время)', 17],
 	['Данные на дату', 12]
 ];
 
@@ -325,7 +392,7 @@ export async function registriesWorkbook(input: {
 		p.fullName,
 		p.organization,
 		p.position,
-		ruDate(p.birthDate),
+		day(p.birthDate),
 		p.ageGroup === 'under-35'
 			? 'до 35 лет'
 			: p.ageGroup === '35-plus'
@@ -388,7 +455,7 @@ export async function registriesWorkbook(input: {
 			c.template ? templateTitle(c.template) : '',
 			c.description,
 			c.tags,
-			ruDateTime(c.createdAt, input.timeZone ?? DEFAULT_TIME_ZONE).slice(0, 10)
+			day(localDate(c.createdAt, input.timeZone ?? DEFAULT_TIME_ZONE))
 		])
 	);
 	return Buffer.from(await wb.xlsx.writeBuffer());

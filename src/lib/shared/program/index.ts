@@ -45,6 +45,7 @@ export {
 	overdueActivities,
 	nextDeadline,
 	expectedReports,
+	writtenNotOwed,
 	reportsDue,
 	semiannualDeadlines,
 	reportKey,
@@ -70,6 +71,16 @@ export {
 	decisionsEmpty,
 	decisionsRoot
 } from './decisions';
+export {
+	templateKindOf,
+	mentorReportsRequired,
+	programApprover,
+	stageDocumentForm,
+	halfYearLabel,
+	type Approver,
+	type StageDocumentForm
+} from './regulation';
+export { programTerm, type TermSource } from './term';
 export { importLegacyDecisions, LEGACY_IMPORT_ORIGIN } from './legacy-decisions';
 export { summarize, summarizeView, SUMMARY_VERSION, type ProgramSummary } from './summary';
 export {

@@ -5,6 +5,7 @@ import { addDays, addMonths, isIsoDate } from './dates';
 import type { CompletionReason, ReportKind, ReportStatus } from './labels';
 import type { Actor } from './schema';
 import type { ActivityView, ChangeRequestView, ProgramView, ReportView } from './read';
+import { mentorReportsRequired } from './regulation';
 
 export interface StageSpan {
 	stageId: string;
@@ -47,7 +48,12 @@ export function defaultDeadline(
 	return stageTimeline(view).find((s) => s.stageId === stageId)?.end ?? null;
 }
 
-export function approvedExtensionMonths(view: Pick<ProgramView, 'changeRequests'>): number {
+/** What extensions are read from: a ProgramView or its JSON (the curator's screens). */
+export interface ExtensionSource {
+	changeRequests: ReadonlyArray<{ kind: string; status: string; months: number }>;
+}
+
+export function approvedExtensionMonths(view: ExtensionSource): number {
 	const n = view.changeRequests
 		.filter((c) => c.kind === 'extension' && c.status === 'approved')
 		.reduce((n, c) => n + c.months, 0);
@@ -55,7 +61,9 @@ export function approvedExtensionMonths(view: Pick<ProgramView, 'changeRequests'
 }
 
 /** Last day of the program, extensions included; null without a start date or duration. */
-export function programEndDate(view: Pick<ProgramView, 'meta' | 'changeRequests'>): string | null {
+export function programEndDate(
+	view: ExtensionSource & { meta: { startDate: string | null; durationMonths: number | null } }
+): string | null {
 	const { startDate, durationMonths } = view.meta;
 	if (!startDate || !durationMonths) return null;
 	return addDays(addMonths(startDate, durationMonths + approvedExtensionMonths(view)), -1);
@@ -142,6 +150,8 @@ export interface ExpectedReport {
 	/** The report written for it, if any (the most advanced one when several were created concurrently). */
 	report: ReportView | null;
 	state: 'missing' | ReportStatus;
+	/** Owed under the program's regulation; false: written though not owed (writtenNotOwed). */
+	required: boolean;
 }
 
 const RANK: Record<ReportStatus, number> = { accepted: 3, submitted: 2, returned: 1, draft: 0 };
@@ -191,7 +201,10 @@ export function reportsByKey(reports: readonly ReportView[]): Map<string, Report
 	return byKey;
 }
 
-/** Every report the program owes over its life: one after each stage, plus the mentor's semi-annual ones. */
+/**
+ * Every report the program owes over its life: one after each stage, plus the mentor's
+ * semi-annual ones where the program's regulation requires them (regulation.ts).
+ */
 export function expectedReports(view: ProgramView): ExpectedReport[] {
 	const byKey = reportsByKey(view.reports);
 	const out: ExpectedReport[] = [];
@@ -210,17 +223,42 @@ export function expectedReports(view: ProgramView): ExpectedReport[] {
 			period,
 			dueDate,
 			report,
-			state: report ? report.status : 'missing'
+			state: report ? report.status : 'missing',
+			required: true
 		});
 	};
 	for (const s of stageTimeline(view)) push(`stage:${s.stageId}`, 'stage', s.stageId, null, s.end);
 	const start = view.meta.startDate;
 	let end = programEndDate(view);
 	if (view.completion && end && view.completion.date < end) end = view.completion.date;
-	if (start && end)
+	if (start && end && mentorReportsRequired(view.meta.templateId))
 		for (const d of semiannualDeadlines(start, end))
 			push(`mentor:${d.period}`, 'mentor-semiannual', null, d.period, d.dueDate);
 	return out.sort((a, b) => a.dueDate.localeCompare(b.dueDate) || a.key.localeCompare(b.key));
+}
+
+/**
+ * Reports written that the program does not owe: a mentor's semi-annual report written in a
+ * teacher's program before the rule followed the regulation, a report of a stage since removed.
+ * Shown (never lost), but never due.
+ */
+export function writtenNotOwed(view: ProgramView): ExpectedReport[] {
+	const owed = new Set(expectedReports(view).map((e) => e.key));
+	const out: ExpectedReport[] = [];
+	for (const [key, report] of reportsByKey(view.reports)) {
+		if (owed.has(key)) continue;
+		out.push({
+			key,
+			kind: report.kind,
+			stageId: report.stageId,
+			period: report.period,
+			dueDate: report.kind === 'stage' ? '' : `${report.period ?? ''}-10`,
+			report,
+			state: report.status,
+			required: false
+		});
+	}
+	return out.sort((a, b) => a.key.localeCompare(b.key));
 }
 
 /** Reports whose date has come and that are not yet submitted or accepted (missing, draft or returned). */
