@@ -60,6 +60,20 @@ describe('first start and the demo', () => {
 		}>;
 		expect(programs).toHaveLength(8);
 		expect(programs.every((p) => p.summary && p.summary.title.length > 0)).toBe(true);
+		// The stored summaries carry the demo's history (demo-history.ts; its spread is counted over
+		// 300 programs in demo-history.test.ts): not every program a fresh, untouched draft.
+		const stored = programs.map(
+			(p) =>
+				p.summary as unknown as {
+					status: string;
+					progress: { done: number };
+					meetings: { count: number };
+				}
+		);
+		expect(stored.filter((s) => s.status !== 'draft').length).toBeGreaterThan(0);
+		expect(stored.filter((s) => s.progress.done > 0).length).toBeGreaterThan(0);
+		expect(stored.filter((s) => s.meetings.count > 0).length).toBeGreaterThan(0);
+		expect(Object.values(demo.scenarios).reduce((a, b) => a + (b ?? 0), 0)).toBe(8);
 
 		// The curator of the first school sees its programs read-only.
 		const curator = await redeem(links[2] ?? '');
