@@ -93,6 +93,7 @@ test('comments: the mentee writes offline, the mentor online; both see both in o
 	await expect(authors.nth(0)).toContainText('Петров А. И.');
 	await expect(authors.nth(0)).toContainText('наставляемый');
 	await expect(authors.nth(1)).toContainText('Иванова М. С.');
+	await (await firstActivity(mentor.page)).getByTestId('discussion').scrollIntoViewIfNeeded();
 	await shots(mentor.page, 'discussion-activity');
 
 	// Only one's own comment can be removed; the removal reaches the partner.
@@ -122,6 +123,7 @@ test('comments: the mentee writes offline, the mentor online; both see both in o
 		'Дописала.'
 	]);
 	await expectSaved(mentee.page);
+	await menteeReport.getByTestId('discussion').scrollIntoViewIfNeeded();
 	await shots(mentee.page, 'discussion-report');
 	await mentor.context.close();
 	await mentee.context.close();
@@ -152,8 +154,16 @@ test('a mentor with two programs of one template sees two cards that name the me
 		programs.push(program.id);
 	}
 	const link = await curator.invite(mentorId, programs[0] ?? '');
-	const phone = await openPhone(browser, link);
-	await phone.page.getByRole('link', { name: /Мои программы/ }).click();
+	// With two programs the invitation lands on the list of programs.
+	const context = await browser.newContext({
+		baseURL: product.url,
+		viewport: PHONE,
+		locale: 'ru-RU',
+		serviceWorkers: 'allow'
+	});
+	const phone: Phone = { context, page: await context.newPage() };
+	await phone.page.goto(link);
+	await expect(phone.page.getByTestId('program-list')).toBeVisible();
 	const cards = phone.page.getByTestId('program-list').locator('li');
 	await expect(cards).toHaveCount(2);
 	const texts = await cards.allInnerTexts();
@@ -192,6 +202,7 @@ test('a mentor with two programs of one template sees two cards that name the me
 		await expect(row.getByTestId('row-people')).toContainText(`Наставляемый: ${mentee}`);
 		await expect(row.getByTestId('row-people')).toContainText('наставник: Соколова А. В.');
 	}
+	await page.getByTestId('program-row').first().scrollIntoViewIfNeeded();
 	await shots(page, 'dashboard-rows-with-mentees');
 	await page.goto(`/curator/program/${programs[1]}?scope=organization:${curator.organizationId}`);
 	await expect(page.getByTestId('program-people')).toContainText('Наставляемый: Морозова О. С.');
