@@ -89,6 +89,10 @@ test('comments: the mentee writes offline, the mentor online; both see both in o
 	const expected = ['Анкету заполнила без сети, проверьте, пожалуйста.', 'Посмотрю после урока.'];
 	await expect.poll(() => thread(mentor.page)).toEqual(expected);
 	await expect.poll(() => thread(mentee.page)).toEqual(expected);
+	// The count shows on the activity's line, so a closed activity says there is something to read.
+	await expect((await firstActivity(mentee.page)).getByTestId('comment-count')).toHaveText(
+		'2 комментария'
+	);
 	const authors = (await firstActivity(mentor.page)).getByTestId('discussion-comment');
 	await expect(authors.nth(0)).toContainText('Петров А. И.');
 	await expect(authors.nth(0)).toContainText('наставляемый');
@@ -122,6 +126,7 @@ test('comments: the mentee writes offline, the mentor online; both see both in o
 		'Допишите выводы по первому этапу.',
 		'Дописала.'
 	]);
+	await expect(report.getByTestId('comment-count')).toHaveText('2 комментария');
 	await expectSaved(mentee.page);
 	await menteeReport.getByTestId('discussion').scrollIntoViewIfNeeded();
 	await shots(mentee.page, 'discussion-report');
