@@ -7,6 +7,7 @@ import { ProgramEditor } from './api';
 import { programToJSON, readProgram } from './read';
 import { DISCUSSION, DISCUSSION_ROOT, ITEM } from './schema';
 import { ProgramValidationError } from './validate';
+import { forgedAuthorship } from './authorship';
 import { curator, head, ids, mentee, mentor, newProgram, replica, sync } from './test-utils';
 import type { Actor } from './schema';
 
@@ -215,5 +216,97 @@ describe('mentor ↔ mentee comments', () => {
 			),
 			{ numRuns: 60 }
 		);
+	});
+
+	describe('authorship on the bytes of an update (what the relay checks)', () => {
+		/** The update one action produces on `doc`. */
+		const updateOf = (doc: Y.Doc, fn: () => void): Uint8Array => {
+			const seen: Uint8Array[] = [];
+			const on = (u: Uint8Array) => seen.push(u);
+			doc.on('update', on);
+			fn();
+			doc.off('update', on);
+			return Y.mergeUpdates(seen);
+		};
+		const stockComment = (doc: Y.Doc, id: string, fields: Record<string, unknown>) =>
+			doc
+				.getArray(DISCUSSION_ROOT)
+				.push([new Y.Map<unknown>(Object.entries({ [ITEM.id]: id, ...fields }))]);
+
+		it('accepts what the honest editor writes, as its author, and ignores other updates', () => {
+			const doc = newProgram();
+			const activity = ids(doc).view.activities[0]!.id;
+			const target = { kind: 'activity' as const, id: activity };
+			const first = updateOf(doc, () => ed(doc, mentor).postComment(target, 'Первый'));
+			const second = updateOf(doc, () => ed(doc, mentor).postComment(target, 'Второй'));
+			expect(forgedAuthorship(first, 'u-mentor')).toBeNull();
+			expect(forgedAuthorship(second, 'u-mentor')).toBeNull();
+			// The same bytes sent by the mentee: someone else's comment.
+			expect(forgedAuthorship(second, 'u-mentee')).toBe('comment attributed to another person');
+			const id = readProgram(doc, doc).discussion[0]!.id;
+			expect(
+				forgedAuthorship(
+					updateOf(doc, () => ed(doc, mentor).removeOwnComment(id)),
+					'u-mentor'
+				)
+			).toBeNull();
+			const typing = updateOf(doc, () =>
+				ed(doc, mentee).editText({ kind: 'diagnosis', field: 'goals' }, 0, 0, 'createdBy')
+			);
+			expect(forgedAuthorship(typing, 'u-mentee')).toBeNull();
+			const plan = updateOf(doc, () =>
+				ed(doc, mentee).addActivity({ stageId: ids(doc).stages[0]!, title: 'Новое' })
+			);
+			expect(forgedAuthorship(plan, 'u-mentee')).toBeNull();
+			expect(forgedAuthorship(new Uint8Array([1, 2, 3]), 'u-mentee')).toBeNull();
+		});
+
+		it("refuses a stock client posting under the partner's name, or without one", () => {
+			const doc = newProgram();
+			const activity = ids(doc).view.activities[0]!.id;
+			const fields = {
+				[DISCUSSION.targetKind]: 'activity',
+				[DISCUSSION.targetId]: activity,
+				[DISCUSSION.text]: 'От имени наставника',
+				[DISCUSSION.postedAt]: '2025-09-10T10:00:00.000Z'
+			};
+			const forged = updateOf(doc, () =>
+				stockComment(doc, 'forged1', { ...fields, [ITEM.createdBy]: 'u-mentor' })
+			);
+			expect(forgedAuthorship(forged, 'u-mentee')).toBe('comment attributed to another person');
+			const anonymous = updateOf(doc, () => stockComment(doc, 'forged2', fields));
+			expect(forgedAuthorship(anonymous, 'u-mentee')).toBe('comment attributed to another person');
+			// Setting the author afterwards, on the map already stored.
+			const later = updateOf(doc, () => {
+				const m = doc
+					.getArray<Y.Map<unknown>>(DISCUSSION_ROOT)
+					.toArray()
+					.find((x) => x.get(ITEM.id) === 'forged2')!;
+				m.set(ITEM.createdBy, 'u-mentor');
+			});
+			expect(forgedAuthorship(later, 'u-mentee')).toBe('author of an existing item rewritten');
+		});
+
+		it('an author overwritten later (invisible on the bytes) hides the comment from every reader', () => {
+			const doc = newProgram();
+			const activity = ids(doc).view.activities[0]!.id;
+			const id = ed(doc, mentee).postComment(
+				{ kind: 'activity', id: activity },
+				'Написал наставляемый'
+			);
+			const rewrite = updateOf(doc, () => {
+				const m = doc
+					.getArray<Y.Map<unknown>>(DISCUSSION_ROOT)
+					.toArray()
+					.find((x) => x.get(ITEM.id) === id)!;
+				m.set(ITEM.createdBy, 'u-mentor');
+			});
+			expect(forgedAuthorship(rewrite, 'u-mentee')).toBeNull();
+			expect(readProgram(doc, doc).discussion).toEqual([]);
+			expect(readProgram(doc, doc).problems.join()).toContain('author rewritten');
+			// The same on a replica that only ever saw the merged document.
+			const fresh = replica(doc);
+			expect(readProgram(fresh, fresh).discussion).toEqual([]);
+		});
 	});
 });

@@ -584,6 +584,12 @@ export function readDiscussion(
 			if (map.get(ITEM.removedBy) === author) continue;
 			p.add(`${c}: removal by someone other than the author ignored`);
 		}
+		// The author is the first and only value of `createdBy`: an overwrite (which the relay
+		// cannot see on the bytes, authorship.ts) puts someone else's name on a comment.
+		if (firstValueRewritten(map, ITEM.createdBy)) {
+			p.add(`${c}: author rewritten`);
+			continue;
+		}
 		const who = participants.find(
 			(x) => x.userId === author && (x.role === 'mentor' || x.role === 'mentee')
 		);
@@ -620,6 +626,12 @@ export function readDiscussion(
 	return out.sort((a, b) =>
 		a.postedAt < b.postedAt ? -1 : a.postedAt > b.postedAt ? 1 : a.id < b.id ? -1 : 1
 	);
+}
+
+/** Whether the current value of a map key replaced an earlier one (a Yjs item to its left). */
+function firstValueRewritten(map: AnyMap, key: string): boolean {
+	const entry = (map as unknown as { _map?: Map<string, Y.Item> })._map?.get(key);
+	return entry instanceof Y.Item && entry.left !== null;
 }
 
 export function readChangeRequests(r: Root, p: Problems): ChangeRequestView[] {
