@@ -1009,7 +1009,7 @@ export class ProgramEditor {
 				[DISCUSSION.text]: t,
 				[DISCUSSION.postedAt]: postedAt
 			});
-			this.doc.getArray<unknown>(DISCUSSION_ROOT).push([map]);
+			this.discussion().push([map]);
 			return id;
 		});
 	}
@@ -1019,7 +1019,7 @@ export class ProgramEditor {
 		this.write(PLAN_ROLES, 'removeOwnComment', () => {
 			// A removal by someone else does not count (readers ignore it), so the author may still
 			// remove a comment another client marked removed.
-			const m = this.item(this.doc.getArray<unknown>(DISCUSSION_ROOT), 'comment', id, true);
+			const m = this.item(this.discussion(), 'comment', id, true);
 			if (m.get(ITEM.createdBy) !== this.actor.userId)
 				throw new ProgramValidationError(
 					'forbidden',
@@ -1029,6 +1029,19 @@ export class ProgramEditor {
 				);
 			this.softRemove(m);
 		});
+	}
+
+	/** The comments' array; a document where the name holds another shared type refuses politely. */
+	private discussion(): Y.Array<unknown> {
+		try {
+			return this.doc.getArray<unknown>(DISCUSSION_ROOT);
+		} catch {
+			throw invalidState(
+				'discussion',
+				'the discussion list of this document is unreadable',
+				'Комментарии этой программы не удалось прочитать. Сообщите куратору.'
+			);
+		}
 	}
 
 	private checkCommenter(): void {

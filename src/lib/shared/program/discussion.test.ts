@@ -144,6 +144,24 @@ describe('mentor ↔ mentee comments', () => {
 		expect(readProgram(doc, doc).problems.length).toBeGreaterThanOrEqual(3);
 	});
 
+	it('a document where someone claimed the name with another shared type still reads', () => {
+		const doc = newProgram();
+		doc.getMap('discussion').set('x', 1);
+		const v = readProgram(doc, doc);
+		expect(v.discussion).toEqual([]);
+		expect(v.activities.length).toBeGreaterThan(0);
+		expect(v.problems.join()).toContain('discussion');
+		const activity = v.activities[0]!.id;
+		const before = Y.encodeStateAsUpdate(doc);
+		expect(
+			rejects(
+				() => ed(doc, mentor).postComment({ kind: 'activity', id: activity }, 'x'),
+				'invalid-state'
+			).messageRu
+		).toBe('Комментарии этой программы не удалось прочитать. Сообщите куратору.');
+		expect(Y.encodeStateAsUpdate(doc)).toEqual(before);
+	});
+
 	it('comments posted offline on two phones merge into one thread in posting order on both', () => {
 		const a = newProgram();
 		const b = replica(a);
