@@ -27,6 +27,11 @@ export interface InitialDocumentInput {
 	/** The curator who creates the program (written into the document as its creator). */
 	creatorId: string;
 	participants: Array<{ role: 'mentor' | 'mentee' | 'curator'; name: string; userId: string }>;
+	/**
+	 * Server-side only (the demo, server/cli/identity/demo-history.ts): what the program has lived
+	 * through, written into the new document and its decisions document before they are stored.
+	 */
+	history?: (doc: Y.Doc, decisions: Y.Doc) => void;
 }
 
 export const templateIds = (): string[] => TEMPLATES.map((t) => t.id);
@@ -35,9 +40,10 @@ export const templateIds = (): string[] => TEMPLATES.map((t) => t.id);
 export async function buildInitialDocument(
 	input: InitialDocumentInput,
 	now: Date = new Date()
-): Promise<{ update: Uint8Array; summary: ProgramSummary }> {
+): Promise<{ update: Uint8Array; summary: ProgramSummary; decisions?: Uint8Array }> {
 	const template = input.template ?? (await loadTemplate(input.templateId));
 	const doc = new Y.Doc();
+	const decisions = new Y.Doc();
 	try {
 		const opts: Parameters<typeof createProgram>[3] = {
 			programId: input.programId,
@@ -49,9 +55,16 @@ export async function buildInitialDocument(
 		if (input.title !== undefined) opts.title = input.title;
 		if (input.timeZone !== undefined) opts.timeZone = input.timeZone;
 		createProgram(doc, { userId: input.creatorId, role: 'curator' }, template, opts);
-		return { update: Y.encodeStateAsUpdate(doc), summary: summarize(doc, now) };
+		if (!input.history) return { update: Y.encodeStateAsUpdate(doc), summary: summarize(doc, now) };
+		input.history(doc, decisions);
+		return {
+			update: Y.encodeStateAsUpdate(doc),
+			summary: summarize(doc, now, decisions),
+			decisions: Y.encodeStateAsUpdate(decisions)
+		};
 	} finally {
 		doc.destroy();
+		decisions.destroy();
 	}
 }
 
@@ -74,7 +87,7 @@ export async function storeInitialDocument(
 	documents: Pick<DocumentStore, 'createProgram' | 'append' | 'saveSummary'>,
 	organizationId: string,
 	programId: string,
-	built: { update: Uint8Array; summary: ProgramSummary },
+	built: { update: Uint8Array; summary: ProgramSummary; decisions?: Uint8Array },
 	now: number = Date.now()
 ): Promise<void> {
 	await documents.createProgram(programId, organizationId);
@@ -84,7 +97,8 @@ export async function storeInitialDocument(
 	await documents.createProgram(decisionsId, null);
 	const [seq] = await documents.append([
 		{ programId, data: built.update, receivedAt: now },
-		{ programId: decisionsId, data: startedDecisions(now), receivedAt: now }
+		{ programId: decisionsId, data: startedDecisions(now), receivedAt: now },
+		...(built.decisions ? [{ programId: decisionsId, data: built.decisions, receivedAt: now }] : [])
 	]);
 	// Through the one writer of summaries (server/sync/summaries.ts).
 	await writeSummaries(documents, [

@@ -17,13 +17,20 @@ import type { DocumentStore } from '../storage/document-store.js';
 import { ProgramEditor, type ProgramTemplate } from '../../src/lib/shared/program/index.js';
 import { today } from '../../src/lib/shared/time.js';
 import type { CuratorActionResult } from '../../src/lib/shared/api/curator.js';
+import type { MyProgramItem } from '../../src/lib/shared/api/programs.js';
+import { shortName } from '../../src/lib/shared/names.js';
 import { decisionOf, decisionRefusal } from '../identity/authority.js';
 import { departmentRoles } from '../identity/policy.js';
 import { applyCuratorAction, type CuratorAction, type ServerEditor } from './curator-actions.js';
 import { manageProgram } from './manage.js';
 import type { OrdersService } from './orders.js';
 import type { RecordsService } from './records.js';
-import { buildInitialDocument, storeInitialDocument, templateIds } from './program-document.js';
+import {
+	buildInitialDocument,
+	storeInitialDocument,
+	templateIds,
+	type InitialDocumentInput
+} from './program-document.js';
 
 export interface ProgramInput {
 	organizationId: string;
@@ -38,6 +45,8 @@ export interface ProgramInput {
 	participants: Array<{ personId: string; role: ParticipantRole }>;
 	/** Idempotency key from the client (records.ts): one program per key, however many requests. */
 	requestKey?: string;
+	/** Server-side only (the demo): the history written into the new documents (program-document.ts). */
+	history?: InitialDocumentInput['history'];
 }
 
 export type MyProgram = ProgramInfo & {
@@ -148,6 +157,7 @@ export class ProgramsService {
 						templateId: input.templateId,
 						...(input.template ? { template: input.template } : {}),
 						...(title ? { title } : {}),
+						...(input.history ? { history: input.history } : {}),
 						organizationName: found.org.name,
 						timeZone,
 						startDate,
@@ -242,6 +252,45 @@ export class ProgramsService {
 			}
 		}
 		return [...out.values()];
+	}
+
+	/**
+	 * The person's programs as the device receives them (`/api/me`, `/api/programs`): with the
+	 * short names of the mentees and mentors of the programs they take part in, so two programs of
+	 * one template read apart on the home screen. Monitored programs (read-only) go without.
+	 */
+	async myProgramItems(actor: Actor): Promise<MyProgramItem[]> {
+		const names = new Map<string, string>();
+		const nameOf = async (personId: string) => {
+			let n = names.get(personId);
+			if (n === undefined) {
+				n = shortName((await this.identity.registry.personRecord(personId))?.fullName ?? '');
+				names.set(personId, n);
+			}
+			return n;
+		};
+		const out: MyProgramItem[] = [];
+		for (const p of await this.listMyPrograms(actor)) {
+			const item: MyProgramItem = {
+				id: p.id,
+				title: p.title,
+				role: p.role,
+				access: p.access,
+				organizationId: p.organizationId
+			};
+			if (p.access === 'rw') {
+				const of = async (role: ParticipantRole) =>
+					(
+						await Promise.all(
+							p.participants.filter((x) => x.role === role).map((x) => nameOf(x.personId))
+						)
+					).filter(Boolean);
+				item.mentees = await of('mentee');
+				item.mentors = await of('mentor');
+			}
+			out.push(item);
+		}
+		return out;
 	}
 
 	async listOrganizationPrograms(actor: Actor, organizationId: string): Promise<ProgramInfo[]> {

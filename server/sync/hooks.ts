@@ -50,7 +50,8 @@ export interface RelayHooks {
 	/**
 	 * Decides, synchronously and before anything is stored or claimed, whether an update may be
 	 * committed. A refusal closes the sender's connection (4403) or fails the server edit. The
-	 * first hook that refuses wins. No validation is plugged in yet.
+	 * first hook that refuses wins. Plugged in: the decisions document's refusal (decisions.ts) and
+	 * the authorship of comments (authorship.ts).
 	 */
 	beforeCommit?(room: LiveRoom, proposed: ProposedUpdate): CommitVerdict;
 	/** Updates were made durable (in commit order), applied to `room.doc` and delivered. */

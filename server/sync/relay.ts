@@ -27,6 +27,7 @@ import {
 	decisionsHooks,
 	type DecisionEdit
 } from './decisions.js';
+import { authorshipHooks } from './authorship.js';
 import type { RelayConfig } from './config.js';
 import { createConnections, type SessionRequest } from './connections.js';
 import { createFactsRecorder } from './facts.js';
@@ -233,6 +234,7 @@ export function createRelay(options: RelayOptions): Relay {
 	});
 	hookList.push(
 		decisionsHooks,
+		authorshipHooks,
 		facts.hooks,
 		summaries.hooks,
 		...(bridge ? [bridge.hooks] : []),

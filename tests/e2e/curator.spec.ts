@@ -182,7 +182,9 @@ test('curator forms a pair, participants work, the dashboard follows them live',
 	const report = mentee.page.getByTestId('report').first();
 	await report.getByRole('button').first().click();
 	await report.getByRole('button', { name: 'Начать отчет' }).click();
-	await report.getByRole('textbox').fill('Проведена диагностика затруднений.');
+	await report
+		.getByRole('textbox', { name: 'Текст отчета' })
+		.fill('Проведена диагностика затруднений.');
 	await report.getByRole('button', { name: 'Представить куратору' }).click();
 	await expectSaved(mentee.page);
 

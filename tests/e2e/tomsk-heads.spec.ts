@@ -199,7 +199,9 @@ test('Tomsk: a pair of heads, the order, the consent, nobody decides about their
 	const report = mentee.page.getByTestId('report').first();
 	await report.getByRole('button').first().click();
 	await report.getByRole('button', { name: 'Начать отчет' }).click();
-	await report.getByRole('textbox').fill('Проведен самоанализ управленческих затруднений.');
+	await report
+		.getByRole('textbox', { name: 'Текст отчета' })
+		.fill('Проведен самоанализ управленческих затруднений.');
 	await report.getByRole('button', { name: 'Представить куратору' }).click();
 	await expectSaved(mentee.page);
 	await tab(mentee.page, 'Обзор');

@@ -60,17 +60,38 @@ describe('first start and the demo', () => {
 		}>;
 		expect(programs).toHaveLength(8);
 		expect(programs.every((p) => p.summary && p.summary.title.length > 0)).toBe(true);
+		// The stored summaries carry the demo's history (demo-history.ts; its spread is counted over
+		// 300 programs in demo-history.test.ts): not every program a fresh, untouched draft.
+		const stored = programs.map(
+			(p) =>
+				p.summary as unknown as {
+					status: string;
+					progress: { done: number };
+					meetings: { count: number };
+				}
+		);
+		expect(stored.filter((s) => s.status !== 'draft').length).toBeGreaterThan(0);
+		expect(stored.filter((s) => s.progress.done > 0).length).toBeGreaterThan(0);
+		expect(stored.filter((s) => s.meetings.count > 0).length).toBeGreaterThan(0);
+		expect(Object.values(demo.scenarios).reduce((a, b) => a + (b ?? 0), 0)).toBe(8);
 
 		// The curator of the first school sees its programs read-only.
 		const curator = await redeem(links[2] ?? '');
 		const mine = (curator.body.programs as Array<{ access: string }>) ?? [];
 		expect(mine.length).toBeGreaterThanOrEqual(2);
 		expect(mine.every((p) => p.access === 'ro')).toBe(true);
+		// Monitored programs go without names (the dashboard has them).
+		expect(mine.every((p) => !('mentees' in p))).toBe(true);
 
 		// The mentor of the first program opens the document over the relay.
 		const mentor = await redeem(links[4] ?? '');
 		const [program] = mentor.body.programs as Array<{ id: string; access: string; role: string }>;
 		expect(program).toMatchObject({ access: 'rw', role: 'mentor' });
+		// Two programs of one template are told apart by their people's short names.
+		const named = program as unknown as { mentees: string[]; mentors: string[] };
+		expect(named.mentees).toHaveLength(1);
+		expect(named.mentees[0]).toMatch(/^[А-ЯЁ][а-яё]+\u00a0[А-ЯЁ]\.\u00a0[А-ЯЁ]\.$/);
+		expect(named.mentors).toHaveLength(1);
 		const probe = await probeRelay(t, program?.id ?? '', { cookie: mentor.cookie });
 		expect(probe.open).toBe(true);
 		if (probe.open) await closeWs(probe.ws);

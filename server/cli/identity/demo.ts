@@ -3,6 +3,8 @@ import type { ProgramsService } from '../../programs/service.js';
 import { SYSTEM_ACTOR } from '../../identity/service.js';
 import { TEMPLATES } from '../../../src/lib/shared/program/index.js';
 import type { ParticipantRole } from '../../identity/policy.js';
+import { today } from '../../../src/lib/shared/time.js';
+import { planDemoProgram, type DemoScenario } from './demo-history.js';
 
 const SCHOOLS = [
 	'МАОУ «Средняя общеобразовательная школа № 1»',
@@ -55,7 +57,9 @@ function fullName(i: number): string {
 /**
  * The demo municipality: three schools, a curator and a head in each, a coordinator, an
  * administrator, mentors and mentees with registry fields, N programs cycling through the templates
- * (a school roadmap with a minor mentee who has a recorded consent). Prints invitation links.
+ * (a school roadmap with a minor mentee who has a recorded consent), each at its own point of a
+ * realistic life (demo-history.ts: in progress, late, finished, cancelled, not started).
+ * Prints invitation links (of the first program in progress).
  */
 export async function runDemo(
 	{ identity, programs }: { identity: IdentityService; programs: ProgramsService },
@@ -65,7 +69,12 @@ export async function runDemo(
 		/** The origin of the printed links (the CLI: --origin or PUBLIC_URL). */
 		origin?: string;
 	}
-): Promise<{ municipalityId: string; programIds: string[]; lines: string[] }> {
+): Promise<{
+	municipalityId: string;
+	programIds: string[];
+	lines: string[];
+	scenarios: Partial<Record<DemoScenario, number>>;
+}> {
 	const sys = SYSTEM_ACTOR;
 	const lines: string[] = [];
 	const mun = await identity.createMunicipality(
@@ -120,9 +129,16 @@ export async function runDemo(
 		orgs.push({ org, curator, head });
 	}
 
-	const templates = TEMPLATES.filter((t) => t.id !== 'blank');
+	const templates = await Promise.all(
+		TEMPLATES.filter((t) => t.id !== 'blank').map(async (t) => ({
+			id: t.id,
+			months: (await t.load()).durationMonths
+		}))
+	);
+	const scenarios: Partial<Record<DemoScenario, number>> = {};
 	const programIds: string[] = [];
 	let first: { programId: string; mentor: string; mentee: string } | null = null;
+	let firstInProgress = false;
 	for (let i = 0; i < opts.programs; i++) {
 		const slot = orgs[i % orgs.length];
 		const template = templates[i % templates.length];
@@ -172,14 +188,34 @@ export async function runDemo(
 			{ personId: mentor.id, role: 'mentor' },
 			{ personId: mentee.id, role: 'mentee' }
 		];
+		// Each program at its own point of a realistic life (demo-history.ts), seeded by its number.
+		const zone = await identity.registry.organizationTimeZone(slot.org.id);
+		const plan = planDemoProgram(i + 1, today(zone, identity.now()), template.months, {
+			mentor: mentor.id,
+			mentee: mentee.id,
+			curator: slot.curator.id
+		});
 		const program = await programs.createProgram(curatorActor, {
 			organizationId: slot.org.id,
 			templateId: template.id,
-			startDate: `2026-0${1 + (i % 9)}-01`,
-			participants
+			startDate: plan.startDate,
+			participants,
+			history: plan.write
 		});
+		if (plan.scenario === 'cancelled')
+			await programs.curatorRecords?.cancel(
+				curatorActor,
+				program.id,
+				'created-by-mistake',
+				'Пара создана повторно при заполнении банка наставников.'
+			);
 		programIds.push(program.id);
-		first ??= { programId: program.id, mentor: mentor.id, mentee: mentee.id };
+		scenarios[plan.scenario] = (scenarios[plan.scenario] ?? 0) + 1;
+		// The links printed are of the first program in progress (else the first one).
+		if (!first || (!firstInProgress && plan.scenario === 'on-track')) {
+			first = { programId: program.id, mentor: mentor.id, mentee: mentee.id };
+			firstInProgress = plan.scenario === 'on-track';
+		}
 	}
 
 	const link = async (personId: string) =>
@@ -198,5 +234,5 @@ export async function runDemo(
 		lines.push(`  наставник первой программы: ${await link(first.mentor)}`);
 		lines.push(`  наставляемый первой программы: ${await link(first.mentee)}`);
 	}
-	return { municipalityId: mun.id, programIds, lines };
+	return { municipalityId: mun.id, programIds, lines, scenarios };
 }

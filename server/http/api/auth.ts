@@ -22,17 +22,10 @@ async function meJson(
 	issued: Omit<IssuedSession, 'token'>
 ): Promise<MeResponse> {
 	const now = identity.now();
-	const programs = await programsOf.listMyPrograms(issued.actor);
 	return {
 		person: personJson(issued.person, now),
 		roles: [...issued.actor.roles],
-		programs: programs.map((p) => ({
-			id: p.id,
-			title: p.title,
-			role: p.role,
-			access: p.access,
-			organizationId: p.organizationId
-		})),
+		programs: await programsOf.myProgramItems(issued.actor),
 		session: sessionJson(issued.session, issued.session.id, now),
 		relay: {
 			/** Same origin: the websocket upgrade carries the session cookie. */

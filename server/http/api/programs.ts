@@ -23,16 +23,7 @@ export function registerProgramRoutes(app: FastifyInstance, { identity, programs
 
 	api.get('/programs', { schema: { response: { 200: MyProgramsResponse } } }, async (request) => {
 		const p = principalOf(request);
-		const list = await programs.listMyPrograms(p.actor);
-		return {
-			programs: list.map((x) => ({
-				id: x.id,
-				title: x.title,
-				role: x.role,
-				access: x.access,
-				organizationId: x.organizationId
-			}))
-		};
+		return { programs: await programs.myProgramItems(p.actor) };
 	});
 
 	api.post('/programs', { schema: { body: CreateProgramBody } }, async (request, reply) => {

@@ -9,6 +9,9 @@ export interface AccountProgram {
 	id: string;
 	title: string;
 	role: ProgramRole;
+	/** Short names of the mentees and mentors (from the server): two programs of one template read apart. */
+	mentees?: string[];
+	mentors?: string[];
 }
 
 export interface DeviceAccount {

@@ -11,6 +11,9 @@ export interface CatalogEntry {
 	/** The person's role in this program, as shown: «наставник», «наставляемый», «куратор». */
 	roleLabel?: string;
 	stageTitle?: string;
+	/** Short names of the program's mentees and mentors («Иванова М. С.»). */
+	mentees?: string[];
+	mentors?: string[];
 	progress?: { done: number; total: number };
 	/** 'YYYY-MM-DD' */
 	nextDeadline?: string;

@@ -58,7 +58,13 @@ function remember(me: MeResponse): DeviceAccount {
 	const account: DeviceAccount = {
 		personId: me.person.id,
 		fullName: me.person.fullName,
-		programs: me.programs.map((p) => ({ id: p.id, title: p.title, role: p.role })),
+		programs: me.programs.map((p) => ({
+			id: p.id,
+			title: p.title,
+			role: p.role,
+			...(p.mentees ? { mentees: p.mentees } : {}),
+			...(p.mentors ? { mentors: p.mentors } : {})
+		})),
 		monitors: (me.roles ?? []).some((r) => MONITORING_ROLES.has(r.role))
 	};
 	saveAccount(account);

@@ -1,26 +1,41 @@
 /**
- * A person as Russian documents abbreviate them: surname and initials («Иванова М.С.»). Used where
- * two documents must be told apart by whom they are about (export file names: a mentor with two
- * mentees downloads two distinct «ППН …» files).
+ * A person's short name as Russian writing abbreviates it: surname, then initials. Screens use
+ * «Иванова М. С.» with non-breaking spaces (a narrow card never leaves an initial alone on the
+ * next line); documents and their file names use the compact «Иванова М.С.», so a mentor with two
+ * mentees downloads two distinct «ППН …» files. A double given name keeps both initials («А.-М.»).
  */
 
-/** 'Иванова Мария Сергеевна' → 'Иванова М.С.'; 'Иванова' → 'Иванова'; '' → ''. */
-export function surnameInitials(fullName: string): string {
+/** 'Иванова Мария Сергеевна' → ['Иванова', 'М.', 'С.']; '' → []. */
+function surnameAndInitials(fullName: string): string[] {
 	const [surname, ...rest] = fullName.trim().split(/\s+/).filter(Boolean);
-	if (!surname) return '';
-	// A double given name («Анна-Мария») keeps both initials: «А.-М.».
-	const initials = rest
-		.map((part) =>
-			part
-				.split('-')
-				.map((p) => (p ? `${p[0]?.toUpperCase()}.` : ''))
-				.join('-')
-		)
-		.join('');
-	return initials ? `${surname} ${initials}` : surname;
+	if (!surname) return [];
+	const initials = rest.map((w) =>
+		w
+			.split('-')
+			.map((part) => (part ? `${part[0]!.toLocaleUpperCase('ru-RU')}.` : ''))
+			.join('-')
+	);
+	return [surname, ...initials];
 }
 
-/** Several people abbreviated: «Иванова М.С., Петров П.П.»; more than `max`: the first ones and «и др.». */
+/** On screen: «Иванова М. С.» (non-breaking spaces). */
+export function shortName(fullName: string): string {
+	return surnameAndInitials(fullName).join('\u00a0');
+}
+
+/** Several people on screen, comma-separated: «Иванова М. С., Петров П. П.». */
+export function shortNames(fullNames: readonly string[]): string {
+	return fullNames.map(shortName).filter(Boolean).join(', ');
+}
+
+/** In documents and file names: «Иванова М.С.»; «Иванова» → «Иванова». */
+export function surnameInitials(fullName: string): string {
+	const [surname, ...initials] = surnameAndInitials(fullName);
+	if (!surname) return '';
+	return initials.length ? `${surname} ${initials.join('')}` : surname;
+}
+
+/** Several people in a document: «Иванова М.С., Петров П.П.»; more than `max`: the first ones and «и др.». */
 export function namesShort(fullNames: readonly string[], max = 2): string {
 	const short = fullNames.map(surnameInitials).filter(Boolean);
 	if (short.length <= max) return short.join(', ');

@@ -42,3 +42,10 @@ export const OF_ACTIVITIES = {
 	few: 'мероприятий',
 	many: 'мероприятий'
 } as const;
+
+/** «1 комментарий», «3 комментария», «5 комментариев» (mentor ↔ mentee comments). */
+export const COMMENTS = {
+	one: 'комментарий',
+	few: 'комментария',
+	many: 'комментариев'
+} as const;

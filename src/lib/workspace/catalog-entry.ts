@@ -9,6 +9,7 @@ import type { CatalogEntry } from '$lib/device/catalog';
 import type { ProgramRole } from '$lib/device/account';
 import type { SyncState } from '$lib/sync/program-sync';
 import { today } from '$lib/ui/dates';
+import { shortName } from '$lib/shared/names';
 
 /** What the home screen shows of a program, computed locally from its document. */
 export function catalogEntry(
@@ -23,10 +24,17 @@ export function catalogEntry(
 	const stageTitle = view.stages.find((s) => s.id === stage.stageId)?.title;
 	const p = progress(view);
 	const next = nextDeadline(view, date);
+	const names = (role: 'mentor' | 'mentee') =>
+		view.participants
+			.filter((x) => x.role === role)
+			.map((x) => shortName(x.name))
+			.filter(Boolean);
 	return {
 		id: programId,
 		title: view.meta.title || 'Программа наставничества',
 		roleLabel: ROLE_LABELS[role],
+		mentees: names('mentee'),
+		mentors: names('mentor'),
 		...(stageTitle ? { stageTitle } : {}),
 		progress: { done: p.done, total: p.total },
 		...(next ? { nextDeadline: next.date } : {}),

@@ -63,7 +63,13 @@ export const MyProgramItem = Type.Object({
 	title: Type.String(),
 	role: StringEnum(['mentor', 'mentee', 'curator', 'head'] as const),
 	access: AccessSchema,
-	organizationId: Type.String()
+	organizationId: Type.String(),
+	/**
+	 * Short names («Иванова М. С.») of the program's mentees and mentors, so two programs made from
+	 * the same template can be told apart (sent for the programs the person takes part in).
+	 */
+	mentees: Type.Optional(Type.Array(Type.String())),
+	mentors: Type.Optional(Type.Array(Type.String()))
 });
 export type MyProgramItem = Static<typeof MyProgramItem>;
 

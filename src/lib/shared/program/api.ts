@@ -44,8 +44,10 @@ import {
 } from './decisions';
 import { compareOrder, keyBetween } from './order';
 import {
+	DISCUSSION_MAX,
 	Problems,
 	findItem,
+	type DiscussionTarget,
 	readActivities,
 	readCompletion,
 	readParticipants,
@@ -68,6 +70,8 @@ import {
 	COMMENT,
 	COMPLETION,
 	DIAGNOSIS_FIELDS,
+	DISCUSSION,
+	DISCUSSION_ROOT,
 	ITEM,
 	MEETING,
 	META,
@@ -981,6 +985,76 @@ export class ProgramEditor {
 		this.decide(CURATOR_ROLES, 'removeComment', () =>
 			this.softRemove(this.item(this.d.comments, 'comment', id))
 		);
+	}
+
+	// ---------- mentor ↔ mentee comments ----------
+
+	/**
+	 * A comment of the mentor or the mentee on an activity or a report, attributed to this
+	 * editor's actor (the authenticated person on the phone). Only a mentor or mentee listed in
+	 * the program may comment: a reader shows no comment under any other name.
+	 */
+	postComment(target: { kind: DiscussionTarget; id: string }, text: string): string {
+		const kind = checkEnum('targetKind', { activity: '', report: '' }, target?.kind);
+		checkId('targetId', target.id);
+		const t = checkText('comment', text, DISCUSSION_MAX);
+		const postedAt = this.clock().toISOString();
+		return this.write(PLAN_ROLES, 'postComment', () => {
+			if (kind === 'activity') this.item(this.r.activities, 'activity', target.id);
+			else this.item(this.r.reports, 'report', target.id);
+			this.checkCommenter();
+			const { id, map } = this.newItem({
+				[DISCUSSION.targetKind]: kind,
+				[DISCUSSION.targetId]: target.id,
+				[DISCUSSION.text]: t,
+				[DISCUSSION.postedAt]: postedAt
+			});
+			this.discussion().push([map]);
+			return id;
+		});
+	}
+
+	/** Soft removal of one's own comment (readers ignore a removal by anyone else). */
+	removeOwnComment(id: string): void {
+		this.write(PLAN_ROLES, 'removeOwnComment', () => {
+			// A removal by someone else does not count (readers ignore it), so the author may still
+			// remove a comment another client marked removed.
+			const m = this.item(this.discussion(), 'comment', id, true);
+			if (m.get(ITEM.createdBy) !== this.actor.userId)
+				throw new ProgramValidationError(
+					'forbidden',
+					'removeOwnComment',
+					'only the author may remove a comment',
+					'Удалить можно только свой комментарий.'
+				);
+			this.softRemove(m);
+		});
+	}
+
+	/** The comments' array; a document where the name holds another shared type refuses politely. */
+	private discussion(): Y.Array<unknown> {
+		try {
+			return this.doc.getArray<unknown>(DISCUSSION_ROOT);
+		} catch {
+			throw invalidState(
+				'discussion',
+				'the discussion list of this document is unreadable',
+				'Комментарии этой программы не удалось прочитать. Сообщите куратору.'
+			);
+		}
+	}
+
+	private checkCommenter(): void {
+		const me = readParticipants(this.r, new Problems()).some(
+			(x) => x.userId === this.actor.userId && (x.role === 'mentor' || x.role === 'mentee')
+		);
+		if (!me)
+			throw new ProgramValidationError(
+				'forbidden',
+				'postComment',
+				'only a mentor or mentee of the program may comment',
+				'Комментировать могут только наставник и наставляемый этой программы.'
+			);
 	}
 
 	// ---------- assessments and feedback ----------

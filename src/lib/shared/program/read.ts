@@ -52,6 +52,8 @@ import {
 	ACTIVITY,
 	CHANGE,
 	COMMENT,
+	DISCUSSION,
+	DISCUSSION_ROOT,
 	COMPLETION,
 	DIAGNOSIS_FIELDS,
 	ITEM,
@@ -168,6 +170,24 @@ export interface CommentView extends ItemMeta {
 	text: Y.Text | null;
 }
 
+/** A mentor's or mentee's comment on an activity or a report (the `discussion` list). */
+export interface DiscussionView {
+	id: string;
+	targetKind: DiscussionTarget;
+	targetId: string;
+	text: string;
+	/** ISO time on the author's device (the thread's order). */
+	postedAt: string;
+	authorId: string;
+	authorRole: 'mentor' | 'mentee';
+	authorName: string;
+}
+export type DiscussionTarget = 'activity' | 'report';
+export const DISCUSSION_TARGETS: readonly DiscussionTarget[] = ['activity', 'report'];
+/** A comment is a remark, not a report: 2,000 characters. */
+export const DISCUSSION_MAX = 2000;
+const POSTED_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+
 export interface ChangeRequestView extends ItemMeta {
 	kind: ChangeKind;
 	months: number;
@@ -228,6 +248,8 @@ export interface ProgramView {
 	meetings: MeetingView[];
 	reports: ReportView[];
 	comments: CommentView[];
+	/** Mentor ↔ mentee comments, in the order they were posted. */
+	discussion: DiscussionView[];
 	changeRequests: ChangeRequestView[];
 	assessments: AssessmentView[];
 	feedback: FeedbackView[];
@@ -542,6 +564,76 @@ export function readComments(r: Root, p: Problems): CommentView[] {
 	return out;
 }
 
+/**
+ * The mentor ↔ mentee comments. Each is attributed to `createdBy`, which must be a mentor or
+ * mentee of the program (anything else is skipped: a comment is never shown under a name that is
+ * not a participant's); a removal counts only when its author made it (`removedBy` = `createdBy`).
+ * Sorted by posting time, then id, so every replica shows the same thread.
+ */
+export function readDiscussion(
+	doc: Y.Doc,
+	participants: ParticipantView[],
+	p: Problems
+): DiscussionView[] {
+	const out: DiscussionView[] = [];
+	const arr = doc.getArray<unknown>(DISCUSSION_ROOT);
+	for (const { id, map } of listItems(arr, p, 'discussion', true)) {
+		const c = `discussion ${id}`;
+		const author = map.get(ITEM.createdBy);
+		if (map.get(ITEM.removed) === true) {
+			if (map.get(ITEM.removedBy) === author) continue;
+			p.add(`${c}: removal by someone other than the author ignored`);
+		}
+		// The author is the first and only value of `createdBy`: an overwrite (which the relay
+		// cannot see on the bytes, authorship.ts) puts someone else's name on a comment.
+		if (firstValueRewritten(map, ITEM.createdBy)) {
+			p.add(`${c}: author rewritten`);
+			continue;
+		}
+		const who = participants.find(
+			(x) => x.userId === author && (x.role === 'mentor' || x.role === 'mentee')
+		);
+		const kind = map.get(DISCUSSION.targetKind);
+		const targetId = map.get(DISCUSSION.targetId);
+		const body = map.get(DISCUSSION.text);
+		const postedAt = map.get(DISCUSSION.postedAt);
+		if (!who || (who.role !== 'mentor' && who.role !== 'mentee')) {
+			p.add(`${c}: author is not a mentor or mentee of the program`);
+			continue;
+		}
+		if (
+			!(DISCUSSION_TARGETS as readonly unknown[]).includes(kind) ||
+			!isId(targetId) ||
+			typeof body !== 'string' ||
+			body.trim() === '' ||
+			typeof postedAt !== 'string' ||
+			!POSTED_AT.test(postedAt)
+		) {
+			p.add(`${c}: malformed`);
+			continue;
+		}
+		out.push({
+			id,
+			targetKind: kind as DiscussionTarget,
+			targetId,
+			text: body.slice(0, DISCUSSION_MAX),
+			postedAt,
+			authorId: who.userId ?? '',
+			authorRole: who.role,
+			authorName: who.name
+		});
+	}
+	return out.sort((a, b) =>
+		a.postedAt < b.postedAt ? -1 : a.postedAt > b.postedAt ? 1 : a.id < b.id ? -1 : 1
+	);
+}
+
+/** Whether the current value of a map key replaced an earlier one (a Yjs item to its left). */
+function firstValueRewritten(map: AnyMap, key: string): boolean {
+	const entry = (map as unknown as { _map?: Map<string, Y.Item> })._map?.get(key);
+	return entry instanceof Y.Item && entry.left !== null;
+}
+
 export function readChangeRequests(r: Root, p: Problems): ChangeRequestView[] {
 	const out: ChangeRequestView[] = [];
 	for (const { id, map } of listItems(r.changes, p, 'changeRequests')) {
@@ -705,6 +797,7 @@ export function readProgram(doc: Y.Doc, decisions: Y.Doc | null = null): Program
 		meetings: guard(p, 'meetings', () => readMeetings(r, p), []),
 		reports: guard(p, 'reports', () => readReports(r, p), []),
 		comments: [],
+		discussion: [],
 		changeRequests: guard(p, 'changeRequests', () => readChangeRequests(r, p), []),
 		assessments: guard(p, 'assessments', () => readAssessments(r, p), []),
 		feedback: guard(p, 'feedback', () => readFeedback(r, p), []),
@@ -713,6 +806,7 @@ export function readProgram(doc: Y.Doc, decisions: Y.Doc | null = null): Program
 		problems: []
 	};
 	guard(p, 'decisions', () => applyDecisions(view, decisions, p), undefined);
+	view.discussion = guard(p, 'discussion', () => readDiscussion(doc, view.participants, p), []);
 	view.problems = p.result();
 	return view;
 }
@@ -873,6 +967,7 @@ function emptyView(p: Problems): ProgramView {
 		meetings: [],
 		reports: [],
 		comments: [],
+		discussion: [],
 		changeRequests: [],
 		assessments: [],
 		feedback: [],

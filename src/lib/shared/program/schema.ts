@@ -124,6 +124,21 @@ export const REPORT = {
 	submission: 'submission'
 } as const;
 export const COMMENT = { targetId: 'targetId', text: 'text' } as const;
+/**
+ * Mentor ↔ mentee comments (discussion.ts): the top-level Y.Array `discussion` of Y.Maps
+ * `{ id, targetKind, targetId, text, postedAt, createdBy, createdAt, updatedBy, updatedAt }` plus
+ * the soft-removal keys. Not in `root()`: a document where someone claimed the name with another
+ * shared type must still read everything else.
+ */
+export const DISCUSSION_ROOT = 'discussion';
+export const DISCUSSION = {
+	targetKind: 'targetKind',
+	targetId: 'targetId',
+	/** Plain string, not Y.Text: only its author writes it, once. */
+	text: 'text',
+	/** ISO time with milliseconds on the author's device: the thread's order. */
+	postedAt: 'postedAt'
+} as const;
 export const CHANGE = {
 	kind: 'kind',
 	months: 'months',

@@ -1,0 +1,118 @@
+/**
+ * A comment is its sender's (authorship.ts, over the in-memory transport and store): the mentee's
+ * own comment is stored and reaches the mentor; a comment the mentee writes under the mentor's
+ * name with a stock Yjs client is refused (4403) before anything is stored or forwarded.
+ */
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { createLogger } from '../logger.js';
+import { DEFAULT_RELAY_CONFIG } from './config.js';
+import { CloseCode, encodeSyncUpdate } from './protocol.js';
+import { createRelay, type Relay } from './relay.js';
+import { FakeClock, FakeSocket, MemoryDocumentStore } from './test-fakes.js';
+import { ProgramEditor, readProgram } from '../../src/lib/shared/program/index.js';
+import { DISCUSSION, DISCUSSION_ROOT, ITEM } from '../../src/lib/shared/program/schema.js';
+import { mentee, mentor, newProgram, replica } from '../../src/lib/shared/program/test-utils.js';
+
+const PROGRAM = 'p1';
+let relays: Relay[] = [];
+afterEach(async () => {
+	for (const r of relays) await r.close();
+	relays = [];
+});
+
+function setup() {
+	const clock = new FakeClock();
+	const store = new MemoryDocumentStore();
+	const relay = createRelay({
+		store,
+		authorize: async () => ({ deny: 'unauthenticated' }),
+		logger: createLogger('silent'),
+		registry: new Registry(),
+		config: DEFAULT_RELAY_CONFIG,
+		clock
+	});
+	relays.push(relay);
+	void store.createProgram(PROGRAM);
+	const connect = (userId: string) => {
+		const socket = new FakeSocket();
+		const attached = relay.attach(socket, {
+			programId: PROGRAM,
+			grant: { userId, access: 'rw', expiresAt: clock.now() + 3_600_000 },
+			ip: '10.0.0.1',
+			device: `${userId}-phone`,
+			wantsAcks: true
+		});
+		socket.onClose = attached.closed;
+		return { ...attached, socket };
+	};
+	return { clock, store, relay, connect };
+}
+
+/** The update one action makes on `doc`. */
+function updateOf(doc: Y.Doc, fn: () => void): Uint8Array {
+	const seen: Uint8Array[] = [];
+	const on = (u: Uint8Array) => seen.push(u);
+	doc.on('update', on);
+	fn();
+	doc.off('update', on);
+	return Y.mergeUpdates(seen);
+}
+
+describe('comments at the relay', () => {
+	it("stores the sender's own comment and refuses one under the partner's name", async () => {
+		const { clock, store, relay, connect } = setup();
+		const base = newProgram();
+		const activity = readProgram(base, base).activities[0]!.id;
+		const phoneOfMentee = connect(mentee.userId);
+		const phoneOfMentor = connect(mentor.userId);
+		await clock.settle();
+		phoneOfMentee.receive(encodeSyncUpdate(Y.encodeStateAsUpdate(base)));
+		await clock.settle();
+
+		// Honest: through the editor, as herself.
+		const menteeDoc = replica(base);
+		const own = updateOf(menteeDoc, () =>
+			new ProgramEditor(menteeDoc, mentee).postComment(
+				{ kind: 'activity', id: activity },
+				'Мой комментарий'
+			)
+		);
+		phoneOfMentee.receive(encodeSyncUpdate(own));
+		await clock.settle();
+		expect(phoneOfMentee.socket.closedWith).toBeNull();
+
+		// Hostile: a stock client writes a comment signed by the mentor.
+		const delivered = phoneOfMentor.socket.kinds().length;
+		const appended = store.appendCalls.flat().length;
+		const forged = updateOf(menteeDoc, () =>
+			menteeDoc.getArray(DISCUSSION_ROOT).push([
+				new Y.Map<unknown>(
+					Object.entries({
+						[ITEM.id]: 'forgedComment',
+						[ITEM.createdBy]: mentor.userId,
+						[DISCUSSION.targetKind]: 'activity',
+						[DISCUSSION.targetId]: activity,
+						[DISCUSSION.text]: 'Наставник согласен со всем',
+						[DISCUSSION.postedAt]: '2025-09-10T10:00:00.000Z'
+					})
+				)
+			])
+		);
+		phoneOfMentee.receive(encodeSyncUpdate(forged));
+		await clock.settle();
+		expect(phoneOfMentee.socket.closedWith).toEqual({
+			code: CloseCode.FORBIDDEN,
+			reason: 'comment attributed to another person'
+		});
+		expect(store.appendCalls.flat().length).toBe(appended);
+		expect(phoneOfMentor.socket.kinds().length).toBe(delivered);
+
+		const stored = new Y.Doc();
+		Y.applyUpdate(stored, await relay.getDocument(PROGRAM));
+		expect(readProgram(stored, stored).discussion.map((c) => [c.authorId, c.text])).toEqual([
+			[mentee.userId, 'Мой комментарий']
+		]);
+	});
+});
