@@ -121,8 +121,9 @@ export interface DocumentStore {
 	getSummary(programId: string): Promise<StoredSummary | null>;
 	/**
 	 * Programs whose stored summary is behind their stored updates: the server died between a
-	 * commit and the debounced summary. Swept once at start-up. Optional: without it, a summary
-	 * is brought up to date when its program is next loaded.
+	 * commit and the debounced summary — or computed by older rules (a stored `v` other than
+	 * SUMMARY_VERSION: what a summary holds changed with the server). Swept once at start-up.
+	 * Optional: without it, a summary is brought up to date when its program is next loaded.
 	 */
 	staleSummaries?(): Promise<string[]>;
 	/** Releases resources (e.g. a writer thread); the relay calls it last in its close(). */

@@ -25,6 +25,7 @@ import type {
 	StoredSummary
 } from './document-store.js';
 import { inlineMergeVerifier, type MergeVerifier } from './update-containment.js';
+import { SUMMARY_VERSION } from '../../src/lib/shared/program/summary.js';
 import { dialectSql, type BatchRunner, type SqlClient, type Statement } from './sql.js';
 
 export type CompactStrategy = DocumentStore['compact'];
@@ -88,7 +89,7 @@ export function createSqlDocumentStore(
 ): DocumentStore & { close(): Promise<void> } {
 	const write = options.write ?? sql.batch;
 	const verify = options.verify ?? inlineMergeVerifier;
-	const { bytewise, greatest } = dialectSql(sql.dialect);
+	const { bytewise, greatest, jsonInt } = dialectSql(sql.dialect);
 
 	/** Device facts, in a fixed order (concurrent PostgreSQL writers lock rows alike), and the
 	 * sync aggregate of each program they touch. */
@@ -338,7 +339,9 @@ export function createSqlDocumentStore(
 								 WHERE ${greatest}(
 									coalesce((SELECT max(u.seq) FROM program_updates u WHERE u.program_id = p.id), 0),
 									coalesce((SELECT st.through_seq FROM program_state st WHERE st.program_id = p.id), 0)
-								 ) > coalesce(s.through_seq, 0)`
+								 ) > coalesce(s.through_seq, 0)
+								 OR (s.program_id IS NOT NULL AND coalesce(${jsonInt('s.summary', 'v')}, 0) <> ?)`,
+								[SUMMARY_VERSION]
 							)
 						).map((r) => r.id)
 				}

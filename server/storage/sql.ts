@@ -63,7 +63,12 @@ export function dialectSql(dialect: Dialect) {
 		/** Byte-order text comparison (SQLite's default BINARY; PostgreSQL's "C" collation). */
 		bytewise: dialect === 'postgres' ? ' COLLATE "C"' : '',
 		/** Largest of several non-null values (SQLite's scalar max, PostgreSQL's greatest). */
-		greatest: dialect === 'postgres' ? 'greatest' : 'max'
+		greatest: dialect === 'postgres' ? 'greatest' : 'max',
+		/** A JSON text column's top-level number `key` as an integer (null when absent). */
+		jsonInt: (column: string, key: string) =>
+			dialect === 'postgres'
+				? `CAST(CAST(${column} AS jsonb) ->> '${key}' AS INTEGER)`
+				: `CAST(json_extract(${column}, '$.${key}') AS INTEGER)`
 	};
 }
 

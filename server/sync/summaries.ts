@@ -225,8 +225,9 @@ export function createSummaries(options: SummariesOptions): Summaries {
 		if (s) await write([s]);
 	}
 
-	// Summaries left behind by a crash (commit done, debounced summary not yet computed) are
-	// recomputed once at start-up, for programs nobody reopens soon.
+	// Summaries left behind by a crash (commit done, debounced summary not yet computed) or
+	// computed by older rules (another SUMMARY_VERSION) are recomputed once at start-up, for
+	// programs nobody reopens soon.
 	const staleSweep = clock.setTimeout(() => {
 		void (async () => {
 			// A decisions document has no summary of its own (its program's counts it).
@@ -234,7 +235,7 @@ export function createSummaries(options: SummariesOptions): Summaries {
 			if (stale.length) log.info({ programs: stale.length }, 'recomputing summaries left behind');
 			for (const id of stale) {
 				if (options.isClosing()) return;
-				await options.rooms.withRoom(id, (room) => flushRoom(room));
+				await options.rooms.withRoom(id, (room) => refreshOne(room));
 			}
 		})().catch((error: unknown) => log.error({ err: error }, 'stale summary sweep failed'));
 	}, config.summaryDebounceMs);

@@ -8,7 +8,12 @@ import { openDatabase } from '../../server/storage/sqlite/database';
 import { createSqliteDocumentStore } from '../../server/storage/sqlite/document-store';
 import { createTestServer } from '../support/test-server';
 import { waitFor } from '../support/wait';
-import { ProgramEditor, createProgram, loadTemplate } from '../../src/lib/shared/program';
+import {
+	ProgramEditor,
+	SUMMARY_VERSION,
+	createProgram,
+	loadTemplate
+} from '../../src/lib/shared/program';
 
 /**
  * A crash between a commit and the debounced summary leaves the curator's figures behind the
@@ -63,4 +68,47 @@ it('recomputes at start-up the summaries a crash left behind the log', async () 
 	expect(summary?.throughSeq).toBe(2);
 	expect((summary?.summary as { progress: { done: number } }).progress.done).toBe(1);
 	expect(await started.staleSummaries?.()).toEqual([]);
+});
+
+it('recomputes at start-up the summaries computed by older rules (another SUMMARY_VERSION)', async () => {
+	dataDir = mkdtempSync(path.join(tmpdir(), 'nastavnik-sweep-'));
+	// What an upgrade finds: a summary in step with the log, written by the previous version.
+	const db = openDatabase(dataDir);
+	const store = createSqliteDocumentStore(db);
+	const doc = new Y.Doc();
+	createProgram(
+		doc,
+		{ userId: 'curator-1', role: 'curator' },
+		await loadTemplate('teacher-surgut'),
+		{
+			programId: 'upgraded',
+			startDate: '2026-09-01'
+		}
+	);
+	await store.createProgram('upgraded');
+	await store.append([{ programId: 'upgraded', data: Y.encodeStateAsUpdate(doc), receivedAt: 1 }]);
+	await store.saveSummary({
+		programId: 'upgraded',
+		summary: { v: SUMMARY_VERSION - 1, title: 'by the old rules' },
+		docBytes: 1,
+		throughSeq: 1,
+		computedAt: 1
+	});
+	expect(await store.staleSummaries?.()).toEqual(['upgraded']);
+	db.close();
+
+	const t = await createTestServer({
+		dataDir,
+		storage: null,
+		logLevel: 'silent',
+		env: { RELAY_SUMMARY_DEBOUNCE_MS: '20' }
+	});
+	server = t.server;
+	const started = createSqliteDocumentStore(server.db);
+	await waitFor(async () => !(await started.staleSummaries?.())?.length, {
+		what: 'the start-up sweep to recompute the summary of the older version'
+	}).catch(() => undefined); // the assertions below say what is wrong
+	const summary = (await started.getSummary('upgraded'))?.summary as { v: number; title: string };
+	expect(summary.v).toBe(SUMMARY_VERSION);
+	expect(summary.title).not.toBe('by the old rules');
 });

@@ -2,7 +2,7 @@ import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import { generateRealisticProgram } from './fixtures';
 import { readProgram } from './read';
-import { summarize } from './summary';
+import { SUMMARY_VERSION, summarize } from './summary';
 import { curator, editor, ids, mentee, mentor, newProgram } from './test-utils';
 
 describe('summarize', () => {
@@ -10,7 +10,7 @@ describe('summarize', () => {
 		const doc = newProgram();
 		const s = summarize(doc, '2025-10-05', doc);
 		expect(s).toMatchObject({
-			v: 1,
+			v: SUMMARY_VERSION,
 			asOf: '2025-10-05',
 			status: 'draft',
 			startDate: '2025-09-01',
