@@ -1,7 +1,7 @@
 import type { IdentityService } from '../../identity/service.js';
 import type { ProgramsService } from '../../programs/service.js';
 import { SYSTEM_ACTOR } from '../../identity/service.js';
-import { TEMPLATES } from '../../../src/lib/shared/program/index.js';
+import { CREATABLE_TEMPLATES } from '../../../src/lib/shared/program/index.js';
 import type { ParticipantRole } from '../../identity/policy.js';
 
 const SCHOOLS = [
@@ -120,7 +120,7 @@ export async function runDemo(
 		orgs.push({ org, curator, head });
 	}
 
-	const templates = TEMPLATES.filter((t) => t.id !== 'blank');
+	const templates = CREATABLE_TEMPLATES.filter((t) => t.id !== 'blank');
 	const programIds: string[] = [];
 	let first: { programId: string; mentor: string; mentee: string } | null = null;
 	for (let i = 0; i < opts.programs; i++) {
@@ -145,7 +145,7 @@ export async function runDemo(
 				}
 			}
 		);
-		const studentProgram = template.id === 'school-roadmap';
+		const studentProgram = template.id === 'learner';
 		const mentee = await identity.createPerson(
 			sys,
 			{ organizationId: slot.org.id },

@@ -18,10 +18,12 @@ import type { CountRow, Figures } from '../figures.js';
 import { ruDate, ruDateTime } from './model.js';
 import { exportSafe } from './export-safe.js';
 import { STAGE_LABEL, templateTitle } from './scope-docs.js';
+import type { ReserveEntry } from '../../../src/lib/shared/api/reserve.js';
+import { addRegistrySheets, type RegistryOrganization } from './reserve-xlsx.js';
 
-type Cell = string | number | null;
+export type Cell = string | number | Date | null;
 
-function sheet(
+export function sheet(
 	wb: ExcelJS.Workbook,
 	name: string,
 	title: string,
@@ -298,6 +300,9 @@ export async function registriesWorkbook(input: {
 	mentees: RegistryPerson[];
 	programs: DashboardRow[];
 	cases: RegistryCase[];
+	/** The management reserve and the organizations with their attributes (reserve-xlsx.ts). */
+	reserve?: ReserveEntry[];
+	organizations?: RegistryOrganization[];
 }): Promise<Buffer> {
 	// exceljs is loaded on the first export, not at server start.
 	const { default: Excel } = await import('exceljs');
@@ -391,5 +396,6 @@ export async function registriesWorkbook(input: {
 			ruDateTime(c.createdAt, input.timeZone ?? DEFAULT_TIME_ZONE).slice(0, 10)
 		])
 	);
+	addRegistrySheets(wb, input.title, input.organizations ?? [], input.reserve ?? []);
 	return Buffer.from(await wb.xlsx.writeBuffer());
 }

@@ -7,7 +7,7 @@
 // - every value is validated first; nothing is written when validation fails.
 import * as Y from 'yjs';
 import { TIME_ZONE_ERROR_RU, isTimeZone, today, zoneOr } from '../time';
-import { stampOf } from './dates';
+import { addMonths, stampOf } from './dates';
 import {
 	ACTIVITY_STATUS_LABELS,
 	ASSESSMENT_PHASE_LABELS,
@@ -52,12 +52,14 @@ import {
 	readProgram,
 	readReports,
 	readStages,
-	writableByThisApp
+	writableByThisApp,
+	type ProgramView
 } from './read';
 import {
 	canApproveChange,
 	canComplete,
 	canRequestChange,
+	currentStage,
 	defaultDeadline,
 	programEndDate,
 	reportKey
@@ -1179,12 +1181,18 @@ export class ProgramEditor {
 			const prev = this.d.changes.get(id);
 			const rec = typeof prev === 'object' && prev !== null ? prev : {};
 			const months = dec === 'approved' && req.kind === 'extension' ? req.months : 0;
+			// The stage under way on the day of the decision lengthens (before the start: the first;
+			// after the end: the last); what is behind keeps its dates.
+			const cur = currentStage(view, d);
+			const extended =
+				cur.stageId ?? (cur.phase === 'not-started' ? view.stages[0]?.id : undefined);
 			this.d.changes.set(id, {
 				...rec,
 				[CHANGE_DECISION.status]: dec,
 				[CHANGE_DECISION.decidedBy]: this.actor.userId,
 				[CHANGE_DECISION.decidedAt]: d,
-				[CHANGE_DECISION.months]: months
+				[CHANGE_DECISION.months]: months,
+				...(months > 0 && extended ? { [CHANGE_DECISION.stageId]: extended } : {})
 			});
 			if (months > 0) {
 				const after = this.view();
@@ -1194,15 +1202,37 @@ export class ProgramEditor {
 						...(this.d.changes.get(id) as object),
 						[CHANGE_DECISION.endDate]: end
 					});
-				const lastStage = after.stages[after.stages.length - 1];
-				if (lastStage)
-					for (const a of after.activities) {
-						if (a.stageId !== lastStage.id || a.deadlineEdited || a.status === 'done') continue;
-						const nd = defaultDeadline(after, lastStage.id);
-						if (nd) this.d.deadlines.set(a.id, nd);
-					}
+				this.moveDeadlinesAhead(view, after, months, d);
 			}
 		});
+	}
+
+	/**
+	 * An approved extension moves what is still ahead: the default deadline of every open activity
+	 * follows its stage's new end (the stage under way and the later ones move; earlier ones do
+	 * not), and a deadline set by hand that has not passed moves by the extension's months.
+	 * Done and cancelled activities, and deadlines already passed, keep their dates.
+	 */
+	private moveDeadlinesAhead(
+		before: ProgramView,
+		after: ProgramView,
+		months: number,
+		decidedOn: string
+	): void {
+		for (const a of after.activities) {
+			if (a.status === 'done' || a.status === 'cancelled' || !a.stageId) continue;
+			if (!a.deadlineEdited) {
+				const was = defaultDeadline(before, a.stageId);
+				const nd = defaultDeadline(after, a.stageId);
+				if (nd && nd !== was) this.d.deadlines.set(a.id, nd);
+				continue;
+			}
+			if (!a.deadline || a.deadline < decidedOn) continue;
+			const m = findItem(this.r.activities, a.id);
+			const raw = m?.get(ACTIVITY.deadline);
+			if (typeof raw !== 'string') continue;
+			this.d.handDeadlines.set(a.id, { from: raw, to: addMonths(a.deadline, months) });
+		}
 	}
 
 	/** Convenience for tests and tools: the plain read of the document. */

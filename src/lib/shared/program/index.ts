@@ -12,6 +12,13 @@ export {
 	type UserOrigin
 } from './schema';
 export * from './labels';
+export {
+	LEARNER_FORMS,
+	isLearnerForm,
+	isLearnerProgram,
+	diagnosisLabels,
+	type FieldLabel
+} from './audience';
 export { isIsoDate, addMonths, addDays, daysBetween, calendarDate, type IsoDate } from './dates';
 export { keyBetween, compareOrder, isOrderKey } from './order';
 export { ProgramValidationError, LIMITS, type ValidationCode } from './validate';
@@ -52,6 +59,7 @@ export {
 	canComplete,
 	canRequestChange,
 	canApproveChange,
+	canBecomeCase,
 	requiredConsents,
 	missingConsents,
 	effectiveStatus,
@@ -82,12 +90,21 @@ export {
 	type NewMeeting,
 	type ReportTarget
 } from './api';
-export { createProgram, fitStageMonths, type CreateProgramOptions } from './create';
+export {
+	createProgram,
+	checkTerm,
+	termText,
+	fitStageMonths,
+	type CreateProgramOptions
+} from './create';
 export { createUndoManager } from './undo';
 export {
 	TEMPLATES,
+	CREATABLE_TEMPLATES,
 	loadTemplate,
+	termOf,
 	type ProgramTemplate,
+	type ProgramTerm,
 	type TemplateInfo,
 	type TemplateStage,
 	type TemplateActivity
