@@ -94,9 +94,10 @@ describe('the management reserve', () => {
 			relocation: 'municipality',
 			trainingFrom: '2025-09-15'
 		});
-		// A curator of another organization may not; the coordinator of the municipality may.
+		// A curator of another organization may not (nor learn that the person exists: 404, as
+		// identity answers for a resource out of sight); the coordinator of the municipality may.
 		expect((await put(`/api/people/${teacherA}/reserve`, reserveBody, curatorB.cookie)).status).toBe(
-			403
+			404
 		);
 		const b = await put(
 			`/api/people/${teacherB}/reserve`,
@@ -107,7 +108,7 @@ describe('the management reserve', () => {
 		// A mentee of the bank has no say.
 		const plain = await t.person('Простой Пётр', null);
 		expect((await put(`/api/people/${teacherA}/reserve`, reserveBody, plain.cookie)).status).toBe(
-			403
+			404
 		);
 	});
 
@@ -144,10 +145,11 @@ describe('the management reserve', () => {
 			['Алексеев Андрей Петрович', 'МАОУ СОШ № 1 г. Томска'],
 			['Борисова Бэлла Юрьевна', 'МБДОУ «Детский сад № 5»']
 		]);
+		// The curator sees the municipality (403); another organization is out of sight (404).
 		expect((await t.get(`/api/municipalities/${t.municipalityId}/reserve`, t.curatorCookie)).status).toBe(
 			403
 		);
-		expect((await t.get(`/api/organizations/${orgB}/reserve`, t.curatorCookie)).status).toBe(403);
+		expect((await t.get(`/api/organizations/${orgB}/reserve`, t.curatorCookie)).status).toBe(404);
 	});
 
 	it('is exported as an XLSX registry: §5.6 columns, Excel dates, numbers', async () => {
@@ -435,10 +437,13 @@ describe('the roadmaps as an organization’s rollout plan', () => {
 		overdue: number;
 	};
 
+	// Next school year: every default deadline is ahead of today.
+	const Y = new Date().getUTCFullYear() + 1;
+
 	it('the curator creates the school’s 34-step plan and the college’s 10-step one, with deadlines of the school year', async () => {
 		const url = `/api/curator/organizations/${t.organizationId}/rollout`;
-		expect((await t.post(url, { kind: 'school', startYear: 2025 }, coord.cookie)).status).toBe(403);
-		const res = await t.post(url, { kind: 'school', startYear: 2025 }, t.curatorCookie);
+		expect((await t.post(url, { kind: 'school', startYear: Y }, coord.cookie)).status).toBe(403);
+		const res = await t.post(url, { kind: 'school', startYear: Y }, t.curatorCookie);
 		expect(res.status).toBe(201);
 		const { plan } = await json<{ plan: Plan }>(res);
 		expect(plan.title).toBe(
@@ -449,21 +454,21 @@ describe('the roadmaps as an organization’s rollout plan', () => {
 			group: 'Подготовка условий для запуска программы наставничества',
 			title:
 				'Информирование педагогического сообщества образовательной организации о реализации программы наставничества',
-			deadline: '2025-09-30',
+			deadline: `${Y}-09-30`,
 			status: 'planned',
 			responsible: ''
 		});
 		expect(plan.steps[4]!.title).toContain(
 			'Сбор согласий на сбор и обработку персональных данных от законных представителей несовершеннолетних участников'
 		);
-		expect(plan.steps[33]!.deadline).toBe('2026-06-30');
+		expect(plan.steps[33]!.deadline).toBe(`${Y + 1}-06-30`);
 		expect([plan.done, plan.total]).toEqual([0, 34]);
-		const again = await t.post(url, { kind: 'school', startYear: 2025 }, t.curatorCookie);
+		const again = await t.post(url, { kind: 'school', startYear: Y }, t.curatorCookie);
 		expect(again.status).toBe(409);
 		expect((await json<{ message: string }>(again)).message).toBe(
 			'План внедрения на этот учебный год уже создан.'
 		);
-		const college = await t.post(url, { kind: 'college', startYear: 2025 }, t.curatorCookie);
+		const college = await t.post(url, { kind: 'college', startYear: Y }, t.curatorCookie);
 		expect((await json<{ plan: Plan }>(college)).plan.steps.length).toBe(10);
 	});
 
@@ -503,6 +508,6 @@ describe('the roadmaps as an organization’s rollout plan', () => {
 		// Another organization's curator sees nothing of it.
 		expect(
 			(await t.get(`/api/curator/organizations/${t.organizationId}/rollout`, curatorB.cookie)).status
-		).toBe(403);
+		).toBe(404);
 	});
 });
