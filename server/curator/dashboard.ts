@@ -555,8 +555,9 @@ export async function organizationAggregates(
 	const now = options.now ?? Date.now();
 	const cutoff = now - clampInt(options.staleDays, 1, 365, DEFAULT_STALE_DAYS) * DAY_MS;
 	const marks = organizationIds.map(() => '?').join(',');
-	return db.all<OrganizationAggregate>(
-		`SELECT o.id AS "organizationId", o.name AS name, o.kind AS kind,
+	return db
+		.all<OrganizationAggregate>(
+			`SELECT o.id AS "organizationId", o.name AS name, o.kind AS kind,
 				o.low_results AS "lowResults", o.hard_social AS "hardSocial",
 				count(i.program_id) AS programs,
 				${countIf("i.status = 'active'")} AS active,
@@ -574,13 +575,14 @@ export async function organizationAggregates(
 			LEFT JOIN curator_program_index i ON i.organization_id = o.id AND ${notCancelled('i.program_id')}
 			WHERE o.id IN (${marks})
 			GROUP BY o.id, o.name, o.kind, o.low_results, o.hard_social ORDER BY o.name`,
-		[...staleParams(cutoff), ...organizationIds]
-	).then((rows) =>
-		rows.map((r) => ({
-			...r,
-			kind: isOrgKind(r.kind) ? r.kind : null,
-			lowResults: Number(r.lowResults) === 1,
-			hardSocial: Number(r.hardSocial) === 1
-		}))
-	);
+			[...staleParams(cutoff), ...organizationIds]
+		)
+		.then((rows) =>
+			rows.map((r) => ({
+				...r,
+				kind: isOrgKind(r.kind) ? r.kind : null,
+				lowResults: Number(r.lowResults) === 1,
+				hardSocial: Number(r.hardSocial) === 1
+			}))
+		);
 }

@@ -6,7 +6,11 @@
  * organization's curator creates a plan and keeps its steps.
  */
 import { randomBytes } from 'node:crypto';
-import type { RolloutPlan, RolloutStep, RolloutStepPatch } from '../../src/lib/shared/api/rollout.js';
+import type {
+	RolloutPlan,
+	RolloutStep,
+	RolloutStepPatch
+} from '../../src/lib/shared/api/rollout.js';
 import {
 	ROLLOUT_TITLES,
 	rolloutSteps,

@@ -12,8 +12,7 @@ import { paramsOf, principalOf } from './api/context.js';
 
 export function registerRolloutRoutes(plain: FastifyInstance, curator: CuratorService): void {
 	const api = plain.withTypeProvider<TypeBoxTypeProvider>();
-	const actorOf = (request: Parameters<typeof principalOf>[0]): Actor =>
-		principalOf(request).actor;
+	const actorOf = (request: Parameters<typeof principalOf>[0]): Actor => principalOf(request).actor;
 
 	api.get(
 		'/:kind/:id/rollout',
@@ -47,12 +46,7 @@ export function registerRolloutRoutes(plain: FastifyInstance, curator: CuratorSe
 			});
 			reply.code(201);
 			return {
-				plan: await curator.rollout.create(
-					actor,
-					scope,
-					request.body.kind,
-					request.body.startYear
-				)
+				plan: await curator.rollout.create(actor, scope, request.body.kind, request.body.startYear)
 			};
 		}
 	);

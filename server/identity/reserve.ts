@@ -91,7 +91,9 @@ export class ManagementReserve {
 			res,
 			async () => {
 				if (!municipalityId)
-					invalidField('В резерв управленческих кадров включают работника организации муниципалитета');
+					invalidField(
+						'В резерв управленческих кадров включают работника организации муниципалитета'
+					);
 				if (body.trainingFrom && body.trainingTo && body.trainingTo < body.trainingFrom)
 					invalidField('Окончание обучения раньше его начала');
 				const now = this.now();
@@ -142,7 +144,10 @@ export class ManagementReserve {
 			'reserve.write',
 			res,
 			async () => {
-				if ((await this.sql.run('DELETE FROM management_reserve WHERE person_id = ?', [personId])) === 0)
+				if (
+					(await this.sql.run('DELETE FROM management_reserve WHERE person_id = ?', [personId])) ===
+					0
+				)
 					throw notFound();
 			},
 			() => ({
@@ -182,7 +187,11 @@ export class ManagementReserve {
 	}
 }
 
-async function reserveRows(sql: SqlClient, where: string, params: unknown[]): Promise<ReserveEntry[]> {
+async function reserveRows(
+	sql: SqlClient,
+	where: string,
+	params: unknown[]
+): Promise<ReserveEntry[]> {
 	const list = (await sql.all<Row>(`${SELECT} ${where}`, params)).map(toEntry);
 	return list.sort((a, b) => a.fullName.localeCompare(b.fullName, 'ru'));
 }

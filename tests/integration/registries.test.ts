@@ -96,9 +96,9 @@ describe('the management reserve', () => {
 		});
 		// A curator of another organization may not (nor learn that the person exists: 404, as
 		// identity answers for a resource out of sight); the coordinator of the municipality may.
-		expect((await put(`/api/people/${teacherA}/reserve`, reserveBody, curatorB.cookie)).status).toBe(
-			404
-		);
+		expect(
+			(await put(`/api/people/${teacherA}/reserve`, reserveBody, curatorB.cookie)).status
+		).toBe(404);
 		const b = await put(
 			`/api/people/${teacherB}/reserve`,
 			{ ...reserveBody, certificates: [], relocation: 'region', trainingTo: null },
@@ -146,9 +146,9 @@ describe('the management reserve', () => {
 			['Борисова Бэлла Юрьевна', 'МБДОУ «Детский сад № 5»']
 		]);
 		// The curator sees the municipality (403); another organization is out of sight (404).
-		expect((await t.get(`/api/municipalities/${t.municipalityId}/reserve`, t.curatorCookie)).status).toBe(
-			403
-		);
+		expect(
+			(await t.get(`/api/municipalities/${t.municipalityId}/reserve`, t.curatorCookie)).status
+		).toBe(403);
 		expect((await t.get(`/api/organizations/${orgB}/reserve`, t.curatorCookie)).status).toBe(404);
 	});
 
@@ -161,7 +161,9 @@ describe('the management reserve', () => {
 		const wb = new ExcelJS.Workbook();
 		await wb.xlsx.load(await res.arrayBuffer());
 		const ws = wb.getWorksheet('Резерв управленческих кадров')!;
-		expect(ws.getRow(1).getCell(1).value).toBe('Реестр кадрового управленческого резерва: г. Томск');
+		expect(ws.getRow(1).getCell(1).value).toBe(
+			'Реестр кадрового управленческого резерва: г. Томск'
+		);
 		expect(ws.getRow(2).values).toEqual([
 			undefined,
 			'№',
@@ -271,12 +273,17 @@ describe('organization attributes', () => {
 		const dash = async (q: string) =>
 			json<{
 				rows: Array<{ programId: string }>;
-				organizations?: Array<{ name: string; kind: string | null; lowResults: boolean; hardSocial: boolean }>;
-			}>(await t.get(`/api/curator/municipalities/${t.municipalityId}/dashboard${q}`, coord.cookie));
+				organizations?: Array<{
+					name: string;
+					kind: string | null;
+					lowResults: boolean;
+					hardSocial: boolean;
+				}>;
+			}>(
+				await t.get(`/api/curator/municipalities/${t.municipalityId}/dashboard${q}`, coord.cookie)
+			);
 		const all = await dash('');
-		expect(
-			all.organizations?.map((o) => [o.name, o.kind, o.lowResults, o.hardSocial])
-		).toEqual([
+		expect(all.organizations?.map((o) => [o.name, o.kind, o.lowResults, o.hardSocial])).toEqual([
 			['МАОУ СОШ № 1 г. Томска', 'oo', true, false],
 			['МБДОУ «Детский сад № 5»', 'dou', false, true]
 		]);
@@ -297,8 +304,22 @@ describe('organization attributes', () => {
 		await wb.xlsx.load(await res.arrayBuffer());
 		const ws = wb.getWorksheet('Организации')!;
 		expect(ws.getRow(2).values).toEqual([undefined, '№', 'Организация', 'Вид', 'ШНОР', 'ШССУ']);
-		expect(ws.getRow(3).values).toEqual([undefined, 1, 'МАОУ СОШ № 1 г. Томска', 'ОО', 'да', 'нет']);
-		expect(ws.getRow(4).values).toEqual([undefined, 2, 'МБДОУ «Детский сад № 5»', 'ДОУ', 'нет', 'да']);
+		expect(ws.getRow(3).values).toEqual([
+			undefined,
+			1,
+			'МАОУ СОШ № 1 г. Томска',
+			'ОО',
+			'да',
+			'нет'
+		]);
+		expect(ws.getRow(4).values).toEqual([
+			undefined,
+			2,
+			'МБДОУ «Детский сад № 5»',
+			'ДОУ',
+			'нет',
+			'да'
+		]);
 	});
 });
 
@@ -344,7 +365,12 @@ describe('creating a program: term, template, form', () => {
 		const { program } = await json<{ program: { id: string } }>(six);
 		const v = await doc(program.id);
 		expect(v.meta.durationMonths).toBe(6);
-		expect(v.activities.map((a) => a.deadline).sort().at(-1)).toBe('2026-07-11');
+		expect(
+			v.activities
+				.map((a) => a.deadline)
+				.sort()
+				.at(-1)
+		).toBe('2026-07-11');
 	});
 
 	it('a roadmap is not a pupil’s program any more; the learner template takes the learner forms', async () => {
@@ -491,7 +517,11 @@ describe('the roadmaps as an organization’s rollout plan', () => {
 			doneOn: new Date().toISOString().slice(0, 10)
 		});
 		const late = await patch(step(6), { deadline: '2025-09-10' }, t.curatorCookie);
-		expect((await json<{ plan: Plan }>(late)).plan).toMatchObject({ done: 1, total: 34, overdue: 1 });
+		expect((await json<{ plan: Plan }>(late)).plan).toMatchObject({
+			done: 1,
+			total: 34,
+			overdue: 1
+		});
 		expect((await patch(step(6), { status: 'готово' }, t.curatorCookie)).status).toBe(400);
 		expect((await patch(step(99), { status: 'done' }, t.curatorCookie)).status).toBe(404);
 		expect((await patch(step(7), { status: 'done' }, coord.cookie)).status).toBe(403);
@@ -507,7 +537,8 @@ describe('the roadmaps as an organization’s rollout plan', () => {
 		});
 		// Another organization's curator sees nothing of it.
 		expect(
-			(await t.get(`/api/curator/organizations/${t.organizationId}/rollout`, curatorB.cookie)).status
+			(await t.get(`/api/curator/organizations/${t.organizationId}/rollout`, curatorB.cookie))
+				.status
 		).toBe(404);
 	});
 });

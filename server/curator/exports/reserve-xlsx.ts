@@ -4,10 +4,7 @@
  * Dates are Excel dates (a date cell shown as ДД.ММ.ГГГГ), numbers are numbers.
  */
 import type ExcelJS from 'exceljs';
-import {
-	RELOCATION_LABELS,
-	type ReserveEntry
-} from '../../../src/lib/shared/api/reserve.js';
+import { RELOCATION_LABELS, type ReserveEntry } from '../../../src/lib/shared/api/reserve.js';
 import { ORG_KIND_SHORT, type OrgKind } from '../../../src/lib/shared/organization.js';
 import { sheet, type Cell } from './xlsx.js';
 

@@ -36,7 +36,8 @@ describe('which program may become a case', () => {
 		ed(mentee).completeProgram({ reason: 'participant-initiative', date: '2025-12-01' });
 		const r = canBecomeCase(view());
 		expect(r.ok).toBe(false);
-		if (!r.ok) expect(r.messageRu).toContain('по инициативе участников; выполнено 10 из 21 мероприятия');
+		if (!r.ok)
+			expect(r.messageRu).toContain('по инициативе участников; выполнено 10 из 21 мероприятия');
 	});
 
 	it('not completed: refused; completed with the plan done in full: accepted', () => {

@@ -89,8 +89,8 @@ describe('a learner’s program', () => {
 		);
 		// A program made from a roadmap before (a pupil's, as shipped then) reads as a learner's.
 		expect(isLearnerProgram({ templateId: 'school-roadmap', menteeCategory: null })).toBe(true);
-		expect(isLearnerProgram({ templateId: 'teacher-surgut', menteeCategory: 'teacher-young' })).toBe(
-			false
-		);
+		expect(
+			isLearnerProgram({ templateId: 'teacher-surgut', menteeCategory: 'teacher-young' })
+		).toBe(false);
 	});
 });

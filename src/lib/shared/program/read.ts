@@ -795,12 +795,7 @@ function applyDecisions(view: ProgramView, decisions: Y.Doc | null, p: Problems)
 			// A deadline the pair set by hand moves only from the date it had at the decision: set
 			// again afterwards, it is theirs.
 			const hand = d.handDeadlines.get(a.id);
-			if (
-				a.deadlineEdited &&
-				isRecord(hand) &&
-				hand.from === a.deadline &&
-				isIsoDate(hand.to)
-			)
+			if (a.deadlineEdited && isRecord(hand) && hand.from === a.deadline && isIsoDate(hand.to))
 				a.deadline = hand.to;
 		}
 	// Completion: the curator's from the decisions document; a participant's own completion

@@ -314,7 +314,9 @@ export function canApproveChange(
  * A program ended on a participant's initiative or terminated by the curator for improper
  * execution is not a practice to spread, whatever its status says.
  */
-export function canBecomeCase(view: Pick<ProgramView, 'completion' | 'meta' | 'activities'>): RuleResult {
+export function canBecomeCase(
+	view: Pick<ProgramView, 'completion' | 'meta' | 'activities'>
+): RuleResult {
 	const c = view.completion;
 	if (!c && view.meta.status !== 'completed')
 		return no('not-completed', 'В реестр успешных практик вносится только завершенная программа.');

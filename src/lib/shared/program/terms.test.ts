@@ -50,7 +50,12 @@ describe('the term at creation', () => {
 		const v = readProgram(doc);
 		expect(v.meta.durationMonths).toBe(6);
 		expect(programEndDate(v)).toBe('2026-02-28');
-		expect(v.activities.map((a) => a.deadline).sort().at(-1)).toBe('2026-02-28');
+		expect(
+			v.activities
+				.map((a) => a.deadline)
+				.sort()
+				.at(-1)
+		).toBe('2026-02-28');
 	});
 
 	it('a Tomsk head program runs 24 months, no other term', () => {
@@ -85,8 +90,7 @@ describe('an approved extension moves what is still ahead', () => {
 	function setup() {
 		const doc = newProgram(surgut, '2025-09-01');
 		const decisions = new Y.Doc();
-		const ed = (a: typeof mentor) =>
-			new ProgramEditor(doc, a, { clock: fixedClock, decisions });
+		const ed = (a: typeof mentor) => new ProgramEditor(doc, a, { clock: fixedClock, decisions });
 		const v = readProgram(doc, decisions);
 		const [s1, s2, s3] = v.stages.map((s) => s.id);
 		const of = (stageId: string | undefined) => v.activities.filter((a) => a.stageId === stageId);
@@ -122,9 +126,9 @@ describe('an approved extension moves what is still ahead', () => {
 
 		// The pair sets the moved deadline again afterwards: their date wins.
 		ed(mentor).setDeadline(s2[2]!.id, '2026-04-01');
-		expect(
-			readProgram(doc, decisions).activities.find((a) => a.id === s2[2]!.id)!.deadline
-		).toBe('2026-04-01');
+		expect(readProgram(doc, decisions).activities.find((a) => a.id === s2[2]!.id)!.deadline).toBe(
+			'2026-04-01'
+		);
 	});
 
 	it('two extensions add up; one decided after the end lengthens the last stage', () => {

@@ -24,7 +24,6 @@ const SURGUT_TERM: ProgramTerm = {
 	basis: 'Положение о наставничестве (Сургут, 2022), п. 1.3.7: от 3 месяцев до 1 года'
 };
 
-
 const lazy = (load: () => Promise<{ default: ProgramTemplate }>) => () =>
 	load().then((m) => m.default);
 
@@ -115,6 +114,8 @@ export function loadTemplate(id: string): Promise<ProgramTemplate> {
 export const CREATABLE_TEMPLATES: readonly TemplateInfo[] = TEMPLATES.filter((t) => !t.retired);
 
 /** The term a template allows; a practice from the registry or a blank program: 1 to 60 months. */
-export function termOf(template: Pick<ProgramTemplate, 'term'> | Pick<TemplateInfo, 'term'>): ProgramTerm {
+export function termOf(
+	template: Pick<ProgramTemplate, 'term'> | Pick<TemplateInfo, 'term'>
+): ProgramTerm {
 	return template.term ?? ANY_TERM;
 }
