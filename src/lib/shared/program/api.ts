@@ -8,6 +8,9 @@
 import * as Y from 'yjs';
 import { TIME_ZONE_ERROR_RU, isTimeZone, today, zoneOr } from '../time';
 import { addMonths, stampOf } from './dates';
+import { LEARNER_FORMS, isLearnerForm } from './audience';
+import { checkTerm, learnerFormError } from './create';
+import { TEMPLATES } from './templates/index';
 import {
 	ACTIVITY_STATUS_LABELS,
 	ASSESSMENT_PHASE_LABELS,
@@ -331,7 +334,17 @@ export class ProgramEditor {
 				META.organization,
 				checkText('organization', patch.organization, LIMITS.title, { allowEmpty: true })
 			]);
-		if (patch.form !== undefined) v.push([META.form, checkEnum('form', FORM_LABELS, patch.form)]);
+		// A learner's program keeps a learner form, its mentee following the form; its term stays
+		// within the template's regulation (a longer stay is an extension, decided on a petition).
+		const templateId = this.r.meta.get(META.templateId);
+		const learner = templateId === 'learner';
+		if (patch.form !== undefined) {
+			const form = checkEnum('form', FORM_LABELS, patch.form);
+			if (learner && !isLearnerForm(form)) throw learnerFormError();
+			v.push([META.form, form]);
+			const follows = learner ? LEARNER_FORMS[form] : undefined;
+			if (follows && patch.menteeCategory === undefined) v.push([META.menteeCategory, follows]);
+		}
 		if (patch.types !== undefined) {
 			if (!Array.isArray(patch.types) || patch.types.length > 7)
 				throw new ProgramValidationError(
@@ -353,7 +366,10 @@ export class ProgramEditor {
 		if (patch.startDate !== undefined)
 			v.push([META.startDate, checkDate('startDate', patch.startDate)]);
 		if (patch.durationMonths !== undefined)
-			v.push([META.durationMonths, checkInt('durationMonths', patch.durationMonths, 1, 60)]);
+			v.push([
+				META.durationMonths,
+				checkTerm(TEMPLATES.find((t) => t.id === templateId) ?? {}, patch.durationMonths)
+			]);
 		if (patch.status !== undefined) {
 			const s = checkEnum('status', PROGRAM_STATUS_LABELS, patch.status);
 			if (s === 'completed')

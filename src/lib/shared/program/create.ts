@@ -80,17 +80,7 @@ export function createProgram(
 	if (form !== undefined) checkEnum('form', FORM_LABELS, form);
 	// A learner's program takes a learner form, and its mentee (pupil or student) follows the form.
 	const learner = template.kind === 'learner';
-	if (learner && !isLearnerForm(form))
-		throw new ProgramValidationError(
-			'invalid-enum',
-			'form',
-			'form: a learner program takes a learner form',
-			`Для программы обучающегося выберите форму наставничества обучающихся: ${Object.keys(
-				LEARNER_FORMS
-			)
-				.map((f) => `«${FORM_LABELS[f as MentoringForm]}»`)
-				.join(', ')}.`
-		);
+	if (learner && !isLearnerForm(form)) throw learnerFormError();
 	const types = [
 		...new Set((opts.types ?? template.types).map((t) => checkEnum('types', TYPE_LABELS, t)))
 	];
@@ -207,6 +197,20 @@ export function createProgram(
 		for (const f of DIAGNOSIS_FIELDS) diagnosisText(doc, f);
 	}, userOrigin(actor.userId));
 	return { programId };
+}
+
+/** A learner's program (template `learner`) with a pedagogue's form. */
+export function learnerFormError(): ProgramValidationError {
+	return new ProgramValidationError(
+		'invalid-enum',
+		'form',
+		'form: a learner program takes a learner form',
+		`Для программы обучающегося выберите форму наставничества обучающихся: ${Object.keys(
+			LEARNER_FORMS
+		)
+			.map((f) => `«${FORM_LABELS[f as MentoringForm]}»`)
+			.join(', ')}.`
+	);
 }
 
 /** «24 месяца», «от 3 до 12 месяцев»: the term as the regulation states it. */

@@ -84,6 +84,30 @@ describe('the term at creation', () => {
 	});
 });
 
+describe('the term and the form after creation', () => {
+	it('the pair cannot set a term the regulation does not allow; a longer stay is an extension', () => {
+		const doc = newProgram(surgut, '2025-09-01');
+		const ed = new ProgramEditor(doc, mentor, { clock: fixedClock });
+		ed.setMeta({ durationMonths: 9 });
+		expect(readProgram(doc).meta.durationMonths).toBe(9);
+		const e = refusal(() => ed.setMeta({ durationMonths: 18 }));
+		expect(e.messageRu).toContain('от 3 до 12 месяцев');
+		expect(readProgram(doc).meta.durationMonths).toBe(9);
+	});
+
+	it('a learner’s program keeps a learner form; the mentee category follows it', async () => {
+		const doc = newProgram(await loadTemplate('learner'), '2025-09-01');
+		const ed = new ProgramEditor(doc, curator, { clock: fixedClock });
+		ed.setMeta({ form: 'lecturer-student' });
+		expect(readProgram(doc).meta).toMatchObject({
+			form: 'lecturer-student',
+			menteeCategory: 'student'
+		});
+		expect(refusal(() => ed.setMeta({ form: 'teacher-teacher' })).field).toBe('form');
+		expect(readProgram(doc).meta.form).toBe('lecturer-student');
+	});
+});
+
 describe('an approved extension moves what is still ahead', () => {
 	// A 12-month Surgut program from 2025-09-01: «Организационный» Sep, «Деятельностный»
 	// Oct–Jun (ends 2026-06-30), «Рефлексивный» Jul–Aug (ends 2026-08-31).
