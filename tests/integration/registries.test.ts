@@ -217,6 +217,36 @@ describe('the management reserve', () => {
 	});
 });
 
+describe('the reserve follows the records of the bank', () => {
+	it('a merged duplicate’s entry moves to the kept record; an erased person leaves the reserve', async () => {
+		const mk = async (fullName: string) =>
+			(await t.identity.createPerson(t.admin, { organizationId: t.organizationId }, { fullName }))
+				.id;
+		const kept = await mk('Григорьев Глеб Олегович');
+		const dup = await mk('Григорьев Глеб Олегович');
+		expect((await put(`/api/people/${dup}/reserve`, reserveBody, t.curatorCookie)).status).toBe(
+			200
+		);
+		const merged = await t.post(`/api/people/${kept}/merge`, { duplicateId: dup }, t.curatorCookie);
+		expect(merged.status).toBe(200);
+		const list = async () =>
+			(
+				await json<{ reserve: Array<{ personId: string; fullName: string }> }>(
+					await t.get(`/api/organizations/${t.organizationId}/reserve`, t.curatorCookie)
+				)
+			).reserve.filter((r) => r.fullName.startsWith('Григорьев') || r.personId === kept);
+		expect((await list()).map((r) => r.personId)).toEqual([kept]);
+
+		const erased = await t.post(
+			`/api/people/${kept}/erase`,
+			{ confirmFullName: 'Григорьев Глеб Олегович' },
+			t.curatorCookie
+		);
+		expect(erased.status).toBe(200);
+		expect(await list()).toEqual([]);
+	});
+});
+
 describe('organization attributes', () => {
 	const attrs = (kind: string | null, lowResults: boolean, hardSocial: boolean) => ({
 		kind,
