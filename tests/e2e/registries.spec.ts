@@ -124,3 +124,59 @@ test('the creation form: the regulation’s term, the learner forms for a learne
 	await noSidewaysScroll(page);
 	await context.close();
 });
+
+test('the coordinator marks an organization ОО and ШНОР; the municipal dashboard shows and filters by it', async ({
+	browser
+}) => {
+	const api = app.curator.api;
+	const { organization } = (await (
+		await api.get(`/api/organizations/${app.curator.organizationId}`)
+	).json()) as { organization: { municipalityId: string } };
+	const munId = organization.municipalityId;
+	await app.curator.createPairProgram('teacher-surgut');
+	const out = await app.product.cli(
+		'account',
+		'--name',
+		'Коваленко Ольга Игоревна',
+		'--role',
+		'coordinator',
+		'--municipality',
+		munId
+	);
+	const code = /\/invite#(\S+)/.exec(out)?.[1];
+	expect(code, out).toBeTruthy();
+	const context = await browser.newContext({
+		baseURL: app.product.url,
+		viewport: { width: 1366, height: 800 },
+		locale: 'ru-RU'
+	});
+	const redeemed = await context.request.post('/api/invitations/redeem', { data: { code } });
+	expect(redeemed.ok()).toBe(true);
+	const page = await context.newPage();
+	page.on('pageerror', (error) => console.error('[coordinator page error]', error.message));
+	const scope = `municipality:${munId}`;
+	await page.goto(`/curator/registries?scope=${scope}`);
+	const row = page.getByTestId('org-row').filter({ hasText: 'МАОУ СОШ № 1' });
+	await row.getByLabel('Вид организации «МАОУ СОШ № 1»').selectOption({ label: 'ОО' });
+	await expect(page.getByTestId('registries-notice')).toContainText(
+		'Сведения об организации «МАОУ СОШ № 1» сохранены'
+	);
+	await row.getByRole('checkbox', { name: /ШНОР/ }).check();
+	await expect(page.getByTestId('registries-notice')).toContainText('сохранены');
+	await page.reload();
+	await expect(row.getByRole('checkbox', { name: /ШНОР/ })).toBeChecked();
+	await page.setViewportSize({ width: 360, height: 640 });
+	await screenshot(page, 'registries-coordinator');
+	await noSidewaysScroll(page);
+
+	await page.setViewportSize({ width: 1366, height: 800 });
+	await page.goto(`/curator?scope=${scope}`);
+	await expect(page.getByTestId('org-attributes').first()).toHaveText('ОО, ШНОР');
+	const total = page.getByTestId('total');
+	await expect(total).not.toHaveText('0');
+	await page.getByTestId('filter-org-mark').selectOption('hard-social');
+	await expect(total).toHaveText('0');
+	await page.getByTestId('filter-org-mark').selectOption('low-results');
+	await expect(total).not.toHaveText('0');
+	await context.close();
+});
