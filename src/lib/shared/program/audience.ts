@@ -1,7 +1,7 @@
 // Whose program it is: a pedagogue's (teacher, head) or a learner's (a pupil or a student, Tomsk
 // region 2020 §3.2). A learner's program speaks of a learner: no «профессиональные затруднения»
 // for an 8th-grader, and its forms are the pupil and student forms only.
-import type { MenteeCategory, MentoringForm } from './labels';
+import type { MenteeCategory, MentoringForm, ResultForm } from './labels';
 import type { DiagnosisField } from './schema';
 
 /** Forms of learners' mentoring (Tomsk region 2020, §3.2.1 and §3.2.3), with the mentee each implies. */
@@ -69,4 +69,16 @@ const LEARNER: Record<DiagnosisField, FieldLabel> = {
 /** Labels of the diagnosis fields for this program. */
 export function diagnosisLabels(learner: boolean): Record<DiagnosisField, FieldLabel> {
 	return learner ? LEARNER : PEDAGOGUE;
+}
+
+/**
+ * Forms of the result offered for an activity: a learner's pair produces a plan, meeting records,
+ * questionnaires and their own results; a pedagogue's program the справки, отчеты and методические
+ * материалы of the regulations. «Другое» in both; a form already set stays offered.
+ */
+export function resultFormsFor(learner: boolean, current?: string | null): ResultForm[] {
+	const list: ResultForm[] = learner
+		? ['work-plan', 'meeting-record', 'questionnaire', 'learner-result', 'other']
+		: ['info-note', 'analytic-note', 'analytic-report', 'methodical-materials', 'other'];
+	return current && !list.includes(current as ResultForm) ? [current as ResultForm, ...list] : list;
 }

@@ -17,6 +17,7 @@ export {
 	isLearnerForm,
 	isLearnerProgram,
 	diagnosisLabels,
+	resultFormsFor,
 	type FieldLabel
 } from './audience';
 export { isIsoDate, addMonths, addDays, daysBetween, calendarDate, type IsoDate } from './dates';

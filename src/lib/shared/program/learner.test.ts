@@ -3,7 +3,7 @@
 // a learner, and no pedagogue-only sections (no «профессиональные затруднения» for an 8th-grader).
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { diagnosisLabels, isLearnerProgram, LEARNER_FORMS } from './audience';
+import { diagnosisLabels, isLearnerProgram, LEARNER_FORMS, resultFormsFor } from './audience';
 import { createProgram } from './create';
 import { FORM_LABELS, RESULT_FORM_LABELS } from './labels';
 import { readProgram } from './read';
@@ -44,6 +44,21 @@ describe('a learner’s program', () => {
 			);
 			expect(RESULT_FORM_LABELS[a.resultForm!]).not.toBe('Другое');
 		}
+	});
+
+	it('the plan offers a learner’s forms of the result, a pedagogue’s program the справки', () => {
+		const labels = (xs: string[]) => xs.map((x) => RESULT_FORM_LABELS[x as 'other']);
+		expect(labels(resultFormsFor(true))).toEqual([
+			'План совместной работы',
+			'Запись в журнале встреч',
+			'Анкета',
+			'Результат наставляемого (проект, работа, участие в конкурсе)',
+			'Другое'
+		]);
+		expect(resultFormsFor(false)).not.toContain('meeting-record');
+		expect(resultFormsFor(false)).toContain('analytic-note');
+		// A form already set (by an older app, or before the change) stays offered.
+		expect(resultFormsFor(true, 'info-note')[0]).toBe('info-note');
 	});
 
 	it('takes the pupil and student forms, its mentee category following the form', async () => {
