@@ -6,7 +6,7 @@
 import type ExcelJS from 'exceljs';
 import { RELOCATION_LABELS, type ReserveEntry } from '../../../src/lib/shared/api/reserve.js';
 import { ORG_KIND_SHORT, type OrgKind } from '../../../src/lib/shared/organization.js';
-import { sheet, type Cell } from './xlsx.js';
+import { sheet } from './xlsx.js';
 
 export interface RegistryOrganization {
 	name: string;
@@ -15,13 +15,27 @@ export interface RegistryOrganization {
 	hardSocial: boolean;
 }
 
-/** 'YYYY-MM-DD' → a date cell (midnight UTC: Excel dates carry no zone). */
-const dateCell = (d: string | null): Cell => (d ? new Date(`${d}T00:00:00Z`) : null);
-
 const DATE_FORMAT = 'dd.mm.yyyy';
 
-function formatDates(ws: ExcelJS.Worksheet, columns: number[]): void {
-	for (const c of columns) ws.getColumn(c).numFmt = DATE_FORMAT;
+/**
+ * Calendar days as Excel dates in these columns: the sheet is written with the cells empty, then
+ * each day is set as a Date at UTC midnight (Excel dates carry no zone) with a date format.
+ */
+function writeDates(
+	ws: ExcelJS.Worksheet,
+	firstRow: number,
+	columns: Array<[number, (r: ReserveEntry) => string | null]>,
+	rows: ReserveEntry[]
+): void {
+	rows.forEach((r, i) => {
+		for (const [col, of] of columns) {
+			const d = of(r);
+			if (!d) continue;
+			const cell = ws.getCell(firstRow + i, col);
+			cell.value = new Date(`${d}T00:00:00Z`);
+			cell.numFmt = DATE_FORMAT;
+		}
+	});
 }
 
 export function addRegistrySheets(
@@ -75,8 +89,8 @@ export function addRegistrySheets(
 			r.workplace,
 			r.position,
 			r.experienceYears,
-			dateCell(r.trainingFrom),
-			dateCell(r.trainingTo),
+			null, // training from, to: dates, written below
+			null,
 			r.certificates
 				.map((c) =>
 					[
@@ -90,11 +104,20 @@ export function addRegistrySheets(
 				.join('; '),
 			r.events,
 			RELOCATION_LABELS[r.relocation],
-			dateCell(r.includedOn),
+			null, // included on: a date, written below
 			r.email,
 			r.phone,
 			r.notes
 		])
 	);
-	formatDates(ws, [6, 7, 11]);
+	writeDates(
+		ws,
+		3,
+		[
+			[6, (r) => r.trainingFrom],
+			[7, (r) => r.trainingTo],
+			[11, (r) => r.includedOn]
+		],
+		reserve
+	);
 }

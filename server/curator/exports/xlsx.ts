@@ -21,7 +21,7 @@ import { STAGE_LABEL, templateTitle } from './scope-docs.js';
 import type { ReserveEntry } from '../../../src/lib/shared/api/reserve.js';
 import { addRegistrySheets, type RegistryOrganization } from './reserve-xlsx.js';
 
-export type Cell = string | number | Date | null;
+type Cell = string | number | null;
 
 export function sheet(
 	wb: ExcelJS.Workbook,
