@@ -7,7 +7,7 @@ import { diagnosisLabels, isLearnerProgram, LEARNER_FORMS, resultFormsFor } from
 import { createProgram } from './create';
 import { FORM_LABELS, RESULT_FORM_LABELS } from './labels';
 import { readProgram } from './read';
-import { CREATABLE_TEMPLATES, loadTemplate } from './templates/index';
+import { CREATABLE_TEMPLATES, TEMPLATES, loadTemplate } from './templates/index';
 import { curator, fixedClock } from './test-utils';
 import type { ProgramValidationError } from './validate';
 
@@ -80,6 +80,23 @@ describe('a learner’s program', () => {
 		}
 		// The default is «ученик – ученик».
 		expect((await make(undefined)).meta.form).toBe('pupil-pupil');
+	});
+
+	it('a program made from a roadmap before stays readable, listed by its title, a learner’s', async () => {
+		const doc = new Y.Doc();
+		createProgram(doc, curator, await loadTemplate('school-roadmap'), {
+			startDate: '2025-09-01',
+			clock: fixedClock
+		});
+		const v = readProgram(doc);
+		expect(v.problems).toEqual([]);
+		expect(v.activities.length).toBe(34);
+		expect(isLearnerProgram(v.meta)).toBe(true);
+		const entry = TEMPLATES.find((t) => t.id === v.meta.templateId);
+		expect(entry?.titleRu).toBe(
+			'Дорожная карта внедрения целевой модели наставничества в образовательной организации'
+		);
+		expect(entry?.retired).toBe(true);
 	});
 
 	it('a pedagogue’s form is refused with the learner forms named in Russian', async () => {
