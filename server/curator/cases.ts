@@ -1,11 +1,15 @@
 /**
  * Registry of successful practices (реестр успешных практик, Divnogorsk 2022): a curator marks a
- * completed program as a case, with the consent of its mentor and mentee. The case keeps a
+ * successfully completed program (its plan carried out in full: rules.ts canBecomeCase) as a case, with the consent of its mentor and mentee. The case keeps a
  * snapshot of the plan (stages and activities, no personal data) in the shape of a program
  * template, so it can be searched and reused to create a new program.
  */
 import { randomBytes } from 'node:crypto';
-import type { ProgramTemplate, ProgramView } from '../../src/lib/shared/program/index.js';
+import {
+	canBecomeCase,
+	type ProgramTemplate,
+	type ProgramView
+} from '../../src/lib/shared/program/index.js';
 import type { SqlClient } from '../storage/sql.js';
 import { fold } from './dashboard.js';
 import type { CaseRecord } from '../../src/lib/shared/api/curator.js';
@@ -101,12 +105,8 @@ export async function createCase(
 	}
 ): Promise<CaseRecord> {
 	const v = input.view;
-	if (!v.completion && v.meta.status !== 'completed')
-		throw new CaseError(
-			409,
-			'not_completed',
-			'В реестр успешных практик вносится только завершенная программа.'
-		);
+	const rule = canBecomeCase(v);
+	if (!rule.ok) throw new CaseError(409, rule.reason.replace(/-/g, '_'), rule.messageRu);
 	const hasMentor = v.participants.some((p) => p.role === 'mentor');
 	const hasMentee = v.participants.some((p) => p.role === 'mentee');
 	if ((hasMentor && !input.consentMentor) || (hasMentee && !input.consentMentee))

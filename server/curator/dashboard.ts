@@ -6,6 +6,7 @@
  * only the rows of the requested page have their summary JSON parsed.
  */
 import { notCancelled } from './cancelled.js';
+import { isOrgKind } from '../../src/lib/shared/organization.js';
 import type { DeviceSyncRow } from '../storage/document-store.js';
 import type { SqlClient } from '../storage/sql.js';
 import type {
@@ -134,6 +135,15 @@ function buildWhere(scope: Scope, q: DashboardQuery, staleCutoff: number): Built
 		where.push('i.status = ?');
 		params.push(q.status);
 	}
+	// Attributes of the program's organization (kind ОО / ДОУ / ДО, ШНОР / ШССУ; migration 96).
+	if (q.orgKind) {
+		where.push('i.organization_id IN (SELECT id FROM organizations WHERE kind = ?)');
+		params.push(q.orgKind);
+	}
+	if (q.orgMark === 'low-results')
+		where.push('i.organization_id IN (SELECT id FROM organizations WHERE low_results = 1)');
+	if (q.orgMark === 'hard-social')
+		where.push('i.organization_id IN (SELECT id FROM organizations WHERE hard_social = 1)');
 	if (q.stage) {
 		if (STAGE_PHASES.has(q.stage)) {
 			where.push('i.stage_phase = ?');
@@ -545,8 +555,10 @@ export async function organizationAggregates(
 	const now = options.now ?? Date.now();
 	const cutoff = now - clampInt(options.staleDays, 1, 365, DEFAULT_STALE_DAYS) * DAY_MS;
 	const marks = organizationIds.map(() => '?').join(',');
-	return db.all<OrganizationAggregate>(
-		`SELECT o.id AS "organizationId", o.name AS name,
+	return db
+		.all<OrganizationAggregate>(
+			`SELECT o.id AS "organizationId", o.name AS name, o.kind AS kind,
+				o.low_results AS "lowResults", o.hard_social AS "hardSocial",
 				count(i.program_id) AS programs,
 				${countIf("i.status = 'active'")} AS active,
 				${countIf("i.status = 'completed'")} AS completed,
@@ -562,7 +574,15 @@ export async function organizationAggregates(
 			FROM organizations o
 			LEFT JOIN curator_program_index i ON i.organization_id = o.id AND ${notCancelled('i.program_id')}
 			WHERE o.id IN (${marks})
-			GROUP BY o.id, o.name ORDER BY o.name`,
-		[...staleParams(cutoff), ...organizationIds]
-	);
+			GROUP BY o.id, o.name, o.kind, o.low_results, o.hard_social ORDER BY o.name`,
+			[...staleParams(cutoff), ...organizationIds]
+		)
+		.then((rows) =>
+			rows.map((r) => ({
+				...r,
+				kind: isOrgKind(r.kind) ? r.kind : null,
+				lowResults: Number(r.lowResults) === 1,
+				hardSocial: Number(r.hardSocial) === 1
+			}))
+		);
 }

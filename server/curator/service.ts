@@ -16,6 +16,8 @@ import {
 import type { Actor } from '../identity/policy.js';
 import { IdentityError } from '../identity/errors.js';
 import type { CheckedScope, MonitoringScopes } from '../identity/scopes.js';
+import { reserveOfOrganizations } from '../identity/reserve.js';
+import { RolloutPlans } from './rollout.js';
 import type { ProgramInfo } from '../identity/model.js';
 import type { ProgramInput, ProgramsService } from '../programs/service.js';
 import type { Logger } from '../logger.js';
@@ -109,6 +111,8 @@ export class CuratorError extends IdentityError {
 
 export class CuratorService {
 	readonly db: SqlClient;
+	/** Organizations' rollout plans of mentoring (rollout.ts). */
+	readonly rollout: RolloutPlans;
 	private readonly scopes: MonitoringScopes;
 	private readonly programs: ProgramsService;
 	private readonly deps: CuratorDeps;
@@ -131,6 +135,9 @@ export class CuratorService {
 		});
 		this.db = deps.db;
 		this.scopes = deps.scopes;
+		this.rollout = new RolloutPlans(deps.db, deps.scopes, deps.now ?? Date.now, (zone) =>
+			this.today(zone)
+		);
 		this.programs = deps.programs;
 		this.now = deps.now ?? Date.now;
 		this.staleDays = deps.staleDays ?? DEFAULT_STALE_DAYS;
@@ -489,7 +496,14 @@ export class CuratorService {
 				description: c.description,
 				tags: c.tags.join(', '),
 				createdAt: c.createdAt
-			}))
+			})),
+			organizations: (await this.scopes.organizationsIn(scope.organizationIds)).map((o) => ({
+				name: o.name,
+				kind: o.kind ?? null,
+				lowResults: o.lowResults === true,
+				hardSocial: o.hardSocial === true
+			})),
+			reserve: await reserveOfOrganizations(this.db, scope.organizationIds)
 		});
 		return { fileName: `Реестры ${scope.name}.xlsx`, contentType: CONTENT_TYPES.xlsx, body };
 	}

@@ -28,6 +28,7 @@ import type { Actor } from '../identity/policy.js';
 import { parseCuratorAction } from '../programs/curator-actions.js';
 import type { ProgramsService } from '../programs/service.js';
 import { principalOf } from './api/context.js';
+import { registerRolloutRoutes } from './rollout-routes.js';
 
 const ID = /^[A-Za-z0-9_-]{1,128}$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -67,7 +68,9 @@ export function parseDashboardQuery(q: Record<string, unknown>): DashboardQuery 
 		'category',
 		'templateId',
 		'stage',
-		'status'
+		'status',
+		'orgKind',
+		'orgMark'
 	] as const)
 		s(k);
 	const flags = str(q.flags, 500);
@@ -307,6 +310,8 @@ export async function registerCuratorRoutes(
 				await curator.withdraw(actorOf(request), id((request.params as { id: string }).id));
 				return { ok: true };
 			});
+
+			registerRolloutRoutes(plain, curator);
 		},
 		{ prefix: '/curator' }
 	);

@@ -1,4 +1,5 @@
 import type { StaffKind } from '../../src/lib/shared/figures.js';
+import type { OrgKind } from '../../src/lib/shared/organization.js';
 import type { CONSENT_KINDS } from '../../src/lib/shared/api/registry.js';
 import type { ParticipantRole, Role } from './policy.js';
 
@@ -19,6 +20,12 @@ export interface Organization {
 	createdAt: number;
 	/** Its own IANA time zone, overriding the municipality's; null = the municipality's. */
 	timeZone: string | null;
+	/** ОО / ДОУ / ДО (src/lib/shared/organization.ts); null: not recorded. Set by the coordinator. */
+	kind?: OrgKind | null;
+	/** ШНОР: a school with low results. */
+	lowResults?: boolean;
+	/** ШССУ: a school in difficult social conditions. */
+	hardSocial?: boolean;
 }
 
 /** Tomsk 2024 §3.5: all four must hold for a head of an organization to be a mentor. */

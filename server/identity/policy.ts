@@ -83,6 +83,8 @@ export const ACTIONS = {
 		'organization.manage',
 		/** The organization's own settings (its time zone): its curator may set them. */
 		'organization.settings',
+		/** Kind (ОО / ДОУ / ДО) and ШНОР / ШССУ: the municipal coordinator records them. */
+		'organization.attributes',
 		/** Aggregates and the list of programs with their summaries. */
 		'organization.monitor',
 		'program.create',
@@ -104,6 +106,11 @@ export const ACTIONS = {
 		'person.write',
 		/** Record and withdraw the person's consents (representative, personal data, mentor duties). */
 		'consents.write',
+		/**
+		 * The person's entry in the management reserve (Dinskoy 2021 §5.6): kept by the municipal
+		 * center, so the municipality's coordinator as well as the organization's curator.
+		 */
+		'reserve.write',
 		'sessions.read',
 		'sessions.revoke'
 	],
@@ -186,6 +193,8 @@ function canOrganization(
 			return admin;
 		case 'organization.settings':
 			return admin || curator;
+		case 'organization.attributes':
+			return admin || coordinator;
 		case 'organization.monitor':
 			return curator || head || coordinator || department;
 		case 'program.create':
@@ -253,6 +262,8 @@ function canPerson(
 			);
 		case 'person.write':
 			return admin || curator;
+		case 'reserve.write':
+			return admin || curator || coordinator;
 		case 'consents.write':
 			// The department's curator records the heads' consents (Tomsk 2024 §3.4), never edits their card.
 			return admin || curator || dep.municipalCurator;

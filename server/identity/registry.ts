@@ -43,6 +43,7 @@ import { buildConsent, checkConsents, withdrawalEffect } from './consents.js';
 import type { AccessEnd } from './end-access.js';
 import { newId } from './secrets.js';
 import { checkTimeZone, effectiveTimeZone } from './time-zone.js';
+import { isOrgKind, type OrgAttributes } from '../../src/lib/shared/organization.js';
 import type { IdentityStore } from './store.js';
 
 export type OrganizationResource = Extract<Resource, { kind: 'organization' }>;
@@ -270,6 +271,35 @@ export class IdentityRegistry {
 				organizationId: id,
 				municipalityId: o.municipalityId,
 				details: { timeZone: o.timeZone }
+			})
+		);
+	}
+
+	/** Kind (ОО / ДОУ / ДО) and ШНОР / ШССУ, recorded by the municipal coordinator. */
+	async setOrganizationAttributes(
+		actor: Actor,
+		id: string,
+		attributes: OrgAttributes
+	): Promise<Organization> {
+		const found = await this.orgResource(id);
+		if (!found) throw notFound();
+		return this.guard.guarded(
+			actor,
+			'organization.attributes',
+			found.res,
+			async () => {
+				if (attributes.kind !== null && !isOrgKind(attributes.kind))
+					invalidField('Вид организации: ОО, ДОУ или ДО');
+				await this.store.scopes.setOrganizationAttributes(id, attributes);
+				return { ...found.org, ...attributes };
+			},
+			(o) => ({
+				action: 'organization.attributes',
+				entityType: 'organization',
+				entityId: id,
+				organizationId: id,
+				municipalityId: o.municipalityId,
+				details: { kind: o.kind, lowResults: o.lowResults, hardSocial: o.hardSocial }
 			})
 		);
 	}

@@ -3,6 +3,7 @@
  * model. Booleans are stored as 0/1 integers in both databases.
  */
 import { isStaffKind } from '../../src/lib/shared/figures.js';
+import { isOrgKind } from '../../src/lib/shared/organization.js';
 import type {
 	AgeGroup,
 	AuditEntry,
@@ -25,6 +26,9 @@ export interface OrgRow {
 	name: string;
 	created_at: number;
 	time_zone: string | null;
+	kind?: string | null;
+	low_results?: number | null;
+	hard_social?: number | null;
 }
 
 export const toOrg = (r: OrgRow): Organization => ({
@@ -32,7 +36,10 @@ export const toOrg = (r: OrgRow): Organization => ({
 	municipalityId: r.municipality_id,
 	name: r.name,
 	createdAt: r.created_at,
-	timeZone: r.time_zone ?? null
+	timeZone: r.time_zone ?? null,
+	kind: isOrgKind(r.kind) ? r.kind : null,
+	lowResults: bool(Number(r.low_results ?? 0)),
+	hardSocial: bool(Number(r.hard_social ?? 0))
 });
 
 export interface PersonRow {

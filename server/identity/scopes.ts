@@ -9,6 +9,7 @@ import type { Guard } from './guard.js';
 import type { Actor } from './policy.js';
 import type { IdentityRegistry } from './registry.js';
 import type { IdentityStore } from './store.js';
+import type { Organization } from './model.js';
 
 /** A scope the policy allowed: its organizations filter every query of the curator. */
 export interface CheckedScope {
@@ -118,6 +119,12 @@ export class MonitoringScopes {
 	/** Names of organizations (labels in exports); names are not secret within a scope. */
 	async organizationNames(): Promise<Map<string, string>> {
 		return new Map((await this.store.scopes.listOrganizations()).map((o) => [o.id, o.name]));
+	}
+
+	/** The scope's organizations with their attributes (kind, ШНОР / ШССУ), by name. */
+	async organizationsIn(organizationIds: string[]): Promise<Organization[]> {
+		const ids = new Set(organizationIds);
+		return (await this.store.scopes.listOrganizations()).filter((o) => ids.has(o.id));
 	}
 
 	/** An organization's name (labels: the program view, exports) once its program was checked. */

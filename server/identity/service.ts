@@ -15,6 +15,7 @@ import type { Action, Actor, Resource } from './policy.js';
 import { endAccess } from './end-access.js';
 import { IdentityRegistry } from './registry.js';
 import { MonitoringScopes } from './scopes.js';
+import { ManagementReserve } from './reserve.js';
 import type { IdentityStore } from './store.js';
 
 export {
@@ -66,6 +67,8 @@ export class IdentityService {
 	readonly tokens: AccessTokens;
 	/** Where access ends: links, sessions, tokens, live connections (server/identity/lifecycle.ts). */
 	readonly lifecycle: AccessLifecycle;
+	/** The management reserve registry (server/identity/reserve.ts). */
+	readonly reserve: ManagementReserve;
 
 	constructor(options: IdentityOptions) {
 		this.store = options.store;
@@ -85,6 +88,13 @@ export class IdentityService {
 			sessionTtlMs: this.sessionTtlMs
 		});
 		this.scopes = new MonitoringScopes(this.store, this.registry, this.policy);
+		this.reserve = new ManagementReserve(
+			this.store.sql,
+			this.store,
+			this.registry,
+			this.policy,
+			this.now
+		);
 		this.tokens = new AccessTokens(
 			this.store,
 			this.registry,
@@ -151,6 +161,8 @@ export class IdentityService {
 		this.registry.organizationTimeZone(...a);
 	readonly setOrganizationTimeZone: IdentityRegistry['setOrganizationTimeZone'] = (...a) =>
 		this.registry.setOrganizationTimeZone(...a);
+	readonly setOrganizationAttributes: IdentityRegistry['setOrganizationAttributes'] = (...a) =>
+		this.registry.setOrganizationAttributes(...a);
 	readonly setMunicipalityTimeZone: IdentityRegistry['setMunicipalityTimeZone'] = (...a) =>
 		this.registry.setMunicipalityTimeZone(...a);
 	readonly createPerson: IdentityRegistry['createPerson'] = (...a) =>

@@ -149,6 +149,7 @@ export function createIdentityStore(sql: SqlClient): IdentityStore {
 	const same = <T>(x: T) => x;
 
 	return {
+		sql,
 		scopes: {
 			createMunicipality: async (m) =>
 				void (await sql.run(
@@ -184,6 +185,11 @@ export function createIdentityStore(sql: SqlClient): IdentityStore {
 				void (await sql.run('UPDATE municipalities SET time_zone = ? WHERE id = ?', [zone, id])),
 			setOrganizationTimeZone: async (id, zone) =>
 				void (await sql.run('UPDATE organizations SET time_zone = ? WHERE id = ?', [zone, id])),
+			setOrganizationAttributes: async (id, a) =>
+				void (await sql.run(
+					'UPDATE organizations SET kind = ?, low_results = ?, hard_social = ? WHERE id = ?',
+					[a.kind, a.lowResults ? 1 : 0, a.hardSocial ? 1 : 0, id]
+				)),
 			isEmpty: async () => {
 				const r = await sql.get<{ n: number }>(
 					'SELECT (SELECT COUNT(*) FROM organizations) + (SELECT COUNT(*) FROM role_assignments) AS n'

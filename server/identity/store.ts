@@ -1,3 +1,4 @@
+import type { OrgAttributes } from '../../src/lib/shared/organization.js';
 import type {
 	AuditEntry,
 	AuditInput,
@@ -14,6 +15,7 @@ import type {
 } from './model.js';
 import type { ParticipantRole, Role } from './policy.js';
 import type { AccessTokenRepository } from './token-store.js';
+import type { SqlClient } from '../storage/sql.js';
 
 /**
  * Identity storage, one repository per aggregate, implemented once for SQLite and PostgreSQL over
@@ -32,6 +34,8 @@ export interface ScopeRepository {
 	/** null: back to the default (Europe/Moscow for a municipality, the municipality's for an organization). */
 	setMunicipalityTimeZone(id: string, timeZone: string | null): Promise<void>;
 	setOrganizationTimeZone(id: string, timeZone: string | null): Promise<void>;
+	/** Kind and ШНОР / ШССУ (migration 96). */
+	setOrganizationAttributes(id: string, attributes: OrgAttributes): Promise<void>;
 	isEmpty(): Promise<boolean>;
 }
 
@@ -139,4 +143,6 @@ export interface IdentityStore {
 	audit: AuditRepository;
 	/** Standalone relay access tokens by id (migration 50). */
 	accessTokens: AccessTokenRepository;
+	/** The store's SQL client: registries kept beside people query it (the management reserve, reserve.ts). */
+	sql: SqlClient;
 }

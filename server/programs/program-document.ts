@@ -24,6 +24,10 @@ export interface InitialDocumentInput {
 	timeZone?: string;
 	/** YYYY-MM-DD */
 	startDate: string;
+	/** Term in months (checked against the template's regulation); default: the template's. */
+	durationMonths?: number;
+	/** Form of mentoring; default: the template's. */
+	form?: string;
 	/** The curator who creates the program (written into the document as its creator). */
 	creatorId: string;
 	participants: Array<{ role: 'mentor' | 'mentee' | 'curator'; name: string; userId: string }>;
@@ -35,6 +39,9 @@ export interface InitialDocumentInput {
 }
 
 export const templateIds = (): string[] => TEMPLATES.map((t) => t.id);
+/** Templates no longer offered for new programs (the Tomsk region roadmaps: rollout plans now). */
+export const retiredTemplateIds = (): string[] =>
+	TEMPLATES.filter((t) => t.retired).map((t) => t.id);
 
 /** Builds the first Yjs update of a program from a template (src/lib/shared/program), plus its summary. */
 export async function buildInitialDocument(
@@ -54,6 +61,8 @@ export async function buildInitialDocument(
 		};
 		if (input.title !== undefined) opts.title = input.title;
 		if (input.timeZone !== undefined) opts.timeZone = input.timeZone;
+		if (input.durationMonths !== undefined) opts.durationMonths = input.durationMonths;
+		if (input.form !== undefined) opts.form = input.form as NonNullable<typeof opts.form>;
 		createProgram(doc, { userId: input.creatorId, role: 'curator' }, template, opts);
 		if (!input.history) return { update: Y.encodeStateAsUpdate(doc), summary: summarize(doc, now) };
 		input.history(doc, decisions);

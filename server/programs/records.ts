@@ -359,6 +359,13 @@ export class RecordsService {
 			},
 			{ sql: 'DELETE FROM role_assignments WHERE person_id = ?', params: [d] },
 			{ sql: 'UPDATE consents SET person_id = ? WHERE person_id = ?', params: [k, d] },
+			// The management reserve entry: the duplicate's moves unless the kept record has one.
+			{
+				sql: `UPDATE management_reserve SET person_id = ? WHERE person_id = ? AND NOT EXISTS (
+					SELECT 1 FROM management_reserve r WHERE r.person_id = ?)`,
+				params: [k, d, k]
+			},
+			{ sql: 'DELETE FROM management_reserve WHERE person_id = ?', params: [d] },
 			// Pairs: a pair of the two records with each other goes; the others move unless they repeat one.
 			{
 				sql: 'DELETE FROM pairs WHERE (mentor_id = ? AND mentee_id = ?) OR (mentor_id = ? AND mentee_id = ?)',
@@ -514,6 +521,8 @@ export class RecordsService {
 				params: ['(данные удалены)', at, actor.personId, personId]
 			},
 			{ sql: 'DELETE FROM credentials WHERE person_id = ?', params: [personId] },
+			// The management reserve entry (certificates, training dates) is personal data too.
+			{ sql: 'DELETE FROM management_reserve WHERE person_id = ?', params: [personId] },
 			{
 				sql: 'INSERT INTO person_erasures (person_id, erased_at, erased_by, reason) VALUES (?, ?, ?, ?)',
 				params: [personId, at, actor.personId, reason?.trim() || null]

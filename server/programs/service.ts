@@ -27,6 +27,7 @@ import type { OrdersService } from './orders.js';
 import type { RecordsService } from './records.js';
 import {
 	buildInitialDocument,
+	retiredTemplateIds,
 	storeInitialDocument,
 	templateIds,
 	type InitialDocumentInput
@@ -42,6 +43,10 @@ export interface ProgramInput {
 	template?: ProgramTemplate;
 	title?: string;
 	startDate?: string;
+	/** Term in months within the template's regulation (kernel checkTerm); default: the template's. */
+	durationMonths?: number;
+	/** Form of mentoring (a key of FORM_LABELS); default: the template's. */
+	form?: string;
 	participants: Array<{ personId: string; role: ParticipantRole }>;
 	/** Idempotency key from the client (records.ts): one program per key, however many requests. */
 	requestKey?: string;
@@ -133,6 +138,10 @@ export class ProgramsService {
 			async () => {
 				if (!input.template && !templateIds().includes(input.templateId))
 					invalidField('Неизвестный шаблон программы');
+				if (!input.template && retiredTemplateIds().includes(input.templateId))
+					invalidField(
+						'Дорожная карта внедрения наставничества — это план организации, а не программа обучающегося: ведите ее в разделе «План внедрения», а для пары выберите шаблон «Программа наставничества обучающегося».'
+					);
 				// The document carries its organization's zone; the default start is today there.
 				const timeZone = await registry.organizationTimeZone(found.org.id);
 				const startDate = input.startDate ?? today(timeZone, this.now());
@@ -161,6 +170,8 @@ export class ProgramsService {
 						organizationName: found.org.name,
 						timeZone,
 						startDate,
+						...(input.durationMonths !== undefined ? { durationMonths: input.durationMonths } : {}),
+						...(input.form !== undefined ? { form: input.form } : {}),
 						creatorId: actor.personId,
 						participants: [
 							...people.map((p) => ({

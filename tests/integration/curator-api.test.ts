@@ -498,11 +498,18 @@ describe('curator API', () => {
 			t.curatorCookie
 		);
 		expect(early.status).toBe(409);
+		// Only a program whose plan is done in full is a successful practice (the refusals:
+		// tests/integration/registries.test.ts): the mentee marks the rest of the plan done.
+		await t.server.relay.applyServerEdit(programId, { userId: mentee.id, role: 'mentee' }, (d) => {
+			const ed = new ProgramEditor(d, { userId: mentee.id, role: 'mentee' });
+			for (const a of readProgram(d).activities)
+				if (a.status !== 'done') ed.completeActivity(a.id, today);
+		});
 		const res = await t.post(
 			`/api/curator/programs/${programId}/actions`,
 			{
 				action: 'complete',
-				reason: 'curator-initiative',
+				reason: 'plan-completed',
 				date: today,
 				note: 'Тестовое завершение'
 			},
@@ -510,7 +517,7 @@ describe('curator API', () => {
 		);
 		expect(res.status).toBe(200);
 		await waitFor(
-			() => view(menteeClient).completion?.reason === 'curator-initiative',
+			() => view(menteeClient).completion?.reason === 'plan-completed',
 			'completion on the phone'
 		);
 		expect(view(menteeClient).completion?.initiatedBy).toBe(t.curatorActor.personId);

@@ -55,8 +55,8 @@ import { startCuratorServer, type CuratorTestServer } from './curator-server';
 //   P4       tomsk-heads-low-efficiency  B    head-head          2025-09-01  a draft, never approved
 //   P5       teacher-surgut              A    educator-educator  2025-09-01  approved 09-01; completed (plan) 2026-02-20
 //   P6       teacher-surgut              B    educator-educator  2026-03-02  approved 03-02; completed (curator) 2026-03-10
-//   P7       school-roadmap              A    pupil-pupil        2025-09-01  approved 09-01
-//   P8       college-roadmap             C    lecturer-student   2025-09-01  approved 09-01
+//   P7       learner                     A    pupil-pupil        2025-09-01  approved 09-01
+//   P8       learner                     C    lecturer-student   2025-09-01  approved 09-01
 //   P9       blank                       C    employer-student   2026-01-15  created and approved 2026-01-15
 //
 // Self-assessments (1–5): P5 mentee aT1 entry 2, 2 (09-01) → exit 4, 4 (02-20); the mentor aT2's
@@ -280,8 +280,8 @@ beforeAll(async () => {
 	await create('P2', curatorB, orgB, 'tomsk-heads-reserve', T0, ['bHead'], ['bRes']);
 	await create('P4', curatorB, orgB, 'tomsk-heads-low-efficiency', T0, ['cHead'], ['bDeputy']);
 	await create('P5', curatorA, orgA, 'teacher-surgut', T0, ['aT2'], ['aT1']);
-	await create('P7', curatorA, orgA, 'school-roadmap', T0, ['aPupil3'], ['aPupil1', 'aPupil2']);
-	await create('P8', curatorC, orgC, 'college-roadmap', T0, ['cLect'], ['cSt1', 'cSt2']);
+	await create('P7', curatorA, orgA, 'learner', T0, ['aPupil3'], ['aPupil1', 'aPupil2']);
+	await create('P8', curatorC, orgC, 'learner', T0, ['cLect'], ['cSt1', 'cSt2']);
 	await act(curatorA, 'P7', { action: 'set-form', form: 'pupil-pupil' });
 	await act(curatorC, 'P8', { action: 'set-form', form: 'lecturer-student' });
 	await order(depActor, depHead.id, ['P1', 'P2'], T0);
@@ -432,19 +432,18 @@ describe('figures of the golden municipality, counted by hand', () => {
 			'tomsk-heads-beginner': [1, 1, 1],
 			'tomsk-heads-reserve': [1, 1, 1],
 			'tomsk-heads-low-results': [1, 1, 1],
-			'school-roadmap': [1, 1, 2],
-			'college-roadmap': [1, 1, 2],
+			learner: [2, 2, 4],
 			blank: [1, 1, 1]
 		});
 		// Stages on 2026-03-16 of all nine: heads' programs from 2025-09-01 (1 + 4 + 9 + 1 months):
 		// P1, P2 and the draft P4 in «Деятельностный» (from 2026-02-01); P3 from 2026-02-01 in
 		// «Консультационный» (from 03-01); P5, P6 completed (P6's dates say «Организационный»);
-		// the roadmaps' stages are custom; the blank program has no stages.
+		// the learners' P7, P8 (1 + 7 + 1 months) in «Деятельностный» (2025-10-01 – 2026-04-30);
+		// the blank program has no stages.
 		expect(Object.fromEntries(f.byStage.map((r) => [r.key, r.programs]))).toEqual({
-			activity: 3,
+			activity: 5,
 			consultative: 1,
 			completed: 2,
-			custom: 2,
 			unscheduled: 1
 		});
 		expect(f.completed).toEqual({
@@ -500,11 +499,10 @@ describe('figures of the golden municipality, counted by hand', () => {
 			'lecturer-student': [1, 1, 2]
 		});
 		// Heads' programs (and the draft) in «Консультационный» (2025-10-01 – 2026-01-31), Surgut's
-		// P5 in «Деятельностный» (from 2025-10-01), the roadmaps custom.
+		// P5 and the learners' P7, P8 in «Деятельностный» (from 2025-10-01).
 		expect(Object.fromEntries(f.byStage.map((r) => [r.key, r.programs]))).toEqual({
 			consultative: 3,
-			activity: 1,
-			custom: 2
+			activity: 3
 		});
 		expect(f.completed).toEqual({ total: 0, byReason: {}, inPeriod: 0 });
 		// Young pedagogues on 2025-12-15: aT1 (27), aT3 (29), bT2 (24), aT5 (34) = 4 (aT4 was not in

@@ -290,7 +290,7 @@ describe('invitations, sessions, revocation, consent', () => {
 				cookie: curator,
 				body: {
 					organizationId: w.org1,
-					templateId: 'school-roadmap',
+					templateId: 'learner',
 					participants: [
 						{ personId: w.people.mentor1, role: 'mentor' },
 						{ personId: minor, role: 'mentee' }

@@ -1,7 +1,7 @@
 import type { IdentityService } from '../../identity/service.js';
 import type { ProgramsService } from '../../programs/service.js';
 import { SYSTEM_ACTOR } from '../../identity/service.js';
-import { TEMPLATES } from '../../../src/lib/shared/program/index.js';
+import { CREATABLE_TEMPLATES } from '../../../src/lib/shared/program/index.js';
 import type { ParticipantRole } from '../../identity/policy.js';
 import { today } from '../../../src/lib/shared/time.js';
 import { planDemoProgram, type DemoScenario } from './demo-history.js';
@@ -130,7 +130,7 @@ export async function runDemo(
 	}
 
 	const templates = await Promise.all(
-		TEMPLATES.filter((t) => t.id !== 'blank').map(async (t) => ({
+		CREATABLE_TEMPLATES.filter((t) => t.id !== 'blank').map(async (t) => ({
 			id: t.id,
 			months: (await t.load()).durationMonths
 		}))
@@ -161,7 +161,7 @@ export async function runDemo(
 				}
 			}
 		);
-		const studentProgram = template.id === 'school-roadmap';
+		const studentProgram = template.id === 'learner';
 		const mentee = await identity.createPerson(
 			sys,
 			{ organizationId: slot.org.id },

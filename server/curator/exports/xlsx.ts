@@ -18,6 +18,8 @@ import type { CountRow, Figures } from '../figures.js';
 import { ruDateTime } from './model.js';
 import { exportSafe } from './export-safe.js';
 import { STAGE_LABEL, templateTitle } from './scope-docs.js';
+import type { ReserveEntry } from '../../../src/lib/shared/api/reserve.js';
+import { addRegistrySheets, type RegistryOrganization } from './reserve-xlsx.js';
 
 /**
  * A calendar day ('YYYY-MM-DD') or an instant shown in a zone: written as a real Excel date
@@ -64,7 +66,7 @@ function widthOf(c: Cell): number {
 const MIN_WIDTH = 6;
 const MAX_WIDTH = 50;
 
-function sheet(
+export function sheet(
 	wb: ExcelJS.Workbook,
 	name: string,
 	title: string,
@@ -365,6 +367,9 @@ export async function registriesWorkbook(input: {
 	mentees: RegistryPerson[];
 	programs: DashboardRow[];
 	cases: RegistryCase[];
+	/** The management reserve and the organizations with their attributes (reserve-xlsx.ts). */
+	reserve?: ReserveEntry[];
+	organizations?: RegistryOrganization[];
 }): Promise<Buffer> {
 	// exceljs is loaded on the first export, not at server start.
 	const { default: Excel } = await import('exceljs');
@@ -458,5 +463,6 @@ export async function registriesWorkbook(input: {
 			day(localDate(c.createdAt, input.timeZone ?? DEFAULT_TIME_ZONE))
 		])
 	);
+	addRegistrySheets(wb, input.title, input.organizations ?? [], input.reserve ?? []);
 	return Buffer.from(await wb.xlsx.writeBuffer());
 }

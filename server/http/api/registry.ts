@@ -14,9 +14,11 @@ import {
 	CreateOrganizationBody,
 	CreatePersonBody,
 	ImportBody,
+	OrgAttributesBody,
 	SetTimeZoneBody,
 	UpdatePersonBody
 } from '../../../src/lib/shared/api/registry.js';
+import { ReserveBody } from '../../../src/lib/shared/api/reserve.js';
 
 export function registerRegistryRoutes(
 	app: FastifyInstance,
@@ -132,6 +134,18 @@ export function registerRegistryRoutes(
 			}
 		};
 	});
+
+	api.put(
+		'/organizations/:id/attributes',
+		{ schema: { params: idParams, body: OrgAttributesBody } },
+		async (request) => {
+			const p = principalOf(request);
+			const { id: orgId } = request.params;
+			return {
+				organization: await identity.setOrganizationAttributes(p.actor, orgId, request.body)
+			};
+		}
+	);
 
 	api.patch(
 		'/organizations/:id',
@@ -299,6 +313,33 @@ export function registerRegistryRoutes(
 			return { ok: true };
 		}
 	);
+
+	// ---------------------------------------------------------------- management reserve
+
+	api.put(
+		'/people/:id/reserve',
+		{ schema: { params: idParams, body: ReserveBody } },
+		async (request) => {
+			const p = principalOf(request);
+			return { entry: await identity.reserve.put(p.actor, request.params.id, request.body) };
+		}
+	);
+
+	api.delete('/people/:id/reserve', { schema: { params: idParams } }, async (request) => {
+		const p = principalOf(request);
+		await identity.reserve.remove(p.actor, request.params.id);
+		return { ok: true };
+	});
+
+	api.get('/municipalities/:id/reserve', { schema: { params: idParams } }, async (request) => {
+		const p = principalOf(request);
+		return { reserve: await identity.reserve.listMunicipality(p.actor, request.params.id) };
+	});
+
+	api.get('/organizations/:id/reserve', { schema: { params: idParams } }, async (request) => {
+		const p = principalOf(request);
+		return { reserve: await identity.reserve.listOrganization(p.actor, request.params.id) };
+	});
 
 	api.get('/people/:id/roles', { schema: { params: idParams } }, async (request) => {
 		const p = principalOf(request);

@@ -19,7 +19,10 @@ import {
 	curatorProgramHistory,
 	scopeTimeZones,
 	serverMeta,
-	curatorRecords
+	curatorRecords,
+	managementReserveTable,
+	organizationAttributes,
+	rolloutPlanTables
 } from './schema.js';
 
 export type { Dialect } from './dialect.js';
@@ -119,6 +122,24 @@ export function migrationsFor(dialect: Dialect, statements: DialectStatements): 
 			version: 81,
 			name: 'figures: per-program history of summary facts',
 			sql: curatorProgramHistory(types)
+		},
+		{
+			// The management reserve registry (Dinskoy 2021 §5.6; server/identity/reserve.ts, docs/identity.md).
+			version: 95,
+			name: 'registries: management reserve',
+			sql: managementReserveTable(types)
+		},
+		{
+			// Kind (ОО / ДОУ / ДО) and ШНОР / ШССУ of an organization (docs/identity.md, docs/curator.md).
+			version: 96,
+			name: 'registries: organization kind and ШНОР / ШССУ marks',
+			sql: organizationAttributes(types)
+		},
+		{
+			// An organization's rollout plan of mentoring (server/curator/rollout.ts, docs/curator.md).
+			version: 97,
+			name: 'student mentoring: rollout plans of organizations',
+			sql: rolloutPlanTables(types)
 		}
 	];
 }

@@ -470,3 +470,71 @@ export const curatorProgramHistory = ({ INT, STRICT }: ColumnTypes): string => `
 			)${STRICT};
 			CREATE INDEX curator_program_history_by_org ON curator_program_history (organization_id, day);
 		`;
+
+/**
+ * Migration 95 (issue 15, registries): the management reserve (резерв управленческих кадров,
+ * Dinskoy 2021 §5.6), one entry per person of the identity registry: the dates of training in the
+ * school of the reserve, the course certificates (JSON list), the other events attended, the
+ * consent to relocate, and when the entry was made. Name, workplace, experience and contacts are
+ * the person's own (people), never copied.
+ */
+export const managementReserveTable = ({ INT, STRICT }: ColumnTypes): string => `
+			CREATE TABLE management_reserve (
+				person_id TEXT PRIMARY KEY REFERENCES people(id),
+				municipality_id TEXT NOT NULL REFERENCES municipalities(id),
+				training_from TEXT,
+				training_to TEXT,
+				certificates TEXT NOT NULL DEFAULT '[]',
+				events TEXT,
+				relocation TEXT NOT NULL DEFAULT 'none',
+				included_on TEXT,
+				notes TEXT,
+				created_at ${INT} NOT NULL,
+				updated_at ${INT} NOT NULL,
+				updated_by TEXT
+			)${STRICT};
+			CREATE INDEX management_reserve_by_municipality ON management_reserve (municipality_id);
+		`;
+
+/**
+ * Migration 96 (issue 15, registries): attributes of an organization set by the municipal
+ * coordinator — its kind (ОО, ДОУ, ДО) and the marks ШНОР (low results) and ШССУ (difficult
+ * social conditions; Dinskoy 2021). NULL kind: not recorded.
+ */
+export const organizationAttributes = ({ INT }: ColumnTypes): string => `
+			ALTER TABLE organizations ADD COLUMN kind TEXT;
+			ALTER TABLE organizations ADD COLUMN low_results ${INT} NOT NULL DEFAULT 0;
+			ALTER TABLE organizations ADD COLUMN hard_social ${INT} NOT NULL DEFAULT 0;
+		`;
+
+/**
+ * Migration 97 (issue 15, student mentoring): an organization's rollout plan of the target model
+ * of mentoring (Tomsk region 2020: the school's 34 steps, the college's 10), tracked by the
+ * curator. One plan per organization and kind; its steps with the responsible, the deadline and
+ * the status.
+ */
+export const rolloutPlanTables = ({ INT, STRICT }: ColumnTypes): string => `
+			CREATE TABLE rollout_plans (
+				id TEXT PRIMARY KEY,
+				organization_id TEXT NOT NULL REFERENCES organizations(id),
+				kind TEXT NOT NULL,
+				start_year ${INT} NOT NULL,
+				created_at ${INT} NOT NULL,
+				created_by TEXT
+			)${STRICT};
+			CREATE UNIQUE INDEX rollout_plans_unique ON rollout_plans (organization_id, kind, start_year);
+			CREATE TABLE rollout_steps (
+				plan_id TEXT NOT NULL REFERENCES rollout_plans(id) ON DELETE CASCADE,
+				step ${INT} NOT NULL,
+				group_title TEXT NOT NULL,
+				title TEXT NOT NULL,
+				responsible TEXT NOT NULL DEFAULT '',
+				deadline TEXT,
+				status TEXT NOT NULL DEFAULT 'planned',
+				done_on TEXT,
+				note TEXT,
+				updated_at ${INT} NOT NULL,
+				updated_by TEXT,
+				PRIMARY KEY (plan_id, step)
+			)${STRICT};
+		`;

@@ -1,4 +1,5 @@
-// The program's Russian labels, re-exported for the curator's screens, plus the diagnosis fields.
+// The program's Russian labels, re-exported for the curator's screens (the diagnosis fields'
+// labels depend on whose program it is: $lib/shared/program/audience).
 export {
 	ACTIVITY_STATUS_LABELS,
 	CHANGE_KIND_LABELS,
@@ -15,11 +16,3 @@ export {
 	TYPE_LABELS,
 	labelOf
 } from '$lib/shared/program/labels';
-
-export const DIAGNOSIS_LABELS_RU: Record<string, string> = {
-	difficulties: 'Профессиональные затруднения (дефициты)',
-	request: 'Запрос наставляемого',
-	strengths: 'Сильные стороны',
-	goals: 'Цели',
-	expectedResults: 'Ожидаемые результаты'
-};

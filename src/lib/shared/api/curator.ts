@@ -3,6 +3,7 @@
  * the dashboard's filters, and the shapes of the answers the curator screens read. Shared by the
  * server (server/curator, server/programs, server/http) and the PWA (src/lib/curator/api.ts).
  */
+import type { OrgKind } from '../organization';
 import type {
 	CompletionReason,
 	MenteeCategory,
@@ -108,6 +109,10 @@ export interface DashboardQuery {
 	/** Stage: a stage kind (organizational…reflective, custom) or a phase (not-started, finished, unscheduled). */
 	stage?: string;
 	status?: string;
+	/** Kind of the program's organization: 'oo' | 'dou' | 'do' (src/lib/shared/organization.ts). */
+	orgKind?: string;
+	/** A mark of the program's organization: 'low-results' (ШНОР) | 'hard-social' (ШССУ). */
+	orgMark?: string;
 	/** All must hold. */
 	flags?: ProblemFlag[];
 	/** One program (its row with sync health, for the program screen). */
@@ -224,6 +229,10 @@ export interface DashboardResult {
 export interface OrganizationAggregate {
 	organizationId: string;
 	name: string;
+	/** ОО / ДОУ / ДО and ШНОР / ШССУ (set by the municipal coordinator). */
+	kind: OrgKind | null;
+	lowResults: boolean;
+	hardSocial: boolean;
 	programs: number;
 	active: number;
 	completed: number;

@@ -21,6 +21,13 @@ export const CreateProgramBody = Type.Object(
 		templateId: Type.String({ maxLength: 64 }),
 		title: Type.Optional(Type.String({ maxLength: 300 })),
 		startDate: Type.Optional(Type.String({ maxLength: 10 })),
+		/**
+		 * Term in months, within what the template's regulation allows (templates' `term`:
+		 * Surgut 3–12, Tomsk heads 24); default: the template's. Checked with a Russian error.
+		 */
+		durationMonths: Type.Optional(Type.Integer({ minimum: 1, maximum: 60 })),
+		/** Form of mentoring; a learner's program takes one of the learner forms (audience.ts). */
+		form: Type.Optional(Type.String({ maxLength: 64 })),
 		participants: Participants,
 		/** Idempotency: a repeated request with the same key answers with the same program. */
 		requestKey: Type.Optional(RequestKey)

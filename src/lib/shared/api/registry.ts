@@ -4,6 +4,7 @@
  */
 import { Type, type Static } from 'typebox';
 import { Id, NullableText, StringEnum } from './common';
+import { ORG_KINDS } from '../organization';
 
 export const ORGANIZATION_ROLES = ['mentor', 'mentee', 'curator', 'head'] as const;
 /**
@@ -39,6 +40,17 @@ export const CreateOrganizationBody = Type.Object(
  */
 export const SetTimeZoneBody = Type.Object({ timeZone: TimeZone }, { additionalProperties: false });
 export type SetTimeZoneBody = Static<typeof SetTimeZoneBody>;
+
+/** PUT /api/organizations/:id/attributes: kind (ОО / ДОУ / ДО) and ШНОР / ШССУ (the municipal coordinator). */
+export const OrgAttributesBody = Type.Object(
+	{
+		kind: Type.Union([StringEnum(ORG_KINDS), Type.Null()]),
+		lowResults: Type.Boolean(),
+		hardSocial: Type.Boolean()
+	},
+	{ additionalProperties: false }
+);
+export type OrgAttributesBody = Static<typeof OrgAttributesBody>;
 
 /** POST /api/organizations/:id/import: a CSV or XLSX file, base64. */
 export const ImportBody = Type.Object(

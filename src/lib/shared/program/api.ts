@@ -7,7 +7,10 @@
 // - every value is validated first; nothing is written when validation fails.
 import * as Y from 'yjs';
 import { TIME_ZONE_ERROR_RU, isTimeZone, today, zoneOr } from '../time';
-import { stampOf } from './dates';
+import { addMonths, stampOf } from './dates';
+import { LEARNER_FORMS, isLearnerForm } from './audience';
+import { checkTerm, learnerFormError } from './create';
+import { TEMPLATES } from './templates/index';
 import {
 	ACTIVITY_STATUS_LABELS,
 	ASSESSMENT_PHASE_LABELS,
@@ -54,12 +57,14 @@ import {
 	readProgram,
 	readReports,
 	readStages,
-	writableByThisApp
+	writableByThisApp,
+	type ProgramView
 } from './read';
 import {
 	canApproveChange,
 	canComplete,
 	canRequestChange,
+	currentStage,
 	defaultDeadline,
 	programEndDate,
 	reportKey
@@ -333,7 +338,17 @@ export class ProgramEditor {
 				META.organization,
 				checkText('organization', patch.organization, LIMITS.title, { allowEmpty: true })
 			]);
-		if (patch.form !== undefined) v.push([META.form, checkEnum('form', FORM_LABELS, patch.form)]);
+		// A learner's program keeps a learner form, its mentee following the form; its term stays
+		// within the template's regulation (a longer stay is an extension, decided on a petition).
+		const templateId = this.r.meta.get(META.templateId);
+		const learner = templateId === 'learner';
+		if (patch.form !== undefined) {
+			const form = checkEnum('form', FORM_LABELS, patch.form);
+			if (learner && !isLearnerForm(form)) throw learnerFormError();
+			v.push([META.form, form]);
+			const follows = learner ? LEARNER_FORMS[form] : undefined;
+			if (follows && patch.menteeCategory === undefined) v.push([META.menteeCategory, follows]);
+		}
 		if (patch.types !== undefined) {
 			if (!Array.isArray(patch.types) || patch.types.length > 7)
 				throw new ProgramValidationError(
@@ -355,7 +370,10 @@ export class ProgramEditor {
 		if (patch.startDate !== undefined)
 			v.push([META.startDate, checkDate('startDate', patch.startDate)]);
 		if (patch.durationMonths !== undefined)
-			v.push([META.durationMonths, checkInt('durationMonths', patch.durationMonths, 1, 60)]);
+			v.push([
+				META.durationMonths,
+				checkTerm(TEMPLATES.find((t) => t.id === templateId) ?? {}, patch.durationMonths)
+			]);
 		if (patch.status !== undefined) {
 			const s = checkEnum('status', PROGRAM_STATUS_LABELS, patch.status);
 			if (s === 'completed')
@@ -1253,12 +1271,18 @@ export class ProgramEditor {
 			const prev = this.d.changes.get(id);
 			const rec = typeof prev === 'object' && prev !== null ? prev : {};
 			const months = dec === 'approved' && req.kind === 'extension' ? req.months : 0;
+			// The stage under way on the day of the decision lengthens (before the start: the first;
+			// after the end: the last); what is behind keeps its dates.
+			const cur = currentStage(view, d);
+			const extended =
+				cur.stageId ?? (cur.phase === 'not-started' ? view.stages[0]?.id : undefined);
 			this.d.changes.set(id, {
 				...rec,
 				[CHANGE_DECISION.status]: dec,
 				[CHANGE_DECISION.decidedBy]: this.actor.userId,
 				[CHANGE_DECISION.decidedAt]: d,
-				[CHANGE_DECISION.months]: months
+				[CHANGE_DECISION.months]: months,
+				...(months > 0 && extended ? { [CHANGE_DECISION.stageId]: extended } : {})
 			});
 			if (months > 0) {
 				const after = this.view();
@@ -1268,15 +1292,37 @@ export class ProgramEditor {
 						...(this.d.changes.get(id) as object),
 						[CHANGE_DECISION.endDate]: end
 					});
-				const lastStage = after.stages[after.stages.length - 1];
-				if (lastStage)
-					for (const a of after.activities) {
-						if (a.stageId !== lastStage.id || a.deadlineEdited || a.status === 'done') continue;
-						const nd = defaultDeadline(after, lastStage.id);
-						if (nd) this.d.deadlines.set(a.id, nd);
-					}
+				this.moveDeadlinesAhead(view, after, months, d);
 			}
 		});
+	}
+
+	/**
+	 * An approved extension moves what is still ahead: the default deadline of every open activity
+	 * follows its stage's new end (the stage under way and the later ones move; earlier ones do
+	 * not), and a deadline set by hand that has not passed moves by the extension's months.
+	 * Done and cancelled activities, and deadlines already passed, keep their dates.
+	 */
+	private moveDeadlinesAhead(
+		before: ProgramView,
+		after: ProgramView,
+		months: number,
+		decidedOn: string
+	): void {
+		for (const a of after.activities) {
+			if (a.status === 'done' || a.status === 'cancelled' || !a.stageId) continue;
+			if (!a.deadlineEdited) {
+				const was = defaultDeadline(before, a.stageId);
+				const nd = defaultDeadline(after, a.stageId);
+				if (nd && nd !== was) this.d.deadlines.set(a.id, nd);
+				continue;
+			}
+			if (!a.deadline || a.deadline < decidedOn) continue;
+			const m = findItem(this.r.activities, a.id);
+			const raw = m?.get(ACTIVITY.deadline);
+			if (typeof raw !== 'string') continue;
+			this.d.handDeadlines.set(a.id, { from: raw, to: addMonths(a.deadline, months) });
+		}
 	}
 
 	/** Convenience for tests and tools: the plain read of the document. */

@@ -13,6 +13,7 @@ import {
 	type MentoringType,
 	type ParticipantRole
 } from './labels';
+import { LEARNER_FORMS, isLearnerForm } from './audience';
 import { initialKeys } from './order';
 import {
 	ACTIVITY,
@@ -28,15 +29,14 @@ import {
 	userOrigin,
 	type Actor
 } from './schema';
-import type { ProgramTemplate } from './templates/types';
-import { DEFAULT_TIME_ZONE, TIME_ZONE_ERROR_RU, isTimeZone } from '../time';
+import { ANY_TERM, type ProgramTemplate, type ProgramTerm } from './templates/types';
+import { DEFAULT_TIME_ZONE, MONTHS, TIME_ZONE_ERROR_RU, countOf, isTimeZone } from '../time';
 import {
 	ProgramValidationError,
 	LIMITS,
 	checkDate,
 	checkEnum,
 	checkId,
-	checkInt,
 	checkText,
 	forbidden,
 	invalidState
@@ -75,18 +75,19 @@ export function createProgram(
 	const organization = checkText('organization', opts.organization ?? '', LIMITS.title, {
 		allowEmpty: true
 	});
-	const duration = checkInt(
-		'durationMonths',
-		opts.durationMonths ?? template.durationMonths,
-		1,
-		60
-	);
+	const duration = checkTerm(template, opts.durationMonths ?? template.durationMonths);
 	const form = opts.form ?? template.form;
 	if (form !== undefined) checkEnum('form', FORM_LABELS, form);
+	// A learner's program takes a learner form, and its mentee (pupil or student) follows the form.
+	const learner = template.kind === 'learner';
+	if (learner && !isLearnerForm(form)) throw learnerFormError();
 	const types = [
 		...new Set((opts.types ?? template.types).map((t) => checkEnum('types', TYPE_LABELS, t)))
 	];
-	const cat = opts.menteeCategory ?? template.menteeCategory;
+	const cat =
+		opts.menteeCategory ??
+		(learner && form ? LEARNER_FORMS[form] : undefined) ??
+		template.menteeCategory;
 	if (cat !== undefined) checkEnum('menteeCategory', MENTEE_CATEGORY_LABELS, cat);
 	const people = (opts.participants ?? []).map((p) => ({
 		role: checkEnum('role', { mentor: '', mentee: '', curator: '' }, p.role),
@@ -196,6 +197,52 @@ export function createProgram(
 		for (const f of DIAGNOSIS_FIELDS) diagnosisText(doc, f);
 	}, userOrigin(actor.userId));
 	return { programId };
+}
+
+/** A learner's program (template `learner`) with a pedagogue's form. */
+export function learnerFormError(): ProgramValidationError {
+	return new ProgramValidationError(
+		'invalid-enum',
+		'form',
+		'form: a learner program takes a learner form',
+		`Для программы обучающегося выберите форму наставничества обучающихся: ${Object.keys(
+			LEARNER_FORMS
+		)
+			.map((f) => `«${FORM_LABELS[f as MentoringForm]}»`)
+			.join(', ')}.`
+	);
+}
+
+/** «24 месяца», «от 3 до 12 месяцев»: the term as the regulation states it. */
+export function termText(term: ProgramTerm): string {
+	return term.minMonths === term.maxMonths
+		? countOf(term.minMonths, MONTHS)
+		: `от ${term.minMonths} до ${countOf(term.maxMonths, MONTHS_GENITIVE)}`;
+}
+const MONTHS_GENITIVE = { one: 'месяца', few: 'месяцев', many: 'месяцев' };
+
+/**
+ * The term chosen at creation must be one the template's regulation allows (Surgut 2022 §1.3.7:
+ * 3 months to a year; Tomsk 2024 §1.2.6: 24 months); a longer stay is an extension (§7.2), decided
+ * later on a petition, never a longer term at creation.
+ */
+export function checkTerm(template: Pick<ProgramTemplate, 'term'>, months: unknown): number {
+	const term = template.term ?? ANY_TERM;
+	if (
+		typeof months !== 'number' ||
+		!Number.isInteger(months) ||
+		months < term.minMonths ||
+		months > term.maxMonths
+	)
+		throw new ProgramValidationError(
+			'invalid-number',
+			'durationMonths',
+			`durationMonths: expected an integer in ${term.minMonths}..${term.maxMonths}`,
+			term.basis
+				? `Срок реализации программы по этому шаблону — ${termText(term)} (${term.basis}).`
+				: `Срок реализации программы — ${termText(term)}.`
+		);
+	return months;
 }
 
 /**

@@ -18,7 +18,12 @@ export const DECISIONS_ROOT = {
 	/** Y.Map: PROGRAM_DECISION keys. */
 	program: 'decisions.program',
 	/** Y.Map: activityId → 'YYYY-MM-DD': default deadlines moved by an approved extension. */
-	deadlines: 'decisions.deadlines'
+	deadlines: 'decisions.deadlines',
+	/**
+	 * Y.Map: activityId → `{ from, to }`: a deadline set by hand, still ahead at an approved
+	 * extension, moved by its months; applies while the co-written deadline is still `from`.
+	 */
+	handDeadlines: 'decisions.handDeadlines'
 } as const;
 
 /** Keys of one verdict (a Y.Map under `decisions.reports`). */
@@ -56,7 +61,9 @@ export const CHANGE_DECISION = {
 	/** Months of an approved extension, frozen at the decision (the request's text stays co-written). */
 	months: 'months',
 	/** The program's last day after the decision. */
-	endDate: 'endDate'
+	endDate: 'endDate',
+	/** The stage under way at an approved extension: it and every later stage move (absent: the last). */
+	stageId: 'stageId'
 } as const;
 
 export function decisionsRoot(doc: Y.Doc) {
@@ -65,7 +72,8 @@ export function decisionsRoot(doc: Y.Doc) {
 		comments: doc.getArray<unknown>(DECISIONS_ROOT.comments),
 		changes: doc.getMap<unknown>(DECISIONS_ROOT.changes),
 		program: doc.getMap<unknown>(DECISIONS_ROOT.program),
-		deadlines: doc.getMap<unknown>(DECISIONS_ROOT.deadlines)
+		deadlines: doc.getMap<unknown>(DECISIONS_ROOT.deadlines),
+		handDeadlines: doc.getMap<unknown>(DECISIONS_ROOT.handDeadlines)
 	};
 }
 export type DecisionsRoot = ReturnType<typeof decisionsRoot>;
@@ -84,7 +92,8 @@ export function decisionsEmpty(doc: Y.Doc): boolean {
 		r.comments.length === 0 &&
 		r.changes.size === 0 &&
 		r.program.size === 0 &&
-		r.deadlines.size === 0
+		r.deadlines.size === 0 &&
+		r.handDeadlines.size === 0
 	);
 }
 

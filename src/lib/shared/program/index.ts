@@ -12,6 +12,14 @@ export {
 	type UserOrigin
 } from './schema';
 export * from './labels';
+export {
+	LEARNER_FORMS,
+	isLearnerForm,
+	isLearnerProgram,
+	diagnosisLabels,
+	resultFormsFor,
+	type FieldLabel
+} from './audience';
 export { isIsoDate, addMonths, addDays, daysBetween, calendarDate, type IsoDate } from './dates';
 export { keyBetween, compareOrder, isOrderKey } from './order';
 export { ProgramValidationError, LIMITS, type ValidationCode } from './validate';
@@ -56,6 +64,7 @@ export {
 	canComplete,
 	canRequestChange,
 	canApproveChange,
+	canBecomeCase,
 	requiredConsents,
 	missingConsents,
 	effectiveStatus,
@@ -96,12 +105,21 @@ export {
 	type NewMeeting,
 	type ReportTarget
 } from './api';
-export { createProgram, fitStageMonths, type CreateProgramOptions } from './create';
+export {
+	createProgram,
+	checkTerm,
+	termText,
+	fitStageMonths,
+	type CreateProgramOptions
+} from './create';
 export { createUndoManager } from './undo';
 export {
 	TEMPLATES,
+	CREATABLE_TEMPLATES,
 	loadTemplate,
+	termOf,
 	type ProgramTemplate,
+	type ProgramTerm,
 	type TemplateInfo,
 	type TemplateStage,
 	type TemplateActivity

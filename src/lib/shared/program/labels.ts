@@ -83,6 +83,12 @@ export const RESULT_FORM_LABELS = {
 	'analytic-note': 'Аналитическая справка',
 	'analytic-report': 'Аналитический отчет',
 	'methodical-materials': 'Методические материалы',
+	// Forms that fit a pupil's or a student's program (Tomsk region 2020, roadmap steps 20–27, 31):
+	// what a pair of learners actually produces, instead of «Другое» everywhere.
+	'work-plan': 'План совместной работы',
+	'meeting-record': 'Запись в журнале встреч',
+	questionnaire: 'Анкета',
+	'learner-result': 'Результат наставляемого (проект, работа, участие в конкурсе)',
 	other: 'Другое'
 } as const;
 export type ResultForm = keyof typeof RESULT_FORM_LABELS;
@@ -162,6 +168,7 @@ export const TEMPLATE_KIND_LABELS = {
 	'school-roadmap': 'дорожная карта образовательной организации (Томская область, 2020)',
 	'college-roadmap':
 		'дорожная карта профессиональной образовательной организации (Томская область, 2020)',
+	learner: 'наставничество обучающихся (Томская область, 2020)',
 	blank: 'пустая программа'
 } as const;
 export type TemplateKind = keyof typeof TEMPLATE_KIND_LABELS;

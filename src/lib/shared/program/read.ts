@@ -197,6 +197,11 @@ export interface ChangeRequestView extends ItemMeta {
 	petitionedBy: string | null;
 	decidedBy: string | null;
 	decidedAt: string | null;
+	/**
+	 * The stage an approved extension lengthens: the one under way when it was decided (its own
+	 * and every later stage's dates move). Null: decided before this was recorded — the last stage.
+	 */
+	extendsStageId: string | null;
 	/** participantId → date of consent */
 	consents: Record<string, string>;
 }
@@ -660,6 +665,7 @@ export function readChangeRequests(r: Root, p: Problems): ChangeRequestView[] {
 			petitionedBy: optStr(map, CHANGE.petitionedBy, p, c),
 			decidedBy: optStr(map, CHANGE.decidedBy, p, c),
 			decidedAt: date(map, CHANGE.decidedAt, p, c),
+			extendsStageId: null,
 			consents
 		});
 	}
@@ -871,6 +877,8 @@ function applyDecisions(view: ProgramView, decisions: Y.Doc | null, p: Problems)
 			req.decidedAt = isIsoDate(v.decidedAt) ? v.decidedAt : null;
 			const m = v[CHANGE_DECISION.months];
 			if (typeof m === 'number' && Number.isInteger(m) && m >= 0 && m <= 24) req.months = m;
+			const st2 = v[CHANGE_DECISION.stageId];
+			if (isId(st2)) req.extendsStageId = st2;
 		}
 	}
 	// Deadlines moved by an approved extension (a deadline set by hand stays as set).
@@ -878,6 +886,11 @@ function applyDecisions(view: ProgramView, decisions: Y.Doc | null, p: Problems)
 		for (const a of view.activities) {
 			const moved = d.deadlines.get(a.id);
 			if (!a.deadlineEdited && isIsoDate(moved)) a.deadline = moved;
+			// A deadline the pair set by hand moves only from the date it had at the decision: set
+			// again afterwards, it is theirs.
+			const hand = d.handDeadlines.get(a.id);
+			if (a.deadlineEdited && isRecord(hand) && hand.from === a.deadline && isIsoDate(hand.to))
+				a.deadline = hand.to;
 		}
 	// Completion: the curator's from the decisions document; a participant's own completion
 	// (participant-initiative, plan-completed) stays co-written but must name a mentor/mentee.

@@ -2,6 +2,7 @@
 // parameter ('YYYY-MM-DD'): the server, the curator's desk and a phone offline for a week must
 // all compute the same answer for the same day.
 import { addDays, addMonths, isIsoDate } from './dates';
+import { countOf } from '../time';
 import type { CompletionReason, ReportKind, ReportStatus } from './labels';
 import type { Actor } from './schema';
 import type { ActivityView, ChangeRequestView, ProgramView, ReportView } from './read';
@@ -24,16 +25,21 @@ export function stageTimeline(
 	if (!start) return [];
 	const out: StageSpan[] = [];
 	let cum = 0;
-	// An approved extension lengthens the last stage: the program's end and the last stage's
-	// default deadlines move with it (Tomsk 2024 §7.2).
-	const extra = view.changeRequests
-		? approvedExtensionMonths({ changeRequests: view.changeRequests })
-		: 0;
+	// An approved extension (Tomsk 2024 §7.2) lengthens the stage under way when it was decided
+	// (recorded with the decision; the last stage for decisions made before that was recorded):
+	// that stage's end, every later stage and the program's end move by its months.
+	const extra = new Map<number, number>();
 	const last = view.stages.length - 1;
+	for (const c of view.changeRequests ?? []) {
+		if (c.kind !== 'extension' || c.status !== 'approved' || c.months <= 0) continue;
+		const at = view.stages.findIndex((s) => s.id === c.extendsStageId);
+		const i = at >= 0 ? at : last;
+		extra.set(i, Math.min((extra.get(i) ?? 0) + c.months, 120));
+	}
 	view.stages.forEach((s, index) => {
 		const from = addMonths(start, cum);
 		// Capped: a hostile document with thousands of long stages must not run dates off the calendar.
-		cum = Math.min(cum + Math.max(0, s.months) + (index === last ? extra : 0), 1200);
+		cum = Math.min(cum + Math.max(0, s.months) + (extra.get(index) ?? 0), 1200);
 		const to = addDays(addMonths(start, cum), -1);
 		out.push({ stageId: s.id, index, start: from, end: to < from ? from : to });
 	});
@@ -339,6 +345,36 @@ export function canApproveChange(
 		return no('no-consent', 'Нужно согласие наставника и наставляемого.');
 	return yes;
 }
+
+/**
+ * Registry of successful practices (Divnogorsk 2022): only a program completed successfully — its
+ * plan of activities carried out in full (Tomsk 2024 §7.1, the first ground) — can become a case.
+ * A program ended on a participant's initiative or terminated by the curator for improper
+ * execution is not a practice to spread, whatever its status says.
+ */
+export function canBecomeCase(
+	view: Pick<ProgramView, 'completion' | 'meta' | 'activities'>
+): RuleResult {
+	const c = view.completion;
+	if (!c && view.meta.status !== 'completed')
+		return no('not-completed', 'В реестр успешных практик вносится только завершенная программа.');
+	const p = progress(view);
+	const done = `выполнено ${p.done} из ${countOf(p.total, ACTIVITIES_OF)}`;
+	if (c && c.reason !== 'plan-completed')
+		return no(
+			'not-successful',
+			`В реестр успешных практик вносится только программа, успешно завершенная выполнением плана мероприятий в полном объеме. Эта программа завершена ${c.reason === 'curator-initiative' ? 'по инициативе куратора в связи с недолжным исполнением' : 'по инициативе участников'}; ${done}.`
+		);
+	if (p.total === 0 || p.done < p.total)
+		return no(
+			'plan-not-done',
+			`В реестр успешных практик вносится только программа, план мероприятий которой выполнен в полном объеме: ${done}.`
+		);
+	return yes;
+}
+
+/** «из 21 мероприятия», «из 22 мероприятий»: the genitive after «из». */
+const ACTIVITIES_OF = { one: 'мероприятия', few: 'мероприятий', many: 'мероприятий' };
 
 /** Effective status: a completion record wins over whatever the status key says. */
 export function effectiveStatus(view: ProgramView): ProgramView['meta']['status'] {

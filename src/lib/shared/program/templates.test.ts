@@ -20,6 +20,7 @@ const EXPECTED: Record<string, { perStage: number[]; months: number[]; duration:
 	}, // steps 1–34
 	'college-roadmap': { perStage: [2, 3, 2, 3], months: [1, 1, 7, 1], duration: 10 }, // steps 1–10
 	'teacher-surgut': { perStage: [4, 6, 4], months: [1, 9, 2], duration: 12 },
+	learner: { perStage: [3, 3, 3], months: [1, 7, 1], duration: 9 },
 	blank: { perStage: [], months: [], duration: 12 }
 };
 const TOTAL: Record<string, number> = {
@@ -30,6 +31,7 @@ const TOTAL: Record<string, number> = {
 	'school-roadmap': 34,
 	'college-roadmap': 10,
 	'teacher-surgut': 14,
+	learner: 9,
 	blank: 0
 };
 
@@ -39,7 +41,12 @@ describe('templates', () => {
 	it('the index lists every template without loading activities', () => {
 		expect(TEMPLATES.map((t) => t.id).sort()).toEqual(Object.keys(EXPECTED).sort());
 		for (const t of TEMPLATES) {
-			expect(Object.keys(t).sort()).toEqual(['id', 'kind', 'load', 'titleRu']);
+			expect(Object.keys(t).sort()).toEqual(
+				['durationMonths', 'id', 'kind', 'load', 'titleRu']
+					.concat(t.retired ? ['retired'] : [])
+					.concat(t.term ? ['term'] : [])
+					.sort()
+			);
 			expect(t.titleRu).toMatch(/[а-яА-Я]/);
 		}
 	});

@@ -16,6 +16,11 @@ const template: ProgramTemplate = {
 	types: ['traditional'],
 	menteeCategory: 'teacher-young',
 	durationMonths: 12,
+	term: {
+		minMonths: 3,
+		maxMonths: 12,
+		basis: 'Положение о наставничестве (Сургут, 2022), п. 1.3.7: от 3 месяцев до 1 года'
+	},
 	stages: [
 		{
 			kind: 'organizational',

@@ -13,6 +13,11 @@ const template: ProgramTemplate = {
 	menteeCategory: 'head-beginner',
 	model: 'Наставничество начинающего руководителя образовательной организации г. Томска',
 	durationMonths: 24,
+	term: {
+		minMonths: 24,
+		maxMonths: 24,
+		basis: 'Положение о наставничестве руководителей (Томск, 2024), п. 1.2.6: 24 месяца'
+	},
 	stages: [
 		{
 			kind: 'organizational',

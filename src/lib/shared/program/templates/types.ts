@@ -34,8 +34,19 @@ export interface ProgramTemplate {
 	menteeCategory?: MenteeCategory;
 	/** Name of the model, as the regulation calls it. */
 	model?: string;
+	/** Default term in months (the creation form's preset). */
 	durationMonths: number;
+	/** The term the template's regulation allows; absent: 1 to 60 months (a blank program). */
+	term?: ProgramTerm;
 	stages: TemplateStage[];
+}
+
+/** Term of a program as its regulation allows it (Surgut 2022 §1.3.7: 3 months to a year; Tomsk 2024 §1.2.6: 24 months). */
+export interface ProgramTerm {
+	minMonths: number;
+	maxMonths: number;
+	/** Where the regulation says so, for the error message and the creation form («Положение …, п. 1.3.7»). */
+	basis: string;
 }
 
 /** The entry of the template index: enough to show a picker without loading any activities. */
@@ -43,7 +54,19 @@ export interface TemplateInfo {
 	id: string;
 	titleRu: string;
 	kind: TemplateKind;
+	/**
+	 * Not offered for new programs any more; programs made from it stay readable. The Tomsk region
+	 * roadmaps were once shipped as a pupil's program, but they are an organization's rollout plan
+	 * (server/rollout, docs/curator.md).
+	 */
+	retired?: true;
+	/** The template's term and default, for the creation form (copies of the template's own). */
+	term?: ProgramTerm;
+	durationMonths: number;
 	load: () => Promise<ProgramTemplate>;
 }
 
 export const acts = (...titles: string[]): TemplateActivity[] => titles.map((title) => ({ title }));
+
+/** A template without a regulated term (blank, a practice from the registry): 1 to 60 months, the document's own limit. */
+export const ANY_TERM: ProgramTerm = { minMonths: 1, maxMonths: 60, basis: '' };
