@@ -4,6 +4,8 @@
  * and its stack) would cost the one event loop far more than the refusal itself:
  * - a password sign-in from an address that is throttled, or while the password checks and
  *   their queue are full: a fixed 429 with `retry-after`, the body never read;
+ * - a person's heavy request (a document, an export) refused a moment ago for their share, and
+ *   sent again within its Retry-After: the same 429 again (heavy-requests.ts);
  * - a client error or timeout on a connection (slowloris headers that never end, garbage): the
  *   socket destroyed, after a prepared 400/431 for garbage (Fastify's default handler formats an
  *   error and its stack per socket; thousands of slow connections time out in the same second).
@@ -28,6 +30,12 @@ export interface EarlyRefusal {
 	error: string;
 	message: string;
 	retryAfterSeconds: number;
+	/**
+	 * Answer only after this long (ms): a client repeating a refused request without waiting
+	 * gets its refusal at the pace of its Retry-After, not as fast as the loop can answer (a
+	 * held answer costs a timer, no CPU).
+	 */
+	holdMs?: number;
 }
 
 export interface FrontDoorOptions {
@@ -37,6 +45,11 @@ export interface FrontDoorOptions {
 		path: string;
 		admit(address: string): { refusal: EarlyRefusal } | { release: () => void };
 	} | null;
+	/**
+	 * Requests already refused and still within their Retry-After (a person's heavy requests
+	 * over their share, heavy-requests.ts): the same refusal again, or null.
+	 */
+	remembered?: () => ((request: IncomingMessage) => EarlyRefusal | null) | null;
 	/** Counts a request refused here (metrics). */
 	onRefused?: (reason: string) => void;
 }
@@ -84,7 +97,7 @@ export function frontDoorServerFactory(
 	options: FrontDoorOptions
 ): NonNullable<FastifyServerOptions['serverFactory']> {
 	return (handler, factoryOptions) => {
-		const { trust, signIn, onRefused } = options;
+		const { trust, signIn, remembered, onRefused } = options;
 		// What Fastify's own factory reads from its options (fastify/lib/server.js).
 		const fastifyOptions = factoryOptions as {
 			http?: HttpServerOptions;
@@ -95,6 +108,18 @@ export function frontDoorServerFactory(
 		const server: Server = createServer(
 			fastifyOptions.http ?? {},
 			(request: IncomingMessage, response: ServerResponse) => {
+				const again = remembered?.()?.(request);
+				if (again) {
+					onRefused?.(again.error);
+					const keepAlive = request.method === 'GET' || request.method === 'HEAD';
+					if (!again.holdMs) refuse(response, again, keepAlive);
+					else
+						setTimeout(() => {
+							if (!response.destroyed && !response.writableEnded)
+								refuse(response, again, keepAlive);
+						}, again.holdMs).unref();
+					return;
+				}
 				if (request.method === 'POST') {
 					const guard = signIn();
 					if (guard && pathOf(request.url) === guard.path) {
@@ -128,21 +153,24 @@ function pathOf(url: string | undefined): string {
 	return q === -1 ? url : url.slice(0, q);
 }
 
-/** A 429 that closes the connection: the unread body is not waited for. */
-function refuse(response: ServerResponse, refusal: EarlyRefusal): void {
+/**
+ * A 429. It closes the connection when a body may follow (the unread body is not waited for);
+ * a GET keeps it (the cheapest answer to a client repeating itself).
+ */
+function refuse(response: ServerResponse, refusal: EarlyRefusal, keepAlive = false): void {
 	const body = JSON.stringify({
 		error: refusal.error,
 		message: refusal.message,
 		retryAfterSeconds: refusal.retryAfterSeconds
 	});
-	response.shouldKeepAlive = false;
+	if (!keepAlive) response.shouldKeepAlive = false;
 	response.writeHead(429, {
 		'content-type': 'application/json; charset=utf-8',
 		'content-length': Buffer.byteLength(body),
 		'cache-control': 'no-store',
 		'retry-after': String(refusal.retryAfterSeconds),
 		'x-content-type-options': 'nosniff',
-		connection: 'close'
+		...(keepAlive ? {} : { connection: 'close' })
 	});
 	response.end(body);
 }

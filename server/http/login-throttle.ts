@@ -7,15 +7,11 @@
  * lock the real person out (five wrong passwords once did). Success clears the pair's count.
  */
 import { createHash } from 'node:crypto';
-import {
-	RateLimiterMemory,
-	RateLimiterRedis,
-	RateLimiterRes,
-	type RateLimiterAbstract
-} from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { IdentityError } from '../identity/errors.js';
 import type { Logger } from '../logger.js';
 import type { EarlyRefusal } from './front-door.js';
+import { createLimiterFactory } from './rate-limiters.js';
 import { Busy, type WorkSlots } from './work-slots.js';
 
 export interface LoginThrottleOptions {
@@ -85,36 +81,13 @@ const KNOWN_BLOCKS_MAX = 100_000;
 
 export async function createLoginThrottle(options: LoginThrottleOptions): Promise<LoginThrottle> {
 	const duration = options.blockMinutes * 60;
-	const shape = (name: string, points: number) => ({
-		keyPrefix: `${options.prefix ?? 'nst'}:login:${name}`,
-		points,
-		duration,
-		blockDuration: duration
-	});
-	let redis: { quit(): Promise<unknown>; disconnect(): void } | null = null;
-	const make = async (name: string, points: number): Promise<RateLimiterAbstract> => {
-		const memory = new RateLimiterMemory(shape(name, points));
-		if (!options.redisUrl) return memory;
-		if (!redis) {
-			const { Redis } = await import('ioredis');
-			const client = new Redis(options.redisUrl, {
-				// A sign-in must not wait for a reconnecting Redis: the memory limiter answers meanwhile.
-				enableOfflineQueue: false,
-				maxRetriesPerRequest: 1,
-				lazyConnect: false
-			});
-			client.on('error', (error: Error) =>
-				options.log.debug({ err: error }, 'login throttle: Redis error')
-			);
-			redis = client;
-		}
-		return new RateLimiterRedis({
-			...shape(name, points),
-			storeClient: redis,
-			rejectIfRedisNotReady: true,
-			insuranceLimiter: memory
+	const limiters = createLimiterFactory(options);
+	const make = (name: string, points: number) =>
+		limiters.make(`login:${name}`, {
+			points,
+			durationSeconds: duration,
+			blockSeconds: duration
 		});
-	};
 	const perAddress = await make('address', options.failuresPerAddress);
 	const perAccount = await make('account', options.failuresPerAccount);
 	const knownBlocks = new Map<string, number>();
@@ -156,11 +129,7 @@ export async function createLoginThrottle(options: LoginThrottleOptions): Promis
 		async succeeded(address, account) {
 			await perAccount.delete(accountKey(address, account));
 		},
-		async close() {
-			const client = redis;
-			redis = null;
-			if (client) await client.quit().catch(() => client.disconnect());
-		}
+		close: () => limiters.close()
 	};
 }
 
