@@ -26,7 +26,7 @@ import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
 import { countOf } from '../../src/lib/shared/time.js';
 import { IdentityError } from '../identity/errors.js';
 import { SESSION_COOKIE } from '../identity/relay-authorizer.js';
-import type { EarlyRefusal } from './front-door.js';
+import { REFUSAL_HOLD_MS, type EarlyRefusal } from './front-door.js';
 import type { LimiterFactory } from './rate-limiters.js';
 
 export interface HeavyShareOptions {
@@ -73,14 +73,6 @@ const SECONDS = { one: 'секунду', few: 'секунды', many: 'секу�
 function rateMessage(seconds: number): string {
 	return `Слишком много запросов документов и выгрузок подряд. Повторите через ${countOf(seconds, SECONDS)}.`;
 }
-
-/**
- * A repeated refusal is answered after this long (at most its Retry-After): measured on the
- * built server, a refusal at the door costs the event loop ~60–70 µs (through Fastify with the
- * session lookup: 150–360 µs), so a client looping without waiting still took ~22 % of the loop
- * with 3,500 refusals a second; held for a second, one connection gets one refusal a second.
- */
-const DOOR_HOLD_MS = 1_000;
 
 /** Refusals remembered at most (a flood of sessions must not grow the memory for ever). */
 const REMEMBERED_MAX = 10_000;
@@ -243,7 +235,7 @@ export class HeavyShare {
 		}
 		this.count('door');
 		const seconds = Math.max(1, Math.ceil(ms / 1000));
-		const holdMs = Math.min(DOOR_HOLD_MS, ms);
+		const holdMs = Math.min(REFUSAL_HOLD_MS, ms);
 		return refusal.busy
 			? { error: 'busy', message: BUSY_MESSAGE, retryAfterSeconds: seconds, holdMs }
 			: {
@@ -317,7 +309,7 @@ export function registerHeavyShare(api: FastifyInstance, share: HeavyShare): voi
 				// Held like the door's (a client varying the path to miss the door's memory still
 				// gets one refusal a second per connection).
 				if (!closed)
-					await new Promise((r) => setTimeout(r, Math.min(DOOR_HOLD_MS, seconds * 1000)));
+					await new Promise((r) => setTimeout(r, Math.min(REFUSAL_HOLD_MS, seconds * 1000)));
 			}
 			throw error;
 		}

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { IdentityError } from '../identity/errors.js';
 import type { Logger } from '../logger.js';
-import type { EarlyRefusal } from './front-door.js';
+import { REFUSAL_HOLD_MS, type EarlyRefusal } from './front-door.js';
 import { createLimiterFactory } from './rate-limiters.js';
 import { Busy, type WorkSlots } from './work-slots.js';
 
@@ -172,17 +172,25 @@ export function createSignInGuard(throttle: LoginThrottle, slots: WorkSlots): Si
 	return {
 		admit(address) {
 			const seconds = throttle.knownAddressBlock(address);
+			// Held a second before they are answered (front-door.ts): a client sending again at
+			// once gets one refusal a second per connection, not as many as the loop can answer.
 			if (seconds !== null)
 				return {
 					refusal: {
 						error: 'too_many_attempts',
 						message: throttledMessage({ scope: 'address', retryAfterSeconds: seconds }),
-						retryAfterSeconds: seconds
+						retryAfterSeconds: seconds,
+						holdMs: REFUSAL_HOLD_MS
 					}
 				};
 			if (admitted >= slots.capacity)
 				return {
-					refusal: { error: 'busy', message: BUSY_MESSAGE, retryAfterSeconds: slots.retryAfter }
+					refusal: {
+						error: 'busy',
+						message: BUSY_MESSAGE,
+						retryAfterSeconds: slots.retryAfter,
+						holdMs: REFUSAL_HOLD_MS
+					}
 				};
 			admitted++;
 			let released = false;
