@@ -77,14 +77,10 @@ function rateMessage(seconds: number): string {
 /** Refusals remembered at most (a flood of sessions must not grow the memory for ever). */
 const REMEMBERED_MAX = 10_000;
 
-interface Waiter {
-	go: () => void;
-	abandoned: boolean;
-}
-
 interface Share {
 	running: number;
-	waiting: Waiter[];
+	/** Each waiter's go-ahead; one whose client left meanwhile passes its place on at once. */
+	waiting: (() => void)[];
 }
 
 export class HeavyShare {
@@ -156,11 +152,7 @@ export class HeavyShare {
 					retryAfterSeconds: BUSY_RETRY_SECONDS
 				});
 			}
-			const waiter: Waiter = { go: () => {}, abandoned: false };
-			await new Promise<void>((resolve) => {
-				waiter.go = resolve;
-				current.waiting.push(waiter);
-			});
+			await new Promise<void>((resolve) => current.waiting.push(resolve));
 			// The place was handed over (`running` stays counted).
 		} else current.running++;
 		let released = false;
@@ -176,13 +168,11 @@ export class HeavyShare {
 		return release;
 	}
 
-	/** A place is free: the next waiter still there takes it, else the count drops. */
+	/** A place is free: the next waiter takes it (`running` stays counted), else the count drops. */
 	private handOver(userId: string, share: Share): void {
-		for (;;) {
-			const next = share.waiting.shift();
-			if (!next) break;
-			if (next.abandoned) continue;
-			next.go();
+		const next = share.waiting.shift();
+		if (next) {
+			next();
 			return;
 		}
 		share.running--;
