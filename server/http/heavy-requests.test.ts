@@ -150,3 +150,36 @@ describe('HeavyShare', () => {
 		expect(sessionOf(undefined)).toBeNull();
 	});
 });
+
+describe('HeavyShare in a cluster (REDIS_URL)', () => {
+	const url = process.env.TEST_REDIS_URL || process.env.REDIS_URL;
+	it.skipIf(!url)('two instances share one person’s count of the minute', async () => {
+		const prefix = `test-heavy-${process.pid}-${Date.now()}`;
+		const instance = async () => {
+			const s = new HeavyShare({
+				perUser: 2,
+				queuePerUser: 1,
+				perMinute: 4,
+				limiters: createLimiterFactory({ redisUrl: url, prefix, log })
+			});
+			await s.start();
+			return s;
+		};
+		const [a, b] = [await instance(), await instance()];
+		try {
+			// Redis connects in the background; until then the memory limiter answers.
+			await new Promise((r) => setTimeout(r, 300));
+			(await a.admit('u1', () => false))();
+			(await b.admit('u1', () => false))();
+			(await a.admit('u1', () => false))();
+			(await b.admit('u1', () => false))();
+			const refusedA = await refusalOf(a.admit('u1', () => false));
+			const refusedB = await refusalOf(b.admit('u1', () => false));
+			expect(refusedA?.code).toBe('too_many_requests');
+			expect(refusedB?.code).toBe('too_many_requests');
+		} finally {
+			await a.close();
+			await b.close();
+		}
+	});
+});
