@@ -118,16 +118,18 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 	let signInDoor: SignInGuard | null = null;
 	// A person's heavy requests (documents, exports, imports): a fair share each, and a refusal
 	// repeated within its Retry-After is answered at the door (server/http/heavy-requests.ts).
+	// Rate limiters of the sign-ins and of the heavy requests: in memory, or in Redis (one client).
+	const limiters = createLimiterFactory({
+		redisUrl: config.redisUrl,
+		prefix: config.clusterPrefix,
+		log: logger
+	});
 	const heavy = new HeavyShare({
 		perUser: security.heavyPerUser,
 		queuePerUser: security.heavyQueuePerUser,
 		perMinute: security.heavyPerMinute,
 		registry: metrics,
-		limiters: createLimiterFactory({
-			redisUrl: config.redisUrl,
-			prefix: config.clusterPrefix,
-			log: logger
-		})
+		limiters
 	});
 	await heavy.start();
 	const app = Fastify({
@@ -270,7 +272,8 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 			blockMinutes: security.loginBlockMinutes,
 			redisUrl: config.redisUrl,
 			prefix: config.clusterPrefix,
-			log: logger
+			log: logger,
+			limiters
 		}),
 		new WorkSlots(
 			security.loginConcurrency || Math.max(1, Math.min(4, Math.floor(availableParallelism() / 2))),
@@ -360,7 +363,7 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 				await app.close();
 				guard.stop();
 				await signIn.close();
-				await heavy.close();
+				await limiters.close();
 				await cluster.close();
 				await storage.close();
 				await workers?.close();

@@ -155,13 +155,11 @@ describe('HeavyShare in a cluster (REDIS_URL)', () => {
 	const url = process.env.TEST_REDIS_URL || process.env.REDIS_URL;
 	it.skipIf(!url)('two instances share one person’s count of the minute', async () => {
 		const prefix = `test-heavy-${process.pid}-${Date.now()}`;
+		const factories: ReturnType<typeof createLimiterFactory>[] = [];
 		const instance = async () => {
-			const s = new HeavyShare({
-				perUser: 2,
-				queuePerUser: 1,
-				perMinute: 4,
-				limiters: createLimiterFactory({ redisUrl: url, prefix, log })
-			});
+			const limiters = createLimiterFactory({ redisUrl: url, prefix, log });
+			factories.push(limiters);
+			const s = new HeavyShare({ perUser: 2, queuePerUser: 1, perMinute: 4, limiters });
 			await s.start();
 			return s;
 		};
@@ -178,8 +176,7 @@ describe('HeavyShare in a cluster (REDIS_URL)', () => {
 			expect(refusedA?.code).toBe('too_many_requests');
 			expect(refusedB?.code).toBe('too_many_requests');
 		} finally {
-			await a.close();
-			await b.close();
+			for (const f of factories) await f.close();
 		}
 	});
 });

@@ -36,6 +36,7 @@ export interface HeavyShareOptions {
 	queuePerUser: number;
 	/** Heavy requests of one person started a minute (HEAVY_REQUESTS_PER_MINUTE). */
 	perMinute: number;
+	/** Where the minute's counts live (memory, or Redis in a cluster); its owner closes it. */
 	limiters: LimiterFactory;
 	/** `http_heavy_refused_total{reason}` is registered here. */
 	registry?: Registry;
@@ -234,10 +235,6 @@ export class HeavyShare {
 					retryAfterSeconds: seconds,
 					holdMs
 				};
-	}
-
-	async close(): Promise<void> {
-		await this.options.limiters.close();
 	}
 }
 

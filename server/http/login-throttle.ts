@@ -11,7 +11,7 @@ import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
 import { IdentityError } from '../identity/errors.js';
 import type { Logger } from '../logger.js';
 import { REFUSAL_HOLD_MS, type EarlyRefusal } from './front-door.js';
-import { createLimiterFactory } from './rate-limiters.js';
+import { createLimiterFactory, type LimiterFactory } from './rate-limiters.js';
 import { Busy, type WorkSlots } from './work-slots.js';
 
 export interface LoginThrottleOptions {
@@ -22,6 +22,11 @@ export interface LoginThrottleOptions {
 	redisUrl?: string | null;
 	/** Key prefix in Redis. */
 	prefix?: string;
+	/**
+	 * Limiters shared with the rest of the server (one Redis client per instance); their owner
+	 * closes them. Default: the throttle's own, closed with it.
+	 */
+	limiters?: LimiterFactory;
 	log: Logger;
 }
 
@@ -81,7 +86,8 @@ const KNOWN_BLOCKS_MAX = 100_000;
 
 export async function createLoginThrottle(options: LoginThrottleOptions): Promise<LoginThrottle> {
 	const duration = options.blockMinutes * 60;
-	const limiters = createLimiterFactory(options);
+	const owned = !options.limiters;
+	const limiters = options.limiters ?? createLimiterFactory(options);
 	const make = (name: string, points: number) =>
 		limiters.make(`login:${name}`, {
 			points,
@@ -129,7 +135,9 @@ export async function createLoginThrottle(options: LoginThrottleOptions): Promis
 		async succeeded(address, account) {
 			await perAccount.delete(accountKey(address, account));
 		},
-		close: () => limiters.close()
+		close: async () => {
+			if (owned) await limiters.close();
+		}
 	};
 }
 

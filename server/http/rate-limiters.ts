@@ -54,7 +54,7 @@ export function createLimiterFactory(options: LimiterFactoryOptions): LimiterFac
 					lazyConnect: false
 				});
 				client.on('error', (error: Error) =>
-					options.log.debug({ err: error }, `${name}: Redis error`)
+					options.log.debug({ err: error }, 'rate limiters: Redis error')
 				);
 				redis = client;
 			}
