@@ -63,15 +63,23 @@ interface Answer {
 	status: number;
 	retryAfter: string | null;
 	message: string | undefined;
+	/** From sending to the whole answer. */
+	ms: number;
 }
 
 async function heavy(path: string, cookie = t.curatorCookie): Promise<Answer> {
+	const t0 = performance.now();
 	const r = await fetch(`${t.base}${path}`, { headers: { cookie } });
 	const body = Buffer.from(await r.arrayBuffer());
 	let message: string | undefined;
 	if (r.status !== 200)
 		message = (JSON.parse(body.toString('utf8')) as { message?: string }).message;
-	return { status: r.status, retryAfter: r.headers.get('retry-after'), message };
+	return {
+		status: r.status,
+		retryAfter: r.headers.get('retry-after'),
+		message,
+		ms: performance.now() - t0
+	};
 }
 
 async function refusedCount(reason: string): Promise<number> {
@@ -96,6 +104,7 @@ describe("one person's heavy requests cost that person, not everyone", () => {
 		expect(busy.length).toBeGreaterThan(0);
 		for (const a of busy) {
 			expect(Number(a.retryAfter)).toBeGreaterThanOrEqual(1);
+			expect(a.ms).toBeGreaterThanOrEqual(900);
 			expect(a.message).toMatch(/Ещё выполняются ваши предыдущие запросы/);
 		}
 		expect(await refusedCount('busy')).toBeGreaterThan(0);
@@ -119,7 +128,12 @@ describe("one person's heavy requests cost that person, not everyone", () => {
 		let otherView = 0;
 		const sent: string[] = [];
 		const started = performance.now();
-		while (performance.now() - started < 6_000) {
+		// A few refusals at least, however slow a loaded machine makes the answered ones.
+		const refusals = () => answers.filter((a) => a.status === 429).length;
+		while (
+			performance.now() - started < 40_000 &&
+			(refusals() < 4 || performance.now() - started < 3_000)
+		) {
 			const mark = `e${sent.length}`;
 			mentor.doc.getText('t').insert(mentor.doc.getText('t').length, `${mark}|`);
 			sent.push(mark);
@@ -139,7 +153,7 @@ describe("one person's heavy requests cost that person, not everyone", () => {
 		const refused = answers.filter((a) => a.status === 429);
 		const door = await refusedCount('door');
 		console.log(
-			`loop: ${answers.length} heavy requests in 6 s, ${ok} answered, ${refused.length} refused (${door} at the door); honest edits ${sent.length}, /healthz ${health} ok`
+			`loop: ${answers.length} heavy requests in ${((performance.now() - started) / 1000).toFixed(0)} s, ${ok} answered, ${refused.length} refused (${door} at the door); honest edits ${sent.length}, /healthz ${health} ok`
 		);
 		// The burst above spent some of the minute's count: this loop got at most the rest.
 		expect(ok).toBeLessThanOrEqual(PER_MINUTE);
@@ -152,14 +166,14 @@ describe("one person's heavy requests cost that person, not everyone", () => {
 		// Repeats within their Retry-After are answered at the front door, before Fastify; every
 		// refusal is held a second, so a client that does not wait gets about one a second.
 		expect(door).toBeGreaterThan(0);
-		expect(refused.length).toBeLessThanOrEqual(8);
+		for (const a of refused) expect(a.ms).toBeGreaterThanOrEqual(900);
 		expect(await refusedCount('rate')).toBeGreaterThan(0);
 		expect(otherView).toBe(200);
 		expect(healthBad).toBe(0);
-		expect(health).toBeGreaterThan(10);
+		expect(health).toBe(sent.length);
 		expect(mentor.closes.filter((c) => c.code >= 4400 && c.code < 4500)).toEqual([]);
 		expect(mentee.closes.filter((c) => c.code >= 4400 && c.code < 4500)).toEqual([]);
-	}, 60_000);
+	}, 120_000);
 
 	it('the refusal is for this person only: their other requests still work', async () => {
 		const scopes = await fetch(`${t.base}/api/curator/scopes`, {
