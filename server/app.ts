@@ -41,6 +41,8 @@ import {
 } from './http/metrics-access.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { WorkSlots } from './http/work-slots.js';
+import { HeavyShare, registerHeavyShare } from './http/heavy-requests.js';
+import { createLimiterFactory } from './http/rate-limiters.js';
 import { secureDataDir } from './storage/data-files.js';
 import { DATABASE_FILE } from './storage/sqlite/database.js';
 import {
@@ -114,10 +116,27 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 	// Set once the sign-in guard exists (below): the front door refuses throttled or
 	// over-capacity sign-ins before Fastify reads them (server/http/front-door.ts).
 	let signInDoor: SignInGuard | null = null;
+	// A person's heavy requests (documents, exports, imports): a fair share each, and a refusal
+	// repeated within its Retry-After is answered at the door (server/http/heavy-requests.ts).
+	// Rate limiters of the sign-ins and of the heavy requests: in memory, or in Redis (one client).
+	const limiters = createLimiterFactory({
+		redisUrl: config.redisUrl,
+		prefix: config.clusterPrefix,
+		log: logger
+	});
+	const heavy = new HeavyShare({
+		perUser: security.heavyPerUser,
+		queuePerUser: security.heavyQueuePerUser,
+		perMinute: security.heavyPerMinute,
+		registry: metrics,
+		limiters
+	});
+	await heavy.start();
 	const app = Fastify({
 		serverFactory: frontDoorServerFactory({
 			trust,
-			signIn: () => (signInDoor ? { path: '/api/login', admit: signInDoor.admit } : null)
+			signIn: () => (signInDoor ? { path: '/api/login', admit: signInDoor.admit } : null),
+			remembered: () => (request) => heavy.doorRefusal(request)
 		}),
 		// Timed-out and malformed connections: prepared bytes, no error formatting per socket.
 		clientErrorHandler: cheapClientErrorHandler,
@@ -253,7 +272,8 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 			blockMinutes: security.loginBlockMinutes,
 			redisUrl: config.redisUrl,
 			prefix: config.clusterPrefix,
-			log: logger
+			log: logger,
+			limiters
 		}),
 		new WorkSlots(
 			security.loginConcurrency || Math.max(1, Math.min(4, Math.floor(availableParallelism() / 2))),
@@ -264,6 +284,7 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 	await app.register(
 		async (api) => {
 			await api.register(apiBoundary, { identity });
+			registerHeavyShare(api, heavy);
 			api.get('/', async () => ({ name: 'nastavnik', version }));
 			registerIdentityApi(api, { identity, programs, tasks, signIn });
 			await registerCuratorRoutes(api, { curator, programs });
@@ -342,6 +363,7 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 				await app.close();
 				guard.stop();
 				await signIn.close();
+				await limiters.close();
 				await cluster.close();
 				await storage.close();
 				await workers?.close();

@@ -70,6 +70,11 @@ export interface SecurityConfig {
 	/** Password checks (scrypt) running at once (0: from the CPU count); more wait in a queue of `loginQueue`. */
 	loginConcurrency: number;
 	loginQueue: number;
+	/** A person's heavy requests (documents, exports, imports) under way at once; `heavyQueuePerUser` more wait. */
+	heavyPerUser: number;
+	heavyQueuePerUser: number;
+	/** A person's heavy requests started a minute (beyond: 429 with Retry-After). */
+	heavyPerMinute: number;
 	/** `/metrics` on the main port only with `Authorization: Bearer <token>`. */
 	metricsToken: string | null;
 	/** A separate listener for `/metrics` (0: none). */
@@ -507,6 +512,27 @@ export const SECURITY_SCHEMA: Schema<SecurityConfig> = {
 		0,
 		ANY,
 		'password checks waiting for a slot; beyond it a sign-in is answered 429 with `Retry-After` before its body is read'
+	),
+	heavyPerUser: integer(
+		'HEAVY_REQUESTS_PER_USER',
+		2,
+		1,
+		64,
+		"one person's heavy requests (program view, DOCX/PDF/XLSX exports, imports) under way at once, all sessions together; one person cannot take the event loop or the workers from everyone"
+	),
+	heavyQueuePerUser: integer(
+		'HEAVY_QUEUE_PER_USER',
+		4,
+		0,
+		ANY,
+		"one person's heavy requests waiting for a place; beyond it 429 with `Retry-After`"
+	),
+	heavyPerMinute: integer(
+		'HEAVY_REQUESTS_PER_MINUTE',
+		30,
+		1,
+		ANY,
+		"one person's heavy requests started a minute (Redis-backed with `REDIS_URL`); beyond it 429 with `Retry-After`, repeated at the front door until then"
 	),
 	metricsToken: secret(
 		'METRICS_TOKEN',

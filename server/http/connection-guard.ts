@@ -19,6 +19,7 @@ import type { Socket } from 'node:net';
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
 import { normalizeAddress, type ProxyTrust } from './client-address.js';
+import { closeSoon } from './socket-closer.js';
 
 export interface ConnectionLimits {
 	/** Open TCP connections in all; 0 = derived from the open-file limit. */
@@ -111,13 +112,20 @@ export function guardConnections(
 	let open = 0;
 	/** Connections that have not completed a request's headers yet, oldest first (insertion order). */
 	const waiting = new Map<Socket, number>();
+	/**
+	 * Shed and not closed yet: they are closed a batch per turn (socket-closer.ts: thousands
+	 * closed in one go held the loop ~30 ms), and count as gone meanwhile.
+	 */
+	const shedding = new Set<Socket>();
 	const shedSlowest = (most: number) => {
 		const cutoff = performance.now() - PRESSURE_HEADERS_MS;
 		let closed = 0;
 		for (const [socket, at] of waiting) {
-			if (at > cutoff || closed >= most || open - closed <= pressureMark) break;
+			if (at > cutoff || closed >= most || open - shedding.size <= pressureMark) break;
 			waiting.delete(socket);
-			socket.destroy();
+			shedding.add(socket);
+			// Still due unless its request's headers arrived meanwhile (`started`).
+			closeSoon(socket, () => shedding.has(socket));
 			closed++;
 		}
 		if (closed) {
@@ -129,7 +137,10 @@ export function guardConnections(
 			);
 		}
 	};
-	const started = (request: IncomingMessage) => waiting.delete(request.socket as Socket);
+	const started = (request: IncomingMessage) => {
+		waiting.delete(request.socket as Socket);
+		shedding.delete(request.socket as Socket);
+	};
 
 	const perAddress = new Map<string, number>();
 	const onConnection = (socket: Socket) => {
@@ -138,6 +149,7 @@ export function guardConnections(
 		socket.once('close', () => {
 			open--;
 			waiting.delete(socket);
+			shedding.delete(socket);
 		});
 		if (open > pressureMark) shedSlowest(SHED_PER_ACCEPT);
 		const address = normalizeAddress(socket.remoteAddress ?? 'unknown');

@@ -4,6 +4,8 @@
  * and its stack) would cost the one event loop far more than the refusal itself:
  * - a password sign-in from an address that is throttled, or while the password checks and
  *   their queue are full: a fixed 429 with `retry-after`, the body never read;
+ * - a person's heavy request (a document, an export) refused a moment ago for their share, and
+ *   sent again within its Retry-After: the same 429 again (heavy-requests.ts);
  * - a client error or timeout on a connection (slowloris headers that never end, garbage): the
  *   socket destroyed, after a prepared 400/431 for garbage (Fastify's default handler formats an
  *   error and its stack per socket; thousands of slow connections time out in the same second).
@@ -22,12 +24,19 @@ import {
 import type { Socket } from 'node:net';
 import type { FastifyServerOptions } from 'fastify';
 import { clientAddress, type ProxyTrust } from './client-address.js';
+import { closeSoon } from './socket-closer.js';
 
 /** Why a sign-in is refused before its body is read (see SignInGuard.refusalFor). */
 export interface EarlyRefusal {
 	error: string;
 	message: string;
 	retryAfterSeconds: number;
+	/**
+	 * Answer only after this long (ms): a client repeating a refused request without waiting
+	 * gets its refusal at the pace of its Retry-After, not as fast as the loop can answer (a
+	 * held answer costs a timer, no CPU).
+	 */
+	holdMs?: number;
 }
 
 export interface FrontDoorOptions {
@@ -37,6 +46,11 @@ export interface FrontDoorOptions {
 		path: string;
 		admit(address: string): { refusal: EarlyRefusal } | { release: () => void };
 	} | null;
+	/**
+	 * Requests already refused and still within their Retry-After (a person's heavy requests
+	 * over their share, heavy-requests.ts): the same refusal again, or null.
+	 */
+	remembered?: () => ((request: IncomingMessage) => EarlyRefusal | null) | null;
 	/** Counts a request refused here (metrics). */
 	onRefused?: (reason: string) => void;
 }
@@ -63,16 +77,20 @@ function prepared(status: number, text: string, error: string, message: string):
  * Fastify's `clientErrorHandler`: prepared bytes, no per-socket error formatting or logging (a
  * flood of slow connections must not become a flood of work or of log lines). A timed-out
  * connection is just closed: thousands of slowloris sockets reach their deadline in the same
- * second, and a 408 written to each cost the event loop ~1 s in the benchmark.
+ * second, and a 408 written to each cost the event loop ~1 s in the benchmark; closing them is
+ * paced too (socket-closer.ts: even the bare closes held the loop 100–170 ms in one go).
  */
 export function cheapClientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void {
 	if (error.code === 'ECONNRESET' || socket.destroyed) return;
-	if (error.code !== 'ERR_HTTP_REQUEST_TIMEOUT') {
-		const kind = error.code === 'HPE_HEADER_OVERFLOW' ? 'header_overflow' : 'error';
-		// Only when no response is under way on this socket (a pipelined one may be half written).
-		if (socket.writable && socket.writableLength === 0 && !socket.bytesWritten)
-			socket.write(CLIENT_ERRORS[kind] as Buffer);
+	if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+		// Thousands time out in the same second: closed a batch per turn (socket-closer.ts).
+		closeSoon(socket);
+		return;
 	}
+	const kind = error.code === 'HPE_HEADER_OVERFLOW' ? 'header_overflow' : 'error';
+	// Only when no response is under way on this socket (a pipelined one may be half written).
+	if (socket.writable && socket.writableLength === 0 && !socket.bytesWritten)
+		socket.write(CLIENT_ERRORS[kind] as Buffer);
 	socket.destroy();
 }
 
@@ -84,7 +102,7 @@ export function frontDoorServerFactory(
 	options: FrontDoorOptions
 ): NonNullable<FastifyServerOptions['serverFactory']> {
 	return (handler, factoryOptions) => {
-		const { trust, signIn, onRefused } = options;
+		const { trust, signIn, remembered, onRefused } = options;
 		// What Fastify's own factory reads from its options (fastify/lib/server.js).
 		const fastifyOptions = factoryOptions as {
 			http?: HttpServerOptions;
@@ -95,6 +113,12 @@ export function frontDoorServerFactory(
 		const server: Server = createServer(
 			fastifyOptions.http ?? {},
 			(request: IncomingMessage, response: ServerResponse) => {
+				const again = remembered?.()?.(request);
+				if (again) {
+					onRefused?.(again.error);
+					answer(response, again, request.method === 'GET' || request.method === 'HEAD');
+					return;
+				}
 				if (request.method === 'POST') {
 					const guard = signIn();
 					if (guard && pathOf(request.url) === guard.path) {
@@ -106,7 +130,7 @@ export function frontDoorServerFactory(
 						const door = guard.admit(address);
 						if ('refusal' in door) {
 							onRefused?.(door.refusal.error);
-							refuse(response, door.refusal);
+							answer(response, door.refusal);
 							return;
 						}
 						response.once('close', door.release);
@@ -128,21 +152,43 @@ function pathOf(url: string | undefined): string {
 	return q === -1 ? url : url.slice(0, q);
 }
 
-/** A 429 that closes the connection: the unread body is not waited for. */
-function refuse(response: ServerResponse, refusal: EarlyRefusal): void {
+/**
+ * How long a refusal at the door is held before it is answered. A refusal costs the event loop
+ * ~60–70 µs here; a client that sends again as soon as it is answered (400 sign-ins always in
+ * flight got 5,770 refusals a second: 41 % of the loop, bench:abuse parallel-logins) is held to
+ * one refusal a second per connection. A held answer costs a timer, no CPU.
+ */
+export const REFUSAL_HOLD_MS = 1_000;
+
+/** A refusal, after its `holdMs` if it has one. */
+function answer(response: ServerResponse, refusal: EarlyRefusal, keepAlive = false): void {
+	if (!refusal.holdMs) {
+		refuse(response, refusal, keepAlive);
+		return;
+	}
+	setTimeout(() => {
+		if (!response.destroyed && !response.writableEnded) refuse(response, refusal, keepAlive);
+	}, refusal.holdMs).unref();
+}
+
+/**
+ * A 429. It closes the connection when a body may follow (the unread body is not waited for);
+ * a GET keeps it (the cheapest answer to a client repeating itself).
+ */
+function refuse(response: ServerResponse, refusal: EarlyRefusal, keepAlive = false): void {
 	const body = JSON.stringify({
 		error: refusal.error,
 		message: refusal.message,
 		retryAfterSeconds: refusal.retryAfterSeconds
 	});
-	response.shouldKeepAlive = false;
+	if (!keepAlive) response.shouldKeepAlive = false;
 	response.writeHead(429, {
 		'content-type': 'application/json; charset=utf-8',
 		'content-length': Buffer.byteLength(body),
 		'cache-control': 'no-store',
 		'retry-after': String(refusal.retryAfterSeconds),
 		'x-content-type-options': 'nosniff',
-		connection: 'close'
+		...(keepAlive ? {} : { connection: 'close' })
 	});
 	response.end(body);
 }

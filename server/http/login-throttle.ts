@@ -7,15 +7,11 @@
  * lock the real person out (five wrong passwords once did). Success clears the pair's count.
  */
 import { createHash } from 'node:crypto';
-import {
-	RateLimiterMemory,
-	RateLimiterRedis,
-	RateLimiterRes,
-	type RateLimiterAbstract
-} from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { IdentityError } from '../identity/errors.js';
 import type { Logger } from '../logger.js';
-import type { EarlyRefusal } from './front-door.js';
+import { REFUSAL_HOLD_MS, type EarlyRefusal } from './front-door.js';
+import { createLimiterFactory, type LimiterFactory } from './rate-limiters.js';
 import { Busy, type WorkSlots } from './work-slots.js';
 
 export interface LoginThrottleOptions {
@@ -26,6 +22,11 @@ export interface LoginThrottleOptions {
 	redisUrl?: string | null;
 	/** Key prefix in Redis. */
 	prefix?: string;
+	/**
+	 * Limiters shared with the rest of the server (one Redis client per instance); their owner
+	 * closes them. Default: the throttle's own, closed with it.
+	 */
+	limiters?: LimiterFactory;
 	log: Logger;
 }
 
@@ -85,36 +86,14 @@ const KNOWN_BLOCKS_MAX = 100_000;
 
 export async function createLoginThrottle(options: LoginThrottleOptions): Promise<LoginThrottle> {
 	const duration = options.blockMinutes * 60;
-	const shape = (name: string, points: number) => ({
-		keyPrefix: `${options.prefix ?? 'nst'}:login:${name}`,
-		points,
-		duration,
-		blockDuration: duration
-	});
-	let redis: { quit(): Promise<unknown>; disconnect(): void } | null = null;
-	const make = async (name: string, points: number): Promise<RateLimiterAbstract> => {
-		const memory = new RateLimiterMemory(shape(name, points));
-		if (!options.redisUrl) return memory;
-		if (!redis) {
-			const { Redis } = await import('ioredis');
-			const client = new Redis(options.redisUrl, {
-				// A sign-in must not wait for a reconnecting Redis: the memory limiter answers meanwhile.
-				enableOfflineQueue: false,
-				maxRetriesPerRequest: 1,
-				lazyConnect: false
-			});
-			client.on('error', (error: Error) =>
-				options.log.debug({ err: error }, 'login throttle: Redis error')
-			);
-			redis = client;
-		}
-		return new RateLimiterRedis({
-			...shape(name, points),
-			storeClient: redis,
-			rejectIfRedisNotReady: true,
-			insuranceLimiter: memory
+	const owned = !options.limiters;
+	const limiters = options.limiters ?? createLimiterFactory(options);
+	const make = (name: string, points: number) =>
+		limiters.make(`login:${name}`, {
+			points,
+			durationSeconds: duration,
+			blockSeconds: duration
 		});
-	};
 	const perAddress = await make('address', options.failuresPerAddress);
 	const perAccount = await make('account', options.failuresPerAccount);
 	const knownBlocks = new Map<string, number>();
@@ -156,10 +135,8 @@ export async function createLoginThrottle(options: LoginThrottleOptions): Promis
 		async succeeded(address, account) {
 			await perAccount.delete(accountKey(address, account));
 		},
-		async close() {
-			const client = redis;
-			redis = null;
-			if (client) await client.quit().catch(() => client.disconnect());
+		close: async () => {
+			if (owned) await limiters.close();
 		}
 	};
 }
@@ -203,17 +180,25 @@ export function createSignInGuard(throttle: LoginThrottle, slots: WorkSlots): Si
 	return {
 		admit(address) {
 			const seconds = throttle.knownAddressBlock(address);
+			// Held a second before they are answered (front-door.ts): a client sending again at
+			// once gets one refusal a second per connection, not as many as the loop can answer.
 			if (seconds !== null)
 				return {
 					refusal: {
 						error: 'too_many_attempts',
 						message: throttledMessage({ scope: 'address', retryAfterSeconds: seconds }),
-						retryAfterSeconds: seconds
+						retryAfterSeconds: seconds,
+						holdMs: REFUSAL_HOLD_MS
 					}
 				};
 			if (admitted >= slots.capacity)
 				return {
-					refusal: { error: 'busy', message: BUSY_MESSAGE, retryAfterSeconds: slots.retryAfter }
+					refusal: {
+						error: 'busy',
+						message: BUSY_MESSAGE,
+						retryAfterSeconds: slots.retryAfter,
+						holdMs: REFUSAL_HOLD_MS
+					}
 				};
 			admitted++;
 			let released = false;

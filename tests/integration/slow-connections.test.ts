@@ -1,0 +1,89 @@
+/**
+ * Slow connections timing out together (issue #14, round 3). bench:abuse slow-connections held
+ * the server's event loop up to 162 ms while its CPU stayed at 15 %: the profile showed Node's
+ * once-a-second check of header deadlines reporting thousands of expired connections at once,
+ * and each one closed there and then (a `close` system call, ~40 µs on loopback), 100–170 ms in
+ * one turn; the connection guard's shedding did the same in 25–30 ms bursts. What is asserted is
+ * what the server did, counted on its own thread: how many connections it closed within one
+ * turn of its event loop (between two `setImmediate` ticks) — at most a batch, however many
+ * expire in the same second; and every one of them is closed in the end.
+ */
+import { connect, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLOSE_BATCH } from '../../server/http/socket-closer';
+import { createTestServer, type InProcessTestServer } from '../support/test-server';
+import { waitFor } from '../support/wait';
+
+const SLOW = 2_400;
+
+let t: InProcessTestServer;
+
+beforeAll(async () => {
+	t = (await createTestServer({
+		env: {
+			HTTP_HEADERS_TIMEOUT_MS: '1000',
+			MAX_CONNECTIONS_PER_IP: '100000',
+			MAX_CONNECTIONS: '15000'
+		},
+		logLevel: 'warn'
+	})) as InProcessTestServer;
+}, 60_000);
+
+afterAll(async () => {
+	await t?.close();
+});
+
+describe('slow connections that time out together', () => {
+	it('are closed a batch per turn of the event loop, all of them in the end', async () => {
+		// Closes per turn, counted on the server's side of each connection.
+		let thisTurn = 0;
+		let worstTurn = 0;
+		let closedByServer = 0;
+		let counting = true;
+		let ticks = 0;
+		const tick = () => {
+			ticks++;
+			worstTurn = Math.max(worstTurn, thisTurn);
+			thisTurn = 0;
+			if (counting) setImmediate(tick);
+		};
+		setImmediate(tick);
+		const onConnection = (socket: Socket) =>
+			socket.once('close', () => {
+				thisTurn++;
+				closedByServer++;
+			});
+		t.server.app.server.on('connection', onConnection);
+
+		// Opened as fast as possible, so that their headers deadlines fall in the same second.
+		const sockets: Socket[] = [];
+		await Promise.all(
+			Array.from(
+				{ length: SLOW },
+				(_, i) =>
+					new Promise<void>((resolve) => {
+						const s = connect(
+							{ port: t.port, host: '127.0.0.1', localAddress: `127.0.2.${i % 200}` },
+							() => {
+								s.write('GET / HTTP/1.1\r\nHost: x\r\n');
+								resolve();
+							}
+						);
+						s.on('error', () => resolve());
+						sockets.push(s);
+					})
+			)
+		);
+		await waitFor(() => closedByServer >= SLOW, 'every slow connection closed', 30_000);
+		counting = false;
+		// The turn that closed the last ones has not been ticked yet.
+		worstTurn = Math.max(worstTurn, thisTurn);
+		t.server.app.server.off('connection', onConnection);
+		for (const s of sockets) s.destroy();
+		console.log(
+			`${SLOW} slow connections closed; at most ${worstTurn} in one turn (${ticks} turns)`
+		);
+		expect(closedByServer).toBe(SLOW);
+		expect(worstTurn).toBeLessThanOrEqual(CLOSE_BATCH);
+	}, 90_000);
+});
