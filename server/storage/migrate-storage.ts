@@ -59,6 +59,12 @@ export const TABLES: TableSpec[] = [
 	{ name: 'orders', key: ['id'], copy: true },
 	{ name: 'order_programs', key: ['order_id', 'program_id'], copy: true },
 	{ name: 'curator_program_history', key: ['program_id', 'day'], copy: true },
+	{
+		name: 'scope_document_versions',
+		key: ['scope_kind', 'scope_id', 'doc_kind', 'period_from', 'period_to', 'version'],
+		copy: true
+	},
+	{ name: 'municipality_calendars', key: ['municipality_id'], copy: true },
 	// The curator's records (migration 75): creation requests, cancellations, merges, erasures.
 	{ name: 'program_create_requests', key: ['actor_id', 'request_key'], copy: true },
 	{ name: 'program_cancellations', key: ['program_id'], copy: true },

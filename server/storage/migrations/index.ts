@@ -19,7 +19,9 @@ import {
 	curatorProgramHistory,
 	scopeTimeZones,
 	serverMeta,
-	curatorRecords
+	curatorRecords,
+	scopeDocumentVersions,
+	municipalityCalendars
 } from './schema.js';
 
 export type { Dialect } from './dialect.js';
@@ -119,6 +121,18 @@ export function migrationsFor(dialect: Dialect, statements: DialectStatements): 
 			version: 81,
 			name: 'figures: per-program history of summary facts',
 			sql: curatorProgramHistory(types)
+		},
+		{
+			// Versions of the scope documents, handed-in ones frozen with their figures (docs/curator.md).
+			version: 90,
+			name: 'documents: versions of the scope documents',
+			sql: scopeDocumentVersions(types)
+		},
+		{
+			// A municipality's monitoring calendar, configured by its coordinator (docs/curator.md).
+			version: 91,
+			name: 'calendar: monitoring calendar per municipality',
+			sql: municipalityCalendars(types)
 		}
 	];
 }

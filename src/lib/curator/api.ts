@@ -70,6 +70,8 @@ export const postJson = <T>(path: string, body: unknown): Promise<T> =>
 export const patchJson = <T>(path: string, body: unknown): Promise<T> =>
 	call<T>(path, { method: 'PATCH', body: JSON.stringify(body) });
 export const deleteJson = <T>(path: string): Promise<T> => call<T>(path, { method: 'DELETE' });
+export const putJson = <T>(path: string, body: unknown): Promise<T> =>
+	call<T>(path, { method: 'PUT', body: JSON.stringify(body) });
 
 export interface ScopeRef {
 	kind: 'organization' | 'municipality';
