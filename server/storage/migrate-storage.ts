@@ -219,7 +219,7 @@ export async function verifyCopy(
 		const quoted = cols.map((c) => `"${c}"`).join(', ');
 		const orderSqlite = t.key.map((k) => `"${k}"`).join(', ');
 		// Integer keys sort numerically in both; text keys in byte order (SQLite BINARY = "C").
-		const numeric = new Set(['seq', 'client_id']);
+		const numeric = new Set(['seq', 'client_id', 'version']);
 		const orderPg = t.key.map((k) => (numeric.has(k) ? `"${k}"` : `"${k}" COLLATE "C"`)).join(', ');
 		const left = sqlite
 			.prepare(`SELECT ${quoted} FROM ${t.name} ORDER BY ${orderSqlite}`)
