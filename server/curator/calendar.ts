@@ -117,7 +117,10 @@ export async function monitoringCalendar(
 				];
 			}
 			case 'semiannual-reports':
-				return semiannual(`${date.slice(0, 4)}-${Number(date.slice(5, 7)) <= 6 ? '06' : '12'}`, date);
+				return semiannual(
+					`${date.slice(0, 4)}-${Number(date.slice(5, 7)) <= 6 ? '06' : '12'}`,
+					date
+				);
 			case 'cases':
 				return [
 					{
@@ -125,7 +128,8 @@ export async function monitoringCalendar(
 						// Practices entered by the end of the item's day (in the scope's zone).
 						value: (await listCases(db, ids, {})).filter(
 							(c) =>
-								c.createdAt < startOfDay(addDays(asOf(date), 1), scope.timeZone ?? DEFAULT_TIME_ZONE)
+								c.createdAt <
+								startOfDay(addDays(asOf(date), 1), scope.timeZone ?? DEFAULT_TIME_ZONE)
 						).length
 					}
 				];

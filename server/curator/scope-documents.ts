@@ -10,10 +10,7 @@ import {
 	defaultCalendar,
 	type CalendarConfig
 } from '../../src/lib/shared/calendar.js';
-import type {
-	ScopeDocKind,
-	WrittenSection
-} from '../../src/lib/shared/api/scope-documents.js';
+import type { ScopeDocKind, WrittenSection } from '../../src/lib/shared/api/scope-documents.js';
 import type { SqlClient } from '../storage/sql.js';
 import type { DocModel } from './exports/model.js';
 

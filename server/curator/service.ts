@@ -40,13 +40,7 @@ import {
 	type OrganizationAggregate,
 	type Scope
 } from './dashboard.js';
-import {
-	figuresAt,
-	figuresFor,
-	programsAt,
-	type FigurePeriod,
-	type Figures
-} from './figures.js';
+import { figuresAt, figuresFor, programsAt, type FigurePeriod, type Figures } from './figures.js';
 import type { DocModel } from './exports/model.js';
 import {
 	previewOf,
@@ -689,9 +683,7 @@ export class CuratorService {
 			handedIn: body.handIn === true,
 			sections
 		};
-		const snapshot = meta.handedIn
-			? await this.liveModel(scope, kind, period, null, meta)
-			: null;
+		const snapshot = meta.handedIn ? await this.liveModel(scope, kind, period, null, meta) : null;
 		const ok = await appendVersion(this.db, key, body.baseVersion, {
 			sections,
 			authorId: actor.personId,
@@ -723,9 +715,7 @@ export class CuratorService {
 		const shown = await this.versionOf(key, version);
 		const { model } = await this.modelOf(scope, kind, period, shown);
 		const file = await this.render(model, format);
-		return shown
-			? { ...file, fileName: `${model.name} ред. ${shown.version}.${format}` }
-			: file;
+		return shown ? { ...file, fileName: `${model.name} ред. ${shown.version}.${format}` } : file;
 	}
 
 	/** The old export (GET …/exports/note): the newest version; no period — the current year. */

@@ -1,6 +1,6 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { docxText } from '../support/docx';
 import { SCREENSHOT_DIR } from './helpers';
@@ -88,6 +88,16 @@ async function download(page: Page, testId: string, file: string): Promise<Buffe
 	return readFileSync(to);
 }
 
+/** The school's programs in force in the year, as the live figures count them. */
+async function programsInForce(year: number): Promise<number> {
+	const live = (await ok(
+		app.curator.api.get(
+			`/api/curator/organizations/${app.curator.organizationId}/figures?from=${year}-01-01&to=${year}-12-31`
+		)
+	)) as { figures: { programs: { inForce: number } } };
+	return live.figures.programs.inForce;
+}
+
 const pdfText = (file: string) =>
 	execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
 
@@ -96,18 +106,21 @@ test('the coordinator hands in the December аналитическая спра�
 }) => {
 	test.setTimeout(120_000);
 	await approvedProgram();
-	const org = (await ok(app.curator.api.get(`/api/organizations/${app.curator.organizationId}`))) as {
+	const org = (await ok(
+		app.curator.api.get(`/api/organizations/${app.curator.organizationId}`)
+	)) as {
 		organization?: { municipalityId: string };
 		municipalityId?: string;
 	};
 	const municipalityId = org.organization?.municipalityId ?? org.municipalityId ?? '';
 	const year = new Date().getFullYear();
+	await expect.poll(() => programsInForce(year), { timeout: 20_000 }).toBe(1);
 	const page = await signInCoordinator(browser, municipalityId);
 
 	await page.goto(`/curator/calendar?scope=municipality:${municipalityId}`);
-	const december = page
-		.getByTestId('calendar-event')
-		.filter({ hasText: 'Мониторинг внедрения и реализации целевой модели наставничества (декабрь)' });
+	const december = page.getByTestId('calendar-event').filter({
+		hasText: 'Мониторинг внедрения и реализации целевой модели наставничества (декабрь)'
+	});
 	await expect(december).toContainText(`20.12.${year}`);
 	await expect(december).toContainText('муниципальный координатор, кураторы в ОО');
 	await shots(page, 'scope-docs-calendar');
@@ -129,10 +142,10 @@ test('the coordinator hands in the December аналитическая спра�
 	await page.getByTestId('section-conclusions').fill(conclusions);
 	await page.getByTestId('section-recommendations').fill(recommendations);
 	await page.getByTestId('save').click();
-	await expect(page.getByRole('status')).toContainText('Сохранена редакция 1');
+	await expect(page.getByTestId('document-notice')).toContainText('Сохранена редакция 1');
 	await page.getByTestId('hand-in').click();
 	await page.getByTestId('hand-in-confirm').click();
-	await expect(page.getByRole('status')).toContainText('Документ сдан: редакция 2');
+	await expect(page.getByTestId('document-notice')).toContainText('Документ сдан: редакция 2');
 	await expect(page.getByTestId('document-state')).toContainText('Редакция 2 сдана');
 	await expect(page.getByTestId('versions').locator('li')).toHaveCount(2);
 	await shots(page, 'scope-docs-handed-in');
@@ -154,16 +167,18 @@ test('the coordinator hands in the December аналитическая спра�
 	for (const s of ['Аналитическая справка', 'Показатели и их динамика', 'Выводы', 'Рекомендации'])
 		expect(pdf).toContain(s);
 	expect(pdf.replace(/\s+/g, ' ')).toContain('Кураторам провести промежуточную встречу с парами');
-	execFileSync('pdftoppm', ['-png', '-r', '60', pdfFile, path.join(SCREENSHOT_DIR, 'scope-docs-pdf')]);
+	execFileSync('pdftoppm', [
+		'-png',
+		'-r',
+		'60',
+		pdfFile,
+		path.join(SCREENSHOT_DIR, 'scope-docs-pdf')
+	]);
 
-	// In between, the school approves another program: the live figures change.
+	// In between, the school approves another program: the live figures change (once the relay
+	// has written the program's summary).
 	await approvedProgram();
-	const live = (await ok(
-		app.curator.api.get(
-			`/api/curator/organizations/${app.curator.organizationId}/figures?from=${year}-01-01&to=${year}-12-31`
-		)
-	)) as { figures: { programs: { inForce: number } } };
-	expect(live.figures.programs.inForce).toBe(2);
+	await expect.poll(() => programsInForce(year), { timeout: 20_000 }).toBe(2);
 
 	// A week later the coordinator comes back through the calendar.
 	await page.clock.setSystemTime(Date.now() + 7 * DAY);
@@ -178,5 +193,21 @@ test('the coordinator hands in the December аналитическая спра�
 	const again = docxText(await download(page, 'download-docx', 'scope-docs-week-later.docx'));
 	expect(again).toBe(docx);
 	await shots(page, 'scope-docs-week-later');
+
+	// The municipality's аналитический отчет for the year, rendered for people to look at.
+	const report = await page.request.get(
+		`/api/curator/municipalities/${municipalityId}/documents/analytic-report/file?from=${year}-01-01&to=${year}-12-31&format=pdf`
+	);
+	expect(report.status()).toBe(200);
+	const reportFile = path.join(SCREENSHOT_DIR, 'scope-docs-report.pdf');
+	writeFileSync(reportFile, await report.body());
+	expect(pdfText(reportFile)).toContain('Анализ по образовательным организациям');
+	execFileSync('pdftoppm', [
+		'-png',
+		'-r',
+		'60',
+		reportFile,
+		path.join(SCREENSHOT_DIR, 'scope-docs-report')
+	]);
 	await page.context().close();
 });

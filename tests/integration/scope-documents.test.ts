@@ -91,8 +91,19 @@ async function file(url: string, cookie = curatorCookie): Promise<Buffer> {
 	expect(res.status, await res.clone().text()).toBe(200);
 	return Buffer.from(await res.arrayBuffer());
 }
-const docx = async (scope: string, kind: string, period: { from: string; to: string }, extra = '', cookie?: string) =>
-	docxText(await file(`/api/curator/${scope}/documents/${kind}/file?${q(period)}&format=docx${extra}`, cookie));
+const docx = async (
+	scope: string,
+	kind: string,
+	period: { from: string; to: string },
+	extra = '',
+	cookie?: string
+) =>
+	docxText(
+		await file(
+			`/api/curator/${scope}/documents/${kind}/file?${q(period)}&format=docx${extra}`,
+			cookie
+		)
+	);
 
 /** The PDF's text as poppler reads it (what a person copying from the PDF would get). */
 function pdfText(pdf: Buffer): string {
@@ -160,8 +171,14 @@ beforeAll(async () => {
 		position: 'учитель физики',
 		birthDate: '2000-05-05'
 	});
-	await person('bP1', orgB, 'Борисов Богдан', { position: 'ученик 7 класса', birthDate: '2013-02-02' });
-	await person('bP3', orgB, 'Белова Вера', { position: 'ученик 10 класса', birthDate: '2010-03-03' });
+	await person('bP1', orgB, 'Борисов Богдан', {
+		position: 'ученик 7 класса',
+		birthDate: '2013-02-02'
+	});
+	await person('bP3', orgB, 'Белова Вера', {
+		position: 'ученик 10 класса',
+		birthDate: '2010-03-03'
+	});
 	for (const k of ['bP1', 'bP3'])
 		await id.recordConsent(sys, who[k]!, {
 			kind: 'representative',
@@ -259,7 +276,9 @@ describe('three documents, each with its own sections', () => {
 	it('the аналитическая справка: figures of 2026 against 2025, counted by hand; written sections', async () => {
 		const text = await docx(orgA(), 'analytic-note', YEAR);
 		expect(text).toContain('Аналитическая справка');
-		expect(text).toContain('о реализации персонализированных программ наставничества в МАОУ СОШ № 1 г. Томска за период с 01.01.2026 по 31.12.2026');
+		expect(text).toContain(
+			'о реализации персонализированных программ наставничества в МАОУ СОШ № 1 г. Томска за период с 01.01.2026 по 31.12.2026'
+		);
 		for (const h of [
 			'1. Общие сведения',
 			'2. Показатели и их динамика',
@@ -299,13 +318,22 @@ describe('three documents, each with its own sections', () => {
 	it('the информационная справка: the facts of the period and the list of programs, no analytic sections', async () => {
 		const text = await docx(orgA(), 'info-note', YEAR);
 		expect(text).toContain('Информационная справка');
-		expect(text).toContain('о реализации и эффективности персонализированных программ наставничества');
-		for (const h of ['1. Общие сведения', '2. Формы наставничества', '5. Охват молодых педагогов (до 35 лет)', '8. Перечень программ'])
+		expect(text).toContain(
+			'о реализации и эффективности персонализированных программ наставничества'
+		);
+		for (const h of [
+			'1. Общие сведения',
+			'2. Формы наставничества',
+			'5. Охват молодых педагогов (до 35 лет)',
+			'8. Перечень программ'
+		])
 			expect(text).toContain(h);
 		for (const h of ['Показатели и их динамика', 'Рекомендации', 'Управленческие решения'])
 			expect(text).not.toContain(h);
 		expect(text).toContain('Программ реализовывалось в периоде\n2');
-		expect(text).toContain('Педагогических и руководящих работников: наставников / наставляемых\n1 / 2');
+		expect(text).toContain(
+			'Педагогических и руководящих работников: наставников / наставляемых\n1 / 2'
+		);
 		// The list: Q1 (completed) and Q2, with their mentors and mentees.
 		expect(text).toContain('Артемьева Алла Сергеевна\nАлексеева Анна Игоревна\nзавершена');
 		expect(text).toContain('Артемьева Алла Сергеевна\nАнтонов Артем Олегович');
@@ -356,17 +384,24 @@ describe('three documents, each with its own sections', () => {
 			expect(text).not.toMatch(/напоминани/i);
 			expect(text).not.toMatch(/устройств|синхрониз|на связи/i);
 			expect(text).not.toMatch(/\b\d{4}-\d{2}(-\d{2})?\b/);
-			expect(text).not.toMatch(/\b(head-head|pupil-pupil|educator-educator|plan-completed|teacher-surgut|not-started|unscheduled)\b/);
+			expect(text).not.toMatch(
+				/\b(head-head|pupil-pupil|educator-educator|plan-completed|teacher-surgut|not-started|unscheduled)\b/
+			);
 		}
 	});
 
 	it('the kinds belong to their scopes; a period must be given', async () => {
-		const wrong = await t.get(`/api/curator/${orgA()}/documents/analytic-report?${q(YEAR)}`, curatorCookie);
+		const wrong = await t.get(
+			`/api/curator/${orgA()}/documents/analytic-report?${q(YEAR)}`,
+			curatorCookie
+		);
 		expect(wrong.status).toBe(400);
 		expect(((await wrong.json()) as { message: string }).message).toContain('по муниципалитету');
 		const none = await t.get(`/api/curator/${orgA()}/documents/analytic-note`, curatorCookie);
 		expect(none.status).toBe(400);
-		expect((await t.get(`/api/curator/${orgA()}/documents/other?${q(YEAR)}`, curatorCookie)).status).toBe(404);
+		expect(
+			(await t.get(`/api/curator/${orgA()}/documents/other?${q(YEAR)}`, curatorCookie)).status
+		).toBe(404);
 	});
 });
 
@@ -386,7 +421,8 @@ describe('written, versioned, handed in', () => {
 		const other = await save({ sections: { conclusions: 'x' }, baseVersion: 0 }, curatorBCookie);
 		expect(other.status).toBe(404);
 		expect(
-			(await t.get(`/api/curator/${orgA()}/documents/analytic-note?${q(YEAR)}`, curatorBCookie)).status
+			(await t.get(`/api/curator/${orgA()}/documents/analytic-note?${q(YEAR)}`, curatorBCookie))
+				.status
 		).toBe(404);
 		const anonymous = await save({ sections: {}, baseVersion: 0 }, '');
 		expect(anonymous.status).toBe(401);
@@ -408,11 +444,20 @@ describe('written, versioned, handed in', () => {
 		});
 		expect(v1.status, await v1.clone().text()).toBe(201);
 		const s1 = (await v1.json()) as ScopeDocumentState;
-		expect(s1.version).toMatchObject({ version: 1, authorName: 'Сидорова Анна Викторовна', handedIn: false });
+		expect(s1.version).toMatchObject({
+			version: 1,
+			authorName: 'Сидорова Анна Викторовна',
+			handedIn: false
+		});
 		// Someone who started from nothing (baseVersion 0) after version 1 exists: a conflict, in Russian.
-		const stale = await save({ sections: { conclusions: 'другое' }, baseVersion: 0 }, coordinatorCookie);
+		const stale = await save(
+			{ sections: { conclusions: 'другое' }, baseVersion: 0 },
+			coordinatorCookie
+		);
 		expect(stale.status).toBe(409);
-		expect(((await stale.json()) as { message: string }).message).toContain('Документ уже изменили');
+		expect(((await stale.json()) as { message: string }).message).toContain(
+			'Документ уже изменили'
+		);
 
 		const v2 = await save({
 			sections: {
@@ -430,16 +475,28 @@ describe('written, versioned, handed in', () => {
 			[2, true],
 			[1, false]
 		]);
-		const handedDocx = await file(`/api/curator/${orgA()}/documents/analytic-note/file?${q(YEAR)}&format=docx`);
+		const handedDocx = await file(
+			`/api/curator/${orgA()}/documents/analytic-note/file?${q(YEAR)}&format=docx`
+		);
 		const handed = docxText(handedDocx);
 		expect(handed).toContain('7. Выводы\nОхват молодых педагогов наставничеством достиг 100 %.');
-		expect(handed).toContain('9. Управленческие решения\nВключить Антонова А. О. в план методической работы на 2027 год.');
-		expect(handed).toMatch(/Редакция 2 от \d\d\.\d\d\.\d{4} \d\d:\d\d, Сидорова Анна Викторовна\. Сдана\./);
+		expect(handed).toContain(
+			'9. Управленческие решения\nВключить Антонова А. О. в план методической работы на 2027 год.'
+		);
+		expect(handed).toMatch(
+			/Редакция 2 от \d\d\.\d\d\.\d{4} \d\d:\d\d, Сидорова Анна Викторовна\. Сдана\./
+		);
 		expect(rowAfter(handed, 'Программ реализовывалось в периоде', 3)).toEqual(['1', '2', '+1']);
 		const handedPdf = pdfText(
 			await file(`/api/curator/${orgA()}/documents/analytic-note/file?${q(YEAR)}&format=pdf`)
 		);
-		for (const s of ['Аналитическая справка', 'Показатели и их динамика', 'Выводы', 'Рекомендации', 'Управленческие решения'])
+		for (const s of [
+			'Аналитическая справка',
+			'Показатели и их динамика',
+			'Выводы',
+			'Рекомендации',
+			'Управленческие решения'
+		])
 			expect(handedPdf).toContain(s);
 		expect(handedPdf).toContain('Продолжить программы для педагогов первых лет работы.');
 
@@ -478,7 +535,14 @@ describe('written, versioned, handed in', () => {
 		// An older version is still there to read and download.
 		const first = await state(orgA(), 'analytic-note', YEAR, curatorCookie, '&version=1');
 		expect(first.sections.decisions).toBeUndefined();
-		expect((await t.get(`/api/curator/${orgA()}/documents/analytic-note?${q(YEAR)}&version=9`, curatorCookie)).status).toBe(404);
+		expect(
+			(
+				await t.get(
+					`/api/curator/${orgA()}/documents/analytic-note?${q(YEAR)}&version=9`,
+					curatorCookie
+				)
+			).status
+		).toBe(404);
 		// The head reads the handed-in document.
 		expect((await state(orgA(), 'analytic-note', YEAR, headCookie)).preview).toEqual(s2.preview);
 	});
@@ -529,12 +593,23 @@ describe('the calendar of each municipality', () => {
 				versions: 2,
 				handedIn: true
 			}),
-			expect.objectContaining({ docKind: 'analytic-note', scope: expect.objectContaining({ id: orgB }), handedIn: false }),
-			expect.objectContaining({ docKind: 'analytic-report', scope: expect.objectContaining({ kind: 'municipality' }), ...YEAR })
+			expect.objectContaining({
+				docKind: 'analytic-note',
+				scope: expect.objectContaining({ id: orgB }),
+				handedIn: false
+			}),
+			expect.objectContaining({
+				docKind: 'analytic-report',
+				scope: expect.objectContaining({ kind: 'municipality' }),
+				...YEAR
+			})
 		]);
 		const school = await calendar(orgA(), curatorCookie);
 		expect(school.find((e) => e.itemId === '12-monitoring')?.documents).toEqual([
-			expect.objectContaining({ docKind: 'analytic-note', scope: expect.objectContaining({ id: t.organizationId }) })
+			expect.objectContaining({
+				docKind: 'analytic-note',
+				scope: expect.objectContaining({ id: t.organizationId })
+			})
 		]);
 		expect(school.find((e) => e.itemId === '06-01-note')?.documents).toEqual([
 			expect.objectContaining({ docKind: 'info-note', from: '2025-09-01', to: '2026-05-31' })

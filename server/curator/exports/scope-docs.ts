@@ -49,6 +49,8 @@ export const STAGE_LABEL = (k: string): string =>
 export const templateTitle = (id: string): string =>
 	TEMPLATES.find((t) => t.id === id)?.titleRu ?? (id || '—');
 
+const SHY = '\u00ad';
+
 /** One program as it was on the period's end date (the list of programs, the attention list). */
 export interface ProgramLine {
 	title: string;
@@ -151,6 +153,7 @@ function dynamicsTable(f: Figures): Block {
 }
 
 function countTable(
+	title: string,
 	rows: CountRow[],
 	label: (k: string) => string,
 	previous?: CountRow[] | null
@@ -162,13 +165,13 @@ function countTable(
 		? {
 				kind: 'table',
 				headers: [
-					'Значение',
+					title,
 					'Программ в предыдущем периоде',
 					'Программ',
 					'Наставников',
 					'Наставляемых'
 				],
-				widths: [40, 15, 15, 15, 15],
+				widths: [32, 18, 14, 17, 19],
 				rows: keys.map((k) => [
 					k ? label(k) : 'не указано',
 					String(at(previous, k)?.programs ?? 0),
@@ -179,8 +182,8 @@ function countTable(
 			}
 		: {
 				kind: 'table',
-				headers: ['Значение', 'Программ', 'Наставников', 'Наставляемых'],
-				widths: [52, 16, 16, 16],
+				headers: [title, 'Программ', 'Наставников', 'Наставляемых'],
+				widths: [46, 16, 18, 20],
 				rows: keys.map((k) => [
 					k ? label(k) : 'не указано',
 					String(at(rows, k)?.programs ?? 0),
@@ -308,17 +311,18 @@ function organizationsTable(orgs: Array<{ name: string; figures: Figures }>): Bl
 		f.previous ? `${fig(get(f.previous), digits)} → ${fig(get(f), digits)}` : fig(get(f), digits);
 	return {
 		kind: 'table',
+		// Soft hyphens (SHY): narrow columns break these words where Russian allows, not mid-syllable.
 		headers: [
 			'Организация',
-			'Программ в периоде (было → стало)',
-			'Наставников',
-			'Наставляемых (было → стало)',
-			'из них обучающихся',
+			'Программ (было → стало)',
+			`Настав${SHY}ников`,
+			`Настав${SHY}ляемых (было → стало)`,
+			`из них обучаю${SHY}щихся`,
 			'Охват молодых педагогов, %',
-			'Прирост самооценки, баллов',
-			'Отчетов не представлено'
+			`Прирост само${SHY}оценки, баллов`,
+			`Отчетов не представ${SHY}лено`
 		],
-		widths: [24, 11, 9, 11, 9, 12, 12, 12],
+		widths: [22, 12, 11, 13, 10, 11, 10, 11],
 		rows: orgs.map(({ name, figures: f }) => [
 			name,
 			pair(f, (x) => x.programs.inForce),
@@ -354,9 +358,7 @@ function written(d: ScopeDocInput, n: number): Block[] {
 export function scopeDocModel(d: ScopeDocInput): DocModel {
 	const f = d.figures;
 	const municipal = d.scope === 'municipality';
-	const where = municipal
-		? `в образовательных организациях: ${d.scopeName}`
-		: `в ${d.scopeName}`;
+	const where = municipal ? `в образовательных организациях: ${d.scopeName}` : `в ${d.scopeName}`;
 	const periodText = `за период с ${ruDate(d.period.from)} по ${ruDate(d.period.to)}`;
 	const subject =
 		d.kind === 'analytic-report'
@@ -411,15 +413,15 @@ export function scopeDocModel(d: ScopeDocInput): DocModel {
 			{ kind: 'heading', text: '1. Общие сведения' },
 			{ kind: 'fields', rows: [...general, ...participantsRows(f)] },
 			{ kind: 'heading', text: '2. Формы наставничества' },
-			countTable(f.byForm, (k) => labelOf(FORM_LABELS, k)),
+			countTable('Форма наставничества', f.byForm, (k) => labelOf(FORM_LABELS, k)),
 			{ kind: 'heading', text: '3. Виды наставничества' },
-			countTable(f.byType, (k) => labelOf(TYPE_LABELS, k)),
+			countTable('Вид наставничества', f.byType, (k) => labelOf(TYPE_LABELS, k)),
 			{ kind: 'heading', text: '4. Категории наставляемых' },
-			countTable(f.byCategory, (k) => labelOf(MENTEE_CATEGORY_LABELS, k)),
+			countTable('Категория наставляемых', f.byCategory, (k) => labelOf(MENTEE_CATEGORY_LABELS, k)),
 			{ kind: 'heading', text: '5. Охват молодых педагогов (до 35 лет)' },
 			{ kind: 'fields', rows: youngRows(f) },
 			{ kind: 'heading', text: '6. Ход реализации программ' },
-			countTable(f.byStage, STAGE_LABEL),
+			countTable('Этап (на конец периода)', f.byStage, STAGE_LABEL),
 			{ kind: 'fields', rows: reportRows(f) },
 			{ kind: 'heading', text: '7. Результативность' },
 			{ kind: 'fields', rows: resultRows(f) },
@@ -434,14 +436,20 @@ export function scopeDocModel(d: ScopeDocInput): DocModel {
 			{ kind: 'heading', text: '2. Показатели и их динамика' },
 			dynamicsTable(f),
 			{ kind: 'heading', text: '3. Формы наставничества и категории наставляемых' },
-			countTable(f.byForm, (k) => labelOf(FORM_LABELS, k), f.previous?.byForm ?? null),
 			countTable(
+				'Форма наставничества',
+				f.byForm,
+				(k) => labelOf(FORM_LABELS, k),
+				f.previous?.byForm ?? null
+			),
+			countTable(
+				'Категория наставляемых',
 				f.byCategory,
 				(k) => labelOf(MENTEE_CATEGORY_LABELS, k),
 				f.previous?.byCategory ?? null
 			),
 			{ kind: 'heading', text: '4. Ход реализации программ' },
-			countTable(f.byStage, STAGE_LABEL),
+			countTable('Этап (на конец периода)', f.byStage, STAGE_LABEL),
 			{ kind: 'fields', rows: reportRows(f) },
 			{ kind: 'heading', text: '5. Результативность и удовлетворенность' },
 			{ kind: 'fields', rows: resultRows(f) },
@@ -460,8 +468,14 @@ export function scopeDocModel(d: ScopeDocInput): DocModel {
 				? organizationsTable(d.organizations)
 				: { kind: 'para', text: 'Образовательных организаций нет.' },
 			{ kind: 'heading', text: '4. Формы наставничества и категории наставляемых' },
-			countTable(f.byForm, (k) => labelOf(FORM_LABELS, k), f.previous?.byForm ?? null),
 			countTable(
+				'Форма наставничества',
+				f.byForm,
+				(k) => labelOf(FORM_LABELS, k),
+				f.previous?.byForm ?? null
+			),
+			countTable(
+				'Категория наставляемых',
 				f.byCategory,
 				(k) => labelOf(MENTEE_CATEGORY_LABELS, k),
 				f.previous?.byCategory ?? null

@@ -220,8 +220,7 @@ const DIVNOGORSK_ITEMS: CalendarItem[] = [
 	}),
 	item({
 		id: '12-recommendations',
-		title:
-			'Рекомендации по результатам мониторинга и принятие управленческих решений (ежегодно)',
+		title: 'Рекомендации по результатам мониторинга и принятие управленческих решений (ежегодно)',
 		month: 12,
 		day: 25,
 		basis: `${DIV}, п. 5.6`,
@@ -401,7 +400,8 @@ export function calendarProblems(c: CalendarConfig): string[] {
 		if (ids.has(i.id)) out.push(`${at}: повторяется`);
 		ids.add(i.id);
 		if (!(i.month >= 1 && i.month <= 12)) out.push(`${at}: неверный месяц`);
-		else if (!(i.day >= 1 && i.day <= DAYS_IN_MONTH[i.month - 1]!)) out.push(`${at}: неверный день`);
+		else if (!(i.day >= 1 && i.day <= DAYS_IN_MONTH[i.month - 1]!))
+			out.push(`${at}: неверный день`);
 		if (i.responsible.length === 0 && !i.responsibleOther.trim())
 			out.push(`${at}: укажите ответственных`);
 	});
