@@ -80,8 +80,8 @@ export async function monitoringCalendar(
 						[...ids, `"mentor:${period}"`]
 					)
 				: null;
-		const figures = [{ label: 'программ должны представить отчет', value: expected }];
-		if (missing !== null) figures.push({ label: 'отчет не представлен', value: missing });
+		const figures = [{ label: 'программ, которые должны представить отчет', value: expected }];
+		if (missing !== null) figures.push({ label: 'из них отчет не представлен', value: missing });
 		return figures;
 	};
 	const figuresOf = async (

@@ -211,3 +211,40 @@ test('the coordinator hands in the December аналитическая спра�
 	]);
 	await page.context().close();
 });
+
+test('the coordinator sets the municipality calendar: a preset, the responsible body, an item', async ({
+	browser
+}) => {
+	const org = (await ok(
+		app.curator.api.get(`/api/organizations/${app.curator.organizationId}`)
+	)) as { organization?: { municipalityId: string }; municipalityId?: string };
+	const municipalityId = org.organization?.municipalityId ?? org.municipalityId ?? '';
+	const page = await signInCoordinator(browser, municipalityId);
+	await page.goto(`/curator/calendar?scope=municipality:${municipalityId}`);
+	await page.getByTestId('calendar-settings').click();
+	await page
+		.getByTestId('calendar-preset')
+		.selectOption({ label: 'Дорожная карта (Дивногорск, 2022)' });
+	await page.getByRole('button', { name: 'Заменить календарь образцом' }).click();
+	await expect(page.getByTestId('body-name')).toHaveText('МКУ ГИМЦ');
+	await page.getByTestId('calendar-body').fill('МКУ «Городской информационно-методический центр»');
+	const first = page.getByTestId('calendar-item-edit').first();
+	await first.getByRole('button', { name: 'Удалить пункт' }).click();
+	await page.getByRole('button', { name: 'Добавить пункт' }).click();
+	const added = page.getByTestId('calendar-item-edit').last();
+	await added.getByLabel('Мероприятие').fill('Совещание кураторов по итогам мониторинга');
+	await shots(page, 'scope-docs-calendar-settings');
+	await page.getByTestId('calendar-save').click();
+	await expect(page.getByTestId('body-name')).toHaveText(
+		'МКУ «Городской информационно-методический центр»'
+	);
+	const meeting = page
+		.getByTestId('calendar-event')
+		.filter({ hasText: 'Совещание кураторов по итогам мониторинга' });
+	await expect(meeting).toContainText('МКУ «Городской информационно-методический центр»');
+	// The January website monitoring (5.1) was removed; the May one stays.
+	await expect(
+		page.getByTestId('calendar-event').filter({ hasText: 'Мониторинг сайтов' })
+	).toHaveCount(1);
+	await page.context().close();
+});

@@ -322,7 +322,7 @@ function organizationsTable(orgs: Array<{ name: string; figures: Figures }>): Bl
 			`Прирост само${SHY}оценки, баллов`,
 			`Отчетов не представ${SHY}лено`
 		],
-		widths: [22, 12, 11, 13, 10, 11, 10, 11],
+		widths: [20, 12, 11, 13, 10, 13, 10, 11],
 		rows: orgs.map(({ name, figures: f }) => [
 			name,
 			pair(f, (x) => x.programs.inForce),
