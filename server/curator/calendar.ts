@@ -1,32 +1,51 @@
 /**
- * The monitoring calendar (Tomsk 2024 order p. 3; Divnogorsk 2022 roadmap 5.2–5.7): what is due
- * when, with live counts, and which generated document pre-fills it.
- *   10 June / 10 December — mentors' semi-annual reports;
- *   January and May — monitoring of forms of mentoring and of inclusion;
- *   by 1 June — справка on implementation and effectiveness of the programs (curators);
- *   by 1 July — data for the regional monitoring (municipality);
- *   December — monitoring of implementation (информационная справка);
- *   annually (December) — аналитический отчет.
+ * The monitoring calendar of a scope for a year: the items of its municipality's calendar
+ * (configured by the municipal coordinator, else the default — src/lib/shared/calendar.ts, the
+ * seeds' calendars as presets), each with its live figures for its date and the documents it
+ * pre-fills (the scope's справка / отчет for the item's period, the monitoring tables).
  */
-import { addDays } from '../../src/lib/shared/time.js';
+import { DEFAULT_TIME_ZONE, addDays, startOfDay } from '../../src/lib/shared/time.js';
+import {
+	itemDate,
+	itemPeriod,
+	responsibleText,
+	type CalendarConfig,
+	type CalendarItem
+} from '../../src/lib/shared/calendar.js';
+import { SCOPE_DOC_TITLES } from '../../src/lib/shared/api/scope-documents.js';
 import { mentorReportsRequired } from '../../src/lib/shared/program/regulation.js';
 import { notCancelled } from './cancelled.js';
+import { listCases } from './cases.js';
 import type { SqlClient } from '../storage/sql.js';
 import type { Scope } from './dashboard.js';
 import { figuresAt, programsAt, type Figures } from './figures.js';
+import { documentStates, stateKey } from './scope-documents.js';
 import type { CalendarDocument, CalendarEvent } from '../../src/lib/shared/api/curator.js';
 
 export type { CalendarDocument, CalendarEvent };
 
 const addDaysIso = (d: string, n: number) => addDays(d, n);
 
+export interface CalendarScope extends Scope {
+	kind: 'organization' | 'municipality';
+	id: string;
+	name: string;
+}
+
 export async function monitoringCalendar(
 	db: SqlClient,
-	scope: Scope,
-	opts: { year: number; today: string; municipal: boolean }
+	scope: CalendarScope,
+	opts: {
+		year: number;
+		today: string;
+		config: CalendarConfig;
+		/** The municipality's organizations (its calendar links each one's аналитическая справка). */
+		organizations: Array<{ id: string; name: string }>;
+	}
 ): Promise<CalendarEvent[]> {
 	const y = opts.year;
 	const ids = scope.organizationIds;
+	const municipal = scope.kind === 'municipality';
 	// Cancelled programs owe nothing (server/curator/cancelled.ts).
 	const inScope =
 		(ids.length ? `organization_id IN (${ids.map(() => '?').join(',')})` : '1 = 0') +
@@ -64,138 +83,154 @@ export async function monitoringCalendar(
 						[...ids, `"mentor:${period}"`]
 					)
 				: null;
-		const figures = [{ label: 'программ должны представить отчет', value: expected }];
-		if (missing !== null) figures.push({ label: 'отчет не представлен', value: missing });
+		const figures = [{ label: 'программ, которые должны представить отчет', value: expected }];
+		if (missing !== null) figures.push({ label: 'из них отчет не представлен', value: missing });
 		return figures;
 	};
-	/** Monitoring of forms and of the inclusion of pedagogues and pupils (Divnogorsk 2022 p. 5.2). */
-	const inclusion = async (date: string) => {
-		const f = await at(date);
-		return [
-			{ label: 'программ реализуется', value: f.programs.active },
-			{ label: 'форм наставничества', value: f.byForm.filter((r) => r.key !== '').length },
-			{ label: 'наставляемых-педагогов', value: f.participants.pedagogues.mentees },
-			{ label: 'наставляемых-обучающихся', value: f.participants.learners.mentees }
-		];
-	};
-	const acYear = (to: string) => ({ from: `${Number(to.slice(0, 4)) - 1}-09-01`, to });
-
-	const events: Omit<CalendarEvent, 'state'>[] = [
-		{
-			id: `${y}-01-monitoring`,
-			date: `${y}-01-31`,
-			title: 'Мониторинг форм наставничества и включенности педагогов и обучающихся (январь)',
-			basis: 'Дорожная карта (Дивногорск, 2022), п. 5.2',
-			responsible: opts.municipal ? 'МКУ ГИМЦ' : 'куратор ОО (данные для ГИМЦ)',
-			figures: await inclusion(`${y}-01-31`),
-			documents: [{ kind: 'monitoring-xlsx', label: 'Таблица мониторинга (XLSX)' }]
-		},
-		{
-			id: `${y}-05-monitoring`,
-			date: `${y}-05-31`,
-			title: 'Мониторинг форм наставничества и включенности педагогов и обучающихся (май)',
-			basis: 'Дорожная карта (Дивногорск, 2022), п. 5.2',
-			responsible: opts.municipal ? 'МКУ ГИМЦ' : 'куратор ОО (данные для ГИМЦ)',
-			figures: await inclusion(`${y}-05-31`),
-			documents: [{ kind: 'monitoring-xlsx', label: 'Таблица мониторинга (XLSX)' }]
-		},
-		{
-			id: `${y}-06-01-note`,
-			date: `${y}-06-01`,
-			title:
-				'Информационная справка о реализации и эффективности программ наставничества (не позднее 1 июня)',
-			basis: 'Дорожная карта (Дивногорск, 2022), п. 5.3',
-			responsible: 'куратор ОО',
-			figures: [
-				{ label: 'программ реализуется', value: (await at(`${y}-06-01`)).programs.active },
-				{ label: 'завершено', value: (await at(`${y}-06-01`)).programs.completed }
-			],
-			documents: [
-				{
-					kind: 'note',
-					docKind: 'info-note',
-					label: 'Информационная справка (DOCX / PDF)',
-					...acYear(`${y}-05-31`)
-				}
-			]
-		},
-		{
-			id: `${y}-06-10-reports`,
-			date: `${y}-06-10`,
-			title: 'Отчеты наставников о реализации программ (до 10 июня)',
-			basis: 'Положение о наставничестве руководителей (Томск, 2024), п. 3 распоряжения',
-			responsible: 'наставники; прием — куратор',
-			figures: await semiannual(`${y}-06`, `${y}-06-10`),
-			documents: [
-				{ kind: 'dashboard', label: 'Программы с непредставленными отчетами', flag: 'reports-due' }
-			]
-		},
-		{
-			id: `${y}-07-01-regional`,
-			date: `${y}-07-01`,
-			title:
-				'Данные для регионального мониторинга реализации целевой модели наставничества (не позднее 1 июля)',
-			basis: 'Дорожная карта (Дивногорск, 2022), п. 5.5',
-			responsible: opts.municipal ? 'МКУ ГИМЦ' : 'куратор ОО (данные для ГИМЦ)',
-			figures: [
-				{ label: 'программ', value: (await at(`${y}-07-01`)).programs.total },
-				{ label: 'наставляемых', value: (await at(`${y}-07-01`)).participants.mentees }
-			],
-			documents: [{ kind: 'monitoring-xlsx', label: 'Таблица мониторинга с показателями (XLSX)' }]
-		},
-		{
-			id: `${y}-12-10-reports`,
-			date: `${y}-12-10`,
-			title: 'Отчеты наставников о реализации программ (до 10 декабря)',
-			basis: 'Положение о наставничестве руководителей (Томск, 2024), п. 3 распоряжения',
-			responsible: 'наставники; прием — куратор',
-			figures: await semiannual(`${y}-12`, `${y}-12-10`),
-			documents: [
-				{ kind: 'dashboard', label: 'Программы с непредставленными отчетами', flag: 'reports-due' }
-			]
-		},
-		{
-			id: `${y}-12-monitoring`,
-			date: `${y}-12-20`,
-			title: 'Мониторинг внедрения и реализации целевой модели наставничества (декабрь)',
-			basis: 'Дорожная карта (Дивногорск, 2022), п. 5.4',
-			responsible: 'МКУ ГИМЦ, кураторы ОО',
-			figures: [{ label: 'программ реализуется', value: (await at(`${y}-12-20`)).programs.active }],
-			documents: [
-				{
-					kind: 'note',
-					docKind: 'info-note',
-					label: 'Информационная справка (DOCX / PDF)',
-					from: `${y}-01-01`,
-					to: `${y}-12-31`
-				}
-			]
-		},
-		{
-			id: `${y}-12-annual`,
-			date: `${y}-12-31`,
-			title: opts.municipal
-				? 'Аналитический отчет по результатам мониторинга реализации целевой модели наставничества (ежегодно)'
-				: 'Аналитическая справка о реализации программ наставничества за год',
-			basis: 'Дорожная карта (Дивногорск, 2022), п. 5.7',
-			responsible: opts.municipal ? 'МКУ ГИМЦ' : 'куратор ОО',
-			figures: [{ label: 'программ', value: (await at(`${y}-12-31`)).programs.total }],
-			documents: [
-				{
-					kind: 'note',
-					docKind: opts.municipal ? 'analytic-report' : 'analytic-note',
-					label: opts.municipal
-						? 'Аналитический отчет (DOCX / PDF)'
-						: 'Аналитическая справка (DOCX / PDF)',
-					from: `${y}-01-01`,
-					to: `${y}-12-31`
-				}
-			]
+	const figuresOf = async (
+		i: CalendarItem,
+		date: string
+	): Promise<Array<{ label: string; value: number }>> => {
+		switch (i.measure) {
+			case 'none':
+				return [];
+			case 'inclusion': {
+				// Monitoring of forms and of the inclusion of pedagogues and pupils (Divnogorsk 2022 p. 5.2).
+				const f = await at(date);
+				return [
+					{ label: 'программ реализуется', value: f.programs.active },
+					{ label: 'форм наставничества', value: f.byForm.filter((r) => r.key !== '').length },
+					{ label: 'наставляемых-педагогов', value: f.participants.pedagogues.mentees },
+					{ label: 'наставляемых-обучающихся', value: f.participants.learners.mentees }
+				];
+			}
+			case 'programs': {
+				const f = await at(date);
+				return [
+					{ label: 'программ реализуется', value: f.programs.active },
+					{ label: 'завершено', value: f.programs.completed },
+					{ label: 'программ', value: f.programs.total }
+				];
+			}
+			case 'regional': {
+				const f = await at(date);
+				return [
+					{ label: 'программ', value: f.programs.total },
+					{ label: 'наставляемых', value: f.participants.mentees }
+				];
+			}
+			case 'semiannual-reports':
+				return semiannual(
+					`${date.slice(0, 4)}-${Number(date.slice(5, 7)) <= 6 ? '06' : '12'}`,
+					date
+				);
+			case 'cases':
+				return [
+					{
+						label: 'практик в реестре успешных практик',
+						// Practices entered by the end of the item's day (in the scope's zone).
+						value: (await listCases(db, ids, {})).filter(
+							(c) =>
+								c.createdAt <
+								startOfDay(addDays(asOf(date), 1), scope.timeZone ?? DEFAULT_TIME_ZONE)
+						).length
+					}
+				];
+			case 'mentee-list': {
+				const f = await at(date);
+				return [
+					{ label: 'наставляемых', value: f.participants.mentees },
+					{ label: 'молодых педагогов в организациях', value: f.youngTeachers.inRegistry },
+					{ label: 'из них наставляемых', value: f.youngTeachers.covered }
+				];
+			}
 		}
-	];
+	};
+
+	// Written versions of the documents the items link to (a handed-in one says so).
+	const states = municipal
+		? new Map([
+				...(await documentStates(db, 'municipality', [scope.id])),
+				...(await documentStates(
+					db,
+					'organization',
+					opts.organizations.map((o) => o.id)
+				))
+			])
+		: await documentStates(db, 'organization', [scope.id]);
+	const scopeDoc = (
+		docKind: 'info-note' | 'analytic-note' | 'analytic-report',
+		target: { kind: 'organization' | 'municipality'; id: string; name: string },
+		period: { from: string; to: string }
+	): CalendarDocument => {
+		const s = states.get(stateKey(target.id, docKind, period.from, period.to));
+		return {
+			kind: 'scope-document',
+			docKind,
+			label:
+				municipal && target.kind === 'organization'
+					? `${SCOPE_DOC_TITLES[docKind]}: ${target.name}`
+					: SCOPE_DOC_TITLES[docKind],
+			scope: target,
+			...period,
+			versions: s?.versions ?? 0,
+			handedIn: s?.handedIn ?? false
+		};
+	};
+	const self = { kind: scope.kind, id: scope.id, name: scope.name };
+	const documentsOf = (i: CalendarItem, date: string): CalendarDocument[] => {
+		const period = itemPeriod(i.period, date);
+		const out: CalendarDocument[] = [];
+		for (const d of i.documents)
+			switch (d) {
+				case 'info-note':
+					out.push(scopeDoc('info-note', self, period));
+					break;
+				case 'analytic-note':
+					if (!municipal) out.push(scopeDoc('analytic-note', self, period));
+					else
+						for (const o of opts.organizations)
+							out.push(scopeDoc('analytic-note', { kind: 'organization', ...o }, period));
+					break;
+				case 'analytic-report':
+					// The municipality's: its organizations do not write it.
+					if (municipal) out.push(scopeDoc('analytic-report', self, period));
+					break;
+				case 'monitoring-xlsx':
+					out.push({ kind: 'monitoring-xlsx', label: 'Таблица мониторинга (XLSX)' });
+					break;
+				case 'registries-xlsx':
+					out.push({
+						kind: 'registries-xlsx',
+						label: 'Реестры: наставники, наставляемые, программы, успешные практики (XLSX)'
+					});
+					break;
+				case 'reports-due':
+					out.push({
+						kind: 'dashboard',
+						label: 'Программы с непредставленными отчетами',
+						flag: 'reports-due'
+					});
+					break;
+			}
+		return out;
+	};
+
 	const soon = addDaysIso(opts.today, 30);
-	return events.map((e) => ({
-		...e,
-		state: e.date < opts.today ? 'past' : e.date <= soon ? 'soon' : 'upcoming'
-	}));
+	const events: CalendarEvent[] = [];
+	for (const i of opts.config.items) {
+		const date = itemDate(i, y);
+		events.push({
+			id: `${y}-${i.id}`,
+			itemId: i.id,
+			date,
+			title: i.title,
+			basis: i.basis,
+			responsible: responsibleText(i, opts.config.bodyName),
+			figures: await figuresOf(i, date),
+			documents: documentsOf(i, date),
+			state: date < opts.today ? 'past' : date <= soon ? 'soon' : 'upcoming'
+		});
+	}
+	return events.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
 }

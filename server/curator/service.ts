@@ -42,9 +42,40 @@ import {
 	type OrganizationAggregate,
 	type Scope
 } from './dashboard.js';
-import { figuresAt, figuresFor, type FigurePeriod, type Figures } from './figures.js';
+import { figuresAt, figuresFor, programsAt, type FigurePeriod, type Figures } from './figures.js';
 import { fileNameOf, type DocModel } from './exports/model.js';
-import { scopeDocModel, type ScopeDocKind } from './exports/scope-docs.js';
+import {
+	previewOf,
+	scopeDocModel,
+	type ProgramLine,
+	type ScopeDocInput,
+	type ScopeDocKind
+} from './exports/scope-docs.js';
+import {
+	appendVersion,
+	getVersion,
+	listVersions,
+	loadCalendar,
+	personName,
+	saveCalendar,
+	type DocumentKey,
+	type StoredVersion
+} from './scope-documents.js';
+import {
+	CALENDAR_PRESETS,
+	calendarProblems,
+	presetCalendar,
+	type CalendarConfig
+} from '../../src/lib/shared/calendar.js';
+import {
+	SCOPE_DOC_TITLES,
+	WRITTEN_SECTIONS,
+	type CalendarConfigState,
+	type SaveCalendarBody,
+	type SaveScopeDocumentBody,
+	type ScopeDocumentState,
+	type WrittenSection
+} from '../../src/lib/shared/api/scope-documents.js';
 import type { RegistryPerson } from './exports/xlsx.js';
 import { inlineTasks, type TaskInput, type TaskRunner } from '../workers/tasks.js';
 import { memoizeTasks } from './task-memo.js';
@@ -242,12 +273,63 @@ export class CuratorService {
 		return figuresAt(this.db, scope, date, this.now());
 	}
 
-	calendar(scope: ResolvedScope, year: number): Promise<CalendarEvent[]> {
+	/** The scope's calendar for a year: its municipality's items (configured or the default). */
+	async calendar(scope: ResolvedScope, year: number): Promise<CalendarEvent[]> {
+		const { config } = await loadCalendar(this.db, scope.municipalityId);
+		const names = scope.kind === 'municipality' ? await this.scopes.organizationNames() : null;
 		return monitoringCalendar(this.db, scope, {
 			year,
 			today: this.today(scope.timeZone),
-			municipal: scope.kind === 'municipality'
+			config,
+			organizations: names
+				? scope.organizationIds
+						.map((id) => ({ id, name: names.get(id) ?? '' }))
+						.sort((a, b) => a.name.localeCompare(b.name, 'ru'))
+				: []
 		});
+	}
+
+	/** The municipality's calendar configuration, and whether this actor may change it. */
+	async calendarConfig(actor: Actor, scope: ResolvedScope): Promise<CalendarConfigState> {
+		const { config, configured } = await loadCalendar(this.db, scope.municipalityId);
+		return {
+			municipalityId: scope.municipalityId,
+			config,
+			configured,
+			presets: CALENDAR_PRESETS.map((p) => ({ id: p.id, label: p.label })),
+			canEdit: await this.scopes.allows(actor, scope, 'municipality.calendar')
+		};
+	}
+
+	/** The coordinator sets the calendar: a preset, or the items and the responsible body's name. */
+	async saveCalendarConfig(
+		actor: Actor,
+		scope: ResolvedScope,
+		body: SaveCalendarBody
+	): Promise<CalendarConfigState> {
+		this.scopes.checkCalendar(actor, scope.municipalityId);
+		let config: CalendarConfig;
+		if ('preset' in body) {
+			const p = presetCalendar(body.preset);
+			if (!p) throw new CuratorError(400, 'invalid_request', 'Такого образца календаря нет');
+			config = p;
+		} else {
+			const { config: before } = await loadCalendar(this.db, scope.municipalityId);
+			config = {
+				preset: before.preset,
+				bodyName: body.bodyName.trim(),
+				items: body.items.map((i) => ({
+					...i,
+					title: i.title.trim(),
+					basis: i.basis.trim(),
+					responsibleOther: i.responsibleOther.trim()
+				}))
+			};
+			const problems = calendarProblems(config);
+			if (problems.length) throw new CuratorError(400, 'invalid_request', problems.join('; '));
+		}
+		await saveCalendar(this.db, scope.municipalityId, config, actor.personId, this.now());
+		return this.calendarConfig(actor, scope);
 	}
 
 	private liveConnections(): Map<string, Array<{ userId: string; deviceId: string | undefined }>> {
@@ -413,37 +495,269 @@ export class CuratorService {
 		return file;
 	}
 
-	async scopeDocument(
+	// ------------------------------------------------------------------ scope documents
+
+	/** The kinds each scope writes: the аналитическая справка is an organization's, the отчет a municipality's. */
+	private checkKind(scope: ResolvedScope, kind: ScopeDocKind): void {
+		if (kind === 'analytic-note' && scope.kind !== 'organization')
+			throw new CuratorError(
+				400,
+				'invalid_request',
+				'Аналитическую справку составляют по организации: выберите организацию'
+			);
+		if (kind === 'analytic-report' && scope.kind !== 'municipality')
+			throw new CuratorError(
+				400,
+				'invalid_request',
+				'Аналитический отчет составляют по муниципалитету'
+			);
+	}
+
+	private checkPeriod(period: { from: string; to: string }): void {
+		if (period.from > period.to)
+			throw new CuratorError(400, 'invalid_request', 'Начало периода позже его окончания');
+	}
+
+	/** Programs in force in the period, as on its end date (history), with titles and names. */
+	private async programLines(
+		scope: ResolvedScope,
+		period: { from: string; to: string }
+	): Promise<ProgramLine[]> {
+		const asOf = period.to <= this.today(scope.timeZone) ? period.to : this.today(scope.timeZone);
+		const programs = (await programsAt(this.db, scope.organizationIds, asOf)).filter(
+			({ facts: f }) =>
+				(f.status === 'active' && (!f.startDate || f.startDate <= period.to)) ||
+				(f.status === 'completed' && (!f.completion || f.completion.date >= period.from))
+		);
+		if (!programs.length) return [];
+		const marks = programs.map(() => '?').join(',');
+		const info = new Map(
+			(
+				await this.db.all<{ program_id: string; title: string; organization_id: string | null }>(
+					`SELECT program_id, title, organization_id FROM curator_program_index WHERE program_id IN (${marks})`,
+					programs.map((p) => p.programId)
+				)
+			).map((r) => [r.program_id, r])
+		);
+		const keys = [...new Set(programs.flatMap((p) => p.facts.participants.map((x) => x.key)))];
+		const names = new Map<string, string>();
+		for (let i = 0; i < keys.length; i += 500) {
+			const chunk = keys.slice(i, i + 500);
+			for (const r of await this.db.all<{ id: string; full_name: string }>(
+				`SELECT id, full_name FROM people WHERE id IN (${chunk.map(() => '?').join(',')})`,
+				chunk
+			))
+				names.set(r.id, r.full_name);
+		}
+		const orgNames = await this.scopes.organizationNames();
+		const namesOf = (p: (typeof programs)[number], role: 'mentor' | 'mentee') =>
+			p.facts.participants
+				.filter((x) => x.role === role)
+				.map((x) => names.get(x.key) ?? '')
+				.filter(Boolean);
+		return programs
+			.map((p): ProgramLine => {
+				const i = info.get(p.programId);
+				return {
+					title: i?.title ?? '',
+					organizationName: (i?.organization_id && orgNames.get(i.organization_id)) || '',
+					status: p.facts.status,
+					stage: p.facts.stage,
+					mentors: namesOf(p, 'mentor'),
+					mentees: namesOf(p, 'mentee'),
+					reportsDue: p.facts.reports.due,
+					reportsAccepted: p.facts.reports.accepted,
+					completion: p.facts.completion
+				};
+			})
+			.sort(
+				(a, b) =>
+					a.organizationName.localeCompare(b.organizationName, 'ru') ||
+					a.title.localeCompare(b.title, 'ru')
+			);
+	}
+
+	/** The document as it reads now: figures of the period (and the previous one) and the text. */
+	private async liveModel(
+		scope: ResolvedScope,
+		kind: ScopeDocKind,
+		period: { from: string; to: string },
+		version: StoredVersion | null,
+		override?: Pick<StoredVersion, 'version' | 'authorName' | 'createdAt' | 'handedIn' | 'sections'>
+	): Promise<DocModel> {
+		const shown = override ?? version;
+		const timeZone = scope.timeZone ?? DEFAULT_TIME_ZONE;
+		let organizations: ScopeDocInput['organizations'];
+		if (scope.kind === 'municipality') {
+			const names = await this.scopes.organizationNames();
+			organizations = [];
+			for (const id of scope.organizationIds)
+				organizations.push({
+					name: names.get(id) ?? '',
+					figures: await figuresFor(
+						this.db,
+						{ organizationIds: [id], timeZone },
+						period,
+						this.now()
+					)
+				});
+			organizations.sort((a, b) => a.name.localeCompare(b.name, 'ru'));
+		}
+		return scopeDocModel({
+			kind,
+			scope: scope.kind,
+			scopeName: scope.name,
+			period,
+			today: this.today(timeZone),
+			timeZone,
+			figures: await figuresFor(this.db, scope, period, this.now()),
+			programs: await this.programLines(scope, period),
+			...(organizations ? { organizations } : {}),
+			sections: shown?.sections ?? {},
+			version: shown
+				? {
+						version: shown.version,
+						authorName: shown.authorName,
+						createdAt: shown.createdAt,
+						handedIn: shown.handedIn
+					}
+				: null
+		});
+	}
+
+	/** The model of a version: a handed-in one as it was frozen, else today's figures with its text. */
+	private async modelOf(
+		scope: ResolvedScope,
+		kind: ScopeDocKind,
+		period: { from: string; to: string },
+		version: StoredVersion | null
+	): Promise<{ model: DocModel; frozen: boolean }> {
+		if (version?.handedIn && version.snapshot) return { model: version.snapshot, frozen: true };
+		return { model: await this.liveModel(scope, kind, period, version), frozen: false };
+	}
+
+	private async versionOf(
+		key: DocumentKey,
+		version: number | undefined
+	): Promise<StoredVersion | null> {
+		const v = await getVersion(this.db, key, version);
+		if (version !== undefined && !v)
+			throw new CuratorError(404, 'not_found', 'Такой редакции документа нет');
+		return v;
+	}
+
+	/** A document of the scope for the period, as a version reads (default: the newest). */
+	async documentState(
+		actor: Actor,
+		scope: ResolvedScope,
+		kind: ScopeDocKind,
+		period: { from: string; to: string },
+		version?: number
+	): Promise<ScopeDocumentState> {
+		this.checkKind(scope, kind);
+		this.checkPeriod(period);
+		const key: DocumentKey = { scopeKind: scope.kind, scopeId: scope.id, kind, ...period };
+		const shown = await this.versionOf(key, version);
+		const { model, frozen } = await this.modelOf(scope, kind, period, shown);
+		const meta = (v: StoredVersion) => ({
+			version: v.version,
+			authorName: v.authorName,
+			createdAt: v.createdAt,
+			handedIn: v.handedIn
+		});
+		return {
+			scope: { kind: scope.kind, id: scope.id, name: scope.name },
+			kind,
+			title: SCOPE_DOC_TITLES[kind],
+			period,
+			canWrite: await this.scopes.allows(actor, scope, 'organization.report'),
+			versions: (await listVersions(this.db, key)).map(meta),
+			version: shown ? meta(shown) : null,
+			sections: shown?.sections ?? {},
+			sectionKeys: [...WRITTEN_SECTIONS[kind]],
+			frozen,
+			preview: previewOf(model)
+		};
+	}
+
+	/**
+	 * Saves the written sections as a new version (the policy's 'organization.report' /
+	 * 'municipality.report'); `handIn` freezes it with the document as it reads now.
+	 */
+	async saveDocument(
+		actor: Actor,
+		ref: ScopeRef,
+		kind: ScopeDocKind,
+		body: SaveScopeDocumentBody
+	): Promise<ScopeDocumentState> {
+		const scope = await this.scopes.scopeOf(actor, ref, 'organization.report');
+		if (!scope) throw new CuratorError(404, 'not_found', 'Не найдено');
+		this.checkKind(scope, kind);
+		const period = { from: body.from, to: body.to };
+		this.checkPeriod(period);
+		const key: DocumentKey = { scopeKind: scope.kind, scopeId: scope.id, kind, ...period };
+		const allowed = new Set<string>(WRITTEN_SECTIONS[kind]);
+		const sections: Partial<Record<WrittenSection, string>> = {};
+		for (const [k, v] of Object.entries(body.sections))
+			if (allowed.has(k) && typeof v === 'string') sections[k as WrittenSection] = v;
+		const meta = {
+			version: body.baseVersion + 1,
+			authorName: (await personName(this.db, actor.personId)) || 'без имени',
+			createdAt: this.now(),
+			handedIn: body.handIn === true,
+			sections
+		};
+		const snapshot = meta.handedIn ? await this.liveModel(scope, kind, period, null, meta) : null;
+		const ok = await appendVersion(this.db, key, body.baseVersion, {
+			sections,
+			authorId: actor.personId,
+			authorName: meta.authorName,
+			createdAt: meta.createdAt,
+			handedIn: meta.handedIn,
+			snapshot
+		});
+		if (!ok)
+			throw new CuratorError(
+				409,
+				'conflict',
+				'Документ уже изменили: откройте последнюю редакцию и внесите изменения в нее (ваш текст остался на экране)'
+			);
+		return this.documentState(actor, scope, kind, period, meta.version);
+	}
+
+	/** A version of the document (default: the newest) as DOCX or PDF. */
+	async documentFile(
+		scope: ResolvedScope,
+		kind: ScopeDocKind,
+		period: { from: string; to: string },
+		format: 'docx' | 'pdf',
+		version?: number
+	): Promise<FileResult> {
+		this.checkKind(scope, kind);
+		this.checkPeriod(period);
+		const key: DocumentKey = { scopeKind: scope.kind, scopeId: scope.id, kind, ...period };
+		const shown = await this.versionOf(key, version);
+		const { model } = await this.modelOf(scope, kind, period, shown);
+		const file = await this.render(model, format);
+		return shown
+			? { ...file, fileName: fileNameOf(`${model.name} ред. ${shown.version}`, format) }
+			: file;
+	}
+
+	/** The old export (GET …/exports/note): the newest version; no period — the current year. */
+	scopeDocument(
 		scope: ResolvedScope,
 		kind: ScopeDocKind,
 		period: FigurePeriod,
 		format: 'docx' | 'pdf'
 	): Promise<FileResult> {
-		const rows = await this.allRows(scope, {});
-		const inPeriod = rows.filter(
-			(r) =>
-				(!period.to || !r.startDate || r.startDate <= period.to) &&
-				(!period.from || !r.endDate || r.endDate >= period.from)
-		);
-		const model = scopeDocModel({
+		const year = this.today(scope.timeZone).slice(0, 4);
+		return this.documentFile(
+			scope,
 			kind,
-			scope: scope.kind,
-			scopeName: scope.name,
-			period: { from: period.from ?? null, to: period.to ?? null },
-			today: this.today(scope.timeZone),
-			figures: await this.figures(scope, period),
-			rows: inPeriod,
-			...(scope.kind === 'municipality'
-				? {
-						organizations: await organizationAggregates(this.db, scope.organizationIds, {
-							now: this.now(),
-							staleDays: this.staleDays
-						})
-					}
-				: {}),
-			staleDays: this.staleDays
-		});
-		return this.render(model, format);
+			{ from: period.from ?? `${year}-01-01`, to: period.to ?? this.today(scope.timeZone) },
+			format
+		);
 	}
 
 	async monitoringXlsx(

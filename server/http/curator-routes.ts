@@ -19,6 +19,10 @@ import { clampInt } from '../curator/dashboard.js';
 import { exportSafe } from '../curator/exports/export-safe.js';
 import { SCOPE_DOC_KINDS, type ScopeDocKind } from '../curator/exports/scope-docs.js';
 import {
+	SaveCalendarBody,
+	SaveScopeDocumentBody
+} from '../../src/lib/shared/api/scope-documents.js';
+import {
 	CuratorError,
 	CuratorService,
 	type FileResult,
@@ -158,6 +162,79 @@ export async function registerCuratorRoutes(
 					today: curator.today(s.timeZone),
 					events: await curator.calendar(s, year)
 				};
+			});
+
+			// The municipality's calendar: its items and responsible body (the coordinator sets them).
+			scope.get('/:kind/:id/calendar/config', async (request, reply) => {
+				const actor = actorOf(request);
+				const s = await curator.resolveScope(actor, scopeRef(request));
+				reply.header('cache-control', 'no-store');
+				return curator.calendarConfig(actor, s);
+			});
+
+			scope.put(
+				'/:kind/:id/calendar/config',
+				{ schema: { body: SaveCalendarBody }, bodyLimit: 256 * 1024 },
+				async (request) => {
+					const actor = actorOf(request);
+					const s = await curator.resolveScope(actor, scopeRef(request));
+					return curator.saveCalendarConfig(actor, s, request.body);
+				}
+			);
+
+			// Documents of the scope for a period, in versions (docs/curator.md «Documents and the calendar»).
+			const docKind = (request: FastifyRequest): ScopeDocKind => {
+				const k = (request.params as { docKind: string }).docKind;
+				if (!(SCOPE_DOC_KINDS as readonly string[]).includes(k))
+					throw new CuratorError(404, 'not_found', 'Такого документа нет');
+				return k as ScopeDocKind;
+			};
+			const docPeriod = (q: Record<string, unknown>) => {
+				const from = date(q.from);
+				const to = date(q.to);
+				if (!from || !to)
+					throw new CuratorError(400, 'invalid_request', 'Укажите период документа: с и по');
+				return { from, to };
+			};
+			const versionOf = (q: Record<string, unknown>) =>
+				q.version === undefined ? undefined : clampInt(q.version, 1, 1_000_000, 1);
+
+			scope.get('/:kind/:id/documents/:docKind', async (request, reply) => {
+				const actor = actorOf(request);
+				const s = await curator.resolveScope(actor, scopeRef(request));
+				const q = request.query as Record<string, unknown>;
+				reply.header('cache-control', 'no-store');
+				return curator.documentState(actor, s, docKind(request), docPeriod(q), versionOf(q));
+			});
+
+			scope.post(
+				'/:kind/:id/documents/:docKind',
+				{ schema: { body: SaveScopeDocumentBody }, bodyLimit: 256 * 1024 },
+				async (request, reply) => {
+					const state = await curator.saveDocument(
+						actorOf(request),
+						scopeRef(request),
+						docKind(request),
+						request.body
+					);
+					reply.code(201);
+					return state;
+				}
+			);
+
+			scope.get('/:kind/:id/documents/:docKind/file', async (request, reply) => {
+				const s = await curator.resolveScope(actorOf(request), scopeRef(request));
+				const q = request.query as Record<string, unknown>;
+				return sendFile(
+					reply,
+					await curator.documentFile(
+						s,
+						docKind(request),
+						docPeriod(q),
+						format(q.format),
+						versionOf(q)
+					)
+				);
 			});
 
 			scope.get('/:kind/:id/exports/monitoring.xlsx', async (request, reply) => {

@@ -87,6 +87,11 @@ export const ACTIONS = {
 		'organization.attributes',
 		/** Aggregates and the list of programs with their summaries. */
 		'organization.monitor',
+		/**
+		 * Write and hand in the organization's справки (docs/curator.md «Documents and the calendar»):
+		 * its curator, and the municipality's coordinator (Divnogorsk 2022, пп. 5.4, 5.6).
+		 */
+		'organization.report',
 		'program.create',
 		'people.read',
 		'people.write',
@@ -97,6 +102,10 @@ export const ACTIONS = {
 		'municipality.view',
 		'municipality.manage',
 		'municipality.monitor',
+		/** Write and hand in the municipality's документы (аналитический отчет, справка): its coordinator. */
+		'municipality.report',
+		/** Configure the municipality's monitoring calendar (items, responsible body): its coordinator. */
+		'municipality.calendar',
 		'people.read',
 		'roles.manage',
 		'audit.read'
@@ -197,6 +206,9 @@ function canOrganization(
 			return admin || coordinator;
 		case 'organization.monitor':
 			return curator || head || coordinator || department;
+		case 'organization.report':
+			// The head and the department read these documents; they do not write them.
+			return curator || coordinator;
 		case 'program.create':
 			return curator || dep.municipalCurator;
 		case 'people.read':
@@ -226,6 +238,9 @@ function canMunicipality(
 			return admin;
 		case 'municipality.monitor':
 			return coordinator || department;
+		case 'municipality.report':
+		case 'municipality.calendar':
+			return coordinator;
 		case 'people.read':
 			return admin || coordinator || department;
 		case 'roles.manage':

@@ -6,7 +6,7 @@
  */
 import { DEFAULT_TIME_ZONE } from '../../src/lib/shared/time.js';
 import type { Guard } from './guard.js';
-import type { Actor } from './policy.js';
+import { can, type Actor } from './policy.js';
 import type { IdentityRegistry } from './registry.js';
 import type { IdentityStore } from './store.js';
 import type { Organization } from './model.js';
@@ -21,6 +21,13 @@ export interface CheckedScope {
 	/** The organization's zone (own or its municipality's), or the municipality's: the scope's "today". */
 	timeZone: string;
 }
+
+/** The municipality's action that stands for an organization's on a municipal scope. */
+const MUNICIPAL_ACTION = {
+	'organization.monitor': 'municipality.monitor',
+	'organization.report': 'municipality.report',
+	'people.read': 'people.read'
+} as const;
 
 export class MonitoringScopes {
 	constructor(
@@ -41,7 +48,7 @@ export class MonitoringScopes {
 	async scopeOf(
 		actor: Actor,
 		ref: { kind: 'organization' | 'municipality'; id: string },
-		action: 'organization.monitor' | 'people.read'
+		action: 'organization.monitor' | 'people.read' | 'organization.report'
 	): Promise<CheckedScope | null> {
 		if (ref.kind === 'organization') {
 			const found = await this.orgResource(ref.id);
@@ -58,10 +65,7 @@ export class MonitoringScopes {
 		}
 		const mun = await this.store.scopes.getMunicipality(ref.id);
 		if (!mun) return null;
-		this.guard.check(actor, action === 'organization.monitor' ? 'municipality.monitor' : action, {
-			kind: 'municipality',
-			id: mun.id
-		});
+		this.guard.check(actor, MUNICIPAL_ACTION[action], { kind: 'municipality', id: mun.id });
 		const orgs = await this.store.scopes.listOrganizations(mun.id);
 		return {
 			kind: 'municipality',
@@ -71,6 +75,29 @@ export class MonitoringScopes {
 			organizationIds: orgs.map((o) => o.id),
 			timeZone: mun.timeZone ?? DEFAULT_TIME_ZONE
 		};
+	}
+
+	/**
+	 * Whether the policy allows `action` on a scope already checked for monitoring (the screens'
+	 * «may write» without a denial logged): 'organization.report' — write and hand in its
+	 * documents; 'municipality.calendar' — configure the municipality's calendar.
+	 */
+	async allows(
+		actor: Actor,
+		scope: Pick<CheckedScope, 'kind' | 'id' | 'municipalityId'>,
+		action: 'organization.report' | 'municipality.calendar'
+	): Promise<boolean> {
+		if (action === 'municipality.calendar')
+			return can(actor, action, { kind: 'municipality', id: scope.municipalityId });
+		if (scope.kind === 'municipality')
+			return can(actor, 'municipality.report', { kind: 'municipality', id: scope.id });
+		const found = await this.orgResource(scope.id);
+		return found ? can(actor, action, found.res) : false;
+	}
+
+	/** The municipality's calendar may be changed by this actor: else the guard's 403 / 404. */
+	checkCalendar(actor: Actor, municipalityId: string): void {
+		this.guard.check(actor, 'municipality.calendar', { kind: 'municipality', id: municipalityId });
 	}
 
 	/** Organizations and municipalities the actor monitors (curator / head / coordinator roles). */

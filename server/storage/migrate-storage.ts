@@ -59,6 +59,12 @@ export const TABLES: TableSpec[] = [
 	{ name: 'orders', key: ['id'], copy: true },
 	{ name: 'order_programs', key: ['order_id', 'program_id'], copy: true },
 	{ name: 'curator_program_history', key: ['program_id', 'day'], copy: true },
+	{
+		name: 'scope_document_versions',
+		key: ['scope_kind', 'scope_id', 'doc_kind', 'period_from', 'period_to', 'version'],
+		copy: true
+	},
+	{ name: 'municipality_calendars', key: ['municipality_id'], copy: true },
 	// The curator's records (migration 75): creation requests, cancellations, merges, erasures.
 	{ name: 'program_create_requests', key: ['actor_id', 'request_key'], copy: true },
 	{ name: 'program_cancellations', key: ['program_id'], copy: true },
@@ -213,7 +219,7 @@ export async function verifyCopy(
 		const quoted = cols.map((c) => `"${c}"`).join(', ');
 		const orderSqlite = t.key.map((k) => `"${k}"`).join(', ');
 		// Integer keys sort numerically in both; text keys in byte order (SQLite BINARY = "C").
-		const numeric = new Set(['seq', 'client_id']);
+		const numeric = new Set(['seq', 'client_id', 'version']);
 		const orderPg = t.key.map((k) => (numeric.has(k) ? `"${k}"` : `"${k}" COLLATE "C"`)).join(', ');
 		const left = sqlite
 			.prepare(`SELECT ${quoted} FROM ${t.name} ORDER BY ${orderSqlite}`)

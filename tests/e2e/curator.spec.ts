@@ -217,7 +217,8 @@ test('curator forms a pair, participants work, the dashboard follows them live',
 	await expect(page.getByTestId('fig-programs')).toHaveText('1');
 	await screenshot(page, 'curator-figures');
 	await page.goto('/curator/calendar');
-	await expect(page.getByTestId('calendar-event')).toHaveCount(8);
+	// The default calendar: both seeds' items (src/lib/shared/calendar.ts).
+	await expect(page.getByTestId('calendar-event')).toHaveCount(15);
 	await screenshot(page, 'curator-calendar');
 
 	await mentor.context.close();

@@ -445,7 +445,7 @@ describe('curator API', () => {
 		);
 		const anText = docxText(Buffer.from(await an.arrayBuffer()));
 		expect(anText).toContain('Аналитическая справка');
-		expect(anText).toContain('Отчетов принято\n1');
+		expect(anText).toContain('Отчетов по этапам принято\n1');
 		const anPdf = await t.get(
 			`/api/curator/organizations/${t.organizationId}/exports/note?kind=info-note&format=pdf`,
 			t.curatorCookie
@@ -482,7 +482,7 @@ describe('curator API', () => {
 			`/api/curator/municipalities/${t.municipalityId}/calendar?year=2026`,
 			coord.cookie
 		);
-		expect(((await cal.json()) as { events: unknown[] }).events.length).toBe(8);
+		expect(((await cal.json()) as { events: unknown[] }).events.length).toBe(15);
 		const rep = await t.get(
 			`/api/curator/municipalities/${t.municipalityId}/exports/note?kind=analytic-report`,
 			coord.cookie

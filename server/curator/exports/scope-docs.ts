@@ -1,10 +1,15 @@
 /**
- * Documents over an organization or a municipality for a chosen period, from the curator index:
- * - информационная справка о реализации и эффективности программ наставничества (curators, by
- *   1 June; December monitoring — Divnogorsk 2022 roadmap 5.3 / 5.4);
- * - аналитическая справка for the organization;
- * - аналитический отчет по результатам мониторинга for the municipality (annual, 5.7).
- * Same figures as the dashboard and the statistical forms: one source.
+ * The documents of an organization or a municipality for a period, each with its own sections:
+ * - информационная справка о реализации и эффективности программ наставничества — the facts of
+ *   the period (curators by 1 June, Divnogorsk 2022 roadmap 5.3), with the writer's пояснения;
+ * - аналитическая справка of an organization (December monitoring, 5.4; Tomsk 2024 app., stage 4)
+ *   — the figures against the previous period, the programs that need attention, and the
+ *   conclusions, recommendations and management decisions the curator writes;
+ * - аналитический отчет of a municipality (annual, 5.6–5.7) — the municipality's figures with
+ *   dynamics, an analysis per organization, and the coordinator's conclusions, recommendations
+ *   and management decisions.
+ * Figures come from `figuresFor` (the period and the previous one, from the programs' history),
+ * so a past period shows what was true then. Nothing here states what the system did not do.
  */
 import {
 	COMPLETION_REASON_LABELS,
@@ -15,19 +20,19 @@ import {
 	TYPE_LABELS,
 	labelOf
 } from '../../../src/lib/shared/program/index.js';
-import { PROGRAMS, countOf, plural } from '../../../src/lib/shared/time.js';
-import type { DashboardRow, OrganizationAggregate } from '../dashboard.js';
+import {
+	SCOPE_DOC_KINDS,
+	SCOPE_DOC_TITLES,
+	WRITTEN_SECTIONS,
+	WRITTEN_SECTION_LABELS,
+	type PreviewBlock,
+	type ScopeDocKind,
+	type WrittenSection
+} from '../../../src/lib/shared/api/scope-documents.js';
 import type { CountRow, Figures } from '../figures.js';
-import { num, ruDate, type Block, type DocModel } from './model.js';
+import { num, ruDate, ruDateTime, type Block, type DocModel } from './model.js';
 
-export const SCOPE_DOC_KINDS = ['info-note', 'analytic-note', 'analytic-report'] as const;
-export type ScopeDocKind = (typeof SCOPE_DOC_KINDS)[number];
-
-const TITLES: Record<ScopeDocKind, string> = {
-	'info-note': 'Информационная справка',
-	'analytic-note': 'Аналитическая справка',
-	'analytic-report': 'Аналитический отчет'
-};
+export { SCOPE_DOC_KINDS, type ScopeDocKind };
 
 export const STAGE_LABEL = (k: string): string =>
 	k === 'not-started'
@@ -36,253 +41,484 @@ export const STAGE_LABEL = (k: string): string =>
 			? 'сроки этапов истекли'
 			: k === 'unscheduled'
 				? 'без дат'
-				: labelOf(STAGE_KIND_LABELS, k);
+				: k === 'completed'
+					? 'завершена'
+					: k === 'custom'
+						? 'этап дорожной карты'
+						: labelOf(STAGE_KIND_LABELS, k);
 export const templateTitle = (id: string): string =>
 	TEMPLATES.find((t) => t.id === id)?.titleRu ?? (id || '—');
 
-function countTable(title: string, rows: CountRow[], label: (k: string) => string): Block[] {
-	return [
-		{ kind: 'heading', text: title },
-		rows.length
-			? {
-					kind: 'table',
-					headers: ['Значение', 'Программ', 'Наставников', 'Наставляемых'],
-					widths: [52, 16, 16, 16],
-					rows: rows.map((r) => [
-						r.key ? label(r.key) : 'не указано',
-						String(r.programs),
-						String(r.mentors),
-						String(r.mentees)
-					])
-				}
-			: { kind: 'para', text: 'Нет данных.' }
-	];
+const SHY = '\u00ad';
+
+/** One program as it was on the period's end date (the list of programs, the attention list). */
+export interface ProgramLine {
+	title: string;
+	organizationName: string;
+	status: string;
+	stage: string;
+	mentors: string[];
+	mentees: string[];
+	reportsDue: number;
+	reportsAccepted: number;
+	completion: { reason: string; date: string } | null;
 }
 
 export interface ScopeDocInput {
 	kind: ScopeDocKind;
 	scope: 'organization' | 'municipality';
 	scopeName: string;
-	period: { from: string | null; to: string | null };
+	period: { from: string; to: string };
+	/** Today in the scope's zone: a period ending later shows the state of today. */
 	today: string;
+	timeZone: string;
+	/** Figures of the period with `previous` (figuresFor). */
 	figures: Figures;
-	rows: DashboardRow[];
-	organizations?: OrganizationAggregate[];
-	staleDays: number;
+	/** Programs in force in the period, as on its end date. */
+	programs: ProgramLine[];
+	/** A municipality: each organization's figures of the period, with `previous`. */
+	organizations?: Array<{ name: string; figures: Figures }>;
+	sections: Partial<Record<WrittenSection, string>>;
+	/** The version being shown (null: nothing written yet). */
+	version: { version: number; authorName: string; createdAt: number; handedIn: boolean } | null;
+}
+
+/** A figure as a document writes it: «—» when there is none. */
+const fig = (x: number | null | undefined, digits = 0): string =>
+	x === null || x === undefined ? '—' : digits ? num(x, digits) : String(x);
+
+/** The change from the previous period: «+2», «−0,5», «без изменений», «—». */
+export function change(
+	now: number | null | undefined,
+	before: number | null | undefined,
+	digits = 0
+): string {
+	if (now === null || now === undefined || before === null || before === undefined) return '—';
+	const d = Math.round((now - before) * 10 ** digits) / 10 ** digits;
+	if (d === 0) return 'без изменений';
+	const text = digits ? num(Math.abs(d), digits) : String(Math.abs(d));
+	return `${d > 0 ? '+' : '−'}${text}`;
+}
+
+/** The figures both periods show, with how each is read from `Figures`. */
+const DYNAMICS: Array<{ label: string; get: (f: Figures) => number | null; digits?: number }> = [
+	{ label: 'Программ реализовывалось в периоде', get: (f) => f.programs.inForce },
+	{ label: 'Программ завершено в периоде', get: (f) => f.completed.inPeriod },
+	{ label: 'Наставников (человек)', get: (f) => f.participants.mentors },
+	{ label: 'Наставляемых (человек)', get: (f) => f.participants.mentees },
+	{
+		label: '— из них педагогических и руководящих работников',
+		get: (f) => f.participants.pedagogues.mentees
+	},
+	{ label: '— из них обучающихся', get: (f) => f.participants.learners.mentees },
+	{ label: 'Молодых педагогов (до 35 лет) в организациях', get: (f) => f.youngTeachers.inRegistry },
+	{ label: '— из них наставляемых', get: (f) => f.youngTeachers.covered },
+	{
+		label: 'Охват молодых педагогов наставничеством, %',
+		get: (f) => f.youngTeachers.sharePercent,
+		digits: 1
+	},
+	{
+		label: 'Прирост самооценки наставляемых, баллов (из 5)',
+		get: (f) => f.assessment.growthAvg,
+		digits: 2
+	},
+	{
+		label: 'Удовлетворенность наставляемых (из 10)',
+		get: (f) => f.satisfaction.menteeAvg,
+		digits: 2
+	},
+	{ label: 'Отчетов по этапам принято', get: (f) => f.reports.accepted },
+	{ label: 'Отчетов не представлено к сроку', get: (f) => f.reports.due }
+];
+
+function dynamicsTable(f: Figures): Block {
+	const p = f.previous ?? null;
+	return {
+		kind: 'table',
+		headers: [
+			'Показатель',
+			p ? `${ruDate(p.period.from)} – ${ruDate(p.period.to)}` : 'Предыдущий период',
+			`${ruDate(f.period.from)} – ${ruDate(f.period.to)}`,
+			'Изменение'
+		],
+		widths: [46, 18, 18, 18],
+		rows: DYNAMICS.map((d) => [
+			d.label,
+			p ? fig(d.get(p), d.digits) : '—',
+			fig(d.get(f), d.digits),
+			p ? change(d.get(f), d.get(p), d.digits) : '—'
+		])
+	};
+}
+
+function countTable(
+	title: string,
+	rows: CountRow[],
+	label: (k: string) => string,
+	previous?: CountRow[] | null
+): Block {
+	if (!rows.length && !previous?.length) return { kind: 'para', text: 'Программ в периоде нет.' };
+	const keys = [...new Set([...rows.map((r) => r.key), ...(previous ?? []).map((r) => r.key)])];
+	const at = (list: CountRow[] | null | undefined, k: string) => list?.find((r) => r.key === k);
+	return previous
+		? {
+				kind: 'table',
+				headers: [
+					title,
+					'Программ в предыдущем периоде',
+					'Программ',
+					'Наставников',
+					'Наставляемых'
+				],
+				widths: [32, 18, 14, 17, 19],
+				rows: keys.map((k) => [
+					k ? label(k) : 'не указано',
+					String(at(previous, k)?.programs ?? 0),
+					String(at(rows, k)?.programs ?? 0),
+					String(at(rows, k)?.mentors ?? 0),
+					String(at(rows, k)?.mentees ?? 0)
+				])
+			}
+		: {
+				kind: 'table',
+				headers: [title, 'Программ', 'Наставников', 'Наставляемых'],
+				widths: [46, 16, 18, 20],
+				rows: keys.map((k) => [
+					k ? label(k) : 'не указано',
+					String(at(rows, k)?.programs ?? 0),
+					String(at(rows, k)?.mentors ?? 0),
+					String(at(rows, k)?.mentees ?? 0)
+				])
+			};
+}
+
+const participantsRows = (f: Figures): Array<[string, string]> => [
+	['Наставников (человек)', String(f.participants.mentors)],
+	['Наставляемых (человек)', String(f.participants.mentees)],
+	[
+		'Педагогических и руководящих работников: наставников / наставляемых',
+		`${f.participants.pedagogues.mentors} / ${f.participants.pedagogues.mentees}`
+	],
+	[
+		'Обучающихся: наставников / наставляемых',
+		`${f.participants.learners.mentors} / ${f.participants.learners.mentees}`
+	],
+	['Наставляемых на одного наставника', fig(f.participants.menteesPerMentor, 2)]
+];
+
+const youngRows = (f: Figures): Array<[string, string]> => [
+	['Молодых педагогов (до 35 лет) в организациях', String(f.youngTeachers.inRegistry)],
+	['из них наставляемых в периоде', String(f.youngTeachers.covered)],
+	[
+		'Доля охвата',
+		f.youngTeachers.sharePercent === null ? '—' : `${num(f.youngTeachers.sharePercent)} %`
+	],
+	['из них в первые 3 года работы', String(f.youngTeachers.firstYearsCovered)]
+];
+
+const resultRows = (f: Figures): Array<[string, string]> => [
+	['Программ завершено (на конец периода)', String(f.completed.total)],
+	['из них в периоде', String(f.completed.inPeriod)],
+	...Object.entries(f.completed.byReason).map(([k, n]): [string, string] => [
+		`— ${labelOf(COMPLETION_REASON_LABELS, k)}`,
+		String(n)
+	]),
+	['Анкет удовлетворенности', String(f.satisfaction.surveys)],
+	['Средняя удовлетворенность наставников (из 10)', fig(f.satisfaction.mentorAvg, 2)],
+	['Средняя удовлетворенность наставляемых (из 10)', fig(f.satisfaction.menteeAvg, 2)],
+	['Наставляемых с входной и итоговой самооценкой', String(f.assessment.menteesWithBoth)],
+	['Средняя входная самооценка наставляемых (из 5)', fig(f.assessment.entryAvg, 2)],
+	['Средняя итоговая самооценка наставляемых (из 5)', fig(f.assessment.exitAvg, 2)],
+	[
+		'Прирост самооценки наставляемых',
+		f.assessment.growthAvg === null
+			? '—'
+			: `${num(f.assessment.growthAvg, 2)} балла (${num(f.assessment.growthPercent)} %)`
+	]
+];
+
+const reportRows = (f: Figures): Array<[string, string]> => [
+	['Отчетов по этапам принято', String(f.reports.accepted)],
+	['на проверке у куратора', String(f.reports.submitted)],
+	['возвращено на доработку', String(f.reports.returned)],
+	['не представлено к сроку', String(f.reports.due)]
+];
+
+function programList(lines: ProgramLine[], municipal: boolean): Block {
+	if (!lines.length) return { kind: 'para', text: 'Программ в периоде нет.' };
+	return {
+		kind: 'table',
+		headers: [
+			'№',
+			'Программа',
+			'Наставник',
+			'Наставляемый',
+			'Этап на конец периода',
+			'Отчеты: принято / не представлено'
+		],
+		widths: [5, 29, 18, 18, 16, 14],
+		rows: lines.map((l, i) => [
+			String(i + 1),
+			municipal && l.organizationName ? `${l.title} (${l.organizationName})` : l.title,
+			l.mentors.join(', ') || '—',
+			l.mentees.join(', ') || '—',
+			STAGE_LABEL(l.stage),
+			`${l.reportsAccepted} / ${l.reportsDue}`
+		])
+	};
+}
+
+/** Programs the figures single out: reports not submitted on time, terminated by the curator. */
+function attention(lines: ProgramLine[], period: { from: string; to: string }): Block[] {
+	const late = lines.filter((l) => l.reportsDue > 0);
+	const terminated = lines.filter(
+		(l) =>
+			l.completion &&
+			l.completion.reason !== 'plan-completed' &&
+			l.completion.date >= period.from &&
+			l.completion.date <= period.to
+	);
+	if (!late.length && !terminated.length)
+		return [
+			{
+				kind: 'para',
+				text: 'Программ с отчетами, не представленными к сроку, и программ, завершенных досрочно, в периоде нет.'
+			}
+		];
+	return [
+		{
+			kind: 'table',
+			headers: ['Программа', 'Что отмечено'],
+			widths: [50, 50],
+			rows: [
+				...late.map((l) => [
+					l.organizationName ? `${l.title} (${l.organizationName})` : l.title,
+					`отчетов не представлено к сроку: ${l.reportsDue}`
+				]),
+				...terminated.map((l) => [
+					l.organizationName ? `${l.title} (${l.organizationName})` : l.title,
+					`завершена ${ruDate(l.completion!.date)}: ${labelOf(COMPLETION_REASON_LABELS, l.completion!.reason)}`
+				])
+			]
+		}
+	];
+}
+
+/** Per organization: the figures of the period against the previous one (the report's analysis). */
+function organizationsTable(orgs: Array<{ name: string; figures: Figures }>): Block {
+	const pair = (f: Figures, get: (x: Figures) => number | null, digits = 0) =>
+		f.previous ? `${fig(get(f.previous), digits)} → ${fig(get(f), digits)}` : fig(get(f), digits);
+	return {
+		kind: 'table',
+		// Soft hyphens (SHY): narrow columns break these words where Russian allows, not mid-syllable.
+		headers: [
+			'Организация',
+			'Программ (было → стало)',
+			`Настав${SHY}ников`,
+			`Настав${SHY}ляемых (было → стало)`,
+			`из них обучаю${SHY}щихся`,
+			'Охват молодых педагогов, %',
+			`Прирост само${SHY}оценки, баллов`,
+			`Отчетов не представ${SHY}лено`
+		],
+		widths: [20, 12, 11, 13, 10, 13, 10, 11],
+		rows: orgs.map(({ name, figures: f }) => [
+			name,
+			pair(f, (x) => x.programs.inForce),
+			String(f.participants.mentors),
+			pair(f, (x) => x.participants.mentees),
+			String(f.participants.learners.mentees),
+			fig(f.youngTeachers.sharePercent, 1),
+			fig(f.assessment.growthAvg, 2),
+			String(f.reports.due)
+		])
+	};
+}
+
+/** The written sections: the person's text, paragraph by paragraph; «Не заполнено.» when empty. */
+function written(d: ScopeDocInput, n: number): Block[] {
+	const out: Block[] = [];
+	let i = n;
+	for (const key of WRITTEN_SECTIONS[d.kind] as readonly WrittenSection[]) {
+		const text = (d.sections[key] ?? '').trim();
+		// The информационная справка's пояснения are optional: no heading without them.
+		if (!text && d.kind === 'info-note') continue;
+		out.push({ kind: 'heading', text: `${i++}. ${WRITTEN_SECTION_LABELS[key]}` });
+		const paras = text
+			.split(/\n\s*\n|\n/)
+			.map((t) => t.trim())
+			.filter(Boolean);
+		if (!paras.length) out.push({ kind: 'para', text: 'Не заполнено.', italic: true });
+		else for (const t of paras) out.push({ kind: 'para', text: t });
+	}
+	return out;
 }
 
 export function scopeDocModel(d: ScopeDocInput): DocModel {
 	const f = d.figures;
-	const where =
-		d.scope === 'organization'
-			? `в ${d.scopeName}`
-			: `в образовательных организациях: ${d.scopeName}`;
-	const period =
-		d.period.from || d.period.to
-			? `за период с ${ruDate(d.period.from)} по ${ruDate(d.period.to ?? d.today)}`
-			: `на ${ruDate(d.today)}`;
+	const municipal = d.scope === 'municipality';
+	const where = municipal ? `в образовательных организациях: ${d.scopeName}` : `в ${d.scopeName}`;
+	const periodText = `за период с ${ruDate(d.period.from)} по ${ruDate(d.period.to)}`;
 	const subject =
 		d.kind === 'analytic-report'
 			? 'по результатам мониторинга реализации целевой модели наставничества'
 			: d.kind === 'info-note'
 				? 'о реализации и эффективности персонализированных программ наставничества'
 				: 'о реализации персонализированных программ наставничества';
-	const withOverdue = d.rows.filter((r) => r.overdue > 0);
-	const stale = d.rows.filter((r) => r.flags.includes('stale'));
-	const pending = d.rows.filter((r) => r.flags.includes('pending-sync'));
-	const avgProgress = d.rows.length
-		? Math.round(d.rows.reduce((a, r) => a + r.progress.percent, 0) / d.rows.length)
-		: 0;
-
 	const blocks: Block[] = [
-		{ kind: 'title', text: TITLES[d.kind] },
-		{ kind: 'subtitle', text: `${subject} ${where} ${period}` },
-		{ kind: 'heading', text: '1. Общие сведения' },
-		{
-			kind: 'fields',
-			rows: [
-				[d.scope === 'organization' ? 'Образовательная организация' : 'Муниципалитет', d.scopeName],
-				['Период', period],
-				['Программ наставничества всего', String(f.programs.total)],
-				['из них реализуется', String(f.programs.active)],
-				['из них завершено', String(f.programs.completed)],
-				['в стадии проекта', String(f.programs.draft)],
-				['Наставников', String(f.participants.mentors)],
-				['Наставляемых', String(f.participants.mentees)],
-				['Наставляемых на одного наставника', num(f.participants.menteesPerMentor, 2)]
-			]
-		},
-		...countTable('2. Формы наставничества', f.byForm, (k) => labelOf(FORM_LABELS, k)),
-		...countTable('3. Виды наставничества', f.byType, (k) => labelOf(TYPE_LABELS, k)),
-		...countTable('4. Категории наставляемых', f.byCategory, (k) =>
-			labelOf(MENTEE_CATEGORY_LABELS, k)
-		),
-		{ kind: 'heading', text: '5. Охват молодых педагогов (до 35 лет)' },
-		{
-			kind: 'fields',
-			rows: [
-				['Молодых педагогов в реестре', String(f.youngTeachers.inRegistry)],
-				['из них включены в программы наставничества', String(f.youngTeachers.covered)],
-				[
-					'Доля охвата',
-					f.youngTeachers.sharePercent === null ? '—' : `${num(f.youngTeachers.sharePercent)} %`
-				],
-				['из них в первые 3 года работы', String(f.youngTeachers.firstYearsCovered)]
-			]
-		},
-		{ kind: 'heading', text: '6. Ход реализации программ' },
-		{
-			kind: 'fields',
-			rows: [
-				['Средний процент выполнения планов мероприятий', `${avgProgress} %`],
-				['Программ с просроченными мероприятиями', String(withOverdue.length)],
-				['Просроченных мероприятий', String(d.rows.reduce((a, r) => a + r.overdue, 0))],
-				['Отчетов ожидается за весь срок', String(f.reports.expected)],
-				['Отчетов к сроку не представлено', String(f.reports.due)],
-				['Отчетов на проверке у куратора', String(f.reports.submitted)],
-				['Отчетов принято', String(f.reports.accepted)],
-				['Отчетов возвращено на доработку', String(f.reports.returned)]
-			]
-		},
-		...countTable('Распределение программ по этапам', f.byStage, STAGE_LABEL),
-		{ kind: 'heading', text: '7. Результативность' },
-		{
-			kind: 'fields',
-			rows: [
-				['Завершено программ', String(f.completed.total)],
-				...Object.entries(f.completed.byReason).map(([k, n]): [string, string] => [
-					`— ${labelOf(COMPLETION_REASON_LABELS, k)}`,
-					String(n)
-				]),
-				['Анкет удовлетворенности', String(f.satisfaction.surveys)],
-				['Средняя удовлетворенность наставников (из 10)', num(f.satisfaction.mentorAvg, 2)],
-				['Средняя удовлетворенность наставляемых (из 10)', num(f.satisfaction.menteeAvg, 2)],
-				['Программ с входной и итоговой самооценкой', String(f.assessment.programsWithBoth)],
-				['Средняя входная самооценка', num(f.assessment.entryAvg, 2)],
-				['Средняя итоговая самооценка', num(f.assessment.exitAvg, 2)],
-				[
-					'Прирост самооценки',
-					f.assessment.growthAvg === null
-						? '—'
-						: `${num(f.assessment.growthAvg, 2)} (${num(f.assessment.growthPercent)} %)`
-				]
-			]
-		}
+		{ kind: 'title', text: SCOPE_DOC_TITLES[d.kind] },
+		{ kind: 'subtitle', text: `${subject} ${where} ${periodText}` }
 	];
-	if (d.organizations && d.organizations.length) {
+	if (d.period.to > d.today)
+		blocks.push({
+			kind: 'para',
+			italic: true,
+			text: `Период не закончился: сведения на ${ruDate(d.today)}.`
+		});
+	if (d.version)
+		blocks.push({
+			kind: 'para',
+			italic: true,
+			text: `Редакция ${d.version.version} от ${ruDateTime(d.version.createdAt, d.timeZone)}, ${d.version.authorName}${d.version.handedIn ? '. Сдана' : ''}.`
+		});
+	const general: Array<[string, string]> = [
+		[municipal ? 'Муниципалитет' : 'Образовательная организация', d.scopeName],
+		['Период', `с ${ruDate(d.period.from)} по ${ruDate(d.period.to)}`]
+	];
+	if (f.previous)
+		general.push([
+			'Сравнение с периодом',
+			`с ${ruDate(f.previous.period.from)} по ${ruDate(f.previous.period.to)}`
+		]);
+	if (municipal && d.organizations)
+		general.push(
+			['Образовательных организаций', String(d.organizations.length)],
+			[
+				'из них реализовывали программы в периоде',
+				String(d.organizations.filter((o) => o.figures.programs.inForce > 0).length)
+			]
+		);
+	// The analytic documents give the programs in force in their dynamics table.
+	if (d.kind === 'info-note')
+		general.push(['Программ реализовывалось в периоде', String(f.programs.inForce)]);
+	general.push(
+		['Программ на конец периода: реализуется', String(f.programs.active)],
+		['завершено', String(f.programs.completed)],
+		['в стадии проекта (не утверждены)', String(f.programs.draft)]
+	);
+
+	if (d.kind === 'info-note') {
 		blocks.push(
-			{ kind: 'heading', text: '8. Сведения по образовательным организациям' },
-			{
-				kind: 'table',
-				headers: [
-					'Организация',
-					'Программ',
-					'Реализуется',
-					'Завершено',
-					'Выполнение, %',
-					'С просрочкой',
-					'Отчетов не представлено',
-					'Наставников',
-					'Наставляемых'
-				],
-				widths: [28, 9, 9, 9, 9, 9, 9, 9, 9],
-				rows: d.organizations.map((o) => [
-					o.name,
-					String(o.programs),
-					String(o.active),
-					String(o.completed),
-					String(o.averageProgress),
-					String(o.withOverdue),
-					String(o.reportsDue),
-					String(o.mentors),
-					String(o.mentees)
-				])
-			}
+			{ kind: 'heading', text: '1. Общие сведения' },
+			{ kind: 'fields', rows: [...general, ...participantsRows(f)] },
+			{ kind: 'heading', text: '2. Формы наставничества' },
+			countTable('Форма наставничества', f.byForm, (k) => labelOf(FORM_LABELS, k)),
+			{ kind: 'heading', text: '3. Виды наставничества' },
+			countTable('Вид наставничества', f.byType, (k) => labelOf(TYPE_LABELS, k)),
+			{ kind: 'heading', text: '4. Категории наставляемых' },
+			countTable('Категория наставляемых', f.byCategory, (k) => labelOf(MENTEE_CATEGORY_LABELS, k)),
+			{ kind: 'heading', text: '5. Охват молодых педагогов (до 35 лет)' },
+			{ kind: 'fields', rows: youngRows(f) },
+			{ kind: 'heading', text: '6. Ход реализации программ' },
+			countTable('Этап (на конец периода)', f.byStage, STAGE_LABEL),
+			{ kind: 'fields', rows: reportRows(f) },
+			{ kind: 'heading', text: '7. Результативность' },
+			{ kind: 'fields', rows: resultRows(f) },
+			{ kind: 'heading', text: '8. Перечень программ' },
+			programList(d.programs, municipal),
+			...written(d, 9)
+		);
+	} else if (d.kind === 'analytic-note') {
+		blocks.push(
+			{ kind: 'heading', text: '1. Общие сведения' },
+			{ kind: 'fields', rows: general },
+			{ kind: 'heading', text: '2. Показатели и их динамика' },
+			dynamicsTable(f),
+			{ kind: 'heading', text: '3. Формы наставничества и категории наставляемых' },
+			countTable(
+				'Форма наставничества',
+				f.byForm,
+				(k) => labelOf(FORM_LABELS, k),
+				f.previous?.byForm ?? null
+			),
+			countTable(
+				'Категория наставляемых',
+				f.byCategory,
+				(k) => labelOf(MENTEE_CATEGORY_LABELS, k),
+				f.previous?.byCategory ?? null
+			),
+			{ kind: 'heading', text: '4. Ход реализации программ' },
+			countTable('Этап (на конец периода)', f.byStage, STAGE_LABEL),
+			{ kind: 'fields', rows: reportRows(f) },
+			{ kind: 'heading', text: '5. Результативность и удовлетворенность' },
+			{ kind: 'fields', rows: resultRows(f) },
+			{ kind: 'heading', text: '6. Программы, требующие внимания' },
+			...attention(d.programs, d.period),
+			...written(d, 7)
+		);
+	} else {
+		blocks.push(
+			{ kind: 'heading', text: '1. Общие сведения' },
+			{ kind: 'fields', rows: general },
+			{ kind: 'heading', text: '2. Показатели муниципалитета и их динамика' },
+			dynamicsTable(f),
+			{ kind: 'heading', text: '3. Анализ по образовательным организациям' },
+			d.organizations?.length
+				? organizationsTable(d.organizations)
+				: { kind: 'para', text: 'Образовательных организаций нет.' },
+			{ kind: 'heading', text: '4. Формы наставничества и категории наставляемых' },
+			countTable(
+				'Форма наставничества',
+				f.byForm,
+				(k) => labelOf(FORM_LABELS, k),
+				f.previous?.byForm ?? null
+			),
+			countTable(
+				'Категория наставляемых',
+				f.byCategory,
+				(k) => labelOf(MENTEE_CATEGORY_LABELS, k),
+				f.previous?.byCategory ?? null
+			),
+			{ kind: 'heading', text: '5. Охват молодых педагогов и результативность' },
+			{ kind: 'fields', rows: [...youngRows(f), ...resultRows(f)] },
+			{ kind: 'heading', text: '6. Программы, требующие внимания' },
+			...attention(d.programs, d.period),
+			...written(d, 7)
 		);
 	}
-	blocks.push(
-		{ kind: 'heading', text: `${d.organizations?.length ? 9 : 8}. Перечень программ` },
-		{
-			kind: 'table',
-			headers: [
-				'№',
-				'Программа',
-				'Наставник',
-				'Наставляемый',
-				'Этап',
-				'Выполнено',
-				'Просрочено',
-				'Отчеты: не предст. / принято'
-			],
-			widths: [5, 25, 16, 16, 12, 9, 8, 9],
-			rows: d.rows.map((r, i) => [
-				String(i + 1),
-				d.scope === 'municipality' && r.organizationName
-					? `${r.title} (${r.organizationName})`
-					: r.title,
-				r.participants
-					.filter((p) => p.role === 'mentor')
-					.map((p) => p.name)
-					.join(', ') || '—',
-				r.participants
-					.filter((p) => p.role === 'mentee')
-					.map((p) => p.name)
-					.join(', ') || '—',
-				r.status === 'completed'
-					? 'завершена'
-					: r.stage.phase === 'in-progress'
-						? `${r.stage.index + 1}. ${r.stage.title ?? ''}`
-						: STAGE_LABEL(r.stage.phase),
-				`${r.progress.done}/${r.progress.total} (${r.progress.percent} %)`,
-				String(r.overdue),
-				`${r.reports.due} / ${r.reports.accepted}`
-			])
-		}
-	);
-	const conclusions: string[] = [];
-	conclusions.push(
-		`${plural(f.programs.active, { one: 'Реализуется', few: 'Реализуются', many: 'Реализуется' })} ${countOf(f.programs.active, PROGRAMS)} наставничества, средний процент выполнения планов мероприятий — ${avgProgress} %.`
-	);
-	if (withOverdue.length)
-		conclusions.push(
-			`В ${countOf(withOverdue.length, { one: 'программе', few: 'программах', many: 'программах' })} есть просроченные мероприятия: куратору рекомендовано провести встречи с парами и при необходимости инициировать корректировку программ.`
-		);
-	if (f.reports.due)
-		conclusions.push(
-			`Не представлено к сроку отчетов: ${f.reports.due}. Наставникам и наставляемым направлены напоминания.`
-		);
-	if (f.reports.submitted)
-		conclusions.push(
-			`На проверке у куратора ${countOf(f.reports.submitted, { one: 'отчет', few: 'отчета', many: 'отчетов' })}.`
-		);
-	if (stale.length)
-		conclusions.push(
-			`У ${countOf(stale.length, { one: 'программы', few: 'программ', many: 'программ' })} данные участника не поступали более ${countOf(d.staleDays, { one: 'дня', few: 'дней', many: 'дней' })}: сведения по ним могут быть неполными.`
-		);
-	if (pending.length)
-		conclusions.push(
-			`С ${countOf(pending.length, { one: 'устройства', few: 'устройств', many: 'устройств' })} сообщено о неотправленных изменениях.`
-		);
-	if (f.youngTeachers.sharePercent !== null)
-		conclusions.push(
-			`Охват молодых педагогов наставничеством — ${num(f.youngTeachers.sharePercent)} %.`
-		);
-	if (f.assessment.growthAvg !== null)
-		conclusions.push(
-			`Прирост самооценки профессиональных компетенций наставляемых — ${num(f.assessment.growthAvg, 2)} балла (${num(f.assessment.growthPercent)} %).`
-		);
-	blocks.push(
-		{ kind: 'heading', text: 'Выводы' },
-		...conclusions.map((t): Block => ({ kind: 'para', text: t }))
-	);
-	blocks.push({
-		kind: 'signatures',
-		lines: [[d.scope === 'organization' ? 'Куратор' : 'Муниципальный координатор', '____________']]
-	});
+	// «Исполнитель»: whoever wrote the version (a curator, or the coordinator for a school).
+	blocks.push({ kind: 'signatures', lines: [['Исполнитель', d.version?.authorName ?? '']] });
 	return {
-		name: `${TITLES[d.kind]} ${d.scopeName}`.slice(0, 80),
-		title: `${TITLES[d.kind]} ${subject}`,
+		name: `${SCOPE_DOC_TITLES[d.kind]} ${d.scopeName} ${ruDate(d.period.from)}–${ruDate(d.period.to)}`.slice(
+			0,
+			120
+		),
+		title: `${SCOPE_DOC_TITLES[d.kind]} ${subject}`,
 		landscape: false,
 		blocks
 	};
+}
+
+/** What the screen shows of a document: its blocks without the signature lines. */
+export function previewOf(model: DocModel): PreviewBlock[] {
+	const out: PreviewBlock[] = [];
+	for (const b of model.blocks)
+		switch (b.kind) {
+			case 'title':
+			case 'subtitle':
+			case 'heading':
+			case 'para':
+				out.push({ kind: b.kind, text: b.text });
+				break;
+			case 'fields':
+				out.push({ kind: 'fields', rows: b.rows });
+				break;
+			case 'table':
+				out.push({ kind: 'table', headers: b.headers, rows: b.rows });
+				break;
+			default:
+				break;
+		}
+	return out;
 }

@@ -22,7 +22,9 @@ import {
 	curatorRecords,
 	managementReserveTable,
 	organizationAttributes,
-	rolloutPlanTables
+	rolloutPlanTables,
+	scopeDocumentVersions,
+	municipalityCalendars
 } from './schema.js';
 
 export type { Dialect } from './dialect.js';
@@ -122,6 +124,18 @@ export function migrationsFor(dialect: Dialect, statements: DialectStatements): 
 			version: 81,
 			name: 'figures: per-program history of summary facts',
 			sql: curatorProgramHistory(types)
+		},
+		{
+			// Versions of the scope documents, handed-in ones frozen with their figures (docs/curator.md).
+			version: 90,
+			name: 'documents: versions of the scope documents',
+			sql: scopeDocumentVersions(types)
+		},
+		{
+			// A municipality's monitoring calendar, configured by its coordinator (docs/curator.md).
+			version: 91,
+			name: 'calendar: monitoring calendar per municipality',
+			sql: municipalityCalendars(types)
 		},
 		{
 			// The management reserve registry (Dinskoy 2021 §5.6; server/identity/reserve.ts, docs/identity.md).

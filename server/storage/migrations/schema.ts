@@ -472,6 +472,43 @@ export const curatorProgramHistory = ({ INT, STRICT }: ColumnTypes): string => `
 		`;
 
 /**
+ * Migration 90 (issue 15, documents): the versions of the scope documents (информационная справка,
+ * аналитическая справка, аналитический отчет of an organization or a municipality, for a period).
+ * Each save is a new row with its author; a handed-in version carries `snapshot`: the document as
+ * it read then (figures included), so it reopens exactly as it was (server/curator/scope-documents.ts).
+ */
+export const scopeDocumentVersions = ({ INT, STRICT }: ColumnTypes): string => `
+			CREATE TABLE scope_document_versions (
+				scope_kind TEXT NOT NULL,
+				scope_id TEXT NOT NULL,
+				doc_kind TEXT NOT NULL,
+				period_from TEXT NOT NULL,
+				period_to TEXT NOT NULL,
+				version ${INT} NOT NULL,
+				sections TEXT NOT NULL,
+				author_id TEXT NOT NULL,
+				author_name TEXT NOT NULL,
+				created_at ${INT} NOT NULL,
+				handed_in ${INT} NOT NULL,
+				snapshot TEXT,
+				PRIMARY KEY (scope_kind, scope_id, doc_kind, period_from, period_to, version)
+			)${STRICT};
+		`;
+
+/**
+ * Migration 91 (issue 15, the calendar): a municipality's monitoring calendar as its coordinator
+ * configured it (src/lib/shared/calendar.ts CalendarConfig as JSON); none = the default calendar.
+ */
+export const municipalityCalendars = ({ INT, STRICT }: ColumnTypes): string => `
+			CREATE TABLE municipality_calendars (
+				municipality_id TEXT PRIMARY KEY REFERENCES municipalities(id),
+				config TEXT NOT NULL,
+				updated_by TEXT,
+				updated_at ${INT} NOT NULL
+			)${STRICT};
+		`;
+
+/**
  * Migration 95 (issue 15, registries): the management reserve (резерв управленческих кадров,
  * Dinskoy 2021 §5.6), one entry per person of the identity registry: the dates of training in the
  * school of the reserve, the course certificates (JSON list), the other events attended, the

@@ -337,21 +337,29 @@ export interface Figures {
 }
 
 export type CalendarDocument =
-	| { kind: 'monitoring-xlsx'; label: string }
+	| { kind: 'monitoring-xlsx' | 'registries-xlsx'; label: string }
 	| {
-			kind: 'note';
+			/** A document of a scope, pre-filled for the item's period (the document page). */
+			kind: 'scope-document';
 			docKind: 'info-note' | 'analytic-note' | 'analytic-report';
 			label: string;
+			scope: { kind: 'organization' | 'municipality'; id: string; name: string };
 			from: string;
 			to: string;
+			/** Versions written so far, and whether the newest is handed in. */
+			versions: number;
+			handedIn: boolean;
 	  }
 	| { kind: 'dashboard'; label: string; flag: string };
 
 export interface CalendarEvent {
+	/** `<year>-<item id>`: the item of the municipality's calendar (src/lib/shared/calendar.ts). */
 	id: string;
+	itemId: string;
 	date: string;
 	title: string;
 	basis: string;
+	/** Who is responsible, in words (the configured body's name, the roles). */
 	responsible: string;
 	state: 'past' | 'soon' | 'upcoming';
 	/** Live figures for the event. */
