@@ -65,6 +65,9 @@ export const TABLES: TableSpec[] = [
 		copy: true
 	},
 	{ name: 'municipality_calendars', key: ['municipality_id'], copy: true },
+	{ name: 'management_reserve', key: ['person_id'], copy: true },
+	{ name: 'rollout_plans', key: ['id'], copy: true },
+	{ name: 'rollout_steps', key: ['plan_id', 'step'], copy: true },
 	// The curator's records (migration 75): creation requests, cancellations, merges, erasures.
 	{ name: 'program_create_requests', key: ['actor_id', 'request_key'], copy: true },
 	{ name: 'program_cancellations', key: ['program_id'], copy: true },
