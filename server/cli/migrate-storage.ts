@@ -66,7 +66,13 @@ export const migrateStorageCommand = {
 			);
 			return 0;
 		} finally {
-			sqlite.close();
+			// A failed verification can leave a statement iterating: closing then throws «connection
+			// is busy», which would hide the error that matters (the one already on its way out).
+			try {
+				sqlite.close();
+			} catch (error) {
+				console.error(`closing the SQLite database: ${String(error)}`);
+			}
 			await pool.end();
 		}
 	}

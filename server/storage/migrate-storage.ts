@@ -107,6 +107,15 @@ function columnsOf(db: SqliteDatabase, table: string): string[] {
 	);
 }
 
+/** The columns declared INTEGER (a collation on them is an error in PostgreSQL). */
+function integerColumnsOf(db: SqliteDatabase, table: string): Set<string> {
+	const cols = db.prepare(`PRAGMA table_info(${table})`).all() as Array<{
+		name: string;
+		type: string;
+	}>;
+	return new Set(cols.filter((c) => /INT/i.test(c.type)).map((c) => c.name));
+}
+
 export interface MigrateReport {
 	tables: Array<{ table: string; sqlite: number; postgres: number; copied: boolean }>;
 	programs: number;
@@ -222,7 +231,7 @@ export async function verifyCopy(
 		const quoted = cols.map((c) => `"${c}"`).join(', ');
 		const orderSqlite = t.key.map((k) => `"${k}"`).join(', ');
 		// Integer keys sort numerically in both; text keys in byte order (SQLite BINARY = "C").
-		const numeric = new Set(['seq', 'client_id', 'version']);
+		const numeric = integerColumnsOf(sqlite, t.name);
 		const orderPg = t.key.map((k) => (numeric.has(k) ? `"${k}"` : `"${k}" COLLATE "C"`)).join(', ');
 		const left = sqlite
 			.prepare(`SELECT ${quoted} FROM ${t.name} ORDER BY ${orderSqlite}`)
