@@ -8,7 +8,7 @@
  *   December — monitoring of implementation (информационная справка);
  *   annually (December) — аналитический отчет.
  */
-import { addDays } from '../../src/lib/shared/time.js';
+import { addDays, plural, type PluralForms } from '../../src/lib/shared/time.js';
 import { notCancelled } from './cancelled.js';
 import type { SqlClient } from '../storage/sql.js';
 import type { Scope } from './dashboard.js';
@@ -193,6 +193,51 @@ export async function monitoringCalendar(
 	const soon = addDaysIso(opts.today, 30);
 	return events.map((e) => ({
 		...e,
+		figures: e.figures.map((f) => ({ ...f, label: agreeing(f.value, f.label) })),
 		state: e.date < opts.today ? 'past' : e.date <= soon ? 'soon' : 'upcoming'
 	}));
 }
+
+/**
+ * The figures' words are written for «5» above («программ реализуется»); the one that agrees with
+ * the figure is shown («1 программа реализуется», «0 отчетов не представлено»).
+ */
+const AGREEING: Readonly<Record<string, PluralForms>> = {
+	'программ должны представить отчет': {
+		one: 'программа должна представить отчет',
+		few: 'программы должны представить отчет',
+		many: 'программ должны представить отчет'
+	},
+	'отчет не представлен': {
+		one: 'отчет не представлен',
+		few: 'отчета не представлено',
+		many: 'отчетов не представлено'
+	},
+	'программ реализуется': {
+		one: 'программа реализуется',
+		few: 'программы реализуются',
+		many: 'программ реализуется'
+	},
+	'форм наставничества': {
+		one: 'форма наставничества',
+		few: 'формы наставничества',
+		many: 'форм наставничества'
+	},
+	'наставляемых-педагогов': {
+		one: 'наставляемый-педагог',
+		few: 'наставляемых-педагога',
+		many: 'наставляемых-педагогов'
+	},
+	'наставляемых-обучающихся': {
+		one: 'наставляемый-обучающийся',
+		few: 'наставляемых-обучающихся',
+		many: 'наставляемых-обучающихся'
+	},
+	завершено: { one: 'завершена', few: 'завершено', many: 'завершено' },
+	программ: { one: 'программа', few: 'программы', many: 'программ' },
+	наставляемых: { one: 'наставляемый', few: 'наставляемых', many: 'наставляемых' }
+};
+const agreeing = (n: number, label: string) => {
+	const forms = AGREEING[label];
+	return forms ? plural(n, forms) : label;
+};
