@@ -20,7 +20,6 @@ const app = productForFile(RELAY_ENV);
 const { product } = app;
 test.describe.configure({ mode: 'serial' });
 
-
 const scope = () => `scope=organization:${app.curator.organizationId}`;
 
 async function deskPage(
@@ -91,6 +90,7 @@ test('the program page is live: a resubmitted report shows «представл�
 	await expect(mentee.page.getByText('наблюдатель')).toHaveCount(0);
 
 	// «Завершить программу» asks first; «Отмена» leaves the program as it was.
+	await page.getByLabel('Основание').selectOption('curator-initiative');
 	const complete = page.getByTestId('complete-program');
 	await complete.click();
 	const dialog = page.getByRole('alertdialog', { name: 'Завершить программу?' });
@@ -142,6 +142,9 @@ test('dashboard filters live in the URL; the rows stay above the fold with the f
 		await page.goto(`/curator?${scope()}`);
 		const rows = page.getByTestId('program-row');
 		await expect(rows.first()).toBeVisible();
+		// The one-time «Приложение сохранено на устройстве» banner, as a person closes it.
+		const understood = page.getByRole('button', { name: 'Понятно' });
+		if (await understood.isVisible()) await understood.click();
 		const filters = page.locator('details.filters');
 		if (!(await filters.evaluate((d) => (d as HTMLDetailsElement).open)))
 			await filters.locator('summary').click();

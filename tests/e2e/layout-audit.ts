@@ -93,9 +93,7 @@ export async function layoutProblems(page: Page): Promise<string[]> {
 		problems.push(...[...broken].slice(0, 12));
 
 		// Raw codes and wrong plurals in the text people read.
-		const text = document.body.innerText
-			.replace(/https?:\/\/\S+/g, ' ')
-			.replace(/\S+@\S+/g, ' ');
+		const text = document.body.innerText.replace(/https?:\/\/\S+/g, ' ').replace(/\S+@\S+/g, ' ');
 		const codes: Array<[RegExp, string]> = [
 			[/\b[a-z]+(?:-[a-z]+)*\.[a-z]+(?:[.-][a-z]+)*\b/g, 'a raw code'],
 			[/\b[a-z]{2,}(?:-[a-z]{2,})+\b/g, 'an enum key'],

@@ -39,7 +39,14 @@ async function deskAs(browser: Browser, link: string | null): Promise<Page> {
 
 /** A sign-in link for a new account of `role` (the CLI, as an operator does it). */
 async function accountLink(role: string, ...scope: string[]): Promise<string> {
-	const out = await product.cli('account', '--name', `Проверяющий ${role}`, '--role', role, ...scope);
+	const out = await product.cli(
+		'account',
+		'--name',
+		`Проверяющий ${role}`,
+		'--role',
+		role,
+		...scope
+	);
 	const link = /https?:\/\/\S+\/invite#\S+/.exec(out)?.[0];
 	if (!link) throw new Error(`no link in:\n${out}`);
 	return local(link);
@@ -98,7 +105,7 @@ test('mentor and mentee: home, every tab of the workspace, sign-out', async ({ b
 		['mentee', mentee]
 	] as Array<[string, Phone]>) {
 		const page = phone.page;
-		for (const [name, label] of [
+		for (const [name, label] of <Array<[string, string]>>[
 			['overview', 'Обзор'],
 			['diagnosis', 'Диагностика'],
 			['plan', 'План'],
@@ -160,9 +167,7 @@ test('head, municipal coordinator and administrator: their cabinets', async ({ b
 	for (const [role, args] of people) {
 		const page = await deskAs(browser, await accountLink(role, ...args));
 		await page.goto('/curator');
-		await expect(
-			page.getByTestId('program-row').or(page.getByRole('alert')).first()
-		).toBeVisible();
+		await expect(page.getByTestId('program-row').or(page.getByRole('alert')).first()).toBeVisible();
 		await auditScreen(page, `${role}-dashboard`);
 		for (const [name, path, ready] of CURATOR_SCREENS) {
 			if (name === 'sheet') continue; // the organization's curator's (invitations)
@@ -183,7 +188,11 @@ test('head, municipal coordinator and administrator: their cabinets', async ({ b
 });
 
 test('signed in as nobody: home, sign-in, a broken invitation', async ({ browser }) => {
-	const context = await browser.newContext({ baseURL: product.url, viewport: PHONE, locale: 'ru-RU' });
+	const context = await browser.newContext({
+		baseURL: product.url,
+		viewport: PHONE,
+		locale: 'ru-RU'
+	});
 	const page = await context.newPage();
 	await page.goto('/');
 	await expect(page.getByTestId('empty-state')).toBeVisible();

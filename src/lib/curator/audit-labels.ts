@@ -63,8 +63,6 @@ const ENTITY_LABELS: Readonly<Record<string, string>> = {
 /** «запись создана» for 'person.create'; never the code itself. */
 export function auditActionLabel(action: string): string {
 	return (
-		AUDIT_ACTION_LABELS[action] ??
-		ENTITY_LABELS[action.split('.')[0] ?? ''] ??
-		'действие в системе'
+		AUDIT_ACTION_LABELS[action] ?? ENTITY_LABELS[action.split('.')[0] ?? ''] ?? 'действие в системе'
 	);
 }
