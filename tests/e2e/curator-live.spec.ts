@@ -188,3 +188,45 @@ test('«Изменить» in the bank brings the form into view, the cursor in 
 	await expect(name).toBeInViewport();
 	await page.context().close();
 });
+
+test('the head reads the bank; only the curator is offered its actions', async ({ browser }) => {
+	test.setTimeout(120_000);
+	const out = await product.cli(
+		'account',
+		'--name',
+		'Волков Андрей Николаевич',
+		'--role',
+		'head',
+		'--organization',
+		app.curator.organizationId
+	);
+	const link = /https?:\/\/\S+\/invite#\S+/.exec(out)?.[0];
+	if (!link) throw new Error(`no link in:\n${out}`);
+	const context = await browser.newContext({
+		baseURL: product.url,
+		viewport: DESK,
+		locale: 'ru-RU'
+	});
+	const head = await context.newPage();
+	await head.goto(product.url + new URL(link).pathname + new URL(link).hash);
+	await head.waitForURL((u) => !u.pathname.startsWith('/invite'));
+	await head.goto(`/curator/people?${scope()}`);
+	await expect(head.getByTestId('bank-read-only')).toBeVisible();
+	await expect(
+		head.locator('tr').filter({ hasText: 'Петров Алексей Игоревич' }).first()
+	).toBeVisible();
+	// The server refuses a head these (server/identity/policy.ts); the page does not offer them.
+	await expect(head.getByRole('button', { name: 'Изменить' })).toHaveCount(0);
+	await expect(head.getByTestId('create-program')).toHaveCount(0);
+	await expect(head.getByRole('heading', { name: 'Импорт из таблицы (CSV или XLSX)' })).toHaveCount(
+		0
+	);
+	await context.close();
+
+	const desk = await deskPage(browser);
+	await desk.goto(`/curator/people?${scope()}`);
+	await expect(desk.getByTestId('create-program')).toBeVisible();
+	await expect(desk.getByRole('button', { name: 'Изменить' }).first()).toBeVisible();
+	await expect(desk.getByTestId('bank-read-only')).toHaveCount(0);
+	await desk.context().close();
+});
