@@ -155,19 +155,27 @@ test('dashboard filters live in the URL; the rows stay above the fold with the f
 		);
 
 		// A filter goes into the address; a reload and a shared link keep it; back undoes it.
-		await page.getByTestId('filter-stage').selectOption('not-started');
-		await expect(page).toHaveURL(/stage=not-started/);
+		await page.getByTestId('filter-stage').selectOption('organizational');
+		await expect(page).toHaveURL(/stage=organizational/);
 		await page.getByTestId('search').fill('Петров');
 		await expect(page).toHaveURL(/q=%D0%9F/);
 		await page.reload();
 		await expect(page.getByTestId('search')).toHaveValue('Петров');
-		await expect(page.getByTestId('filter-stage')).toHaveValue('not-started');
+		await expect(page.getByTestId('filter-stage')).toHaveValue('organizational');
 		const shared = page.url();
 		const other = await deskPage(browser, viewport);
 		await other.goto(shared);
-		await expect(other.getByTestId('filter-stage')).toHaveValue('not-started');
+		await expect(other.getByTestId('filter-stage')).toHaveValue('organizational');
 		await expect(other.getByTestId('search')).toHaveValue('Петров');
 		await other.context().close();
+		// A program page's «← К мониторингу» comes back to the filtered list.
+		await page.getByTestId('program-row').first().locator('a.title').click();
+		await expect(page.getByTestId('program-view')).toBeVisible();
+		await page.getByTestId('back-to-dashboard').click();
+		await expect(page.getByTestId('filter-stage')).toHaveValue('organizational');
+		await expect(page.getByTestId('search')).toHaveValue('Петров');
+		await page.goBack();
+		await page.goBack();
 		await page.goBack();
 		await expect(page.getByTestId('filter-stage')).toHaveValue('');
 		await expect(page.getByTestId('search')).toHaveValue('');

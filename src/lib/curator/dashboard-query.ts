@@ -91,3 +91,26 @@ export function filtersToSearch(filters: DashboardFilters, scope: string): strin
 export function onlySearchDiffers(a: DashboardFilters, b: DashboardFilters): boolean {
 	return a.q !== b.q && filtersToSearch({ ...a, q: b.q }, '') === filtersToSearch(b, '');
 }
+
+const REMEMBERED = 'nastavnik.dashboard';
+
+/** Keeps the dashboard's last address in this tab (sessionStorage), for the way back to it. */
+export function rememberDashboard(search: string): void {
+	try {
+		sessionStorage.setItem(REMEMBERED, search);
+	} catch {
+		// Storage off (a privacy mode): the way back shows the plain list.
+	}
+}
+
+/** The remembered dashboard address when it is of `scope`; otherwise the plain list of the scope. */
+export function dashboardSearch(scope: string): string {
+	let search: string | null = null;
+	try {
+		search = sessionStorage.getItem(REMEMBERED);
+	} catch {
+		search = null;
+	}
+	if (search && new URLSearchParams(search).get('scope') === scope) return search;
+	return `?${new URLSearchParams({ scope }).toString()}`;
+}
