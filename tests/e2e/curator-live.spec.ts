@@ -225,7 +225,8 @@ test('the head reads the bank; only the curator is offered its actions', async (
 	).toBeVisible();
 	// The server refuses a head these (server/identity/policy.ts); the page does not offer them.
 	await expect(head.getByRole('button', { name: 'Изменить' })).toHaveCount(0);
-	await expect(head.getByTestId('create-program')).toHaveCount(0);
+	await expect(head.getByTestId('create-program')).toBeHidden();
+	await expect(head.getByTestId('edit-person')).toBeHidden();
 	await expect(head.getByRole('heading', { name: 'Импорт из таблицы (CSV или XLSX)' })).toHaveCount(
 		0
 	);
