@@ -409,6 +409,11 @@ export class CuratorService {
 		};
 	}
 
+	/** The decisions the actor may take about the program (the page shows only those). */
+	decisionsAllowed(actor: Actor, programId: string): Promise<string[]> {
+		return this.programs.decisionsAllowed(actor, programId);
+	}
+
 	/** Dashboard row of one program (sync health included), after the policy's 'program.read'. */
 	async programRow(actor: Actor, programId: string): Promise<DashboardRow | null> {
 		const { organizationId } = await this.programFor(actor, programId, 'program.read');

@@ -277,8 +277,17 @@ export async function registerCuratorRoutes(
 					organizationId,
 					organizationName,
 					row: await curator.programRow(actor, programId),
-					today: curator.today(program.meta.timeZone)
+					today: curator.today(program.meta.timeZone),
+					decisions: await curator.decisionsAllowed(actor, programId)
 				};
+			});
+
+			// The participants' sync health alone: the program page reads the document itself live
+			// through a read-only relay connection and asks only for this when the document changes.
+			scope.get('/programs/:id/row', async (request, reply) => {
+				const programId = id((request.params as { id: string }).id);
+				reply.header('cache-control', 'no-store');
+				return { row: await curator.programRow(actorOf(request), programId) };
 			});
 
 			scope.get('/programs/:id/document', async (request, reply) => {

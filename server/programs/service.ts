@@ -19,8 +19,13 @@ import { today } from '../../src/lib/shared/time.js';
 import type { CuratorActionResult } from '../../src/lib/shared/api/curator.js';
 import type { MyProgramItem } from '../../src/lib/shared/api/programs.js';
 import { shortName } from '../../src/lib/shared/names.js';
-import { decisionOf, decisionRefusal } from '../identity/authority.js';
-import { departmentRoles } from '../identity/policy.js';
+import {
+	DECISION_KINDS,
+	decisionOf,
+	decisionRefusal,
+	type DecisionKind
+} from '../identity/authority.js';
+import { can, departmentRoles } from '../identity/policy.js';
 import { applyCuratorAction, type CuratorAction, type ServerEditor } from './curator-actions.js';
 import { manageProgram } from './manage.js';
 import type { OrdersService } from './orders.js';
@@ -399,6 +404,17 @@ export class ProgramsService {
 	}
 
 	// ------------------------------------------------------------------ curator actions
+
+	/**
+	 * The decisions `actor` may take about the program now (none when they may not curate it):
+	 * the program page offers only these, so each role sees its own actions; `curatorAction`
+	 * still checks every one.
+	 */
+	async decisionsAllowed(actor: Actor, programId: string): Promise<DecisionKind[]> {
+		const found = await this.identity.registry.program(programId);
+		if (!found || !can(actor, 'program.curate', found.res)) return [];
+		return DECISION_KINDS.filter((k) => decisionRefusal(actor, k, found.info) === null);
+	}
 
 	/**
 	 * A curator action (comment, accept / return a report, completion, extension petition and

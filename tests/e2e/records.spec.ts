@@ -169,6 +169,10 @@ test('a person added twice is caught, then merged', async () => {
 	await expect(group).toHaveCount(1);
 	await shots(page, 'duplicates', page.getByTestId('duplicates'));
 	await group.getByTestId('merge-duplicates').click();
+	await expect(page.getByRole('alertdialog', { name: 'Объединить записи?' })).toContainText(
+		'не отменяется'
+	);
+	await page.getByTestId('merge-duplicates-confirm').click();
 	await expect(page.getByTestId('merge-result')).toContainText('Записи объединены');
 	await expect(page.getByTestId('merge-result')).toContainText('телефон');
 	await expect(page.getByTestId('duplicate-group')).toHaveCount(0);
@@ -321,7 +325,12 @@ test('a blank program gets a plan with two stages, synced to the partner', async
 	await expect(mentee.page.getByTestId('stage').first()).toContainText('Практика');
 	await expect(mentee.page.getByTestId('stage').nth(1)).toContainText('Первая встреча');
 	// A removed stage goes, on both phones.
-	await m.getByRole('button', { name: 'Удалить этап' }).first().click();
+	await m.getByTestId('remove-stage').first().click();
+	// An accessible confirmation (a modal alertdialog, «Отмена» first), not window.confirm.
+	const confirmDialog = m.getByRole('alertdialog', { name: 'Удалить этап «Практика»?' });
+	await expect(confirmDialog).toBeVisible();
+	await expect(confirmDialog.getByRole('button', { name: 'Отмена' })).toBeFocused();
+	await confirmDialog.getByRole('button', { name: 'Удалить этап' }).click();
 	await expect(mentee.page.getByTestId('stage')).toHaveCount(1);
 	await waitForServiceWorker(m);
 	await mentor.context.close();

@@ -80,6 +80,29 @@ afterAll(async () => {
 });
 
 describe('curator API', () => {
+	it('the program page: the decisions this viewer may take, and the sync health alone', async () => {
+		const page = await t.get(`/api/curator/programs/${programId}`, t.curatorCookie);
+		expect(page.status).toBe(200);
+		const body = (await page.json()) as { decisions: string[]; row: unknown };
+		// The organization's curator of a head's program (Tomsk template): every decision but the
+		// extension's, which is the department head's (server/identity/authority.ts).
+		expect(body.decisions.sort()).toEqual(
+			[
+				'approve-program',
+				'comment',
+				'complete',
+				'petition-change',
+				'review-report',
+				'set-form'
+			].sort()
+		);
+		const row = await t.get(`/api/curator/programs/${programId}/row`, t.curatorCookie);
+		expect(row.status).toBe(200);
+		expect(((await row.json()) as { row: { programId: string } }).row.programId).toBe(programId);
+		// As the program itself: nobody outside reads it.
+		expect((await t.get(`/api/curator/programs/${programId}/row`)).status).toBe(401);
+	});
+
 	it('refuses anonymous requests and other scopes', async () => {
 		expect((await t.get(`/api/curator/organizations/${t.organizationId}/dashboard`)).status).toBe(
 			401

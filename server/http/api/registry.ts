@@ -6,6 +6,7 @@ import { IdentityError, invalid } from '../../identity/errors.js';
 import { SpreadsheetRefused } from '../../identity/spreadsheet-guard.js';
 import { CsvEncodingError, decodeCsv } from '../../identity/csv-encoding.js';
 import type { ApiDeps } from './deps.js';
+import { can } from '../../identity/policy.js';
 import { idParams, paramsOf, personJson, principalOf } from './context.js';
 import {
 	AssignRoleBody,
@@ -127,10 +128,22 @@ export function registerRegistryRoutes(
 		const p = principalOf(request);
 		const { id: orgId } = request.params;
 		const organization = await identity.getOrganization(p.actor, orgId);
+		const res = {
+			kind: 'organization' as const,
+			id: organization.id,
+			municipalityId: organization.municipalityId
+		};
 		return {
 			organization: {
 				...organization,
 				effectiveTimeZone: await identity.organizationTimeZone(orgId)
+			},
+			// What this viewer may do here (the bank offers only these; each call is checked again).
+			may: {
+				peopleWrite: can(p.actor, 'people.write', res),
+				programCreate: can(p.actor, 'program.create', res),
+				settings: can(p.actor, 'organization.settings', res),
+				auditRead: can(p.actor, 'audit.read', res)
 			}
 		};
 	});

@@ -193,3 +193,14 @@ export const DAYS: PluralForms = { one: 'день', few: 'дня', many: 'дне
 export const MONTHS: PluralForms = { one: 'месяц', few: 'месяца', many: 'месяцев' };
 export const PROGRAMS: PluralForms = { one: 'программа', few: 'программы', many: 'программ' };
 export const STAGES: PluralForms = { one: 'этап', few: 'этапа', many: 'этапов' };
+export const MENTORS: PluralForms = { one: 'наставник', few: 'наставника', many: 'наставников' };
+export const MENTEES: PluralForms = {
+	one: 'наставляемый',
+	few: 'наставляемых',
+	many: 'наставляемых'
+};
+export const ACTIVITIES: PluralForms = {
+	one: 'мероприятие',
+	few: 'мероприятия',
+	many: 'мероприятий'
+};
