@@ -27,6 +27,7 @@ import {
 } from '../../../src/lib/shared/program/test-utils';
 import lowResults from '../../../src/lib/shared/program/templates/tomsk-heads-low-results';
 import teacher from '../../../src/lib/shared/program/templates/teacher-surgut';
+import learner from '../../../src/lib/shared/program/templates/learner';
 import { namesShort, surnameInitials } from '../../../src/lib/shared/names';
 import { docxText } from '../../../tests/support/docx';
 import { renderDocx } from './docx';
@@ -159,6 +160,18 @@ describe('Appendix 3 (ШНОР), stage 4: the аналитический отч�
 		expect(mentorReportModel(v, '2026-06', ctx)?.name).toBe(
 			'Отчет наставника I полугодие 2026 г. Петров С.И.'
 		);
+	});
+});
+
+describe('a pupil’s ППН', () => {
+	it('words the diagnosis for a learner: no «профессиональные затруднения» of an 8th-grader', () => {
+		const text = modelText(programModel(readProgram(newProgram(learner, '2026-09-01')), ctx));
+		expect(text).not.toContain('Профессиональные затруднения');
+		expect(text).toContain('1. Трудности в учебе и общении наставляемого');
+		expect(text).toContain('3. Интересы и сильные стороны наставляемого');
+		// A pedagogue's keeps the regulation's words.
+		const t = modelText(programModel(readProgram(newProgram(teacher, '2026-09-01')), ctx));
+		expect(t).toContain('1. Профессиональные затруднения (дефициты) наставляемого');
 	});
 });
 

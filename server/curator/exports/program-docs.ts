@@ -40,6 +40,7 @@ import {
 	type StageDocumentForm
 } from '../../../src/lib/shared/program/index.js';
 import { MONTHS, countOf, formatDateLong } from '../../../src/lib/shared/time.js';
+import { diagnosisLabels, isLearnerProgram } from '../../../src/lib/shared/program/audience.js';
 import { namesShort } from '../../../src/lib/shared/names.js';
 import { programTerm } from '../../../src/lib/shared/program/term.js';
 import { num, percent, ruDate, type Block, type DocModel } from './model.js';
@@ -147,11 +148,17 @@ export function programModel(v: ProgramView, ctx: ProgramDocContext): DocModel {
 		{ kind: 'subtitle', text: v.meta.title },
 		header(v, ctx.organizationName)
 	];
+	// A pupil's program asks about studies and interests, not professional deficits (the same
+	// stored fields, worded as on the pupil's screen: audience.ts).
+	const learner = isLearnerProgram(v.meta) ? diagnosisLabels(true) : null;
 	const diag: Array<[string, keyof ProgramView['diagnosis']['texts']]> = [
-		['1. Профессиональные затруднения (дефициты) наставляемого', 'difficulties'],
+		[
+			`1. ${learner?.difficulties.label ?? 'Профессиональные затруднения (дефициты)'} наставляемого`,
+			'difficulties'
+		],
 		['2. Запрос наставляемого', 'request'],
-		['3. Сильные стороны наставляемого', 'strengths'],
-		['4. Цели программы', 'goals'],
+		[`3. ${learner?.strengths.label ?? 'Сильные стороны'} наставляемого`, 'strengths'],
+		[`4. ${learner?.goals.label ?? 'Цели программы'}`, 'goals'],
 		['5. Ожидаемые результаты', 'expectedResults']
 	];
 	for (const [title, f] of diag) {
