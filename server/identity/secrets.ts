@@ -1,4 +1,5 @@
-import { createHash, randomBytes, randomUUID, scrypt, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { scryptNice } from './password-thread.js';
 
 /** Random URL-safe id (UUID v4). */
 export const newId = (): string => randomUUID();
@@ -16,13 +17,9 @@ export const looksLikeSecret = (s: unknown): s is string =>
 
 const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 };
 
-function scryptAsync(password: string, salt: Buffer, keylen: number): Promise<Buffer> {
-	return new Promise((resolve, reject) =>
-		scrypt(password, salt, keylen, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p }, (err, key) =>
-			err ? reject(err) : resolve(key)
-		)
-	);
-}
+// On a thread nicer than the event loop: a flood of wrong passwords takes only spare CPU.
+const scryptAsync = (password: string, salt: Buffer, keylen: number): Promise<Buffer> =>
+	scryptNice(password, salt, keylen, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p });
 
 /** `scrypt$N$r$p$salt$hash` (base64url). */
 export async function hashPassword(password: string): Promise<string> {
