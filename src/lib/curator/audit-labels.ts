@@ -18,6 +18,12 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<string, string>> = {
 	'organization.create': 'организация создана',
 	'organization.monitor': 'открыт мониторинг организации',
 	'organization.time-zone': 'изменен часовой пояс организации',
+	'organization.attributes': 'изменены вид организации и отметки ШНОР / ШССУ',
+	'organization.report': 'документ организации (справка) сохранен или сдан',
+	'municipality.report': 'аналитический отчет муниципалитета сохранен или сдан',
+	'municipality.calendar': 'изменен календарь мониторинга муниципалитета',
+	'reserve.put': 'запись в резерве управленческих кадров изменена',
+	'reserve.remove': 'исключен из резерва управленческих кадров',
 	'participant.add': 'добавлен в программу',
 	'participant.remove': 'исключен из программы',
 	'person.create': 'запись создана',
@@ -57,7 +63,8 @@ const ENTITY_LABELS: Readonly<Record<string, string>> = {
 	consent: 'согласие',
 	order: 'приказ',
 	organization: 'изменение организации',
-	municipality: 'изменение муниципалитета'
+	municipality: 'изменение муниципалитета',
+	reserve: 'резерв управленческих кадров'
 };
 
 /** «запись создана» for 'person.create'; never the code itself. */
