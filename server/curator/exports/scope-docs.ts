@@ -336,6 +336,22 @@ function organizationsTable(orgs: Array<{ name: string; figures: Figures }>): Bl
 	};
 }
 
+/** Forms and categories of the period against the previous one (the справка and the отчет alike). */
+const formsAndCategories = (f: ScopeDocInput['figures']): Block[] => [
+	countTable(
+		'Форма наставничества',
+		f.byForm,
+		(k) => labelOf(FORM_LABELS, k),
+		f.previous?.byForm ?? null
+	),
+	countTable(
+		'Категория наставляемых',
+		f.byCategory,
+		(k) => labelOf(MENTEE_CATEGORY_LABELS, k),
+		f.previous?.byCategory ?? null
+	)
+];
+
 /** The written sections: the person's text, paragraph by paragraph; «Не заполнено.» when empty. */
 function written(d: ScopeDocInput, n: number): Block[] {
 	const out: Block[] = [];
@@ -436,18 +452,7 @@ export function scopeDocModel(d: ScopeDocInput): DocModel {
 			{ kind: 'heading', text: '2. Показатели и их динамика' },
 			dynamicsTable(f),
 			{ kind: 'heading', text: '3. Формы наставничества и категории наставляемых' },
-			countTable(
-				'Форма наставничества',
-				f.byForm,
-				(k) => labelOf(FORM_LABELS, k),
-				f.previous?.byForm ?? null
-			),
-			countTable(
-				'Категория наставляемых',
-				f.byCategory,
-				(k) => labelOf(MENTEE_CATEGORY_LABELS, k),
-				f.previous?.byCategory ?? null
-			),
+			...formsAndCategories(f),
 			{ kind: 'heading', text: '4. Ход реализации программ' },
 			countTable('Этап (на конец периода)', f.byStage, STAGE_LABEL),
 			{ kind: 'fields', rows: reportRows(f) },
@@ -468,18 +473,7 @@ export function scopeDocModel(d: ScopeDocInput): DocModel {
 				? organizationsTable(d.organizations)
 				: { kind: 'para', text: 'Образовательных организаций нет.' },
 			{ kind: 'heading', text: '4. Формы наставничества и категории наставляемых' },
-			countTable(
-				'Форма наставничества',
-				f.byForm,
-				(k) => labelOf(FORM_LABELS, k),
-				f.previous?.byForm ?? null
-			),
-			countTable(
-				'Категория наставляемых',
-				f.byCategory,
-				(k) => labelOf(MENTEE_CATEGORY_LABELS, k),
-				f.previous?.byCategory ?? null
-			),
+			...formsAndCategories(f),
 			{ kind: 'heading', text: '5. Охват молодых педагогов и результативность' },
 			{ kind: 'fields', rows: [...youngRows(f), ...resultRows(f)] },
 			{ kind: 'heading', text: '6. Программы, требующие внимания' },
