@@ -3,11 +3,15 @@ import {
 	expectSaved,
 	openPhone as openPhoneAt,
 	screenshot,
+	SCREENSHOT_DIR,
 	syncStatus,
 	tab,
 	type Phone
 } from './helpers';
 import { productForFile } from './product';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 
 /**
  * The curator at a desk and two phones: the curator forms a pair in the bank, creates the
@@ -212,6 +216,24 @@ test('curator forms a pair, participants work, the dashboard follows them live',
 		page.getByRole('link', { name: 'DOCX' }).first().click()
 	]);
 	expect(download.suggestedFilename()).toMatch(/\.docx$/);
+	// The ППН and the stage document as PDFs, read back and rendered to PNG for people to look at
+	// (tests/e2e/screenshots/program-pdf-*.png): the approver of a head's program is the
+	// department's head, never the mentee; no ISO dates or codes in the text.
+	const hrefOf = (part: string) => page.locator(`a[href*="${part}"]`).first().getAttribute('href');
+	for (const [name, href, expected] of [
+		['program-pdf', await hrefOf('/document?format=pdf'), 'Начальник департамента образования'],
+		['stage-pdf', await hrefOf('/note?format=pdf'), 'Информационная справка']
+	] as const) {
+		expect(href, name).toBeTruthy();
+		const res = await page.request.get(href ?? '');
+		expect(res.status(), name).toBe(200);
+		const file = path.join(SCREENSHOT_DIR, `${name}.pdf`);
+		writeFileSync(file, await res.body());
+		const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+		expect(text, name).toContain(expected);
+		expect(text, name).not.toMatch(/\b\d{4}-\d{2}(-\d{2})?\b/);
+		execFileSync('pdftoppm', ['-png', '-r', '60', file, path.join(SCREENSHOT_DIR, name)]);
+	}
 
 	await page.goto('/curator/figures');
 	await expect(page.getByTestId('fig-programs')).toHaveText('1');
