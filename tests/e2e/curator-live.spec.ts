@@ -48,7 +48,9 @@ test('the program page is live: a resubmitted report shows «представл�
 	const report = mentee.page.getByTestId('report').first();
 	await report.getByRole('button').first().click();
 	await report.getByRole('button', { name: 'Начать отчет' }).click();
-	await report.getByRole('textbox').fill('Проведена диагностика затруднений.');
+	await report
+		.getByRole('textbox', { name: 'Текст отчета' })
+		.fill('Проведена диагностика затруднений.');
 	await report.getByRole('button', { name: 'Представить куратору' }).click();
 	await expectSaved(mentee.page);
 
@@ -72,7 +74,9 @@ test('the program page is live: a resubmitted report shows «представл�
 	const readsBefore = documentReads.length;
 
 	// The mentee adds the conclusions and resubmits; the desk follows, no reload.
-	await report.getByRole('textbox').fill('Проведена диагностика затруднений. Выводы: …');
+	await report
+		.getByRole('textbox', { name: 'Текст отчета' })
+		.fill('Проведена диагностика затруднений. Выводы: …');
 	await report.getByRole('button', { name: 'Представить куратору' }).click();
 	await expectSaved(mentee.page);
 	// The relay forwards the edit at once; 3 s is far above that and below the old 4 s poll.

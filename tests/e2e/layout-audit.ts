@@ -137,7 +137,9 @@ export async function layoutProblems(page: Page): Promise<string[]> {
 			пары: 'few',
 			пара: 'one'
 		};
-		for (const m of text.matchAll(/(?<![\d.,:/–-])\b(\d+)\s+([а-яё]+)/gi)) {
+		// A figure in a table cell (after a tab) or a change («+1») is not a count of the next
+		// row's first word; a card's figure above its label («1» / «Программ») is.
+		for (const m of text.matchAll(/(?<![\d.,:/–+\t-])\b(\d+)\s+([а-яё]+)/gi)) {
 			const n = Number(m[1]);
 			const word = (m[2] ?? '').toLowerCase();
 			const form = FORMS[word];

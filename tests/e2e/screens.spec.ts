@@ -77,7 +77,9 @@ test.beforeAll(async ({ browser }) => {
 	const report = mentee.page.getByTestId('report').first();
 	await report.getByRole('button').first().click();
 	await report.getByRole('button', { name: 'Начать отчет' }).click();
-	await report.getByRole('textbox').fill('Проведена диагностика затруднений.');
+	await report
+		.getByRole('textbox', { name: 'Текст отчета' })
+		.fill('Проведена диагностика затруднений.');
 	await report.getByRole('button', { name: 'Представить куратору' }).click();
 	await expectSaved(mentee.page);
 	menteePhone = mentee;
@@ -93,7 +95,14 @@ const CURATOR_SCREENS: Array<[string, string, (p: Page) => ReturnType<Page['getB
 	['people', '/curator/people', (p) => p.getByRole('heading', { name: /Банк/ }).first()],
 	['heads', '/curator/heads', (p) => p.getByRole('heading').nth(1)],
 	['cases', '/curator/cases', (p) => p.getByRole('heading').nth(1)],
-	['sheet', '/curator/sheet', (p) => p.getByRole('heading', { name: /QR/ })]
+	['sheet', '/curator/sheet', (p) => p.getByRole('heading', { name: /QR/ })],
+	['registries', '/curator/registries', (p) => p.getByRole('heading', { name: 'Реестры' })],
+	['rollout', '/curator/rollout', (p) => p.getByRole('heading', { name: /План внедрения/ })],
+	[
+		'document',
+		'/curator/document?kind=analytic-note&from=2026-01-01&to=2026-12-31',
+		(p) => p.getByTestId('document-state')
+	]
 ];
 
 test('mentor and mentee: home, every tab of the workspace, sign-out', async ({ browser }) => {
@@ -146,7 +155,7 @@ test('curator: dashboard with the filters open, program page, every section, hom
 	await auditScreen(page, 'curator-program');
 
 	for (const [name, path, ready] of CURATOR_SCREENS) {
-		await page.goto(`${path}?${scope()}`);
+		await page.goto(`${path}${path.includes('?') ? '&' : '?'}${scope()}`);
 		await expect(ready(page)).toBeVisible();
 		await auditScreen(page, `curator-${name}`);
 	}
