@@ -9,6 +9,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ProgramFromCaseBody } from '../../src/lib/shared/api/programs.js';
 import {
+	DASHBOARD_TEXT_FILTERS,
 	PROBLEM_FLAGS,
 	SORT_KEYS,
 	type DashboardQuery,
@@ -64,19 +65,7 @@ export function parseDashboardQuery(q: Record<string, unknown>): DashboardQuery 
 		const v = str(q[k]);
 		if (v !== undefined) (out as Record<string, unknown>)[k] = v;
 	};
-	for (const k of [
-		'q',
-		'organizationId',
-		'form',
-		'type',
-		'category',
-		'templateId',
-		'stage',
-		'status',
-		'orgKind',
-		'orgMark'
-	] as const)
-		s(k);
+	for (const k of DASHBOARD_TEXT_FILTERS) s(k);
 	const flags = str(q.flags, 500);
 	if (flags)
 		out.flags = flags

@@ -28,6 +28,25 @@ afterEach(async () => {
 	rmSync(dataDir, { recursive: true, force: true });
 });
 
+/**
+ * Starts the server on `dataDir` and waits for its start-up sweep to leave no stale summary. The
+ * test writes SQLite directly: the server uses it too, whatever TEST_STORAGE says.
+ */
+async function startAndSweep() {
+	const t = await createTestServer({
+		dataDir,
+		storage: null,
+		logLevel: 'silent',
+		env: { RELAY_SUMMARY_DEBOUNCE_MS: '20' }
+	});
+	server = t.server;
+	const started = createSqliteDocumentStore(server.db);
+	await waitFor(async () => !(await started.staleSummaries?.())?.length, {
+		what: 'the start-up sweep to recompute the stale summaries'
+	}).catch(() => undefined); // the assertions after it say what is wrong
+	return started;
+}
+
 it('recomputes at start-up the summaries a crash left behind the log', async () => {
 	dataDir = mkdtempSync(path.join(tmpdir(), 'nastavnik-sweep-'));
 	// What a crash leaves: updates committed, no summary (or an older one).
@@ -52,18 +71,7 @@ it('recomputes at start-up the summaries a crash left behind the log', async () 
 	expect(await store.staleSummaries?.()).toEqual(['crashed']);
 	db.close();
 
-	// This test writes SQLite directly: the server uses it too, whatever TEST_STORAGE says.
-	const t = await createTestServer({
-		dataDir,
-		storage: null,
-		logLevel: 'silent',
-		env: { RELAY_SUMMARY_DEBOUNCE_MS: '20' }
-	});
-	server = t.server;
-	const started = createSqliteDocumentStore(server.db);
-	await waitFor(async () => !(await started.staleSummaries?.())?.length, {
-		what: 'the start-up sweep to recompute the stale summaries'
-	}).catch(() => undefined); // the assertions below say what is wrong
+	const started = await startAndSweep();
 	const summary = await started.getSummary('crashed');
 	expect(summary?.throughSeq).toBe(2);
 	expect((summary?.summary as { progress: { done: number } }).progress.done).toBe(1);
@@ -97,17 +105,7 @@ it('recomputes at start-up the summaries computed by older rules (another SUMMAR
 	expect(await store.staleSummaries?.()).toEqual(['upgraded']);
 	db.close();
 
-	const t = await createTestServer({
-		dataDir,
-		storage: null,
-		logLevel: 'silent',
-		env: { RELAY_SUMMARY_DEBOUNCE_MS: '20' }
-	});
-	server = t.server;
-	const started = createSqliteDocumentStore(server.db);
-	await waitFor(async () => !(await started.staleSummaries?.())?.length, {
-		what: 'the start-up sweep to recompute the summary of the older version'
-	}).catch(() => undefined); // the assertions below say what is wrong
+	const started = await startAndSweep();
 	const summary = (await started.getSummary('upgraded'))?.summary as { v: number; title: string };
 	expect(summary.v).toBe(SUMMARY_VERSION);
 	expect(summary.title).not.toBe('by the old rules');

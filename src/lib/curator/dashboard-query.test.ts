@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
 	DEFAULT_FILTERS,
+	activeFilterCount,
 	filtersFromSearch,
 	filtersToSearch,
 	onlySearchDiffers
@@ -50,5 +51,19 @@ describe('dashboard filters in the URL', () => {
 		expect(onlySearchDiffers(a, { ...a, q: 'Иван' })).toBe(true);
 		expect(onlySearchDiffers(a, { ...a, q: 'Иван', stage: 'finished' })).toBe(false);
 		expect(onlySearchDiffers(a, { ...a })).toBe(false);
+	});
+
+	it('counts the filters that are on: search text, choices (the organization kind too), flags', () => {
+		expect(activeFilterCount(DEFAULT_FILTERS)).toBe(0);
+		expect(activeFilterCount({ ...DEFAULT_FILTERS, q: '   ' })).toBe(0);
+		expect(
+			activeFilterCount({
+				...DEFAULT_FILTERS,
+				q: 'Иван',
+				orgKind: 'oo',
+				sort: 'stage',
+				flags: ['overdue', 'stale']
+			})
+		).toBe(4);
 	});
 });

@@ -1,5 +1,6 @@
 // The dashboard's filters, sorting and page as URL search parameters: a reload, a shared link or
 // the back button brings the same list. Pure (no DOM), so it is tested on its own.
+import { DASHBOARD_TEXT_FILTERS } from '$lib/shared/api/curator';
 import type { ProblemFlag } from './api';
 
 export interface DashboardFilters {
@@ -40,18 +41,7 @@ export const DEFAULT_FILTERS: Readonly<DashboardFilters> = {
 	staleDays: null
 };
 
-const TEXT_KEYS = [
-	'q',
-	'form',
-	'type',
-	'category',
-	'templateId',
-	'stage',
-	'status',
-	'organizationId',
-	'orgKind',
-	'orgMark'
-] as const;
+const TEXT_KEYS = DASHBOARD_TEXT_FILTERS;
 
 // A value from the address bar is the user's (or a stranger's link): bounded, never trusted
 // further than the server's own validation of the same parameters.
@@ -92,6 +82,11 @@ export function filtersToSearch(filters: DashboardFilters, scope: string): strin
 	if (filters.staleDays !== null) p.set('staleDays', String(filters.staleDays));
 	const s = p.toString();
 	return s ? `?${s}` : '';
+}
+
+/** How many filters are on (search text, each choice, each problem flag): the panel's count. */
+export function activeFilterCount(f: DashboardFilters): number {
+	return TEXT_KEYS.filter((k) => (k === 'q' ? f.q.trim() : f[k])).length + f.flags.length;
 }
 
 /** Whether only the search text differs (typing: the history gets one entry, not one a letter). */

@@ -114,26 +114,46 @@ const item = (
 	...i
 });
 
-const DIVNOGORSK_ITEMS: CalendarItem[] = [
+/** The items the regulations set twice a year, one function each (the months differ only). */
+const MONTH_NAME: Readonly<Record<number, string>> = { 1: 'январь', 5: 'май' };
+const pad = (n: number) => String(n).padStart(2, '0');
+const sites = (month: 1 | 5) =>
 	item({
-		id: '01-sites',
-		title:
-			'Мониторинг сайтов образовательных организаций: локальные акты и методические рекомендации по наставничеству (январь)',
-		month: 1,
+		id: `${pad(month)}-sites`,
+		title: `Мониторинг сайтов образовательных организаций: локальные акты и методические рекомендации по наставничеству (${MONTH_NAME[month]})`,
+		month,
 		day: 31,
 		basis: `${DIV}, п. 5.1`,
 		responsible: ['body']
-	}),
+	});
+const inclusion = (month: 1 | 5) =>
 	item({
-		id: '01-monitoring',
-		title: 'Мониторинг форм наставничества и включенности педагогов и обучающихся (январь)',
-		month: 1,
+		id: `${pad(month)}-monitoring`,
+		title: `Мониторинг форм наставничества и включенности педагогов и обучающихся (${MONTH_NAME[month]})`,
+		month,
 		day: 31,
 		basis: `${DIV}, п. 5.2`,
 		responsible: ['body', 'curators'],
 		measure: 'inclusion',
 		documents: ['monitoring-xlsx']
-	}),
+	});
+const mentorReports = (month: 6 | 12) =>
+	item({
+		id: `${pad(month)}-10-reports`,
+		title: `Отчеты руководителей, осуществляющих функции наставника (до 10 ${month === 6 ? 'июня' : 'декабря'})`,
+		month,
+		day: 10,
+		basis: `${TOMSK}, п. 3 распоряжения`,
+		responsible: ['mentors'],
+		responsibleOther:
+			'комитет по общему образованию, комитет по дошкольному образованию, отдел воспитания и дополнительного образования',
+		measure: 'semiannual-reports',
+		documents: ['reports-due']
+	});
+
+const DIVNOGORSK_ITEMS: CalendarItem[] = [
+	sites(1),
+	inclusion(1),
 	item({
 		id: '03-best-practices',
 		title:
@@ -145,25 +165,8 @@ const DIVNOGORSK_ITEMS: CalendarItem[] = [
 		measure: 'cases',
 		documents: ['registries-xlsx']
 	}),
-	item({
-		id: '05-sites',
-		title:
-			'Мониторинг сайтов образовательных организаций: локальные акты и методические рекомендации по наставничеству (май)',
-		month: 5,
-		day: 31,
-		basis: `${DIV}, п. 5.1`,
-		responsible: ['body']
-	}),
-	item({
-		id: '05-monitoring',
-		title: 'Мониторинг форм наставничества и включенности педагогов и обучающихся (май)',
-		month: 5,
-		day: 31,
-		basis: `${DIV}, п. 5.2`,
-		responsible: ['body', 'curators'],
-		measure: 'inclusion',
-		documents: ['monitoring-xlsx']
-	}),
+	sites(5),
+	inclusion(5),
 	item({
 		id: '06-01-note',
 		title:
@@ -242,18 +245,7 @@ const DIVNOGORSK_ITEMS: CalendarItem[] = [
 ];
 
 const TOMSK_ITEMS: CalendarItem[] = [
-	item({
-		id: '06-10-reports',
-		title: 'Отчеты руководителей, осуществляющих функции наставника (до 10 июня)',
-		month: 6,
-		day: 10,
-		basis: `${TOMSK}, п. 3 распоряжения`,
-		responsible: ['mentors'],
-		responsibleOther:
-			'комитет по общему образованию, комитет по дошкольному образованию, отдел воспитания и дополнительного образования',
-		measure: 'semiannual-reports',
-		documents: ['reports-due']
-	}),
+	mentorReports(6),
 	item({
 		id: '08-mentee-list',
 		title:
@@ -265,18 +257,7 @@ const TOMSK_ITEMS: CalendarItem[] = [
 		measure: 'mentee-list',
 		documents: ['registries-xlsx']
 	}),
-	item({
-		id: '12-10-reports',
-		title: 'Отчеты руководителей, осуществляющих функции наставника (до 10 декабря)',
-		month: 12,
-		day: 10,
-		basis: `${TOMSK}, п. 3 распоряжения`,
-		responsible: ['mentors'],
-		responsibleOther:
-			'комитет по общему образованию, комитет по дошкольному образованию, отдел воспитания и дополнительного образования',
-		measure: 'semiannual-reports',
-		documents: ['reports-due']
-	}),
+	mentorReports(12),
 	item({
 		id: '12-monitoring',
 		title:

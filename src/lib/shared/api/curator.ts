@@ -95,6 +95,20 @@ export const SORT_KEYS = [
 ] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 
+/** The dashboard's filters that are plain text values (the query string's keys; the URL's too). */
+export const DASHBOARD_TEXT_FILTERS = [
+	'q',
+	'organizationId',
+	'form',
+	'type',
+	'category',
+	'templateId',
+	'stage',
+	'status',
+	'orgKind',
+	'orgMark'
+] as const;
+
 export interface DashboardQuery {
 	/** Search in the title and participants' names (case-insensitive, ё = е). */
 	q?: string;
