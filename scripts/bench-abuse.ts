@@ -11,7 +11,10 @@
  * loopback addresses of their own (bench-abuse/attacker.ts); the attacker's CPU is reported apart.
  *
  * BENCH_ABUSE_SERVER_ENTRY=<bundle> measures another server build (e.g. an older commit's).
- * Options: --pairs 200, --window 20 (seconds per attack and for the quiet baseline),
+ * A quiet window (no attack) comes before every attack; an attack's p99 is compared with the
+ * median of all quiet windows' p99. --rounds N repeats the attacks N times (a verdict reads the
+ * median over the rounds).
+ * Options: --pairs 200, --window 20 (seconds per attack and per quiet window), --rounds 1,
  * --only <attack id>[,<id>…], --settle 10 (seconds after each attack before "after" is read).
  * Exits non-zero when it cannot measure (the server does not start, phones do not sync, no
  * latency in the quiet window).
@@ -25,12 +28,13 @@ import { ATTACKS, victimOf } from './bench-abuse/attacks';
 import { runAttack } from './bench-abuse/attacker';
 import { HonestPairs } from './bench-abuse/honest';
 import { MeasuredServer, curatorCookie, seed } from './bench-abuse/server';
-import { formatMs, percentile } from './bench-abuse/stats';
+import { formatMs, median, percentile, sum } from './bench-abuse/stats';
 
 const { values } = parseArgs({
 	options: {
 		pairs: { type: 'string', default: '200' },
 		window: { type: 'string', default: '20' },
+		rounds: { type: 'string', default: '1' },
 		settle: { type: 'string', default: '10' },
 		only: { type: 'string' }
 	}
@@ -38,10 +42,17 @@ const { values } = parseArgs({
 const PAIRS = Number(values.pairs);
 const WINDOW_MS = Number(values.window) * 1000;
 const SETTLE_MS = Number(values.settle) * 1000;
+const ROUNDS = Number(values.rounds);
 const PRE_MS = 5000;
 const only = values.only ? new Set(values.only.split(',')) : null;
-if (!(PAIRS > 0) || !(WINDOW_MS > 0) || !(SETTLE_MS >= 0))
-	throw new Error('bad --pairs/--window/--settle');
+if (
+	!(PAIRS > 0) ||
+	!(WINDOW_MS > 0) ||
+	!(SETTLE_MS >= 0) ||
+	!Number.isInteger(ROUNDS) ||
+	ROUNDS < 1
+)
+	throw new Error('bad --pairs/--window/--settle/--rounds');
 const attacks = ATTACKS.filter((a) => !only || only.has(a.id));
 if (only && attacks.length !== only.size)
 	throw new Error(`unknown attack in --only; known: ${ATTACKS.map((a) => a.id).join(', ')}`);
@@ -86,7 +97,14 @@ function fdLimit(): number {
 interface Row {
 	id: string;
 	title: string;
+	/** 1…--rounds */
+	round: number;
 	p99: number;
+	/**
+	 * The p99 without the victim pair: the attacks make the victims reconnect (as phones do), and
+	 * an edit made during a reconnect waits for the new connection's handshake.
+	 */
+	p99Others: number;
 	samples: number;
 	lost: number;
 	rssBefore: number;
@@ -142,203 +160,221 @@ async function main(): Promise<void> {
 		honest.startEditing();
 		await sleep(5000); // warm-up
 
-		const measure = (from: number, to: number, asOf: number) => {
+		const measure = (from: number, to: number, asOf: number, victimProgramId?: string) => {
 			const lat = honest.latencies(from, to, asOf);
 			return {
 				p99: percentile(lat, 99),
+				p99Others: percentile(honest.latencies(from, to, asOf, victimProgramId), 99),
 				samples: lat.length,
 				lost: lat.filter((x) => x === Infinity).length
 			};
 		};
 
-		// Quiet baseline.
-		const q0 = performance.now();
-		const qCpu0 = server.cpuMs();
-		const qLoop0 = server.mainThreadCpuMs();
-		const qDriver0 = process.cpuUsage();
-		const qRss0 = server.rssNow();
-		await server.loopDelay(); // resets the server's histogram
-		driverLag.reset();
-		await sleep(WINDOW_MS);
-		const qDriverLagMax = driverLag.max / 1e6;
-		const q1 = performance.now();
-		const qCpu = server.cpuMs() - qCpu0;
-		const qLoopCpu = server.mainThreadCpuMs() - qLoop0;
-		const qLag = await server.loopDelay();
-		const qDriver = process.cpuUsage(qDriver0);
-		await sleep(5000); // the last edits of the window arrive
-		const quiet = measure(q0, q1, performance.now());
-		const qh = server.healthzWorst(q0, q1);
-		if (!server.alive) throw new Error(`the server died in the quiet window:\n${server.tail()}`);
-		if (!Number.isFinite(quiet.p99) || quiet.samples < PAIRS)
-			throw new Error(
-				`cannot measure: quiet p99 ${quiet.p99} from ${quiet.samples} edits (${quiet.lost} lost)`
-			);
-		rows.push({
-			id: 'quiet',
-			title: 'no attack',
-			...quiet,
-			rssBefore: qRss0,
-			rssDuring: server.rssMax(q0, q1),
-			rssAfter: server.rssNow(),
-			healthzWorstMs: qh.ms,
-			healthzFailed: qh.failed,
-			serverCpuPct: (qCpu / (q1 - q0)) * 100,
-			loopCpuPct: (qLoopCpu / (q1 - q0)) * 100,
-			loopP99: qLag.p99,
-			loopMax: qLag.max,
-			driverLoopMax: qDriverLagMax,
-			driverCpuPct: (qDriver.user + qDriver.system) / 10 / (q1 - q0),
-			attackerCpuPct: NaN,
-			finalCloses: honest.finalClosesIn(q0, q1),
-			clientErrors: clientErrorsIn(q0, q1).length,
-			server: 'up',
-			load: load(),
-			notes: []
-		});
-		log(
-			`quiet: p99 ${formatMs(quiet.p99)} ms over ${quiet.samples} edits, healthz worst ${qh.ms.toFixed(0)} ms`
-		);
-
-		const quietCpuPct = rows[0]?.serverCpuPct ?? 0;
-		for (const [k, attack] of attacks.entries()) {
-			const victimProgramId = s.pairProgramIds[(k + 1) % PAIRS] as string;
-			const victims = honest.pair(victimProgramId).clients;
-			await sleep(PRE_MS);
-			// Then until the server is as quiet as in the baseline (the previous attack's backlog,
-			// e.g. password hashes still queued, must not be billed to this one); at most 30 s.
-			for (let i = 0; i < 30; i++) {
-				const c0 = server.cpuMs();
-				await sleep(1000);
-				if ((server.cpuMs() - c0) / 10 <= quietCpuPct * 1.5 + 10) break;
-			}
-			const notes: string[] = [];
-			// The attacker runs in a thread of its own, an HTTP attacker in a process of its own
-			// (bench-abuse/attacker.ts): its payloads and its sockets' work do not delay the honest
-			// phones' event loop. Its payloads are built before the window.
-			const attacker = runAttack(
-				attack.id,
-				{
-					url: server.url,
-					wsBase: server.wsBase,
-					victimProgramId,
-					organizationId: s.organizationId,
-					bigProgramId: s.bigProgramId,
-					titleProgramId: s.titleProgramId,
-					attackerId: s.attackerId,
-					curatorCookie: cookie,
-					// A thread shares this process's descriptors (~2 per honest pair and a few hundred
-					// for the driver); a process of its own keeps only a few hundred for itself.
-					fdBudget: Math.max(0, fds - (attack.ownProcess ? 0 : PAIRS * 2) - 600)
-				},
-				[victimOf(victims[0]), victimOf(victims[1])],
-				(text) => notes.push(text)
-			);
-			await attacker.ready;
-			const rssBefore = server.rssNow();
+		/**
+		 * A window with no attack. One comes before every attack: the quiet p99 of 4–5 ms moves by
+		 * itself from window to window (the same server cost gave 7.0 and 12.9 ms in two runs), so
+		 * an attack is compared with the median of all quiet windows, and its neighbour is shown.
+		 */
+		const quietWindow = async (round: number): Promise<Row> => {
+			const q0 = performance.now();
+			const qCpu0 = server.cpuMs();
+			const qLoop0 = server.mainThreadCpuMs();
+			const qDriver0 = process.cpuUsage();
+			const qRss0 = server.rssNow();
 			await server.loopDelay(); // resets the server's histogram
 			driverLag.reset();
-			const t0 = performance.now();
-			const cpu0 = server.cpuMs();
-			const loop0 = server.mainThreadCpuMs();
-			const driver0 = process.cpuUsage();
-			log(`${attack.id}: ${attack.title} (victim ${victimProgramId}), load ${load()}`);
-			const ran = attacker.start(t0 + WINDOW_MS).then(
-				() => 'done',
-				(error: unknown) =>
-					`the attack failed: ${error instanceof Error ? error.message : String(error)}`
-			);
-			const outcome = await Promise.race([
-				ran,
-				sleep(WINDOW_MS + 120_000).then(() => 'the attack did not stop in time')
-			]);
-			await attacker.stop();
-			if (outcome !== 'done') notes.push(outcome);
-			const t1 = performance.now();
-			const cpu = server.cpuMs() - cpu0;
-			const loopCpu = server.mainThreadCpuMs() - loop0;
-			const lag = server.alive ? await server.loopDelay() : { p99: NaN, max: NaN };
-			const driverLagMax = driverLag.max / 1e6;
-			const driver = process.cpuUsage(driver0);
-			const driverMs = (driver.user + driver.system) / 1000;
-			// A thread's CPU is in the driver's process figure: taken out of it, reported apart.
-			const attackerMs = attacker.cpuMs;
-			const rssDuringWindow = server.rssMax(t0, t1);
-			// Settle: does the server answer again? A crash shows as an exit, a stall as no answer.
-			const settleEnd = t1 + SETTLE_MS;
-			let answered = false;
-			while (performance.now() < settleEnd && server.alive) {
-				if (await server.healthy(2000)) answered = true;
-				else answered = false;
-				await sleep(500);
-			}
-			if (server.alive && !answered) answered = await server.healthy(2000);
-			const asOf = performance.now();
-			const m = measure(t0, t1, asOf);
-			const h = server.healthzWorst(t0, asOf);
-			const errors = clientErrorsIn(t0, asOf);
-			if (errors.length)
-				notes.push(
-					`honest clients threw ${errors.length}×, e.g. ${errors[0]?.message.slice(0, 160)}`
+			await sleep(WINDOW_MS);
+			const qDriverLagMax = driverLag.max / 1e6;
+			const q1 = performance.now();
+			const qCpu = server.cpuMs() - qCpu0;
+			const qLoopCpu = server.mainThreadCpuMs() - qLoop0;
+			const qLag = await server.loopDelay();
+			const qDriver = process.cpuUsage(qDriver0);
+			await sleep(5000); // the last edits of the window arrive
+			const quiet = measure(q0, q1, performance.now());
+			const qh = server.healthzWorst(q0, q1);
+			if (!server.alive) throw new Error(`the server died in a quiet window:\n${server.tail()}`);
+			if (!Number.isFinite(quiet.p99) || quiet.samples < PAIRS)
+				throw new Error(
+					`cannot measure: quiet p99 ${quiet.p99} from ${quiet.samples} edits (${quiet.lost} lost)`
 				);
-			let status = 'up';
-			let rssAfter = server.rssNow();
-			// The maximum of what was sampled (a crashed server has samples only up to its exit).
-			const sampled = [rssDuringWindow, server.rssMax(t1, asOf)].filter((x) => !Number.isNaN(x));
-			const rssDuring = sampled.length ? Math.max(...sampled) : NaN;
-			if (!server.alive) {
-				status = `crashed (exit ${server.exit})`;
-				notes.push(`server log: ${server.tail(3).replace(/\s+/g, ' ').slice(0, 300)}`);
-				rssAfter = NaN;
-			} else if (!answered) {
-				status = 'stalled';
-			}
-			const row: Row = {
-				id: attack.id,
-				title: attack.title,
-				...m,
-				rssBefore,
-				rssDuring,
-				rssAfter,
-				healthzWorstMs: h.ms,
-				healthzFailed: h.failed,
-				serverCpuPct: (cpu / (t1 - t0)) * 100,
-				loopCpuPct: (loopCpu / (t1 - t0)) * 100,
-				loopP99: lag.p99,
-				loopMax: lag.max,
-				driverLoopMax: driverLagMax,
-				driverCpuPct:
-					((attacker.where === 'thread' && Number.isFinite(attackerMs)
-						? driverMs - attackerMs
-						: driverMs) /
-						(t1 - t0)) *
-					100,
-				attackerCpuPct: (attackerMs / (t1 - t0)) * 100,
-				finalCloses: honest.finalClosesIn(t0, asOf),
-				clientErrors: errors.length,
-				server: status,
-				load: load(),
-				notes
-			};
-			if (status !== 'up') {
-				const how = await server.stop();
-				if (status === 'stalled')
-					row.server = how === 'killed' ? 'stalled (deaf to SIGTERM, killed)' : 'stalled (stopped)';
-				log(`${attack.id}: server ${row.server}; starting a fresh one`);
-				server = await MeasuredServer.start(s.dir, {});
-				cookie = await curatorCookie(server.url);
-				honest.resetAll(server.wsBase);
-			} else {
-				const n = honest.repair(victimProgramId);
-				if (n > 2)
-					notes.push(`${n - 2} honest phones outside the victim pair had stopped for good`);
-			}
-			rows.push(row);
 			log(
-				`${attack.id}: p99 ${formatMs(m.p99)} ms (${m.samples} edits, ${m.lost} lost), RSS ${rssBefore.toFixed(0)}/${rssDuring.toFixed(0)}/${rssAfter.toFixed(0)} MB, healthz worst ${h.ms.toFixed(0)} ms, attacker CPU ${mb(row.attackerCpuPct)} % (${attacker.where}), loop CPU ${row.loopCpuPct.toFixed(0)} %, loop delay p99/max ${lag.p99.toFixed(0)}/${lag.max.toFixed(0)} ms, final closes ${row.finalCloses}, ${row.server}; ${notes.join('; ')}`
+				`quiet: p99 ${formatMs(quiet.p99)} ms over ${quiet.samples} edits, healthz worst ${qh.ms.toFixed(0)} ms, load ${load()}`
 			);
-			await honest.waitSynced();
-		}
+			return {
+				id: 'quiet',
+				title: 'no attack',
+				round,
+				...quiet,
+				rssBefore: qRss0,
+				rssDuring: server.rssMax(q0, q1),
+				rssAfter: server.rssNow(),
+				healthzWorstMs: qh.ms,
+				healthzFailed: qh.failed,
+				serverCpuPct: (qCpu / (q1 - q0)) * 100,
+				loopCpuPct: (qLoopCpu / (q1 - q0)) * 100,
+				loopP99: qLag.p99,
+				loopMax: qLag.max,
+				driverLoopMax: qDriverLagMax,
+				driverCpuPct: (qDriver.user + qDriver.system) / 10 / (q1 - q0),
+				attackerCpuPct: NaN,
+				finalCloses: honest.finalClosesIn(q0, q1),
+				clientErrors: clientErrorsIn(q0, q1).length,
+				server: 'up',
+				load: load(),
+				notes: []
+			};
+		};
+
+		const first = await quietWindow(1);
+		rows.push(first);
+		const quietCpuPct = first.serverCpuPct;
+		for (let round = 1; round <= ROUNDS; round++)
+			for (const [k, attack] of attacks.entries()) {
+				if (round > 1 || k > 0) rows.push(await quietWindow(round));
+				const victimProgramId = s.pairProgramIds[
+					(k + 1 + (round - 1) * attacks.length) % PAIRS
+				] as string;
+				const victims = honest.pair(victimProgramId).clients;
+				await sleep(PRE_MS);
+				// Then until the server is as quiet as in the baseline (the previous attack's backlog,
+				// e.g. password hashes still queued, must not be billed to this one); at most 30 s.
+				for (let i = 0; i < 30; i++) {
+					const c0 = server.cpuMs();
+					await sleep(1000);
+					if ((server.cpuMs() - c0) / 10 <= quietCpuPct * 1.5 + 10) break;
+				}
+				const notes: string[] = [];
+				// The attacker runs in a thread of its own, an HTTP attacker in a process of its own
+				// (bench-abuse/attacker.ts): its payloads and its sockets' work do not delay the honest
+				// phones' event loop. Its payloads are built before the window.
+				const attacker = runAttack(
+					attack.id,
+					{
+						url: server.url,
+						wsBase: server.wsBase,
+						victimProgramId,
+						organizationId: s.organizationId,
+						bigProgramId: s.bigProgramId,
+						titleProgramId: s.titleProgramId,
+						attackerId: s.attackerId,
+						curatorCookie: cookie,
+						// A thread shares this process's descriptors (~2 per honest pair and a few hundred
+						// for the driver); a process of its own keeps only a few hundred for itself.
+						fdBudget: Math.max(0, fds - (attack.ownProcess ? 0 : PAIRS * 2) - 600)
+					},
+					[victimOf(victims[0]), victimOf(victims[1])],
+					(text) => notes.push(text)
+				);
+				await attacker.ready;
+				const rssBefore = server.rssNow();
+				await server.loopDelay(); // resets the server's histogram
+				driverLag.reset();
+				const t0 = performance.now();
+				const cpu0 = server.cpuMs();
+				const loop0 = server.mainThreadCpuMs();
+				const driver0 = process.cpuUsage();
+				log(`${attack.id}: ${attack.title} (victim ${victimProgramId}), load ${load()}`);
+				const ran = attacker.start(t0 + WINDOW_MS).then(
+					() => 'done',
+					(error: unknown) =>
+						`the attack failed: ${error instanceof Error ? error.message : String(error)}`
+				);
+				const outcome = await Promise.race([
+					ran,
+					sleep(WINDOW_MS + 120_000).then(() => 'the attack did not stop in time')
+				]);
+				await attacker.stop();
+				if (outcome !== 'done') notes.push(outcome);
+				const t1 = performance.now();
+				const cpu = server.cpuMs() - cpu0;
+				const loopCpu = server.mainThreadCpuMs() - loop0;
+				const lag = server.alive ? await server.loopDelay() : { p99: NaN, max: NaN };
+				const driverLagMax = driverLag.max / 1e6;
+				const driver = process.cpuUsage(driver0);
+				const driverMs = (driver.user + driver.system) / 1000;
+				// A thread's CPU is in the driver's process figure: taken out of it, reported apart.
+				const attackerMs = attacker.cpuMs;
+				const rssDuringWindow = server.rssMax(t0, t1);
+				// Settle: does the server answer again? A crash shows as an exit, a stall as no answer.
+				const settleEnd = t1 + SETTLE_MS;
+				let answered = false;
+				while (performance.now() < settleEnd && server.alive) {
+					if (await server.healthy(2000)) answered = true;
+					else answered = false;
+					await sleep(500);
+				}
+				if (server.alive && !answered) answered = await server.healthy(2000);
+				const asOf = performance.now();
+				const m = measure(t0, t1, asOf, victimProgramId);
+				const h = server.healthzWorst(t0, asOf);
+				const errors = clientErrorsIn(t0, asOf);
+				if (errors.length)
+					notes.push(
+						`honest clients threw ${errors.length}×, e.g. ${errors[0]?.message.slice(0, 160)}`
+					);
+				let status = 'up';
+				let rssAfter = server.rssNow();
+				// The maximum of what was sampled (a crashed server has samples only up to its exit).
+				const sampled = [rssDuringWindow, server.rssMax(t1, asOf)].filter((x) => !Number.isNaN(x));
+				const rssDuring = sampled.length ? Math.max(...sampled) : NaN;
+				if (!server.alive) {
+					status = `crashed (exit ${server.exit})`;
+					notes.push(`server log: ${server.tail(3).replace(/\s+/g, ' ').slice(0, 300)}`);
+					rssAfter = NaN;
+				} else if (!answered) {
+					status = 'stalled';
+				}
+				const row: Row = {
+					id: attack.id,
+					title: attack.title,
+					round,
+					...m,
+					rssBefore,
+					rssDuring,
+					rssAfter,
+					healthzWorstMs: h.ms,
+					healthzFailed: h.failed,
+					serverCpuPct: (cpu / (t1 - t0)) * 100,
+					loopCpuPct: (loopCpu / (t1 - t0)) * 100,
+					loopP99: lag.p99,
+					loopMax: lag.max,
+					driverLoopMax: driverLagMax,
+					driverCpuPct:
+						((attacker.where === 'thread' && Number.isFinite(attackerMs)
+							? driverMs - attackerMs
+							: driverMs) /
+							(t1 - t0)) *
+						100,
+					attackerCpuPct: (attackerMs / (t1 - t0)) * 100,
+					finalCloses: honest.finalClosesIn(t0, asOf),
+					clientErrors: errors.length,
+					server: status,
+					load: load(),
+					notes
+				};
+				if (status !== 'up') {
+					const how = await server.stop();
+					if (status === 'stalled')
+						row.server =
+							how === 'killed' ? 'stalled (deaf to SIGTERM, killed)' : 'stalled (stopped)';
+					log(`${attack.id}: server ${row.server}; starting a fresh one`);
+					server = await MeasuredServer.start(s.dir, {});
+					cookie = await curatorCookie(server.url);
+					honest.resetAll(server.wsBase);
+				} else {
+					const n = honest.repair(victimProgramId);
+					if (n > 2)
+						notes.push(`${n - 2} honest phones outside the victim pair had stopped for good`);
+				}
+				rows.push(row);
+				log(
+					`${attack.id}: p99 ${formatMs(m.p99)} ms (${m.samples} edits, ${m.lost} lost), RSS ${rssBefore.toFixed(0)}/${rssDuring.toFixed(0)}/${rssAfter.toFixed(0)} MB, healthz worst ${h.ms.toFixed(0)} ms, attacker CPU ${mb(row.attackerCpuPct)} % (${attacker.where}), loop CPU ${row.loopCpuPct.toFixed(0)} %, loop delay p99/max ${lag.p99.toFixed(0)}/${lag.max.toFixed(0)} ms, final closes ${row.finalCloses}, ${row.server}; ${notes.join('; ')}`
+				);
+				await honest.waitSynced();
+			}
+		// The last attack's memory is read after a quiet window too (the next one's, for the others).
+		rows.push(await quietWindow(ROUNDS));
 	} finally {
 		honest.destroy();
 		await sleep(200);
@@ -346,24 +382,59 @@ async function main(): Promise<void> {
 		rmSync(s.dir, { recursive: true, force: true });
 	}
 
-	const quiet = rows[0] as Row;
-	const ratio = (r: Row) =>
-		r.p99 === Infinity ? '∞' : Number.isNaN(r.p99) ? '—' : (r.p99 / quiet.p99).toFixed(2);
+	const quietRows = rows.filter((r) => r.id === 'quiet');
+	const attackRows = rows.filter((r) => r.id !== 'quiet');
+	/** The quiet figure: the median of every quiet window's p99. */
+	const quietP99 = median(quietRows.map((r) => r.p99));
+	const ratio = (p99: number) =>
+		p99 === Infinity ? '∞' : Number.isNaN(p99) ? '—' : (p99 / quietP99).toFixed(2);
+	/** The quiet window just before an attack's. */
+	const neighbour = (r: Row) => rows[rows.indexOf(r) - 1] as Row;
+	/**
+	 * Memory an attack left behind: the RSS at the end of the quiet window after it (~35 s after
+	 * the attack: V8 gives its heap back within that, not within the 10 s settle) minus the RSS
+	 * before the quiet window before it. NaN when the attack killed the server.
+	 */
+	const rssLeft = (r: Row) => {
+		const next = rows[rows.indexOf(r) + 1];
+		return r.server === 'up' && next ? next.rssAfter - neighbour(r).rssBefore : NaN;
+	};
 	console.log(
-		`\nbench:abuse ${started.toISOString().slice(0, 16)}Z, commit ${commit}${dirty ? '+' : ''}, node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, fd limit ${fds}; ${PAIRS} honest pairs, window ${WINDOW_MS / 1000} s; load at the end ${load()}\n`
+		`\nbench:abuse ${started.toISOString().slice(0, 16)}Z, commit ${commit}${dirty ? '+' : ''}, node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, fd limit ${fds}; ${PAIRS} honest pairs, window ${WINDOW_MS / 1000} s, ${ROUNDS} round(s); quiet p99 ${formatMs(quietP99)} ms (median of ${quietRows.length} quiet windows: ${quietRows.map((r) => formatMs(r.p99)).join(', ')}); load at the end ${load()}\n`
 	);
 	console.log(
-		'| attack | honest p99 ms | × quiet | edits (lost) | RSS MB before / during / after | /healthz worst ms (driver loop max) | server (loop) / driver / attacker CPU % | loop delay p99 / max ms | final closes | client errors | server | load 1m |'
+		'| round | attack | honest p99 ms (quiet before) | × quiet | p99 without the victims ms | edits (lost) | RSS MB before / during / after | /healthz worst ms (driver loop max) | server (loop) / driver / attacker CPU % | loop delay p99 / max ms | final closes | client errors | server | load 1m |'
 	);
-	console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|');
+	console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|');
 	for (const r of rows)
 		console.log(
-			`| ${r.id} | ${formatMs(r.p99)} | ${r === quiet ? '1.00' : ratio(r)} | ${r.samples} (${r.lost}) | ${mb(r.rssBefore)} / ${mb(r.rssDuring)} / ${mb(r.rssAfter)} | ${r.healthzWorstMs.toFixed(0)}${r.healthzFailed ? ` (${r.healthzFailed} failed)` : ''} (${mb(r.driverLoopMax)}) | ${mb(r.serverCpuPct)} (${mb(r.loopCpuPct)}) / ${mb(r.driverCpuPct)} / ${mb(r.attackerCpuPct)} | ${mb(r.loopP99)} / ${mb(r.loopMax)} | ${r.finalCloses} | ${r.clientErrors} | ${r.server} | ${r.load.split(' ')[0]} |`
+			`| ${r.round} | ${r.id} | ${formatMs(r.p99)}${r.id === 'quiet' ? '' : ` (${formatMs(neighbour(r).p99)})`} | ${ratio(r.p99)} | ${formatMs(r.p99Others)} | ${r.samples} (${r.lost}) | ${mb(r.rssBefore)} / ${mb(r.rssDuring)} / ${mb(r.rssAfter)} | ${r.healthzWorstMs.toFixed(0)}${r.healthzFailed ? ` (${r.healthzFailed} failed)` : ''} (${mb(r.driverLoopMax)}) | ${mb(r.serverCpuPct)} (${mb(r.loopCpuPct)}) / ${mb(r.driverCpuPct)} / ${mb(r.attackerCpuPct)} | ${mb(r.loopP99)} / ${mb(r.loopMax)} | ${r.finalCloses} | ${r.clientErrors} | ${r.server} | ${r.load.split(' ')[0]} |`
 		);
-	console.log('');
-	for (const r of rows.slice(1)) console.log(`- ${r.id}: ${r.title}. ${r.notes.join('; ')}`);
+	// Per attack over the rounds: the verdict's figures (p99 ratio and RSS against the first baseline).
 	console.log(
-		JSON.stringify({ commit, pairs: PAIRS, windowS: WINDOW_MS / 1000, fdLimit: fds, rows })
+		`\n| attack | honest p99 ms per round | median × quiet | without the victims: median × quiet | RSS left MB (worst) | /healthz worst ms | lost | final closes | client errors | server |`
+	);
+	console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+	for (const attack of attacks) {
+		const rs = attackRows.filter((r) => r.id === attack.id);
+		const after = Math.max(...rs.map(rssLeft));
+		console.log(
+			`| ${attack.id} | ${rs.map((r) => formatMs(r.p99)).join(', ')} | ${ratio(median(rs.map((r) => r.p99)))} | ${ratio(median(rs.map((r) => r.p99Others)))} | ${mb(after)} | ${Math.max(...rs.map((r) => r.healthzWorstMs)).toFixed(0)} | ${sum(rs.map((r) => r.lost))} | ${sum(rs.map((r) => r.finalCloses))} | ${sum(rs.map((r) => r.clientErrors))} | ${[...new Set(rs.map((r) => r.server))].join(', ')} |`
+		);
+	}
+	console.log('');
+	for (const r of attackRows)
+		console.log(`- ${r.id} (round ${r.round}): ${r.title}. ${r.notes.join('; ')}`);
+	console.log(
+		JSON.stringify({
+			commit,
+			pairs: PAIRS,
+			windowS: WINDOW_MS / 1000,
+			rounds: ROUNDS,
+			fdLimit: fds,
+			quietP99,
+			rows
+		})
 	);
 	const unmeasured = rows.filter((r) => r.samples === 0);
 	if (unmeasured.length)

@@ -18,8 +18,9 @@
  * Driver: `runAttack(...)`. Worker or process: this same file (through tsx's loader).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { setPriority } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { ATTACKS, preparePayloads, type AttackContext, type Victim } from './attacks';
@@ -173,6 +174,16 @@ function ownCpuMs(): number {
 	}
 }
 
+/** Linux: a thread has its own nice value (elsewhere, or not allowed: left as it is). */
+function niceThisThread(nice: number): void {
+	try {
+		const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+		if (Number.isInteger(tid) && tid > 0) setPriority(tid, nice);
+	} catch {
+		// not Linux: the attacker runs at the driver's priority
+	}
+}
+
 /** The attacker's side, over a worker's port or a process's IPC channel. */
 async function attackerSide(
 	data: AttackData,
@@ -184,6 +195,9 @@ async function attackerSide(
 		post({ failed: `unknown attack ${data.id}` });
 		return;
 	}
+	// The attacker stands for clients on other machines: on the bench's shared cores it takes only
+	// the CPU the server and the honest phones leave (its own CPU is still reported per attack).
+	niceThisThread(19);
 	await preparePayloads();
 	const untilEpoch = await new Promise<number>((resolve) => {
 		onStart((m) => resolve(m.untilEpoch));

@@ -149,8 +149,11 @@ export class HonestPairs {
 		}, 5);
 	}
 
-	latencies(from: number, to: number, asOf: number): number[] {
-		return this.pairs.flatMap((p) => p.clients.flatMap((c) => c.out.latencies(from, to, asOf)));
+	/** Latencies of the edits sent in [from, to); `except`: leave out that program's pair. */
+	latencies(from: number, to: number, asOf: number, except?: string): number[] {
+		return this.pairs
+			.filter((p) => p.programId !== except)
+			.flatMap((p) => p.clients.flatMap((c) => c.out.latencies(from, to, asOf)));
 	}
 
 	finalClosesIn(from: number, to: number): number {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Link, formatMs, percentile } from './stats';
+import { Link, formatMs, median, percentile } from './stats';
 
 describe('bench:abuse latency statistics', () => {
 	it('nearest-rank percentile', () => {
@@ -9,6 +9,13 @@ describe('bench:abuse latency statistics', () => {
 		expect(percentile(xs, 100)).toBe(100);
 		expect(percentile([7], 99)).toBe(7);
 		expect(percentile([], 99)).toBeNaN();
+	});
+
+	it('median of odd and even counts; a lost window (∞) counts as the highest', () => {
+		expect(median([9, 1, 5])).toBe(5);
+		expect(median([4, 1, 3, 2])).toBe(2.5);
+		expect(median([1, Infinity, 2])).toBe(2);
+		expect(median([])).toBeNaN();
 	});
 
 	it('lost edits make the p99 infinite once they are more than 1 %', () => {

@@ -59,3 +59,15 @@ export function formatMs(ms: number, digits = 1): string {
 	if (ms === Infinity) return '∞';
 	return ms.toFixed(digits);
 }
+
+/** The median of the finite-or-infinite samples (the mean of the middle two for an even count). */
+export function median(samples: readonly number[]): number {
+	if (samples.length === 0) return NaN;
+	const sorted = [...samples].sort((a, b) => a - b);
+	const mid = sorted.length >> 1;
+	return sorted.length % 2
+		? (sorted[mid] as number)
+		: ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+export const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
