@@ -139,6 +139,26 @@ export const DISCUSSION = {
 	/** ISO time with milliseconds on the author's device: the thread's order. */
 	postedAt: 'postedAt'
 } as const;
+/**
+ * Evidence (issue 17): files and photos attached to an activity, a meeting or a report. The bytes
+ * live outside the document, content-addressed (src/lib/shared/api/attachments.ts); the document
+ * holds the reference: the top-level Y.Array `attachments` of Y.Maps `{ id, targetKind, targetId,
+ * hash, name, type, size, createdBy, createdAt }` plus the soft-removal keys. Every value is a
+ * plain string or number written once by the author. Not in `root()`, like `discussion`.
+ */
+export const ATTACHMENTS_ROOT = 'attachments';
+export const ATTACHMENT = {
+	targetKind: 'targetKind',
+	targetId: 'targetId',
+	/** Lowercase hex SHA-256 of the bytes. */
+	hash: 'hash',
+	/** The file name as the author chose it (shown and offered for download). */
+	name: 'name',
+	/** MIME type, one of ATTACHMENT_TYPES. */
+	type: 'type',
+	/** Bytes. */
+	size: 'size'
+} as const;
 export const CHANGE = {
 	kind: 'kind',
 	months: 'months',
