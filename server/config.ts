@@ -54,6 +54,8 @@ export interface SecurityConfig {
 	trustedProxies: readonly string[];
 	/** Open TCP connections in all; 0 = from the open-file limit. */
 	maxConnections: number;
+	/** Connections without a complete request yet; beyond, the ones waiting over 2 s are closed. */
+	maxPendingConnections: number;
 	/** Open TCP connections per peer address (trusted proxies excepted). */
 	maxConnectionsPerIp: number;
 	/** Relay connections of one user at once (all devices and tabs). */
@@ -435,6 +437,13 @@ export const SECURITY_SCHEMA: Schema<SecurityConfig> = {
 		0,
 		ANY,
 		'open TCP connections in all; beyond it new ones are closed at accept, and above 80 % of it connections that sent no request within 2 s are closed; 0: 90 % of the open-file limit (`ulimit -n`)'
+	),
+	maxPendingConnections: integer(
+		'MAX_PENDING_CONNECTIONS',
+		1_000,
+		1,
+		ANY,
+		'connections that have not sent a complete request yet (an honest client sends it within milliseconds); beyond this many, those waiting longer than 2 s are closed, oldest first'
 	),
 	maxConnectionsPerIp: integer(
 		'MAX_CONNECTIONS_PER_IP',

@@ -7,11 +7,16 @@
  *   forwarded address at the relay's upgrade, which has its own per-address limit);
  * - Node's header, request, keep-alive and inactivity timeouts, checked every second or two so a
  *   slowloris connection is closed soon after its deadline;
- * - under pressure (open connections above 80 % of the global cap), connections that have not
- *   completed one request's headers within `PRESSURE_HEADERS_MS` are closed, oldest first (when
- *   a new one arrives, when one is dropped at the cap, and every half second): slow connections spread over many addresses would otherwise hold every
- *   place until their headers timeout and keep `/healthz` and the phones out (an honest client
- *   sends its headers in milliseconds; a websocket or a request under way is never shed).
+ * - under pressure — open connections above 80 % of the global cap, or more than
+ *   `maxPendingConnections` that have not completed a request's headers — connections that have
+ *   not completed one request's headers within `PRESSURE_HEADERS_MS` are closed, oldest first
+ *   (when a new one arrives, when one is dropped at the cap, and every half second): slow
+ *   connections spread over many addresses would otherwise hold every place until their headers
+ *   timeout and keep `/healthz` and the phones out (an honest client sends its headers in
+ *   milliseconds; a websocket or a request under way is never shed). The pending cap matters even
+ *   far below the global one: 14,000 slow connections held below it and then dropped by their
+ *   client at once queued 14,000 close events in front of every phone's message (honest p99
+ *   6 → 276 ms, bench:abuse slow-connections, 2026-11-24); shed after 2 s, they never pile up.
  */
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server } from 'node:http';
@@ -26,6 +31,8 @@ export interface ConnectionLimits {
 	maxConnections: number;
 	/** Open TCP connections per peer address (trusted proxies excepted). */
 	maxConnectionsPerIp: number;
+	/** Connections without a complete request's headers; beyond, the slow ones are shed. */
+	maxPendingConnections: number;
 	/** A request's headers must arrive within this time (slowloris). */
 	headersTimeoutMs: number;
 	/** A whole request (headers and body) must arrive within this time. */
@@ -117,11 +124,15 @@ export function guardConnections(
 	 * closed in one go held the loop ~30 ms), and count as gone meanwhile.
 	 */
 	const shedding = new Set<Socket>();
+	/** Too many open in all, or too many that have sent no request yet (shed ones excluded). */
+	const underPressure = () =>
+		open - shedding.size > pressureMark || waiting.size > limits.maxPendingConnections;
+
 	const shedSlowest = (most: number) => {
 		const cutoff = performance.now() - PRESSURE_HEADERS_MS;
 		let closed = 0;
 		for (const [socket, at] of waiting) {
-			if (at > cutoff || closed >= most || open - shedding.size <= pressureMark) break;
+			if (at > cutoff || closed >= most || !underPressure()) break;
 			waiting.delete(socket);
 			shedding.add(socket);
 			// Still due unless its request's headers arrived meanwhile (`started`).
@@ -132,7 +143,13 @@ export function guardConnections(
 			shed.inc(closed);
 			warnOnce(
 				'shed',
-				{ open, limit: maxConnections, headersMs: PRESSURE_HEADERS_MS },
+				{
+					open,
+					pending: waiting.size,
+					limit: maxConnections,
+					pendingLimit: limits.maxPendingConnections,
+					headersMs: PRESSURE_HEADERS_MS
+				},
 				'under connection pressure: closing connections that send no request'
 			);
 		}
@@ -151,7 +168,7 @@ export function guardConnections(
 			waiting.delete(socket);
 			shedding.delete(socket);
 		});
-		if (open > pressureMark) shedSlowest(SHED_PER_ACCEPT);
+		if (underPressure()) shedSlowest(SHED_PER_ACCEPT);
 		const address = normalizeAddress(socket.remoteAddress ?? 'unknown');
 		if (options.trust(address, 0)) return;
 		const n = (perAddress.get(address) ?? 0) + 1;
@@ -186,7 +203,7 @@ export function guardConnections(
 	server.on('drop', onDrop);
 	// Also between accepts: connections held open and quiet keep the places otherwise.
 	const sweep = setInterval(() => {
-		if (open > pressureMark) shedSlowest(Number.POSITIVE_INFINITY);
+		if (underPressure()) shedSlowest(Number.POSITIVE_INFINITY);
 	}, SWEEP_MS);
 	sweep.unref();
 	// Headers complete: a plain request, or a websocket upgrade (the relay's phones).

@@ -441,3 +441,65 @@ describe('HTTP abuse: slow connections up to the global cap', () => {
 		}
 	});
 });
+
+describe('HTTP abuse: slow connections far below the global cap', () => {
+	const t = tempRoot('http-abuse-pending');
+	let server: ServerHandle;
+	let pair: ReturnType<typeof honestPair>;
+
+	beforeAll(async () => {
+		await createPrograms(t.dataDir, ['honest-pair']);
+		// The default headers timeout (15 s) and global cap (from the open-file limit): only the
+		// cap on connections that sent no request (200 here, 1,000 by default) meets them.
+		server = await startServer(t.dataDir, { MAX_PENDING_CONNECTIONS: '200' });
+		pair = honestPair(server.wsBase, 'honest-pair');
+		await pair.synced();
+	});
+	afterAll(async () => {
+		pair?.destroy();
+		await server?.stop('SIGTERM');
+		t.dispose();
+	});
+
+	it('1,000 slow connections are shed after 2 s, not held until the headers timeout and then dropped at once', async () => {
+		// bench:abuse slow-connections: 14,000 held below the global cap until their client dropped
+		// them in one go; the 14,000 close events queued in front of every phone's message (honest
+		// p99 6 → 276 ms, /healthz 154 ms, with neither event loop blocked over 32 ms).
+		const slow: Socket[] = [];
+		let closedByServer = 0;
+		const open = (localAddress: string) =>
+			new Promise<void>((resolve) => {
+				const socket = connect({ port: server.port, host: '127.0.0.1', localAddress }, () => {
+					socket.write('GET / HTTP/1.1\r\nHost: school\r\nX-Slow: ');
+					resolve();
+				});
+				socket.on('error', () => resolve());
+				socket.on('close', () => closedByServer++);
+				socket.resume();
+				slow.push(socket);
+			});
+		const watch = probe([`${server.url}/healthz`]);
+		try {
+			// 200 per address from 5 addresses: under the per-address limit (500).
+			for (let batch = 0; batch < 5; batch++)
+				await Promise.all(Array.from({ length: 200 }, () => open(`127.0.3.${1 + batch}`)));
+			// Past PRESSURE_HEADERS_MS (2 s) and a sweep, far below the headers timeout (15 s).
+			await sleep(4_000);
+			const held = slow.length - closedByServer;
+			console.log(
+				`slow connections below the cap: ${slow.length} opened, ${held} still held after 4 s`
+			);
+			expect(held).toBeLessThanOrEqual(200);
+		} finally {
+			// What is left is dropped at once, as the attacker did.
+			for (const s of slow) s.destroy();
+		}
+		const health = await watch.stop();
+		console.log(
+			`/healthz worst ${health.worst} ms over ${health.count} probes, ${health.failures} failed`
+		);
+		expect(health.failures).toBe(0);
+		expect(health.worst).toBeLessThan(5_000);
+		await pair.stillSyncs('after the slow connections');
+	});
+});
