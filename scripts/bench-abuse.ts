@@ -154,6 +154,7 @@ async function main(): Promise<void> {
 	let cookie = await curatorCookie(server.url);
 	const honest = new HonestPairs(server.wsBase, s.pairProgramIds);
 	const rows: Row[] = [];
+	const rounds: Array<{ round: number; startRss: number; endRss: number; waitedS: number }> = [];
 	try {
 		await honest.waitSynced();
 		log(`${PAIRS * 2} honest clients synced; editing`);
@@ -226,8 +227,28 @@ async function main(): Promise<void> {
 			};
 		};
 
+		/**
+		 * The end of a round: how far the server's memory comes back once the attacks are over. V8
+		 * gives back the heap that thousands of sockets took only when its allocation rate falls
+		 * (~60–90 s after slow-connections, 2026-11-24), so this waits up to 120 s for the RSS to
+		 * come within 20 MB of the round's start (the programs' own growth over a round included).
+		 */
+		const settleRound = async (round: number, startRss: number) => {
+			const t0 = performance.now();
+			let rss = server.rssNow();
+			while (rss > startRss + 20 && performance.now() - t0 < 120_000) {
+				await sleep(5000);
+				rss = server.rssNow();
+			}
+			rounds.push({ round, startRss, endRss: rss, waitedS: (performance.now() - t0) / 1000 });
+			log(
+				`round ${round}: RSS ${startRss.toFixed(0)} MB at its start, ${rss.toFixed(0)} MB at its end`
+			);
+		};
+
 		const first = await quietWindow(1);
 		rows.push(first);
+		let roundStartRss = first.rssBefore;
 		const quietCpuPct = first.serverCpuPct;
 		for (let round = 1; round <= ROUNDS; round++)
 			for (const [k, attack] of attacks.entries()) {
@@ -237,12 +258,14 @@ async function main(): Promise<void> {
 					// to 25–36 ms by the third round (04:34 run): that growth is the relay's cost with
 					// bigger programs (issue #18), not any attack's.
 					rows.push(await quietWindow(round - 1));
+					await settleRound(round - 1, roundStartRss);
 					await server.stop();
 					server = await MeasuredServer.start(s.dir, {});
 					cookie = await curatorCookie(server.url);
 					honest.resetAll(server.wsBase);
 					await honest.waitSynced();
 					await sleep(5000);
+					roundStartRss = server.rssNow();
 				}
 				if (k > 0 || round > 1) rows.push(await quietWindow(round));
 				const victimProgramId = s.pairProgramIds[
@@ -388,6 +411,7 @@ async function main(): Promise<void> {
 			}
 		// The last attack's memory is read after a quiet window too (the next one's, for the others).
 		rows.push(await quietWindow(ROUNDS));
+		await settleRound(ROUNDS, roundStartRss);
 	} finally {
 		honest.destroy();
 		await sleep(200);
@@ -438,11 +462,17 @@ async function main(): Promise<void> {
 		);
 	}
 	console.log('');
+	for (const r of rounds)
+		console.log(
+			`Round ${r.round}: server RSS ${mb(r.startRss)} MB at its start, ${mb(r.endRss)} MB at its end (${r.waitedS.toFixed(0)} s after its last quiet window).`
+		);
+	console.log('');
 	for (const r of attackRows)
 		console.log(`- ${r.id} (round ${r.round}): ${r.title}. ${r.notes.join('; ')}`);
 	console.log(
 		JSON.stringify({
 			commit,
+			roundMemory: rounds,
 			pairs: PAIRS,
 			windowS: WINDOW_MS / 1000,
 			rounds: ROUNDS,
