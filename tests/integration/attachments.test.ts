@@ -429,3 +429,35 @@ describe('attachments: upload, verification, serving, access, quotas, gc', () =>
 		expect((await download(as.mentor3!, p, keptHash)).status).toBe(200);
 	});
 });
+
+describe('attachments: a per-person limit on upload requests', () => {
+	let t: TestServer;
+	let w: World;
+
+	beforeAll(async () => {
+		({ t, w } = await startWorld({ ATTACHMENT_UPLOADS_PER_MINUTE: '3' }));
+	}, 120_000);
+
+	afterAll(async () => {
+		await t?.close();
+	});
+
+	it('beyond the minute’s count: 429 with Retry-After and a Russian message; the partner is not affected', async () => {
+		const mentor = { base: t.base, cookie: (await signIn(t, w.people.mentor1)).cookie };
+		const mentee = { base: t.base, cookie: (await signIn(t, w.people.mentee1)).cookie };
+		const file = png();
+		const meta = { hash: sha256(file), size: file.length, type: 'image/png', name: 'a.png' };
+		for (let i = 0; i < 3; i++)
+			expect((await startUpload(mentor, w.programs.p1, meta)).status).toBe(200);
+		const refused = await startUpload(mentor, w.programs.p1, meta);
+		expect(refused.status).toBe(429);
+		expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+		expect(refused.body.message).toMatch(/Слишком много загрузок/);
+		expect((await putChunk(mentor, w.programs.p1, meta.hash, 0, file)).status).toBe(429);
+		expect(
+			(await upload(mentee, w.programs.p1, file, { type: 'image/png', name: 'a.png' })).status
+		).toBe(200);
+		// Reading is not an upload: the mentor still downloads.
+		expect((await download(mentor, w.programs.p1, meta.hash)).status).toBe(200);
+	});
+});
