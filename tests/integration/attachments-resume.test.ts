@@ -6,7 +6,9 @@
  * photo's.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { request } from 'node:http';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,7 +16,9 @@ import { ATTACHMENT_LIMITS, attachmentPath } from '../../src/lib/shared/api/atta
 import { download, jpeg, putChunk, sha256, startUpload, upload } from '../support/attachments';
 import { createTestServer, type ChildTestServer } from '../support/test-server';
 import { seedWorld, signIn, type TestServer } from './identity-fixture';
-import { testStorageEnv, type TestStorageEnv } from './test-storage';
+import { isolatedEnv, testStorageEnv, type TestStorageEnv } from './test-storage';
+
+const run = promisify(execFile);
 
 const MiB = ATTACHMENT_LIMITS.chunkBytes;
 
@@ -95,5 +99,19 @@ describe('attachments: an upload interrupted by killing the server resumes after
 		expect(got.status).toBe(200);
 		expect(sha256(got.bytes)).toBe(hash);
 		expect(got.bytes.equals(photo)).toBe(true);
+
+		// The operator's collector, as a separate process beside the running server: the photo is
+		// referred to by no document, so the first pass marks it and a pass past the grace deletes it.
+		const cli = (...args: string[]) =>
+			run(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', 'attachments-gc', ...args], {
+				env: isolatedEnv({ DATA_DIR: dataDir, ...storage!.env }),
+				timeout: 120_000
+			});
+		const pass1 = await cli('--now', '2026-12-01T00:00:00Z');
+		expect(pass1.stdout).toMatch(/1 newly unreferenced, 0 uploads deleted, 0 blobs deleted/);
+		expect((await download(again, w.programs.p1, hash)).status).toBe(200);
+		const pass2 = await cli('--now', '2026-12-09T00:00:00Z');
+		expect(pass2.stdout).toMatch(/1 uploads deleted, 1 blobs deleted \(3670016 bytes\)/);
+		expect((await download(again, w.programs.p1, hash)).status).toBe(404);
 	}, 400_000);
 });
