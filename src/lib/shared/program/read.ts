@@ -634,7 +634,7 @@ export function readDiscussion(
 }
 
 /** Whether the current value of a map key replaced an earlier one (a Yjs item to its left). */
-function firstValueRewritten(map: AnyMap, key: string): boolean {
+export function firstValueRewritten(map: AnyMap, key: string): boolean {
 	const entry = (map as unknown as { _map?: Map<string, Y.Item> })._map?.get(key);
 	return entry instanceof Y.Item && entry.left !== null;
 }
