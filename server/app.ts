@@ -312,7 +312,7 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 			api.get('/', async () => ({ name: 'nastavnik', version }));
 			registerIdentityApi(api, { identity, programs, tasks, signIn });
 			registerAttachmentRoutes(api, { attachments: attachments.service, uploadLimiter });
-			await registerCuratorRoutes(api, { curator, programs });
+			await registerCuratorRoutes(api, { curator, programs, attachments: attachments.service });
 		},
 		{ prefix: '/api' }
 	);

@@ -30,6 +30,7 @@ import {
 	upload,
 	type Caller
 } from '../support/attachments';
+import { docxText } from './curator-fixtures';
 import { signIn, startWorld, type TestServer, type World } from './identity-fixture';
 
 const MiB = 1024 * 1024;
@@ -369,6 +370,87 @@ describe('attachments: upload, verification, serving, access, quotas, gc', () =>
 		});
 		expect(over.status).toBe(413);
 		expect(over.body.message).toMatch(/Место для файлов программы закончилось/);
+	});
+
+	it('the curator’s program view and the stage document list the attachments, with download URLs', async () => {
+		const p = w.programs.p1;
+		const view = await fetch(`${t.base}/api/curator/programs/${p}`, {
+			headers: { cookie: as.curator1!.cookie! }
+		}).then((r) => r.json() as Promise<Record<string, unknown>>);
+		const program = view.program as {
+			stages: Array<{ id: string }>;
+			activities: Array<{ id: string; stageId: string | null; title: string }>;
+		};
+		const stageId = program.stages[0]!.id;
+		const activity = program.activities.find((a) => a.stageId === stageId)!;
+		const plan = await docx('Конспект урока');
+		expect(
+			(
+				await upload(as.mentor1!, p, plan, {
+					type: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+					name: 'Конспект урока.docx'
+				})
+			).status
+		).toBe(200);
+		const notYet = jpeg(30_000);
+		await t.server.relay.applyServerEdit(p, { userId: w.people.mentor1 }, (doc: Y.Doc) => {
+			const arr = doc.getArray<Y.Map<unknown>>(ATTACHMENTS_ROOT);
+			const ref = (id: string, hash: string, name: string, type: string, size: number) => {
+				const m = new Y.Map<unknown>();
+				for (const [k, v] of Object.entries({
+					[ITEM.id]: id,
+					[ATTACHMENT.targetKind]: 'activity',
+					[ATTACHMENT.targetId]: activity.id,
+					[ATTACHMENT.hash]: hash,
+					[ATTACHMENT.name]: name,
+					[ATTACHMENT.type]: type,
+					[ATTACHMENT.size]: size,
+					[ITEM.createdBy]: w.people.mentor1,
+					[ITEM.createdAt]: '2026-11-20T09:30:00.000Z'
+				}))
+					m.set(k, v);
+				arr.push([m]);
+			};
+			ref(
+				'plan1',
+				sha256(plan),
+				'Конспект урока.docx',
+				'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+				plan.length
+			);
+			ref('photo1', sha256(notYet), 'Открытый урок.jpg', 'image/jpeg', notYet.length);
+		});
+		const after = (await fetch(`${t.base}/api/curator/programs/${p}`, {
+			headers: { cookie: as.head1!.cookie! }
+		}).then((r) => r.json())) as {
+			attachments: Array<{ name: string; url: string; uploaded: boolean; authorName: string }>;
+		};
+		const byName = new Map(after.attachments.map((a) => [a.name, a]));
+		expect(byName.get('Конспект урока.docx')).toMatchObject({
+			url: attachmentPath(p, sha256(plan)),
+			uploaded: true,
+			authorName: 'Иванова Мария Петровна'
+		});
+		expect(byName.get('Открытый урок.jpg')).toMatchObject({ uploaded: false });
+		const got = await fetch(`${t.base}${byName.get('Конспект урока.docx')!.url}`, {
+			headers: { cookie: as.head1!.cookie! }
+		});
+		expect(got.status).toBe(200);
+
+		const note = await fetch(
+			`${t.base}/api/curator/programs/${p}/stages/${stageId}/note?format=docx`,
+			{
+				headers: { cookie: as.curator1!.cookie! }
+			}
+		);
+		expect(note.status).toBe(200);
+		const text = docxText(Buffer.from(await note.arrayBuffer()));
+		expect(text).toContain('Приложения: файлы и фотографии этапа');
+		expect(text).toMatch(
+			/Конспект урока\.docx\s*DOCX\s*\d+ КБ\s*Иванова Мария Петровна\s*20\.11\.2026/
+		);
+		expect(text).toContain('Открытый урок.jpg');
+		expect(text).toContain(`мероприятие «${activity.title}»`);
 	});
 
 	it('garbage collection: bytes no document refers to go after the grace; referenced ones and their upload stay', async () => {
