@@ -284,7 +284,7 @@ describe('attachments: upload, verification, serving, access, quotas, gc', () =>
 				'content-type': 'application/octet-stream',
 				origin: 'https://evil.example'
 			},
-			body: file
+			body: new Uint8Array(file)
 		});
 		expect(crossSite.status).toBe(403);
 	});
