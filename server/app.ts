@@ -254,8 +254,12 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 		sql: storage.sql,
 		identity,
 		logger,
-		referencedBy: async (programId) =>
-			new Set(await tasks('attachmentHashes', { bytes: await relay.getDocument(programId) })),
+		// The stored document (state and log), not the relay's room: the collector loads no rooms.
+		referencedBy: async (programId) => {
+			const stored = await storage.documents.load(programId);
+			const parts = [...(stored.state ? [stored.state] : []), ...stored.updates];
+			return new Set(await tasks('attachmentHashes', { parts }));
+		},
 		...(cluster.enabled
 			? {
 					leads: async () =>

@@ -6,7 +6,6 @@
  * relay's unflushed last second is not there, and the grace covers it).
  */
 import { parseArgs } from 'node:util';
-import * as Y from 'yjs';
 import { createBlobStore, attachmentsDir } from '../attachments/index.js';
 import { collectAttachmentGarbage, DEFAULT_GRACE_MS } from '../attachments/gc.js';
 import { S3BlobStore } from '../attachments/blob-store.js';
