@@ -50,9 +50,7 @@ export const attachmentsGcCommand = {
 					async referencedBy(programId) {
 						const stored = await storage.documents.load(programId);
 						const parts = [...(stored.state ? [stored.state] : []), ...stored.updates];
-						const bytes =
-							parts.length === 0 ? Y.encodeStateAsUpdate(new Y.Doc()) : Y.mergeUpdates(parts);
-						return new Set(await inlineTasks('attachmentHashes', { bytes }));
+						return new Set(await inlineTasks('attachmentHashes', { parts }));
 					}
 				},
 				{ now, graceMs: graceDays === null ? DEFAULT_GRACE_MS : graceDays * DAY }
