@@ -20,6 +20,8 @@ import { watchRevocations } from './identity/revocation-watch.js';
 import { createIdentityStore } from './identity/sql-store.js';
 import { apiBoundary } from './http/api-boundary.js';
 import { registerIdentityApi } from './http/api/identity.js';
+import { registerAttachmentRoutes } from './http/api/attachments.js';
+import { createAttachments, type Attachments } from './attachments/index.js';
 import { registerCuratorRoutes } from './http/curator-routes.js';
 import { CuratorService } from './curator/service.js';
 import {
@@ -75,6 +77,8 @@ export interface NastavnikServer {
 	identity: IdentityService;
 	/** Programs: creation, participants, curator actions (server/programs). */
 	programs: ProgramsService;
+	/** Attachments (issue 17): uploads, the blob store, the garbage collector. */
+	attachments: Attachments;
 	/** Starts listening; resolves with the bound port (useful with PORT=0 in tests). */
 	listen(): Promise<number>;
 	/** Graceful shutdown: stop accepting, flush storage, close sockets, close the database. */
@@ -244,6 +248,30 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 	// Curator actions are relay server edits: applied, made durable and broadcast like any update.
 	programs.relay = relay;
 
+	// Evidence files (issue 17, server/attachments): bytes in a blob store (disk or S3), references
+	// in the program documents; the collector reads those documents in the worker pool.
+	const attachments = createAttachments(config, {
+		sql: storage.sql,
+		identity,
+		logger,
+		// The stored document (state and log), not the relay's room: the collector loads no rooms.
+		referencedBy: async (programId) => {
+			const stored = await storage.documents.load(programId);
+			const parts = [...(stored.state ? [stored.state] : []), ...stored.updates];
+			return new Set(await tasks('attachmentHashes', { parts }));
+		},
+		...(cluster.enabled
+			? {
+					leads: async () =>
+						(await cluster.tryLead('attachments-gc', 'all', 60 * 60_000)) !== 'follower'
+				}
+			: {})
+	});
+	const uploadLimiter = await limiters.make('attachment-uploads', {
+		points: config.attachmentUploadsPerMinute,
+		durationSeconds: 60
+	});
+
 	// Curator dashboards, exports and cases under /api/curator (server/curator, docs/curator.md).
 	const curator = new CuratorService({
 		db: storage.sql,
@@ -287,7 +315,8 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 			registerHeavyShare(api, heavy);
 			api.get('/', async () => ({ name: 'nastavnik', version }));
 			registerIdentityApi(api, { identity, programs, tasks, signIn });
-			await registerCuratorRoutes(api, { curator, programs });
+			registerAttachmentRoutes(api, { attachments: attachments.service, uploadLimiter });
+			await registerCuratorRoutes(api, { curator, programs, attachments: attachments.service });
 		},
 		{ prefix: '/api' }
 	);
@@ -336,6 +365,7 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 		relay,
 		identity,
 		programs,
+		attachments,
 		async listen() {
 			// A restart brings every phone back within a second: with Node's default backlog (511)
 			// the kernel drops the excess SYNs and those clients retry only after 1, 3, 7 s
@@ -356,6 +386,7 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 				// Relay first: flush queued updates, close sockets (1012), then HTTP, then storage.
 				accepting = false;
 				curator.close();
+				attachments.close();
 				offCluster();
 				offRevocationWatch();
 				await relay.close();

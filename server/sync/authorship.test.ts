@@ -1,7 +1,8 @@
 /**
  * A comment is its sender's (authorship.ts, over the in-memory transport and store): the mentee's
  * own comment is stored and reaches the mentor; a comment the mentee writes under the mentor's
- * name with a stock Yjs client is refused (4403) before anything is stored or forwarded.
+ * name with a stock Yjs client is refused (4403) before anything is stored or forwarded; the same
+ * for a file attached under the partner's name (issue 17).
  */
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,7 +13,13 @@ import { CloseCode, encodeSyncUpdate } from './protocol.js';
 import { createRelay, type Relay } from './relay.js';
 import { FakeClock, FakeSocket, MemoryDocumentStore } from './test-fakes.js';
 import { ProgramEditor, readProgram } from '../../src/lib/shared/program/index.js';
-import { DISCUSSION, DISCUSSION_ROOT, ITEM } from '../../src/lib/shared/program/schema.js';
+import {
+	ATTACHMENT,
+	ATTACHMENTS_ROOT,
+	DISCUSSION,
+	DISCUSSION_ROOT,
+	ITEM
+} from '../../src/lib/shared/program/schema.js';
 import { mentee, mentor, newProgram, replica } from '../../src/lib/shared/program/test-utils.js';
 
 const PROGRAM = 'p1';
@@ -113,6 +120,65 @@ describe('comments at the relay', () => {
 		Y.applyUpdate(stored, await relay.getDocument(PROGRAM));
 		expect(readProgram(stored, stored).discussion.map((c) => [c.authorId, c.text])).toEqual([
 			[mentee.userId, 'Мой комментарий']
+		]);
+	});
+});
+
+describe('attachments at the relay', () => {
+	it("stores the sender's own attachment and refuses one under the partner's name", async () => {
+		const { clock, store, relay, connect } = setup();
+		const base = newProgram();
+		const activity = readProgram(base, base).activities[0]!.id;
+		const phoneOfMentee = connect(mentee.userId);
+		const phoneOfMentor = connect(mentor.userId);
+		await clock.settle();
+		phoneOfMentee.receive(encodeSyncUpdate(Y.encodeStateAsUpdate(base)));
+		await clock.settle();
+
+		const menteeDoc = replica(base);
+		const own = updateOf(menteeDoc, () =>
+			new ProgramEditor(menteeDoc, mentee).attach(
+				{ kind: 'activity', id: activity },
+				{ hash: 'a'.repeat(64), name: 'Конспект.pdf', type: 'application/pdf', size: 1000 }
+			)
+		);
+		phoneOfMentee.receive(encodeSyncUpdate(own));
+		await clock.settle();
+		expect(phoneOfMentee.socket.closedWith).toBeNull();
+
+		// Hostile: a stock client attaches a file under the mentor's name.
+		const delivered = phoneOfMentor.socket.kinds().length;
+		const appended = store.appendCalls.flat().length;
+		const forged = updateOf(menteeDoc, () =>
+			menteeDoc.getArray(ATTACHMENTS_ROOT).push([
+				new Y.Map<unknown>(
+					Object.entries({
+						[ITEM.id]: 'forgedFile',
+						[ITEM.createdBy]: mentor.userId,
+						[ITEM.createdAt]: '2025-09-10T10:00:00.000Z',
+						[ATTACHMENT.targetKind]: 'activity',
+						[ATTACHMENT.targetId]: activity,
+						[ATTACHMENT.hash]: 'b'.repeat(64),
+						[ATTACHMENT.name]: 'Согласие наставника.pdf',
+						[ATTACHMENT.type]: 'application/pdf',
+						[ATTACHMENT.size]: 1000
+					})
+				)
+			])
+		);
+		phoneOfMentee.receive(encodeSyncUpdate(forged));
+		await clock.settle();
+		expect(phoneOfMentee.socket.closedWith).toEqual({
+			code: CloseCode.FORBIDDEN,
+			reason: 'attachment attributed to another person'
+		});
+		expect(store.appendCalls.flat().length).toBe(appended);
+		expect(phoneOfMentor.socket.kinds().length).toBe(delivered);
+
+		const stored = new Y.Doc();
+		Y.applyUpdate(stored, await relay.getDocument(PROGRAM));
+		expect(readProgram(stored, stored).attachments.map((a) => [a.authorId, a.name])).toEqual([
+			[mentee.userId, 'Конспект.pdf']
 		]);
 	});
 });

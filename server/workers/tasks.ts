@@ -13,6 +13,7 @@ import { threadId } from 'node:worker_threads';
 import * as Y from 'yjs';
 import { transientDoc } from '../sync/transient-doc.js';
 import { programToJSON, readProgram } from '../../src/lib/shared/program/index.js';
+import { referencedHashes } from '../../src/lib/shared/program/attachments.js';
 import { today as todayIn } from '../../src/lib/shared/time.js';
 import { renderDocx } from '../curator/exports/docx.js';
 import { fileNameOf, type DocModel } from '../curator/exports/model.js';
@@ -122,6 +123,17 @@ export const TASKS = {
 		withProgram(input, (doc, decisions) => ({
 			program: programToJSON(readProgram(doc, decisions))
 		})),
+
+	/**
+	 * The attachment hashes a program's stored document refers to (the garbage collector's
+	 * question): its compacted state and log rows, merged here.
+	 */
+	attachmentHashes: (input: { parts: Uint8Array[] }): string[] => {
+		if (input.parts.length === 0) return [];
+		const bytes =
+			input.parts.length === 1 ? (input.parts[0] as Uint8Array) : Y.mergeUpdates(input.parts);
+		return withDoc(bytes, (doc) => [...referencedHashes(doc, readProgram(doc).participants)]);
+	},
 
 	/** The program document (ППН), a stage's document or the mentor's report, rendered. Null: none such. */
 	programDocument: async (input: ProgramDocumentInput): Promise<RenderedFile | null> => {

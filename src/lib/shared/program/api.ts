@@ -47,6 +47,14 @@ import {
 } from './decisions';
 import { compareOrder, keyBetween } from './order';
 import {
+	ATTACHMENT_HASH_PATTERN,
+	ATTACHMENT_LIMITS,
+	ATTACHMENT_TYPES,
+	maxBytesOf,
+	type AttachmentType
+} from '../api/attachments';
+import { ATTACHMENT_TARGETS, type AttachmentTarget } from './attachments';
+import {
 	DISCUSSION_MAX,
 	Problems,
 	findItem,
@@ -71,6 +79,8 @@ import {
 } from './rules';
 import {
 	ACTIVITY,
+	ATTACHMENT,
+	ATTACHMENTS_ROOT,
 	CHANGE,
 	COMMENT,
 	COMPLETION,
@@ -1075,6 +1085,88 @@ export class ProgramEditor {
 			);
 	}
 
+	// ---------- attachments (issue 17) ----------
+
+	/**
+	 * Attaches a file the device already holds (its bytes are in the device's blob store under
+	 * `file.hash`) to an activity, a meeting or a stage report: only the reference goes into the
+	 * document, attributed to this editor's actor. Only a mentor or mentee of the program attaches
+	 * (readers skip anyone else's). Returns the attachment's id.
+	 */
+	attach(target: { kind: AttachmentTarget; id: string }, file: NewAttachment): string {
+		const kind = checkEnum(
+			'targetKind',
+			Object.fromEntries(ATTACHMENT_TARGETS.map((k) => [k, ''])),
+			target?.kind
+		) as AttachmentTarget;
+		checkId('targetId', target.id);
+		const facts = checkAttachment(file);
+		const createdAt = this.clock().toISOString();
+		return this.write(PLAN_ROLES, 'attach', () => {
+			if (kind === 'activity') this.item(this.r.activities, 'activity', target.id);
+			else if (kind === 'meeting') this.item(this.r.meetings, 'meeting', target.id);
+			else this.item(this.r.reports, 'report', target.id);
+			this.checkParticipant(
+				'attach',
+				'Прикреплять файлы могут только наставник и наставляемый этой программы.'
+			);
+			const { id, map } = this.newItem({
+				[ATTACHMENT.targetKind]: kind,
+				[ATTACHMENT.targetId]: target.id,
+				[ATTACHMENT.hash]: facts.hash,
+				[ATTACHMENT.name]: facts.name,
+				[ATTACHMENT.type]: facts.type,
+				[ATTACHMENT.size]: facts.size
+			});
+			// Full ISO time (newItem's stamp is to the minute): two files attached in one minute
+			// keep their order on every replica.
+			map.set(ITEM.createdAt, createdAt);
+			this.attachments().push([map]);
+			return id;
+		});
+	}
+
+	/** Soft removal of one's own attachment (readers ignore a removal by anyone else). */
+	removeAttachment(id: string): void {
+		this.write(PLAN_ROLES, 'removeAttachment', () => {
+			const m = this.item(this.attachments(), 'attachment', id, true);
+			if (m.get(ITEM.createdBy) !== this.actor.userId)
+				throw new ProgramValidationError(
+					'forbidden',
+					'removeAttachment',
+					'only the author may remove an attachment',
+					'Удалить можно только свой файл.'
+				);
+			this.softRemove(m);
+		});
+	}
+
+	/** The attachments' array; a document where the name holds another shared type refuses politely. */
+	private attachments(): Y.Array<unknown> {
+		try {
+			return this.doc.getArray<unknown>(ATTACHMENTS_ROOT);
+		} catch {
+			throw invalidState(
+				'attachments',
+				'the attachments list of this document is unreadable',
+				'Файлы этой программы не удалось прочитать. Сообщите куратору.'
+			);
+		}
+	}
+
+	private checkParticipant(what: string, messageRu: string): void {
+		const me = readParticipants(this.r, new Problems()).some(
+			(x) => x.userId === this.actor.userId && (x.role === 'mentor' || x.role === 'mentee')
+		);
+		if (!me)
+			throw new ProgramValidationError(
+				'forbidden',
+				what,
+				'only a mentor or mentee of the program may do this',
+				messageRu
+			);
+	}
+
 	// ---------- assessments and feedback ----------
 
 	/**
@@ -1334,4 +1426,56 @@ export class ProgramEditor {
 	completion() {
 		return this.view().completion;
 	}
+}
+
+/** What the device knows of a file it attaches (the bytes stay in the device's blob store). */
+export interface NewAttachment {
+	/** Lowercase hex SHA-256 of the bytes. */
+	hash: string;
+	name: string;
+	type: string;
+	size: number;
+}
+
+const ATTACHMENT_HASH = new RegExp(ATTACHMENT_HASH_PATTERN);
+const MiB = 1024 * 1024;
+
+/** Checks a file's facts against the contract's limits; Russian errors a person can act on. */
+export function checkAttachment(f: NewAttachment): {
+	hash: string;
+	name: string;
+	type: AttachmentType;
+	size: number;
+} {
+	if (typeof f?.hash !== 'string' || !ATTACHMENT_HASH.test(f.hash))
+		throw invalidState(
+			'hash',
+			'hash: expected lowercase hex SHA-256',
+			'Файл не удалось прочитать.'
+		);
+	const name = checkText('name', f.name, ATTACHMENT_LIMITS.nameMaxLength);
+	if (typeof f.type !== 'string' || !Object.hasOwn(ATTACHMENT_TYPES, f.type))
+		throw new ProgramValidationError(
+			'invalid-enum',
+			'type',
+			`type: ${JSON.stringify(f.type)?.slice(0, 80)} is not accepted`,
+			'Такой тип файла не принимается. Можно прикрепить фото (JPEG, PNG, WebP), PDF или документ Office (Word, Excel, PowerPoint, OpenDocument).'
+		);
+	const type = f.type as AttachmentType;
+	const max = maxBytesOf(type);
+	if (typeof f.size !== 'number' || !Number.isInteger(f.size) || f.size < 1)
+		throw new ProgramValidationError(
+			'invalid-number',
+			'size',
+			'size: expected bytes ≥ 1',
+			'Файл пустой.'
+		);
+	if (f.size > max)
+		throw new ProgramValidationError(
+			'too-long',
+			'size',
+			`size: ${f.size} over ${max}`,
+			`Файл слишком большой: не более ${max / MiB} МБ.`
+		);
+	return { hash: f.hash, name, type, size: f.size };
 }

@@ -9,7 +9,7 @@ import {
 	maxBytesOf,
 	type AttachmentType
 } from '../api/attachments';
-import { Problems, listItems, type ParticipantView } from './read';
+import { Problems, firstValueRewritten, listItems, type ParticipantView } from './read';
 import { ATTACHMENT, ATTACHMENTS_ROOT, ITEM } from './schema';
 import { isId } from './validate';
 
@@ -60,6 +60,12 @@ export function readAttachments(
 		if (map.get(ITEM.removed) === true) {
 			if (map.get(ITEM.removedBy) === author) continue;
 			p.add(`${c}: removal by someone other than the author ignored`);
+		}
+		// The author is the first and only value of `createdBy`: an overwrite (which the relay
+		// cannot see on the bytes, authorship.ts) puts someone else's name on a file.
+		if (firstValueRewritten(map, ITEM.createdBy)) {
+			p.add(`${c}: author rewritten`);
+			continue;
 		}
 		const who = participants.find(
 			(x) => x.userId === author && (x.role === 'mentor' || x.role === 'mentee')

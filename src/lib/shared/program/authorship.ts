@@ -1,4 +1,4 @@
-// Who a client update says wrote a comment, checked against who sent it. The relay knows the
+// Who a client update says wrote a comment or attached a file, checked against who sent it. The relay knows the
 // sender (the authenticated session) and calls this before it stores an update
 // (server/sync/authorship.ts); the program core is where the rule lives, so the phone's editor,
 // the readers and the relay agree on what an honest comment looks like.
@@ -9,7 +9,7 @@
 // A later overwrite of `createdBy` is not (it has a neighbour); readers refuse those instead
 // (read.ts: a comment whose author entry is not its first value is not shown).
 import * as Y from 'yjs';
-import { DISCUSSION, ITEM } from './schema';
+import { ATTACHMENT, DISCUSSION, ITEM } from './schema';
 
 const MARKS = [ITEM.createdBy, DISCUSSION.postedAt].map((k) => new TextEncoder().encode(k));
 
@@ -34,6 +34,8 @@ const key = (id: Y.ID) => `${id.client}:${id.clock}`;
  * null when every author the update asserts is `userId`; else an English reason. Refused:
  * - a new comment (a map created in the update with `targetKind` and `postedAt`, the shape
  *   `ProgramEditor.postComment` writes) whose `createdBy` is missing or another person's;
+ * - a new attachment (a map created with `targetKind` and `hash`, `ProgramEditor.attach`) whose
+ *   `createdBy` is missing or another person's;
  * - a `createdBy` set on a map the update does not create (honest clients write it only when
  *   they create an item, and always as themselves).
  * An update that does not decode is left to the relay's other checks (null).
@@ -63,6 +65,9 @@ export function forgedAuthorship(update: Uint8Array, userId: string): string | n
 		const comment = isNew && group.has(DISCUSSION.targetKind) && group.has(DISCUSSION.postedAt);
 		if (comment && group.get(ITEM.createdBy) !== userId)
 			return 'comment attributed to another person';
+		const attachment = isNew && group.has(ATTACHMENT.targetKind) && group.has(ATTACHMENT.hash);
+		if (attachment && group.get(ITEM.createdBy) !== userId)
+			return 'attachment attributed to another person';
 		if (!isNew && group.has(ITEM.createdBy) && group.get(ITEM.createdBy) !== userId)
 			return 'author of an existing item rewritten';
 	}

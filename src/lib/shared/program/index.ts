@@ -103,8 +103,17 @@ export {
 	type NewActivity,
 	type ActivityPatch,
 	type NewMeeting,
-	type ReportTarget
+	type ReportTarget,
+	type NewAttachment,
+	checkAttachment
 } from './api';
+export {
+	readAttachments,
+	referencedHashes,
+	ATTACHMENT_TARGETS,
+	type AttachmentTarget,
+	type AttachmentView
+} from './attachments';
 export {
 	createProgram,
 	checkTerm,

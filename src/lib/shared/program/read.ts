@@ -69,6 +69,7 @@ import {
 	type Root
 } from './schema';
 import { LIMITS, isId } from './validate';
+import { readAttachments, type AttachmentView } from './attachments';
 
 /** Cap on reported problems: a hostile document must not turn the summary into a megabyte. */
 export const MAX_PROBLEMS = 20;
@@ -255,6 +256,8 @@ export interface ProgramView {
 	comments: CommentView[];
 	/** Mentor ↔ mentee comments, in the order they were posted. */
 	discussion: DiscussionView[];
+	/** Files and photos attached to activities, meetings and reports, oldest first (issue 17). */
+	attachments: AttachmentView[];
 	changeRequests: ChangeRequestView[];
 	assessments: AssessmentView[];
 	feedback: FeedbackView[];
@@ -634,7 +637,7 @@ export function readDiscussion(
 }
 
 /** Whether the current value of a map key replaced an earlier one (a Yjs item to its left). */
-function firstValueRewritten(map: AnyMap, key: string): boolean {
+export function firstValueRewritten(map: AnyMap, key: string): boolean {
 	const entry = (map as unknown as { _map?: Map<string, Y.Item> })._map?.get(key);
 	return entry instanceof Y.Item && entry.left !== null;
 }
@@ -804,6 +807,7 @@ export function readProgram(doc: Y.Doc, decisions: Y.Doc | null = null): Program
 		reports: guard(p, 'reports', () => readReports(r, p), []),
 		comments: [],
 		discussion: [],
+		attachments: [],
 		changeRequests: guard(p, 'changeRequests', () => readChangeRequests(r, p), []),
 		assessments: guard(p, 'assessments', () => readAssessments(r, p), []),
 		feedback: guard(p, 'feedback', () => readFeedback(r, p), []),
@@ -813,6 +817,7 @@ export function readProgram(doc: Y.Doc, decisions: Y.Doc | null = null): Program
 	};
 	guard(p, 'decisions', () => applyDecisions(view, decisions, p), undefined);
 	view.discussion = guard(p, 'discussion', () => readDiscussion(doc, view.participants, p), []);
+	view.attachments = guard(p, 'attachments', () => readAttachments(doc, view.participants, p), []);
 	view.problems = p.result();
 	return view;
 }
@@ -981,6 +986,7 @@ function emptyView(p: Problems): ProgramView {
 		reports: [],
 		comments: [],
 		discussion: [],
+		attachments: [],
 		changeRequests: [],
 		assessments: [],
 		feedback: [],
