@@ -75,3 +75,26 @@ test('PWA basics: manifest, icons, service worker control, Russian language', as
 	await waitForServiceWorker(page);
 	expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
 });
+
+test('a first visit straight to a deep link installs the app for offline use, scope the whole app', async ({
+	page,
+	context
+}) => {
+	// A phone whose first page of the app is a program's link (a bookmark, a link in a message).
+	const consoleErrors: string[] = [];
+	page.on('console', (m) => {
+		if (m.type() === 'error') consoleErrors.push(m.text());
+	});
+	await page.goto('/program/demo-program-1');
+	await expect(page.getByRole('alert')).toContainText('не открыта на этом устройстве');
+	await waitForServiceWorker(page);
+	const scope = await page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
+	expect(scope).toBe(new URL('/', page.url()).href);
+
+	await context.setOffline(true);
+	const home = await page.goto('/');
+	expect(home?.fromServiceWorker()).toBe(true);
+	await expect(page.getByRole('heading', { name: 'Мои программы наставничества' })).toBeVisible();
+	await context.setOffline(false);
+	expect(consoleErrors).toEqual([]);
+});
