@@ -25,6 +25,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Product } from '../tests/e2e/product';
 
@@ -35,6 +36,9 @@ const arg = (name: string): string | undefined => {
 const RUNS = Number(arg('--runs') ?? 5);
 const KEEP = arg('--keep');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// Lighthouse from beside this script, the product from the working directory: run from another
+// checkout (cwd) to measure its build with the same Lighthouse (a before/after on one machine).
+const LIGHTHOUSE = fileURLToPath(new URL('../node_modules/lighthouse/', import.meta.url));
 const CATEGORIES = ['performance', 'accessibility', 'best-practices', 'seo'] as const;
 const METRICS = [
 	['largest-contentful-paint', 'LCP', 'ms'],
@@ -103,6 +107,8 @@ interface Report {
 	categories: Record<string, { score: number | null }>;
 	audits: Record<string, { numericValue?: number }>;
 	runWarnings?: string[];
+	/** Lighthouse's measure of this machine's speed at the time (higher is faster). */
+	environment?: { benchmarkIndex?: number };
 }
 
 const product = new Product();
@@ -158,18 +164,27 @@ try {
 		const runs: Report[] = [];
 		for (let i = 0; i < RUNS; i++) {
 			const file = path.join(reports, `${name}-${i + 1}.json`);
-			execFileSync(
-				node,
-				[
-					'node_modules/lighthouse/cli/index.js',
-					product.url + urlPath,
-					`--port=${port}`,
-					'--output=json',
-					`--output-path=${file}`,
-					'--quiet'
-				],
-				{ stdio: ['ignore', 'ignore', 'inherit'] }
-			);
+			// Lighthouse now and then loses a trace on a busy machine (NO_NAVSTART): run it again.
+			for (let attempt = 1; ; attempt++) {
+				try {
+					execFileSync(
+						node,
+						[
+							path.join(LIGHTHOUSE, 'cli/index.js'),
+							product.url + urlPath,
+							`--port=${port}`,
+							'--output=json',
+							`--output-path=${file}`,
+							'--quiet'
+						],
+						{ stdio: ['ignore', 'ignore', 'inherit'] }
+					);
+					break;
+				} catch (error) {
+					if (attempt === 3) throw error;
+					console.warn(`${name} run ${i + 1}: Lighthouse failed (attempt ${attempt}), again`);
+				}
+			}
 			const report = JSON.parse(readFileSync(file, 'utf8')) as Report;
 			for (const warning of report.runWarnings ?? [])
 				console.warn(`${name} run ${i + 1}: ${warning}`);
@@ -180,6 +195,10 @@ try {
 		const scores = CATEGORIES.map((c) => score(c).toFixed(2));
 		const metrics = METRICS.map(([a, , unit]) =>
 			unit ? `${metric(a).toFixed(0)} ${unit}` : metric(a).toFixed(3)
+		);
+		const benchmark = median(runs.map((r) => r.environment?.benchmarkIndex ?? NaN));
+		const transfer = median(
+			runs.map((r) => (r.audits['total-byte-weight']?.numericValue ?? NaN) / 1024)
 		);
 		const perRun = runs
 			.map(
@@ -194,19 +213,19 @@ try {
 			metric('largest-contentful-paint') >= 1500;
 		failed ||= miss;
 		rows.push(
-			`| ${name} (\`${name === 'program' ? '/program/<id>' : urlPath}\`) | ${scores.join(' | ')} | ${metrics.join(' | ')} | ${perRun} |${miss ? ' ✗' : ' ✓'}`
+			`| ${name} (\`${name === 'program' ? '/program/<id>' : urlPath}\`) | ${scores.join(' | ')} | ${metrics.join(' | ')} | ${transfer.toFixed(0)} KB | ${benchmark.toFixed(0)} | ${perRun} |${miss ? ' ✗' : ' ✓'}`
 		);
 	}
 	console.log(`after:  ${uptime()}`);
 	console.log(
-		`\nLighthouse ${JSON.parse(readFileSync('node_modules/lighthouse/package.json', 'utf8')).version} mobile, medians of ${RUNS} runs per page (Node ${execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()}), ${((Date.now() - started) / 1000).toFixed(0)} s\n`
+		`\nLighthouse ${JSON.parse(readFileSync(path.join(LIGHTHOUSE, 'package.json'), 'utf8')).version} mobile, medians of ${RUNS} runs per page (Node ${execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()}), ${((Date.now() - started) / 1000).toFixed(0)} s\n`
 	);
 	console.log(
-		`| page | performance | accessibility | best practices | SEO | ${METRICS.map(([, n]) => n).join(' | ')} | runs (performance/LCP ms) |`
+		`| page | performance | accessibility | best practices | SEO | ${METRICS.map(([, n]) => n).join(' | ')} | transferred | benchmarkIndex | runs (performance/LCP ms) |`
 	);
-	console.log(`|${' --- |'.repeat(METRICS.length + CATEGORIES.length + 2)}`);
+	console.log(`|${' --- |'.repeat(METRICS.length + CATEGORIES.length + 4)}`);
 	for (const row of rows) console.log(row);
-	console.log(`\nReports: ${reports}`);
+	if (KEEP) console.log(`\nReports: ${reports}`);
 } finally {
 	browserProcess?.kill();
 	await product.dispose();

@@ -87,7 +87,8 @@ export class OpenProgram {
 		readonly programId: string,
 		readonly person: Person,
 		readonly deviceId: string,
-		readonly initialPending = 0
+		/** Changes not yet confirmed by the relay (the device catalog's count), read alongside the load. */
+		readonly initialPending: number | Promise<number> = 0
 	) {
 		this.editor = new ProgramEditor(
 			this.doc,
@@ -135,20 +136,19 @@ export class OpenProgram {
 		// Loading is not an action the user could undo.
 		this.undo.clear();
 		this.#refresh();
-		setTimeout(() => {
-			if (!this.#destroyed) this.#connect();
-		}, 0);
+		setTimeout(() => void this.#connect(), 0);
 	}
 
-	#connect(): void {
+	async #connect(): Promise<void> {
+		const initialPending = await this.initialPending;
 		const persistence = this.#persistence;
-		if (!persistence) return;
+		if (!persistence || this.#destroyed) return;
 		this.#sync = new ProgramSync({
 			programId: this.programId,
 			doc: this.doc,
 			serverUrl: relayUrl(),
 			deviceId: this.deviceId,
-			initialPending: this.initialPending,
+			initialPending,
 			ignoredOrigins: [persistence],
 			awareness: this.awareness,
 			onState: (state) => {
