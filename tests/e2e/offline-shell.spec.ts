@@ -98,3 +98,29 @@ test('a first visit straight to a deep link installs the app for offline use, sc
 	await context.setOffline(false);
 	expect(consoleErrors).toEqual([]);
 });
+
+test('the home screen does not jump while it loads: neither the list nor the offline notice moves what is shown', async ({
+	page
+}) => {
+	// Layout shifts as Chromium counts them for CLS (Lighthouse, Core Web Vitals): content already
+	// on screen that moves without the person touching anything.
+	await page.addInitScript(() => {
+		const w = window as Window & { layoutShift?: number };
+		w.layoutShift = 0;
+		new PerformanceObserver((list) => {
+			for (const entry of list.getEntries() as (PerformanceEntry & {
+				value: number;
+				hadRecentInput: boolean;
+			})[])
+				if (!entry.hadRecentInput) w.layoutShift = (w.layoutShift ?? 0) + entry.value;
+		}).observe({ type: 'layout-shift', buffered: true });
+	});
+	await page.goto('/');
+	await expect(page.getByTestId('empty-state')).toBeVisible();
+	// The first visit installs the app: the notice comes a moment later.
+	await expect(page.getByText('Приложение сохранено на устройстве')).toBeVisible();
+	const shift = await page.evaluate(
+		() => (window as Window & { layoutShift?: number }).layoutShift ?? NaN
+	);
+	expect(shift).toBeLessThan(0.01);
+});
