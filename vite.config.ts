@@ -10,6 +10,12 @@ export default defineConfig({
 			// the app shows «Доступна новая версия» and reloads when the user agrees.
 			registerType: 'prompt',
 			injectRegister: false,
+			// The service worker's URL and scope from the site's root. SvelteKit builds with relative
+			// paths, so by default the app registered './sw.js': from a deep link (/program/…) that
+			// is /program/sw.js, answered with the app shell (text/html), and the app never
+			// installed for offline use on a phone whose first page was a program's link.
+			base: '/',
+			scope: '/',
 			manifest: {
 				name: 'Наставник — программы наставничества',
 				short_name: 'Наставник',

@@ -10,6 +10,9 @@ export const SERVER_PREFIXES = ['/api/', '/sync/', '/healthz', '/metrics'];
  * Serves the built PWA. Hashed assets under /_app/immutable are cached forever; everything
  * else (HTML, the service worker, the manifest) must be revalidated so that an update of the
  * app reaches phones. Unknown paths get the SPA fallback page so deep links open the app.
+ * Files go out brotli- or gzip-compressed when the build left a `.br` / `.gz` beside them
+ * (adapter-static's `precompress`) and the browser accepts it: the program screen's scripts
+ * are ~300 KB raw and ~100 KB compressed, which on a phone's slow 4G is about a second.
  */
 export async function registerStaticClient(app: FastifyInstance, clientDir: string): Promise<void> {
 	const fallback = '200.html';
@@ -23,7 +26,10 @@ export async function registerStaticClient(app: FastifyInstance, clientDir: stri
 			index: ['index.html'],
 			extensions: ['html'],
 			cacheControl: false,
+			preCompressed: true,
 			setHeaders(res, filePath) {
+				// The same URL is sent compressed or not: caches between must keep both apart.
+				res.setHeader('vary', 'accept-encoding');
 				if (filePath.includes(`${path.sep}_app${path.sep}immutable${path.sep}`)) {
 					res.setHeader('cache-control', 'public, max-age=31536000, immutable');
 				} else {

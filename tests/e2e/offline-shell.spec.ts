@@ -75,3 +75,52 @@ test('PWA basics: manifest, icons, service worker control, Russian language', as
 	await waitForServiceWorker(page);
 	expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
 });
+
+test('a first visit straight to a deep link installs the app for offline use, scope the whole app', async ({
+	page,
+	context
+}) => {
+	// A phone whose first page of the app is a program's link (a bookmark, a link in a message).
+	const consoleErrors: string[] = [];
+	page.on('console', (m) => {
+		if (m.type() === 'error') consoleErrors.push(m.text());
+	});
+	await page.goto('/program/demo-program-1');
+	await expect(page.getByRole('alert')).toContainText('не открыта на этом устройстве');
+	await waitForServiceWorker(page);
+	const scope = await page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
+	expect(scope).toBe(new URL('/', page.url()).href);
+
+	await context.setOffline(true);
+	const home = await page.goto('/');
+	expect(home?.fromServiceWorker()).toBe(true);
+	await expect(page.getByRole('heading', { name: 'Мои программы наставничества' })).toBeVisible();
+	await context.setOffline(false);
+	expect(consoleErrors).toEqual([]);
+});
+
+test('the home screen does not jump while it loads: neither the list nor the offline notice moves what is shown', async ({
+	page
+}) => {
+	// Layout shifts as Chromium counts them for CLS (Lighthouse, Core Web Vitals): content already
+	// on screen that moves without the person touching anything.
+	await page.addInitScript(() => {
+		const w = window as Window & { layoutShift?: number };
+		w.layoutShift = 0;
+		new PerformanceObserver((list) => {
+			for (const entry of list.getEntries() as (PerformanceEntry & {
+				value: number;
+				hadRecentInput: boolean;
+			})[])
+				if (!entry.hadRecentInput) w.layoutShift = (w.layoutShift ?? 0) + entry.value;
+		}).observe({ type: 'layout-shift', buffered: true });
+	});
+	await page.goto('/');
+	await expect(page.getByTestId('empty-state')).toBeVisible();
+	// The first visit installs the app: the notice comes a moment later.
+	await expect(page.getByText('Приложение сохранено на устройстве')).toBeVisible();
+	const shift = await page.evaluate(
+		() => (window as Window & { layoutShift?: number }).layoutShift ?? NaN
+	);
+	expect(shift).toBeLessThan(0.01);
+});

