@@ -49,3 +49,10 @@ export const COMMENTS = {
 	few: 'комментария',
 	many: 'комментариев'
 } as const;
+
+/** «1 файл», «3 файла», «5 файлов» (attachments of an activity, a meeting, a report). */
+export const FILES = {
+	one: 'файл',
+	few: 'файла',
+	many: 'файлов'
+} as const;
