@@ -20,6 +20,8 @@ import { watchRevocations } from './identity/revocation-watch.js';
 import { createIdentityStore } from './identity/sql-store.js';
 import { apiBoundary } from './http/api-boundary.js';
 import { registerIdentityApi } from './http/api/identity.js';
+import { registerAttachmentRoutes } from './http/api/attachments.js';
+import { createAttachments, type Attachments } from './attachments/index.js';
 import { registerCuratorRoutes } from './http/curator-routes.js';
 import { CuratorService } from './curator/service.js';
 import {
@@ -75,6 +77,8 @@ export interface NastavnikServer {
 	identity: IdentityService;
 	/** Programs: creation, participants, curator actions (server/programs). */
 	programs: ProgramsService;
+	/** Attachments (issue 17): uploads, the blob store, the garbage collector. */
+	attachments: Attachments;
 	/** Starts listening; resolves with the bound port (useful with PORT=0 in tests). */
 	listen(): Promise<number>;
 	/** Graceful shutdown: stop accepting, flush storage, close sockets, close the database. */
@@ -244,6 +248,26 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 	// Curator actions are relay server edits: applied, made durable and broadcast like any update.
 	programs.relay = relay;
 
+	// Evidence files (issue 17, server/attachments): bytes in a blob store (disk or S3), references
+	// in the program documents; the collector reads those documents in the worker pool.
+	const attachments = createAttachments(config, {
+		sql: storage.sql,
+		identity,
+		logger,
+		referencedBy: async (programId) =>
+			new Set(await tasks('attachmentHashes', { bytes: await relay.getDocument(programId) })),
+		...(cluster.enabled
+			? {
+					leads: async () =>
+						(await cluster.tryLead('attachments-gc', 'all', 60 * 60_000)) !== 'follower'
+				}
+			: {})
+	});
+	const uploadLimiter = await limiters.make('attachment-uploads', {
+		points: config.attachmentUploadsPerMinute,
+		durationSeconds: 60
+	});
+
 	// Curator dashboards, exports and cases under /api/curator (server/curator, docs/curator.md).
 	const curator = new CuratorService({
 		db: storage.sql,
@@ -287,6 +311,7 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 			registerHeavyShare(api, heavy);
 			api.get('/', async () => ({ name: 'nastavnik', version }));
 			registerIdentityApi(api, { identity, programs, tasks, signIn });
+			registerAttachmentRoutes(api, { attachments: attachments.service, uploadLimiter });
 			await registerCuratorRoutes(api, { curator, programs });
 		},
 		{ prefix: '/api' }
@@ -336,6 +361,7 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 		relay,
 		identity,
 		programs,
+		attachments,
 		async listen() {
 			// A restart brings every phone back within a second: with Node's default backlog (511)
 			// the kernel drops the excess SYNs and those clients retry only after 1, 3, 7 s
@@ -356,6 +382,7 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 				// Relay first: flush queued updates, close sockets (1012), then HTTP, then storage.
 				accepting = false;
 				curator.close();
+				attachments.close();
 				offCluster();
 				offRevocationWatch();
 				await relay.close();

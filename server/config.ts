@@ -42,6 +42,20 @@ export interface ServerConfig {
 	/** Heap limit of each worker thread, MiB. */
 	workerMaxMemoryMb: number;
 	workerNice: number;
+	// Attachments (issue 17, server/attachments): the blob store and its housekeeping.
+	/** S3 bucket of the attachment bytes; null: files under DATA_DIR/attachments. */
+	attachmentsS3Bucket: string | null;
+	attachmentsS3Endpoint: string | null;
+	attachmentsS3Region: string;
+	attachmentsS3AccessKeyId: string | null;
+	attachmentsS3SecretAccessKey: string | null;
+	/** 1: path-style URLs (MinIO and most self-hosted S3). */
+	attachmentsS3PathStyle: number;
+	attachmentsS3Prefix: string;
+	/** A person's upload requests (POST and PUT of chunks) a minute. */
+	attachmentUploadsPerMinute: number;
+	/** How often the garbage collector of attachments runs (0: never; the CLI command still does). */
+	attachmentsGcIntervalMs: number;
 	/** The relay's tunables (server/sync/config.ts). */
 	relay: RelayConfig;
 	/** Connections, proxies, login throttling, metrics access (docs/deploy.md, "Security"). */
@@ -295,8 +309,70 @@ export const SERVER_SCHEMA: Schema<Omit<ServerConfig, 'relay' | 'security'>> = {
 		0,
 		19,
 		'worker threads run this much nicer than the event loop (Linux, per thread): heavy work yields the CPU to the phones; 0: same priority'
+	),
+	// Attachments (issue 17; docs/deploy.md, "Attachments")
+	attachmentsS3Bucket: optionalText(
+		'ATTACHMENTS_S3_BUCKET',
+		'S3-compatible bucket for attachment bytes (files and photos of programs); unset: files under `DATA_DIR/attachments/blobs` (0600, back them up with the database)'
+	),
+	attachmentsS3Endpoint: url(
+		'ATTACHMENTS_S3_ENDPOINT',
+		['http:', 'https:'],
+		'the S3 endpoint, e.g. `https://storage.yandexcloud.net` or `http://minio:9000`; unset: AWS by region'
+	),
+	attachmentsS3Region: text('ATTACHMENTS_S3_REGION', 'us-east-1', 'region of the bucket'),
+	attachmentsS3AccessKeyId: credential(
+		'ATTACHMENTS_S3_ACCESS_KEY_ID',
+		'access key of the bucket; unset: the AWS SDK default chain (environment, instance role)'
+	),
+	attachmentsS3SecretAccessKey: credential(
+		'ATTACHMENTS_S3_SECRET_ACCESS_KEY',
+		'secret key of the bucket (with `ATTACHMENTS_S3_ACCESS_KEY_ID`)'
+	),
+	attachmentsS3PathStyle: integer(
+		'ATTACHMENTS_S3_PATH_STYLE',
+		0,
+		0,
+		1,
+		'1: path-style URLs (`endpoint/bucket/key`; MinIO and most self-hosted servers); 0: virtual-hosted'
+	),
+	attachmentsS3Prefix: text(
+		'ATTACHMENTS_S3_PREFIX',
+		'attachments/',
+		'key prefix of the blobs in the bucket'
+	),
+	attachmentUploadsPerMinute: integer(
+		'ATTACHMENT_UPLOADS_PER_MINUTE',
+		240,
+		1,
+		ANY,
+		"one person's attachment upload requests (start and 1 MiB chunks) a minute; beyond it 429 with `Retry-After`, the phone resumes later"
+	),
+	attachmentsGcIntervalMs: integer(
+		'ATTACHMENTS_GC_INTERVAL_MS',
+		6 * 3_600_000,
+		0,
+		ANY,
+		'how often bytes no program refers to any more (for 7 days) and abandoned uploads are deleted; 0: never (`npm run cli -- attachments-gc` still does)',
+		'6 h'
 	)
 };
+
+function optionalText(name: string, doc: string): Variable<string | null> {
+	return variable<string | null>(
+		name,
+		null,
+		'—',
+		doc,
+		(raw) => raw.trim() || undefined,
+		'a string'
+	);
+}
+
+/** A credential: the error never shows it (only its name). */
+function credential(name: string, doc: string): Variable<string | null> {
+	return { name, shown: '—', doc, read: (raw) => (raw === undefined || raw === '' ? null : raw) };
+}
 
 /** The relay's tunables (docs/relay.md explains each). */
 export const RELAY_SCHEMA: Schema<RelayConfig> = {

@@ -1,7 +1,7 @@
 /**
  * The one Fastify plugin every /api route runs behind (registered once in server/app.ts):
  * - session: the `nst_session` cookie → `request.principal` (sliding renewal of the cookie);
- * - CSRF: state-changing requests must be same-origin JSON;
+ * - CSRF: state-changing requests must be same-origin JSON (raw bytes only where a route says so);
  * - errors: one mapping of failures to `{ error, message }` bodies (Russian message for users).
  */
 import cookie from '@fastify/cookie';
@@ -51,6 +51,9 @@ export function sendError(reply: FastifyReply, error: unknown): FastifyReply {
 	if (e.statusCode === 415 || e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
 		return reply.code(415).send({ error: 'unsupported_media_type', message: 'Ожидается JSON' });
 	}
+	if (e.statusCode === 413 || e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+		return reply.code(413).send({ error: 'too_large', message: 'Слишком большой запрос' });
+	}
 	if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
 		return reply.code(e.statusCode).send({ error: 'bad_request', message: 'Неверный запрос' });
 	}
@@ -93,8 +96,14 @@ async function boundary(api: FastifyInstance, opts: { identity: IdentityService 
 		const type = request.headers['content-type'];
 		const hasBody =
 			request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0';
+		// A route that takes raw bytes (an attachment's chunk) says so; `application/octet-stream`
+		// is no CORS-safelisted type either, so a cross-site page cannot send it without a preflight.
+		const binary =
+			(request.routeOptions.config as { binaryBody?: boolean } | undefined)?.binaryBody === true &&
+			(type ?? '').startsWith('application/octet-stream');
 		if (
 			(hasBody || request.headers['transfer-encoding']) &&
+			!binary &&
 			!(type ?? '').startsWith('application/json')
 		) {
 			return reply.code(415).send({ error: 'unsupported_media_type', message: 'Ожидается JSON' });

@@ -73,6 +73,9 @@ export const TABLES: TableSpec[] = [
 	{ name: 'program_cancellations', key: ['program_id'], copy: true },
 	{ name: 'person_merges', key: ['duplicate_id'], copy: true },
 	{ name: 'person_erasures', key: ['person_id'], copy: true },
+	// Attachments (migration 100); the bytes themselves are files or objects, copied by the operator.
+	{ name: 'attachment_uploads', key: ['program_id', 'hash'], copy: true },
+	{ name: 'attachment_blobs', key: ['hash'], copy: true },
 	{ name: 'curator_program_index', key: ['program_id'], copy: false },
 	{ name: 'curator_program_search', key: ['program_id'], copy: false },
 	{ name: 'curator_program_users', key: ['program_id', 'user_id'], copy: false }

@@ -13,6 +13,7 @@ import { threadId } from 'node:worker_threads';
 import * as Y from 'yjs';
 import { transientDoc } from '../sync/transient-doc.js';
 import { programToJSON, readProgram } from '../../src/lib/shared/program/index.js';
+import { referencedHashes } from '../../src/lib/shared/program/attachments.js';
 import { today as todayIn } from '../../src/lib/shared/time.js';
 import { renderDocx } from '../curator/exports/docx.js';
 import { fileNameOf, type DocModel } from '../curator/exports/model.js';
@@ -122,6 +123,10 @@ export const TASKS = {
 		withProgram(input, (doc, decisions) => ({
 			program: programToJSON(readProgram(doc, decisions))
 		})),
+
+	/** The attachment hashes a program's document refers to (the garbage collector's question). */
+	attachmentHashes: (input: { bytes: Uint8Array }): string[] =>
+		withDoc(input.bytes, (doc) => [...referencedHashes(doc, readProgram(doc).participants)]),
 
 	/** The program document (ППН), a stage's document or the mentor's report, rendered. Null: none such. */
 	programDocument: async (input: ProgramDocumentInput): Promise<RenderedFile | null> => {

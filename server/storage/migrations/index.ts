@@ -24,7 +24,8 @@ import {
 	organizationAttributes,
 	rolloutPlanTables,
 	scopeDocumentVersions,
-	municipalityCalendars
+	municipalityCalendars,
+	attachmentTables
 } from './schema.js';
 
 export type { Dialect } from './dialect.js';
@@ -154,6 +155,12 @@ export function migrationsFor(dialect: Dialect, statements: DialectStatements): 
 			version: 97,
 			name: 'student mentoring: rollout plans of organizations',
 			sql: rolloutPlanTables(types)
+		},
+		{
+			// Evidence files (issue 17, server/attachments): uploads per program, the stored blobs.
+			version: 100,
+			name: 'attachments: uploads per program and hash, stored blobs',
+			sql: attachmentTables(types)
 		}
 	];
 }

@@ -575,3 +575,34 @@ export const rolloutPlanTables = ({ INT, STRICT }: ColumnTypes): string => `
 				PRIMARY KEY (plan_id, step)
 			)${STRICT};
 		`;
+
+/**
+ * Migration 100 (issue 17, attachments): what the server knows of the evidence files
+ * (server/attachments). `attachment_uploads`: one row per program and content hash — an upload
+ * under way (`completed_at` NULL; its bytes so far are staged on the instance's disk) or done
+ * (verified, the bytes in the blob store); a hash is served only through a program with a
+ * completed row. `unreferenced_since`: when the garbage collector first found the program's
+ * document no longer referring to the hash (NULL: referred to at the last look).
+ * `attachment_blobs`: the hashes the blob store holds (disk or S3), with the sniffed type.
+ */
+export const attachmentTables = ({ INT, STRICT }: ColumnTypes): string => `
+			CREATE TABLE attachment_uploads (
+				program_id TEXT NOT NULL REFERENCES programs(id) ON DELETE CASCADE,
+				hash TEXT NOT NULL,
+				size ${INT} NOT NULL,
+				type TEXT NOT NULL,
+				name TEXT NOT NULL,
+				uploaded_by TEXT NOT NULL,
+				started_at ${INT} NOT NULL,
+				completed_at ${INT},
+				unreferenced_since ${INT},
+				PRIMARY KEY (program_id, hash)
+			)${STRICT};
+			CREATE INDEX attachment_uploads_by_hash ON attachment_uploads (hash);
+			CREATE TABLE attachment_blobs (
+				hash TEXT PRIMARY KEY,
+				size ${INT} NOT NULL,
+				type TEXT NOT NULL,
+				stored_at ${INT} NOT NULL
+			)${STRICT};
+		`;

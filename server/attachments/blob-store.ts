@@ -1,0 +1,179 @@
+/**
+ * The content-addressed store of attachment bytes (issue 17): one interface, two backends. A blob
+ * is named by the lowercase hex SHA-256 of its bytes, written once after the upload was verified
+ * (service.ts) and never changed; deleting it is the garbage collector's (gc.ts).
+ * - `DiskBlobStore` (default): files under `DATA_DIR/attachments/blobs/ab/<hash>`, 0600 in 0700
+ *   directories like the database (storage/data-files.ts); written to a temporary name and
+ *   renamed, so a reader never sees half a file.
+ * - `S3BlobStore`: an S3-compatible bucket (ATTACHMENTS_S3_*; @aws-sdk/client-s3), objects
+ *   `<prefix><hash>`.
+ */
+import { createReadStream } from 'node:fs';
+import { chmod, copyFile, mkdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import {
+	DeleteObjectCommand,
+	GetObjectCommand,
+	HeadObjectCommand,
+	NoSuchKey,
+	NotFound,
+	PutObjectCommand,
+	S3Client
+} from '@aws-sdk/client-s3';
+import { DIRECTORY_MODE, FILE_MODE } from '../storage/data-files.js';
+
+export interface BlobStore {
+	readonly kind: 'disk' | 's3';
+	has(hash: string): Promise<boolean>;
+	/** Moves a verified local file in under its hash (the file is gone afterwards). */
+	put(hash: string, file: string, size: number): Promise<void>;
+	/** The bytes, or null when the store does not hold the hash. */
+	get(hash: string): Promise<Readable | null>;
+	/** Idempotent: deleting a missing blob is no error. */
+	delete(hash: string): Promise<void>;
+}
+
+const HASH = /^[0-9a-f]{64}$/;
+function checkHash(hash: string): string {
+	// The hash becomes a path or a key: never anything but 64 hex digits.
+	if (!HASH.test(hash)) throw new Error(`not a SHA-256 hex digest: ${hash.slice(0, 80)}`);
+	return hash;
+}
+
+const isMissing = (error: unknown) => (error as { code?: string }).code === 'ENOENT';
+
+/** Creates `dir` (and its parents under `root`) 0700. */
+export async function privateDir(dir: string): Promise<void> {
+	await mkdir(dir, { recursive: true, mode: DIRECTORY_MODE });
+	await chmod(dir, DIRECTORY_MODE);
+}
+
+export class DiskBlobStore implements BlobStore {
+	readonly kind = 'disk' as const;
+	constructor(readonly root: string) {}
+
+	private fileOf(hash: string): string {
+		checkHash(hash);
+		return path.join(this.root, hash.slice(0, 2), hash);
+	}
+
+	async has(hash: string): Promise<boolean> {
+		try {
+			return (await stat(this.fileOf(hash))).isFile();
+		} catch (error) {
+			if (isMissing(error)) return false;
+			throw error;
+		}
+	}
+
+	async put(hash: string, file: string): Promise<void> {
+		const target = this.fileOf(hash);
+		await privateDir(this.root);
+		await privateDir(path.dirname(target));
+		const temp = `${target}.${process.pid}.${Date.now()}.tmp`;
+		try {
+			await rename(file, temp);
+		} catch (error) {
+			// Staging on another file system (a mounted blob directory): copy, then drop the source.
+			if ((error as { code?: string }).code !== 'EXDEV') throw error;
+			await copyFile(file, temp);
+			await unlink(file);
+		}
+		await chmod(temp, FILE_MODE);
+		await rename(temp, target);
+	}
+
+	async get(hash: string): Promise<Readable | null> {
+		const file = this.fileOf(hash);
+		if (!(await this.has(hash))) return null;
+		return createReadStream(file);
+	}
+
+	async delete(hash: string): Promise<void> {
+		await rm(this.fileOf(hash), { force: true });
+	}
+}
+
+export interface S3Settings {
+	bucket: string;
+	/** `https://storage.yandexcloud.net`, `http://minio:9000`; null: AWS by region. */
+	endpoint: string | null;
+	region: string;
+	accessKeyId: string | null;
+	secretAccessKey: string | null;
+	/** `http://host/bucket/key` rather than `http://bucket.host/key` (MinIO, most self-hosted). */
+	forcePathStyle: boolean;
+	/** Key prefix of the blobs inside the bucket. */
+	prefix: string;
+}
+
+export class S3BlobStore implements BlobStore {
+	readonly kind = 's3' as const;
+	private readonly client: S3Client;
+
+	constructor(private readonly settings: S3Settings) {
+		this.client = new S3Client({
+			region: settings.region,
+			forcePathStyle: settings.forcePathStyle,
+			...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+			...(settings.accessKeyId && settings.secretAccessKey
+				? {
+						credentials: {
+							accessKeyId: settings.accessKeyId,
+							secretAccessKey: settings.secretAccessKey
+						}
+					}
+				: {})
+		});
+	}
+
+	private keyOf(hash: string): { Bucket: string; Key: string } {
+		return { Bucket: this.settings.bucket, Key: `${this.settings.prefix}${checkHash(hash)}` };
+	}
+
+	async has(hash: string): Promise<boolean> {
+		try {
+			await this.client.send(new HeadObjectCommand(this.keyOf(hash)));
+			return true;
+		} catch (error) {
+			if (error instanceof NotFound || error instanceof NoSuchKey) return false;
+			if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404)
+				return false;
+			throw error;
+		}
+	}
+
+	async put(hash: string, file: string, size: number): Promise<void> {
+		await this.client.send(
+			new PutObjectCommand({
+				...this.keyOf(hash),
+				Body: createReadStream(file),
+				ContentLength: size,
+				ContentType: 'application/octet-stream'
+			})
+		);
+		await rm(file, { force: true });
+	}
+
+	async get(hash: string): Promise<Readable | null> {
+		try {
+			const out = await this.client.send(new GetObjectCommand(this.keyOf(hash)));
+			// In Node the SDK's body is an IncomingMessage (a Readable).
+			return (out.Body as Readable | undefined) ?? null;
+		} catch (error) {
+			if (error instanceof NoSuchKey || error instanceof NotFound) return null;
+			if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404)
+				return null;
+			throw error;
+		}
+	}
+
+	async delete(hash: string): Promise<void> {
+		await this.client.send(new DeleteObjectCommand(this.keyOf(hash)));
+	}
+
+	close(): void {
+		this.client.destroy();
+	}
+}
