@@ -14,6 +14,7 @@ import { SvelteSet } from 'svelte/reactivity';
 import type { AttachJob, AttachResult } from './attach.worker';
 import { AttachClient } from './attach-client';
 import type { OpenProgram } from './open-program.svelte';
+import { exportedFile, type ExportedFile } from './program-file';
 
 /** A file being prepared on the device (downscaled, hashed, stored): no reference yet. */
 export interface Processing {
@@ -337,5 +338,22 @@ export class ProgramFiles {
 			.then(() => this.local.add(a.hash))
 			.catch((error: unknown) => console.error('file store write failed', error));
 		return blob;
+	}
+
+	// ---------- export ----------
+
+	/**
+	 * Every attachment's bytes for the program file (one per hash): from the device, else from the
+	 * server when the network allows; a file neither has is listed without bytes.
+	 */
+	async exportable(): Promise<ExportedFile[]> {
+		const out: ExportedFile[] = [];
+		const seen: string[] = [];
+		for (const a of this.program.view?.attachments ?? []) {
+			if (seen.includes(a.hash)) continue;
+			seen.push(a.hash);
+			out.push(await exportedFile(a, await this.open(a).catch(() => null)));
+		}
+		return out;
 	}
 }
