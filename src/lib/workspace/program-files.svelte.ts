@@ -214,14 +214,15 @@ export class ProgramFiles {
 	}
 
 	async #drain(): Promise<void> {
-		const view = this.program.view;
-		if (!view) return;
 		const done: ReadonlySet<string> = await uploadedHashes(this.program.programId).catch(
 			(error: unknown) => {
 				console.error('file store read failed', error);
 				return uploadedNone;
 			}
 		);
+		// Read after the await: a reference written just before the kick is in the view by now.
+		const view = this.program.view;
+		if (!view) return;
 		const todo: AttachmentView[] = [];
 		for (const a of this.#mine(view)) {
 			if (done.has(a.hash)) this.#set(a.hash, { phase: 'done' });
