@@ -254,8 +254,12 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 		sql: storage.sql,
 		identity,
 		logger,
-		referencedBy: async (programId) =>
-			new Set(await tasks('attachmentHashes', { bytes: await relay.getDocument(programId) })),
+		// The stored document (state and log), not the relay's room: the collector loads no rooms.
+		referencedBy: async (programId) => {
+			const stored = await storage.documents.load(programId);
+			const parts = [...(stored.state ? [stored.state] : []), ...stored.updates];
+			return new Set(await tasks('attachmentHashes', { parts }));
+		},
 		...(cluster.enabled
 			? {
 					leads: async () =>
@@ -312,7 +316,7 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 			api.get('/', async () => ({ name: 'nastavnik', version }));
 			registerIdentityApi(api, { identity, programs, tasks, signIn });
 			registerAttachmentRoutes(api, { attachments: attachments.service, uploadLimiter });
-			await registerCuratorRoutes(api, { curator, programs });
+			await registerCuratorRoutes(api, { curator, programs, attachments: attachments.service });
 		},
 		{ prefix: '/api' }
 	);

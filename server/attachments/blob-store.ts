@@ -116,6 +116,11 @@ export class S3BlobStore implements BlobStore {
 		this.client = new S3Client({
 			region: settings.region,
 			forcePathStyle: settings.forcePathStyle,
+			// Checksums only where the API requires them: the SDK's default streams a body with
+			// trailing checksums (aws-chunked), which many S3-compatible servers store verbatim or
+			// refuse. The bytes were verified by their SHA-256 before they get here.
+			requestChecksumCalculation: 'WHEN_REQUIRED',
+			responseChecksumValidation: 'WHEN_REQUIRED',
 			...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
 			...(settings.accessKeyId && settings.secretAccessKey
 				? {

@@ -164,7 +164,8 @@ export class AttachmentsService {
 					? `Фотография больше ${mb(limit)}: уменьшите ее и приложите снова`
 					: `Файл больше ${mb(limit)}: такой файл приложить нельзя`
 			);
-		return this.serially(`${programId}/${hash}`, async () => {
+		// One start at a time per program: two files must not both fit the quota's last megabytes.
+		return this.serially(`start:${programId}`, async () => {
 			const existing = await this.row(programId, hash);
 			if (existing) {
 				if (Number(existing.size) !== size || existing.type !== type)

@@ -4,6 +4,7 @@ import { openStorage } from '../storage/index.js';
 import { migrateStorageCommand } from './migrate-storage.js';
 import { readVersion } from '../version.js';
 import { identityCommands } from './identity/commands.js';
+import { attachmentsGcCommand } from './attachments-gc.js';
 
 /**
  * Admin CLI: `npm run cli -- <command> [options]`. Commands work on the data directory
@@ -45,6 +46,7 @@ const commands: Record<string, Command> = {
 		}
 	},
 	'migrate-storage': migrateStorageCommand,
+	'attachments-gc': attachmentsGcCommand,
 	...identityCommands
 };
 

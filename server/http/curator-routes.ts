@@ -6,6 +6,10 @@
  * `program.read`, `program.curate`, `people.read`) through the curator, identity and programs.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { attachmentPath } from '../../src/lib/shared/api/attachments.js';
+import type { CuratorProgramAttachment } from '../../src/lib/shared/api/curator.js';
+import type { AttachmentView } from '../../src/lib/shared/program/attachments.js';
+import type { AttachmentsService } from '../attachments/service.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ProgramFromCaseBody } from '../../src/lib/shared/api/programs.js';
 import {
@@ -98,7 +102,11 @@ const format = (v: unknown): 'docx' | 'pdf' => (v === 'pdf' ? 'pdf' : 'docx');
 
 export async function registerCuratorRoutes(
 	api: FastifyInstance,
-	{ curator, programs }: { curator: CuratorService; programs: ProgramsService }
+	{
+		curator,
+		programs,
+		attachments
+	}: { curator: CuratorService; programs: ProgramsService; attachments?: AttachmentsService }
 ): Promise<void> {
 	await api.register(
 		async (plain) => {
@@ -261,10 +269,22 @@ export async function registerCuratorRoutes(
 					programId
 				);
 				reply.header('cache-control', 'no-store');
+				// The evidence files (issue 17): the document's references, with where to get the bytes.
+				const stored = new Set(
+					(await attachments?.listStored(programId))?.map((a) => a.hash) ?? []
+				);
+				const files: CuratorProgramAttachment[] = (
+					(program as { attachments?: AttachmentView[] }).attachments ?? []
+				).map((a) => ({
+					...a,
+					url: attachmentPath(programId, a.hash),
+					uploaded: stored.has(a.hash)
+				}));
 				return {
 					program,
 					organizationId,
 					organizationName,
+					attachments: files,
 					row: await curator.programRow(actor, programId),
 					today: curator.today(program.meta.timeZone),
 					decisions: await curator.decisionsAllowed(actor, programId)

@@ -124,9 +124,16 @@ export const TASKS = {
 			program: programToJSON(readProgram(doc, decisions))
 		})),
 
-	/** The attachment hashes a program's document refers to (the garbage collector's question). */
-	attachmentHashes: (input: { bytes: Uint8Array }): string[] =>
-		withDoc(input.bytes, (doc) => [...referencedHashes(doc, readProgram(doc).participants)]),
+	/**
+	 * The attachment hashes a program's stored document refers to (the garbage collector's
+	 * question): its compacted state and log rows, merged here.
+	 */
+	attachmentHashes: (input: { parts: Uint8Array[] }): string[] => {
+		if (input.parts.length === 0) return [];
+		const bytes =
+			input.parts.length === 1 ? (input.parts[0] as Uint8Array) : Y.mergeUpdates(input.parts);
+		return withDoc(bytes, (doc) => [...referencedHashes(doc, readProgram(doc).participants)]);
+	},
 
 	/** The program document (ППН), a stage's document or the mentor's report, rendered. Null: none such. */
 	programDocument: async (input: ProgramDocumentInput): Promise<RenderedFile | null> => {

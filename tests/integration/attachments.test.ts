@@ -30,6 +30,7 @@ import {
 	upload,
 	type Caller
 } from '../support/attachments';
+import { docxText } from './curator-fixtures';
 import { signIn, startWorld, type TestServer, type World } from './identity-fixture';
 
 const MiB = 1024 * 1024;
@@ -283,7 +284,7 @@ describe('attachments: upload, verification, serving, access, quotas, gc', () =>
 				'content-type': 'application/octet-stream',
 				origin: 'https://evil.example'
 			},
-			body: file
+			body: new Uint8Array(file)
 		});
 		expect(crossSite.status).toBe(403);
 	});
@@ -371,6 +372,87 @@ describe('attachments: upload, verification, serving, access, quotas, gc', () =>
 		expect(over.body.message).toMatch(/Место для файлов программы закончилось/);
 	});
 
+	it('the curator’s program view and the stage document list the attachments, with download URLs', async () => {
+		const p = w.programs.p1;
+		const view = await fetch(`${t.base}/api/curator/programs/${p}`, {
+			headers: { cookie: as.curator1!.cookie! }
+		}).then((r) => r.json() as Promise<Record<string, unknown>>);
+		const program = view.program as {
+			stages: Array<{ id: string }>;
+			activities: Array<{ id: string; stageId: string | null; title: string }>;
+		};
+		const stageId = program.stages[0]!.id;
+		const activity = program.activities.find((a) => a.stageId === stageId)!;
+		const plan = await docx('Конспект урока');
+		expect(
+			(
+				await upload(as.mentor1!, p, plan, {
+					type: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+					name: 'Конспект урока.docx'
+				})
+			).status
+		).toBe(200);
+		const notYet = jpeg(30_000);
+		await t.server.relay.applyServerEdit(p, { userId: w.people.mentor1 }, (doc: Y.Doc) => {
+			const arr = doc.getArray<Y.Map<unknown>>(ATTACHMENTS_ROOT);
+			const ref = (id: string, hash: string, name: string, type: string, size: number) => {
+				const m = new Y.Map<unknown>();
+				for (const [k, v] of Object.entries({
+					[ITEM.id]: id,
+					[ATTACHMENT.targetKind]: 'activity',
+					[ATTACHMENT.targetId]: activity.id,
+					[ATTACHMENT.hash]: hash,
+					[ATTACHMENT.name]: name,
+					[ATTACHMENT.type]: type,
+					[ATTACHMENT.size]: size,
+					[ITEM.createdBy]: w.people.mentor1,
+					[ITEM.createdAt]: '2026-11-20T09:30:00.000Z'
+				}))
+					m.set(k, v);
+				arr.push([m]);
+			};
+			ref(
+				'plan1',
+				sha256(plan),
+				'Конспект урока.docx',
+				'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+				plan.length
+			);
+			ref('photo1', sha256(notYet), 'Открытый урок.jpg', 'image/jpeg', notYet.length);
+		});
+		const after = (await fetch(`${t.base}/api/curator/programs/${p}`, {
+			headers: { cookie: as.head1!.cookie! }
+		}).then((r) => r.json())) as {
+			attachments: Array<{ name: string; url: string; uploaded: boolean; authorName: string }>;
+		};
+		const byName = new Map(after.attachments.map((a) => [a.name, a]));
+		expect(byName.get('Конспект урока.docx')).toMatchObject({
+			url: attachmentPath(p, sha256(plan)),
+			uploaded: true,
+			authorName: 'Иванова Мария Петровна'
+		});
+		expect(byName.get('Открытый урок.jpg')).toMatchObject({ uploaded: false });
+		const got = await fetch(`${t.base}${byName.get('Конспект урока.docx')!.url}`, {
+			headers: { cookie: as.head1!.cookie! }
+		});
+		expect(got.status).toBe(200);
+
+		const note = await fetch(
+			`${t.base}/api/curator/programs/${p}/stages/${stageId}/note?format=docx`,
+			{
+				headers: { cookie: as.curator1!.cookie! }
+			}
+		);
+		expect(note.status).toBe(200);
+		const text = docxText(Buffer.from(await note.arrayBuffer()));
+		expect(text).toContain('Приложения: файлы и фотографии этапа');
+		expect(text).toMatch(
+			/Конспект урока\.docx\s*DOCX\s*\d+ КБ\s*Иванова Мария Петровна\s*20\.11\.2026/
+		);
+		expect(text).toContain('Открытый урок.jpg');
+		expect(text).toContain(`мероприятие «${activity.title}»`);
+	});
+
 	it('garbage collection: bytes no document refers to go after the grace; referenced ones and their upload stay', async () => {
 		const kept = png();
 		const keptHash = sha256(kept);
@@ -427,5 +509,37 @@ describe('attachments: upload, verification, serving, access, quotas, gc', () =>
 		expect(stagingFiles().some((f) => String(f).includes(sha256(abandoned)))).toBe(false);
 		expect(existsSync(blobFile(keptHash))).toBe(true);
 		expect((await download(as.mentor3!, p, keptHash)).status).toBe(200);
+	});
+});
+
+describe('attachments: a per-person limit on upload requests', () => {
+	let t: TestServer;
+	let w: World;
+
+	beforeAll(async () => {
+		({ t, w } = await startWorld({ ATTACHMENT_UPLOADS_PER_MINUTE: '3' }));
+	}, 120_000);
+
+	afterAll(async () => {
+		await t?.close();
+	});
+
+	it('beyond the minute’s count: 429 with Retry-After and a Russian message; the partner is not affected', async () => {
+		const mentor = { base: t.base, cookie: (await signIn(t, w.people.mentor1)).cookie };
+		const mentee = { base: t.base, cookie: (await signIn(t, w.people.mentee1)).cookie };
+		const file = png();
+		const meta = { hash: sha256(file), size: file.length, type: 'image/png', name: 'a.png' };
+		for (let i = 0; i < 3; i++)
+			expect((await startUpload(mentor, w.programs.p1, meta)).status).toBe(200);
+		const refused = await startUpload(mentor, w.programs.p1, meta);
+		expect(refused.status).toBe(429);
+		expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+		expect(refused.body.message).toMatch(/Слишком много загрузок/);
+		expect((await putChunk(mentor, w.programs.p1, meta.hash, 0, file)).status).toBe(429);
+		expect(
+			(await upload(mentee, w.programs.p1, file, { type: 'image/png', name: 'a.png' })).status
+		).toBe(200);
+		// Reading is not an upload: the mentor still downloads.
+		expect((await download(mentor, w.programs.p1, meta.hash)).status).toBe(200);
 	});
 });

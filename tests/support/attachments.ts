@@ -95,7 +95,12 @@ async function send<T>(
 	const headers: Record<string, string> = {};
 	if (c.cookie) headers.cookie = c.cookie;
 	if (type) headers['content-type'] = type;
-	const r = await fetch(`${c.base}${url}`, { method, headers, body });
+	const r = await fetch(`${c.base}${url}`, {
+		method,
+		headers,
+		// A copy on its own ArrayBuffer: what fetch's BodyInit accepts.
+		body: typeof body === 'string' || body === undefined ? body : new Uint8Array(body)
+	});
 	const text = await r.text();
 	let parsed: unknown = {};
 	try {

@@ -39,7 +39,9 @@ import {
 	type ProgramView,
 	type StageDocumentForm
 } from '../../../src/lib/shared/program/index.js';
-import { MONTHS, countOf, formatDateLong } from '../../../src/lib/shared/time.js';
+import { MONTHS, countOf, formatDateLong, today } from '../../../src/lib/shared/time.js';
+import { ATTACHMENT_TYPES } from '../../../src/lib/shared/api/attachments.js';
+import type { AttachmentView } from '../../../src/lib/shared/program/attachments.js';
 import { diagnosisLabels, isLearnerProgram } from '../../../src/lib/shared/program/audience.js';
 import { namesShort } from '../../../src/lib/shared/names.js';
 import { programTerm } from '../../../src/lib/shared/program/term.js';
@@ -336,6 +338,64 @@ const meetingsIn = (v: ProgramView, span: { start: string; end: string } | undef
 		? v.meetings.filter((m) => m.date !== null && m.date >= span.start && m.date <= span.end)
 		: [];
 
+/** A file's size as people read it: «850 КБ», «2,4 МБ». */
+export function fileSizeLabel(bytes: number): string {
+	if (bytes < 1024 * 1024) return `${Math.max(1, Math.round(bytes / 1024))} КБ`;
+	return `${(Math.round((bytes / (1024 * 1024)) * 10) / 10).toString().replace('.', ',')} МБ`;
+}
+
+/**
+ * The attachments of a stage (issue 17): those of its activities and its report, and those of
+ * the meetings within its dates — what the evidence of the stage is.
+ */
+export function stageAttachments(v: ProgramView, stageId: string): AttachmentView[] {
+	const si = v.stages.findIndex((s) => s.id === stageId);
+	const span = stageTimeline(v)[si];
+	const activities = new Set(v.activities.filter((a) => a.stageId === stageId).map((a) => a.id));
+	const reports = new Set(v.reports.filter((r) => r.stageId === stageId).map((r) => r.id));
+	const meetings = new Set(meetingsIn(v, span).map((m) => m.id));
+	return v.attachments.filter((a) =>
+		a.targetKind === 'activity'
+			? activities.has(a.targetId)
+			: a.targetKind === 'report'
+				? reports.has(a.targetId)
+				: meetings.has(a.targetId)
+	);
+}
+
+/** What an attachment is attached to, in words. */
+function attachedTo(v: ProgramView, a: AttachmentView): string {
+	if (a.targetKind === 'activity')
+		return `мероприятие «${v.activities.find((x) => x.id === a.targetId)?.title ?? ''}»`;
+	if (a.targetKind === 'meeting') {
+		const m = v.meetings.find((x) => x.id === a.targetId);
+		return m?.date ? `встреча ${ruDate(m.date)}` : 'встреча';
+	}
+	return 'отчет по этапу';
+}
+
+/** The stage's attachments as a table (name, type, size, author, date, to what), or a sentence. */
+function attachmentsBlock(v: ProgramView, stageId: string): Block {
+	const list = stageAttachments(v, stageId);
+	if (list.length === 0) return { kind: 'para', text: 'Файлов и фотографий к этапу не приложено.' };
+	return {
+		kind: 'table',
+		headers: ['Файл', 'Тип', 'Размер', 'Автор', 'Дата', 'К чему приложен'],
+		widths: [26, 8, 10, 20, 12, 24],
+		rows: list.map((a) => {
+			const at = Date.parse(a.createdAt);
+			return [
+				a.name,
+				ATTACHMENT_TYPES[a.type].ext.toUpperCase(),
+				fileSizeLabel(a.size),
+				a.authorName,
+				Number.isFinite(at) ? ruDate(today(v.meta.timeZone, at)) : '',
+				attachedTo(v, a)
+			];
+		})
+	};
+}
+
 /** The mentee's entry → exit self-assessment per competency (the mentor's own is not growth). */
 export function menteeDynamics(v: ProgramView): {
 	rows: Array<{ who: string; competency: string; entry: number | null; exit: number | null }>;
@@ -596,7 +656,9 @@ export function stageNoteModel(
 		blocks.push(
 			{ kind: 'heading', text: '3. Встречи наставника и наставляемого за этап' },
 			meetingsTable(meetings) ?? { kind: 'para', text: 'Встреч за этап не записано.' },
-			...reportTextBlocks(f, '4. Результаты этапа (отчет участников)')
+			...reportTextBlocks(f, '4. Результаты этапа (отчет участников)'),
+			{ kind: 'heading', text: '5. Приложения: файлы и фотографии этапа' },
+			attachmentsBlock(v, stageId)
 		);
 	} else {
 		const report = f.form === 'analytic-report';
@@ -637,7 +699,9 @@ export function stageNoteModel(
 			...reportTextBlocks(
 				f,
 				`${++n}. ${report ? 'Анализ, выводы и перспективы участников (текст отчета)' : 'Анализ и выводы участников (текст отчета)'}`
-			)
+			),
+			h('Приложения: файлы и фотографии этапа'),
+			attachmentsBlock(v, stageId)
 		);
 	}
 	blocks.push(signatures(v));

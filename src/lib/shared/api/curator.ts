@@ -4,6 +4,7 @@
  * server (server/curator, server/programs, server/http) and the PWA (src/lib/curator/api.ts).
  */
 import type { OrgKind } from '../organization';
+import type { AttachmentView } from '../program/attachments';
 import type {
 	CompletionReason,
 	MenteeCategory,
@@ -400,3 +401,15 @@ export interface CaseRecord {
 	/** The reusable plan. */
 	template: ProgramTemplate;
 }
+
+/**
+ * An attachment of the program as the curator's program page lists it (GET
+ * /api/curator/programs/:id, `attachments`; issue 17): the reference from the document, where to
+ * download the bytes, and whether the server has them yet (a phone offline has not uploaded).
+ */
+export type CuratorProgramAttachment = AttachmentView & {
+	/** GET this (same origin, the session cookie) for the bytes. */
+	url: string;
+	/** The upload is complete and verified; false: the author's phone has not sent it yet. */
+	uploaded: boolean;
+};
