@@ -238,3 +238,50 @@ test('offline photo and DOCX: kept through a reload, uploaded online, opened by 
 	await mentor.context.close();
 	await mentee.context.close();
 });
+
+test('an upload cut off mid-file continues from what the server holds, and the partner gets the same bytes', async ({
+	browser
+}) => {
+	test.setTimeout(180_000);
+	const pair = await app.curator.createPairProgram();
+	// 2.5 MB: three chunks of at most 1 MiB.
+	const big = Buffer.concat([
+		Buffer.from('%PDF-1.4\n%'),
+		Buffer.alloc(2_500_000, 'материалы '),
+		Buffer.from('\n%%EOF\n')
+	]);
+	const offsets: number[] = [];
+	let cut = false;
+	const mentor = await openPhoneAt(browser, product.url, pair.mentorLink, async (context) => {
+		await context.route(/\/attachments\/[0-9a-f]{64}\?offset=\d+$/, async (route) => {
+			const offset = Number(new URL(route.request().url()).searchParams.get('offset'));
+			offsets.push(offset);
+			// The network drops while the second chunk is on its way.
+			if (offset > 0 && !cut) {
+				cut = true;
+				return route.abort('connectionreset');
+			}
+			return route.continue();
+		});
+	});
+	await expectSaved(mentor.page);
+	const activity = await openedActivity(mentor.page);
+	await activity.getByTestId('attach-file').setInputFiles({
+		name: 'Методические материалы.pdf',
+		mimeType: 'application/pdf',
+		buffer: big
+	});
+	const status = file(activity, 'Методические материалы.pdf').getByTestId('attachment-status');
+	await expect(status).toHaveText('загружено', { timeout: 60_000 });
+	const MiB = 1024 * 1024;
+	// Not from the start again: the retry asked the server and went on from the first chunk's end.
+	expect(offsets).toEqual([0, MiB, MiB, 2 * MiB]);
+
+	const mentee = await openPhoneAt(browser, product.url, pair.menteeLink);
+	const theirs = file(await openedActivity(mentee.page), 'Методические материалы.pdf');
+	const download = mentee.page.waitForEvent('download');
+	await theirs.getByRole('button', { name: /Методические материалы\.pdf/ }).click();
+	expect(sha256(readFileSync(await (await download).path()))).toBe(sha256(big));
+	await mentor.context.close();
+	await mentee.context.close();
+});
