@@ -134,6 +134,15 @@ test('offline photo and DOCX: kept through a reload, uploaded online, opened by 
 	const photoHash = (await photoItem.getAttribute('data-hash')) ?? '';
 	expect(photoHash).toMatch(/^[0-9a-f]{64}$/);
 
+	// Signing out with a wipe now would lose them: the sign-out screen says so.
+	const signout = await mentor.context.newPage();
+	await signout.goto('/signout');
+	await signout.getByTestId('wipe-device').check();
+	await expect(signout.getByTestId('unsent-files-warning')).toContainText(
+		'На этом устройстве 2 файла ещё не загружены на сервер.'
+	);
+	await signout.close();
+
 	// Online: both upload, the document syncs.
 	await mentor.context.setOffline(false);
 	await expectSaved(mentor.page);

@@ -89,3 +89,16 @@ export async function uploadedHashes(programId: string): Promise<Set<string>> {
 	);
 	return new Set(keys.map((k) => String(k).slice(prefix.length)));
 }
+
+/**
+ * Files on this device the server is not known to hold for any program: attached here and not yet
+ * uploaded (opened files are marked uploaded when fetched). Wiping the device would lose them.
+ */
+export async function unsentFiles(): Promise<number> {
+	const [files, uploaded] = await Promise.all([
+		run(FILES, 'readonly', (s) => s.getAllKeys()),
+		run(UPLOADED, 'readonly', (s) => s.getAllKeys())
+	]);
+	const held = uploaded.map((k) => String(k).slice(String(k).indexOf('/') + 1));
+	return files.filter((k) => !held.includes(String(k))).length;
+}

@@ -11,6 +11,7 @@ import { loadAccount, markSignedOut } from './account';
 import { listPrograms } from './catalog';
 import { FILES_DATABASE, decisionsDatabaseName, programDatabaseName } from './database-names';
 import { ApiError } from './session-api';
+import { unsentFiles } from './file-store';
 
 /** Local storage and IndexedDB names of the app start with this. */
 const PREFIX = 'nastavnik';
@@ -21,6 +22,15 @@ export async function unsentEdits(): Promise<number> {
 	try {
 		const entries = await listPrograms();
 		return entries.reduce((sum, e) => sum + (e.pendingChanges ?? 0), 0);
+	} catch {
+		return 0;
+	}
+}
+
+/** Attachments attached on this device and not yet uploaded (file-store.ts). */
+export async function unsentFileCount(): Promise<number> {
+	try {
+		return await unsentFiles();
 	} catch {
 		return 0;
 	}

@@ -56,3 +56,10 @@ export const FILES = {
 	few: 'файла',
 	many: 'файлов'
 } as const;
+
+/** «1 файл ещё не загружен», «3 файла ещё не загружены» (sign-out's warning). */
+export const FILES_UNSENT = {
+	one: 'файл ещё не загружен',
+	few: 'файла ещё не загружены',
+	many: 'файлов ещё не загружены'
+} as const;

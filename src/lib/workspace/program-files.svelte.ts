@@ -335,7 +335,11 @@ export class ProgramFiles {
 		if (hex(await crypto.subtle.digest('SHA-256', bytes)) !== a.hash)
 			throw new OpenFileError('Файл пришёл повреждённым. Попробуйте ещё раз.');
 		const blob = new Blob([bytes], { type: a.type });
-		await putFile({ hash: a.hash, type: a.type, size: blob.size, blob })
+		// The server holds it: a copy kept here is not work to lose on sign-out.
+		await Promise.all([
+			putFile({ hash: a.hash, type: a.type, size: blob.size, blob }),
+			markUploaded(this.program.programId, a.hash)
+		])
 			.then(() => this.local.add(a.hash))
 			.catch((error: unknown) => console.error('file store write failed', error));
 		return blob;
