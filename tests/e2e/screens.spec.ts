@@ -142,6 +142,9 @@ const PDF = Buffer.from(
 test('attachments: files on an activity, a meeting and a report; one waiting for the network', async () => {
 	test.setTimeout(180_000);
 	const page = (menteePhone as Phone).page;
+	// The tabs' test leaves the phone on its home screen.
+	await page.goto(`/program/${pair.programId}`);
+	await expect(page.getByTestId('program-title')).toBeVisible();
 	const files = (where: ReturnType<Page['getByTestId']>) => where.getByTestId('attachment');
 	await tab(page, 'План');
 	const activity = page.getByTestId('activity').first();
