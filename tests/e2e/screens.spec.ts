@@ -134,6 +134,87 @@ test('mentor and mentee: home, every tab of the workspace, sign-out', async ({ b
 	await mentor.context.close();
 });
 
+/** A small PDF the server's sniffing accepts (the magic and a trailer are enough for it). */
+const PDF = Buffer.from(
+	'%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n'
+);
+
+test('attachments: files on an activity, a meeting and a report; one waiting for the network', async () => {
+	test.setTimeout(180_000);
+	const page = (menteePhone as Phone).page;
+	// The tabs' test leaves the phone on its home screen.
+	await page.goto(`/program/${pair.programId}`);
+	await expect(page.getByTestId('program-title')).toBeVisible();
+	const files = (where: ReturnType<Page['getByTestId']>) => where.getByTestId('attachment');
+	await tab(page, 'План');
+	const activity = page.getByTestId('activity').first();
+	await activity.locator('button.title').click();
+	await activity.getByTestId('attach-file').setInputFiles({
+		name: 'Анкета профессиональных затруднений (результаты).pdf',
+		mimeType: 'application/pdf',
+		buffer: PDF
+	});
+	await expect(files(activity).getByTestId('attachment-status')).toHaveText('загружено');
+	await auditScreen(page, 'mentee-activity-files', async () => {
+		await activity.getByTestId('attachments').scrollIntoViewIfNeeded();
+	});
+	// Without network: «ждёт сети».
+	await (menteePhone as Phone).context.setOffline(true);
+	await activity.getByTestId('attach-file').setInputFiles({
+		name: 'План.pdf',
+		mimeType: 'application/pdf',
+		buffer: Buffer.concat([PDF, Buffer.from('% второй\n')])
+	});
+	await expect(
+		files(activity).filter({ hasText: 'План.pdf' }).getByTestId('attachment-status')
+	).toHaveText('ждёт сети');
+	await auditScreen(page, 'mentee-activity-file-waiting');
+	await (menteePhone as Phone).context.setOffline(false);
+	await expect(
+		files(activity).filter({ hasText: 'План.pdf' }).getByTestId('attachment-status')
+	).toHaveText('загружено', { timeout: 30_000 });
+
+	await tab(page, 'Встречи');
+	const meeting = page.getByTestId('meeting').first();
+	await meeting.locator('button.ws-summary').click();
+	const png = await page.evaluate(async () => {
+		const canvas = new OffscreenCanvas(1200, 900);
+		const ctx = canvas.getContext('2d')!;
+		ctx.fillStyle = '#0f5c55';
+		ctx.fillRect(0, 0, 1200, 900);
+		const bytes = new Uint8Array(await (await canvas.convertToBlob()).arrayBuffer());
+		return [...bytes];
+	});
+	await meeting.getByTestId('attach-photo').setInputFiles({
+		name: 'Встреча.png',
+		mimeType: 'image/png',
+		buffer: Buffer.from(png)
+	});
+	await expect(files(meeting).getByTestId('attachment-status')).toHaveText('загружено');
+	await files(meeting)
+		.getByRole('button', { name: /Встреча\.jpg/ })
+		.click();
+	await expect(meeting.getByTestId('attachment-preview')).toBeVisible();
+	await auditScreen(page, 'mentee-meeting-files', async () => {
+		await meeting.getByTestId('attachments').scrollIntoViewIfNeeded();
+	});
+
+	await tab(page, 'Отчеты');
+	const report = page.getByTestId('report').first();
+	if ((await report.locator('button.ws-summary').getAttribute('aria-expanded')) !== 'true')
+		await report.locator('button.ws-summary').click();
+	await report.getByTestId('attach-file').setInputFiles({
+		name: 'Приложение к отчету.pdf',
+		mimeType: 'application/pdf',
+		buffer: Buffer.concat([PDF, Buffer.from('% отчет\n')])
+	});
+	await expect(files(report).getByTestId('attachment-status')).toHaveText('загружено');
+	await auditScreen(page, 'mentee-report-files', async () => {
+		await report.getByTestId('attachments').scrollIntoViewIfNeeded();
+	});
+	await expectSaved(page);
+});
+
 test('curator: dashboard with the filters open, program page, every section, home', async ({
 	browser
 }) => {

@@ -10,3 +10,10 @@ export function programDatabaseName(programId: string): string {
 export function decisionsDatabaseName(programId: string): string {
 	return `nastavnik-program-${programId}-decisions`;
 }
+
+/**
+ * The IndexedDB database of attachment bytes (issue 17), shared by every program on the device:
+ * files keyed by their SHA-256 (one copy however many programs refer to it) and the uploads the
+ * server has confirmed.
+ */
+export const FILES_DATABASE = 'nastavnik-files';

@@ -1,15 +1,17 @@
 /**
  * Signing out of this device: the server ends the session (its cookie and every relay
  * connection of it), and — only if the person asks — the device forgets what it kept: both
- * y-indexeddb databases of every program (the program and its decisions), the device catalog,
+ * y-indexeddb databases of every program (the program and its decisions), the attachments' bytes,
+ * the device catalog,
  * the account and the caches of the session. The app itself (the service worker's precache)
  * stays, so the device can still open the app and sign in again offline-first. Unsent edits are
  * counted first so the screen can warn.
  */
 import { loadAccount, markSignedOut } from './account';
 import { listPrograms } from './catalog';
-import { decisionsDatabaseName, programDatabaseName } from './database-names';
+import { FILES_DATABASE, decisionsDatabaseName, programDatabaseName } from './database-names';
 import { ApiError } from './session-api';
+import { unsentFiles } from './file-store';
 
 /** Local storage and IndexedDB names of the app start with this. */
 const PREFIX = 'nastavnik';
@@ -20,6 +22,15 @@ export async function unsentEdits(): Promise<number> {
 	try {
 		const entries = await listPrograms();
 		return entries.reduce((sum, e) => sum + (e.pendingChanges ?? 0), 0);
+	} catch {
+		return 0;
+	}
+}
+
+/** Attachments attached on this device and not yet uploaded (file-store.ts). */
+export async function unsentFileCount(): Promise<number> {
+	try {
+		return await unsentFiles();
 	} catch {
 		return 0;
 	}
@@ -62,7 +73,7 @@ function deleteDatabase(name: string): Promise<void> {
 
 /** Every IndexedDB database of the app on this device. */
 async function appDatabases(): Promise<string[]> {
-	const names = new Set<string>([CATALOG_DB]);
+	const names = new Set<string>([CATALOG_DB, FILES_DATABASE]);
 	// Each program keeps two documents: the co-written program and its decisions.
 	const addProgram = (id: string) => {
 		names.add(programDatabaseName(id));

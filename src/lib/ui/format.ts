@@ -49,3 +49,17 @@ export const COMMENTS = {
 	few: 'комментария',
 	many: 'комментариев'
 } as const;
+
+/** «1 файл», «3 файла», «5 файлов» (attachments of an activity, a meeting, a report). */
+export const FILES = {
+	one: 'файл',
+	few: 'файла',
+	many: 'файлов'
+} as const;
+
+/** «1 файл ещё не загружен», «3 файла ещё не загружены» (sign-out's warning). */
+export const FILES_UNSENT = {
+	one: 'файл ещё не загружен',
+	few: 'файла ещё не загружены',
+	many: 'файлов ещё не загружены'
+} as const;

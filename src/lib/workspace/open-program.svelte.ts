@@ -15,6 +15,7 @@ import { catalogEntry } from './catalog-entry';
 import { saveProgram } from '$lib/device/catalog';
 import { ProgramSync, type SyncState } from '$lib/sync/program-sync';
 import { DecisionsSync } from '$lib/sync/decisions-sync';
+import { ProgramFiles } from './program-files.svelte';
 
 export interface Person extends Actor {
 	name: string;
@@ -45,6 +46,9 @@ function openFromDevice(name: string, doc: Y.Doc): IndexeddbPersistence {
 	return persistence;
 }
 
+const connected = (phase: SyncState['phase']) =>
+	phase === 'syncing' || phase === 'pending' || phase === 'saved';
+
 function relayUrl(): string {
 	const protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
 	return `${protocol}//${location.host}/sync`;
@@ -64,6 +68,8 @@ export class OpenProgram {
 	readonly awareness = new Awareness(this.doc);
 	readonly editor: ProgramEditor;
 	readonly undo: Y.UndoManager;
+	/** Attachments' bytes on this device: attaching, the upload queue, opening (issue 17). */
+	readonly files: ProgramFiles = new ProgramFiles(this);
 	view = $state.raw<ProgramView | null>(null);
 	syncState = $state.raw<SyncState>({
 		phase: 'connecting',
@@ -152,6 +158,8 @@ export class OpenProgram {
 			ignoredOrigins: [persistence],
 			awareness: this.awareness,
 			onState: (state) => {
+				// Back in touch with the server: the upload queue tries again at once.
+				if (connected(state.phase) && !connected(this.syncState.phase)) this.files.kick(true);
 				this.syncState = state;
 				this.#scheduleCatalog();
 			}
@@ -165,6 +173,7 @@ export class OpenProgram {
 			deviceId: this.deviceId
 		});
 		this.#decisionsSync.start();
+		this.files.start();
 	}
 
 	/** Runs one user action; returns a Russian error message for the user, or null. */
@@ -196,6 +205,7 @@ export class OpenProgram {
 		}
 		this.#sync?.destroy();
 		this.#decisionsSync?.destroy();
+		this.files.destroy();
 		this.awareness.destroy();
 		void this.#persistence?.destroy();
 		void this.#decisionsPersistence?.destroy();

@@ -1,0 +1,104 @@
+/**
+ * The device's store of attachment bytes (issue 17): the files this person attached (kept from
+ * the moment of attaching: the upload reads them, and they stay as the offline copy) and the files
+ * opened from the server (cached for offline). Content-addressed: the key is the SHA-256 of the
+ * bytes, so a file is kept once however often it is attached. Used from the page and from the
+ * attach worker (IndexedDB works in both), with plain IndexedDB: no library in the worker.
+ */
+import { FILES_DATABASE } from './database-names';
+
+export interface StoredFile {
+	/** Lowercase hex SHA-256 of the bytes. */
+	hash: string;
+	type: string;
+	size: number;
+	blob: Blob;
+}
+
+const FILES = 'files';
+/** Key `programId/hash`: the server holds every byte of this file for this program. */
+const UPLOADED = 'uploaded';
+
+let dbPromise: Promise<IDBDatabase> | null = null;
+
+function open(): Promise<IDBDatabase> {
+	dbPromise ??= new Promise<IDBDatabase>((resolve, reject) => {
+		const request = indexedDB.open(FILES_DATABASE, 1);
+		request.onupgradeneeded = () => {
+			const db = request.result;
+			if (!db.objectStoreNames.contains(FILES)) db.createObjectStore(FILES);
+			if (!db.objectStoreNames.contains(UPLOADED)) db.createObjectStore(UPLOADED);
+		};
+		request.onsuccess = () => {
+			const db = request.result;
+			// Sign-out deletes the database: let it, and open afresh next time.
+			db.onversionchange = () => {
+				db.close();
+				dbPromise = null;
+			};
+			resolve(db);
+		};
+		request.onerror = () => {
+			dbPromise = null;
+			reject(request.error ?? new Error('IndexedDB open failed'));
+		};
+	});
+	return dbPromise;
+}
+
+async function run<T>(
+	store: string,
+	mode: IDBTransactionMode,
+	fn: (s: IDBObjectStore) => IDBRequest<T>
+): Promise<T> {
+	const db = await open();
+	return new Promise<T>((resolve, reject) => {
+		const tx = db.transaction(store, mode);
+		const request = fn(tx.objectStore(store));
+		// Resolve when the transaction commits: a write is on disk before the caller goes on.
+		tx.oncomplete = () => resolve(request.result);
+		tx.onerror = () => reject(tx.error ?? request.error ?? new Error('IndexedDB failed'));
+		tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'));
+	});
+}
+
+export function putFile(file: StoredFile): Promise<unknown> {
+	return run(FILES, 'readwrite', (s) => s.put(file, file.hash));
+}
+
+export async function getFile(hash: string): Promise<StoredFile | null> {
+	const value = (await run(FILES, 'readonly', (s) => s.get(hash))) as StoredFile | undefined;
+	return value && value.blob instanceof Blob ? value : null;
+}
+
+/** The hashes of every file kept on this device. */
+export async function fileHashes(): Promise<Set<string>> {
+	const keys = await run(FILES, 'readonly', (s) => s.getAllKeys());
+	return new Set(keys.filter((k): k is string => typeof k === 'string'));
+}
+
+export function markUploaded(programId: string, hash: string): Promise<unknown> {
+	return run(UPLOADED, 'readwrite', (s) => s.put(true, `${programId}/${hash}`));
+}
+
+/** The hashes the server has confirmed for this program (as this device knows). */
+export async function uploadedHashes(programId: string): Promise<Set<string>> {
+	const prefix = `${programId}/`;
+	const keys = await run(UPLOADED, 'readonly', (s) =>
+		s.getAllKeys(IDBKeyRange.bound(prefix, `${prefix}\uffff`))
+	);
+	return new Set(keys.map((k) => String(k).slice(prefix.length)));
+}
+
+/**
+ * Files on this device the server is not known to hold for any program: attached here and not yet
+ * uploaded (opened files are marked uploaded when fetched). Wiping the device would lose them.
+ */
+export async function unsentFiles(): Promise<number> {
+	const [files, uploaded] = await Promise.all([
+		run(FILES, 'readonly', (s) => s.getAllKeys()),
+		run(UPLOADED, 'readonly', (s) => s.getAllKeys())
+	]);
+	const held = uploaded.map((k) => String(k).slice(String(k).indexOf('/') + 1));
+	return files.filter((k) => !held.includes(String(k))).length;
+}
