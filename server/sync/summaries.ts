@@ -22,7 +22,15 @@ import type { Summarizer } from './summary.js';
 
 /** Check for due programs this often, and work at most this long before yielding. */
 const SUMMARY_TICK_MS = 250;
-const SUMMARY_SLICE_MS = 20;
+const SUMMARY_SLICE_MS = 10;
+/**
+ * The share of one core that background summaries may use (issue 18): after a slice of work the
+ * next waits so long that summaries average at most this share. When more programs change than
+ * that pays for, each program's changes coalesce until its turn (due programs are served in the
+ * order they became due), so delivery never waits for summaries; the curator's figures are then
+ * later than `summaryMaxWaitMs`. `flushAll` (tests, shutdown) is not budgeted.
+ */
+export const SUMMARY_CPU_SHARE = 0.05;
 /** Documents at least this big are summarized by `compute` (the worker pool) when given. */
 const INLINE_SUMMARY_BYTES = 256 * 1024;
 
@@ -196,6 +204,21 @@ export function createSummaries(options: SummariesOptions): Summaries {
 		}
 	}
 
+	/** Ends the current budget rest early (flushAll, stop). */
+	let wake: (() => void) | null = null;
+	const rest = (ms: number) =>
+		new Promise<void>((resolve) => {
+			const t = clock.setTimeout(() => {
+				wake = null;
+				resolve();
+			}, Math.round(ms));
+			wake = () => {
+				clock.clearTimeout(t);
+				wake = null;
+				resolve();
+			};
+		});
+
 	async function run(all: boolean): Promise<void> {
 		let batch: StoredSummary[] = [];
 		let sliceStart = performance.now();
@@ -206,10 +229,12 @@ export function createSummaries(options: SummariesOptions): Summaries {
 			if (!(await options.lead('summary', room.id))) continue;
 			const s = await summaryOf(room, await decisionsFor(room));
 			if (s) batch.push(s);
-			if (performance.now() - sliceStart > SUMMARY_SLICE_MS) {
+			const worked = performance.now() - sliceStart;
+			if (worked > SUMMARY_SLICE_MS) {
 				await write(batch);
 				batch = [];
-				await clock.yield();
+				if (all || stopped) await clock.yield();
+				else await rest(worked * (1 / SUMMARY_CPU_SHARE - 1));
 				sliceStart = performance.now();
 			}
 		}
@@ -258,6 +283,7 @@ export function createSummaries(options: SummariesOptions): Summaries {
 	return {
 		markDirty,
 		flushAll: async () => {
+			wake?.();
 			if (running) await running;
 			await run(true);
 			await writes;
@@ -275,6 +301,7 @@ export function createSummaries(options: SummariesOptions): Summaries {
 		},
 		stop() {
 			stopped = true;
+			wake?.();
 			clock.clearTimeout(staleSweep);
 			clock.clearTimeout(timer);
 			timer = null;
