@@ -123,11 +123,11 @@ export function createRooms(options: RoomsOptions): Rooms {
 	function inCompactionTurn(fn: () => Promise<void>): Promise<void> {
 		let took = 0;
 		const turn = compactionTurn.then(async () => {
-			const t0 = performance.now();
+			const t0 = clock.monotonic();
 			try {
 				await fn();
 			} finally {
-				took = performance.now() - t0;
+				took = clock.monotonic() - t0;
 			}
 		});
 		compactionTurn = turn
