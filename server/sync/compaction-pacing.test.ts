@@ -10,7 +10,7 @@ import * as Y from 'yjs';
 import { createLogger } from '../logger.js';
 import { DEFAULT_RELAY_CONFIG } from './config.js';
 import { encodeSyncUpdate } from './protocol.js';
-import { createRelay, type Relay } from './relay.js';
+import { createRelay, type AttachedSession, type Relay } from './relay.js';
 import { COMPACTION_REST, compactionThreshold } from './rooms.js';
 import { FakeClock, FakeSocket, MemoryDocumentStore } from './test-fakes.js';
 
@@ -59,7 +59,7 @@ describe('compaction pacing', () => {
 		});
 		relays.push(relay);
 		const programs = ['p1', 'p2', 'p3', 'p4'];
-		const sessions = [];
+		const sessions: AttachedSession[] = [];
 		for (const programId of programs) {
 			await store.createProgram(programId);
 			const socket = new FakeSocket();

@@ -23,14 +23,13 @@ import type { Summarizer } from './summary.js';
 /** Check for due programs this often, and work at most this long before yielding. */
 const SUMMARY_TICK_MS = 250;
 const SUMMARY_SLICE_MS = 10;
-/**
- * The share of one core that background summaries may use (issue 18): after a slice of work the
- * next waits so long that summaries average at most this share. When more programs change than
- * that pays for, each program's changes coalesce until its turn (due programs are served in the
- * order they became due), so delivery never waits for summaries; the curator's figures are then
- * later than `summaryMaxWaitMs`. `flushAll` (tests, shutdown) is not budgeted.
+/*
+ * The budget (issue 18, `summaryCpuPercent`): after a slice of work the next waits so long that
+ * background summaries average at most that share of a core. When more programs change than it
+ * pays for, each program's changes coalesce until its turn (due programs are served in the order
+ * they became due), so delivery never waits for summaries; the curator's figures are then later
+ * than `summaryMaxWaitMs`. `flushAll` (tests, shutdown) is not budgeted.
  */
-export const SUMMARY_CPU_SHARE = 0.05;
 /** Documents at least this big are summarized by `compute` (the worker pool) when given. */
 const INLINE_SUMMARY_BYTES = 256 * 1024;
 
@@ -100,7 +99,7 @@ export interface SummariesOptions {
 	summarize: Summarizer;
 	lead: Leadership;
 	clock: Clock;
-	config: Pick<RelayConfig, 'summaryDebounceMs' | 'summaryMaxWaitMs'>;
+	config: Pick<RelayConfig, 'summaryDebounceMs' | 'summaryMaxWaitMs' | 'summaryCpuPercent'>;
 	log: Logger;
 	isClosing(): boolean;
 	/** The decisions document of a program (its verdicts count in the summary). */
@@ -234,7 +233,7 @@ export function createSummaries(options: SummariesOptions): Summaries {
 				await write(batch);
 				batch = [];
 				if (all || stopped) await clock.yield();
-				else await rest(worked * (1 / SUMMARY_CPU_SHARE - 1));
+				else await rest(worked * (100 / Math.min(100, Math.max(1, config.summaryCpuPercent)) - 1));
 				sliceStart = performance.now();
 			}
 		}
