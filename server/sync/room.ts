@@ -269,6 +269,15 @@ export class RoomDocument {
 	}
 
 	/**
+	 * The persisted document as its parts (the merged base, then the unmerged tail), without
+	 * merging them: applying them in order to a Y.Doc gives the same document as `merged()`,
+	 * for less than the merge (issue 18: summaries read the document this way).
+	 */
+	parts(): Uint8Array[] {
+		return this.tail.length === 0 ? [this.state] : [this.state, ...this.tail];
+	}
+
+	/**
 	 * The whole persisted document as one merged update (merges the tail into the base). Throws
 	 * MergeFailedError when the parts cannot be merged; the state and the tail stay as they were.
 	 */

@@ -55,10 +55,13 @@ export async function writeSummaries(
 	await store.saveSummaries(summaries);
 }
 
-/** The summary of a document (merged update bytes) through `throughSeq`, computed now. */
+/**
+ * The summary of a document through `throughSeq`, computed now: `state` is its merged update
+ * bytes, or its parts in order (RoomDocument.parts, no merge needed).
+ */
 export function computeSummary(
 	programId: string,
-	state: Uint8Array,
+	state: Uint8Array | Uint8Array[],
 	throughSeq: number,
 	summarize: Summarizer,
 	now: number,
@@ -68,12 +71,16 @@ export function computeSummary(
 	const doc = transientDoc();
 	const decisions = decisionsState ? transientDoc() : null;
 	try {
-		Y.applyUpdate(doc, state);
+		const parts = Array.isArray(state) ? state : [state];
+		// One transaction: the parts are integrated once, as if merged.
+		doc.transact(() => {
+			for (const part of parts) Y.applyUpdate(doc, part);
+		});
 		if (decisions && decisionsState) Y.applyUpdate(decisions, decisionsState);
 		return {
 			programId,
 			summary: summarize(doc, new Date(now), decisions),
-			docBytes: state.length,
+			docBytes: parts.reduce((n, p) => n + p.length, 0),
 			throughSeq,
 			computedAt: now
 		};
@@ -192,11 +199,14 @@ export function createSummaries(options: SummariesOptions): Summaries {
 		dirtySince.delete(room);
 		try {
 			const t = clock.now();
-			const state = options.compute ? await room.doc.mergedAsync() : room.doc.merged();
-			const throughSeq = room.doc.lastSeq;
-			if (options.compute && state.length >= INLINE_SUMMARY_BYTES)
+			if (options.compute && room.doc.bytes >= INLINE_SUMMARY_BYTES) {
+				const state = await room.doc.mergedAsync();
+				const throughSeq = room.doc.lastSeq;
 				return await options.compute({ programId: room.id, state, throughSeq, now: t, decisions });
-			return computeSummary(room.id, state, throughSeq, options.summarize, t, decisions);
+			}
+			// The parts as they are: merging them first cost as much again as the summary (issue 18).
+			const parts = room.doc.parts();
+			return computeSummary(room.id, parts, room.doc.lastSeq, options.summarize, t, decisions);
 		} catch (error) {
 			log.error({ err: error, programId: room.id }, 'summary failed');
 			return null;

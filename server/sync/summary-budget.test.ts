@@ -12,6 +12,9 @@ import { DEFAULT_RELAY_CONFIG } from './config.js';
 import { encodeSyncUpdate } from './protocol.js';
 import { createRelay, type Relay } from './relay.js';
 import { FakeClock, FakeSocket, MemoryDocumentStore } from './test-fakes.js';
+import { computeSummary } from './summaries.js';
+import { programSummary } from './summary.js';
+import { generateRealisticProgram } from '../../src/lib/shared/program/fixtures.js';
 
 let relays: Relay[] = [];
 afterEach(async () => {
@@ -73,5 +76,23 @@ describe('summary budget', () => {
 		expect([...summarized.keys()].sort()).toEqual([...programs].sort());
 		for (const programId of programs)
 			expect((await store.getSummary(programId))?.summary).toEqual({ keys: ['program'] });
+	});
+});
+
+describe('summary from the parts', () => {
+	it('equals the summary of the merged document (no merge needed first)', () => {
+		const program = generateRealisticProgram(3, { edits: 400 });
+		const base = Y.encodeStateAsUpdate(program.doc);
+		const tail: Uint8Array[] = [];
+		for (let i = 0; i < 3; i++) {
+			const before = Y.encodeStateVector(program.doc);
+			program.doc.getMap(`extra-${i}`).set('k', i);
+			tail.push(Y.encodeStateAsUpdate(program.doc, before));
+		}
+		const now = Date.parse('2025-03-01T09:00:00Z');
+		const fromParts = computeSummary('p', [base, ...tail], 7, programSummary, now);
+		const fromMerged = computeSummary('p', Y.mergeUpdates([base, ...tail]), 7, programSummary, now);
+		expect(fromParts.summary).toEqual(fromMerged.summary);
+		expect(fromParts.summary).toEqual(programSummary(program.doc, new Date(now), null));
 	});
 });
