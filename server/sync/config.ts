@@ -63,7 +63,7 @@ export const DEFAULT_RELAY_CONFIG: RelayConfig = {
 	compactAfterUpdates: 500,
 	summaryDebounceMs: 2_000,
 	summaryMaxWaitMs: 60_000,
-	summaryCpuPercent: 5,
+	summaryCpuPercent: 2,
 	factsFlushMs: 5_000,
 	trustedProxyHops: 0,
 	writerThread: 0,
