@@ -289,11 +289,6 @@ function templateUpdate(): Uint8Array {
 	return update;
 }
 
-function percentile(sorted: number[], p: number): number {
-	if (sorted.length === 0) return NaN;
-	return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
 // ------------------------------------------------------------------ phase 1: load scenarios
 
 /** The machine's load average (1, 5, 15 min) — printed next to every figure. */
@@ -508,11 +503,13 @@ async function stockFirstSync(kind: Kind, wsBase: string, programId: string): Pr
 	return ms;
 }
 
-const median = (xs: number[]) =>
-	percentile(
-		[...xs].sort((a, b) => a - b),
-		50
-	);
+/** The median (the mean of the middle two for an even count). */
+const median = (xs: number[]) => {
+	const s = [...xs].sort((a, b) => a - b);
+	if (s.length === 0) return NaN;
+	const mid = Math.floor(s.length / 2);
+	return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
 
 async function firstSyncPhase(kind: Kind, bigUpdate: Uint8Array): Promise<FirstSyncResult> {
 	const programId = 'big-0';
