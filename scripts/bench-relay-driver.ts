@@ -57,6 +57,8 @@ export interface DriverResult {
 	max: number;
 	serverCpuPct: number;
 	driverCpuPct: number;
+	/** The driver's own memory (the documents of all its clients). */
+	driverRssMb: number;
 	slices: SliceResult[];
 }
 
@@ -190,6 +192,7 @@ async function drive(config: DriverConfig): Promise<DriverResult> {
 	const d = process.cpuUsage(driver0);
 	editing = false;
 	clearInterval(tick);
+	const rss = process.memoryUsage().rss;
 	for (const x of latencies) all.push(x);
 	all.sort((a, b) => a - b);
 	for (const c of clients) c.provider.destroy();
@@ -207,6 +210,7 @@ async function drive(config: DriverConfig): Promise<DriverResult> {
 		max: all[all.length - 1] ?? NaN,
 		serverCpuPct: (serverCpuMs / wall) * 100,
 		driverCpuPct: ((d.user + d.system) / 1000 / wall) * 100,
+		driverRssMb: rss / 1048576,
 		slices
 	};
 }

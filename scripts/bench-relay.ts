@@ -369,7 +369,7 @@ function describeRun(r: RunResult): string {
 	return (
 		`${r.kind} round ${r.round}: cpu/1000 ${r.cpuMsPer1000.toFixed(1)} ms, delivered/s ${r.deliveredPerSecond.toFixed(0)} ` +
 		`(sent/s ${r.sentPerSecond.toFixed(0)}), p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} max ${r.max.toFixed(0)} ms, ` +
-		`server ${r.serverCpuPct.toFixed(0)} % / driver ${r.driverCpuPct.toFixed(0)} % of a core, setup ${r.setupS.toFixed(0)} s, ` +
+		`server ${r.serverCpuPct.toFixed(0)} % / driver ${r.driverCpuPct.toFixed(0)} % of a core (driver RSS ${r.driverRssMb.toFixed(0)} MB), setup ${r.setupS.toFixed(0)} s, ` +
 		`doc ${r.docBytes} B, loadavg ${r.loadavgBefore} → ${r.loadavgAfter}${r.persist ? `; ${r.persist}` : ''}`
 	);
 }
