@@ -24,7 +24,9 @@ const ms = (profile.endTime - profile.startTime) / 1000;
 
 const label = (n) => {
 	const f = n.callFrame;
-	const where = f.url ? `${f.url.replace(/^.*\/(node_modules|build|server|src)\//, '$1/')}:${f.lineNumber + 1}` : '';
+	const where = f.url
+		? `${f.url.replace(/^.*\/(node_modules|build|server|src)\//, '$1/')}:${f.lineNumber + 1}`
+		: '';
 	return `${f.functionName || '(anonymous)'} ${where}`.trim();
 };
 
@@ -50,7 +52,10 @@ console.log(
 	`${file}: ${ms.toFixed(0)} ms profiled, ${total} samples, busy ${((busy / total) * 100).toFixed(1)} % (shares below are of busy samples)`
 );
 console.log(`\ntop ${top} by self time:`);
-for (const [k, c] of [...self].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, top))
+for (const [k, c] of [...self]
+	.filter(([k]) => !k.startsWith('(idle)'))
+	.sort((a, b) => b[1] - a[1])
+	.slice(0, top))
 	console.log(`${pct(c)}  ${k}`);
 console.log(`\ntop ${top} by total time:`);
 for (const [k, c] of [...inclusive]
