@@ -127,7 +127,7 @@ const SCENARIOS: Scenario[] = [
 		},
 		{
 			name: 'long',
-			title: `${scaled(1000)} × 2 × 1/s, realistic, ${LONG_S} s, compaction at its default`,
+			title: `${scaled(1000)} × 2 × 1/s, realistic, ${LONG_S} s, compaction ${RELAY_ENV.RELAY_COMPACT_AFTER_UPDATES ? `after ${RELAY_ENV.RELAY_COMPACT_AFTER_UPDATES} rows` : 'at its default'}`,
 			programs: scaled(1000),
 			clients: 2,
 			rate: 1,
