@@ -168,7 +168,12 @@ async function bundleRelay(): Promise<string> {
 	if (relayBundle) return relayBundle;
 	const outdir = path.join(ROOT, 'build', 'bench');
 	await build({
-		entryPoints: { 'relay-main': path.join(ROOT, 'server/main.ts') },
+		// The worker pool starts `worker.js` next to the bundle (server/workers/pool.ts): without it
+		// every task (merges and compactions of documents from 64 KB, big summaries) would fail.
+		entryPoints: {
+			'relay-main': path.join(ROOT, 'server/main.ts'),
+			worker: path.join(ROOT, 'server/workers/worker-entry.ts')
+		},
 		outdir,
 		bundle: true,
 		platform: 'node',
