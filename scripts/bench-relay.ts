@@ -1,24 +1,37 @@
 /**
- * `npm run bench:relay`: drives the relay (durable SQLite storage + token auth, bundled and run
- * as its own process) and, under the same load, the in-memory reference server of
- * y-websocket@1.5.4 (`bin/server.js`, its own process), with the stock y-websocket client.
+ * `npm run bench:relay`: drives the relay (durable SQLite storage + token auth + validation +
+ * summaries, bundled and run as its own process) and, under the same load, the in-memory
+ * reference server of y-websocket@1.5.4 (`bin/server.js` of the devDependency
+ * `y-websocket-1.5.4`, its own process), with the stock y-websocket 3 client — measured the way
+ * an outsider measured it (issue 18):
  *
- * Phases, each on a fresh server process (so CPU and RSS are per server and per phase):
- *   1. load:   P programs × C clients, R updates/s per client → server CPU ms per 1,000 delivered
- *              updates (utime+stime from /proc/<pid>/stat), p50/p99 delivery latency.
- *   2. idle:   I programs, one idle client each that uploaded a program made from a template →
- *              server RSS (/proc/<pid>/status VmRSS).
- *   3. first sync of a realistic 5,000-edit program (src/lib/shared/program/fixtures): time from opening
- *              a socket to receiving the complete sync step 2 (raw client, server-side cost), and
- *              until the stock client reports `synced` (includes the client applying it).
+ * - the same documents on both sides: every client holds the same document (blank, or a
+ *   realistic 2-year program from src/lib/shared/program/fixtures) and uploads it on first sync;
+ * - the load generator in a process of its own (scripts/bench-relay-driver.ts), its CPU reported;
+ * - several rounds alternating the servers, a fresh server process per run; medians and ratios;
+ * - the machine's load (/proc/loadavg) printed next to every run.
  *
- * Environment: BENCH_PROGRAMS (1000), BENCH_CLIENTS (2), BENCH_RATE (1 update/s per client),
- * BENCH_WARMUP_S (10), BENCH_MEASURE_S (30), BENCH_IDLE_PROGRAMS (3000), BENCH_EDITS (5000),
- * BENCH_RUNS (15), BENCH_ROUNDS (1: load rounds per server, alternating; medians reported),
- * BENCH_ONLY=relay|reference, BENCH_PHASES=load,idle,first (default all).
+ * Scenarios (BENCH_SCENARIOS, comma-separated; default all but `long`):
+ *   1k-blank, 1k-real   1,000 programs × 2 clients × 1 edit/s (blank / realistic documents)
+ *   5k-blank, 5k-real   5,000 programs × 2 clients × 0.5 edit/s
+ *   peak                1,000 × 2 × 6 edits/s, blank: delivered per second at saturation
+ *   pattern             1,000 × 2, realistic, each program edited every 5 s (edits settle,
+ *                       summaries run), 60 s measured
+ *   long                1,000 × 2 × 1/s realistic for 300 s, compaction at its default:
+ *                       p99 and max per 5 s slice
+ * Then (BENCH_PHASES): idle RSS with 3,000 idle blank programs (BENCH_IDLE_DOC=template to
+ * upload the Tomsk template instead) and the first sync of a 5,000-edit program.
+ *
+ * Environment: BENCH_ROUNDS (3), BENCH_SCALE (1: multiplies every program count),
+ * BENCH_WARMUP_S (10), BENCH_MEASURE_S (30), BENCH_PATTERN_S (60), BENCH_LONG_S (300),
+ * BENCH_REALISTIC_EDITS (5000), BENCH_IDLE_PROGRAMS (3000), BENCH_EDITS (5000), BENCH_RUNS (15),
+ * BENCH_ONLY=relay|reference, BENCH_PHASES=load,idle,first (default all),
+ * BENCH_RELAY_ENV='{"RELAY_…":"…"}' (extra relay settings), BENCH_CPU_PROF=<dir> (the relay runs
+ * with --cpu-prof into that directory). BENCH_QUICK=1: a few-minute smoke version (scale 0.2,
+ * 1 round, 5 + 15 s, the long run 60 s).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -34,6 +47,7 @@ import { createProgram } from '../src/lib/shared/program/index';
 import { cpuMs, freePort, rssMb } from '../tests/integration/server-process';
 import { isolatedEnv } from '../tests/integration/test-storage';
 import { generateRealisticProgram } from '../src/lib/shared/program/fixtures';
+import type { DriverConfig, DriverResult } from './bench-relay-driver';
 import tomskBeginner from '../src/lib/shared/program/templates/tomsk-heads-beginner';
 import {
 	MESSAGE_SYNC,
@@ -50,17 +64,86 @@ const env = (name: string, fallback: number) => {
 	const v = process.env[name];
 	return v ? Number(v) : fallback;
 };
-const PROGRAMS = env('BENCH_PROGRAMS', 1000);
-const CLIENTS = env('BENCH_CLIENTS', 2);
-const RATE = env('BENCH_RATE', 1);
-const WARMUP_S = env('BENCH_WARMUP_S', 10);
-const MEASURE_S = env('BENCH_MEASURE_S', 30);
-const IDLE_PROGRAMS = env('BENCH_IDLE_PROGRAMS', 3000);
+const QUICK = process.env.BENCH_QUICK === '1';
+const SCALE = env('BENCH_SCALE', QUICK ? 0.2 : 1);
+const WARMUP_S = env('BENCH_WARMUP_S', QUICK ? 5 : 10);
+const MEASURE_S = env('BENCH_MEASURE_S', QUICK ? 15 : 30);
+const PATTERN_S = env('BENCH_PATTERN_S', QUICK ? 30 : 60);
+const LONG_S = env('BENCH_LONG_S', QUICK ? 60 : 300);
+const REALISTIC_EDITS = env('BENCH_REALISTIC_EDITS', 5000);
+const IDLE_PROGRAMS = env('BENCH_IDLE_PROGRAMS', QUICK ? 600 : 3000);
+const IDLE_DOC = process.env.BENCH_IDLE_DOC === 'template' ? 'template' : 'blank';
 const EDITS = env('BENCH_EDITS', 5000);
 const RUNS = env('BENCH_RUNS', 15);
-const ROUNDS = env('BENCH_ROUNDS', 1);
+const ROUNDS = env('BENCH_ROUNDS', QUICK ? 1 : 3);
 const ONLY = process.env.BENCH_ONLY as Kind | undefined;
 const PHASES = new Set((process.env.BENCH_PHASES ?? 'load,idle,first').split(','));
+const RELAY_ENV = JSON.parse(process.env.BENCH_RELAY_ENV ?? '{}') as Record<string, string>;
+const CPU_PROF = process.env.BENCH_CPU_PROF;
+
+interface Scenario {
+	name: string;
+	title: string;
+	programs: number;
+	clients: number;
+	/** Edits per second per client. */
+	rate: number;
+	doc: 'blank' | 'realistic';
+	warmupS: number;
+	measureS: number;
+	sliceS: number;
+}
+
+const scaled = (n: number) => Math.max(10, Math.round(n * SCALE));
+const SCENARIOS: Scenario[] = [
+	['1k-blank', 1000, 1, 'blank'],
+	['1k-real', 1000, 1, 'realistic'],
+	['5k-blank', 5000, 0.5, 'blank'],
+	['5k-real', 5000, 0.5, 'realistic'],
+	['peak', 1000, 6, 'blank']
+]
+	.map(([name, programs, rate, doc]) => ({
+		name: name as string,
+		title: `${scaled(programs as number)} × 2 × ${rate}/s, ${doc}`,
+		programs: scaled(programs as number),
+		clients: 2,
+		rate: rate as number,
+		doc: doc as 'blank' | 'realistic',
+		warmupS: WARMUP_S,
+		measureS: MEASURE_S,
+		sliceS: 0
+	}))
+	.concat([
+		{
+			name: 'pattern',
+			title: `${scaled(1000)} × 2, realistic, each program edited every 5 s`,
+			programs: scaled(1000),
+			clients: 2,
+			rate: 0.1,
+			doc: 'realistic',
+			warmupS: WARMUP_S,
+			measureS: PATTERN_S,
+			sliceS: 0
+		},
+		{
+			name: 'long',
+			title: `${scaled(1000)} × 2 × 1/s, realistic, ${LONG_S} s, compaction ${RELAY_ENV.RELAY_COMPACT_AFTER_UPDATES ? `after ${RELAY_ENV.RELAY_COMPACT_AFTER_UPDATES} rows` : 'at its default'}`,
+			programs: scaled(1000),
+			clients: 2,
+			rate: 1,
+			doc: 'realistic',
+			warmupS: 0,
+			measureS: LONG_S,
+			sliceS: 5
+		}
+	]);
+const SELECTED = (process.env.BENCH_SCENARIOS ?? '1k-blank,1k-real,5k-blank,5k-real,peak,pattern')
+	.split(',')
+	.map((name) => {
+		const s = SCENARIOS.find((x) => x.name === name);
+		if (!s) throw new Error(`unknown scenario ${name}: ${SCENARIOS.map((x) => x.name).join(', ')}`);
+		return s;
+	});
 const SECRET = 'bench-secret-0123456789abcdef0123456789';
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 
@@ -85,7 +168,12 @@ async function bundleRelay(): Promise<string> {
 	if (relayBundle) return relayBundle;
 	const outdir = path.join(ROOT, 'build', 'bench');
 	await build({
-		entryPoints: { 'relay-main': path.join(ROOT, 'server/main.ts') },
+		// The worker pool starts `worker.js` next to the bundle (server/workers/pool.ts): without it
+		// every task (merges and compactions of documents from 64 KB, big summaries) would fail.
+		entryPoints: {
+			'relay-main': path.join(ROOT, 'server/main.ts'),
+			worker: path.join(ROOT, 'server/workers/worker-entry.ts')
+		},
 		outdir,
 		bundle: true,
 		platform: 'node',
@@ -112,7 +200,8 @@ async function startServer(
 		const store = createSqliteDocumentStore(db);
 		for (const id of programIds) await store.createProgram(id);
 		db.close();
-		child = spawn(process.execPath, [await bundleRelay()], {
+		const prof = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : [];
+		child = spawn(process.execPath, [...prof, await bundleRelay()], {
 			cwd: ROOT,
 			// The measured relay runs on its own SQLite directory, whatever the environment says.
 			env: isolatedEnv({
@@ -126,6 +215,7 @@ async function startServer(
 				MAX_CONNECTIONS_PER_IP: '100000',
 				METRICS_TOKEN: BENCH_METRICS_TOKEN,
 				RELAY_MAX_CONNECTIONS_PER_USER: '100000',
+				...RELAY_ENV,
 				...extraEnv
 			}),
 			stdio: ['ignore', 'ignore', 'inherit']
@@ -204,114 +294,62 @@ function templateUpdate(): Uint8Array {
 	return update;
 }
 
-function percentile(sorted: number[], p: number): number {
-	if (sorted.length === 0) return NaN;
-	return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+// ------------------------------------------------------------------ phase 1: load scenarios
+
+/** The machine's load average (1, 5, 15 min) — printed next to every figure. */
+function loadavg(): string {
+	return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 }
 
-// ------------------------------------------------------------------ phase 1: load
-
-interface LoadResult {
+interface RunResult extends DriverResult {
+	kind: Kind;
+	round: number;
+	loadavgBefore: string;
+	loadavgAfter: string;
 	persist: string;
-	clients: number;
-	sentPerSecond: number;
-	delivered: number;
-	cpuMs: number;
-	cpuMsPer1000: number;
-	p50: number;
-	p99: number;
-	max: number;
-	driverCpuPct: number;
-	serverCpuPct: number;
 }
 
-async function loadPhase(kind: Kind): Promise<LoadResult> {
-	const ids = Array.from({ length: PROGRAMS }, (_, i) => `load-${i}`);
+/** One scenario on a fresh server: the driver runs as its own process and reports JSON. */
+async function runScenario(kind: Kind, scenario: Scenario, round: number): Promise<RunResult> {
+	const prefix = `${scenario.name}-`;
+	const ids = Array.from({ length: scenario.programs }, (_, i) => `${prefix}${i}`);
+	const loadavgBefore = loadavg();
 	const server = await startServer(kind, ids);
-	const template = templateUpdate();
-	interface Client {
-		name: string;
-		doc: Y.Doc;
-		provider: WebsocketProvider;
-		next: number;
-	}
-	const clients: Client[] = [];
-	let measuring = false;
-	let delivered = 0;
-	const latencies: number[] = [];
 	try {
-		for (let p = 0; p < PROGRAMS; p++) {
-			for (let c = 0; c < CLIENTS; c++) {
-				const name = `u${c}`;
-				const doc = new Y.Doc();
-				Y.applyUpdate(doc, template);
-				const programId = ids[p] as string;
-				const provider = new WebsocketProvider(server.wsBase, programId, doc, {
-					WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-					params: params(kind, name, programId),
-					disableBc: true
-				});
-				const bench = doc.getMap<number>('bench');
-				bench.observe((event, tr) => {
-					if (tr.local) return;
-					const t = performance.now();
-					for (const key of event.keysChanged) {
-						if (key === name) continue;
-						const sent = bench.get(key);
-						if (sent === undefined) continue;
-						if (measuring) {
-							delivered++;
-							latencies.push(t - sent);
-						}
-					}
-				});
-				clients.push({ name, doc, provider, next: 0 });
+		const config: DriverConfig = {
+			kind,
+			wsBase: server.wsBase,
+			serverPid: server.pid,
+			prefix,
+			programs: scenario.programs,
+			clients: scenario.clients,
+			rate: scenario.rate,
+			warmupS: scenario.warmupS,
+			measureS: scenario.measureS,
+			doc: scenario.doc,
+			realisticEdits: REALISTIC_EDITS,
+			sliceS: scenario.sliceS,
+			secret: SECRET
+		};
+		const driver = spawn(
+			process.execPath,
+			[
+				'--max-old-space-size=16384',
+				'--import',
+				'tsx',
+				path.join(ROOT, 'scripts/bench-relay-driver.ts')
+			],
+			{
+				cwd: ROOT,
+				env: { ...process.env, BENCH_DRIVER: JSON.stringify(config) },
+				stdio: ['ignore', 'pipe', 'inherit']
 			}
-			if (p % 100 === 99) {
-				await sleep(50);
-			}
-		}
-		const deadline = Date.now() + 60_000;
-		while (!clients.every((c) => c.provider.synced)) {
-			if (Date.now() > deadline) throw new Error(`${kind}: clients did not sync`);
-			await sleep(100);
-		}
-		log(`${kind}: ${clients.length} clients synced`);
-		// Each client edits R times per second at a random phase: a few typed characters in a
-		// text plus the send time in a map (the receivers measure latency from it).
-		const period = 1000 / RATE;
-		const t0 = performance.now();
-		for (const c of clients) c.next = t0 + Math.random() * period;
-		let sent = 0;
-		let editing = true;
-		const tick = setInterval(() => {
-			if (!editing) return;
-			const now = performance.now();
-			for (const c of clients) {
-				if (c.next > now) continue;
-				c.next += period;
-				c.doc.transact(() => {
-					const t = c.doc.getText('bench-notes');
-					t.insert(Math.floor(Math.random() * (t.length + 1)), 'ab');
-					c.doc.getMap<number>('bench').set(c.name, performance.now());
-				});
-				sent++;
-			}
-		}, 5);
-		await sleep(WARMUP_S * 1000);
-		measuring = true;
-		const cpu0 = cpuMs(server.pid);
-		const driver0 = process.cpuUsage();
-		const sent0 = sent;
-		const w0 = performance.now();
-		await sleep(MEASURE_S * 1000);
-		measuring = false;
-		const wall = performance.now() - w0;
-		const cpu = cpuMs(server.pid) - cpu0;
-		const d = process.cpuUsage(driver0);
-		editing = false;
-		clearInterval(tick);
-		latencies.sort((a, b) => a - b);
+		);
+		let out = '';
+		driver.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+		const [code] = (await once(driver, 'exit')) as [number | null];
+		if (code !== 0) throw new Error(`${kind} ${scenario.name}: the driver exited with ${code}`);
+		const result = JSON.parse(out.trim().split('\n').pop() ?? '') as DriverResult;
 		let persist = '';
 		if (kind === 'relay') {
 			const m = await (
@@ -324,26 +362,21 @@ async function loadPhase(kind: Kind): Promise<LoadResult> {
 			const count = num(/^relay_persist_seconds_count\{[^}]*\} ([\d.e+-]+)/m);
 			const updates = num(/^relay_persist_batch_updates_sum\{[^}]*\} ([\d.e+-]+)/m);
 			persist = `${count} commits, mean ${((sum / count) * 1000).toFixed(2)} ms, mean batch ${(updates / count).toFixed(1)} updates`;
-			log(`relay persist: ${persist}`);
 		}
-		return {
-			persist,
-			clients: clients.length,
-			sentPerSecond: ((sent - sent0) * 1000) / wall,
-			delivered,
-			cpuMs: cpu,
-			cpuMsPer1000: (cpu / delivered) * 1000,
-			p50: percentile(latencies, 50),
-			p99: percentile(latencies, 99),
-			max: latencies[latencies.length - 1] ?? NaN,
-			driverCpuPct: ((d.user + d.system) / 1000 / wall) * 100,
-			serverCpuPct: (cpu / wall) * 100
-		};
+		return { ...result, kind, round, loadavgBefore, loadavgAfter: loadavg(), persist };
 	} finally {
-		for (const c of clients) c.provider.destroy();
 		await sleep(200);
 		await server.stop();
 	}
+}
+
+function describeRun(r: RunResult): string {
+	return (
+		`${r.kind} round ${r.round}: cpu/1000 ${r.cpuMsPer1000.toFixed(1)} ms, delivered/s ${r.deliveredPerSecond.toFixed(0)} ` +
+		`(sent/s ${r.sentPerSecond.toFixed(0)}), p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} max ${r.max.toFixed(0)} ms, ` +
+		`server ${r.serverCpuPct.toFixed(0)} % / driver ${r.driverCpuPct.toFixed(0)} % of a core (driver RSS ${r.driverRssMb.toFixed(0)} MB), setup ${r.setupS.toFixed(0)} s, ` +
+		`doc ${r.docBytes} B, loadavg ${r.loadavgBefore} → ${r.loadavgAfter}${r.persist ? `; ${r.persist}` : ''}`
+	);
 }
 
 // ------------------------------------------------------------------ phase 2: idle RSS
@@ -374,9 +407,9 @@ async function idlePhase(kind: Kind): Promise<IdleResult> {
 			ws.on('error', (e) => errors.set(e.message, (errors.get(e.message) ?? 0) + 1));
 			ws.on('close', (code) => closes.set(code, (closes.get(code) ?? 0) + 1));
 			ws.on('open', () => {
-				// What a stock client does when it opens a program it has locally: step 1, then its content.
+				// What a stock client does when it opens a program: step 1 (then its content, if it has one).
 				ws.send(step1);
-				ws.send(upload);
+				if (IDLE_DOC === 'template') ws.send(upload);
 			});
 			ws.on('message', (data: Buffer) => {
 				if (data[0] === MESSAGE_SYNC && data[1] === SYNC_STEP2) answered++;
@@ -475,11 +508,13 @@ async function stockFirstSync(kind: Kind, wsBase: string, programId: string): Pr
 	return ms;
 }
 
-const median = (xs: number[]) =>
-	percentile(
-		[...xs].sort((a, b) => a - b),
-		50
-	);
+/** The median (the mean of the middle two for an even count). */
+const median = (xs: number[]) => {
+	const s = [...xs].sort((a, b) => a - b);
+	if (s.length === 0) return NaN;
+	const mid = Math.floor(s.length / 2);
+	return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
 
 async function firstSyncPhase(kind: Kind, bigUpdate: Uint8Array): Promise<FirstSyncResult> {
 	const programId = 'big-0';
@@ -543,194 +578,217 @@ async function firstSyncPhase(kind: Kind, bigUpdate: Uint8Array): Promise<FirstS
 
 // ------------------------------------------------------------------ main
 
+const fmt = (v: number | null | undefined, digits = 1) =>
+	v === null || v === undefined || Number.isNaN(v) ? '—' : v.toFixed(digits);
+const ratio = (a?: number | null, b?: number | null) =>
+	a == null || b == null || !b ? '—' : (a / b).toFixed(2);
+
+function table(rows: string[][]): void {
+	const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+	for (const r of rows)
+		console.log('| ' + r.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |');
+	console.log('');
+}
+
+/** Goals of issue 18 per scenario: [metric label, value of a run, goal text, ratio limit, higher is better]. */
+type Metric = [string, (r: RunResult) => number, string, number | null, boolean];
+function metricsOf(s: Scenario): Metric[] {
+	const cpu: Metric = [
+		'server CPU ms / 1,000 delivered',
+		(r) => r.cpuMsPer1000,
+		s.name === 'pattern' ? '≤ 1.5' : s.name === 'long' || s.name === 'peak' ? '≤ 1' : '≤ 0.8',
+		s.name === 'pattern' ? 1.5 : s.name === 'long' || s.name === 'peak' ? 1 : 0.8,
+		false
+	];
+	return [
+		cpu,
+		[
+			'delivered / s',
+			(r) => r.deliveredPerSecond,
+			s.name === 'peak' ? '≥ 1' : '',
+			s.name === 'peak' ? 1 : null,
+			true
+		],
+		['latency p50 ms', (r) => r.p50, '', null, false],
+		[
+			'latency p99 ms',
+			(r) => r.p99,
+			s.name === 'long' ? '' : '≤ 1',
+			s.name === 'long' ? null : 1,
+			false
+		],
+		['latency max ms', (r) => r.max, '', null, false],
+		['server CPU % of a core', (r) => r.serverCpuPct, '', null, false],
+		['driver CPU % of a core', (r) => r.driverCpuPct, '', null, false]
+	];
+}
+
 async function main() {
 	const kinds: Kind[] = ONLY ? [ONLY] : ['relay', 'reference'];
 	log(
-		`programs=${PROGRAMS} clients/program=${CLIENTS} rate=${RATE}/s warmup=${WARMUP_S}s measure=${MEASURE_S}s idle=${IDLE_PROGRAMS} edits=${EDITS}`
+		`scenarios=${SELECTED.map((s) => s.name).join(',')} rounds=${ROUNDS} scale=${SCALE} warmup=${WARMUP_S}s measure=${MEASURE_S}s idle=${IDLE_PROGRAMS} (${IDLE_DOC}) loadavg ${loadavg()}`
 	);
-	const results: Record<string, { load?: LoadResult; idle?: IdleResult; first?: FirstSyncResult }> =
-		{};
+	const runs = new Map<string, RunResult[]>();
+	let verdict = true;
+	if (PHASES.has('load')) {
+		for (const scenario of SELECTED) {
+			// Rounds alternate between the servers, and so does who goes first.
+			for (let round = 1; round <= ROUNDS; round++) {
+				const order = round % 2 === 1 ? kinds : [...kinds].reverse();
+				for (const kind of order) {
+					log(`${scenario.name} (${scenario.title}): ${kind}, round ${round}/${ROUNDS}`);
+					const r = await runScenario(kind, scenario, round);
+					log(describeRun(r));
+					const key = `${scenario.name}/${kind}`;
+					runs.set(key, [...(runs.get(key) ?? []), r]);
+				}
+			}
+		}
+		console.log(
+			`\n## bench:relay, ${new Date().toISOString()}, ${ROUNDS} alternating round(s), medians (relay: SQLite synchronous=FULL, auth, validation, summaries; reference: y-websocket@1.5.4 bin/server.js in memory)\n`
+		);
+		for (const scenario of SELECTED) {
+			const rel = runs.get(`${scenario.name}/relay`) ?? [];
+			const ref = runs.get(`${scenario.name}/reference`) ?? [];
+			console.log(`### ${scenario.name}: ${scenario.title}\n`);
+			const rows: string[][] = [
+				['metric', 'relay', 'reference', 'ratio', 'goal', 'relay runs', 'reference runs']
+			];
+			for (const [label, f, goal, limit, higher] of metricsOf(scenario)) {
+				const a = median(rel.map(f));
+				const b = median(ref.map(f));
+				let mark = '';
+				if (limit !== null && rel.length && ref.length) {
+					const ok = higher ? a / b >= limit : a / b <= limit;
+					mark = ok ? ' ✓' : ' ✗';
+					verdict &&= ok;
+				}
+				rows.push([
+					label,
+					fmt(a),
+					fmt(b),
+					ratio(a, b),
+					goal + mark,
+					rel.map((r) => fmt(f(r))).join(', '),
+					ref.map((r) => fmt(f(r))).join(', ')
+				]);
+			}
+			table(rows);
+			console.log(
+				`loadavg before each run: relay ${rel.map((r) => r.loadavgBefore).join(' / ')}; reference ${ref.map((r) => r.loadavgBefore).join(' / ')}`
+			);
+			if (rel[0]?.persist) console.log(`relay commits: ${rel.map((r) => r.persist).join(' / ')}`);
+			console.log('');
+			if (scenario.sliceS > 0) {
+				for (const [kind, rs] of [
+					['relay', rel],
+					['reference', ref]
+				] as const) {
+					for (const r of rs) {
+						const worstP99 = Math.max(...r.slices.map((x) => x.p99));
+						const worstMax = Math.max(...r.slices.map((x) => x.max));
+						const ok = kind === 'relay' ? worstP99 <= 100 && worstMax <= 1000 : true;
+						if (kind === 'relay') verdict &&= ok;
+						console.log(
+							`${kind} round ${r.round}, per ${scenario.sliceS} s slice — worst p99 ${fmt(worstP99)} ms, worst max ${fmt(worstMax, 0)} ms${kind === 'relay' ? (ok ? ' ✓ (≤ 100 / ≤ 1,000)' : ' ✗ (goal ≤ 100 / ≤ 1,000)') : ''}`
+						);
+						console.log(
+							'  p99: ' +
+								r.slices.map((x) => fmt(x.p99, 0)).join(' ') +
+								'\n  max: ' +
+								r.slices.map((x) => fmt(x.max, 0)).join(' ') +
+								'\n  cpu ms: ' +
+								r.slices.map((x) => fmt(x.serverCpuMs, 0)).join(' ')
+						);
+					}
+				}
+				console.log('');
+			}
+		}
+	}
+	const results: Record<string, { idle?: IdleResult; first?: FirstSyncResult }> = {};
 	let bigUpdate: Uint8Array | null = null;
 	if (PHASES.has('first')) {
-		const t = performance.now();
 		const big = generateRealisticProgram(1, { edits: EDITS });
 		bigUpdate = Y.encodeStateAsUpdate(big.doc);
 		big.doc.destroy();
-		log(
-			`generated a ${EDITS}-edit program (${bigUpdate.length} bytes) in ${Math.round(performance.now() - t)} ms`
-		);
-	}
-	for (const kind of kinds) results[kind] = {};
-	if (PHASES.has('load')) {
-		// Load rounds alternate between the servers; each figure is the median over the rounds
-		// (the machine may be shared, and fsync latency varies a lot on virtual disks).
-		const rounds: Record<string, LoadResult[]> = {};
-		for (let round = 1; round <= ROUNDS; round++) {
-			for (const kind of kinds) {
-				log(`${kind}: load phase, round ${round}/${ROUNDS}`);
-				const result = await loadPhase(kind);
-				log(kind, result);
-				(rounds[kind] ??= []).push(result);
-			}
-		}
-		for (const kind of kinds) {
-			const rs = rounds[kind] ?? [];
-			const med = (f: (r: LoadResult) => number) => median(rs.map(f));
-			const r = results[kind];
-			if (!r || rs.length === 0) continue;
-			r.load = {
-				persist: rs.map((x) => x.persist).join(' / '),
-				clients: rs[0]?.clients ?? 0,
-				sentPerSecond: med((x) => x.sentPerSecond),
-				delivered: med((x) => x.delivered),
-				cpuMs: med((x) => x.cpuMs),
-				cpuMsPer1000: med((x) => x.cpuMsPer1000),
-				p50: med((x) => x.p50),
-				p99: med((x) => x.p99),
-				max: med((x) => x.max),
-				driverCpuPct: med((x) => x.driverCpuPct),
-				serverCpuPct: med((x) => x.serverCpuPct)
-			};
-			log(
-				`${kind} load rounds: cpu/1000 ${rs.map((x) => x.cpuMsPer1000.toFixed(1)).join(', ')}; p50 ${rs.map((x) => x.p50.toFixed(1)).join(', ')}; p99 ${rs.map((x) => x.p99.toFixed(1)).join(', ')}`
-			);
-		}
 	}
 	for (const kind of kinds) {
-		const r = results[kind];
-		if (!r) continue;
+		const r: { idle?: IdleResult; first?: FirstSyncResult } = (results[kind] = {});
 		if (PHASES.has('idle')) {
-			log(`${kind}: idle phase`);
+			log(`${kind}: idle phase (loadavg ${loadavg()})`);
 			r.idle = await idlePhase(kind);
 			log(kind, r.idle);
 		}
 		if (PHASES.has('first') && bigUpdate) {
-			log(`${kind}: first-sync phase`);
+			log(`${kind}: first-sync phase (loadavg ${loadavg()})`);
 			r.first = await firstSyncPhase(kind, bigUpdate);
 			log(kind, r.first);
 		}
 	}
-
-	const fmt = (v: number | null | undefined, digits = 1) =>
-		v === null || v === undefined || Number.isNaN(v) ? '—' : v.toFixed(digits);
-	const ratio = (a?: number | null, b?: number | null) =>
-		a == null || b == null || !b ? '—' : (a / b).toFixed(2);
 	const rel = results.relay;
 	const ref = results.reference;
-	const rows: [string, string, string, string, string][] = [
-		['metric', 'relay (SQLite, auth)', 'reference 1.5.4 (memory)', 'ratio', 'goal'],
-		[
-			'load: clients × rate',
-			`${rel?.load?.clients ?? '—'} × ${RATE}/s`,
-			`${ref?.load?.clients ?? '—'} × ${RATE}/s`,
-			'',
-			''
-		],
-		[
-			'load: updates sent / s',
-			fmt(rel?.load?.sentPerSecond, 0),
-			fmt(ref?.load?.sentPerSecond, 0),
-			'',
-			''
-		],
-		[
-			'load: delivered updates (window)',
-			String(rel?.load?.delivered ?? '—'),
-			String(ref?.load?.delivered ?? '—'),
-			'',
-			''
-		],
-		[
-			'server CPU ms / 1,000 delivered',
-			fmt(rel?.load?.cpuMsPer1000),
-			fmt(ref?.load?.cpuMsPer1000),
-			ratio(rel?.load?.cpuMsPer1000, ref?.load?.cpuMsPer1000),
-			'≤ 1'
-		],
-		[
-			'server CPU % of one core',
-			fmt(rel?.load?.serverCpuPct),
-			fmt(ref?.load?.serverCpuPct),
-			'',
-			''
-		],
-		[
-			'delivery latency p50 ms',
-			fmt(rel?.load?.p50),
-			fmt(ref?.load?.p50),
-			ratio(rel?.load?.p50, ref?.load?.p50),
-			''
-		],
-		[
-			'delivery latency p99 ms',
-			fmt(rel?.load?.p99),
-			fmt(ref?.load?.p99),
-			ratio(rel?.load?.p99, ref?.load?.p99),
-			'≤ 1'
-		],
-		[
-			'driver CPU % (load generator)',
-			fmt(rel?.load?.driverCpuPct),
-			fmt(ref?.load?.driverCpuPct),
-			'',
-			''
-		],
-		[
-			`RSS MB, ${IDLE_PROGRAMS} idle programs`,
-			fmt(rel?.idle?.rssMb),
-			fmt(ref?.idle?.rssMb),
-			ratio(rel?.idle?.rssMb, ref?.idle?.rssMb),
-			'≤ 0.5'
-		],
-		['RSS MB, empty server', fmt(rel?.idle?.rssBaselineMb), fmt(ref?.idle?.rssBaselineMb), '', ''],
-		[
-			`first sync ${EDITS}-edit program: step 1 → step 2 ms`,
-			fmt(rel?.first?.answerWarmMs, 2),
-			fmt(ref?.first?.answerWarmMs, 2),
-			ratio(rel?.first?.answerWarmMs, ref?.first?.answerWarmMs),
-			'≤ 0.1'
-		],
-		[
-			'first sync: socket open → step 2 ms',
-			fmt(rel?.first?.rawWarmMs, 2),
-			fmt(ref?.first?.rawWarmMs, 2),
-			ratio(rel?.first?.rawWarmMs, ref?.first?.rawWarmMs),
-			''
-		],
-		[
-			'first sync, relay cold (from SQLite): step 1 → step 2 ms',
-			fmt(rel?.first?.answerColdMs, 2),
-			'n/a (memory only)',
-			ratio(rel?.first?.answerColdMs, ref?.first?.answerWarmMs),
-			''
-		],
-		[
-			'first sync, relay cold: socket open → step 2 ms',
-			fmt(rel?.first?.rawColdMs, 2),
-			'n/a',
-			ratio(rel?.first?.rawColdMs, ref?.first?.rawWarmMs),
-			''
-		],
-		[
-			'first sync, stock client until synced ms',
-			fmt(rel?.first?.stockWarmMs, 2),
-			fmt(ref?.first?.stockWarmMs, 2),
-			ratio(rel?.first?.stockWarmMs, ref?.first?.stockWarmMs),
-			''
-		],
-		[
-			'program size bytes',
-			String(rel?.first?.docBytes ?? '—'),
-			String(ref?.first?.docBytes ?? '—'),
-			'',
-			''
-		]
-	];
-	const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-	for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join(' | '));
+	if (PHASES.has('idle') || PHASES.has('first')) {
+		const idleOk = !rel?.idle || !ref?.idle || rel.idle.rssMb <= ref.idle.rssMb;
+		if (PHASES.has('idle')) verdict &&= idleOk;
+		console.log(`### idle and first sync (loadavg ${loadavg()})\n`);
+		table([
+			['metric', 'relay', 'reference', 'ratio', 'goal'],
+			[
+				`RSS MB, ${IDLE_PROGRAMS} idle ${IDLE_DOC} programs`,
+				fmt(rel?.idle?.rssMb),
+				fmt(ref?.idle?.rssMb),
+				ratio(rel?.idle?.rssMb, ref?.idle?.rssMb),
+				rel?.idle && ref?.idle ? (idleOk ? '≤ 1 ✓' : '≤ 1 ✗') : '≤ 1'
+			],
+			[
+				'RSS MB, empty server',
+				fmt(rel?.idle?.rssBaselineMb),
+				fmt(ref?.idle?.rssBaselineMb),
+				ratio(rel?.idle?.rssBaselineMb, ref?.idle?.rssBaselineMb),
+				''
+			],
+			[
+				`first sync ${EDITS}-edit program: step 1 → step 2 ms`,
+				fmt(rel?.first?.answerWarmMs, 2),
+				fmt(ref?.first?.answerWarmMs, 2),
+				ratio(rel?.first?.answerWarmMs, ref?.first?.answerWarmMs),
+				''
+			],
+			[
+				'first sync, relay cold (from SQLite): step 1 → step 2 ms',
+				fmt(rel?.first?.answerColdMs, 2),
+				'n/a',
+				'',
+				''
+			],
+			[
+				'first sync, stock client until synced ms',
+				fmt(rel?.first?.stockWarmMs, 2),
+				fmt(ref?.first?.stockWarmMs, 2),
+				ratio(rel?.first?.stockWarmMs, ref?.first?.stockWarmMs),
+				''
+			]
+		]);
+	}
+	console.log(`verdict: ${verdict ? 'every goal met' : 'some goals missed (✗)'}`);
 	console.log(
 		JSON.stringify({
-			config: { PROGRAMS, CLIENTS, RATE, WARMUP_S, MEASURE_S, IDLE_PROGRAMS, EDITS, RUNS, ROUNDS },
+			config: {
+				SCALE,
+				ROUNDS,
+				WARMUP_S,
+				MEASURE_S,
+				PATTERN_S,
+				LONG_S,
+				REALISTIC_EDITS,
+				IDLE_PROGRAMS,
+				IDLE_DOC,
+				RELAY_ENV
+			},
+			runs: Object.fromEntries(
+				[...runs].map(([k, rs]) => [k, rs.map(({ slices: _s, ...r }) => r)])
+			),
 			results
 		})
 	);

@@ -464,6 +464,13 @@ export const RELAY_SCHEMA: Schema<RelayConfig> = {
 		ANY,
 		'… but at least this often while changes keep coming'
 	),
+	summaryCpuPercent: integer(
+		'RELAY_SUMMARY_CPU_PERCENT',
+		R.summaryCpuPercent,
+		1,
+		100,
+		'share of one core (%) background summaries may use; beyond it, changed programs wait their turn'
+	),
 	factsFlushMs: integer(
 		'RELAY_FACTS_FLUSH_MS',
 		R.factsFlushMs,

@@ -7,7 +7,9 @@
 import { DEFAULT_TIME_ZONE, today } from '../../src/lib/shared/time.js';
 import { STAFF_KINDS, STAFF_KIND_LABELS, type StaffKind } from '../../src/lib/shared/figures.js';
 import { parse } from 'csv-parse/sync';
-import ExcelJS from 'exceljs';
+// Types only: exceljs (and its zip and CSV libraries) loads on the first spreadsheet read (issue 18: the
+// relay's fixed cost).
+import type ExcelJS from 'exceljs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { notFound } from './errors.js';
@@ -221,7 +223,8 @@ function cellText(v: ExcelJS.CellValue): string {
 export async function readXlsx(data: Buffer): Promise<ImportRow[]> {
 	// Before ExcelJS sees it: it would materialize every cell up to the farthest one named.
 	guardSpreadsheet(data);
-	const wb = new ExcelJS.Workbook();
+	const { default: Excel } = await import('exceljs');
+	const wb = new Excel.Workbook();
 	// exceljs' load() declares its own Buffer type; a Node Buffer is what it reads.
 	await wb.xlsx.load(data as unknown as ExcelJS.Buffer);
 	const ws = wb.worksheets[0];

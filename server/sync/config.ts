@@ -27,6 +27,11 @@ export interface RelayConfig {
 	summaryDebounceMs: number;
 	/** … but at least this often while changes keep coming. */
 	summaryMaxWaitMs: number;
+	/**
+	 * The share of one core (percent) that background summaries may use on average; beyond it,
+	 * changed programs wait their turn (issue 18). 100: no budget.
+	 */
+	summaryCpuPercent: number;
 	/** Device facts (connections, pending counts) are written at most this often when no update flush carries them. */
 	factsFlushMs: number;
 	/**
@@ -58,6 +63,7 @@ export const DEFAULT_RELAY_CONFIG: RelayConfig = {
 	compactAfterUpdates: 500,
 	summaryDebounceMs: 2_000,
 	summaryMaxWaitMs: 60_000,
+	summaryCpuPercent: 2,
 	factsFlushMs: 5_000,
 	trustedProxyHops: 0,
 	writerThread: 0,

@@ -90,9 +90,58 @@ export interface Rooms {
 	stop(): void;
 }
 
+/**
+ * Compaction pacing (issue 18): compactions run one at a time, and after one that took `d` ms
+ * the next waits `d × COMPACTION_REST` — at most a fifth of the event loop goes to compaction
+ * however many programs are due at once (all of them reaching the threshold together, or a mass
+ * unload after a network cut). Each waits its turn; nothing is skipped.
+ */
+export const COMPACTION_REST = 4;
+
+/**
+ * A program's compaction threshold: `compactAfterUpdates` plus up to half of it again, fixed per
+ * program (a hash of its id), so that programs edited at the same pace since the same moment
+ * do not all reach it in the same second.
+ */
+export function compactionThreshold(programId: string, compactAfterUpdates: number): number {
+	let h = 2166136261;
+	for (let i = 0; i < programId.length; i++) h = Math.imul(h ^ programId.charCodeAt(i), 16777619);
+	const spread = Math.floor(compactAfterUpdates / 2);
+	return compactAfterUpdates + (spread > 0 ? (h >>> 0) % spread : 0);
+}
+
 export function createRooms(options: RoomsOptions): Rooms {
 	const { store, hooks, clock, config, log, metrics } = options;
 	const rooms = new Map<string, LiveRoom>();
+	/** The end of the last queued compaction's turn (its rest included). */
+	let compactionTurn: Promise<void> = Promise.resolve();
+
+	/**
+	 * Runs `fn` in the next compaction turn; the turn after it starts only after a rest in
+	 * proportion to its duration (the caller does not wait for the rest).
+	 */
+	function inCompactionTurn(fn: () => Promise<void>): Promise<void> {
+		let took = 0;
+		const turn = compactionTurn.then(async () => {
+			const t0 = clock.monotonic();
+			try {
+				await fn();
+			} finally {
+				took = clock.monotonic() - t0;
+			}
+		});
+		compactionTurn = turn
+			.catch(() => undefined)
+			.then(
+				() =>
+					new Promise<void>((resolve) => {
+						const rest = Math.round(took * COMPACTION_REST);
+						if (rest >= 1) clock.setTimeout(resolve, rest);
+						else clock.defer(resolve);
+					})
+			);
+		return turn;
+	}
 
 	function problemsOf(programId: string): RoomProblems {
 		return {
@@ -198,7 +247,7 @@ export function createRooms(options: RoomsOptions): Rooms {
 	}
 
 	function compact(room: LiveRoom): Promise<void> {
-		room.compacting ??= (async () => {
+		room.compacting ??= inCompactionTurn(async () => {
 			try {
 				// One instance compacts a program (Redis down: compacting anyway is safe, the store
 				// merges and deletes only the rows it saw).
@@ -241,7 +290,7 @@ export function createRooms(options: RoomsOptions): Rooms {
 			} finally {
 				room.compacting = null;
 			}
-		})();
+		});
 		return room.compacting;
 	}
 
@@ -274,7 +323,10 @@ export function createRooms(options: RoomsOptions): Rooms {
 			metrics.loadedPrograms.set(rooms.size);
 		},
 		compactIfLong(room) {
-			const due = Math.max(config.compactAfterUpdates, room.compactRefusedAt * 2);
+			const due = Math.max(
+				compactionThreshold(room.id, config.compactAfterUpdates),
+				room.compactRefusedAt * 2
+			);
 			if (room.doc.logRows >= due && !room.compacting) {
 				clock.defer(() => void compact(room));
 			}

@@ -22,7 +22,14 @@ import type { Summarizer } from './summary.js';
 
 /** Check for due programs this often, and work at most this long before yielding. */
 const SUMMARY_TICK_MS = 250;
-const SUMMARY_SLICE_MS = 20;
+const SUMMARY_SLICE_MS = 10;
+/*
+ * The budget (issue 18, `summaryCpuPercent`): after a slice of work the next waits so long that
+ * background summaries average at most that share of a core. When more programs change than it
+ * pays for, each program's changes coalesce until its turn (due programs are served in the order
+ * they became due), so delivery never waits for summaries; the curator's figures are then later
+ * than `summaryMaxWaitMs`. `flushAll` (tests, shutdown) is not budgeted.
+ */
 /** Documents at least this big are summarized by `compute` (the worker pool) when given. */
 const INLINE_SUMMARY_BYTES = 256 * 1024;
 
@@ -48,10 +55,13 @@ export async function writeSummaries(
 	await store.saveSummaries(summaries);
 }
 
-/** The summary of a document (merged update bytes) through `throughSeq`, computed now. */
+/**
+ * The summary of a document through `throughSeq`, computed now: `state` is its merged update
+ * bytes, or its parts in order (RoomDocument.parts, no merge needed).
+ */
 export function computeSummary(
 	programId: string,
-	state: Uint8Array,
+	state: Uint8Array | Uint8Array[],
 	throughSeq: number,
 	summarize: Summarizer,
 	now: number,
@@ -61,12 +71,16 @@ export function computeSummary(
 	const doc = transientDoc();
 	const decisions = decisionsState ? transientDoc() : null;
 	try {
-		Y.applyUpdate(doc, state);
+		const parts = Array.isArray(state) ? state : [state];
+		// One transaction: the parts are integrated once, as if merged.
+		doc.transact(() => {
+			for (const part of parts) Y.applyUpdate(doc, part);
+		});
 		if (decisions && decisionsState) Y.applyUpdate(decisions, decisionsState);
 		return {
 			programId,
 			summary: summarize(doc, new Date(now), decisions),
-			docBytes: state.length,
+			docBytes: parts.reduce((n, p) => n + p.length, 0),
 			throughSeq,
 			computedAt: now
 		};
@@ -92,7 +106,7 @@ export interface SummariesOptions {
 	summarize: Summarizer;
 	lead: Leadership;
 	clock: Clock;
-	config: Pick<RelayConfig, 'summaryDebounceMs' | 'summaryMaxWaitMs'>;
+	config: Pick<RelayConfig, 'summaryDebounceMs' | 'summaryMaxWaitMs' | 'summaryCpuPercent'>;
 	log: Logger;
 	isClosing(): boolean;
 	/** The decisions document of a program (its verdicts count in the summary). */
@@ -185,16 +199,34 @@ export function createSummaries(options: SummariesOptions): Summaries {
 		dirtySince.delete(room);
 		try {
 			const t = clock.now();
-			const state = options.compute ? await room.doc.mergedAsync() : room.doc.merged();
-			const throughSeq = room.doc.lastSeq;
-			if (options.compute && state.length >= INLINE_SUMMARY_BYTES)
+			if (options.compute && room.doc.bytes >= INLINE_SUMMARY_BYTES) {
+				const state = await room.doc.mergedAsync();
+				const throughSeq = room.doc.lastSeq;
 				return await options.compute({ programId: room.id, state, throughSeq, now: t, decisions });
-			return computeSummary(room.id, state, throughSeq, options.summarize, t, decisions);
+			}
+			// The parts as they are: merging them first cost as much again as the summary (issue 18).
+			const parts = room.doc.parts();
+			return computeSummary(room.id, parts, room.doc.lastSeq, options.summarize, t, decisions);
 		} catch (error) {
 			log.error({ err: error, programId: room.id }, 'summary failed');
 			return null;
 		}
 	}
+
+	/** Ends the current budget rest early (flushAll, stop). */
+	let wake: (() => void) | null = null;
+	const rest = (ms: number) =>
+		new Promise<void>((resolve) => {
+			const t = clock.setTimeout(() => {
+				wake = null;
+				resolve();
+			}, Math.round(ms));
+			wake = () => {
+				clock.clearTimeout(t);
+				wake = null;
+				resolve();
+			};
+		});
 
 	async function run(all: boolean): Promise<void> {
 		let batch: StoredSummary[] = [];
@@ -206,10 +238,12 @@ export function createSummaries(options: SummariesOptions): Summaries {
 			if (!(await options.lead('summary', room.id))) continue;
 			const s = await summaryOf(room, await decisionsFor(room));
 			if (s) batch.push(s);
-			if (performance.now() - sliceStart > SUMMARY_SLICE_MS) {
+			const worked = performance.now() - sliceStart;
+			if (worked > SUMMARY_SLICE_MS) {
 				await write(batch);
 				batch = [];
-				await clock.yield();
+				if (all || stopped) await clock.yield();
+				else await rest(worked * (100 / Math.min(100, Math.max(1, config.summaryCpuPercent)) - 1));
 				sliceStart = performance.now();
 			}
 		}
@@ -258,6 +292,7 @@ export function createSummaries(options: SummariesOptions): Summaries {
 	return {
 		markDirty,
 		flushAll: async () => {
+			wake?.();
 			if (running) await running;
 			await run(true);
 			await writes;
@@ -275,6 +310,7 @@ export function createSummaries(options: SummariesOptions): Summaries {
 		},
 		stop() {
 			stopped = true;
+			wake?.();
 			clock.clearTimeout(staleSweep);
 			clock.clearTimeout(timer);
 			timer = null;

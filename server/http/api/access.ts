@@ -1,6 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import QRCode from 'qrcode';
 import type {
 	DevicesResponse,
 	SessionStateResponse,
@@ -13,10 +12,8 @@ import { SESSION_COOKIE } from '../../identity/relay-authorizer.js';
 import { hashSecret, looksLikeSecret } from '../../identity/secrets.js';
 import { accessOpened, issueSheet, reissueSignIn } from '../../identity/sign-in-links.js';
 import type { ApiDeps } from './deps.js';
+import { qrSvg } from './qr.js';
 import { idParams, paramsOf, principalOf, requestOrigin, sessionJson } from './context.js';
-
-const qrSvg = (url: string) =>
-	QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
 
 /**
  * The curator's access tools (docs/identity.md, "Re-issuing access"): a new sign-in link and QR

@@ -1,11 +1,11 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import QRCode from 'qrcode';
 import { CreateInvitationBody } from '../../../src/lib/shared/api/registry.js';
 import { invitationStatus, type IssuedSession } from '../../identity/service.js';
 import type { MeResponse } from '../../../src/lib/shared/api/session.js';
 import { LoginBody, RedeemBody, SetPasswordBody } from '../../../src/lib/shared/api/session.js';
 import type { ApiDeps } from './deps.js';
+import { qrSvg } from './qr.js';
 import {
 	clearSessionCookie,
 	idParams,
@@ -148,7 +148,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ApiDeps): void {
 		return {
 			invitation: invitationJson(invitation, identity.now()),
 			url,
-			qrSvg: await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 })
+			qrSvg: await qrSvg(url)
 		};
 	});
 

@@ -1,0 +1,231 @@
+/**
+ * The load generator of `npm run bench:relay`, run as a process of its own (issue 18: the
+ * generator must not share a process with the orchestrator, and its CPU is reported). It opens
+ * P programs × C stock y-websocket clients against one server, lets every client hold the same
+ * document (blank, or a realistic 2-year program), edits at a fixed rate per client, and prints
+ * one JSON line: what it sent and delivered in the measured window, the server's CPU (utime +
+ * stime of its pid, worker threads included) and its own, latency percentiles, and per-slice
+ * p99/max when asked.
+ *
+ * Input: the JSON in BENCH_DRIVER (see DriverConfig). Not meant to be run by hand.
+ */
+import WebSocket from 'ws';
+import * as Y from 'yjs';
+import { WebsocketProvider } from 'y-websocket';
+import { mintAccessToken } from '../server/auth/tokens';
+import { cpuMs } from '../tests/integration/server-process';
+import { generateRealisticProgram } from '../src/lib/shared/program/fixtures';
+
+export interface DriverConfig {
+	kind: 'relay' | 'reference';
+	wsBase: string;
+	serverPid: number;
+	/** Program ids: `${prefix}${i}` for i < programs. */
+	prefix: string;
+	programs: number;
+	clients: number;
+	/** Edits per second per client. */
+	rate: number;
+	warmupS: number;
+	measureS: number;
+	doc: 'blank' | 'realistic';
+	realisticEdits: number;
+	/** Report p99/max per slice of this many seconds (0: no slices). */
+	sliceS: number;
+	secret: string;
+}
+
+export interface SliceResult {
+	fromS: number;
+	delivered: number;
+	p99: number;
+	max: number;
+	serverCpuMs: number;
+}
+
+export interface DriverResult {
+	clients: number;
+	docBytes: number;
+	setupS: number;
+	sentPerSecond: number;
+	delivered: number;
+	deliveredPerSecond: number;
+	serverCpuMs: number;
+	cpuMsPer1000: number;
+	p50: number;
+	p99: number;
+	max: number;
+	serverCpuPct: number;
+	driverCpuPct: number;
+	/** The driver's own memory (the documents of all its clients). */
+	driverRssMb: number;
+	slices: SliceResult[];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function percentile(sorted: number[], p: number): number {
+	if (sorted.length === 0) return NaN;
+	return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+function documentUpdate(config: DriverConfig): Uint8Array {
+	if (config.doc === 'blank') return new Uint8Array(0);
+	const program = generateRealisticProgram(1, { edits: config.realisticEdits });
+	const update = Y.encodeStateAsUpdate(program.doc);
+	program.doc.destroy();
+	return update;
+}
+
+async function drive(config: DriverConfig): Promise<DriverResult> {
+	// Every stock provider adds a process 'exit' listener.
+	process.setMaxListeners(0);
+	const t0 = performance.now();
+	const update = documentUpdate(config);
+	interface Client {
+		name: string;
+		doc: Y.Doc;
+		provider: WebsocketProvider;
+		next: number;
+	}
+	const clients: Client[] = [];
+	let measuring = false;
+	let delivered = 0;
+	let latencies: number[] = [];
+	const all: number[] = [];
+	for (let p = 0; p < config.programs; p++) {
+		const programId = `${config.prefix}${p}`;
+		for (let c = 0; c < config.clients; c++) {
+			const name = `u${c}`;
+			const doc = new Y.Doc();
+			if (update.length > 0) Y.applyUpdate(doc, update);
+			const params: Record<string, string> =
+				config.kind === 'relay'
+					? {
+							token: mintAccessToken(config.secret, {
+								userId: name,
+								programId,
+								access: 'rw',
+								expiresAt: Date.now() + 3_600_000
+							})
+						}
+					: {};
+			const provider = new WebsocketProvider(config.wsBase, programId, doc, {
+				WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+				params,
+				disableBc: true
+			});
+			const bench = doc.getMap<number>('bench');
+			bench.observe((event, tr) => {
+				if (tr.local || !measuring) return;
+				const t = performance.now();
+				for (const key of event.keysChanged) {
+					if (key === name) continue;
+					const sent = bench.get(key);
+					if (sent === undefined) continue;
+					delivered++;
+					latencies.push(t - sent);
+				}
+			});
+			clients.push({ name, doc, provider, next: 0 });
+		}
+		if (p % 100 === 99) await sleep(50);
+	}
+	const deadline = Date.now() + 180_000;
+	while (!clients.every((c) => c.provider.synced)) {
+		if (Date.now() > deadline) throw new Error(`${config.kind}: clients did not sync`);
+		await sleep(100);
+	}
+	const setupS = (performance.now() - t0) / 1000;
+	// Each client edits `rate` times a second at a random phase: two typed characters in a text
+	// and its send time in a map (the other clients of the program measure latency from it).
+	const period = 1000 / config.rate;
+	const start = performance.now();
+	for (const c of clients) c.next = start + Math.random() * period;
+	let sent = 0;
+	let editing = true;
+	const tick = setInterval(() => {
+		if (!editing) return;
+		const now = performance.now();
+		for (const c of clients) {
+			if (c.next > now) continue;
+			c.next += period;
+			c.doc.transact(() => {
+				const t = c.doc.getText('bench-notes');
+				t.insert(Math.floor(Math.random() * (t.length + 1)), 'ab');
+				c.doc.getMap<number>('bench').set(c.name, performance.now());
+			});
+			sent++;
+		}
+	}, 5);
+	await sleep(config.warmupS * 1000);
+	measuring = true;
+	const cpu0 = cpuMs(config.serverPid);
+	const driver0 = process.cpuUsage();
+	const sent0 = sent;
+	const w0 = performance.now();
+	const slices: SliceResult[] = [];
+	if (config.sliceS > 0) {
+		const n = Math.floor(config.measureS / config.sliceS);
+		let sliceCpu = cpu0;
+		for (let i = 0; i < n; i++) {
+			await sleep(config.sliceS * 1000);
+			const sorted = latencies.sort((a, b) => a - b);
+			const cpu = cpuMs(config.serverPid);
+			slices.push({
+				fromS: i * config.sliceS,
+				delivered: sorted.length,
+				p99: percentile(sorted, 99),
+				max: sorted[sorted.length - 1] ?? NaN,
+				serverCpuMs: cpu - sliceCpu
+			});
+			sliceCpu = cpu;
+			for (const x of sorted) all.push(x);
+			latencies = [];
+		}
+	} else {
+		await sleep(config.measureS * 1000);
+	}
+	measuring = false;
+	const wall = performance.now() - w0;
+	const serverCpuMs = cpuMs(config.serverPid) - cpu0;
+	const d = process.cpuUsage(driver0);
+	editing = false;
+	clearInterval(tick);
+	const rss = process.memoryUsage().rss;
+	for (const x of latencies) all.push(x);
+	all.sort((a, b) => a - b);
+	for (const c of clients) c.provider.destroy();
+	return {
+		clients: clients.length,
+		docBytes: update.length,
+		setupS,
+		sentPerSecond: ((sent - sent0) * 1000) / wall,
+		delivered,
+		deliveredPerSecond: (delivered * 1000) / wall,
+		serverCpuMs,
+		cpuMsPer1000: (serverCpuMs / delivered) * 1000,
+		p50: percentile(all, 50),
+		p99: percentile(all, 99),
+		max: all[all.length - 1] ?? NaN,
+		serverCpuPct: (serverCpuMs / wall) * 100,
+		driverCpuPct: ((d.user + d.system) / 1000 / wall) * 100,
+		driverRssMb: rss / 1048576,
+		slices
+	};
+}
+
+const input = process.env.BENCH_DRIVER;
+if (!input) {
+	console.error('bench-relay-driver: BENCH_DRIVER (JSON) is required; run npm run bench:relay');
+	process.exit(2);
+}
+drive(JSON.parse(input) as DriverConfig).then(
+	(result) => {
+		process.stdout.write(JSON.stringify(result) + '\n', () => process.exit(0));
+	},
+	(error: unknown) => {
+		console.error(error);
+		process.exit(1);
+	}
+);

@@ -1,0 +1,65 @@
+/**
+ * Summarizes a V8 `.cpuprofile` (node --cpu-prof; `BENCH_CPU_PROF=<dir> npm run bench:relay`):
+ * the functions with the most self time and the most total (inclusive) time, as shares of the
+ * sampled time. Usage: node scripts/profile-summary.mjs <file.cpuprofile> [top=25]
+ */
+import { readFileSync } from 'node:fs';
+
+const [file, topArg] = process.argv.slice(2);
+if (!file) {
+	console.error('usage: node scripts/profile-summary.mjs <file.cpuprofile> [top]');
+	process.exit(2);
+}
+const top = Number(topArg ?? 25);
+const profile = JSON.parse(readFileSync(file, 'utf8'));
+const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+const parent = new Map();
+for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+
+// Samples per node (self), then time per sample from the deltas.
+const selfSamples = new Map();
+for (const id of profile.samples) selfSamples.set(id, (selfSamples.get(id) ?? 0) + 1);
+const total = profile.samples.length;
+const ms = (profile.endTime - profile.startTime) / 1000;
+
+const label = (n) => {
+	const f = n.callFrame;
+	const where = f.url
+		? `${f.url.replace(/^.*\/(node_modules|build|server|src)\//, '$1/')}:${f.lineNumber + 1}`
+		: '';
+	return `${f.functionName || '(anonymous)'} ${where}`.trim();
+};
+
+const self = new Map();
+const inclusive = new Map();
+for (const [id, count] of selfSamples) {
+	const n = nodes.get(id);
+	const key = label(n);
+	self.set(key, (self.get(key) ?? 0) + count);
+	// Inclusive: count each function once per sample stack.
+	const seen = new Set();
+	for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
+		const k = label(nodes.get(cur));
+		if (seen.has(k)) continue;
+		seen.add(k);
+		inclusive.set(k, (inclusive.get(k) ?? 0) + count);
+	}
+}
+const idle = [...self].filter(([k]) => k.startsWith('(idle)')).reduce((a, [, c]) => a + c, 0);
+const busy = total - idle;
+const pct = (c) => ((c / busy) * 100).toFixed(1).padStart(5) + ' %';
+console.log(
+	`${file}: ${ms.toFixed(0)} ms profiled, ${total} samples, busy ${((busy / total) * 100).toFixed(1)} % (shares below are of busy samples)`
+);
+console.log(`\ntop ${top} by self time:`);
+for (const [k, c] of [...self]
+	.filter(([k]) => !k.startsWith('(idle)'))
+	.sort((a, b) => b[1] - a[1])
+	.slice(0, top))
+	console.log(`${pct(c)}  ${k}`);
+console.log(`\ntop ${top} by total time:`);
+for (const [k, c] of [...inclusive]
+	.filter(([k]) => !k.startsWith('(idle)') && !k.startsWith('(root)'))
+	.sort((a, b) => b[1] - a[1])
+	.slice(0, top))
+	console.log(`${pct(c)}  ${k}`);
