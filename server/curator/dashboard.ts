@@ -85,25 +85,21 @@ function scopeUsers(organizationIds: string[]): Fragment {
  * opened an invitation (has had a session, or reached the relay for this program) and of whom nothing is newer than the cutoff — no
  * contact of a device with this program, no session opened (the invitation or a new link), no
  * joining of the program. The clock starts when the invitation is opened: someone who never opened
- * one is «приглашение не открыто» (notOpenedSql), not stale. The cheap index column
- * (min_participant_seen: the least recent device contact, 0 = never) prunes first.
+ * one is «приглашение не открыто» (notOpenedSql), not stale. Each participant's devices and latest
+ * device contact are kept beside the index (curator_program_users, migration 120); the program's
+ * least recent one (min_participant_seen, 0 = never) prunes first.
  */
 function staleSql(organizationIds: string[], cutoff: number): Fragment {
 	const users = scopeUsers(organizationIds);
 	return {
 		sql: `(i.status != 'completed' AND i.min_participant_seen < ? AND i.program_id IN (
 	SELECT u.program_id FROM curator_program_users u WHERE ${users.sql}
-		AND (u.user_id IN (SELECT s.person_id FROM sessions s)
-			OR EXISTS (SELECT 1 FROM program_device_sync d
-				WHERE d.program_id = u.program_id AND d.user_id = u.user_id))
+		AND u.device_seen < ?
+		AND (u.devices > 0 OR u.user_id IN (SELECT s.person_id FROM sessions s))
 		AND u.user_id NOT IN (SELECT s.person_id FROM sessions s WHERE s.created_at >= ?)
 		AND NOT EXISTS (SELECT 1 FROM program_participants pp
-			WHERE pp.program_id = u.program_id AND pp.person_id = u.user_id AND pp.added_at >= ?)
-		AND NOT EXISTS (SELECT 1 FROM program_device_sync d
-			WHERE d.program_id = u.program_id AND d.user_id = u.user_id
-				AND (d.last_connected_at >= ? OR d.last_update_at >= ? OR d.last_in_sync_at >= ?
-					OR d.pending_reported_at >= ?))))`,
-		params: [cutoff, ...users.params, ...Array.from({ length: 6 }, () => cutoff)]
+			WHERE pp.program_id = u.program_id AND pp.person_id = u.user_id AND pp.added_at >= ?)))`,
+		params: [cutoff, ...users.params, cutoff, cutoff, cutoff]
 	};
 }
 
@@ -116,9 +112,7 @@ function notOpenedSql(organizationIds: string[]): Fragment {
 	return {
 		sql: `(i.status != 'completed' AND i.program_id IN (
 	SELECT u.program_id FROM curator_program_users u WHERE ${users.sql}
-		AND u.user_id NOT IN (SELECT s.person_id FROM sessions s)
-		AND NOT EXISTS (SELECT 1 FROM program_device_sync d
-			WHERE d.program_id = u.program_id AND d.user_id = u.user_id)))`,
+		AND u.devices = 0 AND u.user_id NOT IN (SELECT s.person_id FROM sessions s)))`,
 		params: users.params
 	};
 }

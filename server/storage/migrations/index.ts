@@ -24,7 +24,8 @@ import {
 	organizationAttributes,
 	rolloutPlanTables,
 	scopeDocumentVersions,
-	municipalityCalendars
+	municipalityCalendars,
+	curatorUserSync
 } from './schema.js';
 
 export type { Dialect } from './dialect.js';
@@ -154,6 +155,12 @@ export function migrationsFor(dialect: Dialect, statements: DialectStatements): 
 			version: 97,
 			name: 'student mentoring: rollout plans of organizations',
 			sql: rolloutPlanTables(types)
+		},
+		{
+			// The curator at a region's scale (issue 18): per-participant device facts beside the index.
+			version: 120,
+			name: 'curator index: devices and latest contact of each mentor and mentee',
+			sql: curatorUserSync(types, dialect === 'postgres' ? 'greatest' : 'max')
 		}
 	];
 }
