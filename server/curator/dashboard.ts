@@ -22,7 +22,7 @@ import type {
 } from '../../src/lib/shared/api/curator.js';
 import type { ProgramSummary } from '../../src/lib/shared/program/index.js';
 import { today as todayIn, DEFAULT_TIME_ZONE } from '../../src/lib/shared/time.js';
-import { ZONE_JOINS, localDaySql, outdatedSql } from './local-day.js';
+import { localDaySql, outdatedSql } from './local-day.js';
 
 // The answers' shapes are the API contract (src/lib/shared/api/curator.ts).
 export type { DashboardQuery, DashboardResult, DashboardRow, OrganizationAggregate };
@@ -303,7 +303,8 @@ export async function queryDashboard(
 	const staleCutoff = now - staleDays * DAY_MS;
 	const day = todayIn(scope.timeZone ?? DEFAULT_TIME_ZONE, now);
 	// Outdated per program: each against the day in its own zone.
-	const outdatedIf = outdatedSql(await localDaySql(db, now));
+	const localDay = await localDaySql(db, now);
+	const outdatedIf = outdatedSql(localDay);
 	const limit = clampInt(query.limit, 1, 500, 50);
 	const offset = clampInt(query.offset, 0, 1_000_000, 0);
 	const { where, params } = buildWhere(scope, query, staleCutoff);
@@ -328,7 +329,7 @@ export async function queryDashboard(
 				${countIf(notOpened.sql)} AS "notOpened",
 				coalesce(avg(i.progress_percent), 0) AS "averageProgress",
 				${countIf(outdatedIf.sql)} AS outdated
-			${from} ${ZONE_JOINS} WHERE ${where}`,
+			${from} ${localDay.joins} WHERE ${where}`,
 		[...stale.params, ...notOpened.params, ...outdatedIf.params, ...params]
 	)) as DashboardTotals & { outdated: number };
 
