@@ -449,10 +449,12 @@ const mk = async (
 		createdBy: null
 	});
 };
-await mk('benchadmin', 'admin', null, null);
-await mk('benchcoordinator', 'coordinator', null, ds.municipalityId);
-const admin = await identity.actorFor('benchadmin');
-const inv = await identity.createInvitation(admin, { personId: 'benchcoordinator' });
+// Ids of this run (a reused database keeps the people of earlier runs).
+const run = tNow.toString(36);
+await mk(`benchadmin${run}`, 'admin', null, null);
+await mk(`benchcoordinator${run}`, 'coordinator', null, ds.municipalityId);
+const admin = await identity.actorFor(`benchadmin${run}`);
+const inv = await identity.createInvitation(admin, { personId: `benchcoordinator${run}` });
 const session = await identity.redeemInvitation(inv.code, 'bench');
 const curator = new CuratorService({
 	db: sql,

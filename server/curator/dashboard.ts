@@ -312,7 +312,9 @@ export async function queryDashboard(
 	const stale = staleSql(scope.organizationIds, staleCutoff);
 	const notOpened = notOpenedSql(scope.organizationIds);
 
-	const totalsRow = (await db.get<DashboardTotals & { outdated: number }>(
+	// The totals, the page's ids and the pickers' counts are three independent scans of the scope:
+	// started together, PostgreSQL runs them on three connections at once (SQLite in turn).
+	const totalsQuery = db.get<DashboardTotals & { outdated: number }>(
 		`SELECT count(*) AS programs,
 				${countIf("i.status = 'active'")} AS active,
 				${countIf("i.status = 'draft'")} AS draft,
@@ -331,23 +333,44 @@ export async function queryDashboard(
 				${countIf(outdatedIf.sql)} AS outdated
 			${from} ${localDay.joins} WHERE ${where}`,
 		[...stale.params, ...notOpened.params, ...outdatedIf.params, ...params]
-	)) as DashboardTotals & { outdated: number };
+	);
 
 	const dir = query.dir === 'desc' ? 'DESC' : 'ASC';
 	const sortKey: SortKey = query.sort && query.sort in SORT_SQL ? query.sort : 'title';
 	const sortExpr = SORT_SQL[sortKey];
 	// Sort and page over the narrow index only; the summary blobs of the page are read afterwards
 	// (carrying them through the sorter would move megabytes per request).
-	const page = (
-		await db.all<{ program_id: string }>(
-			`SELECT i.program_id FROM curator_program_index i
+	const pageQuery = db.all<{ program_id: string }>(
+		`SELECT i.program_id FROM curator_program_index i
 			${sortKey === 'organization' ? 'LEFT JOIN organizations o ON o.id = i.organization_id' : ''}
 			WHERE ${where}
 			ORDER BY (${sortExpr}) IS NULL, ${sortExpr} ${dir}, i.title ASC, i.program_id ASC
 			LIMIT ? OFFSET ?`,
-			[...params, limit, offset]
-		)
-	).map((r) => r.program_id);
+		[...params, limit, offset]
+	);
+	const scoped = buildWhere(scope, {}, staleCutoff);
+	const facetQuery = db.all<{
+		org: string | null;
+		status: string;
+		stage: string;
+		form: string | null;
+		category: string | null;
+		template: string | null;
+		n: number;
+	}>(
+		`SELECT i.organization_id AS org, i.status AS status,
+				CASE WHEN i.stage_phase = 'in-progress' THEN coalesce(i.stage_kind, 'custom') ELSE i.stage_phase END AS stage,
+				i.form AS form, i.category AS category, i.template_id AS template, count(*) AS n
+			FROM curator_program_index i WHERE ${scoped.where}
+			GROUP BY 1, 2, 3, 4, 5, 6`,
+		scoped.params
+	);
+	const [totalsRow, pageRows, facetRows] = await Promise.all([
+		totalsQuery as Promise<DashboardTotals & { outdated: number }>,
+		pageQuery,
+		facetQuery
+	]);
+	const page = pageRows.map((r) => r.program_id);
 	const byId = new Map<string, IndexRow>();
 	if (page.length > 0) {
 		for (const r of await db.all<IndexRow>(
@@ -411,26 +434,10 @@ export async function queryDashboard(
 		template: {},
 		organization: {}
 	};
-	const scoped = buildWhere(scope, {}, staleCutoff);
 	const add = (o: Record<string, number>, k: string | null, n: number) => {
 		o[k ?? ''] = (o[k ?? ''] ?? 0) + n;
 	};
-	for (const f of await db.all<{
-		org: string | null;
-		status: string;
-		stage: string;
-		form: string | null;
-		category: string | null;
-		template: string | null;
-		n: number;
-	}>(
-		`SELECT i.organization_id AS org, i.status AS status,
-				CASE WHEN i.stage_phase = 'in-progress' THEN coalesce(i.stage_kind, 'custom') ELSE i.stage_phase END AS stage,
-				i.form AS form, i.category AS category, i.template_id AS template, count(*) AS n
-			FROM curator_program_index i WHERE ${scoped.where}
-			GROUP BY 1, 2, 3, 4, 5, 6`,
-		scoped.params
-	)) {
+	for (const f of facetRows) {
 		add(facets.status, f.status, f.n);
 		add(facets.stage, f.stage, f.n);
 		add(facets.form, f.form, f.n);
