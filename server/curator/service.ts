@@ -219,25 +219,27 @@ export class CuratorService {
 		query: DashboardQuery
 	): Promise<DashboardResult & { organizations?: OrganizationAggregate[] }> {
 		const live = this.liveConnections();
-		const result = await queryDashboard(
-			this.db,
-			scope,
-			{ staleDays: this.staleDays, ...query },
-			{
-				now: this.now(),
-				connected: (id) => live.get(id) ?? []
-			}
-		);
-		if (result.outdated > 0) this.refresher?.nudge();
-		if (scope.kind === 'municipality')
-			return {
-				...result,
-				organizations: await organizationAggregates(this.db, scope.organizationIds, {
+		// A municipality's page also lists its organizations' aggregates: an independent scan,
+		// started with the dashboard's own (PostgreSQL runs them on separate connections at once).
+		const [result, organizations] = await Promise.all([
+			queryDashboard(
+				this.db,
+				scope,
+				{ staleDays: this.staleDays, ...query },
+				{
 					now: this.now(),
-					staleDays: query.staleDays ?? this.staleDays
-				})
-			};
-		return result;
+					connected: (id) => live.get(id) ?? []
+				}
+			),
+			scope.kind === 'municipality'
+				? organizationAggregates(this.db, scope.organizationIds, {
+						now: this.now(),
+						staleDays: query.staleDays ?? this.staleDays
+					})
+				: null
+		]);
+		if (result.outdated > 0) this.refresher?.nudge();
+		return organizations ? { ...result, organizations } : result;
 	}
 
 	/** Every matching row (exports): the dashboard query without paging. */
