@@ -15,6 +15,9 @@
  * npm run bench:dashboard                       PostgreSQL at TEST_DATABASE_URL (a database of its own, dropped after)
  * STORAGE=sqlite npm run bench:dashboard        the same on SQLite in a temporary directory
  * PROGRAMS=10000 ORGS=50 ROUNDS=10 npm run bench:dashboard
+ * KEEP=1 npm run bench:dashboard                prints REUSE_DATABASE_URL=… (the seeded database, kept)
+ * REUSE_DATABASE_URL=… npm run bench:dashboard  the queries only, on a kept database (minutes of seeding saved)
+ * PROFILE=1 (the costliest statements), SKIP=<regexp of queries>, WARMUP (2), SLOW_ROUNDS (3: figures of periods)
  */
 import { performance } from 'node:perf_hooks';
 import { rmSync } from 'node:fs';
@@ -306,15 +309,20 @@ const results: Array<{ name: string; rows: number | string; p50: number; p95: nu
 /** SKIP: a regular expression of the queries not to run (e.g. SKIP='half-year' on a loaded machine). */
 const skip = process.env.SKIP ? new RegExp(process.env.SKIP) : null;
 
-async function time(name: string, fn: (round: number) => Promise<number | string>) {
+/** Queries that take seconds at a region's scale (the figures of periods): SLOW_ROUNDS rounds, no warm-up. */
+const slowRounds = Number(process.env.SLOW_ROUNDS ?? 3);
+
+async function time(name: string, fn: (round: number) => Promise<number | string>, slow = false) {
+	const n = slow ? Math.min(rounds, slowRounds) : rounds;
+	const w = slow ? 0 : warmup;
 	if (skip?.test(name)) return;
 	const times: number[] = [];
 	let rows: number | string = '';
-	for (let i = 0; i < rounds + warmup; i++) {
+	for (let i = 0; i < n + w; i++) {
 		const s = performance.now();
 		rows = await fn(i);
 		const ms = performance.now() - s;
-		if (i >= warmup) times.push(ms);
+		if (i >= w) times.push(ms);
 	}
 	const r = { name, rows, p50: pct(times, 50), p95: pct(times, 95) };
 	results.push(r);
@@ -402,7 +410,8 @@ await time(
 // A different date each round: no cached result (a curator picking dates).
 await time(
 	'figures: on a past date (a new date each round)',
-	async (i) => (await figuresAt(sql, municipal, addDays(periodTo, -40 - i), ds.now)).programs.total
+	async (i) => (await figuresAt(sql, municipal, addDays(periodTo, -40 - i), ds.now)).programs.total,
+	true
 );
 await time(
 	'figures: a half-year with the previous (a new period each round)',
@@ -414,7 +423,8 @@ await time(
 				{ from: addDays(periodTo, -182 - i), to: addDays(periodTo, -i) },
 				ds.now
 			)
-		).programs.total
+		).programs.total,
+	true
 );
 await time(
 	'scope documents: versions of the municipality',
@@ -508,10 +518,15 @@ await time(
 	get(`/dashboard?q=${encodeURIComponent('Орлова')}&stage=activity`)
 );
 await time('HTTP GET figures (today)', get('/figures'));
-await time('HTTP GET calendar of the year (figures of each date)', get(`/calendar?year=${year}`));
+await time(
+	'HTTP GET calendar of the year (figures of each date)',
+	get(`/calendar?year=${year}`),
+	true
+);
 await time(
 	'HTTP GET analytic report of the half-year',
-	get(`/documents/analytic-report?from=${year - 1}-09-01&to=${ds.today}`)
+	get(`/documents/analytic-report?from=${year - 1}-09-01&to=${ds.today}`),
+	true
 );
 await app.close();
 
