@@ -537,15 +537,24 @@ export class CuratorService {
 				(f.status === 'completed' && (!f.completion || f.completion.date >= period.from))
 		);
 		if (!programs.length) return [];
-		const marks = programs.map(() => '?').join(',');
-		const info = new Map(
-			(
-				await this.db.all<{ program_id: string; title: string; organization_id: string | null }>(
-					`SELECT program_id, title, organization_id FROM curator_program_index WHERE program_id IN (${marks})`,
-					programs.map((p) => p.programId)
-				)
-			).map((r) => [r.program_id, r])
-		);
+		// In chunks: a municipality's programs in force outnumber the parameters one statement may
+		// bind (65,535 in PostgreSQL, 32,766 in SQLite) — the analytic report of 100,000 failed.
+		const info = new Map<
+			string,
+			{ program_id: string; title: string; organization_id: string | null }
+		>();
+		for (let i = 0; i < programs.length; i += 500) {
+			const chunk = programs.slice(i, i + 500).map((p) => p.programId);
+			for (const r of await this.db.all<{
+				program_id: string;
+				title: string;
+				organization_id: string | null;
+			}>(
+				`SELECT program_id, title, organization_id FROM curator_program_index WHERE program_id IN (${chunk.map(() => '?').join(',')})`,
+				chunk
+			))
+				info.set(r.program_id, r);
+		}
 		const keys = [...new Set(programs.flatMap((p) => p.facts.participants.map((x) => x.key)))];
 		const names = new Map<string, string>();
 		for (let i = 0; i < keys.length; i += 500) {
