@@ -1,22 +1,35 @@
 /**
- * Curator dashboard benchmark (npm run bench:dashboard): an organization with 10,000 programs
- * generated from the templates with the program core, summarized by the real `summarize` and
- * stored through the relay's DocumentStore (the curator index triggers run as in production).
- * Then the dashboard query runs with a set of filters and sorts, and p50 / p95 are printed.
+ * Curator dashboard benchmark (npm run bench:dashboard, issue #18): a municipality of ORGS
+ * organizations and PROGRAMS programs (default 100,000) on PostgreSQL, with the history the
+ * figures read (issue #15), then every query of the curator's screens, each timed ROUNDS times:
+ * p50 / p95 per query, the machine's load before and after.
  *
- * PROGRAMS=10000 ROUNDS=30 tsx scripts/bench-dashboard.ts
- * On PostgreSQL (a fresh database, dropped afterwards):
- * TEST_STORAGE=postgres DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres tsx scripts/bench-dashboard.ts
+ * Seeding is fast and still real: BASE programs (default 300) are generated from the templates with
+ * the program core and summarized by the real `summarize` (tests/integration/curator-fixtures.ts);
+ * the rest reuse those summaries with their own ids, names, organization and shifted deadlines,
+ * written through the relay's DocumentStore in bulk (`saveSummaries`, `saveFacts`: the curator
+ * index and its history rows are written as in production), not through 100,000 relay sessions.
+ * Each program also gets HISTORY earlier history rows (one a month back), as a program that
+ * changed during the year has.
+ *
+ * npm run bench:dashboard                       PostgreSQL at TEST_DATABASE_URL (a database of its own, dropped after)
+ * STORAGE=sqlite npm run bench:dashboard        the same on SQLite in a temporary directory
+ * PROGRAMS=10000 ORGS=50 ROUNDS=10 npm run bench:dashboard
+ * KEEP=1 npm run bench:dashboard                prints REUSE_DATABASE_URL=… (the seeded database, kept)
+ * REUSE_DATABASE_URL=… npm run bench:dashboard  the queries only, on a kept database (minutes of seeding saved)
+ * PROFILE=1 (the costliest statements), SKIP=<regexp of queries>, WARMUP (2), SLOW_ROUNDS (3: figures of periods)
  */
 import { performance } from 'node:perf_hooks';
 import { rmSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import Fastify from 'fastify';
 import {
 	queryDashboard,
 	organizationAggregates,
 	type DashboardQuery
 } from '../server/curator/dashboard';
-import { computeFigures } from '../server/curator/figures';
-import Fastify from 'fastify';
+import { figuresFor, figuresAt } from '../server/curator/figures';
+import { appendVersion, documentStates } from '../server/curator/scope-documents';
 import { CuratorService } from '../server/curator/service';
 import { apiBoundary } from '../server/http/api-boundary';
 import { registerCuratorRoutes } from '../server/http/curator-routes';
@@ -25,184 +38,515 @@ import { createIdentity } from '../server/identity/index';
 import { createIdentityStore } from '../server/identity/sql-store';
 import { blankPerson } from '../server/identity/model';
 import { createLogger } from '../server/logger';
-import { createDataset } from '../tests/integration/curator-fixtures';
+import { historyStatement } from '../server/storage/curator-index';
+import type { DeviceSyncFacts, StoredSummary } from '../server/storage/document-store';
+import { addDays } from '../src/lib/shared/time';
+import type { SortKey } from '../src/lib/shared/api/curator';
+import type { SqlClient } from '../server/storage/sql';
 
-const programs = Number(process.env.PROGRAMS ?? 10_000);
-const rounds = Number(process.env.ROUNDS ?? 30);
+const storageKind = process.env.STORAGE === 'sqlite' ? 'sqlite' : 'postgres';
+if (storageKind === 'postgres') {
+	// createDataset makes a database of its own on this server and drops it on close.
+	process.env.TEST_STORAGE = 'postgres';
+	process.env.DATABASE_URL =
+		process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+} else process.env.TEST_STORAGE = 'sqlite';
+const { createDataset } = await import('../tests/integration/curator-fixtures');
+type Dataset = Awaited<ReturnType<typeof createDataset>>;
+/** A database seeded by an earlier run with KEEP=1 (its migrations run again on opening). */
+const reuse = process.env.REUSE_DATABASE_URL;
 
-const t0 = performance.now();
-const ds = await createDataset({ programs, organizations: 1 });
-const genMs = performance.now() - t0;
-const org = ds.organizations[0];
-if (!org) throw new Error('no organization');
-const scope = { organizationIds: [org.id] };
+const programs = Number(process.env.PROGRAMS ?? 100_000);
+const orgCount = Number(process.env.ORGS ?? 200);
+const base = Math.min(programs, Number(process.env.BASE ?? 300));
+const historyDepth = Number(process.env.HISTORY ?? 6);
+const rounds = Number(process.env.ROUNDS ?? 15);
+const warmup = Number(process.env.WARMUP ?? 2);
+const WRITE_BATCH = 500;
 
-const cases: Array<[string, DashboardQuery]> = [
-	['first page, by title', {}],
-	['sort: progress desc', { sort: 'progress', dir: 'desc' }],
-	['sort: next deadline', { sort: 'next-deadline' }],
-	['filter: overdue, sort overdue desc', { flags: ['overdue'], sort: 'overdue', dir: 'desc' }],
-	['filter: reports due + stale devices', { flags: ['reports-due', 'stale'] }],
-	['filter: pending sync', { flags: ['pending-sync'] }],
-	[
-		'filter: template + stage + status',
-		{ templateId: 'tomsk-heads-beginner', stage: 'activity', status: 'active' }
-	],
-	['filter: type in-group', { type: 'group', sort: 'last-activity', dir: 'desc' }],
-	['search: surname', { q: 'иванова', sort: 'reports-due', dir: 'desc' }],
-	['page 50 of 200 (offset 2450)', { offset: 2450, limit: 50, sort: 'stage' }]
-];
-
+const load = () =>
+	loadavg()
+		.map((x) => x.toFixed(2))
+		.join(' ');
 const pct = (xs: number[], p: number) => {
 	const s = [...xs].sort((a, b) => a - b);
 	return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
 };
 
-console.log(`generated ${programs} programs in ${(genMs / 1000).toFixed(1)} s (${ds.dataDir})`);
-console.log(`node ${process.version}, ${process.platform} ${process.arch}`);
-console.log('');
-console.log('| query | rows matched | p50 ms | p95 ms |');
-console.log('|---|---:|---:|---:|');
-const all: number[] = [];
-for (const [name, q] of cases) {
-	const times: number[] = [];
-	let total = 0;
-	for (let i = 0; i < rounds + 3; i++) {
-		const s = performance.now();
-		const r = await queryDashboard(
-			ds.sql,
-			scope,
-			{ staleDays: ds.staleDays, ...q },
-			{ now: ds.now }
-		);
-		const ms = performance.now() - s;
-		total = r.total;
-		if (i >= 3) times.push(ms);
-	}
-	all.push(...times);
-	console.log(
-		`| ${name} | ${total} | ${pct(times, 50).toFixed(1)} | ${pct(times, 95).toFixed(1)} |`
-	);
-}
-{
-	const times: number[] = [];
-	for (let i = 0; i < rounds; i++) {
-		const s = performance.now();
-		await computeFigures(ds.sql, scope, { now: ds.now });
-		times.push(performance.now() - s);
-	}
-	console.log(
-		`| figures for statistical forms | ${programs} | ${pct(times, 50).toFixed(1)} | ${pct(times, 95).toFixed(1)} |`
-	);
-}
-{
-	const times: number[] = [];
-	for (let i = 0; i < rounds; i++) {
-		const s = performance.now();
-		await organizationAggregates(ds.sql, [org.id], { now: ds.now });
-		times.push(performance.now() - s);
-	}
-	console.log(
-		`| municipal view: per-organization aggregates | ${programs} | ${pct(times, 50).toFixed(1)} | ${pct(times, 95).toFixed(1)} |`
-	);
-}
-console.log('');
 console.log(
-	`all dashboard queries: p50 ${pct(all, 50).toFixed(1)} ms, p95 ${pct(all, 95).toFixed(1)} ms`
+	`bench:dashboard on ${storageKind}: ${programs} programs, ${orgCount} organizations, ${base} generated, ${historyDepth} earlier history rows each`
+);
+console.log(`node ${process.version}, ${cpus().length} cores, load average ${load()}`);
+
+// --- Seed -------------------------------------------------------------------------------------
+const t0 = performance.now();
+const phases = { genMs: 0, cloneMs: 0, historyMs: 0 };
+const ds: Dataset = reuse
+	? await reopen(reuse)
+	: await createDataset({ programs: base, organizations: orgCount });
+const orgs = ds.organizations;
+if (!reuse) await seed(ds.sql);
+// PROFILE=1: time every statement the queries run, and print the costliest at the end.
+const profile = new Map<string, { n: number; ms: number }>();
+const sql: SqlClient = process.env.PROFILE ? profiled(ds.sql) : ds.sql;
+
+function profiled(db: SqlClient): SqlClient {
+	const timed =
+		<A extends unknown[], R>(fn: (text: string, ...a: A) => Promise<R>) =>
+		async (text: string, ...a: A): Promise<R> => {
+			const s = performance.now();
+			try {
+				return await fn(text, ...a);
+			} finally {
+				const key = text.replace(/\s+/g, ' ').slice(0, 160);
+				const e = profile.get(key) ?? { n: 0, ms: 0 };
+				e.n++;
+				e.ms += performance.now() - s;
+				profile.set(key, e);
+			}
+		};
+	return {
+		dialect: db.dialect,
+		all: timed((t, p?: unknown[]) => db.all(t, p)),
+		get: timed((t, p?: unknown[]) => db.get(t, p)),
+		run: timed((t, p?: unknown[]) => db.run(t, p)),
+		batch: db.batch
+	} as SqlClient;
+}
+
+async function reopen(url: string): Promise<Dataset> {
+	const { openPostgresStorage } = await import('../server/storage/index');
+	const storage = await openPostgresStorage(url);
+	const today = '2026-03-15';
+	return {
+		storage,
+		sql: storage.sql,
+		store: storage.documents,
+		dataDir: '/nonexistent',
+		municipalityId:
+			(await storage.sql.get<{ id: string }>('SELECT id FROM municipalities'))?.id ?? '',
+		organizations: await storage.sql.all<{ id: string; name: string }>(
+			'SELECT id, name FROM organizations ORDER BY created_at, id'
+		),
+		truth: [],
+		today,
+		now: Date.parse(`${today}T12:00:00Z`),
+		staleDays: 7,
+		close: () => storage.close()
+	};
+}
+
+async function seed(sql: SqlClient) {
+	// Organization attributes the filters read: kinds and marks spread over the municipality.
+	const KINDS = ['school', 'preschool', 'additional'] as const;
+	for (let i = 0; i < orgs.length; i++)
+		await sql.run(
+			'UPDATE organizations SET kind = ?, low_results = ?, hard_social = ? WHERE id = ?',
+			[KINDS[i % 3], i % 7 === 0 ? 1 : 0, i % 11 === 0 ? 1 : 0, (orgs[i] as { id: string }).id]
+		);
+	phases.genMs = performance.now() - t0;
+
+	const stored = new Map(
+		(
+			await sql.all<{ program_id: string; summary: string }>(
+				`SELECT program_id, summary FROM program_summaries WHERE program_id NOT LIKE '%/%'`
+			)
+		).map((r) => [r.program_id, r.summary])
+	);
+	const baseFacts = await sql.all<{
+		program_id: string;
+		user_id: string;
+		device_id: string;
+		last_connected_at: number | null;
+		last_update_at: number | null;
+		last_in_sync_at: number | null;
+		pending: number | null;
+		pending_reported_at: number | null;
+	}>(`SELECT * FROM program_device_sync`);
+	const factsOf = new Map<string, typeof baseFacts>();
+	for (const f of baseFacts) factsOf.set(f.program_id, [...(factsOf.get(f.program_id) ?? []), f]);
+
+	const SURNAMES = [
+		'Орлова',
+		'Волкова',
+		'Зайцева',
+		'Павлова',
+		'Семенова',
+		'Голубева',
+		'Виноградова'
+	];
+	const NAMES = ['Анна', 'Мария', 'Елена', 'Ольга', 'Дарья', 'Полина', 'Ирина', 'Вера'];
+	const quoted = (s: string) => new RegExp(`"${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`, 'g');
+	const shiftDates = (json: string, days: number) =>
+		json.replace(
+			/"(date|nextDeadline|dueDate)":"(\d{4}-\d{2}-\d{2})"/g,
+			(_m, k: string, d: string) => (days === 0 ? _m : `"${k}":"${addDays(d, days)}"`)
+		);
+
+	const t1 = performance.now();
+	for (let start = base; start < programs; start += WRITE_BATCH) {
+		const end = Math.min(programs, start + WRITE_BATCH);
+		const summaries: StoredSummary[] = [];
+		const facts: DeviceSyncFacts[] = [];
+		const rows: Array<[string, string]> = [];
+		for (let n = start; n < end; n++) {
+			const t = ds.truth[n % base];
+			if (!t) throw new Error('no base program');
+			const org = orgs[n % orgs.length] as { id: string; name: string };
+			const baseOrg = orgs.find((o) => o.id === t.organizationId) as { id: string; name: string };
+			const programId = `p1x${n}`;
+			const mentor = `m1x${n}`;
+			const mentee = `e1x${n}`;
+			const mentorName = `${SURNAMES[n % 7]} ${NAMES[(n >> 3) % 8]} Петровна`;
+			const menteeName = `${SURNAMES[(n >> 4) % 7]} ${NAMES[n % 8]} ${n} Ивановна`;
+			let json = stored.get(t.programId) as string;
+			json = json
+				.replace(quoted(t.programId), `"${programId}"`)
+				.replace(quoted(t.mentor), `"${mentor}"`)
+				.replace(quoted(t.mentee), `"${mentee}"`)
+				.replace(quoted(baseOrg.name), `"${org.name}"`)
+				.split(t.mentorName)
+				.join(mentorName)
+				.split(t.menteeName)
+				.join(menteeName);
+			// Deadlines and dates a few days apart from the base's, so the date sorts are not ties.
+			json = shiftDates(json, (n % 11) - 5);
+			rows.push([programId, org.id]);
+			summaries.push({
+				programId,
+				summary: JSON.parse(json) as unknown as StoredSummary['summary'],
+				docBytes: 16_000,
+				throughSeq: 1,
+				computedAt: ds.now
+			});
+			for (const f of factsOf.get(t.programId) ?? [])
+				facts.push({
+					programId,
+					userId: f.user_id === t.mentor ? mentor : f.user_id === t.mentee ? mentee : f.user_id,
+					deviceId: `dev-${f.user_id === t.mentor ? mentor : mentee}`,
+					lastConnectedAt: f.last_connected_at ?? undefined,
+					lastUpdateAt: f.last_update_at ?? undefined,
+					lastInSyncAt: f.last_in_sync_at ?? undefined,
+					pending: f.pending ?? 0,
+					pendingReportedAt: f.pending_reported_at ?? undefined
+				});
+		}
+		await sql.run(
+			`INSERT INTO programs (id, organization_id, created_at) VALUES ${rows.map(() => '(?, ?, ?)').join(', ')}`,
+			rows.flatMap(([id, org]) => [id, org, new Date(ds.now).toISOString()])
+		);
+		await ds.store.saveSummaries(summaries);
+		await ds.store.saveFacts(facts);
+	}
+	phases.cloneMs = performance.now() - t1;
+
+	// History: each program's state on earlier days (a row a month back, HISTORY of them), as the
+	// figures per period read it. The facts are the current summary's, on those days.
+	const t2 = performance.now();
+	if (historyDepth > 0) {
+		const ids = [...Array(programs).keys()].map((n) => `p1x${n}`);
+		for (let i = 0; i < ids.length; i += WRITE_BATCH) {
+			const part = ids.slice(i, i + WRITE_BATCH);
+			const sums = await sql.all<{ program_id: string; summary: string }>(
+				`SELECT program_id, summary FROM program_summaries WHERE program_id IN (${part.map(() => '?').join(',')})`,
+				part
+			);
+			const statements = sums.flatMap((r) => {
+				const summary = JSON.parse(r.summary) as unknown;
+				return [...Array(historyDepth).keys()].flatMap((k) => {
+					const st = historyStatement(
+						r.program_id,
+						summary,
+						addDays(ds.today, -30 * (k + 1)),
+						ds.now - (k + 1) * 30 * 86_400_000
+					);
+					return st ? [st] : [];
+				});
+			});
+			await sql.batch(statements);
+		}
+	}
+	phases.historyMs = performance.now() - t2;
+	// Scope documents: a few saved versions of each organization's аналитическая справка per half-year.
+	for (const o of orgs)
+		for (const [from, to] of [
+			[addDays(ds.today, -365), addDays(ds.today, -183)],
+			[addDays(ds.today, -182), ds.today]
+		] as const)
+			for (let v = 0; v < 3; v++)
+				await appendVersion(
+					sql,
+					{ scopeKind: 'organization', scopeId: o.id, kind: 'analytic-note', from, to },
+					v,
+					{
+						sections: { conclusions: 'Выводы '.repeat(50) },
+						authorId: 'benchcoordinator',
+						authorName: 'Сидорова Анна Викторовна',
+						createdAt: ds.now - (3 - v) * 86_400_000,
+						handedIn: false,
+						snapshot: null
+					}
+				);
+	// As autovacuum leaves a database in steady use: statistics, and the visibility map that lets
+	// the covering indexes answer without the table.
+	await sql.run(sql.dialect === 'postgres' ? 'VACUUM ANALYZE' : 'ANALYZE');
+}
+const counts = await sql.get<{ p: number; h: number; d: number }>(
+	`SELECT (SELECT count(*) FROM curator_program_index) AS p,
+		(SELECT count(*) FROM curator_program_history) AS h,
+		(SELECT count(*) FROM program_device_sync) AS d`
+);
+console.log(
+	`seeded in ${((performance.now() - t0) / 1000).toFixed(0)} s (generate ${(phases.genMs / 1000).toFixed(0)} s, clone ${(phases.cloneMs / 1000).toFixed(0)} s, history ${(phases.historyMs / 1000).toFixed(0)} s): ${counts?.p} index rows, ${counts?.h} history rows, ${counts?.d} device facts`
 );
 
-// The same through the HTTP API (real Fastify, session cookie, policy check, JSON serialization).
-{
-	const logger = createLogger('error');
-	const identity = createIdentity({
-		store: createIdentityStore(ds.storage.sql),
-		secret: 'bench-secret-bench-secret-bench-secret',
-		logger
-	});
-	const programs = createPrograms({ identity, documents: ds.store, logger });
-	const t = Date.now();
-	const mk = async (id: string, role: 'admin' | 'curator', orgId: string | null) => {
-		await identity.store.people.create(
-			blankPerson({ id, organizationId: orgId, municipalityId: null, fullName: id }, t)
-		);
-		await identity.store.roles.assign({
-			id: `${id}role`,
-			personId: id,
-			role,
-			organizationId: orgId,
-			municipalityId: null,
-			createdAt: t,
-			createdBy: null
-		});
-	};
-	await mk('benchadmin', 'admin', null);
-	await mk('benchcurator', 'curator', org.id);
-	const admin = await identity.actorFor('benchadmin');
-	const inv = await identity.createInvitation(admin, { personId: 'benchcurator' });
-	const session = await identity.redeemInvitation(inv.code, 'bench');
-	const curator = new CuratorService({
-		db: ds.sql,
-		scopes: identity.scopes,
-		programs,
-		relay: {
-			getDocument: () => Promise.reject(new Error('read-only bench')),
-			getDecisions: () => Promise.reject(new Error('read-only bench')),
-			refreshSummaries: () => Promise.reject(new Error('read-only bench')),
-			connections: () => []
-		},
-		logger,
-		refresher: false,
-		now: () => ds.now,
-		staleDays: ds.staleDays
-	});
-	const app = Fastify();
-	await app.register(
-		async (api) => {
-			await api.register(apiBoundary, { identity });
-			await registerCuratorRoutes(api, { curator, programs });
-		},
-		{ prefix: '/api' }
-	);
-	await app.listen({ port: 0, host: '127.0.0.1' });
-	const address = app.server.address();
-	const port = typeof address === 'object' && address ? address.port : 0;
-	const http: Array<[string, string]> = [
-		['HTTP: first page', ''],
-		['HTTP: overdue, sorted by overdue desc', '?flags=overdue&sort=overdue&dir=desc'],
-		['HTTP: reports due + stale, by deadline', '?flags=reports-due,stale&sort=next-deadline'],
-		['HTTP: search + stage filter', `?q=${encodeURIComponent('Петрова')}&stage=activity`]
-	];
-	console.log('');
-	console.log(
-		'| HTTP GET /api/curator/organizations/:id/dashboard | rows matched | p50 ms | p95 ms |'
-	);
-	console.log('|---|---:|---:|---:|');
-	const allHttp: number[] = [];
-	for (const [name, qs] of http) {
-		const times: number[] = [];
-		let total = 0;
-		for (let i = 0; i < rounds + 3; i++) {
-			const s = performance.now();
-			const res = await fetch(
-				`http://127.0.0.1:${port}/api/curator/organizations/${org.id}/dashboard${qs}`,
-				{ headers: { cookie: `nst_session=${session.token}` } }
-			);
-			const body = (await res.json()) as { total: number };
-			const ms = performance.now() - s;
-			if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
-			total = body.total;
-			if (i >= 3) times.push(ms);
-		}
-		allHttp.push(...times);
-		console.log(
-			`| ${name} | ${total} | ${pct(times, 50).toFixed(1)} | ${pct(times, 95).toFixed(1)} |`
-		);
+// --- Queries ----------------------------------------------------------------------------------
+const orgIds = orgs.map((o) => o.id);
+const municipal = { organizationIds: orgIds };
+const one = { organizationIds: [(orgs[0] as { id: string }).id] };
+const results: Array<{ name: string; rows: number | string; p50: number; p95: number }> = [];
+
+/** SKIP: a regular expression of the queries not to run (e.g. SKIP='half-year' on a loaded machine). */
+const skip = process.env.SKIP ? new RegExp(process.env.SKIP) : null;
+
+/** Queries that take seconds at a region's scale (the figures of periods): SLOW_ROUNDS rounds, no warm-up. */
+const slowRounds = Number(process.env.SLOW_ROUNDS ?? 3);
+
+async function time(name: string, fn: (round: number) => Promise<number | string>, slow = false) {
+	const n = slow ? Math.min(rounds, slowRounds) : rounds;
+	const w = slow ? 0 : warmup;
+	if (skip?.test(name)) return;
+	const times: number[] = [];
+	let rows: number | string = '';
+	for (let i = 0; i < n + w; i++) {
+		const s = performance.now();
+		rows = await fn(i);
+		const ms = performance.now() - s;
+		if (i >= w) times.push(ms);
 	}
-	console.log('');
-	console.log(
-		`all HTTP dashboard requests: p50 ${pct(allHttp, 50).toFixed(1)} ms, p95 ${pct(allHttp, 95).toFixed(1)} ms`
-	);
-	await app.close();
+	const r = { name, rows, p50: pct(times, 50), p95: pct(times, 95) };
+	results.push(r);
+	console.log(`| ${name} | ${rows} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} |`);
 }
-await ds.close();
-if (!process.env.KEEP) rmSync(ds.dataDir, { recursive: true, force: true });
+
+const dash = (scope: { organizationIds: string[] }, q: DashboardQuery) => async () =>
+	(await queryDashboard(sql, scope, { staleDays: ds.staleDays, ...q }, { now: ds.now })).total;
+
+console.log(`\nload average before the queries: ${load()}\n`);
+console.log('| query (municipality: all programs) | rows matched | p50 ms | p95 ms |');
+console.log('|---|---:|---:|---:|');
+await time('dashboard: first page, by title', dash(municipal, {}));
+const SORTS: SortKey[] = [
+	'organization',
+	'stage',
+	'progress',
+	'overdue',
+	'next-deadline',
+	'reports-due',
+	'reports-submitted',
+	'last-activity',
+	'last-seen',
+	'start',
+	'end'
+];
+for (const sort of SORTS) await time(`sort: ${sort} desc`, dash(municipal, { sort, dir: 'desc' }));
+await time('sort: title, page 100 (offset 4950)', dash(municipal, { offset: 4950 }));
+await time(
+	'filter: overdue, by overdue desc',
+	dash(municipal, { flags: ['overdue'], sort: 'overdue', dir: 'desc' })
+);
+await time(
+	'filter: reports due',
+	dash(municipal, { flags: ['reports-due'], sort: 'reports-due', dir: 'desc' })
+);
+await time('filter: stale devices', dash(municipal, { flags: ['stale'], sort: 'last-seen' }));
+await time('filter: reports due + stale', dash(municipal, { flags: ['reports-due', 'stale'] }));
+await time('filter: invitation not opened', dash(municipal, { flags: ['not-opened'] }));
+await time('filter: pending sync', dash(municipal, { flags: ['pending-sync'] }));
+await time('filter: organization kind ДОУ', dash(municipal, { orgKind: 'preschool' }));
+await time('filter: mark ШНОР', dash(municipal, { orgMark: 'low-results', sort: 'progress' }));
+await time(
+	'filter: mark ШССУ + overdue',
+	dash(municipal, { orgMark: 'hard-social', flags: ['overdue'] })
+);
+// The most common stage and type of the data set (the filters' realistic case).
+const common = await sql.get<{ stage: string; types: string }>(
+	`SELECT stage_kind AS stage, types FROM curator_program_index WHERE stage_kind IS NOT NULL
+		GROUP BY stage_kind, types ORDER BY count(*) DESC LIMIT 1`
+);
+const commonType = (common?.types ?? ',,').split(',').filter(Boolean)[0] ?? 'individual';
+await time(
+	'filter: template + stage + status',
+	dash(municipal, {
+		templateId: 'tomsk-heads-beginner',
+		stage: common?.stage ?? 'activity',
+		status: 'active'
+	})
+);
+await time(
+	`filter: type ${commonType}, by last activity`,
+	dash(municipal, {
+		type: commonType as DashboardQuery['type'],
+		sort: 'last-activity',
+		dir: 'desc'
+	})
+);
+await time('search: one word', dash(municipal, { q: 'Волкова' }));
+await time(
+	'search: two words, by next deadline',
+	dash(municipal, { q: 'Зайцева Дарья', sort: 'next-deadline' })
+);
+await time('search: no match', dash(municipal, { q: 'Ъъъъ' }));
+await time('one organization: first page', dash(one, {}));
+await time(
+	'per-organization aggregates (municipal view)',
+	async () => (await organizationAggregates(sql, orgIds, { now: ds.now })).length
+);
+const periodTo = ds.today;
+await time(
+	'figures: today (repeated)',
+	async () => (await figuresFor(sql, municipal, {}, ds.now)).programs.total
+);
+// A different date each round: no cached result (a curator picking dates).
+await time(
+	'figures: on a past date (a new date each round)',
+	async (i) => (await figuresAt(sql, municipal, addDays(periodTo, -40 - i), ds.now)).programs.total,
+	true
+);
+await time(
+	'figures: a half-year with the previous (a new period each round)',
+	async (i) =>
+		(
+			await figuresFor(
+				sql,
+				municipal,
+				{ from: addDays(periodTo, -182 - i), to: addDays(periodTo, -i) },
+				ds.now
+			)
+		).programs.total,
+	true
+);
+await time(
+	'scope documents: versions of the municipality',
+	async () => (await documentStates(sql, 'organization', orgIds)).size
+);
+
+// --- HTTP: the routes a curator's browser calls (real Fastify, session cookie, policy, JSON) ---
+const logger = createLogger('error');
+const identity = createIdentity({
+	store: createIdentityStore(ds.storage.sql),
+	secret: 'bench-secret-bench-secret-bench-secret',
+	logger
+});
+const programsModule = createPrograms({ identity, documents: ds.store, logger });
+const tNow = Date.now();
+const mk = async (
+	id: string,
+	role: 'admin' | 'curator' | 'coordinator',
+	orgId: string | null,
+	munId: string | null
+) => {
+	await identity.store.people.create(
+		blankPerson({ id, organizationId: orgId, municipalityId: munId, fullName: id }, tNow)
+	);
+	await identity.store.roles.assign({
+		id: `${id}role`,
+		personId: id,
+		role,
+		organizationId: orgId,
+		municipalityId: munId,
+		createdAt: tNow,
+		createdBy: null
+	});
+};
+// Ids of this run (a reused database keeps the people of earlier runs).
+const run = tNow.toString(36);
+await mk(`benchadmin${run}`, 'admin', null, null);
+await mk(`benchcoordinator${run}`, 'coordinator', null, ds.municipalityId);
+const admin = await identity.actorFor(`benchadmin${run}`);
+const inv = await identity.createInvitation(admin, { personId: `benchcoordinator${run}` });
+const session = await identity.redeemInvitation(inv.code, 'bench');
+const curator = new CuratorService({
+	db: sql,
+	scopes: identity.scopes,
+	programs: programsModule,
+	relay: {
+		getDocument: () => Promise.reject(new Error('read-only bench')),
+		getDecisions: () => Promise.reject(new Error('read-only bench')),
+		refreshSummaries: () => Promise.reject(new Error('read-only bench')),
+		connections: () => []
+	},
+	logger,
+	refresher: false,
+	now: () => ds.now,
+	staleDays: ds.staleDays
+});
+const app = Fastify();
+await app.register(
+	async (api) => {
+		await api.register(apiBoundary, { identity });
+		await registerCuratorRoutes(api, { curator, programs: programsModule });
+	},
+	{ prefix: '/api' }
+);
+await app.listen({ port: 0, host: '127.0.0.1' });
+const address = app.server.address();
+const port = typeof address === 'object' && address ? address.port : 0;
+const get = (path: string) => async () => {
+	const res = await fetch(
+		`http://127.0.0.1:${port}/api/curator/municipalities/${ds.municipalityId}${path}`,
+		{
+			headers: { cookie: `nst_session=${session.token}` }
+		}
+	);
+	const body = (await res.json()) as { total?: number; events?: unknown[] };
+	if (res.status !== 200) throw new Error(`HTTP ${res.status} ${path}: ${JSON.stringify(body)}`);
+	return body.total ?? body.events?.length ?? res.status;
+};
+const year = Number(ds.today.slice(0, 4));
+await time('HTTP GET dashboard: first page', get('/dashboard'));
+await time(
+	'HTTP GET dashboard: overdue, by overdue desc',
+	get('/dashboard?flags=overdue&sort=overdue&dir=desc')
+);
+await time(
+	'HTTP GET dashboard: reports due + stale, by deadline',
+	get('/dashboard?flags=reports-due,stale&sort=next-deadline')
+);
+await time(
+	'HTTP GET dashboard: search + stage',
+	get(`/dashboard?q=${encodeURIComponent('Орлова')}&stage=activity`)
+);
+await time('HTTP GET figures (today)', get('/figures'));
+await time(
+	'HTTP GET calendar of the year (figures of each date)',
+	get(`/calendar?year=${year}`),
+	true
+);
+await time(
+	'HTTP GET analytic report of the half-year',
+	get(`/documents/analytic-report?from=${year - 1}-09-01&to=${ds.today}`),
+	true
+);
+await app.close();
+
+console.log(`\nload average after: ${load()}`);
+if (profile.size) {
+	console.log('\n| statement (PROFILE=1) | runs | total ms | ms per run |\n|---|---:|---:|---:|');
+	for (const [k, e] of [...profile].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25))
+		console.log(`| ${k} | ${e.n} | ${e.ms.toFixed(0)} | ${(e.ms / e.n).toFixed(1)} |`);
+}
+const slow = results.filter((r) => r.p50 >= 100);
+console.log(
+	slow.length
+		? `p50 ≥ 100 ms: ${slow.map((r) => `${r.name} (${r.p50.toFixed(0)} ms)`).join('; ')}`
+		: 'every query: p50 < 100 ms'
+);
+if (process.env.KEEP && storageKind === 'postgres' && !reuse) {
+	const db = await sql.get<{ name: string }>('SELECT current_database() AS name');
+	await ds.storage.close();
+	console.log(
+		`kept: REUSE_DATABASE_URL=${new URL(db?.name ?? '', process.env.DATABASE_URL).href} (drop it when done)`
+	);
+} else await ds.close();
+if (!process.env.KEEP && !reuse) rmSync(ds.dataDir, { recursive: true, force: true });

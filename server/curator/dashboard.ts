@@ -22,7 +22,7 @@ import type {
 } from '../../src/lib/shared/api/curator.js';
 import type { ProgramSummary } from '../../src/lib/shared/program/index.js';
 import { today as todayIn, DEFAULT_TIME_ZONE } from '../../src/lib/shared/time.js';
-import { ZONE_JOINS, localDaySql, outdatedSql } from './local-day.js';
+import { localDaySql, outdatedSql } from './local-day.js';
 
 // The answers' shapes are the API contract (src/lib/shared/api/curator.ts).
 export type { DashboardQuery, DashboardResult, DashboardRow, OrganizationAggregate };
@@ -59,38 +59,63 @@ export interface Scope {
 	timeZone?: string;
 }
 
+/** SQL with its parameters, in order. */
+interface Fragment {
+	sql: string;
+	params: unknown[];
+}
+
 /**
- * "Not seen for the threshold" (the stale flag), per program `i`: a mentor or mentee who has
+ * The mentors and mentees of the scope's programs (`curator_program_users`), as a condition on
+ * `u`: the flags below are asked of them as one set, `i.program_id IN (…)`, which both databases
+ * build once per query (a hashed subplan; an ephemeral index) — not probed again for each of a
+ * region's 100,000 rows, as a correlated EXISTS was (docs/benchmarks.md «The curator's dashboard»).
+ */
+function scopeUsers(organizationIds: string[]): Fragment {
+	if (organizationIds.length === 0) return { sql: '1 = 0', params: [] };
+	return {
+		sql: `u.program_id IN (SELECT j.program_id FROM curator_program_index j
+			WHERE j.organization_id IN (${organizationIds.map(() => '?').join(',')}))`,
+		params: organizationIds
+	};
+}
+
+/**
+ * "Not seen for the threshold" (the stale flag), per program `i` of the scope: a mentor or mentee who has
  * opened an invitation (has had a session, or reached the relay for this program) and of whom nothing is newer than the cutoff — no
  * contact of a device with this program, no session opened (the invitation or a new link), no
  * joining of the program. The clock starts when the invitation is opened: someone who never opened
- * one is «приглашение не открыто» (NOT_OPENED_SQL), not stale. The cheap index column
- * (min_participant_seen: the least recent device contact, 0 = never) prunes first. 7 parameters,
- * each the cutoff.
+ * one is «приглашение не открыто» (notOpenedSql), not stale. Each participant's devices and latest
+ * device contact are kept beside the index (curator_program_users, migration 120); the program's
+ * least recent one (min_participant_seen, 0 = never) prunes first.
  */
-const STALE_SQL = `(i.status != 'completed' AND i.min_participant_seen < ? AND EXISTS (
-	SELECT 1 FROM curator_program_users u WHERE u.program_id = i.program_id
-		AND (EXISTS (SELECT 1 FROM sessions s WHERE s.person_id = u.user_id)
-			OR EXISTS (SELECT 1 FROM program_device_sync d
-				WHERE d.program_id = u.program_id AND d.user_id = u.user_id))
-		AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.person_id = u.user_id AND s.created_at >= ?)
+function staleSql(organizationIds: string[], cutoff: number): Fragment {
+	const users = scopeUsers(organizationIds);
+	return {
+		sql: `(i.status != 'completed' AND i.min_participant_seen < ? AND i.program_id IN (
+	SELECT u.program_id FROM curator_program_users u WHERE ${users.sql}
+		AND u.device_seen < ?
+		AND (u.devices > 0 OR u.user_id IN (SELECT s.person_id FROM sessions s))
+		AND u.user_id NOT IN (SELECT s.person_id FROM sessions s WHERE s.created_at >= ?)
 		AND NOT EXISTS (SELECT 1 FROM program_participants pp
-			WHERE pp.program_id = u.program_id AND pp.person_id = u.user_id AND pp.added_at >= ?)
-		AND NOT EXISTS (SELECT 1 FROM program_device_sync d
-			WHERE d.program_id = u.program_id AND d.user_id = u.user_id
-				AND (d.last_connected_at >= ? OR d.last_update_at >= ? OR d.last_in_sync_at >= ?
-					OR d.pending_reported_at >= ?))))`;
-const staleParams = (cutoff: number) => Array.from({ length: 7 }, () => cutoff);
+			WHERE pp.program_id = u.program_id AND pp.person_id = u.user_id AND pp.added_at >= ?)))`,
+		params: [cutoff, ...users.params, cutoff, cutoff, cutoff]
+	};
+}
 
 /**
- * A mentor or mentee of program `i` who never had a session and never reached the relay for it
- * (an integration's access token counts as reaching it): the invitation is not opened yet.
+ * A mentor or mentee of program `i` (of the scope) who never had a session and never reached the
+ * relay for it (an integration's access token counts as reaching it): the invitation is not opened yet.
  */
-const NOT_OPENED_SQL = `(i.status != 'completed' AND EXISTS (
-	SELECT 1 FROM curator_program_users u WHERE u.program_id = i.program_id
-		AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.person_id = u.user_id)
-		AND NOT EXISTS (SELECT 1 FROM program_device_sync d
-			WHERE d.program_id = u.program_id AND d.user_id = u.user_id)))`;
+function notOpenedSql(organizationIds: string[]): Fragment {
+	const users = scopeUsers(organizationIds);
+	return {
+		sql: `(i.status != 'completed' AND i.program_id IN (
+	SELECT u.program_id FROM curator_program_users u WHERE ${users.sql}
+		AND u.devices = 0 AND u.user_id NOT IN (SELECT s.person_id FROM sessions s)))`,
+		params: users.params
+	};
+}
 
 interface Built {
 	where: string;
@@ -179,13 +204,18 @@ function buildWhere(scope: Scope, q: DashboardQuery, staleCutoff: number): Built
 			case 'pending-sync':
 				where.push('i.pending_devices > 0');
 				break;
-			case 'stale':
-				where.push(STALE_SQL);
-				params.push(...staleParams(staleCutoff));
+			case 'stale': {
+				const stale = staleSql(scope.organizationIds, staleCutoff);
+				where.push(stale.sql);
+				params.push(...stale.params);
 				break;
-			case 'not-opened':
-				where.push(NOT_OPENED_SQL);
+			}
+			case 'not-opened': {
+				const notOpened = notOpenedSql(scope.organizationIds);
+				where.push(notOpened.sql);
+				params.push(...notOpened.params);
 				break;
+			}
 			case 'changes-pending':
 				where.push('i.changes_pending > 0');
 				break;
@@ -273,13 +303,18 @@ export async function queryDashboard(
 	const staleCutoff = now - staleDays * DAY_MS;
 	const day = todayIn(scope.timeZone ?? DEFAULT_TIME_ZONE, now);
 	// Outdated per program: each against the day in its own zone.
-	const outdatedIf = outdatedSql(await localDaySql(db, now));
+	const localDay = await localDaySql(db, now);
+	const outdatedIf = outdatedSql(localDay);
 	const limit = clampInt(query.limit, 1, 500, 50);
 	const offset = clampInt(query.offset, 0, 1_000_000, 0);
 	const { where, params } = buildWhere(scope, query, staleCutoff);
 	const from = 'FROM curator_program_index i';
+	const stale = staleSql(scope.organizationIds, staleCutoff);
+	const notOpened = notOpenedSql(scope.organizationIds);
 
-	const totalsRow = (await db.get<DashboardTotals & { outdated: number }>(
+	// The totals, the page's ids and the pickers' counts are three independent scans of the scope:
+	// started together, PostgreSQL runs them on three connections at once (SQLite in turn).
+	const totalsQuery = db.get<DashboardTotals & { outdated: number }>(
 		`SELECT count(*) AS programs,
 				${countIf("i.status = 'active'")} AS active,
 				${countIf("i.status = 'draft'")} AS draft,
@@ -292,29 +327,50 @@ export async function queryDashboard(
 				coalesce(sum(i.reports_accepted), 0) AS "reportsAccepted",
 				coalesce(sum(i.reports_returned), 0) AS "reportsReturned",
 				${countIf('i.pending_devices > 0')} AS "pendingSync",
-				${countIf(STALE_SQL)} AS stale,
-				${countIf(NOT_OPENED_SQL)} AS "notOpened",
+				${countIf(stale.sql)} AS stale,
+				${countIf(notOpened.sql)} AS "notOpened",
 				coalesce(avg(i.progress_percent), 0) AS "averageProgress",
 				${countIf(outdatedIf.sql)} AS outdated
-			${from} ${ZONE_JOINS} WHERE ${where}`,
-		[...staleParams(staleCutoff), ...outdatedIf.params, ...params]
-	)) as DashboardTotals & { outdated: number };
+			${from} ${localDay.joins} WHERE ${where}`,
+		[...stale.params, ...notOpened.params, ...outdatedIf.params, ...params]
+	);
 
 	const dir = query.dir === 'desc' ? 'DESC' : 'ASC';
 	const sortKey: SortKey = query.sort && query.sort in SORT_SQL ? query.sort : 'title';
 	const sortExpr = SORT_SQL[sortKey];
 	// Sort and page over the narrow index only; the summary blobs of the page are read afterwards
 	// (carrying them through the sorter would move megabytes per request).
-	const page = (
-		await db.all<{ program_id: string }>(
-			`SELECT i.program_id FROM curator_program_index i
+	const pageQuery = db.all<{ program_id: string }>(
+		`SELECT i.program_id FROM curator_program_index i
 			${sortKey === 'organization' ? 'LEFT JOIN organizations o ON o.id = i.organization_id' : ''}
 			WHERE ${where}
 			ORDER BY (${sortExpr}) IS NULL, ${sortExpr} ${dir}, i.title ASC, i.program_id ASC
 			LIMIT ? OFFSET ?`,
-			[...params, limit, offset]
-		)
-	).map((r) => r.program_id);
+		[...params, limit, offset]
+	);
+	const scoped = buildWhere(scope, {}, staleCutoff);
+	const facetQuery = db.all<{
+		org: string | null;
+		status: string;
+		stage: string;
+		form: string | null;
+		category: string | null;
+		template: string | null;
+		n: number;
+	}>(
+		`SELECT i.organization_id AS org, i.status AS status,
+				CASE WHEN i.stage_phase = 'in-progress' THEN coalesce(i.stage_kind, 'custom') ELSE i.stage_phase END AS stage,
+				i.form AS form, i.category AS category, i.template_id AS template, count(*) AS n
+			FROM curator_program_index i WHERE ${scoped.where}
+			GROUP BY 1, 2, 3, 4, 5, 6`,
+		scoped.params
+	);
+	const [totalsRow, pageRows, facetRows] = await Promise.all([
+		totalsQuery as Promise<DashboardTotals & { outdated: number }>,
+		pageQuery,
+		facetQuery
+	]);
+	const page = pageRows.map((r) => r.program_id);
 	const byId = new Map<string, IndexRow>();
 	if (page.length > 0) {
 		for (const r of await db.all<IndexRow>(
@@ -378,26 +434,10 @@ export async function queryDashboard(
 		template: {},
 		organization: {}
 	};
-	const scoped = buildWhere(scope, {}, staleCutoff);
 	const add = (o: Record<string, number>, k: string | null, n: number) => {
 		o[k ?? ''] = (o[k ?? ''] ?? 0) + n;
 	};
-	for (const f of await db.all<{
-		org: string | null;
-		status: string;
-		stage: string;
-		form: string | null;
-		category: string | null;
-		template: string | null;
-		n: number;
-	}>(
-		`SELECT i.organization_id AS org, i.status AS status,
-				CASE WHEN i.stage_phase = 'in-progress' THEN coalesce(i.stage_kind, 'custom') ELSE i.stage_phase END AS stage,
-				i.form AS form, i.category AS category, i.template_id AS template, count(*) AS n
-			FROM curator_program_index i WHERE ${scoped.where}
-			GROUP BY 1, 2, 3, 4, 5, 6`,
-		scoped.params
-	)) {
+	for (const f of facetRows) {
 		add(facets.status, f.status, f.n);
 		add(facets.stage, f.stage, f.n);
 		add(facets.form, f.form, f.n);
@@ -465,7 +505,7 @@ function toRow(
 			null
 		);
 		// The "not seen" clock starts when the invitation is opened (and again at a new sign-in or
-		// when the person joins this program): see STALE_SQL.
+		// when the person joins this program): see staleSql.
 		const opened = p.userId ? access.opened.get(p.userId) : undefined;
 		const counted = p.role === 'mentor' || p.role === 'mentee';
 		if (p.userId && counted && !opened && devices.length === 0) {
@@ -555,6 +595,7 @@ export async function organizationAggregates(
 	const now = options.now ?? Date.now();
 	const cutoff = now - clampInt(options.staleDays, 1, 365, DEFAULT_STALE_DAYS) * DAY_MS;
 	const marks = organizationIds.map(() => '?').join(',');
+	const stale = staleSql(organizationIds, cutoff);
 	return db
 		.all<OrganizationAggregate>(
 			`SELECT o.id AS "organizationId", o.name AS name, o.kind AS kind,
@@ -568,14 +609,14 @@ export async function organizationAggregates(
 				coalesce(sum(i.reports_submitted), 0) AS "reportsSubmitted",
 				coalesce(sum(i.reports_accepted), 0) AS "reportsAccepted",
 				${countIf('i.pending_devices > 0')} AS "pendingSync",
-				${countIf(`i.program_id IS NOT NULL AND ${STALE_SQL}`)} AS stale,
+				${countIf(`i.program_id IS NOT NULL AND ${stale.sql}`)} AS stale,
 				${distinctPeople('mentor')} AS mentors,
 				${distinctPeople('mentee')} AS mentees
 			FROM organizations o
 			LEFT JOIN curator_program_index i ON i.organization_id = o.id AND ${notCancelled('i.program_id')}
 			WHERE o.id IN (${marks})
 			GROUP BY o.id, o.name, o.kind, o.low_results, o.hard_social ORDER BY o.name`,
-			[...staleParams(cutoff), ...organizationIds]
+			[...stale.params, ...organizationIds]
 		)
 		.then((rows) =>
 			rows.map((r) => ({

@@ -29,9 +29,24 @@ async function zonesInUse(db: SqlClient): Promise<string[]> {
 	return [...zones];
 }
 
-/** SQL expression (needs ZONE_JOINS) for the program's local day at `now`. */
-export async function localDaySql(db: SqlClient, now: number): Promise<SqlFragment> {
+/** The program's local day at `now`: an SQL expression and the joins it needs (ZONE_JOINS, or none). */
+export interface LocalDay extends SqlFragment {
+	joins: string;
+}
+
+export async function localDaySql(db: SqlClient, now: number): Promise<LocalDay> {
 	const zones = await zonesInUse(db);
+	// Every zone in use on the same date (most of the time: all of a region's schools in one
+	// zone): that date, with no join to each program's organization and municipality.
+	const days = new Set(zones.map((z) => today(z, now)));
+	if (days.size === 1) {
+		const [day] = days;
+		return {
+			sql: db.dialect === 'postgres' ? 'CAST(? AS TEXT)' : '?',
+			params: [day],
+			joins: ''
+		};
+	}
 	const params: unknown[] = [];
 	let sql = `CASE coalesce(oz.time_zone, mz.time_zone, '${DEFAULT_TIME_ZONE}')`;
 	for (const z of zones) {
@@ -41,7 +56,11 @@ export async function localDaySql(db: SqlClient, now: number): Promise<SqlFragme
 	sql += ' ELSE ? END';
 	params.push(today(DEFAULT_TIME_ZONE, now));
 	// PostgreSQL must know the parameters' type to compare them with text columns.
-	return { sql: db.dialect === 'postgres' ? `CAST(${sql} AS TEXT)` : sql, params };
+	return {
+		sql: db.dialect === 'postgres' ? `CAST(${sql} AS TEXT)` : sql,
+		params,
+		joins: ZONE_JOINS
+	};
 }
 
 /**

@@ -219,25 +219,27 @@ export class CuratorService {
 		query: DashboardQuery
 	): Promise<DashboardResult & { organizations?: OrganizationAggregate[] }> {
 		const live = this.liveConnections();
-		const result = await queryDashboard(
-			this.db,
-			scope,
-			{ staleDays: this.staleDays, ...query },
-			{
-				now: this.now(),
-				connected: (id) => live.get(id) ?? []
-			}
-		);
-		if (result.outdated > 0) this.refresher?.nudge();
-		if (scope.kind === 'municipality')
-			return {
-				...result,
-				organizations: await organizationAggregates(this.db, scope.organizationIds, {
+		// A municipality's page also lists its organizations' aggregates: an independent scan,
+		// started with the dashboard's own (PostgreSQL runs them on separate connections at once).
+		const [result, organizations] = await Promise.all([
+			queryDashboard(
+				this.db,
+				scope,
+				{ staleDays: this.staleDays, ...query },
+				{
 					now: this.now(),
-					staleDays: query.staleDays ?? this.staleDays
-				})
-			};
-		return result;
+					connected: (id) => live.get(id) ?? []
+				}
+			),
+			scope.kind === 'municipality'
+				? organizationAggregates(this.db, scope.organizationIds, {
+						now: this.now(),
+						staleDays: query.staleDays ?? this.staleDays
+					})
+				: null
+		]);
+		if (result.outdated > 0) this.refresher?.nudge();
+		return organizations ? { ...result, organizations } : result;
 	}
 
 	/** Every matching row (exports): the dashboard query without paging. */
@@ -535,15 +537,24 @@ export class CuratorService {
 				(f.status === 'completed' && (!f.completion || f.completion.date >= period.from))
 		);
 		if (!programs.length) return [];
-		const marks = programs.map(() => '?').join(',');
-		const info = new Map(
-			(
-				await this.db.all<{ program_id: string; title: string; organization_id: string | null }>(
-					`SELECT program_id, title, organization_id FROM curator_program_index WHERE program_id IN (${marks})`,
-					programs.map((p) => p.programId)
-				)
-			).map((r) => [r.program_id, r])
-		);
+		// In chunks: a municipality's programs in force outnumber the parameters one statement may
+		// bind (65,535 in PostgreSQL, 32,766 in SQLite) — the analytic report of 100,000 failed.
+		const info = new Map<
+			string,
+			{ program_id: string; title: string; organization_id: string | null }
+		>();
+		for (let i = 0; i < programs.length; i += 500) {
+			const chunk = programs.slice(i, i + 500).map((p) => p.programId);
+			for (const r of await this.db.all<{
+				program_id: string;
+				title: string;
+				organization_id: string | null;
+			}>(
+				`SELECT program_id, title, organization_id FROM curator_program_index WHERE program_id IN (${chunk.map(() => '?').join(',')})`,
+				chunk
+			))
+				info.set(r.program_id, r);
+		}
 		const keys = [...new Set(programs.flatMap((p) => p.facts.participants.map((x) => x.key)))];
 		const names = new Map<string, string>();
 		for (let i = 0; i < keys.length; i += 500) {

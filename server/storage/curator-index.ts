@@ -93,29 +93,41 @@ export function historyStatement(
 }
 
 /**
- * Recomputes the sync aggregate columns of a program's index row from its device facts: device
- * count, devices with unsent changes, and the least recent "last seen" among its mentors and
- * mentees (0 = one of them never seen by the server).
+ * Recomputes the sync aggregate of a program from its device facts: each mentor's and mentee's
+ * devices and latest contact (`curator_program_users`, migration 120), then the program's index
+ * row — device count, devices with unsent changes, and the least recent "last seen" among its
+ * mentors and mentees (0 = one of them never seen by the server).
  */
-export function syncAggregateStatement(
+export function syncAggregateStatements(
 	dialect: Dialect,
 	programId: string,
 	ifChanged?: number
-): Statement {
+): Statement[] {
 	const { greatest } = dialectSql(dialect);
-	return {
-		sql: `UPDATE curator_program_index SET
+	return [
+		{
+			sql: `UPDATE curator_program_users SET
+				devices = (SELECT count(*) FROM program_device_sync d
+					WHERE d.program_id = curator_program_users.program_id AND d.user_id = curator_program_users.user_id),
+				device_seen = coalesce((SELECT max(${greatest}(coalesce(d.last_connected_at, 0), coalesce(d.last_update_at, 0),
+						coalesce(d.last_in_sync_at, 0), coalesce(d.pending_reported_at, 0)))
+					FROM program_device_sync d
+					WHERE d.program_id = curator_program_users.program_id AND d.user_id = curator_program_users.user_id), 0)
+			WHERE program_id = ?`,
+			params: [programId],
+			ifChanged
+		},
+		{
+			sql: `UPDATE curator_program_index SET
 			device_count = (SELECT count(*) FROM program_device_sync d WHERE d.program_id = ?),
 			pending_devices = (SELECT count(*) FROM program_device_sync d WHERE d.program_id = ? AND d.pending > 0),
-			min_participant_seen = coalesce((SELECT min(coalesce((
-					SELECT max(${greatest}(coalesce(d.last_connected_at, 0), coalesce(d.last_update_at, 0),
-						coalesce(d.last_in_sync_at, 0), coalesce(d.pending_reported_at, 0)))
-					FROM program_device_sync d WHERE d.program_id = u.program_id AND d.user_id = u.user_id), 0))
-				FROM curator_program_users u WHERE u.program_id = ?), 0)
+			min_participant_seen = coalesce((SELECT min(u.device_seen) FROM curator_program_users u
+				WHERE u.program_id = ?), 0)
 			WHERE program_id = ?`,
-		params: [programId, programId, programId, programId],
-		ifChanged
-	};
+			params: [programId, programId, programId, programId],
+			ifChanged
+		}
+	];
 }
 
 /** How many programs one rebuild batch indexes. */
@@ -152,7 +164,7 @@ export function missingEntryStatements(
 		const summary = parsed === undefined ? {} : parsed;
 		return [
 			...indexEntryStatements(r.programId, summary, r.computedAt, undefined, history),
-			syncAggregateStatement(dialect, r.programId)
+			...syncAggregateStatements(dialect, r.programId)
 		];
 	});
 }

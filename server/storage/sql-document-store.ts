@@ -13,7 +13,7 @@
  * Every write batch also writes what the curator index derives from it (curator-index.ts): the
  * summary's index entry with the summary, the sync aggregate with the device facts.
  */
-import { indexEntryStatements, syncAggregateStatement } from './curator-index.js';
+import { indexEntryStatements, syncAggregateStatements } from './curator-index.js';
 import type {
 	AppendedUpdate,
 	DeviceSyncFacts,
@@ -115,7 +115,7 @@ export function createSqlDocumentStore(
 					f.pendingReportedAt ?? null
 				]
 			})),
-			...programs.map((p) => syncAggregateStatement(sql.dialect, p))
+			...programs.flatMap((p) => syncAggregateStatements(sql.dialect, p))
 		];
 	};
 
@@ -191,7 +191,7 @@ export function createSqlDocumentStore(
 					params: [x.programId, JSON.stringify(x.summary), x.docBytes, x.throughSeq, x.computedAt]
 				},
 				...indexEntryStatements(x.programId, x.summary, x.computedAt, written),
-				syncAggregateStatement(sql.dialect, x.programId, written)
+				...syncAggregateStatements(sql.dialect, x.programId, written)
 			);
 		}
 		await write(statements);

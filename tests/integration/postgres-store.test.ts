@@ -229,6 +229,17 @@ describe.skipIf(skip !== null)('PostgreSQL with several instances', () => {
 		await Promise.all(pools.map((p) => p.end()));
 	});
 
+	it('queries are never JIT-compiled (the pool turns JIT off for its sessions)', async () => {
+		// The curator's totals over a region's 100,000 programs are costed above jit_above_cost and
+		// spent 2 s compiling for tens of ms of work (docs/benchmarks.md «The curator's dashboard»).
+		const db = await createTestDatabase();
+		dbs.push(db);
+		const pool = await createPool(db.url);
+		for (let i = 0; i < 3; i++)
+			expect((await pool.query('SHOW jit')).rows[0]).toEqual({ jit: 'off' });
+		await pool.end();
+	});
+
 	it('compaction racing appends from another instance never drops a row', async () => {
 		const db = await createTestDatabase();
 		dbs.push(db);

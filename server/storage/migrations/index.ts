@@ -25,7 +25,8 @@ import {
 	rolloutPlanTables,
 	scopeDocumentVersions,
 	municipalityCalendars,
-	attachmentTables
+	attachmentTables,
+	curatorUserSync
 } from './schema.js';
 
 export type { Dialect } from './dialect.js';
@@ -161,6 +162,12 @@ export function migrationsFor(dialect: Dialect, statements: DialectStatements): 
 			version: 100,
 			name: 'attachments: uploads per program and hash, stored blobs',
 			sql: attachmentTables(types)
+		},
+		{
+			// The curator at a region's scale (issue 18): per-participant device facts beside the index.
+			version: 120,
+			name: 'curator index: devices and latest contact of each mentor and mentee',
+			sql: curatorUserSync(types, dialect === 'postgres' ? 'greatest' : 'max')
 		}
 	];
 }

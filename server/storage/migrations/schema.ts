@@ -606,3 +606,22 @@ export const attachmentTables = ({ INT, STRICT }: ColumnTypes): string => `
 				stored_at ${INT} NOT NULL
 			)${STRICT};
 		`;
+
+/**
+ * Migration 120 (issue 18, the curator at a region's scale): each mentor's and mentee's own device
+ * facts for the program — how many devices reached the relay for it and their latest contact
+ * (Unix ms, 0 = none) — kept beside the program's sync aggregate by the same statements
+ * (server/storage/curator-index.ts). The stale and «приглашение не открыто» flags read them instead
+ * of the device facts of every participant of a region (200,000 rows) per request.
+ */
+export const curatorUserSync = ({ INT }: ColumnTypes, greatest: string): string => `
+			ALTER TABLE curator_program_users ADD COLUMN devices ${INT} NOT NULL DEFAULT 0;
+			ALTER TABLE curator_program_users ADD COLUMN device_seen ${INT} NOT NULL DEFAULT 0;
+			UPDATE curator_program_users SET
+				devices = (SELECT count(*) FROM program_device_sync d
+					WHERE d.program_id = curator_program_users.program_id AND d.user_id = curator_program_users.user_id),
+				device_seen = coalesce((SELECT max(${greatest}(coalesce(d.last_connected_at, 0), coalesce(d.last_update_at, 0),
+						coalesce(d.last_in_sync_at, 0), coalesce(d.pending_reported_at, 0)))
+					FROM program_device_sync d
+					WHERE d.program_id = curator_program_users.program_id AND d.user_id = curator_program_users.user_id), 0);
+		`;

@@ -32,6 +32,10 @@ export async function createPool(url: string, options: PostgresOptions = {}): Pr
 		max: options.max ?? 10,
 		application_name: options.applicationName ?? 'nastavnik',
 		types: types as pg.CustomTypesConfig,
+		// No JIT compilation: the curator's aggregates over a region's 100,000 programs are costed
+		// above jit_above_cost, and compiling them took 2 s of a query that runs in tens of ms
+		// (EXPLAIN ANALYZE, docs/benchmarks.md «The curator's dashboard»). Short queries only here.
+		options: '-c jit=off',
 		connectionTimeoutMillis: 10_000,
 		idleTimeoutMillis: 30_000
 	});
