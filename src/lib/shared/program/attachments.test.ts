@@ -177,6 +177,16 @@ describe('attachments', () => {
 		expect(r.problems).toContain(`attachment ${own.get(ITEM.id)}: author rewritten`);
 	});
 
+	it('a reference whose time is not a time is skipped (screens format it in the program’s zone)', () => {
+		const doc = newProgram();
+		const activity = ids(doc).view.activities[0]!.id;
+		ed(doc, mentee).attach({ kind: 'activity', id: activity }, plan);
+		doc.getArray<Y.Map<unknown>>(ATTACHMENTS_ROOT).get(0).set(ITEM.createdAt, 'вчера');
+		const r = readProgram(doc, doc);
+		expect(r.attachments).toEqual([]);
+		expect(r.problems.some((x) => x.endsWith(': malformed'))).toBe(true);
+	});
+
 	it('attached offline on two phones converge to the same list, in the same order', () => {
 		const base = newProgram();
 		const activity = ids(base).view.activities[0]!.id;

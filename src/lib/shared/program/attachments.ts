@@ -94,7 +94,8 @@ export function readAttachments(
 			!Number.isInteger(size) ||
 			size < 1 ||
 			size > maxBytesOf(type as AttachmentType) ||
-			typeof createdAt !== 'string'
+			typeof createdAt !== 'string' ||
+			Number.isNaN(Date.parse(createdAt))
 		) {
 			p.add(`${c}: malformed`);
 			continue;
