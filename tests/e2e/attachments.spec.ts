@@ -294,3 +294,56 @@ test('an upload cut off mid-file continues from what the server holds, and the p
 	await mentor.context.close();
 	await mentee.context.close();
 });
+
+test('a file attached offline goes up when the network returns while the phone is on the home screen; one removed offline never does', async ({
+	browser
+}) => {
+	test.setTimeout(180_000);
+	const pair = await app.curator.createPairProgram();
+	const mentor = await openPhoneAt(browser, product.url, pair.mentorLink);
+	await expectSaved(mentor.page);
+	const kept = await docx('Технологическая карта урока.');
+	const dropped = await docx('Не тот файл.');
+	const uploads: string[] = [];
+	mentor.page.on('request', (r) => {
+		if (r.method() === 'POST' && /\/attachments$/.test(r.url()))
+			uploads.push((JSON.parse(r.postData() ?? '{}') as { hash?: string }).hash ?? '');
+	});
+
+	await mentor.context.setOffline(true);
+	await expect(syncStatus(mentor.page)).toHaveAttribute('data-phase', 'offline');
+	const activity = await openedActivity(mentor.page);
+	for (const [name, buffer] of [
+		['Технологическая карта.docx', kept],
+		['Не тот файл.docx', dropped]
+	] as const) {
+		await activity.getByTestId('attach-file').setInputFiles({
+			name,
+			mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+			buffer
+		});
+		await expect(file(activity, name).getByTestId('attachment-status')).toHaveText('ждёт сети');
+	}
+	// The wrong one is removed before it ever left the phone.
+	mentor.page.once('dialog', (d) => void d.accept());
+	await file(activity, 'Не тот файл.docx').getByRole('button', { name: 'Убрать' }).click();
+	await expect(file(activity, 'Не тот файл.docx')).toHaveCount(0);
+
+	// Back to the list of programs, still offline; then the network returns there.
+	await mentor.page.goto('/');
+	await expect(mentor.page.getByRole('heading', { name: 'Мои программы' })).toBeVisible();
+	await mentor.context.setOffline(false);
+
+	// The mentee's request for the file succeeds once the mentor's phone has uploaded it, although
+	// the mentor never opened the program again.
+	const mentee = await openPhoneAt(browser, product.url, pair.menteeLink);
+	const url = `/api/programs/${pair.programId}/attachments/${sha256(kept)}`;
+	await expect
+		.poll(async () => (await mentee.page.request.get(url)).status(), { timeout: 60_000 })
+		.toBe(200);
+	expect(sha256(await (await mentee.page.request.get(url)).body())).toBe(sha256(kept));
+	expect(mentor.page.url()).toBe(`${product.url}/`);
+	expect(uploads).toEqual([sha256(kept)]);
+	await mentor.context.close();
+	await mentee.context.close();
+});

@@ -18,16 +18,32 @@ export interface StoredFile {
 const FILES = 'files';
 /** Key `programId/hash`: the server holds every byte of this file for this program. */
 const UPLOADED = 'uploaded';
+/**
+ * Key `programId/hash` → `OutboxEntry`: a file this person attached here whose upload is not
+ * confirmed yet. The app uploads these from any screen (device/outbox.ts), so a photo taken
+ * offline reaches the partner and the curator when the network returns, whether or not its
+ * program is open then.
+ */
+const OUTBOX = 'outbox';
+
+export interface OutboxEntry {
+	programId: string;
+	hash: string;
+	/** The name the reference gives it (the upload names it too). */
+	name: string;
+}
 
 let dbPromise: Promise<IDBDatabase> | null = null;
 
 function open(): Promise<IDBDatabase> {
 	dbPromise ??= new Promise<IDBDatabase>((resolve, reject) => {
-		const request = indexedDB.open(FILES_DATABASE, 1);
+		const request = indexedDB.open(FILES_DATABASE, 2);
 		request.onupgradeneeded = () => {
 			const db = request.result;
 			if (!db.objectStoreNames.contains(FILES)) db.createObjectStore(FILES);
 			if (!db.objectStoreNames.contains(UPLOADED)) db.createObjectStore(UPLOADED);
+			// Version 2: files attached under version 1 are uploaded by their program's screen.
+			if (!db.objectStoreNames.contains(OUTBOX)) db.createObjectStore(OUTBOX);
 		};
 		request.onsuccess = () => {
 			const db = request.result;
@@ -77,8 +93,24 @@ export async function fileHashes(): Promise<Set<string>> {
 	return new Set(keys.filter((k): k is string => typeof k === 'string'));
 }
 
-export function markUploaded(programId: string, hash: string): Promise<unknown> {
-	return run(UPLOADED, 'readwrite', (s) => s.put(true, `${programId}/${hash}`));
+/** The server holds every byte of the file for this program: no upload is owed any more. */
+export async function markUploaded(programId: string, hash: string): Promise<void> {
+	await run(UPLOADED, 'readwrite', (s) => s.put(true, `${programId}/${hash}`));
+	await removeFromOutbox(programId, hash);
+}
+
+/** A file attached on this device, to upload from whatever screen is open (device/outbox.ts). */
+export function addToOutbox(entry: OutboxEntry): Promise<unknown> {
+	return run(OUTBOX, 'readwrite', (s) => s.put(entry, `${entry.programId}/${entry.hash}`));
+}
+
+/** No upload owed: done, refused for good, or the person removed the attachment before it went. */
+export function removeFromOutbox(programId: string, hash: string): Promise<unknown> {
+	return run(OUTBOX, 'readwrite', (s) => s.delete(`${programId}/${hash}`));
+}
+
+export async function outboxEntries(): Promise<OutboxEntry[]> {
+	return (await run(OUTBOX, 'readonly', (s) => s.getAll())) as OutboxEntry[];
 }
 
 /** The hashes the server has confirmed for this program (as this device knows). */

@@ -2,13 +2,23 @@
 // attach worker, the screen back at once), the upload queue (resumable, per the API contract) and
 // opening a file (from the device, else fetched from the server and kept for offline). The bytes
 // never enter the Y document: it carries only the reference (ProgramEditor.attach).
+import { attachmentPath } from '$lib/shared/api/attachments';
 import {
-	ATTACHMENT_LIMITS,
-	attachmentPath,
-	type AttachmentUploadState
-} from '$lib/shared/api/attachments';
-import type { AttachmentTarget, AttachmentView, ProgramView } from '$lib/shared/program';
-import { fileHashes, getFile, markUploaded, putFile, uploadedHashes } from '$lib/device/file-store';
+	readAttachments,
+	type AttachmentTarget,
+	type AttachmentView,
+	type ProgramView
+} from '$lib/shared/program';
+import { UPLOAD_BACKOFF_MS, UploadError, uploadAttachment } from '$lib/device/attachment-upload';
+import {
+	addToOutbox,
+	fileHashes,
+	getFile,
+	markUploaded,
+	putFile,
+	removeFromOutbox,
+	uploadedHashes
+} from '$lib/device/file-store';
 import { cleanName, hex, jpegName, judgeFile } from './attachment-file';
 import { SvelteSet } from 'svelte/reactivity';
 import type { AttachJob, AttachResult } from './attach.worker';
@@ -52,33 +62,6 @@ export class OpenFileError extends Error {
 }
 
 const uploadedNone: ReadonlySet<string> = new SvelteSet();
-
-const BACKOFF_MS = [2_000, 5_000, 15_000, 60_000, 300_000];
-
-/** One failed request of the upload: retry later (network, 5xx) or not (the server refused). */
-class UploadError extends Error {
-	constructor(
-		readonly messageRu: string,
-		readonly retry: boolean
-	) {
-		super(messageRu);
-	}
-}
-
-function refusal(status: number): UploadError {
-	if (status === 413)
-		return new UploadError(
-			`место программы для файлов исчерпано (${ATTACHMENT_LIMITS.programQuotaBytes / 1024 / 1024} МБ)`,
-			false
-		);
-	if (status === 422) return new UploadError('сервер не принял файл: содержимое не совпало', false);
-	if (status === 401) return new UploadError('войдите снова', true);
-	if (status === 403) return new UploadError('нет доступа к программе', false);
-	if (status === 404) return new UploadError('программа не найдена на сервере', true);
-	if (status === 400 || status === 415)
-		return new UploadError('сервер не принимает такой файл', false);
-	return new UploadError('сервер не ответил, повторим позже', true);
-}
 
 export class ProgramFiles {
 	processing = $state.raw<Processing[]>([]);
@@ -158,8 +141,14 @@ export class ProgramFiles {
 			const error = this.program.act((e) =>
 				e.attach(target, { hash: result.hash, name, type: result.type, size: result.size })
 			);
-			if (error) this.#fail(key, error);
-			else this.kick(true);
+			if (error) {
+				this.#fail(key, error);
+				return;
+			}
+			// Owed to the server from now on, whatever screen is open when the network returns.
+			void addToOutbox({ programId: this.program.programId, hash: result.hash, name })
+				.catch((e: unknown) => console.error('file store write failed', e))
+				.finally(() => this.kick(true));
 		});
 		return null;
 	}
@@ -236,7 +225,6 @@ export class ProgramFiles {
 			}
 			try {
 				await this.#upload(a);
-				await markUploaded(this.program.programId, a.hash);
 				this.#set(a.hash, { phase: 'done' });
 			} catch (error) {
 				const e =
@@ -256,7 +244,7 @@ export class ProgramFiles {
 
 	#retryLater(): void {
 		if (this.#timer || this.#destroyed) return;
-		const delay = BACKOFF_MS[Math.min(this.#attempt, BACKOFF_MS.length - 1)]!;
+		const delay = UPLOAD_BACKOFF_MS[Math.min(this.#attempt, UPLOAD_BACKOFF_MS.length - 1)]!;
 		this.#attempt++;
 		this.#timer = setTimeout(() => {
 			this.#timer = null;
@@ -264,45 +252,28 @@ export class ProgramFiles {
 		}, delay);
 	}
 
-	/** One file, resumably: ask what the server holds, send the rest chunk by chunk. */
-	async #upload(a: AttachmentView): Promise<void> {
-		const stored = await getFile(a.hash);
-		if (!stored) throw new UploadError('файла нет на этом устройстве', false);
-		const path = attachmentPath(this.program.programId, a.hash);
-		let state = await this.#request(attachmentPath(this.program.programId), {
-			method: 'POST',
-			headers: { 'content-type': 'application/json' },
-			body: JSON.stringify({ hash: a.hash, size: stored.size, type: stored.type, name: a.name })
-		});
-		while (!state.complete) {
-			this.#set(a.hash, {
-				phase: 'uploading',
-				percent: Math.floor((state.received / stored.size) * 100)
-			});
-			const end = Math.min(state.received + ATTACHMENT_LIMITS.chunkBytes, stored.size);
-			state = await this.#request(`${path}?offset=${state.received}`, {
-				method: 'PUT',
-				headers: { 'content-type': 'application/octet-stream' },
-				body: stored.blob.slice(state.received, end)
-			});
-			if (!state.complete && state.received >= stored.size)
-				throw new UploadError('сервер не подтвердил файл, повторим позже', true);
-		}
+	/** One file, resumably (device/attachment-upload.ts), its progress shown in the list. */
+	#upload(a: AttachmentView): Promise<void> {
+		return uploadAttachment(this.program.programId, a.hash, a.name, (percent) =>
+			this.#set(a.hash, { phase: 'uploading', percent })
+		);
 	}
 
-	async #request(path: string, init: RequestInit): Promise<AttachmentUploadState> {
-		let response: Response;
-		try {
-			response = await fetch(path, { credentials: 'same-origin', ...init });
-		} catch {
-			throw new UploadError('нет связи с сервером, повторим позже', true);
-		}
-		// 409: another offset than the server holds; its state says where to continue.
-		if (response.ok || response.status === 409) {
-			const body = (await response.json().catch(() => null)) as AttachmentUploadState | null;
-			if (body && typeof body.received === 'number') return body;
-		}
-		throw refusal(response.status);
+	/**
+	 * After this person removed an attachment: if no attachment of theirs names the file any
+	 * more, nothing is owed to the server (a photo removed offline is never sent).
+	 */
+	forget(a: AttachmentView): void {
+		const view = this.program.view;
+		if (!view) return;
+		const me = this.program.person.userId;
+		const still = readAttachments(this.program.doc, view.participants).some(
+			(x) => x.hash === a.hash && x.authorId === me
+		);
+		if (!still)
+			void removeFromOutbox(this.program.programId, a.hash).catch((error: unknown) =>
+				console.error('file store write failed', error)
+			);
 	}
 
 	// ---------- opening ----------

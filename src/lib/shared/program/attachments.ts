@@ -9,7 +9,7 @@ import {
 	maxBytesOf,
 	type AttachmentType
 } from '../api/attachments';
-import { Problems, firstValueRewritten, listItems, type ParticipantView } from './read';
+import { Problems, listItems, liveAuthor, type ParticipantView } from './read';
 import { ATTACHMENT, ATTACHMENTS_ROOT, ITEM } from './schema';
 import { isId } from './validate';
 
@@ -56,24 +56,8 @@ export function readAttachments(
 	const out: AttachmentView[] = [];
 	for (const { id, map } of listItems(arr, p, 'attachments', true)) {
 		const c = `attachment ${id}`;
-		const author = map.get(ITEM.createdBy);
-		if (map.get(ITEM.removed) === true) {
-			if (map.get(ITEM.removedBy) === author) continue;
-			p.add(`${c}: removal by someone other than the author ignored`);
-		}
-		// The author is the first and only value of `createdBy`: an overwrite (which the relay
-		// cannot see on the bytes, authorship.ts) puts someone else's name on a file.
-		if (firstValueRewritten(map, ITEM.createdBy)) {
-			p.add(`${c}: author rewritten`);
-			continue;
-		}
-		const who = participants.find(
-			(x) => x.userId === author && (x.role === 'mentor' || x.role === 'mentee')
-		);
-		if (!who || (who.role !== 'mentor' && who.role !== 'mentee')) {
-			p.add(`${c}: author is not a mentor or mentee of the program`);
-			continue;
-		}
+		const who = liveAuthor(map, participants, p, c);
+		if (!who) continue;
 		const targetKind = map.get(ATTACHMENT.targetKind);
 		const targetId = map.get(ATTACHMENT.targetId);
 		const hash = map.get(ATTACHMENT.hash);

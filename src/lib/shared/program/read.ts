@@ -587,28 +587,12 @@ export function readDiscussion(
 	const arr = doc.getArray<unknown>(DISCUSSION_ROOT);
 	for (const { id, map } of listItems(arr, p, 'discussion', true)) {
 		const c = `discussion ${id}`;
-		const author = map.get(ITEM.createdBy);
-		if (map.get(ITEM.removed) === true) {
-			if (map.get(ITEM.removedBy) === author) continue;
-			p.add(`${c}: removal by someone other than the author ignored`);
-		}
-		// The author is the first and only value of `createdBy`: an overwrite (which the relay
-		// cannot see on the bytes, authorship.ts) puts someone else's name on a comment.
-		if (firstValueRewritten(map, ITEM.createdBy)) {
-			p.add(`${c}: author rewritten`);
-			continue;
-		}
-		const who = participants.find(
-			(x) => x.userId === author && (x.role === 'mentor' || x.role === 'mentee')
-		);
+		const who = liveAuthor(map, participants, p, c);
+		if (!who) continue;
 		const kind = map.get(DISCUSSION.targetKind);
 		const targetId = map.get(DISCUSSION.targetId);
 		const body = map.get(DISCUSSION.text);
 		const postedAt = map.get(DISCUSSION.postedAt);
-		if (!who || (who.role !== 'mentor' && who.role !== 'mentee')) {
-			p.add(`${c}: author is not a mentor or mentee of the program`);
-			continue;
-		}
 		if (
 			!(DISCUSSION_TARGETS as readonly unknown[]).includes(kind) ||
 			!isId(targetId) ||
@@ -636,8 +620,40 @@ export function readDiscussion(
 	);
 }
 
+/**
+ * The author of a mentor's or mentee's own item (a comment, an attachment) if it is to be shown:
+ * null when removed by its author, when its author was rewritten after creation (which the relay
+ * cannot see on the bytes, authorship.ts: someone else's name put on it), or when the author is
+ * not a mentor or mentee of the program. A removal by anyone else is ignored (and reported).
+ */
+export function liveAuthor(
+	map: AnyMap,
+	participants: readonly ParticipantView[],
+	p: Problems,
+	c: string
+): (ParticipantView & { role: 'mentor' | 'mentee' }) | null {
+	const author = map.get(ITEM.createdBy);
+	if (map.get(ITEM.removed) === true) {
+		if (map.get(ITEM.removedBy) === author) return null;
+		p.add(`${c}: removal by someone other than the author ignored`);
+	}
+	// The author is the first and only value of `createdBy`.
+	if (firstValueRewritten(map, ITEM.createdBy)) {
+		p.add(`${c}: author rewritten`);
+		return null;
+	}
+	const who = participants.find(
+		(x) => x.userId === author && (x.role === 'mentor' || x.role === 'mentee')
+	);
+	if (!who) {
+		p.add(`${c}: author is not a mentor or mentee of the program`);
+		return null;
+	}
+	return who as ParticipantView & { role: 'mentor' | 'mentee' };
+}
+
 /** Whether the current value of a map key replaced an earlier one (a Yjs item to its left). */
-export function firstValueRewritten(map: AnyMap, key: string): boolean {
+function firstValueRewritten(map: AnyMap, key: string): boolean {
 	const entry = (map as unknown as { _map?: Map<string, Y.Item> })._map?.get(key);
 	return entry instanceof Y.Item && entry.left !== null;
 }
