@@ -62,6 +62,21 @@ describe('worker pool', () => {
 		expect(r.threadId).toBeGreaterThan(0);
 	}, 30_000);
 
+	it("the relay's work never waits behind the requests': a merge overtakes two long exports", async () => {
+		const { pool: p } = pool({ threads: 2 });
+		await p.run('ping', { value: 0 }); // a warm worker
+		const done: string[] = [];
+		const exports = [1, 2].map((n) =>
+			p.run('spin', { ms: 1500 }).then(() => void done.push(`export ${n}`))
+		);
+		// Both requests queued; the merge a reconnecting phone waits on comes after them.
+		const merge = p
+			.run('merge', { parts: [new Uint8Array([0, 0])] })
+			.then(() => void done.push('merge'));
+		await Promise.all([...exports, merge]);
+		expect(done[0]).toBe('merge');
+	}, 30_000);
+
 	it('kills the worker of a task past its time limit and tells its requester; the loop keeps turning', async () => {
 		const { pool: p, logs } = pool({ threads: 1, taskTimeoutMs: 1_500 });
 		await p.run('ping', { value: 1 }); // worker started

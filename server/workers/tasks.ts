@@ -92,6 +92,19 @@ export interface RenderedFile {
 	body: Uint8Array;
 }
 
+/**
+ * The relay's tasks: what a phone's sync or the storage's health waits on (a reconnecting phone's
+ * merge of a big program, a compaction, a summary). The pool runs them before the requests'
+ * heavy work and keeps a worker for them (pool.ts), so exports and imports — a curator's, or an
+ * attacker's hostile spreadsheet — never make the phones wait.
+ */
+export const RELAY_TASKS: ReadonlySet<string> = new Set([
+	'merge',
+	'mergeVerified',
+	'summary',
+	'ping'
+]);
+
 export const TASKS = {
 	/** Compaction: merge the stored parts and verify the result contains each (storage). */
 	mergeVerified: (input: MergeRequest): MergeVerdict => mergeVerified(input),
