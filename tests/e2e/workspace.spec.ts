@@ -279,3 +279,27 @@ test('export → clear the browser storage → import: the program is back and s
 	await mentor.context.close();
 	await mentee.context.close();
 });
+
+test('the «app saved on the device» notice sits above the program’s tab bar, its button within reach', async ({
+	browser
+}) => {
+	const pair = await app.curator.createPairProgram();
+	// The first visit installs the app: the notice comes while the program is on screen.
+	const mentor = await openPhone(browser, pair.mentorLink);
+	const notice = mentor.page.getByRole('status').filter({ hasText: 'Приложение сохранено' });
+	await expect(notice).toBeVisible();
+	const button = notice.getByRole('button', { name: 'Понятно' });
+	// Nothing covers the button's middle (the tab bar, fixed to the bottom, once did).
+	const covered = await button.evaluate((el) => {
+		const r = el.getBoundingClientRect();
+		const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+		return top !== el && !el.contains(top);
+	});
+	expect(covered).toBe(false);
+	await screenshot(mentor.page, 'program-offline-ready-notice');
+	await button.click();
+	await expect(notice).toHaveCount(0);
+	// The tabs are all there and usable.
+	await tab(mentor.page, 'Встречи');
+	await mentor.context.close();
+});
