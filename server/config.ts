@@ -42,6 +42,8 @@ export interface ServerConfig {
 	/** Heap limit of each worker thread, MiB. */
 	workerMaxMemoryMb: number;
 	workerNice: number;
+	/** V8 heap growth (MiB) after which the server runs one full collection; 0: off. */
+	memoryReliefMb: number;
 	// Attachments (issue 17, server/attachments): the blob store and its housekeeping.
 	/** S3 bucket of the attachment bytes; null: files under DATA_DIR/attachments. */
 	attachmentsS3Bucket: string | null;
@@ -304,6 +306,13 @@ export const SERVER_SCHEMA: Schema<Omit<ServerConfig, 'relay' | 'security'>> = {
 		32,
 		65_536,
 		'heap limit of each worker thread (MiB); a task past it fails alone'
+	),
+	memoryReliefMb: integer(
+		'MEMORY_RELIEF_MB',
+		48,
+		0,
+		65_536,
+		"a full garbage collection runs when V8's heap has grown this much (MiB) since the last one, at most every 20 s and less often while collections free little (server/memory/relief.ts); 0: off"
 	),
 	workerNice: integer(
 		'WORKER_NICE',

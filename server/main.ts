@@ -1,6 +1,8 @@
 import { createServer } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { pinMmapThreshold } from './memory/allocator.js';
+import { startMemoryRelief } from './memory/relief.js';
 
 /** `npm start`: the all-in-one server (PWA + API + relay) on one port. */
 async function main(): Promise<void> {
@@ -16,7 +18,14 @@ async function main(): Promise<void> {
 		throw error;
 	}
 	const logger = createLogger(config.logLevel);
+	// Process-wide memory settings: here, not in createServer (tests run several servers in one process).
+	pinMmapThreshold(process.env, logger);
 	const server = await createServer(config, logger);
+	const relief = startMemoryRelief(
+		{ growthBytes: config.memoryReliefMb * 1048576 },
+		logger,
+		server.metrics
+	);
 	const port = await server.listen();
 	logger.info({ port, host: config.host, dataDir: config.dataDir }, 'server started');
 	if (process.stdout.isTTY || process.env.npm_lifecycle_event === 'start') {
@@ -29,6 +38,7 @@ async function main(): Promise<void> {
 		if (stopping) return;
 		stopping = true;
 		logger.info({ signal }, 'shutting down');
+		relief.stop();
 		// A hung shutdown must not keep a deploy waiting forever.
 		const timer = setTimeout(() => {
 			logger.error('shutdown timed out after 10 s, exiting');

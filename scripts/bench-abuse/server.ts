@@ -21,7 +21,7 @@ import { createTestServer, type ChildTestServer } from '../../tests/support/test
 
 export const SECRET = 'bench-abuse-secret-0123456789abcdef01234567';
 /** Opens `/metrics` of the measured server to the driver (event-loop delay per window). */
-const METRICS_TOKEN = 'bench-abuse-metrics-0123456789abcdef0123456';
+export const METRICS_TOKEN = 'bench-abuse-metrics-0123456789abcdef0123456';
 export const CURATOR_LOGIN = 'bench.curator';
 export const CURATOR_PASSWORD = 'bench-curator-password-1';
 

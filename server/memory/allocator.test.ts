@@ -1,0 +1,32 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const probe = fileURLToPath(new URL('./allocator-probe.ts', import.meta.url));
+
+/** Runs the probe in a process of its own: the threshold is process-wide and cannot be undone. */
+function run(mode: 'pin' | 'none'): { setting: { status: string } | null; grownMb: number } {
+	const out = execFileSync(process.execPath, ['--import', 'tsx', probe, mode], {
+		encoding: 'utf8',
+		timeout: 60_000
+	});
+	return JSON.parse(out.trim().split('\n').at(-1) as string);
+}
+
+// glibc only (the server leaves other C libraries alone; allocator.ts).
+const glibc = Boolean(
+	(process.report?.getReport() as { header?: { glibcVersionRuntime?: string } }).header
+		?.glibcVersionRuntime
+);
+
+describe.runIf(glibc)('malloc mmap threshold (issue 14, parallel-logins)', () => {
+	it('password checks keep nothing once the threshold is fixed; glibc’s dynamic one keeps 16 MB', () => {
+		const pinned = run('pin');
+		const dynamic = run('none');
+		expect(pinned.setting?.status).toBe('set');
+		// A 16 MB scrypt block freed into the password thread's arena stays resident...
+		expect(dynamic.grownMb).toBeGreaterThan(12);
+		// ...and gets a mapping of its own, returned when freed, with the threshold fixed.
+		expect(pinned.grownMb).toBeLessThan(4);
+	});
+});

@@ -1,0 +1,63 @@
+/**
+ * glibc's malloc keeps what a burst of big allocations took (issue 14, parallel-logins). Its
+ * mmap threshold is dynamic: once a block of N bytes allocated through mmap is freed, blocks up to
+ * N come from the thread's arena from then on, and an arena gives its top back only beyond a trim
+ * threshold raised along with it. A password check (scrypt, N = 16384, r = 8) takes 16 MB: after
+ * a flood of sign-ins the password thread's arena held 33 MB for good (bench:abuse:memory,
+ * 2026-11-24: +35 MB over the control; none with the threshold fixed).
+ *
+ * Fixing the threshold (what `MALLOC_MMAP_THRESHOLD_` does, but set from here, so the server
+ * behaves the same however it is started) gives every block from 1 MiB its own mapping, returned
+ * to the system when freed — big documents, exports and password checks alike — while smaller
+ * blocks stay in the arenas as before. `mallopt` is called through koffi (a maintained FFI with
+ * prebuilt binaries for every platform Node runs on) rather than an addon of our own that every
+ * machine would have to compile. Other C libraries (musl, macOS) are left alone.
+ */
+import { createRequire } from 'node:module';
+import type { Logger } from '../logger.js';
+
+/** mallopt's parameter number for the mmap threshold (glibc's malloc.h). */
+const M_MMAP_THRESHOLD = -3;
+export const MMAP_THRESHOLD_BYTES = 1 << 20;
+
+export type AllocatorSetting =
+	{ status: 'set'; thresholdBytes: number } | { status: 'skipped'; reason: string };
+
+/** Fixes glibc's mmap threshold at `MMAP_THRESHOLD_BYTES` for the whole process (all threads). */
+export function pinMmapThreshold(
+	env: Record<string, string | undefined>,
+	logger: Logger
+): AllocatorSetting {
+	const result = pin(env);
+	if (result.status === 'set')
+		logger.debug({ thresholdBytes: result.thresholdBytes }, 'malloc mmap threshold fixed');
+	else logger.debug({ reason: result.reason }, 'malloc mmap threshold left as it is');
+	return result;
+}
+
+function pin(env: Record<string, string | undefined>): AllocatorSetting {
+	if (process.platform !== 'linux') return { status: 'skipped', reason: 'not Linux' };
+	// glibc read it at start; an operator's explicit value wins.
+	if (env.MALLOC_MMAP_THRESHOLD_)
+		return { status: 'skipped', reason: 'MALLOC_MMAP_THRESHOLD_ is set by the environment' };
+	// The report's type is `object`; its header names the C library Node runs on.
+	const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } };
+	const header = report?.header;
+	if (!header?.glibcVersionRuntime) return { status: 'skipped', reason: 'not glibc' };
+	try {
+		// koffi is CommonJS with a native part; loaded only here, only on glibc.
+		const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
+		const mallopt = koffi.load('libc.so.6').func('int mallopt(int param, int value)') as (
+			param: number,
+			value: number
+		) => number;
+		return mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES) === 1
+			? { status: 'set', thresholdBytes: MMAP_THRESHOLD_BYTES }
+			: { status: 'skipped', reason: 'mallopt refused' };
+	} catch (error) {
+		return {
+			status: 'skipped',
+			reason: `koffi unavailable: ${error instanceof Error ? error.message : String(error)}`
+		};
+	}
+}

@@ -1,0 +1,59 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../logger';
+import { startMemoryRelief, type MemoryRelief } from './relief';
+
+const MB = 1048576;
+const logger = createLogger('silent');
+
+/** V8's heap and external memory, as the relief reads them. */
+const collectable = () => process.memoryUsage().heapTotal + process.memoryUsage().external;
+
+// A file of its own: the floor is the lowest level this process's heap has been at, and an
+// earlier test's garbage would set it.
+
+/**
+ * What a flood leaves: ~150 MB of objects that were live (sockets, parsers, requests) and are
+ * garbage once it ends, which V8 keeps until its own limit tells it to collect.
+ */
+function flood(): unknown[] {
+	const objects: unknown[] = [];
+	for (let i = 0; i < 600_000; i++) objects.push({ i, name: `socket-${i}`, buffer: new Array(8) });
+	return objects;
+}
+
+let relief: MemoryRelief | null = null;
+afterEach(() => relief?.stop());
+
+/** Starts each test from a collected heap (an earlier test's garbage would raise the floor). */
+async function collectNow(): Promise<void> {
+	const once = startMemoryRelief({ growthBytes: 1, now: () => 0 }, logger, null);
+	await once.check();
+	once.stop();
+}
+
+describe('memory relief', () => {
+	it('backs off while the growth is live memory, and comes back once a collection frees it', async () => {
+		await collectNow();
+		let t = 0;
+		relief = startMemoryRelief(
+			{ growthBytes: 24 * MB, minGapMs: 20_000, maxGapMs: 160_000, now: () => t },
+			logger,
+			null
+		);
+		// Live growth (more programs open): collections free little, so they space out.
+		const live = flood();
+		const collectedAt: number[] = [];
+		for (t = 1000; t <= 200_000; t += 5000) if (await relief.check()) collectedAt.push(t);
+		const gaps = collectedAt.slice(1).map((x, i) => x - (collectedAt[i] as number));
+		expect(collectedAt.length).toBeGreaterThanOrEqual(3);
+		for (let i = 1; i < gaps.length; i++)
+			expect(gaps[i]).toBeGreaterThanOrEqual(Math.min(2 * (gaps[i - 1] as number), 160_000));
+		// That memory becomes garbage: the next allowed collection frees it.
+		const withLive = collectable();
+		live.length = 0;
+		let collected = false;
+		for (t += 5000; !collected && t < 600_000; t += 5000) collected = await relief.check();
+		expect(collected).toBe(true);
+		expect(withLive - collectable()).toBeGreaterThan(30 * MB);
+	});
+});

@@ -1,0 +1,64 @@
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../logger';
+import { startMemoryRelief, type MemoryRelief } from './relief';
+
+const MB = 1048576;
+const logger = createLogger('silent');
+
+/** V8's heap and external memory, as the relief reads them. */
+const collectable = () => process.memoryUsage().heapTotal + process.memoryUsage().external;
+
+/**
+ * What a flood leaves: ~150 MB of objects that were live (sockets, parsers, requests) and are
+ * garbage once it ends, which V8 keeps until its own limit tells it to collect.
+ */
+function flood(): unknown[] {
+	const objects: unknown[] = [];
+	for (let i = 0; i < 600_000; i++) objects.push({ i, name: `socket-${i}`, buffer: new Array(8) });
+	return objects;
+}
+
+let relief: MemoryRelief | null = null;
+afterEach(() => relief?.stop());
+
+/** Starts each test from a collected heap (an earlier test's garbage would raise the floor). */
+async function collectNow(): Promise<void> {
+	const once = startMemoryRelief({ growthBytes: 1, now: () => 0 }, logger, null);
+	await once.check();
+	once.stop();
+}
+
+describe('memory relief', () => {
+	it('collects the garbage a flood left once the heap has grown past the threshold', async () => {
+		await collectNow();
+		let t = 0;
+		const registry = new Registry();
+		relief = startMemoryRelief({ growthBytes: 48 * MB, now: () => t }, logger, registry);
+		const before = collectable();
+		let objects: unknown[] | null = flood();
+		const grown = collectable() - before;
+		expect(grown).toBeGreaterThan(60 * MB);
+		objects = null;
+		expect(objects).toBeNull();
+		t += 1000;
+		expect(await relief.check()).toBe(true);
+		// The heap is back near where it was before the flood.
+		expect(collectable() - before).toBeLessThan(grown / 4);
+		// Not again at once: nothing grew since.
+		t += 60_000;
+		expect(await relief.check()).toBe(false);
+	});
+
+	it('stays off below the threshold and when disabled', async () => {
+		const t = 0;
+		relief = startMemoryRelief({ growthBytes: 0, now: () => t }, logger, null);
+		let objects: unknown[] | null = flood();
+		objects = null;
+		expect(objects).toBeNull();
+		expect(await relief.check()).toBe(false);
+		relief.stop();
+		relief = startMemoryRelief({ growthBytes: 4096 * MB, now: () => t }, logger, null);
+		expect(await relief.check()).toBe(false);
+	});
+});

@@ -1,0 +1,137 @@
+/**
+ * Gives the memory of a flood back (issue 14: "RSS back to baseline after").
+ *
+ * 15,000 slow connections, 400 sign-ins in flight or a 22 MiB program leave hundreds of MB of
+ * garbage: JavaScript objects and, through them, native ones (a socket's handle and its HTTP
+ * parser are freed when their JavaScript object is collected). V8 collects its old generation
+ * when it reaches a limit set from the live size at the previous full collection — taken during
+ * the flood, so high — and releases pages only when the allocation rate falls, which the phones'
+ * steady edits never let happen. bench:abuse:memory (2026-11-24) saw the server 80 MB above its
+ * honest-load level minutes after slow-connections; one full collection brought it back
+ * (259 → 161 MB).
+ *
+ * So: every `intervalMs`, if V8's heap (with its external memory) is `growthBytes` above the lowest
+ * level it has been at, collect once. The lowest level, not the level after the last collection:
+ * a collection during the flood finds its sockets still live, and the garbage they become when it
+ * ends must still be collected. A collection that frees less than a quarter of the growth means
+ * the memory is live (more programs open, a bigger cache): the next one waits twice as long (up
+ * to `maxGapMs`), so honest growth costs at most one collection every ten minutes. One
+ * collection of a ~50 MB live heap pauses the loop for tens of milliseconds.
+ *
+ * The collection is the one DevTools' "collect garbage" button runs (the inspector protocol's
+ * `HeapProfiler.collectGarbage`, over an in-process session: no port, no flag): V8 collects all it
+ * can and shrinks its heap, the young generation included, where a plain `gc()` (`--expose-gc`)
+ * left the server's heap at the flood's size.
+ */
+import { Session } from 'node:inspector';
+import { Counter, type Registry } from 'prom-client';
+import type { Logger } from '../logger.js';
+
+export interface ReliefOptions {
+	/** Growth of V8's heap + external memory (bytes) that calls for a collection; 0 disables. */
+	growthBytes: number;
+	/** Milliseconds between checks. */
+	intervalMs?: number;
+	/** The shortest time between two collections; it doubles while they free little. */
+	minGapMs?: number;
+	maxGapMs?: number;
+	/** Tests: the clock. */
+	now?: () => number;
+}
+
+export interface MemoryRelief {
+	/** One check now (what the timer does); says whether it collected. */
+	check(): Promise<boolean>;
+	stop(): void;
+}
+
+/** V8's collection of all it can, as DevTools runs it (the session answers on a later tick). */
+function collectAll(): Promise<void> {
+	const session = new Session();
+	session.connect();
+	return new Promise<void>((resolve, reject) =>
+		session.post('HeapProfiler.collectGarbage', (error) => (error ? reject(error) : resolve()))
+	).finally(() => session.disconnect());
+}
+
+/** What a collection can give back: V8's heap and the memory its objects hold outside it. */
+function collectable(): number {
+	const m = process.memoryUsage();
+	return m.heapTotal + m.external;
+}
+
+export function startMemoryRelief(
+	options: ReliefOptions,
+	logger: Logger,
+	registry: Registry | null
+): MemoryRelief {
+	const { growthBytes } = options;
+	const intervalMs = options.intervalMs ?? 5_000;
+	const minGapMs = options.minGapMs ?? 20_000;
+	const maxGapMs = options.maxGapMs ?? 600_000;
+	const now = options.now ?? (() => performance.now());
+	const collections = registry
+		? new Counter({
+				name: 'nastavnik_memory_relief_collections_total',
+				help: 'Full garbage collections the server ran after its memory grew (server/memory/relief.ts)',
+				registers: [registry]
+			})
+		: null;
+	const freedBytes = registry
+		? new Counter({
+				name: 'nastavnik_memory_relief_freed_bytes_total',
+				help: 'Bytes of V8 heap and external memory those collections gave back',
+				registers: [registry]
+			})
+		: null;
+
+	let floor = collectable();
+	let gap = minGapMs;
+	let last = -Infinity;
+
+	let running = false;
+	const check = async (): Promise<boolean> => {
+		if (running) return false;
+		const before = collectable();
+		const grown = before - floor;
+		if (growthBytes <= 0 || grown < growthBytes || now() - last < gap) {
+			floor = Math.min(floor, before);
+			return false;
+		}
+		running = true;
+		const t0 = performance.now();
+		try {
+			await collectAll();
+		} catch (error) {
+			logger.warn({ err: error }, 'memory relief: the collection failed');
+			return false;
+		} finally {
+			running = false;
+		}
+		const tookMs = performance.now() - t0;
+		const after = collectable();
+		const freed = Math.max(0, before - after);
+		last = now();
+		floor = Math.min(floor, after);
+		gap = freed >= grown / 4 ? minGapMs : Math.min(gap * 2, maxGapMs);
+		collections?.inc();
+		freedBytes?.inc(freed);
+		logger.info(
+			{
+				grownMb: Math.round(grown / 1048576),
+				freedMb: Math.round(freed / 1048576),
+				tookMs: Math.round(tookMs),
+				nextGapS: Math.round(gap / 1000)
+			},
+			'memory relief: full garbage collection after growth'
+		);
+		return true;
+	};
+
+	const timer = setInterval(() => void check(), intervalMs);
+	timer.unref();
+	return {
+		check,
+		stop: () => clearInterval(timer)
+	};
+}
