@@ -103,6 +103,9 @@ export function startMemoryRelief(
 		try {
 			await collectAll();
 		} catch (error) {
+			// Backed off like a collection that freed nothing, so a broken inspector is not retried every tick.
+			last = now();
+			gap = Math.min(gap * 2, maxGapMs);
 			logger.warn({ err: error }, 'memory relief: the collection failed');
 			return false;
 		} finally {
