@@ -40,14 +40,13 @@ function pin(env: Record<string, string | undefined>): AllocatorSetting {
 	// glibc read it at start; an operator's explicit value wins.
 	if (env.MALLOC_MMAP_THRESHOLD_)
 		return { status: 'skipped', reason: 'MALLOC_MMAP_THRESHOLD_ is set by the environment' };
-	// The report's type is `object`; its header names the C library Node runs on.
-	const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } };
-	const header = report?.header;
-	if (!header?.glibcVersionRuntime) return { status: 'skipped', reason: 'not glibc' };
 	try {
-		// koffi is CommonJS with a native part; loaded only here, only on glibc.
+		// koffi is CommonJS with a native part; loaded only here, on Linux.
 		const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
-		const mallopt = koffi.load('libc.so.6').func('int mallopt(int param, int value)') as (
+		// libc.so.6 with gnu_get_libc_version is glibc (musl has neither; macOS has no libc.so.6).
+		const libc = koffi.load('libc.so.6');
+		libc.func('const char *gnu_get_libc_version()');
+		const mallopt = libc.func('int mallopt(int param, int value)') as (
 			param: number,
 			value: number
 		) => number;
@@ -57,7 +56,7 @@ function pin(env: Record<string, string | undefined>): AllocatorSetting {
 	} catch (error) {
 		return {
 			status: 'skipped',
-			reason: `koffi unavailable: ${error instanceof Error ? error.message : String(error)}`
+			reason: `not glibc, or koffi unavailable: ${error instanceof Error ? error.message : String(error)}`
 		};
 	}
 }
