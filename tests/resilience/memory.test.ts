@@ -38,7 +38,8 @@ describe('memory after a flood of slow connections', () => {
 	beforeAll(async () => {
 		const ids = Array.from({ length: PAIRS }, (_, i) => `memory-${i}`);
 		await createPrograms(t.dataDir, ids);
-		server = await startServer(t.dataDir, { METRICS_TOKEN });
+		// A threshold below the flood's growth on a loaded machine (20.7 MB in one CI run); 48 by default.
+		server = await startServer(t.dataDir, { METRICS_TOKEN, MEMORY_RELIEF_MB: '16' });
 		for (const id of ids)
 			phones.push(
 				stockClient(server.wsBase, id, 'mentor-1'),
@@ -73,8 +74,8 @@ describe('memory after a flood of slow connections', () => {
 				slow.push(socket);
 			});
 		let peak = before;
-		// 4,000 from 10 addresses (under the per-address limit), three times over.
-		for (let wave = 0; wave < 3; wave++) {
+		// 4,000 from 10 addresses (under the per-address limit), five times over.
+		for (let wave = 0; wave < 5; wave++) {
 			for (let a = 0; a < 10; a++)
 				await Promise.all(Array.from({ length: 400 }, () => open(`127.0.4.${1 + a}`)));
 			peak = Math.max(peak, await collectableMb(server));
@@ -97,7 +98,7 @@ describe('memory after a flood of slow connections', () => {
 			`memory: ${before.toFixed(0)} MB before, ${peak.toFixed(0)} MB at the flood's peak, ${now.toFixed(0)} MB after`
 		);
 		// The flood must have been big enough to show anything.
-		expect(peak - before).toBeGreaterThan(24);
+		expect(peak - before).toBeGreaterThan(16);
 		expect(phones.every((p) => p.provider.wsconnected)).toBe(true);
 	});
 });
