@@ -1,35 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../logger';
+import { MB, collectNow, collectable, flood, logger } from './relief-fixtures';
 import { startMemoryRelief, type MemoryRelief } from './relief';
-
-const MB = 1048576;
-const logger = createLogger('silent');
-
-/** V8's heap and external memory, as the relief reads them. */
-const collectable = () => process.memoryUsage().heapTotal + process.memoryUsage().external;
 
 // A file of its own: the floor is the lowest level this process's heap has been at, and an
 // earlier test's garbage would set it.
 
-/**
- * What a flood leaves: ~150 MB of objects that were live (sockets, parsers, requests) and are
- * garbage once it ends, which V8 keeps until its own limit tells it to collect.
- */
-function flood(): unknown[] {
-	const objects: unknown[] = [];
-	for (let i = 0; i < 600_000; i++) objects.push({ i, name: `socket-${i}`, buffer: new Array(8) });
-	return objects;
-}
-
 let relief: MemoryRelief | null = null;
 afterEach(() => relief?.stop());
-
-/** Starts each test from a collected heap (an earlier test's garbage would raise the floor). */
-async function collectNow(): Promise<void> {
-	const once = startMemoryRelief({ growthBytes: 1, now: () => 0 }, logger, null);
-	await once.check();
-	once.stop();
-}
 
 describe('memory relief', () => {
 	it('backs off while the growth is live memory, and comes back once a collection frees it', async () => {

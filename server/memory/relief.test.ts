@@ -1,33 +1,10 @@
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../logger';
+import { MB, collectNow, collectable, flood, logger } from './relief-fixtures';
 import { startMemoryRelief, type MemoryRelief } from './relief';
-
-const MB = 1048576;
-const logger = createLogger('silent');
-
-/** V8's heap and external memory, as the relief reads them. */
-const collectable = () => process.memoryUsage().heapTotal + process.memoryUsage().external;
-
-/**
- * What a flood leaves: ~150 MB of objects that were live (sockets, parsers, requests) and are
- * garbage once it ends, which V8 keeps until its own limit tells it to collect.
- */
-function flood(): unknown[] {
-	const objects: unknown[] = [];
-	for (let i = 0; i < 600_000; i++) objects.push({ i, name: `socket-${i}`, buffer: new Array(8) });
-	return objects;
-}
 
 let relief: MemoryRelief | null = null;
 afterEach(() => relief?.stop());
-
-/** Starts each test from a collected heap (an earlier test's garbage would raise the floor). */
-async function collectNow(): Promise<void> {
-	const once = startMemoryRelief({ growthBytes: 1, now: () => 0 }, logger, null);
-	await once.check();
-	once.stop();
-}
 
 describe('memory relief', () => {
 	it('collects the garbage a flood left once the heap has grown past the threshold', async () => {

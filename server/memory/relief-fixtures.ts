@@ -1,0 +1,26 @@
+/** What the relief's tests share (relief.test.ts, relief-backoff.test.ts). */
+import { createLogger } from '../logger';
+import { startMemoryRelief } from './relief';
+
+export const MB = 1048576;
+export const logger = createLogger('silent');
+
+/** V8's heap and external memory, as the relief reads them. */
+export const collectable = () => process.memoryUsage().heapTotal + process.memoryUsage().external;
+
+/**
+ * What a flood leaves: ~150 MB of objects that were live (sockets, parsers, requests) and are
+ * garbage once it ends, which V8 keeps until its own limit tells it to collect.
+ */
+export function flood(): unknown[] {
+	const objects: unknown[] = [];
+	for (let i = 0; i < 600_000; i++) objects.push({ i, name: `socket-${i}`, buffer: new Array(8) });
+	return objects;
+}
+
+/** Starts a test from a collected heap (an earlier test's garbage would raise the floor). */
+export async function collectNow(): Promise<void> {
+	const once = startMemoryRelief({ growthBytes: 1, now: () => 0 }, logger, null);
+	await once.check();
+	once.stop();
+}
