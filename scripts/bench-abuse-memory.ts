@@ -17,9 +17,15 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { ATTACKS, victimOf } from './bench-abuse/attacks';
-import { runAttack } from './bench-abuse/attacker';
+import { attackTarget, noAttack, runAttack } from './bench-abuse/attacker';
 import { HonestPairs } from './bench-abuse/honest';
-import { METRICS_TOKEN, MeasuredServer, curatorCookie, seed } from './bench-abuse/server';
+import {
+	METRICS_TOKEN,
+	MeasuredServer,
+	curatorCookie,
+	parseEnvOption,
+	seed
+} from './bench-abuse/server';
 
 const { values } = parseArgs({
 	options: {
@@ -39,15 +45,7 @@ const QUIET_MS = Number(values.quiet) * 1000;
 const NONE = values.attack === 'none';
 const attack = NONE ? { id: 'none' } : ATTACKS.find((a) => a.id === values.attack);
 if (!attack) throw new Error(`unknown attack; known: none, ${ATTACKS.map((a) => a.id).join(', ')}`);
-const extraEnv = Object.fromEntries(
-	values.env
-		.split(',')
-		.filter(Boolean)
-		.map((kv) => {
-			const i = kv.indexOf('=');
-			return [kv.slice(0, i), kv.slice(i + 1)];
-		})
-);
+const extraEnv = parseEnvOption(values.env);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (...args: unknown[]) => console.error('[bench:abuse:memory]', ...args);
@@ -118,31 +116,16 @@ async function main(): Promise<void> {
 		phase = 'quiet';
 		await sleep(QUIET_MS / 2);
 		for (let i = 1; i <= TIMES; i++) {
-			if (NONE) {
-				phase = `attack ${i}`;
-				await sleep(WINDOW_MS);
-				phase = `after ${i}`;
-				await sleep(QUIET_MS);
-				continue;
-			}
 			const victimProgramId = s.pairProgramIds[i % PAIRS] as string;
 			const victims = honest.pair(victimProgramId).clients;
-			const attacker = runAttack(
-				attack!.id,
-				{
-					url: server.url,
-					wsBase: server.wsBase,
-					victimProgramId,
-					organizationId: s.organizationId,
-					bigProgramId: s.bigProgramId,
-					titleProgramId: s.titleProgramId,
-					attackerId: s.attackerId,
-					curatorCookie: cookie,
-					fdBudget: 15_000
-				},
-				[victimOf(victims[0]), victimOf(victims[1])],
-				(text) => log(`note: ${text}`)
-			);
+			const attacker = NONE
+				? noAttack()
+				: runAttack(
+						attack!.id,
+						attackTarget(server, s, cookie, victimProgramId, 15_000),
+						[victimOf(victims[0]), victimOf(victims[1])],
+						(text) => log(`note: ${text}`)
+					);
 			await attacker.ready;
 			phase = `attack ${i}`;
 			await attacker.start(performance.now() + WINDOW_MS).catch((e: unknown) => log(String(e)));

@@ -13,9 +13,13 @@
  * BENCH_ABUSE_SERVER_ENTRY=<bundle> measures another server build (e.g. an older commit's).
  * A quiet window (no attack) comes before every attack; an attack's p99 is compared with the
  * median of all quiet windows' p99. --rounds N repeats the attacks N times (a verdict reads the
- * median over the rounds).
+ * median over the rounds). Before them a control round (round 0) runs the same timeline with no
+ * attack: the honest load grows the server by itself (154 → 196 MB in 6 min, 2026-11-24), so an
+ * attack round's memory is read against the control's at the same point, not against its own start.
  * Options: --pairs 200, --window 20 (seconds per attack and per quiet window), --rounds 1,
- * --only <attack id>[,<id>…], --settle 10 (seconds after each attack before "after" is read).
+ * --only <attack id>[,<id>…], --settle 10 (seconds after each attack before "after" is read),
+ * --control 1 (0: no control round), --round-settle 90 (seconds of honest load after a round's
+ * last quiet window before its memory is read), --env K=V[,K=V…] (extra server environment).
  * Exits non-zero when it cannot measure (the server does not start, phones do not sync, no
  * latency in the quiet window).
  */
@@ -25,9 +29,9 @@ import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { ATTACKS, victimOf } from './bench-abuse/attacks';
-import { runAttack } from './bench-abuse/attacker';
+import { attackTarget, noAttack, runAttack } from './bench-abuse/attacker';
 import { HonestPairs } from './bench-abuse/honest';
-import { MeasuredServer, curatorCookie, seed } from './bench-abuse/server';
+import { MeasuredServer, curatorCookie, parseEnvOption, seed } from './bench-abuse/server';
 import { formatMs, median, percentile, sum } from './bench-abuse/stats';
 
 const { values } = parseArgs({
@@ -36,7 +40,10 @@ const { values } = parseArgs({
 		window: { type: 'string', default: '20' },
 		rounds: { type: 'string', default: '1' },
 		settle: { type: 'string', default: '10' },
-		only: { type: 'string' }
+		only: { type: 'string' },
+		control: { type: 'string', default: '1' },
+		'round-settle': { type: 'string', default: '90' },
+		env: { type: 'string', default: '' }
 	}
 });
 const PAIRS = Number(values.pairs);
@@ -44,15 +51,22 @@ const WINDOW_MS = Number(values.window) * 1000;
 const SETTLE_MS = Number(values.settle) * 1000;
 const ROUNDS = Number(values.rounds);
 const PRE_MS = 5000;
+const CONTROL = values.control !== '0';
+/** --env K=V[,K=V…]: extra environment for every server of the run (a setting to compare). */
+const EXTRA_ENV = parseEnvOption(values.env);
+const ROUND_SETTLE_MS = Number(values['round-settle']) * 1000;
+/** The control round is round 0; the attack rounds are 1…ROUNDS. */
+const FIRST_ROUND = CONTROL ? 0 : 1;
 const only = values.only ? new Set(values.only.split(',')) : null;
 if (
 	!(PAIRS > 0) ||
 	!(WINDOW_MS > 0) ||
 	!(SETTLE_MS >= 0) ||
+	!(ROUND_SETTLE_MS >= 30_000) ||
 	!Number.isInteger(ROUNDS) ||
 	ROUNDS < 1
 )
-	throw new Error('bad --pairs/--window/--settle/--rounds');
+	throw new Error('bad --pairs/--window/--settle/--rounds/--round-settle (at least 30 s)');
 const attacks = ATTACKS.filter((a) => !only || only.has(a.id));
 if (only && attacks.length !== only.size)
 	throw new Error(`unknown attack in --only; known: ${ATTACKS.map((a) => a.id).join(', ')}`);
@@ -97,7 +111,7 @@ function fdLimit(): number {
 interface Row {
 	id: string;
 	title: string;
-	/** 1…--rounds */
+	/** 1…--rounds; 0 is the control round (the same timeline, no attack). */
 	round: number;
 	p99: number;
 	/**
@@ -150,11 +164,11 @@ async function main(): Promise<void> {
 	);
 
 	const s = await seed(PAIRS);
-	let server = await MeasuredServer.start(s.dir, {});
+	let server = await MeasuredServer.start(s.dir, EXTRA_ENV);
 	let cookie = await curatorCookie(server.url);
 	const honest = new HonestPairs(server.wsBase, s.pairProgramIds);
 	const rows: Row[] = [];
-	const rounds: Array<{ round: number; startRss: number; endRss: number; waitedS: number }> = [];
+	const rounds: Array<{ round: number; startRss: number; endRss: number; threads: number }> = [];
 	try {
 		await honest.waitSynced();
 		log(`${PAIRS * 2} honest clients synced; editing`);
@@ -228,31 +242,32 @@ async function main(): Promise<void> {
 		};
 
 		/**
-		 * The end of a round: how far the server's memory comes back once the attacks are over. V8
-		 * gives back the heap that thousands of sockets took only when its allocation rate falls
-		 * (~60–90 s after slow-connections, 2026-11-24), so this waits up to 120 s for the RSS to
-		 * come within 20 MB of the round's start (the programs' own growth over a round included).
+		 * The end of a round: the server's memory after --round-settle seconds more of honest load,
+		 * the same for the control round and the attack rounds, so that their ends compare. The
+		 * figure is the median of the last 30 s of 5 s samples (the relief's collections make the RSS
+		 * saw-toothed; server/memory/relief.ts).
 		 */
 		const settleRound = async (round: number, startRss: number) => {
 			const t0 = performance.now();
-			let rss = server.rssNow();
-			while (rss > startRss + 20 && performance.now() - t0 < 120_000) {
+			const samples: number[] = [];
+			while (performance.now() - t0 < ROUND_SETTLE_MS) {
 				await sleep(5000);
-				rss = server.rssNow();
+				samples.push(server.rssNow());
 			}
-			rounds.push({ round, startRss, endRss: rss, waitedS: (performance.now() - t0) / 1000 });
+			const endRss = median(samples.slice(-6));
+			rounds.push({ round, startRss, endRss, threads: server.threadsNow() });
 			log(
-				`round ${round}: RSS ${startRss.toFixed(0)} MB at its start, ${rss.toFixed(0)} MB at its end`
+				`round ${round}${round === 0 ? ' (control)' : ''}: RSS ${startRss.toFixed(0)} MB at its start, ${endRss.toFixed(0)} MB at its end`
 			);
 		};
 
-		const first = await quietWindow(1);
+		const first = await quietWindow(FIRST_ROUND);
 		rows.push(first);
 		let roundStartRss = first.rssBefore;
 		const quietCpuPct = first.serverCpuPct;
-		for (let round = 1; round <= ROUNDS; round++)
+		for (let round = FIRST_ROUND; round <= ROUNDS; round++)
 			for (const [k, attack] of attacks.entries()) {
-				if (round > 1 && k === 0) {
+				if (round > FIRST_ROUND && k === 0) {
 					// Each round from the seed: a fresh server and fresh phones. 400 phones editing once a
 					// second give every program ~1,300 edits a round, and a quiet p99 that climbed from 5
 					// to 25–36 ms by the third round (04:34 run): that growth is the relay's cost with
@@ -260,16 +275,17 @@ async function main(): Promise<void> {
 					rows.push(await quietWindow(round - 1));
 					await settleRound(round - 1, roundStartRss);
 					await server.stop();
-					server = await MeasuredServer.start(s.dir, {});
+					server = await MeasuredServer.start(s.dir, EXTRA_ENV);
 					cookie = await curatorCookie(server.url);
 					honest.resetAll(server.wsBase);
 					await honest.waitSynced();
 					await sleep(5000);
 					roundStartRss = server.rssNow();
 				}
-				if (k > 0 || round > 1) rows.push(await quietWindow(round));
+				if (k > 0 || round > FIRST_ROUND) rows.push(await quietWindow(round));
+				// The control round takes round 1's victims (their phones are renewed after the slot too).
 				const victimProgramId = s.pairProgramIds[
-					(k + 1 + (round - 1) * attacks.length) % PAIRS
+					(k + 1 + Math.max(0, round - 1) * attacks.length) % PAIRS
 				] as string;
 				const victims = honest.pair(victimProgramId).clients;
 				await sleep(PRE_MS);
@@ -284,24 +300,23 @@ async function main(): Promise<void> {
 				// The attacker runs in a thread of its own, an HTTP attacker in a process of its own
 				// (bench-abuse/attacker.ts): its payloads and its sockets' work do not delay the honest
 				// phones' event loop. Its payloads are built before the window.
-				const attacker = runAttack(
-					attack.id,
-					{
-						url: server.url,
-						wsBase: server.wsBase,
-						victimProgramId,
-						organizationId: s.organizationId,
-						bigProgramId: s.bigProgramId,
-						titleProgramId: s.titleProgramId,
-						attackerId: s.attackerId,
-						curatorCookie: cookie,
-						// A thread shares this process's descriptors (~2 per honest pair and a few hundred
-						// for the driver); a process of its own keeps only a few hundred for itself.
-						fdBudget: Math.max(0, fds - (attack.ownProcess ? 0 : PAIRS * 2) - 600)
-					},
-					[victimOf(victims[0]), victimOf(victims[1])],
-					(text) => notes.push(text)
-				);
+				const attacker =
+					round === 0
+						? noAttack()
+						: runAttack(
+								attack.id,
+								// A thread shares this process's descriptors (~2 per honest pair and a few hundred
+								// for the driver); a process of its own keeps only a few hundred for itself.
+								attackTarget(
+									server,
+									s,
+									cookie,
+									victimProgramId,
+									Math.max(0, fds - (attack.ownProcess ? 0 : PAIRS * 2) - 600)
+								),
+								[victimOf(victims[0]), victimOf(victims[1])],
+								(text) => notes.push(text)
+							);
 				await attacker.ready;
 				const rssBefore = server.rssNow();
 				await server.loopDelay(); // resets the server's histogram
@@ -310,7 +325,9 @@ async function main(): Promise<void> {
 				const cpu0 = server.cpuMs();
 				const loop0 = server.mainThreadCpuMs();
 				const driver0 = process.cpuUsage();
-				log(`${attack.id}: ${attack.title} (victim ${victimProgramId}), load ${load()}`);
+				log(
+					`${round === 0 ? 'control, in place of ' : ''}${attack.id}: ${attack.title} (victim ${victimProgramId}), load ${load()}`
+				);
 				const ran = attacker.start(t0 + WINDOW_MS).then(
 					() => 'done',
 					(error: unknown) =>
@@ -395,7 +412,7 @@ async function main(): Promise<void> {
 						row.server =
 							how === 'killed' ? 'stalled (deaf to SIGTERM, killed)' : 'stalled (stopped)';
 					log(`${attack.id}: server ${row.server}; starting a fresh one`);
-					server = await MeasuredServer.start(s.dir, {});
+					server = await MeasuredServer.start(s.dir, EXTRA_ENV);
 					cookie = await curatorCookie(server.url);
 					honest.resetAll(server.wsBase);
 				} else {
@@ -420,7 +437,9 @@ async function main(): Promise<void> {
 	}
 
 	const quietRows = rows.filter((r) => r.id === 'quiet');
-	const attackRows = rows.filter((r) => r.id !== 'quiet');
+	const attackRows = rows.filter((r) => r.id !== 'quiet' && r.round > 0);
+	/** The control round's windows in the attacks' places (same timeline, nothing sent). */
+	const controlRows = rows.filter((r) => r.id !== 'quiet' && r.round === 0);
 	/** The quiet figure: the median of every quiet window's p99. */
 	const quietP99 = median(quietRows.map((r) => r.p99));
 	const ratio = (p99: number) =>
@@ -439,7 +458,7 @@ async function main(): Promise<void> {
 		return r.server === 'up' && next ? next.rssAfter - neighbour(r).rssBefore : NaN;
 	};
 	console.log(
-		`\nbench:abuse ${started.toISOString().slice(0, 16)}Z, commit ${commit}${dirty ? '+' : ''}, node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, fd limit ${fds}; ${PAIRS} honest pairs, window ${WINDOW_MS / 1000} s, ${ROUNDS} round(s); quiet p99 ${formatMs(quietP99)} ms (median of ${quietRows.length} quiet windows: ${quietRows.map((r) => formatMs(r.p99)).join(', ')}); load at the end ${load()}\n`
+		`\nbench:abuse ${started.toISOString().slice(0, 16)}Z, commit ${commit}${dirty ? '+' : ''}, node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, fd limit ${fds}; ${PAIRS} honest pairs, window ${WINDOW_MS / 1000} s, ${ROUNDS} round(s)${values.env ? `, server env ${values.env}` : ''}; quiet p99 ${formatMs(quietP99)} ms (median of ${quietRows.length} quiet windows: ${quietRows.map((r) => formatMs(r.p99)).join(', ')}); load at the end ${load()}\n`
 	);
 	console.log(
 		'| round | attack | honest p99 ms (quiet before) | × quiet | p99 without the victims ms | edits (lost) | RSS MB before / during / after | /healthz worst ms (driver loop max) | server (loop) / driver / attacker CPU % | loop delay p99 / max ms | final closes | client errors | server | load 1m |'
@@ -449,22 +468,25 @@ async function main(): Promise<void> {
 		console.log(
 			`| ${r.round} | ${r.id} | ${formatMs(r.p99)}${r.id === 'quiet' ? '' : ` (${formatMs(neighbour(r).p99)})`} | ${ratio(r.p99)} | ${formatMs(r.p99Others)} | ${r.samples} (${r.lost}) | ${mb(r.rssBefore)} / ${mb(r.rssDuring)} / ${mb(r.rssAfter)} | ${r.healthzWorstMs.toFixed(0)}${r.healthzFailed ? ` (${r.healthzFailed} failed)` : ''} (${mb(r.driverLoopMax)}) | ${mb(r.serverCpuPct)} (${mb(r.loopCpuPct)}) / ${mb(r.driverCpuPct)} / ${mb(r.attackerCpuPct)} | ${mb(r.loopP99)} / ${mb(r.loopMax)} | ${r.finalCloses} | ${r.clientErrors} | ${r.server} | ${r.load.split(' ')[0]} |`
 		);
-	// Per attack over the rounds: the verdict's figures (p99 ratio and RSS against the first baseline).
+	// Per attack over the rounds: the verdict's figures. The control column is the same slot with
+	// nothing sent: how far a window's p99 and memory move by themselves.
 	console.log(
-		`\n| attack | honest p99 ms per round (quiet before) | median × quiet before | median × quiet (all windows) | without the victims: median × quiet before | RSS left MB (worst) | /healthz worst ms | lost | final closes | client errors | server |`
+		`\n| attack | honest p99 ms per round (quiet before) | median × quiet before | median × quiet (all windows) | without the victims: median × quiet before | control slot: p99 ms (× quiet before) | RSS left MB (worst) / control slot | /healthz worst ms | lost | final closes | client errors | server |`
 	);
-	console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+	console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
 	for (const attack of attacks) {
 		const rs = attackRows.filter((r) => r.id === attack.id);
+		const control = controlRows.find((r) => r.id === attack.id);
 		const after = Math.max(...rs.map(rssLeft));
 		console.log(
-			`| ${attack.id} | ${rs.map((r) => `${formatMs(r.p99)} (${formatMs(neighbour(r).p99)})`).join(', ')} | ${median(rs.map(neighbourRatio)).toFixed(2)} | ${ratio(median(rs.map((r) => r.p99)))} | ${median(rs.map((r) => r.p99Others / neighbour(r).p99)).toFixed(2)} | ${mb(after)} | ${Math.max(...rs.map((r) => r.healthzWorstMs)).toFixed(0)} | ${sum(rs.map((r) => r.lost))} | ${sum(rs.map((r) => r.finalCloses))} | ${sum(rs.map((r) => r.clientErrors))} | ${[...new Set(rs.map((r) => r.server))].join(', ')} |`
+			`| ${attack.id} | ${rs.map((r) => `${formatMs(r.p99)} (${formatMs(neighbour(r).p99)})`).join(', ')} | ${median(rs.map(neighbourRatio)).toFixed(2)} | ${ratio(median(rs.map((r) => r.p99)))} | ${median(rs.map((r) => r.p99Others / neighbour(r).p99)).toFixed(2)} | ${control ? `${formatMs(control.p99)} (${neighbourRatio(control).toFixed(2)})` : '—'} | ${mb(after)} / ${control ? mb(rssLeft(control)) : '—'} | ${Math.max(...rs.map((r) => r.healthzWorstMs)).toFixed(0)} | ${sum(rs.map((r) => r.lost))} | ${sum(rs.map((r) => r.finalCloses))} | ${sum(rs.map((r) => r.clientErrors))} | ${[...new Set(rs.map((r) => r.server))].join(', ')} |`
 		);
 	}
 	console.log('');
+	const controlEnd = rounds.find((r) => r.round === 0)?.endRss;
 	for (const r of rounds)
 		console.log(
-			`Round ${r.round}: server RSS ${mb(r.startRss)} MB at its start, ${mb(r.endRss)} MB at its end (${r.waitedS.toFixed(0)} s after its last quiet window).`
+			`Round ${r.round}${r.round === 0 ? ' (control, no attack)' : ''}: server RSS ${mb(r.startRss)} MB at its start, ${mb(r.endRss)} MB at its end (${ROUND_SETTLE_MS / 1000} s after its last quiet window; median of the last 30 s; ${r.threads} threads)${r.round > 0 && controlEnd !== undefined ? `: ${r.endRss - controlEnd >= 0 ? '+' : ''}${mb(r.endRss - controlEnd)} MB against the control's end` : ''}.`
 		);
 	console.log('');
 	for (const r of attackRows)

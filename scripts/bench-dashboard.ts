@@ -18,6 +18,7 @@
  * KEEP=1 npm run bench:dashboard                prints REUSE_DATABASE_URL=… (the seeded database, kept)
  * REUSE_DATABASE_URL=… npm run bench:dashboard  the queries only, on a kept database (minutes of seeding saved)
  * PROFILE=1 (the costliest statements), SKIP=<regexp of queries>, WARMUP (2), SLOW_ROUNDS (3: figures of periods)
+ * WRITES=2000: also time rewriting that many summaries and device facts (changes the data: last)
  */
 import { performance } from 'node:perf_hooks';
 import { rmSync } from 'node:fs';
@@ -294,6 +295,72 @@ const counts = await sql.get<{ p: number; h: number; d: number }>(
 console.log(
 	`seeded in ${((performance.now() - t0) / 1000).toFixed(0)} s (generate ${(phases.genMs / 1000).toFixed(0)} s, clone ${(phases.cloneMs / 1000).toFixed(0)} s, history ${(phases.historyMs / 1000).toFixed(0)} s): ${counts?.p} index rows, ${counts?.h} history rows, ${counts?.d} device facts`
 );
+
+// --- Costs: index sizes (PostgreSQL) and write speed (WRITES=n) -----------------------------------
+if (sql.dialect === 'postgres') {
+	const sizes = await sql.all<{ name: string; table_mb: number; index_mb: number }>(
+		`SELECT c.relname AS name, round(pg_table_size(c.oid) / 1048576.0, 1) AS table_mb,
+				round(pg_indexes_size(c.oid) / 1048576.0, 1) AS index_mb
+			FROM pg_class c WHERE c.relkind = 'r' AND c.relname IN ('curator_program_index',
+				'curator_program_search', 'curator_program_users', 'curator_index_counts')
+			ORDER BY c.relname`
+	);
+	for (const r of sizes)
+		console.log(`size of ${r.name}: table ${r.table_mb} MB, indexes ${r.index_mb} MB`);
+}
+/**
+ * WRITES=n: n programs' summaries rewritten with their progress changed (a counted value: the
+ * index row, its indexes and the counters all move), then n device facts that flip the programs'
+ * pending flag, in the relay's batches of 50 — the write cost of what the dashboard reads.
+ */
+const writes = Number(process.env.WRITES ?? 0);
+if (writes > 0) {
+	const ids = (
+		await sql.all<{ program_id: string }>(
+			'SELECT program_id FROM curator_program_index ORDER BY program_id LIMIT ?',
+			[writes]
+		)
+	).map((r) => r.program_id);
+	const stamp = Date.now();
+	let summaryMs = 0;
+	let factMs = 0;
+	for (let i = 0; i < ids.length; i += 50) {
+		const part = ids.slice(i, i + 50);
+		const rows = await sql.all<{ program_id: string; summary: string; through_seq: number }>(
+			`SELECT program_id, summary, through_seq FROM program_summaries WHERE program_id IN (${part.map(() => '?').join(',')})`,
+			part
+		);
+		const list: StoredSummary[] = rows.map((r) => {
+			const summary = JSON.parse(r.summary) as { progress?: { percent?: number } };
+			if (summary.progress) summary.progress.percent = ((summary.progress.percent ?? 0) + 7) % 101;
+			return {
+				programId: r.program_id,
+				summary: summary as unknown as StoredSummary['summary'],
+				docBytes: 16_000,
+				throughSeq: Number(r.through_seq) + 1,
+				computedAt: ds.now
+			};
+		});
+		let s0 = performance.now();
+		await ds.store.saveSummaries(list);
+		summaryMs += performance.now() - s0;
+		s0 = performance.now();
+		await ds.store.saveFacts(
+			part.map((programId, k) => ({
+				programId,
+				userId: `e1x${programId.slice(3)}`,
+				deviceId: 'bench-writes',
+				lastConnectedAt: stamp,
+				pending: (k + i) % 2,
+				pendingReportedAt: stamp
+			}))
+		);
+		factMs += performance.now() - s0;
+	}
+	console.log(
+		`writes (${ids.length} programs, batches of 50, load ${load()}): summaries ${((summaryMs / ids.length) * 1000).toFixed(0)} ms per 1,000, device facts ${((factMs / ids.length) * 1000).toFixed(0)} ms per 1,000`
+	);
+}
 
 // --- Queries ----------------------------------------------------------------------------------
 const orgIds = orgs.map((o) => o.id);

@@ -15,7 +15,8 @@
  * Lighthouse 13 needs Node ≥ 22.19; under an older Node this script runs the Lighthouse CLI with
  * the Node 24 that `scripts/test-node24.sh` keeps in its cache (installing it there if absent).
  *
- * Options: `--runs N` (default 5) runs per page; `--keep DIR` keeps the JSON reports in DIR.
+ * Options: `--runs N` (default 5) runs per page; `--keep DIR` keeps the JSON reports in DIR;
+ * `BENCH_PORT` the product's port (default: an ephemeral one).
  * Prints the median of the four category scores and of LCP/FCP/TBT/CLS per page, the machine's
  * `uptime`, and exits 1 when a page misses the goals of issue #18 (each of performance,
  * accessibility and best practices ≥ 0.95, LCP < 1.5 s).
@@ -139,13 +140,40 @@ async function startChromium(profile: string) {
 
 interface Report {
 	categories: Record<string, { score: number | null }>;
-	audits: Record<string, { numericValue?: number }>;
+	audits: Record<string, { numericValue?: number; details?: unknown }>;
 	runWarnings?: string[];
 	/** Lighthouse's measure of this machine's speed at the time (higher is faster). */
 	environment?: { benchmarkIndex?: number };
 }
 
+/**
+ * The element Lighthouse took for the largest contentful paint (its tag and text), from the
+ * `lcp-breakdown-insight` audit (Lighthouse 13; older: `largest-contentful-paint-element`): what
+ * a change must paint sooner.
+ */
+function lcpElement(report: Report): string {
+	type Node = { type?: string; nodeLabel?: string; selector?: string };
+	const find = (value: unknown): Node | null => {
+		if (!value || typeof value !== 'object') return null;
+		if ((value as Node).type === 'node') return value as Node;
+		for (const child of Object.values(value)) {
+			const found = find(child);
+			if (found) return found;
+		}
+		return null;
+	};
+	const node =
+		find(report.audits['lcp-breakdown-insight']?.details) ??
+		find(report.audits['largest-contentful-paint-element']?.details);
+	if (!node) return '?';
+	const label = (node.nodeLabel ?? '').replace(/\s+/g, ' ').slice(0, 40);
+	const tag = (node.selector ?? '').split(' > ').at(-1) ?? '';
+	return `${tag} «${label}»`;
+}
+
 const product = new Product();
+// A fixed port when several people share the machine (each their own range); else an ephemeral one.
+if (process.env.BENCH_PORT) product.port = Number(process.env.BENCH_PORT);
 const profile = mkdtempSync(path.join(tmpdir(), 'nastavnik-lighthouse-profile-'));
 const reports = KEEP ?? mkdtempSync(path.join(tmpdir(), 'nastavnik-lighthouse-'));
 mkdirSync(reports, { recursive: true });
@@ -241,6 +269,7 @@ try {
 					`${r.categories.performance?.score ?? '?'}/${(r.audits['largest-contentful-paint']?.numericValue ?? NaN).toFixed(0)}`
 			)
 			.join(', ');
+		const elements = [...new Set(runs.map(lcpElement))].join('; ');
 		const miss =
 			score('performance') < 0.95 ||
 			score('accessibility') < 0.95 ||
@@ -248,7 +277,7 @@ try {
 			metric('largest-contentful-paint') >= 1500;
 		failed ||= miss;
 		rows.push(
-			`| ${name} (\`${name === 'program' ? '/program/<id>' : urlPath}\`) | ${scores.join(' | ')} | ${metrics.join(' | ')} | ${transfer.toFixed(0)} KB | ${benchmark.toFixed(0)} | ${perRun} |${miss ? ' ✗' : ' ✓'}`
+			`| ${name} (\`${name === 'program' ? '/program/<id>' : urlPath}\`) | ${scores.join(' | ')} | ${metrics.join(' | ')} | ${transfer.toFixed(0)} KB | ${benchmark.toFixed(0)} | ${perRun} | ${elements} |${miss ? ' ✗' : ' ✓'}`
 		);
 	}
 	console.log(`after:  ${uptime()}`);
@@ -256,9 +285,9 @@ try {
 		`\nLighthouse ${JSON.parse(readFileSync(path.join(LIGHTHOUSE, 'package.json'), 'utf8')).version} mobile, medians of ${RUNS} runs per page (Node ${execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()}), ${((Date.now() - started) / 1000).toFixed(0)} s\n`
 	);
 	console.log(
-		`| page | performance | accessibility | best practices | SEO | ${METRICS.map(([, n]) => n).join(' | ')} | transferred | benchmarkIndex | runs (performance/LCP ms) |`
+		`| page | performance | accessibility | best practices | SEO | ${METRICS.map(([, n]) => n).join(' | ')} | transferred | benchmarkIndex | runs (performance/LCP ms) | LCP element |`
 	);
-	console.log(`|${' --- |'.repeat(METRICS.length + CATEGORIES.length + 4)}`);
+	console.log(`|${' --- |'.repeat(METRICS.length + CATEGORIES.length + 5)}`);
 	for (const row of rows) console.log(row);
 	if (KEEP) console.log(`\nReports: ${reports}`);
 } finally {

@@ -24,7 +24,8 @@
  *
  * Environment: BENCH_ROUNDS (3), BENCH_SCALE (1: multiplies every program count),
  * BENCH_WARMUP_S (10), BENCH_MEASURE_S (30), BENCH_PATTERN_S (60), BENCH_LONG_S (300),
- * BENCH_REALISTIC_EDITS (5000), BENCH_IDLE_PROGRAMS (3000), BENCH_EDITS (5000), BENCH_RUNS (15),
+ * BENCH_REALISTIC_EDITS (5000), BENCH_IDLE_PROGRAMS (3000), BENCH_IDLE_ROUNDS (1: alternating
+ * rounds of the idle phase, medians), BENCH_EDITS (5000), BENCH_RUNS (15),
  * BENCH_ONLY=relay|reference, BENCH_PHASES=load,idle,first (default all),
  * BENCH_RELAY_ENV='{"RELAY_…":"…"}' (extra relay settings), BENCH_CPU_PROF=<dir> (the relay runs
  * with --cpu-prof into that directory). BENCH_QUICK=1: a few-minute smoke version (scale 0.2,
@@ -73,6 +74,7 @@ const LONG_S = env('BENCH_LONG_S', QUICK ? 60 : 300);
 const REALISTIC_EDITS = env('BENCH_REALISTIC_EDITS', 5000);
 const IDLE_PROGRAMS = env('BENCH_IDLE_PROGRAMS', QUICK ? 600 : 3000);
 const IDLE_DOC = process.env.BENCH_IDLE_DOC === 'template' ? 'template' : 'blank';
+const IDLE_ROUNDS = env('BENCH_IDLE_ROUNDS', 1);
 const EDITS = env('BENCH_EDITS', 5000);
 const RUNS = env('BENCH_RUNS', 15);
 const ROUNDS = env('BENCH_ROUNDS', QUICK ? 1 : 3);
@@ -362,6 +364,11 @@ async function runScenario(kind: Kind, scenario: Scenario, round: number): Promi
 			const count = num(/^relay_persist_seconds_count\{[^}]*\} ([\d.e+-]+)/m);
 			const updates = num(/^relay_persist_batch_updates_sum\{[^}]*\} ([\d.e+-]+)/m);
 			persist = `${count} commits, mean ${((sum / count) * 1000).toFixed(2)} ms, mean batch ${(updates / count).toFixed(1)} updates`;
+			// Whether summaries keep up under their budget (issue 18): written, still due, CPU charged.
+			const summaries = num(/^relay_summaries_total(?:\{[^}]*\})? ([\d.e+-]+)/m);
+			const due = num(/^relay_summaries_due(?:\{[^}]*\})? ([\d.e+-]+)/m);
+			const summaryCpu = num(/^relay_summary_cpu_seconds_total(?:\{[^}]*\})? ([\d.e+-]+)/m);
+			persist += `; ${summaries} summaries of ${scenario.programs} programs (${due} due at the end), ${(summaryCpu * 1000).toFixed(0)} ms CPU charged`;
 		}
 		return { ...result, kind, round, loadavgBefore, loadavgAfter: loadavg(), persist };
 	} finally {
@@ -385,6 +392,7 @@ interface IdleResult {
 	programs: number;
 	rssBaselineMb: number;
 	rssMb: number;
+	loadavg: string;
 }
 
 async function idlePhase(kind: Kind): Promise<IdleResult> {
@@ -447,7 +455,7 @@ async function idlePhase(kind: Kind): Promise<IdleResult> {
 				`relay idle memory: heap used ${mb('nodejs_heap_size_used_bytes')} MB of ${mb('nodejs_heap_size_total_bytes')} MB, external ${mb('nodejs_external_memory_bytes')} MB`
 			);
 		}
-		return { programs: IDLE_PROGRAMS, rssBaselineMb, rssMb: rssMb(server.pid) };
+		return { programs: IDLE_PROGRAMS, rssBaselineMb, rssMb: rssMb(server.pid), loadavg: loadavg() };
 	} finally {
 		for (const ws of sockets) ws.terminate();
 		await server.stop();
@@ -713,12 +721,28 @@ async function main() {
 		bigUpdate = Y.encodeStateAsUpdate(big.doc);
 		big.doc.destroy();
 	}
+	// Idle RSS in alternating rounds (BENCH_IDLE_ROUNDS), like the load scenarios; medians.
+	const idleRuns = new Map<Kind, IdleResult[]>(kinds.map((k) => [k, []]));
+	if (PHASES.has('idle')) {
+		for (let round = 1; round <= IDLE_ROUNDS; round++) {
+			for (const kind of round % 2 === 1 ? kinds : [...kinds].reverse()) {
+				log(`${kind}: idle phase, round ${round}/${IDLE_ROUNDS} (loadavg ${loadavg()})`);
+				const r = await idlePhase(kind);
+				idleRuns.get(kind)?.push(r);
+				log(kind, r);
+			}
+		}
+	}
 	for (const kind of kinds) {
 		const r: { idle?: IdleResult; first?: FirstSyncResult } = (results[kind] = {});
-		if (PHASES.has('idle')) {
-			log(`${kind}: idle phase (loadavg ${loadavg()})`);
-			r.idle = await idlePhase(kind);
-			log(kind, r.idle);
+		const idle = idleRuns.get(kind) ?? [];
+		if (idle.length) {
+			r.idle = {
+				programs: IDLE_PROGRAMS,
+				rssBaselineMb: median(idle.map((x) => x.rssBaselineMb)),
+				rssMb: median(idle.map((x) => x.rssMb)),
+				loadavg: idle.map((x) => x.loadavg).join(' / ')
+			};
 		}
 		if (PHASES.has('first') && bigUpdate) {
 			log(`${kind}: first-sync phase (loadavg ${loadavg()})`);
@@ -771,6 +795,12 @@ async function main() {
 			]
 		]);
 	}
+	for (const [kind, rs] of idleRuns) {
+		if (rs.length)
+			console.log(
+				`${kind} idle runs (RSS with ${IDLE_PROGRAMS} programs / empty, MB; loadavg): ${rs.map((x) => `${fmt(x.rssMb)} / ${fmt(x.rssBaselineMb)} (${x.loadavg})`).join('; ')}`
+			);
+	}
 	console.log(`verdict: ${verdict ? 'every goal met' : 'some goals missed (✗)'}`);
 	console.log(
 		JSON.stringify({
@@ -783,6 +813,7 @@ async function main() {
 				LONG_S,
 				REALISTIC_EDITS,
 				IDLE_PROGRAMS,
+				IDLE_ROUNDS,
 				IDLE_DOC,
 				RELAY_ENV
 			},

@@ -42,6 +42,7 @@ import {
 	type MetricsListener
 } from './http/metrics-access.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
+import { lazySchemaController } from './http/lazy-schemas.js';
 import { WorkSlots } from './http/work-slots.js';
 import { HeavyShare, registerHeavyShare } from './http/heavy-requests.js';
 import { createLimiterFactory } from './http/rate-limiters.js';
@@ -137,6 +138,8 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 	});
 	await heavy.start();
 	const app = Fastify({
+		// Route schemas compiled on each route's first request, not at start (issue 18).
+		schemaController: lazySchemaController(),
 		serverFactory: frontDoorServerFactory({
 			trust,
 			signIn: () => (signInDoor ? { path: '/api/login', admit: signInDoor.admit } : null),

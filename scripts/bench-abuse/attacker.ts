@@ -24,7 +24,7 @@ import { setPriority } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { ATTACKS, preparePayloads, type AttackContext, type Victim } from './attacks';
-import { token } from './server';
+import { token, type Seed } from './server';
 
 /** What the driver hands the attacker (plain data: functions stay on their side). */
 interface AttackData {
@@ -75,6 +75,27 @@ export interface RunningAttack {
 	readonly cpuMs: number;
 	/** Where it ran: its CPU is part of the driver's process ('thread') or not ('process'). */
 	readonly where: 'thread' | 'process';
+}
+
+/** What an attacker is told of the server and the seed (bench:abuse and bench:abuse:memory alike). */
+export function attackTarget(
+	server: { url: string; wsBase: string },
+	s: Pick<Seed, 'organizationId' | 'bigProgramId' | 'titleProgramId' | 'attackerId'>,
+	curatorCookie: string,
+	victimProgramId: string,
+	fdBudget: number
+): AttackData['ctx'] {
+	return {
+		url: server.url,
+		wsBase: server.wsBase,
+		victimProgramId,
+		organizationId: s.organizationId,
+		bigProgramId: s.bigProgramId,
+		titleProgramId: s.titleProgramId,
+		attackerId: s.attackerId,
+		curatorCookie,
+		fdBudget
+	};
 }
 
 /** Prepares the attack `id` in a worker thread or, if it is `ownProcess`, a process; `start` runs it. */
@@ -156,6 +177,21 @@ export function runAttack(
 			return cpuMs;
 		},
 		where
+	};
+}
+
+/**
+ * The control's stand-in for an attacker: the same timeline with nothing sent, so a control round
+ * (bench-abuse.ts) or a control run (bench-abuse-memory.ts) differs from an attack's only by the attack.
+ */
+export function noAttack(): RunningAttack {
+	return {
+		ready: Promise.resolve(),
+		start: (until) =>
+			new Promise((resolve) => setTimeout(resolve, Math.max(0, until - performance.now()))),
+		stop: async () => undefined,
+		cpuMs: 0,
+		where: 'thread'
 	};
 }
 

@@ -25,6 +25,20 @@ export const METRICS_TOKEN = 'bench-abuse-metrics-0123456789abcdef0123456';
 export const CURATOR_LOGIN = 'bench.curator';
 export const CURATOR_PASSWORD = 'bench-curator-password-1';
 
+/** `--env K=V[,K=V…]`: extra environment for the measured server (e.g. a setting to compare). */
+export function parseEnvOption(value: string): Record<string, string> {
+	return Object.fromEntries(
+		value
+			.split(',')
+			.filter(Boolean)
+			.map((kv) => {
+				const i = kv.indexOf('=');
+				if (i < 1) throw new Error(`--env wants K=V, got ${kv}`);
+				return [kv.slice(0, i), kv.slice(i + 1)];
+			})
+	);
+}
+
 export interface Seed {
 	dir: string;
 	organizationId: string;
@@ -236,6 +250,16 @@ export class MeasuredServer {
 	rssNow(): number {
 		try {
 			return this.alive ? rssMb(this.pid) : NaN;
+		} catch {
+			return NaN;
+		}
+	}
+
+	/** The server's threads now (a worker thread of the pool holds tens of MB while it lives). */
+	threadsNow(): number {
+		try {
+			const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
+			return Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? NaN);
 		} catch {
 			return NaN;
 		}

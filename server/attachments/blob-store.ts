@@ -12,16 +12,12 @@ import { createReadStream } from 'node:fs';
 import { chmod, copyFile, mkdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import {
-	DeleteObjectCommand,
-	GetObjectCommand,
-	HeadObjectCommand,
-	NoSuchKey,
-	NotFound,
-	PutObjectCommand,
-	S3Client
-} from '@aws-sdk/client-s3';
+// Types only: the SDK itself loads on first use (S3BlobStore).
+import type * as S3 from '@aws-sdk/client-s3';
 import { DIRECTORY_MODE, FILE_MODE } from '../storage/data-files.js';
+
+type S3Sdk = typeof S3;
+type S3Client = S3.S3Client;
 
 export interface BlobStore {
 	readonly kind: 'disk' | 's3';
@@ -108,12 +104,34 @@ export interface S3Settings {
 	prefix: string;
 }
 
+/**
+ * The S3 SDK is loaded by the first blob read or write, not at start: it is the biggest library
+ * the server uses, and a server that stores attachments on disk, or has had none yet, does not
+ * need it (issue 18, the relay's fixed cost).
+ */
 export class S3BlobStore implements BlobStore {
 	readonly kind = 's3' as const;
-	private readonly client: S3Client;
+	private client: Promise<{ sdk: S3Sdk; client: S3Client }> | null = null;
+	private closed = false;
 
-	constructor(private readonly settings: S3Settings) {
-		this.client = new S3Client({
+	constructor(private readonly settings: S3Settings) {}
+
+	/** The SDK and the client, loaded and made on first use (a failed load is tried again). */
+	private connect(): Promise<{ sdk: S3Sdk; client: S3Client }> {
+		if (this.closed) return Promise.reject(new Error('the S3 blob store is closed'));
+		this.client ??= import('@aws-sdk/client-s3').then(
+			(sdk) => ({ sdk, client: this.makeClient(sdk) }),
+			(error: unknown) => {
+				this.client = null;
+				throw error;
+			}
+		);
+		return this.client;
+	}
+
+	private makeClient(sdk: S3Sdk): S3Client {
+		const settings = this.settings;
+		return new sdk.S3Client({
 			region: settings.region,
 			forcePathStyle: settings.forcePathStyle,
 			// Checksums only where the API requires them: the SDK's default streams a body with
@@ -138,11 +156,12 @@ export class S3BlobStore implements BlobStore {
 	}
 
 	async has(hash: string): Promise<boolean> {
+		const { sdk, client } = await this.connect();
 		try {
-			await this.client.send(new HeadObjectCommand(this.keyOf(hash)));
+			await client.send(new sdk.HeadObjectCommand(this.keyOf(hash)));
 			return true;
 		} catch (error) {
-			if (error instanceof NotFound || error instanceof NoSuchKey) return false;
+			if (error instanceof sdk.NotFound || error instanceof sdk.NoSuchKey) return false;
 			if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404)
 				return false;
 			throw error;
@@ -150,8 +169,9 @@ export class S3BlobStore implements BlobStore {
 	}
 
 	async put(hash: string, file: string, size: number): Promise<void> {
-		await this.client.send(
-			new PutObjectCommand({
+		const { sdk, client } = await this.connect();
+		await client.send(
+			new sdk.PutObjectCommand({
 				...this.keyOf(hash),
 				Body: createReadStream(file),
 				ContentLength: size,
@@ -162,12 +182,13 @@ export class S3BlobStore implements BlobStore {
 	}
 
 	async get(hash: string): Promise<Readable | null> {
+		const { sdk, client } = await this.connect();
 		try {
-			const out = await this.client.send(new GetObjectCommand(this.keyOf(hash)));
+			const out = await client.send(new sdk.GetObjectCommand(this.keyOf(hash)));
 			// In Node the SDK's body is an IncomingMessage (a Readable).
 			return (out.Body as Readable | undefined) ?? null;
 		} catch (error) {
-			if (error instanceof NoSuchKey || error instanceof NotFound) return null;
+			if (error instanceof sdk.NoSuchKey || error instanceof sdk.NotFound) return null;
 			if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404)
 				return null;
 			throw error;
@@ -175,10 +196,16 @@ export class S3BlobStore implements BlobStore {
 	}
 
 	async delete(hash: string): Promise<void> {
-		await this.client.send(new DeleteObjectCommand(this.keyOf(hash)));
+		const { sdk, client } = await this.connect();
+		await client.send(new sdk.DeleteObjectCommand(this.keyOf(hash)));
 	}
 
 	close(): void {
-		this.client.destroy();
+		this.closed = true;
+		// A client being made now is destroyed once it exists.
+		void this.client?.then(
+			({ client }) => client.destroy(),
+			() => {}
+		);
 	}
 }

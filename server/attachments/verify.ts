@@ -6,7 +6,6 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { fileTypeFromFile } from 'file-type';
 import { ATTACHMENT_TYPES, type AttachmentType } from '../../src/lib/shared/api/attachments.js';
 
 /** Lowercase hex SHA-256 of a file, read as a stream. */
@@ -38,6 +37,8 @@ export async function sniffedType(
 	file: string,
 	declared: AttachmentType
 ): Promise<AttachmentType | null> {
+	// file-type (and its tokenizers) loads with the first upload, not at start (issue 18).
+	const { fileTypeFromFile } = await import('file-type');
 	const found = await fileTypeFromFile(file);
 	if (!found) return null;
 	if (found.mime === COMPOUND_FILE) return LEGACY_OFFICE.includes(declared) ? declared : null;

@@ -22,7 +22,15 @@ import type {
 } from '../../src/lib/shared/api/curator.js';
 import type { ProgramSummary } from '../../src/lib/shared/program/index.js';
 import { today as todayIn, DEFAULT_TIME_ZONE } from '../../src/lib/shared/time.js';
-import { localDaySql, outdatedSql } from './local-day.js';
+import { localDaySql, outdatedSql, type LocalDay } from './local-day.js';
+import {
+	COUNT_COLUMNS,
+	FLAG_BITS,
+	FOLD_ABOVE,
+	countValues,
+	flagsSql,
+	foldCounts
+} from '../storage/curator-counts.js';
 
 // The answers' shapes are the API contract (src/lib/shared/api/curator.ts).
 export type { DashboardQuery, DashboardResult, DashboardRow, OrganizationAggregate };
@@ -66,31 +74,23 @@ interface Fragment {
 }
 
 /**
- * The mentors and mentees of the scope's programs (`curator_program_users`), as a condition on
- * `u`: the flags below are asked of them as one set, `i.program_id IN (…)`, which both databases
- * build once per query (a hashed subplan; an ephemeral index) — not probed again for each of a
- * region's 100,000 rows, as a correlated EXISTS was (docs/benchmarks.md «The curator's dashboard»).
+ * "Not seen for the threshold" (the stale flag), per program `i`: a mentor or mentee who has
+ * opened an invitation (has had a session, or reached the relay for this program) and of whom
+ * nothing is newer than the cutoff — no contact of a device with this program, no session opened
+ * (the invitation or a new link), no joining of the program. The clock starts when the invitation
+ * is opened: someone who never opened one is «приглашение не открыто» (notOpenedSql), not stale.
+ * The earliest such "latest sign" of the program's people is its stale clock, kept in the index
+ * row (migration 132, server/storage/curator-index.ts staleClockSql): one indexed comparison.
  */
-function scopeUsers(organizationIds: string[]): Fragment {
-	if (organizationIds.length === 0) return { sql: '1 = 0', params: [] };
-	return {
-		sql: `u.program_id IN (SELECT j.program_id FROM curator_program_index j
-			WHERE j.organization_id IN (${organizationIds.map(() => '?').join(',')}))`,
-		params: organizationIds
-	};
+function staleSql(cutoff: number): Fragment {
+	return { sql: "(i.status != 'completed' AND i.stale_clock < ?)", params: [cutoff] };
 }
 
 /**
- * "Not seen for the threshold" (the stale flag), per program `i` of the scope: a mentor or mentee who has
- * opened an invitation (has had a session, or reached the relay for this program) and of whom nothing is newer than the cutoff — no
- * contact of a device with this program, no session opened (the invitation or a new link), no
- * joining of the program. The clock starts when the invitation is opened: someone who never opened
- * one is «приглашение не открыто» (notOpenedSql), not stale. Each participant's devices and latest
- * device contact are kept beside the index (curator_program_users, migration 120); the program's
- * least recent one (min_participant_seen, 0 = never) prunes first.
+ * The same flag asked of each participant's facts (what the stale clock stands for), for
+ * program `i`, its users restricted by `users`: the tests compare the clock with it.
  */
-function staleSql(organizationIds: string[], cutoff: number): Fragment {
-	const users = scopeUsers(organizationIds);
+export function staleByFactsSql(users: Fragment, cutoff: number): Fragment {
 	return {
 		sql: `(i.status != 'completed' AND i.min_participant_seen < ? AND i.program_id IN (
 	SELECT u.program_id FROM curator_program_users u WHERE ${users.sql}
@@ -104,16 +104,17 @@ function staleSql(organizationIds: string[], cutoff: number): Fragment {
 }
 
 /**
- * A mentor or mentee of program `i` (of the scope) who never had a session and never reached the
- * relay for it (an integration's access token counts as reaching it): the invitation is not opened yet.
+ * A mentor or mentee of program `i` who never had a session and never reached the relay for it
+ * (an integration's access token counts as reaching it): the invitation is not opened yet. Asked
+ * as one set (`i.program_id IN (…)`, built once per query: a hashed subplan) of the few mentors
+ * and mentees with no device (a partial index, migration 132), not per program.
  */
-function notOpenedSql(organizationIds: string[]): Fragment {
-	const users = scopeUsers(organizationIds);
+function notOpenedSql(): Fragment {
 	return {
 		sql: `(i.status != 'completed' AND i.program_id IN (
-	SELECT u.program_id FROM curator_program_users u WHERE ${users.sql}
-		AND u.devices = 0 AND u.user_id NOT IN (SELECT s.person_id FROM sessions s)))`,
-		params: users.params
+	SELECT u.program_id FROM curator_program_users u
+		WHERE u.devices = 0 AND u.user_id NOT IN (SELECT s.person_id FROM sessions s)))`,
+		params: []
 	};
 }
 
@@ -122,70 +123,92 @@ interface Built {
 	params: unknown[];
 }
 
-function buildWhere(scope: Scope, q: DashboardQuery, staleCutoff: number): Built {
+/**
+ * The conditions on the attributes a counter row is kept per (organization, status, stage, form,
+ * category, template, types): the same on an index row (`a` = i) and on a counter row of
+ * curator_index_counts (server/storage/curator-counts.ts), whose columns bear the same names.
+ */
+function attributeConditions(scope: Scope, q: DashboardQuery, a: string): Built {
 	const where: string[] = [];
 	const params: unknown[] = [];
 	if (scope.organizationIds.length === 0) where.push('1 = 0');
 	else {
-		where.push(`i.organization_id IN (${scope.organizationIds.map(() => '?').join(',')})`);
+		where.push(`${a}.organization_id IN (${scope.organizationIds.map(() => '?').join(',')})`);
 		params.push(...scope.organizationIds);
 	}
+	if (q.organizationId) {
+		where.push(`${a}.organization_id = ?`);
+		params.push(q.organizationId);
+	}
+	if (q.form) {
+		where.push(`${a}.form = ?`);
+		params.push(q.form);
+	}
+	if (q.type) {
+		where.push(`instr(${a}.types, ?) > 0`);
+		params.push(`,${q.type},`);
+	}
+	if (q.category) {
+		where.push(`${a}.category = ?`);
+		params.push(q.category);
+	}
+	if (q.templateId) {
+		where.push(`${a}.template_id = ?`);
+		params.push(q.templateId);
+	}
+	if (q.status) {
+		where.push(`${a}.status = ?`);
+		params.push(q.status);
+	}
+	// Attributes of the program's organization (kind ОО / ДОУ / ДО, ШНОР / ШССУ; migration 96).
+	if (q.orgKind) {
+		where.push(`${a}.organization_id IN (SELECT id FROM organizations WHERE kind = ?)`);
+		params.push(q.orgKind);
+	}
+	if (q.orgMark === 'low-results')
+		where.push(`${a}.organization_id IN (SELECT id FROM organizations WHERE low_results = 1)`);
+	if (q.orgMark === 'hard-social')
+		where.push(`${a}.organization_id IN (SELECT id FROM organizations WHERE hard_social = 1)`);
+	if (q.stage) {
+		if (STAGE_PHASES.has(q.stage)) {
+			where.push(`${a}.stage_phase = ?`);
+			params.push(q.stage);
+		} else {
+			where.push(`${a}.stage_phase = 'in-progress' AND ${a}.stage_kind = ?`);
+			params.push(q.stage);
+		}
+	}
+	return { where: where.join(' AND '), params };
+}
+
+function buildWhere(
+	scope: Scope,
+	q: DashboardQuery,
+	staleCutoff: number,
+	dialect: SqlClient['dialect']
+): Built {
+	const attributes = attributeConditions(scope, q, 'i');
+	const where: string[] = [attributes.where];
+	const params: unknown[] = [...attributes.params];
 	// Cancelled programs are not monitored (server/curator/cancelled.ts); one asked for by id is shown.
 	if (!q.programId) where.push(notCancelled('i.program_id'));
 	if (q.programId) {
 		where.push('i.program_id = ?');
 		params.push(q.programId);
 	}
-	if (q.organizationId) {
-		where.push('i.organization_id = ?');
-		params.push(q.organizationId);
-	}
-	if (q.form) {
-		where.push('i.form = ?');
-		params.push(q.form);
-	}
-	if (q.type) {
-		where.push('instr(i.types, ?) > 0');
-		params.push(`,${q.type},`);
-	}
-	if (q.category) {
-		where.push('i.category = ?');
-		params.push(q.category);
-	}
-	if (q.templateId) {
-		where.push('i.template_id = ?');
-		params.push(q.templateId);
-	}
-	if (q.status) {
-		where.push('i.status = ?');
-		params.push(q.status);
-	}
-	// Attributes of the program's organization (kind ОО / ДОУ / ДО, ШНОР / ШССУ; migration 96).
-	if (q.orgKind) {
-		where.push('i.organization_id IN (SELECT id FROM organizations WHERE kind = ?)');
-		params.push(q.orgKind);
-	}
-	if (q.orgMark === 'low-results')
-		where.push('i.organization_id IN (SELECT id FROM organizations WHERE low_results = 1)');
-	if (q.orgMark === 'hard-social')
-		where.push('i.organization_id IN (SELECT id FROM organizations WHERE hard_social = 1)');
-	if (q.stage) {
-		if (STAGE_PHASES.has(q.stage)) {
-			where.push('i.stage_phase = ?');
-			params.push(q.stage);
-		} else {
-			where.push("i.stage_phase = 'in-progress' AND i.stage_kind = ?");
-			params.push(q.stage);
-		}
-	}
 	const qs = q.q?.trim();
 	if (qs) {
-		for (const word of fold(qs).split(/\s+/).slice(0, 5)) {
-			where.push(
-				'i.program_id IN (SELECT program_id FROM curator_program_search WHERE instr(search, ?) > 0)'
-			);
-			params.push(word);
-		}
+		// Every word somewhere in the folded title and names: one pass over the search rows for all
+		// the words. PostgreSQL: LIKE, which its trigram index answers (migration 131); SQLite: instr.
+		const words = fold(qs).split(/\s+/).slice(0, 5);
+		const test = dialect === 'postgres' ? 's.search LIKE ?' : 'instr(s.search, ?) > 0';
+		where.push(
+			`i.program_id IN (SELECT s.program_id FROM curator_program_search s
+				WHERE ${words.map(() => test).join(' AND ')})`
+		);
+		params.push(
+			...words.map((w) => (dialect === 'postgres' ? `%${w.replace(/[\\%_]/g, '\\$&')}%` : w))
+		);
 	}
 	for (const f of q.flags ?? []) {
 		switch (f) {
@@ -205,13 +228,13 @@ function buildWhere(scope: Scope, q: DashboardQuery, staleCutoff: number): Built
 				where.push('i.pending_devices > 0');
 				break;
 			case 'stale': {
-				const stale = staleSql(scope.organizationIds, staleCutoff);
+				const stale = staleSql(staleCutoff);
 				where.push(stale.sql);
 				params.push(...stale.params);
 				break;
 			}
 			case 'not-opened': {
-				const notOpened = notOpenedSql(scope.organizationIds);
+				const notOpened = notOpenedSql();
 				where.push(notOpened.sql);
 				params.push(...notOpened.params);
 				break;
@@ -244,6 +267,8 @@ export interface DashboardOptions {
 	now?: number;
 	/** Live connections (userId, deviceId) per program, from the relay. */
 	connected?: (programId: string) => Array<{ userId: string; deviceId: string | undefined }>;
+	/** False: count the totals and the pickers over the index rows, not from the counters (tests compare). */
+	counters?: boolean;
 }
 
 /**
@@ -292,6 +317,200 @@ const SEVERITY: Record<ParticipantRow['sync'], number> = {
 /** `sum(cond)` of SQLite, portable: PostgreSQL cannot sum booleans. */
 const countIf = (cond: string) => `coalesce(sum(CASE WHEN ${cond} THEN 1 ELSE 0 END), 0)`;
 
+/**
+ * The counter rows (curator_index_counts, server/storage/curator-counts.ts) of the programs the
+ * query matches, as a subquery with the counter table's columns: the scope's counters on the
+ * query's attributes and flags, and the cancelled programs' own rows subtracted (cancellations
+ * are few — mistakes and duplicates — so the counters keep every program and the reader takes
+ * those off). Null when the query filters on what no counter is kept per (search, one program,
+ * the stale and «приглашение не открыто» flags): the totals are then counted over the index.
+ */
+function countedRows(scope: Scope, q: DashboardQuery): Fragment | null {
+	if (q.programId || q.q?.trim()) return null;
+	let bits = 0;
+	for (const f of q.flags ?? []) {
+		const flag = FLAG_BITS[f];
+		if (!flag) return null;
+		bits |= flag.bit;
+	}
+	const counters = attributeConditions(scope, q, 'c');
+	const cancelled = attributeConditions(scope, q, 'x');
+	return {
+		sql: `SELECT ${COUNT_COLUMNS.split(', ')
+			.map((c) => `c.${c}`)
+			.join(', ')}
+			FROM curator_index_counts c WHERE ${counters.where}${bits ? ` AND (c.flags & ${bits}) = ${bits}` : ''}
+			UNION ALL
+			SELECT ${countValues('x', -1)} FROM curator_program_index x
+			WHERE x.program_id IN (SELECT program_id FROM program_cancellations) AND ${cancelled.where}
+				${bits ? ` AND ((${flagsSql('x')}) & ${bits}) = ${bits}` : ''}`,
+		params: [...counters.params, ...cancelled.params]
+	};
+}
+
+/** `sum(n)` of the counter rows `k` where `cond` holds. */
+const countedIf = (cond: string) => `coalesce(sum(CASE WHEN ${cond} THEN k.n ELSE 0 END), 0)`;
+const bitOf = (flag: ProblemFlag) => FLAG_BITS[flag]?.bit ?? 0;
+
+type CountedTotals = Omit<DashboardTotals, 'stale' | 'notOpened' | 'averageProgress'> & {
+	progress: number;
+};
+
+/** The totals strip but for the stale, not-opened and outdated counts, from the counters. */
+function countedTotals(db: SqlClient, counted: Fragment): Promise<CountedTotals | undefined> {
+	return db.get<CountedTotals>(
+		`SELECT coalesce(sum(k.n), 0) AS programs,
+				${countedIf("k.status = 'active'")} AS active,
+				${countedIf("k.status = 'draft'")} AS draft,
+				${countedIf("k.status = 'completed'")} AS completed,
+				${countedIf(`(k.flags & ${bitOf('overdue')}) <> 0`)} AS "withOverdue",
+				coalesce(sum(k.overdue_count), 0) AS "overdueActivities",
+				coalesce(sum(k.reports_expected), 0) AS "reportsExpected",
+				coalesce(sum(k.reports_due), 0) AS "reportsDue",
+				coalesce(sum(k.reports_submitted), 0) AS "reportsSubmitted",
+				coalesce(sum(k.reports_accepted), 0) AS "reportsAccepted",
+				coalesce(sum(k.reports_returned), 0) AS "reportsReturned",
+				${countedIf(`(k.flags & ${bitOf('pending-sync')}) <> 0`)} AS "pendingSync",
+				coalesce(sum(k.progress_percent), 0) AS progress
+			FROM (${counted.sql}) k`,
+		counted.params
+	);
+}
+
+interface FacetRow {
+	org: string | null;
+	status: string;
+	stage: string;
+	form: string | null;
+	category: string | null;
+	template: string | null;
+	n: number;
+	/** Counter rows summed (deltas not folded yet, plus the cancelled programs' rows). */
+	raw: number;
+}
+
+/** The pickers' counts of the whole scope (the attributes they pick from are counters' keys). */
+function countedFacets(db: SqlClient, scope: Scope): Promise<FacetRow[]> {
+	const counted = countedRows(scope, {}) as Fragment;
+	return db.all<FacetRow>(
+		`SELECT k.organization_id AS org, k.status AS status,
+				CASE WHEN k.stage_phase = 'in-progress' THEN coalesce(k.stage_kind, 'custom') ELSE k.stage_phase END AS stage,
+				k.form AS form, k.category AS category, k.template_id AS template, sum(k.n) AS n,
+				count(*) AS raw
+			FROM (${counted.sql}) k
+			GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(k.n) <> 0`,
+		counted.params
+	);
+}
+
+/** The pickers' counts over the scope's index rows (what the counters stand for). */
+function scannedFacets(db: SqlClient, scope: Scope, staleCutoff: number): Promise<FacetRow[]> {
+	const scoped = buildWhere(scope, {}, staleCutoff, db.dialect);
+	return db.all<FacetRow>(
+		`SELECT i.organization_id AS org, i.status AS status,
+				CASE WHEN i.stage_phase = 'in-progress' THEN coalesce(i.stage_kind, 'custom') ELSE i.stage_phase END AS stage,
+				i.form AS form, i.category AS category, i.template_id AS template, count(*) AS n, 0 AS raw
+			FROM curator_program_index i WHERE ${scoped.where}
+			GROUP BY 1, 2, 3, 4, 5, 6`,
+		scoped.params
+	);
+}
+
+/** Folds the counters' deltas when a reader summed many more rows than it has keys (deltas piled up). */
+async function foldIfPiled(db: SqlClient, raw: number, keys: number): Promise<void> {
+	if (raw <= FOLD_ABOVE || raw <= 2 * keys) return;
+	// The answer is already right; a failed fold only leaves the deltas for the next reader.
+	await foldCounts(db).catch(() => undefined);
+}
+
+/** The sort keys whose column may be NULL (listed after the others, in both directions). */
+const NULLABLE_SORTS = new Set<SortKey>(['next-deadline', 'last-activity', 'start', 'end']);
+
+/**
+ * The page's ids, sorted and paged over the narrow index only (the summary blobs of the page are
+ * read afterwards: carrying them through the sorter would move megabytes per request). The order
+ * is the sort column (NULLs last), then title, then id, in both databases. Written so that
+ * PostgreSQL reads it from an index per sort key (migration 133: the column, title, id) and stops
+ * after the page instead of sorting a region's 100,000 rows: a nullable column in two parts
+ * (its values from a partial index, then the NULLs by title), the organization's name through
+ * the organizations in name order and each one's programs by title.
+ */
+function pageSql(
+	sortKey: SortKey,
+	dir: 'ASC' | 'DESC',
+	matched: Built,
+	limit: number,
+	offset: number
+): [string, unknown[]] {
+	const sortExpr = SORT_SQL[sortKey];
+	const tail = 'i.title ASC, i.program_id ASC';
+	if (sortKey === 'organization')
+		return [
+			`SELECT i.program_id FROM curator_program_index i JOIN organizations o ON o.id = i.organization_id
+				WHERE ${matched.where} ORDER BY o.name ${dir}, ${tail} LIMIT ? OFFSET ?`,
+			[...matched.params, limit, offset]
+		];
+	if (!NULLABLE_SORTS.has(sortKey))
+		return [
+			`SELECT i.program_id FROM curator_program_index i
+				WHERE ${matched.where} ORDER BY ${sortExpr} ${dir}, ${tail} LIMIT ? OFFSET ?`,
+			[...matched.params, limit, offset]
+		];
+	// Each part needs at most offset + limit rows; the page is cut from their union.
+	const upTo = offset + limit;
+	return [
+		`SELECT program_id FROM (
+			SELECT * FROM (SELECT i.program_id, 0 AS nulls, ${sortExpr} AS k, i.title
+				FROM curator_program_index i WHERE ${matched.where} AND ${sortExpr} IS NOT NULL
+				ORDER BY ${sortExpr} ${dir}, ${tail} LIMIT ?) valued
+			UNION ALL
+			SELECT * FROM (SELECT i.program_id, 1 AS nulls, NULL AS k, i.title
+				FROM curator_program_index i WHERE ${matched.where} AND ${sortExpr} IS NULL
+				ORDER BY ${tail} LIMIT ?) unvalued
+		) p ORDER BY nulls, k ${dir}, title ASC, program_id ASC LIMIT ? OFFSET ?`,
+		[...matched.params, upTo, ...matched.params, upTo, limit, offset]
+	];
+}
+
+/**
+ * The totals strip from the counters, and its time-dependent counts — stale (against the cutoff),
+ * invitation not opened (against the sessions), outdated (against the local day) — each by a
+ * query of its own that reads only the programs it counts.
+ */
+async function totalsFromCounters(
+	db: SqlClient,
+	counted: Fragment,
+	matched: Built,
+	staleCutoff: number,
+	localDay: LocalDay
+): Promise<DashboardTotals & { outdated: number }> {
+	const countWhere = async (f: Fragment, joins = '') =>
+		Number(
+			(
+				await db.get<{ n: number }>(
+					`SELECT count(*) AS n FROM curator_program_index i ${joins}
+						WHERE ${matched.where} AND ${f.sql}`,
+					[...matched.params, ...f.params]
+				)
+			)?.n ?? 0
+		);
+	const [sums, stale, notOpened, outdated] = await Promise.all([
+		countedTotals(db, counted),
+		countWhere(staleSql(staleCutoff)),
+		countWhere(notOpenedSql()),
+		countWhere(outdatedSql(localDay), localDay.joins)
+	]);
+	const { progress, ...totals } = sums as CountedTotals;
+	const programs = Number(totals.programs);
+	return {
+		...totals,
+		stale,
+		notOpened,
+		averageProgress: programs > 0 ? Number(progress) / programs : 0,
+		outdated
+	};
+}
+
 export async function queryDashboard(
 	db: SqlClient,
 	scope: Scope,
@@ -307,15 +526,19 @@ export async function queryDashboard(
 	const outdatedIf = outdatedSql(localDay);
 	const limit = clampInt(query.limit, 1, 500, 50);
 	const offset = clampInt(query.offset, 0, 1_000_000, 0);
-	const { where, params } = buildWhere(scope, query, staleCutoff);
+	const { where, params } = buildWhere(scope, query, staleCutoff, db.dialect);
 	const from = 'FROM curator_program_index i';
-	const stale = staleSql(scope.organizationIds, staleCutoff);
-	const notOpened = notOpenedSql(scope.organizationIds);
+	const stale = staleSql(staleCutoff);
+	const notOpened = notOpenedSql();
 
-	// The totals, the page's ids and the pickers' counts are three independent scans of the scope:
-	// started together, PostgreSQL runs them on three connections at once (SQLite in turn).
-	const totalsQuery = db.get<DashboardTotals & { outdated: number }>(
-		`SELECT count(*) AS programs,
+	// The totals, the page's ids and the pickers' counts are independent queries: started together,
+	// PostgreSQL runs them on separate connections at once (SQLite in turn). The totals and the
+	// pickers' counts are sums of the scope's counters where the query allows (countedRows).
+	const counted = options.counters === false ? null : countedRows(scope, query);
+	const totalsQuery = counted
+		? totalsFromCounters(db, counted, { where, params }, staleCutoff, localDay)
+		: db.get<DashboardTotals & { outdated: number }>(
+				`SELECT count(*) AS programs,
 				${countIf("i.status = 'active'")} AS active,
 				${countIf("i.status = 'draft'")} AS draft,
 				${countIf("i.status = 'completed'")} AS completed,
@@ -332,39 +555,16 @@ export async function queryDashboard(
 				coalesce(avg(i.progress_percent), 0) AS "averageProgress",
 				${countIf(outdatedIf.sql)} AS outdated
 			${from} ${localDay.joins} WHERE ${where}`,
-		[...stale.params, ...notOpened.params, ...outdatedIf.params, ...params]
-	);
+				[...stale.params, ...notOpened.params, ...outdatedIf.params, ...params]
+			);
 
 	const dir = query.dir === 'desc' ? 'DESC' : 'ASC';
 	const sortKey: SortKey = query.sort && query.sort in SORT_SQL ? query.sort : 'title';
-	const sortExpr = SORT_SQL[sortKey];
-	// Sort and page over the narrow index only; the summary blobs of the page are read afterwards
-	// (carrying them through the sorter would move megabytes per request).
 	const pageQuery = db.all<{ program_id: string }>(
-		`SELECT i.program_id FROM curator_program_index i
-			${sortKey === 'organization' ? 'LEFT JOIN organizations o ON o.id = i.organization_id' : ''}
-			WHERE ${where}
-			ORDER BY (${sortExpr}) IS NULL, ${sortExpr} ${dir}, i.title ASC, i.program_id ASC
-			LIMIT ? OFFSET ?`,
-		[...params, limit, offset]
+		...pageSql(sortKey, dir, { where, params }, limit, offset)
 	);
-	const scoped = buildWhere(scope, {}, staleCutoff);
-	const facetQuery = db.all<{
-		org: string | null;
-		status: string;
-		stage: string;
-		form: string | null;
-		category: string | null;
-		template: string | null;
-		n: number;
-	}>(
-		`SELECT i.organization_id AS org, i.status AS status,
-				CASE WHEN i.stage_phase = 'in-progress' THEN coalesce(i.stage_kind, 'custom') ELSE i.stage_phase END AS stage,
-				i.form AS form, i.category AS category, i.template_id AS template, count(*) AS n
-			FROM curator_program_index i WHERE ${scoped.where}
-			GROUP BY 1, 2, 3, 4, 5, 6`,
-		scoped.params
-	);
+	const facetQuery =
+		options.counters === false ? scannedFacets(db, scope, staleCutoff) : countedFacets(db, scope);
 	const [totalsRow, pageRows, facetRows] = await Promise.all([
 		totalsQuery as Promise<DashboardTotals & { outdated: number }>,
 		pageQuery,
@@ -446,6 +646,11 @@ export async function queryDashboard(
 		add(facets.organization, f.org, f.n);
 	}
 
+	await foldIfPiled(
+		db,
+		facetRows.reduce((n, f) => n + Number(f.raw), 0),
+		facetRows.length
+	);
 	const { outdated, ...totals } = totalsRow;
 	return {
 		today: day,
@@ -578,13 +783,18 @@ export function clampInt(v: unknown, min: number, max: number, dflt: number): nu
 }
 
 /**
- * People of the organization's programs in a role, each counted once however many programs they
- * are in (the registry's participants; a sum over programs would count a mentor of two twice).
+ * People of each organization's programs by role, each counted once however many programs they
+ * are in (the registry's participants; a sum over programs would count a mentor of two twice):
+ * one grouped pass for all the organizations, not a correlated count per organization and role.
  */
-const distinctPeople = (role: 'mentor' | 'mentee') =>
-	`(SELECT count(DISTINCT pp.person_id) FROM program_participants pp
-		JOIN curator_program_index j ON j.program_id = pp.program_id
-		WHERE j.organization_id = o.id AND pp.role = '${role}' AND ${notCancelled('j.program_id')})`;
+const distinctPeople = (marks: string) =>
+	`SELECT j.organization_id AS org,
+			count(DISTINCT CASE WHEN pp.role = 'mentor' THEN pp.person_id END) AS mentors,
+			count(DISTINCT CASE WHEN pp.role = 'mentee' THEN pp.person_id END) AS mentees
+		FROM program_participants pp JOIN curator_program_index j ON j.program_id = pp.program_id
+		WHERE j.organization_id IN (${marks}) AND pp.role IN ('mentor', 'mentee')
+			AND ${notCancelled('j.program_id')}
+		GROUP BY j.organization_id`;
 
 export async function organizationAggregates(
 	db: SqlClient,
@@ -595,32 +805,49 @@ export async function organizationAggregates(
 	const now = options.now ?? Date.now();
 	const cutoff = now - clampInt(options.staleDays, 1, 365, DEFAULT_STALE_DAYS) * DAY_MS;
 	const marks = organizationIds.map(() => '?').join(',');
-	const stale = staleSql(organizationIds, cutoff);
+	const counted = countedRows({ organizationIds }, {}) as Fragment;
+	const stale = staleSql(cutoff);
+	// Each organization's sums from its counters; its stale programs counted apart (time-dependent).
 	return db
-		.all<OrganizationAggregate>(
+		.all<OrganizationAggregate & { progress: number }>(
 			`SELECT o.id AS "organizationId", o.name AS name, o.kind AS kind,
 				o.low_results AS "lowResults", o.hard_social AS "hardSocial",
-				count(i.program_id) AS programs,
-				${countIf("i.status = 'active'")} AS active,
-				${countIf("i.status = 'completed'")} AS completed,
-				coalesce(round(avg(i.progress_percent)), 0) AS "averageProgress",
-				${countIf('i.overdue_count > 0')} AS "withOverdue",
-				coalesce(sum(i.reports_due), 0) AS "reportsDue",
-				coalesce(sum(i.reports_submitted), 0) AS "reportsSubmitted",
-				coalesce(sum(i.reports_accepted), 0) AS "reportsAccepted",
-				${countIf('i.pending_devices > 0')} AS "pendingSync",
-				${countIf(`i.program_id IS NOT NULL AND ${stale.sql}`)} AS stale,
-				${distinctPeople('mentor')} AS mentors,
-				${distinctPeople('mentee')} AS mentees
+				coalesce(k.programs, 0) AS programs, coalesce(k.active, 0) AS active,
+				coalesce(k.completed, 0) AS completed, coalesce(k.progress, 0) AS progress,
+				coalesce(k."withOverdue", 0) AS "withOverdue", coalesce(k."reportsDue", 0) AS "reportsDue",
+				coalesce(k."reportsSubmitted", 0) AS "reportsSubmitted",
+				coalesce(k."reportsAccepted", 0) AS "reportsAccepted",
+				coalesce(k."pendingSync", 0) AS "pendingSync", coalesce(st.n, 0) AS stale,
+				coalesce(pe.mentors, 0) AS mentors, coalesce(pe.mentees, 0) AS mentees
 			FROM organizations o
-			LEFT JOIN curator_program_index i ON i.organization_id = o.id AND ${notCancelled('i.program_id')}
+			LEFT JOIN (SELECT k.organization_id AS org, sum(k.n) AS programs,
+					${countedIf("k.status = 'active'")} AS active,
+					${countedIf("k.status = 'completed'")} AS completed,
+					sum(k.progress_percent) AS progress,
+					${countedIf(`(k.flags & ${bitOf('overdue')}) <> 0`)} AS "withOverdue",
+					sum(k.reports_due) AS "reportsDue", sum(k.reports_submitted) AS "reportsSubmitted",
+					sum(k.reports_accepted) AS "reportsAccepted",
+					${countedIf(`(k.flags & ${bitOf('pending-sync')}) <> 0`)} AS "pendingSync"
+				FROM (${counted.sql}) k GROUP BY k.organization_id) k ON k.org = o.id
+			LEFT JOIN (SELECT i.organization_id AS org, count(*) AS n FROM curator_program_index i
+				WHERE i.organization_id IN (${marks}) AND ${notCancelled('i.program_id')} AND ${stale.sql}
+				GROUP BY i.organization_id) st ON st.org = o.id
+			LEFT JOIN (${distinctPeople(marks)}) pe ON pe.org = o.id
 			WHERE o.id IN (${marks})
-			GROUP BY o.id, o.name, o.kind, o.low_results, o.hard_social ORDER BY o.name`,
-			[...stale.params, ...organizationIds]
+			ORDER BY o.name`,
+			[
+				...counted.params,
+				...organizationIds,
+				...stale.params,
+				...organizationIds,
+				...organizationIds
+			]
 		)
 		.then((rows) =>
-			rows.map((r) => ({
+			rows.map(({ progress, ...r }) => ({
 				...r,
+				averageProgress:
+					Number(r.programs) > 0 ? Math.round(Number(progress) / Number(r.programs)) : 0,
 				kind: isOrgKind(r.kind) ? r.kind : null,
 				lowResults: Number(r.lowResults) === 1,
 				hardSocial: Number(r.hardSocial) === 1

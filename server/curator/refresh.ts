@@ -13,6 +13,7 @@ import type { Logger } from '../logger.js';
 import type { SqlClient } from '../storage/sql.js';
 import type { SummaryWriter } from '../sync/summaries.js';
 import { ZONE_JOINS, localDaySql, outdatedSql } from './local-day.js';
+import { foldCounts } from '../storage/curator-counts.js';
 
 export interface RefresherDeps {
 	db: SqlClient;
@@ -44,6 +45,11 @@ export function createRefresher(deps: RefresherDeps, intervalMs = 10 * 60_000): 
 
 	async function refreshBatch(limit: number): Promise<number> {
 		if (deps.isLeader && !(await deps.isLeader())) return 0;
+		// The index's counters gather deltas with every write: merged here too, not only when a
+		// dashboard reader finds them piled up (server/storage/curator-counts.ts).
+		await foldCounts(deps.db).catch((error: unknown) =>
+			log.warn({ err: error }, 'folding the curator counters failed')
+		);
 		const outdated = outdatedSql(await localDaySql(deps.db, now()));
 		const rows = await deps.db.all<{ program_id: string }>(
 			`SELECT i.program_id FROM curator_program_index i ${ZONE_JOINS}

@@ -1,14 +1,19 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const probe = fileURLToPath(new URL('./allocator-probe.ts', import.meta.url));
 
 /** Runs the probe in a process of its own: the threshold is process-wide and cannot be undone. */
-function run(mode: 'pin' | 'none'): { setting: { status: string } | null; grownMb: number } {
+function run(
+	mode: 'pin' | 'none',
+	env: Record<string, string> = {}
+): { setting: { status: string } | null; grownMb: number } {
 	const out = execFileSync(process.execPath, ['--import', 'tsx', probe, mode], {
 		encoding: 'utf8',
-		timeout: 60_000
+		timeout: 60_000,
+		env: { ...process.env, ...env }
 	});
 	return JSON.parse(out.trim().split('\n').at(-1) as string);
 }
@@ -28,5 +33,16 @@ describe.runIf(glibc)('malloc mmap threshold (issue 14, parallel-logins)', () =>
 		expect(dynamic.grownMb).toBeGreaterThan(12);
 		// ...and gets a mapping of its own, returned when freed, with the threshold fixed.
 		expect(pinned.grownMb).toBeLessThan(4);
+	});
+});
+
+/** Debian's libjemalloc2 (CI installs it; docs/deploy.md, "Memory"). */
+const JEMALLOC = '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2';
+
+describe.runIf(glibc && existsSync(JEMALLOC))('malloc: jemalloc preloaded', () => {
+	it('is recognized, glibc’s malloc is left alone, and password checks keep nothing', () => {
+		const preloaded = run('pin', { LD_PRELOAD: JEMALLOC });
+		expect(preloaded.setting?.status).toBe('jemalloc');
+		expect(preloaded.grownMb).toBeLessThan(4);
 	});
 });

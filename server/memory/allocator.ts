@@ -12,7 +12,14 @@
  * blocks stay in the arenas as before. `mallopt` is called through koffi (a maintained FFI with
  * prebuilt binaries for every platform Node runs on) rather than an addon of our own that every
  * machine would have to compile. Other C libraries (musl, macOS) are left alone.
+ *
+ * What this cannot fix: the C heap that thousands of sockets leave fragmented (~+35 MB after the
+ * first flood of 15,000 slow connections, reused by the next ones rather than returned). jemalloc
+ * returns it (bench:abuse:memory, 2026-11-24: nothing left beyond the honest load's own growth),
+ * so the deployment preloads it where it can (docs/deploy.md, "Memory"); with it preloaded,
+ * glibc's malloc is not in use and nothing is set here.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Logger } from '../logger.js';
 
@@ -21,16 +28,31 @@ const M_MMAP_THRESHOLD = -3;
 export const MMAP_THRESHOLD_BYTES = 1 << 20;
 
 export type AllocatorSetting =
-	{ status: 'set'; thresholdBytes: number } | { status: 'skipped'; reason: string };
+	| { status: 'set'; thresholdBytes: number }
+	| { status: 'skipped'; reason: string }
+	| { status: 'jemalloc' };
+
+/** Whether jemalloc was preloaded into this process (LD_PRELOAD), from its mappings. */
+export function jemallocPreloaded(): boolean {
+	try {
+		return /\/libjemalloc[^/\n]*$/m.test(readFileSync('/proc/self/maps', 'utf8'));
+	} catch {
+		return false;
+	}
+}
 
 /** Fixes glibc's mmap threshold at `MMAP_THRESHOLD_BYTES` for the whole process (all threads). */
 export function pinMmapThreshold(
 	env: Record<string, string | undefined>,
 	logger: Logger
 ): AllocatorSetting {
-	const result = pin(env);
-	if (result.status === 'set')
-		logger.debug({ thresholdBytes: result.thresholdBytes }, 'malloc mmap threshold fixed');
+	const result: AllocatorSetting = jemallocPreloaded() ? { status: 'jemalloc' } : pin(env);
+	if (result.status === 'jemalloc') logger.info('malloc: jemalloc (preloaded)');
+	else if (result.status === 'set')
+		logger.info(
+			{ thresholdBytes: result.thresholdBytes },
+			'malloc: glibc, mmap threshold fixed; preload libjemalloc.so.2 to return the memory connection floods leave (docs/deploy.md, "Memory")'
+		);
 	else logger.debug({ reason: result.reason }, 'malloc mmap threshold left as it is');
 	return result;
 }

@@ -12,9 +12,9 @@ export const collectable = () => process.memoryUsage().heapTotal + process.memor
  * What a flood leaves: ~150 MB of objects that were live (sockets, parsers, requests) and are
  * garbage once it ends, which V8 keeps until its own limit tells it to collect.
  */
-export function flood(): unknown[] {
+export function flood(count = 600_000): unknown[] {
 	const objects: unknown[] = [];
-	for (let i = 0; i < 600_000; i++) objects.push({ i, name: `socket-${i}`, buffer: new Array(8) });
+	for (let i = 0; i < count; i++) objects.push({ i, name: `socket-${i}`, buffer: new Array(8) });
 	return objects;
 }
 

@@ -18,13 +18,41 @@ describe('memory relief', () => {
 		expect(grown).toBeGreaterThan(60 * MB);
 		objects = null;
 		expect(objects).toBeNull();
+		// The first check sees the heap still rising (as in the middle of a flood): it waits,
 		t += 1000;
+		expect(await relief.check()).toBe(false);
+		// and 5 s later too (a flood's sockets may still be held: collecting them would pause
+		// the loop for their marking and free little),
+		t += 5000;
+		expect(await relief.check()).toBe(false);
+		// until the heap has not risen for 30 s.
+		t += 26_000;
 		expect(await relief.check()).toBe(true);
 		// The heap is back near where it was before the flood.
 		expect(collectable() - before).toBeLessThan(grown / 4);
 		// Not again at once: nothing grew since.
 		t += 60_000;
 		expect(await relief.check()).toBe(false);
+	});
+
+	it('waits while the heap keeps rising, at most maxPostponeMs', async () => {
+		await collectNow();
+		let t = 0;
+		relief = startMemoryRelief(
+			{ growthBytes: 24 * MB, settleMs: 10_000, maxPostponeMs: 30_000, now: () => t },
+			logger,
+			null
+		);
+		// A flood still under way: each check finds the heap ~37 MB higher than the one before.
+		const objects: unknown[][] = [];
+		const outcomes: boolean[] = [];
+		for (t = 5000; t <= 40_000; t += 5000) {
+			objects.push(flood(150_000));
+			outcomes.push(await relief.check());
+		}
+		// Postponed while it rose, until 30 s after the first due check (t = 5 s): at t = 35 s.
+		expect(outcomes.indexOf(true)).toBe(6);
+		expect(objects.length).toBe(8);
 	});
 
 	it('stays off below the threshold and when disabled', async () => {

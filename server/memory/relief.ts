@@ -16,7 +16,13 @@
  * ends must still be collected. A collection that frees less than a quarter of the growth means
  * the memory is live (more programs open, a bigger cache): the next one waits twice as long (up
  * to `maxGapMs`), so honest growth costs at most one collection every ten minutes. One
- * collection of a ~50 MB live heap pauses the loop for tens of milliseconds.
+ * collection of a ~50 MB live heap pauses the loop for tens of milliseconds — 149 ms in the middle
+ * of bench:abuse's 19,400 slow connections (the server's CPU profile, 2026-11-24), which alone set
+ * the phones' p99 of that window (2.3–2.9× the quiet one; 36 ms with the relief off). Its length
+ * is the flood's live objects: collected while 19,400 sockets are still held, it marks them all
+ * and frees little. So the collection waits until the heap has not risen (by more than a quarter
+ * of the threshold between two checks) for `settleMs` — the server sheds request-less sockets
+ * within seconds, so by then they are garbage — and at most `maxPostponeMs` in all.
  *
  * The collection is the one DevTools' "collect garbage" button runs (the inspector protocol's
  * `HeapProfiler.collectGarbage`, over an in-process session: no port, no flag): V8 collects all it
@@ -35,6 +41,10 @@ export interface ReliefOptions {
 	/** The shortest time between two collections; it doubles while they free little. */
 	minGapMs?: number;
 	maxGapMs?: number;
+	/** The heap must not have risen for this long before a collection (ms). */
+	settleMs?: number;
+	/** While the heap keeps rising, the collection waits at most this long (ms). */
+	maxPostponeMs?: number;
 	/** Tests: the clock. */
 	now?: () => number;
 }
@@ -69,6 +79,10 @@ export function startMemoryRelief(
 	const intervalMs = options.intervalMs ?? 5_000;
 	const minGapMs = options.minGapMs ?? 20_000;
 	const maxGapMs = options.maxGapMs ?? 600_000;
+	const settleMs = options.settleMs ?? 30_000;
+	const maxPostponeMs = options.maxPostponeMs ?? 90_000;
+	/** Growth between two checks that means the flood is still on. */
+	const risingBytes = Math.max(growthBytes / 4, 1048576);
 	const now = options.now ?? (() => performance.now());
 	const collections = registry
 		? new Counter({
@@ -88,16 +102,28 @@ export function startMemoryRelief(
 	let floor = collectable();
 	let gap = minGapMs;
 	let last = -Infinity;
+	/** The previous check's reading, its last rise, and since when a due collection has waited. */
+	let previous = floor;
+	let lastRiseAt = -Infinity;
+	let postponedSince: number | null = null;
 
 	let running = false;
 	const check = async (): Promise<boolean> => {
 		if (running) return false;
 		const before = collectable();
 		const grown = before - floor;
+		if (before - previous > risingBytes) lastRiseAt = now();
+		previous = before;
 		if (growthBytes <= 0 || grown < growthBytes || now() - last < gap) {
 			floor = Math.min(floor, before);
+			postponedSince = null;
 			return false;
 		}
+		if (now() - lastRiseAt < settleMs) {
+			postponedSince ??= now();
+			if (now() - postponedSince < maxPostponeMs) return false;
+		}
+		postponedSince = null;
 		running = true;
 		const t0 = performance.now();
 		try {
@@ -113,6 +139,7 @@ export function startMemoryRelief(
 		}
 		const tookMs = performance.now() - t0;
 		const after = collectable();
+		previous = after;
 		const freed = Math.max(0, before - after);
 		last = now();
 		floor = Math.min(floor, after);

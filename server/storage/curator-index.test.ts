@@ -31,8 +31,13 @@ const tempDir = () => {
 	return d;
 };
 
+/** The index as migration 30 defined it (later columns, such as the stale clock of 132, left out). */
 const indexRows = (db: SqliteDatabase) => ({
-	index: db.prepare('SELECT * FROM curator_program_index ORDER BY program_id').all(),
+	index: (
+		db.prepare('SELECT * FROM curator_program_index ORDER BY program_id').all() as Array<
+			Record<string, unknown>
+		>
+	).map(({ stale_clock: _clock, ...row }) => row),
 	search: db.prepare('SELECT * FROM curator_program_search ORDER BY program_id').all()
 });
 

@@ -36,8 +36,11 @@ export function indexEntryStatements(
 			ifChanged
 		},
 		{
+			// Rewritten only when the text changed: an unchanged row keeps its trigram index entries
+			// (PostgreSQL, migration 131) instead of inserting ~100 of them again per summary.
 			sql: `INSERT INTO curator_program_search (program_id, search) VALUES (?, ?)
-				ON CONFLICT (program_id) DO UPDATE SET search = excluded.search`,
+				ON CONFLICT (program_id) DO UPDATE SET search = excluded.search
+				WHERE curator_program_search.search <> excluded.search`,
 			params: [programId, search],
 			ifChanged
 		},
@@ -95,8 +98,8 @@ export function historyStatement(
 /**
  * Recomputes the sync aggregate of a program from its device facts: each mentor's and mentee's
  * devices and latest contact (`curator_program_users`, migration 120), then the program's index
- * row — device count, devices with unsent changes, and the least recent "last seen" among its
- * mentors and mentees (0 = one of them never seen by the server).
+ * row — device count, devices with unsent changes, the least recent "last seen" among its
+ * mentors and mentees (0 = one of them never seen by the server) and the stale clock.
  */
 export function syncAggregateStatements(
 	dialect: Dialect,
@@ -122,12 +125,34 @@ export function syncAggregateStatements(
 			device_count = (SELECT count(*) FROM program_device_sync d WHERE d.program_id = ?),
 			pending_devices = (SELECT count(*) FROM program_device_sync d WHERE d.program_id = ? AND d.pending > 0),
 			min_participant_seen = coalesce((SELECT min(u.device_seen) FROM curator_program_users u
-				WHERE u.program_id = ?), 0)
+				WHERE u.program_id = ?), 0),
+			stale_clock = ${staleClockSql(dialect, '?')}
 			WHERE program_id = ?`,
-			params: [programId, programId, programId, programId],
+			params: [programId, programId, programId, programId, programId],
 			ifChanged
 		}
 	];
+}
+
+/**
+ * The program's stale clock (`stale_clock`, migration 132): the earliest, among its mentors and
+ * mentees who have opened an invitation (had a session, or a device reached the relay for it),
+ * of their latest sign of life for it — a device's contact, a session opened, joining the
+ * program. The program is «не на связи» when that is older than the threshold
+ * (server/curator/dashboard.ts staleSql): one indexed comparison, where each participant's facts
+ * were asked per program and per request before. NULL: nobody has opened an invitation yet.
+ * Kept with the sync aggregate (below) and, for sessions and participants, by the dialect's
+ * triggers (sqlite/ and postgres/curator-counts.ts). `program`: the SQL of the program's id.
+ */
+export function staleClockSql(dialect: Dialect, program: string): string {
+	// Not dialectSql: the migrations list calls this while sql.ts may still be loading (a cycle).
+	const greatest = dialect === 'postgres' ? 'greatest' : 'max';
+	return `(SELECT min(${greatest}(u.device_seen,
+			coalesce((SELECT max(s.created_at) FROM sessions s WHERE s.person_id = u.user_id), 0),
+			coalesce((SELECT max(pp.added_at) FROM program_participants pp
+				WHERE pp.program_id = u.program_id AND pp.person_id = u.user_id), 0)))
+		FROM curator_program_users u WHERE u.program_id = ${program}
+			AND (u.devices > 0 OR EXISTS (SELECT 1 FROM sessions s WHERE s.person_id = u.user_id)))`;
 }
 
 /** How many programs one rebuild batch indexes. */

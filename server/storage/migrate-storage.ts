@@ -31,6 +31,11 @@ interface TableSpec {
 	copy: boolean;
 	/** Identity column whose sequence must move past the copied values. */
 	identity?: string;
+	/**
+	 * Not compared row by row: appended deltas whose rows depend on the order of past writes
+	 * (the index's counters, migration 130); what they sum to is the index's, which is compared.
+	 */
+	unordered?: boolean;
 }
 
 /** In foreign-key order. */
@@ -78,7 +83,9 @@ export const TABLES: TableSpec[] = [
 	{ name: 'attachment_blobs', key: ['hash'], copy: true },
 	{ name: 'curator_program_index', key: ['program_id'], copy: false },
 	{ name: 'curator_program_search', key: ['program_id'], copy: false },
-	{ name: 'curator_program_users', key: ['program_id', 'user_id'], copy: false }
+	{ name: 'curator_program_users', key: ['program_id', 'user_id'], copy: false },
+	// Filled by the index's triggers as the index is rebuilt (migration 130).
+	{ name: 'curator_index_counts', key: ['organization_id'], copy: false, unordered: true }
 ];
 
 const BATCH = 500;
@@ -230,6 +237,7 @@ export async function verifyCopy(
 	};
 	const tables: MigrateReport['tables'] = [];
 	for (const t of tablesOf(sqlite)) {
+		if (t.unordered) continue;
 		const cols = columnsOf(sqlite, t.name);
 		const quoted = cols.map((c) => `"${c}"`).join(', ');
 		const orderSqlite = t.key.map((k) => `"${k}"`).join(', ');

@@ -12,7 +12,7 @@ import { DEFAULT_RELAY_CONFIG } from './config.js';
 import { encodeSyncUpdate } from './protocol.js';
 import { createRelay, type AttachedSession, type Relay } from './relay.js';
 import { COMPACTION_REST, compactionThreshold } from './rooms.js';
-import { FakeClock, FakeSocket, MemoryDocumentStore } from './test-fakes.js';
+import { FakeClock, MemoryDocumentStore, attachPhone } from './test-fakes.js';
 
 /** The in-memory store, where a compaction takes `ms` of (fake) time, as on a real disk. */
 class SlowCompactionStore extends MemoryDocumentStore {
@@ -62,15 +62,7 @@ describe('compaction pacing', () => {
 		const sessions: AttachedSession[] = [];
 		for (const programId of programs) {
 			await store.createProgram(programId);
-			const socket = new FakeSocket();
-			const attached = relay.attach(socket, {
-				programId,
-				grant: { userId: 'u1', access: 'rw', expiresAt: clock.now() + 3_600_000 },
-				ip: '10.0.0.1',
-				device: 'u1-phone',
-				wantsAcks: true
-			});
-			socket.onClose = attached.closed;
+			const { attached } = attachPhone(relay, clock, programId);
 			sessions.push(attached);
 		}
 		await clock.settle();

@@ -13,7 +13,7 @@ import { createLogger } from '../logger.js';
 import { DEFAULT_RELAY_CONFIG } from './config.js';
 import { encodeSyncUpdate } from './protocol.js';
 import { createRelay, type Relay } from './relay.js';
-import { FakeClock, FakeSocket, MemoryDocumentStore } from './test-fakes.js';
+import { FakeClock, MemoryDocumentStore, attachPhone } from './test-fakes.js';
 
 const PROGRAM = 'p1';
 let relays: Relay[] = [];
@@ -64,15 +64,7 @@ describe('compaction refused, nothing dropped', () => {
 			summarize: () => ({})
 		});
 		relays.push(relay);
-		const socket = new FakeSocket();
-		const attached = relay.attach(socket, {
-			programId: PROGRAM,
-			grant: { userId: 'u1', access: 'rw', expiresAt: clock.now() + 3_600_000 },
-			ip: '10.0.0.1',
-			device: 'u1-phone',
-			wantsAcks: true
-		});
-		socket.onClose = attached.closed;
+		const { socket, attached } = attachPhone(relay, clock, PROGRAM);
 		await clock.settle();
 
 		const writer = new Y.Doc();

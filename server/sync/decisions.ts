@@ -28,6 +28,13 @@ import type { ServerEditAuthor, ServerEditResult } from './server-edits.js';
 
 export { decisionsDocumentId };
 
+/**
+ * A program whose decisions document was never started: its decisions are still the legacy
+ * fields of the co-written document, which a reader imports into a transient decisions document
+ * (`importLegacyDecisions`) from the program it decodes anyway.
+ */
+export const LEGACY_DECISIONS = 'legacy';
+
 const PROGRAM_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** Whether a document id is a decisions document (`<programId>/decisions`). */
@@ -98,9 +105,10 @@ export interface Decisions {
 	getDecisions(programId: string): Promise<Uint8Array>;
 	/**
 	 * The decisions for a reader that must not write (summaries): the stored decisions document,
-	 * or — for a program not migrated yet — the legacy import computed in memory, not stored.
+	 * or — for a program not migrated yet — LEGACY_DECISIONS: the reader imports them in memory
+	 * from the program document it decodes anyway (computeSummary), nothing is stored.
 	 */
-	readDecisions(programId: string): Promise<Uint8Array>;
+	readDecisions(programId: string): Promise<Uint8Array | typeof LEGACY_DECISIONS>;
 	/** Registers the decisions document in storage and imports legacy decisions once. */
 	prepare(programId: string): Promise<void>;
 }
@@ -157,17 +165,9 @@ export function createDecisions(options: {
 			const id = decisionsDocumentId(programId);
 			if (prepared.has(programId) || (await options.store.programExists(id)))
 				return options.getDocument(id);
-			const co = await options.getDocument(programId);
-			const doc = transientDoc();
-			const decisions = transientDoc();
-			try {
-				Y.applyUpdate(doc, co);
-				importLegacyDecisions(doc, decisions, new Date(options.now()).toISOString());
-				return Y.encodeStateAsUpdate(decisions);
-			} finally {
-				doc.destroy();
-				decisions.destroy();
-			}
+			// Decoding (and merging) the program here as well cost a summary twice its work, and a
+			// wait on the worker pool for a big one (issue 18).
+			return LEGACY_DECISIONS;
 		},
 		async getDecisions(programId) {
 			await prepare(programId);

@@ -13,11 +13,25 @@ export interface RelayMetrics {
 	// storage-safety: refusals instead of dropped bytes (docs/relay.md, "No path drops stored bytes")
 	compactionsRefused: Counter<'reason'>;
 	mergeFailures: Counter<'where'>;
+	// issue 18: whether summaries keep up with the changes under their CPU budget
+	summaries: Counter;
+	summaryCpuSeconds: Counter;
+	/** Tells the `relay_summaries_due` gauge how many programs wait for their summary. */
+	countSummariesDue(count: () => number): void;
 }
 
 /** Relay metrics, registered on the server's own registry (served on /metrics). */
 export function createRelayMetrics(registry: Registry): RelayMetrics {
 	const registers = [registry];
+	let summariesDue = () => 0;
+	new Gauge({
+		name: 'relay_summaries_due',
+		help: 'Changed programs waiting for their summary (coalescing while the budget rests)',
+		registers,
+		collect() {
+			this.set(summariesDue());
+		}
+	});
 	return {
 		connections: new Gauge({
 			name: 'relay_connections',
@@ -81,6 +95,19 @@ export function createRelayMetrics(registry: Registry): RelayMetrics {
 			help: 'Merges of stored updates that failed (nothing was dropped: the parts were kept), by where',
 			labelNames: ['where'],
 			registers
-		})
+		}),
+		summaries: new Counter({
+			name: 'relay_summaries_total',
+			help: 'Program summaries computed and stored',
+			registers
+		}),
+		summaryCpuSeconds: new Counter({
+			name: 'relay_summary_cpu_seconds_total',
+			help: "CPU time charged to the summaries' budget (SUMMARY_CPU_PERCENT)",
+			registers
+		}),
+		countSummariesDue(count) {
+			summariesDue = count;
+		}
 	};
 }

@@ -43,7 +43,7 @@ import {
 	type ServerEditResult
 } from './server-edits.js';
 import { sessionCloser, type ConnectionInfo, type Session, type SessionSocket } from './session.js';
-import { createSummaries } from './summaries.js';
+import { createSummaries, type DecisionsState } from './summaries.js';
 import type { StoredSummary } from '../storage/document-store.js';
 import { programSummary, type Summarizer } from './summary.js';
 import { createUpgradeHandler } from './upgrade.js';
@@ -127,7 +127,7 @@ export interface RelayOptions {
 		state: Uint8Array;
 		throughSeq: number;
 		now: number;
-		decisions: Uint8Array | null;
+		decisions: DecisionsState;
 	}) => Promise<StoredSummary>;
 	now?: () => number;
 	/** Timers and time (default: the system clock with `now`); unit tests pass a fake one. */
@@ -230,6 +230,7 @@ export function createRelay(options: RelayOptions): Relay {
 		log,
 		isClosing,
 		decisionsOf: (programId) => decisions.readDecisions(programId),
+		metrics,
 		...(bridge ? { catchUp: (room) => bridge.catchUp(room) } : {})
 	});
 	hookList.push(

@@ -17,8 +17,11 @@ import type { Clock, TimerHandle } from './clock.js';
 import type { RelayConfig } from './config.js';
 import type { Leadership, RelayHooks } from './hooks.js';
 import type { LiveRoom, Rooms } from './rooms.js';
-import { isDecisionsId, programOfDecisions } from './decisions.js';
+import { isDecisionsId, LEGACY_DECISIONS, programOfDecisions } from './decisions.js';
+import { importLegacyDecisions } from '../../src/lib/shared/program/index.js';
 import type { Summarizer } from './summary.js';
+import { threadCpuMs } from './cpu-time.js';
+import type { RelayMetrics } from './metrics.js';
 
 /** Check for due programs this often, and work at most this long before yielding. */
 const SUMMARY_TICK_MS = 250;
@@ -29,6 +32,17 @@ const SUMMARY_SLICE_MS = 10;
  * pays for, each program's changes coalesce until its turn (due programs are served in the order
  * they became due), so delivery never waits for summaries; the curator's figures are then later
  * than `summaryMaxWaitMs`. `flushAll` (tests, shutdown) is not budgeted.
+ *
+ * What is charged is work, not waiting: the CPU time of the summary's computation, which runs
+ * without yielding (threadCpuMs: the event loop's thread on Node 23.9+, the whole process's
+ * before — then an upper bound), plus the pool's time for a big document summarized there.
+ * Charging the wall time from one summary to the next made a summary whose decisions read waited
+ * on the pool's merge (or on PostgreSQL) pay tens of milliseconds for a few of work, and the
+ * summarizer starved at its 2 %; charging the CPU over that span was no better on a busy relay
+ * (bench:relay pattern, 2026-11-24: 380 ms charged per summary during the clients' first sync),
+ * since the span includes whatever else the process ran while the summary waited. The reads
+ * before the computation (leadership, the decisions document: small, loaded or read from
+ * storage) are not charged.
  */
 /** Documents at least this big are summarized by `compute` (the worker pool) when given. */
 const INLINE_SUMMARY_BYTES = 256 * 1024;
@@ -55,6 +69,9 @@ export async function writeSummaries(
 	await store.saveSummaries(summaries);
 }
 
+/** What a summary knows of the program's decisions (computeSummary). */
+export type DecisionsState = Uint8Array | typeof LEGACY_DECISIONS | null;
+
 /**
  * The summary of a document through `throughSeq`, computed now: `state` is its merged update
  * bytes, or its parts in order (RoomDocument.parts, no merge needed).
@@ -65,8 +82,11 @@ export function computeSummary(
 	throughSeq: number,
 	summarize: Summarizer,
 	now: number,
-	/** The program's decisions document (server/sync/decisions.ts); null: none known. */
-	decisionsState: Uint8Array | null = null
+	/**
+	 * The program's decisions document (server/sync/decisions.ts); LEGACY_DECISIONS: none started
+	 * yet, its legacy fields are imported from the program here; null: none known.
+	 */
+	decisionsState: DecisionsState = null
 ): StoredSummary {
 	const doc = transientDoc();
 	const decisions = decisionsState ? transientDoc() : null;
@@ -76,7 +96,11 @@ export function computeSummary(
 		doc.transact(() => {
 			for (const part of parts) Y.applyUpdate(doc, part);
 		});
-		if (decisions && decisionsState) Y.applyUpdate(decisions, decisionsState);
+		if (decisions && decisionsState === LEGACY_DECISIONS) {
+			importLegacyDecisions(doc, decisions, new Date(now).toISOString());
+		} else if (decisions && decisionsState instanceof Uint8Array) {
+			Y.applyUpdate(decisions, decisionsState);
+		}
 		return {
 			programId,
 			summary: summarize(doc, new Date(now), decisions),
@@ -110,7 +134,7 @@ export interface SummariesOptions {
 	log: Logger;
 	isClosing(): boolean;
 	/** The decisions document of a program (its verdicts count in the summary). */
-	decisionsOf?(programId: string): Promise<Uint8Array>;
+	decisionsOf?(programId: string): Promise<Exclude<DecisionsState, null>>;
 	/** Brings a room up to the stored document (several instances); absent: a single instance. */
 	catchUp?(room: LiveRoom): Promise<void>;
 	/** Summarizes a big document off the event loop (the worker pool, with `summarize`'s logic). */
@@ -119,9 +143,11 @@ export interface SummariesOptions {
 		state: Uint8Array;
 		throughSeq: number;
 		now: number;
-		decisions: Uint8Array | null;
+		decisions: DecisionsState;
 	}): Promise<StoredSummary>;
 	random?: () => number;
+	/** Summaries written, the CPU charged to their budget, programs waiting for theirs. */
+	metrics?: Pick<RelayMetrics, 'summaries' | 'summaryCpuSeconds' | 'countSummariesDue'>;
 }
 
 export function createSummaries(options: SummariesOptions): Summaries {
@@ -137,12 +163,15 @@ export function createSummaries(options: SummariesOptions): Summaries {
 	let stopped = false;
 	/** Writes leave in the order their summaries were computed. */
 	let writes: Promise<void> = Promise.resolve();
+	options.metrics?.countSummariesDue(() => due.size);
 
 	function write(batch: StoredSummary[]): Promise<void> {
 		if (batch.length === 0) return writes;
 		writes = writes.then(() =>
-			writeSummaries(store, batch).catch((error: unknown) =>
-				log.error({ err: error, count: batch.length }, 'saving summaries failed')
+			writeSummaries(store, batch).then(
+				() => options.metrics?.summaries.inc(batch.length),
+				(error: unknown) =>
+					log.error({ err: error, count: batch.length }, 'saving summaries failed')
 			)
 		);
 		return writes;
@@ -177,7 +206,7 @@ export function createSummaries(options: SummariesOptions): Summaries {
 	}
 
 	/** The decisions document's bytes for a program's summary (null when unavailable). */
-	async function decisionsFor(room: LiveRoom): Promise<Uint8Array | null> {
+	async function decisionsFor(room: LiveRoom): Promise<DecisionsState> {
 		if (!options.decisionsOf) return null;
 		try {
 			return await options.decisionsOf(room.id);
@@ -193,7 +222,9 @@ export function createSummaries(options: SummariesOptions): Summaries {
 	 */
 	async function summaryOf(
 		room: LiveRoom,
-		decisions: Uint8Array | null
+		decisions: DecisionsState,
+		/** Told the work of this summary, ms (the budget charges it). */
+		charge: (ms: number) => void = () => {}
 	): Promise<StoredSummary | null> {
 		if (!room.isLoaded) return null;
 		dirtySince.delete(room);
@@ -202,11 +233,28 @@ export function createSummaries(options: SummariesOptions): Summaries {
 			if (options.compute && room.doc.bytes >= INLINE_SUMMARY_BYTES) {
 				const state = await room.doc.mergedAsync();
 				const throughSeq = room.doc.lastSeq;
-				return await options.compute({ programId: room.id, state, throughSeq, now: t, decisions });
+				// The worker's time, queueing included: an upper bound of its work, as before.
+				const started = performance.now();
+				try {
+					return await options.compute({
+						programId: room.id,
+						state,
+						throughSeq,
+						now: t,
+						decisions
+					});
+				} finally {
+					charge(performance.now() - started);
+				}
 			}
 			// The parts as they are: merging them first cost as much again as the summary (issue 18).
 			const parts = room.doc.parts();
-			return computeSummary(room.id, parts, room.doc.lastSeq, options.summarize, t, decisions);
+			const cpu = threadCpuMs();
+			try {
+				return computeSummary(room.id, parts, room.doc.lastSeq, options.summarize, t, decisions);
+			} finally {
+				charge(threadCpuMs() - cpu);
+			}
 		} catch (error) {
 			log.error({ err: error, programId: room.id }, 'summary failed');
 			return null;
@@ -230,21 +278,25 @@ export function createSummaries(options: SummariesOptions): Summaries {
 
 	async function run(all: boolean): Promise<void> {
 		let batch: StoredSummary[] = [];
-		let sliceStart = performance.now();
+		/** Work charged since the last rest, ms (CPU, not waits: see the budget above). */
+		let worked = 0;
+		const charge = (ms: number) => {
+			worked += ms;
+			options.metrics?.summaryCpuSeconds.inc(ms / 1000);
+		};
 		for (const [room, at] of due) {
 			if (!all && at > clock.now()) continue;
 			due.delete(room);
 			// The program's leader writes its summary (it receives every instance's updates).
 			if (!(await options.lead('summary', room.id))) continue;
-			const s = await summaryOf(room, await decisionsFor(room));
+			const s = await summaryOf(room, await decisionsFor(room), charge);
 			if (s) batch.push(s);
-			const worked = performance.now() - sliceStart;
 			if (worked > SUMMARY_SLICE_MS) {
 				await write(batch);
 				batch = [];
 				if (all || stopped) await clock.yield();
 				else await rest(worked * (100 / Math.min(100, Math.max(1, config.summaryCpuPercent)) - 1));
-				sliceStart = performance.now();
+				worked = 0;
 			}
 		}
 		await write(batch);

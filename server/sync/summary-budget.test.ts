@@ -4,6 +4,7 @@
  * budget (SUMMARY_CPU_SHARE of a core): a burst of due programs is summarized slice by slice
  * with rests in between, each program coalescing its changes until its turn — and none is lost.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
@@ -11,10 +12,12 @@ import { createLogger } from '../logger.js';
 import { DEFAULT_RELAY_CONFIG } from './config.js';
 import { encodeSyncUpdate } from './protocol.js';
 import { createRelay, type Relay } from './relay.js';
-import { FakeClock, FakeSocket, MemoryDocumentStore } from './test-fakes.js';
+import { FakeClock, MemoryDocumentStore, attachPhone } from './test-fakes.js';
 import { computeSummary } from './summaries.js';
 import { programSummary } from './summary.js';
 import { generateRealisticProgram } from '../../src/lib/shared/program/fixtures.js';
+import { isDecisionsId, LEGACY_DECISIONS } from './decisions.js';
+import { importLegacyDecisions } from '../../src/lib/shared/program/index.js';
 
 let relays: Relay[] = [];
 afterEach(async () => {
@@ -26,6 +29,25 @@ afterEach(async () => {
 function busy(ms: number) {
 	const end = performance.now() + ms;
 	while (performance.now() < end);
+}
+
+/** 40 programs, each written once by a phone (one map key naming it): 40 summaries due together. */
+async function editForty(
+	relay: Relay,
+	store: MemoryDocumentStore,
+	clock: FakeClock
+): Promise<string[]> {
+	const programs = Array.from({ length: 40 }, (_, i) => `p${i}`);
+	for (const [i, programId] of programs.entries()) {
+		await store.createProgram(programId);
+		const { attached } = attachPhone(relay, clock, programId);
+		await clock.settle();
+		const doc = new Y.Doc();
+		doc.clientID = 1000 + i;
+		doc.getMap('m').set('program', programId);
+		attached.receive(encodeSyncUpdate(Y.encodeStateAsUpdate(doc)));
+	}
+	return programs;
 }
 
 describe('summary budget', () => {
@@ -48,24 +70,7 @@ describe('summary budget', () => {
 			}
 		});
 		relays.push(relay);
-		const programs = Array.from({ length: 40 }, (_, i) => `p${i}`);
-		for (const [i, programId] of programs.entries()) {
-			await store.createProgram(programId);
-			const socket = new FakeSocket();
-			const attached = relay.attach(socket, {
-				programId,
-				grant: { userId: 'u1', access: 'rw', expiresAt: clock.now() + 3_600_000 },
-				ip: '10.0.0.1',
-				device: 'u1-phone',
-				wantsAcks: true
-			});
-			socket.onClose = attached.closed;
-			await clock.settle();
-			const doc = new Y.Doc();
-			doc.clientID = 1000 + i;
-			doc.getMap('m').set('program', programId);
-			attached.receive(encodeSyncUpdate(Y.encodeStateAsUpdate(doc)));
-		}
+		const programs = await editForty(relay, store, clock);
 		await clock.settle();
 		// All due together: the first slice runs, then the budget makes the rest wait.
 		await clock.advance(1_500);
@@ -76,6 +81,101 @@ describe('summary budget', () => {
 		expect([...summarized.keys()].sort()).toEqual([...programs].sort());
 		for (const programId of programs)
 			expect((await store.getSummary(programId))?.summary).toEqual({ keys: ['program'] });
+	});
+});
+
+/** A store whose reads of a decisions document wait (PostgreSQL, or the pool's merge) without using the CPU. */
+class WaitingDecisionsStore extends MemoryDocumentStore {
+	/** Reads under way (the test waits for them in real time; the relay's clock is fake). */
+	reading = 0;
+	constructor(private readonly waitMs: number) {
+		super();
+	}
+	override async programExists(programId: string): Promise<boolean> {
+		if (isDecisionsId(programId)) {
+			this.reading++;
+			await sleep(this.waitMs);
+			this.reading--;
+		}
+		return super.programExists(programId);
+	}
+}
+
+describe('summary budget charges work, not waiting', () => {
+	it('summaries whose decisions read waits on I/O keep up: the wait is not charged as CPU', async () => {
+		const clock = new FakeClock();
+		const store = new WaitingDecisionsStore(20);
+		const summarized = new Set<string>();
+		const registry = new Registry();
+		const relay = createRelay({
+			store,
+			authorize: async () => ({ deny: 'unauthenticated' }),
+			logger: createLogger('silent'),
+			registry,
+			// The default budget: 2 % of a core.
+			config: { ...DEFAULT_RELAY_CONFIG, summaryDebounceMs: 1_000, summaryCpuPercent: 2 },
+			clock,
+			summarize: (doc) => {
+				busy(1);
+				summarized.add(String(doc.getMap('m').get('program')));
+				return {};
+			}
+		});
+		relays.push(relay);
+		const programs = await editForty(relay, store, clock);
+		await clock.settle();
+		/** Lets the reads under way finish in real time, then the relay's chain go on. */
+		const drain = async () => {
+			for (;;) {
+				await clock.settle();
+				if (store.reading === 0) return;
+				await sleep(2);
+			}
+		};
+		// 40 summaries of ~1 ms of work each: ~40–80 ms charged, 2–4 s of rests at 2 %. Charging
+		// the 20 ms waits as well (21+ ms each) rests a second after every summary: 40 s.
+		for (let t = 0; t < 8_000; t += 100) {
+			await drain();
+			await clock.advance(100);
+		}
+		await drain();
+		expect([...summarized].sort()).toEqual([...programs].sort());
+		// What an operator sees: every summary written, none due, the CPU they were charged.
+		const metrics = await registry.getMetricsAsJSON();
+		const value = (name: string) => metrics.find((m) => m.name === name)?.values[0]?.value;
+		expect(value('relay_summaries_total')).toBe(40);
+		expect(value('relay_summaries_due')).toBe(0);
+		expect(value('relay_summary_cpu_seconds_total')).toBeGreaterThan(0);
+	});
+});
+
+describe('summary of a program whose decisions document was never started', () => {
+	it('imports the legacy decisions from the program it decodes: the same summary as from the imported document', () => {
+		const program = generateRealisticProgram(5, { edits: 600 });
+		// Decisions where documents written before the decisions document kept them.
+		program.doc.transact(() => {
+			for (const report of program.doc.getArray<Y.Map<unknown>>('reports').toArray().slice(0, 3)) {
+				report.set('status', 'accepted');
+				report.set('reviewedAt', '2025-02-20');
+				report.set('reviewedBy', 'curator1');
+			}
+			program.doc.getMap('meta').set('status', 'active');
+		});
+		const bytes = Y.encodeStateAsUpdate(program.doc);
+		const now = Date.parse('2025-03-01T09:00:00Z');
+		// What readDecisions returned before: the legacy import, encoded.
+		const imported = new Y.Doc();
+		expect(importLegacyDecisions(program.doc, imported, new Date(now).toISOString())).toBe(true);
+		const before = computeSummary(
+			'p',
+			[bytes],
+			9,
+			programSummary,
+			now,
+			Y.encodeStateAsUpdate(imported)
+		);
+		const legacy = computeSummary('p', [bytes], 9, programSummary, now, LEGACY_DECISIONS);
+		expect(legacy.summary).toEqual(before.summary);
 	});
 });
 

@@ -27,6 +27,7 @@ import {
 	SYNC_UPDATE,
 	readAck
 } from './protocol.js';
+import type { AttachedSession, Relay } from './relay.js';
 import type { SessionSocket } from './session.js';
 
 interface FakeTimer {
@@ -341,4 +342,22 @@ export class MemoryDocumentStore implements DocumentStore {
 	async getSummary(programId: string): Promise<StoredSummary | null> {
 		return this.summaries.get(programId) ?? null;
 	}
+}
+
+/** A writer's phone attached to `programId` (user u1, read-write, acknowledgements on). */
+export function attachPhone(
+	relay: Relay,
+	clock: FakeClock,
+	programId: string
+): { socket: FakeSocket; attached: AttachedSession } {
+	const socket = new FakeSocket();
+	const attached = relay.attach(socket, {
+		programId,
+		grant: { userId: 'u1', access: 'rw', expiresAt: clock.now() + 3_600_000 },
+		ip: '10.0.0.1',
+		device: 'u1-phone',
+		wantsAcks: true
+	});
+	socket.onClose = attached.closed;
+	return { socket, attached };
 }

@@ -30,7 +30,7 @@ import {
 	type MergeRequest,
 	type MergeVerdict
 } from '../storage/update-containment.js';
-import { computeSummary } from '../sync/summaries.js';
+import { computeSummary, type DecisionsState } from '../sync/summaries.js';
 import { programSummary } from '../sync/summary.js';
 import type { StoredSummary } from '../storage/document-store.js';
 
@@ -119,8 +119,8 @@ export const TASKS = {
 		state: Uint8Array;
 		throughSeq: number;
 		now: number;
-		/** The program's decisions document (server/sync/decisions.ts); null: none known. */
-		decisions: Uint8Array | null;
+		/** The program's decisions document (server/sync/decisions.ts, computeSummary). */
+		decisions: DecisionsState;
 	}): StoredSummary =>
 		computeSummary(
 			input.programId,

@@ -7,6 +7,7 @@
 import Database from 'better-sqlite3';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as Y from 'yjs';
@@ -296,4 +297,36 @@ export async function expectBackToBaseline(
 		200
 	);
 	return last;
+}
+
+/**
+ * Slowloris: connections that send a request line and a header that never ends, each from a
+ * loopback address of the caller's choosing (the server's per-address limits count addresses).
+ * `closed` counts the closes seen, the server's and `destroyAll`'s alike: read it before.
+ */
+export function slowConnections(port: number) {
+	const sockets: Socket[] = [];
+	let closed = 0;
+	return {
+		sockets,
+		get closed() {
+			return closed;
+		},
+		/** Resolves once the socket has connected and sent its never-ending header, or failed. */
+		open(localAddress: string): Promise<void> {
+			return new Promise<void>((resolve) => {
+				const socket = connect({ port, host: '127.0.0.1', localAddress }, () => {
+					socket.write('GET / HTTP/1.1\r\nHost: school\r\nX-Slow: ');
+					resolve();
+				});
+				socket.on('error', () => resolve());
+				socket.on('close', () => closed++);
+				socket.resume();
+				sockets.push(socket);
+			});
+		},
+		destroyAll(): void {
+			for (const s of sockets.splice(0)) s.destroy();
+		}
+	};
 }

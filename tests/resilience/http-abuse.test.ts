@@ -16,7 +16,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCliContext } from '../../server/cli/identity/context';
@@ -25,6 +25,7 @@ import {
 	SECRET,
 	createPrograms,
 	sleep,
+	slowConnections,
 	startServer,
 	tempRoot,
 	until,
@@ -228,39 +229,29 @@ describe('HTTP abuse: the server keeps answering', () => {
 	it('5,000 slow connections from three addresses do not exhaust the server (open-file limit 4,096)', async () => {
 		// As on a server with `ulimit -n 4096`: without limits, 5,000 connections exhaust it.
 		execFileSync('prlimit', [`--pid=${server.pid}`, '--nofile=4096:4096']);
-		const slow: Socket[] = [];
-		let closedByServer = 0;
-		const open = (localAddress: string) =>
-			new Promise<void>((resolve) => {
-				const socket = connect({ port: server.port, host: '127.0.0.1', localAddress }, () => {
-					// Slowloris: a request whose headers never end.
-					socket.write('GET / HTTP/1.1\r\nHost: school\r\nX-Slow: ');
-					resolve();
-				});
-				socket.on('error', () => resolve());
-				socket.on('close', () => closedByServer++);
-				socket.resume();
-				slow.push(socket);
-			});
+		// Slowloris: requests whose headers never end.
+		const slow = slowConnections(server.port);
 		const watch = probe([`${server.url}/healthz`]);
 		try {
 			for (let batch = 0; batch < 25; batch++) {
-				await Promise.all(Array.from({ length: 200 }, (_, i) => open(`127.0.0.${2 + (i % 3)}`)));
+				await Promise.all(
+					Array.from({ length: 200 }, (_, i) => slow.open(`127.0.0.${2 + (i % 3)}`))
+				);
 			}
 			// Hold them a few seconds past the headers timeout.
 			await sleep(5_000);
 			const health = await watch.stop();
 			console.log(
-				`slow connections: ${slow.length} opened, ${closedByServer} closed by the server; ` +
+				`slow connections: ${slow.sockets.length} opened, ${slow.closed} closed by the server; ` +
 					`/healthz worst ${health.worst} ms over ${health.count} probes, ${health.failures} failed`
 			);
 			expect(health.failures).toBe(0);
 			// Generous: the machine is shared and noisy; what matters is that it answers at all.
 			expect(health.worst).toBeLessThan(5_000);
 			// The excess beyond the per-address limit, then the rest after the headers timeout.
-			expect(closedByServer).toBeGreaterThan(4_000);
+			expect(slow.closed).toBeGreaterThan(4_000);
 		} finally {
-			for (const s of slow) s.destroy();
+			slow.destroyAll();
 		}
 		expect((await timedGet(`${server.url}/healthz`)).status).toBe(200);
 		await pair.stillSyncs('after the slow connections');
@@ -401,24 +392,15 @@ describe('HTTP abuse: slow connections up to the global cap', () => {
 	});
 
 	it('800 slow connections from 20 addresses: request-less ones are shed, /healthz and phones get in', async () => {
-		const slow: Socket[] = [];
-		let closedByServer = 0;
-		const open = (localAddress: string) =>
-			new Promise<void>((resolve) => {
-				const socket = connect({ port: server.port, host: '127.0.0.1', localAddress }, () => {
-					socket.write('GET / HTTP/1.1\r\nHost: school\r\nX-Slow: ');
-					resolve();
-				});
-				socket.on('error', () => resolve());
-				socket.on('close', () => closedByServer++);
-				socket.resume();
-				slow.push(socket);
-			});
+		// Slowloris: requests whose headers never end.
+		const slow = slowConnections(server.port);
 		try {
 			// 40 per address: under the per-address limit (500), so only the global cap (600) meets them.
 			for (let batch = 0; batch < 4; batch++)
 				await Promise.all(
-					Array.from({ length: 200 }, (_, i) => open(`127.0.2.${1 + ((batch * 200 + i) % 20)}`))
+					Array.from({ length: 200 }, (_, i) =>
+						slow.open(`127.0.2.${1 + ((batch * 200 + i) % 20)}`)
+					)
 				);
 			// Past PRESSURE_HEADERS_MS (2 s), far below the headers timeout (15 s).
 			await sleep(3_000);
@@ -426,7 +408,7 @@ describe('HTTP abuse: slow connections up to the global cap', () => {
 			await sleep(3_000);
 			const health = await watch.stop();
 			console.log(
-				`slow connections at the cap: ${slow.length} opened, ${closedByServer} closed by the server; ` +
+				`slow connections at the cap: ${slow.sockets.length} opened, ${slow.closed} closed by the server; ` +
 					`/healthz worst ${health.worst} ms over ${health.count} probes, ${health.failures} failed`
 			);
 			expect(health.failures).toBe(0);
@@ -437,7 +419,7 @@ describe('HTTP abuse: slow connections up to the global cap', () => {
 			await pair.synced();
 			await pair.stillSyncs('at the connection cap');
 		} finally {
-			for (const s of slow) s.destroy();
+			slow.destroyAll();
 		}
 	});
 });
@@ -465,34 +447,23 @@ describe('HTTP abuse: slow connections far below the global cap', () => {
 		// bench:abuse slow-connections: 14,000 held below the global cap until their client dropped
 		// them in one go; the 14,000 close events queued in front of every phone's message (honest
 		// p99 6 → 276 ms, /healthz 154 ms, with neither event loop blocked over 32 ms).
-		const slow: Socket[] = [];
-		let closedByServer = 0;
-		const open = (localAddress: string) =>
-			new Promise<void>((resolve) => {
-				const socket = connect({ port: server.port, host: '127.0.0.1', localAddress }, () => {
-					socket.write('GET / HTTP/1.1\r\nHost: school\r\nX-Slow: ');
-					resolve();
-				});
-				socket.on('error', () => resolve());
-				socket.on('close', () => closedByServer++);
-				socket.resume();
-				slow.push(socket);
-			});
+		// Slowloris: requests whose headers never end.
+		const slow = slowConnections(server.port);
 		const watch = probe([`${server.url}/healthz`]);
 		try {
 			// 200 per address from 5 addresses: under the per-address limit (500).
 			for (let batch = 0; batch < 5; batch++)
-				await Promise.all(Array.from({ length: 200 }, () => open(`127.0.3.${1 + batch}`)));
+				await Promise.all(Array.from({ length: 200 }, () => slow.open(`127.0.3.${1 + batch}`)));
 			// Past PRESSURE_HEADERS_MS (2 s) and a sweep, far below the headers timeout (15 s).
 			await sleep(4_000);
-			const held = slow.length - closedByServer;
+			const held = slow.sockets.length - slow.closed;
 			console.log(
-				`slow connections below the cap: ${slow.length} opened, ${held} still held after 4 s`
+				`slow connections below the cap: ${slow.sockets.length} opened, ${held} still held after 4 s`
 			);
 			expect(held).toBeLessThanOrEqual(200);
 		} finally {
 			// What is left is dropped at once, as the attacker did.
-			for (const s of slow) s.destroy();
+			slow.destroyAll();
 		}
 		const health = await watch.stop();
 		console.log(

@@ -8,9 +8,16 @@
  * Without the relief (MEMORY_RELIEF_MB=0) this failed: 73 MB before, 124 at the peak, 129 after
  * 60 s; with it, 74 → 117 → 36 MB within 10 s (2026-11-24).
  */
-import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPrograms, sleep, startServer, tempRoot, until, type ServerHandle } from './harness';
+import {
+	createPrograms,
+	sleep,
+	slowConnections,
+	startServer,
+	tempRoot,
+	until,
+	type ServerHandle
+} from './harness';
 import { stockClient } from './phones';
 
 const METRICS_TOKEN = 'resilience-metrics-token-0123456789abcdef0123';
@@ -62,24 +69,14 @@ describe('memory after a flood of slow connections', () => {
 	it('V8’s heap comes back to its level before the flood while the phones edit', async () => {
 		await sleep(5_000);
 		const before = await collectableMb(server);
-		const slow: Socket[] = [];
-		const open = (localAddress: string) =>
-			new Promise<void>((resolve) => {
-				const socket = connect({ port: server.port, host: '127.0.0.1', localAddress }, () => {
-					socket.write('GET / HTTP/1.1\r\nHost: school\r\nX-Slow: ');
-					resolve();
-				});
-				socket.on('error', () => resolve());
-				socket.resume();
-				slow.push(socket);
-			});
+		const slow = slowConnections(server.port);
 		let peak = before;
 		// 4,000 from 10 addresses (under the per-address limit), five times over.
 		for (let wave = 0; wave < 5; wave++) {
 			for (let a = 0; a < 10; a++)
-				await Promise.all(Array.from({ length: 400 }, () => open(`127.0.4.${1 + a}`)));
+				await Promise.all(Array.from({ length: 400 }, () => slow.open(`127.0.4.${1 + a}`)));
 			peak = Math.max(peak, await collectableMb(server));
-			for (const s of slow.splice(0)) s.destroy();
+			slow.destroyAll();
 			await sleep(1_000);
 			peak = Math.max(peak, await collectableMb(server));
 		}

@@ -28,6 +28,8 @@ import {
 	attachmentTables,
 	curatorUserSync
 } from './schema.js';
+import { curatorIndexCountsTable, staleClockColumn } from '../curator-counts.js';
+import { staleClockSql } from '../curator-index.js';
 
 export type { Dialect } from './dialect.js';
 
@@ -46,6 +48,14 @@ export interface DialectStatements {
 	curatorIndexTriggers: string;
 	/** Migration 31, first: drops what `curatorIndexTriggers` created (the store writes the index). */
 	dropCuratorIndexTriggers: string;
+	/** Migration 130, after its table: the triggers that keep the index's counters (curator-counts.ts). */
+	curatorCountTriggers: string;
+	/** Migration 131: the dialect's index for the dashboard's substring search (PostgreSQL: pg_trgm). */
+	curatorSearchIndex: string;
+	/** Migration 133: the dialect's indexes per sort key of the dashboard. */
+	curatorSortIndexes: string;
+	/** Migration 132, after the stale clock column: the triggers of sessions and participants that move it. */
+	staleClockTriggers: string;
 }
 
 export function migrationsFor(dialect: Dialect, statements: DialectStatements): Migration[] {
@@ -168,6 +178,33 @@ export function migrationsFor(dialect: Dialect, statements: DialectStatements): 
 			version: 120,
 			name: 'curator index: devices and latest contact of each mentor and mentee',
 			sql: curatorUserSync(types, dialect === 'postgres' ? 'greatest' : 'max')
+		},
+		{
+			// The curator at a region's scale (issue 18): the totals and pickers of a municipality summed
+			// over its organizations' counters instead of scanning its programs (curator-counts.ts).
+			version: 130,
+			name: 'curator index: counters per organization and attributes, kept by triggers',
+			sql: curatorIndexCountsTable(types.INT, types.STRICT) + statements.curatorCountTriggers
+		},
+		{
+			// The dashboard's search by a word of a title or a participant's name (issue 18).
+			version: 131,
+			name: 'curator index: substring search index',
+			sql: statements.curatorSearchIndex
+		},
+		{
+			// «Не на связи» as one indexed comparison per program (issue 18): its stale clock.
+			version: 132,
+			name: 'curator index: stale clock of each program',
+			sql:
+				staleClockColumn(types.INT, staleClockSql(dialect, 'curator_program_index.program_id')) +
+				statements.staleClockTriggers
+		},
+		{
+			// A page of a region's dashboard read in order from an index per sort key (issue 18).
+			version: 133,
+			name: 'curator index: an index per sort key of the dashboard',
+			sql: statements.curatorSortIndexes
 		}
 	];
 }

@@ -3,10 +3,20 @@
  */
 import { migrationsFor, type Migration } from '../migrations/index.js';
 import { CURATOR_INDEX_TRIGGERS, DROP_CURATOR_INDEX_TRIGGERS } from './curator-triggers.js';
+import {
+	CURATOR_COUNT_TRIGGERS,
+	CURATOR_SEARCH_INDEX,
+	CURATOR_SORT_INDEXES,
+	STALE_CLOCK_TRIGGERS
+} from './curator-counts.js';
 
 export type { Migration } from '../migrations/index.js';
 
 export const migrations: Migration[] = migrationsFor('sqlite', {
 	curatorIndexTriggers: CURATOR_INDEX_TRIGGERS,
-	dropCuratorIndexTriggers: DROP_CURATOR_INDEX_TRIGGERS
+	dropCuratorIndexTriggers: DROP_CURATOR_INDEX_TRIGGERS,
+	curatorCountTriggers: CURATOR_COUNT_TRIGGERS,
+	curatorSearchIndex: CURATOR_SEARCH_INDEX,
+	curatorSortIndexes: CURATOR_SORT_INDEXES,
+	staleClockTriggers: STALE_CLOCK_TRIGGERS
 });

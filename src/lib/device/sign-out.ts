@@ -12,6 +12,7 @@ import { listPrograms } from './catalog';
 import { FILES_DATABASE, decisionsDatabaseName, programDatabaseName } from './database-names';
 import { ApiError } from './session-api';
 import { unsentFiles } from './file-store';
+import { forgetFirstPaints } from './first-paint';
 
 /** Local storage and IndexedDB names of the app start with this. */
 const PREFIX = 'nastavnik';
@@ -115,6 +116,9 @@ export async function wipeDevice(): Promise<void> {
  */
 export async function signOut(options: { wipe: boolean }): Promise<void> {
 	await endServerSession();
+	// The screens stored for the next load's first paint are the person's: the next person on
+	// this device does not see them flash by (wiping removes them with every `nastavnik.` key).
+	forgetFirstPaints();
 	// Without wiping, the programs stay on the device and sync after the next sign-in.
 	if (options.wipe) await wipeDevice();
 	else markSignedOut(true);

@@ -1,0 +1,169 @@
+/**
+ * Counters of the curator index (`curator_index_counts`, migration 130): how many programs, and
+ * the sums the dashboard's totals strip and pickers show, per organization and per combination of
+ * the attributes they filter on. A municipality's totals are then a sum over its organizations'
+ * few counter rows instead of a scan of its 100,000 index rows (docs/benchmarks.md, «The
+ * curator's dashboard»).
+ *
+ * Kept by deltas: a trigger on `curator_program_index` (one per dialect: sqlite/ and postgres/
+ * curator-counts.ts) appends the old row's contribution negated and the new row's, in the same
+ * statement as the index write — so every path that writes the index (the store's upserts, the
+ * sync aggregate, a cascade delete, a rebuild) keeps them, and an update that changes nothing
+ * counted appends nothing. Append-only on purpose: no counter row is updated in place, so
+ * concurrent writers of one organization's programs (several PostgreSQL instances) never wait for
+ * or deadlock on a shared row. `foldCounts` merges the appended deltas into one row per key now
+ * and then; readers sum whatever is there, folded or not.
+ */
+import type { ProblemFlag } from '../../src/lib/shared/api/curator.js';
+import type { SqlClient } from './sql.js';
+
+/** The attributes a counter row is kept per (columns of the index and of the counter table). */
+export const COUNT_KEY = [
+	'organization_id',
+	'status',
+	'stage_phase',
+	'stage_kind',
+	'form',
+	'category',
+	'template_id',
+	'types'
+] as const;
+
+/** The index columns summed (same names in the counter table). */
+export const COUNT_SUMS = [
+	'overdue_count',
+	'reports_expected',
+	'reports_due',
+	'reports_submitted',
+	'reports_accepted',
+	'reports_returned',
+	'progress_percent'
+] as const;
+
+/** The problem flags a counter row is kept per: the bit and the index column that is > 0. */
+export const FLAG_BITS: Partial<Record<ProblemFlag, { column: string; bit: number }>> = {
+	overdue: { column: 'overdue_count', bit: 1 },
+	'reports-due': { column: 'reports_due', bit: 2 },
+	'reports-submitted': { column: 'reports_submitted', bit: 4 },
+	'reports-returned': { column: 'reports_returned', bit: 8 },
+	'pending-sync': { column: 'pending_devices', bit: 16 },
+	'changes-pending': { column: 'changes_pending', bit: 32 },
+	problems: { column: 'problems', bit: 64 }
+};
+
+/** The flags bitmask of index row `row` (an alias, NEW or OLD) as an SQL expression. */
+export const flagsSql = (row: string): string =>
+	Object.values(FLAG_BITS)
+		.map((f) => `CASE WHEN ${row}.${f.column} > 0 THEN ${f.bit} ELSE 0 END`)
+		.join(' + ');
+
+/** The counter table's columns, in the order of `countValues`. */
+export const COUNT_COLUMNS = [...COUNT_KEY, 'flags', 'n', ...COUNT_SUMS].join(', ');
+
+/** One index row's contribution (`sign` 1) or its removal (-1), in the order of COUNT_COLUMNS. */
+export const countValues = (row: string, sign: 1 | -1): string =>
+	[
+		...COUNT_KEY.map((c) => `${row}.${c}`),
+		`${flagsSql(row)}`,
+		String(sign),
+		...COUNT_SUMS.map((c) => (sign === 1 ? `${row}.${c}` : `-${row}.${c}`))
+	].join(', ');
+
+/**
+ * Whether an update of an index row changes what it counts (`distinct`: SQLite's `IS NOT`,
+ * PostgreSQL's `IS DISTINCT FROM`): the trigger's WHEN. Summaries rewritten with the same counted
+ * values (most edits) and the sync aggregate's seen times append nothing.
+ */
+export const countChanged = (distinct: string): string =>
+	[
+		...[...COUNT_KEY, ...COUNT_SUMS].map((c) => `OLD.${c} ${distinct} NEW.${c}`),
+		`(${flagsSql('OLD')}) <> (${flagsSql('NEW')})`
+	].join(' OR ');
+
+/** Migration 130's table, its index, and the counters of the rows already indexed. */
+export const curatorIndexCountsTable = (INT: string, STRICT: string): string => `
+			CREATE TABLE curator_index_counts (
+				organization_id TEXT,
+				status TEXT NOT NULL,
+				stage_phase TEXT NOT NULL,
+				stage_kind TEXT,
+				form TEXT,
+				category TEXT,
+				template_id TEXT,
+				types TEXT NOT NULL,
+				flags ${INT} NOT NULL,
+				n ${INT} NOT NULL,
+				overdue_count ${INT} NOT NULL,
+				reports_expected ${INT} NOT NULL,
+				reports_due ${INT} NOT NULL,
+				reports_submitted ${INT} NOT NULL,
+				reports_accepted ${INT} NOT NULL,
+				reports_returned ${INT} NOT NULL,
+				progress_percent ${INT} NOT NULL
+			)${STRICT};
+			CREATE INDEX curator_index_counts_by_org ON curator_index_counts (organization_id);
+			INSERT INTO curator_index_counts (${COUNT_COLUMNS})
+				SELECT ${foldedSelect('i', 'count(*)')} FROM curator_program_index i
+				GROUP BY ${groupPositions};
+		`;
+
+const groupPositions = Array.from({ length: COUNT_KEY.length + 1 }, (_, k) => k + 1).join(', ');
+
+/** Key, flags, then `n` and the sums of `from`'s rows, grouped by key and flags. */
+function foldedSelect(from: string, n: string): string {
+	const flags = from === 'i' ? flagsSql('i') : `${from}.flags`;
+	const sums = COUNT_SUMS.map((c) => `sum(${from}.${c})`);
+	return [...COUNT_KEY.map((c) => `${from}.${c}`), flags, n, ...sums].join(', ');
+}
+
+/** Unfolded rows above which a reader folds (a few seconds of a busy region's writes). */
+export const FOLD_ABOVE = 5_000;
+
+/**
+ * Merges the appended deltas into one row per key (and drops the keys whose programs all left).
+ * Safe beside writers and beside another fold: PostgreSQL deletes and re-inserts in ONE
+ * statement (a delta committed meanwhile is not in its snapshot, so neither deleted nor summed);
+ * SQLite folds the rows up to the highest rowid it read, in one transaction, and a second fold of
+ * the same rows finds them gone and adds nothing.
+ */
+export async function foldCounts(sql: SqlClient): Promise<void> {
+	const having = 'HAVING sum(c.n) <> 0';
+	if (sql.dialect === 'postgres') {
+		await sql.run(
+			`WITH c AS (DELETE FROM curator_index_counts RETURNING *)
+			INSERT INTO curator_index_counts (${COUNT_COLUMNS})
+				SELECT ${foldedSelect('c', 'sum(c.n)')} FROM c GROUP BY ${groupPositions} ${having}`
+		);
+		return;
+	}
+	const top = await sql.get<{ m: number | null }>(
+		'SELECT max(rowid) AS m FROM curator_index_counts'
+	);
+	if (top?.m === undefined || top.m === null) return;
+	await sql.batch([
+		{
+			sql: `INSERT INTO curator_index_counts (${COUNT_COLUMNS})
+				SELECT ${foldedSelect('c', 'sum(c.n)')} FROM curator_index_counts c WHERE c.rowid <= ?
+				GROUP BY ${groupPositions} ${having}`,
+			params: [top.m]
+		},
+		{ sql: 'DELETE FROM curator_index_counts WHERE rowid <= ?', params: [top.m] }
+	]);
+}
+
+/**
+ * Migration 132, before the dialect's triggers: the stale clock of each program
+ * (curator-index.ts staleClockSql), computed for the rows already indexed, and its index — the
+ * not-completed programs of an organization by clock, so the count of stale ones is a range of it;
+ * the mentors' and mentees' rows by person (a session opened moves their programs' clocks), and
+ * the few with no device yet (the «приглашение не открыто» count reads only those).
+ */
+export const staleClockColumn = (INT: string, clock: string): string => `
+			ALTER TABLE curator_program_index ADD COLUMN stale_clock ${INT};
+			CREATE INDEX curator_program_users_by_user ON curator_program_users (user_id);
+			CREATE INDEX curator_program_users_unopened ON curator_program_users (user_id, program_id)
+				WHERE devices = 0;
+			UPDATE curator_program_index SET stale_clock = ${clock};
+			CREATE INDEX curator_program_index_stale ON curator_program_index
+				(organization_id, stale_clock, program_id) WHERE status <> 'completed';
+		`;

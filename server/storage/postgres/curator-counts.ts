@@ -1,0 +1,174 @@
+/**
+ * Migration 130 in PostgreSQL: the trigger that keeps the curator index's counters
+ * (server/storage/curator-counts.ts) by appending each index row's old contribution negated and
+ * its new one, in the statement that writes the row (cascade deletes included). The UPDATE
+ * trigger fires only when a counted value changed.
+ */
+import { COUNT_COLUMNS, countChanged, countValues } from '../curator-counts.js';
+import { staleClockSql } from '../curator-index.js';
+
+export const CURATOR_COUNT_TRIGGERS = `
+	CREATE FUNCTION curator_index_count() RETURNS trigger LANGUAGE plpgsql AS $$
+	BEGIN
+		IF TG_OP <> 'INSERT' THEN
+			INSERT INTO curator_index_counts (${COUNT_COLUMNS}) VALUES (${countValues('OLD', -1)});
+		END IF;
+		IF TG_OP <> 'DELETE' THEN
+			INSERT INTO curator_index_counts (${COUNT_COLUMNS}) VALUES (${countValues('NEW', 1)});
+		END IF;
+		RETURN NULL;
+	END $$;
+	CREATE TRIGGER curator_index_counts_write AFTER INSERT OR DELETE ON curator_program_index
+		FOR EACH ROW EXECUTE FUNCTION curator_index_count();
+	CREATE TRIGGER curator_index_counts_update AFTER UPDATE ON curator_program_index
+		FOR EACH ROW WHEN (${countChanged('IS DISTINCT FROM')}) EXECUTE FUNCTION curator_index_count();
+`;
+
+/**
+ * Migration 131 in PostgreSQL: a trigram index (pg_trgm) of the folded search text, which answers
+ * the dashboard's `search LIKE '%word%'` from the index instead of reading every program's text.
+ * pg_trgm is a trusted extension (PostgreSQL 13+: the database's owner may create it); where it is
+ * not installed on the server, the migration leaves a notice and the search scans as before.
+ */
+export const CURATOR_SEARCH_INDEX = `
+	DO $$ BEGIN
+		CREATE EXTENSION IF NOT EXISTS pg_trgm;
+	EXCEPTION WHEN OTHERS THEN
+		RAISE NOTICE 'pg_trgm is not available (%): the curator search scans', SQLERRM;
+	END $$;
+	DO $$ BEGIN
+		IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
+			EXECUTE 'CREATE INDEX curator_program_search_trgm ON curator_program_search
+				USING gin (search gin_trgm_ops)';
+		END IF;
+	END $$;
+`;
+
+/** The sort keys' columns (server/curator/dashboard.ts SORT_SQL) as index expressions. */
+const STAGE_ORDER =
+	"(CASE stage_phase WHEN 'not-started' THEN -1 WHEN 'unscheduled' THEN -2 WHEN 'finished' THEN 1000 ELSE stage_index END)";
+const SORTED = [
+	'progress_percent',
+	'overdue_count',
+	'reports_due',
+	'reports_submitted',
+	'min_participant_seen'
+];
+const SORTED_NULLABLE = ['next_deadline', 'last_edit_at', 'start_date', 'end_date'];
+/**
+ * What the stale programs are filtered and counted by (the flags, the pickers' attributes, the
+ * totals' sums, the outdated dates): carried in the stale clock's index (migration 132's, rebuilt
+ * here), so the stale count under any filter and the totals of the stale filter read the index
+ * alone, not each stale program's row.
+ */
+const STALE_INCLUDES = [
+	'status',
+	'template_id',
+	'stage_phase',
+	'stage_kind',
+	'form',
+	'category',
+	'types',
+	'overdue_count',
+	'reports_expected',
+	'reports_due',
+	'reports_submitted',
+	'reports_accepted',
+	'reports_returned',
+	'pending_devices',
+	'changes_pending',
+	'problems',
+	'progress_percent',
+	'as_of',
+	'next_deadline',
+	'next_report_due',
+	'stage_end',
+	'start_date'
+];
+
+/**
+ * Migration 133 in PostgreSQL: an index per sort key of the dashboard (the column, then the title
+ * and id that break ties), so a page of a region's programs is read in order and the scan stops
+ * after it, instead of sorting 100,000 rows per request. A descending sort reads the same index
+ * backwards and re-sorts only each run of equal values by title (incremental sort). A nullable
+ * column: a partial index of its values, and one of the NULLs by title (they come last). The
+ * stage has a handful of values, so each run of equal ones is a large part of the region: it
+ * has an index per direction. The template, status and stage kind the pickers filter on: a
+ * narrow index, so a rare combination is looked up, not searched for along the page's order.
+ * The stale clock's index carries the columns its programs are filtered and counted by.
+ * Organization: its programs by title, the organizations read in name order. The two covering
+ * indexes of migration 30 go: the totals and the pickers' counts they were scanned for come from
+ * the counters now (migration 130), and every index of the row is one more entry to write when
+ * a device's contact moves its sync aggregate. Pages written from now on keep a fifth free, so an
+ * update that changes no indexed column (most device contacts, summaries rewritten with the same
+ * sorted values) stays in its page without an entry in any index (a HOT update).
+ */
+export const CURATOR_SORT_INDEXES = `
+	ALTER TABLE curator_program_index SET (fillfactor = 80);
+	DROP INDEX curator_program_index_totals;
+	DROP INDEX curator_program_index_facets;
+	CREATE INDEX curator_sort_title ON curator_program_index (title, program_id);
+	CREATE INDEX curator_sort_organization ON curator_program_index (organization_id, title, program_id);
+	CREATE INDEX curator_sort_stage ON curator_program_index (${STAGE_ORDER}, title, program_id);
+	CREATE INDEX curator_sort_stage_desc ON curator_program_index (${STAGE_ORDER} DESC, title, program_id);
+	CREATE INDEX curator_program_index_attributes ON curator_program_index (template_id, status, stage_kind);
+	DROP INDEX curator_program_index_stale;
+	CREATE INDEX curator_program_index_stale ON curator_program_index (organization_id, stale_clock, program_id)
+		INCLUDE (${STALE_INCLUDES.join(', ')}) WHERE status <> 'completed';
+	${SORTED.map((c) => `CREATE INDEX curator_sort_${c} ON curator_program_index (${c}, title, program_id);`).join('\n\t')}
+	${SORTED_NULLABLE.map(
+		(
+			c
+		) => `CREATE INDEX curator_sort_${c} ON curator_program_index (${c}, title, program_id) WHERE ${c} IS NOT NULL;
+	CREATE INDEX curator_sort_no_${c} ON curator_program_index (title, program_id) WHERE ${c} IS NULL;`
+	).join('\n\t')}
+`;
+
+const clock = staleClockSql('postgres', 'curator_program_index.program_id');
+const setClock = (where: string) =>
+	`UPDATE curator_program_index SET stale_clock = ${clock} WHERE ${where};`;
+
+/**
+ * Migration 132 in PostgreSQL, after the column: a session opened (or moved to another person by
+ * a merge) and a participant added, removed or moved set the stale clock of the programs
+ * concerned again. A session's use (`last_used_at`) does not: the clock counts sessions opened.
+ */
+export const STALE_CLOCK_TRIGGERS = `
+	CREATE FUNCTION curator_stale_clock_person() RETURNS trigger LANGUAGE plpgsql AS $$
+	BEGIN
+		IF TG_OP = 'UPDATE' THEN
+			${setClock('program_id IN (SELECT program_id FROM curator_program_users WHERE user_id = OLD.person_id)')}
+		END IF;
+		${setClock('program_id IN (SELECT program_id FROM curator_program_users WHERE user_id = NEW.person_id)')}
+		RETURN NULL;
+	END $$;
+	CREATE TRIGGER curator_stale_clock_session AFTER INSERT ON sessions
+		FOR EACH ROW EXECUTE FUNCTION curator_stale_clock_person();
+	CREATE TRIGGER curator_stale_clock_session_person AFTER UPDATE OF person_id ON sessions
+		FOR EACH ROW WHEN (OLD.person_id IS DISTINCT FROM NEW.person_id)
+		EXECUTE FUNCTION curator_stale_clock_person();
+	CREATE FUNCTION curator_stale_clock_program() RETURNS trigger LANGUAGE plpgsql AS $$
+	BEGIN
+		IF TG_OP <> 'INSERT' THEN
+			${setClock('program_id = OLD.program_id')}
+		END IF;
+		IF TG_OP <> 'DELETE' THEN
+			${setClock('program_id = NEW.program_id')}
+		END IF;
+		RETURN NULL;
+	END $$;
+	CREATE TRIGGER curator_stale_clock_participant AFTER INSERT OR DELETE OR UPDATE ON program_participants
+		FOR EACH ROW EXECUTE FUNCTION curator_stale_clock_program();
+`;
+
+/**
+ * The indexes only PostgreSQL creates, per migration: 131's trigram index (SQLite has none), 133's
+ * per sort key (a single instance sorts its programs in memory) and its richer stale clock index.
+ * The migrations test holds the dialects' other indexes equal.
+ */
+const created = (sql: string) =>
+	new Set([...sql.matchAll(/CREATE INDEX (\w+)/g)].map((m) => m[1] as string));
+export const POSTGRES_ONLY_INDEXES: Readonly<Record<number, ReadonlySet<string>>> = {
+	131: created(CURATOR_SEARCH_INDEX),
+	133: created(CURATOR_SORT_INDEXES)
+};

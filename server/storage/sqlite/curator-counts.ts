@@ -1,0 +1,63 @@
+/**
+ * Migration 130 in SQLite: the triggers that keep the curator index's counters
+ * (server/storage/curator-counts.ts) by appending each index row's old contribution negated and
+ * its new one. The store writes the index with INSERT … ON CONFLICT DO UPDATE, which fires the
+ * UPDATE trigger on a conflict; foreign-key cascades fire the DELETE trigger.
+ */
+import { COUNT_COLUMNS, countChanged, countValues } from '../curator-counts.js';
+import { staleClockSql } from '../curator-index.js';
+
+export const CURATOR_COUNT_TRIGGERS = `
+	CREATE TRIGGER curator_index_counts_insert AFTER INSERT ON curator_program_index BEGIN
+		INSERT INTO curator_index_counts (${COUNT_COLUMNS}) VALUES (${countValues('NEW', 1)});
+	END;
+	CREATE TRIGGER curator_index_counts_delete AFTER DELETE ON curator_program_index BEGIN
+		INSERT INTO curator_index_counts (${COUNT_COLUMNS}) VALUES (${countValues('OLD', -1)});
+	END;
+	CREATE TRIGGER curator_index_counts_update AFTER UPDATE ON curator_program_index
+		WHEN ${countChanged('IS NOT')} BEGIN
+		INSERT INTO curator_index_counts (${COUNT_COLUMNS})
+			VALUES (${countValues('OLD', -1)}), (${countValues('NEW', 1)});
+	END;
+`;
+
+/**
+ * Migration 131 in SQLite: nothing. Its search stays `instr` over the folded text of the scope's
+ * programs (FTS5 matches tokens, not the substrings the dashboard's search finds).
+ */
+export const CURATOR_SEARCH_INDEX = 'SELECT 1;';
+
+/**
+ * Migration 133 in SQLite: nothing. A single-instance server's dashboard sorts its programs in
+ * memory (10,000 in 18 ms, docs/benchmarks.md); the indexes per sort key are for a region's
+ * PostgreSQL, where they would only slow the writer thread here.
+ */
+export const CURATOR_SORT_INDEXES = 'SELECT 1;';
+
+const clock = staleClockSql('sqlite', 'curator_program_index.program_id');
+const setClock = (where: string) =>
+	`UPDATE curator_program_index SET stale_clock = ${clock} WHERE ${where};`;
+
+/**
+ * Migration 132 in SQLite, after the column: a session opened (or moved to another person by a
+ * merge) and a participant added, removed or moved set the stale clock of the programs concerned
+ * again. A session's use (`last_used_at`) does not: the clock counts sessions opened.
+ */
+export const STALE_CLOCK_TRIGGERS = `
+	CREATE TRIGGER curator_stale_clock_session AFTER INSERT ON sessions BEGIN
+		${setClock('program_id IN (SELECT program_id FROM curator_program_users WHERE user_id = NEW.person_id)')}
+	END;
+	CREATE TRIGGER curator_stale_clock_session_person AFTER UPDATE OF person_id ON sessions
+		WHEN OLD.person_id IS NOT NEW.person_id BEGIN
+		${setClock('program_id IN (SELECT program_id FROM curator_program_users WHERE user_id IN (OLD.person_id, NEW.person_id))')}
+	END;
+	CREATE TRIGGER curator_stale_clock_participant_insert AFTER INSERT ON program_participants BEGIN
+		${setClock('program_id = NEW.program_id')}
+	END;
+	CREATE TRIGGER curator_stale_clock_participant_delete AFTER DELETE ON program_participants BEGIN
+		${setClock('program_id = OLD.program_id')}
+	END;
+	CREATE TRIGGER curator_stale_clock_participant_update AFTER UPDATE ON program_participants BEGIN
+		${setClock('program_id IN (OLD.program_id, NEW.program_id)')}
+	END;
+`;

@@ -1,0 +1,152 @@
+import { expect, test, type Page } from '@playwright/test';
+import { collectCspViolations, expectSaved, openPhone, tab } from './helpers';
+import { productForFile } from './product';
+
+/**
+ * A returning visit paints the screen last seen at its address from the device, before the app's
+ * scripts are fetched (src/app.html, src/lib/device/first-paint.ts), then the app takes its place in
+ * one frame: nothing moves (CLS), the largest paint is the stored screen's, the CSP of the built
+ * inline scripts holds for the start script run from its template.
+ */
+const app = productForFile();
+
+/** What the page looked like when its HTML was parsed, and the paints and shifts of the load. */
+async function observeLoad(page: Page) {
+	await page.addInitScript(() => {
+		const w = window as unknown as Record<string, unknown>;
+		w.__shift = 0;
+		w.__lcp = [];
+		new PerformanceObserver((list) => {
+			for (const e of list.getEntries() as (PerformanceEntry & {
+				value: number;
+				hadRecentInput: boolean;
+			})[])
+				if (!e.hadRecentInput) w.__shift = (w.__shift as number) + e.value;
+		}).observe({ type: 'layout-shift', buffered: true });
+		new PerformanceObserver((list) => {
+			for (const e of list.getEntries()) (w.__lcp as number[]).push(e.startTime);
+		}).observe({ type: 'largest-contentful-paint', buffered: true });
+		document.addEventListener('DOMContentLoaded', () => {
+			const shown = document.getElementById('first-paint');
+			w.__parsed = {
+				stored: shown?.textContent ?? null,
+				inert: shown?.hasAttribute('inert') ?? null,
+				hidden: shown?.getAttribute('aria-hidden') ?? null,
+				appStarted: document.querySelector('template[data-app-start]') === null
+			};
+			// The first frame: the stored screen's stylesheets (the program screen's own are not in
+			// the shell) were render-blocking, so it is painted styled or not at all.
+			requestAnimationFrame(() => {
+				const bar = document.querySelector('#first-paint nav[data-bottom-bar]');
+				w.__firstFrameBar = bar ? getComputedStyle(bar).position : null;
+			});
+		});
+	});
+}
+
+const read = (page: Page) =>
+	page.evaluate(() => {
+		const w = window as unknown as Record<string, unknown>;
+		return {
+			parsed: w.__parsed as {
+				stored: string | null;
+				inert: boolean | null;
+				hidden: string | null;
+				appStarted: boolean;
+			},
+			firstFrameBar: w.__firstFrameBar as string | null | undefined,
+			shift: w.__shift as number,
+			lcp: w.__lcp as number[],
+			rendered: performance.getEntriesByName('nastavnik:program-rendered')[0]?.startTime ?? null,
+			stillShown: document.getElementById('first-paint') !== null,
+			held: document.documentElement.classList.contains('first-paint')
+		};
+	});
+
+test('a program opened again paints its last screen first; the app replaces it without a shift', async ({
+	browser
+}) => {
+	const pair = await app.curator.createPairProgram();
+	const phone = await openPhone(browser, app.product.url, pair.mentorLink);
+	const violations = await collectCspViolations(phone.context);
+	const { page } = phone;
+	await expectSaved(page);
+	const title = (await page.getByTestId('program-title').textContent()) ?? '';
+	const path = new URL(page.url()).pathname;
+	// Saved a moment after the screen rendered (and when the page is left).
+	await expect
+		.poll(() => page.evaluate((p) => localStorage.getItem(`nastavnik.first-paint:${p}`), path))
+		.not.toBeNull();
+
+	await observeLoad(page);
+	await page.goto(path);
+	await expect(page.getByTestId('program-title')).toHaveText(title);
+	await expect.poll(async () => (await read(page)).stillShown).toBe(false);
+	const load = await read(page);
+	// Before any script of the app ran, the stored screen was there, out of reach and unannounced.
+	expect(load.parsed.stored).toContain(title);
+	expect(load.parsed.inert).toBe(true);
+	expect(load.parsed.hidden).toBe('true');
+	expect(load.parsed.appStarted).toBe(false);
+	expect(load.firstFrameBar).toBe('fixed');
+	expect(load.held).toBe(false);
+	// The largest paint came from the stored screen, before the program was read from the device;
+	// the app's identical screen is no larger, and nothing moved.
+	expect(load.rendered).not.toBeNull();
+	expect(load.lcp.length).toBeGreaterThan(0);
+	expect(Math.max(...load.lcp)).toBeLessThan(load.rendered ?? 0);
+	expect(load.shift).toBeLessThan(0.01);
+	// The app, not the picture, answers: an edit still goes through.
+	await tab(page, 'Встречи');
+	await expect(page.getByTestId('meeting-topic')).toBeEditable();
+
+	// The home screen too (leaving the program stored its screen as last seen: the meetings).
+	await page.goto('/');
+	await expect(page.getByTestId('program-list')).toBeVisible();
+	await expect
+		.poll(() => page.evaluate(() => localStorage.getItem('nastavnik.first-paint:/')))
+		.not.toBeNull();
+	await page.reload();
+	await expect(page.getByTestId('program-list')).toContainText(title);
+	await expect.poll(async () => (await read(page)).stillShown).toBe(false);
+	const home = await read(page);
+	expect(home.parsed.stored).toContain(title);
+	expect(home.shift).toBeLessThan(0.01);
+
+	// The overview asked for, the meetings stored: not painted in its place.
+	await page.goto(path);
+	await expect(page.getByTestId('program-title')).toHaveText(title);
+	expect((await read(page)).parsed.stored).toBeNull();
+
+	expect(violations).toEqual([]);
+	await phone.context.close();
+});
+
+test('a stored screen of another build is not painted: the app starts as on a first visit', async ({
+	browser
+}) => {
+	const pair = await app.curator.createPairProgram();
+	const phone = await openPhone(browser, app.product.url, pair.mentorLink);
+	const { page } = phone;
+	const path = new URL(page.url()).pathname;
+	await expect
+		.poll(() => page.evaluate((p) => localStorage.getItem(`nastavnik.first-paint:${p}`), path))
+		.not.toBeNull();
+	// Left for a screen that stores nothing (leaving the program stores it once more).
+	await page.goto('/signin');
+	await page.evaluate((p) => {
+		const key = `nastavnik.first-paint:${p}`;
+		const saved = JSON.parse(localStorage.getItem(key) ?? '{}') as { build: string };
+		localStorage.setItem(key, JSON.stringify({ ...saved, build: 'another build' }));
+	}, path);
+
+	await observeLoad(page);
+	await page.goto(path);
+	await expect(page.getByTestId('program-title')).toBeVisible();
+	const load = await read(page);
+	expect(load.parsed.stored).toBeNull();
+	// Nothing to paint first: the start script ran while the page was parsed, as before.
+	expect(load.parsed.appStarted).toBe(true);
+	expect(load.held).toBe(false);
+	await phone.context.close();
+});

@@ -1,0 +1,310 @@
+/**
+ * The curator index's counters (curator_index_counts, server/storage/curator-counts.ts) against a
+ * plain count of the index, after random summary writes, device facts, deletes, moves between
+ * organizations and cancellations — on SQLite, and on PostgreSQL under `npm run test:postgres`
+ * (TEST_STORAGE) — and the dashboard's totals, pickers' counts and per-organization aggregates
+ * read from them against the same figures counted over the index.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateRealisticProgram } from '../../src/lib/shared/program/fixtures.js';
+import { summarize } from '../../src/lib/shared/program/summary.js';
+import {
+	COUNT_KEY,
+	COUNT_SUMS,
+	flagsSql,
+	foldCounts
+} from '../../server/storage/curator-counts.js';
+import {
+	openPostgresStorage,
+	openSqliteStorage,
+	type Storage
+} from '../../server/storage/index.js';
+import {
+	organizationAggregates,
+	queryDashboard,
+	staleByFactsSql
+} from '../../server/curator/dashboard.js';
+import type { DashboardQuery } from '../../src/lib/shared/api/curator.js';
+import { TEST_STORAGE, createTestDatabase, type TestDatabase } from './test-storage.js';
+
+/** A small deterministic generator (mulberry32): the same operations on every run. */
+function random(seed: number) {
+	let a = seed;
+	return () => {
+		a = (a + 0x6d2b79f5) | 0;
+		let t = Math.imul(a ^ (a >>> 15), 1 | a);
+		t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+		return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+	};
+}
+
+const ORGS = ['org-a', 'org-b', 'org-c'];
+const NOW = Date.parse('2025-06-01T12:00:00Z');
+
+let storage: Storage;
+let pgDatabase: TestDatabase | null = null;
+let dir = '';
+
+beforeAll(async () => {
+	if (TEST_STORAGE === 'postgres') {
+		pgDatabase = await createTestDatabase();
+		storage = await openPostgresStorage(pgDatabase.url);
+	} else {
+		dir = mkdtempSync(path.join(tmpdir(), 'curator-counts-'));
+		storage = openSqliteStorage(dir);
+	}
+	for (const o of ORGS) {
+		await storage.sql.run(
+			'INSERT INTO municipalities (id, name, created_at) VALUES (?, ?, 0) ON CONFLICT DO NOTHING',
+			['mun', 'Город']
+		);
+		await storage.sql.run(
+			'INSERT INTO organizations (id, municipality_id, name, created_at) VALUES (?, ?, ?, 0)',
+			[o, 'mun', `Школа ${o}`]
+		);
+	}
+});
+
+afterAll(async () => {
+	await storage?.close();
+	await pgDatabase?.drop();
+	if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const DAY = 86_400_000;
+
+/** The mentors' and mentees' user ids of the summaries. */
+function peopleOf(list: unknown[]): string[] {
+	const ids = new Set<string>();
+	for (const s of list)
+		for (const p of (s as { participants?: Array<{ userId?: string; role?: string }> })
+			.participants ?? [])
+			if (p.userId && (p.role === 'mentor' || p.role === 'mentee')) ids.add(p.userId);
+	return [...ids];
+}
+
+/** Summaries of a few generated programs on several days: different stages, overdue, reports. */
+function summaries(): unknown[] {
+	const out: unknown[] = [];
+	for (let seed = 1; seed <= 4; seed++) {
+		const { doc } = generateRealisticProgram(seed, { edits: 60 });
+		for (const day of ['2024-10-01', '2025-01-20', '2025-05-20', '2026-09-01'])
+			out.push(summarize(doc, day));
+	}
+	return out;
+}
+
+const key = [...COUNT_KEY, 'flags'];
+const sums = ['n', ...COUNT_SUMS];
+
+/** The counters summed per key, and the same figures counted over the index rows. */
+async function counters(sql: Storage['sql']) {
+	const order = key.map((_, k) => k + 1).join(', ');
+	const counted = await sql.all<Record<string, unknown>>(
+		`SELECT ${key.join(', ')}, ${sums.map((c) => `sum(${c}) AS ${c}`).join(', ')}
+			FROM curator_index_counts GROUP BY ${order} HAVING sum(n) <> 0 ORDER BY ${order}`
+	);
+	const plain = await sql.all<Record<string, unknown>>(
+		`SELECT ${COUNT_KEY.map((c) => `i.${c}`).join(', ')}, ${flagsSql('i')} AS flags, count(*) AS n,
+				${COUNT_SUMS.map((c) => `sum(i.${c}) AS ${c}`).join(', ')}
+			FROM curator_program_index i GROUP BY ${order} ORDER BY ${order}`
+	);
+	const numbers = (rows: Array<Record<string, unknown>>) =>
+		rows.map((r) =>
+			Object.fromEntries(
+				Object.entries(r).map(([k, v]) => [k, sums.includes(k) || k === 'flags' ? Number(v) : v])
+			)
+		);
+	return { counted: numbers(counted), plain: numbers(plain) };
+}
+
+/** The stale clock says stale exactly where each participant's facts do, for several thresholds. */
+async function expectStaleClockRight(sql: Storage['sql']) {
+	for (const days of [1, 3, 7, 12, 30]) {
+		const cutoff = NOW - days * DAY;
+		const byClock = await sql.all<{ program_id: string }>(
+			`SELECT i.program_id FROM curator_program_index i
+				WHERE i.status != 'completed' AND i.stale_clock < ? ORDER BY i.program_id`,
+			[cutoff]
+		);
+		const facts = staleByFactsSql({ sql: '1 = 1', params: [] }, cutoff);
+		const byFacts = await sql.all<{ program_id: string }>(
+			`SELECT i.program_id FROM curator_program_index i WHERE ${facts.sql} ORDER BY i.program_id`,
+			facts.params
+		);
+		expect({ days, stale: byClock }).toEqual({ days, stale: byFacts });
+	}
+}
+
+describe('curator index counters and stale clock', () => {
+	it('equal a plain count of the index after random writes, deletes, moves, cancellations, sessions and participants', async () => {
+		const { sql, documents: store } = storage;
+		const pool = summaries();
+		const people = peopleOf(pool);
+		for (const id of people)
+			await sql.run(
+				'INSERT INTO people (id, full_name, created_at, updated_at) VALUES (?, ?, 0, 0) ON CONFLICT DO NOTHING',
+				[id, id]
+			);
+		const next = random(18);
+		const pick = <T>(list: T[]): T => list[Math.floor(next() * list.length)] as T;
+		const live = new Map<string, number>(); // program → its last throughSeq
+		let created = 0;
+		const write = async (programId: string) => {
+			const seq = (live.get(programId) ?? 0) + 1;
+			live.set(programId, seq);
+			await store.saveSummaries([
+				{ programId, summary: pick(pool), docBytes: 1, throughSeq: seq, computedAt: NOW }
+			]);
+		};
+		const facts = async (programId: string) => {
+			const summary = (await store.getSummary(programId))?.summary as {
+				participants?: Array<{ userId?: string }>;
+			};
+			const userId = pick(summary.participants?.filter((p) => p.userId) ?? [])?.userId ?? 'nobody';
+			await store.saveFacts([
+				{
+					programId,
+					userId,
+					deviceId: `d${Math.floor(next() * 2)}`,
+					lastConnectedAt: NOW - Math.floor(next() * 20) * DAY,
+					pending: Math.floor(next() * 2),
+					pendingReportedAt: NOW - 1000 + created++
+				}
+			]);
+		};
+		for (let step = 0; step < 400; step++) {
+			const r = next();
+			const ids = [...live.keys()];
+			if (r < 0.3 || ids.length < 5) {
+				const id = `p${created++}`;
+				await store.createProgram(id, pick(ORGS));
+				await write(id);
+			} else if (r < 0.55) {
+				// A batch of several programs, as the relay writes them.
+				const batch = [...new Set([pick(ids), pick(ids), pick(ids)])];
+				await store.saveSummaries(
+					batch.map((programId) => {
+						const seq = (live.get(programId) ?? 0) + 1;
+						live.set(programId, seq);
+						return {
+							programId,
+							summary: pick(pool),
+							docBytes: 1,
+							throughSeq: seq,
+							computedAt: NOW
+						};
+					})
+				);
+			} else if (r < 0.7) await facts(pick(ids));
+			else if (r < 0.8) {
+				// Moved to another organization: the index follows at the program's next summary.
+				const id = pick(ids);
+				await sql.run('UPDATE programs SET organization_id = ? WHERE id = ?', [pick(ORGS), id]);
+				await write(id);
+			} else if (r < 0.88) {
+				// Deleted: the index row goes by the foreign key's cascade.
+				const id = pick(ids);
+				await sql.run('DELETE FROM programs WHERE id = ?', [id]);
+				live.delete(id);
+			} else if (r < 0.95) {
+				const id = pick(ids);
+				await sql.run(
+					`INSERT INTO program_cancellations (program_id, reason, cancelled_at) VALUES (?, 'mistake', 0)
+						ON CONFLICT DO NOTHING`,
+					[id]
+				);
+			} else if (r < 0.96) {
+				await sql.run('DELETE FROM program_cancellations WHERE program_id = ?', [pick(ids)]);
+			} else if (r < 0.98) await foldCounts(sql);
+			// What moves the stale clock besides the device facts: sessions and participants.
+			const person = pick(people);
+			const q = next();
+			if (q < 0.08)
+				await sql.run(
+					`INSERT INTO sessions (id, token_hash, person_id, device_name, method, created_at,
+						last_used_at, expires_at) VALUES (?, ?, ?, 'phone', 'invitation', ?, ?, ?)`,
+					[`s${step}`, `h${step}`, person, NOW - Math.floor(next() * 20) * DAY, NOW, NOW + DAY]
+				);
+			else if (q < 0.1)
+				// A merge moves a person's sessions to the kept record.
+				await sql.run('UPDATE sessions SET person_id = ? WHERE person_id = ?', [
+					pick(people),
+					person
+				]);
+			else if (q < 0.18 && ids.length > 0)
+				await sql.run(
+					`INSERT INTO program_participants (program_id, person_id, role, added_at)
+						VALUES (?, ?, 'mentee', ?) ON CONFLICT DO NOTHING`,
+					[pick([...live.keys()]), person, NOW - Math.floor(next() * 20) * DAY]
+				);
+			else if (q < 0.21)
+				await sql.run('DELETE FROM program_participants WHERE person_id = ?', [person]);
+			if (step % 100 === 99) {
+				const { counted, plain } = await counters(sql);
+				expect(counted).toEqual(plain);
+				await expectStaleClockRight(sql);
+			}
+		}
+		const before = await counters(sql);
+		expect(before.counted).toEqual(before.plain);
+		await expectStaleClockRight(sql);
+		expect(before.plain.length).toBeGreaterThan(5);
+		// Folded: one row per key, the same sums.
+		await foldCounts(sql);
+		await foldCounts(sql);
+		const after = await counters(sql);
+		expect(after.counted).toEqual(after.plain);
+		const rows = await sql.get<{ n: number }>('SELECT count(*) AS n FROM curator_index_counts');
+		expect(Number(rows?.n)).toBe(after.plain.length);
+	});
+
+	it('give the dashboard the totals, pickers and aggregates a count over the index gives', async () => {
+		const { sql } = storage;
+		const scope = { organizationIds: ORGS };
+		const queries: DashboardQuery[] = [
+			{},
+			{ flags: ['overdue'] },
+			{ flags: ['reports-due', 'pending-sync'] },
+			{ status: 'active' },
+			{ organizationId: 'org-b', flags: ['problems'] }
+		];
+		for (const query of queries) {
+			const result = await queryDashboard(sql, scope, query, { now: NOW });
+			const scanned = await queryDashboard(sql, scope, query, { now: NOW, counters: false });
+			expect(result.totals).toEqual(scanned.totals);
+			expect(result.facets).toEqual(scanned.facets);
+			expect(result.outdated).toBe(scanned.outdated);
+		}
+		const aggregates = await organizationAggregates(sql, ORGS, { now: NOW });
+		const plain = await sql.all<{ org: string; n: number; active: number; progress: number }>(
+			`SELECT organization_id AS org, count(*) AS n,
+					sum(CASE WHEN status = 'active' THEN 1 ELSE 0 END) AS active,
+					round(avg(progress_percent)) AS progress
+				FROM curator_program_index
+				WHERE program_id NOT IN (SELECT program_id FROM program_cancellations)
+				GROUP BY organization_id ORDER BY organization_id`
+		);
+		expect(
+			aggregates
+				.filter((a) => a.programs > 0)
+				.map((a) => ({
+					org: a.organizationId,
+					n: a.programs,
+					active: a.active,
+					progress: a.averageProgress
+				}))
+				.sort((a, b) => (a.org < b.org ? -1 : 1))
+		).toEqual(
+			plain.map((p) => ({
+				org: p.org,
+				n: Number(p.n),
+				active: Number(p.active),
+				progress: Number(p.progress)
+			}))
+		);
+	});
+});
