@@ -16,9 +16,9 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { ATTACKS, victimOf } from './bench-abuse/attacks';
+import { ATTACKS } from './bench-abuse/attacks';
 import { attackTarget, noAttack, runAttack } from './bench-abuse/attacker';
-import { HonestPairs } from './bench-abuse/honest';
+import { HonestPhones } from './bench-abuse/phones';
 import {
 	METRICS_TOKEN,
 	MeasuredServer,
@@ -49,9 +49,6 @@ const extraEnv = parseEnvOption(values.env);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (...args: unknown[]) => console.error('[bench:abuse:memory]', ...args);
-process.setMaxListeners(0);
-// The stock clients throw on some forwarded content (bench-abuse.ts counts these); not our figure.
-process.on('uncaughtException', () => undefined);
 
 interface Memory {
 	rss: number;
@@ -96,7 +93,7 @@ async function main(): Promise<void> {
 	const s = await seed(PAIRS);
 	const server = await MeasuredServer.start(s.dir, extraEnv);
 	const cookie = await curatorCookie(server.url);
-	const honest = new HonestPairs(server.wsBase, s.pairProgramIds);
+	const honest = HonestPhones.start(server.wsBase, s.pairProgramIds, 4);
 	const t0 = performance.now();
 	let phase = 'sync';
 	const rows: string[] = [];
@@ -112,18 +109,18 @@ async function main(): Promise<void> {
 	}, 5000);
 	try {
 		await honest.waitSynced();
-		honest.startEditing();
+		await honest.startEditing();
 		phase = 'quiet';
 		await sleep(QUIET_MS / 2);
 		for (let i = 1; i <= TIMES; i++) {
 			const victimProgramId = s.pairProgramIds[i % PAIRS] as string;
-			const victims = honest.pair(victimProgramId).clients;
+			const victims = await honest.victims(victimProgramId);
 			const attacker = NONE
 				? noAttack()
 				: runAttack(
 						attack!.id,
 						attackTarget(server, s, cookie, victimProgramId, 15_000),
-						[victimOf(victims[0]), victimOf(victims[1])],
+						victims,
 						(text) => log(`note: ${text}`)
 					);
 			await attacker.ready;
@@ -136,7 +133,7 @@ async function main(): Promise<void> {
 		}
 	} finally {
 		clearInterval(sampler);
-		honest.destroy();
+		await honest.destroy();
 		await server.stop();
 	}
 	console.log(

@@ -26,11 +26,10 @@
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import os from 'node:os';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { ATTACKS, victimOf } from './bench-abuse/attacks';
+import { ATTACKS } from './bench-abuse/attacks';
 import { attackTarget, noAttack, runAttack } from './bench-abuse/attacker';
-import { HonestPairs } from './bench-abuse/honest';
+import { HonestPhones } from './bench-abuse/phones';
 import { MeasuredServer, curatorCookie, parseEnvOption, seed } from './bench-abuse/server';
 import { formatMs, median, percentile, sum } from './bench-abuse/stats';
 
@@ -43,7 +42,8 @@ const { values } = parseArgs({
 		only: { type: 'string' },
 		control: { type: 'string', default: '1' },
 		'round-settle': { type: 'string', default: '90' },
-		env: { type: 'string', default: '' }
+		env: { type: 'string', default: '' },
+		'phone-threads': { type: 'string', default: '4' }
 	}
 });
 const PAIRS = Number(values.pairs);
@@ -57,6 +57,8 @@ const EXTRA_ENV = parseEnvOption(values.env);
 const ROUND_SETTLE_MS = Number(values['round-settle']) * 1000;
 /** The control round is round 0; the attack rounds are 1…ROUNDS. */
 const FIRST_ROUND = CONTROL ? 0 : 1;
+/** Worker threads the honest phones are spread over (bench-abuse/phones.ts). */
+const PHONE_THREADS = Number(values['phone-threads']);
 const only = values.only ? new Set(values.only.split(',')) : null;
 if (
 	!(PAIRS > 0) ||
@@ -64,38 +66,21 @@ if (
 	!(SETTLE_MS >= 0) ||
 	!(ROUND_SETTLE_MS >= 30_000) ||
 	!Number.isInteger(ROUNDS) ||
-	ROUNDS < 1
+	ROUNDS < 1 ||
+	!Number.isInteger(PHONE_THREADS) ||
+	PHONE_THREADS < 1
 )
-	throw new Error('bad --pairs/--window/--settle/--rounds/--round-settle (at least 30 s)');
+	throw new Error(
+		'bad --pairs/--window/--settle/--rounds/--round-settle (at least 30 s)/--phone-threads'
+	);
 const attacks = ATTACKS.filter((a) => !only || only.has(a.id));
 if (only && attacks.length !== only.size)
 	throw new Error(`unknown attack in --only; known: ${ATTACKS.map((a) => a.id).join(', ')}`);
-
-// Every honest phone (y-websocket adds a process 'exit' listener per provider).
-process.setMaxListeners(0);
-
-/**
- * Exceptions thrown by the honest stock clients while they handle what the relay forwarded (e.g.
- * y-protocols failing to re-encode an awareness state nested 10,000 deep). In a browser they are
- * uncaught errors of the page's message handler; here they are counted per window, and the run goes on.
- */
-const clientErrors: Array<{ t: number; message: string }> = [];
-process.on('uncaughtException', (error) => {
-	clientErrors.push({
-		t: performance.now(),
-		message: `${error.name}: ${error.message} (${(error.stack ?? '').split('\n')[1]?.trim() ?? '?'})`
-	});
-});
-const clientErrorsIn = (from: number, to: number) =>
-	clientErrors.filter((e) => e.t >= from && e.t <= to);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A figure rounded for the table; '—' when it could not be measured. */
 const mb = (x: number) => (Number.isNaN(x) ? '—' : x.toFixed(0));
 const log = (...args: unknown[]) => console.error('[bench:abuse]', ...args);
-/** The driver's own event-loop delay (the /healthz probe and the phones wait on it too). */
-const driverLag = monitorEventLoopDelay({ resolution: 10 });
-driverLag.enable();
 const load = () =>
 	os
 		.loadavg()
@@ -166,20 +151,20 @@ async function main(): Promise<void> {
 	const s = await seed(PAIRS);
 	let server = await MeasuredServer.start(s.dir, EXTRA_ENV);
 	let cookie = await curatorCookie(server.url);
-	const honest = new HonestPairs(server.wsBase, s.pairProgramIds);
+	const honest = HonestPhones.start(server.wsBase, s.pairProgramIds, PHONE_THREADS);
 	const rows: Row[] = [];
 	const rounds: Array<{ round: number; startRss: number; endRss: number; threads: number }> = [];
 	try {
 		await honest.waitSynced();
 		log(`${PAIRS * 2} honest clients synced; editing`);
-		honest.startEditing();
+		await honest.startEditing();
 		await sleep(5000); // warm-up
 
-		const measure = (from: number, to: number, asOf: number, victimProgramId?: string) => {
-			const lat = honest.latencies(from, to, asOf);
+		const measure = async (from: number, to: number, asOf: number, victimProgramId?: string) => {
+			const lat = await honest.latencies(from, to, asOf);
 			return {
 				p99: percentile(lat, 99),
-				p99Others: percentile(honest.latencies(from, to, asOf, victimProgramId), 99),
+				p99Others: percentile(await honest.latencies(from, to, asOf, victimProgramId), 99),
 				samples: lat.length,
 				lost: lat.filter((x) => x === Infinity).length
 			};
@@ -197,16 +182,16 @@ async function main(): Promise<void> {
 			const qDriver0 = process.cpuUsage();
 			const qRss0 = server.rssNow();
 			await server.loopDelay(); // resets the server's histogram
-			driverLag.reset();
+			await honest.loopDelayMax(); // and the phones' threads'
 			await sleep(WINDOW_MS);
-			const qDriverLagMax = driverLag.max / 1e6;
+			const qDriverLagMax = await honest.loopDelayMax();
 			const q1 = performance.now();
 			const qCpu = server.cpuMs() - qCpu0;
 			const qLoopCpu = server.mainThreadCpuMs() - qLoop0;
 			const qLag = await server.loopDelay();
 			const qDriver = process.cpuUsage(qDriver0);
 			await sleep(5000); // the last edits of the window arrive
-			const quiet = measure(q0, q1, performance.now());
+			const quiet = await measure(q0, q1, performance.now());
 			const qh = server.healthzWorst(q0, q1);
 			if (!server.alive) throw new Error(`the server died in a quiet window:\n${server.tail()}`);
 			if (!Number.isFinite(quiet.p99) || quiet.samples < PAIRS)
@@ -233,8 +218,8 @@ async function main(): Promise<void> {
 				driverLoopMax: qDriverLagMax,
 				driverCpuPct: (qDriver.user + qDriver.system) / 10 / (q1 - q0),
 				attackerCpuPct: NaN,
-				finalCloses: honest.finalClosesIn(q0, q1),
-				clientErrors: clientErrorsIn(q0, q1).length,
+				finalCloses: await honest.finalClosesIn(q0, q1),
+				clientErrors: (await honest.clientErrorsIn(q0, q1)).length,
 				server: 'up',
 				load: load(),
 				notes: []
@@ -277,7 +262,7 @@ async function main(): Promise<void> {
 					await server.stop();
 					server = await MeasuredServer.start(s.dir, EXTRA_ENV);
 					cookie = await curatorCookie(server.url);
-					honest.resetAll(server.wsBase);
+					await honest.resetAll(server.wsBase);
 					await honest.waitSynced();
 					await sleep(5000);
 					roundStartRss = server.rssNow();
@@ -287,7 +272,7 @@ async function main(): Promise<void> {
 				const victimProgramId = s.pairProgramIds[
 					(k + 1 + Math.max(0, round - 1) * attacks.length) % PAIRS
 				] as string;
-				const victims = honest.pair(victimProgramId).clients;
+				const victims = await honest.victims(victimProgramId);
 				await sleep(PRE_MS);
 				// Then until the server is as quiet as in the baseline (the previous attack's backlog,
 				// e.g. password hashes still queued, must not be billed to this one); at most 30 s.
@@ -314,13 +299,13 @@ async function main(): Promise<void> {
 									victimProgramId,
 									Math.max(0, fds - (attack.ownProcess ? 0 : PAIRS * 2) - 600)
 								),
-								[victimOf(victims[0]), victimOf(victims[1])],
+								victims,
 								(text) => notes.push(text)
 							);
 				await attacker.ready;
 				const rssBefore = server.rssNow();
 				await server.loopDelay(); // resets the server's histogram
-				driverLag.reset();
+				await honest.loopDelayMax(); // and the phones' threads'
 				const t0 = performance.now();
 				const cpu0 = server.cpuMs();
 				const loop0 = server.mainThreadCpuMs();
@@ -343,7 +328,7 @@ async function main(): Promise<void> {
 				const cpu = server.cpuMs() - cpu0;
 				const loopCpu = server.mainThreadCpuMs() - loop0;
 				const lag = server.alive ? await server.loopDelay() : { p99: NaN, max: NaN };
-				const driverLagMax = driverLag.max / 1e6;
+				const driverLagMax = await honest.loopDelayMax();
 				const driver = process.cpuUsage(driver0);
 				const driverMs = (driver.user + driver.system) / 1000;
 				// A thread's CPU is in the driver's process figure: taken out of it, reported apart.
@@ -359,9 +344,9 @@ async function main(): Promise<void> {
 				}
 				if (server.alive && !answered) answered = await server.healthy(2000);
 				const asOf = performance.now();
-				const m = measure(t0, t1, asOf, victimProgramId);
+				const m = await measure(t0, t1, asOf, victimProgramId);
 				const h = server.healthzWorst(t0, asOf);
-				const errors = clientErrorsIn(t0, asOf);
+				const errors = await honest.clientErrorsIn(t0, asOf);
 				if (errors.length)
 					notes.push(
 						`honest clients threw ${errors.length}×, e.g. ${errors[0]?.message.slice(0, 160)}`
@@ -400,7 +385,7 @@ async function main(): Promise<void> {
 							(t1 - t0)) *
 						100,
 					attackerCpuPct: (attackerMs / (t1 - t0)) * 100,
-					finalCloses: honest.finalClosesIn(t0, asOf),
+					finalCloses: await honest.finalClosesIn(t0, asOf),
 					clientErrors: errors.length,
 					server: status,
 					load: load(),
@@ -414,9 +399,9 @@ async function main(): Promise<void> {
 					log(`${attack.id}: server ${row.server}; starting a fresh one`);
 					server = await MeasuredServer.start(s.dir, EXTRA_ENV);
 					cookie = await curatorCookie(server.url);
-					honest.resetAll(server.wsBase);
+					await honest.resetAll(server.wsBase);
 				} else {
-					const n = honest.repair(victimProgramId);
+					const n = await honest.repair(victimProgramId);
 					if (n > 2)
 						notes.push(`${n - 2} honest phones outside the victim pair had stopped for good`);
 				}
@@ -430,7 +415,7 @@ async function main(): Promise<void> {
 		rows.push(await quietWindow(ROUNDS));
 		await settleRound(ROUNDS, roundStartRss);
 	} finally {
-		honest.destroy();
+		await honest.destroy();
 		await sleep(200);
 		await server.stop();
 		rmSync(s.dir, { recursive: true, force: true });

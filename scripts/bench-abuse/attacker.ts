@@ -5,8 +5,8 @@
  *   rounds the attacker shared that loop: building its payloads (10,000 client ids, 2 MB awareness
  *   states, deep JSON) and applying the relay's sync step 2 to each of its hundred joins a second
  *   delayed the honest edits by itself, and the benchmark billed that to the server (the server's
- *   CPU did not move under reverse-order). The phones stay in the main thread; the attack asks it
- *   to make a victim reconnect.
+ *   CPU did not move under reverse-order). The phones stay in their own threads (phones.ts); the
+ *   attack asks the driver to make a victim reconnect.
  * - HTTP attacks (marked `ownProcess`: parallel-logins, slow-connections): in a process of their
  *   own, from loopback addresses of their own (attacks.ts, `attackerAddress`), with file
  *   descriptors of their own; their sockets' work is then neither the phones' nor the server's.

@@ -19,7 +19,6 @@ import {
 	encodeSyncStep1,
 	encodeSyncUpdate
 } from '../../src/lib/shared/protocol';
-import type { HonestClient } from './honest';
 import {
 	bigTextUpdate,
 	claimClientIdUpdate,
@@ -40,8 +39,8 @@ export interface AttackContext {
 	until: number;
 	/**
 	 * The honest pair of the program this attack targets (mentor, mentee): who they are, and a
-	 * way to make one reconnect (the phones live in the driver's main thread; the attack may run
-	 * in a worker thread of its own, attacker.ts).
+	 * way to make one reconnect (the phones live in the driver's phone threads, phones.ts; the
+	 * attack may run in a worker thread of its own, attacker.ts).
 	 */
 	victims: [Victim, Victim];
 	victimProgramId: string;
@@ -63,18 +62,6 @@ export interface Victim {
 	clientId: number;
 	/** The phone reconnects, as a phone does when it changes networks. */
 	reconnect(): void;
-}
-
-/** An honest phone as a victim (in the driver's main thread). */
-export function victimOf(c: HonestClient): Victim {
-	return {
-		userId: c.userId,
-		clientId: c.doc.clientID,
-		reconnect() {
-			c.provider.disconnect();
-			c.provider.connect();
-		}
-	};
 }
 
 export interface Attack {
