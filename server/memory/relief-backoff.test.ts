@@ -9,7 +9,7 @@ let relief: MemoryRelief | null = null;
 afterEach(() => relief?.stop());
 
 describe('memory relief', () => {
-	it('backs off while the growth is live memory, and comes back once a collection frees it', async () => {
+	it('waits the longest gap after a collection that freed little, and comes back once a collection frees it', async () => {
 		await collectNow();
 		let t = 0;
 		relief = startMemoryRelief(
@@ -17,14 +17,15 @@ describe('memory relief', () => {
 			logger,
 			null
 		);
-		// Live growth (more programs open): collections free little, so they space out.
+		// Live growth (more programs open): a collection frees little, and each one pauses every
+		// phone for the marking of the whole live heap (184 ms in a bench:abuse control round with
+		// nothing sent), so the next waits the longest gap rather than a doubling series of them.
 		const live = flood();
 		const collectedAt: number[] = [];
-		for (t = 1000; t <= 200_000; t += 5000) if (await relief.check()) collectedAt.push(t);
+		for (t = 1000; t <= 400_000; t += 5000) if (await relief.check()) collectedAt.push(t);
 		const gaps = collectedAt.slice(1).map((x, i) => x - (collectedAt[i] as number));
-		expect(collectedAt.length).toBeGreaterThanOrEqual(3);
-		for (let i = 1; i < gaps.length; i++)
-			expect(gaps[i]).toBeGreaterThanOrEqual(Math.min(2 * (gaps[i - 1] as number), 160_000));
+		expect(collectedAt.length).toBeGreaterThanOrEqual(2);
+		for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(160_000);
 		// That memory becomes garbage: the next allowed collection frees it.
 		const withLive = collectable();
 		live.length = 0;

@@ -14,8 +14,10 @@
  * level it has been at, collect once. The lowest level, not the level after the last collection:
  * a collection during the flood finds its sockets still live, and the garbage they become when it
  * ends must still be collected. A collection that frees less than a quarter of the growth means
- * the memory is live (more programs open, a bigger cache): the next one waits twice as long (up
- * to `maxGapMs`), so honest growth costs at most one collection every ten minutes. One
+ * the memory is live (more programs open, a bigger cache): the next one waits `maxGapMs`, so
+ * honest growth costs at most one collection every ten minutes. (It waited twice as long as the
+ * previous gap, from 20 s: five collections in the first ten minutes of honest growth, one of
+ * which paused the loop 184 ms in a bench:abuse control round with nothing sent, 2026-11-24.) One
  * collection of a ~50 MB live heap pauses the loop for tens of milliseconds — 149 ms in the middle
  * of bench:abuse's 19,400 slow connections (the server's CPU profile, 2026-11-24), which alone set
  * the phones' p99 of that window (2.3–2.9× the quiet one; 36 ms with the relief off). Its length
@@ -38,8 +40,9 @@ export interface ReliefOptions {
 	growthBytes: number;
 	/** Milliseconds between checks. */
 	intervalMs?: number;
-	/** The shortest time between two collections; it doubles while they free little. */
+	/** The shortest time between two collections (after one that freed the growth). */
 	minGapMs?: number;
+	/** The time after a collection that freed little (the growth was live memory). */
 	maxGapMs?: number;
 	/** The heap must not have risen for this long before a collection (ms). */
 	settleMs?: number;
@@ -131,7 +134,7 @@ export function startMemoryRelief(
 		} catch (error) {
 			// Backed off like a collection that freed nothing, so a broken inspector is not retried every tick.
 			last = now();
-			gap = Math.min(gap * 2, maxGapMs);
+			gap = maxGapMs;
 			logger.warn({ err: error }, 'memory relief: the collection failed');
 			return false;
 		} finally {
@@ -143,7 +146,7 @@ export function startMemoryRelief(
 		const freed = Math.max(0, before - after);
 		last = now();
 		floor = Math.min(floor, after);
-		gap = freed >= grown / 4 ? minGapMs : Math.min(gap * 2, maxGapMs);
+		gap = freed >= grown / 4 ? minGapMs : maxGapMs;
 		collections?.inc();
 		freedBytes?.inc(freed);
 		logger.info(
