@@ -18,13 +18,13 @@
  * Driver: `runAttack(...)`. Worker or process: this same file (through tsx's loader).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readlinkSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { ATTACKS, preparePayloads, type AttackContext, type Victim } from './attacks';
 import { token, type Seed } from './server';
+import { tsxWorker } from './tsx-worker';
 
 /** What the driver hands the attacker (plain data: functions stay on their side). */
 interface AttackData {
@@ -45,16 +45,6 @@ type ToAttacker = { untilEpoch: number };
 
 /** Set in the attacker process's environment (the driver leaves it unset). */
 const PROCESS_DATA = 'BENCH_ABUSE_ATTACK';
-
-/** A worker that runs this file through tsx (the scripts run from source). */
-function attackWorker(data: AttackData): Worker {
-	const here = import.meta.url;
-	const cjs = createRequire(here).resolve('tsx/esm/api');
-	const esm = cjs.replace(/\.cjs$/, '.mjs');
-	const tsx = existsSync(esm) ? pathToFileURL(esm).href : 'tsx/esm/api';
-	const source = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(here)}); });`;
-	return new Worker(source, { eval: true, workerData: data });
-}
 
 /** A process that runs this file through tsx, talking over the IPC channel. */
 function attackProcess(data: AttackData): ChildProcess {
@@ -145,7 +135,7 @@ export function runAttack(
 	let send: (m: ToAttacker) => void;
 	let stop: () => Promise<void>;
 	if (where === 'thread') {
-		const worker = attackWorker(data);
+		const worker = tsxWorker(import.meta.url, data);
 		worker.on('message', onMessage);
 		worker.on('error', onError);
 		worker.on('exit', onExit);

@@ -14,13 +14,11 @@
  *
  * Driver: `HonestPhones.start(...)`. Worker: this same file (through tsx's loader).
  */
-import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { HonestPairs } from './honest';
+import { type Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { Victim } from './attacks';
+import { HonestPairs } from './honest';
+import { tsxWorker } from './tsx-worker';
 
 interface ShardData {
 	wsBase: string;
@@ -49,15 +47,6 @@ export interface ClientError {
 	/** In the driver's clock. */
 	t: number;
 	message: string;
-}
-
-function shardWorker(data: ShardData): Worker {
-	const here = import.meta.url;
-	const cjs = createRequire(here).resolve('tsx/esm/api');
-	const esm = cjs.replace(/\.cjs$/, '.mjs');
-	const tsx = existsSync(esm) ? pathToFileURL(esm).href : 'tsx/esm/api';
-	const source = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(here)}); });`;
-	return new Worker(source, { eval: true, workerData: data });
 }
 
 class Shard {
@@ -108,7 +97,7 @@ export class HonestPhones {
 		for (let i = 0; i < n; i++) {
 			const mine = programIds.filter((_, k) => k % n === i);
 			const data: ShardData = { wsBase, programIds: mine, driverOrigin: performance.timeOrigin };
-			shards.push(new Shard(shardWorker(data), new Set(mine)));
+			shards.push(new Shard(tsxWorker(import.meta.url, data), new Set(mine)));
 		}
 		return new HonestPhones(shards);
 	}
