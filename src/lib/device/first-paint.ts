@@ -94,6 +94,28 @@ export function keepFirstPaint(urls: () => string[] | null): () => void {
 	};
 }
 
+/**
+ * A screen's part in the first paint, for a page component: `rendered` in the task that rendered
+ * its content (after `await tick()`: it replaces the stored screen and is kept for the next load,
+ * unless the page was left meanwhile), `left` from `onDestroy`.
+ */
+export function firstPaintScreen(): { rendered(urls: () => string[] | null): void; left(): void } {
+	let stop: (() => void) | null = null;
+	let gone = false;
+	return {
+		rendered(urls) {
+			releaseFirstPaint();
+			if (!gone) stop = keepFirstPaint(urls);
+		},
+		left() {
+			gone = true;
+			stop?.();
+			// Left before its content was read: the app's screen replaces the stored one anyway.
+			releaseFirstPaint();
+		}
+	};
+}
+
 /** Saves the current screen for its addresses, when it is rendered and small enough. */
 export function saveFirstPaint(): void {
 	const urls = provider?.();
