@@ -100,8 +100,10 @@ interface Row {
 	round: number;
 	p99: number;
 	/**
-	 * The p99 without the victim pair: the attacks make the victims reconnect (as phones do), and
-	 * an edit made during a reconnect waits for the new connection's handshake.
+	 * The bystanders' p99: the pairs of the programs no attack targets (phones.ts: the victims
+	 * have a thread of their own). The attacks make the victims reconnect (as phones do), an edit
+	 * made during a reconnect waits for the new connection's handshake, and a victim's phone may
+	 * be busy with what the attack made the relay forward to it.
 	 */
 	p99Others: number;
 	samples: number;
@@ -151,7 +153,13 @@ async function main(): Promise<void> {
 	const s = await seed(PAIRS);
 	let server = await MeasuredServer.start(s.dir, EXTRA_ENV);
 	let cookie = await curatorCookie(server.url);
-	const honest = HonestPhones.start(server.wsBase, s.pairProgramIds, PHONE_THREADS);
+	/** The program of the k-th attack's victims in a round (the control takes round 1's). */
+	const victimOf = (k: number, round: number) =>
+		s.pairProgramIds[(k + 1 + Math.max(0, round - 1) * attacks.length) % PAIRS] as string;
+	const victimIds = new Set(
+		Array.from({ length: ROUNDS }, (_, r) => attacks.map((_, k) => victimOf(k, r + 1))).flat()
+	);
+	const honest = HonestPhones.start(server.wsBase, s.pairProgramIds, PHONE_THREADS, victimIds);
 	const rows: Row[] = [];
 	const rounds: Array<{ round: number; startRss: number; endRss: number; threads: number }> = [];
 	try {
@@ -160,11 +168,11 @@ async function main(): Promise<void> {
 		await honest.startEditing();
 		await sleep(5000); // warm-up
 
-		const measure = async (from: number, to: number, asOf: number, victimProgramId?: string) => {
+		const measure = async (from: number, to: number, asOf: number) => {
 			const lat = await honest.latencies(from, to, asOf);
 			return {
 				p99: percentile(lat, 99),
-				p99Others: percentile(await honest.latencies(from, to, asOf, victimProgramId), 99),
+				p99Others: percentile(await honest.latencies(from, to, asOf, { bystanders: true }), 99),
 				samples: lat.length,
 				lost: lat.filter((x) => x === Infinity).length
 			};
@@ -269,9 +277,7 @@ async function main(): Promise<void> {
 				}
 				if (k > 0 || round > FIRST_ROUND) rows.push(await quietWindow(round));
 				// The control round takes round 1's victims (their phones are renewed after the slot too).
-				const victimProgramId = s.pairProgramIds[
-					(k + 1 + Math.max(0, round - 1) * attacks.length) % PAIRS
-				] as string;
+				const victimProgramId = victimOf(k, round);
 				const victims = await honest.victims(victimProgramId);
 				await sleep(PRE_MS);
 				// Then until the server is as quiet as in the baseline (the previous attack's backlog,
@@ -344,7 +350,7 @@ async function main(): Promise<void> {
 				}
 				if (server.alive && !answered) answered = await server.healthy(2000);
 				const asOf = performance.now();
-				const m = await measure(t0, t1, asOf, victimProgramId);
+				const m = await measure(t0, t1, asOf);
 				const h = server.healthzWorst(t0, asOf);
 				const errors = await honest.clientErrorsIn(t0, asOf);
 				if (errors.length)
@@ -446,7 +452,7 @@ async function main(): Promise<void> {
 		`\nbench:abuse ${started.toISOString().slice(0, 16)}Z, commit ${commit}${dirty ? '+' : ''}, node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, fd limit ${fds}; ${PAIRS} honest pairs, window ${WINDOW_MS / 1000} s, ${ROUNDS} round(s)${values.env ? `, server env ${values.env}` : ''}; quiet p99 ${formatMs(quietP99)} ms (median of ${quietRows.length} quiet windows: ${quietRows.map((r) => formatMs(r.p99)).join(', ')}); load at the end ${load()}\n`
 	);
 	console.log(
-		'| round | attack | honest p99 ms (quiet before) | × quiet | p99 without the victims ms | edits (lost) | RSS MB before / during / after | /healthz worst ms (driver loop max) | server (loop) / driver / attacker CPU % | loop delay p99 / max ms | final closes | client errors | server | load 1m |'
+		'| round | attack | honest p99 ms (quiet before) | × quiet | bystanders’ p99 ms | edits (lost) | RSS MB before / during / after | /healthz worst ms (driver loop max) | server (loop) / driver / attacker CPU % | loop delay p99 / max ms | final closes | client errors | server | load 1m |'
 	);
 	console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|');
 	for (const r of rows)
@@ -454,17 +460,19 @@ async function main(): Promise<void> {
 			`| ${r.round} | ${r.id} | ${formatMs(r.p99)}${r.id === 'quiet' ? '' : ` (${formatMs(neighbour(r).p99)})`} | ${ratio(r.p99)} | ${formatMs(r.p99Others)} | ${r.samples} (${r.lost}) | ${mb(r.rssBefore)} / ${mb(r.rssDuring)} / ${mb(r.rssAfter)} | ${r.healthzWorstMs.toFixed(0)}${r.healthzFailed ? ` (${r.healthzFailed} failed)` : ''} (${mb(r.driverLoopMax)}) | ${mb(r.serverCpuPct)} (${mb(r.loopCpuPct)}) / ${mb(r.driverCpuPct)} / ${mb(r.attackerCpuPct)} | ${mb(r.loopP99)} / ${mb(r.loopMax)} | ${r.finalCloses} | ${r.clientErrors} | ${r.server} | ${r.load.split(' ')[0]} |`
 		);
 	// Per attack over the rounds: the verdict's figures. The control column is the same slot with
-	// nothing sent: how far a window's p99 and memory move by themselves.
+	// nothing sent: how far a window's p99 and memory move by themselves; "× control slot" sets
+	// the attack against the same moment of the control round (the same server age, program
+	// sizes and background work — a compaction or a collection due then is due in both).
 	console.log(
-		`\n| attack | honest p99 ms per round (quiet before) | median × quiet before | median × quiet (all windows) | without the victims: median × quiet before | control slot: p99 ms (× quiet before) | RSS left MB (worst) / control slot | /healthz worst ms | lost | final closes | client errors | server |`
+		`\n| attack | honest p99 ms per round (quiet before) | median × quiet before | median × quiet (all windows) | median × control slot | bystanders: median × their quiet before | control slot: p99 ms (× quiet before) | RSS left MB (worst) / control slot | /healthz worst ms | lost | final closes | client errors | server |`
 	);
-	console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+	console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
 	for (const attack of attacks) {
 		const rs = attackRows.filter((r) => r.id === attack.id);
 		const control = controlRows.find((r) => r.id === attack.id);
 		const after = Math.max(...rs.map(rssLeft));
 		console.log(
-			`| ${attack.id} | ${rs.map((r) => `${formatMs(r.p99)} (${formatMs(neighbour(r).p99)})`).join(', ')} | ${median(rs.map(neighbourRatio)).toFixed(2)} | ${ratio(median(rs.map((r) => r.p99)))} | ${median(rs.map((r) => r.p99Others / neighbour(r).p99)).toFixed(2)} | ${control ? `${formatMs(control.p99)} (${neighbourRatio(control).toFixed(2)})` : '—'} | ${mb(after)} / ${control ? mb(rssLeft(control)) : '—'} | ${Math.max(...rs.map((r) => r.healthzWorstMs)).toFixed(0)} | ${sum(rs.map((r) => r.lost))} | ${sum(rs.map((r) => r.finalCloses))} | ${sum(rs.map((r) => r.clientErrors))} | ${[...new Set(rs.map((r) => r.server))].join(', ')} |`
+			`| ${attack.id} | ${rs.map((r) => `${formatMs(r.p99)} (${formatMs(neighbour(r).p99)})`).join(', ')} | ${median(rs.map(neighbourRatio)).toFixed(2)} | ${ratio(median(rs.map((r) => r.p99)))} | ${control ? median(rs.map((r) => r.p99 / control.p99)).toFixed(2) : '—'} | ${median(rs.map((r) => r.p99Others / neighbour(r).p99Others)).toFixed(2)} | ${control ? `${formatMs(control.p99)} (${neighbourRatio(control).toFixed(2)})` : '—'} | ${mb(after)} / ${control ? mb(rssLeft(control)) : '—'} | ${Math.max(...rs.map((r) => r.healthzWorstMs)).toFixed(0)} | ${sum(rs.map((r) => r.lost))} | ${sum(rs.map((r) => r.finalCloses))} | ${sum(rs.map((r) => r.clientErrors))} | ${[...new Set(rs.map((r) => r.server))].join(', ')} |`
 		);
 	}
 	console.log('');

@@ -9,6 +9,12 @@
  * its own phones. The phones and their bookkeeping stay `HonestPairs` (honest.ts), unchanged;
  * this file only carries the driver's questions to the shards and adds up their answers.
  *
+ * The attacks' victims live in a thread of their own (`isolated`): a victim's phone may spend
+ * its thread's time on what the attack made the relay forward (big-program's 1.8 MiB updates are
+ * decoded by both partners' phones), and in a shared thread that stalled the bystanders too, which
+ * no real phone does to another. The bystanders' figure then reads the phones of the programs no
+ * attack targets, in threads no victim shares.
+ *
  * Times cross the boundary in the driver's `performance.now()`: a worker's clock has its own
  * origin, so each side converts with the two origins (`performance.timeOrigin`).
  *
@@ -31,7 +37,7 @@ interface ShardData {
 type Request =
 	| { op: 'waitSynced'; timeoutMs: number }
 	| { op: 'startEditing' }
-	| { op: 'latencies'; from: number; to: number; asOf: number; except?: string }
+	| { op: 'latencies'; from: number; to: number; asOf: number }
 	| { op: 'finalClosesIn'; from: number; to: number }
 	| { op: 'clientErrorsIn'; from: number; to: number }
 	| { op: 'resetAll'; wsBase: string }
@@ -59,7 +65,9 @@ class Shard {
 
 	constructor(
 		readonly worker: Worker,
-		readonly programIds: ReadonlySet<string>
+		readonly programIds: ReadonlySet<string>,
+		/** The attacks' victims' thread. */
+		readonly isolated: boolean
 	) {
 		worker.on('message', (m: Reply) => {
 			const p = this.pending.get(m.id);
@@ -91,14 +99,29 @@ class Shard {
 export class HonestPhones {
 	private constructor(private readonly shards: Shard[]) {}
 
-	static start(wsBase: string, programIds: string[], threads: number): HonestPhones {
-		const n = Math.max(1, Math.min(threads, programIds.length));
-		const shards: Shard[] = [];
-		for (let i = 0; i < n; i++) {
-			const mine = programIds.filter((_, k) => k % n === i);
+	/** `threads` threads for the bystanders, and one more for the `victims` among `programIds`. */
+	static start(
+		wsBase: string,
+		programIds: string[],
+		threads: number,
+		victims: ReadonlySet<string> = new Set()
+	): HonestPhones {
+		const shard = (mine: string[], isolated: boolean) => {
 			const data: ShardData = { wsBase, programIds: mine, driverOrigin: performance.timeOrigin };
-			shards.push(new Shard(tsxWorker(import.meta.url, data), new Set(mine)));
-		}
+			return new Shard(tsxWorker(import.meta.url, data), new Set(mine), isolated);
+		};
+		const bystanders = programIds.filter((id) => !victims.has(id));
+		const n = Math.min(Math.max(1, threads), bystanders.length);
+		const shards: Shard[] = [];
+		for (let i = 0; i < n; i++)
+			shards.push(
+				shard(
+					bystanders.filter((_, k) => k % n === i),
+					false
+				)
+			);
+		const isolated = programIds.filter((id) => victims.has(id));
+		if (isolated.length) shards.push(shard(isolated, true));
 		return new HonestPhones(shards);
 	}
 
@@ -120,9 +143,20 @@ export class HonestPhones {
 		await this.all({ op: 'startEditing' });
 	}
 
-	/** Latencies of the edits sent in [from, to) (driver clock); `except`: leave out that pair. */
-	async latencies(from: number, to: number, asOf: number, except?: string): Promise<number[]> {
-		const parts = await this.all<number[]>({ op: 'latencies', from, to, asOf, except });
+	/**
+	 * Latencies of the edits sent in [from, to) (driver clock); `bystanders`: only the phones of
+	 * the programs no attack targets.
+	 */
+	async latencies(
+		from: number,
+		to: number,
+		asOf: number,
+		{ bystanders = false } = {}
+	): Promise<number[]> {
+		const asked = this.shards.filter((s) => !(bystanders && s.isolated));
+		const parts = await Promise.all(
+			asked.map((s) => s.ask<number[]>({ op: 'latencies', from, to, asOf }))
+		);
 		// Structured clone keeps Infinity (an edit never received).
 		return parts.flat();
 	}
@@ -202,7 +236,7 @@ function serveShard(data: ShardData): void {
 			case 'startEditing':
 				return pairs.startEditing();
 			case 'latencies':
-				return pairs.latencies(here(r.from), here(r.to), here(r.asOf), r.except);
+				return pairs.latencies(here(r.from), here(r.to), here(r.asOf));
 			case 'finalClosesIn':
 				return pairs.finalClosesIn(here(r.from), here(r.to));
 			case 'clientErrorsIn':
