@@ -18,13 +18,12 @@
  * Driver: `runAttack(...)`. Worker or process: this same file (through tsx's loader).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync, readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { ATTACKS, preparePayloads, type AttackContext, type Victim } from './attacks';
 import { token, type Seed } from './server';
-import { tsxWorker } from './tsx-worker';
+import { niceThisThread, tsxWorker } from './tsx-worker';
 
 /** What the driver hands the attacker (plain data: functions stay on their side). */
 interface AttackData {
@@ -197,16 +196,6 @@ function ownCpuMs(): number {
 		return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // CLK_TCK = 100
 	} catch {
 		return NaN;
-	}
-}
-
-/** Linux: a thread has its own nice value (elsewhere, or not allowed: left as it is). */
-function niceThisThread(nice: number): void {
-	try {
-		const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-		if (Number.isInteger(tid) && tid > 0) setPriority(tid, nice);
-	} catch {
-		// not Linux: the attacker runs at the driver's priority
 	}
 }
 

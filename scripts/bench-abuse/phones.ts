@@ -11,9 +11,11 @@
  *
  * The attacks' victims live in a thread of their own (`isolated`): a victim's phone may spend
  * its thread's time on what the attack made the relay forward (big-program's 1.8 MiB updates are
- * decoded by both partners' phones), and in a shared thread that stalled the bystanders too, which
- * no real phone does to another. The bystanders' figure then reads the phones of the programs no
- * attack targets, in threads no victim shares.
+ * decoded by both partners' phones), and in a shared thread that would stall the bystanders too,
+ * which no real phone does to another. That thread runs at nice 19, as the attacker does, so its
+ * work takes only the CPU the server and the bystanders leave, as on a phone of its own. The
+ * bystanders' figure then reads the phones of the programs no attack targets, in threads no
+ * victim shares.
  *
  * Times cross the boundary in the driver's `performance.now()`: a worker's clock has its own
  * origin, so each side converts with the two origins (`performance.timeOrigin`).
@@ -24,13 +26,15 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { type Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { Victim } from './attacks';
 import { HonestPairs } from './honest';
-import { tsxWorker } from './tsx-worker';
+import { niceThisThread, tsxWorker } from './tsx-worker';
 
 interface ShardData {
 	wsBase: string;
 	programIds: string[];
 	/** The driver's `performance.timeOrigin`. */
 	driverOrigin: number;
+	/** The attacks' victims' thread. */
+	isolated: boolean;
 }
 
 /** What the driver asks a shard; `from`/`to`/`asOf` are in the driver's clock. */
@@ -107,7 +111,12 @@ export class HonestPhones {
 		victims: ReadonlySet<string> = new Set()
 	): HonestPhones {
 		const shard = (mine: string[], isolated: boolean) => {
-			const data: ShardData = { wsBase, programIds: mine, driverOrigin: performance.timeOrigin };
+			const data: ShardData = {
+				wsBase,
+				programIds: mine,
+				driverOrigin: performance.timeOrigin,
+				isolated
+			};
 			return new Shard(tsxWorker(import.meta.url, data), new Set(mine), isolated);
 		};
 		const bystanders = programIds.filter((id) => !victims.has(id));
@@ -225,6 +234,7 @@ function serveShard(data: ShardData): void {
 	});
 	// Every honest phone (y-websocket adds a process 'exit' listener per provider).
 	process.setMaxListeners(0);
+	if (data.isolated) niceThisThread(19);
 	const lag = monitorEventLoopDelay({ resolution: 10 });
 	lag.enable();
 

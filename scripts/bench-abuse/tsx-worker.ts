@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { setPriority } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
@@ -13,4 +14,14 @@ export function tsxWorker(moduleUrl: string, workerData: unknown): Worker {
 	const tsx = existsSync(esm) ? pathToFileURL(esm).href : 'tsx/esm/api';
 	const source = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(moduleUrl)}); });`;
 	return new Worker(source, { eval: true, workerData });
+}
+
+/** Linux: a thread has its own nice value (elsewhere, or not allowed: left as it is). */
+export function niceThisThread(nice: number): void {
+	try {
+		const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+		if (Number.isInteger(tid) && tid > 0) setPriority(tid, nice);
+	} catch {
+		// not Linux: the thread runs at the driver's priority
+	}
 }
