@@ -46,6 +46,7 @@ import { sessionCloser, type ConnectionInfo, type Session, type SessionSocket } 
 import { createSummaries, type DecisionsState } from './summaries.js';
 import type { StoredSummary } from '../storage/document-store.js';
 import { programSummary, type Summarizer } from './summary.js';
+import { createSummaryDocs } from './summary-docs.js';
 import { createUpgradeHandler } from './upgrade.js';
 
 export { SYNC_PATH_PREFIX } from './upgrade.js';
@@ -230,6 +231,12 @@ export function createRelay(options: RelayOptions): Relay {
 		log,
 		isClosing,
 		decisionsOf: (programId) => decisions.readDecisions(programId),
+		docs: createSummaryDocs({
+			budgetBytes: config.summaryDocsMb * 1024 * 1024,
+			// Programs that keep changing are summarized at least once per max wait.
+			staleMs: 2 * config.summaryMaxWaitMs,
+			now: () => clock.now()
+		}),
 		metrics,
 		...(bridge ? { catchUp: (room) => bridge.catchUp(room) } : {})
 	});

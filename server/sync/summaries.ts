@@ -20,6 +20,7 @@ import type { LiveRoom, Rooms } from './rooms.js';
 import { isDecisionsId, LEGACY_DECISIONS, programOfDecisions } from './decisions.js';
 import { importLegacyDecisions } from '../../src/lib/shared/program/index.js';
 import type { Summarizer } from './summary.js';
+import type { SummaryDocs } from './summary-docs.js';
 import { threadCpuMs } from './cpu-time.js';
 import type { RelayMetrics } from './metrics.js';
 
@@ -89,27 +90,43 @@ export function computeSummary(
 	decisionsState: DecisionsState = null
 ): StoredSummary {
 	const doc = transientDoc();
-	const decisions = decisionsState ? transientDoc() : null;
 	try {
 		const parts = Array.isArray(state) ? state : [state];
 		// One transaction: the parts are integrated once, as if merged.
 		doc.transact(() => {
 			for (const part of parts) Y.applyUpdate(doc, part);
 		});
-		if (decisions && decisionsState === LEGACY_DECISIONS) {
-			importLegacyDecisions(doc, decisions, new Date(now).toISOString());
-		} else if (decisions && decisionsState instanceof Uint8Array) {
-			Y.applyUpdate(decisions, decisionsState);
-		}
 		return {
 			programId,
-			summary: summarize(doc, new Date(now), decisions),
+			summary: summarizeDecoded(doc, summarize, now, decisionsState),
 			docBytes: parts.reduce((n, p) => n + p.length, 0),
 			throughSeq,
 			computedAt: now
 		};
 	} finally {
 		doc.destroy();
+	}
+}
+
+/**
+ * The summary of a decoded program document with its decisions (see computeSummary). Only
+ * reads `doc` (summary-docs.ts keeps it for the next summary).
+ */
+export function summarizeDecoded(
+	doc: Y.Doc,
+	summarize: Summarizer,
+	now: number,
+	decisionsState: DecisionsState
+): unknown {
+	const decisions = decisionsState ? transientDoc() : null;
+	try {
+		if (decisions && decisionsState === LEGACY_DECISIONS) {
+			importLegacyDecisions(doc, decisions, new Date(now).toISOString());
+		} else if (decisions && decisionsState instanceof Uint8Array) {
+			Y.applyUpdate(decisions, decisionsState);
+		}
+		return summarize(doc, new Date(now), decisions);
+	} finally {
 		decisions?.destroy();
 	}
 }
@@ -145,6 +162,11 @@ export interface SummariesOptions {
 		now: number;
 		decisions: DecisionsState;
 	}): Promise<StoredSummary>;
+	/**
+	 * Decoded documents kept from one summary to the next (summary-docs.ts): a summary applies
+	 * only what changed since. Absent: every summary decodes the whole program.
+	 */
+	docs?: SummaryDocs;
 	random?: () => number;
 	/** Summaries written, the CPU charged to their budget, programs waiting for theirs. */
 	metrics?: Pick<RelayMetrics, 'summaries' | 'summaryCpuSeconds' | 'countSummariesDue'>;
@@ -247,10 +269,22 @@ export function createSummaries(options: SummariesOptions): Summaries {
 					charge(performance.now() - started);
 				}
 			}
-			// The parts as they are: merging them first cost as much again as the summary (issue 18).
-			const parts = room.doc.parts();
 			const cpu = threadCpuMs();
 			try {
+				if (options.docs) {
+					const doc = room.doc;
+					return {
+						programId: room.id,
+						summary: options.docs.read(room.id, doc, (decoded) =>
+							summarizeDecoded(decoded, options.summarize, t, decisions)
+						),
+						docBytes: doc.bytes,
+						throughSeq: doc.lastSeq,
+						computedAt: t
+					};
+				}
+				// The parts as they are: merging them first cost as much again as the summary (issue 18).
+				const parts = room.doc.parts();
 				return computeSummary(room.id, parts, room.doc.lastSeq, options.summarize, t, decisions);
 			} finally {
 				charge(threadCpuMs() - cpu);
@@ -393,6 +427,7 @@ export function createSummaries(options: SummariesOptions): Summaries {
 			},
 			unloading: flushRoom,
 			unloaded(room) {
+				options.docs?.drop(room.id);
 				due.delete(room);
 				dirtySince.delete(room);
 				jitter.delete(room);
