@@ -21,6 +21,7 @@ import { isDecisionsId, LEGACY_DECISIONS, programOfDecisions } from './decisions
 import { importLegacyDecisions } from '../../src/lib/shared/program/index.js';
 import type { Summarizer } from './summary.js';
 import type { SummaryDocs } from './summary-docs.js';
+import type { RoomDocument } from './room.js';
 import { threadCpuMs } from './cpu-time.js';
 import type { RelayMetrics } from './metrics.js';
 
@@ -129,6 +130,46 @@ export function summarizeDecoded(
 	} finally {
 		decisions?.destroy();
 	}
+}
+
+/**
+ * What a summary depends on besides the document (summary-docs.ts reuses the previous one when
+ * these and what it read are unchanged): the summarizer, the day (when the summarizer depends on
+ * `now` through a day only; else no reuse) and the decisions.
+ */
+function summaryKey(
+	doc: Y.Doc,
+	summarize: Summarizer,
+	now: number,
+	decisionsState: DecisionsState
+): readonly unknown[] | null {
+	if (!summarize.dayOf) return null;
+	try {
+		return [summarize, summarize.dayOf(doc, new Date(now)), decisionsState];
+	} catch {
+		return null; // a bad `now`: computed, never reused
+	}
+}
+
+/**
+ * The summary of a room's document on its kept decoded form (summary-docs.ts): brought up to
+ * date with the updates since the last summary, or the last summary itself when nothing it read
+ * changed (same day, same decisions).
+ */
+export function summarizeKept(
+	docs: SummaryDocs,
+	id: string,
+	source: RoomDocument,
+	summarize: Summarizer,
+	now: number,
+	decisionsState: DecisionsState
+): unknown {
+	return docs.read(
+		id,
+		source,
+		(doc) => summarizeDecoded(doc, summarize, now, decisionsState),
+		(doc) => summaryKey(doc, summarize, now, decisionsState)
+	);
 }
 
 export interface Summaries extends SummaryWriter {
@@ -275,9 +316,7 @@ export function createSummaries(options: SummariesOptions): Summaries {
 					const doc = room.doc;
 					return {
 						programId: room.id,
-						summary: options.docs.read(room.id, doc, (decoded) =>
-							summarizeDecoded(decoded, options.summarize, t, decisions)
-						),
+						summary: summarizeKept(options.docs, room.id, doc, options.summarize, t, decisions),
 						docBytes: doc.bytes,
 						throughSeq: doc.lastSeq,
 						computedAt: t

@@ -16,14 +16,21 @@ import { ProgramValidationError } from '../../src/lib/shared/program/validate.js
 import { LEGACY_DECISIONS } from './decisions.js';
 import { inspectUpdate } from './protocol.js';
 import { RoomDocument } from './room.js';
-import { computeSummary, summarizeDecoded, type DecisionsState } from './summaries.js';
+import { computeSummary, summarizeKept, type DecisionsState } from './summaries.js';
 import { createSummaryDocs, type SummaryDocs } from './summary-docs.js';
 import { programSummary } from './summary.js';
 
 const program = generateRealisticProgram(3, { edits: 400 });
 const baseUpdate = Y.encodeStateAsUpdate(program.doc);
 const DAYS = ['2024-10-01', '2025-01-15', '2025-06-10', '2025-12-31', '2026-09-01'];
-const NOW = Date.parse('2025-11-20T09:00:00Z');
+const START = Date.parse('2025-11-20T09:00:00Z');
+const ZONES = [
+	'Europe/Moscow',
+	'Asia/Kolkata',
+	'Asia/Kathmandu',
+	'America/St_Johns',
+	'Pacific/Chatham'
+];
 
 type Op =
 	| { t: 'add' | 'complete' | 'deadline' | 'title' | 'remove' | 'report'; who: number; n: number }
@@ -31,6 +38,9 @@ type Op =
 	| { t: 'meeting' | 'feedback'; who: number; n: number }
 	| { t: 'accept' | 'return' | 'legacyAccept'; n: number }
 	| { t: 'sync'; who: number }
+	| { t: 'outside'; who: number; n: number }
+	| { t: 'later'; n: number }
+	| { t: 'zone'; n: number }
 	| { t: 'summary' | 'merge' | 'reload' };
 
 const who = fc.integer({ min: 0, max: 1 });
@@ -56,6 +66,10 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 	fc.record({ t: fc.constantFrom('meeting', 'feedback'), who, n }),
 	fc.record({ t: fc.constantFrom('accept', 'return', 'legacyAccept'), n }),
 	fc.record({ t: fc.constant('sync' as const), who }),
+	// What no summary reads (another app's type), time passing (a new day), the program's zone.
+	{ arbitrary: fc.record({ t: fc.constant('outside' as const), who, n }), weight: 2 },
+	fc.record({ t: fc.constant('later' as const), n }),
+	fc.record({ t: fc.constant('zone' as const), n }),
 	{ arbitrary: fc.record({ t: fc.constant('summary' as const) }), weight: 3 },
 	fc.record({ t: fc.constantFrom('merge', 'reload') })
 ) as fc.Arbitrary<Op>;
@@ -83,7 +97,8 @@ function run(ops: Op[], docs: SummaryDocs): number {
 	absorb(baseUpdate);
 	for (const r of replicas)
 		r.on('update', (u: Uint8Array, origin: unknown) => origin !== 'sync' && absorb(u));
-	const clock = () => new Date(NOW);
+	let now = START;
+	const clock = () => new Date(now);
 	let uniq = 0;
 	const newId = () => `id${(uniq++).toString(36).padStart(10, '0')}`;
 	const editors = people.map(
@@ -101,12 +116,15 @@ function run(ops: Op[], docs: SummaryDocs): number {
 		);
 	let checked = 0;
 	const check = () => {
-		const states: DecisionsState[] = [Y.encodeStateAsUpdate(decisions), LEGACY_DECISIONS, null];
-		for (const d of states) {
-			const incremental = docs.read('p', room, (doc) =>
-				summarizeDecoded(doc, programSummary, NOW, d)
-			);
-			const scratch = computeSummary('p', room.parts(), seq, programSummary, NOW, d).summary;
+		const states: Array<[string, DecisionsState]> = [
+			['p', Y.encodeStateAsUpdate(decisions)],
+			['p-legacy', LEGACY_DECISIONS],
+			['p-none', null]
+		];
+		// Each as a program of its own: a relay summarizes a program with one kind of decisions.
+		for (const [id, d] of states) {
+			const incremental = summarizeKept(docs, id, room, programSummary, now, d);
+			const scratch = computeSummary('p', room.parts(), seq, programSummary, now, d).summary;
 			expect(incremental).toEqual(scratch);
 			checked++;
 		}
@@ -130,6 +148,17 @@ function run(ops: Op[], docs: SummaryDocs): number {
 				}
 				case 'sync':
 					bringUp(replicas[op.who] as Y.Doc);
+					break;
+				case 'outside':
+					(replicas[op.who] as Y.Doc).getText('another-app').insert(0, `${op.n}`);
+					break;
+				case 'later':
+					// Up to ~2 days in steps of 97 minutes: crosses midnights in every zone.
+					now += (op.n % 30) * 97 * 60_000;
+					break;
+				case 'zone':
+					bringUp(replicas[2] as Y.Doc);
+					curatorEd.setTimeZone(ZONES[op.n % ZONES.length] as string);
 					break;
 				case 'accept':
 				case 'return':
@@ -215,7 +244,7 @@ function run(ops: Op[], docs: SummaryDocs): number {
 			wrote.add(op.t);
 	}
 	check();
-	docs.drop('p');
+	for (const id of ['p', 'p-legacy', 'p-none']) docs.drop(id);
 	for (const r of replicas) r.destroy();
 	decisions.destroy();
 	return checked;
@@ -231,9 +260,11 @@ describe('summaries on kept documents', () => {
 			{ numRuns: 40 }
 		);
 		// The kept documents were brought up to date, not only decoded anew.
-		const { reuses, updates, decodes } = docs.stats();
+		const { reuses, updates, decodes, unchanged } = docs.stats();
 		expect(reuses).toBeGreaterThan(decodes);
 		expect(updates).toBeGreaterThan(0);
+		// Some summaries were the previous ones (nothing they read had changed).
+		expect(unchanged).toBeGreaterThan(0);
 		expect([...wrote].sort()).toEqual(
 			[
 				'add',
@@ -248,7 +279,9 @@ describe('summaries on kept documents', () => {
 				'feedback',
 				'accept',
 				'return',
-				'legacyAccept'
+				'legacyAccept',
+				'outside',
+				'zone'
 			].sort()
 		);
 	});

@@ -1,9 +1,16 @@
 /**
  * Decoded documents kept for summaries (issue 18). The relay holds programs as update bytes; a
- * summary needs a Y.Doc, and decoding a two-year program (~94 KB) whole cost ~10 ms of the
- * event loop per summary — the summaries' whole cost. Here the Y.Doc a summary decoded is kept,
- * and the next summary of the same program applies only the updates absorbed since
- * (`RoomDocument.absorbedSince`): a few hundred bytes instead of the whole program.
+ * summary needs a Y.Doc, and decoding a two-year program (~94 KB) whole was most of a summary's
+ * cost. Here the Y.Doc a summary decoded is kept, and the next summary of the same program
+ * applies only the updates absorbed since (`RoomDocument.absorbedSince`): a few hundred bytes
+ * instead of the whole program.
+ *
+ * And when those updates changed nothing the previous read looked at, the read is not run
+ * again: each read records the top-level types it opened (`doc.get*`), each applied update the
+ * top-level types it changed, and the previous result is returned when none of the first were
+ * among the second and the caller's other inputs (`key`: the summary's day, the decisions) are
+ * the same. A reader must therefore read the document only through `doc.get*` and what it
+ * returns — as the program's readers do.
  *
  * Yjs documents converge whatever the order and grouping of the updates applied, and summaries
  * only read, so a document brought up to date equals one decoded anew (summary-docs.test.ts
@@ -29,12 +36,25 @@ import type { RoomDocument } from './room.js';
  */
 export const DECODED_BYTES_PER_BYTE = 20;
 
+/** The inputs of a read besides the document; compared with ===, byte arrays by their bytes. */
+export type ReadKey = readonly unknown[];
+
+interface Memo {
+	key: ReadKey;
+	/** Top-level types the read opened. */
+	opened: ReadonlySet<string>;
+	value: unknown;
+}
+
 interface Entry {
 	/** The room's document the Y.Doc was decoded from (a reload makes another). */
 	source: RoomDocument;
 	/** `source.absorbedMark` the Y.Doc reflects. */
 	mark: number;
 	doc: Y.Doc;
+	/** Top-level types changed since the last read. */
+	changed: Set<string>;
+	memo: Memo | null;
 	/** Estimated heap bytes (charged against the budget). */
 	cost: number;
 	/** When it was last read (ms, the clock given). */
@@ -43,17 +63,32 @@ interface Entry {
 
 export interface SummaryDocs {
 	/**
-	 * Runs `read` on the decoded document of `source` as it is now: the kept one brought up to
-	 * date, or one decoded anew. `read` must not change the document.
+	 * Runs `read` on the decoded document of `source` as it is now (the kept one brought up to
+	 * date, or one decoded anew), or returns its previous result when nothing `read` opened
+	 * changed since and `key(doc)` equals the previous key (null: always run). `read` must not
+	 * change the document.
 	 */
-	read<T>(id: string, source: RoomDocument, read: (doc: Y.Doc) => T): T;
+	read<T>(
+		id: string,
+		source: RoomDocument,
+		read: (doc: Y.Doc) => T,
+		key?: (doc: Y.Doc) => ReadKey | null
+	): T;
 	/** Forgets a room's document (the room unloads). */
 	drop(id: string): void;
 	/**
 	 * Documents kept and their estimated heap bytes; so far: reads that decoded the whole
-	 * document, reads served by a kept one, and how many of those applied new updates.
+	 * document, reads served by a kept one, how many of those applied new updates, and how many
+	 * returned the previous result.
 	 */
-	stats(): { documents: number; bytes: number; decodes: number; reuses: number; updates: number };
+	stats(): {
+		documents: number;
+		bytes: number;
+		decodes: number;
+		reuses: number;
+		updates: number;
+		unchanged: number;
+	};
 }
 
 export interface SummaryDocsOptions {
@@ -64,6 +99,45 @@ export interface SummaryDocsOptions {
 	now(): number;
 }
 
+function sameKey(a: ReadKey, b: ReadKey): boolean {
+	if (a.length !== b.length) return false;
+	return a.every((x, i) => {
+		const y = b[i];
+		if (x === y) return true;
+		if (!(x instanceof Uint8Array) || !(y instanceof Uint8Array) || x.length !== y.length)
+			return false;
+		for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false;
+		return true;
+	});
+}
+
+type AnyType = Y.Transaction['changed'] extends Map<infer T, unknown> ? T : never;
+
+/** The name of the top-level type `type` belongs to. */
+function topLevelName(doc: Y.Doc, type: AnyType): string | null {
+	let t = type;
+	while (t._item) t = t._item.parent as AnyType;
+	for (const [name, value] of doc.share) if (value === t) return name;
+	return null;
+}
+
+/** Runs `read` on `doc`, telling which top-level types it opened. */
+function readOpening<T>(doc: Y.Doc, read: (doc: Y.Doc) => T): { value: T; opened: Set<string> } {
+	const opened = new Set<string>();
+	const get = doc.get;
+	// getMap, getArray, getText, getXml* all open a top-level type through `get`.
+	doc.get = function (this: Y.Doc, ...args: Parameters<Y.Doc['get']>) {
+		opened.add(args[0] ?? '');
+		return get.apply(this, args);
+	} as Y.Doc['get'];
+	try {
+		return { value: read(doc), opened };
+	} finally {
+		// The prototype's `get` again.
+		delete (doc as { get?: unknown }).get;
+	}
+}
+
 export function createSummaryDocs({ budgetBytes, staleMs, now }: SummaryDocsOptions): SummaryDocs {
 	/** In least recently used order (a read moves its entry last). */
 	const entries = new Map<string, Entry>();
@@ -71,6 +145,7 @@ export function createSummaryDocs({ budgetBytes, staleMs, now }: SummaryDocsOpti
 	let decodes = 0;
 	let reuses = 0;
 	let updates = 0;
+	let unchanged = 0;
 
 	function forget(id: string) {
 		const e = entries.get(id);
@@ -80,8 +155,8 @@ export function createSummaryDocs({ budgetBytes, staleMs, now }: SummaryDocsOpti
 		e.doc.destroy();
 	}
 
-	/** The kept document brought up to date, or null when it must be decoded anew. */
-	function upToDate(id: string, source: RoomDocument): Y.Doc | null {
+	/** The kept entry brought up to date (taken out of the map), or null. */
+	function upToDate(id: string, source: RoomDocument): Entry | null {
 		const e = entries.get(id);
 		if (!e) return null;
 		const since = e.source === source ? e.source.absorbedSince(e.mark) : null;
@@ -99,50 +174,76 @@ export function createSummaryDocs({ budgetBytes, staleMs, now }: SummaryDocsOpti
 			});
 			updates++;
 		}
-		return e.doc;
+		return e;
 	}
 
-	function decode(source: RoomDocument): Y.Doc {
+	function decode(source: RoomDocument): Entry {
 		const doc = transientDoc();
+		const e: Entry = {
+			source,
+			mark: 0,
+			doc,
+			changed: new Set(),
+			memo: null,
+			cost: 0,
+			usedAt: 0
+		};
+		doc.on('afterTransaction', (tr: Y.Transaction) => {
+			for (const type of tr.changed.keys()) {
+				const name = topLevelName(doc, type);
+				if (name !== null) e.changed.add(name);
+			}
+		});
 		doc.transact(() => {
 			for (const part of source.parts()) Y.applyUpdate(doc, part);
 		});
 		decodes++;
-		return doc;
+		return e;
 	}
 
-	function keep(id: string, source: RoomDocument, mark: number, doc: Y.Doc) {
-		const cost = source.bytes * DECODED_BYTES_PER_BYTE;
-		const t = now();
+	function keep(id: string, e: Entry) {
+		e.cost = e.source.bytes * DECODED_BYTES_PER_BYTE;
+		e.usedAt = now();
 		// Least recently read first; only stale ones give way.
-		for (const [oldest, e] of entries) {
-			if (bytes + cost <= budgetBytes || t - e.usedAt < staleMs) break;
+		for (const [oldest, old] of entries) {
+			if (bytes + e.cost <= budgetBytes || e.usedAt - old.usedAt < staleMs) break;
 			forget(oldest);
 		}
-		if (bytes + cost > budgetBytes) {
-			doc.destroy();
+		if (bytes + e.cost > budgetBytes) {
+			e.doc.destroy();
 			return;
 		}
-		entries.set(id, { source, mark, doc, cost, usedAt: t });
-		bytes += cost;
+		entries.set(id, e);
+		bytes += e.cost;
 	}
 
 	return {
-		read(id, source, read) {
-			const doc = upToDate(id, source) ?? decode(source);
-			const mark = source.absorbedMark;
+		read(id, source, read, key) {
+			const e = upToDate(id, source) ?? decode(source);
+			e.mark = source.absorbedMark;
 			let result: ReturnType<typeof read>;
 			try {
-				result = read(doc);
+				const k = key ? key(e.doc) : null;
+				const memo = e.memo;
+				if (memo && k && sameKey(memo.key, k) && ![...memo.opened].some((n) => e.changed.has(n))) {
+					unchanged++;
+					// The same reader (the caller's key says so) on unchanged inputs: its own result.
+					result = memo.value as ReturnType<typeof read>;
+				} else {
+					const { value, opened } = readOpening(e.doc, read);
+					result = value;
+					e.memo = k ? { key: k, opened, value } : null;
+				}
+				e.changed.clear();
 			} catch (error) {
 				// Whatever the reader did to it, the document is not kept.
-				doc.destroy();
+				e.doc.destroy();
 				throw error;
 			}
-			keep(id, source, mark, doc);
+			keep(id, e);
 			return result;
 		},
 		drop: forget,
-		stats: () => ({ documents: entries.size, bytes, decodes, reuses, updates })
+		stats: () => ({ documents: entries.size, bytes, decodes, reuses, updates, unchanged })
 	};
 }
