@@ -372,7 +372,14 @@ async function runScenario(kind: Kind, scenario: Scenario, round: number): Promi
 			const due = num(/^relay_summaries_due(?:\{[^}]*\})? ([\d.e+-]+)/m);
 			const summaryCpu = num(/^relay_summary_cpu_seconds_total(?:\{[^}]*\})? ([\d.e+-]+)/m);
 			persist += `; ${summaries} summaries of ${scenario.programs} programs (${due} due at the end), ${(summaryCpu * 1000).toFixed(0)} ms CPU charged`;
+			// The decoded documents kept for summaries (summary-docs.ts), when the relay has them.
+			const docs = (stat: string) =>
+				num(new RegExp(`^relay_summary_docs\\{stat="${stat}"\\} ([\\d.e+-]+)`, 'm'));
+			if (!Number.isNaN(docs('documents')))
+				persist += `; summary docs: ${docs('documents')} kept (${(docs('bytes') / 1048576).toFixed(0)} MB estimated), ${docs('decodes')} decodes, ${docs('reuses')} reuses, ${docs('unchanged')} unchanged`;
 		}
+		// The server's RSS at the end of the run (documents still loaded: the clients just left).
+		persist = `RSS ${rssMb(server.pid).toFixed(0)} MB${persist ? `; ${persist}` : ''}`;
 		return { ...result, kind, round, loadavgBefore, loadavgAfter: loadavg(), persist };
 	} finally {
 		await sleep(200);

@@ -219,6 +219,13 @@ export function createRelay(options: RelayOptions): Relay {
 			})
 		: null;
 	if (bridge) lead = bridge.lead;
+	const summaryDocs = createSummaryDocs({
+		budgetBytes: config.summaryDocsMb * 1024 * 1024,
+		// Programs that keep changing are summarized at least once per max wait.
+		staleMs: 2 * config.summaryMaxWaitMs,
+		now: () => clock.now()
+	});
+	metrics.countSummaryDocs(() => summaryDocs.stats());
 	const summaries = createSummaries({
 		store,
 		rooms,
@@ -231,12 +238,7 @@ export function createRelay(options: RelayOptions): Relay {
 		log,
 		isClosing,
 		decisionsOf: (programId) => decisions.readDecisions(programId),
-		docs: createSummaryDocs({
-			budgetBytes: config.summaryDocsMb * 1024 * 1024,
-			// Programs that keep changing are summarized at least once per max wait.
-			staleMs: 2 * config.summaryMaxWaitMs,
-			now: () => clock.now()
-		}),
+		docs: summaryDocs,
 		metrics,
 		...(bridge ? { catchUp: (room) => bridge.catchUp(room) } : {})
 	});
