@@ -6,7 +6,8 @@
  * room reloaded at random points.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { ProgramEditor } from '../../src/lib/shared/program/api.js';
 import { generateRealisticProgram } from '../../src/lib/shared/program/fixtures.js';
@@ -14,7 +15,11 @@ import { readProgram } from '../../src/lib/shared/program/read.js';
 import { DIAGNOSIS_FIELDS, type Actor } from '../../src/lib/shared/program/schema.js';
 import { ProgramValidationError } from '../../src/lib/shared/program/validate.js';
 import { LEGACY_DECISIONS } from './decisions.js';
-import { inspectUpdate } from './protocol.js';
+import { createLogger } from '../logger.js';
+import { DEFAULT_RELAY_CONFIG } from './config.js';
+import { encodeSyncUpdate, inspectUpdate } from './protocol.js';
+import { createRelay, type Relay } from './relay.js';
+import { FakeClock, MemoryDocumentStore, attachPhone } from './test-fakes.js';
 import { RoomDocument } from './room.js';
 import { computeSummary, summarizeKept, type DecisionsState } from './summaries.js';
 import { createSummaryDocs, type SummaryDocs } from './summary-docs.js';
@@ -337,5 +342,52 @@ describe('the memory budget', () => {
 			})
 		).toThrow('reader bug');
 		expect(docs.stats()).toMatchObject({ documents: 0, bytes: 0 });
+	});
+});
+
+describe('in the relay', () => {
+	let relay: Relay | null = null;
+	afterEach(async () => {
+		await relay?.close();
+		relay = null;
+	});
+
+	it("keeps a program's decoded document between its summaries, and drops it when the room unloads", async () => {
+		const clock = new FakeClock();
+		const store = new MemoryDocumentStore();
+		const registry = new Registry();
+		relay = createRelay({
+			store,
+			authorize: async () => ({ deny: 'unauthenticated' }),
+			logger: createLogger('silent'),
+			registry,
+			config: { ...DEFAULT_RELAY_CONFIG, summaryDebounceMs: 1_000, idleUnloadMs: 30_000 },
+			clock,
+			summarize: (doc) => ({ keys: [...doc.getMap('m').keys()].sort() })
+		});
+		const stats = async () => {
+			const metric = await registry.getSingleMetric('relay_summary_docs')?.get();
+			return Object.fromEntries((metric?.values ?? []).map((v) => [v.labels.stat, v.value]));
+		};
+		await store.createProgram('p1');
+		const { socket, attached } = attachPhone(relay, clock, 'p1');
+		await clock.settle();
+		const phone = new Y.Doc();
+		const edit = async (key: string) => {
+			const before = Y.encodeStateVector(phone);
+			phone.getMap('m').set(key, 'v');
+			attached.receive(encodeSyncUpdate(Y.encodeStateAsUpdate(phone, before)));
+			await clock.settle();
+			await clock.advance(1_500);
+		};
+		await edit('a');
+		await edit('b');
+		expect((await store.getSummary('p1'))?.summary).toEqual({ keys: ['a', 'b'] });
+		// Decoded once; the second summary applied the new update to the kept document.
+		expect(await stats()).toMatchObject({ documents: 1, decodes: 1, reuses: 1, updates: 1 });
+		socket.close(1000, 'bye');
+		await clock.advance(30_000);
+		expect(relay.loadedPrograms()).toEqual([]);
+		expect(await stats()).toMatchObject({ documents: 0, bytes: 0 });
 	});
 });
