@@ -14,9 +14,10 @@
  *
  * Yjs documents converge whatever the order and grouping of the updates applied, and summaries
  * only read, so a document brought up to date equals one decoded anew (summary-docs.test.ts
- * checks the summaries over random edit sequences). A document is decoded anew when the room's
- * tail was merged past what it holds (the updates can no longer be told apart), when the room
- * was reloaded (another RoomDocument), or after a reader threw.
+ * checks the summaries over random edit sequences). When the room's tail was merged past what a
+ * kept document holds (the updates can no longer be told apart), it gets the merged base's
+ * structs beyond its state vector instead (`missingParts`); it is decoded anew when the room was
+ * reloaded (another RoomDocument), or after a reader threw.
  *
  * Memory: decoded documents are charged an estimate (`DECODED_BYTES_PER_BYTE` × the update
  * bytes) against `budgetBytes`, and a room's document is dropped when the room unloads. When the
@@ -159,11 +160,11 @@ export function createSummaryDocs({ budgetBytes, staleMs, now }: SummaryDocsOpti
 	function upToDate(id: string, source: RoomDocument): Entry | null {
 		const e = entries.get(id);
 		if (!e) return null;
-		const since = e.source === source ? e.source.absorbedSince(e.mark) : null;
-		if (!since) {
+		if (e.source !== source) {
 			forget(id);
 			return null;
 		}
+		const since = source.absorbedSince(e.mark) ?? missingParts(source, e.doc);
 		entries.delete(id);
 		bytes -= e.cost;
 		reuses++;
@@ -175,6 +176,16 @@ export function createSummaryDocs({ budgetBytes, staleMs, now }: SummaryDocsOpti
 			updates++;
 		}
 		return e;
+	}
+
+	/**
+	 * What `doc` lacks of the room's document when the updates since its mark were merged into
+	 * the base: the base's structs beyond the document's state vector (with the base's delete
+	 * set), then the tail. Structs it has already are skipped by Yjs.
+	 */
+	function missingParts(source: RoomDocument, doc: Y.Doc): Uint8Array[] {
+		const [base, ...tail] = source.parts();
+		return base ? [Y.diffUpdate(base, Y.encodeStateVector(doc)), ...tail] : tail;
 	}
 
 	function decode(source: RoomDocument): Entry {
