@@ -374,7 +374,7 @@ async function runScenario(kind: Kind, scenario: Scenario, round: number): Promi
 			persist += `; ${summaries} summaries of ${scenario.programs} programs (${due} due at the end), ${(summaryCpu * 1000).toFixed(0)} ms CPU charged`;
 			// The decoded documents kept for summaries (summary-docs.ts), when the relay has them.
 			const docs = (stat: string) =>
-				num(new RegExp(`^relay_summary_docs\\{stat="${stat}"\\} ([\\d.e+-]+)`, 'm'));
+				num(new RegExp(`^relay_summary_docs\\{[^}]*stat="${stat}"[^}]*\\} ([\\d.e+-]+)`, 'm'));
 			if (!Number.isNaN(docs('documents')))
 				persist += `; summary docs: ${docs('documents')} kept (${(docs('bytes') / 1048576).toFixed(0)} MB estimated), ${docs('decodes')} decodes, ${docs('reuses')} reuses, ${docs('unchanged')} unchanged`;
 		}
