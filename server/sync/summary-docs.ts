@@ -169,10 +169,15 @@ export function createSummaryDocs({ budgetBytes, staleMs, now }: SummaryDocsOpti
 		bytes -= e.cost;
 		reuses++;
 		if (since.length > 0) {
-			// One transaction: the updates are integrated once, as if merged.
-			e.doc.transact(() => {
-				for (const u of since) Y.applyUpdate(e.doc, u);
-			});
+			try {
+				// One transaction: the updates are integrated once, as if merged.
+				e.doc.transact(() => {
+					for (const u of since) Y.applyUpdate(e.doc, u);
+				});
+			} catch (error) {
+				e.doc.destroy();
+				throw error;
+			}
 			updates++;
 		}
 		return e;
@@ -230,25 +235,32 @@ export function createSummaryDocs({ budgetBytes, staleMs, now }: SummaryDocsOpti
 
 	return {
 		read(id, source, read, key) {
-			const e = upToDate(id, source) ?? decode(source);
-			e.mark = source.absorbedMark;
+			let e: Entry | null = null;
 			let result: ReturnType<typeof read>;
 			try {
-				const k = key ? key(e.doc) : null;
-				const memo = e.memo;
-				if (memo && k && sameKey(memo.key, k) && ![...memo.opened].some((n) => e.changed.has(n))) {
+				const kept = upToDate(id, source) ?? decode(source);
+				e = kept;
+				kept.mark = source.absorbedMark;
+				const k = key ? key(kept.doc) : null;
+				const memo = kept.memo;
+				if (
+					memo &&
+					k &&
+					sameKey(memo.key, k) &&
+					![...memo.opened].some((n) => kept.changed.has(n))
+				) {
 					unchanged++;
 					// The same reader (the caller's key says so) on unchanged inputs: its own result.
 					result = memo.value as ReturnType<typeof read>;
 				} else {
-					const { value, opened } = readOpening(e.doc, read);
+					const { value, opened } = readOpening(kept.doc, read);
 					result = value;
-					e.memo = k ? { key: k, opened, value } : null;
+					kept.memo = k ? { key: k, opened, value } : null;
 				}
-				e.changed.clear();
+				kept.changed.clear();
 			} catch (error) {
-				// Whatever the reader did to it, the document is not kept.
-				e.doc.destroy();
+				// An update that did not apply, or a reader that threw: the document is not kept.
+				e?.doc.destroy();
 				throw error;
 			}
 			keep(id, e);
