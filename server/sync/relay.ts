@@ -46,7 +46,7 @@ import { sessionCloser, type ConnectionInfo, type Session, type SessionSocket } 
 import { createSummaries, type DecisionsState } from './summaries.js';
 import type { StoredSummary } from '../storage/document-store.js';
 import { programSummary, type Summarizer } from './summary.js';
-import { createSummaryDocs } from './summary-docs.js';
+import { createSummaryDocs, KEPT_DOCUMENT_STALE_MS } from './summary-docs.js';
 import { createUpgradeHandler } from './upgrade.js';
 
 export { SYNC_PATH_PREFIX } from './upgrade.js';
@@ -221,8 +221,10 @@ export function createRelay(options: RelayOptions): Relay {
 	if (bridge) lead = bridge.lead;
 	const summaryDocs = createSummaryDocs({
 		budgetBytes: config.summaryDocsMb * 1024 * 1024,
-		// Programs that keep changing are summarized at least once per max wait.
-		staleMs: 2 * config.summaryMaxWaitMs,
+		// Longer than the summaries' round under overload (500 busy programs at 2 %: ~4 min), so
+		// the programs that keep changing keep their documents (bench:relay pattern, 300 s: with
+		// 2 × the max wait every kept document went stale before its turn came back: 0 reuses).
+		staleMs: KEPT_DOCUMENT_STALE_MS,
 		now: () => clock.now()
 	});
 	metrics.countSummaryDocs(() => summaryDocs.stats());

@@ -37,6 +37,9 @@ import type { RoomDocument } from './room.js';
  */
 export const DECODED_BYTES_PER_BYTE = 20;
 
+/** A kept document not read for this long may give way to another when the budget is full. */
+export const KEPT_DOCUMENT_STALE_MS = 10 * 60_000;
+
 /** The inputs of a read besides the document; compared with ===, byte arrays by their bytes. */
 export type ReadKey = readonly unknown[];
 
