@@ -26,13 +26,8 @@ function parts(s: string, strict = true): [number, number, number] | null {
 	return [y, mo, d];
 }
 
-const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-/** Days in month `m` (1–12) of year `y` (Gregorian; no Date: readers check every stored date). */
 function daysInMonth(y: number, m: number): number {
-	const days = y >= 100 ? MONTH_DAYS[m - 1] : undefined;
-	if (days === undefined) return new Date(Date.UTC(y, m, 0)).getUTCDate(); // Date.UTC maps 0–99 to 1900–1999
-	return m === 2 && ((y % 4 === 0 && y % 100 !== 0) || y % 400 === 0) ? 29 : days;
+	return new Date(Date.UTC(y, m, 0)).getUTCDate();
 }
 
 function fmt(y: number, m: number, d: number): IsoDate {
