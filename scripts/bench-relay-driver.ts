@@ -15,6 +15,7 @@ import { WebsocketProvider } from 'y-websocket';
 import { mintAccessToken } from '../server/auth/tokens';
 import { cpuMs } from '../tests/integration/server-process';
 import { generateRealisticProgram } from '../src/lib/shared/program/fixtures';
+import { ProgramEditor, readProgram } from '../src/lib/shared/program/index';
 
 export interface DriverConfig {
 	kind: 'relay' | 'reference';
@@ -30,6 +31,12 @@ export interface DriverConfig {
 	measureS: number;
 	doc: 'blank' | 'realistic';
 	realisticEdits: number;
+	/**
+	 * Where an edit types: 'bench' (default) a top-level text of its own, outside the program;
+	 * 'notes' (realistic documents) an activity's notes through the program's API, as the app does
+	 * (the activity's updatedAt/updatedBy change too, so the curator's summary changes).
+	 */
+	edit: 'bench' | 'notes';
 	/** Report p99/max per slice of this many seconds (0: no slices). */
 	sliceS: number;
 	secret: string;
@@ -77,6 +84,34 @@ function documentUpdate(config: DriverConfig): Uint8Array {
 	return update;
 }
 
+/** BENCH_EDIT=notes: the program's mentor or mentee typing into one of its activities' notes. */
+function notesOf(
+	config: DriverConfig,
+	doc: Y.Doc,
+	program: number,
+	client: number
+): { editor: ProgramEditor; activityId: string } | null {
+	if (config.edit !== 'notes' || config.doc !== 'realistic') return null;
+	const view = readProgram(doc, doc);
+	const role = client % 2 === 0 ? 'mentor' : 'mentee';
+	const person = view.participants.find((x) => x.role === role);
+	const activity = view.activities[program % view.activities.length];
+	if (!person?.userId || !activity) throw new Error('BENCH_EDIT=notes: no participant or activity');
+	return {
+		editor: new ProgramEditor(doc, { userId: person.userId, role }),
+		activityId: activity.id
+	};
+}
+
+/** Types two characters into the notes, or deletes two once they grow long. */
+function typeNotes(editor: ProgramEditor, activityId: string) {
+	const ref = { kind: 'activity' as const, id: activityId, field: 'notes' as const };
+	const len = editor.text(ref).length;
+	const at = Math.floor(Math.random() * (len - 1));
+	if (len > 2_000) editor.editText(ref, at, 2);
+	else editor.editText(ref, Math.floor(Math.random() * (len + 1)), 0, 'ab');
+}
+
 async function drive(config: DriverConfig): Promise<DriverResult> {
 	// Every stock provider adds a process 'exit' listener.
 	process.setMaxListeners(0);
@@ -87,6 +122,8 @@ async function drive(config: DriverConfig): Promise<DriverResult> {
 		doc: Y.Doc;
 		provider: WebsocketProvider;
 		next: number;
+		/** BENCH_EDIT=notes: the editor and the activity whose notes it types into. */
+		notes: { editor: ProgramEditor; activityId: string } | null;
 	}
 	const clients: Client[] = [];
 	let measuring = false;
@@ -127,7 +164,7 @@ async function drive(config: DriverConfig): Promise<DriverResult> {
 					latencies.push(t - sent);
 				}
 			});
-			clients.push({ name, doc, provider, next: 0 });
+			clients.push({ name, doc, provider, next: 0, notes: notesOf(config, doc, p, c) });
 		}
 		if (p % 100 === 99) await sleep(50);
 	}
@@ -151,8 +188,11 @@ async function drive(config: DriverConfig): Promise<DriverResult> {
 			if (c.next > now) continue;
 			c.next += period;
 			c.doc.transact(() => {
-				const t = c.doc.getText('bench-notes');
-				t.insert(Math.floor(Math.random() * (t.length + 1)), 'ab');
+				if (c.notes) typeNotes(c.notes.editor, c.notes.activityId);
+				else {
+					const t = c.doc.getText('bench-notes');
+					t.insert(Math.floor(Math.random() * (t.length + 1)), 'ab');
+				}
 				c.doc.getMap<number>('bench').set(c.name, performance.now());
 			});
 			sent++;

@@ -24,7 +24,8 @@
  *
  * Environment: BENCH_ROUNDS (3), BENCH_SCALE (1: multiplies every program count),
  * BENCH_WARMUP_S (10), BENCH_MEASURE_S (30), BENCH_PATTERN_S (60), BENCH_LONG_S (300),
- * BENCH_REALISTIC_EDITS (5000), BENCH_IDLE_PROGRAMS (3000), BENCH_IDLE_ROUNDS (1: alternating
+ * BENCH_REALISTIC_EDITS (5000), BENCH_EDIT=notes (realistic documents: edits type into an
+ * activity's notes through the program's API, as the app does, instead of a text of their own), BENCH_IDLE_PROGRAMS (3000), BENCH_IDLE_ROUNDS (1: alternating
  * rounds of the idle phase, medians), BENCH_EDITS (5000), BENCH_RUNS (15),
  * BENCH_ONLY=relay|reference, BENCH_PHASES=load,idle,first (default all),
  * BENCH_RELAY_ENV='{"RELAY_…":"…"}' (extra relay settings), BENCH_CPU_PROF=<dir> (the relay runs
@@ -82,6 +83,7 @@ const ONLY = process.env.BENCH_ONLY as Kind | undefined;
 const PHASES = new Set((process.env.BENCH_PHASES ?? 'load,idle,first').split(','));
 const RELAY_ENV = JSON.parse(process.env.BENCH_RELAY_ENV ?? '{}') as Record<string, string>;
 const CPU_PROF = process.env.BENCH_CPU_PROF;
+const EDIT = process.env.BENCH_EDIT === 'notes' ? 'notes' : 'bench';
 
 interface Scenario {
 	name: string;
@@ -330,6 +332,7 @@ async function runScenario(kind: Kind, scenario: Scenario, round: number): Promi
 			measureS: scenario.measureS,
 			doc: scenario.doc,
 			realisticEdits: REALISTIC_EDITS,
+			edit: EDIT,
 			sliceS: scenario.sliceS,
 			secret: SECRET
 		};
@@ -369,7 +372,14 @@ async function runScenario(kind: Kind, scenario: Scenario, round: number): Promi
 			const due = num(/^relay_summaries_due(?:\{[^}]*\})? ([\d.e+-]+)/m);
 			const summaryCpu = num(/^relay_summary_cpu_seconds_total(?:\{[^}]*\})? ([\d.e+-]+)/m);
 			persist += `; ${summaries} summaries of ${scenario.programs} programs (${due} due at the end), ${(summaryCpu * 1000).toFixed(0)} ms CPU charged`;
+			// The decoded documents kept for summaries (summary-docs.ts), when the relay has them.
+			const docs = (stat: string) =>
+				num(new RegExp(`^relay_summary_docs\\{[^}]*stat="${stat}"[^}]*\\} ([\\d.e+-]+)`, 'm'));
+			if (!Number.isNaN(docs('documents')))
+				persist += `; summary docs: ${docs('documents')} kept (${(docs('bytes') / 1048576).toFixed(0)} MB estimated), ${docs('decodes')} decodes, ${docs('reuses')} reuses, ${docs('unchanged')} unchanged`;
 		}
+		// The server's RSS at the end of the run (documents still loaded: the clients just left).
+		persist = `RSS ${rssMb(server.pid).toFixed(0)} MB${persist ? `; ${persist}` : ''}`;
 		return { ...result, kind, round, loadavgBefore, loadavgAfter: loadavg(), persist };
 	} finally {
 		await sleep(200);
@@ -634,7 +644,7 @@ function metricsOf(s: Scenario): Metric[] {
 async function main() {
 	const kinds: Kind[] = ONLY ? [ONLY] : ['relay', 'reference'];
 	log(
-		`scenarios=${SELECTED.map((s) => s.name).join(',')} rounds=${ROUNDS} scale=${SCALE} warmup=${WARMUP_S}s measure=${MEASURE_S}s idle=${IDLE_PROGRAMS} (${IDLE_DOC}) loadavg ${loadavg()}`
+		`scenarios=${SELECTED.map((s) => s.name).join(',')} edit=${EDIT} rounds=${ROUNDS} scale=${SCALE} warmup=${WARMUP_S}s measure=${MEASURE_S}s idle=${IDLE_PROGRAMS} (${IDLE_DOC}) loadavg ${loadavg()}`
 	);
 	const runs = new Map<string, RunResult[]>();
 	let verdict = true;

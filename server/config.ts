@@ -480,6 +480,13 @@ export const RELAY_SCHEMA: Schema<RelayConfig> = {
 		100,
 		'share of one core (%) background summaries may use; beyond it, changed programs wait their turn'
 	),
+	summaryDocsMb: integer(
+		'RELAY_SUMMARY_DOCS_MB',
+		R.summaryDocsMb,
+		0,
+		ANY,
+		'heap (MB, estimated) for decoded documents kept between summaries, so a summary applies only what changed; 0 = decode whole each time'
+	),
 	factsFlushMs: integer(
 		'RELAY_FACTS_FLUSH_MS',
 		R.factsFlushMs,

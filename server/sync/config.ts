@@ -32,6 +32,12 @@ export interface RelayConfig {
 	 * changed programs wait their turn (issue 18). 100: no budget.
 	 */
 	summaryCpuPercent: number;
+	/**
+	 * Heap (MB, estimated) for decoded documents kept from one summary to the next
+	 * (summary-docs.ts): a kept program's next summary applies only its new updates instead of
+	 * decoding it whole. 0: every summary decodes the whole program.
+	 */
+	summaryDocsMb: number;
 	/** Device facts (connections, pending counts) are written at most this often when no update flush carries them. */
 	factsFlushMs: number;
 	/**
@@ -64,6 +70,7 @@ export const DEFAULT_RELAY_CONFIG: RelayConfig = {
 	summaryDebounceMs: 2_000,
 	summaryMaxWaitMs: 60_000,
 	summaryCpuPercent: 2,
+	summaryDocsMb: 256,
 	factsFlushMs: 5_000,
 	trustedProxyHops: 0,
 	writerThread: 0,

@@ -18,6 +18,8 @@ export interface RelayMetrics {
 	summaryCpuSeconds: Counter;
 	/** Tells the `relay_summaries_due` gauge how many programs wait for their summary. */
 	countSummariesDue(count: () => number): void;
+	/** Tells the `relay_summary_docs` gauge about the decoded documents kept for summaries. */
+	countSummaryDocs(stats: () => Record<string, number>): void;
 }
 
 /** Relay metrics, registered on the server's own registry (served on /metrics). */
@@ -30,6 +32,16 @@ export function createRelayMetrics(registry: Registry): RelayMetrics {
 		registers,
 		collect() {
 			this.set(summariesDue());
+		}
+	});
+	let summaryDocs: () => Record<string, number> = () => ({});
+	new Gauge({
+		name: 'relay_summary_docs',
+		help: 'Decoded documents kept for summaries (summary-docs.ts): documents, estimated heap bytes; since start: decodes (whole), reuses (kept one brought up to date), updates (of those, with new updates), unchanged (previous summary still right)',
+		labelNames: ['stat'],
+		registers,
+		collect() {
+			for (const [stat, value] of Object.entries(summaryDocs())) this.set({ stat }, value);
 		}
 	});
 	return {
@@ -108,6 +120,9 @@ export function createRelayMetrics(registry: Registry): RelayMetrics {
 		}),
 		countSummariesDue(count) {
 			summariesDue = count;
+		},
+		countSummaryDocs(stats) {
+			summaryDocs = stats;
 		}
 	};
 }

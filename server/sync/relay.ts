@@ -46,6 +46,7 @@ import { sessionCloser, type ConnectionInfo, type Session, type SessionSocket } 
 import { createSummaries, type DecisionsState } from './summaries.js';
 import type { StoredSummary } from '../storage/document-store.js';
 import { programSummary, type Summarizer } from './summary.js';
+import { createSummaryDocs, KEPT_DOCUMENT_STALE_MS } from './summary-docs.js';
 import { createUpgradeHandler } from './upgrade.js';
 
 export { SYNC_PATH_PREFIX } from './upgrade.js';
@@ -218,6 +219,15 @@ export function createRelay(options: RelayOptions): Relay {
 			})
 		: null;
 	if (bridge) lead = bridge.lead;
+	const summaryDocs = createSummaryDocs({
+		budgetBytes: config.summaryDocsMb * 1024 * 1024,
+		// Longer than the summaries' round under overload (500 busy programs at 2 %: ~4 min), so
+		// the programs that keep changing keep their documents (bench:relay pattern, 300 s: with
+		// 2 × the max wait every kept document went stale before its turn came back: 0 reuses).
+		staleMs: KEPT_DOCUMENT_STALE_MS,
+		now: () => clock.now()
+	});
+	metrics.countSummaryDocs(() => summaryDocs.stats());
 	const summaries = createSummaries({
 		store,
 		rooms,
@@ -230,6 +240,7 @@ export function createRelay(options: RelayOptions): Relay {
 		log,
 		isClosing,
 		decisionsOf: (programId) => decisions.readDecisions(programId),
+		docs: summaryDocs,
 		metrics,
 		...(bridge ? { catchUp: (room) => bridge.catchUp(room) } : {})
 	});

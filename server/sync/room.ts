@@ -122,6 +122,13 @@ export class RoomDocument {
 	private baseDs: Uint8Array | null = null;
 	/** Persisted updates not merged into `state` yet, in order. */
 	private tail: Uint8Array[] = [];
+	/**
+	 * How many updates were absorbed in all, and how many of them the base already holds (the
+	 * tail is the rest): a reader that decoded the document once asks `absorbedSince` for what
+	 * came after (summary-docs.ts).
+	 */
+	private absorbedCount = 0;
+	private mergedCount = 0;
 	/** Merge the tail into the state once it is this long (raised after a failed merge). */
 	private mergeTailAt = MAX_TAIL;
 	private tailBytes = 0;
@@ -185,6 +192,7 @@ export class RoomDocument {
 	absorb(update: Uint8Array, ranges: ClockRanges, seq: number): void {
 		this.tail.push(update);
 		this.tailBytes += update.length;
+		this.absorbedCount++;
 		this.lastSeq = Math.max(this.lastSeq, seq);
 		this.logRows++;
 		if (this.sv && ranges) {
@@ -237,6 +245,7 @@ export class RoomDocument {
 				(merged) => {
 					if (this.state !== base || this.tail.length < taken) return; // merged inline meanwhile
 					this.state = merged;
+					this.mergedCount += taken;
 					const rest = this.tail.slice(taken);
 					this.tail = rest;
 					this.tailBytes = rest.reduce((n, u) => n + u.length, 0);
@@ -281,6 +290,21 @@ export class RoomDocument {
 		return this.tail.length === 0 ? [this.state] : [this.state, ...this.tail];
 	}
 
+	/** A mark of what has been absorbed so far, for `absorbedSince`. */
+	get absorbedMark(): number {
+		return this.absorbedCount;
+	}
+
+	/**
+	 * The updates absorbed after `mark` (from `absorbedMark`), in order: applied to a Y.Doc that
+	 * held the document as of `mark`, they give the document now. null when some of them were
+	 * merged into the base meanwhile (no longer to be told apart: decode the parts anew).
+	 */
+	absorbedSince(mark: number): Uint8Array[] | null {
+		if (mark < this.mergedCount || mark > this.absorbedCount) return null;
+		return this.tail.slice(mark - this.mergedCount);
+	}
+
 	/**
 	 * The whole persisted document as one merged update (merges the tail into the base). Throws
 	 * MergeFailedError when the parts cannot be merged; the state and the tail stay as they were.
@@ -288,6 +312,7 @@ export class RoomDocument {
 	merged(): Uint8Array {
 		if (this.tail.length > 0) {
 			this.state = mergeSafely([this.state, ...this.tail], this.problems);
+			this.mergedCount += this.tail.length;
 			this.tail = [];
 			this.tailBytes = 0;
 			this.baseSv = this.sv ? new Map(this.sv) : null;

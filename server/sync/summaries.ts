@@ -20,6 +20,8 @@ import type { LiveRoom, Rooms } from './rooms.js';
 import { isDecisionsId, LEGACY_DECISIONS, programOfDecisions } from './decisions.js';
 import { importLegacyDecisions } from '../../src/lib/shared/program/index.js';
 import type { Summarizer } from './summary.js';
+import type { SummaryDocs } from './summary-docs.js';
+import type { RoomDocument } from './room.js';
 import { threadCpuMs } from './cpu-time.js';
 import type { RelayMetrics } from './metrics.js';
 
@@ -89,29 +91,85 @@ export function computeSummary(
 	decisionsState: DecisionsState = null
 ): StoredSummary {
 	const doc = transientDoc();
-	const decisions = decisionsState ? transientDoc() : null;
 	try {
 		const parts = Array.isArray(state) ? state : [state];
 		// One transaction: the parts are integrated once, as if merged.
 		doc.transact(() => {
 			for (const part of parts) Y.applyUpdate(doc, part);
 		});
-		if (decisions && decisionsState === LEGACY_DECISIONS) {
-			importLegacyDecisions(doc, decisions, new Date(now).toISOString());
-		} else if (decisions && decisionsState instanceof Uint8Array) {
-			Y.applyUpdate(decisions, decisionsState);
-		}
 		return {
 			programId,
-			summary: summarize(doc, new Date(now), decisions),
+			summary: summarizeDecoded(doc, summarize, now, decisionsState),
 			docBytes: parts.reduce((n, p) => n + p.length, 0),
 			throughSeq,
 			computedAt: now
 		};
 	} finally {
 		doc.destroy();
+	}
+}
+
+/**
+ * The summary of a decoded program document with its decisions (see computeSummary). Only
+ * reads `doc` (summary-docs.ts keeps it for the next summary).
+ */
+export function summarizeDecoded(
+	doc: Y.Doc,
+	summarize: Summarizer,
+	now: number,
+	decisionsState: DecisionsState
+): unknown {
+	const decisions = decisionsState ? transientDoc() : null;
+	try {
+		if (decisions && decisionsState === LEGACY_DECISIONS) {
+			importLegacyDecisions(doc, decisions, new Date(now).toISOString());
+		} else if (decisions && decisionsState instanceof Uint8Array) {
+			Y.applyUpdate(decisions, decisionsState);
+		}
+		return summarize(doc, new Date(now), decisions);
+	} finally {
 		decisions?.destroy();
 	}
+}
+
+/**
+ * What a summary depends on besides the document (summary-docs.ts reuses the previous one when
+ * these and what it read are unchanged): the summarizer, the day (when the summarizer depends on
+ * `now` through a day only; else no reuse) and the decisions.
+ */
+function summaryKey(
+	doc: Y.Doc,
+	summarize: Summarizer,
+	now: number,
+	decisionsState: DecisionsState
+): readonly unknown[] | null {
+	if (!summarize.dayOf) return null;
+	try {
+		return [summarize, summarize.dayOf(doc, new Date(now)), decisionsState];
+	} catch {
+		return null; // a bad `now`: computed, never reused
+	}
+}
+
+/**
+ * The summary of a room's document on its kept decoded form (summary-docs.ts): brought up to
+ * date with the updates since the last summary, or the last summary itself when nothing it read
+ * changed (same day, same decisions).
+ */
+export function summarizeKept(
+	docs: SummaryDocs,
+	id: string,
+	source: RoomDocument,
+	summarize: Summarizer,
+	now: number,
+	decisionsState: DecisionsState
+): unknown {
+	return docs.read(
+		id,
+		source,
+		(doc) => summarizeDecoded(doc, summarize, now, decisionsState),
+		(doc) => summaryKey(doc, summarize, now, decisionsState)
+	);
 }
 
 export interface Summaries extends SummaryWriter {
@@ -145,6 +203,11 @@ export interface SummariesOptions {
 		now: number;
 		decisions: DecisionsState;
 	}): Promise<StoredSummary>;
+	/**
+	 * Decoded documents kept from one summary to the next (summary-docs.ts): a summary applies
+	 * only what changed since. Absent: every summary decodes the whole program.
+	 */
+	docs?: SummaryDocs;
 	random?: () => number;
 	/** Summaries written, the CPU charged to their budget, programs waiting for theirs. */
 	metrics?: Pick<RelayMetrics, 'summaries' | 'summaryCpuSeconds' | 'countSummariesDue'>;
@@ -247,10 +310,20 @@ export function createSummaries(options: SummariesOptions): Summaries {
 					charge(performance.now() - started);
 				}
 			}
-			// The parts as they are: merging them first cost as much again as the summary (issue 18).
-			const parts = room.doc.parts();
 			const cpu = threadCpuMs();
 			try {
+				if (options.docs) {
+					const doc = room.doc;
+					return {
+						programId: room.id,
+						summary: summarizeKept(options.docs, room.id, doc, options.summarize, t, decisions),
+						docBytes: doc.bytes,
+						throughSeq: doc.lastSeq,
+						computedAt: t
+					};
+				}
+				// The parts as they are: merging them first cost as much again as the summary (issue 18).
+				const parts = room.doc.parts();
 				return computeSummary(room.id, parts, room.doc.lastSeq, options.summarize, t, decisions);
 			} finally {
 				charge(threadCpuMs() - cpu);
@@ -393,6 +466,7 @@ export function createSummaries(options: SummariesOptions): Summaries {
 			},
 			unloading: flushRoom,
 			unloaded(room) {
+				options.docs?.drop(room.id);
 				due.delete(room);
 				dirtySince.delete(room);
 				jitter.delete(room);

@@ -1,13 +1,22 @@
 import type * as Y from 'yjs';
-import { summarize } from '../../src/lib/shared/program/index.js';
+import { summarize, summaryDay } from '../../src/lib/shared/program/index.js';
 
 /**
  * Computes the curator-facing summary of a program document. The relay calls it off the hot
- * path (debounced after changes settle) on a transient Y.Doc built from the merged update, and
- * stores the result in `program_summaries` next to the per-device sync facts.
+ * path (debounced after changes settle) on a Y.Doc decoded from the stored updates (or kept
+ * from the previous summary: summary-docs.ts), and stores the result in `program_summaries`
+ * next to the per-device sync facts. It must only read the document, through `doc.get*`.
  */
-export type Summarizer = (doc: Y.Doc, now: Date, decisions?: Y.Doc | null) => unknown;
+export type Summarizer = ((doc: Y.Doc, now: Date, decisions?: Y.Doc | null) => unknown) & {
+	/**
+	 * When given, the summary depends on `now` through this day only: a summary computed earlier
+	 * the same day from the same inputs is still right (summary-docs.ts reuses it).
+	 */
+	dayOf?: (doc: Y.Doc, now: Date) => string;
+};
 
 /** The program core's `summarize` (src/lib/shared/program/summary.ts). */
-export const programSummary: Summarizer = (doc, now, decisions) =>
-	summarize(doc, now, decisions ?? null);
+export const programSummary: Summarizer = Object.assign(
+	(doc: Y.Doc, now: Date, decisions?: Y.Doc | null) => summarize(doc, now, decisions ?? null),
+	{ dayOf: summaryDay }
+);

@@ -94,7 +94,13 @@ export {
 } from './regulation';
 export { programTerm, type TermSource } from './term';
 export { importLegacyDecisions, LEGACY_IMPORT_ORIGIN } from './legacy-decisions';
-export { summarize, summarizeView, SUMMARY_VERSION, type ProgramSummary } from './summary';
+export {
+	summarize,
+	summarizeView,
+	summaryDay,
+	SUMMARY_VERSION,
+	type ProgramSummary
+} from './summary';
 export {
 	ProgramEditor,
 	type EditorOptions,

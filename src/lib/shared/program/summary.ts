@@ -123,6 +123,15 @@ const avg = (xs: number[]): number | null =>
 	xs.length === 0 ? null : Math.round((xs.reduce((a, b) => a + b, 0) / xs.length) * 100) / 100;
 
 /**
+ * The day a summary at instant `now` is computed for: `now`'s day in the program's own time
+ * zone. A summary depends on `now` through this day only (the relay reuses one computed earlier
+ * the same day when nothing it read changed: server/sync/summary-docs.ts).
+ */
+export function summaryDay(doc: Y.Doc, now: Date): string {
+	return todayIn(zoneOr(doc.getMap<unknown>('meta').get(META.timeZone)), now);
+}
+
+/**
  * Summary of the program as of `now`: a calendar day 'YYYY-MM-DD', or an instant whose day is
  * taken in the program's own time zone (meta.timeZone, Europe/Moscow when absent) — so the
  * relay, the refresher and an offline phone compute the same "today".
@@ -137,10 +146,7 @@ export function summarize(
 	let today: string;
 	const problems: string[] = [];
 	try {
-		today =
-			typeof now === 'string'
-				? calendarDate(now)
-				: todayIn(zoneOr(doc.getMap<unknown>('meta').get(META.timeZone)), now);
+		today = typeof now === 'string' ? calendarDate(now) : summaryDay(doc, now);
 	} catch {
 		// A bad `now` is the caller's bug, but the dashboard must still render.
 		problems.push('now: not a date');
