@@ -56,6 +56,8 @@ export interface DialectStatements {
 	curatorSortIndexes: string;
 	/** Migration 132, after the stale clock column: the triggers of sessions and participants that move it. */
 	staleClockTriggers: string;
+	/** Migration 145: the dialect's indexes and planner statistics for the dashboard's rarer queries. */
+	curatorQueryPlans: string;
 }
 
 export function migrationsFor(dialect: Dialect, statements: DialectStatements): Migration[] {
@@ -205,6 +207,13 @@ export function migrationsFor(dialect: Dialect, statements: DialectStatements): 
 			version: 133,
 			name: 'curator index: an index per sort key of the dashboard',
 			sql: statements.curatorSortIndexes
+		},
+		{
+			// Every query of a region's dashboard under 100 ms (issue 18): the planner told how rare a
+			// combination of the pickers is, and the search's totals read from a narrow index.
+			version: 145,
+			name: 'curator index: statistics of attribute combinations, stale clock index of every program',
+			sql: statements.curatorQueryPlans
 		}
 	];
 }

@@ -124,6 +124,32 @@ export const CURATOR_SORT_INDEXES = `
 	).join('\n\t')}
 `;
 
+/**
+ * Migration 145 in PostgreSQL: plans that read only what a query needs (issue 18, branch dash2).
+ *
+ * - The attributes index gains the stage phase, and the planner statistics of the combinations
+ *   of template, status, stage phase and kind (a most-common-values list of the combinations,
+ *   `CREATE STATISTICS`): with each column's statistics alone it multiplied their frequencies
+ *   and expected hundreds of programs for a combination that has none, so it counted the stale
+ *   programs of such a filter along the stale clock of the whole region (37 ms) instead of
+ *   looking the combination up (an index range that is empty).
+ * - The stale clock's index covers every program, completed ones too (they are filtered by the
+ *   status it carries): it then holds, for every program, all the columns the totals strip is
+ *   counted from, so the totals of a search (which no counter can give) read the matched
+ *   programs from this narrow index instead of scanning the 156 MB table of wide rows.
+ */
+export const CURATOR_QUERY_PLANS = `
+	DROP INDEX curator_program_index_attributes;
+	CREATE INDEX curator_program_index_attributes ON curator_program_index
+		(template_id, status, stage_kind, stage_phase);
+	CREATE STATISTICS curator_program_index_attributes_mcv (mcv, ndistinct)
+		ON template_id, status, stage_phase, stage_kind FROM curator_program_index;
+	DROP INDEX curator_program_index_stale;
+	CREATE INDEX curator_program_index_stale ON curator_program_index (organization_id, stale_clock, program_id)
+		INCLUDE (${STALE_INCLUDES.join(', ')});
+	ANALYZE curator_program_index;
+`;
+
 const clock = staleClockSql('postgres', 'curator_program_index.program_id');
 const setClock = (where: string) =>
 	`UPDATE curator_program_index SET stale_clock = ${clock} WHERE ${where};`;
@@ -163,12 +189,14 @@ export const STALE_CLOCK_TRIGGERS = `
 
 /**
  * The indexes only PostgreSQL creates, per migration: 131's trigram index (SQLite has none), 133's
- * per sort key (a single instance sorts its programs in memory) and its richer stale clock index.
+ * per sort key (a single instance sorts its programs in memory) and its richer stale clock index,
+ * 145's attributes and stale clock indexes as the planner needs them.
  * The migrations test holds the dialects' other indexes equal.
  */
 const created = (sql: string) =>
 	new Set([...sql.matchAll(/CREATE INDEX (\w+)/g)].map((m) => m[1] as string));
 export const POSTGRES_ONLY_INDEXES: Readonly<Record<number, ReadonlySet<string>>> = {
 	131: created(CURATOR_SEARCH_INDEX),
-	133: created(CURATOR_SORT_INDEXES)
+	133: created(CURATOR_SORT_INDEXES),
+	145: created(CURATOR_QUERY_PLANS)
 };

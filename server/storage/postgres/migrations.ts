@@ -9,6 +9,7 @@ import {
 	CURATOR_COUNT_TRIGGERS,
 	CURATOR_SEARCH_INDEX,
 	CURATOR_SORT_INDEXES,
+	CURATOR_QUERY_PLANS,
 	STALE_CLOCK_TRIGGERS
 } from './curator-counts.js';
 
@@ -20,5 +21,6 @@ export const migrations: PgMigration[] = migrationsFor('postgres', {
 	curatorCountTriggers: CURATOR_COUNT_TRIGGERS,
 	curatorSearchIndex: CURATOR_SEARCH_INDEX,
 	curatorSortIndexes: CURATOR_SORT_INDEXES,
+	curatorQueryPlans: CURATOR_QUERY_PLANS,
 	staleClockTriggers: STALE_CLOCK_TRIGGERS
 });

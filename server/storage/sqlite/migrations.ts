@@ -7,6 +7,7 @@ import {
 	CURATOR_COUNT_TRIGGERS,
 	CURATOR_SEARCH_INDEX,
 	CURATOR_SORT_INDEXES,
+	CURATOR_QUERY_PLANS,
 	STALE_CLOCK_TRIGGERS
 } from './curator-counts.js';
 
@@ -18,5 +19,6 @@ export const migrations: Migration[] = migrationsFor('sqlite', {
 	curatorCountTriggers: CURATOR_COUNT_TRIGGERS,
 	curatorSearchIndex: CURATOR_SEARCH_INDEX,
 	curatorSortIndexes: CURATOR_SORT_INDEXES,
+	curatorQueryPlans: CURATOR_QUERY_PLANS,
 	staleClockTriggers: STALE_CLOCK_TRIGGERS
 });
