@@ -58,6 +58,10 @@ export interface DialectStatements {
 	staleClockTriggers: string;
 	/** Migration 145: the dialect's indexes and planner statistics for the dashboard's rarer queries. */
 	curatorQueryPlans: string;
+	/** Migration 146: the dialect's sort indexes without the id (deduplicated). */
+	curatorNarrowSortIndexes: string;
+	/** Migration 147: the dialect's index of the last activity, most recent first. */
+	curatorLastActivityDesc: string;
 }
 
 export function migrationsFor(dialect: Dialect, statements: DialectStatements): Migration[] {
@@ -214,6 +218,18 @@ export function migrationsFor(dialect: Dialect, statements: DialectStatements): 
 			version: 145,
 			name: 'curator index: statistics of attribute combinations, stale clock index of every program',
 			sql: statements.curatorQueryPlans
+		},
+		{
+			// The region's sort indexes a tenth of their size, and fewer bytes per write (issue 18).
+			version: 146,
+			name: 'curator index: sort indexes without the id',
+			sql: statements.curatorNarrowSortIndexes
+		},
+		{
+			// «Последняя активность», most recent first, read in order (issue 18).
+			version: 147,
+			name: 'curator index: last activity, most recent first',
+			sql: statements.curatorLastActivityDesc
 		}
 	];
 }

@@ -10,6 +10,8 @@ import {
 	CURATOR_SEARCH_INDEX,
 	CURATOR_SORT_INDEXES,
 	CURATOR_QUERY_PLANS,
+	CURATOR_NARROW_SORT_INDEXES,
+	CURATOR_LAST_ACTIVITY_DESC,
 	STALE_CLOCK_TRIGGERS
 } from './curator-counts.js';
 
@@ -22,5 +24,7 @@ export const migrations: PgMigration[] = migrationsFor('postgres', {
 	curatorSearchIndex: CURATOR_SEARCH_INDEX,
 	curatorSortIndexes: CURATOR_SORT_INDEXES,
 	curatorQueryPlans: CURATOR_QUERY_PLANS,
+	curatorNarrowSortIndexes: CURATOR_NARROW_SORT_INDEXES,
+	curatorLastActivityDesc: CURATOR_LAST_ACTIVITY_DESC,
 	staleClockTriggers: STALE_CLOCK_TRIGGERS
 });

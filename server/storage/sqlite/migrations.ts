@@ -8,6 +8,8 @@ import {
 	CURATOR_SEARCH_INDEX,
 	CURATOR_SORT_INDEXES,
 	CURATOR_QUERY_PLANS,
+	CURATOR_NARROW_SORT_INDEXES,
+	CURATOR_LAST_ACTIVITY_DESC,
 	STALE_CLOCK_TRIGGERS
 } from './curator-counts.js';
 
@@ -20,5 +22,7 @@ export const migrations: Migration[] = migrationsFor('sqlite', {
 	curatorSearchIndex: CURATOR_SEARCH_INDEX,
 	curatorSortIndexes: CURATOR_SORT_INDEXES,
 	curatorQueryPlans: CURATOR_QUERY_PLANS,
+	curatorNarrowSortIndexes: CURATOR_NARROW_SORT_INDEXES,
+	curatorLastActivityDesc: CURATOR_LAST_ACTIVITY_DESC,
 	staleClockTriggers: STALE_CLOCK_TRIGGERS
 });
