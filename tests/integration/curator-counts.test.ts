@@ -366,7 +366,13 @@ describe('curator index counters and stale clock', () => {
 			{ flags: ['not-opened'] },
 			{ flags: ['overdue'], sort: 'overdue', dir: 'desc' },
 			{ type, sort: 'last-activity', dir: 'desc' },
-			...SORT_KEYS.flatMap((sort) => [{ sort }, { sort, dir: 'desc' as const }])
+			...SORT_KEYS.flatMap((sort) => [{ sort }, { sort, dir: 'desc' as const }]),
+			// A search's page is matched first, then sorted (searchedPageSql): every sort key.
+			...SORT_KEYS.map((sort, n) => ({
+				q: words[n % 3],
+				sort,
+				dir: n % 2 ? ('desc' as const) : ('asc' as const)
+			}))
 		];
 		const found: number[] = [];
 		for (const query of queries) {
