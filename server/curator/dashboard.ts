@@ -440,13 +440,10 @@ function pageSql(
 	dir: 'ASC' | 'DESC',
 	matched: Built,
 	limit: number,
-	offset: number,
-	/** A search, in this dialect: its page is matched first, then sorted (searchedPageSql). */
-	searched: SqlClient['dialect'] | null = null
+	offset: number
 ): [string, unknown[]] {
 	const sortExpr = SORT_SQL[sortKey];
 	const tail = 'i.title ASC, i.program_id ASC';
-	if (searched) return searchedPageSql(searched, sortExpr, dir, matched, limit, offset);
 	if (sortKey === 'organization')
 		return [
 			`SELECT i.program_id FROM curator_program_index i JOIN organizations o ON o.id = i.organization_id
@@ -472,33 +469,6 @@ function pageSql(
 				ORDER BY ${tail} LIMIT ?) unvalued
 		) p ORDER BY nulls, k ${dir}, title ASC, program_id ASC LIMIT ? OFFSET ?`,
 		[...matched.params, upTo, ...matched.params, upTo, limit, offset]
-	];
-}
-
-/**
- * The page of a search: the matched programs found first (the search's own index, then the
- * narrow stale clock index that carries the filters' and sorts' columns, migrations 145 and 148),
- * then sorted. A search's matches are scattered along every sort order, so reading a sort index
- * in order until a page of them is found read a region's rows (26,000 rows, 144 ms, for one
- * word and a stage). `OFFSET 0` keeps the matching apart from the ORDER BY … LIMIT (PostgreSQL
- * neither flattens such a subquery nor pushes the order into it; SQLite, which sorts in memory
- * anyway, needs no fence and would want a LIMIT before it); NULLs last in both directions.
- */
-function searchedPageSql(
-	dialect: SqlClient['dialect'],
-	sortExpr: string,
-	dir: 'ASC' | 'DESC',
-	matched: Built,
-	limit: number,
-	offset: number
-): [string, unknown[]] {
-	return [
-		`SELECT program_id FROM (
-			SELECT i.program_id, ${sortExpr} AS k, i.title FROM curator_program_index i
-				JOIN organizations o ON o.id = i.organization_id
-			WHERE ${matched.where}${dialect === 'postgres' ? ' OFFSET 0' : ''}) m
-		ORDER BY CASE WHEN k IS NULL THEN 1 ELSE 0 END, k ${dir}, title ASC, program_id ASC LIMIT ? OFFSET ?`,
-		[...matched.params, limit, offset]
 	];
 }
 
@@ -591,7 +561,7 @@ export async function queryDashboard(
 	const dir = query.dir === 'desc' ? 'DESC' : 'ASC';
 	const sortKey: SortKey = query.sort && query.sort in SORT_SQL ? query.sort : 'title';
 	const pageQuery = db.all<{ program_id: string }>(
-		...pageSql(sortKey, dir, { where, params }, limit, offset, query.q?.trim() ? db.dialect : null)
+		...pageSql(sortKey, dir, { where, params }, limit, offset)
 	);
 	const facetQuery =
 		options.counters === false ? scannedFacets(db, scope, staleCutoff) : countedFacets(db, scope);

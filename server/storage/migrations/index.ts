@@ -62,8 +62,6 @@ export interface DialectStatements {
 	curatorNarrowSortIndexes: string;
 	/** Migration 147: the dialect's index of the last activity, most recent first. */
 	curatorLastActivityDesc: string;
-	/** Migration 148: the dialect's stale clock index with the title and sorted columns. */
-	curatorStaleIndexSorts: string;
 }
 
 export function migrationsFor(dialect: Dialect, statements: DialectStatements): Migration[] {
@@ -232,12 +230,6 @@ export function migrationsFor(dialect: Dialect, statements: DialectStatements): 
 			version: 147,
 			name: 'curator index: last activity, most recent first',
 			sql: statements.curatorLastActivityDesc
-		},
-		{
-			// A search's page matched, filtered and sorted from one narrow index (issue 18).
-			version: 148,
-			name: 'curator index: stale clock index with the title and sorted columns',
-			sql: statements.curatorStaleIndexSorts
 		}
 	];
 }

@@ -187,18 +187,6 @@ export const CURATOR_LAST_ACTIVITY_DESC = `
 		WHERE last_edit_at IS NOT NULL;
 `;
 
-/**
- * Migration 148 in PostgreSQL: the stale clock's index also carries the title and the sorted
- * columns it lacked, so a search's page (server/curator/dashboard.ts searchedPageSql) is matched,
- * filtered and sorted from it and the search's rows alone — no row of the 156 MB table read.
- * The columns added are in sort indexes already: an update that moves them was never HOT.
- */
-export const CURATOR_STALE_INDEX_SORTS = `
-	DROP INDEX curator_program_index_stale;
-	CREATE INDEX curator_program_index_stale ON curator_program_index (organization_id, stale_clock, program_id)
-		INCLUDE (${[...STALE_INCLUDES, 'title', 'stage_index', 'end_date', 'last_edit_at', 'min_participant_seen'].join(', ')});
-`;
-
 const clock = staleClockSql('postgres', 'curator_program_index.program_id');
 const setClock = (where: string) =>
 	`UPDATE curator_program_index SET stale_clock = ${clock} WHERE ${where};`;
@@ -239,8 +227,7 @@ export const STALE_CLOCK_TRIGGERS = `
 /**
  * The indexes only PostgreSQL creates, per migration: 131's trigram index (SQLite has none), 133's
  * per sort key (a single instance sorts its programs in memory) and its richer stale clock index,
- * 145's attributes and stale clock indexes as the planner needs them, 146's narrower sort indexes, 147's last activity descending,
- * 148's stale clock index with the sorted columns.
+ * 145's attributes and stale clock indexes as the planner needs them, 146's narrower sort indexes, 147's last activity descending.
  * The migrations test holds the dialects' other indexes equal.
  */
 const created = (sql: string) =>
@@ -250,6 +237,5 @@ export const POSTGRES_ONLY_INDEXES: Readonly<Record<number, ReadonlySet<string>>
 	133: created(CURATOR_SORT_INDEXES),
 	145: created(CURATOR_QUERY_PLANS),
 	146: created(CURATOR_NARROW_SORT_INDEXES),
-	147: created(CURATOR_LAST_ACTIVITY_DESC),
-	148: created(CURATOR_STALE_INDEX_SORTS)
+	147: created(CURATOR_LAST_ACTIVITY_DESC)
 };

@@ -12,7 +12,6 @@ import {
 	CURATOR_QUERY_PLANS,
 	CURATOR_NARROW_SORT_INDEXES,
 	CURATOR_LAST_ACTIVITY_DESC,
-	CURATOR_STALE_INDEX_SORTS,
 	STALE_CLOCK_TRIGGERS
 } from './curator-counts.js';
 
@@ -27,6 +26,5 @@ export const migrations: PgMigration[] = migrationsFor('postgres', {
 	curatorQueryPlans: CURATOR_QUERY_PLANS,
 	curatorNarrowSortIndexes: CURATOR_NARROW_SORT_INDEXES,
 	curatorLastActivityDesc: CURATOR_LAST_ACTIVITY_DESC,
-	curatorStaleIndexSorts: CURATOR_STALE_INDEX_SORTS,
 	staleClockTriggers: STALE_CLOCK_TRIGGERS
 });

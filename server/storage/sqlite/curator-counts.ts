@@ -46,9 +46,6 @@ export const CURATOR_NARROW_SORT_INDEXES = 'SELECT 1;';
 /** Migration 147 in SQLite: nothing (no sort indexes: migration 133). */
 export const CURATOR_LAST_ACTIVITY_DESC = 'SELECT 1;';
 
-/** Migration 148 in SQLite: nothing (its stale clock index is migration 132's). */
-export const CURATOR_STALE_INDEX_SORTS = 'SELECT 1;';
-
 const clock = staleClockSql('sqlite', 'curator_program_index.program_id');
 const setClock = (where: string) =>
 	`UPDATE curator_program_index SET stale_clock = ${clock} WHERE ${where};`;
