@@ -27,7 +27,8 @@ import {
 	queryDashboard,
 	staleByFactsSql
 } from '../../server/curator/dashboard.js';
-import type { DashboardQuery } from '../../src/lib/shared/api/curator.js';
+import { SORT_KEYS, type DashboardQuery } from '../../src/lib/shared/api/curator.js';
+import { plainDashboard } from './curator-plain.js';
 import { TEST_STORAGE, createTestDatabase, type TestDatabase } from './test-storage.js';
 
 /** A small deterministic generator (mulberry32): the same operations on every run. */
@@ -86,13 +87,30 @@ function peopleOf(list: unknown[]): string[] {
 	return [...ids];
 }
 
-/** Summaries of a few generated programs on several days: different stages, overdue, reports. */
+const SURNAMES = ['Орлова', 'Волкова', 'Зайцева', 'Павлова', 'Семёнова'];
+const TITLES = ['Адаптация', 'Наставничество руководителя', 'Резерв', 'Адаптация'];
+
+/**
+ * Summaries of a few generated programs on several days: different stages, overdue, reports;
+ * titles (some alike) and participants' surnames varied, so searches and sorts by title find
+ * some programs and not others.
+ */
 function summaries(): unknown[] {
 	const out: unknown[] = [];
 	for (let seed = 1; seed <= 4; seed++) {
 		const { doc } = generateRealisticProgram(seed, { edits: 60 });
-		for (const day of ['2024-10-01', '2025-01-20', '2025-05-20', '2026-09-01'])
-			out.push(summarize(doc, day));
+		for (const day of ['2024-10-01', '2025-01-20', '2025-05-20', '2026-09-01']) {
+			const summary = summarize(doc, day);
+			const k = out.length;
+			out.push({
+				...summary,
+				title: `${TITLES[k % TITLES.length]} ${seed}`,
+				participants: summary.participants.map((p, n) => ({
+					...p,
+					name: `${SURNAMES[(k + n) % SURNAMES.length]} ${p.name}`
+				}))
+			});
+		}
 	}
 	return out;
 }
@@ -306,5 +324,96 @@ describe('curator index counters and stale clock', () => {
 				progress: Number(p.progress)
 			}))
 		);
+	});
+
+	it('answer every query shape as a plain count and sort of the index rows do', async () => {
+		const { sql } = storage;
+		const scope = { organizationIds: ORGS };
+		// Words, a template, a stage kind of the data set: a search that finds some programs, a
+		// combination of the pickers that exists and one of existing values that has no program
+		// (the planner's rare case).
+		const texts = await sql.all<{ search: string }>('SELECT search FROM curator_program_search');
+		const half = texts.length / 2;
+		// The words of the texts by how far their count (as the search finds them: substrings) is
+		// from half of the programs.
+		const words = [...new Set(texts.flatMap((t) => t.search.split(/\s+/)))]
+			.filter((w) => w.length >= 4)
+			.map((w) => [w, texts.filter((t) => t.search.includes(w)).length] as const)
+			.filter(([, n]) => n < texts.length)
+			.sort((a, b) => Math.abs(a[1] - half) - Math.abs(b[1] - half) || (a[0] < b[0] ? -1 : 1))
+			.map(([w]) => w);
+		const groups = await sql.all<{ t: string; k: string; s: string; types: string }>(
+			`SELECT template_id AS t, stage_kind AS k, status AS s, types FROM curator_program_index
+				WHERE stage_phase = 'in-progress' AND stage_kind IS NOT NULL
+				GROUP BY template_id, stage_kind, status, types ORDER BY count(*) DESC, 1, 2, 3`
+		);
+		const common = groups[0] as { t: string; k: string; s: string; types: string };
+		const has = new Set(groups.map((g) => `${g.t} ${g.k} ${g.s}`));
+		const kinds = [...new Set(groups.map((g) => g.k))];
+		const absentKind = kinds.find((k) => !has.has(`${common.t} ${k} ${common.s}`)) ?? 'custom';
+		const type = common.types.split(',').filter(Boolean)[0];
+		const queries: DashboardQuery[] = [
+			{},
+			{ q: words[0]?.toUpperCase() },
+			{ q: `${words[1]} ${words[2]}`, sort: 'next-deadline' },
+			{ q: 'ъъъъ' },
+			{ q: words[0], stage: common.k },
+			{ templateId: common.t, stage: common.k, status: common.s },
+			{ templateId: common.t, stage: absentKind, status: common.s },
+			{ templateId: common.t, stage: common.k },
+			{ flags: ['stale'] },
+			{ flags: ['stale', 'reports-due'], sort: 'last-seen' },
+			{ flags: ['not-opened'] },
+			{ flags: ['overdue'], sort: 'overdue', dir: 'desc' },
+			{ type, sort: 'last-activity', dir: 'desc' },
+			...SORT_KEYS.flatMap((sort) => [{ sort }, { sort, dir: 'desc' as const }]),
+			// A search's page is matched first, then sorted (searchedPageSql): every sort key.
+			...SORT_KEYS.map((sort, n) => ({
+				q: words[n % 3],
+				sort,
+				dir: n % 2 ? ('desc' as const) : ('asc' as const)
+			}))
+		];
+		const found: number[] = [];
+		for (const query of queries) {
+			const plain = await plainDashboard(sql, ORGS, query, NOW);
+			found.push(plain.total);
+			for (const offset of [0, 5]) {
+				const result = await queryDashboard(
+					sql,
+					scope,
+					{ ...query, offset, limit: 7 },
+					{ now: NOW }
+				);
+				const totals = Object.fromEntries(
+					Object.entries(result.totals).map(([k, v]) => [k, Number(v)])
+				);
+				expect({ query, total: result.total, totals, outdated: result.outdated }).toEqual({
+					query,
+					total: plain.total,
+					totals: plain.totals,
+					outdated: plain.outdated
+				});
+				expect({ query, offset, page: result.rows.map((r) => r.programId) }).toEqual({
+					query,
+					offset,
+					page: plain.order.slice(offset, offset + 7)
+				});
+			}
+		}
+		// The data set has what the shapes are about: programs found by a word, by a word and a
+		// stage, by the pickers' common combination; stale and not-opened programs; none for «ъъъъ».
+		const [all, word, , none, wordStage, combination, absent] = found;
+		expect({ all, word, none, wordStage, combination, absent }).toEqual({
+			all: expect.any(Number),
+			word: expect.any(Number),
+			none: 0,
+			wordStage: expect.any(Number),
+			combination: expect.any(Number),
+			absent: 0
+		});
+		for (const n of [word, wordStage, combination, found[8], found[10]])
+			expect(n).toBeGreaterThan(0);
+		expect(word).toBeLessThan(all as number);
 	});
 });

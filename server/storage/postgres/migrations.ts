@@ -9,6 +9,9 @@ import {
 	CURATOR_COUNT_TRIGGERS,
 	CURATOR_SEARCH_INDEX,
 	CURATOR_SORT_INDEXES,
+	CURATOR_QUERY_PLANS,
+	CURATOR_NARROW_SORT_INDEXES,
+	CURATOR_LAST_ACTIVITY_DESC,
 	STALE_CLOCK_TRIGGERS
 } from './curator-counts.js';
 
@@ -20,5 +23,8 @@ export const migrations: PgMigration[] = migrationsFor('postgres', {
 	curatorCountTriggers: CURATOR_COUNT_TRIGGERS,
 	curatorSearchIndex: CURATOR_SEARCH_INDEX,
 	curatorSortIndexes: CURATOR_SORT_INDEXES,
+	curatorQueryPlans: CURATOR_QUERY_PLANS,
+	curatorNarrowSortIndexes: CURATOR_NARROW_SORT_INDEXES,
+	curatorLastActivityDesc: CURATOR_LAST_ACTIVITY_DESC,
 	staleClockTriggers: STALE_CLOCK_TRIGGERS
 });

@@ -34,6 +34,18 @@ export const CURATOR_SEARCH_INDEX = 'SELECT 1;';
  */
 export const CURATOR_SORT_INDEXES = 'SELECT 1;';
 
+/**
+ * Migration 145 in SQLite: nothing. Its planner has no statistics of column combinations, and a
+ * single instance's few programs are counted in milliseconds by the indexes it has.
+ */
+export const CURATOR_QUERY_PLANS = 'SELECT 1;';
+
+/** Migration 146 in SQLite: nothing (it has no sort indexes to narrow: migration 133). */
+export const CURATOR_NARROW_SORT_INDEXES = 'SELECT 1;';
+
+/** Migration 147 in SQLite: nothing (no sort indexes: migration 133). */
+export const CURATOR_LAST_ACTIVITY_DESC = 'SELECT 1;';
+
 const clock = staleClockSql('sqlite', 'curator_program_index.program_id');
 const setClock = (where: string) =>
 	`UPDATE curator_program_index SET stale_clock = ${clock} WHERE ${where};`;

@@ -7,6 +7,9 @@ import {
 	CURATOR_COUNT_TRIGGERS,
 	CURATOR_SEARCH_INDEX,
 	CURATOR_SORT_INDEXES,
+	CURATOR_QUERY_PLANS,
+	CURATOR_NARROW_SORT_INDEXES,
+	CURATOR_LAST_ACTIVITY_DESC,
 	STALE_CLOCK_TRIGGERS
 } from './curator-counts.js';
 
@@ -18,5 +21,8 @@ export const migrations: Migration[] = migrationsFor('sqlite', {
 	curatorCountTriggers: CURATOR_COUNT_TRIGGERS,
 	curatorSearchIndex: CURATOR_SEARCH_INDEX,
 	curatorSortIndexes: CURATOR_SORT_INDEXES,
+	curatorQueryPlans: CURATOR_QUERY_PLANS,
+	curatorNarrowSortIndexes: CURATOR_NARROW_SORT_INDEXES,
+	curatorLastActivityDesc: CURATOR_LAST_ACTIVITY_DESC,
 	staleClockTriggers: STALE_CLOCK_TRIGGERS
 });
