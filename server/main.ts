@@ -22,7 +22,10 @@ async function main(): Promise<void> {
 	pinMmapThreshold(process.env, logger);
 	const server = await createServer(config, logger);
 	const relief = startMemoryRelief(
-		{ growthBytes: config.memoryReliefMb * 1048576 },
+		{
+			growthBytes: config.memoryReliefMb * 1048576,
+			liveBytes: () => server.relay.keptSummaryBytes()
+		},
 		logger,
 		server.metrics
 	);

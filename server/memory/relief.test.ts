@@ -66,4 +66,22 @@ describe('memory relief', () => {
 		relief = startMemoryRelief({ growthBytes: 4096 * MB, now: () => t }, logger, null);
 		expect(await relief.check()).toBe(false);
 	});
+
+	it('does not count memory that is live by design (the summaries’ kept documents)', async () => {
+		await collectNow();
+		let t = 0;
+		const before = collectable();
+		let kept = 0;
+		relief = startMemoryRelief(
+			{ growthBytes: 24 * MB, settleMs: 0, liveBytes: () => kept, now: () => t },
+			logger,
+			null
+		);
+		// The kept documents fill their budget: live, and known to be.
+		const documents = flood();
+		kept = collectable() - before;
+		expect(kept).toBeGreaterThan(48 * MB);
+		for (t = 5000; t <= 60_000; t += 5000) expect(await relief.check()).toBe(false);
+		expect(documents.length).toBeGreaterThan(0);
+	});
 });

@@ -48,6 +48,12 @@ export interface ReliefOptions {
 	settleMs?: number;
 	/** While the heap keeps rising, the collection waits at most this long (ms). */
 	maxPostponeMs?: number;
+	/**
+	 * Memory known to be live by design (the summaries' kept documents, up to
+	 * RELAY_SUMMARY_DOCS_MB): left out of the reading, so that filling that budget does not call
+	 * for collections that free nothing and pause the loop for the marking of all of it.
+	 */
+	liveBytes?: () => number;
 	/** Tests: the clock. */
 	now?: () => number;
 }
@@ -67,7 +73,7 @@ function collectAll(): Promise<void> {
 	).finally(() => session.disconnect());
 }
 
-/** What a collection can give back: V8's heap and the memory its objects hold outside it. */
+/** What a collection may give back: V8's heap and the memory its objects hold outside it. */
 function collectable(): number {
 	const m = process.memoryUsage();
 	return m.heapTotal + m.external;
@@ -87,6 +93,8 @@ export function startMemoryRelief(
 	/** Growth between two checks that means the flood is still on. */
 	const risingBytes = Math.max(growthBytes / 4, 1048576);
 	const now = options.now ?? (() => performance.now());
+	const liveBytes = options.liveBytes ?? (() => 0);
+	const reading = () => collectable() - liveBytes();
 	const collections = registry
 		? new Counter({
 				name: 'nastavnik_memory_relief_collections_total',
@@ -102,7 +110,7 @@ export function startMemoryRelief(
 			})
 		: null;
 
-	let floor = collectable();
+	let floor = reading();
 	let gap = minGapMs;
 	let last = -Infinity;
 	/** The previous check's reading, its last rise, and since when a due collection has waited. */
@@ -113,7 +121,7 @@ export function startMemoryRelief(
 	let running = false;
 	const check = async (): Promise<boolean> => {
 		if (running) return false;
-		const before = collectable();
+		const before = reading();
 		const grown = before - floor;
 		if (before - previous > risingBytes) lastRiseAt = now();
 		previous = before;
@@ -141,7 +149,7 @@ export function startMemoryRelief(
 			running = false;
 		}
 		const tookMs = performance.now() - t0;
-		const after = collectable();
+		const after = reading();
 		previous = after;
 		const freed = Math.max(0, before - after);
 		last = now();

@@ -86,6 +86,11 @@ export interface Relay {
 	/** The persisted document (merged update) of a program, loading it transiently if needed. */
 	getDocument(programId: string): Promise<Uint8Array>;
 	/**
+	 * The heap the summaries' kept documents are estimated to hold (bytes): live by design, so
+	 * the memory relief does not count it as growth (server/memory/relief.ts).
+	 */
+	keptSummaryBytes(): number;
+	/**
 	 * Recomputes the summaries of these programs from their current documents and stores them
 	 * (the curator's refresher: the calendar moved). The relay is the only writer of summaries.
 	 */
@@ -376,6 +381,7 @@ export function createRelay(options: RelayOptions): Relay {
 	return {
 		metrics,
 		handleUpgrade,
+		keptSummaryBytes: () => summaryDocs.stats().bytes,
 		applyServerEdit,
 		applyDecisionEdit: (programId, author, edit) =>
 			decisions.applyDecisionEdit(programId, author, edit),
