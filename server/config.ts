@@ -312,7 +312,7 @@ export const SERVER_SCHEMA: Schema<Omit<ServerConfig, 'relay' | 'security'>> = {
 		48,
 		0,
 		65_536,
-		"a full garbage collection runs when V8's heap has grown this much (MiB) since the last one, at most every 20 s and less often while collections free little (server/memory/relief.ts); 0: off"
+		"a full garbage collection runs when V8's heap has grown this much (MiB) above its lowest level (the summaries' kept documents not counted), at most every 20 s, and 10 min after one that freed little (server/memory/relief.ts); 0: off"
 	),
 	workerNice: integer(
 		'WORKER_NICE',
