@@ -24,8 +24,10 @@ describe('memory relief', () => {
 		const collectedAt: number[] = [];
 		for (t = 1000; t <= 400_000; t += 5000) if (await relief.check()) collectedAt.push(t);
 		const gaps = collectedAt.slice(1).map((x, i) => x - (collectedAt[i] as number));
-		expect(collectedAt.length).toBeGreaterThanOrEqual(2);
-		for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(160_000);
+		expect(collectedAt.length).toBeGreaterThanOrEqual(3);
+		// The first collection may free the flood's own temporaries (Node 24 frees more than a
+		// quarter there); from the second one on, the growth is live.
+		for (const gap of gaps.slice(1)) expect(gap).toBeGreaterThanOrEqual(160_000);
 		// That memory becomes garbage: the next allowed collection frees it.
 		const withLive = collectable();
 		live.length = 0;

@@ -39,7 +39,9 @@ describe('memory relief', () => {
 		await collectNow();
 		let t = 0;
 		relief = startMemoryRelief(
-			{ growthBytes: 24 * MB, settleMs: 10_000, maxPostponeMs: 30_000, now: () => t },
+			// A rise is a quarter of the threshold: 2 MB here, well below a check's flood (V8 may
+			// have reserved part of it ahead: Node 24's heap rose by less than 6 MB in some checks).
+			{ growthBytes: 8 * MB, settleMs: 10_000, maxPostponeMs: 30_000, now: () => t },
 			logger,
 			null
 		);
@@ -73,14 +75,17 @@ describe('memory relief', () => {
 		const before = collectable();
 		let kept = 0;
 		relief = startMemoryRelief(
-			{ growthBytes: 24 * MB, settleMs: 0, liveBytes: () => kept, now: () => t },
+			{ growthBytes: 8 * MB, settleMs: 0, liveBytes: () => kept, now: () => t },
 			logger,
 			null
 		);
-		// The kept documents fill their budget: live, and known to be.
-		const documents = flood();
+		// The kept documents fill their budget: live, and known to be. (How much a flood adds to
+		// V8's reading varies — 15–27 MB for one on Node 24 — so flood until it is well past.)
+		const documents: unknown[][] = [];
+		while (collectable() - before < 32 * MB && documents.length < 50)
+			documents.push(flood(200_000));
 		kept = collectable() - before;
-		expect(kept).toBeGreaterThan(48 * MB);
+		expect(kept).toBeGreaterThanOrEqual(32 * MB);
 		for (t = 5000; t <= 60_000; t += 5000) expect(await relief.check()).toBe(false);
 		expect(documents.length).toBeGreaterThan(0);
 	});
