@@ -356,6 +356,20 @@ type CountedTotals = Omit<DashboardTotals, 'stale' | 'notOpened' | 'averageProgr
 	progress: number;
 };
 
+/** The totals' overdue activities and reports, summed over `row` (the index's rows or its counters). */
+function activityAndReportSums(row: 'i' | 'k'): string {
+	return [
+		['overdue_count', 'overdueActivities'],
+		['reports_expected', 'reportsExpected'],
+		['reports_due', 'reportsDue'],
+		['reports_submitted', 'reportsSubmitted'],
+		['reports_accepted', 'reportsAccepted'],
+		['reports_returned', 'reportsReturned']
+	]
+		.map(([column, name]) => `coalesce(sum(${row}.${column}), 0) AS "${name}"`)
+		.join(',\n\t\t\t\t');
+}
+
 /** The totals strip but for the stale, not-opened and outdated counts, from the counters. */
 function countedTotals(db: SqlClient, counted: Fragment): Promise<CountedTotals | undefined> {
 	return db.get<CountedTotals>(
@@ -364,12 +378,7 @@ function countedTotals(db: SqlClient, counted: Fragment): Promise<CountedTotals 
 				${countedIf("k.status = 'draft'")} AS draft,
 				${countedIf("k.status = 'completed'")} AS completed,
 				${countedIf(`(k.flags & ${bitOf('overdue')}) <> 0`)} AS "withOverdue",
-				coalesce(sum(k.overdue_count), 0) AS "overdueActivities",
-				coalesce(sum(k.reports_expected), 0) AS "reportsExpected",
-				coalesce(sum(k.reports_due), 0) AS "reportsDue",
-				coalesce(sum(k.reports_submitted), 0) AS "reportsSubmitted",
-				coalesce(sum(k.reports_accepted), 0) AS "reportsAccepted",
-				coalesce(sum(k.reports_returned), 0) AS "reportsReturned",
+				${activityAndReportSums('k')},
 				${countedIf(`(k.flags & ${bitOf('pending-sync')}) <> 0`)} AS "pendingSync",
 				coalesce(sum(k.progress_percent), 0) AS progress
 			FROM (${counted.sql}) k`,
@@ -543,12 +552,7 @@ export async function queryDashboard(
 				${countIf("i.status = 'draft'")} AS draft,
 				${countIf("i.status = 'completed'")} AS completed,
 				${countIf('i.overdue_count > 0')} AS "withOverdue",
-				coalesce(sum(i.overdue_count), 0) AS "overdueActivities",
-				coalesce(sum(i.reports_expected), 0) AS "reportsExpected",
-				coalesce(sum(i.reports_due), 0) AS "reportsDue",
-				coalesce(sum(i.reports_submitted), 0) AS "reportsSubmitted",
-				coalesce(sum(i.reports_accepted), 0) AS "reportsAccepted",
-				coalesce(sum(i.reports_returned), 0) AS "reportsReturned",
+				${activityAndReportSums('i')},
 				${countIf('i.pending_devices > 0')} AS "pendingSync",
 				${countIf(stale.sql)} AS stale,
 				${countIf(notOpened.sql)} AS "notOpened",
