@@ -170,7 +170,14 @@ async function main(): Promise<void> {
 
 		const measure = async (from: number, to: number, asOf: number) => {
 			const lat = await honest.latencies(from, to, asOf);
+			// When in the window the slow edits were sent: the p99 of each second (log only).
+			const bySecond: string[] = [];
+			for (let t = from; t < to; t += 1000) {
+				const s = await honest.latencies(t, Math.min(to, t + 1000), asOf);
+				bySecond.push(s.length ? formatMs(percentile(s, 99)) : '—');
+			}
 			return {
+				bySecond: bySecond.join(' '),
 				p99: percentile(lat, 99),
 				p99Others: percentile(await honest.latencies(from, to, asOf, { bystanders: true }), 99),
 				samples: lat.length,
@@ -199,7 +206,7 @@ async function main(): Promise<void> {
 			const qLag = await server.loopDelay();
 			const qDriver = process.cpuUsage(qDriver0);
 			await sleep(5000); // the last edits of the window arrive
-			const quiet = await measure(q0, q1, performance.now());
+			const { bySecond: qBySecond, ...quiet } = await measure(q0, q1, performance.now());
 			const qh = server.healthzWorst(q0, q1);
 			if (!server.alive) throw new Error(`the server died in a quiet window:\n${server.tail()}`);
 			if (!Number.isFinite(quiet.p99) || quiet.samples < PAIRS)
@@ -207,7 +214,7 @@ async function main(): Promise<void> {
 					`cannot measure: quiet p99 ${quiet.p99} from ${quiet.samples} edits (${quiet.lost} lost)`
 				);
 			log(
-				`quiet: p99 ${formatMs(quiet.p99)} ms over ${quiet.samples} edits, healthz worst ${qh.ms.toFixed(0)} ms, load ${load()}`
+				`quiet: p99 ${formatMs(quiet.p99)} ms over ${quiet.samples} edits (p99 by second: ${qBySecond}), healthz worst ${qh.ms.toFixed(0)} ms, load ${load()}`
 			);
 			return {
 				id: 'quiet',
@@ -350,7 +357,7 @@ async function main(): Promise<void> {
 				}
 				if (server.alive && !answered) answered = await server.healthy(2000);
 				const asOf = performance.now();
-				const m = await measure(t0, t1, asOf);
+				const { bySecond, ...m } = await measure(t0, t1, asOf);
 				const h = server.healthzWorst(t0, asOf);
 				const errors = await honest.clientErrorsIn(t0, asOf);
 				if (errors.length)
@@ -413,7 +420,7 @@ async function main(): Promise<void> {
 				}
 				rows.push(row);
 				log(
-					`${attack.id}: p99 ${formatMs(m.p99)} ms (${m.samples} edits, ${m.lost} lost), RSS ${rssBefore.toFixed(0)}/${rssDuring.toFixed(0)}/${rssAfter.toFixed(0)} MB, healthz worst ${h.ms.toFixed(0)} ms, attacker CPU ${mb(row.attackerCpuPct)} % (${attacker.where}), loop CPU ${row.loopCpuPct.toFixed(0)} %, loop delay p99/max ${lag.p99.toFixed(0)}/${lag.max.toFixed(0)} ms, final closes ${row.finalCloses}, ${row.server}; ${notes.join('; ')}`
+					`${attack.id}: p99 ${formatMs(m.p99)} ms (${m.samples} edits, ${m.lost} lost; p99 by second: ${bySecond}), RSS ${rssBefore.toFixed(0)}/${rssDuring.toFixed(0)}/${rssAfter.toFixed(0)} MB, healthz worst ${h.ms.toFixed(0)} ms, attacker CPU ${mb(row.attackerCpuPct)} % (${attacker.where}), loop CPU ${row.loopCpuPct.toFixed(0)} %, loop delay p99/max ${lag.p99.toFixed(0)}/${lag.max.toFixed(0)} ms, final closes ${row.finalCloses}, ${row.server}; ${notes.join('; ')}`
 				);
 				await honest.waitSynced();
 			}

@@ -50,6 +50,7 @@ import { cpuMs, freePort, rssMb } from '../tests/integration/server-process';
 import { isolatedEnv } from '../tests/integration/test-storage';
 import { generateRealisticProgram } from '../src/lib/shared/program/fixtures';
 import type { DriverConfig, DriverResult } from './bench-relay-driver';
+import { SERVER_NODE_FLAGS } from '../server/node-flags';
 import tomskBeginner from '../src/lib/shared/program/templates/tomsk-heads-beginner';
 import {
 	MESSAGE_SYNC,
@@ -205,7 +206,7 @@ async function startServer(
 		for (const id of programIds) await store.createProgram(id);
 		db.close();
 		const prof = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : [];
-		child = spawn(process.execPath, [...prof, await bundleRelay()], {
+		child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...prof, await bundleRelay()], {
 			cwd: ROOT,
 			// The measured relay runs on its own SQLite directory, whatever the environment says.
 			env: isolatedEnv({

@@ -485,7 +485,7 @@ export const RELAY_SCHEMA: Schema<RelayConfig> = {
 		R.summaryDocsMb,
 		0,
 		ANY,
-		'heap (MB, estimated) for decoded documents kept between summaries, so a summary applies only what changed; 0 = decode whole each time'
+		'heap (MB, estimated) for decoded documents kept between summaries, so a summary applies and reads only what changed; a program that finds no room (0: every one) is decoded whole for each summary, in the worker pool'
 	),
 	factsFlushMs: integer(
 		'RELAY_FACTS_FLUSH_MS',

@@ -120,7 +120,7 @@ export function guardConnections(
 	/** Connections that have not completed a request's headers yet, oldest first (insertion order). */
 	const waiting = new Map<Socket, number>();
 	/**
-	 * Shed and not closed yet: they are closed a batch per turn (socket-closer.ts: thousands
+	 * Shed and not closed yet: they are closed at a bounded pace (socket-closer.ts: thousands
 	 * closed in one go held the loop ~30 ms), and count as gone meanwhile.
 	 */
 	const shedding = new Set<Socket>();

@@ -82,8 +82,10 @@ function prepared(status: number, text: string, error: string, message: string):
  */
 export function cheapClientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void {
 	if (error.code === 'ECONNRESET' || socket.destroyed) return;
-	if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-		// Thousands time out in the same second: closed a batch per turn (socket-closer.ts).
+	if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT' || error.code === 'HPE_INVALID_EOF_STATE') {
+		// Thousands time out in the same second, or are dropped by their client at once halfway
+		// through their headers (EOF): no answer (no one reads it), closed at a bounded pace
+		// (socket-closer.ts). Answering 1,000 such at once with a 400 held the loop ~36 ms.
 		closeSoon(socket);
 		return;
 	}

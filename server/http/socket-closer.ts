@@ -1,17 +1,23 @@
 /**
- * Closing many sockets at once, a batch per turn of the event loop. Closing a TCP socket is a
- * system call that does the connection's teardown there and then (on loopback, the peer's side
- * too): ~30–40 µs each. When thousands of slow connections reach their headers timeout in the
- * same second (Node checks them every second and reports each expired one at once), or the
- * connection guard sheds thousands under pressure, closing them all in one go held the event loop
- * 100–170 ms (bench:abuse slow-connections, profile in docs/benchmarks.md «Round 3»). Here they
- * are closed `BATCH` at a time, each batch in its own turn (`setImmediate`), so the phones'
- * messages and `/healthz` are served between batches; the total work is the same.
+ * Closing many sockets at a bounded pace. Closing a TCP socket is a system call that does the
+ * connection's teardown there and then (on loopback, the peer's side too): ~10–40 µs each. When
+ * thousands of slow connections reach their headers timeout in the same second (Node checks them
+ * every second and reports each expired one at once), or the connection guard sheds thousands
+ * under pressure, closing them all in one go held the event loop 100–170 ms (bench:abuse
+ * slow-connections, profile in docs/benchmarks.md «Round 3»); a batch per turn of the loop
+ * (`setImmediate`) still kept it ~50 % busy for the 2–3 s the 18,000 closes took, and the phones'
+ * p99 in those seconds was 8–20 ms against 3–5. Now `CLOSE_BATCH` sockets are closed every
+ * `1000 × CLOSE_BATCH / CLOSES_PER_SECOND` ms: at most ~6 % of the loop, 18,000 closes in ~4.5 s.
+ * Shed sockets count as gone for the connection guard meanwhile; the global cap
+ * (`MAX_CONNECTIONS`, enforced by Node at accept) still bounds the descriptors held.
  */
 import type { Socket } from 'node:net';
 
-/** Sockets closed per turn (~5 ms of closing). */
-export const CLOSE_BATCH = 128;
+/** Sockets closed in one go (~0.5 ms of closing). */
+export const CLOSE_BATCH = 32;
+/** Closes a second at most (~6 % of the event loop at ~15 µs each, Node's handling included). */
+export const CLOSES_PER_SECOND = 4_000;
+const BATCH_GAP_MS = (1000 * CLOSE_BATCH) / CLOSES_PER_SECOND;
 
 interface Pending {
 	socket: Socket;
@@ -41,7 +47,7 @@ function drain(): void {
 function schedule(): void {
 	if (scheduled) return;
 	scheduled = true;
-	setImmediate(drain);
+	setTimeout(drain, BATCH_GAP_MS).unref();
 }
 
 /** Closes `socket` soon (in this or a later turn of the event loop), at most once. */

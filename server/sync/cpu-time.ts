@@ -17,6 +17,17 @@ const threadCpuUsage = (process as { threadCpuUsage?: () => CpuUsage }).threadCp
 
 const ms = (u: CpuUsage) => (u.user + u.system) / 1000;
 
+/**
+ * A task's own time in a worker thread, in ms (differences only): the thread's CPU where Node can
+ * tell it (23.9+), else the time elapsed — on older Node a worker cannot tell its CPU from the
+ * process's, and the process's would charge the event loop's work to the task. Either way
+ * without the task's wait in the pool's queue.
+ */
+export const workerTaskMs: () => number =
+	typeof threadCpuUsage === 'function'
+		? () => ms(threadCpuUsage.call(process))
+		: () => performance.now();
+
 /** CPU time used so far, in ms: this thread's, or the process's on older Node (differences only). */
 export const threadCpuMs: () => number =
 	typeof threadCpuUsage === 'function'

@@ -199,10 +199,14 @@ export function createMessageReceiver(options: {
 		}
 		let inspection: UpdateInspection;
 		try {
-			// On the bytes first: Yjs' decoders recurse into nested content (update-guard.ts).
-			const scan = scanUpdate(update);
-			checkNewClients(scan.clients, (c) => room.doc.knowsClient(c), room.doc.knownClientCount());
-			inspection = inspectUpdate(update);
+			// On the bytes, never through Yjs' decoders (they recurse into nested content), in one
+			// walk that also reads the ranges and client ids (update-guard.ts).
+			inspection = scanUpdate(update);
+			checkNewClients(
+				inspection.clients,
+				(c) => room.doc.knowsClient(c),
+				room.doc.knownClientCount()
+			);
 		} catch (error) {
 			if (error instanceof UpdateRefused) {
 				reject(session, 'update_refused', error.code, error.reason);

@@ -43,8 +43,7 @@ import {
 	type ServerEditResult
 } from './server-edits.js';
 import { sessionCloser, type ConnectionInfo, type Session, type SessionSocket } from './session.js';
-import { createSummaries, type DecisionsState } from './summaries.js';
-import type { StoredSummary } from '../storage/document-store.js';
+import { createSummaries, type SummaryTaskInput, type SummaryTaskOutput } from './summaries.js';
 import { programSummary, type Summarizer } from './summary.js';
 import { createSummaryDocs, KEPT_DOCUMENT_STALE_MS } from './summary-docs.js';
 import { createUpgradeHandler } from './upgrade.js';
@@ -127,14 +126,11 @@ export interface RelayOptions {
 	summarize?: Summarizer;
 	/** storage-safety: merges big documents off the event loop (the worker pool's 'merge'). */
 	mergeTask?: (parts: Uint8Array[]) => Promise<Uint8Array>;
-	/** storage-safety: summarizes big documents off the event loop (the worker pool's 'summary'). */
-	summaryTask?: (input: {
-		programId: string;
-		state: Uint8Array;
-		throughSeq: number;
-		now: number;
-		decisions: DecisionsState;
-	}) => Promise<StoredSummary>;
+	/**
+	 * storage-safety: summarizes big documents off the event loop (the worker pool's 'summary'),
+	 * and those whose decoded form the kept documents leave no room for (summaries.ts, issue 18).
+	 */
+	summaryTask?: (input: SummaryTaskInput) => Promise<SummaryTaskOutput>;
 	now?: () => number;
 	/** Timers and time (default: the system clock with `now`); unit tests pass a fake one. */
 	clock?: Clock;

@@ -37,7 +37,8 @@ const SUMMARY_SLICE_MS = 10;
  *
  * What is charged is work, not waiting: the CPU time of the summary's computation, which runs
  * without yielding (threadCpuMs: the event loop's thread on Node 23.9+, the whole process's
- * before — then an upper bound), plus the pool's time for a big document summarized there.
+ * before — then an upper bound), plus, for a document summarized in the worker pool, the task's
+ * own time there (workerTaskMs), not its wait in the pool's queue.
  * Charging the wall time from one summary to the next made a summary whose decisions read waited
  * on the pool's merge (or on PostgreSQL) pay tens of milliseconds for a few of work, and the
  * summarizer starved at its 2 %; charging the CPU over that span was no better on a busy relay
@@ -46,8 +47,28 @@ const SUMMARY_SLICE_MS = 10;
  * before the computation (leadership, the decisions document: small, loaded or read from
  * storage) are not charged.
  */
-/** Documents at least this big are summarized by `compute` (the worker pool) when given. */
+/**
+ * Documents at least this big are summarized by `compute` (the worker pool) when given; smaller
+ * ones too when the kept documents leave no room for theirs (summaryOf).
+ */
 const INLINE_SUMMARY_BYTES = 256 * 1024;
+
+/** What the worker pool's summary task is given (server/workers/tasks.ts, computeSummary). */
+export interface SummaryTaskInput {
+	programId: string;
+	/** The merged document, or its parts in order (RoomDocument.parts). */
+	state: Uint8Array | Uint8Array[];
+	throughSeq: number;
+	now: number;
+	/** The program's decisions document (server/sync/decisions.ts, computeSummary). */
+	decisions: DecisionsState;
+}
+
+/** Its answer: the summary, and the task's own time in the worker (cpu-time.ts workerTaskMs). */
+export interface SummaryTaskOutput {
+	stored: StoredSummary;
+	workMs: number;
+}
 
 /** Asks the one writer of summaries to recompute some programs' summaries now. */
 export interface SummaryWriter {
@@ -117,7 +138,9 @@ export function summarizeDecoded(
 	doc: Y.Doc,
 	summarize: Summarizer,
 	now: number,
-	decisionsState: DecisionsState
+	decisionsState: DecisionsState,
+	/** `doc` is kept for the next summary (Summarizer's `kept`). */
+	kept = false
 ): unknown {
 	const decisions = decisionsState ? transientDoc() : null;
 	try {
@@ -126,7 +149,7 @@ export function summarizeDecoded(
 		} else if (decisions && decisionsState instanceof Uint8Array) {
 			Y.applyUpdate(decisions, decisionsState);
 		}
-		return summarize(doc, new Date(now), decisions);
+		return summarize(doc, new Date(now), decisions, kept);
 	} finally {
 		decisions?.destroy();
 	}
@@ -167,7 +190,7 @@ export function summarizeKept(
 	return docs.read(
 		id,
 		source,
-		(doc) => summarizeDecoded(doc, summarize, now, decisionsState),
+		(doc) => summarizeDecoded(doc, summarize, now, decisionsState, true),
 		(doc) => summaryKey(doc, summarize, now, decisionsState)
 	);
 }
@@ -195,14 +218,11 @@ export interface SummariesOptions {
 	decisionsOf?(programId: string): Promise<Exclude<DecisionsState, null>>;
 	/** Brings a room up to the stored document (several instances); absent: a single instance. */
 	catchUp?(room: LiveRoom): Promise<void>;
-	/** Summarizes a big document off the event loop (the worker pool, with `summarize`'s logic). */
-	compute?(input: {
-		programId: string;
-		state: Uint8Array;
-		throughSeq: number;
-		now: number;
-		decisions: DecisionsState;
-	}): Promise<StoredSummary>;
+	/**
+	 * Summarizes a document off the event loop (the worker pool, with `summarize`'s logic): a big
+	 * one, or one whose decoded form would not be kept (`docs.wouldKeep`).
+	 */
+	compute?(input: SummaryTaskInput): Promise<SummaryTaskOutput>;
 	/**
 	 * Decoded documents kept from one summary to the next (summary-docs.ts): a summary applies
 	 * only what changed since. Absent: every summary decodes the whole program.
@@ -280,8 +300,11 @@ export function createSummaries(options: SummariesOptions): Summaries {
 	}
 
 	/**
-	 * The summary of a loaded room now, or null on failure. A big document is summarized in the
-	 * worker pool when there is one (`compute`): its state and sequence number are taken now.
+	 * The summary of a loaded room now, or null on failure. In the worker pool when there is one
+	 * (`compute`): a big document, and one whose decoded form the kept documents leave no room for
+	 * — decoding it on the event loop only to drop it cost the loop ~4 ms of CPU for a two-year
+	 * program, the pool's round trip ~0.15 ms (bench:summary, docs/benchmarks.md). The others are
+	 * decoded here, or read on their kept form (summary-docs.ts).
 	 */
 	async function summaryOf(
 		room: LiveRoom,
@@ -293,22 +316,10 @@ export function createSummaries(options: SummariesOptions): Summaries {
 		dirtySince.delete(room);
 		try {
 			const t = clock.now();
-			if (options.compute && room.doc.bytes >= INLINE_SUMMARY_BYTES) {
-				const state = await room.doc.mergedAsync();
-				const throughSeq = room.doc.lastSeq;
-				// The worker's time, queueing included: an upper bound of its work, as before.
-				const started = performance.now();
-				try {
-					return await options.compute({
-						programId: room.id,
-						state,
-						throughSeq,
-						now: t,
-						decisions
-					});
-				} finally {
-					charge(performance.now() - started);
-				}
+			const big = room.doc.bytes >= INLINE_SUMMARY_BYTES;
+			if (options.compute && (big || options.docs?.wouldKeep(room.id, room.doc) === false)) {
+				const pooled = await inPool(options.compute, room, decisions, t, big, charge);
+				if (pooled) return pooled;
 			}
 			const cpu = threadCpuMs();
 			try {
@@ -332,6 +343,38 @@ export function createSummaries(options: SummariesOptions): Summaries {
 			log.error({ err: error, programId: room.id }, 'summary failed');
 			return null;
 		}
+	}
+
+	/**
+	 * A room's summary computed by the worker pool. A big document is merged first (off the loop
+	 * too, RoomDocument.mergedAsync); a small one goes as its parts (no merge on the loop). The
+	 * budget is charged the task's own time in the worker, not its wait in the pool's queue: the
+	 * wait is other work's (a busy pool starved the summaries when the wait was charged). Null when
+	 * the pool failed on a small document (the caller computes it here); a big one's failure throws.
+	 */
+	async function inPool(
+		compute: NonNullable<SummariesOptions['compute']>,
+		room: LiveRoom,
+		decisions: DecisionsState,
+		now: number,
+		big: boolean,
+		charge: (ms: number) => void
+	): Promise<StoredSummary | null> {
+		const state = big ? await room.doc.mergedAsync() : room.doc.parts();
+		const throughSeq = room.doc.lastSeq;
+		const started = performance.now();
+		let output: SummaryTaskOutput;
+		try {
+			output = await compute({ programId: room.id, state, throughSeq, now, decisions });
+		} catch (error) {
+			// Its work is unknown: the time it took, an upper bound.
+			charge(performance.now() - started);
+			if (big) throw error;
+			log.warn({ err: error, programId: room.id }, 'summary in the worker pool failed');
+			return null;
+		}
+		charge(output.workMs);
+		return output.stored;
 	}
 
 	/** Ends the current budget rest early (flushAll, stop). */

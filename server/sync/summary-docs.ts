@@ -33,7 +33,8 @@ import type { RoomDocument } from './room.js';
 
 /**
  * JS heap of a decoded program per byte of its update, rounded up: a two-year program (93,990
- * bytes) held 1.54 MB of heap decoded (16.4 per byte; docs/benchmarks.md "Incremental summaries").
+ * bytes) held 1.54 MB of heap decoded (16.4 per byte; docs/benchmarks.md "Incremental summaries"),
+ * 1.63 MB with the program core's ReadCache filled by its summary (17.3 per byte).
  */
 export const DECODED_BYTES_PER_BYTE = 20;
 
@@ -78,12 +79,19 @@ export interface SummaryDocs {
 		read: (doc: Y.Doc) => T,
 		key?: (doc: Y.Doc) => ReadKey | null
 	): T;
+	/**
+	 * Whether a read of `source` now would find its document kept, or keep the one it decodes
+	 * (there is room, or documents gone stale would give way). When not, the caller may summarize
+	 * elsewhere (summaries.ts: the worker pool) instead of decoding a document only to drop it;
+	 * counted as `declined`.
+	 */
+	wouldKeep(id: string, source: RoomDocument): boolean;
 	/** Forgets a room's document (the room unloads). */
 	drop(id: string): void;
 	/**
 	 * Documents kept and their estimated heap bytes; so far: reads that decoded the whole
 	 * document, reads served by a kept one, how many of those applied new updates, and how many
-	 * returned the previous result.
+	 * returned the previous result; and how many times `wouldKeep` said no.
 	 */
 	stats(): {
 		documents: number;
@@ -92,6 +100,7 @@ export interface SummaryDocs {
 		reuses: number;
 		updates: number;
 		unchanged: number;
+		declined: number;
 	};
 }
 
@@ -150,6 +159,7 @@ export function createSummaryDocs({ budgetBytes, staleMs, now }: SummaryDocsOpti
 	let reuses = 0;
 	let updates = 0;
 	let unchanged = 0;
+	let declined = 0;
 
 	function forget(id: string) {
 		const e = entries.get(id);
@@ -236,7 +246,26 @@ export function createSummaryDocs({ budgetBytes, staleMs, now }: SummaryDocsOpti
 		bytes += e.cost;
 	}
 
+	/** As `keep` will decide for a document of `source` read now (after its old entry is gone). */
+	function wouldKeep(id: string, source: RoomDocument): boolean {
+		const kept = entries.get(id);
+		if (kept?.source === source) return true;
+		const cost = source.bytes * DECODED_BYTES_PER_BYTE;
+		let free = budgetBytes - bytes + (kept?.cost ?? 0);
+		const t = now();
+		for (const [other, old] of entries) {
+			if (free >= cost) break;
+			if (other === id) continue;
+			if (t - old.usedAt < staleMs) break;
+			free += old.cost;
+		}
+		if (free >= cost) return true;
+		declined++;
+		return false;
+	}
+
 	return {
+		wouldKeep,
 		read(id, source, read, key) {
 			let e: Entry | null = null;
 			let result: ReturnType<typeof read>;
@@ -270,6 +299,14 @@ export function createSummaryDocs({ budgetBytes, staleMs, now }: SummaryDocsOpti
 			return result;
 		},
 		drop: forget,
-		stats: () => ({ documents: entries.size, bytes, decodes, reuses, updates, unchanged })
+		stats: () => ({
+			documents: entries.size,
+			bytes,
+			decodes,
+			reuses,
+			updates,
+			unchanged,
+			declined
+		})
 	};
 }

@@ -117,6 +117,10 @@ describe('update guard', () => {
 						const scan = scanUpdate(u);
 						expect([...scan.clients].sort()).toEqual([...inspectUpdate(u).clients].sort());
 						expect(scan.structs).toBe(Y.decodeUpdate(u).structs.length);
+						// The relay takes the clock ranges from the scan alone (no second decode).
+						const yjs = inspectUpdate(u);
+						expect(scan.ranges).toEqual(yjs.ranges);
+						expect(scan.empty).toBe(yjs.empty);
 					}
 					doc.destroy();
 				}
@@ -151,6 +155,61 @@ describe('update guard', () => {
 		expect(() =>
 			checkNewClients(scanUpdate(manyClientsUpdate(2_001)).clients, () => true, 5_000)
 		).not.toThrow();
+	});
+
+	it('accepts nothing that Yjs cannot decode, and reads the same ranges (mutated updates)', () => {
+		fc.assert(
+			fc.property(
+				fc.array(op, { minLength: 1, maxLength: 8 }),
+				fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), {
+					minLength: 1,
+					maxLength: 3
+				}),
+				(ops, flips) => {
+					const doc = new Y.Doc();
+					doc.transact(() => ops.forEach((o) => apply(doc, o)));
+					const u = Y.encodeStateAsUpdate(doc);
+					for (const [at, byte] of flips) u[at % u.length] = byte;
+					let scan: ReturnType<typeof scanUpdate>;
+					try {
+						scan = scanUpdate(u);
+					} catch {
+						return; // refused: nothing of it reaches the log
+					}
+					const yjs = inspectUpdate(u); // must not throw
+					expect(scan.ranges).toEqual(yjs.ranges);
+					expect(scan.empty).toBe(yjs.empty);
+					expect([...scan.clients].sort()).toEqual([...yjs.clients].sort());
+					doc.destroy();
+				}
+			),
+			{ numRuns: 2_000 }
+		);
+	});
+
+	it('refuses embed and format content whose JSON does not parse (Yjs would throw)', () => {
+		const doc = new Y.Doc();
+		doc.getText('t').insertEmbed(0, { a: 1 });
+		const u = Y.encodeStateAsUpdate(doc);
+		const json = new TextEncoder().encode('{"a":1}');
+		const at = u.findIndex((_, i) => json.every((b, j) => u[i + j] === b));
+		expect(at).toBeGreaterThan(0);
+		u[at + json.length - 1] = ']'.charCodeAt(0); // {"a":1] — same length, not JSON
+		expect(() => Y.decodeUpdate(u)).toThrow();
+		expect(() => scanUpdate(u)).toThrow(UpdateRefused);
+	});
+
+	it('counts a string in UTF-16 units as Yjs does, and refuses invalid UTF-8 as Yjs does', () => {
+		for (const s of ['ж'.repeat(100_000), `${'a'.repeat(70)}😀é`, '😀'.repeat(40)]) {
+			const doc = new Y.Doc();
+			doc.getText('t').insert(0, s);
+			const u = Y.encodeStateAsUpdate(doc);
+			expect(scanUpdate(u).ranges).toEqual(inspectUpdate(u).ranges);
+			const bad = u.slice();
+			bad[bad.length - 8] = 0xff; // inside the string: never valid in UTF-8
+			expect(() => inspectUpdate(bad)).toThrow();
+			expect(() => scanUpdate(bad)).toThrow(UpdateRefused);
+		}
 	});
 
 	it('garbage and truncation throw (the caller closes with 4400), never hang', () => {

@@ -8,7 +8,10 @@ import { getPriority } from 'node:os';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
 import { createLogger } from '../logger.js';
+import { computeSummary } from '../sync/summaries.js';
+import { programSummary } from '../sync/summary.js';
 import { WorkerPool, WorkerTaskError } from './pool.js';
 
 const pools: WorkerPool[] = [];
@@ -62,9 +65,27 @@ describe('worker pool', () => {
 		expect(r.threadId).toBeGreaterThan(0);
 	}, 30_000);
 
+	it("summarizes a program from its parts in a worker, with the task's own time (the relay's budget)", async () => {
+		const { pool: p } = pool();
+		const program = new Y.Doc();
+		program.getMap('meta').set('title', 'Программа');
+		const base = Y.encodeStateAsUpdate(program);
+		const before = Y.encodeStateVector(program);
+		program.getMap('meta').set('organization', 'Школа');
+		const parts = [base, Y.encodeStateAsUpdate(program, before)];
+		const input = { programId: 'p', state: parts, throughSeq: 2, now: 0, decisions: null };
+		const { stored, workMs } = await p.run('summary', input);
+		expect(stored).toEqual(computeSummary('p', parts, 2, programSummary, 0, null));
+		expect(stored.summary).toMatchObject({ title: 'Программа', organization: 'Школа' });
+		expect(workMs).toBeGreaterThan(0);
+	}, 30_000);
+
 	it("the relay's work never waits behind the requests': a merge overtakes two long exports", async () => {
 		const { pool: p } = pool({ threads: 2 });
-		await p.run('ping', { value: 0 }); // a warm worker
+		// Both workers warm (two relay tasks at once start two): a worker's start under a loaded
+		// machine took longer than the first export, which then finished first (CI, 2026-11-24).
+		await Promise.all([0, 1].map(() => p.run('merge', { parts: [new Uint8Array([0, 0])] })));
+		expect(p.load.workers).toBe(2);
 		const done: string[] = [];
 		const exports = [1, 2].map((n) =>
 			p.run('spin', { ms: 1500 }).then(() => void done.push(`export ${n}`))

@@ -30,9 +30,13 @@ import {
 	type MergeRequest,
 	type MergeVerdict
 } from '../storage/update-containment.js';
-import { computeSummary, type DecisionsState } from '../sync/summaries.js';
+import {
+	computeSummary,
+	type SummaryTaskInput,
+	type SummaryTaskOutput
+} from '../sync/summaries.js';
+import { workerTaskMs } from '../sync/cpu-time.js';
 import { programSummary } from '../sync/summary.js';
-import type { StoredSummary } from '../storage/document-store.js';
 
 /** This thread's nice value (Linux: per thread, /proc/thread-self); null elsewhere. */
 function ownNice(): number | null {
@@ -113,23 +117,19 @@ export const TASKS = {
 	merge: (input: { parts: Uint8Array[] }): Uint8Array =>
 		input.parts.length === 1 ? (input.parts[0] as Uint8Array) : Y.mergeUpdates(input.parts),
 
-	/** The curator summary of a program document. */
-	summary: (input: {
-		programId: string;
-		state: Uint8Array;
-		throughSeq: number;
-		now: number;
-		/** The program's decisions document (server/sync/decisions.ts, computeSummary). */
-		decisions: DecisionsState;
-	}): StoredSummary =>
-		computeSummary(
+	/** The curator summary of a program document, and the task's own time (the relay's budget). */
+	summary: (input: SummaryTaskInput): SummaryTaskOutput => {
+		const started = workerTaskMs();
+		const stored = computeSummary(
 			input.programId,
 			input.state,
 			input.throughSeq,
 			programSummary,
 			input.now,
 			input.decisions
-		),
+		);
+		return { stored, workMs: workerTaskMs() - started };
+	},
 
 	/** The curator's read-only program view, as plain JSON (Y.Text as strings). */
 	programView: (input: { bytes: Uint8Array; decisions: Uint8Array }): { program: unknown } =>

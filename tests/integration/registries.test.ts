@@ -13,6 +13,7 @@
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProgramEditor, readProgram } from '../../src/lib/shared/program/index';
+import { DEFAULT_TIME_ZONE, today } from '../../src/lib/shared/time';
 import * as Y from 'yjs';
 import { startCuratorServer, type CuratorTestServer } from './curator-server';
 
@@ -544,7 +545,9 @@ describe('the roadmaps as an organization’s rollout plan', () => {
 		expect(p1.steps[4]).toMatchObject({
 			responsible: 'Заместитель директора по ВР Иванова И. И.',
 			status: 'done',
-			doneOn: new Date().toISOString().slice(0, 10)
+			// The organization's day (its time zone: the default, Moscow), not UTC's: from 21:00 UTC
+			// they differ (CI failed there, 2026-11-24).
+			doneOn: today(DEFAULT_TIME_ZONE)
 		});
 		const late = await patch(step(6), { deadline: '2025-09-10' }, t.curatorCookie);
 		expect((await json<{ plan: Plan }>(late)).plan).toMatchObject({

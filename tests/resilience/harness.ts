@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { mintAccessToken, type Access } from '../../server/auth/tokens';
 import { DATABASE_FILE, openDatabase } from '../../server/storage/sqlite/database';
@@ -115,11 +116,15 @@ export interface ServerHandle {
 	stop(signal?: 'SIGKILL' | 'SIGTERM'): Promise<number | string>;
 }
 
-/** Starts the bundled server (tests/resilience/global-setup.ts) and waits for /healthz. */
+/**
+ * Starts the bundled server (tests/resilience/global-setup.ts) and waits for /healthz. `inspect`:
+ * with Node's inspector on a free local port, for `collectGarbage`.
+ */
 export async function startServer(
 	dataDir: string,
 	env: Record<string, string> = {},
-	port?: number
+	port?: number,
+	{ inspect = false }: { inspect?: boolean } = {}
 ): Promise<ServerHandle> {
 	// RESILIENCE_SERVER_ENTRY: another bundle (e.g. one with a proposed fix applied).
 	const entry = process.env.RESILIENCE_SERVER_ENTRY ?? path.join(RESILIENCE_BUILD_DIR, 'main.js');
@@ -132,6 +137,7 @@ export async function startServer(
 		storage: null,
 		logLevel: 'warn',
 		env: { SERVER_SECRET: SECRET, ...env },
+		...(inspect ? { nodeArgs: ['--inspect=127.0.0.1:0'] } : {}),
 		...(port !== undefined ? { port } : {})
 	});
 	return {
@@ -269,6 +275,34 @@ export interface ProcStats {
 /** VmRSS and open file descriptors of a process, from /proc. */
 export function procStats(pid: number): ProcStats {
 	return { rssMb: Math.round(rssMb(pid) * 10) / 10, fds: readdirSync(`/proc/${pid}/fd`).length };
+}
+
+/**
+ * Runs V8's collection of all it can in a server started with `inspect` (what DevTools' "collect
+ * garbage" button does), so that a memory reading after it counts what is live, not how much
+ * garbage the last collection happened to leave: between two storms an idle server's RSS read
+ * 201 or 288 MB depending on whether V8 had collected (CI, 2026-11-24).
+ */
+export async function collectGarbage(server: ServerHandle): Promise<void> {
+	const address = /Debugger listening on (ws:\/\/\S+)/.exec(server.output())?.[1];
+	if (!address) throw new Error('the server was not started with inspect: true');
+	const socket = new WebSocket(address);
+	try {
+		await new Promise<void>((resolve, reject) => {
+			socket.on('open', () =>
+				socket.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }))
+			);
+			socket.on('message', (data) => {
+				const message = JSON.parse(String(data)) as { id?: number; error?: unknown };
+				if (message.id !== 1) return;
+				if (message.error) reject(new Error(JSON.stringify(message.error)));
+				else resolve();
+			});
+			socket.on('error', reject);
+		});
+	} finally {
+		socket.close();
+	}
 }
 
 /**

@@ -12,6 +12,7 @@ import {
 	overdueActivities,
 	readProgram,
 	summarize,
+	summaryDay,
 	userOrigin
 } from '../../src/lib/shared/program';
 import {
@@ -288,9 +289,10 @@ describe('long offline, schema bump, clock skew', () => {
 				else if (deadlinesBefore.has(a.id))
 					expect(a.deadline, a.id).toBe(deadlinesBefore.get(a.id));
 			}
-			// "Overdue" is the server's: the summary is as of the server's day.
+			// "Overdue" is the server's: the summary is as of the server's day, in the program's time
+			// zone (Moscow here) — not UTC's day, which differs from 21:00 UTC (CI, 2026-11-24).
 			const s = stored.summary!.summary as { asOf: string; overdue: { count: number } };
-			const serverDay = new Date().toISOString().slice(0, 10);
+			const serverDay = summaryDay(stored.doc, new Date());
 			expect(s.asOf).toBe(serverDay);
 			expect(s.overdue.count).toBe(overdueActivities(readProgram(stored.doc), serverDay).length);
 			expect(s.overdue.count).toBeGreaterThan(0);

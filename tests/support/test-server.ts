@@ -15,6 +15,7 @@ import { createServer, type NastavnikServer } from '../../server/app';
 import { loadConfig, type LogLevel } from '../../server/config';
 import { createLogger } from '../../server/logger';
 import { isolatedEnv, testStorageEnv, type TestStorageEnv } from '../integration/test-storage';
+import { SERVER_NODE_FLAGS } from '../../server/node-flags';
 import { freePort } from './ports';
 import { waitFor } from './wait';
 
@@ -26,6 +27,8 @@ export interface TestServerOptions {
 	 * server/main.ts through tsx.
 	 */
 	entry?: string;
+	/** Child only: Node options after the server's own (e.g. `--inspect=127.0.0.1:0`). */
+	nodeArgs?: string[];
 	/** Configuration on top of the test defaults (RELAY_*, SERVER_SECRET, PORT, …). */
 	env?: Record<string, string>;
 	/** Data directory to use (and keep); default a fresh temporary one that close() removes. */
@@ -177,7 +180,11 @@ async function startChild(
 	cleanup: () => Promise<void>
 ): Promise<ChildTestServer> {
 	const port = options.port ?? (await freePort());
-	const args = options.entry ? [options.entry] : ['--import', 'tsx', 'server/main.ts'];
+	const args = [
+		...SERVER_NODE_FLAGS,
+		...(options.nodeArgs ?? []),
+		...(options.entry ? [options.entry] : ['--import', 'tsx', 'server/main.ts'])
+	];
 	const child = spawn(process.execPath, args, {
 		env: isolatedEnv({ PORT: String(port), ...env }),
 		stdio: ['ignore', 'pipe', 'pipe']

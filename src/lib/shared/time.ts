@@ -84,10 +84,17 @@ function fields(instant: Date | number, zone: string): Record<string, number> {
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
+/** The last day asked for: a summary asks for the same instant and zone twice (issue 18). */
+let lastDay: { t: number; zone: string; day: IsoDate } | null = null;
+
 /** The calendar day ('YYYY-MM-DD') that `instant` falls on in `zone`. */
 export function localDate(instant: Date | number, zone: string): IsoDate {
+	const t = typeof instant === 'number' ? instant : instant.getTime();
+	if (lastDay && lastDay.t === t && lastDay.zone === zone) return lastDay.day;
 	const p = fields(instant, zone);
-	return `${pad(p.year ?? 0, 4)}-${pad(p.month ?? 0)}-${pad(p.day ?? 0)}`;
+	const day = `${pad(p.year ?? 0, 4)}-${pad(p.month ?? 0)}-${pad(p.day ?? 0)}`;
+	lastDay = { t, zone, day };
+	return day;
 }
 
 /** Today in `zone`: the day every rule (overdue, due reports, current stage) is computed for. */

@@ -26,7 +26,19 @@ function parts(s: string, strict = true): [number, number, number] | null {
 	return [y, mo, d];
 }
 
-function daysInMonth(y: number, m: number): number {
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Days in month `m` (1–12) of year `y`. Counted, not asked of a Date: it runs for every date read
+ * and every stage boundary of every summary (issue 18). Anything else — a month outside 1–12,
+ * years before 100 (which Date.UTC takes for 1900–1999) or after 9999 — gets the Date's answer,
+ * as it always did (dates.test.ts compares the two over every month of years -1 to 10001).
+ */
+export function daysInMonth(y: number, m: number): number {
+	if (m >= 1 && m <= 12 && y >= 100 && y <= 9999 && Number.isInteger(y) && Number.isInteger(m)) {
+		if (m !== 2) return MONTH_DAYS[m - 1] as number;
+		return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+	}
 	return new Date(Date.UTC(y, m, 0)).getUTCDate();
 }
 

@@ -25,6 +25,8 @@ export { keyBetween, compareOrder, isOrderKey } from './order';
 export { ProgramValidationError, LIMITS, type ValidationCode } from './validate';
 export {
 	readProgram,
+	readCacheOf,
+	type ReadCache,
 	programToJSON,
 	writableByThisApp,
 	MAX_PROBLEMS,

@@ -86,6 +86,95 @@ export class Problems {
 	}
 }
 
+/** Every problem, in order and uncapped: what one item's read found, replayed into `Problems`. */
+class Recorder extends Problems {
+	readonly all: string[] = [];
+	override add(p: string): void {
+		this.all.push(p);
+	}
+}
+
+/** A list item's read kept: its id and removal, and what `reader` gave (the value, the problems). */
+interface ItemRead {
+	id: unknown;
+	idOk: boolean;
+	removed: boolean;
+	reader: ItemReader<object> | null;
+	value: object | null;
+	problems: readonly string[];
+}
+
+/** A whole section's read kept (meta, assessments, …): which one, the value, the problems. */
+interface SectionRead {
+	name: string;
+	value: unknown;
+	problems: readonly string[];
+}
+
+/** Reads one list item (its map, its valid id); null: skipped. Reports to `p` only. */
+type ItemReader<V extends object> = (id: string, map: AnyMap, p: Problems) => V | null;
+
+/**
+ * Reads kept between readings of one document that keeps changing (issue 18: the relay's kept
+ * summary documents, server/sync/summary-docs.ts, read whole after every edit). Reading a Y.Map's
+ * values is most of `readProgram`'s time, and an edit changes one item or two: each list item's
+ * read and each section's (meta, assessments, feedback, completion, the diagnosis stamps) is kept
+ * with the problems it found, keyed by its Y type, and dropped when a transaction changes that
+ * type (`transaction.changed`: a key set or deleted; a Y.Text inside changes only the text, which
+ * the view holds live anyway). What depends on other parts (an activity's stage, the decisions,
+ * the authors of comments and attachments) is checked again on every read, and problems are
+ * replayed in the order a read from scratch reports them, so the view is the same (read-cache.test.ts
+ * compares them over random edit sequences).
+ *
+ * Used only outside transactions: a type changed by an open transaction (or one whose observers
+ * have not all run) is not known changed yet, so reads then bypass the cache.
+ */
+export class ReadCache {
+	/** @internal */
+	readonly items = new WeakMap<object, ItemRead>();
+	/** @internal */
+	readonly sections = new WeakMap<object, SectionRead>();
+	constructor(private readonly doc: Y.Doc) {
+		doc.on('afterTransaction', (tr: Y.Transaction) => {
+			for (const type of tr.changed.keys()) {
+				this.items.delete(type);
+				this.sections.delete(type);
+			}
+		});
+	}
+	/** No transaction open or still being cleaned up (observers running). */
+	get usable(): boolean {
+		return this.doc._transaction === null && this.doc._transactionCleanups.length === 0;
+	}
+	/** A section's value: kept, or read now; its problems go to `p` either way. */
+	section<V>(type: object, name: string, p: Problems, read: (p: Problems) => V): V | null {
+		if (!this.usable) return null;
+		let e = this.sections.get(type);
+		if (!e || e.name !== name) {
+			const rec = new Recorder();
+			e = { name, value: read(rec), problems: rec.all };
+			this.sections.set(type, e);
+		}
+		for (const q of e.problems) p.add(q);
+		return e.value as V;
+	}
+}
+
+const caches = new WeakMap<Y.Doc, ReadCache>();
+
+/**
+ * The read cache of a document that is kept and read again and again (created on first use, lives
+ * as long as the document). Create it outside a transaction.
+ */
+export function readCacheOf(doc: Y.Doc): ReadCache {
+	let c = caches.get(doc);
+	if (!c) {
+		c = new ReadCache(doc);
+		caches.set(doc, c);
+	}
+	return c;
+}
+
 export interface ItemMeta {
 	id: string;
 	createdBy: string | null;
@@ -393,6 +482,75 @@ export function listItems(
 	return out;
 }
 
+/**
+ * The items of a list not removed, each read by `reader` (null: skipped), in list order: as
+ * `listItems`, with each item's read kept in `cache` (when given and usable) until a transaction
+ * changes its map. Kept values are shared between reads: callers copy what they hand out.
+ */
+function readList<V extends object>(
+	arr: Y.Array<unknown>,
+	p: Problems,
+	ctx: string,
+	cache: ReadCache | null,
+	reader: ItemReader<V>
+): V[] {
+	const out: V[] = [];
+	if (!cache?.usable) {
+		for (const { id, map } of listItems(arr, p, ctx)) {
+			const v = reader(id, map, p);
+			if (v !== null) out.push(v);
+		}
+		return out;
+	}
+	// As listItems: the list's own problems first, then each item's.
+	const live: Array<{ map: AnyMap; e: ItemRead }> = [];
+	const seen = new Set<string>();
+	let i = 0;
+	for (const v of arr) {
+		i++;
+		if (!(v instanceof Y.Map)) {
+			p.add(`${ctx}[${i - 1}]: not a map`);
+			continue;
+		}
+		const m = v as AnyMap;
+		let e = cache.items.get(m);
+		if (!e) {
+			const id = m.get(ITEM.id);
+			e = {
+				id,
+				idOk: isId(id),
+				removed: m.get(ITEM.removed) === true,
+				reader: null,
+				value: null,
+				problems: []
+			};
+			cache.items.set(m, e);
+		}
+		if (!e.idOk) {
+			p.add(`${ctx}[${i - 1}]: missing or invalid id`);
+			continue;
+		}
+		const id = e.id as string;
+		if (seen.has(id)) {
+			p.add(`${ctx}: duplicate id ${id}`);
+			continue;
+		}
+		seen.add(id);
+		if (!e.removed) live.push({ map: m, e });
+	}
+	for (const { map, e } of live) {
+		if (e.reader !== reader) {
+			const rec = new Recorder();
+			e.value = reader(e.id as string, map, rec);
+			e.problems = rec.all;
+			e.reader = reader as ItemReader<object>;
+		}
+		for (const q of e.problems) p.add(q);
+		if (e.value !== null) out.push(e.value as V);
+	}
+	return out;
+}
+
 /** Finds the Y.Map of a list item by id (removed ones too); null when absent or malformed. */
 export function findItem(arr: Y.Array<unknown>, id: string): AnyMap | null {
 	for (const v of arr) {
@@ -403,7 +561,12 @@ export function findItem(arr: Y.Array<unknown>, id: string): AnyMap | null {
 
 // ---------- section readers -----------------------------------------------------------------
 
-export function readMeta(r: Root, p: Problems): ProgramMeta {
+export function readMeta(r: Root, p: Problems, cache: ReadCache | null = null): ProgramMeta {
+	const kept = cache?.section(r.meta, 'meta', p, (q) => readMetaOf(r, q));
+	return kept ? { ...kept, types: [...kept.types] } : readMetaOf(r, p);
+}
+
+function readMetaOf(r: Root, p: Problems): ProgramMeta {
 	const m = r.meta;
 	const c = 'meta';
 	const typesRaw = m.get(META.types);
@@ -440,70 +603,72 @@ function readTimeZone(m: AnyMap, p: Problems): string {
 	return zoneOr(v);
 }
 
-export function readParticipants(r: Root, p: Problems): ParticipantView[] {
-	const out: ParticipantView[] = [];
-	for (const { id, map } of listItems(r.participants, p, 'participants')) {
-		const c = `participant ${id}`;
-		const role = map.get(PARTICIPANT.role);
-		if (!(PARTICIPANT_ROLES as readonly unknown[]).includes(role)) {
-			p.add(`${c}: unknown role`);
-			continue;
-		}
-		out.push({
-			...itemMeta(map, id, p, c),
-			role: role as ParticipantRole,
-			name: str(map, PARTICIPANT.name, p, c, LIMITS.name),
-			userId: optStr(map, PARTICIPANT.userId, p, c)
-		});
-	}
-	return out;
+/**
+ * `cache` (ReadCache): items read before and unchanged since are not read again. Every section
+ * reader below returns new objects either way (callers, applyDecisions, may change them).
+ */
+export function readParticipants(
+	r: Root,
+	p: Problems,
+	cache: ReadCache | null = null
+): ParticipantView[] {
+	const out = readList(r.participants, p, 'participants', cache, readParticipant);
+	return cache ? out.map((x) => ({ ...x })) : out;
 }
 
-export function readStages(r: Root, p: Problems): StageView[] {
-	const out: StageView[] = [];
-	for (const { id, map } of listItems(r.stages, p, 'stages')) {
-		const c = `stage ${id}`;
-		const order = map.get(STAGE.order);
-		if (!isOrderKey(order)) p.add(`${c}.order: malformed`);
-		out.push({
-			...itemMeta(map, id, p, c),
-			kind: enumOr(map, STAGE.kind, STAGE_KIND_LABELS, p, c) ?? 'custom',
-			title: str(map, STAGE.title, p, c),
-			months: int(map, STAGE.months, p, c, 0, 60) ?? 0,
-			order: isOrderKey(order) ? order : '',
-			resultForm: enumOr(map, STAGE.resultForm, RESULT_FORM_LABELS, p, c)
-		});
+function readParticipant(id: string, map: AnyMap, p: Problems): ParticipantView | null {
+	const c = `participant ${id}`;
+	const role = map.get(PARTICIPANT.role);
+	if (!(PARTICIPANT_ROLES as readonly unknown[]).includes(role)) {
+		p.add(`${c}: unknown role`);
+		return null;
 	}
-	return out.sort(compareOrder);
+	return {
+		...itemMeta(map, id, p, c),
+		role: role as ParticipantRole,
+		name: str(map, PARTICIPANT.name, p, c, LIMITS.name),
+		userId: optStr(map, PARTICIPANT.userId, p, c)
+	};
 }
 
-export function readActivities(r: Root, p: Problems, stages?: StageView[]): ActivityView[] {
+export function readStages(r: Root, p: Problems, cache: ReadCache | null = null): StageView[] {
+	const out = readList(r.stages, p, 'stages', cache, readStage);
+	return (cache ? out.map((x) => ({ ...x })) : out).sort(compareOrder);
+}
+
+function readStage(id: string, map: AnyMap, p: Problems): StageView {
+	const c = `stage ${id}`;
+	const order = map.get(STAGE.order);
+	if (!isOrderKey(order)) p.add(`${c}.order: malformed`);
+	return {
+		...itemMeta(map, id, p, c),
+		kind: enumOr(map, STAGE.kind, STAGE_KIND_LABELS, p, c) ?? 'custom',
+		title: str(map, STAGE.title, p, c),
+		months: int(map, STAGE.months, p, c, 0, 60) ?? 0,
+		order: isOrderKey(order) ? order : '',
+		resultForm: enumOr(map, STAGE.resultForm, RESULT_FORM_LABELS, p, c)
+	};
+}
+
+export function readActivities(
+	r: Root,
+	p: Problems,
+	stages?: StageView[],
+	cache: ReadCache | null = null
+): ActivityView[] {
 	const st = stages ?? readStages(r, new Problems());
 	const stageIndex = new Map(st.map((s, i) => [s.id, i]));
 	const out: ActivityView[] = [];
-	for (const { id, map } of listItems(r.activities, p, 'activities')) {
-		const c = `activity ${id}`;
-		const order = map.get(ACTIVITY.order);
-		if (!isOrderKey(order)) p.add(`${c}.order: malformed`);
-		let stageId = optStr(map, ACTIVITY.stageId, p, c);
+	for (const a of readList(r.activities, p, 'activities', cache, readActivity)) {
+		// The activity's own problems before its stage's, then the rest: as read in one go.
+		for (const q of a.head) p.add(q);
+		let stageId = a.view.stageId;
 		if (stageId !== null && !stageIndex.has(stageId)) {
-			p.add(`${c}.stageId: unknown stage`);
+			p.add(`activity ${a.view.id}.stageId: unknown stage`);
 			stageId = null;
 		}
-		out.push({
-			...itemMeta(map, id, p, c),
-			stageId,
-			order: isOrderKey(order) ? order : '',
-			title: str(map, ACTIVITY.title, p, c),
-			resultForm: enumOr(map, ACTIVITY.resultForm, RESULT_FORM_LABELS, p, c),
-			deadline: date(map, ACTIVITY.deadline, p, c),
-			deadlineEdited: map.get(ACTIVITY.deadlineEdited) === true,
-			responsible: str(map, ACTIVITY.responsible, p, c, LIMITS.name),
-			status: enumOr(map, ACTIVITY.status, ACTIVITY_STATUS_LABELS, p, c) ?? 'planned',
-			doneAt: date(map, ACTIVITY.doneAt, p, c),
-			doneBy: optStr(map, ACTIVITY.doneBy, p, c),
-			notes: text(map, ACTIVITY.notes, p, c)
-		});
+		for (const q of a.rest) p.add(q);
+		out.push({ ...a.view, stageId });
 	}
 	// Activities of an unknown stage sort last, so they stay visible and can be moved back.
 	const si = (a: ActivityView) =>
@@ -511,51 +676,84 @@ export function readActivities(r: Root, p: Problems, stages?: StageView[]): Acti
 	return out.sort((a, b) => si(a) - si(b) || compareOrder(a, b));
 }
 
-export function readMeetings(r: Root, p: Problems): MeetingView[] {
-	const out: MeetingView[] = [];
-	for (const { id, map } of listItems(r.meetings, p, 'meetings')) {
-		const c = `meeting ${id}`;
-		out.push({
-			...itemMeta(map, id, p, c),
-			date: date(map, MEETING.date, p, c),
-			format: enumOr(map, MEETING.format, MEETING_FORMAT_LABELS, p, c),
-			kind: enumOr(map, MEETING.kind, MEETING_KIND_LABELS, p, c),
-			topic: str(map, MEETING.topic, p, c),
-			notes: text(map, MEETING.notes, p, c),
-			agreements: text(map, MEETING.agreements, p, c)
-		});
-	}
-	return out.sort(
+/**
+ * An activity as its map says, its stage not checked (the stages may change without it): the
+ * problems found before the stage check (`head`) and after (`rest`).
+ */
+function readActivity(
+	id: string,
+	map: AnyMap
+): { view: ActivityView; head: string[]; rest: string[] } {
+	const c = `activity ${id}`;
+	const head = new Recorder();
+	const order = map.get(ACTIVITY.order);
+	if (!isOrderKey(order)) head.add(`${c}.order: malformed`);
+	const stageId = optStr(map, ACTIVITY.stageId, head, c);
+	const p = new Recorder();
+	const view: ActivityView = {
+		...itemMeta(map, id, p, c),
+		stageId,
+		order: isOrderKey(order) ? order : '',
+		title: str(map, ACTIVITY.title, p, c),
+		resultForm: enumOr(map, ACTIVITY.resultForm, RESULT_FORM_LABELS, p, c),
+		deadline: date(map, ACTIVITY.deadline, p, c),
+		deadlineEdited: map.get(ACTIVITY.deadlineEdited) === true,
+		responsible: str(map, ACTIVITY.responsible, p, c, LIMITS.name),
+		status: enumOr(map, ACTIVITY.status, ACTIVITY_STATUS_LABELS, p, c) ?? 'planned',
+		doneAt: date(map, ACTIVITY.doneAt, p, c),
+		doneBy: optStr(map, ACTIVITY.doneBy, p, c),
+		notes: text(map, ACTIVITY.notes, p, c)
+	};
+	return { view, head: head.all, rest: p.all };
+}
+
+export function readMeetings(r: Root, p: Problems, cache: ReadCache | null = null): MeetingView[] {
+	const out = readList(r.meetings, p, 'meetings', cache, readMeeting);
+	return (cache ? out.map((x) => ({ ...x })) : out).sort(
 		(a, b) => (a.date ?? '').localeCompare(b.date ?? '') || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 	);
 }
 
-export function readReports(r: Root, p: Problems): ReportView[] {
-	const out: ReportView[] = [];
-	for (const { id, map } of listItems(r.reports, p, 'reports')) {
-		const c = `report ${id}`;
-		const kind = enumOr(map, REPORT.kind, REPORT_KIND_LABELS, p, c);
-		if (kind === null) {
-			p.add(`${c}: unknown kind`);
-			continue;
-		}
-		const period = optStr(map, REPORT.period, p, c);
-		out.push({
-			...itemMeta(map, id, p, c),
-			kind,
-			stageId: optStr(map, REPORT.stageId, p, c),
-			period: period !== null && /^\d{4}-(06|12)$/.test(period) ? period : null,
-			text: text(map, REPORT.text, p, c),
-			status: enumOr(map, REPORT.status, REPORT_STATUS_LABELS, p, c) ?? 'draft',
-			submittedAt: date(map, REPORT.submittedAt, p, c),
-			submittedBy: optStr(map, REPORT.submittedBy, p, c),
-			reviewedAt: date(map, REPORT.reviewedAt, p, c),
-			reviewedBy: optStr(map, REPORT.reviewedBy, p, c),
-			curatorComment: text(map, REPORT.curatorComment, p, c),
-			submission: optStr(map, REPORT.submission, p, c)
-		});
+function readMeeting(id: string, map: AnyMap, p: Problems): MeetingView {
+	const c = `meeting ${id}`;
+	return {
+		...itemMeta(map, id, p, c),
+		date: date(map, MEETING.date, p, c),
+		format: enumOr(map, MEETING.format, MEETING_FORMAT_LABELS, p, c),
+		kind: enumOr(map, MEETING.kind, MEETING_KIND_LABELS, p, c),
+		topic: str(map, MEETING.topic, p, c),
+		notes: text(map, MEETING.notes, p, c),
+		agreements: text(map, MEETING.agreements, p, c)
+	};
+}
+
+export function readReports(r: Root, p: Problems, cache: ReadCache | null = null): ReportView[] {
+	const out = readList(r.reports, p, 'reports', cache, readReport);
+	return cache ? out.map((x) => ({ ...x })) : out;
+}
+
+function readReport(id: string, map: AnyMap, p: Problems): ReportView | null {
+	const c = `report ${id}`;
+	const kind = enumOr(map, REPORT.kind, REPORT_KIND_LABELS, p, c);
+	if (kind === null) {
+		p.add(`${c}: unknown kind`);
+		return null;
 	}
-	return out;
+	const period = optStr(map, REPORT.period, p, c);
+	return {
+		...itemMeta(map, id, p, c),
+		kind,
+		stageId: optStr(map, REPORT.stageId, p, c),
+		period: period !== null && /^\d{4}-(06|12)$/.test(period) ? period : null,
+		text: text(map, REPORT.text, p, c),
+		status: enumOr(map, REPORT.status, REPORT_STATUS_LABELS, p, c) ?? 'draft',
+		submittedAt: date(map, REPORT.submittedAt, p, c),
+		submittedBy: optStr(map, REPORT.submittedBy, p, c),
+		reviewedAt: date(map, REPORT.reviewedAt, p, c),
+		reviewedBy: optStr(map, REPORT.reviewedBy, p, c),
+		curatorComment: text(map, REPORT.curatorComment, p, c),
+		submission: optStr(map, REPORT.submission, p, c)
+	};
 }
 
 export function readComments(r: Root, p: Problems): CommentView[] {
@@ -658,37 +856,42 @@ function firstValueRewritten(map: AnyMap, key: string): boolean {
 	return entry instanceof Y.Item && entry.left !== null;
 }
 
-export function readChangeRequests(r: Root, p: Problems): ChangeRequestView[] {
-	const out: ChangeRequestView[] = [];
-	for (const { id, map } of listItems(r.changes, p, 'changeRequests')) {
-		const c = `change ${id}`;
-		const kind = enumOr(map, CHANGE.kind, CHANGE_KIND_LABELS, p, c);
-		if (kind === null) {
-			p.add(`${c}: unknown kind`);
-			continue;
-		}
-		const consents: Record<string, string> = {};
-		for (const [k, v] of map.entries()) {
-			if (!k.startsWith(CHANGE.consentPrefix)) continue;
-			const pid = k.slice(CHANGE.consentPrefix.length);
-			if (isId(pid) && isIsoDate(v)) consents[pid] = v;
-			else p.add(`${c}: malformed consent`);
-		}
-		out.push({
-			...itemMeta(map, id, p, c),
-			kind,
-			months: int(map, CHANGE.months, p, c, 0, 24) ?? 0,
-			reason: text(map, CHANGE.reason, p, c),
-			status: enumOr(map, CHANGE.status, CHANGE_STATUS_LABELS, p, c) ?? 'requested',
-			requestedAt: date(map, CHANGE.requestedAt, p, c),
-			petitionedBy: optStr(map, CHANGE.petitionedBy, p, c),
-			decidedBy: optStr(map, CHANGE.decidedBy, p, c),
-			decidedAt: date(map, CHANGE.decidedAt, p, c),
-			extendsStageId: null,
-			consents
-		});
+export function readChangeRequests(
+	r: Root,
+	p: Problems,
+	cache: ReadCache | null = null
+): ChangeRequestView[] {
+	const out = readList(r.changes, p, 'changeRequests', cache, readChangeRequest);
+	return cache ? out.map((x) => ({ ...x, consents: { ...x.consents } })) : out;
+}
+
+function readChangeRequest(id: string, map: AnyMap, p: Problems): ChangeRequestView | null {
+	const c = `change ${id}`;
+	const kind = enumOr(map, CHANGE.kind, CHANGE_KIND_LABELS, p, c);
+	if (kind === null) {
+		p.add(`${c}: unknown kind`);
+		return null;
 	}
-	return out;
+	const consents: Record<string, string> = {};
+	for (const [k, v] of map.entries()) {
+		if (!k.startsWith(CHANGE.consentPrefix)) continue;
+		const pid = k.slice(CHANGE.consentPrefix.length);
+		if (isId(pid) && isIsoDate(v)) consents[pid] = v;
+		else p.add(`${c}: malformed consent`);
+	}
+	return {
+		...itemMeta(map, id, p, c),
+		kind,
+		months: int(map, CHANGE.months, p, c, 0, 24) ?? 0,
+		reason: text(map, CHANGE.reason, p, c),
+		status: enumOr(map, CHANGE.status, CHANGE_STATUS_LABELS, p, c) ?? 'requested',
+		requestedAt: date(map, CHANGE.requestedAt, p, c),
+		petitionedBy: optStr(map, CHANGE.petitionedBy, p, c),
+		decidedBy: optStr(map, CHANGE.decidedBy, p, c),
+		decidedAt: date(map, CHANGE.decidedAt, p, c),
+		extendsStageId: null,
+		consents
+	};
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -704,7 +907,16 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 const s = (v: unknown, max: number = LIMITS.name): string | null =>
 	typeof v === 'string' && v.length <= max ? v : null;
 
-export function readAssessments(r: Root, p: Problems): AssessmentView[] {
+export function readAssessments(
+	r: Root,
+	p: Problems,
+	cache: ReadCache | null = null
+): AssessmentView[] {
+	const kept = cache?.section(r.assessments, 'assessments', p, (q) => readAssessmentsOf(r, q));
+	return kept ? kept.map((x) => ({ ...x })) : readAssessmentsOf(r, p);
+}
+
+function readAssessmentsOf(r: Root, p: Problems): AssessmentView[] {
 	const out: AssessmentView[] = [];
 	for (const [key, v] of r.assessments.entries()) {
 		const phase = isRecord(v) ? v.phase : undefined;
@@ -738,7 +950,12 @@ export function readAssessments(r: Root, p: Problems): AssessmentView[] {
 	);
 }
 
-export function readFeedback(r: Root, p: Problems): FeedbackView[] {
+export function readFeedback(r: Root, p: Problems, cache: ReadCache | null = null): FeedbackView[] {
+	const kept = cache?.section(r.feedback, 'feedback', p, (q) => readFeedbackOf(r, q));
+	return kept ? kept.map((x) => ({ ...x })) : readFeedbackOf(r, p);
+}
+
+function readFeedbackOf(r: Root, p: Problems): FeedbackView[] {
 	const out: FeedbackView[] = [];
 	for (const [key, v] of r.feedback.entries()) {
 		const sat = isRecord(v) ? v.satisfaction : undefined;
@@ -767,8 +984,15 @@ export function readFeedback(r: Root, p: Problems): FeedbackView[] {
 	return out.sort((a, b) => (a.participantId < b.participantId ? -1 : 1));
 }
 
-export function readCompletion(r: Root, p: Problems): CompletionView | null {
-	return completionOf(r.completion.get(COMPLETION.record), p);
+export function readCompletion(
+	r: Root,
+	p: Problems,
+	cache: ReadCache | null = null
+): CompletionView | null {
+	const read = (q: Problems) => completionOf(r.completion.get(COMPLETION.record), q);
+	if (!cache?.usable) return read(p);
+	const kept = cache.section(r.completion, 'completion', p, read);
+	return kept ? { ...kept } : null;
 }
 
 function completionOf(v: unknown, p: Problems): CompletionView | null {
@@ -788,18 +1012,26 @@ function completionOf(v: unknown, p: Problems): CompletionView | null {
 	};
 }
 
-export function readDiagnosis(doc: Y.Doc, r: Root): DiagnosisView {
+export function readDiagnosis(doc: Y.Doc, r: Root, cache: ReadCache | null = null): DiagnosisView {
 	const texts = {} as Record<DiagnosisField, Y.Text>;
+	for (const f of DIAGNOSIS_FIELDS) texts[f] = diagnosisText(doc, f);
+	const kept = cache?.section(r.diagnosis, 'diagnosis', new Problems(), () => diagnosisInfo(r));
+	if (!kept) return { texts, info: diagnosisInfo(r) };
+	const info = {} as DiagnosisView['info'];
+	for (const f of DIAGNOSIS_FIELDS) info[f] = { ...kept[f] };
+	return { texts, info };
+}
+
+function diagnosisInfo(r: Root): DiagnosisView['info'] {
 	const info = {} as DiagnosisView['info'];
 	for (const f of DIAGNOSIS_FIELDS) {
-		texts[f] = diagnosisText(doc, f);
 		const v = r.diagnosis.get(f);
 		info[f] = {
 			updatedBy: isRecord(v) ? s(v.updatedBy) : null,
 			updatedAt: isRecord(v) ? s(v.updatedAt) : null
 		};
 	}
-	return { texts, info };
+	return info;
 }
 
 /**
@@ -809,26 +1041,32 @@ export function readDiagnosis(doc: Y.Doc, r: Root): DiagnosisView {
  * fields in `doc` (legacy, or forged by a participant) are ignored. null: no decisions known
  * (a phone that has not synced them yet) — nothing is approved, accepted or decided.
  */
-export function readProgram(doc: Y.Doc, decisions: Y.Doc | null = null): ProgramView {
+export function readProgram(
+	doc: Y.Doc,
+	decisions: Y.Doc | null = null,
+	/** Reads kept from earlier readings of `doc` (readCacheOf): the same view, for less. */
+	cache: ReadCache | null = null
+): ProgramView {
 	const p = new Problems();
 	const r = safeRoot(doc, p);
 	if (!r) return emptyView(p);
-	const stages = guard(p, 'stages', () => readStages(r, p), []);
+	const c = cache?.usable ? cache : null;
+	const stages = guard(p, 'stages', () => readStages(r, p, c), []);
 	const view: ProgramView = {
-		meta: guard(p, 'meta', () => readMeta(r, p), emptyMeta()),
-		participants: guard(p, 'participants', () => readParticipants(r, p), []),
+		meta: guard(p, 'meta', () => readMeta(r, p, c), emptyMeta()),
+		participants: guard(p, 'participants', () => readParticipants(r, p, c), []),
 		stages,
-		activities: guard(p, 'activities', () => readActivities(r, p, stages), []),
-		meetings: guard(p, 'meetings', () => readMeetings(r, p), []),
-		reports: guard(p, 'reports', () => readReports(r, p), []),
+		activities: guard(p, 'activities', () => readActivities(r, p, stages, c), []),
+		meetings: guard(p, 'meetings', () => readMeetings(r, p, c), []),
+		reports: guard(p, 'reports', () => readReports(r, p, c), []),
 		comments: [],
 		discussion: [],
 		attachments: [],
-		changeRequests: guard(p, 'changeRequests', () => readChangeRequests(r, p), []),
-		assessments: guard(p, 'assessments', () => readAssessments(r, p), []),
-		feedback: guard(p, 'feedback', () => readFeedback(r, p), []),
-		completion: guard(p, 'completion', () => readCompletion(r, p), null),
-		diagnosis: guard(p, 'diagnosis', () => readDiagnosis(doc, r), detachedDiagnosis()),
+		changeRequests: guard(p, 'changeRequests', () => readChangeRequests(r, p, c), []),
+		assessments: guard(p, 'assessments', () => readAssessments(r, p, c), []),
+		feedback: guard(p, 'feedback', () => readFeedback(r, p, c), []),
+		completion: guard(p, 'completion', () => readCompletion(r, p, c), null),
+		diagnosis: guard(p, 'diagnosis', () => readDiagnosis(doc, r, c), detachedDiagnosis()),
 		problems: []
 	};
 	guard(p, 'decisions', () => applyDecisions(view, decisions, p), undefined);

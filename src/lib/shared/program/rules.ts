@@ -85,9 +85,10 @@ export interface CurrentStage {
 /** The stage whose dates contain `today`. After the last stage: that stage, phase 'finished'. */
 export function currentStage(
 	view: Pick<ProgramView, 'meta' | 'stages'>,
-	today: string
+	today: string,
+	/** `stageTimeline(view)`, when the caller has it already. */
+	tl: StageSpan[] = stageTimeline(view)
 ): CurrentStage {
-	const tl = stageTimeline(view);
 	if (tl.length === 0) return { phase: 'unscheduled', stageId: null, index: -1 };
 	const first = tl[0] as StageSpan;
 	if (today < first.start) return { phase: 'not-started', stageId: null, index: -1 };
@@ -211,7 +212,11 @@ export function reportsByKey(reports: readonly ReportView[]): Map<string, Report
  * Every report the program owes over its life: one after each stage, plus the mentor's
  * semi-annual ones where the program's regulation requires them (regulation.ts).
  */
-export function expectedReports(view: ProgramView): ExpectedReport[] {
+export function expectedReports(
+	view: ProgramView,
+	/** `stageTimeline(view)`, when the caller has it already. */
+	tl: StageSpan[] = stageTimeline(view)
+): ExpectedReport[] {
 	const byKey = reportsByKey(view.reports);
 	const out: ExpectedReport[] = [];
 	const push = (
@@ -233,7 +238,7 @@ export function expectedReports(view: ProgramView): ExpectedReport[] {
 			required: true
 		});
 	};
-	for (const s of stageTimeline(view)) push(`stage:${s.stageId}`, 'stage', s.stageId, null, s.end);
+	for (const s of tl) push(`stage:${s.stageId}`, 'stage', s.stageId, null, s.end);
 	const start = view.meta.startDate;
 	let end = programEndDate(view);
 	if (view.completion && end && view.completion.date < end) end = view.completion.date;

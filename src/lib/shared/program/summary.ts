@@ -15,7 +15,7 @@ import type {
 	ProgramStatus,
 	StageKind
 } from './labels';
-import { readProgram, type ProgramView } from './read';
+import { readProgram, type ProgramView, type ReadCache } from './read';
 import {
 	approvedExtensionMonths,
 	currentStage,
@@ -141,7 +141,9 @@ export function summarize(
 	doc: Y.Doc,
 	now: Date | string,
 	/** The program's decisions document (readProgram): verdicts, approval, completion, decisions. */
-	decisions: Y.Doc | null = null
+	decisions: Y.Doc | null = null,
+	/** Reads kept from earlier summaries of `doc` (readCacheOf: a document kept and read again). */
+	cache: ReadCache | null = null
 ): ProgramSummary {
 	let today: string;
 	const problems: string[] = [];
@@ -154,7 +156,7 @@ export function summarize(
 	}
 	let view: ProgramView | null = null;
 	try {
-		view = readProgram(doc, decisions);
+		view = readProgram(doc, decisions, cache);
 	} catch (e) {
 		problems.push(`document unreadable: ${e instanceof Error ? e.message : String(e)}`);
 	}
@@ -182,12 +184,12 @@ export function summarizeView(
 					stageId: tl[tl.length - 1]?.stageId ?? null,
 					index: tl.length - 1
 				}
-			: currentStage(view, today);
+			: currentStage(view, today, tl);
 	const curStage = cur.index >= 0 ? view.stages[cur.index] : undefined;
 	const curSpan = cur.index >= 0 ? tl[cur.index] : undefined;
 	const prog = progress(view);
 	const overdue = overdueActivities(view, today);
-	const expected = expectedReports(view);
+	const expected = expectedReports(view, tl);
 	const due = expected.filter(
 		(e) =>
 			e.dueDate <= today && (e.state === 'missing' || e.state === 'draft' || e.state === 'returned')
