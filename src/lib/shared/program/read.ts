@@ -95,10 +95,7 @@ class Recorder extends Problems {
 }
 
 /** A list item's read kept: its id and removal, and what `reader` gave (the value, the problems). */
-interface ItemRead {
-	id: unknown;
-	idOk: boolean;
-	removed: boolean;
+interface ItemRead extends EntryFacts {
 	reader: ItemReader<object> | null;
 	value: object | null;
 	problems: readonly string[];
@@ -446,6 +443,54 @@ function itemMeta(m: AnyMap, id: string, p: Problems, ctx: string): ItemMeta {
 	};
 }
 
+/** What a list walk needs of an item's map: its id, whether it is valid, whether it is removed. */
+interface EntryFacts {
+	id: unknown;
+	idOk: boolean;
+	removed: boolean;
+}
+
+function entryFacts(m: AnyMap): EntryFacts {
+	const id = m.get(ITEM.id);
+	return { id, idOk: isId(id), removed: m.get(ITEM.removed) === true };
+}
+
+/**
+ * Visits the Y.Maps of a list with a valid id, first occurrence wins, in list order; anything
+ * else in the array (numbers, texts, maps without id, repeated ids) is skipped and reported.
+ * `facts` reads an item's id and removal (readList takes them from its cache).
+ */
+function walkList<F extends EntryFacts>(
+	arr: Y.Array<unknown>,
+	p: Problems,
+	ctx: string,
+	facts: (m: AnyMap) => F,
+	visit: (id: string, map: AnyMap, f: F) => void
+): void {
+	const seen = new Set<string>();
+	let i = 0;
+	for (const v of arr) {
+		i++;
+		if (!(v instanceof Y.Map)) {
+			p.add(`${ctx}[${i - 1}]: not a map`);
+			continue;
+		}
+		const m = v as AnyMap;
+		const f = facts(m);
+		if (!f.idOk) {
+			p.add(`${ctx}[${i - 1}]: missing or invalid id`);
+			continue;
+		}
+		const id = f.id as string;
+		if (seen.has(id)) {
+			p.add(`${ctx}: duplicate id ${id}`);
+			continue;
+		}
+		seen.add(id);
+		visit(id, m, f);
+	}
+}
+
 /**
  * The Y.Maps of a list with a valid id, first occurrence wins. `includeRemoved` for raw access.
  * Anything else in the array (numbers, texts, maps without id) is skipped and reported.
@@ -457,28 +502,9 @@ export function listItems(
 	includeRemoved = false
 ): Array<{ id: string; map: AnyMap }> {
 	const out: Array<{ id: string; map: AnyMap }> = [];
-	const seen = new Set<string>();
-	let i = 0;
-	for (const v of arr) {
-		i++;
-		if (!(v instanceof Y.Map)) {
-			p.add(`${ctx}[${i - 1}]: not a map`);
-			continue;
-		}
-		const m = v as AnyMap;
-		const id = m.get(ITEM.id);
-		if (!isId(id)) {
-			p.add(`${ctx}[${i - 1}]: missing or invalid id`);
-			continue;
-		}
-		if (seen.has(id)) {
-			p.add(`${ctx}: duplicate id ${id}`);
-			continue;
-		}
-		seen.add(id);
-		if (!includeRemoved && m.get(ITEM.removed) === true) continue;
-		out.push({ id, map: m });
-	}
+	walkList(arr, p, ctx, entryFacts, (id, map, f) => {
+		if (includeRemoved || !f.removed) out.push({ id, map });
+	});
 	return out;
 }
 
@@ -504,40 +530,17 @@ function readList<V extends object>(
 	}
 	// As listItems: the list's own problems first, then each item's.
 	const live: Array<{ map: AnyMap; e: ItemRead }> = [];
-	const seen = new Set<string>();
-	let i = 0;
-	for (const v of arr) {
-		i++;
-		if (!(v instanceof Y.Map)) {
-			p.add(`${ctx}[${i - 1}]: not a map`);
-			continue;
-		}
-		const m = v as AnyMap;
+	const kept = (m: AnyMap): ItemRead => {
 		let e = cache.items.get(m);
 		if (!e) {
-			const id = m.get(ITEM.id);
-			e = {
-				id,
-				idOk: isId(id),
-				removed: m.get(ITEM.removed) === true,
-				reader: null,
-				value: null,
-				problems: []
-			};
+			e = { ...entryFacts(m), reader: null, value: null, problems: [] };
 			cache.items.set(m, e);
 		}
-		if (!e.idOk) {
-			p.add(`${ctx}[${i - 1}]: missing or invalid id`);
-			continue;
-		}
-		const id = e.id as string;
-		if (seen.has(id)) {
-			p.add(`${ctx}: duplicate id ${id}`);
-			continue;
-		}
-		seen.add(id);
-		if (!e.removed) live.push({ map: m, e });
-	}
+		return e;
+	};
+	walkList(arr, p, ctx, kept, (_id, map, e) => {
+		if (!e.removed) live.push({ map, e });
+	});
 	for (const { map, e } of live) {
 		if (e.reader !== reader) {
 			const rec = new Recorder();
