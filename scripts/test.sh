@@ -49,11 +49,14 @@ finish() {
 	return $failed
 }
 
-# SvelteKit's generated files once, up front: svelte-check and the build then find them written
-# (sync rewrites only what changed), so running side by side they never see a half-written one.
+# SvelteKit's generated files once, up front: svelte-check and the build then find them written.
+# svelte-check runs without `npm run check`'s own sync: every sync names a new app version
+# (Date.now()), and one beside the build rewrote the generated server code between the build's two
+# halves — pages and scripts of two versions, no page opened (CI, 2026-11-24; the build now checks
+# itself: scripts/check-client-build.mjs).
 npx svelte-kit sync
 bg lint npm run lint
-bg check npm run check
+bg check npx svelte-check --tsconfig ./tsconfig.json --fail-on-warnings
 bg build npm run build
 # Node 24 and better-sqlite3 compiled for it, in a copy of the checkout (scripts/test-node24.sh);
 # CI sets TEST_NODE24=1 (the product must run on Node 24 too), a developer's `npm test` skips it.
