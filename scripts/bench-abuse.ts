@@ -214,7 +214,7 @@ async function main(): Promise<void> {
 					`cannot measure: quiet p99 ${quiet.p99} from ${quiet.samples} edits (${quiet.lost} lost)`
 				);
 			log(
-				`quiet: p99 ${formatMs(quiet.p99)} ms over ${quiet.samples} edits (p99 by second: ${qBySecond}), healthz worst ${qh.ms.toFixed(0)} ms, load ${load()}`
+				`quiet: p99 ${formatMs(quiet.p99)} ms over ${quiet.samples} edits (p99 by second: ${qBySecond}), healthz worst ${qh.ms.toFixed(0)} ms, load ${load()}${qLag.relief ? `; ${qLag.relief}` : ''}`
 			);
 			return {
 				id: 'quiet',
@@ -237,7 +237,7 @@ async function main(): Promise<void> {
 				clientErrors: (await honest.clientErrorsIn(q0, q1)).length,
 				server: 'up',
 				load: load(),
-				notes: []
+				notes: qLag.relief ? [qLag.relief] : []
 			};
 		};
 
@@ -340,7 +340,8 @@ async function main(): Promise<void> {
 				const t1 = performance.now();
 				const cpu = server.cpuMs() - cpu0;
 				const loopCpu = server.mainThreadCpuMs() - loop0;
-				const lag = server.alive ? await server.loopDelay() : { p99: NaN, max: NaN };
+				const lag = server.alive ? await server.loopDelay() : { p99: NaN, max: NaN, relief: null };
+				if (lag.relief) notes.push(lag.relief);
 				const driverLagMax = await honest.loopDelayMax();
 				const driver = process.cpuUsage(driver0);
 				const driverMs = (driver.user + driver.system) / 1000;

@@ -227,7 +227,7 @@ export class MeasuredServer {
 	 * The server's event-loop delay (prom-client's monitorEventLoopDelay, p99 and max in ms) since
 	 * the previous call: the histogram is reset on every scrape. NaN when it cannot be read.
 	 */
-	async loopDelay(): Promise<{ p99: number; max: number }> {
+	async loopDelay(): Promise<{ p99: number; max: number; relief: string | null }> {
 		try {
 			const r = await fetch(`${this.url}/metrics`, {
 				headers: { authorization: `Bearer ${METRICS_TOKEN}` },
@@ -240,11 +240,35 @@ export class MeasuredServer {
 			};
 			return {
 				p99: read('nodejs_eventloop_lag_p99_seconds'),
-				max: read('nodejs_eventloop_lag_max_seconds')
+				max: read('nodejs_eventloop_lag_max_seconds'),
+				relief: this.reliefSince({
+					collections: read('nastavnik_memory_relief_collections_total') / 1000,
+					pauseMs: read('nastavnik_memory_relief_pause_seconds_total'),
+					skipped: read('nastavnik_memory_relief_skipped_total') / 1000
+				})
 			};
 		} catch {
-			return { p99: NaN, max: NaN };
+			return { p99: NaN, max: NaN, relief: null };
 		}
+	}
+
+	private relief = { collections: 0, pauseMs: 0, skipped: 0 };
+	/**
+	 * What the memory relief did since the previous reading (server/memory/relief.ts): a full
+	 * collection stops the loop, so a window's stall may be one. Null when it did nothing.
+	 */
+	private reliefSince(now: {
+		collections: number;
+		pauseMs: number;
+		skipped: number;
+	}): string | null {
+		const previous = this.relief;
+		this.relief = now;
+		const collections = Math.round(now.collections - previous.collections);
+		const skipped = Math.round(now.skipped - previous.skipped);
+		if (!(collections > 0) && !(skipped > 0)) return null;
+		const pause = (now.pauseMs - previous.pauseMs).toFixed(0);
+		return `memory relief: ${collections} full collection(s), ${pause} ms in all; ${skipped} skipped`;
 	}
 
 	rssNow(): number {

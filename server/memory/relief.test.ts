@@ -89,4 +89,69 @@ describe('memory relief', () => {
 		for (t = 5000; t <= 60_000; t += 5000) expect(await relief.check()).toBe(false);
 		expect(documents.length).toBeGreaterThan(0);
 	});
+
+	it('skips a collection predicted to pause the loop longer than maxPauseMs', async () => {
+		// A fake heap: garbage above a base, and after each collection (30 ms) 50 MB live besides
+		// the kept documents.
+		let t = 0;
+		let kept = 0;
+		let garbage = 0;
+		let used = 0;
+		let calls = 0;
+		const base = 100 * MB;
+		const start = (maxPauseMs: number, registry: Registry | null) =>
+			startMemoryRelief(
+				{
+					growthBytes: 8 * MB,
+					settleMs: 0,
+					maxPauseMs,
+					liveBytes: () => kept,
+					heap: () => ({ collectable: base + kept + garbage, used }),
+					now: () => t,
+					collect: async () => {
+						calls++;
+						const end = performance.now() + 30;
+						while (performance.now() < end);
+						garbage = 0;
+						used = 50 * MB + kept;
+					}
+				},
+				logger,
+				registry
+			);
+		const registry = new Registry();
+		relief = start(100, registry);
+		garbage = 28 * MB;
+		t += 5_000;
+		expect(await relief.check()).toBe(true);
+		// The kept documents grow by 300 MB, all live: a collection now would mark 350 MB at the
+		// last one's pace (30 ms for 50 MB), ~210 ms. Not run,
+		kept = 300 * MB;
+		garbage = 20 * MB;
+		t += 30_000;
+		expect(await relief.check()).toBe(false);
+		expect(calls).toBe(1);
+		const skipped = await registry.getSingleMetric('nastavnik_memory_relief_skipped_total')?.get();
+		expect(skipped?.values[0]?.value).toBe(1);
+		// nor at the next checks: it waits the long gap.
+		t += 60_000;
+		expect(await relief.check()).toBe(false);
+		// Once they are gone (expired), a collection is cheap again.
+		kept = 0;
+		t += 600_000;
+		expect(await relief.check()).toBe(true);
+		expect(calls).toBe(2);
+
+		// With no bound (0), the same growth is collected.
+		relief.stop();
+		relief = start(0, null);
+		garbage = 28 * MB;
+		t += 5_000;
+		expect(await relief.check()).toBe(true);
+		kept = 300 * MB;
+		garbage = 20 * MB;
+		t += 30_000;
+		expect(await relief.check()).toBe(true);
+		expect(calls).toBe(4);
+	});
 });

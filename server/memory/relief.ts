@@ -26,6 +26,15 @@
  * of the threshold between two checks) for `settleMs` — the server sheds request-less sockets
  * within seconds, so by then they are garbage — and at most `maxPostponeMs` in all.
  *
+ * Its pause is bounded (`maxPauseMs`). The collection marks everything live, and the summaries'
+ * kept documents (up to RELAY_SUMMARY_DOCS_MB) are live by design: left out of the reading (so
+ * they never call for a collection), they are still marked by one. Twenty minutes into
+ * bench:abuse, with them filled, the collection after slow-connections stopped the loop for
+ * ~350–400 ms (the phones' p99 of that quiet window 348 and 401 ms, /healthz 296 ms), where a
+ * young server's took ~100–140 ms. So each collection's time per live byte is kept, and one
+ * predicted to pause longer than the bound is not run: the memory then comes back through V8's
+ * own collections, which mark incrementally beside the loop — more slowly, but without a stall.
+ *
  * The collection is the one DevTools' "collect garbage" button runs (the inspector protocol's
  * `HeapProfiler.collectGarbage`, over an in-process session: no port, no flag): V8 collects all it
  * can and shrinks its heap, the young generation included, where a plain `gc()` (`--expose-gc`)
@@ -54,8 +63,25 @@ export interface ReliefOptions {
 	 * for collections that free nothing and pause the loop for the marking of all of it.
 	 */
 	liveBytes?: () => number;
+	/**
+	 * The longest the loop may stop for a collection (ms): one predicted longer (from the last
+	 * collection's time per live byte) is skipped. 0: no bound.
+	 */
+	maxPauseMs?: number;
 	/** Tests: the clock. */
 	now?: () => number;
+	/** Tests: the collection (default: V8's collection of all it can). */
+	collect?: () => Promise<void>;
+	/** Tests: V8's heap (default: `process.memoryUsage()`). */
+	heap?: () => HeapReading;
+}
+
+/** What the relief reads of V8's heap. */
+export interface HeapReading {
+	/** What a collection may give back: the heap and the memory its objects hold outside it. */
+	collectable: number;
+	/** The heap's objects (right after a collection: the live ones). */
+	used: number;
 }
 
 export interface MemoryRelief {
@@ -73,10 +99,9 @@ function collectAll(): Promise<void> {
 	).finally(() => session.disconnect());
 }
 
-/** What a collection may give back: V8's heap and the memory its objects hold outside it. */
-function collectable(): number {
+function v8Heap(): HeapReading {
 	const m = process.memoryUsage();
-	return m.heapTotal + m.external;
+	return { collectable: m.heapTotal + m.external, used: m.heapUsed };
 }
 
 export function startMemoryRelief(
@@ -94,7 +119,10 @@ export function startMemoryRelief(
 	const risingBytes = Math.max(growthBytes / 4, 1048576);
 	const now = options.now ?? (() => performance.now());
 	const liveBytes = options.liveBytes ?? (() => 0);
-	const reading = () => collectable() - liveBytes();
+	const maxPauseMs = options.maxPauseMs ?? 0;
+	const collect = options.collect ?? collectAll;
+	const heap = options.heap ?? v8Heap;
+	const reading = () => heap().collectable - liveBytes();
 	const collections = registry
 		? new Counter({
 				name: 'nastavnik_memory_relief_collections_total',
@@ -109,6 +137,20 @@ export function startMemoryRelief(
 				registers: [registry]
 			})
 		: null;
+	const pauseSeconds = registry
+		? new Counter({
+				name: 'nastavnik_memory_relief_pause_seconds_total',
+				help: 'Time the event loop stood still for those collections',
+				registers: [registry]
+			})
+		: null;
+	const skipped = registry
+		? new Counter({
+				name: 'nastavnik_memory_relief_skipped_total',
+				help: 'Collections not run because they were predicted to pause the loop longer than MEMORY_RELIEF_MAX_PAUSE_MS',
+				registers: [registry]
+			})
+		: null;
 
 	let floor = reading();
 	let gap = minGapMs;
@@ -117,6 +159,15 @@ export function startMemoryRelief(
 	let previous = floor;
 	let lastRiseAt = -Infinity;
 	let postponedSince: number | null = null;
+	/** The last collection's pause per live byte, and the live heap it left (known-live part apart). */
+	let msPerLiveByte: number | null = null;
+	let liveAfter = 0;
+	let knownLiveAfter = 0;
+	/** The pause a collection now would cost: the live heap is the last one's, plus what is known to have grown. */
+	const predictedPauseMs = () =>
+		msPerLiveByte === null
+			? 0
+			: msPerLiveByte * Math.max(0, liveAfter + liveBytes() - knownLiveAfter);
 
 	let running = false;
 	const check = async (): Promise<boolean> => {
@@ -135,10 +186,22 @@ export function startMemoryRelief(
 			if (now() - postponedSince < maxPostponeMs) return false;
 		}
 		postponedSince = null;
+		const predicted = predictedPauseMs();
+		if (maxPauseMs > 0 && predicted > maxPauseMs) {
+			// Checked again after the long gap: the live heap may have shrunk by then.
+			last = now();
+			gap = maxGapMs;
+			skipped?.inc();
+			logger.info(
+				{ grownMb: Math.round(grown / 1048576), predictedMs: Math.round(predicted), maxPauseMs },
+				'memory relief: collection skipped, it would pause the loop too long'
+			);
+			return false;
+		}
 		running = true;
 		const t0 = performance.now();
 		try {
-			await collectAll();
+			await collect();
 		} catch (error) {
 			// Backed off like a collection that freed nothing, so a broken inspector is not retried every tick.
 			last = now();
@@ -149,6 +212,9 @@ export function startMemoryRelief(
 			running = false;
 		}
 		const tookMs = performance.now() - t0;
+		liveAfter = heap().used;
+		knownLiveAfter = liveBytes();
+		msPerLiveByte = liveAfter > 0 ? tookMs / liveAfter : null;
 		const after = reading();
 		previous = after;
 		const freed = Math.max(0, before - after);
@@ -157,11 +223,13 @@ export function startMemoryRelief(
 		gap = freed >= grown / 4 ? minGapMs : maxGapMs;
 		collections?.inc();
 		freedBytes?.inc(freed);
-		logger.info(
+		pauseSeconds?.inc(tookMs / 1000);
+		logger[maxPauseMs > 0 && tookMs > maxPauseMs ? 'warn' : 'info'](
 			{
 				grownMb: Math.round(grown / 1048576),
 				freedMb: Math.round(freed / 1048576),
 				tookMs: Math.round(tookMs),
+				predictedMs: Math.round(predicted),
 				nextGapS: Math.round(gap / 1000)
 			},
 			'memory relief: full garbage collection after growth'
