@@ -119,39 +119,33 @@ describe('memory relief', () => {
 				logger,
 				registry
 			);
+		/** `ms` later, with the kept documents and the garbage at these sizes (MB): did it collect? */
+		const checkAfter = (ms: number, keptMb: number, garbageMb: number) => {
+			kept = keptMb * MB;
+			garbage = garbageMb * MB;
+			t += ms;
+			return relief!.check();
+		};
 		const registry = new Registry();
 		relief = start(100, registry);
-		garbage = 28 * MB;
-		t += 5_000;
-		expect(await relief.check()).toBe(true);
+		expect(await checkAfter(5_000, 0, 28)).toBe(true);
 		// The kept documents grow by 300 MB, all live: a collection now would mark 350 MB at the
 		// last one's pace (30 ms for 50 MB), ~210 ms. Not run,
-		kept = 300 * MB;
-		garbage = 20 * MB;
-		t += 30_000;
-		expect(await relief.check()).toBe(false);
+		expect(await checkAfter(30_000, 300, 20)).toBe(false);
 		expect(calls).toBe(1);
 		const skipped = await registry.getSingleMetric('nastavnik_memory_relief_skipped_total')?.get();
 		expect(skipped?.values[0]?.value).toBe(1);
 		// nor at the next checks: it waits the long gap.
-		t += 60_000;
-		expect(await relief.check()).toBe(false);
+		expect(await checkAfter(60_000, 300, 20)).toBe(false);
 		// Once they are gone (expired), a collection is cheap again.
-		kept = 0;
-		t += 600_000;
-		expect(await relief.check()).toBe(true);
+		expect(await checkAfter(600_000, 0, 20)).toBe(true);
 		expect(calls).toBe(2);
 
 		// With no bound (0), the same growth is collected.
 		relief.stop();
 		relief = start(0, null);
-		garbage = 28 * MB;
-		t += 5_000;
-		expect(await relief.check()).toBe(true);
-		kept = 300 * MB;
-		garbage = 20 * MB;
-		t += 30_000;
-		expect(await relief.check()).toBe(true);
+		expect(await checkAfter(5_000, 0, 28)).toBe(true);
+		expect(await checkAfter(30_000, 300, 20)).toBe(true);
 		expect(calls).toBe(4);
 	});
 });
