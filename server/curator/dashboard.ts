@@ -107,7 +107,8 @@ export function staleByFactsSql(users: Fragment, cutoff: number): Fragment {
  * A mentor or mentee of program `i` who never had a session and never reached the relay for it
  * (an integration's access token counts as reaching it): the invitation is not opened yet. Asked
  * as one set (`i.program_id IN (…)`, built once per query: a hashed subplan) of the few mentors
- * and mentees with no device (a partial index, migration 132), not per program.
+ * and mentees with no device (an index of the device count: migration 132's partial index in
+ * SQLite, 148's in PostgreSQL), not per program.
  */
 function notOpenedSql(): Fragment {
 	return {

@@ -62,6 +62,10 @@ export interface DialectStatements {
 	curatorNarrowSortIndexes: string;
 	/** Migration 147: the dialect's index of the last activity, most recent first. */
 	curatorLastActivityDesc: string;
+	/** Migration 148: the dialect's indexes of the stale and «приглашение не открыто» counts. */
+	curatorNarrowCounts: string;
+	/** Migration 149: the dialect's title index with the attributes a page is filtered by. */
+	curatorTitleFilters: string;
 }
 
 export function migrationsFor(dialect: Dialect, statements: DialectStatements): Migration[] {
@@ -230,6 +234,18 @@ export function migrationsFor(dialect: Dialect, statements: DialectStatements): 
 			version: 147,
 			name: 'curator index: last activity, most recent first',
 			sql: statements.curatorLastActivityDesc
+		},
+		{
+			// The stale and «приглашение не открыто» counts of every request from narrow indexes (issue 18).
+			version: 148,
+			name: 'curator index: narrow indexes of the stale and not-opened counts',
+			sql: statements.curatorNarrowCounts
+		},
+		{
+			// A filtered page by title (a search with a stage) filtered in the title's index (issue 18).
+			version: 149,
+			name: 'curator index: the title index with the attributes a page is filtered by',
+			sql: statements.curatorTitleFilters
 		}
 	];
 }

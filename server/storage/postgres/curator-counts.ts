@@ -4,7 +4,7 @@
  * its new one, in the statement that writes the row (cascade deletes included). The UPDATE
  * trigger fires only when a counted value changed.
  */
-import { COUNT_COLUMNS, countChanged, countValues } from '../curator-counts.js';
+import { COUNT_COLUMNS, FLAG_BITS, countChanged, countValues } from '../curator-counts.js';
 import { staleClockSql } from '../curator-index.js';
 
 export const CURATOR_COUNT_TRIGGERS = `
@@ -187,6 +187,55 @@ export const CURATOR_LAST_ACTIVITY_DESC = `
 		WHERE last_edit_at IS NOT NULL;
 `;
 
+/**
+ * Migration 148 in PostgreSQL: the two small counts of every dashboard request from narrow indexes
+ * (issue 18, branch dash). What made them slow was not the data but the size the planner sees:
+ *
+ * - «Не на связи»: the stale clock's index of migration 145 carries 22 columns for every program,
+ *   and a key (the clock) that each device contact moves, so its entries are not cleaned up in
+ *   place as an unchanged key's are: 93 MB after seeding 100,000 programs, and the planner counted
+ *   the 54,331 stale programs of a region by scanning the 156 MB table in parallel (120 ms). The
+ *   narrow partial index of migration 132 again (organization, clock, id), with the problem flags'
+ *   counts a page may also be filtered by (9.9 MB): the stale count, alone (9 ms) or beside a flag
+ *   («просрочено» and stale: 116 ms by the table), is an index-only range of it. The wide index
+ *   stays for the totals it covers.
+ * - «Приглашение не открыто»: every mentor and mentee starts with no device, so each passes through
+ *   the partial index of those with none (migration 132), and a region's seeding or import leaves it
+ *   at 13 MB of empty pages for its 667 entries. The planner charges a partial index's whole size to
+ *   its few rows, so it read the 26 MB participants table instead (40–50 ms, in each parallel worker).
+ *   An index of every row's device count (1.4 MB, deduplicated) is charged by the fraction of it the
+ *   condition selects (`devices = 0`: 667 rows, 2–5 ms), however many rows have passed through zero;
+ *   it takes the partial index's place (one index per row, as before).
+ */
+export const CURATOR_NARROW_COUNTS = `
+	CREATE INDEX curator_program_index_stale_count ON curator_program_index (organization_id, stale_clock, program_id)
+		INCLUDE (${Object.values(FLAG_BITS)
+			.map((f) => f.column)
+			.join(', ')}) WHERE status <> 'completed';
+	DROP INDEX curator_program_users_unopened;
+	CREATE INDEX curator_program_users_devices ON curator_program_users (devices);
+`;
+
+/**
+ * Migration 149 in PostgreSQL: the title's index carries the attributes a page is filtered by (the
+ * organization and the pickers'). A page sorted by title (the dashboard's default) with a search
+ * and a filter walks the title's order and keeps the programs that match; where they are
+ * scattered along it («Орлова» at the stage «activity»: 5,686 of 100,000) the walk read 25,263
+ * table rows at random for 50 (78 ms). With the attributes in the index it tests them in the index
+ * entries (an index-only scan, 13 ms) and reads the table for none. Only attributes, which change
+ * seldom (a stage a few times a year), not the flags' counts and clocks, which most writes move:
+ * an update that leaves all of an index's columns as they were lets PostgreSQL remove the entries
+ * it supersedes from the index page as it adds its own (B-tree bottom-up deletion, 14+), which
+ * the flags' columns would prevent for most device contacts and rewritten summaries. Every column
+ * added is already in another index of the row (the stale clock's of migration 145), so no
+ * update that was HOT stops being HOT.
+ */
+export const CURATOR_TITLE_FILTERS = `
+	DROP INDEX curator_sort_title;
+	CREATE INDEX curator_sort_title ON curator_program_index (title, program_id)
+		INCLUDE (organization_id, status, template_id, stage_phase, stage_kind, form, category, types);
+`;
+
 const clock = staleClockSql('postgres', 'curator_program_index.program_id');
 const setClock = (where: string) =>
 	`UPDATE curator_program_index SET stale_clock = ${clock} WHERE ${where};`;
@@ -227,7 +276,8 @@ export const STALE_CLOCK_TRIGGERS = `
 /**
  * The indexes only PostgreSQL creates, per migration: 131's trigram index (SQLite has none), 133's
  * per sort key (a single instance sorts its programs in memory) and its richer stale clock index,
- * 145's attributes and stale clock indexes as the planner needs them, 146's narrower sort indexes, 147's last activity descending.
+ * 145's attributes and stale clock indexes as the planner needs them, 146's narrower sort indexes, 147's last activity descending,
+ * 148's narrow indexes of the stale and not-opened counts, 149's title index with the filters' columns.
  * The migrations test holds the dialects' other indexes equal.
  */
 const created = (sql: string) =>
@@ -237,5 +287,7 @@ export const POSTGRES_ONLY_INDEXES: Readonly<Record<number, ReadonlySet<string>>
 	133: created(CURATOR_SORT_INDEXES),
 	145: created(CURATOR_QUERY_PLANS),
 	146: created(CURATOR_NARROW_SORT_INDEXES),
-	147: created(CURATOR_LAST_ACTIVITY_DESC)
+	147: created(CURATOR_LAST_ACTIVITY_DESC),
+	148: created(CURATOR_NARROW_COUNTS),
+	149: created(CURATOR_TITLE_FILTERS)
 };

@@ -12,6 +12,8 @@ import {
 	CURATOR_QUERY_PLANS,
 	CURATOR_NARROW_SORT_INDEXES,
 	CURATOR_LAST_ACTIVITY_DESC,
+	CURATOR_NARROW_COUNTS,
+	CURATOR_TITLE_FILTERS,
 	STALE_CLOCK_TRIGGERS
 } from './curator-counts.js';
 
@@ -26,5 +28,7 @@ export const migrations: PgMigration[] = migrationsFor('postgres', {
 	curatorQueryPlans: CURATOR_QUERY_PLANS,
 	curatorNarrowSortIndexes: CURATOR_NARROW_SORT_INDEXES,
 	curatorLastActivityDesc: CURATOR_LAST_ACTIVITY_DESC,
+	curatorNarrowCounts: CURATOR_NARROW_COUNTS,
+	curatorTitleFilters: CURATOR_TITLE_FILTERS,
 	staleClockTriggers: STALE_CLOCK_TRIGGERS
 });

@@ -10,6 +10,8 @@ import {
 	CURATOR_QUERY_PLANS,
 	CURATOR_NARROW_SORT_INDEXES,
 	CURATOR_LAST_ACTIVITY_DESC,
+	CURATOR_NARROW_COUNTS,
+	CURATOR_TITLE_FILTERS,
 	STALE_CLOCK_TRIGGERS
 } from './curator-counts.js';
 
@@ -24,5 +26,7 @@ export const migrations: Migration[] = migrationsFor('sqlite', {
 	curatorQueryPlans: CURATOR_QUERY_PLANS,
 	curatorNarrowSortIndexes: CURATOR_NARROW_SORT_INDEXES,
 	curatorLastActivityDesc: CURATOR_LAST_ACTIVITY_DESC,
+	curatorNarrowCounts: CURATOR_NARROW_COUNTS,
+	curatorTitleFilters: CURATOR_TITLE_FILTERS,
 	staleClockTriggers: STALE_CLOCK_TRIGGERS
 });
