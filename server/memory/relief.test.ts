@@ -99,12 +99,15 @@ describe('memory relief', () => {
 		let used = 0;
 		let calls = 0;
 		const base = 100 * MB;
-		const start = (maxPauseMs: number, registry: Registry | null) =>
+		// Before a collection has measured it, the pause is predicted at 0.5 ms per MB of the
+		// heap at its lowest (100 MB here): 50 ms.
+		const start = (maxPauseMs: number, registry: Registry | null, msPerLiveMb = 0.5) =>
 			startMemoryRelief(
 				{
 					growthBytes: 8 * MB,
 					settleMs: 0,
 					maxPauseMs,
+					msPerLiveMb,
 					liveBytes: () => kept,
 					heap: () => ({ collectable: base + kept + garbage, used }),
 					now: () => t,
@@ -141,8 +144,17 @@ describe('memory relief', () => {
 		expect(await checkAfter(600_000, 0, 20)).toBe(true);
 		expect(calls).toBe(2);
 
+		// Before any collection, a heap whose lowest level predicts more than the bound at the
+		// assumed pace (3 ms per MB of 100 MB) is not collected either.
+		relief.stop();
+		garbage = 0;
+		relief = start(100, null, 3);
+		expect(await checkAfter(5_000, 0, 28)).toBe(false);
+		expect(calls).toBe(2);
+
 		// With no bound (0), the same growth is collected.
 		relief.stop();
+		garbage = 0;
 		relief = start(0, null);
 		expect(await checkAfter(5_000, 0, 28)).toBe(true);
 		expect(await checkAfter(30_000, 300, 20)).toBe(true);

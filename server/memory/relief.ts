@@ -30,10 +30,11 @@
  * kept documents (up to RELAY_SUMMARY_DOCS_MB) are live by design: left out of the reading (so
  * they never call for a collection), they are still marked by one. Twenty minutes into
  * bench:abuse, with them filled, the collection after slow-connections stopped the loop for
- * ~350–400 ms (the phones' p99 of that quiet window 348 and 401 ms, /healthz 296 ms), where a
- * young server's took ~100–140 ms. So each collection's time per live byte is kept, and one
- * predicted to pause longer than the bound is not run: the memory then comes back through V8's
- * own collections, which mark incrementally beside the loop — more slowly, but without a stall.
+ * 350–450 ms (the phones' p99 of that quiet window 348–401 ms, /healthz 296–333 ms; 447 ms by the
+ * relief's own count), where a young server's took ~100–140 ms. So the pause is predicted (the
+ * last collection's time per live byte; before any, DEFAULT_MS_PER_LIVE_MB) and a collection
+ * predicted longer than the bound is not run: the memory then comes back through V8's own
+ * collections, which mark incrementally beside the loop — more slowly, but without a stall.
  *
  * The collection is the one DevTools' "collect garbage" button runs (the inspector protocol's
  * `HeapProfiler.collectGarbage`, over an in-process session: no port, no flag): V8 collects all it
@@ -68,6 +69,8 @@ export interface ReliefOptions {
 	 * collection's time per live byte) is skipped. 0: no bound.
 	 */
 	maxPauseMs?: number;
+	/** The pause per live MiB assumed before the first collection has measured it (ms). */
+	msPerLiveMb?: number;
 	/** Tests: the clock. */
 	now?: () => number;
 	/** Tests: the collection (default: V8's collection of all it can). */
@@ -89,6 +92,15 @@ export interface MemoryRelief {
 	check(): Promise<boolean>;
 	stop(): void;
 }
+
+/**
+ * A full collection's pause per MiB of live heap, before one has been measured (ms). Measured in
+ * bench:abuse (2 × AMD EPYC vCPU, 2026-11-24): a server 20 minutes in, its kept documents' budget
+ * full, paused 447 and 626 ms (RSS ~375 MB, ~250–300 MB live: ~2 ms per MiB); a young one 142 ms
+ * where the heap at its lowest and the kept documents made ~45 MB (~3 ms per MiB). The higher
+ * one: a collection predicted too short runs and stalls; one predicted too long only waits.
+ */
+const DEFAULT_MS_PER_LIVE_MB = 3;
 
 /** V8's collection of all it can, as DevTools runs it (the session answers on a later tick). */
 function collectAll(): Promise<void> {
@@ -159,15 +171,19 @@ export function startMemoryRelief(
 	let previous = floor;
 	let lastRiseAt = -Infinity;
 	let postponedSince: number | null = null;
-	/** The last collection's pause per live byte, and the live heap it left (known-live part apart). */
-	let msPerLiveByte: number | null = null;
-	let liveAfter = 0;
+	/**
+	 * The pause per live byte: the last collection's, or before any the prior (`msPerLiveMb`). The
+	 * live heap: what the last collection left plus what the known-live memory grew since; before
+	 * any, the heap at its lowest (`floor`, without the known-live part) plus the known-live part.
+	 */
+	let msPerLiveByte = (options.msPerLiveMb ?? DEFAULT_MS_PER_LIVE_MB) / 1048576;
+	let liveAfter: number | null = null;
 	let knownLiveAfter = 0;
-	/** The pause a collection now would cost: the live heap is the last one's, plus what is known to have grown. */
-	const predictedPauseMs = () =>
-		msPerLiveByte === null
-			? 0
-			: msPerLiveByte * Math.max(0, liveAfter + liveBytes() - knownLiveAfter);
+	const predictedPauseMs = () => {
+		const live =
+			liveAfter === null ? floor + liveBytes() : liveAfter + liveBytes() - knownLiveAfter;
+		return msPerLiveByte * Math.max(0, live);
+	};
 
 	let running = false;
 	const check = async (): Promise<boolean> => {
@@ -214,7 +230,7 @@ export function startMemoryRelief(
 		const tookMs = performance.now() - t0;
 		liveAfter = heap().used;
 		knownLiveAfter = liveBytes();
-		msPerLiveByte = liveAfter > 0 ? tookMs / liveAfter : null;
+		if (liveAfter > 0) msPerLiveByte = tookMs / liveAfter;
 		const after = reading();
 		previous = after;
 		const freed = Math.max(0, before - after);
@@ -229,6 +245,7 @@ export function startMemoryRelief(
 				grownMb: Math.round(grown / 1048576),
 				freedMb: Math.round(freed / 1048576),
 				tookMs: Math.round(tookMs),
+				liveMb: Math.round(liveAfter / 1048576),
 				predictedMs: Math.round(predicted),
 				nextGapS: Math.round(gap / 1000)
 			},
