@@ -30,8 +30,8 @@
  * kept documents (up to RELAY_SUMMARY_DOCS_MB) are live by design: left out of the reading (so
  * they never call for a collection), they are still marked by one. Twenty minutes into
  * bench:abuse, with them filled, the collection after slow-connections stopped the loop for
- * 350–450 ms (the phones' p99 of that quiet window 348–401 ms, /healthz 296–333 ms; 447 ms by the
- * relief's own count), where a young server's took ~100–140 ms. So the pause is predicted (the
+ * 447 and 626 ms by the relief's own count (the phones' p99 of that quiet window 341 and 556 ms,
+ * /healthz 333 and 599 ms), where a young server's took ~100–140 ms. So the pause is predicted (the
  * last collection's time per live byte; before any, DEFAULT_MS_PER_LIVE_MB) and a collection
  * predicted longer than the bound is not run: the memory then comes back through V8's own
  * collections, which mark incrementally beside the loop — more slowly, but without a stall.
