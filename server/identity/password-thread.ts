@@ -23,7 +23,20 @@ const { readlinkSync } = require('node:fs');
 const { getPriority, setPriority } = require('node:os');
 try {
 	const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-	if (Number.isInteger(tid) && tid > 0) setPriority(tid, Math.min(19, getPriority(tid) + ${NICE}));
+	if (Number.isInteger(tid) && tid > 0) {
+		setPriority(tid, Math.min(19, getPriority(tid) + ${NICE}));
+		try {
+			// SCHED_IDLE: any waking thread of the machine preempts this one at once (nice alone
+			// still takes a share and waits for the scheduler's granularity). util-linux's chrt;
+			// lowering one's own policy needs no privilege.
+			require('node:child_process').execFileSync('chrt', ['--idle', '-p', '0', String(tid)], {
+				stdio: 'ignore',
+				timeout: 5000
+			});
+		} catch {
+			// no chrt: the nice value above stays
+		}
+	}
 } catch {
 	// not Linux, or not allowed: the thread runs at the process's priority
 }
