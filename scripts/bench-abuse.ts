@@ -16,7 +16,8 @@
  * median over the rounds). Before them a control round (round 0) runs the same timeline with no
  * attack: the honest load grows the server by itself (154 → 196 MB in 6 min, 2026-11-24), so an
  * attack round's memory is read against the control's at the same point, not against its own start.
- * Options: --pairs 200, --window 20 (seconds per attack and per quiet window), --rounds 1,
+ * Options: --pairs 200, --window 20 (seconds per attack and per quiet window), --rounds 1 (0 with
+ * the control round: the honest load's own timeline, nothing sent),
  * --only <attack id>[,<id>…], --settle 10 (seconds after each attack before "after" is read),
  * --control 1 (0: no control round), --round-settle 90 (seconds of honest load after a round's
  * last quiet window before its memory is read), --env K=V[,K=V…] (extra server environment).
@@ -66,7 +67,7 @@ if (
 	!(SETTLE_MS >= 0) ||
 	!(ROUND_SETTLE_MS >= 30_000) ||
 	!Number.isInteger(ROUNDS) ||
-	ROUNDS < 1 ||
+	ROUNDS < (CONTROL ? 0 : 1) ||
 	!Number.isInteger(PHONE_THREADS) ||
 	PHONE_THREADS < 1
 )

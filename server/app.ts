@@ -99,7 +99,8 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 	const storage = await openStorage({
 		dataDir: config.dataDir,
 		databaseUrl: config.databaseUrl,
-		poolSize: config.pgPoolSize
+		poolSize: config.pgPoolSize,
+		checkpointThread: { log: logger }
 	});
 	logger.info({ storage: storage.kind, location: storage.location }, 'storage opened');
 	const metrics = createMetricsRegistry();

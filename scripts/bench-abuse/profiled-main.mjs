@@ -6,6 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
+import { PerformanceObserver } from 'node:perf_hooks';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -15,6 +16,18 @@ session.connect();
 session.post('Profiler.enable');
 session.post('Profiler.setSamplingInterval', { interval: 1000 });
 session.post('Profiler.start');
+// And every collection's pause (kind, start, duration), written beside the profile: a profile
+// names "(garbage collector)" but not which collection it was.
+const collections = [];
+const gcKinds = { 1: 'scavenge', 2: 'mark-compact', 4: 'incremental', 8: 'weak-callbacks' };
+new PerformanceObserver((list) => {
+	for (const e of list.getEntries())
+		collections.push([
+			gcKinds[e.detail?.kind] ?? e.detail?.kind,
+			Math.round(e.startTime),
+			+e.duration.toFixed(2)
+		]);
+}).observe({ entryTypes: ['gc'] });
 let written = false;
 function writeProfile() {
 	if (written) return;
@@ -26,6 +39,7 @@ function writeProfile() {
 				path.join(dir, `main-${process.pid}.cpuprofile`),
 				JSON.stringify(result.profile)
 			);
+		writeFileSync(path.join(dir, `gc-${process.pid}.json`), JSON.stringify(collections));
 	});
 }
 // At SIGTERM already (listeners run in order; the server's own shutdown may outlast the

@@ -13,6 +13,7 @@ import type { DocumentStore } from './document-store.js';
 import { createPool, migratePostgres, postgresSchemaVersion } from './postgres/database.js';
 import { createPostgresDocumentStore } from './postgres/document-store.js';
 import { postgresClient, sqliteClient, type SqlClient } from './sql.js';
+import { Checkpointer, type CheckpointerLog } from './sqlite/checkpointer.js';
 import { openDatabase, schemaVersion, type SqliteDatabase } from './sqlite/database.js';
 import { createSqliteDocumentStore } from './sqlite/document-store.js';
 import type { MergeVerifier } from './update-containment.js';
@@ -57,17 +58,31 @@ export async function openStorage(options: {
 	databaseUrl: string | null;
 	/** PostgreSQL pool size. */
 	poolSize?: number;
+	/**
+	 * SQLite: WAL checkpoints on a thread of their own instead of in the committing caller (the
+	 * server's event loop; server/storage/sqlite/checkpointer.ts). The server sets it; the CLI
+	 * and tests need not.
+	 */
+	checkpointThread?: { log: CheckpointerLog };
 }): Promise<Storage> {
 	if (options.databaseUrl) return openPostgresStorage(options.databaseUrl, options.poolSize);
-	return openSqliteStorage(options.dataDir);
+	return openSqliteStorage(options.dataDir, options.checkpointThread);
 }
 
-export function openSqliteStorage(dataDir: string): Storage {
+export function openSqliteStorage(
+	dataDir: string,
+	checkpointThread?: { log: CheckpointerLog }
+): Storage {
 	const db = openDatabase(dataDir);
-	return sqliteStorage(db, dataDir);
+	const checkpointer = checkpointThread ? Checkpointer.start(db, checkpointThread.log) : null;
+	return sqliteStorage(db, dataDir, checkpointer);
 }
 
-export function sqliteStorage(db: SqliteDatabase, location: string): Storage {
+export function sqliteStorage(
+	db: SqliteDatabase,
+	location: string,
+	checkpointer: Checkpointer | null = null
+): Storage {
 	const sql = sqliteClient(db);
 	return {
 		kind: 'sqlite',
@@ -85,6 +100,7 @@ export function sqliteStorage(db: SqliteDatabase, location: string): Storage {
 		ping: async () => (await sql.get<{ one: number }>('SELECT 1 AS one'))?.one === 1,
 		schemaVersion: async () => schemaVersion(db),
 		close: async () => {
+			await checkpointer?.close();
 			if (db.open) db.close();
 		}
 	};

@@ -46,6 +46,18 @@ export interface SqlDocumentStoreOptions {
 /** Rows per multi-row INSERT (SQLite allows 32,766 parameters, PostgreSQL 65,535). */
 const ROWS_PER_INSERT = 500;
 
+/**
+ * Log rows a compaction deletes per transaction. One sequence numbers every program's rows, so a
+ * program's rows lie between the other programs' and deleting its 700 dirtied ~700 pages: one
+ * commit of ~3 MB of WAL that held SQLite's caller (the relay's event loop) for 10–17 ms, while
+ * every phone's edit waited (docs/benchmarks.md, "The compaction phase"). 64 rows a commit, with
+ * the loop free between commits, keep each under a millisecond or two.
+ */
+export const DELETED_ROWS_PER_COMMIT = 64;
+
+/** Lets the event loop run between a compaction's commits (I/O first: setImmediate). */
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 const bytes = (b: Uint8Array): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
 function chunks<T>(list: T[], size: number): T[][] {
@@ -123,7 +135,11 @@ export function createSqlDocumentStore(
 	 * Single-writer compaction (SQLite): reads the stored state and the log rows through
 	 * `throughSeq` in one snapshot, merges and verifies them (`verify`: inline or in the worker
 	 * pool), then in one write replaces the state — only if no other compaction replaced it
-	 * meanwhile — and deletes exactly the rows it verified. Nothing else is ever deleted.
+	 * meanwhile — with the first of the rows it verified deleted, and deletes the rest of exactly
+	 * those rows in commits of DELETED_ROWS_PER_COMMIT. Nothing else is ever deleted. Between
+	 * those commits (and after a crash there) the log still holds rows the new state contains:
+	 * loading applies them again, which changes nothing (a Yjs update is idempotent), and the next
+	 * compaction reads, verifies and deletes them with its own.
 	 */
 	const compactSingleWriter: CompactStrategy = async (programId, merged, _sv, throughSeq) => {
 		const [state, log] = await sql.batch(
@@ -151,6 +167,10 @@ export function createSqlDocumentStore(
 		});
 		if (!verdict.ok) return { status: 'refused', reason: verdict.reason, detail: verdict.detail };
 		const newThrough = Math.max(Number(current?.through_seq ?? 0), throughSeq);
+		const deletes = chunks(rows, DELETED_ROWS_PER_COMMIT).map((part): Statement => ({
+			sql: `DELETE FROM program_updates WHERE program_id = ? AND seq IN (${part.map(() => '?').join(', ')})`,
+			params: [programId, ...part.map((r) => r.seq)]
+		}));
 		const results = await write([
 			{
 				// Replaces the state only as it was read: a compaction racing this one wins or loses whole.
@@ -170,13 +190,13 @@ export function createSqlDocumentStore(
 					current ? Number(current.compacted_at) : -1
 				]
 			},
-			...chunks(rows, ROWS_PER_INSERT).map((part): Statement => ({
-				sql: `DELETE FROM program_updates WHERE program_id = ? AND seq IN (${part.map(() => '?').join(', ')})`,
-				params: [programId, ...part.map((r) => r.seq)],
-				ifChanged: 0
-			}))
+			{ ...(deletes[0] as Statement), ifChanged: 0 }
 		]);
 		if (!((results[0]?.changes ?? 0) > 0)) return { status: 'skipped' };
+		for (const statement of deletes.slice(1)) {
+			await yieldToLoop();
+			await write([statement]);
+		}
 		return { status: 'compacted', bytes: verdict.merged.length, rows: rows.length };
 	};
 

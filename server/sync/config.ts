@@ -70,7 +70,7 @@ export const DEFAULT_RELAY_CONFIG: RelayConfig = {
 	summaryDebounceMs: 2_000,
 	summaryMaxWaitMs: 60_000,
 	summaryCpuPercent: 2,
-	summaryDocsMb: 256,
+	summaryDocsMb: 64,
 	factsFlushMs: 5_000,
 	trustedProxyHops: 0,
 	writerThread: 0,
