@@ -5,10 +5,12 @@
  * stored, acknowledged and converged, with nothing half-written in between.
  * Needs root (mount); skipped with a message otherwise.
  */
+import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATABASE_FILE } from '../../server/storage/sqlite/database';
 import {
 	BUSY_RELAY_ENV,
 	createPrograms,
@@ -47,6 +49,24 @@ try {
 } catch (error) {
 	skipReason = `cannot mount a tmpfs (${(error as Error).message.split('\n')[0]}): storage faults NOT tested`;
 	console.warn(`[storage] SKIPPED: ${skipReason}`);
+}
+
+/**
+ * Empties the WAL file (checkpointed into the database, then truncated), so that the next commit
+ * needs space of its own. SQLite rewrites a checkpointed WAL from its start, and the server
+ * checkpoints every 250 ms (server/storage/sqlite/checkpointer.ts): a commit into space the WAL
+ * file already has succeeds on a full disk — durably, so it is rightly acknowledged. The fault
+ * this test is about is a commit that cannot be written.
+ */
+function emptyWal(dataDir: string): void {
+	const db = new Database(path.join(dataDir, DATABASE_FILE));
+	try {
+		db.pragma('busy_timeout = 5000');
+		const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+		expect(result?.busy, 'the WAL could not be truncated').toBe(0);
+	} finally {
+		db.close();
+	}
 }
 
 /** Writes a filler file until the disk is full; returns its path. */
@@ -117,6 +137,7 @@ describe.skipIf(!mounted)('storage faults: disk full', () => {
 			const ackedBefore = phones.map((p) => p.acked!);
 			const seqBefore = readStored(dataDir, programId).lastSeq;
 
+			emptyWal(dataDir);
 			const filler = fillDisk(mountPoint);
 			const menteeBefore = Buffer.from(mentee.doc.getText('diagnosis.goals').toString());
 			mentor.editor.editText({ kind: 'diagnosis', field: 'goals' }, 0, 0, 'диск полон; ');

@@ -40,11 +40,17 @@ export class Checkpointer {
 			const Database = require(workerData.driver);
 			const db = new Database(workerData.filename);
 			let timer = null;
+			let failing = false;
 			const tick = () => {
+				// Told once when checkpoints start failing (a full disk: every 250 ms) and once when
+				// they work again, not at every tick.
 				try {
 					db.pragma('wal_checkpoint(PASSIVE)');
+					if (failing) parentPort.postMessage({ recovered: true });
+					failing = false;
 				} catch (e) {
-					parentPort.postMessage({ error: (e && e.message) || String(e) });
+					if (!failing) parentPort.postMessage({ error: (e && e.message) || String(e) });
+					failing = true;
 				}
 				timer = setTimeout(tick, workerData.intervalMs);
 			};
@@ -71,8 +77,10 @@ export class Checkpointer {
 			checkpointer.checkpointInline();
 			log?.warn({ reason }, 'the WAL checkpoint thread stopped; the database checkpoints inline');
 		};
-		worker.on('message', (m: { error?: string }) => {
-			if (m.error) log?.warn({ err: m.error }, 'a WAL checkpoint failed; the next one retries');
+		worker.on('message', (m: { error?: string; recovered?: boolean }) => {
+			if (m.error)
+				log?.warn({ err: m.error }, 'WAL checkpoints fail; retrying every 250 ms (the WAL grows)');
+			if (m.recovered) log?.warn({}, 'WAL checkpoints work again');
 		});
 		worker.on('error', (error) => fail(error.message));
 		worker.on('exit', (code) => fail(`exited (${code})`));
