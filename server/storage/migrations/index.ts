@@ -72,6 +72,8 @@ export interface DialectStatements {
 	curatorTitleFilters: string;
 	/** Migration 150: the dialect's options and triggers of the narrow totals table. */
 	curatorTotalsTriggers: string;
+	/** Migration 150, after the table is filled (PostgreSQL: its statistics). */
+	curatorTotalsFilled: string;
 }
 
 export function migrationsFor(dialect: Dialect, statements: DialectStatements): Migration[] {
@@ -257,7 +259,12 @@ export function migrationsFor(dialect: Dialect, statements: DialectStatements): 
 			// The totals of a search or of the stale filter counted over a narrow table (issue 18).
 			version: 150,
 			name: 'curator index: the totals columns in a narrow table of their own',
-			sql: curatorProgramTotalsTable(types.INT, types.STRICT, statements.curatorTotalsTriggers)
+			sql: curatorProgramTotalsTable(
+				types.INT,
+				types.STRICT,
+				statements.curatorTotalsTriggers,
+				statements.curatorTotalsFilled
+			)
 		}
 	];
 }

@@ -32,5 +32,6 @@ export const migrations: PgMigration[] = migrationsFor('postgres', {
 	curatorNarrowCounts: CURATOR_NARROW_COUNTS,
 	curatorTitleFilters: CURATOR_TITLE_FILTERS,
 	curatorTotalsTriggers: CURATOR_TOTALS_TRIGGERS,
+	curatorTotalsFilled: 'ANALYZE curator_program_totals;',
 	staleClockTriggers: STALE_CLOCK_TRIGGERS
 });

@@ -30,5 +30,6 @@ export const migrations: Migration[] = migrationsFor('sqlite', {
 	curatorNarrowCounts: CURATOR_NARROW_COUNTS,
 	curatorTitleFilters: CURATOR_TITLE_FILTERS,
 	curatorTotalsTriggers: CURATOR_TOTALS_TRIGGERS,
+	curatorTotalsFilled: 'SELECT 1;',
 	staleClockTriggers: STALE_CLOCK_TRIGGERS
 });
