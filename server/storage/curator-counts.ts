@@ -204,11 +204,11 @@ export const TOTALS_COLUMNS = [
 
 /**
  * Migration 150, before the dialect's triggers: the totals' columns of each index row in a narrow
- * table of their own (one row per program, ~200 bytes against the index row's ~1.5 KB). The
+ * table of their own (one row per program, ~270 bytes against the index row's ~1.5 KB). The
  * totals a counter cannot give (a search, the stale and «приглашение не открыто» filters, one
  * program) are counted over it instead of over the wide index rows: on PostgreSQL a parallel scan
- * of the 156 MB index table became a scan of a table a fifth its size that stays in the buffer
- * cache, and no covering index is needed — each of those grew with the writes until the planner
+ * of the 156 MB index table became a scan of a table a fifth its size (34 MB at 100,000
+ * programs), and no covering index is needed — each of those grew with the writes until the planner
  * priced it above the table (docs/benchmarks.md). Its only indexes are keys no write moves (the
  * program, its organization), so a write that changes a count is a HOT update in PostgreSQL and
  * the table does not grow with them. Kept by the dialect's triggers on the index (every path that
