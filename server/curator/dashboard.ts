@@ -537,7 +537,6 @@ export async function queryDashboard(
 	const limit = clampInt(query.limit, 1, 500, 50);
 	const offset = clampInt(query.offset, 0, 1_000_000, 0);
 	const { where, params } = buildWhere(scope, query, staleCutoff, db.dialect);
-	const from = 'FROM curator_program_index i';
 	const stale = staleSql(staleCutoff);
 	const notOpened = notOpenedSql();
 
@@ -559,7 +558,7 @@ export async function queryDashboard(
 				${countIf(notOpened.sql)} AS "notOpened",
 				coalesce(avg(i.progress_percent), 0) AS "averageProgress",
 				${countIf(outdatedIf.sql)} AS outdated
-			${from} ${localDay.joins} WHERE ${where}`,
+			FROM curator_program_totals i ${localDay.joins} WHERE ${where}`,
 				[...stale.params, ...notOpened.params, ...outdatedIf.params, ...params]
 			);
 

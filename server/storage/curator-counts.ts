@@ -167,3 +167,108 @@ export const staleClockColumn = (INT: string, clock: string): string => `
 			CREATE INDEX curator_program_index_stale ON curator_program_index
 				(organization_id, stale_clock, program_id) WHERE status <> 'completed';
 		`;
+
+/**
+ * The columns of `curator_program_totals` (migration 150), the same names as the index's: what
+ * a dashboard query is filtered by (attributes, problem flags, the stale clock) and what its
+ * totals strip counts (status, the sums, the dates the «устарело» count compares with the day).
+ * Fixed-width counts first, so a scan reads them at fixed offsets.
+ */
+export const TOTALS_COLUMNS = [
+	'program_id',
+	'overdue_count',
+	'reports_expected',
+	'reports_due',
+	'reports_submitted',
+	'reports_accepted',
+	'reports_returned',
+	'pending_devices',
+	'changes_pending',
+	'problems',
+	'progress_percent',
+	'stale_clock',
+	'organization_id',
+	'status',
+	'stage_phase',
+	'stage_kind',
+	'template_id',
+	'form',
+	'category',
+	'types',
+	'as_of',
+	'next_deadline',
+	'next_report_due',
+	'stage_end',
+	'start_date'
+] as const;
+
+/**
+ * Migration 150, before the dialect's triggers: the totals' columns of each index row in a narrow
+ * table of their own (one row per program, ~270 bytes against the index row's ~1.5 KB). The
+ * totals a counter cannot give (a search, the stale and «приглашение не открыто» filters, one
+ * program) are counted over it instead of over the wide index rows: on PostgreSQL a parallel scan
+ * of the 156 MB index table became a scan of a table a fifth its size (34 MB at 100,000
+ * programs), and no covering index is needed — each of those grew with the writes until the planner
+ * priced it above the table (docs/benchmarks.md). Its only indexes are keys no write moves (the
+ * program, its organization), so a write that changes a count is a HOT update in PostgreSQL and
+ * the table does not grow with them. Kept by the dialect's triggers on the index (every path that
+ * writes an index row: the store's upserts, the sync aggregate, the stale clock's triggers,
+ * cascade deletes, rebuilds), in the statement that writes the row; an update that changes
+ * none of its columns writes nothing. `afterTriggers`: the dialect's table options and triggers,
+ * run before the rows already indexed are copied; `afterFill`: the dialect's statements after
+ * (PostgreSQL: ANALYZE — without statistics of the new table it hashed the whole region to join
+ * a search's matches, 91 instead of 46 ms).
+ */
+export const curatorProgramTotalsTable = (
+	INT: string,
+	STRICT: string,
+	afterTriggers: string,
+	afterFill: string
+) => `
+			CREATE TABLE curator_program_totals (
+				program_id TEXT PRIMARY KEY,
+				overdue_count ${INT} NOT NULL,
+				reports_expected ${INT} NOT NULL,
+				reports_due ${INT} NOT NULL,
+				reports_submitted ${INT} NOT NULL,
+				reports_accepted ${INT} NOT NULL,
+				reports_returned ${INT} NOT NULL,
+				pending_devices ${INT} NOT NULL,
+				changes_pending ${INT} NOT NULL,
+				problems ${INT} NOT NULL,
+				progress_percent ${INT} NOT NULL,
+				stale_clock ${INT},
+				organization_id TEXT,
+				status TEXT NOT NULL,
+				stage_phase TEXT NOT NULL,
+				stage_kind TEXT,
+				template_id TEXT,
+				form TEXT,
+				category TEXT,
+				types TEXT NOT NULL,
+				as_of TEXT NOT NULL,
+				next_deadline TEXT,
+				next_report_due TEXT,
+				stage_end TEXT,
+				start_date TEXT
+			)${STRICT};
+			CREATE INDEX curator_program_totals_by_org ON curator_program_totals (organization_id);
+			${afterTriggers}
+			INSERT INTO curator_program_totals (${TOTALS_COLUMNS.join(', ')})
+				SELECT ${TOTALS_COLUMNS.join(', ')} FROM curator_program_index;
+			${afterFill}
+		`;
+
+/** Index row `row`'s totals columns (NEW), as an upsert of its narrow row. */
+export const totalsUpsert = (row: string): string =>
+	`INSERT INTO curator_program_totals (${TOTALS_COLUMNS.join(', ')})
+			VALUES (${TOTALS_COLUMNS.map((c) => `${row}.${c}`).join(', ')})
+			ON CONFLICT (program_id) DO UPDATE SET ${TOTALS_COLUMNS.filter((c) => c !== 'program_id')
+				.map((c) => `${c} = excluded.${c}`)
+				.join(', ')}`;
+
+/** Whether an update of an index row changes its totals row (`distinct`: the dialect's). */
+export const totalsChanged = (distinct: string): string =>
+	TOTALS_COLUMNS.filter((c) => c !== 'program_id')
+		.map((c) => `OLD.${c} ${distinct} NEW.${c}`)
+		.join(' OR ');

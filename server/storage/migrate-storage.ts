@@ -85,7 +85,9 @@ export const TABLES: TableSpec[] = [
 	{ name: 'curator_program_search', key: ['program_id'], copy: false },
 	{ name: 'curator_program_users', key: ['program_id', 'user_id'], copy: false },
 	// Filled by the index's triggers as the index is rebuilt (migration 130).
-	{ name: 'curator_index_counts', key: ['organization_id'], copy: false, unordered: true }
+	{ name: 'curator_index_counts', key: ['organization_id'], copy: false, unordered: true },
+	// Filled by the index's triggers as the index is rebuilt (migration 150).
+	{ name: 'curator_program_totals', key: ['program_id'], copy: false }
 ];
 
 const BATCH = 500;

@@ -14,6 +14,7 @@ import { summarize } from '../../src/lib/shared/program/summary.js';
 import {
 	COUNT_KEY,
 	COUNT_SUMS,
+	TOTALS_COLUMNS,
 	flagsSql,
 	foldCounts
 } from '../../server/storage/curator-counts.js';
@@ -137,6 +138,22 @@ async function counters(sql: Storage['sql']) {
 			)
 		);
 	return { counted: numbers(counted), plain: numbers(plain) };
+}
+
+/** The narrow totals table (migration 150) holds each index row's totals columns, no more, no less. */
+async function expectTotalsInStep(sql: Storage['sql']) {
+	const columns = TOTALS_COLUMNS.join(', ');
+	const read = async (table: string) =>
+		(
+			await sql.all<Record<string, unknown>>(`SELECT ${columns} FROM ${table} ORDER BY program_id`)
+		).map((r) =>
+			Object.fromEntries(
+				Object.entries(r).map(([k, v]) => [k, typeof v === 'string' || v === null ? v : Number(v)])
+			)
+		);
+	const index = await read('curator_program_index');
+	expect(await read('curator_program_totals')).toEqual(index);
+	return index.length;
 }
 
 /** The stale clock says stale exactly where each participant's facts do, for several thresholds. */
@@ -265,11 +282,13 @@ describe('curator index counters and stale clock', () => {
 				const { counted, plain } = await counters(sql);
 				expect(counted).toEqual(plain);
 				await expectStaleClockRight(sql);
+				await expectTotalsInStep(sql);
 			}
 		}
 		const before = await counters(sql);
 		expect(before.counted).toEqual(before.plain);
 		await expectStaleClockRight(sql);
+		expect(await expectTotalsInStep(sql)).toBeGreaterThan(20);
 		expect(before.plain.length).toBeGreaterThan(5);
 		// Folded: one row per key, the same sums.
 		await foldCounts(sql);

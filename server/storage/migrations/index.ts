@@ -28,7 +28,11 @@ import {
 	attachmentTables,
 	curatorUserSync
 } from './schema.js';
-import { curatorIndexCountsTable, staleClockColumn } from '../curator-counts.js';
+import {
+	curatorIndexCountsTable,
+	curatorProgramTotalsTable,
+	staleClockColumn
+} from '../curator-counts.js';
 import { staleClockSql } from '../curator-index.js';
 
 export type { Dialect } from './dialect.js';
@@ -66,6 +70,10 @@ export interface DialectStatements {
 	curatorNarrowCounts: string;
 	/** Migration 149: the dialect's title index with the attributes a page is filtered by. */
 	curatorTitleFilters: string;
+	/** Migration 150: the dialect's options and triggers of the narrow totals table. */
+	curatorTotalsTriggers: string;
+	/** Migration 150, after the table is filled (PostgreSQL: its statistics). */
+	curatorTotalsFilled: string;
 }
 
 export function migrationsFor(dialect: Dialect, statements: DialectStatements): Migration[] {
@@ -246,6 +254,17 @@ export function migrationsFor(dialect: Dialect, statements: DialectStatements): 
 			version: 149,
 			name: 'curator index: the title index with the attributes a page is filtered by',
 			sql: statements.curatorTitleFilters
+		},
+		{
+			// The totals of a search or of the stale filter counted over a narrow table (issue 18).
+			version: 150,
+			name: 'curator index: the totals columns in a narrow table of their own',
+			sql: curatorProgramTotalsTable(
+				types.INT,
+				types.STRICT,
+				statements.curatorTotalsTriggers,
+				statements.curatorTotalsFilled
+			)
 		}
 	];
 }

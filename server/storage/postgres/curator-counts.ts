@@ -4,7 +4,14 @@
  * its new one, in the statement that writes the row (cascade deletes included). The UPDATE
  * trigger fires only when a counted value changed.
  */
-import { COUNT_COLUMNS, FLAG_BITS, countChanged, countValues } from '../curator-counts.js';
+import {
+	COUNT_COLUMNS,
+	FLAG_BITS,
+	countChanged,
+	countValues,
+	totalsChanged,
+	totalsUpsert
+} from '../curator-counts.js';
 import { staleClockSql } from '../curator-index.js';
 
 export const CURATOR_COUNT_TRIGGERS = `
@@ -234,6 +241,30 @@ export const CURATOR_TITLE_FILTERS = `
 	DROP INDEX curator_sort_title;
 	CREATE INDEX curator_sort_title ON curator_program_index (title, program_id)
 		INCLUDE (organization_id, status, template_id, stage_phase, stage_kind, form, category, types);
+`;
+
+/**
+ * Migration 150 in PostgreSQL, after the narrow totals table (server/storage/curator-counts.ts
+ * curatorProgramTotalsTable): its pages keep a fifth free, so an update of a count finds room
+ * for the new version in its page (a HOT update: no index entry, pruned in place); the trigger
+ * that upserts an index row's totals row (INSERT, and an UPDATE that changes one of its columns:
+ * device contacts that only move the last-seen times write nothing) and deletes it with the row.
+ */
+export const CURATOR_TOTALS_TRIGGERS = `
+	ALTER TABLE curator_program_totals SET (fillfactor = 80);
+	CREATE FUNCTION curator_program_totals_write() RETURNS trigger LANGUAGE plpgsql AS $$
+	BEGIN
+		IF TG_OP = 'DELETE' THEN
+			DELETE FROM curator_program_totals WHERE program_id = OLD.program_id;
+		ELSE
+			${totalsUpsert('NEW')};
+		END IF;
+		RETURN NULL;
+	END $$;
+	CREATE TRIGGER curator_program_totals_write AFTER INSERT OR DELETE ON curator_program_index
+		FOR EACH ROW EXECUTE FUNCTION curator_program_totals_write();
+	CREATE TRIGGER curator_program_totals_update AFTER UPDATE ON curator_program_index
+		FOR EACH ROW WHEN (${totalsChanged('IS DISTINCT FROM')}) EXECUTE FUNCTION curator_program_totals_write();
 `;
 
 const clock = staleClockSql('postgres', 'curator_program_index.program_id');

@@ -14,6 +14,7 @@ import {
 	CURATOR_LAST_ACTIVITY_DESC,
 	CURATOR_NARROW_COUNTS,
 	CURATOR_TITLE_FILTERS,
+	CURATOR_TOTALS_TRIGGERS,
 	STALE_CLOCK_TRIGGERS
 } from './curator-counts.js';
 
@@ -30,5 +31,7 @@ export const migrations: PgMigration[] = migrationsFor('postgres', {
 	curatorLastActivityDesc: CURATOR_LAST_ACTIVITY_DESC,
 	curatorNarrowCounts: CURATOR_NARROW_COUNTS,
 	curatorTitleFilters: CURATOR_TITLE_FILTERS,
+	curatorTotalsTriggers: CURATOR_TOTALS_TRIGGERS,
+	curatorTotalsFilled: 'ANALYZE curator_program_totals;',
 	staleClockTriggers: STALE_CLOCK_TRIGGERS
 });

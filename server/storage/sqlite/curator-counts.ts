@@ -4,7 +4,13 @@
  * its new one. The store writes the index with INSERT … ON CONFLICT DO UPDATE, which fires the
  * UPDATE trigger on a conflict; foreign-key cascades fire the DELETE trigger.
  */
-import { COUNT_COLUMNS, countChanged, countValues } from '../curator-counts.js';
+import {
+	COUNT_COLUMNS,
+	countChanged,
+	countValues,
+	totalsChanged,
+	totalsUpsert
+} from '../curator-counts.js';
 import { staleClockSql } from '../curator-index.js';
 
 export const CURATOR_COUNT_TRIGGERS = `
@@ -55,6 +61,24 @@ export const CURATOR_NARROW_COUNTS = 'SELECT 1;';
 
 /** Migration 149 in SQLite: nothing (no sort indexes: migration 133). */
 export const CURATOR_TITLE_FILTERS = 'SELECT 1;';
+
+/**
+ * Migration 150 in SQLite: the triggers that keep the narrow totals table
+ * (server/storage/curator-counts.ts curatorProgramTotalsTable) in step with the index, in the
+ * statement that writes an index row (an upsert's conflict fires the UPDATE trigger).
+ */
+export const CURATOR_TOTALS_TRIGGERS = `
+	CREATE TRIGGER curator_program_totals_insert AFTER INSERT ON curator_program_index BEGIN
+		${totalsUpsert('NEW')};
+	END;
+	CREATE TRIGGER curator_program_totals_delete AFTER DELETE ON curator_program_index BEGIN
+		DELETE FROM curator_program_totals WHERE program_id = OLD.program_id;
+	END;
+	CREATE TRIGGER curator_program_totals_update AFTER UPDATE ON curator_program_index
+		WHEN ${totalsChanged('IS NOT')} BEGIN
+		${totalsUpsert('NEW')};
+	END;
+`;
 
 const clock = staleClockSql('sqlite', 'curator_program_index.program_id');
 const setClock = (where: string) =>

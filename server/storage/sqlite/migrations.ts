@@ -12,6 +12,7 @@ import {
 	CURATOR_LAST_ACTIVITY_DESC,
 	CURATOR_NARROW_COUNTS,
 	CURATOR_TITLE_FILTERS,
+	CURATOR_TOTALS_TRIGGERS,
 	STALE_CLOCK_TRIGGERS
 } from './curator-counts.js';
 
@@ -28,5 +29,7 @@ export const migrations: Migration[] = migrationsFor('sqlite', {
 	curatorLastActivityDesc: CURATOR_LAST_ACTIVITY_DESC,
 	curatorNarrowCounts: CURATOR_NARROW_COUNTS,
 	curatorTitleFilters: CURATOR_TITLE_FILTERS,
+	curatorTotalsTriggers: CURATOR_TOTALS_TRIGGERS,
+	curatorTotalsFilled: 'SELECT 1;',
 	staleClockTriggers: STALE_CLOCK_TRIGGERS
 });
