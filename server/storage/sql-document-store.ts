@@ -50,8 +50,8 @@ const ROWS_PER_INSERT = 500;
  * Log rows a compaction deletes per transaction. One sequence numbers every program's rows, so a
  * program's rows lie between the other programs' and deleting its 700 dirtied ~700 pages: one
  * commit of ~3 MB of WAL that held SQLite's caller (the relay's event loop) for 10–17 ms, while
- * every phone's edit waited (docs/benchmarks.md, "The compaction phase"). 64 rows a commit, with
- * the loop free between commits, keep each under a millisecond or two.
+ * every phone's edit waited (docs/benchmarks.md, "The honest load's own phases"). 64 rows a
+ * commit, with the loop free between commits, keep each under a millisecond or two.
  */
 export const DELETED_ROWS_PER_COMMIT = 64;
 

@@ -21,7 +21,10 @@ function start(warnings: string[] = []) {
 	const db = openDatabase(root);
 	db.exec('CREATE TABLE filler (id INTEGER PRIMARY KEY, data BLOB NOT NULL)');
 	db.pragma('wal_checkpoint(TRUNCATE)');
-	const checkpointer = Checkpointer.start(db, { warn: (_d, m) => warnings.push(m) });
+	const checkpointer = Checkpointer.start(db, {
+		warn: (_d, m) => warnings.push(m),
+		info: () => undefined
+	});
 	open.push({ db, checkpointer });
 	return { db, checkpointer, file: path.join(root, DATABASE_FILE) };
 }

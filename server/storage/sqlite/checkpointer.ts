@@ -2,9 +2,9 @@
  * SQLite's WAL checkpoints on a thread of their own. SQLite checkpoints in the connection whose
  * commit takes the WAL past `wal_autocheckpoint` (1,000 pages): on the server's connection that
  * is the event loop, which then copies ~4 MB into the database file and fsyncs it while every
- * phone's edit waits — 5–11 ms a time here, more when compactions dirty many pages (one commit of
- * bench:abuse's compaction phase held the loop 110 ms; docs/benchmarks.md, "The compaction
- * phase"). So the server's connection stops checkpointing (`wal_autocheckpoint = 0`) and this
+ * phone's edit waits — 5–11 ms a time here, more when compactions dirty many pages (one commit
+ * held the loop 110 ms in a bench:abuse run; docs/benchmarks.md, "The honest load's own
+ * phases"). So the server's connection stops checkpointing (`wal_autocheckpoint = 0`) and this
  * thread, on a connection of its own, runs a PASSIVE checkpoint every INTERVAL_MS: PASSIVE never
  * waits for a writer or a reader and never blocks one, and a WAL already copied costs it a read
  * of the WAL index. Should the thread fail, the connection checkpoints itself again.
@@ -19,6 +19,7 @@ const AUTOCHECKPOINT_PAGES = 1000;
 
 export interface CheckpointerLog {
 	warn(details: object, message: string): void;
+	info(details: object, message: string): void;
 }
 
 export class Checkpointer {
@@ -79,8 +80,11 @@ export class Checkpointer {
 		};
 		worker.on('message', (m: { error?: string; recovered?: boolean }) => {
 			if (m.error)
-				log?.warn({ err: m.error }, 'WAL checkpoints fail; retrying every 250 ms (the WAL grows)');
-			if (m.recovered) log?.warn({}, 'WAL checkpoints work again');
+				log?.warn(
+					{ err: m.error },
+					`WAL checkpoints fail; retrying every ${INTERVAL_MS} ms (the WAL grows meanwhile)`
+				);
+			if (m.recovered) log?.info({}, 'WAL checkpoints work again');
 		});
 		worker.on('error', (error) => fail(error.message));
 		worker.on('exit', (code) => fail(`exited (${code})`));
@@ -97,7 +101,7 @@ export class Checkpointer {
 		if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
 	}
 
-	/** Stops the thread; the connection checkpoints itself again (and at its close, as SQLite does). */
+	/** Stops the thread; the connection checkpoints itself again (and at close, as SQLite does). */
 	async close(): Promise<void> {
 		if (this.closed) return;
 		this.closed = true;
