@@ -3,6 +3,17 @@ import { SvelteKitPWA } from '@vite-pwa/sveltekit';
 import { defineConfig } from 'vite';
 
 export default defineConfig({
+	build: {
+		rollupOptions: {
+			output: {
+				// Small chunks merged into the chunks that load with them: the program screen loaded ~50
+				// scripts, and offline each one costs the page's main thread its request and response
+				// handling through the service worker (~1 ms apiece) and another round of the module
+				// graph. docs/benchmarks.md, "The offline cold start: fewer requests".
+				experimentalMinChunkSize: 20_000
+			}
+		}
+	},
 	plugins: [
 		sveltekit(),
 		SvelteKitPWA({

@@ -58,6 +58,14 @@ const read = (page: Page) =>
 			shift: w.__shift as number,
 			lcp: w.__lcp as number[],
 			rendered: performance.getEntriesByName('nastavnik:program-rendered')[0]?.startTime ?? null,
+			scripts: performance
+				.getEntriesByType('resource')
+				.filter((e) => e.name.includes('/_app/immutable/') && e.name.endsWith('.js'))
+				.map((e) => ({
+					name: new URL(e.name).pathname,
+					start: e.startTime,
+					end: (e as PerformanceResourceTiming).responseEnd
+				})),
 			stillShown: document.getElementById('first-paint') !== null,
 			held: document.documentElement.classList.contains('first-paint')
 		};
@@ -90,6 +98,15 @@ test('a program opened again paints its last screen first; the app replaces it w
 	expect(load.parsed.appStarted).toBe(false);
 	expect(load.firstFrameBar).toBe('fixed');
 	expect(load.held).toBe(false);
+	// The screen's own modules were fetched in the same round as the app's entry (preloaded from
+	// the stored list), not after the router had started: the program route's chunk was asked
+	// for before the entry had arrived.
+	// (The shell preloads the layouts' nodes; the last node asked for is the program page's.)
+	const entry = load.scripts.find((s) => s.name.includes('/entry/app.'));
+	const nodes = load.scripts.filter((s) => s.name.includes('/nodes/'));
+	expect(entry).toBeTruthy();
+	expect(nodes.length).toBeGreaterThan(2);
+	expect(Math.max(...nodes.map((s) => s.start))).toBeLessThan(entry?.end ?? 0);
 	// The largest paint came from the stored screen, before the program was read from the device;
 	// the app's identical screen is no larger, and nothing moved.
 	expect(load.rendered).not.toBeNull();

@@ -33,6 +33,12 @@ interface Saved {
 	/** The build that rendered it (its entry's URL): another build's classes and styles differ. */
 	build: string;
 	css: string[];
+	/**
+	 * The app's modules this screen's load imported before it rendered: the next load of the same
+	 * build preloads them with the entry's own, so the screen's chunks are not a second round of
+	 * requests after the router has started (offline, each round costs ~50 ms of the cold start).
+	 */
+	modules: string[];
 	html: string;
 	savedAt: number;
 }
@@ -48,6 +54,8 @@ export function buildId(): string {
 }
 
 let released = false;
+/** The app's modules loaded when the first screen rendered (see Saved.modules). */
+let startModules: string[] = [];
 /** This load painted a stored screen: the device has one already, refreshed when the page is hidden. */
 let painted = false;
 let provider: (() => string[] | null) | null = null;
@@ -64,6 +72,7 @@ export function firstPaintShown(): boolean {
 export function releaseFirstPaint(): void {
 	if (released) return;
 	released = true;
+	startModules = loadedModules();
 	const shown = document.getElementById(FIRST_PAINT_ID);
 	painted = shown !== null;
 	shown?.remove();
@@ -131,6 +140,7 @@ export function saveFirstPaint(): void {
 			urls,
 			build: buildId(),
 			css: stylesheets(),
+			modules: startModules,
 			html,
 			savedAt: Date.now()
 		};
@@ -140,6 +150,23 @@ export function saveFirstPaint(): void {
 		// Storage full or unavailable: the next load starts as before, from a blank shell.
 		console.warn('first paint not saved', error);
 	}
+}
+
+/** At most this many modules are preloaded from a stored screen (the program screen loads ~50). */
+const MAX_MODULES = 120;
+
+/** The app's own scripts loaded so far (hashed, immutable files of this build), by URL. */
+function loadedModules(): string[] {
+	const prefix = `${location.origin}/_app/immutable/`;
+	const urls = new Set<string>();
+	for (const entry of performance.getEntriesByType('resource'))
+		if (
+			entry.name.startsWith(prefix) &&
+			entry.name.endsWith('.js') &&
+			!entry.name.includes('/workers/')
+		)
+			urls.add(entry.name);
+	return [...urls].slice(0, MAX_MODULES);
 }
 
 /**
