@@ -86,6 +86,7 @@ export class OpenProgram {
 	#decisionsSync: DecisionsSync | null = null;
 	#sync: ProgramSync | null = null;
 	#refreshQueued = false;
+	#loaded = false;
 	#catalogTimer: ReturnType<typeof setTimeout> | null = null;
 	#destroyed = false;
 
@@ -112,7 +113,11 @@ export class OpenProgram {
 		// afterTransaction, not 'update': a document with an 'update' listener re-encodes every
 		// transaction for it, and loading a two-year program from the device is one transaction
 		// of its whole history (encoding it again cost a fifth of the cold start).
+		// Not before open() has read the loaded view itself: the loading transaction's refresh would
+		// read and render the whole program inside the task that applies the stored history, and
+		// open() would then read and render it a second time.
 		const refreshAfter = (transaction: Y.Transaction) => {
+			if (!this.#loaded) return;
 			if (transaction.changed.size > 0 || transaction.deleteSet.clients.size > 0)
 				this.#queueRefresh();
 		};
@@ -145,6 +150,7 @@ export class OpenProgram {
 		if (this.#destroyed) return;
 		// Loading is not an action the user could undo.
 		this.undo.clear();
+		this.#loaded = true;
 		this.#refresh();
 		setTimeout(() => void this.#connect(), 0);
 	}
