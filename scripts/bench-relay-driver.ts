@@ -9,6 +9,7 @@
  *
  * Input: the JSON in BENCH_DRIVER (see DriverConfig). Not meant to be run by hand.
  */
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
@@ -48,6 +49,13 @@ export interface SliceResult {
 	p99: number;
 	max: number;
 	serverCpuMs: number;
+	/**
+	 * The driver's own stalls in the slice: its longest garbage-collection pause and its event
+	 * loop's longest delay. Latency is measured inside the driver, so a driver stall (a major GC of
+	 * the thousands of decoded documents it holds) delays deliveries whatever the server does.
+	 */
+	driverGcMaxMs: number;
+	driverLoopMaxMs: number;
 }
 
 export interface DriverResult {
@@ -208,6 +216,13 @@ async function drive(config: DriverConfig): Promise<DriverResult> {
 	if (config.sliceS > 0) {
 		const n = Math.floor(config.measureS / config.sliceS);
 		let sliceCpu = cpu0;
+		let gcMax = 0;
+		const gc = new PerformanceObserver((list) => {
+			for (const entry of list.getEntries()) gcMax = Math.max(gcMax, entry.duration);
+		});
+		gc.observe({ entryTypes: ['gc'] });
+		const loop = monitorEventLoopDelay({ resolution: 10 });
+		loop.enable();
 		for (let i = 0; i < n; i++) {
 			await sleep(config.sliceS * 1000);
 			const sorted = latencies.sort((a, b) => a - b);
@@ -217,12 +232,18 @@ async function drive(config: DriverConfig): Promise<DriverResult> {
 				delivered: sorted.length,
 				p99: percentile(sorted, 99),
 				max: sorted[sorted.length - 1] ?? NaN,
-				serverCpuMs: cpu - sliceCpu
+				serverCpuMs: cpu - sliceCpu,
+				driverGcMaxMs: gcMax,
+				driverLoopMaxMs: loop.max / 1e6
 			});
+			gcMax = 0;
+			loop.reset();
 			sliceCpu = cpu;
 			for (const x of sorted) all.push(x);
 			latencies = [];
 		}
+		gc.disconnect();
+		loop.disable();
 	} else {
 		await sleep(config.measureS * 1000);
 	}

@@ -717,7 +717,11 @@ async function main() {
 								'\n  max: ' +
 								r.slices.map((x) => fmt(x.max, 0)).join(' ') +
 								'\n  cpu ms: ' +
-								r.slices.map((x) => fmt(x.serverCpuMs, 0)).join(' ')
+								r.slices.map((x) => fmt(x.serverCpuMs, 0)).join(' ') +
+								'\n  driver gc max ms: ' +
+								r.slices.map((x) => fmt(x.driverGcMaxMs, 0)).join(' ') +
+								'\n  driver loop max ms: ' +
+								r.slices.map((x) => fmt(x.driverLoopMaxMs, 0)).join(' ')
 						);
 					}
 				}
