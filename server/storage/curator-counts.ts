@@ -288,7 +288,11 @@ export const SEARCH_TOTALS_COLUMNS = ['program_id', 'search', ...TOTALS_COLUMNS.
  * «приглашение не открыто» filters, one program) would read it too. One row per program that has
  * both a totals row and a search text, with the same values: kept by the dialect's triggers on
  * both tables (a totals row written or deleted — by the index's triggers —, a search text written
- * or deleted), in the statement that writes them. `afterTriggers`: the dialect's table options
+ * or deleted), in the statement that writes them. Besides the program, indexed by what a search is
+ * most often narrowed by and what changes seldom (no update of a count moves them): the
+ * organization (one organization's search reads its matches there, not the region's) and the
+ * stage (PostgreSQL intersects the two bitmaps: «Орлова» at the stage «activity» reads 5,686
+ * rows, not 25,813: 38 → 22 ms). `afterTriggers`: the dialect's table options
  * and triggers, run before the rows already there are copied; `afterFill`: the dialect's
  * statements after (PostgreSQL: the trigram index and the planner's statistics).
  */
@@ -326,6 +330,8 @@ export const curatorSearchTotalsTable = (
 				stage_end TEXT,
 				start_date TEXT
 			)${STRICT};
+			CREATE INDEX curator_search_totals_by_org ON curator_search_totals (organization_id);
+			CREATE INDEX curator_search_totals_by_stage ON curator_search_totals (stage_phase, stage_kind);
 			${afterTriggers}
 			INSERT INTO curator_search_totals (${SEARCH_TOTALS_COLUMNS.join(', ')})
 				SELECT s.program_id, s.search, ${TOTALS_COLUMNS.slice(1)
