@@ -292,7 +292,7 @@ export const SEARCH_TOTALS_COLUMNS = ['program_id', 'search', ...TOTALS_COLUMNS.
  * most often narrowed by and what changes seldom (no update of a count moves them): the
  * organization (one organization's search reads its matches there, not the region's) and the
  * stage (PostgreSQL intersects the two bitmaps: «Орлова» at the stage «activity» reads 5,686
- * rows, not 25,813: 38 → 22 ms). `afterTriggers`: the dialect's table options
+ * rows, not 25,813: 38 → 21 ms). `afterTriggers`: the dialect's table options
  * and triggers, run before the rows already there are copied; `afterFill`: the dialect's
  * statements after (PostgreSQL: the trigram index and the planner's statistics).
  */
