@@ -186,7 +186,9 @@ function buildWhere(
 	scope: Scope,
 	q: DashboardQuery,
 	staleCutoff: number,
-	dialect: SqlClient['dialect']
+	dialect: SqlClient['dialect'],
+	/** The row `i` has the search text itself (curator_search_totals): its words tested there. */
+	withText = false
 ): Built {
 	const attributes = attributeConditions(scope, q, 'i');
 	const where: string[] = [attributes.where];
@@ -201,11 +203,16 @@ function buildWhere(
 	if (qs) {
 		// Every word somewhere in the folded title and names: one pass over the search rows for all
 		// the words. PostgreSQL: LIKE, which its trigram index answers (migration 131); SQLite: instr.
+		// The totals of a search read the text beside the counts (migration 151), the page the
+		// search rows of the programs it walks to (their trigram index, migration 131, if it pays).
 		const words = fold(qs).split(/\s+/).slice(0, 5);
-		const test = dialect === 'postgres' ? 's.search LIKE ?' : 'instr(s.search, ?) > 0';
+		const text = withText ? 'i.search' : 's.search';
+		const test = dialect === 'postgres' ? `${text} LIKE ?` : `instr(${text}, ?) > 0`;
+		const all = words.map(() => test).join(' AND ');
 		where.push(
-			`i.program_id IN (SELECT s.program_id FROM curator_program_search s
-				WHERE ${words.map(() => test).join(' AND ')})`
+			withText
+				? `(${all})`
+				: `i.program_id IN (SELECT s.program_id FROM curator_program_search s WHERE ${all})`
 		);
 		params.push(
 			...words.map((w) => (dialect === 'postgres' ? `%${w.replace(/[\\%_]/g, '\\$&')}%` : w))
@@ -544,6 +551,10 @@ export async function queryDashboard(
 	// PostgreSQL runs them on separate connections at once (SQLite in turn). The totals and the
 	// pickers' counts are sums of the scope's counters where the query allows (countedRows).
 	const counted = options.counters === false ? null : countedRows(scope, query);
+	// A search's totals from its matches' rows alone, with their text (curator-counts.ts
+	// curatorSearchTotalsTable): the same rows as the totals table joined to the search texts.
+	const searched = Boolean(query.q?.trim());
+	const counting = searched ? buildWhere(scope, query, staleCutoff, db.dialect, true) : null;
 	const totalsQuery = counted
 		? totalsFromCounters(db, counted, { where, params }, staleCutoff, localDay)
 		: db.get<DashboardTotals & { outdated: number }>(
@@ -558,8 +569,14 @@ export async function queryDashboard(
 				${countIf(notOpened.sql)} AS "notOpened",
 				coalesce(avg(i.progress_percent), 0) AS "averageProgress",
 				${countIf(outdatedIf.sql)} AS outdated
-			FROM curator_program_totals i ${localDay.joins} WHERE ${where}`,
-				[...stale.params, ...notOpened.params, ...outdatedIf.params, ...params]
+			FROM ${counting ? 'curator_search_totals' : 'curator_program_totals'} i ${localDay.joins}
+			WHERE ${counting?.where ?? where}`,
+				[
+					...stale.params,
+					...notOpened.params,
+					...outdatedIf.params,
+					...(counting?.params ?? params)
+				]
 			);
 
 	const dir = query.dir === 'desc' ? 'DESC' : 'ASC';

@@ -87,7 +87,9 @@ export const TABLES: TableSpec[] = [
 	// Filled by the index's triggers as the index is rebuilt (migration 130).
 	{ name: 'curator_index_counts', key: ['organization_id'], copy: false, unordered: true },
 	// Filled by the index's triggers as the index is rebuilt (migration 150).
-	{ name: 'curator_program_totals', key: ['program_id'], copy: false }
+	{ name: 'curator_program_totals', key: ['program_id'], copy: false },
+	// Filled by the totals' and the search texts' triggers as the index is rebuilt (migration 151).
+	{ name: 'curator_search_totals', key: ['program_id'], copy: false }
 ];
 
 const BATCH = 500;

@@ -14,6 +14,7 @@ import { summarize } from '../../src/lib/shared/program/summary.js';
 import {
 	COUNT_KEY,
 	COUNT_SUMS,
+	SEARCH_TOTALS_COLUMNS,
 	TOTALS_COLUMNS,
 	flagsSql,
 	foldCounts
@@ -140,19 +141,27 @@ async function counters(sql: Storage['sql']) {
 	return { counted: numbers(counted), plain: numbers(plain) };
 }
 
-/** The narrow totals table (migration 150) holds each index row's totals columns, no more, no less. */
+/**
+ * The narrow totals table (migration 150) holds each index row's totals columns, no more, no less;
+ * the search totals table (migration 151) the same columns and the search text of each program
+ * that has both.
+ */
 async function expectTotalsInStep(sql: Storage['sql']) {
 	const columns = TOTALS_COLUMNS.join(', ');
-	const read = async (table: string) =>
-		(
-			await sql.all<Record<string, unknown>>(`SELECT ${columns} FROM ${table} ORDER BY program_id`)
-		).map((r) =>
+	const read = async (table: string, select = columns) =>
+		(await sql.all<Record<string, unknown>>(`SELECT ${select} FROM ${table} ORDER BY 1`)).map((r) =>
 			Object.fromEntries(
 				Object.entries(r).map(([k, v]) => [k, typeof v === 'string' || v === null ? v : Number(v)])
 			)
 		);
 	const index = await read('curator_program_index');
 	expect(await read('curator_program_totals')).toEqual(index);
+	const searched = await read(
+		'curator_program_index i JOIN curator_program_search s ON s.program_id = i.program_id',
+		SEARCH_TOTALS_COLUMNS.map((c) => (c === 'search' ? 's.search' : `i.${c}`)).join(', ')
+	);
+	expect(searched.length).toBeGreaterThan(0);
+	expect(await read('curator_search_totals', SEARCH_TOTALS_COLUMNS.join(', '))).toEqual(searched);
 	return index.length;
 }
 
@@ -391,7 +400,18 @@ describe('curator index counters and stale clock', () => {
 				q: words[n % 3],
 				sort,
 				dir: n % 2 ? ('desc' as const) : ('asc' as const)
-			}))
+			})),
+			// A search's totals are counted beside its text (migration 151), its page over the search
+			// rows: the same matches, whatever the words — a part of a word, capitals and ё, LIKE's
+			// wildcards taken literally, a word and a filter, three words, one program.
+			{ q: words[0]?.slice(1, -1), flags: ['stale'] },
+			{ q: ` ${words[1]?.toUpperCase().replace(/Е/g, 'Ё')}  `, status: common.s },
+			{ q: '%' },
+			{ q: `${words[0]?.slice(0, 2)}_` },
+			{ q: `${words[0]} ${words[1]} ${words[2]}`, flags: ['not-opened'] },
+			{ q: words[0], flags: ['overdue', 'reports-due'], sort: 'progress', dir: 'desc' },
+			{ q: words[0], orgKind: 'school' },
+			{ q: words[1], type, templateId: common.t }
 		];
 		const found: number[] = [];
 		for (const query of queries) {

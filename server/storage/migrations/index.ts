@@ -31,6 +31,7 @@ import {
 import {
 	curatorIndexCountsTable,
 	curatorProgramTotalsTable,
+	curatorSearchTotalsTable,
 	staleClockColumn
 } from '../curator-counts.js';
 import { staleClockSql } from '../curator-index.js';
@@ -74,6 +75,10 @@ export interface DialectStatements {
 	curatorTotalsTriggers: string;
 	/** Migration 150, after the table is filled (PostgreSQL: its statistics). */
 	curatorTotalsFilled: string;
+	/** Migration 151: the dialect's options and triggers of the search totals table. */
+	curatorSearchTotalsTriggers: string;
+	/** Migration 151, after the table is filled (PostgreSQL: its trigram index and statistics). */
+	curatorSearchTotalsFilled: string;
 }
 
 export function migrationsFor(dialect: Dialect, statements: DialectStatements): Migration[] {
@@ -264,6 +269,17 @@ export function migrationsFor(dialect: Dialect, statements: DialectStatements): 
 				types.STRICT,
 				statements.curatorTotalsTriggers,
 				statements.curatorTotalsFilled
+			)
+		},
+		{
+			// A search's totals read from its matches alone, not a join with the region (issue 18).
+			version: 151,
+			name: 'curator index: the totals columns beside the search text',
+			sql: curatorSearchTotalsTable(
+				types.INT,
+				types.STRICT,
+				statements.curatorSearchTotalsTriggers,
+				statements.curatorSearchTotalsFilled
 			)
 		}
 	];

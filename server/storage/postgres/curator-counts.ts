@@ -9,6 +9,8 @@ import {
 	FLAG_BITS,
 	countChanged,
 	countValues,
+	searchTotalsFromSearch,
+	searchTotalsFromTotals,
 	totalsChanged,
 	totalsUpsert
 } from '../curator-counts.js';
@@ -267,6 +269,55 @@ export const CURATOR_TOTALS_TRIGGERS = `
 		FOR EACH ROW WHEN (${totalsChanged('IS DISTINCT FROM')}) EXECUTE FUNCTION curator_program_totals_write();
 `;
 
+/**
+ * Migration 151 in PostgreSQL, after the search totals table (server/storage/curator-counts.ts
+ * curatorSearchTotalsTable): a fifth of its pages free, as the totals table's (an update of a
+ * count is HOT: its indexes' columns — the program, the text — do not move); the triggers that
+ * keep it the join of the totals rows and the search texts (a totals row inserted or updated: its
+ * counts; a text inserted or changed: the text; either deleted: the row).
+ */
+export const CURATOR_SEARCH_TOTALS_TRIGGERS = `
+	ALTER TABLE curator_search_totals SET (fillfactor = 80);
+	CREATE FUNCTION curator_search_totals_counts() RETURNS trigger LANGUAGE plpgsql AS $$
+	BEGIN
+		IF TG_OP = 'DELETE' THEN
+			DELETE FROM curator_search_totals WHERE program_id = OLD.program_id;
+		ELSE
+			${searchTotalsFromTotals('NEW')};
+		END IF;
+		RETURN NULL;
+	END $$;
+	CREATE TRIGGER curator_search_totals_counts AFTER INSERT OR UPDATE OR DELETE ON curator_program_totals
+		FOR EACH ROW EXECUTE FUNCTION curator_search_totals_counts();
+	CREATE FUNCTION curator_search_totals_text() RETURNS trigger LANGUAGE plpgsql AS $$
+	BEGIN
+		IF TG_OP = 'DELETE' THEN
+			DELETE FROM curator_search_totals WHERE program_id = OLD.program_id;
+		ELSE
+			${searchTotalsFromSearch('NEW')};
+		END IF;
+		RETURN NULL;
+	END $$;
+	CREATE TRIGGER curator_search_totals_text AFTER INSERT OR DELETE ON curator_program_search
+		FOR EACH ROW EXECUTE FUNCTION curator_search_totals_text();
+	CREATE TRIGGER curator_search_totals_text_update AFTER UPDATE ON curator_program_search
+		FOR EACH ROW WHEN (OLD.search IS DISTINCT FROM NEW.search) EXECUTE FUNCTION curator_search_totals_text();
+`;
+
+/**
+ * Migration 151 in PostgreSQL, after the search totals table is filled: the trigram index of its
+ * text (as migration 131's of the search table, where pg_trgm is installed), and its statistics.
+ */
+export const CURATOR_SEARCH_TOTALS_FILLED = `
+	DO $$ BEGIN
+		IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
+			EXECUTE 'CREATE INDEX curator_search_totals_trgm ON curator_search_totals
+				USING gin (search gin_trgm_ops)';
+		END IF;
+	END $$;
+	ANALYZE curator_search_totals;
+`;
+
 const clock = staleClockSql('postgres', 'curator_program_index.program_id');
 const setClock = (where: string) =>
 	`UPDATE curator_program_index SET stale_clock = ${clock} WHERE ${where};`;
@@ -320,5 +371,6 @@ export const POSTGRES_ONLY_INDEXES: Readonly<Record<number, ReadonlySet<string>>
 	146: created(CURATOR_NARROW_SORT_INDEXES),
 	147: created(CURATOR_LAST_ACTIVITY_DESC),
 	148: created(CURATOR_NARROW_COUNTS),
-	149: created(CURATOR_TITLE_FILTERS)
+	149: created(CURATOR_TITLE_FILTERS),
+	151: created(CURATOR_SEARCH_TOTALS_FILLED)
 };

@@ -15,6 +15,8 @@ import {
 	CURATOR_NARROW_COUNTS,
 	CURATOR_TITLE_FILTERS,
 	CURATOR_TOTALS_TRIGGERS,
+	CURATOR_SEARCH_TOTALS_TRIGGERS,
+	CURATOR_SEARCH_TOTALS_FILLED,
 	STALE_CLOCK_TRIGGERS
 } from './curator-counts.js';
 
@@ -33,5 +35,7 @@ export const migrations: PgMigration[] = migrationsFor('postgres', {
 	curatorTitleFilters: CURATOR_TITLE_FILTERS,
 	curatorTotalsTriggers: CURATOR_TOTALS_TRIGGERS,
 	curatorTotalsFilled: 'ANALYZE curator_program_totals;',
+	curatorSearchTotalsTriggers: CURATOR_SEARCH_TOTALS_TRIGGERS,
+	curatorSearchTotalsFilled: CURATOR_SEARCH_TOTALS_FILLED,
 	staleClockTriggers: STALE_CLOCK_TRIGGERS
 });

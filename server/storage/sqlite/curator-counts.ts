@@ -8,6 +8,8 @@ import {
 	COUNT_COLUMNS,
 	countChanged,
 	countValues,
+	searchTotalsFromSearch,
+	searchTotalsFromTotals,
 	totalsChanged,
 	totalsUpsert
 } from '../curator-counts.js';
@@ -77,6 +79,33 @@ export const CURATOR_TOTALS_TRIGGERS = `
 	CREATE TRIGGER curator_program_totals_update AFTER UPDATE ON curator_program_index
 		WHEN ${totalsChanged('IS NOT')} BEGIN
 		${totalsUpsert('NEW')};
+	END;
+`;
+
+/**
+ * Migration 151 in SQLite: the triggers that keep the search totals table
+ * (server/storage/curator-counts.ts curatorSearchTotalsTable) the join of the totals rows and the
+ * search texts, in the statements that write them (an upsert's conflict fires the UPDATE trigger).
+ */
+export const CURATOR_SEARCH_TOTALS_TRIGGERS = `
+	CREATE TRIGGER curator_search_totals_counts_insert AFTER INSERT ON curator_program_totals BEGIN
+		${searchTotalsFromTotals('NEW')};
+	END;
+	CREATE TRIGGER curator_search_totals_counts_update AFTER UPDATE ON curator_program_totals BEGIN
+		${searchTotalsFromTotals('NEW')};
+	END;
+	CREATE TRIGGER curator_search_totals_counts_delete AFTER DELETE ON curator_program_totals BEGIN
+		DELETE FROM curator_search_totals WHERE program_id = OLD.program_id;
+	END;
+	CREATE TRIGGER curator_search_totals_text_insert AFTER INSERT ON curator_program_search BEGIN
+		${searchTotalsFromSearch('NEW')};
+	END;
+	CREATE TRIGGER curator_search_totals_text_update AFTER UPDATE ON curator_program_search
+		WHEN OLD.search IS NOT NEW.search BEGIN
+		${searchTotalsFromSearch('NEW')};
+	END;
+	CREATE TRIGGER curator_search_totals_text_delete AFTER DELETE ON curator_program_search BEGIN
+		DELETE FROM curator_search_totals WHERE program_id = OLD.program_id;
 	END;
 `;
 

@@ -13,6 +13,7 @@ import {
 	CURATOR_NARROW_COUNTS,
 	CURATOR_TITLE_FILTERS,
 	CURATOR_TOTALS_TRIGGERS,
+	CURATOR_SEARCH_TOTALS_TRIGGERS,
 	STALE_CLOCK_TRIGGERS
 } from './curator-counts.js';
 
@@ -31,5 +32,7 @@ export const migrations: Migration[] = migrationsFor('sqlite', {
 	curatorTitleFilters: CURATOR_TITLE_FILTERS,
 	curatorTotalsTriggers: CURATOR_TOTALS_TRIGGERS,
 	curatorTotalsFilled: 'SELECT 1;',
+	curatorSearchTotalsTriggers: CURATOR_SEARCH_TOTALS_TRIGGERS,
+	curatorSearchTotalsFilled: 'SELECT 1;',
 	staleClockTriggers: STALE_CLOCK_TRIGGERS
 });
