@@ -9,7 +9,7 @@ export default defineConfig({
 				// Small chunks merged into the chunks that load with them: the program screen loaded ~50
 				// scripts, and offline each one costs the page's main thread its request and response
 				// handling through the service worker (~1 ms apiece) and another round of the module
-				// graph. docs/benchmarks.md, "The offline cold start: fewer requests".
+				// graph. docs/benchmarks.md, "The offline cold start: fewer requests, one render".
 				experimentalMinChunkSize: 20_000
 			}
 		}
