@@ -86,6 +86,47 @@ test('the management reserve: a person of the bank included, listed, changed', a
 	await context.close();
 });
 
+test('a template chosen while the first one is still loading keeps its own term', async ({
+	browser
+}) => {
+	const context = await browser.newContext({
+		baseURL: app.product.url,
+		viewport: { width: 1366, height: 800 },
+		locale: 'ru-RU',
+		storageState: await app.curator.api.storageState(),
+		serviceWorkers: 'block'
+	});
+	// The form's first template (Tomsk, 24 months) arrives late, after the curator has chosen
+	// Surgut's (3–12 months): found in a CI run, where the chunks' order of arrival varied.
+	let lateServed!: () => void;
+	const late = new Promise<void>((resolve) => (lateServed = resolve));
+	await context.route('**/_app/immutable/chunks/*.js', async (route) => {
+		const response = await route.fetch();
+		const body = await response.text();
+		const tomskTemplate = body.includes('tomsk-heads-beginner') && body.includes('Организационный');
+		if (tomskTemplate) await new Promise((resolve) => setTimeout(resolve, 1500));
+		await route.fulfill({
+			status: response.status(),
+			headers: { 'content-type': 'text/javascript' },
+			body
+		});
+		if (tomskTemplate) lateServed();
+	});
+	const page = await context.newPage();
+	await page.goto('/curator/people');
+	await page.getByTestId('pair-template').selectOption('teacher-surgut');
+	const term = page.getByTestId('pair-term');
+	await expect(term).toHaveValue('12');
+	await late;
+	// Two frames after the late module: its promise has settled and the form has rendered.
+	await page.evaluate(
+		() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))
+	);
+	await expect(term).toHaveValue('12');
+	await expect(page.getByTestId('pair-template')).toHaveValue('teacher-surgut');
+	await context.close();
+});
+
 test('the creation form: the regulation’s term, the learner forms for a learner’s program', async ({
 	browser
 }) => {
