@@ -51,8 +51,9 @@ export interface SliceResult {
 	serverCpuMs: number;
 	/**
 	 * The driver's own stalls in the slice: its longest garbage-collection pause and its event
-	 * loop's longest delay. Latency is measured inside the driver, so a driver stall (a major GC of
-	 * the thousands of decoded documents it holds) delays deliveries whatever the server does.
+	 * loop's longest delay. Latency is measured inside the driver, so a driver stall delays
+	 * deliveries whatever the server does. In the long scenario on 2 vCPU its loop lagged by seconds
+	 * with GC pauses under 200 ms: the driver starved of CPU, not collecting (docs/benchmarks.md).
 	 */
 	driverGcMaxMs: number;
 	driverLoopMaxMs: number;

@@ -36,7 +36,8 @@ interface Saved {
 	/**
 	 * The app's modules this screen's load imported before it rendered: the next load of the same
 	 * build preloads them with the entry's own, so the screen's chunks are not a second round of
-	 * requests after the router has started (offline, each round costs ~50 ms of the cold start).
+	 * requests after the router has started (offline they were asked for 221–263 ms after navigation,
+	 * the entry's own 151–211: docs/benchmarks.md, "The offline cold start: fewer requests, one render").
 	 */
 	modules: string[];
 	html: string;
