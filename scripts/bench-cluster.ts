@@ -27,7 +27,6 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { build } from 'esbuild';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
@@ -35,6 +34,7 @@ import { mintAccessToken } from '../server/auth/tokens';
 import { openStorage } from '../server/storage/index';
 import { cpuMs, freePort } from '../tests/integration/server-process';
 import { createTestDatabase, type TestDatabase } from '../tests/integration/test-storage';
+import { bundleServer } from './bundle-server.mjs';
 
 const env = (name: string, fallback: number) => {
 	const v = process.env[name];
@@ -62,16 +62,7 @@ const log = (...args: unknown[]) => console.error('[bench]', ...args);
 
 async function bundle(): Promise<string> {
 	const outdir = path.join(ROOT, 'build', 'bench');
-	await build({
-		entryPoints: { 'cluster-main': path.join(ROOT, 'server/main.ts') },
-		outdir,
-		bundle: true,
-		platform: 'node',
-		target: 'node20',
-		format: 'esm',
-		packages: 'external',
-		logLevel: 'warning'
-	});
+	await bundleServer({ 'cluster-main': path.join(ROOT, 'server/main.ts') }, outdir);
 	return path.join(outdir, 'cluster-main.js');
 }
 

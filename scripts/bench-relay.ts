@@ -37,7 +37,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { build } from 'esbuild';
 import * as decoding from 'lib0/decoding';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
@@ -58,6 +57,7 @@ import {
 	encodeSyncStep1,
 	encodeSyncUpdate
 } from '../src/lib/shared/protocol';
+import { bundleServer } from './bundle-server.mjs';
 
 type Kind = 'relay' | 'reference';
 
@@ -172,21 +172,15 @@ let relayBundle: string | null = null;
 async function bundleRelay(): Promise<string> {
 	if (relayBundle) return relayBundle;
 	const outdir = path.join(ROOT, 'build', 'bench');
-	await build({
-		// The worker pool starts `worker.js` next to the bundle (server/workers/pool.ts): without it
-		// every task (merges and compactions of documents from 64 KB, big summaries) would fail.
-		entryPoints: {
+	// The worker pool starts `worker.js` next to the bundle (server/workers/pool.ts): without it
+	// every task (merges and compactions of documents from 64 KB, big summaries) would fail.
+	await bundleServer(
+		{
 			'relay-main': path.join(ROOT, 'server/main.ts'),
 			worker: path.join(ROOT, 'server/workers/worker-entry.ts')
 		},
-		outdir,
-		bundle: true,
-		platform: 'node',
-		target: 'node20',
-		format: 'esm',
-		packages: 'external',
-		logLevel: 'warning'
-	});
+		outdir
+	);
 	relayBundle = path.join(outdir, 'relay-main.js');
 	return relayBundle;
 }

@@ -1,21 +1,15 @@
 // Bundles the server (and the shared program core it imports from src/lib/shared/program) into
 // plain JavaScript for Node 20, which cannot run TypeScript itself. npm packages stay external.
-import { build } from 'esbuild';
+import { bundleServer } from './bundle-server.mjs';
 
-await build({
-	// worker: the worker pool's thread (server/workers/pool.ts starts build/server/worker.js).
-	entryPoints: {
+await bundleServer(
+	{
 		main: 'server/main.ts',
 		cli: 'server/cli/main.ts',
+		// worker: the worker pool's thread (server/workers/pool.ts starts build/server/worker.js).
 		worker: 'server/workers/worker-entry.ts'
 	},
-	outdir: 'build/server',
-	bundle: true,
-	platform: 'node',
-	target: 'node20',
-	format: 'esm',
-	packages: 'external',
-	sourcemap: true,
-	logLevel: 'warning'
-});
+	'build/server',
+	{ sourcemap: true }
+);
 console.log('server built to build/server');

@@ -1,6 +1,6 @@
-import { build } from 'esbuild';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { bundleServer } from '../../scripts/bundle-server.mjs';
 
 /**
  * Bundles the server exactly like `npm run build:server` (scripts/build-server.mjs), into a
@@ -15,15 +15,5 @@ export default async function setup(): Promise<void> {
 	// A bundle given explicitly (RESILIENCE_SERVER_ENTRY, e.g. with a proposed fix) needs no build.
 	if (process.env.RESILIENCE_SERVER_ENTRY) return;
 	mkdirSync(RESILIENCE_BUILD_DIR, { recursive: true });
-	await build({
-		entryPoints: { main: 'server/main.ts' },
-		outdir: RESILIENCE_BUILD_DIR,
-		bundle: true,
-		platform: 'node',
-		target: 'node20',
-		format: 'esm',
-		packages: 'external',
-		sourcemap: true,
-		logLevel: 'warning'
-	});
+	await bundleServer({ main: 'server/main.ts' }, RESILIENCE_BUILD_DIR, { sourcemap: true });
 }
