@@ -254,7 +254,9 @@ async function startServer(
 		async stop() {
 			if (child.exitCode === null) {
 				child.kill('SIGTERM');
-				await Promise.race([once(child, 'exit'), sleep(5_000)]);
+				// A profiled relay writes its main thread's profile only once its shutdown (2,000
+				// sessions, pending summaries) completes: a SIGKILL loses it.
+				await Promise.race([once(child, 'exit'), sleep(CPU_PROF ? 60_000 : 5_000)]);
 				if (child.exitCode === null) child.kill('SIGKILL');
 			}
 			if (dataDir) rmSync(dataDir, { recursive: true, force: true });
