@@ -92,7 +92,11 @@ export interface CuratorDeps {
 		getDocument(programId: string): Promise<Uint8Array>;
 		/** The program's decisions document (server/sync/decisions.ts). */
 		getDecisions(programId: string): Promise<Uint8Array>;
-		connections(): Array<{ programId: string; userId: string; deviceId: string | undefined }>;
+		connections(): ReadonlyArray<{
+			readonly programId: string;
+			readonly userId: string;
+			readonly deviceId: string | undefined;
+		}>;
 	};
 	logger: Logger;
 	now?: () => number;

@@ -16,7 +16,7 @@ import type { IdentityStore } from './store.js';
 
 interface Relay {
 	closeWhere(predicate: (c: ConnectionInfo) => boolean, code: number, reason?: string): number;
-	connections(): ConnectionInfo[];
+	connections(): ReadonlyArray<Readonly<ConnectionInfo>>;
 }
 
 const CHUNK = 500;

@@ -12,6 +12,15 @@ import type { Session } from './session.js';
 /** Sync-fact times are written when they moved by at least this much (or on connect/disconnect). */
 const FACTS_RESOLUTION_MS = 30_000;
 
+/**
+ * Facts per transaction. Devices connected together reach FACTS_RESOLUTION_MS together: with
+ * 1,000 programs edited on 2,000 phones one flush wrote 2,000 facts and the sync aggregates of
+ * their 1,000 programs in one synchronous SQLite transaction, which held the event loop 70–230 ms
+ * (690 ms on a saturated machine; bench:relay's long scenario, profile in docs/benchmarks.md).
+ * In slices of about this many, other work runs between them.
+ */
+export const FACTS_PER_SLICE = 100;
+
 export type FactTimes = Omit<DeviceSyncFacts, 'programId' | 'userId' | 'deviceId'>;
 
 export interface FactsRecorder {
@@ -66,14 +75,24 @@ export function createFactsRecorder(options: {
 		}
 	}
 
-	async function write() {
+	/** One write at a time: `pending` is the last value written, so slices must not overtake. */
+	let writing: Promise<void> = Promise.resolve();
+	function write(): Promise<void> {
+		writing = writing.then(writeNow);
+		return writing;
+	}
+
+	async function writeNow() {
 		const facts = [...dirty.values()];
 		dirty.clear();
-		if (facts.length === 0) return;
-		try {
-			await store.saveFacts(facts);
-		} catch (error) {
-			log.error({ err: error }, 'saving device sync facts failed');
+		const slices = slicesByProgram(facts);
+		for (const [i, slice] of slices.entries()) {
+			if (i > 0) await clock.yield();
+			try {
+				await store.saveFacts(slice);
+			} catch (error) {
+				log.error({ err: error }, 'saving device sync facts failed');
+			}
 		}
 	}
 
@@ -107,4 +126,28 @@ export function createFactsRecorder(options: {
 			}
 		}
 	};
+}
+
+/**
+ * Facts in slices of about FACTS_PER_SLICE, a program's devices in the same slice (its sync
+ * aggregate is computed once per slice that holds it).
+ */
+export function slicesByProgram(facts: DeviceSyncFacts[]): DeviceSyncFacts[][] {
+	const byProgram = new Map<string, DeviceSyncFacts[]>();
+	for (const f of facts) {
+		const list = byProgram.get(f.programId);
+		if (list) list.push(f);
+		else byProgram.set(f.programId, [f]);
+	}
+	const slices: DeviceSyncFacts[][] = [];
+	let slice: DeviceSyncFacts[] = [];
+	for (const list of byProgram.values()) {
+		if (slice.length > 0 && slice.length + list.length > FACTS_PER_SLICE) {
+			slices.push(slice);
+			slice = [];
+		}
+		slice.push(...list);
+	}
+	if (slice.length > 0) slices.push(slice);
+	return slices;
 }
