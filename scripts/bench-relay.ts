@@ -29,7 +29,7 @@
  * rounds of the idle phase, medians), BENCH_EDITS (5000), BENCH_RUNS (15),
  * BENCH_ONLY=relay|reference, BENCH_PHASES=load,idle,first (default all),
  * BENCH_RELAY_ENV='{"RELAY_…":"…"}' (extra relay settings), BENCH_CPU_PROF=<dir> (the relay runs
- * with --cpu-prof into that directory). BENCH_QUICK=1: a few-minute smoke version (scale 0.2,
+ * with --cpu-prof into that directory), BENCH_DRIVER_PROF=<dir> (the load generator too). BENCH_QUICK=1: a few-minute smoke version (scale 0.2,
  * 1 round, 5 + 15 s, the long run 60 s).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -84,6 +84,7 @@ const ONLY = process.env.BENCH_ONLY as Kind | undefined;
 const PHASES = new Set((process.env.BENCH_PHASES ?? 'load,idle,first').split(','));
 const RELAY_ENV = JSON.parse(process.env.BENCH_RELAY_ENV ?? '{}') as Record<string, string>;
 const CPU_PROF = process.env.BENCH_CPU_PROF;
+const DRIVER_PROF = process.env.BENCH_DRIVER_PROF;
 const EDIT = process.env.BENCH_EDIT === 'notes' ? 'notes' : 'bench';
 
 interface Scenario {
@@ -337,6 +338,9 @@ async function runScenario(kind: Kind, scenario: Scenario, round: number): Promi
 			process.execPath,
 			[
 				'--max-old-space-size=16384',
+				...(process.env.BENCH_DRIVER_FLAGS ? process.env.BENCH_DRIVER_FLAGS.split(' ') : []),
+				// BENCH_DRIVER_PROF=<dir>: the load generator's own profile (is it the bottleneck?).
+				...(DRIVER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${DRIVER_PROF}`] : []),
 				'--import',
 				'tsx',
 				path.join(ROOT, 'scripts/bench-relay-driver.ts')

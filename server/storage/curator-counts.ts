@@ -172,7 +172,10 @@ export const staleClockColumn = (INT: string, clock: string): string => `
  * The columns of `curator_program_totals` (migration 150), the same names as the index's: what
  * a dashboard query is filtered by (attributes, problem flags, the stale clock) and what its
  * totals strip counts (status, the sums, the dates the «устарело» count compares with the day).
- * Fixed-width counts first, so a scan reads them at fixed offsets.
+ * Fixed-width counts first, so a scan reads them at fixed offsets. Part of migrations 150 and 151
+ * (their tables' fills and the dialects' triggers are built from it): never edit it. A column
+ * added later is a migration of its own, with its own list and triggers; edited here, a fresh
+ * database and an upgraded one would get different triggers.
  */
 export const TOTALS_COLUMNS = [
 	'program_id',
