@@ -302,3 +302,47 @@ test('figures: the answer without dates, late, does not replace the figures on t
 	await expect(page.getByTestId('fig-programs')).toHaveText('0');
 	await page.context().close();
 });
+
+test('registries: the previous scope’s late answers do not replace the new scope’s organizations', async ({
+	browser
+}) => {
+	const page = await desk(browser);
+	const late = await holdFirstAnswer(
+		page,
+		(u) => u.pathname === `/api/municipalities/${ids.m1}/organizations`
+	);
+	await page.goto(`/curator/registries?scope=municipality:${ids.m1}`);
+	await late.asked;
+	await pickScope(page, ids.m2);
+	const rows = page.getByTestId('org-row');
+	await expect(rows).toHaveCount(1);
+	await expect(rows).toContainText('МОУ СОШ № 2 г. Стрежевого');
+	late.release();
+	await late.delivered;
+	await frames(page);
+	await expect(page.getByRole('alert')).toHaveCount(0);
+	await expect(rows).toHaveCount(1);
+	await expect(rows).toContainText('МОУ СОШ № 2 г. Стрежевого');
+	await page.context().close();
+});
+
+test('the bank’s organization picker: the previous municipality’s late list does not replace the new one’s', async ({
+	browser
+}) => {
+	const page = await desk(browser);
+	const late = await holdFirstAnswer(
+		page,
+		(u) => u.pathname === `/api/municipalities/${ids.m1}/organizations`
+	);
+	await page.goto(`/curator/people?scope=municipality:${ids.m1}`);
+	await late.asked;
+	await pickScope(page, ids.m2);
+	const options = page.getByTestId('organization-picker').locator('option');
+	await expect(options).toHaveText(['— выберите организацию —', 'МОУ СОШ № 2 г. Стрежевого']);
+	late.release();
+	await late.delivered;
+	await frames(page);
+	await expect(page.getByRole('alert')).toHaveCount(0);
+	await expect(options).toHaveText(['— выберите организацию —', 'МОУ СОШ № 2 г. Стрежевого']);
+	await page.context().close();
+});
