@@ -346,3 +346,18 @@ test('the bank’s organization picker: the previous municipality’s late list 
 	await expect(options).toHaveText(['— выберите организацию —', 'МОУ СОШ № 2 г. Стрежевого']);
 	await page.context().close();
 });
+
+test('the bank: another municipality does not keep the school picked in the previous one', async ({
+	browser
+}) => {
+	const page = await desk(browser);
+	await page.goto(`/curator/people?scope=municipality:${ids.m1}`);
+	await page.getByTestId('organization-picker').selectOption({ label: 'МАОУ СОШ № 1' });
+	const bank = page.getByRole('heading', { name: 'Банк наставников и наставляемых' });
+	await expect(bank).toBeVisible();
+	await pickScope(page, ids.m2);
+	await expect(page.getByTestId('organization-picker')).toHaveValue('');
+	await expect(bank).toBeHidden();
+	await expect(page.getByText('выберите организацию в списке выше')).toBeVisible();
+	await page.context().close();
+});
