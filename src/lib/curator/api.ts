@@ -35,6 +35,9 @@ export class CuratorApiError extends Error {
 	}
 }
 
+/** The page gave up on the request (LatestAnswer): nobody waits for it, nothing is shown. */
+const abortedError = () => new CuratorApiError(0, 'aborted', 'Запрос отменен.');
+
 async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
 	let res: Response;
 	try {
@@ -47,6 +50,7 @@ async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
 			}
 		});
 	} catch {
+		if (init.signal?.aborted) throw abortedError();
 		throw new CuratorApiError(
 			0,
 			'network',
@@ -55,6 +59,8 @@ async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
 	}
 	const body = (await res.json().catch(() => null)) as
 		(T & { error?: string; message?: string }) | null;
+	// Aborted while the body was read: that is no answer, not an empty one.
+	if (init.signal?.aborted) throw abortedError();
 	if (!res.ok)
 		throw new CuratorApiError(
 			res.status,
@@ -64,7 +70,9 @@ async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
 	return body as T;
 }
 
-export const getJson = <T>(path: string): Promise<T> => call<T>(path);
+/** `signal`: the request is aborted with it (a screen's load overtaken, see LatestAnswer). */
+export const getJson = <T>(path: string, signal?: AbortSignal): Promise<T> =>
+	call<T>(path, signal ? { signal } : {});
 export const postJson = <T>(path: string, body: unknown): Promise<T> =>
 	call<T>(path, { method: 'POST', body: JSON.stringify(body) });
 export const patchJson = <T>(path: string, body: unknown): Promise<T> =>

@@ -1,0 +1,363 @@
+import {
+	expect,
+	request,
+	test,
+	type APIRequestContext,
+	type Browser,
+	type Page
+} from '@playwright/test';
+import { ok, productForFile } from './product';
+
+/**
+ * A curator's screen loads its data again when the scope, a filter or the year changes; on a slow
+ * network the answer for the previous choice may arrive after the new one's. Each test holds the
+ * first answer back (`holdFirstAnswer`) until the second choice's data is on the screen, then lets
+ * it through: the screen must keep showing the second choice's data, and the calendar settings
+ * must save the new scope's own items into the new scope (they once saved the previous scope's).
+ *
+ * The coordinator of two municipalities (Томск with a school and its program; Стрежевой with a
+ * school and no program), each with its own calendar (Дивногорск 2022 and Томск 2024 presets).
+ */
+const app = productForFile();
+const { product } = app;
+
+const ids = { m1: '', m2: '' };
+let coordinator: APIRequestContext;
+let admin: APIRequestContext;
+
+const codeIn = (out: string): string => {
+	const m = /https?:\/\/\S+\/invite#(\S+)/.exec(out);
+	if (!m?.[1]) throw new Error(`no link in:\n${out}`);
+	return m[1];
+};
+
+interface CalendarConfigState {
+	config: { bodyName: string; items: Array<{ id: string; title: string }> };
+}
+const config = (mun: string) =>
+	ok<CalendarConfigState>(
+		coordinator.get(`/api/curator/municipalities/${mun}/calendar/config`)
+	).then((s) => s.config);
+const events = (mun: string, year: number) =>
+	ok<{ events: Array<{ title: string; date: string }> }>(
+		coordinator.get(`/api/curator/municipalities/${mun}/calendar?year=${year}`)
+	).then((r) => r.events);
+
+test.beforeAll(async () => {
+	const { organization } = await ok<{ organization: { municipalityId: string } }>(
+		app.curator.api.get(`/api/organizations/${app.curator.organizationId}`)
+	);
+	ids.m1 = organization.municipalityId;
+	const second = await product.cli(
+		'setup',
+		'--municipality',
+		'Городской округ Стрежевой',
+		'--organization',
+		'МОУ СОШ № 2 г. Стрежевого',
+		'--curator',
+		'Кузнецова Анна Викторовна'
+	);
+	ids.m2 = /Муниципалитет:.*\(([\w-]+)\)/.exec(second)?.[1] ?? '';
+	expect(ids.m2).not.toBe('');
+
+	admin = await request.newContext({ baseURL: product.url });
+	await ok(
+		admin.post('/api/invitations/redeem', {
+			data: {
+				code: codeIn(
+					await product.cli('account', '--name', 'Администратор Системы', '--role', 'admin')
+				)
+			}
+		})
+	);
+	const out = await product.cli(
+		'account',
+		'--name',
+		'Новикова Светлана Игоревна',
+		'--role',
+		'coordinator',
+		'--municipality',
+		ids.m1
+	);
+	const personId = /\(([\w-]+)\), роль/.exec(out)?.[1] ?? '';
+	await ok(
+		admin.post(`/api/people/${personId}/roles`, {
+			data: { role: 'coordinator', municipalityId: ids.m2 }
+		})
+	);
+	coordinator = await request.newContext({ baseURL: product.url });
+	await ok(coordinator.post('/api/invitations/redeem', { data: { code: codeIn(out) } }));
+	for (const [mun, preset] of [
+		[ids.m1, 'divnogorsk-2022'],
+		[ids.m2, 'tomsk-2024']
+	] as const)
+		await ok(
+			coordinator.put(`/api/curator/municipalities/${mun}/calendar/config`, { data: { preset } })
+		);
+	// Томск's school has a program; Стрежевой's has none.
+	await app.curator.createPairProgram('teacher-surgut');
+	await expect
+		.poll(
+			async () =>
+				(
+					await ok<{ figures: { programs: { total: number } } }>(
+						coordinator.get(`/api/curator/municipalities/${ids.m1}/figures`)
+					)
+				).figures.programs.total,
+			{ timeout: 20_000 }
+		)
+		.toBe(1);
+});
+
+test.afterAll(async () => {
+	await coordinator?.dispose();
+	await admin?.dispose();
+});
+
+async function desk(browser: Browser): Promise<Page> {
+	const context = await browser.newContext({
+		baseURL: product.url,
+		viewport: { width: 1366, height: 800 },
+		locale: 'ru-RU',
+		storageState: await coordinator.storageState(),
+		// The page's own requests, not the service worker's: the routes below see each one.
+		serviceWorkers: 'block'
+	});
+	const page = await context.newPage();
+	page.on('pageerror', (error) => console.error('[coordinator page error]', error.message));
+	return page;
+}
+
+/**
+ * Holds back the page's first answer to a request `match` accepts (fetched from the server at
+ * once, handed to the page only on `release()`), as a slow network would. `asked`: the page sent
+ * it; `delivered`: it was handed over (or the page had given up on it).
+ */
+async function holdFirstAnswer(page: Page, match: (url: URL) => boolean) {
+	let release!: () => void;
+	const released = new Promise<void>((resolve) => (release = resolve));
+	let onAsked!: () => void;
+	const asked = new Promise<void>((resolve) => (onAsked = resolve));
+	let onDelivered!: () => void;
+	const delivered = new Promise<void>((resolve) => (onDelivered = resolve));
+	let held = false;
+	await page.route(match, async (route) => {
+		if (held) return route.continue();
+		held = true;
+		onAsked();
+		try {
+			const response = await route.fetch();
+			await released;
+			// The page may have aborted the request meanwhile: then there is nobody to answer.
+			await route.fulfill({ response }).catch(() => {});
+		} finally {
+			onDelivered();
+		}
+	});
+	return { asked, release, delivered };
+}
+
+/** Two frames: the late answer's promise has settled and the screen has rendered it. */
+const frames = (page: Page) =>
+	page.evaluate(
+		() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))
+	);
+
+const pickScope = (page: Page, mun: string) =>
+	page.getByTestId('scope-picker').selectOption(`municipality:${mun}`);
+
+test('calendar settings: the previous scope’s late answer is not shown, saving writes the new scope’s own items', async ({
+	browser
+}) => {
+	const before1 = await config(ids.m1);
+	const before2 = await config(ids.m2);
+	expect(before1.bodyName).not.toBe(before2.bodyName);
+	const page = await desk(browser);
+	const late = await holdFirstAnswer(
+		page,
+		(u) => u.pathname === `/api/curator/municipalities/${ids.m1}/calendar/config`
+	);
+	await page.goto(`/curator/calendar?scope=municipality:${ids.m1}`);
+	await late.asked;
+	await pickScope(page, ids.m2);
+	const bodyName = page.getByTestId('body-name');
+	await expect(bodyName).toHaveText(before2.bodyName);
+	late.release();
+	await late.delivered;
+	await frames(page);
+	// The abandoned request's abort is no error to show.
+	await expect(page.getByRole('alert')).toHaveCount(0);
+	// Soft: the save below shows what a wrong screen leads to.
+	await expect.soft(bodyName).toHaveText(before2.bodyName);
+
+	await page.getByTestId('calendar-settings').click();
+	await expect.soft(page.getByTestId('calendar-item-edit')).toHaveCount(before2.items.length);
+	await page.getByTestId('calendar-body').fill('Отдел образования Стрежевого');
+	await page.getByTestId('calendar-save').click();
+	await expect(page.getByRole('status').filter({ hasText: 'Календарь сохранен.' })).toBeVisible();
+	const after2 = await config(ids.m2);
+	expect(after2.bodyName).toBe('Отдел образования Стрежевого');
+	expect(after2.items.map((i) => i.title)).toEqual(before2.items.map((i) => i.title));
+	expect(await config(ids.m1)).toEqual(before1);
+	// Reloaded, the screen shows what was saved.
+	await page.reload();
+	await expect(bodyName).toHaveText('Отдел образования Стрежевого');
+	await page.context().close();
+});
+
+test('calendar events: the previous scope’s late answer does not replace the new scope’s events', async ({
+	browser
+}) => {
+	const year = new Date().getFullYear();
+	const second = await events(ids.m2, year);
+	const first = await events(ids.m1, year);
+	expect(second.map((e) => e.title)).not.toEqual(first.map((e) => e.title));
+	const page = await desk(browser);
+	const late = await holdFirstAnswer(
+		page,
+		(u) => u.pathname === `/api/curator/municipalities/${ids.m1}/calendar`
+	);
+	await page.goto(`/curator/calendar?scope=municipality:${ids.m1}`);
+	await late.asked;
+	await pickScope(page, ids.m2);
+	const titles = page.getByTestId('calendar-title');
+	await expect(titles).toHaveText(second.map((e) => e.title));
+	late.release();
+	await late.delivered;
+	await frames(page);
+	// The abandoned request's abort is no error to show.
+	await expect(page.getByRole('alert')).toHaveCount(0);
+	await expect(titles).toHaveText(second.map((e) => e.title));
+	await page.context().close();
+});
+
+test('calendar events: the previous year’s late answer does not replace the next year’s', async ({
+	browser
+}) => {
+	const year = new Date().getFullYear();
+	const page = await desk(browser);
+	const late = await holdFirstAnswer(
+		page,
+		(u) =>
+			u.pathname === `/api/curator/municipalities/${ids.m2}/calendar` &&
+			u.searchParams.get('year') === String(year)
+	);
+	await page.goto(`/curator/calendar?scope=municipality:${ids.m2}`);
+	await late.asked;
+	await page.getByRole('button', { name: 'Следующий год' }).click();
+	const dates = page.getByTestId('calendar-event').locator('.date');
+	await expect(dates.first()).toContainText(`.${year + 1}`);
+	late.release();
+	await late.delivered;
+	await frames(page);
+	// The abandoned request's abort is no error to show.
+	await expect(page.getByRole('alert')).toHaveCount(0);
+	await expect(dates.first()).toContainText(`.${year + 1}`);
+	await expect(dates.filter({ hasText: `.${year} ` })).toHaveCount(0);
+	await page.context().close();
+});
+
+test('figures: the previous scope’s late answer does not replace the new scope’s figures', async ({
+	browser
+}) => {
+	const page = await desk(browser);
+	const late = await holdFirstAnswer(
+		page,
+		(u) => u.pathname === `/api/curator/municipalities/${ids.m1}/figures`
+	);
+	await page.goto(`/curator/figures?scope=municipality:${ids.m1}`);
+	await late.asked;
+	await pickScope(page, ids.m2);
+	const programs = page.getByTestId('fig-programs');
+	await expect(programs).toHaveText('0');
+	late.release();
+	await late.delivered;
+	await frames(page);
+	// The abandoned request's abort is no error to show.
+	await expect(page.getByRole('alert')).toHaveCount(0);
+	await expect(programs).toHaveText('0');
+	await page.context().close();
+});
+
+test('figures: the answer without dates, late, does not replace the figures on the chosen date', async ({
+	browser
+}) => {
+	const page = await desk(browser);
+	const late = await holdFirstAnswer(
+		page,
+		(u) => u.pathname === `/api/curator/municipalities/${ids.m1}/figures`
+	);
+	await page.goto(`/curator/figures?scope=municipality:${ids.m1}`);
+	await late.asked;
+	await page.getByLabel('По').fill('2020-01-01');
+	const asOf = page.getByTestId('fig-asof');
+	await expect(asOf).toHaveText('На 01.01.2020');
+	await expect(page.getByTestId('fig-programs')).toHaveText('0');
+	late.release();
+	await late.delivered;
+	await frames(page);
+	// The abandoned request's abort is no error to show.
+	await expect(page.getByRole('alert')).toHaveCount(0);
+	await expect(asOf).toHaveText('На 01.01.2020');
+	await expect(page.getByTestId('fig-programs')).toHaveText('0');
+	await page.context().close();
+});
+
+test('registries: the previous scope’s late answers do not replace the new scope’s organizations', async ({
+	browser
+}) => {
+	const page = await desk(browser);
+	const late = await holdFirstAnswer(
+		page,
+		(u) => u.pathname === `/api/municipalities/${ids.m1}/organizations`
+	);
+	await page.goto(`/curator/registries?scope=municipality:${ids.m1}`);
+	await late.asked;
+	await pickScope(page, ids.m2);
+	const rows = page.getByTestId('org-row');
+	await expect(rows).toHaveCount(1);
+	await expect(rows).toContainText('МОУ СОШ № 2 г. Стрежевого');
+	late.release();
+	await late.delivered;
+	await frames(page);
+	await expect(page.getByRole('alert')).toHaveCount(0);
+	await expect(rows).toHaveCount(1);
+	await expect(rows).toContainText('МОУ СОШ № 2 г. Стрежевого');
+	await page.context().close();
+});
+
+test('the bank’s organization picker: the previous municipality’s late list does not replace the new one’s', async ({
+	browser
+}) => {
+	const page = await desk(browser);
+	const late = await holdFirstAnswer(
+		page,
+		(u) => u.pathname === `/api/municipalities/${ids.m1}/organizations`
+	);
+	await page.goto(`/curator/people?scope=municipality:${ids.m1}`);
+	await late.asked;
+	await pickScope(page, ids.m2);
+	const options = page.getByTestId('organization-picker').locator('option');
+	await expect(options).toHaveText(['— выберите организацию —', 'МОУ СОШ № 2 г. Стрежевого']);
+	late.release();
+	await late.delivered;
+	await frames(page);
+	await expect(page.getByRole('alert')).toHaveCount(0);
+	await expect(options).toHaveText(['— выберите организацию —', 'МОУ СОШ № 2 г. Стрежевого']);
+	await page.context().close();
+});
+
+test('the bank: another municipality does not keep the school picked in the previous one', async ({
+	browser
+}) => {
+	const page = await desk(browser);
+	await page.goto(`/curator/people?scope=municipality:${ids.m1}`);
+	await page.getByTestId('organization-picker').selectOption({ label: 'МАОУ СОШ № 1' });
+	const bank = page.getByRole('heading', { name: 'Банк наставников и наставляемых' });
+	await expect(bank).toBeVisible();
+	await pickScope(page, ids.m2);
+	await expect(page.getByTestId('organization-picker')).toHaveValue('');
+	await expect(bank).toBeHidden();
+	await expect(page.getByText('выберите организацию в списке выше')).toBeVisible();
+	await page.context().close();
+});
