@@ -22,8 +22,9 @@ export interface DriverConfig {
 	kind: 'relay' | 'reference';
 	wsBase: string;
 	serverPid: number;
-	/** Program ids: `${prefix}${i}` for i < programs. */
+	/** Program ids: `${prefix}${first + i}` for i < programs (a driver's share of the run's). */
 	prefix: string;
+	first: number;
 	programs: number;
 	clients: number;
 	/** Edits per second per client. */
@@ -41,6 +42,12 @@ export interface DriverConfig {
 	/** Report p99/max per slice of this many seconds (0: no slices). */
 	sliceS: number;
 	secret: string;
+	/**
+	 * Several drivers share a run (BENCH_DRIVERS): once its clients have synced, a driver prints
+	 * `{"ready":true}` and starts editing when it reads a line on stdin, so that all of them measure
+	 * the same window.
+	 */
+	waitForGo: boolean;
 }
 
 export interface SliceResult {
@@ -57,6 +64,8 @@ export interface SliceResult {
 	 */
 	driverGcMaxMs: number;
 	driverLoopMaxMs: number;
+	/** The slice's latencies (ms), sorted: the orchestrator merges several drivers' slices. */
+	latencies: number[];
 }
 
 export interface DriverResult {
@@ -76,6 +85,8 @@ export interface DriverResult {
 	/** The driver's own memory (the documents of all its clients). */
 	driverRssMb: number;
 	slices: SliceResult[];
+	/** Every latency of the measured window (ms), sorted, for merging drivers. */
+	latencies: number[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -140,7 +151,7 @@ async function drive(config: DriverConfig): Promise<DriverResult> {
 	let latencies: number[] = [];
 	const all: number[] = [];
 	for (let p = 0; p < config.programs; p++) {
-		const programId = `${config.prefix}${p}`;
+		const programId = `${config.prefix}${config.first + p}`;
 		for (let c = 0; c < config.clients; c++) {
 			const name = `u${c}`;
 			const doc = new Y.Doc();
@@ -183,6 +194,10 @@ async function drive(config: DriverConfig): Promise<DriverResult> {
 		await sleep(100);
 	}
 	const setupS = (performance.now() - t0) / 1000;
+	if (config.waitForGo) {
+		process.stdout.write('{"ready":true}\n');
+		await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()));
+	}
 	// Each client edits `rate` times a second at a random phase: two typed characters in a text
 	// and its send time in a map (the other clients of the program measure latency from it).
 	const period = 1000 / config.rate;
@@ -235,7 +250,8 @@ async function drive(config: DriverConfig): Promise<DriverResult> {
 				max: sorted[sorted.length - 1] ?? NaN,
 				serverCpuMs: cpu - sliceCpu,
 				driverGcMaxMs: gcMax,
-				driverLoopMaxMs: loop.max / 1e6
+				driverLoopMaxMs: loop.max / 1e6,
+				latencies: sorted.map((x) => Math.round(x * 100) / 100)
 			});
 			gcMax = 0;
 			loop.reset();
@@ -273,7 +289,8 @@ async function drive(config: DriverConfig): Promise<DriverResult> {
 		serverCpuPct: (serverCpuMs / wall) * 100,
 		driverCpuPct: ((d.user + d.system) / 1000 / wall) * 100,
 		driverRssMb: rss / 1048576,
-		slices
+		slices,
+		latencies: all.map((x) => Math.round(x * 100) / 100)
 	};
 }
 

@@ -86,6 +86,12 @@ const PHASES = new Set((process.env.BENCH_PHASES ?? 'load,idle,first').split(','
 const RELAY_ENV = JSON.parse(process.env.BENCH_RELAY_ENV ?? '{}') as Record<string, string>;
 const CPU_PROF = process.env.BENCH_CPU_PROF;
 const DRIVER_PROF = process.env.BENCH_DRIVER_PROF;
+/**
+ * Load generator processes. One Node process per driver is one event loop: at 1,000 × 2 realistic
+ * clients it used 80–90 % of a core, and its own queueing (seconds in the long run) was measured
+ * as the servers' latency. Two share the work (docs/benchmarks.md).
+ */
+const DRIVERS = env('BENCH_DRIVERS', 2);
 const EDIT = process.env.BENCH_EDIT === 'notes' ? 'notes' : 'bench';
 
 interface Scenario {
@@ -316,6 +322,94 @@ interface RunResult extends DriverResult {
 	persist: string;
 }
 
+/** The value at percentile p of sorted values (the driver's definition). */
+function percentile(sorted: number[], p: number): number {
+	if (sorted.length === 0) return NaN;
+	return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/** A load generator process (scripts/bench-relay-driver.ts): ready once its clients synced. */
+function startDriver(
+	config: DriverConfig,
+	what: string
+): { ready: Promise<void>; go: () => void; result: Promise<DriverResult> } {
+	const driver = spawn(
+		process.execPath,
+		[
+			'--max-old-space-size=16384',
+			...(process.env.BENCH_DRIVER_FLAGS ? process.env.BENCH_DRIVER_FLAGS.split(' ') : []),
+			// BENCH_DRIVER_PROF=<dir>: the load generator's own profile (is it the bottleneck?).
+			...(DRIVER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${DRIVER_PROF}`] : []),
+			'--import',
+			'tsx',
+			path.join(ROOT, 'scripts/bench-relay-driver.ts')
+		],
+		{
+			cwd: ROOT,
+			env: { ...process.env, BENCH_DRIVER: JSON.stringify(config) },
+			stdio: ['pipe', 'pipe', 'inherit']
+		}
+	);
+	let out = '';
+	let markReady: () => void = () => undefined;
+	const ready = new Promise<void>((resolve) => (markReady = resolve));
+	driver.stdout?.on('data', (chunk: Buffer) => {
+		out += chunk.toString();
+		if (out.includes('{"ready":true}')) markReady();
+	});
+	const result = once(driver, 'exit').then(([code]) => {
+		if (code !== 0) throw new Error(`${what}: the driver exited with ${String(code)}`);
+		return JSON.parse(out.trim().split('\n').pop() ?? '') as DriverResult;
+	});
+	// A driver that dies while the others wait for it fails the run, not hangs it.
+	const readyOrFailed = Promise.race([ready, result.then(() => undefined)]);
+	return { ready: readyOrFailed, go: () => driver.stdin?.end('go\n'), result };
+}
+
+/**
+ * Several drivers' results as one run's: counts and rates added, latencies merged before their
+ * percentiles are taken, the server's CPU as the first driver measured it (over the same window).
+ */
+function mergeDrivers(results: DriverResult[]): DriverResult {
+	const [first] = results;
+	if (!first) throw new Error('no driver result');
+	const sum = (f: (r: DriverResult) => number) => results.reduce((n, r) => n + f(r), 0);
+	const merged = (lists: number[][]) => lists.flat().sort((a, b) => a - b);
+	const all = merged(results.map((r) => r.latencies));
+	const delivered = sum((r) => r.delivered);
+	return {
+		clients: sum((r) => r.clients),
+		docBytes: first.docBytes,
+		setupS: Math.max(...results.map((r) => r.setupS)),
+		sentPerSecond: sum((r) => r.sentPerSecond),
+		delivered,
+		deliveredPerSecond: sum((r) => r.deliveredPerSecond),
+		serverCpuMs: first.serverCpuMs,
+		cpuMsPer1000: (first.serverCpuMs / delivered) * 1000,
+		p50: percentile(all, 50),
+		p99: percentile(all, 99),
+		max: all[all.length - 1] ?? NaN,
+		serverCpuPct: first.serverCpuPct,
+		driverCpuPct: sum((r) => r.driverCpuPct),
+		driverRssMb: sum((r) => r.driverRssMb),
+		slices: first.slices.map((slice, i) => {
+			const parts = results.map((r) => r.slices[i]).filter((x) => x !== undefined);
+			const lat = merged(parts.map((x) => x.latencies));
+			return {
+				fromS: slice.fromS,
+				delivered: lat.length,
+				p99: percentile(lat, 99),
+				max: lat[lat.length - 1] ?? NaN,
+				serverCpuMs: slice.serverCpuMs,
+				driverGcMaxMs: Math.max(...parts.map((x) => x.driverGcMaxMs)),
+				driverLoopMaxMs: Math.max(...parts.map((x) => x.driverLoopMaxMs)),
+				latencies: []
+			};
+		}),
+		latencies: []
+	};
+}
+
 /** One scenario on a fresh server: the driver runs as its own process and reports JSON. */
 async function runScenario(kind: Kind, scenario: Scenario, round: number): Promise<RunResult> {
 	const prefix = `${scenario.name}-`;
@@ -323,44 +417,33 @@ async function runScenario(kind: Kind, scenario: Scenario, round: number): Promi
 	const loadavgBefore = loadavg();
 	const server = await startServer(kind, ids);
 	try {
-		const config: DriverConfig = {
-			kind,
-			wsBase: server.wsBase,
-			serverPid: server.pid,
-			prefix,
-			programs: scenario.programs,
-			clients: scenario.clients,
-			rate: scenario.rate,
-			warmupS: scenario.warmupS,
-			measureS: scenario.measureS,
-			doc: scenario.doc,
-			realisticEdits: REALISTIC_EDITS,
-			edit: EDIT,
-			sliceS: scenario.sliceS,
-			secret: SECRET
-		};
-		const driver = spawn(
-			process.execPath,
-			[
-				'--max-old-space-size=16384',
-				...(process.env.BENCH_DRIVER_FLAGS ? process.env.BENCH_DRIVER_FLAGS.split(' ') : []),
-				// BENCH_DRIVER_PROF=<dir>: the load generator's own profile (is it the bottleneck?).
-				...(DRIVER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${DRIVER_PROF}`] : []),
-				'--import',
-				'tsx',
-				path.join(ROOT, 'scripts/bench-relay-driver.ts')
-			],
-			{
-				cwd: ROOT,
-				env: { ...process.env, BENCH_DRIVER: JSON.stringify(config) },
-				stdio: ['ignore', 'pipe', 'inherit']
-			}
-		);
-		let out = '';
-		driver.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-		const [code] = (await once(driver, 'exit')) as [number | null];
-		if (code !== 0) throw new Error(`${kind} ${scenario.name}: the driver exited with ${code}`);
-		const result = JSON.parse(out.trim().split('\n').pop() ?? '') as DriverResult;
+		// The programs split between DRIVERS processes (both clients of a program in the same one,
+		// which measures their latency on its own clock), all starting to edit together.
+		const share = Math.ceil(scenario.programs / DRIVERS);
+		const drivers = Array.from({ length: DRIVERS }, (_, d) => {
+			const config: DriverConfig = {
+				kind,
+				wsBase: server.wsBase,
+				serverPid: server.pid,
+				prefix,
+				first: d * share,
+				programs: Math.max(0, Math.min(share, scenario.programs - d * share)),
+				clients: scenario.clients,
+				rate: scenario.rate,
+				warmupS: scenario.warmupS,
+				measureS: scenario.measureS,
+				doc: scenario.doc,
+				realisticEdits: REALISTIC_EDITS,
+				edit: EDIT,
+				sliceS: scenario.sliceS,
+				secret: SECRET,
+				waitForGo: true
+			};
+			return startDriver(config, `${kind} ${scenario.name}`);
+		});
+		await Promise.all(drivers.map((d) => d.ready));
+		for (const d of drivers) d.go();
+		const result = mergeDrivers(await Promise.all(drivers.map((d) => d.result)));
 		let persist = '';
 		if (kind === 'relay') {
 			const m = await (
