@@ -16,6 +16,25 @@ const absorbAll = (room: RoomDocument, updates: Uint8Array[], firstSeq = 1) =>
 	updates.forEach((u, i) => room.absorb(u, inspectUpdate(u).ranges, firstSeq + i));
 
 describe('RoomDocument', () => {
+	it('programs edited in lockstep merge their tails at different updates, not all at once', () => {
+		const { updates } = edits(1, 400);
+		const rooms = Array.from({ length: 100 }, () => new RoomDocument());
+		const mergedAt = new Map<RoomDocument, number>();
+		updates.forEach((u, i) => {
+			for (const room of rooms) {
+				room.absorb(u, inspectUpdate(u).ranges, i + 1);
+				if (!mergedAt.has(room) && room.parts().length === 1 && i > 0) mergedAt.set(room, i + 1);
+			}
+		});
+		const at = [...mergedAt.values()];
+		expect(at).toHaveLength(100);
+		expect(Math.min(...at)).toBeGreaterThanOrEqual(256);
+		expect(Math.max(...at)).toBeLessThan(384);
+		// Spread over the range: no update count is where more than a few of them merge.
+		const most = Math.max(...[...new Set(at)].map((n) => at.filter((x) => x === n).length));
+		expect(most).toBeLessThanOrEqual(10);
+	});
+
 	it('holds the document as merged state + tail and keeps its state vector without decoding', () => {
 		const { doc, updates } = edits(1, 5);
 		const room = new RoomDocument();
