@@ -361,3 +361,157 @@ test('the bank: another municipality does not keep the school picked in the prev
 	await expect(page.getByText('выберите организацию в списке выше')).toBeVisible();
 	await page.context().close();
 });
+
+// ---- click-started loads: the bank's «Изменить» and the calendar settings' save
+
+/** The curator of Томск's school at the bank (the coordinator reads it, only its curator edits). */
+async function bank(browser: Browser): Promise<Page> {
+	const context = await browser.newContext({
+		baseURL: product.url,
+		viewport: { width: 1366, height: 800 },
+		locale: 'ru-RU',
+		storageState: await app.curator.api.storageState(),
+		serviceWorkers: 'block'
+	});
+	const page = await context.newPage();
+	page.on('pageerror', (error) => console.error('[curator page error]', error.message));
+	await page.goto(`/curator/people?scope=organization:${app.curator.organizationId}`);
+	return page;
+}
+
+/** A person of Томск's school, added through the API (a minor when `birthDate` says so). */
+async function person(fullName: string, extra: Record<string, unknown> = {}): Promise<string> {
+	const { person } = await ok<{ person: { id: string } }>(
+		app.curator.api.post(`/api/organizations/${app.curator.organizationId}/people`, {
+			data: { fullName, allowDuplicate: true, ...extra }
+		})
+	);
+	return person.id;
+}
+
+const edit = (page: Page, fullName: string) =>
+	page
+		.getByRole('row')
+		.filter({ hasText: fullName })
+		.getByRole('button', { name: 'Изменить' })
+		.click();
+
+test('the bank: the first person’s late history does not land on the second person’s form', async ({
+	browser
+}) => {
+	const first = await person('Орлова Вера Павловна', { position: 'учитель' });
+	// The first person's record has more history than the second's: created, then changed twice.
+	for (const position of ['учитель математики', 'учитель физики'])
+		await ok(app.curator.api.patch(`/api/people/${first}`, { data: { position } }));
+	const second = await person('Зайцев Игорь Олегович', { position: 'учитель' });
+	const { entries } = await ok<{ entries: Array<{ entityId: string; details: unknown }> }>(
+		app.curator.api.get(`/api/organizations/${app.curator.organizationId}/audit`)
+	);
+	const about = (id: string) =>
+		entries.filter((e) => e.entityId === id || JSON.stringify(e.details ?? '').includes(id)).length;
+	expect(about(first)).toBeGreaterThan(about(second));
+
+	const page = await bank(browser);
+	const late = await holdFirstAnswer(
+		page,
+		(u) => u.pathname === `/api/organizations/${app.curator.organizationId}/audit`
+	);
+	await edit(page, 'Орлова Вера Павловна');
+	await late.asked;
+	await edit(page, 'Зайцев Игорь Олегович');
+	const form = page.getByTestId('edit-person');
+	await expect(form.getByLabel('ФИО', { exact: true })).toHaveValue('Зайцев Игорь Олегович');
+	const history = form.locator('.history li');
+	await expect(history).toHaveCount(about(second));
+	late.release();
+	await late.delivered;
+	await frames(page);
+	await expect(page.getByRole('alert')).toHaveCount(0);
+	await expect(form.getByLabel('ФИО', { exact: true })).toHaveValue('Зайцев Игорь Олегович');
+	await expect(history).toHaveCount(about(second));
+	await page.context().close();
+});
+
+test('the bank: the first minor’s late consent does not land on the second minor’s form', async ({
+	browser
+}) => {
+	const first = await person('Соколов Павел Андреевич', { birthDate: '2012-03-04' });
+	await ok(
+		app.curator.api.post(`/api/people/${first}/consents`, {
+			data: {
+				kind: 'representative',
+				representativeName: 'Соколова Елена Викторовна',
+				representativeRelation: 'мать',
+				givenOn: '2025-09-01',
+				documentRef: null
+			}
+		})
+	);
+	await person('Лебедева Дарья Ильинична', { birthDate: '2012-05-06' });
+
+	const page = await bank(browser);
+	const late = await holdFirstAnswer(page, (u) => u.pathname === `/api/people/${first}/consents`);
+	await edit(page, 'Соколов Павел Андреевич');
+	await late.asked;
+	await edit(page, 'Лебедева Дарья Ильинична');
+	const form = page.getByTestId('edit-person');
+	await expect(form.getByLabel('ФИО', { exact: true })).toHaveValue('Лебедева Дарья Ильинична');
+	const consent = form.getByTestId('consent-fields');
+	const none = consent.getByText('Без согласия законного представителя');
+	await expect(none).toBeVisible();
+	late.release();
+	await late.delivered;
+	await frames(page);
+	await expect(page.getByRole('alert')).toHaveCount(0);
+	await expect(form.getByLabel('ФИО', { exact: true })).toHaveValue('Лебедева Дарья Ильинична');
+	await expect(none).toBeVisible();
+	await expect(consent.getByText('Согласие записано.')).toHaveCount(0);
+	await page.context().close();
+});
+
+test('calendar settings: a save that fails after the scope changed shows no error under the new scope', async ({
+	browser
+}) => {
+	const before1 = await config(ids.m1);
+	const before2 = await config(ids.m2);
+	const page = await desk(browser);
+	let release!: () => void;
+	const released = new Promise<void>((resolve) => (release = resolve));
+	let onAsked!: () => void;
+	const asked = new Promise<void>((resolve) => (onAsked = resolve));
+	let onDelivered!: () => void;
+	const delivered = new Promise<void>((resolve) => (onDelivered = resolve));
+	// The first scope's save fails, late (the server never sees it).
+	await page.route(
+		(u) => u.pathname === `/api/curator/municipalities/${ids.m1}/calendar/config`,
+		async (route) => {
+			if (route.request().method() !== 'PUT') return route.continue();
+			onAsked();
+			await released;
+			await route
+				.fulfill({
+					status: 500,
+					json: { error: 'internal', message: 'Не удалось сохранить календарь Томска.' }
+				})
+				.catch(() => {});
+			onDelivered();
+		}
+	);
+	await page.goto(`/curator/calendar?scope=municipality:${ids.m1}`);
+	const bodyName = page.getByTestId('body-name');
+	await expect(bodyName).toHaveText(before1.bodyName);
+	await page.getByTestId('calendar-settings').click();
+	await page.getByTestId('calendar-save').click();
+	await asked;
+	await pickScope(page, ids.m2);
+	await expect(bodyName).toHaveText(before2.bodyName);
+	await expect(page.getByTestId('calendar-item-edit')).toHaveCount(before2.items.length);
+	release();
+	await delivered;
+	await frames(page);
+	await expect(page.getByRole('alert')).toHaveCount(0);
+	await expect(page.getByText('Не удалось сохранить календарь Томска.')).toHaveCount(0);
+	await expect(bodyName).toHaveText(before2.bodyName);
+	expect(await config(ids.m1)).toEqual(before1);
+	await page.context().close();
+});
