@@ -163,6 +163,17 @@ const frames = (page: Page) =>
 		() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))
 	);
 
+/**
+ * Hands the held answer over, waits until the screen could have rendered it, and checks that
+ * nothing is shown as an error: an abandoned request's abort is none.
+ */
+async function deliverLate(page: Page, late: { release: () => void; delivered: Promise<void> }) {
+	late.release();
+	await late.delivered;
+	await frames(page);
+	await expect(page.getByRole('alert')).toHaveCount(0);
+}
+
 const pickScope = (page: Page, mun: string) =>
 	page.getByTestId('scope-picker').selectOption(`municipality:${mun}`);
 
@@ -182,11 +193,7 @@ test('calendar settings: the previous scope’s late answer is not shown, saving
 	await pickScope(page, ids.m2);
 	const bodyName = page.getByTestId('body-name');
 	await expect(bodyName).toHaveText(before2.bodyName);
-	late.release();
-	await late.delivered;
-	await frames(page);
-	// The abandoned request's abort is no error to show.
-	await expect(page.getByRole('alert')).toHaveCount(0);
+	await deliverLate(page, late);
 	// Soft: the save below shows what a wrong screen leads to.
 	await expect.soft(bodyName).toHaveText(before2.bodyName);
 
@@ -222,11 +229,7 @@ test('calendar events: the previous scope’s late answer does not replace the n
 	await pickScope(page, ids.m2);
 	const titles = page.getByTestId('calendar-title');
 	await expect(titles).toHaveText(second.map((e) => e.title));
-	late.release();
-	await late.delivered;
-	await frames(page);
-	// The abandoned request's abort is no error to show.
-	await expect(page.getByRole('alert')).toHaveCount(0);
+	await deliverLate(page, late);
 	await expect(titles).toHaveText(second.map((e) => e.title));
 	await page.context().close();
 });
@@ -247,11 +250,7 @@ test('calendar events: the previous year’s late answer does not replace the ne
 	await page.getByRole('button', { name: 'Следующий год' }).click();
 	const dates = page.getByTestId('calendar-event').locator('.date');
 	await expect(dates.first()).toContainText(`.${year + 1}`);
-	late.release();
-	await late.delivered;
-	await frames(page);
-	// The abandoned request's abort is no error to show.
-	await expect(page.getByRole('alert')).toHaveCount(0);
+	await deliverLate(page, late);
 	await expect(dates.first()).toContainText(`.${year + 1}`);
 	await expect(dates.filter({ hasText: `.${year} ` })).toHaveCount(0);
 	await page.context().close();
@@ -270,11 +269,7 @@ test('figures: the previous scope’s late answer does not replace the new scope
 	await pickScope(page, ids.m2);
 	const programs = page.getByTestId('fig-programs');
 	await expect(programs).toHaveText('0');
-	late.release();
-	await late.delivered;
-	await frames(page);
-	// The abandoned request's abort is no error to show.
-	await expect(page.getByRole('alert')).toHaveCount(0);
+	await deliverLate(page, late);
 	await expect(programs).toHaveText('0');
 	await page.context().close();
 });
@@ -293,11 +288,7 @@ test('figures: the answer without dates, late, does not replace the figures on t
 	const asOf = page.getByTestId('fig-asof');
 	await expect(asOf).toHaveText('На 01.01.2020');
 	await expect(page.getByTestId('fig-programs')).toHaveText('0');
-	late.release();
-	await late.delivered;
-	await frames(page);
-	// The abandoned request's abort is no error to show.
-	await expect(page.getByRole('alert')).toHaveCount(0);
+	await deliverLate(page, late);
 	await expect(asOf).toHaveText('На 01.01.2020');
 	await expect(page.getByTestId('fig-programs')).toHaveText('0');
 	await page.context().close();
@@ -317,10 +308,7 @@ test('registries: the previous scope’s late answers do not replace the new sco
 	const rows = page.getByTestId('org-row');
 	await expect(rows).toHaveCount(1);
 	await expect(rows).toContainText('МОУ СОШ № 2 г. Стрежевого');
-	late.release();
-	await late.delivered;
-	await frames(page);
-	await expect(page.getByRole('alert')).toHaveCount(0);
+	await deliverLate(page, late);
 	await expect(rows).toHaveCount(1);
 	await expect(rows).toContainText('МОУ СОШ № 2 г. Стрежевого');
 	await page.context().close();
@@ -339,10 +327,7 @@ test('the bank’s organization picker: the previous municipality’s late list 
 	await pickScope(page, ids.m2);
 	const options = page.getByTestId('organization-picker').locator('option');
 	await expect(options).toHaveText(['— выберите организацию —', 'МОУ СОШ № 2 г. Стрежевого']);
-	late.release();
-	await late.delivered;
-	await frames(page);
-	await expect(page.getByRole('alert')).toHaveCount(0);
+	await deliverLate(page, late);
 	await expect(options).toHaveText(['— выберите организацию —', 'МОУ СОШ № 2 г. Стрежевого']);
 	await page.context().close();
 });
@@ -423,10 +408,7 @@ test('the bank: the first person’s late history does not land on the second pe
 	await expect(form.getByLabel('ФИО', { exact: true })).toHaveValue('Зайцев Игорь Олегович');
 	const history = form.locator('.history li');
 	await expect(history).toHaveCount(about(second));
-	late.release();
-	await late.delivered;
-	await frames(page);
-	await expect(page.getByRole('alert')).toHaveCount(0);
+	await deliverLate(page, late);
 	await expect(form.getByLabel('ФИО', { exact: true })).toHaveValue('Зайцев Игорь Олегович');
 	await expect(history).toHaveCount(about(second));
 	await page.context().close();
@@ -459,10 +441,7 @@ test('the bank: the first minor’s late consent does not land on the second min
 	const consent = form.getByTestId('consent-fields');
 	const none = consent.getByText('Без согласия законного представителя');
 	await expect(none).toBeVisible();
-	late.release();
-	await late.delivered;
-	await frames(page);
-	await expect(page.getByRole('alert')).toHaveCount(0);
+	await deliverLate(page, late);
 	await expect(form.getByLabel('ФИО', { exact: true })).toHaveValue('Лебедева Дарья Ильинична');
 	await expect(none).toBeVisible();
 	await expect(consent.getByText('Согласие записано.')).toHaveCount(0);
