@@ -30,8 +30,9 @@
  * rounds of the idle phase, medians), BENCH_EDITS (5000), BENCH_RUNS (15),
  * BENCH_ONLY=relay|reference, BENCH_PHASES=load,idle,first (default all),
  * BENCH_RELAY_ENV='{"RELAY_…":"…"}' (extra relay settings), BENCH_CPU_PROF=<dir> (the relay runs
- * with --cpu-prof into that directory), BENCH_DRIVER_PROF=<dir> (the load generator too). BENCH_QUICK=1: a few-minute smoke version (scale 0.2,
- * 1 round, 5 + 15 s, the long run 60 s).
+ * with --cpu-prof into that directory), BENCH_DRIVER_PROF=<dir> (the load generator too),
+ * BENCH_DRIVERS (2: load generator processes), BENCH_DRIVER_FLAGS (extra Node flags for them).
+ * BENCH_QUICK=1: a few-minute smoke version (scale 0.2, 1 round, 5 + 15 s, the long run 60 s).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
