@@ -46,7 +46,15 @@ describe('memory after a flood of slow connections', () => {
 		const ids = Array.from({ length: PAIRS }, (_, i) => `memory-${i}`);
 		await createPrograms(t.dataDir, ids);
 		// A threshold below the flood's growth on a loaded machine (20.7 MB in one CI run); 48 by default.
-		server = await startServer(t.dataDir, { METRICS_TOKEN, MEMORY_RELIEF_MB: '16' });
+		// No bound on the collection's pause: before its first collection the relief predicts 3 ms per
+		// MiB of the heap at its lowest, and this server's ~34 MB sits at the default bound of 100 ms —
+		// one CI run predicted 102 ms, skipped the collection and kept 112 MB (the bound has its own
+		// tests in server/memory/relief.test.ts; what is asserted here is what a collection gives back).
+		server = await startServer(t.dataDir, {
+			METRICS_TOKEN,
+			MEMORY_RELIEF_MB: '16',
+			MEMORY_RELIEF_MAX_PAUSE_MS: '0'
+		});
 		for (const id of ids)
 			phones.push(
 				stockClient(server.wsBase, id, 'mentor-1'),
