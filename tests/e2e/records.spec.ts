@@ -182,6 +182,54 @@ test('a person added twice is caught, then merged', async () => {
 	expect(people.filter((p) => p.active && /Кузнецова/.test(p.fullName))).toHaveLength(1);
 });
 
+test('two groups of duplicates: after the first is merged into the record picked, the second still merges', async () => {
+	// Found by hand: the record picked to keep was remembered by the group's place in the list.
+	// Once the first group was merged, the second moved to its place and "kept" the first group's
+	// record: no choice was shown in it, and «Объединить» did nothing, silently.
+	const add = async (fullName: string, phone: string) => {
+		const r = await curator.api.post(`/api/organizations/${curator.organizationId}/people`, {
+			data: { fullName, phone, allowDuplicate: true }
+		});
+		expect(r.status(), await r.text()).toBe(201);
+	};
+	// Each group has its own confirmation; the open one is the dialog on screen.
+	const confirmMerge = () =>
+		page
+			.getByRole('alertdialog', { name: 'Объединить записи?' })
+			.getByTestId('merge-duplicates-confirm')
+			.click();
+	await add('Гусева Дарья Олеговна', '+7 913 000-00-01');
+	await add('Гусева Дарья Олеговна', '+7 913 000-00-02');
+	await add('Жуков Пётр Ильич', '+7 913 000-00-03');
+	await add('Жуков Пётр Ильич', '+7 913 000-00-04');
+	await page.goto('/curator/people');
+	const groups = page.getByTestId('duplicate-group');
+	await expect(groups).toHaveCount(2);
+	const first = groups.first();
+	const firstName = (await first.locator('strong').first().textContent()) ?? '';
+	// Keep the second record of the first group (not the one preselected).
+	await first.getByRole('radio').nth(1).check();
+	await first.getByTestId('merge-duplicates').click();
+	await confirmMerge();
+	await expect(page.getByTestId('merge-result')).toContainText(
+		`Записи объединены в «${firstName}»`
+	);
+	await expect(groups).toHaveCount(1);
+	// The remaining group shows a choice, and merging it works.
+	const left = groups.first();
+	await expect(left.getByRole('radio', { checked: true })).toHaveCount(1);
+	const leftName = (await left.locator('strong').first().textContent()) ?? '';
+	await left.getByTestId('merge-duplicates').click();
+	await confirmMerge();
+	await expect(page.getByTestId('merge-result')).toContainText(`Записи объединены в «${leftName}»`);
+	await expect(groups).toHaveCount(0);
+	const r = await curator.api.get(`/api/organizations/${curator.organizationId}/people`);
+	const people = ((await r.json()) as { people: Array<{ fullName: string; active: boolean }> })
+		.people;
+	for (const name of ['Гусева Дарья Олеговна', 'Жуков Пётр Ильич'])
+		expect(people.filter((p) => p.active && p.fullName === name)).toHaveLength(1);
+});
+
 test('a minor entered by hand gets the representative’s consent and can be paired', async () => {
 	await page.goto('/curator/people');
 	await page.getByLabel('ФИО', { exact: true }).fill('Белова Алиса Романовна');
