@@ -1,5 +1,6 @@
 // Bundles the server (and the shared program core it imports from src/lib/shared/program) into
-// plain JavaScript for Node 20, which cannot run TypeScript itself. npm packages stay external.
+// plain JavaScript for Node 20, which cannot run TypeScript itself. npm packages stay external,
+// but for the few bundled in (INLINED_PACKAGES in bundle-server.mjs, and why).
 import { bundleServer } from './bundle-server.mjs';
 
 await bundleServer(
