@@ -42,6 +42,22 @@ export interface AcceptedUpgrade {
 }
 
 function ignoreError(): void {}
+function noRelease(): void {}
+
+/**
+ * Gives `key`'s count back, once. Made here and not inside the upgrade handler, whose closures
+ * share its context: the one left on the websocket for its whole life kept the upgrade request
+ * (its headers, the URL with the token) and `head` with it, ~1.5 KB of heap for every open
+ * connection (heap snapshot of 3,000 idle programs, issue 18).
+ */
+function releaseOnce(counts: AddressCounts, key: string): () => void {
+	let counted = true;
+	return () => {
+		if (!counted) return;
+		counted = false;
+		counts.release(key);
+	};
+}
 
 /** The client's address for the per-address limit; X-Forwarded-For only through trusted proxies. */
 export function remoteAddress(request: HttpRequest, trustedHops: number): string {
@@ -187,12 +203,7 @@ export function createUpgradeHandler(options: {
 					refuse(request, socket, head, CloseCode.TOO_MANY_CONNECTIONS, 'too many connections');
 					return;
 				}
-				let userCounted = users !== undefined;
-				const releaseUser = () => {
-					if (!userCounted) return;
-					userCounted = false;
-					users?.counts.release(grant.userId);
-				};
+				const releaseUser = users ? releaseOnce(users.counts, grant.userId) : noRelease;
 				socket.once('close', releaseUser);
 				wss.handleUpgrade(request, socket, head, (ws) => {
 					// The per-address count now belongs to the connection (released when it closes).
