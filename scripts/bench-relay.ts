@@ -21,7 +21,8 @@
  *                       p99 and max per 5 s slice
  *   long-blank          the same on blank programs (a light driver)
  * Then (BENCH_PHASES): idle RSS with 3,000 idle blank programs (BENCH_IDLE_DOC=template to
- * upload the Tomsk template instead) and the first sync of a 5,000-edit program.
+ * upload the Tomsk template instead), read on both servers once it has settled (and 3 s after
+ * the CPU went quiet, printed beside it), and the first sync of a 5,000-edit program.
  *
  * Environment: BENCH_ROUNDS (3), BENCH_SCALE (1: multiplies every program count),
  * BENCH_WARMUP_S (10), BENCH_MEASURE_S (30), BENCH_PATTERN_S (60), BENCH_LONG_S (300),
