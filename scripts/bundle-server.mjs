@@ -22,7 +22,7 @@ export function asciiOnly(code) {
  * ES modules of many files, each a module V8 keeps its record, scope and source for: TypeBox is
  * 746 modules and ~1 MB of source loaded at start to build the API contract's schemas, of which
  * the builders the server calls are ~210 KB once tree-shaken. Bundled: 743 fewer modules at start,
- * V8's heap of the empty server 2.3–3.3 MB smaller (issue 18's fixed cost). csv-parse (20 modules,
+ * V8's heap of the empty server 2–3 MB smaller (issue 18's fixed cost). csv-parse (20 modules,
  * the import of people) likewise. Packages with native parts or files read at run time, and those
  * another external package imports too (lib0 for yjs: bundled, it would load twice), stay external.
  */

@@ -47,7 +47,7 @@ function noRelease(): void {}
 /**
  * Gives `key`'s count back, once. Made here and not inside the upgrade handler, whose closures
  * share its context: the one left on the websocket for its whole life kept the upgrade request
- * (its headers, the URL with the token) and `head` with it, ~1.5 KB of heap for every open
+ * (its headers, the URL with the token) and `head` with it, ~2 KB of heap for every open
  * connection (heap snapshot of 3,000 idle programs, issue 18).
  */
 function releaseOnce(counts: AddressCounts, key: string): () => void {
