@@ -131,4 +131,25 @@ describe('RoomDocument', () => {
 		expect(room.bytes).toBe(2 + (updates[0] as Uint8Array).length + bad.length); // empty base + both parts
 		expect(room.compactionInput()).toMatchObject({ merged: null, throughSeq: 2, rows: 2 });
 	});
+
+	it('keeps a tail update without the message buffer it came in, and the same document', () => {
+		const { doc, updates } = edits(1, 300);
+		const room = new RoomDocument();
+		// Each update as the relay receives it: a view into a big socket read.
+		const reads = updates.map((u) => {
+			const read = new Uint8Array(65_536);
+			read.set(u, 100);
+			return read.subarray(100, 100 + u.length);
+		});
+		absorbAll(room, reads);
+		const tail = room.parts().slice(1);
+		expect(tail).toHaveLength(300);
+		// One buffer for the whole tail, none of the reads.
+		expect(new Set(tail.map((u) => u.buffer)).size).toBe(1);
+		for (const [i, u] of tail.entries()) {
+			expect(u.buffer).not.toBe(reads[i]?.buffer);
+			expect(u).toEqual(updates[i]);
+		}
+		expect(Y.encodeStateVectorFromUpdate(room.merged())).toEqual(Y.encodeStateVector(doc));
+	});
 });

@@ -7,6 +7,7 @@
 import * as Y from 'yjs';
 import type { StoredDocument } from '../storage/document-store.js';
 import { coverageOf } from '../storage/update-containment.js';
+import { UpdateLog } from './update-log.js';
 import {
 	decodeStateVector,
 	encodeStateVector,
@@ -127,8 +128,8 @@ export class RoomDocument {
 	private baseSv: Map<number, number> | null = new Map();
 	/** The delete set of `state` as an update without structs (cached; null: not computed yet). */
 	private baseDs: Uint8Array | null = null;
-	/** Persisted updates not merged into `state` yet, in order. */
-	private tail: Uint8Array[] = [];
+	/** Persisted updates not merged into `state` yet, in order (copied into one buffer). */
+	private readonly tail = new UpdateLog();
 	/**
 	 * How many updates were absorbed in all, and how many of them the base already holds (the
 	 * tail is the rest): a reader that decoded the document once asks `absorbedSince` for what
@@ -138,7 +139,6 @@ export class RoomDocument {
 	private mergedCount = 0;
 	/** Merge the tail into the state once it is this long (raised after a failed merge). */
 	private mergeTailAt = tailLimit();
-	private tailBytes = 0;
 	/** State vector of the whole persisted document, or null when it must be recomputed. */
 	private sv: Map<number, number> | null = new Map();
 	private svBytes: Uint8Array | null = null;
@@ -192,13 +192,12 @@ export class RoomDocument {
 
 	/** Bytes held (merged state + unmerged tail). */
 	get bytes(): number {
-		return this.state.length + this.tailBytes;
+		return this.state.length + this.tail.byteLength;
 	}
 
 	/** Applies a persisted update (called synchronously once it is durable). */
 	absorb(update: Uint8Array, ranges: ClockRanges, seq: number): void {
 		this.tail.push(update);
-		this.tailBytes += update.length;
 		this.absorbedCount++;
 		this.lastSeq = Math.max(this.lastSeq, seq);
 		this.logRows++;
@@ -217,7 +216,7 @@ export class RoomDocument {
 		this.svBytes = null;
 		if (
 			this.tail.length >= this.mergeTailAt ||
-			(this.tailBytes > 65_536 && this.tailBytes > this.state.length)
+			(this.tail.byteLength > 65_536 && this.tail.byteLength > this.state.length)
 		) {
 			if (this.background && this.bytes >= BACKGROUND_MERGE_BYTES) {
 				void this.mergeInBackground();
@@ -244,7 +243,7 @@ export class RoomDocument {
 			return this.merging ?? Promise.resolve();
 		const base = this.state;
 		const taken = this.tail.length;
-		const parts = [base, ...this.tail];
+		const parts = [base, ...this.tail.slice()];
 		// The state vector of base + these rows, when known (it is the new base's).
 		const sv = this.sv ? new Map(this.sv) : null;
 		this.merging = this.background(parts)
@@ -253,10 +252,8 @@ export class RoomDocument {
 					if (this.state !== base || this.tail.length < taken) return; // merged inline meanwhile
 					this.state = merged;
 					this.mergedCount += taken;
-					const rest = this.tail.slice(taken);
-					this.tail = rest;
-					this.tailBytes = rest.reduce((n, u) => n + u.length, 0);
-					this.baseSv = rest.length === 0 ? (this.sv ? new Map(this.sv) : null) : sv;
+					this.tail.dropFirst(taken);
+					this.baseSv = this.tail.length === 0 ? (this.sv ? new Map(this.sv) : null) : sv;
 					this.baseDs = null;
 					this.mergeTailAt = tailLimit();
 				},
@@ -294,7 +291,7 @@ export class RoomDocument {
 	 * for less than the merge (issue 18: summaries read the document this way).
 	 */
 	parts(): Uint8Array[] {
-		return this.tail.length === 0 ? [this.state] : [this.state, ...this.tail];
+		return this.tail.length === 0 ? [this.state] : [this.state, ...this.tail.slice()];
 	}
 
 	/** A mark of what has been absorbed so far, for `absorbedSince`. */
@@ -318,10 +315,9 @@ export class RoomDocument {
 	 */
 	merged(): Uint8Array {
 		if (this.tail.length > 0) {
-			this.state = mergeSafely([this.state, ...this.tail], this.problems);
+			this.state = mergeSafely([this.state, ...this.tail.slice()], this.problems);
 			this.mergedCount += this.tail.length;
-			this.tail = [];
-			this.tailBytes = 0;
+			this.tail.clear();
 			this.baseSv = this.sv ? new Map(this.sv) : null;
 			this.baseDs = null;
 		}
@@ -347,7 +343,7 @@ export class RoomDocument {
 			}
 			this.sv = merged
 				? decodeStateVector(Y.encodeStateVectorFromUpdate(merged))
-				: stateVectorOfParts([this.state, ...this.tail]);
+				: stateVectorOfParts(this.parts());
 			this.svBytes = null;
 		}
 		return this.sv;
@@ -376,12 +372,14 @@ export class RoomDocument {
 		try {
 			if (stateVectorCovers(sv, this.baseStateVector())) {
 				this.baseDs ??= Y.diffUpdate(this.state, encodeStateVector(this.baseStateVector()));
-				return this.tail.length === 0 ? this.baseDs : Y.mergeUpdates([this.baseDs, ...this.tail]);
+				return this.tail.length === 0
+					? this.baseDs
+					: Y.mergeUpdates([this.baseDs, ...this.tail.slice()]);
 			}
 		} catch (error) {
 			// Stored bytes Yjs cannot merge (written before update-guard.ts existed): answer from
 			// the safely merged document instead of failing this client's sync.
-			const parts = [this.state, ...this.tail];
+			const parts = this.parts();
 			this.problems.mergeFailed(
 				error,
 				parts.length,
