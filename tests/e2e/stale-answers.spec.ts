@@ -381,6 +381,24 @@ const edit = (page: Page, fullName: string) =>
 		.getByRole('button', { name: 'Изменить' })
 		.click();
 
+/**
+ * Opens the first person's form and, while its answer is held back, the second's: the form shows
+ * the second person.
+ */
+async function editSecondWhileFirstHeld(
+	page: Page,
+	late: { asked: Promise<void> },
+	first: string,
+	second: string
+) {
+	await edit(page, first);
+	await late.asked;
+	await edit(page, second);
+	const form = page.getByTestId('edit-person');
+	await expect(form.getByLabel('ФИО', { exact: true })).toHaveValue(second);
+	return form;
+}
+
 test('the bank: the first person’s late history does not land on the second person’s form', async ({
 	browser
 }) => {
@@ -401,11 +419,12 @@ test('the bank: the first person’s late history does not land on the second pe
 		page,
 		(u) => u.pathname === `/api/organizations/${app.curator.organizationId}/audit`
 	);
-	await edit(page, 'Орлова Вера Павловна');
-	await late.asked;
-	await edit(page, 'Зайцев Игорь Олегович');
-	const form = page.getByTestId('edit-person');
-	await expect(form.getByLabel('ФИО', { exact: true })).toHaveValue('Зайцев Игорь Олегович');
+	const form = await editSecondWhileFirstHeld(
+		page,
+		late,
+		'Орлова Вера Павловна',
+		'Зайцев Игорь Олегович'
+	);
 	const history = form.locator('.history li');
 	await expect(history).toHaveCount(about(second));
 	await deliverLate(page, late);
@@ -433,11 +452,12 @@ test('the bank: the first minor’s late consent does not land on the second min
 
 	const page = await bank(browser);
 	const late = await holdFirstAnswer(page, (u) => u.pathname === `/api/people/${first}/consents`);
-	await edit(page, 'Соколов Павел Андреевич');
-	await late.asked;
-	await edit(page, 'Лебедева Дарья Ильинична');
-	const form = page.getByTestId('edit-person');
-	await expect(form.getByLabel('ФИО', { exact: true })).toHaveValue('Лебедева Дарья Ильинична');
+	const form = await editSecondWhileFirstHeld(
+		page,
+		late,
+		'Соколов Павел Андреевич',
+		'Лебедева Дарья Ильинична'
+	);
 	const consent = form.getByTestId('consent-fields');
 	const none = consent.getByText('Без согласия законного представителя');
 	await expect(none).toBeVisible();
