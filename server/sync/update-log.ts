@@ -27,7 +27,9 @@ export class UpdateLog {
 		const start = this.byteLength;
 		const end = start + update.length;
 		if (end > this.buffer.length) {
-			const grown = new Uint8Array(Math.max(end, this.buffer.length * 2, 256));
+			// By half again: a big program's tail (megabytes between merges) leaves at most a third
+			// of its buffer unused.
+			const grown = new Uint8Array(Math.max(end, Math.ceil(this.buffer.length * 1.5), 256));
 			grown.set(this.buffer.subarray(0, start));
 			this.buffer = grown;
 		}
