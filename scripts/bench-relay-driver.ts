@@ -17,6 +17,7 @@ import { mintAccessToken } from '../server/auth/tokens';
 import { cpuMs } from '../tests/integration/server-process';
 import { generateRealisticProgram } from '../src/lib/shared/program/fixtures';
 import { ProgramEditor, readProgram } from '../src/lib/shared/program/index';
+import { sortedPercentile } from './bench-abuse/stats';
 
 export interface DriverConfig {
 	kind: 'relay' | 'reference';
@@ -90,11 +91,6 @@ export interface DriverResult {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export function percentile(sorted: number[], p: number): number {
-	if (sorted.length === 0) return NaN;
-	return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
 
 function documentUpdate(config: DriverConfig): Uint8Array {
 	if (config.doc === 'blank') return new Uint8Array(0);
@@ -246,7 +242,7 @@ async function drive(config: DriverConfig): Promise<DriverResult> {
 			slices.push({
 				fromS: i * config.sliceS,
 				delivered: sorted.length,
-				p99: percentile(sorted, 99),
+				p99: sortedPercentile(sorted, 99),
 				max: sorted[sorted.length - 1] ?? NaN,
 				serverCpuMs: cpu - sliceCpu,
 				driverGcMaxMs: gcMax,
@@ -283,8 +279,8 @@ async function drive(config: DriverConfig): Promise<DriverResult> {
 		deliveredPerSecond: (delivered * 1000) / wall,
 		serverCpuMs,
 		cpuMsPer1000: (serverCpuMs / delivered) * 1000,
-		p50: percentile(all, 50),
-		p99: percentile(all, 99),
+		p50: sortedPercentile(all, 50),
+		p99: sortedPercentile(all, 99),
 		max: all[all.length - 1] ?? NaN,
 		serverCpuPct: (serverCpuMs / wall) * 100,
 		driverCpuPct: ((d.user + d.system) / 1000 / wall) * 100,

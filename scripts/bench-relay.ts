@@ -61,6 +61,7 @@ import {
 	encodeSyncUpdate
 } from '../src/lib/shared/protocol';
 import { bundleServer } from './bundle-server.mjs';
+import { median, sortedPercentile } from './bench-abuse/stats';
 
 type Kind = 'relay' | 'reference';
 
@@ -324,12 +325,6 @@ interface RunResult extends DriverResult {
 	persist: string;
 }
 
-/** The value at percentile p of sorted values (the driver's definition). */
-function percentile(sorted: number[], p: number): number {
-	if (sorted.length === 0) return NaN;
-	return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
 /** A load generator process (scripts/bench-relay-driver.ts): ready once its clients synced. */
 function startDriver(
 	config: DriverConfig,
@@ -388,8 +383,8 @@ function mergeDrivers(results: DriverResult[]): DriverResult {
 		deliveredPerSecond: sum((r) => r.deliveredPerSecond),
 		serverCpuMs: first.serverCpuMs,
 		cpuMsPer1000: (first.serverCpuMs / delivered) * 1000,
-		p50: percentile(all, 50),
-		p99: percentile(all, 99),
+		p50: sortedPercentile(all, 50),
+		p99: sortedPercentile(all, 99),
 		max: all[all.length - 1] ?? NaN,
 		serverCpuPct: first.serverCpuPct,
 		driverCpuPct: sum((r) => r.driverCpuPct),
@@ -400,7 +395,7 @@ function mergeDrivers(results: DriverResult[]): DriverResult {
 			return {
 				fromS: slice.fromS,
 				delivered: lat.length,
-				p99: percentile(lat, 99),
+				p99: sortedPercentile(lat, 99),
 				max: lat[lat.length - 1] ?? NaN,
 				serverCpuMs: slice.serverCpuMs,
 				driverGcMaxMs: Math.max(...parts.map((x) => x.driverGcMaxMs)),
@@ -650,14 +645,6 @@ async function stockFirstSync(kind: Kind, wsBase: string, programId: string): Pr
 	doc.destroy();
 	return ms;
 }
-
-/** The median (the mean of the middle two for an even count). */
-const median = (xs: number[]) => {
-	const s = [...xs].sort((a, b) => a - b);
-	if (s.length === 0) return NaN;
-	const mid = Math.floor(s.length / 2);
-	return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 
 async function firstSyncPhase(kind: Kind, bigUpdate: Uint8Array): Promise<FirstSyncResult> {
 	const programId = 'big-0';

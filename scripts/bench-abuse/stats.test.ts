@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Link, formatMs, median, percentile } from './stats';
+import { Link, formatMs, median, percentile, sortedPercentile } from './stats';
 
 describe('bench:abuse latency statistics', () => {
 	it('nearest-rank percentile', () => {
@@ -9,6 +9,15 @@ describe('bench:abuse latency statistics', () => {
 		expect(percentile(xs, 100)).toBe(100);
 		expect(percentile([7], 99)).toBe(7);
 		expect(percentile([], 99)).toBeNaN();
+	});
+
+	it("bench:relay's percentile of sorted values: the value at floor(p% × n)", () => {
+		const xs = Array.from({ length: 100 }, (_, i) => i + 1); // 1 … 100, sorted
+		expect(sortedPercentile(xs, 99)).toBe(100);
+		expect(sortedPercentile(xs, 50)).toBe(51);
+		expect(sortedPercentile(xs, 100)).toBe(100);
+		expect(sortedPercentile([7], 99)).toBe(7);
+		expect(sortedPercentile([], 99)).toBeNaN();
 	});
 
 	it('median of odd and even counts; a lost window (∞) counts as the highest', () => {

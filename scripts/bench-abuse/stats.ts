@@ -53,6 +53,15 @@ export function percentile(samples: readonly number[], p: number): number {
 	return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number;
 }
 
+/**
+ * bench:relay's percentile: values already sorted, the value at index floor(p% × n) (the
+ * definition of all its recorded figures; one rank above `percentile`'s at some counts).
+ */
+export function sortedPercentile(sorted: readonly number[], p: number): number {
+	if (sorted.length === 0) return NaN;
+	return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
 /** "12.3", "∞" (edits lost), "—" (nothing measured). */
 export function formatMs(ms: number, digits = 1): string {
 	if (Number.isNaN(ms)) return '—';

@@ -243,7 +243,7 @@ export class RoomDocument {
 			return this.merging ?? Promise.resolve();
 		const base = this.state;
 		const taken = this.tail.length;
-		const parts = [base, ...this.tail.slice()];
+		const parts = this.parts();
 		// The state vector of base + these rows, when known (it is the new base's).
 		const sv = this.sv ? new Map(this.sv) : null;
 		this.merging = this.background(parts)
@@ -315,7 +315,7 @@ export class RoomDocument {
 	 */
 	merged(): Uint8Array {
 		if (this.tail.length > 0) {
-			this.state = mergeSafely([this.state, ...this.tail.slice()], this.problems);
+			this.state = mergeSafely(this.parts(), this.problems);
 			this.mergedCount += this.tail.length;
 			this.tail.clear();
 			this.baseSv = this.sv ? new Map(this.sv) : null;
