@@ -10,6 +10,7 @@
  *   reference is on screen), and the wall time until then (the worker's share).
  * Median of RUNS; noisy on a loaded machine: read the CPU time and `uptime` next to the figures.
  */
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/support/chromium';
 import { chromium, type Page } from '@playwright/test';
 import { Product } from '../tests/e2e/product';
 
@@ -92,8 +93,8 @@ const attachOnce = (page: Page, n: number): Promise<Run> =>
 	page.evaluate(`(${ATTACH_ONCE})(${n})`) as Promise<Run>;
 
 const browser = await chromium.launch({
-	executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-	args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run']
+	executablePath: CHROMIUM_PATH,
+	args: CHROMIUM_ARGS
 });
 const product = new Product();
 await product.start();

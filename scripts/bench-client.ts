@@ -13,6 +13,7 @@
  * 4. Live collaboration: the mentor types in a diagnosis field; time until the mentee's phone
  *    (another browser context, through the real relay) shows it. Budget 1 s.
  */
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/support/chromium';
 import { chromium, type Page } from '@playwright/test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,8 +37,8 @@ const server = await startServerProcess(
 	{ built: true, ...(BENCH_PORT ? { port: BENCH_PORT } : {}) }
 );
 const browser = await chromium.launch({
-	executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-	args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run']
+	executablePath: CHROMIUM_PATH,
+	args: CHROMIUM_ARGS
 });
 const results: string[] = [];
 let failed = false;

@@ -28,6 +28,7 @@ import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Product } from '../tests/e2e/product';
+import { CHROMIUM_ARGS_WITHOUT_PLAYWRIGHT, CHROMIUM_PATH } from '../tests/support/chromium';
 
 const arg = (name: string): string | undefined => {
 	const i = process.argv.indexOf(name);
@@ -35,7 +36,6 @@ const arg = (name: string): string | undefined => {
 };
 const RUNS = Number(arg('--runs') ?? 5);
 const KEEP = arg('--keep');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /**
  * Lighthouse is installed on first use into a cache outside the repository, like the Node 24 it
  * runs on: it requires Node ≥ 22, and as a devDependency every `npm ci` on Node 20 warned about
@@ -117,13 +117,10 @@ function installLighthouse(node: string): void {
 /** Chromium with a DevTools port, on its own profile (the phone's storage). */
 async function startChromium(profile: string) {
 	const child = spawn(
-		CHROMIUM,
+		CHROMIUM_PATH,
 		[
 			'--headless=new',
-			'--no-sandbox',
-			'--disable-gpu',
-			'--disable-background-networking',
-			'--no-first-run',
+			...CHROMIUM_ARGS_WITHOUT_PLAYWRIGHT,
 			'--no-default-browser-check',
 			'--remote-debugging-port=0',
 			`--user-data-dir=${profile}`,
