@@ -51,12 +51,15 @@ export class Product {
 		rmSync(this.dataDir, { recursive: true, force: true });
 	}
 
+	/**
+	 * The built CLI, as the product's server is the built one (`npm run test:e2e` builds first):
+	 * 0.35 s a call here, against 1.7 s through tsx, which compiled the CLI's sources at every
+	 * call of every test.
+	 */
 	async cli(...args: string[]): Promise<string> {
-		const { stdout } = await run(
-			process.execPath,
-			['--import', 'tsx', 'server/cli/main.ts', ...args],
-			{ env: { ...process.env, DATA_DIR: this.dataDir, PUBLIC_URL: this.url } }
-		);
+		const { stdout } = await run(process.execPath, ['build/server/cli.js', ...args], {
+			env: { ...process.env, DATA_DIR: this.dataDir, PUBLIC_URL: this.url }
+		});
 		return stdout;
 	}
 

@@ -143,6 +143,7 @@ export class OpenProgram {
 		);
 		// (The stores' own whenSynced handlers, registered first, have re-attached their listeners.)
 		await Promise.all([this.#persistence.whenSynced, this.#decisionsPersistence.whenSynced]);
+		performance.mark('nastavnik:program-loaded');
 		// Applying the stored history and reading + rendering the view are two tasks, not one long
 		// one: a phone stays responsive to a tap in between (Lighthouse counts each task's excess
 		// over 50 ms as blocking time).
@@ -152,6 +153,7 @@ export class OpenProgram {
 		this.undo.clear();
 		this.#loaded = true;
 		this.#refresh();
+		performance.mark('nastavnik:program-read');
 		setTimeout(() => void this.#connect(), 0);
 	}
 
