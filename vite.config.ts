@@ -63,7 +63,9 @@ export default defineConfig({
 				cleanupOutdatedCaches: true,
 				// The first install takes control at once, so a phone that loses the network right after
 				// its first visit still has the app. Updates still wait for the user (registerType 'prompt').
-				clientsClaim: true
+				clientsClaim: true,
+				// Static routes for the app's immutable files (static/sw-static-routes.js).
+				importScripts: ['/sw-static-routes.js']
 			}
 		})
 	]

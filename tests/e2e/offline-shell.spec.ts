@@ -124,3 +124,45 @@ test('the home screen does not jump while it loads: neither the list nor the off
 	);
 	expect(shift).toBeLessThan(0.01);
 });
+
+test('the app’s immutable files come from the precache without the worker’s script; one missing from it still loads online', async ({
+	page
+}) => {
+	await page.goto('/');
+	await waitForServiceWorker(page);
+	await page.reload();
+	await expect(page.getByRole('heading', { name: 'Мои программы наставничества' })).toBeVisible();
+
+	// Chromium reports which source its static router chose for each request.
+	const sources = await page.evaluate(() =>
+		performance
+			.getEntriesByType('resource')
+			.filter((e) => new URL(e.name).pathname.startsWith('/_app/immutable/'))
+			.map(
+				(e) =>
+					(e as PerformanceResourceTiming & { workerMatchedSourceType?: string })
+						.workerMatchedSourceType ?? 'none'
+			)
+	);
+	expect(sources.length).toBeGreaterThan(5);
+	expect(new Set(sources)).toEqual(new Set(['cache']));
+
+	// A file the precache lost (storage pressure, a half-finished update): fetched from the network.
+	const missing = await page.evaluate(async () => {
+		const url = performance
+			.getEntriesByType('resource')
+			.map((e) => e.name)
+			.find((name) => new URL(name).pathname.startsWith('/_app/immutable/chunks/'));
+		if (!url) return null;
+		for (const name of await caches.keys()) await (await caches.open(name)).delete(url);
+		// no-store: past the HTTP cache, so the request meets the worker's router.
+		const response = await fetch(url, { cache: 'no-store' });
+		const length = (await response.text()).length;
+		const timing = performance.getEntriesByName(url).at(-1) as
+			(PerformanceResourceTiming & { workerFinalSourceType?: string }) | undefined;
+		return { status: response.status, length, source: timing?.workerFinalSourceType };
+	});
+	expect(missing?.status).toBe(200);
+	expect(missing?.length).toBeGreaterThan(0);
+	expect(missing?.source).toBe('network');
+});
