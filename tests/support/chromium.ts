@@ -8,8 +8,8 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
  * Browser UI that a headless page never shows. Debian's Chromium 156.0.8078.108 builds the
  * omnibox popup as a WebUI page ("WebUI Top Renderer", chrome://omnibox-popup.top-chrome) for
  * every new tab: ~1.4 s of CPU per page, measured in a trace of bench:client's cold start, which
- * it slowed from ~0.8 to ~1.3 s on two cores. 156.0.8078.73 did not. Only all four together keep
- * that renderer from starting.
+ * it slowed from ~0.8 to ~1.3 s on two cores (docs/benchmarks.md, "The browser on this machine").
+ * Only all four together keep that renderer from starting.
  */
 const BROWSER_UI_FEATURES = [
 	'PreloadTopChromeWebUI',
@@ -20,7 +20,7 @@ const BROWSER_UI_FEATURES = [
 
 /**
  * Playwright's own `--disable-features` list (playwright-core, chromiumSwitches.ts, 1.65):
- * Chromium reads only the last `--disable-features` switch, so ours must repeat it.
+ * Chromium keeps one value per switch (the last), so our `--disable-features` must repeat it.
  */
 const PLAYWRIGHT_DISABLED_FEATURES = [
 	'AvoidUnnecessaryBeforeUnloadCheckSync',
