@@ -7,6 +7,7 @@
  * shows why. The same file is never sent twice at once (attachment-upload.ts).
  */
 import { UPLOAD_BACKOFF_MS, UploadError, uploadAttachment } from './attachment-upload';
+import { loadAccount } from './account';
 import { outboxEntries, removeFromOutbox } from './file-store';
 
 /** After the first screen has rendered: the home page's first paint is not the outbox's. */
@@ -30,6 +31,10 @@ export function startOutbox(): () => void {
 	};
 
 	async function drain(): Promise<void> {
+		// No one signed in (a new device, or after sign-out): nothing may be sent, and reading the
+		// outbox would create the files database again, on a device just wiped of the person's data.
+		const account = loadAccount();
+		if (!account || account.signedOut) return;
 		const entries = await outboxEntries();
 		for (const e of entries) {
 			if (stopped || !navigator.onLine) return;
