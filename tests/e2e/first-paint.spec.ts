@@ -16,6 +16,20 @@ async function observeLoad(page: Page) {
 		const w = window as unknown as Record<string, unknown>;
 		w.__shift = 0;
 		w.__lcp = [];
+		// The module preloads inserted before the app's start script ran (its template removed):
+		// in the order the document changed, not by the times of the requests.
+		const early: string[] = [];
+		w.__preloadedBeforeStart = early;
+		let started = false;
+		new MutationObserver((records) => {
+			for (const r of records) {
+				for (const n of r.addedNodes)
+					if (!started && n instanceof HTMLLinkElement && n.rel === 'modulepreload')
+						early.push(new URL(n.href).pathname);
+				for (const n of r.removedNodes)
+					if (n instanceof HTMLTemplateElement && n.hasAttribute('data-app-start')) started = true;
+			}
+		}).observe(document, { childList: true, subtree: true });
 		new PerformanceObserver((list) => {
 			for (const e of list.getEntries() as (PerformanceEntry & {
 				value: number;
@@ -63,9 +77,9 @@ const read = (page: Page) =>
 				.filter((e) => e.name.includes('/_app/immutable/') && e.name.endsWith('.js'))
 				.map((e) => ({
 					name: new URL(e.name).pathname,
-					start: e.startTime,
-					end: (e as PerformanceResourceTiming).responseEnd
+					start: e.startTime
 				})),
+			preloadedBeforeStart: w.__preloadedBeforeStart as string[],
 			stillShown: document.getElementById('first-paint') !== null,
 			held: document.documentElement.classList.contains('first-paint')
 		};
@@ -99,14 +113,18 @@ test('a program opened again paints its last screen first; the app replaces it w
 	expect(load.firstFrameBar).toBe('fixed');
 	expect(load.held).toBe(false);
 	// The screen's own modules were fetched in the same round as the app's entry (preloaded from
-	// the stored list), not after the router had started: the program route's chunk was asked
-	// for before the entry had arrived.
-	// (The shell preloads the layouts' nodes; the last node asked for is the program page's.)
-	const entry = load.scripts.find((s) => s.name.includes('/entry/app.'));
+	// the stored list), not after the router had started: every route node fetched, the program
+	// page's included (the shell's own preloads are the layouts'), had its preload link inserted
+	// before the start script ran. (Not by the times of the requests: with the app's files
+	// answered from the cache, the entry could arrive before a preload of the same task had
+	// started — 247 against 244 ms in one CI run. Nor by the links alone: Vite's import helper
+	// inserts one for what the router imports.)
 	const nodes = load.scripts.filter((s) => s.name.includes('/nodes/'));
-	expect(entry).toBeTruthy();
+	expect(load.scripts.some((s) => s.name.includes('/entry/app.'))).toBe(true);
 	expect(nodes.length).toBeGreaterThan(2);
-	expect(Math.max(...nodes.map((s) => s.start))).toBeLessThan(entry?.end ?? 0);
+	expect(nodes.map((s) => s.name).filter((n) => !load.preloadedBeforeStart.includes(n))).toEqual(
+		[]
+	);
 	// The largest paint came from the stored screen, before the program was read from the device;
 	// the app's identical screen is no larger, and nothing moved.
 	expect(load.rendered).not.toBeNull();

@@ -96,7 +96,11 @@ describe('memory after a flood of slow connections', () => {
 			},
 			() =>
 				`V8's heap + external back within 16 MB of ${before.toFixed(0)} MB (peak ${peak.toFixed(0)}), now ${now.toFixed(0)} MB`,
-			60_000,
+			// The relief waits for the heap to stop rising for 30 s, and at most 90 s from the first
+			// check that found the growth (server/memory/relief.ts), then checks every 5 s. After the
+			// flood the phones' edits can keep V8 growing its heap for a while: one run collected 58 s
+			// after the flood's end, a CI run had not at 60 s (110 MB). So the wait is that bound.
+			120_000,
 			5_000
 		);
 		console.log(
@@ -105,5 +109,5 @@ describe('memory after a flood of slow connections', () => {
 		// The flood must have been big enough to show anything.
 		expect(peak - before).toBeGreaterThan(16);
 		expect(phones.every((p) => p.provider.wsconnected)).toBe(true);
-	});
+	}, 240_000);
 });
