@@ -461,6 +461,13 @@ export const RELAY_SCHEMA: Schema<RelayConfig> = {
 		ANY,
 		'group commit delay (0 = next tick)'
 	),
+	commitGapMs: integer(
+		'RELAY_COMMIT_GAP_MS',
+		R.commitGapMs,
+		0,
+		1_000,
+		'the shortest time between two group commits: an update within it of the last commit waits for it to end, batched with the others (a lone update commits at once); 0: none'
+	),
 	compactAfterUpdates: integer(
 		'RELAY_COMPACT_AFTER_UPDATES',
 		R.compactAfterUpdates,

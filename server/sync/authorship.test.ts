@@ -8,10 +8,14 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { createLogger } from '../logger.js';
-import { DEFAULT_RELAY_CONFIG } from './config.js';
 import { CloseCode, encodeSyncUpdate } from './protocol.js';
 import { createRelay, type Relay } from './relay.js';
-import { FakeClock, FakeSocket, MemoryDocumentStore } from './test-fakes.js';
+import {
+	FAKE_CLOCK_RELAY_CONFIG,
+	FakeClock,
+	FakeSocket,
+	MemoryDocumentStore
+} from './test-fakes.js';
 import { ProgramEditor, readProgram } from '../../src/lib/shared/program/index.js';
 import {
 	ATTACHMENT,
@@ -37,7 +41,7 @@ function setup() {
 		authorize: async () => ({ deny: 'unauthenticated' }),
 		logger: createLogger('silent'),
 		registry: new Registry(),
-		config: DEFAULT_RELAY_CONFIG,
+		config: FAKE_CLOCK_RELAY_CONFIG,
 		clock
 	});
 	relays.push(relay);

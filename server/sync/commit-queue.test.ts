@@ -6,7 +6,7 @@ interface Item extends QueuedUpdate {
 	name: string;
 }
 
-function setup(delayMs = 0) {
+function setup(delayMs = 0, minGapMs = 0) {
 	const clock = new FakeClock();
 	const store = new MemoryDocumentStore();
 	const durable: Array<Array<DurableItem<Item>>> = [];
@@ -15,6 +15,7 @@ function setup(delayMs = 0) {
 		store,
 		clock,
 		delayMs,
+		minGapMs,
 		durable: (batch) => durable.push(batch),
 		failed: (batch, error) => failed.push({ names: batch.map((i) => i.name), error })
 	});
@@ -42,6 +43,30 @@ describe('commit queue', () => {
 			['noop', null],
 			['b', 2]
 		]);
+	});
+
+	it('commits at least minGapMs apart: what arrives sooner waits and goes in one commit; a lone update does not wait', async () => {
+		const { clock, store, queue, durable, item } = setup(0, 5);
+		// A lone update: on the next turn, no wait.
+		queue.enqueue(item('a'));
+		await clock.settle();
+		expect(store.appendCalls).toHaveLength(1);
+		// Load: updates 1 ms after that commit, and more in the following milliseconds.
+		await clock.advance(1);
+		queue.enqueue(item('b'));
+		await clock.settle();
+		await clock.advance(2);
+		queue.enqueue(item('c'));
+		await clock.settle();
+		expect(store.appendCalls).toHaveLength(1);
+		await clock.advance(2); // 5 ms after the first commit
+		expect(store.appendCalls).toHaveLength(2);
+		expect(durable.map((b) => b.map((d) => d.item.name))).toEqual([['a'], ['b', 'c']]);
+		// Quiet again: the next update, 10 ms later, commits on the next turn.
+		await clock.advance(10);
+		queue.enqueue(item('d'));
+		await clock.settle();
+		expect(durable.map((b) => b.map((d) => d.item.name))).toEqual([['a'], ['b', 'c'], ['d']]);
 	});
 
 	it('hands nothing over before the append resolves; queues the rest behind it', async () => {

@@ -44,6 +44,8 @@ export function createCommits(options: {
 	store: Pick<DocumentStore, 'append'>;
 	clock: Clock;
 	flushDelayMs: number;
+	/** The shortest time between two commits (commit-queue.ts). */
+	commitGapMs?: number;
 	hooks: Required<RelayHooks>;
 	rooms: Pick<Rooms, 'compactIfLong'>;
 	metrics: RelayMetrics;
@@ -111,6 +113,7 @@ export function createCommits(options: {
 		store: options.store,
 		clock: options.clock,
 		delayMs: options.flushDelayMs,
+		minGapMs: options.commitGapMs ?? 0,
 		durable,
 		failed
 	});

@@ -13,7 +13,12 @@ import { createLogger } from '../logger.js';
 import { DEFAULT_RELAY_CONFIG } from './config.js';
 import { encodeSyncUpdate } from './protocol.js';
 import { createRelay, type Relay } from './relay.js';
-import { FakeClock, MemoryDocumentStore, attachPhone } from './test-fakes.js';
+import {
+	FAKE_CLOCK_RELAY_CONFIG,
+	FakeClock,
+	MemoryDocumentStore,
+	attachPhone
+} from './test-fakes.js';
 
 const PROGRAM = 'p1';
 let relays: Relay[] = [];
@@ -59,7 +64,7 @@ describe('compaction refused, nothing dropped', () => {
 			authorize: async () => ({ deny: 'unauthenticated' }),
 			logger: createLogger('warn', sink),
 			registry,
-			config: { ...DEFAULT_RELAY_CONFIG, compactAfterUpdates: 3 },
+			config: { ...FAKE_CLOCK_RELAY_CONFIG, compactAfterUpdates: 3 },
 			clock,
 			summarize: () => ({})
 		});

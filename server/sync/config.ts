@@ -21,6 +21,8 @@ export interface RelayConfig {
 	pingIntervalMs: number;
 	/** Group commit: wait this long after the first queued update before flushing (0 = next tick). */
 	flushDelayMs: number;
+	/** Group commit: at least this long between two commits; an update sooner waits (commit-queue.ts). */
+	commitGapMs: number;
 	/** Compact a program's log when it holds this many rows (also on unload). */
 	compactAfterUpdates: number;
 	/** Summaries: recompute this long after the last change … */
@@ -66,6 +68,7 @@ export const DEFAULT_RELAY_CONFIG: RelayConfig = {
 	idleUnloadMs: 30_000,
 	pingIntervalMs: 30_000,
 	flushDelayMs: 0,
+	commitGapMs: 5,
 	compactAfterUpdates: 500,
 	summaryDebounceMs: 2_000,
 	summaryMaxWaitMs: 60_000,

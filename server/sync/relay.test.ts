@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { Access } from '../auth/tokens.js';
 import { createLogger } from '../logger.js';
-import { DEFAULT_RELAY_CONFIG, type RelayConfig } from './config.js';
+import type { RelayConfig } from './config.js';
 import type { RelayHooks } from './hooks.js';
 import {
 	CloseCode,
@@ -19,7 +19,12 @@ import {
 	encodeSyncUpdate
 } from './protocol.js';
 import { createRelay, type AttachedSession, type Relay } from './relay.js';
-import { FakeClock, FakeSocket, MemoryDocumentStore } from './test-fakes.js';
+import {
+	FAKE_CLOCK_RELAY_CONFIG,
+	FakeClock,
+	FakeSocket,
+	MemoryDocumentStore
+} from './test-fakes.js';
 
 const PROGRAM = 'p1';
 
@@ -55,7 +60,7 @@ function setup(overrides: Partial<RelayConfig> = {}, hooks: RelayHooks[] = []) {
 		authorize: async () => ({ deny: 'unauthenticated' }),
 		logger: createLogger('silent'),
 		registry: new Registry(),
-		config: { ...DEFAULT_RELAY_CONFIG, ...overrides },
+		config: { ...FAKE_CLOCK_RELAY_CONFIG, ...overrides },
 		clock,
 		hooks,
 		summarize: (doc) => {

@@ -203,6 +203,7 @@ export function createRelay(options: RelayOptions): Relay {
 		store,
 		clock,
 		flushDelayMs: config.flushDelayMs,
+		commitGapMs: config.commitGapMs,
 		hooks,
 		rooms,
 		metrics,

@@ -29,6 +29,14 @@ import {
 } from './protocol.js';
 import type { AttachedSession, Relay } from './relay.js';
 import type { SessionSocket } from './session.js';
+import { DEFAULT_RELAY_CONFIG, type RelayConfig } from './config.js';
+
+/**
+ * The relay's defaults for tests on the fake clock, which move time only when told: commits on
+ * the next turn, as with no gap between commits (the gap has its own tests in
+ * commit-queue.test.ts; the integration suite runs the relay with its real defaults).
+ */
+export const FAKE_CLOCK_RELAY_CONFIG: RelayConfig = { ...DEFAULT_RELAY_CONFIG, commitGapMs: 0 };
 
 interface FakeTimer {
 	id: number;
