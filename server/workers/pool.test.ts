@@ -195,4 +195,14 @@ describe('worker pool', () => {
 		},
 		30_000
 	);
+
+	it('closing lets a worker that is still starting finish loading before it ends it', async () => {
+		// Node 24 aborts the process when a thread is terminated mid-way through loading its
+		// modules (pool.ts, close()): a server stopped right after start exited with SIGABRT.
+		const { pool: p } = pool({ threads: 1 });
+		const ping = p.run('ping', { value: 1 }).catch((error: unknown) => error);
+		await p.close();
+		expect(p.load.started).toBe(1);
+		expect(await ping).toBeInstanceOf(WorkerTaskError);
+	}, 30_000);
 });

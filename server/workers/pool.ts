@@ -129,6 +129,27 @@ function workerSource(): { source: string | URL; eval: boolean } {
 	};
 }
 
+/** How long closing waits for a starting worker to finish loading before it ends it anyway. */
+const STARTING_WORKER_WAIT_MS = 5_000;
+
+/** Resolves once a starting worker has said it is ready, has exited, or after the wait. */
+function started(worker: Worker): Promise<void> {
+	return new Promise((resolve) => {
+		const done = () => {
+			clearTimeout(timer);
+			worker.off('message', onMessage);
+			worker.off('exit', done);
+			resolve();
+		};
+		const onMessage = (m: unknown) => {
+			if (typeof m === 'object' && m !== null && 'ready' in m) done();
+		};
+		const timer = setTimeout(done, STARTING_WORKER_WAIT_MS);
+		worker.on('message', onMessage);
+		worker.on('exit', done);
+	});
+}
+
 export class WorkerPool {
 	private readonly slots = new Set<Slot>();
 	private readonly queue: Job[] = [];
@@ -150,19 +171,30 @@ export class WorkerPool {
 		});
 	}
 
-	/** Busy and queued tasks, live workers and how many were recycled (diagnostics, tests). */
-	get load(): { busy: number; queued: number; workers: number; recycled: number } {
+	/**
+	 * Busy and queued tasks, live workers, how many were recycled and how many finished starting
+	 * (diagnostics, tests).
+	 */
+	get load(): {
+		busy: number;
+		queued: number;
+		workers: number;
+		recycled: number;
+		started: number;
+	} {
 		let busy = 0;
 		for (const s of this.slots) if (s.job) busy++;
 		return {
 			busy,
 			queued: this.queue.length,
 			workers: [...this.slots].filter((s) => !s.ended).length,
-			recycled: this.recycledCount
+			recycled: this.recycledCount,
+			started: this.startedCount
 		};
 	}
 
 	private recycledCount = 0;
+	private startedCount = 0;
 
 	/** Ends a worker that holds no task (idle, or fat after one); the next task gets a fresh one. */
 	private recycle(slot: Slot, why: string): void {
@@ -233,6 +265,7 @@ export class WorkerPool {
 		worker.on('message', (reply: Reply | { ready: true; heapMb?: number }) => {
 			if ('ready' in reply) {
 				slot.ready = true;
+				this.startedCount++;
 				slot.baseHeapMb = reply.heapMb ?? 0;
 				this.idleTimer(slot);
 				this.dispatch();
@@ -337,14 +370,23 @@ export class WorkerPool {
 		slot.ended ??= failure;
 	}
 
-	/** Stops every worker; running and queued tasks are rejected ('closed'). */
+	/**
+	 * Stops every worker; running and queued tasks are rejected ('closed'). A worker still starting
+	 * is first let finish loading its modules (at most STARTING_WORKER_WAIT_MS): Node 24 aborts
+	 * the whole process when a thread is terminated while its module loader parses a CommonJS
+	 * dependency (`FATAL ERROR: v8::ToLocalChecked Empty MaybeLocal` in `cjs_lexer::Parse`; 1 in
+	 * ~600 terminations at random moments of the start, reproduced with the bundled worker). A
+	 * server stopped right after it started — its start-up check's worker still loading — exited
+	 * with SIGABRT instead of 0 in one CI run.
+	 */
 	async close(): Promise<void> {
 		this.closed = true;
 		for (const job of this.queue.splice(0))
 			job.reject(new WorkerTaskError('closed', job.task, 'the pool is closed'));
 		await Promise.all(
-			[...this.slots].map((s) => {
+			[...this.slots].map(async (s) => {
 				s.ended = 'closed';
+				if (!s.ready) await started(s.worker);
 				return s.worker.terminate();
 			})
 		);
