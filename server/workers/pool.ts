@@ -15,6 +15,7 @@
  * spreadsheets (honest p99 7.0 → 35.2 ms with the server's event loop idle).
  */
 import { existsSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -96,6 +97,8 @@ interface Slot {
 	worker: Worker;
 	/** The worker has loaded its tasks (boot time never counts against a task's limit). */
 	ready: boolean;
+	/** Resolves once the worker is ready or has exited. */
+	started: Promise<void>;
 	job: Job | null;
 	timer: NodeJS.Timeout | null;
 	/** Set when the pool ended this worker on purpose (timeout, close). */
@@ -131,24 +134,6 @@ function workerSource(): { source: string | URL; eval: boolean } {
 
 /** How long closing waits for a starting worker to finish loading before it ends it anyway. */
 const STARTING_WORKER_WAIT_MS = 5_000;
-
-/** Resolves once a starting worker has said it is ready, has exited, or after the wait. */
-function started(worker: Worker): Promise<void> {
-	return new Promise((resolve) => {
-		const done = () => {
-			clearTimeout(timer);
-			worker.off('message', onMessage);
-			worker.off('exit', done);
-			resolve();
-		};
-		const onMessage = (m: unknown) => {
-			if (typeof m === 'object' && m !== null && 'ready' in m) done();
-		};
-		const timer = setTimeout(done, STARTING_WORKER_WAIT_MS);
-		worker.on('message', onMessage);
-		worker.on('exit', done);
-	});
-}
 
 export class WorkerPool {
 	private readonly slots = new Set<Slot>();
@@ -252,9 +237,12 @@ export class WorkerPool {
 			stdout: false,
 			stderr: false
 		});
+		let markStarted = () => {};
+		const started = new Promise<void>((resolve) => (markStarted = resolve));
 		const slot: Slot = {
 			worker,
 			ready: false,
+			started,
 			job: null,
 			timer: null,
 			ended: null,
@@ -265,6 +253,7 @@ export class WorkerPool {
 		worker.on('message', (reply: Reply | { ready: true; heapMb?: number }) => {
 			if ('ready' in reply) {
 				slot.ready = true;
+				markStarted();
 				this.startedCount++;
 				slot.baseHeapMb = reply.heapMb ?? 0;
 				this.idleTimer(slot);
@@ -290,6 +279,7 @@ export class WorkerPool {
 			this.fail(slot, failure, error.message);
 		});
 		worker.on('exit', (code) => {
+			markStarted();
 			if (slot.idle) clearTimeout(slot.idle);
 			slot.idle = null;
 			this.fail(slot, slot.ended ?? 'crashed', `worker exited with code ${code}`);
@@ -386,7 +376,11 @@ export class WorkerPool {
 		await Promise.all(
 			[...this.slots].map(async (s) => {
 				s.ended = 'closed';
-				if (!s.ready) await started(s.worker);
+				if (!s.ready)
+					await Promise.race([
+						s.started,
+						sleep(STARTING_WORKER_WAIT_MS, undefined, { ref: false })
+					]);
 				return s.worker.terminate();
 			})
 		);

@@ -162,8 +162,7 @@ export class OpenProgram {
 		// Nothing but the device writes before the relay connects; read again if it did.
 		if (this.#changes !== changes) view = readProgram(this.doc, this.decisions);
 		this.#loaded = true;
-		this.view = view;
-		this.#scheduleCatalog();
+		this.#refresh(view);
 		setTimeout(() => void this.#connect(), 0);
 	}
 
@@ -245,8 +244,8 @@ export class OpenProgram {
 		});
 	}
 
-	#refresh(): void {
-		this.view = readProgram(this.doc, this.decisions);
+	#refresh(view: ProgramView = readProgram(this.doc, this.decisions)): void {
+		this.view = view;
 		this.#scheduleCatalog();
 	}
 
