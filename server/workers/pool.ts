@@ -376,11 +376,16 @@ export class WorkerPool {
 		await Promise.all(
 			[...this.slots].map(async (s) => {
 				s.ended = 'closed';
-				if (!s.ready)
+				if (!s.ready) {
+					// A timer that keeps the process alive meanwhile (the worker is unref'd, and
+					// nothing else may be left to do), cleared once the worker has started.
+					const wait = new AbortController();
 					await Promise.race([
 						s.started,
-						sleep(STARTING_WORKER_WAIT_MS, undefined, { ref: false })
+						sleep(STARTING_WORKER_WAIT_MS, undefined, { signal: wait.signal }).catch(() => {})
 					]);
+					wait.abort();
+				}
 				return s.worker.terminate();
 			})
 		);
