@@ -58,6 +58,10 @@ interface Memory {
 	threads: number;
 	/** Full collections the server's memory relief has run (server/memory/relief.ts). */
 	reliefs: number;
+	/** Their pauses in all (s). */
+	reliefPause: number;
+	/** V8's spaces, committed (MB): old, new, large objects. */
+	spaces: string;
 }
 
 async function memory(server: MeasuredServer): Promise<Memory | null> {
@@ -79,7 +83,13 @@ async function memory(server: MeasuredServer): Promise<Memory | null> {
 			heapUsed: read('nodejs_heap_size_used_bytes'),
 			external: read('nodejs_external_memory_bytes'),
 			threads: Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? NaN),
-			reliefs: read('nastavnik_memory_relief_collections_total', 1)
+			reliefs: read('nastavnik_memory_relief_collections_total', 1),
+			reliefPause: read('nastavnik_memory_relief_pause_seconds_total', 1),
+			spaces: ['old', 'new', 'large_object']
+				.map((space) =>
+					read(`nodejs_heap_space_size_total_bytes\\{space="${space}"[^}]*\\}`).toFixed(0)
+				)
+				.join(' / ')
 		};
 	} catch {
 		return null;
@@ -102,7 +112,7 @@ async function main(): Promise<void> {
 			if (!m) return;
 			const outside = m.rss - m.heapTotal - m.external;
 			rows.push(
-				`| ${((performance.now() - t0) / 1000).toFixed(0)} | ${phase} | ${m.rss.toFixed(0)} | ${m.heapTotal.toFixed(0)} | ${m.heapUsed.toFixed(0)} | ${m.external.toFixed(0)} | ${outside.toFixed(0)} | ${m.threads} | ${Number.isNaN(m.reliefs) ? '—' : m.reliefs} | ${os.loadavg()[0]!.toFixed(1)} |`
+				`| ${((performance.now() - t0) / 1000).toFixed(0)} | ${phase} | ${m.rss.toFixed(0)} | ${m.heapTotal.toFixed(0)} | ${m.heapUsed.toFixed(0)} | ${m.external.toFixed(0)} | ${outside.toFixed(0)} | ${m.threads} | ${Number.isNaN(m.reliefs) ? '—' : `${m.reliefs} (${(m.reliefPause * 1000).toFixed(0)} ms)`} | ${m.spaces} | ${os.loadavg()[0]!.toFixed(1)} |`
 			);
 			log(rows.at(-1));
 		});
@@ -140,9 +150,9 @@ async function main(): Promise<void> {
 		`\n${attack!.id}, ${TIMES}× on one server, ${PAIRS} pairs editing; MB (outside V8 = RSS − heap total − external)\n`
 	);
 	console.log(
-		'| s | phase | RSS | heap total | heap used | external | outside V8 | threads | reliefs | load |'
+		'| s | phase | RSS | heap total | heap used | external | outside V8 | threads | reliefs | old / new / large objects | load |'
 	);
-	console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+	console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|');
 	for (const r of rows) console.log(r);
 	process.exit(0);
 }

@@ -45,7 +45,6 @@ export interface ServerConfig {
 	/** V8 heap growth (MiB) after which the server runs one full collection; 0: off. */
 	memoryReliefMb: number;
 	/** The longest pause (ms) that collection may cost; one predicted longer is skipped; 0: no bound. */
-	memoryReliefMaxPauseMs: number;
 	// Attachments (issue 17, server/attachments): the blob store and its housekeeping.
 	/** S3 bucket of the attachment bytes; null: files under DATA_DIR/attachments. */
 	attachmentsS3Bucket: string | null;
@@ -314,14 +313,7 @@ export const SERVER_SCHEMA: Schema<Omit<ServerConfig, 'relay' | 'security'>> = {
 		48,
 		0,
 		65_536,
-		"a full garbage collection runs when V8's heap has grown this much (MiB) above its lowest level (the summaries' kept documents not counted), at most every 20 s, and 10 min after one that freed little (server/memory/relief.ts); 0: off"
-	),
-	memoryReliefMaxPauseMs: integer(
-		'MEMORY_RELIEF_MAX_PAUSE_MS',
-		100,
-		0,
-		60_000,
-		"the longest the event loop may stop for that collection (ms): one predicted longer, from the previous one's time per live MiB, is skipped and V8's own incremental collections give the memory back; 0: no bound"
+		"when V8's heap has grown this much (MiB) above its lowest level (the summaries' kept documents not counted), V8 is asked for memory-reducing collections (incremental, no long pause), at most every 20 s, and 10 min after ones that freed little (server/memory/relief.ts); 0: off"
 	),
 	workerNice: integer(
 		'WORKER_NICE',

@@ -24,7 +24,6 @@ async function main(): Promise<void> {
 	const relief = startMemoryRelief(
 		{
 			growthBytes: config.memoryReliefMb * 1048576,
-			maxPauseMs: config.memoryReliefMaxPauseMs,
 			liveBytes: () => server.relay.keptSummaryBytes()
 		},
 		logger,

@@ -1,6 +1,6 @@
 /** What the relief's tests share (relief.test.ts, relief-backoff.test.ts). */
+import { Session } from 'node:inspector';
 import { createLogger } from '../logger';
-import { startMemoryRelief } from './relief';
 
 export const MB = 1048576;
 export const logger = createLogger('silent');
@@ -18,9 +18,18 @@ export function flood(count = 600_000): unknown[] {
 	return objects;
 }
 
-/** Starts a test from a collected heap (an earlier test's garbage would raise the floor). */
+/**
+ * Starts a test from a collected heap (an earlier test's garbage would raise the floor): one
+ * stop-the-world collection of all V8 can, as DevTools' button runs it.
+ */
 export async function collectNow(): Promise<void> {
-	const once = startMemoryRelief({ growthBytes: 1, now: () => 0 }, logger, null);
-	await once.check();
-	once.stop();
+	const session = new Session();
+	session.connect();
+	try {
+		await new Promise<void>((resolve, reject) =>
+			session.post('HeapProfiler.collectGarbage', (error) => (error ? reject(error) : resolve()))
+		);
+	} finally {
+		session.disconnect();
+	}
 }

@@ -5,58 +5,49 @@
  * garbage: JavaScript objects and, through them, native ones (a socket's handle and its HTTP
  * parser are freed when their JavaScript object is collected). V8 collects its old generation
  * when it reaches a limit set from the live size at the previous full collection — taken during
- * the flood, so high — and releases pages only when the allocation rate falls, which the phones'
- * steady edits never let happen. bench:abuse:memory (2026-11-24) saw the server 80 MB above its
- * honest-load level minutes after slow-connections; one full collection brought it back
- * (259 → 161 MB).
+ * the flood, so high — and even then keeps the pages it grew: it compacts its heap and gives
+ * free pages back only in a collection that reduces memory, which it runs by itself only when the
+ * allocation rate is low — never, while the phones edit. bench:abuse:memory (2026-11-25, jemalloc)
+ * saw V8's heap at 131–134 MB ten minutes after slow-connections, 83 MB of it used, where it was
+ * 65–96 MB before the flood.
  *
  * So: every `intervalMs`, if V8's heap (with its external memory) is `growthBytes` above the lowest
- * level it has been at, collect once. The lowest level, not the level after the last collection:
- * a collection during the flood finds its sockets still live, and the garbage they become when it
- * ends must still be collected. A collection that frees less than a quarter of the growth means
+ * level it has been at, reduce once. The lowest level, not the level after the last reduction: a
+ * reduction during the flood finds its sockets still live, and the garbage they become when it
+ * ends must still be collected. A reduction that frees less than a quarter of the growth means
  * the memory is live (more programs open, a bigger cache): the next one waits `maxGapMs`, so
- * honest growth costs at most one collection every ten minutes. (It waited twice as long as the
- * previous gap, from 20 s: five collections in the first ten minutes of honest growth, one of
- * which paused the loop 184 ms in a bench:abuse control round with nothing sent, 2026-11-24.) One
- * collection of a ~50 MB live heap pauses the loop for tens of milliseconds — 149 ms in the middle
- * of bench:abuse's 19,400 slow connections (the server's CPU profile, 2026-11-24), which alone set
- * the phones' p99 of that window (2.3–2.9× the quiet one; 36 ms with the relief off). Its length
- * is the flood's live objects: collected while 19,400 sockets are still held, it marks them all
- * and frees little. So the collection waits until the heap has not risen (by more than a quarter
- * of the threshold between two checks) for `settleMs` — the server sheds request-less sockets
- * within seconds, so by then they are garbage — and at most `maxPostponeMs` in all.
+ * honest growth costs at most one every ten minutes. The reduction waits until the heap has not
+ * risen (by more than a quarter of the threshold between two checks) for `settleMs` — the server
+ * sheds request-less sockets within seconds, so by then they are garbage — and at most
+ * `maxPostponeMs` in all.
  *
- * Its pause is bounded (`maxPauseMs`). The collection marks everything live, and the summaries'
- * kept documents (up to RELAY_SUMMARY_DOCS_MB) are live by design: left out of the reading (so
- * they never call for a collection), they are still marked by one. Twenty minutes into
- * bench:abuse, with them filled, the collection after slow-connections stopped the loop for
- * 447 and 626 ms by the relief's own count (the phones' p99 of that quiet window 341 and 556 ms,
- * /healthz 333 and 599 ms), where a young server's took ~100–140 ms. So the pause is predicted (the
- * last collection's time per live byte; before any, DEFAULT_MS_PER_LIVE_MB) and a collection
- * predicted longer than the bound is not run: the memory then comes back through V8's own
- * collections, which mark incrementally beside the loop — more slowly, but without a stall.
- *
- * The collection is the one DevTools' "collect garbage" button runs (the inspector protocol's
- * `HeapProfiler.collectGarbage`, over an in-process session: no port, no flag): V8 collects all it
- * can and shrinks its heap, the young generation included, where a plain `gc()` (`--expose-gc`)
- * left the server's heap at the flood's size.
+ * How it reduces: it turns V8's `--optimize-for-size` on until the next full collections have run
+ * (V8's memory reducer starts them within ~8 s: incremental marking beside the loop, compaction
+ * of the fragmented pages, free memory discarded), then off again. The loop stops only for those
+ * collections' final pauses, which `PerformanceObserver` reports (4–12 ms for a 130 MB heap on
+ * 2 vCPU). The relief used to collect itself (the inspector's `HeapProfiler.collectGarbage`, what
+ * DevTools' button runs): that is one stop-the-world collection of everything live, compaction
+ * included — 338 ms with 62 MB live in bench:abuse:memory (2026-11-25), 447–626 ms in an aged
+ * server, each a stall of every phone and of /healthz. Bounding it meant skipping it, and then
+ * nothing gave the memory back.
  */
-import { Session } from 'node:inspector';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
 
 export interface ReliefOptions {
-	/** Growth of V8's heap + external memory (bytes) that calls for a collection; 0 disables. */
+	/** Growth of V8's heap + external memory (bytes) that calls for a reduction; 0 disables. */
 	growthBytes: number;
 	/** Milliseconds between checks. */
 	intervalMs?: number;
-	/** The shortest time between two collections (after one that freed the growth). */
+	/** The shortest time between two reductions (after one that freed the growth). */
 	minGapMs?: number;
-	/** The time after a collection that freed little (the growth was live memory). */
+	/** The time after a reduction that freed little (the growth was live memory). */
 	maxGapMs?: number;
-	/** The heap must not have risen for this long before a collection (ms). */
+	/** The heap must not have risen for this long before a reduction (ms). */
 	settleMs?: number;
-	/** While the heap keeps rising, the collection waits at most this long (ms). */
+	/** While the heap keeps rising, the reduction waits at most this long (ms). */
 	maxPostponeMs?: number;
 	/**
 	 * Memory known to be live by design (the summaries' kept documents, up to
@@ -64,17 +55,10 @@ export interface ReliefOptions {
 	 * for collections that free nothing and pause the loop for the marking of all of it.
 	 */
 	liveBytes?: () => number;
-	/**
-	 * The longest the loop may stop for a collection (ms): one predicted longer (from the last
-	 * collection's time per live byte) is skipped. 0: no bound.
-	 */
-	maxPauseMs?: number;
-	/** The pause per live MiB assumed before the first collection has measured it (ms). */
-	msPerLiveMb?: number;
 	/** Tests: the clock. */
 	now?: () => number;
-	/** Tests: the collection (default: V8's collection of all it can). */
-	collect?: () => Promise<void>;
+	/** Tests: the reduction (default: V8's, `reduceWithV8`); resolves with the loop's pause (ms). */
+	reduce?: () => Promise<number>;
 	/** Tests: V8's heap (default: `process.memoryUsage()`). */
 	heap?: () => HeapReading;
 }
@@ -83,37 +67,62 @@ export interface ReliefOptions {
 export interface HeapReading {
 	/** What a collection may give back: the heap and the memory its objects hold outside it. */
 	collectable: number;
-	/** The heap's objects (right after a collection: the live ones). */
-	used: number;
 }
 
 export interface MemoryRelief {
-	/** One check now (what the timer does); says whether it collected. */
+	/** One check now (what the timer does); says whether it reduced. */
 	check(): Promise<boolean>;
 	stop(): void;
 }
 
-/**
- * A full collection's pause per MiB of live heap, before one has been measured (ms). Measured in
- * bench:abuse (2 × AMD EPYC vCPU, 2026-11-24): a server 20 minutes in, its kept documents' budget
- * full, paused 447 and 626 ms (RSS ~375 MB, ~250–300 MB live: ~2 ms per MiB); a young one 142 ms
- * where the heap at its lowest and the kept documents made ~45 MB (~3 ms per MiB). The higher
- * one: a collection predicted too short runs and stalls; one predicted too long only waits.
- */
-const DEFAULT_MS_PER_LIVE_MB = 3;
+/** The longest a reduction waits for V8's collections. */
+const REDUCE_TIMEOUT_MS = 30_000;
+/** After the first full collection, how long the memory reducer's follow-ups may still come. */
+const REDUCE_FOLLOW_UP_MS = 2_000;
 
-/** V8's collection of all it can, as DevTools runs it (the session answers on a later tick). */
-function collectAll(): Promise<void> {
-	const session = new Session();
-	session.connect();
-	return new Promise<void>((resolve, reject) =>
-		session.post('HeapProfiler.collectGarbage', (error) => (error ? reject(error) : resolve()))
-	).finally(() => session.disconnect());
+/**
+ * Lets V8 reduce its heap: `--optimize-for-size` on until its memory reducer's full collections
+ * have run (the first, and REDUCE_FOLLOW_UP_MS for the next ones), at most REDUCE_TIMEOUT_MS.
+ * Resolves with the longest pause of those collections (ms); a flag V8 refuses rejects.
+ */
+export function reduceWithV8(): Promise<number> {
+	return new Promise<number>((resolve, reject) => {
+		let longest = 0;
+		let followUp: NodeJS.Timeout | undefined;
+		const observer = new PerformanceObserver((list) => {
+			for (const entry of list.getEntries()) {
+				// Node's 'gc' entries carry the collection's kind (NodeGCPerformanceDetail).
+				const { detail } = entry as PerformanceEntry & { detail?: { kind?: number } };
+				if (detail?.kind !== constants.NODE_PERFORMANCE_GC_MAJOR) continue;
+				longest = Math.max(longest, entry.duration);
+				followUp ??= setTimeout(done, REDUCE_FOLLOW_UP_MS);
+			}
+		});
+		const timeout = setTimeout(done, REDUCE_TIMEOUT_MS);
+		function done() {
+			clearTimeout(timeout);
+			clearTimeout(followUp);
+			observer.disconnect();
+			try {
+				setFlagsFromString('--no-optimize-for-size');
+			} finally {
+				resolve(longest);
+			}
+		}
+		try {
+			observer.observe({ entryTypes: ['gc'] });
+			setFlagsFromString('--optimize-for-size');
+		} catch (error) {
+			clearTimeout(timeout);
+			observer.disconnect();
+			reject(error instanceof Error ? error : new Error(String(error)));
+		}
+	});
 }
 
 function v8Heap(): HeapReading {
 	const m = process.memoryUsage();
-	return { collectable: m.heapTotal + m.external, used: m.heapUsed };
+	return { collectable: m.heapTotal + m.external };
 }
 
 export function startMemoryRelief(
@@ -131,14 +140,13 @@ export function startMemoryRelief(
 	const risingBytes = Math.max(growthBytes / 4, 1048576);
 	const now = options.now ?? (() => performance.now());
 	const liveBytes = options.liveBytes ?? (() => 0);
-	const maxPauseMs = options.maxPauseMs ?? 0;
-	const collect = options.collect ?? collectAll;
+	const reduce = options.reduce ?? reduceWithV8;
 	const heap = options.heap ?? v8Heap;
 	const reading = () => heap().collectable - liveBytes();
-	const collections = registry
+	const reductions = registry
 		? new Counter({
 				name: 'nastavnik_memory_relief_collections_total',
-				help: 'Full garbage collections the server ran after its memory grew (server/memory/relief.ts)',
+				help: 'Memory-reducing collections the server asked of V8 after its memory grew (server/memory/relief.ts)',
 				registers: [registry]
 			})
 		: null;
@@ -152,14 +160,7 @@ export function startMemoryRelief(
 	const pauseSeconds = registry
 		? new Counter({
 				name: 'nastavnik_memory_relief_pause_seconds_total',
-				help: 'Time the event loop stood still for those collections',
-				registers: [registry]
-			})
-		: null;
-	const skipped = registry
-		? new Counter({
-				name: 'nastavnik_memory_relief_skipped_total',
-				help: 'Collections not run because they were predicted to pause the loop longer than MEMORY_RELIEF_MAX_PAUSE_MS',
+				help: 'The longest pause of the event loop in each of those collections, summed',
 				registers: [registry]
 			})
 		: null;
@@ -167,23 +168,10 @@ export function startMemoryRelief(
 	let floor = reading();
 	let gap = minGapMs;
 	let last = -Infinity;
-	/** The previous check's reading, its last rise, and since when a due collection has waited. */
+	/** The previous check's reading, its last rise, and since when a due reduction has waited. */
 	let previous = floor;
 	let lastRiseAt = -Infinity;
 	let postponedSince: number | null = null;
-	/**
-	 * The pause per live byte: the last collection's, or before any the prior (`msPerLiveMb`). The
-	 * live heap: what the last collection left plus what the known-live memory grew since; before
-	 * any, the heap at its lowest (`floor`, without the known-live part) plus the known-live part.
-	 */
-	let msPerLiveByte = (options.msPerLiveMb ?? DEFAULT_MS_PER_LIVE_MB) / 1048576;
-	let liveAfter: number | null = null;
-	let knownLiveAfter = 0;
-	const predictedPauseMs = () => {
-		const live =
-			liveAfter === null ? floor + liveBytes() : liveAfter + liveBytes() - knownLiveAfter;
-		return msPerLiveByte * Math.max(0, live);
-	};
 
 	let running = false;
 	const check = async (): Promise<boolean> => {
@@ -202,54 +190,38 @@ export function startMemoryRelief(
 			if (now() - postponedSince < maxPostponeMs) return false;
 		}
 		postponedSince = null;
-		const predicted = predictedPauseMs();
-		if (maxPauseMs > 0 && predicted > maxPauseMs) {
-			// Checked again after the long gap: the live heap may have shrunk by then.
-			last = now();
-			gap = maxGapMs;
-			skipped?.inc();
-			logger.info(
-				{ grownMb: Math.round(grown / 1048576), predictedMs: Math.round(predicted), maxPauseMs },
-				'memory relief: collection skipped, it would pause the loop too long'
-			);
-			return false;
-		}
 		running = true;
 		const t0 = performance.now();
+		let pauseMs: number;
 		try {
-			await collect();
+			pauseMs = await reduce();
 		} catch (error) {
-			// Backed off like a collection that freed nothing, so a broken inspector is not retried every tick.
+			// Backed off like a reduction that freed nothing, so a refusing V8 is not retried every tick.
 			last = now();
 			gap = maxGapMs;
-			logger.warn({ err: error }, 'memory relief: the collection failed');
+			logger.warn({ err: error }, 'memory relief: the reduction failed');
 			return false;
 		} finally {
 			running = false;
 		}
-		const tookMs = performance.now() - t0;
-		liveAfter = heap().used;
-		knownLiveAfter = liveBytes();
-		if (liveAfter > 0) msPerLiveByte = tookMs / liveAfter;
 		const after = reading();
 		previous = after;
 		const freed = Math.max(0, before - after);
 		last = now();
 		floor = Math.min(floor, after);
 		gap = freed >= grown / 4 ? minGapMs : maxGapMs;
-		collections?.inc();
+		reductions?.inc();
 		freedBytes?.inc(freed);
-		pauseSeconds?.inc(tookMs / 1000);
-		logger[maxPauseMs > 0 && tookMs > maxPauseMs ? 'warn' : 'info'](
+		pauseSeconds?.inc(pauseMs / 1000);
+		logger.info(
 			{
 				grownMb: Math.round(grown / 1048576),
 				freedMb: Math.round(freed / 1048576),
-				tookMs: Math.round(tookMs),
-				liveMb: Math.round(liveAfter / 1048576),
-				predictedMs: Math.round(predicted),
+				tookMs: Math.round(performance.now() - t0),
+				pauseMs: Math.round(pauseMs),
 				nextGapS: Math.round(gap / 1000)
 			},
-			'memory relief: full garbage collection after growth'
+			'memory relief: V8 reduced its heap after growth'
 		);
 		return true;
 	};
