@@ -95,10 +95,11 @@ export function reduceWithV8(): Promise<number> {
 				const { detail } = entry as PerformanceEntry & { detail?: { kind?: number } };
 				if (detail?.kind !== constants.NODE_PERFORMANCE_GC_MAJOR) continue;
 				longest = Math.max(longest, entry.duration);
-				followUp ??= setTimeout(done, REDUCE_FOLLOW_UP_MS);
+				followUp ??= setTimeout(done, REDUCE_FOLLOW_UP_MS).unref();
 			}
 		});
-		const timeout = setTimeout(done, REDUCE_TIMEOUT_MS);
+		// Unref'd: a reduction under way does not hold a stopping server's process open.
+		const timeout = setTimeout(done, REDUCE_TIMEOUT_MS).unref();
 		function done() {
 			clearTimeout(timeout);
 			clearTimeout(followUp);
