@@ -56,9 +56,9 @@ interface Memory {
 	heapUsed: number;
 	external: number;
 	threads: number;
-	/** Full collections the server's memory relief has run (server/memory/relief.ts). */
+	/** Reductions the server's memory relief has asked of V8 (server/memory/relief.ts). */
 	reliefs: number;
-	/** Their pauses in all (s). */
+	/** The longest pause of each, summed (s). */
 	reliefPause: number;
 	/** V8's spaces, committed (MB): old, new, large objects. */
 	spaces: string;

@@ -42,9 +42,8 @@ export interface ServerConfig {
 	/** Heap limit of each worker thread, MiB. */
 	workerMaxMemoryMb: number;
 	workerNice: number;
-	/** V8 heap growth (MiB) after which the server runs one full collection; 0: off. */
+	/** V8 heap growth (MiB) after which the server asks V8 for memory-reducing collections; 0: off. */
 	memoryReliefMb: number;
-	/** The longest pause (ms) that collection may cost; one predicted longer is skipped; 0: no bound. */
 	// Attachments (issue 17, server/attachments): the blob store and its housekeeping.
 	/** S3 bucket of the attachment bytes; null: files under DATA_DIR/attachments. */
 	attachmentsS3Bucket: string | null;

@@ -243,8 +243,7 @@ export class MeasuredServer {
 				max: read('nodejs_eventloop_lag_max_seconds'),
 				relief: this.reliefSince({
 					collections: read('nastavnik_memory_relief_collections_total') / 1000,
-					pauseMs: read('nastavnik_memory_relief_pause_seconds_total'),
-					skipped: read('nastavnik_memory_relief_skipped_total') / 1000
+					pauseMs: read('nastavnik_memory_relief_pause_seconds_total')
 				})
 			};
 		} catch {
@@ -252,23 +251,18 @@ export class MeasuredServer {
 		}
 	}
 
-	private relief = { collections: 0, pauseMs: 0, skipped: 0 };
+	private relief = { collections: 0, pauseMs: 0 };
 	/**
-	 * What the memory relief did since the previous reading (server/memory/relief.ts): a full
-	 * collection stops the loop, so a window's stall may be one. Null when it did nothing.
+	 * What the memory relief did since the previous reading (server/memory/relief.ts): its
+	 * reductions' collections pause the loop, so a window's stall may be one. Null when it did nothing.
 	 */
-	private reliefSince(now: {
-		collections: number;
-		pauseMs: number;
-		skipped: number;
-	}): string | null {
+	private reliefSince(now: { collections: number; pauseMs: number }): string | null {
 		const previous = this.relief;
 		this.relief = now;
-		const collections = Math.round(now.collections - previous.collections);
-		const skipped = Math.round(now.skipped - previous.skipped);
-		if (!(collections > 0) && !(skipped > 0)) return null;
+		const reductions = Math.round(now.collections - previous.collections);
+		if (!(reductions > 0)) return null;
 		const pause = (now.pauseMs - previous.pauseMs).toFixed(0);
-		return `memory relief: ${collections} full collection(s), ${pause} ms in all; ${skipped} skipped`;
+		return `memory relief: ${reductions} reduction(s), longest pauses ${pause} ms in all`;
 	}
 
 	rssNow(): number {

@@ -23,9 +23,11 @@
  *
  * How it reduces: it turns V8's `--optimize-for-size` on until the next full collections have run
  * (V8's memory reducer starts them within ~8 s: incremental marking beside the loop, compaction
- * of the fragmented pages, free memory discarded), then off again. The loop stops only for those
- * collections' final pauses, which `PerformanceObserver` reports (4–12 ms for a 130 MB heap on
- * 2 vCPU). The relief used to collect itself (the inspector's `HeapProfiler.collectGarbage`, what
+ * of the fragmented pages, free memory discarded), then off again. The loop stops for those
+ * collections' final pauses, which `PerformanceObserver` reports (a 130 MB heap of garbage on
+ * 2 vCPU: 2–13 ms on Node 20, the first 78–149 ms on Node 24); in bench:abuse an aged server's
+ * reduction still slowed the loop for ~3 s (/healthz 325 ms; docs/benchmarks.md), cause not
+ * isolated. The relief used to collect itself (the inspector's `HeapProfiler.collectGarbage`, what
  * DevTools' button runs): that is one stop-the-world collection of everything live, compaction
  * included — 338 ms with 62 MB live in bench:abuse:memory (2026-11-25), 447–626 ms in an aged
  * server, each a stall of every phone and of /healthz. Bounding it meant skipping it, and then
@@ -83,6 +85,8 @@ const REDUCE_FOLLOW_UP_MS = 2_000;
 /**
  * Lets V8 reduce its heap: `--optimize-for-size` on until its memory reducer's full collections
  * have run (the first, and REDUCE_FOLLOW_UP_MS for the next ones), at most REDUCE_TIMEOUT_MS.
+ * Any full collection counts as the first: one V8 was about to run anyway may end the window
+ * before the reducer's (then little is freed, and the next try waits the long gap).
  * Resolves with the longest pause of those collections (ms); a flag V8 refuses rejects.
  */
 export function reduceWithV8(): Promise<number> {
