@@ -25,9 +25,10 @@
  * (V8's memory reducer starts them within ~8 s: incremental marking beside the loop, compaction
  * of the fragmented pages, free memory discarded), then off again. The loop stops for those
  * collections' final pauses, which `PerformanceObserver` reports (a 130 MB heap of garbage on
- * 2 vCPU: 2–13 ms on Node 20, the first 78–149 ms on Node 24); in bench:abuse an aged server's
- * reduction still slowed the loop for ~3 s (/healthz 325 ms; docs/benchmarks.md), cause not
- * isolated. The relief used to collect itself (the inspector's `HeapProfiler.collectGarbage`, what
+ * 2 vCPU: 2–13 ms on Node 20, the first 78–149 ms on Node 24; in bench:abuse's aged server
+ * 29–68 ms, profiled). Meanwhile V8's helper threads take up to a core for a few seconds, which
+ * slows whatever shares the machine (docs/benchmarks.md, "A quieter machine, profiled").
+ * The relief used to collect itself (the inspector's `HeapProfiler.collectGarbage`, what
  * DevTools' button runs): that is one stop-the-world collection of everything live, compaction
  * included — 338 ms with 62 MB live in bench:abuse:memory (2026-11-25), 447–626 ms in an aged
  * server, each a stall of every phone and of /healthz. Bounding it meant skipping it, and then
