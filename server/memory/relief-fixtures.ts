@@ -18,6 +18,15 @@ export function flood(count = 600_000): unknown[] {
 	return objects;
 }
 
+/** A flood that has ended: its objects are garbage now. Returns how much it grew `collectable()`. */
+export function floodGarbage(): number {
+	const before = collectable();
+	const objects = flood();
+	const grown = collectable() - before;
+	// Live until measured, garbage once this returns.
+	return objects.length > 0 ? grown : 0;
+}
+
 /**
  * Starts a test from a collected heap (an earlier test's garbage would raise the floor): one
  * stop-the-world collection of all V8 can, as DevTools' button runs it.
