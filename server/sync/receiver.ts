@@ -261,7 +261,9 @@ export function createMessageReceiver(options: {
 			update: inspection.empty ? null : new Uint8Array(update),
 			ranges: inspection.ranges,
 			receivedAt: clock.now(),
-			...(claims.length > 0 ? { claims: { userId, clientIds: claims } } : {})
+			...(claims.length > 0 ? { claims: { userId, clientIds: claims } } : {}),
+			// Before its commit only under client ids whose owner is stored (commits.ts).
+			forwardNow: claims.length === 0 && room.doc.claimsDurable(inspection.clients)
 		});
 	}
 

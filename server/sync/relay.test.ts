@@ -112,7 +112,8 @@ describe('group commit and acknowledgements', () => {
 		a.receive(update(u2));
 		a.receive(update(u3));
 		await clock.advance(20_000);
-		// Nothing is durable yet: no ack, nothing delivered to the other session.
+		// Nothing is durable yet: no ack, and nothing delivered to the other session — u1 claims
+		// client id 1 for u1, and updates under a claim that is not stored wait for their commit.
 		expect(a.socket.acks()).toEqual([]);
 		expect(b.socket.kinds()).not.toContain('update');
 		expect(store.appendCalls).toHaveLength(1);
@@ -125,6 +126,66 @@ describe('group commit and acknowledgements', () => {
 		const delivered = b.socket.messages().flatMap((m) => (m.kind === 'update' ? [m.payload] : []));
 		expect(delivered).toEqual([u1, u2, u3]);
 		expect(a.socket.kinds()).not.toContain('update'); // not echoed to its sender
+	});
+
+	it('forwards an update under a stored client id before its commit, acknowledges it only after; a session ready meanwhile gets it at the commit', async () => {
+		const { clock, store, connect } = setup();
+		const a = connect('u1');
+		const b = connect('u2');
+		await clock.settle();
+		const alice = new Client(1);
+		a.receive(update(alice.edit('a', '1'))); // claims client id 1: stored with this commit
+		await clock.settle();
+		expect(a.socket.acks()).toEqual([1]);
+
+		store.hold();
+		const u2 = alice.edit('b', '2');
+		a.receive(update(u2));
+		await clock.settle();
+		const updatesTo = (c: Connected) =>
+			c.socket.messages().flatMap((m) => (m.kind === 'update' ? [m.payload] : []));
+		expect(updatesTo(b)).toHaveLength(2); // u2 already: its fsync is not the partner's wait
+		expect(a.socket.acks()).toEqual([1]); // but not acknowledged before it is durable
+		const c = connect('u3'); // ready after u2 went out, before its commit
+		await clock.settle();
+		expect(updatesTo(c)).toEqual([]);
+
+		store.release();
+		await clock.settle();
+		expect(a.socket.acks()).toEqual([1, 2]);
+		expect(updatesTo(c)).toEqual([u2]);
+		expect(updatesTo(b).at(-1)).toEqual(u2);
+		expect(updatesTo(b)).toHaveLength(2); // not twice
+	});
+
+	it('a failed commit withdraws the client ids it claimed: the re-sent update claims them again, stored', async () => {
+		const { clock, store, connect } = setup();
+		const a = connect('u1');
+		const b = connect('u2');
+		await clock.settle();
+		const alice = new Client(1);
+		const u1 = alice.edit('a', '1');
+		store.hold();
+		a.receive(update(u1));
+		await clock.settle();
+		store.failHeld();
+		await clock.settle();
+		expect(a.socket.closedWith?.code).toBe(CloseCode.INTERNAL_ERROR);
+		expect(b.socket.kinds()).not.toContain('update');
+
+		// The phone reconnects and re-sends (its step 2 carries u1; then a new edit). Still a
+		// claim nobody stored, so neither goes out before its commit.
+		const again = connect('u1');
+		await clock.settle();
+		store.hold();
+		again.receive(encodeSyncStep2(u1));
+		again.receive(update(alice.edit('b', '2')));
+		await clock.settle();
+		expect(b.socket.kinds()).not.toContain('update');
+		store.release();
+		await clock.settle();
+		expect(again.socket.acks().at(-1)).toBe(2);
+		expect((await store.load(PROGRAM)).clientOwners).toEqual([[1, 'u1']]);
 	});
 
 	it('updates of several sessions and programs share one append', async () => {

@@ -148,6 +148,11 @@ export class RoomDocument {
 	logRows = 0;
 	/** Yjs client id → the user who first wrote under it (stored; docs/relay.md). */
 	readonly owners = new Map<number, string>();
+	/**
+	 * Client ids claimed by an update that is not durable yet: their owner is known here but not
+	 * in storage, so after a crash the first writer could be someone else (`claimsDurable`).
+	 */
+	private readonly unconfirmedClaims = new Set<number>();
 
 	/** A background merge of the tail into the base is running (`background`). */
 	private merging: Promise<void> | null = null;
@@ -405,8 +410,28 @@ export class RoomDocument {
 			if (owner === undefined) fresh.push(c);
 			else if (owner !== userId && enforce) return null;
 		}
-		for (const c of fresh) this.owners.set(c, userId);
+		for (const c of fresh) {
+			this.owners.set(c, userId);
+			this.unconfirmedClaims.add(c);
+		}
 		return fresh;
+	}
+
+	/** The update that claimed these client ids is durable: so are the claims. */
+	confirmClaims(clients: readonly number[]): void {
+		for (const c of clients) this.unconfirmedClaims.delete(c);
+	}
+
+	/** The update that claimed these client ids was not stored: neither are the claims. */
+	withdrawClaims(clients: readonly number[]): void {
+		for (const c of clients) if (this.unconfirmedClaims.delete(c)) this.owners.delete(c);
+	}
+
+	/** Whether every owner of these client ids that is known here is also stored. */
+	claimsDurable(clients: Iterable<number>): boolean {
+		if (this.unconfirmedClaims.size === 0) return true;
+		for (const c of clients) if (this.unconfirmedClaims.has(c)) return false;
+		return true;
 	}
 
 	/** The client ids among `clients` that another user wrote under first. */

@@ -50,8 +50,22 @@ export type SessionState =
 	| { kind: 'live' }
 	| { kind: 'closing'; code: number; wasReady: boolean };
 
+/** Counts sessions becoming ready, relay-wide: see `Session.readyOrder`. */
+let sessionsMadeReady = 0;
+
+/** The `readyOrder` of the last session to become ready (0: none yet). */
+export function lastReadyOrder(): number {
+	return sessionsMadeReady;
+}
+
 export class Session {
 	state: SessionState = { kind: 'loading', inbox: [] };
+	/**
+	 * When this session became ready, in the order sessions did (0: not yet). An update forwarded
+	 * before it was durable reached only the sessions ready then; at its commit it is sent to the
+	 * ones that became ready since (commits.ts).
+	 */
+	readyOrder = 0;
 	/** Document-carrying messages received and accepted (queued) from this connection. */
 	receivedCount = 0;
 	/** … of which durable (or no-ops), in order. */
@@ -115,6 +129,7 @@ export class Session {
 		if (this.state.kind !== 'loading') return null;
 		const inbox = this.state.inbox;
 		this.state = { kind: 'syncing' };
+		this.readyOrder = ++sessionsMadeReady;
 		return inbox;
 	}
 
