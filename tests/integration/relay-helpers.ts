@@ -233,11 +233,13 @@ export function ackedWriter(
 	});
 	provider.messageHandlers[MESSAGE_ACK] = (_e: unknown, decoder: decoding.Decoder) => {
 		const { persistedCount } = readAck(decoder);
-		// The first persistedCount messages sent on this socket are durable: collect their keys.
-		const scratch = new Y.Doc();
-		for (const u of currentSent.slice(0, persistedCount)) Y.applyUpdate(scratch, u);
-		for (const key of scratch.getMap('m').keys()) if (key.startsWith(`${name}-`)) acked.add(key);
-		scratch.destroy();
+		// The first persistedCount messages sent on this socket are durable: collect their keys,
+		// read off the structs (applied to an empty document, an update whose structs follow ones
+		// sent on an earlier connection would stay pending and hide its keys).
+		for (const u of currentSent.slice(0, persistedCount))
+			for (const struct of Y.decodeUpdate(u).structs)
+				if (struct instanceof Y.Item && struct.parentSub?.startsWith(`${name}-`))
+					acked.add(struct.parentSub);
 	};
 	return w;
 }
