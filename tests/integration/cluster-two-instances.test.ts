@@ -13,16 +13,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { WebsocketProvider } from 'y-websocket';
-import * as Y from 'yjs';
-import { mintAccessToken } from '../../server/auth/tokens';
 import { createIdentity } from '../../server/identity/index';
 import { createIdentityStore } from '../../server/identity/sql-store';
 import { createPrograms } from '../../server/programs/index';
 import { SYSTEM_ACTOR } from '../../server/identity/service';
 import { createLogger } from '../../server/logger';
 import { openPostgresStorage } from '../../server/storage/index';
-import { ackedWriter, type AckedWriter } from './relay-helpers';
+import { ackedWriter, readOnlyObserver, type AckedWriter } from './relay-helpers';
 import { startServerProcess, type ServerProcess } from './server-process';
 import {
 	createTestDatabase,
@@ -262,18 +259,7 @@ describe.skipIf(why !== null)('two instances sharing PostgreSQL and Redis', () =
 		expect(clients[2]?.connections).toBeGreaterThanOrEqual(2);
 
 		// A fresh observer on B sees every acknowledged write (durable in PostgreSQL), and then all converge.
-		const observer = new Y.Doc();
-		const token = mintAccessToken(SECRET, {
-			userId: 'observer',
-			programId,
-			access: 'ro',
-			expiresAt: Date.now() + 60_000
-		});
-		const op = new WebsocketProvider(`ws://127.0.0.1:${b.port}/sync`, programId, observer, {
-			WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-			params: { token },
-			disableBc: true
-		});
+		const { doc: observer, provider: op } = readOnlyObserver(b.port, programId, SECRET);
 		try {
 			await waitFor(() => op.synced, 'observer to sync');
 			const stored = new Set(observer.getMap('m').keys());

@@ -1,14 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import WebSocket from 'ws';
 import { afterAll, describe, expect, it } from 'vitest';
-import * as Y from 'yjs';
-import { WebsocketProvider } from 'y-websocket';
-import { mintAccessToken } from '../../server/auth/tokens';
 import { openStorage } from '../../server/storage/index';
 import { testStorageEnv, type TestStorageEnv } from './test-storage';
-import { ackedWriter, waitFor, type AckedWriter } from './relay-helpers';
+import { ackedWriter, readOnlyObserver, waitFor, type AckedWriter } from './relay-helpers';
 import { startServerProcess, type ServerProcess } from './server-process';
 
 const SECRET = 'durability-test-secret-0123456789abcdef';
@@ -80,18 +76,7 @@ describe('relay: durability across SIGKILL', () => {
 		// (otherwise they would re-upload what the server lost and hide it).
 		const second = await startServerProcess(dataDir, env);
 		procs.push(second);
-		const observer = new Y.Doc();
-		const token = mintAccessToken(SECRET, {
-			userId: 'curator',
-			programId: 'p-kill',
-			access: 'ro',
-			expiresAt: Date.now() + 60_000
-		});
-		const op = new WebsocketProvider(`ws://127.0.0.1:${second.port}/sync`, 'p-kill', observer, {
-			WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-			params: { token },
-			disableBc: true
-		});
+		const { doc: observer, provider: op } = readOnlyObserver(second.port, 'p-kill', SECRET);
 		try {
 			await waitFor(() => op.synced, 'the observer to sync');
 			const stored = new Set(observer.getMap('m').keys());

@@ -8,13 +8,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import WebSocket from 'ws';
 import { afterAll, describe, expect, it } from 'vitest';
-import * as Y from 'yjs';
-import { WebsocketProvider } from 'y-websocket';
-import { mintAccessToken } from '../../server/auth/tokens';
 import { openStorage } from '../../server/storage/index';
-import { ackedWriter, waitFor, type AckedWriter } from './relay-helpers';
+import { ackedWriter, readOnlyObserver, waitFor, type AckedWriter } from './relay-helpers';
 import { testStorageEnv, type TestStorageEnv } from './test-storage';
 import { startServerProcess, type ServerProcess } from './server-process';
 
@@ -70,23 +66,12 @@ describe('relay: an edit forwarded before its commit, then SIGKILL', () => {
 	}
 
 	async function stored(p: ServerProcess): Promise<string[]> {
-		const observer = new Y.Doc();
-		const token = mintAccessToken(SECRET, {
-			userId: 'curator',
-			programId: PROGRAM,
-			access: 'ro',
-			expiresAt: Date.now() + 60_000
-		});
-		const op = new WebsocketProvider(`ws://127.0.0.1:${p.port}/sync`, PROGRAM, observer, {
-			WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-			params: { token },
-			disableBc: true
-		});
+		const observer = readOnlyObserver(p.port, PROGRAM, SECRET);
 		try {
-			await waitFor(() => op.synced, 'the observer to sync', 30_000);
-			return [...observer.getMap('m').keys()].sort();
+			await waitFor(() => observer.provider.synced, 'the observer to sync', 30_000);
+			return [...observer.doc.getMap('m').keys()].sort();
 		} finally {
-			op.destroy();
+			observer.provider.destroy();
 		}
 	}
 

@@ -243,3 +243,24 @@ export function ackedWriter(
 	};
 	return w;
 }
+
+/** A curator's stock client with a read-only token: sees what the relay stores, writes nothing. */
+export function readOnlyObserver(
+	port: number,
+	programId: string,
+	secret: string
+): { doc: Y.Doc; provider: WebsocketProvider } {
+	const doc = new Y.Doc();
+	const token = mintAccessToken(secret, {
+		userId: 'observer',
+		programId,
+		access: 'ro',
+		expiresAt: Date.now() + 60_000
+	});
+	const provider = new WebsocketProvider(`ws://127.0.0.1:${port}/sync`, programId, doc, {
+		WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+		params: { token },
+		disableBc: true
+	});
+	return { doc, provider };
+}
