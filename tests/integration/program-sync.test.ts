@@ -3,10 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import type { NastavnikServer } from '../../server/app';
 import { mintAccessToken } from '../../server/auth/tokens';
+import { DATABASE_FILE } from '../../server/storage/sqlite/database';
 import { ProgramSync, type SyncState } from '../../src/lib/sync/program-sync';
 import { freePort } from './server-process';
 import { testStorageEnv, type TestStorageEnv } from './test-storage';
@@ -28,8 +31,8 @@ describe('ProgramSync against the relay', () => {
 	const syncs: ProgramSync[] = [];
 	let storage: TestStorageEnv;
 
-	async function start() {
-		server = (await createTestServer({ dataDir, port, storage, logLevel: 'silent' })).server;
+	async function start(env: Record<string, string> = {}) {
+		server = (await createTestServer({ dataDir, port, storage, env, logLevel: 'silent' })).server;
 	}
 
 	beforeEach(async () => {
@@ -53,13 +56,16 @@ describe('ProgramSync against the relay', () => {
 		rmSync(dataDir, { recursive: true, force: true });
 	});
 
-	function phone(doc: Y.Doc, opts: { token?: string; initialPending?: number } = {}) {
+	function phone(
+		doc: Y.Doc,
+		opts: { token?: string; initialPending?: number; deviceId?: string } = {}
+	) {
 		const states: SyncState[] = [];
 		const sync = new ProgramSync({
 			programId: PROGRAM,
 			doc,
 			serverUrl: `ws://127.0.0.1:${port}/sync`,
-			deviceId: 'phone-1',
+			deviceId: opts.deviceId ?? 'phone-1',
 			getToken: async () => opts.token ?? token,
 			WebSocketImpl: WebSocket as unknown as typeof globalThis.WebSocket,
 			startOffline: true,
@@ -180,6 +186,63 @@ describe('ProgramSync against the relay', () => {
 		expect(doc.getText('t').toString()).toBe('моя работа');
 		expect(await storedText()).toBe('');
 	});
+
+	it("says saved though the partner's edit it already shows is not stored yet (forwarded before the commit)", async () => {
+		// The relay's commits must run off its event loop for the partner's edit to be forwarded
+		// while one is in flight: PostgreSQL's are; SQLite's with the writer thread.
+		await server.close();
+		await start({ RELAY_WRITER_THREAD: '1' });
+		const mentorToken = mintAccessToken(server.secret, {
+			userId: 'mentor-1',
+			programId: PROGRAM,
+			access: 'rw',
+			expiresAt: Date.now() + 3600_000
+		});
+		const mentorDoc = new Y.Doc();
+		const mentor = phone(mentorDoc, { token: mentorToken, deviceId: 'phone-2' }).sync;
+		mentor.start();
+		mentor.setOnline(true);
+		mentorDoc.getText('t').insert(0, 'цель: ');
+		await until(() => mentor.state.phase === 'saved', "the mentor's first edit stored");
+
+		// Another writer holds the database's write lock: the next commit waits for it.
+		const release = await holdWriteLock();
+		const doc = new Y.Doc();
+		const { sync } = phone(doc);
+		sync.start();
+		doc.getText('u').insert(0, 'ответ'); // made offline: her step 2 carries it
+		sync.setOnline(true);
+		await until(() => sync.provider.synced, 'the mentee synced (her step 2 waits for the lock)');
+		mentorDoc.getText('t').insert(6, 'читать');
+		await until(() => doc.getText('t').toString() === 'цель: читать', 'the forwarded edit');
+		await release();
+		// Her step 2 is acknowledged with a state vector without the mentor's new edit, which she
+		// already shows: her own work is stored all the same.
+		await until(() => sync.state.phase === 'saved', 'the mentee saved');
+		expect(sync.state.pending).toBe(0);
+		await until(() => mentor.state.phase === 'saved', "the mentor's second edit stored");
+		expect(await storedText()).toBe('цель: читать');
+	});
+
+	/** Takes the database's write lock from outside the server; resolves to its release. */
+	async function holdWriteLock(): Promise<() => Promise<void>> {
+		if (storage.kind === 'postgres') {
+			const client = new pg.Client({ connectionString: storage.env.DATABASE_URL });
+			await client.connect();
+			await client.query('BEGIN');
+			await client.query('LOCK TABLE program_updates IN SHARE ROW EXCLUSIVE MODE');
+			return async () => {
+				await client.query('COMMIT');
+				await client.end();
+			};
+		}
+		const db = new Database(path.join(dataDir, DATABASE_FILE));
+		db.exec('BEGIN IMMEDIATE'); // the writer thread's busy_timeout (5 s) outlasts this
+		return async () => {
+			db.exec('COMMIT');
+			db.close();
+		};
+	}
 
 	it('never says saved to a relay that does not confirm storage (the in-memory reference server)', async () => {
 		const refPort = await freePort();

@@ -10,9 +10,11 @@
  * How "saved" is decided: every document-carrying message the client sends on a connection
  * (its sync step 2 answer and each update) is numbered by a counting WebSocket. A local change is
  * pending until an ack with persistedCount ≥ the number of the message that carried it arrives,
- * and the acked state vector covers the local one. Changes made while disconnected ride in the
- * next connection's sync step 2. A dropped connection un-numbers everything unconfirmed.
- * Deletions do not move a state vector, which is why the count, not the vector, is primary.
+ * and the acked state vector covers the local one — except the client ids whose structs came
+ * from the relay (others' work, which it may forward before it is stored). Changes made while
+ * disconnected ride in the next connection's sync step 2. A dropped connection un-numbers
+ * everything unconfirmed. Deletions do not move a state vector, which is why the count, not the
+ * vector, is primary.
  *
  * Framework-free so it runs in Node tests against the real relay; the UI wraps it in runes.
  */
@@ -126,6 +128,12 @@ export class ProgramSync {
 	readonly provider: WebsocketProvider;
 	readonly #options: ProgramSyncOptions;
 	readonly #ignored: Set<unknown>;
+	/**
+	 * Client ids whose structs arrived from the relay: other people's (or other devices') work.
+	 * The relay forwards an update before it is durable (docs/relay.md, "Durability"), so an ack
+	 * may not cover them yet — and need not: "saved" is about this device's changes.
+	 */
+	readonly #relayClients = new Set<number>();
 	readonly #now: () => number;
 	/**
 	 * One entry per local change: the number of the message that carried it on the current
@@ -195,6 +203,9 @@ export class ProgramSync {
 			_doc: Y.Doc,
 			transaction?: Y.Transaction
 		) => {
+			if (origin === this.provider && transaction)
+				for (const [client, clock] of transaction.afterState)
+					if ((transaction.beforeState.get(client) ?? 0) < clock) this.#relayClients.add(client);
 			if (this.#ignored.has(origin)) return;
 			const text = typedText(transaction);
 			// The provider's own update handler ran first (registered earlier) and has already
@@ -315,10 +326,9 @@ export class ProgramSync {
 			let covered = false;
 			try {
 				const server = decodeStateVector(ack.stateVector);
-				covered = stateVectorCovers(
-					server,
-					decodeStateVector(Y.encodeStateVector(this.#options.doc))
-				);
+				const local = decodeStateVector(Y.encodeStateVector(this.#options.doc));
+				for (const client of this.#relayClients) local.delete(client);
+				covered = stateVectorCovers(server, local);
 			} catch {
 				covered = false;
 			}
