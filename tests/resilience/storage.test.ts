@@ -152,8 +152,8 @@ describe.skipIf(!mounted)('storage faults: disk full', () => {
 				}
 				await sleep(50);
 			}
-			// Nothing of the failed commits reached the partner (broadcast only after the commit)…
-			expect(mentee.doc.getText('diagnosis.goals').toString()).not.toContain('диск полон');
+			// The partner may already show the mentor's edit (forwarded before its commit, docs/relay.md
+			// "Durability"): what the phones hold is never less than before…
 			expect(
 				Buffer.from(mentee.doc.getText('diagnosis.goals').toString()).length
 			).toBeGreaterThanOrEqual(menteeBefore.length);
