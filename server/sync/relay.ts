@@ -1,7 +1,8 @@
 /**
- * The relay: y-websocket protocol on /sync/<programId>, durable (group commit before broadcast
- * and acknowledgement), authenticated at the upgrade, limited per connection, and small in
- * memory (a loaded program is its merged update bytes + state vector, no Y.Doc).
+ * The relay: y-websocket protocol on /sync/<programId>, durable (group commit before the
+ * acknowledgement; the partner gets an update when it is validated, commits.ts), authenticated
+ * at the upgrade, limited per connection, and small in memory (a loaded program is its merged
+ * update bytes + state vector, no Y.Doc).
  *
  * This file only composes the parts (docs/relay.md, "Modules"): the byte-level room
  * (room.ts) held by the loaded rooms (rooms.ts); sessions (session.ts, connections.ts) and what
