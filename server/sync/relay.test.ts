@@ -92,14 +92,20 @@ function setup(overrides: Partial<RelayConfig> = {}, hooks: RelayHooks[] = []) {
 	return { clock, store, relay, connect, summarized };
 }
 
+/** The relay with a session of u1 (`a`) and one of u2 (`b`) on PROGRAM, both ready. */
+async function twoSessions() {
+	const fixture = setup();
+	const a = fixture.connect('u1');
+	const b = fixture.connect('u2');
+	await fixture.clock.settle();
+	return { ...fixture, a, b };
+}
+
 const update = (u: Uint8Array) => encodeSyncUpdate(u);
 
 describe('group commit and acknowledgements', () => {
 	it('acknowledges in order, each only after the append that holds it resolved', async () => {
-		const { clock, store, connect } = setup();
-		const a = connect('u1');
-		const b = connect('u2');
-		await clock.settle();
+		const { clock, store, a, b } = await twoSessions();
 		const alice = new Client(1);
 		const u1 = alice.edit('a', '1');
 		const u2 = alice.edit('b', '2');
@@ -129,10 +135,7 @@ describe('group commit and acknowledgements', () => {
 	});
 
 	it('forwards an update under a stored client id before its commit, acknowledges it only after; a session ready meanwhile gets it at the commit', async () => {
-		const { clock, store, connect } = setup();
-		const a = connect('u1');
-		const b = connect('u2');
-		await clock.settle();
+		const { clock, store, connect, a, b } = await twoSessions();
 		const alice = new Client(1);
 		a.receive(update(alice.edit('a', '1'))); // claims client id 1: stored with this commit
 		await clock.settle();
@@ -159,10 +162,7 @@ describe('group commit and acknowledgements', () => {
 	});
 
 	it('a failed commit withdraws the client ids it claimed: the re-sent update claims them again, stored', async () => {
-		const { clock, store, connect } = setup();
-		const a = connect('u1');
-		const b = connect('u2');
-		await clock.settle();
+		const { clock, store, connect, a, b } = await twoSessions();
 		const alice = new Client(1);
 		const u1 = alice.edit('a', '1');
 		store.hold();
@@ -204,10 +204,7 @@ describe('group commit and acknowledgements', () => {
 	});
 
 	it('a failed append acknowledges nothing and closes its senders with 1011', async () => {
-		const { clock, store, connect } = setup();
-		const a = connect('u1');
-		const b = connect('u2');
-		await clock.settle();
+		const { clock, store, a, b } = await twoSessions();
 		store.hold();
 		a.receive(update(new Client(1).edit('a', '1')));
 		await clock.settle();
@@ -309,10 +306,7 @@ describe('sessions', () => {
 	});
 
 	it('tells the others when a session with awareness leaves', async () => {
-		const { clock, connect } = setup();
-		const a = connect('u1');
-		const b = connect('u2');
-		await clock.settle();
+		const { a, b } = await twoSessions();
 		const e = new Uint8Array([1, 7, 1, 2, 123, 125]); // 1 entry: client 7, clock 1, state "{}"
 		a.receive(encodeAwarenessMessage(e));
 		expect(b.socket.kinds()).toContain('awareness');
@@ -350,10 +344,7 @@ describe('refusals', () => {
 	});
 
 	it("drops structs under another participant's client id, keeps the sender's own, closes nobody", async () => {
-		const { clock, store, relay, connect } = setup();
-		const a = connect('u1');
-		const b = connect('u2');
-		await clock.settle();
+		const { clock, store, relay, a, b } = await twoSessions();
 		const shared = new Client(5);
 		a.receive(update(shared.edit('a', '1')));
 		await clock.settle();
