@@ -36,12 +36,8 @@ export interface CommitItem extends QueuedUpdate {
 	done?: { resolve: () => void; reject: (error: Error) => void };
 	/** Forward it to the other sessions now, before the commit (see above; the receiver decides). */
 	forwardNow?: boolean;
-}
-
-/** A queued update as commits.ts keeps it. */
-interface Queued extends CommitItem {
-	/** `lastReadyOrder()` when it was forwarded before the commit; null: not forwarded yet. */
-	forwardedAt: number | null;
+	/** Set here: `lastReadyOrder()` when it was forwarded before the commit. */
+	forwardedAt?: number;
 }
 
 export interface Commits {
@@ -75,9 +71,9 @@ export function createCommits(options: {
 	const { hooks, metrics, log } = options;
 
 	/** Sends a durable update to the room's sessions that did not get it before its commit. */
-	function deliver(item: Queued, update: Uint8Array): number {
+	function deliver(item: CommitItem, update: Uint8Array): number {
 		const { room, session, forwardedAt } = item;
-		if (forwardedAt === null) return broadcast(room, encodeSyncUpdate(update), session);
+		if (forwardedAt === undefined) return broadcast(room, encodeSyncUpdate(update), session);
 		let delivered = 0;
 		let message: Uint8Array | undefined;
 		for (const s of room.sessions)
@@ -86,7 +82,7 @@ export function createCommits(options: {
 		return delivered;
 	}
 
-	function durable(batch: DurableItem<Queued>[], stats: { rows: number; seconds: number }) {
+	function durable(batch: DurableItem<CommitItem>[], stats: { rows: number; seconds: number }) {
 		if (stats.rows > 0) {
 			metrics.persistSeconds.observe(stats.seconds);
 			metrics.persistBatchUpdates.observe(stats.rows);
@@ -126,7 +122,7 @@ export function createCommits(options: {
 		}
 	}
 
-	function failed(batch: Queued[], error: Error) {
+	function failed(batch: CommitItem[], error: Error) {
 		// Nothing of this batch is durable: refuse it. Clients still hold their edits and resend them on reconnect.
 		log.error(
 			{ err: error, updates: batch.filter((i) => i.update).length },
@@ -143,7 +139,7 @@ export function createCommits(options: {
 		for (const s of senders) options.close(s, CloseCode.INTERNAL_ERROR, 'storage error', 'error');
 	}
 
-	const queue = createCommitQueue<Queued>({
+	const queue = createCommitQueue<CommitItem>({
 		store: options.store,
 		clock: options.clock,
 		delayMs: options.flushDelayMs,
@@ -157,13 +153,12 @@ export function createCommits(options: {
 			const { room, update } = item;
 			room.queuedItems++;
 			if (update) room.queuedBytes += update.length;
-			const queued: Queued = { ...item, forwardedAt: null };
 			if (update && item.forwardNow && item.session) {
 				const delivered = broadcast(room, encodeSyncUpdate(update), item.session);
 				if (delivered > 0) metrics.updatesOut.inc(delivered);
-				queued.forwardedAt = lastReadyOrder();
+				item.forwardedAt = lastReadyOrder();
 			}
-			queue.enqueue(queued);
+			queue.enqueue(item);
 		},
 		flush: () => queue.flush()
 	};
