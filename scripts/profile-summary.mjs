@@ -1,11 +1,13 @@
 /**
  * Summarizes a V8 `.cpuprofile` (node --cpu-prof; `BENCH_CPU_PROF=<dir> npm run bench:relay`):
  * the functions with the most self time and the most total (inclusive) time, as shares of the
- * sampled time. Usage: node scripts/profile-summary.mjs <file.cpuprofile> [top=25]
+ * sampled time. Usage: node scripts/profile-summary.mjs <file.cpuprofile> [top=25] [lastSeconds]
+ * `lastSeconds`: only the samples of the profile's last N seconds (a bench's measured window,
+ * without the set-up's first syncs before it).
  */
 import { readFileSync } from 'node:fs';
 
-const [file, topArg] = process.argv.slice(2);
+const [file, topArg, lastArg] = process.argv.slice(2);
 if (!file) {
 	console.error('usage: node scripts/profile-summary.mjs <file.cpuprofile> [top]');
 	process.exit(2);
@@ -16,11 +18,18 @@ const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
 const parent = new Map();
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 
-// Samples per node (self), then time per sample from the deltas.
+// Sample times from the deltas; with `lastSeconds`, only the samples after endTime − N s.
+const from = lastArg ? profile.endTime - Number(lastArg) * 1e6 : -Infinity;
+const kept = [];
+let at = profile.startTime;
+profile.samples.forEach((id, i) => {
+	at += profile.timeDeltas?.[i] ?? 0;
+	if (at >= from) kept.push(id);
+});
 const selfSamples = new Map();
-for (const id of profile.samples) selfSamples.set(id, (selfSamples.get(id) ?? 0) + 1);
-const total = profile.samples.length;
-const ms = (profile.endTime - profile.startTime) / 1000;
+for (const id of kept) selfSamples.set(id, (selfSamples.get(id) ?? 0) + 1);
+const total = kept.length;
+const ms = (profile.endTime - Math.max(profile.startTime, from)) / 1000;
 
 const label = (n) => {
 	const f = n.callFrame;

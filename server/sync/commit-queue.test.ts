@@ -6,7 +6,7 @@ interface Item extends QueuedUpdate {
 	name: string;
 }
 
-function setup(delayMs = 0, minGapMs = 0) {
+function setup(delayMs = 0, minGapMs = 0, maxBatch?: number) {
 	const clock = new FakeClock();
 	const store = new MemoryDocumentStore();
 	const durable: Array<Array<DurableItem<Item>>> = [];
@@ -16,6 +16,7 @@ function setup(delayMs = 0, minGapMs = 0) {
 		clock,
 		delayMs,
 		minGapMs,
+		...(maxBatch ? { maxBatch } : {}),
 		durable: (batch) => durable.push(batch),
 		failed: (batch, error) => failed.push({ names: batch.map((i) => i.name), error })
 	});
@@ -67,6 +68,33 @@ describe('commit queue', () => {
 		queue.enqueue(item('d'));
 		await clock.settle();
 		expect(durable.map((b) => b.map((d) => d.item.name))).toEqual([['a'], ['b', 'c'], ['d']]);
+	});
+
+	it('commits at most maxBatch updates: a full batch does not wait for the gap, the rest waits its turn', async () => {
+		const { clock, store, queue, durable, item } = setup(0, 100, 3);
+		queue.enqueue(item('a'));
+		await clock.settle();
+		await clock.advance(1);
+		queue.enqueue(item('b'));
+		queue.enqueue(item('c'));
+		await clock.settle();
+		expect(store.appendCalls).toHaveLength(1); // within the gap: waiting
+		queue.enqueue(item('d')); // three wait: full
+		await clock.settle();
+		expect(durable.map((b) => b.map((d) => d.item.name))).toEqual([['a'], ['b', 'c', 'd']]);
+		// Five in one turn: three at once, the two left after the gap.
+		for (const name of ['e', 'f', 'g', 'h', 'i']) queue.enqueue(item(name));
+		await clock.settle();
+		expect(durable.map((b) => b.map((d) => d.item.name))).toEqual([
+			['a'],
+			['b', 'c', 'd'],
+			['e', 'f', 'g']
+		]);
+		await clock.advance(99);
+		expect(durable).toHaveLength(3);
+		await clock.advance(1);
+		expect(durable.at(-1)?.map((d) => d.item.name)).toEqual(['h', 'i']);
+		expect(store.appendCalls.map((c) => c.length)).toEqual([1, 3, 3, 2]);
 	});
 
 	it('hands nothing over before the append resolves; queues the rest behind it', async () => {

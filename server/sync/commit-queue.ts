@@ -14,12 +14,19 @@
  * 1 edit/s with 5 ms: 8,406 commits of ~9.5 updates instead of 21,233 of 3.7, the relay's CPU
  * per 1,000 delivered 171.6 → 159.8 ms (docs/benchmarks.md, "Commits at least 5 ms apart").
  * Since the partner gets an update before its commit (commits.ts), the gap delays only the
- * sender's acknowledgement, and the default is 25 ms: 1,594 commits of ~50 updates, 147.5 ms
- * per 1,000 against 194.5 with 5 ms ("Forwarded before the commit").
+ * sender's acknowledgement, and the default is 100 ms: each commit costs the VM ~1 ms of CPU
+ * (its fsync is system time), so at 1,000 × 2 × 1/s 401 commits of ~200 updates cost 129.4 ms
+ * per 1,000 delivered against 144.2 with 25 ms, and a program edited every 5 s 744.5 against
+ * 933.2 (docs/benchmarks.md, "A commit every 100 ms, at most 500 updates").
+ *
+ * A commit holds at most `maxBatch` updates (one multi-row INSERT): once that many wait, they
+ * commit on the next turn whatever the gap. Without the bound, a saturated loop — reading
+ * thousands of sockets a turn before a timer gets its turn — grew commits to ~21,000 updates
+ * that blocked it for a third of a second each (5,000 × 2 × 0.5/s).
  */
 import { performance } from 'node:perf_hooks';
 import type { AppendedUpdate, DocumentStore } from '../storage/document-store.js';
-import type { Clock } from './clock.js';
+import type { Clock, TimerHandle } from './clock.js';
 import type { Claims } from './hooks.js';
 
 export interface QueuedUpdate {
@@ -44,6 +51,8 @@ export interface CommitQueueOptions<T extends QueuedUpdate> {
 	delayMs: number;
 	/** The shortest time from one commit's start to the next's (ms); 0: none. */
 	minGapMs?: number;
+	/** The most updates in one commit (default MAX_UPDATES_PER_COMMIT); more wait for the next. */
+	maxBatch?: number;
 	/** The batch is durable: called once, synchronously, with the items in queue order. */
 	durable(batch: DurableItem<T>[], stats: { rows: number; seconds: number }): void;
 	/** Nothing of the batch is durable (the append failed). */
@@ -57,26 +66,41 @@ export interface CommitQueue<T> {
 	readonly length: number;
 }
 
+/** One multi-row INSERT's worth (sql-document-store.ts); ~15 ms of commit on the benchmark VM. */
+export const MAX_UPDATES_PER_COMMIT = 500;
+
 export function createCommitQueue<T extends QueuedUpdate>(
 	options: CommitQueueOptions<T>
 ): CommitQueue<T> {
 	const { store, clock } = options;
 	let queue: T[] = [];
-	let scheduled = false;
 	let flushing: Promise<void> | null = null;
 	const minGapMs = options.minGapMs ?? 0;
+	const maxBatch = options.maxBatch ?? MAX_UPDATES_PER_COMMIT;
 	let lastCommitAt = -Infinity;
+	/** 'timer': waiting for the delay or the gap; 'turn': runs on the next turn. */
+	let scheduled: 'timer' | 'turn' | null = null;
+	let timer: TimerHandle | null = null;
+
+	const run = () => {
+		scheduled = null;
+		timer = null;
+		void runFlush();
+	};
 
 	function schedule() {
-		if (scheduled) return;
-		scheduled = true;
-		const run = () => {
-			scheduled = false;
-			void runFlush();
-		};
-		const wait = Math.max(options.delayMs, lastCommitAt + minGapMs - clock.monotonic());
-		if (wait > 0) clock.setTimeout(run, wait);
-		else clock.defer(run);
+		const full = queue.length >= maxBatch;
+		if (scheduled === 'turn' || (scheduled === 'timer' && !full)) return;
+		clock.clearTimeout(timer);
+		timer = null;
+		const wait = full ? 0 : Math.max(options.delayMs, lastCommitAt + minGapMs - clock.monotonic());
+		if (wait > 0) {
+			scheduled = 'timer';
+			timer = clock.setTimeout(run, wait);
+		} else {
+			scheduled = 'turn';
+			clock.defer(run);
+		}
 	}
 
 	async function runFlush(): Promise<void> {
@@ -90,8 +114,8 @@ export function createCommitQueue<T extends QueuedUpdate>(
 	}
 
 	async function commitBatch(): Promise<void> {
-		const batch = queue;
-		queue = [];
+		const batch = queue.length > maxBatch ? queue.splice(0, maxBatch) : queue;
+		if (batch === queue) queue = [];
 		lastCommitAt = clock.monotonic();
 		const rows: AppendedUpdate[] = [];
 		for (const item of batch) {

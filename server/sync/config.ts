@@ -68,7 +68,7 @@ export const DEFAULT_RELAY_CONFIG: RelayConfig = {
 	idleUnloadMs: 30_000,
 	pingIntervalMs: 30_000,
 	flushDelayMs: 0,
-	commitGapMs: 25,
+	commitGapMs: 100,
 	compactAfterUpdates: 500,
 	summaryDebounceMs: 2_000,
 	summaryMaxWaitMs: 60_000,
