@@ -42,6 +42,7 @@ interface TableSpec {
 export const TABLES: TableSpec[] = [
 	{ name: 'server_meta', key: ['key'], copy: true },
 	{ name: 'programs', key: ['id'], copy: true },
+	{ name: 'program_log_keys', key: ['key'], copy: true, identity: 'key' },
 	{ name: 'program_updates', key: ['seq'], copy: true, identity: 'seq' },
 	{ name: 'program_state', key: ['program_id'], copy: true },
 	{ name: 'program_client_owners', key: ['program_id', 'client_id'], copy: true },

@@ -47,6 +47,33 @@ export interface SqlDocumentStoreOptions {
 const ROWS_PER_INSERT = 500;
 
 /**
+ * The log's rows of a program are found by its number (migration 152), looked up in the
+ * statement itself, so no cache can ever disagree with the table.
+ */
+const LOG_KEY = '(SELECT key FROM program_log_keys WHERE program_id = ?)';
+
+/**
+ * A batch's log rows as INSERTs of 256, 128, … 1 rows (its size in binary): a handful of
+ * statement texts, prepared once, instead of one text per batch size.
+ */
+function logInserts(updates: AppendedUpdate[]): Statement[] {
+	const out: Statement[] = [];
+	let at = 0;
+	for (let size = 256; size >= 1; size >>= 1) {
+		while (updates.length - at >= size) {
+			const part = updates.slice(at, at + size);
+			at += size;
+			out.push({
+				sql: `INSERT INTO program_updates (program_id, program_key, data, received_at)
+						VALUES ${part.map(() => `(?, ${LOG_KEY}, ?, ?)`).join(', ')} RETURNING seq`,
+				params: part.flatMap((u) => [u.programId, u.programId, u.data, u.receivedAt])
+			});
+		}
+	}
+	return out;
+}
+
+/**
  * Log rows a compaction deletes per transaction. One sequence numbers every program's rows, so a
  * program's rows lie between the other programs' and deleting its 700 dirtied ~700 pages: one
  * commit of ~3 MB of WAL that held SQLite's caller (the relay's event loop) for 10–17 ms, while
@@ -149,7 +176,7 @@ export function createSqlDocumentStore(
 					params: [programId]
 				},
 				{
-					sql: 'SELECT seq, data FROM program_updates WHERE program_id = ? AND seq <= ? ORDER BY seq',
+					sql: `SELECT seq, data FROM program_updates WHERE program_key = ${LOG_KEY} AND seq <= ? ORDER BY seq`,
 					params: [programId, throughSeq]
 				}
 			],
@@ -225,10 +252,16 @@ export function createSqlDocumentStore(
 			);
 		},
 		async createProgram(programId, organizationId = null) {
-			await sql.run(
-				'INSERT INTO programs (id, organization_id, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING',
-				[programId, organizationId, new Date().toISOString()]
-			);
+			await sql.batch([
+				{
+					sql: 'INSERT INTO programs (id, organization_id, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING',
+					params: [programId, organizationId, new Date().toISOString()]
+				},
+				{
+					sql: 'INSERT INTO program_log_keys (program_id) VALUES (?) ON CONFLICT (program_id) DO NOTHING',
+					params: [programId]
+				}
+			]);
 			const row = await sql.get<{ id: string; organization_id: string | null; created_at: string }>(
 				'SELECT id, organization_id, created_at FROM programs WHERE id = ?',
 				[programId]
@@ -251,7 +284,7 @@ export function createSqlDocumentStore(
 						params: [programId]
 					},
 					{
-						sql: 'SELECT seq, data FROM program_updates WHERE program_id = ? ORDER BY seq',
+						sql: `SELECT seq, data FROM program_updates WHERE program_key = ${LOG_KEY} ORDER BY seq`,
 						params: [programId]
 					},
 					{
@@ -277,11 +310,7 @@ export function createSqlDocumentStore(
 		},
 		async append(updates: AppendedUpdate[], facts: DeviceSyncFacts[] = []) {
 			if (updates.length === 0 && facts.length === 0) return [];
-			const inserts = chunks(updates, ROWS_PER_INSERT).map((part): Statement => ({
-				sql: `INSERT INTO program_updates (program_id, data, received_at)
-						VALUES ${part.map(() => '(?, ?, ?)').join(', ')} RETURNING seq`,
-				params: part.flatMap((u) => [u.programId, u.data, u.receivedAt])
-			}));
+			const inserts = logInserts(updates);
 			const claims = updates.flatMap((u) =>
 				(u.claims?.clientIds ?? []).map((c) => [u.programId, c, u.claims?.userId ?? ''])
 			);
@@ -303,7 +332,7 @@ export function createSqlDocumentStore(
 		compact: options.compact ?? compactSingleWriter,
 		async logLength(programId) {
 			const r = await sql.get<{ n: number }>(
-				'SELECT count(*) AS n FROM program_updates WHERE program_id = ?',
+				`SELECT count(*) AS n FROM program_updates WHERE program_key = ${LOG_KEY}`,
 				[programId]
 			);
 			return Number(r?.n ?? 0);
@@ -357,7 +386,8 @@ export function createSqlDocumentStore(
 								`SELECT p.id FROM programs p
 								 LEFT JOIN program_summaries s ON s.program_id = p.id
 								 WHERE ${greatest}(
-									coalesce((SELECT max(u.seq) FROM program_updates u WHERE u.program_id = p.id), 0),
+									coalesce((SELECT max(u.seq) FROM program_updates u
+										JOIN program_log_keys k ON k.key = u.program_key WHERE k.program_id = p.id), 0),
 									coalesce((SELECT st.through_seq FROM program_state st WHERE st.program_id = p.id), 0)
 								 ) > coalesce(s.through_seq, 0)
 								 OR (s.program_id IS NOT NULL AND coalesce(${jsonInt('s.summary', 'v')}, 0) <> ?)`,

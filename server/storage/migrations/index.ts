@@ -9,6 +9,7 @@ import { columnTypes, type Dialect } from './dialect.js';
 import {
 	accessTokensTable,
 	clientIdOwners,
+	programLogKeys,
 	curatorCasesTable,
 	curatorIndexTables,
 	curatorProgramUsers,
@@ -281,6 +282,12 @@ export function migrationsFor(dialect: Dialect, statements: DialectStatements): 
 				statements.curatorSearchTotalsTriggers,
 				statements.curatorSearchTotalsFilled
 			)
+		},
+		{
+			// The update log's index by a program number: a commit writes fewer pages (issue 18).
+			version: 152,
+			name: 'relay: the update log indexed by a program number',
+			sql: programLogKeys(types)
 		}
 	];
 }

@@ -38,7 +38,9 @@ export function postgresCompaction(
 			);
 			const current = st.rows[0];
 			const rows = await client.query<{ seq: number; data: Buffer }>(
-				'SELECT seq, data FROM program_updates WHERE program_id = $1 AND seq <= $2 ORDER BY seq',
+				`SELECT seq, data FROM program_updates
+				 WHERE program_key = (SELECT key FROM program_log_keys WHERE program_id = $1) AND seq <= $2
+				 ORDER BY seq`,
 				[programId, throughSeq]
 			);
 			// Nothing to fold in: done (and never move the compacted state backwards).
