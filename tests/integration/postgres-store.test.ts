@@ -229,6 +229,47 @@ describe.skipIf(skip !== null)('PostgreSQL with several instances', () => {
 		await Promise.all(pools.map((p) => p.end()));
 	});
 
+	it('migration 152 keeps a log written before it: each program reads its own rows, in order', async () => {
+		const db = await createTestDatabase();
+		dbs.push(db);
+		const pool = await createPool(db.url);
+		await migratePostgres(
+			pool,
+			migrations.filter((m) => m.version < 152)
+		);
+		const docs = { a: new Y.Doc(), b: new Y.Doc() };
+		for (const id of ['b', 'a'])
+			await pool.query(
+				"INSERT INTO programs (id, organization_id, created_at) VALUES ($1, NULL, '2026-01-01')",
+				[id]
+			);
+		// Interleaved rows, as commits interleave programs.
+		for (const [id, n] of [
+			['a', 1],
+			['b', 1],
+			['a', 2],
+			['b', 2]
+		] as const) {
+			const u = update(docs[id], () => docs[id].getText('t').insert(0, `${id}${n}`));
+			await pool.query(
+				'INSERT INTO program_updates (program_id, data, received_at) VALUES ($1, $2, 1)',
+				[id, Buffer.from(u)]
+			);
+		}
+		await pool.end();
+		const storage = await openPostgresStorage(db.url);
+		try {
+			expect(text(merged(await storage.documents.load('a')))).toBe('a2a1');
+			expect(text(merged(await storage.documents.load('b')))).toBe('b2b1');
+			const more = update(docs.a, () => docs.a.getText('t').insert(0, 'a3'));
+			await storage.documents.append([{ programId: 'a', data: more, receivedAt: 2 }]);
+			expect((await storage.documents.load('a')).updates).toHaveLength(3);
+			expect(await storage.documents.logLength('b')).toBe(2);
+		} finally {
+			await storage.close();
+		}
+	});
+
 	it('queries are never JIT-compiled (the pool turns JIT off for its sessions)', async () => {
 		// The curator's totals over a region's 100,000 programs are costed above jit_above_cost and
 		// spent 2 s compiling for tens of ms of work (docs/benchmarks.md «The curator's dashboard»).
