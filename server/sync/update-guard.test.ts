@@ -145,6 +145,11 @@ describe('update guard', () => {
 		expect(refused(deepAnyUpdate(1, UPDATE_LIMITS.maxDepth + 1))).toBe(4400);
 		expect(refused(hugeClockUpdate(1))).toBe(4400);
 		expect(refused(manyClientsUpdate(2_001))).toBeNull(); // per document: checkNewClients
+		// More client ids than a document may hold: refused at the count, before any struct is
+		// read (the count followed by garbage is refused as too complex, not as malformed).
+		expect(refused(manyClientsUpdate(UPDATE_LIMITS.maxClientsPerDocument))).toBeNull();
+		expect(refused(manyClientsUpdate(UPDATE_LIMITS.maxClientsPerDocument + 1))).toBe(4508);
+		expect(refused(new Uint8Array([0x90, 0x4e, 0xff, 0xff, 0xff]))).toBe(4508); // 10,000 groups
 		expect(() =>
 			checkNewClients(scanUpdate(manyClientsUpdate(2_001)).clients, () => false, 0)
 		).toThrow('too many new client ids');
