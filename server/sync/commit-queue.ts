@@ -78,27 +78,26 @@ export function createCommitQueue<T extends QueuedUpdate>(
 	const minGapMs = options.minGapMs ?? 0;
 	const maxBatch = options.maxBatch ?? MAX_UPDATES_PER_COMMIT;
 	let lastCommitAt = -Infinity;
-	/** 'timer': waiting for the delay or the gap; 'turn': runs on the next turn. */
-	let scheduled: 'timer' | 'turn' | null = null;
+	/** Waiting for the delay or the gap. */
 	let timer: TimerHandle | null = null;
+	/** Runs on the next turn. */
+	let deferred = false;
 
 	const run = () => {
-		scheduled = null;
+		deferred = false;
 		timer = null;
 		void runFlush();
 	};
 
 	function schedule() {
 		const full = queue.length >= maxBatch;
-		if (scheduled === 'turn' || (scheduled === 'timer' && !full)) return;
+		if (deferred || (timer && !full)) return;
 		clock.clearTimeout(timer);
 		timer = null;
 		const wait = full ? 0 : Math.max(options.delayMs, lastCommitAt + minGapMs - clock.monotonic());
-		if (wait > 0) {
-			scheduled = 'timer';
-			timer = clock.setTimeout(run, wait);
-		} else {
-			scheduled = 'turn';
+		if (wait > 0) timer = clock.setTimeout(run, wait);
+		else {
+			deferred = true;
 			clock.defer(run);
 		}
 	}
