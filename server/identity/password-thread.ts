@@ -11,6 +11,7 @@
  */
 import { scrypt, type ScryptOptions } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import { trimAfterThreadExit } from '../memory/allocator.js';
 
 /** How much nicer than the event loop (like the worker pool's WORKER_NICE default). */
 const NICE = 10;
@@ -85,6 +86,7 @@ function start(): Worker {
 	});
 	t.on('error', (error) => stop(`password thread failed: ${error.message}`));
 	t.on('exit', () => {
+		trimAfterThreadExit();
 		if (thread === t) stop('password thread exited');
 	});
 	return t;

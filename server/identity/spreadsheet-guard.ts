@@ -32,8 +32,13 @@ export class SpreadsheetRefused extends Error {
 	}
 }
 
-const TOO_BIG = `Таблица слишком велика для импорта: не больше ${MAX_COLUMNS} столбцов и ${MAX_ROWS.toLocaleString('ru-RU')} строк. Удалите лишние столбцы и строки (в том числе пустые ячейки с оформлением далеко справа или внизу) и загрузите файл снова.`;
-const CSV_TOO_BIG = `Файл CSV слишком велик для импорта: не больше ${MAX_ROWS.toLocaleString('ru-RU')} строк и ${MAX_CSV_BYTES / 1024 / 1024} МБ. Разделите его на несколько файлов и загрузите их по очереди.`;
+// Messages written when a refusal happens: formatting a number in Russian at module load would
+// load ICU's locale data (~7 MB resident) into every relay, importing or not (#18).
+const rows = () => MAX_ROWS.toLocaleString('ru-RU');
+const tooBig = () =>
+	`Таблица слишком велика для импорта: не больше ${MAX_COLUMNS} столбцов и ${rows()} строк. Удалите лишние столбцы и строки (в том числе пустые ячейки с оформлением далеко справа или внизу) и загрузите файл снова.`;
+const csvTooBig = () =>
+	`Файл CSV слишком велик для импорта: не больше ${rows()} строк и ${MAX_CSV_BYTES / 1024 / 1024} МБ. Разделите его на несколько файлов и загрузите их по очереди.`;
 const NOT_XLSX = 'Не удалось прочитать файл: проверьте, что это таблица .xlsx';
 
 /** Column letters → 1-based index (A = 1, XFD = 16384). */
@@ -70,7 +75,7 @@ function extentOfRef(ref: string): Extent {
 function worksheets(zip: Buffer): Array<{ name: string; xml: string }> {
 	const entries = zipEntryCount(zip);
 	if (entries === null) throw new SpreadsheetRefused(NOT_XLSX, 'not a zip archive');
-	if (entries > MAX_ENTRIES) throw new SpreadsheetRefused(TOO_BIG, `${entries} zip entries`);
+	if (entries > MAX_ENTRIES) throw new SpreadsheetRefused(tooBig(), `${entries} zip entries`);
 	const out: Array<{ name: string; xml: string }> = [];
 	try {
 		for (const entry of zipEntries(zip)) {
@@ -82,13 +87,13 @@ function worksheets(zip: Buffer): Array<{ name: string; xml: string }> {
 			} catch (error) {
 				if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
 					throw new SpreadsheetRefused(
-						TOO_BIG,
+						tooBig(),
 						`${name} inflates beyond ${MAX_SHEET_XML_BYTES} bytes`
 					);
 				throw error;
 			}
 			if (xml.length > MAX_SHEET_XML_BYTES)
-				throw new SpreadsheetRefused(TOO_BIG, `${name} is ${xml.length} bytes`);
+				throw new SpreadsheetRefused(tooBig(), `${name} is ${xml.length} bytes`);
 			out.push({ name, xml: xml.toString('utf8') });
 		}
 	} catch (error) {
@@ -119,7 +124,7 @@ export function guardSpreadsheet(data: Buffer): SpreadsheetExtent {
 		rows = Math.max(rows, e.rows);
 		if (columns > MAX_COLUMNS || rows > MAX_ROWS)
 			throw new SpreadsheetRefused(
-				TOO_BIG,
+				tooBig(),
 				`${sheet}: ${what} reaches column ${e.cols}, row ${e.rows} (limits ${MAX_COLUMNS} × ${MAX_ROWS})`
 			);
 	};
@@ -154,13 +159,13 @@ export function guardSpreadsheet(data: Buffer): SpreadsheetExtent {
 export function guardCsv(text: string): void {
 	const bytes = Buffer.byteLength(text, 'utf8');
 	if (bytes > MAX_CSV_BYTES)
-		throw new SpreadsheetRefused(CSV_TOO_BIG, `CSV of ${bytes} bytes (limit ${MAX_CSV_BYTES})`);
+		throw new SpreadsheetRefused(csvTooBig(), `CSV of ${bytes} bytes (limit ${MAX_CSV_BYTES})`);
 }
 
 /** The refusal of a CSV whose records went beyond the header and MAX_ROWS rows. */
 export function csvRowsRefused(records: number): SpreadsheetRefused {
 	return new SpreadsheetRefused(
-		CSV_TOO_BIG,
+		csvTooBig(),
 		`CSV with more than ${MAX_ROWS} rows (${records} records read)`
 	);
 }

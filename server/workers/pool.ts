@@ -21,6 +21,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { IdentityError } from '../identity/errors.js';
 import type { Logger } from '../logger.js';
+import { trimAfterThreadExit } from '../memory/allocator.js';
 import { RELAY_TASKS, type TaskInput, type TaskName, type TaskOutput } from './tasks.js';
 
 export interface WorkerPoolOptions {
@@ -284,6 +285,7 @@ export class WorkerPool {
 			slot.idle = null;
 			this.fail(slot, slot.ended ?? 'crashed', `worker exited with code ${code}`);
 			this.slots.delete(slot);
+			trimAfterThreadExit();
 			if (!slot.ready && !this.closed) {
 				// It died while starting: the next job's requester hears of it (no retry loop).
 				const job = this.queue.shift();

@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { SqliteDatabase } from './database.js';
+import { trimAfterThreadExit } from '../../memory/allocator.js';
 
 const INTERVAL_MS = 250;
 /** SQLite's default, restored when the thread stops. */
@@ -206,6 +207,7 @@ function end(worker: Worker): Promise<void> {
 	return new Promise<void>((resolve) => {
 		const done = () => resolve();
 		worker.once('exit', done);
+		worker.once('exit', trimAfterThreadExit);
 		worker.once('message', (m: { closed?: boolean }) => {
 			if (m.closed) void worker.terminate().then(done, done);
 		});

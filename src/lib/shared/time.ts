@@ -175,10 +175,15 @@ export interface PluralForms {
 	other?: string;
 }
 
-const pluralRules = new Intl.PluralRules('ru-RU');
+/**
+ * Made on first use: building ICU's rules at module load touches its locale data, ~2 MB of the
+ * relay's resident memory that an idle relay (which never writes a plural) need not hold (#18).
+ */
+let pluralRules: Intl.PluralRules | undefined;
 
 /** The Russian form for `n`: plural(3, { one: 'этап', few: 'этапа', many: 'этапов' }) → 'этапа'. */
 export function plural(n: number, forms: PluralForms): string {
+	pluralRules ??= new Intl.PluralRules('ru-RU');
 	switch (pluralRules.select(n)) {
 		case 'one':
 			return forms.one;
