@@ -54,7 +54,7 @@ try {
 /**
  * Empties the WAL file (checkpointed into the database, then truncated), so that the next commit
  * needs space of its own. SQLite rewrites a checkpointed WAL from its start, and the server
- * checkpoints every 250 ms (server/storage/sqlite/checkpointer.ts): a commit into space the WAL
+ * checkpoints every 2 s (server/storage/sqlite/checkpointer.ts): a commit into space the WAL
  * file already has succeeds on a full disk — durably, so it is rightly acknowledged. The fault
  * this test is about is a commit that cannot be written.
  */
