@@ -12,7 +12,7 @@ import { createLogger } from '../logger';
 import { WorkerPool } from '../workers/pool';
 import { pinMmapThreshold } from './allocator';
 
-const rssMb = () =>
+const anonMb = () =>
 	Number(/^RssAnon:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]) / 1024;
 
 const [mode, scenario] = process.argv.slice(2);
@@ -22,7 +22,7 @@ let before: number;
 if (scenario === 'worker') {
 	// The pool's workers never keep a process alive while they start or wait.
 	const alive = setInterval(() => {}, 1000);
-	before = rssMb();
+	before = anonMb();
 	const pool = new WorkerPool({
 		threads: 1,
 		taskTimeoutMs: 60_000,
@@ -39,8 +39,8 @@ if (scenario === 'worker') {
 	const options = { N: 16384, r: 8, p: 1 };
 	// The first check starts the thread: its own memory is not what is measured.
 	await scryptNice('warm-up', randomBytes(16), 32, options);
-	before = rssMb();
+	before = anonMb();
 	for (let i = 0; i < 12; i++) await scryptNice(`wrong-${i}`, randomBytes(16), 32, options);
 }
-console.log(JSON.stringify({ setting, grownMb: rssMb() - before }));
+console.log(JSON.stringify({ setting, grownMb: anonMb() - before }));
 process.exit(0);
