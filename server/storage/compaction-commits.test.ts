@@ -70,9 +70,10 @@ async function textOf(store: ReturnType<typeof open>['store'], programId: string
 	return doc.getText('notes').toString();
 }
 
+/** Rows a batch deletes, counted once: each row is deleted by number from both log tables. */
 const deletesIn = (batch: Statement[]) =>
 	batch
-		.filter((s) => s.sql.startsWith('DELETE FROM program_updates'))
+		.filter((s) => s.sql.startsWith('DELETE FROM program_updates WHERE'))
 		.reduce((n, s) => n + (s.params?.length ?? 1) - 1, 0);
 
 describe('compaction on SQLite', () => {

@@ -126,6 +126,11 @@ export interface DocumentStore {
 	 * Optional: without it, a summary is brought up to date when its program is next loaded.
 	 */
 	staleSummaries?(): Promise<string[]>;
+	/**
+	 * SQLite: moves the recent part of the log to the log now (server/storage/sqlite/recent-log.ts;
+	 * a timer does it otherwise). Resolves with the rows moved.
+	 */
+	moveRecentLog?(): Promise<number>;
 	/** Releases resources (e.g. a writer thread); the relay calls it last in its close(). */
 	close?(): Promise<void>;
 }

@@ -84,13 +84,14 @@ export function sqliteStorage(
 	checkpointer: Checkpointer | null = null
 ): Storage {
 	const sql = sqliteClient(db);
+	const documents = createSqliteDocumentStore(db, { sql });
 	return {
 		kind: 'sqlite',
 		location,
 		sql,
 		sqlite: db,
 		pool: null,
-		documents: createSqliteDocumentStore(db, { sql }),
+		documents,
 		relayDocuments: (o = {}) =>
 			createSqliteDocumentStore(db, {
 				sql,
@@ -100,6 +101,7 @@ export function sqliteStorage(
 		ping: async () => (await sql.get<{ one: number }>('SELECT 1 AS one'))?.one === 1,
 		schemaVersion: async () => schemaVersion(db),
 		close: async () => {
+			await documents.close();
 			await checkpointer?.close();
 			if (db.open) db.close();
 		}

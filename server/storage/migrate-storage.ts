@@ -22,6 +22,7 @@ import { indexMissingEntries } from './curator-index.js';
 import { withTransaction } from './postgres/database.js';
 import { postgresClient } from './sql.js';
 import type { SqliteDatabase } from './sqlite/database.js';
+import { settleRecentLog } from './sqlite/recent-log.js';
 
 interface TableSpec {
 	name: string;
@@ -44,6 +45,8 @@ export const TABLES: TableSpec[] = [
 	{ name: 'programs', key: ['id'], copy: true },
 	{ name: 'program_log_keys', key: ['key'], copy: true, identity: 'key' },
 	{ name: 'program_updates', key: ['seq'], copy: true, identity: 'seq' },
+	// Empty: the copy first moves SQLite's recent rows to the log (sqlite/recent-log.ts).
+	{ name: 'program_updates_recent', key: ['seq'], copy: true },
 	{ name: 'program_state', key: ['program_id'], copy: true },
 	{ name: 'program_client_owners', key: ['program_id', 'client_id'], copy: true },
 	{ name: 'municipalities', key: ['id'], copy: true },
@@ -157,6 +160,8 @@ export async function copySqliteToPostgres(
 	options: MigrateOptions = {}
 ): Promise<Array<{ table: string; rows: number }>> {
 	const log = options.log ?? (() => undefined);
+	// PostgreSQL appends to the log itself and never moves a recent table: the log gets every row.
+	settleRecentLog(sqlite);
 	const tables = tablesOf(sqlite);
 	if (!options.allowNonEmpty) {
 		for (const t of tables) {

@@ -5,6 +5,8 @@
  * - `write`: where write batches run. SQLite's relay store runs them on a second connection in a
  *   writer thread (server/storage/sqlite/writer-thread.ts), so fsyncs never block the event loop;
  *   otherwise the client's own batch.
+ * - where appends go: SQLite appends to a small recent table and moves its rows to the log in
+ *   bulk (server/storage/sqlite/recent-log.ts); PostgreSQL to the log. Reads take both tables.
  * - `compact`: SQLite has one writer, so compaction is a guarded upsert of the verified merge of
  *   the stored parts and a delete of exactly the log rows it verified. PostgreSQL instances append concurrently and a lower sequence
  *   number can commit after a higher one, so its compaction merges under a per-program lock what
@@ -27,8 +29,15 @@ import type {
 import { inlineMergeVerifier, type MergeVerifier } from './update-containment.js';
 import { SUMMARY_VERSION } from '../../src/lib/shared/program/summary.js';
 import { dialectSql, type BatchRunner, type SqlClient, type Statement } from './sql.js';
+import { MOVE_EVERY_MS, RecentLogMover } from './sqlite/recent-log.js';
 
 export type CompactStrategy = DocumentStore['compact'];
+
+export type SqlDocumentStore = DocumentStore & {
+	close(): Promise<void>;
+	/** Moves SQLite's recent log rows to the log now (tests; a timer does it otherwise). */
+	moveRecentLog(): Promise<number>;
+};
 
 export interface SqlDocumentStoreOptions {
 	/** Runs write batches (default: `sql.batch`). */
@@ -41,6 +50,8 @@ export interface SqlDocumentStoreOptions {
 	close?: () => Promise<void>;
 	/** Where compaction merges and verifies (default: inline; the server passes its worker pool). */
 	verify?: MergeVerifier;
+	/** SQLite: how often the recent log is moved (default MOVE_EVERY_MS; tests move it themselves). */
+	moveEveryMs?: number;
 }
 
 /** Rows per multi-row INSERT (SQLite allows 32,766 parameters, PostgreSQL 65,535). */
@@ -53,10 +64,27 @@ const ROWS_PER_INSERT = 500;
 const LOG_KEY = '(SELECT key FROM program_log_keys WHERE program_id = ?)';
 
 /**
+ * The log's rows of a program in both its tables (the recent one: migration 153, SQLite's
+ * appends; server/storage/sqlite/recent-log.ts), each row in exactly one of them. `where` is
+ * added to both; the parameters are the program's id and `extra`, once per table.
+ */
+function logRows(columns: string, where = '') {
+	const one = (table: string) =>
+		`SELECT ${columns} FROM ${table} WHERE program_key = ${LOG_KEY}${where}`;
+	return {
+		sql: `${one('program_updates')} UNION ALL ${one('program_updates_recent')}`,
+		params: (programId: string, ...extra: unknown[]) => [programId, ...extra, programId, ...extra]
+	};
+}
+
+const LOAD_ROWS = logRows('seq, data');
+const COMPACTED_ROWS = logRows('seq, data', ' AND seq <= ?');
+
+/**
  * A batch's log rows as INSERTs of 256, 128, … 1 rows (its size in binary): a handful of
  * statement texts, prepared once, instead of one text per batch size.
  */
-function logInserts(updates: AppendedUpdate[]): Statement[] {
+function logInserts(updates: AppendedUpdate[], table: string): Statement[] {
 	const out: Statement[] = [];
 	let at = 0;
 	for (let size = 256; size >= 1; size >>= 1) {
@@ -64,7 +92,7 @@ function logInserts(updates: AppendedUpdate[]): Statement[] {
 			const part = updates.slice(at, at + size);
 			at += size;
 			out.push({
-				sql: `INSERT INTO program_updates (program_id, program_key, data, received_at)
+				sql: `INSERT INTO ${table} (program_id, program_key, data, received_at)
 						VALUES ${part.map(() => `(?, ${LOG_KEY}, ?, ?)`).join(', ')} RETURNING seq`,
 				params: part.flatMap((u) => [u.programId, u.programId, u.data, u.receivedAt])
 			});
@@ -125,10 +153,21 @@ const SUMMARY_UPSERT = `INSERT INTO program_summaries (program_id, summary, doc_
 export function createSqlDocumentStore(
 	sql: SqlClient,
 	options: SqlDocumentStoreOptions = {}
-): DocumentStore & { close(): Promise<void> } {
+): SqlDocumentStore {
 	const write = options.write ?? sql.batch;
 	const verify = options.verify ?? inlineMergeVerifier;
 	const { bytewise, greatest, jsonInt } = dialectSql(sql.dialect);
+	// SQLite appends to the recent table and moves its rows to the log in bulk; PostgreSQL's
+	// instances append concurrently to the log itself.
+	const recent =
+		sql.dialect === 'sqlite'
+			? new RecentLogMover(sql, write, {
+					everyMs: options.moveEveryMs ?? MOVE_EVERY_MS,
+					onError: (e) =>
+						console.error(`[storage] moving the recent update log failed: ${e.message}`)
+				})
+			: null;
+	const logTable = recent ? 'program_updates_recent' : 'program_updates';
 
 	/** Device facts, in a fixed order (concurrent PostgreSQL writers lock rows alike), and the
 	 * sync aggregate of each program they touch. */
@@ -176,8 +215,8 @@ export function createSqlDocumentStore(
 					params: [programId]
 				},
 				{
-					sql: `SELECT seq, data FROM program_updates WHERE program_key = ${LOG_KEY} AND seq <= ? ORDER BY seq`,
-					params: [programId, throughSeq]
+					sql: `${COMPACTED_ROWS.sql} ORDER BY seq`,
+					params: COMPACTED_ROWS.params(programId, throughSeq)
 				}
 			],
 			{ snapshot: true }
@@ -194,10 +233,13 @@ export function createSqlDocumentStore(
 		});
 		if (!verdict.ok) return { status: 'refused', reason: verdict.reason, detail: verdict.detail };
 		const newThrough = Math.max(Number(current?.through_seq ?? 0), throughSeq);
-		const deletes = chunks(rows, DELETED_ROWS_PER_COMMIT).map((part): Statement => ({
-			sql: `DELETE FROM program_updates WHERE program_id = ? AND seq IN (${part.map(() => '?').join(', ')})`,
-			params: [programId, ...part.map((r) => r.seq)]
-		}));
+		// By sequence number in both tables: a move may have taken rows to the log since the read.
+		const deletes = chunks(rows, DELETED_ROWS_PER_COMMIT).map((part): Statement[] =>
+			['program_updates', 'program_updates_recent'].map((table) => ({
+				sql: `DELETE FROM ${table} WHERE program_id = ? AND seq IN (${part.map(() => '?').join(', ')})`,
+				params: [programId, ...part.map((r) => r.seq)]
+			}))
+		);
 		const results = await write([
 			{
 				// Replaces the state only as it was read: a compaction racing this one wins or loses whole.
@@ -217,12 +259,12 @@ export function createSqlDocumentStore(
 					current ? Number(current.compacted_at) : -1
 				]
 			},
-			{ ...(deletes[0] as Statement), ifChanged: 0 }
+			...(deletes[0] ?? []).map((d) => ({ ...d, ifChanged: 0 }))
 		]);
 		if (!((results[0]?.changes ?? 0) > 0)) return { status: 'skipped' };
-		for (const statement of deletes.slice(1)) {
+		for (const part of deletes.slice(1)) {
 			await yieldToLoop();
-			await write([statement]);
+			await write(part);
 		}
 		return { status: 'compacted', bytes: verdict.merged.length, rows: rows.length };
 	};
@@ -245,7 +287,11 @@ export function createSqlDocumentStore(
 	};
 
 	return {
-		close: options.close ?? (async () => {}),
+		async close() {
+			await recent?.stop();
+			await options.close?.();
+		},
+		moveRecentLog: async () => (recent ? recent.moveNow() : 0),
 		async programExists(programId) {
 			return (
 				(await sql.get('SELECT 1 AS one FROM programs WHERE id = ?', [programId])) !== undefined
@@ -283,10 +329,7 @@ export function createSqlDocumentStore(
 						sql: 'SELECT data, state_vector, through_seq FROM program_state WHERE program_id = ?',
 						params: [programId]
 					},
-					{
-						sql: `SELECT seq, data FROM program_updates WHERE program_key = ${LOG_KEY} ORDER BY seq`,
-						params: [programId]
-					},
+					{ sql: `${LOAD_ROWS.sql} ORDER BY seq`, params: LOAD_ROWS.params(programId) },
 					{
 						sql: 'SELECT client_id, user_id FROM program_client_owners WHERE program_id = ?',
 						params: [programId]
@@ -310,7 +353,7 @@ export function createSqlDocumentStore(
 		},
 		async append(updates: AppendedUpdate[], facts: DeviceSyncFacts[] = []) {
 			if (updates.length === 0 && facts.length === 0) return [];
-			const inserts = logInserts(updates);
+			const inserts = logInserts(updates, logTable);
 			const claims = updates.flatMap((u) =>
 				(u.claims?.clientIds ?? []).map((c) => [u.programId, c, u.claims?.userId ?? ''])
 			);
@@ -323,6 +366,7 @@ export function createSqlDocumentStore(
 				})),
 				...factStatements(facts)
 			]);
+			recent?.appended(updates.length);
 			// Sequence numbers are drawn in insertion order; RETURNING's row order is not promised.
 			return results
 				.slice(0, inserts.length)
@@ -332,8 +376,8 @@ export function createSqlDocumentStore(
 		compact: options.compact ?? compactSingleWriter,
 		async logLength(programId) {
 			const r = await sql.get<{ n: number }>(
-				`SELECT count(*) AS n FROM program_updates WHERE program_key = ${LOG_KEY}`,
-				[programId]
+				`SELECT count(*) AS n FROM (${LOAD_ROWS.sql}) AS log`,
+				LOAD_ROWS.params(programId)
 			);
 			return Number(r?.n ?? 0);
 		},
@@ -387,6 +431,8 @@ export function createSqlDocumentStore(
 								 LEFT JOIN program_summaries s ON s.program_id = p.id
 								 WHERE ${greatest}(
 									coalesce((SELECT max(u.seq) FROM program_updates u
+										JOIN program_log_keys k ON k.key = u.program_key WHERE k.program_id = p.id), 0),
+									coalesce((SELECT max(u.seq) FROM program_updates_recent u
 										JOIN program_log_keys k ON k.key = u.program_key WHERE k.program_id = p.id), 0),
 									coalesce((SELECT st.through_seq FROM program_state st WHERE st.program_id = p.id), 0)
 								 ) > coalesce(s.through_seq, 0)

@@ -2,9 +2,10 @@
  * No path drops stored bytes (issue #14): a property test that feeds random and hostile updates
  * through the relay's storage paths — append (group commit, writer thread on SQLite), compaction
  * as the relay runs it (the room's merge proposed as the new state), compaction with a wrong
- * proposal, restart, and the room's merge and catch-up — and checks after every step that every
- * acknowledged (appended) update is still contained in what is stored: its exact bytes are
- * still a stored part, or every struct and deletion it carries is in the stored parts.
+ * proposal, restart, SQLite's move of the recent log, and the room's merge and catch-up — and
+ * checks after every step that every acknowledged (appended) update is still contained in what
+ * is stored: its exact bytes are still a stored part, or every struct and deletion it carries is
+ * in the stored parts.
  *
  * Hostile updates are stored directly (an older relay acknowledged them; the campaign's base
  * state did not decode later): content nested too deep to merge, garbage, truncated updates.
@@ -38,6 +39,7 @@ type Op =
 	| { kind: 'compact' }
 	| { kind: 'compact-wrong'; what: 'empty' | 'first-row' | 'old-state' }
 	| { kind: 'restart' }
+	| { kind: 'move' }
 	| { kind: 'merge' };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
@@ -72,6 +74,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 		})
 	},
 	{ weight: 1, arbitrary: fc.constant({ kind: 'restart' as const }) },
+	{ weight: 2, arbitrary: fc.constant({ kind: 'move' as const }) },
 	{ weight: 1, arbitrary: fc.constant({ kind: 'merge' as const }) }
 );
 
@@ -247,6 +250,11 @@ async function runScenario(h: Harness, programId: string, ops: Op[]): Promise<vo
 					await store.close();
 					await storage.close();
 					({ storage, store } = await h.open());
+					break;
+				}
+				case 'move': {
+					// SQLite: the recent part of the log moved to the log (a timer does it in the relay).
+					await store.moveRecentLog?.();
 					break;
 				}
 				case 'merge': {

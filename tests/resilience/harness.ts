@@ -185,8 +185,11 @@ export function readStored(dataDir: string, programId: string): StoredProgram {
 			.prepare('SELECT data, through_seq FROM program_state WHERE program_id = ?')
 			.get(programId) as { data: Buffer; through_seq: number } | undefined;
 		const rows = db
-			.prepare('SELECT seq, data FROM program_updates WHERE program_id = ? ORDER BY seq')
-			.all(programId) as { seq: number; data: Buffer }[];
+			.prepare(
+				`SELECT seq, data FROM program_updates WHERE program_id = ?
+				 UNION ALL SELECT seq, data FROM program_updates_recent WHERE program_id = ? ORDER BY seq`
+			)
+			.all(programId, programId) as { seq: number; data: Buffer }[];
 		const summaryRow = db
 			.prepare(
 				'SELECT summary, through_seq, computed_at FROM program_summaries WHERE program_id = ?'

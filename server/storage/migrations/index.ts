@@ -10,6 +10,7 @@ import {
 	accessTokensTable,
 	clientIdOwners,
 	programLogKeys,
+	recentUpdateLog,
 	curatorCasesTable,
 	curatorIndexTables,
 	curatorProgramUsers,
@@ -80,6 +81,11 @@ export interface DialectStatements {
 	curatorSearchTotalsTriggers: string;
 	/** Migration 151, after the table is filled (PostgreSQL: its trigram index and statistics). */
 	curatorSearchTotalsFilled: string;
+	/**
+	 * Migration 153, after the recent log's table: SQLite starts its sequence where the log's ends,
+	 * so a sequence number is never drawn twice (PostgreSQL: nothing, it appends to the log).
+	 */
+	recentLogSequence: string;
 }
 
 export function migrationsFor(dialect: Dialect, statements: DialectStatements): Migration[] {
@@ -288,6 +294,12 @@ export function migrationsFor(dialect: Dialect, statements: DialectStatements): 
 			version: 152,
 			name: 'relay: the update log indexed by a program number',
 			sql: programLogKeys(types)
+		},
+		{
+			// Rows first into a small table, moved to the log in bulk sorted by program (issue 18).
+			version: 153,
+			name: 'relay: the recent part of the update log',
+			sql: recentUpdateLog(types) + statements.recentLogSequence
 		}
 	];
 }

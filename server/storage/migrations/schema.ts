@@ -89,6 +89,28 @@ export const programLogKeys = ({ INT, SERIAL_KEY, STRICT }: ColumnTypes): string
 			DROP INDEX program_updates_by_program;
 		`;
 
+/**
+ * Migration 153: the recent part of the update log (issue 18). A commit appends rows of hundreds
+ * of programs; in the log's index by program each lands on its own leaf page, and writing those
+ * pages was most of a commit's cost (9.4–10.1 ms of CPU for 483 rows against 1.5–1.8 without the
+ * index). Rows first go to this small table, whose index stays a few hundred pages, and are moved
+ * to `program_updates` in bulk sorted by program (server/storage/sqlite/recent-log.ts): a program's
+ * rows of several commits then share one page write (docs/benchmarks.md, "The recent log").
+ * Same columns in the same order as `program_updates`; a row is in exactly one of the two.
+ * PostgreSQL creates the table for one schema (migrate-storage copies rows one to one) and
+ * appends to `program_updates` directly: concurrent instances, no single mover.
+ */
+export const recentUpdateLog = ({ INT, BLOB, SERIAL_KEY, STRICT }: ColumnTypes): string => `
+			CREATE TABLE program_updates_recent (
+				seq ${SERIAL_KEY},
+				program_id TEXT NOT NULL REFERENCES programs(id) ON DELETE CASCADE,
+				data ${BLOB} NOT NULL,
+				received_at ${INT} NOT NULL,
+				program_key ${INT} NOT NULL
+			)${STRICT};
+			CREATE INDEX program_updates_recent_by_key ON program_updates_recent (program_key, seq);
+		`;
+
 /** Migration 20: identity (server/identity/, docs/identity.md). */
 export const identityTables = ({ INT, REAL, SERIAL_KEY, STRICT }: ColumnTypes): string => `
 			CREATE TABLE municipalities (

@@ -37,5 +37,6 @@ export const migrations: PgMigration[] = migrationsFor('postgres', {
 	curatorTotalsFilled: 'ANALYZE curator_program_totals;',
 	curatorSearchTotalsTriggers: CURATOR_SEARCH_TOTALS_TRIGGERS,
 	curatorSearchTotalsFilled: CURATOR_SEARCH_TOTALS_FILLED,
-	staleClockTriggers: STALE_CLOCK_TRIGGERS
+	staleClockTriggers: STALE_CLOCK_TRIGGERS,
+	recentLogSequence: 'SELECT 1;'
 });

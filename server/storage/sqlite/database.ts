@@ -8,6 +8,7 @@ import {
 	missingHistoryStatements
 } from '../curator-index.js';
 import { runSqliteBatch } from '../sql.js';
+import { settleRecentLog } from './recent-log.js';
 import { migrations as allMigrations, type Migration } from './migrations.js';
 
 export type SqliteDatabase = Database.Database;
@@ -33,6 +34,7 @@ export function openDatabase(
 	db.pragma('foreign_keys = ON');
 	db.pragma('busy_timeout = 5000');
 	migrate(db, migrations);
+	settleRecentLog(db);
 	indexMissingEntriesSync(db);
 	return db;
 }

@@ -1,5 +1,4 @@
-import type { DocumentStore } from '../document-store.js';
-import { createSqlDocumentStore } from '../sql-document-store.js';
+import { createSqlDocumentStore, type SqlDocumentStore } from '../sql-document-store.js';
 import { sqliteClient, type SqlClient } from '../sql.js';
 import type { SqliteDatabase } from './database.js';
 import { WriterThread } from './writer-thread.js';
@@ -25,7 +24,7 @@ export interface SqliteDocumentStoreOptions {
 export function createSqliteDocumentStore(
 	db: SqliteDatabase,
 	options: SqliteDocumentStoreOptions = {}
-): DocumentStore & { close(): Promise<void> } {
+): SqlDocumentStore {
 	const sql = options.sql ?? sqliteClient(db);
 	const thread =
 		options.writerThread && db.name !== ':memory:' && !db.memory ? new WriterThread(db.name) : null;

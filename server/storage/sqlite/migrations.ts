@@ -16,6 +16,7 @@ import {
 	CURATOR_SEARCH_TOTALS_TRIGGERS,
 	STALE_CLOCK_TRIGGERS
 } from './curator-counts.js';
+import { RECENT_LOG_SEQUENCE } from './recent-log.js';
 
 export type { Migration } from '../migrations/index.js';
 
@@ -34,5 +35,6 @@ export const migrations: Migration[] = migrationsFor('sqlite', {
 	curatorTotalsFilled: 'SELECT 1;',
 	curatorSearchTotalsTriggers: CURATOR_SEARCH_TOTALS_TRIGGERS,
 	curatorSearchTotalsFilled: 'SELECT 1;',
-	staleClockTriggers: STALE_CLOCK_TRIGGERS
+	staleClockTriggers: STALE_CLOCK_TRIGGERS,
+	recentLogSequence: RECENT_LOG_SEQUENCE
 });
