@@ -11,6 +11,7 @@ import * as Y from 'yjs';
 import { DELETED_ROWS_PER_COMMIT, createSqlDocumentStore } from './sql-document-store';
 import { sqliteClient, type BatchRunner, type Statement } from './sql';
 import { openDatabase, type SqliteDatabase } from './sqlite/database';
+import { textOf } from './log-fixtures';
 
 const roots: string[] = [];
 const dbs: SqliteDatabase[] = [];
@@ -60,14 +61,6 @@ async function appendEdits(
 		]);
 	}
 	return text.toString();
-}
-
-async function textOf(store: ReturnType<typeof open>['store'], programId: string) {
-	const stored = await store.load(programId);
-	const doc = new Y.Doc();
-	if (stored.state) Y.applyUpdate(doc, stored.state);
-	for (const u of stored.updates) Y.applyUpdate(doc, u);
-	return doc.getText('notes').toString();
 }
 
 /** Rows a batch deletes, counted once: each row is deleted by number from both log tables. */

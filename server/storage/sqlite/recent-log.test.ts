@@ -14,6 +14,7 @@ import { sqliteClient, type BatchRunner } from '../sql.js';
 import { DATABASE_FILE, migrate, openDatabase, type SqliteDatabase } from './database.js';
 import { migrations } from './migrations.js';
 import { MOVE_AT_ROWS, ROWS_PER_PIECE } from './recent-log.js';
+import { textOf } from '../log-fixtures.js';
 
 const roots: string[] = [];
 const opened: Array<{ db: SqliteDatabase; store: SqlDocumentStore }> = [];
@@ -64,14 +65,6 @@ async function appendEdits(store: SqlDocumentStore, programs: number, edits: num
 		);
 	}
 	return docs.map((d) => d.getText('notes').toString());
-}
-
-async function textOf(store: SqlDocumentStore, programId: string): Promise<string> {
-	const stored = await store.load(programId);
-	const doc = new Y.Doc();
-	if (stored.state) Y.applyUpdate(doc, stored.state);
-	for (const u of stored.updates) Y.applyUpdate(doc, u);
-	return doc.getText('notes').toString();
 }
 
 const seqsIn = (db: SqliteDatabase, table: string): number[] =>
