@@ -79,6 +79,8 @@ function logRows(columns: string, where = '') {
 
 const LOAD_ROWS = logRows('seq, data');
 const COMPACTED_ROWS = logRows('seq, data', ' AND seq <= ?');
+/** The tables a compaction deletes from: a row may have moved between its read and its write. */
+const COMPACTED_TABLES = ['program_updates', 'program_updates_recent'];
 
 /**
  * A batch's log rows as INSERTs of 256, 128, … 1 rows (its size in binary): a handful of
@@ -100,18 +102,6 @@ function logInserts(updates: AppendedUpdate[], table: string): Statement[] {
 	}
 	return out;
 }
-
-/**
- * Log rows a compaction deletes per transaction. One sequence numbers every program's rows, so a
- * program's rows lie between the other programs' and deleting its 700 dirtied ~700 pages: one
- * commit of ~3 MB of WAL that held SQLite's caller (the relay's event loop) for 10–17 ms, while
- * every phone's edit waited (docs/benchmarks.md, "The honest load's own phases"). 64 rows a
- * commit, with the loop free between commits, keep each under a millisecond or two.
- */
-export const DELETED_ROWS_PER_COMMIT = 64;
-
-/** Lets the event loop run between a compaction's commits (I/O first: setImmediate). */
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const bytes = (b: Uint8Array): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
@@ -200,12 +190,12 @@ export function createSqlDocumentStore(
 	/**
 	 * Single-writer compaction (SQLite): reads the stored state and the log rows through
 	 * `throughSeq` in one snapshot, merges and verifies them (`verify`: inline or in the worker
-	 * pool), then in one write replaces the state — only if no other compaction replaced it
-	 * meanwhile — with the first of the rows it verified deleted, and deletes the rest of exactly
-	 * those rows in commits of DELETED_ROWS_PER_COMMIT. Nothing else is ever deleted. Between
-	 * those commits (and after a crash there) the log still holds rows the new state contains:
-	 * loading applies them again, which changes nothing (a Yjs update is idempotent), and the next
-	 * compaction reads, verifies and deletes them with its own.
+	 * pool), then in one commit replaces the state — only if no other compaction replaced it
+	 * meanwhile — and deletes the program's log rows up to the last one it verified. Those are
+	 * exactly the rows it read: one writer draws the numbers in commit order, so no row numbered
+	 * below a committed one can commit later (a move keeps a row's number, hence both tables).
+	 * The log is clustered by program (migration 154), so the range delete touches the program's
+	 * few pages, not one page per row, and needs no cutting into small commits.
 	 */
 	const compactSingleWriter: CompactStrategy = async (programId, merged, _sv, throughSeq) => {
 		const [state, log] = await sql.batch(
@@ -225,7 +215,8 @@ export function createSqlDocumentStore(
 			| { data: Uint8Array; state_vector: Uint8Array; through_seq: number; compacted_at: number }
 			| undefined;
 		const rows = (log?.rows ?? []) as Array<{ seq: number; data: Uint8Array }>;
-		if (rows.length === 0) return { status: 'skipped' };
+		const last = rows.at(-1);
+		if (!last) return { status: 'skipped' };
 		const verdict = await verify({
 			parts: [...(current ? [bytes(current.data)] : []), ...rows.map((r) => bytes(r.data))],
 			candidate: merged,
@@ -233,13 +224,6 @@ export function createSqlDocumentStore(
 		});
 		if (!verdict.ok) return { status: 'refused', reason: verdict.reason, detail: verdict.detail };
 		const newThrough = Math.max(Number(current?.through_seq ?? 0), throughSeq);
-		// By sequence number in both tables: a move may have taken rows to the log since the read.
-		const deletes = chunks(rows, DELETED_ROWS_PER_COMMIT).map((part): Statement[] =>
-			['program_updates', 'program_updates_recent'].map((table) => ({
-				sql: `DELETE FROM ${table} WHERE program_id = ? AND seq IN (${part.map(() => '?').join(', ')})`,
-				params: [programId, ...part.map((r) => r.seq)]
-			}))
-		);
 		const results = await write([
 			{
 				// Replaces the state only as it was read: a compaction racing this one wins or loses whole.
@@ -259,13 +243,13 @@ export function createSqlDocumentStore(
 					current ? Number(current.compacted_at) : -1
 				]
 			},
-			...(deletes[0] ?? []).map((d) => ({ ...d, ifChanged: 0 }))
+			...COMPACTED_TABLES.map((table) => ({
+				sql: `DELETE FROM ${table} WHERE program_key = ${LOG_KEY} AND seq <= ?`,
+				params: [programId, last.seq],
+				ifChanged: 0
+			}))
 		]);
 		if (!((results[0]?.changes ?? 0) > 0)) return { status: 'skipped' };
-		for (const part of deletes.slice(1)) {
-			await yieldToLoop();
-			await write(part);
-		}
 		return { status: 'compacted', bytes: verdict.merged.length, rows: rows.length };
 	};
 

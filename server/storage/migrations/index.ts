@@ -86,6 +86,11 @@ export interface DialectStatements {
 	 * so a sequence number is never drawn twice (PostgreSQL: nothing, it appends to the log).
 	 */
 	recentLogSequence: string;
+	/**
+	 * Migration 154: SQLite rebuilds its log clustered by program (sqlite/clustered-log.ts);
+	 * PostgreSQL keeps its own.
+	 */
+	clusteredLog: string;
 }
 
 export function migrationsFor(dialect: Dialect, statements: DialectStatements): Migration[] {
@@ -300,6 +305,12 @@ export function migrationsFor(dialect: Dialect, statements: DialectStatements): 
 			version: 153,
 			name: 'relay: the recent part of the update log',
 			sql: recentUpdateLog(types) + statements.recentLogSequence
+		},
+		{
+			// A program's log rows together on a few pages: one range delete per compaction (issue 18).
+			version: 154,
+			name: 'relay: the update log clustered by program',
+			sql: statements.clusteredLog
 		}
 	];
 }

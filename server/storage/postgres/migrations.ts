@@ -38,5 +38,6 @@ export const migrations: PgMigration[] = migrationsFor('postgres', {
 	curatorSearchTotalsTriggers: CURATOR_SEARCH_TOTALS_TRIGGERS,
 	curatorSearchTotalsFilled: CURATOR_SEARCH_TOTALS_FILLED,
 	staleClockTriggers: STALE_CLOCK_TRIGGERS,
-	recentLogSequence: 'SELECT 1;'
+	recentLogSequence: 'SELECT 1;',
+	clusteredLog: 'SELECT 1;'
 });

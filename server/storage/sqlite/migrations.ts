@@ -17,6 +17,7 @@ import {
 	STALE_CLOCK_TRIGGERS
 } from './curator-counts.js';
 import { RECENT_LOG_SEQUENCE } from './recent-log.js';
+import { CLUSTERED_LOG } from './clustered-log.js';
 
 export type { Migration } from '../migrations/index.js';
 
@@ -36,5 +37,6 @@ export const migrations: Migration[] = migrationsFor('sqlite', {
 	curatorSearchTotalsTriggers: CURATOR_SEARCH_TOTALS_TRIGGERS,
 	curatorSearchTotalsFilled: 'SELECT 1;',
 	staleClockTriggers: STALE_CLOCK_TRIGGERS,
-	recentLogSequence: RECENT_LOG_SEQUENCE
+	recentLogSequence: RECENT_LOG_SEQUENCE,
+	clusteredLog: CLUSTERED_LOG
 });

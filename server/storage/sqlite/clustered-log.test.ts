@@ -1,0 +1,82 @@
+/**
+ * Migration 154 (server/storage/sqlite/clustered-log.ts): a database in the field, its log a rowid
+ * table with programs' rows interleaved and some rows still in the recent table, is rebuilt
+ * clustered by program and reads as before, byte for byte; its sequence goes on.
+ */
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { sqliteClient } from '../sql.js';
+import { createSqlDocumentStore } from '../sql-document-store.js';
+import { DATABASE_FILE, migrate, openDatabase } from './database.js';
+import { migrations } from './migrations.js';
+
+const roots: string[] = [];
+afterEach(() => {
+	for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
+});
+
+function editOf(key: string): Uint8Array {
+	const doc = new Y.Doc();
+	doc.getMap('m').set(key, key);
+	return Y.encodeStateAsUpdate(doc);
+}
+
+describe('the update log clustered by program (migration 154)', () => {
+	it('rebuilds a log of interleaved programs without losing or reordering a row', async () => {
+		const root = mkdtempSync(path.join(tmpdir(), 'nastavnik-clustered-log-'));
+		roots.push(root);
+		const raw = new Database(path.join(root, DATABASE_FILE));
+		raw.pragma('foreign_keys = ON');
+		migrate(
+			raw,
+			migrations.filter((m) => m.version < 154)
+		);
+		const programs = ['c', 'a', 'b'];
+		for (const p of programs) {
+			raw.prepare("INSERT INTO programs (id, created_at) VALUES (?, '2026-01-01')").run(p);
+			raw.prepare('INSERT INTO program_log_keys (program_id) VALUES (?)').run(p);
+		}
+		const keyOf = (p: string) =>
+			raw.prepare('SELECT key FROM program_log_keys WHERE program_id = ?').pluck().get(p);
+		const expected = new Map<string, Buffer[]>(programs.map((p) => [p, []]));
+		// 30 rows in the recent table, interleaved by program; 24 moved to the log, 6 left.
+		const insert = raw.prepare(
+			'INSERT INTO program_updates_recent (program_id, program_key, data, received_at) VALUES (?, ?, ?, 1)'
+		);
+		for (let i = 0; i < 30; i++) {
+			const p = programs[i % 3]!;
+			const data = Buffer.from(editOf(`${p}-${i}`));
+			insert.run(p, keyOf(p), data);
+			expected.get(p)!.push(data);
+		}
+		raw.exec(`INSERT INTO program_updates (seq, program_id, program_key, data, received_at)
+				SELECT seq, program_id, program_key, data, received_at FROM program_updates_recent
+				WHERE seq <= 24 ORDER BY seq;
+			DELETE FROM program_updates_recent WHERE seq <= 24;`);
+		raw.close();
+
+		const db = openDatabase(root); // migrates 154 and settles the recent table
+		try {
+			const layout = db
+				.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'program_updates'")
+				.pluck()
+				.get() as string;
+			expect(layout).toMatch(/PRIMARY KEY \(program_key, seq\)\s*\) STRICT, WITHOUT ROWID/);
+			expect(db.prepare('SELECT count(*) FROM program_updates').pluck().get()).toBe(30);
+			const store = createSqlDocumentStore(sqliteClient(db), { moveEveryMs: 3_600_000 });
+			for (const p of programs) {
+				const loaded = await store.load(p);
+				expect(loaded.updates.map((u) => Buffer.from(u))).toEqual(expected.get(p));
+			}
+			const [seq] = await store.append([{ programId: 'a', data: editOf('new'), receivedAt: 2 }]);
+			expect(seq).toBe(31);
+			await store.close();
+		} finally {
+			db.close();
+		}
+	});
+});
