@@ -27,14 +27,8 @@ export const RECENT_LOG_SEQUENCE = `
 export const MOVE_AT_ROWS = 20_000;
 /** How often the recent table is emptied into the log. */
 export const MOVE_EVERY_MS = 5_000;
-/**
- * Rows per piece of a move (one transaction each, the event loop free between pieces). Since the
- * log is clustered by program (migration 154) a piece writes whole rows into each program's
- * pages: at 2,000 rows the pieces showed in the relay's p99 at 1,000 × 2 × 1/s (16.4, 14.1 ms
- * against 10.0, 10.2, 13.5 at 500 and 9.3, 9.4 at 250); at 5,000 × 2 × 0.5/s 500 and 2,000 measured
- * alike (docs/benchmarks.md, "The log clustered by program").
- */
-export const ROWS_PER_PIECE = 500;
+/** Rows per piece of a move (one transaction each): a few milliseconds of the writer's time. */
+export const ROWS_PER_PIECE = 2_000;
 
 const COLUMNS = 'seq, program_id, program_key, data, received_at';
 
