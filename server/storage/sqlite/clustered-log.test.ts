@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import * as Y from 'yjs';
+import { editOf } from '../log-fixtures.js';
 import { sqliteClient } from '../sql.js';
 import { createSqlDocumentStore } from '../sql-document-store.js';
 import { DATABASE_FILE, migrate, openDatabase } from './database.js';
@@ -19,11 +19,6 @@ afterEach(() => {
 	for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
 });
 
-function editOf(key: string): Uint8Array {
-	const doc = new Y.Doc();
-	doc.getMap('m').set(key, key);
-	return Y.encodeStateAsUpdate(doc);
-}
 
 describe('the update log clustered by program (migration 154)', () => {
 	it('rebuilds a log of interleaved programs without losing or reordering a row', async () => {

@@ -14,7 +14,7 @@ import { sqliteClient, type BatchRunner } from '../sql.js';
 import { DATABASE_FILE, migrate, openDatabase, type SqliteDatabase } from './database.js';
 import { migrations } from './migrations.js';
 import { MOVE_AT_ROWS, ROWS_PER_PIECE } from './recent-log.js';
-import { textOf } from '../log-fixtures.js';
+import { editOf, textOf } from '../log-fixtures.js';
 
 const roots: string[] = [];
 const opened: Array<{ db: SqliteDatabase; store: SqlDocumentStore }> = [];
@@ -188,8 +188,3 @@ describe('the recent update log (SQLite)', () => {
 	});
 });
 
-function editOf(key: string): Uint8Array {
-	const doc = new Y.Doc();
-	doc.getMap('m').set(key, key);
-	return Y.encodeStateAsUpdate(doc);
-}
