@@ -32,6 +32,8 @@ interface TableSpec {
 	copy: boolean;
 	/** Identity column whose sequence must move past the copied values. */
 	identity?: string;
+	/** Tables (copied before this one) whose `identity` values the same sequence drew. */
+	identityAlso?: string[];
 	/**
 	 * Not compared row by row: appended deltas whose rows depend on the order of past writes
 	 * (the index's counters, migration 130); what they sum to is the index's, which is compared.
@@ -44,7 +46,16 @@ export const TABLES: TableSpec[] = [
 	{ name: 'server_meta', key: ['key'], copy: true },
 	{ name: 'programs', key: ['id'], copy: true },
 	{ name: 'program_log_keys', key: ['key'], copy: true, identity: 'key' },
-	{ name: 'program_updates', key: ['seq'], copy: true, identity: 'seq' },
+	// SQLite's big log rows (migration 155), numbered by the log's sequence: before the log, whose
+	// identity moves past them too.
+	{ name: 'program_updates_large', key: ['seq'], copy: true },
+	{
+		name: 'program_updates',
+		key: ['seq'],
+		copy: true,
+		identity: 'seq',
+		identityAlso: ['program_updates_large']
+	},
 	// Empty: the copy first moves SQLite's recent rows to the log (sqlite/recent-log.ts).
 	{ name: 'program_updates_recent', key: ['seq'], copy: true },
 	{ name: 'program_state', key: ['program_id'], copy: true },
@@ -209,9 +220,11 @@ export async function copySqliteToPostgres(
 			}
 			await flush();
 			if (t.identity) {
+				const numbered = [t.name, ...(t.identityAlso ?? [])];
 				await client.query(
 					`SELECT setval(pg_get_serial_sequence('${t.name}', '${t.identity}'),
-					   GREATEST((SELECT max(${t.identity}) FROM ${t.name}), 1), (SELECT count(*) > 0 FROM ${t.name}))`
+					   GREATEST(${numbered.map((n) => `(SELECT max(${t.identity}) FROM ${n})`).join(', ')}, 1),
+					   ${numbered.map((n) => `(SELECT count(*) > 0 FROM ${n})`).join(' OR ')})`
 				);
 			}
 			copied.push({ table: t.name, rows: n });

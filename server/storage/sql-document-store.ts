@@ -64,23 +64,30 @@ const ROWS_PER_INSERT = 500;
 const LOG_KEY = '(SELECT key FROM program_log_keys WHERE program_id = ?)';
 
 /**
- * The log's rows of a program in both its tables (the recent one: migration 153, SQLite's
- * appends; server/storage/sqlite/recent-log.ts), each row in exactly one of them. `where` is
- * added to both; the parameters are the program's id and `extra`, once per table.
+ * The tables of the log; each row is in exactly one of them. The recent one takes SQLite's
+ * appends (migration 153, server/storage/sqlite/recent-log.ts), its mover sorts them into the
+ * log clustered by program and, too big for it, into the big rows' table (migration 155,
+ * sqlite/clustered-log.ts). PostgreSQL appends to `program_updates`; its other two are empty
+ * unless migrate-storage copied rows into them.
+ */
+const LOG_TABLES = ['program_updates', 'program_updates_recent', 'program_updates_large'];
+
+/**
+ * The log's rows of a program in all its tables. `where` is added to each; the parameters are
+ * the program's id and `extra`, once per table.
  */
 function logRows(columns: string, where = '') {
 	const one = (table: string) =>
 		`SELECT ${columns} FROM ${table} WHERE program_key = ${LOG_KEY}${where}`;
 	return {
-		sql: `${one('program_updates')} UNION ALL ${one('program_updates_recent')}`,
-		params: (programId: string, ...extra: unknown[]) => [programId, ...extra, programId, ...extra]
+		sql: LOG_TABLES.map(one).join(' UNION ALL '),
+		params: (programId: string, ...extra: unknown[]) =>
+			LOG_TABLES.flatMap(() => [programId, ...extra])
 	};
 }
 
 const LOAD_ROWS = logRows('seq, data');
 const COMPACTED_ROWS = logRows('seq, data', ' AND seq <= ?');
-/** The tables a compaction deletes from: a row may have moved between its read and its write. */
-const COMPACTED_TABLES = ['program_updates', 'program_updates_recent'];
 
 /**
  * A batch's log rows as INSERTs of 256, 128, … 1 rows (its size in binary): a handful of
@@ -243,7 +250,7 @@ export function createSqlDocumentStore(
 					current ? Number(current.compacted_at) : -1
 				]
 			},
-			...COMPACTED_TABLES.map((table) => ({
+			...LOG_TABLES.map((table) => ({
 				sql: `DELETE FROM ${table} WHERE program_key = ${LOG_KEY} AND seq <= ?`,
 				params: [programId, last.seq],
 				ifChanged: 0
@@ -417,6 +424,8 @@ export function createSqlDocumentStore(
 									coalesce((SELECT max(u.seq) FROM program_updates u
 										JOIN program_log_keys k ON k.key = u.program_key WHERE k.program_id = p.id), 0),
 									coalesce((SELECT max(u.seq) FROM program_updates_recent u
+										JOIN program_log_keys k ON k.key = u.program_key WHERE k.program_id = p.id), 0),
+									coalesce((SELECT max(u.seq) FROM program_updates_large u
 										JOIN program_log_keys k ON k.key = u.program_key WHERE k.program_id = p.id), 0),
 									coalesce((SELECT st.through_seq FROM program_state st WHERE st.program_id = p.id), 0)
 								 ) > coalesce(s.through_seq, 0)

@@ -270,6 +270,49 @@ describe.skipIf(skip !== null)('PostgreSQL with several instances', () => {
 		}
 	});
 
+	it("a big row migrate-storage copied into the big rows' table is read and compacted with the log", async () => {
+		const db = await createTestDatabase();
+		dbs.push(db);
+		const storage = await openPostgresStorage(db.url);
+		try {
+			await storage.documents.createProgram('p');
+			const doc = new Y.Doc();
+			const paste = update(doc, () => doc.getText('t').insert(0, 'Абзац. '.repeat(100)));
+			const [first] = await storage.documents.append([
+				{ programId: 'p', data: paste, receivedAt: 1 }
+			]);
+			// Where SQLite's mover had put it (migration 155), as migrate-storage copies it.
+			await storage.sql.run(
+				`INSERT INTO program_updates_large (seq, program_id, data, received_at, program_key)
+				 SELECT seq, program_id, data, received_at, program_key FROM program_updates WHERE seq = ?`,
+				[first]
+			);
+			await storage.sql.run('DELETE FROM program_updates WHERE seq = ?', [first]);
+			const typed = update(doc, () => doc.getText('t').insert(0, 'я'));
+			await storage.documents.append([{ programId: 'p', data: typed, receivedAt: 2 }]);
+
+			const stored = await storage.documents.load('p');
+			expect(stored.updates).toHaveLength(2);
+			expect(text(merged(stored))).toBe(doc.getText('t').toString());
+			const all = merged(stored);
+			expect(
+				await storage.documents.compact(
+					'p',
+					all,
+					Y.encodeStateVectorFromUpdate(all),
+					stored.lastSeq
+				)
+			).toMatchObject({ status: 'compacted', rows: 2 });
+			expect(await storage.documents.logLength('p')).toBe(0);
+			expect(await storage.sql.get('SELECT count(*) AS n FROM program_updates_large')).toEqual({
+				n: 0
+			});
+			expect(text(merged(await storage.documents.load('p')))).toBe(doc.getText('t').toString());
+		} finally {
+			await storage.close();
+		}
+	});
+
 	it('queries are never JIT-compiled (the pool turns JIT off for its sessions)', async () => {
 		// The curator's totals over a region's 100,000 programs are costed above jit_above_cost and
 		// spent 2 s compiling for tens of ms of work (docs/benchmarks.md «The curator's dashboard»).

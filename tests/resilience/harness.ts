@@ -187,9 +187,10 @@ export function readStored(dataDir: string, programId: string): StoredProgram {
 		const rows = db
 			.prepare(
 				`SELECT seq, data FROM program_updates WHERE program_id = ?
-				 UNION ALL SELECT seq, data FROM program_updates_recent WHERE program_id = ? ORDER BY seq`
+				 UNION ALL SELECT seq, data FROM program_updates_recent WHERE program_id = ?
+				 UNION ALL SELECT seq, data FROM program_updates_large WHERE program_id = ? ORDER BY seq`
 			)
-			.all(programId, programId) as { seq: number; data: Buffer }[];
+			.all(programId, programId, programId) as { seq: number; data: Buffer }[];
 		const summaryRow = db
 			.prepare(
 				'SELECT summary, through_seq, computed_at FROM program_summaries WHERE program_id = ?'

@@ -11,6 +11,7 @@ import {
 	clientIdOwners,
 	programLogKeys,
 	recentUpdateLog,
+	largeUpdateLog,
 	curatorCasesTable,
 	curatorIndexTables,
 	curatorProgramUsers,
@@ -91,6 +92,11 @@ export interface DialectStatements {
 	 * PostgreSQL keeps its own.
 	 */
 	clusteredLog: string;
+	/**
+	 * Migration 155, after the big rows' table: SQLite moves its log's big rows there
+	 * (sqlite/clustered-log.ts); PostgreSQL has none to move.
+	 */
+	largeLogRows: string;
 }
 
 export function migrationsFor(dialect: Dialect, statements: DialectStatements): Migration[] {
@@ -311,6 +317,12 @@ export function migrationsFor(dialect: Dialect, statements: DialectStatements): 
 			version: 154,
 			name: 'relay: the update log clustered by program',
 			sql: statements.clusteredLog
+		},
+		{
+			// Big rows out of the clustered log: its searches never read a whole program (issue 18).
+			version: 155,
+			name: "relay: the update log's big rows in a table of their own",
+			sql: largeUpdateLog(types) + statements.largeLogRows
 		}
 	];
 }

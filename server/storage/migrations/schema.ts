@@ -111,6 +111,29 @@ export const recentUpdateLog = ({ INT, BLOB, SERIAL_KEY, STRICT }: ColumnTypes):
 			CREATE INDEX program_updates_recent_by_key ON program_updates_recent (program_key, seq);
 		`;
 
+/**
+ * Migration 155: the update log's big rows (issue 18). SQLite's log is clustered by program since
+ * migration 154, a WITHOUT ROWID table whose B-tree compares whole rows: a row too big for its
+ * page (a first sync uploads a whole two-year program, ~94 KB) is read entirely, all its overflow
+ * pages, by every search that compares against it, so each move and load of its program and its
+ * neighbours paid for it (bench:relay's realistic pattern: ~75,000 page reads in 20 s; 20,000
+ * small rows appended next to 1,000 such rows, outside the relay: 1.7 s of CPU against 0.05).
+ * Rows bigger than a few hundred bytes go to this rowid table instead, keyed by sequence number
+ * with an index by program: its searches compare integers. Same columns in the same order as the
+ * log; a row is in exactly one of the three tables. PostgreSQL creates it for one schema
+ * (migrate-storage copies rows one to one); its log is a heap and stays whole.
+ */
+export const largeUpdateLog = ({ INT, BLOB, STRICT }: ColumnTypes): string => `
+			CREATE TABLE program_updates_large (
+				seq ${INT} PRIMARY KEY,
+				program_id TEXT NOT NULL REFERENCES programs(id) ON DELETE CASCADE,
+				data ${BLOB} NOT NULL,
+				received_at ${INT} NOT NULL,
+				program_key ${INT} NOT NULL
+			)${STRICT};
+			CREATE INDEX program_updates_large_by_key ON program_updates_large (program_key, seq);
+		`;
+
 /** Migration 20: identity (server/identity/, docs/identity.md). */
 export const identityTables = ({ INT, REAL, SERIAL_KEY, STRICT }: ColumnTypes): string => `
 			CREATE TABLE municipalities (

@@ -15,6 +15,9 @@ import type { CompactStrategy } from '../sql-document-store.js';
 import { inlineMergeVerifier, type MergeVerifier } from '../update-containment.js';
 import { withTransaction } from './database.js';
 
+/** Where PostgreSQL's log rows are (sql-document-store.ts, LOG_TABLES: its recent table stays empty). */
+const LOG_TABLES = ['program_updates', 'program_updates_large'];
+
 /** Stable 32-bit key of a program for transaction-scoped advisory locks (compaction). */
 export const PROGRAM_LOCK_SPACE = 1_013;
 
@@ -37,10 +40,13 @@ export function postgresCompaction(
 				[programId]
 			);
 			const current = st.rows[0];
+			// The big rows' table holds rows only in a database migrate-storage copied from SQLite
+			// (migration 155); PostgreSQL itself appends every row to the log.
 			const rows = await client.query<{ seq: number; data: Buffer }>(
-				`SELECT seq, data FROM program_updates
-				 WHERE program_key = (SELECT key FROM program_log_keys WHERE program_id = $1) AND seq <= $2
-				 ORDER BY seq`,
+				`SELECT seq, data FROM (${LOG_TABLES.map(
+					(table) => `SELECT seq, data FROM ${table}
+					 WHERE program_key = (SELECT key FROM program_log_keys WHERE program_id = $1) AND seq <= $2`
+				).join(' UNION ALL ')}) AS log ORDER BY seq`,
 				[programId, throughSeq]
 			);
 			// Nothing to fold in: done (and never move the compacted state backwards).
@@ -61,9 +67,11 @@ export function postgresCompaction(
 				   through_seq = EXCLUDED.through_seq, compacted_at = EXCLUDED.compacted_at`,
 				[programId, buf(verdict.merged), buf(verdict.stateVector), newThrough, Date.now()]
 			);
-			await client.query('DELETE FROM program_updates WHERE seq = ANY($1::bigint[])', [
-				rows.rows.map((r) => r.seq)
-			]);
+			for (const table of LOG_TABLES) {
+				await client.query(`DELETE FROM ${table} WHERE seq = ANY($1::bigint[])`, [
+					rows.rows.map((r) => r.seq)
+				]);
+			}
 			return { status: 'compacted', bytes: verdict.merged.length, rows: rows.rows.length };
 		});
 }

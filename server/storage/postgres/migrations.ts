@@ -39,5 +39,6 @@ export const migrations: PgMigration[] = migrationsFor('postgres', {
 	curatorSearchTotalsFilled: CURATOR_SEARCH_TOTALS_FILLED,
 	staleClockTriggers: STALE_CLOCK_TRIGGERS,
 	recentLogSequence: 'SELECT 1;',
-	clusteredLog: 'SELECT 1;'
+	clusteredLog: 'SELECT 1;',
+	largeLogRows: 'SELECT 1;'
 });

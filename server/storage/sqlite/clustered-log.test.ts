@@ -19,7 +19,6 @@ afterEach(() => {
 	for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
 });
 
-
 describe('the update log clustered by program (migration 154)', () => {
 	it('rebuilds a log of interleaved programs without losing or reordering a row', async () => {
 		const root = mkdtempSync(path.join(tmpdir(), 'nastavnik-clustered-log-'));
@@ -69,6 +68,63 @@ describe('the update log clustered by program (migration 154)', () => {
 			}
 			const [seq] = await store.append([{ programId: 'a', data: editOf('new'), receivedAt: 2 }]);
 			expect(seq).toBe(31);
+			await store.close();
+		} finally {
+			db.close();
+		}
+	});
+
+	it('migration 155 takes the big rows out of the clustered log; every program reads as before', async () => {
+		const root = mkdtempSync(path.join(tmpdir(), 'nastavnik-clustered-log-'));
+		roots.push(root);
+		const raw = new Database(path.join(root, DATABASE_FILE));
+		raw.pragma('foreign_keys = ON');
+		migrate(
+			raw,
+			migrations.filter((m) => m.version < 155)
+		);
+		const programs = ['b', 'a'];
+		for (const p of programs) {
+			raw.prepare("INSERT INTO programs (id, created_at) VALUES (?, '2026-01-01')").run(p);
+			raw.prepare('INSERT INTO program_log_keys (program_id) VALUES (?)').run(p);
+		}
+		const keyOf = (p: string) =>
+			raw.prepare('SELECT key FROM program_log_keys WHERE program_id = ?').pluck().get(p);
+		const expected = new Map<string, Buffer[]>(programs.map((p) => [p, []]));
+		// Appended to the recent table (its sequence numbers them), moved to the log as 154's mover did.
+		const insert = raw.prepare(
+			'INSERT INTO program_updates_recent (program_id, program_key, data, received_at) VALUES (?, ?, ?, 1)'
+		);
+		// Each program: a first sync of 94 KB, typing, a pasted paragraph of 2 KB, typing.
+		const sizes = [94_000, 0, 2_000, 0, 0];
+		let rows = 0;
+		for (const [i, size] of sizes.entries()) {
+			for (const p of programs) {
+				const data = Buffer.from(editOf(`${p}-${i}-${'я'.repeat(size / 4)}`));
+				insert.run(p, keyOf(p), data);
+				expected.get(p)!.push(data);
+				rows++;
+			}
+		}
+		raw.exec(`INSERT INTO program_updates (seq, program_id, program_key, data, received_at)
+				SELECT seq, program_id, program_key, data, received_at FROM program_updates_recent
+				ORDER BY program_key, seq;
+			DELETE FROM program_updates_recent;`);
+		raw.close();
+
+		const db = openDatabase(root);
+		try {
+			const count = (sql: string) => db.prepare(sql).pluck().get();
+			expect(count('SELECT count(*) FROM program_updates_large')).toBe(4);
+			expect(count('SELECT count(*) FROM program_updates')).toBe(6);
+			expect(count('SELECT max(length(data)) FROM program_updates')).toBeLessThanOrEqual(256);
+			const store = createSqlDocumentStore(sqliteClient(db), { moveEveryMs: 3_600_000 });
+			for (const p of programs) {
+				const loaded = await store.load(p);
+				expect(loaded.updates.map((u) => Buffer.from(u))).toEqual(expected.get(p));
+			}
+			const [next] = await store.append([{ programId: 'a', data: editOf('new'), receivedAt: 2 }]);
+			expect(next).toBe(rows + 1);
 			await store.close();
 		} finally {
 			db.close();

@@ -33,3 +33,25 @@ export const CLUSTERED_LOG = `
 			DROP TABLE program_updates;
 			ALTER TABLE program_updates_by_program RENAME TO program_updates;
 		`;
+
+/**
+ * The biggest update (bytes) the clustered log holds; a bigger one goes to
+ * `program_updates_large` (migration 155). The log's B-tree keeps a row wholly on its page up to
+ * ~1,000 bytes (4 KB pages) and reads all of a bigger row's overflow pages to compare its key;
+ * at 256 a page still holds a dozen rows, and typing (20–100 bytes an update) stays clustered,
+ * while first syncs, pastes and a phone's offline edits sent at once go to the rowid table.
+ */
+export const CLUSTERED_ROW_MAX_BYTES = 256;
+
+/**
+ * Migration 155 (SQLite), after `program_updates_large` is created (migrations/schema.ts): the
+ * log's big rows move there in one transaction. Its own number, not CLUSTERED_ROW_MAX_BYTES:
+ * a shipped migration's text never changes (which table holds a row is a matter of speed only,
+ * every reader reads all three).
+ */
+export const LARGE_LOG_ROWS = `
+			INSERT INTO program_updates_large (seq, program_id, data, received_at, program_key)
+				SELECT seq, program_id, data, received_at, program_key FROM program_updates
+				WHERE length(data) > 256;
+			DELETE FROM program_updates WHERE length(data) > 256;
+		`;

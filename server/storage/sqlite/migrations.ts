@@ -17,7 +17,7 @@ import {
 	STALE_CLOCK_TRIGGERS
 } from './curator-counts.js';
 import { RECENT_LOG_SEQUENCE } from './recent-log.js';
-import { CLUSTERED_LOG } from './clustered-log.js';
+import { CLUSTERED_LOG, LARGE_LOG_ROWS } from './clustered-log.js';
 
 export type { Migration } from '../migrations/index.js';
 
@@ -38,5 +38,6 @@ export const migrations: Migration[] = migrationsFor('sqlite', {
 	curatorSearchTotalsFilled: 'SELECT 1;',
 	staleClockTriggers: STALE_CLOCK_TRIGGERS,
 	recentLogSequence: RECENT_LOG_SEQUENCE,
-	clusteredLog: CLUSTERED_LOG
+	clusteredLog: CLUSTERED_LOG,
+	largeLogRows: LARGE_LOG_ROWS
 });

@@ -14,6 +14,7 @@ import { sqliteClient, type BatchRunner } from '../sql.js';
 import { DATABASE_FILE, migrate, openDatabase, type SqliteDatabase } from './database.js';
 import { migrations } from './migrations.js';
 import { MOVE_AT_ROWS, ROWS_PER_PIECE } from './recent-log.js';
+import { CLUSTERED_ROW_MAX_BYTES } from './clustered-log.js';
 import { editOf, textOf } from '../log-fixtures.js';
 
 const roots: string[] = [];
@@ -133,6 +134,59 @@ describe('the recent update log (SQLite)', () => {
 		expect(await again.store.logLength('p5')).toBe(edits + 1);
 	});
 
+	it("a big update never goes into the clustered log: moved to the big rows' table, read in order with the rest, compacted with it", async () => {
+		const { db, store } = open(newRoot());
+		await store.createProgram('p0');
+		await store.createProgram('p1');
+		const doc = new Y.Doc();
+		const text = doc.getText('notes');
+		/** One edit of p0's text, appended as its own row; its size in bytes. */
+		const edit = async (change: () => void) => {
+			const before = Y.encodeStateVector(doc);
+			change();
+			const data = Y.encodeStateAsUpdate(doc, before);
+			await store.append([
+				{ programId: 'p0', data, receivedAt: 1 },
+				{ programId: 'p1', data: editOf(`p1-${text.length}`), receivedAt: 1 }
+			]);
+			return data.length;
+		};
+		// A first sync of a whole program, typing, a pasted paragraph, more typing.
+		const sizes = [
+			await edit(() => text.insert(0, 'Программа наставничества. '.repeat(3_000))),
+			await edit(() => text.insert(0, 'а')),
+			await edit(() => text.insert(1, 'б')),
+			await edit(() => text.insert(2, 'Абзац из отчёта наставника. '.repeat(40))),
+			await edit(() => text.insert(0, 'в'))
+		];
+		expect(sizes[0]).toBeGreaterThan(50_000);
+		expect(sizes[3]).toBeGreaterThan(CLUSTERED_ROW_MAX_BYTES);
+		expect(sizes[1]).toBeLessThan(CLUSTERED_ROW_MAX_BYTES);
+
+		expect(await store.moveRecentLog()).toBe(10);
+		const biggest = db.prepare('SELECT max(length(data)) FROM program_updates').pluck().get();
+		expect(biggest).toBeLessThanOrEqual(CLUSTERED_ROW_MAX_BYTES);
+		expect(seqsIn(db, 'program_updates_large')).toHaveLength(2);
+		expect(seqsIn(db, 'program_updates')).toHaveLength(8);
+		// One more edit stays in the recent table: p0's rows are now in all three.
+		sizes.push(await edit(() => text.insert(0, 'г')));
+		expect(seqsIn(db, 'program_updates_recent')).toHaveLength(2);
+
+		const stored = await store.load('p0');
+		expect(stored.updates.map((u) => u.length)).toEqual(sizes);
+		expect(await store.logLength('p0')).toBe(6);
+		expect(await textOf(store, 'p0')).toBe(text.toString());
+
+		expect(await store.compact('p0', null, null, stored.lastSeq)).toMatchObject({
+			status: 'compacted',
+			rows: 6
+		});
+		expect(await store.logLength('p0')).toBe(0);
+		expect(seqsIn(db, 'program_updates_large')).toEqual([]);
+		expect(await textOf(store, 'p0')).toBe(text.toString());
+		expect(await store.logLength('p1')).toBe(6);
+	});
+
 	it('appending MOVE_AT_ROWS rows starts a move without waiting for the timer', async () => {
 		const { db, store } = open(newRoot());
 		await appendEdits(store, 200, Math.ceil(MOVE_AT_ROWS / 200));
@@ -187,4 +241,3 @@ describe('the recent update log (SQLite)', () => {
 		expect(await store.logLength('old')).toBe(5);
 	});
 });
-

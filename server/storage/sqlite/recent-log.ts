@@ -2,13 +2,14 @@
  * The recent part of SQLite's update log (migration 153, issue 18).
  *
  * Appends go to `program_updates_recent`, a small table; this module moves its rows to
- * `program_updates` in bulk, sorted by program, so a program's rows of many commits share one
- * write of its leaf of the log's index instead of one write per commit (docs/benchmarks.md, "The
- * recent log"). Readers see the log as both tables (server/storage/sql-document-store.ts): a row
- * is in exactly one of them at every commit, because a move inserts and deletes the same rows in
- * one transaction. A move is cut in pieces by ranges of program keys, each its own transaction
- * with the event loop free between them, so no piece holds the writer (and the appends queued
- * behind it) for long; a crash between pieces leaves every row in one table or the other.
+ * `program_updates` in bulk, sorted by program (the big ones to `program_updates_large`,
+ * ./clustered-log.ts), so a program's rows of many commits share one write of its leaf of the
+ * log's index instead of one write per commit (docs/benchmarks.md, "The recent log"). Readers
+ * see the log as the three tables (server/storage/sql-document-store.ts): a row is in exactly one
+ * of them at every commit, because a move inserts and deletes the same rows in one transaction.
+ * A move is cut in pieces by ranges of program keys, each its own transaction with the event
+ * loop free between them, so no piece holds the writer (and the appends queued behind it) for
+ * long; a crash between pieces leaves every row in one table or another.
  *
  * Sequence numbers: the recent table draws them (AUTOINCREMENT), starting where the log's ended
  * (RECENT_LOG_SEQUENCE, in the migration); a move keeps them. Nothing else appends on SQLite,
@@ -16,6 +17,7 @@
  */
 import type { BatchRunner, SqlClient, Statement } from '../sql.js';
 import type { SqliteDatabase } from './database.js';
+import { CLUSTERED_ROW_MAX_BYTES } from './clustered-log.js';
 
 /** Migration 153 (SQLite): the recent table's sequence continues the log's. */
 export const RECENT_LOG_SEQUENCE = `
@@ -32,15 +34,27 @@ export const ROWS_PER_PIECE = 2_000;
 
 const COLUMNS = 'seq, program_id, program_key, data, received_at';
 
-/** Moves the rows with `seq <= top` and `from <= program_key < to` (null: unbounded), in one transaction. */
+/**
+ * Moves the rows with `seq <= top` and `from <= program_key < to` (null: unbounded), in one
+ * transaction: the small ones to the clustered log, sorted by program, the big ones to
+ * `program_updates_large` (./clustered-log.ts, CLUSTERED_ROW_MAX_BYTES). `length` of a blob reads
+ * its size from the row's header, not its bytes.
+ */
 function movePiece(top: number, from: number | null, to: number | null): Statement[] {
 	const range = `seq <= ?${from === null ? '' : ' AND program_key >= ?'}${to === null ? '' : ' AND program_key < ?'}`;
 	const params = [top, ...(from === null ? [] : [from]), ...(to === null ? [] : [to])];
+	const sized = [...params, CLUSTERED_ROW_MAX_BYTES];
 	return [
 		{
 			sql: `INSERT INTO program_updates (${COLUMNS})
-				SELECT ${COLUMNS} FROM program_updates_recent WHERE ${range} ORDER BY program_key, seq`,
-			params
+				SELECT ${COLUMNS} FROM program_updates_recent WHERE ${range} AND length(data) <= ?
+				ORDER BY program_key, seq`,
+			params: sized
+		},
+		{
+			sql: `INSERT INTO program_updates_large (${COLUMNS})
+				SELECT ${COLUMNS} FROM program_updates_recent WHERE ${range} AND length(data) > ?`,
+			params: sized
 		},
 		{ sql: `DELETE FROM program_updates_recent WHERE ${range}`, params }
 	];
@@ -57,10 +71,11 @@ export function settleRecentLog(db: SqliteDatabase): number {
 	if (!ready) return 0;
 	const top = db.prepare('SELECT max(seq) FROM program_updates_recent').pluck().get();
 	if (typeof top !== 'number') return 0;
-	const [insert, remove] = movePiece(top, null, null) as [Statement, Statement];
+	const [small, large, remove] = movePiece(top, null, null) as [Statement, Statement, Statement];
 	return db.transaction(() => {
-		const moved = db.prepare(insert.sql).run(...(insert.params ?? [])).changes;
-		db.prepare(remove.sql).run(...(remove.params ?? []));
+		const run = (s: Statement) => db.prepare(s.sql).run(...(s.params ?? [])).changes;
+		const moved = run(small) + run(large);
+		run(remove);
 		return moved;
 	})();
 }
@@ -132,8 +147,8 @@ export class RecentLogMover {
 			if (i > 0) await yieldToLoop();
 			const from = i === 0 ? null : 1 + i * width;
 			const to = i === pieces - 1 ? null : 1 + (i + 1) * width;
-			const [inserted] = await this.write(movePiece(top, from, to));
-			moved += inserted?.changes ?? 0;
+			const [small, large] = await this.write(movePiece(top, from, to));
+			moved += (small?.changes ?? 0) + (large?.changes ?? 0);
 		}
 		return moved;
 	}
