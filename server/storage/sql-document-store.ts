@@ -421,12 +421,10 @@ export function createSqlDocumentStore(
 								`SELECT p.id FROM programs p
 								 LEFT JOIN program_summaries s ON s.program_id = p.id
 								 WHERE ${greatest}(
-									coalesce((SELECT max(u.seq) FROM program_updates u
-										JOIN program_log_keys k ON k.key = u.program_key WHERE k.program_id = p.id), 0),
-									coalesce((SELECT max(u.seq) FROM program_updates_recent u
-										JOIN program_log_keys k ON k.key = u.program_key WHERE k.program_id = p.id), 0),
-									coalesce((SELECT max(u.seq) FROM program_updates_large u
-										JOIN program_log_keys k ON k.key = u.program_key WHERE k.program_id = p.id), 0),
+									${LOG_TABLES.map(
+										(table) => `coalesce((SELECT max(u.seq) FROM ${table} u
+										JOIN program_log_keys k ON k.key = u.program_key WHERE k.program_id = p.id), 0),`
+									).join('\n')}
 									coalesce((SELECT st.through_seq FROM program_state st WHERE st.program_id = p.id), 0)
 								 ) > coalesce(s.through_seq, 0)
 								 OR (s.program_id IS NOT NULL AND coalesce(${jsonInt('s.summary', 'v')}, 0) <> ?)`,

@@ -43,7 +43,11 @@ function open(root: string, failMoveAt: number | null = null) {
 			return Promise.reject(new Error('crash between pieces'));
 		return sql.batch(statements, options);
 	};
-	const store = createSqlDocumentStore(sql, { write, moveEveryMs: 3_600_000 });
+	const store = createSqlDocumentStore(sql, {
+		write,
+		moveEveryMs: 3_600_000,
+		staleSummaries: true
+	});
 	opened.push({ db, store });
 	return { db, store };
 }
@@ -67,6 +71,9 @@ async function appendEdits(store: SqlDocumentStore, programs: number, edits: num
 	}
 	return docs.map((d) => d.getText('notes').toString());
 }
+
+/** An update of about `bytes` bytes. */
+const sizedEdit = (bytes: number): Uint8Array => editOf('я'.repeat(bytes / 4));
 
 const seqsIn = (db: SqliteDatabase, table: string): number[] =>
 	db
@@ -134,7 +141,7 @@ describe('the recent update log (SQLite)', () => {
 		expect(await again.store.logLength('p5')).toBe(edits + 1);
 	});
 
-	it("a big update never goes into the clustered log: moved to the big rows' table, read in order with the rest, compacted with it", async () => {
+	it("a big update never goes into the clustered log: moved to the big rows' table, read in order with the rest, seen by the stale-summary scan, compacted with it", async () => {
 		const { db, store } = open(newRoot());
 		await store.createProgram('p0');
 		await store.createProgram('p1');
@@ -163,10 +170,15 @@ describe('the recent update log (SQLite)', () => {
 		expect(sizes[3]).toBeGreaterThan(CLUSTERED_ROW_MAX_BYTES);
 		expect(sizes[1]).toBeLessThan(CLUSTERED_ROW_MAX_BYTES);
 
-		expect(await store.moveRecentLog()).toBe(10);
+		// A program whose only row is a big one: its summary is behind the log, wherever the row is.
+		await store.createProgram('p2');
+		await store.append([{ programId: 'p2', data: sizedEdit(4_000), receivedAt: 1 }]);
+
+		expect(await store.moveRecentLog()).toBe(11);
 		const biggest = db.prepare('SELECT max(length(data)) FROM program_updates').pluck().get();
 		expect(biggest).toBeLessThanOrEqual(CLUSTERED_ROW_MAX_BYTES);
-		expect(seqsIn(db, 'program_updates_large')).toHaveLength(2);
+		expect(seqsIn(db, 'program_updates_large')).toHaveLength(3);
+		expect(await store.staleSummaries?.()).toContain('p2');
 		expect(seqsIn(db, 'program_updates')).toHaveLength(8);
 		// One more edit stays in the recent table: p0's rows are now in all three.
 		sizes.push(await edit(() => text.insert(0, 'г')));
@@ -182,7 +194,7 @@ describe('the recent update log (SQLite)', () => {
 			rows: 6
 		});
 		expect(await store.logLength('p0')).toBe(0);
-		expect(seqsIn(db, 'program_updates_large')).toEqual([]);
+		expect(seqsIn(db, 'program_updates_large')).toHaveLength(1);
 		expect(await textOf(store, 'p0')).toBe(text.toString());
 		expect(await store.logLength('p1')).toBe(6);
 	});
