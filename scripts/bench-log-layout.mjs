@@ -4,8 +4,11 @@
  * (program_key, seq). 1,000 programs, 2,000 rows a second in commits of 200 into the recent table,
  * a move every 5 s sorted by program, and each program compacted at 500–749 rows (its rows read
  * and deleted in commits of 64, or with `range` in one range delete). Prints the CPU time of each part.
+ * BIG=<bytes>: each program's log starts with one row that big (a first sync uploads the whole
+ * program: ~94 KB for a two-year one); `split` is the clustered table with such rows in a rowid
+ * table beside it (migration 155, `program_updates_large`).
  *
- *   node scripts/bench-log-layout.mjs rowid|clustered [range]     (SECS=500 simulated seconds)
+ *   node scripts/bench-log-layout.mjs rowid|clustered|split [range]   (SECS=500 simulated seconds)
  */
 import Database from 'better-sqlite3';
 import { rmSync, mkdtempSync } from 'node:fs';
@@ -16,7 +19,8 @@ const PROGRAMS = 1000,
 	RATE = 2000,
 	SECONDS = Number(process.env.SECS ?? 500),
 	COMMITS_PER_S = 10;
-const kind = process.argv[2] ?? 'rowid'; // or 'clustered'
+const kind = process.argv[2] ?? 'rowid'; // or 'clustered', 'split'
+const BIG = Number(process.env.BIG ?? 0);
 const rangeDelete = process.argv[3] === 'range';
 const dir = mkdtempSync(path.join(tmpdir(), 'zzwr-'));
 const db = new Database(path.join(dir, 'db.sqlite'));
@@ -30,7 +34,9 @@ const log =
 db.exec(
 	log +
 		`CREATE TABLE recent (seq INTEGER PRIMARY KEY AUTOINCREMENT, program_id TEXT NOT NULL, data BLOB NOT NULL, received_at INTEGER NOT NULL, program_key INTEGER NOT NULL);
-  CREATE INDEX recent_by_key ON recent (program_key, seq);`
+  CREATE INDEX recent_by_key ON recent (program_key, seq);
+  CREATE TABLE large (seq INTEGER PRIMARY KEY, program_id TEXT NOT NULL, data BLOB NOT NULL, received_at INTEGER NOT NULL, program_key INTEGER NOT NULL);
+  CREATE INDEX large_by_key ON large (program_key, seq);`
 );
 const ids = Array.from(
 	{ length: PROGRAMS },
@@ -50,9 +56,19 @@ const move = db.transaction(() => {
 	moveIns.run();
 	moveDel.run();
 });
+if (BIG > 0) {
+	// The first syncs, numbered before any other row, in the log (or beside it: split).
+	const first = db.prepare(
+		`INSERT INTO ${kind === 'split' ? 'large' : 'log'} (seq, program_id, data, received_at, program_key) VALUES (?, ?, ?, 0, ?)`
+	);
+	const big = Buffer.alloc(BIG, 5);
+	db.transaction(() => ids.forEach((id, k) => first.run(k + 1, id, big, k + 1)))();
+	db.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('recent', ?)").run(PROGRAMS);
+}
 const readRows = db.prepare(
-	'SELECT seq, data FROM log WHERE program_key = ? UNION ALL SELECT seq, data FROM recent WHERE program_key = ? ORDER BY seq'
+	'SELECT seq, data FROM log WHERE program_key = ? UNION ALL SELECT seq, data FROM recent WHERE program_key = ? UNION ALL SELECT seq, data FROM large WHERE program_key = ? ORDER BY seq'
 );
+const delLarge = db.prepare('DELETE FROM large WHERE program_key = ? AND seq <= ?');
 const delIn = (n) =>
 	db.prepare(
 		`DELETE FROM log WHERE ${kind === 'rowid' ? 'program_id = ?' : 'program_key = ?'} AND seq IN (${Array(n).fill('?').join(',')})`
@@ -85,7 +101,8 @@ for (let s = 0; s < SECONDS; s++) {
 			if (count[k] >= threshold[k]) {
 				a = t();
 				const w0 = performance.now();
-				const r = readRows.all(k + 1, k + 1);
+				const r = readRows.all(k + 1, k + 1, k + 1);
+				db.transaction(() => delLarge.run(k + 1, r[r.length - 1].seq))();
 				if (rangeDelete && kind !== 'rowid') {
 					db.transaction(() => delRange.run(k + 1, r[r.length - 1].seq))();
 				} else
@@ -114,6 +131,7 @@ console.log(
 	JSON.stringify({
 		kind,
 		rangeDelete,
+		BIG,
 		SECONDS,
 		compactions,
 		cpuMs: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, Math.round(v)])),
