@@ -70,7 +70,7 @@ const LOG_KEY = '(SELECT key FROM program_log_keys WHERE program_id = ?)';
  * sqlite/clustered-log.ts). PostgreSQL appends to `program_updates`; its other two are empty
  * unless migrate-storage copied rows into them.
  */
-const LOG_TABLES = ['program_updates', 'program_updates_recent', 'program_updates_large'];
+export const LOG_TABLES = ['program_updates', 'program_updates_recent', 'program_updates_large'];
 
 /**
  * The log's rows of a program in all its tables. `where` is added to each; the parameters are

@@ -11,12 +11,9 @@
  */
 import type pg from 'pg';
 import type { CompactionOutcome } from '../document-store.js';
-import type { CompactStrategy } from '../sql-document-store.js';
+import { LOG_TABLES, type CompactStrategy } from '../sql-document-store.js';
 import { inlineMergeVerifier, type MergeVerifier } from '../update-containment.js';
 import { withTransaction } from './database.js';
-
-/** Where PostgreSQL's log rows are (sql-document-store.ts, LOG_TABLES: its recent table stays empty). */
-const LOG_TABLES = ['program_updates', 'program_updates_large'];
 
 /** Stable 32-bit key of a program for transaction-scoped advisory locks (compaction). */
 export const PROGRAM_LOCK_SPACE = 1_013;
@@ -40,8 +37,9 @@ export function postgresCompaction(
 				[programId]
 			);
 			const current = st.rows[0];
-			// The big rows' table holds rows only in a database migrate-storage copied from SQLite
-			// (migration 155); PostgreSQL itself appends every row to the log.
+			// The log's tables as every reader sees them: PostgreSQL appends every row to the log
+			// itself; its big rows' table holds rows only in a database migrate-storage copied from
+			// SQLite (migration 155), its recent table none.
 			const rows = await client.query<{ seq: number; data: Buffer }>(
 				`SELECT seq, data FROM (${LOG_TABLES.map(
 					(table) => `SELECT seq, data FROM ${table}
