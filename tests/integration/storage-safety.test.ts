@@ -19,6 +19,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { DocumentStore, StoredDocument } from '../../server/storage/document-store';
 import { openStorage, type Storage } from '../../server/storage/index';
+import { LOG_TABLES } from '../../server/storage/sql-document-store';
 import {
 	coverageContains,
 	coverageOf,
@@ -188,8 +189,22 @@ async function runScenario(h: Harness, programId: string, ops: Op[]): Promise<vo
 			const stored = await store.load(programId);
 			const parts = partsOf(stored);
 			const union = unionOf(parts);
-			const lost = acked.filter((u) => !retained(u, parts, union));
-			expect(lost.length, `${lost.length} acknowledged updates lost after ${after}`).toBe(0);
+			const lost = acked.flatMap((u, i) =>
+				retained(u, parts, union) ? [] : [`#${i} (${u.length} B)`]
+			);
+			if (lost.length === 0) return;
+			// What each table holds, to tell a row never stored from one a path removed.
+			const rows = storage.sqlite
+				?.prepare(
+					`SELECT 'state' AS t, through_seq AS seq, length(data) AS n FROM program_state WHERE program_id = ?
+					${LOG_TABLES.map((t) => `UNION ALL SELECT '${t}', seq, length(data) FROM ${t} WHERE program_id = ?`).join(' ')}`
+				)
+				.all(...[programId, ...LOG_TABLES.map(() => programId)]);
+			expect.fail(
+				`${lost.length} acknowledged updates lost after ${after}: ${lost.join(', ')} of ` +
+					`${acked.length} (sizes ${acked.map((u) => u.length).join(', ')}); loaded ` +
+					`${parts.map((p) => p.length).join(', ')} B; tables ${JSON.stringify(rows)}`
+			);
 		};
 		for (const op of ops) {
 			switch (op.kind) {
@@ -329,6 +344,10 @@ async function campaignCase(h: Harness, programId: string): Promise<void> {
 }
 
 const RUNS = Number(process.env.STORAGE_SAFETY_RUNS ?? 30);
+/** A failure's case again: FC_SEED and FC_PATH as fast-check printed them (`seed`, `path`). */
+const REPLAY = process.env.FC_SEED
+	? { seed: Number(process.env.FC_SEED), path: process.env.FC_PATH, endOnFailure: true }
+	: {};
 
 describe('storage safety: SQLite', () => {
 	const roots: string[] = [];
@@ -357,7 +376,7 @@ describe('storage safety: SQLite', () => {
 			fc.asyncProperty(fc.array(opArb, { minLength: 3, maxLength: 24 }), async (ops) => {
 				await runScenario(harness(), `p${n++}`, ops);
 			}),
-			{ numRuns: RUNS }
+			{ numRuns: RUNS, ...REPLAY }
 		);
 	}, 240_000);
 });
@@ -388,7 +407,7 @@ describe.skipIf(pgSkip !== null)('storage safety: PostgreSQL', () => {
 			fc.asyncProperty(fc.array(opArb, { minLength: 3, maxLength: 20 }), async (ops) => {
 				await runScenario(harness(), `p${n++}`, ops);
 			}),
-			{ numRuns: Math.max(5, Math.round(RUNS / 2)) }
+			{ numRuns: Math.max(5, Math.round(RUNS / 2)), ...REPLAY }
 		);
 	}, 240_000);
 });
