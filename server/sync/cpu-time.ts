@@ -1,11 +1,22 @@
 /**
  * CPU time in milliseconds, for budgets that must count work and not waiting (issue 18: the
  * summaries' budget charged a decisions read that waited on the worker pool as if it were work,
- * and starved). The calling thread's time where Node has `process.threadCpuUsage` (23.9+);
- * on older Node the whole process's, every thread's (worker pool, GC helpers): an upper bound of
- * the thread's. (Linux's per-thread `/proc/thread-self/schedstat` is not an option: a kernel
- * built without scheduler statistics, like the VM of the 2026-11-24 benchmarks, reports zeros.)
+ * and starved). Always the calling thread's own time, where the platform can tell it:
+ * `process.threadCpuUsage` on Node 23.9+; before, on Linux, the thread's counters in
+ * `/proc/thread-self/stat`. Only elsewhere (no such file) an upper bound: the process's CPU on
+ * the event loop, the elapsed time in a worker.
+ *
+ * Why not the process's CPU on Node 20 and 22 (the product runs on both): it counts every
+ * thread's work — the writer's commits, the worker pool, GC helpers — so on a busy relay a
+ * summary of ~4 ms was charged 45–55 ms (bench:relay pattern, 2026-11-27) and the 2 % budget
+ * rested ~12× too long; on a saturated CI machine one such charge outlasted a test's 15 s wait.
+ * `/proc/thread-self/schedstat` (nanoseconds) is not an option: a kernel built without scheduler
+ * statistics, like the VM of the 2026-11-24 benchmarks, reports zeros there. `stat` counts in
+ * clock ticks (USER_HZ, 100 per second on every Linux architecture Node ships for), so a single
+ * reading is ±10 ms; the kernel derives the ticks from its exact runtime, so the differences the
+ * budget sums are unbiased over many summaries.
  */
+import { readFileSync } from 'node:fs';
 
 interface CpuUsage {
 	user: number;
@@ -17,19 +28,43 @@ const threadCpuUsage = (process as { threadCpuUsage?: () => CpuUsage }).threadCp
 
 const ms = (u: CpuUsage) => (u.user + u.system) / 1000;
 
-/**
- * A task's own time in a worker thread, in ms (differences only): the thread's CPU where Node can
- * tell it (23.9+), else the time elapsed — on older Node a worker cannot tell its CPU from the
- * process's, and the process's would charge the event loop's work to the task. Either way
- * without the task's wait in the pool's queue.
- */
-export const workerTaskMs: () => number =
-	typeof threadCpuUsage === 'function'
-		? () => ms(threadCpuUsage.call(process))
-		: () => performance.now();
+/** Linux's USER_HZ: the unit of utime and stime in /proc (fixed by the kernel's ABI). */
+const TICK_MS = 10;
 
-/** CPU time used so far, in ms: this thread's, or the process's on older Node (differences only). */
-export const threadCpuMs: () => number =
+/**
+ * The calling thread's CPU (user + system) from /proc/thread-self/stat, in ms. Fields 14 and 15
+ * (utime, stime); counted after the `)` that ends field 2, the command name, which may itself
+ * hold spaces or parentheses.
+ */
+export function procThreadCpuMs(): number {
+	const stat = readFileSync('/proc/thread-self/stat', 'latin1');
+	const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+	// fields[0] is field 3 (state), so field n is fields[n - 3].
+	return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+}
+
+const procReadable = ((): boolean => {
+	try {
+		return Number.isFinite(procThreadCpuMs());
+	} catch {
+		return false;
+	}
+})();
+
+/** This thread's CPU time so far, in ms, where it can be told; null where it cannot. */
+const ownThreadMs: (() => number) | null =
 	typeof threadCpuUsage === 'function'
 		? () => ms(threadCpuUsage.call(process))
-		: () => ms(process.cpuUsage());
+		: procReadable
+			? procThreadCpuMs
+			: null;
+
+/**
+ * A task's own time in a worker thread, in ms (differences only): the thread's CPU, or where that
+ * cannot be told the time elapsed (the process's would charge the event loop's work to the task).
+ * Either way without the task's wait in the pool's queue.
+ */
+export const workerTaskMs: () => number = ownThreadMs ?? (() => performance.now());
+
+/** This thread's CPU time so far, in ms, or the process's where it cannot be told (differences only). */
+export const threadCpuMs: () => number = ownThreadMs ?? (() => ms(process.cpuUsage()));

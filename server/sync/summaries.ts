@@ -36,9 +36,9 @@ const SUMMARY_SLICE_MS = 10;
  * than `summaryMaxWaitMs`. `flushAll` (tests, shutdown) is not budgeted.
  *
  * What is charged is work, not waiting: the CPU time of the summary's computation, which runs
- * without yielding (threadCpuMs: the event loop's thread on Node 23.9+, the whole process's
- * before — then an upper bound), plus, for a document summarized in the worker pool, the task's
- * own time there (workerTaskMs), not its wait in the pool's queue.
+ * without yielding (threadCpuMs: the event loop's thread's own CPU, on every supported Node —
+ * cpu-time.ts), plus, for a document summarized in the worker pool, the task's own time there
+ * (workerTaskMs), not its wait in the pool's queue.
  * Charging the wall time from one summary to the next made a summary whose decisions read waited
  * on the pool's merge (or on PostgreSQL) pay tens of milliseconds for a few of work, and the
  * summarizer starved at its 2 %; charging the CPU over that span was no better on a busy relay

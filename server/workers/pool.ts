@@ -122,15 +122,19 @@ type Reply = { heapMb?: number } & (
 function workerSource(): { source: string | URL; eval: boolean } {
 	const here = import.meta.url;
 	if (here.endsWith('.js')) return { source: new URL('./worker.js', here), eval: false };
-	const entry = new URL('./worker-entry.ts', here).href;
+	return { source: importThroughTsx(new URL('./worker-entry.ts', here).href), eval: true };
+}
+
+/**
+ * A worker's source (eval) that registers tsx's loader and imports a TypeScript module, a promise
+ * of the module (from source only: tsx, vitest).
+ */
+export function importThroughTsx(moduleHref: string): string {
 	// require.resolve finds tsx's CommonJS build; its ES module build sits next to it.
-	const cjs = createRequire(here).resolve('tsx/esm/api');
+	const cjs = createRequire(import.meta.url).resolve('tsx/esm/api');
 	const esm = cjs.replace(/\.cjs$/, '.mjs');
 	const tsx = existsSync(esm) ? pathToFileURL(esm).href : 'tsx/esm/api';
-	return {
-		source: `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`,
-		eval: true
-	};
+	return `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(moduleHref)}); })`;
 }
 
 /** How long closing waits for a starting worker to finish loading before it ends it anyway. */

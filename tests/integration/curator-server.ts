@@ -38,11 +38,7 @@ export interface CuratorTestServer {
 export async function startCuratorServer(
 	env: Record<string, string> = {}
 ): Promise<CuratorTestServer> {
-	// These tests read the curator's figures, not the summaries' pacing (summary-budget.test.ts):
-	// no budget rest. On Node < 23.9 a summary is charged the process's CPU (an upper bound,
-	// server/sync/cpu-time.ts), and on a saturated CI machine one charge made the 2 % budget rest
-	// past a 15 s wait (curator-api, "follows the participants", 2026-11-27).
-	const t = await createTestServer({ env: { RELAY_SUMMARY_CPU_PERCENT: '100', ...env } });
+	const t = await createTestServer({ env });
 	const server = t.server;
 	const store = server.documents;
 	const secret = server.secret;
