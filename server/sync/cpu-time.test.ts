@@ -57,9 +57,10 @@ describe('threadCpuMs', () => {
 	});
 
 	it('counts work', () => {
-		const [thread, process] = [threadCpuMs(), processCpuMs()];
+		const [threadBefore, processBefore] = [threadCpuMs(), processCpuMs()];
 		expect(work(30)).toBeGreaterThan(0);
-		const [threadSpent, processSpent] = [threadCpuMs() - thread, processCpuMs() - process];
+		const threadSpent = threadCpuMs() - threadBefore;
+		const processSpent = processCpuMs() - processBefore;
 		// The process's CPU holds this work and a little of other threads'; the thread's clock
 		// counts in ticks of 10 ms on Node before 23.9.
 		expect(processSpent).toBeGreaterThan(50);
@@ -68,11 +69,11 @@ describe('threadCpuMs', () => {
 
 	it("does not count another thread's work (a worker's busy second)", async () => {
 		const before = threadCpuMs();
-		const process = processCpuMs();
+		const processBefore = processCpuMs();
 		const worked = await inWorker('threadCpuMs', `parentPort.postMessage({ done: work(100) });`);
 		expect(worked).toBeGreaterThan(0);
 		// The worker's ~400 ms are the process's, not this thread's.
-		expect(processCpuMs() - process).toBeGreaterThan(300);
+		expect(processCpuMs() - processBefore).toBeGreaterThan(300);
 		expect(threadCpuMs() - before).toBeLessThan(150);
 	});
 });

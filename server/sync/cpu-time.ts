@@ -36,7 +36,7 @@ const TICK_MS = 10;
  * (utime, stime); counted after the `)` that ends field 2, the command name, which may itself
  * hold spaces or parentheses.
  */
-export function procThreadCpuMs(): number {
+function procThreadCpuMs(): number {
 	const stat = readFileSync('/proc/thread-self/stat', 'latin1');
 	const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 	// fields[0] is field 3 (state), so field n is fields[n - 3].
