@@ -43,19 +43,20 @@ function procThreadCpuMs(): number {
 	return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
 }
 
-const procReadable = ((): boolean => {
+/** Whether this system has the file (Linux); asked only where Node has no clock of its own. */
+function procReadable(): boolean {
 	try {
 		return Number.isFinite(procThreadCpuMs());
 	} catch {
 		return false;
 	}
-})();
+}
 
 /** This thread's CPU time so far, in ms, where it can be told; null where it cannot. */
 const ownThreadMs: (() => number) | null =
 	typeof threadCpuUsage === 'function'
 		? () => ms(threadCpuUsage.call(process))
-		: procReadable
+		: procReadable()
 			? procThreadCpuMs
 			: null;
 

@@ -5,6 +5,7 @@
  * with rests in between, each program coalescing its changes until its turn — and none is lost.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
@@ -146,6 +147,56 @@ describe('summary budget charges work, not waiting', () => {
 		expect(value('relay_summaries_total')).toBe(40);
 		expect(value('relay_summaries_due')).toBe(0);
 		expect(value('relay_summary_cpu_seconds_total')).toBeGreaterThan(0);
+	});
+});
+
+/** A fixed amount of work (~5 ms of CPU here), not a span of wall time. */
+function work(): number {
+	let x = 0;
+	for (let i = 0; i < 1_200_000; i++) x = (x + i * 7) % 1000003;
+	return x;
+}
+
+const cpuMs = () => {
+	const u = process.cpuUsage();
+	return (u.user + u.system) / 1000;
+};
+
+describe("summary budget charges the summary's thread, not the others", () => {
+	it("summaries while another thread works (the writer's commits, the pool) are charged their own CPU", async () => {
+		// The summaries' own work, alone: 40 × work().
+		const before = cpuMs();
+		for (let i = 0; i < 40; i++) work();
+		const own = cpuMs() - before;
+		// Another thread busy all along, as the writer thread and the pool are on a loaded relay.
+		const other = new Worker('for (;;) {}', { eval: true });
+		try {
+			const clock = new FakeClock();
+			const store = new MemoryDocumentStore();
+			const registry = new Registry();
+			const relay = createRelay({
+				store,
+				authorize: async () => ({ deny: 'unauthenticated' }),
+				logger: createLogger('silent'),
+				registry,
+				config: { ...DEFAULT_RELAY_CONFIG, summaryDebounceMs: 1_000, summaryCpuPercent: 100 },
+				clock,
+				summarize: () => ({ x: work() })
+			});
+			relays.push(relay);
+			await editForty(relay, store, clock);
+			await clock.settle();
+			await clock.advance(60_000);
+			const metrics = await registry.getMetricsAsJSON();
+			const value = (name: string) => metrics.find((m) => m.name === name)?.values[0]?.value;
+			expect(value('relay_summaries_total')).toBe(40);
+			// The process's CPU over each summary counts the busy thread too (up to twice the work
+			// on two cores); the thread's own clock counts the work (in 10 ms ticks before Node 23.9).
+			const charged = Number(value('relay_summary_cpu_seconds_total')) * 1000;
+			expect(charged).toBeLessThan(own * 1.4 + 20);
+		} finally {
+			await other.terminate();
+		}
 	});
 });
 
