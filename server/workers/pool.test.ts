@@ -77,7 +77,9 @@ describe('worker pool', () => {
 		const { stored, workMs } = await p.run('summary', input);
 		expect(stored).toEqual(computeSummary('p', parts, 2, programSummary, 0, null));
 		expect(stored.summary).toMatchObject({ title: 'Программа', organization: 'Школа' });
-		expect(workMs).toBeGreaterThan(0);
+		// The worker thread's own CPU (cpu-time.ts: before Node 23.9 in 10 ms ticks, so a small
+		// summary may read 0); what it counts and what not is cpu-time.test.ts's.
+		expect(Number.isFinite(workMs) && workMs >= 0).toBe(true);
 	}, 30_000);
 
 	it("the relay's work never waits behind the requests': a merge overtakes two long exports", async () => {
