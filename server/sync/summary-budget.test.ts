@@ -32,6 +32,27 @@ function busy(ms: number) {
 	while (performance.now() < end);
 }
 
+/** A relay with a fake clock and its own metrics, summarizing with `summarize`. */
+function budgetedRelay(
+	store: MemoryDocumentStore,
+	config: Partial<typeof DEFAULT_RELAY_CONFIG>,
+	summarize: (doc: Y.Doc) => unknown
+) {
+	const clock = new FakeClock();
+	const registry = new Registry();
+	const relay = createRelay({
+		store,
+		authorize: async () => ({ deny: 'unauthenticated' }),
+		logger: createLogger('silent'),
+		registry,
+		config: { ...DEFAULT_RELAY_CONFIG, summaryDebounceMs: 1_000, ...config },
+		clock,
+		summarize
+	});
+	relays.push(relay);
+	return { relay, clock, registry };
+}
+
 /** 40 programs, each written once by a phone (one map key naming it): 40 summaries due together. */
 async function editForty(
 	relay: Relay,
@@ -53,24 +74,14 @@ async function editForty(
 
 describe('summary budget', () => {
 	it('a burst of changed programs is summarized in budgeted slices, every one of them in the end', async () => {
-		const clock = new FakeClock();
 		const store = new MemoryDocumentStore();
 		const summarized = new Map<string, number>();
-		const relay = createRelay({
-			store,
-			authorize: async () => ({ deny: 'unauthenticated' }),
-			logger: createLogger('silent'),
-			registry: new Registry(),
-			config: { ...DEFAULT_RELAY_CONFIG, summaryDebounceMs: 1_000 },
-			clock,
-			summarize: (doc) => {
-				busy(3);
-				const keys = [...doc.getMap('m').keys()].sort();
-				summarized.set(String(doc.getMap('m').get('program')), keys.length);
-				return { keys };
-			}
+		const { relay, clock } = budgetedRelay(store, {}, (doc) => {
+			busy(3);
+			const keys = [...doc.getMap('m').keys()].sort();
+			summarized.set(String(doc.getMap('m').get('program')), keys.length);
+			return { keys };
 		});
-		relays.push(relay);
 		const programs = await editForty(relay, store, clock);
 		await clock.settle();
 		// All due together: the first slice runs, then the budget makes the rest wait.
@@ -104,27 +115,16 @@ class WaitingDecisionsStore extends MemoryDocumentStore {
 
 describe('summary budget charges work, not waiting', () => {
 	it('summaries whose decisions read waits on I/O keep up: the wait is not charged as CPU', async () => {
-		const clock = new FakeClock();
 		const store = new WaitingDecisionsStore(20);
 		const summarized = new Set<string>();
-		const registry = new Registry();
-		const relay = createRelay({
-			store,
-			authorize: async () => ({ deny: 'unauthenticated' }),
-			logger: createLogger('silent'),
-			registry,
-			// The default budget: 2 % of a core.
-			config: { ...DEFAULT_RELAY_CONFIG, summaryDebounceMs: 1_000, summaryCpuPercent: 2 },
-			clock,
-			summarize: (doc) => {
-				// 2 ms, not 1: before Node 23.9 the thread's clock counts in 10 ms ticks, and 40 summaries
-				// of 1 ms all between two ticks (~1.5 % of runs) were charged nothing at all.
-				busy(2);
-				summarized.add(String(doc.getMap('m').get('program')));
-				return {};
-			}
+		// The default budget: 2 % of a core.
+		const { relay, clock, registry } = budgetedRelay(store, { summaryCpuPercent: 2 }, (doc) => {
+			// 2 ms, not 1: before Node 23.9 the thread's clock counts in 10 ms ticks, and 40 summaries
+			// of 1 ms all between two ticks (~1.5 % of runs) were charged nothing at all.
+			busy(2);
+			summarized.add(String(doc.getMap('m').get('program')));
+			return {};
 		});
-		relays.push(relay);
 		const programs = await editForty(relay, store, clock);
 		await clock.settle();
 		/** Lets the reads under way finish in real time, then the relay's chain go on. */
@@ -173,19 +173,10 @@ describe("summary budget charges the summary's thread, not the others", () => {
 		// Another thread busy all along, as the writer thread and the pool are on a loaded relay.
 		const other = new Worker('for (;;) {}', { eval: true });
 		try {
-			const clock = new FakeClock();
 			const store = new MemoryDocumentStore();
-			const registry = new Registry();
-			const relay = createRelay({
-				store,
-				authorize: async () => ({ deny: 'unauthenticated' }),
-				logger: createLogger('silent'),
-				registry,
-				config: { ...DEFAULT_RELAY_CONFIG, summaryDebounceMs: 1_000, summaryCpuPercent: 100 },
-				clock,
-				summarize: () => ({ x: work() })
-			});
-			relays.push(relay);
+			const { relay, clock, registry } = budgetedRelay(store, { summaryCpuPercent: 100 }, () => ({
+				x: work()
+			}));
 			await editForty(relay, store, clock);
 			await clock.settle();
 			await clock.advance(60_000);
