@@ -32,7 +32,8 @@
  * BENCH_ONLY=relay|reference, BENCH_PHASES=load,idle,first (default all),
  * BENCH_RELAY_ENV='{"RELAY_…":"…"}' (extra relay settings), BENCH_CPU_PROF=<dir> (the relay runs
  * with --cpu-prof into that directory), BENCH_DRIVER_PROF=<dir> (the load generator too),
- * BENCH_DRIVERS (2: load generator processes), BENCH_DRIVER_FLAGS (extra Node flags for them).
+ * BENCH_DRIVERS (2: load generator processes), BENCH_DRIVER_FLAGS (extra Node flags for them),
+ * BENCH_RELAY_FLAGS (extra Node flags for the relay, e.g. V8's garbage collector settings).
  * BENCH_QUICK=1: a few-minute smoke version (scale 0.2, 1 round, 5 + 15 s, the long run 60 s).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -215,25 +216,30 @@ async function startServer(
 		for (const id of programIds) await store.createProgram(id);
 		db.close();
 		const prof = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : [];
-		child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...prof, await bundleRelay()], {
-			cwd: ROOT,
-			// The measured relay runs on its own SQLite directory, whatever the environment says.
-			env: isolatedEnv({
-				PORT: String(port),
-				HOST: '127.0.0.1',
-				DATA_DIR: dataDir,
-				SERVER_SECRET: SECRET,
-				LOG_LEVEL: 'warn',
-				// All bench clients come from 127.0.0.1; the default per-address cap (500) is for the real world.
-				RELAY_MAX_CONNECTIONS_PER_IP: '100000',
-				MAX_CONNECTIONS_PER_IP: '100000',
-				METRICS_TOKEN: BENCH_METRICS_TOKEN,
-				RELAY_MAX_CONNECTIONS_PER_USER: '100000',
-				...RELAY_ENV,
-				...extraEnv
-			}),
-			stdio: ['ignore', 'ignore', 'inherit']
-		});
+		const flags = process.env.BENCH_RELAY_FLAGS?.split(' ').filter(Boolean) ?? [];
+		child = spawn(
+			process.execPath,
+			[...SERVER_NODE_FLAGS, ...flags, ...prof, await bundleRelay()],
+			{
+				cwd: ROOT,
+				// The measured relay runs on its own SQLite directory, whatever the environment says.
+				env: isolatedEnv({
+					PORT: String(port),
+					HOST: '127.0.0.1',
+					DATA_DIR: dataDir,
+					SERVER_SECRET: SECRET,
+					LOG_LEVEL: 'warn',
+					// All bench clients come from 127.0.0.1; the default per-address cap (500) is for the real world.
+					RELAY_MAX_CONNECTIONS_PER_IP: '100000',
+					MAX_CONNECTIONS_PER_IP: '100000',
+					METRICS_TOKEN: BENCH_METRICS_TOKEN,
+					RELAY_MAX_CONNECTIONS_PER_USER: '100000',
+					...RELAY_ENV,
+					...extraEnv
+				}),
+				stdio: ['ignore', 'ignore', 'inherit']
+			}
+		);
 	} else {
 		child = spawn(
 			process.execPath,
