@@ -67,5 +67,27 @@ const ownThreadMs: (() => number) | null =
  */
 export const workerTaskMs: () => number = ownThreadMs ?? (() => performance.now());
 
+/** The worker thread's CPU when its previous task ended (worker-entry.ts marks it); null: none yet. */
+let previousTaskEnd: number | null = null;
+
+/** A worker's task has ended (worker-entry.ts: before its answer is posted, and once at start-up). */
+export function markTaskEnd(): void {
+	if (ownThreadMs) previousTaskEnd = ownThreadMs();
+}
+
+/**
+ * Where a worker task's work starts, for `workerTaskMs() - taskStartMs()`: the end of the thread's
+ * previous task. What the thread does between two tasks is work for them, not waiting: posting the
+ * previous answer, reading the next task's message, collecting the garbage earlier tasks left (a
+ * summary decodes a two-year program, ~2 MB of objects). Counting from the task's own start charged
+ * pooled summaries 48–86 % of the CPU their thread spent (pool.test.ts, five runs), and in bench:relay's
+ * pattern (2026-11-27) the worker used 220–290 ms per 10 s where its tasks were charged ~170. Only
+ * with a thread clock: where `workerTaskMs` is the time elapsed, the span between tasks holds the
+ * thread's waiting, and the task's own start is used.
+ */
+export function taskStartMs(): number {
+	return ownThreadMs && previousTaskEnd !== null ? previousTaskEnd : workerTaskMs();
+}
+
 /** This thread's CPU time so far, in ms, or the process's where it cannot be told (differences only). */
 export const threadCpuMs: () => number = ownThreadMs ?? (() => ms(process.cpuUsage()));

@@ -4,6 +4,7 @@
  * limit dies with its worker alone; a crashing task takes nothing else with it; and the main
  * thread's event loop keeps turning while a worker spins.
  */
+import { readFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,7 +13,15 @@ import * as Y from 'yjs';
 import { createLogger } from '../logger.js';
 import { computeSummary } from '../sync/summaries.js';
 import { programSummary } from '../sync/summary.js';
+import { generateRealisticProgram } from '../../src/lib/shared/program/fixtures.js';
 import { WorkerPool, WorkerTaskError } from './pool.js';
+
+/** Another thread's CPU (user + system, ms) from /proc: fields 14 and 15, in 10 ms ticks. */
+function threadCpuMsOf(tid: number): number {
+	const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'latin1');
+	const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+	return (Number(fields[11]) + Number(fields[12])) * 10;
+}
 
 const pools: WorkerPool[] = [];
 afterEach(async () => {
@@ -81,6 +90,35 @@ describe('worker pool', () => {
 		// summary may read 0); what it counts and what not is cpu-time.test.ts's.
 		expect(Number.isFinite(workMs) && workMs >= 0).toBe(true);
 	}, 30_000);
+
+	it("a summary is charged its worker thread's CPU, what the thread does between tasks included", async () => {
+		// The defect as bench:relay's pattern showed it (2026-11-27): the summaries' worker used
+		// 220–290 ms of CPU per 10 s where its tasks were charged ~170 — the thread's work between
+		// tasks (the answer posted, the next message read, the garbage a decoded program leaves
+		// collected) was nobody's, and the 2 % budget was ~3 % in fact.
+		const { pool: p } = pool({ threads: 1 });
+		const { tid } = await p.run('ping', { value: 1 });
+		const threadCpu = tid === null ? null : () => threadCpuMsOf(tid);
+		if (!threadCpu) return; // not Linux: no other thread's clock to compare with
+		const state = Y.encodeStateAsUpdate(generateRealisticProgram(1).doc);
+		const before = threadCpu();
+		let charged = 0;
+		for (let i = 0; i < 80; i++) {
+			const input = {
+				programId: 'p',
+				state: [state],
+				throughSeq: 1,
+				now: Date.now(),
+				decisions: null
+			};
+			charged += (await p.run('summary', input)).workMs;
+		}
+		const spent = threadCpu() - before;
+		expect(spent).toBeGreaterThan(80); // ~4 ms a two-year program here
+		// Both clocks count in 10 ms ticks on Node before 23.9 (four readings: ±40 ms at worst);
+		// the old charge left out ~17 % here.
+		expect(charged).toBeGreaterThanOrEqual(spent * 0.93 - 10);
+	}, 60_000);
 
 	it("the relay's work never waits behind the requests': a merge overtakes two long exports", async () => {
 		const { pool: p } = pool({ threads: 2 });

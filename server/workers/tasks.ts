@@ -35,17 +35,22 @@ import {
 	type SummaryTaskInput,
 	type SummaryTaskOutput
 } from '../sync/summaries.js';
-import { workerTaskMs } from '../sync/cpu-time.js';
+import { taskStartMs, workerTaskMs } from '../sync/cpu-time.js';
 import { programSummary } from '../sync/summary.js';
 
-/** This thread's nice value (Linux: per thread, /proc/thread-self); null elsewhere. */
-function ownNice(): number | null {
+/** This thread's id in the kernel (Linux: the last part of /proc/thread-self); null elsewhere. */
+function ownTid(): number | null {
 	try {
-		const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-		return getPriority(tid);
+		return Number(readlinkSync('/proc/thread-self').split('/').pop());
 	} catch {
 		return null;
 	}
+}
+
+/** This thread's nice value (Linux: per thread); null elsewhere. */
+function ownNice(): number | null {
+	const tid = ownTid();
+	return tid === null ? null : getPriority(tid);
 }
 
 const bytesOf = (b: Uint8Array | Buffer): Buffer =>
@@ -117,9 +122,12 @@ export const TASKS = {
 	merge: (input: { parts: Uint8Array[] }): Uint8Array =>
 		input.parts.length === 1 ? (input.parts[0] as Uint8Array) : Y.mergeUpdates(input.parts),
 
-	/** The curator summary of a program document, and the task's own time (the relay's budget). */
+	/**
+	 * The curator summary of a program document, and the task's work in this thread since the
+	 * previous task (the relay's budget; cpu-time.ts, taskStartMs).
+	 */
 	summary: (input: SummaryTaskInput): SummaryTaskOutput => {
-		const started = workerTaskMs();
+		const started = taskStartMs();
 		const stored = computeSummary(
 			input.programId,
 			input.state,
@@ -190,9 +198,16 @@ export const TASKS = {
 	/** Answers at once (start-up self-check of the built server), with the thread's nice value (Linux). */
 	ping: (input: {
 		value: number;
-	}): { value: number; threadId: number; nice: number | null; heapMb: number } => ({
+	}): {
+		value: number;
+		threadId: number;
+		tid: number | null;
+		nice: number | null;
+		heapMb: number;
+	} => ({
 		value: input.value,
 		threadId,
+		tid: ownTid(),
 		nice: ownNice(),
 		heapMb: getHeapStatistics().total_heap_size / 1048576
 	}),

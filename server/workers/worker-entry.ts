@@ -8,6 +8,7 @@ import { getPriority, setPriority } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { TASKS, type TaskName } from './tasks.js';
+import { markTaskEnd } from '../sync/cpu-time.js';
 
 const port = parentPort;
 if (!port) throw new Error('server/workers/worker-entry.ts runs only as a worker thread');
@@ -36,7 +37,7 @@ port.on('message', (m: { task: TaskName; input: unknown }) => {
 		try {
 			const run = TASKS[m.task] as ((input: unknown) => unknown) | undefined;
 			if (!run) throw new Error(`unknown task ${String(m.task)}`);
-			const output = await run(m.input);
+			const output = await ranToEnd(run, m.input);
 			port.postMessage({ ok: true, output, heapMb: heapMb() });
 		} catch (error) {
 			const e = error as { name?: string; message?: string; messageRu?: unknown };
@@ -51,5 +52,19 @@ port.on('message', (m: { task: TaskName; input: unknown }) => {
 	})();
 });
 
+/**
+ * Runs a task and marks its end (cpu-time.ts, markTaskEnd): what the thread does from here to the
+ * next task's end — posting this answer, reading the next message, collecting what this task left
+ * — is charged to the next task.
+ */
+async function ranToEnd(run: (input: unknown) => unknown, input: unknown): Promise<unknown> {
+	try {
+		return await run(input);
+	} finally {
+		markTaskEnd();
+	}
+}
+
 // Tasks loaded: the pool starts a task's clock only from here on.
 port.postMessage({ ready: true, heapMb: heapMb() });
+markTaskEnd();
