@@ -12,6 +12,7 @@ import type { DashboardResult, DashboardRow } from '../../server/curator/dashboa
 import { connectClient, synced, waitFor, type TestClient } from './relay-helpers';
 import { startCuratorServer, type CuratorTestServer } from './curator-server';
 import { docxText, pdfPageCount } from './curator-fixtures';
+import { metricsHeaders } from '../support/test-server';
 
 let t: CuratorTestServer;
 let programId: string;
@@ -37,18 +38,34 @@ async function rowWhen(
 	ofProgram = programId
 ): Promise<DashboardRow> {
 	let last: DashboardRow | undefined;
+	let summaries = '';
 	return waitFor(
 		async () => {
 			const d = await dashboard();
 			last = d.rows.find((x) => x.programId === ofProgram);
-			return last && pred(last) ? last : null;
+			if (last && pred(last)) return last;
+			summaries = await summarizerState();
+			return null;
 		},
 		{
-			what: () => `the dashboard to show ${what}: ${JSON.stringify(last)}`,
+			// What the summarizer was doing, so a failure tells waiting (due, resting) from lost.
+			what: () =>
+				`the dashboard to show ${what}: ${JSON.stringify(last)}\nsummarizer: ${summaries}`,
 			timeout: 15_000,
 			interval: 50
 		}
 	);
+}
+
+/** The relay's summary metrics and the server's log lines about summaries (a failure's diagnosis). */
+async function summarizerState(): Promise<string> {
+	const res = await fetch(`${t.base}/metrics`, { headers: metricsHeaders });
+	const metrics = (await res.text()).split('\n').filter((l) => l.startsWith('relay_summar'));
+	const logs = t
+		.logs()
+		.split('\n')
+		.filter((l) => /summar/i.test(l));
+	return [...metrics, ...logs.slice(-5)].join('\n');
 }
 
 /** Each phone also holds the program's decisions document, read-only (/sync/<id>/decisions). */
