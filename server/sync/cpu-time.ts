@@ -32,13 +32,14 @@ const ms = (u: CpuUsage) => (u.user + u.system) / 1000;
 const TICK_MS = 10;
 
 /**
- * The calling thread's CPU (user + system) from /proc/thread-self/stat, in ms. Fields 14 and 15
- * (utime, stime); counted after the `)` that ends field 2, the command name, which may itself
- * hold spaces or parentheses.
+ * A thread's CPU (user + system) from its /proc stat file, in ms: the calling thread's by default,
+ * or another of this process's (`/proc/self/task/<tid>/stat`, tests). Fields 14 and 15 (utime,
+ * stime); counted after the `)` that ends field 2, the command name, which may itself hold spaces
+ * or parentheses.
  */
-function procThreadCpuMs(): number {
-	const stat = readFileSync('/proc/thread-self/stat', 'latin1');
-	const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+export function procThreadCpuMs(stat = '/proc/thread-self/stat'): number {
+	const text = readFileSync(stat, 'latin1');
+	const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
 	// fields[0] is field 3 (state), so field n is fields[n - 3].
 	return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
 }
