@@ -4,18 +4,11 @@
  * name with a stock Yjs client is refused (4403) before anything is stored or forwarded; the same
  * for a file attached under the partner's name (issue 17).
  */
-import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { createLogger } from '../logger.js';
 import { CloseCode, encodeSyncUpdate } from './protocol.js';
-import { createRelay, type Relay } from './relay.js';
-import {
-	FAKE_CLOCK_RELAY_CONFIG,
-	FakeClock,
-	FakeSocket,
-	MemoryDocumentStore
-} from './test-fakes.js';
+import type { Relay } from './relay.js';
+import { attachPhone, fakeClockRelay } from './test-fakes.js';
 import { ProgramEditor, readProgram } from '../../src/lib/shared/program/index.js';
 import {
 	ATTACHMENT,
@@ -34,28 +27,11 @@ afterEach(async () => {
 });
 
 function setup() {
-	const clock = new FakeClock();
-	const store = new MemoryDocumentStore();
-	const relay = createRelay({
-		store,
-		authorize: async () => ({ deny: 'unauthenticated' }),
-		logger: createLogger('silent'),
-		registry: new Registry(),
-		config: FAKE_CLOCK_RELAY_CONFIG,
-		clock
-	});
+	const { relay, clock, store } = fakeClockRelay();
 	relays.push(relay);
 	void store.createProgram(PROGRAM);
 	const connect = (userId: string) => {
-		const socket = new FakeSocket();
-		const attached = relay.attach(socket, {
-			programId: PROGRAM,
-			grant: { userId, access: 'rw', expiresAt: clock.now() + 3_600_000 },
-			ip: '10.0.0.1',
-			device: `${userId}-phone`,
-			wantsAcks: true
-		});
-		socket.onClose = attached.closed;
+		const { attached, socket } = attachPhone(relay, clock, PROGRAM, { userId });
 		return { ...attached, socket };
 	};
 	return { clock, store, relay, connect };

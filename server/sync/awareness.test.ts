@@ -5,20 +5,18 @@
  * cannot be written under first by someone else.
  */
 import * as decoding from 'lib0/decoding';
-import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { Access } from '../auth/tokens.js';
-import { createLogger } from '../logger.js';
 import {
 	awarenessMessage,
 	deepAwarenessMessage,
 	presenceMessage
 } from '../../tests/support/hostile-payloads.js';
-import { DEFAULT_RELAY_CONFIG, type RelayConfig } from './config.js';
+import type { RelayConfig } from './config.js';
 import { MESSAGE_AWARENESS, encodeSyncUpdate } from './protocol.js';
-import { createRelay, type Relay } from './relay.js';
-import { FakeClock, FakeSocket, MemoryDocumentStore } from './test-fakes.js';
+import type { Relay } from './relay.js';
+import { FakeSocket, attachPhone, fakeClockRelay } from './test-fakes.js';
 
 const PROGRAM = 'p1';
 let relays: Relay[] = [];
@@ -28,28 +26,12 @@ afterEach(async () => {
 });
 
 function setup(overrides: Partial<RelayConfig> = {}) {
-	const clock = new FakeClock();
-	const store = new MemoryDocumentStore();
-	const relay = createRelay({
-		store,
-		authorize: async () => ({ deny: 'unauthenticated' }),
-		logger: createLogger('silent'),
-		registry: new Registry(),
-		config: { ...DEFAULT_RELAY_CONFIG, ...overrides },
-		clock
-	});
+	const { relay, clock, store } = fakeClockRelay({ config: overrides });
 	relays.push(relay);
 	void store.createProgram(PROGRAM);
 	function connect(userId: string, access: Access = 'rw') {
-		const socket = new FakeSocket();
-		const attached = relay.attach(socket, {
-			programId: PROGRAM,
-			grant: { userId, access, expiresAt: clock.now() + 3_600_000 },
-			ip: '10.0.0.1',
-			device: null,
-			wantsAcks: false
-		});
-		socket.onClose = () => attached.closed();
+		const person = { userId, access, device: null, wantsAcks: false };
+		const { attached, socket } = attachPhone(relay, clock, PROGRAM, person);
 		return { ...attached, socket };
 	}
 	return { clock, store, relay, connect };

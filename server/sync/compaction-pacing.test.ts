@@ -4,15 +4,12 @@
  * because every compaction started at once. Compactions now take turns, each followed by a rest
  * in proportion to its duration; none is skipped and nothing stored is dropped.
  */
-import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { createLogger } from '../logger.js';
-import { DEFAULT_RELAY_CONFIG } from './config.js';
 import { encodeSyncUpdate } from './protocol.js';
-import { createRelay, type AttachedSession, type Relay } from './relay.js';
+import { type AttachedSession, type Relay } from './relay.js';
 import { COMPACTION_REST, compactionThreshold } from './rooms.js';
-import { FakeClock, MemoryDocumentStore, attachPhone } from './test-fakes.js';
+import { FakeClock, MemoryDocumentStore, attachPhone, fakeClockRelay } from './test-fakes.js';
 
 /** The in-memory store, where a compaction takes `ms` of (fake) time, as on a real disk. */
 class SlowCompactionStore extends MemoryDocumentStore {
@@ -48,13 +45,10 @@ describe('compaction pacing', () => {
 	it('programs reaching the threshold together compact one at a time, spaced, all of them', async () => {
 		const clock = new FakeClock();
 		const store = new SlowCompactionStore(clock, 10);
-		const relay = createRelay({
+		const { relay } = fakeClockRelay({
 			store,
-			authorize: async () => ({ deny: 'unauthenticated' }),
-			logger: createLogger('silent'),
-			registry: new Registry(),
-			config: { ...DEFAULT_RELAY_CONFIG, compactAfterUpdates: 3 },
 			clock,
+			config: { compactAfterUpdates: 3 },
 			summarize: () => ({})
 		});
 		relays.push(relay);

@@ -12,13 +12,8 @@ import * as Y from 'yjs';
 import { createLogger } from '../logger.js';
 import { DEFAULT_RELAY_CONFIG } from './config.js';
 import { encodeSyncUpdate } from './protocol.js';
-import { createRelay, type Relay } from './relay.js';
-import {
-	FAKE_CLOCK_RELAY_CONFIG,
-	FakeClock,
-	MemoryDocumentStore,
-	attachPhone
-} from './test-fakes.js';
+import { type Relay } from './relay.js';
+import { FakeClock, MemoryDocumentStore, attachPhone, fakeClockRelay } from './test-fakes.js';
 
 const PROGRAM = 'p1';
 let relays: Relay[] = [];
@@ -59,13 +54,12 @@ describe('compaction refused, nothing dropped', () => {
 		const stored = [Y.encodeStateAsUpdate(honest), deepUpdate()];
 		await store.append(stored.map((data) => ({ programId: PROGRAM, data, receivedAt: 0 })));
 
-		const relay = createRelay({
+		const { relay } = fakeClockRelay({
 			store,
-			authorize: async () => ({ deny: 'unauthenticated' }),
-			logger: createLogger('warn', sink),
-			registry,
-			config: { ...FAKE_CLOCK_RELAY_CONFIG, compactAfterUpdates: 3 },
 			clock,
+			registry,
+			logger: createLogger('warn', sink),
+			config: { compactAfterUpdates: 3 },
 			summarize: () => ({})
 		});
 		relays.push(relay);

@@ -4,16 +4,13 @@
  * grant on `<programId>/decisions` has its update refused before anything is stored — while the
  * server's decision edits are stored and delivered to the sessions that have it open.
  */
-import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { Access } from '../auth/tokens.js';
-import { createLogger } from '../logger.js';
-import { DEFAULT_RELAY_CONFIG } from './config.js';
 import { decisionsAuthorizer, isDecisionsId, programOfDecisions } from './decisions.js';
 import { CloseCode, encodeSyncUpdate } from './protocol.js';
-import { createRelay, type Relay } from './relay.js';
-import { FakeClock, FakeSocket, MemoryDocumentStore } from './test-fakes.js';
+import type { Relay } from './relay.js';
+import { attachPhone, fakeClockRelay } from './test-fakes.js';
 
 const PROGRAM = 'p1';
 const DECISIONS = `${PROGRAM}/decisions`;
@@ -25,28 +22,11 @@ afterEach(async () => {
 });
 
 function setup() {
-	const clock = new FakeClock();
-	const store = new MemoryDocumentStore();
-	const relay = createRelay({
-		store,
-		authorize: async () => ({ deny: 'unauthenticated' }),
-		logger: createLogger('silent'),
-		registry: new Registry(),
-		config: DEFAULT_RELAY_CONFIG,
-		clock
-	});
+	const { relay, clock, store } = fakeClockRelay();
 	relays.push(relay);
 	void store.createProgram(PROGRAM);
 	const connect = (userId: string, access: Access) => {
-		const socket = new FakeSocket();
-		const attached = relay.attach(socket, {
-			programId: DECISIONS,
-			grant: { userId, access, expiresAt: clock.now() + 3_600_000 },
-			ip: '10.0.0.1',
-			device: `${userId}-phone`,
-			wantsAcks: true
-		});
-		socket.onClose = attached.closed;
+		const { attached, socket } = attachPhone(relay, clock, DECISIONS, { userId, access });
 		return { ...attached, socket };
 	};
 	return { clock, store, relay, connect };

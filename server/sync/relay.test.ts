@@ -3,11 +3,9 @@
  * DocumentStore and a fake clock: the timing cases (group commit, acknowledgements, debounced
  * summaries, idle unload, heartbeat, expiry) advance time instead of sleeping.
  */
-import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { Access } from '../auth/tokens.js';
-import { createLogger } from '../logger.js';
 import type { RelayConfig } from './config.js';
 import type { RelayHooks } from './hooks.js';
 import {
@@ -18,13 +16,8 @@ import {
 	encodeSyncStep2,
 	encodeSyncUpdate
 } from './protocol.js';
-import { createRelay, type AttachedSession, type Relay } from './relay.js';
-import {
-	FAKE_CLOCK_RELAY_CONFIG,
-	FakeClock,
-	FakeSocket,
-	MemoryDocumentStore
-} from './test-fakes.js';
+import { type AttachedSession, type Relay } from './relay.js';
+import { FakeSocket, fakeClockRelay } from './test-fakes.js';
 
 const PROGRAM = 'p1';
 
@@ -52,16 +45,9 @@ afterEach(async () => {
 });
 
 function setup(overrides: Partial<RelayConfig> = {}, hooks: RelayHooks[] = []) {
-	const clock = new FakeClock();
-	const store = new MemoryDocumentStore();
 	const summarized: number[] = [];
-	const relay = createRelay({
-		store,
-		authorize: async () => ({ deny: 'unauthenticated' }),
-		logger: createLogger('silent'),
-		registry: new Registry(),
-		config: { ...FAKE_CLOCK_RELAY_CONFIG, ...overrides },
-		clock,
+	const { relay, clock, store } = fakeClockRelay({
+		config: overrides,
 		hooks,
 		summarize: (doc) => {
 			summarized.push(clock.now());

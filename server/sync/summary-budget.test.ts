@@ -6,14 +6,12 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
-import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { createLogger } from '../logger.js';
 import { DEFAULT_RELAY_CONFIG } from './config.js';
 import { encodeSyncUpdate } from './protocol.js';
-import { createRelay, type Relay } from './relay.js';
-import { FakeClock, MemoryDocumentStore, attachPhone } from './test-fakes.js';
+import { type Relay } from './relay.js';
+import { FakeClock, MemoryDocumentStore, attachPhone, fakeClockRelay } from './test-fakes.js';
 import { computeSummary } from './summaries.js';
 import { programSummary } from './summary.js';
 import { generateRealisticProgram } from '../../src/lib/shared/program/fixtures.js';
@@ -38,19 +36,13 @@ function budgetedRelay(
 	config: Partial<typeof DEFAULT_RELAY_CONFIG>,
 	summarize: (doc: Y.Doc) => unknown
 ) {
-	const clock = new FakeClock();
-	const registry = new Registry();
-	const relay = createRelay({
+	const made = fakeClockRelay({
 		store,
-		authorize: async () => ({ deny: 'unauthenticated' }),
-		logger: createLogger('silent'),
-		registry,
-		config: { ...DEFAULT_RELAY_CONFIG, summaryDebounceMs: 1_000, ...config },
-		clock,
+		config: { summaryDebounceMs: 1_000, ...config },
 		summarize
 	});
-	relays.push(relay);
-	return { relay, clock, registry };
+	relays.push(made.relay);
+	return made;
 }
 
 /** 40 programs, each written once by a phone (one map key naming it): 40 summaries due together. */

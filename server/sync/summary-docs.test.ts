@@ -6,7 +6,6 @@
  * room reloaded at random points.
  */
 import fc from 'fast-check';
-import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { ProgramEditor } from '../../src/lib/shared/program/api.js';
@@ -15,11 +14,9 @@ import { readProgram } from '../../src/lib/shared/program/read.js';
 import { DIAGNOSIS_FIELDS, type Actor } from '../../src/lib/shared/program/schema.js';
 import { ProgramValidationError } from '../../src/lib/shared/program/validate.js';
 import { LEGACY_DECISIONS } from './decisions.js';
-import { createLogger } from '../logger.js';
-import { DEFAULT_RELAY_CONFIG } from './config.js';
 import { encodeSyncUpdate, inspectUpdate } from './protocol.js';
-import { createRelay, type Relay } from './relay.js';
-import { FakeClock, MemoryDocumentStore, attachPhone } from './test-fakes.js';
+import { type Relay } from './relay.js';
+import { attachPhone, fakeClockRelay } from './test-fakes.js';
 import { RoomDocument } from './room.js';
 import { computeSummary, summarizeKept, type DecisionsState } from './summaries.js';
 import { createSummaryDocs, type SummaryDocs } from './summary-docs.js';
@@ -391,24 +388,22 @@ describe('in the relay', () => {
 	});
 
 	it("keeps a program's decoded document between its summaries, and drops it when the room unloads", async () => {
-		const clock = new FakeClock();
-		const store = new MemoryDocumentStore();
-		const registry = new Registry();
-		relay = createRelay({
-			store,
-			authorize: async () => ({ deny: 'unauthenticated' }),
-			logger: createLogger('silent'),
-			registry,
-			config: { ...DEFAULT_RELAY_CONFIG, summaryDebounceMs: 1_000, idleUnloadMs: 30_000 },
+		const {
+			relay: opened,
 			clock,
+			store,
+			registry
+		} = fakeClockRelay({
+			config: { summaryDebounceMs: 1_000, idleUnloadMs: 30_000 },
 			summarize: (doc) => ({ keys: [...doc.getMap('m').keys()].sort() })
 		});
+		relay = opened;
 		const stats = async () => {
 			const metric = await registry.getSingleMetric('relay_summary_docs')?.get();
 			return Object.fromEntries((metric?.values ?? []).map((v) => [v.labels.stat, v.value]));
 		};
 		await store.createProgram('p1');
-		const { socket, attached } = attachPhone(relay, clock, 'p1');
+		const { socket, attached } = attachPhone(opened, clock, 'p1');
 		await clock.settle();
 		const phone = new Y.Doc();
 		const edit = async (key: string) => {
@@ -425,7 +420,7 @@ describe('in the relay', () => {
 		expect(await stats()).toMatchObject({ documents: 1, decodes: 1, reuses: 1, updates: 1 });
 		socket.close(1000, 'bye');
 		await clock.advance(30_000);
-		expect(relay.loadedPrograms()).toEqual([]);
+		expect(opened.loadedPrograms()).toEqual([]);
 		expect(await stats()).toMatchObject({ documents: 0, bytes: 0 });
 	});
 });

@@ -5,21 +5,18 @@
  * the budget is charged the task's own time there; the programs that fit are still decoded here
  * and kept. When the pool fails on such a (small) document, the summary is computed here.
  */
-import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { generateRealisticProgram } from '../../src/lib/shared/program/fixtures.js';
-import { createLogger } from '../logger.js';
 import { TASKS } from '../workers/tasks.js';
-import { DEFAULT_RELAY_CONFIG } from './config.js';
 import { LEGACY_DECISIONS } from './decisions.js';
 import { encodeSyncUpdate, inspectUpdate } from './protocol.js';
-import { createRelay, type Relay } from './relay.js';
+import { type Relay } from './relay.js';
 import { RoomDocument } from './room.js';
 import { computeSummary, type SummaryTaskInput, type SummaryTaskOutput } from './summaries.js';
 import { programSummary } from './summary.js';
 import { createSummaryDocs, DECODED_BYTES_PER_BYTE } from './summary-docs.js';
-import { FakeClock, MemoryDocumentStore, attachPhone } from './test-fakes.js';
+import { attachPhone, fakeClockRelay } from './test-fakes.js';
 
 let relays: Relay[] = [];
 afterEach(async () => {
@@ -34,16 +31,8 @@ const programs = [3, 4].map((seed) => {
 });
 
 async function relayWithPool(task: (input: SummaryTaskInput) => Promise<SummaryTaskOutput>) {
-	const clock = new FakeClock();
-	const store = new MemoryDocumentStore();
-	const registry = new Registry();
-	const relay = createRelay({
-		store,
-		authorize: async () => ({ deny: 'unauthenticated' }),
-		logger: createLogger('silent'),
-		registry,
-		config: { ...DEFAULT_RELAY_CONFIG, summaryDebounceMs: 1_000, summaryDocsMb: 2 },
-		clock,
+	const { relay, clock, store, registry } = fakeClockRelay({
+		config: { summaryDebounceMs: 1_000, summaryDocsMb: 2 },
 		summaryTask: task
 	});
 	relays.push(relay);

@@ -27,7 +27,10 @@ import {
 	SYNC_UPDATE,
 	readAck
 } from './protocol.js';
-import type { AttachedSession, Relay } from './relay.js';
+import { Registry } from 'prom-client';
+import { createLogger } from '../logger.js';
+import { createRelay, type AttachedSession, type Relay, type RelayOptions } from './relay.js';
+import type { Access } from '../auth/tokens.js';
 import type { SessionSocket } from './session.js';
 import { DEFAULT_RELAY_CONFIG, type RelayConfig } from './config.js';
 
@@ -353,19 +356,64 @@ export class MemoryDocumentStore implements DocumentStore {
 }
 
 /** A writer's phone attached to `programId` (user u1, read-write, acknowledgements on). */
+/** Who a test connection is; by default the mentor's phone `u1`, asking for acknowledgements. */
+export interface FakePerson {
+	userId?: string;
+	access?: Access;
+	/** The device id the facts are stored under (default `<userId>-phone`); null: none sent. */
+	device?: string | null;
+	wantsAcks?: boolean;
+}
+
+/** Attaches an in-memory connection of `person` to a program (or a decisions document). */
 export function attachPhone(
 	relay: Relay,
 	clock: FakeClock,
-	programId: string
+	programId: string,
+	{ userId = 'u1', access = 'rw', device = `${userId}-phone`, wantsAcks = true }: FakePerson = {}
 ): { socket: FakeSocket; attached: AttachedSession } {
 	const socket = new FakeSocket();
 	const attached = relay.attach(socket, {
 		programId,
-		grant: { userId: 'u1', access: 'rw', expiresAt: clock.now() + 3_600_000 },
+		grant: { userId, access, expiresAt: clock.now() + 3_600_000 },
 		ip: '10.0.0.1',
-		device: 'u1-phone',
-		wantsAcks: true
+		device,
+		wantsAcks
 	});
 	socket.onClose = attached.closed;
 	return { socket, attached };
+}
+
+export interface FakeClockRelayOptions<S extends DocumentStore> extends Partial<
+	Omit<RelayOptions, 'store' | 'config' | 'clock'>
+> {
+	/** Default: a new MemoryDocumentStore. */
+	store?: S;
+	/** Default: a new FakeClock (pass one when the store needs it first). */
+	clock?: FakeClock;
+	/** Settings over FAKE_CLOCK_RELAY_CONFIG. */
+	config?: Partial<RelayConfig>;
+}
+
+/**
+ * A relay for unit tests: on a fake clock, over an in-memory store, with its own metrics and a
+ * silent log; connections are attached directly (attachPhone), so every HTTP upgrade is refused.
+ * The caller closes it.
+ */
+export function fakeClockRelay<S extends DocumentStore = MemoryDocumentStore>(
+	options: FakeClockRelayOptions<S> = {}
+): { relay: Relay; clock: FakeClock; store: S; registry: Registry } {
+	const { store = new MemoryDocumentStore() as DocumentStore as S, clock = new FakeClock() } =
+		options;
+	const registry = options.registry ?? new Registry();
+	const relay = createRelay({
+		authorize: async () => ({ deny: 'unauthenticated' }),
+		logger: createLogger('silent'),
+		...options,
+		registry,
+		store,
+		clock,
+		config: { ...FAKE_CLOCK_RELAY_CONFIG, ...options.config }
+	});
+	return { relay, clock, store, registry };
 }
