@@ -26,7 +26,11 @@ afterEach(async () => {
 	relays = [];
 });
 
-function setup() {
+/**
+ * The mentee's and the mentor's phones on a new program the mentee uploaded; `menteeDoc` is her
+ * replica of it, `activity` its first activity.
+ */
+async function twoPhones() {
 	const { relay, clock, store } = fakeClockRelay();
 	relays.push(relay);
 	void store.createProgram(PROGRAM);
@@ -34,7 +38,37 @@ function setup() {
 		const { attached, socket } = attachPhone(relay, clock, PROGRAM, { userId });
 		return { ...attached, socket };
 	};
-	return { clock, store, relay, connect };
+	const base = newProgram();
+	const activity = readProgram(base, base).activities[0]!.id;
+	const phoneOfMentee = connect(mentee.userId);
+	const phoneOfMentor = connect(mentor.userId);
+	await clock.settle();
+	phoneOfMentee.receive(encodeSyncUpdate(Y.encodeStateAsUpdate(base)));
+	await clock.settle();
+
+	/** The mentee's phone sends `update`: accepted. */
+	async function accepted(update: Uint8Array) {
+		phoneOfMentee.receive(encodeSyncUpdate(update));
+		await clock.settle();
+		expect(phoneOfMentee.socket.closedWith).toBeNull();
+	}
+	/** The mentee's phone sends `update`: refused for `reason`, neither stored nor delivered. */
+	async function refused(update: Uint8Array, reason: string) {
+		const delivered = phoneOfMentor.socket.kinds().length;
+		const appended = store.appendCalls.flat().length;
+		phoneOfMentee.receive(encodeSyncUpdate(update));
+		await clock.settle();
+		expect(phoneOfMentee.socket.closedWith).toEqual({ code: CloseCode.FORBIDDEN, reason });
+		expect(store.appendCalls.flat().length).toBe(appended);
+		expect(phoneOfMentor.socket.kinds().length).toBe(delivered);
+	}
+	/** The program as the relay stores it. */
+	async function stored() {
+		const doc = new Y.Doc();
+		Y.applyUpdate(doc, await relay.getDocument(PROGRAM));
+		return readProgram(doc, doc);
+	}
+	return { menteeDoc: replica(base), activity, accepted, refused, stored };
 }
 
 /** The update one action makes on `doc`. */
@@ -49,30 +83,17 @@ function updateOf(doc: Y.Doc, fn: () => void): Uint8Array {
 
 describe('comments at the relay', () => {
 	it("stores the sender's own comment and refuses one under the partner's name", async () => {
-		const { clock, store, relay, connect } = setup();
-		const base = newProgram();
-		const activity = readProgram(base, base).activities[0]!.id;
-		const phoneOfMentee = connect(mentee.userId);
-		const phoneOfMentor = connect(mentor.userId);
-		await clock.settle();
-		phoneOfMentee.receive(encodeSyncUpdate(Y.encodeStateAsUpdate(base)));
-		await clock.settle();
-
+		const { menteeDoc, activity, accepted, refused, stored } = await twoPhones();
 		// Honest: through the editor, as herself.
-		const menteeDoc = replica(base);
 		const own = updateOf(menteeDoc, () =>
 			new ProgramEditor(menteeDoc, mentee).postComment(
 				{ kind: 'activity', id: activity },
 				'Мой комментарий'
 			)
 		);
-		phoneOfMentee.receive(encodeSyncUpdate(own));
-		await clock.settle();
-		expect(phoneOfMentee.socket.closedWith).toBeNull();
+		await accepted(own);
 
 		// Hostile: a stock client writes a comment signed by the mentor.
-		const delivered = phoneOfMentor.socket.kinds().length;
-		const appended = store.appendCalls.flat().length;
 		const forged = updateOf(menteeDoc, () =>
 			menteeDoc.getArray(DISCUSSION_ROOT).push([
 				new Y.Map<unknown>(
@@ -87,18 +108,8 @@ describe('comments at the relay', () => {
 				)
 			])
 		);
-		phoneOfMentee.receive(encodeSyncUpdate(forged));
-		await clock.settle();
-		expect(phoneOfMentee.socket.closedWith).toEqual({
-			code: CloseCode.FORBIDDEN,
-			reason: 'comment attributed to another person'
-		});
-		expect(store.appendCalls.flat().length).toBe(appended);
-		expect(phoneOfMentor.socket.kinds().length).toBe(delivered);
-
-		const stored = new Y.Doc();
-		Y.applyUpdate(stored, await relay.getDocument(PROGRAM));
-		expect(readProgram(stored, stored).discussion.map((c) => [c.authorId, c.text])).toEqual([
+		await refused(forged, 'comment attributed to another person');
+		expect((await stored()).discussion.map((c) => [c.authorId, c.text])).toEqual([
 			[mentee.userId, 'Мой комментарий']
 		]);
 	});
@@ -106,29 +117,16 @@ describe('comments at the relay', () => {
 
 describe('attachments at the relay', () => {
 	it("stores the sender's own attachment and refuses one under the partner's name", async () => {
-		const { clock, store, relay, connect } = setup();
-		const base = newProgram();
-		const activity = readProgram(base, base).activities[0]!.id;
-		const phoneOfMentee = connect(mentee.userId);
-		const phoneOfMentor = connect(mentor.userId);
-		await clock.settle();
-		phoneOfMentee.receive(encodeSyncUpdate(Y.encodeStateAsUpdate(base)));
-		await clock.settle();
-
-		const menteeDoc = replica(base);
+		const { menteeDoc, activity, accepted, refused, stored } = await twoPhones();
 		const own = updateOf(menteeDoc, () =>
 			new ProgramEditor(menteeDoc, mentee).attach(
 				{ kind: 'activity', id: activity },
 				{ hash: 'a'.repeat(64), name: 'Конспект.pdf', type: 'application/pdf', size: 1000 }
 			)
 		);
-		phoneOfMentee.receive(encodeSyncUpdate(own));
-		await clock.settle();
-		expect(phoneOfMentee.socket.closedWith).toBeNull();
+		await accepted(own);
 
 		// Hostile: a stock client attaches a file under the mentor's name.
-		const delivered = phoneOfMentor.socket.kinds().length;
-		const appended = store.appendCalls.flat().length;
 		const forged = updateOf(menteeDoc, () =>
 			menteeDoc.getArray(ATTACHMENTS_ROOT).push([
 				new Y.Map<unknown>(
@@ -146,18 +144,8 @@ describe('attachments at the relay', () => {
 				)
 			])
 		);
-		phoneOfMentee.receive(encodeSyncUpdate(forged));
-		await clock.settle();
-		expect(phoneOfMentee.socket.closedWith).toEqual({
-			code: CloseCode.FORBIDDEN,
-			reason: 'attachment attributed to another person'
-		});
-		expect(store.appendCalls.flat().length).toBe(appended);
-		expect(phoneOfMentor.socket.kinds().length).toBe(delivered);
-
-		const stored = new Y.Doc();
-		Y.applyUpdate(stored, await relay.getDocument(PROGRAM));
-		expect(readProgram(stored, stored).attachments.map((a) => [a.authorId, a.name])).toEqual([
+		await refused(forged, 'attachment attributed to another person');
+		expect((await stored()).attachments.map((a) => [a.authorId, a.name])).toEqual([
 			[mentee.userId, 'Конспект.pdf']
 		]);
 	});
