@@ -32,9 +32,10 @@ import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import { mintAccessToken } from '../server/auth/tokens';
 import { openStorage } from '../server/storage/index';
-import { cpuMs, freePort } from '../tests/integration/server-process';
+import { benchServerEnv, cpuMs, freePort } from '../tests/integration/server-process';
 import { createTestDatabase, type TestDatabase } from '../tests/integration/test-storage';
 import { bundleServer } from './bundle-server.mjs';
+import { SERVER_NODE_FLAGS } from '../server/node-flags';
 
 const env = (name: string, fallback: number) => {
 	const v = process.env[name];
@@ -51,7 +52,7 @@ type Config = (typeof ALL)[number];
 const CONFIGS = (process.env.BENCH_CONFIGS?.split(',') ?? [...ALL]) as Config[];
 const SECRET = 'bench-secret-0123456789abcdef0123456789';
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-/** Extra node flags for the instances, e.g. BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'. */
+/** Node flags for the instances besides the server's own (SERVER_NODE_FLAGS), e.g. BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'. */
 const NODE_ARGS = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 
 // One process holds 1,000 y-websocket providers (each adds an exit listener).
@@ -72,26 +73,16 @@ interface Instance {
 	port: number;
 }
 
-async function startInstance(entry: string, extra: Record<string, string>): Promise<Instance> {
+/** Starts an instance on `dataDir` (default: a new one), removed when it exits. */
+async function startInstance(
+	entry: string,
+	extra: Record<string, string>,
+	dataDir = mkdtempSync(path.join(tmpdir(), 'nastavnik-bench-cluster-'))
+): Promise<Instance> {
 	const port = await freePort();
-	const dataDir = mkdtempSync(path.join(tmpdir(), 'nastavnik-bench-cluster-'));
-	const base: NodeJS.ProcessEnv = { ...process.env };
-	delete base.DATABASE_URL;
-	delete base.REDIS_URL;
-	const child = spawn(process.execPath, [...NODE_ARGS, entry], {
+	const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...NODE_ARGS, entry], {
 		cwd: ROOT,
-		env: {
-			...base,
-			PORT: String(port),
-			HOST: '127.0.0.1',
-			DATA_DIR: dataDir,
-			SERVER_SECRET: SECRET,
-			LOG_LEVEL: 'warn',
-			RELAY_MAX_CONNECTIONS_PER_IP: '100000',
-			MAX_CONNECTIONS_PER_IP: '100000',
-			RELAY_MAX_CONNECTIONS_PER_USER: '100000',
-			...extra
-		},
+		env: benchServerEnv(port, dataDir, SECRET, extra),
 		stdio: ['ignore', 'ignore', 'inherit']
 	});
 	child.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
@@ -152,43 +143,12 @@ async function runConfig(entry: string, config: Config): Promise<Result> {
 	const instances: Instance[] = [];
 	try {
 		if (config === '1×sqlite') {
-			// Register the programs in the instance's own SQLite directory through its CLI-free path:
-			// tokens need the program to exist, so start it once, create them over its storage.
-			const port = await freePort();
+			// Tokens need the programs to exist: created in the instance's own SQLite directory first.
 			const dataDir = mkdtempSync(path.join(tmpdir(), 'nastavnik-bench-sqlite-'));
 			const storage = await openStorage({ dataDir, databaseUrl: null });
 			for (const id of ids) await storage.documents.createProgram(id);
 			await storage.close();
-			const base: NodeJS.ProcessEnv = { ...process.env };
-			delete base.DATABASE_URL;
-			delete base.REDIS_URL;
-			const child = spawn(process.execPath, [...NODE_ARGS, entry], {
-				cwd: ROOT,
-				env: {
-					...base,
-					PORT: String(port),
-					HOST: '127.0.0.1',
-					DATA_DIR: dataDir,
-					SERVER_SECRET: SECRET,
-					LOG_LEVEL: 'warn',
-					RELAY_MAX_CONNECTIONS_PER_IP: '100000',
-					MAX_CONNECTIONS_PER_IP: '100000',
-					RELAY_MAX_CONNECTIONS_PER_USER: '100000'
-				},
-				stdio: ['ignore', 'ignore', 'inherit']
-			});
-			child.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
-			const deadline = Date.now() + 30_000;
-			for (;;) {
-				try {
-					if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) break;
-				} catch {
-					// not yet
-				}
-				if (Date.now() > deadline) throw new Error('sqlite instance did not start');
-				await sleep(100);
-			}
-			instances.push({ child, pid: child.pid ?? 0, port });
+			instances.push(await startInstance(entry, extra, dataDir));
 		} else {
 			instances.push(await startInstance(entry, extra));
 			if (two) instances.push(await startInstance(entry, extra));

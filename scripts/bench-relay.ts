@@ -49,8 +49,7 @@ import { mintAccessToken } from '../server/auth/tokens';
 import { openDatabase } from '../server/storage/sqlite/database';
 import { createSqliteDocumentStore } from '../server/storage/sqlite/document-store';
 import { createProgram } from '../src/lib/shared/program/index';
-import { cpuMs, freePort, rssMb } from '../tests/integration/server-process';
-import { isolatedEnv } from '../tests/integration/test-storage';
+import { benchServerEnv, cpuMs, freePort, rssMb } from '../tests/integration/server-process';
 import { generateRealisticProgram } from '../src/lib/shared/program/fixtures';
 import type { DriverConfig, DriverResult } from './bench-relay-driver';
 import { SERVER_NODE_FLAGS } from '../server/node-flags';
@@ -223,17 +222,8 @@ async function startServer(
 			{
 				cwd: ROOT,
 				// The measured relay runs on its own SQLite directory, whatever the environment says.
-				env: isolatedEnv({
-					PORT: String(port),
-					HOST: '127.0.0.1',
-					DATA_DIR: dataDir,
-					SERVER_SECRET: SECRET,
-					LOG_LEVEL: 'warn',
-					// All bench clients come from 127.0.0.1; the default per-address cap (500) is for the real world.
-					RELAY_MAX_CONNECTIONS_PER_IP: '100000',
-					MAX_CONNECTIONS_PER_IP: '100000',
+				env: benchServerEnv(port, dataDir, SECRET, {
 					METRICS_TOKEN: BENCH_METRICS_TOKEN,
-					RELAY_MAX_CONNECTIONS_PER_USER: '100000',
 					...RELAY_ENV,
 					...extraEnv
 				}),

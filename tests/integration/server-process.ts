@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createTestServer } from '../support/test-server';
+import { isolatedEnv } from './test-storage';
 
 export { freePort } from '../support/ports';
 
@@ -56,4 +57,29 @@ export function cpuMs(pid: number): number {
 export function rssMb(pid: number): number {
 	const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
 	return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/**
+ * The environment of a server a benchmark starts (bench-relay, bench-cluster): its own port and
+ * data directory, no database or Redis of the caller's environment unless `extra` names them,
+ * warnings only, and no connection caps per address or per user — every bench client comes from
+ * 127.0.0.1 as one of few users; the defaults (500 per address) are for the real world.
+ */
+export function benchServerEnv(
+	port: number,
+	dataDir: string,
+	secret: string,
+	extra: Record<string, string> = {}
+): NodeJS.ProcessEnv {
+	return isolatedEnv({
+		PORT: String(port),
+		HOST: '127.0.0.1',
+		DATA_DIR: dataDir,
+		SERVER_SECRET: secret,
+		LOG_LEVEL: 'warn',
+		RELAY_MAX_CONNECTIONS_PER_IP: '100000',
+		MAX_CONNECTIONS_PER_IP: '100000',
+		RELAY_MAX_CONNECTIONS_PER_USER: '100000',
+		...extra
+	});
 }
