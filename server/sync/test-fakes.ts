@@ -1,10 +1,13 @@
 /**
  * Test doubles for the relay's unit tests (*.test.ts beside the code): a fake clock, an
- * in-memory socket and an in-memory DocumentStore. For unit tests ONLY: the integration suite
- * runs the relay over real websockets and the real databases.
+ * in-memory socket, an in-memory DocumentStore and a relay on them (fakeClockRelay). For unit
+ * tests ONLY: the integration suite runs the relay over real websockets and the real databases.
  */
 import * as decoding from 'lib0/decoding';
+import { Registry } from 'prom-client';
 import * as Y from 'yjs';
+import type { Access } from '../auth/tokens.js';
+import { createLogger } from '../logger.js';
 import type {
 	CompactionOutcome,
 	AppendedUpdate,
@@ -27,10 +30,7 @@ import {
 	SYNC_UPDATE,
 	readAck
 } from './protocol.js';
-import { Registry } from 'prom-client';
-import { createLogger } from '../logger.js';
 import { createRelay, type AttachedSession, type Relay, type RelayOptions } from './relay.js';
-import type { Access } from '../auth/tokens.js';
 import type { SessionSocket } from './session.js';
 import { DEFAULT_RELAY_CONFIG, type RelayConfig } from './config.js';
 
@@ -355,7 +355,6 @@ export class MemoryDocumentStore implements DocumentStore {
 	}
 }
 
-/** A writer's phone attached to `programId` (user u1, read-write, acknowledgements on). */
 /** Who a test connection is; by default the mentor's phone `u1`, asking for acknowledgements. */
 export interface FakePerson {
 	userId?: string;
