@@ -24,7 +24,7 @@
  * Run it on a quiet machine or at low priority: CPU time is what is measured, but a busy machine
  * still moves caches and frequencies.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as Y from 'yjs';
 import { ProgramEditor } from '../src/lib/shared/program/api';
 import { generateRealisticProgram } from '../src/lib/shared/program/fixtures';
@@ -40,6 +40,7 @@ import { programSummary } from '../server/sync/summary';
 import { transientDoc } from '../server/sync/transient-doc';
 import { createLogger } from '../server/logger';
 import { WorkerPool } from '../server/workers/pool';
+import { procThreadCpuMs } from '../server/sync/cpu-time';
 
 const num = (name: string, fallback: number) => {
 	const v = Number(process.env[name]);
@@ -156,18 +157,15 @@ rows.push(
 }
 
 // A program whose document is not kept, summarized by the worker pool (summaries.ts): what the
-// event loop's thread pays for the round trip (Linux: its own CPU ticks, 10 ms each, over all the
-// repeats: a mean, not a median), and the task's own time in the worker that the budget charges.
-let pooled: { mainThreadMean: number; workMedian: number } | null = null;
+// event loop's thread pays for the round trip, and what the budget charges for the task (the
+// worker thread's CPU since its previous task, cpu-time.ts). Both are read in the threads' CPU
+// ticks on Linux (10 ms each), so over all the repeats: means, not medians.
+let pooled: { mainThreadMean: number; workMean: number } | null = null;
 if (
 	(!ONLY || ONLY === 'worker pool') &&
 	existsSync(`/proc/${process.pid}/task/${process.pid}/stat`)
 ) {
-	const mainThreadMs = () => {
-		const stat = readFileSync(`/proc/${process.pid}/task/${process.pid}/stat`, 'utf8');
-		const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-		return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, in 10 ms ticks
-	};
+	const mainThreadMs = () => procThreadCpuMs(`/proc/${process.pid}/task/${process.pid}/stat`);
 	const pool = new WorkerPool({
 		threads: 1,
 		taskTimeoutMs: 60_000,
@@ -184,13 +182,11 @@ if (
 		decisions: LEGACY_DECISIONS
 	} as const;
 	for (let i = 0; i < 20; i++) await pool.run('summary', { ...input, state: [state] });
-	const work: number[] = [];
+	let work = 0;
 	const before = mainThreadMs();
 	for (let i = 0; i < REPEATS; i++)
-		work.push((await pool.run('summary', { ...input, state: [state] })).workMs);
-	const mainThreadMean = (mainThreadMs() - before) / REPEATS;
-	work.sort((a, b) => a - b);
-	pooled = { mainThreadMean, workMedian: work[Math.floor(work.length / 2)] ?? NaN };
+		work += (await pool.run('summary', { ...input, state: [state] })).workMs;
+	pooled = { mainThreadMean: (mainThreadMs() - before) / REPEATS, workMean: work / REPEATS };
 	clearInterval(alive);
 	await pool.close();
 }
@@ -211,8 +207,7 @@ for (const r of rows)
 		);
 if (pooled)
 	console.log(
-		`first summary in the worker pool: the event loop's thread ${pooled.mainThreadMean.toFixed(3)} ms ` +
-			`(mean of its CPU ticks), the task in the worker ${pooled.workMedian.toFixed(3)} ms (median, ` +
-			`${'threadCpuUsage' in process ? 'its thread CPU' : 'elapsed there: Node < 23.9 cannot tell a thread its CPU'})`
+		`first summary in the worker pool: the event loop's thread ${pooled.mainThreadMean.toFixed(3)} ms, ` +
+			`the task as charged ${pooled.workMean.toFixed(3)} ms (means of the threads' CPU)`
 	);
 console.log(JSON.stringify({ bench: 'summary', seed: SEED, bytes: state.length, rows, pooled }));
