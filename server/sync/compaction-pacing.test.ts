@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { encodeSyncUpdate } from './protocol.js';
-import { type AttachedSession, type Relay } from './relay.js';
+import type { AttachedSession, Relay } from './relay.js';
 import { COMPACTION_REST, compactionThreshold } from './rooms.js';
 import { FakeClock, MemoryDocumentStore, attachPhone, fakeClockRelay } from './test-fakes.js';
 

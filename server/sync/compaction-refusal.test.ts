@@ -12,7 +12,7 @@ import * as Y from 'yjs';
 import { createLogger } from '../logger.js';
 import { DEFAULT_RELAY_CONFIG } from './config.js';
 import { encodeSyncUpdate } from './protocol.js';
-import { type Relay } from './relay.js';
+import type { Relay } from './relay.js';
 import { FakeClock, MemoryDocumentStore, attachPhone, fakeClockRelay } from './test-fakes.js';
 
 const PROGRAM = 'p1';

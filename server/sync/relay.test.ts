@@ -16,7 +16,7 @@ import {
 	encodeSyncStep2,
 	encodeSyncUpdate
 } from './protocol.js';
-import { type AttachedSession, type Relay } from './relay.js';
+import type { AttachedSession, Relay } from './relay.js';
 import { FakeSocket, fakeClockRelay } from './test-fakes.js';
 
 const PROGRAM = 'p1';

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { DEFAULT_RELAY_CONFIG } from './config.js';
 import { encodeSyncUpdate } from './protocol.js';
-import { type Relay } from './relay.js';
+import type { Relay } from './relay.js';
 import { FakeClock, MemoryDocumentStore, attachPhone, fakeClockRelay } from './test-fakes.js';
 import { computeSummary } from './summaries.js';
 import { programSummary } from './summary.js';

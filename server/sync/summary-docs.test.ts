@@ -15,7 +15,7 @@ import { DIAGNOSIS_FIELDS, type Actor } from '../../src/lib/shared/program/schem
 import { ProgramValidationError } from '../../src/lib/shared/program/validate.js';
 import { LEGACY_DECISIONS } from './decisions.js';
 import { encodeSyncUpdate, inspectUpdate } from './protocol.js';
-import { type Relay } from './relay.js';
+import type { Relay } from './relay.js';
 import { attachPhone, fakeClockRelay } from './test-fakes.js';
 import { RoomDocument } from './room.js';
 import { computeSummary, summarizeKept, type DecisionsState } from './summaries.js';

@@ -11,7 +11,7 @@ import { generateRealisticProgram } from '../../src/lib/shared/program/fixtures.
 import { TASKS } from '../workers/tasks.js';
 import { LEGACY_DECISIONS } from './decisions.js';
 import { encodeSyncUpdate, inspectUpdate } from './protocol.js';
-import { type Relay } from './relay.js';
+import type { Relay } from './relay.js';
 import { RoomDocument } from './room.js';
 import { computeSummary, type SummaryTaskInput, type SummaryTaskOutput } from './summaries.js';
 import { programSummary } from './summary.js';
