@@ -24,7 +24,6 @@
  * Run it on a quiet machine or at low priority: CPU time is what is measured, but a busy machine
  * still moves caches and frequencies.
  */
-import { existsSync } from 'node:fs';
 import * as Y from 'yjs';
 import { ProgramEditor } from '../src/lib/shared/program/api';
 import { generateRealisticProgram } from '../src/lib/shared/program/fixtures';
@@ -40,7 +39,7 @@ import { programSummary } from '../server/sync/summary';
 import { transientDoc } from '../server/sync/transient-doc';
 import { createLogger } from '../server/logger';
 import { WorkerPool } from '../server/workers/pool';
-import { procThreadCpuMs } from '../server/sync/cpu-time';
+import { threadCpuMs } from '../server/sync/cpu-time';
 
 const num = (name: string, fallback: number) => {
 	const v = Number(process.env[name]);
@@ -158,14 +157,10 @@ rows.push(
 
 // A program whose document is not kept, summarized by the worker pool (summaries.ts): what the
 // event loop's thread pays for the round trip, and what the budget charges for the task (the
-// worker thread's CPU since its previous task, cpu-time.ts). Both are read in the threads' CPU
-// ticks on Linux (10 ms each), so over all the repeats: means, not medians.
+// worker thread's CPU since its previous task), both by cpu-time.ts — in the threads' CPU ticks on
+// Node before 23.9 (10 ms each), so over all the repeats: means, not medians.
 let pooled: { mainThreadMean: number; workMean: number } | null = null;
-if (
-	(!ONLY || ONLY === 'worker pool') &&
-	existsSync(`/proc/${process.pid}/task/${process.pid}/stat`)
-) {
-	const mainThreadMs = () => procThreadCpuMs(`/proc/${process.pid}/task/${process.pid}/stat`);
+if (!ONLY || ONLY === 'worker pool') {
 	const pool = new WorkerPool({
 		threads: 1,
 		taskTimeoutMs: 60_000,
@@ -183,10 +178,10 @@ if (
 	} as const;
 	for (let i = 0; i < 20; i++) await pool.run('summary', { ...input, state: [state] });
 	let work = 0;
-	const before = mainThreadMs();
+	const before = threadCpuMs();
 	for (let i = 0; i < REPEATS; i++)
 		work += (await pool.run('summary', { ...input, state: [state] })).workMs;
-	pooled = { mainThreadMean: (mainThreadMs() - before) / REPEATS, workMean: work / REPEATS };
+	pooled = { mainThreadMean: (threadCpuMs() - before) / REPEATS, workMean: work / REPEATS };
 	clearInterval(alive);
 	await pool.close();
 }

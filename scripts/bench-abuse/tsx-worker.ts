@@ -1,7 +1,8 @@
-import { existsSync, readlinkSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { setPriority } from 'node:os';
 import { pathToFileURL } from 'node:url';
+import { kernelThreadId } from '../../server/workers/kernel-thread';
 import { Worker } from 'node:worker_threads';
 
 /**
@@ -18,10 +19,11 @@ export function tsxWorker(moduleUrl: string, workerData: unknown): Worker {
 
 /** Linux: a thread has its own nice value (elsewhere, or not allowed: left as it is). */
 export function niceThisThread(nice: number): void {
+	const tid = kernelThreadId();
+	if (tid === null) return; // not Linux: the thread runs at the driver's priority
 	try {
-		const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-		if (Number.isInteger(tid) && tid > 0) setPriority(tid, nice);
+		setPriority(tid, nice);
 	} catch {
-		// not Linux: the thread runs at the driver's priority
+		// not allowed: the thread runs at the driver's priority
 	}
 }

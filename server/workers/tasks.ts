@@ -5,7 +5,7 @@
  *
  * Adding an input (e.g. a second document of a program) is one more field of the task's input.
  */
-import { readlinkSync } from 'node:fs';
+import { kernelThreadId } from './kernel-thread.js';
 import { getPriority } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getHeapStatistics } from 'node:v8';
@@ -38,18 +38,9 @@ import {
 import { taskStartMs, workerTaskMs } from '../sync/cpu-time.js';
 import { programSummary } from '../sync/summary.js';
 
-/** This thread's id in the kernel (Linux: the last part of /proc/thread-self); null elsewhere. */
-function ownTid(): number | null {
-	try {
-		return Number(readlinkSync('/proc/thread-self').split('/').pop());
-	} catch {
-		return null;
-	}
-}
-
 /** This thread's nice value (Linux: per thread); null elsewhere. */
 function ownNice(): number | null {
-	const tid = ownTid();
+	const tid = kernelThreadId();
 	return tid === null ? null : getPriority(tid);
 }
 
@@ -207,7 +198,7 @@ export const TASKS = {
 	} => ({
 		value: input.value,
 		threadId,
-		tid: ownTid(),
+		tid: kernelThreadId(),
 		nice: ownNice(),
 		heapMb: getHeapStatistics().total_heap_size / 1048576
 	}),

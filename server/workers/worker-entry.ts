@@ -3,7 +3,7 @@
  * error posted back. An error keeps its name and, when it has one, its Russian message (a
  * refused spreadsheet tells the user why). Bundled as build/server/worker.js.
  */
-import { readlinkSync } from 'node:fs';
+import { kernelThreadId } from './kernel-thread.js';
 import { getPriority, setPriority } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -16,15 +16,16 @@ if (!port) throw new Error('server/workers/worker-entry.ts runs only as a worker
 /**
  * Heavy work yields the CPU to the event loop that answers everyone (issue 14: on a 2-core
  * machine two busy workers left the loop a third of a core). On Linux a thread has its own nice
- * value: this thread's id is the last part of /proc/thread-self. Elsewhere nothing changes.
+ * value (kernel-thread.ts). Elsewhere nothing changes.
  */
 function lowerOwnPriority(by: number): void {
 	if (!(by > 0)) return;
+	const tid = kernelThreadId();
+	if (tid === null) return; // not Linux: the worker runs at the process's priority
 	try {
-		const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-		if (Number.isInteger(tid) && tid > 0) setPriority(tid, Math.min(19, getPriority(tid) + by));
+		setPriority(tid, Math.min(19, getPriority(tid) + by));
 	} catch {
-		// not Linux, or not allowed: the worker runs at the process's priority
+		// not allowed: the worker runs at the process's priority
 	}
 }
 lowerOwnPriority(Number((workerData as { nice?: number } | null)?.nice ?? 0));
