@@ -458,7 +458,7 @@ async function runScenario(kind: Kind, scenario: Scenario, round: number): Promi
 			const docs = (stat: string) =>
 				num(new RegExp(`^relay_summary_docs\\{[^}]*stat="${stat}"[^}]*\\} ([\\d.e+-]+)`, 'm'));
 			if (!Number.isNaN(docs('documents')))
-				persist += `; summary docs: ${docs('documents')} kept (${(docs('bytes') / 1048576).toFixed(0)} MB estimated), ${docs('decodes')} decodes, ${docs('reuses')} reuses, ${docs('unchanged')} unchanged`;
+				persist += `; summary docs: ${docs('documents')} kept (${(docs('bytes') / 1048576).toFixed(0)} MB estimated), ${docs('decodes')} decodes, ${docs('reuses')} reuses, ${docs('unchanged')} unchanged, ${docs('declined')} to the pool`;
 		}
 		// The server's RSS at the end of the run (documents still loaded: the clients just left).
 		persist = `RSS ${rssMb(server.pid).toFixed(0)} MB${persist ? `; ${persist}` : ''}`;

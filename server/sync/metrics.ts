@@ -37,7 +37,7 @@ export function createRelayMetrics(registry: Registry): RelayMetrics {
 	let summaryDocs: () => Record<string, number> = () => ({});
 	new Gauge({
 		name: 'relay_summary_docs',
-		help: 'Decoded documents kept for summaries (summary-docs.ts): documents, estimated heap bytes; since start: decodes (whole), reuses (kept one brought up to date), updates (of those, with new updates), unchanged (previous summary still right), declined (no room to keep it: summarized in the worker pool)',
+		help: 'Decoded documents kept for summaries (summary-docs.ts): documents, estimated heap bytes; since start: decodes (whole), reuses (kept one brought up to date), updates (of those, with new updates), unchanged (previous summary still right), declined (not to be kept: summarized in the worker pool), firstReads (decoded here but not kept: no recent summary of the program before)',
 		labelNames: ['stat'],
 		registers,
 		collect() {

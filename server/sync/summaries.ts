@@ -52,6 +52,12 @@ const SUMMARY_SLICE_MS = 10;
  * ones too when the kept documents leave no room for theirs (summaryOf).
  */
 const INLINE_SUMMARY_BYTES = 256 * 1024;
+/**
+ * Documents smaller than this are decoded here even when their decoded form will not be kept (a
+ * program's first summary, summary-docs.ts): the pool's round trip costs the event loop ~0.23 ms
+ * (bench:summary), a decode 50–70 ns per byte (4.4–6.5 ms for the two-year program's 94 KB).
+ */
+const POOLED_SUMMARY_MIN_BYTES = 4 * 1024;
 
 /** What the worker pool's summary task is given (server/workers/tasks.ts, computeSummary). */
 export interface SummaryTaskInput {
@@ -301,10 +307,11 @@ export function createSummaries(options: SummariesOptions): Summaries {
 
 	/**
 	 * The summary of a loaded room now, or null on failure. In the worker pool when there is one
-	 * (`compute`): a big document, and one whose decoded form the kept documents leave no room for
-	 * — decoding it on the event loop only to drop it cost the loop ~4 ms of CPU for a two-year
-	 * program, the pool's round trip ~0.15 ms (bench:summary, docs/benchmarks.md). The others are
-	 * decoded here, or read on their kept form (summary-docs.ts).
+	 * (`compute`): a big document, and one of POOLED_SUMMARY_MIN_BYTES or more whose decoded form
+	 * would not be kept (no room among the kept documents, or the program's first summary:
+	 * summary-docs.ts) — decoding it on the event loop only to drop it cost the loop ~4 ms of CPU
+	 * for a two-year program, the pool's round trip ~0.15 ms (bench:summary, docs/benchmarks.md).
+	 * The others are decoded here, or read on their kept form.
 	 */
 	async function summaryOf(
 		room: LiveRoom,
@@ -317,9 +324,15 @@ export function createSummaries(options: SummariesOptions): Summaries {
 		try {
 			const t = clock.now();
 			const big = room.doc.bytes >= INLINE_SUMMARY_BYTES;
-			if (options.compute && (big || options.docs?.wouldKeep(room.id, room.doc) === false)) {
+			const dropped = () =>
+				room.doc.bytes >= POOLED_SUMMARY_MIN_BYTES &&
+				options.docs?.wouldKeep(room.id, room.doc) === false;
+			if (options.compute && (big || dropped())) {
 				const pooled = await inPool(options.compute, room, decisions, t, big, charge);
-				if (pooled) return pooled;
+				if (pooled) {
+					options.docs?.summarizedElsewhere(room.id);
+					return pooled;
+				}
 			}
 			const cpu = threadCpuMs();
 			try {

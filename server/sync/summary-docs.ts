@@ -26,6 +26,14 @@
  * cycle would throw away every document just before its next use (no summary would find one).
  * So the documents kept are those of programs that keep changing, as many as the budget holds,
  * and the others decode anew each time. 0 disables keeping (every summary decodes, as before).
+ *
+ * A document is kept from its program's second summary within `staleMs` on, never on the
+ * first: a program summarized once (an upload, a phone that synced after days away) or only
+ * once in a long while gains nothing from a kept document, which would hold the budget's room
+ * and the event loop's heap (V8 marks it at every full collection) until it went stale
+ * (bench:relay 1k-real, 2026-11-27: 33 documents decoded on the loop and kept, 1 read again).
+ * `wouldKeep` says no for such a first summary, so it runs in the worker pool
+ * (`summarizedElsewhere` then counts it as the program's previous summary).
  */
 import * as Y from 'yjs';
 import { transientDoc } from './transient-doc.js';
@@ -86,12 +94,18 @@ export interface SummaryDocs {
 	 * counted as `declined`.
 	 */
 	wouldKeep(id: string, source: RoomDocument): boolean;
+	/**
+	 * A summary of `id` was computed without `read` (the worker pool): it counts as the
+	 * program's previous summary, so the next one within `staleMs` may keep its document.
+	 */
+	summarizedElsewhere(id: string): void;
 	/** Forgets a room's document (the room unloads). */
 	drop(id: string): void;
 	/**
 	 * Documents kept and their estimated heap bytes; so far: reads that decoded the whole
 	 * document, reads served by a kept one, how many of those applied new updates, and how many
-	 * returned the previous result; and how many times `wouldKeep` said no.
+	 * returned the previous result; how many times `wouldKeep` said no, and how many documents
+	 * were not kept because their program had no summary in the last `staleMs` (`firstReads`).
 	 */
 	stats(): {
 		documents: number;
@@ -101,13 +115,17 @@ export interface SummaryDocs {
 		updates: number;
 		unchanged: number;
 		declined: number;
+		firstReads: number;
 	};
 }
 
 export interface SummaryDocsOptions {
 	/** Estimated heap the kept documents may take, bytes. */
 	budgetBytes: number;
-	/** A document not read for this long may give way to another when the budget is full. */
+	/**
+	 * A document not read for this long may give way to another when the budget is full; a
+	 * program's document is kept only when its previous summary is more recent than this.
+	 */
 	staleMs: number;
 	now(): number;
 }
@@ -160,6 +178,15 @@ export function createSummaryDocs({ budgetBytes, staleMs, now }: SummaryDocsOpti
 	let updates = 0;
 	let unchanged = 0;
 	let declined = 0;
+	let firstReads = 0;
+	/** When each program's latest summary was computed (here or elsewhere). */
+	const summarizedAt = new Map<string, number>();
+
+	/** Whether a document of `id` summarized at `t` may be kept: its previous summary is recent. */
+	function secondWithinStale(id: string, t: number): boolean {
+		const previous = summarizedAt.get(id);
+		return previous !== undefined && t - previous < staleMs;
+	}
 
 	function forget(id: string) {
 		const e = entries.get(id);
@@ -230,7 +257,13 @@ export function createSummaryDocs({ budgetBytes, staleMs, now }: SummaryDocsOpti
 		return e;
 	}
 
-	function keep(id: string, e: Entry) {
+	/** Keeps `e` when there is room; `admitted`: its program had a recent summary before this one. */
+	function keep(id: string, e: Entry, admitted: boolean) {
+		if (!admitted) {
+			firstReads++;
+			e.doc.destroy();
+			return;
+		}
 		e.cost = e.source.bytes * DECODED_BYTES_PER_BYTE;
 		e.usedAt = now();
 		// Least recently read first; only stale ones give way.
@@ -250,9 +283,13 @@ export function createSummaryDocs({ budgetBytes, staleMs, now }: SummaryDocsOpti
 	function wouldKeep(id: string, source: RoomDocument): boolean {
 		const kept = entries.get(id);
 		if (kept?.source === source) return true;
+		const t = now();
+		if (!secondWithinStale(id, t)) {
+			declined++;
+			return false;
+		}
 		const cost = source.bytes * DECODED_BYTES_PER_BYTE;
 		let free = budgetBytes - bytes + (kept?.cost ?? 0);
-		const t = now();
 		for (const [other, old] of entries) {
 			if (free >= cost) break;
 			if (other === id) continue;
@@ -268,9 +305,14 @@ export function createSummaryDocs({ budgetBytes, staleMs, now }: SummaryDocsOpti
 		wouldKeep,
 		read(id, source, read, key) {
 			let e: Entry | null = null;
+			let reused: Entry | null = null;
 			let result: ReturnType<typeof read>;
+			const t = now();
+			const admitted = secondWithinStale(id, t);
+			summarizedAt.set(id, t);
 			try {
-				const kept = upToDate(id, source) ?? decode(source);
+				reused = upToDate(id, source);
+				const kept = reused ?? decode(source);
 				e = kept;
 				kept.mark = source.absorbedMark;
 				const k = key ? key(kept.doc) : null;
@@ -295,10 +337,17 @@ export function createSummaryDocs({ budgetBytes, staleMs, now }: SummaryDocsOpti
 				e?.doc.destroy();
 				throw error;
 			}
-			keep(id, e);
+			// A kept document brought up to date stays kept, whenever its previous summary was.
+			keep(id, e, admitted || reused !== null);
 			return result;
 		},
-		drop: forget,
+		summarizedElsewhere(id) {
+			summarizedAt.set(id, now());
+		},
+		drop(id) {
+			forget(id);
+			summarizedAt.delete(id);
+		},
 		stats: () => ({
 			documents: entries.size,
 			bytes,
@@ -306,7 +355,8 @@ export function createSummaryDocs({ budgetBytes, staleMs, now }: SummaryDocsOpti
 			reuses,
 			updates,
 			unchanged,
-			declined
+			declined,
+			firstReads
 		})
 	};
 }
