@@ -52,7 +52,11 @@ async function relayWithPool(
 		summaryTask: task
 	});
 	relays.push(relay);
-	const phones = [];
+	const phones: Array<{
+		id: string;
+		attached: ReturnType<typeof attachPhone>['attached'];
+		doc: Y.Doc;
+	}> = [];
 	for (const { id, update } of programs) {
 		await store.createProgram(id);
 		const { attached } = attachPhone(relay, clock, id);
@@ -60,7 +64,7 @@ async function relayWithPool(
 		const doc = new Y.Doc();
 		Y.applyUpdate(doc, update);
 		attached.receive(encodeSyncUpdate(update));
-		phones.push({ attached, doc });
+		phones.push({ id, attached, doc });
 	}
 	const summariesRun = async (ms = 10_000) => {
 		await clock.settle();
@@ -83,13 +87,14 @@ async function relayWithPool(
 			?.values.find((v) => stat === undefined || v.labels.stat === stat)?.value;
 	const summaryOf = async (id: string) => {
 		const stored = await store.getSummary(id);
-		const phone = phones[programs.findIndex((p) => p.id === id)];
+		const phone = phones.find((p) => p.id === id);
+		if (!phone) throw new Error(`no phone for ${id}`);
 		expect(stored?.throughSeq).toBeGreaterThan(0);
 		return {
 			stored: stored?.summary,
 			fromScratch: computeSummary(
 				id,
-				Y.encodeStateAsUpdate(phone?.doc),
+				Y.encodeStateAsUpdate(phone.doc),
 				1,
 				programSummary,
 				stored?.computedAt ?? 0,
