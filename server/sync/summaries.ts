@@ -324,10 +324,10 @@ export function createSummaries(options: SummariesOptions): Summaries {
 		try {
 			const t = clock.now();
 			const big = room.doc.bytes >= INLINE_SUMMARY_BYTES;
-			const dropped = () =>
+			const droppedAfter = () =>
 				room.doc.bytes >= POOLED_SUMMARY_MIN_BYTES &&
 				options.docs?.wouldKeep(room.id, room.doc) === false;
-			if (options.compute && (big || dropped())) {
+			if (options.compute && (big || droppedAfter())) {
 				const pooled = await inPool(options.compute, room, decisions, t, big, charge);
 				if (pooled) {
 					options.docs?.summarizedElsewhere(room.id);

@@ -16,7 +16,7 @@ import { ProgramValidationError } from '../../src/lib/shared/program/validate.js
 import { LEGACY_DECISIONS } from './decisions.js';
 import { encodeSyncUpdate, inspectUpdate } from './protocol.js';
 import type { Relay } from './relay.js';
-import { attachPhone, fakeClockRelay } from './test-fakes.js';
+import { attachPhone, fakeClockRelay, summaryDocsStats } from './test-fakes.js';
 import { RoomDocument } from './room.js';
 import { computeSummary, summarizeKept, type DecisionsState } from './summaries.js';
 import { createSummaryDocs, type SummaryDocs } from './summary-docs.js';
@@ -407,18 +407,15 @@ describe('in the relay', () => {
 			summarize: (doc) => ({ keys: [...doc.getMap('m').keys()].sort() })
 		});
 		relay = opened;
-		const stats = async () => {
-			const metric = await registry.getSingleMetric('relay_summary_docs')?.get();
-			return Object.fromEntries((metric?.values ?? []).map((v) => [v.labels.stat, v.value]));
-		};
+		const stats = () => summaryDocsStats(registry);
 		await store.createProgram('p1');
 		const { socket, attached } = attachPhone(opened, clock, 'p1');
 		await clock.settle();
 		const phone = new Y.Doc();
-		const edit = async (key: string) => {
+		const edit = async (key: string, by = attached) => {
 			const before = Y.encodeStateVector(phone);
 			phone.getMap('m').set(key, 'v');
-			attached.receive(encodeSyncUpdate(Y.encodeStateAsUpdate(phone, before)));
+			by.receive(encodeSyncUpdate(Y.encodeStateAsUpdate(phone, before)));
 			await clock.settle();
 			await clock.advance(1_500);
 		};
@@ -439,5 +436,11 @@ describe('in the relay', () => {
 		await clock.advance(30_000);
 		expect(opened.loadedPrograms()).toEqual([]);
 		expect(await stats()).toMatchObject({ documents: 0, bytes: 0 });
+		// Reloaded, the program's next summary is a first one again: nothing kept.
+		const again = attachPhone(opened, clock, 'p1');
+		await clock.settle();
+		await edit('d', again.attached);
+		expect((await store.getSummary('p1'))?.summary).toEqual({ keys: ['a', 'b', 'c', 'd'] });
+		expect(await stats()).toMatchObject({ documents: 0, decodes: 3, firstReads: 2 });
 	});
 });

@@ -25,7 +25,7 @@ import {
 	DECODED_BYTES_PER_BYTE,
 	KEPT_DOCUMENT_STALE_MS
 } from './summary-docs.js';
-import { attachPhone, fakeClockRelay } from './test-fakes.js';
+import { attachPhone, fakeClockRelay, summaryDocsStats } from './test-fakes.js';
 
 let relays: Relay[] = [];
 afterEach(async () => {
@@ -40,12 +40,14 @@ const programs = [3, 4].map((seed) => {
 });
 
 /**
- * A relay with a pool (`task`) and kept documents of `summaryDocsMb`, each program uploaded by
- * a phone and summarized once; `editAll` has both phones edit and lets the summaries run.
+ * A relay with a pool (`task`) and kept documents of `summaryDocsMb`, each program of `uploads`
+ * uploaded by a phone and summarized once; `editAll` has every phone edit and lets the summaries
+ * run.
  */
 async function relayWithPool(
 	task: (input: SummaryTaskInput) => Promise<SummaryTaskOutput>,
-	summaryDocsMb = 2
+	summaryDocsMb = 2,
+	uploads = programs
 ) {
 	const { relay, clock, store, registry } = fakeClockRelay({
 		config: { summaryDebounceMs: 1_000, summaryDocsMb },
@@ -57,7 +59,7 @@ async function relayWithPool(
 		attached: ReturnType<typeof attachPhone>['attached'];
 		doc: Y.Doc;
 	}> = [];
-	for (const { id, update } of programs) {
+	for (const { id, update } of uploads) {
 		await store.createProgram(id);
 		const { attached } = attachPhone(relay, clock, id);
 		await clock.settle();
@@ -102,7 +104,7 @@ async function relayWithPool(
 			).summary
 		};
 	};
-	return { metric, editAll, summaryOf };
+	return { metric, docs: () => summaryDocsStats(registry), editAll, summaryOf };
 }
 
 /**
@@ -152,34 +154,14 @@ describe('a program summarized once', () => {
 describe('a small program summarized once', () => {
 	it('is decoded on the event loop (cheaper than the round trip) and not kept', async () => {
 		const calls: SummaryTaskInput[] = [];
-		const { relay, clock, store, registry } = fakeClockRelay({
-			config: { summaryDebounceMs: 1_000 },
-			summaryTask: realTask(calls)
-		});
-		relays.push(relay);
-		await store.createProgram('small');
-		const { attached } = attachPhone(relay, clock, 'small');
-		await clock.settle();
-		const phone = new Y.Doc();
-		const docs = async () =>
-			Object.fromEntries(
-				((await registry.getSingleMetric('relay_summary_docs')?.get())?.values ?? []).map((v) => [
-					v.labels.stat,
-					v.value
-				])
-			);
-		const edit = async (n: number) => {
-			const before = Y.encodeStateVector(phone);
-			phone.getMap('m').set('k', n);
-			attached.receive(encodeSyncUpdate(Y.encodeStateAsUpdate(phone, before)));
-			await clock.settle();
-			await clock.advance(5_000);
-			await clock.settle();
-		};
-		await edit(1);
+		const small = new Y.Doc();
+		small.getMap('m').set('k', 1);
+		const { docs, editAll } = await relayWithPool(realTask(calls), 64, [
+			{ id: 'small', update: Y.encodeStateAsUpdate(small) }
+		]);
 		expect(calls).toHaveLength(0);
 		expect(await docs()).toMatchObject({ documents: 0, decodes: 1, firstReads: 1 });
-		await edit(2);
+		await editAll();
 		expect(await docs()).toMatchObject({ documents: 1, decodes: 2, firstReads: 1 });
 		expect(calls).toHaveLength(0);
 	});

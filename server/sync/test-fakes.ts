@@ -416,3 +416,9 @@ export function fakeClockRelay<S extends DocumentStore = MemoryDocumentStore>(
 	});
 	return { relay, clock, store, registry };
 }
+
+/** The `relay_summary_docs` gauge (summary-docs.ts stats) of a relay's registry, by stat. */
+export async function summaryDocsStats(registry: Registry): Promise<Record<string, number>> {
+	const metric = await registry.getSingleMetric('relay_summary_docs')?.get();
+	return Object.fromEntries((metric?.values ?? []).map((v) => [v.labels.stat, v.value]));
+}
