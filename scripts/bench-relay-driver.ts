@@ -7,8 +7,10 @@
  * stime of its pid, worker threads included) and its own, latency percentiles, and per-slice
  * p99/max when asked.
  *
- * Input: the JSON in BENCH_DRIVER (see DriverConfig). Not meant to be run by hand.
+ * Input: the JSON in BENCH_DRIVER (see DriverConfig); output: the result in config.resultFile.
+ * Not meant to be run by hand.
  */
+import { writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
@@ -49,6 +51,12 @@ export interface DriverConfig {
 	 * the same window.
 	 */
 	waitForGo: boolean;
+	/**
+	 * Where the result (DriverResult as JSON) is written. A file, not stdout: with
+	 * BENCH_DRIVER_FLAGS=--trace-gc V8 prints to the same descriptor, and one of its lines landed in
+	 * the middle of a result.
+	 */
+	resultFile: string;
 }
 
 export interface SliceResult {
@@ -295,9 +303,11 @@ if (!input) {
 	console.error('bench-relay-driver: BENCH_DRIVER (JSON) is required; run npm run bench:relay');
 	process.exit(2);
 }
-drive(JSON.parse(input) as DriverConfig).then(
+const config = JSON.parse(input) as DriverConfig;
+drive(config).then(
 	(result) => {
-		process.stdout.write(JSON.stringify(result) + '\n', () => process.exit(0));
+		writeFileSync(config.resultFile, JSON.stringify(result));
+		process.exit(0);
 	},
 	(error: unknown) => {
 		console.error(error);

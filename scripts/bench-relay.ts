@@ -32,12 +32,14 @@
  * BENCH_ONLY=relay|reference, BENCH_PHASES=load,idle,first (default all),
  * BENCH_RELAY_ENV='{"RELAY_…":"…"}' (extra relay settings), BENCH_CPU_PROF=<dir> (the relay runs
  * with --cpu-prof into that directory), BENCH_DRIVER_PROF=<dir> (the load generator too),
- * BENCH_DRIVERS (2: load generator processes), BENCH_DRIVER_FLAGS (extra Node flags for them),
+ * BENCH_DRIVERS (load generator processes: 2, the long runs 4), BENCH_DRIVER_FLAGS (extra Node
+ * flags for them), BENCH_DRIVER_LOG=<dir> (each driver's stdout also into a file there: with
+ * BENCH_DRIVER_FLAGS=--trace-gc, its collections),
  * BENCH_RELAY_FLAGS (extra Node flags for the relay, e.g. V8's garbage collector settings).
  * BENCH_QUICK=1: a few-minute smoke version (scale 0.2, 1 round, 5 + 15 s, the long run 60 s).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -92,9 +94,13 @@ const DRIVER_PROF = process.env.BENCH_DRIVER_PROF;
 /**
  * Load generator processes. One Node process per driver is one event loop: at 1,000 × 2 realistic
  * clients it used 80–90 % of a core, and its own queueing (seconds in the long run) was measured
- * as the servers' latency. Two share the work (docs/benchmarks.md).
+ * as the servers' latency. Two share the work; the long runs take four, because their clients'
+ * documents grow for 300 s (~320 KB of Yjs items each by the end) and a driver's full collection
+ * then marks for 350–400 ms on its event loop within ~600 ms (--trace-gc): every delivery it
+ * measured meanwhile counted as the server's latency. In four processes each heap, and each such
+ * stall, is half as long (docs/benchmarks.md).
  */
-const DRIVERS = env('BENCH_DRIVERS', 2);
+const DRIVERS_SET = process.env.BENCH_DRIVERS ? env('BENCH_DRIVERS', 2) : undefined;
 const EDIT = process.env.BENCH_EDIT === 'notes' ? 'notes' : 'bench';
 
 interface Scenario {
@@ -108,6 +114,8 @@ interface Scenario {
 	warmupS: number;
 	measureS: number;
 	sliceS: number;
+	/** Load generator processes (DRIVERS_SET overrides). */
+	drivers: number;
 }
 
 const scaled = (n: number) => Math.max(10, Math.round(n * SCALE));
@@ -127,7 +135,8 @@ const SCENARIOS: Scenario[] = [
 		doc: doc as 'blank' | 'realistic',
 		warmupS: WARMUP_S,
 		measureS: MEASURE_S,
-		sliceS: 0
+		sliceS: 0,
+		drivers: 2
 	}))
 	.concat([
 		{
@@ -139,7 +148,8 @@ const SCENARIOS: Scenario[] = [
 			doc: 'realistic',
 			warmupS: WARMUP_S,
 			measureS: PATTERN_S,
-			sliceS: 0
+			sliceS: 0,
+			drivers: 2
 		},
 		...(['realistic', 'blank'] as const).map((doc) => ({
 			// long-blank: the same run on blank programs. The realistic one makes the driver hold
@@ -154,7 +164,8 @@ const SCENARIOS: Scenario[] = [
 			doc,
 			warmupS: 0,
 			measureS: LONG_S,
-			sliceS: 5
+			sliceS: 5,
+			drivers: 4
 		}))
 	]);
 const SELECTED = (process.env.BENCH_SCENARIOS ?? '1k-blank,1k-real,5k-blank,5k-real,peak,pattern')
@@ -330,6 +341,10 @@ function startDriver(
 		process.execPath,
 		[
 			'--max-old-space-size=16384',
+			// The stock clients' garbage per message (decoders, updates, events) outlived V8's default
+			// 16 MB young generation and was promoted: a driver's old generation doubled (long run: 2.2
+			// against 1.2 GB of RSS for the two) and its collections with it (72 against 59 % of a core).
+			'--max-semi-space-size=64',
 			...(process.env.BENCH_DRIVER_FLAGS ? process.env.BENCH_DRIVER_FLAGS.split(' ') : []),
 			// BENCH_DRIVER_PROF=<dir>: the load generator's own profile (is it the bottleneck?).
 			...(DRIVER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${DRIVER_PROF}`] : []),
@@ -344,6 +359,12 @@ function startDriver(
 		}
 	);
 	let out = '';
+	if (process.env.BENCH_DRIVER_LOG)
+		driver.stdout?.pipe(
+			createWriteStream(
+				`${process.env.BENCH_DRIVER_LOG}/${what.replace(/\W+/g, '-')}-${driver.pid}.log`
+			)
+		);
 	let markReady: () => void = () => undefined;
 	const ready = new Promise<void>((resolve) => (markReady = resolve));
 	driver.stdout?.on('data', (chunk: Buffer) => {
@@ -352,7 +373,7 @@ function startDriver(
 	});
 	const result = once(driver, 'exit').then(([code]) => {
 		if (code !== 0) throw new Error(`${what}: the driver exited with ${String(code)}`);
-		return JSON.parse(out.trim().split('\n').pop() ?? '') as DriverResult;
+		return JSON.parse(readFileSync(config.resultFile, 'utf8')) as DriverResult;
 	});
 	// A driver that dies while the others wait for it fails the run, not hangs it.
 	const readyOrFailed = Promise.race([ready, result.then(() => undefined)]);
@@ -409,11 +430,13 @@ async function runScenario(kind: Kind, scenario: Scenario, round: number): Promi
 	const ids = Array.from({ length: scenario.programs }, (_, i) => `${prefix}${i}`);
 	const loadavgBefore = loadavg();
 	const server = await startServer(kind, ids);
+	const results = mkdtempSync(path.join(tmpdir(), 'nastavnik-bench-drivers-'));
 	try {
-		// The programs split between DRIVERS processes (both clients of a program in the same one,
-		// which measures their latency on its own clock), all starting to edit together.
-		const share = Math.ceil(scenario.programs / DRIVERS);
-		const drivers = Array.from({ length: DRIVERS }, (_, d) => {
+		// The programs split between the driver processes (both clients of a program in the same
+		// one, which measures their latency on its own clock), all starting to edit together.
+		const count = DRIVERS_SET ?? scenario.drivers;
+		const share = Math.ceil(scenario.programs / count);
+		const drivers = Array.from({ length: count }, (_, d) => {
 			const config: DriverConfig = {
 				kind,
 				wsBase: server.wsBase,
@@ -430,7 +453,8 @@ async function runScenario(kind: Kind, scenario: Scenario, round: number): Promi
 				edit: EDIT,
 				sliceS: scenario.sliceS,
 				secret: SECRET,
-				waitForGo: true
+				waitForGo: true,
+				resultFile: path.join(results, `driver-${d}.json`)
 			};
 			return startDriver(config, `${kind} ${scenario.name}`);
 		});
@@ -466,6 +490,7 @@ async function runScenario(kind: Kind, scenario: Scenario, round: number): Promi
 	} finally {
 		await sleep(200);
 		await server.stop();
+		rmSync(results, { recursive: true, force: true });
 	}
 }
 
