@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createCommitQueue, type DurableItem, type QueuedUpdate } from './commit-queue.js';
+import {
+	createCommitQueue,
+	WAITING_COMMIT_GAP_MS,
+	type DurableItem,
+	type QueuedUpdate
+} from './commit-queue.js';
 import { FakeClock, MemoryDocumentStore } from './test-fakes.js';
 
 interface Item extends QueuedUpdate {
@@ -68,6 +73,43 @@ describe('commit queue', () => {
 		queue.enqueue(item('d'));
 		await clock.settle();
 		expect(durable.map((b) => b.map((d) => d.item.name))).toEqual([['a'], ['b', 'c'], ['d']]);
+	});
+
+	it('an update whose delivery waits for its commit shortens the gap to waitingGapMs; then the gap is whole again', async () => {
+		const { clock, store, queue, durable, item } = setup(0, 100);
+		queue.enqueue(item('a'));
+		await clock.settle();
+		await clock.advance(1);
+		queue.enqueue(item('b'));
+		await clock.settle();
+		await clock.advance(1);
+		queue.enqueue({ ...item('claim'), deliveryWaits: true });
+		await clock.settle();
+		await clock.advance(WAITING_COMMIT_GAP_MS - 3);
+		expect(store.appendCalls).toHaveLength(1);
+		await clock.advance(1); // WAITING_COMMIT_GAP_MS after the first commit
+		expect(durable.map((b) => b.map((d) => d.item.name))).toEqual([['a'], ['b', 'claim']]);
+		// Nothing waiting any more: the next update waits the whole 100 ms.
+		await clock.advance(1);
+		queue.enqueue(item('c'));
+		await clock.advance(50);
+		expect(store.appendCalls).toHaveLength(2);
+		await clock.advance(50);
+		expect(durable.map((b) => b.map((d) => d.item.name))).toEqual([['a'], ['b', 'claim'], ['c']]);
+	});
+
+	it('a waiting update beyond a full batch keeps the shorter gap for the next commit', async () => {
+		const { clock, queue, durable, item } = setup(0, 100, 2);
+		queue.enqueue(item('a'));
+		await clock.settle();
+		await clock.advance(1);
+		queue.enqueue(item('b'));
+		queue.enqueue(item('c'));
+		queue.enqueue({ ...item('claim'), deliveryWaits: true });
+		await clock.settle(); // b and c: a full batch, at once
+		expect(durable.map((b) => b.map((d) => d.item.name))).toEqual([['a'], ['b', 'c']]);
+		await clock.advance(WAITING_COMMIT_GAP_MS);
+		expect(durable.map((b) => b.map((d) => d.item.name))).toEqual([['a'], ['b', 'c'], ['claim']]);
 	});
 
 	it('commits at most maxBatch updates: a full batch does not wait for the gap, the rest waits its turn', async () => {

@@ -19,6 +19,13 @@
  * per 1,000 delivered against 144.2 with 25 ms, and a program edited every 5 s 744.5 against
  * 933.2 (docs/benchmarks.md, "A commit every 100 ms, at most 500 updates").
  *
+ * An update its partner sees only once it is durable (`deliveryWaits`: the first write under a
+ * client id, commits.ts) shortens the gap to `waitingGapMs` (WAITING_COMMIT_GAP_MS): every phone's
+ * first edit after opening a program claims a new client id, and with the whole gap the partner
+ * saw it up to 100 ms late — in bench:relay's 300 s run, whose 2,000 phones all start editing
+ * together, the first 5 s slice had p99 102–117 ms against the reference's 15. Such bursts are
+ * rare, so the extra commits (at most one per 10 ms, ~1 ms of CPU each) are too.
+ *
  * A commit holds at most `maxBatch` updates (one multi-row INSERT): once that many wait, they
  * commit on the next turn whatever the gap. Without the bound, a saturated loop — reading
  * thousands of sockets a turn before a timer gets its turn — grew commits to ~21,000 updates
@@ -36,6 +43,8 @@ export interface QueuedUpdate {
 	receivedAt: number;
 	/** Client ids this update is the first to write under (persisted with it). */
 	claims?: Claims;
+	/** Someone sees this update only once it is durable: its commit waits `waitingGapMs` at most. */
+	deliveryWaits?: boolean;
 }
 
 export interface DurableItem<T> {
@@ -53,6 +62,8 @@ export interface CommitQueueOptions<T extends QueuedUpdate> {
 	minGapMs?: number;
 	/** The most updates in one commit (default MAX_UPDATES_PER_COMMIT); more wait for the next. */
 	maxBatch?: number;
+	/** The gap while a `deliveryWaits` update is queued (default WAITING_COMMIT_GAP_MS). */
+	waitingGapMs?: number;
 	/** The batch is durable: called once, synchronously, with the items in queue order. */
 	durable(batch: DurableItem<T>[], stats: { rows: number; seconds: number }): void;
 	/** Nothing of the batch is durable (the append failed). */
@@ -69,6 +80,9 @@ export interface CommitQueue<T> {
 /** One multi-row INSERT's worth (sql-document-store.ts); ~15 ms of commit on the benchmark VM. */
 export const MAX_UPDATES_PER_COMMIT = 500;
 
+/** The gap while an update whose delivery waits for its commit is queued (see above). */
+export const WAITING_COMMIT_GAP_MS = 10;
+
 export function createCommitQueue<T extends QueuedUpdate>(
 	options: CommitQueueOptions<T>
 ): CommitQueue<T> {
@@ -77,9 +91,13 @@ export function createCommitQueue<T extends QueuedUpdate>(
 	let flushing: Promise<void> | null = null;
 	const minGapMs = options.minGapMs ?? 0;
 	const maxBatch = options.maxBatch ?? MAX_UPDATES_PER_COMMIT;
+	const waitingGapMs = Math.min(minGapMs, options.waitingGapMs ?? WAITING_COMMIT_GAP_MS);
 	let lastCommitAt = -Infinity;
-	/** Waiting for the delay or the gap. */
+	/** Queued updates with `deliveryWaits`. */
+	let waiting = 0;
+	/** Waiting for the delay or the gap, until `timerDue` (monotonic ms). */
 	let timer: TimerHandle | null = null;
+	let timerDue = 0;
 	/** Runs on the next turn. */
 	let deferred = false;
 
@@ -90,13 +108,18 @@ export function createCommitQueue<T extends QueuedUpdate>(
 	};
 
 	function schedule() {
-		const full = queue.length >= maxBatch;
-		if (deferred || (timer && !full)) return;
+		if (deferred) return;
+		const now = clock.monotonic();
+		const gap = waiting > 0 ? waitingGapMs : minGapMs;
+		const wait = queue.length >= maxBatch ? 0 : Math.max(options.delayMs, lastCommitAt + gap - now);
+		// A timer that fires no later stays (the flush delay counts from the first queued update).
+		if (timer && timerDue <= now + wait) return;
 		clock.clearTimeout(timer);
 		timer = null;
-		const wait = full ? 0 : Math.max(options.delayMs, lastCommitAt + minGapMs - clock.monotonic());
-		if (wait > 0) timer = clock.setTimeout(run, wait);
-		else {
+		if (wait > 0) {
+			timerDue = now + wait;
+			timer = clock.setTimeout(run, wait);
+		} else {
 			deferred = true;
 			clock.defer(run);
 		}
@@ -115,6 +138,7 @@ export function createCommitQueue<T extends QueuedUpdate>(
 	async function commitBatch(): Promise<void> {
 		const batch = queue.length > maxBatch ? queue.splice(0, maxBatch) : queue;
 		if (batch === queue) queue = [];
+		for (const item of batch) if (item.deliveryWaits) waiting--;
 		lastCommitAt = clock.monotonic();
 		const rows: AppendedUpdate[] = [];
 		for (const item of batch) {
@@ -145,6 +169,7 @@ export function createCommitQueue<T extends QueuedUpdate>(
 	return {
 		enqueue(item) {
 			queue.push(item);
+			if (item.deliveryWaits) waiting++;
 			schedule();
 		},
 		async flush() {

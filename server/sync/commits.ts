@@ -157,7 +157,7 @@ export function createCommits(options: {
 				const delivered = broadcast(room, encodeSyncUpdate(update), item.session);
 				if (delivered > 0) metrics.updatesOut.inc(delivered);
 				item.forwardedAt = lastReadyOrder();
-			}
+			} else if (update) item.deliveryWaits = true;
 			queue.enqueue(item);
 		},
 		flush: () => queue.flush()
