@@ -457,7 +457,7 @@ export const RELAY_SCHEMA: Schema<RelayConfig> = {
 		R.commitGapMs,
 		0,
 		1_000,
-		'the shortest time between two group commits: an update within it of the last commit waits for it to end, batched with the others (a lone update commits at once; the partner gets it before, only its acknowledgement waits); 0: none'
+		"the shortest time between two group commits: an update within it of the last commit waits for it to end, batched with the others (a lone update commits at once; the partner gets it before, only its acknowledgement waits; a phone's first edit, which the partner gets only once stored, waits at most 10 ms); 0: none"
 	),
 	compactAfterUpdates: integer(
 		'RELAY_COMPACT_AFTER_UPDATES',
