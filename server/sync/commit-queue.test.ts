@@ -75,7 +75,7 @@ describe('commit queue', () => {
 		expect(durable.map((b) => b.map((d) => d.item.name))).toEqual([['a'], ['b', 'c'], ['d']]);
 	});
 
-	it('an update whose delivery waits for its commit shortens the gap to waitingGapMs; then the gap is whole again', async () => {
+	it('an update whose delivery waits for its commit shortens the gap to WAITING_COMMIT_GAP_MS; then the gap is whole again', async () => {
 		const { clock, store, queue, durable, item } = setup(0, 100);
 		queue.enqueue(item('a'));
 		await clock.settle();

@@ -20,7 +20,7 @@
  * 933.2 (docs/benchmarks.md, "A commit every 100 ms, at most 500 updates").
  *
  * An update its partner sees only once it is durable (`deliveryWaits`: the first write under a
- * client id, commits.ts) shortens the gap to `waitingGapMs` (WAITING_COMMIT_GAP_MS): every phone's
+ * client id, commits.ts) shortens the gap to WAITING_COMMIT_GAP_MS: every phone's
  * first edit after opening a program claims a new client id, and with the whole gap the partner
  * saw it up to 100 ms late — in bench:relay's 300 s run, whose 2,000 phones all start editing
  * together, the first 5 s slice had p99 102–117 ms against the reference's 15. Such bursts are
@@ -43,7 +43,7 @@ export interface QueuedUpdate {
 	receivedAt: number;
 	/** Client ids this update is the first to write under (persisted with it). */
 	claims?: Claims;
-	/** Someone sees this update only once it is durable: its commit waits `waitingGapMs` at most. */
+	/** Someone sees this update only once it is durable: its commit waits less (see above). */
 	deliveryWaits?: boolean;
 }
 
@@ -62,8 +62,6 @@ export interface CommitQueueOptions<T extends QueuedUpdate> {
 	minGapMs?: number;
 	/** The most updates in one commit (default MAX_UPDATES_PER_COMMIT); more wait for the next. */
 	maxBatch?: number;
-	/** The gap while a `deliveryWaits` update is queued (default WAITING_COMMIT_GAP_MS). */
-	waitingGapMs?: number;
 	/** The batch is durable: called once, synchronously, with the items in queue order. */
 	durable(batch: DurableItem<T>[], stats: { rows: number; seconds: number }): void;
 	/** Nothing of the batch is durable (the append failed). */
@@ -91,7 +89,7 @@ export function createCommitQueue<T extends QueuedUpdate>(
 	let flushing: Promise<void> | null = null;
 	const minGapMs = options.minGapMs ?? 0;
 	const maxBatch = options.maxBatch ?? MAX_UPDATES_PER_COMMIT;
-	const waitingGapMs = Math.min(minGapMs, options.waitingGapMs ?? WAITING_COMMIT_GAP_MS);
+	const waitingGapMs = Math.min(minGapMs, WAITING_COMMIT_GAP_MS);
 	let lastCommitAt = -Infinity;
 	/** Queued updates with `deliveryWaits`. */
 	let waiting = 0;
