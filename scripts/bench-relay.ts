@@ -100,7 +100,7 @@ const DRIVER_PROF = process.env.BENCH_DRIVER_PROF;
  * measured meanwhile counted as the server's latency. In four processes each heap, and each such
  * stall, is half as long (docs/benchmarks.md).
  */
-const DRIVERS_SET = process.env.BENCH_DRIVERS ? env('BENCH_DRIVERS', 2) : undefined;
+const DRIVERS_SET = process.env.BENCH_DRIVERS ? Number(process.env.BENCH_DRIVERS) : undefined;
 const EDIT = process.env.BENCH_EDIT === 'notes' ? 'notes' : 'bench';
 
 interface Scenario {
@@ -358,7 +358,8 @@ function startDriver(
 			stdio: ['pipe', 'pipe', 'inherit']
 		}
 	);
-	let out = '';
+	/** The driver's output until it is ready (the result comes in a file, config.resultFile). */
+	let out: string | null = '';
 	if (process.env.BENCH_DRIVER_LOG)
 		driver.stdout?.pipe(
 			createWriteStream(
@@ -368,8 +369,11 @@ function startDriver(
 	let markReady: () => void = () => undefined;
 	const ready = new Promise<void>((resolve) => (markReady = resolve));
 	driver.stdout?.on('data', (chunk: Buffer) => {
+		if (out === null) return;
 		out += chunk.toString();
-		if (out.includes('{"ready":true}')) markReady();
+		if (!out.includes('{"ready":true}')) return;
+		out = null;
+		markReady();
 	});
 	const result = once(driver, 'exit').then(([code]) => {
 		if (code !== 0) throw new Error(`${what}: the driver exited with ${String(code)}`);

@@ -90,6 +90,10 @@ async function twoSessions() {
 
 const update = (u: Uint8Array) => encodeSyncUpdate(u);
 
+/** The document updates a session was sent, in order. */
+const updatesTo = (c: Connected) =>
+	c.socket.messages().flatMap((m) => (m.kind === 'update' ? [m.payload] : []));
+
 describe('group commit and acknowledgements', () => {
 	it('acknowledges in order, each only after the append that holds it resolved', async () => {
 		const { clock, store, a, b } = await twoSessions();
@@ -116,8 +120,7 @@ describe('group commit and acknowledgements', () => {
 		// The first batch, then the second (u2 and u3 in one append), acknowledged in that order.
 		expect(store.appendCalls.map((c) => c.length)).toEqual([1, 2]);
 		expect(a.socket.acks()).toEqual([1, 3]);
-		const delivered = b.socket.messages().flatMap((m) => (m.kind === 'update' ? [m.payload] : []));
-		expect(delivered).toEqual([u1, u2, u3]);
+		expect(updatesTo(b)).toEqual([u1, u2, u3]);
 		expect(a.socket.kinds()).not.toContain('update'); // not echoed to its sender
 	});
 
@@ -132,8 +135,6 @@ describe('group commit and acknowledgements', () => {
 		const u2 = alice.edit('b', '2');
 		a.receive(update(u2));
 		await clock.settle();
-		const updatesTo = (c: Connected) =>
-			c.socket.messages().flatMap((m) => (m.kind === 'update' ? [m.payload] : []));
 		expect(updatesTo(b)).toHaveLength(2); // u2 already: its fsync is not the partner's wait
 		expect(a.socket.acks()).toEqual([1]); // but not acknowledged before it is durable
 		const c = connect('u3'); // ready after u2 went out, before its commit
@@ -157,8 +158,6 @@ describe('group commit and acknowledgements', () => {
 		const a = fixture.connect('u1');
 		const b = fixture.connect('u2');
 		await clock.settle();
-		const updatesTo = (c: Connected) =>
-			c.socket.messages().flatMap((m) => (m.kind === 'update' ? [m.payload] : []));
 		const alice = new Client(1);
 		a.receive(update(alice.edit('a', '1'))); // a lone update: committed on the next turn
 		await clock.settle();
