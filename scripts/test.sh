@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`: the whole suite (README's test command), arranged for a 2-core machine: the
 # single-threaded steps (lint, svelte-check, the build, and with TEST_NODE24=1 the Node 24 addon
-# compile) run side by side; the test runs one after another (vitest already keeps both cores
-# busy). Each step's time is printed as `[ci] <step>: N s`; docs/architecture.md ("Testing") says
+# compile) run side by side, and so do the resilience campaign (mostly waiting) and the unit
+# tests; the other test runs one after another (each keeps both cores busy). Each step's time is printed as `[ci] <step>: N s`; docs/architecture.md ("Testing") says
 # what runs where. Run after `npm ci`; PostgreSQL/Redis come from TEST_DATABASE_URL/TEST_REDIS_URL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -65,10 +65,13 @@ if [ "${TEST_NODE24:-}" = 1 ]; then
 fi
 finish
 
+# The resilience campaign beside the unit tests: one file at a time, its server and clients
+# mostly wait on faults and timers (27 % of two cores alone), which the unit files' CPU fills.
+# It drives the server bundle just built (the same esbuild as its own global setup).
+bg 'test:resilience' env RESILIENCE_SERVER_ENTRY=build/server/main.js npm run test:resilience
 step 'test:unit' npm run test:unit
+finish
 step 'test:postgres' npm run test:postgres
-# The campaign drives the server bundle just built (the same esbuild as its own global setup).
-step 'test:resilience' env RESILIENCE_SERVER_ENTRY=build/server/main.js npm run test:resilience
 # `npm run test:e2e` is build + Playwright; the build is done.
 step 'e2e (playwright)' npx playwright test
 if [ "${TEST_NODE24:-}" = 1 ]; then
