@@ -30,6 +30,7 @@ import {
 	MENTOR,
 	contains,
 	expectInvariants,
+	missingStructs,
 	phone,
 	randomAction,
 	sameDocument,
@@ -69,7 +70,7 @@ describe('server crashes (SIGKILL) at random points', () => {
 			const thirdEditor = new ProgramEditor(third.doc, MENTOR);
 			const phones = [mentor, mentee];
 			// What each phone had been told was saved at the moment of each kill.
-			const ackedAtKill: { name: string; update: Uint8Array }[] = [];
+			const ackedAtKill: { name: string; update: Uint8Array; clientId: number }[] = [];
 			let actions = 0;
 			try {
 				for (const p of phones) {
@@ -86,7 +87,9 @@ describe('server crashes (SIGKILL) at random points', () => {
 						actions++;
 						await sleep(r.range(1, 40));
 					}
-					for (const p of phones) if (p.acked) ackedAtKill.push({ name: p.name, update: p.acked });
+					for (const p of phones)
+						if (p.acked)
+							ackedAtKill.push({ name: p.name, update: p.acked, clientId: p.doc.clientID });
 					await server.stop('SIGKILL');
 					// Edits keep happening on the phones while the server is down.
 					for (let i = r.int(5); i > 0; i--) {
@@ -100,7 +103,7 @@ describe('server crashes (SIGKILL) at random points', () => {
 						expect(stored.badRows).toBe(0);
 						expect(
 							contains(stored.doc, a.update),
-							`seed ${seed}, kill ${k}: ${a.name} lost acknowledged work`
+							`seed ${seed}, kill ${k}: ${a.name} (client ${a.clientId}) lost acknowledged work; structs missing: ${missingStructs(stored.doc, a.update)}`
 						).toBe(true);
 					}
 					server = await startServer(tmp.dataDir, BUSY_RELAY_ENV, port);

@@ -25,7 +25,12 @@ export interface Phone {
 	doc: Y.Doc;
 	sync: ProgramSync;
 	editor: ProgramEditor;
-	/** The document as it was at the last moment ProgramSync said "saved" (everything acknowledged). */
+	/**
+	 * This phone's own changes as they were at the last moment ProgramSync said "saved": what that
+	 * word promises is stored. Not the whole document: it may hold a partner's edit that the relay
+	 * forwarded before its commit, or that a crash lost and the partner will send again (docs/relay.md,
+	 * "Durability") — the partner's own "saved" covers it.
+	 */
 	acked: Uint8Array | null;
 	ackedAt: number;
 	states: SyncState[];
@@ -47,6 +52,8 @@ export function phone(opts: {
 }): Phone {
 	const doc = opts.doc ?? new Y.Doc();
 	const states: SyncState[] = [];
+	// This phone's changes: every update that did not come from the relay (as ProgramSync counts).
+	let own: Uint8Array[] = [];
 	const sync = new ProgramSync({
 		programId: opts.programId,
 		doc,
@@ -60,10 +67,14 @@ export function phone(opts: {
 			states.push(s);
 			if (states.length > 200) states.splice(0, 100);
 			if (s.phase === 'saved') {
-				p.acked = Y.encodeStateAsUpdate(doc);
+				own = [Y.mergeUpdates(own)];
+				p.acked = own[0] as Uint8Array;
 				p.ackedAt = Date.now();
 			}
 		}
+	});
+	doc.on('update', (update: Uint8Array, origin: unknown) => {
+		if (origin !== sync.provider) own.push(update);
 	});
 	if (opts.maxBackoffMs) sync.provider.maxBackoffTime = opts.maxBackoffMs;
 	const p: Phone = {
@@ -228,6 +239,18 @@ export function contains(target: Y.Doc, update: Uint8Array): boolean {
 	const same = Y.equalSnapshots(before, Y.snapshot(copy));
 	copy.destroy();
 	return same;
+}
+
+/** Which structs of `update` the target lacks, by client id and clocks (for a failure's message). */
+export function missingStructs(target: Y.Doc, update: Uint8Array): string {
+	const { structs } = Y.decodeUpdate(Y.diffUpdate(update, Y.encodeStateVector(target)));
+	const byClient = new Map<number, string[]>();
+	for (const s of structs)
+		byClient.set(s.id.client, [
+			...(byClient.get(s.id.client) ?? []),
+			`${s.id.clock}–${s.id.clock + s.length - 1}`
+		]);
+	return [...byClient].map(([c, r]) => `client ${c}: ${r.join(', ')}`).join('; ') || 'none';
 }
 
 /**

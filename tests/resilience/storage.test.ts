@@ -7,7 +7,7 @@
  */
 import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_FILE } from '../../server/storage/sqlite/database';
@@ -95,6 +95,26 @@ function fillDisk(dir: string): string {
 	return filler;
 }
 
+/**
+ * Fills the disk with the WAL empty. The server writes on its own too (summaries, device facts,
+ * compaction, unloading): a write landing between `emptyWal` and the filler leaves WAL frames
+ * that a checkpoint lets the next commit reuse — a commit that succeeds on a full disk, durably
+ * and rightly acknowledged (CI under load, the campaign beside the unit tests: «mentee claimed
+ * saved on a full disk», the WAL at 45 KB after filling). So: until the WAL is empty on a full disk.
+ */
+async function fillDiskWithEmptyWal(dataDir: string): Promise<string> {
+	const wal = path.join(dataDir, `${DATABASE_FILE}-wal`);
+	for (let attempt = 1; ; attempt++) {
+		emptyWal(dataDir);
+		const filler = fillDisk(mountPoint);
+		if (statSync(wal).size === 0) return filler;
+		rmSync(filler, { force: true });
+		rmSync(path.join(mountPoint, 'filler-2.bin'), { force: true });
+		if (attempt === 20) throw new Error('the server kept writing: no empty WAL on a full disk');
+		await sleep(100);
+	}
+}
+
 describe.skipIf(!mounted)('storage faults: disk full', () => {
 	const dataDir = path.join(mountPoint, 'data');
 	let server: ServerHandle;
@@ -137,8 +157,7 @@ describe.skipIf(!mounted)('storage faults: disk full', () => {
 			const ackedBefore = phones.map((p) => p.acked!);
 			const seqBefore = readStored(dataDir, programId).lastSeq;
 
-			emptyWal(dataDir);
-			const filler = fillDisk(mountPoint);
+			const filler = await fillDiskWithEmptyWal(dataDir);
 			const menteeBefore = Buffer.from(mentee.doc.getText('diagnosis.goals').toString());
 			mentor.editor.editText({ kind: 'diagnosis', field: 'goals' }, 0, 0, 'диск полон; ');
 			for (let i = 0; i < 10; i++) randomAction(mentor.editor, mentor.doc, r);
