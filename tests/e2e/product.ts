@@ -27,7 +27,16 @@ export class Product {
 	async start(): Promise<void> {
 		this.server = await startServerProcess(
 			this.dataDir,
-			{ LOG_LEVEL: 'warn', CLIENT_DIR: 'build/client', ...this.env },
+			{
+				LOG_LEVEL: 'warn',
+				CLIENT_DIR: 'build/client',
+				// Playwright's API clients (not Chromium) reuse a kept-alive connection without retrying:
+				// idle past the default 10 s — a longer test of the file between two of their requests —
+				// the server's close crossed a request («socket hang up» on a POST, two tests of one CI
+				// run, 2026-11-28). Longer than any spec file here.
+				HTTP_KEEP_ALIVE_TIMEOUT_MS: '600000',
+				...this.env
+			},
 			{ built: true, ...(this.port ? { port: this.port } : {}) }
 		);
 		this.port = this.server.port;

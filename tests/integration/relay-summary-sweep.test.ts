@@ -40,7 +40,8 @@ async function startAndSweep() {
 		env: { RELAY_SUMMARY_DEBOUNCE_MS: '20' }
 	});
 	server = t.server;
-	const started = createSqliteDocumentStore(server.db);
+	// The server's own store: a second one on its database would run a second recent-log mover.
+	const started = server.documents;
 	await waitFor(async () => !(await started.staleSummaries?.())?.length, {
 		what: 'the start-up sweep to recompute the stale summaries'
 	}).catch(() => undefined); // the assertions after it say what is wrong
@@ -69,6 +70,7 @@ it('recomputes at start-up the summaries a crash left behind the log', async () 
 		{ programId: 'crashed', data: Y.encodeStateAsUpdate(doc, before), receivedAt: 2 }
 	]);
 	expect(await store.staleSummaries?.()).toEqual(['crashed']);
+	await store.close(); // its recent-log mover, before the database it moves in
 	db.close();
 
 	const started = await startAndSweep();
@@ -103,6 +105,7 @@ it('recomputes at start-up the summaries computed by older rules (another SUMMAR
 		computedAt: 1
 	});
 	expect(await store.staleSummaries?.()).toEqual(['upgraded']);
+	await store.close(); // its recent-log mover, before the database it moves in
 	db.close();
 
 	const started = await startAndSweep();
