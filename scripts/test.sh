@@ -2,8 +2,8 @@
 # `npm test`: the whole suite (README's test command), arranged for a 2-core machine: the
 # single-threaded steps (lint, svelte-check, the build, and with TEST_NODE24=1 the Node 24 addon
 # compile) run side by side, and so do the resilience campaign (mostly waiting) and the unit
-# tests; the other test runs one after another (each keeps both cores busy). Each step's time is printed as `[ci] <step>: N s`; docs/architecture.md ("Testing") says
-# what runs where. Run after `npm ci`; PostgreSQL/Redis come from TEST_DATABASE_URL/TEST_REDIS_URL.
+# tests, and Node 24's pass and the PostgreSQL one; Playwright runs alone. Each step's time is
+# printed as `[ci] <step>: N s`; docs/architecture.md ("Testing") says what runs where. Run after `npm ci`; PostgreSQL/Redis come from TEST_DATABASE_URL/TEST_REDIS_URL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -71,11 +71,13 @@ finish
 bg 'test:resilience' env RESILIENCE_SERVER_ENTRY=build/server/main.js npm run test:resilience
 step 'test:unit' npm run test:unit
 finish
+# Node 24's pass (server units and six integration files on SQLite) beside the PostgreSQL one.
+if [ "${TEST_NODE24:-}" = 1 ]; then
+	bg 'node24' bash scripts/test-node24.sh test "$node24_dir"
+fi
 step 'test:postgres' npm run test:postgres
+finish
 # `npm run test:e2e` is build + Playwright; the build is done.
 step 'e2e (playwright)' npx playwright test
-if [ "${TEST_NODE24:-}" = 1 ]; then
-	step 'node24' bash scripts/test-node24.sh test "$node24_dir"
-fi
 rm -rf "$logs"
 echo "[ci] total: $(($(date +%s) - ci_start)) s"
