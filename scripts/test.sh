@@ -3,7 +3,8 @@
 # single-threaded steps (lint, svelte-check, the build, and with TEST_NODE24=1 the Node 24 addon
 # compile) run side by side, and so do the resilience campaign (mostly waiting) and the unit
 # tests, and Node 24's pass and the PostgreSQL one; Playwright runs alone. Each step's time is
-# printed as `[ci] <step>: N s`; docs/architecture.md ("Testing") says what runs where. Run after `npm ci`; PostgreSQL/Redis come from TEST_DATABASE_URL/TEST_REDIS_URL.
+# printed as `[ci] <step>: N s`; docs/architecture.md ("Testing") says what runs where. Run after
+# `npm ci`; PostgreSQL/Redis come from TEST_DATABASE_URL/TEST_REDIS_URL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
