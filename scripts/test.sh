@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # `npm test`: the whole suite (README's test command), arranged for a 2-core machine: the
 # single-threaded steps (lint, svelte-check, the build, and with TEST_NODE24=1 the Node 24 addon
-# compile) run side by side, and so do the resilience campaign (mostly waiting) and the unit
-# tests, and Node 24's pass and the PostgreSQL one; Playwright runs alone. Each step's time is
-# printed as `[ci] <step>: N s`; docs/architecture.md ("Testing") says what runs where. Run after
-# `npm ci`; PostgreSQL/Redis come from TEST_DATABASE_URL/TEST_REDIS_URL.
+# compile) run side by side, and so do Node 24's pass and the PostgreSQL one; the other tests run
+# one after another. Each step's time is printed as `[ci] <step>: N s`; docs/architecture.md
+# ("Testing") says what runs where. Run after `npm ci`; PostgreSQL/Redis come from
+# TEST_DATABASE_URL/TEST_REDIS_URL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -66,18 +66,17 @@ if [ "${TEST_NODE24:-}" = 1 ]; then
 fi
 finish
 
-# The resilience campaign beside the unit tests: one file at a time, its server and clients
-# mostly wait on faults and timers (27 % of two cores alone), which the unit files' CPU fills.
-# It drives the server bundle just built (the same esbuild as its own global setup).
-bg 'test:resilience' env RESILIENCE_SERVER_ENTRY=build/server/main.js npm run test:resilience
 step 'test:unit' npm run test:unit
-finish
 # Node 24's pass (server units and six integration files on SQLite) beside the PostgreSQL one.
 if [ "${TEST_NODE24:-}" = 1 ]; then
 	bg 'node24' bash scripts/test-node24.sh test "$node24_dir"
 fi
 step 'test:postgres' npm run test:postgres
 finish
+# The campaign drives the server bundle just built (the same esbuild as its own global setup).
+# Alone: beside the unit tests it took 300 s for 190 and three of its scenarios failed on the
+# load (each fixed since; a fourth, the storm's summaries, the last try, 2026-11-28).
+step 'test:resilience' env RESILIENCE_SERVER_ENTRY=build/server/main.js npm run test:resilience
 # `npm run test:e2e` is build + Playwright; the build is done.
 step 'e2e (playwright)' npx playwright test
 rm -rf "$logs"

@@ -183,7 +183,9 @@ describe(`reconnect storm: ${CLIENTS} clients`, () => {
 				15_000,
 				200
 			).catch(() => {}); // expectInvariants below says what differs
-			await summarySettled(tmp.dataDir, c.program);
+			// A cap, not a budget: after the restart all 1,500 programs' summaries queue behind the
+			// summaries' CPU share; beside the unit tests storm-0's took more than 15 s (CI, 2026-11-28).
+			await summarySettled(tmp.dataDir, c.program, 90_000);
 			expectInvariants(
 				tmp.dataDir,
 				c.program,
