@@ -74,8 +74,8 @@ fi
 step 'test:postgres' npm run test:postgres
 finish
 # The campaign drives the server bundle just built (the same esbuild as its own global setup).
-# Alone: beside the unit tests it took 300 s for 190 and three of its scenarios failed on the
-# load (each fixed since; a fourth, the storm's summaries, the last try, 2026-11-28).
+# Alone: beside the unit tests it took 300 s instead of 190, and four of its scenarios failed on
+# the load in three CI tries (2026-11-28; each fixed, but that arrangement was never seen green).
 step 'test:resilience' env RESILIENCE_SERVER_ENTRY=build/server/main.js npm run test:resilience
 # `npm run test:e2e` is build + Playwright; the build is done.
 step 'e2e (playwright)' npx playwright test

@@ -95,6 +95,12 @@ function fillDisk(dir: string): string {
 	return filler;
 }
 
+/** Removes what `fillDisk` wrote. */
+function freeDisk(filler: string): void {
+	rmSync(filler, { force: true });
+	rmSync(path.join(path.dirname(filler), 'filler-2.bin'), { force: true });
+}
+
 /**
  * Fills the disk with the WAL empty. The server writes on its own too (summaries, device facts,
  * compaction, unloading): a write landing between `emptyWal` and the filler leaves WAL frames
@@ -108,8 +114,7 @@ async function fillDiskWithEmptyWal(dataDir: string): Promise<string> {
 		emptyWal(dataDir);
 		const filler = fillDisk(mountPoint);
 		if (statSync(wal).size === 0) return filler;
-		rmSync(filler, { force: true });
-		rmSync(path.join(mountPoint, 'filler-2.bin'), { force: true });
+		freeDisk(filler);
 		if (attempt === 20) throw new Error('the server kept writing: no empty WAL on a full disk');
 		await sleep(100);
 	}
@@ -184,8 +189,7 @@ describe.skipIf(!mounted)('storage faults: disk full', () => {
 			expect((await fetch(`${server.url}/healthz`)).ok).toBe(true);
 			expect(server.output()).toMatch(/SQLITE_FULL|database or disk is full/i);
 
-			rmSync(filler, { force: true });
-			rmSync(path.join(mountPoint, 'filler-2.bin'), { force: true });
+			freeDisk(filler);
 			await until(
 				() =>
 					phones.every((p) => p.sync.state.phase === 'saved') &&
@@ -219,8 +223,7 @@ describe.skipIf(!mounted)('storage faults: disk full', () => {
 		} catch {
 			failed = true;
 		}
-		rmSync(filler, { force: true });
-		rmSync(path.join(mountPoint, 'filler-2.bin'), { force: true });
+		freeDisk(filler);
 		if (failed) server = await startServer(dataDir, BUSY_RELAY_ENV);
 		expect(integrityCheck(dataDir)).toBe('ok');
 		expect(readStored(dataDir, 'disk-full').badRows).toBe(0);
