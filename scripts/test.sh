@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: the whole suite (README's test command), arranged for a 2-core machine: the
 # single-threaded steps (lint, svelte-check, the build, and with TEST_NODE24=1 the Node 24 addon
-# compile) run side by side; the test runs one after another (each keeps both cores busy, or
+# compile) run side by side; the test runs go one after another (each keeps both cores busy, or
 # fails on the load beside another). Each step's time is printed as `[ci] <step>: N s`;
 # docs/architecture.md ("Testing") says what runs where. Run after `npm ci`; PostgreSQL/Redis come
 # from TEST_DATABASE_URL/TEST_REDIS_URL.

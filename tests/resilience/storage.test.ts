@@ -69,9 +69,10 @@ function emptyWal(dataDir: string): void {
 	}
 }
 
-/** Writes a filler file until the disk is full; returns its path. */
-function fillDisk(dir: string): string {
+/** Writes filler files until the disk is full; returns their paths (for `freeDisk`). */
+function fillDisk(dir: string): string[] {
 	const filler = path.join(dir, 'filler.bin');
+	const tail = path.join(dir, 'filler-2.bin');
 	const fd = openSync(filler, 'w');
 	const chunk = Buffer.alloc(64 * 1024, 1);
 	try {
@@ -83,7 +84,7 @@ function fillDisk(dir: string): string {
 	}
 	// The last bytes too: a small write must fail as well.
 	try {
-		const fd2 = openSync(path.join(dir, 'filler-2.bin'), 'w');
+		const fd2 = openSync(tail, 'w');
 		try {
 			for (;;) writeSync(fd2, Buffer.alloc(512, 1));
 		} finally {
@@ -92,13 +93,12 @@ function fillDisk(dir: string): string {
 	} catch {
 		// full
 	}
-	return filler;
+	return [filler, tail];
 }
 
 /** Removes what `fillDisk` wrote. */
-function freeDisk(filler: string): void {
-	rmSync(filler, { force: true });
-	rmSync(path.join(path.dirname(filler), 'filler-2.bin'), { force: true });
+function freeDisk(fillers: string[]): void {
+	for (const file of fillers) rmSync(file, { force: true });
 }
 
 /**
@@ -108,7 +108,7 @@ function freeDisk(filler: string): void {
  * and rightly acknowledged (CI under load, the campaign beside the unit tests: «mentee claimed
  * saved on a full disk», the WAL at 45 KB after filling). So: until the WAL is empty on a full disk.
  */
-async function fillDiskWithEmptyWal(dataDir: string): Promise<string> {
+async function fillDiskWithEmptyWal(dataDir: string): Promise<string[]> {
 	const wal = path.join(dataDir, `${DATABASE_FILE}-wal`);
 	for (let attempt = 1; ; attempt++) {
 		emptyWal(dataDir);
