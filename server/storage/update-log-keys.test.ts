@@ -52,7 +52,8 @@ describe('the update log indexed by a program number (migration 152)', () => {
 		expect(await store.logLength('c-program')).toBe(1);
 
 		// After it: a new program gets a number; a batch over several programs lands in each one's
-		// log, in order, with increasing sequence numbers (one INSERT per power of two).
+		// log, in order, with increasing sequence numbers (one INSERT per power of two) — under the
+		// number `load` remembered (a-program) and under the one looked up (d-program, not loaded).
 		await store.createProgram('d-program');
 		const batch = Array.from({ length: 7 }, (_, i) => ({
 			programId: i % 2 ? 'd-program' : 'a-program',

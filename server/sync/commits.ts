@@ -38,6 +38,11 @@ export interface CommitItem extends QueuedUpdate {
 	forwardNow?: boolean;
 	/** Set here: `lastReadyOrder()` when it was forwarded before the commit. */
 	forwardedAt?: number;
+	/**
+	 * The update framed as the sync message its partners get (`encodeSyncUpdate`), built once:
+	 * the receiver passes the one it copied the update into, or the first delivery builds it.
+	 */
+	message?: Uint8Array;
 }
 
 export interface Commits {
@@ -70,15 +75,17 @@ export function createCommits(options: {
 }): Commits {
 	const { hooks, metrics, log } = options;
 
+	const framed = (item: CommitItem, update: Uint8Array) =>
+		(item.message ??= encodeSyncUpdate(update));
+
 	/** Sends a durable update to the room's sessions that did not get it before its commit. */
 	function deliver(item: CommitItem, update: Uint8Array): number {
 		const { room, session, forwardedAt } = item;
-		if (forwardedAt === undefined) return broadcast(room, encodeSyncUpdate(update), session);
+		if (forwardedAt === undefined) return broadcast(room, framed(item, update), session);
 		let delivered = 0;
-		let message: Uint8Array | undefined;
 		for (const s of room.sessions)
 			if (s !== session && s.readyOrder > forwardedAt)
-				if (s.deliver((message ??= encodeSyncUpdate(update)))) delivered++;
+				if (s.deliver(framed(item, update))) delivered++;
 		return delivered;
 	}
 
@@ -154,7 +161,7 @@ export function createCommits(options: {
 			room.queuedItems++;
 			if (update) room.queuedBytes += update.length;
 			if (update && item.forwardNow && item.session) {
-				const delivered = broadcast(room, encodeSyncUpdate(update), item.session);
+				const delivered = broadcast(room, framed(item, update), item.session);
 				if (delivered > 0) metrics.updatesOut.inc(delivered);
 				item.forwardedAt = lastReadyOrder();
 			} else if (update) item.deliveryWaits = true;

@@ -11,6 +11,8 @@ import type { Session } from './session.js';
 
 /** Sync-fact times are written when they moved by at least this much (or on connect/disconnect). */
 const FACTS_RESOLUTION_MS = 30_000;
+/** The facts that are times (compared at FACTS_RESOLUTION_MS). */
+const TIMES = ['lastConnectedAt', 'lastUpdateAt', 'lastInSyncAt', 'pendingReportedAt'] as const;
 
 /**
  * Facts per transaction. Devices connected together reach FACTS_RESOLUTION_MS together: with
@@ -32,6 +34,14 @@ export interface FactsRecorder {
 	readonly hooks: RelayHooks;
 }
 
+/** A time of `facts` moved by FACTS_RESOLUTION_MS or more since it was written (per update: no closure). */
+function newTime(facts: FactTimes, written: FactTimes): boolean {
+	for (const k of TIMES)
+		if (facts[k] !== undefined && (facts[k] ?? 0) - (written[k] ?? 0) >= FACTS_RESOLUTION_MS)
+			return true;
+	return false;
+}
+
 export function createFactsRecorder(options: {
 	store: Pick<DocumentStore, 'saveFacts'>;
 	clock: Clock;
@@ -47,13 +57,12 @@ export function createFactsRecorder(options: {
 		// The curator needs minutes, not milliseconds: a time that moved by less than
 		// FACTS_RESOLUTION_MS since it was last written is not news (pending counts always are).
 		const w = session.factsWritten;
-		const news =
-			force ||
-			(facts.pending !== undefined && facts.pending !== w.pending) ||
-			(['lastConnectedAt', 'lastUpdateAt', 'lastInSyncAt', 'pendingReportedAt'] as const).some(
-				(k) => facts[k] !== undefined && (facts[k] ?? 0) - (w[k] ?? 0) >= FACTS_RESOLUTION_MS
-			);
-		if (!news) return;
+		if (
+			!force &&
+			!(facts.pending !== undefined && facts.pending !== w.pending) &&
+			!newTime(facts, w)
+		)
+			return;
 		for (const [k, v] of Object.entries(facts) as [keyof FactTimes, number | undefined][]) {
 			if (v !== undefined) w[k] = v;
 		}
@@ -114,10 +123,11 @@ export function createFactsRecorder(options: {
 			},
 			committed(_room, commits) {
 				const t = clock.now();
-				const seen = new Set<Session>();
+				// Per commit of each room: most carry one update, and need no set.
+				const seen = commits.length > 1 ? new Set<Session>() : null;
 				for (const { session } of commits) {
-					if (!session || seen.has(session) || session.closing) continue;
-					seen.add(session);
+					if (!session || seen?.has(session) || session.closing) continue;
+					seen?.add(session);
 					record(
 						session,
 						session.inSync ? { lastUpdateAt: t, lastInSyncAt: t } : { lastUpdateAt: t }

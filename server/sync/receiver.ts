@@ -18,6 +18,7 @@ import {
 	MESSAGE_AWARENESS,
 	encodeStateVector,
 	encodeSyncStep2,
+	encodeSyncUpdate,
 	inspectUpdate,
 	parseClientMessage,
 	type IncomingMessage,
@@ -253,12 +254,15 @@ export function createMessageReceiver(options: {
 			return;
 		}
 		session.receivedCount++;
+		// One copy (the message may be a view into a larger socket chunk), framed as the sync
+		// message the partners get: the update is its tail, and the forward sends it as it is.
+		const message = inspection.empty ? undefined : encodeSyncUpdate(update);
 		options.commits.enqueue({
 			programId: room.id,
 			room,
 			session,
-			// copy: the message buffer may be a view into a larger socket chunk
-			update: inspection.empty ? null : new Uint8Array(update),
+			update: message ? message.subarray(message.length - update.length) : null,
+			message,
 			ranges: inspection.ranges,
 			receivedAt: clock.now(),
 			...(claims.length > 0 ? { claims: { userId, clientIds: claims } } : {}),

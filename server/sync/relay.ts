@@ -48,6 +48,7 @@ import { createSummaries, type SummaryTaskInput, type SummaryTaskOutput } from '
 import { programSummary, type Summarizer } from './summary.js';
 import { createSummaryDocs, KEPT_DOCUMENT_STALE_MS } from './summary-docs.js';
 import { createUpgradeHandler } from './upgrade.js';
+import { sendBinary } from './ws-send.js';
 
 export { SYNC_PATH_PREFIX } from './upgrade.js';
 export type { ConnectionInfo } from './session.js';
@@ -162,7 +163,7 @@ function toUint8(data: RawData): Uint8Array {
 /** The small socket surface a session needs, over a `ws` WebSocket. */
 function wsSocket(ws: WebSocket): SessionSocket {
 	return {
-		send: (message) => ws.send(message),
+		send: (message) => sendBinary(ws, message),
 		close: (code, reason) => ws.close(code, reason),
 		terminate: () => ws.terminate(),
 		ping: () => ws.ping(),

@@ -108,12 +108,25 @@ export function encodeSyncStep2(update: Uint8Array): Uint8Array {
 	});
 }
 
+/**
+ * `varUint 0, varUint 2, varUint8Array update`, written into one allocation: the relay frames
+ * every accepted update with it (issue 18: lib0's encoder made four objects per update, 7.5 % of
+ * what the relay allocated at 5,000 × 2 × 0.5/s). The update ends the message, so
+ * `message.subarray(message.length - update.length)` is the update itself.
+ */
 export function encodeSyncUpdate(update: Uint8Array): Uint8Array {
-	return frame((e) => {
-		encoding.writeVarUint(e, MESSAGE_SYNC);
-		encoding.writeVarUint(e, SYNC_UPDATE);
-		encoding.writeVarUint8Array(e, update);
-	});
+	let length = update.length;
+	let lengthBytes = 1;
+	for (let n = length; n > 0x7f; n = Math.floor(n / 128)) lengthBytes++;
+	// MESSAGE_SYNC and SYNC_UPDATE are below 128: one byte each as varUints.
+	const message = new Uint8Array(2 + lengthBytes + update.length);
+	message[0] = MESSAGE_SYNC;
+	message[1] = SYNC_UPDATE;
+	let at = 2;
+	for (; length > 0x7f; length = Math.floor(length / 128)) message[at++] = 0x80 | (length & 0x7f);
+	message[at++] = length;
+	message.set(update, at);
+	return message;
 }
 
 export function encodeAwarenessMessage(awarenessUpdate: Uint8Array): Uint8Array {
