@@ -23,6 +23,7 @@ import type { Summarizer } from './summary.js';
 import type { SummaryDocs } from './summary-docs.js';
 import type { RoomDocument } from './room.js';
 import { threadCpuMs } from './cpu-time.js';
+import { DueQueue } from './due-queue.js';
 import type { RelayMetrics } from './metrics.js';
 
 /** Check for due programs this often, and work at most this long before yielding. */
@@ -31,8 +32,8 @@ const SUMMARY_SLICE_MS = 10;
 /*
  * The budget (issue 18, `summaryCpuPercent`): after a slice of work the next waits so long that
  * background summaries average at most that share of a core. When more programs change than it
- * pays for, each program's changes coalesce until its turn (due programs are served in the order
- * they became due), so delivery never waits for summaries; the curator's figures are then later
+ * pays for, each program's changes coalesce until its turn (due programs are served earliest
+ * due first: due-queue.ts), so delivery never waits for summaries; the curator's figures are then later
  * than `summaryMaxWaitMs`. `flushAll` (tests, shutdown) is not budgeted.
  *
  * What is charged is work, not waiting: the CPU time of the summary's computation, which runs
@@ -243,14 +244,7 @@ export function createSummaries(options: SummariesOptions): Summaries {
 	const { store, clock, config, log } = options;
 	const random = options.random ?? Math.random;
 	/** Loaded room → when its summary is due. */
-	const due = new Map<LiveRoom, number>();
-	/**
-	 * No entry of `due` is due before this. A tick with nothing due returns without walking the
-	 * map: at 5,000 programs edited without a pause every one waits for its maximum wait, and the
-	 * walk every 250 ms was 3.9 % of what the relay allocated (issue 18). A room's due time never
-	 * moves earlier (markDirty), so the least one a walk skipped stays a lower bound.
-	 */
-	let earliestDue = Infinity;
+	const due = new DueQueue<LiveRoom>();
 	/** Per room: since when it has changes not in a summary, and its max-wait jitter. */
 	const dirtySince = new Map<LiveRoom, number>();
 	const jitter = new Map<LiveRoom, number>();
@@ -283,9 +277,7 @@ export function createSummaries(options: SummariesOptions): Summaries {
 			j = (random() - 0.5) * 0.5 * config.summaryMaxWaitMs;
 			jitter.set(room, j);
 		}
-		const at = Math.min(t + config.summaryDebounceMs, since + config.summaryMaxWaitMs + j);
-		due.set(room, at);
-		earliestDue = Math.min(earliestDue, at);
+		due.set(room, Math.min(t + config.summaryDebounceMs, since + config.summaryMaxWaitMs + j));
 		arm();
 	}
 
@@ -415,9 +407,6 @@ export function createSummaries(options: SummariesOptions): Summaries {
 		});
 
 	async function run(all: boolean): Promise<void> {
-		if (!all && clock.now() < earliestDue) return;
-		/** The least due time of the rooms this walk leaves waiting (rooms added meanwhile included). */
-		let next = Infinity;
 		let batch: StoredSummary[] = [];
 		/** Work charged since the last rest, ms (CPU, not waits: see the budget above). */
 		let worked = 0;
@@ -425,12 +414,8 @@ export function createSummaries(options: SummariesOptions): Summaries {
 			worked += ms;
 			options.metrics?.summaryCpuSeconds.inc(ms / 1000);
 		};
-		for (const [room, at] of due) {
-			if (!all && at > clock.now()) {
-				next = Math.min(next, at);
-				continue;
-			}
-			due.delete(room);
+		let room: LiveRoom | undefined;
+		while ((room = due.pop(all ? Infinity : clock.now()))) {
 			// The program's leader writes its summary (it receives every instance's updates).
 			if (!(await options.lead('summary', room.id))) continue;
 			const s = await summaryOf(room, await decisionsFor(room), charge);
@@ -443,7 +428,6 @@ export function createSummaries(options: SummariesOptions): Summaries {
 				worked = 0;
 			}
 		}
-		earliestDue = next;
 		await write(batch);
 	}
 

@@ -2,8 +2,14 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Sender, WebSocket, WebSocketServer } from 'ws';
+import * as wsModule from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { binaryFrame, sendBinary } from './ws-send.js';
+
+/** ws's own framer: exported at runtime, absent from its type definitions. */
+const { Sender } = wsModule as unknown as {
+	Sender: { frame(data: Buffer, options: Record<string, boolean | number>): Buffer[] };
+};
 
 const bytes = (length: number, seed: number) =>
 	Uint8Array.from({ length }, (_, i) => (i * 31 + seed) & 0xff);
