@@ -65,9 +65,9 @@ const LOG_KEY = '(SELECT key FROM program_log_keys WHERE program_id = ?)';
 
 /**
  * An appended row's number: the one `load` read when known, else looked up (`coalesce` stops at
- * the first non-null argument, so a known number skips the lookup). The lookup was 40 % of the
- * INSERT's CPU on SQLite (`append`: 4.7–4.9 against 2.8–3.0 µs a row, 256-row commits over 5,000
- * programs, issue 18). The remembered numbers cannot disagree with the table: a program's number
+ * the first non-null argument, so a known number skips the lookup). The lookup was 35–40 % of
+ * the INSERT's CPU on SQLite (4.7–5.5 against 3.2–3.6 µs a row: scripts/bench-log-insert.ts,
+ * issue 18). The remembered numbers cannot disagree with the table: a program's number
  * is written once, when the program is created, and no program is ever deleted.
  */
 const APPENDED_LOG_KEY = `coalesce(?, ${LOG_KEY})`;
