@@ -335,7 +335,7 @@ export function createSqlDocumentStore(
 			} satisfies ProgramRecord;
 		},
 		async load(programId): Promise<StoredDocument> {
-			// One snapshot for the three reads, so a compaction committing between them cannot make
+			// One snapshot for the four reads, so a compaction committing between them cannot make
 			// rows disappear from view. Every remaining log row is read, whatever its number: on
 			// PostgreSQL a row committed late may sit below the state's through_seq.
 			const [state, log, owners, logKey] = await sql.batch(

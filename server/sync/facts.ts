@@ -34,7 +34,7 @@ export interface FactsRecorder {
 	readonly hooks: RelayHooks;
 }
 
-/** A time of `facts` moved by FACTS_RESOLUTION_MS or more since it was written (per update: no closure). */
+/** A time of `facts` moved by FACTS_RESOLUTION_MS or more since written (runs per update). */
 function newTime(facts: FactTimes, written: FactTimes): boolean {
 	for (const k of TIMES)
 		if (facts[k] !== undefined && (facts[k] ?? 0) - (written[k] ?? 0) >= FACTS_RESOLUTION_MS)

@@ -33,8 +33,8 @@ const SUMMARY_SLICE_MS = 10;
  * The budget (issue 18, `summaryCpuPercent`): after a slice of work the next waits so long that
  * background summaries average at most that share of a core. When more programs change than it
  * pays for, each program's changes coalesce until its turn (due programs are served earliest
- * due first: due-queue.ts), so delivery never waits for summaries; the curator's figures are then later
- * than `summaryMaxWaitMs`. `flushAll` (tests, shutdown) is not budgeted.
+ * due first: due-queue.ts), so delivery never waits for summaries; the curator's figures are
+ * then later than `summaryMaxWaitMs`. `flushAll` (tests, shutdown) is not budgeted.
  *
  * What is charged is work, not waiting: the CPU time of the summary's computation, which runs
  * without yielding (threadCpuMs: the event loop's thread's own CPU, on every supported Node —

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as wsModule from 'ws';
 import { WebSocket, WebSocketServer } from 'ws';
 import { binaryFrame, sendBinary } from './ws-send.js';
@@ -53,6 +53,7 @@ describe('sendBinary over a real socket', () => {
 		});
 		client.on('ping', () => events.push('ping'));
 		const closed = once(client, 'close') as Promise<[number, Buffer]>;
+		const wsSend = vi.spyOn(ws, 'send');
 
 		// Small ones framed here, the 70,000-byte one through ws.send, ws's ping and close between.
 		const sent = [bytes(10, 1), bytes(200, 2), bytes(70_000, 3), bytes(65_535, 4)];
@@ -66,6 +67,8 @@ describe('sendBinary over a real socket', () => {
 		const [code] = await closed;
 
 		expect(code).toBe(1000);
+		// Framed here: all but the one over 64 KiB and the one after the close.
+		expect(wsSend.mock.calls.map(([data]) => (data as Uint8Array).length)).toEqual([70_000, 5]);
 		expect(events).toEqual(['binary 10', 'binary 200', 'ping', 'binary 70000', 'binary 65535']);
 		expect(received.map((r, i) => Buffer.compare(r, sent[i]!))).toEqual([0, 0, 0, 0]);
 	});
