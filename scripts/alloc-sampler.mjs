@@ -5,7 +5,7 @@
  *   BENCH_RELAY_FLAGS="--import ./scripts/alloc-sampler.mjs" \
  *   BENCH_RELAY_ENV='{"ALLOC_PROF_DIR":"/tmp/alloc"}' BENCH_ONLY=relay BENCH_ROUNDS=1 \
  *   BENCH_SCENARIOS=5k-blank BENCH_PHASES=load npm run bench:relay
- * then `node scripts/alloc-summary.mjs /tmp/alloc/<pid>.heapprofile`. Samples from
+ * then `node scripts/profile-summary.mjs /tmp/alloc/<pid>.heapprofile`. Samples from
  * ALLOC_PROF_FROM_S (20) to ALLOC_PROF_TO_S (45) seconds after the process started: inside a
  * blank scenario's measured window (set-up ~5 s, warm-up 10 s, 30 s measured).
  */
