@@ -18,13 +18,15 @@ export function flood(count = 600_000): unknown[] {
 	return objects;
 }
 
-/** A flood that has ended: its objects are garbage now. Returns how much it grew `collectable()`. */
-export function floodGarbage(): number {
+/**
+ * A flood under way: its objects live (held sockets, parsers) until `end()` makes them garbage;
+ * `grown` is how much it raised `collectable()`. Live until the test says the flood is over, so
+ * that V8 cannot collect them earlier by itself (a collection it started during the flood).
+ */
+export function floodUnderWay(): { grown: number; end(): void } {
 	const before = collectable();
-	const objects = flood();
-	const grown = collectable() - before;
-	// Live until measured, garbage once this returns.
-	return objects.length > 0 ? grown : 0;
+	const held = [flood()];
+	return { grown: collectable() - before, end: () => void held.pop() };
 }
 
 /**
