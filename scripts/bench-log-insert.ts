@@ -9,15 +9,19 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { APPENDED_LOG_KEY, LOG_KEY } from '../server/storage/sql-document-store.js';
 import { openDatabase } from '../server/storage/sqlite/database.js';
 
 const PROGRAMS = 5_000;
 const ROWS = 256;
 const COMMITS = 300;
-const LOOKUP = '(SELECT key FROM program_log_keys WHERE program_id = ?)';
+/**
+ * A row's values: the number looked up (as before), the store's own (given, the lookup as its
+ * fallback), the number alone.
+ */
 const VALUES: Record<string, string> = {
-	sub: `(?, ${LOOKUP}, ?, ?)`,
-	coalesce: `(?, coalesce(?, ${LOOKUP}), ?, ?)`,
+	sub: `(?, ${LOG_KEY}, ?, ?)`,
+	coalesce: `(?, ${APPENDED_LOG_KEY}, ?, ?)`,
 	given: '(?, ?, ?, ?)'
 };
 

@@ -61,7 +61,7 @@ const ROWS_PER_INSERT = 500;
  * The log's rows of a program are found by its number (migration 152), looked up in the
  * statement itself.
  */
-const LOG_KEY = '(SELECT key FROM program_log_keys WHERE program_id = ?)';
+export const LOG_KEY = '(SELECT key FROM program_log_keys WHERE program_id = ?)';
 
 /**
  * An appended row's number: the one `load` read when known, else looked up (`coalesce` stops at
@@ -70,7 +70,7 @@ const LOG_KEY = '(SELECT key FROM program_log_keys WHERE program_id = ?)';
  * issue 18). The remembered numbers cannot disagree with the table: a program's number
  * is written once, when the program is created, and no program is ever deleted.
  */
-const APPENDED_LOG_KEY = `coalesce(?, ${LOG_KEY})`;
+export const APPENDED_LOG_KEY = `coalesce(?, ${LOG_KEY})`;
 /** Programs whose number `load` remembers; past this many the memory starts again (bounded). */
 const LOG_KEYS_KEPT = 100_000;
 
