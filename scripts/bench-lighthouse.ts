@@ -23,6 +23,7 @@
  */
 import { chromium } from '@playwright/test';
 import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -112,6 +113,18 @@ function installLighthouse(node: string): void {
 			stdio: 'inherit'
 		}
 	);
+}
+
+/**
+ * Ends Chromium and waits for it to exit (at most 5 s), so that its profile can be removed: killed
+ * without waiting, it was still writing there when the directory went (ENOTEMPTY, the script failed
+ * after printing its table).
+ */
+async function stopChromium(child: ReturnType<typeof spawn> | null): Promise<void> {
+	if (!child || child.exitCode !== null || child.signalCode !== null) return;
+	const exited = once(child, 'exit');
+	child.kill();
+	await Promise.race([exited, sleep(5_000)]);
 }
 
 /** Chromium with a DevTools port, on its own profile (the phone's storage). */
@@ -288,9 +301,10 @@ try {
 	for (const row of rows) console.log(row);
 	if (KEEP) console.log(`\nReports: ${reports}`);
 } finally {
-	browserProcess?.kill();
+	await stopChromium(browserProcess);
 	await product.dispose();
-	rmSync(profile, { recursive: true, force: true });
+	// Chromium's helper processes may still be closing files in the profile a moment after it exits.
+	rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 	if (!KEEP) rmSync(reports, { recursive: true, force: true });
 }
 process.exit(failed ? 1 : 0);
