@@ -1,4 +1,5 @@
 import * as idb from 'lib0/indexeddb';
+import { compareCodeUnits } from '$lib/shared/program/order';
 
 /**
  * The list of programs kept on this device, with the few facts the home screen shows.
@@ -47,7 +48,9 @@ function isEntry(value: unknown): value is CatalogEntry {
 export async function listPrograms(): Promise<CatalogEntry[]> {
 	const [store] = idb.transact(await open(), [STORE], 'readonly');
 	const values: unknown[] = store ? await idb.getAll(store) : [];
-	return values.filter(isEntry).sort((a, b) => (b.openedAt ?? '').localeCompare(a.openedAt ?? ''));
+	return values
+		.filter(isEntry)
+		.sort((a, b) => compareCodeUnits(b.openedAt ?? '', a.openedAt ?? ''));
 }
 
 export async function saveProgram(entry: CatalogEntry): Promise<void> {

@@ -5,6 +5,7 @@ import {
 	countOf,
 	formatDateLong,
 	formatDateTime,
+	formatTimeIn,
 	isTimeZone,
 	localDate,
 	plural,
@@ -66,6 +67,33 @@ describe('formatting', () => {
 		);
 		expect(formatDateLong('2026-12-10')).toBe('10 декабря 2026 г.');
 		expect(formatDateLong('2026-06-01', false)).toBe('1 июня');
+	});
+
+	// Written out by hand (the client's first render skips ICU's first format): ICU is the reference.
+	it('writes every day of two years and every minute of a day as ICU writes them', () => {
+		const long = new Intl.DateTimeFormat('ru-RU', {
+			day: 'numeric',
+			month: 'long',
+			timeZone: 'UTC'
+		});
+		const longYear = new Intl.DateTimeFormat('ru-RU', {
+			day: 'numeric',
+			month: 'long',
+			year: 'numeric',
+			timeZone: 'UTC'
+		});
+		const hhmm = new Intl.DateTimeFormat('ru-RU', {
+			hour: '2-digit',
+			minute: '2-digit',
+			timeZone: 'Asia/Vladivostok'
+		});
+		for (let t = Date.UTC(2026, 0, 1, 12); t < Date.UTC(2028, 0, 1); t += 86_400_000) {
+			const day = new Date(t).toISOString().slice(0, 10);
+			expect(formatDateLong(day)).toBe(longYear.format(t));
+			expect(formatDateLong(day, false)).toBe(long.format(t));
+		}
+		for (let t = Date.UTC(2026, 5, 1); t < Date.UTC(2026, 5, 2); t += 60_000)
+			expect(formatTimeIn(t, 'Asia/Vladivostok')).toBe(hhmm.format(t));
 	});
 });
 

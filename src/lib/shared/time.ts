@@ -2,7 +2,8 @@
 // in a document are computed in the program's IANA time zone (written into the program document
 // at creation from its organization's zone), never in UTC and never in the device's own zone:
 // a school in Vladivostok and its curator's server in Moscow must agree on what day it is there.
-// Pure functions of (instant, zone); `Intl` does the zone arithmetic, so no tz database ships here.
+// Pure functions of (instant, zone); the runtime does the zone arithmetic (Temporal where it has
+// it, Intl otherwise), so no tz database ships here.
 import { addDays, addMonths, daysBetween, isIsoDate, type IsoDate } from './program/dates';
 
 export { addDays, addMonths, daysBetween, isIsoDate, type IsoDate };
@@ -29,6 +30,33 @@ export const RUSSIAN_TIME_ZONES: ReadonlyArray<{ id: string; label: string }> = 
 export const TIME_ZONE_ERROR_RU =
 	'Неизвестный часовой пояс. Выберите пояс из списка (например, Europe/Moscow).';
 
+/**
+ * The part of Temporal used here (TypeScript 5.9's lib does not declare it). Chromium (144+) and
+ * Firefox (139+) have it; Node 20–24 and Safari do not, and take the Intl path.
+ */
+interface TemporalZoned {
+	year: number;
+	month: number;
+	day: number;
+	hour: number;
+	minute: number;
+	second: number;
+}
+interface TemporalLike {
+	Instant: {
+		fromEpochMilliseconds(ms: number): { toZonedDateTimeISO(zone: string): TemporalZoned };
+	};
+}
+
+/**
+ * Why Temporal first: the first Intl.DateTimeFormat of a page starts ICU's locale data, 85–200 ms
+ * at Lighthouse's 4× slowdown — the longest single piece of the program screen's first render —
+ * while Temporal answers the same zone question in 2–12 ms (docs/benchmarks.md, "The program page
+ * without ICU's first format"). Both read the runtime's own tz data;
+ * tests/e2e/zone-arithmetic.spec.ts checks that they agree in Chromium.
+ */
+const temporal = (globalThis as { Temporal?: TemporalLike }).Temporal;
+
 const validity = new Map<string, boolean>();
 
 /** Whether `zone` is an IANA time zone this runtime knows ('Asia/Vladivostok'; not 'UTC+10'). */
@@ -37,7 +65,8 @@ export function isTimeZone(zone: unknown): zone is string {
 	let ok = validity.get(zone);
 	if (ok === undefined) {
 		try {
-			new Intl.DateTimeFormat('ru-RU', { timeZone: zone });
+			if (temporal) temporal.Instant.fromEpochMilliseconds(0).toZonedDateTimeISO(zone);
+			else new Intl.DateTimeFormat('ru-RU', { timeZone: zone });
 			// Offsets ('+03:00') are accepted by newer engines but are not places: no DST history.
 			ok = /^[A-Za-z]/.test(zone);
 		} catch {
@@ -54,31 +83,38 @@ export function zoneOr(zone: unknown, fallback: string = DEFAULT_TIME_ZONE): str
 }
 
 // Intl.DateTimeFormat construction is slow (tens of µs); the server formats thousands of dates.
-const formats = new Map<string, Intl.DateTimeFormat>();
-function format(zone: string, key: string, opts: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-	const k = `${zone}|${key}`;
-	let f = formats.get(k);
-	if (!f) {
-		f = new Intl.DateTimeFormat('ru-RU', { ...opts, timeZone: zone });
-		formats.set(k, f);
-	}
-	return f;
-}
+const partsFormats = new Map<string, Intl.DateTimeFormat>();
 
 function fields(instant: Date | number, zone: string): Record<string, number> {
-	const d = typeof instant === 'number' ? new Date(instant) : instant;
-	if (Number.isNaN(d.getTime())) throw new RangeError('invalid Date');
-	const f = format(zone, 'parts', {
-		year: 'numeric',
-		month: '2-digit',
-		day: '2-digit',
-		hour: '2-digit',
-		minute: '2-digit',
-		second: '2-digit',
-		hourCycle: 'h23'
-	});
+	const t = typeof instant === 'number' ? instant : instant.getTime();
+	if (Number.isNaN(t)) throw new RangeError('invalid Date');
+	if (temporal) {
+		const z = temporal.Instant.fromEpochMilliseconds(Math.trunc(t)).toZonedDateTimeISO(zone);
+		return {
+			year: z.year,
+			month: z.month,
+			day: z.day,
+			hour: z.hour,
+			minute: z.minute,
+			second: z.second
+		};
+	}
+	let f = partsFormats.get(zone);
+	if (!f) {
+		f = new Intl.DateTimeFormat('ru-RU', {
+			timeZone: zone,
+			year: 'numeric',
+			month: '2-digit',
+			day: '2-digit',
+			hour: '2-digit',
+			minute: '2-digit',
+			second: '2-digit',
+			hourCycle: 'h23'
+		});
+		partsFormats.set(zone, f);
+	}
 	const out: Record<string, number> = {};
-	for (const p of f.formatToParts(d)) if (p.type !== 'literal') out[p.type] = Number(p.value);
+	for (const p of f.formatToParts(t)) if (p.type !== 'literal') out[p.type] = Number(p.value);
 	return out;
 }
 
@@ -142,24 +178,47 @@ export function formatDateTime(instant: Date | number, zone: string): string {
 
 /** An instant as 'ЧЧ:ММ' in `zone`. */
 export function formatTimeIn(instant: Date | number, zone: string): string {
-	return format(zone, 'ru-time', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(
-		typeof instant === 'number' ? new Date(instant) : instant
-	);
+	const p = fields(instant, zone);
+	return `${pad(p.hour ?? 0)}:${pad(p.minute ?? 0)}`;
+}
+
+/** Month names in the genitive, as ICU's ru-RU writes a long month after the day («10 декабря»). */
+const MONTHS_GENITIVE = [
+	'января',
+	'февраля',
+	'марта',
+	'апреля',
+	'мая',
+	'июня',
+	'июля',
+	'августа',
+	'сентября',
+	'октября',
+	'ноября',
+	'декабря'
+] as const;
+
+/**
+ * A day in words, exactly as `Intl.DateTimeFormat('ru-RU', { day: 'numeric', month: 'long',
+ * year?: 'numeric' })` writes it: (2026, 12, 10) → «10 декабря 2026 г.» or «10 декабря». Written
+ * out because the first Intl.DateTimeFormat of a page is the costliest step of the program
+ * screen's first render (see `temporal` above); time.test.ts compares every month with Intl.
+ */
+export function dayInWords(year: number, month: number, day: number, withYear: boolean): string {
+	const words = `${day} ${MONTHS_GENITIVE[month - 1] ?? ''}`;
+	return withYear ? `${words} ${year} г.` : words;
 }
 
 /**
  * A calendar date in words: '2026-12-10' → «10 декабря» (or «10 декабря 2026 г.» with the year).
- * Calendar dates are days, not instants: formatted at UTC noon in UTC so no zone can shift them.
+ * Calendar dates are days, not instants: no zone is involved (an impossible day such as
+ * 2026-02-31 reads as the day it rolls over to, as a Date would).
  */
 export function formatDateLong(date: IsoDate, withYear = true): string {
 	const [y, m, d] = date.split('-').map(Number);
 	if (!y || !m || !d) return date;
-	const f = format('UTC', withYear ? 'ru-long-year' : 'ru-long', {
-		day: 'numeric',
-		month: 'long',
-		...(withYear ? { year: 'numeric' } : {})
-	});
-	return f.format(new Date(Date.UTC(y, m - 1, d, 12)));
+	const day = new Date(Date.UTC(y, m - 1, d));
+	return dayInWords(day.getUTCFullYear(), day.getUTCMonth() + 1, day.getUTCDate(), withYear);
 }
 
 // ---------- plurals -------------------------------------------------------------------------

@@ -1,14 +1,12 @@
-const dateFormat = new Intl.DateTimeFormat('ru-RU', { day: 'numeric', month: 'long' });
-const dateWithYearFormat = new Intl.DateTimeFormat('ru-RU', {
-	day: 'numeric',
-	month: 'long',
-	year: 'numeric'
-});
-const timeFormat = new Intl.DateTimeFormat('ru-RU', { hour: '2-digit', minute: '2-digit' });
+import { dayInWords } from '$lib/shared/time';
+
+const pad = (n: number) => String(n).padStart(2, '0');
 
 /**
  * '2026-12-10' → «10 декабря» in the current year, «10 декабря 2027 г.» otherwise (programs run
- * for two years). Calendar dates are parsed as local dates, never shifted by time zone.
+ * for two years). Calendar dates are parsed as local dates, never shifted by time zone. No
+ * Intl.DateTimeFormat here: the first one of a page costs the program screen's first render the
+ * most of any single step (`dayInWords`).
  */
 export function formatDate(
 	isoDate: string,
@@ -17,13 +15,14 @@ export function formatDate(
 	const [y, m, d] = isoDate.split('-').map(Number);
 	if (!y || !m || !d) return isoDate;
 	const date = new Date(y, m - 1, d);
-	const short = year === 'auto' && y === now.getFullYear();
-	return (short ? dateFormat : dateWithYearFormat).format(date);
+	const short = year === 'auto' && date.getFullYear() === now.getFullYear();
+	return dayInWords(date.getFullYear(), date.getMonth() + 1, date.getDate(), !short);
 }
 
+/** An instant as «ЧЧ:ММ» on this device's clock (when a change was saved, a comment written). */
 export function formatTime(iso: string): string {
 	const date = new Date(iso);
-	return Number.isNaN(date.getTime()) ? '' : timeFormat.format(date);
+	return Number.isNaN(date.getTime()) ? '' : `${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
 
 /** Russian plural (Intl.PluralRules): one helper for the phone, the curator screens and the server. */

@@ -40,7 +40,7 @@ import {
 	type ResultForm,
 	type StageKind
 } from './labels';
-import { compareOrder, isOrderKey } from './order';
+import { compareCodeUnits, compareOrder, isOrderKey } from './order';
 import {
 	CHANGE_DECISION,
 	PROGRAM_DECISION,
@@ -713,7 +713,7 @@ function readActivity(
 export function readMeetings(r: Root, p: Problems, cache: ReadCache | null = null): MeetingView[] {
 	const out = readList(r.meetings, p, 'meetings', cache, readMeeting);
 	return (cache ? out.map((x) => ({ ...x })) : out).sort(
-		(a, b) => (a.date ?? '').localeCompare(b.date ?? '') || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+		(a, b) => compareCodeUnits(a.date ?? '', b.date ?? '') || compareCodeUnits(a.id, b.id)
 	);
 }
 
@@ -947,7 +947,8 @@ function readAssessmentsOf(r: Root, p: Problems): AssessmentView[] {
 		});
 	}
 	return out.sort((a, b) =>
-		(a.phase + a.participantId + a.competency).localeCompare(
+		compareCodeUnits(
+			a.phase + a.participantId + a.competency,
 			b.phase + b.participantId + b.competency
 		)
 	);

@@ -7,6 +7,7 @@ import type { CompletionReason, ReportKind, ReportStatus } from './labels';
 import type { Actor } from './schema';
 import type { ActivityView, ChangeRequestView, ProgramView, ReportView } from './read';
 import { mentorReportsRequired } from './regulation';
+import { compareCodeUnits } from './order';
 
 export interface StageSpan {
 	stageId: string;
@@ -245,7 +246,9 @@ export function expectedReports(
 	if (start && end && mentorReportsRequired(view.meta.templateId))
 		for (const d of semiannualDeadlines(start, end))
 			push(`mentor:${d.period}`, 'mentor-semiannual', null, d.period, d.dueDate);
-	return out.sort((a, b) => a.dueDate.localeCompare(b.dueDate) || a.key.localeCompare(b.key));
+	return out.sort(
+		(a, b) => compareCodeUnits(a.dueDate, b.dueDate) || compareCodeUnits(a.key, b.key)
+	);
 }
 
 /**
@@ -269,7 +272,7 @@ export function writtenNotOwed(view: ProgramView): ExpectedReport[] {
 			required: false
 		});
 	}
-	return out.sort((a, b) => a.key.localeCompare(b.key));
+	return out.sort((a, b) => compareCodeUnits(a.key, b.key));
 }
 
 /** Reports whose date has come and that are not yet submitted or accepted (missing, draft or returned). */
