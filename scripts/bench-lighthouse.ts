@@ -4,10 +4,9 @@
  * home page and a program page of the built product, as a signed-in mentor sees them.
  *
  * The product starts as the e2e tests start it (`tests/e2e/product.ts`: the built server and
- * PWA on an ephemeral port, a fresh data directory) and is filled with the demo seed
- * (`cli demo`); the mentor of the first program in progress signs in through the printed link
- * in Debian's Chromium and opens the program once, so the device holds the account and the
- * program (localStorage, IndexedDB) as a phone in use does. Lighthouse then connects to that
+ * PWA on an ephemeral port, a fresh data directory) and is filled with the demo seed; its first
+ * mentor signs in in Debian's Chromium and opens the program once (`demoMentorDevice`), so the
+ * device holds the account and the program (localStorage, IndexedDB) as a phone in use does. Lighthouse then connects to that
  * browser (`--port`) and, by its defaults, clears the service worker and Cache Storage before
  * each run (not cookies, localStorage or IndexedDB): a page load from the network, with the
  * person's data on the device.
@@ -32,6 +31,7 @@ import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Product } from '../tests/e2e/product';
+import { demoMentorDevice } from './bench-demo-device';
 import { CHROMIUM_ARGS_WITHOUT_PLAYWRIGHT, CHROMIUM_PATH } from '../tests/support/chromium';
 
 const arg = (name: string): string | undefined => {
@@ -199,36 +199,12 @@ try {
 	const node = lighthouseNode();
 	installLighthouse(node);
 	await product.start();
-	const out = await product.cli('demo', '--programs', '6');
-	const link = /наставник первой программы: (\S+)/.exec(out)?.[1];
-	if (!link) throw new Error(`no mentor link in the demo's output:\n${out}`);
-
 	const { child, port } = await startChromium(profile);
 	browserProcess = child;
 
-	// Sign in as the mentor and open the program once, so the device holds both.
 	const browser = await chromium.connectOverCDP(`http://127.0.0.1:${port}`);
 	const context = browser.contexts()[0] ?? (await browser.newContext());
-	const page = await context.newPage();
-	await page.goto(product.url + new URL(link).pathname + new URL(link).hash);
-	await page.waitForURL((u) => !u.pathname.startsWith('/invite'), { timeout: 30_000 });
-	await page.goto(product.url + '/');
-	const programLink = page.locator('a[href^="/program/"]').first();
-	await programLink.waitFor({ timeout: 30_000 });
-	const programPath = (await programLink.getAttribute('href')) ?? '';
-	await page.goto(product.url + programPath);
-	await page.waitForFunction(
-		() => performance.getEntriesByName('nastavnik:program-rendered').length > 0,
-		null,
-		{ timeout: 30_000 }
-	);
-	// Synced with the relay: the whole program is on the device, not only what the server summarised.
-	await page
-		.getByText('Сохранено на сервере', { exact: false })
-		.first()
-		.waitFor({ timeout: 30_000 })
-		.catch(() => {});
-	await page.close();
+	const programPath = await demoMentorDevice(product, context);
 	await browser.close();
 
 	const pages = [

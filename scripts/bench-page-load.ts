@@ -6,11 +6,10 @@
  * was to judge.
  *
  * Each build is served by its own product (the built server with `CLIENT_DIR` set to that build's
- * client, a fresh data directory, the demo seed); the mentor of the first program in progress
- * signs in and opens the program once in a browser context of that build, so the device holds
- * the account and the program as a phone in use does. Each load then clears the service worker
- * and Cache Storage (as Lighthouse does), throttles the CPU 4× (CDP) and records every long task
- * (PerformanceObserver) for 5 s.
+ * client, a fresh data directory, the demo seed); its first mentor signs in and opens the program
+ * once in a browser context of that build (`demoMentorDevice`), as a phone in use. Each load then
+ * clears the service worker and Cache Storage (as Lighthouse does), throttles the CPU 4× (CDP) and
+ * records every long task (PerformanceObserver) for 5 s.
  *
  * Options (environment): BENCH_CLIENTS the client directories, comma-separated (default
  * `build/client`; another checkout's `…/build/client` for a before/after), BENCH_RUNS loads per
@@ -22,6 +21,7 @@
 import { chromium, type BrowserContext } from '@playwright/test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Product } from '../tests/e2e/product';
+import { demoMentorDevice } from './bench-demo-device';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/support/chromium';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
@@ -50,24 +50,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function side(browser: Awaited<ReturnType<typeof chromium.launch>>, client: string) {
 	const product = new Product({ CLIENT_DIR: client });
 	await product.start();
-	const out = await product.cli('demo', '--programs', '6');
-	const link = /наставник первой программы: (\S+)/.exec(out)?.[1];
-	if (!link) throw new Error(`no mentor link in the demo's output:\n${out}`);
 	// A phone's screen (Lighthouse's mobile preset: a Moto G Power).
 	const context = await browser.newContext({ viewport: { width: 412, height: 823 } });
-	const page = await context.newPage();
-	await page.goto(product.url + new URL(link).pathname + new URL(link).hash);
-	await page.waitForURL((u) => !u.pathname.startsWith('/invite'), { timeout: 30_000 });
-	await page.goto(product.url + '/');
-	const programLink = page.locator('a[href^="/program/"]').first();
-	await programLink.waitFor({ timeout: 30_000 });
-	const programPath = (await programLink.getAttribute('href')) ?? '';
-	await page.goto(product.url + programPath);
-	await page
-		.getByText('Сохранено на сервере', { exact: false })
-		.first()
-		.waitFor({ timeout: 30_000 });
-	await page.close();
+	const programPath = await demoMentorDevice(product, context);
 	await context.addInitScript(() => {
 		const w = window as unknown as { benchLongTasks: number[] };
 		w.benchLongTasks = [];

@@ -1,7 +1,7 @@
 import { expect, test, type Browser, type CDPSession, type Page } from '@playwright/test';
-import { build } from 'esbuild';
 // Seeds are never 0 here (rng's 0 stands for another seed): every run of a seed types the same way.
 import { rng as random } from '../../src/lib/shared/program/fixtures';
+import { pageBundle } from '../support/page-bundle';
 
 /**
  * The textarea ↔ Y.Text binding (src/lib/workspace/text-binding.ts) tested as hard as a binding
@@ -14,20 +14,9 @@ import { rng as random } from '../../src/lib/shared/program/fixtures';
 
 let bundle = '';
 test.beforeAll(async () => {
-	const out = await build({
-		stdin: {
-			contents: `import * as Y from 'yjs';
+	bundle = await pageBundle(`import * as Y from 'yjs';
 import { bindText } from './src/lib/workspace/text-binding';
-Object.assign(window, { Y, bindText });`,
-			resolveDir: process.cwd(),
-			loader: 'ts'
-		},
-		bundle: true,
-		format: 'iife',
-		write: false,
-		logLevel: 'silent'
-	});
-	bundle = out.outputFiles[0]!.text;
+Object.assign(window, { Y, bindText });`);
 });
 
 interface Person {

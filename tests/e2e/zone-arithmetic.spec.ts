@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
-import { build } from 'esbuild';
 import { localDate, zoneOffsetMinutes } from '../../src/lib/shared/time';
+import { pageBundle } from '../support/page-bundle';
 
 /**
  * The phone and the server must agree on what day it is in a program's zone. In Chromium
@@ -52,24 +52,15 @@ function instants(): number[] {
 test('Chromium (Temporal) and Node (Intl) agree on the day and the offset in every zone', async ({
 	page
 }) => {
-	const bundle = await build({
-		stdin: {
-			contents: `import { localDate, zoneOffsetMinutes } from './src/lib/shared/time';
-Object.assign(window, { localDate, zoneOffsetMinutes });`,
-			resolveDir: process.cwd(),
-			loader: 'ts'
-		},
-		bundle: true,
-		format: 'iife',
-		write: false,
-		logLevel: 'silent'
-	});
+	const bundle =
+		await pageBundle(`import { localDate, zoneOffsetMinutes } from './src/lib/shared/time';
+Object.assign(window, { localDate, zoneOffsetMinutes });`);
 	await page.setContent('<!doctype html><title>zones</title>');
 	// Without Temporal this would compare Intl with Intl and prove nothing.
 	expect(await page.evaluate(() => typeof (globalThis as { Temporal?: unknown }).Temporal)).toBe(
 		'object'
 	);
-	await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
+	await page.addScriptTag({ content: bundle });
 
 	const ts = instants();
 	const inChromium = await page.evaluate(

@@ -2,7 +2,7 @@
  * A tiny neutral document model: the generators (program, справки, отчет) describe WHAT a
  * document says once, and two renderers (docx.ts, pdf.ts) lay it out for Word and for signing.
  */
-import { formatDateTime } from '../../../src/lib/shared/time.js';
+import { dayInWords, formatDateTime } from '../../../src/lib/shared/time.js';
 
 export type Block =
 	| { kind: 'title'; text: string }
@@ -57,26 +57,11 @@ export function ruDateTime(ms: number | null | undefined, timeZone: string): str
 	return formatDateTime(ms, timeZone);
 }
 
-const MONTHS_GEN = [
-	'января',
-	'февраля',
-	'марта',
-	'апреля',
-	'мая',
-	'июня',
-	'июля',
-	'августа',
-	'сентября',
-	'октября',
-	'ноября',
-	'декабря'
-];
-
 /** '2026-06-10' → '10 июня 2026 г.' */
 export function ruLongDate(d: string): string {
 	const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(d);
 	if (!m) return d;
-	return `${Number(m[3])} ${MONTHS_GEN[Number(m[2]) - 1] ?? ''} ${m[1]} г.`;
+	return dayInWords(Number(m[1]), Number(m[2]), Number(m[3]), true);
 }
 
 export const percent = (n: number, d: number): string =>
