@@ -4,12 +4,12 @@
  * home page and a program page of the built product, as a signed-in mentor sees them.
  *
  * The product starts as the e2e tests start it (`tests/e2e/product.ts`: the built server and
- * PWA on an ephemeral port, a fresh data directory) and is filled with the demo seed; its first
- * mentor signs in in Debian's Chromium and opens the program once (`demoMentorDevice`), so the
- * device holds the account and the program (localStorage, IndexedDB) as a phone in use does. Lighthouse then connects to that
- * browser (`--port`) and, by its defaults, clears the service worker and Cache Storage before
- * each run (not cookies, localStorage or IndexedDB): a page load from the network, with the
- * person's data on the device.
+ * PWA on an ephemeral port, a fresh data directory) and is filled with the demo seed; in Debian's
+ * Chromium its first mentor signs in and opens the program once (`demoMentorDevice`), so the
+ * device holds the account and the program (localStorage, IndexedDB) as a phone in use does.
+ * Lighthouse then connects to that browser (`--port`) and, by its defaults, clears the service
+ * worker and Cache Storage before each run (not cookies, localStorage or IndexedDB): a page load
+ * from the network, with the person's data on the device.
  *
  * Lighthouse 13 needs Node ≥ 22.19; under an older Node this script runs the Lighthouse CLI with
  * the Node 24 that `scripts/test-node24.sh` keeps in its cache (installing it there if absent).

@@ -118,7 +118,8 @@ function fields(instant: Date | number, zone: string): Record<string, number> {
 	return out;
 }
 
-const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+/** Zero-padded digits: pad(7) → '07', pad(5, 4) → '0005'. */
+export const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
 /** The last day asked for: a summary asks for the same instant and zone twice (issue 18). */
 let lastDay: { t: number; zone: string; day: IsoDate } | null = null;

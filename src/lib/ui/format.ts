@@ -1,6 +1,4 @@
-import { dayInWords } from '$lib/shared/time';
-
-const pad = (n: number) => String(n).padStart(2, '0');
+import { dayInWords, pad } from '$lib/shared/time';
 
 /**
  * '2026-12-10' → «10 декабря» in the current year, «10 декабря 2027 г.» otherwise (programs run
