@@ -8,8 +8,8 @@
  * Each build is served by its own product (the built server with `CLIENT_DIR` set to that build's
  * client, a fresh data directory, the demo seed); its first mentor signs in and opens the program
  * once in a browser context of that build (`demoMentorDevice`), as a phone in use. Each load then
- * clears the service worker and Cache Storage (as Lighthouse does), throttles the CPU 4× (CDP) and
- * records every long task (PerformanceObserver) for 5 s.
+ * clears the service worker, Cache Storage and the HTTP cache (as Lighthouse does), throttles the
+ * CPU 4× (CDP) and records every long task (PerformanceObserver) for 5 s.
  *
  * Options (environment): BENCH_CLIENTS the client directories, comma-separated (default
  * `build/client`; another checkout's `…/build/client` for a before/after), BENCH_RUNS loads per
@@ -70,6 +70,10 @@ async function load(s: Side): Promise<Load> {
 		origin: s.product.url,
 		storageTypes: 'service_workers,cache_storage'
 	});
+	// And the HTTP cache, as Lighthouse does: with it, V8's code cache spared the loads after a
+	// context's first the compilation of the app's scripts (the first had 6 long tasks of 99–138 ms
+	// at 4×, the next ones 2–3 of 57–108).
+	await cdp.send('Network.clearBrowserCache');
 	await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
 	await page.goto(s.product.url + s.path);
 	await sleep(WATCH_MS);
