@@ -9,6 +9,7 @@
  * Shared by the server (server/curator/calendar.ts computes each item's figures) and the screen
  * (src/routes/curator/calendar). Labels are the regulations' words; no code is shown on screen.
  */
+import { pad } from './time';
 
 /** Who carries an item out: the municipality's responsible body (its name is configured) or a role. */
 export const RESPONSIBLE_PARTIES = ['body', 'curators', 'heads', 'mentors'] as const;
@@ -116,7 +117,6 @@ const item = (
 
 /** The items the regulations set twice a year, one function each (the months differ only). */
 const MONTH_NAME: Readonly<Record<number, string>> = { 1: 'январь', 5: 'май' };
-const pad = (n: number) => String(n).padStart(2, '0');
 const sites = (month: 1 | 5) =>
 	item({
 		id: `${pad(month)}-sites`,
