@@ -91,6 +91,7 @@ const ds: Dataset = reuse
 	: await createDataset({ programs: base, organizations: orgCount });
 const orgs = ds.organizations;
 if (!reuse) await seed(ds.sql);
+await seedRegistry(ds.sql);
 // PROFILE=1: time every statement the queries run, and print the costliest at the end.
 const profile = new Map<string, { n: number; ms: number }>();
 const sql: SqlClient = process.env.PROFILE ? profiled(ds.sql) : ds.sql;
@@ -139,6 +140,98 @@ async function reopen(url: string): Promise<Dataset> {
 		staleDays: 7,
 		close: () => storage.close()
 	};
+}
+
+/**
+ * The registry a region has beside its programs: every mentor and mentee a person of the
+ * registry with a position, a birth date and experience (pedagogues, young ones among the
+ * mentees, pupils and students), linked to their program — what the figures read for staff
+ * categories and young pedagogues. Added to a kept database that lacks it.
+ */
+async function seedRegistry(sql: SqlClient) {
+	const have = await sql.get<{ n: number }>(
+		"SELECT count(*) AS n FROM people WHERE id LIKE 'e1x%'"
+	);
+	if (Number(have?.n ?? 0) >= programs) return;
+	const t = performance.now();
+	const created = ds.now - 400 * 86_400_000;
+	const MENTOR_POSITIONS = [
+		'учитель математики',
+		'учитель русского языка',
+		'воспитатель',
+		'преподаватель',
+		'заместитель директора'
+	];
+	for (let start = 0; start < programs; start += WRITE_BATCH) {
+		const ns = [...Array(Math.min(WRITE_BATCH, programs - start)).keys()].map((k) => start + k);
+		const people = ns.flatMap((n) => {
+			const org = (orgs[n % orgs.length] as { id: string }).id;
+			const kind = n % 4;
+			return [
+				[
+					`m1x${n}`,
+					org,
+					`Наставник ${n}`,
+					MENTOR_POSITIONS[n % 5],
+					`${1965 + (n % 25)}-0${1 + (n % 9)}-1${n % 10}`,
+					0,
+					10 + (n % 20)
+				],
+				[
+					`e1x${n}`,
+					org,
+					`Наставляемый ${n}`,
+					kind < 2
+						? 'учитель начальных классов'
+						: kind === 2
+							? 'ученик 8 класса'
+							: 'студент 2 курса',
+					kind < 2
+						? `${1994 + (n % 10)}-0${1 + (n % 9)}-2${n % 8}`
+						: kind === 2
+							? '2011-05-05'
+							: '2006-09-09',
+					kind === 2 ? 1 : 0,
+					kind < 2 ? n % 6 : null
+				]
+			];
+		});
+		await sql.run(
+			`INSERT INTO people (id, organization_id, full_name, position, birth_date, minor, experience_years,
+					active, created_at, updated_at)
+				VALUES ${people.map(() => '(?, ?, ?, ?, ?, ?, ?, 1, ?, ?)').join(', ')} ON CONFLICT (id) DO NOTHING`,
+			people.flatMap((p) => [...p, created, created])
+		);
+		await sql.run(
+			`INSERT INTO program_info (program_id, organization_id, title, template_id, created_at)
+				VALUES ${ns.map(() => '(?, ?, ?, ?, ?)').join(', ')} ON CONFLICT (program_id) DO NOTHING`,
+			ns.flatMap((n) => [
+				`p1x${n}`,
+				(orgs[n % orgs.length] as { id: string }).id,
+				`Программа ${n}`,
+				'blank',
+				created
+			])
+		);
+		await sql.run(
+			`INSERT INTO program_participants (program_id, person_id, role, added_at)
+				VALUES ${ns.map(() => '(?, ?, ?, ?), (?, ?, ?, ?)').join(', ')} ON CONFLICT DO NOTHING`,
+			ns.flatMap((n) => [
+				`p1x${n}`,
+				`m1x${n}`,
+				'mentor',
+				created,
+				`p1x${n}`,
+				`e1x${n}`,
+				'mentee',
+				created
+			])
+		);
+	}
+	await sql.run(sql.dialect === 'postgres' ? 'VACUUM ANALYZE' : 'ANALYZE');
+	console.log(
+		`registry: ${2 * programs} people linked to their programs in ${((performance.now() - t) / 1000).toFixed(0)} s`
+	);
 }
 
 async function seed(sql: SqlClient) {

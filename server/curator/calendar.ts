@@ -18,7 +18,7 @@ import { notCancelled } from './cancelled.js';
 import { listCases } from './cases.js';
 import type { SqlClient } from '../storage/sql.js';
 import type { Scope } from './dashboard.js';
-import { figuresAt, programsAt, type Figures } from './figures.js';
+import { figuresAt, programsAt, sourcesOf, type Figures, type Sources } from './figures.js';
 import { documentStates, stateKey } from './scope-documents.js';
 import type { CalendarDocument, CalendarEvent } from '../../src/lib/shared/api/curator.js';
 
@@ -56,30 +56,43 @@ export async function monitoringCalendar(
 	// program created later is not counted); a date still ahead shows today's state.
 	const asOf = (date: string) => (date <= opts.today ? date : opts.today);
 	const cache = new Map<string, Promise<Figures>>();
+	let sources: Promise<Sources> | null = null;
 	const at = (date: string): Promise<Figures> => {
 		const d = asOf(date);
 		let f = cache.get(d);
-		if (!f) cache.set(d, (f = figuresAt(db, scope, d)));
+		if (!f)
+			cache.set(
+				d,
+				(f = (async () =>
+					figuresAt(db, scope, d, undefined, await (sources ??= sourcesOf(db, ids))))())
+			);
 		return f;
 	};
 	/** Programs owing the semi-annual report of `period` (YYYY-06 / YYYY-12): ran ≥ 1 month before the date and overlap the half-year. */
 	const semiannual = async (period: string, due: string) => {
 		const monthBefore = addDaysIso(due, -30);
 		const halfYearBefore = addDaysIso(due, -183);
-		const expected = (await programsAt(db, ids, asOf(due))).filter(
-			({ facts: f }) =>
-				// Only programs whose regulation asks for the report (head mentoring, Tomsk 2024).
-				mentorReportsRequired(f.templateId) &&
-				f.startDate !== null &&
-				f.startDate <= monthBefore &&
-				(f.endDate === null || f.endDate >= halfYearBefore)
+		const expected = (
+			await programsAt(
+				db,
+				ids,
+				asOf(due),
+				(f) =>
+					// Only programs whose regulation asks for the report (head mentoring, Tomsk 2024).
+					mentorReportsRequired(f.templateId) &&
+					f.startDate !== null &&
+					f.startDate <= monthBefore &&
+					(f.endDate === null || f.endDate >= halfYearBefore)
+			)
 		).length;
-		// After the date, a report still missing is listed in the summary's due keys.
+		// After the date, a report still missing is listed in the summary's due keys — only in
+		// summaries with reports due, so only those are read (not every summary of a region).
 		const missing =
 			due <= opts.today
 				? await scalar(
 						`SELECT count(*) AS n FROM curator_program_index i JOIN program_summaries s ON s.program_id = i.program_id
-							WHERE ${inScope.replace('organization_id', 'i.organization_id').replace(notCancelled('program_id'), notCancelled('i.program_id'))} AND instr(s.summary, ?) > 0`,
+							WHERE ${inScope.replace('organization_id', 'i.organization_id').replace(notCancelled('program_id'), notCancelled('i.program_id'))}
+								AND i.reports_due > 0 AND instr(s.summary, ?) > 0`,
 						[...ids, `"mentor:${period}"`]
 					)
 				: null;

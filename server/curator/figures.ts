@@ -27,6 +27,21 @@ import {
 } from '../../src/lib/shared/time.js';
 import type { SqlClient } from '../storage/sql.js';
 import { cancelledProgramIds } from './cancelled.js';
+import {
+	F,
+	MENTEE,
+	NONE,
+	REGISTERED,
+	dayNumber,
+	fingerprintSql,
+	historyOf,
+	toFingerprint,
+	type FactsBrief,
+	type Fingerprint,
+	type HistoryProjection,
+	type Marks,
+	type ProgramEntry
+} from './history-projection.js';
 import type { Scope } from './dashboard.js';
 import type {
 	CountRow,
@@ -42,7 +57,6 @@ export type { CountRow, FigurePeriod, Figures };
  * (cancelled, archived) is excluded here and nowhere else.
  */
 export const EXCLUDED_STATUSES: ReadonlySet<string> = new Set(['cancelled', 'archived']);
-const counted = (f: FigureFacts): boolean => !EXCLUDED_STATUSES.has(f.status);
 
 const r2 = (x: number | null | undefined): number | null =>
 	x === null || x === undefined || !Number.isFinite(x) ? null : Math.round(x * 100) / 100;
@@ -50,12 +64,6 @@ const pct1 = (part: number, whole: number): number | null =>
 	whole ? Math.round((part / whole) * 1000) / 10 : null;
 const mean = (xs: number[]): number | null =>
 	xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
-
-function ageOn(birthDate: string, day: string): number {
-	const [by, bm, bd] = birthDate.split('-').map(Number) as [number, number, number];
-	const [y, m, d] = day.split('-').map(Number) as [number, number, number];
-	return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
-}
 
 /** The period asked for, made whole: see FigurePeriod. */
 export function resolvePeriod(
@@ -85,139 +93,149 @@ export function previousPeriod(period: { from: string; to: string }): { from: st
 }
 
 /**
- * A program is in force in the period when, on some day of it, it was being carried out
- * (approved, started) or it was completed within the period. Drafts (not yet approved) are not.
+ * The programs of a scope with their rows for a period (from each one's state on `from` through
+ * `to`), flat: program i's row numbers are rows[start[i]] … rows[start[i + 1] - 1], by day, the
+ * last its state on `to`. One array for a region, not one per program.
  */
-function inForce(f: FigureFacts, from: string, to: string): boolean {
-	if (f.status === 'active') return !f.startDate || f.startDate <= to;
-	if (f.status === 'completed') return !f.completion || f.completion.date >= from;
-	return false;
+interface ScopeRows {
+	programs: ProgramEntry[];
+	start: number[];
+	rows: number[];
 }
 
-interface ProgramHistory {
-	programId: string;
-	organizationId: string | null;
-	/** The state on `to` (the last row on or before it). */
-	last: FigureFacts;
-	/** The rows from the state on `from` to the state on `to`. */
-	rows: FigureFacts[];
-}
+const lastRows = (s: ScopeRows): number[] => s.programs.map((_, i) => s.rows[s.start[i + 1]! - 1]!);
 
-type HistoryRow = {
-	program_id: string;
-	organization_id: string | null;
-	day: string;
-	computed_at: number;
-};
+/** What one computation reads of the held history, with the period's comparisons made once. */
+class PeriodView {
+	readonly active: number;
+	readonly completed: number;
+	private readonly excluded: Set<number>;
+	/** Per date of the facts (interned text): on or before `to`, on or after `from`. */
+	private readonly beforeTo: Uint8Array;
+	private readonly afterFrom: Uint8Array;
+	private readonly status: Int32Array;
+	private readonly start: Int32Array;
+	private readonly reason: Int32Array;
+	private readonly completion: Int32Array;
+
+	constructor(
+		readonly h: HistoryProjection,
+		readonly from: string,
+		readonly to: string
+	) {
+		const word = (w: string) => h.words.find(w) ?? -2;
+		this.active = word('active');
+		this.completed = word('completed');
+		this.excluded = new Set([...EXCLUDED_STATUSES].map(word));
+		// The columns read per row (one computation runs without awaiting: they stay these arrays).
+		this.status = h.cols[F.status]!;
+		this.start = h.cols[F.start]!;
+		this.reason = h.cols[F.reason]!;
+		this.completion = h.cols[F.completion]!;
+		const dates = h.dates.values;
+		this.beforeTo = new Uint8Array(dates.length);
+		this.afterFrom = new Uint8Array(dates.length);
+		for (let i = 0; i < dates.length; i++) {
+			this.beforeTo[i] = dates[i]! <= to ? 1 : 0;
+			this.afterFrom[i] = dates[i]! >= from ? 1 : 0;
+		}
+	}
+
+	counted(row: number): boolean {
+		return !this.excluded.has(this.status[row]!);
+	}
+
+	/**
+	 * A program is in force in the period when, on some day of it, it was being carried out
+	 * (approved, started) or it was completed within the period. Drafts (not yet approved) are not.
+	 */
+	inForce(row: number): boolean {
+		const status = this.status[row]!;
+		if (status === this.active) {
+			const start = this.start[row]!;
+			return start === NONE || this.beforeTo[start] === 1;
+		}
+		if (status === this.completed) {
+			if (this.reason[row] === NONE) return true;
+			const date = this.completion[row]!;
+			return date === NONE || this.afterFrom[date] === 1;
+		}
+		return false;
+	}
+
+	/** The period's date on or after `from` (a date of the facts, by its number). */
+	dateFrom(date: number): boolean {
+		return date !== NONE && this.afterFrom[date] === 1;
+	}
+	dateTo(date: number): boolean {
+		return date !== NONE && this.beforeTo[date] === 1;
+	}
+}
 
 /**
- * Parsed facts by history row, per database: a row never changes once written for its
- * (program, day, computed_at), so repeated figures (the screen, the calendar's dates, a document
- * and its previous period) read the narrow columns only and parse nothing again.
+ * Each program of the organizations with its rows from its state on `from` (its last row on or
+ * before it) through `to`, the rows of those organizations only; programs without a row did not
+ * exist. `current` (`from` is today or later): each program's latest row is its current summary's.
  */
-const factsCache = new WeakMap<SqlClient, Map<string, FigureFacts>>();
-const CACHE_LIMIT = 100_000;
-const cacheKey = (r: HistoryRow) => `${r.program_id}\u0000${r.day}\u0000${r.computed_at}`;
-
-/** The rows a query selects, with their facts (from the cache, else read and parsed). */
-async function rowsWithFacts(
-	db: SqlClient,
-	select: (columns: string) => string,
-	params: unknown[]
-): Promise<Array<HistoryRow & { facts: FigureFacts }>> {
-	let cache = factsCache.get(db);
-	if (!cache) factsCache.set(db, (cache = new Map()));
-	const narrow = await db.all<HistoryRow>(
-		select('h.program_id, h.organization_id, h.day, h.computed_at'),
-		params
-	);
-	const missing = narrow.some((r) => !cache.has(cacheKey(r)));
-	const rows: Array<HistoryRow & { facts?: string }> = missing
-		? await db.all<HistoryRow & { facts: string }>(
-				select('h.program_id, h.organization_id, h.day, h.computed_at, h.facts'),
-				params
-			)
-		: narrow;
-	const out: Array<HistoryRow & { facts: FigureFacts }> = [];
-	for (const r of rows) {
-		const key = cacheKey(r);
-		let facts = cache.get(key);
-		if (!facts) {
-			try {
-				facts = JSON.parse(r.facts ?? '') as FigureFacts;
-			} catch {
-				continue;
-			}
-			if (cache.size >= CACHE_LIMIT)
-				for (const k of [...cache.keys()].slice(0, CACHE_LIMIT / 10)) cache.delete(k);
-			cache.set(key, facts);
-		}
-		out.push({ ...r, facts });
-	}
-	return out;
-}
-
-/** Each program's rows from its state on `from` through `to`; programs without a row did not exist. */
-async function loadHistory(
-	db: SqlClient,
+function programRows(
+	h: HistoryProjection,
 	organizationIds: string[],
 	from: string,
 	to: string,
-	/** `from` is today or later: each program's latest row is the one of its current summary. */
-	current = false
-): Promise<ProgramHistory[]> {
-	if (organizationIds.length === 0) return [];
-	const orgs = organizationIds.map(() => '?').join(',');
-	// Today: the row of the day of each program's current summary (its index entry's `as_of`), by
-	// primary key from the index (CROSS JOIN: SQLite keeps that order) — no scan of the history.
-	const opening = current
-		? await rowsWithFacts(
-				db,
-				(c) => `SELECT ${c} FROM curator_program_index i CROSS JOIN curator_program_history h
-					WHERE i.organization_id IN (${orgs}) AND h.program_id = i.program_id AND h.day = i.as_of`,
-				organizationIds
-			)
-		: await rowsWithFacts(
-				db,
-				(c) => `SELECT ${c} FROM curator_program_history h
-					JOIN (SELECT program_id, max(day) AS day FROM curator_program_history
-						WHERE organization_id IN (${orgs}) AND day <= ? GROUP BY program_id) m
-					ON m.program_id = h.program_id AND m.day = h.day`,
-				[...organizationIds, from]
-			);
-	const within =
-		to > from
-			? await rowsWithFacts(
-					db,
-					(c) => `SELECT ${c} FROM curator_program_history h
-						WHERE h.organization_id IN (${orgs}) AND h.day > ? AND h.day <= ?`,
-					[...organizationIds, from, to]
-				)
-			: [];
-	const byProgram = new Map<
-		string,
-		Array<{ day: string; org: string | null; facts: FigureFacts }>
-	>();
-	for (const r of [...opening, ...within]) {
-		const list = byProgram.get(r.program_id) ?? [];
-		list.push({ day: r.day, org: r.organization_id, facts: r.facts });
-		byProgram.set(r.program_id, list);
+	current: boolean,
+	cancelled: Set<string>,
+	/** Only the programs whose state on `to` counts. */
+	view: PeriodView
+): ScopeRows {
+	// The organizations by their number in the held history (a row's org: NONE is never in it).
+	const inScope = new Uint8Array(h.orgs.size);
+	for (const o of organizationIds) {
+		const id = h.orgs.find(o);
+		if (id !== undefined) inScope[id] = 1;
 	}
-	// records (issue 16): a cancelled program (created by mistake, a duplicate) is neither a failure
-	// nor a success, at any date.
-	const cancelled = await cancelledProgramIds(db);
-	const out: ProgramHistory[] = [];
-	for (const [programId, list] of byProgram) {
-		if (cancelled.has(programId)) continue;
-		list.sort((x, y) => (x.day < y.day ? -1 : x.day > y.day ? 1 : 0));
-		const last = list[list.length - 1]!;
-		out.push({
-			programId,
-			organizationId: last.org,
-			last: last.facts,
-			rows: list.map((x) => x.facts)
-		});
-	}
+	const scopeIds = new Set(organizationIds);
+	const fromDay = dayNumber(from);
+	const toDay = dayNumber(to);
+	const dayCol = h.cols[F.day]!;
+	const orgCol = h.cols[F.org]!;
+	const out: ScopeRows = { programs: [], start: [0], rows: [] };
+	const rows = out.rows;
+	const visit = h.nextVisit();
+	for (const org of organizationIds)
+		for (const p of h.byOrg.get(org) ?? []) {
+			if (p.visit === visit) continue;
+			p.visit = visit;
+			// records (issue 16): a cancelled program (created by mistake, a duplicate) is neither a
+			// failure nor a success, at any date.
+			if (p.rows.length === 0 || (cancelled.size > 0 && cancelled.has(p.id))) continue;
+			const first = rows.length;
+			let opening = NONE;
+			if (current) {
+				if (p.indexOrg !== null && scopeIds.has(p.indexOrg)) opening = p.rows[p.rows.length - 1]!;
+			} else
+				for (const r of p.rows) {
+					if (dayCol[r]! > fromDay) break;
+					if (inScope[orgCol[r]!] === 1) opening = r;
+				}
+			if (opening !== NONE) rows.push(opening);
+			for (const r of p.rows) {
+				const day = dayCol[r]!;
+				if (day > fromDay && day <= toDay && r !== opening && inScope[orgCol[r]!] === 1)
+					rows.push(r);
+			}
+			if (rows.length === first) continue;
+			// Today's latest row may be later than `from` (a program in a zone ahead): by day.
+			if (current && rows.length - first > 1) {
+				const mine = rows.splice(first).sort((a, b) => dayCol[a]! - dayCol[b]!);
+				rows.push(...mine);
+			}
+			if (!view.counted(rows[rows.length - 1]!)) {
+				rows.length = first;
+				continue;
+			}
+			out.programs.push(p);
+			out.start.push(rows.length);
+		}
 	return out;
 }
 
@@ -228,11 +246,47 @@ async function loadHistory(
 export async function programsAt(
 	db: SqlClient,
 	organizationIds: string[],
-	date: string
+	date: string,
+	/** Only the programs whose facts pass (their facts are not made whole for the others). */
+	where?: (facts: FactsBrief) => boolean
 ): Promise<Array<{ programId: string; facts: FigureFacts }>> {
-	return (await loadHistory(db, organizationIds, date, date))
-		.filter((p) => counted(p.last))
-		.map((p) => ({ programId: p.programId, facts: p.last }));
+	if (organizationIds.length === 0) return [];
+	const h = await currentHistory(db, organizationIds);
+	const view = new PeriodView(h, date, date);
+	const scope = programRows(
+		h,
+		organizationIds,
+		date,
+		date,
+		false,
+		await cancelledProgramIds(db),
+		view
+	);
+	const last = lastRows(scope);
+	return scope.programs
+		.map((p, i) => ({ programId: p.id, row: last[i]! }))
+		.filter((p) => !where || where(h.brief(p.row)))
+		.map((p) => ({ programId: p.programId, facts: h.facts(p.row) }));
+}
+
+/** The held history, brought up to date for the organizations. */
+async function currentHistory(
+	db: SqlClient,
+	organizationIds: string[],
+	fingerprint?: Fingerprint
+): Promise<HistoryProjection> {
+	const h = historyOf(db);
+	await h.refresh(organizationIds, fingerprint ?? (await indexFingerprint(db, organizationIds)));
+	return h;
+}
+
+async function indexFingerprint(db: SqlClient, ids: string[]): Promise<Fingerprint> {
+	return toFingerprint(
+		await db.get<Record<string, unknown>>(
+			fingerprintSql(`organization_id IN (${ids.map(() => '?').join(',')})`),
+			ids
+		)
+	);
 }
 
 interface RegistryPerson {
@@ -248,26 +302,65 @@ interface RegistryPerson {
 	created_at: number;
 }
 
+/**
+ * What the figures of a scope read — the history, the registry, the cancellations — with the
+ * version of it all, read once for the periods of one request (a period and the previous one, a
+ * municipality's organizations).
+ */
+export interface Sources {
+	ids: string[];
+	/** Changes whenever anything the figures read changes (the result cache's key). */
+	version: string;
+	load(): Promise<{ h: HistoryProjection; registry: Registry; cancelled: Set<string> }>;
+}
+
+export async function sourcesOf(db: SqlClient, ids: string[]): Promise<Sources> {
+	// Every summary write moves its program's computed_at (the history row is written with it),
+	// every registry edit a person's updated_at; the sums and counts over the scope change with
+	// any of them.
+	const fingerprint: Fingerprint = ids.length
+		? await indexFingerprint(db, ids)
+		: { n: 0, max: 0, sum: 0 };
+	const version = await scopeVersion(db, ids, fingerprint);
+	let loaded: ReturnType<Sources['load']> | null = null;
+	return {
+		ids,
+		version: version.all,
+		load: () =>
+			(loaded ??= (async () => ({
+				h: ids.length ? await currentHistory(db, ids, fingerprint) : historyOf(db),
+				registry: await readRegistry(db, ids, version.registry),
+				cancelled: await cancelledProgramIds(db)
+			}))())
+	};
+}
+
 /** Figures for the period (or date) asked for, without the previous period. */
 export async function computeFigures(
 	db: SqlClient,
 	scope: Scope,
-	options: { now?: number; period?: FigurePeriod } = {}
+	options: { now?: number; period?: FigurePeriod } = {},
+	sources?: Sources
 ): Promise<Figures> {
 	const zone = scope.timeZone ?? DEFAULT_TIME_ZONE;
 	const today = todayIn(zone, options.now ?? Date.now());
 	const { from, to, kind } = resolvePeriod(options.period ?? {}, today);
 	const ids = scope.organizationIds;
-	// The same figures again while nothing they read has changed: every summary write moves its
-	// program's computed_at (the history row is written with it), every registry edit a person's
-	// updated_at; the sums and counts over the scope change with any of them.
-	const version = await scopeVersion(db, ids);
-	const key = JSON.stringify([ids, zone, today, from, to, version]);
+	const read = sources ?? (await sourcesOf(db, ids));
+	// The same figures again while nothing they read has changed.
+	const key = JSON.stringify([ids, zone, today, from, to, read.version]);
 	let cached = resultCache.get(db);
 	if (!cached) resultCache.set(db, (cached = new Map()));
 	const hit = cached.get(key);
 	if (hit) return structuredClone(hit);
-	const result = await compute(db, ids, zone, today, from, to, kind);
+	const { h, registry, cancelled } = await read.load();
+	const result = compute(h, ids, registry, cancelled, {
+		zone,
+		from,
+		to,
+		kind,
+		current: from >= today
+	});
 	if (cached.size >= 200) cached.delete(cached.keys().next().value as string);
 	cached.set(key, structuredClone(result));
 	return result;
@@ -275,14 +368,17 @@ export async function computeFigures(
 
 const resultCache = new WeakMap<SqlClient, Map<string, Figures>>();
 
-/** What the figures of a scope read, as a few sums: changes whenever any of it changes. */
-async function scopeVersion(db: SqlClient, ids: string[]): Promise<string> {
-	if (ids.length === 0) return '';
+/**
+ * What the figures of a scope read, as a few sums: changes whenever any of it changes (`all`);
+ * `registry`: whenever the people the figures read from the registry change.
+ */
+async function scopeVersion(
+	db: SqlClient,
+	ids: string[],
+	index: Fingerprint
+): Promise<{ all: string; registry: string }> {
+	if (ids.length === 0) return { all: '', registry: '' };
 	const marks = ids.map(() => '?').join(',');
-	const programs = await db.get<Record<string, unknown>>(
-		`SELECT count(*) AS n, sum(computed_at) AS s FROM curator_program_index WHERE organization_id IN (${marks})`,
-		ids
-	);
 	const people = await db.get<Record<string, unknown>>(
 		`SELECT count(*) AS n, sum(updated_at) AS s, sum(active) AS a FROM people WHERE organization_id IN (${marks})`,
 		ids
@@ -295,233 +391,495 @@ async function scopeVersion(db: SqlClient, ids: string[]): Promise<string> {
 	const cancellations = await db.get<Record<string, unknown>>(
 		`SELECT count(*) AS n, sum(cancelled_at) AS s FROM program_cancellations`
 	);
-	return [
-		programs?.n,
-		programs?.s,
-		people?.n,
-		people?.s,
-		people?.a,
-		links?.n,
-		cancellations?.n,
-		cancellations?.s
-	]
-		.map(String)
-		.join(':');
+	const registry = [people?.n, people?.s, people?.a, links?.n].map(String).join(':');
+	return {
+		all: [index.n, index.max, index.sum, registry, cancellations?.n, cancellations?.s]
+			.map(String)
+			.join(':'),
+		registry
+	};
 }
 
-async function compute(
-	db: SqlClient,
-	ids: string[],
-	zone: string,
-	today: string,
-	from: string,
-	to: string,
-	kind: 'date' | 'period'
-): Promise<Figures> {
-	const programs = (await loadHistory(db, ids, from, to, from >= today)).filter((p) =>
-		counted(p.last)
-	);
+/** A person of the registry with what the figures derive from the row, derived once. */
+interface RegistryEntry extends RegistryPerson {
+	kind: StaffKind | null;
+	/** The birth date as a day number (dayNumber), when it is a date. */
+	birth: number | null;
+}
 
-	// The registry: staff category and age of the people of the scope and of every participant.
-	const registry = new Map<string, RegistryPerson>();
-	if (ids.length > 0)
-		for (const r of await db.all<RegistryPerson>(
-			`SELECT id, organization_id, position, staff_kind, birth_date, age_group, minor,
-					experience_years, active, created_at
-				FROM people WHERE organization_id IN (${ids.map(() => '?').join(',')})`,
-			ids
-		))
-			registry.set(r.id, r);
+/**
+ * The registry's people by id, and the scope's own pedagogues by organization (active adults whose
+ * category is pedagogue: the only ones the young pedagogues' figure looks at).
+ */
+interface Registry {
+	byId: Map<string, RegistryEntry>;
+	pedagoguesByOrg: Map<string, RegistryEntry[]>;
+	/** The registry by the held history's person numbers (registryByPerson), once per history size. */
+	byPerson?: RegistryByPerson;
+}
+
+interface RegistryByPerson {
+	history: HistoryProjection;
+	persons: number;
+	/** Each person's category (an index of KINDS), -1 where the registry tells none. */
+	kinds: Int8Array;
+	/** Each pedagogue's person number (-1: in no program's history). */
+	pedagogue: Map<RegistryEntry, number>;
+}
+
+/** The registry's categories and pedagogues by person number: lookups by key done once. */
+function registryByPerson(registry: Registry, h: HistoryProjection): RegistryByPerson {
+	const known = registry.byPerson;
+	if (known && known.history === h && known.persons === h.persons.size) return known;
+	const kinds = new Int8Array(h.persons.size).fill(-1);
+	for (const r of registry.byId.values()) {
+		const person = h.persons.find(r.id);
+		if (person !== undefined && r.kind !== null) kinds[person] = KINDS.indexOf(r.kind);
+	}
+	const pedagogue = new Map<RegistryEntry, number>();
+	for (const list of registry.pedagoguesByOrg.values())
+		for (const r of list) pedagogue.set(r, h.persons.find(r.id) ?? -1);
+	return (registry.byPerson = { history: h, persons: h.persons.size, kinds, pedagogue });
+}
+
+/**
+ * The registry as the scope's figures read it, kept while its version (scopeVersion) holds: a
+ * region's 200,000 people are not read again for each date or period a curator picks.
+ */
+async function readRegistry(db: SqlClient, ids: string[], version: string): Promise<Registry> {
+	let cache = registryCache.get(db);
+	if (!cache) registryCache.set(db, (cache = new Map()));
+	const key = JSON.stringify([ids, version]);
+	const hit = cache.get(key);
+	if (hit) return hit;
+	const registry = await readRegistryRows(db, ids);
+	for (const k of cache.keys()) if (k.startsWith(`[${JSON.stringify(ids)},`)) cache.delete(k);
+	if (cache.size >= 8) cache.delete(cache.keys().next().value as string);
+	cache.set(key, registry);
+	return registry;
+}
+
+const registryCache = new WeakMap<SqlClient, Map<string, Registry>>();
+
+/** The registry: staff category and age of the people of the scope and of every participant. */
+async function readRegistryRows(db: SqlClient, ids: string[]): Promise<Registry> {
+	const registry = new Map<string, RegistryEntry>();
+	const pedagoguesByOrg = new Map<string, RegistryEntry[]>();
+	if (ids.length === 0) return { byId: registry, pedagoguesByOrg };
+	// Written out, not spread from the driver's row: a literal's fixed shape keeps the loops over
+	// 200,000 entries on fast property access (spread rows read ~40 times slower here).
+	const entry = (r: RegistryPerson): RegistryEntry => ({
+		id: r.id,
+		organization_id: r.organization_id,
+		position: r.position,
+		staff_kind: r.staff_kind,
+		birth_date: r.birth_date,
+		age_group: r.age_group,
+		minor: r.minor,
+		experience_years: r.experience_years,
+		active: r.active,
+		created_at: Number(r.created_at),
+		kind: staffKindOf(r.staff_kind, r.position),
+		birth: r.birth_date && /^\d{4}-\d{2}-\d{2}$/.test(r.birth_date) ? dayNumber(r.birth_date) : null
+	});
+	const marks = ids.map(() => '?').join(',');
+	for (const r of await db.all<RegistryPerson>(
+		`SELECT id, organization_id, position, staff_kind, birth_date, age_group, minor,
+				experience_years, active, created_at
+			FROM people WHERE organization_id IN (${marks})`,
+		ids
+	))
+		registry.set(r.id, entry(r));
 	// …and the participants from other organizations (a head mentoring another school's head), as
 	// the registry links them to the scope's programs now.
-	if (ids.length > 0)
-		for (const r of await db.all<RegistryPerson>(
-			`SELECT p.id, p.organization_id, p.position, p.staff_kind, p.birth_date, p.age_group, p.minor,
-					p.experience_years, p.active, p.created_at
-				FROM program_info pi
-				JOIN program_participants pp ON pp.program_id = pi.program_id
-				JOIN people p ON p.id = pp.person_id
-				WHERE pi.organization_id IN (${ids.map(() => '?').join(',')})
-					AND (p.organization_id IS NULL OR p.organization_id NOT IN (${ids.map(() => '?').join(',')}))`,
-			[...ids, ...ids]
-		))
-			registry.set(r.id, r);
+	for (const r of await db.all<RegistryPerson>(
+		`SELECT p.id, p.organization_id, p.position, p.staff_kind, p.birth_date, p.age_group, p.minor,
+				p.experience_years, p.active, p.created_at
+			FROM program_info pi
+			JOIN program_participants pp ON pp.program_id = pi.program_id
+			JOIN people p ON p.id = pp.person_id
+			WHERE pi.organization_id IN (${marks})
+				AND (p.organization_id IS NULL OR p.organization_id NOT IN (${marks}))`,
+		[...ids, ...ids]
+	))
+		registry.set(r.id, entry(r));
+	for (const r of registry.values())
+		if (r.organization_id !== null && r.kind === 'pedagogue' && r.active && !r.minor) {
+			let list = pedagoguesByOrg.get(r.organization_id);
+			if (!list) pedagoguesByOrg.set(r.organization_id, (list = []));
+			list.push(r);
+		}
+	return { byId: registry, pedagoguesByOrg };
+}
 
-	// Programs in force in the period, with the facts of their last row in it.
-	const active: Array<{ p: ProgramHistory; facts: FigureFacts }> = [];
-	for (const p of programs)
-		for (let i = p.rows.length - 1; i >= 0; i--)
-			if (inForce(p.rows[i]!, from, to)) {
-				active.push({ p, facts: p.rows[i]! });
-				break;
+const KINDS: Array<StaffKind | 'unknown'> = [...STAFF_KINDS, 'unknown'];
+const UNKNOWN = KINDS.length - 1;
+
+/**
+ * Counts programs and distinct mentors and mentees per group: each group's rows apart, people
+ * marked in arrays by their number (a fresh mark per group), not collected into sets.
+ */
+function countGroups(
+	h: HistoryProjection,
+	groups: Map<string, number[]>,
+	marks: Marks
+): CountRow[] {
+	const out: CountRow[] = [];
+	const people = h.people;
+	const pOff = h.cols[F.pOff]!;
+	const pLen = h.cols[F.pLen]!;
+	for (const [key, rows] of groups) {
+		const mark = marks.next();
+		let mentors = 0;
+		let mentees = 0;
+		for (const row of rows)
+			for (let k = pOff[row]!, end = k + pLen[row]!; k < end; k++) {
+				const v = people[k]!;
+				const person = v >> 2;
+				if (v & MENTEE) {
+					if (marks.mentees[person] !== mark) {
+						marks.mentees[person] = mark;
+						mentees++;
+					}
+				} else if (marks.mentors[person] !== mark) {
+					marks.mentors[person] = mark;
+					mentors++;
+				}
 			}
+		out.push({ key, programs: rows.length, mentors, mentees });
+	}
+	return out.sort(
+		(a, b) => b.programs - a.programs || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
+	);
+}
+
+/**
+ * Marks each mentor and mentee of the rows once (`mark`), with their category: the registry's,
+ * else the side of the program's form, else unknown — the first known one a person gets stays.
+ * A function of its own: its loop over a region's rows is optimized apart from the rest.
+ */
+function markPeople(
+	h: HistoryProjection,
+	rows: number[],
+	known: RegistryByPerson,
+	marks: Marks,
+	mark: number
+): { mentors: number[]; mentees: number[] } {
+	// Each form's sides as categories (KINDS), by the form's word number; -1: no sides.
+	const mentorSide = new Int8Array(h.words.size).fill(-1);
+	const menteeSide = new Int8Array(h.words.size).fill(-1);
+	for (const [form, sides] of Object.entries(FORM_SIDES)) {
+		const id = h.words.find(form);
+		if (id === undefined) continue;
+		mentorSide[id] = KINDS.indexOf(sides.mentor);
+		menteeSide[id] = KINDS.indexOf(sides.mentee);
+	}
+	const people = h.people;
+	const pOff = h.cols[F.pOff]!;
+	const pLen = h.cols[F.pLen]!;
+	const formCol = h.cols[F.form]!;
+	const { kinds, kindMarks } = marks;
+	const mentors: number[] = [];
+	const mentees: number[] = [];
+	for (const row of rows) {
+		const form = formCol[row]!;
+		for (let k = pOff[row]!, end = k + pLen[row]!; k < end; k++) {
+			const v = people[k]!;
+			const person = v >> 2;
+			const mentee = (v & MENTEE) !== 0;
+			if (mentee) {
+				if (marks.mentees[person] !== mark) {
+					marks.mentees[person] = mark;
+					mentees.push(person);
+				}
+			} else if (marks.mentors[person] !== mark) {
+				marks.mentors[person] = mark;
+				mentors.push(person);
+			}
+			if (kindMarks[person] === mark && kinds[person] !== UNKNOWN) continue;
+			const recorded = v & REGISTERED ? known.kinds[person]! : -1;
+			const side = form === NONE ? -1 : mentee ? menteeSide[form]! : mentorSide[form]!;
+			kinds[person] = recorded !== -1 ? recorded : side !== -1 ? side : UNKNOWN;
+			kindMarks[person] = mark;
+		}
+	}
+	return { mentors, mentees };
+}
+
+/** Young pedagogues of the scope's registry on `to` (under 35), and how many are mentees. */
+function youngPedagogues(
+	registry: Registry,
+	known: RegistryByPerson,
+	ids: string[],
+	to: string,
+	endOfTo: number,
+	isMentee: (person: number) => boolean
+): { young: number; covered: number; firstYears: number } {
+	let young = 0;
+	let covered = 0;
+	let firstYears = 0;
+	const toDay = dayNumber(to);
+	for (const org of new Set(ids))
+		for (const r of registry.pedagoguesByOrg.get(org) ?? []) {
+			if (r.created_at >= endOfTo) continue;
+			let under35: boolean;
+			if (r.birth !== null) {
+				// Whole years between two day numbers (YYYYMMDD): the age on `to`.
+				const age = Math.floor((toDay - r.birth) / 10_000);
+				under35 = age >= 18 && age < 35;
+			} else under35 = r.age_group === 'under-35';
+			if (!under35) continue;
+			young++;
+			const person = known.pedagogue.get(r) ?? -1;
+			if (person !== -1 && isMentee(person)) {
+				covered++;
+				if (r.experience_years !== null && r.experience_years <= 3) firstYears++;
+			}
+		}
+	return { young, covered, firstYears };
+}
+
+/** The rows in force in the period: each program's last (its facts), and all of them (people). */
+function inForceOf(
+	view: PeriodView,
+	scope: ScopeRows
+): { active: number[]; inForceRows: number[] } {
+	const active: number[] = [];
+	const inForceRows: number[] = [];
+	const { start, rows } = scope;
+	for (let i = 0; i + 1 < start.length; i++) {
+		let last = NONE;
+		for (let k = start[i]!; k < start[i + 1]!; k++)
+			if (view.inForce(rows[k]!)) {
+				inForceRows.push(rows[k]!);
+				last = rows[k]!;
+			}
+		if (last !== NONE) active.push(last);
+	}
+	return { active, inForceRows };
+}
+
+/** Mentors and mentees per category (KINDS). */
+function countByKind(
+	kinds: Int8Array,
+	mentors: number[],
+	mentees: number[]
+): Record<string, PeopleCount> {
+	const counts = new Int32Array(2 * KINDS.length);
+	for (const person of mentors) counts[2 * (kinds[person] ?? UNKNOWN)]!++;
+	for (const person of mentees) counts[2 * (kinds[person] ?? UNKNOWN) + 1]!++;
+	const byKind: Record<string, PeopleCount> = {};
+	KINDS.forEach((k, i) => {
+		if (counts[2 * i] || counts[2 * i + 1])
+			byKind[k] = { mentors: counts[2 * i]!, mentees: counts[2 * i + 1]! };
+	});
+	return byKind;
+}
+
+/** The rows by the word of a column (a null or empty word: the key ''), words looked up once. */
+function groupsBy(h: HistoryProjection, rows: number[], k: number): Map<string, number[]> {
+	const col = h.cols[k]!;
+	// By word number + 1 (0: none).
+	const byWord: Array<number[] | undefined> = [];
+	for (const row of rows) (byWord[col[row]! + 1] ??= []).push(row);
+	const groups = new Map<string, number[]>();
+	for (const [i, list] of byWord.entries()) {
+		if (!list) continue;
+		const key = i === 0 ? '' : h.words.values[i - 1]!;
+		const known = groups.get(key);
+		groups.set(key, known ? [...known, ...list] : list);
+	}
+	return groups;
+}
+
+/** The rows by each of their types (a row with several types is in each of them once). */
+function groupsByType(h: HistoryProjection, rows: number[]): Map<string, number[]> {
+	const col = h.cols[F.types]!;
+	const byList = new Map<number, number[]>();
+	for (const row of rows) {
+		let list = byList.get(col[row]!);
+		if (!list) byList.set(col[row]!, (list = []));
+		list.push(row);
+	}
+	const groups = new Map<string, number[]>();
+	for (const [id, list] of byList)
+		for (const type of new Set(h.typeLists[id] ?? [])) {
+			const known = groups.get(type);
+			groups.set(type, known ? [...known, ...list] : list);
+		}
+	return groups;
+}
+
+/** The programs' state on `to` (their last rows): statuses, completions, reports. */
+function stateOn(h: HistoryProjection, view: PeriodView, lastRows: number[]) {
+	const status = h.cols[F.status]!;
+	const reason = h.cols[F.reason]!;
+	const completion = h.cols[F.completion]!;
+	const [expected, due, submitted, accepted, returned] = [
+		F.expected,
+		F.due,
+		F.submitted,
+		F.accepted,
+		F.returned
+	].map((k) => h.cols[k]!) as [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array];
+	const statusCount = new Int32Array(h.words.size);
+	const byReason: Record<string, number> = {};
+	let inPeriod = 0;
+	const reports = { expected: 0, due: 0, submitted: 0, accepted: 0, returned: 0 };
+	for (const last of lastRows) {
+		const s = status[last]!;
+		if (s !== NONE) statusCount[s]!++;
+		if (s === view.completed && reason[last] !== NONE) {
+			const r = h.words.values[reason[last]!]!;
+			byReason[r] = (byReason[r] ?? 0) + 1;
+			const date = completion[last]!;
+			if (view.dateFrom(date) && view.dateTo(date)) inPeriod++;
+		}
+		reports.expected += expected[last]!;
+		reports.due += due[last]!;
+		reports.submitted += submitted[last]!;
+		reports.accepted += accepted[last]!;
+		reports.returned += returned[last]!;
+	}
+	return { lastRows, statusCount, byReason, inPeriod, reports };
+}
+
+/** The feedback surveys of the rows. */
+function satisfactionOf(h: HistoryProjection, rows: number[]) {
+	const feedback = h.cols[F.feedback]!;
+	let surveys = 0;
+	let withFeedback = 0;
+	const mentorSat: number[] = [];
+	const menteeSat: number[] = [];
+	for (const row of rows) {
+		const count = feedback[row]!;
+		surveys += count;
+		if (count > 0) withFeedback++;
+		const mentor = h.mentorAvg(row);
+		const mentee = h.menteeAvg(row);
+		if (!Number.isNaN(mentor)) mentorSat.push(mentor);
+		if (!Number.isNaN(mentee)) menteeSat.push(mentee);
+	}
+	return { surveys, mentorSat, menteeSat, withFeedback };
+}
+
+/** The mentees' own entry and exit self-assessments of the rows, where both are given. */
+function growthOf(h: HistoryProjection, rows: number[]) {
+	const aOff = h.cols[F.aOff]!;
+	const aLen = h.cols[F.aLen]!;
+	const a = h.assessments;
+	const entries: number[] = [];
+	const exits: number[] = [];
+	let programsWithBoth = 0;
+	for (const row of rows) {
+		let both = false;
+		for (let k = aOff[row]!, end = k + aLen[row]!; k < end; k++) {
+			const entry = a[3 * k + 1]!;
+			const exit = a[3 * k + 2]!;
+			if (Number.isNaN(entry) || Number.isNaN(exit)) continue;
+			entries.push(entry);
+			exits.push(exit);
+			both = true;
+		}
+		if (both) programsWithBoth++;
+	}
+	return { entries, exits, programsWithBoth };
+}
+
+function compute(
+	h: HistoryProjection,
+	ids: string[],
+	registry: Registry,
+	cancelled: Set<string>,
+	q: { zone: string; from: string; to: string; kind: 'date' | 'period'; current: boolean }
+): Figures {
+	const { from, to, kind } = q;
+	const view = new PeriodView(h, from, to);
+	const programs: ScopeRows = ids.length
+		? programRows(h, ids, from, to, q.current, cancelled, view)
+		: { programs: [], start: [0], rows: [] };
+
+	// Programs in force in the period, with the facts of their last row in it; and every row in
+	// force of theirs (the people of the period).
+	const { active, inForceRows } = inForceOf(view, programs);
 
 	// People: each counted once, in each role; their category from the registry, else the form.
-	const kindOf = new Map<string, StaffKind | 'unknown'>();
-	const mentors = new Set<string>();
-	const mentees = new Set<string>();
-	for (const { p } of active)
-		for (const row of p.rows) {
-			if (!inForce(row, from, to)) continue;
-			const sides = row.form ? FORM_SIDES[row.form] : undefined;
-			for (const x of row.participants) {
-				(x.role === 'mentor' ? mentors : mentees).add(x.key);
-				if (kindOf.get(x.key) && kindOf.get(x.key) !== 'unknown') continue;
-				const r = x.registered ? registry.get(x.key) : undefined;
-				kindOf.set(
-					x.key,
-					(r ? staffKindOf(r.staff_kind, r.position) : null) ??
-						(sides ? sides[x.role] : null) ??
-						'unknown'
-				);
-			}
-		}
-	// One pass: mentors and mentees per category.
-	const byKind: Record<string, PeopleCount> = {};
-	for (const [set, role] of [
-		[mentors, 'mentors'],
-		[mentees, 'mentees']
-	] as const)
-		for (const key of set) {
-			const k = kindOf.get(key) ?? 'unknown';
-			(byKind[k] ??= { mentors: 0, mentees: 0 })[role]++;
-		}
+	const marks = h.marks();
+	const everyone = marks.next();
+	const kindOf = marks.kinds;
+	const { mentors: mentorList, mentees: menteeList } = markPeople(
+		h,
+		inForceRows,
+		registryByPerson(registry, h),
+		marks,
+		everyone
+	);
+	const byKind = countByKind(kindOf, mentorList, menteeList);
 	const groupCount = (kinds: Array<StaffKind | 'unknown'>): PeopleCount => ({
 		mentors: kinds.reduce((n, k) => n + (byKind[k]?.mentors ?? 0), 0),
 		mentees: kinds.reduce((n, k) => n + (byKind[k]?.mentees ?? 0), 0)
 	});
+	let distinctPeople = mentorList.length;
+	for (const person of menteeList) if (marks.mentors[person] !== everyone) distinctPeople++;
 
 	// Groups by form, type, category, template: programs in force and their distinct people.
-	const group = (keys: (f: FigureFacts) => Array<string | null>): CountRow[] => {
-		const acc = new Map<string, { programs: number; mentors: Set<string>; mentees: Set<string> }>();
-		for (const { facts } of active)
-			for (const key of new Set(keys(facts).map((k) => k ?? ''))) {
-				const g = acc.get(key) ?? { programs: 0, mentors: new Set(), mentees: new Set() };
-				g.programs++;
-				for (const x of facts.participants)
-					(x.role === 'mentor' ? g.mentors : g.mentees).add(x.key);
-				acc.set(key, g);
-			}
-		return [...acc.entries()]
-			.map(([key, g]) => ({
-				key,
-				programs: g.programs,
-				mentors: g.mentors.size,
-				mentees: g.mentees.size
-			}))
-			.sort((a, b) => b.programs - a.programs || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-	};
+	const group = (groups: Map<string, number[]>) => countGroups(h, groups, marks);
 
 	// The state on `to`: every program that existed then.
-	const status = (s: string) => programs.filter((p) => p.last.status === s).length;
-	const stages = new Map<
-		string,
-		{ programs: number; mentors: Set<string>; mentees: Set<string> }
-	>();
-	for (const p of programs) {
-		const g = stages.get(p.last.stage) ?? { programs: 0, mentors: new Set(), mentees: new Set() };
-		g.programs++;
-		for (const x of p.last.participants) (x.role === 'mentor' ? g.mentors : g.mentees).add(x.key);
-		stages.set(p.last.stage, g);
-	}
-	const byReason: Record<string, number> = {};
-	let inPeriod = 0;
-	for (const p of programs) {
-		const c = p.last.status === 'completed' ? p.last.completion : null;
-		if (!c) continue;
-		byReason[c.reason] = (byReason[c.reason] ?? 0) + 1;
-		if (c.date >= from && c.date <= to) inPeriod++;
-	}
-	const reports = { expected: 0, due: 0, submitted: 0, accepted: 0, returned: 0 };
-	for (const p of programs)
-		for (const k of Object.keys(reports) as Array<keyof typeof reports>)
-			reports[k] += p.last.reports[k] ?? 0;
+	const state = stateOn(h, view, lastRows(programs));
+	const status = (s: string) => {
+		const id = h.words.find(s);
+		return id === undefined ? 0 : state.statusCount[id]!;
+	};
+	const { byReason, inPeriod, reports } = state;
 
 	// Satisfaction (the feedback surveys of the programs in force).
-	let surveys = 0;
-	const mentorSat: number[] = [];
-	const menteeSat: number[] = [];
-	let withFeedback = 0;
-	for (const { facts } of active) {
-		surveys += facts.feedback.count;
-		if (facts.feedback.count > 0) withFeedback++;
-		if (facts.feedback.mentorAvg !== null) mentorSat.push(facts.feedback.mentorAvg);
-		if (facts.feedback.menteeAvg !== null) menteeSat.push(facts.feedback.menteeAvg);
-	}
+	const { surveys, mentorSat, menteeSat, withFeedback } = satisfactionOf(h, active);
 
 	// Growth: each mentee's own entry and exit self-assessment (never the mentor's).
-	const entries: number[] = [];
-	const exits: number[] = [];
-	const programsWithBoth = new Set<string>();
-	for (const { p, facts } of active)
-		for (const m of facts.menteeAssessment ?? [])
-			if (m.entry !== null && m.exit !== null) {
-				entries.push(m.entry);
-				exits.push(m.exit);
-				programsWithBoth.add(p.programId);
-			}
+	const { entries, exits, programsWithBoth } = growthOf(h, active);
 	const entryAvg = mean(entries);
 	const exitAvg = mean(exits);
 	const growth = entryAvg !== null && exitAvg !== null ? exitAvg - entryAvg : null;
 
 	// Young pedagogues: pedagogical staff of the scope's registry under 35 on `to`.
-	const endOfTo = startOfDay(addDays(to, 1), zone);
-	let young = 0;
-	let covered = 0;
-	let firstYears = 0;
-	for (const r of registry.values()) {
-		if (!r.organization_id || !ids.includes(r.organization_id)) continue;
-		if (!r.active || r.minor || r.created_at >= endOfTo) continue;
-		if (staffKindOf(r.staff_kind, r.position) !== 'pedagogue') continue;
-		let under35: boolean;
-		if (r.birth_date && /^\d{4}-\d{2}-\d{2}$/.test(r.birth_date)) {
-			const age = ageOn(r.birth_date, to);
-			under35 = age >= 18 && age < 35;
-		} else under35 = r.age_group === 'under-35';
-		if (!under35) continue;
-		young++;
-		if (mentees.has(r.id)) {
-			covered++;
-			if (r.experience_years !== null && r.experience_years <= 3) firstYears++;
-		}
-	}
+	const { young, covered, firstYears } = youngPedagogues(
+		registry,
+		registryByPerson(registry, h),
+		ids,
+		to,
+		startOfDay(addDays(to, 1), q.zone),
+		(person) => marks.mentees[person] === everyone
+	);
 
-	const people = new Set([...mentors, ...mentees]).size;
 	return {
 		period: { from, to },
 		kind,
 		programs: {
-			total: programs.length,
+			total: programs.programs.length,
 			draft: status('draft'),
 			active: status('active'),
 			completed: status('completed'),
 			inForce: active.length
 		},
 		participants: {
-			mentors: mentors.size,
-			mentees: mentees.size,
-			people,
-			mentorsPerMentee: mentees.size ? r2(mentors.size / mentees.size) : null,
-			menteesPerMentor: mentors.size ? r2(mentees.size / mentors.size) : null,
+			mentors: mentorList.length,
+			mentees: menteeList.length,
+			people: distinctPeople,
+			mentorsPerMentee: menteeList.length ? r2(mentorList.length / menteeList.length) : null,
+			menteesPerMentor: mentorList.length ? r2(menteeList.length / mentorList.length) : null,
 			pedagogues: groupCount(['pedagogue', 'head']),
 			learners: groupCount(['pupil', 'student']),
 			others: groupCount(['other', 'unknown']),
-			byKind: Object.fromEntries(
-				[...STAFF_KINDS, 'unknown'].filter((k) => byKind[k]).map((k) => [k, byKind[k]!])
-			)
+			byKind: Object.fromEntries(KINDS.filter((k) => byKind[k]).map((k) => [k, byKind[k]!]))
 		},
-		byForm: group((f) => [f.form]),
-		byType: group((f) => f.types).filter((r) => r.key !== ''),
-		byCategory: group((f) => [f.category]),
-		byTemplate: group((f) => [f.templateId]),
-		byStage: [...stages.entries()]
-			.map(([key, g]) => ({
-				key,
-				programs: g.programs,
-				mentors: g.mentors.size,
-				mentees: g.mentees.size
-			}))
-			.sort((a, b) => b.programs - a.programs || (a.key < b.key ? -1 : 1)),
+		byForm: group(groupsBy(h, active, F.form)),
+		byType: group(groupsByType(h, active)).filter((r) => r.key !== ''),
+		byCategory: group(groupsBy(h, active, F.category)),
+		byTemplate: group(groupsBy(h, active, F.template)),
+		byStage: group(groupsBy(h, state.lastRows, F.stage)).sort(
+			(a, b) => b.programs - a.programs || (a.key < b.key ? -1 : 1)
+		),
 		completed: { total: status('completed'), byReason, inPeriod },
 		youngTeachers: {
 			inRegistry: young,
@@ -536,7 +894,7 @@ async function compute(
 			programsWithFeedback: withFeedback
 		},
 		assessment: {
-			programsWithBoth: programsWithBoth.size,
+			programsWithBoth,
 			menteesWithBoth: entries.length,
 			entryAvg: r2(entryAvg),
 			exitAvg: r2(exitAvg),
@@ -553,9 +911,16 @@ export function figuresAt(
 	db: SqlClient,
 	scope: Scope,
 	date: string,
-	now?: number
+	now?: number,
+	/** What several dates of one request read once (sourcesOf). */
+	sources?: Sources
 ): Promise<Figures> {
-	return computeFigures(db, scope, { period: { to: date }, ...(now !== undefined ? { now } : {}) });
+	return computeFigures(
+		db,
+		scope,
+		{ period: { to: date }, ...(now !== undefined ? { now } : {}) },
+		sources
+	);
 }
 
 /**
@@ -569,9 +934,39 @@ export async function figuresFor(
 	now?: number
 ): Promise<Figures> {
 	const opts = now !== undefined ? { now } : {};
-	const current = await computeFigures(db, scope, { ...opts, period });
+	const sources = await sourcesOf(db, scope.organizationIds);
+	const current = await computeFigures(db, scope, { ...opts, period }, sources);
 	if (current.kind !== 'period' || !current.period.from || !current.period.to)
 		return { ...current, previous: null };
 	const prev = previousPeriod({ from: current.period.from, to: current.period.to });
-	return { ...current, previous: await computeFigures(db, scope, { ...opts, period: prev }) };
+	return {
+		...current,
+		previous: await computeFigures(db, scope, { ...opts, period: prev }, sources)
+	};
+}
+
+/**
+ * The figures of a period, with the previous one, for each of several scopes of one time zone
+ * (the organizations of a municipality's analytic report): the history, the registry and the
+ * cancellations read once for all of them, where `figuresFor` per scope reads them each time.
+ */
+export async function figuresForEach(
+	db: SqlClient,
+	scopes: Scope[],
+	period: FigurePeriod,
+	now: number = Date.now()
+): Promise<Figures[]> {
+	const all = [...new Set(scopes.flatMap((s) => s.organizationIds))];
+	const zone = scopes[0]?.timeZone ?? DEFAULT_TIME_ZONE;
+	const today = todayIn(zone, now);
+	const { h, registry, cancelled } = await (await sourcesOf(db, all)).load();
+	const resolved = resolvePeriod(period, today);
+	const figures = (ids: string[], p: { from: string; to: string; kind: 'date' | 'period' }) =>
+		compute(h, ids, registry, cancelled, { zone, ...p, current: p.from >= today });
+	return scopes.map((s) => {
+		const current = figures(s.organizationIds, resolved);
+		if (resolved.kind !== 'period') return { ...current, previous: null };
+		const prev = previousPeriod(resolved);
+		return { ...current, previous: figures(s.organizationIds, { ...prev, kind: 'period' }) };
+	});
 }

@@ -42,9 +42,17 @@ import {
 	type OrganizationAggregate,
 	type Scope
 } from './dashboard.js';
-import { figuresAt, figuresFor, programsAt, type FigurePeriod, type Figures } from './figures.js';
+import {
+	figuresAt,
+	figuresFor,
+	figuresForEach,
+	programsAt,
+	type FigurePeriod,
+	type Figures
+} from './figures.js';
 import { fileNameOf, type DocModel } from './exports/model.js';
 import {
+	needsAttention,
 	previewOf,
 	scopeDocModel,
 	type ProgramLine,
@@ -529,16 +537,25 @@ export class CuratorService {
 			throw new CuratorError(400, 'invalid_request', 'Начало периода позже его окончания');
 	}
 
-	/** Programs in force in the period, as on its end date (history), with titles and names. */
+	/**
+	 * Programs in force in the period, as on its end date (history), with titles and names; for
+	 * the analytic documents (`attentionOnly`) only those their attention list shows — a
+	 * municipality's 100,000 programs are not all fetched to list the late ones.
+	 */
 	private async programLines(
 		scope: ResolvedScope,
-		period: { from: string; to: string }
+		period: { from: string; to: string },
+		attentionOnly: boolean
 	): Promise<ProgramLine[]> {
 		const asOf = period.to <= this.today(scope.timeZone) ? period.to : this.today(scope.timeZone);
-		const programs = (await programsAt(this.db, scope.organizationIds, asOf)).filter(
-			({ facts: f }) =>
-				(f.status === 'active' && (!f.startDate || f.startDate <= period.to)) ||
-				(f.status === 'completed' && (!f.completion || f.completion.date >= period.from))
+		const programs = await programsAt(
+			this.db,
+			scope.organizationIds,
+			asOf,
+			(f) =>
+				((f.status === 'active' && (!f.startDate || f.startDate <= period.to)) ||
+					(f.status === 'completed' && (!f.completion || f.completion.date >= period.from))) &&
+				(!attentionOnly || needsAttention(f, period))
 		);
 		if (!programs.length) return [];
 		// In chunks: a municipality's programs in force outnumber the parameters one statement may
@@ -610,17 +627,16 @@ export class CuratorService {
 		let organizations: ScopeDocInput['organizations'];
 		if (scope.kind === 'municipality') {
 			const names = await this.scopes.organizationNames();
-			organizations = [];
-			for (const id of scope.organizationIds)
-				organizations.push({
-					name: names.get(id) ?? '',
-					figures: await figuresFor(
-						this.db,
-						{ organizationIds: [id], timeZone },
-						period,
-						this.now()
-					)
-				});
+			const each = await figuresForEach(
+				this.db,
+				scope.organizationIds.map((id) => ({ organizationIds: [id], timeZone })),
+				period,
+				this.now()
+			);
+			organizations = scope.organizationIds.map((id, i) => ({
+				name: names.get(id) ?? '',
+				figures: each[i]!
+			}));
 			organizations.sort((a, b) => a.name.localeCompare(b.name, 'ru'));
 		}
 		return scopeDocModel({
@@ -631,7 +647,7 @@ export class CuratorService {
 			today: this.today(timeZone),
 			timeZone,
 			figures: await figuresFor(this.db, scope, period, this.now()),
-			programs: await this.programLines(scope, period),
+			programs: await this.programLines(scope, period, kind !== 'info-note'),
 			...(organizations ? { organizations } : {}),
 			sections: shown?.sections ?? {},
 			version: shown

@@ -269,16 +269,26 @@ function programList(lines: ProgramLine[], municipal: boolean): Block {
 	};
 }
 
+/** Completed before its plan ran out, within the period (the attention list's second kind). */
+const terminatedIn = (
+	l: Pick<ProgramLine, 'completion'>,
+	period: { from: string; to: string }
+): boolean =>
+	l.completion !== null &&
+	l.completion.reason !== 'plan-completed' &&
+	l.completion.date >= period.from &&
+	l.completion.date <= period.to;
+
+/** Whether the attention list of the analytic documents shows the program. */
+export const needsAttention = (
+	l: Pick<ProgramLine, 'completion' | 'reportsDue'>,
+	period: { from: string; to: string }
+): boolean => l.reportsDue > 0 || terminatedIn(l, period);
+
 /** Programs the figures single out: reports not submitted on time, terminated by the curator. */
 function attention(lines: ProgramLine[], period: { from: string; to: string }): Block[] {
 	const late = lines.filter((l) => l.reportsDue > 0);
-	const terminated = lines.filter(
-		(l) =>
-			l.completion &&
-			l.completion.reason !== 'plan-completed' &&
-			l.completion.date >= period.from &&
-			l.completion.date <= period.to
-	);
+	const terminated = lines.filter((l) => terminatedIn(l, period));
 	if (!late.length && !terminated.length)
 		return [
 			{

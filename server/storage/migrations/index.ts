@@ -323,6 +323,14 @@ export function migrationsFor(dialect: Dialect, statements: DialectStatements): 
 			version: 155,
 			name: "relay: the update log's big rows in a table of their own",
 			sql: largeUpdateLog(types) + statements.largeLogRows
+		},
+		{
+			// The figures' history held in memory (server/curator/history-projection.ts, issue 18):
+			// what changed since it was last read, and a scope's fingerprint from the index alone.
+			version: 156,
+			name: 'curator index: by computed_at',
+			sql: `CREATE INDEX curator_program_index_by_computed_at ON curator_program_index (computed_at);
+				CREATE INDEX curator_program_index_org_computed_at ON curator_program_index (organization_id, computed_at);`
 		}
 	];
 }

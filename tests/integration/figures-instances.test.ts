@@ -1,0 +1,176 @@
+/**
+ * Figures are read from the programs' history held in memory by each server instance
+ * (server/curator/history-projection.ts, issue 18). What a curator must be able to rely on: the
+ * figures one instance shows include what another instance wrote a moment before — whatever
+ * that instance's clock says — and equal what a fresh instance reads from the database.
+ *
+ * Two storages over one database (SQLite in one directory, or one PostgreSQL database under
+ * `npm run test:postgres`): the data set's, which writes as the relay does (saveSummaries), and a
+ * second one, which only reads figures. A third, opened last, reads everything afresh.
+ */
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+	computeFigures,
+	figuresAt,
+	figuresFor,
+	figuresForEach
+} from '../../server/curator/figures';
+import { openPostgresStorage, openSqliteStorage, type Storage } from '../../server/storage/index';
+import { addDays } from '../../src/lib/shared/time';
+import { createDataset, type Dataset } from './curator-fixtures';
+import { testStorageEnv } from './test-storage';
+
+let ds: Dataset;
+let storageEnv: Awaited<ReturnType<typeof testStorageEnv>>;
+const opened: Storage[] = [];
+
+async function openInstance(): Promise<Storage> {
+	const s = storageEnv.env.DATABASE_URL
+		? await openPostgresStorage(storageEnv.env.DATABASE_URL)
+		: openSqliteStorage(ds.dataDir);
+	opened.push(s);
+	return s;
+}
+
+beforeAll(async () => {
+	storageEnv = await testStorageEnv();
+	ds = await createDataset({
+		programs: 60,
+		organizations: 2,
+		seed: 23,
+		...(storageEnv.env.DATABASE_URL ? { databaseUrl: storageEnv.env.DATABASE_URL } : {})
+	});
+}, 120_000);
+
+afterAll(async () => {
+	for (const s of opened) await s.close();
+	await ds.close();
+	await storageEnv.cleanup();
+	rmSync(ds.dataDir, { recursive: true, force: true });
+});
+
+type Stored = { program_id: string; summary: string; through_seq: number; computed_at: number };
+
+/** Rewrites a program's stored summary as the relay of another instance would. */
+async function rewrite(
+	programId: string,
+	change: (summary: Record<string, unknown>) => void,
+	computedAt: (stored: Stored) => number
+): Promise<void> {
+	const stored = await ds.sql.get<Stored>(
+		'SELECT program_id, summary, through_seq, computed_at FROM program_summaries WHERE program_id = ?',
+		[programId]
+	);
+	if (!stored) throw new Error(`no summary for ${programId}`);
+	const summary = JSON.parse(stored.summary) as Record<string, unknown>;
+	change(summary);
+	await ds.store.saveSummaries([
+		{
+			programId,
+			summary,
+			docBytes: 1,
+			throughSeq: Number(stored.through_seq) + 1,
+			computedAt: computedAt({ ...stored, computed_at: Number(stored.computed_at) })
+		}
+	]);
+}
+
+async function activeProgram(orgId: string, skip: Set<string>): Promise<string> {
+	const rows = await ds.sql.all<{ program_id: string }>(
+		`SELECT program_id FROM curator_program_index WHERE organization_id = ? AND status = 'active'
+			ORDER BY program_id`,
+		[orgId]
+	);
+	const id = rows.map((r) => r.program_id).find((p) => !skip.has(p));
+	if (!id) throw new Error('no active program left');
+	skip.add(id);
+	return id;
+}
+
+const complete = (today: string) => (s: Record<string, unknown>) => {
+	s.status = 'completed';
+	s.completion = { reason: 'plan', date: today };
+};
+
+describe('figures held by each instance', () => {
+	it("show another instance's writes at once, whatever that instance's clock says", async () => {
+		const reader = await openInstance();
+		const org = ds.organizations[0]!;
+		const scope = { organizationIds: [org.id] };
+		const used = new Set<string>();
+		const before = await computeFigures(reader.sql, scope, { now: ds.now });
+		const pastBefore = await figuresAt(reader.sql, scope, addDays(ds.today, -60), ds.now);
+		expect(before.programs.active).toBeGreaterThan(3);
+
+		// An instance whose clock is an hour ahead of every write so far completes a program.
+		const latest = await ds.sql.get<{ t: number }>(
+			'SELECT max(computed_at) AS t FROM program_summaries'
+		);
+		const ahead0 = Number(latest?.t) + 3_600_000;
+		await rewrite(await activeProgram(org.id, used), complete(ds.today), () => ahead0);
+		const ahead = await computeFigures(reader.sql, scope, { now: ds.now });
+		expect(ahead.programs.active).toBe(before.programs.active - 1);
+		expect(ahead.programs.completed).toBe(before.programs.completed + 1);
+		expect(ahead.completed.inPeriod).toBe(before.completed.inPeriod + 1);
+
+		// One whose clock lags behind it completes another: older than anything the reader has seen,
+		// still the program's newest summary.
+		await rewrite(await activeProgram(org.id, used), complete(ds.today), (s) => s.computed_at + 1);
+		const behind = await computeFigures(reader.sql, scope, { now: ds.now });
+		expect(behind.programs.active).toBe(before.programs.active - 2);
+		expect(behind.programs.completed).toBe(before.programs.completed + 2);
+
+		// The past stays as it was: today's rows do not rewrite history.
+		expect(await figuresAt(reader.sql, scope, addDays(ds.today, -60), ds.now)).toEqual(pastBefore);
+	});
+
+	it('equal, after many writes in both organizations, what a fresh instance reads', async () => {
+		const reader = await openInstance();
+		const ids = ds.organizations.map((o) => o.id);
+		const period = { from: addDays(ds.today, -182), to: ds.today };
+		await figuresFor(reader.sql, { organizationIds: ids }, period, ds.now);
+		const used = new Set<string>();
+		for (let i = 0; i < 6; i++) {
+			const org = ds.organizations[i % 2]!;
+			const id = await activeProgram(org.id, used);
+			await rewrite(
+				id,
+				i % 3 === 0
+					? complete(ds.today)
+					: (s) => {
+							// A new mentee joins (people are counted once per period).
+							const list = Array.isArray(s.participants) ? s.participants : [];
+							s.participants = [
+								...list,
+								{ id: `joined${i}`, role: 'mentee', name: 'Новый', userId: null }
+							];
+						},
+				(s) => s.computed_at + 1 + i
+			);
+		}
+		const held = await figuresFor(reader.sql, { organizationIds: ids }, period, ds.now);
+		const fresh = await figuresFor(
+			(await openInstance()).sql,
+			{ organizationIds: ids },
+			period,
+			ds.now
+		);
+		expect(held).toEqual(fresh);
+		// The analytic report's table of organizations reads them all at once: the same figures.
+		const scopes = ids.map((id) => ({ organizationIds: [id] }));
+		const each = await figuresForEach(reader.sql, scopes, period, ds.now);
+		for (const [i, scope] of scopes.entries())
+			expect(each[i]).toEqual(await figuresFor(reader.sql, scope, period, ds.now));
+		for (const org of ds.organizations)
+			expect(
+				await computeFigures(reader.sql, { organizationIds: [org.id] }, { now: ds.now })
+			).toEqual(
+				await computeFigures(
+					(await openInstance()).sql,
+					{ organizationIds: [org.id] },
+					{ now: ds.now }
+				)
+			);
+	});
+});
