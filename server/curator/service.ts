@@ -42,6 +42,7 @@ import {
 	type OrganizationAggregate,
 	type Scope
 } from './dashboard.js';
+import { byRussian } from '../../src/lib/shared/names.js';
 import {
 	figuresAt,
 	figuresFor,
@@ -151,6 +152,9 @@ export class CuratorError extends IdentityError {
 		this.name = 'CuratorError';
 	}
 }
+
+/** Above this many program lines a document reads its scope's titles and names whole. */
+const BULK_LINES = 2_000;
 
 export class CuratorService {
 	readonly db: SqlClient;
@@ -298,7 +302,7 @@ export class CuratorService {
 			organizations: names
 				? scope.organizationIds
 						.map((id) => ({ id, name: names.get(id) ?? '' }))
-						.sort((a, b) => a.name.localeCompare(b.name, 'ru'))
+						.sort((a, b) => byRussian(a.name, b.name))
 				: []
 		});
 	}
@@ -538,6 +542,20 @@ export class CuratorService {
 	}
 
 	/**
+	 * The rows a query (given its placeholders) reads for `ids`, in chunks of 500: a municipality's
+	 * programs outnumber the parameters one statement may bind (65,535 in PostgreSQL, 32,766 in
+	 * SQLite) — the analytic report of 100,000 failed.
+	 */
+	private async inChunks<T>(sql: (marks: string) => string, ids: string[]): Promise<T[]> {
+		const out: T[] = [];
+		for (let i = 0; i < ids.length; i += 500) {
+			const chunk = ids.slice(i, i + 500);
+			out.push(...(await this.db.all<T>(sql(chunk.map(() => '?').join(',')), chunk)));
+		}
+		return out;
+	}
+
+	/**
 	 * Programs in force in the period, as on its end date (history), with titles and names; for
 	 * the analytic documents (`attentionOnly`) only those their attention list shows — a
 	 * municipality's 100,000 programs are not all fetched to list the late ones.
@@ -558,34 +576,43 @@ export class CuratorService {
 				(!attentionOnly || needsAttention(f, period))
 		);
 		if (!programs.length) return [];
-		// In chunks: a municipality's programs in force outnumber the parameters one statement may
-		// bind (65,535 in PostgreSQL, 32,766 in SQLite) — the analytic report of 100,000 failed.
 		const info = new Map<
 			string,
 			{ program_id: string; title: string; organization_id: string | null }
 		>();
-		for (let i = 0; i < programs.length; i += 500) {
-			const chunk = programs.slice(i, i + 500).map((p) => p.programId);
-			for (const r of await this.db.all<{
-				program_id: string;
-				title: string;
-				organization_id: string | null;
-			}>(
-				`SELECT program_id, title, organization_id FROM curator_program_index WHERE program_id IN (${chunk.map(() => '?').join(',')})`,
-				chunk
+		// Many programs (a region's late ones): the scope's titles and people in one read each, not
+		// hundreds of chunks by id; the participants from elsewhere by id after.
+		const bulk = programs.length > BULK_LINES;
+		const orgMarks = scope.organizationIds.map(() => '?').join(',');
+		type Info = { program_id: string; title: string; organization_id: string | null };
+		if (bulk)
+			for (const r of await this.db.all<Info>(
+				`SELECT program_id, title, organization_id FROM curator_program_index
+					WHERE organization_id IN (${orgMarks})`,
+				scope.organizationIds
 			))
 				info.set(r.program_id, r);
-		}
+		// (A program moved to another organization since the date is found by its id.)
+		for (const r of await this.inChunks<Info>(
+			(marks) =>
+				`SELECT program_id, title, organization_id FROM curator_program_index WHERE program_id IN (${marks})`,
+			programs.map((p) => p.programId).filter((id) => !info.has(id))
+		))
+			info.set(r.program_id, r);
 		const keys = [...new Set(programs.flatMap((p) => p.facts.participants.map((x) => x.key)))];
 		const names = new Map<string, string>();
-		for (let i = 0; i < keys.length; i += 500) {
-			const chunk = keys.slice(i, i + 500);
-			for (const r of await this.db.all<{ id: string; full_name: string }>(
-				`SELECT id, full_name FROM people WHERE id IN (${chunk.map(() => '?').join(',')})`,
-				chunk
+		type Name = { id: string; full_name: string };
+		if (bulk)
+			for (const r of await this.db.all<Name>(
+				`SELECT id, full_name FROM people WHERE organization_id IN (${orgMarks})`,
+				scope.organizationIds
 			))
 				names.set(r.id, r.full_name);
-		}
+		for (const r of await this.inChunks<Name>(
+			(marks) => `SELECT id, full_name FROM people WHERE id IN (${marks})`,
+			keys.filter((k) => !names.has(k))
+		))
+			names.set(r.id, r.full_name);
 		const orgNames = await this.scopes.organizationNames();
 		const namesOf = (p: (typeof programs)[number], role: 'mentor' | 'mentee') =>
 			p.facts.participants
@@ -608,9 +635,7 @@ export class CuratorService {
 				};
 			})
 			.sort(
-				(a, b) =>
-					a.organizationName.localeCompare(b.organizationName, 'ru') ||
-					a.title.localeCompare(b.title, 'ru')
+				(a, b) => byRussian(a.organizationName, b.organizationName) || byRussian(a.title, b.title)
 			);
 	}
 
@@ -637,7 +662,7 @@ export class CuratorService {
 				name: names.get(id) ?? '',
 				figures: each[i]!
 			}));
-			organizations.sort((a, b) => a.name.localeCompare(b.name, 'ru'));
+			organizations.sort((a, b) => byRussian(a.name, b.name));
 		}
 		return scopeDocModel({
 			kind,

@@ -5,6 +5,7 @@
  * administrator); the lists need 'people.read' on the organization or the municipality. The
  * person's name, workplace, experience and contacts are read from the registry card, never copied.
  */
+import { byRussian } from '../../src/lib/shared/names.js';
 import type { SqlClient } from '../storage/sql.js';
 import type { ReserveBody, ReserveEntry } from '../../src/lib/shared/api/reserve.js';
 import { RELOCATION } from '../../src/lib/shared/api/reserve.js';
@@ -193,7 +194,7 @@ async function reserveRows(
 	params: unknown[]
 ): Promise<ReserveEntry[]> {
 	const list = (await sql.all<Row>(`${SELECT} ${where}`, params)).map(toEntry);
-	return list.sort((a, b) => a.fullName.localeCompare(b.fullName, 'ru'));
+	return list.sort((a, b) => byRussian(a.fullName, b.fullName));
 }
 
 /**

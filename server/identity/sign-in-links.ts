@@ -10,6 +10,7 @@
  * them), so only the newest link in circulation works; links that grant a role or a place in a
  * program are left alone (the curator revokes those one by one).
  */
+import { byRussian } from '../../src/lib/shared/names.js';
 import type { Invitation } from './model.js';
 import type { Actor } from './policy.js';
 import { invitationStatus } from './rules.js';
@@ -144,6 +145,6 @@ export async function issueSheet(
 			skipped.push({ personId, fullName: person.fullName, reason: e.messageRu });
 		}
 	}
-	entries.sort((a, b) => a.fullName.localeCompare(b.fullName, 'ru'));
+	entries.sort((a, b) => byRussian(a.fullName, b.fullName));
 	return { entries, skipped };
 }
