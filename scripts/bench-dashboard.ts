@@ -1,7 +1,8 @@
 /**
  * Curator dashboard benchmark (npm run bench:dashboard, issue #18): a municipality of ORGS
  * organizations and PROGRAMS programs (default 100,000) on PostgreSQL, with the history the
- * figures read (issue #15), then every query of the curator's screens, each timed ROUNDS times:
+ * figures read (issue #15) and a region's registry (every mentor and mentee a person linked to
+ * their program), then every query of the curator's screens, each timed ROUNDS times:
  * p50 / p95 per query, the machine's load before and after.
  *
  * Seeding is fast and still real: BASE programs (default 300) are generated from the templates with

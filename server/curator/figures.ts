@@ -118,11 +118,7 @@ class PeriodView {
 	private readonly reason: Int32Array;
 	private readonly completion: Int32Array;
 
-	constructor(
-		readonly h: HistoryProjection,
-		readonly from: string,
-		readonly to: string
-	) {
+	constructor(h: HistoryProjection, from: string, to: string) {
 		const word = (w: string) => h.words.find(w) ?? -2;
 		this.active = word('active');
 		this.completed = word('completed');

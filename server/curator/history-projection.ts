@@ -163,14 +163,14 @@ export class HistoryProjection {
 	>();
 	private scratch: Marks = newMarks(0);
 	private visits = 0;
+	private queue: Promise<unknown> = Promise.resolve();
+
+	constructor(private readonly db: SqlClient) {}
 
 	/** A number for one computation's visits of programs (ProgramEntry.visit). */
 	nextVisit(): number {
 		return ++this.visits;
 	}
-	private queue: Promise<unknown> = Promise.resolve();
-
-	constructor(private readonly db: SqlClient) {}
 
 	/**
 	 * Brings the held history up to date for the scope's organizations, given the index's
