@@ -304,7 +304,6 @@ interface RegistryPerson {
  * municipality's organizations).
  */
 export interface Sources {
-	ids: string[];
 	/** Changes whenever anything the figures read changes (the result cache's key). */
 	version: string;
 	load(): Promise<{ h: HistoryProjection; registry: Registry; cancelled: Set<string> }>;
@@ -320,7 +319,6 @@ export async function sourcesOf(db: SqlClient, ids: string[]): Promise<Sources> 
 	const version = await scopeVersion(db, ids, fingerprint);
 	let loaded: ReturnType<Sources['load']> | null = null;
 	return {
-		ids,
 		version: version.all,
 		load: () =>
 			(loaded ??= (async () => ({

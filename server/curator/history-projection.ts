@@ -417,11 +417,21 @@ export class HistoryProjection {
 		return row;
 	}
 
+	/** A row's word (status, stage, form…) or date column as text; null for none. */
+	private wordAt(row: number, k: number): string | null {
+		const id = this.cols[k]![row]!;
+		return id === NONE ? null : this.words.values[id]!;
+	}
+	private dateAt(row: number, k: number): string | null {
+		const id = this.cols[k]![row]!;
+		return id === NONE ? null : this.dates.values[id]!;
+	}
+
 	/** The few facts of a row that lists filter on, without its participants and assessments. */
 	brief(row: number): FactsBrief {
 		const i = (k: number) => this.cols[k]![row]!;
-		const word = (k: number) => (i(k) === NONE ? null : this.words.values[i(k)]!);
-		const date = (k: number) => (i(k) === NONE ? null : this.dates.values[i(k)]!);
+		const word = (k: number) => this.wordAt(row, k);
+		const date = (k: number) => this.dateAt(row, k);
 		const reason = word(F.reason);
 		return {
 			status: word(F.status) ?? 'draft',
@@ -436,8 +446,7 @@ export class HistoryProjection {
 	/** The facts of a row, as `figureFacts` made them. */
 	facts(row: number): FigureFacts {
 		const i = (k: number) => this.cols[k]![row]!;
-		const word = (k: number) => (i(k) === NONE ? null : this.words.values[i(k)]!);
-		const date = (k: number) => (i(k) === NONE ? null : this.dates.values[i(k)]!);
+		const word = (k: number) => this.wordAt(row, k);
 		const participants: FigureFacts['participants'] = [];
 		for (let k = i(F.pOff), end = k + i(F.pLen); k < end; k++) {
 			const v = this.people[k]!;
@@ -458,17 +467,17 @@ export class HistoryProjection {
 			});
 		}
 		const real = (v: number) => (Number.isNaN(v) ? null : v);
-		const reason = word(F.reason);
+		const { status, templateId, startDate, endDate, completion } = this.brief(row);
 		return {
-			status: word(F.status) ?? 'draft',
+			status,
 			stage: word(F.stage) ?? '',
 			form: word(F.form),
 			types: [...(this.typeLists[i(F.types)] ?? [])],
 			category: word(F.category),
-			templateId: word(F.template),
-			startDate: date(F.start),
-			endDate: date(F.end),
-			completion: reason !== null ? { reason, date: date(F.completion) ?? '' } : null,
+			templateId,
+			startDate,
+			endDate,
+			completion,
 			participants,
 			menteeAssessment,
 			feedback: {
@@ -495,11 +504,6 @@ export class HistoryProjection {
 		if (this.scratch.mentors.length < this.persons.size)
 			this.scratch = newMarks(Math.max(1024, this.persons.size * 2));
 		return this.scratch;
-	}
-
-	/** The row's integer column `k`. */
-	int(row: number, k: number): number {
-		return this.cols[k]![row]!;
 	}
 
 	/** The feedback averages of a row (NaN: none). */
