@@ -806,16 +806,14 @@ export function clampInt(v: unknown, min: number, max: number, dflt: number): nu
 /**
  * People of each organization's programs by role, each counted once however many programs they
  * are in (the registry's participants; a sum over programs would count a mentor of two twice):
- * one grouped pass for all the organizations, not a correlated count per organization and role.
+ * the rows the triggers keep per organization, role and person (storage/curator-people.ts).
  */
 const distinctPeople = (marks: string) =>
-	`SELECT j.organization_id AS org,
-			count(DISTINCT CASE WHEN pp.role = 'mentor' THEN pp.person_id END) AS mentors,
-			count(DISTINCT CASE WHEN pp.role = 'mentee' THEN pp.person_id END) AS mentees
-		FROM program_participants pp JOIN curator_program_index j ON j.program_id = pp.program_id
-		WHERE j.organization_id IN (${marks}) AND pp.role IN ('mentor', 'mentee')
-			AND ${notCancelled('j.program_id')}
-		GROUP BY j.organization_id`;
+	`SELECT organization_id AS org,
+			sum(CASE WHEN role = 'mentor' THEN 1 ELSE 0 END) AS mentors,
+			sum(CASE WHEN role = 'mentee' THEN 1 ELSE 0 END) AS mentees
+		FROM curator_org_people WHERE organization_id IN (${marks})
+		GROUP BY organization_id`;
 
 export async function organizationAggregates(
 	db: SqlClient,

@@ -373,19 +373,17 @@ async function scopeVersion(
 ): Promise<{ all: string; registry: string }> {
 	if (ids.length === 0) return { all: '', registry: '' };
 	const marks = ids.map(() => '?').join(',');
-	const people = await db.get<Record<string, unknown>>(
-		`SELECT count(*) AS n, sum(updated_at) AS s, sum(active) AS a FROM people WHERE organization_id IN (${marks})`,
-		ids
-	);
-	const links = await db.get<Record<string, unknown>>(
-		`SELECT count(*) AS n FROM program_info pi JOIN program_participants pp ON pp.program_id = pi.program_id
-			WHERE pi.organization_id IN (${marks})`,
+	// Each organization's registry clock (storage/registry-clock.ts): any write of its people, its
+	// programs, their participants or the people of other organizations in them moves it on.
+	const clocks = await db.get<Record<string, unknown>>(
+		`SELECT count(*) AS n, sum(changes) AS s FROM curator_registry_clock
+			WHERE organization_id IN (${marks})`,
 		ids
 	);
 	const cancellations = await db.get<Record<string, unknown>>(
 		`SELECT count(*) AS n, sum(cancelled_at) AS s FROM program_cancellations`
 	);
-	const registry = [people?.n, people?.s, people?.a, links?.n].map(String).join(':');
+	const registry = [clocks?.n, clocks?.s].map(String).join(':');
 	return {
 		all: [index.n, index.max, index.sum, registry, cancellations?.n, cancellations?.s]
 			.map(String)

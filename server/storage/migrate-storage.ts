@@ -35,8 +35,9 @@ interface TableSpec {
 	/** Tables (copied before this one) whose `identity` values the same sequence drew. */
 	identityAlso?: string[];
 	/**
-	 * Not compared row by row: appended deltas whose rows depend on the order of past writes
-	 * (the index's counters, migration 130); what they sum to is the index's, which is compared.
+	 * Not compared row by row: rows that depend on the order or number of past writes (the index's
+	 * appended counters, migration 130, which sum to the index's, compared; the registry's clocks,
+	 * migration 158, which count changes, not content).
 	 */
 	unordered?: boolean;
 }
@@ -104,7 +105,11 @@ export const TABLES: TableSpec[] = [
 	// Filled by the index's triggers as the index is rebuilt (migration 150).
 	{ name: 'curator_program_totals', key: ['program_id'], copy: false },
 	// Filled by the totals' and the search texts' triggers as the index is rebuilt (migration 151).
-	{ name: 'curator_search_totals', key: ['program_id'], copy: false }
+	{ name: 'curator_search_totals', key: ['program_id'], copy: false },
+	// Filled by the index's triggers as the index is rebuilt (migration 157).
+	{ name: 'curator_org_people', key: ['organization_id', 'role', 'person_id'], copy: false },
+	// Moved by the registry's triggers as it is copied (migration 158).
+	{ name: 'curator_registry_clock', key: ['organization_id'], copy: false, unordered: true }
 ];
 
 const BATCH = 500;

@@ -165,6 +165,31 @@ async function expectTotalsInStep(sql: Storage['sql']) {
 	return index.length;
 }
 
+/**
+ * Each organization's mentors and mentees as the triggers keep them (migration 157): the links of
+ * each person to the organization's programs that are indexed and not cancelled, as a plain
+ * grouping of the participants counts them. Returns how many people rows there are.
+ */
+async function expectOrgPeopleInStep(sql: Storage['sql']) {
+	const read = async (query: string) =>
+		(await sql.all<{ org: string; role: string; person: string; links: number }>(query)).map(
+			(r) => ({ ...r, links: Number(r.links) })
+		);
+	const kept = await read(
+		`SELECT organization_id AS org, role, person_id AS person, links FROM curator_org_people
+			ORDER BY 1, 2, 3`
+	);
+	const plain = await read(
+		`SELECT j.organization_id AS org, pp.role, pp.person_id AS person, count(*) AS links
+			FROM program_participants pp JOIN curator_program_index j ON j.program_id = pp.program_id
+			WHERE pp.role IN ('mentor', 'mentee') AND j.organization_id IS NOT NULL
+				AND pp.program_id NOT IN (SELECT program_id FROM program_cancellations)
+			GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`
+	);
+	expect(kept).toEqual(plain);
+	return kept.length;
+}
+
 /** The stale clock says stale exactly where each participant's facts do, for several thresholds. */
 async function expectStaleClockRight(sql: Storage['sql']) {
 	for (const days of [1, 3, 7, 12, 30]) {
@@ -282,22 +307,41 @@ describe('curator index counters and stale clock', () => {
 			else if (q < 0.18 && ids.length > 0)
 				await sql.run(
 					`INSERT INTO program_participants (program_id, person_id, role, added_at)
-						VALUES (?, ?, 'mentee', ?) ON CONFLICT DO NOTHING`,
-					[pick([...live.keys()]), person, NOW - Math.floor(next() * 20) * DAY]
+						VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+					[
+						pick([...live.keys()]),
+						person,
+						pick(['mentor', 'mentee', 'mentee', 'curator']),
+						NOW - Math.floor(next() * 20) * DAY
+					]
 				);
 			else if (q < 0.21)
 				await sql.run('DELETE FROM program_participants WHERE person_id = ?', [person]);
+			else if (q < 0.23)
+				// A merge moves a person's links to the kept record (where it has none in that program).
+				await sql.run(
+					`UPDATE program_participants SET person_id = ? WHERE person_id = ? AND program_id NOT IN
+						(SELECT program_id FROM program_participants WHERE person_id = ?)`,
+					[pick(people), person, person]
+				);
+			else if (q < 0.25 && ids.length > 0)
+				await sql.run('UPDATE program_participants SET role = ? WHERE program_id = ?', [
+					pick(['mentor', 'mentee']),
+					pick(ids)
+				]);
 			if (step % 100 === 99) {
 				const { counted, plain } = await counters(sql);
 				expect(counted).toEqual(plain);
 				await expectStaleClockRight(sql);
 				await expectTotalsInStep(sql);
+				await expectOrgPeopleInStep(sql);
 			}
 		}
 		const before = await counters(sql);
 		expect(before.counted).toEqual(before.plain);
 		await expectStaleClockRight(sql);
 		expect(await expectTotalsInStep(sql)).toBeGreaterThan(20);
+		expect(await expectOrgPeopleInStep(sql)).toBeGreaterThan(10);
 		expect(before.plain.length).toBeGreaterThan(5);
 		// Folded: one row per key, the same sums.
 		await foldCounts(sql);
@@ -352,6 +396,22 @@ describe('curator index counters and stale clock', () => {
 				progress: Number(p.progress)
 			}))
 		);
+		// Each person once however many of the organization's programs they are in.
+		const people = await sql.all<{ org: string; mentors: number; mentees: number }>(
+			`SELECT j.organization_id AS org,
+					count(DISTINCT CASE WHEN pp.role = 'mentor' THEN pp.person_id END) AS mentors,
+					count(DISTINCT CASE WHEN pp.role = 'mentee' THEN pp.person_id END) AS mentees
+				FROM program_participants pp JOIN curator_program_index j ON j.program_id = pp.program_id
+				WHERE j.program_id NOT IN (SELECT program_id FROM program_cancellations)
+				GROUP BY j.organization_id`
+		);
+		const expected = new Map(people.map((p) => [p.org, [Number(p.mentors), Number(p.mentees)]]));
+		expect(expected.size).toBeGreaterThan(1);
+		for (const a of aggregates)
+			expect([a.organizationId, a.mentors, a.mentees]).toEqual([
+				a.organizationId,
+				...(expected.get(a.organizationId) ?? [0, 0])
+			]);
 	});
 
 	it('answer every query shape as a plain count and sort of the index rows do', async () => {

@@ -173,4 +173,78 @@ describe('figures held by each instance', () => {
 				)
 			);
 	});
+
+	it("show another instance's registry writes at once: people, participants, people of other organizations", async () => {
+		const reader = await openInstance();
+		const a = ds.organizations[0]!;
+		const b = ds.organizations[1]!;
+		const scope = { organizationIds: [a.id] };
+		const figures = () => computeFigures(reader.sql, scope, { now: ds.now });
+		const fresh = async () => computeFigures((await openInstance()).sql, scope, { now: ds.now });
+		const before = await figures();
+		const person = (id: string, org: string, kind: string, birth: string) =>
+			ds.sql.run(
+				`INSERT INTO people (id, organization_id, full_name, staff_kind, birth_date, active, minor,
+						created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, 0, ?, ?)`,
+				[id, org, id, kind, birth, ds.now, ds.now]
+			);
+
+		// A young pedagogue registered in the organization, then found to be older.
+		await person('young', a.id, 'pedagogue', '2001-03-01');
+		const added = await figures();
+		expect(added.youngTeachers.inRegistry).toBe(before.youngTeachers.inRegistry + 1);
+		await ds.sql.run(
+			"UPDATE people SET birth_date = '1970-03-01', updated_at = ? WHERE id = 'young'",
+			[ds.now + 1]
+		);
+		expect((await figures()).youngTeachers.inRegistry).toBe(before.youngTeachers.inRegistry);
+
+		// A mentor of one of its programs, registered in the other organization as a pupil, is linked
+		// to the program; then their category is corrected — a write of the other organization's.
+		const program = await activeProgram(a.id, new Set());
+		const summary = JSON.parse(
+			(
+				await ds.sql.get<{ summary: string }>(
+					'SELECT summary FROM program_summaries WHERE program_id = ?',
+					[program]
+				)
+			)?.summary ?? '{}'
+		) as { participants?: Array<{ userId?: string; role: string }> };
+		// The registry's person id is what the document names the participant's account.
+		const mentor = summary.participants?.find((p) => p.role === 'mentor')?.userId;
+		if (!mentor) throw new Error(`no mentor in ${program}`);
+		await ds.sql.run(
+			`INSERT INTO program_info (program_id, organization_id, title, template_id, created_at)
+				VALUES (?, ?, 'Программа', 'teacher-teacher', ?) ON CONFLICT (program_id) DO NOTHING`,
+			[program, a.id, ds.now]
+		);
+		await person(mentor, b.id, 'pupil', '2010-01-01');
+		await ds.sql.run(
+			`INSERT INTO program_participants (program_id, person_id, role, added_at)
+				VALUES (?, ?, 'mentor', ?)`,
+			[program, mentor, ds.now]
+		);
+		const linked = await figures();
+		expect(linked.participants.learners.mentors).toBe(before.participants.learners.mentors + 1);
+		expect(linked).toEqual(await fresh());
+		await ds.sql.run("UPDATE people SET staff_kind = 'pedagogue', updated_at = ? WHERE id = ?", [
+			ds.now + 2,
+			mentor
+		]);
+		const corrected = await figures();
+		expect(corrected.participants.learners.mentors).toBe(before.participants.learners.mentors);
+		expect(corrected.participants.pedagogues.mentors).toBe(
+			linked.participants.pedagogues.mentors + 1
+		);
+		expect(corrected).toEqual(await fresh());
+
+		// The link removed: the mentor is no longer the registry's person in this scope.
+		await ds.sql.run('DELETE FROM program_participants WHERE program_id = ? AND person_id = ?', [
+			program,
+			mentor
+		]);
+		const unlinked = await figures();
+		expect(unlinked.participants.pedagogues.mentors).toBe(before.participants.pedagogues.mentors);
+		expect(unlinked).toEqual(await fresh());
+	});
 });

@@ -38,6 +38,8 @@ import {
 	staleClockColumn
 } from '../curator-counts.js';
 import { staleClockSql } from '../curator-index.js';
+import { curatorOrgPeopleTable } from '../curator-people.js';
+import { registryClockTable } from '../registry-clock.js';
 
 export type { Dialect } from './dialect.js';
 
@@ -97,6 +99,12 @@ export interface DialectStatements {
 	 * (sqlite/clustered-log.ts); PostgreSQL has none to move.
 	 */
 	largeLogRows: string;
+	/** Migration 157: the triggers that keep each organization's mentors and mentees (curator-people.ts). */
+	curatorOrgPeopleTriggers: string;
+	/** Migration 157, after the table is filled (PostgreSQL: its statistics). */
+	curatorOrgPeopleFilled: string;
+	/** Migration 158: the triggers that move each organization's registry clock (registry-clock.ts). */
+	registryClockTriggers: string;
 }
 
 export function migrationsFor(dialect: Dialect, statements: DialectStatements): Migration[] {
@@ -331,6 +339,23 @@ export function migrationsFor(dialect: Dialect, statements: DialectStatements): 
 			name: 'curator index: by computed_at',
 			sql: `CREATE INDEX curator_program_index_by_computed_at ON curator_program_index (computed_at);
 				CREATE INDEX curator_program_index_org_computed_at ON curator_program_index (organization_id, computed_at);`
+		},
+		{
+			// The per-organization table's mentors and mentees counted, not grouped by person (issue 18).
+			version: 157,
+			name: "curator index: each organization's mentors and mentees, kept by triggers",
+			sql: curatorOrgPeopleTable(
+				types.INT,
+				types.STRICT,
+				statements.curatorOrgPeopleTriggers,
+				statements.curatorOrgPeopleFilled
+			)
+		},
+		{
+			// A figure's version read from the scope's few clock rows, not its registry (issue 18).
+			version: 158,
+			name: "registry: each organization's clock of changes, kept by triggers",
+			sql: registryClockTable(types.INT, types.STRICT, statements.registryClockTriggers)
 		}
 	];
 }

@@ -15,6 +15,13 @@ import {
 	totalsUpsert
 } from '../curator-counts.js';
 import { staleClockSql } from '../curator-index.js';
+import {
+	linkParticipant,
+	linkProgramPeople,
+	unlinkParticipant,
+	unlinkProgramPeople
+} from '../curator-people.js';
+import { tickOrganization, tickPersonPrograms, tickProgram } from '../registry-clock.js';
 
 export const CURATOR_COUNT_TRIGGERS = `
 	CREATE FUNCTION curator_index_count() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -353,6 +360,121 @@ export const STALE_CLOCK_TRIGGERS = `
 	END $$;
 	CREATE TRIGGER curator_stale_clock_participant AFTER INSERT OR DELETE OR UPDATE ON program_participants
 		FOR EACH ROW EXECUTE FUNCTION curator_stale_clock_program();
+`;
+
+/**
+ * Migration 157 in PostgreSQL: the triggers that keep the mentors and mentees of each
+ * organization (server/storage/curator-people.ts) in step with the participants, the index rows
+ * and the cancellations, in the statements that write them. A deletion is followed BEFORE the
+ * row goes: a program's deletion cascades to its index row, participants and cancellation, and
+ * the AFTER triggers of a cascade fire only once all of it is done, when none of the rows that
+ * tell which links a deleted row held (the index row's organization, the participants) is left.
+ * BEFORE, each sees the others as the cascade has left them so far, and whichever goes first
+ * takes the links away.
+ */
+const pgOrgOf = (program: string) => `SELECT j.organization_id INTO org FROM curator_program_index j
+			WHERE j.program_id = ${program}`;
+export const CURATOR_ORG_PEOPLE_TRIGGERS = `
+	CREATE FUNCTION curator_org_people_participant() RETURNS trigger LANGUAGE plpgsql AS $$
+	BEGIN
+		IF TG_OP <> 'INSERT' THEN
+			${unlinkParticipant('OLD')};
+		END IF;
+		IF TG_OP = 'DELETE' THEN
+			RETURN OLD;
+		END IF;
+		${linkParticipant('NEW')};
+		RETURN NULL;
+	END $$;
+	CREATE TRIGGER curator_org_people_participant AFTER INSERT ON program_participants
+		FOR EACH ROW EXECUTE FUNCTION curator_org_people_participant();
+	CREATE TRIGGER curator_org_people_participant_delete BEFORE DELETE ON program_participants
+		FOR EACH ROW EXECUTE FUNCTION curator_org_people_participant();
+	CREATE TRIGGER curator_org_people_participant_update AFTER UPDATE ON program_participants
+		FOR EACH ROW WHEN (OLD.program_id IS DISTINCT FROM NEW.program_id
+			OR OLD.person_id IS DISTINCT FROM NEW.person_id OR OLD.role IS DISTINCT FROM NEW.role)
+		EXECUTE FUNCTION curator_org_people_participant();
+	CREATE FUNCTION curator_org_people_index() RETURNS trigger LANGUAGE plpgsql AS $$
+	BEGIN
+		IF TG_OP <> 'INSERT' THEN
+			${unlinkProgramPeople('OLD.program_id', 'OLD.organization_id', true)};
+		END IF;
+		IF TG_OP = 'DELETE' THEN
+			RETURN OLD;
+		END IF;
+		${linkProgramPeople('NEW.program_id', 'NEW.organization_id', true)};
+		RETURN NULL;
+	END $$;
+	CREATE TRIGGER curator_org_people_index AFTER INSERT ON curator_program_index
+		FOR EACH ROW EXECUTE FUNCTION curator_org_people_index();
+	CREATE TRIGGER curator_org_people_index_delete BEFORE DELETE ON curator_program_index
+		FOR EACH ROW EXECUTE FUNCTION curator_org_people_index();
+	CREATE TRIGGER curator_org_people_index_update AFTER UPDATE ON curator_program_index
+		FOR EACH ROW WHEN (OLD.organization_id IS DISTINCT FROM NEW.organization_id)
+		EXECUTE FUNCTION curator_org_people_index();
+	CREATE FUNCTION curator_org_people_cancellation() RETURNS trigger LANGUAGE plpgsql AS $$
+	DECLARE org TEXT;
+	BEGIN
+		IF TG_OP = 'INSERT' THEN
+			${pgOrgOf('NEW.program_id')};
+			${unlinkProgramPeople('NEW.program_id', 'org', false)};
+			RETURN NULL;
+		END IF;
+		${pgOrgOf('OLD.program_id')};
+		${linkProgramPeople('OLD.program_id', 'org', false)};
+		RETURN OLD;
+	END $$;
+	CREATE TRIGGER curator_org_people_cancelled AFTER INSERT ON program_cancellations
+		FOR EACH ROW EXECUTE FUNCTION curator_org_people_cancellation();
+	CREATE TRIGGER curator_org_people_restored BEFORE DELETE ON program_cancellations
+		FOR EACH ROW EXECUTE FUNCTION curator_org_people_cancellation();
+`;
+
+/**
+ * Migration 158 in PostgreSQL: the triggers that move an organization's registry clock
+ * (server/storage/registry-clock.ts) when a person, a program or a participant is written. AFTER
+ * triggers, though a cascade fires them once it is done: a program's deletion moves its
+ * organization's clock by its `program_info` row's own trigger, which needs nothing but the row.
+ */
+export const REGISTRY_CLOCK_TRIGGERS = `
+	CREATE FUNCTION registry_clock_person() RETURNS trigger LANGUAGE plpgsql AS $$
+	BEGIN
+		IF TG_OP <> 'INSERT' THEN
+			${tickOrganization('OLD.organization_id')};
+			${tickPersonPrograms('OLD.id')};
+		END IF;
+		IF TG_OP <> 'DELETE' THEN
+			${tickOrganization('NEW.organization_id')};
+			${tickPersonPrograms('NEW.id')};
+		END IF;
+		RETURN NULL;
+	END $$;
+	CREATE TRIGGER registry_clock_person AFTER INSERT OR UPDATE OR DELETE ON people
+		FOR EACH ROW EXECUTE FUNCTION registry_clock_person();
+	CREATE FUNCTION registry_clock_participant() RETURNS trigger LANGUAGE plpgsql AS $$
+	BEGIN
+		IF TG_OP <> 'INSERT' THEN
+			${tickProgram('OLD.program_id')};
+		END IF;
+		IF TG_OP <> 'DELETE' THEN
+			${tickProgram('NEW.program_id')};
+		END IF;
+		RETURN NULL;
+	END $$;
+	CREATE TRIGGER registry_clock_participant AFTER INSERT OR UPDATE OR DELETE ON program_participants
+		FOR EACH ROW EXECUTE FUNCTION registry_clock_participant();
+	CREATE FUNCTION registry_clock_program() RETURNS trigger LANGUAGE plpgsql AS $$
+	BEGIN
+		IF TG_OP <> 'INSERT' THEN
+			${tickOrganization('OLD.organization_id')};
+		END IF;
+		IF TG_OP <> 'DELETE' THEN
+			${tickOrganization('NEW.organization_id')};
+		END IF;
+		RETURN NULL;
+	END $$;
+	CREATE TRIGGER registry_clock_program AFTER INSERT OR UPDATE OR DELETE ON program_info
+		FOR EACH ROW EXECUTE FUNCTION registry_clock_program();
 `;
 
 /**

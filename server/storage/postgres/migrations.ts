@@ -17,7 +17,9 @@ import {
 	CURATOR_TOTALS_TRIGGERS,
 	CURATOR_SEARCH_TOTALS_TRIGGERS,
 	CURATOR_SEARCH_TOTALS_FILLED,
-	STALE_CLOCK_TRIGGERS
+	STALE_CLOCK_TRIGGERS,
+	CURATOR_ORG_PEOPLE_TRIGGERS,
+	REGISTRY_CLOCK_TRIGGERS
 } from './curator-counts.js';
 
 export type PgMigration = Migration;
@@ -40,5 +42,8 @@ export const migrations: PgMigration[] = migrationsFor('postgres', {
 	staleClockTriggers: STALE_CLOCK_TRIGGERS,
 	recentLogSequence: 'SELECT 1;',
 	clusteredLog: 'SELECT 1;',
-	largeLogRows: 'SELECT 1;'
+	largeLogRows: 'SELECT 1;',
+	curatorOrgPeopleTriggers: CURATOR_ORG_PEOPLE_TRIGGERS,
+	curatorOrgPeopleFilled: 'ANALYZE curator_org_people;',
+	registryClockTriggers: REGISTRY_CLOCK_TRIGGERS
 });

@@ -14,7 +14,9 @@ import {
 	CURATOR_TITLE_FILTERS,
 	CURATOR_TOTALS_TRIGGERS,
 	CURATOR_SEARCH_TOTALS_TRIGGERS,
-	STALE_CLOCK_TRIGGERS
+	STALE_CLOCK_TRIGGERS,
+	CURATOR_ORG_PEOPLE_TRIGGERS,
+	REGISTRY_CLOCK_TRIGGERS
 } from './curator-counts.js';
 import { RECENT_LOG_SEQUENCE } from './recent-log.js';
 import { CLUSTERED_LOG, LARGE_LOG_ROWS } from './clustered-log.js';
@@ -39,5 +41,8 @@ export const migrations: Migration[] = migrationsFor('sqlite', {
 	staleClockTriggers: STALE_CLOCK_TRIGGERS,
 	recentLogSequence: RECENT_LOG_SEQUENCE,
 	clusteredLog: CLUSTERED_LOG,
-	largeLogRows: LARGE_LOG_ROWS
+	largeLogRows: LARGE_LOG_ROWS,
+	curatorOrgPeopleTriggers: CURATOR_ORG_PEOPLE_TRIGGERS,
+	curatorOrgPeopleFilled: 'SELECT 1;',
+	registryClockTriggers: REGISTRY_CLOCK_TRIGGERS
 });
