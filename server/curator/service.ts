@@ -650,20 +650,23 @@ export class CuratorService {
 		const shown = override ?? version;
 		const timeZone = scope.timeZone ?? DEFAULT_TIME_ZONE;
 		let organizations: ScopeDocInput['organizations'];
+		let figures: Figures;
 		if (scope.kind === 'municipality') {
+			// The municipality and each of its organizations from one reading of the sources.
 			const names = await this.scopes.organizationNames();
-			const each = await figuresForEach(
+			const [whole, ...each] = await figuresForEach(
 				this.db,
-				scope.organizationIds.map((id) => ({ organizationIds: [id], timeZone })),
+				[scope, ...scope.organizationIds.map((id) => ({ organizationIds: [id], timeZone }))],
 				period,
 				this.now()
 			);
+			figures = whole!;
 			organizations = scope.organizationIds.map((id, i) => ({
 				name: names.get(id) ?? '',
 				figures: each[i]!
 			}));
 			organizations.sort((a, b) => byRussian(a.name, b.name));
-		}
+		} else figures = await figuresFor(this.db, scope, period, this.now());
 		return scopeDocModel({
 			kind,
 			scope: scope.kind,
@@ -671,7 +674,7 @@ export class CuratorService {
 			period,
 			today: this.today(timeZone),
 			timeZone,
-			figures: await figuresFor(this.db, scope, period, this.now()),
+			figures,
 			programs: await this.programLines(scope, period, kind !== 'info-note'),
 			...(organizations ? { organizations } : {}),
 			sections: shown?.sections ?? {},
