@@ -18,7 +18,7 @@ import { notCancelled } from './cancelled.js';
 import { listCases } from './cases.js';
 import type { SqlClient } from '../storage/sql.js';
 import type { Scope } from './dashboard.js';
-import { figuresAt, programsAt, sourcesOf, type Figures, type Sources } from './figures.js';
+import { countProgramsAt, figuresAt, sourcesOf, type Figures, type Sources } from './figures.js';
 import { documentStates, stateKey } from './scope-documents.js';
 import type { CalendarDocument, CalendarEvent } from '../../src/lib/shared/api/curator.js';
 
@@ -72,19 +72,17 @@ export async function monitoringCalendar(
 	const semiannual = async (period: string, due: string) => {
 		const monthBefore = addDaysIso(due, -30);
 		const halfYearBefore = addDaysIso(due, -183);
-		const expected = (
-			await programsAt(
-				db,
-				ids,
-				asOf(due),
-				(f) =>
-					// Only programs whose regulation asks for the report (head mentoring, Tomsk 2024).
-					mentorReportsRequired(f.templateId) &&
-					f.startDate !== null &&
-					f.startDate <= monthBefore &&
-					(f.endDate === null || f.endDate >= halfYearBefore)
-			)
-		).length;
+		const expected = await countProgramsAt(
+			db,
+			ids,
+			asOf(due),
+			(f) =>
+				// Only programs whose regulation asks for the report (head mentoring, Tomsk 2024).
+				mentorReportsRequired(f.templateId) &&
+				f.startDate !== null &&
+				f.startDate <= monthBefore &&
+				(f.endDate === null || f.endDate >= halfYearBefore)
+		);
 		// After the date, a report still missing is listed in the summary's due keys — only in
 		// summaries with reports due, so only those are read (not every summary of a region).
 		const missing =

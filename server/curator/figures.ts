@@ -40,6 +40,7 @@ import {
 	type Fingerprint,
 	type HistoryProjection,
 	type Marks,
+	type OrgLayout,
 	type ProgramEntry
 } from './history-projection.js';
 import type { Scope } from './dashboard.js';
@@ -93,17 +94,28 @@ export function previousPeriod(period: { from: string; to: string }): { from: st
 }
 
 /**
- * The programs of a scope with their rows for a period (from each one's state on `from` through
- * `to`), flat: program i's row numbers are rows[start[i]] … rows[start[i + 1] - 1], by day, the
- * last its state on `to`. One array for a region, not one per program.
+ * The `n` programs of a scope with their rows for a period (from each one's state on `from`
+ * through `to`), flat: program i's row numbers are rows[start[i]] … rows[start[i + 1] - 1], by
+ * day, the last its state on `to`. Typed arrays sized once for a region, not arrays grown by
+ * 700,000 pushes (what the collector then spent a quarter of a figure on). `programs`: the
+ * programs themselves, when asked for.
  */
 interface ScopeRows {
-	programs: ProgramEntry[];
-	start: number[];
-	rows: number[];
+	n: number;
+	start: Int32Array;
+	rows: Int32Array;
+	programs: ProgramEntry[] | null;
 }
 
-const lastRows = (s: ScopeRows): number[] => s.programs.map((_, i) => s.rows[s.start[i + 1]! - 1]!);
+/** Each program's last row (its state on `to`). */
+function lastRows(s: ScopeRows): Int32Array {
+	const out = new Int32Array(s.n);
+	for (let i = 0; i < s.n; i++) out[i] = s.rows[s.start[i + 1]! - 1]!;
+	return out;
+}
+
+/** The first `n` values of a typed array (a view, not a copy). */
+const first = (a: Int32Array, n: number): Int32Array => a.subarray(0, n);
 
 /** What one computation reads of the held history, with the period's comparisons made once. */
 class PeriodView {
@@ -181,58 +193,93 @@ function programRows(
 	current: boolean,
 	cancelled: Set<string>,
 	/** Only the programs whose state on `to` counts. */
-	view: PeriodView
+	view: PeriodView,
+	withPrograms = false
 ): ScopeRows {
 	// The organizations by their number in the held history (a row's org: NONE is never in it).
+	for (const o of organizationIds) h.orgs.id(o);
 	const inScope = new Uint8Array(h.orgs.size);
-	for (const o of organizationIds) {
-		const id = h.orgs.find(o);
-		if (id !== undefined) inScope[id] = 1;
+	for (const o of organizationIds) inScope[h.orgs.id(o)] = 1;
+	// records (issue 16): a cancelled program (created by mistake, a duplicate) is neither a
+	// failure nor a success, at any date. By program number (few: mistakes and duplicates).
+	const cancelledNums = new Set<number>();
+	for (const id of cancelled) {
+		const p = h.programs.get(id);
+		if (p) cancelledNums.add(p.num);
 	}
-	const scopeIds = new Set(organizationIds);
 	const fromDay = dayNumber(from);
 	const toDay = dayNumber(to);
 	const dayCol = h.cols[F.day]!;
 	const orgCol = h.cols[F.org]!;
-	const out: ScopeRows = { programs: [], start: [0], rows: [] };
-	const rows = out.rows;
-	const visit = h.nextVisit();
-	for (const org of organizationIds)
-		for (const p of h.byOrg.get(org) ?? []) {
-			if (p.visit === visit) continue;
-			p.visit = visit;
-			// records (issue 16): a cancelled program (created by mistake, a duplicate) is neither a
-			// failure nor a success, at any date.
-			if (p.rows.length === 0 || (cancelled.size > 0 && cancelled.has(p.id))) continue;
-			const first = rows.length;
+	const layouts: OrgLayout[] = [];
+	let heldRows = 0;
+	let heldPrograms = 0;
+	for (const org of new Set(organizationIds)) {
+		const layout = h.layoutOf(org);
+		if (!layout) continue;
+		layouts.push(layout);
+		heldRows += layout.rows.length;
+		heldPrograms += layout.nums.length;
+	}
+	const rows = new Int32Array(heldRows);
+	const starts = new Int32Array(heldPrograms + 1);
+	const programs: ProgramEntry[] | null = withPrograms ? [] : null;
+	let n = 0;
+	let len = 0;
+	const { visit, visited } = h.nextVisit();
+	for (const layout of layouts) {
+		const { nums, indexOrgs, start, rows: held } = layout;
+		for (let i = 0; i < nums.length; i++) {
+			const num = nums[i]!;
+			if (visited[num] === visit) continue;
+			visited[num] = visit;
+			const a = start[i]!;
+			const b = start[i + 1]!;
+			if (a === b || (cancelledNums.size > 0 && cancelledNums.has(num))) continue;
+			const begin = len;
 			let opening = NONE;
 			if (current) {
-				if (p.indexOrg !== null && scopeIds.has(p.indexOrg)) opening = p.rows[p.rows.length - 1]!;
+				const indexOrg = indexOrgs[i]!;
+				if (indexOrg !== NONE && inScope[indexOrg] === 1) opening = held[b - 1]!;
 			} else
-				for (const r of p.rows) {
+				for (let k = a; k < b; k++) {
+					const r = held[k]!;
 					if (dayCol[r]! > fromDay) break;
 					if (inScope[orgCol[r]!] === 1) opening = r;
 				}
-			if (opening !== NONE) rows.push(opening);
-			for (const r of p.rows) {
+			if (opening !== NONE) rows[len++] = opening;
+			for (let k = a; k < b; k++) {
+				const r = held[k]!;
 				const day = dayCol[r]!;
 				if (day > fromDay && day <= toDay && r !== opening && inScope[orgCol[r]!] === 1)
-					rows.push(r);
+					rows[len++] = r;
 			}
-			if (rows.length === first) continue;
+			if (len === begin) continue;
 			// Today's latest row may be later than `from` (a program in a zone ahead): by day.
-			if (current && rows.length - first > 1) {
-				const mine = rows.splice(first).sort((a, b) => dayCol[a]! - dayCol[b]!);
-				rows.push(...mine);
-			}
-			if (!view.counted(rows[rows.length - 1]!)) {
-				rows.length = first;
+			if (current && len - begin > 1)
+				rows.subarray(begin, len).sort((x, y) => dayCol[x]! - dayCol[y]!);
+			if (!view.counted(rows[len - 1]!)) {
+				len = begin;
 				continue;
 			}
-			out.programs.push(p);
-			out.start.push(rows.length);
+			programs?.push(layout.programs[i]!);
+			starts[++n] = len;
 		}
-	return out;
+	}
+	return { n, start: starts, rows: first(rows, len), programs };
+}
+
+/** The programs of the organizations that existed on `date`, each with its row of that day. */
+async function programsOn(
+	db: SqlClient,
+	organizationIds: string[],
+	date: string
+): Promise<{ h: HistoryProjection; programs: ProgramEntry[]; last: Int32Array }> {
+	const h = await currentHistory(db, organizationIds);
+	const cancelled = await cancelledProgramIds(db);
+	const view = new PeriodView(h, date, date);
+	const scope = programRows(h, organizationIds, date, date, false, cancelled, view, true);
+	return { h, programs: scope.programs ?? [], last: lastRows(scope) };
 }
 
 /**
@@ -247,22 +294,27 @@ export async function programsAt(
 	where?: (facts: FactsBrief) => boolean
 ): Promise<Array<{ programId: string; facts: FigureFacts }>> {
 	if (organizationIds.length === 0) return [];
-	const h = await currentHistory(db, organizationIds);
-	const view = new PeriodView(h, date, date);
-	const scope = programRows(
-		h,
-		organizationIds,
-		date,
-		date,
-		false,
-		await cancelledProgramIds(db),
-		view
-	);
-	const last = lastRows(scope);
-	return scope.programs
-		.map((p, i) => ({ programId: p.id, row: last[i]! }))
-		.filter((p) => !where || where(h.brief(p.row)))
-		.map((p) => ({ programId: p.programId, facts: h.facts(p.row) }));
+	const { h, programs, last } = await programsOn(db, organizationIds, date);
+	const out: Array<{ programId: string; facts: FigureFacts }> = [];
+	programs.forEach((p, i) => {
+		const row = last[i]!;
+		if (!where || where(h.brief(row))) out.push({ programId: p.id, facts: h.facts(row) });
+	});
+	return out;
+}
+
+/** How many of the programs `programsAt` lists pass `where` (no facts made for any of them). */
+export async function countProgramsAt(
+	db: SqlClient,
+	organizationIds: string[],
+	date: string,
+	where: (facts: FactsBrief) => boolean
+): Promise<number> {
+	if (organizationIds.length === 0) return 0;
+	const { h, last } = await programsOn(db, organizationIds, date);
+	let n = 0;
+	for (const row of last) if (where(h.brief(row))) n++;
+	return n;
 }
 
 /** The held history, brought up to date for the organizations. */
@@ -415,8 +467,21 @@ interface RegistryByPerson {
 	persons: number;
 	/** Each person's category (an index of KINDS), -1 where the registry tells none. */
 	kinds: Int8Array;
-	/** Each pedagogue's person number (-1: in no program's history). */
-	pedagogue: Map<RegistryEntry, number>;
+	/** Each organization's pedagogues, packed for the young pedagogues' figure. */
+	pedagogues: Map<string, Pedagogues>;
+}
+
+/** An organization's pedagogues (Registry.pedagoguesByOrg) as arrays, one element each. */
+interface Pedagogues {
+	createdAt: Float64Array;
+	/** The birth date as a day number (dayNumber); NONE: none recorded. */
+	birth: Int32Array;
+	/** 1: recorded as under 35 (age_group), where no birth date is. */
+	under35: Uint8Array;
+	/** The person's number in the held history (NONE: in no program's history). */
+	person: Int32Array;
+	/** 1: in their first 3 years of work (experience ≤ 3). */
+	firstYears: Uint8Array;
 }
 
 /** The registry's categories and pedagogues by person number: lookups by key done once. */
@@ -428,10 +493,25 @@ function registryByPerson(registry: Registry, h: HistoryProjection): RegistryByP
 		const person = h.persons.find(r.id);
 		if (person !== undefined && r.kind !== null) kinds[person] = KINDS.indexOf(r.kind);
 	}
-	const pedagogue = new Map<RegistryEntry, number>();
-	for (const list of registry.pedagoguesByOrg.values())
-		for (const r of list) pedagogue.set(r, h.persons.find(r.id) ?? -1);
-	return (registry.byPerson = { history: h, persons: h.persons.size, kinds, pedagogue });
+	const pedagogues = new Map<string, Pedagogues>();
+	for (const [org, list] of registry.pedagoguesByOrg) {
+		const packed: Pedagogues = {
+			createdAt: new Float64Array(list.length),
+			birth: new Int32Array(list.length),
+			under35: new Uint8Array(list.length),
+			person: new Int32Array(list.length),
+			firstYears: new Uint8Array(list.length)
+		};
+		list.forEach((r, i) => {
+			packed.createdAt[i] = r.created_at;
+			packed.birth[i] = r.birth ?? NONE;
+			packed.under35[i] = r.age_group === 'under-35' ? 1 : 0;
+			packed.person[i] = h.persons.find(r.id) ?? NONE;
+			packed.firstYears[i] = r.experience_years !== null && r.experience_years <= 3 ? 1 : 0;
+		});
+		pedagogues.set(org, packed);
+	}
+	return (registry.byPerson = { history: h, persons: h.persons.size, kinds, pedagogues });
 }
 
 /**
@@ -511,38 +591,61 @@ const UNKNOWN = KINDS.length - 1;
  * Counts programs and distinct mentors and mentees per group: each group's rows apart, people
  * marked in arrays by their number (a fresh mark per group), not collected into sets.
  */
-function countGroups(
-	h: HistoryProjection,
-	groups: Map<string, number[]>,
-	marks: Marks
-): CountRow[] {
+function countGroups(h: HistoryProjection, groups: Groups, marks: Marks): CountRow[] {
 	const out: CountRow[] = [];
-	const people = h.people;
-	const pOff = h.cols[F.pOff]!;
-	const pLen = h.cols[F.pLen]!;
-	for (const [key, rows] of groups) {
+	const counted = new Int32Array(2);
+	for (const [key, runs] of groups) {
 		const mark = marks.next();
-		let mentors = 0;
-		let mentees = 0;
-		for (const row of rows)
-			for (let k = pOff[row]!, end = k + pLen[row]!; k < end; k++) {
-				const v = people[k]!;
-				const person = v >> 2;
-				if (v & MENTEE) {
-					if (marks.mentees[person] !== mark) {
-						marks.mentees[person] = mark;
-						mentees++;
-					}
-				} else if (marks.mentors[person] !== mark) {
-					marks.mentors[person] = mark;
-					mentors++;
-				}
-			}
-		out.push({ key, programs: rows.length, mentors, mentees });
+		counted.fill(0);
+		let programs = 0;
+		for (const rows of runs) {
+			programs += rows.length;
+			markRun(h, rows, marks, mark, counted);
+		}
+		out.push({ key, programs, mentors: counted[0]!, mentees: counted[1]! });
 	}
 	return out.sort(
 		(a, b) => b.programs - a.programs || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
 	);
+}
+
+/**
+ * Marks the mentors and mentees of the rows not yet marked `mark`, adding them to `counted`
+ * (mentors, mentees). The loop every grouping of a figure runs over a region's rows: its arrays
+ * in locals, indexed, so the compiler keeps it tight.
+ */
+function markRun(
+	h: HistoryProjection,
+	rows: Int32Array,
+	marks: Marks,
+	mark: number,
+	counted: Int32Array
+): void {
+	const people = h.people;
+	const pOff = h.cols[F.pOff]!;
+	const pLen = h.cols[F.pLen]!;
+	const mentorMarks = marks.mentors;
+	const menteeMarks = marks.mentees;
+	let mentors = 0;
+	let mentees = 0;
+	for (let i = 0; i < rows.length; i++) {
+		const row = rows[i]!;
+		for (let k = pOff[row]!, end = k + pLen[row]!; k < end; k++) {
+			const v = people[k]!;
+			const person = v >> 2;
+			if (v & MENTEE) {
+				if (menteeMarks[person] !== mark) {
+					menteeMarks[person] = mark;
+					mentees++;
+				}
+			} else if (mentorMarks[person] !== mark) {
+				mentorMarks[person] = mark;
+				mentors++;
+			}
+		}
+	}
+	counted[0]! += mentors;
+	counted[1]! += mentees;
 }
 
 /**
@@ -552,11 +655,11 @@ function countGroups(
  */
 function markPeople(
 	h: HistoryProjection,
-	rows: number[],
-	known: RegistryByPerson,
+	rows: Int32Array,
+	registry: RegistryByPerson,
 	marks: Marks,
 	mark: number
-): { mentors: number[]; mentees: number[] } {
+): { mentors: Int32Array; mentees: Int32Array } {
 	// Each form's sides as categories (KINDS), by the form's word number; -1: no sides.
 	const mentorSide = new Int8Array(h.words.size).fill(-1);
 	const menteeSide = new Int8Array(h.words.size).fill(-1);
@@ -571,63 +674,69 @@ function markPeople(
 	const pLen = h.cols[F.pLen]!;
 	const formCol = h.cols[F.form]!;
 	const { kinds, kindMarks } = marks;
-	const mentors: number[] = [];
-	const mentees: number[] = [];
-	for (const row of rows) {
+	const mentorMarks = marks.mentors;
+	const menteeMarks = marks.mentees;
+	const known = registry.kinds;
+	const mentors = new Int32Array(h.persons.size);
+	const mentees = new Int32Array(h.persons.size);
+	let mentorCount = 0;
+	let menteeCount = 0;
+	for (let i = 0; i < rows.length; i++) {
+		const row = rows[i]!;
 		const form = formCol[row]!;
 		for (let k = pOff[row]!, end = k + pLen[row]!; k < end; k++) {
 			const v = people[k]!;
 			const person = v >> 2;
 			const mentee = (v & MENTEE) !== 0;
 			if (mentee) {
-				if (marks.mentees[person] !== mark) {
-					marks.mentees[person] = mark;
-					mentees.push(person);
+				if (menteeMarks[person] !== mark) {
+					menteeMarks[person] = mark;
+					mentees[menteeCount++] = person;
 				}
-			} else if (marks.mentors[person] !== mark) {
-				marks.mentors[person] = mark;
-				mentors.push(person);
+			} else if (mentorMarks[person] !== mark) {
+				mentorMarks[person] = mark;
+				mentors[mentorCount++] = person;
 			}
 			if (kindMarks[person] === mark && kinds[person] !== UNKNOWN) continue;
-			const recorded = v & REGISTERED ? known.kinds[person]! : -1;
+			const recorded = v & REGISTERED ? known[person]! : -1;
 			const side = form === NONE ? -1 : mentee ? menteeSide[form]! : mentorSide[form]!;
 			kinds[person] = recorded !== -1 ? recorded : side !== -1 ? side : UNKNOWN;
 			kindMarks[person] = mark;
 		}
 	}
-	return { mentors, mentees };
+	return { mentors: first(mentors, mentorCount), mentees: first(mentees, menteeCount) };
 }
 
 /** Young pedagogues of the scope's registry on `to` (under 35), and how many are mentees. */
 function youngPedagogues(
-	registry: Registry,
 	known: RegistryByPerson,
 	ids: string[],
 	to: string,
 	endOfTo: number,
-	isMentee: (person: number) => boolean
+	menteeMarks: Int32Array,
+	mark: number
 ): { young: number; covered: number; firstYears: number } {
 	let young = 0;
 	let covered = 0;
 	let firstYears = 0;
 	const toDay = dayNumber(to);
-	for (const org of new Set(ids))
-		for (const r of registry.pedagoguesByOrg.get(org) ?? []) {
-			if (r.created_at >= endOfTo) continue;
-			let under35: boolean;
-			if (r.birth !== null) {
-				// Whole years between two day numbers (YYYYMMDD): the age on `to`.
-				const age = Math.floor((toDay - r.birth) / 10_000);
-				under35 = age >= 18 && age < 35;
-			} else under35 = r.age_group === 'under-35';
-			if (!under35) continue;
+	for (const org of new Set(ids)) {
+		const p = known.pedagogues.get(org);
+		if (!p) continue;
+		for (let i = 0; i < p.person.length; i++) {
+			if (p.createdAt[i]! >= endOfTo) continue;
+			const birth = p.birth[i]!;
+			// Whole years between two day numbers (YYYYMMDD): the age on `to`.
+			const age = birth === NONE ? NaN : Math.floor((toDay - birth) / 10_000);
+			if (!(birth === NONE ? p.under35[i] === 1 : age >= 18 && age < 35)) continue;
 			young++;
-			const person = known.pedagogue.get(r) ?? -1;
-			if (person !== -1 && isMentee(person)) {
+			const person = p.person[i]!;
+			if (person !== NONE && menteeMarks[person] === mark) {
 				covered++;
-				if (r.experience_years !== null && r.experience_years <= 3) firstYears++;
+				firstYears += p.firstYears[i]!;
 			}
 		}
+	}
 	return { young, covered, firstYears };
 }
 
@@ -635,27 +744,29 @@ function youngPedagogues(
 function inForceOf(
 	view: PeriodView,
 	scope: ScopeRows
-): { active: number[]; inForceRows: number[] } {
-	const active: number[] = [];
-	const inForceRows: number[] = [];
+): { active: Int32Array; inForceRows: Int32Array } {
+	const active = new Int32Array(scope.n);
+	const inForceRows = new Int32Array(scope.rows.length);
+	let programs = 0;
+	let rowCount = 0;
 	const { start, rows } = scope;
-	for (let i = 0; i + 1 < start.length; i++) {
+	for (let i = 0; i < scope.n; i++) {
 		let last = NONE;
 		for (let k = start[i]!; k < start[i + 1]!; k++)
 			if (view.inForce(rows[k]!)) {
-				inForceRows.push(rows[k]!);
+				inForceRows[rowCount++] = rows[k]!;
 				last = rows[k]!;
 			}
-		if (last !== NONE) active.push(last);
+		if (last !== NONE) active[programs++] = last;
 	}
-	return { active, inForceRows };
+	return { active: first(active, programs), inForceRows: first(inForceRows, rowCount) };
 }
 
 /** Mentors and mentees per category (KINDS). */
 function countByKind(
 	kinds: Int8Array,
-	mentors: number[],
-	mentees: number[]
+	mentors: Int32Array,
+	mentees: Int32Array
 ): Record<string, PeopleCount> {
 	const counts = new Int32Array(2 * KINDS.length);
 	for (const person of mentors) counts[2 * (kinds[person] ?? UNKNOWN)]!++;
@@ -668,42 +779,61 @@ function countByKind(
 	return byKind;
 }
 
+/**
+ * Rows grouped by a key: each group's rows as one or more runs of a single array (a key's runs:
+ * a null and an empty word are the same key; a row of several types is in each type's group).
+ */
+type Groups = Map<string, Int32Array[]>;
+
+/**
+ * The rows by a column's number (col[row] + shift, 0 … size − 1), each group a run of one array:
+ * a counting sort.
+ */
+function runsBy(rows: Int32Array, size: number, col: Int32Array, shift: number): Int32Array[] {
+	const counts = new Int32Array(size + 1);
+	for (let i = 0; i < rows.length; i++) counts[col[rows[i]!]! + shift + 1]!++;
+	for (let i = 1; i <= size; i++) counts[i]! += counts[i - 1]!;
+	const sorted = new Int32Array(rows.length);
+	const at = counts.slice(0, size);
+	for (let i = 0; i < rows.length; i++) {
+		const row = rows[i]!;
+		sorted[at[col[row]! + shift]!++] = row;
+	}
+	const runs: Int32Array[] = [];
+	for (let i = 0; i < size; i++) runs.push(sorted.subarray(counts[i]!, counts[i + 1]!));
+	return runs;
+}
+
+function addRun(groups: Groups, key: string, run: Int32Array): void {
+	if (run.length === 0) return;
+	const known = groups.get(key);
+	if (known) known.push(run);
+	else groups.set(key, [run]);
+}
+
 /** The rows by the word of a column (a null or empty word: the key ''), words looked up once. */
-function groupsBy(h: HistoryProjection, rows: number[], k: number): Map<string, number[]> {
+function groupsBy(h: HistoryProjection, rows: Int32Array, k: number): Groups {
 	const col = h.cols[k]!;
 	// By word number + 1 (0: none).
-	const byWord: Array<number[] | undefined> = [];
-	for (const row of rows) (byWord[col[row]! + 1] ??= []).push(row);
-	const groups = new Map<string, number[]>();
-	for (const [i, list] of byWord.entries()) {
-		if (!list) continue;
-		const key = i === 0 ? '' : h.words.values[i - 1]!;
-		const known = groups.get(key);
-		groups.set(key, known ? [...known, ...list] : list);
-	}
+	const runs = runsBy(rows, h.words.size + 1, col, 1);
+	const groups: Groups = new Map();
+	runs.forEach((run, i) => addRun(groups, i === 0 ? '' : h.words.values[i - 1]!, run));
 	return groups;
 }
 
 /** The rows by each of their types (a row with several types is in each of them once). */
-function groupsByType(h: HistoryProjection, rows: number[]): Map<string, number[]> {
+function groupsByType(h: HistoryProjection, rows: Int32Array): Groups {
 	const col = h.cols[F.types]!;
-	const byList = new Map<number, number[]>();
-	for (const row of rows) {
-		let list = byList.get(col[row]!);
-		if (!list) byList.set(col[row]!, (list = []));
-		list.push(row);
-	}
-	const groups = new Map<string, number[]>();
-	for (const [id, list] of byList)
-		for (const type of new Set(h.typeLists[id] ?? [])) {
-			const known = groups.get(type);
-			groups.set(type, known ? [...known, ...list] : list);
-		}
+	const runs = runsBy(rows, h.typeKeys.size, col, 0);
+	const groups: Groups = new Map();
+	runs.forEach((run, id) => {
+		for (const type of new Set(h.typeLists[id] ?? [])) addRun(groups, type, run);
+	});
 	return groups;
 }
 
 /** The programs' state on `to` (their last rows): statuses, completions, reports. */
-function stateOn(h: HistoryProjection, view: PeriodView, lastRows: number[]) {
+function stateOn(h: HistoryProjection, view: PeriodView, lastRows: Int32Array) {
 	const status = h.cols[F.status]!;
 	const reason = h.cols[F.reason]!;
 	const completion = h.cols[F.completion]!;
@@ -737,7 +867,7 @@ function stateOn(h: HistoryProjection, view: PeriodView, lastRows: number[]) {
 }
 
 /** The feedback surveys of the rows. */
-function satisfactionOf(h: HistoryProjection, rows: number[]) {
+function satisfactionOf(h: HistoryProjection, rows: Int32Array) {
 	const feedback = h.cols[F.feedback]!;
 	let surveys = 0;
 	let withFeedback = 0;
@@ -756,7 +886,7 @@ function satisfactionOf(h: HistoryProjection, rows: number[]) {
 }
 
 /** The mentees' own entry and exit self-assessments of the rows, where both are given. */
-function growthOf(h: HistoryProjection, rows: number[]) {
+function growthOf(h: HistoryProjection, rows: Int32Array) {
 	const aOff = h.cols[F.aOff]!;
 	const aLen = h.cols[F.aLen]!;
 	const a = h.assessments;
@@ -789,7 +919,7 @@ function compute(
 	const view = new PeriodView(h, from, to);
 	const programs: ScopeRows = ids.length
 		? programRows(h, ids, from, to, q.current, cancelled, view)
-		: { programs: [], start: [0], rows: [] };
+		: { n: 0, start: new Int32Array(1), rows: new Int32Array(0), programs: null };
 
 	// Programs in force in the period, with the facts of their last row in it; and every row in
 	// force of theirs (the people of the period).
@@ -815,7 +945,7 @@ function compute(
 	for (const person of menteeList) if (marks.mentors[person] !== everyone) distinctPeople++;
 
 	// Groups by form, type, category, template: programs in force and their distinct people.
-	const group = (groups: Map<string, number[]>) => countGroups(h, groups, marks);
+	const group = (groups: Groups) => countGroups(h, groups, marks);
 
 	// The state on `to`: every program that existed then.
 	const state = stateOn(h, view, lastRows(programs));
@@ -836,19 +966,19 @@ function compute(
 
 	// Young pedagogues: pedagogical staff of the scope's registry under 35 on `to`.
 	const { young, covered, firstYears } = youngPedagogues(
-		registry,
 		registryByPerson(registry, h),
 		ids,
 		to,
 		startOfDay(addDays(to, 1), q.zone),
-		(person) => marks.mentees[person] === everyone
+		marks.mentees,
+		everyone
 	);
 
 	return {
 		period: { from, to },
 		kind,
 		programs: {
-			total: programs.programs.length,
+			total: programs.n,
 			draft: status('draft'),
 			active: status('active'),
 			completed: status('completed'),
