@@ -149,6 +149,17 @@ describe('figures held by each instance', () => {
 				(s) => s.computed_at + 1 + i
 			);
 		}
+		// A program moved to the other organization: its next summary's rows are that one's.
+		const moved = await activeProgram(ds.organizations[0]!.id, used);
+		await ds.sql.run('UPDATE programs SET organization_id = ? WHERE id = ?', [
+			ds.organizations[1]!.id,
+			moved
+		]);
+		await rewrite(
+			moved,
+			() => undefined,
+			(s) => s.computed_at + 10
+		);
 		const held = await figuresFor(reader.sql, { organizationIds: ids }, period, ds.now);
 		const fresh = await figuresFor(
 			(await openInstance()).sql,
