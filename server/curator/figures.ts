@@ -40,6 +40,7 @@ import {
 	type Fingerprint,
 	type HistoryProjection,
 	type Marks,
+	Slot,
 	type OrgLayout,
 	type ProgramEntry
 } from './history-projection.js';
@@ -107,11 +108,10 @@ interface ScopeRows {
 	programs: ProgramEntry[] | null;
 }
 
-/** Each program's last row (its state on `to`). */
-function lastRows(s: ScopeRows): Int32Array {
-	const out = new Int32Array(s.n);
+/** Each program's last row (its state on `to`), in `out` (default: the computation's buffer). */
+function lastRows(h: HistoryProjection, s: ScopeRows, out = h.buffer(Slot.last, s.n)): Int32Array {
 	for (let i = 0; i < s.n; i++) out[i] = s.rows[s.start[i + 1]! - 1]!;
-	return out;
+	return first(out, s.n);
 }
 
 /** The first `n` values of a typed array (a view, not a copy). */
@@ -221,8 +221,9 @@ function programRows(
 		heldRows += layout.rows.length;
 		heldPrograms += layout.nums.length;
 	}
-	const rows = new Int32Array(heldRows);
-	const starts = new Int32Array(heldPrograms + 1);
+	const rows = h.buffer(Slot.rows, heldRows);
+	const starts = h.buffer(Slot.starts, heldPrograms + 1);
+	starts[0] = 0;
 	const programs: ProgramEntry[] | null = withPrograms ? [] : null;
 	let n = 0;
 	let len = 0;
@@ -266,7 +267,7 @@ function programRows(
 			starts[++n] = len;
 		}
 	}
-	return { n, start: starts, rows: first(rows, len), programs };
+	return { n, start: first(starts, n + 1), rows: first(rows, len), programs };
 }
 
 /** The programs of the organizations that existed on `date`, each with its row of that day. */
@@ -279,7 +280,8 @@ async function programsOn(
 	const cancelled = await cancelledProgramIds(db);
 	const view = new PeriodView(h, date, date);
 	const scope = programRows(h, organizationIds, date, date, false, cancelled, view, true);
-	return { h, programs: scope.programs ?? [], last: lastRows(scope) };
+	// Its own array: the caller reads it after an await, when another computation may have run.
+	return { h, programs: scope.programs ?? [], last: lastRows(h, scope, new Int32Array(scope.n)) };
 }
 
 /**
@@ -588,19 +590,47 @@ const KINDS: Array<StaffKind | 'unknown'> = [...STAFF_KINDS, 'unknown'];
 const UNKNOWN = KINDS.length - 1;
 
 /**
+ * The people of some rows copied together, in the rows' order: row i's are
+ * people[off[i]] … people[off[i + 1] - 1]. Each grouping of a figure reads them again, group by
+ * group; from here it reads one small array in order, not three large ones (the rows' offsets
+ * and lengths, the pool) at scattered places (a third of a region's figure went to those misses).
+ */
+interface PackedPeople {
+	rows: Int32Array;
+	off: Int32Array;
+	people: Int32Array;
+}
+
+function packPeople(h: HistoryProjection, rows: Int32Array): PackedPeople {
+	const pOff = h.cols[F.pOff]!;
+	const pLen = h.cols[F.pLen]!;
+	const off = h.buffer(Slot.packOff, rows.length + 1);
+	let total = 0;
+	off[0] = 0;
+	for (let i = 0; i < rows.length; i++) off[i + 1] = total += pLen[rows[i]!]!;
+	const people = h.buffer(Slot.packPeople, total);
+	const pool = h.people;
+	for (let i = 0; i < rows.length; i++) {
+		const from = pOff[rows[i]!]!;
+		people.set(pool.subarray(from, from + off[i + 1]! - off[i]!), off[i]!);
+	}
+	return { rows, off, people: first(people, total) };
+}
+
+/**
  * Counts programs and distinct mentors and mentees per group: each group's rows apart, people
  * marked in arrays by their number (a fresh mark per group), not collected into sets.
  */
-function countGroups(h: HistoryProjection, groups: Groups, marks: Marks): CountRow[] {
+function countGroups(pack: PackedPeople, groups: Groups, marks: Marks): CountRow[] {
 	const out: CountRow[] = [];
 	const counted = new Int32Array(2);
 	for (const [key, runs] of groups) {
 		const mark = marks.next();
 		counted.fill(0);
 		let programs = 0;
-		for (const rows of runs) {
-			programs += rows.length;
-			markRun(h, rows, marks, mark, counted);
+		for (const positions of runs) {
+			programs += positions.length;
+			markRun(pack, positions, marks, mark, counted);
 		}
 		out.push({ key, programs, mentors: counted[0]!, mentees: counted[1]! });
 	}
@@ -610,27 +640,25 @@ function countGroups(h: HistoryProjection, groups: Groups, marks: Marks): CountR
 }
 
 /**
- * Marks the mentors and mentees of the rows not yet marked `mark`, adding them to `counted`
- * (mentors, mentees). The loop every grouping of a figure runs over a region's rows: its arrays
- * in locals, indexed, so the compiler keeps it tight.
+ * Marks the mentors and mentees of the packed rows at `positions` not yet marked `mark`, adding
+ * them to `counted` (mentors, mentees). The loop every grouping of a figure runs over a region's
+ * rows: its arrays in locals, indexed, so the compiler keeps it tight.
  */
 function markRun(
-	h: HistoryProjection,
-	rows: Int32Array,
+	pack: PackedPeople,
+	positions: Int32Array,
 	marks: Marks,
 	mark: number,
 	counted: Int32Array
 ): void {
-	const people = h.people;
-	const pOff = h.cols[F.pOff]!;
-	const pLen = h.cols[F.pLen]!;
+	const { off, people } = pack;
 	const mentorMarks = marks.mentors;
 	const menteeMarks = marks.mentees;
 	let mentors = 0;
 	let mentees = 0;
-	for (let i = 0; i < rows.length; i++) {
-		const row = rows[i]!;
-		for (let k = pOff[row]!, end = k + pLen[row]!; k < end; k++) {
+	for (let i = 0; i < positions.length; i++) {
+		const at = positions[i]!;
+		for (let k = off[at]!, end = off[at + 1]!; k < end; k++) {
 			const v = people[k]!;
 			const person = v >> 2;
 			if (v & MENTEE) {
@@ -677,8 +705,8 @@ function markPeople(
 	const mentorMarks = marks.mentors;
 	const menteeMarks = marks.mentees;
 	const known = registry.kinds;
-	const mentors = new Int32Array(h.persons.size);
-	const mentees = new Int32Array(h.persons.size);
+	const mentors = h.buffer(Slot.mentors, h.persons.size);
+	const mentees = h.buffer(Slot.mentees, h.persons.size);
 	let mentorCount = 0;
 	let menteeCount = 0;
 	for (let i = 0; i < rows.length; i++) {
@@ -742,11 +770,12 @@ function youngPedagogues(
 
 /** The rows in force in the period: each program's last (its facts), and all of them (people). */
 function inForceOf(
+	h: HistoryProjection,
 	view: PeriodView,
 	scope: ScopeRows
 ): { active: Int32Array; inForceRows: Int32Array } {
-	const active = new Int32Array(scope.n);
-	const inForceRows = new Int32Array(scope.rows.length);
+	const active = h.buffer(Slot.active, scope.n);
+	const inForceRows = h.buffer(Slot.inForce, scope.rows.length);
 	let programs = 0;
 	let rowCount = 0;
 	const { start, rows } = scope;
@@ -780,25 +809,29 @@ function countByKind(
 }
 
 /**
- * Rows grouped by a key: each group's rows as one or more runs of a single array (a key's runs:
- * a null and an empty word are the same key; a row of several types is in each type's group).
+ * Rows grouped by a key: each group's rows (their positions in the list grouped) as one or more
+ * runs of a single array (a key's runs: a null and an empty word are the same key; a row of
+ * several types is in each type's group).
  */
 type Groups = Map<string, Int32Array[]>;
 
 /**
- * The rows by a column's number (col[row] + shift, 0 … size − 1), each group a run of one array:
- * a counting sort.
+ * The rows' positions by a column's number (col[row] + shift, 0 … size − 1), each group a run
+ * of one array, in order: a counting sort.
  */
-function runsBy(rows: Int32Array, size: number, col: Int32Array, shift: number): Int32Array[] {
+function runsBy(
+	h: HistoryProjection,
+	rows: Int32Array,
+	size: number,
+	col: Int32Array,
+	shift: number
+): Int32Array[] {
 	const counts = new Int32Array(size + 1);
 	for (let i = 0; i < rows.length; i++) counts[col[rows[i]!]! + shift + 1]!++;
 	for (let i = 1; i <= size; i++) counts[i]! += counts[i - 1]!;
-	const sorted = new Int32Array(rows.length);
+	const sorted = h.buffer(Slot.sorted, rows.length);
 	const at = counts.slice(0, size);
-	for (let i = 0; i < rows.length; i++) {
-		const row = rows[i]!;
-		sorted[at[col[row]! + shift]!++] = row;
-	}
+	for (let i = 0; i < rows.length; i++) sorted[at[col[rows[i]!]! + shift]!++] = i;
 	const runs: Int32Array[] = [];
 	for (let i = 0; i < size; i++) runs.push(sorted.subarray(counts[i]!, counts[i + 1]!));
 	return runs;
@@ -815,7 +848,7 @@ function addRun(groups: Groups, key: string, run: Int32Array): void {
 function groupsBy(h: HistoryProjection, rows: Int32Array, k: number): Groups {
 	const col = h.cols[k]!;
 	// By word number + 1 (0: none).
-	const runs = runsBy(rows, h.words.size + 1, col, 1);
+	const runs = runsBy(h, rows, h.words.size + 1, col, 1);
 	const groups: Groups = new Map();
 	runs.forEach((run, i) => addRun(groups, i === 0 ? '' : h.words.values[i - 1]!, run));
 	return groups;
@@ -824,7 +857,7 @@ function groupsBy(h: HistoryProjection, rows: Int32Array, k: number): Groups {
 /** The rows by each of their types (a row with several types is in each of them once). */
 function groupsByType(h: HistoryProjection, rows: Int32Array): Groups {
 	const col = h.cols[F.types]!;
-	const runs = runsBy(rows, h.typeKeys.size, col, 0);
+	const runs = runsBy(h, rows, h.typeKeys.size, col, 0);
 	const groups: Groups = new Map();
 	runs.forEach((run, id) => {
 		for (const type of new Set(h.typeLists[id] ?? [])) addRun(groups, type, run);
@@ -923,7 +956,7 @@ function compute(
 
 	// Programs in force in the period, with the facts of their last row in it; and every row in
 	// force of theirs (the people of the period).
-	const { active, inForceRows } = inForceOf(view, programs);
+	const { active, inForceRows } = inForceOf(h, view, programs);
 
 	// People: each counted once, in each role; their category from the registry, else the form.
 	const marks = h.marks();
@@ -944,11 +977,8 @@ function compute(
 	let distinctPeople = mentorList.length;
 	for (const person of menteeList) if (marks.mentors[person] !== everyone) distinctPeople++;
 
-	// Groups by form, type, category, template: programs in force and their distinct people.
-	const group = (groups: Groups) => countGroups(h, groups, marks);
-
 	// The state on `to`: every program that existed then.
-	const state = stateOn(h, view, lastRows(programs));
+	const state = stateOn(h, view, lastRows(h, programs));
 	const status = (s: string) => {
 		const id = h.words.find(s);
 		return id === undefined ? 0 : state.statusCount[id]!;
@@ -974,6 +1004,15 @@ function compute(
 		everyone
 	);
 
+	// (After the young pedagogues: the groups' marks replace the period's.)
+	// Groups by form, type, category, template: programs in force and their distinct people.
+	const inForcePeople = packPeople(h, active);
+	const group = (groups: Groups) => countGroups(inForcePeople, groups, marks);
+	const byForm = group(groupsBy(h, active, F.form));
+	const byType = group(groupsByType(h, active)).filter((r) => r.key !== '');
+	const byCategory = group(groupsBy(h, active, F.category));
+	const byTemplate = group(groupsBy(h, active, F.template));
+
 	return {
 		period: { from, to },
 		kind,
@@ -995,13 +1034,15 @@ function compute(
 			others: groupCount(['other', 'unknown']),
 			byKind: Object.fromEntries(KINDS.filter((k) => byKind[k]).map((k) => [k, byKind[k]!]))
 		},
-		byForm: group(groupsBy(h, active, F.form)),
-		byType: group(groupsByType(h, active)).filter((r) => r.key !== ''),
-		byCategory: group(groupsBy(h, active, F.category)),
-		byTemplate: group(groupsBy(h, active, F.template)),
-		byStage: group(groupsBy(h, state.lastRows, F.stage)).sort(
-			(a, b) => b.programs - a.programs || (a.key < b.key ? -1 : 1)
-		),
+		byForm,
+		byType,
+		byCategory,
+		byTemplate,
+		byStage: countGroups(
+			packPeople(h, state.lastRows),
+			groupsBy(h, state.lastRows, F.stage),
+			marks
+		).sort((a, b) => b.programs - a.programs || (a.key < b.key ? -1 : 1)),
 		completed: { total: status('completed'), byReason, inPeriod },
 		youngTeachers: {
 			inRegistry: young,

@@ -75,6 +75,21 @@ const INTS = 22;
 /** The real columns: the feedback's averages (NaN: none). */
 const REALS = 2;
 
+/** The slots of HistoryProjection.buffer: each array one computation uses at once. */
+export const Slot = {
+	rows: 0,
+	starts: 1,
+	last: 2,
+	active: 3,
+	inForce: 4,
+	mentors: 5,
+	mentees: 6,
+	sorted: 7,
+	packOff: 8,
+	packPeople: 9
+} as const;
+export type Slot = (typeof Slot)[keyof typeof Slot];
+
 /** A participant in the pool: the person's number × 4, + 2 for a mentee, + 1 when registered. */
 export const MENTEE = 2;
 export const REGISTERED = 1;
@@ -181,6 +196,7 @@ export class HistoryProjection {
 	private programCount = 0;
 	/** Each organization's packed programs, dropped whenever one of its programs changes. */
 	private readonly layouts = new Map<string, OrgLayout>();
+	private readonly buffers: Int32Array[] = [];
 	private queue: Promise<unknown> = Promise.resolve();
 
 	constructor(private readonly db: SqlClient) {}
@@ -220,6 +236,19 @@ export class HistoryProjection {
 		});
 		this.layouts.set(org, layout);
 		return layout;
+	}
+
+	/**
+	 * A reused array of at least `size` for slot `slot` (Slot) of one computation, its contents
+	 * left from the last one: a region's figure would otherwise allocate ~10 MB of arrays, and
+	 * that much new memory outside the heap makes the collector run a full collection. Only for a
+	 * computation that does not await before it is done with the array (the next one reuses it).
+	 */
+	buffer(slot: Slot, size: number): Int32Array {
+		let b = this.buffers[slot];
+		if (!b || b.length < size)
+			this.buffers[slot] = b = new Int32Array(Math.max(size, Math.ceil((b?.length ?? 0) * 1.5)));
+		return b;
 	}
 
 	/** The packed layouts of every organization `p` is in are stale (its rows or index changed). */
@@ -314,11 +343,9 @@ export class HistoryProjection {
 			const last = page[page.length - 1]!;
 			after = [last.program_id, last.day];
 		}
-		// Doubling left up to twice the room the rows need: keep a tenth more than they use.
-		const rows = Math.ceil(this.rowCount * 1.1) + 1024;
-		this.cols = this.cols.map((col) => col.slice(0, rows));
-		this.reals = this.reals.slice(0, rows * REALS);
-		this.people = this.people.slice(0, Math.ceil(this.peopleCount * 1.1) + 4096);
+		// Doubling left up to twice the room the rows need: a tenth more than they use, and the
+		// rows numbered organization by organization.
+		this.compact();
 	}
 
 	/** Reads again the history of the programs whose index row is not the one held. */
@@ -593,46 +620,78 @@ export class HistoryProjection {
 		this.reals = grow(this.reals, rows * REALS);
 	}
 
-	/** Copies the rows programs refer to into fresh arrays, leaving the replaced ones behind. */
+	/**
+	 * Copies the rows programs refer to into fresh arrays, leaving the replaced ones behind, and
+	 * numbers them organization by organization (each program's rows together, by day): a scope's
+	 * scan then reads each column in order instead of at places spread over the whole region (a
+	 * program's rows were as far apart as the programs were in the order they were read in).
+	 * Column by column, so it needs room for one more column at a time, not a second copy.
+	 */
 	private compact(): void {
-		const old = {
-			cols: this.cols,
-			reals: this.reals,
-			people: this.people,
-			assessments: this.assessments
+		const placed = new Set<ProgramEntry>();
+		const order: ProgramEntry[] = [];
+		const place = (p: ProgramEntry) => {
+			if (placed.has(p)) return;
+			placed.add(p);
+			order.push(p);
 		};
-		const live = Math.max(1024, this.rowCount - this.dead);
-		this.cols = Array.from({ length: INTS }, () => new Int32Array(live));
-		this.reals = new Float64Array(REALS * live);
-		this.people = new Int32Array(Math.max(4096, this.peopleCount));
-		this.assessments = new Float64Array(Math.max(3 * 1024, 3 * this.assessmentCount));
-		this.rowCount = this.peopleCount = this.assessmentCount = this.dead = 0;
-		this.layouts.clear();
-		for (const p of this.programs.values())
-			p.rows = p.rows.map((from) => {
-				const row = this.rowCount++;
-				this.ensureRows(row + 1);
-				for (let k = 0; k < INTS; k++) this.cols[k]![row] = old.cols[k]![from]!;
-				this.reals.set(old.reals.subarray(from * REALS, (from + 1) * REALS), row * REALS);
-				const pOff = old.cols[F.pOff]![from]!;
-				const pLen = old.cols[F.pLen]![from]!;
-				if (this.peopleCount + pLen > this.people.length)
-					this.people = grow(this.people, this.peopleCount + pLen);
-				this.people.set(old.people.subarray(pOff, pOff + pLen), this.peopleCount);
-				this.cols[F.pOff]![row] = this.peopleCount;
-				this.peopleCount += pLen;
-				const aOff = old.cols[F.aOff]![from]!;
-				const aLen = old.cols[F.aLen]![from]!;
-				if (3 * (this.assessmentCount + aLen) > this.assessments.length)
-					this.assessments = grow(this.assessments, 3 * (this.assessmentCount + aLen));
-				this.assessments.set(
-					old.assessments.subarray(3 * aOff, 3 * (aOff + aLen)),
-					3 * this.assessmentCount
-				);
-				this.cols[F.aOff]![row] = this.assessmentCount;
-				this.assessmentCount += aLen;
-				return row;
+		for (const set of this.byOrg.values()) for (const p of set) place(p);
+		for (const p of this.programs.values()) place(p);
+		let live = 0;
+		for (const p of order) live += p.rows.length;
+		// The old number of each new row.
+		const from = new Int32Array(live);
+		let next = 0;
+		for (const p of order)
+			p.rows = p.rows.map((row) => {
+				from[next] = row;
+				return next++;
 			});
+		const size = Math.ceil(live * 1.1) + 1024;
+		const moved = (col: Int32Array) => {
+			const out = new Int32Array(size);
+			for (let i = 0; i < live; i++) out[i] = col[from[i]!]!;
+			return out;
+		};
+		const pOff = this.cols[F.pOff]!;
+		const aOff = this.cols[F.aOff]!;
+		for (let k = 0; k < INTS; k++)
+			if (k !== F.pOff && k !== F.aOff) this.cols[k] = moved(this.cols[k]!);
+		const pLen = this.cols[F.pLen]!;
+		const aLen = this.cols[F.aLen]!;
+		let peopleCount = 0;
+		let assessmentCount = 0;
+		for (let i = 0; i < live; i++) {
+			peopleCount += pLen[i]!;
+			assessmentCount += aLen[i]!;
+		}
+		const people = new Int32Array(Math.ceil(peopleCount * 1.1) + 4096);
+		const assessments = new Float64Array(3 * (Math.ceil(assessmentCount * 1.1) + 1024));
+		const reals = new Float64Array(REALS * size);
+		const newPOff = new Int32Array(size);
+		const newAOff = new Int32Array(size);
+		let pAt = 0;
+		let aAt = 0;
+		for (let i = 0; i < live; i++) {
+			const old = from[i]!;
+			newPOff[i] = pAt;
+			for (let k = pOff[old]!, end = k + pLen[i]!; k < end; k++) people[pAt++] = this.people[k]!;
+			newAOff[i] = aAt;
+			for (let k = 3 * aOff[old]!, end = k + 3 * aLen[i]!; k < end; k++)
+				assessments[3 * aAt + (k - 3 * aOff[old]!)] = this.assessments[k]!;
+			aAt += aLen[i]!;
+			for (let k = 0; k < REALS; k++) reals[i * REALS + k] = this.reals[old * REALS + k]!;
+		}
+		this.cols[F.pOff] = newPOff;
+		this.cols[F.aOff] = newAOff;
+		this.people = people;
+		this.assessments = assessments;
+		this.reals = reals;
+		this.rowCount = live;
+		this.peopleCount = pAt;
+		this.assessmentCount = aAt;
+		this.dead = 0;
+		this.layouts.clear();
 	}
 }
 
