@@ -270,39 +270,61 @@ function programRows(
 	return { n, start: first(starts, n + 1), rows: first(rows, len), programs };
 }
 
-/** The programs of the organizations that existed on `date`, each with its row of that day. */
-async function programsOn(
+/**
+ * `visit` for each program of the organizations that existed on `date` (its last history row on
+ * or before it; the excluded statuses left out), what it returns kept. Run before anything else
+ * can touch the held rows: a refresh may renumber them once this awaits again.
+ */
+async function eachProgramAt<T>(
 	db: SqlClient,
 	organizationIds: string[],
-	date: string
-): Promise<{ h: HistoryProjection; programs: ProgramEntry[]; last: Int32Array }> {
+	date: string,
+	visit: (h: HistoryProjection, program: ProgramEntry, row: number) => T | undefined
+): Promise<T[]> {
+	if (organizationIds.length === 0) return [];
 	const h = await currentHistory(db, organizationIds);
 	const cancelled = await cancelledProgramIds(db);
 	const view = new PeriodView(h, date, date);
 	const scope = programRows(h, organizationIds, date, date, false, cancelled, view, true);
-	// Its own array: the caller reads it after an await, when another computation may have run.
-	return { h, programs: scope.programs ?? [], last: lastRows(h, scope, new Int32Array(scope.n)) };
+	const last = lastRows(h, scope);
+	const out: T[] = [];
+	scope.programs?.forEach((p, i) => {
+		const kept = visit(h, p, last[i]!);
+		if (kept !== undefined) out.push(kept);
+	});
+	return out;
 }
 
 /**
- * Each program of the organizations as it was on `date` (its last history row on or before it),
- * the excluded statuses left out: programs that did not exist then are not in the list.
+ * Each program of the organizations as it was on `date`, the excluded statuses left out:
+ * programs that did not exist then are not in the list.
  */
-export async function programsAt(
+export function programsAt(
 	db: SqlClient,
 	organizationIds: string[],
 	date: string,
 	/** Only the programs whose facts pass (their facts are not made whole for the others). */
-	where?: (facts: FactsBrief) => boolean
+	where?: (facts: FactsBrief) => boolean,
+	/** Only these programs. */
+	only?: ReadonlySet<string>
 ): Promise<Array<{ programId: string; facts: FigureFacts }>> {
-	if (organizationIds.length === 0) return [];
-	const { h, programs, last } = await programsOn(db, organizationIds, date);
-	const out: Array<{ programId: string; facts: FigureFacts }> = [];
-	programs.forEach((p, i) => {
-		const row = last[i]!;
-		if (!where || where(h.brief(row))) out.push({ programId: p.id, facts: h.facts(row) });
-	});
-	return out;
+	return eachProgramAt(db, organizationIds, date, (h, p, row) =>
+		(!only || only.has(p.id)) && (!where || where(h.brief(row)))
+			? { programId: p.id, facts: h.facts(row) }
+			: undefined
+	);
+}
+
+/** The programs `programsAt` lists, each with its index row's organization, and no facts made. */
+export function programOrganizationsAt(
+	db: SqlClient,
+	organizationIds: string[],
+	date: string,
+	where: (facts: FactsBrief) => boolean
+): Promise<Array<{ programId: string; organizationId: string | null }>> {
+	return eachProgramAt(db, organizationIds, date, (h, p, row) =>
+		where(h.brief(row)) ? { programId: p.id, organizationId: p.indexOrg } : undefined
+	);
 }
 
 /** How many of the programs `programsAt` lists pass `where` (no facts made for any of them). */
@@ -312,11 +334,11 @@ export async function countProgramsAt(
 	date: string,
 	where: (facts: FactsBrief) => boolean
 ): Promise<number> {
-	if (organizationIds.length === 0) return 0;
-	const { h, last } = await programsOn(db, organizationIds, date);
-	let n = 0;
-	for (const row of last) if (where(h.brief(row))) n++;
-	return n;
+	return (
+		await eachProgramAt(db, organizationIds, date, (h, _p, row) =>
+			where(h.brief(row)) ? true : undefined
+		)
+	).length;
 }
 
 /** The held history, brought up to date for the organizations. */

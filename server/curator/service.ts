@@ -47,14 +47,18 @@ import {
 	figuresAt,
 	figuresFor,
 	figuresForEach,
+	programOrganizationsAt,
 	programsAt,
 	type FigurePeriod,
 	type Figures
 } from './figures.js';
 import { fileNameOf, type DocModel } from './exports/model.js';
+import type { FactsBrief } from './history-projection.js';
+import type { FigureFacts } from '../../src/lib/shared/figures.js';
 import {
 	needsAttention,
 	previewOf,
+	PREVIEW_ROWS,
 	scopeDocModel,
 	type ProgramLine,
 	type ScopeDocInput,
@@ -558,23 +562,53 @@ export class CuratorService {
 	/**
 	 * Programs in force in the period, as on its end date (history), with titles and names; for
 	 * the analytic documents (`attentionOnly`) only those their attention list shows — a
-	 * municipality's 100,000 programs are not all fetched to list the late ones.
+	 * municipality's 100,000 programs are not all fetched to list the late ones. `limit`: only the
+	 * first lines, by organization and title (the screen's preview), and how many there are.
 	 */
 	private async programLines(
 		scope: ResolvedScope,
 		period: { from: string; to: string },
-		attentionOnly: boolean
-	): Promise<ProgramLine[]> {
+		attentionOnly: boolean,
+		limit = Infinity
+	): Promise<{ lines: ProgramLine[]; total: number }> {
 		const asOf = period.to <= this.today(scope.timeZone) ? period.to : this.today(scope.timeZone);
-		const programs = await programsAt(
-			this.db,
-			scope.organizationIds,
-			asOf,
-			(f) =>
-				((f.status === 'active' && (!f.startDate || f.startDate <= period.to)) ||
-					(f.status === 'completed' && (!f.completion || f.completion.date >= period.from))) &&
-				(!attentionOnly || needsAttention(f, period))
-		);
+		const listed = (f: FactsBrief) =>
+			((f.status === 'active' && (!f.startDate || f.startDate <= period.to)) ||
+				(f.status === 'completed' && (!f.completion || f.completion.date >= period.from))) &&
+			(!attentionOnly || needsAttention(f, period));
+		let only: Set<string> | undefined;
+		let total: number | undefined;
+		if (limit < Infinity) {
+			// The first organizations by name whose programs make up `limit`: only theirs are read.
+			const all = await programOrganizationsAt(this.db, scope.organizationIds, asOf, listed);
+			total = all.length;
+			if (all.length > limit) {
+				const names = await this.scopes.organizationNames();
+				const orgs = [...new Set(all.map((p) => p.organizationId))].sort((a, b) =>
+					byRussian((a && names.get(a)) || '', (b && names.get(b)) || '')
+				);
+				const rank = new Map(orgs.map((o, i) => [o, i]));
+				const sorted = all.sort(
+					(a, b) => rank.get(a.organizationId)! - rank.get(b.organizationId)!
+				);
+				const last = sorted[limit - 1]!.organizationId;
+				only = new Set(
+					sorted
+						.filter((p) => rank.get(p.organizationId)! <= rank.get(last)!)
+						.map((p) => p.programId)
+				);
+			}
+		}
+		const programs = await programsAt(this.db, scope.organizationIds, asOf, listed, only);
+		const lines = await this.linesOf(scope, programs);
+		return { lines: lines.slice(0, limit), total: total ?? lines.length };
+	}
+
+	/** The programs with their titles and their participants' names, by organization and title. */
+	private async linesOf(
+		scope: ResolvedScope,
+		programs: Array<{ programId: string; facts: FigureFacts }>
+	): Promise<ProgramLine[]> {
 		if (!programs.length) return [];
 		const info = new Map<
 			string,
@@ -639,13 +673,20 @@ export class CuratorService {
 			);
 	}
 
-	/** The document as it reads now: figures of the period (and the previous one) and the text. */
+	/**
+	 * The document as it reads now: figures of the period (and the previous one) and the text.
+	 * `lineLimit`: its lists of programs only to that many lines (the screen's preview).
+	 */
 	private async liveModel(
 		scope: ResolvedScope,
 		kind: ScopeDocKind,
 		period: { from: string; to: string },
 		version: StoredVersion | null,
-		override?: Pick<StoredVersion, 'version' | 'authorName' | 'createdAt' | 'handedIn' | 'sections'>
+		override?: Pick<
+			StoredVersion,
+			'version' | 'authorName' | 'createdAt' | 'handedIn' | 'sections'
+		>,
+		lineLimit = Infinity
 	): Promise<DocModel> {
 		const shown = override ?? version;
 		const timeZone = scope.timeZone ?? DEFAULT_TIME_ZONE;
@@ -667,6 +708,12 @@ export class CuratorService {
 			}));
 			organizations.sort((a, b) => byRussian(a.name, b.name));
 		} else figures = await figuresFor(this.db, scope, period, this.now());
+		const { lines, total } = await this.programLines(
+			scope,
+			period,
+			kind !== 'info-note',
+			lineLimit
+		);
 		return scopeDocModel({
 			kind,
 			scope: scope.kind,
@@ -675,7 +722,8 @@ export class CuratorService {
 			today: this.today(timeZone),
 			timeZone,
 			figures,
-			programs: await this.programLines(scope, period, kind !== 'info-note'),
+			programs: lines,
+			programsTotal: total,
 			...(organizations ? { organizations } : {}),
 			sections: shown?.sections ?? {},
 			version: shown
@@ -689,15 +737,22 @@ export class CuratorService {
 		});
 	}
 
-	/** The model of a version: a handed-in one as it was frozen, else today's figures with its text. */
+	/**
+	 * The model of a version: a handed-in one as it was frozen, else today's figures with its
+	 * text; `lineLimit` as liveModel's.
+	 */
 	private async modelOf(
 		scope: ResolvedScope,
 		kind: ScopeDocKind,
 		period: { from: string; to: string },
-		version: StoredVersion | null
+		version: StoredVersion | null,
+		lineLimit = Infinity
 	): Promise<{ model: DocModel; frozen: boolean }> {
 		if (version?.handedIn && version.snapshot) return { model: version.snapshot, frozen: true };
-		return { model: await this.liveModel(scope, kind, period, version), frozen: false };
+		return {
+			model: await this.liveModel(scope, kind, period, version, undefined, lineLimit),
+			frozen: false
+		};
 	}
 
 	private async versionOf(
@@ -722,7 +777,8 @@ export class CuratorService {
 		this.checkPeriod(period);
 		const key: DocumentKey = { scopeKind: scope.kind, scopeId: scope.id, kind, ...period };
 		const shown = await this.versionOf(key, version);
-		const { model, frozen } = await this.modelOf(scope, kind, period, shown);
+		// The screen's preview: the lists' first lines (the file has them all).
+		const { model, frozen } = await this.modelOf(scope, kind, period, shown, PREVIEW_ROWS);
 		const meta = (v: StoredVersion) => ({
 			version: v.version,
 			authorName: v.authorName,
@@ -740,7 +796,7 @@ export class CuratorService {
 			sections: shown?.sections ?? {},
 			sectionKeys: [...WRITTEN_SECTIONS[kind]],
 			frozen,
-			preview: previewOf(model)
+			preview: previewOf(model, frozen)
 		};
 	}
 

@@ -76,6 +76,11 @@ export interface ScopeDocInput {
 	figures: Figures;
 	/** Programs in force in the period, as on its end date. */
 	programs: ProgramLine[];
+	/**
+	 * How many programs `programs` is the first of, by organization and title (the screen's
+	 * preview lists the first PREVIEW_ROWS; the file all of them). Absent: all are there.
+	 */
+	programsTotal?: number;
 	/** A municipality: each organization's figures of the period, with `previous`. */
 	organizations?: Array<{ name: string; figures: Figures }>;
 	sections: Partial<Record<WrittenSection, string>>;
@@ -244,6 +249,21 @@ const reportRows = (f: Figures): Array<[string, string]> => [
 	['возвращено на доработку', String(f.reports.returned)],
 	['не представлено к сроку', String(f.reports.due)]
 ];
+
+/** The rows of a table the screen's preview of a document shows; the file has them all. */
+export const PREVIEW_ROWS = 200;
+
+/** Says that a list shows only its first programs (the screen's preview of a large scope). */
+function firstOnly(d: ScopeDocInput): Block[] {
+	const total = d.programsTotal ?? d.programs.length;
+	if (total <= d.programs.length) return [];
+	return [
+		{
+			kind: 'para',
+			text: `Показаны первые ${d.programs.length} из ${total} программ (по организациям и названиям); полный перечень — в файле документа.`
+		}
+	];
+}
 
 function programList(lines: ProgramLine[], municipal: boolean): Block {
 	if (!lines.length) return { kind: 'para', text: 'Программ в периоде нет.' };
@@ -453,6 +473,7 @@ export function scopeDocModel(d: ScopeDocInput): DocModel {
 			{ kind: 'fields', rows: resultRows(f) },
 			{ kind: 'heading', text: '8. Перечень программ' },
 			programList(d.programs, municipal),
+			...firstOnly(d),
 			...written(d, 9)
 		);
 	} else if (d.kind === 'analytic-note') {
@@ -470,6 +491,7 @@ export function scopeDocModel(d: ScopeDocInput): DocModel {
 			{ kind: 'fields', rows: resultRows(f) },
 			{ kind: 'heading', text: '6. Программы, требующие внимания' },
 			...attention(d.programs, d.period),
+			...firstOnly(d),
 			...written(d, 7)
 		);
 	} else {
@@ -488,6 +510,7 @@ export function scopeDocModel(d: ScopeDocInput): DocModel {
 			{ kind: 'fields', rows: [...youngRows(f), ...resultRows(f)] },
 			{ kind: 'heading', text: '6. Программы, требующие внимания' },
 			...attention(d.programs, d.period),
+			...firstOnly(d),
 			...written(d, 7)
 		);
 	}
@@ -505,7 +528,12 @@ export function scopeDocModel(d: ScopeDocInput): DocModel {
 }
 
 /** What the screen shows of a document: its blocks without the signature lines. */
-export function previewOf(model: DocModel): PreviewBlock[] {
+/**
+ * The blocks the screen shows of a document. `frozen`: a handed-in version, which keeps every
+ * line of a large scope — its tables are shown to their first PREVIEW_ROWS rows (a document read
+ * now was made with its lists that short already: firstOnly).
+ */
+export function previewOf(model: DocModel, frozen = false): PreviewBlock[] {
 	const out: PreviewBlock[] = [];
 	for (const b of model.blocks)
 		switch (b.kind) {
@@ -519,7 +547,16 @@ export function previewOf(model: DocModel): PreviewBlock[] {
 				out.push({ kind: 'fields', rows: b.rows });
 				break;
 			case 'table':
-				out.push({ kind: 'table', headers: b.headers, rows: b.rows });
+				out.push({
+					kind: 'table',
+					headers: b.headers,
+					rows: frozen ? b.rows.slice(0, PREVIEW_ROWS) : b.rows
+				});
+				if (frozen && b.rows.length > PREVIEW_ROWS)
+					out.push({
+						kind: 'para',
+						text: `Показаны первые ${PREVIEW_ROWS} строк из ${b.rows.length}; полностью — в файле документа.`
+					});
 				break;
 			default:
 				break;
