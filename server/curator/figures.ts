@@ -14,7 +14,6 @@ import {
 	FORM_SIDES,
 	STAFF_KINDS,
 	staffKindOf,
-	type FigureFacts,
 	type StaffKind
 } from '../../src/lib/shared/figures.js';
 import {
@@ -271,74 +270,36 @@ function programRows(
 }
 
 /**
- * `visit` for each program of the organizations that existed on `date` (its last history row on
- * or before it; the excluded statuses left out), what it returns kept. Run before anything else
- * can touch the held rows: a refresh may renumber them once this awaits again.
+ * `use` of the programs of the organizations that existed on `date` (each with its last history
+ * row on or before it, the excluded statuses left out), run before anything else can touch the
+ * held rows: a refresh may renumber them once this awaits again.
  */
-async function eachProgramAt<T>(
+export async function withProgramsAt<T>(
 	db: SqlClient,
 	organizationIds: string[],
 	date: string,
-	visit: (h: HistoryProjection, program: ProgramEntry, row: number) => T | undefined
-): Promise<T[]> {
-	if (organizationIds.length === 0) return [];
+	use: (h: HistoryProjection, programs: ProgramEntry[], rows: Int32Array) => T
+): Promise<T> {
+	if (organizationIds.length === 0) return use(historyOf(db), [], new Int32Array(0));
 	const h = await currentHistory(db, organizationIds);
 	const cancelled = await cancelledProgramIds(db);
 	const view = new PeriodView(h, date, date);
 	const scope = programRows(h, organizationIds, date, date, false, cancelled, view, true);
-	const last = lastRows(h, scope);
-	const out: T[] = [];
-	scope.programs?.forEach((p, i) => {
-		const kept = visit(h, p, last[i]!);
-		if (kept !== undefined) out.push(kept);
-	});
-	return out;
+	return use(h, scope.programs ?? [], lastRows(h, scope));
 }
 
-/**
- * Each program of the organizations as it was on `date`, the excluded statuses left out:
- * programs that did not exist then are not in the list.
- */
-export function programsAt(
-	db: SqlClient,
-	organizationIds: string[],
-	date: string,
-	/** Only the programs whose facts pass (their facts are not made whole for the others). */
-	where?: (facts: FactsBrief) => boolean,
-	/** Only these programs. */
-	only?: ReadonlySet<string>
-): Promise<Array<{ programId: string; facts: FigureFacts }>> {
-	return eachProgramAt(db, organizationIds, date, (h, p, row) =>
-		(!only || only.has(p.id)) && (!where || where(h.brief(row)))
-			? { programId: p.id, facts: h.facts(row) }
-			: undefined
-	);
-}
-
-/** The programs `programsAt` lists, each with its index row's organization, and no facts made. */
-export function programOrganizationsAt(
-	db: SqlClient,
-	organizationIds: string[],
-	date: string,
-	where: (facts: FactsBrief) => boolean
-): Promise<Array<{ programId: string; organizationId: string | null }>> {
-	return eachProgramAt(db, organizationIds, date, (h, p, row) =>
-		where(h.brief(row)) ? { programId: p.id, organizationId: p.indexOrg } : undefined
-	);
-}
-
-/** How many of the programs `programsAt` lists pass `where` (no facts made for any of them). */
-export async function countProgramsAt(
+/** How many of the programs `withProgramsAt` gives pass `where` (no facts made for any of them). */
+export function countProgramsAt(
 	db: SqlClient,
 	organizationIds: string[],
 	date: string,
 	where: (facts: FactsBrief) => boolean
 ): Promise<number> {
-	return (
-		await eachProgramAt(db, organizationIds, date, (h, _p, row) =>
-			where(h.brief(row)) ? true : undefined
-		)
-	).length;
+	return withProgramsAt(db, organizationIds, date, (h, _programs, rows) => {
+		let n = 0;
+		for (const row of rows) if (where(h.brief(row))) n++;
+		return n;
+	});
 }
 
 /** The held history, brought up to date for the organizations. */
@@ -968,10 +929,11 @@ function compute(
 	ids: string[],
 	registry: Registry,
 	cancelled: Set<string>,
-	q: { zone: string; from: string; to: string; kind: 'date' | 'period'; current: boolean }
+	q: { zone: string; from: string; to: string; kind: 'date' | 'period'; current: boolean },
+	/** The period's comparisons, made once for several scopes of one period (figuresForEach). */
+	view = new PeriodView(h, q.from, q.to)
 ): Figures {
 	const { from, to, kind } = q;
-	const view = new PeriodView(h, from, to);
 	const programs: ScopeRows = ids.length
 		? programRows(h, ids, from, to, q.current, cancelled, view)
 		: { n: 0, start: new Int32Array(1), rows: new Int32Array(0), programs: null };
@@ -1146,12 +1108,17 @@ export async function figuresForEach(
 	const today = todayIn(zone, now);
 	const { h, registry, cancelled } = await (await sourcesOf(db, all)).load();
 	const resolved = resolvePeriod(period, today);
-	const figures = (ids: string[], p: { from: string; to: string; kind: 'date' | 'period' }) =>
-		compute(h, ids, registry, cancelled, { zone, ...p, current: p.from >= today });
+	const prev = { ...previousPeriod(resolved), kind: 'period' as const };
+	// Each period's comparisons of dates made once, not once per organization.
+	const views = new Map<typeof resolved, PeriodView>();
+	const figures = (ids: string[], p: typeof resolved) => {
+		let view = views.get(p);
+		if (!view) views.set(p, (view = new PeriodView(h, p.from, p.to)));
+		return compute(h, ids, registry, cancelled, { zone, ...p, current: p.from >= today }, view);
+	};
 	return scopes.map((s) => {
 		const current = figures(s.organizationIds, resolved);
 		if (resolved.kind !== 'period') return { ...current, previous: null };
-		const prev = previousPeriod(resolved);
-		return { ...current, previous: figures(s.organizationIds, { ...prev, kind: 'period' }) };
+		return { ...current, previous: figures(s.organizationIds, prev) };
 	});
 }

@@ -47,13 +47,12 @@ import {
 	figuresAt,
 	figuresFor,
 	figuresForEach,
-	programOrganizationsAt,
-	programsAt,
+	withProgramsAt,
 	type FigurePeriod,
 	type Figures
 } from './figures.js';
 import { fileNameOf, type DocModel } from './exports/model.js';
-import type { FactsBrief } from './history-projection.js';
+import type { FactsBrief, ProgramEntry } from './history-projection.js';
 import type { FigureFacts } from '../../src/lib/shared/figures.js';
 import {
 	needsAttention,
@@ -576,32 +575,42 @@ export class CuratorService {
 			((f.status === 'active' && (!f.startDate || f.startDate <= period.to)) ||
 				(f.status === 'completed' && (!f.completion || f.completion.date >= period.from))) &&
 			(!attentionOnly || needsAttention(f, period));
-		let only: Set<string> | undefined;
-		let total: number | undefined;
-		if (limit < Infinity) {
-			// The first organizations by name whose programs make up `limit`: only theirs are read.
-			const all = await programOrganizationsAt(this.db, scope.organizationIds, asOf, listed);
-			total = all.length;
-			if (all.length > limit) {
-				const names = await this.scopes.organizationNames();
-				const orgs = [...new Set(all.map((p) => p.organizationId))].sort((a, b) =>
-					byRussian((a && names.get(a)) || '', (b && names.get(b)) || '')
-				);
-				const rank = new Map(orgs.map((o, i) => [o, i]));
-				const sorted = all.sort(
-					(a, b) => rank.get(a.organizationId)! - rank.get(b.organizationId)!
-				);
-				const last = sorted[limit - 1]!.organizationId;
-				only = new Set(
-					sorted
-						.filter((p) => rank.get(p.organizationId)! <= rank.get(last)!)
-						.map((p) => p.programId)
-				);
+		const names = await this.scopes.organizationNames();
+		const nameOf = (org: string | null) => (org && names.get(org)) || '';
+		// One pass over the held history: which programs are listed, and (`limit`) the facts of
+		// those of the first organizations by name that make up the first lines — only theirs are
+		// read and made into lines.
+		const { programs, total } = await withProgramsAt(
+			this.db,
+			scope.organizationIds,
+			asOf,
+			(h, entries, rows) => {
+				const picked: Array<{ program: ProgramEntry; row: number }> = [];
+				entries.forEach((program, i) => {
+					if (listed(h.brief(rows[i]!))) picked.push({ program, row: rows[i]! });
+				});
+				let chosen = picked;
+				if (picked.length > limit) {
+					const byOrg = new Map<string | null, typeof picked>();
+					for (const p of picked) {
+						const list = byOrg.get(p.program.indexOrg);
+						if (list) list.push(p);
+						else byOrg.set(p.program.indexOrg, [p]);
+					}
+					chosen = [];
+					for (const org of [...byOrg.keys()].sort((a, b) => byRussian(nameOf(a), nameOf(b)))) {
+						if (chosen.length >= limit) break;
+						chosen.push(...byOrg.get(org)!);
+					}
+				}
+				return {
+					programs: chosen.map((p) => ({ programId: p.program.id, facts: h.facts(p.row) })),
+					total: picked.length
+				};
 			}
-		}
-		const programs = await programsAt(this.db, scope.organizationIds, asOf, listed, only);
+		);
 		const lines = await this.linesOf(scope, programs);
-		return { lines: lines.slice(0, limit), total: total ?? lines.length };
+		return { lines: lines.slice(0, limit), total };
 	}
 
 	/** The programs with their titles and their participants' names, by organization and title. */
