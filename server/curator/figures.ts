@@ -297,7 +297,8 @@ export function countProgramsAt(
 ): Promise<number> {
 	return withProgramsAt(db, organizationIds, date, (h, _programs, rows) => {
 		let n = 0;
-		for (const row of rows) if (where(h.brief(row))) n++;
+		const brief = {} as FactsBrief;
+		for (const row of rows) if (where(h.brief(row, brief))) n++;
 		return n;
 	});
 }

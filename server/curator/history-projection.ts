@@ -526,20 +526,22 @@ export class HistoryProjection {
 		return id === NONE ? null : this.dates.values[id]!;
 	}
 
-	/** The few facts of a row that lists filter on, without its participants and assessments. */
-	brief(row: number): FactsBrief {
-		const i = (k: number) => this.cols[k]![row]!;
-		const word = (k: number) => this.wordAt(row, k);
-		const date = (k: number) => this.dateAt(row, k);
-		const reason = word(F.reason);
-		return {
-			status: word(F.status) ?? 'draft',
-			templateId: word(F.template),
-			startDate: date(F.start),
-			endDate: date(F.end),
-			completion: reason !== null ? { reason, date: date(F.completion) ?? '' } : null,
-			reportsDue: i(F.due)
-		};
+	/**
+	 * The few facts of a row that lists filter on, without its participants and assessments. No
+	 * closures made per call: a list filters a region's 100,000 rows through it. `into`: filled
+	 * in place of a new object (a filter that keeps nothing of it: one object for all the rows).
+	 */
+	brief(row: number, into?: FactsBrief): FactsBrief {
+		const reason = this.wordAt(row, F.reason);
+		const out = into ?? ({} as FactsBrief);
+		out.status = this.wordAt(row, F.status) ?? 'draft';
+		out.templateId = this.wordAt(row, F.template);
+		out.startDate = this.dateAt(row, F.start);
+		out.endDate = this.dateAt(row, F.end);
+		out.completion =
+			reason !== null ? { reason, date: this.dateAt(row, F.completion) ?? '' } : null;
+		out.reportsDue = this.cols[F.due]![row]!;
+		return out;
 	}
 
 	/** The facts of a row, as `figureFacts` made them. */

@@ -586,8 +586,9 @@ export class CuratorService {
 			asOf,
 			(h, entries, rows) => {
 				const picked: Array<{ program: ProgramEntry; row: number }> = [];
+				const brief = {} as FactsBrief;
 				entries.forEach((program, i) => {
-					if (listed(h.brief(rows[i]!))) picked.push({ program, row: rows[i]! });
+					if (listed(h.brief(rows[i]!, brief))) picked.push({ program, row: rows[i]! });
 				});
 				let chosen = picked;
 				if (picked.length > limit) {
