@@ -110,9 +110,9 @@ export interface ProgramEntry {
 }
 
 /**
- * An organization's programs packed for a scan (OrgLayout): a region's figure reads 100,000
- * programs, and following each one's object and row array cost it 40 ms of cache misses; these
- * arrays are read in order. Program i's rows are rows[start[i]] … rows[start[i + 1] - 1], by day.
+ * An organization's programs packed for a scan: a region's figure reads 100,000 programs, and
+ * following each one's object and row array cost it 40 ms of cache misses; these arrays are read
+ * in order. Program i's rows are rows[start[i]] … rows[start[i + 1] - 1], by day.
  */
 export interface OrgLayout {
 	programs: ProgramEntry[];
