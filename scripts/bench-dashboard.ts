@@ -61,9 +61,9 @@ if (storageKind === 'postgres') {
 	process.env.DATABASE_URL =
 		process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 } else process.env.TEST_STORAGE = 'sqlite';
-// What ships is measured: the bundle build/server is made of (bundle-server.mjs), run with the
-// server's Node flags (node-flags.ts) — not tsx's transform of the sources, whose kept function
-// names cost a closure made in a loop a call of its own (a region's calendar 58 ms under tsx).
+// What ships is measured: the code bundled as build/server is (bundle-server.mjs) and run with the
+// server's Node flags (node-flags.ts), not tsx's transform of the sources (which, keeping function
+// names, adds a call to every closure made).
 if (!process.env.BENCH_BUNDLED) {
 	const { bundleServer } = await import('./bundle-server.mjs');
 	const outdir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'build', 'bench');

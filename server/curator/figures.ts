@@ -107,8 +107,9 @@ interface ScopeRows {
 	programs: ProgramEntry[] | null;
 }
 
-/** Each program's last row (its state on `to`), in `out` (default: the computation's buffer). */
-function lastRows(h: HistoryProjection, s: ScopeRows, out = h.buffer(Slot.last, s.n)): Int32Array {
+/** Each program's last row (its state on `to`). */
+function lastRows(h: HistoryProjection, s: ScopeRows): Int32Array {
+	const out = h.buffer(Slot.last, s.n);
 	for (let i = 0; i < s.n; i++) out[i] = s.rows[s.start[i + 1]! - 1]!;
 	return first(out, s.n);
 }
@@ -196,9 +197,9 @@ function programRows(
 	withPrograms = false
 ): ScopeRows {
 	// The organizations by their number in the held history (a row's org: NONE is never in it).
-	for (const o of organizationIds) h.orgs.id(o);
+	const scopeOrgs = organizationIds.map((o) => h.orgs.id(o));
 	const inScope = new Uint8Array(h.orgs.size);
-	for (const o of organizationIds) inScope[h.orgs.id(o)] = 1;
+	for (const id of scopeOrgs) inScope[id] = 1;
 	// records (issue 16): a cancelled program (created by mistake, a duplicate) is neither a
 	// failure nor a success, at any date. By program number (few: mistakes and duplicates).
 	const cancelledNums = new Set<number>();
@@ -580,7 +581,6 @@ const UNKNOWN = KINDS.length - 1;
  * and lengths, the pool) at scattered places (a third of a region's figure went to those misses).
  */
 interface PackedPeople {
-	rows: Int32Array;
 	off: Int32Array;
 	people: Int32Array;
 }
@@ -598,7 +598,7 @@ function packPeople(h: HistoryProjection, rows: Int32Array): PackedPeople {
 		const from = pOff[rows[i]!]!;
 		people.set(pool.subarray(from, from + off[i + 1]! - off[i]!), off[i]!);
 	}
-	return { rows, off, people: first(people, total) };
+	return { off, people: first(people, total) };
 }
 
 /**
@@ -739,8 +739,9 @@ function youngPedagogues(
 			if (p.createdAt[i]! >= endOfTo) continue;
 			const birth = p.birth[i]!;
 			// Whole years between two day numbers (YYYYMMDD): the age on `to`.
-			const age = birth === NONE ? NaN : Math.floor((toDay - birth) / 10_000);
-			if (!(birth === NONE ? p.under35[i] === 1 : age >= 18 && age < 35)) continue;
+			const age = Math.floor((toDay - birth) / 10_000);
+			const under35 = birth === NONE ? p.under35[i] === 1 : age >= 18 && age < 35;
+			if (!under35) continue;
 			young++;
 			const person = p.person[i]!;
 			if (person !== NONE && menteeMarks[person] === mark) {
@@ -1111,15 +1112,13 @@ export async function figuresForEach(
 	const resolved = resolvePeriod(period, today);
 	const prev = { ...previousPeriod(resolved), kind: 'period' as const };
 	// Each period's comparisons of dates made once, not once per organization.
-	const views = new Map<typeof resolved, PeriodView>();
-	const figures = (ids: string[], p: typeof resolved) => {
-		let view = views.get(p);
-		if (!view) views.set(p, (view = new PeriodView(h, p.from, p.to)));
-		return compute(h, ids, registry, cancelled, { zone, ...p, current: p.from >= today }, view);
-	};
+	const view = new PeriodView(h, resolved.from, resolved.to);
+	const prevView = new PeriodView(h, prev.from, prev.to);
+	const figures = (ids: string[], p: typeof resolved, v: PeriodView) =>
+		compute(h, ids, registry, cancelled, { zone, ...p, current: p.from >= today }, v);
 	return scopes.map((s) => {
-		const current = figures(s.organizationIds, resolved);
+		const current = figures(s.organizationIds, resolved, view);
 		if (resolved.kind !== 'period') return { ...current, previous: null };
-		return { ...current, previous: figures(s.organizationIds, prev) };
+		return { ...current, previous: figures(s.organizationIds, prev, prevView) };
 	});
 }

@@ -679,8 +679,8 @@ export class HistoryProjection {
 			newPOff[i] = pAt;
 			for (let k = pOff[old]!, end = k + pLen[i]!; k < end; k++) people[pAt++] = this.people[k]!;
 			newAOff[i] = aAt;
-			for (let k = 3 * aOff[old]!, end = k + 3 * aLen[i]!; k < end; k++)
-				assessments[3 * aAt + (k - 3 * aOff[old]!)] = this.assessments[k]!;
+			const a0 = 3 * aOff[old]!;
+			for (let k = 0; k < 3 * aLen[i]!; k++) assessments[3 * aAt + k] = this.assessments[a0 + k]!;
 			aAt += aLen[i]!;
 			for (let k = 0; k < REALS; k++) reals[i * REALS + k] = this.reals[old * REALS + k]!;
 		}

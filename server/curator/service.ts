@@ -568,6 +568,7 @@ export class CuratorService {
 		scope: ResolvedScope,
 		period: { from: string; to: string },
 		attentionOnly: boolean,
+		orgNames: Map<string, string>,
 		limit = Infinity
 	): Promise<{ lines: ProgramLine[]; total: number }> {
 		const asOf = period.to <= this.today(scope.timeZone) ? period.to : this.today(scope.timeZone);
@@ -575,8 +576,7 @@ export class CuratorService {
 			((f.status === 'active' && (!f.startDate || f.startDate <= period.to)) ||
 				(f.status === 'completed' && (!f.completion || f.completion.date >= period.from))) &&
 			(!attentionOnly || needsAttention(f, period));
-		const names = await this.scopes.organizationNames();
-		const nameOf = (org: string | null) => (org && names.get(org)) || '';
+		const nameOf = (org: string | null) => (org && orgNames.get(org)) || '';
 		// One pass over the held history: which programs are listed, and (`limit`) the facts of
 		// those of the first organizations by name that make up the first lines — only theirs are
 		// read and made into lines.
@@ -610,14 +610,15 @@ export class CuratorService {
 				};
 			}
 		);
-		const lines = await this.linesOf(scope, programs);
+		const lines = await this.linesOf(scope, programs, orgNames);
 		return { lines: lines.slice(0, limit), total };
 	}
 
 	/** The programs with their titles and their participants' names, by organization and title. */
 	private async linesOf(
 		scope: ResolvedScope,
-		programs: Array<{ programId: string; facts: FigureFacts }>
+		programs: Array<{ programId: string; facts: FigureFacts }>,
+		orgNames: Map<string, string>
 	): Promise<ProgramLine[]> {
 		if (!programs.length) return [];
 		const info = new Map<
@@ -657,7 +658,6 @@ export class CuratorService {
 			keys.filter((k) => !names.has(k))
 		))
 			names.set(r.id, r.full_name);
-		const orgNames = await this.scopes.organizationNames();
 		const namesOf = (p: (typeof programs)[number], role: 'mentor' | 'mentee') =>
 			p.facts.participants
 				.filter((x) => x.role === role)
@@ -702,9 +702,9 @@ export class CuratorService {
 		const timeZone = scope.timeZone ?? DEFAULT_TIME_ZONE;
 		let organizations: ScopeDocInput['organizations'];
 		let figures: Figures;
+		const names = await this.scopes.organizationNames();
 		if (scope.kind === 'municipality') {
 			// The municipality and each of its organizations from one reading of the sources.
-			const names = await this.scopes.organizationNames();
 			const [whole, ...each] = await figuresForEach(
 				this.db,
 				[scope, ...scope.organizationIds.map((id) => ({ organizationIds: [id], timeZone }))],
@@ -722,6 +722,7 @@ export class CuratorService {
 			scope,
 			period,
 			kind !== 'info-note',
+			names,
 			lineLimit
 		);
 		return scopeDocModel({

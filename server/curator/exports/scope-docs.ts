@@ -527,11 +527,10 @@ export function scopeDocModel(d: ScopeDocInput): DocModel {
 	};
 }
 
-/** What the screen shows of a document: its blocks without the signature lines. */
 /**
- * The blocks the screen shows of a document. `frozen`: a handed-in version, which keeps every
- * line of a large scope — its tables are shown to their first PREVIEW_ROWS rows (a document read
- * now was made with its lists that short already: firstOnly).
+ * What the screen shows of a document: its blocks without the signature lines. `frozen`: a
+ * handed-in version, which keeps every line of a large scope — its tables are shown to their
+ * first PREVIEW_ROWS rows (a document read now was made with its lists that short: firstOnly).
  */
 export function previewOf(model: DocModel, frozen = false): PreviewBlock[] {
 	const out: PreviewBlock[] = [];

@@ -363,6 +363,51 @@ export const STALE_CLOCK_TRIGGERS = `
 `;
 
 /**
+ * A trigger function `name` running `step` on the row written — NEW when inserted, OLD when
+ * deleted, OLD then NEW when updated — and its row triggers on `table`: AFTER each write
+ * (`updateWhen`: only an update that changes what `step` reads), except a deletion when
+ * `deleteBefore` (the row's step then runs before it goes).
+ */
+const onWrite = (
+	name: string,
+	table: string,
+	step: (row: 'NEW' | 'OLD') => string,
+	options: { updateWhen?: string; deleteBefore?: boolean } = {}
+) => {
+	const after = [
+		'INSERT',
+		...(options.updateWhen ? [] : ['UPDATE']),
+		...(options.deleteBefore ? [] : ['DELETE'])
+	];
+	return `
+	CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+	BEGIN
+		IF TG_OP <> 'INSERT' THEN
+			${step('OLD')};
+		END IF;
+		IF TG_OP = 'DELETE' THEN
+			RETURN OLD;
+		END IF;
+		${step('NEW')};
+		RETURN NULL;
+	END $$;
+	CREATE TRIGGER ${name} AFTER ${after.join(' OR ')} ON ${table}
+		FOR EACH ROW EXECUTE FUNCTION ${name}();
+	${
+		options.updateWhen
+			? `CREATE TRIGGER ${name}_update AFTER UPDATE ON ${table}
+		FOR EACH ROW WHEN (${options.updateWhen}) EXECUTE FUNCTION ${name}();`
+			: ''
+	}
+	${
+		options.deleteBefore
+			? `CREATE TRIGGER ${name}_delete BEFORE DELETE ON ${table}
+		FOR EACH ROW EXECUTE FUNCTION ${name}();`
+			: ''
+	}`;
+};
+
+/**
  * Migration 157 in PostgreSQL: the triggers that keep the mentors and mentees of each
  * organization (server/storage/curator-people.ts) in step with the participants, the index rows
  * and the cancellations, in the statements that write them. A deletion is followed BEFORE the
@@ -375,43 +420,25 @@ export const STALE_CLOCK_TRIGGERS = `
 const pgOrgOf = (program: string) => `SELECT j.organization_id INTO org FROM curator_program_index j
 			WHERE j.program_id = ${program}`;
 export const CURATOR_ORG_PEOPLE_TRIGGERS = `
-	CREATE FUNCTION curator_org_people_participant() RETURNS trigger LANGUAGE plpgsql AS $$
-	BEGIN
-		IF TG_OP <> 'INSERT' THEN
-			${unlinkParticipant('OLD')};
-		END IF;
-		IF TG_OP = 'DELETE' THEN
-			RETURN OLD;
-		END IF;
-		${linkParticipant('NEW')};
-		RETURN NULL;
-	END $$;
-	CREATE TRIGGER curator_org_people_participant AFTER INSERT ON program_participants
-		FOR EACH ROW EXECUTE FUNCTION curator_org_people_participant();
-	CREATE TRIGGER curator_org_people_participant_delete BEFORE DELETE ON program_participants
-		FOR EACH ROW EXECUTE FUNCTION curator_org_people_participant();
-	CREATE TRIGGER curator_org_people_participant_update AFTER UPDATE ON program_participants
-		FOR EACH ROW WHEN (OLD.program_id IS DISTINCT FROM NEW.program_id
-			OR OLD.person_id IS DISTINCT FROM NEW.person_id OR OLD.role IS DISTINCT FROM NEW.role)
-		EXECUTE FUNCTION curator_org_people_participant();
-	CREATE FUNCTION curator_org_people_index() RETURNS trigger LANGUAGE plpgsql AS $$
-	BEGIN
-		IF TG_OP <> 'INSERT' THEN
-			${unlinkProgramPeople('OLD.program_id', 'OLD.organization_id', true)};
-		END IF;
-		IF TG_OP = 'DELETE' THEN
-			RETURN OLD;
-		END IF;
-		${linkProgramPeople('NEW.program_id', 'NEW.organization_id', true)};
-		RETURN NULL;
-	END $$;
-	CREATE TRIGGER curator_org_people_index AFTER INSERT ON curator_program_index
-		FOR EACH ROW EXECUTE FUNCTION curator_org_people_index();
-	CREATE TRIGGER curator_org_people_index_delete BEFORE DELETE ON curator_program_index
-		FOR EACH ROW EXECUTE FUNCTION curator_org_people_index();
-	CREATE TRIGGER curator_org_people_index_update AFTER UPDATE ON curator_program_index
-		FOR EACH ROW WHEN (OLD.organization_id IS DISTINCT FROM NEW.organization_id)
-		EXECUTE FUNCTION curator_org_people_index();
+	${onWrite(
+		'curator_org_people_participant',
+		'program_participants',
+		(row) => (row === 'NEW' ? linkParticipant(row) : unlinkParticipant(row)),
+		{
+			updateWhen:
+				'OLD.program_id IS DISTINCT FROM NEW.program_id OR OLD.person_id IS DISTINCT FROM NEW.person_id OR OLD.role IS DISTINCT FROM NEW.role',
+			deleteBefore: true
+		}
+	)}
+	${onWrite(
+		'curator_org_people_index',
+		'curator_program_index',
+		(row) =>
+			row === 'NEW'
+				? linkProgramPeople('NEW.program_id', 'NEW.organization_id', true)
+				: unlinkProgramPeople('OLD.program_id', 'OLD.organization_id', true),
+		{ updateWhen: 'OLD.organization_id IS DISTINCT FROM NEW.organization_id', deleteBefore: true }
+	)}
 	CREATE FUNCTION curator_org_people_cancellation() RETURNS trigger LANGUAGE plpgsql AS $$
 	DECLARE org TEXT;
 	BEGIN
@@ -437,44 +464,17 @@ export const CURATOR_ORG_PEOPLE_TRIGGERS = `
  * organization's clock by its `program_info` row's own trigger, which needs nothing but the row.
  */
 export const REGISTRY_CLOCK_TRIGGERS = `
-	CREATE FUNCTION registry_clock_person() RETURNS trigger LANGUAGE plpgsql AS $$
-	BEGIN
-		IF TG_OP <> 'INSERT' THEN
-			${tickOrganization('OLD.organization_id')};
-			${tickPersonPrograms('OLD.id')};
-		END IF;
-		IF TG_OP <> 'DELETE' THEN
-			${tickOrganization('NEW.organization_id')};
-			${tickPersonPrograms('NEW.id')};
-		END IF;
-		RETURN NULL;
-	END $$;
-	CREATE TRIGGER registry_clock_person AFTER INSERT OR UPDATE OR DELETE ON people
-		FOR EACH ROW EXECUTE FUNCTION registry_clock_person();
-	CREATE FUNCTION registry_clock_participant() RETURNS trigger LANGUAGE plpgsql AS $$
-	BEGIN
-		IF TG_OP <> 'INSERT' THEN
-			${tickProgram('OLD.program_id')};
-		END IF;
-		IF TG_OP <> 'DELETE' THEN
-			${tickProgram('NEW.program_id')};
-		END IF;
-		RETURN NULL;
-	END $$;
-	CREATE TRIGGER registry_clock_participant AFTER INSERT OR UPDATE OR DELETE ON program_participants
-		FOR EACH ROW EXECUTE FUNCTION registry_clock_participant();
-	CREATE FUNCTION registry_clock_program() RETURNS trigger LANGUAGE plpgsql AS $$
-	BEGIN
-		IF TG_OP <> 'INSERT' THEN
-			${tickOrganization('OLD.organization_id')};
-		END IF;
-		IF TG_OP <> 'DELETE' THEN
-			${tickOrganization('NEW.organization_id')};
-		END IF;
-		RETURN NULL;
-	END $$;
-	CREATE TRIGGER registry_clock_program AFTER INSERT OR UPDATE OR DELETE ON program_info
-		FOR EACH ROW EXECUTE FUNCTION registry_clock_program();
+	${onWrite(
+		'registry_clock_person',
+		'people',
+		(row) => `${tickOrganization(`${row}.organization_id`)}; ${tickPersonPrograms(`${row}.id`)}`
+	)}
+	${onWrite('registry_clock_participant', 'program_participants', (row) =>
+		tickProgram(`${row}.program_id`)
+	)}
+	${onWrite('registry_clock_program', 'program_info', (row) =>
+		tickOrganization(`${row}.organization_id`)
+	)}
 `;
 
 /**

@@ -148,34 +148,49 @@ const indexedOrg = (program: string) =>
 	`(SELECT j.organization_id FROM curator_program_index j WHERE j.program_id = ${program})`;
 
 /**
+ * AFTER INSERT, UPDATE and DELETE triggers `<name>_insert` … of `table` running `step` on the row
+ * written: NEW when inserted, OLD when deleted, OLD then NEW when updated (`updateWhen`: only an
+ * update that changes what `step` reads).
+ */
+const onWrite = (
+	name: string,
+	table: string,
+	step: (row: 'NEW' | 'OLD') => string,
+	updateWhen?: string
+) => `
+	CREATE TRIGGER ${name}_insert AFTER INSERT ON ${table} BEGIN
+		${step('NEW')};
+	END;
+	CREATE TRIGGER ${name}_update AFTER UPDATE ON ${table} ${updateWhen ? `WHEN ${updateWhen}` : ''} BEGIN
+		${step('OLD')};
+		${step('NEW')};
+	END;
+	CREATE TRIGGER ${name}_delete AFTER DELETE ON ${table} BEGIN
+		${step('OLD')};
+	END;
+`;
+
+/**
  * Migration 157 in SQLite: the triggers that keep the mentors and mentees of each organization
  * (server/storage/curator-people.ts) in step with the participants, the index rows and the
  * cancellations, in the statements that write them.
  */
 export const CURATOR_ORG_PEOPLE_TRIGGERS = `
-	CREATE TRIGGER curator_org_people_participant_insert AFTER INSERT ON program_participants BEGIN
-		${linkParticipant('NEW')};
-	END;
-	CREATE TRIGGER curator_org_people_participant_delete AFTER DELETE ON program_participants BEGIN
-		${unlinkParticipant('OLD')};
-	END;
-	CREATE TRIGGER curator_org_people_participant_update AFTER UPDATE ON program_participants
-		WHEN OLD.program_id IS NOT NEW.program_id OR OLD.person_id IS NOT NEW.person_id
-			OR OLD.role IS NOT NEW.role BEGIN
-		${unlinkParticipant('OLD')};
-		${linkParticipant('NEW')};
-	END;
-	CREATE TRIGGER curator_org_people_index_insert AFTER INSERT ON curator_program_index BEGIN
-		${linkProgramPeople('NEW.program_id', 'NEW.organization_id', true)};
-	END;
-	CREATE TRIGGER curator_org_people_index_delete AFTER DELETE ON curator_program_index BEGIN
-		${unlinkProgramPeople('OLD.program_id', 'OLD.organization_id', true)};
-	END;
-	CREATE TRIGGER curator_org_people_index_update AFTER UPDATE ON curator_program_index
-		WHEN OLD.organization_id IS NOT NEW.organization_id BEGIN
-		${unlinkProgramPeople('OLD.program_id', 'OLD.organization_id', true)};
-		${linkProgramPeople('NEW.program_id', 'NEW.organization_id', true)};
-	END;
+	${onWrite(
+		'curator_org_people_participant',
+		'program_participants',
+		(row) => (row === 'NEW' ? linkParticipant(row) : unlinkParticipant(row)),
+		'OLD.program_id IS NOT NEW.program_id OR OLD.person_id IS NOT NEW.person_id OR OLD.role IS NOT NEW.role'
+	)}
+	${onWrite(
+		'curator_org_people_index',
+		'curator_program_index',
+		(row) =>
+			row === 'NEW'
+				? linkProgramPeople('NEW.program_id', 'NEW.organization_id', true)
+				: unlinkProgramPeople('OLD.program_id', 'OLD.organization_id', true),
+		'OLD.organization_id IS NOT NEW.organization_id'
+	)}
 	CREATE TRIGGER curator_org_people_cancelled AFTER INSERT ON program_cancellations BEGIN
 		${unlinkProgramPeople('NEW.program_id', indexedOrg('NEW.program_id'), false)};
 	END;
@@ -189,37 +204,15 @@ export const CURATOR_ORG_PEOPLE_TRIGGERS = `
  * (server/storage/registry-clock.ts) when a person, a program or a participant is written.
  */
 export const REGISTRY_CLOCK_TRIGGERS = `
-	CREATE TRIGGER registry_clock_person_insert AFTER INSERT ON people BEGIN
-		${tickOrganization('NEW.organization_id')};
-		${tickPersonPrograms('NEW.id')};
-	END;
-	CREATE TRIGGER registry_clock_person_update AFTER UPDATE ON people BEGIN
-		${tickOrganization('OLD.organization_id')};
-		${tickOrganization('NEW.organization_id')};
-		${tickPersonPrograms('NEW.id')};
-	END;
-	CREATE TRIGGER registry_clock_person_delete AFTER DELETE ON people BEGIN
-		${tickOrganization('OLD.organization_id')};
-		${tickPersonPrograms('OLD.id')};
-	END;
-	CREATE TRIGGER registry_clock_participant_insert AFTER INSERT ON program_participants BEGIN
-		${tickProgram('NEW.program_id')};
-	END;
-	CREATE TRIGGER registry_clock_participant_update AFTER UPDATE ON program_participants BEGIN
-		${tickProgram('OLD.program_id')};
-		${tickProgram('NEW.program_id')};
-	END;
-	CREATE TRIGGER registry_clock_participant_delete AFTER DELETE ON program_participants BEGIN
-		${tickProgram('OLD.program_id')};
-	END;
-	CREATE TRIGGER registry_clock_program_insert AFTER INSERT ON program_info BEGIN
-		${tickOrganization('NEW.organization_id')};
-	END;
-	CREATE TRIGGER registry_clock_program_update AFTER UPDATE ON program_info BEGIN
-		${tickOrganization('OLD.organization_id')};
-		${tickOrganization('NEW.organization_id')};
-	END;
-	CREATE TRIGGER registry_clock_program_delete AFTER DELETE ON program_info BEGIN
-		${tickOrganization('OLD.organization_id')};
-	END;
+	${onWrite(
+		'registry_clock_person',
+		'people',
+		(row) => `${tickOrganization(`${row}.organization_id`)}; ${tickPersonPrograms(`${row}.id`)}`
+	)}
+	${onWrite('registry_clock_participant', 'program_participants', (row) =>
+		tickProgram(`${row}.program_id`)
+	)}
+	${onWrite('registry_clock_program', 'program_info', (row) =>
+		tickOrganization(`${row}.organization_id`)
+	)}
 `;
