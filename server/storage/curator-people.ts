@@ -44,7 +44,7 @@ export const unlinkProgramPeople = (program: string, org: string, check: boolean
 };
 
 /** Participant row `row` (NEW) linked to its program's organization, when the program counts. */
-export const linkParticipant = (row: string): string =>
+const linkParticipant = (row: string): string =>
 	`INSERT INTO curator_org_people (organization_id, role, person_id, links)
 			SELECT j.organization_id, ${row}.role, ${row}.person_id, 1 FROM curator_program_index j
 			WHERE j.program_id = ${row}.program_id AND j.organization_id IS NOT NULL
@@ -52,13 +52,23 @@ export const linkParticipant = (row: string): string =>
 			${upsertLink}`;
 
 /** Participant row `row` (OLD) unlinked from its program's organization, when the program counted. */
-export const unlinkParticipant = (row: string): string => {
+const unlinkParticipant = (row: string): string => {
 	const theirs = `role = ${row}.role AND person_id = ${row}.person_id AND organization_id IN
 			(SELECT j.organization_id FROM curator_program_index j WHERE j.program_id = ${row}.program_id)`;
 	return `UPDATE curator_org_people SET links = links - 1
 			WHERE ${theirs} AND ${notCancelled(`${row}.program_id`)};
 		DELETE FROM curator_org_people WHERE ${theirs} AND links <= 0`;
 };
+
+/** A participant row written: linked when NEW, unlinked when OLD (the dialects' row triggers). */
+export const participantStep = (row: 'NEW' | 'OLD'): string =>
+	row === 'NEW' ? linkParticipant(row) : unlinkParticipant(row);
+
+/** An index row written: its program's people linked to its organization (NEW) or unlinked (OLD). */
+export const indexRowStep = (row: 'NEW' | 'OLD'): string =>
+	row === 'NEW'
+		? linkProgramPeople('NEW.program_id', 'NEW.organization_id', true)
+		: unlinkProgramPeople('OLD.program_id', 'OLD.organization_id', true);
 
 /**
  * Migration 157: the table, the dialect's triggers (`triggers`), the links of the rows already

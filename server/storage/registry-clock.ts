@@ -33,6 +33,24 @@ export const tickPersonPrograms = (person: string): string =>
 			SELECT DISTINCT pi.organization_id, 1 FROM program_participants pp
 			JOIN program_info pi ON pi.program_id = pp.program_id WHERE pp.person_id = ${person} ${tick}`;
 
+/** A dialect's row triggers of `table` named `name`, running `step` on the row written (NEW, OLD). */
+export type OnWrite = (name: string, table: string, step: (row: 'NEW' | 'OLD') => string) => string;
+
+/** Migration 158's triggers, made by the dialect's `onWrite`. */
+export const registryClockTriggers = (onWrite: OnWrite): string => `
+	${onWrite(
+		'registry_clock_person',
+		'people',
+		(row) => `${tickOrganization(`${row}.organization_id`)}; ${tickPersonPrograms(`${row}.id`)}`
+	)}
+	${onWrite('registry_clock_participant', 'program_participants', (row) =>
+		tickProgram(`${row}.program_id`)
+	)}
+	${onWrite('registry_clock_program', 'program_info', (row) =>
+		tickOrganization(`${row}.organization_id`)
+	)}
+`;
+
 /** Migration 158: the table and the dialect's triggers (nothing to fill: no row reads as 0). */
 export const registryClockTable = (INT: string, STRICT: string, triggers: string): string => `
 			CREATE TABLE curator_registry_clock (

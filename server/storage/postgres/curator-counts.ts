@@ -16,12 +16,12 @@ import {
 } from '../curator-counts.js';
 import { staleClockSql } from '../curator-index.js';
 import {
-	linkParticipant,
+	indexRowStep,
 	linkProgramPeople,
-	unlinkParticipant,
+	participantStep,
 	unlinkProgramPeople
 } from '../curator-people.js';
-import { tickOrganization, tickPersonPrograms, tickProgram } from '../registry-clock.js';
+import { registryClockTriggers } from '../registry-clock.js';
 
 export const CURATOR_COUNT_TRIGGERS = `
 	CREATE FUNCTION curator_index_count() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -420,25 +420,15 @@ const onWrite = (
 const pgOrgOf = (program: string) => `SELECT j.organization_id INTO org FROM curator_program_index j
 			WHERE j.program_id = ${program}`;
 export const CURATOR_ORG_PEOPLE_TRIGGERS = `
-	${onWrite(
-		'curator_org_people_participant',
-		'program_participants',
-		(row) => (row === 'NEW' ? linkParticipant(row) : unlinkParticipant(row)),
-		{
-			updateWhen:
-				'OLD.program_id IS DISTINCT FROM NEW.program_id OR OLD.person_id IS DISTINCT FROM NEW.person_id OR OLD.role IS DISTINCT FROM NEW.role',
-			deleteBefore: true
-		}
-	)}
-	${onWrite(
-		'curator_org_people_index',
-		'curator_program_index',
-		(row) =>
-			row === 'NEW'
-				? linkProgramPeople('NEW.program_id', 'NEW.organization_id', true)
-				: unlinkProgramPeople('OLD.program_id', 'OLD.organization_id', true),
-		{ updateWhen: 'OLD.organization_id IS DISTINCT FROM NEW.organization_id', deleteBefore: true }
-	)}
+	${onWrite('curator_org_people_participant', 'program_participants', participantStep, {
+		updateWhen:
+			'OLD.program_id IS DISTINCT FROM NEW.program_id OR OLD.person_id IS DISTINCT FROM NEW.person_id OR OLD.role IS DISTINCT FROM NEW.role',
+		deleteBefore: true
+	})}
+	${onWrite('curator_org_people_index', 'curator_program_index', indexRowStep, {
+		updateWhen: 'OLD.organization_id IS DISTINCT FROM NEW.organization_id',
+		deleteBefore: true
+	})}
 	CREATE FUNCTION curator_org_people_cancellation() RETURNS trigger LANGUAGE plpgsql AS $$
 	DECLARE org TEXT;
 	BEGIN
@@ -463,19 +453,7 @@ export const CURATOR_ORG_PEOPLE_TRIGGERS = `
  * triggers, though a cascade fires them once it is done: a program's deletion moves its
  * organization's clock by its `program_info` row's own trigger, which needs nothing but the row.
  */
-export const REGISTRY_CLOCK_TRIGGERS = `
-	${onWrite(
-		'registry_clock_person',
-		'people',
-		(row) => `${tickOrganization(`${row}.organization_id`)}; ${tickPersonPrograms(`${row}.id`)}`
-	)}
-	${onWrite('registry_clock_participant', 'program_participants', (row) =>
-		tickProgram(`${row}.program_id`)
-	)}
-	${onWrite('registry_clock_program', 'program_info', (row) =>
-		tickOrganization(`${row}.organization_id`)
-	)}
-`;
+export const REGISTRY_CLOCK_TRIGGERS = registryClockTriggers(onWrite);
 
 /**
  * The indexes only PostgreSQL creates, per migration: 131's trigram index (SQLite has none), 133's

@@ -15,12 +15,12 @@ import {
 } from '../curator-counts.js';
 import { staleClockSql } from '../curator-index.js';
 import {
-	linkParticipant,
+	indexRowStep,
 	linkProgramPeople,
-	unlinkParticipant,
+	participantStep,
 	unlinkProgramPeople
 } from '../curator-people.js';
-import { tickOrganization, tickPersonPrograms, tickProgram } from '../registry-clock.js';
+import { registryClockTriggers } from '../registry-clock.js';
 
 export const CURATOR_COUNT_TRIGGERS = `
 	CREATE TRIGGER curator_index_counts_insert AFTER INSERT ON curator_program_index BEGIN
@@ -179,16 +179,13 @@ export const CURATOR_ORG_PEOPLE_TRIGGERS = `
 	${onWrite(
 		'curator_org_people_participant',
 		'program_participants',
-		(row) => (row === 'NEW' ? linkParticipant(row) : unlinkParticipant(row)),
+		participantStep,
 		'OLD.program_id IS NOT NEW.program_id OR OLD.person_id IS NOT NEW.person_id OR OLD.role IS NOT NEW.role'
 	)}
 	${onWrite(
 		'curator_org_people_index',
 		'curator_program_index',
-		(row) =>
-			row === 'NEW'
-				? linkProgramPeople('NEW.program_id', 'NEW.organization_id', true)
-				: unlinkProgramPeople('OLD.program_id', 'OLD.organization_id', true),
+		indexRowStep,
 		'OLD.organization_id IS NOT NEW.organization_id'
 	)}
 	CREATE TRIGGER curator_org_people_cancelled AFTER INSERT ON program_cancellations BEGIN
@@ -203,16 +200,4 @@ export const CURATOR_ORG_PEOPLE_TRIGGERS = `
  * Migration 158 in SQLite: the triggers that move an organization's registry clock
  * (server/storage/registry-clock.ts) when a person, a program or a participant is written.
  */
-export const REGISTRY_CLOCK_TRIGGERS = `
-	${onWrite(
-		'registry_clock_person',
-		'people',
-		(row) => `${tickOrganization(`${row}.organization_id`)}; ${tickPersonPrograms(`${row}.id`)}`
-	)}
-	${onWrite('registry_clock_participant', 'program_participants', (row) =>
-		tickProgram(`${row}.program_id`)
-	)}
-	${onWrite('registry_clock_program', 'program_info', (row) =>
-		tickOrganization(`${row}.organization_id`)
-	)}
-`;
+export const REGISTRY_CLOCK_TRIGGERS = registryClockTriggers(onWrite);
