@@ -932,7 +932,7 @@ function compute(
 	registry: Registry,
 	cancelled: Set<string>,
 	q: { zone: string; from: string; to: string; kind: 'date' | 'period'; current: boolean },
-	/** The period's comparisons, made once for several scopes of one period (figuresForEach). */
+	/** The period's comparisons, when the caller made them already. */
 	view = new PeriodView(h, q.from, q.to)
 ): Figures {
 	const { from, to, kind } = q;
@@ -1095,30 +1095,123 @@ export async function figuresFor(
 }
 
 /**
- * The figures of a period, with the previous one, for each of several scopes of one time zone
- * (the organizations of a municipality's analytic report): the history, the registry and the
- * cancellations read once for all of them, where `figuresFor` per scope reads them each time.
+ * What the municipal analytic report's table says of one organization (scope-docs'
+ * organizationsTable), by the figures' own definitions: a subset of Figures, so a whole Figures is
+ * one too.
  */
-export async function figuresForEach(
+export interface OrganizationFigures {
+	programs: { inForce: number };
+	participants: { mentors: number; mentees: number; learners: { mentees: number } };
+	youngTeachers: { sharePercent: number | null };
+	assessment: { growthAvg: number | null };
+	reports: { due: number };
+	/** The period of the same length before (a date: none). */
+	previous: { programs: { inForce: number }; participants: { mentees: number } } | null;
+}
+
+/** One period of a municipality's figures, as `compute` and `organizationFigures` take it. */
+interface PeriodQuery {
+	zone: string;
+	from: string;
+	to: string;
+	kind: 'date' | 'period';
+	current: boolean;
+	view: PeriodView;
+}
+
+/**
+ * One organization's OrganizationFigures: the same rows, people and registry as its Figures,
+ * without the groupings, statuses and surveys the table does not show (those made 200
+ * organizations' figures cost as much as the municipality's own, issue 18).
+ */
+function organizationFigures(
+	h: HistoryProjection,
+	org: string,
+	registry: Registry,
+	cancelled: Set<string>,
+	q: PeriodQuery,
+	prev: PeriodQuery | null,
+	/** The first instant after q.to in the zone (the registry's people created before it count). */
+	endOfTo: number
+): OrganizationFigures {
+	const known = registryByPerson(registry, h);
+	const marks = h.marks();
+	// The rows, people and marks of one period (buffers reused: the previous period's first, kept
+	// as counts, then this one's).
+	const people = (p: PeriodQuery) => {
+		const scope = programRows(h, [org], p.from, p.to, p.current, cancelled, p.view);
+		const { active, inForceRows } = inForceOf(h, p.view, scope);
+		const mark = marks.next();
+		return { scope, active, mark, ...markPeople(h, inForceRows, known, marks, mark) };
+	};
+	const before = prev && people(prev);
+	const previous = before && {
+		programs: { inForce: before.active.length },
+		participants: { mentees: before.mentees.length }
+	};
+	const now = people(q);
+	let learnerMentees = 0;
+	for (const person of now.mentees) {
+		const kind = KINDS[marks.kinds[person]!];
+		if (kind === 'pupil' || kind === 'student') learnerMentees++;
+	}
+	const { young, covered } = youngPedagogues(known, [org], q.to, endOfTo, marks.mentees, now.mark);
+	const { entries, exits } = growthOf(h, now.active);
+	const entryAvg = mean(entries);
+	const exitAvg = mean(exits);
+	const due = h.cols[F.due]!;
+	let reportsDue = 0;
+	for (const last of lastRows(h, now.scope)) reportsDue += due[last]!;
+	return {
+		programs: { inForce: now.active.length },
+		participants: {
+			mentors: now.mentors.length,
+			mentees: now.mentees.length,
+			learners: { mentees: learnerMentees }
+		},
+		youngTeachers: { sharePercent: pct1(covered, young) },
+		assessment: {
+			growthAvg: entryAvg !== null && exitAvg !== null ? r2(exitAvg - entryAvg) : null
+		},
+		reports: { due: reportsDue },
+		previous
+	};
+}
+
+/**
+ * A municipality's figures of a period, with the previous one, and each of its organizations'
+ * OrganizationFigures (the analytic report): the history, the registry and the cancellations read
+ * once for all of them.
+ */
+export async function municipalityFigures(
 	db: SqlClient,
-	scopes: Scope[],
+	scope: Scope,
 	period: FigurePeriod,
 	now: number = Date.now()
-): Promise<Figures[]> {
-	const all = [...new Set(scopes.flatMap((s) => s.organizationIds))];
-	const zone = scopes[0]?.timeZone ?? DEFAULT_TIME_ZONE;
+): Promise<{ figures: Figures; organizations: OrganizationFigures[] }> {
+	const ids = scope.organizationIds;
+	const zone = scope.timeZone ?? DEFAULT_TIME_ZONE;
 	const today = todayIn(zone, now);
-	const { h, registry, cancelled } = await (await sourcesOf(db, all)).load();
+	const { h, registry, cancelled } = await (await sourcesOf(db, ids)).load();
 	const resolved = resolvePeriod(period, today);
-	const prev = { ...previousPeriod(resolved), kind: 'period' as const };
-	// Each period's comparisons of dates made once, not once per organization.
-	const view = new PeriodView(h, resolved.from, resolved.to);
-	const prevView = new PeriodView(h, prev.from, prev.to);
-	const figures = (ids: string[], p: typeof resolved, v: PeriodView) =>
-		compute(h, ids, registry, cancelled, { zone, ...p, current: p.from >= today }, v);
-	return scopes.map((s) => {
-		const current = figures(s.organizationIds, resolved, view);
-		if (resolved.kind !== 'period') return { ...current, previous: null };
-		return { ...current, previous: figures(s.organizationIds, prev, prevView) };
+	const query = (p: { from: string; to: string; kind: 'date' | 'period' }): PeriodQuery => ({
+		zone,
+		...p,
+		current: p.from >= today,
+		view: new PeriodView(h, p.from, p.to)
 	});
+	const q = query(resolved);
+	const prev =
+		resolved.kind === 'period' ? query({ ...previousPeriod(resolved), kind: 'period' }) : null;
+	const figures: Figures = {
+		...compute(h, ids, registry, cancelled, q, q.view),
+		previous: prev && compute(h, ids, registry, cancelled, prev, prev.view)
+	};
+	const endOfTo = startOfDay(addDays(q.to, 1), zone);
+	return {
+		figures,
+		organizations: ids.map((org) =>
+			organizationFigures(h, org, registry, cancelled, q, prev, endOfTo)
+		)
+	};
 }

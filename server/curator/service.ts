@@ -46,7 +46,7 @@ import { byRussian } from '../../src/lib/shared/names.js';
 import {
 	figuresAt,
 	figuresFor,
-	figuresForEach,
+	municipalityFigures,
 	withProgramsAt,
 	type FigurePeriod,
 	type Figures
@@ -705,16 +705,11 @@ export class CuratorService {
 		const names = await this.scopes.organizationNames();
 		if (scope.kind === 'municipality') {
 			// The municipality and each of its organizations from one reading of the sources.
-			const [whole, ...each] = await figuresForEach(
-				this.db,
-				[scope, ...scope.organizationIds.map((id) => ({ organizationIds: [id], timeZone }))],
-				period,
-				this.now()
-			);
-			figures = whole!;
+			const read = await municipalityFigures(this.db, scope, period, this.now());
+			figures = read.figures;
 			organizations = scope.organizationIds.map((id, i) => ({
 				name: names.get(id) ?? '',
-				figures: each[i]!
+				figures: read.organizations[i]!
 			}));
 			organizations.sort((a, b) => byRussian(a.name, b.name));
 		} else figures = await figuresFor(this.db, scope, period, this.now());

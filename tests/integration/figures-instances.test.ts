@@ -14,7 +14,7 @@ import {
 	computeFigures,
 	figuresAt,
 	figuresFor,
-	figuresForEach
+	municipalityFigures
 } from '../../server/curator/figures';
 import { openPostgresStorage, openSqliteStorage, type Storage } from '../../server/storage/index';
 import { addDays } from '../../src/lib/shared/time';
@@ -168,11 +168,14 @@ describe('figures held by each instance', () => {
 			ds.now
 		);
 		expect(held).toEqual(fresh);
-		// The analytic report's table of organizations reads them all at once: the same figures.
-		const scopes = ids.map((id) => ({ organizationIds: [id] }));
-		const each = await figuresForEach(reader.sql, scopes, period, ds.now);
-		for (const [i, scope] of scopes.entries())
-			expect(each[i]).toEqual(await figuresFor(reader.sql, scope, period, ds.now));
+		// The analytic report reads the municipality and its organizations at once: the same
+		// figures as each scope's own (an organization's: what the report's table shows of them).
+		const report = await municipalityFigures(reader.sql, { organizationIds: ids }, period, ds.now);
+		expect(report.figures).toEqual(held);
+		for (const [i, id] of ids.entries()) {
+			const own = await figuresFor(reader.sql, { organizationIds: [id] }, period, ds.now);
+			expect(own).toMatchObject(report.organizations[i]!);
+		}
 		for (const org of ds.organizations)
 			expect(
 				await computeFigures(reader.sql, { organizationIds: [org.id] }, { now: ds.now })

@@ -29,7 +29,7 @@ import {
 	type ScopeDocKind,
 	type WrittenSection
 } from '../../../src/lib/shared/api/scope-documents.js';
-import type { CountRow, Figures } from '../figures.js';
+import type { CountRow, Figures, OrganizationFigures } from '../figures.js';
 import { num, ruDate, ruDateTime, type Block, type DocModel } from './model.js';
 
 export { SCOPE_DOC_KINDS, type ScopeDocKind };
@@ -82,7 +82,7 @@ export interface ScopeDocInput {
 	 */
 	programsTotal?: number;
 	/** A municipality: each organization's figures of the period, with `previous`. */
-	organizations?: Array<{ name: string; figures: Figures }>;
+	organizations?: Array<{ name: string; figures: OrganizationFigures }>;
 	sections: Partial<Record<WrittenSection, string>>;
 	/** The version being shown (null: nothing written yet). */
 	version: { version: number; authorName: string; createdAt: number; handedIn: boolean } | null;
@@ -336,9 +336,9 @@ function attention(lines: ProgramLine[], period: { from: string; to: string }): 
 }
 
 /** Per organization: the figures of the period against the previous one (the report's analysis). */
-function organizationsTable(orgs: Array<{ name: string; figures: Figures }>): Block {
-	const pair = (f: Figures, get: (x: Figures) => number | null, digits = 0) =>
-		f.previous ? `${fig(get(f.previous), digits)} → ${fig(get(f), digits)}` : fig(get(f), digits);
+function organizationsTable(orgs: Array<{ name: string; figures: OrganizationFigures }>): Block {
+	const pair = (before: number | undefined, now: number) =>
+		before === undefined ? String(now) : `${before} → ${now}`;
 	return {
 		kind: 'table',
 		// Soft hyphens (SHY): narrow columns break these words where Russian allows, not mid-syllable.
@@ -355,9 +355,9 @@ function organizationsTable(orgs: Array<{ name: string; figures: Figures }>): Bl
 		widths: [20, 12, 11, 13, 10, 13, 10, 11],
 		rows: orgs.map(({ name, figures: f }) => [
 			name,
-			pair(f, (x) => x.programs.inForce),
+			pair(f.previous?.programs.inForce, f.programs.inForce),
 			String(f.participants.mentors),
-			pair(f, (x) => x.participants.mentees),
+			pair(f.previous?.participants.mentees, f.participants.mentees),
 			String(f.participants.learners.mentees),
 			fig(f.youngTeachers.sharePercent, 1),
 			fig(f.assessment.growthAvg, 2),
