@@ -47,15 +47,15 @@ import {
 	figuresAt,
 	figuresFor,
 	municipalityFigures,
-	withProgramsAt,
+	listedPrograms,
+	sourcesOf,
+	type Sources,
 	type FigurePeriod,
 	type Figures
 } from './figures.js';
 import { fileNameOf, type DocModel } from './exports/model.js';
-import type { FactsBrief, ProgramEntry } from './history-projection.js';
 import type { FigureFacts } from '../../src/lib/shared/figures.js';
 import {
-	needsAttention,
 	previewOf,
 	PREVIEW_ROWS,
 	scopeDocModel,
@@ -569,46 +569,24 @@ export class CuratorService {
 		period: { from: string; to: string },
 		attentionOnly: boolean,
 		orgNames: Map<string, string>,
-		limit = Infinity
+		limit = Infinity,
+		sources?: Sources
 	): Promise<{ lines: ProgramLine[]; total: number }> {
 		const asOf = period.to <= this.today(scope.timeZone) ? period.to : this.today(scope.timeZone);
-		const listed = (f: FactsBrief) =>
-			((f.status === 'active' && (!f.startDate || f.startDate <= period.to)) ||
-				(f.status === 'completed' && (!f.completion || f.completion.date >= period.from))) &&
-			(!attentionOnly || needsAttention(f, period));
-		const nameOf = (org: string | null) => (org && orgNames.get(org)) || '';
 		// One pass over the held history: which programs are listed, and (`limit`) the facts of
 		// those of the first organizations by name that make up the first lines — only theirs are
 		// read and made into lines.
-		const { programs, total } = await withProgramsAt(
+		const { programs, total } = await listedPrograms(
 			this.db,
 			scope.organizationIds,
 			asOf,
-			(h, entries, rows) => {
-				const picked: Array<{ program: ProgramEntry; row: number }> = [];
-				const brief = {} as FactsBrief;
-				entries.forEach((program, i) => {
-					if (listed(h.brief(rows[i]!, brief))) picked.push({ program, row: rows[i]! });
-				});
-				let chosen = picked;
-				if (picked.length > limit) {
-					const byOrg = new Map<string | null, typeof picked>();
-					for (const p of picked) {
-						const list = byOrg.get(p.program.indexOrg);
-						if (list) list.push(p);
-						else byOrg.set(p.program.indexOrg, [p]);
-					}
-					chosen = [];
-					for (const org of [...byOrg.keys()].sort((a, b) => byRussian(nameOf(a), nameOf(b)))) {
-						if (chosen.length >= limit) break;
-						chosen.push(...byOrg.get(org)!);
-					}
-				}
-				return {
-					programs: chosen.map((p) => ({ programId: p.program.id, facts: h.facts(p.row) })),
-					total: picked.length
-				};
-			}
+			{
+				period,
+				attentionOnly,
+				limit,
+				orgName: (org) => (org && orgNames.get(org)) || ''
+			},
+			sources
 		);
 		const lines = await this.linesOf(scope, programs, orgNames);
 		return { lines: lines.slice(0, limit), total };
@@ -703,22 +681,24 @@ export class CuratorService {
 		let organizations: ScopeDocInput['organizations'];
 		let figures: Figures;
 		const names = await this.scopes.organizationNames();
+		// The figures and the lists from one reading of the sources.
+		const sources = await sourcesOf(this.db, scope.organizationIds);
 		if (scope.kind === 'municipality') {
-			// The municipality and each of its organizations from one reading of the sources.
-			const read = await municipalityFigures(this.db, scope, period, this.now());
+			const read = await municipalityFigures(this.db, scope, period, this.now(), sources);
 			figures = read.figures;
 			organizations = scope.organizationIds.map((id, i) => ({
 				name: names.get(id) ?? '',
 				figures: read.organizations[i]!
 			}));
 			organizations.sort((a, b) => byRussian(a.name, b.name));
-		} else figures = await figuresFor(this.db, scope, period, this.now());
+		} else figures = await figuresFor(this.db, scope, period, this.now(), sources);
 		const { lines, total } = await this.programLines(
 			scope,
 			period,
 			kind !== 'info-note',
 			names,
-			lineLimit
+			lineLimit,
+			sources
 		);
 		return scopeDocModel({
 			kind,

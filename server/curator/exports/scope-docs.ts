@@ -299,12 +299,6 @@ const terminatedIn = (
 	l.completion.date >= period.from &&
 	l.completion.date <= period.to;
 
-/** Whether the attention list of the analytic documents shows the program. */
-export const needsAttention = (
-	l: Pick<ProgramLine, 'completion' | 'reportsDue'>,
-	period: { from: string; to: string }
-): boolean => l.reportsDue > 0 || terminatedIn(l, period);
-
 /** Programs the figures single out: reports not submitted on time, terminated by the curator. */
 function attention(lines: ProgramLine[], period: { from: string; to: string }): Block[] {
 	const late = lines.filter((l) => l.reportsDue > 0);
