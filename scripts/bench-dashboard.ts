@@ -33,7 +33,7 @@ import {
 	organizationAggregates,
 	type DashboardQuery
 } from '../server/curator/dashboard';
-import { figuresFor, figuresAt } from '../server/curator/figures';
+import { figuresFor, figuresAt, municipalityFigures } from '../server/curator/figures';
 import { appendVersion, documentStates } from '../server/curator/scope-documents';
 import { CuratorService } from '../server/curator/service';
 import { apiBoundary } from '../server/http/api-boundary';
@@ -587,6 +587,19 @@ await time(
 				ds.now
 			)
 		).programs.total,
+	true
+);
+await time(
+	"figures: the municipality's and each organization's (the analytic report's, a new period each round)",
+	async (i) =>
+		(
+			await municipalityFigures(
+				sql,
+				municipal,
+				{ from: addDays(periodTo, -182 - i), to: addDays(periodTo, -i) },
+				ds.now
+			)
+		).organizations.length,
 	true
 );
 await time(
