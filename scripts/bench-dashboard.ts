@@ -576,30 +576,17 @@ await time(
 	async (i) => (await figuresAt(sql, municipal, addDays(periodTo, -40 - i), ds.now)).programs.total,
 	true
 );
+/** The half-year ending `i` days before the data set's today: a new period each round. */
+const halfYear = (i: number) => ({ from: addDays(periodTo, -182 - i), to: addDays(periodTo, -i) });
 await time(
 	'figures: a half-year with the previous (a new period each round)',
-	async (i) =>
-		(
-			await figuresFor(
-				sql,
-				municipal,
-				{ from: addDays(periodTo, -182 - i), to: addDays(periodTo, -i) },
-				ds.now
-			)
-		).programs.total,
+	async (i) => (await figuresFor(sql, municipal, halfYear(i), ds.now)).programs.total,
 	true
 );
 await time(
 	"figures: the municipality's and each organization's (the analytic report's, a new period each round)",
 	async (i) =>
-		(
-			await municipalityFigures(
-				sql,
-				municipal,
-				{ from: addDays(periodTo, -182 - i), to: addDays(periodTo, -i) },
-				ds.now
-			)
-		).organizations.length,
+		(await municipalityFigures(sql, municipal, halfYear(i), ds.now)).organizations.length,
 	true
 );
 await time(

@@ -186,14 +186,12 @@ class PeriodView {
 	 * terminated early within the period (what scope-docs' attention table shows).
 	 */
 	listed(row: number, attentionOnly: boolean): boolean {
-		const status = this.status[row]!;
 		const reason = this.reason[row]!;
 		const date = this.completion[row]!;
+		// In force, but for a completion with a reason and no date (a list does not place it).
 		const carriedOut =
-			status === this.active
-				? this.start[row] === NONE || this.beforeTo[this.start[row]!] === 1
-				: status === this.completed &&
-					(reason === NONE || (date !== NONE && this.afterFrom[date] === 1));
+			this.inForce(row) &&
+			!(this.status[row] === this.completed && reason !== NONE && date === NONE);
 		if (!carriedOut || !attentionOnly) return carriedOut;
 		return (
 			this.due[row]! > 0 ||
@@ -1027,6 +1025,14 @@ function growthOf(h: HistoryProjection, rows: Int32Array) {
 	return { entries, exits, programsWithBoth };
 }
 
+/** The mean entry and exit self-assessments and the growth between them (null: none). */
+function averages(entries: number[], exits: number[]) {
+	const entryAvg = mean(entries);
+	const exitAvg = mean(exits);
+	const growth = entryAvg !== null && exitAvg !== null ? exitAvg - entryAvg : null;
+	return { entryAvg, exitAvg, growth };
+}
+
 function compute(
 	h: HistoryProjection,
 	ids: string[],
@@ -1077,9 +1083,7 @@ function compute(
 
 	// Growth: each mentee's own entry and exit self-assessment (never the mentor's).
 	const { entries, exits, programsWithBoth } = growthOf(h, active);
-	const entryAvg = mean(entries);
-	const exitAvg = mean(exits);
-	const growth = entryAvg !== null && exitAvg !== null ? exitAvg - entryAvg : null;
+	const { entryAvg, exitAvg, growth } = averages(entries, exits);
 
 	// Young pedagogues: pedagogical staff of the scope's registry under 35 on `to`.
 	const { young, covered, firstYears } = youngPedagogues(
@@ -1260,8 +1264,7 @@ function organizationFigures(
 	}
 	const { young, covered } = youngPedagogues(known, [org], q.to, endOfTo, marks.mentees, now.mark);
 	const { entries, exits } = growthOf(h, now.active);
-	const entryAvg = mean(entries);
-	const exitAvg = mean(exits);
+	const { growth } = averages(entries, exits);
 	const due = h.cols[F.due]!;
 	let reportsDue = 0;
 	for (const last of lastRows(h, now.scope)) reportsDue += due[last]!;
@@ -1274,7 +1277,7 @@ function organizationFigures(
 		},
 		youngTeachers: { sharePercent: pct1(covered, young) },
 		assessment: {
-			growthAvg: entryAvg !== null && exitAvg !== null ? r2(exitAvg - entryAvg) : null
+			growthAvg: r2(growth)
 		},
 		reports: { due: reportsDue },
 		previous
