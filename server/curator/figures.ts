@@ -109,7 +109,22 @@ interface ScopeRows {
 	programs: ProgramEntry[] | null;
 	/** With `programs`: each one's index row's organization (its number in the history; NONE: none). */
 	indexOrgs: Int32Array | null;
+	/** The scope's organizations in the order scanned, and where each one's programs end. */
+	segments: Segments;
 }
+
+/**
+ * The organizations of a scan, each once, in order: organization j's programs are those from
+ * ends[j − 1] (0 for the first) to ends[j] − 1. `pure[j]` (OrgLayout.pure): they are just what
+ * that organization's own scan reads.
+ */
+interface Segments {
+	orgs: string[];
+	ends: Int32Array;
+	pure: Uint8Array;
+}
+
+const NO_SEGMENTS: Segments = { orgs: [], ends: new Int32Array(0), pure: new Uint8Array(0) };
 
 /** Each program's last row (its state on `to`). */
 function lastRows(h: HistoryProjection, s: ScopeRows): Int32Array {
@@ -239,15 +254,22 @@ function programRows(
 	const toDay = dayNumber(to);
 	const dayCol = h.cols[F.day]!;
 	const orgCol = h.cols[F.org]!;
-	const layouts: OrgLayout[] = [];
+	// Each organization's layout (none: no program), by segment.
+	const layouts: Array<OrgLayout | undefined> = [];
+	const orgs = [...new Set(organizationIds)];
+	const segments: Segments = {
+		orgs,
+		ends: new Int32Array(orgs.length),
+		pure: new Uint8Array(orgs.length)
+	};
 	let heldRows = 0;
 	let heldPrograms = 0;
-	for (const org of new Set(organizationIds)) {
+	for (const [j, org] of orgs.entries()) {
 		const layout = h.layoutOf(org);
-		if (!layout) continue;
 		layouts.push(layout);
-		heldRows += layout.rows.length;
-		heldPrograms += layout.nums.length;
+		segments.pure[j] = !layout || layout.pure ? 1 : 0;
+		heldRows += layout?.rows.length ?? 0;
+		heldPrograms += layout?.nums.length ?? 0;
 	}
 	const rows = h.buffer(Slot.rows, heldRows);
 	const starts = h.buffer(Slot.starts, heldPrograms + 1);
@@ -257,7 +279,9 @@ function programRows(
 	let n = 0;
 	let len = 0;
 	const { visit, visited } = h.nextVisit();
-	for (const layout of layouts) {
+	for (const [j, layout] of layouts.entries()) {
+		segments.ends[j] = n;
+		if (!layout) continue;
 		const { nums, indexOrgs, start, rows: held } = layout;
 		for (let i = 0; i < nums.length; i++) {
 			const num = nums[i]!;
@@ -298,13 +322,15 @@ function programRows(
 			}
 			starts[++n] = len;
 		}
+		segments.ends[j] = n;
 	}
 	return {
 		n,
 		start: first(starts, n + 1),
 		rows: first(rows, len),
 		programs,
-		indexOrgs: programOrgs
+		indexOrgs: programOrgs,
+		segments
 	};
 }
 
@@ -852,18 +878,33 @@ function youngPedagogues(
 	return { young, covered, firstYears };
 }
 
-/** The rows in force in the period: each program's last (its facts), and all of them (people). */
-function inForceOf(
-	h: HistoryProjection,
-	view: PeriodView,
-	scope: ScopeRows
-): { active: Int32Array; inForceRows: Int32Array } {
+/**
+ * The rows in force in the period: each program's last (its facts), and all of them (people); in
+ * the scope's order, so each organization's are a run of each (ScanRows).
+ */
+interface InForce {
+	active: Int32Array;
+	inForceRows: Int32Array;
+	/** Where each segment's (ScopeRows.segments) active rows and rows in force end. */
+	activeEnds: Int32Array;
+	inForceEnds: Int32Array;
+}
+
+function inForceOf(h: HistoryProjection, view: PeriodView, scope: ScopeRows): InForce {
 	const active = h.buffer(Slot.active, scope.n);
 	const inForceRows = h.buffer(Slot.inForce, scope.rows.length);
+	const { ends } = scope.segments;
+	const activeEnds = new Int32Array(ends.length);
+	const inForceEnds = new Int32Array(ends.length);
 	let programs = 0;
 	let rowCount = 0;
+	let segment = 0;
 	const { start, rows } = scope;
 	for (let i = 0; i < scope.n; i++) {
+		for (; segment < ends.length && ends[segment]! <= i; segment++) {
+			activeEnds[segment] = programs;
+			inForceEnds[segment] = rowCount;
+		}
 		let last = NONE;
 		for (let k = start[i]!; k < start[i + 1]!; k++)
 			if (view.inForce(rows[k]!)) {
@@ -872,7 +913,16 @@ function inForceOf(
 			}
 		if (last !== NONE) active[programs++] = last;
 	}
-	return { active: first(active, programs), inForceRows: first(inForceRows, rowCount) };
+	for (; segment < ends.length; segment++) {
+		activeEnds[segment] = programs;
+		inForceEnds[segment] = rowCount;
+	}
+	return {
+		active: first(active, programs),
+		inForceRows: first(inForceRows, rowCount),
+		activeEnds,
+		inForceEnds
+	};
 }
 
 /** Mentors and mentees per category (KINDS). */
@@ -1040,16 +1090,26 @@ function compute(
 	cancelled: Set<string>,
 	q: { zone: string; from: string; to: string; kind: 'date' | 'period'; current: boolean },
 	/** The period's comparisons, when the caller made them already. */
-	view = new PeriodView(h, q.from, q.to)
+	view = new PeriodView(h, q.from, q.to),
+	/** Reads the scan further once the figures are made (its rows are valid until it returns). */
+	after?: (scope: ScopeRows, inForce: InForce) => void
 ): Figures {
 	const { from, to, kind } = q;
 	const programs: ScopeRows = ids.length
 		? programRows(h, ids, from, to, q.current, cancelled, view)
-		: { n: 0, start: new Int32Array(1), rows: new Int32Array(0), programs: null, indexOrgs: null };
+		: {
+				n: 0,
+				start: new Int32Array(1),
+				rows: new Int32Array(0),
+				programs: null,
+				indexOrgs: null,
+				segments: NO_SEGMENTS
+			};
 
 	// Programs in force in the period, with the facts of their last row in it; and every row in
 	// force of theirs (the people of the period).
-	const { active, inForceRows } = inForceOf(h, view, programs);
+	const inForce = inForceOf(h, view, programs);
+	const { active, inForceRows } = inForce;
 
 	// People: each counted once, in each role; their category from the registry, else the form.
 	const marks = h.marks();
@@ -1104,7 +1164,7 @@ function compute(
 	const byCategory = group(groupsBy(h, active, F.category));
 	const byTemplate = group(groupsBy(h, active, F.template));
 
-	return {
+	const figures: Figures = {
 		period: { from, to },
 		kind,
 		programs: {
@@ -1158,6 +1218,8 @@ function compute(
 		},
 		reports
 	};
+	after?.(programs, inForce);
+	return figures;
 }
 
 /** The figures on date `date` (the state then). */
@@ -1227,60 +1289,89 @@ interface PeriodQuery {
 }
 
 /**
- * One organization's OrganizationFigures: the same rows, people and registry as its Figures,
- * without the groupings, statuses and surveys the table does not show (those made 200
- * organizations' figures cost as much as the municipality's own, issue 18).
+ * One organization's programs in a period, as a scan read them: programs p0 … p1 − 1 of `scope`
+ * and their rows in force (a run of the scan's InForce).
  */
-function organizationFigures(
+interface OrgRows {
+	scope: ScopeRows;
+	p0: number;
+	p1: number;
+	active: Int32Array;
+	inForceRows: Int32Array;
+}
+
+/** Segment j of a scan (see Segments) as one organization's rows. */
+function segmentRows(scope: ScopeRows, inForce: InForce, j: number): OrgRows {
+	const before = (ends: Int32Array) => (j === 0 ? 0 : ends[j - 1]!);
+	return {
+		scope,
+		p0: before(scope.segments.ends),
+		p1: scope.segments.ends[j]!,
+		active: inForce.active.subarray(before(inForce.activeEnds), inForce.activeEnds[j]),
+		inForceRows: inForce.inForceRows.subarray(before(inForce.inForceEnds), inForce.inForceEnds[j])
+	};
+}
+
+/** The organization's own scan (its programs read apart from the others': a moved program). */
+function ownRows(
 	h: HistoryProjection,
 	org: string,
-	registry: Registry,
 	cancelled: Set<string>,
-	q: PeriodQuery,
-	prev: PeriodQuery | null,
-	/** The first instant after q.to in the zone (the registry's people created before it count). */
-	endOfTo: number
-): OrganizationFigures {
-	const known = registryByPerson(registry, h);
+	p: PeriodQuery
+): OrgRows {
+	const scope = programRows(h, [org], p.from, p.to, p.current, cancelled, p.view);
+	return { scope, p0: 0, p1: scope.n, ...inForceOf(h, p.view, scope) };
+}
+
+/** What the table shows of the previous period of one organization. */
+type PreviousRow = NonNullable<OrganizationFigures['previous']>;
+
+function previousRow(h: HistoryProjection, rows: OrgRows, known: RegistryByPerson): PreviousRow {
 	const marks = h.marks();
-	// The rows, people and marks of one period (buffers reused: the previous period's first, kept
-	// as counts, then this one's).
-	const people = (p: PeriodQuery) => {
-		const scope = programRows(h, [org], p.from, p.to, p.current, cancelled, p.view);
-		const { active, inForceRows } = inForceOf(h, p.view, scope);
-		const mark = marks.next();
-		return { scope, active, mark, ...markPeople(h, inForceRows, known, marks, mark) };
-	};
-	const before = prev && people(prev);
-	const previous = before && {
-		programs: { inForce: before.active.length },
-		participants: { mentees: before.mentees.length }
-	};
-	const now = people(q);
+	const { mentees } = markPeople(h, rows.inForceRows, known, marks, marks.next());
+	return { programs: { inForce: rows.active.length }, participants: { mentees: mentees.length } };
+}
+
+/**
+ * One organization's OrganizationFigures of the period: the same rows, people and registry as its
+ * Figures, without the groupings, statuses and surveys the table does not show (those made 200
+ * organizations' figures cost as much as the municipality's own, issue 18).
+ */
+function organizationRow(
+	h: HistoryProjection,
+	org: string,
+	rows: OrgRows,
+	known: RegistryByPerson,
+	to: string,
+	/** The first instant after `to` in the zone (the registry's people created before it count). */
+	endOfTo: number
+): Omit<OrganizationFigures, 'previous'> {
+	const marks = h.marks();
+	const mark = marks.next();
+	const { mentors, mentees } = markPeople(h, rows.inForceRows, known, marks, mark);
 	let learnerMentees = 0;
-	for (const person of now.mentees) {
+	for (const person of mentees) {
 		const kind = KINDS[marks.kinds[person]!];
 		if (kind === 'pupil' || kind === 'student') learnerMentees++;
 	}
-	const { young, covered } = youngPedagogues(known, [org], q.to, endOfTo, marks.mentees, now.mark);
-	const { entries, exits } = growthOf(h, now.active);
+	const { young, covered } = youngPedagogues(known, [org], to, endOfTo, marks.mentees, mark);
+	const { entries, exits } = growthOf(h, rows.active);
 	const { growth } = averages(entries, exits);
 	const due = h.cols[F.due]!;
+	const { start, rows: scopeRows } = rows.scope;
 	let reportsDue = 0;
-	for (const last of lastRows(h, now.scope)) reportsDue += due[last]!;
+	// Each program's last row: its state on `to`.
+	for (let i = rows.p0; i < rows.p1; i++) reportsDue += due[scopeRows[start[i + 1]! - 1]!]!;
 	return {
-		programs: { inForce: now.active.length },
+		programs: { inForce: rows.active.length },
 		participants: {
-			mentors: now.mentors.length,
-			mentees: now.mentees.length,
+			mentors: mentors.length,
+			mentees: mentees.length,
 			learners: { mentees: learnerMentees }
 		},
 		youngTeachers: { sharePercent: pct1(covered, young) },
-		assessment: {
-			growthAvg: r2(growth)
-		},
-		reports: { due: reportsDue },
-		previous
+		assessment: { growthAvg: r2(growth) },
+		reports: { due: reportsDue }
 	};
 }
 
@@ -1310,15 +1401,41 @@ export async function municipalityFigures(
 	const q = query(resolved);
 	const prev =
 		resolved.kind === 'period' ? query({ ...previousPeriod(resolved), kind: 'period' }) : null;
-	const figures: Figures = {
-		...compute(h, ids, registry, cancelled, q, q.view),
-		previous: prev && compute(h, ids, registry, cancelled, prev, prev.view)
-	};
+	const known = registryByPerson(registry, h);
 	const endOfTo = startOfDay(addDays(q.to, 1), zone);
-	return {
-		figures,
-		organizations: ids.map((org) =>
-			organizationFigures(h, org, registry, cancelled, q, prev, endOfTo)
-		)
+	// Each organization's part of the municipality's own scan where it is just its own scan
+	// (Segments.pure): read while the scan's rows are valid, the previous period's first.
+	const rowsNow = new Map<string, Omit<OrganizationFigures, 'previous'>>();
+	const rowsBefore = new Map<string, PreviousRow>();
+	const previous =
+		prev &&
+		compute(h, ids, registry, cancelled, prev, prev.view, (scope, inForce) =>
+			scope.segments.orgs.forEach((org, j) => {
+				if (scope.segments.pure[j])
+					rowsBefore.set(org, previousRow(h, segmentRows(scope, inForce, j), known));
+			})
+		);
+	const figures: Figures = {
+		...compute(h, ids, registry, cancelled, q, q.view, (scope, inForce) =>
+			scope.segments.orgs.forEach((org, j) => {
+				if (scope.segments.pure[j])
+					rowsNow.set(
+						org,
+						organizationRow(h, org, segmentRows(scope, inForce, j), known, q.to, endOfTo)
+					);
+			})
+		),
+		previous
 	};
+	// The others (a program moved between them) by their own scans.
+	const row = (org: string): OrganizationFigures => {
+		const before = !prev
+			? null
+			: (rowsBefore.get(org) ?? previousRow(h, ownRows(h, org, cancelled, prev), known));
+		const now =
+			rowsNow.get(org) ??
+			organizationRow(h, org, ownRows(h, org, cancelled, q), known, q.to, endOfTo);
+		return { ...now, previous: before };
+	};
+	return { figures, organizations: ids.map(row) };
 }

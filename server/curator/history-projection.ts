@@ -121,6 +121,12 @@ export interface OrgLayout {
 	indexOrgs: Int32Array;
 	start: Int32Array;
 	rows: Int32Array;
+	/**
+	 * Every program here has its rows and index row in this organization alone (or in none): none
+	 * was moved from or to another. A scan of several organizations then reads these programs as
+	 * this organization's own scan does, so its part of that scan is this organization's.
+	 */
+	pure: boolean;
 }
 
 /** The fingerprint of a scope's index rows: count, max and checksum of computed_at. */
@@ -225,13 +231,21 @@ export class HistoryProjection {
 			nums: new Int32Array(programs.length),
 			indexOrgs: new Int32Array(programs.length),
 			start: new Int32Array(programs.length + 1),
-			rows: new Int32Array(total)
+			rows: new Int32Array(total),
+			pure: true
 		};
+		const self = this.orgs.id(org);
+		const orgCol = this.cols[F.org]!;
 		let k = 0;
 		programs.forEach((p, i) => {
 			layout.nums[i] = p.num;
 			layout.indexOrgs[i] = p.indexOrg === null ? NONE : this.orgs.id(p.indexOrg);
-			for (const row of p.rows) layout.rows[k++] = row;
+			if (p.indexOrg !== null && p.indexOrg !== org) layout.pure = false;
+			for (const row of p.rows) {
+				layout.rows[k++] = row;
+				const rowOrg = orgCol[row]!;
+				if (rowOrg !== NONE && rowOrg !== self) layout.pure = false;
+			}
 			layout.start[i + 1] = k;
 		});
 		this.layouts.set(org, layout);

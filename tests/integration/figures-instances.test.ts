@@ -16,6 +16,7 @@ import {
 	figuresFor,
 	municipalityFigures
 } from '../../server/curator/figures';
+import { historyStatement } from '../../server/storage/curator-index';
 import { openPostgresStorage, openSqliteStorage, type Storage } from '../../server/storage/index';
 import { addDays } from '../../src/lib/shared/time';
 import { createDataset, type Dataset } from './curator-fixtures';
@@ -37,7 +38,8 @@ beforeAll(async () => {
 	storageEnv = await testStorageEnv();
 	ds = await createDataset({
 		programs: 60,
-		organizations: 2,
+		// A third organization stays apart when a program moves between the first two.
+		organizations: 3,
 		seed: 23,
 		...(storageEnv.env.DATABASE_URL ? { databaseUrl: storageEnv.env.DATABASE_URL } : {})
 	});
@@ -74,6 +76,44 @@ async function rewrite(
 			computedAt: computedAt({ ...stored, computed_at: Number(stored.computed_at) })
 		}
 	]);
+}
+
+/**
+ * The analytic report reads the municipality and its organizations at once: the same figures as
+ * each scope's own (an organization's: what the report's table shows of them), for a period (with
+ * the previous one) and for today (a date: none).
+ */
+async function expectReportAsOwn(sql: Storage['sql'], ids: string[]): Promise<void> {
+	for (const period of [{ from: addDays(ds.today, -182), to: ds.today }, {}]) {
+		const report = await municipalityFigures(sql, { organizationIds: ids }, period, ds.now);
+		expect(report.figures).toEqual(await figuresFor(sql, { organizationIds: ids }, period, ds.now));
+		for (const [i, id] of ids.entries()) {
+			const own = await figuresFor(sql, { organizationIds: [id] }, period, ds.now);
+			expect(own).toMatchObject(report.organizations[i]!);
+		}
+	}
+}
+
+const participantsOf = (summary: Record<string, unknown>): unknown[] =>
+	Array.isArray(summary.participants) ? (summary.participants as unknown[]) : [];
+const mentee = (id: string) => ({ id, role: 'mentee', name: 'Новый', userId: null });
+
+/** Writes the program's history row of an earlier day: its current summary, changed. */
+async function rewriteHistory(
+	programId: string,
+	day: string,
+	change: (summary: Record<string, unknown>) => void
+): Promise<void> {
+	const stored = await ds.sql.get<Stored>(
+		'SELECT program_id, summary, through_seq, computed_at FROM program_summaries WHERE program_id = ?',
+		[programId]
+	);
+	if (!stored) throw new Error(`no summary for ${programId}`);
+	const summary = JSON.parse(stored.summary) as Record<string, unknown>;
+	change(summary);
+	const statement = historyStatement(programId, summary, day, Date.parse(`${day}T12:00:00Z`));
+	if (!statement) throw new Error(`no history row for ${day}`);
+	await ds.sql.run(statement.sql, statement.params);
 }
 
 async function activeProgram(orgId: string, skip: Set<string>): Promise<string> {
@@ -126,13 +166,23 @@ describe('figures held by each instance', () => {
 	});
 
 	it('equal, after many writes in both organizations, what a fresh instance reads', async () => {
-		const reader = await openInstance();
 		const ids = ds.organizations.map((o) => o.id);
 		const period = { from: addDays(ds.today, -182), to: ds.today };
+		// Some programs of each organization a month ago, with a mentee who has left since: the
+		// period's people are those of all its rows, not only of the last.
+		const earlier = new Set<string>();
+		for (const [i, org] of [...ids, ...ids].entries()) {
+			const id = await activeProgram(org, earlier);
+			earlier.add(id);
+			await rewriteHistory(id, addDays(ds.today, -30), (s) => {
+				s.participants = [...participantsOf(s), mentee(`left${i}`)];
+			});
+		}
+		const reader = await openInstance();
 		await figuresFor(reader.sql, { organizationIds: ids }, period, ds.now);
 		const used = new Set<string>();
 		for (let i = 0; i < 6; i++) {
-			const org = ds.organizations[i % 2]!;
+			const org = ds.organizations[i % 3]!;
 			const id = await activeProgram(org.id, used);
 			await rewrite(
 				id,
@@ -140,24 +190,25 @@ describe('figures held by each instance', () => {
 					? complete(ds.today)
 					: (s) => {
 							// A new mentee joins (people are counted once per period).
-							const list = Array.isArray(s.participants) ? s.participants : [];
-							s.participants = [
-								...list,
-								{ id: `joined${i}`, role: 'mentee', name: 'Новый', userId: null }
-							];
+							s.participants = [...participantsOf(s), mentee(`joined${i}`)];
 						},
 				(s) => s.computed_at + 1 + i
 			);
 		}
-		// A program moved to the other organization: its next summary's rows are that one's.
-		const moved = await activeProgram(ds.organizations[0]!.id, used);
+		await expectReportAsOwn(reader.sql, ids);
+		// A program moved to the other organization: its next summary's rows are that one's, its
+		// month-old row stays the first's.
+		const moved = [...earlier][0]!;
 		await ds.sql.run('UPDATE programs SET organization_id = ? WHERE id = ?', [
 			ds.organizations[1]!.id,
 			moved
 		]);
+		// …where a new mentee joins it (theirs, not the first's).
 		await rewrite(
 			moved,
-			() => undefined,
+			(s) => {
+				s.participants = [...participantsOf(s), mentee('joinedAfterMove')];
+			},
 			(s) => s.computed_at + 10
 		);
 		const held = await figuresFor(reader.sql, { organizationIds: ids }, period, ds.now);
@@ -168,14 +219,9 @@ describe('figures held by each instance', () => {
 			ds.now
 		);
 		expect(held).toEqual(fresh);
-		// The analytic report reads the municipality and its organizations at once: the same
-		// figures as each scope's own (an organization's: what the report's table shows of them).
-		const report = await municipalityFigures(reader.sql, { organizationIds: ids }, period, ds.now);
-		expect(report.figures).toEqual(held);
-		for (const [i, id] of ids.entries()) {
-			const own = await figuresFor(reader.sql, { organizationIds: [id] }, period, ds.now);
-			expect(own).toMatchObject(report.organizations[i]!);
-		}
+		await expectReportAsOwn(reader.sql, ids);
+		// Each organization in the municipality's order and in another, and one twice.
+		await expectReportAsOwn(reader.sql, [ids[2]!, ids[0]!, ids[2]!, ids[1]!]);
 		for (const org of ds.organizations)
 			expect(
 				await computeFigures(reader.sql, { organizationIds: [org.id] }, { now: ds.now })
