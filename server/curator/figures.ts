@@ -879,23 +879,31 @@ function youngPedagogues(
 }
 
 /**
- * The rows in force in the period: each program's last (its facts), and all of them (people); in
- * the scope's order, so each organization's are a run of each (ScanRows).
+ * The rows in force in the period: each program's last (its facts), and those that tell its
+ * people; in the scope's order, so each organization's are a run of each (segmentRows).
  */
 interface InForce {
 	active: Int32Array;
-	inForceRows: Int32Array;
-	/** Where each segment's (ScopeRows.segments) active rows and rows in force end. */
+	/**
+	 * Each program's first row in force and each later one whose participants or form differ from
+	 * the one before: a row that repeats both (its program's people on another day, the common
+	 * case: HistoryProjection.shareParticipants) marks no one new in markPeople.
+	 */
+	peopleRows: Int32Array;
+	/** Where each segment's (ScopeRows.segments) active rows and people rows end. */
 	activeEnds: Int32Array;
-	inForceEnds: Int32Array;
+	peopleEnds: Int32Array;
 }
 
 function inForceOf(h: HistoryProjection, view: PeriodView, scope: ScopeRows): InForce {
 	const active = h.buffer(Slot.active, scope.n);
-	const inForceRows = h.buffer(Slot.inForce, scope.rows.length);
+	const peopleRows = h.buffer(Slot.inForce, scope.rows.length);
 	const { ends } = scope.segments;
 	const activeEnds = new Int32Array(ends.length);
-	const inForceEnds = new Int32Array(ends.length);
+	const peopleEnds = new Int32Array(ends.length);
+	const pOff = h.cols[F.pOff]!;
+	const pLen = h.cols[F.pLen]!;
+	const form = h.cols[F.form]!;
 	let programs = 0;
 	let rowCount = 0;
 	let segment = 0;
@@ -903,25 +911,32 @@ function inForceOf(h: HistoryProjection, view: PeriodView, scope: ScopeRows): In
 	for (let i = 0; i < scope.n; i++) {
 		for (; segment < ends.length && ends[segment]! <= i; segment++) {
 			activeEnds[segment] = programs;
-			inForceEnds[segment] = rowCount;
+			peopleEnds[segment] = rowCount;
 		}
 		let last = NONE;
-		for (let k = start[i]!; k < start[i + 1]!; k++)
-			if (view.inForce(rows[k]!)) {
-				inForceRows[rowCount++] = rows[k]!;
-				last = rows[k]!;
-			}
+		for (let k = start[i]!; k < start[i + 1]!; k++) {
+			const row = rows[k]!;
+			if (!view.inForce(row)) continue;
+			if (
+				last === NONE ||
+				pOff[row] !== pOff[last] ||
+				pLen[row] !== pLen[last] ||
+				form[row] !== form[last]
+			)
+				peopleRows[rowCount++] = row;
+			last = row;
+		}
 		if (last !== NONE) active[programs++] = last;
 	}
 	for (; segment < ends.length; segment++) {
 		activeEnds[segment] = programs;
-		inForceEnds[segment] = rowCount;
+		peopleEnds[segment] = rowCount;
 	}
 	return {
 		active: first(active, programs),
-		inForceRows: first(inForceRows, rowCount),
+		peopleRows: first(peopleRows, rowCount),
 		activeEnds,
-		inForceEnds
+		peopleEnds
 	};
 }
 
@@ -1106,10 +1121,10 @@ function compute(
 				segments: NO_SEGMENTS
 			};
 
-	// Programs in force in the period, with the facts of their last row in it; and every row in
-	// force of theirs (the people of the period).
+	// Programs in force in the period, with the facts of their last row in it; and the rows in
+	// force of theirs that tell the people of the period.
 	const inForce = inForceOf(h, view, programs);
-	const { active, inForceRows } = inForce;
+	const { active, peopleRows } = inForce;
 
 	// People: each counted once, in each role; their category from the registry, else the form.
 	const marks = h.marks();
@@ -1117,7 +1132,7 @@ function compute(
 	const kindOf = marks.kinds;
 	const { mentors: mentorList, mentees: menteeList } = markPeople(
 		h,
-		inForceRows,
+		peopleRows,
 		registryByPerson(registry, h),
 		marks,
 		everyone
@@ -1290,14 +1305,14 @@ interface PeriodQuery {
 
 /**
  * One organization's programs in a period, as a scan read them: programs p0 … p1 − 1 of `scope`
- * and their rows in force (a run of the scan's InForce).
+ * and their rows in force (runs of the scan's InForce).
  */
 interface OrgRows {
 	scope: ScopeRows;
 	p0: number;
 	p1: number;
 	active: Int32Array;
-	inForceRows: Int32Array;
+	peopleRows: Int32Array;
 }
 
 /** Segment j of a scan (see Segments) as one organization's rows. */
@@ -1308,7 +1323,7 @@ function segmentRows(scope: ScopeRows, inForce: InForce, j: number): OrgRows {
 		p0: before(scope.segments.ends),
 		p1: scope.segments.ends[j]!,
 		active: inForce.active.subarray(before(inForce.activeEnds), inForce.activeEnds[j]),
-		inForceRows: inForce.inForceRows.subarray(before(inForce.inForceEnds), inForce.inForceEnds[j])
+		peopleRows: inForce.peopleRows.subarray(before(inForce.peopleEnds), inForce.peopleEnds[j])
 	};
 }
 
@@ -1328,7 +1343,7 @@ type PreviousRow = NonNullable<OrganizationFigures['previous']>;
 
 function previousRow(h: HistoryProjection, rows: OrgRows, known: RegistryByPerson): PreviousRow {
 	const marks = h.marks();
-	const { mentees } = markPeople(h, rows.inForceRows, known, marks, marks.next());
+	const { mentees } = markPeople(h, rows.peopleRows, known, marks, marks.next());
 	return { programs: { inForce: rows.active.length }, participants: { mentees: mentees.length } };
 }
 
@@ -1348,7 +1363,7 @@ function organizationRow(
 ): Omit<OrganizationFigures, 'previous'> {
 	const marks = h.marks();
 	const mark = marks.next();
-	const { mentors, mentees } = markPeople(h, rows.inForceRows, known, marks, mark);
+	const { mentors, mentees } = markPeople(h, rows.peopleRows, known, marks, mark);
 	let learnerMentees = 0;
 	for (const person of mentees) {
 		const kind = KINDS[marks.kinds[person]!];

@@ -471,8 +471,29 @@ export class HistoryProjection {
 		const dayCol = this.cols[F.day]!;
 		const day = dayCol[row]!;
 		while (i > 0 && dayCol[days[i - 1]!]! > day) i--;
+		if (!this.shareParticipants(row, days[i - 1])) this.shareParticipants(row, days[i]);
 		days.splice(i, 0, row);
 		this.touch(p);
+	}
+
+	/**
+	 * The row just appended takes its participants from `other` (a row of the same program next to
+	 * it by day) when they are the same list, and gives back its own copy. A program's people
+	 * rarely change from one day to the next: its rows then share one list, which the figures mark
+	 * once (figures.ts, markPeople), and the history holds once.
+	 */
+	private shareParticipants(row: number, other: number | undefined): boolean {
+		if (other === undefined) return false;
+		const pOff = this.cols[F.pOff]!;
+		const pLen = this.cols[F.pLen]!;
+		const len = pLen[row]!;
+		const at = pOff[row]!;
+		const from = pOff[other]!;
+		if (len === 0 || pLen[other] !== len || at + len !== this.peopleCount) return false;
+		for (let k = 0; k < len; k++) if (this.people[at + k] !== this.people[from + k]) return false;
+		pOff[row] = from;
+		this.peopleCount = at;
+		return true;
 	}
 
 	private word = (v: string | null | undefined): number =>
@@ -643,7 +664,7 @@ export class HistoryProjection {
 	 * program's rows were as far apart as the programs were in the order they were read in).
 	 * Column by column, so it needs room for one more column at a time, not a second copy.
 	 */
-	private compact(): void {
+	compact(): void {
 		const placed = new Set<ProgramEntry>();
 		const order: ProgramEntry[] = [];
 		const place = (p: ProgramEntry) => {
@@ -690,8 +711,13 @@ export class HistoryProjection {
 		let aAt = 0;
 		for (let i = 0; i < live; i++) {
 			const old = from[i]!;
-			newPOff[i] = pAt;
-			for (let k = pOff[old]!, end = k + pLen[i]!; k < end; k++) people[pAt++] = this.people[k]!;
+			// A list the row before shared (shareParticipants) stays shared.
+			if (i > 0 && pOff[old] === pOff[from[i - 1]!] && pLen[i] === pLen[i - 1])
+				newPOff[i] = newPOff[i - 1]!;
+			else {
+				newPOff[i] = pAt;
+				for (let k = pOff[old]!, end = k + pLen[i]!; k < end; k++) people[pAt++] = this.people[k]!;
+			}
 			newAOff[i] = aAt;
 			const a0 = 3 * aOff[old]!;
 			for (let k = 0; k < 3 * aLen[i]!; k++) assessments[3 * aAt + k] = this.assessments[a0 + k]!;

@@ -16,6 +16,11 @@ import {
 	figuresFor,
 	municipalityFigures
 } from '../../server/curator/figures';
+import {
+	fingerprintSql,
+	HistoryProjection,
+	toFingerprint
+} from '../../server/curator/history-projection';
 import { historyStatement } from '../../server/storage/curator-index';
 import { openPostgresStorage, openSqliteStorage, type Storage } from '../../server/storage/index';
 import { addDays } from '../../src/lib/shared/time';
@@ -168,16 +173,31 @@ describe('figures held by each instance', () => {
 	it('equal, after many writes in both organizations, what a fresh instance reads', async () => {
 		const ids = ds.organizations.map((o) => o.id);
 		const period = { from: addDays(ds.today, -182), to: ds.today };
-		// Some programs of each organization a month ago, with a mentee who has left since: the
-		// period's people are those of all its rows, not only of the last.
+		// Some programs of each organization a month ago, with a mentee who has left since, or
+		// who was replaced by today's: the period's people are those of all its rows, not only of
+		// the last.
+		const people = async () =>
+			(await figuresFor((await openInstance()).sql, { organizationIds: ids }, period, ds.now))
+				.participants;
+		const before = await people();
 		const earlier = new Set<string>();
 		for (const [i, org] of [...ids, ...ids].entries()) {
 			const id = await activeProgram(org, earlier);
 			earlier.add(id);
 			await rewriteHistory(id, addDays(ds.today, -30), (s) => {
-				s.participants = [...participantsOf(s), mentee(`left${i}`)];
+				const list = participantsOf(s) as Array<{ role?: string }>;
+				const replaced = list.findIndex((p) => p.role === 'mentee');
+				s.participants =
+					i % 2 === 0 || replaced < 0
+						? [...list, mentee(`left${i}`)]
+						: list.map((p, k) => (k === replaced ? mentee(`replaced${i}`) : p));
 			});
 		}
+		// Hand count: six mentees more (one each), as many mentors.
+		expect(await people()).toMatchObject({
+			mentors: before.mentors,
+			mentees: before.mentees + 6
+		});
 		const reader = await openInstance();
 		await figuresFor(reader.sql, { organizationIds: ids }, period, ds.now);
 		const used = new Set<string>();
@@ -306,5 +326,31 @@ describe('figures held by each instance', () => {
 		const unlinked = await figures();
 		expect(unlinked.participants.pedagogues.mentors).toBe(before.participants.pedagogues.mentors);
 		expect(unlinked).toEqual(await fresh());
+	});
+
+	it('keep every row, its participants shared with the day before or not, through a compaction', async () => {
+		// Two programs with rows of two months ago that repeat today's (their lists shared).
+		const same = new Set<string>();
+		for (const org of ds.organizations.slice(0, 2)) {
+			const id = await activeProgram(org.id, same);
+			for (const day of [-61, -60]) await rewriteHistory(id, addDays(ds.today, day), () => {});
+		}
+		const h = new HistoryProjection(ds.sql);
+		const ids = ds.organizations.map((o) => o.id);
+		await h.refresh(ids, toFingerprint(await ds.sql.get(fingerprintSql('1 = 1'))));
+		const rows = () =>
+			Object.fromEntries(
+				[...h.programs.values()].map((p) => [p.id, p.rows.map((r) => h.facts(r))])
+			);
+		const held = rows();
+		// A list repeated by the next day is held once (the load compacts, too).
+		const listed = Object.values(held)
+			.flat()
+			.reduce((n, facts) => n + facts.participants.length, 0);
+		const people = h.peopleCount;
+		expect(people).toBeLessThan(listed);
+		h.compact();
+		expect(rows()).toEqual(held);
+		expect(h.peopleCount).toBe(people);
 	});
 });
