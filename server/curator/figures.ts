@@ -291,22 +291,31 @@ function programRows(
 			const b = start[i + 1]!;
 			if (a === b || (cancelledNums.size > 0 && cancelledNums.has(num))) continue;
 			const begin = len;
-			let opening = NONE;
+			// The held rows are by day: each loop stops where its days end.
 			if (current) {
 				const indexOrg = indexOrgs[i]!;
-				if (indexOrg !== NONE && inScope[indexOrg] === 1) opening = held[b - 1]!;
-			} else
-				for (let k = a; k < b; k++) {
+				const opening = indexOrg !== NONE && inScope[indexOrg] === 1 ? held[b - 1]! : NONE;
+				if (opening !== NONE) rows[len++] = opening;
+				for (let k = b - 1; k >= a; k--) {
+					const r = held[k]!;
+					const day = dayCol[r]!;
+					if (day <= fromDay) break;
+					if (day <= toDay && r !== opening && inScope[orgCol[r]!] === 1) rows[len++] = r;
+				}
+			} else {
+				let opening = NONE;
+				let k = a;
+				for (; k < b; k++) {
 					const r = held[k]!;
 					if (dayCol[r]! > fromDay) break;
 					if (inScope[orgCol[r]!] === 1) opening = r;
 				}
-			if (opening !== NONE) rows[len++] = opening;
-			for (let k = a; k < b; k++) {
-				const r = held[k]!;
-				const day = dayCol[r]!;
-				if (day > fromDay && day <= toDay && r !== opening && inScope[orgCol[r]!] === 1)
-					rows[len++] = r;
+				if (opening !== NONE) rows[len++] = opening;
+				for (; k < b; k++) {
+					const r = held[k]!;
+					if (dayCol[r]! > toDay) break;
+					if (inScope[orgCol[r]!] === 1) rows[len++] = r;
+				}
 			}
 			if (len === begin) continue;
 			// Today's latest row may be later than `from` (a program in a zone ahead): by day.
