@@ -65,8 +65,21 @@ const r2 = (x: number | null | undefined): number | null =>
 	x === null || x === undefined || !Number.isFinite(x) ? null : Math.round(x * 100) / 100;
 const pct1 = (part: number, whole: number): number | null =>
 	whole ? Math.round((part / whole) * 1000) / 10 : null;
-const mean = (xs: number[]): number | null =>
-	xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
+/**
+ * Values summed in order, for their mean: a region's 100,000 scores are added up as they are
+ * read, not collected into arrays first (garbage a report then had to collect).
+ */
+class Sum {
+	n = 0;
+	total = 0;
+	add(x: number): void {
+		this.n++;
+		this.total += x;
+	}
+	mean(): number | null {
+		return this.n ? this.total / this.n : null;
+	}
+}
 
 /** The period asked for, made whole: see FigurePeriod. */
 export function resolvePeriod(
@@ -1062,16 +1075,16 @@ function satisfactionOf(h: HistoryProjection, rows: Int32Array) {
 	const feedback = h.cols[F.feedback]!;
 	let surveys = 0;
 	let withFeedback = 0;
-	const mentorSat: number[] = [];
-	const menteeSat: number[] = [];
+	const mentorSat = new Sum();
+	const menteeSat = new Sum();
 	for (const row of rows) {
 		const count = feedback[row]!;
 		surveys += count;
 		if (count > 0) withFeedback++;
 		const mentor = h.mentorAvg(row);
 		const mentee = h.menteeAvg(row);
-		if (!Number.isNaN(mentor)) mentorSat.push(mentor);
-		if (!Number.isNaN(mentee)) menteeSat.push(mentee);
+		if (!Number.isNaN(mentor)) mentorSat.add(mentor);
+		if (!Number.isNaN(mentee)) menteeSat.add(mentee);
 	}
 	return { surveys, mentorSat, menteeSat, withFeedback };
 }
@@ -1081,8 +1094,8 @@ function growthOf(h: HistoryProjection, rows: Int32Array) {
 	const aOff = h.cols[F.aOff]!;
 	const aLen = h.cols[F.aLen]!;
 	const a = h.assessments;
-	const entries: number[] = [];
-	const exits: number[] = [];
+	const entries = new Sum();
+	const exits = new Sum();
 	let programsWithBoth = 0;
 	for (const row of rows) {
 		let both = false;
@@ -1090,8 +1103,8 @@ function growthOf(h: HistoryProjection, rows: Int32Array) {
 			const entry = a[3 * k + 1]!;
 			const exit = a[3 * k + 2]!;
 			if (Number.isNaN(entry) || Number.isNaN(exit)) continue;
-			entries.push(entry);
-			exits.push(exit);
+			entries.add(entry);
+			exits.add(exit);
 			both = true;
 		}
 		if (both) programsWithBoth++;
@@ -1100,9 +1113,9 @@ function growthOf(h: HistoryProjection, rows: Int32Array) {
 }
 
 /** The mean entry and exit self-assessments and the growth between them (null: none). */
-function averages(entries: number[], exits: number[]) {
-	const entryAvg = mean(entries);
-	const exitAvg = mean(exits);
+function averages(entries: Sum, exits: Sum) {
+	const entryAvg = entries.mean();
+	const exitAvg = exits.mean();
 	const growth = entryAvg !== null && exitAvg !== null ? exitAvg - entryAvg : null;
 	return { entryAvg, exitAvg, growth };
 }
@@ -1227,13 +1240,13 @@ function compute(
 		},
 		satisfaction: {
 			surveys,
-			mentorAvg: r2(mean(mentorSat)),
-			menteeAvg: r2(mean(menteeSat)),
+			mentorAvg: r2(mentorSat.mean()),
+			menteeAvg: r2(menteeSat.mean()),
 			programsWithFeedback: withFeedback
 		},
 		assessment: {
 			programsWithBoth,
-			menteesWithBoth: entries.length,
+			menteesWithBoth: entries.n,
 			entryAvg: r2(entryAvg),
 			exitAvg: r2(exitAvg),
 			growthAvg: r2(growth),
