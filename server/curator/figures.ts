@@ -499,13 +499,14 @@ export async function sourcesOf(db: SqlClient, ids: string[]): Promise<Sources> 
 	// Every summary write moves its program's computed_at (the history row is written with it),
 	// every registry edit a person's updated_at; the sums and counts over the scope change with
 	// any of them.
-	const fingerprint: Fingerprint = ids.length
-		? await indexFingerprint(db, ids)
-		: { n: 0, max: 0, sum: 0 };
-	const version = await scopeVersion(db, ids, fingerprint);
+	// (Apart: PostgreSQL reads them on separate connections at once.)
+	const [fingerprint, version] = await Promise.all([
+		ids.length ? indexFingerprint(db, ids) : { n: 0, max: 0, sum: 0 },
+		scopeVersion(db, ids)
+	]);
 	let loaded: ReturnType<Sources['load']> | null = null;
 	return {
-		version: version.all,
+		version: [fingerprint.n, fingerprint.max, fingerprint.sum, version.all].map(String).join(':'),
 		load: () =>
 			(loaded ??= (async () => ({
 				h: ids.length ? await currentHistory(db, ids, fingerprint) : historyOf(db),
@@ -549,31 +550,31 @@ export async function computeFigures(
 const resultCache = new WeakMap<SqlClient, Map<string, Figures>>();
 
 /**
- * What the figures of a scope read, as a few sums: changes whenever any of it changes (`all`);
- * `registry`: whenever the people the figures read from the registry change.
+ * What the figures of a scope read besides the index (its fingerprint), as a few sums: changes
+ * whenever any of it changes (`all`); `registry`: whenever the people the figures read from the
+ * registry change.
  */
 async function scopeVersion(
 	db: SqlClient,
-	ids: string[],
-	index: Fingerprint
+	ids: string[]
 ): Promise<{ all: string; registry: string }> {
 	if (ids.length === 0) return { all: '', registry: '' };
 	const marks = ids.map(() => '?').join(',');
 	// Each organization's registry clock (storage/registry-clock.ts): any write of its people, its
 	// programs, their participants or the people of other organizations in them moves it on.
-	const clocks = await db.get<Record<string, unknown>>(
-		`SELECT count(*) AS n, sum(changes) AS s FROM curator_registry_clock
-			WHERE organization_id IN (${marks})`,
-		ids
-	);
-	const cancellations = await db.get<Record<string, unknown>>(
-		`SELECT count(*) AS n, sum(cancelled_at) AS s FROM program_cancellations`
-	);
+	const [clocks, cancellations] = await Promise.all([
+		db.get<Record<string, unknown>>(
+			`SELECT count(*) AS n, sum(changes) AS s FROM curator_registry_clock
+				WHERE organization_id IN (${marks})`,
+			ids
+		),
+		db.get<Record<string, unknown>>(
+			`SELECT count(*) AS n, sum(cancelled_at) AS s FROM program_cancellations`
+		)
+	]);
 	const registry = [clocks?.n, clocks?.s].map(String).join(':');
 	return {
-		all: [index.n, index.max, index.sum, registry, cancellations?.n, cancellations?.s]
-			.map(String)
-			.join(':'),
+		all: [registry, cancellations?.n, cancellations?.s].map(String).join(':'),
 		registry
 	};
 }

@@ -564,19 +564,19 @@ export class CuratorService {
 	 * municipality's 100,000 programs are not all fetched to list the late ones. `limit`: only the
 	 * first lines, by organization and title (the screen's preview), and how many there are.
 	 */
-	private async programLines(
+	private async listed(
 		scope: ResolvedScope,
 		period: { from: string; to: string },
 		attentionOnly: boolean,
 		orgNames: Map<string, string>,
-		limit = Infinity,
+		limit: number,
 		sources?: Sources
-	): Promise<{ lines: ProgramLine[]; total: number }> {
+	): Promise<{ programs: Array<{ programId: string; facts: FigureFacts }>; total: number }> {
 		const asOf = period.to <= this.today(scope.timeZone) ? period.to : this.today(scope.timeZone);
 		// One pass over the held history: which programs are listed, and (`limit`) the facts of
 		// those of the first organizations by name that make up the first lines — only theirs are
 		// read and made into lines.
-		const { programs, total } = await listedPrograms(
+		return listedPrograms(
 			this.db,
 			scope.organizationIds,
 			asOf,
@@ -588,8 +588,6 @@ export class CuratorService {
 			},
 			sources
 		);
-		const lines = await this.linesOf(scope, programs, orgNames);
-		return { lines: lines.slice(0, limit), total };
 	}
 
 	/** The programs with their titles and their participants' names, by organization and title. */
@@ -608,34 +606,40 @@ export class CuratorService {
 		const bulk = programs.length > BULK_LINES;
 		const orgMarks = scope.organizationIds.map(() => '?').join(',');
 		type Info = { program_id: string; title: string; organization_id: string | null };
-		if (bulk)
-			for (const r of await this.db.all<Info>(
-				`SELECT program_id, title, organization_id FROM curator_program_index
-					WHERE organization_id IN (${orgMarks})`,
-				scope.organizationIds
-			))
-				info.set(r.program_id, r);
-		// (A program moved to another organization since the date is found by its id.)
-		for (const r of await this.inChunks<Info>(
-			(marks) =>
-				`SELECT program_id, title, organization_id FROM curator_program_index WHERE program_id IN (${marks})`,
-			programs.map((p) => p.programId).filter((id) => !info.has(id))
-		))
-			info.set(r.program_id, r);
 		const keys = [...new Set(programs.flatMap((p) => p.facts.participants.map((x) => x.key)))];
 		const names = new Map<string, string>();
 		type Name = { id: string; full_name: string };
-		if (bulk)
-			for (const r of await this.db.all<Name>(
-				`SELECT id, full_name FROM people WHERE organization_id IN (${orgMarks})`,
-				scope.organizationIds
+		// The titles and the names apart (PostgreSQL reads them on two connections at once).
+		const titlesRead = async () => {
+			if (bulk)
+				for (const r of await this.db.all<Info>(
+					`SELECT program_id, title, organization_id FROM curator_program_index
+						WHERE organization_id IN (${orgMarks})`,
+					scope.organizationIds
+				))
+					info.set(r.program_id, r);
+			// (A program moved to another organization since the date is found by its id.)
+			for (const r of await this.inChunks<Info>(
+				(marks) =>
+					`SELECT program_id, title, organization_id FROM curator_program_index WHERE program_id IN (${marks})`,
+				programs.map((p) => p.programId).filter((id) => !info.has(id))
+			))
+				info.set(r.program_id, r);
+		};
+		const namesRead = async () => {
+			if (bulk)
+				for (const r of await this.db.all<Name>(
+					`SELECT id, full_name FROM people WHERE organization_id IN (${orgMarks})`,
+					scope.organizationIds
+				))
+					names.set(r.id, r.full_name);
+			for (const r of await this.inChunks<Name>(
+				(marks) => `SELECT id, full_name FROM people WHERE id IN (${marks})`,
+				keys.filter((k) => !names.has(k))
 			))
 				names.set(r.id, r.full_name);
-		for (const r of await this.inChunks<Name>(
-			(marks) => `SELECT id, full_name FROM people WHERE id IN (${marks})`,
-			keys.filter((k) => !names.has(k))
-		))
-			names.set(r.id, r.full_name);
+		};
+		await Promise.all([titlesRead(), namesRead()]);
 		const namesOf = (p: (typeof programs)[number], role: 'mentor' | 'mentee') =>
 			p.facts.participants
 				.filter((x) => x.role === role)
@@ -678,21 +682,12 @@ export class CuratorService {
 	): Promise<DocModel> {
 		const shown = override ?? version;
 		const timeZone = scope.timeZone ?? DEFAULT_TIME_ZONE;
-		let organizations: ScopeDocInput['organizations'];
-		let figures: Figures;
 		const names = await this.scopes.organizationNames();
 		// The figures and the lists from one reading of the sources.
 		const sources = await sourcesOf(this.db, scope.organizationIds);
-		if (scope.kind === 'municipality') {
-			const read = await municipalityFigures(this.db, scope, period, this.now(), sources);
-			figures = read.figures;
-			organizations = scope.organizationIds.map((id, i) => ({
-				name: names.get(id) ?? '',
-				figures: read.organizations[i]!
-			}));
-			organizations.sort((a, b) => byRussian(a.name, b.name));
-		} else figures = await figuresFor(this.db, scope, period, this.now(), sources);
-		const { lines, total } = await this.programLines(
+		// The lists first: their titles and names are read from the database while the figures
+		// are computed, once the reads are sent (setImmediate: after the driver's own ticks).
+		const { programs, total } = await this.listed(
 			scope,
 			period,
 			kind !== 'info-note',
@@ -700,6 +695,22 @@ export class CuratorService {
 			lineLimit,
 			sources
 		);
+		const computeFigures = async (): Promise<Pick<ScopeDocInput, 'figures' | 'organizations'>> => {
+			await new Promise((sent) => setImmediate(sent));
+			if (scope.kind !== 'municipality')
+				return { figures: await figuresFor(this.db, scope, period, this.now(), sources) };
+			const read = await municipalityFigures(this.db, scope, period, this.now(), sources);
+			const organizations = scope.organizationIds.map((id, i) => ({
+				name: names.get(id) ?? '',
+				figures: read.organizations[i]!
+			}));
+			organizations.sort((a, b) => byRussian(a.name, b.name));
+			return { figures: read.figures, organizations };
+		};
+		const [lines, { figures, organizations }] = await Promise.all([
+			this.linesOf(scope, programs, names).then((all) => all.slice(0, lineLimit)),
+			computeFigures()
+		]);
 		return scopeDocModel({
 			kind,
 			scope: scope.kind,
@@ -763,8 +774,13 @@ export class CuratorService {
 		this.checkPeriod(period);
 		const key: DocumentKey = { scopeKind: scope.kind, scopeId: scope.id, kind, ...period };
 		const shown = await this.versionOf(key, version);
-		// The screen's preview: the lists' first lines (the file has them all).
-		const { model, frozen } = await this.modelOf(scope, kind, period, shown, PREVIEW_ROWS);
+		// The screen's preview: the lists' first lines (the file has them all). Its other reads at
+		// the same time.
+		const [{ model, frozen }, canWrite, versions] = await Promise.all([
+			this.modelOf(scope, kind, period, shown, PREVIEW_ROWS),
+			this.scopes.allows(actor, scope, 'organization.report'),
+			listVersions(this.db, key)
+		]);
 		const meta = (v: StoredVersion) => ({
 			version: v.version,
 			authorName: v.authorName,
@@ -776,8 +792,8 @@ export class CuratorService {
 			kind,
 			title: SCOPE_DOC_TITLES[kind],
 			period,
-			canWrite: await this.scopes.allows(actor, scope, 'organization.report'),
-			versions: (await listVersions(this.db, key)).map(meta),
+			canWrite,
+			versions: versions.map(meta),
 			version: shown ? meta(shown) : null,
 			sections: shown?.sections ?? {},
 			sectionKeys: [...WRITTEN_SECTIONS[kind]],
