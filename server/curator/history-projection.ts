@@ -480,7 +480,7 @@ export class HistoryProjection {
 	 * The row just appended takes its participants from `other` (a row of the same program next to
 	 * it by day) when they are the same list, and gives back its own copy. A program's people
 	 * rarely change from one day to the next: its rows then share one list, which the figures mark
-	 * once (figures.ts, markPeople), and the history holds once.
+	 * once (figures.ts, InForce.peopleRows), and the history holds once.
 	 */
 	private shareParticipants(row: number, other: number | undefined): boolean {
 		if (other === undefined) return false;

@@ -559,10 +559,11 @@ export class CuratorService {
 	}
 
 	/**
-	 * Programs in force in the period, as on its end date (history), with titles and names; for
-	 * the analytic documents (`attentionOnly`) only those their attention list shows — a
-	 * municipality's 100,000 programs are not all fetched to list the late ones. `limit`: only the
-	 * first lines, by organization and title (the screen's preview), and how many there are.
+	 * Programs in force in the period, as on its end date (history), with their facts (linesOf
+	 * adds titles and names); for the analytic documents (`attentionOnly`) only those their
+	 * attention list shows — a municipality's 100,000 programs are not all fetched to list the
+	 * late ones. `limit`: only the first organizations' programs, by name, that make up the first
+	 * lines (the screen's preview), and how many there are.
 	 */
 	private async listed(
 		scope: ResolvedScope,
@@ -695,7 +696,7 @@ export class CuratorService {
 			lineLimit,
 			sources
 		);
-		const computeFigures = async (): Promise<Pick<ScopeDocInput, 'figures' | 'organizations'>> => {
+		const scopeFigures = async (): Promise<Pick<ScopeDocInput, 'figures' | 'organizations'>> => {
 			await new Promise((sent) => setImmediate(sent));
 			if (scope.kind !== 'municipality')
 				return { figures: await figuresFor(this.db, scope, period, this.now(), sources) };
@@ -709,7 +710,7 @@ export class CuratorService {
 		};
 		const [lines, { figures, organizations }] = await Promise.all([
 			this.linesOf(scope, programs, names).then((all) => all.slice(0, lineLimit)),
-			computeFigures()
+			scopeFigures()
 		]);
 		return scopeDocModel({
 			kind,

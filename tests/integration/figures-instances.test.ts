@@ -59,12 +59,11 @@ afterAll(async () => {
 
 type Stored = { program_id: string; summary: string; through_seq: number; computed_at: number };
 
-/** Rewrites a program's stored summary as the relay of another instance would. */
-async function rewrite(
+/** The program's stored summary, and the summary itself changed by `change`. */
+async function changedSummary(
 	programId: string,
-	change: (summary: Record<string, unknown>) => void,
-	computedAt: (stored: Stored) => number
-): Promise<void> {
+	change: (summary: Record<string, unknown>) => void
+): Promise<{ stored: Stored; summary: Record<string, unknown> }> {
 	const stored = await ds.sql.get<Stored>(
 		'SELECT program_id, summary, through_seq, computed_at FROM program_summaries WHERE program_id = ?',
 		[programId]
@@ -72,6 +71,16 @@ async function rewrite(
 	if (!stored) throw new Error(`no summary for ${programId}`);
 	const summary = JSON.parse(stored.summary) as Record<string, unknown>;
 	change(summary);
+	return { stored, summary };
+}
+
+/** Rewrites a program's stored summary as the relay of another instance would. */
+async function rewrite(
+	programId: string,
+	change: (summary: Record<string, unknown>) => void,
+	computedAt: (stored: Stored) => number
+): Promise<void> {
+	const { stored, summary } = await changedSummary(programId, change);
 	await ds.store.saveSummaries([
 		{
 			programId,
@@ -109,13 +118,7 @@ async function rewriteHistory(
 	day: string,
 	change: (summary: Record<string, unknown>) => void
 ): Promise<void> {
-	const stored = await ds.sql.get<Stored>(
-		'SELECT program_id, summary, through_seq, computed_at FROM program_summaries WHERE program_id = ?',
-		[programId]
-	);
-	if (!stored) throw new Error(`no summary for ${programId}`);
-	const summary = JSON.parse(stored.summary) as Record<string, unknown>;
-	change(summary);
+	const { summary } = await changedSummary(programId, change);
 	const statement = historyStatement(programId, summary, day, Date.parse(`${day}T12:00:00Z`));
 	if (!statement) throw new Error(`no history row for ${day}`);
 	await ds.sql.run(statement.sql, statement.params);
