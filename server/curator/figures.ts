@@ -139,10 +139,23 @@ interface Segments {
 
 const NO_SEGMENTS: Segments = { orgs: [], ends: new Int32Array(0), pure: new Uint8Array(0) };
 
-/** Each program's last row (its state on `to`). */
+/** The layout of an organization with no program held. */
+const NO_PROGRAMS: OrgLayout = {
+	programs: [],
+	nums: new Int32Array(0),
+	indexOrgs: new Int32Array(0),
+	start: new Int32Array(1),
+	rows: new Int32Array(0),
+	pure: true
+};
+
+/** Program i's last row (its state on `to`). */
+const lastRow = (s: ScopeRows, i: number): number => s.rows[s.start[i + 1]! - 1]!;
+
+/** Each program's last row. */
 function lastRows(h: HistoryProjection, s: ScopeRows): Int32Array {
 	const out = h.buffer(Slot.last, s.n);
-	for (let i = 0; i < s.n; i++) out[i] = s.rows[s.start[i + 1]! - 1]!;
+	for (let i = 0; i < s.n; i++) out[i] = lastRow(s, i);
 	return first(out, s.n);
 }
 
@@ -267,22 +280,19 @@ function programRows(
 	const toDay = dayNumber(to);
 	const dayCol = h.cols[F.day]!;
 	const orgCol = h.cols[F.org]!;
-	// Each organization's layout (none: no program), by segment.
-	const layouts: Array<OrgLayout | undefined> = [];
+	// Each organization's layout, by segment.
 	const orgs = [...new Set(organizationIds)];
+	const layouts = orgs.map((org) => h.layoutOf(org) ?? NO_PROGRAMS);
 	const segments: Segments = {
 		orgs,
 		ends: new Int32Array(orgs.length),
-		pure: new Uint8Array(orgs.length)
+		pure: Uint8Array.from(layouts, (layout) => (layout.pure ? 1 : 0))
 	};
 	let heldRows = 0;
 	let heldPrograms = 0;
-	for (const [j, org] of orgs.entries()) {
-		const layout = h.layoutOf(org);
-		layouts.push(layout);
-		segments.pure[j] = !layout || layout.pure ? 1 : 0;
-		heldRows += layout?.rows.length ?? 0;
-		heldPrograms += layout?.nums.length ?? 0;
+	for (const layout of layouts) {
+		heldRows += layout.rows.length;
+		heldPrograms += layout.nums.length;
 	}
 	const rows = h.buffer(Slot.rows, heldRows);
 	const starts = h.buffer(Slot.starts, heldPrograms + 1);
@@ -293,8 +303,6 @@ function programRows(
 	let len = 0;
 	const { visit, visited } = h.nextVisit();
 	for (const [j, layout] of layouts.entries()) {
-		segments.ends[j] = n;
-		if (!layout) continue;
 		const { nums, indexOrgs, start, rows: held } = layout;
 		for (let i = 0; i < nums.length; i++) {
 			const num = nums[i]!;
@@ -1396,10 +1404,8 @@ function organizationRow(
 	const { entries, exits } = growthOf(h, rows.active);
 	const { growth } = averages(entries, exits);
 	const due = h.cols[F.due]!;
-	const { start, rows: scopeRows } = rows.scope;
 	let reportsDue = 0;
-	// Each program's last row: its state on `to`.
-	for (let i = rows.p0; i < rows.p1; i++) reportsDue += due[scopeRows[start[i + 1]! - 1]!]!;
+	for (let i = rows.p0; i < rows.p1; i++) reportsDue += due[lastRow(rows.scope, i)]!;
 	return {
 		programs: { inForce: rows.active.length },
 		participants: {
