@@ -15,8 +15,8 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type pg from 'pg';
-import * as Y from 'yjs';
 import { DECISIONS_SUFFIX } from '../../src/lib/shared/program/decisions.js';
+import { mergeUpdatesInRuns } from '../../src/lib/shared/merge-updates.js';
 import type { DocumentStore } from './document-store.js';
 import { indexMissingEntries } from './curator-index.js';
 import { withTransaction } from './postgres/database.js';
@@ -321,7 +321,7 @@ export async function verifyCopy(
 	let documentsCompared = 0;
 	let summariesCompared = 0;
 	const merged = (d: Awaited<ReturnType<DocumentStore['load']>>) =>
-		Buffer.from(Y.mergeUpdates([...(d.state ? [d.state] : []), ...d.updates]));
+		Buffer.from(mergeUpdatesInRuns([...(d.state ? [d.state] : []), ...d.updates]));
 	for (const id of programIds) {
 		const [a, b] = await Promise.all([stores.sqlite.load(id), stores.postgres.load(id)]);
 		if (!merged(a).equals(merged(b))) miss(`program ${id}: merged document differs`);

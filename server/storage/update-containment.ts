@@ -14,6 +14,7 @@
  */
 import * as Y from 'yjs';
 import { decodeStateVector } from '../../src/lib/shared/protocol.js';
+import { mergeUpdatesInRuns } from '../../src/lib/shared/merge-updates.js';
 
 /** Per client, sorted, non-overlapping, non-adjacent [from, to) clock ranges. */
 type Ranges = Map<number, Array<[number, number]>>;
@@ -169,7 +170,7 @@ export function mergeVerified(request: MergeRequest): MergeVerdict {
 	const inputs = candidate ? [...parts, candidate] : parts;
 	let merged: Uint8Array;
 	try {
-		merged = inputs.length === 1 ? (inputs[0] as Uint8Array) : Y.mergeUpdates(inputs);
+		merged = mergeUpdatesInRuns(inputs);
 	} catch (error) {
 		return { ok: false, reason: 'merge_failed', detail: describe(error) };
 	}

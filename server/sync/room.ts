@@ -7,6 +7,7 @@
 import * as Y from 'yjs';
 import type { StoredDocument } from '../storage/document-store.js';
 import { coverageOf } from '../storage/update-containment.js';
+import { mergeUpdatesInRuns } from '../../src/lib/shared/merge-updates.js';
 import { UpdateLog } from './update-log.js';
 import {
 	decodeStateVector,
@@ -60,7 +61,7 @@ export class MergeFailedError extends Error {
 export function mergeSafely(parts: Uint8Array[], problems: RoomProblems = SILENT): Uint8Array {
 	if (parts.length === 1) return parts[0] ?? EMPTY_UPDATE;
 	try {
-		return Y.mergeUpdates(parts);
+		return mergeUpdatesInRuns(parts);
 	} catch (error) {
 		problems.mergeFailed(
 			error,
@@ -379,7 +380,7 @@ export class RoomDocument {
 				this.baseDs ??= Y.diffUpdate(this.state, encodeStateVector(this.baseStateVector()));
 				return this.tail.length === 0
 					? this.baseDs
-					: Y.mergeUpdates([this.baseDs, ...this.tail.slice()]);
+					: mergeUpdatesInRuns([this.baseDs, ...this.tail.slice()]);
 			}
 		} catch (error) {
 			// Stored bytes Yjs cannot merge (written before update-guard.ts existed): answer from

@@ -12,6 +12,7 @@ import { getHeapStatistics } from 'node:v8';
 import { threadId } from 'node:worker_threads';
 import * as Y from 'yjs';
 import { transientDoc } from '../sync/transient-doc.js';
+import { mergeUpdatesInRuns } from '../../src/lib/shared/merge-updates.js';
 import { programToJSON, readProgram } from '../../src/lib/shared/program/index.js';
 import { referencedHashes } from '../../src/lib/shared/program/attachments.js';
 import { today as todayIn } from '../../src/lib/shared/time.js';
@@ -110,8 +111,7 @@ export const TASKS = {
 	mergeVerified: (input: MergeRequest): MergeVerdict => mergeVerified(input),
 
 	/** The relay's merge of a big document's parts (all or none: throws when they do not merge). */
-	merge: (input: { parts: Uint8Array[] }): Uint8Array =>
-		input.parts.length === 1 ? (input.parts[0] as Uint8Array) : Y.mergeUpdates(input.parts),
+	merge: (input: { parts: Uint8Array[] }): Uint8Array => mergeUpdatesInRuns(input.parts),
 
 	/**
 	 * The curator summary of a program document, and the task's work in this thread since the
@@ -142,9 +142,9 @@ export const TASKS = {
 	 */
 	attachmentHashes: (input: { parts: Uint8Array[] }): string[] => {
 		if (input.parts.length === 0) return [];
-		const bytes =
-			input.parts.length === 1 ? (input.parts[0] as Uint8Array) : Y.mergeUpdates(input.parts);
-		return withDoc(bytes, (doc) => [...referencedHashes(doc, readProgram(doc).participants)]);
+		return withDoc(mergeUpdatesInRuns(input.parts), (doc) => [
+			...referencedHashes(doc, readProgram(doc).participants)
+		]);
 	},
 
 	/** The program document (ППН), a stage's document or the mentor's report, rendered. Null: none such. */
