@@ -47,8 +47,8 @@ describe('mergeUpdatesInRuns', () => {
 		[1, 2, 600],
 		[2, 3, 1_100],
 		[3, 5, 200],
-		[4, 2, 33],
-		[5, 2, 32]
+		[4, 2, 129],
+		[5, 2, 128]
 	])(
 		'gives the flat merge byte for byte (seed %i: %i clients, %i edits)',
 		(seed, clients, edits) => {
