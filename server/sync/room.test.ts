@@ -35,6 +35,26 @@ describe('RoomDocument', () => {
 		expect(most).toBeLessThanOrEqual(10);
 	});
 
+	it('leaves the tail to compaction below its threshold, and still bounds it past it', () => {
+		// A program whose compaction comes at 600 rows: merging its tail at 256–383 first merged
+		// every update twice. Where compaction does not come (another instance leads it, or it
+		// was refused), the tail is still merged, 256–383 updates past the threshold.
+		const { doc, updates } = edits(1, 1_000);
+		const room = new RoomDocument(undefined, null, 600);
+		absorbAll(room, updates.slice(0, 600));
+		expect(room.parts()).toHaveLength(601);
+		let mergedAt = 0;
+		updates.slice(600).forEach((u, i) => {
+			room.absorb(u, inspectUpdate(u).ranges, 601 + i);
+			if (!mergedAt && room.parts().length === 1) mergedAt = 601 + i;
+		});
+		expect(mergedAt).toBeGreaterThanOrEqual(600 + 256);
+		expect(mergedAt).toBeLessThan(600 + 384);
+		const copy = new Y.Doc();
+		for (const part of room.parts()) Y.applyUpdate(copy, part);
+		expect(copy.getArray('a').toArray()).toEqual(doc.getArray('a').toArray());
+	});
+
 	it('holds the document as merged state + tail and keeps its state vector without decoding', () => {
 		const { doc, updates } = edits(1, 5);
 		const room = new RoomDocument();

@@ -160,10 +160,14 @@ export function createRooms(options: RoomsOptions): Rooms {
 		};
 	}
 
+	/** Compaction merges a program's tail (RoomDocument's `tailMergeFloor`). */
+	const tailMergeFloor = (id: string) =>
+		config.compactAfterUpdates > 0 ? compactionThreshold(id, config.compactAfterUpdates) : 0;
+
 	function create(id: string): LiveRoom {
 		const room: LiveRoom = {
 			id,
-			doc: new RoomDocument(problemsOf(id), options.merge ?? null),
+			doc: new RoomDocument(problemsOf(id), options.merge ?? null, tailMergeFloor(id)),
 			loaded: Promise.resolve(),
 			isLoaded: false,
 			sessions: new Set(),
@@ -183,7 +187,8 @@ export function createRooms(options: RoomsOptions): Rooms {
 			room.doc = RoomDocument.fromStored(
 				await store.load(id),
 				problemsOf(id),
-				options.merge ?? null
+				options.merge ?? null,
+				tailMergeFloor(id)
 			);
 			room.isLoaded = true;
 			await hooks.loaded(room);
