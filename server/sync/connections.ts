@@ -7,7 +7,8 @@ import * as encoding from 'lib0/encoding';
 import type { ConnectionGrant } from '../auth/authorize.js';
 import type { Logger } from '../logger.js';
 import type { AwarenessRelay } from './awareness.js';
-import type { Clock, TimerHandle } from './clock.js';
+import type { Clock } from './clock.js';
+import { startHeartbeat } from './heartbeat.js';
 import type { RelayConfig } from './config.js';
 import type { RelayHooks } from './hooks.js';
 import type { AddressCounts } from './limits.js';
@@ -147,28 +148,26 @@ export function createConnections(options: {
 		rooms.releaseLater(room);
 	}
 
-	let heartbeat: TimerHandle | null = null;
-	function beat() {
-		for (const session of sessions) {
-			if (session.awaitingPong) {
-				log.info(
-					{ conn: session.id, programId: session.info.programId },
-					'terminating dead connection (no pong)'
-				);
-				metrics.closes.inc({ code: 'dead' });
-				session.socket.terminate();
-				continue;
-			}
-			session.awaitingPong = true;
+	const stopHeartbeat = startHeartbeat({
+		sessions,
+		intervalMs: config.pingIntervalMs,
+		clock,
+		ping(session) {
 			try {
 				session.socket.ping();
 			} catch {
 				session.socket.terminate();
 			}
+		},
+		dead(session) {
+			log.info(
+				{ conn: session.id, programId: session.info.programId },
+				'terminating dead connection (no pong)'
+			);
+			metrics.closes.inc({ code: 'dead' });
+			session.socket.terminate();
 		}
-		heartbeat = clock.setTimeout(beat, config.pingIntervalMs);
-	}
-	heartbeat = clock.setTimeout(beat, config.pingIntervalMs);
+	});
 
 	return {
 		open,
@@ -187,9 +186,6 @@ export function createConnections(options: {
 			}
 			return n;
 		},
-		stop() {
-			clock.clearTimeout(heartbeat);
-			heartbeat = null;
-		}
+		stop: stopHeartbeat
 	};
 }

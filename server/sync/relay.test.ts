@@ -331,6 +331,28 @@ describe('sessions', () => {
 		expect(b.socket.terminated).toBe(false);
 	});
 
+	it('spreads its pings over the interval: no moment pings every socket (issue 18)', async () => {
+		// 2,000 sockets pinged in one timer callback stalled every delivery for 73–105 ms.
+		const { clock, connect } = setup({ pingIntervalMs: 30_000 });
+		const sessions = Array.from({ length: 300 }, (_, i) => connect(`u${i}`));
+		await clock.settle();
+		const pings = () => sessions.reduce((n, s) => n + s.socket.pings, 0);
+		let most = 0;
+		for (let t = 0; t < 31; t++) {
+			const before = pings();
+			await clock.advance(1_000);
+			most = Math.max(most, pings() - before);
+		}
+		// Each socket once per interval, at most a thirtieth of them in any second.
+		expect(sessions.map((s) => s.socket.pings)).toEqual(sessions.map(() => 1));
+		expect(most).toBeLessThanOrEqual(10);
+		// Answered pings keep the sockets; a missed one ends its socket an interval later.
+		for (const s of sessions.slice(1)) s.pong();
+		await clock.advance(31_000);
+		expect(sessions.map((s) => s.socket.terminated)).toEqual(sessions.map((_, i) => i === 0));
+		expect(sessions.slice(1).map((s) => s.socket.pings)).toEqual(sessions.slice(1).map(() => 2));
+	});
+
 	it('tells the others when a session with awareness leaves', async () => {
 		const { a, b } = await twoSessions();
 		const e = new Uint8Array([1, 7, 1, 2, 123, 125]); // 1 entry: client 7, clock 1, state "{}"

@@ -72,8 +72,10 @@ export class Session {
 	persistedCount = 0;
 	/** Awareness client id → last clock this connection announced. */
 	readonly awarenessClients = new Map<number, number>();
-	/** A ping is out and no pong came back yet (heartbeat). */
+	/** A ping is out and no pong came back yet (heartbeat.ts). */
 	awaitingPong = false;
+	/** Monotonic ms of the last ping (heartbeat.ts). */
+	pingSentAt = 0;
 	expiryTimer: TimerHandle | null = null;
 	/** Sync facts as last handed to storage for this connection's device (to skip no-news writes). */
 	readonly factsWritten: FactTimes = {};
