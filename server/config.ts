@@ -443,7 +443,7 @@ export const RELAY_SCHEMA: Schema<RelayConfig> = {
 		R.pingIntervalMs,
 		0,
 		ANY,
-		'websocket ping; a socket that missed the previous pong is terminated'
+		'websocket ping, each socket once per interval, spread over it (a thirtieth of the sockets at a time); a socket that missed the previous pong is terminated; 0: none'
 	),
 	flushDelayMs: integer(
 		'RELAY_FLUSH_DELAY_MS',
