@@ -59,7 +59,6 @@ export class MergeFailedError extends Error {
  * turned a 48,980-byte stored state into a 2-byte empty one that compaction then stored.)
  */
 export function mergeSafely(parts: Uint8Array[], problems: RoomProblems = SILENT): Uint8Array {
-	if (parts.length === 1) return parts[0] ?? EMPTY_UPDATE;
 	try {
 		return mergeUpdatesInRuns(parts);
 	} catch (error) {
