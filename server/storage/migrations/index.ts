@@ -74,6 +74,8 @@ export interface DialectStatements {
 	curatorLastActivityDesc: string;
 	/** Migration 148: the dialect's indexes of the stale and «приглашение не открыто» counts. */
 	curatorNarrowCounts: string;
+	/** Migration 159: the dialect's stale-count index with the types (PostgreSQL). */
+	curatorStaleCountTypes: string;
 	/** Migration 149: the dialect's title index with the attributes a page is filtered by. */
 	curatorTitleFilters: string;
 	/** Migration 150: the dialect's options and triggers of the narrow totals table. */
@@ -356,6 +358,12 @@ export function migrationsFor(dialect: Dialect, statements: DialectStatements): 
 			version: 158,
 			name: "registry: each organization's clock of changes, kept by triggers",
 			sql: registryClockTable(types.INT, types.STRICT, statements.registryClockTriggers)
+		},
+		{
+			// A page filtered by type counts its stale programs from an index, not the table (issue 18).
+			version: 159,
+			name: "curator index: the stale count's index with the programs' types",
+			sql: statements.curatorStaleCountTypes
 		}
 	];
 }

@@ -67,6 +67,8 @@ export const CURATOR_LAST_ACTIVITY_DESC = 'SELECT 1;';
  * passed over when emptied pages are left in it; the stale count has migration 132's index.
  */
 export const CURATOR_NARROW_COUNTS = 'SELECT 1;';
+/** Migration 159: PostgreSQL's stale-count index with the types; SQLite has none to widen. */
+export const CURATOR_STALE_COUNT_TYPES = 'SELECT 1;';
 
 /** Migration 149 in SQLite: nothing (no sort indexes: migration 133). */
 export const CURATOR_TITLE_FILTERS = 'SELECT 1;';
