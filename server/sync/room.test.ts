@@ -35,6 +35,41 @@ describe('RoomDocument', () => {
 		expect(most).toBeLessThanOrEqual(10);
 	});
 
+	it('programs edited in lockstep merge their tails by bytes at different updates too', () => {
+		// With a fixed 64 KB every program edited alike passed it at the same update, as with the
+		// count (the test above). Updates of ~175 bytes: the bytes bound comes before the
+		// count's (a compaction floor of 600: 856 at the earliest).
+		const doc = new Y.Doc();
+		doc.clientID = 7;
+		const updates: Uint8Array[] = [];
+		doc.on('update', (u: Uint8Array) => updates.push(u));
+		for (let i = 0; i < 700; i++)
+			doc.transact(() => {
+				doc.getText('notes').insert(0, 'ab');
+				doc.getMap('bench').set(`edit-by-a-phone-${i % 2}`, `${i}`.padStart(150, '-'));
+			});
+		const rooms = Array.from({ length: 50 }, () => new RoomDocument(undefined, null, 600));
+		const mergedAt = new Map<RoomDocument, number>();
+		let largestTail = 0;
+		updates.forEach((u, i) => {
+			for (const room of rooms) {
+				room.absorb(u, inspectUpdate(u).ranges, i + 1);
+				const tail = room.parts().slice(1);
+				largestTail = Math.max(
+					largestTail,
+					tail.reduce((n, p) => n + p.length, 0)
+				);
+				if (!mergedAt.has(room) && tail.length === 0) mergedAt.set(room, i + 1);
+			}
+		});
+		const at = [...mergedAt.values()];
+		expect(at).toHaveLength(50);
+		const most = Math.max(...[...new Set(at)].map((n) => at.filter((x) => x === n).length));
+		expect(most).toBeLessThanOrEqual(10);
+		// Still bounded: 96 KB at most, and the update that crossed it.
+		expect(largestTail).toBeLessThanOrEqual(96 * 1024 + Math.max(...updates.map((u) => u.length)));
+	});
+
 	it('leaves the tail to compaction below its threshold, and still bounds it past it', () => {
 		// A program whose compaction comes at 600 rows: merging its tail at 256–383 first merged
 		// every update twice. Where compaction does not come (another instance leads it, or it
@@ -150,6 +185,25 @@ describe('RoomDocument', () => {
 		expect(() => room.merged()).toThrow(MergeFailedError);
 		expect(room.bytes).toBe(2 + (updates[0] as Uint8Array).length + bad.length); // empty base + both parts
 		expect(room.compactionInput()).toMatchObject({ merged: null, throughSeq: 2, rows: 2 });
+	});
+
+	it('after a failed merge tries again when the tail has doubled, in bytes as in count', () => {
+		const doc = new Y.Doc();
+		const updates: Uint8Array[] = [];
+		doc.on('update', (u: Uint8Array) => updates.push(u));
+		for (let i = 0; i < 1_500; i++) doc.getMap('m').set(`k${i % 3}`, `${i}`.padStart(150, '-'));
+		let failures = 0;
+		const report = { undecodableRow: () => undefined, mergeFailed: () => failures++ };
+		const room = RoomDocument.fromStored(
+			{ state: null, stateVector: null, updates: [], lastSeq: 0, clientOwners: [] },
+			report
+		);
+		room.absorb(new Uint8Array([9, 9, 9]), null, 1);
+		absorbAll(room, updates, 2);
+		// ~260 KB of tail: a try at 64–96 KB, then at each doubling, not at every update past it.
+		expect(room.parts().length).toBe(1 + 1 + updates.length);
+		expect(failures).toBeGreaterThanOrEqual(1);
+		expect(failures).toBeLessThanOrEqual(3);
 	});
 
 	it('keeps a tail update without the message buffer it came in, and the same document', () => {

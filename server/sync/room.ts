@@ -27,6 +27,13 @@ export const EMPTY_STATE_VECTOR: Uint8Array = new Uint8Array([0]);
  */
 const MAX_TAIL = 256;
 const tailLimit = () => MAX_TAIL + Math.floor(Math.random() * (MAX_TAIL / 2));
+/**
+ * …and once its bytes pass 64 KB plus up to half of it again, drawn the same way (and more than
+ * the state's: a big document's tail may be as big as it). A fixed 64 KB made programs edited
+ * alike, with updates of a like size, merge at the same update, as the count did.
+ */
+const MAX_TAIL_BYTES = 64 * 1024;
+const tailBytesLimit = () => MAX_TAIL_BYTES + Math.floor(Math.random() * (MAX_TAIL_BYTES / 2));
 
 /** Per client, the contiguous clock range an update carries; null when it has a gap. */
 export type ClockRanges = Map<number, [number, number]> | null;
@@ -138,7 +145,9 @@ export class RoomDocument {
 	private absorbedCount = 0;
 	private mergedCount = 0;
 	/** Merge the tail into the state once it is this long (raised after a failed merge). */
-	private mergeTailAt: number;
+	private mergeTailAt = 0;
+	/** …or once it holds more bytes than this (and than the state). */
+	private mergeTailBytes = 0;
 	/** State vector of the whole persisted document, or null when it must be recomputed. */
 	private sv: Map<number, number> | null = new Map();
 	private svBytes: Uint8Array | null = null;
@@ -171,11 +180,18 @@ export class RoomDocument {
 		 */
 		private readonly tailMergeFloor = 0
 	) {
-		this.mergeTailAt = this.drawTailLimit();
+		this.drawTailLimits();
 	}
 
-	private drawTailLimit(): number {
-		return this.tailMergeFloor + tailLimit();
+	private drawTailLimits(): void {
+		this.mergeTailAt = this.tailMergeFloor + tailLimit();
+		this.mergeTailBytes = tailBytesLimit();
+	}
+
+	/** After a failed merge: try again when the tail has doubled, not after every update. */
+	private backOff(): void {
+		this.mergeTailAt = this.tail.length * 2;
+		this.mergeTailBytes = this.tail.byteLength * 2;
 	}
 
 	/**
@@ -237,7 +253,7 @@ export class RoomDocument {
 		this.svBytes = null;
 		if (
 			this.tail.length >= this.mergeTailAt ||
-			(this.tail.byteLength > 65_536 && this.tail.byteLength > this.state.length)
+			(this.tail.byteLength > this.mergeTailBytes && this.tail.byteLength > this.state.length)
 		) {
 			if (this.background && this.bytes >= BACKGROUND_MERGE_BYTES) {
 				void this.mergeInBackground();
@@ -245,11 +261,10 @@ export class RoomDocument {
 			}
 			try {
 				this.merged();
-				this.mergeTailAt = this.drawTailLimit();
+				this.drawTailLimits();
 			} catch {
-				// Reported by mergeSafely; the parts stay as they are. Try again when the tail has
-				// doubled, not after every update.
-				this.mergeTailAt = this.tail.length * 2;
+				// Reported by mergeSafely; the parts stay as they are.
+				this.backOff();
 			}
 		}
 	}
@@ -276,7 +291,7 @@ export class RoomDocument {
 					this.tail.dropFirst(taken);
 					this.baseSv = this.tail.length === 0 ? (this.sv ? new Map(this.sv) : null) : sv;
 					this.baseDs = null;
-					this.mergeTailAt = this.drawTailLimit();
+					this.drawTailLimits();
 				},
 				(error: unknown) => {
 					this.problems.mergeFailed(
@@ -284,7 +299,7 @@ export class RoomDocument {
 						parts.length,
 						parts.reduce((n, p) => n + p.length, 0)
 					);
-					this.mergeTailAt = this.tail.length * 2;
+					this.backOff();
 				}
 			)
 			.finally(() => {
