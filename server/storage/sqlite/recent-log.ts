@@ -29,8 +29,13 @@ export const RECENT_LOG_SEQUENCE = `
 export const MOVE_AT_ROWS = 20_000;
 /** How often the recent table is emptied into the log. */
 export const MOVE_EVERY_MS = 5_000;
-/** Rows per piece of a move (one transaction each): a few milliseconds of the writer's time. */
-export const ROWS_PER_PIECE = 2_000;
+/**
+ * Rows per piece of a move (one transaction each): a few milliseconds of the writer's time. The
+ * pieces were the event loop's longest steady blocks (2,000 rows: median 13 ms in a profiled
+ * run), so they set the relay's p99: bench:relay 1k-blank, relay only, three rounds each in turn,
+ * p99 9.1 / 9.1 ms with 2,000 rows against 7.6 with 500, CPU no higher (docs/benchmarks.md).
+ */
+export const ROWS_PER_PIECE = 500;
 
 const COLUMNS = 'seq, program_id, program_key, data, received_at';
 
