@@ -477,6 +477,26 @@ describe('refusals', () => {
 });
 
 describe('summaries', () => {
+	it('a write that fails (a deadlock) is tried again, not dropped', async () => {
+		// PostgreSQL aborts one of two transactions that lock rows in turn (40P01); the summary
+		// was logged and dropped, and the dashboard kept the old one until the next edit.
+		const { clock, store, connect } = setup({ summaryDebounceMs: 2_000 });
+		const save = store.saveSummary.bind(store);
+		let failures = 2;
+		store.saveSummary = async (s) => {
+			if (failures-- > 0) throw new Error('deadlock detected');
+			return save(s);
+		};
+		const a = connect();
+		await clock.settle();
+		a.receive(update(new Client(1).edit('k', 'v')));
+		await clock.advance(2_250);
+		expect(store.summaryWrites).toHaveLength(0);
+		await clock.advance(5_000);
+		expect(store.summaryWrites).toHaveLength(1);
+		expect(store.summaryWrites[0]).toMatchObject({ programId: PROGRAM, summary: { keys: ['k'] } });
+	});
+
 	it('are debounced after the last change, then written once', async () => {
 		const { clock, store, connect, summarized } = setup({ summaryDebounceMs: 2_000 });
 		const a = connect();

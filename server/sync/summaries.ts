@@ -240,6 +240,9 @@ export interface SummariesOptions {
 	metrics?: Pick<RelayMetrics, 'summaries' | 'summaryCpuSeconds' | 'countSummariesDue'>;
 }
 
+/** The waits before a failed summary write is tried again (then it is logged and dropped). */
+const SUMMARY_WRITE_RETRY_MS = [250, 1_000, 4_000];
+
 export function createSummaries(options: SummariesOptions): Summaries {
 	const { store, clock, config, log } = options;
 	const random = options.random ?? Math.random;
@@ -257,14 +260,35 @@ export function createSummaries(options: SummariesOptions): Summaries {
 
 	function write(batch: StoredSummary[]): Promise<void> {
 		if (batch.length === 0) return writes;
-		writes = writes.then(() =>
-			writeSummaries(store, batch).then(
-				() => options.metrics?.summaries.inc(batch.length),
-				(error: unknown) =>
-					log.error({ err: error, count: batch.length }, 'saving summaries failed')
-			)
-		);
+		writes = writes.then(() => writeTrying(batch));
 		return writes;
+	}
+
+	/**
+	 * A failed write is tried again after SUMMARY_WRITE_RETRY_MS: PostgreSQL aborts one of two
+	 * transactions that wait on each other's rows (deadlock, 40P01), and a summary dropped then
+	 * left the dashboard's row as it was until the program's next edit. A write replaces only an
+	 * older summary (sql-document-store.ts), so writing it again is safe.
+	 */
+	async function writeTrying(batch: StoredSummary[]): Promise<void> {
+		for (let attempt = 0; ; attempt++) {
+			try {
+				await writeSummaries(store, batch);
+				options.metrics?.summaries.inc(batch.length);
+				return;
+			} catch (error) {
+				const wait = SUMMARY_WRITE_RETRY_MS[attempt];
+				if (wait === undefined || stopped) {
+					log.error({ err: error, count: batch.length }, 'saving summaries failed');
+					return;
+				}
+				log.warn(
+					{ err: error, count: batch.length, attempt: attempt + 1 },
+					'saving summaries failed; trying again'
+				);
+				await new Promise<void>((resolve) => clock.setTimeout(resolve, wait));
+			}
+		}
 	}
 
 	function markDirty(room: LiveRoom) {
