@@ -223,11 +223,16 @@ export const CURATOR_LAST_ACTIVITY_DESC = `
  *   condition selects (`devices = 0`: 667 rows, 2–5 ms), however many rows have passed through zero;
  *   it takes the partial index's place (one index per row, as before).
  */
-export const CURATOR_NARROW_COUNTS = `
-	CREATE INDEX curator_program_index_stale_count ON curator_program_index (organization_id, stale_clock, program_id)
+/** The narrow stale-count index of migrations 148 and 159: the flags, and `extra` columns after them. */
+const staleCountIndex = (
+	extra = ''
+) => `CREATE INDEX curator_program_index_stale_count ON curator_program_index (organization_id, stale_clock, program_id)
 		INCLUDE (${Object.values(FLAG_BITS)
 			.map((f) => f.column)
-			.join(', ')}) WHERE status <> 'completed';
+			.join(', ')}${extra}) WHERE status <> 'completed';`;
+
+export const CURATOR_NARROW_COUNTS = `
+	${staleCountIndex()}
 	DROP INDEX curator_program_users_unopened;
 	CREATE INDEX curator_program_users_devices ON curator_program_users (devices);
 `;
@@ -241,10 +246,7 @@ export const CURATOR_NARROW_COUNTS = `
  */
 export const CURATOR_STALE_COUNT_TYPES = `
 	DROP INDEX curator_program_index_stale_count;
-	CREATE INDEX curator_program_index_stale_count ON curator_program_index (organization_id, stale_clock, program_id)
-		INCLUDE (${Object.values(FLAG_BITS)
-			.map((f) => f.column)
-			.join(', ')}, types) WHERE status <> 'completed';
+	${staleCountIndex(', types')}
 `;
 
 /**
