@@ -13,10 +13,20 @@ import { dialectSql, type Dialect, type SqlClient, type Statement } from './sql.
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 
 /**
- * Statements that write the index entry of a program from its summary. With `ifChanged`, each
- * runs only if that earlier statement of the batch (the summary's write) changed a row.
+ * Statements that write the index entry of a program from its summary, with its sync aggregate.
+ * With `ifChanged`, each runs only if that earlier statement of the batch (the summary's write)
+ * changed a row.
+ *
+ * Row locks are taken in the order every writer of these tables takes them: the program's users'
+ * rows (`curator_program_users`), then its index row. The device facts' sync aggregate
+ * (syncAggregateStatements) goes users, then index; this went index, then users, and two writers
+ * of one program (a summary, a device's facts) deadlocked on PostgreSQL (40P01, CI rehearsal of
+ * 8770d16; tests/integration/postgres-store.test.ts). The users who stay keep their rows (only
+ * those no longer in the summary are deleted): a facts write waiting on a deleted and re-inserted
+ * row would skip it, and leave its device count as the summary's transaction saw it.
  */
 export function indexEntryStatements(
+	dialect: Dialect,
 	programId: string,
 	summary: unknown,
 	computedAt: number,
@@ -27,7 +37,23 @@ export function indexEntryStatements(
 	const { row, search, users } = curatorIndexEntry(summary);
 	const columns = Object.keys(row) as Array<keyof CuratorIndexRow>;
 	const written = ['organization_id', 'computed_at', ...columns];
+	const [usersAggregate, indexAggregate] = syncAggregateStatements(dialect, programId, ifChanged);
 	const statements: Statement[] = [
+		{
+			sql: `DELETE FROM curator_program_users WHERE program_id = ?${users.length > 0 ? ` AND user_id NOT IN (${placeholders(users.length)})` : ''}`,
+			params: [programId, ...users],
+			ifChanged
+		}
+	];
+	if (users.length > 0)
+		statements.push({
+			sql: `INSERT INTO curator_program_users (program_id, user_id)
+				VALUES ${users.map(() => '(?, ?)').join(', ')} ON CONFLICT DO NOTHING`,
+			params: users.flatMap((u) => [programId, u]),
+			ifChanged
+		});
+	statements.push(
+		usersAggregate,
 		{
 			sql: `INSERT INTO curator_program_index (program_id, ${written.join(', ')})
 				VALUES (?, (SELECT organization_id FROM programs WHERE id = ?), ?, ${placeholders(columns.length)})
@@ -43,22 +69,11 @@ export function indexEntryStatements(
 				WHERE curator_program_search.search <> excluded.search`,
 			params: [programId, search],
 			ifChanged
-		},
-		{
-			sql: 'DELETE FROM curator_program_users WHERE program_id = ?',
-			params: [programId],
-			ifChanged
 		}
-	];
+	);
 	const past = history && historyStatement(programId, summary, row.as_of, computedAt, ifChanged);
 	if (past) statements.push(past);
-	if (users.length > 0)
-		statements.push({
-			sql: `INSERT INTO curator_program_users (program_id, user_id)
-				VALUES ${users.map(() => '(?, ?)').join(', ')} ON CONFLICT DO NOTHING`,
-			params: users.flatMap((u) => [programId, u]),
-			ifChanged
-		});
+	statements.push(indexAggregate);
 	return statements;
 }
 
@@ -105,7 +120,7 @@ export function syncAggregateStatements(
 	dialect: Dialect,
 	programId: string,
 	ifChanged?: number
-): Statement[] {
+): [users: Statement, index: Statement] {
 	const { greatest } = dialectSql(dialect);
 	return [
 		{
@@ -187,10 +202,7 @@ export function missingEntryStatements(
 		// A damaged summary still gets a row (defaults), as the triggers gave it.
 		const parsed = parseStoredSummary(r.summary);
 		const summary = parsed === undefined ? {} : parsed;
-		return [
-			...indexEntryStatements(r.programId, summary, r.computedAt, undefined, history),
-			...syncAggregateStatements(dialect, r.programId)
-		];
+		return indexEntryStatements(dialect, r.programId, summary, r.computedAt, undefined, history);
 	});
 }
 

@@ -294,8 +294,7 @@ export function createSqlDocumentStore(
 					sql: SUMMARY_UPSERT,
 					params: [x.programId, JSON.stringify(x.summary), x.docBytes, x.throughSeq, x.computedAt]
 				},
-				...indexEntryStatements(x.programId, x.summary, x.computedAt, written),
-				...syncAggregateStatements(sql.dialect, x.programId, written)
+				...indexEntryStatements(sql.dialect, x.programId, x.summary, x.computedAt, written)
 			);
 		}
 		await write(statements);

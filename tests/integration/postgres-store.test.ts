@@ -8,7 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
 import * as Y from 'yjs';
+import { createIdentityStore } from '../../server/identity/sql-store';
 import { openPostgresStorage, openSqliteStorage, type Storage } from '../../server/storage/index';
 import { createPool, migratePostgres } from '../../server/storage/postgres/database';
 import { migrations } from '../../server/storage/postgres/migrations';
@@ -209,7 +211,73 @@ for (const { kind, enabled } of kinds) {
 				row: { title: 'seq 5, refreshed', computed_at: 300 }
 			});
 		});
+
+		it("keeps the summary's mentors and mentees with their devices, and drops those who left", async () => {
+			const s = storage.documents;
+			await s.createProgram('people', null);
+			const save = (throughSeq: number, ...users: string[]) =>
+				s.saveSummary({
+					programId: 'people',
+					summary: {
+						title: 'Люди',
+						participants: users.map((u) => ({ id: u, role: 'mentee', name: u, userId: u }))
+					},
+					docBytes: 1,
+					throughSeq,
+					computedAt: throughSeq
+				});
+			const users = () =>
+				storage.sql.all<{ user: string; devices: number | string; seen: number | string }>(
+					`SELECT user_id AS "user", devices, device_seen AS "seen" FROM curator_program_users
+					WHERE program_id = ? ORDER BY user_id`,
+					['people']
+				);
+			await save(1, 'u1', 'u2');
+			await s.saveFacts([{ programId: 'people', userId: 'u1', deviceId: 'd', lastConnectedAt: 7 }]);
+			await save(2, 'u1', 'u3');
+			expect(
+				(await users()).map((u) => ({ ...u, devices: Number(u.devices), seen: Number(u.seen) }))
+			).toEqual([
+				{ user: 'u1', devices: 1, seen: 7 },
+				{ user: 'u3', devices: 0, seen: 0 }
+			]);
+			await save(3);
+			expect(await users()).toEqual([]);
+		});
 	});
+}
+
+/** Settles at once: a deadlock's rejection must not go unhandled while a test waits. */
+const outcome = (p: Promise<void>) =>
+	p.then(
+		() => 'ok',
+		(e: unknown) => String(e)
+	);
+
+/**
+ * Two connections that order a race between a store's transactions: `control` holds a row lock,
+ * `waiting(n)` resolves once n transactions wait on a lock (asked outside control's transaction:
+ * pg_stat_activity is read once per transaction).
+ */
+async function lockControl(url: string) {
+	const control = new pg.Client({ connectionString: url });
+	const observer = new pg.Client({ connectionString: url });
+	await Promise.all([control.connect(), observer.connect()]);
+	return {
+		control,
+		async waiting(n: number) {
+			for (let i = 0; i < 200; i++) {
+				const r = await observer.query<{ n: number }>(
+					`SELECT count(*)::int AS n FROM pg_stat_activity
+					WHERE datname = current_database() AND wait_event_type = 'Lock'`
+				);
+				if ((r.rows[0]?.n ?? 0) >= n) return;
+				await new Promise((r) => setTimeout(r, 25));
+			}
+			throw new Error(`${n} transactions never waited on a lock`);
+		},
+		end: () => Promise.all([control.end(), observer.end()])
+	};
 }
 
 describe.skipIf(skip !== null)('PostgreSQL with several instances', () => {
@@ -322,6 +390,121 @@ describe.skipIf(skip !== null)('PostgreSQL with several instances', () => {
 		for (let i = 0; i < 3; i++)
 			expect((await pool.query('SHOW jit')).rows[0]).toEqual({ jit: 'off' });
 		await pool.end();
+	});
+
+	it("a summary and a device's facts written at once for one program do not deadlock", async () => {
+		// Found in CI (curator-api, "follows the participants"): PostgreSQL aborted the summaries'
+		// transaction as one side of a deadlock (40P01) on curator_program_users. The summary locked
+		// the program's index row and then its users' rows; the facts' sync aggregate locks the
+		// users' rows and then the index row. A third connection holds the search row (which the
+		// summary wrote between the two) so that each took its first lock before the other its
+		// second, as two writers of one relay may.
+		const db = await createTestDatabase();
+		dbs.push(db);
+		const storage = await openPostgresStorage(db.url);
+		const { control, waiting, end } = await lockControl(db.url);
+		try {
+			const s = storage.documents;
+			await s.createProgram('dl', null);
+			const summary = (title: string, throughSeq: number) => ({
+				programId: 'dl',
+				summary: {
+					title,
+					participants: [
+						{ id: 'a', role: 'mentor', name: 'Наставник', userId: 'u1' },
+						{ id: 'b', role: 'mentee', name: 'Наставляемый', userId: 'u2' }
+					]
+				},
+				docBytes: 1,
+				throughSeq,
+				computedAt: throughSeq
+			});
+			await s.saveSummary(summary('первая', 1));
+			await s.saveFacts([{ programId: 'dl', userId: 'u1', deviceId: 'd1', lastConnectedAt: 10 }]);
+			await control.query('BEGIN');
+			await control.query(
+				"SELECT 1 FROM curator_program_search WHERE program_id = 'dl' FOR UPDATE"
+			);
+			const summaryWrite = outcome(s.saveSummary(summary('вторая', 2)));
+			await waiting(1);
+			const factsWrite = outcome(
+				s.saveFacts([{ programId: 'dl', userId: 'u1', deviceId: 'd1', lastConnectedAt: 20 }])
+			);
+			await waiting(2);
+			await control.query('COMMIT');
+			expect(await Promise.all([summaryWrite, factsWrite])).toEqual(['ok', 'ok']);
+			expect((await s.getSummary('dl'))?.throughSeq).toBe(2);
+			const users = await control.query(
+				`SELECT user_id, devices::int, device_seen::int FROM curator_program_users
+				WHERE program_id = 'dl' ORDER BY user_id`
+			);
+			expect(users.rows).toEqual([
+				{ user_id: 'u1', devices: 1, device_seen: 20 },
+				{ user_id: 'u2', devices: 0, device_seen: 0 }
+			]);
+		} finally {
+			await end();
+			await storage.close();
+		}
+	});
+
+	it("a summary of two programs and a participant's new session do not deadlock", async () => {
+		// The session's trigger sets the stale clock of every program of its person in one UPDATE,
+		// which locked their index rows in the table's order; summaries lock them in the order of
+		// the programs' ids. Program b's row comes first in the table here, so the session took b
+		// and waited on a while the summaries, holding a, waited on b.
+		const db = await createTestDatabase();
+		dbs.push(db);
+		const storage = await openPostgresStorage(db.url);
+		const { control, waiting, end } = await lockControl(db.url);
+		try {
+			const s = storage.documents;
+			await storage.sql.run(
+				`INSERT INTO people (id, full_name, created_at, updated_at) VALUES ('u1', 'Ученик', 1, 1)`
+			);
+			const summary = (programId: string, title: string, throughSeq: number) => ({
+				programId,
+				summary: {
+					title,
+					participants: [{ id: 'm', role: 'mentee', name: 'Ученик', userId: 'u1' }]
+				},
+				docBytes: 1,
+				throughSeq,
+				computedAt: throughSeq
+			});
+			for (const id of ['b', 'a']) {
+				await s.createProgram(id, null);
+				await s.saveSummary(summary(id, 'первая', 1));
+			}
+			await control.query('BEGIN');
+			await control.query("SELECT 1 FROM curator_program_search WHERE program_id = 'a' FOR UPDATE");
+			const summaries = outcome(
+				s.saveSummaries([summary('a', 'вторая', 2), summary('b', 'вторая', 2)])
+			);
+			await waiting(1);
+			const session = outcome(
+				createIdentityStore(storage.sql).sessions.create(
+					{
+						id: 's1',
+						personId: 'u1',
+						deviceName: 'Телефон',
+						method: 'invitation',
+						createdAt: 50,
+						lastUsedAt: 50,
+						expiresAt: 10_000,
+						revokedAt: null,
+						revokedBy: null
+					},
+					'hash'
+				)
+			);
+			await waiting(2);
+			await control.query('COMMIT');
+			expect(await Promise.all([summaries, session])).toEqual(['ok', 'ok']);
+		} finally {
+			await end();
+			await storage.close();
+		}
 	});
 
 	it('compaction racing appends from another instance never drops a row', async () => {

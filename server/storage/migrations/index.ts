@@ -76,6 +76,8 @@ export interface DialectStatements {
 	curatorNarrowCounts: string;
 	/** Migration 159: the dialect's stale-count index with the types (PostgreSQL). */
 	curatorStaleCountTypes: string;
+	/** Migration 160: the sessions' trigger locks its programs' index rows in id order (PostgreSQL). */
+	staleClockLockOrder: string;
 	/** Migration 149: the dialect's title index with the attributes a page is filtered by. */
 	curatorTitleFilters: string;
 	/** Migration 150: the dialect's options and triggers of the narrow totals table. */
@@ -364,6 +366,12 @@ export function migrationsFor(dialect: Dialect, statements: DialectStatements): 
 			version: 159,
 			name: "curator index: the stale count's index with the programs' types",
 			sql: statements.curatorStaleCountTypes
+		},
+		{
+			// A login and the summaries' write deadlocked on two programs' index rows (PostgreSQL).
+			version: 160,
+			name: "curator index: a session locks its person's programs in the summaries' order",
+			sql: statements.staleClockLockOrder
 		}
 	];
 }

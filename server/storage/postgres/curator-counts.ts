@@ -345,21 +345,49 @@ export const CURATOR_SEARCH_TOTALS_FILLED = `
 const clock = staleClockSql('postgres', 'curator_program_index.program_id');
 const setClock = (where: string) =>
 	`UPDATE curator_program_index SET stale_clock = ${clock} WHERE ${where};`;
+const programsOf = (person: string) =>
+	`program_id IN (SELECT program_id FROM curator_program_users WHERE user_id = ${person})`;
+/**
+ * Locks the index rows of the programs of `persons` in the order of their ids, the order in which
+ * the summaries' writes lock them (sql-document-store.ts). One UPDATE of several programs locked
+ * them in the table's order, and a session opened while the summaries of two of the person's
+ * programs were written deadlocked with them; PostgreSQL aborted one side, sometimes the login
+ * (tests/integration/postgres-store.test.ts).
+ */
+const lockProgramsOf = (...persons: string[]) =>
+	`PERFORM 1 FROM curator_program_index
+			WHERE program_id IN (SELECT program_id FROM curator_program_users
+				WHERE user_id IN (${persons.join(', ')}))
+			ORDER BY program_id COLLATE "C" FOR UPDATE;`;
+
+/** The function of the sessions' trigger (migration 132), `locked`: its rows locked in order (160). */
+const staleClockPerson = (create: string, locked: boolean) => `
+	${create} FUNCTION curator_stale_clock_person() RETURNS trigger LANGUAGE plpgsql AS $$
+	BEGIN
+		IF TG_OP = 'UPDATE' THEN${
+			locked
+				? `
+			${lockProgramsOf('OLD.person_id', 'NEW.person_id')}`
+				: ''
+		}
+			${setClock(programsOf('OLD.person_id'))}${
+				locked
+					? `
+		ELSE
+			${lockProgramsOf('NEW.person_id')}`
+					: ''
+			}
+		END IF;
+		${setClock(programsOf('NEW.person_id'))}
+		RETURN NULL;
+	END $$;`;
 
 /**
  * Migration 132 in PostgreSQL, after the column: a session opened (or moved to another person by
  * a merge) and a participant added, removed or moved set the stale clock of the programs
  * concerned again. A session's use (`last_used_at`) does not: the clock counts sessions opened.
  */
-export const STALE_CLOCK_TRIGGERS = `
-	CREATE FUNCTION curator_stale_clock_person() RETURNS trigger LANGUAGE plpgsql AS $$
-	BEGIN
-		IF TG_OP = 'UPDATE' THEN
-			${setClock('program_id IN (SELECT program_id FROM curator_program_users WHERE user_id = OLD.person_id)')}
-		END IF;
-		${setClock('program_id IN (SELECT program_id FROM curator_program_users WHERE user_id = NEW.person_id)')}
-		RETURN NULL;
-	END $$;
+export const STALE_CLOCK_TRIGGERS = `${staleClockPerson('CREATE', false)}
 	CREATE TRIGGER curator_stale_clock_session AFTER INSERT ON sessions
 		FOR EACH ROW EXECUTE FUNCTION curator_stale_clock_person();
 	CREATE TRIGGER curator_stale_clock_session_person AFTER UPDATE OF person_id ON sessions
@@ -378,6 +406,9 @@ export const STALE_CLOCK_TRIGGERS = `
 	CREATE TRIGGER curator_stale_clock_participant AFTER INSERT OR DELETE OR UPDATE ON program_participants
 		FOR EACH ROW EXECUTE FUNCTION curator_stale_clock_program();
 `;
+
+/** Migration 160 in PostgreSQL: the sessions' trigger locks its programs' rows in id order. */
+export const STALE_CLOCK_LOCK_ORDER = staleClockPerson('CREATE OR REPLACE', true);
 
 /**
  * A trigger function `name` running `step` on the row written — NEW when inserted, OLD when

@@ -19,6 +19,7 @@ import {
 	CURATOR_SEARCH_TOTALS_TRIGGERS,
 	CURATOR_SEARCH_TOTALS_FILLED,
 	STALE_CLOCK_TRIGGERS,
+	STALE_CLOCK_LOCK_ORDER,
 	CURATOR_ORG_PEOPLE_TRIGGERS,
 	REGISTRY_CLOCK_TRIGGERS
 } from './curator-counts.js';
@@ -42,6 +43,7 @@ export const migrations: PgMigration[] = migrationsFor('postgres', {
 	curatorSearchTotalsTriggers: CURATOR_SEARCH_TOTALS_TRIGGERS,
 	curatorSearchTotalsFilled: CURATOR_SEARCH_TOTALS_FILLED,
 	staleClockTriggers: STALE_CLOCK_TRIGGERS,
+	staleClockLockOrder: STALE_CLOCK_LOCK_ORDER,
 	recentLogSequence: 'SELECT 1;',
 	clusteredLog: 'SELECT 1;',
 	largeLogRows: 'SELECT 1;',

@@ -41,6 +41,8 @@ export const migrations: Migration[] = migrationsFor('sqlite', {
 	curatorSearchTotalsTriggers: CURATOR_SEARCH_TOTALS_TRIGGERS,
 	curatorSearchTotalsFilled: 'SELECT 1;',
 	staleClockTriggers: STALE_CLOCK_TRIGGERS,
+	// One writer: no lock order to keep.
+	staleClockLockOrder: 'SELECT 1;',
 	recentLogSequence: RECENT_LOG_SEQUENCE,
 	clusteredLog: CLUSTERED_LOG,
 	largeLogRows: LARGE_LOG_ROWS,
