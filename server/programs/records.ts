@@ -18,6 +18,7 @@ import type { Actor } from '../identity/policy.js';
 import { PERSON_COLUMNS, personValues } from '../identity/rows.js';
 import type { IdentityService } from '../identity/service.js';
 import type { Logger } from '../logger.js';
+import { lockIndexRows } from '../storage/curator-index.js';
 import type { SqlClient, Statement } from '../storage/sql.js';
 import { ProgramEditor } from '../../src/lib/shared/program/index.js';
 import {
@@ -342,7 +343,12 @@ export class RecordsService {
 		};
 		const d = duplicateId;
 		const k = keptId;
+		const locks = lockIndexRows(
+			this.sql.dialect,
+			[...keptPrograms, ...dupPrograms].map((p) => p.id)
+		);
 		const statements: Statement[] = [
+			...(locks ? [locks] : []),
 			update(next),
 			update(dupNext),
 			{

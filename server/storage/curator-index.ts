@@ -170,6 +170,22 @@ export function staleClockSql(dialect: Dialect, program: string): string {
 			AND (u.devices > 0 OR EXISTS (SELECT 1 FROM sessions s WHERE s.person_id = u.user_id)))`;
 }
 
+/**
+ * Locks the index rows of these programs in the order of their ids (PostgreSQL), for a transaction
+ * that then writes them in another order: a merge of two people's records moves their participant
+ * rows in the table's order, and the participants' trigger writes each program's stale clock as it
+ * goes. Locked in the summaries' order first, the merge and the summaries of those programs no
+ * longer deadlock. Null on SQLite (one writer).
+ */
+export function lockIndexRows(dialect: Dialect, programIds: string[]): Statement | null {
+	if (dialect !== 'postgres' || programIds.length === 0) return null;
+	return {
+		sql: `SELECT 1 FROM curator_program_index WHERE program_id IN (${placeholders(programIds.length)})
+			ORDER BY program_id${dialectSql(dialect).bytewise} FOR UPDATE`,
+		params: programIds
+	};
+}
+
 /** How many programs one rebuild batch indexes. */
 const REBUILD_BATCH = 200;
 

@@ -8,13 +8,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
 import * as Y from 'yjs';
 import { createIdentityStore } from '../../server/identity/sql-store';
 import { openPostgresStorage, openSqliteStorage, type Storage } from '../../server/storage/index';
 import { createPool, migratePostgres } from '../../server/storage/postgres/database';
 import { migrations } from '../../server/storage/postgres/migrations';
 import { migrations as sqliteMigrations } from '../../server/storage/sqlite/migrations';
+import { lockControl, outcome } from './lock-control';
 import {
 	createTestDatabase,
 	postgresUnavailable,
@@ -245,39 +245,6 @@ for (const { kind, enabled } of kinds) {
 			expect(await users()).toEqual([]);
 		});
 	});
-}
-
-/** Settles at once: a deadlock's rejection must not go unhandled while a test waits. */
-const outcome = (p: Promise<void>) =>
-	p.then(
-		() => 'ok',
-		(e: unknown) => String(e)
-	);
-
-/**
- * Two connections that order a race between a store's transactions: `control` holds a row lock,
- * `waiting(n)` resolves once n transactions wait on a lock (asked outside control's transaction:
- * pg_stat_activity is read once per transaction).
- */
-async function lockControl(url: string) {
-	const control = new pg.Client({ connectionString: url });
-	const observer = new pg.Client({ connectionString: url });
-	await Promise.all([control.connect(), observer.connect()]);
-	return {
-		control,
-		async waiting(n: number) {
-			for (let i = 0; i < 200; i++) {
-				const r = await observer.query<{ n: number }>(
-					`SELECT count(*)::int AS n FROM pg_stat_activity
-					WHERE datname = current_database() AND wait_event_type = 'Lock'`
-				);
-				if ((r.rows[0]?.n ?? 0) >= n) return;
-				await new Promise((r) => setTimeout(r, 25));
-			}
-			throw new Error(`${n} transactions never waited on a lock`);
-		},
-		end: () => Promise.all([control.end(), observer.end()])
-	};
 }
 
 describe.skipIf(skip !== null)('PostgreSQL with several instances', () => {
