@@ -253,6 +253,24 @@ describe.skipIf(skip !== null)('PostgreSQL with several instances', () => {
 		for (const d of dbs) await d.drop();
 	});
 
+	/** A store on a fresh database, with lockControl's connections to order a race on it. */
+	async function race(
+		fn: (
+			x: { storage: Storage } & Omit<Awaited<ReturnType<typeof lockControl>>, 'end'>
+		) => Promise<void>
+	) {
+		const db = await createTestDatabase();
+		dbs.push(db);
+		const storage = await openPostgresStorage(db.url);
+		const { end, ...control } = await lockControl(db.url);
+		try {
+			await fn({ storage, ...control });
+		} finally {
+			await end();
+			await storage.close();
+		}
+	}
+
 	it('two instances starting together apply each migration once (advisory lock)', async () => {
 		const db = await createTestDatabase();
 		dbs.push(db);
@@ -366,11 +384,7 @@ describe.skipIf(skip !== null)('PostgreSQL with several instances', () => {
 		// users' rows and then the index row. A third connection holds the search row (which the
 		// summary wrote between the two) so that each took its first lock before the other its
 		// second, as two writers of one relay may.
-		const db = await createTestDatabase();
-		dbs.push(db);
-		const storage = await openPostgresStorage(db.url);
-		const { control, waiting, end } = await lockControl(db.url);
-		try {
+		await race(async ({ storage, control, waiting }) => {
 			const s = storage.documents;
 			await s.createProgram('dl', null);
 			const summary = (title: string, throughSeq: number) => ({
@@ -409,10 +423,7 @@ describe.skipIf(skip !== null)('PostgreSQL with several instances', () => {
 				{ user_id: 'u1', devices: 1, device_seen: 20 },
 				{ user_id: 'u2', devices: 0, device_seen: 0 }
 			]);
-		} finally {
-			await end();
-			await storage.close();
-		}
+		});
 	});
 
 	it("a summary of two programs and a participant's new session do not deadlock", async () => {
@@ -420,11 +431,7 @@ describe.skipIf(skip !== null)('PostgreSQL with several instances', () => {
 		// which locked their index rows in the table's order; summaries lock them in the order of
 		// the programs' ids. Program b's row comes first in the table here, so the session took b
 		// and waited on a while the summaries, holding a, waited on b.
-		const db = await createTestDatabase();
-		dbs.push(db);
-		const storage = await openPostgresStorage(db.url);
-		const { control, waiting, end } = await lockControl(db.url);
-		try {
+		await race(async ({ storage, control, waiting }) => {
 			const s = storage.documents;
 			await storage.sql.run(
 				`INSERT INTO people (id, full_name, created_at, updated_at) VALUES ('u1', 'Ученик', 1, 1)`
@@ -468,10 +475,7 @@ describe.skipIf(skip !== null)('PostgreSQL with several instances', () => {
 			await waiting(2);
 			await control.query('COMMIT');
 			expect(await Promise.all([summaries, session])).toEqual(['ok', 'ok']);
-		} finally {
-			await end();
-			await storage.close();
-		}
+		});
 	});
 
 	it('compaction racing appends from another instance never drops a row', async () => {
