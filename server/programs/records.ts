@@ -343,6 +343,7 @@ export class RecordsService {
 		};
 		const d = duplicateId;
 		const k = keptId;
+		// The programs' index rows in the summaries' lock order first (lockIndexRows).
 		const locks = lockIndexRows(
 			this.sql.dialect,
 			[...keptPrograms, ...dupPrograms].map((p) => p.id)

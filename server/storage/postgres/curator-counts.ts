@@ -361,26 +361,19 @@ const lockProgramsOf = (...persons: string[]) =>
 			ORDER BY program_id COLLATE "C" FOR UPDATE;`;
 
 /** The function of the sessions' trigger (migration 132), `locked`: its rows locked in order (160). */
-const staleClockPerson = (create: string, locked: boolean) => `
+const staleClockPerson = (create: string, locked: boolean) => {
+	const lockOnUpdate = locked ? `\n\t\t\t${lockProgramsOf('OLD.person_id', 'NEW.person_id')}` : '';
+	const lockOnInsert = locked ? `\n\t\tELSE\n\t\t\t${lockProgramsOf('NEW.person_id')}` : '';
+	return `
 	${create} FUNCTION curator_stale_clock_person() RETURNS trigger LANGUAGE plpgsql AS $$
 	BEGIN
-		IF TG_OP = 'UPDATE' THEN${
-			locked
-				? `
-			${lockProgramsOf('OLD.person_id', 'NEW.person_id')}`
-				: ''
-		}
-			${setClock(programsOf('OLD.person_id'))}${
-				locked
-					? `
-		ELSE
-			${lockProgramsOf('NEW.person_id')}`
-					: ''
-			}
+		IF TG_OP = 'UPDATE' THEN${lockOnUpdate}
+			${setClock(programsOf('OLD.person_id'))}${lockOnInsert}
 		END IF;
 		${setClock(programsOf('NEW.person_id'))}
 		RETURN NULL;
 	END $$;`;
+};
 
 /**
  * Migration 132 in PostgreSQL, after the column: a session opened (or moved to another person by
