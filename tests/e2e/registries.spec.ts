@@ -57,6 +57,30 @@ test('the rollout plan: created for the school year, its steps kept by the curat
 	await context.close();
 });
 
+test('the rollout plan for the next school year, chosen before the page has its date (a slow network)', async ({
+	browser
+}) => {
+	// The year's choices come from the server's date, which arrives with the plans. Chosen before
+	// it arrived, «the next school year» was the year the page's placeholder called next (2025 + 1),
+	// and the plan was made for the current school year, its autumn steps already overdue.
+	const { context, page } = await desk(browser);
+	let release = () => {};
+	const held = new Promise<void>((r) => (release = r));
+	await page.route(/\/api\/.*rollout/, async (route) => {
+		if (route.request().method() === 'GET') await held;
+		await route.continue();
+	});
+	await page.goto('/curator/rollout');
+	await page.getByTestId('rollout-kind').selectOption('college');
+	await page.getByTestId('rollout-year').selectOption({ index: 1 });
+	release();
+	await expect(page.getByTestId('rollout-create')).toBeEnabled();
+	await page.getByTestId('rollout-create').click();
+	const plan = page.getByTestId('rollout-plan').filter({ hasText: 'профессиональной' });
+	await expect(plan.getByTestId('rollout-progress')).toHaveText(/^выполнено 0 из \d+$/);
+	await context.close();
+});
+
 test('the management reserve: a person of the bank included, listed, changed', async ({
 	browser
 }) => {
