@@ -56,8 +56,9 @@ describe.skipIf(skip !== null)('PostgreSQL lock order against the summaries', ()
 			programs.push(((await res.json()) as { program: { id: string } }).program.id);
 			expect(programs.length).toBeLessThan(20);
 		}
-		const first = programs[later()] as string;
-		const second = programs.slice(later() + 1).find((q) => q < first) as string;
+		const i = later();
+		const first = programs[i] as string;
+		const second = programs.slice(i + 1).find((q) => q < first) as string;
 
 		const { control, waiting, end } = await lockControl(db.url);
 		try {
