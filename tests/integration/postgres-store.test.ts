@@ -426,6 +426,88 @@ describe.skipIf(skip !== null)('PostgreSQL with several instances', () => {
 		});
 	});
 
+	it("a program's first summary and the cancellation of the pair's other program do not deadlock", async () => {
+		// The links of an organization's mentors and mentees (curator_org_people) are kept by
+		// triggers: a program's first summary links its people, a cancellation unlinks them, each
+		// in one statement over several rows. Both take the rows in the participants' key order
+		// (by person: mentor a, then mentee b), not in the links' own key order (mentee b first),
+		// so a pair's new program summarised while the curator cancels their old one waits and
+		// does not deadlock. A guard of that order (docs/architecture.md, the lock order).
+		await race(async ({ storage, control, waiting }) => {
+			const s = storage.documents;
+			const run = (sql: string, params: unknown[] = []) => storage.sql.run(sql, params);
+			await run("INSERT INTO municipalities (id, name, created_at) VALUES ('m', 'Город', 0)");
+			await run(
+				"INSERT INTO organizations (id, municipality_id, name, created_at) VALUES ('o', 'm', 'Школа', 0)"
+			);
+			for (const [id, name] of [
+				['a', 'Наставник'],
+				['b', 'Наставляемый']
+			])
+				await run(
+					'INSERT INTO people (id, full_name, created_at, updated_at) VALUES (?, ?, 1, 1)',
+					[id, name]
+				);
+			const summary = (programId: string) => ({
+				programId,
+				summary: {
+					title: programId,
+					participants: [
+						{ id: 'x', role: 'mentor', name: 'Наставник', userId: 'a' },
+						{ id: 'y', role: 'mentee', name: 'Наставляемый', userId: 'b' }
+					]
+				},
+				docBytes: 1,
+				throughSeq: 1,
+				computedAt: 1
+			});
+			for (const id of ['old', 'new']) {
+				await s.createProgram(id, 'o');
+				for (const [person, role] of [
+					['a', 'mentor'],
+					['b', 'mentee']
+				])
+					await run(
+						'INSERT INTO program_participants (program_id, person_id, role, added_at) VALUES (?, ?, ?, 1)',
+						[id, person, role]
+					);
+			}
+			await s.saveSummary(summary('old'));
+			const links = async () =>
+				(
+					await control.query<{ role: string; person_id: string; links: number }>(
+						`SELECT role, person_id, links::int FROM curator_org_people
+						WHERE organization_id = 'o' ORDER BY role, person_id`
+					)
+				).rows;
+			expect(await links()).toEqual([
+				{ role: 'mentee', person_id: 'b', links: 1 },
+				{ role: 'mentor', person_id: 'a', links: 1 }
+			]);
+
+			await control.query('BEGIN');
+			await control.query(
+				"SELECT 1 FROM curator_org_people WHERE role = 'mentee' AND person_id = 'b' FOR UPDATE"
+			);
+			const cancellation = outcome(
+				run(
+					`INSERT INTO program_cancellations (program_id, reason, note, cancelled_at, cancelled_by)
+					VALUES ('old', 'other', NULL, 2, NULL)`
+				).then(() => undefined)
+			);
+			await waiting(1);
+			const firstSummary = outcome(s.saveSummary(summary('new')));
+			await waiting(2);
+			await control.query('COMMIT');
+			expect(await Promise.all([cancellation, firstSummary])).toEqual(['ok', 'ok']);
+			// The old program no longer counts, the new one does: each person linked once.
+			expect(await links()).toEqual([
+				{ role: 'mentee', person_id: 'b', links: 1 },
+				{ role: 'mentor', person_id: 'a', links: 1 }
+			]);
+		});
+	});
+
 	it("a summary of two programs and a participant's new session do not deadlock", async () => {
 		// The session's trigger sets the stale clock of every program of its person in one UPDATE,
 		// which locked their index rows in the table's order; summaries lock them in the order of
