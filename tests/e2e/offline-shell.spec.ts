@@ -76,6 +76,20 @@ test('PWA basics: manifest, icons, service worker control, Russian language', as
 	expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
 });
 
+test('robots.txt gives crawlers rules, not the app shell: the home page only', async ({
+	request
+}) => {
+	// Unknown paths answer with the app shell (deep links); a crawler read that HTML as its rules
+	// (Lighthouse: "robots.txt is not valid", line 1 "<!doctype html>").
+	const response = await request.get('/robots.txt');
+	expect(response.ok()).toBe(true);
+	expect(response.headers()['content-type']).toMatch(/^text\/plain/);
+	const rules = (await response.text()).split('\n').filter((line) => line && !line.startsWith('#'));
+	expect(rules).toEqual(['User-agent: *', 'Allow: /$', 'Disallow: /']);
+	const deepLink = await request.get('/program/some-id');
+	expect(deepLink.headers()['content-type']).toMatch(/^text\/html/);
+});
+
 test('a first visit straight to a deep link installs the app for offline use, scope the whole app', async ({
 	page,
 	context
