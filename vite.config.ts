@@ -7,9 +7,10 @@ import { defineConfig, type Plugin } from 'vite';
  * line is `//# allFunctionsCalledOnLoad` has all its functions compiled while it streams in, on a
  * background thread, instead of each one on the main thread the first time it is called. A
  * first visit (or Lighthouse, which clears the caches) has no code cache, and the app's scripts
- * are the ones its first screen runs. In a trace of the program page's cold load at a 4× CPU
- * slowdown, the main thread's compiling fell from 745–987 ms to 150–295 ms (docs/benchmarks.md).
- * Added after minification (which drops comments) and after the chunks' hashes: a constant line.
+ * are the ones its first screen runs. Cold loads at a 4× CPU slowdown, two builds alternating
+ * (bench:page-load): the main thread's blocking time 482 → 320 ms on the program page, 221 → 64 ms
+ * on the home page (docs/benchmarks.md). Added after minification (which drops comments) and after
+ * the chunks' hashes: a constant line.
  */
 function eagerCompileHint(): Plugin {
 	return {

@@ -432,7 +432,9 @@ describe.skipIf(skip !== null)('PostgreSQL with several instances', () => {
 		// in one statement over several rows. Both take the rows in the participants' key order
 		// (by person: mentor a, then mentee b), not in the links' own key order (mentee b first),
 		// so a pair's new program summarised while the curator cancels their old one waits and
-		// does not deadlock. A guard of that order (docs/architecture.md, the lock order).
+		// does not deadlock. A guard of that order (docs/architecture.md, the lock order): with mentee
+		// b's row held, the cancellation takes mentor a and waits, the summary waits behind it; a
+		// cancellation that took b first (the table's key order) would deadlock with the summary.
 		await race(async ({ storage, control, waiting }) => {
 			const s = storage.documents;
 			const run = (sql: string, params: unknown[] = []) => storage.sql.run(sql, params);
