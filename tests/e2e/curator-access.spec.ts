@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import {
 	SCREENSHOT_DIR,
 	expectSaved,
+	fullPageScreenshot,
 	logMeeting,
 	openPhone as openPhoneAt,
 	syncStatus,
@@ -35,7 +36,9 @@ async function shots(page: Page, name: string, full = false): Promise<void> {
 	] as const) {
 		await page.setViewportSize(size);
 		await page.waitForTimeout(50); // one frame for the layout (a picture, not a timing assertion)
-		await page.screenshot({ path: `${SCREENSHOT_DIR}/${name}-${suffix}.png`, fullPage: full });
+		const file = `${SCREENSHOT_DIR}/${name}-${suffix}.png`;
+		if (full) await fullPageScreenshot(page, file);
+		else await page.screenshot({ path: file });
 		// Nothing of the app may scroll sideways.
 		const overflow = await page.evaluate(
 			() => document.documentElement.scrollWidth - document.documentElement.clientWidth
@@ -231,7 +234,7 @@ test('the printable QR sheet of a school: those who have not opened their invita
 	await shots(desk, 'curator-qr-sheet', true);
 	// On paper: only the cards, two columns, six to an A4 page.
 	await desk.emulateMedia({ media: 'print' });
-	await desk.screenshot({ path: `${SCREENSHOT_DIR}/curator-qr-sheet-print.png`, fullPage: true });
+	await fullPageScreenshot(desk, `${SCREENSHOT_DIR}/curator-qr-sheet-print.png`);
 	await expect(desk.getByTestId('sheet-prepare')).toBeHidden();
 	await desk.pdf({ path: `${SCREENSHOT_DIR}/curator-qr-sheet.pdf`, format: 'A4' });
 	await desk.emulateMedia({ media: 'screen' });

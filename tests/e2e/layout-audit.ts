@@ -1,6 +1,6 @@
 import { expect, type Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
-import { SCREENSHOT_DIR } from './helpers';
+import { fullPageScreenshot, SCREENSHOT_DIR } from './helpers';
 
 export const DESK = { width: 1366, height: 800 } as const;
 export const PHONE = { width: 360, height: 640 } as const;
@@ -173,10 +173,7 @@ export async function auditScreen(
 		);
 		await page.evaluate(() => scrollTo({ top: 0 }));
 		await page.screenshot({ path: `${SCREENSHOT_DIR}/screens/${name}-${suffix}.png` });
-		await page.screenshot({
-			path: `${SCREENSHOT_DIR}/screens/${name}-${suffix}-full.png`,
-			fullPage: true
-		});
+		await fullPageScreenshot(page, `${SCREENSHOT_DIR}/screens/${name}-${suffix}-full.png`);
 		expect.soft(await layoutProblems(page), `${name} at ${suffix}`).toEqual([]);
 	}
 }

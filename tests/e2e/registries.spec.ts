@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { screenshot } from './helpers';
+import { fullPageScreenshot, screenshot } from './helpers';
 import { productForFile } from './product';
 
 /**
@@ -103,7 +103,7 @@ test('the management reserve: a person of the bank included, listed, changed', a
 	await expect(row).toContainText('«Менеджмент» № 70-123');
 	await expect(row).toContainText('в пределах муниципалитета');
 	await expect(row).toContainText('15.09.2025 – 20.05.2026');
-	await page.screenshot({ path: 'tests/e2e/screenshots/registries-desk.png', fullPage: true });
+	await fullPageScreenshot(page, 'tests/e2e/screenshots/registries-desk.png');
 	await page.setViewportSize({ width: 360, height: 640 });
 	await screenshot(page, 'registries');
 	await noSidewaysScroll(page);

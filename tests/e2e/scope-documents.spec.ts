@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { docxText } from '../support/docx';
-import { SCREENSHOT_DIR } from './helpers';
+import { fullPageScreenshot, SCREENSHOT_DIR } from './helpers';
 import { ok, productForFile } from './product';
 
 /**
@@ -32,7 +32,7 @@ async function shots(page: Page, name: string): Promise<void> {
 		await page.setViewportSize(size);
 		await page.waitForTimeout(50); // one frame for the layout (a picture, not a timing assertion)
 		await page.screenshot({ path: `${SCREENSHOT_DIR}/${name}-${suffix}.png` });
-		await page.screenshot({ path: `${SCREENSHOT_DIR}/${name}-${suffix}-full.png`, fullPage: true });
+		await fullPageScreenshot(page, `${SCREENSHOT_DIR}/${name}-${suffix}-full.png`);
 		const overflow = await page.evaluate(
 			() => document.documentElement.scrollWidth - document.documentElement.clientWidth
 		);
