@@ -6,6 +6,9 @@
 // two halves: the prerendered pages then read `__sveltekit_A.data` where the scripts wrote
 // `__sveltekit_B`, and every page stops with "Cannot read properties of undefined (reading 'data')"
 // (CI, 2026-11-24: 28 e2e tests could not open a program). Such a build must not ship.
+//
+// It also checks that the app's scripts open with V8's compile hint (vite.config.ts,
+// `eagerCompileHint`): a minifier or plugin order that dropped it would only show in a benchmark.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -19,11 +22,20 @@ function files(root, ext) {
 		.map((e) => path.join(e.parentPath ?? e.path, e.name));
 }
 
+const HINT = '//# allFunctionsCalledOnLoad\n';
 const inScripts = new Set();
+const unhinted = [];
 for (const f of files(path.join(dir, '_app'), '.js')) {
-	for (const n of names(readFileSync(f, 'utf8'))) inScripts.add(n);
+	const text = readFileSync(f, 'utf8');
+	for (const n of names(text)) inScripts.add(n);
+	// Web workers are built apart and run off the main thread.
+	if (!text.startsWith(HINT) && !f.includes(`${path.sep}workers${path.sep}`)) unhinted.push(f);
 }
 const problems = [];
+if (unhinted.length > 0)
+	problems.push(
+		`${unhinted.length} scripts lack the compile hint, e.g. ${path.relative(dir, unhinted[0])}`
+	);
 if (inScripts.size !== 1)
 	problems.push(
 		`the scripts name ${inScripts.size} build globals (${[...inScripts].join(', ')}), not one`
@@ -36,7 +48,7 @@ for (const f of files(dir, '.html')) {
 }
 if (problems.length > 0) {
 	console.error(
-		`The client build in ${dir} is inconsistent (was \`svelte-kit sync\` run during the build?):\n- ${problems.join('\n- ')}`
+		`The client build in ${dir} is inconsistent (was \`svelte-kit sync\` run during the build, or the compile hint lost?):\n- ${problems.join('\n- ')}`
 	);
 	process.exit(1);
 }
