@@ -48,7 +48,7 @@ let russian: Intl.Collator | undefined;
  * Russian alphabetical order, for names and titles. One collator for every comparison:
  * `localeCompare(x, 'ru')` builds one per call — seconds for the 50,000 lines of a region's
  * analytic report (issue 18). Built at the first comparison, not when the module loads: its ICU
- * data was 2.7 MB of the relay's resident memory from start-up, which a relay that never sorts a
+ * data was ~2 MB of the relay's resident memory from start-up, which a relay that never sorts a
  * name does not need (issue 18's fixed cost).
  */
 export const byRussian = (a: string, b: string): number =>
