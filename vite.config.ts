@@ -9,8 +9,8 @@ import { defineConfig, type Plugin } from 'vite';
  * first visit (or Lighthouse, which clears the caches) has no code cache, and the app's scripts
  * are the ones its first screen runs. Cold loads at a 4× CPU slowdown, two builds alternating
  * (bench:page-load, two sittings): the main thread's blocking time 482 → 320 and 428 → 223 ms on
- * the program page, 221 → 64 and 164 → 69 ms on the home page (docs/benchmarks.md). Added after minification (which drops comments) and after
- * the chunks' hashes: a constant line.
+ * the program page, 221 → 64 and 164 → 69 ms on the home page (docs/benchmarks.md). Added after
+ * minification (which drops comments) and after the chunks' hashes: a constant line.
  */
 function eagerCompileHint(): Plugin {
 	return {

@@ -33,7 +33,7 @@ export async function screenshot(page: Page, name: string): Promise<void> {
  * emulates a Pixel 5 (the config's `use`: deviceScaleFactor 2.75), the desk's 1366×800 too, so
  * at the device's scale the municipal calendar's settings (1,366 × 12,572 CSS px) made a
  * 3,757 × 34,573 picture: 5–8 s of Chromium's software raster and PNG encoding on an idle
- * 2-core machine, and in the CI rehearsals of 2026-11-29 two tests ran out of their time in such
+ * 2-core machine, and in the CI rehearsals of 2026-11-30 two tests ran out of their time in such
  * captures. At CSS scale the same capture takes about 1 s.
  */
 export async function fullPageScreenshot(page: Page, path: string): Promise<void> {
