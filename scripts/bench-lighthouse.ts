@@ -14,7 +14,8 @@
  * Lighthouse 13 needs Node ≥ 22.19; under an older Node this script runs the Lighthouse CLI with
  * the Node 24 that `scripts/test-node24.sh` keeps in its cache (installing it there if absent).
  *
- * Options: `--runs N` (default 5) runs per page; `--keep DIR` keeps the JSON reports in DIR;
+ * Options: `--runs N` (default 5) runs per page; `--keep DIR` keeps the JSON reports in DIR
+ * (`--traces`: their traces too, to see which tasks the simulation counted);
  * `--cpu-slowdown N` Lighthouse's CPU multiplier instead of its default 4 (its docs/throttling.md
  * suggests ~2 on a host whose `benchmarkIndex` is 1,000–1,500, to simulate the same mid-tier
  * phone; the goals are checked at the default all the same); `BENCH_PORT` the product's port
@@ -41,6 +42,8 @@ const arg = (name: string): string | undefined => {
 const RUNS = Number(arg('--runs') ?? 5);
 const KEEP = arg('--keep');
 const CPU_SLOWDOWN = arg('--cpu-slowdown');
+/** `--traces`: with `--keep`, each run's trace and DevTools log beside its report (`--save-assets`). */
+const TRACES = process.argv.includes('--traces');
 /**
  * Lighthouse is installed on first use into a cache outside the repository, like the Node 24 it
  * runs on: it requires Node ≥ 22, and as a devDependency every `npm ci` on Node 20 warned about
@@ -228,6 +231,7 @@ try {
 							`--port=${port}`,
 							'--output=json',
 							...(CPU_SLOWDOWN ? [`--throttling.cpuSlowdownMultiplier=${CPU_SLOWDOWN}`] : []),
+							...(TRACES ? ['--save-assets'] : []),
 							`--output-path=${file}`,
 							'--quiet'
 						],

@@ -164,6 +164,36 @@ test('both offline: concurrent edits of the same text, activity and meetings all
 	await mentee.context.close();
 });
 
+test('offline from the start: a program reopened with no network opens every tab (their scripts from the service worker)', async ({
+	browser
+}) => {
+	// The tabs other than the overview load on first use: a phone that never opened them since the
+	// app started must still have them with no network.
+	const pair = await app.curator.createPairProgram();
+	const mentee = await openPhone(browser, pair.menteeLink);
+	await expectSaved(mentee.page);
+	await goOffline(mentee);
+	const response = await mentee.page.reload();
+	expect(response?.fromServiceWorker()).toBe(true);
+	await expect(mentee.page.getByTestId('program-title')).toBeVisible();
+	await expect(mentee.page.getByRole('tab', { name: 'Обзор' })).toHaveAttribute(
+		'aria-selected',
+		'true'
+	);
+
+	await tab(mentee.page, 'Диагностика');
+	await expect(mentee.page.getByTestId('diagnosis-difficulties')).toBeEditable();
+	await tab(mentee.page, 'План');
+	await expect(mentee.page.getByTestId('activity').first()).toBeVisible();
+	await tab(mentee.page, 'Встречи');
+	await expect(mentee.page.getByTestId('meeting-topic')).toBeEditable();
+	await tab(mentee.page, 'Отчеты');
+	await expect(mentee.page.getByTestId('report').first()).toBeVisible();
+	await expect(mentee.page.getByRole('alert')).toHaveCount(0);
+	await goOnline(mentee);
+	await mentee.context.close();
+});
+
 test('sync status is honest: offline → pending → saved only after the relay stored the edit', async ({
 	browser
 }) => {
