@@ -194,6 +194,37 @@ test('offline from the start: a program reopened with no network opens every tab
 	await mentee.context.close();
 });
 
+test('a tab whose script cannot load says so in Russian, keeps the program on screen, and opens on the next tap', async ({
+	browser
+}) => {
+	// A first visit before the service worker has installed, on a network that drops: no precache
+	// to fall back on.
+	const pair = await app.curator.createPairProgram();
+	const context = await browser.newContext({
+		baseURL: product.url,
+		viewport: { width: 360, height: 640 },
+		locale: 'ru-RU',
+		serviceWorkers: 'block'
+	});
+	const page = await context.newPage();
+	await page.goto(pair.menteeLink);
+	await expect(page.getByTestId('program-title')).toBeVisible();
+	await context.route('**/_app/immutable/**', (route) => route.abort('internetdisconnected'));
+
+	await tab(page, 'План');
+	await expect(page.getByRole('alert')).toHaveText(
+		'Не удалось открыть раздел программы. Проверьте подключение к сети и обновите страницу.'
+	);
+	await expect(page.getByRole('tab', { name: 'Обзор' })).toHaveAttribute('aria-selected', 'true');
+	await expect(page.getByTestId('progress')).toBeVisible();
+
+	await context.unrouteAll();
+	await tab(page, 'План');
+	await expect(page.getByTestId('activity').first()).toBeVisible();
+	await expect(page.getByRole('alert')).toHaveCount(0);
+	await context.close();
+});
+
 test('sync status is honest: offline → pending → saved only after the relay stored the edit', async ({
 	browser
 }) => {
