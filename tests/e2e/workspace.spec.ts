@@ -211,10 +211,15 @@ test('a tab whose script cannot load says so in Russian, keeps the program on sc
 	await expect(page.getByTestId('program-title')).toBeVisible();
 	await context.route('**/_app/immutable/**', (route) => route.abort('internetdisconnected'));
 
+	// At the top of a long overview: the message shows where the tap was, not below the overview.
+	await page.evaluate(() => scrollTo({ top: 0 }));
 	await tab(page, 'План');
-	await expect(page.getByRole('alert')).toHaveText(
+	const alert = page.getByRole('alert');
+	await expect(alert).toHaveText(
 		'Не удалось открыть раздел программы. Проверьте подключение к сети и обновите страницу.'
 	);
+	await expect(alert).toBeInViewport();
+	await screenshot(page, 'program-tab-failed');
 	await expect(page.getByRole('tab', { name: 'Обзор' })).toHaveAttribute('aria-selected', 'true');
 	await expect(page.getByTestId('progress')).toBeVisible();
 
