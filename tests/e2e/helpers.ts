@@ -1,4 +1,10 @@
-import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import {
+	expect,
+	type Browser,
+	type BrowserContext,
+	type BrowserContextOptions,
+	type Page
+} from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 
 export const SCREENSHOT_DIR = 'tests/e2e/screenshots';
@@ -51,18 +57,28 @@ export interface Phone {
  * service worker controls the page. `prepare` runs on the new context before the first page
  * (e.g. to route its websocket through a test-controlled network).
  */
+/** A new phone at 360×640 in Russian, its service worker allowed unless `options` say otherwise. */
+export function phoneContext(
+	browser: Browser,
+	baseURL: string,
+	options: BrowserContextOptions = {}
+): Promise<BrowserContext> {
+	return browser.newContext({
+		baseURL,
+		viewport: { width: 360, height: 640 },
+		locale: 'ru-RU',
+		serviceWorkers: 'allow',
+		...options
+	});
+}
+
 export async function openPhone(
 	browser: Browser,
 	baseURL: string,
 	link: string,
 	prepare?: (context: BrowserContext) => Promise<void>
 ): Promise<Phone> {
-	const context = await browser.newContext({
-		baseURL,
-		viewport: { width: 360, height: 640 },
-		locale: 'ru-RU',
-		serviceWorkers: 'allow'
-	});
+	const context = await phoneContext(browser, baseURL);
 	await prepare?.(context);
 	const page = await context.newPage();
 	page.on('pageerror', (error) => console.error('[page error]', error.message));

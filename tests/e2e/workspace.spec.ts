@@ -3,6 +3,7 @@ import {
 	expectSaved,
 	logMeeting,
 	openPhone as openPhoneAt,
+	phoneContext,
 	screenshot,
 	syncStatus,
 	tab,
@@ -200,12 +201,7 @@ test('a tab whose script cannot load says so in Russian, keeps the program on sc
 	// A first visit before the service worker has installed, on a network that drops: no precache
 	// to fall back on.
 	const pair = await app.curator.createPairProgram();
-	const context = await browser.newContext({
-		baseURL: product.url,
-		viewport: { width: 360, height: 640 },
-		locale: 'ru-RU',
-		serviceWorkers: 'block'
-	});
+	const context = await phoneContext(browser, product.url, { serviceWorkers: 'block' });
 	const page = await context.newPage();
 	await page.goto(pair.menteeLink);
 	await expect(page.getByTestId('program-title')).toBeVisible();
