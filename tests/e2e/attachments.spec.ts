@@ -347,3 +347,66 @@ test('a file attached offline goes up when the network returns while the phone i
 	await mentor.context.close();
 	await mentee.context.close();
 });
+
+test('storage evicted under the open program: a file attached offline afterwards is kept through a reload, then uploaded', async ({
+	browser
+}) => {
+	const pair = await app.curator.createPairProgram();
+	const mentor: Phone = await openPhoneAt(browser, product.url, pair.mentorLink);
+	const mentee: Phone = await openPhoneAt(browser, product.url, pair.menteeLink);
+	await expectSaved(mentor.page);
+	const plan = await docx('План урока после очистки хранилища.');
+	// A file attached and uploaded before: the phone's file store is open when the eviction comes.
+	let activity = await openedActivity(mentor.page);
+	await activity.getByTestId('attach-file').setInputFiles({
+		name: 'Конспект.docx',
+		mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+		buffer: await docx('Конспект до очистки хранилища.')
+	});
+	await expect(file(activity, 'Конспект.docx').getByTestId('attachment-status')).toHaveText(
+		'загружено',
+		{ timeout: 30_000 }
+	);
+
+	// The browser clears this origin's IndexedDB (storage pressure) with the program open.
+	const closed = mentor.page.waitForEvent('console', (m) =>
+		m.text().includes('device storage closed by the browser')
+	);
+	const cdp = await mentor.context.newCDPSession(mentor.page);
+	await cdp.send('Storage.clearDataForOrigin', {
+		origin: new URL(product.url).origin,
+		storageTypes: 'indexeddb'
+	});
+	// Attached, this session would make Chromium report the page online after a reload offline.
+	await cdp.detach();
+	await closed;
+
+	await mentor.context.setOffline(true);
+	await expect(syncStatus(mentor.page)).toHaveAttribute('data-phase', 'offline');
+	activity = await openedActivity(mentor.page);
+	await activity.getByTestId('attach-file').setInputFiles({
+		name: 'План урока.docx',
+		mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+		buffer: plan
+	});
+	await expect(file(activity, 'План урока.docx').getByTestId('attachment-status')).toHaveText(
+		'ждёт сети'
+	);
+
+	await mentor.page.reload();
+	await expect(mentor.page.getByTestId('program-title')).toBeVisible();
+	activity = await openedActivity(mentor.page);
+	const item = file(activity, 'План урока.docx');
+	await expect(item.getByTestId('attachment-status')).toHaveText('ждёт сети');
+
+	await mentor.context.setOffline(false);
+	await expect(item.getByTestId('attachment-status')).toHaveText('загружено', {
+		timeout: 30_000
+	});
+	const hash = (await item.getAttribute('data-hash')) ?? '';
+	expect(hash).toBe(sha256(plan));
+	const menteeItem = file(await openedActivity(mentee.page), 'План урока.docx');
+	await expect(menteeItem).toBeVisible();
+	await mentor.context.close();
+	await mentee.context.close();
+});

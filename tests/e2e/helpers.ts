@@ -52,11 +52,6 @@ export interface Phone {
 	page: Page;
 }
 
-/**
- * Opens an invitation link on a new phone and waits until the program is on screen and the
- * service worker controls the page. `prepare` runs on the new context before the first page
- * (e.g. to route its websocket through a test-controlled network).
- */
 /** A new phone at 360×640 in Russian, its service worker allowed unless `options` say otherwise. */
 export function phoneContext(
 	browser: Browser,
@@ -72,6 +67,11 @@ export function phoneContext(
 	});
 }
 
+/**
+ * Opens an invitation link on a new phone and waits until the program is on screen and the
+ * service worker controls the page. `prepare` runs on the new context before the first page
+ * (e.g. to route its websocket through a test-controlled network).
+ */
 export async function openPhone(
 	browser: Browser,
 	baseURL: string,

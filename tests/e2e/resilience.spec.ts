@@ -1,7 +1,7 @@
 import { expect, test, type Browser } from '@playwright/test';
 import { summarize } from '../../src/lib/shared/program';
 import { procStats, readStored, summarySettled } from '../resilience/harness';
-import { expectSaved, logMeeting, openPhone as openPhoneAt, tab } from './helpers';
+import { expectSaved, logMeeting, openPhone as openPhoneAt, syncStatus, tab } from './helpers';
 import { productForFile } from './product';
 
 /**
@@ -33,42 +33,41 @@ test('storage eviction: IndexedDB cleared → the program comes back from the se
 	await mentee.page.getByTestId('activity').first().getByRole('checkbox').check();
 	await expectSaved(mentee.page);
 
-	// The browser evicts this origin's IndexedDB (as under storage pressure), with the app open.
-	const cdp = await mentee.context.newCDPSession(mentee.page);
-	await cdp.send('Storage.clearDataForOrigin', {
-		origin: new URL(product.url).origin,
-		storageTypes: 'indexeddb'
-	});
-	const left = await mentee.page.evaluate(async () =>
-		(await indexedDB.databases()).map((d) => d.name)
-	);
-	expect(left, 'IndexedDB databases after the eviction').toEqual([]);
+	// The browser evicts this origin's IndexedDB (as under storage pressure) while the app is
+	// closed; the next test evicts it under an open program.
+	await mentee.page.close();
+	const page = await mentee.context.newPage();
+	const origin = new URL(product.url).origin;
+	// A document of the origin that runs none of the app's code, for the listing below.
+	await page.goto(`${origin}/robots.txt`);
+	const cdp = await mentee.context.newCDPSession(page);
+	await cdp.send('Storage.clearDataForOrigin', { origin, storageTypes: 'indexeddb' });
+	const left = await cdp.send('IndexedDB.requestDatabaseNames', { securityOrigin: origin });
+	expect(left.databaseNames, 'IndexedDB databases after the eviction').toEqual([]);
 	// Meanwhile the partner keeps working.
 	await logMeeting(mentor.page, 'Встреча наставника после очистки');
 	await expectSaved(mentor.page);
 
-	await mentee.page.goto(programUrl);
-	await expect(mentee.page.getByTestId('program-title')).toBeVisible();
-	await expectSaved(mentee.page);
-	await tab(mentee.page, 'Диагностика');
-	await expect(mentee.page.getByTestId('diagnosis-difficulties')).toHaveValue(
+	await page.goto(programUrl);
+	await expect(page.getByTestId('program-title')).toBeVisible();
+	await expectSaved(page);
+	await tab(page, 'Диагностика');
+	await expect(page.getByTestId('diagnosis-difficulties')).toHaveValue(
 		'Сохранено до очистки хранилища'
 	);
-	await tab(mentee.page, 'Встречи');
+	await tab(page, 'Встречи');
+	await expect(page.getByTestId('meeting').filter({ hasText: 'Встреча до очистки' })).toBeVisible();
 	await expect(
-		mentee.page.getByTestId('meeting').filter({ hasText: 'Встреча до очистки' })
+		page.getByTestId('meeting').filter({ hasText: 'Встреча наставника после очистки' })
 	).toBeVisible();
-	await expect(
-		mentee.page.getByTestId('meeting').filter({ hasText: 'Встреча наставника после очистки' })
-	).toBeVisible();
-	await tab(mentee.page, 'План');
-	await expect(mentee.page.getByTestId('activity').first().getByRole('checkbox')).toBeChecked();
+	await tab(page, 'План');
+	await expect(page.getByTestId('activity').first().getByRole('checkbox')).toBeChecked();
 
 	// And the device writes again after the eviction.
-	await tab(mentee.page, 'Диагностика');
-	await mentee.page.getByTestId('diagnosis-difficulties').press('End');
-	await mentee.page.getByTestId('diagnosis-difficulties').pressSequentially(' и после');
-	await expectSaved(mentee.page);
+	await tab(page, 'Диагностика');
+	await page.getByTestId('diagnosis-difficulties').press('End');
+	await page.getByTestId('diagnosis-difficulties').pressSequentially(' и после');
+	await expectSaved(page);
 	await tab(mentor.page, 'Диагностика');
 	await expect(mentor.page.getByTestId('diagnosis-difficulties')).toHaveValue(
 		'Сохранено до очистки хранилища и после'
@@ -90,6 +89,73 @@ test('storage eviction: IndexedDB cleared → the program comes back from the se
 	await expect
 		.poll(() => procStats(pid).fds, { timeout: 15_000 })
 		.toBeLessThanOrEqual(baseline.fds + 2);
+});
+
+test('storage eviction with the program open: the phone stores again without a reload, so an offline edit after it survives a reload and the home screen lists the program', async ({
+	browser
+}) => {
+	const pair = await app.curator.createPairProgram();
+	const mentee = await openPhone(browser, pair.menteeLink);
+	const mentor = await openPhone(browser, pair.mentorLink);
+	await expectSaved(mentee.page);
+	const programUrl = mentee.page.url();
+	const title = (await mentee.page.getByTestId('program-title').textContent())!.trim();
+	const storeErrors: string[] = [];
+	mentee.page.on('console', (message) => {
+		if (message.type() === 'error') storeErrors.push(message.text());
+	});
+
+	// The browser evicts this origin's IndexedDB while the program stays open (no reload after);
+	// the program's store notices that its connection was closed.
+	const closed = mentee.page.waitForEvent('console', (m) =>
+		m.text().includes('device storage closed by the browser')
+	);
+	const cdp = await mentee.context.newCDPSession(mentee.page);
+	await cdp.send('Storage.clearDataForOrigin', {
+		origin: new URL(product.url).origin,
+		storageTypes: 'indexeddb'
+	});
+	// Attached, this session would make Chromium report the page online after a reload offline.
+	await cdp.detach();
+	await closed;
+
+	// The mentee goes on working online, then the network goes and she goes on offline.
+	await tab(mentee.page, 'Диагностика');
+	const field = mentee.page.getByTestId('diagnosis-difficulties');
+	await field.fill('После очистки хранилища');
+	await expectSaved(mentee.page);
+	// Her list of programs, still without a reload, then back into the program.
+	await mentee.page.getByRole('link', { name: '← Мои программы' }).click();
+	await expect(mentee.page.getByTestId('program-list')).toContainText(title);
+	await mentee.page.getByTestId('program-list').getByRole('link', { name: title }).click();
+	await tab(mentee.page, 'Диагностика');
+	await mentee.context.setOffline(true);
+	await field.press('End');
+	await field.pressSequentially(', без сети');
+	await expect(syncStatus(mentee.page)).toHaveAttribute('data-phase', 'offline');
+
+	// The phone restarts the app with no network: what she typed is on the device.
+	await mentee.page.reload();
+	await expect(mentee.page.getByTestId('program-title')).toBeVisible();
+	await tab(mentee.page, 'Диагностика');
+	await expect(mentee.page.getByTestId('diagnosis-difficulties')).toHaveValue(
+		'После очистки хранилища, без сети'
+	);
+	await mentee.page.goto('/');
+	await expect(mentee.page.getByTestId('program-list')).toContainText(title);
+	await expect(mentee.page.getByText('Не удалось открыть хранилище')).toHaveCount(0);
+
+	// Back online, the offline edit reaches the partner.
+	await mentee.context.setOffline(false);
+	await mentee.page.goto(programUrl);
+	await expectSaved(mentee.page);
+	await tab(mentor.page, 'Диагностика');
+	await expect(mentor.page.getByTestId('diagnosis-difficulties')).toHaveValue(
+		'После очистки хранилища, без сети'
+	);
+	expect(storeErrors.filter((e) => /IndexedDB|database/i.test(e))).toEqual([]);
+	await mentee.context.close();
+	await mentor.context.close();
 });
 
 test('server killed while the PWA is typing: after the restart everything saved is stored, the rest is sent', async ({

@@ -1,4 +1,5 @@
 import * as idb from 'lib0/indexeddb';
+import { deviceDatabase } from './connection';
 import { compareCodeUnits } from '$lib/shared/program/order';
 
 /**
@@ -29,12 +30,7 @@ export interface CatalogEntry {
 const DB_NAME = 'nastavnik-device';
 const STORE = 'programs';
 
-let dbPromise: Promise<IDBDatabase> | null = null;
-
-function open(): Promise<IDBDatabase> {
-	dbPromise ??= idb.openDB(DB_NAME, (db) => idb.createStores(db, [[STORE]]));
-	return dbPromise;
-}
+const database = deviceDatabase(DB_NAME, 1, (db) => idb.createStores(db, [[STORE]]));
 
 function isEntry(value: unknown): value is CatalogEntry {
 	return (
@@ -46,7 +42,7 @@ function isEntry(value: unknown): value is CatalogEntry {
 }
 
 export async function listPrograms(): Promise<CatalogEntry[]> {
-	const [store] = idb.transact(await open(), [STORE], 'readonly');
+	const store = (await database.read(STORE))?.objectStore(STORE);
 	const values: unknown[] = store ? await idb.getAll(store) : [];
 	return values
 		.filter(isEntry)
@@ -54,12 +50,14 @@ export async function listPrograms(): Promise<CatalogEntry[]> {
 }
 
 export async function saveProgram(entry: CatalogEntry): Promise<void> {
-	const [store] = idb.transact(await open(), [STORE]);
 	// lib0's typing only admits primitives, but IndexedDB stores structured-cloneable objects.
-	if (store) await idb.put(store, entry as unknown as string, entry.id);
+	await idb.put(
+		(await database.write(STORE)).objectStore(STORE),
+		entry as unknown as string,
+		entry.id
+	);
 }
 
 export async function removeProgram(id: string): Promise<void> {
-	const [store] = idb.transact(await open(), [STORE]);
-	if (store) await idb.del(store, id);
+	await idb.del((await database.write(STORE)).objectStore(STORE), id);
 }

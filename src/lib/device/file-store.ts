@@ -5,6 +5,7 @@
  * bytes, so a file is kept once however often it is attached. Used from the page and from the
  * attach worker (IndexedDB works in both), with plain IndexedDB: no library in the worker.
  */
+import { deviceDatabase } from './connection';
 import { FILES_DATABASE } from './database-names';
 
 export interface StoredFile {
@@ -33,43 +34,19 @@ export interface OutboxEntry {
 	name: string;
 }
 
-let dbPromise: Promise<IDBDatabase> | null = null;
+const database = deviceDatabase(FILES_DATABASE, 2, (db) => {
+	if (!db.objectStoreNames.contains(FILES)) db.createObjectStore(FILES);
+	if (!db.objectStoreNames.contains(UPLOADED)) db.createObjectStore(UPLOADED);
+	// Version 2: files attached under version 1 are uploaded by their program's screen.
+	if (!db.objectStoreNames.contains(OUTBOX)) db.createObjectStore(OUTBOX);
+});
 
-function open(): Promise<IDBDatabase> {
-	dbPromise ??= new Promise<IDBDatabase>((resolve, reject) => {
-		const request = indexedDB.open(FILES_DATABASE, 2);
-		request.onupgradeneeded = () => {
-			const db = request.result;
-			if (!db.objectStoreNames.contains(FILES)) db.createObjectStore(FILES);
-			if (!db.objectStoreNames.contains(UPLOADED)) db.createObjectStore(UPLOADED);
-			// Version 2: files attached under version 1 are uploaded by their program's screen.
-			if (!db.objectStoreNames.contains(OUTBOX)) db.createObjectStore(OUTBOX);
-		};
-		request.onsuccess = () => {
-			const db = request.result;
-			// Sign-out deletes the database: let it, and open afresh next time.
-			db.onversionchange = () => {
-				db.close();
-				dbPromise = null;
-			};
-			resolve(db);
-		};
-		request.onerror = () => {
-			dbPromise = null;
-			reject(request.error ?? new Error('IndexedDB open failed'));
-		};
-	});
-	return dbPromise;
-}
-
-async function run<T>(
+function complete<T>(
+	tx: IDBTransaction,
 	store: string,
-	mode: IDBTransactionMode,
 	fn: (s: IDBObjectStore) => IDBRequest<T>
 ): Promise<T> {
-	const db = await open();
 	return new Promise<T>((resolve, reject) => {
-		const tx = db.transaction(store, mode);
 		const request = fn(tx.objectStore(store));
 		// Resolve when the transaction commits: a write is on disk before the caller goes on.
 		tx.oncomplete = () => resolve(request.result);
@@ -78,46 +55,58 @@ async function run<T>(
 	});
 }
 
+/** `absent` when the device holds no file store (never attached, or wiped). */
+async function read<T>(store: string, fn: (s: IDBObjectStore) => IDBRequest<T>, absent: T) {
+	const tx = await database.read(store);
+	return tx ? complete(tx, store, fn) : absent;
+}
+
+async function write<T>(store: string, fn: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> {
+	return complete(await database.write(store), store, fn);
+}
+
 export function putFile(file: StoredFile): Promise<unknown> {
-	return run(FILES, 'readwrite', (s) => s.put(file, file.hash));
+	return write(FILES, (s) => s.put(file, file.hash));
 }
 
 export async function getFile(hash: string): Promise<StoredFile | null> {
-	const value = (await run(FILES, 'readonly', (s) => s.get(hash))) as StoredFile | undefined;
+	const value = (await read(FILES, (s) => s.get(hash), undefined)) as StoredFile | undefined;
 	return value && value.blob instanceof Blob ? value : null;
 }
 
 /** The hashes of every file kept on this device. */
 export async function fileHashes(): Promise<Set<string>> {
-	const keys = await run(FILES, 'readonly', (s) => s.getAllKeys());
+	const keys = await read(FILES, (s) => s.getAllKeys(), []);
 	return new Set(keys.filter((k): k is string => typeof k === 'string'));
 }
 
 /** The server holds every byte of the file for this program: no upload is owed any more. */
 export async function markUploaded(programId: string, hash: string): Promise<void> {
-	await run(UPLOADED, 'readwrite', (s) => s.put(true, `${programId}/${hash}`));
+	await write(UPLOADED, (s) => s.put(true, `${programId}/${hash}`));
 	await removeFromOutbox(programId, hash);
 }
 
 /** A file attached on this device, to upload from whatever screen is open (device/outbox.ts). */
 export function addToOutbox(entry: OutboxEntry): Promise<unknown> {
-	return run(OUTBOX, 'readwrite', (s) => s.put(entry, `${entry.programId}/${entry.hash}`));
+	return write(OUTBOX, (s) => s.put(entry, `${entry.programId}/${entry.hash}`));
 }
 
 /** No upload owed: done, refused for good, or the person removed the attachment before it went. */
 export function removeFromOutbox(programId: string, hash: string): Promise<unknown> {
-	return run(OUTBOX, 'readwrite', (s) => s.delete(`${programId}/${hash}`));
+	return write(OUTBOX, (s) => s.delete(`${programId}/${hash}`));
 }
 
 export async function outboxEntries(): Promise<OutboxEntry[]> {
-	return (await run(OUTBOX, 'readonly', (s) => s.getAll())) as OutboxEntry[];
+	return (await read(OUTBOX, (s) => s.getAll(), [])) as OutboxEntry[];
 }
 
 /** The hashes the server has confirmed for this program (as this device knows). */
 export async function uploadedHashes(programId: string): Promise<Set<string>> {
 	const prefix = `${programId}/`;
-	const keys = await run(UPLOADED, 'readonly', (s) =>
-		s.getAllKeys(IDBKeyRange.bound(prefix, `${prefix}\uffff`))
+	const keys = await read(
+		UPLOADED,
+		(s) => s.getAllKeys(IDBKeyRange.bound(prefix, `${prefix}\uffff`)),
+		[]
 	);
 	return new Set(keys.map((k) => String(k).slice(prefix.length)));
 }
@@ -128,8 +117,8 @@ export async function uploadedHashes(programId: string): Promise<Set<string>> {
  */
 export async function unsentFiles(): Promise<number> {
 	const [files, uploaded] = await Promise.all([
-		run(FILES, 'readonly', (s) => s.getAllKeys()),
-		run(UPLOADED, 'readonly', (s) => s.getAllKeys())
+		read(FILES, (s) => s.getAllKeys(), []),
+		read(UPLOADED, (s) => s.getAllKeys(), [])
 	]);
 	const held = uploaded.map((k) => String(k).slice(String(k).indexOf('/') + 1));
 	return files.filter((k) => !held.includes(String(k))).length;

@@ -1,4 +1,3 @@
-import { IndexeddbPersistence } from 'y-indexeddb';
 import { nextTask } from '$lib/ui/next-task';
 import { decisionsDatabaseName, programDatabaseName } from '$lib/device/database-names';
 import { Awareness } from 'y-protocols/awareness';
@@ -17,6 +16,7 @@ import { saveProgram } from '$lib/device/catalog';
 import { ProgramSync, type SyncState } from '$lib/sync/program-sync';
 import { DecisionsSync } from '$lib/sync/decisions-sync';
 import { ProgramFiles } from './program-files.svelte';
+import { DeviceDocument } from './device-document';
 
 export interface Person extends Actor {
 	name: string;
@@ -31,21 +31,6 @@ export interface Peer {
 }
 
 export { programDatabaseName, decisionsDatabaseName };
-
-/**
- * Opens a document's IndexedDB store (y-indexeddb), which applies what it holds. The store's
- * own 'update' listener is detached until then: it ignores its own loading transaction, but its
- * mere presence makes Yjs encode that transaction (the whole stored history) into an update
- * nobody reads. Nothing else writes to the document before it is loaded.
- */
-function openFromDevice(name: string, doc: Y.Doc): IndexeddbPersistence {
-	const persistence = new IndexeddbPersistence(name, doc);
-	doc.off('update', persistence._storeUpdate);
-	void persistence.whenSynced.then(() => {
-		if (!persistence._destroyed) doc.on('update', persistence._storeUpdate);
-	});
-	return persistence;
-}
 
 const connected = (phase: SyncState['phase']) =>
 	phase === 'syncing' || phase === 'pending' || phase === 'saved';
@@ -82,8 +67,8 @@ export class OpenProgram {
 	canUndo = $state(false);
 	canRedo = $state(false);
 
-	#persistence: IndexeddbPersistence | null = null;
-	#decisionsPersistence: IndexeddbPersistence | null = null;
+	#stored: DeviceDocument | null = null;
+	#decisionsStored: DeviceDocument | null = null;
 	#decisionsSync: DecisionsSync | null = null;
 	#sync: ProgramSync | null = null;
 	#refreshQueued = false;
@@ -139,13 +124,12 @@ export class OpenProgram {
 	 * rendered what the device holds (their set-up is no part of showing the program).
 	 */
 	async open(): Promise<void> {
-		this.#persistence = openFromDevice(programDatabaseName(this.programId), this.doc);
-		this.#decisionsPersistence = openFromDevice(
+		this.#stored = new DeviceDocument(programDatabaseName(this.programId), this.doc);
+		this.#decisionsStored = new DeviceDocument(
 			decisionsDatabaseName(this.programId),
 			this.decisions
 		);
-		// (The stores' own whenSynced handlers, registered first, have re-attached their listeners.)
-		await Promise.all([this.#persistence.whenSynced, this.#decisionsPersistence.whenSynced]);
+		await Promise.all([this.#stored.loaded, this.#decisionsStored.loaded]);
 		performance.mark('nastavnik:program-loaded');
 		// Applying the stored history, reading the view and rendering it are three tasks, not one
 		// long one: a phone stays responsive to a tap in between (in Lighthouse's trace of a
@@ -168,15 +152,16 @@ export class OpenProgram {
 
 	async #connect(): Promise<void> {
 		const initialPending = await this.initialPending;
-		const persistence = this.#persistence;
-		if (!persistence || this.#destroyed) return;
+		const stored = this.#stored;
+		if (!stored || this.#destroyed) return;
 		this.#sync = new ProgramSync({
 			programId: this.programId,
 			doc: this.doc,
 			serverUrl: relayUrl(),
 			deviceId: this.deviceId,
 			initialPending,
-			ignoredOrigins: [persistence],
+			// A store that takes over after an eviction loads an empty database: nothing to ignore.
+			ignoredOrigins: [stored.origin],
 			awareness: this.awareness,
 			onState: (state) => {
 				// Back in touch with the server: the upload queue tries again at once.
@@ -228,8 +213,8 @@ export class OpenProgram {
 		this.#decisionsSync?.destroy();
 		this.files.destroy();
 		this.awareness.destroy();
-		void this.#persistence?.destroy();
-		void this.#decisionsPersistence?.destroy();
+		this.#stored?.destroy();
+		this.#decisionsStored?.destroy();
 		this.doc.destroy();
 		this.decisions.destroy();
 	}
