@@ -66,7 +66,11 @@ export class DeviceDocument {
 			this.#storeUpdate = storeUpdate;
 			this.doc.on('update', storeUpdate);
 		});
-		void store._db.then((db) => db.addEventListener('close', () => void this.#takeOver(store)));
+		void store._db.then(
+			(db) => db.addEventListener('close', () => void this.#takeOver(store)),
+			// y-indexeddb reports a database that does not open (its own unhandled rejection).
+			() => undefined
+		);
 		return store;
 	}
 
