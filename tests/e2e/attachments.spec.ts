@@ -9,6 +9,7 @@ import {
 	expectSaved,
 	logMeeting,
 	openPhone as openPhoneAt,
+	evictStorageUnderOpenProgram,
 	screenshot,
 	syncStatus,
 	tab,
@@ -75,6 +76,14 @@ async function openedActivity(page: Page): Promise<Locator> {
 	return activity;
 }
 
+/** Attaches a DOCX to an opened activity (the file picker of «Прикрепить файл»). */
+const attachDocx = (activity: Locator, name: string, buffer: Buffer) =>
+	activity.getByTestId('attach-file').setInputFiles({
+		name,
+		mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+		buffer
+	});
+
 const file = (where: Locator, name: string) =>
 	where.getByTestId('attachment').filter({ hasText: name });
 
@@ -107,11 +116,7 @@ test('offline photo and DOCX: kept through a reload, uploaded online, opened by 
 		file(meeting, 'IMG_20261124_101500.jpg').getByTestId('attachment-status')
 	).toHaveText('ждёт сети');
 	let activity = await openedActivity(mentor.page);
-	await activity.getByTestId('attach-file').setInputFiles({
-		name: 'План урока.docx',
-		mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-		buffer: plan
-	});
+	await attachDocx(activity, 'План урока.docx', plan);
 	await expect(file(activity, 'План урока.docx').getByTestId('attachment-status')).toHaveText(
 		'ждёт сети'
 	);
@@ -317,11 +322,7 @@ test('a file attached offline goes up when the network returns while the phone i
 		['Технологическая карта.docx', kept],
 		['Не тот файл.docx', dropped]
 	] as const) {
-		await activity.getByTestId('attach-file').setInputFiles({
-			name,
-			mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-			buffer
-		});
+		await attachDocx(activity, name, buffer);
 		await expect(file(activity, name).getByTestId('attachment-status')).toHaveText('ждёт сети');
 	}
 	// The wrong one is removed before it ever left the phone.
@@ -358,37 +359,19 @@ test('storage evicted under the open program: a file attached offline afterwards
 	const plan = await docx('План урока после очистки хранилища.');
 	// A file attached and uploaded before: the phone's file store is open when the eviction comes.
 	let activity = await openedActivity(mentor.page);
-	await activity.getByTestId('attach-file').setInputFiles({
-		name: 'Конспект.docx',
-		mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-		buffer: await docx('Конспект до очистки хранилища.')
-	});
+	await attachDocx(activity, 'Конспект.docx', await docx('Конспект до очистки хранилища.'));
 	await expect(file(activity, 'Конспект.docx').getByTestId('attachment-status')).toHaveText(
 		'загружено',
 		{ timeout: 30_000 }
 	);
 
 	// The browser clears this origin's IndexedDB (storage pressure) with the program open.
-	const closed = mentor.page.waitForEvent('console', (m) =>
-		m.text().includes('device storage closed by the browser')
-	);
-	const cdp = await mentor.context.newCDPSession(mentor.page);
-	await cdp.send('Storage.clearDataForOrigin', {
-		origin: new URL(product.url).origin,
-		storageTypes: 'indexeddb'
-	});
-	// Attached, this session would make Chromium report the page online after a reload offline.
-	await cdp.detach();
-	await closed;
+	await evictStorageUnderOpenProgram(mentor);
 
 	await mentor.context.setOffline(true);
 	await expect(syncStatus(mentor.page)).toHaveAttribute('data-phase', 'offline');
 	activity = await openedActivity(mentor.page);
-	await activity.getByTestId('attach-file').setInputFiles({
-		name: 'План урока.docx',
-		mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-		buffer: plan
-	});
+	await attachDocx(activity, 'План урока.docx', plan);
 	await expect(file(activity, 'План урока.docx').getByTestId('attachment-status')).toHaveText(
 		'ждёт сети'
 	);

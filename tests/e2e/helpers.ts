@@ -133,3 +133,21 @@ export async function collectCspViolations(context: BrowserContext): Promise<str
 	});
 	return violations;
 }
+
+/**
+ * The browser evicts the origin's IndexedDB (as under storage pressure) while `phone`'s program
+ * stays open; resolves once the app has noticed its store's connection closed.
+ */
+export async function evictStorageUnderOpenProgram(phone: Phone): Promise<void> {
+	const noticed = phone.page.waitForEvent('console', (m) =>
+		m.text().includes('device storage closed by the browser')
+	);
+	const cdp = await phone.context.newCDPSession(phone.page);
+	await cdp.send('Storage.clearDataForOrigin', {
+		origin: new URL(phone.page.url()).origin,
+		storageTypes: 'indexeddb'
+	});
+	// Attached, this session would make Chromium report the page online after a reload offline.
+	await cdp.detach();
+	await noticed;
+}

@@ -1,7 +1,14 @@
 import { expect, test, type Browser } from '@playwright/test';
 import { summarize } from '../../src/lib/shared/program';
 import { procStats, readStored, summarySettled } from '../resilience/harness';
-import { expectSaved, logMeeting, openPhone as openPhoneAt, syncStatus, tab } from './helpers';
+import {
+	evictStorageUnderOpenProgram,
+	expectSaved,
+	logMeeting,
+	openPhone as openPhoneAt,
+	syncStatus,
+	tab
+} from './helpers';
 import { productForFile } from './product';
 
 /**
@@ -107,17 +114,7 @@ test('storage eviction with the program open: the phone stores again without a r
 
 	// The browser evicts this origin's IndexedDB while the program stays open (no reload after);
 	// the program's store notices that its connection was closed.
-	const closed = mentee.page.waitForEvent('console', (m) =>
-		m.text().includes('device storage closed by the browser')
-	);
-	const cdp = await mentee.context.newCDPSession(mentee.page);
-	await cdp.send('Storage.clearDataForOrigin', {
-		origin: new URL(product.url).origin,
-		storageTypes: 'indexeddb'
-	});
-	// Attached, this session would make Chromium report the page online after a reload offline.
-	await cdp.detach();
-	await closed;
+	await evictStorageUnderOpenProgram(mentee);
 
 	// The mentee goes on working online, then the network goes and she goes on offline.
 	await tab(mentee.page, 'Диагностика');
