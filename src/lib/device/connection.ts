@@ -8,6 +8,10 @@
  * A read never creates the database: the home screen of a device just wiped reads an empty
  * list, and nothing of the person's appears again on it.
  */
+/** A connection the browser closed (eviction) before its 'close' event reached the page. */
+export const isClosedConnection = (error: unknown): boolean =>
+	error instanceof DOMException && error.name === 'InvalidStateError';
+
 export interface DeviceDatabase {
 	/** Null when the database is not on this device. */
 	read(stores: string | string[]): Promise<IDBTransaction | null>;
@@ -70,7 +74,7 @@ export function deviceDatabase(
 			return db.transaction(stores, mode);
 		} catch (error) {
 			// Closed by the browser, its 'close' event not dispatched yet: once more on a new one.
-			if (!(error instanceof DOMException && error.name === 'InvalidStateError')) throw error;
+			if (!isClosedConnection(error)) throw error;
 			current = null;
 			return (await connect(create))?.transaction(stores, mode) ?? null;
 		}

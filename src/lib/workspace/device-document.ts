@@ -1,6 +1,7 @@
 import * as idb from 'lib0/indexeddb';
 import { IndexeddbPersistence } from 'y-indexeddb';
 import type * as Y from 'yjs';
+import { isClosedConnection } from '$lib/device/connection';
 
 /** y-indexeddb's schema (y-indexeddb.js), for a probe that may create the database first. */
 const createStores = (db: IDBDatabase) =>
@@ -57,7 +58,7 @@ export class DeviceDocument {
 			} catch (error) {
 				// The connection closed before its 'close' event arrived: this change goes with
 				// the whole document into the store that takes over.
-				if (!(error instanceof DOMException && error.name === 'InvalidStateError')) throw error;
+				if (!isClosedConnection(error)) throw error;
 				void this.#takeOver(store);
 			}
 		};
