@@ -180,6 +180,9 @@ export interface StoredProgram {
 /** Reads a program as stored, through a read-only connection (works while the server runs). */
 export function readStored(dataDir: string, programId: string): StoredProgram {
 	const db = new Database(path.join(dataDir, DATABASE_FILE), { readonly: true });
+	// One read transaction: the running relay compacts (state replaced, log rows deleted) between
+	// two separate statements, and an old state read with the log after it misses what moved.
+	db.exec('BEGIN');
 	try {
 		const state = db
 			.prepare('SELECT data, through_seq FROM program_state WHERE program_id = ?')
@@ -227,6 +230,7 @@ export function readStored(dataDir: string, programId: string): StoredProgram {
 			badRows
 		};
 	} finally {
+		db.exec('COMMIT');
 		db.close();
 	}
 }
