@@ -1,11 +1,16 @@
 import {
+	chromium,
 	expect,
 	type Browser,
 	type BrowserContext,
 	type BrowserContextOptions,
 	type Page
 } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/chromium';
 
 export const SCREENSHOT_DIR = 'tests/e2e/screenshots';
 
@@ -150,4 +155,44 @@ export async function evictStorageUnderOpenProgram(phone: Phone): Promise<void> 
 	// Attached, this session would make Chromium report the page online after a reload offline.
 	await cdp.detach();
 	await noticed;
+}
+
+/**
+ * A phone whose browser cannot open its IndexedDB store, as after a corrupted profile or a disk
+ * that filled while the store was written (Chromium: «UnknownError: Internal error opening
+ * backing store for indexedDB.open»): its own Chromium profile, where a file stands in the place
+ * of the origin's LevelDB directory. `close()` closes it and removes the profile.
+ */
+export async function phoneWithBrokenStorage(
+	baseURL: string
+): Promise<Phone & { close(): Promise<void> }> {
+	const profile = mkdtempSync(path.join(tmpdir(), 'nastavnik-broken-store-'));
+	const origin = new URL(baseURL);
+	const store = path.join(profile, 'Default', 'IndexedDB');
+	mkdirSync(store, { recursive: true });
+	writeFileSync(
+		path.join(
+			store,
+			`${origin.protocol.replace(':', '')}_${origin.hostname}_${origin.port}.indexeddb.leveldb`
+		),
+		'not a database'
+	);
+	const context = await chromium.launchPersistentContext(profile, {
+		executablePath: CHROMIUM_PATH,
+		args: CHROMIUM_ARGS,
+		baseURL,
+		viewport: { width: 360, height: 640 },
+		locale: 'ru-RU',
+		serviceWorkers: 'allow'
+	});
+	const page = context.pages()[0] ?? (await context.newPage());
+	return {
+		context,
+		page,
+		async close() {
+			// Chromium has exited once the persistent context's close resolves.
+			await context.close();
+			await rm(profile, { recursive: true, force: true, maxRetries: 5 });
+		}
+	};
 }

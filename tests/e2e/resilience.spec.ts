@@ -6,6 +6,8 @@ import {
 	expectSaved,
 	logMeeting,
 	openPhone as openPhoneAt,
+	phoneWithBrokenStorage,
+	screenshot,
 	syncStatus,
 	tab
 } from './helpers';
@@ -152,6 +154,49 @@ test('storage eviction with the program open: the phone stores again without a r
 	);
 	expect(storeErrors.filter((e) => /IndexedDB|database/i.test(e))).toEqual([]);
 	await mentee.context.close();
+	await mentor.context.close();
+});
+
+test('a browser store that does not open (a corrupted profile): the program opens from the server, says the phone keeps none of it, and every edit reaches the partner', async ({
+	browser
+}) => {
+	const pair = await app.curator.createPairProgram();
+	const mentor = await openPhone(browser, pair.mentorLink);
+	const mentee = await phoneWithBrokenStorage(product.url);
+	const pageErrors: string[] = [];
+	mentee.page.on('pageerror', (error) => pageErrors.push(error.message));
+	await mentee.page.goto(pair.menteeLink);
+
+	await expect(mentee.page.getByTestId('program-title')).toBeVisible();
+	const warning = mentee.page.getByTestId('device-storage-problem');
+	await expect(warning).toContainText('не дает хранить программу на этом телефоне');
+	await expectSaved(mentee.page);
+	await tab(mentee.page, 'Диагностика');
+	const field = mentee.page.getByTestId('diagnosis-difficulties');
+	await field.fill('Без памяти браузера');
+	await expectSaved(mentee.page);
+	await tab(mentor.page, 'Диагностика');
+	const seen = mentor.page.getByTestId('diagnosis-difficulties');
+	await expect(seen).toHaveValue('Без памяти браузера');
+
+	// Offline, what she types is only in this tab, and the status says so rather than «saved on
+	// the device».
+	await mentee.context.setOffline(true);
+	await field.press('End');
+	await field.pressSequentially(', без сети');
+	await expect(syncStatus(mentee.page)).toHaveAttribute('data-phase', 'offline');
+	await expect(syncStatus(mentee.page)).toContainText('только в этой вкладке');
+	await screenshot(mentee.page, 'program-without-device-storage');
+	await mentee.context.setOffline(false);
+	await expectSaved(mentee.page);
+	await expect(seen).toHaveValue('Без памяти браузера, без сети');
+	// Her list of programs comes from her account and says the device keeps nothing.
+	const title = (await mentee.page.getByTestId('program-title').textContent())!.trim();
+	await mentee.page.getByRole('link', { name: '← Мои программы' }).click();
+	await expect(mentee.page.getByTestId('program-list')).toContainText(title);
+	await expect(mentee.page.getByRole('alert')).toContainText('Не удалось открыть хранилище');
+	expect(pageErrors).toEqual([]);
+	await mentee.close();
 	await mentor.context.close();
 });
 

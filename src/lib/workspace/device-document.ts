@@ -9,6 +9,19 @@ const createStores = (db: IDBDatabase) =>
 const MAX_RETRY_MS = 10_000;
 
 /**
+ * y-indexeddb leaves the rejection of a database that does not open unhandled (its own chain on
+ * the open); it is reported here once, as the document's failure, not as a page error.
+ */
+function ignoreUnhandled(error: unknown): void {
+	const handler = (event: PromiseRejectionEvent) => {
+		if (event.reason !== error) return;
+		event.preventDefault();
+		removeEventListener('unhandledrejection', handler);
+	};
+	addEventListener('unhandledrejection', handler);
+}
+
+/**
  * A Yjs document's copy on this device (y-indexeddb), kept through the browser evicting the
  * origin's storage while the document is open. The eviction force-closes the store's connection;
  * a store that kept it failed every write until a reload, so what the person typed afterwards,
@@ -21,15 +34,30 @@ export class DeviceDocument {
 	#storeUpdate: ((update: Uint8Array, origin: unknown) => void) | null = null;
 	#takingOver = false;
 	#destroyed = false;
-	/** Resolves once the document holds what the device had stored. */
-	readonly loaded: Promise<void>;
+	#failed: ((error: unknown) => void) | null = null;
+	/**
+	 * Resolves once the document holds what the device had stored: true, or false when the
+	 * browser's store does not open (a corrupted profile, a disk that filled while it was written:
+	 * «Internal error opening backing store»). The document then lives in the tab alone, and its
+	 * program is still worked on through the relay.
+	 */
+	readonly loaded: Promise<boolean>;
 
 	constructor(
 		readonly name: string,
 		readonly doc: Y.Doc
 	) {
+		const failed = new Promise<false>((resolve) => {
+			this.#failed = (error) => {
+				console.error(
+					`device storage ${name} does not open; the document is kept in this tab only`,
+					error
+				);
+				resolve(false);
+			};
+		});
 		this.#store = this.#open();
-		this.loaded = this.#store.whenSynced.then(() => undefined);
+		this.loaded = Promise.race([this.#store.whenSynced.then(() => true as const), failed]);
 	}
 
 	/** The origin of the store's own transactions (its loading), which are no one's edit. */
@@ -69,8 +97,10 @@ export class DeviceDocument {
 		});
 		void store._db.then(
 			(db) => db.addEventListener('close', () => void this.#takeOver(store)),
-			// y-indexeddb reports a database that does not open (its own unhandled rejection).
-			() => undefined
+			(error: unknown) => {
+				ignoreUnhandled(error);
+				this.#failed?.(error);
+			}
 		);
 		return store;
 	}
@@ -101,6 +131,7 @@ export class DeviceDocument {
 	#close(): void {
 		if (this.#storeUpdate) this.doc.off('update', this.#storeUpdate);
 		this.#storeUpdate = null;
-		void this.#store.destroy();
+		// A store that never opened rejects its closing too (reported when it failed to open).
+		this.#store.destroy().catch(() => undefined);
 	}
 }

@@ -64,6 +64,11 @@ export class OpenProgram {
 		closeCode: null
 	});
 	peers = $state.raw<Peer[]>([]);
+	/**
+	 * False when the browser's store did not open: the program is then kept in this tab alone,
+	 * and the screen says so (what is typed offline is lost with the tab).
+	 */
+	keptOnDevice = $state(true);
 	canUndo = $state(false);
 	canRedo = $state(false);
 
@@ -129,7 +134,8 @@ export class OpenProgram {
 			decisionsDatabaseName(this.programId),
 			this.decisions
 		);
-		await Promise.all([this.#stored.loaded, this.#decisionsStored.loaded]);
+		const kept = await Promise.all([this.#stored.loaded, this.#decisionsStored.loaded]);
+		this.keptOnDevice = kept.every(Boolean);
 		performance.mark('nastavnik:program-loaded');
 		// Applying the stored history, reading the view and rendering it are three tasks, not one
 		// long one: a phone stays responsive to a tap in between (in Lighthouse's trace of a
@@ -259,7 +265,8 @@ export class OpenProgram {
 	}
 
 	#writeCatalog(): void {
-		if (!this.view) return;
+		// A device whose store does not open has no catalog either (one store per origin).
+		if (!this.view || !this.keptOnDevice) return;
 		void saveProgram(
 			catalogEntry(this.programId, this.view, this.person.role, this.syncState)
 		).catch((error: unknown) => console.error('device catalog write failed', error));
