@@ -6,7 +6,16 @@ import {
 	type BrowserContextOptions,
 	type Page
 } from '@playwright/test';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+	closeSync,
+	mkdirSync,
+	mkdtempSync,
+	openSync,
+	rmSync,
+	writeFileSync,
+	writeSync
+} from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -157,26 +166,12 @@ export async function evictStorageUnderOpenProgram(phone: Phone): Promise<void> 
 	await noticed;
 }
 
-/**
- * A phone whose browser cannot open its IndexedDB store, as after a corrupted profile or a disk
- * that filled while the store was written (Chromium: «UnknownError: Internal error opening
- * backing store for indexedDB.open»): its own Chromium profile, where a file stands in the place
- * of the origin's LevelDB directory. `close()` closes it and removes the profile.
- */
-export async function phoneWithBrokenStorage(
-	baseURL: string
+/** A phone of its own Chromium profile (its storage where a test can break it); `close` ends it. */
+async function phoneWithProfile(
+	profile: string,
+	baseURL: string,
+	cleanUp: () => Promise<void>
 ): Promise<Phone & { close(): Promise<void> }> {
-	const profile = mkdtempSync(path.join(tmpdir(), 'nastavnik-broken-store-'));
-	const origin = new URL(baseURL);
-	const store = path.join(profile, 'Default', 'IndexedDB');
-	mkdirSync(store, { recursive: true });
-	writeFileSync(
-		path.join(
-			store,
-			`${origin.protocol.replace(':', '')}_${origin.hostname}_${origin.port}.indexeddb.leveldb`
-		),
-		'not a database'
-	);
 	const context = await chromium.launchPersistentContext(profile, {
 		executablePath: CHROMIUM_PATH,
 		args: CHROMIUM_ARGS,
@@ -192,7 +187,68 @@ export async function phoneWithBrokenStorage(
 		async close() {
 			// Chromium has exited once the persistent context's close resolves.
 			await context.close();
-			await rm(profile, { recursive: true, force: true, maxRetries: 5 });
+			await cleanUp();
+		}
+	};
+}
+
+/**
+ * A phone whose browser cannot open its IndexedDB store, as after a corrupted profile or a disk
+ * that filled while the store was written (Chromium: «UnknownError: Internal error opening
+ * backing store for indexedDB.open»): a file stands in the place of the origin's LevelDB
+ * directory in its profile.
+ */
+export async function phoneWithBrokenStorage(
+	baseURL: string
+): Promise<Phone & { close(): Promise<void> }> {
+	const profile = mkdtempSync(path.join(tmpdir(), 'nastavnik-broken-store-'));
+	const origin = new URL(baseURL);
+	const store = path.join(profile, 'Default', 'IndexedDB');
+	mkdirSync(store, { recursive: true });
+	const leveldb = `${origin.protocol.replace(':', '')}_${origin.hostname}_${origin.port}.indexeddb.leveldb`;
+	writeFileSync(path.join(store, leveldb), 'not a database');
+	return phoneWithProfile(profile, baseURL, () =>
+		rm(profile, { recursive: true, force: true, maxRetries: 5 })
+	);
+}
+
+/**
+ * A phone whose profile is on a disk of its own (a 200 MB tmpfs: mounting needs root), which
+ * `fillDisk` fills to the last byte and `freeDisk` empties again. Null where no tmpfs can be
+ * mounted, with the reason.
+ */
+export async function phoneOnItsOwnDisk(
+	baseURL: string
+): Promise<
+	(Phone & { close(): Promise<void>; fillDisk(): void; freeDisk(): void }) | { unavailable: string }
+> {
+	const disk = mkdtempSync(path.join(tmpdir(), 'nastavnik-phone-disk-'));
+	try {
+		execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=200m', 'tmpfs', disk], { stdio: 'pipe' });
+	} catch (error) {
+		await rm(disk, { recursive: true, force: true });
+		return { unavailable: `cannot mount a tmpfs: ${(error as Error).message.split('\n')[0]}` };
+	}
+	const filler = path.join(disk, 'filler');
+	const phone = await phoneWithProfile(path.join(disk, 'profile'), baseURL, async () => {
+		execFileSync('umount', ['-l', disk]);
+		await rm(disk, { recursive: true, force: true });
+	});
+	return {
+		...phone,
+		fillDisk() {
+			const fd = openSync(filler, 'w');
+			const chunk = Buffer.alloc(64 * 1024);
+			try {
+				for (;;) writeSync(fd, chunk);
+			} catch (error) {
+				if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+			} finally {
+				closeSync(fd);
+			}
+		},
+		freeDisk() {
+			rmSync(filler, { force: true });
 		}
 	};
 }

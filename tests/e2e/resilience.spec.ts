@@ -6,10 +6,12 @@ import {
 	expectSaved,
 	logMeeting,
 	openPhone as openPhoneAt,
+	phoneOnItsOwnDisk,
 	phoneWithBrokenStorage,
 	screenshot,
 	syncStatus,
-	tab
+	tab,
+	waitForServiceWorker
 } from './helpers';
 import { productForFile } from './product';
 
@@ -195,6 +197,57 @@ test('a browser store that does not open (a corrupted profile): the program open
 	await mentee.page.getByRole('link', { name: '← Мои программы' }).click();
 	await expect(mentee.page.getByTestId('program-list')).toContainText(title);
 	await expect(mentee.page.getByRole('alert')).toContainText('Не удалось открыть хранилище');
+	expect(pageErrors).toEqual([]);
+	await mentee.close();
+	await mentor.context.close();
+});
+
+test("the phone's disk fills with the program open, offline: the screen says the edits are in the tab alone, and once there is room they are on the device again, then on the server", async ({
+	browser
+}) => {
+	const pair = await app.curator.createPairProgram();
+	const mentee = await phoneOnItsOwnDisk(product.url);
+	if ('unavailable' in mentee) {
+		// Under CI (root, tmpfs available) this must run: fail, never skip.
+		if (process.env.CI) throw new Error(mentee.unavailable);
+		test.skip(true, mentee.unavailable);
+		return;
+	}
+	const mentor = await openPhone(browser, pair.mentorLink);
+	const pageErrors: string[] = [];
+	mentee.page.on('pageerror', (error) => pageErrors.push(error.message));
+	await mentee.page.goto(pair.menteeLink);
+	await expect(mentee.page.getByTestId('program-title')).toBeVisible();
+	await waitForServiceWorker(mentee.page);
+	await tab(mentee.page, 'Диагностика');
+	const field = mentee.page.getByTestId('diagnosis-difficulties');
+	await field.fill('До заполнения памяти');
+	await expectSaved(mentee.page);
+	const warning = mentee.page.getByTestId('device-storage-problem');
+	await expect(warning).toHaveCount(0);
+
+	await mentee.context.setOffline(true);
+	mentee.fillDisk();
+	await field.press('End');
+	await field.pressSequentially(', на полном диске');
+	await expect(warning).toBeVisible();
+	await expect(syncStatus(mentee.page)).toContainText('только в этой вкладке');
+
+	// Room again (photos deleted): the next store takes the whole document.
+	mentee.freeDisk();
+	await expect(warning).toHaveCount(0, { timeout: 30_000 });
+	await expect(syncStatus(mentee.page)).not.toContainText('только в этой вкладке');
+	await mentee.page.reload();
+	await expect(mentee.page.getByTestId('program-title')).toBeVisible();
+	await tab(mentee.page, 'Диагностика');
+	await expect(field).toHaveValue('До заполнения памяти, на полном диске');
+
+	await mentee.context.setOffline(false);
+	await expectSaved(mentee.page);
+	await tab(mentor.page, 'Диагностика');
+	await expect(mentor.page.getByTestId('diagnosis-difficulties')).toHaveValue(
+		'До заполнения памяти, на полном диске'
+	);
 	expect(pageErrors).toEqual([]);
 	await mentee.close();
 	await mentor.context.close();

@@ -1,11 +1,12 @@
 import * as idb from 'lib0/indexeddb';
-import { IndexeddbPersistence } from 'y-indexeddb';
+import { IndexeddbPersistence, PREFERRED_TRIM_SIZE, storeState } from 'y-indexeddb';
 import type * as Y from 'yjs';
 import { isClosedConnection } from '$lib/device/connection';
 
 /** y-indexeddb's schema (y-indexeddb.js), for a probe that may create the database first. */
+const UPDATES = 'updates';
 const createStores = (db: IDBDatabase) =>
-	idb.createStores(db, [['updates', { autoIncrement: true }], ['custom']]);
+	idb.createStores(db, [[UPDATES, { autoIncrement: true }], ['custom']]);
 const MAX_RETRY_MS = 10_000;
 
 /**
@@ -23,10 +24,14 @@ function ignoreUnhandled(error: unknown): void {
 
 /**
  * A Yjs document's copy on this device (y-indexeddb), kept through the browser evicting the
- * origin's storage while the document is open. The eviction force-closes the store's connection;
- * a store that kept it failed every write until a reload, so what the person typed afterwards,
- * offline, was gone with the tab. On the close a new store takes over, and y-indexeddb writes
- * the whole document into its fresh database before it stores anything else.
+ * origin's storage while the document is open, and through a store that does not open.
+ *
+ * The eviction force-closes the store's connection; a store that kept it failed every write until
+ * a reload, so what the person typed afterwards, offline, was gone with the tab. A full disk does
+ * the same (Chromium closes the connection, and the store does not open again until there is
+ * room), and a corrupted profile never opens it. In each case a new store takes over once the
+ * database opens, and y-indexeddb writes the whole document into it before anything else; until
+ * then the document is in the tab alone, and `onKept(false)` says so.
  */
 export class DeviceDocument {
 	#store: IndexeddbPersistence;
@@ -34,30 +39,22 @@ export class DeviceDocument {
 	#storeUpdate: ((update: Uint8Array, origin: unknown) => void) | null = null;
 	#takingOver = false;
 	#destroyed = false;
-	#failed: ((error: unknown) => void) | null = null;
+	#kept: boolean | null = null;
+	#settleLoaded: (kept: boolean) => void = () => undefined;
 	/**
 	 * Resolves once the document holds what the device had stored: true, or false when the
-	 * browser's store does not open (a corrupted profile, a disk that filled while it was written:
-	 * «Internal error opening backing store»). The document then lives in the tab alone, and its
-	 * program is still worked on through the relay.
+	 * browser's store did not open (the program is then worked on through the relay alone).
 	 */
 	readonly loaded: Promise<boolean>;
 
 	constructor(
 		readonly name: string,
-		readonly doc: Y.Doc
+		readonly doc: Y.Doc,
+		/** Whether the device keeps the document now (false from a lost store to the next one). */
+		private readonly onKept: (kept: boolean) => void = () => undefined
 	) {
-		const failed = new Promise<false>((resolve) => {
-			this.#failed = (error) => {
-				console.error(
-					`device storage ${name} does not open; the document is kept in this tab only`,
-					error
-				);
-				resolve(false);
-			};
-		});
+		this.loaded = new Promise((resolve) => (this.#settleLoaded = resolve));
 		this.#store = this.#open();
-		this.loaded = Promise.race([this.#store.whenSynced.then(() => true as const), failed]);
 	}
 
 	/** The origin of the store's own transactions (its loading), which are no one's edit. */
@@ -70,6 +67,13 @@ export class DeviceDocument {
 		this.#close();
 	}
 
+	#report(kept: boolean): void {
+		this.#settleLoaded(kept);
+		if (this.#kept === kept) return;
+		this.#kept = kept;
+		this.onKept(kept);
+	}
+
 	/**
 	 * The store's own 'update' listener is detached until it has loaded: it ignores its own
 	 * loading transaction, but its mere presence makes Yjs encode that transaction (the whole
@@ -80,29 +84,55 @@ export class DeviceDocument {
 	#open(): IndexeddbPersistence {
 		const store = new IndexeddbPersistence(this.name, this.doc);
 		this.doc.off('update', store._storeUpdate);
-		const storeUpdate = (update: Uint8Array, origin: unknown) => {
-			try {
-				store._storeUpdate(update, origin);
-			} catch (error) {
-				// The connection closed before its 'close' event arrived: this change goes with
-				// the whole document into the store that takes over.
-				if (!isClosedConnection(error)) throw error;
-				void this.#takeOver(store);
-			}
+		const lost = (what: string) => {
+			console.warn(`device storage ${what}; storing ${this.name} afresh`);
+			void this.#takeOver(store);
 		};
 		store.once('synced', () => {
 			if (store !== this.#store || store._destroyed) return;
-			this.#storeUpdate = storeUpdate;
-			this.doc.on('update', storeUpdate);
+			this.#storeUpdate = (update, origin) => this.#write(store, update, origin, lost);
+			this.doc.on('update', this.#storeUpdate);
+			this.#report(true);
 		});
 		void store._db.then(
-			(db) => db.addEventListener('close', () => void this.#takeOver(store)),
+			(db) => db.addEventListener('close', () => lost('closed by the browser')),
 			(error: unknown) => {
 				ignoreUnhandled(error);
-				this.#failed?.(error);
+				console.error(`device storage ${this.name} does not open; kept in this tab`, error);
+				void this.#takeOver(store);
 			}
 		);
 		return store;
+	}
+
+	/**
+	 * y-indexeddb's own write of an update (`_storeUpdate`), with its failure seen: its request's
+	 * rejection was left unhandled, and a write that failed (a disk that filled: the transaction
+	 * aborted) left the store looking kept. A failed write, or a connection closed before its
+	 * 'close' event arrived, hands over to a new store, which writes the whole document.
+	 */
+	#write(
+		store: IndexeddbPersistence,
+		update: Uint8Array,
+		origin: unknown,
+		lost: (what: string) => void
+	): void {
+		if (!store.db || origin === store) return;
+		try {
+			const request = store.db.transaction(UPDATES, 'readwrite').objectStore(UPDATES).add(update);
+			request.onerror = () => lost('write failed');
+		} catch (error) {
+			if (!isClosedConnection(error)) throw error;
+			lost('closed by the browser');
+			return;
+		}
+		// As y-indexeddb does: past so many updates, merge them into one a second later.
+		if (++store._dbsize < PREFERRED_TRIM_SIZE) return;
+		clearTimeout(store._storeTimeoutId);
+		store._storeTimeoutId = setTimeout(() => {
+			store._storeTimeoutId = null;
+			storeState(store, false).catch(() => lost('write failed'));
+		}, store._storeTimeout);
 	}
 
 	/**
@@ -110,10 +140,10 @@ export class DeviceDocument {
 	 * an open is aborted («The connection was closed»), and y-indexeddb would leave that
 	 * rejection unhandled and its store dead: a probe opens it first, retried with backoff.
 	 */
-	async #takeOver(closed: IndexeddbPersistence): Promise<void> {
-		if (this.#destroyed || closed !== this.#store || this.#takingOver) return;
-		console.warn(`device storage closed by the browser; storing ${this.name} afresh`);
+	async #takeOver(lost: IndexeddbPersistence): Promise<void> {
+		if (this.#destroyed || lost !== this.#store || this.#takingOver) return;
 		this.#takingOver = true;
+		this.#report(false);
 		this.#close();
 		for (let wait = 100; !this.#destroyed; wait = Math.min(wait * 2, MAX_RETRY_MS)) {
 			await new Promise((resolve) => setTimeout(resolve, wait));

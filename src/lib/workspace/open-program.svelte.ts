@@ -65,10 +65,12 @@ export class OpenProgram {
 	});
 	peers = $state.raw<Peer[]>([]);
 	/**
-	 * False when the browser's store did not open: the program is then kept in this tab alone,
-	 * and the screen says so (what is typed offline is lost with the tab).
+	 * False while the browser's store is not open (a full disk, a corrupted profile, an eviction
+	 * not yet recovered from): the program is then in this tab alone, and the screen says so
+	 * (what is typed offline would be lost with the tab).
 	 */
 	keptOnDevice = $state(true);
+	#kept = { program: true, decisions: true };
 	canUndo = $state(false);
 	canRedo = $state(false);
 
@@ -129,13 +131,23 @@ export class OpenProgram {
 	 * rendered what the device holds (their set-up is no part of showing the program).
 	 */
 	async open(): Promise<void> {
-		this.#stored = new DeviceDocument(programDatabaseName(this.programId), this.doc);
+		const kept = (which: 'program' | 'decisions') => (now: boolean) => {
+			this.#kept[which] = now;
+			this.keptOnDevice = this.#kept.program && this.#kept.decisions;
+			// Written once the store is back (skipped while it was not).
+			if (this.keptOnDevice && this.#loaded) this.#scheduleCatalog();
+		};
+		this.#stored = new DeviceDocument(
+			programDatabaseName(this.programId),
+			this.doc,
+			kept('program')
+		);
 		this.#decisionsStored = new DeviceDocument(
 			decisionsDatabaseName(this.programId),
-			this.decisions
+			this.decisions,
+			kept('decisions')
 		);
-		const kept = await Promise.all([this.#stored.loaded, this.#decisionsStored.loaded]);
-		this.keptOnDevice = kept.every(Boolean);
+		await Promise.all([this.#stored.loaded, this.#decisionsStored.loaded]);
 		performance.mark('nastavnik:program-loaded');
 		// Applying the stored history, reading the view and rendering it are three tasks, not one
 		// long one: a phone stays responsive to a tap in between (in Lighthouse's trace of a
@@ -166,7 +178,9 @@ export class OpenProgram {
 			serverUrl: relayUrl(),
 			deviceId: this.deviceId,
 			initialPending,
-			// A store that takes over after an eviction loads an empty database: nothing to ignore.
+			// The first store's loading is the device's copy, not a change. A store that takes
+			// over loads an empty database after an eviction, and after a store that did not open
+			// what that one never loaded: changes, maybe unsent, counted until the relay has them.
 			ignoredOrigins: [stored.origin],
 			awareness: this.awareness,
 			onState: (state) => {
@@ -265,7 +279,7 @@ export class OpenProgram {
 	}
 
 	#writeCatalog(): void {
-		// A device whose store does not open has no catalog either (one store per origin).
+		// While the program's store is not open, neither is the catalog's (one store per origin).
 		if (!this.view || !this.keptOnDevice) return;
 		void saveProgram(
 			catalogEntry(this.programId, this.view, this.person.role, this.syncState)
