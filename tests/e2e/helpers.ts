@@ -7,19 +7,12 @@ import {
 	type Page
 } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import {
-	closeSync,
-	mkdirSync,
-	mkdtempSync,
-	openSync,
-	rmSync,
-	writeFileSync,
-	writeSync
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/chromium';
+import { fillDisk, freeDisk } from '../support/full-disk';
 
 export const SCREENSHOT_DIR = 'tests/e2e/screenshots';
 
@@ -229,7 +222,7 @@ export async function phoneOnItsOwnDisk(
 		await rm(disk, { recursive: true, force: true });
 		return { unavailable: `cannot mount a tmpfs: ${(error as Error).message.split('\n')[0]}` };
 	}
-	const filler = path.join(disk, 'filler');
+	let fillers: string[] = [];
 	const phone = await phoneWithProfile(path.join(disk, 'profile'), baseURL, async () => {
 		execFileSync('umount', ['-l', disk]);
 		await rm(disk, { recursive: true, force: true });
@@ -237,18 +230,10 @@ export async function phoneOnItsOwnDisk(
 	return {
 		...phone,
 		fillDisk() {
-			const fd = openSync(filler, 'w');
-			const chunk = Buffer.alloc(64 * 1024);
-			try {
-				for (;;) writeSync(fd, chunk);
-			} catch (error) {
-				if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-			} finally {
-				closeSync(fd);
-			}
+			fillers = fillDisk(disk);
 		},
 		freeDisk() {
-			rmSync(filler, { force: true });
+			freeDisk(fillers);
 		}
 	};
 }

@@ -7,10 +7,11 @@
  */
 import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_FILE } from '../../server/storage/sqlite/database';
+import { fillDisk, freeDisk } from '../support/full-disk';
 import {
 	BUSY_RELAY_ENV,
 	createPrograms,
@@ -67,38 +68,6 @@ function emptyWal(dataDir: string): void {
 	} finally {
 		db.close();
 	}
-}
-
-/** Writes filler files until the disk is full; returns their paths (for `freeDisk`). */
-function fillDisk(dir: string): string[] {
-	const filler = path.join(dir, 'filler.bin');
-	const tail = path.join(dir, 'filler-2.bin');
-	const fd = openSync(filler, 'w');
-	const chunk = Buffer.alloc(64 * 1024, 1);
-	try {
-		for (;;) writeSync(fd, chunk);
-	} catch (error) {
-		if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-	} finally {
-		closeSync(fd);
-	}
-	// The last bytes too: a small write must fail as well.
-	try {
-		const fd2 = openSync(tail, 'w');
-		try {
-			for (;;) writeSync(fd2, Buffer.alloc(512, 1));
-		} finally {
-			closeSync(fd2);
-		}
-	} catch {
-		// full
-	}
-	return [filler, tail];
-}
-
-/** Removes what `fillDisk` wrote. */
-function freeDisk(fillers: string[]): void {
-	for (const file of fillers) rmSync(file, { force: true });
 }
 
 /**

@@ -1,0 +1,36 @@
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Writes filler files into `dir` (a small tmpfs a test mounted) until its disk is full, the last
+ * bytes too: a small write must fail as well. Returns their paths, for `freeDisk`.
+ */
+export function fillDisk(dir: string): string[] {
+	const filler = path.join(dir, 'filler.bin');
+	const tail = path.join(dir, 'filler-2.bin');
+	const fd = openSync(filler, 'w');
+	const chunk = Buffer.alloc(64 * 1024, 1);
+	try {
+		for (;;) writeSync(fd, chunk);
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+	} finally {
+		closeSync(fd);
+	}
+	try {
+		const fd2 = openSync(tail, 'w');
+		try {
+			for (;;) writeSync(fd2, Buffer.alloc(512, 1));
+		} finally {
+			closeSync(fd2);
+		}
+	} catch {
+		// full
+	}
+	return [filler, tail];
+}
+
+/** Removes what `fillDisk` wrote. */
+export function freeDisk(fillers: string[]): void {
+	for (const file of fillers) rmSync(file, { force: true });
+}
