@@ -213,44 +213,48 @@ test("the phone's disk fills with the program open, offline: the screen says the
 		test.skip(true, mentee.unavailable);
 		return;
 	}
-	const mentor = await openPhone(browser, pair.mentorLink);
-	const pageErrors: string[] = [];
-	mentee.page.on('pageerror', (error) => pageErrors.push(error.message));
-	await mentee.page.goto(pair.menteeLink);
-	await expect(mentee.page.getByTestId('program-title')).toBeVisible();
-	await waitForServiceWorker(mentee.page);
-	await tab(mentee.page, 'Диагностика');
-	const field = mentee.page.getByTestId('diagnosis-difficulties');
-	await field.fill('До заполнения памяти');
-	await expectSaved(mentee.page);
-	const warning = mentee.page.getByTestId('device-storage-problem');
-	await expect(warning).toHaveCount(0);
+	// The tmpfs and its Chromium go whatever happens (a failed step would leave the disk mounted).
+	try {
+		const mentor = await openPhone(browser, pair.mentorLink);
+		const pageErrors: string[] = [];
+		mentee.page.on('pageerror', (error) => pageErrors.push(error.message));
+		await mentee.page.goto(pair.menteeLink);
+		await expect(mentee.page.getByTestId('program-title')).toBeVisible();
+		await waitForServiceWorker(mentee.page);
+		await tab(mentee.page, 'Диагностика');
+		const field = mentee.page.getByTestId('diagnosis-difficulties');
+		await field.fill('До заполнения памяти');
+		await expectSaved(mentee.page);
+		const warning = mentee.page.getByTestId('device-storage-problem');
+		await expect(warning).toHaveCount(0);
 
-	await mentee.context.setOffline(true);
-	mentee.fillDisk();
-	await field.press('End');
-	await field.pressSequentially(', на полном диске');
-	await expect(warning).toBeVisible();
-	await expect(syncStatus(mentee.page)).toContainText('только в этой вкладке');
+		await mentee.context.setOffline(true);
+		mentee.fillDisk();
+		await field.press('End');
+		await field.pressSequentially(', на полном диске');
+		await expect(warning).toBeVisible();
+		await expect(syncStatus(mentee.page)).toContainText('только в этой вкладке');
 
-	// Room again (photos deleted): the next store takes the whole document.
-	mentee.freeDisk();
-	await expect(warning).toHaveCount(0, { timeout: 30_000 });
-	await expect(syncStatus(mentee.page)).not.toContainText('только в этой вкладке');
-	await mentee.page.reload();
-	await expect(mentee.page.getByTestId('program-title')).toBeVisible();
-	await tab(mentee.page, 'Диагностика');
-	await expect(field).toHaveValue('До заполнения памяти, на полном диске');
+		// Room again (photos deleted): the next store takes the whole document.
+		mentee.freeDisk();
+		await expect(warning).toHaveCount(0, { timeout: 30_000 });
+		await expect(syncStatus(mentee.page)).not.toContainText('только в этой вкладке');
+		await mentee.page.reload();
+		await expect(mentee.page.getByTestId('program-title')).toBeVisible();
+		await tab(mentee.page, 'Диагностика');
+		await expect(field).toHaveValue('До заполнения памяти, на полном диске');
 
-	await mentee.context.setOffline(false);
-	await expectSaved(mentee.page);
-	await tab(mentor.page, 'Диагностика');
-	await expect(mentor.page.getByTestId('diagnosis-difficulties')).toHaveValue(
-		'До заполнения памяти, на полном диске'
-	);
-	expect(pageErrors).toEqual([]);
-	await mentee.close();
-	await mentor.context.close();
+		await mentee.context.setOffline(false);
+		await expectSaved(mentee.page);
+		await tab(mentor.page, 'Диагностика');
+		await expect(mentor.page.getByTestId('diagnosis-difficulties')).toHaveValue(
+			'До заполнения памяти, на полном диске'
+		);
+		expect(pageErrors).toEqual([]);
+		await mentor.context.close();
+	} finally {
+		await mentee.close();
+	}
 });
 
 test('server killed while the PWA is typing: after the restart everything saved is stored, the rest is sent', async ({
