@@ -6,13 +6,12 @@ import {
 	type BrowserContextOptions,
 	type Page
 } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/chromium';
-import { fillDisk, freeDisk } from '../support/full-disk';
+import { fillDisk, freeDisk, mountTmpfs, unmountTmpfs } from '../support/full-disk';
 
 export const SCREENSHOT_DIR = 'tests/e2e/screenshots';
 
@@ -59,19 +58,20 @@ export interface Phone {
 	page: Page;
 }
 
+/** A phone's screen and language, its service worker allowed. */
+const PHONE_OPTIONS = {
+	viewport: { width: 360, height: 640 },
+	locale: 'ru-RU',
+	serviceWorkers: 'allow'
+} satisfies BrowserContextOptions;
+
 /** A new phone at 360×640 in Russian, its service worker allowed unless `options` say otherwise. */
 export function phoneContext(
 	browser: Browser,
 	baseURL: string,
 	options: BrowserContextOptions = {}
 ): Promise<BrowserContext> {
-	return browser.newContext({
-		baseURL,
-		viewport: { width: 360, height: 640 },
-		locale: 'ru-RU',
-		serviceWorkers: 'allow',
-		...options
-	});
+	return browser.newContext({ baseURL, ...PHONE_OPTIONS, ...options });
 }
 
 /**
@@ -169,9 +169,7 @@ async function phoneWithProfile(
 		executablePath: CHROMIUM_PATH,
 		args: CHROMIUM_ARGS,
 		baseURL,
-		viewport: { width: 360, height: 640 },
-		locale: 'ru-RU',
-		serviceWorkers: 'allow'
+		...PHONE_OPTIONS
 	});
 	const page = context.pages()[0] ?? (await context.newPage());
 	return {
@@ -207,8 +205,8 @@ export async function phoneWithBrokenStorage(
 
 /**
  * A phone whose profile is on a disk of its own (a 200 MB tmpfs: mounting needs root), which
- * `fillDisk` fills to the last byte and `freeDisk` empties again. Null where no tmpfs can be
- * mounted, with the reason.
+ * `fillDisk` fills to the last byte and `freeDisk` empties again; `unavailable` (why) where no
+ * tmpfs can be mounted.
  */
 export async function phoneOnItsOwnDisk(
 	baseURL: string
@@ -216,15 +214,14 @@ export async function phoneOnItsOwnDisk(
 	(Phone & { close(): Promise<void>; fillDisk(): void; freeDisk(): void }) | { unavailable: string }
 > {
 	const disk = mkdtempSync(path.join(tmpdir(), 'nastavnik-phone-disk-'));
-	try {
-		execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=200m', 'tmpfs', disk], { stdio: 'pipe' });
-	} catch (error) {
+	const unavailable = mountTmpfs(disk, '200m');
+	if (unavailable) {
 		await rm(disk, { recursive: true, force: true });
-		return { unavailable: `cannot mount a tmpfs: ${(error as Error).message.split('\n')[0]}` };
+		return { unavailable };
 	}
 	let fillers: string[] = [];
 	const phone = await phoneWithProfile(path.join(disk, 'profile'), baseURL, async () => {
-		execFileSync('umount', ['-l', disk]);
+		unmountTmpfs(disk);
 		await rm(disk, { recursive: true, force: true });
 	});
 	return {

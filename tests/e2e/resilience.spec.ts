@@ -14,6 +14,7 @@ import {
 	waitForServiceWorker
 } from './helpers';
 import { productForFile } from './product';
+import { mustMountTmpfs } from '../support/full-disk';
 
 /**
  * Resilience in the browser (docs/resilience.md): the PWA in Chromium against the built product.
@@ -208,8 +209,8 @@ test("the phone's disk fills with the program open, offline: the screen says the
 	const pair = await app.curator.createPairProgram();
 	const mentee = await phoneOnItsOwnDisk(product.url);
 	if ('unavailable' in mentee) {
-		// Under CI (root, tmpfs available) this must run: fail, never skip.
-		if (process.env.CI) throw new Error(mentee.unavailable);
+		// Under CI or as root (tmpfs available) this must run: fail, never skip.
+		if (mustMountTmpfs()) throw new Error(mentee.unavailable);
 		test.skip(true, mentee.unavailable);
 		return;
 	}

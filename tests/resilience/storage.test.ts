@@ -6,12 +6,11 @@
  * Needs root (mount); skipped with a message otherwise.
  */
 import Database from 'better-sqlite3';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_FILE } from '../../server/storage/sqlite/database';
-import { fillDisk, freeDisk } from '../support/full-disk';
+import { fillDisk, freeDisk, mountTmpfs, mustMountTmpfs, unmountTmpfs } from '../support/full-disk';
 import {
 	BUSY_RELAY_ENV,
 	createPrograms,
@@ -41,16 +40,10 @@ import {
 
 const tmp = tempRoot('storage');
 const mountPoint = path.join(tmp.root, 'disk');
-let mounted = false;
-let skipReason = '';
-try {
-	mkdirSync(mountPoint, { recursive: true });
-	execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m', 'tmpfs', mountPoint], { stdio: 'pipe' });
-	mounted = true;
-} catch (error) {
-	skipReason = `cannot mount a tmpfs (${(error as Error).message.split('\n')[0]}): storage faults NOT tested`;
-	console.warn(`[storage] SKIPPED: ${skipReason}`);
-}
+mkdirSync(mountPoint, { recursive: true });
+const skipReason = mountTmpfs(mountPoint, '24m');
+const mounted = skipReason === null;
+if (!mounted) console.warn(`[storage] SKIPPED: ${skipReason}: storage faults NOT tested`);
 
 /**
  * Empties the WAL file (checkpointed into the database, then truncated), so that the next commit
@@ -104,7 +97,7 @@ describe.skipIf(!mounted)('storage faults: disk full', () => {
 
 	afterAll(async () => {
 		await server?.stop('SIGKILL');
-		if (mounted) execFileSync('umount', ['-l', mountPoint]);
+		if (mounted) unmountTmpfs(mountPoint);
 		tmp.dispose();
 	});
 
@@ -201,10 +194,10 @@ describe.skipIf(!mounted)('storage faults: disk full', () => {
 
 if (!mounted) {
 	describe('storage faults', () => {
-		// Under CI (root, tmpfs available) the disk-full scenario must run: fail, never skip.
-		if (process.env.CI)
+		// Under CI or as root (tmpfs available) the disk-full scenario must run: fail, never skip.
+		if (mustMountTmpfs())
 			it('mounts a tmpfs for the disk-full scenario', () => {
-				throw new Error(skipReason);
+				throw new Error(skipReason ?? 'no tmpfs');
 			});
 		else it.skip(`skipped: ${skipReason}`, () => {});
 	});

@@ -69,8 +69,8 @@ export class OpenProgram {
 	 * not yet recovered from): the program is then in this tab alone, and the screen says so
 	 * (what is typed offline would be lost with the tab).
 	 */
-	keptOnDevice = $state(true);
-	#kept = { program: true, decisions: true };
+	readonly keptOnDevice = $derived.by(() => this.#kept.program && this.#kept.decisions);
+	#kept = $state({ program: true, decisions: true });
 	canUndo = $state(false);
 	canRedo = $state(false);
 
@@ -133,7 +133,6 @@ export class OpenProgram {
 	async open(): Promise<void> {
 		const kept = (which: 'program' | 'decisions') => (now: boolean) => {
 			this.#kept[which] = now;
-			this.keptOnDevice = this.#kept.program && this.#kept.decisions;
 			// Written once the store is back (skipped while it was not).
 			if (this.keptOnDevice && this.#loaded) this.#scheduleCatalog();
 		};
