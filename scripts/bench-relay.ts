@@ -69,6 +69,26 @@ type Kind = 'relay' | 'reference';
 
 /** `/metrics` needs a token (server/http/metrics-access.ts). */
 const BENCH_METRICS_TOKEN = 'bench-metrics-token-0123456789abcdefghij';
+/** The relay's Prometheus text (`/metrics`). */
+async function relayMetrics(port: number): Promise<string> {
+	const res = await fetch(`http://127.0.0.1:${port}/metrics`, {
+		headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` }
+	});
+	return res.text();
+}
+
+/** How many observations of a histogram (every label set) were above the bucket `le`, so far. */
+function slowerThan(metrics: string, metric: string, le: string): number {
+	let n = 0;
+	for (const [, labels, v] of metrics.matchAll(
+		new RegExp(`^${metric}_bucket\\{([^}]*)\\} ([\\d.e+-]+)`, 'gm')
+	)) {
+		if (labels!.includes('le="+Inf"')) n += Number(v);
+		else if (labels!.includes(`le="${le}"`)) n -= Number(v);
+	}
+	return n;
+}
+
 const env = (name: string, fallback: number) => {
 	const v = process.env[name];
 	return v ? Number(v) : fallback;
@@ -463,20 +483,25 @@ async function runScenario(kind: Kind, scenario: Scenario, round: number): Promi
 			return startDriver(config, `${kind} ${scenario.name}`);
 		});
 		await Promise.all(drivers.map((d) => d.ready));
+		// Counted from here: the run's commits and pauses, without the set-up's (this read also
+		// restarts the event loop's lag, which prom-client measures from one read to the next).
+		const before = kind === 'relay' ? await relayMetrics(server.port) : '';
 		for (const d of drivers) d.go();
 		const result = mergeDrivers(await Promise.all(drivers.map((d) => d.result)));
 		let persist = '';
 		if (kind === 'relay') {
-			const m = await (
-				await fetch(`http://127.0.0.1:${server.port}/metrics`, {
-					headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` }
-				})
-			).text();
+			const m = await relayMetrics(server.port);
 			const num = (re: RegExp) => Number(re.exec(m)?.[1] ?? NaN);
 			const sum = num(/^relay_persist_seconds_sum\{[^}]*\} ([\d.e+-]+)/m);
 			const count = num(/^relay_persist_seconds_count\{[^}]*\} ([\d.e+-]+)/m);
 			const updates = num(/^relay_persist_batch_updates_sum\{[^}]*\} ([\d.e+-]+)/m);
 			persist = `${count} commits, mean ${((sum / count) * 1000).toFixed(2)} ms, mean batch ${(updates / count).toFixed(1)} updates`;
+			// What can hold the event loop for a slice (the long runs' p99 per 5 s): a commit (its
+			// fsync runs on the loop), a collection's pause, or anything else the loop's lag shows.
+			const over = (metric: string, le: string) =>
+				slowerThan(m, metric, le) - slowerThan(before, metric, le);
+			const lagMax = num(/^nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? ([\d.e+-]+)/m);
+			persist += `; commits over 100 ms: ${over('relay_persist_seconds', '0.1')}, GC pauses over 100 ms: ${over('nodejs_gc_duration_seconds', '0.1')}, the loop's longest lag ${(lagMax * 1000).toFixed(0)} ms`;
 			// Whether summaries keep up under their budget (issue 18): written, still due, CPU charged.
 			const summaries = num(/^relay_summaries_total(?:\{[^}]*\})? ([\d.e+-]+)/m);
 			const due = num(/^relay_summaries_due(?:\{[^}]*\})? ([\d.e+-]+)/m);
