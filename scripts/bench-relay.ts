@@ -483,10 +483,19 @@ async function runScenario(kind: Kind, scenario: Scenario, round: number): Promi
 			return startDriver(config, `${kind} ${scenario.name}`);
 		});
 		await Promise.all(drivers.map((d) => d.ready));
-		// Counted from here: the run's commits and pauses, without the set-up's (this read also
-		// restarts the event loop's lag, which prom-client measures from one read to the next).
-		const before = kind === 'relay' ? await relayMetrics(server.port) : '';
 		for (const d of drivers) d.go();
+		// The measured window's commits and pauses: read at its start and end, so neither the
+		// set-up nor the clients' leaving counts (the first read also restarts the event loop's
+		// lag, which prom-client measures from one read to the next).
+		const window =
+			kind === 'relay'
+				? (async () => {
+						await sleep(scenario.warmupS * 1000);
+						const start = await relayMetrics(server.port);
+						await sleep(scenario.measureS * 1000);
+						return { start, end: await relayMetrics(server.port) };
+					})()
+				: null;
 		const result = mergeDrivers(await Promise.all(drivers.map((d) => d.result)));
 		let persist = '';
 		if (kind === 'relay') {
@@ -496,11 +505,14 @@ async function runScenario(kind: Kind, scenario: Scenario, round: number): Promi
 			const count = num(/^relay_persist_seconds_count\{[^}]*\} ([\d.e+-]+)/m);
 			const updates = num(/^relay_persist_batch_updates_sum\{[^}]*\} ([\d.e+-]+)/m);
 			persist = `${count} commits, mean ${((sum / count) * 1000).toFixed(2)} ms, mean batch ${(updates / count).toFixed(1)} updates`;
-			// What can hold the event loop for a slice (the long runs' p99 per 5 s): a commit (its
-			// fsync runs on the loop), a collection's pause, or anything else the loop's lag shows.
+			// What can hold the event loop for a slice (the long runs' p99 per 5 s), in the window: a
+			// commit (its fsync runs on the loop), a collection's pause, or anything the loop's lag shows.
+			const { start, end } = (await window)!;
 			const over = (metric: string, le: string) =>
-				slowerThan(m, metric, le) - slowerThan(before, metric, le);
-			const lagMax = num(/^nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? ([\d.e+-]+)/m);
+				slowerThan(end, metric, le) - slowerThan(start, metric, le);
+			const lagMax = Number(
+				/^nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? ([\d.e+-]+)/m.exec(end)?.[1] ?? NaN
+			);
 			persist += `; commits over 100 ms: ${over('relay_persist_seconds', '0.1')}, GC pauses over 100 ms: ${over('nodejs_gc_duration_seconds', '0.1')}, the loop's longest lag ${(lagMax * 1000).toFixed(0)} ms`;
 			// Whether summaries keep up under their budget (issue 18): written, still due, CPU charged.
 			const summaries = num(/^relay_summaries_total(?:\{[^}]*\})? ([\d.e+-]+)/m);
