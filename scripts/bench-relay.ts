@@ -350,6 +350,8 @@ interface RunResult extends DriverResult {
 	loadavgBefore: string;
 	loadavgAfter: string;
 	persist: string;
+	/** The relay's event loop: its longest lag per slice of the long runs (one value otherwise). */
+	relayLoopMaxMs: number[];
 }
 
 /** A load generator process (scripts/bench-relay-driver.ts): ready once its clients synced. */
@@ -485,19 +487,32 @@ async function runScenario(kind: Kind, scenario: Scenario, round: number): Promi
 		await Promise.all(drivers.map((d) => d.ready));
 		for (const d of drivers) d.go();
 		// The measured window's commits and pauses: read at its start and end, so neither the
-		// set-up nor the clients' leaving counts (the first read also restarts the event loop's
-		// lag, which prom-client measures from one read to the next).
+		// set-up nor the clients' leaving counts, and in the long runs at each slice's end too: the
+		// event loop's longest lag per slice (prom-client measures it from one read to the next),
+		// which tells the relay's own stalls from the load generator's.
 		const window =
 			kind === 'relay'
 				? (async () => {
 						await sleep(scenario.warmupS * 1000);
 						const start = await relayMetrics(server.port);
-						await sleep(scenario.measureS * 1000);
-						return { start, end: await relayMetrics(server.port) };
+						const lagMs: number[] = [];
+						let end = start;
+						const reads = scenario.sliceS > 0 ? Math.round(scenario.measureS / scenario.sliceS) : 1;
+						for (let i = 0; i < reads; i++) {
+							await sleep((scenario.measureS / reads) * 1000);
+							end = await relayMetrics(server.port);
+							lagMs.push(
+								Number(
+									/^nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? ([\d.e+-]+)/m.exec(end)?.[1]
+								) * 1000
+							);
+						}
+						return { start, end, lagMs };
 					})()
 				: null;
 		const result = mergeDrivers(await Promise.all(drivers.map((d) => d.result)));
 		let persist = '';
+		let relayLoopMaxMs: number[] = [];
 		if (kind === 'relay') {
 			const m = await relayMetrics(server.port);
 			const num = (re: RegExp) => Number(re.exec(m)?.[1] ?? NaN);
@@ -507,13 +522,11 @@ async function runScenario(kind: Kind, scenario: Scenario, round: number): Promi
 			persist = `${count} commits, mean ${((sum / count) * 1000).toFixed(2)} ms, mean batch ${(updates / count).toFixed(1)} updates`;
 			// What can hold the event loop for a slice (the long runs' p99 per 5 s), in the window: a
 			// commit (its fsync runs on the loop), a collection's pause, or anything the loop's lag shows.
-			const { start, end } = (await window)!;
+			const { start, end, lagMs } = (await window)!;
 			const over = (metric: string, le: string) =>
 				slowerThan(end, metric, le) - slowerThan(start, metric, le);
-			const lagMax = Number(
-				/^nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? ([\d.e+-]+)/m.exec(end)?.[1] ?? NaN
-			);
-			persist += `; commits over 100 ms: ${over('relay_persist_seconds', '0.1')}, GC pauses over 100 ms: ${over('nodejs_gc_duration_seconds', '0.1')}, the loop's longest lag ${(lagMax * 1000).toFixed(0)} ms`;
+			relayLoopMaxMs = lagMs;
+			persist += `; commits over 100 ms: ${over('relay_persist_seconds', '0.1')}, GC pauses over 100 ms: ${over('nodejs_gc_duration_seconds', '0.1')}, the loop's longest lag ${Math.max(...lagMs).toFixed(0)} ms`;
 			// Whether summaries keep up under their budget (issue 18): written, still due, CPU charged.
 			const summaries = num(/^relay_summaries_total(?:\{[^}]*\})? ([\d.e+-]+)/m);
 			const due = num(/^relay_summaries_due(?:\{[^}]*\})? ([\d.e+-]+)/m);
@@ -527,7 +540,15 @@ async function runScenario(kind: Kind, scenario: Scenario, round: number): Promi
 		}
 		// The server's RSS at the end of the run (documents still loaded: the clients just left).
 		persist = `RSS ${rssMb(server.pid).toFixed(0)} MB${persist ? `; ${persist}` : ''}`;
-		return { ...result, kind, round, loadavgBefore, loadavgAfter: loadavg(), persist };
+		return {
+			...result,
+			kind,
+			round,
+			loadavgBefore,
+			loadavgAfter: loadavg(),
+			persist,
+			relayLoopMaxMs
+		};
 	} finally {
 		await sleep(200);
 		await server.stop();
@@ -901,7 +922,10 @@ async function main() {
 								'\n  driver gc max ms: ' +
 								r.slices.map((x) => fmt(x.driverGcMaxMs, 0)).join(' ') +
 								'\n  driver loop max ms: ' +
-								r.slices.map((x) => fmt(x.driverLoopMaxMs, 0)).join(' ')
+								r.slices.map((x) => fmt(x.driverLoopMaxMs, 0)).join(' ') +
+								(r.relayLoopMaxMs.length
+									? '\n  relay loop max ms: ' + r.relayLoopMaxMs.map((x) => fmt(x, 0)).join(' ')
+									: '')
 						);
 					}
 				}
