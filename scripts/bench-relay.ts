@@ -514,6 +514,8 @@ async function runScenario(kind: Kind, scenario: Scenario, round: number): Promi
 		let persist = '';
 		let relayLoopMaxMs: number[] = [];
 		if (kind === 'relay') {
+			// After the window's last read: a read in between would restart its lag.
+			const { start, end, lagMs } = (await window)!;
 			const m = await relayMetrics(server.port);
 			const num = (re: RegExp) => Number(re.exec(m)?.[1] ?? NaN);
 			const sum = num(/^relay_persist_seconds_sum\{[^}]*\} ([\d.e+-]+)/m);
@@ -522,7 +524,6 @@ async function runScenario(kind: Kind, scenario: Scenario, round: number): Promi
 			persist = `${count} commits, mean ${((sum / count) * 1000).toFixed(2)} ms, mean batch ${(updates / count).toFixed(1)} updates`;
 			// What can hold the event loop for a slice (the long runs' p99 per 5 s), in the window: a
 			// commit (its fsync runs on the loop), a collection's pause, or anything the loop's lag shows.
-			const { start, end, lagMs } = (await window)!;
 			const over = (metric: string, le: string) =>
 				slowerThan(end, metric, le) - slowerThan(start, metric, le);
 			relayLoopMaxMs = lagMs;
