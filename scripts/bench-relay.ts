@@ -510,6 +510,8 @@ async function runScenario(kind: Kind, scenario: Scenario, round: number): Promi
 						return { start, end, lagMs };
 					})()
 				: null;
+		// Awaited below, after the drivers: a relay that died meanwhile fails the run there.
+		window?.catch(() => {});
 		const result = mergeDrivers(await Promise.all(drivers.map((d) => d.result)));
 		let persist = '';
 		let relayLoopMaxMs: number[] = [];
