@@ -77,6 +77,12 @@ async function relayMetrics(port: number): Promise<string> {
 	return res.text();
 }
 
+/** A metric's value (its first line, whatever its labels), or NaN when absent. */
+function metricValue(metrics: string, name: string, labels = '[^}]*'): number {
+	const line = new RegExp(`^${name}(?:\\{${labels}\\})? ([\\d.e+-]+)`, 'm').exec(metrics);
+	return Number(line?.[1] ?? NaN);
+}
+
 /** How many observations of a histogram (every label set) were above the bucket `le`, so far. */
 function slowerThan(metrics: string, metric: string, le: string): number {
 	let n = 0;
@@ -489,7 +495,8 @@ async function runScenario(kind: Kind, scenario: Scenario, round: number): Promi
 		// The measured window's commits and pauses: read at its start and end, so neither the
 		// set-up nor the clients' leaving counts, and in the long runs at each slice's end too: the
 		// event loop's longest lag per slice (prom-client measures it from one read to the next),
-		// which tells the relay's own stalls from the load generator's.
+		// which tells the relay's own stalls from the load generator's. Each read is a Prometheus
+		// scrape, its CPU charged to the relay as in production (60 of them in a 300 s run).
 		const window =
 			kind === 'relay'
 				? (async () => {
@@ -501,11 +508,7 @@ async function runScenario(kind: Kind, scenario: Scenario, round: number): Promi
 						for (let i = 0; i < reads; i++) {
 							await sleep((scenario.measureS / reads) * 1000);
 							end = await relayMetrics(server.port);
-							lagMs.push(
-								Number(
-									/^nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? ([\d.e+-]+)/m.exec(end)?.[1]
-								) * 1000
-							);
+							lagMs.push(metricValue(end, 'nodejs_eventloop_lag_max_seconds') * 1000);
 						}
 						return { start, end, lagMs };
 					})()
@@ -519,10 +522,9 @@ async function runScenario(kind: Kind, scenario: Scenario, round: number): Promi
 			// After the window's last read: a read in between would restart its lag.
 			const { start, end, lagMs } = (await window)!;
 			const m = await relayMetrics(server.port);
-			const num = (re: RegExp) => Number(re.exec(m)?.[1] ?? NaN);
-			const sum = num(/^relay_persist_seconds_sum\{[^}]*\} ([\d.e+-]+)/m);
-			const count = num(/^relay_persist_seconds_count\{[^}]*\} ([\d.e+-]+)/m);
-			const updates = num(/^relay_persist_batch_updates_sum\{[^}]*\} ([\d.e+-]+)/m);
+			const sum = metricValue(m, 'relay_persist_seconds_sum');
+			const count = metricValue(m, 'relay_persist_seconds_count');
+			const updates = metricValue(m, 'relay_persist_batch_updates_sum');
 			persist = `${count} commits, mean ${((sum / count) * 1000).toFixed(2)} ms, mean batch ${(updates / count).toFixed(1)} updates`;
 			// What can hold the event loop for a slice (the long runs' p99 per 5 s), in the window: a
 			// commit (its fsync runs on the loop), a collection's pause, or anything the loop's lag shows.
@@ -531,13 +533,13 @@ async function runScenario(kind: Kind, scenario: Scenario, round: number): Promi
 			relayLoopMaxMs = lagMs;
 			persist += `; commits over 100 ms: ${over('relay_persist_seconds', '0.1')}, GC pauses over 100 ms: ${over('nodejs_gc_duration_seconds', '0.1')}, the loop's longest lag ${Math.max(...lagMs).toFixed(0)} ms`;
 			// Whether summaries keep up under their budget (issue 18): written, still due, CPU charged.
-			const summaries = num(/^relay_summaries_total(?:\{[^}]*\})? ([\d.e+-]+)/m);
-			const due = num(/^relay_summaries_due(?:\{[^}]*\})? ([\d.e+-]+)/m);
-			const summaryCpu = num(/^relay_summary_cpu_seconds_total(?:\{[^}]*\})? ([\d.e+-]+)/m);
+			const summaries = metricValue(m, 'relay_summaries_total');
+			const due = metricValue(m, 'relay_summaries_due');
+			const summaryCpu = metricValue(m, 'relay_summary_cpu_seconds_total');
 			persist += `; ${summaries} summaries of ${scenario.programs} programs (${due} due at the end), ${(summaryCpu * 1000).toFixed(0)} ms CPU charged`;
 			// The decoded documents kept for summaries (summary-docs.ts), when the relay has them.
 			const docs = (stat: string) =>
-				num(new RegExp(`^relay_summary_docs\\{[^}]*stat="${stat}"[^}]*\\} ([\\d.e+-]+)`, 'm'));
+				metricValue(m, 'relay_summary_docs', `[^}]*stat="${stat}"[^}]*`);
 			if (!Number.isNaN(docs('documents')))
 				persist += `; summary docs: ${docs('documents')} kept (${(docs('bytes') / 1048576).toFixed(0)} MB estimated), ${docs('decodes')} decodes, ${docs('reuses')} reuses, ${docs('unchanged')} unchanged, ${docs('declined')} to the pool`;
 		}
