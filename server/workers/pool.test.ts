@@ -115,9 +115,13 @@ describe('worker pool', () => {
 
 	it("the relay's work never waits behind the requests': a merge overtakes two long exports", async () => {
 		const { pool: p } = pool({ threads: 2 });
-		// Both workers warm (two relay tasks at once start two): a worker's start under a loaded
-		// machine took longer than the first export, which then finished first (CI, 2026-11-24).
-		await Promise.all([0, 1].map(() => p.run('merge', { parts: [new Uint8Array([0, 0])] })));
+		// Both workers warm (a merge waiting behind a busy worker starts the second): a worker's
+		// start under a loaded machine took longer than the first export, which then finished
+		// first (CI, 2026-11-24).
+		await Promise.all([
+			p.run('spin', { ms: 500 }),
+			p.run('merge', { parts: [new Uint8Array([0, 0])] })
+		]);
 		expect(p.load.workers).toBe(2);
 		const done: string[] = [];
 		const exports = [1, 2].map((n) =>
@@ -129,6 +133,29 @@ describe('worker pool', () => {
 			.then(() => void done.push('merge'));
 		await Promise.all([...exports, merge]);
 		expect(done[0]).toBe('merge');
+	}, 30_000);
+
+	it('a task that overlaps a short one waits for its worker instead of starting another', async () => {
+		// issue 18: in bench:relay's pattern a tail merge arriving while the one warm worker
+		// computed a summary (~15 ms) started a second worker, which idled out 5 s later — three
+		// times a minute, each start ~200 ms of the relay's CPU (perf, 2026-11-30).
+		const { pool: p } = pool({ threads: 2 });
+		await p.run('ping', { value: 1 });
+		const spin = p.run('spin', { ms: 20 });
+		await Promise.all([spin, p.run('merge', { parts: [new Uint8Array([0, 0])] })]);
+		expect(p.load.workers).toBe(1); // none starting either
+		expect(p.load.started).toBe(1);
+	}, 30_000);
+
+	it('a task still waiting after a moment gets a worker of its own', async () => {
+		const { pool: p } = pool({ threads: 2 });
+		await p.run('ping', { value: 1 });
+		let spun = false;
+		const spin = p.run('spin', { ms: 3_000 }).then(() => (spun = true));
+		await p.run('merge', { parts: [new Uint8Array([0, 0])] });
+		expect(spun).toBe(false);
+		expect(p.load.workers).toBe(2);
+		await spin;
 	}, 30_000);
 
 	it('kills the worker of a task past its time limit and tells its requester; the loop keeps turning', async () => {

@@ -137,6 +137,16 @@ export function importThroughTsx(moduleHref: string): string {
 	return `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(moduleHref)}); })`;
 }
 
+/**
+ * How long a task waits for a busy worker before the pool starts another (issue 18). Starting a
+ * thread costs ~200 ms of CPU (Node's bootstrap of a thread ~80, yjs ~60, the tasks' module), and
+ * takes as long before the task can run; the relay's tasks that overlap — a tail merge arriving
+ * while a summary (~15 ms) runs — are done sooner by the busy worker. In bench:relay's pattern a
+ * second worker was started for such a merge and ended idle 5 s later, three times a minute:
+ * ~10 % of the relay's CPU (perf, docs/benchmarks.md).
+ */
+const SPAWN_AFTER_WAIT_MS = 100;
+
 /** How long closing waits for a starting worker to finish loading before it ends it anyway. */
 const STARTING_WORKER_WAIT_MS = 5_000;
 
@@ -146,6 +156,8 @@ export class WorkerPool {
 	private closed = false;
 	private readonly log: Logger;
 	private readonly started = workerSource();
+	/** Starts another worker for a task still waiting SPAWN_AFTER_WAIT_MS from now (spawnSoon). */
+	private spawnTimer: NodeJS.Timeout | null = null;
 
 	constructor(private readonly options: WorkerPoolOptions) {
 		this.log = options.logger.child({ component: 'workers' });
@@ -220,14 +232,31 @@ export class WorkerPool {
 		for (;;) {
 			const next = this.nextJob();
 			if (next < 0) return; // a request waits for a request's worker to free up
-			const slot = [...this.slots].find((s) => s.ready && !s.job && !s.ended);
+			const slot = this.freeSlot();
 			if (!slot) {
-				if (this.slots.size < this.options.threads) this.spawn();
+				if (this.slots.size < this.options.threads) this.spawnSoon();
 				return; // a worker takes the next job when it is ready or free
 			}
 			const [job] = this.queue.splice(next, 1) as [Job];
 			this.start(slot, job);
 		}
+	}
+
+	private freeSlot(): Slot | undefined {
+		return [...this.slots].find((s) => s.ready && !s.job && !s.ended);
+	}
+
+	/** A worker now when none is alive; else one only if a task is still waiting in a moment. */
+	private spawnSoon(): void {
+		if (![...this.slots].some((s) => !s.ended)) {
+			this.spawn();
+			return;
+		}
+		this.spawnTimer ??= setTimeout(() => {
+			this.spawnTimer = null;
+			if (this.closed || this.slots.size >= this.options.threads) return;
+			if (this.nextJob() >= 0 && !this.freeSlot()) this.spawn();
+		}, SPAWN_AFTER_WAIT_MS);
 	}
 
 	private spawn(): Slot {
@@ -377,6 +406,8 @@ export class WorkerPool {
 	 */
 	async close(): Promise<void> {
 		this.closed = true;
+		if (this.spawnTimer) clearTimeout(this.spawnTimer);
+		this.spawnTimer = null;
 		for (const job of this.queue.splice(0))
 			job.reject(new WorkerTaskError('closed', job.task, 'the pool is closed'));
 		await Promise.all(
