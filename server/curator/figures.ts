@@ -48,12 +48,14 @@ import {
 import type { Scope } from './dashboard.js';
 import type {
 	CountRow,
+	DocumentFigures,
 	FigurePeriod,
 	Figures,
-	PeopleCount
+	PeopleCount,
+	PreviousFigures
 } from '../../src/lib/shared/api/curator.js';
 
-export type { CountRow, FigurePeriod, Figures };
+export type { CountRow, DocumentFigures, FigurePeriod, Figures, PreviousFigures };
 
 /**
  * Statuses that never count in any figure. The one exclusion filter: a status added later
@@ -516,11 +518,15 @@ export async function sourcesOf(db: SqlClient, ids: string[]): Promise<Sources> 
 	return {
 		version: [fingerprint.n, fingerprint.max, fingerprint.sum, version.all].map(String).join(':'),
 		load: () =>
-			(loaded ??= (async () => ({
-				h: ids.length ? await currentHistory(db, ids, fingerprint) : historyOf(db),
-				registry: await readRegistry(db, ids, version.registry),
-				cancelled: await cancelledProgramIds(db)
-			}))())
+			(loaded ??= (async () => {
+				// At once: a round trip each (the history's only when it changed), none needs another.
+				const [h, registry, cancelled] = await Promise.all([
+					ids.length ? currentHistory(db, ids, fingerprint) : historyOf(db),
+					readRegistry(db, ids, version.registry),
+					cancelledProgramIds(db)
+				]);
+				return { h, registry, cancelled };
+			})())
 	};
 }
 
@@ -1136,10 +1142,31 @@ function compute(
 	cancelled: Set<string>,
 	q: { zone: string; from: string; to: string; kind: 'date' | 'period'; current: boolean },
 	/** The period's comparisons, when the caller made them already. */
-	view = new PeriodView(h, q.from, q.to),
+	view?: PeriodView,
 	/** Reads the scan further once the figures are made (its rows are valid until it returns). */
 	after?: (scope: ScopeRows, inForce: InForce) => void
-): Figures {
+): Figures;
+/** `groupings` false: a previous period as documents compare with it (PreviousFigures). */
+function compute(
+	h: HistoryProjection,
+	ids: string[],
+	registry: Registry,
+	cancelled: Set<string>,
+	q: { zone: string; from: string; to: string; kind: 'date' | 'period'; current: boolean },
+	view: PeriodView | undefined,
+	after: ((scope: ScopeRows, inForce: InForce) => void) | undefined,
+	groupings: false
+): PreviousFigures;
+function compute(
+	h: HistoryProjection,
+	ids: string[],
+	registry: Registry,
+	cancelled: Set<string>,
+	q: { zone: string; from: string; to: string; kind: 'date' | 'period'; current: boolean },
+	view = new PeriodView(h, q.from, q.to),
+	after?: (scope: ScopeRows, inForce: InForce) => void,
+	groupings = true
+): Figures | PreviousFigures {
 	const { from, to, kind } = q;
 	const programs: ScopeRows = ids.length
 		? programRows(h, ids, from, to, q.current, cancelled, view)
@@ -1206,11 +1233,9 @@ function compute(
 	const inForcePeople = packPeople(h, active);
 	const group = (groups: Groups) => countGroups(inForcePeople, groups, marks);
 	const byForm = group(groupsBy(h, active, F.form));
-	const byType = group(groupsByType(h, active)).filter((r) => r.key !== '');
 	const byCategory = group(groupsBy(h, active, F.category));
-	const byTemplate = group(groupsBy(h, active, F.template));
 
-	const figures: Figures = {
+	const figures: PreviousFigures = {
 		period: { from, to },
 		kind,
 		programs: {
@@ -1232,14 +1257,7 @@ function compute(
 			byKind: Object.fromEntries(KINDS.filter((k) => byKind[k]).map((k) => [k, byKind[k]!]))
 		},
 		byForm,
-		byType,
 		byCategory,
-		byTemplate,
-		byStage: countGroups(
-			packPeople(h, state.lastRows),
-			groupsBy(h, state.lastRows, F.stage),
-			marks
-		).sort((a, b) => b.programs - a.programs || (a.key < b.key ? -1 : 1)),
 		completed: { total: status('completed'), byReason, inPeriod },
 		youngTeachers: {
 			inRegistry: young,
@@ -1264,8 +1282,19 @@ function compute(
 		},
 		reports
 	};
+	// The groupings a previous period is not shown by (at most a third of its figures' time at
+	// a region's scale: the programs' people packed again by stage, three more counts).
+	const more = groupings && {
+		byType: group(groupsByType(h, active)).filter((r) => r.key !== ''),
+		byTemplate: group(groupsBy(h, active, F.template)),
+		byStage: countGroups(
+			packPeople(h, state.lastRows),
+			groupsBy(h, state.lastRows, F.stage),
+			marks
+		).sort((a, b) => b.programs - a.programs || (a.key < b.key ? -1 : 1))
+	};
 	after?.(programs, inForce);
-	return figures;
+	return more ? { ...figures, ...more } : figures;
 }
 
 /** The figures on date `date` (the state then). */
@@ -1420,9 +1449,9 @@ function organizationRow(
 }
 
 /**
- * A municipality's figures of a period, with the previous one, and each of its organizations'
- * OrganizationFigures (the analytic report): the history, the registry and the cancellations read
- * once for all of them.
+ * A municipality's figures of a period, with the previous one as its documents compare with it
+ * (PreviousFigures), and each of its organizations' OrganizationFigures (the analytic report): the
+ * history, the registry and the cancellations read once for all of them.
  */
 export async function municipalityFigures(
 	db: SqlClient,
@@ -1430,7 +1459,7 @@ export async function municipalityFigures(
 	period: FigurePeriod,
 	now: number = Date.now(),
 	read?: Sources
-): Promise<{ figures: Figures; organizations: OrganizationFigures[] }> {
+): Promise<{ figures: DocumentFigures; organizations: OrganizationFigures[] }> {
 	const ids = scope.organizationIds;
 	const zone = scope.timeZone ?? DEFAULT_TIME_ZONE;
 	const today = todayIn(zone, now);
@@ -1453,13 +1482,21 @@ export async function municipalityFigures(
 	const rowsBefore = new Map<string, PreviousRow>();
 	const previous =
 		prev &&
-		compute(h, ids, registry, cancelled, prev, prev.view, (scope, inForce) =>
-			scope.segments.orgs.forEach((org, j) => {
-				if (scope.segments.pure[j])
-					rowsBefore.set(org, previousRow(h, segmentRows(scope, inForce, j), known));
-			})
+		compute(
+			h,
+			ids,
+			registry,
+			cancelled,
+			prev,
+			prev.view,
+			(scope, inForce) =>
+				scope.segments.orgs.forEach((org, j) => {
+					if (scope.segments.pure[j])
+						rowsBefore.set(org, previousRow(h, segmentRows(scope, inForce, j), known));
+				}),
+			false
 		);
-	const figures: Figures = {
+	const figures: DocumentFigures = {
 		...compute(h, ids, registry, cancelled, q, q.view, (scope, inForce) =>
 			scope.segments.orgs.forEach((org, j) => {
 				if (scope.segments.pure[j])

@@ -100,7 +100,11 @@ async function rewrite(
 async function expectReportAsOwn(sql: Storage['sql'], ids: string[]): Promise<void> {
 	for (const period of [{ from: addDays(ds.today, -182), to: ds.today }, {}]) {
 		const report = await municipalityFigures(sql, { organizationIds: ids }, period, ds.now);
-		expect(report.figures).toEqual(await figuresFor(sql, { organizationIds: ids }, period, ds.now));
+		const own = await figuresFor(sql, { organizationIds: ids }, period, ds.now);
+		// The previous period as documents compare with it: without the groupings they show
+		// for their own period only.
+		const { byType: _t, byTemplate: _p, byStage: _s, ...previous } = own.previous ?? {};
+		expect(report.figures).toEqual({ ...own, previous: own.previous ? previous : null });
 		for (const [i, id] of ids.entries()) {
 			const own = await figuresFor(sql, { organizationIds: [id] }, period, ds.now);
 			expect(own).toMatchObject(report.organizations[i]!);

@@ -29,7 +29,12 @@ import {
 	type ScopeDocKind,
 	type WrittenSection
 } from '../../../src/lib/shared/api/scope-documents.js';
-import type { CountRow, Figures, OrganizationFigures } from '../figures.js';
+import type {
+	CountRow,
+	DocumentFigures,
+	OrganizationFigures,
+	PreviousFigures
+} from '../figures.js';
 import { num, ruDate, ruDateTime, type Block, type DocModel } from './model.js';
 
 export { SCOPE_DOC_KINDS, type ScopeDocKind };
@@ -72,8 +77,8 @@ export interface ScopeDocInput {
 	/** Today in the scope's zone: a period ending later shows the state of today. */
 	today: string;
 	timeZone: string;
-	/** Figures of the period with `previous` (figuresFor). */
-	figures: Figures;
+	/** Figures of the period with `previous` (figuresFor, municipalityFigures). */
+	figures: DocumentFigures;
 	/** Programs in force in the period, as on its end date. */
 	programs: ProgramLine[];
 	/**
@@ -106,7 +111,11 @@ export function change(
 }
 
 /** The figures both periods show, with how each is read from `Figures`. */
-const DYNAMICS: Array<{ label: string; get: (f: Figures) => number | null; digits?: number }> = [
+const DYNAMICS: Array<{
+	label: string;
+	get: (f: PreviousFigures) => number | null;
+	digits?: number;
+}> = [
 	{ label: 'Программ реализовывалось в периоде', get: (f) => f.programs.inForce },
 	{ label: 'Программ завершено в периоде', get: (f) => f.completed.inPeriod },
 	{ label: 'Наставников (человек)', get: (f) => f.participants.mentors },
@@ -137,7 +146,7 @@ const DYNAMICS: Array<{ label: string; get: (f: Figures) => number | null; digit
 	{ label: 'Отчетов не представлено к сроку', get: (f) => f.reports.due }
 ];
 
-function dynamicsTable(f: Figures): Block {
+function dynamicsTable(f: ScopeDocInput['figures']): Block {
 	const p = f.previous ?? null;
 	return {
 		kind: 'table',
@@ -198,7 +207,7 @@ function countTable(
 			};
 }
 
-const participantsRows = (f: Figures): Array<[string, string]> => [
+const participantsRows = (f: PreviousFigures): Array<[string, string]> => [
 	['Наставников (человек)', String(f.participants.mentors)],
 	['Наставляемых (человек)', String(f.participants.mentees)],
 	[
@@ -212,7 +221,7 @@ const participantsRows = (f: Figures): Array<[string, string]> => [
 	['Наставляемых на одного наставника', fig(f.participants.menteesPerMentor, 2)]
 ];
 
-const youngRows = (f: Figures): Array<[string, string]> => [
+const youngRows = (f: PreviousFigures): Array<[string, string]> => [
 	['Молодых педагогов (до 35 лет) в организациях', String(f.youngTeachers.inRegistry)],
 	['из них наставляемых в периоде', String(f.youngTeachers.covered)],
 	[
@@ -222,7 +231,7 @@ const youngRows = (f: Figures): Array<[string, string]> => [
 	['из них в первые 3 года работы', String(f.youngTeachers.firstYearsCovered)]
 ];
 
-const resultRows = (f: Figures): Array<[string, string]> => [
+const resultRows = (f: PreviousFigures): Array<[string, string]> => [
 	['Программ завершено (на конец периода)', String(f.completed.total)],
 	['из них в периоде', String(f.completed.inPeriod)],
 	...Object.entries(f.completed.byReason).map(([k, n]): [string, string] => [
@@ -243,7 +252,7 @@ const resultRows = (f: Figures): Array<[string, string]> => [
 	]
 ];
 
-const reportRows = (f: Figures): Array<[string, string]> => [
+const reportRows = (f: PreviousFigures): Array<[string, string]> => [
 	['Отчетов по этапам принято', String(f.reports.accepted)],
 	['на проверке у куратора', String(f.reports.submitted)],
 	['возвращено на доработку', String(f.reports.returned)],

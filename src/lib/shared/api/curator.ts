@@ -351,6 +351,15 @@ export interface Figures {
 	previous?: Figures | null;
 }
 
+/**
+ * The previous period as a document of a scope compares with it: its figures without the
+ * groupings the document shows for its own period only (by type, template and stage).
+ */
+export type PreviousFigures = Omit<Figures, 'byType' | 'byTemplate' | 'byStage' | 'previous'>;
+
+/** The figures a document of a scope is made from: the period's, with the previous one's. */
+export type DocumentFigures = Omit<Figures, 'previous'> & { previous?: PreviousFigures | null };
+
 export type CalendarDocument =
 	| { kind: 'monitoring-xlsx' | 'registries-xlsx'; label: string }
 	| {
