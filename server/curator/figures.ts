@@ -548,14 +548,7 @@ export async function computeFigures(
 	if (!cached) resultCache.set(db, (cached = new Map()));
 	const hit = cached.get(key);
 	if (hit) return structuredClone(hit);
-	const { h, registry, cancelled } = await read.load();
-	const result = compute(h, ids, registry, cancelled, {
-		zone,
-		from,
-		to,
-		kind,
-		current: from >= today
-	});
+	const result = compute(await read.load(), ids, { zone, from, to, kind, current: from >= today });
 	if (cached.size >= 200) cached.delete(cached.keys().next().value as string);
 	cached.set(key, structuredClone(result));
 	return result;
@@ -1135,37 +1128,44 @@ function averages(entries: Sum, exits: Sum) {
 	return { entryAvg, exitAvg, growth };
 }
 
-function compute(
-	h: HistoryProjection,
-	ids: string[],
-	registry: Registry,
-	cancelled: Set<string>,
-	q: { zone: string; from: string; to: string; kind: 'date' | 'period'; current: boolean },
+/** What a computation reads (Sources.load). */
+type Loaded = Awaited<ReturnType<Sources['load']>>;
+
+/** A period as `compute` takes it. */
+interface PeriodOf {
+	zone: string;
+	from: string;
+	to: string;
+	kind: 'date' | 'period';
+	current: boolean;
+}
+
+interface ComputeOptions {
 	/** The period's comparisons, when the caller made them already. */
-	view?: PeriodView,
+	view?: PeriodView;
 	/** Reads the scan further once the figures are made (its rows are valid until it returns). */
-	after?: (scope: ScopeRows, inForce: InForce) => void
-): Figures;
+	after?: (scope: ScopeRows, inForce: InForce) => void;
+}
+
+function compute(read: Loaded, ids: string[], q: PeriodOf, options?: ComputeOptions): Figures;
 /** `groupings` false: a previous period as documents compare with it (PreviousFigures). */
 function compute(
-	h: HistoryProjection,
+	read: Loaded,
 	ids: string[],
-	registry: Registry,
-	cancelled: Set<string>,
-	q: { zone: string; from: string; to: string; kind: 'date' | 'period'; current: boolean },
-	view: PeriodView | undefined,
-	after: ((scope: ScopeRows, inForce: InForce) => void) | undefined,
-	groupings: false
+	q: PeriodOf,
+	options: ComputeOptions & { groupings: false }
 ): PreviousFigures;
 function compute(
-	h: HistoryProjection,
+	{ h, registry, cancelled }: Loaded,
 	ids: string[],
-	registry: Registry,
-	cancelled: Set<string>,
-	q: { zone: string; from: string; to: string; kind: 'date' | 'period'; current: boolean },
-	view = new PeriodView(h, q.from, q.to),
-	after?: (scope: ScopeRows, inForce: InForce) => void,
-	groupings = true
+	q: PeriodOf,
+	{
+		view = new PeriodView(h, q.from, q.to),
+		after,
+		groupings = true
+	}: ComputeOptions & {
+		groupings?: boolean;
+	} = {}
 ): Figures | PreviousFigures {
 	const { from, to, kind } = q;
 	const programs: ScopeRows = ids.length
@@ -1354,12 +1354,7 @@ export interface OrganizationFigures {
 }
 
 /** One period of a municipality's figures, as `compute` and `organizationFigures` take it. */
-interface PeriodQuery {
-	zone: string;
-	from: string;
-	to: string;
-	kind: 'date' | 'period';
-	current: boolean;
+interface PeriodQuery extends PeriodOf {
 	view: PeriodView;
 }
 
@@ -1463,7 +1458,8 @@ export async function municipalityFigures(
 	const ids = scope.organizationIds;
 	const zone = scope.timeZone ?? DEFAULT_TIME_ZONE;
 	const today = todayIn(zone, now);
-	const { h, registry, cancelled } = await (read ?? (await sourcesOf(db, ids))).load();
+	const loaded = await (read ?? (await sourcesOf(db, ids))).load();
+	const { h, registry, cancelled } = loaded;
 	const resolved = resolvePeriod(period, today);
 	const query = (p: { from: string; to: string; kind: 'date' | 'period' }): PeriodQuery => ({
 		zone,
@@ -1482,30 +1478,27 @@ export async function municipalityFigures(
 	const rowsBefore = new Map<string, PreviousRow>();
 	const previous =
 		prev &&
-		compute(
-			h,
-			ids,
-			registry,
-			cancelled,
-			prev,
-			prev.view,
-			(scope, inForce) =>
+		compute(loaded, ids, prev, {
+			view: prev.view,
+			after: (scope, inForce) =>
 				scope.segments.orgs.forEach((org, j) => {
 					if (scope.segments.pure[j])
 						rowsBefore.set(org, previousRow(h, segmentRows(scope, inForce, j), known));
 				}),
-			false
-		);
+			groupings: false
+		});
 	const figures: DocumentFigures = {
-		...compute(h, ids, registry, cancelled, q, q.view, (scope, inForce) =>
-			scope.segments.orgs.forEach((org, j) => {
-				if (scope.segments.pure[j])
-					rowsNow.set(
-						org,
-						organizationRow(h, org, segmentRows(scope, inForce, j), known, q.to, endOfTo)
-					);
-			})
-		),
+		...compute(loaded, ids, q, {
+			view: q.view,
+			after: (scope, inForce) =>
+				scope.segments.orgs.forEach((org, j) => {
+					if (scope.segments.pure[j])
+						rowsNow.set(
+							org,
+							organizationRow(h, org, segmentRows(scope, inForce, j), known, q.to, endOfTo)
+						);
+				})
+		}),
 		previous
 	};
 	// The others (a program moved between them) by their own scans.
