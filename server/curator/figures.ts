@@ -1282,8 +1282,8 @@ function compute(
 		},
 		reports
 	};
-	// The groupings a previous period is not shown by (at most a third of its figures' time at
-	// a region's scale: the programs' people packed again by stage, three more counts).
+	// The groupings no document shows of a previous period (the programs' people packed again by
+	// stage, three more counts over a region's rows).
 	const more = groupings && {
 		byType: group(groupsByType(h, active)).filter((r) => r.key !== ''),
 		byTemplate: group(groupsBy(h, active, F.template)),
