@@ -189,7 +189,7 @@ export class WorkerPool {
 		return {
 			busy,
 			queued: this.queue.length,
-			workers: [...this.slots].filter((s) => !s.ended).length,
+			workers: this.alive(),
 			recycled: this.recycledCount,
 			started: this.startedCount
 		};
@@ -242,13 +242,20 @@ export class WorkerPool {
 		}
 	}
 
+	/** Workers not being ended (starting, busy or free). */
+	private alive(): number {
+		let n = 0;
+		for (const s of this.slots) if (!s.ended) n++;
+		return n;
+	}
+
 	private freeSlot(): Slot | undefined {
 		return [...this.slots].find((s) => s.ready && !s.job && !s.ended);
 	}
 
 	/** A worker now when none is alive; else one only if a task is still waiting in a moment. */
 	private spawnSoon(): void {
-		if (![...this.slots].some((s) => !s.ended)) {
+		if (this.alive() === 0) {
 			this.spawn();
 			return;
 		}
