@@ -246,15 +246,26 @@ async function seedRegistry(sql: SqlClient) {
 				created
 			])
 		);
-		// Each person's row moves its organization's registry clock (one of 200 rows) on: where
-		// autovacuum is off (this machine's PostgreSQL) their dead versions piled up and the
-		// inserts slowed from 8,000 people a minute to 500 (2026-11-30).
-		if (sql.dialect === 'postgres' && (start / WRITE_BATCH) % 20 === 19)
-			await sql.run('VACUUM curator_registry_clock');
+		await vacuumEvery20(sql, start / WRITE_BATCH);
 	}
 	await sql.run(sql.dialect === 'postgres' ? 'VACUUM ANALYZE' : 'ANALYZE');
 	console.log(
 		`registry: ${2 * programs} people linked to their programs in ${((performance.now() - t) / 1000).toFixed(0)} s`
+	);
+}
+
+/**
+ * Seeding updates rows it wrote moments before: each person's row moves its organization's
+ * registry clock (one of 200 rows) on, and each program's summary rewrites its index, totals,
+ * search and people rows. Where autovacuum is off (this machine's PostgreSQL) their dead
+ * versions piled up: people went from 8,000 a minute to 500, and programs fell to ~330 a minute by
+ * the 52,000th (7,700 a minute after a hand VACUUM; 2026-11-30). So every 20th batch vacuums them,
+ * as autovacuum would.
+ */
+async function vacuumEvery20(sql: SqlClient, batch: number): Promise<void> {
+	if (sql.dialect !== 'postgres' || batch % 20 !== 19) return;
+	await sql.run(
+		'VACUUM curator_registry_clock, curator_program_users, curator_program_index, curator_program_totals, curator_search_totals, curator_index_counts'
 	);
 }
 
@@ -350,6 +361,7 @@ async function seed(sql: SqlClient) {
 		);
 		await ds.store.saveSummaries(summaries);
 		await ds.store.saveFacts(facts);
+		await vacuumEvery20(sql, (start - base) / WRITE_BATCH);
 	}
 	phases.cloneMs = performance.now() - t1;
 

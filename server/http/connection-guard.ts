@@ -160,14 +160,26 @@ export function guardConnections(
 	};
 
 	const perAddress = new Map<string, number>();
+	/** The address each socket counts against in `perAddress` (none: trusted or refused). */
+	const countedAddress = new WeakMap<Socket, string>();
+	function onSocketClose(this: Socket) {
+		open--;
+		waiting.delete(this);
+		shedding.delete(this);
+		const address = countedAddress.get(this);
+		if (address === undefined) return;
+		countedAddress.delete(this);
+		const left = (perAddress.get(address) ?? 1) - 1;
+		if (left <= 0) perAddress.delete(address);
+		else perAddress.set(address, left);
+	}
 	const onConnection = (socket: Socket) => {
 		open++;
 		waiting.set(socket, performance.now());
-		socket.once('close', () => {
-			open--;
-			waiting.delete(socket);
-			shedding.delete(socket);
-		});
+		// One listener for the socket's whole life, shared ('close' comes once; `on`, not `once`:
+		// a `once` wraps its listener in two more objects), and the address on the socket rather
+		// than in a closure: per idle websocket that was ~0.35 KB of heap (issue 18).
+		socket.on('close', onSocketClose);
 		if (underPressure()) shedSlowest(SHED_PER_ACCEPT);
 		const address = normalizeAddress(socket.remoteAddress ?? 'unknown');
 		if (options.trust(address, 0)) return;
@@ -183,11 +195,7 @@ export function guardConnections(
 			return;
 		}
 		perAddress.set(address, n);
-		socket.once('close', () => {
-			const left = (perAddress.get(address) ?? 1) - 1;
-			if (left <= 0) perAddress.delete(address);
-			else perAddress.set(address, left);
-		});
+		countedAddress.set(socket, address);
 	};
 	const onDrop = (data?: { remoteAddress?: string }) => {
 		refused.inc({ reason: 'global' });

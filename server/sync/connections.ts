@@ -18,13 +18,8 @@ import { CloseCode, encodeAwarenessMessage, encodeSyncStep1 } from './protocol.j
 import type { MessageReceiver } from './receiver.js';
 import { EMPTY_STATE_VECTOR } from './room.js';
 import { broadcast, type Rooms } from './rooms.js';
-import {
-	armExpiry,
-	Session,
-	type CloseSession,
-	type ConnectionInfo,
-	type SessionSocket
-} from './session.js';
+import { sessionExpiries } from './expiries.js';
+import { Session, type CloseSession, type ConnectionInfo, type SessionSocket } from './session.js';
 
 /** An authorized connection request, as the upgrade hands it over. */
 export interface SessionRequest {
@@ -74,6 +69,7 @@ export function createConnections(options: {
 }): Connections {
 	const { rooms, hooks, config, clock, metrics, log, close } = options;
 	const sessions = new Set<Session>();
+	const expiries = sessionExpiries(clock, close);
 	let nextId = 1;
 
 	function open(socket: SessionSocket, request: SessionRequest): Session {
@@ -102,7 +98,7 @@ export function createConnections(options: {
 		sessions.add(session);
 		room.sessions.add(session);
 		metrics.connections.set(sessions.size);
-		armExpiry(session, clock, close);
+		expiries.watch(session);
 		room.loaded
 			.then(() => hooks.joining(room, existed))
 			.then(
@@ -135,7 +131,7 @@ export function createConnections(options: {
 		if (!sessions.delete(session)) return;
 		metrics.connections.set(sessions.size);
 		options.addresses.release(session.info.ip);
-		clock.clearTimeout(session.expiryTimer);
+		expiries.forget(session);
 		const room = session.room;
 		room.sessions.delete(session);
 		hooks.sessionClosed(session);

@@ -38,6 +38,22 @@ describe('DueQueue', () => {
 		expect(drain(q)).toEqual(['a']);
 	});
 
+	it('says when the earliest key is due, past moved and deleted keys', () => {
+		const q = new DueQueue<string>();
+		expect(q.nextAt()).toBeUndefined();
+		q.set('a', 10);
+		q.set('b', 20);
+		expect(q.nextAt()).toBe(10);
+		q.set('a', 30); // moved later
+		expect(q.nextAt()).toBe(20);
+		q.delete('b');
+		expect(q.nextAt()).toBe(30);
+		q.set('c', 5);
+		expect(q.nextAt()).toBe(5);
+		expect(drain(q)).toEqual(['c', 'a']);
+		expect(q.nextAt()).toBeUndefined();
+	});
+
 	it('gives a key once however often it moved, and again only when set again', () => {
 		const q = new DueQueue<string>();
 		for (let t = 1; t <= 100; t++) q.set('busy', t * 10); // edited every tick

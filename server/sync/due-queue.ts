@@ -39,23 +39,31 @@ export class DueQueue<K> {
 
 	/** Removes and returns the earliest key due at or before `until`; undefined when none is. */
 	pop(until: number): K | undefined {
+		const top = this.upToDateTop();
+		if (!top || top.at > until) return undefined;
+		this.removeTop();
+		this.times.delete(top.key);
+		return top.key;
+	}
+
+	/** When the earliest key is due; undefined when the queue is empty. */
+	nextAt(): number | undefined {
+		return this.upToDateTop()?.at;
+	}
+
+	/** The top entry once it holds its key's current time (stale entries dropped or moved). */
+	private upToDateTop(): Entry<K> | undefined {
 		for (;;) {
 			const top = this.heap[0];
 			if (!top) return undefined;
 			const at = this.times.get(top.key);
-			if (at !== top.at) {
-				// Deleted, set earlier (another entry holds it), or moved later: bring it up to date.
-				if (at === undefined || at < top.at) this.removeTop();
-				else {
-					top.at = at;
-					this.siftDown(0);
-				}
-				continue;
+			if (at === top.at) return top;
+			// Deleted, set earlier (another entry holds it), or moved later: bring it up to date.
+			if (at === undefined || at < top.at) this.removeTop();
+			else {
+				top.at = at;
+				this.siftDown(0);
 			}
-			if (at > until) return undefined;
-			this.removeTop();
-			this.times.delete(top.key);
-			return top.key;
 		}
 	}
 

@@ -319,6 +319,36 @@ describe('sessions', () => {
 		expect(a.socket.closedWith?.code).toBe(CloseCode.AUTH_EXPIRED);
 	});
 
+	it('closes each session when its own grant expires, in any order of arrival, with one timer', async () => {
+		const { clock, connect } = setup();
+		const late = connect('u1', { expiresIn: 9_000 });
+		const early = connect('u2', { expiresIn: 3_000 }); // arrives later, expires sooner
+		const gone = connect('u3', { expiresIn: 5_000 });
+		const same = connect('u4', { expiresIn: 3_000 });
+		await clock.settle();
+		gone.socket.close(1000, 'left');
+		await clock.advance(2_999);
+		expect([early, same, late].map((c) => c.socket.closedWith)).toEqual([null, null, null]);
+		await clock.advance(1);
+		expect([early, same].map((c) => c.socket.closedWith?.code)).toEqual([
+			CloseCode.AUTH_EXPIRED,
+			CloseCode.AUTH_EXPIRED
+		]);
+		expect(late.socket.closedWith).toBeNull();
+		await clock.advance(5_999);
+		expect(late.socket.closedWith).toBeNull();
+		expect(gone.socket.closedWith?.code).toBe(1000);
+		await clock.advance(1);
+		expect(late.socket.closedWith?.code).toBe(CloseCode.AUTH_EXPIRED);
+	});
+
+	it('closes a session whose grant has already expired at once', async () => {
+		const { clock, connect } = setup();
+		const a = connect('u1', { expiresIn: 0 });
+		await clock.settle();
+		expect(a.socket.closedWith?.code).toBe(CloseCode.AUTH_EXPIRED);
+	});
+
 	it('terminates a connection that missed a pong', async () => {
 		const { clock, connect } = setup({ pingIntervalMs: 1_000 });
 		const a = connect('u1');

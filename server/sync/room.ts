@@ -18,6 +18,8 @@ import {
 
 export const EMPTY_UPDATE: Uint8Array = new Uint8Array([0, 0]);
 export const EMPTY_STATE_VECTOR: Uint8Array = new Uint8Array([0]);
+/** The owners of a document no one has written to (shared, never written). */
+const NO_OWNERS: ReadonlyMap<number, string> = new Map();
 /**
  * Merge the unmerged tail into the state once it is this long, to bound memory and work: at
  * MAX_TAIL plus up to half of it again, drawn per document. Programs edited at the same pace
@@ -155,13 +157,17 @@ export class RoomDocument {
 	lastSeq = 0;
 	/** Log rows stored since the last compaction (as far as this instance knows). */
 	logRows = 0;
-	/** Yjs client id → the user who first wrote under it (stored; docs/relay.md). */
-	readonly owners = new Map<number, string>();
+	/**
+	 * Yjs client id → the user who first wrote under it (stored; docs/relay.md). This and the
+	 * claims below are made at their first entry: an idle blank program has neither, and two
+	 * empty collections were ~0.3 KB of heap for each (issue 18, the relay's idle memory).
+	 */
+	private ownerMap: Map<number, string> | null = null;
 	/**
 	 * Client ids claimed by an update that is not durable yet: their owner is known here but not
 	 * in storage, so after a crash the first writer could be someone else (`claimsDurable`).
 	 */
-	private readonly unconfirmedClaims = new Set<number>();
+	private unconfirmedClaims: Set<number> | null = null;
 
 	/** A background merge of the tail into the base is running (`background`). */
 	private merging: Promise<void> | null = null;
@@ -223,7 +229,7 @@ export class RoomDocument {
 			room.absorb(row, ranges, stored.lastSeq);
 		}
 		room.logRows = stored.updates.length;
-		for (const [client, user] of stored.clientOwners) room.owners.set(client, user);
+		for (const [client, user] of stored.clientOwners) room.setOwner(client, user);
 		return room;
 	}
 
@@ -387,7 +393,9 @@ export class RoomDocument {
 
 	stateVectorBytes(): Uint8Array {
 		const sv = this.stateVector();
-		this.svBytes ??= encodeStateVector(sv);
+		// An empty program's is the shared constant: bytes of its own are a typed array and an
+		// ArrayBuffer (~0.2 KB of heap) kept for every idle blank program (issue 18).
+		this.svBytes ??= sv.size === 0 ? EMPTY_STATE_VECTOR : encodeStateVector(sv);
 		return this.svBytes;
 	}
 
@@ -441,27 +449,45 @@ export class RoomDocument {
 			if (owner === undefined) fresh.push(c);
 			else if (owner !== userId && enforce) return null;
 		}
+		if (fresh.length === 0) return fresh;
+		const claims = (this.unconfirmedClaims ??= new Set());
 		for (const c of fresh) {
-			this.owners.set(c, userId);
-			this.unconfirmedClaims.add(c);
+			this.setOwner(c, userId);
+			claims.add(c);
 		}
 		return fresh;
 	}
 
+	/** Yjs client id → the user who first wrote under it. */
+	get owners(): ReadonlyMap<number, string> {
+		return this.ownerMap ?? NO_OWNERS;
+	}
+
+	private setOwner(client: number, userId: string): void {
+		(this.ownerMap ??= new Map()).set(client, userId);
+	}
+
 	/** The update that claimed these client ids is durable: so are the claims. */
 	confirmClaims(clients: readonly number[]): void {
-		for (const c of clients) this.unconfirmedClaims.delete(c);
+		const claims = this.unconfirmedClaims;
+		if (!claims) return;
+		for (const c of clients) claims.delete(c);
+		if (claims.size === 0) this.unconfirmedClaims = null;
 	}
 
 	/** The update that claimed these client ids was not stored: neither are the claims. */
 	withdrawClaims(clients: readonly number[]): void {
-		for (const c of clients) if (this.unconfirmedClaims.delete(c)) this.owners.delete(c);
+		const claims = this.unconfirmedClaims;
+		if (!claims) return;
+		for (const c of clients) if (claims.delete(c)) this.ownerMap?.delete(c);
+		if (claims.size === 0) this.unconfirmedClaims = null;
 	}
 
 	/** Whether every owner of these client ids that is known here is also stored. */
 	claimsDurable(clients: Iterable<number>): boolean {
-		if (this.unconfirmedClaims.size === 0) return true;
-		for (const c of clients) if (this.unconfirmedClaims.has(c)) return false;
+		const claims = this.unconfirmedClaims;
+		if (!claims) return true;
+		for (const c of clients) if (claims.has(c)) return false;
 		return true;
 	}
 
@@ -491,7 +517,7 @@ export class RoomDocument {
 	/** Claims made on another instance: first writer wins, as in storage. */
 	adoptClaims(claims: { userId: string; clientIds: number[] } | undefined): void {
 		for (const c of claims?.clientIds ?? [])
-			if (!this.owners.has(c)) this.owners.set(c, claims?.userId ?? '');
+			if (!this.owners.has(c)) this.setOwner(c, claims?.userId ?? '');
 	}
 
 	/** What compaction writes now; call `compacted(rows)` once it is stored. */
@@ -519,7 +545,7 @@ export class RoomDocument {
 	 * updates this room never received): absorbs and returns what it lacked, or null.
 	 */
 	catchUp(stored: StoredDocument): Uint8Array | null {
-		for (const [c, user] of stored.clientOwners) this.owners.set(c, user);
+		for (const [c, user] of stored.clientOwners) this.setOwner(c, user);
 		const full = mergeSafely(
 			[...(stored.state ? [stored.state] : []), ...stored.updates],
 			this.problems

@@ -6,11 +6,11 @@
  */
 import type { Access } from '../auth/tokens.js';
 import type { Logger } from '../logger.js';
-import type { Clock, TimerHandle } from './clock.js';
+import type { Clock } from './clock.js';
 import type { FactTimes } from './facts.js';
 import type { SessionLimits } from './limits.js';
 import type { RelayMetrics } from './metrics.js';
-import { CloseCode, closeCodeName } from './protocol.js';
+import { closeCodeName } from './protocol.js';
 import type { LiveRoom } from './rooms.js';
 
 /** What a session needs of its websocket. */
@@ -76,7 +76,6 @@ export class Session {
 	awaitingPong = false;
 	/** Monotonic ms of the last ping (heartbeat.ts). */
 	pingSentAt = 0;
-	expiryTimer: TimerHandle | null = null;
 	/** Sync facts as last handed to storage for this connection's device (to skip no-news writes). */
 	readonly factsWritten: FactTimes = {};
 
@@ -179,14 +178,4 @@ export function sessionCloser(log: Logger, metrics: RelayMetrics, clock: Clock):
 		}
 		clock.setTimeout(() => session.socket.terminate(), 5_000);
 	};
-}
-
-/** Closes the session with 4408 when its grant expires. */
-export function armExpiry(session: Session, clock: Clock, close: CloseSession): void {
-	const left = session.info.expiresAt - clock.now();
-	if (left <= 0) {
-		close(session, CloseCode.AUTH_EXPIRED, 'auth expired');
-		return;
-	}
-	session.expiryTimer = clock.setTimeout(() => armExpiry(session, clock, close), left);
 }

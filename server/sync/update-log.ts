@@ -9,8 +9,15 @@
  * summaries), and stay valid: written bytes are never changed, a grown or trimmed log copies into
  * a new buffer.
  */
+/**
+ * The buffer of every empty log, shared: a buffer of its own, even empty, is a typed array and an
+ * ArrayBuffer (~0.2 KB of heap) for each idle program (issue 18). Never written: the first push
+ * copies into a buffer of the log's own.
+ */
+const NO_BYTES = new Uint8Array(0);
+
 export class UpdateLog {
-	private buffer = new Uint8Array(0);
+	private buffer = NO_BYTES;
 	/** End offset of each update in `buffer`. */
 	private ends: number[] = [];
 
@@ -58,7 +65,7 @@ export class UpdateLog {
 	}
 
 	clear(): void {
-		this.buffer = new Uint8Array(0);
+		this.buffer = NO_BYTES;
 		this.ends = [];
 	}
 }

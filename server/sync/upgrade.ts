@@ -209,9 +209,11 @@ export function createUpgradeHandler(options: {
 					// The per-address count now belongs to the connection (released when it closes).
 					counted = false;
 					socket.off('close', release);
-					// So does the per-user count: released when this websocket closes.
+					// So does the per-user count: released when this websocket closes ('close' comes
+					// once and releaseUser gives back once; `on`: a `once` wrapper is two more objects
+					// for the connection's whole life).
 					socket.off('close', releaseUser);
-					ws.once('close', releaseUser);
+					if (releaseUser !== noRelease) ws.on('close', releaseUser);
 					options.accept({ ws, request, programId, grant, ip });
 				});
 			})
