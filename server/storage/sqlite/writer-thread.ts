@@ -4,20 +4,39 @@
  * loop. One batch at a time, in order, each one transaction in ONE message: a transaction never
  * waits on the main thread, which may itself be waiting on SQLite's lock (busy_timeout).
  * Reads stay on the caller's connection (WAL: readers see every committed write).
+ *
+ * A quiet database keeps no thread, as the checkpointer's (checkpointer.ts): the thread ends
+ * IDLE_MS after its last batch and the next batch starts a new one. A worker thread with its
+ * SQLite connection is ~15–20 MB of RSS, which an idle relay (phones connected, nobody editing;
+ * a school at night) kept for good once a phone had connected, since its sync facts are a write.
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { trimAfterThreadExit } from '../../memory/allocator.js';
 import { runSqliteStatements, type Statement, type StatementResult } from '../sql.js';
+
+/** The thread ends after this long without a batch (the checkpointer's idle time). */
+const IDLE_MS = 10_000;
 
 export class WriterThread {
 	private worker: Worker | null = null;
+	private idleTimer: NodeJS.Timeout | null = null;
 	private nextId = 1;
 	private readonly pending = new Map<
 		number,
 		{ resolve: (v: unknown) => void; reject: (e: Error) => void }
 	>();
 
-	constructor(private readonly filename: string) {}
+	constructor(
+		private readonly filename: string,
+		/** Tests: how long the thread outlives its last batch. */
+		private readonly idleMs = IDLE_MS
+	) {}
+
+	/** A thread is running (tests: it ends when idle). */
+	get running(): boolean {
+		return this.worker !== null;
+	}
 
 	private start(): Worker {
 		// __name: some TypeScript loaders (tsx: esbuild keepNames) wrap functions with it.
@@ -51,18 +70,37 @@ export class WriterThread {
 			this.pending.delete(m.id);
 			if (m.error !== undefined) p.reject(new Error(m.error));
 			else p.resolve(m.result);
+			if (this.pending.size === 0 && this.worker === worker) this.retireWhenIdle();
 		});
 		const fail = (error: Error) => {
+			// A retired thread's end concerns no batch: every batch since went to its successor.
+			if (this.worker !== worker) return;
 			this.worker = null;
 			for (const p of this.pending.values()) p.reject(error);
 			this.pending.clear();
 		};
 		worker.on('error', fail);
 		worker.on('exit', (code) => fail(new Error(`storage writer thread exited (${code})`)));
+		worker.once('exit', trimAfterThreadExit);
 		return worker;
 	}
 
+	private retireWhenIdle(): void {
+		this.idleTimer ??= setTimeout(() => {
+			this.idleTimer = null;
+			const worker = this.worker;
+			if (!worker || this.pending.size > 0) return;
+			// The next batch starts a new thread at once; this one closes its connection (no
+			// transaction is open: nothing is pending) and ends.
+			this.worker = null;
+			worker.postMessage({ id: 0, op: 'close' });
+			worker.once('message', () => void worker.terminate());
+		}, this.idleMs).unref();
+	}
+
 	private call<T>(message: { op: 'batch'; statements: Statement[] } | { op: 'close' }): Promise<T> {
+		if (this.idleTimer) clearTimeout(this.idleTimer);
+		this.idleTimer = null;
 		this.worker ??= this.start();
 		const worker = this.worker;
 		const id = this.nextId++;
@@ -82,6 +120,8 @@ export class WriterThread {
 		if (!worker) return;
 		await this.call({ op: 'close' });
 		this.worker = null;
+		if (this.idleTimer) clearTimeout(this.idleTimer);
+		this.idleTimer = null;
 		await worker.terminate();
 	}
 }
