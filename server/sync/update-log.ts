@@ -1,4 +1,11 @@
 /**
+ * The buffer of every empty log, shared: a buffer of its own, even empty, is a typed array and an
+ * ArrayBuffer (~0.2 KB of heap) for each idle program (issue 18). Never written: the first push
+ * copies into a buffer of the log's own.
+ */
+const NO_BYTES = new Uint8Array(0);
+
+/**
  * A program's unmerged tail of updates, copied into one growing buffer (issue 18: the relay's
  * memory and its collections). Held as they arrived, each update was a view of the message it
  * came in — its own ArrayBuffer, backing store and objects, ~535 bytes of RSS for a 40-byte
@@ -9,13 +16,6 @@
  * summaries), and stay valid: written bytes are never changed, a grown or trimmed log copies into
  * a new buffer.
  */
-/**
- * The buffer of every empty log, shared: a buffer of its own, even empty, is a typed array and an
- * ArrayBuffer (~0.2 KB of heap) for each idle program (issue 18). Never written: the first push
- * copies into a buffer of the log's own.
- */
-const NO_BYTES = new Uint8Array(0);
-
 export class UpdateLog {
 	private buffer = NO_BYTES;
 	/** End offset of each update in `buffer`. */
