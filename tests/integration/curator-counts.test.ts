@@ -44,7 +44,9 @@ function random(seed: number) {
 	};
 }
 
-const ORGS = ['org-a', 'org-b', 'org-c'];
+const ORGS = ['org-a', 'org-b', 'org-c', 'org-d'];
+/** Two organizations share a name (schools renamed alike): the sort by organization keeps each one's programs together. */
+const orgName = (o: string) => `Школа ${o === 'org-d' ? 'org-b' : o}`;
 const NOW = Date.parse('2025-06-01T12:00:00Z');
 
 let storage: Storage;
@@ -66,7 +68,7 @@ beforeAll(async () => {
 		);
 		await storage.sql.run(
 			'INSERT INTO organizations (id, municipality_id, name, created_at) VALUES (?, ?, ?, 0)',
-			[o, 'mun', `Школа ${o}`]
+			[o, 'mun', orgName(o)]
 		);
 	}
 });

@@ -183,6 +183,9 @@ export async function plainDashboard(
 			if (x === null || y === null) {
 				if (x !== y) return x === null ? 1 : -1;
 			} else if (x !== y) return dir * compare(x, y);
+			// By organization: two organizations of one name apart, each one's programs together.
+			if (q.sort === 'organization' && a.organization_id !== b.organization_id)
+				return dir * compare(a.organization_id ?? '', b.organization_id ?? '');
 			return compare(a.title, b.title) || compare(a.program_id, b.program_id);
 		})
 		.map((r) => r.program_id);
