@@ -822,13 +822,14 @@ export function clampInt(v: unknown, min: number, max: number, dflt: number): nu
 /**
  * People of each organization's programs by role, each counted once however many programs they
  * are in (the registry's participants; a sum over programs would count a mentor of two twice):
- * the rows the triggers keep per organization, role and person (storage/curator-people.ts).
+ * the counts of the rows the triggers keep per organization, role and person
+ * (storage/curator-people.ts), a few delta rows per organization.
  */
 const distinctPeople = (marks: string) =>
 	`SELECT organization_id AS org,
-			sum(CASE WHEN role = 'mentor' THEN 1 ELSE 0 END) AS mentors,
-			sum(CASE WHEN role = 'mentee' THEN 1 ELSE 0 END) AS mentees
-		FROM curator_org_people WHERE organization_id IN (${marks})
+			sum(CASE WHEN role = 'mentor' THEN n ELSE 0 END) AS mentors,
+			sum(CASE WHEN role = 'mentee' THEN n ELSE 0 END) AS mentees
+		FROM curator_org_people_counts WHERE organization_id IN (${marks})
 		GROUP BY organization_id`;
 
 export async function organizationAggregates(

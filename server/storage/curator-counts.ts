@@ -15,6 +15,7 @@
  * and then; readers sum whatever is there, folded or not.
  */
 import type { ProblemFlag } from '../../src/lib/shared/api/curator.js';
+import { foldOrgPeopleCounts } from './curator-people.js';
 import type { SqlClient } from './sql.js';
 
 /** The attributes a counter row is kept per (columns of the index and of the counter table). */
@@ -120,13 +121,15 @@ function foldedSelect(from: string, n: string): string {
 export const FOLD_ABOVE = 5_000;
 
 /**
- * Merges the appended deltas into one row per key (and drops the keys whose programs all left).
+ * Merges the appended deltas into one row per key (and drops the keys whose programs all left),
+ * and the organizations' people counts' deltas likewise.
  * Safe beside writers and beside another fold: PostgreSQL deletes and re-inserts in ONE
  * statement (a delta committed meanwhile is not in its snapshot, so neither deleted nor summed);
  * SQLite folds the rows up to the highest rowid it read, in one transaction, and a second fold of
  * the same rows finds them gone and adds nothing.
  */
 export async function foldCounts(sql: SqlClient): Promise<void> {
+	await foldOrgPeopleCounts(sql); // the organizations' people counts (curator-people.ts) alike
 	const having = 'HAVING sum(c.n) <> 0';
 	if (sql.dialect === 'postgres') {
 		await sql.run(

@@ -17,6 +17,8 @@
  * every edit, and two writers meet on a row only for the same person of the same organization.
  */
 
+import type { SqlClient } from './sql.js';
+
 /** The roles counted (a participant's other roles, if any, are not the table's). */
 const ROLES = "('mentor', 'mentee')";
 
@@ -96,3 +98,58 @@ export const curatorOrgPeopleTable = (
 				GROUP BY j.organization_id, pp.role, pp.person_id;
 			${filled}
 		`;
+
+/**
+ * Migration 161: how many rows `curator_org_people` has per organization and role, as appended
+ * deltas (+1 when a row comes, -1 when it goes; the dialect's `triggers`), so the per-organization
+ * table reads a few rows per organization instead of counting a region's 200,000 people rows on
+ * every dashboard request (issue 18: 43–70 ms of the municipality's page at 100,000 programs on
+ * PostgreSQL). Appended like the index's counters (curator-counts.ts): two writers adding people
+ * to the same organizations never wait for one row, nor deadlock on two; `foldOrgPeopleCounts`
+ * merges them now and then, and readers sum whatever is there.
+ */
+export const curatorOrgPeopleCountsTable = (
+	INT: string,
+	STRICT: string,
+	triggers: string
+): string => `
+			CREATE TABLE curator_org_people_counts (
+				organization_id TEXT NOT NULL,
+				role TEXT NOT NULL,
+				n ${INT} NOT NULL
+			)${STRICT};
+			CREATE INDEX curator_org_people_counts_by_org ON curator_org_people_counts (organization_id);
+			${triggers}
+			INSERT INTO curator_org_people_counts (organization_id, role, n)
+				SELECT organization_id, role, count(*) FROM curator_org_people GROUP BY organization_id, role;
+		`;
+
+/** The row `row` (NEW: +1, OLD: -1) of `curator_org_people` appended to its organization's count. */
+export const countOrgPerson = (row: 'NEW' | 'OLD'): string =>
+	`INSERT INTO curator_org_people_counts (organization_id, role, n)
+			VALUES (${row}.organization_id, ${row}.role, ${row === 'NEW' ? 1 : -1})`;
+
+/** Merges the counts' deltas into one row per organization and role (as `foldCounts` does). */
+export async function foldOrgPeopleCounts(sql: SqlClient): Promise<void> {
+	const folded = `SELECT c.organization_id, c.role, sum(c.n)`;
+	const grouped = 'GROUP BY c.organization_id, c.role HAVING sum(c.n) <> 0';
+	if (sql.dialect === 'postgres') {
+		await sql.run(
+			`WITH c AS (DELETE FROM curator_org_people_counts RETURNING *)
+			INSERT INTO curator_org_people_counts (organization_id, role, n) ${folded} FROM c ${grouped}`
+		);
+		return;
+	}
+	const top = await sql.get<{ m: number | null }>(
+		'SELECT max(rowid) AS m FROM curator_org_people_counts'
+	);
+	if (top?.m === undefined || top.m === null) return;
+	await sql.batch([
+		{
+			sql: `INSERT INTO curator_org_people_counts (organization_id, role, n)
+				${folded} FROM curator_org_people_counts c WHERE c.rowid <= ? ${grouped}`,
+			params: [top.m]
+		},
+		{ sql: 'DELETE FROM curator_org_people_counts WHERE rowid <= ?', params: [top.m] }
+	]);
+}

@@ -108,6 +108,8 @@ export const TABLES: TableSpec[] = [
 	{ name: 'curator_search_totals', key: ['program_id'], copy: false },
 	// Filled by the index's triggers as the index is rebuilt (migration 157).
 	{ name: 'curator_org_people', key: ['organization_id', 'role', 'person_id'], copy: false },
+	// Appended by the people rows' triggers as they are filled (migration 161).
+	{ name: 'curator_org_people_counts', key: ['organization_id'], copy: false, unordered: true },
 	// Moved by the registry's triggers as it is copied (migration 158).
 	{ name: 'curator_registry_clock', key: ['organization_id'], copy: false, unordered: true }
 ];

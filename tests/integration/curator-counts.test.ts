@@ -189,6 +189,18 @@ async function expectOrgPeopleInStep(sql: Storage['sql']) {
 			GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`
 	);
 	expect(kept).toEqual(plain);
+	// …and their counts per organization and role (migration 161), folded or not, are those rows'.
+	const counts = async (from: string, n: string) =>
+		(
+			await sql.all<{ org: string; role: string; n: number }>(
+				`SELECT organization_id AS org, role, ${n} AS n FROM ${from}
+					GROUP BY 1, 2 HAVING ${n} <> 0 ORDER BY 1, 2`
+			)
+		).map((r) => ({ ...r, n: Number(r.n) }));
+	const rows = await counts('curator_org_people', 'count(*)');
+	expect(await counts('curator_org_people_counts', 'sum(n)')).toEqual(rows);
+	await foldCounts(sql);
+	expect(await counts('curator_org_people_counts', 'sum(n)')).toEqual(rows);
 	return kept.length;
 }
 

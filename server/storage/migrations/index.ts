@@ -38,7 +38,7 @@ import {
 	staleClockColumn
 } from '../curator-counts.js';
 import { staleClockSql } from '../curator-index.js';
-import { curatorOrgPeopleTable } from '../curator-people.js';
+import { curatorOrgPeopleCountsTable, curatorOrgPeopleTable } from '../curator-people.js';
 import { registryClockTable } from '../registry-clock.js';
 
 export type { Dialect } from './dialect.js';
@@ -109,6 +109,8 @@ export interface DialectStatements {
 	curatorOrgPeopleFilled: string;
 	/** Migration 158: the triggers that move each organization's registry clock (registry-clock.ts). */
 	registryClockTriggers: string;
+	/** Migration 161: the triggers that count each organization's people rows (curator-people.ts). */
+	curatorOrgPeopleCountTriggers: string;
 }
 
 export function migrationsFor(dialect: Dialect, statements: DialectStatements): Migration[] {
@@ -372,6 +374,16 @@ export function migrationsFor(dialect: Dialect, statements: DialectStatements): 
 			version: 160,
 			name: "curator index: a session locks its person's programs in the summaries' order",
 			sql: statements.staleClockLockOrder
+		},
+		{
+			// The per-organization table's mentors and mentees from a few rows each (issue 18).
+			version: 161,
+			name: "curator index: each organization's mentors and mentees counted by triggers",
+			sql: curatorOrgPeopleCountsTable(
+				types.INT,
+				types.STRICT,
+				statements.curatorOrgPeopleCountTriggers
+			)
 		}
 	];
 }

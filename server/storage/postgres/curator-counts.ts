@@ -16,6 +16,7 @@ import {
 } from '../curator-counts.js';
 import { staleClockSql } from '../curator-index.js';
 import {
+	countOrgPerson,
 	indexRowStep,
 	linkProgramPeople,
 	participantStep,
@@ -486,6 +487,30 @@ export const CURATOR_ORG_PEOPLE_TRIGGERS = `
 		FOR EACH ROW EXECUTE FUNCTION curator_org_people_cancellation();
 	CREATE TRIGGER curator_org_people_restored BEFORE DELETE ON program_cancellations
 		FOR EACH ROW EXECUTE FUNCTION curator_org_people_cancellation();
+`;
+
+/**
+ * Migration 161 in PostgreSQL: each row of `curator_org_people` that comes or goes appended to
+ * its organization's count (server/storage/curator-people.ts). An upsert that finds the row
+ * updates its links and fires no AFTER INSERT trigger; the rows are deleted by the people's own
+ * triggers' statements, never by a cascade, so AFTER triggers see them.
+ */
+export const CURATOR_ORG_PEOPLE_COUNT_TRIGGERS = `
+	CREATE FUNCTION curator_org_people_count() RETURNS trigger LANGUAGE plpgsql AS $$
+	BEGIN
+		IF TG_OP <> 'INSERT' THEN
+			${countOrgPerson('OLD')};
+		END IF;
+		IF TG_OP <> 'DELETE' THEN
+			${countOrgPerson('NEW')};
+		END IF;
+		RETURN NULL;
+	END $$;
+	CREATE TRIGGER curator_org_people_counted AFTER INSERT OR DELETE ON curator_org_people
+		FOR EACH ROW EXECUTE FUNCTION curator_org_people_count();
+	CREATE TRIGGER curator_org_people_recounted AFTER UPDATE ON curator_org_people FOR EACH ROW
+		WHEN (OLD.organization_id IS DISTINCT FROM NEW.organization_id OR OLD.role IS DISTINCT FROM NEW.role)
+		EXECUTE FUNCTION curator_org_people_count();
 `;
 
 /**

@@ -21,6 +21,7 @@ import {
 	STALE_CLOCK_TRIGGERS,
 	STALE_CLOCK_LOCK_ORDER,
 	CURATOR_ORG_PEOPLE_TRIGGERS,
+	CURATOR_ORG_PEOPLE_COUNT_TRIGGERS,
 	REGISTRY_CLOCK_TRIGGERS
 } from './curator-counts.js';
 
@@ -48,6 +49,7 @@ export const migrations: PgMigration[] = migrationsFor('postgres', {
 	clusteredLog: 'SELECT 1;',
 	largeLogRows: 'SELECT 1;',
 	curatorOrgPeopleTriggers: CURATOR_ORG_PEOPLE_TRIGGERS,
+	curatorOrgPeopleCountTriggers: CURATOR_ORG_PEOPLE_COUNT_TRIGGERS,
 	curatorOrgPeopleFilled: 'ANALYZE curator_org_people;',
 	registryClockTriggers: REGISTRY_CLOCK_TRIGGERS
 });

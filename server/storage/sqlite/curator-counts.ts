@@ -15,6 +15,7 @@ import {
 } from '../curator-counts.js';
 import { staleClockSql } from '../curator-index.js';
 import {
+	countOrgPerson,
 	indexRowStep,
 	linkProgramPeople,
 	participantStep,
@@ -195,6 +196,26 @@ export const CURATOR_ORG_PEOPLE_TRIGGERS = `
 	END;
 	CREATE TRIGGER curator_org_people_restored AFTER DELETE ON program_cancellations BEGIN
 		${linkProgramPeople('OLD.program_id', indexedOrg('OLD.program_id'), false)};
+	END;
+`;
+
+/**
+ * Migration 161 in SQLite: each row of `curator_org_people` that comes or goes appended to its
+ * organization's count (server/storage/curator-people.ts). An upsert that finds the row updates
+ * its links and fires no INSERT trigger; nothing moves a row to another organization or role,
+ * but were it done, the update trigger counts it.
+ */
+export const CURATOR_ORG_PEOPLE_COUNT_TRIGGERS = `
+	CREATE TRIGGER curator_org_people_counted AFTER INSERT ON curator_org_people BEGIN
+		${countOrgPerson('NEW')};
+	END;
+	CREATE TRIGGER curator_org_people_uncounted AFTER DELETE ON curator_org_people BEGIN
+		${countOrgPerson('OLD')};
+	END;
+	CREATE TRIGGER curator_org_people_recounted AFTER UPDATE OF organization_id, role ON curator_org_people
+		WHEN OLD.organization_id IS NOT NEW.organization_id OR OLD.role IS NOT NEW.role BEGIN
+		${countOrgPerson('OLD')};
+		${countOrgPerson('NEW')};
 	END;
 `;
 

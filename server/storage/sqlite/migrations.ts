@@ -17,6 +17,7 @@ import {
 	CURATOR_SEARCH_TOTALS_TRIGGERS,
 	STALE_CLOCK_TRIGGERS,
 	CURATOR_ORG_PEOPLE_TRIGGERS,
+	CURATOR_ORG_PEOPLE_COUNT_TRIGGERS,
 	REGISTRY_CLOCK_TRIGGERS
 } from './curator-counts.js';
 import { RECENT_LOG_SEQUENCE } from './recent-log.js';
@@ -47,6 +48,7 @@ export const migrations: Migration[] = migrationsFor('sqlite', {
 	clusteredLog: CLUSTERED_LOG,
 	largeLogRows: LARGE_LOG_ROWS,
 	curatorOrgPeopleTriggers: CURATOR_ORG_PEOPLE_TRIGGERS,
+	curatorOrgPeopleCountTriggers: CURATOR_ORG_PEOPLE_COUNT_TRIGGERS,
 	curatorOrgPeopleFilled: 'SELECT 1;',
 	registryClockTriggers: REGISTRY_CLOCK_TRIGGERS
 });
