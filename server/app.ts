@@ -24,6 +24,11 @@ import { registerAttachmentRoutes } from './http/api/attachments.js';
 import { createAttachments, type Attachments } from './attachments/index.js';
 import { registerCuratorRoutes } from './http/curator-routes.js';
 import { CuratorService } from './curator/service.js';
+import {
+	inlineMergeVerifier,
+	mergeRequestBytes,
+	INLINE_MERGE_BYTES
+} from './storage/update-containment.js';
 import { WorkerPool } from './workers/pool.js';
 import { inlineTasks, type TaskRunner } from './workers/tasks.js';
 import { createPrograms, type ProgramsService } from './programs/index.js';
@@ -198,7 +203,7 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 	});
 
 	// storage-safety: heavy work off the event loop (server/workers, docs/architecture.md):
-	// compactions, the curator's program view, exports and import parsing run in worker
+	// big compactions, the curator's program view, exports and import parsing run in worker
 	// threads with time and memory limits. WORKER_THREADS=0 runs them inline.
 	const workers =
 		config.workerThreads > 0
@@ -225,9 +230,11 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 	// RELAY_WRITER_THREAD=1 moves the relay's commits (fsync) off the event loop (docs/relay.md).
 	const store = storage.relayDocuments({
 		writerThread: relayConfig.writerThread !== 0,
-		// Compaction merges and verifies containment, in the pool when there is one (storage-safety;
-		// issue 18: small programs' checks inline were ~8 % of the loop as they came due together).
-		verify: (request) => tasks('mergeVerified', request)
+		// Compaction merges and verifies containment; big documents in the pool (storage-safety).
+		verify: (request) =>
+			mergeRequestBytes(request) < INLINE_MERGE_BYTES
+				? inlineMergeVerifier(request)
+				: tasks('mergeVerified', request)
 	});
 	const relay = createRelay({
 		store,

@@ -291,7 +291,7 @@ export const SERVER_SCHEMA: Schema<Omit<ServerConfig, 'relay' | 'security'>> = {
 		2,
 		0,
 		64,
-		'threads for heavy work: compactions, the curator program view, DOCX/PDF/XLSX exports, imports; 0: on the event loop'
+		'threads for heavy work: big compactions, the curator program view, DOCX/PDF/XLSX exports, imports; 0: on the event loop'
 	),
 	workerTaskTimeoutMs: integer(
 		'WORKER_TASK_TIMEOUT_MS',

@@ -90,26 +90,6 @@ describe('RoomDocument', () => {
 		expect(copy.getArray('a').toArray()).toEqual(doc.getArray('a').toArray());
 	});
 
-	it('merges a small document off the loop when asked (compaction), inline otherwise', async () => {
-		const { doc, updates } = edits(1, 50);
-		const sent: number[] = [];
-		const room = new RoomDocument(undefined, (parts) => {
-			sent.push(parts.length);
-			return Promise.resolve(Y.mergeUpdates(parts));
-		});
-		absorbAll(room, updates);
-		expect(room.bytes).toBeLessThan(64 * 1024);
-		await room.mergedAsync(); // a reader's: a small document merges inline
-		expect(sent).toEqual([]);
-		absorbAll(room, edits(2, 10).updates, 51);
-		const merged = await room.mergedAsync(true);
-		expect(sent).toEqual([11]); // the base and the ten new updates, in the pool
-		const check = new Y.Doc();
-		Y.applyUpdate(check, merged);
-		expect(check.getArray('a').length).toBe(doc.getArray('a').length + 10);
-		expect(room.parts()).toHaveLength(1);
-	});
-
 	it('holds the document as merged state + tail and keeps its state vector without decoding', () => {
 		const { doc, updates } = edits(1, 5);
 		const room = new RoomDocument();

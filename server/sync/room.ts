@@ -315,15 +315,14 @@ export class RoomDocument {
 	}
 
 	/**
-	 * The merged document, merging a big one off the event loop first (getDocument, summaries);
-	 * `anySize`: any document with a tail (compaction, which waits anyway). Throws
-	 * MergeFailedError like `merged()`.
+	 * The merged document, merging a big one off the event loop first (getDocument, summaries,
+	 * compaction). Throws MergeFailedError like `merged()`.
 	 */
-	async mergedAsync(anySize = false): Promise<Uint8Array> {
-		const offLoop = () => this.tail.length > 0 && (anySize || this.bytes >= BACKGROUND_MERGE_BYTES);
-		if (this.background && offLoop()) {
+	async mergedAsync(): Promise<Uint8Array> {
+		if (this.background && this.tail.length > 0 && this.bytes >= BACKGROUND_MERGE_BYTES) {
 			if (this.merging) await this.merging;
-			if (offLoop()) await this.mergeInBackground();
+			if (this.tail.length > 0 && this.bytes >= BACKGROUND_MERGE_BYTES)
+				await this.mergeInBackground();
 		}
 		return this.merged();
 	}

@@ -269,9 +269,7 @@ export function createRooms(options: RoomsOptions): Rooms {
 					return;
 				}
 				try {
-					// Off the event loop whatever the size (issue 18: the 300 s run's last minute, when
-					// programs come due one after another, spent ~11 % of the loop on small ones inline).
-					await room.doc.mergedAsync(true);
+					await room.doc.mergedAsync(); // a big document: merged off the event loop
 				} catch {
 					// reported; compaction decides below (and refuses)
 				}
