@@ -15,7 +15,6 @@
  * and then; readers sum whatever is there, folded or not.
  */
 import type { ProblemFlag } from '../../src/lib/shared/api/curator.js';
-import { foldOrgPeopleCounts } from './curator-people.js';
 import type { SqlClient } from './sql.js';
 
 /** The attributes a counter row is kept per (columns of the index and of the counter table). */
@@ -121,37 +120,60 @@ function foldedSelect(from: string, n: string): string {
 export const FOLD_ABOVE = 5_000;
 
 /**
- * Merges the appended deltas into one row per key (and drops the keys whose programs all left),
- * and the organizations' people counts' deltas likewise.
- * Safe beside writers and beside another fold: PostgreSQL deletes and re-inserts in ONE
- * statement (a delta committed meanwhile is not in its snapshot, so neither deleted nor summed);
- * SQLite folds the rows up to the highest rowid it read, in one transaction, and a second fold of
- * the same rows finds them gone and adds nothing.
+ * Merges a table of appended deltas (a count `n` per key) into one row per key, dropping the keys
+ * whose count came to nothing: `columns` are the table's, `select` what each folded row takes
+ * from the deltas `c`, grouped by `groupBy` (the key's positions in `select`). Safe beside
+ * writers and beside another fold: PostgreSQL deletes and re-inserts in ONE statement (a delta
+ * committed meanwhile is not in its snapshot, so neither deleted nor summed); SQLite folds the
+ * rows up to the highest rowid it read, in one transaction, and a second fold of the same rows
+ * finds them gone and adds nothing.
  */
-export async function foldCounts(sql: SqlClient): Promise<void> {
-	await foldOrgPeopleCounts(sql); // the organizations' people counts (curator-people.ts) alike
-	const having = 'HAVING sum(c.n) <> 0';
+async function foldDeltas(
+	sql: SqlClient,
+	table: string,
+	columns: string,
+	select: string,
+	groupBy: string
+): Promise<void> {
+	const grouped = `GROUP BY ${groupBy} HAVING sum(c.n) <> 0`;
 	if (sql.dialect === 'postgres') {
 		await sql.run(
-			`WITH c AS (DELETE FROM curator_index_counts RETURNING *)
-			INSERT INTO curator_index_counts (${COUNT_COLUMNS})
-				SELECT ${foldedSelect('c', 'sum(c.n)')} FROM c GROUP BY ${groupPositions} ${having}`
+			`WITH c AS (DELETE FROM ${table} RETURNING *)
+			INSERT INTO ${table} (${columns}) SELECT ${select} FROM c ${grouped}`
 		);
 		return;
 	}
-	const top = await sql.get<{ m: number | null }>(
-		'SELECT max(rowid) AS m FROM curator_index_counts'
-	);
+	const top = await sql.get<{ m: number | null }>(`SELECT max(rowid) AS m FROM ${table}`);
 	if (top?.m === undefined || top.m === null) return;
 	await sql.batch([
 		{
-			sql: `INSERT INTO curator_index_counts (${COUNT_COLUMNS})
-				SELECT ${foldedSelect('c', 'sum(c.n)')} FROM curator_index_counts c WHERE c.rowid <= ?
-				GROUP BY ${groupPositions} ${having}`,
+			sql: `INSERT INTO ${table} (${columns})
+				SELECT ${select} FROM ${table} c WHERE c.rowid <= ? ${grouped}`,
 			params: [top.m]
 		},
-		{ sql: 'DELETE FROM curator_index_counts WHERE rowid <= ?', params: [top.m] }
+		{ sql: `DELETE FROM ${table} WHERE rowid <= ?`, params: [top.m] }
 	]);
+}
+
+/**
+ * Merges the counters' appended deltas into one row per key (and drops the keys whose programs
+ * all left), and the organizations' people counts' (curator-people.ts, migration 161) alike.
+ */
+export async function foldCounts(sql: SqlClient): Promise<void> {
+	await foldDeltas(
+		sql,
+		'curator_index_counts',
+		COUNT_COLUMNS,
+		foldedSelect('c', 'sum(c.n)'),
+		groupPositions
+	);
+	await foldDeltas(
+		sql,
+		'curator_org_people_counts',
+		'organization_id, role, n',
+		'c.organization_id, c.role, sum(c.n)',
+		'1, 2'
+	);
 }
 
 /**

@@ -17,8 +17,6 @@
  * every edit, and two writers meet on a row only for the same person of the same organization.
  */
 
-import type { SqlClient } from './sql.js';
-
 /** The roles counted (a participant's other roles, if any, are not the table's). */
 const ROLES = "('mentor', 'mentee')";
 
@@ -103,10 +101,10 @@ export const curatorOrgPeopleTable = (
  * Migration 161: how many rows `curator_org_people` has per organization and role, as appended
  * deltas (+1 when a row comes, -1 when it goes; the dialect's `triggers`), so the per-organization
  * table reads a few rows per organization instead of counting a region's 200,000 people rows on
- * every dashboard request (issue 18: 43–70 ms of the municipality's page at 100,000 programs on
+ * every dashboard request (issue 18: 43–109 ms of the municipality's page at 100,000 programs on
  * PostgreSQL). Appended like the index's counters (curator-counts.ts): two writers adding people
- * to the same organizations never wait for one row, nor deadlock on two; `foldOrgPeopleCounts`
- * merges them now and then, and readers sum whatever is there.
+ * to the same organizations never wait for one row, nor deadlock on two; `foldCounts` merges them
+ * now and then, and readers sum whatever is there.
  */
 export const curatorOrgPeopleCountsTable = (
 	INT: string,
@@ -128,28 +126,3 @@ export const curatorOrgPeopleCountsTable = (
 export const countOrgPerson = (row: 'NEW' | 'OLD'): string =>
 	`INSERT INTO curator_org_people_counts (organization_id, role, n)
 			VALUES (${row}.organization_id, ${row}.role, ${row === 'NEW' ? 1 : -1})`;
-
-/** Merges the counts' deltas into one row per organization and role (as `foldCounts` does). */
-export async function foldOrgPeopleCounts(sql: SqlClient): Promise<void> {
-	const folded = `SELECT c.organization_id, c.role, sum(c.n)`;
-	const grouped = 'GROUP BY c.organization_id, c.role HAVING sum(c.n) <> 0';
-	if (sql.dialect === 'postgres') {
-		await sql.run(
-			`WITH c AS (DELETE FROM curator_org_people_counts RETURNING *)
-			INSERT INTO curator_org_people_counts (organization_id, role, n) ${folded} FROM c ${grouped}`
-		);
-		return;
-	}
-	const top = await sql.get<{ m: number | null }>(
-		'SELECT max(rowid) AS m FROM curator_org_people_counts'
-	);
-	if (top?.m === undefined || top.m === null) return;
-	await sql.batch([
-		{
-			sql: `INSERT INTO curator_org_people_counts (organization_id, role, n)
-				${folded} FROM curator_org_people_counts c WHERE c.rowid <= ? ${grouped}`,
-			params: [top.m]
-		},
-		{ sql: 'DELETE FROM curator_org_people_counts WHERE rowid <= ?', params: [top.m] }
-	]);
-}
