@@ -151,7 +151,9 @@ describe('worker pool', () => {
 		const { pool: p } = pool({ threads: 2 });
 		await p.run('ping', { value: 1 });
 		let spun = false;
-		const spin = p.run('spin', { ms: 3_000 }).then(() => (spun = true));
+		// Long enough for a second worker to start on a saturated CI machine: the pool's threads
+		// run at nice 10, and a 3 s spin ended first there (a rehearsal, 2026-12-01).
+		const spin = p.run('spin', { ms: 10_000 }).then(() => (spun = true));
 		await p.run('merge', { parts: [new Uint8Array([0, 0])] });
 		expect(spun).toBe(false);
 		expect(p.load.workers).toBe(2);
