@@ -6,7 +6,7 @@
  */
 import * as Y from 'yjs';
 import type { StoredDocument } from '../storage/document-store.js';
-import { coverageOf } from '../storage/update-containment.js';
+import { coverageOf, INLINE_MERGE_BYTES } from '../storage/update-containment.js';
 import { mergeUpdatesInRuns } from '../../src/lib/shared/merge-updates.js';
 import { UpdateLog } from './update-log.js';
 import {
@@ -124,11 +124,12 @@ export function stateVectorOfParts(parts: Uint8Array[]): Map<number, number> {
 export type BackgroundMerge = (parts: Uint8Array[]) => Promise<Uint8Array>;
 
 /**
- * A document at least this big merges its tail in the background when it can. Issue 18: a
- * two-year program (~94 KB) merging its 256-row tail took 30–150 ms of the event loop inline, on
- * the commit path, for every program every 256 updates.
+ * A document at least this big merges its tail in the background when it can: the size under
+ * which a compaction's merge and check run inline (update-containment.ts). Issue 18: a two-year
+ * program (~94 KB) merging its 256-row tail took 30–150 ms of the event loop inline, on the
+ * commit path, for every program every 256 updates.
  */
-const BACKGROUND_MERGE_BYTES = 64 * 1024;
+const BACKGROUND_MERGE_BYTES = INLINE_MERGE_BYTES;
 
 export class RoomDocument {
 	/** Merged persisted base state; together with `tail` it is the whole persisted document. */
@@ -319,10 +320,10 @@ export class RoomDocument {
 	 * compaction). Throws MergeFailedError like `merged()`.
 	 */
 	async mergedAsync(): Promise<Uint8Array> {
-		if (this.background && this.tail.length > 0 && this.bytes >= BACKGROUND_MERGE_BYTES) {
+		const offLoop = () => this.tail.length > 0 && this.bytes >= BACKGROUND_MERGE_BYTES;
+		if (this.background && offLoop()) {
 			if (this.merging) await this.merging;
-			if (this.tail.length > 0 && this.bytes >= BACKGROUND_MERGE_BYTES)
-				await this.mergeInBackground();
+			if (offLoop()) await this.mergeInBackground();
 		}
 		return this.merged();
 	}
