@@ -191,8 +191,19 @@ test('dashboard filters live in the URL; the rows stay above the fold with the f
 
 /**
  * Browsers without scroll anchoring (Safari before 27: MDN's compatibility data) do not keep the
- * form in place when the panel arrives above it; `overflow-anchor: none` makes Chromium one.
+ * form in place when the panel arrives above it; this style makes Chromium one.
  */
+const NO_SCROLL_ANCHORING = '* { overflow-anchor: none !important; }';
+
+/** Holds the bank's probable duplicates (a panel above the form) until `until` resolves. */
+async function holdDuplicates(page: Page, until: Promise<void>): Promise<void> {
+	await page.route('**/duplicates', async (route) => {
+		const answer = await route.fetch();
+		await until;
+		await route.fulfill({ response: answer });
+	});
+}
+
 for (const anchoring of [true, false]) {
 	test(`«Изменить» in the bank brings the form into view, the cursor in the name${anchoring ? '' : ' (no scroll anchoring)'}`, async ({
 		browser
@@ -204,13 +215,9 @@ for (const anchoring of [true, false]) {
 		let scrolling!: () => void;
 		const scrolled = new Promise<void>((resolve) => (scrolling = resolve));
 		await page.exposeFunction('scrollingToForm', () => scrolling());
-		await page.route('**/duplicates', async (route) => {
-			const answer = await route.fetch();
-			await scrolled;
-			await route.fulfill({ response: answer });
-		});
+		await holdDuplicates(page, scrolled);
 		await page.goto(`/curator/people?${scope()}`);
-		if (!anchoring) await page.addStyleTag({ content: '* { overflow-anchor: none !important; }' });
+		if (!anchoring) await page.addStyleTag({ content: NO_SCROLL_ANCHORING });
 		const row = page.locator('tr').filter({ hasText: 'Петров Алексей Игоревич' }).first();
 		const edit = row.getByRole('button', { name: 'Изменить' });
 		await edit.evaluate((button) =>
@@ -240,13 +247,9 @@ test('«Изменить» without scroll anchoring: the person’s own scroll e
 	const page = await deskPage(browser, PHONE);
 	let release!: () => void;
 	const released = new Promise<void>((resolve) => (release = resolve));
-	await page.route('**/duplicates', async (route) => {
-		const answer = await route.fetch();
-		await released;
-		await route.fulfill({ response: answer });
-	});
+	await holdDuplicates(page, released);
 	await page.goto(`/curator/people?${scope()}`);
-	await page.addStyleTag({ content: '* { overflow-anchor: none !important; }' });
+	await page.addStyleTag({ content: NO_SCROLL_ANCHORING });
 	const row = page.locator('tr').filter({ hasText: 'Петров Алексей Игоревич' }).first();
 	await row.getByRole('button', { name: 'Изменить' }).click();
 	const name = page.getByTestId('edit-person').getByLabel('ФИО', { exact: true });

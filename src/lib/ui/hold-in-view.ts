@@ -11,6 +11,8 @@ export function holdInView(element: HTMLElement, maxMs = 10_000): () => void {
 	/** Where this hold last left the page: any other position is someone else's scroll. */
 	let heldAt = window.scrollY;
 	const observer = new ResizeObserver(() => {
+		// A scroll not yet told by its event (they come once a frame) is the person's too.
+		if (Math.abs(window.scrollY - heldAt) >= 1) return stop();
 		const moved = element.getBoundingClientRect().top - top;
 		if (Math.abs(moved) < 1) return;
 		window.scrollBy({ top: moved, behavior: 'instant' });
