@@ -10,16 +10,18 @@ export function holdInView(element: HTMLElement, maxMs = 10_000): () => void {
 	const top = element.getBoundingClientRect().top;
 	/** Where this hold last left the page: any other position is someone else's scroll. */
 	let heldAt = window.scrollY;
+	const scrolledAway = () => Math.abs(window.scrollY - heldAt) >= 1;
 	const observer = new ResizeObserver(() => {
-		// A scroll not yet told by its event (they come once a frame) is the person's too.
-		if (Math.abs(window.scrollY - heldAt) >= 1) return stop();
+		// A scroll not yet told by its event (they come once a frame) is someone else's too: the
+		// person's, or the browser's own anchoring.
+		if (scrolledAway()) return stop();
 		const moved = element.getBoundingClientRect().top - top;
 		if (Math.abs(moved) < 1) return;
 		window.scrollBy({ top: moved, behavior: 'instant' });
 		heldAt = window.scrollY;
 	});
 	const onScroll = () => {
-		if (Math.abs(window.scrollY - heldAt) >= 1) stop();
+		if (scrolledAway()) stop();
 	};
 	const timer = setTimeout(stop, maxMs);
 	function stop() {
