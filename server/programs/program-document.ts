@@ -94,7 +94,7 @@ function startedDecisions(now: number): Uint8Array {
  */
 export async function storeInitialDocument(
 	documents: Pick<DocumentStore, 'createProgram' | 'append' | 'saveSummary'>,
-	organizationId: string,
+	organizationId: string | null,
 	programId: string,
 	built: { update: Uint8Array; summary: ProgramSummary; decisions?: Uint8Array },
 	now: number = Date.now()

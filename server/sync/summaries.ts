@@ -24,6 +24,7 @@ import type { SummaryDocs } from './summary-docs.js';
 import type { RoomDocument } from './room.js';
 import { threadCpuMs } from './cpu-time.js';
 import { DueQueue } from './due-queue.js';
+import { createRelevanceTracker } from './summary-relevance.js';
 import type { RelayMetrics } from './metrics.js';
 
 /** Check for due programs this often, and work at most this long before yielding. */
@@ -257,6 +258,11 @@ export function createSummaries(options: SummariesOptions): Summaries {
 	/** Writes leave in the order their summaries were computed. */
 	let writes: Promise<void> = Promise.resolve();
 	options.metrics?.countSummariesDue(() => due.size);
+	/** Which commits can change a summary (summary-relevance.ts), when the summarizer tells. */
+	const roots = options.summarize.roots;
+	const relevance = roots ? createRelevanceTracker(roots) : null;
+	/** Loaded programs with no summary stored yet: their first is written whatever changed. */
+	const unsummarized = new Set<string>();
 
 	function write(batch: StoredSummary[]): Promise<void> {
 		if (batch.length === 0) return writes;
@@ -274,6 +280,7 @@ export function createSummaries(options: SummariesOptions): Summaries {
 		for (let attempt = 0; ; attempt++) {
 			try {
 				await writeSummaries(store, batch);
+				for (const written of batch) unsummarized.delete(written.programId);
 				options.metrics?.summaries.inc(batch.length);
 				return;
 			} catch (error) {
@@ -526,15 +533,17 @@ export function createSummaries(options: SummariesOptions): Summaries {
 				if (isDecisionsId(room.id)) return;
 				// A crash between a commit and its debounced summary leaves the stored summary behind
 				// the log; nothing else would recompute it (found by the crash campaign, seed 2001).
+				const stored = await store.getSummary(room.id);
+				if (!stored) unsummarized.add(room.id);
 				const lastSeq = room.doc.lastSeq;
-				if (lastSeq > 0 && ((await store.getSummary(room.id))?.throughSeq ?? 0) < lastSeq) {
-					markDirty(room);
-				}
+				if (lastSeq > 0 && (stored?.throughSeq ?? 0) < lastSeq) markDirty(room);
 			},
 			committed(room, commits) {
 				if (!commits.some((c) => c.update !== null)) return;
 				if (!isDecisionsId(room.id)) {
-					markDirty(room);
+					// A message, a file, a type of another app: the summary stays as it is.
+					const may = relevance?.mayChange(room, commits) !== false;
+					if (may || unsummarized.has(room.id)) markDirty(room);
 					return;
 				}
 				// A decision changes its program's summary (loading the program if needed).
@@ -547,6 +556,7 @@ export function createSummaries(options: SummariesOptions): Summaries {
 			unloading: flushRoom,
 			unloaded(room) {
 				options.docs?.drop(room.id);
+				unsummarized.delete(room.id);
 				due.delete(room);
 				dirtySince.delete(room);
 				jitter.delete(room);

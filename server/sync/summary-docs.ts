@@ -153,7 +153,10 @@ function topLevelName(doc: Y.Doc, type: AnyType): string | null {
 }
 
 /** Runs `read` on `doc`, telling which top-level types it opened. */
-function readOpening<T>(doc: Y.Doc, read: (doc: Y.Doc) => T): { value: T; opened: Set<string> } {
+export function readOpening<T>(
+	doc: Y.Doc,
+	read: (doc: Y.Doc) => T
+): { value: T; opened: Set<string> } {
 	const opened = new Set<string>();
 	const get = doc.get;
 	// getMap, getArray, getText, getXml* all open a top-level type through `get`.

@@ -1,5 +1,10 @@
 import type * as Y from 'yjs';
-import { readCacheOf, summarize, summaryDay } from '../../src/lib/shared/program/index.js';
+import {
+	readCacheOf,
+	summarize,
+	summaryDay,
+	SUMMARY_ROOTS
+} from '../../src/lib/shared/program/index.js';
 
 /**
  * Computes the curator-facing summary of a program document. The relay calls it off the hot
@@ -22,11 +27,16 @@ export type Summarizer = ((
 	 * the same day from the same inputs is still right (summary-docs.ts reuses it).
 	 */
 	dayOf?: (doc: Y.Doc, now: Date) => string;
+	/**
+	 * When given, the summary reads no top-level type but these: an update that changes none of
+	 * them is not summarized again (summary-relevance.ts). Absent: every change is.
+	 */
+	roots?: ReadonlySet<string>;
 };
 
 /** The program core's `summarize` (src/lib/shared/program/summary.ts). */
 export const programSummary: Summarizer = Object.assign(
 	(doc: Y.Doc, now: Date, decisions?: Y.Doc | null, kept?: boolean) =>
 		summarize(doc, now, decisions ?? null, kept ? readCacheOf(doc) : null),
-	{ dayOf: summaryDay }
+	{ dayOf: summaryDay, roots: SUMMARY_ROOTS }
 );

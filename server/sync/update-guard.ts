@@ -53,9 +53,36 @@ function readClock(d: decoding.Decoder): number {
 	return n;
 }
 
-function readId(d: decoding.Decoder): void {
-	if (decoding.readVarUint(d) >= UPDATE_LIMITS.maxClock) throw malformed('client id out of range');
-	readClock(d);
+function readClient(d: decoding.Decoder): number {
+	const n = decoding.readVarUint(d);
+	if (n >= UPDATE_LIMITS.maxClock) throw malformed('client id out of range');
+	return n;
+}
+
+/**
+ * Told each struct of the walk (summary-relevance.ts), ids as a client and a clock: a client of
+ * -1 is no id. Only what the walk reads anyway: no content is decoded for it.
+ */
+export interface StructVisitor {
+	/** An item: its origins, and its parent when it has no origin (a root's name, or an item's id). */
+	item(
+		client: number,
+		clock: number,
+		length: number,
+		originClient: number,
+		originClock: number,
+		rightClient: number,
+		rightClock: number,
+		parentName: string | null,
+		parentClient: number,
+		parentClock: number
+	): void;
+	/** Content deleted and collected before it was sent. */
+	gc(client: number, clock: number, length: number): void;
+	/** A gap: structs of this client missing before the next. */
+	skip(): void;
+	/** A range of the delete set. */
+	deleted(client: number, clock: number, length: number): void;
 }
 
 /**
@@ -214,7 +241,7 @@ function readContent(d: decoding.Decoder, ref: number): number {
  * Walks a Yjs V1 update (structs, then delete set). Throws UpdateRefused; a truncated or garbage
  * update throws too (lib0's read errors are turned into 4400 by the caller).
  */
-export function scanUpdate(update: Uint8Array): UpdateScan {
+export function scanUpdate(update: Uint8Array, visit?: StructVisitor): UpdateScan {
 	const d = decoding.createDecoder(update);
 	const clients = new Set<number>();
 	let ranges: Map<number, [number, number]> | null = new Map();
@@ -241,20 +268,50 @@ export function scanUpdate(update: Uint8Array): UpdateScan {
 				// As Yjs reads it: a skip only with no flag bits; with them, an item with no content.
 				length = decoding.readVarUint(d); // skip: no struct of this client
 				ranges = null; // a gap: the caller recomputes the state vector
+				visit?.skip();
 			} else {
 				clients.add(client);
-				if (ref === 0)
+				if (ref === 0) {
 					length = decoding.readVarUint(d); // GC
-				else {
-					if (info & 0x80) readId(d); // origin
-					if (info & 0x40) readId(d); // right origin
+					visit?.gc(client, clock, length);
+				} else {
+					let originClient = -1;
+					let originClock = 0;
+					let rightClient = -1;
+					let rightClock = 0;
+					let parentName: string | null = null;
+					let parentClient = -1;
+					let parentClock = 0;
+					if (info & 0x80) {
+						originClient = readClient(d);
+						originClock = readClock(d);
+					}
+					if (info & 0x40) {
+						rightClient = readClient(d);
+						rightClock = readClock(d);
+					}
 					if ((info & 0xc0) === 0) {
 						// parent: a root type's name or the id of the item holding the type
-						if (decoding.readVarUint(d) === 1) decoding.readVarString(d);
-						else readId(d);
+						if (decoding.readVarUint(d) === 1) parentName = decoding.readVarString(d);
+						else {
+							parentClient = readClient(d);
+							parentClock = readClock(d);
+						}
 						if (info & 0x20) decoding.readVarString(d); // parent sub (map key)
 					}
 					length = readContent(d, ref);
+					visit?.item(
+						client,
+						clock,
+						length,
+						originClient,
+						originClock,
+						rightClient,
+						rightClock,
+						parentName,
+						parentClient,
+						parentClock
+					);
 				}
 			}
 			clock += length;
@@ -271,13 +328,14 @@ export function scanUpdate(update: Uint8Array): UpdateScan {
 	let hasDeletes = false;
 	const dsClients = decoding.readVarUint(d);
 	for (let i = 0; i < dsClients; i++) {
-		decoding.readVarUint(d);
+		const client = decoding.readVarUint(d);
 		const deletes = decoding.readVarUint(d);
 		if (deletes > 0) hasDeletes = true;
 		for (let j = 0; j < deletes; j++) {
 			const from = readClock(d);
-			if (from + decoding.readVarUint(d) > UPDATE_LIMITS.maxClock)
-				throw malformed('clock out of range');
+			const length = decoding.readVarUint(d);
+			if (from + length > UPDATE_LIMITS.maxClock) throw malformed('clock out of range');
+			visit?.deleted(client, from, length);
 		}
 	}
 	if (decoding.hasContent(d)) throw malformed('trailing bytes after the update');

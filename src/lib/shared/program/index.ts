@@ -100,6 +100,7 @@ export {
 	summarize,
 	summarizeView,
 	summaryDay,
+	SUMMARY_ROOTS,
 	SUMMARY_VERSION,
 	type ProgramSummary
 } from './summary';

@@ -1049,7 +1049,12 @@ export function readProgram(
 	doc: Y.Doc,
 	decisions: Y.Doc | null = null,
 	/** Reads kept from earlier readings of `doc` (readCacheOf): the same view, for less. */
-	cache: ReadCache | null = null
+	cache: ReadCache | null = null,
+	/**
+	 * false: the discussion and the attachments are left empty, unread (the summary: it counts
+	 * neither, so a message or a file must not change it — summary.ts SUMMARY_ROOTS).
+	 */
+	lists: { discussionAndAttachments: boolean } = { discussionAndAttachments: true }
 ): ProgramView {
 	const p = new Problems();
 	const r = safeRoot(doc, p);
@@ -1074,8 +1079,15 @@ export function readProgram(
 		problems: []
 	};
 	guard(p, 'decisions', () => applyDecisions(view, decisions, p), undefined);
-	view.discussion = guard(p, 'discussion', () => readDiscussion(doc, view.participants, p), []);
-	view.attachments = guard(p, 'attachments', () => readAttachments(doc, view.participants, p), []);
+	if (lists.discussionAndAttachments) {
+		view.discussion = guard(p, 'discussion', () => readDiscussion(doc, view.participants, p), []);
+		view.attachments = guard(
+			p,
+			'attachments',
+			() => readAttachments(doc, view.participants, p),
+			[]
+		);
+	}
 	view.problems = p.result();
 	return view;
 }

@@ -4,7 +4,7 @@
 import type * as Y from 'yjs';
 import { calendarDate, isIsoDate } from './dates';
 import { DEFAULT_TIME_ZONE, today as todayIn, zoneOr } from '../time';
-import { META } from './schema';
+import { DIAGNOSIS_FIELDS, diagnosisTextName, META, ROOT } from './schema';
 import type {
 	CompletionReason,
 	MeetingKind,
@@ -123,6 +123,18 @@ const avg = (xs: number[]): number | null =>
 	xs.length === 0 ? null : Math.round((xs.reduce((a, b) => a + b, 0) / xs.length) * 100) / 100;
 
 /**
+ * The top-level types a summary reads (summarize, and the import of legacy decisions from the
+ * program: legacy-decisions.ts): an update that changes none of them leaves the summary as it
+ * was, so the relay does not compute it again (server/sync/summary-relevance.ts, issue 18). Not
+ * the discussion and the attachments: a message or a file changes no figure. summary.test.ts
+ * checks that summarize opens no other.
+ */
+export const SUMMARY_ROOTS: ReadonlySet<string> = new Set([
+	...Object.values(ROOT),
+	...DIAGNOSIS_FIELDS.map(diagnosisTextName)
+]);
+
+/**
  * The day a summary at instant `now` is computed for: `now`'s day in the program's own time
  * zone. A summary depends on `now` through this day only (the relay reuses one computed earlier
  * the same day when nothing it read changed: server/sync/summary-docs.ts).
@@ -156,7 +168,7 @@ export function summarize(
 	}
 	let view: ProgramView | null = null;
 	try {
-		view = readProgram(doc, decisions, cache);
+		view = readProgram(doc, decisions, cache, { discussionAndAttachments: false });
 	} catch (e) {
 		problems.push(`document unreadable: ${e instanceof Error ? e.message : String(e)}`);
 	}
