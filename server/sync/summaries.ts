@@ -531,6 +531,8 @@ export function createSummaries(options: SummariesOptions): Summaries {
 			async loaded(room) {
 				// A decisions document has no summary of its own: its program's counts it.
 				if (isDecisionsId(room.id)) return;
+				// Before any commit (summary-relevance.ts).
+				relevance?.loaded(room);
 				// A crash between a commit and its debounced summary leaves the stored summary behind
 				// the log; nothing else would recompute it (found by the crash campaign, seed 2001).
 				const stored = await store.getSummary(room.id);

@@ -109,3 +109,26 @@ it('does not summarize again when phones reconnect: their sync resends every del
 	expect((await r.store.load('p')).lastSeq).toBeGreaterThan(first?.throughSeq ?? 0);
 	expect(await r.store.getSummary('p')).toEqual(first);
 });
+
+it('summarizes a deletion a phone made offline, sent with the rest of its delete set when it reconnects', async () => {
+	relay = await startRelay({ RELAY_SUMMARY_DEBOUNCE_MS: '30', RELAY_SUMMARY_MAX_WAIT_MS: '200' });
+	const r = relay;
+	const program = generateRealisticProgram(1, { edits: 1000 });
+	const update = Y.encodeStateAsUpdate(program.doc);
+	await storeInitialDocument(r.store, null, 'p', {
+		update,
+		summary: summarize(program.doc, new Date())
+	});
+	const title = async () =>
+		((await r.store.getSummary('p'))?.summary as { title?: string | null } | undefined)?.title;
+	expect(await title()).toBeTruthy();
+	// Offline, the phone deletes the program's title; its first message once connected is its
+	// sync step: nothing the relay lacks but this deletion, among all the others it knows.
+	const doc = new Y.Doc();
+	Y.applyUpdate(doc, update);
+	doc.getMap('meta').delete('title');
+	const phone = connectClient(r.wsBase, 'p', r.token('mentor1', 'p'), { doc });
+	await synced(phone);
+	await waitFor(async () => !(await title()), 'the deletion summarized');
+	phone.destroy();
+});
