@@ -6,7 +6,9 @@
  * an outsider measured it (issue 18):
  *
  * - the same documents on both sides: every client holds the same document (blank, or a
- *   realistic 2-year program from src/lib/shared/program/fixtures) and uploads it on first sync;
+ *   realistic 2-year program from src/lib/shared/program/fixtures) and uploads it on first sync
+ *   to the reference; the relay's storage holds a realistic program already, with its summary,
+ *   as the API's program creation leaves it (realisticStored);
  * - the load generator in a process of its own (scripts/bench-relay-driver.ts), its CPU reported;
  * - several rounds alternating the servers, a fresh server process per run; medians and ratios;
  * - the machine's load (/proc/loadavg) printed next to every run.
