@@ -130,24 +130,10 @@ class Batch implements StructVisitor {
 	collected = false;
 	gap = false;
 
-	item(
-		client: number,
-		clock: number,
-		length: number,
-		originClient: number,
-		originClock: number,
-		rightClient: number,
-		rightClock: number,
-		parentName: string | null,
-		parentClient: number,
-		parentClock: number
-	): void {
-		// As Yjs finds an item's parent: named, or its parent item's, or its origin's, or its right's.
-		if (parentClient >= 0) this.items.push(client, clock, length, parentClient, parentClock);
-		else if (originClient >= 0) this.items.push(client, clock, length, originClient, originClock);
-		else this.items.push(client, clock, length, rightClient, rightClock);
+	readonly item: StructVisitor['item'] = (client, clock, length, parentName, by, at) => {
+		this.items.push(client, clock, length, by, at);
 		this.outside.push(parentName !== null && !this.roots.has(parentName));
-	}
+	};
 	gc(): void {
 		this.collected = true;
 	}

@@ -60,22 +60,22 @@ function readClient(d: decoding.Decoder): number {
 }
 
 /**
- * Told each struct of the walk (summary-relevance.ts), ids as a client and a clock: a client of
- * -1 is no id. Only what the walk reads anyway: no content is decoded for it.
+ * Told each struct of the walk (summary-relevance.ts), ids as a client and a clock. Only what the
+ * walk reads anyway: no content is decoded for it.
  */
 export interface StructVisitor {
-	/** An item: its origins, and its parent when it has no origin (a root's name, or an item's id). */
+	/**
+	 * An item, and where Yjs takes its parent from (Item.getMissing): the root it names
+	 * (`parentName`), else the id of its parent item, else of its origin, else of its right origin
+	 * (`byClient` -1: none).
+	 */
 	item(
 		client: number,
 		clock: number,
 		length: number,
-		originClient: number,
-		originClock: number,
-		rightClient: number,
-		rightClock: number,
 		parentName: string | null,
-		parentClient: number,
-		parentClock: number
+		byClient: number,
+		byClock: number
 	): void;
 	/** Content deleted and collected before it was sent. */
 	gc(client: number, clock: number, length: number): void;
@@ -300,18 +300,13 @@ export function scanUpdate(update: Uint8Array, visit?: StructVisitor): UpdateSca
 						if (info & 0x20) decoding.readVarString(d); // parent sub (map key)
 					}
 					length = readContent(d, ref);
-					visit?.item(
-						client,
-						clock,
-						length,
-						originClient,
-						originClock,
-						rightClient,
-						rightClock,
-						parentName,
-						parentClient,
-						parentClock
-					);
+					if (visit) {
+						if (parentClient >= 0)
+							visit.item(client, clock, length, null, parentClient, parentClock);
+						else if (originClient >= 0)
+							visit.item(client, clock, length, null, originClient, originClock);
+						else visit.item(client, clock, length, parentName, rightClient, rightClock);
+					}
 				}
 			}
 			clock += length;
