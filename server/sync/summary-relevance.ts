@@ -66,11 +66,6 @@ export class ClockRanges {
 		return i < r.n && (r.a[i] as number) <= clock ? (r.a[i + 1] as number) : -1;
 	}
 
-	covers(client: number, from: number, length: number): boolean {
-		const end = this.endAt(client, from);
-		return end >= from + length;
-	}
-
 	add(client: number, from: number, to: number): void {
 		let r = this.byClient.get(client);
 		if (!r) this.byClient.set(client, (r = { a: new Uint32Array(4), n: 0 }));
@@ -250,7 +245,7 @@ export class SummaryRelevance {
 			found = false;
 			for (let i = 0, k = 0; i < it.length; i += 5, k++) {
 				const refClient = it[i + 3] as number;
-				if (out[k] || refClient < 0 || !this.outside.covers(refClient, it[i + 4] as number, 1))
+				if (out[k] || refClient < 0 || this.outside.endAt(refClient, it[i + 4] as number) < 0)
 					continue;
 				out[k] = found = true;
 				add(i);

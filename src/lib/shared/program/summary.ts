@@ -126,8 +126,8 @@ const avg = (xs: number[]): number | null =>
  * The top-level types a summary reads (summarize, and the import of legacy decisions from the
  * program: legacy-decisions.ts): an update that changes none of them leaves the summary as it
  * was, so the relay does not compute it again (server/sync/summary-relevance.ts, issue 18). Not
- * the discussion and the attachments: a message or a file changes no figure. summary.test.ts
- * checks that summarize opens no other.
+ * the discussion and the attachments: a message or a file changes no figure.
+ * server/sync/summary-relevance.test.ts checks that summarize opens no other.
  */
 export const SUMMARY_ROOTS: ReadonlySet<string> = new Set([
 	...Object.values(ROOT),
