@@ -380,8 +380,18 @@ async function programsAt(
 	const { h, cancelled } = sources
 		? await sources.load()
 		: { h: await currentHistory(db, organizationIds), cancelled: await cancelledProgramIds(db) };
+	return { h, scope: scanAt(h, organizationIds, date, cancelled) };
+}
+
+/** programsAt's scan of the held history, as loaded. */
+function scanAt(
+	h: HistoryProjection,
+	organizationIds: string[],
+	date: string,
+	cancelled: Set<string>
+): ScopeRows {
 	const view = new PeriodView(h, date, date);
-	return { h, scope: programRows(h, organizationIds, date, date, false, cancelled, view, true) };
+	return programRows(h, organizationIds, date, date, false, cancelled, view, true);
 }
 
 /** `use` of the programs `programsAt` gives, run before anything else can touch the held rows. */
@@ -396,6 +406,20 @@ export async function withProgramsAt<T>(
 	return use(h, scope.programs ?? [], lastRows(h, scope));
 }
 
+/** What a document for `period` lists (PeriodView.listed): listedPrograms' query. */
+export interface ListingQuery {
+	period: { from: string; to: string };
+	attentionOnly: boolean;
+	limit: number;
+	orgName: (id: string | null) => string;
+}
+
+/** The programs a document lists: how many, and those of its first lines (ListingQuery.limit). */
+export interface Listing {
+	total: number;
+	programs: Array<{ programId: string; facts: FigureFacts }>;
+}
+
 /**
  * The programs a document for `period` lists (PeriodView.listed), as on `date`, with their facts
  * then: how many there are, and those of the first organizations by name (`orgName`), whole, up
@@ -406,18 +430,25 @@ export async function listedPrograms(
 	db: SqlClient,
 	organizationIds: string[],
 	date: string,
-	q: {
-		period: { from: string; to: string };
-		attentionOnly: boolean;
-		limit: number;
-		orgName: (id: string | null) => string;
-	},
+	q: ListingQuery,
 	sources?: Sources
-): Promise<{ total: number; programs: Array<{ programId: string; facts: FigureFacts }> }> {
+): Promise<Listing> {
 	if (organizationIds.length === 0) return { total: 0, programs: [] };
 	const { h, scope } = await programsAt(db, organizationIds, date, sources);
+	return listingOf(h, scope, new PeriodView(h, q.period.from, q.period.to), q);
+}
+
+/**
+ * The listing of a scan with its programs (programRows' `withPrograms`) whose last rows are the
+ * state on the listing's date: programsAt's, or a period's ending on that date.
+ */
+function listingOf(
+	h: HistoryProjection,
+	scope: ScopeRows,
+	view: PeriodView,
+	q: ListingQuery
+): Listing {
 	const rows = lastRows(h, scope);
-	const view = new PeriodView(h, q.period.from, q.period.to);
 	const listed = new Int32Array(rows.length);
 	let total = 0;
 	for (let i = 0; i < rows.length; i++)
@@ -437,7 +468,7 @@ export async function listedPrograms(
 			n += counts[orgs[k]!]!;
 		}
 	}
-	const programs: Array<{ programId: string; facts: FigureFacts }> = [];
+	const programs: Listing['programs'] = [];
 	for (let k = 0; k < total; k++) {
 		const i = listed[k]!;
 		if (shown && shown[orgOf[i]! + 1] !== 1) continue;
@@ -1145,6 +1176,8 @@ interface ComputeOptions {
 	view?: PeriodView;
 	/** Reads the scan further once the figures are made (its rows are valid until it returns). */
 	after?: (scope: ScopeRows, inForce: InForce) => void;
+	/** The scan with its programs (ScopeRows.programs), for `after`. */
+	withPrograms?: boolean;
 }
 
 function compute(read: Loaded, ids: string[], q: PeriodOf, options?: ComputeOptions): Figures;
@@ -1162,6 +1195,7 @@ function compute(
 	{
 		view = new PeriodView(h, q.from, q.to),
 		after,
+		withPrograms = false,
 		groupings = true
 	}: ComputeOptions & {
 		groupings?: boolean;
@@ -1169,7 +1203,7 @@ function compute(
 ): Figures | PreviousFigures {
 	const { from, to, kind } = q;
 	const programs: ScopeRows = ids.length
-		? programRows(h, ids, from, to, q.current, cancelled, view)
+		? programRows(h, ids, from, to, q.current, cancelled, view, withPrograms)
 		: {
 				n: 0,
 				start: new Int32Array(1),
@@ -1446,15 +1480,23 @@ function organizationRow(
 /**
  * A municipality's figures of a period, with the previous one as its documents compare with it
  * (PreviousFigures), and each of its organizations' OrganizationFigures (the analytic report): the
- * history, the registry and the cancellations read once for all of them.
+ * history, the registry and the cancellations read once for all of them. `listing`: with what
+ * the report lists as on the period's end (or today, if that is later) — read from the period's
+ * own scan when the period ends by today, as listedPrograms reads it (a region's programs are
+ * scanned once less).
  */
 export async function municipalityFigures(
 	db: SqlClient,
 	scope: Scope,
 	period: FigurePeriod,
 	now: number = Date.now(),
-	read?: Sources
-): Promise<{ figures: DocumentFigures; organizations: OrganizationFigures[] }> {
+	read?: Sources,
+	listing?: ListingQuery
+): Promise<{
+	figures: DocumentFigures;
+	organizations: OrganizationFigures[];
+	listing: Listing | null;
+}> {
 	const ids = scope.organizationIds;
 	const zone = scope.timeZone ?? DEFAULT_TIME_ZONE;
 	const today = todayIn(zone, now);
@@ -1487,20 +1529,40 @@ export async function municipalityFigures(
 				}),
 			groupings: false
 		});
+	// The period's last rows are the listing's when it ends by today (a later end: the listing is
+	// as on today, so by a scan of its own).
+	const listFromScan =
+		listing !== undefined &&
+		ids.length > 0 &&
+		!q.current &&
+		q.to <= today &&
+		listing.period.from === q.from &&
+		listing.period.to === q.to;
+	let listed: Listing | null = null;
 	const figures: DocumentFigures = {
 		...compute(loaded, ids, q, {
 			view: q.view,
-			after: (scope, inForce) =>
+			withPrograms: listFromScan,
+			after: (scope, inForce) => {
 				scope.segments.orgs.forEach((org, j) => {
 					if (scope.segments.pure[j])
 						rowsNow.set(
 							org,
 							organizationRow(h, org, segmentRows(scope, inForce, j), known, q.to, endOfTo)
 						);
-				})
+				});
+				if (listFromScan) listed = listingOf(h, scope, q.view, listing);
+			}
 		}),
 		previous
 	};
+	if (listing && !listed) {
+		const asOf = listing.period.to <= today ? listing.period.to : today;
+		const view = new PeriodView(h, listing.period.from, listing.period.to);
+		listed = ids.length
+			? listingOf(h, scanAt(h, ids, asOf, cancelled), view, listing)
+			: { total: 0, programs: [] };
+	}
 	// The others (a program moved between them) by their own scans.
 	const row = (org: string): OrganizationFigures => {
 		const before = !prev
@@ -1511,5 +1573,5 @@ export async function municipalityFigures(
 			organizationRow(h, org, ownRows(h, org, cancelled, q), known, q.to, endOfTo);
 		return { ...now, previous: before };
 	};
-	return { figures, organizations: ids.map(row) };
+	return { figures, organizations: ids.map(row), listing: listed };
 }

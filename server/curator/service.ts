@@ -49,6 +49,8 @@ import {
 	municipalityFigures,
 	listedPrograms,
 	sourcesOf,
+	type Listing,
+	type ListingQuery,
 	type Sources,
 	type FigurePeriod,
 	type Figures
@@ -158,6 +160,12 @@ export class CuratorError extends IdentityError {
 
 /** Above this many program lines a document reads its scope's titles and names whole. */
 const BULK_LINES = 2_000;
+
+/** What a document's model takes of its scope (liveModel): figures, organizations' rows, lists. */
+type ScopeModelParts = Pick<ScopeDocInput, 'figures' | 'organizations'> & {
+	listed: Listing;
+	lines: ProgramLine[];
+};
 
 export class CuratorService {
 	readonly db: SqlClient;
@@ -558,39 +566,6 @@ export class CuratorService {
 		return out;
 	}
 
-	/**
-	 * Programs in force in the period, as on its end date (history), with their facts (linesOf
-	 * adds titles and names); for the analytic documents (`attentionOnly`) only those their
-	 * attention list shows — a municipality's 100,000 programs are not all fetched to list the
-	 * late ones. `limit`: only the first organizations' programs, by name, that make up the first
-	 * lines (the screen's preview), and how many there are.
-	 */
-	private async listed(
-		scope: ResolvedScope,
-		period: { from: string; to: string },
-		attentionOnly: boolean,
-		orgNames: Map<string, string>,
-		limit: number,
-		sources?: Sources
-	): Promise<{ programs: Array<{ programId: string; facts: FigureFacts }>; total: number }> {
-		const asOf = period.to <= this.today(scope.timeZone) ? period.to : this.today(scope.timeZone);
-		// One pass over the held history: which programs are listed, and (`limit`) the facts of
-		// those of the first organizations by name that make up the first lines — only theirs are
-		// read and made into lines.
-		return listedPrograms(
-			this.db,
-			scope.organizationIds,
-			asOf,
-			{
-				period,
-				attentionOnly,
-				limit,
-				orgName: (org) => (org && orgNames.get(org)) || ''
-			},
-			sources
-		);
-	}
-
 	/** The programs with their titles and their participants' names, by organization and title. */
 	private async linesOf(
 		scope: ResolvedScope,
@@ -667,6 +642,52 @@ export class CuratorService {
 	}
 
 	/**
+	 * A municipality's figures, its organizations' and its lists: the lists from the period's own
+	 * scan (municipalityFigures), their titles and names read after.
+	 */
+	private async municipalityModel(
+		scope: ResolvedScope,
+		period: { from: string; to: string },
+		sources: Sources,
+		listing: ListingQuery,
+		names: Map<string, string>
+	): Promise<ScopeModelParts> {
+		const read = await municipalityFigures(this.db, scope, period, this.now(), sources, listing);
+		const organizations = scope.organizationIds.map((id, i) => ({
+			name: names.get(id) ?? '',
+			figures: read.organizations[i]!
+		}));
+		organizations.sort((a, b) => byRussian(a.name, b.name));
+		const listed = read.listing!;
+		const lines = await this.linesOf(scope, listed.programs, names);
+		return { figures: read.figures, organizations, listed, lines };
+	}
+
+	/**
+	 * An organization's figures and lists: the lists first, their titles and names read from the
+	 * database while the figures are computed, once the reads are sent (setImmediate: after the
+	 * driver's own ticks).
+	 */
+	private async organizationModel(
+		scope: ResolvedScope,
+		period: { from: string; to: string },
+		sources: Sources,
+		listing: ListingQuery,
+		names: Map<string, string>
+	): Promise<ScopeModelParts> {
+		const today = this.today(scope.timeZone);
+		const asOf = period.to <= today ? period.to : today;
+		const listed = await listedPrograms(this.db, scope.organizationIds, asOf, listing, sources);
+		const [lines, figures] = await Promise.all([
+			this.linesOf(scope, listed.programs, names),
+			new Promise((sent) => setImmediate(sent)).then(() =>
+				figuresFor(this.db, scope, period, this.now(), sources)
+			)
+		]);
+		return { figures, listed, lines };
+	}
+
+	/**
 	 * The document as it reads now: figures of the period (and the previous one) and the text.
 	 * `lineLimit`: its lists of programs only to that many lines (the screen's preview).
 	 */
@@ -686,32 +707,21 @@ export class CuratorService {
 		const names = await this.scopes.organizationNames();
 		// The figures and the lists from one reading of the sources.
 		const sources = await sourcesOf(this.db, scope.organizationIds);
-		// The lists first: their titles and names are read from the database while the figures
-		// are computed, once the reads are sent (setImmediate: after the driver's own ticks).
-		const { programs, total } = await this.listed(
-			scope,
+		// What the document lists: programs in force in the period, as on its end date (history),
+		// with their facts (linesOf adds titles and names); for the analytic documents only those
+		// their attention list shows — a municipality's 100,000 programs are not all fetched to
+		// list the late ones. `lineLimit`: only the first organizations' programs, by name, that
+		// make up the first lines (the screen's preview), and how many there are.
+		const listing: ListingQuery = {
 			period,
-			kind !== 'info-note',
-			names,
-			lineLimit,
-			sources
-		);
-		const scopeFigures = async (): Promise<Pick<ScopeDocInput, 'figures' | 'organizations'>> => {
-			await new Promise((sent) => setImmediate(sent));
-			if (scope.kind !== 'municipality')
-				return { figures: await figuresFor(this.db, scope, period, this.now(), sources) };
-			const read = await municipalityFigures(this.db, scope, period, this.now(), sources);
-			const organizations = scope.organizationIds.map((id, i) => ({
-				name: names.get(id) ?? '',
-				figures: read.organizations[i]!
-			}));
-			organizations.sort((a, b) => byRussian(a.name, b.name));
-			return { figures: read.figures, organizations };
+			attentionOnly: kind !== 'info-note',
+			limit: lineLimit,
+			orgName: (org) => (org && names.get(org)) || ''
 		};
-		const [lines, { figures, organizations }] = await Promise.all([
-			this.linesOf(scope, programs, names).then((all) => all.slice(0, lineLimit)),
-			scopeFigures()
-		]);
+		const { figures, organizations, listed, lines } =
+			scope.kind === 'municipality'
+				? await this.municipalityModel(scope, period, sources, listing, names)
+				: await this.organizationModel(scope, period, sources, listing, names);
 		return scopeDocModel({
 			kind,
 			scope: scope.kind,
@@ -720,8 +730,8 @@ export class CuratorService {
 			today: this.today(timeZone),
 			timeZone,
 			figures,
-			programs: lines,
-			programsTotal: total,
+			programs: lines.slice(0, lineLimit),
+			programsTotal: listed.total,
 			...(organizations ? { organizations } : {}),
 			sections: shown?.sections ?? {},
 			version: shown

@@ -14,6 +14,7 @@ import {
 	computeFigures,
 	figuresAt,
 	figuresFor,
+	listedPrograms,
 	municipalityFigures
 } from '../../server/curator/figures';
 import {
@@ -110,6 +111,34 @@ async function expectReportAsOwn(sql: Storage['sql'], ids: string[]): Promise<vo
 			expect(own).toMatchObject(report.organizations[i]!);
 		}
 	}
+	await expectListingAsOwn(sql, ids);
+}
+
+/**
+ * The report's lists, read from its period's own scan where the period ends by today: what
+ * listedPrograms lists of the same period as on its end (today, for a period that ends later),
+ * whole and cut to the first organizations' lines, its attention list and all in force.
+ */
+async function expectListingAsOwn(sql: Storage['sql'], ids: string[]): Promise<void> {
+	// Names in another order than the ids'.
+	const orgName = (id: string | null) => (id ? [...id].reverse().join('') : '');
+	let cut = 0;
+	for (const period of [
+		{ from: addDays(ds.today, -182), to: ds.today },
+		{ from: addDays(ds.today, -400), to: addDays(ds.today, -20) },
+		{ from: addDays(ds.today, -90), to: addDays(ds.today, 60) }
+	])
+		for (const attentionOnly of [false, true])
+			for (const limit of [Infinity, 3]) {
+				const query = { period, attentionOnly, limit, orgName };
+				const scope = { organizationIds: ids };
+				const { listing } = await municipalityFigures(sql, scope, period, ds.now, undefined, query);
+				const asOf = period.to <= ds.today ? period.to : ds.today;
+				const own = await listedPrograms(sql, ids, asOf, query);
+				expect(listing).toEqual(own);
+				if (own.programs.length < own.total) cut++;
+			}
+	expect(cut).toBeGreaterThan(0);
 }
 
 const participantsOf = (summary: Record<string, unknown>): unknown[] =>
