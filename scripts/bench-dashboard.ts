@@ -601,7 +601,9 @@ await time(
 );
 await time(
 	"figures: the municipality's and each organization's (the analytic report's, a new period each round)",
-	async (i) => (await municipalityFigures(sql, municipal, halfYear(i), ds.now)).organizations.length
+	async (i) =>
+		(await municipalityFigures(sql, municipal, halfYear(i), { now: ds.now, groupings: false }))
+			.organizations.length
 );
 await time(
 	'scope documents: versions of the municipality',

@@ -52,10 +52,11 @@ import type {
 	FigurePeriod,
 	Figures,
 	PeopleCount,
-	PreviousFigures
+	PreviousFigures,
+	ScopeDocFigures
 } from '../../src/lib/shared/api/curator.js';
 
-export type { CountRow, DocumentFigures, FigurePeriod, Figures, PreviousFigures };
+export type { CountRow, DocumentFigures, FigurePeriod, Figures, PreviousFigures, ScopeDocFigures };
 
 /**
  * Statuses that never count in any figure. The one exclusion filter: a status added later
@@ -1189,6 +1190,12 @@ function compute(
 	options: ComputeOptions & { groupings: false }
 ): PreviousFigures;
 function compute(
+	read: Loaded,
+	ids: string[],
+	q: PeriodOf,
+	options: ComputeOptions & { groupings: boolean }
+): Figures | PreviousFigures;
+function compute(
 	{ h, registry, cancelled }: Loaded,
 	ids: string[],
 	q: PeriodOf,
@@ -1480,20 +1487,32 @@ function organizationRow(
 /**
  * A municipality's figures of a period, with the previous one as its documents compare with it
  * (PreviousFigures), and each of its organizations' OrganizationFigures (the analytic report): the
- * history, the registry and the cancellations read once for all of them. `listing`: with what
- * the report lists as on the period's end (or today, if that is later) — read from the period's
- * own scan when the period ends by today, as listedPrograms reads it (a region's programs are
- * scanned once less).
+ * history, the registry and the cancellations read once for all of them.
  */
 export async function municipalityFigures(
 	db: SqlClient,
 	scope: Scope,
 	period: FigurePeriod,
-	now: number = Date.now(),
-	read?: Sources,
-	listing?: ListingQuery
+	{
+		now = Date.now(),
+		sources: read,
+		listing,
+		groupings = true
+	}: {
+		now?: number;
+		/** What the request read of the scope's sources already (sourcesOf). */
+		sources?: Sources;
+		/**
+		 * With what the report lists as on the period's end (or today, if that is later): read
+		 * from the period's own scan when the period ends by today, as listedPrograms reads it (a
+		 * region's programs are scanned once less).
+		 */
+		listing?: ListingQuery;
+		/** false: without the groupings by type, template and stage (ScopeDocFigures). */
+		groupings?: boolean;
+	} = {}
 ): Promise<{
-	figures: DocumentFigures;
+	figures: ScopeDocFigures;
 	organizations: OrganizationFigures[];
 	listing: Listing | null;
 }> {
@@ -1539,9 +1558,10 @@ export async function municipalityFigures(
 		listing.period.from === q.from &&
 		listing.period.to === q.to;
 	let listed: Listing | null = null;
-	const figures: DocumentFigures = {
+	const figures: ScopeDocFigures = {
 		...compute(loaded, ids, q, {
 			view: q.view,
+			groupings,
 			withPrograms: listFromScan,
 			after: (scope, inForce) => {
 				scope.segments.orgs.forEach((org, j) => {

@@ -647,12 +647,19 @@ export class CuratorService {
 	 */
 	private async municipalityModel(
 		scope: ResolvedScope,
+		kind: ScopeDocKind,
 		period: { from: string; to: string },
 		sources: Sources,
 		listing: ListingQuery,
 		names: Map<string, string>
 	): Promise<ScopeModelParts> {
-		const read = await municipalityFigures(this.db, scope, period, this.now(), sources, listing);
+		const read = await municipalityFigures(this.db, scope, period, {
+			now: this.now(),
+			sources,
+			listing,
+			// The analytic report shows no grouping by type, template or stage (its info-note does).
+			groupings: kind !== 'analytic-report'
+		});
 		const organizations = scope.organizationIds.map((id, i) => ({
 			name: names.get(id) ?? '',
 			figures: read.organizations[i]!
@@ -720,7 +727,7 @@ export class CuratorService {
 		};
 		const { figures, organizations, listed, lines } =
 			scope.kind === 'municipality'
-				? await this.municipalityModel(scope, period, sources, listing, names)
+				? await this.municipalityModel(scope, kind, period, sources, listing, names)
 				: await this.organizationModel(scope, period, sources, listing, names);
 		return scopeDocModel({
 			kind,

@@ -100,12 +100,23 @@ async function rewrite(
  */
 async function expectReportAsOwn(sql: Storage['sql'], ids: string[]): Promise<void> {
 	for (const period of [{ from: addDays(ds.today, -182), to: ds.today }, {}]) {
-		const report = await municipalityFigures(sql, { organizationIds: ids }, period, ds.now);
+		const report = await municipalityFigures(sql, { organizationIds: ids }, period, {
+			now: ds.now
+		});
 		const own = await figuresFor(sql, { organizationIds: ids }, period, ds.now);
 		// The previous period as documents compare with it: without the groupings they show
 		// for their own period only.
 		const { byType: _t, byTemplate: _p, byStage: _s, ...previous } = own.previous ?? {};
 		expect(report.figures).toEqual({ ...own, previous: own.previous ? previous : null });
+		// The analytic report's: the same, without those groupings of its own period either.
+		const { byType, byTemplate, byStage, ...withoutGroupings } = report.figures;
+		expect([byType, byTemplate, byStage].every((rows) => rows!.length > 0)).toBe(true);
+		const lean = await municipalityFigures(sql, { organizationIds: ids }, period, {
+			now: ds.now,
+			groupings: false
+		});
+		expect(lean.figures).toEqual(withoutGroupings);
+		expect(lean.organizations).toEqual(report.organizations);
 		for (const [i, id] of ids.entries()) {
 			const own = await figuresFor(sql, { organizationIds: [id] }, period, ds.now);
 			expect(own).toMatchObject(report.organizations[i]!);
@@ -132,7 +143,10 @@ async function expectListingAsOwn(sql: Storage['sql'], ids: string[]): Promise<v
 			for (const limit of [Infinity, 3]) {
 				const query = { period, attentionOnly, limit, orgName };
 				const scope = { organizationIds: ids };
-				const { listing } = await municipalityFigures(sql, scope, period, ds.now, undefined, query);
+				const { listing } = await municipalityFigures(sql, scope, period, {
+					now: ds.now,
+					listing: query
+				});
 				const asOf = period.to <= ds.today ? period.to : ds.today;
 				const own = await listedPrograms(sql, ids, asOf, query);
 				expect(listing).toEqual(own);

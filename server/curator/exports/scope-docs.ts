@@ -31,9 +31,9 @@ import {
 } from '../../../src/lib/shared/api/scope-documents.js';
 import type {
 	CountRow,
-	DocumentFigures,
 	OrganizationFigures,
-	PreviousFigures
+	PreviousFigures,
+	ScopeDocFigures
 } from '../figures.js';
 import { num, ruDate, ruDateTime, type Block, type DocModel } from './model.js';
 
@@ -77,8 +77,11 @@ export interface ScopeDocInput {
 	/** Today in the scope's zone: a period ending later shows the state of today. */
 	today: string;
 	timeZone: string;
-	/** Figures of the period with `previous` (figuresFor, municipalityFigures). */
-	figures: DocumentFigures;
+	/**
+	 * Figures of the period with `previous` (figuresFor, municipalityFigures), with the groupings
+	 * by type, template and stage that the document shows.
+	 */
+	figures: ScopeDocFigures;
 	/** Programs in force in the period, as on its end date. */
 	programs: ProgramLine[];
 	/**
@@ -404,6 +407,12 @@ function written(d: ScopeDocInput, n: number): Block[] {
 	return out;
 }
 
+/** A grouping the document shows: made with its figures (ScopeDocFigures), or a caller's error. */
+function shown(rows: CountRow[] | undefined, name: string, kind: ScopeDocKind): CountRow[] {
+	if (!rows) throw new Error(`the figures of a ${kind} document were made without ${name}`);
+	return rows;
+}
+
 export function scopeDocModel(d: ScopeDocInput): DocModel {
 	const f = d.figures;
 	const municipal = d.scope === 'municipality';
@@ -464,13 +473,15 @@ export function scopeDocModel(d: ScopeDocInput): DocModel {
 			{ kind: 'heading', text: '2. Формы наставничества' },
 			countTable('Форма наставничества', f.byForm, (k) => labelOf(FORM_LABELS, k)),
 			{ kind: 'heading', text: '3. Виды наставничества' },
-			countTable('Вид наставничества', f.byType, (k) => labelOf(TYPE_LABELS, k)),
+			countTable('Вид наставничества', shown(f.byType, 'byType', d.kind), (k) =>
+				labelOf(TYPE_LABELS, k)
+			),
 			{ kind: 'heading', text: '4. Категории наставляемых' },
 			countTable('Категория наставляемых', f.byCategory, (k) => labelOf(MENTEE_CATEGORY_LABELS, k)),
 			{ kind: 'heading', text: '5. Охват молодых педагогов (до 35 лет)' },
 			{ kind: 'fields', rows: youngRows(f) },
 			{ kind: 'heading', text: '6. Ход реализации программ' },
-			countTable('Этап (на конец периода)', f.byStage, STAGE_LABEL),
+			countTable('Этап (на конец периода)', shown(f.byStage, 'byStage', d.kind), STAGE_LABEL),
 			{ kind: 'fields', rows: reportRows(f) },
 			{ kind: 'heading', text: '7. Результативность' },
 			{ kind: 'fields', rows: resultRows(f) },
@@ -488,7 +499,7 @@ export function scopeDocModel(d: ScopeDocInput): DocModel {
 			{ kind: 'heading', text: '3. Формы наставничества и категории наставляемых' },
 			...formsAndCategories(f),
 			{ kind: 'heading', text: '4. Ход реализации программ' },
-			countTable('Этап (на конец периода)', f.byStage, STAGE_LABEL),
+			countTable('Этап (на конец периода)', shown(f.byStage, 'byStage', d.kind), STAGE_LABEL),
 			{ kind: 'fields', rows: reportRows(f) },
 			{ kind: 'heading', text: '5. Результативность и удовлетворенность' },
 			{ kind: 'fields', rows: resultRows(f) },

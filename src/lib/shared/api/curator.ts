@@ -360,6 +360,16 @@ export type PreviousFigures = Omit<Figures, 'byType' | 'byTemplate' | 'byStage' 
 /** The figures a document of a scope is made from: the period's, with the previous one's. */
 export type DocumentFigures = Omit<Figures, 'previous'> & { previous?: PreviousFigures | null };
 
+/** The groupings of a period that only some documents show. */
+type OwnGroupings = 'byType' | 'byTemplate' | 'byStage';
+
+/**
+ * DocumentFigures whose groupings by type, template and stage are there only when the document
+ * shows them (a municipality's analytic report shows none: its region's figures are made without).
+ */
+export type ScopeDocFigures = Omit<DocumentFigures, OwnGroupings> &
+	Partial<Pick<DocumentFigures, OwnGroupings>>;
+
 export type CalendarDocument =
 	| { kind: 'monitoring-xlsx' | 'registries-xlsx'; label: string }
 	| {
