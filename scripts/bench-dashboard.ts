@@ -10,8 +10,9 @@
  * the rest reuse those summaries with their own ids, names, organization and shifted deadlines,
  * written through the relay's DocumentStore in bulk (`saveSummaries`, `saveFacts`: the curator
  * index and its history rows are written as in production), not through 100,000 relay sessions.
- * Each program also gets HISTORY earlier history rows (one a month back), as a program that
- * changed during the year has.
+ * Each program also gets earlier history rows, one a month back to its start date (at most
+ * HISTORY of them), as a program that changed every month since it began has: a period and the
+ * period before it find the programs that were carried out then.
  *
  * npm run bench:dashboard                       PostgreSQL at TEST_DATABASE_URL (a database of its own, dropped after)
  * STORAGE=sqlite npm run bench:dashboard        the same on SQLite in a temporary directory
@@ -83,7 +84,7 @@ const reuse = process.env.REUSE_DATABASE_URL;
 const programs = Number(process.env.PROGRAMS ?? 100_000);
 const orgCount = Number(process.env.ORGS ?? 200);
 const base = Math.min(programs, Number(process.env.BASE ?? 300));
-const historyDepth = Number(process.env.HISTORY ?? 6);
+const historyDepth = Number(process.env.HISTORY ?? 36);
 const rounds = Number(process.env.ROUNDS ?? 15);
 const warmup = Number(process.env.WARMUP ?? 2);
 const WRITE_BATCH = 500;
@@ -98,7 +99,7 @@ const pct = (xs: number[], p: number) => {
 };
 
 console.log(
-	`bench:dashboard on ${storageKind}: ${programs} programs, ${orgCount} organizations, ${base} generated, ${historyDepth} earlier history rows each`
+	`bench:dashboard on ${storageKind}: ${programs} programs, ${orgCount} organizations, ${base} generated, history rows a month apart back to each program's start (at most ${historyDepth})`
 );
 console.log(`node ${process.version}, ${cpus().length} cores, load average ${load()}`);
 
@@ -365,8 +366,11 @@ async function seed(sql: SqlClient) {
 	}
 	phases.cloneMs = performance.now() - t1;
 
-	// History: each program's state on earlier days (a row a month back, HISTORY of them), as the
-	// figures per period read it. The facts are the current summary's, on those days.
+	// History: each program's state on earlier days (a row a month back to its start date, at most
+	// HISTORY of them), as the figures per period read it. The facts are the current summary's, on
+	// those days. (Six rows for every program, whatever its start, left a region's programs that
+	// began two years ago out of every period before the last half-year: the analytic report's
+	// previous period was empty and cost nothing, issue 18.)
 	const t2 = performance.now();
 	if (historyDepth > 0) {
 		const ids = [...Array(programs).keys()].map((n) => `p1x${n}`);
@@ -377,8 +381,12 @@ async function seed(sql: SqlClient) {
 				part
 			);
 			const statements = sums.flatMap((r) => {
-				const summary = JSON.parse(r.summary) as unknown;
-				return [...Array(historyDepth).keys()].flatMap((k) => {
+				const summary = JSON.parse(r.summary) as { startDate?: unknown };
+				const start = typeof summary.startDate === 'string' ? summary.startDate : ds.today;
+				const months = [...Array(historyDepth).keys()].filter(
+					(k) => k === 0 || addDays(ds.today, -30 * (k + 1)) >= start
+				);
+				return months.flatMap((k) => {
 					const st = historyStatement(
 						r.program_id,
 						summary,
