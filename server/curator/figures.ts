@@ -53,10 +53,19 @@ import type {
 	Figures,
 	PeopleCount,
 	PreviousFigures,
+	ProgramCount,
 	ScopeDocFigures
 } from '../../src/lib/shared/api/curator.js';
 
-export type { CountRow, DocumentFigures, FigurePeriod, Figures, PreviousFigures, ScopeDocFigures };
+export type {
+	CountRow,
+	DocumentFigures,
+	FigurePeriod,
+	Figures,
+	PreviousFigures,
+	ProgramCount,
+	ScopeDocFigures
+};
 
 /**
  * Statuses that never count in any figure. The one exclusion filter: a status added later
@@ -805,10 +814,23 @@ function countGroups(pack: PackedPeople, groups: Groups, marks: Marks): CountRow
 		}
 		out.push({ key, programs, mentors: counted[0]!, mentees: counted[1]! });
 	}
-	return out.sort(
-		(a, b) => b.programs - a.programs || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
-	);
+	return out.sort(byPrograms);
 }
+
+/** Programs per group, without their people. */
+function programsOf(groups: Groups): ProgramCount[] {
+	const out: ProgramCount[] = [];
+	for (const [key, runs] of groups) {
+		let programs = 0;
+		for (const positions of runs) programs += positions.length;
+		out.push({ key, programs });
+	}
+	return out.sort(byPrograms);
+}
+
+/** Groups by their programs, most first, then by key. */
+const byPrograms = (a: ProgramCount, b: ProgramCount): number =>
+	b.programs - a.programs || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
 /**
  * Marks the mentors and mentees of the packed rows at `positions` not yet marked `mark`, adding
@@ -1181,20 +1203,24 @@ interface ComputeOptions {
 	withPrograms?: boolean;
 }
 
+/** Figures without the groupings by type, template and stage. */
+type ShownFigures = Omit<Figures, 'byType' | 'byTemplate' | 'byStage' | 'previous'>;
+
 function compute(read: Loaded, ids: string[], q: PeriodOf, options?: ComputeOptions): Figures;
-/** `groupings` false: a previous period as documents compare with it (PreviousFigures). */
+/** A previous period as documents compare with it (PreviousFigures). */
 function compute(
 	read: Loaded,
 	ids: string[],
 	q: PeriodOf,
-	options: ComputeOptions & { groupings: false }
+	options: ComputeOptions & { groupings: false; previous: true }
 ): PreviousFigures;
+/** `groupings` false: without the groupings by type, template and stage. */
 function compute(
 	read: Loaded,
 	ids: string[],
 	q: PeriodOf,
 	options: ComputeOptions & { groupings: boolean }
-): Figures | PreviousFigures;
+): Figures | ShownFigures;
 function compute(
 	{ h, registry, cancelled }: Loaded,
 	ids: string[],
@@ -1203,11 +1229,13 @@ function compute(
 		view = new PeriodView(h, q.from, q.to),
 		after,
 		withPrograms = false,
-		groupings = true
+		groupings = true,
+		previous = false
 	}: ComputeOptions & {
 		groupings?: boolean;
+		previous?: boolean;
 	} = {}
-): Figures | PreviousFigures {
+): Figures | ShownFigures | PreviousFigures {
 	const { from, to, kind } = q;
 	const programs: ScopeRows = ids.length
 		? programRows(h, ids, from, to, q.current, cancelled, view, withPrograms)
@@ -1270,11 +1298,13 @@ function compute(
 	);
 
 	// (After the young pedagogues: the groups' marks replace the period's.)
-	// Groups by form, type, category, template: programs in force and their distinct people.
-	const inForcePeople = packPeople(h, active);
-	const group = (groups: Groups) => countGroups(inForcePeople, groups, marks);
-	const byForm = group(groupsBy(h, active, F.form));
-	const byCategory = group(groupsBy(h, active, F.category));
+	// Groups by form, type, category, template: programs in force and their distinct people (a
+	// previous period's forms and categories: their programs, all that documents compare).
+	const inForcePeople = previous ? null : packPeople(h, active);
+	const group = (groups: Groups) => countGroups(inForcePeople!, groups, marks);
+	const counted = (groups: Groups) => (inForcePeople ? group(groups) : programsOf(groups));
+	const byForm = counted(groupsBy(h, active, F.form));
+	const byCategory = counted(groupsBy(h, active, F.category));
 
 	const figures: PreviousFigures = {
 		period: { from, to },
@@ -1546,7 +1576,8 @@ export async function municipalityFigures(
 					if (scope.segments.pure[j])
 						rowsBefore.set(org, previousRow(h, segmentRows(scope, inForce, j), known));
 				}),
-			groupings: false
+			groupings: false,
+			previous: true
 		});
 	// The period's last rows are the listing's when it ends by today (a later end: the listing is
 	// as on today, so by a scan of its own).

@@ -11,6 +11,7 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+	type CountRow,
 	computeFigures,
 	figuresAt,
 	figuresFor,
@@ -99,15 +100,30 @@ async function rewrite(
  * the previous one) and for today (a date: none).
  */
 async function expectReportAsOwn(sql: Storage['sql'], ids: string[]): Promise<void> {
-	for (const period of [{ from: addDays(ds.today, -182), to: ds.today }, {}]) {
+	// The second period's previous one holds the rows of a month ago (its programs in force).
+	let comparedWith = 0;
+	const periods = [
+		{ from: addDays(ds.today, -182), to: ds.today },
+		{ from: addDays(ds.today, -20), to: ds.today },
+		{}
+	];
+	for (const period of periods) {
 		const report = await municipalityFigures(sql, { organizationIds: ids }, period, {
 			now: ds.now
 		});
 		const own = await figuresFor(sql, { organizationIds: ids }, period, ds.now);
 		// The previous period as documents compare with it: without the groupings they show
-		// for their own period only.
-		const { byType: _t, byTemplate: _p, byStage: _s, ...previous } = own.previous ?? {};
-		expect(report.figures).toEqual({ ...own, previous: own.previous ? previous : null });
+		// for their own period only, its forms and categories by their programs.
+		const previousAsCompared = (p: NonNullable<typeof own.previous>) => {
+			const { byType: _t, byTemplate: _p, byStage: _s, byForm, byCategory, ...rest } = p;
+			const programsOf = (rows: CountRow[]) => rows.map(({ key, programs }) => ({ key, programs }));
+			return { ...rest, byForm: programsOf(byForm), byCategory: programsOf(byCategory) };
+		};
+		expect(report.figures).toEqual({
+			...own,
+			previous: own.previous ? previousAsCompared(own.previous) : null
+		});
+		if (own.previous?.programs.inForce) comparedWith++;
 		// The analytic report's: the same, without those groupings of its own period either.
 		const { byType, byTemplate, byStage, ...withoutGroupings } = report.figures;
 		expect([byType, byTemplate, byStage].every((rows) => rows!.length > 0)).toBe(true);
@@ -122,6 +138,7 @@ async function expectReportAsOwn(sql: Storage['sql'], ids: string[]): Promise<vo
 			expect(own).toMatchObject(report.organizations[i]!);
 		}
 	}
+	expect(comparedWith).toBeGreaterThan(0);
 	await expectListingAsOwn(sql, ids);
 }
 

@@ -33,6 +33,7 @@ import type {
 	CountRow,
 	OrganizationFigures,
 	PreviousFigures,
+	ProgramCount,
 	ScopeDocFigures
 } from '../figures.js';
 import { num, ruDate, ruDateTime, type Block, type DocModel } from './model.js';
@@ -173,11 +174,12 @@ function countTable(
 	title: string,
 	rows: CountRow[],
 	label: (k: string) => string,
-	previous?: CountRow[] | null
+	previous?: ProgramCount[] | null
 ): Block {
 	if (!rows.length && !previous?.length) return { kind: 'para', text: 'Программ в периоде нет.' };
 	const keys = [...new Set([...rows.map((r) => r.key), ...(previous ?? []).map((r) => r.key)])];
-	const at = (list: CountRow[] | null | undefined, k: string) => list?.find((r) => r.key === k);
+	const at = <Row extends ProgramCount>(list: Row[] | null | undefined, k: string) =>
+		list?.find((r) => r.key === k);
 	return previous
 		? {
 				kind: 'table',

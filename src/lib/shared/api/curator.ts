@@ -351,17 +351,24 @@ export interface Figures {
 	previous?: Figures | null;
 }
 
+/** The groupings of a period that only some documents show. */
+type OwnGroupings = 'byType' | 'byTemplate' | 'byStage';
+
+/** A group's programs, without their people. */
+export type ProgramCount = Pick<CountRow, 'key' | 'programs'>;
+
 /**
  * The previous period as a document of a scope compares with it: its figures without the
- * groupings the document shows for its own period only (by type, template and stage).
+ * groupings the document shows for its own period only (by type, template and stage), its forms
+ * and categories by their programs alone (the comparison's one column).
  */
-export type PreviousFigures = Omit<Figures, 'byType' | 'byTemplate' | 'byStage' | 'previous'>;
+export type PreviousFigures = Omit<Figures, OwnGroupings | 'previous' | 'byForm' | 'byCategory'> & {
+	byForm: ProgramCount[];
+	byCategory: ProgramCount[];
+};
 
 /** The figures a document of a scope is made from: the period's, with the previous one's. */
 export type DocumentFigures = Omit<Figures, 'previous'> & { previous?: PreviousFigures | null };
-
-/** The groupings of a period that only some documents show. */
-type OwnGroupings = 'byType' | 'byTemplate' | 'byStage';
 
 /**
  * DocumentFigures whose groupings by type, template and stage are there only when the document
