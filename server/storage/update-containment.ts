@@ -10,10 +10,12 @@
  * behind a clock gap (pending), which a Y.Doc would not report as a change.
  *
  * Everything here decodes untrusted bytes: a part that cannot be decoded cannot be verified, and
- * the answer is then "not contained" (the caller keeps what is stored).
+ * the answer is then "not contained" (the caller keeps what is stored). Content nested deeper
+ * than MAX_CONTENT_DEPTH counts as undecodable, whether or not Yjs' recursive decoder happened to
+ * read it this time: a verdict must not depend on the moment.
  */
 import * as Y from 'yjs';
-import { decodeStateVector } from '../../src/lib/shared/protocol.js';
+import { decodeStateVector, MAX_CONTENT_DEPTH } from '../../src/lib/shared/protocol.js';
 import { mergeUpdatesInRuns } from '../../src/lib/shared/merge-updates.js';
 
 /** Per client, sorted, non-overlapping, non-adjacent [from, to) clock ranges. */
@@ -46,12 +48,33 @@ function normalize(map: Ranges): Ranges {
 	return map;
 }
 
+/** The values an item's content holds that may nest (arrays and objects inside). */
+function nestingValues(item: Y.Item): unknown[] {
+	const c = item.content;
+	if (c instanceof Y.ContentAny || c instanceof Y.ContentJSON) return c.arr;
+	if (c instanceof Y.ContentEmbed) return [c.embed];
+	if (c instanceof Y.ContentFormat) return [c.value];
+	return [];
+}
+
+/** Throws when a value nests arrays or objects deeper than MAX_CONTENT_DEPTH (iteratively). */
+function checkDepth(values: unknown[]): void {
+	const pending: Array<[unknown, number]> = values.map((v) => [v, 1]);
+	for (let next = pending.pop(); next; next = pending.pop()) {
+		const [value, depth] = next;
+		if (value === null || typeof value !== 'object') continue;
+		if (depth > MAX_CONTENT_DEPTH) throw new RangeError('content nested too deep');
+		for (const child of Object.values(value)) pending.push([child, depth + 1]);
+	}
+}
+
 /** The clock ranges an update (V1) carries structs and deletions for. Throws on garbage. */
 export function coverageOf(update: Uint8Array): Coverage {
 	const { structs, ds } = Y.decodeUpdate(update);
 	const s: Ranges = new Map();
 	for (const st of structs) {
 		if (st instanceof Y.Skip) continue;
+		if (st instanceof Y.Item) checkDepth(nestingValues(st));
 		addRange(s, st.id.client, st.id.clock, st.id.clock + st.length);
 	}
 	const d: Ranges = new Map();

@@ -8,11 +8,12 @@
  */
 import { isUtf8 } from 'node:buffer';
 import * as decoding from 'lib0/decoding';
+import { MAX_CONTENT_DEPTH } from '../../src/lib/shared/protocol.js';
 import { CloseCode, type UpdateInspection } from './protocol.js';
 
 export const UPDATE_LIMITS = {
 	/** Nesting of arrays/objects inside `Any`, embed and format content (and awareness JSON). */
-	maxDepth: 64,
+	maxDepth: MAX_CONTENT_DEPTH,
 	/** Structs (items, GC, skips) in one update. */
 	maxStructs: 50_000,
 	/** Client ids an update may add to the document (ids the document does not know yet). */

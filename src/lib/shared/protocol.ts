@@ -38,6 +38,15 @@ export const SYNC_STEP2 = 1;
 export const SYNC_UPDATE = 2;
 
 /**
+ * Nesting of arrays and objects inside an update's `Any`, JSON, embed and format content that
+ * every peer takes: Yjs decodes such content recursively, so how deep it can go otherwise depends
+ * on the decoder's stack, and even on how far V8 has optimized it (a cold process fails where a
+ * warm one succeeds). The relay refuses deeper content (server/sync/update-guard.ts); storage
+ * treats a stored row with it as undecodable (server/storage/update-containment.ts).
+ */
+export const MAX_CONTENT_DEPTH = 64;
+
+/**
  * Websocket close codes. 4400–4499 mean "the server decided; reconnecting with the same
  * credentials will not help" (the stock y-websocket 3 client stops reconnecting and emits
  * `closed`); 45xx and 1xxx are transient (the client reconnects with back-off).
