@@ -395,6 +395,30 @@ describe('figures held by each instance', () => {
 		expect(unlinked).toEqual(await fresh());
 	});
 
+	it("open a period with each program's state on its first day: a row of that day, not the one before it", async () => {
+		const ids = ds.organizations.map((o) => o.id);
+		const program = await activeProgram(ds.organizations[2]!.id, new Set());
+		const day = addDays(ds.today, -50);
+		const period = { from: day, to: addDays(day, 3) };
+		// (A history row written by hand moves no fingerprint: a fresh instance reads it.)
+		const mentees = async () =>
+			(await figuresFor((await openInstance()).sql, { organizationIds: ids }, period, ds.now))
+				.participants.mentees;
+		// The program's row of the period's first day: today's people.
+		await rewriteHistory(program, day, () => {});
+		const before = await mentees();
+		// A row ten days earlier with one more mentee, who had left by the first day.
+		await rewriteHistory(program, addDays(day, -10), (s) => {
+			s.participants = [...participantsOf(s), mentee('leftBeforeThePeriod')];
+		});
+		expect(await mentees()).toBe(before);
+		// And one within the period: counted (the period's people are those of all its rows).
+		await rewriteHistory(program, addDays(day, 2), (s) => {
+			s.participants = [...participantsOf(s), mentee('joinedInThePeriod')];
+		});
+		expect(await mentees()).toBe(before + 1);
+	});
+
 	it('keep every row, its participants shared with the day before or not, through a compaction', async () => {
 		// Two programs with rows of two months ago that repeat today's (their lists shared).
 		const same = new Set<string>();
