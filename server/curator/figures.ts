@@ -336,17 +336,12 @@ function programRows(
 					if (day <= toDay && r !== opening && inScope[orgCol[r]!] === 1) rows[len++] = r;
 				}
 			} else {
-				// The opening row: the last of the scope's on or before `from`, found by halving
-				// (a program's rows of two years before a period were walked one by one, each a
-				// cache miss in two columns: most of a region's scan).
-				let k = firstAfter(held, a, b, dayCol, fromDay);
 				let opening = NONE;
-				for (let back = k - 1; back >= a; back--) {
-					const r = held[back]!;
-					if (inScope[orgCol[r]!] === 1) {
-						opening = r;
-						break;
-					}
+				let k = a;
+				for (; k < b; k++) {
+					const r = held[k]!;
+					if (dayCol[r]! > fromDay) break;
+					if (inScope[orgCol[r]!] === 1) opening = r;
 				}
 				if (opening !== NONE) rows[len++] = opening;
 				for (; k < b; k++) {
@@ -379,24 +374,6 @@ function programRows(
 		indexOrgs: programOrgs,
 		segments
 	};
-}
-
-/** The first position in held[a … b − 1] (rows by day) whose row is of a day after `day`; b if none. */
-function firstAfter(
-	held: Int32Array,
-	a: number,
-	b: number,
-	dayCol: Int32Array,
-	day: number
-): number {
-	let lo = a;
-	let hi = b;
-	while (lo < hi) {
-		const mid = (lo + hi) >>> 1;
-		if (dayCol[held[mid]!]! > day) hi = mid;
-		else lo = mid + 1;
-	}
-	return lo;
 }
 
 /**
