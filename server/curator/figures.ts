@@ -51,6 +51,7 @@ import type {
 	DocumentFigures,
 	FigurePeriod,
 	Figures,
+	OwnGroupings,
 	PeopleCount,
 	PreviousFigures,
 	ProgramCount,
@@ -1204,7 +1205,7 @@ interface ComputeOptions {
 }
 
 /** Figures without the groupings by type, template and stage. */
-type ShownFigures = Omit<Figures, 'byType' | 'byTemplate' | 'byStage' | 'previous'>;
+type ShownFigures = Omit<Figures, OwnGroupings | 'previous'>;
 
 function compute(read: Loaded, ids: string[], q: PeriodOf, options?: ComputeOptions): Figures;
 /** A previous period as documents compare with it (PreviousFigures). */

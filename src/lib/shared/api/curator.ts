@@ -352,7 +352,7 @@ export interface Figures {
 }
 
 /** The groupings of a period that only some documents show. */
-type OwnGroupings = 'byType' | 'byTemplate' | 'byStage';
+export type OwnGroupings = 'byType' | 'byTemplate' | 'byStage';
 
 /** A group's programs, without their people. */
 export type ProgramCount = Pick<CountRow, 'key' | 'programs'>;
