@@ -818,6 +818,112 @@ function countGroups(pack: PackedPeople, groups: Groups, marks: Marks): CountRow
 	return out.sort(byPrograms);
 }
 
+/** The most groups `countTwoBy` tells apart in one grouping (half of a person's bits each). */
+const GROUP_BITS = 16;
+
+/**
+ * A grouping's groups as countTwoBy meets them: by word number + 1 of its column (0: none), each
+ * a number in the order first met, a null and an empty word the same group ('').
+ */
+class WordGroups {
+	readonly keys: string[] = [];
+	readonly groupOf: Int8Array;
+	constructor(private readonly words: string[]) {
+		this.groupOf = new Int8Array(words.length + 1).fill(-1);
+	}
+
+	/** The group of word number + 1 `at` met for the first time; -1 past GROUP_BITS groups. */
+	add(at: number): number {
+		const key = at === 0 ? '' : this.words[at - 1]!;
+		let g = this.keys.indexOf(key);
+		if (g === -1) {
+			if (this.keys.length === GROUP_BITS) return -1;
+			g = this.keys.push(key) - 1;
+		}
+		return (this.groupOf[at] = g);
+	}
+}
+
+/**
+ * Programs and distinct mentors and mentees per group of two groupings at once (forms and
+ * categories): one walk over the rows' people, each person's groups seen kept as bits (the
+ * first grouping's in the low half, the other's in the high), where countGroups packs the
+ * people and marks them group by group, once per grouping. null when a grouping has more than
+ * GROUP_BITS groups (countGroups then).
+ */
+function countTwoBy(
+	h: HistoryProjection,
+	rows: Int32Array,
+	a: number,
+	b: number,
+	marks: Marks
+): [CountRow[], CountRow[]] | null {
+	const colA = h.cols[a]!;
+	const colB = h.cols[b]!;
+	const groupsA = new WordGroups(h.words.values);
+	const groupsB = new WordGroups(h.words.values);
+	const byA = groupsA.groupOf;
+	const byB = groupsB.groupOf;
+	// Per group: programs, mentors, mentees; the first grouping's, then the other's.
+	const counts = new Int32Array(6 * GROUP_BITS);
+	const people = h.people;
+	const pOff = h.cols[F.pOff]!;
+	const pLen = h.cols[F.pLen]!;
+	// A person's bits count where their mark is this walk's (no clearing of a region's arrays).
+	const mark = marks.next();
+	const mentorMarks = marks.mentors;
+	const menteeMarks = marks.mentees;
+	const mentorBits = h.buffer(Slot.mentorBits, h.persons.size);
+	const menteeBits = h.buffer(Slot.menteeBits, h.persons.size);
+	for (let i = 0; i < rows.length; i++) {
+		const row = rows[i]!;
+		let ga = byA[colA[row]! + 1]!;
+		if (ga === -1 && (ga = groupsA.add(colA[row]! + 1)) === -1) return null;
+		let gb = byB[colB[row]! + 1]!;
+		if (gb === -1 && (gb = groupsB.add(colB[row]! + 1)) === -1) return null;
+		counts[3 * ga]!++;
+		counts[3 * (GROUP_BITS + gb)]!++;
+		const both = (1 << ga) | (1 << (GROUP_BITS + gb));
+		for (let k = pOff[row]!, end = k + pLen[row]!; k < end; k++) {
+			const v = people[k]!;
+			const person = v >> 2;
+			let fresh: number;
+			let at: number;
+			if (v & MENTEE) {
+				if (menteeMarks[person] !== mark) {
+					menteeMarks[person] = mark;
+					menteeBits[person] = 0;
+				}
+				fresh = both & ~menteeBits[person]!;
+				if (fresh === 0) continue;
+				menteeBits[person]! |= fresh;
+				at = 2;
+			} else {
+				if (mentorMarks[person] !== mark) {
+					mentorMarks[person] = mark;
+					mentorBits[person] = 0;
+				}
+				fresh = both & ~mentorBits[person]!;
+				if (fresh === 0) continue;
+				mentorBits[person]! |= fresh;
+				at = 1;
+			}
+			if (fresh & (1 << ga)) counts[3 * ga + at]!++;
+			if (fresh >>> GROUP_BITS) counts[3 * (GROUP_BITS + gb) + at]!++;
+		}
+	}
+	const rowsOf = (keys: string[], base: number): CountRow[] =>
+		keys
+			.map((key, g) => ({
+				key,
+				programs: counts[3 * (base + g)]!,
+				mentors: counts[3 * (base + g) + 1]!,
+				mentees: counts[3 * (base + g) + 2]!
+			}))
+			.sort(byPrograms);
+	return [rowsOf(groupsA.keys, 0), rowsOf(groupsB.keys, GROUP_BITS)];
+}
+
 /** Programs per group, without their people. */
 function programsOf(groups: Groups): ProgramCount[] {
 	const out: ProgramCount[] = [];
@@ -1152,15 +1258,36 @@ function satisfactionOf(h: HistoryProjection, rows: Int32Array) {
 	return { surveys, mentorSat, menteeSat, withFeedback };
 }
 
-/** The mentees' own entry and exit self-assessments of the rows, where both are given. */
-function growthOf(h: HistoryProjection, rows: Int32Array) {
+/** Entry and exit self-assessments summed (growthOf). */
+interface Growth {
+	entries: Sum;
+	exits: Sum;
+}
+
+/**
+ * The mentees' own entry and exit self-assessments of the rows, where both are given; with
+ * `ends` (InForce.activeEnds), also each segment's (an organization's run of the rows), summed in
+ * the same walk: its organization's row of the analytic report does not walk them again.
+ */
+function growthOf(h: HistoryProjection, rows: Int32Array, ends?: Int32Array) {
 	const aOff = h.cols[F.aOff]!;
 	const aLen = h.cols[F.aLen]!;
 	const a = h.assessments;
 	const entries = new Sum();
 	const exits = new Sum();
+	const segments: Growth[] = [];
+	let segment: Growth = { entries, exits };
+	let segmentEnd = rows.length;
+	const nextSegment = () => {
+		segment = { entries: new Sum(), exits: new Sum() };
+		segments.push(segment);
+		segmentEnd = ends![segments.length - 1]!;
+	};
+	if (ends) nextSegment();
 	let programsWithBoth = 0;
-	for (const row of rows) {
+	for (let i = 0; i < rows.length; i++) {
+		while (i >= segmentEnd) nextSegment();
+		const row = rows[i]!;
 		let both = false;
 		for (let k = aOff[row]!, end = k + aLen[row]!; k < end; k++) {
 			const entry = a[3 * k + 1]!;
@@ -1168,11 +1295,16 @@ function growthOf(h: HistoryProjection, rows: Int32Array) {
 			if (Number.isNaN(entry) || Number.isNaN(exit)) continue;
 			entries.add(entry);
 			exits.add(exit);
+			if (ends) {
+				segment.entries.add(entry);
+				segment.exits.add(exit);
+			}
 			both = true;
 		}
 		if (both) programsWithBoth++;
 	}
-	return { entries, exits, programsWithBoth };
+	while (ends && segments.length < ends.length) nextSegment();
+	return { entries, exits, programsWithBoth, segments };
 }
 
 /** The mean entry and exit self-assessments and the growth between them (null: none). */
@@ -1198,8 +1330,11 @@ interface PeriodOf {
 interface ComputeOptions {
 	/** The period's comparisons, when the caller made them already. */
 	view?: PeriodView;
-	/** Reads the scan further once the figures are made (its rows are valid until it returns). */
-	after?: (scope: ScopeRows, inForce: InForce) => void;
+	/**
+	 * Reads the scan further once the figures are made (its rows are valid until it returns), with
+	 * each segment's (organization's) growth summed in the same walk as the scope's.
+	 */
+	after?: (scope: ScopeRows, inForce: InForce, growth: Growth[]) => void;
 	/** The scan with its programs (ScopeRows.programs), for `after`. */
 	withPrograms?: boolean;
 }
@@ -1285,7 +1420,11 @@ function compute(
 	const { surveys, mentorSat, menteeSat, withFeedback } = satisfactionOf(h, active);
 
 	// Growth: each mentee's own entry and exit self-assessment (never the mentor's).
-	const { entries, exits, programsWithBoth } = growthOf(h, active);
+	const { entries, exits, programsWithBoth, segments } = growthOf(
+		h,
+		active,
+		after ? inForce.activeEnds : undefined
+	);
 	const { entryAvg, exitAvg, growth } = averages(entries, exits);
 
 	// Young pedagogues: pedagogical staff of the scope's registry under 35 on `to`.
@@ -1301,11 +1440,15 @@ function compute(
 	// (After the young pedagogues: the groups' marks replace the period's.)
 	// Groups by form, type, category, template: programs in force and their distinct people (a
 	// previous period's forms and categories: their programs, all that documents compare).
-	const inForcePeople = previous ? null : packPeople(h, active);
-	const group = (groups: Groups) => countGroups(inForcePeople!, groups, marks);
-	const counted = (groups: Groups) => (inForcePeople ? group(groups) : programsOf(groups));
-	const byForm = counted(groupsBy(h, active, F.form));
-	const byCategory = counted(groupsBy(h, active, F.category));
+	let inForcePeople: PackedPeople | null = null;
+	const group = (groups: Groups) =>
+		countGroups((inForcePeople ??= packPeople(h, active)), groups, marks);
+	const [byForm, byCategory] = previous
+		? [programsOf(groupsBy(h, active, F.form)), programsOf(groupsBy(h, active, F.category))]
+		: (countTwoBy(h, active, F.form, F.category, marks) ?? [
+				group(groupsBy(h, active, F.form)),
+				group(groupsBy(h, active, F.category))
+			]);
 
 	const figures: PreviousFigures = {
 		period: { from, to },
@@ -1365,7 +1508,7 @@ function compute(
 			marks
 		).sort((a, b) => b.programs - a.programs || (a.key < b.key ? -1 : 1))
 	};
-	after?.(programs, inForce);
+	after?.(programs, inForce, segments);
 	return more ? { ...figures, ...more } : figures;
 }
 
@@ -1440,17 +1583,20 @@ interface OrgRows {
 	p1: number;
 	active: Int32Array;
 	peopleRows: Int32Array;
+	/** The growth of `active`, when the scan summed it already (growthOf's segments). */
+	growth?: Growth;
 }
 
 /** Segment j of a scan (see Segments) as one organization's rows. */
-function segmentRows(scope: ScopeRows, inForce: InForce, j: number): OrgRows {
+function segmentRows(scope: ScopeRows, inForce: InForce, j: number, growth?: Growth): OrgRows {
 	const before = (ends: Int32Array) => (j === 0 ? 0 : ends[j - 1]!);
 	return {
 		scope,
 		p0: before(scope.segments.ends),
 		p1: scope.segments.ends[j]!,
 		active: inForce.active.subarray(before(inForce.activeEnds), inForce.activeEnds[j]),
-		peopleRows: inForce.peopleRows.subarray(before(inForce.peopleEnds), inForce.peopleEnds[j])
+		peopleRows: inForce.peopleRows.subarray(before(inForce.peopleEnds), inForce.peopleEnds[j]),
+		...(growth ? { growth } : {})
 	};
 }
 
@@ -1497,7 +1643,7 @@ function organizationRow(
 		if (kind === 'pupil' || kind === 'student') learnerMentees++;
 	}
 	const { young, covered } = youngPedagogues(known, [org], to, endOfTo, marks.mentees, mark);
-	const { entries, exits } = growthOf(h, rows.active);
+	const { entries, exits } = rows.growth ?? growthOf(h, rows.active);
 	const { growth } = averages(entries, exits);
 	const due = h.cols[F.due]!;
 	let reportsDue = 0;
@@ -1595,12 +1741,19 @@ export async function municipalityFigures(
 			view: q.view,
 			groupings,
 			withPrograms: listFromScan,
-			after: (scope, inForce) => {
+			after: (scope, inForce, growth) => {
 				scope.segments.orgs.forEach((org, j) => {
 					if (scope.segments.pure[j])
 						rowsNow.set(
 							org,
-							organizationRow(h, org, segmentRows(scope, inForce, j), known, q.to, endOfTo)
+							organizationRow(
+								h,
+								org,
+								segmentRows(scope, inForce, j, growth[j]),
+								known,
+								q.to,
+								endOfTo
+							)
 						);
 				});
 				if (listFromScan) listed = listingOf(h, scope, q.view, listing);

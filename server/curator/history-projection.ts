@@ -86,7 +86,9 @@ export const Slot = {
 	mentees: 6,
 	sorted: 7,
 	packOff: 8,
-	packPeople: 9
+	packPeople: 9,
+	mentorBits: 10,
+	menteeBits: 11
 } as const;
 export type Slot = (typeof Slot)[keyof typeof Slot];
 

@@ -124,6 +124,10 @@ async function expectReportAsOwn(sql: Storage['sql'], ids: string[]): Promise<vo
 			previous: own.previous ? previousAsCompared(own.previous) : null
 		});
 		if (own.previous?.programs.inForce) comparedWith++;
+		// Each organization's growth its own (organizationRow sums it in the scope's walk).
+		expect(new Set(report.organizations.map((o) => o.assessment.growthAvg)).size).toBeGreaterThan(
+			1
+		);
 		// The analytic report's: the same, without those groupings of its own period either.
 		const { byType, byTemplate, byStage, ...withoutGroupings } = report.figures;
 		expect([byType, byTemplate, byStage].every((rows) => rows!.length > 0)).toBe(true);
@@ -268,6 +272,20 @@ describe('figures held by each instance', () => {
 		const reader = await openInstance();
 		await figuresFor(reader.sql, { organizationIds: ids }, period, ds.now);
 		const used = new Set<string>();
+		// A mentee's self-assessment of another growth in each organization (the data set's
+		// programs all grow alike).
+		for (const [k, org] of ds.organizations.entries())
+			await rewrite(
+				await activeProgram(org.id, used),
+				(s) => {
+					const list = participantsOf(s) as Array<{ id?: string; role?: string }>;
+					const assessed = list.find((p) => p.role === 'mentee');
+					s.assessment = {
+						mentees: [{ participantId: assessed?.id, entryAvg: 1 + k, exitAvg: 5 }]
+					};
+				},
+				(s) => s.computed_at + 1
+			);
 		for (let i = 0; i < 6; i++) {
 			const org = ds.organizations[i % 3]!;
 			const id = await activeProgram(org.id, used);

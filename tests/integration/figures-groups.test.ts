@@ -1,0 +1,145 @@
+/**
+ * The figures' groupings by form and by mentee category (`byForm`, `byCategory`: the programs in
+ * force and their distinct mentors and mentees), counted by hand over programs whose summaries
+ * are written as the relay writes them. Both groupings are counted in one walk over the people
+ * (figures.ts countTwoBy), each person's groups kept as bits; a program's form and category are
+ * its document's text, so a scope may show more groups than those bits hold, and is then counted
+ * group by group.
+ */
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { computeFigures, type CountRow } from '../../server/curator/figures';
+import { addDays } from '../../src/lib/shared/time';
+import { createDataset, type Dataset } from './curator-fixtures';
+import { testStorageEnv } from './test-storage';
+
+let ds: Dataset;
+let storageEnv: Awaited<ReturnType<typeof testStorageEnv>>;
+let programs: string[] = [];
+
+beforeAll(async () => {
+	storageEnv = await testStorageEnv();
+	ds = await createDataset({
+		programs: 20,
+		organizations: 1,
+		seed: 31,
+		...(storageEnv.env.DATABASE_URL ? { databaseUrl: storageEnv.env.DATABASE_URL } : {})
+	});
+	programs = ds.truth.map((p) => p.programId).sort();
+}, 120_000);
+
+afterAll(async () => {
+	await ds.close();
+	await storageEnv.cleanup();
+	rmSync(ds.dataDir, { recursive: true, force: true });
+});
+
+interface Shape {
+	form: string | null;
+	category: string | null;
+	mentors: string[];
+	mentees: string[];
+}
+
+/** Writes each program's summary as the relay would: in force today with `shape`, or a draft. */
+async function write(shapes: Array<Shape | 'draft'>): Promise<void> {
+	expect(shapes).toHaveLength(programs.length);
+	for (const [i, programId] of programs.entries()) {
+		const stored = await ds.sql.get<{ summary: string; through_seq: number; computed_at: number }>(
+			'SELECT summary, through_seq, computed_at FROM program_summaries WHERE program_id = ?',
+			[programId]
+		);
+		if (!stored) throw new Error(`no summary for ${programId}`);
+		const shape = shapes[i]!;
+		const person = (role: 'mentor' | 'mentee') => (key: string) => ({
+			id: `${role}-${key}`,
+			role,
+			name: key,
+			userId: key
+		});
+		const summary = {
+			...(JSON.parse(stored.summary) as Record<string, unknown>),
+			...(shape === 'draft'
+				? { status: 'draft' }
+				: {
+						status: 'active',
+						startDate: addDays(ds.today, -30),
+						completion: null,
+						form: shape.form,
+						menteeCategory: shape.category,
+						participants: [
+							...shape.mentors.map(person('mentor')),
+							...shape.mentees.map(person('mentee'))
+						]
+					})
+		};
+		await ds.store.saveSummaries([
+			{
+				programId,
+				summary,
+				docBytes: 1,
+				throughSeq: Number(stored.through_seq) + 1,
+				computedAt: Number(stored.computed_at) + 1
+			}
+		]);
+	}
+}
+
+/** [programs, mentors, mentees] by key, in the figures' order. */
+const counts = (rows: CountRow[]) => rows.map((r) => [r.key, r.programs, r.mentors, r.mentees]);
+
+const today = () =>
+	computeFigures(ds.sql, { organizationIds: [ds.organizations[0]!.id] }, { now: ds.now });
+
+describe('programs and people by form and by category, counted by hand', () => {
+	it('a person in several groups counts once in each; a missing and an empty form are one group', async () => {
+		const draft = 'draft' as const;
+		await write([
+			{ form: 'head-head', category: 'a', mentors: ['m1'], mentees: ['e1'] }, // P0
+			{ form: 'head-head', category: 'b', mentors: ['m1'], mentees: ['e2'] }, // P1
+			{ form: 'pupil-pupil', category: 'a', mentors: ['m1', 'm2'], mentees: ['e1', 'e3'] }, // P2
+			{ form: null, category: null, mentors: ['m3'], mentees: ['e4'] }, // P3
+			{ form: '', category: '', mentors: ['m3'], mentees: ['e5'] }, // P4
+			{ form: 'pupil-pupil', category: 'b', mentors: ['m2'], mentees: ['e3'] }, // P5
+			...Array.from({ length: programs.length - 6 }, () => draft)
+		]);
+		const f = await today();
+		expect(f.programs.inForce).toBe(6);
+		// Most programs first, then by key: every group has two programs here.
+		expect(counts(f.byForm)).toEqual([
+			['', 2, 1, 2], // P3, P4: m3; e4, e5
+			['head-head', 2, 1, 2], // P0, P1: m1; e1, e2
+			['pupil-pupil', 2, 2, 2] // P2, P5: m1, m2; e1, e3
+		]);
+		expect(counts(f.byCategory)).toEqual([
+			['', 2, 1, 2], // P3, P4: m3; e4, e5
+			['a', 2, 2, 2], // P0, P2: m1, m2; e1, e3
+			['b', 2, 2, 2] // P1, P5: m1, m2; e2, e3
+		]);
+		// Each person once in the scope: m1, m2, m3; e1 … e5.
+		expect(f.participants).toMatchObject({ mentors: 3, mentees: 5 });
+	});
+
+	it('seventeen categories (more than one walk tells apart) are counted group by group, the same way', async () => {
+		const categories = Array.from({ length: 17 }, (_, i) => `c${String(i + 1).padStart(2, '0')}`);
+		await write([
+			// One mentor for all; a mentee of their own each, but e01 in the first two programs.
+			...categories.map((category, i) => ({
+				form: i < 10 ? 'head-head' : 'pupil-pupil',
+				category,
+				mentors: ['m1'],
+				mentees: [`e${String(Math.max(i, 1)).padStart(2, '0')}`]
+			})),
+			...Array.from({ length: programs.length - 17 }, () => 'draft' as const)
+		]);
+		const f = await today();
+		expect(f.programs.inForce).toBe(17);
+		// c01 and c02 both have e01: one mentee each, as every category.
+		expect(counts(f.byCategory)).toEqual(categories.map((c) => [c, 1, 1, 1]));
+		// head-head: c01 … c10, m1; e01 (twice), e02 … e09 = 9. pupil-pupil: c11 … c17; e10 … e16.
+		expect(counts(f.byForm)).toEqual([
+			['head-head', 10, 1, 9],
+			['pupil-pupil', 7, 1, 7]
+		]);
+	});
+});
