@@ -1035,6 +1035,64 @@ function markPeople(
 	return { mentors: first(mentors, mentorCount), mentees: first(mentees, menteeCount) };
 }
 
+/** One segment's people as markPeople marked them, valid while its callback runs. */
+interface SegmentPeople {
+	mentors: Int32Array;
+	mentees: Int32Array;
+	/** The segment's marks: its people are those marked `mark`, with their category in `kinds`. */
+	marks: Marks;
+	mark: number;
+}
+
+/**
+ * markPeople over each segment's rows apart (`ends`: InForce.peopleEnds), as each organization's
+ * own figures mark its people, then each segment's people added to the scope's: each person
+ * once, with the category of the first segment that knows one — what one walk over all the rows
+ * gives (a person's first known category), where a report that needs both walked them twice.
+ */
+function markBySegment(
+	h: HistoryProjection,
+	rows: Int32Array,
+	ends: Int32Array,
+	registry: RegistryByPerson,
+	marks: Marks,
+	mark: number,
+	each: (j: number, people: SegmentPeople) => void
+): { mentors: Int32Array; mentees: Int32Array } {
+	const own = h.segmentMarks();
+	const mentors = h.buffer(Slot.scopeMentors, h.persons.size);
+	const mentees = h.buffer(Slot.scopeMentees, h.persons.size);
+	let mentorCount = 0;
+	let menteeCount = 0;
+	const { kinds, kindMarks } = marks;
+	const adopt = (person: number) => {
+		if (kindMarks[person] === mark && kinds[person] !== UNKNOWN) return;
+		kinds[person] = own.kinds[person]!;
+		kindMarks[person] = mark;
+	};
+	for (let j = 0; j < ends.length; j++) {
+		const segmentMark = own.next();
+		const segment = rows.subarray(j === 0 ? 0 : ends[j - 1]!, ends[j]!);
+		const people = markPeople(h, segment, registry, own, segmentMark);
+		for (const person of people.mentors) {
+			if (marks.mentors[person] !== mark) {
+				marks.mentors[person] = mark;
+				mentors[mentorCount++] = person;
+			}
+			adopt(person);
+		}
+		for (const person of people.mentees) {
+			if (marks.mentees[person] !== mark) {
+				marks.mentees[person] = mark;
+				mentees[menteeCount++] = person;
+			}
+			adopt(person);
+		}
+		each(j, { ...people, marks: own, mark: segmentMark });
+	}
+	return { mentors: first(mentors, mentorCount), mentees: first(mentees, menteeCount) };
+}
+
 /** Young pedagogues of the scope's registry on `to` (under 35), and how many are mentees. */
 function youngPedagogues(
 	known: RegistryByPerson,
@@ -1331,10 +1389,18 @@ interface ComputeOptions {
 	/** The period's comparisons, when the caller made them already. */
 	view?: PeriodView;
 	/**
-	 * Reads the scan further once the figures are made (its rows are valid until it returns), with
-	 * each segment's (organization's) growth summed in the same walk as the scope's.
+	 * Each segment's (organization's) people as the scope's are marked, with its growth summed in
+	 * the same walk as the scope's (valid while it runs): what the analytic report's rows read.
 	 */
-	after?: (scope: ScopeRows, inForce: InForce, growth: Growth[]) => void;
+	eachSegment?: (
+		scope: ScopeRows,
+		inForce: InForce,
+		j: number,
+		people: SegmentPeople,
+		growth: Growth
+	) => void;
+	/** Reads the scan further once the figures are made (its rows are valid until it returns). */
+	after?: (scope: ScopeRows, inForce: InForce) => void;
 	/** The scan with its programs (ScopeRows.programs), for `after`. */
 	withPrograms?: boolean;
 }
@@ -1363,6 +1429,7 @@ function compute(
 	q: PeriodOf,
 	{
 		view = new PeriodView(h, q.from, q.to),
+		eachSegment,
 		after,
 		withPrograms = false,
 		groupings = true,
@@ -1389,17 +1456,25 @@ function compute(
 	const inForce = inForceOf(h, view, programs);
 	const { active, peopleRows } = inForce;
 
+	// Growth: each mentee's own entry and exit self-assessment (never the mentor's); each
+	// segment's too, for eachSegment.
+	const { entries, exits, programsWithBoth, segments } = growthOf(
+		h,
+		active,
+		eachSegment ? inForce.activeEnds : undefined
+	);
+	const { entryAvg, exitAvg, growth } = averages(entries, exits);
+
 	// People: each counted once, in each role; their category from the registry, else the form.
 	const marks = h.marks();
 	const everyone = marks.next();
 	const kindOf = marks.kinds;
-	const { mentors: mentorList, mentees: menteeList } = markPeople(
-		h,
-		peopleRows,
-		registryByPerson(registry, h),
-		marks,
-		everyone
-	);
+	const known = registryByPerson(registry, h);
+	const { mentors: mentorList, mentees: menteeList } = eachSegment
+		? markBySegment(h, peopleRows, inForce.peopleEnds, known, marks, everyone, (j, people) =>
+				eachSegment(programs, inForce, j, people, segments[j]!)
+			)
+		: markPeople(h, peopleRows, known, marks, everyone);
 	const byKind = countByKind(kindOf, mentorList, menteeList);
 	const groupCount = (kinds: Array<StaffKind | 'unknown'>): PeopleCount => ({
 		mentors: kinds.reduce((n, k) => n + (byKind[k]?.mentors ?? 0), 0),
@@ -1419,17 +1494,9 @@ function compute(
 	// Satisfaction (the feedback surveys of the programs in force).
 	const { surveys, mentorSat, menteeSat, withFeedback } = satisfactionOf(h, active);
 
-	// Growth: each mentee's own entry and exit self-assessment (never the mentor's).
-	const { entries, exits, programsWithBoth, segments } = growthOf(
-		h,
-		active,
-		after ? inForce.activeEnds : undefined
-	);
-	const { entryAvg, exitAvg, growth } = averages(entries, exits);
-
 	// Young pedagogues: pedagogical staff of the scope's registry under 35 on `to`.
 	const { young, covered, firstYears } = youngPedagogues(
-		registryByPerson(registry, h),
+		known,
 		ids,
 		to,
 		startOfDay(addDays(to, 1), q.zone),
@@ -1508,7 +1575,7 @@ function compute(
 			marks
 		).sort((a, b) => b.programs - a.programs || (a.key < b.key ? -1 : 1))
 	};
-	after?.(programs, inForce, segments);
+	after?.(programs, inForce);
 	return more ? { ...figures, ...more } : figures;
 }
 
@@ -1583,12 +1650,17 @@ interface OrgRows {
 	p1: number;
 	active: Int32Array;
 	peopleRows: Int32Array;
-	/** The growth of `active`, when the scan summed it already (growthOf's segments). */
-	growth?: Growth;
+	/** Its growth and people, when the scope's walk made them already (eachSegment). */
+	walked?: { growth: Growth; people: SegmentPeople };
 }
 
 /** Segment j of a scan (see Segments) as one organization's rows. */
-function segmentRows(scope: ScopeRows, inForce: InForce, j: number, growth?: Growth): OrgRows {
+function segmentRows(
+	scope: ScopeRows,
+	inForce: InForce,
+	j: number,
+	walked?: OrgRows['walked']
+): OrgRows {
 	const before = (ends: Int32Array) => (j === 0 ? 0 : ends[j - 1]!);
 	return {
 		scope,
@@ -1596,7 +1668,7 @@ function segmentRows(scope: ScopeRows, inForce: InForce, j: number, growth?: Gro
 		p1: scope.segments.ends[j]!,
 		active: inForce.active.subarray(before(inForce.activeEnds), inForce.activeEnds[j]),
 		peopleRows: inForce.peopleRows.subarray(before(inForce.peopleEnds), inForce.peopleEnds[j]),
-		...(growth ? { growth } : {})
+		...(walked ? { walked } : {})
 	};
 }
 
@@ -1615,9 +1687,15 @@ function ownRows(
 type PreviousRow = NonNullable<OrganizationFigures['previous']>;
 
 function previousRow(h: HistoryProjection, rows: OrgRows, known: RegistryByPerson): PreviousRow {
-	const marks = h.marks();
-	const { mentees } = markPeople(h, rows.peopleRows, known, marks, marks.next());
+	const { mentees } = rows.walked?.people ?? ownPeople(h, rows.peopleRows, known);
 	return { programs: { inForce: rows.active.length }, participants: { mentees: mentees.length } };
+}
+
+/** The people of an organization's rows read apart from the scope's walk, marked. */
+function ownPeople(h: HistoryProjection, rows: Int32Array, known: RegistryByPerson): SegmentPeople {
+	const marks = h.marks();
+	const mark = marks.next();
+	return { ...markPeople(h, rows, known, marks, mark), marks, mark };
 }
 
 /**
@@ -1634,16 +1712,15 @@ function organizationRow(
 	/** The first instant after `to` in the zone (the registry's people created before it count). */
 	endOfTo: number
 ): Omit<OrganizationFigures, 'previous'> {
-	const marks = h.marks();
-	const mark = marks.next();
-	const { mentors, mentees } = markPeople(h, rows.peopleRows, known, marks, mark);
+	const { mentors, mentees, marks, mark } =
+		rows.walked?.people ?? ownPeople(h, rows.peopleRows, known);
 	let learnerMentees = 0;
 	for (const person of mentees) {
 		const kind = KINDS[marks.kinds[person]!];
 		if (kind === 'pupil' || kind === 'student') learnerMentees++;
 	}
 	const { young, covered } = youngPedagogues(known, [org], to, endOfTo, marks.mentees, mark);
-	const { entries, exits } = rows.growth ?? growthOf(h, rows.active);
+	const { entries, exits } = rows.walked?.growth ?? growthOf(h, rows.active);
 	const { growth } = averages(entries, exits);
 	const due = h.cols[F.due]!;
 	let reportsDue = 0;
@@ -1718,11 +1795,13 @@ export async function municipalityFigures(
 		prev &&
 		compute(loaded, ids, prev, {
 			view: prev.view,
-			after: (scope, inForce) =>
-				scope.segments.orgs.forEach((org, j) => {
-					if (scope.segments.pure[j])
-						rowsBefore.set(org, previousRow(h, segmentRows(scope, inForce, j), known));
-				}),
+			eachSegment: (scope, inForce, j, people, growth) => {
+				if (scope.segments.pure[j])
+					rowsBefore.set(
+						scope.segments.orgs[j]!,
+						previousRow(h, segmentRows(scope, inForce, j, { growth, people }), known)
+					);
+			},
 			groupings: false,
 			previous: true
 		});
@@ -1741,21 +1820,22 @@ export async function municipalityFigures(
 			view: q.view,
 			groupings,
 			withPrograms: listFromScan,
-			after: (scope, inForce, growth) => {
-				scope.segments.orgs.forEach((org, j) => {
-					if (scope.segments.pure[j])
-						rowsNow.set(
+			eachSegment: (scope, inForce, j, people, growth) => {
+				const org = scope.segments.orgs[j]!;
+				if (scope.segments.pure[j])
+					rowsNow.set(
+						org,
+						organizationRow(
+							h,
 							org,
-							organizationRow(
-								h,
-								org,
-								segmentRows(scope, inForce, j, growth[j]),
-								known,
-								q.to,
-								endOfTo
-							)
-						);
-				});
+							segmentRows(scope, inForce, j, { growth, people }),
+							known,
+							q.to,
+							endOfTo
+						)
+					);
+			},
+			after: (scope) => {
 				if (listFromScan) listed = listingOf(h, scope, q.view, listing);
 			}
 		}),

@@ -88,7 +88,9 @@ export const Slot = {
 	packOff: 8,
 	packPeople: 9,
 	mentorBits: 10,
-	menteeBits: 11
+	menteeBits: 11,
+	scopeMentors: 12,
+	scopeMentees: 13
 } as const;
 export type Slot = (typeof Slot)[keyof typeof Slot];
 
@@ -199,6 +201,7 @@ export class HistoryProjection {
 		{ n: number; sum: number; max: number; maxGone: boolean }
 	>();
 	private scratch: Marks = newMarks(0);
+	private segmentScratch: Marks = newMarks(0);
 	private visits = 0;
 	private visitMarks = new Int32Array(1024);
 	private programCount = 0;
@@ -642,6 +645,13 @@ export class HistoryProjection {
 		if (this.scratch.mentors.length < this.persons.size)
 			this.scratch = newMarks(Math.max(1024, this.persons.size * 2));
 		return this.scratch;
+	}
+
+	/** A second set of marks, apart from `marks()`: each organization's, where a walk marks both. */
+	segmentMarks(): Marks {
+		if (this.segmentScratch.mentors.length < this.persons.size)
+			this.segmentScratch = newMarks(Math.max(1024, this.persons.size * 2));
+		return this.segmentScratch;
 	}
 
 	/** The feedback averages of a row (NaN: none). */

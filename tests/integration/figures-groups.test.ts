@@ -8,7 +8,12 @@
  */
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { computeFigures, type CountRow } from '../../server/curator/figures';
+import {
+	computeFigures,
+	type CountRow,
+	figuresFor,
+	municipalityFigures
+} from '../../server/curator/figures';
 import { addDays } from '../../src/lib/shared/time';
 import { createDataset, type Dataset } from './curator-fixtures';
 import { testStorageEnv } from './test-storage';
@@ -21,7 +26,7 @@ beforeAll(async () => {
 	storageEnv = await testStorageEnv();
 	ds = await createDataset({
 		programs: 20,
-		organizations: 1,
+		organizations: 2,
 		seed: 31,
 		...(storageEnv.env.DATABASE_URL ? { databaseUrl: storageEnv.env.DATABASE_URL } : {})
 	});
@@ -89,7 +94,7 @@ async function write(shapes: Array<Shape | 'draft'>): Promise<void> {
 const counts = (rows: CountRow[]) => rows.map((r) => [r.key, r.programs, r.mentors, r.mentees]);
 
 const today = () =>
-	computeFigures(ds.sql, { organizationIds: [ds.organizations[0]!.id] }, { now: ds.now });
+	computeFigures(ds.sql, { organizationIds: ds.organizations.map((o) => o.id) }, { now: ds.now });
 
 describe('programs and people by form and by category, counted by hand', () => {
 	it('a person in several groups counts once in each; a missing and an empty form are one group', async () => {
@@ -141,5 +146,44 @@ describe('programs and people by form and by category, counted by hand', () => {
 			['head-head', 10, 1, 9],
 			['pupil-pupil', 7, 1, 7]
 		]);
+	});
+
+	it("a person's category is the first one known, in the scope's order, as the report's organizations are walked apart", async () => {
+		// x1 and x2 are registered but have no category: their category is their form's side.
+		// In the first organization x1 mentors heads and x2 is a head mentee; in the second,
+		// both are pupils.
+		const [a, b] = ds.organizations.map((o) => o.id) as [string, string];
+		const shapes: Array<Shape | 'draft'> = programs.map(() => 'draft');
+		const inOrg = (org: string, n: number) =>
+			programs.flatMap((id, i) =>
+				ds.truth.find((p) => p.programId === id)!.organizationId === org ? [i] : []
+			)[n]!;
+		shapes[inOrg(a, 0)] = { form: 'head-head', category: 'a', mentors: ['x1'], mentees: ['x2'] };
+		shapes[inOrg(b, 0)] = {
+			form: 'pupil-pupil',
+			category: 'a',
+			mentors: ['x1'],
+			mentees: ['x2', 'p1']
+		};
+		await write(shapes);
+		const period = { from: addDays(ds.today, -10), to: ds.today };
+		for (const [ids, first] of [
+			[[a, b], 'head'],
+			[[b, a], 'pupil']
+		] as const) {
+			const scope = { organizationIds: [...ids] };
+			const own = await figuresFor(ds.sql, scope, period, ds.now);
+			expect(own.participants.byKind).toEqual(
+				first === 'head'
+					? { head: { mentors: 1, mentees: 1 }, pupil: { mentors: 0, mentees: 1 } }
+					: { pupil: { mentors: 1, mentees: 2 } }
+			);
+			const report = await municipalityFigures(ds.sql, scope, period, { now: ds.now });
+			expect(report.figures.participants).toEqual(own.participants);
+			// Each organization's own: the second's pupils are x2 and p1 there, whichever is first.
+			const rows = Object.fromEntries(ids.map((id, i) => [id, report.organizations[i]!]));
+			expect(rows[a]!.participants).toEqual({ mentors: 1, mentees: 1, learners: { mentees: 0 } });
+			expect(rows[b]!.participants).toEqual({ mentors: 1, mentees: 2, learners: { mentees: 2 } });
+		}
 	});
 });
