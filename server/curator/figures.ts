@@ -887,27 +887,18 @@ function countTwoBy(
 		for (let k = pOff[row]!, end = k + pLen[row]!; k < end; k++) {
 			const v = people[k]!;
 			const person = v >> 2;
-			let fresh: number;
-			let at: number;
-			if (v & MENTEE) {
-				if (menteeMarks[person] !== mark) {
-					menteeMarks[person] = mark;
-					menteeBits[person] = 0;
-				}
-				fresh = both & ~menteeBits[person]!;
-				if (fresh === 0) continue;
-				menteeBits[person]! |= fresh;
-				at = 2;
-			} else {
-				if (mentorMarks[person] !== mark) {
-					mentorMarks[person] = mark;
-					mentorBits[person] = 0;
-				}
-				fresh = both & ~mentorBits[person]!;
-				if (fresh === 0) continue;
-				mentorBits[person]! |= fresh;
-				at = 1;
+			const mentee = (v & MENTEE) !== 0;
+			const seen = mentee ? menteeMarks : mentorMarks;
+			const bits = mentee ? menteeBits : mentorBits;
+			if (seen[person] !== mark) {
+				seen[person] = mark;
+				bits[person] = 0;
 			}
+			const fresh = both & ~bits[person]!;
+			if (fresh === 0) continue;
+			bits[person]! |= fresh;
+			// Mentors' counts after the group's programs, then mentees'.
+			const at = mentee ? 2 : 1;
 			if (fresh & (1 << ga)) counts[3 * ga + at]!++;
 			if (fresh >>> GROUP_BITS) counts[3 * (GROUP_BITS + gb) + at]!++;
 		}
