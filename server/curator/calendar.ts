@@ -18,13 +18,7 @@ import { notCancelled } from './cancelled.js';
 import { listCases } from './cases.js';
 import type { SqlClient } from '../storage/sql.js';
 import type { Scope } from './dashboard.js';
-import {
-	computeFigures,
-	countProgramsAt,
-	sourcesOf,
-	type ShownFigures,
-	type Sources
-} from './figures.js';
+import { countProgramsAt, figuresAt, sourcesOf, type Figures, type Sources } from './figures.js';
 import { documentStates, stateKey } from './scope-documents.js';
 import type { CalendarDocument, CalendarEvent } from '../../src/lib/shared/api/curator.js';
 
@@ -61,22 +55,16 @@ export async function monitoringCalendar(
 	// Each item's figures are those of its date (the state then, from the programs' history: a
 	// program created later is not counted); a date still ahead shows today's state.
 	const asOf = (date: string) => (date <= opts.today ? date : opts.today);
-	// Without the groupings by type, template and stage: no item shows them.
-	const cache = new Map<string, Promise<ShownFigures>>();
+	const cache = new Map<string, Promise<Figures>>();
 	let sources: Promise<Sources> | null = null;
-	const at = (date: string): Promise<ShownFigures> => {
+	const at = (date: string): Promise<Figures> => {
 		const d = asOf(date);
 		let f = cache.get(d);
 		if (!f)
 			cache.set(
 				d,
 				(f = (async () =>
-					computeFigures(
-						db,
-						scope,
-						{ period: { to: d }, groupings: false },
-						await (sources ??= sourcesOf(db, ids))
-					))())
+					figuresAt(db, scope, d, undefined, await (sources ??= sourcesOf(db, ids))))())
 			);
 		return f;
 	};

@@ -572,58 +572,31 @@ export async function sourcesOf(db: SqlClient, ids: string[]): Promise<Sources> 
 	};
 }
 
-interface FiguresQuery {
-	now?: number;
-	period?: FigurePeriod;
-}
-
 /** Figures for the period (or date) asked for, without the previous period. */
 export async function computeFigures(
 	db: SqlClient,
 	scope: Scope,
-	options?: FiguresQuery & { groupings?: true },
+	options: { now?: number; period?: FigurePeriod } = {},
 	sources?: Sources
-): Promise<Figures>;
-/**
- * `groupings` false: without the groupings by type, template and stage, for a reader that shows
- * none of them (the calendar's items).
- */
-export async function computeFigures(
-	db: SqlClient,
-	scope: Scope,
-	options: FiguresQuery & { groupings: false },
-	sources?: Sources
-): Promise<ShownFigures>;
-export async function computeFigures(
-	db: SqlClient,
-	scope: Scope,
-	options: FiguresQuery & { groupings?: boolean } = {},
-	sources?: Sources
-): Promise<Figures | ShownFigures> {
-	const groupings = options.groupings ?? true;
+): Promise<Figures> {
 	const zone = scope.timeZone ?? DEFAULT_TIME_ZONE;
 	const today = todayIn(zone, options.now ?? Date.now());
 	const { from, to, kind } = resolvePeriod(options.period ?? {}, today);
 	const ids = scope.organizationIds;
 	const read = sources ?? (await sourcesOf(db, ids));
 	// The same figures again while nothing they read has changed.
-	const key = JSON.stringify([ids, zone, today, from, to, read.version, groupings]);
+	const key = JSON.stringify([ids, zone, today, from, to, read.version]);
 	let cached = resultCache.get(db);
 	if (!cached) resultCache.set(db, (cached = new Map()));
 	const hit = cached.get(key);
 	if (hit) return structuredClone(hit);
-	const result = compute(
-		await read.load(),
-		ids,
-		{ zone, from, to, kind, current: from >= today },
-		{ groupings }
-	);
+	const result = compute(await read.load(), ids, { zone, from, to, kind, current: from >= today });
 	if (cached.size >= 200) cached.delete(cached.keys().next().value as string);
 	cached.set(key, structuredClone(result));
 	return result;
 }
 
-const resultCache = new WeakMap<SqlClient, Map<string, Figures | ShownFigures>>();
+const resultCache = new WeakMap<SqlClient, Map<string, Figures>>();
 
 /**
  * What the figures of a scope read besides the index (its fingerprint), as a few sums: changes
@@ -1424,7 +1397,7 @@ interface ComputeOptions {
 }
 
 /** Figures without the groupings by type, template and stage. */
-export type ShownFigures = Omit<Figures, OwnGroupings | 'previous'>;
+type ShownFigures = Omit<Figures, OwnGroupings | 'previous'>;
 
 function compute(read: Loaded, ids: string[], q: PeriodOf, options?: ComputeOptions): Figures;
 /** A previous period as documents compare with it (PreviousFigures). */
