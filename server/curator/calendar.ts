@@ -15,10 +15,9 @@ import {
 import { SCOPE_DOC_TITLES } from '../../src/lib/shared/api/scope-documents.js';
 import { mentorReportsRequired } from '../../src/lib/shared/program/regulation.js';
 import { notCancelled } from './cancelled.js';
-import { listCases } from './cases.js';
 import type { SqlClient } from '../storage/sql.js';
 import type { Scope } from './dashboard.js';
-import { countProgramsAt, figuresAt, sourcesOf, type Figures, type Sources } from './figures.js';
+import { countProgramsAt, figuresAt, sourcesOf, type Figures } from './figures.js';
 import { documentStates, stateKey } from './scope-documents.js';
 import type { CalendarDocument, CalendarEvent } from '../../src/lib/shared/api/curator.js';
 
@@ -55,23 +54,35 @@ export async function monitoringCalendar(
 	// Each item's figures are those of its date (the state then, from the programs' history: a
 	// program created later is not counted); a date still ahead shows today's state.
 	const asOf = (date: string) => (date <= opts.today ? date : opts.today);
+	// What the items read from the database, asked for at once: PostgreSQL answers on its own
+	// core while the figures are computed here.
+	const sources = early(sourcesOf(db, ids));
+	const states = early(documentsStates(db, scope, opts.organizations));
+	let practices: Promise<number[]> | null = null;
 	const cache = new Map<string, Promise<Figures>>();
-	let sources: Promise<Sources> | null = null;
 	const at = (date: string): Promise<Figures> => {
 		const d = asOf(date);
 		let f = cache.get(d);
-		if (!f)
-			cache.set(
-				d,
-				(f = (async () =>
-					figuresAt(db, scope, d, undefined, await (sources ??= sourcesOf(db, ids))))())
-			);
+		if (!f) cache.set(d, (f = (async () => figuresAt(db, scope, d, undefined, await sources))()));
 		return f;
 	};
 	/** Programs owing the semi-annual report of `period` (YYYY-06 / YYYY-12): ran ≥ 1 month before the date and overlap the half-year. */
 	const semiannual = async (period: string, due: string) => {
 		const monthBefore = addDaysIso(due, -30);
 		const halfYearBefore = addDaysIso(due, -183);
+		// After the date, a report still missing is listed in the summary's due keys — only in
+		// summaries with reports due, so only those are read (not every summary of a region).
+		const missing =
+			due <= opts.today
+				? early(
+						scalar(
+							`SELECT count(*) AS n FROM curator_program_index i JOIN program_summaries s ON s.program_id = i.program_id
+							WHERE ${inScope.replace('organization_id', 'i.organization_id').replace(notCancelled('program_id'), notCancelled('i.program_id'))}
+								AND i.reports_due > 0 AND instr(s.summary, ?) > 0`,
+							[...ids, `"mentor:${period}"`]
+						)
+					)
+				: null;
 		const expected = await countProgramsAt(
 			db,
 			ids,
@@ -81,21 +92,12 @@ export async function monitoringCalendar(
 				mentorReportsRequired(f.templateId) &&
 				f.startDate !== null &&
 				f.startDate <= monthBefore &&
-				(f.endDate === null || f.endDate >= halfYearBefore)
+				(f.endDate === null || f.endDate >= halfYearBefore),
+			await sources
 		);
-		// After the date, a report still missing is listed in the summary's due keys — only in
-		// summaries with reports due, so only those are read (not every summary of a region).
-		const missing =
-			due <= opts.today
-				? await scalar(
-						`SELECT count(*) AS n FROM curator_program_index i JOIN program_summaries s ON s.program_id = i.program_id
-							WHERE ${inScope.replace('organization_id', 'i.organization_id').replace(notCancelled('program_id'), notCancelled('i.program_id'))}
-								AND i.reports_due > 0 AND instr(s.summary, ?) > 0`,
-						[...ids, `"mentor:${period}"`]
-					)
-				: null;
 		const figures = [{ label: 'программ, которые должны представить отчет', value: expected }];
-		if (missing !== null) figures.push({ label: 'из них отчет не представлен', value: missing });
+		if (missing !== null)
+			figures.push({ label: 'из них отчет не представлен', value: await missing });
 		return figures;
 	};
 	const figuresOf = async (
@@ -135,18 +137,17 @@ export async function monitoringCalendar(
 					`${date.slice(0, 4)}-${Number(date.slice(5, 7)) <= 6 ? '06' : '12'}`,
 					date
 				);
-			case 'cases':
+			case 'cases': {
+				// Practices entered by the end of the item's day (in the scope's zone).
+				const end = startOfDay(addDays(asOf(date), 1), scope.timeZone ?? DEFAULT_TIME_ZONE);
+				const entered = await (practices ??= practicesEntered(db, ids));
 				return [
 					{
 						label: 'практик в реестре успешных практик',
-						// Practices entered by the end of the item's day (in the scope's zone).
-						value: (await listCases(db, ids, {})).filter(
-							(c) =>
-								c.createdAt <
-								startOfDay(addDays(asOf(date), 1), scope.timeZone ?? DEFAULT_TIME_ZONE)
-						).length
+						value: entered.filter((createdAt) => createdAt < end).length
 					}
 				];
+			}
 			case 'mentee-list': {
 				const f = await at(date);
 				return [
@@ -158,23 +159,15 @@ export async function monitoringCalendar(
 		}
 	};
 
-	// Written versions of the documents the items link to (a handed-in one says so).
-	const states = municipal
-		? new Map([
-				...(await documentStates(db, 'municipality', [scope.id])),
-				...(await documentStates(
-					db,
-					'organization',
-					opts.organizations.map((o) => o.id)
-				))
-			])
-		: await documentStates(db, 'organization', [scope.id]);
+	// Every item's figures at once: the dates' figures share one read of the sources.
+	const figures = await Promise.all(opts.config.items.map((i) => figuresOf(i, itemDate(i, y))));
+	const written = await states;
 	const scopeDoc = (
 		docKind: 'info-note' | 'analytic-note' | 'analytic-report',
 		target: { kind: 'organization' | 'municipality'; id: string; name: string },
 		period: { from: string; to: string }
 	): CalendarDocument => {
-		const s = states.get(stateKey(target.id, docKind, period.from, period.to));
+		const s = written.get(stateKey(target.id, docKind, period.from, period.to));
 		return {
 			kind: 'scope-document',
 			docKind,
@@ -228,20 +221,57 @@ export async function monitoringCalendar(
 	};
 
 	const soon = addDaysIso(opts.today, 30);
-	const events: CalendarEvent[] = [];
-	for (const i of opts.config.items) {
+	const events = opts.config.items.map((i, k): CalendarEvent => {
 		const date = itemDate(i, y);
-		events.push({
+		return {
 			id: `${y}-${i.id}`,
 			itemId: i.id,
 			date,
 			title: i.title,
 			basis: i.basis,
 			responsible: responsibleText(i, opts.config.bodyName),
-			figures: await figuresOf(i, date),
+			figures: figures[k]!,
 			documents: documentsOf(i, date),
 			state: date < opts.today ? 'past' : date <= soon ? 'soon' : 'upcoming'
-		});
-	}
+		};
+	});
 	return events.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+}
+
+/**
+ * A query started before the work that needs its answer: its failure is the request's when it is
+ * awaited, and not the process's when the request failed first and never awaits it.
+ */
+function early<T>(query: Promise<T>): Promise<T> {
+	query.catch(() => undefined);
+	return query;
+}
+
+/** Written versions of the documents a calendar links to (a handed-in one says so). */
+async function documentsStates(
+	db: SqlClient,
+	scope: CalendarScope,
+	organizations: Array<{ id: string }>
+): ReturnType<typeof documentStates> {
+	if (scope.kind === 'organization') return documentStates(db, 'organization', [scope.id]);
+	const [own, theirs] = await Promise.all([
+		documentStates(db, 'municipality', [scope.id]),
+		documentStates(
+			db,
+			'organization',
+			organizations.map((o) => o.id)
+		)
+	]);
+	return new Map([...own, ...theirs]);
+}
+
+/** When each practice of the scope's registry of successful practices (not withdrawn) was entered. */
+async function practicesEntered(db: SqlClient, ids: string[]): Promise<number[]> {
+	if (ids.length === 0) return [];
+	const rows = await db.all<{ created_at: number }>(
+		`SELECT created_at FROM curator_cases
+			WHERE withdrawn_at IS NULL AND organization_id IN (${ids.map(() => '?').join(',')})`,
+		ids
+	);
+	return rows.map((r) => Number(r.created_at));
 }

@@ -410,10 +410,11 @@ export async function withProgramsAt<T>(
 	db: SqlClient,
 	organizationIds: string[],
 	date: string,
-	use: (h: HistoryProjection, programs: ProgramEntry[], rows: Int32Array) => T
+	use: (h: HistoryProjection, programs: ProgramEntry[], rows: Int32Array) => T,
+	sources?: Sources
 ): Promise<T> {
 	if (organizationIds.length === 0) return use(historyOf(db), [], new Int32Array(0));
-	const { h, scope } = await programsAt(db, organizationIds, date);
+	const { h, scope } = await programsAt(db, organizationIds, date, sources);
 	return use(h, scope.programs ?? [], lastRows(h, scope));
 }
 
@@ -493,14 +494,21 @@ export function countProgramsAt(
 	db: SqlClient,
 	organizationIds: string[],
 	date: string,
-	where: (facts: FactsBrief) => boolean
+	where: (facts: FactsBrief) => boolean,
+	sources?: Sources
 ): Promise<number> {
-	return withProgramsAt(db, organizationIds, date, (h, _programs, rows) => {
-		let n = 0;
-		const brief = {} as FactsBrief;
-		for (const row of rows) if (where(h.brief(row, brief))) n++;
-		return n;
-	});
+	return withProgramsAt(
+		db,
+		organizationIds,
+		date,
+		(h, _programs, rows) => {
+			let n = 0;
+			const brief = {} as FactsBrief;
+			for (const row of rows) if (where(h.brief(row, brief))) n++;
+			return n;
+		},
+		sources
+	);
 }
 
 /** The held history, brought up to date for the organizations. */
@@ -544,6 +552,8 @@ interface RegistryPerson {
 export interface Sources {
 	/** Changes whenever anything the figures read changes (the result cache's key). */
 	version: string;
+	/** `version` less the held history's part: the registry's and the cancellations'. */
+	besidesHistory: string;
 	load(): Promise<{ h: HistoryProjection; registry: Registry; cancelled: Set<string> }>;
 }
 
@@ -559,6 +569,7 @@ export async function sourcesOf(db: SqlClient, ids: string[]): Promise<Sources> 
 	let loaded: ReturnType<Sources['load']> | null = null;
 	return {
 		version: [fingerprint.n, fingerprint.max, fingerprint.sum, version.all].map(String).join(':'),
+		besidesHistory: version.all,
 		load: () =>
 			(loaded ??= (async () => {
 				// At once: a round trip each (the history's only when it changed), none needs another.
@@ -584,19 +595,34 @@ export async function computeFigures(
 	const { from, to, kind } = resolvePeriod(options.period ?? {}, today);
 	const ids = scope.organizationIds;
 	const read = sources ?? (await sourcesOf(db, ids));
-	// The same figures again while nothing they read has changed.
-	const key = JSON.stringify([ids, zone, today, from, to, read.version]);
+	// The same figures again while nothing they read has changed. A period ended before today
+	// reads no row of a later day (programRows), and a region's phones write today's rows all
+	// day long: its figures hold while no row of its days changed (HistoryProjection.version).
+	const past = to < today;
+	const key = JSON.stringify([
+		ids,
+		zone,
+		today,
+		from,
+		to,
+		past ? read.besidesHistory : read.version
+	]);
 	let cached = resultCache.get(db);
 	if (!cached) resultCache.set(db, (cached = new Map()));
 	const hit = cached.get(key);
-	if (hit) return structuredClone(hit);
-	const result = compute(await read.load(), ids, { zone, from, to, kind, current: from >= today });
+	if (hit && !past) return structuredClone(hit.figures);
+	const loaded = await read.load();
+	if (hit && loaded.h.unchangedThrough(dayNumber(to), hit.history))
+		return structuredClone(hit.figures);
+	const history = loaded.h.version;
+	const result = compute(loaded, ids, { zone, from, to, kind, current: from >= today });
+	cached.delete(key);
 	if (cached.size >= 200) cached.delete(cached.keys().next().value as string);
-	cached.set(key, structuredClone(result));
+	cached.set(key, { figures: structuredClone(result), history });
 	return result;
 }
 
-const resultCache = new WeakMap<SqlClient, Map<string, Figures>>();
+const resultCache = new WeakMap<SqlClient, Map<string, { figures: Figures; history: number }>>();
 
 /**
  * What the figures of a scope read besides the index (its fingerprint), as a few sums: changes

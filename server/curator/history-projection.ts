@@ -209,6 +209,15 @@ export class HistoryProjection {
 	private readonly layouts = new Map<string, OrgLayout>();
 	private readonly buffers: Int32Array[] = [];
 	private queue: Promise<unknown> = Promise.resolve();
+	/** Counts the changes of the held rows (`changes`). */
+	private changeCount = 0;
+	/**
+	 * The recent changes of the held rows, each with the first day it changed: a figure of a past
+	 * date reads no row after it, so one computed before a change of later days is still right
+	 * (`unchangedThrough`). Older changes than these are forgotten from `forgotten` on.
+	 */
+	private readonly changes: Array<{ change: number; day: number }> = [];
+	private forgotten = 0;
 
 	constructor(private readonly db: SqlClient) {}
 
@@ -311,6 +320,56 @@ export class HistoryProjection {
 		return run;
 	}
 
+	/** The held rows' version: a result records it to ask `unchangedThrough` later. */
+	get version(): number {
+		return this.changeCount;
+	}
+
+	/**
+	 * Whether no held row of a day on or before `day` changed since `version` (a program's rows,
+	 * or which programs the index has and where): what a past date's figures read is the same.
+	 */
+	unchangedThrough(day: number, version: number): boolean {
+		if (version < this.forgotten) return false;
+		for (let i = this.changes.length - 1; i >= 0 && this.changes[i]!.change > version; i--)
+			if (this.changes[i]!.day <= day) return false;
+		return true;
+	}
+
+	private changed(day: number): void {
+		if (day === Number.POSITIVE_INFINITY) return;
+		this.changes.push({ change: ++this.changeCount, day });
+		// A curator asks about past dates now and then; a region writes all day long.
+		if (this.changes.length > 4_096) this.forgotten = this.changes.splice(0, 2_048).at(-1)!.change;
+	}
+
+	/** The first day whose rows differ between a program's rows before and after (∞: none). */
+	private firstChange(before: number[], after: number[]): number {
+		const day = this.cols[F.day]!;
+		const n = Math.min(before.length, after.length);
+		for (let i = 0; i < n; i++)
+			if (!this.sameRow(before[i]!, after[i]!)) return Math.min(day[before[i]!]!, day[after[i]!]!);
+		if (before.length > n) return day[before[n]!]!;
+		if (after.length > n) return day[after[n]!]!;
+		return Number.POSITIVE_INFINITY;
+	}
+
+	/** Whether two rows hold the same day, organization and facts (a replaced row stays readable until compaction). */
+	private sameRow(a: number, b: number): boolean {
+		if (a === b) return true;
+		const c = this.cols;
+		for (let k = 0; k < INTS; k++)
+			if (k !== F.pOff && k !== F.aOff && c[k]![a] !== c[k]![b]) return false;
+		for (let k = 0; k < REALS; k++)
+			if (!Object.is(this.reals[a * REALS + k], this.reals[b * REALS + k])) return false;
+		const len = c[F.pLen]![a]!;
+		for (let k = 0, x = c[F.pOff]![a]!, y = c[F.pOff]![b]!; k < len; k++)
+			if (this.people[x + k] !== this.people[y + k]) return false;
+		for (let k = 0, x = 3 * c[F.aOff]![a]!, y = 3 * c[F.aOff]![b]!; k < 3 * c[F.aLen]![a]!; k++)
+			if (!Object.is(this.assessments[x + k], this.assessments[y + k])) return false;
+		return true;
+	}
+
 	/** Whether the held index rows of the organizations have this fingerprint. */
 	private matches(organizationIds: string[], fp: Fingerprint): boolean {
 		let n = 0;
@@ -389,11 +448,20 @@ export class HistoryProjection {
 					WHERE program_id IN (${chunk.map(() => '?').join(',')}) ORDER BY program_id, day`,
 				chunk
 			);
+			const before = chunk.map((id) => {
+				const p = this.entry(id);
+				return { rows: p.rows, indexOrg: p.indexOrg, indexed: !Number.isNaN(p.computedAt) };
+			});
 			for (const id of chunk) this.clear(this.entry(id));
 			for (const r of rows) this.addRow(this.entry(r.program_id), r);
-			for (const id of chunk) {
+			for (const [k, id] of chunk.entries()) {
 				const p = this.entry(id);
 				const r = byId.get(id);
+				const was = before[k]!;
+				// A past date's scan counts a row by the row's own organization, not the index's;
+				// a program moved all the same counts as a change of every day.
+				const moved = was.indexed && r !== undefined && r.organization_id !== was.indexOrg;
+				this.changed(moved ? Number.NEGATIVE_INFINITY : this.firstChange(was.rows, p.rows));
 				if (r) this.setIndex(p, r);
 				else {
 					// No index row: deleted (its history went with it), or history alone.

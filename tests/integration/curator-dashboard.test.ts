@@ -294,6 +294,49 @@ describe('curator dashboard over stored summaries', () => {
 			docKind: 'analytic-report'
 		});
 	});
+	it("the calendar's practice items count the practices entered by the end of their day, by hand", async () => {
+		const [a, b] = ds.organizations;
+		if (!a || !b) throw new Error('two organizations');
+		// A practice per program (one program gives one practice).
+		const taken = new Set<string>();
+		const programOf = (org: string) => {
+			const id = ds.truth.find((t) => t.organizationId === org && !taken.has(t.programId))!;
+			taken.add(id.programId);
+			return id.programId;
+		};
+		// Moscow time, the default zone: 2026-03-31 ends at 2026-03-31T21:00Z.
+		const practices = [
+			{ id: 'p-before', org: a.id, at: '2026-03-10T09:00:00Z' }, // 03-31, 08-31
+			{ id: 'p-late', org: a.id, at: '2026-03-31T20:30:00Z' }, // 23:30 MSK: 03-31, 08-31
+			{ id: 'p-next', org: a.id, at: '2026-03-31T21:10:00Z' }, // 04-01 00:10 MSK: 08-31
+			{ id: 'p-midnight', org: a.id, at: '2026-03-31T21:00:00Z' }, // 04-01 00:00 MSK: 08-31
+			{ id: 'p-withdrawn', org: a.id, at: '2026-03-05T09:00:00Z', withdrawn: true }, // never
+			{ id: 'p-other', org: b.id, at: '2026-03-01T09:00:00Z' } // not the scope's
+		];
+		for (const p of practices)
+			await ds.sql.run(
+				`INSERT INTO curator_cases (id, program_id, organization_id, title, description, tags,
+					consent_mentor, consent_mentee, snapshot, created_by, created_at, withdrawn_at)
+					VALUES (?, ?, ?, 'Практика', '', '[]', 1, 1, '{}', 'curator', ?, ?)`,
+				[p.id, programOf(p.org), p.org, Date.parse(p.at), p.withdrawn ? Date.parse(p.at) : null]
+			);
+		try {
+			const ev = await monitoringCalendar(
+				ds.sql,
+				{ ...scopeOf([a.id]), kind: 'organization', id: a.id, name: a.name },
+				{ year: 2026, today: '2026-09-15', config: defaultCalendar(), organizations: [] }
+			);
+			const count = (itemId: string) =>
+				ev.find((e) => e.itemId === itemId)?.figures.map((f) => [f.label, f.value]);
+			expect(count('03-best-practices')).toEqual([['практик в реестре успешных практик', 2]]);
+			expect(count('08-best-practices')).toEqual([['практик в реестре успешных практик', 4]]);
+		} finally {
+			await ds.sql.run(
+				`DELETE FROM curator_cases WHERE id IN (${practices.map(() => '?').join(',')})`,
+				practices.map((p) => p.id)
+			);
+		}
+	});
 });
 
 describe('exports from the same data', () => {

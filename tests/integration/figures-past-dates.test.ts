@@ -1,0 +1,124 @@
+/**
+ * The figures of a past date while the region keeps writing. A past date's figures read no
+ * history row of a later day, so they are kept while only later days change (figures.ts,
+ * computeFigures; HistoryProjection.unchangedThrough) — and must be computed again the moment a
+ * row of one of their days changes, a program is cancelled or deleted. Counted by hand over
+ * summaries written as the relay writes them, each with its day (`asOf`).
+ */
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { figuresAt } from '../../server/curator/figures';
+import { addDays } from '../../src/lib/shared/time';
+import { createDataset, type Dataset } from './curator-fixtures';
+import { testStorageEnv } from './test-storage';
+
+let ds: Dataset;
+let storageEnv: Awaited<ReturnType<typeof testStorageEnv>>;
+let programs: string[] = [];
+let written = 0;
+
+beforeAll(async () => {
+	storageEnv = await testStorageEnv();
+	ds = await createDataset({
+		programs: 8,
+		organizations: 2,
+		seed: 47,
+		...(storageEnv.env.DATABASE_URL ? { databaseUrl: storageEnv.env.DATABASE_URL } : {})
+	});
+	programs = ds.truth.map((p) => p.programId).sort();
+}, 120_000);
+
+afterAll(async () => {
+	await ds.close();
+	await storageEnv.cleanup();
+	rmSync(ds.dataDir, { recursive: true, force: true });
+});
+
+/** Writes program `i`'s summary of day `asOf` as the relay would: in force, with these mentees. */
+async function write(i: number, asOf: string, mentees: string[]): Promise<void> {
+	const programId = programs[i]!;
+	const stored = await ds.sql.get<{ summary: string; through_seq: number; computed_at: number }>(
+		'SELECT summary, through_seq, computed_at FROM program_summaries WHERE program_id = ?',
+		[programId]
+	);
+	if (!stored) throw new Error(`no summary for ${programId}`);
+	const person = (role: 'mentor' | 'mentee') => (key: string) => ({
+		id: `${role}-${key}`,
+		role,
+		name: key,
+		userId: key
+	});
+	await ds.store.saveSummaries([
+		{
+			programId,
+			summary: {
+				...(JSON.parse(stored.summary) as Record<string, unknown>),
+				asOf,
+				status: 'active',
+				startDate: addDays(ds.today, -90),
+				completion: null,
+				participants: [person('mentor')(`m${i}`), ...mentees.map(person('mentee'))]
+			},
+			docBytes: 1,
+			throughSeq: Number(stored.through_seq) + 1,
+			// Later than any summary before it: a row of its day is replaced by a newer one only.
+			computedAt: Math.max(Number(stored.computed_at), ds.now) + ++written
+		}
+	]);
+}
+
+const scope = () => ({ organizationIds: ds.organizations.map((o) => o.id) });
+const menteesOn = async (date: string) =>
+	(await figuresAt(ds.sql, scope(), date, ds.now)).participants.mentees;
+
+describe("a past date's figures while the region writes", () => {
+	it('stay the same while later days change, and follow a change of one of their days', async () => {
+		const day = (n: number) => addDays(ds.today, n);
+		const d = day(-10);
+		// Every program in force since 30 days ago, a mentee of its own each.
+		for (let i = 0; i < programs.length; i++) await write(i, day(-30), [`e${i}`]);
+		expect(await menteesOn(d)).toBe(8);
+
+		// Today, program 0 takes a second mentee: the past date reads as it did.
+		await write(0, ds.today, ['e0', 'today']);
+		expect(await menteesOn(d)).toBe(8);
+		expect(await menteesOn(day(-1))).toBe(8);
+
+		// A row of the day before `d` changes (program 1 with a second mentee then): counted.
+		await write(1, day(-11), ['e1', 'before']);
+		expect(await menteesOn(d)).toBe(9);
+		// A row of `d` itself changes: counted too.
+		await write(2, d, ['e2', 'on the day']);
+		expect(await menteesOn(d)).toBe(10);
+		// A row of a day after `d` (but before today) does not change `d`, only its own days.
+		await write(3, day(-9), ['e3', 'after']);
+		expect(await menteesOn(d)).toBe(10);
+		expect(await menteesOn(day(-9))).toBe(11);
+		// The row of the day before `d` changes again, back to one mentee.
+		await write(1, day(-11), ['e1']);
+		expect(await menteesOn(d)).toBe(9);
+	});
+
+	it('follow a program cancelled today', async () => {
+		const d = addDays(ds.today, -10);
+		const before = await figuresAt(ds.sql, scope(), d, ds.now);
+		// records (issue 16): a cancelled program counts at no date.
+		await ds.sql.run(
+			`INSERT INTO program_cancellations (program_id, reason, cancelled_at) VALUES (?, 'mistake', ?)`,
+			[programs[4]!, ds.now]
+		);
+		const cancelled = await figuresAt(ds.sql, scope(), d, ds.now);
+		expect(cancelled.programs.total).toBe(before.programs.total - 1);
+		expect(cancelled.participants.mentees).toBe(before.participants.mentees - 1);
+	});
+
+	it('follow a program deleted today', async () => {
+		const d = addDays(ds.today, -10);
+		const before = await figuresAt(ds.sql, scope(), d, ds.now);
+		// Its index row and history go with it (the foreign keys' cascade).
+		await ds.sql.run('DELETE FROM programs WHERE id = ?', [programs[5]!]);
+		const after = await figuresAt(ds.sql, scope(), d, ds.now);
+		expect(after.programs.total).toBe(before.programs.total - 1);
+		expect(after.participants.mentees).toBe(before.participants.mentees - 1);
+	});
+});
