@@ -714,7 +714,14 @@ await time('HTTP GET figures (today)', get('/figures'));
 await time('HTTP GET calendar of the year (figures of each date)', get(`/calendar?year=${year}`));
 // A region's phones edit all the time, and each summary written changes what the figures read
 // (Sources.version), so a live region's figures are computed afresh: one program's summary
-// written again before each round (not timed), as the relay writes it.
+// written again before each round (not timed), as the relay writes it, its facts of today
+// changed every other round (a mentee joins and leaves).
+const liveMentee = {
+	id: 'bench-live',
+	role: 'mentee',
+	name: 'Новикова Ольга',
+	userId: 'bench-live'
+};
 const edited = await sql.get<{ program_id: string; summary: string; through_seq: number }>(
 	'SELECT program_id, summary, through_seq FROM program_summaries ORDER BY program_id LIMIT 1'
 );
@@ -722,10 +729,12 @@ let edits = 0;
 const liveEdit = async () => {
 	if (!edited) return;
 	edits++;
+	const summary = JSON.parse(edited.summary) as { participants: unknown[] };
+	if (edits % 2) summary.participants = [...summary.participants, liveMentee];
 	await ds.store.saveSummaries([
 		{
 			programId: edited.program_id,
-			summary: JSON.parse(edited.summary) as Record<string, unknown>,
+			summary,
 			docBytes: 1,
 			throughSeq: Number(edited.through_seq) + edits,
 			computedAt: Date.now()

@@ -37,6 +37,8 @@ export async function monitoringCalendar(
 	opts: {
 		year: number;
 		today: string;
+		/** The clock `today` was read from (the figures' own today: the same day). */
+		now?: number;
 		config: CalendarConfig;
 		/** The municipality's organizations (its calendar links each one's аналитическая справка). */
 		organizations: Array<{ id: string; name: string }>;
@@ -63,7 +65,7 @@ export async function monitoringCalendar(
 	const at = (date: string): Promise<Figures> => {
 		const d = asOf(date);
 		let f = cache.get(d);
-		if (!f) cache.set(d, (f = (async () => figuresAt(db, scope, d, undefined, await sources))()));
+		if (!f) cache.set(d, (f = (async () => figuresAt(db, scope, d, opts.now, await sources))()));
 		return f;
 	};
 	/** Programs owing the semi-annual report of `period` (YYYY-06 / YYYY-12): ran ≥ 1 month before the date and overlap the half-year. */

@@ -386,12 +386,13 @@ async function programsAt(
 	db: SqlClient,
 	organizationIds: string[],
 	date: string,
-	sources?: Sources
+	sources?: Sources,
+	withPrograms = true
 ): Promise<{ h: HistoryProjection; scope: ScopeRows }> {
 	const { h, cancelled } = sources
 		? await sources.load()
 		: { h: await currentHistory(db, organizationIds), cancelled: await cancelledProgramIds(db) };
-	return { h, scope: scanAt(h, organizationIds, date, cancelled) };
+	return { h, scope: scanAt(h, organizationIds, date, cancelled, withPrograms) };
 }
 
 /** programsAt's scan of the held history, as loaded. */
@@ -399,23 +400,11 @@ function scanAt(
 	h: HistoryProjection,
 	organizationIds: string[],
 	date: string,
-	cancelled: Set<string>
+	cancelled: Set<string>,
+	withPrograms = true
 ): ScopeRows {
 	const view = new PeriodView(h, date, date);
-	return programRows(h, organizationIds, date, date, false, cancelled, view, true);
-}
-
-/** `use` of the programs `programsAt` gives, run before anything else can touch the held rows. */
-export async function withProgramsAt<T>(
-	db: SqlClient,
-	organizationIds: string[],
-	date: string,
-	use: (h: HistoryProjection, programs: ProgramEntry[], rows: Int32Array) => T,
-	sources?: Sources
-): Promise<T> {
-	if (organizationIds.length === 0) return use(historyOf(db), [], new Int32Array(0));
-	const { h, scope } = await programsAt(db, organizationIds, date, sources);
-	return use(h, scope.programs ?? [], lastRows(h, scope));
+	return programRows(h, organizationIds, date, date, false, cancelled, view, withPrograms);
 }
 
 /** What a document for `period` lists (PeriodView.listed): listedPrograms' query. */
@@ -489,26 +478,48 @@ function listingOf(
 	return { total, programs };
 }
 
-/** How many of the programs `withProgramsAt` gives pass `where` (no facts made for any of them). */
-export function countProgramsAt(
+/** What `countProgramsAt` asks of a program: its plan. */
+export type PlanFacts = Pick<FactsBrief, 'templateId' | 'startDate' | 'endDate'>;
+
+/**
+ * How many of the programs of the organizations that existed on `date` (programsAt) pass `where`,
+ * asked once per distinct template, start and end among their rows: a region's 100,000 programs
+ * share a few hundred plans, and the rows' facts are interned.
+ */
+export async function countProgramsAt(
 	db: SqlClient,
 	organizationIds: string[],
 	date: string,
-	where: (facts: FactsBrief) => boolean,
+	where: (plan: PlanFacts) => boolean,
 	sources?: Sources
 ): Promise<number> {
-	return withProgramsAt(
-		db,
-		organizationIds,
-		date,
-		(h, _programs, rows) => {
-			let n = 0;
-			const brief = {} as FactsBrief;
-			for (const row of rows) if (where(h.brief(row, brief))) n++;
-			return n;
-		},
-		sources
-	);
+	if (organizationIds.length === 0) return 0;
+	const { h, scope } = await programsAt(db, organizationIds, date, sources, false);
+	const template = h.cols[F.template]!;
+	const start = h.cols[F.start]!;
+	const end = h.cols[F.end]!;
+	const text = (values: string[], id: number) => (id === NONE ? null : values[id]!);
+	const span = h.dates.size + 1;
+	const asked = new Map<number, boolean>();
+	let n = 0;
+	for (const row of lastRows(h, scope)) {
+		const t = template[row]!;
+		const s = start[row]!;
+		const e = end[row]!;
+		const key = ((t + 1) * span + (s + 1)) * span + (e + 1);
+		let passes = asked.get(key);
+		if (passes === undefined)
+			asked.set(
+				key,
+				(passes = where({
+					templateId: text(h.words.values, t),
+					startDate: text(h.dates.values, s),
+					endDate: text(h.dates.values, e)
+				}))
+			);
+		if (passes) n++;
+	}
+	return n;
 }
 
 /** The held history, brought up to date for the organizations. */

@@ -309,6 +309,7 @@ export class CuratorService {
 		return monitoringCalendar(this.db, scope, {
 			year,
 			today: this.today(scope.timeZone),
+			now: this.now(),
 			config,
 			organizations: names
 				? scope.organizationIds

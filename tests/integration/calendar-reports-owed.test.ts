@@ -1,0 +1,106 @@
+/**
+ * The calendar's item «Отчеты руководителей, осуществляющих функции наставника (до 10 июня)»
+ * counts the programs that owe the semi-annual report on its date: head mentoring only (Tomsk
+ * 2024), running a month before the date and overlapping the half-year. Counted by hand over
+ * summaries written as the relay writes them; the programs share their dates and differ in their
+ * templates, and the count asks once per distinct plan (figures.ts, countProgramsAt).
+ */
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { monitoringCalendar } from '../../server/curator/calendar';
+import { defaultCalendar } from '../../src/lib/shared/calendar';
+import { createDataset, type Dataset } from './curator-fixtures';
+import { testStorageEnv } from './test-storage';
+
+let ds: Dataset;
+let storageEnv: Awaited<ReturnType<typeof testStorageEnv>>;
+let programs: string[] = [];
+
+beforeAll(async () => {
+	storageEnv = await testStorageEnv();
+	ds = await createDataset({
+		programs: 8,
+		organizations: 1,
+		seed: 53,
+		...(storageEnv.env.DATABASE_URL ? { databaseUrl: storageEnv.env.DATABASE_URL } : {})
+	});
+	programs = ds.truth.map((p) => p.programId).sort();
+}, 120_000);
+
+afterAll(async () => {
+	await ds.close();
+	await storageEnv.cleanup();
+	rmSync(ds.dataDir, { recursive: true, force: true });
+});
+
+interface Plan {
+	templateId: string;
+	startDate: string;
+	endDate: string;
+	status?: 'active' | 'draft';
+}
+
+/** Each program's summary of 2026-06-01, as the relay writes it. */
+async function write(plans: Plan[]): Promise<void> {
+	expect(plans).toHaveLength(programs.length);
+	for (const [i, programId] of programs.entries()) {
+		const stored = await ds.sql.get<{ summary: string; through_seq: number; computed_at: number }>(
+			'SELECT summary, through_seq, computed_at FROM program_summaries WHERE program_id = ?',
+			[programId]
+		);
+		if (!stored) throw new Error(`no summary for ${programId}`);
+		const plan = plans[i]!;
+		await ds.store.saveSummaries([
+			{
+				programId,
+				summary: {
+					...(JSON.parse(stored.summary) as Record<string, unknown>),
+					asOf: '2026-06-01',
+					status: plan.status ?? 'active',
+					completion: null,
+					templateId: plan.templateId,
+					startDate: plan.startDate,
+					endDate: plan.endDate
+				},
+				docBytes: 1,
+				throughSeq: Number(stored.through_seq) + 1,
+				computedAt: Math.max(Number(stored.computed_at), ds.now) + 1
+			}
+		]);
+	}
+}
+
+describe('the programs owing the mentor report of 10 June', () => {
+	it('are the head mentoring programs running a month before and overlapping the half-year, by hand', async () => {
+		const year = { startDate: '2026-01-10', endDate: '2027-01-09' };
+		await write([
+			{ templateId: 'tomsk-heads-beginner', ...year }, // owes
+			{ templateId: 'tomsk-heads-reserve', ...year }, // owes
+			{ templateId: 'teacher-surgut', ...year }, // Surgut 2022 asks for no such report
+			{ templateId: 'learner', ...year }, // nor the Tomsk region 2020 programme
+			{ templateId: 'blank', ...year }, // a blank program has no regulation
+			// Started 2026-05-20, less than a month before 10 June (the first one's end).
+			{ templateId: 'tomsk-heads-beginner', startDate: '2026-05-20', endDate: '2027-01-09' },
+			// Ended 2025-12-01, before the half-year began (2025-12-09).
+			{ templateId: 'tomsk-heads-beginner', startDate: '2024-12-02', endDate: '2025-12-01' },
+			// The same start, ended within the half-year: owes it.
+			{ templateId: 'tomsk-heads-beginner', startDate: '2024-12-02', endDate: '2025-12-19' }
+		]);
+		const events = await monitoringCalendar(
+			ds.sql,
+			{ organizationIds: [ds.organizations[0]!.id], kind: 'organization', id: 'o', name: 'Школа' },
+			{
+				year: 2026,
+				today: '2026-09-15',
+				now: Date.parse('2026-09-15T09:00:00Z'),
+				config: defaultCalendar(),
+				organizations: []
+			}
+		);
+		const june = events.find((e) => e.itemId === '06-10-reports');
+		expect(june?.figures[0]).toEqual({
+			label: 'программ, которые должны представить отчет',
+			value: 3
+		});
+	});
+});
