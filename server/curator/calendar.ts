@@ -15,6 +15,7 @@ import {
 import { SCOPE_DOC_TITLES } from '../../src/lib/shared/api/scope-documents.js';
 import { mentorReportsRequired } from '../../src/lib/shared/program/regulation.js';
 import { notCancelled } from './cancelled.js';
+import { early } from './early.js';
 import type { SqlClient } from '../storage/sql.js';
 import type { Scope } from './dashboard.js';
 import { countProgramsAt, figuresAt, sourcesOf, type Figures } from './figures.js';
@@ -238,15 +239,6 @@ export async function monitoringCalendar(
 		};
 	});
 	return events.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
-}
-
-/**
- * A query started before the work that needs its answer: its failure is the request's when it is
- * awaited, and not the process's when the request failed first and never awaits it.
- */
-function early<T>(query: Promise<T>): Promise<T> {
-	query.catch(() => undefined);
-	return query;
 }
 
 /** Written versions of the documents a calendar links to (a handed-in one says so). */

@@ -1779,7 +1779,8 @@ export async function municipalityFigures(
 		now = Date.now(),
 		sources: read,
 		listing,
-		groupings = true
+		groupings = true,
+		onListing
 	}: {
 		now?: number;
 		/** What the request read of the scope's sources already (sourcesOf). */
@@ -1792,6 +1793,11 @@ export async function municipalityFigures(
 		listing?: ListingQuery;
 		/** false: without the groupings by type, template and stage (ScopeDocFigures). */
 		groupings?: boolean;
+		/**
+		 * Given the listing as soon as the period's own scan made it, before the previous period
+		 * is computed: the caller's reads for it go to the database meanwhile.
+		 */
+		onListing?: (listing: Listing) => void;
 	} = {}
 ): Promise<{
 	figures: ScopeDocFigures;
@@ -1811,28 +1817,12 @@ export async function municipalityFigures(
 		view: new PeriodView(h, p.from, p.to)
 	});
 	const q = query(resolved);
-	const prev =
-		resolved.kind === 'period' ? query({ ...previousPeriod(resolved), kind: 'period' }) : null;
 	const known = registryByPerson(registry, h);
 	const endOfTo = startOfDay(addDays(q.to, 1), zone);
 	// Each organization's part of the municipality's own scan where it is just its own scan
-	// (Segments.pure): read while the scan's rows are valid, the previous period's first.
+	// (Segments.pure): read while the scan's rows are valid.
 	const rowsNow = new Map<string, Omit<OrganizationFigures, 'previous'>>();
 	const rowsBefore = new Map<string, PreviousRow>();
-	const previous =
-		prev &&
-		compute(loaded, ids, prev, {
-			view: prev.view,
-			eachSegment: (scope, inForce, j, people, growth) => {
-				if (scope.segments.pure[j])
-					rowsBefore.set(
-						scope.segments.orgs[j]!,
-						previousRow(h, segmentRows(scope, inForce, j, { growth, people }), known)
-					);
-			},
-			groupings: false,
-			previous: true
-		});
 	// The period's last rows are the listing's when it ends by today (a later end: the listing is
 	// as on today, so by a scan of its own).
 	const listFromScan =
@@ -1843,32 +1833,29 @@ export async function municipalityFigures(
 		listing.period.from === q.from &&
 		listing.period.to === q.to;
 	let listed: Listing | null = null;
-	const figures: ScopeDocFigures = {
-		...compute(loaded, ids, q, {
-			view: q.view,
-			groupings,
-			withPrograms: listFromScan,
-			eachSegment: (scope, inForce, j, people, growth) => {
-				const org = scope.segments.orgs[j]!;
-				if (scope.segments.pure[j])
-					rowsNow.set(
+	const current = compute(loaded, ids, q, {
+		view: q.view,
+		groupings,
+		withPrograms: listFromScan,
+		eachSegment: (scope, inForce, j, people, growth) => {
+			const org = scope.segments.orgs[j]!;
+			if (scope.segments.pure[j])
+				rowsNow.set(
+					org,
+					organizationRow(
+						h,
 						org,
-						organizationRow(
-							h,
-							org,
-							segmentRows(scope, inForce, j, { growth, people }),
-							known,
-							q.to,
-							endOfTo
-						)
-					);
-			},
-			after: (scope) => {
-				if (listFromScan) listed = listingOf(h, scope, q.view, listing);
-			}
-		}),
-		previous
-	};
+						segmentRows(scope, inForce, j, { growth, people }),
+						known,
+						q.to,
+						endOfTo
+					)
+				);
+		},
+		after: (scope) => {
+			if (listFromScan) listed = listingOf(h, scope, q.view, listing);
+		}
+	});
 	if (listing && !listed) {
 		const asOf = listing.period.to <= today ? listing.period.to : today;
 		const view = new PeriodView(h, listing.period.from, listing.period.to);
@@ -1876,15 +1863,42 @@ export async function municipalityFigures(
 			? listingOf(h, scanAt(h, ids, asOf, cancelled), view, listing)
 			: { total: 0, programs: [] };
 	}
-	// The others (a program moved between them) by their own scans.
-	const row = (org: string): OrganizationFigures => {
-		const before = !prev
-			? null
-			: (rowsBefore.get(org) ?? previousRow(h, ownRows(h, org, cancelled, prev), known));
-		const now =
+	// The others (a program moved between them) by their own scans, while q's view holds.
+	const rows = ids.map(
+		(org) =>
 			rowsNow.get(org) ??
-			organizationRow(h, org, ownRows(h, org, cancelled, q), known, q.to, endOfTo);
-		return { ...now, previous: before };
+			organizationRow(h, org, ownRows(h, org, cancelled, q), known, q.to, endOfTo)
+	);
+	if (listed && onListing) {
+		onListing(listed);
+		// The caller's reads are sent once the driver's own ticks have run.
+		await new Promise((sent) => setImmediate(sent));
+	}
+	// The previous period over the history as it is now (a refresh may have run meanwhile).
+	const prev =
+		resolved.kind === 'period' ? query({ ...previousPeriod(resolved), kind: 'period' }) : null;
+	const knownBefore = registryByPerson(registry, h);
+	const previous =
+		prev &&
+		compute(loaded, ids, prev, {
+			view: prev.view,
+			eachSegment: (scope, inForce, j, people, growth) => {
+				if (scope.segments.pure[j])
+					rowsBefore.set(
+						scope.segments.orgs[j]!,
+						previousRow(h, segmentRows(scope, inForce, j, { growth, people }), knownBefore)
+					);
+			},
+			groupings: false,
+			previous: true
+		});
+	const before = (org: string) =>
+		!prev
+			? null
+			: (rowsBefore.get(org) ?? previousRow(h, ownRows(h, org, cancelled, prev), knownBefore));
+	return {
+		figures: { ...current, previous },
+		organizations: ids.map((org, i) => ({ ...rows[i]!, previous: before(org) })),
+		listing: listed
 	};
-	return { figures, organizations: ids.map(row), listing: listed };
 }

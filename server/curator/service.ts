@@ -31,6 +31,7 @@ import {
 	withdrawCase,
 	type CaseRecord
 } from './cases.js';
+import { early } from './early.js';
 import { monitoringCalendar, type CalendarEvent } from './calendar.js';
 import {
 	DEFAULT_STALE_DAYS,
@@ -654,12 +655,17 @@ export class CuratorService {
 		listing: ListingQuery,
 		names: Map<string, string>
 	): Promise<ScopeModelParts> {
+		// The lines' titles and names are read while the previous period is computed.
+		let lines: Promise<ProgramLine[]> | null = null;
 		const read = await municipalityFigures(this.db, scope, period, {
 			now: this.now(),
 			sources,
 			listing,
 			// The analytic report shows no grouping by type, template or stage (its info-note does).
-			groupings: kind !== 'analytic-report'
+			groupings: kind !== 'analytic-report',
+			onListing: (listed) => {
+				lines = early(this.linesOf(scope, listed.programs, names));
+			}
 		});
 		const organizations = scope.organizationIds.map((id, i) => ({
 			name: names.get(id) ?? '',
@@ -667,8 +673,12 @@ export class CuratorService {
 		}));
 		organizations.sort((a, b) => byRussian(a.name, b.name));
 		const listed = read.listing!;
-		const lines = await this.linesOf(scope, listed.programs, names);
-		return { figures: read.figures, organizations, listed, lines };
+		return {
+			figures: read.figures,
+			organizations,
+			listed,
+			lines: await (lines ?? this.linesOf(scope, listed.programs, names))
+		};
 	}
 
 	/**
