@@ -18,7 +18,7 @@ import { notCancelled } from './cancelled.js';
 import { early } from './early.js';
 import type { SqlClient } from '../storage/sql.js';
 import type { Scope } from './dashboard.js';
-import { countProgramsAt, figuresAt, sourcesOf, type Figures } from './figures.js';
+import { figuresAt, plansAt, sourcesOf, type Figures } from './figures.js';
 import { documentStates, stateKey } from './scope-documents.js';
 import type { CalendarDocument, CalendarEvent } from '../../src/lib/shared/api/curator.js';
 
@@ -63,6 +63,13 @@ export async function monitoringCalendar(
 	const states = early(documentsStates(db, scope, opts.organizations));
 	let practices: Promise<number[]> | null = null;
 	const cache = new Map<string, Promise<Figures>>();
+	// Both report items of a year still ahead are as on today: one scan.
+	const plans = new Map<string, ReturnType<typeof plansAt>>();
+	const plansOn = (date: string): ReturnType<typeof plansAt> => {
+		let p = plans.get(date);
+		if (!p) plans.set(date, (p = (async () => plansAt(db, ids, date, await sources))()));
+		return p;
+	};
 	const at = (date: string): Promise<Figures> => {
 		const d = asOf(date);
 		let f = cache.get(d);
@@ -86,18 +93,16 @@ export async function monitoringCalendar(
 						)
 					)
 				: null;
-		const expected = await countProgramsAt(
-			db,
-			ids,
-			asOf(due),
-			(f) =>
+		let expected = 0;
+		for (const { plan, programs } of await plansOn(asOf(due)))
+			if (
 				// Only programs whose regulation asks for the report (head mentoring, Tomsk 2024).
-				mentorReportsRequired(f.templateId) &&
-				f.startDate !== null &&
-				f.startDate <= monthBefore &&
-				(f.endDate === null || f.endDate >= halfYearBefore),
-			await sources
-		);
+				mentorReportsRequired(plan.templateId) &&
+				plan.startDate !== null &&
+				plan.startDate <= monthBefore &&
+				(plan.endDate === null || plan.endDate >= halfYearBefore)
+			)
+				expected += programs;
 		const figures = [{ label: 'программ, которые должны представить отчет', value: expected }];
 		if (missing !== null)
 			figures.push({ label: 'из них отчет не представлен', value: await missing });

@@ -478,48 +478,43 @@ function listingOf(
 	return { total, programs };
 }
 
-/** What `countProgramsAt` asks of a program: its plan. */
+/** A program's plan: what the calendar asks of the programs owing a report. */
 export type PlanFacts = Pick<FactsBrief, 'templateId' | 'startDate' | 'endDate'>;
 
 /**
- * How many of the programs of the organizations that existed on `date` (programsAt) pass `where`,
- * asked once per distinct template, start and end among their rows: a region's 100,000 programs
- * share a few hundred plans, and the rows' facts are interned.
+ * The distinct plans (template, start, end) of the programs of the organizations that existed on
+ * `date` (programsAt), each with how many programs have it: a region's 100,000 programs share a
+ * few hundred plans, so a question about plans is asked of those, not of every program.
  */
-export async function countProgramsAt(
+export async function plansAt(
 	db: SqlClient,
 	organizationIds: string[],
 	date: string,
-	where: (plan: PlanFacts) => boolean,
 	sources?: Sources
-): Promise<number> {
-	if (organizationIds.length === 0) return 0;
+): Promise<Array<{ plan: PlanFacts; programs: number }>> {
+	if (organizationIds.length === 0) return [];
 	const { h, scope } = await programsAt(db, organizationIds, date, sources, false);
 	const template = h.cols[F.template]!;
 	const start = h.cols[F.start]!;
 	const end = h.cols[F.end]!;
-	const text = (values: string[], id: number) => (id === NONE ? null : values[id]!);
 	const span = h.dates.size + 1;
-	const asked = new Map<number, boolean>();
-	let n = 0;
+	const counts = new Map<number, { row: number; programs: number }>();
 	for (const row of lastRows(h, scope)) {
-		const t = template[row]!;
-		const s = start[row]!;
-		const e = end[row]!;
-		const key = ((t + 1) * span + (s + 1)) * span + (e + 1);
-		let passes = asked.get(key);
-		if (passes === undefined)
-			asked.set(
-				key,
-				(passes = where({
-					templateId: text(h.words.values, t),
-					startDate: text(h.dates.values, s),
-					endDate: text(h.dates.values, e)
-				}))
-			);
-		if (passes) n++;
+		// Interned: a plan is three numbers (NONE + 1 = 0 for none).
+		const key = ((template[row]! + 1) * span + (start[row]! + 1)) * span + (end[row]! + 1);
+		const known = counts.get(key);
+		if (known) known.programs++;
+		else counts.set(key, { row, programs: 1 });
 	}
-	return n;
+	const text = (values: string[], id: number) => (id === NONE ? null : values[id]!);
+	return [...counts.values()].map(({ row, programs }) => ({
+		plan: {
+			templateId: text(h.words.values, template[row]!),
+			startDate: text(h.dates.values, start[row]!),
+			endDate: text(h.dates.values, end[row]!)
+		},
+		programs
+	}));
 }
 
 /** The held history, brought up to date for the organizations. */

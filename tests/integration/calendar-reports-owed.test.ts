@@ -3,7 +3,7 @@
  * counts the programs that owe the semi-annual report on its date: head mentoring only (Tomsk
  * 2024), running a month before the date and overlapping the half-year. Counted by hand over
  * summaries written as the relay writes them; the programs share their dates and differ in their
- * templates, and the count asks once per distinct plan (figures.ts, countProgramsAt).
+ * templates (or share all three), and the count asks once per distinct plan (figures.ts, plansAt).
  */
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,7 +75,7 @@ describe('the programs owing the mentor report of 10 June', () => {
 		const year = { startDate: '2026-01-10', endDate: '2027-01-09' };
 		await write([
 			{ templateId: 'tomsk-heads-beginner', ...year }, // owes
-			{ templateId: 'tomsk-heads-reserve', ...year }, // owes
+			{ templateId: 'tomsk-heads-beginner', ...year }, // owes: the same plan counts twice
 			{ templateId: 'teacher-surgut', ...year }, // Surgut 2022 asks for no such report
 			{ templateId: 'learner', ...year }, // nor the Tomsk region 2020 programme
 			{ templateId: 'blank', ...year }, // a blank program has no regulation
@@ -97,8 +97,14 @@ describe('the programs owing the mentor report of 10 June', () => {
 				organizations: []
 			}
 		);
-		const june = events.find((e) => e.itemId === '06-10-reports');
-		expect(june?.figures[0]).toEqual({
+		const owing = (itemId: string) => events.find((e) => e.itemId === itemId)?.figures[0];
+		expect(owing('06-10-reports')).toEqual({
+			label: 'программ, которые должны представить отчет',
+			value: 3
+		});
+		// 10 December, still ahead (as on today): running since 10 November and
+		// overlapping the half-year from 10 June — both of the first plan and the one of 20 May.
+		expect(owing('12-10-reports')).toEqual({
 			label: 'программ, которые должны представить отчет',
 			value: 3
 		});
