@@ -9,27 +9,18 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monitoringCalendar } from '../../server/curator/calendar';
 import { defaultCalendar } from '../../src/lib/shared/calendar';
-import { createDataset, type Dataset } from './curator-fixtures';
-import { testStorageEnv } from './test-storage';
+import { createDataset, rewriteSummary, type Dataset } from './curator-fixtures';
 
 let ds: Dataset;
-let storageEnv: Awaited<ReturnType<typeof testStorageEnv>>;
 let programs: string[] = [];
 
 beforeAll(async () => {
-	storageEnv = await testStorageEnv();
-	ds = await createDataset({
-		programs: 8,
-		organizations: 1,
-		seed: 53,
-		...(storageEnv.env.DATABASE_URL ? { databaseUrl: storageEnv.env.DATABASE_URL } : {})
-	});
+	ds = await createDataset({ programs: 8, organizations: 1, seed: 53 });
 	programs = ds.truth.map((p) => p.programId).sort();
 }, 120_000);
 
 afterAll(async () => {
 	await ds.close();
-	await storageEnv.cleanup();
 	rmSync(ds.dataDir, { recursive: true, force: true });
 });
 
@@ -37,36 +28,19 @@ interface Plan {
 	templateId: string;
 	startDate: string;
 	endDate: string;
-	status?: 'active' | 'draft';
 }
 
 /** Each program's summary of 2026-06-01, as the relay writes it. */
 async function write(plans: Plan[]): Promise<void> {
 	expect(plans).toHaveLength(programs.length);
 	for (const [i, programId] of programs.entries()) {
-		const stored = await ds.sql.get<{ summary: string; through_seq: number; computed_at: number }>(
-			'SELECT summary, through_seq, computed_at FROM program_summaries WHERE program_id = ?',
-			[programId]
-		);
-		if (!stored) throw new Error(`no summary for ${programId}`);
-		const plan = plans[i]!;
-		await ds.store.saveSummaries([
-			{
-				programId,
-				summary: {
-					...(JSON.parse(stored.summary) as Record<string, unknown>),
-					asOf: '2026-06-01',
-					status: plan.status ?? 'active',
-					completion: null,
-					templateId: plan.templateId,
-					startDate: plan.startDate,
-					endDate: plan.endDate
-				},
-				docBytes: 1,
-				throughSeq: Number(stored.through_seq) + 1,
-				computedAt: Math.max(Number(stored.computed_at), ds.now) + 1
-			}
-		]);
+		await rewriteSummary(ds, programId, (stored) => ({
+			...stored,
+			...plans[i]!,
+			asOf: '2026-06-01',
+			status: 'active',
+			completion: null
+		}));
 	}
 }
 

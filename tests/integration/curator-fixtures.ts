@@ -350,6 +350,39 @@ export async function createDataset(opts: DatasetOptions): Promise<Dataset> {
 	};
 }
 
+/** A participant of a summary (role `role`), whose key is `key`: as the figures read it. */
+export const participant = (role: 'mentor' | 'mentee') => (key: string) => ({
+	id: `${role}-${key}`,
+	role,
+	name: key,
+	userId: key
+});
+
+/**
+ * Writes a program's summary again as the relay would: its stored summary changed by `edit`,
+ * newer than any summary before it (a row of its day is replaced by a newer one only).
+ */
+export async function rewriteSummary(
+	ds: Dataset,
+	programId: string,
+	edit: (stored: Record<string, unknown>) => Record<string, unknown>
+): Promise<void> {
+	const stored = await ds.sql.get<{ summary: string; through_seq: number; computed_at: number }>(
+		'SELECT summary, through_seq, computed_at FROM program_summaries WHERE program_id = ?',
+		[programId]
+	);
+	if (!stored) throw new Error(`no summary for ${programId}`);
+	await ds.store.saveSummaries([
+		{
+			programId,
+			summary: edit(JSON.parse(stored.summary) as Record<string, unknown>),
+			docBytes: 1,
+			throughSeq: Number(stored.through_seq) + 1,
+			computedAt: Math.max(Number(stored.computed_at), ds.now) + 1
+		}
+	]);
+}
+
 /** Overdue computed directly from the document (independent of the summary code). */
 export function countOverdue(update: Uint8Array, today: string): number {
 	const doc = new Y.Doc();

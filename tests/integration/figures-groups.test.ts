@@ -15,7 +15,7 @@ import {
 	municipalityFigures
 } from '../../server/curator/figures';
 import { addDays } from '../../src/lib/shared/time';
-import { createDataset, type Dataset } from './curator-fixtures';
+import { createDataset, participant, rewriteSummary, type Dataset } from './curator-fixtures';
 import { testStorageEnv } from './test-storage';
 
 let ds: Dataset;
@@ -50,20 +50,9 @@ interface Shape {
 async function write(shapes: Array<Shape | 'draft'>): Promise<void> {
 	expect(shapes).toHaveLength(programs.length);
 	for (const [i, programId] of programs.entries()) {
-		const stored = await ds.sql.get<{ summary: string; through_seq: number; computed_at: number }>(
-			'SELECT summary, through_seq, computed_at FROM program_summaries WHERE program_id = ?',
-			[programId]
-		);
-		if (!stored) throw new Error(`no summary for ${programId}`);
 		const shape = shapes[i]!;
-		const person = (role: 'mentor' | 'mentee') => (key: string) => ({
-			id: `${role}-${key}`,
-			role,
-			name: key,
-			userId: key
-		});
-		const summary = {
-			...(JSON.parse(stored.summary) as Record<string, unknown>),
+		await rewriteSummary(ds, programId, (stored) => ({
+			...stored,
 			...(shape === 'draft'
 				? { status: 'draft' }
 				: {
@@ -73,20 +62,11 @@ async function write(shapes: Array<Shape | 'draft'>): Promise<void> {
 						form: shape.form,
 						menteeCategory: shape.category,
 						participants: [
-							...shape.mentors.map(person('mentor')),
-							...shape.mentees.map(person('mentee'))
+							...shape.mentors.map(participant('mentor')),
+							...shape.mentees.map(participant('mentee'))
 						]
 					})
-		};
-		await ds.store.saveSummaries([
-			{
-				programId,
-				summary,
-				docBytes: 1,
-				throughSeq: Number(stored.through_seq) + 1,
-				computedAt: Number(stored.computed_at) + 1
-			}
-		]);
+		}));
 	}
 }
 

@@ -9,63 +9,31 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { figuresAt } from '../../server/curator/figures';
 import { addDays } from '../../src/lib/shared/time';
-import { createDataset, type Dataset } from './curator-fixtures';
-import { testStorageEnv } from './test-storage';
+import { createDataset, participant, rewriteSummary, type Dataset } from './curator-fixtures';
 
 let ds: Dataset;
-let storageEnv: Awaited<ReturnType<typeof testStorageEnv>>;
 let programs: string[] = [];
-let written = 0;
 
 beforeAll(async () => {
-	storageEnv = await testStorageEnv();
-	ds = await createDataset({
-		programs: 8,
-		organizations: 2,
-		seed: 47,
-		...(storageEnv.env.DATABASE_URL ? { databaseUrl: storageEnv.env.DATABASE_URL } : {})
-	});
+	ds = await createDataset({ programs: 8, organizations: 2, seed: 47 });
 	programs = ds.truth.map((p) => p.programId).sort();
 }, 120_000);
 
 afterAll(async () => {
 	await ds.close();
-	await storageEnv.cleanup();
 	rmSync(ds.dataDir, { recursive: true, force: true });
 });
 
 /** Writes program `i`'s summary of day `asOf` as the relay would: in force, with these mentees. */
-async function write(i: number, asOf: string, mentees: string[]): Promise<void> {
-	const programId = programs[i]!;
-	const stored = await ds.sql.get<{ summary: string; through_seq: number; computed_at: number }>(
-		'SELECT summary, through_seq, computed_at FROM program_summaries WHERE program_id = ?',
-		[programId]
-	);
-	if (!stored) throw new Error(`no summary for ${programId}`);
-	const person = (role: 'mentor' | 'mentee') => (key: string) => ({
-		id: `${role}-${key}`,
-		role,
-		name: key,
-		userId: key
-	});
-	await ds.store.saveSummaries([
-		{
-			programId,
-			summary: {
-				...(JSON.parse(stored.summary) as Record<string, unknown>),
-				asOf,
-				status: 'active',
-				startDate: addDays(ds.today, -90),
-				completion: null,
-				participants: [person('mentor')(`m${i}`), ...mentees.map(person('mentee'))]
-			},
-			docBytes: 1,
-			throughSeq: Number(stored.through_seq) + 1,
-			// Later than any summary before it: a row of its day is replaced by a newer one only.
-			computedAt: Math.max(Number(stored.computed_at), ds.now) + ++written
-		}
-	]);
-}
+const write = (i: number, asOf: string, mentees: string[]) =>
+	rewriteSummary(ds, programs[i]!, (stored) => ({
+		...stored,
+		asOf,
+		status: 'active',
+		startDate: addDays(ds.today, -90),
+		completion: null,
+		participants: [participant('mentor')(`m${i}`), ...mentees.map(participant('mentee'))]
+	}));
 
 const scope = () => ({ organizationIds: ds.organizations.map((o) => o.id) });
 const menteesOn = async (date: string) =>
