@@ -60,7 +60,7 @@ export async function monitoringCalendar(
 	// What the items read from the database, asked for at once: PostgreSQL answers on its own
 	// core while the figures are computed here.
 	const sources = early(sourcesOf(db, ids));
-	const states = early(documentsStates(db, scope, opts.organizations));
+	const states = early(linkedDocumentStates(db, scope, opts.organizations));
 	let practices: Promise<number[]> | null = null;
 	const cache = new Map<string, Promise<Figures>>();
 	// Both report items of a year still ahead are as on today: one scan.
@@ -247,7 +247,7 @@ export async function monitoringCalendar(
 }
 
 /** Written versions of the documents a calendar links to (a handed-in one says so). */
-async function documentsStates(
+async function linkedDocumentStates(
 	db: SqlClient,
 	scope: CalendarScope,
 	organizations: Array<{ id: string }>
