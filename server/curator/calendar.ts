@@ -18,7 +18,7 @@ import { notCancelled } from './cancelled.js';
 import { early } from './early.js';
 import type { SqlClient } from '../storage/sql.js';
 import type { Scope } from './dashboard.js';
-import { figuresAt, plansAt, sourcesOf, type Figures } from './figures.js';
+import { figuresAt, plansAt, sourcesOf, type Sources } from './figures.js';
 import { documentStates, stateKey } from './scope-documents.js';
 import type { CalendarDocument, CalendarEvent } from '../../src/lib/shared/api/curator.js';
 
@@ -62,20 +62,19 @@ export async function monitoringCalendar(
 	const sources = early(sourcesOf(db, ids));
 	const states = early(linkedDocumentStates(db, scope, opts.organizations));
 	let practices: Promise<number[]> | null = null;
-	const cache = new Map<string, Promise<Figures>>();
+	/** `read` of a date once per request, as on the date (asOf), with the sources read once. */
+	const onceByDate = <T>(read: (date: string, sources: Sources) => Promise<T>) => {
+		const known = new Map<string, Promise<T>>();
+		return (date: string): Promise<T> => {
+			const d = asOf(date);
+			let p = known.get(d);
+			if (!p) known.set(d, (p = (async () => read(d, await sources))()));
+			return p;
+		};
+	};
+	const at = onceByDate((d, read) => figuresAt(db, scope, d, opts.now, read));
 	// Both report items of a year still ahead are as on today: one scan.
-	const plans = new Map<string, ReturnType<typeof plansAt>>();
-	const plansOn = (date: string): ReturnType<typeof plansAt> => {
-		let p = plans.get(date);
-		if (!p) plans.set(date, (p = (async () => plansAt(db, ids, date, await sources))()));
-		return p;
-	};
-	const at = (date: string): Promise<Figures> => {
-		const d = asOf(date);
-		let f = cache.get(d);
-		if (!f) cache.set(d, (f = (async () => figuresAt(db, scope, d, opts.now, await sources))()));
-		return f;
-	};
+	const plansOn = onceByDate((d, read) => plansAt(db, ids, d, read));
 	/** Programs owing the semi-annual report of `period` (YYYY-06 / YYYY-12): ran ≥ 1 month before the date and overlap the half-year. */
 	const semiannual = async (period: string, due: string) => {
 		const monthBefore = addDaysIso(due, -30);
@@ -94,7 +93,7 @@ export async function monitoringCalendar(
 					)
 				: null;
 		let expected = 0;
-		for (const { plan, programs } of await plansOn(asOf(due)))
+		for (const { plan, programs } of await plansOn(due))
 			if (
 				// Only programs whose regulation asks for the report (head mentoring, Tomsk 2024).
 				mentorReportsRequired(plan.templateId) &&

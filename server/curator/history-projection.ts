@@ -326,8 +326,8 @@ export class HistoryProjection {
 	}
 
 	/**
-	 * Whether no held row of a day on or before `day` changed since `version` (a program's rows,
-	 * or which programs the index has and where): what a past date's figures read is the same.
+	 * Whether no held row of a day on or before `day` changed since `version`: what a past date's
+	 * figures read is the same.
 	 */
 	unchangedThrough(day: number, version: number): boolean {
 		if (version < this.forgotten) return false;
@@ -354,7 +354,7 @@ export class HistoryProjection {
 		return Number.POSITIVE_INFINITY;
 	}
 
-	/** Whether two rows hold the same day, organization and facts (a replaced row stays readable until compaction). */
+	/** Whether two rows hold the same day, organization and facts. */
 	private sameRow(a: number, b: number): boolean {
 		if (a === b) return true;
 		const c = this.cols;
@@ -448,20 +448,16 @@ export class HistoryProjection {
 					WHERE program_id IN (${chunk.map(() => '?').join(',')}) ORDER BY program_id, day`,
 				chunk
 			);
-			const before = chunk.map((id) => {
-				const p = this.entry(id);
-				return { rows: p.rows, indexOrg: p.indexOrg, indexed: !Number.isNaN(p.computedAt) };
-			});
+			// (clear() leaves the old rows readable until compaction, after the chunks.)
+			const before = chunk.map((id) => this.entry(id).rows);
 			for (const id of chunk) this.clear(this.entry(id));
 			for (const r of rows) this.addRow(this.entry(r.program_id), r);
 			for (const [k, id] of chunk.entries()) {
 				const p = this.entry(id);
 				const r = byId.get(id);
-				const was = before[k]!;
-				// A past date's scan counts a row by the row's own organization, not the index's;
-				// a program moved all the same counts as a change of every day.
-				const moved = was.indexed && r !== undefined && r.organization_id !== was.indexOrg;
-				this.changed(moved ? Number.NEGATIVE_INFINITY : this.firstChange(was.rows, p.rows));
+				// Its rows alone: a past date's scan counts a row by the row's own organization, not
+				// by where the index puts the program (a move writes a row of its day).
+				this.changed(this.firstChange(before[k]!, p.rows));
 				if (r) this.setIndex(p, r);
 				else {
 					// No index row: deleted (its history went with it), or history alone.

@@ -7,7 +7,9 @@
  */
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { figuresAt } from '../../server/curator/figures';
+import { monitoringCalendar } from '../../server/curator/calendar';
+import { computeFigures, figuresAt } from '../../server/curator/figures';
+import { defaultCalendar } from '../../src/lib/shared/calendar';
 import { addDays } from '../../src/lib/shared/time';
 import { createDataset, participant, rewriteSummary, type Dataset } from './curator-fixtures';
 
@@ -88,5 +90,53 @@ describe("a past date's figures while the region writes", () => {
 		const after = await figuresAt(ds.sql, scope(), d, ds.now);
 		expect(after.programs.total).toBe(before.programs.total - 1);
 		expect(after.participants.mentees).toBe(before.participants.mentees - 1);
+	});
+
+	it('count a program moved today where its rows of those days were', async () => {
+		const d = addDays(ds.today, -10);
+		const own = ds.truth.find((t) => t.programId === programs[6])!.organizationId;
+		const from = ds.organizations.find((o) => o.id === own)!;
+		const to = ds.organizations.find((o) => o.id !== from.id)!;
+		const mentees = async (org: { id: string }) =>
+			(await figuresAt(ds.sql, { organizationIds: [org.id] }, d, ds.now)).participants.mentees;
+		const [fromBefore, toBefore] = [await mentees(from), await mentees(to)];
+		// Moved: its next summary writes today's row, and the index, under the new organization.
+		await ds.sql.run('UPDATE programs SET organization_id = ? WHERE id = ?', [to.id, programs[6]!]);
+		await write(6, ds.today, ['e6']);
+		// On `d` it was the first organization's: counted there, not in the other.
+		expect(await mentees(from)).toBe(fromBefore);
+		expect(await mentees(to)).toBe(toBefore);
+	});
+});
+
+describe("the calendar's items still ahead", () => {
+	it("show the figures of the service's today, not of the wall clock's", async () => {
+		const scope = {
+			organizationIds: ds.organizations.map((o) => o.id),
+			kind: 'municipality' as const,
+			id: 'm',
+			name: 'Муниципалитет'
+		};
+		const calendarMentees = async () =>
+			(
+				await monitoringCalendar(ds.sql, scope, {
+					year: Number(ds.today.slice(0, 4)),
+					today: ds.today,
+					now: ds.now,
+					config: defaultCalendar(),
+					organizations: []
+				})
+			)
+				.find((e) => e.itemId === '08-mentee-list')
+				?.figures.find((f) => f.label === 'наставляемых')?.value;
+		const todayMentees = async () =>
+			(await computeFigures(ds.sql, scope, { now: ds.now })).participants.mentees;
+		const before = await todayMentees();
+		expect(await calendarMentees()).toBe(before);
+		// A program of a zone ahead already writes tomorrow's row (its own today): the service's
+		// figures of today count its latest summary, two mentees where it had one.
+		await write(7, addDays(ds.today, 1), ['e7', 'ahead']);
+		expect(await todayMentees()).toBe(before + 1);
+		expect(await calendarMentees()).toBe(before + 1);
 	});
 });
