@@ -48,7 +48,6 @@ import {
 import type { Scope } from './dashboard.js';
 import type {
 	CountRow,
-	DocumentFigures,
 	FigurePeriod,
 	Figures,
 	OwnGroupings,
@@ -58,15 +57,7 @@ import type {
 	ScopeDocFigures
 } from '../../src/lib/shared/api/curator.js';
 
-export type {
-	CountRow,
-	DocumentFigures,
-	FigurePeriod,
-	Figures,
-	PreviousFigures,
-	ProgramCount,
-	ScopeDocFigures
-};
+export type { CountRow, FigurePeriod, Figures, PreviousFigures, ProgramCount, ScopeDocFigures };
 
 /**
  * Statuses that never count in any figure. The one exclusion filter: a status added later
@@ -590,12 +581,25 @@ export async function sourcesOf(db: SqlClient, ids: string[]): Promise<Sources> 
 }
 
 /** Figures for the period (or date) asked for, without the previous period. */
+export function computeFigures(
+	db: SqlClient,
+	scope: Scope,
+	options?: { now?: number; period?: FigurePeriod },
+	sources?: Sources
+): Promise<Figures>;
+/** `previous`: as a previous period is compared with (PreviousFigures, without the groupings). */
+export function computeFigures(
+	db: SqlClient,
+	scope: Scope,
+	options: { now?: number; period?: FigurePeriod; previous: true },
+	sources?: Sources
+): Promise<PreviousFigures>;
 export async function computeFigures(
 	db: SqlClient,
 	scope: Scope,
-	options: { now?: number; period?: FigurePeriod } = {},
+	options: { now?: number; period?: FigurePeriod; previous?: boolean } = {},
 	sources?: Sources
-): Promise<Figures> {
+): Promise<Figures | PreviousFigures> {
 	const zone = scope.timeZone ?? DEFAULT_TIME_ZONE;
 	const today = todayIn(zone, options.now ?? Date.now());
 	const { from, to, kind } = resolvePeriod(options.period ?? {}, today);
@@ -611,6 +615,7 @@ export async function computeFigures(
 		today,
 		from,
 		to,
+		options.previous === true,
 		past ? read.besidesHistory : read.version
 	]);
 	let cached = resultCache.get(db);
@@ -621,14 +626,20 @@ export async function computeFigures(
 	if (hit && loaded.h.unchangedThrough(dayNumber(to), hit.history))
 		return structuredClone(hit.figures);
 	const history = loaded.h.version;
-	const result = compute(loaded, ids, { zone, from, to, kind, current: from >= today });
+	const q = { zone, from, to, kind, current: from >= today };
+	const result = options.previous
+		? compute(loaded, ids, q, { groupings: false, previous: true })
+		: compute(loaded, ids, q);
 	cached.delete(key);
 	if (cached.size >= 200) cached.delete(cached.keys().next().value as string);
 	cached.set(key, { figures: structuredClone(result), history });
 	return result;
 }
 
-const resultCache = new WeakMap<SqlClient, Map<string, { figures: Figures; history: number }>>();
+const resultCache = new WeakMap<
+	SqlClient,
+	Map<string, { figures: Figures | PreviousFigures; history: number }>
+>();
 
 /**
  * What the figures of a scope read besides the index (its fingerprint), as a few sums: changes
@@ -1621,7 +1632,8 @@ export function figuresAt(
 
 /**
  * The figures of a period and, as `previous`, of the period of the same length before it (a
- * date: the state then, and no previous). What documents show as dynamics.
+ * date: the state then, and no previous). What screens and documents show as dynamics: the
+ * previous period without the groupings by people, which none of them compares.
  */
 export async function figuresFor(
 	db: SqlClient,
@@ -1639,7 +1651,7 @@ export async function figuresFor(
 	const prev = previousPeriod({ from: current.period.from, to: current.period.to });
 	return {
 		...current,
-		previous: await computeFigures(db, scope, { ...opts, period: prev }, sources)
+		previous: await computeFigures(db, scope, { ...opts, period: prev, previous: true }, sources)
 	};
 }
 

@@ -347,8 +347,11 @@ export interface Figures {
 	};
 	/** Stage reports of the programs existing on `period.to`, by their state then. */
 	reports: { expected: number; due: number; submitted: number; accepted: number; returned: number };
-	/** The figures of the previous period of the same length (dynamics); absent for a date. */
-	previous?: Figures | null;
+	/**
+	 * The figures of the previous period of the same length (dynamics); absent for a date. Without
+	 * the groupings by people (PreviousFigures): what a screen or a document compares with.
+	 */
+	previous?: PreviousFigures | null;
 }
 
 /** The groupings of a period that only some documents show. */
@@ -367,15 +370,11 @@ export type PreviousFigures = Omit<Figures, OwnGroupings | 'previous' | 'byForm'
 	byCategory: ProgramCount[];
 };
 
-/** The figures a document of a scope is made from: the period's, with the previous one's. */
-export type DocumentFigures = Omit<Figures, 'previous'> & { previous?: PreviousFigures | null };
-
 /**
- * DocumentFigures whose groupings by type, template and stage are there only when the document
+ * Figures whose groupings by type, template and stage are there only when the document
  * shows them (a municipality's analytic report shows none: its region's figures are made without).
  */
-export type ScopeDocFigures = Omit<DocumentFigures, OwnGroupings> &
-	Partial<Pick<DocumentFigures, OwnGroupings>>;
+export type ScopeDocFigures = Omit<Figures, OwnGroupings> & Partial<Pick<Figures, OwnGroupings>>;
 
 export type CalendarDocument =
 	| { kind: 'monitoring-xlsx' | 'registries-xlsx'; label: string }
