@@ -10,6 +10,7 @@ import type {
 	DashboardRow,
 	Figures,
 	OrganizationAggregate,
+	PreviousFigures,
 	ProblemFlag
 } from '$lib/shared/api/curator';
 
@@ -21,6 +22,7 @@ export type {
 	OrganizationAggregate,
 	ProblemFlag,
 	Figures,
+	PreviousFigures,
 	CalendarEvent,
 	CaseRecord
 };
