@@ -328,15 +328,20 @@ function programRows(
 					if (day <= toDay && r !== opening && inScope[orgCol[r]!] === 1) rows[len++] = r;
 				}
 			} else {
-				let opening = NONE;
-				let k = a;
-				for (; k < b; k++) {
-					const r = held[k]!;
-					if (dayCol[r]! > fromDay) break;
-					if (inScope[orgCol[r]!] === 1) opening = r;
+				// The first row after `from`, by halving: a period late in a program's years would
+				// otherwise walk every earlier row to find its state on `from`.
+				let lo = a;
+				let hi = b;
+				while (lo < hi) {
+					const mid = (lo + hi) >>> 1;
+					if (dayCol[held[mid]!]! > fromDay) hi = mid;
+					else lo = mid + 1;
 				}
-				if (opening !== NONE) rows[len++] = opening;
-				for (; k < b; k++) {
+				// Its state on `from` is its last row by then, counted where that row is: a program
+				// that left the scope before `from` is the other organization's on it, not also ours.
+				const opening = lo > a ? held[lo - 1]! : NONE;
+				if (opening !== NONE && inScope[orgCol[opening]!] === 1) rows[len++] = opening;
+				for (let k = lo; k < b; k++) {
 					const r = held[k]!;
 					if (dayCol[r]! > toDay) break;
 					if (inScope[orgCol[r]!] === 1) rows[len++] = r;

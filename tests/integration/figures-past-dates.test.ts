@@ -109,6 +109,37 @@ describe("a past date's figures while the region writes", () => {
 	});
 });
 
+describe('a program moved between organizations before a date', () => {
+	it('is counted on that date by the organization it was in, not also by the one it left', async () => {
+		const day = (n: number) => addDays(ds.today, n);
+		const own = ds.truth.find((t) => t.programId === programs[7])!.organizationId;
+		const left = ds.organizations.find((o) => o.id === own)!;
+		const joined = ds.organizations.find((o) => o.id !== left.id)!;
+		const figures = (org: { id: string }, date: string) =>
+			figuresAt(ds.sql, { organizationIds: [org.id] }, date, ds.now);
+		const region = (date: string) => figuresAt(ds.sql, scope(), date, ds.now);
+		const d = day(-10);
+		const before = { left: await figures(left, d), joined: await figures(joined, d) };
+		const regionBefore = await region(d);
+		// Moved twenty days ago: its summary of that day is written under the new organization.
+		await ds.sql.run('UPDATE programs SET organization_id = ? WHERE id = ?', [
+			joined.id,
+			programs[7]!
+		]);
+		await write(7, day(-20), ['e7', 'after the move']);
+		const after = { left: await figures(left, d), joined: await figures(joined, d) };
+		expect(after.left.programs.total).toBe(before.left.programs.total - 1);
+		expect(after.joined.programs.total).toBe(before.joined.programs.total + 1);
+		expect(after.left.participants.mentees + after.joined.participants.mentees).toBe(
+			(await region(d)).participants.mentees
+		);
+		expect((await region(d)).programs.total).toBe(regionBefore.programs.total);
+		// Before the move it was the first one's.
+		const earlier = day(-25);
+		expect((await figures(left, earlier)).programs.total).toBe(before.left.programs.total);
+	});
+});
+
 describe("the calendar's items still ahead", () => {
 	it("show the figures of the service's today, not of the wall clock's", async () => {
 		const scope = {
