@@ -8,7 +8,7 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monitoringCalendar } from '../../server/curator/calendar';
-import { computeFigures, figuresAt } from '../../server/curator/figures';
+import { computeFigures, figuresAt, municipalityFigures } from '../../server/curator/figures';
 import { defaultCalendar } from '../../src/lib/shared/calendar';
 import { addDays } from '../../src/lib/shared/time';
 import { createDataset, participant, rewriteSummary, type Dataset } from './curator-fixtures';
@@ -115,12 +115,22 @@ describe('a program moved between organizations before a date', () => {
 		const own = ds.truth.find((t) => t.programId === programs[7])!.organizationId;
 		const left = ds.organizations.find((o) => o.id === own)!;
 		const joined = ds.organizations.find((o) => o.id !== left.id)!;
+		const ids = ds.organizations.map((o) => o.id);
 		const figures = (org: { id: string }, date: string) =>
 			figuresAt(ds.sql, { organizationIds: [org.id] }, date, ds.now);
 		const region = (date: string) => figuresAt(ds.sql, scope(), date, ds.now);
+		// The analytic report's table: each organization's programs in force in a week after the move.
+		const week = { from: day(-12), to: day(-5) };
+		const report = async () => {
+			const r = await municipalityFigures(ds.sql, scope(), week, { now: ds.now });
+			const inForce = (org: { id: string }) =>
+				r.organizations[ids.indexOf(org.id)]!.programs.inForce;
+			return { left: inForce(left), joined: inForce(joined), region: r.figures.programs.inForce };
+		};
 		const d = day(-10);
 		const before = { left: await figures(left, d), joined: await figures(joined, d) };
 		const regionBefore = await region(d);
+		const reportBefore = await report();
 		// Moved twenty days ago: its summary of that day is written under the new organization.
 		await ds.sql.run('UPDATE programs SET organization_id = ? WHERE id = ?', [
 			joined.id,
@@ -128,15 +138,24 @@ describe('a program moved between organizations before a date', () => {
 		]);
 		await write(7, day(-20), ['e7', 'after the move']);
 		const after = { left: await figures(left, d), joined: await figures(joined, d) };
+		const regionAfter = await region(d);
 		expect(after.left.programs.total).toBe(before.left.programs.total - 1);
 		expect(after.joined.programs.total).toBe(before.joined.programs.total + 1);
 		expect(after.left.participants.mentees + after.joined.participants.mentees).toBe(
-			(await region(d)).participants.mentees
+			regionAfter.participants.mentees
 		);
-		expect((await region(d)).programs.total).toBe(regionBefore.programs.total);
+		expect(regionAfter.programs.total).toBe(regionBefore.programs.total);
 		// Before the move it was the first one's.
 		const earlier = day(-25);
 		expect((await figures(left, earlier)).programs.total).toBe(before.left.programs.total);
+		// A period after the move: the report's rows count it once, in the organization it joined.
+		const reportAfter = await report();
+		expect(reportAfter).toEqual({
+			left: reportBefore.left - 1,
+			joined: reportBefore.joined + 1,
+			region: reportBefore.region
+		});
+		expect(reportAfter.left + reportAfter.joined).toBe(reportAfter.region);
 	});
 });
 
