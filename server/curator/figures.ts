@@ -697,6 +697,8 @@ interface Registry {
 interface RegistryByPerson {
 	history: HistoryProjection;
 	persons: number;
+	/** The history's numbering of people it was made for (HistoryProjection.personEpoch). */
+	epoch: number;
 	/** Each person's category (an index of KINDS), -1 where the registry tells none. */
 	kinds: Int8Array;
 	/** Each organization's pedagogues, packed for the young pedagogues' figure. */
@@ -719,7 +721,13 @@ interface Pedagogues {
 /** The registry's categories and pedagogues by person number: lookups by key done once. */
 function registryByPerson(registry: Registry, h: HistoryProjection): RegistryByPerson {
 	const known = registry.byPerson;
-	if (known && known.history === h && known.persons === h.persons.size) return known;
+	if (
+		known &&
+		known.history === h &&
+		known.persons === h.persons.size &&
+		known.epoch === h.personEpoch
+	)
+		return known;
 	const kinds = new Int8Array(h.persons.size).fill(-1);
 	for (const r of registry.byId.values()) {
 		const person = h.persons.find(r.id);
@@ -743,7 +751,13 @@ function registryByPerson(registry: Registry, h: HistoryProjection): RegistryByP
 		});
 		pedagogues.set(org, packed);
 	}
-	return (registry.byPerson = { history: h, persons: h.persons.size, kinds, pedagogues });
+	return (registry.byPerson = {
+		history: h,
+		persons: h.persons.size,
+		epoch: h.personEpoch,
+		kinds,
+		pedagogues
+	});
 }
 
 /**

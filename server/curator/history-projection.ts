@@ -37,6 +37,13 @@ class Interner {
 	find(value: string): number | undefined {
 		return this.ids.get(value);
 	}
+	/** Gives value i the number `to[i]` (`to`: a permutation of 0 … size − 1). */
+	renumber(to: Int32Array): void {
+		const values = this.values.slice();
+		for (let i = 0; i < values.length; i++) this.values[to[i]!] = values[i]!;
+		// Existing keys set again while iterating: no key is added, so each is visited once.
+		for (const [value, id] of this.ids) this.ids.set(value, to[id]!);
+	}
 	get size(): number {
 		return this.values.length;
 	}
@@ -175,8 +182,13 @@ export class HistoryProjection {
 	readonly words = new Interner();
 	/** Dates of the facts (start, end, completion) as written, compared as text per figure. */
 	readonly dates = new Interner();
-	/** Participant keys (registry ids, or `<program>/<participant>` for the unregistered). */
+	/**
+	 * Participant keys (registry ids, or `<program>/<participant>` for the unregistered). Numbered
+	 * again by compaction (`personEpoch` counts those times): what holds a number across a
+	 * refresh checks the epoch.
+	 */
 	readonly persons = new Interner();
+	personEpoch = 0;
 	/** The lists of types, each list once (a row's `types`). */
 	readonly typeKeys = new Interner();
 	readonly typeLists: string[][] = [];
@@ -783,6 +795,13 @@ export class HistoryProjection {
 		const reals = new Float64Array(REALS * size);
 		const newPOff = new Int32Array(size);
 		const newAOff = new Int32Array(size);
+		// The people numbered again in the rows' new order: a scan's people then come in the order
+		// of their numbers too, and the arrays a figure marks them in by number are read in order,
+		// not at places spread over a region's 200,000 people (they were numbered as first read).
+		const personTo = new Int32Array(this.persons.size).fill(NONE);
+		let persons = 0;
+		const renumbered = (person: number): number =>
+			personTo[person] === NONE ? (personTo[person] = persons++) : personTo[person]!;
 		let pAt = 0;
 		let aAt = 0;
 		for (let i = 0; i < live; i++) {
@@ -792,14 +811,25 @@ export class HistoryProjection {
 				newPOff[i] = newPOff[i - 1]!;
 			else {
 				newPOff[i] = pAt;
-				for (let k = pOff[old]!, end = k + pLen[i]!; k < end; k++) people[pAt++] = this.people[k]!;
+				for (let k = pOff[old]!, end = k + pLen[i]!; k < end; k++) {
+					const v = this.people[k]!;
+					people[pAt++] = renumbered(v >> 2) * 4 + (v & 3);
+				}
 			}
 			newAOff[i] = aAt;
 			const a0 = 3 * aOff[old]!;
-			for (let k = 0; k < 3 * aLen[i]!; k++) assessments[3 * aAt + k] = this.assessments[a0 + k]!;
+			for (let k = 0; k < aLen[i]!; k++) {
+				assessments[3 * (aAt + k)] = renumbered(this.assessments[a0 + 3 * k]!);
+				assessments[3 * (aAt + k) + 1] = this.assessments[a0 + 3 * k + 1]!;
+				assessments[3 * (aAt + k) + 2] = this.assessments[a0 + 3 * k + 2]!;
+			}
 			aAt += aLen[i]!;
 			for (let k = 0; k < REALS; k++) reals[i * REALS + k] = this.reals[old * REALS + k]!;
 		}
+		// People no held row names any more keep a number, after the others.
+		for (let person = 0; person < personTo.length; person++) renumbered(person);
+		this.persons.renumber(personTo);
+		this.personEpoch++;
 		this.cols[F.pOff] = newPOff;
 		this.cols[F.aOff] = newAOff;
 		this.people = people;

@@ -20,6 +20,7 @@ import {
 } from '../../server/curator/figures';
 import {
 	fingerprintSql,
+	historyOf,
 	HistoryProjection,
 	toFingerprint
 } from '../../server/curator/history-projection';
@@ -469,5 +470,50 @@ describe('figures held by each instance', () => {
 		h.compact();
 		expect(rows()).toEqual(held);
 		expect(h.peopleCount).toBe(people);
+	});
+
+	it('count each person in their category after a compaction numbers the people again', async () => {
+		const ids = ds.organizations.map((o) => o.id);
+		const scope = { organizationIds: ids };
+		// Every mentor in the registry as a head of their organization: a category by the person's
+		// number (the form would make them pedagogues).
+		for (const r of await ds.sql.all<{ summary: string; organization_id: string }>(
+			`SELECT s.summary, i.organization_id FROM program_summaries s
+				JOIN curator_program_index i ON i.program_id = s.program_id`
+		)) {
+			const { participants } = JSON.parse(r.summary) as {
+				participants?: Array<{ userId?: string; role: string }>;
+			};
+			for (const p of participants ?? [])
+				if (p.role === 'mentor' && p.userId)
+					await ds.sql.run(
+						`INSERT INTO people (id, organization_id, full_name, staff_kind, active, minor,
+								created_at, updated_at) VALUES (?, ?, ?, 'head', 1, 0, ?, ?)
+							ON CONFLICT (id) DO NOTHING`,
+						[p.userId, r.organization_id, p.userId, ds.now, ds.now]
+					);
+		}
+		const reader = await openInstance();
+		const period = (days: number) => ({ from: addDays(ds.today, -days), to: ds.today });
+		const heads = (await figuresFor(reader.sql, scope, period(100), ds.now)).participants.byKind
+			.head;
+		expect(heads?.mentors).toBeGreaterThan(0);
+		// A mentee joins a program of the first organization: numbered after everyone held, then,
+		// by the compaction, among that program's people (everyone after them moves on by one).
+		await rewrite(
+			await activeProgram(ds.organizations[0]!.id, new Set()),
+			(s) => {
+				s.participants = [...participantsOf(s), mentee('joinedBeforeCompaction')];
+			},
+			(s) => s.computed_at + 20
+		);
+		// The registry as the figures read it, by the people's numbers before the compaction.
+		await figuresFor(reader.sql, scope, period(101), ds.now);
+		historyOf(reader.sql).compact();
+		const held = await figuresFor(reader.sql, scope, period(102), ds.now);
+		const fresh = await figuresFor((await openInstance()).sql, scope, period(102), ds.now);
+		// (The categories first: what a numbering out of step gets wrong.)
+		expect(held.participants.byKind).toEqual(fresh.participants.byKind);
+		expect(held).toEqual(fresh);
 	});
 });
