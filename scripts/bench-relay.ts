@@ -567,6 +567,9 @@ async function runScenario(kind: Kind, scenario: Scenario, round: number): Promi
 				slowerThan(end, metric, le) - slowerThan(start, metric, le);
 			relayLoopMaxMs = lagMs;
 			persist += `; commits over 100 ms: ${over('relay_persist_seconds', '0.1')}, GC pauses over 100 ms: ${over('nodejs_gc_duration_seconds', '0.1')}, the loop's longest lag ${Math.max(...lagMs).toFixed(0)} ms`;
+			// How late commits start (the senders' acknowledgements wait for them): a saturated loop
+			// reads sockets for seconds before its timers and deferred work get a turn.
+			persist += `; commits started over 150 ms / 1 s after their oldest update: ${over('relay_commit_wait_seconds', '0.15')} / ${over('relay_commit_wait_seconds', '1')}`;
 			// Whether summaries keep up under their budget (issue 18): written, still due, CPU charged.
 			const summaries = metricValue(m, 'relay_summaries_total');
 			const due = metricValue(m, 'relay_summaries_due');

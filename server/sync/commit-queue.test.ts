@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
 	createCommitQueue,
 	WAITING_COMMIT_GAP_MS,
+	type CommitStats,
 	type DurableItem,
 	type QueuedUpdate
 } from './commit-queue.js';
@@ -15,6 +16,7 @@ function setup(delayMs = 0, minGapMs = 0, maxBatch?: number) {
 	const clock = new FakeClock();
 	const store = new MemoryDocumentStore();
 	const durable: Array<Array<DurableItem<Item>>> = [];
+	const stats: CommitStats[] = [];
 	const failed: Array<{ names: string[]; error: Error }> = [];
 	const queue = createCommitQueue<Item>({
 		store,
@@ -22,7 +24,10 @@ function setup(delayMs = 0, minGapMs = 0, maxBatch?: number) {
 		delayMs,
 		minGapMs,
 		...(maxBatch ? { maxBatch } : {}),
-		durable: (batch) => durable.push(batch),
+		durable: (batch, commit) => {
+			durable.push(batch);
+			stats.push(commit);
+		},
 		failed: (batch, error) => failed.push({ names: batch.map((i) => i.name), error })
 	});
 	const item = (name: string, update: Uint8Array | null = new Uint8Array([0, 0])): Item => ({
@@ -31,7 +36,7 @@ function setup(delayMs = 0, minGapMs = 0, maxBatch?: number) {
 		update,
 		receivedAt: clock.now()
 	});
-	return { clock, store, queue, durable, failed, item };
+	return { clock, store, queue, durable, stats, failed, item };
 }
 
 describe('commit queue', () => {
@@ -137,6 +142,22 @@ describe('commit queue', () => {
 		await clock.advance(1);
 		expect(durable.at(-1)?.map((d) => d.item.name)).toEqual(['h', 'i']);
 		expect(store.appendCalls.map((c) => c.length)).toEqual([1, 3, 3, 2]);
+	});
+
+	it("tells how long each commit's oldest update waited for it to start", async () => {
+		const { clock, queue, durable, stats, item } = setup(0, 100);
+		queue.enqueue(item('a'));
+		await clock.settle();
+		await clock.advance(30);
+		queue.enqueue(item('b')); // waits 70 ms for the gap
+		await clock.advance(20);
+		queue.enqueue(item('c'));
+		await clock.advance(50);
+		expect(durable.map((b) => b.map((d) => d.item.name))).toEqual([['a'], ['b', 'c']]);
+		expect(stats.map((s) => [s.rows, s.waitedSeconds])).toEqual([
+			[1, 0],
+			[2, 0.07]
+		]);
 	});
 
 	it('hands nothing over before the append resolves; queues the rest behind it', async () => {

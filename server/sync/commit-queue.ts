@@ -63,9 +63,21 @@ export interface CommitQueueOptions<T extends QueuedUpdate> {
 	/** The most updates in one commit (default MAX_UPDATES_PER_COMMIT); more wait for the next. */
 	maxBatch?: number;
 	/** The batch is durable: called once, synchronously, with the items in queue order. */
-	durable(batch: DurableItem<T>[], stats: { rows: number; seconds: number }): void;
+	durable(batch: DurableItem<T>[], stats: CommitStats): void;
 	/** Nothing of the batch is durable (the append failed). */
 	failed(batch: T[], error: Error): void;
+}
+
+export interface CommitStats {
+	rows: number;
+	/** The transaction's own time. */
+	seconds: number;
+	/**
+	 * How long the batch's first (oldest) update waited for its commit to start: its sender's
+	 * acknowledgement waits at least this. The gap makes it up to `minGapMs`; more tells of a
+	 * loop too busy to give the commit its turn (docs/benchmarks.md, "Late timers").
+	 */
+	waitedSeconds: number;
 }
 
 export interface CommitQueue<T> {
@@ -138,6 +150,7 @@ export function createCommitQueue<T extends QueuedUpdate>(
 		if (batch === queue) queue = [];
 		for (const item of batch) if (item.deliveryWaits) waiting--;
 		lastCommitAt = clock.monotonic();
+		const waitedSeconds = Math.max(0, clock.now() - (batch[0]?.receivedAt ?? clock.now())) / 1000;
 		const rows: AppendedUpdate[] = [];
 		for (const item of batch) {
 			if (item.update)
@@ -160,7 +173,7 @@ export function createCommitQueue<T extends QueuedUpdate>(
 		let next = 0;
 		options.durable(
 			batch.map((item) => ({ item, seq: item.update ? (seqs[next++] ?? null) : null })),
-			{ rows: rows.length, seconds }
+			{ rows: rows.length, seconds, waitedSeconds }
 		);
 	}
 

@@ -19,7 +19,12 @@
 import type { Logger } from '../logger.js';
 import type { DocumentStore } from '../storage/document-store.js';
 import type { Clock } from './clock.js';
-import { createCommitQueue, type DurableItem, type QueuedUpdate } from './commit-queue.js';
+import {
+	createCommitQueue,
+	type CommitStats,
+	type DurableItem,
+	type QueuedUpdate
+} from './commit-queue.js';
 import type { Commit, RelayHooks } from './hooks.js';
 import type { RelayMetrics } from './metrics.js';
 import { CloseCode, encodeAck, encodeSyncUpdate } from './protocol.js';
@@ -89,9 +94,10 @@ export function createCommits(options: {
 		return delivered;
 	}
 
-	function durable(batch: DurableItem<CommitItem>[], stats: { rows: number; seconds: number }) {
+	function durable(batch: DurableItem<CommitItem>[], stats: CommitStats) {
 		if (stats.rows > 0) {
 			metrics.persistSeconds.observe(stats.seconds);
+			metrics.commitWaitSeconds.observe(stats.waitedSeconds);
 			metrics.persistBatchUpdates.observe(stats.rows);
 			metrics.updatesIn.inc(stats.rows);
 		}

@@ -7,6 +7,7 @@ export interface RelayMetrics {
 	updatesOut: Counter;
 	persistSeconds: Histogram;
 	persistBatchUpdates: Histogram;
+	commitWaitSeconds: Histogram;
 	rejected: Counter<'reason'>;
 	authFailures: Counter<'reason'>;
 	closes: Counter<'code'>;
@@ -75,6 +76,12 @@ export function createRelayMetrics(registry: Registry): RelayMetrics {
 			name: 'relay_persist_batch_updates',
 			help: 'Updates per group-commit transaction',
 			buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+			registers
+		}),
+		commitWaitSeconds: new Histogram({
+			name: 'relay_commit_wait_seconds',
+			help: "How long each commit's oldest update waited for it to start (its sender's acknowledgement waits at least this)",
+			buckets: [0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5],
 			registers
 		}),
 		rejected: new Counter({

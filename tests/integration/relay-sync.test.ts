@@ -364,12 +364,15 @@ describe('relay: sync with the stock y-websocket client', () => {
 			'relay_updates_in_total',
 			'relay_updates_out_total',
 			'relay_persist_seconds_bucket',
+			'relay_commit_wait_seconds_bucket',
 			'relay_rejected_messages_total',
 			'relay_auth_failures_total'
 		]) {
 			expect(body).toContain(name);
 		}
 		expect(body).toMatch(/relay_updates_in_total\{[^}]*\} [1-9]/);
+		// Every commit tells how long its oldest update waited for it (the acknowledgement's wait).
+		expect(body).toMatch(/relay_commit_wait_seconds_count\{[^}]*\} [1-9]/);
 	});
 });
 
