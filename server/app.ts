@@ -100,6 +100,7 @@ export async function createServer(config: ServerConfig, logger: Logger): Promis
 		dataDir: config.dataDir,
 		databaseUrl: config.databaseUrl,
 		poolSize: config.pgPoolSize,
+		parallelWorkers: config.pgParallelWorkers,
 		checkpointThread: { log: logger }
 	});
 	logger.info({ storage: storage.kind, location: storage.location }, 'storage opened');

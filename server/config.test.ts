@@ -15,6 +15,7 @@ describe('configuration schema', () => {
 		expect(config.databaseUrl).toBeNull();
 		expect(config.redisUrl).toBeNull();
 		expect(config.pgPoolSize).toBe(10);
+		expect(config.pgParallelWorkers).toBe(0);
 		expect(config.clusterPrefix).toBe('nst');
 		expect(config.logLevel).toBe('info');
 		expect(config.serverSecret).toBeNull();
@@ -31,6 +32,7 @@ describe('configuration schema', () => {
 				DATABASE_URL: 'postgres://u:p@db:5432/n',
 				REDIS_URL: 'rediss://cache:6380',
 				PG_POOL_SIZE: '4',
+				PG_PARALLEL_WORKERS: '2',
 				CLUSTER_PREFIX: 'school',
 				LOG_LEVEL: 'debug',
 				PUBLIC_URL: 'https://nastavnik.example.ru',
@@ -48,6 +50,7 @@ describe('configuration schema', () => {
 			databaseUrl: 'postgres://u:p@db:5432/n',
 			redisUrl: 'rediss://cache:6380',
 			pgPoolSize: 4,
+			pgParallelWorkers: 2,
 			clusterPrefix: 'school',
 			logLevel: 'debug',
 			publicUrl: 'https://nastavnik.example.ru',
@@ -90,6 +93,7 @@ describe('configuration schema', () => {
 			'PUBLIC_URL must be a URL starting with http:// or https://, got "ftp://x"'
 		],
 		[{ PG_POOL_SIZE: '0' }, 'PG_POOL_SIZE must be an integer 1–1000, got "0"'],
+		[{ PG_PARALLEL_WORKERS: '-1' }, 'PG_PARALLEL_WORKERS must be an integer 0–64, got "-1"'],
 		[{ CURATOR_STALE_DAYS: '-1' }, 'CURATOR_STALE_DAYS must be an integer 1–365, got "-1"'],
 		[{ RELAY_WRITER_THREAD: 'yes' }, 'RELAY_WRITER_THREAD must be an integer 0–1, got "yes"'],
 		[{ RELAY_IDLE_UNLOAD_MS: '-5' }, 'RELAY_IDLE_UNLOAD_MS must be an integer ≥ 0, got "-5"'],

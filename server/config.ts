@@ -23,6 +23,7 @@ export interface ServerConfig {
 	databaseUrl: string | null;
 	/** PostgreSQL connections per instance. */
 	pgPoolSize: number;
+	pgParallelWorkers: number;
 	/** Redis connection string; when set, fans out updates between relay instances. */
 	redisUrl: string | null;
 	/** Key and channel prefix in Redis: deployments (or test runs) sharing one Redis stay apart. */
@@ -253,6 +254,13 @@ export const SERVER_SCHEMA: Schema<Omit<ServerConfig, 'relay' | 'security'>> = {
 		'`postgres://user:password@host:5432/db`: PostgreSQL instead of SQLite, for several instances; migrations run at start-up under an advisory lock'
 	),
 	pgPoolSize: integer('PG_POOL_SIZE', 10, 1, 1000, 'PostgreSQL connections per instance'),
+	pgParallelWorkers: integer(
+		'PG_PARALLEL_WORKERS',
+		0,
+		0,
+		64,
+		"PostgreSQL's `max_parallel_workers_per_gather` for this server's connections; 0: no parallel workers (the dashboard's statements already run side by side), more for a database host with cores to spare"
+	),
 	redisUrl: url(
 		'REDIS_URL',
 		['redis:', 'rediss:'],

@@ -10,7 +10,12 @@
 import type pg from 'pg';
 import { indexMissingEntries } from './curator-index.js';
 import type { DocumentStore } from './document-store.js';
-import { createPool, migratePostgres, postgresSchemaVersion } from './postgres/database.js';
+import {
+	createPool,
+	migratePostgres,
+	postgresSchemaVersion,
+	type PostgresOptions
+} from './postgres/database.js';
 import { createPostgresDocumentStore } from './postgres/document-store.js';
 import { postgresClient, sqliteClient, type SqlClient } from './sql.js';
 import { Checkpointer, type CheckpointerLog } from './sqlite/checkpointer.js';
@@ -58,6 +63,8 @@ export async function openStorage(options: {
 	databaseUrl: string | null;
 	/** PostgreSQL pool size. */
 	poolSize?: number;
+	/** PostgreSQL parallel workers per statement (postgres/database.ts, PostgresOptions). */
+	parallelWorkers?: number;
 	/**
 	 * SQLite: WAL checkpoints on a thread of their own instead of in the committing caller (the
 	 * server's event loop; server/storage/sqlite/checkpointer.ts). The server sets it; the CLI
@@ -65,7 +72,11 @@ export async function openStorage(options: {
 	 */
 	checkpointThread?: { log: CheckpointerLog };
 }): Promise<Storage> {
-	if (options.databaseUrl) return openPostgresStorage(options.databaseUrl, options.poolSize);
+	if (options.databaseUrl)
+		return openPostgresStorage(options.databaseUrl, {
+			...(options.poolSize ? { max: options.poolSize } : {}),
+			...(options.parallelWorkers !== undefined ? { parallelWorkers: options.parallelWorkers } : {})
+		});
 	return openSqliteStorage(options.dataDir, options.checkpointThread);
 }
 
@@ -108,8 +119,11 @@ export function sqliteStorage(
 	};
 }
 
-export async function openPostgresStorage(url: string, poolSize?: number): Promise<Storage> {
-	const pool = await createPool(url, poolSize ? { max: poolSize } : {});
+export async function openPostgresStorage(
+	url: string,
+	options: PostgresOptions = {}
+): Promise<Storage> {
+	const pool = await createPool(url, options);
 	const sql = postgresClient(pool);
 	try {
 		await migratePostgres(pool);

@@ -10,7 +10,13 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { createIdentityStore } from '../../server/identity/sql-store';
-import { openPostgresStorage, openSqliteStorage, type Storage } from '../../server/storage/index';
+import { loadConfig } from '../../server/config';
+import {
+	openPostgresStorage,
+	openSqliteStorage,
+	openStorage,
+	type Storage
+} from '../../server/storage/index';
 import { createPool, migratePostgres } from '../../server/storage/postgres/database';
 import { migrations } from '../../server/storage/postgres/migrations';
 import { migrations as sqliteMigrations } from '../../server/storage/sqlite/migrations';
@@ -375,6 +381,37 @@ describe.skipIf(skip !== null)('PostgreSQL with several instances', () => {
 		for (let i = 0; i < 3; i++)
 			expect((await pool.query('SHOW jit')).rows[0]).toEqual({ jit: 'off' });
 		await pool.end();
+	});
+
+	it("the server's connections plan without parallel workers unless PG_PARALLEL_WORKERS says so", async () => {
+		// On two cores the dashboard's statements, started together, lost more to one statement's
+		// workers than the workers gained (docs/benchmarks.md «Parallel workers off by default»).
+		const db = await createTestDatabase();
+		dbs.push(db);
+		const dataDir = mkdtempSync(path.join(tmpdir(), 'nst-pg-workers-'));
+		try {
+			for (const [env, expected] of [
+				[{}, '0'],
+				[{ PG_PARALLEL_WORKERS: '3' }, '3']
+			] as const) {
+				const config = loadConfig({ ...env, DATABASE_URL: db.url, DATA_DIR: dataDir });
+				const storage = await openStorage({
+					dataDir: config.dataDir,
+					databaseUrl: config.databaseUrl,
+					parallelWorkers: config.pgParallelWorkers
+				});
+				try {
+					for (let i = 0; i < 3; i++)
+						expect(await storage.sql.get('SHOW max_parallel_workers_per_gather')).toEqual({
+							max_parallel_workers_per_gather: expected
+						});
+				} finally {
+					await storage.close();
+				}
+			}
+		} finally {
+			rmSync(dataDir, { recursive: true, force: true });
+		}
 	});
 
 	it("a summary and a device's facts written at once for one program do not deadlock", async () => {

@@ -5,6 +5,16 @@ export interface PostgresOptions {
 	/** Pool size (PG_POOL_SIZE, default 10). */
 	max?: number;
 	applicationName?: string;
+	/**
+	 * `max_parallel_workers_per_gather` of the pool's sessions (PG_PARALLEL_WORKERS, default 0).
+	 * The dashboard starts its statements together on separate connections, and on two cores the
+	 * parallel workers of one of them took cores from the others: a filter counted over half a
+	 * region (54,000 of 100,000 programs) read 89–123 ms with two workers and 48–75 without, its
+	 * HTTP request 110–141 against 67–76, in three sittings of four; in the fourth the count was
+	 * faster with workers and the request the same (docs/benchmarks.md, «Parallel workers off by
+	 * default»).
+	 */
+	parallelWorkers?: number;
 }
 
 /**
@@ -35,7 +45,7 @@ export async function createPool(url: string, options: PostgresOptions = {}): Pr
 		// No JIT compilation: the curator's aggregates over a region's 100,000 programs are costed
 		// above jit_above_cost, and compiling them took 2 s of a query that runs in tens of ms
 		// (EXPLAIN ANALYZE, docs/benchmarks.md «The curator's dashboard»). Short queries only here.
-		options: '-c jit=off',
+		options: `-c jit=off -c max_parallel_workers_per_gather=${options.parallelWorkers ?? 0}`,
 		connectionTimeoutMillis: 10_000,
 		idleTimeoutMillis: 30_000
 	});
